@@ -1,0 +1,8 @@
+/* stai's own kernels: the int8 kernels the CMSIS-NN API lacks and every float32 kernel. */
+#ifndef STAI_KERNELS_H
+#define STAI_KERNELS_H
+
+#include "stai_kernels_s8.h"
+#include "stai_kernels_f32.h"
+
+#endif /* STAI_KERNELS_H */
