@@ -1,0 +1,168 @@
+"""Reference runtimes: run a `.tflite` model with TFLite Micro or LiteRT's reference kernels.
+
+Both runners take and return one sample: a list of numpy arrays in the model's input
+(output) order, with the model's dtypes and shapes. They are the oracles stai's generated
+C code is compared against: TFLite Micro for int8 (bit-exact), LiteRT `BUILTIN_REF` for
+float32. The heavy packages are imported only when a runner is called.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from stai.errors import StaiError
+
+_INSTALL_HINT = "install 'stai[all]' (pip install -e '.[all]')"
+
+
+def _missing(package: str, exc: ImportError) -> StaiError:
+    """The one-line error for a reference runtime whose package is not installed."""
+    return StaiError(f"the '{package}' package is needed for this: {_INSTALL_HINT} ({exc})")
+
+
+def _model_file(model_path: str | os.PathLike[str]) -> Path:
+    """The model path as a `Path`, checked to be an existing file."""
+    path = Path(model_path)
+    if not path.is_file():
+        raise StaiError(f"model file not found: {path}")
+    return path
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message squeezed onto one line."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _prepare_input(
+    value: np.ndarray, shape: tuple[int, ...], dtype: np.dtype[Any], index: int
+) -> np.ndarray:
+    """One input checked against the model's dtype and element count, reshaped to its shape."""
+    array = np.asarray(value)
+    if array.dtype != dtype:
+        raise StaiError(f"input {index}: dtype {array.dtype} given, the model wants {dtype}")
+    if array.size != int(np.prod(shape, dtype=np.int64)):
+        raise StaiError(
+            f"input {index}: shape {list(array.shape)} given, the model wants {list(shape)}"
+        )
+    return np.ascontiguousarray(array.reshape(shape))
+
+
+def _check_count(given: int, wanted: int) -> None:
+    """Raise if the number of inputs differs from the model's."""
+    if given != wanted:
+        raise StaiError(f"{given} inputs given, the model has {wanted}")
+
+
+def _io_counts(path: Path) -> tuple[int, int]:
+    """The number of inputs and outputs of a model's main subgraph (read with `tflite`)."""
+    import tflite
+
+    try:
+        model = tflite.Model.GetRootAsModel(path.read_bytes(), 0)
+        graph = model.Subgraphs(0)
+        return graph.InputsLength(), graph.OutputsLength()
+    except Exception as exc:  # a corrupt flatbuffer raises anything
+        raise StaiError(f"not a readable .tflite model: {path} ({_one_line(exc)})") from exc
+
+
+def _tflm_interpreter(path: Path, arena_size: int | None = None) -> Any:
+    """A TFLite Micro interpreter for a model file (reference kernels, recording allocator)."""
+    try:
+        from tflite_micro.python.tflite_micro import runtime
+    except ImportError as exc:
+        raise _missing("tflite-micro", exc) from exc
+    try:
+        return runtime.Interpreter.from_file(str(path), arena_size=arena_size)
+    except Exception as exc:
+        raise StaiError(f"TFLite Micro cannot load {path.name}: {_one_line(exc)}") from exc
+
+
+def run_tflm(
+    model_path: str | os.PathLike[str], inputs: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Run one sample through TFLite Micro's reference kernels; outputs in model order."""
+    path = _model_file(model_path)
+    n_in, n_out = _io_counts(path)
+    _check_count(len(inputs), n_in)
+    interp = _tflm_interpreter(path)
+    for i, value in enumerate(inputs):
+        details = interp.get_input_details(i)
+        shape = tuple(int(d) for d in details["shape"])
+        interp.set_input(_prepare_input(value, shape, np.dtype(details["dtype"]), i), i)
+    try:
+        interp.invoke()
+    except Exception as exc:
+        raise StaiError(f"TFLite Micro failed on {path.name}: {_one_line(exc)}") from exc
+    return [np.array(interp.get_output(i), copy=True) for i in range(n_out)]
+
+
+def run_litert_ref(
+    model_path: str | os.PathLike[str], inputs: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Run one sample through LiteRT with its reference kernels (`BUILTIN_REF`)."""
+    path = _model_file(model_path)
+    try:
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    except ImportError as exc:
+        raise _missing("ai-edge-litert", exc) from exc
+    try:
+        interp = Interpreter(
+            model_path=str(path),
+            experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+            num_threads=1,
+        )
+        interp.allocate_tensors()
+    except Exception as exc:
+        raise StaiError(f"LiteRT cannot load {path.name}: {_one_line(exc)}") from exc
+    in_details = interp.get_input_details()
+    _check_count(len(inputs), len(in_details))
+    for i, (value, details) in enumerate(zip(inputs, in_details)):
+        shape = tuple(int(d) for d in details["shape"])
+        array = _prepare_input(value, shape, np.dtype(details["dtype"]), i)
+        interp.set_tensor(details["index"], array)
+    try:
+        interp.invoke()
+    except Exception as exc:
+        raise StaiError(f"LiteRT failed on {path.name}: {_one_line(exc)}") from exc
+    return [np.array(interp.get_tensor(d["index"]), copy=True) for d in interp.get_output_details()]
+
+
+def _capture_fd_output(action: Callable[[], None]) -> str:
+    """Text that `action` writes to the process's stdout/stderr file descriptors (C code)."""
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = [os.dup(1), os.dup(2)]
+        try:
+            os.dup2(sink.fileno(), 1)
+            os.dup2(sink.fileno(), 2)
+            action()
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+        sink.seek(0)
+        return sink.read().decode("utf-8", errors="replace")
+
+
+_ARENA_TOTAL = re.compile(r"Arena allocation total (\d+) bytes")
+
+
+def tflm_arena_bytes(model_path: str | os.PathLike[str]) -> int:
+    """The tensor-arena bytes TFLite Micro's recording allocator uses for a model."""
+    path = _model_file(model_path)
+    interp = _tflm_interpreter(path)
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    text = _capture_fd_output(interp.print_allocations)
+    match = _ARENA_TOTAL.search(text)
+    if match is None:
+        raise StaiError(f"TFLite Micro printed no arena figure for {path.name}")
+    return int(match.group(1))
