@@ -1,0 +1,288 @@
+/*
+ * stai's float32 kernels.
+ *
+ * The arithmetic (and the order of every accumulation) follows the TFLite float reference
+ * kernels, so results match a reference interpreter to float rounding.
+ *
+ * Conventions, shared by every function below:
+ * - Tensors are NHWC and described by `cmsis_nn_dims` {n, h, w, c}; a tensor of lower rank
+ *   is padded with leading 1s (a [rows, depth] tensor is {1, 1, rows, depth} or
+ *   {rows, 1, 1, depth}: only the product matters where a kernel says so).
+ * - Filters are stored as TFLite stores them:
+ *     conv2d            [out_c, kh, kw, in_c / groups]   dims {n=out_c, h=kh, w=kw, c=in_c/groups}
+ *     depthwise conv2d  [1, kh, kw, in_c * multiplier]   dims {n=1, h=kh, w=kw, c=out_c}
+ *     fully connected   [out, in]                        dims {n=in (accumulation depth),
+ *                                                              c=out} (as the CMSIS-NN API)
+ * - A fused activation is a clamp to [act_min, act_max]; pass -FLT_MAX / FLT_MAX for none
+ *   (0 / FLT_MAX for relu, 0 / 6 for relu6, -1 / 1 for relu_n1_to_1).
+ * - Bias pointers may be NULL (no bias).
+ * - Every function returns ARM_CMSIS_NN_SUCCESS, or ARM_CMSIS_NN_ARG_ERROR when the
+ *   dimensions are inconsistent (nothing is written in that case, unless stated).
+ * - The kernels are context-free: no scratch buffer, no heap. Inputs and outputs must not
+ *   overlap, except for the element-wise unary kernels (clamp, logistic, tanh, leaky_relu,
+ *   hard_swish), which may run in place (out == in).
+ */
+#ifndef STAI_KERNELS_F32_H
+#define STAI_KERNELS_F32_H
+
+#include "arm_nn_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Parameters of stai_conv2d_f32. */
+typedef struct
+{
+    cmsis_nn_tile stride;   /* {w, h}: step between two output positions, in input pixels */
+    cmsis_nn_tile padding;  /* {w, h}: implicit zero columns on the left / rows on the top */
+    cmsis_nn_tile dilation; /* {w, h}: step between two filter taps; {1, 1} for none */
+    float act_min;          /* fused activation: lower clamp */
+    float act_max;          /* fused activation: upper clamp */
+} stai_conv_params_f32;
+
+/* Parameters of stai_depthwise_conv2d_f32. */
+typedef struct
+{
+    int32_t ch_mult;        /* channel multiplier: output channels = input channels * ch_mult */
+    cmsis_nn_tile stride;   /* {w, h} */
+    cmsis_nn_tile padding;  /* {w, h}: left / top padding */
+    cmsis_nn_tile dilation; /* {w, h}; {1, 1} for none */
+    float act_min;
+    float act_max;
+} stai_dw_conv_params_f32;
+
+/* Parameters of stai_fully_connected_f32. */
+typedef struct
+{
+    float act_min;
+    float act_max;
+} stai_fc_params_f32;
+
+/* Parameters of stai_avgpool_f32 and stai_max_pool_f32. */
+typedef struct
+{
+    cmsis_nn_tile stride;  /* {w, h} */
+    cmsis_nn_tile padding; /* {w, h}: left / top padding (padded cells are ignored) */
+    float act_min;
+    float act_max;
+} stai_pool_params_f32;
+
+/* ---------------------------------------------------------------- convolutions -------- */
+
+/*
+ * 2-D convolution: output[b, y, x, o] = act(sum over (ky, kx, i) of
+ *   input[b, y*stride.h - pad.h + ky*dil.h, x*stride.w - pad.w + kx*dil.w, g*Cf + i]
+ *   * filter[o, ky, kx, i] + bias[o]), taps outside the input skipped.
+ * params      stride, padding (top/left), dilation, activation range
+ * input_dims  {batches, in_h, in_w, in_c}
+ * input       input tensor
+ * filter_dims {out_c, kh, kw, Cf}; in_c must be a multiple of Cf (groups = in_c / Cf, each
+ *             group g produces out_c / groups consecutive output channels)
+ * filter      filter tensor [out_c, kh, kw, Cf]
+ * bias_dims   {1, 1, 1, out_c} (only read for documentation; may be NULL)
+ * bias        out_c values, or NULL
+ * output_dims {batches, out_h, out_w, out_c}: the output size is taken from here
+ * output      output tensor
+ */
+arm_cmsis_nn_status stai_conv2d_f32(const stai_conv_params_f32 *params,
+                                    const cmsis_nn_dims *input_dims,
+                                    const float *input,
+                                    const cmsis_nn_dims *filter_dims,
+                                    const float *filter,
+                                    const cmsis_nn_dims *bias_dims,
+                                    const float *bias,
+                                    const cmsis_nn_dims *output_dims,
+                                    float *output);
+
+/*
+ * Depthwise 2-D convolution with a channel multiplier: output channel o = i * ch_mult + m
+ * reads only input channel i.
+ * params      ch_mult, stride, padding (top/left), dilation, activation range
+ * input_dims  {batches, in_h, in_w, in_c}
+ * input       input tensor
+ * filter_dims {1, kh, kw, in_c * ch_mult}
+ * filter      filter tensor [1, kh, kw, in_c * ch_mult]
+ * bias_dims   {1, 1, 1, out_c} (may be NULL)
+ * bias        out_c values, or NULL
+ * output_dims {batches, out_h, out_w, in_c * ch_mult}
+ * output      output tensor
+ */
+arm_cmsis_nn_status stai_depthwise_conv2d_f32(const stai_dw_conv_params_f32 *params,
+                                              const cmsis_nn_dims *input_dims,
+                                              const float *input,
+                                              const cmsis_nn_dims *filter_dims,
+                                              const float *filter,
+                                              const cmsis_nn_dims *bias_dims,
+                                              const float *bias,
+                                              const cmsis_nn_dims *output_dims,
+                                              float *output);
+
+/*
+ * Fully connected: output[b, o] = act(sum over d of input[b, d] * filter[o, d] + bias[o]).
+ * params      activation range
+ * input_dims  input_dims->n = number of rows (batches); the rest is ignored, each row
+ *             holds filter_dims->n values
+ * input       [batches, accumulation depth]
+ * filter_dims {n = accumulation depth, c = out}
+ * filter      [out, accumulation depth]
+ * bias_dims   {1, 1, 1, out} (may be NULL)
+ * bias        out values, or NULL
+ * output_dims output_dims->c = out (must equal filter_dims->c)
+ * output      [batches, out]
+ */
+arm_cmsis_nn_status stai_fully_connected_f32(const stai_fc_params_f32 *params,
+                                             const cmsis_nn_dims *input_dims,
+                                             const float *input,
+                                             const cmsis_nn_dims *filter_dims,
+                                             const float *filter,
+                                             const cmsis_nn_dims *bias_dims,
+                                             const float *bias,
+                                             const cmsis_nn_dims *output_dims,
+                                             float *output);
+
+/* ---------------------------------------------------------------- pooling ------------- */
+
+/*
+ * Average pooling: the mean of the window cells that fall inside the input (padded cells
+ * are not counted). Returns ARM_CMSIS_NN_ARG_ERROR if a window holds no input cell.
+ * params      stride, padding (top/left), activation range
+ * input_dims  {batches, in_h, in_w, c}
+ * input       input tensor
+ * filter_dims {_, kh, kw, _}: the window size (h, w)
+ * output_dims {batches, out_h, out_w, c}
+ * output      output tensor
+ */
+arm_cmsis_nn_status stai_avgpool_f32(const stai_pool_params_f32 *params,
+                                     const cmsis_nn_dims *input_dims,
+                                     const float *input,
+                                     const cmsis_nn_dims *filter_dims,
+                                     const cmsis_nn_dims *output_dims,
+                                     float *output);
+
+/* Max pooling: the maximum of the window cells inside the input; same parameters as
+ * stai_avgpool_f32 (an empty window gives the lowest float, clamped). */
+arm_cmsis_nn_status stai_max_pool_f32(const stai_pool_params_f32 *params,
+                                      const cmsis_nn_dims *input_dims,
+                                      const float *input,
+                                      const cmsis_nn_dims *filter_dims,
+                                      const cmsis_nn_dims *output_dims,
+                                      float *output);
+
+/* Mean over H and W of an NHWC tensor: output[b, c] = sum over (h, w) / (H * W).
+ * input_dims {batches, h, w, c}; output holds batches * c values (keeping the reduced
+ * dimensions as 1s or dropping them is only a matter of shape). */
+arm_cmsis_nn_status stai_mean_hw_f32(const cmsis_nn_dims *input_dims, const float *input, float *output);
+
+/* ---------------------------------------------------------------- element-wise binary - */
+
+/*
+ * Element-wise binary operations with 4-D NHWC broadcasting.
+ * in1_dims, in2_dims  the shapes of the two inputs; along each of n, h, w, c an input
+ *                     dimension must equal the output's or be 1 (then it is broadcast)
+ * in1, in2            the inputs
+ * out_dims            the output shape
+ * out                 the output
+ * act_min, act_max    fused activation range
+ * add: in1 + in2, sub: in1 - in2, mul: in1 * in2, div: in1 / in2.
+ */
+arm_cmsis_nn_status stai_add_f32(const cmsis_nn_dims *in1_dims,
+                                 const float *in1,
+                                 const cmsis_nn_dims *in2_dims,
+                                 const float *in2,
+                                 const cmsis_nn_dims *out_dims,
+                                 float *out,
+                                 float act_min,
+                                 float act_max);
+arm_cmsis_nn_status stai_sub_f32(const cmsis_nn_dims *in1_dims,
+                                 const float *in1,
+                                 const cmsis_nn_dims *in2_dims,
+                                 const float *in2,
+                                 const cmsis_nn_dims *out_dims,
+                                 float *out,
+                                 float act_min,
+                                 float act_max);
+arm_cmsis_nn_status stai_mul_f32(const cmsis_nn_dims *in1_dims,
+                                 const float *in1,
+                                 const cmsis_nn_dims *in2_dims,
+                                 const float *in2,
+                                 const cmsis_nn_dims *out_dims,
+                                 float *out,
+                                 float act_min,
+                                 float act_max);
+arm_cmsis_nn_status stai_div_f32(const cmsis_nn_dims *in1_dims,
+                                 const float *in1,
+                                 const cmsis_nn_dims *in2_dims,
+                                 const float *in2,
+                                 const cmsis_nn_dims *out_dims,
+                                 float *out,
+                                 float act_min,
+                                 float act_max);
+
+/* Element-wise maximum / minimum with the same broadcasting (no fused activation):
+ * out = in1 > in2 ? in1 : in2 (maximum), in1 < in2 ? in1 : in2 (minimum). */
+arm_cmsis_nn_status stai_maximum_f32(const cmsis_nn_dims *in1_dims,
+                                     const float *in1,
+                                     const cmsis_nn_dims *in2_dims,
+                                     const float *in2,
+                                     const cmsis_nn_dims *out_dims,
+                                     float *out);
+arm_cmsis_nn_status stai_minimum_f32(const cmsis_nn_dims *in1_dims,
+                                     const float *in1,
+                                     const cmsis_nn_dims *in2_dims,
+                                     const float *in2,
+                                     const cmsis_nn_dims *out_dims,
+                                     float *out);
+
+/* ---------------------------------------------------------------- element-wise unary -- */
+
+/*
+ * Softmax over the last dimension: for each of `rows` rows of `depth` values,
+ * out[i] = exp(beta * (in[i] - max)) / sum over the row of exp(beta * (in[j] - max)).
+ * in      rows * depth values
+ * rows    number of rows (product of all dimensions but the last)
+ * depth   size of the last dimension (> 0)
+ * beta    the scale of the logits
+ * out     rows * depth values
+ */
+arm_cmsis_nn_status stai_softmax_f32(const float *in, int32_t rows, int32_t depth, float beta, float *out);
+
+/* out[i] = 1 / (1 + exp(-in[i])) for `size` values (in place allowed). */
+arm_cmsis_nn_status stai_logistic_f32(const float *in, float *out, int32_t size);
+
+/* out[i] = tanh(in[i]) for `size` values (in place allowed). */
+arm_cmsis_nn_status stai_tanh_f32(const float *in, float *out, int32_t size);
+
+/* out[i] = min(max(in[i], min), max) for `size` values (in place allowed): relu is
+ * (0, FLT_MAX), relu6 is (0, 6), relu_n1_to_1 is (-1, 1). */
+arm_cmsis_nn_status stai_clamp_f32(const float *in, float *out, int32_t size, float min, float max);
+
+/* out[i] = in[i] > 0 ? in[i] : alpha * in[i] for `size` values (in place allowed). */
+arm_cmsis_nn_status stai_leaky_relu_f32(const float *in, float *out, int32_t size, float alpha);
+
+/* out[i] = in[i] * min(6, max(0, in[i] + 3)) / 6 for `size` values (in place allowed). */
+arm_cmsis_nn_status stai_hard_swish_f32(const float *in, float *out, int32_t size);
+
+/* ---------------------------------------------------------------- data movement ------- */
+
+/*
+ * Constant padding of a 4-D NHWC tensor.
+ * input       input tensor of shape input_size
+ * output      output tensor of shape input_size + pre_pad + post_pad (per dimension)
+ * pad_value   the value of the padded cells
+ * input_size  {n, h, w, c} of the input
+ * pre_pad     number of cells added before the data, per dimension (>= 0)
+ * post_pad    number of cells added after the data, per dimension (>= 0)
+ */
+arm_cmsis_nn_status stai_pad_f32(const float *input,
+                                 float *output,
+                                 float pad_value,
+                                 const cmsis_nn_dims *input_size,
+                                 const cmsis_nn_dims *pre_pad,
+                                 const cmsis_nn_dims *post_pad);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STAI_KERNELS_F32_H */
