@@ -1,0 +1,55 @@
+"""``stai-opt``: run any of stai's passes on textual IR (or on a model file).
+
+    stai-opt input.mlir -p convert-nn-to-qnn
+    stai-opt model.tflite                     # prints the nn IR the frontend makes
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import IO
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.xdsl_opt_main import xDSLOptMain
+
+from stai import registry
+
+
+def _parse_tflite(io: IO[bytes]) -> ModuleOp:
+    from stai.frontends.tflite import parse_tflite
+
+    return parse_tflite(io)
+
+
+class StaiOptMain(xDSLOptMain):
+    """xDSL's opt driver with stai's dialects, passes, frontends and targets."""
+
+    def register_all_dialects(self) -> None:
+        super().register_all_dialects()
+        for name, factory in registry.DIALECTS.items():
+            self.ctx.register_dialect(name, factory)
+
+    def register_all_passes(self) -> None:
+        super().register_all_passes()
+        for name, factory in registry.PASSES.items():
+            self.register_pass(name, factory)
+
+    def register_all_targets(self) -> None:
+        super().register_all_targets()
+        for name, factory in registry.TARGETS.items():
+            self.available_targets[name] = factory
+
+    def register_all_frontends(self) -> None:
+        super().register_all_frontends()
+        self.available_frontends["tflite"] = _parse_tflite
+
+
+def main(args: Sequence[str] | None = None) -> None:
+    from stai.cli import run_reporting_errors
+
+    sys.exit(run_reporting_errors(lambda: StaiOptMain(args=args).run(), "stai-opt"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Lazy registries of stai's dialects, passes and targets (name -> factory).
+
+Adding a pass: write ``transforms/<flag_name>.py`` (or ``lowering/``) with a ``ModulePass``
+whose ``name`` is the flag, then add one line below. ``tests/unit/test_registry.py`` checks
+that every name here equals its pass's ``name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.ir import Dialect
+from xdsl.passes import ModulePass
+from xdsl.utils.target import Target
+
+
+def _dialect(module: str, attr: str) -> Callable[[], Dialect]:
+    def load() -> Dialect:
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)
+
+    return load
+
+
+def _pass(module: str, attr: str) -> Callable[[], type[ModulePass]]:
+    def load() -> type[ModulePass]:
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)
+
+    return load
+
+
+DIALECTS: dict[str, Callable[[], Dialect]] = {
+    "nn": _dialect("stai.dialects.nn", "NN"),
+    "qnn": _dialect("stai.dialects.qnn", "QNN"),
+    "buf": _dialect("stai.dialects.buf", "BUF"),
+    "c": _dialect("stai.dialects.c", "C"),
+}
+
+PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    # nn -> nn
+    "fuse-activations": _pass("stai.transforms.fuse_activations", "FuseActivationsPass"),
+    "canonicalize-nn": _pass("stai.transforms.canonicalize_nn", "CanonicalizeNNPass"),
+    # nn -> qnn -> buf -> c
+    "convert-nn-to-qnn": _pass("stai.lowering.convert_nn_to_qnn", "ConvertNNToQNNPass"),
+    "convert-qnn-to-buf": _pass("stai.lowering.convert_qnn_to_buf", "ConvertQNNToBufPass"),
+    "convert-buf-to-c": _pass("stai.lowering.convert_buf_to_c", "ConvertBufToCPass"),
+}
+
+
+def _target(module: str, attr: str) -> Callable[[], type[Target]]:
+    def load() -> type[Target]:
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)
+
+    return load
+
+
+TARGETS: dict[str, Callable[[], type[Target]]] = {
+    "c": _target("stai.emitc.printer", "CTarget"),
+}
+
+PIPELINE: tuple[str, ...] = (
+    "canonicalize-nn",
+    "fuse-activations",
+    "convert-nn-to-qnn",
+    "convert-qnn-to-buf",
+    "convert-buf-to-c",
+)
+"""The passes ``stai generate`` runs, in order."""
