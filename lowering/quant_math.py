@@ -34,3 +34,250 @@ def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
     if shift < -31:
         return 0, 0
     return q_fixed, shift
+
+
+# ----------------------------------------------------------------------------------------
+# Parameters of stai's own int8 kernels (runtime/include/stai_kernels_s8.h). Each function
+# repeats the float32 / float64 steps of the matching TFLite Micro Prepare function;
+# float32 steps are done with numpy.float32. Offsets follow the CMSIS-NN API convention:
+# input offset = -zero point, output offset = +zero point.
+
+import numpy as _np  # noqa: E402
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+INT8_MIN = -128
+INT8_MAX = 127
+ADD_SUB_LEFT_SHIFT_S8 = 20
+"""The left shift of the int8 ADD / SUB kernels (``left_shift`` argument)."""
+
+
+def _quantize_multiplier_smaller_than_one(real_multiplier: float) -> tuple[int, int]:
+    """``quantize_multiplier`` for a multiplier in (0, 1): the shift is <= 0."""
+    if not 0.0 < real_multiplier < 1.0:
+        raise ValueError(f"multiplier {real_multiplier} is not in (0, 1)")
+    return quantize_multiplier(real_multiplier)
+
+
+def quantized_activation_range(
+    activation: str, out_scale: float, out_zp: int
+) -> tuple[int, int]:
+    """The int8 clamp range of a fused activation ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"),
+    as TFLite Micro's ``CalculateActivationRangeQuantized``: the real bounds divided by
+    the float32 output scale, rounded half away from zero, plus the zero point, limited
+    to [-128, 127]. Returns (out_activation_min, out_activation_max)."""
+    scale = _np.float32(out_scale)
+
+    def quantize(value: float) -> int:
+        return int(out_zp) + round_half_away(float(_np.float32(value) / scale))
+
+    if activation == "NONE":
+        return INT8_MIN, INT8_MAX
+    if activation == "RELU":
+        return max(INT8_MIN, quantize(0.0)), INT8_MAX
+    if activation == "RELU6":
+        return max(INT8_MIN, quantize(0.0)), min(INT8_MAX, quantize(6.0))
+    if activation == "RELU_N1_TO_1":
+        return max(INT8_MIN, quantize(-1.0)), min(INT8_MAX, quantize(1.0))
+    raise ValueError(f"unsupported fused activation {activation!r}")
+
+
+@_dataclass(frozen=True)
+class AddSubParamsS8:
+    """Arguments of ``stai_elementwise_sub_s8``, ``stai_broadcast_add_s8`` /
+    ``stai_broadcast_sub_s8`` and the CMSIS-NN API's ``arm_elementwise_add_s8`` (same
+    names, same order)."""
+
+    input_1_offset: int
+    input_1_mult: int
+    input_1_shift: int
+    input_2_offset: int
+    input_2_mult: int
+    input_2_shift: int
+    left_shift: int
+    out_offset: int
+    out_mult: int
+    out_shift: int
+    out_activation_min: int
+    out_activation_max: int
+
+
+def add_params_s8(
+    in1_scale: float, in1_zp: int, in2_scale: float, in2_zp: int,
+    out_scale: float, out_zp: int, activation: str = "NONE",
+) -> AddSubParamsS8:
+    """int8 ADD parameters as TFLite Micro's ``CalculateOpDataAdd`` (float64 steps):
+    ``twice_max = 2 * max(s1, s2)``, input multipliers ``s_i / twice_max``, output
+    multiplier ``twice_max / (2**20 * s_out)``."""
+    s1, s2, so = float(_np.float32(in1_scale)), float(_np.float32(in2_scale)), float(_np.float32(out_scale))
+    twice_max = 2.0 * max(s1, s2)
+    m1, sh1 = _quantize_multiplier_smaller_than_one(s1 / twice_max)
+    m2, sh2 = _quantize_multiplier_smaller_than_one(s2 / twice_max)
+    mo, sho = _quantize_multiplier_smaller_than_one(
+        twice_max / ((1 << ADD_SUB_LEFT_SHIFT_S8) * so)
+    )
+    lo, hi = quantized_activation_range(activation, out_scale, out_zp)
+    return AddSubParamsS8(-int(in1_zp), m1, sh1, -int(in2_zp), m2, sh2, ADD_SUB_LEFT_SHIFT_S8,
+                          int(out_zp), mo, sho, lo, hi)
+
+
+def sub_params_s8(
+    in1_scale: float, in1_zp: int, in2_scale: float, in2_zp: int,
+    out_scale: float, out_zp: int, activation: str = "NONE",
+) -> AddSubParamsS8:
+    """int8 SUB parameters as TFLite Micro's ``CalculateOpDataSub``, whose steps are
+    float32 (unlike ADD): ``twice_max = 2 * max(s1, s2)``, ``s_i / twice_max`` and
+    ``twice_max / (2**20 * s_out)`` all rounded to float32 before quantizing."""
+    f32 = _np.float32
+    s1, s2, so = f32(in1_scale), f32(in2_scale), f32(out_scale)
+    twice_max = f32(2) * max(s1, s2)
+    m1, sh1 = _quantize_multiplier_smaller_than_one(float(f32(s1 / twice_max)))
+    m2, sh2 = _quantize_multiplier_smaller_than_one(float(f32(s2 / twice_max)))
+    mo, sho = _quantize_multiplier_smaller_than_one(
+        float(f32(twice_max / f32(f32(1 << ADD_SUB_LEFT_SHIFT_S8) * so)))
+    )
+    lo, hi = quantized_activation_range(activation, out_scale, out_zp)
+    return AddSubParamsS8(-int(in1_zp), m1, sh1, -int(in2_zp), m2, sh2, ADD_SUB_LEFT_SHIFT_S8,
+                          int(out_zp), mo, sho, lo, hi)
+
+
+@_dataclass(frozen=True)
+class MulParamsS8:
+    """Arguments of ``stai_broadcast_mul_s8`` and the CMSIS-NN API's
+    ``arm_elementwise_mul_s8`` (same names, same order)."""
+
+    input_1_offset: int
+    input_2_offset: int
+    out_offset: int
+    out_mult: int
+    out_shift: int
+    out_activation_min: int
+    out_activation_max: int
+
+
+def mul_params_s8(
+    in1_scale: float, in1_zp: int, in2_scale: float, in2_zp: int,
+    out_scale: float, out_zp: int, activation: str = "NONE",
+) -> MulParamsS8:
+    """int8 MUL parameters as TFLite Micro's ``CalculateOpDataMul``: the output multiplier
+    of ``s1 * s2 / s_out`` computed in float64."""
+    real = float(_np.float32(in1_scale)) * float(_np.float32(in2_scale)) / float(_np.float32(out_scale))
+    mult, shift = quantize_multiplier(real)
+    lo, hi = quantized_activation_range(activation, out_scale, out_zp)
+    return MulParamsS8(-int(in1_zp), -int(in2_zp), int(out_zp), mult, shift, lo, hi)
+
+
+@_dataclass(frozen=True)
+class RequantizeParamsS8:
+    """Arguments of ``stai_requantize_s8`` after (input, output, size)."""
+
+    input_offset: int
+    mult: int
+    shift: int
+    output_offset: int
+
+
+def requantize_params_s8(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> RequantizeParamsS8:
+    """int8 -> int8 QUANTIZE parameters as TFLite Micro's quantize Prepare: the multiplier
+    of ``s_in / s_out`` computed in float64."""
+    real = float(_np.float32(in_scale)) / float(_np.float32(out_scale))
+    mult, shift = quantize_multiplier(real)
+    return RequantizeParamsS8(-int(in_zp), mult, shift, int(out_zp))
+
+
+@_dataclass(frozen=True)
+class ReluParamsS8:
+    """Arguments of ``stai_relu_s8`` after (input, output, size)."""
+
+    input_offset: int
+    mult: int
+    shift: int
+    output_offset: int
+    act_min: int
+    act_max: int
+
+
+def relu_params_s8(
+    activation: str, in_scale: float, in_zp: int, out_scale: float, out_zp: int
+) -> ReluParamsS8:
+    """Parameters of the int8 activations "RELU", "RELU6", "RELU_N1_TO_1" for
+    ``stai_relu_s8``.
+
+    RELU follows TFLite Micro's ``CalculateReluOpData``: the multiplier of
+    ``float32(s_in / s_out)``, the range [max(-128, zp_out), 127]. RELU6 follows TFLite
+    Micro's RELU6, which does not requantize: the input codes are clamped to
+    [zp_in, zp_in + round(6 / s_in)] (identity multiplier; the output quantization is
+    ignored, as the reference does). RELU_N1_TO_1 (which TFLite Micro does not register)
+    requantizes like RELU and clamps to the quantized [-1, 1].
+    """
+    f32 = _np.float32
+    if activation == "RELU6":
+        six = min(INT8_MAX, max(INT8_MIN, int(in_zp) + round_half_away(float(f32(6.0) / f32(in_scale)))))
+        return ReluParamsS8(-int(in_zp), 1 << 30, 1, int(in_zp), int(in_zp), six)
+    if activation not in ("RELU", "RELU_N1_TO_1"):
+        raise ValueError(f"unsupported activation {activation!r}")
+    mult, shift = quantize_multiplier(float(f32(in_scale) / f32(out_scale)))
+    lo, hi = quantized_activation_range(activation, out_scale, out_zp)
+    return ReluParamsS8(-int(in_zp), mult, shift, int(out_zp), lo, hi)
+
+
+@_dataclass(frozen=True)
+class SigmoidParamsS8:
+    """Arguments of ``stai_logistic_s8`` / ``stai_tanh_s8`` after (input, output, size)."""
+
+    input_zero_point: int
+    input_range_radius: int
+    input_multiplier: int
+    input_left_shift: int
+
+
+def _sigmoid_params_s8(in_scale: float, in_zp: int) -> SigmoidParamsS8:
+    """The shared Prepare step of int8 LOGISTIC and TANH (4 integer bits, float64):
+    ``frexp(s_in * 2**27)`` gives the multiplier (mantissa * 2**31 rounded) and the left
+    shift; the radius is ``floor(15 * 2**27 / 2**shift)``."""
+    real = float(_np.float32(in_scale)) * float(1 << 27)
+    mantissa, shift = math.frexp(real)
+    mult = round_half_away(mantissa * float(1 << 31))
+    if mult >= (1 << 31) or shift < 0:
+        raise ValueError(f"input scale {in_scale} out of range for int8 LOGISTIC/TANH")
+    radius = math.floor(15.0 * float(1 << 27) / float(1 << shift))
+    return SigmoidParamsS8(int(in_zp), radius, mult, shift)
+
+
+def logistic_params_s8(in_scale: float, in_zp: int) -> SigmoidParamsS8:
+    """int8 LOGISTIC parameters as TFLite Micro's ``CalculateArithmeticOpDataLogistic``
+    (the output must be quantized with scale 1/256, zero point -128)."""
+    return _sigmoid_params_s8(in_scale, in_zp)
+
+
+def tanh_params_s8(in_scale: float, in_zp: int) -> SigmoidParamsS8:
+    """int8 TANH parameters as TFLite Micro's tanh Prepare (output scale 1/128, zero
+    point 0)."""
+    return _sigmoid_params_s8(in_scale, in_zp)
+
+
+@_dataclass(frozen=True)
+class MeanParamsS8:
+    """Arguments of ``stai_mean_hw_s8`` after (input, input_dims, output)."""
+
+    input_offset: int
+    out_mult: int
+    out_shift: int
+    output_offset: int
+
+
+def mean_params_s8(
+    in_scale: float, in_zp: int, out_scale: float, out_zp: int, num_elements: int
+) -> MeanParamsS8:
+    """int8 MEAN parameters (``num_elements`` = the number of reduced elements, h * w).
+
+    TFLite Micro's reduce Prepare quantizes ``s_in / s_out`` (float64); its integer mean
+    (used whether or not the input and output quantizations are equal) then folds
+    ``1 / num_elements`` in: with ``k = min(floor(log2 n), 32, 31 + shift)`` the multiplier
+    becomes ``(mult << k) // n`` and the shift ``shift - k``.
+    """
+    if num_elements < 1:
+        raise ValueError(f"MEAN over {num_elements} elements")
+    mult, shift = quantize_multiplier(float(_np.float32(in_scale)) / float(_np.float32(out_scale)))
+    k = min(num_elements.bit_length() - 1, 32, 31 + shift)
+    mult = (mult << k) // num_elements
+    return MeanParamsS8(-int(in_zp), mult, shift - k, int(out_zp))
