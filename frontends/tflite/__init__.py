@@ -1,0 +1,46 @@
+"""The TFLite frontend: a .tflite flatbuffer to the ``nn`` dialect.
+
+``import_tflite(path)`` and ``import_tflite_bytes(data, name)`` return a verified
+``builtin.module`` with one ``func.func @main``; ``parse_tflite(io)`` is the same for
+``stai-opt``'s file-extension registry. Bad input raises `stai.errors.StaiError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+from xdsl.dialects.builtin import ModuleOp
+
+from stai.errors import StaiError
+
+from .importer import import_model
+from .reader import read_model
+
+__all__ = ["import_tflite", "import_tflite_bytes", "parse_tflite"]
+
+
+def import_tflite_bytes(data: bytes, name: str) -> ModuleOp:
+    """Import a TFLite model from its bytes; ``name`` labels error messages."""
+    return import_model(read_model(bytes(data), name))
+
+
+def import_tflite(path: str | Path) -> ModuleOp:
+    """Import a .tflite file into an ``nn`` module."""
+    path = Path(path)
+    if not path.is_file():
+        raise StaiError(f"{path}: no such file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StaiError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    return import_tflite_bytes(data, str(path))
+
+
+def parse_tflite(io: IO[bytes]) -> ModuleOp:
+    """Import a TFLite model from a binary stream (``stai-opt``'s ``tflite`` extension)."""
+    name = getattr(io, "name", "<tflite>")
+    data = io.read()
+    if isinstance(data, str):
+        raise StaiError(f"{name}: a TFLite model must be read as bytes")
+    return import_tflite_bytes(data, str(name))

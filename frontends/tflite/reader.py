@@ -1,0 +1,249 @@
+"""Reading a .tflite flatbuffer into plain Python records.
+
+All access to the flatbuffer happens here, inside one guard that turns any failure of the
+generated reader (a truncated or corrupt file) into a `StaiError`. The importer only sees
+the records below: `TflModel`, `TflTensor`, `TflOperator`, `TflQuant`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from stai.errors import StaiError
+
+FILE_IDENTIFIER = b"TFL3"
+"""The 4 bytes at offset 4 of every TFLite flatbuffer."""
+
+
+@dataclass(frozen=True)
+class TflQuant:
+    """Affine quantization of a tensor: ``real = scale * (q - zero_point)``.
+
+    ``axis`` is the quantized dimension when there are several scales, else -1.
+    Scales are kept as the float32 values of the file, widened exactly to Python floats.
+    """
+
+    scales: tuple[float, ...]
+    zero_points: tuple[int, ...]
+    axis: int
+
+    @property
+    def per_channel(self) -> bool:
+        return self.axis >= 0
+
+
+@dataclass(frozen=True)
+class TflTensor:
+    """One tensor of the subgraph.
+
+    ``shape`` is the static shape, ``signature`` the shape signature (-1 for a dynamic
+    dimension) when the file has one, ``type_name`` the TFLite type (``"FLOAT32"``,
+    ``"INT8"``...), ``data`` the raw little-endian bytes of a constant, else None.
+    """
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    signature: tuple[int, ...] | None
+    type_name: str
+    quant: TflQuant | None
+    data: bytes | None
+    has_rank: bool
+
+    @property
+    def is_constant(self) -> bool:
+        return self.data is not None
+
+
+@dataclass(frozen=True)
+class TflOperator:
+    """One operator: its index in the subgraph, builtin name, tensor indices, options.
+
+    ``options`` maps the option table's field names (as the schema spells them, e.g.
+    ``"StrideW"``) to their values; empty when the operator has no options.
+    """
+
+    index: int
+    opcode: str
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TflModel:
+    """The single subgraph of a TFLite model."""
+
+    name: str
+    tensors: list[TflTensor]
+    operators: list[TflOperator]
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+
+
+def _enum_names(enum_class: type) -> dict[int, str]:
+    """The value -> name table of a generated flatbuffer enum class."""
+    return {
+        value: key
+        for key, value in vars(enum_class).items()
+        if not key.startswith("_") and isinstance(value, int)
+    }
+
+
+def read_model(data: bytes, name: str) -> TflModel:
+    """Parse TFLite flatbuffer bytes; raise `StaiError` if they are not a readable model."""
+    if len(data) < 8 or data[4:8] != FILE_IDENTIFIER:
+        raise StaiError(f"{name}: not a TFLite flatbuffer (no 'TFL3' file identifier)")
+    try:
+        return _read_model(data, name)
+    except StaiError:
+        raise
+    except Exception as exc:  # the generated reader fails in many ways on bad bytes
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StaiError(f"{name}: corrupt or truncated TFLite file ({detail})") from exc
+
+
+def _read_model(data: bytes, name: str) -> TflModel:
+    import tflite
+
+    buf = bytearray(data)
+    model = tflite.Model.GetRootAs(buf, 0)
+    n_graphs = model.SubgraphsLength()
+    if n_graphs == 0:
+        raise StaiError(f"{name}: the model has no subgraph")
+    if n_graphs > 1:
+        raise StaiError(
+            f"{name}: the model has {n_graphs} subgraphs (control flow); "
+            "only single-subgraph models are supported"
+        )
+    graph = model.Subgraphs(0)
+    type_names = _enum_names(tflite.TensorType)
+    tensors = [
+        _read_tensor(model, graph.Tensors(i), i, data, type_names)
+        for i in range(graph.TensorsLength())
+    ]
+    opcodes = [_opcode_name(model.OperatorCodes(i)) for i in range(model.OperatorCodesLength())]
+    operators = []
+    for k in range(graph.OperatorsLength()):
+        op = graph.Operators(k)
+        opcode_index = op.OpcodeIndex()
+        if not 0 <= opcode_index < len(opcodes):
+            raise StaiError(f"{name}: operator {k} has an invalid opcode index {opcode_index}")
+        operators.append(
+            TflOperator(
+                index=k,
+                opcode=opcodes[opcode_index],
+                inputs=_int_vector(op.InputsAsNumpy()),
+                outputs=_int_vector(op.OutputsAsNumpy()),
+                options=_read_options(op),
+            )
+        )
+    inputs = _int_vector(graph.InputsAsNumpy())
+    outputs = _int_vector(graph.OutputsAsNumpy())
+    for k, op in enumerate(operators):
+        for t in (*op.inputs, *op.outputs):
+            if t >= len(tensors) or t < -1:
+                raise StaiError(f"{name}: operator {k} refers to tensor {t}, which does not exist")
+    for t in (*inputs, *outputs):
+        if not 0 <= t < len(tensors):
+            raise StaiError(f"{name}: the graph refers to tensor {t}, which does not exist")
+    return TflModel(name, tensors, operators, inputs, outputs)
+
+
+def _int_vector(values: Any) -> tuple[int, ...]:
+    """A flatbuffer int vector (numpy array, or 0 when absent) as a tuple of ints."""
+    if isinstance(values, int):
+        return ()
+    return tuple(int(v) for v in values)
+
+
+def _opcode_name(code: Any) -> str:
+    """The builtin operator name of an operator code (``"CUSTOM:name"`` for custom ops)."""
+    from tflite.utils import BUILTIN_OPCODE2NAME
+
+    builtin = max(int(code.BuiltinCode()), int(code.DeprecatedBuiltinCode()))
+    opname = BUILTIN_OPCODE2NAME.get(builtin, f"BUILTIN_{builtin}")
+    if opname == "CUSTOM":
+        custom = code.CustomCode()
+        return f"CUSTOM:{custom.decode(errors='replace') if custom else '?'}"
+    return opname
+
+
+def _read_tensor(
+    model: Any, tensor: Any, index: int, data: bytes, type_names: dict[int, str]
+) -> TflTensor:
+    name = tensor.Name()
+    shape = _int_vector(tensor.ShapeAsNumpy())
+    signature = _int_vector(tensor.ShapeSignatureAsNumpy()) if tensor.ShapeSignatureLength() else None
+    return TflTensor(
+        index=index,
+        name=name.decode(errors="replace") if name else f"tensor_{index}",
+        shape=shape,
+        signature=signature,
+        type_name=type_names.get(tensor.Type(), f"TYPE_{tensor.Type()}"),
+        quant=_read_quant(tensor.Quantization()),
+        data=_read_buffer(model, tensor.Buffer(), data),
+        has_rank=bool(tensor.HasRank()) or tensor.ShapeLength() > 0,
+    )
+
+
+def _read_buffer(model: Any, buffer_index: int, data: bytes) -> bytes | None:
+    """The bytes of a constant's buffer, or None for buffer 0 / an empty buffer."""
+    if buffer_index == 0:
+        return None
+    if buffer_index >= model.BuffersLength():
+        raise StaiError(f"buffer index {buffer_index} out of range")
+    buffer = model.Buffers(buffer_index)
+    offset, size = int(buffer.Offset()), int(buffer.Size())
+    if offset > 1:  # data stored after the flatbuffer (models over 2 GB)
+        if offset + size > len(data):
+            raise StaiError("buffer data lies past the end of the file")
+        return bytes(data[offset : offset + size])
+    if buffer.DataLength() == 0:
+        return None
+    return buffer.DataAsNumpy().tobytes()
+
+
+def _read_quant(q: Any) -> TflQuant | None:
+    """The affine quantization of a tensor, or None when it has no scale."""
+    if q is None or q.ScaleLength() == 0:
+        return None
+    scales = tuple(float(np.float32(s)) for s in q.ScaleAsNumpy())
+    zps = _int_vector(q.ZeroPointAsNumpy()) if q.ZeroPointLength() else (0,) * len(scales)
+    if len(zps) == 1 and len(scales) > 1:
+        zps = zps * len(scales)
+    axis = int(q.QuantizedDimension()) if len(scales) > 1 else -1
+    return TflQuant(scales, zps, axis)
+
+
+def _read_options(op: Any) -> dict[str, Any]:
+    """The operator's builtin options table as a dict of its scalar and vector fields."""
+    import tflite
+
+    kind = op.BuiltinOptionsType()
+    if kind == 0:
+        return {}
+    class_name = _enum_names(tflite.BuiltinOptions).get(kind)
+    table = op.BuiltinOptions()
+    if class_name is None or table is None or not hasattr(tflite, class_name):
+        return {}
+    options = getattr(tflite, class_name)()
+    options.Init(table.Bytes, table.Pos)
+    values: dict[str, Any] = {}
+    for attr, method in inspect.getmembers(options, inspect.ismethod):
+        if attr.startswith("_") or attr == "Init" or attr.startswith("GetRootAs"):
+            continue
+        if attr.endswith(("Length", "IsNone")) or "BufferHasIdentifier" in attr:
+            continue
+        if len(inspect.signature(method).parameters) != 0:
+            continue
+        value = method()
+        if attr.endswith("AsNumpy"):
+            values[attr[: -len("AsNumpy")]] = _int_vector(value) if not isinstance(value, int) else ()
+        elif isinstance(value, (int, float, bool)):
+            values[attr] = value
+    return values
