@@ -1,13 +1,28 @@
-"""``stai``: the command embedded engineers use (``generate``; more commands to come)."""
+"""``stai``: the command embedded engineers use.
+
+    stai generate -m model.tflite -o out/kws [-n NAME] [--print-ir-after-all]
+
+Bad input (a missing or corrupt model, an unsupported operator, a bad option) gives one
+line on stderr and exit code 2; no traceback, no half-written folder.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 from collections.abc import Callable
 
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
 
 def run_reporting_errors(body: Callable[[], object], tool: str) -> int:
-    """Run ``body``; report a ``StaiError`` (or bad IR) as one line on stderr, exit 2."""
+    """Run ``body``; report bad input as one line on stderr (exit 2).
+
+    Anything else is a bug in stai: also one line (exit 3), with the traceback only when
+    ``STAI_DEBUG`` is set.
+    """
     from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
     from stai.errors import StaiError
@@ -16,15 +31,74 @@ def run_reporting_errors(body: Callable[[], object], tool: str) -> int:
         body()
     except StaiError as e:
         print(f"{tool}: error: {e}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except (ParseError, VerifyException, DiagnosticException) as e:
-        print(f"{tool}: error: {e}", file=sys.stderr)
-        return 2
+        first = str(e).strip().splitlines()
+        print(f"{tool}: error: {' '.join(first[:1]) or type(e).__name__}", file=sys.stderr)
+        if len(first) > 1:
+            print("\n".join(first[1:]), file=sys.stderr)
+        return EXIT_BAD_INPUT
     except FileNotFoundError as e:
         print(f"{tool}: error: {e.filename}: no such file", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug in stai, not in the user's input
+        if os.environ.get("STAI_DEBUG"):
+            raise
+        message = " ".join(str(e).split()) or type(e).__name__
+        print(
+            f"{tool}: internal error: {type(e).__name__}: {message} (set STAI_DEBUG=1 for a trace)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors as exit code 2 and one line."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from stai.driver import generate
+
+    result = generate(
+        args.model,
+        args.output,
+        name=args.name,
+        print_ir_after_all=args.print_ir_after_all,
+    )
+    print(
+        f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
+        f"activations: {result.activations_bytes} bytes"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from stai import __version__
+
+    parser = _Parser(prog="stai", description="stai: neural networks to C for microcontrollers")
+    parser.add_argument("--version", action="version", version=f"stai {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    gen = commands.add_parser("generate", help="compile a model into a folder of C code")
+    gen.add_argument("-m", "--model", required=True, help="the model file (.tflite)")
+    gen.add_argument("-o", "--output", required=True, help="the folder to write")
+    gen.add_argument("-n", "--name", default="network", help="C name of the network")
+    gen.add_argument(
+        "--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)"
+    )
+    gen.set_defaults(func=_generate)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> None:
-    raise SystemExit("stai: the driver is not written yet")
+    args = build_parser().parse_args(argv)
+    sys.exit(run_reporting_errors(lambda: args.func(args), "stai"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Run a generated folder on the host from Python.
+
+``CModel(folder)`` builds the folder's library with its own ``Makefile`` (so it honours
+``CMSIS_NN_PATH`` exactly as a user's build does), links it into a shared object, and calls
+the generated API through ``ctypes``::
+
+    model = CModel("out/kws")
+    (scores,) = model.run([features])     # numpy arrays in the model's dtypes and shapes
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from stai.errors import StaiError
+
+ARENA_ALIGNMENT = 16
+
+
+class CModel:
+    """A generated model, built for the host and loaded into this process."""
+
+    def __init__(self, folder: str | Path, name: str | None = None, cflags: str = "-O2"):
+        self.folder = Path(folder)
+        meta_files = sorted(self.folder.glob("*.json"))
+        if name is None:
+            if len(meta_files) != 1:
+                raise StaiError(f"{self.folder}: not a generated folder (no single NAME.json)")
+            name = meta_files[0].stem
+        meta_path = self.folder / f"{name}.json"
+        if not meta_path.is_file():
+            raise StaiError(f"{self.folder}: not a generated folder for '{name}'")
+        self.name = name
+        self.meta = json.loads(meta_path.read_text())
+        self._lib = ctypes.CDLL(str(self._build(cflags)))
+        self._bind()
+        size = self.meta["activations_bytes"]
+        self._arena = np.zeros(size + ARENA_ALIGNMENT, dtype=np.uint8)
+        address = self._arena.ctypes.data
+        start = (-address) % ARENA_ALIGNMENT
+        self._arena_ptr = ctypes.c_void_p(address + start)
+        status = self._init(self._arena_ptr)
+        if status != 0:
+            raise StaiError(f"stai_{name}_init failed with status {status}")
+
+    # ---------------------------------------------------------------- build
+    def _build(self, cflags: str) -> Path:
+        if shutil.which("make") is None or shutil.which(os.environ.get("CC", "cc")) is None:
+            raise StaiError("building a generated folder needs 'make' and a C compiler ('cc')")
+        build = self.folder / "build-host"
+        lib = build / f"lib{self.name}.so"
+        sources = [p for p in self.folder.rglob("*") if p.suffix in (".c", ".h", "") and p.is_file()]
+        newest = max((p.stat().st_mtime for p in sources), default=0.0)
+        if lib.exists() and lib.stat().st_mtime >= newest and not os.environ.get("CMSIS_NN_PATH"):
+            return lib
+        build.mkdir(exist_ok=True)
+        env = dict(os.environ)
+        flags = f"{cflags} -fPIC -std=c99"
+        cmd = ["make", "-s", "-C", str(self.folder), f"BUILD={build.name}", f"CFLAGS={flags}"]
+        self._run(cmd, env)
+        archive = self.folder / f"lib{self.name}.a"
+        if not archive.exists():
+            archive = build / f"lib{self.name}.a"
+        cc = env.get("CC", "cc")
+        self._run(
+            [cc, "-shared", "-o", str(lib), "-Wl,--whole-archive", str(archive),
+             "-Wl,--no-whole-archive", "-lm"],
+            env,
+        )
+        return lib
+
+    @staticmethod
+    def _run(cmd: list[str], env: dict[str, str]) -> None:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            detail = (proc.stderr or proc.stdout).strip().splitlines()
+            raise StaiError(f"build failed: {' '.join(cmd[:3])}: {detail[-1] if detail else ''}")
+
+    def _bind(self) -> None:
+        lib, n = self._lib, self.name
+        self._init = lib[f"stai_{n}_init"]
+        self._init.argtypes, self._init.restype = [ctypes.c_void_p], ctypes.c_int
+        self._run_fn = lib[f"stai_{n}_run"]
+        self._run_fn.argtypes, self._run_fn.restype = [], ctypes.c_int
+        for kind in ("input", "output"):
+            ptr = lib[f"stai_{n}_{kind}_ptr"]
+            ptr.argtypes, ptr.restype = [ctypes.c_int], ctypes.c_void_p
+            size = lib[f"stai_{n}_{kind}_size"]
+            size.argtypes, size.restype = [ctypes.c_int], ctypes.c_size_t
+            setattr(self, f"_{kind}_ptr", ptr)
+            setattr(self, f"_{kind}_size", size)
+
+    # ------------------------------------------------------------------ run
+    @property
+    def inputs(self) -> list[dict]:
+        return self.meta["inputs"]
+
+    @property
+    def outputs(self) -> list[dict]:
+        return self.meta["outputs"]
+
+    def _view(self, kind: str, index: int, info: dict) -> np.ndarray:
+        pointer = getattr(self, f"_{kind}_ptr")(index)
+        size = getattr(self, f"_{kind}_size")(index)
+        dtype = np.dtype(info["dtype"])
+        count = int(np.prod(info["shape"], dtype=np.int64))
+        if not pointer or size != count * dtype.itemsize:
+            raise StaiError(f"{kind} {index}: the generated code reports {size} bytes")
+        buffer = (ctypes.c_char * size).from_address(pointer)
+        return np.frombuffer(buffer, dtype=dtype).reshape(info["shape"])
+
+    def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        """Run one inference; inputs and outputs in the model's dtypes and shapes."""
+        if len(inputs) != len(self.inputs):
+            raise StaiError(f"{len(inputs)} inputs given, the model has {len(self.inputs)}")
+        for i, (value, info) in enumerate(zip(inputs, self.inputs)):
+            array = np.asarray(value)
+            if array.dtype != np.dtype(info["dtype"]):
+                raise StaiError(f"input {i}: dtype {array.dtype}, the model wants {info['dtype']}")
+            if array.size != int(np.prod(info["shape"], dtype=np.int64)):
+                raise StaiError(
+                    f"input {i}: shape {list(array.shape)}, the model wants {info['shape']}"
+                )
+            self._view("input", i, info)[...] = array.reshape(info["shape"])
+        status = self._run_fn()
+        if status != 0:
+            raise StaiError(f"stai_{self.name}_run failed with status {status}")
+        return [self._view("output", i, info).copy() for i, info in enumerate(self.outputs)]

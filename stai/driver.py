@@ -1,0 +1,193 @@
+"""The compiler driver: model file -> nn -> ... -> c -> generated folder.
+
+``generate`` is what ``stai generate`` runs. It imports the model with the frontend for its
+format, runs the fixed pass pipeline of ``stai.registry.PIPELINE`` (verifying the module
+after every pass, optionally printing it), and writes the generated folder.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
+from xdsl.dialects.func import FuncOp
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.printer import Printer
+
+from stai import registry
+from stai.errors import StaiError
+
+FRONTENDS = {".tflite": "tflite"}
+
+
+@dataclass
+class TensorInfo:
+    """What the generated code's caller needs to know of one input or output."""
+
+    name: str
+    shape: list[int]
+    dtype: str
+    scale: float | None = None
+    zero_point: int | None = None
+
+
+@dataclass
+class GenerateResult:
+    """The outcome of ``generate``: where the folder is and the model's interface."""
+
+    out_dir: Path
+    name: str
+    inputs: list[TensorInfo] = field(default_factory=list)
+    outputs: list[TensorInfo] = field(default_factory=list)
+    activations_bytes: int = 0
+
+
+def make_context() -> Context:
+    """A context with every dialect stai's IR may hold."""
+    from xdsl.dialects.arith import Arith
+    from xdsl.dialects.builtin import Builtin
+    from xdsl.dialects.func import Func
+
+    ctx = Context()
+    for dialect in (Builtin, Func, Arith):
+        ctx.load_dialect(dialect)
+    for name, factory in registry.DIALECTS.items():
+        ctx.register_dialect(name, factory)
+    return ctx
+
+
+def import_model(model_path: str | Path) -> ModuleOp:
+    """Translate a model file into the ``nn`` dialect with the frontend for its format."""
+    path = Path(model_path)
+    if not path.exists():
+        raise StaiError(f"model file not found: {path}")
+    if not path.is_file():
+        raise StaiError(f"not a file: {path}")
+    frontend = FRONTENDS.get(path.suffix.lower())
+    if frontend is None:
+        known = ", ".join(sorted(FRONTENDS))
+        raise StaiError(f"{path.name}: unknown model format '{path.suffix}' (stai reads {known})")
+    from stai.frontends.tflite import import_tflite
+
+    return import_tflite(path)
+
+
+def build_pipeline(
+    passes: tuple[str, ...] = registry.PIPELINE,
+    options: dict[str, str] | None = None,
+    ir_stream: IO[str] | None = None,
+) -> PassPipeline:
+    """The pass pipeline; ``options`` maps a pass name to its ``{...}`` options text;
+    with ``ir_stream`` the IR is printed there after each pass."""
+    from xdsl.utils.arg_spec import parse_spec
+
+    instances: list[ModulePass] = []
+    for name in passes:
+        pass_class = registry.PASSES[name]()
+        spec = f"{name}{{{options[name]}}}" if options and name in options else name
+        instances.append(pass_class.from_pass_spec(parse_spec(spec)))
+
+    def after_each(_previous: ModulePass, module: ModuleOp, following: ModulePass) -> None:
+        module.verify()
+        if ir_stream is not None:
+            ir_stream.write(f"// -----// IR after {_previous.name} //----- //\n")
+            Printer(stream=ir_stream).print_op(module)
+            ir_stream.write("\n\n")
+
+    def callback(previous: ModulePass, module: ModuleOp, following: ModulePass) -> None:
+        after_each(previous, module, following)
+
+    pipeline = PassPipeline(tuple(instances), callback)
+    return pipeline
+
+
+def _interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
+    """Inputs and outputs of the ``nn``-level ``@main``."""
+    from stai.dialects.nn import QuantType, numpy_dtype
+
+    main = next(op for op in module.ops if isinstance(op, FuncOp))
+
+    def info(t: TensorType, attrs, index: int, kind: str) -> TensorInfo:
+        name = f"{kind}_{index}"
+        if attrs is not None and "nn.name" in attrs.data:
+            value = attrs.data["nn.name"]
+            if isinstance(value, StringAttr):
+                name = value.data
+        element = t.element_type
+        quant = element if isinstance(element, QuantType) else None
+        return TensorInfo(
+            name=name,
+            shape=list(t.get_shape()),
+            dtype=str(numpy_dtype(element)),
+            scale=quant.scale if quant else None,
+            zero_point=quant.zero_point if quant else None,
+        )
+
+    ftype = main.function_type
+    arg_attrs = main.arg_attrs.data if main.arg_attrs else [None] * len(ftype.inputs)
+    res_attrs = main.res_attrs.data if main.res_attrs else [None] * len(ftype.outputs)
+    inputs = [info(t, a, i, "input") for i, (t, a) in enumerate(zip(ftype.inputs, arg_attrs))]
+    outputs = [info(t, a, i, "output") for i, (t, a) in enumerate(zip(ftype.outputs, res_attrs))]
+    return inputs, outputs
+
+
+def lower(module: ModuleOp, name: str = "network", ir_stream: IO[str] | None = None) -> None:
+    """Run the whole pipeline on an ``nn`` module, in place."""
+    ctx = make_context()
+    pipeline = build_pipeline(options={"convert-buf-to-c": f'name="{name}"'}, ir_stream=ir_stream)
+    module.verify()
+    pipeline.apply(ctx, module)
+
+
+def _check_name(name: str) -> None:
+    if not name.isidentifier() or not name.isascii():
+        raise StaiError(f"invalid network name '{name}': use a C identifier")
+
+
+def generate(
+    model_path: str | Path,
+    out_dir: str | Path,
+    name: str = "network",
+    print_ir_after_all: bool = False,
+    ir_stream: IO[str] | None = None,
+) -> GenerateResult:
+    """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists)."""
+    from stai.emitc.folder import write_folder
+
+    _check_name(name)
+    module = import_model(model_path)
+    inputs, outputs = _interface(module)
+    stream = (ir_stream or sys.stderr) if print_ir_after_all else None
+    if stream is not None:
+        stream.write("// -----// IR after import //----- //\n")
+        Printer(stream=stream).print_op(module)
+        stream.write("\n\n")
+    lower(module, name, stream)
+    out = Path(out_dir)
+    result = GenerateResult(out_dir=out, name=name, inputs=inputs, outputs=outputs)
+    result.activations_bytes = _activations_bytes(module)
+    meta = {
+        "name": name,
+        "model": str(Path(model_path).resolve()),
+        "activations_bytes": result.activations_bytes,
+        "inputs": [vars(t) for t in inputs],
+        "outputs": [vars(t) for t in outputs],
+    }
+    write_folder(module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n"})
+    return result
+
+
+def _activations_bytes(module: ModuleOp) -> int:
+    """The arena size the generated header declares (from its ``#define``)."""
+    from stai.dialects.c import DefineOp
+
+    suffix = "_ACTIVATIONS_SIZE"
+    for op in module.walk():
+        if isinstance(op, DefineOp) and op.macro.data.endswith(suffix):
+            return int(op.value.data)
+    raise StaiError("internal error: the generated code declares no activations size")
