@@ -281,3 +281,65 @@ def mean_params_s8(
     k = min(num_elements.bit_length() - 1, 32, 31 + shift)
     mult = (mult << k) // num_elements
     return MeanParamsS8(-int(in_zp), mult, shift - k, int(out_zp))
+
+
+# ----------------------------------------------------------------------------------------
+# Parameters of the CMSIS-NN API kernels (runtime/include/arm_nnfunctions.h) that the
+# functions above do not already give: convolution / depthwise / fully-connected
+# requantization and softmax. (ADD and MUL use ``add_params_s8`` / ``mul_params_s8``:
+# ``AddSubParamsS8`` and ``MulParamsS8`` are the ``arm_elementwise_add_s8`` /
+# ``arm_elementwise_mul_s8`` arguments, left_shift 20.)
+
+SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
+"""Integer bits of the scaled input differences of the int8 softmax (Q5.26)."""
+
+
+def conv_output_multipliers(
+    input_scale: float, filter_scales: list[float], output_scale: float
+) -> tuple[list[int], list[int]]:
+    """Per-output-channel (multiplier, shift) lists of CONV_2D, DEPTHWISE_CONV_2D and
+    FULLY_CONNECTED, as TFLite Micro's ``PopulateConvolutionQuantizationParams`` and its
+    per-channel fully-connected Prepare: for each channel
+    ``float64(s_in) * float64(s_filter[i]) / float64(s_out)``, every scale first rounded
+    to float32 (as stored in the model), the product and quotient in float64. A single
+    filter scale gives the per-tensor fully-connected multiplier (its Prepare uses the same
+    float64 steps)."""
+    f32 = _np.float32
+    s_in, s_out = float(f32(input_scale)), float(f32(output_scale))
+    multipliers: list[int] = []
+    shifts: list[int] = []
+    for scale in filter_scales:
+        mult, shift = quantize_multiplier(s_in * float(f32(scale)) / s_out)
+        multipliers.append(mult)
+        shifts.append(shift)
+    return multipliers, shifts
+
+
+@_dataclass(frozen=True)
+class SoftmaxParamsS8:
+    """The ``mult``, ``shift`` and ``diff_min`` arguments of ``arm_softmax_s8``."""
+
+    mult: int
+    shift: int
+    diff_min: int
+
+
+def softmax_params_s8(beta: float, input_scale: float) -> SoftmaxParamsS8:
+    """int8 SOFTMAX parameters as TFLite Micro's ``CalculateSoftmaxParams``.
+
+    ``PreprocessSoftmaxScaling`` with 5 integer bits: the real multiplier
+    ``min(float64(beta) * float64(s_in) * 2**26, 2**31 - 1)`` (float64 throughout; beta and
+    the scale are float32 in the model) is quantized as a multiplier greater than one (the
+    shift is a left shift, >= 0). ``CalculateInputRadius``: ``diff_min`` is minus
+    ``floor(31 * 2**26 / 2**shift)`` computed in float64. The int8 output must be
+    quantized with scale 1/256 and zero point -128 (TFLite Micro checks that).
+    """
+    f32 = _np.float32
+    bits = SOFTMAX_SCALED_DIFF_INTEGER_BITS
+    real = min(float(f32(beta)) * float(f32(input_scale)) * float(1 << (31 - bits)),
+               float((1 << 31) - 1))
+    if not real > 1.0:
+        raise ValueError(f"softmax beta * input scale {real / (1 << (31 - bits))} is too small")
+    mult, shift = quantize_multiplier(real)
+    radius = math.floor(1.0 * ((1 << bits) - 1) * float(1 << (31 - bits)) / float(1 << shift))
+    return SoftmaxParamsS8(mult, shift, -radius)
