@@ -1,0 +1,83 @@
+"""Write one of the tiny .tflite models the frontend's lit tests read.
+
+Usage: python make_model.py KIND OUT.tflite, where KIND is one of `MODELS`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tflite_builder import ModelBuilder  # noqa: E402
+
+SAME, VALID = 0, 1
+RELU, RELU6 = 1, 3
+
+
+def conv_int8() -> bytes:
+    """int8 CONV_2D, SAME, stride 2, 4x4 kernel, per-channel weights, fused RELU6."""
+    m = ModelBuilder()
+    x = m.tensor("input", (1, 5, 6, 2), "INT8", scales=(0.5,), zero_points=(-3,))
+    w = m.tensor("weights", (3, 4, 4, 2), "INT8", data=np.arange(96).reshape(3, 4, 4, 2) % 7 - 3,
+                 scales=(0.25, 0.125, 0.0625), axis=0)
+    bias = m.tensor("bias", (3,), "INT32", data=np.array([10, -20, 30]),
+                    scales=(0.125, 0.0625, 0.03125), axis=0)
+    y = m.tensor("conv_out", (1, 3, 3, 3), "INT8", scales=(0.75,), zero_points=(-128,))
+    m.op("CONV_2D", [x, w, bias], [y], Padding=SAME, StrideW=2, StrideH=2,
+         FusedActivationFunction=RELU6, DilationWFactor=1, DilationHFactor=1)
+    return m.build([x], [y])
+
+
+def hybrid() -> bytes:
+    """Float activations with int8 per-channel conv weights and float16 weights behind DEQUANTIZE."""
+    m = ModelBuilder()
+    x = m.tensor("input", (1, 4, 4, 1), signature=(-1, 4, 4, 1))
+    w = m.tensor("weights", (2, 1, 1, 1), "INT8", data=np.array([4, -6]).reshape(2, 1, 1, 1),
+                 scales=(0.5, 0.25), axis=0)
+    bias = m.tensor("bias", (2,), data=np.array([0.5, -1.0]))
+    y = m.tensor("conv_out", (1, 4, 4, 2), signature=(-1, 4, 4, 2))
+    m.op("CONV_2D", [x, w, bias], [y], Padding=VALID, StrideW=1, StrideH=1,
+         FusedActivationFunction=RELU)
+    half = m.tensor("offset_f16", (2,), "FLOAT16", data=np.array([1.5, 2.25]))
+    offset = m.tensor("offset", (2,))
+    m.op("DEQUANTIZE", [half], [offset])
+    z = m.tensor("sum", (1, 4, 4, 2), signature=(-1, 4, 4, 2))
+    m.op("ADD", [y, offset], [z])
+    return m.build([x], [z])
+
+
+def fc_flatten() -> bytes:
+    """PAD, MEAN (keep dims) then FULLY_CONNECTED on a rank-4 input without a bias."""
+    m = ModelBuilder()
+    x = m.tensor("input", (1, 2, 2, 3))
+    pads = m.tensor("paddings", (4, 2), "INT32", data=np.array([[0, 0], [1, 0], [0, 2], [0, 0]]))
+    p = m.tensor("padded", (1, 3, 4, 3))
+    m.op("PAD", [x, pads], [p])
+    axes = m.tensor("axes", (1,), "INT32", data=np.array([-3]))
+    r = m.tensor("mean", (1, 1, 4, 3))
+    m.op("MEAN", [p, axes], [r], KeepDims=True)
+    w = m.tensor("fc_weights", (5, 12), data=np.ones((5, 12)))
+    y = m.tensor("logits", (1, 5))
+    m.op("FULLY_CONNECTED", [r, w, -1], [y], FusedActivationFunction=0)
+    return m.build([x], [y])
+
+
+MODELS: dict[str, Callable[[], bytes]] = {
+    "conv_int8": conv_int8,
+    "hybrid": hybrid,
+    "fc_flatten": fc_flatten,
+}
+
+
+def main() -> None:
+    if len(sys.argv) != 3 or sys.argv[1] not in MODELS:
+        sys.exit(f"usage: make_model.py {{{','.join(MODELS)}}} OUT.tflite")
+    Path(sys.argv[2]).write_bytes(MODELS[sys.argv[1]]())
+
+
+if __name__ == "__main__":
+    main()
