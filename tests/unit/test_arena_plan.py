@@ -65,12 +65,11 @@ def test_largest_first_and_alignment() -> None:
 
 
 def test_fills_a_hole_between_buffers() -> None:
-    # at step 1, bytes [100, 150) are free between P and V: X (40 bytes) goes there
-    p, q, v, w, x = (Interval(100, 0, 2), Interval(50, 0, 0), Interval(90, 0, 1),
-                     Interval(60, 1, 2), Interval(40, 1, 1))
-    plan = plan_greedy_by_size([p, q, v, w, x])
-    assert plan.offsets == [0, 100, 150, 240, 100]
-    assert plan.size == 300
+    # at step 2, C takes [0, 90) and B [100, 200): D (10 bytes) fits in the hole
+    intervals = [Interval(100, 0, 1), Interval(100, 1, 2), Interval(90, 2, 3), Interval(10, 2, 2)]
+    plan = plan_greedy_by_size(intervals)
+    assert plan.offsets == [0, 100, 0, 90]
+    assert plan.size == 200
 
 
 def test_empty_and_zero_sizes() -> None:
