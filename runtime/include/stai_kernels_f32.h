@@ -44,7 +44,8 @@ typedef struct
 /* Parameters of stai_depthwise_conv2d_f32. */
 typedef struct
 {
-    int32_t ch_mult;        /* channel multiplier: output channels = input channels * ch_mult */
+    int32_t ch_mult;        /* channel multiplier = output channels / input channels (derive it
+                               from the shapes: a model's depth_multiplier may be stale) */
     cmsis_nn_tile stride;   /* {w, h} */
     cmsis_nn_tile padding;  /* {w, h}: left / top padding */
     cmsis_nn_tile dilation; /* {w, h}; {1, 1} for none */
@@ -80,7 +81,7 @@ typedef struct
  * filter_dims {out_c, kh, kw, Cf}; in_c must be a multiple of Cf (groups = in_c / Cf, each
  *             group g produces out_c / groups consecutive output channels)
  * filter      filter tensor [out_c, kh, kw, Cf]
- * bias_dims   {1, 1, 1, out_c} (only read for documentation; may be NULL)
+ * bias_dims   {1, 1, 1, out_c}; not read (kept for the CMSIS-NN call shape), may be NULL
  * bias        out_c values, or NULL
  * output_dims {batches, out_h, out_w, out_c}: the output size is taken from here
  * output      output tensor
@@ -103,7 +104,7 @@ arm_cmsis_nn_status stai_conv2d_f32(const stai_conv_params_f32 *params,
  * input       input tensor
  * filter_dims {1, kh, kw, in_c * ch_mult}
  * filter      filter tensor [1, kh, kw, in_c * ch_mult]
- * bias_dims   {1, 1, 1, out_c} (may be NULL)
+ * bias_dims   {1, 1, 1, out_c}; not read, may be NULL
  * bias        out_c values, or NULL
  * output_dims {batches, out_h, out_w, in_c * ch_mult}
  * output      output tensor
@@ -126,7 +127,7 @@ arm_cmsis_nn_status stai_depthwise_conv2d_f32(const stai_dw_conv_params_f32 *par
  * input       [batches, accumulation depth]
  * filter_dims {n = accumulation depth, c = out}
  * filter      [out, accumulation depth]
- * bias_dims   {1, 1, 1, out} (may be NULL)
+ * bias_dims   {1, 1, 1, out}; not read, may be NULL
  * bias        out values, or NULL
  * output_dims output_dims->c = out (must equal filter_dims->c)
  * output      [batches, out]
