@@ -1,0 +1,380 @@
+"""The ``buf`` dialect: buffers instead of tensors, after memory planning.
+
+``convert-qnn-to-buf`` produces it. Constant data (weights, biases) become module-level
+named arrays (``buf.const``) read with ``buf.get_const``; every activation, input, output
+and kernel scratch buffer is a typed ``buf.view`` at a fixed byte offset of the one
+activation arena (``buf.arena``) of the function. ``qnn`` ops then run in buffer form::
+
+    buf.const @conv_weights dense<1> : memref<3x1x1x2xi8> {alignment = 4 : i64}
+    func.func @main() attributes {buf.inputs = ["input_1"], buf.outputs = ["out"]} {
+      %a = buf.arena {size = 128 : i64, alignment = 16 : i64} : memref<128xi8>
+      %x = buf.view %a[0] {lifetime = array<i64: 0, 0>, role = "input", index = 0 : i64}
+           : memref<128xi8> -> memref<1x4x4x2xi8>
+      %w = buf.get_const @conv_weights : memref<3x1x1x2xi8>
+      ...
+    }
+
+Two views whose lifetimes (``[first, last]`` step indices in execution order)
+intersect never share a byte; views that alias one tensor (a reshape) share an offset.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    NoneAttr,
+    StringAttr,
+    SymbolNameConstraint,
+    SymbolRefAttr,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, Operation, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.traits import Pure, SymbolOpInterface, SymbolTable
+from xdsl.utils.exceptions import VerifyException
+
+ROLES = ("input", "output", "scratch", "tensor")
+"""What a view holds: a model input or output, a kernel's scratch, an intermediate tensor."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is_power_of_two(n: int) -> bool:
+    return n >= 1 and n & (n - 1) == 0
+
+
+def element_bytes(t: MemRefType) -> int:
+    """The size in bytes of one element of a memref (``i8`` -> 1, ``f32`` -> 4)."""
+    width = getattr(t.element_type, "bitwidth", None)
+    if not isinstance(width, int) or width % 8:
+        raise VerifyException(f"no byte size for element type {t.element_type}")
+    return width // 8
+
+
+def byte_size(t: MemRefType) -> int:
+    """The size in bytes of a statically shaped memref."""
+    n = element_bytes(t)
+    for d in t.get_shape():
+        n *= d
+    return n
+
+
+def _check_static(op_name: str, t: MemRefType, what: str) -> None:
+    if any(d < 0 for d in t.get_shape()):
+        raise VerifyException(f"{op_name}: {what} must have a static shape")
+    if not isinstance(t.layout, NoneAttr):
+        raise VerifyException(f"{op_name}: {what} must have the default layout")
+
+
+def _check_byte_buffer(op_name: str, t: Attribute, what: str) -> int:
+    """Check that ``t`` is ``memref<Nxi8>`` and return N."""
+    if not (
+        isinstance(t, MemRefType)
+        and len(t.get_shape()) == 1
+        and t.get_shape()[0] >= 0
+        and isinstance(t.element_type, IntegerType)
+        and t.element_type.width.data == 8
+    ):
+        raise VerifyException(f"{op_name}: {what} must be a memref<Nxi8>")
+    return t.get_shape()[0]
+
+
+def _int(attr: IntegerAttr) -> int:
+    return attr.value.data
+
+
+# ------------------------------------------------------------------------------ ops
+
+
+@irdl_op_definition
+class ConstOp(IRDLOperation):
+    """A named constant array at module level (weights, biases, per-channel tables).
+
+    ``buf.const @conv1_weights dense<[1, 2]> : memref<2xi8> {alignment = 4 : i64}``
+
+    The data's type is the memref type of the array; ``alignment`` is the byte alignment
+    the C array must have.
+    """
+
+    name = "buf.const"
+
+    sym_name = prop_def(SymbolNameConstraint())
+    value = prop_def(DenseIntOrFPElementsAttr)
+    alignment = prop_def(IntegerAttr[I64])
+
+    traits = traits_def(SymbolOpInterface())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$sym_name $value attr-dict"
+
+    def __init__(self, name: str, value: DenseIntOrFPElementsAttr, alignment: int = 4):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "value": value,
+                "alignment": IntegerAttr(alignment, i64),
+            }
+        )
+
+    @property
+    def memref_type(self) -> MemRefType:
+        t = self.value.get_type()
+        assert isinstance(t, MemRefType)
+        return t
+
+    def verify_(self) -> None:
+        t = self.value.get_type()
+        if not isinstance(t, MemRefType):
+            raise VerifyException(f"buf.const: the value must have a memref type, got {t}")
+        _check_static(self.name, t, "the value")
+        if not _is_power_of_two(_int(self.alignment)):
+            raise VerifyException(
+                f"buf.const: alignment {_int(self.alignment)} is not a power of two"
+            )
+
+
+@irdl_op_definition
+class GetConstOp(IRDLOperation):
+    """The buffer of a ``buf.const`` of the enclosing module.
+
+    ``%w = buf.get_const @conv1_weights : memref<2xi8>``
+    """
+
+    name = "buf.get_const"
+
+    symbol = prop_def(SymbolRefAttr, prop_name="name")
+    result = result_def(MemRefType)
+
+    traits = traits_def(Pure())
+    assembly_format = "$name `:` type($result) attr-dict"
+
+    def __init__(self, name: str, result_type: MemRefType):
+        super().__init__(properties={"name": SymbolRefAttr(name)}, result_types=[result_type])
+
+    def verify_(self) -> None:
+        target = SymbolTable.lookup_symbol(self, self.symbol)
+        if target is None:
+            raise VerifyException(
+                f"buf.get_const: no buf.const named @{self.symbol.root_reference.data}"
+            )
+        if not isinstance(target, ConstOp):
+            raise VerifyException(
+                f"buf.get_const: @{self.symbol.root_reference.data} is not a buf.const"
+            )
+        if target.value.get_type() != self.result.type:
+            raise VerifyException(
+                f"buf.get_const: result type {self.result.type} differs from "
+                f"@{self.symbol.root_reference.data}'s type {target.value.get_type()}"
+            )
+
+
+@irdl_op_definition
+class ArenaOp(IRDLOperation):
+    """The activation arena of a function: ``size`` bytes aligned to ``alignment``.
+
+    ``%a = buf.arena {size = 1024 : i64, alignment = 16 : i64} : memref<1024xi8>``
+
+    There is one per function; every activation is a ``buf.view`` of it.
+    """
+
+    name = "buf.arena"
+
+    size = prop_def(IntegerAttr[I64])
+    alignment = prop_def(IntegerAttr[I64])
+    result = result_def(MemRefType)
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict `:` type($result)"
+
+    def __init__(self, size: int, alignment: int = 16):
+        super().__init__(
+            properties={
+                "size": IntegerAttr(size, i64),
+                "alignment": IntegerAttr(alignment, i64),
+            },
+            result_types=[MemRefType(IntegerType(8), [size])],
+        )
+
+    def verify_(self) -> None:
+        n = _check_byte_buffer(self.name, self.result.type, "the result")
+        if n != _int(self.size):
+            raise VerifyException(
+                f"buf.arena: the result holds {n} bytes but size is {_int(self.size)}"
+            )
+        if not _is_power_of_two(_int(self.alignment)):
+            raise VerifyException(
+                f"buf.arena: alignment {_int(self.alignment)} is not a power of two"
+            )
+        region = self.parent_region()
+        if region is not None:
+            arenas = [op for op in region.walk() if isinstance(op, ArenaOp)]
+            if len(arenas) > 1 and arenas[0] is not self:
+                raise VerifyException("buf.arena: a function has only one arena")
+
+
+@irdl_op_definition
+class ViewOp(IRDLOperation):
+    """A typed buffer at byte ``offset`` of the arena.
+
+    ``%v = buf.view %a[64] {lifetime = array<i64: 1, 3>, role = "tensor"}
+          : memref<1024xi8> -> memref<1x49x10x1xi8>``
+
+    Optional: ``lifetime`` (first and last step index in execution order), ``role``
+    (``input``, ``output``, ``scratch``, ``tensor``) and, for inputs and outputs,
+    ``index``: their position in the model's signature.
+    """
+
+    name = "buf.view"
+
+    source = operand_def(MemRefType)
+    offset = prop_def(IntegerAttr[I64])
+    lifetime = opt_prop_def(DenseArrayBase)
+    role = opt_prop_def(StringAttr)
+    index = opt_prop_def(IntegerAttr[I64])
+    result = result_def(MemRefType)
+
+    OPTIONAL_PROPS: ClassVar[tuple[str, ...]] = ("lifetime", "role", "index")
+
+    def __init__(
+        self,
+        source: SSAValue | Operation,
+        offset: int,
+        result_type: MemRefType,
+        *,
+        lifetime: tuple[int, int] | None = None,
+        role: str | None = None,
+        index: int | None = None,
+    ):
+        props: dict[str, Attribute] = {"offset": IntegerAttr(offset, i64)}
+        if lifetime is not None:
+            props["lifetime"] = DenseArrayBase.from_list(i64, list(lifetime))
+        if role is not None:
+            props["role"] = StringAttr(role)
+        if index is not None:
+            props["index"] = IntegerAttr(index, i64)
+        super().__init__(operands=[source], properties=props, result_types=[result_type])
+
+    # ------------------------------------------------------------- accessors
+    @property
+    def byte_offset(self) -> int:
+        return _int(self.offset)
+
+    @property
+    def nbytes(self) -> int:
+        t = self.result.type
+        assert isinstance(t, MemRefType)
+        return byte_size(t)
+
+    @property
+    def role_name(self) -> str | None:
+        return None if self.role is None else self.role.data
+
+    @property
+    def index_value(self) -> int | None:
+        return None if self.index is None else _int(self.index)
+
+    def lifetime_range(self) -> tuple[int, int] | None:
+        if self.lifetime is None:
+            return None
+        first, last = self.lifetime.get_values()
+        return int(first), int(last)
+
+    # ---------------------------------------------------------------- format
+    @classmethod
+    def parse(cls, parser: Parser) -> ViewOp:
+        source = parser.parse_operand()
+        parser.parse_punctuation("[")
+        offset = parser.parse_integer(allow_boolean=False, allow_negative=True)
+        parser.parse_punctuation("]")
+        attrs = parser.parse_optional_attr_dict()
+        props: dict[str, Attribute] = {"offset": IntegerAttr(offset, i64)}
+        for key in cls.OPTIONAL_PROPS:
+            if key in attrs:
+                props[key] = attrs.pop(key)
+        parser.parse_punctuation(":")
+        parser.parse_type()
+        parser.parse_punctuation("->")
+        result_type = parser.parse_type()
+        op = cls.create(
+            operands=[source], properties=props, attributes=attrs, result_types=[result_type]
+        )
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_operand(self.source)
+        printer.print_string(f"[{self.byte_offset}]")
+        shown: dict[str, Attribute] = {
+            k: v for k, v in self.properties.items() if k != "offset"
+        }
+        shown.update(self.attributes)
+        if shown:
+            printer.print_string(" ")
+            printer.print_attr_dict(shown)
+        printer.print_string(" : ")
+        printer.print_attribute(self.source.type)
+        printer.print_string(" -> ")
+        printer.print_attribute(self.result.type)
+
+    # ---------------------------------------------------------------- verify
+    def verify_(self) -> None:
+        arena_bytes = _check_byte_buffer(self.name, self.source.type, "the source")
+        t = self.result.type
+        assert isinstance(t, MemRefType)
+        _check_static(self.name, t, "the result")
+        offset, size = self.byte_offset, byte_size(t)
+        if offset < 0:
+            raise VerifyException(f"buf.view: negative offset {offset}")
+        if offset + size > arena_bytes:
+            raise VerifyException(
+                f"buf.view: {size} bytes at offset {offset} do not fit in the "
+                f"{arena_bytes}-byte arena"
+            )
+        if offset % element_bytes(t):
+            raise VerifyException(
+                f"buf.view: offset {offset} is not aligned to the element size "
+                f"{element_bytes(t)}"
+            )
+        self._verify_annotations()
+
+    def _verify_annotations(self) -> None:
+        if self.lifetime is not None:
+            if len(self.lifetime.get_values()) != 2:
+                raise VerifyException("buf.view: lifetime must hold two values")
+            life = self.lifetime_range()
+            assert life is not None
+            if not 0 <= life[0] <= life[1]:
+                raise VerifyException(
+                    f"buf.view: lifetime [{life[0]}, {life[1]}] is not a valid range"
+                )
+        role = self.role_name
+        if role is not None and role not in ROLES:
+            raise VerifyException(
+                f"buf.view: unknown role '{role}' (expected one of {', '.join(ROLES)})"
+            )
+        has_index = self.index is not None
+        if role in ("input", "output") and not has_index:
+            raise VerifyException(f"buf.view: an {role} view needs an index")
+        if has_index and role not in ("input", "output"):
+            raise VerifyException("buf.view: only input and output views have an index")
+
+
+BUF = Dialect("buf", [ConstOp, GetConstOp, ArenaOp, ViewOp], [])
