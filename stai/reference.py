@@ -87,19 +87,33 @@ def run_tflm(
     model_path: str | os.PathLike[str], inputs: list[np.ndarray]
 ) -> list[np.ndarray]:
     """Run one sample through TFLite Micro's reference kernels; outputs in model order."""
+    return run_tflm_many(model_path, [inputs])[0]
+
+
+def run_tflm_many(
+    model_path: str | os.PathLike[str], samples: list[list[np.ndarray]]
+) -> list[list[np.ndarray]]:
+    """Run several samples through one TFLite Micro interpreter (faster than `run_tflm`)."""
     path = _model_file(model_path)
     n_in, n_out = _io_counts(path)
-    _check_count(len(inputs), n_in)
+    for inputs in samples:
+        _check_count(len(inputs), n_in)
     interp = _tflm_interpreter(path)
-    for i, value in enumerate(inputs):
+    specs = []
+    for i in range(n_in):
         details = interp.get_input_details(i)
-        shape = tuple(int(d) for d in details["shape"])
-        interp.set_input(_prepare_input(value, shape, np.dtype(details["dtype"]), i), i)
-    try:
-        interp.invoke()
-    except Exception as exc:
-        raise StaiError(f"TFLite Micro failed on {path.name}: {_one_line(exc)}") from exc
-    return [np.array(interp.get_output(i), copy=True) for i in range(n_out)]
+        specs.append((tuple(int(d) for d in details["shape"]), np.dtype(details["dtype"])))
+    results = []
+    for inputs in samples:
+        for i, (value, (shape, dtype)) in enumerate(zip(inputs, specs)):
+            interp.set_input(_prepare_input(value, shape, dtype, i), i)
+        try:
+            interp.invoke()
+        except Exception as exc:
+            raise StaiError(f"TFLite Micro failed on {path.name}: {_one_line(exc)}") from exc
+        results.append([np.array(interp.get_output(i), copy=True) for i in range(n_out)])
+        interp.reset()
+    return results
 
 
 def run_litert_ref(

@@ -16,6 +16,11 @@ import pytest  # noqa: E402
 from shared_models import SHARED_BY_KEY, models_dir_setting  # noqa: E402
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register this suite's markers."""
+    config.addinivalue_line("markers", "slow: trains or converts a network (seconds, not ms)")
+
+
 def _in_ci() -> bool:
     """True when running under CI (env `CI=true`), where missing test data is a failure."""
     return os.environ.get("CI", "").strip().lower() == "true"

@@ -17,7 +17,7 @@ from shared_models import (
     random_inputs,
 )
 from stai.errors import StaiError
-from stai.reference import run_litert_ref, run_tflm, tflm_arena_bytes
+from stai.reference import run_litert_ref, run_tflm, run_tflm_many, tflm_arena_bytes
 
 SAMPLED_INT8 = [m.key for m in SHARED_MODELS if m.kind == INT8 and m.key in
                 ("kws_int8", "ad_int8", "hello_world_int8", "micro_speech_int8")]
@@ -147,3 +147,14 @@ def test_bad_inputs_raise_one_line_stai_error(models_dir: Path, tmp_path: Path) 
             with pytest.raises(StaiError) as info:
                 runner(model, inputs)
             assert "\n" not in str(info.value)
+
+
+def test_run_tflm_many_equals_one_by_one(models_dir: Path) -> None:
+    model = SHARED_BY_KEY["micro_speech_int8"]
+    path = model.path(models_dir)
+    samples = model.samples(models_dir)
+    batch = run_tflm_many(path, [s.inputs for s in samples])
+    assert len(batch) == len(samples)
+    for sample, outputs in zip(samples, batch):
+        np.testing.assert_array_equal(outputs[0], run_tflm(path, sample.inputs)[0])
+        np.testing.assert_array_equal(outputs[0].ravel(), sample.expected)
