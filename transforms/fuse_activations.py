@@ -1,0 +1,93 @@
+"""``fuse-activations``: fold standalone relus into the op that produces their input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from stai.dialects import nn
+
+FUSIBLE_PRODUCERS: tuple[type[Operation], ...] = (
+    nn.Conv2DOp,
+    nn.DepthwiseConv2DOp,
+    nn.FullyConnectedOp,
+    nn.AvgPool2DOp,
+    nn.MaxPool2DOp,
+    nn.AddOp,
+    nn.SubOp,
+    nn.MulOp,
+    nn.ConcatOp,
+)
+"""The ``nn`` ops with an ``activation`` property that a relu can be folded into."""
+
+ACTIVATION_OF: dict[str, str] = {
+    nn.ReluOp.name: "relu",
+    nn.Relu6Op.name: "relu6",
+    nn.ReluN1To1Op.name: "relu_n1_to_1",
+}
+"""The fused ``activation`` value of each standalone relu op."""
+
+
+class FuseRelu(RewritePattern):
+    """``relu(producer(...))`` -> ``producer(...) {activation = "relu"}``.
+
+    Applies when the producer is fusible, has no other user and no activation yet, and
+    the relu's input and output types are identical (so for int8 the same quantization:
+    the fused clamp in output units is then exactly the standalone relu). The fused op
+    keeps the producer's attributes, and takes the relu's ``nn.name`` (its result is now
+    the relu's tensor).
+    """
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self, op: nn.ReluOp | nn.Relu6Op | nn.ReluN1To1Op, rewriter: PatternRewriter
+    ) -> None:
+        producer = op.input.owner
+        if not isinstance(producer, FUSIBLE_PRODUCERS):
+            return
+        if not op.input.has_one_use() or op.input.type != op.output.type:
+            return
+        current = producer.properties.get("activation")
+        if not isinstance(current, StringAttr) or current.data != "none":
+            return
+        fused = producer.clone()
+        fused.properties["activation"] = StringAttr(ACTIVATION_OF[op.name])
+        if "nn.name" in op.attributes:
+            fused.attributes["nn.name"] = op.attributes["nn.name"]
+        rewriter.replace(producer, fused)
+        rewriter.replace(op, [], [fused.results[0]])
+
+
+@dataclass(frozen=True)
+class FuseActivationsPass(ModulePass):
+    """Fold ``nn.relu`` / ``nn.relu6`` / ``nn.relu_n1_to_1`` into the conv, depthwise,
+    fully-connected, pool, add, sub, mul or concat that produces their input.
+
+    The producer must have no other user and ``activation = "none"``, and the relu must
+    not change the type (for int8: identical input and output quantization).
+
+    Before::
+
+        %y = nn.add %a, %b {activation = "none"} : (...) -> tensor<4x!nn.q<i8, 0.5 : -3>>
+        %r = nn.relu %y : (tensor<4x!nn.q<i8, 0.5 : -3>>) -> tensor<4x!nn.q<i8, 0.5 : -3>>
+
+    After::
+
+        %r = nn.add %a, %b {activation = "relu"} : (...) -> tensor<4x!nn.q<i8, 0.5 : -3>>
+    """
+
+    name = "fuse-activations"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(GreedyRewritePatternApplier([FuseRelu()])).rewrite_module(op)
