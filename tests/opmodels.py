@@ -352,7 +352,9 @@ def _convert(spec: OpSpec, kind: str) -> bytes:
     """Convert a spec to TFLite flatbuffer bytes of the given kind."""
     tf = _tf()
     fn = spec.body(np.random.default_rng(_seed(spec.name)))
-    signature = [tf.TensorSpec(s, tf.float32, name=f"x{i}") for i, s in enumerate(spec.input_shapes)]
+    signature = [
+        tf.TensorSpec(s, tf.float32, name=f"x{i}") for i, s in enumerate(spec.input_shapes)
+    ]
     func = tf.function(fn, input_signature=signature, autograph=False)
     concrete = func.get_concrete_function()
     converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], func)
@@ -388,7 +390,8 @@ def build(name: str, kind: str, cache_dir: Path | None = None) -> Path:
         raise KeyError(f"unknown op model {name!r}")
     if kind not in spec.kinds:
         raise KeyError(f"op model {name!r} has no {kind!r} version (has {spec.kinds})")
-    folder = Path(cache_dir) if cache_dir is not None else Path(tempfile.gettempdir()) / "stai_opmodels"
+    default = Path(tempfile.gettempdir()) / "stai_opmodels"
+    folder = Path(cache_dir) if cache_dir is not None else default
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}_{kind}.tflite"
     if not path.is_file():

@@ -126,7 +126,9 @@ def _micro_speech_samples(root: Path) -> list[Sample]:
 
 
 HELLO_WORLD_INT8 = [(-128, 4), (-64, 126), (0, 4), (64, -126)]
-HELLO_WORLD_FLOAT = [(0.0, 0.0264), (math.pi / 2, 0.9957), (math.pi, -0.005), (3 * math.pi / 2, -1.0057)]
+HELLO_WORLD_FLOAT = [
+    (0.0, 0.0264), (math.pi / 2, 0.9957), (math.pi, -0.005), (3 * math.pi / 2, -1.0057)
+]
 
 
 def _hello_int8_samples(root: Path) -> list[Sample]:
@@ -211,6 +213,8 @@ def random_inputs(
                 sample.append(rng.uniform(lo, hi, size=shape).astype(np.float32))
             else:
                 info = np.iinfo(dtype)
-                sample.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
+                sample.append(
+                    rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)
+                )
         samples.append(sample)
     return samples

@@ -49,7 +49,8 @@ def test_tflm_and_litert_agree_on_some_held_out_images(demo: DemoModel) -> None:
 
     for image in demo.images[:10]:
         x = image[np.newaxis]
-        np.testing.assert_array_equal(run_tflm(demo.path, [x])[0], run_litert_ref(demo.path, [x])[0])
+        expected = run_litert_ref(demo.path, [x])[0]
+        np.testing.assert_array_equal(run_tflm(demo.path, [x])[0], expected)
 
 
 def test_quantize_rounds_and_clamps() -> None:

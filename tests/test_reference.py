@@ -158,3 +158,22 @@ def test_run_tflm_many_equals_one_by_one(models_dir: Path) -> None:
     for sample, outputs in zip(samples, batch):
         np.testing.assert_array_equal(outputs[0], run_tflm(path, sample.inputs)[0])
         np.testing.assert_array_equal(outputs[0].ravel(), sample.expected)
+
+
+@pytest.mark.parametrize(("runner", "package", "module"), [
+    (run_tflm, "tflite-micro", "tflite_micro"),
+    (run_litert_ref, "ai-edge-litert", "ai_edge_litert"),
+])
+def test_missing_package_names_the_extra(
+    models_dir: Path, monkeypatch: pytest.MonkeyPatch, runner, package: str, module: str
+) -> None:
+    import sys
+
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, module, None)
+    path = SHARED_BY_KEY["hello_world_int8"].path(models_dir)
+    with pytest.raises(StaiError) as info:
+        runner(path, [np.zeros((1, 1), np.int8)])
+    message = str(info.value)
+    assert "stai[all]" in message and package in message and "\n" not in message
