@@ -1,0 +1,192 @@
+"""Scratch-buffer bytes of the CMSIS-NN API kernels, for planning the activation arena.
+
+Each function repeats the formula of the matching ``*_get_buffer_size`` function of
+CMSIS-NN release v7.0.0 for one target:
+
+* ``"host"``: a plain-C build (no DSP, no Helium), which is also what stai's portable
+  kernels in ``runtime/src`` accept (their C ``_get_buffer_size`` functions return it);
+* ``"dsp"``: a Cortex-M with the DSP extension (M4, M7, M33), CMSIS-NN built with GCC;
+* ``"mve"``: a Cortex-M with Helium (M55, M85), CMSIS-NN built with GCC.
+
+Where CMSIS-NN depends on the compiler (two places, both only with Arm Compiler 6), the
+GCC value is given. Integer arithmetic follows C (division truncates toward zero, ``%``
+takes the dividend's sign), as the C code does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from stai.errors import StaiError
+
+Target = Literal["host", "dsp", "mve"]
+TARGETS: tuple[str, ...] = ("host", "dsp", "mve")
+
+CH_IN_BLOCK_MVE = 124
+"""Input channels per block of the Helium depthwise kernel."""
+
+DW_ONE_INPUT_CH_THRESHOLD_MVE = 1
+"""On Helium, a depthwise convolution with one input channel and more output channels than
+this runs as a regular convolution (GCC value)."""
+
+
+@dataclass(frozen=True)
+class Dims:
+    """A ``cmsis_nn_dims``: NHWC dimensions (``n`` is the output channels of a filter)."""
+
+    n: int
+    h: int
+    w: int
+    c: int
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """The parts of ``cmsis_nn_conv_params`` / ``cmsis_nn_dw_conv_params`` that sizes use."""
+
+    stride_h: int = 1
+    stride_w: int = 1
+    pad_h: int = 0
+    pad_w: int = 0
+    dilation_h: int = 1
+    dilation_w: int = 1
+
+
+def _check_target(target: str) -> None:
+    """Raise ``StaiError`` unless ``target`` is one of ``TARGETS``."""
+    if target not in TARGETS:
+        raise StaiError(f"unknown scratch-size target {target!r} (expected one of {', '.join(TARGETS)})")
+
+
+def _cdiv(a: int, b: int) -> int:
+    """C integer division (truncates toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def _cmod(a: int, b: int) -> int:
+    """C remainder (same sign as the dividend)."""
+    return a - _cdiv(a, b) * b
+
+
+# ------------------------------------------------------------------------ convolution
+
+
+def _conv_is_1x1(g: ConvGeometry, filter_dims: Dims) -> bool:
+    """The wrapper's 1x1 path: pointwise filter, no padding, no dilation."""
+    return (g.pad_w == 0 and g.pad_h == 0 and filter_dims.w == 1 and filter_dims.h == 1
+            and g.dilation_w == 1 and g.dilation_h == 1)
+
+
+def _conv_is_1_x_n(g: ConvGeometry, input_dims: Dims, filter_dims: Dims) -> bool:
+    """The wrapper's 1xN path: one input row, one filter row, 4-aligned stride * channels."""
+    return (input_dims.h == 1 and g.dilation_w == 1 and filter_dims.h == 1
+            and _cmod(g.stride_w * input_dims.c, 4) == 0)
+
+
+def convolve_s8_bytes(target: Target, input_dims: Dims, filter_dims: Dims) -> int:
+    """``arm_convolve_s8_get_buffer_size``: host/DSP two int16 im2col columns of
+    ``kw * kh * c_in`` rounded up to a multiple of 4; Helium four int8 columns rounded up
+    to 16 bytes."""
+    _check_target(target)
+    col = filter_dims.w * filter_dims.h * input_dims.c
+    if target == "mve":
+        return 4 * _cdiv(col + 15, 16) * 16
+    remainder = _cmod(col, 4)
+    aligned = col + 4 - remainder if remainder != 0 else col
+    return 2 * aligned * 2
+
+
+def _convolve_1_x_n_mve_bytes(g: ConvGeometry, input_dims: Dims, filter_dims: Dims,
+                              output_dims: Dims) -> int:
+    """The Helium 1xN im2col row (or the general size when padding splits unevenly)."""
+    total_pad = (output_dims.w - 1) * g.stride_w + filter_dims.w - input_dims.w
+    asym_pad = _cmod(total_pad, 2)
+    right_num = (max(1, _cdiv(g.pad_w + asym_pad + g.stride_w - 1, g.stride_w))
+                 if g.pad_w + asym_pad != 0 else 0)
+    left_num = max(1, _cdiv(g.pad_w + g.stride_w - 1, g.stride_w)) if g.pad_w != 0 else 0
+    no_pad_num = max(output_dims.w - (right_num + left_num), 0)
+    if right_num + no_pad_num + left_num != output_dims.w:
+        return convolve_s8_bytes("mve", input_dims, filter_dims)
+    pad_left = g.pad_w * input_dims.c
+    pad_right = right_num * input_dims.c if asym_pad else pad_left
+    elem_left = filter_dims.w * input_dims.c
+    elem_right = elem_left - input_dims.c
+    return max(elem_left + pad_left, elem_right + pad_right)
+
+
+def convolve_wrapper_s8_bytes(target: Target, geometry: ConvGeometry, input_dims: Dims,
+                              filter_dims: Dims, output_dims: Dims) -> int:
+    """``arm_convolve_wrapper_s8_get_buffer_size`` (``_dsp`` / ``_mve`` for those targets):
+    0 for the 1x1 path; the 1xN size for one-row inputs; else ``convolve_s8_bytes``."""
+    _check_target(target)
+    if _conv_is_1x1(geometry, filter_dims):
+        return 0
+    if _conv_is_1_x_n(geometry, input_dims, filter_dims) and target == "mve":
+        return _convolve_1_x_n_mve_bytes(geometry, input_dims, filter_dims, output_dims)
+    return convolve_s8_bytes(target, input_dims, filter_dims)
+
+
+# ------------------------------------------------------------- depthwise convolution
+
+
+def _dw_is_opt(g: ConvGeometry, input_dims: Dims, output_dims: Dims) -> bool:
+    """The wrapper's optimized path: multiplier 1, one batch, no dilation."""
+    return (input_dims.c == output_dims.c and input_dims.n == 1
+            and g.dilation_w == 1 and g.dilation_h == 1)
+
+
+def depthwise_conv_wrapper_s8_bytes(target: Target, geometry: ConvGeometry, input_dims: Dims,
+                                    filter_dims: Dims, output_dims: Dims) -> int:
+    """``arm_depthwise_conv_wrapper_s8_get_buffer_size`` (``_dsp`` / ``_mve``).
+
+    host: 0. DSP: ``c_in * kw * kh`` int16 on the optimized path, except 3x3 filters with
+    padding <= 1 (0). Helium: ``4 * 124 * kw * kh`` bytes on the optimized path; with one
+    input channel and more than one output channel, the convolution size of the filter
+    seen as ``[c_out, kh, kw, 1]`` plus a filter copy, when larger.
+    """
+    _check_target(target)
+    g = geometry
+    if target == "host":
+        return 0
+    if target == "dsp":
+        if not _dw_is_opt(g, input_dims, output_dims):
+            return 0
+        if filter_dims.w == 3 and filter_dims.h == 3 and g.pad_h <= 1 and g.pad_w <= 1:
+            return 0
+        return input_dims.c * filter_dims.w * filter_dims.h * 2
+    size = 4 * CH_IN_BLOCK_MVE * filter_dims.w * filter_dims.h if _dw_is_opt(g, input_dims, output_dims) else 0
+    if input_dims.c == 1 and output_dims.c > DW_ONE_INPUT_CH_THRESHOLD_MVE:
+        conv_filter = Dims(filter_dims.c, filter_dims.h, filter_dims.w, filter_dims.n)
+        to_conv = (convolve_wrapper_s8_bytes("mve", g, input_dims, conv_filter, output_dims)
+                   + filter_dims.c * filter_dims.h * filter_dims.w * filter_dims.n)
+        size = max(size, to_conv)
+    return size
+
+
+# ------------------------------------------------------------------- fully connected
+
+
+def fully_connected_s8_bytes(target: Target, filter_dims: Dims) -> int:
+    """``arm_fully_connected_s8_get_buffer_size`` (``_dsp`` / ``_mve``): one int32 kernel
+    sum per output channel (``filter_dims.c``) on Helium, else 0. The per-channel variant
+    uses the same buffer."""
+    _check_target(target)
+    return filter_dims.c * 4 if target == "mve" else 0
+
+
+# -------------------------------------------------------------------------- pooling
+
+
+def avgpool_s8_bytes(target: Target, dim_dst_width: int, ch_src: int) -> int:
+    """``arm_avgpool_s8_get_buffer_size`` (``_dsp`` / ``_mve``): one int32 per channel with
+    DSP, else 0."""
+    _check_target(target)
+    return ch_src * 4 if target == "dsp" else 0
+
+
+def no_scratch_bytes(target: Target) -> int:
+    """Kernels without a scratch buffer (max pool, softmax, elementwise add and mul): 0."""
+    _check_target(target)
+    return 0
