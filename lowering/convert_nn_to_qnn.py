@@ -1,0 +1,761 @@
+"""``convert-nn-to-qnn``: lower framework-level ``nn`` ops to kernel-level ``qnn`` ops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    DictionaryAttr,
+    Float32Type,
+    FloatAttr,
+    FunctionType,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnrealizedConversionCastOp,
+    f32,
+    i32,
+    i64,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
+from xdsl.transforms.reconcile_unrealized_casts import ReconcileUnrealizedCastsPattern
+
+from stai.dialects import nn, qnn
+from stai.errors import StaiError
+from stai.lowering import quant_math as qm
+
+FLT_MAX = float(np.finfo(np.float32).max)
+
+FLOAT_ACTIVATION_RANGES: dict[str, tuple[float, float]] = {
+    "none": (-FLT_MAX, FLT_MAX),
+    "relu": (0.0, FLT_MAX),
+    "relu6": (0.0, 6.0),
+    "relu_n1_to_1": (-1.0, 1.0),
+}
+"""The float clamp range of each fused activation (TFLite's ``CalculateActivationRange``)."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def fail(op: Operation, message: str) -> StaiError:
+    """A one-line error naming the op and the model operator (``nn.m_id``) it comes from."""
+    m_id = op.attributes.get("nn.m_id")
+    where = f" (operator {m_id.value.data})" if isinstance(m_id, IntegerAttr) else ""
+    return StaiError(f"{op.name}{where}: {message}")
+
+
+def machine_type(t: Attribute) -> Attribute:
+    """A tensor type with its element type lowered to the machine type (``!nn.q<i8,...>``
+    -> ``i8``); other types unchanged."""
+    if isinstance(t, TensorType) and isinstance(t.element_type, nn.QuantType):
+        return TensorType(t.element_type.storage, t.get_shape())
+    return t
+
+
+def element_type(value: SSAValue) -> Attribute:
+    t = value.type
+    assert isinstance(t, TensorType)
+    return t.element_type
+
+
+def is_float(value: SSAValue) -> bool:
+    return isinstance(element_type(value), Float32Type)
+
+
+def act_quant(op: Operation, value: SSAValue, what: str) -> nn.QuantType:
+    """The quantization of an int8 activation tensor (per tensor), or an error."""
+    e = element_type(value)
+    if not isinstance(e, nn.QuantType) or e.storage != IntegerType(8):
+        raise fail(op, f"{what} must be f32 or per-tensor !nn.q<i8, ...>, got {e}")
+    if e.per_channel:
+        raise fail(op, f"{what} has per-channel quantization (only weights may)")
+    return e
+
+
+def kind_of(op: Operation, values: Sequence[SSAValue]) -> str:
+    """``"f32"`` if every value is f32, ``"s8"`` if every value is int8, else an error."""
+    if all(is_float(v) for v in values):
+        return "f32"
+    if any(is_float(v) for v in values):
+        raise fail(op, "mixes f32 and quantized tensors")
+    for i, v in enumerate(values):
+        act_quant(op, v, f"tensor {i}")
+    return "s8"
+
+
+def i32_attr(value: int) -> IntegerAttr:
+    return IntegerAttr(int(value), i32)
+
+
+def f32_attr(value: float) -> FloatAttr:
+    return FloatAttr(float(value), f32)
+
+
+def i32_array(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i32, [int(v) for v in values])
+
+
+def int_act(lo: int, hi: int) -> DenseArrayBase:
+    return i32_array([lo, hi])
+
+
+def float_act(activation: str) -> DenseArrayBase:
+    lo, hi = FLOAT_ACTIVATION_RANGES[activation]
+    return DenseArrayBase.from_list(f32, [lo, hi])
+
+
+def quant_act(activation: str, out: nn.QuantType) -> DenseArrayBase:
+    """The int8 clamp range of a fused activation in output units."""
+    return int_act(*qm.quantized_activation_range(activation.upper(), out.scale, out.zero_point))
+
+
+def activation_of(op: Operation) -> str:
+    act = op.properties.get("activation")
+    return act.data if isinstance(act, StringAttr) else "none"
+
+
+class Lowering:
+    """Builds the replacement of one ``nn`` op: casts of its operands to machine types,
+    the new ops, and a cast of the result back to its ``nn`` type (the casts cancel out
+    once every op is converted)."""
+
+    def __init__(self, op: Operation):
+        self.op = op
+        self.ops: list[Operation] = []
+
+    def operand(self, value: SSAValue) -> SSAValue:
+        """``value`` as a machine-typed value."""
+        target = machine_type(value.type)
+        if target == value.type:
+            return value
+        cast = UnrealizedConversionCastOp.get([value], [target])
+        self.ops.append(cast)
+        return cast.results[0]
+
+    def kernel(
+        self,
+        cls: type[qnn.KernelOp],
+        ins: Sequence[SSAValue],
+        result_type: Attribute,
+        properties: dict[str, Attribute],
+    ) -> SSAValue:
+        """Append a tensor-form ``qnn`` op carrying the ``nn`` op's discardable attributes."""
+        new = cls.build(
+            operands=[[self.operand(v) for v in ins], None, None],
+            result_types=[machine_type(result_type)],
+            properties=properties,
+            attributes=dict(self.op.attributes),
+        )
+        self.ops.append(new)
+        return new.results[0]
+
+    def finish(self, rewriter: PatternRewriter, result: SSAValue) -> None:
+        """Replace the ``nn`` op by the built ops; ``result`` stands for its result."""
+        old = self.op.results[0]
+        if result.type != old.type:
+            back = UnrealizedConversionCastOp.get([result], [old.type])
+            self.ops.append(back)
+            result = back.results[0]
+        rewriter.replace(self.op, self.ops, [result])
+
+
+def params_attr(params: dict[str, Attribute]) -> DictionaryAttr:
+    return DictionaryAttr(params)
+
+
+def output_of(op: Operation) -> SSAValue:
+    return op.results[0]
+
+
+# ---------------------------------------------------------------------------- patterns
+
+
+class ConvertConstant(RewritePattern):
+    """``nn.constant`` -> ``arith.constant`` of the same dense data (machine type)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.ConstantOp, rewriter: PatternRewriter) -> None:
+        low = Lowering(op)
+        const = arith.ConstantOp(op.value)
+        const.attributes.update(op.attributes)
+        low.ops.append(const)
+        low.finish(rewriter, const.result)
+
+
+def conv_s8_params(
+    op: nn.Conv2DOp | nn.DepthwiseConv2DOp, channel_axis: int
+) -> tuple[dict[str, Attribute], DenseArrayBase]:
+    """Offsets, per-channel multipliers/shifts and clamp range of an int8 conv/depthwise."""
+    x = act_quant(op, op.input, "input")
+    y = act_quant(op, op.output, "output")
+    w = element_type(op.filter)
+    if not isinstance(w, nn.QuantType) or w.storage != IntegerType(8):
+        raise fail(op, f"the filter must be !nn.q<i8, ...>, got {w}")
+    if any(z != 0 for z in w.zero_point_list()):
+        raise fail(op, "the filter must be symmetric (zero point 0)")
+    filter_type = op.filter.type
+    assert isinstance(filter_type, TensorType)
+    channels = filter_type.get_shape()[channel_axis]
+    scales = w.scale_list()
+    if w.per_channel:
+        if w.axis.data != channel_axis or len(scales) != channels:
+            raise fail(op, f"per-channel filter scales must be along axis {channel_axis}")
+    else:
+        scales = scales * channels
+    mults, shifts = qm.conv_output_multipliers(x.scale, scales, y.scale)
+    params: dict[str, Attribute] = {
+        "input_offset": i32_attr(-x.zero_point),
+        "output_offset": i32_attr(y.zero_point),
+        "multipliers": i32_array(mults),
+        "shifts": i32_array(shifts),
+    }
+    return params, quant_act(activation_of(op), y)
+
+
+class ConvertConv(RewritePattern):
+    """``nn.conv2d`` / ``nn.depthwise_conv2d`` -> ``qnn.conv2d`` / ``qnn.depthwise_conv2d``."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self, op: nn.Conv2DOp | nn.DepthwiseConv2DOp, rewriter: PatternRewriter
+    ) -> None:
+        depthwise = isinstance(op, nn.DepthwiseConv2DOp)
+        kind = kind_of(op, [op.input, op.output])
+        props: dict[str, Attribute] = {
+            "strides": op.strides,
+            "pads": op.pads,
+            "dilations": op.dilations,
+        }
+        if depthwise:
+            props["depth_multiplier"] = IntegerAttr(op.depth_multiplier.value.data, i64)
+        if kind == "s8":
+            params, act = conv_s8_params(op, 3 if depthwise else 0)
+            props["params"] = params_attr(params)
+            props["act"] = act
+        else:
+            props["act"] = float_act(activation_of(op))
+        cls = qnn.DepthwiseConv2DOp if depthwise else qnn.Conv2DOp
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(cls, [op.input, op.filter, op.bias], op.output.type, props))
+
+
+def fully_connected_s8_params(op: nn.FullyConnectedOp) -> dict[str, Attribute]:
+    """Offsets and multipliers/shifts of an int8 fully connected (per tensor or per
+    output channel, as TFLite Micro's fully-connected Prepare)."""
+    x = act_quant(op, op.input, "input")
+    y = act_quant(op, op.output, "output")
+    w = element_type(op.filter)
+    if not isinstance(w, nn.QuantType) or w.storage != IntegerType(8):
+        raise fail(op, f"the weights must be !nn.q<i8, ...>, got {w}")
+    if w.per_channel:
+        filter_type = op.filter.type
+        assert isinstance(filter_type, TensorType)
+        if w.axis.data != 0 or len(w.scale_list()) != filter_type.get_shape()[0]:
+            raise fail(op, "per-channel weight scales must be along axis 0")
+        mults, shifts = qm.conv_output_multipliers(x.scale, w.scale_list(), y.scale)
+        filter_zp = 0
+    else:
+        mult, shift = qm.fully_connected_multiplier_per_tensor(x.scale, w.scale, y.scale)
+        mults, shifts = [mult], [shift]
+        filter_zp = w.zero_point
+    return {
+        "input_offset": i32_attr(-x.zero_point),
+        "filter_offset": i32_attr(-filter_zp),
+        "output_offset": i32_attr(y.zero_point),
+        "multipliers": i32_array(mults),
+        "shifts": i32_array(shifts),
+    }
+
+
+class ConvertFullyConnected(RewritePattern):
+    """``nn.fully_connected`` -> ``qnn.fully_connected``."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.FullyConnectedOp, rewriter: PatternRewriter) -> None:
+        kind = kind_of(op, [op.input, op.output])
+        props: dict[str, Attribute] = {}
+        if kind == "s8":
+            props["params"] = params_attr(fully_connected_s8_params(op))
+            props["act"] = quant_act(activation_of(op), act_quant(op, op.output, "output"))
+        else:
+            props["act"] = float_act(activation_of(op))
+        low = Lowering(op)
+        ins = [op.input, op.filter, op.bias]
+        low.finish(rewriter, low.kernel(qnn.FullyConnectedOp, ins, op.output.type, props))
+
+
+class ConvertPool(RewritePattern):
+    """``nn.avg_pool2d`` / ``nn.max_pool2d`` -> ``qnn.avg_pool2d`` / ``qnn.max_pool2d``
+    (int8: no requantization, the clamp range in output units)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self, op: nn.AvgPool2DOp | nn.MaxPool2DOp, rewriter: PatternRewriter
+    ) -> None:
+        kind = kind_of(op, [op.input, op.output])
+        props: dict[str, Attribute] = {"kernel": op.kernel, "strides": op.strides, "pads": op.pads}
+        if kind == "s8":
+            props["act"] = quant_act(activation_of(op), act_quant(op, op.output, "output"))
+        else:
+            props["act"] = float_act(activation_of(op))
+        cls = qnn.AvgPool2DOp if isinstance(op, nn.AvgPool2DOp) else qnn.MaxPool2DOp
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
+
+
+def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[dict[str, Attribute], DenseArrayBase]:
+    a = act_quant(op, op.lhs, "lhs")
+    b = act_quant(op, op.rhs, "rhs")
+    y = act_quant(op, op.output, "output")
+    compute = qm.add_params_s8 if isinstance(op, nn.AddOp) else qm.sub_params_s8
+    p = compute(a.scale, a.zero_point, b.scale, b.zero_point, y.scale, y.zero_point,
+                activation_of(op).upper())
+    params: dict[str, Attribute] = {
+        "left_shift": i32_attr(p.left_shift),
+        "input1_offset": i32_attr(p.input_1_offset),
+        "input1_multiplier": i32_attr(p.input_1_mult),
+        "input1_shift": i32_attr(p.input_1_shift),
+        "input2_offset": i32_attr(p.input_2_offset),
+        "input2_multiplier": i32_attr(p.input_2_mult),
+        "input2_shift": i32_attr(p.input_2_shift),
+        "output_offset": i32_attr(p.out_offset),
+        "output_multiplier": i32_attr(p.out_mult),
+        "output_shift": i32_attr(p.out_shift),
+    }
+    return params, int_act(p.out_activation_min, p.out_activation_max)
+
+
+def mul_s8_params(op: nn.MulOp) -> tuple[dict[str, Attribute], DenseArrayBase]:
+    a = act_quant(op, op.lhs, "lhs")
+    b = act_quant(op, op.rhs, "rhs")
+    y = act_quant(op, op.output, "output")
+    p = qm.mul_params_s8(a.scale, a.zero_point, b.scale, b.zero_point, y.scale, y.zero_point,
+                         activation_of(op).upper())
+    params: dict[str, Attribute] = {
+        "input1_offset": i32_attr(p.input_1_offset),
+        "input2_offset": i32_attr(p.input_2_offset),
+        "output_offset": i32_attr(p.out_offset),
+        "output_multiplier": i32_attr(p.out_mult),
+        "output_shift": i32_attr(p.out_shift),
+    }
+    return params, int_act(p.out_activation_min, p.out_activation_max)
+
+
+_BINARY: dict[str, type[qnn.KernelOp]] = {
+    nn.AddOp.name: qnn.AddOp,
+    nn.SubOp.name: qnn.SubOp,
+    nn.MulOp.name: qnn.MulOp,
+    nn.DivOp.name: qnn.DivOp,
+}
+
+
+class ConvertBinary(RewritePattern):
+    """``nn.add`` / ``sub`` / ``mul`` / ``div`` -> ``qnn.add`` / ``sub`` / ``mul`` / ``div``
+    (int8 division is not supported)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self, op: nn.AddOp | nn.SubOp | nn.MulOp | nn.DivOp, rewriter: PatternRewriter
+    ) -> None:
+        kind = kind_of(op, [op.lhs, op.rhs, op.output])
+        props: dict[str, Attribute] = {}
+        if kind == "f32":
+            props["act"] = float_act(activation_of(op))
+        elif isinstance(op, nn.DivOp):
+            raise fail(op, "int8 division is not supported")
+        else:
+            params, act = mul_s8_params(op) if isinstance(op, nn.MulOp) else add_sub_s8_params(op)
+            props["params"] = params_attr(params)
+            props["act"] = act
+        low = Lowering(op)
+        ins = [op.lhs, op.rhs]
+        low.finish(rewriter, low.kernel(_BINARY[op.name], ins, op.output.type, props))
+
+
+_RELU_ACTIVATION: dict[str, str] = {
+    nn.ReluOp.name: "relu",
+    nn.Relu6Op.name: "relu6",
+    nn.ReluN1To1Op.name: "relu_n1_to_1",
+}
+
+
+def clamp_s8_props(
+    op: Operation, activation: str, x: nn.QuantType, y: nn.QuantType
+) -> dict[str, Attribute]:
+    """``qnn.clamp`` properties of an int8 relu (requantization from x to y, then clamp)."""
+    p = qm.relu_params_s8(activation.upper(), x.scale, x.zero_point, y.scale, y.zero_point)
+    params: dict[str, Attribute] = {
+        "input_offset": i32_attr(p.input_offset),
+        "output_offset": i32_attr(p.output_offset),
+        "multiplier": i32_attr(p.mult),
+        "shift": i32_attr(p.shift),
+    }
+    return {"params": params_attr(params), "act": int_act(p.act_min, p.act_max)}
+
+
+class ConvertRelu(RewritePattern):
+    """``nn.relu`` / ``relu6`` / ``relu_n1_to_1`` -> ``qnn.clamp`` (int8: with the
+    requantization of TFLite Micro's standalone activation)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self, op: nn.ReluOp | nn.Relu6Op | nn.ReluN1To1Op, rewriter: PatternRewriter
+    ) -> None:
+        activation = _RELU_ACTIVATION[op.name]
+        if kind_of(op, [op.input, op.output]) == "s8":
+            x = act_quant(op, op.input, "input")
+            props = clamp_s8_props(op, activation, x, act_quant(op, op.output, "output"))
+        else:
+            props = {"act": float_act(activation)}
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.ClampOp, [op.input], op.output.type, props))
+
+
+def check_fixed_output(op: Operation, y: nn.QuantType, scale: float, zero_point: int) -> None:
+    """The int8 output quantization that TFLite Micro requires of softmax/logistic/tanh."""
+    if np.float32(y.scale) != np.float32(scale) or y.zero_point != zero_point:
+        raise fail(
+            op, f"the int8 output must be quantized with scale {scale} and zero point "
+            f"{zero_point}, got {y.scale} and {y.zero_point}"
+        )
+
+
+class ConvertSigmoid(RewritePattern):
+    """``nn.logistic`` / ``nn.tanh`` -> ``qnn.logistic`` / ``qnn.tanh``."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.LogisticOp | nn.TanhOp, rewriter: PatternRewriter) -> None:
+        logistic = isinstance(op, nn.LogisticOp)
+        props: dict[str, Attribute] = {}
+        if kind_of(op, [op.input, op.output]) == "s8":
+            x = act_quant(op, op.input, "input")
+            y = act_quant(op, op.output, "output")
+            if logistic:
+                check_fixed_output(op, y, 1.0 / 256, -128)
+                p = qm.logistic_params_s8(x.scale, x.zero_point)
+            else:
+                check_fixed_output(op, y, 1.0 / 128, 0)
+                p = qm.tanh_params_s8(x.scale, x.zero_point)
+            props["params"] = params_attr({
+                "input_zero_point": i32_attr(p.input_zero_point),
+                "input_range_radius": i32_attr(p.input_range_radius),
+                "input_multiplier": i32_attr(p.input_multiplier),
+                "input_left_shift": i32_attr(p.input_left_shift),
+            })
+        cls = qnn.LogisticOp if logistic else qnn.TanhOp
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
+
+
+class ConvertFloatOnlyActivation(RewritePattern):
+    """``nn.leaky_relu`` / ``nn.hard_swish`` -> ``qnn.leaky_relu`` / ``qnn.hard_swish``
+    (float only)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self, op: nn.LeakyReluOp | nn.HardSwishOp, rewriter: PatternRewriter
+    ) -> None:
+        if kind_of(op, [op.input, op.output]) != "f32":
+            raise fail(op, "only the float32 version is supported")
+        props: dict[str, Attribute] = {}
+        cls: type[qnn.KernelOp] = qnn.HardSwishOp
+        if isinstance(op, nn.LeakyReluOp):
+            props["params"] = params_attr({"alpha": f32_attr(op.alpha.value.data)})
+            cls = qnn.LeakyReluOp
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
+
+
+class ConvertSoftmax(RewritePattern):
+    """``nn.softmax`` -> ``qnn.softmax`` (int8: multiplier, shift and diff_min)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.SoftmaxOp, rewriter: PatternRewriter) -> None:
+        beta = op.beta.value.data
+        if kind_of(op, [op.input, op.output]) == "s8":
+            x = act_quant(op, op.input, "input")
+            check_fixed_output(op, act_quant(op, op.output, "output"), 1.0 / 256, -128)
+            try:
+                p = qm.softmax_params_s8(beta, x.scale)
+            except ValueError as exc:
+                raise fail(op, str(exc)) from exc
+            params: dict[str, Attribute] = {
+                "multiplier": i32_attr(p.mult),
+                "shift": i32_attr(p.shift),
+                "diff_min": i32_attr(p.diff_min),
+            }
+        else:
+            params = {"beta": f32_attr(beta)}
+        low = Lowering(op)
+        props: dict[str, Attribute] = {"params": params_attr(params)}
+        low.finish(rewriter, low.kernel(qnn.SoftmaxOp, [op.input], op.output.type, props))
+
+
+class ConvertQuantize(RewritePattern):
+    """``nn.quantize``: f32 -> int8 is ``qnn.quantize`` (scale, zero_point); int8 -> int8
+    is ``qnn.requantize``."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.QuantizeOp, rewriter: PatternRewriter) -> None:
+        y = act_quant(op, op.output, "output")
+        low = Lowering(op)
+        if is_float(op.input):
+            params: dict[str, Attribute] = {
+                "scale": f32_attr(y.scale),
+                "zero_point": i32_attr(y.zero_point),
+            }
+            cls: type[qnn.KernelOp] = qnn.QuantizeOp
+        else:
+            x = act_quant(op, op.input, "input")
+            p = qm.requantize_params_s8(x.scale, x.zero_point, y.scale, y.zero_point)
+            params = {
+                "input_offset": i32_attr(p.input_offset),
+                "output_offset": i32_attr(p.output_offset),
+                "multiplier": i32_attr(p.mult),
+                "shift": i32_attr(p.shift),
+            }
+            cls = qnn.RequantizeOp
+        props: dict[str, Attribute] = {"params": params_attr(params)}
+        low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
+
+
+class ConvertDequantize(RewritePattern):
+    """``nn.dequantize`` int8 -> f32: ``qnn.dequantize`` (scale, zero_point)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.DequantizeOp, rewriter: PatternRewriter) -> None:
+        x = act_quant(op, op.input, "input")
+        if not is_float(op.output):
+            raise fail(op, "the result must be f32")
+        params = {"scale": f32_attr(x.scale), "zero_point": i32_attr(x.zero_point)}
+        props: dict[str, Attribute] = {"params": params_attr(params)}
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.DequantizeOp, [op.input], op.output.type, props))
+
+
+class ConvertReshape(RewritePattern):
+    """``nn.reshape`` -> ``qnn.reshape``."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.ReshapeOp, rewriter: PatternRewriter) -> None:
+        kind_of(op, [op.input, op.output])
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.ReshapeOp, [op.input], op.output.type, {}))
+
+
+class ConvertPad(RewritePattern):
+    """``nn.pad`` -> ``qnn.pad`` with 8 pad amounts (a lower rank is padded in front as a
+    4-D tensor with leading 1s) and the padding value (int8: the output zero point)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.PadOp, rewriter: PatternRewriter) -> None:
+        pads = list(op.pads.get_values())
+        if len(pads) > 8:
+            raise fail(op, "only tensors of rank 4 or less can be padded")
+        pads = [0] * (8 - len(pads)) + pads
+        if kind_of(op, [op.input, op.output]) == "s8":
+            x = act_quant(op, op.input, "input")
+            y = act_quant(op, op.output, "output")
+            if np.float32(x.scale) != np.float32(y.scale) or x.zero_point != y.zero_point:
+                raise fail(op, "the input and output quantizations must be equal")
+            pad_value: Attribute = i32_attr(y.zero_point)
+        else:
+            pad_value = f32_attr(0.0)
+        props: dict[str, Attribute] = {
+            "pads": DenseArrayBase.from_list(i64, pads),
+            "params": params_attr({"pad_value": pad_value}),
+        }
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.PadOp, [op.input], op.output.type, props))
+
+
+class ConvertConcat(RewritePattern):
+    """``nn.concat`` -> ``qnn.concat`` (a byte copy per input, as TFLite Micro's int8
+    concatenation); a fused activation becomes a following ``qnn.clamp``."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.ConcatOp, rewriter: PatternRewriter) -> None:
+        kind = kind_of(op, [*op.inputs, op.output])
+        low = Lowering(op)
+        props: dict[str, Attribute] = {"axis": IntegerAttr(op.axis.value.data, i64)}
+        result = low.kernel(qnn.ConcatOp, list(op.inputs), op.output.type, props)
+        activation = activation_of(op)
+        if activation != "none":
+            if kind == "s8":
+                y = act_quant(op, op.output, "output")
+                clamp_props = clamp_s8_props(op, activation, y, y)
+            else:
+                clamp_props = {"act": float_act(activation)}
+            clamp = qnn.ClampOp.build(
+                operands=[[result], None, None],
+                result_types=[result.type],
+                properties=clamp_props,
+                attributes=dict(op.attributes),
+            )
+            low.ops.append(clamp)
+            result = clamp.results[0]
+        low.finish(rewriter, result)
+
+
+class ConvertMean(RewritePattern):
+    """``nn.mean`` over H and W of an NHWC tensor -> ``qnn.mean`` (other axes are not
+    supported)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.MeanOp, rewriter: PatternRewriter) -> None:
+        in_type = op.input.type
+        assert isinstance(in_type, TensorType)
+        shape = in_type.get_shape()
+        axes = sorted({a % len(shape) for a in op.axes.get_values()}) if shape else []
+        kind = kind_of(op, [op.input, op.output])
+        if len(shape) != 4 or axes != [1, 2]:
+            raise fail(op, f"mean is supported over axes [1, 2] of a 4-D tensor, not {axes}")
+        props: dict[str, Attribute] = {}
+        if kind == "s8":
+            x = act_quant(op, op.input, "input")
+            y = act_quant(op, op.output, "output")
+            p = qm.mean_params_s8(x.scale, x.zero_point, y.scale, y.zero_point,
+                                  shape[1] * shape[2])
+            props["params"] = params_attr({
+                "input_offset": i32_attr(p.input_offset),
+                "output_offset": i32_attr(p.output_offset),
+                "multiplier": i32_attr(p.out_mult),
+                "shift": i32_attr(p.out_shift),
+            })
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.MeanOp, [op.input], op.output.type, props))
+
+
+class ConvertFuncSignature(RewritePattern):
+    """Machine types in a ``func.func``'s signature and entry block arguments (the
+    argument and result attributes, ``nn.name``, stay)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
+        old = op.function_type
+        new = FunctionType.from_lists(
+            [machine_type(t) for t in old.inputs.data],
+            [machine_type(t) for t in old.outputs.data],
+        )
+        if new == old:
+            return
+        if op.body.blocks:
+            block = op.body.blocks[0]
+            for arg in list(block.args):
+                target = machine_type(arg.type)
+                if target == arg.type:
+                    continue
+                nn_type, hint = arg.type, arg.name_hint
+                new_arg = rewriter.replace_value_with_new_type(arg, target)
+                new_arg.name_hint = hint
+                cast = UnrealizedConversionCastOp.get([new_arg], [nn_type])
+                rewriter.insert(cast, InsertPoint.at_start(block))
+                rewriter.replace_uses_with_if(
+                    new_arg, cast.results[0], lambda use, c=cast: use.operation is not c
+                )
+        op.properties["function_type"] = new
+        rewriter.notify_op_modified(op)
+
+
+class ConvertReturn(RewritePattern):
+    """``func.return`` of machine-typed values."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: func.ReturnOp, rewriter: PatternRewriter) -> None:
+        if all(machine_type(v.type) == v.type for v in op.arguments):
+            return
+        low = Lowering(op)
+        values = [low.operand(v) for v in op.arguments]
+        new = func.ReturnOp(*values)
+        new.attributes.update(op.attributes)
+        rewriter.replace(op, [*low.ops, new])
+
+
+def check_converted(module: ModuleOp) -> None:
+    """Every ``nn`` op and every conversion cast is gone, or the lowering failed."""
+    for op in module.walk():
+        if isinstance(op, UnrealizedConversionCastOp):
+            raise fail(op, "a value is used with both its nn and its machine type")
+        if op.dialect_name() == "nn":
+            raise fail(op, "no conversion to the qnn dialect")
+
+
+@dataclass(frozen=True)
+class ConvertNNToQNNPass(ModulePass):
+    """Lower every ``nn`` op to its ``qnn`` kernel op in tensor form.
+
+    Element types become machine types (``!nn.q<i8, ...>`` -> ``i8``, ``!nn.q<i32, ...>``
+    -> ``i32``, ``f32`` stays) everywhere, including the function signatures (their
+    ``nn.name`` argument/result attributes stay). int8 arithmetic parameters are computed
+    as TFLite Micro's Prepare computes them (``stai.lowering.quant_math``) and stored in
+    the op's ``params`` dictionary (scalars ``i32``, per-channel lists ``array<i32: ...>``,
+    float scalars ``f32``); fused activations become the clamp range ``act``
+    (``array<i32: lo, hi>`` in output units, or ``array<f32: lo, hi>``). Each op keeps its
+    ``nn.m_id`` / ``nn.name`` attributes.
+
+    Constants: every ``nn.constant`` becomes an ``arith.constant`` whose value is a
+    ``DenseIntOrFPElementsAttr`` of the machine type (the same data).
+
+    Unsupported combinations (int8 division, int8 leaky relu / hard swish, mean over axes
+    other than H and W, per-channel activations, ...) raise ``StaiError`` naming the op
+    and its ``nn.m_id``.
+
+    Before::
+
+        %y = nn.fully_connected %x, %w, %b {activation = "relu"}
+           : (tensor<1x4x!nn.q<i8, 0.5 : -3>>, tensor<2x4x!nn.q<i8, 0.25 : 0>>,
+              tensor<2x!nn.q<i32, 0.125 : 0>>) -> tensor<1x2x!nn.q<i8, 1.0 : 5>>
+
+    After::
+
+        %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x4xi8>, tensor<2x4xi8>,
+               tensor<2xi32>) {params = {input_offset = 3 : i32, filter_offset = 0 : i32,
+               output_offset = 5 : i32, multipliers = array<i32: 1073741824>,
+               shifts = array<i32: -2>}, act = array<i32: 5, 127>} -> tensor<1x2xi8>
+    """
+
+    name = "convert-nn-to-qnn"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(
+                [
+                    ConvertFuncSignature(),
+                    ConvertReturn(),
+                    ConvertConstant(),
+                    ConvertConv(),
+                    ConvertFullyConnected(),
+                    ConvertPool(),
+                    ConvertBinary(),
+                    ConvertRelu(),
+                    ConvertSigmoid(),
+                    ConvertFloatOnlyActivation(),
+                    ConvertSoftmax(),
+                    ConvertQuantize(),
+                    ConvertDequantize(),
+                    ConvertReshape(),
+                    ConvertPad(),
+                    ConvertConcat(),
+                    ConvertMean(),
+                ]
+            )
+        ).rewrite_module(op)
+        PatternRewriteWalker(ReconcileUnrealizedCastsPattern()).rewrite_module(op)
+        check_converted(op)
