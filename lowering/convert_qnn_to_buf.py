@@ -1,0 +1,567 @@
+"""``convert-qnn-to-buf``: bufferize ``qnn`` kernels and plan the activation arena.
+
+The function ``@main(inputs) -> outputs`` on tensors becomes ``@main()`` on buffers:
+
+* each ``arith.constant`` becomes a module-level ``buf.const`` (named after its user and
+  role, e.g. ``@conv1_weights``) read by ``buf.get_const``;
+* every other tensor (inputs and outputs included) is a ``buf.view`` of the one
+  ``buf.arena``, at an offset chosen by :mod:`stai.lowering.arena_plan` so that no two
+  buffers live at the same time share a byte; views carry ``lifetime``, ``role`` and,
+  for inputs and outputs, ``index``;
+* each ``qnn`` op takes the buffer form (same op, same properties, ``outs(view)``), with a
+  ``scratch`` view sized as the CMSIS-NN API asks for the target, alive only during it;
+* ``qnn.reshape`` disappears: its output is a view of the same bytes as its input.
+
+Before::
+
+    func.func @main(%x: tensor<1x8xi8> {nn.name = "in"}) -> (tensor<1x4xi8> {nn.name = "out"}) {
+      %w = arith.constant dense<1> : tensor<4x8xi8>
+      %b = arith.constant dense<0> : tensor<4xi32>
+      %y = qnn.fully_connected ins(%x, %w, %b : ...) {nn.name = "fc", ...} -> tensor<1x4xi8>
+      func.return %y : tensor<1x4xi8>
+    }
+
+After::
+
+    buf.const @fc_weights dense<1> : memref<4x8xi8> {alignment = 4 : i64}
+    buf.const @fc_bias dense<0> : memref<4xi32> {alignment = 4 : i64}
+    func.func @main() attributes {buf.inputs = ["in"], buf.outputs = ["out"], buf.peak = 12 : i64} {
+      %arena = buf.arena {size = 12 : i64, alignment = 16 : i64} : memref<12xi8>
+      %x = buf.view %arena[0] {lifetime = array<i64: 0, 0>, role = "input", index = 0 : i64}
+           : memref<12xi8> -> memref<1x8xi8>
+      %w = buf.get_const @fc_weights : memref<4x8xi8>
+      %b = buf.get_const @fc_bias : memref<4xi32>
+      %y = buf.view %arena[8] {lifetime = array<i64: 0, 0>, role = "output", index = 0 : i64}
+           : memref<12xi8> -> memref<1x4xi8>
+      qnn.fully_connected ins(%x, %w, %b : ...) outs(%y : memref<1x4xi8>) {...}
+      func.return
+    }
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    FunctionType,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    i8,
+    i32,
+    i64,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
+from xdsl.traits import SymbolOpInterface
+
+from stai.dialects import qnn
+from stai.dialects.buf import ArenaOp, ConstOp, GetConstOp, ViewOp, byte_size, element_bytes
+from stai.errors import StaiError
+from stai.lowering import scratch_sizes
+from stai.lowering.arena_plan import Interval, peak_live_bytes, plan_greedy_by_size
+
+PASS = "convert-qnn-to-buf"
+ARENA_ALIGNMENT = 16
+"""The least alignment of the arena itself (enough for any vector load)."""
+SCRATCH_ALIGNMENT = 4
+"""Scratch buffers are read as int16/int32 by kernels: offsets are at least this aligned."""
+
+
+def _fail(message: str) -> StaiError:
+    return StaiError(f"{PASS}: {message}")
+
+
+# ------------------------------------------------------------------------ scratch sizes
+
+
+def _dims(t: Attribute) -> scratch_sizes.Dims:
+    """NHWC dims of a 4-D shaped type (rank-2 ``[n, c]`` as ``n x 1 x 1 x c``)."""
+    shape = list(t.get_shape())  # type: ignore[attr-defined]
+    if len(shape) == 2:
+        shape = [shape[0], 1, 1, shape[1]]
+    if len(shape) != 4:
+        raise _fail(f"expected a 4-D shape, got {shape}")
+    return scratch_sizes.Dims(*shape)
+
+
+def _conv_geometry(op: qnn.KernelOp) -> scratch_sizes.ConvGeometry:
+    sh, sw = op.ints("strides")
+    top, _bottom, left, _right = op.ints("pads")
+    dh, dw = op.ints("dilations")
+    return scratch_sizes.ConvGeometry(sh, sw, top, left, dh, dw)
+
+
+def scratch_bytes(op: qnn.KernelOp, target: str) -> int:
+    """The scratch bytes the kernel of ``op`` needs on ``target`` (0 for float kernels)."""
+    if op.kind != "s8":
+        return 0
+    tgt = target  # checked by the pass
+    out_t = op.output_type
+    if isinstance(op, qnn.Conv2DOp | qnn.DepthwiseConv2DOp):
+        in_d, f_d, out_d = _dims(op.ins[0].type), _dims(op.ins[1].type), _dims(out_t)
+        size_of = (
+            scratch_sizes.convolve_wrapper_s8_bytes
+            if isinstance(op, qnn.Conv2DOp)
+            else scratch_sizes.depthwise_conv_wrapper_s8_bytes
+        )
+        return size_of(tgt, _conv_geometry(op), in_d, f_d, out_d)  # type: ignore[arg-type]
+    if isinstance(op, qnn.FullyConnectedOp):
+        out_channels = op.ins[1].type.get_shape()[0]  # type: ignore[attr-defined]
+        accum_depth = op.ins[1].type.get_shape()[-1]  # type: ignore[attr-defined]
+        filter_dims = scratch_sizes.Dims(accum_depth, 1, 1, out_channels)
+        return scratch_sizes.fully_connected_s8_bytes(tgt, filter_dims)  # type: ignore[arg-type]
+    if isinstance(op, qnn.AvgPool2DOp):
+        out_d = _dims(out_t)
+        in_d = _dims(op.ins[0].type)
+        return scratch_sizes.avgpool_s8_bytes(tgt, out_d.w, in_d.c)  # type: ignore[arg-type]
+    return 0
+
+
+# ----------------------------------------------------------------------------- analysis
+
+
+@dataclass
+class Buffer:
+    """One arena buffer: a tensor and the reshapes that alias it."""
+
+    values: list[SSAValue]
+    size: int
+    first: int
+    last: int
+    offset: int = 0
+
+
+@dataclass
+class Scratch:
+    """The scratch buffer of the kernel at ``step``."""
+
+    step: int
+    size: int
+    offset: int = 0
+
+
+@dataclass
+class FunctionPlan:
+    """Where every tensor of a function lives, and the arena that holds them."""
+
+    steps: list[qnn.KernelOp]
+    """The kernels in execution order (reshapes excluded): a step is an index here."""
+    buffers: list[Buffer]
+    buffer_of: dict[SSAValue, int]
+    scratch: dict[int, Scratch]
+    constants: dict[SSAValue, DenseIntOrFPElementsAttr]
+    """Constant tensors (and reshapes of them) with their data."""
+    size: int
+    peak: int
+    alignment: int
+    outputs: list[SSAValue] = field(default_factory=list)
+
+
+def _tensor_bytes(value: SSAValue) -> int:
+    t = value.type
+    if not isinstance(t, TensorType):
+        raise _fail(f"expected a tensor, got {t}")
+    if any(d < 0 for d in t.get_shape()):
+        raise _fail(f"tensor {t} has a dynamic shape")
+    return byte_size(MemRefType(t.element_type, t.get_shape()))
+
+
+def _reshaped(data: DenseIntOrFPElementsAttr, t: TensorType) -> DenseIntOrFPElementsAttr:
+    """The same bytes seen with the shape of ``t``."""
+    return DenseIntOrFPElementsAttr(TensorType(t.element_type, t.get_shape()), data.data)
+
+
+def analyze(fn: func.FuncOp, alignment: int, target: str) -> FunctionPlan:
+    """Lifetimes and offsets of every buffer of ``fn`` (which is not changed)."""
+    block = fn.body.block
+    steps: list[qnn.KernelOp] = []
+    constants: dict[SSAValue, DenseIntOrFPElementsAttr] = {}
+    buffers: list[Buffer] = []
+    buffer_of: dict[SSAValue, int] = {}
+    outputs: list[SSAValue] = []
+
+    def new_buffer(value: SSAValue, first: int) -> None:
+        buffer_of[value] = len(buffers)
+        buffers.append(Buffer([value], _tensor_bytes(value), first, first))
+
+    for arg in block.args:
+        new_buffer(arg, 0)
+    for op in block.ops:
+        if isinstance(op, arith.ConstantOp) and isinstance(op.value, DenseIntOrFPElementsAttr):
+            constants[op.result] = op.value
+        elif isinstance(op, qnn.ReshapeOp) and op.res is not None:
+            src, dst = op.ins[0], op.res
+            if src in constants:
+                constants[dst] = _reshaped(constants[src], dst.type)  # type: ignore[arg-type]
+            else:
+                buf = buffers[buffer_of[src]]
+                buffer_of[dst] = buffer_of[src]
+                buf.values.append(dst)
+                buf.size = max(buf.size, _tensor_bytes(dst))
+        elif isinstance(op, qnn.KernelOp) and op.res is not None:
+            step = len(steps)
+            steps.append(op)
+            for value in op.ins:
+                if value in buffer_of:
+                    buf = buffers[buffer_of[value]]
+                    buf.last = max(buf.last, step)
+                elif value not in constants:
+                    raise _fail(f"operand of {op.name} is neither a constant nor a tensor")
+            new_buffer(op.res, step)
+        elif isinstance(op, func.ReturnOp):
+            outputs = list(op.arguments)
+        else:
+            raise _fail(f"cannot bufferize '{op.name}' (only qnn ops in tensor form)")
+
+    end = max(len(steps) - 1, 0)
+    for j, value in enumerate(outputs):
+        if value not in buffer_of:
+            raise _fail(f"output {j} is a constant, which has no place in the arena")
+        buffers[buffer_of[value]].last = end
+
+    scratch = {}
+    for step, op in enumerate(steps):
+        size = scratch_bytes(op, target)
+        if size > 0:
+            scratch[step] = Scratch(step, size)
+
+    elem = max((element_bytes(_memref_of(v)) for b in buffers for v in b.values), default=1)
+    align = max(alignment, elem, SCRATCH_ALIGNMENT if scratch else 1)
+    intervals = [Interval(b.size, b.first, b.last) for b in buffers]
+    intervals += [Interval(s.size, s.step, s.step) for s in scratch.values()]
+    plan = plan_greedy_by_size(intervals, align)
+    for b, offset in zip(buffers, plan.offsets):
+        b.offset = offset
+    for s, offset in zip(scratch.values(), plan.offsets[len(buffers) :]):
+        s.offset = offset
+    return FunctionPlan(
+        steps, buffers, buffer_of, scratch, constants, plan.size,
+        peak_live_bytes(intervals), align, outputs,
+    )
+
+
+def _memref_of(value: SSAValue) -> MemRefType:
+    t = value.type
+    assert isinstance(t, TensorType)
+    return MemRefType(t.element_type, t.get_shape())
+
+
+# ------------------------------------------------------------------------------ naming
+
+_C_KEYWORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto "
+    "if inline int long register restrict return short signed sizeof static struct switch "
+    "typedef union unsigned void volatile while main".split()
+)
+
+
+def c_identifier(text: str) -> str:
+    """``text`` made a C identifier: other characters become ``_``, no leading digit."""
+    name = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", text)).strip("_")
+    if not name:
+        name = "const"
+    if name[0].isdigit():
+        name = "c_" + name
+    if name in _C_KEYWORDS or keyword.iskeyword(name):
+        name += "_"
+    return name
+
+
+_ROLES_BY_OPERAND = {
+    qnn.Conv2DOp: ("input", "weights", "bias"),
+    qnn.DepthwiseConv2DOp: ("input", "weights", "bias"),
+    qnn.FullyConnectedOp: ("input", "weights", "bias"),
+}
+
+
+def _op_base_name(op: Operation) -> str:
+    """``nn.name`` of an op, else its kind and ``nn.m_id`` (``conv2d_3``)."""
+    name = op.attributes.get("nn.name")
+    if isinstance(name, StringAttr) and name.data:
+        return name.data
+    kind = op.name.split(".")[-1]
+    m_id = op.attributes.get("nn.m_id")
+    if isinstance(m_id, IntegerAttr):
+        return f"{kind}_{m_id.value.data}"
+    return kind
+
+
+def constant_name(value: SSAValue) -> str:
+    """The C-identifier base name of a constant: its first kernel user and its role there
+    (``conv1_weights``), else the constant's own ``nn.name``."""
+    for use in value.uses:
+        user = use.operation
+        if isinstance(user, qnn.KernelOp) and not isinstance(user, qnn.ReshapeOp):
+            roles = _ROLES_BY_OPERAND.get(type(user))
+            role = roles[use.index] if roles and use.index < len(roles) else f"input{use.index + 1}"
+            return c_identifier(f"{_op_base_name(user)}_{role}")
+    owner = value.owner
+    if isinstance(owner, Operation):
+        return c_identifier(_op_base_name(owner))
+    return "const"
+
+
+class _Names:
+    """Unique symbol names in a module."""
+
+    def __init__(self, module: Operation | None):
+        self.taken: set[str] = set()
+        if module is not None:
+            for op in module.walk():
+                if op.get_trait(SymbolOpInterface) is not None:
+                    sym = op.properties.get("sym_name") or op.attributes.get("sym_name")
+                    if isinstance(sym, StringAttr):
+                        self.taken.add(sym.data)
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.taken:
+            name, n = f"{base}_{n}", n + 1
+        self.taken.add(name)
+        return name
+
+
+# ---------------------------------------------------------------------------- rewriting
+
+
+def _io_names(attrs: ArrayAttr | None, count: int, prefix: str) -> list[str]:
+    """``nn.name`` of each argument/result, else ``input_<i>`` / ``output_<i>``."""
+    names = []
+    for i in range(count):
+        name = None
+        if attrs is not None and i < len(attrs.data):
+            found = attrs.data[i].data.get("nn.name")
+            if isinstance(found, StringAttr):
+                name = found.data
+        names.append(name or f"{prefix}_{i}")
+    return names
+
+
+def _is_tensor_function(fn: func.FuncOp) -> bool:
+    """Whether ``fn`` still works on tensors (so this pass has something to do)."""
+    types = (*fn.function_type.inputs.data, *fn.function_type.outputs.data)
+    if any(isinstance(t, TensorType) for t in types):
+        return True
+    return any(isinstance(op, qnn.KernelOp) and op.res is not None for op in fn.body.walk())
+
+
+def bufferized_kernel(
+    op: qnn.KernelOp, ins: list[SSAValue], out: SSAValue, scratch: SSAValue | None
+) -> qnn.KernelOp:
+    """The buffer form of a tensor-form ``qnn`` op: same op and properties, ``outs(out)``."""
+    props = dict(op.properties)
+    extra = [scratch] if scratch is not None else []
+    props["operandSegmentSizes"] = DenseArrayBase.from_list(i32, [len(ins), 1, len(extra)])
+    return type(op).create(
+        operands=[*ins, out, *extra],
+        properties=props,
+        attributes=dict(op.attributes),
+        result_types=[],
+    )
+
+
+class _FunctionRewriter:
+    """Rewrites one function along its :class:`FunctionPlan`."""
+
+    def __init__(self, fn: func.FuncOp, plan: FunctionPlan, rewriter: PatternRewriter,
+                 alignment: int):
+        self.fn, self.plan, self.rewriter, self.alignment = fn, plan, rewriter, alignment
+        module = fn.parent_op()
+        self.names = _Names(module)
+        self.in_names = _io_names(fn.arg_attrs, len(fn.function_type.inputs.data), "input")
+        self.out_names = _io_names(fn.res_attrs, len(fn.function_type.outputs.data), "output")
+        self.output_index: dict[SSAValue, int] = {}
+        for j, value in enumerate(plan.outputs):
+            self.output_index.setdefault(value, j)
+        self.step_of = {op: i for i, op in enumerate(plan.steps)}
+        self.arena: ArenaOp | None = None
+        self.deferred: list[arith.ConstantOp] = []
+        """Constants read only through reshapes: erased once the reshapes are gone."""
+
+    def run(self) -> None:
+        block = self.fn.body.block
+        self.arena = ArenaOp(self.plan.size, max(ARENA_ALIGNMENT, self.plan.alignment))
+        self.arena.result.name_hint = "arena"
+        self.rewriter.insert(self.arena, InsertPoint.at_start(block))
+        self._input_views()
+        for op in list(block.ops):
+            if op is self.arena or isinstance(op, ViewOp):
+                continue
+            if isinstance(op, arith.ConstantOp):
+                self._constant(op)
+            elif isinstance(op, qnn.ReshapeOp):
+                self._reshape(op)
+            elif isinstance(op, qnn.KernelOp):
+                self._kernel(op)
+            elif isinstance(op, func.ReturnOp):
+                self._return(op)
+        for op in self.deferred:
+            self.rewriter.erase(op)
+        self._signature()
+
+    # -------------------------------------------------------------- views
+    def _view(self, value: SSAValue, where: InsertPoint, *, role: str | None = None,
+              index: int | None = None) -> ViewOp:
+        """A view of the buffer of ``value`` with ``value``'s shape."""
+        assert self.arena is not None
+        buf = self.plan.buffers[self.plan.buffer_of[value]]
+        if role is None:
+            index = self.output_index.get(value)
+            role = "tensor" if index is None else "output"
+        view = ViewOp(self.arena.result, buf.offset, _memref_of(value),
+                      lifetime=(buf.first, buf.last), role=role, index=index)
+        if role in ("input", "output"):
+            names = self.in_names if role == "input" else self.out_names
+            assert index is not None
+            view.attributes["nn.name"] = StringAttr(names[index])
+        if value.name_hint:
+            view.result.name_hint = value.name_hint
+        self.rewriter.insert(view, where)
+        return view
+
+    def _input_views(self) -> None:
+        assert self.arena is not None
+        where = InsertPoint.after(self.arena)
+        for arg in list(self.fn.body.block.args):
+            view = self._view(arg, where, role="input", index=arg.index)
+            where = InsertPoint.after(view)
+            self.rewriter.replace_all_uses_with(arg, view.result)
+
+    # ----------------------------------------------------------- op cases
+    def _constant(self, op: arith.ConstantOp) -> None:
+        if not op.result.uses:
+            self.rewriter.erase(op)
+            return
+        if all(isinstance(use.operation, qnn.ReshapeOp) for use in op.result.uses):
+            self.deferred.append(op)
+            return
+        self._replace_by_const(op, op.result)
+
+    def _replace_by_const(self, op: Operation, value: SSAValue) -> None:
+        data = self.plan.constants[value]
+        t = _memref_of(value)
+        name = self.names.fresh(constant_name(value))
+        align = max(self.alignment, element_bytes(t))
+        const = ConstOp(name, DenseIntOrFPElementsAttr(t, data.data), align)
+        self.rewriter.insert(const, InsertPoint.before(self.fn))
+        get = GetConstOp(name, t)
+        if value.name_hint:
+            get.result.name_hint = value.name_hint
+        self.rewriter.replace(op, get)
+
+    def _reshape(self, op: qnn.ReshapeOp) -> None:
+        assert op.res is not None
+        if op.res in self.plan.constants:
+            if op.res.uses:
+                self._replace_by_const(op, op.res)
+            else:
+                self.rewriter.erase(op)
+            return
+        view = self._view(op.res, InsertPoint.before(op))
+        self.rewriter.replace(op, [], [view.result])
+
+    def _kernel(self, op: qnn.KernelOp) -> None:
+        assert op.res is not None
+        where = InsertPoint.before(op)
+        out = self._view(op.res, where)
+        scratch = None
+        step = self.step_of[op]
+        if step in self.plan.scratch:
+            s = self.plan.scratch[step]
+            assert self.arena is not None
+            sv = ViewOp(self.arena.result, s.offset, MemRefType(i8, [s.size]),
+                        lifetime=(step, step), role="scratch")
+            sv.result.name_hint = "scratch"
+            self.rewriter.insert(sv, where)
+            scratch = sv.result
+        new = bufferized_kernel(op, list(op.ins), out.result, scratch)
+        self.rewriter.insert(new, where)
+        self.rewriter.replace_all_uses_with(op.res, out.result)
+        self.rewriter.erase(op)
+
+    def _return(self, op: func.ReturnOp) -> None:
+        """Outputs that are not their buffer's own output view (an input returned, or one
+        value returned twice) get an extra output view of the same bytes."""
+        for j, value in enumerate(op.arguments):
+            owner = value.owner
+            if isinstance(owner, ViewOp) and owner.role_name == "output" \
+                    and owner.index_value == j:
+                continue
+            assert isinstance(owner, ViewOp) and self.arena is not None
+            extra = ViewOp(self.arena.result, owner.byte_offset, owner.result.type,  # type: ignore[arg-type]
+                           lifetime=owner.lifetime_range(), role="output", index=j)
+            extra.attributes["nn.name"] = StringAttr(self.out_names[j])
+            self.rewriter.insert(extra, InsertPoint.before(op))
+        self.rewriter.replace(op, func.ReturnOp())
+
+    def _signature(self) -> None:
+        fn, block = self.fn, self.fn.body.block
+        for arg in reversed(list(block.args)):
+            self.rewriter.erase_block_argument(arg)
+        fn.function_type = FunctionType.from_lists([], [])
+        fn.properties.pop("arg_attrs", None)
+        fn.properties.pop("res_attrs", None)
+        fn.attributes["buf.inputs"] = ArrayAttr([StringAttr(n) for n in self.in_names])
+        fn.attributes["buf.outputs"] = ArrayAttr([StringAttr(n) for n in self.out_names])
+        fn.attributes["buf.peak"] = IntegerAttr(self.plan.peak, i64)
+        self.rewriter.notify_op_modified(fn)
+
+
+@dataclass
+class BufferizeFunction(RewritePattern):
+    """Bufferize one ``func.func`` on ``qnn`` tensors and plan its arena."""
+
+    alignment: int = 4
+    target: str = "host"
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
+        if op.is_declaration or not _is_tensor_function(op):
+            return
+        plan = analyze(op, self.alignment, self.target)
+        _FunctionRewriter(op, plan, rewriter, self.alignment).run()
+
+
+@dataclass(frozen=True)
+class ConvertQNNToBufPass(ModulePass):
+    """Bufferize ``qnn`` tensor ops into views of one planned activation arena.
+
+    Options: ``alignment`` (bytes, a power of two) of every buffer offset and constant;
+    ``target`` (``host``, ``dsp``, ``mve``) whose CMSIS-NN scratch sizes to use.
+    """
+
+    name = "convert-qnn-to-buf"
+
+    alignment: int = 4
+    target: str = "host"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.alignment < 1 or self.alignment & (self.alignment - 1):
+            raise _fail(f"alignment must be a power of two, got {self.alignment}")
+        if self.target not in scratch_sizes.TARGETS:
+            raise _fail(
+                f"unknown target '{self.target}' (expected one of "
+                f"{', '.join(scratch_sizes.TARGETS)})"
+            )
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier([BufferizeFunction(self.alignment, self.target)]),
+            apply_recursively=False,
+        ).rewrite_module(op)

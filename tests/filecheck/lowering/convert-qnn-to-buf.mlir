@@ -1,0 +1,52 @@
+// RUN: stai-opt %s -p convert-qnn-to-buf | filecheck %s
+// RUN: stai-opt %s -p 'convert-qnn-to-buf{alignment=16 target="mve"}' | filecheck %s --check-prefix=MVE
+
+// A conv with a scratch buffer, a reshape that aliases its output, an fc writing the output.
+// Intervals: input 32 B [0,0], conv out 48 B [0,1] (the reshape's too), fc out 10 B [1,1],
+// conv scratch 80 B [0,0] (host: two int16 columns of 3*3*2 rounded to 20).
+// Greedy by size: scratch 0, conv out 80, input 128, fc out 0 (the scratch is dead by then).
+
+// CHECK:      buf.const @conv_weights dense<1> : memref<3x3x3x2xi8> {alignment = 4 : i64}
+// CHECK-NEXT: buf.const @conv_bias dense<[1, 2, 3]> : memref<3xi32> {alignment = 4 : i64}
+// CHECK-NEXT: buf.const @fully_connected_2_weights dense<2> : memref<10x48xi8> {alignment = 4 : i64}
+// CHECK-NEXT: buf.const @fully_connected_2_bias dense<0> : memref<10xi32> {alignment = 4 : i64}
+// CHECK-LABEL: func.func @main()
+// CHECK-SAME: attributes {buf.inputs = ["input_1"], buf.outputs = ["dense/out"], buf.peak = 160 : i64}
+// CHECK-NEXT: %[[A:.*]] = buf.arena {size = 160 : i64, alignment = 16 : i64} : memref<160xi8>
+// CHECK-NEXT: %[[X:.*]] = buf.view %[[A]][128] {lifetime = array<i64: 0, 0>, role = "input", index = 0 : i64, nn.name = "input_1"} : memref<160xi8> -> memref<1x4x4x2xi8>
+// CHECK-NEXT: %[[W:.*]] = buf.get_const @conv_weights : memref<3x3x3x2xi8>
+// CHECK-NEXT: %[[B:.*]] = buf.get_const @conv_bias : memref<3xi32>
+// CHECK-NEXT: %[[Y:.*]] = buf.view %[[A]][80] {lifetime = array<i64: 0, 1>, role = "tensor"} : memref<160xi8> -> memref<1x4x4x3xi8>
+// CHECK-NEXT: %[[S:.*]] = buf.view %[[A]][0] {lifetime = array<i64: 0, 0>, role = "scratch"} : memref<160xi8> -> memref<80xi8>
+// CHECK-NEXT: qnn.conv2d ins(%[[X]], %[[W]], %[[B]] : memref<1x4x4x2xi8>, memref<3x3x3x2xi8>, memref<3xi32>) outs(%[[Y]] : memref<1x4x4x3xi8>) scratch(%[[S]] : memref<80xi8>) {nn.name = "conv", nn.m_id = 0 : i64, strides
+// CHECK-NOT: qnn.reshape
+// CHECK-NEXT: %[[R:.*]] = buf.view %[[A]][80] {lifetime = array<i64: 0, 1>, role = "tensor"} : memref<160xi8> -> memref<1x48xi8>
+// CHECK-NEXT: %[[FW:.*]] = buf.get_const @fully_connected_2_weights
+// CHECK-NEXT: %[[FB:.*]] = buf.get_const @fully_connected_2_bias
+// CHECK-NEXT: %[[O:.*]] = buf.view %[[A]][0] {lifetime = array<i64: 1, 1>, role = "output", index = 0 : i64, nn.name = "dense/out"} : memref<160xi8> -> memref<1x10xi8>
+// CHECK-NEXT: qnn.fully_connected ins(%[[R]], %[[FW]], %[[FB]] : memref<1x48xi8>, memref<10x48xi8>, memref<10xi32>) outs(%[[O]] : memref<1x10xi8>) {nn.m_id = 2 : i64,
+// CHECK-NEXT: func.return{{$}}
+
+// On MVE the conv's scratch is four 16-byte-rounded int8 columns (128 B) and the fc needs
+// one int32 per output (40 B); alignment=16 aligns every offset and constant to 16.
+// MVE:      buf.const @conv_weights dense<1> : memref<3x3x3x2xi8> {alignment = 16 : i64}
+// MVE:      buf.peak = 208 : i64
+// MVE:      buf.arena {size = 208 : i64, alignment = 16 : i64}
+// MVE:      buf.view %{{.*}}[176] {{.*}}role = "input"
+// MVE:      buf.view %{{.*}}[128] {{.*}}role = "tensor"{{.*}} -> memref<1x4x4x3xi8>
+// MVE:      buf.view %{{.*}}[0] {{.*}}role = "scratch"{{.*}} -> memref<128xi8>
+// MVE:      buf.view %{{.*}}[128] {{.*}} -> memref<1x48xi8>
+// MVE:      buf.view %{{.*}}[48] {{.*}}role = "output"
+// MVE:      buf.view %{{.*}}[0] {lifetime = array<i64: 1, 1>, role = "scratch"} : memref<208xi8> -> memref<40xi8>
+// MVE:      qnn.fully_connected {{.*}} scratch(
+
+func.func @main(%x: tensor<1x4x4x2xi8> {nn.name = "input_1"}) -> (tensor<1x10xi8> {nn.name = "dense/out"}) {
+  %w = arith.constant {nn.name = "conv/kernel"} dense<1> : tensor<3x3x3x2xi8>
+  %b = arith.constant dense<[1, 2, 3]> : tensor<3xi32>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<3x3x3x2xi8>, tensor<3xi32>) {nn.name = "conv", nn.m_id = 0 : i64, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = {input_offset = 3 : i32, output_offset = -1 : i32, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>}} -> tensor<1x4x4x3xi8>
+  %r = qnn.reshape ins(%y : tensor<1x4x4x3xi8>) {nn.m_id = 1 : i64} -> tensor<1x48xi8>
+  %fw = arith.constant dense<2> : tensor<10x48xi8>
+  %fb = arith.constant dense<0> : tensor<10xi32>
+  %o = qnn.fully_connected ins(%r, %fw, %fb : tensor<1x48xi8>, tensor<10x48xi8>, tensor<10xi32>) {nn.m_id = 2 : i64, act = array<i32: -128, 127>, params = {input_offset = 1 : i32, filter_offset = 0 : i32, output_offset = 0 : i32, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>}} -> tensor<1x10xi8>
+  func.return %o : tensor<1x10xi8>
+}
