@@ -1,5 +1,5 @@
-// RUN: stai-opt %s -p convert-qnn-to-buf | filecheck %s
-// RUN: stai-opt %s -p 'convert-qnn-to-buf{alignment=16 target="mve"}' | filecheck %s --check-prefix=MVE
+// RUN: stai-opt %s --split-input-file -p convert-qnn-to-buf | filecheck %s
+// RUN: stai-opt %s --split-input-file -p 'convert-qnn-to-buf{alignment=16 target="mve"}' | filecheck %s --check-prefix=MVE
 
 // A conv with a scratch buffer, a reshape that aliases its output, an fc writing the output.
 // Intervals: input 32 B [0,0], conv out 48 B [0,1] (the reshape's too), fc out 10 B [1,1],
@@ -49,4 +49,37 @@ func.func @main(%x: tensor<1x4x4x2xi8> {nn.name = "input_1"}) -> (tensor<1x10xi8
   %fb = arith.constant dense<0> : tensor<10xi32>
   %o = qnn.fully_connected ins(%r, %fw, %fb : tensor<1x48xi8>, tensor<10x48xi8>, tensor<10xi32>) {nn.m_id = 2 : i64, act = array<i32: -128, 127>, params = {input_offset = 1 : i32, filter_offset = 0 : i32, output_offset = 0 : i32, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>}} -> tensor<1x10xi8>
   func.return %o : tensor<1x10xi8>
+}
+
+// -----
+
+// Float kernels need no scratch. An input returned as an output, a reshape of an input
+// (same bytes) and one value returned twice: each output gets a view of its own with its
+// index. A reshape of a constant becomes a constant of the new shape.
+
+// CHECK:      buf.const @mul_input2 dense<5.000000e-01> : memref<1x8xf32> {alignment = 4 : i64}
+// CHECK-NOT:  buf.const
+// CHECK-LABEL: func.func @main()
+// CHECK-SAME: attributes {buf.inputs = ["in"], buf.outputs = ["a", "b", "c", "d"], buf.peak = 96 : i64}
+// CHECK-NEXT: %[[A:.*]] = buf.arena {size = 96 : i64, alignment = 16 : i64} : memref<96xi8>
+// CHECK-NEXT: %[[X:.*]] = buf.view %[[A]][0] {lifetime = array<i64: 0, 2>, role = "input", index = 0 : i64, nn.name = "in"} : memref<96xi8> -> memref<1x8xf32>
+// CHECK-NEXT: %[[S:.*]] = buf.view %[[A]][32] {lifetime = array<i64: 0, 1>, role = "tensor"}
+// CHECK-NEXT: qnn.logistic ins(%[[X]] : memref<1x8xf32>) outs(%[[S]] : memref<1x8xf32>){{$}}
+// CHECK-NEXT: %[[T:.*]] = buf.view %[[A]][64] {lifetime = array<i64: 1, 2>, role = "tensor"}
+// CHECK-NEXT: qnn.tanh ins(%[[S]] : memref<1x8xf32>) outs(%[[T]] : memref<1x8xf32>){{$}}
+// CHECK-NEXT: buf.view %[[A]][0] {lifetime = array<i64: 0, 2>, role = "output", index = 1 : i64, nn.name = "b"} : memref<96xi8> -> memref<2x4xf32>
+// CHECK-NEXT: %[[C:.*]] = buf.get_const @mul_input2 : memref<1x8xf32>
+// CHECK-NEXT: %[[M:.*]] = buf.view %[[A]][32] {lifetime = array<i64: 2, 2>, role = "output", index = 2 : i64, nn.name = "c"}
+// CHECK-NEXT: qnn.mul ins(%[[T]], %[[C]] : memref<1x8xf32>, memref<1x8xf32>) outs(%[[M]] : memref<1x8xf32>)
+// CHECK-NEXT: buf.view %[[A]][0] {lifetime = array<i64: 0, 2>, role = "output", index = 0 : i64, nn.name = "a"} : memref<96xi8> -> memref<1x8xf32>
+// CHECK-NEXT: buf.view %[[A]][32] {lifetime = array<i64: 2, 2>, role = "output", index = 3 : i64, nn.name = "d"} : memref<96xi8> -> memref<1x8xf32>
+// CHECK-NEXT: func.return{{$}}
+func.func @main(%x: tensor<1x8xf32> {nn.name = "in"}) -> (tensor<1x8xf32> {nn.name = "a"}, tensor<2x4xf32> {nn.name = "b"}, tensor<1x8xf32> {nn.name = "c"}, tensor<1x8xf32> {nn.name = "d"}) {
+  %s = qnn.logistic ins(%x : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %t = qnn.tanh ins(%s : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %r = qnn.reshape ins(%x : tensor<1x8xf32>) -> tensor<2x4xf32>
+  %c = arith.constant dense<0.5> : tensor<8xf32>
+  %cr = qnn.reshape ins(%c : tensor<8xf32>) -> tensor<1x8xf32>
+  %m = qnn.mul ins(%t, %cr : tensor<1x8xf32>, tensor<1x8xf32>) {act = array<f32: -1.0, 1.0>} -> tensor<1x8xf32>
+  func.return %x, %r, %m, %m : tensor<1x8xf32>, tensor<2x4xf32>, tensor<1x8xf32>, tensor<1x8xf32>
 }
