@@ -5,6 +5,7 @@
  *
  * The arithmetic is written to be free of undefined behaviour (no signed overflow, no
  * left shift of negative values) while giving the same bits as the TFLite Micro reference.
+ * Names with the `stai_nn_` prefix are stai's own helpers, not part of the API.
  */
 #ifndef ARM_NNSUPPORTFUNCTIONS_H
 #define ARM_NNSUPPORTFUNCTIONS_H
@@ -33,7 +34,7 @@ extern "C" {
 #define CONVERT_DW_CONV_WITH_ONE_INPUT_CH_AND_OUTPUT_CH_ABOVE_THRESHOLD (1)
 
 /** Shift left without signed overflow: the bits of `val << exp` in 32-bit two's complement. */
-static inline int32_t arm_nn_shl_wrap(const int32_t val, const int32_t exp)
+static inline int32_t stai_nn_shl_wrap(const int32_t val, const int32_t exp)
 {
     return (int32_t)((uint32_t)val << exp);
 }
@@ -71,7 +72,7 @@ static inline int32_t arm_nn_divide_by_power_of_two(const int32_t dividend, cons
 static inline int32_t arm_nn_requantize(const int32_t val, const int32_t multiplier, const int32_t shift)
 {
     return arm_nn_divide_by_power_of_two(
-        arm_nn_doubling_high_mult_no_sat(arm_nn_shl_wrap(val, LEFT_SHIFT(shift)), multiplier), RIGHT_SHIFT(shift));
+        arm_nn_doubling_high_mult_no_sat(stai_nn_shl_wrap(val, LEFT_SHIFT(shift)), multiplier), RIGHT_SHIFT(shift));
 }
 
 /** Saturating multiplication by 2^exp, exp in [1, 31]. */
@@ -86,11 +87,11 @@ static inline int32_t arm_nn_mult_by_power_of_two(const int32_t val, const int32
     {
         return NN_Q31_MIN;
     }
-    return arm_nn_shl_wrap(val, exp);
+    return stai_nn_shl_wrap(val, exp);
 }
 
 /** exp(x) for x in [-1/4, 0), x and the result in Q0.31 (a Taylor polynomial around -1/8). */
-static inline int32_t arm_nn_exp_on_interval_quarter(const int32_t val)
+static inline int32_t stai_nn_exp_on_interval_quarter(const int32_t val)
 {
     const int32_t exp_minus_one_eighth = 1895147668; /* exp(-1/8) in Q0.31 */
     const int32_t one_third = 715827883;             /* 1/3 in Q0.31 */
@@ -113,7 +114,7 @@ static inline int32_t arm_nn_exp_on_negative_values(const int32_t val)
     const int32_t quarter = 1 << 24; /* 1/4 in Q5.26 */
     const int32_t val_mod_minus_quarter = (val & (quarter - 1)) - quarter;
     const int32_t remainder = val_mod_minus_quarter - val;
-    int32_t result = arm_nn_exp_on_interval_quarter(arm_nn_shl_wrap(val_mod_minus_quarter, 5));
+    int32_t result = stai_nn_exp_on_interval_quarter(stai_nn_shl_wrap(val_mod_minus_quarter, 5));
     for (int32_t k = 0; k < 7; k++)
     {
         if ((remainder & (1 << (24 + k))) != 0)
@@ -141,7 +142,7 @@ static inline int32_t arm_nn_one_over_one_plus_x_for_x_in_0_1(const int32_t val)
 }
 
 /** Number of leading zero bits of a 32-bit value (32 for zero). */
-static inline int32_t arm_nn_count_leading_zeros(const uint32_t value)
+static inline int32_t stai_nn_count_leading_zeros(const uint32_t value)
 {
     int32_t count = 0;
     uint32_t bit = 0x80000000u;

@@ -27,8 +27,8 @@ arm_cmsis_nn_status arm_elementwise_add_s8(const int8_t *input_1_vect,
 {
     for (int32_t i = 0; i < block_size; i++)
     {
-        const int32_t a = arm_nn_shl_wrap((int32_t)input_1_vect[i] + input_1_offset, left_shift);
-        const int32_t b = arm_nn_shl_wrap((int32_t)input_2_vect[i] + input_2_offset, left_shift);
+        const int32_t a = stai_nn_shl_wrap((int32_t)input_1_vect[i] + input_1_offset, left_shift);
+        const int32_t b = stai_nn_shl_wrap((int32_t)input_2_vect[i] + input_2_offset, left_shift);
         const int32_t scaled_a = arm_nn_requantize(a, input_1_mult, input_1_shift);
         const int32_t scaled_b = arm_nn_requantize(b, input_2_mult, input_2_shift);
         int32_t sum = arm_nn_requantize(scaled_a + scaled_b, out_mult, out_shift) + out_offset;

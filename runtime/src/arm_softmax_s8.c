@@ -23,7 +23,7 @@ static int32_t stai_row_max(const int8_t *row, int32_t row_size)
 /* exp(beta * scale * diff) in Q0.31 for a difference already known to be >= diff_min. */
 static int32_t stai_softmax_exp(int32_t diff, int32_t mult, int32_t shift)
 {
-    const int32_t scaled_diff = arm_nn_doubling_high_mult(arm_nn_shl_wrap(diff, shift), mult);
+    const int32_t scaled_diff = arm_nn_doubling_high_mult(stai_nn_shl_wrap(diff, shift), mult);
     return arm_nn_exp_on_negative_values(scaled_diff);
 }
 
@@ -46,7 +46,7 @@ static void stai_softmax_row(const int8_t *row,
             sum += (uint32_t)arm_nn_divide_by_power_of_two(stai_softmax_exp(diff, mult, shift), 12);
         }
     }
-    const int32_t headroom_plus_one = arm_nn_count_leading_zeros(sum);
+    const int32_t headroom_plus_one = stai_nn_count_leading_zeros(sum);
     const int32_t num_bits_over_unit = 12 - headroom_plus_one;
     const int32_t shifted_sum_minus_one = (int32_t)((sum << headroom_plus_one) - 0x80000000u);
     const int32_t reciprocal = arm_nn_one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
