@@ -124,20 +124,11 @@ def sub_params_s8(
     in1_scale: float, in1_zp: int, in2_scale: float, in2_zp: int,
     out_scale: float, out_zp: int, activation: str = "NONE",
 ) -> AddSubParamsS8:
-    """int8 SUB parameters as TFLite Micro's ``CalculateOpDataSub``, whose steps are
-    float32 (unlike ADD): ``twice_max = 2 * max(s1, s2)``, ``s_i / twice_max`` and
-    ``twice_max / (2**20 * s_out)`` all rounded to float32 before quantizing."""
-    f32 = _np.float32
-    s1, s2, so = f32(in1_scale), f32(in2_scale), f32(out_scale)
-    twice_max = f32(2) * max(s1, s2)
-    m1, sh1 = _quantize_multiplier_smaller_than_one(float(f32(s1 / twice_max)))
-    m2, sh2 = _quantize_multiplier_smaller_than_one(float(f32(s2 / twice_max)))
-    mo, sho = _quantize_multiplier_smaller_than_one(
-        float(f32(twice_max / f32(f32(1 << ADD_SUB_LEFT_SHIFT_S8) * so)))
-    )
-    lo, hi = quantized_activation_range(activation, out_scale, out_zp)
-    return AddSubParamsS8(-int(in1_zp), m1, sh1, -int(in2_zp), m2, sh2, ADD_SUB_LEFT_SHIFT_S8,
-                          int(out_zp), mo, sho, lo, hi)
+    """int8 SUB parameters as TFLite Micro's ``CalculateOpDataSub``: the same float64 steps
+    as ADD (``add_params_s8``). Some TFLite Micro sources do these steps in float32; the
+    pinned tflite-micro package does them in float64 (its outputs differ from the float32
+    version, e.g. for scales 0.011 / 0.06 / 0.05, and match this one)."""
+    return add_params_s8(in1_scale, in1_zp, in2_scale, in2_zp, out_scale, out_zp, activation)
 
 
 @_dataclass(frozen=True)
@@ -202,8 +193,9 @@ def relu_params_s8(
     """Parameters of the int8 activations "RELU", "RELU6", "RELU_N1_TO_1" for
     ``stai_relu_s8``.
 
-    RELU follows TFLite Micro's ``CalculateReluOpData``: the multiplier of
-    ``float32(s_in / s_out)``, the range [max(-128, zp_out), 127]. RELU6 follows TFLite
+    RELU follows TFLite Micro's ``CalculateReluOpData``: the multiplier of ``s_in / s_out``
+    in float64 (the pinned tflite-micro package divides in float64, not float32), the range
+    [max(-128, zp_out), 127]. RELU6 follows TFLite
     Micro's RELU6, which does not requantize: the input codes are clamped to
     [zp_in, zp_in + round(6 / s_in)] (identity multiplier; the output quantization is
     ignored, as the reference does). RELU_N1_TO_1 (which TFLite Micro does not register)
@@ -215,7 +207,7 @@ def relu_params_s8(
         return ReluParamsS8(-int(in_zp), 1 << 30, 1, int(in_zp), int(in_zp), six)
     if activation not in ("RELU", "RELU_N1_TO_1"):
         raise ValueError(f"unsupported activation {activation!r}")
-    mult, shift = quantize_multiplier(float(f32(in_scale) / f32(out_scale)))
+    mult, shift = quantize_multiplier(float(f32(in_scale)) / float(f32(out_scale)))
     lo, hi = quantized_activation_range(activation, out_scale, out_zp)
     return ReluParamsS8(-int(in_zp), mult, shift, int(out_zp), lo, hi)
 
