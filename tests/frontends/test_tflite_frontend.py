@@ -455,6 +455,51 @@ def test_reshape_shape_constant_is_not_emitted() -> None:
     assert _op_counts(module) == {"nn.reshape": 1}
 
 
+def test_padv2_with_a_zero_value_and_relu_n1_to_1() -> None:
+    m = BUILDER.ModelBuilder()
+    q = {"type_name": "INT8", "scales": (0.5,), "zero_points": (-4,)}
+    x = m.tensor("x", (1, 2, 2, 1), **q)
+    pads = m.tensor("pads", (4, 2), "INT64", data=np.array([[0, 0], [1, 1], [0, 1], [0, 0]]))
+    value = m.tensor("value", (), "INT8", data=np.array(-4), scales=(0.5,), zero_points=(-4,))
+    p = m.tensor("padded", (1, 4, 3, 1), **q)
+    m.op("PADV2", [x, pads, value], [p])
+    y = m.tensor("y", (1, 4, 3, 1), **q)
+    m.op("RELU_N1_TO_1", [p], [y])
+    ops = _nn_ops(import_tflite_bytes(m.build([x], [y]), "padv2"))
+    assert [op.name for op in ops] == ["nn.pad", "nn.relu_n1_to_1"]
+    assert tuple(ops[0].pads.get_values()) == (0, 0, 1, 1, 0, 1, 0, 0)
+
+
+def test_padv2_with_another_value_is_refused() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (1, 2))
+    pads = m.tensor("pads", (2, 2), "INT32", data=np.array([[0, 0], [1, 1]]))
+    value = m.tensor("value", (1,), data=np.array([-1.0]))
+    y = m.tensor("y", (1, 4))
+    m.op("PADV2", [x, pads, value], [y])
+    assert "PADV2 (operator 0): pad value -1.0 is not supported" in _error(m.build([x], [y]))
+
+
+def test_reshape_with_other_quantization_requantizes() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (1, 2, 3), "INT8", scales=(0.5,), zero_points=(0,))
+    y = m.tensor("y", (1, 6), "INT8", scales=(0.25,), zero_points=(1,))
+    m.op("RESHAPE", [x], [y])
+    ops = _nn_ops(import_tflite_bytes(m.build([x], [y]), "requant"))
+    assert [op.name for op in ops] == ["nn.reshape", "nn.quantize"]
+    assert str(ops[0].results[0].type) == "tensor<1x6x!nn.q<i8, 0.5 : 0>>"
+    assert str(ops[1].results[0].type) == "tensor<1x6x!nn.q<i8, 0.25 : 1>>"
+
+
+def test_dequantize_of_an_activation_stays_an_op() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (1, 4), "INT8", scales=(0.5,), zero_points=(3,))
+    y = m.tensor("y", (1, 4))
+    m.op("DEQUANTIZE", [x], [y])
+    ops = _nn_ops(import_tflite_bytes(m.build([x], [y]), "dq"))
+    assert [op.name for op in ops] == ["nn.dequantize"]
+
+
 # ------------------------------------------------------------------------ bad input
 
 
