@@ -37,6 +37,7 @@ FACTORY_MODELS = [
     "add", "mul", "softmax",
 ]
 SAMPLES_PER_MODEL = 3
+SOFTMAX_BETA = 2.5
 
 
 # ------------------------------------------------------------------ extra models
@@ -104,6 +105,26 @@ def _softmax(rng: np.random.Generator) -> Callable[..., Any]:
     return _tf().nn.softmax
 
 
+def _with_softmax_beta(data: bytes, beta: float) -> bytes:
+    """The model bytes with the beta of its first SOFTMAX patched in place (TFLite's
+    converter never emits beta != 1, TFLite Micro supports it)."""
+    import struct
+
+    import tflite
+
+    model = tflite.Model.GetRootAsModel(data, 0)
+    options = model.Subgraphs(0).Operators(0).BuiltinOptions()
+    table = tflite.SoftmaxOptions()
+    table.Init(options.Bytes, options.Pos)
+    field = table._tab.Offset(4)
+    if field == 0:
+        raise ValueError("SOFTMAX options store no beta to patch")
+    at = table._tab.Pos + field
+    patched = bytearray(data)
+    patched[at:at + 4] = struct.pack("<f", beta)
+    return bytes(patched)
+
+
 Extra = tuple[opmodels.OpSpec, bool]  # (spec, per-tensor dense layers)
 EXTRA_MODELS: dict[str, Extra] = {
     spec.name: (spec, per_tensor) for spec, per_tensor in [
@@ -132,6 +153,10 @@ EXTRA_MODELS: dict[str, Extra] = {
                          ("MUL",), "MUL", input_ranges=((-3.0, 3.0), (-2.0, 4.0))), False),
         (opmodels.OpSpec("x_softmax_wide", ((3, 10),), _softmax, ("SOFTMAX",), "SOFTMAX",
                          input_ranges=((-40.0, 40.0),)), False),
+        (opmodels.OpSpec("x_softmax_narrow", ((2, 16),), _softmax, ("SOFTMAX",), "SOFTMAX",
+                         input_ranges=((-0.3, 0.3),)), False),
+        (opmodels.OpSpec("x_softmax_beta", ((4, 6),), _softmax, ("SOFTMAX",), "SOFTMAX",
+                         input_ranges=((-6.0, 6.0),)), False),
     ]
 }
 ALL_MODELS = FACTORY_MODELS + list(EXTRA_MODELS)
@@ -169,7 +194,10 @@ def cmsis_model(op_model: Callable[[str, str], Path],
             return op_model(name, opmodels.INT8)
         path = cache / f"{name}.tflite"
         if not path.is_file():
-            path.write_bytes(_convert_extra(*EXTRA_MODELS[name]))
+            data = _convert_extra(*EXTRA_MODELS[name])
+            if name == "x_softmax_beta":
+                data = _with_softmax_beta(data, SOFTMAX_BETA)
+            path.write_bytes(data)
         return path
 
     return get
@@ -260,6 +288,7 @@ def test_extra_models_hit_intended_paths(cmsis_model: Callable[[str], Path]) -> 
     diffs = softmax_case.arrays["input"].reshape(3, 10).astype(int)
     diffs = diffs - diffs.max(axis=1, keepdims=True)
     assert (diffs < softmax_case.params["diff_min"]).any(), "no difference below diff_min"
+    assert h.read_op(cmsis_model("x_softmax_beta")).options["Beta"] == SOFTMAX_BETA
 
 
 def _sanitized_python(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
