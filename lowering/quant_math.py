@@ -336,14 +336,3 @@ def softmax_params_s8(beta: float, input_scale: float) -> SoftmaxParamsS8:
     radius = math.floor(1.0 * ((1 << bits) - 1) * float(1 << (31 - bits)) / float(1 << shift))
     return SoftmaxParamsS8(mult, shift, -radius)
 
-
-def fully_connected_multiplier_per_tensor(
-    input_scale: float, filter_scale: float, output_scale: float
-) -> tuple[int, int]:
-    """(multiplier, shift) of a FULLY_CONNECTED with one filter scale, as TFLite Micro's
-    ``GetQuantizedConvolutionMultipler``: unlike the per-channel path, the product
-    ``s_in * s_filter`` is a float32 product (then widened to float64) before the float64
-    division by ``s_out``."""
-    f32 = _np.float32
-    product = float(f32(f32(input_scale) * f32(filter_scale)))
-    return quantize_multiplier(product / float(f32(output_scale)))
