@@ -277,7 +277,7 @@ def c_identifier(text: str) -> str:
     """``text`` made a C identifier: other characters become ``_``, no leading digit."""
     name = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", text)).strip("_")
     if not name:
-        name = "const"
+        name = "data"
     if name[0].isdigit():
         name = "c_" + name
     if name in _C_KEYWORDS or keyword.iskeyword(name):
@@ -292,31 +292,43 @@ _ROLES_BY_OPERAND = {
 }
 
 
+MAX_NAME_BASE = 32
+"""Longer ``nn.name``s (TFLite joins fused tensors' names with ``;``) give way to the op's
+kind and ``nn.m_id``, so that C names stay readable."""
+
+
 def _op_base_name(op: Operation) -> str:
-    """``nn.name`` of an op, else its kind and ``nn.m_id`` (``conv2d_3``)."""
+    """An op's short ``nn.name``, else its kind and ``nn.m_id`` (``conv2d_3``)."""
     name = op.attributes.get("nn.name")
-    if isinstance(name, StringAttr) and name.data:
-        return name.data
     kind = op.name.split(".")[-1]
     m_id = op.attributes.get("nn.m_id")
+    if isinstance(name, StringAttr) and name.data:
+        short = c_identifier(name.data)
+        if len(short) <= MAX_NAME_BASE or not isinstance(m_id, IntegerAttr):
+            return short
     if isinstance(m_id, IntegerAttr):
         return f"{kind}_{m_id.value.data}"
     return kind
 
 
-def constant_name(value: SSAValue) -> str:
-    """The C-identifier base name of a constant: its first kernel user and its role there
-    (``conv1_weights``), else the constant's own ``nn.name``."""
-    for use in value.uses:
-        user = use.operation
-        if isinstance(user, qnn.KernelOp) and not isinstance(user, qnn.ReshapeOp):
-            roles = _ROLES_BY_OPERAND.get(type(user))
-            role = roles[use.index] if roles and use.index < len(roles) else f"input{use.index + 1}"
-            return c_identifier(f"{_op_base_name(user)}_{role}")
+def constant_name(value: SSAValue, order: dict[Operation, int]) -> str:
+    """The C-identifier base name of a constant: its first kernel user (by ``order``) and
+    its role there (``conv1_weights``), else the constant's own ``nn.name``."""
+    uses = [
+        (order.get(use.operation, len(order)), use.index, use.operation)
+        for use in value.uses
+        if isinstance(use.operation, qnn.KernelOp)
+        and not isinstance(use.operation, qnn.ReshapeOp)
+    ]
+    if uses:
+        _, index, user = min(uses, key=lambda u: (u[0], u[1]))
+        roles = _ROLES_BY_OPERAND.get(type(user))
+        role = roles[index] if roles and index < len(roles) else f"input{index + 1}"
+        return c_identifier(f"{_op_base_name(user)}_{role}")
     owner = value.owner
     if isinstance(owner, Operation):
         return c_identifier(_op_base_name(owner))
-    return "const"
+    return "data"
 
 
 class _Names:
@@ -391,7 +403,7 @@ class _FunctionRewriter:
         self.output_index: dict[SSAValue, int] = {}
         for j, value in enumerate(plan.outputs):
             self.output_index.setdefault(value, j)
-        self.step_of = {op: i for i, op in enumerate(plan.steps)}
+        self.step_of: dict[Operation, int] = {op: i for i, op in enumerate(plan.steps)}
         self.arena: ArenaOp | None = None
         self.deferred: list[arith.ConstantOp] = []
         """Constants read only through reshapes: erased once the reshapes are gone."""
@@ -458,7 +470,7 @@ class _FunctionRewriter:
     def _replace_by_const(self, op: Operation, value: SSAValue) -> None:
         data = self.plan.constants[value]
         t = _memref_of(value)
-        name = self.names.fresh(constant_name(value))
+        name = self.names.fresh(constant_name(value, self.step_of))
         align = max(self.alignment, element_bytes(t))
         const = ConstOp(name, DenseIntOrFPElementsAttr(t, data.data), align)
         self.rewriter.insert(const, InsertPoint.before(self.fn))
