@@ -113,7 +113,7 @@ def scratch_bytes(op: qnn.KernelOp, target: str) -> int:
     """The scratch bytes the kernel of ``op`` needs on ``target`` (0 for float kernels)."""
     if op.kind != "s8":
         return 0
-    tgt = target  # checked by the pass
+    tgt = target  # one of scratch_sizes.TARGETS: the pass checks it
     out_t = op.output_type
     if isinstance(op, qnn.Conv2DOp | qnn.DepthwiseConv2DOp):
         in_d, f_d, out_d = _dims(op.ins[0].type), _dims(op.ins[1].type), _dims(out_t)
