@@ -169,11 +169,15 @@ class Lowering:
     def finish(self, rewriter: PatternRewriter, result: SSAValue) -> None:
         """Replace the ``nn`` op by the built ops; ``result`` stands for its result."""
         old = self.op.results[0]
+        result.name_hint = old.name_hint
         if result.type != old.type:
             back = UnrealizedConversionCastOp.get([result], [old.type])
             self.ops.append(back)
             result = back.results[0]
-        rewriter.replace(self.op, self.ops, [result])
+        # Not ``rewriter.replace``: it would give the op's name to every new value.
+        rewriter.insert(self.ops, InsertPoint.before(self.op))
+        rewriter.replace_all_uses_with(old, result)
+        rewriter.erase(self.op)
 
 
 def params_attr(params: dict[str, Attribute]) -> DictionaryAttr:

@@ -116,9 +116,9 @@ func.func @data_int8(%f: tensor<1x2x2x3xf32>) -> (tensor<1x1x1x3x!nn.q<i8, 0.5 :
 // CHECK-NEXT:    %r = qnn.clamp ins(%d : tensor<1x2x2x4xf32>) {act = array<f32: 0.000000e+00, 3.40282347e+38>} -> tensor<1x2x2x4xf32>
 // CHECK-NEXT:    %lk = qnn.leaky_relu ins(%r : tensor<1x2x2x4xf32>) {params = {alpha = 2.000000e-01 : f32}} -> tensor<1x2x2x4xf32>
 // CHECK-NEXT:    %hs = qnn.hard_swish ins(%lk : tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32>
-// CHECK-NEXT:    %cc = qnn.concat ins(%hs, %x : tensor<1x2x2x4xf32>, tensor<1x2x2x2xf32>) {axis = 3 : i64} -> tensor<1x2x2x6xf32>
-// CHECK-NEXT:    %cc_1 = qnn.clamp ins(%cc : tensor<1x2x2x6xf32>) {act = array<f32: 0.000000e+00, 3.40282347e+38>} -> tensor<1x2x2x6xf32>
-// CHECK-NEXT:    %pd = qnn.pad ins(%cc_1 : tensor<1x2x2x6xf32>) {pads = array<i64: 0, 0, 0, 0, 0, 0, 1, 1>, params = {pad_value = 0.000000e+00 : f32}} -> tensor<1x2x2x8xf32>
+// CHECK-NEXT:    %[[CAT:.*]] = qnn.concat ins(%hs, %x : tensor<1x2x2x4xf32>, tensor<1x2x2x2xf32>) {axis = 3 : i64} -> tensor<1x2x2x6xf32>
+// CHECK-NEXT:    %cc = qnn.clamp ins(%[[CAT]] : tensor<1x2x2x6xf32>) {act = array<f32: 0.000000e+00, 3.40282347e+38>} -> tensor<1x2x2x6xf32>
+// CHECK-NEXT:    %pd = qnn.pad ins(%cc : tensor<1x2x2x6xf32>) {pads = array<i64: 0, 0, 0, 0, 0, 0, 1, 1>, params = {pad_value = 0.000000e+00 : f32}} -> tensor<1x2x2x8xf32>
 // CHECK-NEXT:    %mn = qnn.mean ins(%pd : tensor<1x2x2x8xf32>) -> tensor<1x8xf32>
 // CHECK-NEXT:    %sm = qnn.softmax ins(%mn : tensor<1x8xf32>) {params = {beta = 5.000000e-01 : f32}} -> tensor<1x8xf32>
 func.func @float_ops(%x: tensor<1x2x2x2xf32>) -> tensor<1x8xf32> {
