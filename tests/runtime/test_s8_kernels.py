@@ -88,6 +88,10 @@ def _binary_models(models: Path, op: str) -> list[tuple[ModelInfo, str]]:
               (1, 2, 8, 8)),
              ((0.1, 0), (0.1, 0), (0.04878048971295357, 0), "RELU_N1_TO_1", (1, 2, 8, 8),
               (1, 1, 8, 8))]
+    # Every pair of int8 codes; for the first config the float64 steps of the reference
+    # (not float32) matter for MUL.
+    hand += [((0.07317725569009781, 0), (0.0784686952829361, 0), (0.022128786891698837, 0),
+              "NONE", (1, 256, 1, 1), (1, 1, 256, 1))]
     # Every pair of int8 codes (input 1 varies along H, input 2 along W), odd scales.
     every_pair = (1, 256, 1, 1), (1, 1, 256, 1)
     hand += [((0.0371, -9), (0.0213, 14), (0.0419, 3), "NONE", *every_pair),
@@ -113,7 +117,7 @@ def _binary_cases(models: Path, op: str, seed: int) -> list[Case]:
         a, b = info.inputs
         out = info.outputs[0]
         args = (a.scale, a.zero_point, b.scale, b.zero_point, out.scale, out.zero_point, act)
-        if a.shape[1:] == (256, 1, 1) and b.shape[1:] == (1, 256, 1):
+        if a.shape[1:] == (256, 1, 1) and b.shape[1:] == (1, 256, 1):  # every pair
             samples = [[ALL_CODES.reshape(a.shape), ALL_CODES.reshape(b.shape)]]
         else:
             samples = _samples(rng, [a.shape, b.shape])
@@ -259,7 +263,9 @@ def cases_dequantize(models: Path) -> list[Case]:
 
 REQUANT_CONFIGS = [((0.1, 3), (0.05, -7)), ((0.05, -7), (0.1, 3)), ((0.02, 0), (0.02, 10)),
                    ((0.3, -128), (0.0071, 127)), ((0.013, 60), (0.9, -90)),
-                   ((0.0625, 1), (0.125, 0))]
+                   ((0.0625, 1), (0.125, 0)),
+                   # the float64 division s_in / s_out matters here (code -105)
+                   ((0.017366034910082817, 127), (0.0461767353117466, 0))]
 
 
 def cases_requantize(models: Path) -> list[Case]:
@@ -374,14 +380,23 @@ def cases_mean(models: Path) -> list[Case]:
             "MEAN", [T(shape, scale=si, zero_point=zi),
                      T((2,), "INT32", data=np.array([1, 2], np.int32))],
             [T(out_shape, scale=so, zero_point=zo)], ("ReducerOptions", {"keepDims": keep}))))
+    # A sum for which the float64 division s_in / s_out gives -72 and float32 -73.
+    fixed = {len(infos): np.array([-50] * 4 + [-51] * 12, np.int8).reshape(1, 4, 4, 1)}
+    infos.append(s8.write_model(models, "mean_hand_f64", lambda: s8.handmade(
+        "MEAN", [T((1, 4, 4, 1), scale=0.025255614891648293, zero_point=0),
+                 T((2,), "INT32", data=np.array([1, 2], np.int32))],
+        [T((1, 1, 1, 1), scale=0.01769418455660343, zero_point=0)],
+        ("ReducerOptions", {"keepDims": True}))))
     cases = []
-    for info in infos:
+    for index, info in enumerate(infos):
         a, out = info.inputs[0], info.outputs[0]
         params = qm.mean_params_s8(a.scale, a.zero_point, out.scale, out.zero_point,
                                    a.shape[1] * a.shape[2])
         samples = _samples(rng, [a.shape])
         # extremes: all codes equal to -128 / 127 (largest sums)
         samples += [[np.full(a.shape, -128, np.int8)], [np.full(a.shape, 127, np.int8)]]
+        if index in fixed:
+            samples.append([fixed[index]])
         for j, (sample, expected) in enumerate(zip(samples, s8.run_tflm(info, samples))):
             cases.append(Case(f"{info.path.stem}[{j}]", "mean_hw",
                               (sample[0], out.shape, params), expected))
