@@ -184,10 +184,6 @@ def params_attr(params: dict[str, Attribute]) -> DictionaryAttr:
     return DictionaryAttr(params)
 
 
-def output_of(op: Operation) -> SSAValue:
-    return op.results[0]
-
-
 # ---------------------------------------------------------------------------- patterns
 
 

@@ -122,7 +122,7 @@ def _tflite_multiplier(real: float) -> tuple[int, int]:
     """The TFLite spec's QuantizeMultiplier: frexp, the mantissa times 2^31 rounded half
     away from zero, renormalized if it rounds up to 2^31."""
     mantissa, exponent = math.frexp(real)
-    q = int(math.floor(mantissa * 2.0**31 + 0.5))
+    q = math.floor(mantissa * 2.0**31 + 0.5)
     if q == 2**31:
         q //= 2
         exponent += 1
