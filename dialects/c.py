@@ -895,20 +895,25 @@ class OffsetPtrOp(IRDLOperation):
 
 @irdl_op_definition
 class GetGlobalOp(IRDLOperation):
-    """The value of a global (a variable or an array): ``%a = c.get_global @arena :
-    !c.type<"uint8_t *">`` prints ``arena``. The global may be declared in an included
-    header, so the name is not looked up."""
+    """The value of a global: ``%a = c.get_global @arena : !c.type<"uint8_t *">`` prints
+    ``arena``. With ``array`` the global is an array, whose value (its address) is a
+    constant expression: ``c.get_global array @w : !c.type<"const int8_t *">``. The global
+    may be declared in an included header, so the name is not looked up."""
 
     name = "c.get_global"
 
     global_name = prop_def(SymbolRefAttr, prop_name="name")
+    is_array = opt_prop_def(UnitAttr, prop_name="array")
     result = result_def()
 
     traits = traits_def(Pure())
-    assembly_format = "$name attr-dict `:` type($result)"
+    assembly_format = "(`array` $array^)? $name attr-dict `:` type($result)"
 
-    def __init__(self, name: str, type: Attribute):
-        super().__init__(properties={"name": SymbolRefAttr(name)}, result_types=[type])
+    def __init__(self, name: str, type: Attribute, array: bool = False):
+        super().__init__(
+            properties={"name": SymbolRefAttr(name), "array": UnitAttr() if array else None},
+            result_types=[type],
+        )
 
     def verify_(self) -> None:
         _check_c_types(self, [self.result.type])
@@ -1041,6 +1046,8 @@ class CallOp(IRDLOperation):
             raise VerifyException("c.call: 'ok' and 'error_return' go together")
         if self.ok is not None and self.result is not None:
             raise VerifyException("c.call: a checked call has no result")
+        if self.ok is not None and _enclosing_func(self).output is None:
+            raise VerifyException("c.call: a checked call returns a value from its function")
         for v in (self.ok, self.error_return):
             if v is not None:
                 _check_literal_value(self, v)
@@ -1215,8 +1222,10 @@ EXPRESSION_OPS = (LiteralOp, GetGlobalOp, AddrOp, OffsetPtrOp, CastOp, BinaryOp)
 def _is_constant_expression(value: SSAValue) -> bool:
     """Whether ``value`` is a C constant expression (an address constant at most)."""
     owner = value.owner
-    if isinstance(owner, LiteralOp | GetGlobalOp):
+    if isinstance(owner, LiteralOp):
         return True
+    if isinstance(owner, GetGlobalOp):
+        return owner.is_array is not None
     if isinstance(owner, AddrOp):
         return isinstance(owner.operand.owner, GetGlobalOp) or (
             isinstance(owner.operand.owner, StructOp) and owner.operand.owner.is_static is not None

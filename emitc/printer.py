@@ -67,7 +67,7 @@ def float_literal(value: float, single: bool) -> str:
         return "NAN"
     if math.isinf(value):
         return "INFINITY" if value > 0 else "-INFINITY"
-    text = f"{value:.9g}" if single else f"{value:.17g}"
+    text = f"{float(np.float32(value)):.9g}" if single else f"{value:.17g}"
     if not any(ch in text for ch in ".en"):
         text += ".0"
     return text + ("f" if single else "")

@@ -239,7 +239,7 @@ class KernelBlock:
             if symbol not in self.low.data.by_symbol:
                 raise _fail(self.op, f"no buf.const named @{symbol}")
             name = self.low.data.by_symbol[symbol]
-            return self.add(c.GetGlobalOp(name, c.CType(f"const {element} *")))
+            return self.add(c.GetGlobalOp(name, c.CType(f"const {element} *"), array=True))
         raise _fail(self.op, f"cannot address a buffer made by '{getattr(owner, 'name', '?')}'")
 
     def struct(self, hint: str, type_name: str, init: dict[str, object]) -> SSAValue:
@@ -268,7 +268,7 @@ class KernelBlock:
     def table(self, what: str, values: Sequence[int]) -> SSAValue:
         """An ``(int32_t *)`` pointer to a const int32 table in the data file."""
         name = self.low.data.add_int32_table(f"{self.low.op_label(self.op, self.step)}_{what}", values)
-        array = self.add(c.GetGlobalOp(name, c.CType("const int32_t *")))
+        array = self.add(c.GetGlobalOp(name, c.CType("const int32_t *"), array=True))
         return self.add(c.CastOp(array, I32_PTR))
 
     def call(self, callee: str, args: Sequence[SSAValue], checked: bool = True) -> None:

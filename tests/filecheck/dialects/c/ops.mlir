@@ -62,8 +62,8 @@ c.file "network.c" {
     // CHECK: c.switch_return %i : !c.type<"int"> [0 : %a] default %d : !c.type<"size_t">
     c.switch_return %i : !c.type<"int"> [0 : %a] default %d : !c.type<"size_t">
   }
-  // CHECK: c.func @stai_network_run() {
-  c.func @stai_network_run() {
+  // CHECK: c.func @stai_network_run() -> i32 {
+  c.func @stai_network_run() -> i32 {
     // CHECK-NEXT: c.scope {
     c.scope {
       // CHECK-NEXT: %arena = c.get_global @arena : !c.type<"uint8_t *">
@@ -82,8 +82,13 @@ c.file "network.c" {
       c.call "kernel"(%pc, %pd, %x) {ok = "ARM_CMSIS_NN_SUCCESS", error_return = 1 : i64} : (!c.type<"const cmsis_nn_context *">, !c.type<"const cmsis_nn_dims *">, !c.type<"int8_t *">) -> ()
       // CHECK-NEXT: %n = c.call "count"() : () -> i32
       %n = c.call "count"() : () -> i32
+      // CHECK-NEXT: %table = c.get_global array @m : !c.type<"const int32_t *">
+      %table = c.get_global array @m : !c.type<"const int32_t *">
+      // CHECK-NEXT: %q = c.struct static {multiplier = %table} : !c.type<"quant">
+      %q = c.struct static {multiplier = %table} : !c.type<"quant">
     }
-    // CHECK: c.return
-    c.return
+    %zero = c.literal 0 : i32
+    // CHECK: c.return %zero : i32
+    c.return %zero : i32
   }
 }
