@@ -112,6 +112,11 @@ def i32_array(values: Sequence[int]) -> DenseArrayBase:
     return DenseArrayBase.from_list(i32, [int(v) for v in values])
 
 
+def i64_array(attr: DenseArrayBase) -> DenseArrayBase:
+    """A geometric property (strides, pads, ...) as ``array<i64: ...>``."""
+    return DenseArrayBase.from_list(i64, [int(v) for v in attr.get_values()])
+
+
 def int_act(lo: int, hi: int) -> DenseArrayBase:
     return i32_array([lo, hi])
 
@@ -239,9 +244,9 @@ class ConvertConv(RewritePattern):
         depthwise = isinstance(op, nn.DepthwiseConv2DOp)
         kind = kind_of(op, [op.input, op.output])
         props: dict[str, Attribute] = {
-            "strides": op.strides,
-            "pads": op.pads,
-            "dilations": op.dilations,
+            "strides": i64_array(op.strides),
+            "pads": i64_array(op.pads),
+            "dilations": i64_array(op.dilations),
         }
         if depthwise:
             props["depth_multiplier"] = IntegerAttr(op.depth_multiplier.value.data, i64)
@@ -310,7 +315,11 @@ class ConvertPool(RewritePattern):
         self, op: nn.AvgPool2DOp | nn.MaxPool2DOp, rewriter: PatternRewriter
     ) -> None:
         kind = kind_of(op, [op.input, op.output])
-        props: dict[str, Attribute] = {"kernel": op.kernel, "strides": op.strides, "pads": op.pads}
+        props: dict[str, Attribute] = {
+            "kernel": i64_array(op.kernel),
+            "strides": i64_array(op.strides),
+            "pads": i64_array(op.pads),
+        }
         if kind == "s8":
             props["act"] = quant_act(activation_of(op), act_quant(op, op.output, "output"))
         else:
