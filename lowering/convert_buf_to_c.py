@@ -89,7 +89,7 @@ BYTE_PTR = c.CType("uint8_t *")
 VOID_PTR = c.CType("void *")
 INT = c.CType("int")
 SIZE_T = c.CType("size_t")
-I32 = c.CType("int32_t")
+I32: Attribute = i32
 I32_PTR = c.CType("int32_t *")
 
 _ELEMENT_C = {"s8": "int8_t", "s32": "int32_t", "f32": "float", "s16": "int16_t"}
