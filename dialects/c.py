@@ -296,10 +296,11 @@ class DefineOp(IRDLOperation):
     name = "c.define"
 
     macro = prop_def(StringAttr)
-    value = prop_def(IntegerAttr | StringAttr)
+    value = prop_def(IntAttr | StringAttr)
+    """An integer, or verbatim C; ``value.data`` is the Python value either way."""
 
     def __init__(self, macro: str, value: int | str):
-        attr: Attribute = IntegerAttr(value, i64) if isinstance(value, int) else StringAttr(value)
+        attr: Attribute = IntAttr(value) if isinstance(value, int) else StringAttr(value)
         super().__init__(properties={"macro": StringAttr(macro), "value": attr})
 
     def verify_(self) -> None:
@@ -320,8 +321,8 @@ class DefineOp(IRDLOperation):
         printer.print_string(" ")
         printer.print_string_literal(self.macro.data)
         printer.print_string(" ")
-        if isinstance(self.value, IntegerAttr):
-            printer.print_string(str(self.value.value.data))
+        if isinstance(self.value, IntAttr):
+            printer.print_string(str(self.value.data))
         else:
             printer.print_string_literal(self.value.data)
         printer.print_op_attributes(self.attributes)

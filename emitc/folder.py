@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
@@ -124,9 +125,13 @@ def _may_replace(out_dir: Path) -> bool:
         return False
 
 
-def _fill(folder: Path, module: ModuleOp, name: str) -> None:
+def _fill(folder: Path, module: ModuleOp, name: str, extra_files: Mapping[str, str]) -> None:
     files = print_module(module)
     for path, text in files.items():
+        (folder / path).write_text(text)
+    for path, text in extra_files.items():
+        if Path(path).name != path or path in files or path == "Makefile":
+            raise StaiError(f"extra file name '{path}' is not a free plain file name")
         (folder / path).write_text(text)
     include, cmsis, src = folder / "include", folder / "include" / "cmsis", folder / "src"
     for d in (include, cmsis, src):
@@ -139,8 +144,15 @@ def _fill(folder: Path, module: ModuleOp, name: str) -> None:
     (folder / "Makefile").write_text(makefile(name, list(files), sources))
 
 
-def write_folder(module: ModuleOp, out_dir: str | os.PathLike[str], name: str = "network") -> Path:
-    """Write the generated folder of a module at the ``c`` level to ``out_dir``."""
+def write_folder(
+    module: ModuleOp,
+    out_dir: str | os.PathLike[str],
+    name: str = "network",
+    extra_files: Mapping[str, str] | None = None,
+) -> Path:
+    """Write the generated folder of a module at the ``c`` level to ``out_dir`` (replacing
+    a folder stai generated before); ``extra_files`` (file name -> text) are written
+    next to the C files."""
     if not name.isidentifier() or not name.isascii():
         raise StaiError(f"network name '{name}' is not a C identifier")
     target = Path(out_dir).resolve()
@@ -151,7 +163,7 @@ def write_folder(module: ModuleOp, out_dir: str | os.PathLike[str], name: str = 
     temp.chmod(0o755)
     old: Path | None = None
     try:
-        _fill(temp, module, name)
+        _fill(temp, module, name, extra_files or {})
         if target.exists():
             old = target.with_name(f".{target.name}.{os.getpid()}.old")
             os.replace(target, old)

@@ -215,8 +215,8 @@ class CPrinter:
                 h = op.header.data
                 self._emit(f"#include <{h}>" if op.system is not None else f'#include "{h}"')
             case c.DefineOp():
-                v = op.value
-                text = int_literal(v.value.data) if isinstance(v, IntegerAttr) else v.data
+                v = op.value.data
+                text = int_literal(v) if isinstance(v, int) else v
                 self._emit(f"#define {op.macro.data} {text}")
             case c.CommentOp():
                 self._emit(f"/* {op.text.data} */")
