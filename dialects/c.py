@@ -99,7 +99,7 @@ from xdsl.irdl import (
     traits_def,
     var_operand_def,
 )
-from xdsl.parser import AttrParser, Parser
+from xdsl.parser import Parser, UnresolvedOperand
 from xdsl.printer import Printer
 from xdsl.traits import (
     IsolatedFromAbove,
@@ -673,7 +673,7 @@ class StructOp(IRDLOperation):
     is a literal, an SSA value, or a nested initialiser::
 
         %p = c.struct {input_offset = 128, stride = {w = 1, h = 1}, buf = %s}
-             : !c.type<"cmsis_nn_conv_params">
+             : (!c.type<"void *">) -> !c.type<"cmsis_nn_conv_params">
 
     prints ``const cmsis_nn_conv_params p = {.input_offset = 128, .stride = {.w = 1,
     .h = 1}, .buf = s};`` (``static const`` with ``static``, when every value is constant).
@@ -731,11 +731,19 @@ class StructOp(IRDLOperation):
     @classmethod
     def parse(cls, parser: Parser) -> StructOp:
         static = parser.parse_optional_keyword("static") is not None
-        args: list[SSAValue] = []
-        init = _parse_struct_init(parser, args)
+        unresolved: list[UnresolvedOperand] = []
+        init = _parse_struct_init(parser, unresolved)
         attrs = parser.parse_optional_attr_dict()
         parser.parse_punctuation(":")
-        type = parser.parse_type()
+        if unresolved:
+            pos = parser.pos
+            ftype = parser.parse_function_type()
+            if len(ftype.outputs.data) != 1:
+                parser.raise_error("c.struct: one result type expected", pos)
+            args = parser.resolve_operands(unresolved, ftype.inputs.data, pos)
+            type = ftype.outputs.data[0]
+        else:
+            args, type = [], parser.parse_type()
         op = cls.create(
             operands=args,
             properties={"init": init} | ({"static": UnitAttr()} if static else {}),
@@ -751,7 +759,10 @@ class StructOp(IRDLOperation):
         _print_struct_init(printer, self.init, self.args)
         printer.print_op_attributes(self.attributes)
         printer.print_string(" : ")
-        printer.print_attribute(self.result.type)
+        if self.args:
+            printer.print_function_type([a.type for a in self.args], [self.result.type])
+        else:
+            printer.print_attribute(self.result.type)
 
 
 def _struct_init(init: dict[str, object], args: list[SSAValue]) -> DictionaryAttr:
@@ -779,12 +790,14 @@ def _struct_init(init: dict[str, object], args: list[SSAValue]) -> DictionaryAtt
     return DictionaryAttr(out)
 
 
-def _parse_struct_init(parser: Parser, args: list[SSAValue]) -> DictionaryAttr:
+def _parse_struct_init(parser: Parser, args: list[UnresolvedOperand]) -> DictionaryAttr:
     parser.parse_punctuation("{")
     return _parse_struct_fields_after_brace(parser, args)
 
 
-def _parse_struct_fields_after_brace(parser: Parser, args: list[SSAValue]) -> DictionaryAttr:
+def _parse_struct_fields_after_brace(
+    parser: Parser, args: list[UnresolvedOperand]
+) -> DictionaryAttr:
     """A nested initialiser whose ``{`` was already read."""
     fields: dict[str, Attribute] = {}
     while True:
@@ -796,12 +809,12 @@ def _parse_struct_fields_after_brace(parser: Parser, args: list[SSAValue]) -> Di
     return DictionaryAttr(fields)
 
 
-def _parse_one_field(parser: Parser, args: list[SSAValue]) -> tuple[str, Attribute]:
+def _parse_one_field(parser: Parser, args: list[UnresolvedOperand]) -> tuple[str, Attribute]:
     key = parser.parse_identifier_or_str_literal()
     parser.parse_punctuation("=")
     if parser.parse_optional_punctuation("{") is not None:
         return key, _parse_struct_fields_after_brace(parser, args)
-    operand = parser.parse_optional_operand()
+    operand = parser.parse_optional_unresolved_operand()
     if operand is not None:
         args.append(operand)
         return key, ArgRefAttr(len(args) - 1)
@@ -1141,21 +1154,26 @@ class SwitchReturnOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> SwitchReturnOp:
-        selector = parser.parse_operand()
+        selector = parser.parse_unresolved_operand()
         parser.parse_punctuation(":")
-        parser.parse_type()
+        selector_type = parser.parse_type()
 
-        def parse_case() -> tuple[int, SSAValue]:
+        def parse_case() -> tuple[int, UnresolvedOperand]:
             case = parser.parse_integer(allow_negative=True)
             parser.parse_punctuation(":")
-            return case, parser.parse_operand()
+            return case, parser.parse_unresolved_operand()
 
         pairs = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parse_case)
         parser.parse_keyword("default")
-        default = parser.parse_operand()
+        default = parser.parse_unresolved_operand()
         parser.parse_punctuation(":")
-        parser.parse_type()
-        op = cls(selector, [c for c, _ in pairs], [v for _, v in pairs], default)
+        type = parser.parse_type()
+        op = cls(
+            parser.resolve_operand(selector, selector_type),
+            [case for case, _ in pairs],
+            [parser.resolve_operand(v, type) for _, v in pairs],
+            parser.resolve_operand(default, type),
+        )
         op.attributes |= parser.parse_optional_attr_dict()
         return op
 

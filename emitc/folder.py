@@ -79,6 +79,9 @@ STAI_SRCS := {stai_srcs}
 PORTABLE_SRCS := {arm_srcs}
 
 ifdef CMSIS_NN_PATH
+ifeq ($(wildcard $(CMSIS_NN_PATH)/Include/arm_nnfunctions.h),)
+$(error CMSIS_NN_PATH=$(CMSIS_NN_PATH) holds no Include/arm_nnfunctions.h)
+endif
 KERNEL_SRCS := $(STAI_SRCS) $(wildcard $(CMSIS_NN_PATH)/Source/*/*.c)
 INCLUDES := -I. -Iinclude -I$(CMSIS_NN_PATH)/Include
 BUILD := build/cmsis-nn
@@ -90,7 +93,6 @@ endif
 
 SRCS := $(GEN_SRCS) $(KERNEL_SRCS)
 OBJS := $(addprefix $(BUILD)/,$(notdir $(SRCS:.c=.o)))
-vpath %.c . src $(sort $(dir $(KERNEL_SRCS)))
 
 .PHONY: all clean
 
@@ -99,8 +101,12 @@ all: $(LIB)
 $(LIB): $(OBJS)
 \t$(AR) $(ARFLAGS) $@ $^
 
-$(BUILD)/%.o: %.c | $(BUILD)
-\t$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+# One rule per source: the object of src/arm_x.c or $(CMSIS_NN_PATH)/Source/*/arm_x.c.
+define COMPILE
+$(BUILD)/$(notdir $(1:.c=.o)): $(1) | $(BUILD)
+\t$$(CC) $$(CFLAGS) $$(INCLUDES) -c $$< -o $$@
+endef
+$(foreach source,$(SRCS),$(eval $(call COMPILE,$(source))))
 
 $(BUILD):
 \tmkdir -p $@

@@ -909,7 +909,7 @@ class LowerBufFunction(RewritePattern):
         module = op.parent_op()
         consts = [o for o in module.walk() if isinstance(o, ConstOp)] if module else []
         files = NetworkLowering(self.names, op, consts).build()
-        rewriter.replace_op(op, files, [])
+        rewriter.replace(op, files, [])
 
 
 class EraseBufConst(RewritePattern):
@@ -920,7 +920,7 @@ class EraseBufConst(RewritePattern):
         module = op.parent_op()
         if module is not None and any(isinstance(o, GetConstOp) for o in module.walk()):
             return
-        rewriter.erase_op(op)
+        rewriter.erase(op)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ c.file "a.c" {
 c.file "a.c" {
   c.func @f() {
     %a = c.get_global @a : !c.type<"uint8_t *">
-    %s = c.struct static {buf = %a} : !c.type<"cmsis_nn_context">
+    %s = c.struct static {buf = %a} : (!c.type<"uint8_t *">) -> !c.type<"cmsis_nn_context">
   }
 }
 // CHECK: Operation does not verify: c.struct: a static struct can only hold constant expressions

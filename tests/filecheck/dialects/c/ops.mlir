@@ -72,8 +72,8 @@ c.file "network.c" {
       %x = c.offset_ptr %arena[64] : !c.type<"uint8_t *"> -> !c.type<"int8_t *">
       // CHECK-NEXT: %dims = c.struct static {n = 1, h = 2, w = 2, c = 1} : !c.type<"cmsis_nn_dims">
       %dims = c.struct static {n = 1, h = 2, w = 2, c = 1} : !c.type<"cmsis_nn_dims">
-      // CHECK-NEXT: %ctx = c.struct {buf = %x, size = 64, scale = 0.5 : f32, lo = -1.5, name = "NULL", t = {w = 1, h = 2}} : !c.type<"cmsis_nn_context">
-      %ctx = c.struct {buf = %x, size = 64, scale = 0.5 : f32, lo = -1.5, name = "NULL", t = {w = 1, h = 2}} : !c.type<"cmsis_nn_context">
+      // CHECK-NEXT: %ctx = c.struct {buf = %x, size = 64, scale = 0.5 : f32, lo = -1.5, name = "NULL", t = {w = 1, h = 2}} : (!c.type<"int8_t *">) -> !c.type<"cmsis_nn_context">
+      %ctx = c.struct {buf = %x, size = 64, scale = 0.5 : f32, lo = -1.5, name = "NULL", t = {w = 1, h = 2}} : (!c.type<"int8_t *">) -> !c.type<"cmsis_nn_context">
       // CHECK-NEXT: %pd = c.addr %dims : !c.type<"cmsis_nn_dims"> -> !c.type<"const cmsis_nn_dims *">
       %pd = c.addr %dims : !c.type<"cmsis_nn_dims"> -> !c.type<"const cmsis_nn_dims *">
       // CHECK-NEXT: %pc = c.addr %ctx : !c.type<"cmsis_nn_context"> -> !c.type<"const cmsis_nn_context *">
@@ -84,8 +84,8 @@ c.file "network.c" {
       %n = c.call "count"() : () -> i32
       // CHECK-NEXT: %table = c.get_global array @m : !c.type<"const int32_t *">
       %table = c.get_global array @m : !c.type<"const int32_t *">
-      // CHECK-NEXT: %q = c.struct static {multiplier = %table} : !c.type<"quant">
-      %q = c.struct static {multiplier = %table} : !c.type<"quant">
+      // CHECK-NEXT: %q = c.struct static {multiplier = %table} : (!c.type<"const int32_t *">) -> !c.type<"quant">
+      %q = c.struct static {multiplier = %table} : (!c.type<"const int32_t *">) -> !c.type<"quant">
     }
     %zero = c.literal 0 : i32
     // CHECK: c.return %zero : i32

@@ -21,7 +21,7 @@ c.file "a.c" {
     // CHECK-NEXT: };
     %conv_params = c.struct static {input_offset = 128, output_offset = -128, stride = {w = 2, h = 2}, padding = {w = 0, h = 1}, dilation = {w = 1, h = 1}, activation = {min = -128, max = 127}} : !c.type<"cmsis_nn_conv_params">
     // CHECK-NEXT: static const q quant = {.multiplier = (int32_t *)w};
-    %quant = c.struct static {multiplier = %wp} : !c.type<"q">
+    %quant = c.struct static {multiplier = %wp} : (!c.type<"int32_t *">) -> !c.type<"q">
     // CHECK-NEXT: const stai_fc_params_f32 fc = {.act_min = -3.40282347e+38f, .act_max = 6.0f};
     %fc = c.struct {act_min = -3.4028234663852886e+38 : f32, act_max = 6.0 : f32} : !c.type<"stai_fc_params_f32">
     // CHECK-NEXT: const cmsis_nn_dims output_dims = {.n = 1, .h = 1, .w = 1, .c = 1};
