@@ -336,3 +336,66 @@ def softmax_params_s8(beta: float, input_scale: float) -> SoftmaxParamsS8:
     radius = math.floor(1.0 * ((1 << bits) - 1) * float(1 << (31 - bits)) / float(1 << shift))
     return SoftmaxParamsS8(mult, shift, -radius)
 
+
+
+@_dataclass(frozen=True)
+class LeakyReluParamsS8:
+    """Arguments of ``stai_leaky_relu_s8`` after (input, output, size)."""
+
+    input_offset: int
+    output_offset: int
+    identity_mult: int
+    identity_shift: int
+    alpha_mult: int
+    alpha_shift: int
+
+
+def leaky_relu_params_s8(
+    alpha: float, in_scale: float, in_zp: int, out_scale: float, out_zp: int
+) -> LeakyReluParamsS8:
+    """int8 LEAKY_RELU parameters as TFLite Micro's ``CalculateOpDataLeakyRelu``: the
+    multipliers of ``s_in * alpha / s_out`` and ``s_in / s_out``, both in float64 (as the
+    pinned tflite-micro package; float32 steps give other outputs); a negative alpha gives
+    a negative ``alpha_mult``."""
+    f32 = _np.float32
+    s_in, s_out = float(f32(in_scale)), float(f32(out_scale))
+    alpha_real = s_in * float(f32(alpha)) / s_out
+    identity_real = s_in / s_out
+    am, ash = quantize_multiplier(alpha_real)
+    im, ish = quantize_multiplier(identity_real)
+    return LeakyReluParamsS8(-int(in_zp), int(out_zp), im, ish, am, ash)
+
+
+def _downscale_multiplier_to_int16(multiplier: int) -> int:
+    """A Q31 multiplier rounded to Q15 (saturating at 32767), as the reference does."""
+    if multiplier >= (1 << 31) - 1 - (1 << 15):
+        return (1 << 15) - 1
+    return (multiplier + (1 << 15)) >> 16
+
+
+@_dataclass(frozen=True)
+class HardSwishParamsS8:
+    """Arguments of ``stai_hard_swish_s8`` after (input, output, size)."""
+
+    input_zero_point: int
+    output_zero_point: int
+    output_multiplier: int
+    output_multiplier_exponent: int
+    reluish_multiplier: int
+    reluish_multiplier_exponent: int
+
+
+def hard_swish_params_s8(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> HardSwishParamsS8:
+    """int8 HARD_SWISH parameters as TFLite Micro's ``HardSwishPrepare``: with
+    ``hires = s_in / 128`` and ``reluish_scale = 3 / 32768`` (both exact in float32), the
+    Q31 multipliers of ``hires / s_out`` and ``hires / reluish_scale`` divided in float64
+    (the pinned tflite-micro package divides ``hires / s_out`` in float64), rounded to Q15."""
+    f32 = _np.float32
+    hires = float(f32(1.0 / 128.0) * f32(in_scale))
+    reluish_scale = float(f32(3.0) / f32(32768.0))
+    om, oe = quantize_multiplier(hires / float(f32(out_scale)))
+    rm, re_ = quantize_multiplier(hires / reluish_scale)
+    if oe > 0:
+        raise ValueError("HARD_SWISH output scale must be >= input scale / 128")
+    return HardSwishParamsS8(int(in_zp), int(out_zp), _downscale_multiplier_to_int16(om), oe,
+                             _downscale_multiplier_to_int16(rm), re_)

@@ -209,6 +209,35 @@ arm_cmsis_nn_status stai_tanh_s8(const int8_t *input,
                                  int32_t input_multiplier,
                                  int32_t input_left_shift);
 
+/*
+ * LEAKY_RELU: x = q + input_offset; x >= 0 is rescaled by identity_mult/identity_shift,
+ * x < 0 by alpha_mult/alpha_shift (a negative alpha_mult stands for a negative alpha: the
+ * product is computed with -alpha_mult and negated); plus output_offset, clamped to int8.
+ */
+arm_cmsis_nn_status stai_leaky_relu_s8(const int8_t *input,
+                                       int8_t *output,
+                                       int32_t size,
+                                       int32_t input_offset,
+                                       int32_t output_offset,
+                                       int32_t identity_mult,
+                                       int32_t identity_shift,
+                                       int32_t alpha_mult,
+                                       int32_t alpha_shift);
+
+/*
+ * HARD_SWISH in 16-bit fixed point: output_multiplier / reluish_multiplier are Q15 values
+ * in [0, 32767] with power-of-two exponents (output_multiplier_exponent <= 0).
+ */
+arm_cmsis_nn_status stai_hard_swish_s8(const int8_t *input,
+                                       int8_t *output,
+                                       int32_t size,
+                                       int32_t input_zero_point,
+                                       int32_t output_zero_point,
+                                       int32_t output_multiplier,
+                                       int32_t output_multiplier_exponent,
+                                       int32_t reluish_multiplier,
+                                       int32_t reluish_multiplier_exponent);
+
 /* ---- reductions -------------------------------------------------------------------- */
 
 /*

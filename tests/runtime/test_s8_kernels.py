@@ -403,11 +403,68 @@ def cases_mean(models: Path) -> list[Case]:
     return cases
 
 
+LEAKY_HAND = [(0.2, (0.05, 3), (0.04, -1)), (0.01, (0.1, -128), (0.02, 100)),
+              (-0.5, (0.03, 0), (0.03, 20)), (1.7, (0.02, 10), (0.05, -5)),
+              (0.3, (0.07, 60), (0.001, -128)),
+              # float64 (not float32) steps matter: identity multiplier, alpha multiplier
+              (0.051198672503232956, (0.09655111283063889, -65), (0.19205842912197113, -43)),
+              (0.8063797950744629, (0.08365245908498764, 90), (0.11059252917766571, 71))]
+
+
+def cases_leaky_relu(models: Path) -> list[Case]:
+    """LEAKY_RELU (stai_leaky_relu_s8), every input code, several alphas (one negative)."""
+    tf = s8._tf()
+    infos: list[tuple[ModelInfo, float]] = []
+    for k, alpha in enumerate((0.2, 0.01)):
+        info = s8.write_model(models, f"leaky_conv{k}", lambda alpha=alpha: s8.convert(
+            lambda x: tf.nn.leaky_relu(x, alpha=alpha), [(1, 256)], [(-4.0, 3.0)], seed=k))
+        _check_ops(info, ["LEAKY_RELU"])
+        infos.append((info, alpha))
+    for k, (alpha, (si, zi), (so, zo)) in enumerate(LEAKY_HAND):
+        info = s8.write_model(models, f"leaky_hand{k}", lambda alpha=alpha, si=si, zi=zi, so=so,
+                              zo=zo: s8.handmade(
+            "LEAKY_RELU", [T((1, 256), scale=si, zero_point=zi)],
+            [T((1, 256), scale=so, zero_point=zo)], ("LeakyReluOptions", {"alpha": alpha})))
+        infos.append((info, alpha))
+    cases = []
+    for info, alpha in infos:
+        a, out = info.inputs[0], info.outputs[0]
+        params = qm.leaky_relu_params_s8(alpha, a.scale, a.zero_point, out.scale, out.zero_point)
+        x = ALL_CODES.reshape(1, 256)
+        cases.append(Case(info.path.stem, "leaky_relu", (x, params), s8.run_tflm(info, [[x]])[0]))
+    return cases
+
+
+HARD_SWISH_HAND = [((0.05, 3), (0.03, -100)), ((0.1, -128), (0.05, -128)),
+                   ((0.01, 0), (0.005, -60)), ((0.3, 20), (0.2, -10)), ((0.002, -5), (0.01, 0)),
+                   # the float64 division of the output multiplier matters here
+                   ((0.045827966183423996, -13), (0.17663314938545227, -96))]
+
+
+def cases_hard_swish(models: Path) -> list[Case]:
+    """HARD_SWISH (stai_hard_swish_s8), every input code, several quantizations."""
+    tf = s8._tf()
+    infos = []
+    for k, rng_ in enumerate([(-4.0, 4.0), (-8.0, 2.0)]):
+        info = s8.write_model(models, f"hswish_conv{k}", lambda rng_=rng_: s8.convert(
+            lambda x: x * tf.nn.relu6(x + 3.0) * (1.0 / 6.0), [(1, 256)], [rng_], seed=k))
+        _check_ops(info, ["HARD_SWISH"])
+        infos.append(info)
+    for k, ((si, zi), (so, zo)) in enumerate(HARD_SWISH_HAND):
+        infos.append(s8.write_model(models, f"hswish_hand{k}", lambda si=si, zi=zi, so=so, zo=zo:
+                                    s8.handmade("HARD_SWISH",
+                                                [T((1, 256), scale=si, zero_point=zi)],
+                                                [T((1, 256), scale=so, zero_point=zo)])))
+    return _unary_cases(infos, "hard_swish", lambda i: qm.hard_swish_params_s8(
+        i.inputs[0].scale, i.inputs[0].zero_point, i.outputs[0].scale, i.outputs[0].zero_point))
+
+
 GENERATORS: dict[str, Callable[[Path], list[Case]]] = {
     "add": cases_add, "sub": cases_sub, "mul": cases_mul, "pad": cases_pad,
     "concat": cases_concat, "copy": cases_copy, "quantize": cases_quantize,
     "dequantize": cases_dequantize, "requantize": cases_requantize, "relu": cases_relu,
     "logistic": cases_logistic, "tanh": cases_tanh, "mean": cases_mean,
+    "leaky_relu": cases_leaky_relu, "hard_swish": cases_hard_swish,
 }
 
 
@@ -445,7 +502,8 @@ def test_header_standalone(tmp_path: Path) -> None:
     names = ["stai_elementwise_sub_s8", "stai_broadcast_add_s8", "stai_broadcast_sub_s8",
              "stai_broadcast_mul_s8", "stai_pad_s8", "stai_concat", "stai_copy",
              "stai_quantize_f32_s8", "stai_dequantize_s8_f32", "stai_requantize_s8",
-             "stai_relu_s8", "stai_logistic_s8", "stai_tanh_s8", "stai_mean_hw_s8"]
+             "stai_relu_s8", "stai_logistic_s8", "stai_tanh_s8", "stai_mean_hw_s8",
+             "stai_leaky_relu_s8", "stai_hard_swish_s8"]
     body = "\n".join(f"    (void){n};" for n in names)
     src.write_text(f'#include "stai_kernels_s8.h"\nint main(void)\n{{\n{body}\n    return 0;\n}}\n')
     done = subprocess.run([s8.compiler(), *s8.WARNING_FLAGS, "-I", str(s8.INCLUDE_DIR), "-c",

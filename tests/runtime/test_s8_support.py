@@ -241,6 +241,22 @@ class Kernels:
                      p.input_range_radius, p.input_multiplier, p.input_left_shift)
         return out
 
+    def leaky_relu(self, x: np.ndarray, p: Any) -> np.ndarray:
+        x = _s8(x)
+        out = np.zeros(x.shape, np.int8)
+        self.checked("stai_leaky_relu_s8", _ptr(x), _ptr(out), x.size, p.input_offset,
+                     p.output_offset, p.identity_mult, p.identity_shift, p.alpha_mult,
+                     p.alpha_shift)
+        return out
+
+    def hard_swish(self, x: np.ndarray, p: Any) -> np.ndarray:
+        x = _s8(x)
+        out = np.zeros(x.shape, np.int8)
+        self.checked("stai_hard_swish_s8", _ptr(x), _ptr(out), x.size, p.input_zero_point,
+                     p.output_zero_point, p.output_multiplier, p.output_multiplier_exponent,
+                     p.reluish_multiplier, p.reluish_multiplier_exponent)
+        return out
+
     def mean_hw(self, x: np.ndarray, out_shape: Sequence[int], p: Any) -> np.ndarray:
         x = _s8(x)
         out = np.zeros(out_shape, np.int8)
