@@ -8,6 +8,9 @@ bit-identical results.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass as _dataclass
+
+import numpy as _np
 
 
 def round_half_away(x: float) -> int:
@@ -38,12 +41,11 @@ def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
 
 # ----------------------------------------------------------------------------------------
 # Parameters of stai's own int8 kernels (runtime/include/stai_kernels_s8.h). Each function
-# repeats the float32 / float64 steps of the matching TFLite Micro Prepare function;
-# float32 steps are done with numpy.float32. Offsets follow the CMSIS-NN API convention:
+# repeats the float32 / float64 steps of the matching TFLite Micro Prepare function, as
+# the pinned tflite-micro package does them (tests/runtime/test_s8_kernels.py holds cases
+# where the choice matters); float32 steps are done with numpy.float32. Offsets follow the CMSIS-NN API convention:
 # input offset = -zero point, output offset = +zero point.
 
-import numpy as _np  # noqa: E402
-from dataclasses import dataclass as _dataclass  # noqa: E402
 
 INT8_MIN = -128
 INT8_MAX = 127
@@ -108,7 +110,7 @@ def add_params_s8(
     """int8 ADD parameters as TFLite Micro's ``CalculateOpDataAdd`` (float64 steps):
     ``twice_max = 2 * max(s1, s2)``, input multipliers ``s_i / twice_max``, output
     multiplier ``twice_max / (2**20 * s_out)``."""
-    s1, s2, so = float(_np.float32(in1_scale)), float(_np.float32(in2_scale)), float(_np.float32(out_scale))
+    s1, s2, so = (float(_np.float32(s)) for s in (in1_scale, in2_scale, out_scale))
     twice_max = 2.0 * max(s1, s2)
     m1, sh1 = _quantize_multiplier_smaller_than_one(s1 / twice_max)
     m2, sh2 = _quantize_multiplier_smaller_than_one(s2 / twice_max)
@@ -151,7 +153,8 @@ def mul_params_s8(
 ) -> MulParamsS8:
     """int8 MUL parameters as TFLite Micro's ``CalculateOpDataMul``: the output multiplier
     of ``s1 * s2 / s_out`` computed in float64."""
-    real = float(_np.float32(in1_scale)) * float(_np.float32(in2_scale)) / float(_np.float32(out_scale))
+    s1, s2, so = (float(_np.float32(s)) for s in (in1_scale, in2_scale, out_scale))
+    real = s1 * s2 / so
     mult, shift = quantize_multiplier(real)
     lo, hi = quantized_activation_range(activation, out_scale, out_zp)
     return MulParamsS8(-int(in1_zp), -int(in2_zp), int(out_zp), mult, shift, lo, hi)
@@ -167,7 +170,9 @@ class RequantizeParamsS8:
     output_offset: int
 
 
-def requantize_params_s8(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> RequantizeParamsS8:
+def requantize_params_s8(
+    in_scale: float, in_zp: int, out_scale: float, out_zp: int
+) -> RequantizeParamsS8:
     """int8 -> int8 QUANTIZE parameters as TFLite Micro's quantize Prepare: the multiplier
     of ``s_in / s_out`` computed in float64."""
     real = float(_np.float32(in_scale)) / float(_np.float32(out_scale))
@@ -203,7 +208,8 @@ def relu_params_s8(
     """
     f32 = _np.float32
     if activation == "RELU6":
-        six = min(INT8_MAX, max(INT8_MIN, int(in_zp) + round_half_away(float(f32(6.0) / f32(in_scale)))))
+        six = int(in_zp) + round_half_away(float(f32(6.0) / f32(in_scale)))
+        six = min(INT8_MAX, max(INT8_MIN, six))
         return ReluParamsS8(-int(in_zp), 1 << 30, 1, int(in_zp), int(in_zp), six)
     if activation not in ("RELU", "RELU_N1_TO_1"):
         raise ValueError(f"unsupported activation {activation!r}")
@@ -385,7 +391,9 @@ class HardSwishParamsS8:
     reluish_multiplier_exponent: int
 
 
-def hard_swish_params_s8(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> HardSwishParamsS8:
+def hard_swish_params_s8(
+    in_scale: float, in_zp: int, out_scale: float, out_zp: int
+) -> HardSwishParamsS8:
     """int8 HARD_SWISH parameters as TFLite Micro's ``HardSwishPrepare``: with
     ``hires = s_in / 128`` and ``reluish_scale = 3 / 32768`` (both exact in float32), the
     Q31 multipliers of ``hires / s_out`` and ``hires / reluish_scale`` divided in float64
