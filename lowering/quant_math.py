@@ -43,8 +43,8 @@ def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
 # Parameters of stai's own int8 kernels (runtime/include/stai_kernels_s8.h). Each function
 # repeats the float32 / float64 steps of the matching TFLite Micro Prepare function, as
 # the pinned tflite-micro package does them (tests/runtime/test_s8_kernels.py holds cases
-# where the choice matters); float32 steps are done with numpy.float32. Offsets follow the CMSIS-NN API convention:
-# input offset = -zero point, output offset = +zero point.
+# where the choice matters); float32 steps are done with numpy.float32. Offsets follow
+# the CMSIS-NN API convention: input offset = -zero point, output offset = +zero point.
 
 
 INT8_MIN = -128
