@@ -191,6 +191,15 @@ def cases_concat(models: Path) -> list[Case]:
         samples = _samples(rng, list(shapes))
         for j, (sample, expected) in enumerate(zip(samples, s8.run_tflm(info, samples))):
             cases.append(Case(f"concat{k}[{j}]", "concat", (sample, axis), expected))
+    # stai_concat moves bytes: the same kernel concatenates float32 tensors.
+    shapes_f, axis_f = ((1, 3, 2, 4), (1, 3, 2, 1)), 3
+    info = s8.write_model(models, "concat_f32", lambda: s8.handmade(
+        "CONCATENATION", [T(s, "FLOAT32") for s in shapes_f], [T((1, 3, 2, 5), "FLOAT32")],
+        ("ConcatenationOptions", {"axis": axis_f})))
+    samples = [[rng.standard_normal(s).astype(np.float32) for s in shapes_f]
+               for _ in range(SAMPLES)]
+    for j, (sample, expected) in enumerate(zip(samples, s8.run_tflm(info, samples))):
+        cases.append(Case(f"concat_f32[{j}]", "concat", (sample, axis_f), expected))
     return cases
 
 
