@@ -244,7 +244,7 @@ arm_cmsis_nn_status stai_hard_swish_s8(const int8_t *input,
  * MEAN over H and W of an NHWC tensor (keep_dims or not: same memory layout, n * c
  * outputs). For each (n, c): sum of (q + input_offset) over h, w, rescaled by out_mult /
  * out_shift (which already include the 1 / (h * w) factor, see
- * quant_math.mean_params), plus output_offset, clamped to [-128, 127].
+ * quant_math.mean_params_s8), plus output_offset, clamped to [-128, 127].
  */
 arm_cmsis_nn_status stai_mean_hw_s8(const int8_t *input,
                                     const cmsis_nn_dims *input_dims,
