@@ -68,7 +68,6 @@ from xdsl.dialects.builtin import (
     SymbolRefAttr,
     TensorType,
     UnitAttr,
-    f32,
     f64,
     I64,
     i64,
@@ -591,7 +590,7 @@ class FuncOp(IRDLOperation):
 
 
 def _parse_literal_value(parser: Parser) -> Attribute:
-    """A literal: a bare integer (i64), a float (``1.5``, f64, or ``1.5 : f32``), or a
+    """A literal: a bare integer (kept as i64), a float (``1.5``, kept as f64), or a
     string of verbatim C."""
     number = parser.parse_optional_number()
     if number is not None:

@@ -98,11 +98,6 @@ def array_values(value: DenseIntOrFPElementsAttr) -> list[str]:
     return [int_literal(int(x)) for x in data]
 
 
-@dataclass
-class _Scope:
-    names: set[str]
-
-
 class CPrinter:
     """Prints ``c.file`` ops as C text: one ``match op:`` per level (file, statement,
     expression), helpers to name values and indent."""
