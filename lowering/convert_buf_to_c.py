@@ -776,11 +776,9 @@ class NetworkLowering:
         ops += [c.DefineOp(f"{m}_IN_{i}_SIZE", b.nbytes) for i, b in enumerate(inputs)]
         ops += [c.DefineOp(f"{m}_OUT_{i}_SIZE", b.nbytes) for i, b in enumerate(outputs)]
         ops += [
-            c.CommentOp(f"Binds the activation buffer (aligned to {m}_ACTIVATIONS_ALIGNMENT "
-                        "bytes): 0 = ok, non-zero if NULL or misaligned."),
+            c.CommentOp(f"Binds the activations ({m}_ACTIVATIONS_ALIGNMENT-byte aligned): 0 = ok."),
             c.FuncOp(n.fn("init"), [VOID_PTR], INT, arg_names=["activations"]),
-            c.CommentOp("Input and output buffers inside the activations: NULL / 0 for a "
-                        "bad index or before init."),
+            c.CommentOp("Inputs and outputs, in the activations: NULL / 0 for a bad index."),
             c.FuncOp(n.fn("input_ptr"), [INT], VOID_PTR, arg_names=["index"]),
             c.FuncOp(n.fn("input_size"), [INT], SIZE_T, arg_names=["index"]),
             c.FuncOp(n.fn("output_ptr"), [INT], VOID_PTR, arg_names=["index"]),
