@@ -134,6 +134,8 @@ def _may_replace(out_dir: Path) -> bool:
 def _fill(folder: Path, module: ModuleOp, name: str, extra_files: Mapping[str, str]) -> None:
     files = print_module(module)
     for path, text in files.items():
+        if not path.endswith((".c", ".h")):
+            raise StaiError(f"generated file '{path}' is not a .c or .h file")
         (folder / path).write_text(text)
     for path, text in extra_files.items():
         if Path(path).name != path or path in files or path == "Makefile":
