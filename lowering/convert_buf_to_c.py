@@ -547,8 +547,18 @@ def emit_unary(k: KernelBlock) -> None:
                             k.pi("input_multiplier"), k.pi("input_left_shift")])
         case qnn.LeakyReluOp() if kind == "f32":
             k.call("stai_leaky_relu_f32", [*io, k.float_(k.pf("alpha"))])
+        case qnn.LeakyReluOp():
+            # parameter names as quant_math.LeakyReluParamsS8 and the kernel's arguments
+            k.call("stai_leaky_relu_s8", [*io, *(k.pi(n) for n in (
+                "input_offset", "output_offset", "identity_mult", "identity_shift",
+                "alpha_mult", "alpha_shift"))])
         case qnn.HardSwishOp() if kind == "f32":
             k.call("stai_hard_swish_f32", io)
+        case qnn.HardSwishOp():
+            k.call("stai_hard_swish_s8", [*io, *(k.pi(n) for n in (
+                "input_zero_point", "output_zero_point", "output_multiplier",
+                "output_multiplier_exponent", "reluish_multiplier",
+                "reluish_multiplier_exponent"))])
         case qnn.QuantizeOp() if kind == "f32":
             k.call("stai_quantize_f32_s8", [*io, k.float_(k.pf("scale")), k.pi("zero_point")])
         case qnn.DequantizeOp() if kind == "s8":
