@@ -153,3 +153,48 @@ def test_bad_input_is_a_one_line_error(edit, message: str) -> None:  # type: ign
         _lower(_parse(text))
     assert "\n" not in str(info.value)
 
+
+
+def test_int8_leaky_relu_and_hard_swish_calls_compile_and_run(tmp_path: Path) -> None:
+    """The int8 activations whose parameters quant_math computes (the parser does not
+    verify, so the qnn ops can carry them before the qnn dialect accepts int8 for them)."""
+    from stai.lowering import quant_math as qm
+
+    lr = qm.leaky_relu_params_s8(0.2, 0.05, 3, 0.04, -2)
+    hs = qm.hard_swish_params_s8(0.05, 3, 0.04, -2)
+    lr_params = ", ".join(f"{k} = {v} : i32" for k, v in vars(lr).items())
+    hs_params = ", ".join(f"{k} = {v} : i32" for k, v in vars(hs).items())
+    text = f"""
+func.func @main() attributes {{buf.inputs = ["x"], buf.outputs = ["y"]}} {{
+  %a = buf.arena {{size = 48 : i64, alignment = 16 : i64}} : memref<48xi8>
+  %x = buf.view %a[0] {{role = "input", index = 0 : i64}} : memref<48xi8> -> memref<1x16xi8>
+  %t = buf.view %a[16] {{role = "tensor"}} : memref<48xi8> -> memref<1x16xi8>
+  qnn.leaky_relu ins(%x : memref<1x16xi8>) outs(%t : memref<1x16xi8>) {{params = {{{lr_params}}}}}
+  %y = buf.view %a[32] {{role = "output", index = 0 : i64}} : memref<48xi8> -> memref<1x16xi8>
+  qnn.hard_swish ins(%t : memref<1x16xi8>) outs(%y : memref<1x16xi8>) {{params = {{{hs_params}}}}}
+  func.return
+}}
+"""
+    texts = print_module(_lower(_parse(text)))
+    assert "stai_leaky_relu_s8(" in texts["network.c"] and "stai_hard_swish_s8(" in texts["network.c"]
+    cc = shutil.which("gcc")
+    assert cc is not None, "gcc is required (apt-get install gcc)"
+    folder = write_folder(_lower(_parse(text)), tmp_path / "gen", "network")
+    (tmp_path / "main.c").write_text(
+        '#include <stdint.h>\n#include "network.h"\n'
+        "static uint8_t arena[STAI_NETWORK_ACTIVATIONS_SIZE] __attribute__((aligned(16)));\n"
+        "int main(void) {\n"
+        "    if (stai_network_init(arena) != 0) return 20;\n"
+        "    int8_t *x = (int8_t *)stai_network_input_ptr(0);\n"
+        "    for (int i = 0; i < 16; i++) x[i] = (int8_t)(i * 16 - 128);\n"
+        "    return stai_network_run();\n}\n"
+    )
+    sources = [str(p) for p in [*folder.glob("*.c"), *(folder / "src").glob("*.c")]]
+    build = subprocess.run(
+        [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
+         "-fno-sanitize-recover=all", f"-I{folder}", f"-I{folder}/include",
+         f"-I{folder}/include/cmsis", "main.c", *sources, "-o", "main", "-lm"],
+        cwd=tmp_path, capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
