@@ -92,18 +92,16 @@ def build_pipeline(
         spec = f"{name}{{{options[name]}}}" if options and name in options else name
         instances.append(pass_class.from_pass_spec(parse_spec(spec)))
 
-    def after_each(_previous: ModulePass, module: ModuleOp, following: ModulePass) -> None:
+    def callback(previous: ModulePass | None, module: ModuleOp, _next: ModulePass | None) -> None:
+        if previous is None:  # before the first pass: the input was verified already
+            return
         module.verify()
         if ir_stream is not None:
-            ir_stream.write(f"// -----// IR after {_previous.name} //----- //\n")
+            ir_stream.write(f"// -----// IR after {previous.name} //----- //\n")
             Printer(stream=ir_stream).print_op(module)
             ir_stream.write("\n\n")
 
-    def callback(previous: ModulePass, module: ModuleOp, following: ModulePass) -> None:
-        after_each(previous, module, following)
-
-    pipeline = PassPipeline(tuple(instances), callback)
-    return pipeline
+    return PassPipeline(tuple(instances), callback)
 
 
 def _interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
