@@ -109,3 +109,56 @@ def test_failed_generate_keeps_existing_folder(tmp_path, existing):
     proc = run_stai("generate", "-m", str(bad), "-o", str(out))
     assert proc.returncode == 2
     assert (out / "keep.txt").exists() == existing
+
+
+def _tflite_builder():
+    """The small .tflite writer the lit tests use (tests/filecheck/.../Inputs)."""
+    import importlib.util
+
+    path = (Path(__file__).resolve().parents[1] / "filecheck" / "frontends" / "tflite"
+            / "Inputs" / "tflite_builder.py")
+    spec = importlib.util.spec_from_file_location("stai_test_tflite_builder", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_unsupported_operator_is_named_with_its_index(tmp_path):
+    import numpy as np
+
+    builder = _tflite_builder()
+    m = builder.ModelBuilder()
+    x = m.tensor("input", (1, 4, 4, 2))
+    y = m.tensor("relu_out", (1, 4, 4, 2))
+    m.op("RELU", [x], [y])
+    idx = m.tensor("indices", (1,), "INT32", data=np.array([0]))
+    z = m.tensor("gathered", (1, 4, 4, 2))
+    m.op("GATHER", [y, idx], [z])
+    model = tmp_path / "gather.tflite"
+    model.write_bytes(m.build([x], [z]))
+    proc = run_stai("generate", "-m", str(model), "-o", str(tmp_path / "o"))
+    assert_one_line_error(proc, "unsupported TFLite operator 'GATHER' (operator 1)")
+    assert not (tmp_path / "o").exists()
+
+
+def test_shape_stai_cannot_handle(tmp_path):
+    """A 5-D pad has no kernel: a one-line error, no folder."""
+    builder = _tflite_builder()
+    m = builder.ModelBuilder()
+    x = m.tensor("input", (1, 2, 2, 2, 2))
+    y = m.tensor("output", (1, 2, 2, 2, 2))
+    m.op("RELU", [x], [y])
+    z = m.tensor("padded", (1, 4, 2, 2, 2))
+    import numpy as np
+
+    pads = m.tensor("pads", (5, 2), "INT32",
+                    data=np.array([[0, 0], [1, 1], [0, 0], [0, 0], [0, 0]], dtype=np.int32))
+    m.op("PAD", [y, pads], [z])
+    model = tmp_path / "pad5d.tflite"
+    model.write_bytes(m.build([x], [z]))
+    proc = run_stai("generate", "-m", str(model), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
