@@ -567,6 +567,81 @@ class MeanOp(_NNOp):
     traits = traits_def(Pure())
 
 
+@irdl_op_definition
+class SwishOp(_UnaryOp):
+    """Swish (SiLU): ``x * logistic(x)``."""
+
+    name = "nn.swish"
+
+
+@irdl_op_definition
+class HardSigmoidOp(_UnaryOp):
+    """Hard sigmoid: ``min(max(alpha * x + beta, 0), 1)`` (Keras 3: alpha 1/6, beta 0.5)."""
+
+    name = "nn.hard_sigmoid"
+    alpha = prop_def(FloatAttr)
+    beta = prop_def(FloatAttr)
+
+
+@irdl_op_definition
+class PReluOp(_NNOp):
+    """Parametric relu: ``x >= 0 ? x : alpha * x``; ``alpha`` broadcasts to ``x`` (numpy rules)."""
+
+    name = "nn.prelu"
+    input = operand_def(TensorType)
+    alpha = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        x, a, y = _tensor(self, "input"), _tensor(self, "alpha"), _tensor(self, "output")
+        x_shape = tuple(x.get_shape())
+        if tuple(y.get_shape()) != x_shape:
+            raise VerifyException("nn.prelu: input and result shapes differ")
+        try:
+            shape = np.broadcast_shapes(x_shape, tuple(a.get_shape()))
+        except ValueError:
+            shape = None
+        if shape != x_shape:
+            raise VerifyException("nn.prelu: alpha does not broadcast to the input's shape")
+
+
+@irdl_op_definition
+class LstmOp(_NNOp):
+    """A forward LSTM layer without state kept between calls (both states start at zero).
+
+    Input ``[batch, time, features]``; ``weights [4 * units, features]``, ``recurrent
+    [4 * units, units]`` and ``bias [4 * units]`` hold the gates in the order input, forget,
+    cell, output. Gates use the logistic, the cell and the output ``tanh``:
+    ``c = f * c + i * g``, ``h = o * tanh(c)``. The result is every step's ``h``
+    (``[batch, time, units]``, ``return_sequences = 1``) or the last one (``[batch, units]``).
+    """
+
+    name = "nn.lstm"
+    input = operand_def(TensorType)
+    weights = operand_def(TensorType)
+    recurrent = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    return_sequences = prop_def(IntegerAttr)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        batch, time, features = _tensor(self, "input", 3).get_shape()
+        gates, depth = _tensor(self, "weights", 2).get_shape()
+        units = gates // 4
+        if gates != 4 * units or depth != features:
+            raise VerifyException(f"nn.lstm: weights must be [4 * units, {features}]")
+        if tuple(_tensor(self, "recurrent", 2).get_shape()) != (gates, units):
+            raise VerifyException(f"nn.lstm: recurrent weights must be [{gates}, {units}]")
+        if tuple(_tensor(self, "bias", 1).get_shape()) != (gates,):
+            raise VerifyException(f"nn.lstm: bias must be [{gates}]")
+        sequences = self.return_sequences.value.data != 0
+        expected = (batch, time, units) if sequences else (batch, units)
+        if tuple(_tensor(self, "output").get_shape()) != expected:
+            raise VerifyException(f"nn.lstm: the result must have shape {expected}")
+
+
 NN = Dialect(
     "nn",
     [
@@ -594,6 +669,10 @@ NN = Dialect(
         PadOp,
         ConcatOp,
         MeanOp,
+        SwishOp,
+        HardSigmoidOp,
+        PReluOp,
+        LstmOp,
     ],
     [QuantType],
 )
