@@ -178,6 +178,21 @@ class Conv2DOp(_ConvLike):
 
 
 @irdl_op_definition
+class HybridConv2DOp(_ConvLike):
+    """Hybrid (dynamic-range) convolution: f32 input/output/bias, int8 filter:
+    ``stai_conv2d_hybrid_f32``. The input is quantized per batch at run time (into the
+    scratch buffer), so the weights stay one byte each (4x less flash than f32).
+
+    ``filter_scales`` (``array<f32: ...>``): one scale (symmetric input quantization) or one
+    per output channel (asymmetric input quantization), as the TFLite reference kernel.
+    """
+
+    name = "qnn.hybrid_conv2d"
+    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+    F32_PARAMS: ClassVar[tuple[str, ...]] = ("filter_scales",)
+
+
+@irdl_op_definition
 class DepthwiseConv2DOp(_ConvLike):
     """Depthwise convolution: ``arm_depthwise_conv_wrapper_s8`` / ``stai_depthwise_conv2d_f32``."""
 
@@ -389,10 +404,49 @@ class MeanOp(KernelOp):
     S8_PARAMS: ClassVar[tuple[str, ...]] = ("input_offset", "output_offset", "multiplier", "shift")
 
 
+@irdl_op_definition
+class SwishOp(KernelOp):
+    """Swish (float only): ``stai_swish_f32``."""
+
+    name = "qnn.swish"
+    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+
+
+@irdl_op_definition
+class HardSigmoidOp(KernelOp):
+    """Hard sigmoid (float only): ``stai_hard_sigmoid_f32`` (``alpha``, ``beta``)."""
+
+    name = "qnn.hard_sigmoid"
+    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+    F32_PARAMS: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+
+@irdl_op_definition
+class PReluOp(KernelOp):
+    """Parametric relu with a broadcast ``alpha`` (float only): ``stai_prelu_f32``."""
+
+    name = "qnn.prelu"
+    NUM_INS: ClassVar[int | None] = 2
+    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+
+
+@irdl_op_definition
+class LstmOp(KernelOp):
+    """Stateless forward LSTM (float only): ``stai_lstm_f32``; inputs x, weights, recurrent
+    weights, bias; the buffer form has a scratch buffer of ``3 * units`` floats."""
+
+    name = "qnn.lstm"
+    return_sequences = opt_prop_def(Attribute)
+    NUM_INS: ClassVar[int | None] = 4
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("return_sequences",)
+    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+
+
 QNN = Dialect(
     "qnn",
     [
         Conv2DOp,
+        HybridConv2DOp,
         DepthwiseConv2DOp,
         FullyConnectedOp,
         AvgPool2DOp,
@@ -414,6 +468,10 @@ QNN = Dialect(
         ConcatOp,
         ReshapeOp,
         MeanOp,
+        SwishOp,
+        HardSigmoidOp,
+        PReluOp,
+        LstmOp,
     ],
     [],
 )
