@@ -642,6 +642,73 @@ class LstmOp(_NNOp):
             raise VerifyException(f"nn.lstm: the result must have shape {expected}")
 
 
+@irdl_op_definition
+class TransposeOp(_NNOp):
+    """A permutation of the dimensions: result dimension ``i`` is input dimension ``perm[i]``."""
+
+    name = "nn.transpose"
+    input = operand_def(TensorType)
+    perm = prop_def(DenseArrayBase)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        perm = _ints(self.perm)
+        shape = tuple(x.get_shape())
+        if sorted(perm) != list(range(len(shape))):
+            raise VerifyException(f"nn.transpose: perm {list(perm)} is not a permutation of rank {len(shape)}")
+        expected = tuple(shape[p] for p in perm)
+        if tuple(y.get_shape()) != expected:
+            raise VerifyException(f"nn.transpose: the result must have shape {expected}")
+        if x.element_type != y.element_type:
+            raise VerifyException("nn.transpose: element types differ")
+
+
+@irdl_op_definition
+class ClampOp(_UnaryOp):
+    """``min(max(x, min), max)`` with any float bounds (relu, relu6 and relu_n1_to_1 are
+    the common cases, with their own ops)."""
+
+    name = "nn.clamp"
+    min = prop_def(FloatAttr)
+    max = prop_def(FloatAttr)
+
+
+@irdl_op_definition
+class TransposeConv2DOp(_NNOp):
+    """Transposed 2-D convolution (the gradient of a convolution). Input ``[n, h, w, in_c]``,
+    filter ``[out_c, kh, kw, in_c]``, bias ``[out_c]``. Every input pixel scatters
+    ``filter * x`` into the full output at ``(y * stride, x * stride)`` (taps ``dilation``
+    apart); ``pads`` (top, bottom, left, right) are cropped from the full output, whose
+    remaining size is the result type's."""
+
+    name = "nn.transpose_conv2d"
+    input = operand_def(TensorType)
+    filter = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    strides = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    activation = prop_def(StringAttr)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        x = _tensor(self, "input", 4)
+        w = _tensor(self, "filter", 4)
+        _tensor(self, "bias", 1)
+        y = _tensor(self, "output", 4)
+        _check_float_or_quant(self, x, "input")
+        _check_float_or_quant(self, y, "output")
+        _check_len(self, "strides", 2)
+        _check_len(self, "dilations", 2)
+        _check_len(self, "pads", 4)
+        _verify_activation(self)
+        if w.get_shape()[3] != x.get_shape()[3] or w.get_shape()[0] != y.get_shape()[3]:
+            raise VerifyException("nn.transpose_conv2d: the filter must be [out_c, kh, kw, in_c]")
+
+
 NN = Dialect(
     "nn",
     [
@@ -673,6 +740,9 @@ NN = Dialect(
         HardSigmoidOp,
         PReluOp,
         LstmOp,
+        TransposeOp,
+        ClampOp,
+        TransposeConv2DOp,
     ],
     [QuantType],
 )
