@@ -52,28 +52,28 @@ class CModel:
 
     # ---------------------------------------------------------------- build
     def _build(self, cflags: str) -> Path:
-        if shutil.which("make") is None or shutil.which(os.environ.get("CC", "cc")) is None:
+        """Build with the folder's own Makefile into ``build-host/<kernels>/`` (one archive
+        per kernel choice, so switching ``CMSIS_NN_PATH`` never mixes objects), then link
+        the archive into a shared object."""
+        cc = os.environ.get("CC", "cc")
+        if shutil.which("make") is None or shutil.which(cc) is None:
             raise StaiError("building a generated folder needs 'make' and a C compiler ('cc')")
-        build = self.folder / "build-host"
-        lib = build / f"lib{self.name}.so"
-        sources = [p for p in self.folder.rglob("*") if p.suffix in (".c", ".h", "") and p.is_file()]
-        newest = max((p.stat().st_mtime for p in sources), default=0.0)
-        if lib.exists() and lib.stat().st_mtime >= newest and not os.environ.get("CMSIS_NN_PATH"):
-            return lib
-        build.mkdir(exist_ok=True)
+        kernels = "cmsis-nn" if os.environ.get("CMSIS_NN_PATH") else "portable"
+        build = Path("build-host") / kernels
+        archive = self.folder / build / f"lib{self.name}.a"
+        lib = self.folder / build / f"lib{self.name}.so"
         env = dict(os.environ)
-        flags = f"{cflags} -fPIC -std=c99"
-        cmd = ["make", "-s", "-C", str(self.folder), f"BUILD={build.name}", f"CFLAGS={flags}"]
-        self._run(cmd, env)
-        archive = self.folder / f"lib{self.name}.a"
-        if not archive.exists():
-            archive = build / f"lib{self.name}.a"
-        cc = env.get("CC", "cc")
         self._run(
-            [cc, "-shared", "-o", str(lib), "-Wl,--whole-archive", str(archive),
-             "-Wl,--no-whole-archive", "-lm"],
+            ["make", "-s", "-C", str(self.folder), f"BUILD={build}", f"LIB={build}/{archive.name}",
+             f"CFLAGS={cflags} -fPIC -std=c99"],
             env,
         )
+        if not lib.exists() or lib.stat().st_mtime < archive.stat().st_mtime:
+            self._run(
+                [cc, "-shared", "-o", str(lib), "-Wl,--whole-archive", str(archive),
+                 "-Wl,--no-whole-archive", "-lm"],
+                env,
+            )
         return lib
 
     @staticmethod
