@@ -142,6 +142,27 @@ arm_cmsis_nn_status stai_fully_connected_f32(const stai_fc_params_f32 *params,
                                              const cmsis_nn_dims *output_dims,
                                              float *output);
 
+/*
+ * Transposed 2-D convolution: every input pixel (y, x) adds filter[o, ky, kx, :] . input
+ * to the full output at (y*stride.h + ky*dil.h, x*stride.w + kx*dil.w); the output tensor
+ * is the window of the full output starting padding.h rows / padding.w columns in, of the
+ * size output_dims gives; then bias and the activation range.
+ * params      stride, padding (top/left cropped), dilation, activation range
+ * input_dims  {batches, in_h, in_w, in_c}
+ * filter_dims {out_c, kh, kw, in_c}; filter [out_c, kh, kw, in_c]
+ * bias        out_c values, or NULL (bias_dims is not read)
+ * output_dims {batches, out_h, out_w, out_c}
+ */
+arm_cmsis_nn_status stai_transpose_conv2d_f32(const stai_conv_params_f32 *params,
+                                              const cmsis_nn_dims *input_dims,
+                                              const float *input,
+                                              const cmsis_nn_dims *filter_dims,
+                                              const float *filter,
+                                              const cmsis_nn_dims *bias_dims,
+                                              const float *bias,
+                                              const cmsis_nn_dims *output_dims,
+                                              float *output);
+
 /* ---------------------------------------------------------------- pooling ------------- */
 
 /*

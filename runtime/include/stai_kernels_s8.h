@@ -141,6 +141,20 @@ arm_cmsis_nn_status stai_concat(const void *input,
 /* Copy of num_bytes bytes between non-overlapping buffers (RESHAPE that cannot alias). */
 arm_cmsis_nn_status stai_copy(const void *input, void *output, int32_t num_bytes);
 
+/*
+ * TRANSPOSE of a tensor of rank <= 4 (any element type of element_bytes bytes): the shape
+ * is input_dims {n, h, w, c} (padded in front with 1s); output dimension i is input
+ * dimension perm_i (0 = n ... 3 = c). Input and output must not overlap.
+ */
+arm_cmsis_nn_status stai_transpose(const void *input,
+                                   void *output,
+                                   const cmsis_nn_dims *input_dims,
+                                   int32_t perm_0,
+                                   int32_t perm_1,
+                                   int32_t perm_2,
+                                   int32_t perm_3,
+                                   int32_t element_bytes);
+
 /* ---- (de)quantization -------------------------------------------------------------- */
 
 /*
