@@ -192,26 +192,40 @@ class ArenaOp(IRDLOperation):
 
     ``%a = buf.arena {size = 1024 : i64, alignment = 16 : i64} : memref<1024xi8>``
 
-    There is one per function; every activation is a ``buf.view`` of it.
+    There is one per function and memory pool (``pool``, its index in priority order;
+    ``pool_name`` and ``section`` describe it); every activation is a ``buf.view`` of one.
     """
 
     name = "buf.arena"
 
     size = prop_def(IntegerAttr[I64])
     alignment = prop_def(IntegerAttr[I64])
+    pool = opt_prop_def(IntegerAttr[I64])
+    """With memory pools: the pool's position in the priority order (absent: pool 0)."""
+    pool_name = opt_prop_def(StringAttr)
+    section = opt_prop_def(StringAttr)
+    """The linker section the pool's memory is meant for (informative)."""
     result = result_def(MemRefType)
 
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "attr-dict `:` type($result)"
 
-    def __init__(self, size: int, alignment: int = 16):
+    def __init__(self, size: int, alignment: int = 16, *, pool: int | None = None,
+                 pool_name: str | None = None, section: str | None = None):
         super().__init__(
             properties={
                 "size": IntegerAttr(size, i64),
                 "alignment": IntegerAttr(alignment, i64),
+                "pool": None if pool is None else IntegerAttr(pool, i64),
+                "pool_name": None if pool_name is None else StringAttr(pool_name),
+                "section": None if section is None else StringAttr(section),
             },
             result_types=[MemRefType(IntegerType(8), [size])],
         )
+
+    @property
+    def pool_index(self) -> int:
+        return 0 if self.pool is None else _int(self.pool)
 
     def verify_(self) -> None:
         n = _check_byte_buffer(self.name, self.result.type, "the result")
@@ -223,11 +237,17 @@ class ArenaOp(IRDLOperation):
             raise VerifyException(
                 f"buf.arena: alignment {_int(self.alignment)} is not a power of two"
             )
+        if self.pool is not None and _int(self.pool) < 0:
+            raise VerifyException(f"buf.arena: negative pool index {_int(self.pool)}")
         region = self.parent_region()
         if region is not None:
-            arenas = [op for op in region.walk() if isinstance(op, ArenaOp)]
+            arenas = [op for op in region.walk()
+                      if isinstance(op, ArenaOp) and op.pool_index == self.pool_index]
             if len(arenas) > 1 and arenas[0] is not self:
-                raise VerifyException("buf.arena: a function has only one arena")
+                raise VerifyException(
+                    "buf.arena: a function has only one arena per pool"
+                    f" (pool {self.pool_index} has {len(arenas)})"
+                )
 
 
 @irdl_op_definition
@@ -377,4 +397,58 @@ class ViewOp(IRDLOperation):
             raise VerifyException("buf.view: only input and output views have an index")
 
 
-BUF = Dialect("buf", [ConstOp, GetConstOp, ArenaOp, ViewOp], [])
+@irdl_op_definition
+class ExternOp(IRDLOperation):
+    """A model input or output buffer that the caller provides, outside every arena.
+
+    ``%x = buf.extern {role = "input", index = 0 : i64} : memref<1x49x10x1xi8>``
+
+    ``plan-memory`` makes these with ``inputs-in-arena=false`` / ``outputs-in-arena=false``;
+    the generated code reads the pointer the caller set with ``set_input`` / ``set_output``.
+    Several ``buf.extern`` of one role and index are views of the same caller buffer (a
+    reshape); their shapes may differ, their byte sizes do not exceed the buffer's.
+    """
+
+    name = "buf.extern"
+
+    role = prop_def(StringAttr)
+    index = prop_def(IntegerAttr[I64])
+    result = result_def(MemRefType)
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict `:` type($result)"
+
+    def __init__(self, role: str, index: int, result_type: MemRefType):
+        super().__init__(
+            properties={"role": StringAttr(role), "index": IntegerAttr(index, i64)},
+            result_types=[result_type],
+        )
+
+    @property
+    def role_name(self) -> str:
+        return self.role.data
+
+    @property
+    def index_value(self) -> int:
+        return _int(self.index)
+
+    @property
+    def nbytes(self) -> int:
+        t = self.result.type
+        assert isinstance(t, MemRefType)
+        return byte_size(t)
+
+    def verify_(self) -> None:
+        t = self.result.type
+        assert isinstance(t, MemRefType)
+        _check_static(self.name, t, "the result")
+        if self.role.data not in ("input", "output"):
+            raise VerifyException(
+                f"buf.extern: role must be 'input' or 'output', got '{self.role.data}'"
+            )
+        if _int(self.index) < 0:
+            raise VerifyException(f"buf.extern: negative index {_int(self.index)}")
+
+
+BUF = Dialect("buf", [ConstOp, GetConstOp, ArenaOp, ViewOp, ExternOp], [])

@@ -110,3 +110,209 @@ def find_conflict(intervals: Sequence[Interval], offsets: Sequence[int]) -> tupl
             if offsets[i] < offsets[j] + b.size and offsets[j] < offsets[i] + a.size:
                 return i, j
     return None
+
+
+# ------------------------------------------------------------- several strategies
+
+FITS = ("first", "best")
+"""How a buffer is placed among the gaps left by the buffers live with it: at the lowest
+offset that fits (``first``), or in the smallest gap that fits (``best``, as in greedy by
+size for offset calculation of Pisarchyk & Lee, 2020), else above every such buffer."""
+
+
+def _free_gaps(busy: list[tuple[int, int]], alignment: int) -> list[tuple[int, int | None]]:
+    """The free ``[start, end)`` ranges between the ``busy`` ranges (the last one open)."""
+    gaps: list[tuple[int, int | None]] = []
+    offset = 0
+    for start, end in sorted(busy):
+        if start > offset:
+            gaps.append((offset, start))
+        offset = max(offset, align_up(end, alignment))
+    gaps.append((offset, None))
+    return gaps
+
+
+def _fit(size: int, busy: list[tuple[int, int]], alignment: int, fit: str) -> int:
+    """The offset of ``size`` bytes among ``busy`` ranges by the ``fit`` rule."""
+    gaps = [(s, e) for s, e in _free_gaps(busy, alignment) if e is None or e - s >= size]
+    if fit == "best":
+        closed = [(e - s, s) for s, e in gaps if e is not None]
+        if closed:
+            return min(closed)[1]
+    return gaps[0][0]
+
+
+def place(
+    intervals: Sequence[Interval],
+    order: Sequence[int],
+    alignment: int = 1,
+    fit: str = "first",
+    capacity: int | None = None,
+) -> tuple[list[int], list[int]]:
+    """Place the intervals in ``order`` (indices); returns the offsets and the indices that
+    did not fit below ``capacity`` (those get offset 0 and are left out)."""
+    offsets = [0] * len(intervals)
+    placed: list[int] = []
+    left: list[int] = []
+    for i in order:
+        iv = intervals[i]
+        if iv.size == 0:
+            continue
+        busy = [
+            (offsets[j], offsets[j] + intervals[j].size)
+            for j in placed
+            if intervals[j].lives_with(iv)
+        ]
+        offset = _fit(iv.size, busy, alignment, fit)
+        if capacity is not None and offset + iv.size > capacity:
+            left.append(i)
+            continue
+        offsets[i] = offset
+        placed.append(i)
+    return offsets, left
+
+
+def _breadth_order(intervals: Sequence[Interval]) -> list[int]:
+    """Greedy by breadth: the steps by decreasing live bytes, each step's buffers largest
+    first (Pisarchyk & Lee, 2020)."""
+    steps = sorted({s for iv in intervals for s in (iv.first, iv.last)})
+    live = {s: [i for i, iv in enumerate(intervals) if iv.first <= s <= iv.last] for s in steps}
+    ranked = sorted(steps, key=lambda s: (-sum(intervals[i].size for i in live[s]), s))
+    seen: set[int] = set()
+    order: list[int] = []
+    for s in ranked:
+        for i in sorted(live[s], key=lambda i: (-intervals[i].size, intervals[i].first, i)):
+            if i not in seen:
+                seen.add(i)
+                order.append(i)
+    return order
+
+
+ORDERS = {
+    "size": lambda ivs: sorted(range(len(ivs)), key=lambda i: (-ivs[i].size, ivs[i].first, i)),
+    "breadth": _breadth_order,
+    "start": lambda ivs: sorted(range(len(ivs)), key=lambda i: (ivs[i].first, -ivs[i].size, i)),
+    "lifetime": lambda ivs: sorted(
+        range(len(ivs)), key=lambda i: (-(ivs[i].last - ivs[i].first), -ivs[i].size, i)
+    ),
+    "area": lambda ivs: sorted(
+        range(len(ivs)), key=lambda i: (-ivs[i].size * (ivs[i].last - ivs[i].first + 1), i)
+    ),
+}
+"""Orders in which a strategy places buffers: largest first, the buffers of the broadest
+steps first, earliest first, longest-lived first, largest size x lifetime first."""
+
+STRATEGIES: tuple[tuple[str, str], ...] = tuple((o, f) for o in ORDERS for f in FITS)
+"""Every (order, fit) pair :func:`plan_best` tries."""
+
+
+@dataclass(frozen=True)
+class NamedPlan:
+    """A plan and the strategy that made it (``"size/first"`` ...)."""
+
+    plan: Plan
+    strategy: str
+
+
+def plan_with(intervals: Sequence[Interval], order_name: str, fit: str,
+              alignment: int = 1) -> Plan:
+    """The plan of one strategy (an ``ORDERS`` key and a ``FITS`` rule)."""
+    check_intervals(intervals, alignment)
+    offsets, _ = place(intervals, ORDERS[order_name](intervals), alignment, fit)
+    end = max((o + iv.size for o, iv in zip(offsets, intervals) if iv.size), default=0)
+    return Plan(offsets, align_up(end, alignment))
+
+
+def plan_best(intervals: Sequence[Interval], alignment: int = 1) -> NamedPlan:
+    """The smallest plan of every strategy in ``STRATEGIES`` (ties: the first tried)."""
+    check_intervals(intervals, alignment)
+    bound = align_up(peak_live_bytes(intervals), alignment)
+    best: NamedPlan | None = None
+    for order_name, fit in STRATEGIES:
+        plan = plan_with(intervals, order_name, fit, alignment)
+        if best is None or plan.size < best.plan.size:
+            best = NamedPlan(plan, f"{order_name}/{fit}")
+        if best.plan.size <= bound:
+            break
+    assert best is not None
+    return best
+
+
+# ------------------------------------------------------------------- memory pools
+
+
+class PoolOverflow(ValueError):
+    """The buffers do not fit the pools: ``missing`` bytes more would be needed."""
+
+    def __init__(self, missing: int, needed: int, available: int):
+        super().__init__(
+            f"{missing} bytes missing (the activations need {needed} bytes, "
+            f"the pools hold {available})"
+        )
+        self.missing, self.needed, self.available = missing, needed, available
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """Where each interval lives: its pool and offset there; the bytes each pool uses."""
+
+    pools: list[int]
+    offsets: list[int]
+    sizes: list[int]
+    strategy: str
+
+
+def _fill(intervals: Sequence[Interval], order: list[int], capacities: Sequence[int],
+          alignment: int, fit: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Fill the pools in turn: what does not fit a pool goes on to the next one."""
+    pool_of = [0] * len(intervals)
+    offsets = [0] * len(intervals)
+    sizes = [0] * len(capacities)
+    todo = order
+    for p, capacity in enumerate(capacities):
+        if not todo:
+            break
+        subset_offsets, left = place(intervals, todo, alignment, fit, capacity)
+        left_set = set(left)
+        for i in todo:
+            if i not in left_set and intervals[i].size:
+                pool_of[i], offsets[i] = p, subset_offsets[i]
+                sizes[p] = max(sizes[p], align_up(offsets[i] + intervals[i].size, alignment))
+        todo = left
+    return pool_of, offsets, sizes, todo
+
+
+def plan_pools(intervals: Sequence[Interval], capacities: Sequence[int],
+               alignment: int = 1) -> PoolPlan:
+    """Place the intervals in pools of the given capacities, in priority order.
+
+    The best single-arena plan is kept when it fits the first pool. Otherwise every
+    strategy fills the first pool, then the next with what did not fit, and so on; the
+    plan that leaves the fewest bytes to the last pools wins. Raises :class:`PoolOverflow`
+    when no strategy fits.
+    """
+    check_intervals(intervals, alignment)
+    if not capacities:
+        raise ValueError("no memory pool given")
+    single = plan_best(intervals, alignment)
+    if single.plan.size <= capacities[0]:
+        used = [single.plan.size] + [0] * (len(capacities) - 1)
+        return PoolPlan([0] * len(intervals), single.plan.offsets, used, single.strategy)
+    best: PoolPlan | None = None
+    least_left: int | None = None
+    for order_name, fit in STRATEGIES:
+        order = ORDERS[order_name](intervals)
+        pools, offsets, sizes, left = _fill(intervals, order, capacities, alignment, fit)
+        if left:
+            missing = sum(intervals[i].size for i in left)
+            least_left = missing if least_left is None else min(least_left, missing)
+            continue
+        candidate = PoolPlan(pools, offsets, sizes, f"{order_name}/{fit}")
+        if best is None or sizes[::-1] < best.sizes[::-1]:
+            best = candidate
+    if best is None:
+        available = sum(capacities)
+        needed = single.plan.size
+        missing = max(needed - available, least_left or 0, 1)
+        raise PoolOverflow(missing, needed, available)
+    return best
