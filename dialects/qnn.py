@@ -442,6 +442,27 @@ class LstmOp(KernelOp):
     S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
 
 
+@irdl_op_definition
+class TransposeOp(KernelOp):
+    """Transpose of a tensor of rank <= 4 (any element type): ``stai_transpose``.
+
+    ``perm`` (``array<i64: ...>``): result dimension ``i`` is input dimension ``perm[i]``.
+    """
+
+    name = "qnn.transpose"
+    perm = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("perm",)
+
+
+@irdl_op_definition
+class TransposeConv2DOp(_ConvLike):
+    """Transposed convolution (float only): ``stai_transpose_conv2d_f32``; ``pads`` are
+    cropped from the full output (top, bottom, left, right)."""
+
+    name = "qnn.transpose_conv2d"
+    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+
+
 QNN = Dialect(
     "qnn",
     [
@@ -468,6 +489,8 @@ QNN = Dialect(
         ConcatOp,
         ReshapeOp,
         MeanOp,
+        TransposeOp,
+        TransposeConv2DOp,
         SwishOp,
         HardSigmoidOp,
         PReluOp,

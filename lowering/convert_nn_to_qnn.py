@@ -652,6 +652,76 @@ class ConvertMean(RewritePattern):
         low.finish(rewriter, low.kernel(qnn.MeanOp, [op.input], op.output.type, props))
 
 
+class ConvertTranspose(RewritePattern):
+    """``nn.transpose`` -> ``qnn.transpose`` (a data movement: the element type and any
+    quantization stay)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.TransposeOp, rewriter: PatternRewriter) -> None:
+        kind_of(op, [op.input, op.output])
+        if element_type(op.input) != element_type(op.output):
+            raise fail(op, "the input and output types must be equal")
+        if len(op.perm.get_values()) > 4:
+            raise fail(op, "only tensors of rank 4 or less can be transposed")
+        props: dict[str, Attribute] = {"perm": i64_array(op.perm)}
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.TransposeOp, [op.input], op.output.type, props))
+
+
+class ConvertTransposeConv(RewritePattern):
+    """``nn.transpose_conv2d`` -> ``qnn.transpose_conv2d`` (float only)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.TransposeConv2DOp, rewriter: PatternRewriter) -> None:
+        if kind_of(op, [op.input, op.output]) != "f32":
+            raise fail(op, "only the float32 version is supported")
+        props: dict[str, Attribute] = {
+            "strides": i64_array(op.strides),
+            "pads": i64_array(op.pads),
+            "dilations": i64_array(op.dilations),
+            "act": float_act(activation_of(op)),
+        }
+        low = Lowering(op)
+        ins = [op.input, op.filter, op.bias]
+        low.finish(rewriter, low.kernel(qnn.TransposeConv2DOp, ins, op.output.type, props))
+
+
+def clamp_range_s8(op: Operation, lo: float, hi: float, y: nn.QuantType) -> tuple[int, int]:
+    """The int8 codes of the real bounds ``lo``, ``hi`` in the output quantization
+    (rounded half away from zero, limited to [-128, 127])."""
+    scale = np.float32(y.scale)
+
+    def code(value: float) -> int:
+        if not np.isfinite(value):
+            return 127 if value > 0 else -128
+        return y.zero_point + qm.round_half_away(float(np.float32(value) / scale))
+
+    low, high = max(-128, code(lo)), min(127, code(hi))
+    if low > high:
+        raise fail(op, f"the clamp range [{lo}, {hi}] is empty in the output quantization")
+    return low, high
+
+
+class ConvertClamp(RewritePattern):
+    """``nn.clamp`` -> ``qnn.clamp`` (int8: requantization from input to output as a
+    relu, then the clamp to the quantized bounds)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.ClampOp, rewriter: PatternRewriter) -> None:
+        lo, hi = float(op.min.value.data), float(op.max.value.data)
+        if lo > hi:
+            raise fail(op, f"min {lo} is above max {hi}")
+        if kind_of(op, [op.input, op.output]) == "s8":
+            x = act_quant(op, op.input, "input")
+            y = act_quant(op, op.output, "output")
+            props = clamp_s8_props(op, "relu", x, y)
+            props["act"] = int_act(*clamp_range_s8(op, lo, hi, y))
+        else:
+            props = {"act": DenseArrayBase.from_list(f32, [lo, hi])}
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.ClampOp, [op.input], op.output.type, props))
+
+
 class ConvertFuncSignature(RewritePattern):
     """Machine types in a ``func.func``'s signature and entry block arguments (the
     argument and result attributes, ``nn.name``, stay)."""
@@ -763,6 +833,9 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertPad(),
                     ConvertConcat(),
                     ConvertMean(),
+                    ConvertTranspose(),
+                    ConvertTransposeConv(),
+                    ConvertClamp(),
                 ]
             )
         ).rewrite_module(op)
