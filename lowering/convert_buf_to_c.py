@@ -559,6 +559,10 @@ def emit_unary(k: KernelBlock) -> None:
                 "input_zero_point", "output_zero_point", "output_multiplier",
                 "output_multiplier_exponent", "reluish_multiplier",
                 "reluish_multiplier_exponent"))])
+        case qnn.SwishOp() if kind == "f32":
+            k.call("stai_swish_f32", io)
+        case qnn.HardSigmoidOp() if kind == "f32":
+            k.call("stai_hard_sigmoid_f32", [*io, k.float_(k.pf("alpha")), k.float_(k.pf("beta"))])
         case qnn.QuantizeOp() if kind == "f32":
             k.call("stai_quantize_f32_s8", [*io, k.float_(k.pf("scale")), k.pi("zero_point")])
         case qnn.DequantizeOp() if kind == "s8":
@@ -665,6 +669,34 @@ def emit_transpose_conv(k: KernelBlock) -> None:
         k.dims("output_dims", _shape(y)), k.ptr(y, True)])
 
 
+def emit_prelu(k: KernelBlock) -> None:
+    op = k.op
+    x, alpha = op.ins
+    y = _out(op)
+    if op.kind != "f32":
+        raise _fail(op, f"no {op.kind} kernel")
+    x_shape = _shape(x)
+    a_shape = (1,) * (len(x_shape) - len(_shape(alpha))) + _shape(alpha)
+    k.call("stai_prelu_f32", [k.dims("input_dims", x_shape), k.ptr(x),
+                              k.dims("alpha_dims", a_shape), k.ptr(alpha), k.ptr(y, True)])
+
+
+def emit_lstm(k: KernelBlock) -> None:
+    op = k.op
+    x, w, r, b = op.ins
+    y = _out(op)
+    if op.kind != "f32" or op.scratch is None:
+        raise _fail(op, "expected a float32 LSTM with a scratch buffer")
+    batches, steps, features = _shape(x)
+    units = _shape(r)[1]
+    sequences = 1 if getattr(op, "return_sequences").value.data else 0
+    params = k.struct("lstm_params", "stai_lstm_params_f32",
+                      {"units": units, "return_sequences": sequences})
+    state = k.add(c.CastOp(_scratch_ptr(k), c.CType("float *")))
+    k.call("stai_lstm_f32", [params, k.dims("input_dims", (batches, 1, steps, features)),
+                             k.ptr(x), k.ptr(w), k.ptr(r), k.ptr(b), state, k.ptr(y, True)])
+
+
 EMITTERS = {
     qnn.Conv2DOp: emit_conv,
     qnn.DepthwiseConv2DOp: emit_conv,
@@ -688,6 +720,10 @@ EMITTERS = {
     qnn.ConcatOp: emit_concat,
     qnn.ReshapeOp: emit_reshape,
     qnn.MeanOp: emit_mean,
+    qnn.SwishOp: emit_unary,
+    qnn.HardSigmoidOp: emit_unary,
+    qnn.PReluOp: emit_prelu,
+    qnn.LstmOp: emit_lstm,
     qnn.TransposeOp: emit_transpose,
     qnn.TransposeConv2DOp: emit_transpose_conv,
 }

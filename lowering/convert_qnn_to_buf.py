@@ -111,6 +111,8 @@ def _conv_geometry(op: qnn.KernelOp) -> scratch_sizes.ConvGeometry:
 
 def scratch_bytes(op: qnn.KernelOp, target: str) -> int:
     """The scratch bytes the kernel of ``op`` needs on ``target`` (0 for float kernels)."""
+    if isinstance(op, qnn.LstmOp):  # float: h, c and the next h, units floats each
+        return 3 * 4 * op.ins[2].type.get_shape()[1]  # type: ignore[attr-defined]
     if op.kind != "s8":
         return 0
     tgt = target  # one of scratch_sizes.TARGETS: the pass checks it
@@ -289,6 +291,8 @@ _ROLES_BY_OPERAND = {
     qnn.Conv2DOp: ("input", "weights", "bias"),
     qnn.DepthwiseConv2DOp: ("input", "weights", "bias"),
     qnn.FullyConnectedOp: ("input", "weights", "bias"),
+    qnn.PReluOp: ("input", "alpha"),
+    qnn.LstmOp: ("input", "weights", "recurrent", "bias"),
 }
 
 

@@ -303,6 +303,55 @@ arm_cmsis_nn_status stai_pad_f32(const float *input,
                                  const cmsis_nn_dims *pre_pad,
                                  const cmsis_nn_dims *post_pad);
 
+/* ---------------------------------------------------------------- keras activations --- */
+
+/* out[i] = in[i] * logistic(in[i]) (swish, SiLU) for `size` values (in place allowed). */
+arm_cmsis_nn_status stai_swish_f32(const float *in, float *out, int32_t size);
+
+/* out[i] = min(max(alpha * in[i] + beta, 0), 1) for `size` values (in place allowed). */
+arm_cmsis_nn_status stai_hard_sigmoid_f32(const float *in, float *out, int32_t size, float alpha, float beta);
+
+/*
+ * Parametric relu: out = in >= 0 ? in : alpha * in on a 4-D NHWC tensor.
+ * in_dims     {n, h, w, c} of the input (and of the output)
+ * alpha_dims  the shape of alpha: along each dimension equal to the input's, or 1 (broadcast)
+ */
+arm_cmsis_nn_status stai_prelu_f32(const cmsis_nn_dims *in_dims,
+                                   const float *in,
+                                   const cmsis_nn_dims *alpha_dims,
+                                   const float *alpha,
+                                   float *out);
+
+/* ---------------------------------------------------------------- recurrent ----------- */
+
+/* Parameters of stai_lstm_f32. */
+typedef struct
+{
+    int32_t units;            /* U: size of the hidden and cell states */
+    int32_t return_sequences; /* 1: the output holds every step's h; 0: only the last one */
+} stai_lstm_params_f32;
+
+/*
+ * Forward LSTM, both states zero at the start of every batch (stateless).
+ * params      units, return_sequences
+ * input_dims  {n = batches, h = 1, w = time steps T, c = features F}
+ * input       [batches, T, F]
+ * weights     [4 * U, F]: gates input, forget, cell, output (rows k * U + j)
+ * recurrent   [4 * U, U], same gate order
+ * bias        [4 * U], or NULL
+ * state       scratch of 3 * U floats (overwritten)
+ * output      [batches, T, U] (return_sequences) or [batches, U]
+ * Gates: i, f, o = logistic(z), g = tanh(z); c = f * c + i * g; h = o * tanh(c).
+ */
+arm_cmsis_nn_status stai_lstm_f32(const stai_lstm_params_f32 *params,
+                                  const cmsis_nn_dims *input_dims,
+                                  const float *input,
+                                  const float *weights,
+                                  const float *recurrent,
+                                  const float *bias,
+                                  float *state,
+                                  float *output);
+
 #ifdef __cplusplus
 }
 #endif
