@@ -1,6 +1,6 @@
 """``stai``: the command embedded engineers use.
 
-    stai generate -m model.tflite -o out/kws [-n NAME] [--print-ir-after-all]
+    stai generate -m model.tflite -o out/kws [-n NAME] [--print-ir-after-all] [--target T]
 
 Bad input (a missing or corrupt model, an unsupported operator, a bad option) gives one
 line on stderr and exit code 2; no traceback, no half-written folder.
@@ -70,10 +70,21 @@ def _generate(args: argparse.Namespace) -> None:
         args.output,
         name=args.name,
         print_ir_after_all=args.print_ir_after_all,
+        target=args.target,
     )
     print(
         f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
         f"activations: {result.activations_bytes} bytes"
+    )
+
+
+def _add_target_option(parser: argparse.ArgumentParser) -> None:
+    """``--target host|cortex-m4|cortex-m7|cortex-m55`` (``stai.target.targets``)."""
+    from stai.target.targets import TARGETS
+
+    parser.add_argument(
+        "--target", default="host", choices=list(TARGETS),
+        help="the core the code is for: its compiler flags, scratch sizes and alignment",
     )
 
 
@@ -91,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)"
     )
+    _add_target_option(gen)
     gen.set_defaults(func=_generate)
     return parser
 

@@ -134,10 +134,17 @@ def _interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
     return inputs, outputs
 
 
-def lower(module: ModuleOp, name: str = "network", ir_stream: IO[str] | None = None) -> None:
-    """Run the whole pipeline on an ``nn`` module, in place."""
+def lower(
+    module: ModuleOp, name: str = "network", ir_stream: IO[str] | None = None, target: str = "host"
+) -> None:
+    """Run the whole pipeline on an ``nn`` module, in place, for ``target`` (scratch sizes
+    and alignment: ``stai.target.targets``)."""
+    from stai.target.targets import get_target
+
     ctx = make_context()
-    pipeline = build_pipeline(options={"convert-buf-to-c": f'name="{name}"'}, ir_stream=ir_stream)
+    options = {"convert-buf-to-c": f'name="{name}"'}
+    options.update(get_target(target).pass_options())
+    pipeline = build_pipeline(options=options, ir_stream=ir_stream)
     module.verify()
     pipeline.apply(ctx, module)
 
@@ -153,11 +160,15 @@ def generate(
     name: str = "network",
     print_ir_after_all: bool = False,
     ir_stream: IO[str] | None = None,
+    target: str = "host",
 ) -> GenerateResult:
-    """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists)."""
+    """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
+    ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``)."""
     from stai.emitc.folder import write_folder
+    from stai.target.targets import get_target
 
     _check_name(name)
+    get_target(target)
     module = import_model(model_path)
     inputs, outputs = _interface(module)
     stream = (ir_stream or sys.stderr) if print_ir_after_all else None
@@ -165,7 +176,7 @@ def generate(
         stream.write("// -----// IR after import //----- //\n")
         Printer(stream=stream).print_op(module)
         stream.write("\n\n")
-    lower(module, name, stream)
+    lower(module, name, stream, target)
     out = Path(out_dir)
     result = GenerateResult(out_dir=out, name=name, inputs=inputs, outputs=outputs)
     result.activations_bytes = _activations_bytes(module)
@@ -173,10 +184,14 @@ def generate(
         "name": name,
         "model": str(Path(model_path).resolve()),
         "activations_bytes": result.activations_bytes,
+        "target": target,
         "inputs": [vars(t) for t in inputs],
         "outputs": [vars(t) for t in outputs],
     }
-    write_folder(module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n"})
+    write_folder(
+        module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n"},
+        target=target,
+    )
     return result
 
 
