@@ -1231,7 +1231,41 @@ class ScopeOp(IRDLOperation):
         _enclosing_func(self)
 
 
-TopLevelOps = IncludeOp | DefineOp | CommentOp | ArrayOp | GlobalOp | FuncOp
+@irdl_op_definition
+class IfDefinedOp(IRDLOperation):
+    """Code compiled only when a macro is defined: ``c.if_defined "STAI_OBSERVER" { ... }``
+    prints ``#if defined(STAI_OBSERVER)``, the body, and ``#endif``. At file level it holds
+    file-level ops; inside a function, statements. Values defined inside are used only
+    inside."""
+
+    name = "c.if_defined"
+
+    macro = prop_def(StringAttr)
+    body = region_def("single_block")
+
+    traits = traits_def(NoTerminator())
+    assembly_format = "$macro attr-dict-with-keyword $body"
+
+    def __init__(self, macro: str, ops: Sequence[Operation] = ()):
+        super().__init__(properties={"macro": StringAttr(macro)}, regions=[Region(Block(ops))])
+
+    def verify_(self) -> None:
+        _check_identifier(self, self.macro.data)
+        parent = self.parent_op()
+        while isinstance(parent, IfDefinedOp):
+            parent = parent.parent_op()
+        if isinstance(parent, FileOp):
+            for op in self.body.block.ops:
+                if not isinstance(op, TopLevelOps):
+                    raise VerifyException(f"c.if_defined: '{op.name}' cannot appear at file level")
+        elif parent is not None:
+            _enclosing_func(self)
+        for op in self.body.block.ops:
+            if isinstance(op, ReturnOp | SwitchReturnOp):
+                raise VerifyException("c.if_defined: a function cannot end inside it")
+
+
+TopLevelOps = IncludeOp | DefineOp | CommentOp | ArrayOp | GlobalOp | FuncOp | IfDefinedOp
 
 EXPRESSION_OPS = (LiteralOp, GetGlobalOp, AddrOp, OffsetPtrOp, CastOp, BinaryOp)
 """Ops printed inline where their result is used."""
@@ -1278,6 +1312,7 @@ C = Dialect(
         IfReturnOp,
         SwitchReturnOp,
         ScopeOp,
+        IfDefinedOp,
     ],
     [CType, ArgRefAttr],
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
@@ -159,7 +159,7 @@ class CPrinter:
         self._lines = []
         self._file_names = {
             op.sym_name.data for op in file_op.body.block.ops if isinstance(op, c.FuncOp | c.ArrayOp | c.GlobalOp)
-        }
+        } | {op.sym_name.data for op in file_op.walk() if isinstance(op, c.GlobalOp | c.ArrayOp)}
         guard = file_op.guard.data if file_op.guard is not None else None
         if guard is not None:
             self._emit(f"#ifndef {guard}")
@@ -221,8 +221,23 @@ class CPrinter:
                 self._print_global(op)
             case c.FuncOp():
                 self._print_func(op)
+            case c.IfDefinedOp():
+                self._print_if_defined(op, self._print_top)
             case _:
                 raise self._unsupported(op, "at file level")
+
+    def _print_if_defined(self, op: c.IfDefinedOp, print_inner: Callable[[Operation], None]) -> None:
+        """``#if defined(MACRO)`` (at column 0), the body, ``#endif``."""
+        self._lines.append(f"#if defined({op.macro.data})")
+        previous: str | None = None
+        for inner in op.body.block.ops:
+            kind = self._kind(inner)
+            top = print_inner == self._print_top
+            if top and previous is not None and previous != "comment" and (kind != previous or kind == "block"):
+                self._emit()
+            print_inner(inner)
+            previous = kind
+        self._lines.append(f"#endif /* {op.macro.data} */")
 
     def _print_array(self, op: c.ArrayOp) -> None:
         element = c.c_type_name(op.type.element_type)
@@ -311,6 +326,8 @@ class CPrinter:
                 self._emit("}")
             case c.AssignGlobalOp():
                 self._emit(f"{op.global_name.root_reference.data} = {self._expr(op.value)};")
+            case c.IfDefinedOp():
+                self._print_if_defined(op, self._print_statement)
             case c.ScopeOp():
                 self._emit("{")
                 with self._indented(), self._scope():

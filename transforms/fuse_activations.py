@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -39,6 +39,21 @@ ACTIVATION_OF: dict[str, str] = {
 """The fused ``activation`` value of each standalone relu op."""
 
 
+def record_fused_m_id(fused: Operation, absorbed: Operation) -> None:
+    """Append the absorbed op's ``nn.m_id`` (and its own ``nn.fused_m_ids``) to the fused
+    op's ``nn.fused_m_ids``, so reports can say which model operators a node holds."""
+    ids: list[int] = []
+    for source in (fused, absorbed):
+        previous = source.attributes.get("nn.fused_m_ids")
+        if isinstance(previous, ArrayAttr):
+            ids += [a.value.data for a in previous.data if isinstance(a, IntegerAttr)]
+    m_id = absorbed.attributes.get("nn.m_id")
+    if isinstance(m_id, IntegerAttr):
+        ids.append(m_id.value.data)
+    if ids:
+        fused.attributes["nn.fused_m_ids"] = ArrayAttr([IntegerAttr(i, i64) for i in ids])
+
+
 class FuseRelu(RewritePattern):
     """``relu(producer(...))`` -> ``producer(...) {activation = "relu"}``.
 
@@ -46,7 +61,7 @@ class FuseRelu(RewritePattern):
     the relu's input and output types are identical (so for int8 the same quantization:
     the fused clamp in output units is then exactly the standalone relu). The fused op
     keeps the producer's attributes, and takes the relu's ``nn.name`` (its result is now
-    the relu's tensor).
+    the relu's tensor) and records the relu's ``nn.m_id`` in ``nn.fused_m_ids``.
     """
 
     @op_type_rewrite_pattern
@@ -65,6 +80,7 @@ class FuseRelu(RewritePattern):
         fused.properties["activation"] = StringAttr(ACTIVATION_OF[op.name])
         if "nn.name" in op.attributes:
             fused.attributes["nn.name"] = op.attributes["nn.name"]
+        record_fused_m_id(fused, op)
         rewriter.replace(producer, fused)
         rewriter.replace(op, [], [fused.results[0]])
 

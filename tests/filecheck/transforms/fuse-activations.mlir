@@ -1,11 +1,12 @@
 // RUN: stai-opt %s -p fuse-activations | filecheck %s
 
 // int8 conv + relu with the same quantization: one conv with activation "relu", which
-// keeps the conv's nn.m_id and takes the relu's nn.name.
+// keeps the conv's nn.m_id, takes the relu's nn.name and records the relu's m_id in
+// nn.fused_m_ids.
 // CHECK-LABEL: func.func @conv_relu
 // CHECK-NEXT:    %w = nn.constant
 // CHECK-NEXT:    %b = nn.constant
-// CHECK-NEXT:    %y = nn.conv2d %x, %w, %b {nn.m_id = 0 : i64, nn.name = "relu_out", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, activation = "relu"}
+// CHECK-NEXT:    %y = nn.conv2d %x, %w, %b {nn.m_id = 0 : i64, nn.name = "relu_out", nn.fused_m_ids = [1 : i64], strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, activation = "relu"}
 // CHECK-NEXT:    func.return %y
 func.func @conv_relu(%x: tensor<1x4x4x2x!nn.q<i8, 0.5 : -3>>) -> tensor<1x4x4x3x!nn.q<i8, 0.25 : 1>> {
   %w = nn.constant dense<1> : tensor<3x1x1x2xi8> -> tensor<3x1x1x2x!nn.q<i8, axis 0, [0.1, 0.2, 0.3] : [0, 0, 0]>>
