@@ -10,6 +10,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@command -v gcc >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gcc make; }
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,all]'
