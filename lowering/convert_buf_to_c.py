@@ -79,6 +79,7 @@ from xdsl.utils.arg_spec import ArgSpec
 
 from stai.dialects import c, qnn
 from stai.dialects.buf import ArenaOp, ConstOp, GetConstOp, ViewOp, byte_size
+from stai.lowering import observer_hooks
 from stai.errors import StaiError
 
 OK = "ARM_CMSIS_NN_SUCCESS"
@@ -745,9 +746,12 @@ class IOBuffer:
 class NetworkLowering:
     """Builds the four files of one network from its buffer-form function."""
 
-    def __init__(self, names: Names, function: func.FuncOp, consts: Sequence[ConstOp]):
+    def __init__(self, names: Names, function: func.FuncOp, consts: Sequence[ConstOp],
+                 observer: bool = False):
         self.names = names
         self.function = function
+        self.observer = observer
+        self.nodes: list[observer_hooks.NodeInfo] = []
         self.data = DataTables(names)
         for const in consts:
             self.data.add_const(const)
@@ -862,6 +866,8 @@ class NetworkLowering:
             c.CommentOp("Runs the network: 0 = ok, -1 before init, k + 1 if kernel k failed."),
             c.FuncOp(n.fn("run"), [], INT),
         ]
+        if self.observer:
+            ops += observer_hooks.header_ops(n.network, len(self.nodes))
         return c.FileOp(f"{n.network}.h", ops, guard=f"{m}_H", extern_c=True)
 
     def _impl_file(self, inputs: list[IOBuffer], outputs: list[IOBuffer], run: c.FuncOp) -> c.FileOp:
@@ -883,6 +889,7 @@ class NetworkLowering:
             self._io_size("input", inputs),
             self._io_ptr("output", outputs),
             self._io_size("output", outputs),
+            *(observer_hooks.impl_ops(n.network, self.nodes) if self.observer else []),
             run,
         ])
 
@@ -962,8 +969,30 @@ class NetworkLowering:
         if isinstance(name, StringAttr):
             label += " " + re.sub(r"[^ -~]|\*/", "?", name.data)
         k.ops.append(c.CommentOp(f"{step}: {label} ({op.kind})"))
+        if self.observer:
+            self._observe(k, step)
+            return c.ScopeOp(k.ops)
         emitter(k)
         return c.ScopeOp(k.ops)
+
+    def _observe(self, k: KernelBlock, step: int) -> None:
+        """The kernel between the observer's before and after hooks (``observer=true``)."""
+        try:
+            self.nodes.append(observer_hooks.node_info(k.op, step))
+        except ValueError as e:
+            raise _fail(k.op, str(e)) from e
+
+        def output_pointer(ops: list[Operation]) -> SSAValue:
+            saved, k.ops = k.ops, ops
+            try:
+                return k.ptr(_out(k.op), True)
+            finally:
+                k.ops = saved
+
+        network = self.names.network
+        k.ops.append(observer_hooks.node_hook(network, "BEFORE", step, output_pointer))
+        EMITTERS[type(k.op)](k)
+        k.ops.append(observer_hooks.node_hook(network, "AFTER", step, output_pointer))
 
 
 # ---------------------------------------------------------------------------- pass
@@ -974,6 +1003,7 @@ class LowerBufFunction(RewritePattern):
     """Replaces the buffer-form function (it has ``buf.inputs``) by the four C files."""
 
     names: Names
+    observer: bool = False
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
@@ -981,7 +1011,7 @@ class LowerBufFunction(RewritePattern):
             return
         module = op.parent_op()
         consts = [o for o in module.walk() if isinstance(o, ConstOp)] if module else []
-        files = NetworkLowering(self.names, op, consts).build()
+        files = NetworkLowering(self.names, op, consts, self.observer).build()
         rewriter.replace(op, files, [])
 
 
@@ -1004,6 +1034,8 @@ class ConvertBufToCPass(ModulePass):
     name = "convert-buf-to-c"
 
     network: str = "network"
+    observer: bool = False
+    """Emit the observer hooks and node tables, inside ``#if defined(STAI_OBSERVER)``."""
 
     @classmethod
     def from_spec(cls, spec: ArgSpec) -> ConvertBufToCPass:
@@ -1021,5 +1053,7 @@ class ConvertBufToCPass(ModulePass):
                 f"convert-buf-to-c: expected one buffer-form function (with buf.inputs), "
                 f"found {len(functions)}"
             )
-        PatternRewriteWalker(LowerBufFunction(names), apply_recursively=False).rewrite_module(op)
+        PatternRewriteWalker(
+            LowerBufFunction(names, self.observer), apply_recursively=False
+        ).rewrite_module(op)
         PatternRewriteWalker(EraseBufConst(), apply_recursively=False).rewrite_module(op)
