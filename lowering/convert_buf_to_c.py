@@ -195,6 +195,12 @@ class DataTables:
         self.arrays.append(c.ArrayOp(name, t, DenseIntOrFPElementsAttr.from_list(t, list(values))))
         return name
 
+    def add_float_table(self, base: str, values: Sequence[float]) -> str:
+        name = self._fresh(base)
+        t = TensorType(f32, [len(values)])
+        self.arrays.append(c.ArrayOp(name, t, DenseIntOrFPElementsAttr.from_list(t, list(values))))
+        return name
+
     def declarations(self) -> list[Operation]:
         return [c.ArrayOp(a.sym_name.data, a.type) for a in self.arrays]
 
@@ -380,6 +386,32 @@ def emit_conv(k: KernelBlock) -> None:
     callee = "arm_depthwise_conv_wrapper_s8" if depthwise else "arm_convolve_wrapper_s8"
     k.call(callee, [ctx, params, quant, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b),
                     out_dims, k.ptr(y, True)])
+
+
+def emit_hybrid_conv(k: KernelBlock) -> None:
+    """``stai_conv2d_hybrid_f32``: f32 activations, int8 weights (1 byte each in flash), the
+    filter scales as a const float table, the input quantized into the scratch buffer."""
+    op = k.op
+    x, w, b = op.ins
+    y = _out(op)
+    if op.scratch is None:
+        raise _fail(op, "a hybrid conv needs its scratch buffer (run convert-qnn-to-buf)")
+    scales = op.param("filter_scales")
+    if not isinstance(scales, DenseArrayBase):
+        raise _fail(op, "parameter 'filter_scales' must be an array")
+    values = [float(v) for v in scales.get_values()]
+    if len(values) not in (1, _shape(y)[-1]):
+        raise _fail(op, "one filter scale, or one per output channel, expected")
+    ctx = k.context()
+    params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
+    name = k.low.data.add_float_table(f"{k.low.op_label(op, k.step)}_filter_scales", values)
+    table = k.add(c.GetGlobalOp(name, c.CType("const float *"), array=True))
+    quant = k.struct("quant_params", "stai_hybrid_quant_params_f32",
+                     {"scales": table, "num_scales": len(values)})
+    k.call("stai_conv2d_hybrid_f32", [
+        ctx, params, quant, k.dims("input_dims", _shape(x)), k.ptr(x),
+        k.dims("filter_dims", _shape(w)), k.ptr(w), k.dims("bias_dims", (1, 1, 1, _size(b))),
+        k.ptr(b), k.dims("output_dims", _shape(y)), k.ptr(y, True)])
 
 
 def emit_fully_connected(k: KernelBlock) -> None:
@@ -700,6 +732,7 @@ def emit_lstm(k: KernelBlock) -> None:
 
 EMITTERS = {
     qnn.Conv2DOp: emit_conv,
+    qnn.HybridConv2DOp: emit_hybrid_conv,
     qnn.DepthwiseConv2DOp: emit_conv,
     qnn.FullyConnectedOp: emit_fully_connected,
     qnn.AvgPool2DOp: emit_pool,

@@ -234,6 +234,25 @@ def conv_s8_params(
     return params, quant_act(activation_of(op), y)
 
 
+def hybrid_filter_scales(op: nn.Conv2DOp) -> DenseArrayBase:
+    """The ``filter_scales`` of a hybrid conv (f32 activations, int8 filter): one scale,
+    unless the per-channel scales differ (then one per output channel), as LiteRT's
+    reference picks its symmetric (per tensor) or asymmetric (per channel) input
+    quantization."""
+    w = element_type(op.filter)
+    assert isinstance(w, nn.QuantType)
+    if w.storage != IntegerType(8) or any(z != 0 for z in w.zero_point_list()):
+        raise fail(op, f"a hybrid conv filter must be symmetric !nn.q<i8, ...>, got {w}")
+    scales = [float(np.float32(s)) for s in w.scale_list()]
+    filter_type = op.filter.type
+    assert isinstance(filter_type, TensorType)
+    if w.per_channel and len(set(scales)) > 1:
+        if w.axis.data != 0 or len(scales) != filter_type.get_shape()[0]:
+            raise fail(op, "per-channel filter scales must be along axis 0")
+        return DenseArrayBase.from_list(f32, scales)
+    return DenseArrayBase.from_list(f32, scales[:1])
+
+
 class ConvertConv(RewritePattern):
     """``nn.conv2d`` / ``nn.depthwise_conv2d`` -> ``qnn.conv2d`` / ``qnn.depthwise_conv2d``."""
 
@@ -250,13 +269,18 @@ class ConvertConv(RewritePattern):
         }
         if depthwise:
             props["depth_multiplier"] = IntegerAttr(op.depth_multiplier.value.data, i64)
+        cls: type[qnn.KernelOp] = qnn.DepthwiseConv2DOp if depthwise else qnn.Conv2DOp
         if kind == "s8":
             params, act = conv_s8_params(op, 3 if depthwise else 0)
             props["params"] = params_attr(params)
             props["act"] = act
         else:
             props["act"] = float_act(activation_of(op))
-        cls = qnn.DepthwiseConv2DOp if depthwise else qnn.Conv2DOp
+            if isinstance(element_type(op.filter), nn.QuantType):
+                if depthwise:
+                    raise fail(op, "int8 weights with f32 activations are supported only in conv2d")
+                props["params"] = params_attr({"filter_scales": hybrid_filter_scales(op)})
+                cls = qnn.HybridConv2DOp
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, [op.input, op.filter, op.bias], op.output.type, props))
 

@@ -111,6 +111,9 @@ def _conv_geometry(op: qnn.KernelOp) -> scratch_sizes.ConvGeometry:
 
 def scratch_bytes(op: qnn.KernelOp, target: str) -> int:
     """The scratch bytes the kernel of ``op`` needs on ``target`` (0 for float kernels)."""
+    if isinstance(op, qnn.HybridConv2DOp):  # per batch: scale, zero point, int8 input
+        d = _dims(op.ins[0].type)
+        return d.n * (8 + d.h * d.w * d.c)
     if isinstance(op, qnn.LstmOp):  # float: h, c and the next h, units floats each
         return 3 * 4 * op.ins[2].type.get_shape()[1]  # type: ignore[attr-defined]
     if op.kind != "s8":
@@ -289,6 +292,7 @@ def c_identifier(text: str) -> str:
 
 _ROLES_BY_OPERAND = {
     qnn.Conv2DOp: ("input", "weights", "bias"),
+    qnn.HybridConv2DOp: ("input", "weights", "bias"),
     qnn.DepthwiseConv2DOp: ("input", "weights", "bias"),
     qnn.FullyConnectedOp: ("input", "weights", "bias"),
     qnn.PReluOp: ("input", "alpha"),

@@ -7,8 +7,11 @@ TFLite operator it comes from) and, for an operator's result, ``nn.name`` (the o
 tensor's name). Constants are created where first used; constants read only as shape
 operands (reshape shapes, pad amounts, mean axes) are not emitted.
 
-Hybrid models (int8 constant weights feeding float operators) and float16 weights behind
-DEQUANTIZE are folded into f32 constants, so the imported graph is pure float.
+Hybrid models (int8 constant weights feeding float operators): a CONV_2D keeps its int8
+filter (``nn.conv2d`` with an f32 input and an ``!nn.q<i8, ...>`` filter), since LiteRT runs
+it as a hybrid kernel (input quantized at run time); the int8 weights of other operators,
+and weights behind DEQUANTIZE (int8 or float16), are folded into f32 constants, as LiteRT
+dequantizes those before a float kernel.
 """
 
 from __future__ import annotations
@@ -445,7 +448,8 @@ class _Importer:
         if len(w_shape) != 4:
             raise self._error(op, "the filter must have rank 4")
         strides, dilations, pads = self._conv_common(op, w_shape[1], w_shape[2])
-        operands = [self._operand(op, 0), self._operand(op, 1), self._bias(op, x, w, w_shape[0])]
+        filt = self._constant(w, op, False) if self._is_hybrid(op, w) else self._operand(op, 1)
+        operands = [self._operand(op, 0), filt, self._bias(op, x, w, w_shape[0])]
         props = {
             "strides": nn.i64_array(strides),
             "dilations": nn.i64_array(dilations),
@@ -453,6 +457,21 @@ class _Importer:
             "activation": self._activation(op),
         }
         self._emit(op, nn.Conv2DOp, operands, props)
+
+    def _is_hybrid(self, op: TflOperator, w: int) -> bool:
+        """A float operator whose weights are a symmetric int8 constant (not a DEQUANTIZE
+        output): LiteRT runs it with its hybrid kernel, so the weights stay int8."""
+        tensor = self.tensors[w]
+        quant = tensor.quant
+        return (
+            self._is_float(op.outputs[0])
+            and self._is_float(op.inputs[0])
+            and tensor.is_constant
+            and w not in self.folded
+            and tensor.type_name == "INT8"
+            and quant is not None
+            and all(z == 0 for z in quant.zero_points)
+        )
 
     def _depthwise_conv2d(self, op: TflOperator) -> None:
         self._check_outputs(op)

@@ -18,9 +18,10 @@
  * - Bias pointers may be NULL (no bias).
  * - Every function returns ARM_CMSIS_NN_SUCCESS, or ARM_CMSIS_NN_ARG_ERROR when the
  *   dimensions are inconsistent (nothing is written in that case, unless stated).
- * - The kernels are context-free: no scratch buffer, no heap. Inputs and outputs must not
- *   overlap, except for the element-wise unary kernels (clamp, logistic, tanh, leaky_relu,
- *   hard_swish), which may run in place (out == in).
+ * - The kernels are context-free: no scratch buffer, no heap (except the hybrid
+ *   convolution, which quantizes its input into a caller-given scratch buffer). Inputs and
+ *   outputs must not overlap, except for the element-wise unary kernels (clamp, logistic,
+ *   tanh, leaky_relu, hard_swish), which may run in place (out == in).
  */
 #ifndef STAI_KERNELS_F32_H
 #define STAI_KERNELS_F32_H
@@ -52,6 +53,13 @@ typedef struct
     float act_min;
     float act_max;
 } stai_dw_conv_params_f32;
+
+/* Weight scales of stai_conv2d_hybrid_f32: one (per tensor) or one per output channel. */
+typedef struct
+{
+    const float *scales;
+    int32_t num_scales;
+} stai_hybrid_quant_params_f32;
 
 /* Parameters of stai_fully_connected_f32. */
 typedef struct
@@ -118,6 +126,34 @@ arm_cmsis_nn_status stai_depthwise_conv2d_f32(const stai_dw_conv_params_f32 *par
                                               const float *bias,
                                               const cmsis_nn_dims *output_dims,
                                               float *output);
+
+/*
+ * Hybrid (dynamic-range) 2-D convolution: float32 input and output, int8 filter (1 byte per
+ * weight in flash, 4x less than float). Per batch, the input is quantized to int8 into the
+ * scratch buffer (symmetric with one filter scale, asymmetric with per-channel scales), the
+ * products are summed in int32, scaled back to float by input scale x filter scale, then
+ * the bias is added and the result clamped: the TFLite reference hybrid convolution.
+ * ctx         scratch buffer of at least stai_conv2d_hybrid_f32_get_buffer_size bytes,
+ *             4-byte aligned
+ * params      stride, padding (top/left), dilation, activation range (as stai_conv2d_f32)
+ * quant       filter scales: num_scales = 1 (per tensor) or out_c (per output channel)
+ * filter      int8 filter [out_c, kh, kw, Cf] (symmetric: zero point 0)
+ * other arguments as stai_conv2d_f32
+ */
+arm_cmsis_nn_status stai_conv2d_hybrid_f32(const cmsis_nn_context *ctx,
+                                           const stai_conv_params_f32 *params,
+                                           const stai_hybrid_quant_params_f32 *quant,
+                                           const cmsis_nn_dims *input_dims,
+                                           const float *input,
+                                           const cmsis_nn_dims *filter_dims,
+                                           const int8_t *filter,
+                                           const cmsis_nn_dims *bias_dims,
+                                           const float *bias,
+                                           const cmsis_nn_dims *output_dims,
+                                           float *output);
+
+/* Scratch bytes of stai_conv2d_hybrid_f32: n * (8 + h * w * c) of input_dims. */
+int32_t stai_conv2d_hybrid_f32_get_buffer_size(const cmsis_nn_dims *input_dims);
 
 /*
  * Fully connected: output[b, o] = act(sum over d of input[b, d] * filter[o, d] + bias[o]).

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import Builtin, ModuleOp, TensorType
+from xdsl.dialects.builtin import Builtin, IntegerType, ModuleOp, TensorType
 from xdsl.dialects.func import Func
 from xdsl.ir import Operation
 from xdsl.parser import Parser
@@ -194,26 +194,34 @@ def test_kws_int8_weights_are_per_channel(imported: Callable[[str], ModuleOp]) -
     assert conv.activation.data == "relu"
 
 
-def test_hybrid_kws_is_pure_float_with_dequantized_weights(
+def test_hybrid_kws_keeps_int8_conv_weights(
     imported: Callable[[str], ModuleOp], shared_model_path: Callable[[str], Path]
 ) -> None:
+    """The 5 hybrid CONV_2Ds keep the file's int8 weights (per-tensor scale, zero point 0);
+    every activation, bias and the other operators' weights are f32."""
     assert next(m for m in SHARED_MODELS if m.key == "kws_hybrid").kind == HYBRID
     module = imported("kws_hybrid")
+    convs = [op for op in _nn_ops(module) if isinstance(op, nn.Conv2DOp)]
+    assert len(convs) == 5
     types = _all_types(module)
-    assert types and all(str(t.element_type) == "f32" for t in types)
-    # The first conv's weights are scale * (q - zp) of the file's int8 tensor.
-    path = shared_model_path("kws_hybrid")
-    model = _read_tflite(path)
+    quantized = [t for t in types if isinstance(t.element_type, nn.QuantType)]
+    # each filter twice: a constant's result and a conv's operand
+    assert len(quantized) == 10 and all(t.element_type.storage == IntegerType(8) for t in quantized)
+    assert sum(str(t.element_type) == "f32" for t in types) == len(types) - 10
+    model = _read_tflite(shared_model_path("kws_hybrid"))
     graph = model.Subgraphs(0)
-    weights = graph.Tensors(int(graph.Operators(0).Inputs(1)))
-    assert weights.Type() == 9  # INT8 in the file
-    q = weights.Quantization()
-    raw = model.Buffers(weights.Buffer()).DataAsNumpy().view(np.int8)
-    expected = (np.float64(q.Scale(0)) * (raw.astype(np.float64) - q.ZeroPoint(0))).astype(np.float32)
-    conv = next(op for op in _nn_ops(module) if isinstance(op, nn.Conv2DOp))
-    const = conv.filter.owner
-    assert isinstance(const, nn.ConstantOp)
-    np.testing.assert_array_equal(const.to_numpy().reshape(-1), expected)
+    for conv in convs:
+        m_id = conv.attributes["nn.m_id"].value.data
+        weights = graph.Tensors(int(graph.Operators(m_id).Inputs(1)))
+        assert weights.Type() == 9  # INT8 in the file
+        q = weights.Quantization()
+        raw = model.Buffers(weights.Buffer()).DataAsNumpy().view(np.int8)
+        const = conv.filter.owner
+        assert isinstance(const, nn.ConstantOp)
+        qtype = conv.filter.type.element_type
+        assert isinstance(qtype, nn.QuantType) and not qtype.per_channel
+        assert qtype.scale == float(np.float32(q.Scale(0))) and qtype.zero_point == 0
+        np.testing.assert_array_equal(const.to_numpy().reshape(-1), raw)
 
 
 @pytest.mark.parametrize("key", ["hello_world_int8", "micro_speech_int8", "kws_hybrid"])

@@ -1,0 +1,269 @@
+/* stai-provides: stai_conv2d_hybrid_f32 stai_conv2d_hybrid_f32_get_buffer_size */
+/* stai-requires: */
+/*
+ * Hybrid (dynamic-range) 2-D convolution: float32 activations, int8 weights.
+ *
+ * The float input is quantized to int8 on the fly, one scale per batch, the products are
+ * accumulated in int32 against the int8 filter, and the sum is scaled back to float:
+ *
+ * - one filter scale (per tensor): symmetric input quantization,
+ *     s = max|x| / 127, q = round(x * (127 / max|x|)) clamped to [-127, 127],
+ *     out = (float)acc * (s * filter_scale) + bias;
+ * - one scale per output channel: asymmetric input quantization over [min(0, x), max(0, x)]
+ *     (range in float, scale and zero point in double, the zero point nudged into
+ *     [-128, 127], q = round(zero_point + x * (1 / scale)) in float),
+ *     acc sums w * (q - zero_point), out = (float)acc * filter_scale[o] * s + bias.
+ *
+ * Then the result is clamped to the fused activation range. These are the steps (and the
+ * float/double rounding points) of the TFLite reference hybrid convolution. Taps outside the
+ * input are skipped (they stand for a real zero). The int8 weights stay one byte each.
+ */
+#include "stai_kernels_f32.h"
+
+#include <math.h>
+#include <stddef.h>
+
+#define STAI_HYBRID_HEADER_BYTES 8 /* per batch: float scale + int32 zero point */
+
+static float clamp_f32(float value, float lo, float hi)
+{
+    if (value < lo)
+    {
+        value = lo;
+    }
+    if (value > hi)
+    {
+        value = hi;
+    }
+    return value;
+}
+
+static void min_max_f32(const float *values, int32_t size, float *lo, float *hi)
+{
+    float mn = values[0];
+    float mx = values[0];
+    for (int32_t i = 1; i < size; i++)
+    {
+        if (values[i] < mn)
+        {
+            mn = values[i];
+        }
+        if (values[i] > mx)
+        {
+            mx = values[i];
+        }
+    }
+    *lo = mn;
+    *hi = mx;
+}
+
+/* Symmetric int8 quantization of one batch; returns its scale (1 for an all-zero batch). */
+static float quantize_symmetric(const float *values, int32_t size, int8_t *out)
+{
+    float lo;
+    float hi;
+    min_max_f32(values, size, &lo, &hi);
+    const float range = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
+    if (range == 0.0f)
+    {
+        for (int32_t i = 0; i < size; i++)
+        {
+            out[i] = 0;
+        }
+        return 1.0f;
+    }
+    const float inverse = 127.0f / range;
+    for (int32_t i = 0; i < size; i++)
+    {
+        int32_t q = (int32_t)roundf(values[i] * inverse);
+        q = q < -127 ? -127 : (q > 127 ? 127 : q);
+        out[i] = (int8_t)q;
+    }
+    return range / 127.0f;
+}
+
+/* Asymmetric int8 quantization of one batch: its scale, and its zero point in *zero_point. */
+static float quantize_asymmetric(const float *values, int32_t size, int8_t *out, int32_t *zero_point)
+{
+    float lo;
+    float hi;
+    min_max_f32(values, size, &lo, &hi);
+    const float rmin_f = lo < 0.0f ? lo : 0.0f;
+    const float rmax_f = hi > 0.0f ? hi : 0.0f;
+    const double rmin = (double)rmin_f;
+    const double rmax = (double)rmax_f;
+    if (rmin == rmax)
+    {
+        for (int32_t i = 0; i < size; i++)
+        {
+            out[i] = 0;
+        }
+        *zero_point = 0;
+        return 1.0f;
+    }
+    const double qmin = -128.0;
+    const double qmax = 127.0;
+    /* The range is a float difference; the scale and zero point are computed in double. */
+    const double scale = (double)(rmax_f - rmin_f) / (qmax - qmin);
+    const double from_min = qmin - rmin / scale;
+    const double from_max = qmax - rmax / scale;
+    const double error_min = fabs(qmin) + fabs(rmin / scale);
+    const double error_max = fabs(qmax) + fabs(rmax / scale);
+    const double zp = error_min < error_max ? from_min : from_max;
+    int32_t nudged;
+    if (zp <= qmin)
+    {
+        nudged = -128;
+    }
+    else if (zp >= qmax)
+    {
+        nudged = 127;
+    }
+    else
+    {
+        nudged = (int32_t)round(zp);
+    }
+    const float scale_f = (float)scale;
+    const float inverse = 1.0f / scale_f;
+    const float offset = (float)nudged;
+    for (int32_t i = 0; i < size; i++)
+    {
+        int32_t q = (int32_t)roundf(offset + values[i] * inverse);
+        q = q < -128 ? -128 : (q > 127 ? 127 : q);
+        out[i] = (int8_t)q;
+    }
+    *zero_point = nudged;
+    return scale_f;
+}
+
+int32_t stai_conv2d_hybrid_f32_get_buffer_size(const cmsis_nn_dims *input_dims)
+{
+    if (input_dims == NULL || input_dims->n < 1)
+    {
+        return 0;
+    }
+    return input_dims->n * (STAI_HYBRID_HEADER_BYTES + input_dims->h * input_dims->w * input_dims->c);
+}
+
+arm_cmsis_nn_status stai_conv2d_hybrid_f32(const cmsis_nn_context *ctx,
+                                           const stai_conv_params_f32 *params,
+                                           const stai_hybrid_quant_params_f32 *quant,
+                                           const cmsis_nn_dims *input_dims,
+                                           const float *input,
+                                           const cmsis_nn_dims *filter_dims,
+                                           const int8_t *filter,
+                                           const cmsis_nn_dims *bias_dims,
+                                           const float *bias,
+                                           const cmsis_nn_dims *output_dims,
+                                           float *output)
+{
+    (void)bias_dims;
+    if (ctx == NULL || ctx->buf == NULL || params == NULL || quant == NULL || quant->scales == NULL ||
+        input_dims == NULL || input == NULL || filter_dims == NULL || filter == NULL || output_dims == NULL ||
+        output == NULL)
+    {
+        return ARM_CMSIS_NN_ARG_ERROR;
+    }
+    const int32_t batches = input_dims->n;
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t in_c = input_dims->c;
+    const int32_t out_h = output_dims->h;
+    const int32_t out_w = output_dims->w;
+    const int32_t out_c = output_dims->c;
+    const int32_t k_h = filter_dims->h;
+    const int32_t k_w = filter_dims->w;
+    const int32_t group_c = filter_dims->c;
+    const int per_channel = quant->num_scales != 1;
+    if (batches < 1 || in_h < 1 || in_w < 1 || in_c < 1 || batches != output_dims->n || filter_dims->n != out_c ||
+        group_c <= 0 || in_c % group_c != 0 || params->stride.h < 1 || params->stride.w < 1 ||
+        params->dilation.h < 1 || params->dilation.w < 1 || (per_channel && quant->num_scales != out_c) ||
+        ctx->size < stai_conv2d_hybrid_f32_get_buffer_size(input_dims))
+    {
+        return ARM_CMSIS_NN_ARG_ERROR;
+    }
+    const int32_t groups = in_c / group_c;
+    if (out_c % groups != 0)
+    {
+        return ARM_CMSIS_NN_ARG_ERROR;
+    }
+    const int32_t filters_per_group = out_c / groups;
+    const int32_t batch_size = in_h * in_w * in_c;
+
+    /* Scratch: per batch a float scale and an int32 zero point, then the int8 input. */
+    float *batch_scales = (float *)ctx->buf;
+    int32_t *batch_zps = (int32_t *)(batch_scales + batches);
+    int8_t *q_input = (int8_t *)(batch_zps + batches);
+    for (int32_t b = 0; b < batches; b++)
+    {
+        const float *x = input + (size_t)b * batch_size;
+        int8_t *q = q_input + (size_t)b * batch_size;
+        if (per_channel)
+        {
+            batch_scales[b] = quantize_asymmetric(x, batch_size, q, &batch_zps[b]);
+        }
+        else
+        {
+            batch_scales[b] = quantize_symmetric(x, batch_size, q) * quant->scales[0];
+            batch_zps[b] = 0;
+        }
+    }
+
+    for (int32_t b = 0; b < batches; b++)
+    {
+        const int8_t *in_batch = q_input + (size_t)b * batch_size;
+        const int32_t zp = batch_zps[b];
+        for (int32_t oy = 0; oy < out_h; oy++)
+        {
+            const int32_t y0 = oy * params->stride.h - params->padding.h;
+            for (int32_t ox = 0; ox < out_w; ox++)
+            {
+                const int32_t x0 = ox * params->stride.w - params->padding.w;
+                float *out_pixel = output + (((size_t)b * out_h + oy) * out_w + ox) * out_c;
+                for (int32_t oc = 0; oc < out_c; oc++)
+                {
+                    const int32_t channel_base = (oc / filters_per_group) * group_c;
+                    const int8_t *filter_oc = filter + (size_t)oc * k_h * k_w * group_c;
+                    int32_t acc = 0;
+                    for (int32_t ky = 0; ky < k_h; ky++)
+                    {
+                        const int32_t iy = y0 + ky * params->dilation.h;
+                        if (iy < 0 || iy >= in_h)
+                        {
+                            continue;
+                        }
+                        for (int32_t kx = 0; kx < k_w; kx++)
+                        {
+                            const int32_t ix = x0 + kx * params->dilation.w;
+                            if (ix < 0 || ix >= in_w)
+                            {
+                                continue;
+                            }
+                            const int8_t *in_px = in_batch + ((size_t)iy * in_w + ix) * in_c + channel_base;
+                            const int8_t *w_px = filter_oc + ((size_t)ky * k_w + kx) * group_c;
+                            for (int32_t i = 0; i < group_c; i++)
+                            {
+                                acc += (int32_t)w_px[i] * ((int32_t)in_px[i] - zp);
+                            }
+                        }
+                    }
+                    float value;
+                    if (per_channel)
+                    {
+                        value = (float)acc * quant->scales[oc] * batch_scales[b];
+                    }
+                    else
+                    {
+                        value = (float)acc * batch_scales[b];
+                    }
+                    if (bias != NULL)
+                    {
+                        value += bias[oc];
+                    }
+                    out_pixel[oc] = clamp_f32(value, params->act_min, params->act_max);
+                }
+            }
+        }
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}
