@@ -46,7 +46,10 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     # nn -> qnn -> buf -> c
     "convert-nn-to-qnn": _pass("stai.lowering.convert_nn_to_qnn", "ConvertNNToQNNPass"),
     "convert-qnn-to-buf": _pass("stai.lowering.convert_qnn_to_buf", "ConvertQNNToBufPass"),
+    # buf -> buf
+    "plan-memory": _pass("stai.transforms.plan_memory", "PlanMemoryPass"),
     "convert-buf-to-c": _pass("stai.lowering.convert_buf_to_c", "ConvertBufToCPass"),
+    "record-output-quant": _pass("stai.transforms.record_output_quant", "RecordOutputQuantPass"),
 }
 
 
@@ -68,6 +71,7 @@ PIPELINE: tuple[str, ...] = (
     "fuse-activations",
     "convert-nn-to-qnn",
     "convert-qnn-to-buf",
+    "plan-memory",
     "convert-buf-to-c",
 )
 """The passes ``stai generate`` runs, in order."""

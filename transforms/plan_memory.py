@@ -1,0 +1,782 @@
+"""``plan-memory``: the smallest activation arena for a buffer-form function.
+
+``convert-qnn-to-buf`` gives every tensor a ``buf.view`` of one arena; this pass plans
+those views again, on the ``buf`` dialect alone:
+
+* **buffers**: views that share bytes while their lifetimes meet (a reshape and its
+  source) are one buffer; a kernel's ``scratch`` view is a buffer of its own, alive only
+  during that kernel (``target`` re-sizes scratch views for ``host``, ``dsp`` or ``mve``);
+* **order**: where the graph allows several execution orders (branches, residual adds),
+  a search over the sets of executed kernels finds the order whose largest step (the
+  bytes live while one kernel runs) is smallest; the model's own order is tried too;
+* **in place**: an element-wise kernel or activation writes its output over an input of
+  the same type that dies there (never a convolution, pooling, softmax, ... and never a
+  caller's buffer);
+* **offsets**: every strategy of :mod:`stai.lowering.arena_plan` (greedy by size, by
+  breadth, ... with first or best fit); the smallest plan is kept;
+* **inputs and outputs** stay in the arena, or (``inputs-in-arena=false``,
+  ``outputs-in-arena=false``) become ``buf.extern`` buffers the caller provides;
+* **memory pools** (``pools`` = capacities in bytes, in priority order, with
+  ``pool-names`` / ``pool-sections``): the first pool is filled first, what does not fit
+  goes to the next; the function gets one ``buf.arena`` per pool.
+
+Every view gets its ``offset`` and ``lifetime`` (first and last step in the new order);
+the function gets ``buf.peak`` (most bytes live at one step), ``buf.breadth_bound`` (the
+most tensor bytes live at one step in the order the pass was given, without in-place:
+the operator-breadth bound), ``buf.max_scratch`` and ``buf.strategy``.
+
+Before (one arena from ``convert-qnn-to-buf``)::
+
+    %a = buf.arena {size = 96 : i64, alignment = 16 : i64} : memref<96xi8>
+    %x = buf.view %a[0] {lifetime = array<i64: 0, 0>, role = "input", index = 0 : i64} ...
+    %y = buf.view %a[32] {lifetime = array<i64: 0, 1>, role = "tensor"} ...
+    qnn.logistic ins(%x : memref<1x8xf32>) outs(%y : memref<1x8xf32>)
+
+After: the logistic writes over its input, which dies there::
+
+    %a = buf.arena {size = 32 : i64, alignment = 16 : i64} : memref<32xi8>
+    %x = buf.view %a[0] {lifetime = array<i64: 0, 0>, role = "input", index = 0 : i64} ...
+    %y = buf.view %a[0] {lifetime = array<i64: 0, 1>, role = "tensor"} ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    i8,
+    i64,
+)
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+
+from stai.dialects import qnn
+from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, ViewOp, element_bytes
+from stai.errors import StaiError
+from stai.lowering import arena_plan, scratch_sizes
+from stai.lowering.arena_plan import Interval
+
+PASS = "plan-memory"
+ARENA_ALIGNMENT = 16
+"""The least alignment of an arena's start (enough for any vector load)."""
+SCRATCH_ALIGNMENT = 4
+"""Scratch buffers are read as int16/int32: offsets are at least this aligned."""
+ORDER_STATES_LIMIT = 50_000
+"""The most sets of executed kernels the order search visits before it gives up (it then
+keeps the model's order and a greedy one)."""
+
+INPLACE_UNARY = (
+    qnn.ClampOp, qnn.LogisticOp, qnn.TanhOp, qnn.LeakyReluOp, qnn.HardSwishOp, qnn.RequantizeOp,
+)
+"""Kernels of the form ``out[i] = f(in[i])`` (each reads ``in[i]`` before it writes
+``out[i]``): the output may be the input's bytes."""
+INPLACE_BINARY = (qnn.AddOp, qnn.SubOp, qnn.MulOp, qnn.DivOp)
+"""Element-wise binary kernels: the output may be the bytes of an input of its own shape
+(int8: only without broadcasting, the plain element-wise kernels)."""
+
+
+def _fail(message: str) -> StaiError:
+    return StaiError(f"{PASS}: {message}")
+
+
+def _erase(op: Operation) -> None:
+    """Remove ``op`` (which has no uses left) from its block."""
+    block = op.parent_block()
+    if block is not None:
+        block.erase_op(op)
+    else:
+        op.erase()
+
+
+# ------------------------------------------------------------------------ the graph
+
+
+@dataclass
+class Group:
+    """One buffer: the views (or ``buf.extern``s) that hold the same bytes."""
+
+    members: list[Operation]
+    rel: dict[Operation, int]
+    """Each member's offset from the buffer's start."""
+    size: int
+    readers: set[int] = field(default_factory=set)
+    writers: set[int] = field(default_factory=set)
+    inputs: set[int] = field(default_factory=set)
+    outputs: set[int] = field(default_factory=set)
+    external: bool = False
+    align: int = 1
+
+    @property
+    def touch(self) -> set[int]:
+        return self.readers | self.writers
+
+
+@dataclass
+class Graph:
+    """The kernels of a function in its order, its buffers and kernel scratch sizes."""
+
+    kernels: list[qnn.KernelOp]
+    groups: list[Group]
+    group_of: dict[SSAValue, int]
+    scratch: list[int]
+    """Scratch bytes of each kernel (0: none)."""
+    preds: list[set[int]]
+    """The kernels each kernel must follow."""
+
+
+def _view_life(view: ViewOp) -> tuple[int, int] | None:
+    return view.lifetime_range()
+
+
+def _lives_meet(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
+    """Whether two lifetimes meet (an unknown lifetime meets every other)."""
+    if a is None or b is None:
+        return True
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _find(parent: list[int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _group_views(views: list[ViewOp]) -> list[list[ViewOp]]:
+    """Views of one arena whose bytes overlap while their lifetimes meet: one buffer."""
+    parent = list(range(len(views)))
+    for i, a in enumerate(views):
+        for j in range(i + 1, len(views)):
+            b = views[j]
+            if a.source != b.source or a.nbytes == 0 or b.nbytes == 0:
+                continue
+            if a.byte_offset < b.byte_offset + b.nbytes and b.byte_offset < a.byte_offset + a.nbytes \
+                    and _lives_meet(_view_life(a), _view_life(b)):
+                parent[_find(parent, i)] = _find(parent, j)
+    out: dict[int, list[ViewOp]] = {}
+    for i, v in enumerate(views):
+        out.setdefault(_find(parent, i), []).append(v)
+    return list(out.values())
+
+
+def _make_group(members: Sequence[Operation], external: bool) -> Group:
+    if external:
+        size = max((m.nbytes for m in members), default=0)  # type: ignore[attr-defined]
+        rel = {m: 0 for m in members}
+    else:
+        base = min(m.byte_offset for m in members)  # type: ignore[attr-defined]
+        rel = {m: m.byte_offset - base for m in members}  # type: ignore[attr-defined]
+        size = max(rel[m] + m.nbytes for m in members)  # type: ignore[attr-defined]
+    align = max(element_bytes(m.results[0].type) for m in members)  # type: ignore[arg-type]
+    group = Group(list(members), rel, size, external=external, align=align)
+    for m in members:
+        role, index = m.role_name, m.index_value  # type: ignore[attr-defined]
+        if role == "input":
+            group.inputs.add(index)
+        elif role == "output":
+            group.outputs.add(index)
+    return group
+
+
+def _is_scratch_view(view: ViewOp) -> bool:
+    """A view only ever used as a kernel's scratch operand."""
+    if view.role_name != "scratch":
+        return False
+    for use in view.result.uses:
+        op = use.operation
+        if not (isinstance(op, qnn.KernelOp) and op.scratch is view.result):
+            return False
+    return True
+
+
+def _split_shared_scratch(block: Block) -> None:
+    """Give each kernel a scratch view of its own (a shared one is copied)."""
+    seen: set[ViewOp] = set()
+    for op in list(block.ops):
+        if not isinstance(op, qnn.KernelOp) or op.scratch is None:
+            continue
+        view = op.scratch.owner
+        if not isinstance(view, ViewOp):
+            raise _fail(f"the scratch of '{op.name}' is not a buf.view")
+        if view in seen:
+            copy = view.clone()
+            block.insert_op_before(copy, op)
+            op.operands = [copy.result if v is view.result else v for v in op.operands]
+            view = copy
+        seen.add(view)
+
+
+def build_graph(fn: func.FuncOp) -> Graph:
+    """The kernels, buffers and dependencies of a buffer-form function."""
+    block = fn.body.block
+    _split_shared_scratch(block)
+    kernels = [op for op in block.ops if isinstance(op, qnn.KernelOp)]
+    for k in kernels:
+        if not k.is_bufferized:
+            raise _fail(f"'{k.name}' is in tensor form (run convert-qnn-to-buf first)")
+    views = [op for op in block.ops if isinstance(op, ViewOp) and not _is_scratch_view(op)]
+    externs = [op for op in block.ops if isinstance(op, ExternOp)]
+    groups = [_make_group(g, False) for g in _group_views(views)]
+    by_io: dict[tuple[str, int], list[ExternOp]] = {}
+    for e in externs:
+        by_io.setdefault((e.role_name, e.index_value), []).append(e)
+    groups += [_make_group(g, True) for g in by_io.values()]
+    group_of = {m.results[0]: i for i, g in enumerate(groups) for m in g.members}
+    scratch = []
+    for step, k in enumerate(kernels):
+        scratch.append(k.scratch.type.get_shape()[0] if k.scratch is not None else 0)  # type: ignore[attr-defined]
+        for value in k.ins:
+            if value in group_of:
+                groups[group_of[value]].readers.add(step)
+        assert k.out is not None
+        if k.out not in group_of:
+            raise _fail(f"the output of '{k.name}' is not a buf.view or buf.extern")
+        groups[group_of[k.out]].writers.add(step)
+    return Graph(kernels, groups, group_of, scratch, _dependencies(len(kernels), groups))
+
+
+def _dependencies(n: int, groups: list[Group]) -> list[set[int]]:
+    """Kernel ``b`` follows ``a`` when it reads what ``a`` wrote; buffers with several
+    writers (or read before written) keep the relative order of every kernel touching
+    them."""
+    preds: list[set[int]] = [set() for _ in range(n)]
+    for g in groups:
+        touch = sorted(g.touch)
+        simple = len(g.writers) == 1 and not g.inputs and all(
+            r > next(iter(g.writers)) for r in g.readers
+        )
+        if simple:
+            (w,) = g.writers
+            for r in g.readers:
+                preds[r].add(w)
+        else:
+            for a, b in zip(touch, touch[1:]):
+                preds[b].add(a)
+    return preds
+
+
+# ------------------------------------------------------------------------ the order
+
+
+@dataclass
+class LiveModel:
+    """What the bytes live at a step depend on: per buffer, the kernels touching it."""
+
+    sizes: list[int]
+    touch: list[int]
+    """Bit masks of the kernels touching each buffer."""
+    starts_live: list[bool]
+    """Model inputs: live before the first kernel."""
+    ends_live: list[bool]
+    """Model outputs: live after the last kernel."""
+    scratch: list[int]
+
+    def cost(self, done: int, step: int) -> int:
+        """Bytes live while kernel ``step`` runs after the kernels in ``done``."""
+        bit = 1 << step
+        total = self.scratch[step]
+        for size, touch, start, end in zip(self.sizes, self.touch, self.starts_live,
+                                           self.ends_live):
+            if touch & bit or ((start or touch & done) and (end or touch & ~done & ~bit)):
+                total += size
+        return total
+
+
+def _live_model(graph: Graph) -> LiveModel:
+    groups = [g for g in graph.groups if not g.external]
+    return LiveModel(
+        [g.size for g in groups],
+        [sum(1 << s for s in g.touch) for g in groups],
+        [bool(g.inputs) for g in groups],
+        [bool(g.outputs) for g in groups],
+        graph.scratch,
+    )
+
+
+def order_peak(model: LiveModel, order: Sequence[int]) -> int:
+    """The most bytes live at one step when the kernels run in ``order``."""
+    done, peak = 0, 0
+    for step in order:
+        peak = max(peak, model.cost(done, step))
+        done |= 1 << step
+    return peak
+
+
+def search_order(preds: Sequence[set[int]], cost: Callable[[int, int], int],
+                 limit: int = ORDER_STATES_LIMIT) -> list[int] | None:
+    """An execution order with the smallest peak ``cost``, by dynamic programming over the
+    sets of executed kernels (ties keep the lower kernel indices first); None when more
+    than ``limit`` sets would be visited."""
+    n = len(preds)
+    pred_mask = [sum(1 << p for p in ps) for ps in preds]
+    layer: dict[int, int] = {0: 0}
+    back: list[dict[int, tuple[int, int]]] = []
+    visited = 1
+    for _ in range(n):
+        nxt: dict[int, int] = {}
+        came: dict[int, tuple[int, int]] = {}
+        for done, peak in layer.items():
+            for v in range(n):
+                if done >> v & 1 or pred_mask[v] & ~done:
+                    continue
+                new = max(peak, cost(done, v))
+                key = done | 1 << v
+                if key not in nxt or new < nxt[key]:
+                    nxt[key], came[key] = new, (done, v)
+        visited += len(nxt)
+        if visited > limit or not nxt:
+            return None
+        layer = nxt
+        back.append(came)
+    order: list[int] = []
+    key = (1 << n) - 1
+    for came in reversed(back):
+        key, v = came[key]
+        order.append(v)
+    return order[::-1]
+
+
+def greedy_order(preds: Sequence[set[int]], cost: Callable[[int, int], int]) -> list[int]:
+    """An order that runs, at each step, the ready kernel with the fewest live bytes."""
+    n = len(preds)
+    pred_mask = [sum(1 << p for p in ps) for ps in preds]
+    done, order = 0, []
+    for _ in range(n):
+        ready = [v for v in range(n) if not done >> v & 1 and not pred_mask[v] & ~done]
+        v = min(ready, key=lambda v: (cost(done, v), v))
+        order.append(v)
+        done |= 1 << v
+    return order
+
+
+def candidate_orders(graph: Graph, reorder: bool) -> list[list[int]]:
+    """The model's order first, then the searched (or greedy) orders that differ."""
+    n = len(graph.kernels)
+    orders = [list(range(n))]
+    if not reorder or n < 2:
+        return orders
+    model = _live_model(graph)
+    found = search_order(graph.preds, model.cost)
+    for order in (found, greedy_order(graph.preds, model.cost)):
+        if order is not None and order not in orders:
+            orders.append(order)
+    return orders
+
+
+# ------------------------------------------------------------- lifetimes, in place
+
+
+@dataclass
+class Slot:
+    """Buffers that share one place in the arena: a buffer and those written in place
+    over it."""
+
+    groups: list[int]
+    size: int
+    first: int
+    last: int
+
+
+def _lifetime(g: Group, pos: dict[int, int], end: int) -> tuple[int, int]:
+    steps = [pos[s] for s in g.touch]
+    first = 0 if g.inputs or not steps else min(steps)
+    last = end if g.outputs else max(steps, default=first)
+    return first, max(first, last)
+
+
+def _may_write_in_place(op: qnn.KernelOp, value: SSAValue) -> bool:
+    """Whether ``op``'s kernel may write its output over the operand ``value``."""
+    assert op.out is not None
+    if value.type != op.out.type:
+        return False
+    if isinstance(op, INPLACE_UNARY):
+        return True
+    if isinstance(op, INPLACE_BINARY):
+        if op.kind == "s8":
+            return all(_nbytes(v) == _nbytes(op.out) for v in op.ins)
+        return True
+    return False
+
+
+def _nbytes(value: SSAValue) -> int:
+    t = value.type
+    assert isinstance(t, MemRefType)
+    n = element_bytes(t)
+    for d in t.get_shape():
+        n *= d
+    return n
+
+
+def make_slots(graph: Graph, order: Sequence[int], inplace: bool) -> list[Slot]:
+    """The arena buffers for kernels run in ``order``, with in-place outputs merged into
+    the input they overwrite."""
+    pos = {step: i for i, step in enumerate(order)}
+    end = max(len(order) - 1, 0)
+    slots: list[Slot] = []
+    slot_of: dict[int, int] = {}
+    for gi, g in enumerate(graph.groups):
+        if g.external or (not g.touch and not g.inputs and not g.outputs):
+            continue
+        first, last = _lifetime(g, pos, end)
+        slot_of[gi] = len(slots)
+        slots.append(Slot([gi], g.size, first, last))
+    if not inplace:
+        return slots
+    for step in order:
+        op = graph.kernels[step]
+        assert op.out is not None
+        oi = graph.group_of[op.out]
+        out = graph.groups[oi]
+        if out.external or out.writers != {step} or oi not in slot_of:
+            continue
+        out_member = op.out.owner
+        if out.rel[out_member] != 0:  # type: ignore[index]
+            continue
+        for value in op.ins:
+            gi = graph.group_of.get(value)
+            if gi is None or gi == oi or graph.groups[gi].external:
+                continue
+            si = slot_of[gi]
+            slot = slots[si]
+            member = value.owner
+            if (slot.last != pos[step] or graph.groups[gi].outputs or slot.size != out.size
+                    or graph.groups[gi].rel[member] != 0  # type: ignore[index]
+                    or not _may_write_in_place(op, value)
+                    or si == slot_of[oi]):
+                continue
+            absorbed = slots[slot_of[oi]]
+            slot.groups += absorbed.groups
+            slot.last = max(slot.last, absorbed.last)
+            for moved in absorbed.groups:
+                slot_of[moved] = si
+            absorbed.groups = []
+            break
+    return [s for s in slots if s.groups]
+
+
+# ------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A memory pool: ``size`` bytes (None: as large as needed), a name, a section."""
+
+    size: int | None
+    name: str = ""
+    section: str = ""
+
+
+@dataclass
+class Choice:
+    """A candidate plan: an order, its arena buffers, where each lives."""
+
+    order: list[int]
+    inplace: bool
+    slots: list[Slot]
+    intervals: list[Interval]
+    pools: list[int]
+    offsets: list[int]
+    sizes: list[int]
+    strategy: str
+
+    @property
+    def key(self) -> list[int]:
+        """Smaller is better: bytes in the last pools first, then the earlier ones."""
+        return self.sizes[::-1]
+
+
+def _intervals(slots: list[Slot], graph: Graph, order: Sequence[int]) -> list[Interval]:
+    ivs = [Interval(s.size, s.first, s.last) for s in slots]
+    for i, step in enumerate(order):
+        if graph.scratch[step]:
+            ivs.append(Interval(graph.scratch[step], i, i))
+    return ivs
+
+
+def plan_function(graph: Graph, pools: Sequence[Pool], alignment: int, reorder: bool,
+                  inplace: bool) -> Choice:
+    """The best plan over the candidate orders, with and without in-place outputs."""
+    best: Choice | None = None
+    failure: arena_plan.PoolOverflow | None = None
+    for use_inplace in ([True, False] if inplace else [False]):
+        for order in candidate_orders(graph, reorder):
+            slots = make_slots(graph, order, use_inplace)
+            ivs = _intervals(slots, graph, order)
+            try:
+                if len(pools) == 1 and pools[0].size is None:
+                    named = arena_plan.plan_best(ivs, alignment)
+                    where = [0] * len(ivs)
+                    offsets, sizes, strategy = named.plan.offsets, [named.plan.size], named.strategy
+                else:
+                    caps = [p.size if p.size is not None else 1 << 62 for p in pools]
+                    pp = arena_plan.plan_pools(ivs, caps, alignment)
+                    where, offsets, sizes, strategy = pp.pools, pp.offsets, pp.sizes, pp.strategy
+            except arena_plan.PoolOverflow as e:
+                if failure is None or e.missing < failure.missing:
+                    failure = e
+                continue
+            choice = Choice(order, use_inplace, slots, ivs, where, offsets, sizes, strategy)
+            if best is None or choice.key < best.key:
+                best = choice
+    if best is None:
+        assert failure is not None
+        names = ", ".join(p.name or f"pool {i}" for i, p in enumerate(pools))
+        raise _fail(f"the activations do not fit the memory pools ({names}): {failure}")
+    return best
+
+
+def breadth_bound(graph: Graph) -> int:
+    """The most bytes of arena tensors live at one step in the function's own order,
+    without in-place outputs or scratch: the operator-breadth bound."""
+    order = list(range(len(graph.kernels)))
+    slots = make_slots(graph, order, False)
+    return arena_plan.peak_live_bytes([Interval(s.size, s.first, s.last) for s in slots])
+
+
+# -------------------------------------------------------------------- the rewrite
+
+
+def _resize_scratch(fn: func.FuncOp, target: str) -> None:
+    """Give every kernel the scratch view its kernel needs on ``target``."""
+    from stai.lowering.convert_qnn_to_buf import bufferized_kernel, scratch_bytes
+
+    block = fn.body.block
+    arena = next((op for op in block.ops if isinstance(op, ArenaOp)), None)
+    if arena is None:
+        raise _fail("the function has no buf.arena")
+    for op in [o for o in block.ops if isinstance(o, qnn.KernelOp)]:
+        want = scratch_bytes(op, target)
+        have = op.scratch.type.get_shape()[0] if op.scratch is not None else 0  # type: ignore[attr-defined]
+        if want == have:
+            continue
+        old = op.scratch
+        new_view = None
+        if want:
+            new_view = ViewOp(arena.result, 0, MemRefType(i8, [want]), role="scratch")
+            new_view.result.name_hint = "scratch"
+            block.insert_op_before(new_view, op)
+        assert op.out is not None
+        new = bufferized_kernel(op, list(op.ins), op.out,
+                                None if new_view is None else new_view.result)
+        block.insert_op_before(new, op)
+        _erase(op)
+        if old is not None and not old.uses and isinstance(old.owner, ViewOp):
+            _erase(old.owner)
+
+
+def _check_io(graph: Graph, inputs_in_arena: bool, outputs_in_arena: bool) -> list[bool]:
+    """Which buffers leave the arena for the caller's memory."""
+    out = []
+    for g in graph.groups:
+        ext = g.external or (bool(g.inputs) and not inputs_in_arena) or (
+            bool(g.outputs) and not outputs_in_arena)
+        if ext and (len(g.inputs) + len(g.outputs) > 1):
+            what = ", ".join([f"input {i}" for i in sorted(g.inputs)]
+                             + [f"output {i}" for i in sorted(g.outputs)])
+            raise _fail(f"{what} share one buffer: keep inputs and outputs in the arena")
+        out.append(ext)
+    return out
+
+
+def _to_extern(graph: Graph, gi: int) -> None:
+    """Replace the views of buffer ``gi`` by ``buf.extern``s of its input or output."""
+    g = graph.groups[gi]
+    role, index = ("input", min(g.inputs)) if g.inputs else ("output", min(g.outputs))
+    members: list[Operation] = []
+    for m in g.members:
+        if isinstance(m, ExternOp):
+            members.append(m)
+            continue
+        assert isinstance(m, ViewOp)
+        if g.rel[m] != 0:
+            raise _fail(f"a view at an offset inside {role} {index} cannot be caller-provided")
+        ext = ExternOp(role, index, m.result.type)  # type: ignore[arg-type]
+        name = m.attributes.get("nn.name")
+        if isinstance(name, StringAttr):
+            ext.attributes["nn.name"] = name
+        ext.result.name_hint = m.result.name_hint
+        block = m.parent_block()
+        assert block is not None
+        block.insert_op_before(ext, m)
+        m.result.replace_by(ext.result)
+        members.append(ext)
+        _erase(m)
+    g.members = members
+    g.external = True
+    g.rel = {m: 0 for m in members}
+
+
+def _set_view(view: ViewOp, arena: ArenaOp, offset: int, life: tuple[int, int]) -> None:
+    view.operands = [arena.result]
+    view.properties["offset"] = IntegerAttr(offset, i64)
+    view.properties["lifetime"] = DenseArrayBase.from_list(i64, list(life))
+
+
+def _reorder(block: Block, kernels: list[qnn.KernelOp], order: list[int],
+             arenas: list[ArenaOp]) -> None:
+    """Put the kernels in ``order``; each view or constant right before its first user."""
+    terminator = block.last_op
+    sequence: list[Operation] = list(arenas)
+    placed: set[Operation] = set(arenas)
+    for op in block.ops:
+        if isinstance(op, ViewOp | ExternOp) and op.role_name == "input":
+            sequence.append(op)
+            placed.add(op)
+    for step in order:
+        k = kernels[step]
+        for value in k.operands:
+            owner = value.owner
+            if isinstance(owner, ViewOp | ExternOp | GetConstOp) and owner not in placed:
+                sequence.append(owner)
+                placed.add(owner)
+        sequence.append(k)
+        placed.add(k)
+    rest = [op for op in block.ops if op not in placed and op is not terminator]
+    for op in [*sequence, *rest]:
+        op.detach()
+    for op in [*sequence, *rest]:
+        if terminator is not None:
+            block.insert_op_before(op, terminator)
+        else:
+            block.add_op(op)
+
+
+def apply_plan(fn: func.FuncOp, graph: Graph, choice: Choice, pools: Sequence[Pool],
+               arena_alignment: int, bound: int) -> None:
+    """Rewrite the function along ``choice``."""
+    block = fn.body.block
+    old_arenas = [op for op in block.ops if isinstance(op, ArenaOp)]
+    several = len(pools) > 1 or pools[0].size is not None
+    arenas = []
+    for p, pool in enumerate(pools):
+        arena = ArenaOp(choice.sizes[p], arena_alignment,
+                        pool=p if several else None,
+                        pool_name=(pool.name or None) if several else None,
+                        section=pool.section or None)
+        arena.result.name_hint = "arena" if not several else f"pool{p}"
+        arenas.append(arena)
+    first = block.first_op
+    for arena in arenas:
+        if first is not None:
+            block.insert_op_before(arena, first)
+        else:
+            block.add_op(arena)
+    for si, slot in enumerate(choice.slots):
+        pool, offset = choice.pools[si], choice.offsets[si]
+        for gi in slot.groups:
+            g = graph.groups[gi]
+            for m in g.members:
+                assert isinstance(m, ViewOp)
+                _set_view(m, arenas[pool], offset + g.rel[m], (slot.first, slot.last))
+    placed: set[Operation] = {
+        m for slot in choice.slots for gi in slot.groups for m in graph.groups[gi].members
+    }
+    scratch_index = len(choice.slots)
+    for i, step in enumerate(choice.order):
+        if not graph.scratch[step]:
+            continue
+        k = graph.kernels[step]
+        assert k.scratch is not None and isinstance(k.scratch.owner, ViewOp)
+        pool, offset = choice.pools[scratch_index], choice.offsets[scratch_index]
+        _set_view(k.scratch.owner, arenas[pool], offset, (i, i))
+        placed.add(k.scratch.owner)
+        scratch_index += 1
+    # Views of no buffer (never used) are dead: drop them.
+    for op in list(block.ops):
+        if isinstance(op, ViewOp) and op not in placed and not op.result.uses:
+            _erase(op)
+    for arena in old_arenas:
+        if arena.result.uses:
+            raise _fail("internal error: a view still refers to the old arena")
+        _erase(arena)
+    if choice.order != list(range(len(graph.kernels))):
+        _reorder(block, graph.kernels, choice.order, arenas)
+    peak = arena_plan.peak_live_bytes(choice.intervals)
+    fn.attributes["buf.peak"] = IntegerAttr(peak, i64)
+    fn.attributes["buf.breadth_bound"] = IntegerAttr(bound, i64)
+    fn.attributes["buf.max_scratch"] = IntegerAttr(max(graph.scratch, default=0), i64)
+    reordered = "reordered" if choice.order != list(range(len(graph.kernels))) else "model order"
+    inplace = sum(len(s.groups) - 1 for s in choice.slots)
+    fn.attributes["buf.strategy"] = StringAttr(
+        f"{choice.strategy}, {reordered}, {inplace} in place"
+    )
+
+
+@dataclass(frozen=True)
+class PlanMemoryPass(ModulePass):
+    """Plan every activation, input, output and scratch buffer of the buffer-form
+    functions into the smallest arena (or memory pools).
+
+    Options: ``alignment`` (bytes, a power of two) of every buffer offset; ``target``
+    (``host``, ``dsp``, ``mve``; empty: keep the scratch views as they are) whose CMSIS-NN
+    scratch sizes to use; ``reorder`` and ``inplace`` (both true by default);
+    ``inputs-in-arena`` / ``outputs-in-arena`` (true: the arena holds them; false: the
+    caller provides them); ``pools`` (capacities in bytes, in priority order),
+    ``pool-names``, ``pool-sections``.
+    """
+
+    name = "plan-memory"
+
+    alignment: int = 4
+    target: str = ""
+    reorder: bool = True
+    inplace: bool = True
+    inputs_in_arena: bool = True
+    outputs_in_arena: bool = True
+    pools: tuple[int, ...] = ()
+    pool_names: tuple[str, ...] = ()
+    pool_sections: tuple[str, ...] = ()
+
+    def pool_list(self) -> list[Pool]:
+        """The pools of the options (one unbounded pool without ``pools``)."""
+        if not self.pools:
+            return [Pool(None)]
+        if any(p < 0 for p in self.pools):
+            raise _fail("a pool size must not be negative")
+        for what, values in (("pool-names", self.pool_names),
+                             ("pool-sections", self.pool_sections)):
+            if values and len(values) != len(self.pools):
+                raise _fail(f"{what} needs one value per pool ({len(self.pools)})")
+        names = self.pool_names or tuple(f"pool{i}" for i in range(len(self.pools)))
+        sections = self.pool_sections or ("",) * len(self.pools)
+        return [Pool(size, name, section)
+                for size, name, section in zip(self.pools, names, sections)]
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.alignment < 1 or self.alignment & (self.alignment - 1):
+            raise _fail(f"alignment must be a power of two, got {self.alignment}")
+        if self.target and self.target not in scratch_sizes.TARGETS:
+            raise _fail(f"unknown target '{self.target}' (expected one of "
+                        f"{', '.join(scratch_sizes.TARGETS)})")
+        pools = self.pool_list()
+        for fn in [f for f in op.body.block.ops if isinstance(f, func.FuncOp)]:
+            if "buf.inputs" not in fn.attributes and "buf.outputs" not in fn.attributes:
+                continue
+            self.plan(fn, pools)
+
+    def plan(self, fn: func.FuncOp, pools: list[Pool]) -> None:
+        """Plan one buffer-form function."""
+        if self.target:
+            _resize_scratch(fn, self.target)
+        graph = build_graph(fn)
+        external = _check_io(graph, self.inputs_in_arena, self.outputs_in_arena)
+        for gi, ext in enumerate(external):
+            if ext and not graph.groups[gi].external:
+                _to_extern(graph, gi)
+        for g in graph.groups:
+            if g.external:
+                for m in g.members:
+                    graph.group_of[m.results[0]] = graph.groups.index(g)
+        elem = max((g.align for g in graph.groups if not g.external), default=1)
+        alignment = max(self.alignment, elem, SCRATCH_ALIGNMENT if any(graph.scratch) else 1)
+        bound = breadth_bound(graph)
+        choice = plan_function(graph, pools, alignment, self.reorder, self.inplace)
+        apply_plan(fn, graph, choice, pools, max(ARENA_ALIGNMENT, self.alignment), bound)
