@@ -320,7 +320,7 @@ class ViewOp(IRDLOperation):
     # ---------------------------------------------------------------- format
     @classmethod
     def parse(cls, parser: Parser) -> ViewOp:
-        source = parser.parse_operand()
+        unresolved = parser.parse_unresolved_operand()
         parser.parse_punctuation("[")
         offset = parser.parse_integer(allow_boolean=False, allow_negative=True)
         parser.parse_punctuation("]")
@@ -330,7 +330,7 @@ class ViewOp(IRDLOperation):
             if key in attrs:
                 props[key] = attrs.pop(key)
         parser.parse_punctuation(":")
-        parser.parse_type()
+        source = parser.resolve_operand(unresolved, parser.parse_type())
         parser.parse_punctuation("->")
         result_type = parser.parse_type()
         op = cls.create(
