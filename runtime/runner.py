@@ -11,6 +11,7 @@ the generated API through ``ctypes``::
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import os
 import shutil
@@ -59,6 +60,8 @@ class CModel:
         if shutil.which("make") is None or shutil.which(cc) is None:
             raise StaiError("building a generated folder needs 'make' and a C compiler ('cc')")
         kernels = "cmsis-nn" if os.environ.get("CMSIS_NN_PATH") else "portable"
+        if cflags != "-O2":  # other flags (e.g. -DSTAI_OBSERVER): other objects
+            kernels += "-" + hashlib.sha1(cflags.encode()).hexdigest()[:8]
         build = Path("build-host") / kernels
         archive = self.folder / build / f"lib{self.name}.a"
         lib = self.folder / build / f"lib{self.name}.so"
@@ -98,6 +101,11 @@ class CModel:
             setattr(self, f"_{kind}_size", size)
 
     # ------------------------------------------------------------------ run
+    @property
+    def lib(self) -> ctypes.CDLL:
+        """The loaded shared library (for extra entry points, e.g. the observer's)."""
+        return self._lib
+
     @property
     def inputs(self) -> list[dict]:
         return self.meta["inputs"]

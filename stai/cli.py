@@ -71,6 +71,7 @@ def _generate(args: argparse.Namespace) -> None:
         name=args.name,
         print_ir_after_all=args.print_ir_after_all,
         target=args.target,
+        observer=args.observer,
     )
     print(
         f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
@@ -103,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)"
     )
     _add_target_option(gen)
+    gen.add_argument(
+        "--observer", action="store_true",
+        help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",
+    )
     gen.set_defaults(func=_generate)
     return parser
 

@@ -135,18 +135,27 @@ def _interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
 
 
 def lower(
-    module: ModuleOp, name: str = "network", ir_stream: IO[str] | None = None, target: str = "host"
+    module: ModuleOp, name: str = "network", ir_stream: IO[str] | None = None, target: str = "host",
+    observer: bool = False,
 ) -> None:
     """Run the whole pipeline on an ``nn`` module, in place, for ``target`` (scratch sizes
-    and alignment: ``stai.target.targets``)."""
+    and alignment: ``stai.target.targets``); ``observer`` adds the observer hooks."""
     from stai.target.targets import get_target
 
     ctx = make_context()
-    options = {"convert-buf-to-c": f'name="{name}"'}
+    options = {"convert-buf-to-c": f'name="{name}"' + (" observer=true" if observer else "")}
     options.update(get_target(target).pass_options())
-    pipeline = build_pipeline(options=options, ir_stream=ir_stream)
+    pipeline = build_pipeline(observer_passes() if observer else registry.PIPELINE,
+                              options=options, ir_stream=ir_stream)
     module.verify()
     pipeline.apply(ctx, module)
+
+
+def observer_passes() -> tuple[str, ...]:
+    """The pipeline with ``record-output-quant`` before ``convert-nn-to-qnn`` (the observer
+    tables want each node's output quantization)."""
+    at = registry.PIPELINE.index("convert-nn-to-qnn")
+    return (*registry.PIPELINE[:at], "record-output-quant", *registry.PIPELINE[at:])
 
 
 def _check_name(name: str) -> None:
@@ -161,6 +170,7 @@ def generate(
     print_ir_after_all: bool = False,
     ir_stream: IO[str] | None = None,
     target: str = "host",
+    observer: bool = False,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
     ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``)."""
@@ -176,7 +186,7 @@ def generate(
         stream.write("// -----// IR after import //----- //\n")
         Printer(stream=stream).print_op(module)
         stream.write("\n\n")
-    lower(module, name, stream, target)
+    lower(module, name, stream, target, observer)
     out = Path(out_dir)
     result = GenerateResult(out_dir=out, name=name, inputs=inputs, outputs=outputs)
     result.activations_bytes = _activations_bytes(module)
@@ -185,6 +195,7 @@ def generate(
         "model": str(Path(model_path).resolve()),
         "activations_bytes": result.activations_bytes,
         "target": target,
+        "observer": observer,
         "inputs": [vars(t) for t in inputs],
         "outputs": [vars(t) for t in outputs],
     }
