@@ -3,7 +3,9 @@
 // Every qnn op, int8 and float, calls the kernel its docstring names: same-shape int8
 // add/sub/mul use the element-wise kernels, broadcasting ones stai's; a reshape whose
 // output aliases its input costs nothing; a fully connected with a scratch buffer (Helium)
-// fills it with the kernel sums first. tests/unit/test_convert_buf_to_c.py builds and runs
+// fills it with the kernel sums first; a hybrid conv (f32 activations, int8 weights, one or
+// per-channel filter scales) calls stai_conv2d_hybrid_f32 with its scratch buffer and a
+// const float table of the scales. tests/unit/test_convert_buf_to_c.py builds and runs
 // this network.
 
 // CHECK-LABEL: int stai_network_run(void)
@@ -49,6 +51,14 @@
 // CHECK: stai_mean_hw_f32(
 // CHECK: stai_quantize_f32_s8(
 // CHECK: stai_softmax_f32(
+// CHECK: .scales = network_hybrid_conv2d_40_filter_scales,
+// CHECK-NEXT: .num_scales = 1,
+// CHECK: stai_conv2d_hybrid_f32(&ctx,
+// CHECK: .num_scales = 2,
+// CHECK: stai_conv2d_hybrid_f32(&ctx,
+// CHECK: const int8_t network_hyb_w[36]
+// CHECK: const float network_hybrid_conv2d_40_filter_scales[1] = {0.0199999996f};
+// CHECK: const float network_hybrid_conv2d_41_filter_scales[2] = {0.0500000007f, 0.25f};
 
 buf.const @dw_w dense<[[[[1, -1], [2, 0], [1, 1]], [[0, 1], [3, -2], [1, 0]], [[1, 1], [0, 0], [-1, 2]]]]> : memref<1x3x3x2xi8> {alignment = 4 : i64}
 buf.const @dw_b dense<[5, -5]> : memref<2xi32> {alignment = 4 : i64}
@@ -64,6 +74,8 @@ buf.const @dwf_b dense<[0.0, 1.0]> : memref<2xf32> {alignment = 4 : i64}
 buf.const @fcf_w dense<0.01> : memref<4x32xf32> {alignment = 4 : i64}
 buf.const @fcf_b dense<[0.0, 1.0, 2.0, 3.0]> : memref<4xf32> {alignment = 4 : i64}
 buf.const @two dense<[[[[2.0, -3.0]]]]> : memref<1x1x1x2xf32> {alignment = 4 : i64}
+buf.const @hyb_w dense<[[[[1, -2], [3, 4], [-5, 6]], [[7, -8], [9, 10], [-11, 12]], [[13, 14], [-15, 16], [17, -18]]], [[[-1, 2], [3, -4], [5, 6]], [[-7, 8], [9, -10], [11, 12]], [[-13, 14], [15, 16], [-17, 127]]]]> : memref<2x3x3x2xi8> {alignment = 4 : i64}
+buf.const @hyb_b dense<[0.25, -0.5]> : memref<2xf32> {alignment = 4 : i64}
 func.func @main() attributes {buf.inputs = ["x", "xf"], buf.outputs = ["probs", "deq", "qf", "sm"]} {
   %a = buf.arena {size = 4096 : i64, alignment = 16 : i64} : memref<4096xi8>
   %x = buf.view %a[0] {role = "input", index = 0 : i64} : memref<4096xi8> -> memref<1x4x4x2xi8>
@@ -164,5 +176,13 @@ func.func @main() attributes {buf.inputs = ["x", "xf"], buf.outputs = ["probs", 
   qnn.quantize ins(%mnf : memref<1x1x1x2xf32>) outs(%qf : memref<1x1x1x2xi8>) {params = {scale = 1.000000e-02 : f32, zero_point = 3 : i32}}
   %smf = buf.view %a[1712] {role = "output", index = 3 : i64} : memref<4096xi8> -> memref<1x4xf32>
   qnn.softmax ins(%fcf : memref<1x4xf32>) outs(%smf : memref<1x4xf32>) {params = {beta = 1.000000e+00 : f32}}
+  %hw = buf.get_const @hyb_w : memref<2x3x3x2xi8>
+  %hb = buf.get_const @hyb_b : memref<2xf32>
+  %hy = buf.view %a[1744] {role = "tensor"} : memref<4096xi8> -> memref<1x2x2x2xf32>
+  %hs = buf.view %a[1792] {role = "scratch"} : memref<4096xi8> -> memref<40xi8>
+  qnn.hybrid_conv2d ins(%xf, %hw, %hb : memref<1x4x4x2xf32>, memref<2x3x3x2xi8>, memref<2xf32>) outs(%hy : memref<1x2x2x2xf32>) scratch(%hs : memref<40xi8>) {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, act = array<f32: 0.0, 3.40282347e+38>, params = {filter_scales = array<f32: 0.02>}}
+  %hz = buf.view %a[1840] {role = "tensor"} : memref<4096xi8> -> memref<1x2x2x2xf32>
+  %hs2 = buf.view %a[1872] {role = "scratch"} : memref<4096xi8> -> memref<136xi8>
+  qnn.hybrid_conv2d ins(%conv, %hw, %hb : memref<1x4x4x2xf32>, memref<2x3x3x2xi8>, memref<2xf32>) outs(%hz : memref<1x2x2x2xf32>) scratch(%hs2 : memref<136xi8>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 2, 2>, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.05, 0.25>}}
   func.return
 }

@@ -136,3 +136,23 @@ func.func @float_ops(%x: tensor<1x2x2x2xf32>) -> tensor<1x8xf32> {
   %sm = nn.softmax %mn {beta = 0.5 : f32} : (tensor<1x8xf32>) -> tensor<1x8xf32>
   func.return %sm : tensor<1x8xf32>
 }
+
+// Hybrid conv (f32 activations, int8 filter): qnn.hybrid_conv2d with the int8 weights and
+// the filter scales as float32 (distinct per-channel scales: one per output channel, the
+// asymmetric run-time input quantization); per-channel scales that are all equal give one
+// scale (the symmetric, per-tensor path), as LiteRT's reference.
+// CHECK-LABEL: func.func @hybrid_conv
+// CHECK-NEXT:    %w = arith.constant dense<[{{\[\[\[}}1, -2]]], {{\[\[\[}}3, 4]]]]> : tensor<2x1x1x2xi8>
+// CHECK-NEXT:    %b = arith.constant dense<[5.000000e-01, -1.000000e+00]> : tensor<2xf32>
+// CHECK-NEXT:    %y = qnn.hybrid_conv2d ins(%x, %w, %b : tensor<1x3x3x2xf32>, tensor<2x1x1x2xi8>, tensor<2xf32>)
+// CHECK-SAME:      {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, act = array<f32: 0.000000e+00, 3.40282347e+38>, params = {filter_scales = array<f32: 1.000000e-01, 2.500000e-01>}} -> tensor<1x2x2x2xf32>
+// CHECK-NEXT:    %w2 = arith.constant
+// CHECK-NEXT:    %z = qnn.hybrid_conv2d ins(%y, %w2, %b : {{.*}}) {{.*}}params = {filter_scales = array<f32: 1.250000e-01>}} -> tensor<1x2x2x2xf32>
+func.func @hybrid_conv(%x: tensor<1x3x3x2xf32>) -> tensor<1x2x2x2xf32> {
+  %w = nn.constant dense<[[[[1, -2]]], [[[3, 4]]]]> : tensor<2x1x1x2xi8> -> tensor<2x1x1x2x!nn.q<i8, axis 0, [0.10000000149011612, 0.25] : [0, 0]>>
+  %b = nn.constant dense<[0.5, -1.0]> : tensor<2xf32> -> tensor<2xf32>
+  %y = nn.conv2d %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 1, 0, 1>, activation = "relu"} : (tensor<1x3x3x2xf32>, tensor<2x1x1x2x!nn.q<i8, axis 0, [0.10000000149011612, 0.25] : [0, 0]>>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
+  %w2 = nn.constant dense<[[[[1, -2]]], [[[3, 4]]]]> : tensor<2x1x1x2xi8> -> tensor<2x1x1x2x!nn.q<i8, axis 0, [0.125, 0.125] : [0, 0]>>
+  %z = nn.conv2d %y, %w2, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, activation = "none"} : (tensor<1x2x2x2xf32>, tensor<2x1x1x2x!nn.q<i8, axis 0, [0.125, 0.125] : [0, 0]>>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
+  func.return %z : tensor<1x2x2x2xf32>
+}

@@ -83,3 +83,20 @@ func.func @main(%x: tensor<1x8xf32> {nn.name = "in"}) -> (tensor<1x8xf32> {nn.na
   %m = qnn.mul ins(%t, %cr : tensor<1x8xf32>, tensor<1x8xf32>) {act = array<f32: -1.0, 1.0>} -> tensor<1x8xf32>
   func.return %x, %r, %m, %m : tensor<1x8xf32>, tensor<2x4xf32>, tensor<1x8xf32>, tensor<1x8xf32>
 }
+
+// -----
+
+// A hybrid conv (f32 activations, int8 weights) gets a scratch buffer for its run-time
+// quantized input, alive only during the call: per batch a float scale and an int32 zero
+// point, then the int8 input: 2 * (8 + 3 * 3 * 2) = 52 bytes. Its weights stay int8.
+
+// CHECK:      buf.const @hconv_weights dense<1> : memref<4x1x1x2xi8>
+// CHECK-LABEL: func.func @main()
+// CHECK:      %[[S:.*]] = buf.view %{{.*}}[{{[0-9]+}}] {lifetime = array<i64: 0, 0>, role = "scratch"} : memref<{{[0-9]+}}xi8> -> memref<52xi8>
+// CHECK-NEXT: qnn.hybrid_conv2d ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<2x3x3x2xf32>, memref<4x1x1x2xi8>, memref<4xf32>) outs(%{{.*}} : memref<2x3x3x4xf32>) scratch(%[[S]] : memref<52xi8>)
+func.func @main(%x: tensor<2x3x3x2xf32> {nn.name = "in"}) -> (tensor<2x3x3x4xf32> {nn.name = "out"}) {
+  %w = arith.constant dense<1> : tensor<4x1x1x2xi8>
+  %b = arith.constant dense<0.0> : tensor<4xf32>
+  %y = qnn.hybrid_conv2d ins(%x, %w, %b : tensor<2x3x3x2xf32>, tensor<4x1x1x2xi8>, tensor<4xf32>) {nn.name = "hconv", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.5>}} -> tensor<2x3x3x4xf32>
+  func.return %y : tensor<2x3x3x4xf32>
+}
