@@ -1,0 +1,129 @@
+"""Build a generated folder and stai's test harness into a firmware ELF for an emulated
+Cortex-M board.
+
+``build_firmware(folder, work_dir)`` copies the folder to ``work_dir/net``, builds its
+library with the folder's own Makefile (cross-compiler, the target's flags, and the real
+CMSIS-NN when ``CMSIS_NN_PATH`` is set), compiles the board support files of
+``boards/`` (start-up code, semihosting, the harness) with the same flags, and links them
+with the board's linker script into ``work_dir/firmware.elf`` (and a link map).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from stai.errors import StaiError
+from stai.target.targets import Target, get_target
+from stai.target.toolchain import check_newlib, cross_tool, find_tool
+
+BOARDS_DIR = Path(__file__).resolve().parent / "boards"
+BOARD_SOURCES = ("startup.c", "semihost.c", "harness.c")
+HARNESS_HEADER = "stai_harness_net.h"
+DEFAULT_CFLAGS = "-std=c99 -O2 -Wall -Wextra"
+
+
+@dataclass(frozen=True)
+class Firmware:
+    """A linked test firmware: its ELF, link map, the network library it holds, and what
+    it was built from."""
+
+    elf: Path
+    map_file: Path
+    library: Path
+    name: str
+    target: Target
+    work_dir: Path
+    kernels: str
+    """``portable`` (stai's kernels) or ``cmsis-nn`` (a CMSIS-NN checkout)."""
+
+
+def read_meta(folder: Path, name: str | None = None) -> dict:
+    """The ``NAME.json`` interface metadata of a generated folder."""
+    metas = sorted(folder.glob("*.json")) if name is None else [folder / f"{name}.json"]
+    if len(metas) != 1 or not metas[0].is_file():
+        raise StaiError(f"{folder}: not a generated folder (no single NAME.json)")
+    return json.loads(metas[0].read_text())
+
+
+def harness_header(name: str) -> str:
+    """``stai_harness_net.h``: the macros through which the harness calls network ``name``."""
+    up, fn = name.upper(), f"stai_{name}"
+    return f"""/* How stai's harness calls the '{name}' network (written by stai for each build). */
+#ifndef STAI_HARNESS_NET_H
+#define STAI_HARNESS_NET_H
+#include "{name}.h"
+#include "{name}_target.h"
+#define NET_ARENA_SIZE STAI_{up}_ACTIVATIONS_SIZE
+#define NET_ARENA_ALIGNMENT STAI_{up}_ACTIVATIONS_ALIGNMENT
+#define NET_IN_NUM STAI_{up}_IN_NUM
+#define NET_OUT_NUM STAI_{up}_OUT_NUM
+#define NET_INIT(arena) {fn}_init(arena)
+#define NET_RUN() {fn}_run()
+#define NET_INPUT_PTR(i) {fn}_input_ptr(i)
+#define NET_INPUT_SIZE(i) {fn}_input_size(i)
+#define NET_OUTPUT_PTR(i) {fn}_output_ptr(i)
+#define NET_OUTPUT_SIZE(i) {fn}_output_size(i)
+#endif
+"""
+
+
+def _run(cmd: list[str], cwd: Path, what: str, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+        errors = [ln for ln in lines if "error" in ln.lower()] or lines
+        raise StaiError(f"{what} failed: {errors[0] if errors else 'exit ' + str(proc.returncode)}")
+
+
+def build_firmware(
+    folder: str | Path,
+    work_dir: str | Path,
+    name: str | None = None,
+    cflags: str = DEFAULT_CFLAGS,
+    stack_bytes: int = 0x10000,
+) -> Firmware:
+    """Build the generated ``folder`` (generated for a Cortex-M target) with the harness
+    into ``work_dir/firmware.elf``; ``StaiError`` for a host folder or missing tools."""
+    folder = Path(folder).resolve()
+    meta = read_meta(folder, name)
+    name = meta["name"]
+    target = get_target(meta.get("target", "host"))
+    if target.is_host:
+        raise StaiError(
+            f"{folder} was generated for the host: generate it with --target "
+            "cortex-m4, cortex-m7 or cortex-m55 to run it on a target"
+        )
+    gcc, ar = cross_tool("gcc"), cross_tool("ar")
+    find_tool("make")
+    check_newlib()
+    work = Path(work_dir).resolve()
+    net = work / "net"
+    if net.exists():
+        shutil.rmtree(net)
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(folder, net, ignore=shutil.ignore_patterns("build*", "*.a", "*.so"))
+    cmsis = os.environ.get("CMSIS_NN_PATH")
+    kernels = "cmsis-nn" if cmsis else "portable"
+    _run(["make", "-s", f"CC={gcc}", f"AR={ar}", f"STAI_TARGET={target.name}",
+          f"CFLAGS={cflags}"], net, f"building the '{name}' library for {target.name}")
+    library = net / f"lib{name}.a"
+    (work / HARNESS_HEADER).write_text(harness_header(name))
+    flags = [*target.cflags, *cflags.split(), "-ffunction-sections", "-fdata-sections"]
+    objects = []
+    for source in BOARD_SOURCES:
+        obj = work / source.replace(".c", ".o")
+        _run([gcc, *flags, "-Werror", f"-I{work}", f"-I{net}", f"-I{BOARDS_DIR}", "-c",
+              str(BOARDS_DIR / source), "-o", str(obj)], work, f"compiling {source}")
+        objects.append(str(obj))
+    elf, map_file = work / "firmware.elf", work / "firmware.map"
+    script = BOARDS_DIR / (target.linker_script or "")
+    _run([gcc, *flags, "-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections",
+          f"-Wl,--defsym=STAI_STACK_SIZE={stack_bytes}", f"-L{BOARDS_DIR}", "-T", str(script),
+          f"-Wl,-Map={map_file}", *objects, str(library), "-lm", "-o", str(elf)],
+         work, f"linking the {target.name} firmware")
+    return Firmware(elf, map_file, library, name, target, work, kernels)

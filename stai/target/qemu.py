@@ -1,0 +1,121 @@
+"""Run a firmware on QEMU's emulated board and count the instructions it executes.
+
+The firmware talks to the host through semihosting (files relative to the run folder).
+Counting uses stai's TCG plugin (``plugin/stai_icount.c``): it counts every executed
+instruction exactly (resolution: one instruction) and records the running totals each
+time the harness calls its mark function, overall and in two groups of code address
+ranges (the network's generated code, the kernels). These are instructions, not cycles.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stai.errors import StaiError
+from stai.target.targets import Target
+from stai.target.toolchain import cross_tool, find_tool, icount_plugin
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds a QEMU run may take before it is stopped."""
+
+EXIT_MEANINGS = {
+    2: "the harness could not open its files",
+    3: "the network's init failed",
+    4: "the input file ends inside a sample",
+    5: "the harness could not write its results",
+    98: "an unexpected exception",
+    99: "a fault (bad memory access or instruction)",
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The instruction counts at one call of the harness's mark function."""
+
+    total: int
+    network: int
+    kernels: int
+
+
+@dataclass
+class QemuRun:
+    """The outcome of one emulation: exit code, console text, the marks."""
+
+    exit_code: int
+    console: str
+    marks: list[Mark] = field(default_factory=list)
+    total_instructions: int | None = None
+
+
+def symbol_address(elf: Path, symbol: str) -> int:
+    """The address of a global symbol of ``elf`` (``arm-none-eabi-nm``)."""
+    nm = cross_tool("nm")
+    out = subprocess.run([nm, "--defined-only", str(elf)], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == symbol:
+            return int(parts[0], 16)
+    raise StaiError(f"{elf.name}: no symbol {symbol}")
+
+
+def qemu_command(target: Target, elf: Path, plugin_args: str | None) -> list[str]:
+    """The ``qemu-system-arm`` command line that runs ``elf`` on ``target``'s board."""
+    if target.machine is None:
+        raise StaiError(f"target {target.name} has no emulated board")
+    cmd = [
+        find_tool("qemu-system-arm"), "-M", target.machine, "-cpu", target.cpu or "max",
+        "-display", "none", "-monitor", "none", "-serial", "null", "-nodefaults",
+        "-semihosting-config", "enable=on,target=native", "-kernel", str(elf),
+    ]
+    if plugin_args is not None:
+        cmd += ["-plugin", f"{icount_plugin()},{plugin_args}"]
+    return cmd
+
+
+def run_qemu(
+    target: Target,
+    elf: Path,
+    run_dir: Path,
+    ranges: list[tuple[int, int, int]] | None = None,
+    count: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> QemuRun:
+    """Run ``elf`` in ``run_dir`` (its semihosting files' folder) with a time limit."""
+    plugin_args = None
+    counts = run_dir / "stai_counts.txt"
+    if count:
+        mark = symbol_address(elf, "stai_target_mark")
+        plugin_args = f"out={counts},mark={mark:#x}"
+        if ranges:
+            ranges_file = run_dir / "stai_ranges.txt"
+            ranges_file.write_text("".join(f"{lo:x} {hi:x} {c}\n" for lo, hi, c in ranges))
+            plugin_args += f",ranges={ranges_file}"
+    cmd = qemu_command(target, elf, plugin_args)
+    try:
+        proc = subprocess.run(cmd, cwd=run_dir, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise StaiError(f"QEMU ({target.machine}) did not finish within {timeout:g} s") from None
+    console = (proc.stdout + proc.stderr).strip()
+    run = QemuRun(proc.returncode, console)
+    if count and counts.is_file():
+        run.marks, run.total_instructions = _read_counts(counts)
+    return run
+
+
+def _read_counts(path: Path) -> tuple[list[Mark], int | None]:
+    marks, total = [], None
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if fields and fields[0] == "exit":
+            total = int(fields[1])
+        elif len(fields) >= 3:
+            marks.append(Mark(int(fields[0]), int(fields[1]), int(fields[2])))
+    return marks, total
+
+
+def explain_exit(code: int) -> str:
+    """What a harness exit code means."""
+    return EXIT_MEANINGS.get(code, f"exit code {code}")
