@@ -23,6 +23,7 @@ from stai import registry
 from stai.errors import StaiError
 
 FRONTENDS = {".tflite": "tflite"}
+FRONTENDS.update({".keras": "keras", ".h5": "keras", ".hdf5": "keras"})
 
 
 @dataclass
@@ -72,6 +73,10 @@ def import_model(model_path: str | Path) -> ModuleOp:
     if frontend is None:
         known = ", ".join(sorted(FRONTENDS))
         raise StaiError(f"{path.name}: unknown model format '{path.suffix}' (stai reads {known})")
+    if frontend == "keras":
+        from stai.frontends.keras import import_keras
+
+        return import_keras(path)
     from stai.frontends.tflite import import_tflite
 
     return import_tflite(path)

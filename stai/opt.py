@@ -22,6 +22,12 @@ def _parse_tflite(io: IO[bytes]) -> ModuleOp:
     return parse_tflite(io)
 
 
+def _parse_keras(io: IO[bytes]) -> ModuleOp:
+    from stai.frontends.keras import parse_keras
+
+    return parse_keras(io)
+
+
 class StaiOptMain(xDSLOptMain):
     """xDSL's opt driver with stai's dialects, passes, frontends and targets."""
 
@@ -43,6 +49,8 @@ class StaiOptMain(xDSLOptMain):
     def register_all_frontends(self) -> None:
         super().register_all_frontends()
         self.available_frontends["tflite"] = _parse_tflite
+        for suffix in ("keras", "h5", "hdf5"):
+            self.available_frontends[suffix] = _parse_keras
 
 
 def main(args: Sequence[str] | None = None) -> None:

@@ -180,3 +180,26 @@ def tflm_arena_bytes(model_path: str | os.PathLike[str]) -> int:
     if match is None:
         raise StaiError(f"TFLite Micro printed no arena figure for {path.name}")
     return int(match.group(1))
+
+
+def run_keras(
+    model_path: str | os.PathLike[str], inputs: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Run one sample through a `.keras` / `.h5` model with Keras (`model.predict`).
+
+    The sample's arrays are given with or without the batch dimension of 1."""
+    from stai.frontends.keras.loader import load_keras
+
+    model = load_keras(_model_file(model_path))
+    _check_count(len(inputs), len(model.inputs))
+    batch = []
+    for i, (value, tensor) in enumerate(zip(inputs, model.inputs)):
+        shape = tuple(1 if d is None else int(d) for d in tensor.shape)
+        batch.append(_prepare_input(value, shape, np.dtype(np.float32), i))
+    try:
+        outputs = model.predict(batch if len(batch) > 1 else batch[0], verbose=0)
+    except Exception as exc:
+        raise StaiError(f"Keras failed on {Path(model_path).name}: {_one_line(exc)}") from exc
+    if not isinstance(outputs, list | tuple):
+        outputs = [outputs]
+    return [np.array(o, dtype=np.float32, copy=True) for o in outputs]
