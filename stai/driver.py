@@ -24,6 +24,7 @@ from stai.errors import StaiError
 
 FRONTENDS = {".tflite": "tflite"}
 FRONTENDS.update({".keras": "keras", ".h5": "keras", ".hdf5": "keras"})
+FRONTENDS[".onnx"] = "onnx"
 
 
 @dataclass
@@ -62,8 +63,10 @@ def make_context() -> Context:
     return ctx
 
 
-def import_model(model_path: str | Path) -> ModuleOp:
-    """Translate a model file into the ``nn`` dialect with the frontend for its format."""
+def import_model(model_path: str | Path, frontend_options: dict | None = None) -> ModuleOp:
+    """Translate a model file into the ``nn`` dialect with the frontend for its format
+    (``frontend_options``: keyword arguments of the ONNX frontend, ``io_transpose`` and
+    ``optimize``)."""
     path = Path(model_path)
     if not path.exists():
         raise StaiError(f"model file not found: {path}")
@@ -73,6 +76,10 @@ def import_model(model_path: str | Path) -> ModuleOp:
     if frontend is None:
         known = ", ".join(sorted(FRONTENDS))
         raise StaiError(f"{path.name}: unknown model format '{path.suffix}' (stai reads {known})")
+    if frontend == "onnx":
+        from stai.frontends.onnx import import_onnx
+
+        return import_onnx(path, **(frontend_options or {}))
     if frontend == "keras":
         from stai.frontends.keras import import_keras
 
@@ -176,6 +183,7 @@ def generate(
     ir_stream: IO[str] | None = None,
     target: str = "host",
     observer: bool = False,
+    frontend_options: dict | None = None,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
     ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``)."""
@@ -184,7 +192,7 @@ def generate(
 
     _check_name(name)
     get_target(target)
-    module = import_model(model_path)
+    module = import_model(model_path, frontend_options)
     inputs, outputs = _interface(module)
     stream = (ir_stream or sys.stderr) if print_ir_after_all else None
     if stream is not None:
