@@ -4,9 +4,20 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lit pytest bench setup clean
+.PHONY: demo test lit pytest bench setup target-tools clean
 
-setup: $(STAMP)
+setup: $(STAMP) target-tools
+
+# The Cortex-M target's tools (cross-compiler, newlib, QEMU), from Debian, when missing.
+TARGET_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+target-tools:
+	@if ! command -v arm-none-eabi-gcc >/dev/null 2>&1 || ! command -v qemu-system-arm >/dev/null 2>&1 \
+	  || [ ! -f "$$(arm-none-eabi-gcc -mthumb -mcpu=cortex-m4 -print-file-name=libc_nano.a)" ]; then \
+	  echo "installing $(TARGET_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TARGET_PACKAGES); \
+	fi
 
 $(STAMP): pyproject.toml
 	@command -v gcc >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gcc make; }
@@ -19,7 +30,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m stai.demo
 
-test: $(STAMP)
+test: $(STAMP) target-tools
 	$(VENV)/bin/lit -sv tests/filecheck
 	$(PY) -m pytest -n 2 tests
 

@@ -1,0 +1,219 @@
+"""The Cortex-M target: generated folders cross-compiled with arm-none-eabi-gcc, run on
+QEMU's boards (mps2-an386 = M4, mps2-an500 = M7, mps3-an547 = M55) through stai's
+semihosting harness, outputs compared with the reference runtimes, instructions counted,
+footprint read from the link map and checked against arm-none-eabi-size.
+
+The toolchain comes from `make setup` (Debian's gcc-arm-none-eabi,
+libnewlib-arm-none-eabi, qemu-system-arm); without it these tests fail saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shared_models import SHARED_BY_KEY, random_inputs
+from stai.driver import generate
+from stai.errors import StaiError
+from stai.reference import run_litert_ref, run_tflm
+from stai.target.runner import TargetModel
+
+TOOLS = ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm")
+
+
+@pytest.fixture(scope="session")
+def target_tools() -> None:
+    """Fail (not skip) when the target toolchain is missing."""
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.fail(
+            f"{', '.join(missing)} not found: run `make setup` (installs gcc-arm-none-eabi "
+            "libnewlib-arm-none-eabi qemu-system-arm)",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def target_model(
+    target_tools: None, tmp_path_factory: pytest.TempPathFactory, shared_model_path
+) -> Callable[[str, str], TargetModel]:
+    """``target_model(model_key, target) -> TargetModel``, built once per session."""
+    cache: dict[tuple[str, str], TargetModel] = {}
+    root = tmp_path_factory.mktemp("target")
+
+    def get(key: str, target: str) -> TargetModel:
+        if (key, target) not in cache:
+            out = root / f"{key}_{target}"
+            generate(shared_model_path(key), out, name=key, target=target)
+            cache[key, target] = TargetModel(out, work_dir=root / f"{key}_{target}_build")
+        return cache[key, target]
+
+    return get
+
+
+def _samples(key: str, models_dir: Path, path: Path, n_random: int) -> list[list[np.ndarray]]:
+    """The model's known samples, then seeded random ones."""
+    known = [s.inputs for s in SHARED_BY_KEY[key].samples(models_dir)]
+    return known + random_inputs(path, n_random, seed=7, float_range=SHARED_BY_KEY[key].float_range)
+
+
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
+@pytest.mark.parametrize("key", ["kws_int8", "hello_world_int8", "ad_int8"])
+def test_int8_bit_exact_on_target(key, target, target_model, models_dir, shared_model_path):
+    path = shared_model_path(key)
+    samples = _samples(key, models_dir, path, 2)
+    model = target_model(key, target)
+    result = model.run_many(samples)
+    assert len(result.samples) == len(samples)
+    for sample, inputs in zip(result.samples, samples):
+        (expected,) = run_tflm(path, inputs)
+        np.testing.assert_array_equal(sample.outputs[0], expected)
+        assert sample.status == 0
+    # Instructions: counted for every inference, identical for identical inputs, and
+    # split into the generated code and the kernels (the rest is the call itself).
+    again = model.run_many(samples[:1])
+    first = result.samples[0]
+    assert first.instructions == again.samples[0].instructions
+    for s in result.samples:
+        assert s.instructions > 0
+        assert 0 < s.network_instructions < s.instructions
+        assert 0 < s.kernel_instructions < s.instructions
+        assert s.instructions - 8 <= s.network_instructions + s.kernel_instructions <= s.instructions
+        assert 0 < s.stack_bytes < model.footprint.ram_stack_reserved
+
+
+def test_float_on_cortex_m7_within_tolerance(target_model, models_dir, shared_model_path):
+    key = "ad_float"
+    path = shared_model_path(key)
+    samples = _samples(key, models_dir, path, 1)
+    result = target_model(key, "cortex-m7").run_many(samples)
+    for sample, inputs in zip(result.samples, samples):
+        (expected,) = run_litert_ref(path, inputs)
+        bound = 1e-4 * max(1.0, float(np.max(np.abs(expected))))
+        assert float(np.max(np.abs(sample.outputs[0] - expected))) <= bound
+
+
+def _size(tool_args: list[str]) -> str:
+    return subprocess.run(["arm-none-eabi-size", *tool_args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_footprint_matches_arm_none_eabi_size(target_model):
+    model = target_model("kws_int8", "cortex-m4")
+    fp = model.footprint
+    text, data, bss = (int(v) for v in _size([str(model.firmware.elf)]).splitlines()[1].split()[:3])
+    assert fp.flash == text + data
+    assert fp.ram == data + bss
+    assert fp.flash == fp.flash_network_code + fp.flash_kernels + fp.flash_weights + fp.flash_other
+    assert fp.ram == fp.ram_arena + fp.ram_data + fp.ram_bss + fp.ram_stack_reserved
+    assert fp.ram_arena == model.meta["activations_bytes"]
+    # The weights are the constants of NAME_data.o, as the object file itself says.
+    data_obj = next((model.firmware.work_dir / "net" / "build").rglob("kws_int8_data.o"))
+    sections = {}
+    for line in _size(["-A", str(data_obj)]).splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit() and parts[0].startswith(".rodata"):
+            sections[parts[0]] = int(parts[1])
+    assert fp.flash_weights == sum(sections.values())
+    assert fp.flash_weights > 20_000  # KWS holds about 23 k int8 weights
+    assert fp.flash_network_code > 0 and fp.flash_kernels > 0
+
+
+def test_generated_folder_for_target(target_tools, tmp_path, shared_model_path):
+    out = tmp_path / "hw"
+    generate(shared_model_path("hello_world_int8"), out, name="hw", target="cortex-m55")
+    makefile = (out / "Makefile").read_text()
+    assert "-mcpu=cortex-m55 -mthumb -mfloat-abi=hard" in makefile
+    assert (out / "hw_target.h").is_file()
+    assert '"target": "cortex-m55"' in (out / "hw.json").read_text()
+    # The folder builds with its defaults (cross-compiler and target flags) ...
+    subprocess.run(["make", "-s", "-C", str(out)], check=True, capture_output=True)
+    objdump = subprocess.run(["arm-none-eabi-readelf", "-A", str(out / "build/portable/hw.o")],
+                             capture_output=True, text=True, check=True).stdout
+    assert "Cortex-M55" in objdump or "v8.1-M" in objdump
+    # ... and for the host with STAI_TARGET=host.
+    subprocess.run(["make", "-s", "-C", str(out), "clean"], check=True)
+    subprocess.run(["make", "-s", "-C", str(out), "STAI_TARGET=host"], check=True,
+                   capture_output=True)
+
+
+def test_mixed_float_abi_is_a_build_error(target_tools, tmp_path, shared_model_path):
+    out = tmp_path / "hw"
+    generate(shared_model_path("hello_world_int8"), out, name="hw", target="cortex-m4")
+    proc = subprocess.run(["make", "-C", str(out), "CFLAGS=-O2 -mfloat-abi=softfp"],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "-mfloat-abi=softfp" in proc.stderr and "mixing float ABIs" in proc.stderr
+    # An application file compiled with another ABI stops at the target header.
+    app = tmp_path / "app.c"
+    app.write_text('#include "hw_target.h"\n#include "hw.h"\nint main(void) { return 0; }\n')
+    proc = subprocess.run(
+        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=softfp",
+         "-mfpu=fpv4-sp-d16", f"-I{out}", "-c", str(app), "-o", str(tmp_path / "app.o")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode != 0
+    assert "hard-float ABI" in proc.stderr
+    proc = subprocess.run(
+        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
+         "-mfpu=fpv4-sp-d16", f"-I{out}", "-c", str(app), "-o", str(tmp_path / "app.o")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_host_folder_is_refused(target_tools, tmp_path, shared_model_path):
+    out = tmp_path / "hw"
+    generate(shared_model_path("hello_world_int8"), out, name="hw")
+    with pytest.raises(StaiError, match="generated for the host"):
+        TargetModel(out)
+
+
+def test_missing_toolchain_names_the_packages(tmp_path, shared_model_path, monkeypatch):
+    out = tmp_path / "hw"
+    generate(shared_model_path("hello_world_int8"), out, name="hw", target="cortex-m4")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(StaiError, match="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"):
+        TargetModel(out)
+
+
+def test_qemu_run_has_a_time_limit(target_model):
+    model = target_model("hello_world_int8", "cortex-m4")
+    saved = model.timeout
+    model.timeout = 1e-3
+    try:
+        with pytest.raises(StaiError, match="did not finish within"):
+            model.run_many([[np.zeros((1, 1), np.int8)]])
+    finally:
+        model.timeout = saved
+
+
+def test_bad_inputs_are_reported(target_model):
+    model = target_model("hello_world_int8", "cortex-m4")
+    with pytest.raises(StaiError, match="expected"):
+        model.run_many([[np.zeros((1, 2), np.int8)]])
+    with pytest.raises(StaiError, match="takes 1 inputs"):
+        model.run_many([[]])
+
+
+def test_unknown_target_is_a_one_line_error(tmp_path, shared_model_path):
+    with pytest.raises(StaiError, match="unknown target 'cortex-m99'"):
+        generate(shared_model_path("hello_world_int8"), tmp_path / "x", target="cortex-m99")
+
+
+def test_cli_generate_target(tmp_path, shared_model_path):
+    from stai.cli import main
+
+    out = tmp_path / "cli"
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", "-m", str(shared_model_path("hello_world_int8")), "-o", str(out),
+              "--target", "cortex-m7"])
+    assert stop.value.code == 0
+    assert "-mcpu=cortex-m7" in (out / "Makefile").read_text()
+    assert os.path.isfile(out / "network_target.h")
