@@ -72,6 +72,7 @@ def _generate(args: argparse.Namespace) -> None:
         print_ir_after_all=args.print_ir_after_all,
         target=args.target,
         observer=args.observer,
+        frontend_options=frontend_options(args),
     )
     print(
         f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
@@ -87,6 +88,28 @@ def _add_target_option(parser: argparse.ArgumentParser) -> None:
         "--target", default="host", choices=list(TARGETS),
         help="the core the code is for: its compiler flags, scratch sizes and alignment",
     )
+
+
+def add_onnx_options(parser: argparse.ArgumentParser) -> None:
+    """``--no-onnx-io-transpose`` and ``--no-onnx-optimizer`` (ONNX models only)."""
+    parser.add_argument(
+        "--no-onnx-io-transpose", action="store_true",
+        help="ONNX: NHWC inputs and outputs instead of the model's channel-first ones",
+    )
+    parser.add_argument(
+        "--no-onnx-optimizer", action="store_true",
+        help="ONNX: do not run the ONNX optimizer (onnxoptimizer) before import",
+    )
+
+
+def frontend_options(args: argparse.Namespace) -> dict | None:
+    """The frontend keyword arguments of the ONNX options in ``args`` (None: defaults)."""
+    options = {}
+    if getattr(args, "no_onnx_io_transpose", False):
+        options["io_transpose"] = False
+    if getattr(args, "no_onnx_optimizer", False):
+        options["optimize"] = False
+    return options or None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--observer", action="store_true",
         help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",
     )
+    add_onnx_options(gen)
     gen.set_defaults(func=_generate)
     return parser
 

@@ -22,6 +22,12 @@ def _parse_tflite(io: IO[bytes]) -> ModuleOp:
     return parse_tflite(io)
 
 
+def _parse_onnx(io: IO[bytes]) -> ModuleOp:
+    from stai.frontends.onnx import parse_onnx
+
+    return parse_onnx(io)
+
+
 def _parse_keras(io: IO[bytes]) -> ModuleOp:
     from stai.frontends.keras import parse_keras
 
@@ -49,6 +55,7 @@ class StaiOptMain(xDSLOptMain):
     def register_all_frontends(self) -> None:
         super().register_all_frontends()
         self.available_frontends["tflite"] = _parse_tflite
+        self.available_frontends["onnx"] = _parse_onnx
         for suffix in ("keras", "h5", "hdf5"):
             self.available_frontends[suffix] = _parse_keras
 

@@ -203,3 +203,39 @@ def run_keras(
     if not isinstance(outputs, list | tuple):
         outputs = [outputs]
     return [np.array(o, dtype=np.float32, copy=True) for o in outputs]
+
+
+_ORT_DTYPES = {"tensor(float)": np.float32, "tensor(int8)": np.int8, "tensor(uint8)": np.uint8}
+
+
+def run_onnxruntime(
+    model_path: str | os.PathLike[str], inputs: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Run one sample through an `.onnx` model with ONNX Runtime (CPU, one thread, all
+    graph optimizations: quantized QDQ groups run as its int8 kernels). Inputs and outputs
+    are in the model's own layout; a symbolic batch dimension is 1."""
+    path = _model_file(model_path)
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise _missing("onnxruntime", exc) from exc
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise StaiError(f"ONNX Runtime cannot load {path.name}: {_one_line(exc)}") from exc
+    specs = session.get_inputs()
+    _check_count(len(inputs), len(specs))
+    feeds = {}
+    for i, (value, spec) in enumerate(zip(inputs, specs)):
+        shape = tuple(d if isinstance(d, int) and d > 0 else 1 for d in spec.shape)
+        dtype = np.dtype(_ORT_DTYPES.get(spec.type, np.float32))
+        feeds[spec.name] = _prepare_input(value, shape, dtype, i)
+    try:
+        outputs = session.run(None, feeds)
+    except Exception as exc:
+        raise StaiError(f"ONNX Runtime failed on {path.name}: {_one_line(exc)}") from exc
+    return [np.array(o, copy=True) for o in outputs]

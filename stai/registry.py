@@ -43,6 +43,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     # nn -> nn
     "fuse-activations": _pass("stai.transforms.fuse_activations", "FuseActivationsPass"),
     "canonicalize-nn": _pass("stai.transforms.canonicalize_nn", "CanonicalizeNNPass"),
+    "optimize-transposes": _pass("stai.transforms.optimize_transposes", "OptimizeTransposesPass"),
     # nn -> qnn -> buf -> c
     "convert-nn-to-qnn": _pass("stai.lowering.convert_nn_to_qnn", "ConvertNNToQNNPass"),
     "convert-qnn-to-buf": _pass("stai.lowering.convert_qnn_to_buf", "ConvertQNNToBufPass"),
