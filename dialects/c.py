@@ -898,7 +898,9 @@ class OffsetPtrOp(IRDLOperation):
     def verify_(self) -> None:
         _check_c_types(self, [self.base.type, self.result.type])
         base = c_type_name(self.base.type)
-        if base.replace(" ", "") not in ("uint8_t*", "int8_t*", "char*", "unsignedchar*"):
+        if base.replace(" ", "").removeprefix("const") not in (
+            "uint8_t*", "int8_t*", "char*", "unsignedchar*"
+        ):
             raise VerifyException("c.offset_ptr: the base must be a byte pointer")
         if not c_type_name(self.result.type).endswith("*"):
             raise VerifyException("c.offset_ptr: the result must be a pointer type")
@@ -1265,6 +1267,27 @@ class IfDefinedOp(IRDLOperation):
                 raise VerifyException("c.if_defined: a function cannot end inside it")
 
 
+@irdl_op_definition
+class IfOp(IRDLOperation):
+    """A conditional statement: ``c.if %cond : !c.type<"int"> { ... }`` prints
+    ``if (cond) { ... }``. The body holds statements (it may end with ``c.return``)."""
+
+    name = "c.if"
+
+    condition = operand_def()
+    body = region_def("single_block")
+
+    traits = traits_def(NoTerminator())
+    assembly_format = "$condition `:` type($condition) attr-dict-with-keyword $body"
+
+    def __init__(self, condition: SSAValue | Operation, ops: Sequence[Operation] = ()):
+        super().__init__(operands=[condition], regions=[Region(Block(ops))])
+
+    def verify_(self) -> None:
+        _check_c_types(self, [self.condition.type])
+        _enclosing_func(self)
+
+
 TopLevelOps = IncludeOp | DefineOp | CommentOp | ArrayOp | GlobalOp | FuncOp | IfDefinedOp
 
 EXPRESSION_OPS = (LiteralOp, GetGlobalOp, AddrOp, OffsetPtrOp, CastOp, BinaryOp)
@@ -1284,6 +1307,8 @@ def _is_constant_expression(value: SSAValue) -> bool:
         )
     if isinstance(owner, CastOp):
         return _is_constant_expression(owner.operand)
+    if isinstance(owner, OffsetPtrOp):
+        return _is_constant_expression(owner.base)
     if isinstance(owner, BinaryOp):
         return _is_constant_expression(owner.lhs) and _is_constant_expression(owner.rhs)
     return False
@@ -1313,6 +1338,7 @@ C = Dialect(
         SwitchReturnOp,
         ScopeOp,
         IfDefinedOp,
+        IfOp,
     ],
     [CType, ArgRefAttr],
 )

@@ -328,6 +328,12 @@ class CPrinter:
                 self._emit(f"{op.global_name.root_reference.data} = {self._expr(op.value)};")
             case c.IfDefinedOp():
                 self._print_if_defined(op, self._print_statement)
+            case c.IfOp():
+                self._emit(f"if ({self._expr(op.condition)}) {{")
+                with self._indented(), self._scope():
+                    for inner in op.body.block.ops:
+                        self._print_statement(inner)
+                self._emit("}")
             case c.ScopeOp():
                 self._emit("{")
                 with self._indented(), self._scope():

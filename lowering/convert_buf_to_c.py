@@ -78,8 +78,8 @@ from xdsl.pattern_rewriter import (
 from xdsl.utils.arg_spec import ArgSpec
 
 from stai.dialects import c, qnn
-from stai.dialects.buf import ArenaOp, ConstOp, GetConstOp, ViewOp, byte_size
-from stai.lowering import observer_hooks
+from stai.dialects.buf import ArenaOp, ConstOp, ExternOp, GetConstOp, ViewOp, byte_size
+from stai.lowering import c_memory, observer_hooks
 from stai.errors import StaiError
 
 OK = "ARM_CMSIS_NN_SUCCESS"
@@ -236,8 +236,13 @@ class KernelBlock:
         owner = value.owner
         element = _element_c(value.type)
         if isinstance(owner, ViewOp):
-            arena = self.add(c.GetGlobalOp(self.low.names.arena, BYTE_PTR))
+            arena = self.add(c.GetGlobalOp(self.low.arena_global(owner), BYTE_PTR))
             return self.add(c.OffsetPtrOp(arena, owner.byte_offset, c.CType(f"{element} *")))
+        if isinstance(owner, ExternOp):
+            name = c_memory.extern_global(self.low.names.network, owner.role_name,
+                                          owner.index_value)
+            base = self.add(c.GetGlobalOp(name, BYTE_PTR))
+            return self.add(c.CastOp(base, c.CType(f"{element} *")))
         if isinstance(owner, GetConstOp):
             if writable:
                 raise _fail(self.op, "a constant cannot be written")
@@ -267,7 +272,7 @@ class KernelBlock:
         owner = scratch.owner
         if not isinstance(owner, ViewOp):
             raise _fail(self.op, "the scratch buffer must be a view of the arena")
-        arena = self.add(c.GetGlobalOp(self.low.names.arena, BYTE_PTR))
+        arena = self.add(c.GetGlobalOp(self.low.arena_global(owner), BYTE_PTR))
         buf = self.add(c.OffsetPtrOp(arena, owner.byte_offset, VOID_PTR))
         return self.struct("ctx", "cmsis_nn_context", {"buf": buf, "size": owner.nbytes})
 
@@ -466,7 +471,7 @@ def emit_fully_connected(k: KernelBlock) -> None:
 def _scratch_ptr(k: KernelBlock) -> SSAValue:
     scratch = k.op.scratch
     assert scratch is not None and isinstance(scratch.owner, ViewOp)
-    arena = k.add(c.GetGlobalOp(k.low.names.arena, BYTE_PTR))
+    arena = k.add(c.GetGlobalOp(k.low.arena_global(scratch.owner), BYTE_PTR))
     return k.add(c.OffsetPtrOp(arena, scratch.owner.byte_offset, VOID_PTR))
 
 
@@ -780,17 +785,30 @@ class NetworkLowering:
     """Builds the four files of one network from its buffer-form function."""
 
     def __init__(self, names: Names, function: func.FuncOp, consts: Sequence[ConstOp],
-                 observer: bool = False):
+                 observer: bool = False, packed: bool = False):
         self.names = names
         self.function = function
         self.observer = observer
+        self.packed = packed
+        """One packed weights blob instead of one array per constant."""
         self.nodes: list[observer_hooks.NodeInfo] = []
         self.data = DataTables(names)
         for const in consts:
             self.data.add_const(const)
         self.called: set[str] = set()
         self.needs_math = False
-        self.arena = self._arena()
+        self.pools = c_memory.pools_of(function, names.network)
+        self.arena = self.pools[0].arena
+        self.externs = {role: sorted(c_memory.externs_of(function, role))
+                        for role in ("input", "output")}
+
+    def arena_global(self, view: ViewOp) -> str:
+        """The C pointer global of the pool (arena) a view lies in."""
+        owner = view.source.owner
+        for pool in self.pools:
+            if pool.arena is owner:
+                return pool.global_name
+        raise StaiError("convert-buf-to-c: a buf.view of no buf.arena of the function")
 
     # ----------------------------------------------------------- helpers
     def float_value(self, value: float) -> float | str:
@@ -810,24 +828,19 @@ class NetworkLowering:
     def op_label(op: Operation, step: int) -> str:
         return f"{op.name.split('.')[-1]}_{step}"
 
-    def _arena(self) -> ArenaOp:
-        arenas = [op for op in self.function.walk() if isinstance(op, ArenaOp)]
-        if len(arenas) != 1:
-            raise StaiError(
-                f"convert-buf-to-c: @{self.function.sym_name.data} must hold one buf.arena "
-                f"(found {len(arenas)}); run convert-qnn-to-buf first"
-            )
-        return arenas[0]
-
     def io_buffers(self, role: str) -> list[IOBuffer]:
         key = "buf.inputs" if role == "input" else "buf.outputs"
         names_attr = self.function.attributes.get(key)
-        views: dict[int, ViewOp] = {}
+        views: dict[int, ViewOp | ExternOp] = {}
         for op in self.function.walk():
+            if isinstance(op, ExternOp) and op.role_name == role:
+                if op.index_value not in views or views[op.index_value].nbytes < op.nbytes:
+                    views[op.index_value] = op
             if isinstance(op, ViewOp) and op.role_name == role:
                 index = op.index_value
                 assert index is not None
-                if index in views and views[index].byte_offset != op.byte_offset:
+                if index in views and (isinstance(views[index], ExternOp)
+                                       or views[index].byte_offset != op.byte_offset):
                     raise StaiError(f"convert-buf-to-c: two {role} views with index {index}")
                 views.setdefault(index, op)
         count = len(names_attr.data) if isinstance(names_attr, ArrayAttr) else len(views)
@@ -841,7 +854,9 @@ class NetworkLowering:
             name = f"{role}_{i}"
             if isinstance(names_attr, ArrayAttr) and isinstance(names_attr.data[i], StringAttr):
                 name = names_attr.data[i].data  # type: ignore[union-attr]
-            out.append(IOBuffer(name, views[i].byte_offset, views[i].nbytes))
+            v = views[i]
+            offset = v.byte_offset if isinstance(v, ViewOp) else -1
+            out.append(IOBuffer(name, offset, v.nbytes))
         return out
 
     # ------------------------------------------------------------- files
@@ -850,13 +865,23 @@ class NetworkLowering:
         run = self._run()
         impl = self._impl_file(inputs, outputs, run)
         n = self.names.network
-        return [self._api_header(inputs, outputs), impl, self._data_header(),
-                c.FileOp(f"{n}_data.c", [
-                    c.CommentOp(f"Weights of the '{n}' network (generated by stai)."),
-                    *([c.IncludeOp("math.h", True)] if self._data_needs_math() else []),
-                    c.IncludeOp(f"{n}_data.h"),
-                    *self.data.arrays,
-                ])]
+        arrays: list[Operation] = list(self.data.arrays)
+        blob = None
+        if self.packed and self.data.arrays:
+            blob = c_memory.pack_arrays(f"{n}_weights", self.data.arrays)
+            arrays = [c.CommentOp(f"{len(self.data.arrays)} constant arrays in one "
+                                  "little-endian blob"), c_memory.blob_array(blob)]
+        files = [self._api_header(inputs, outputs), impl, self._data_header(blob),
+                 c.FileOp(f"{n}_data.c", [
+                     c.CommentOp(f"Weights of the '{n}' network (generated by stai)."),
+                     *([c.IncludeOp("math.h", True)]
+                       if self._data_needs_math() and blob is None else []),
+                     c.IncludeOp(f"{n}_data.h"),
+                     *arrays,
+                 ])]
+        if blob is not None:
+            c_memory.redirect_to_blob(files, blob)
+        return files
 
     def _data_needs_math(self) -> bool:
         for a in self.data.arrays:
@@ -865,12 +890,19 @@ class NetworkLowering:
                     return True
         return False
 
-    def _data_header(self) -> c.FileOp:
+    def _data_header(self, blob: c_memory.Blob | None = None) -> c.FileOp:
         n = self.names
+        if blob is not None:
+            declarations: list[Operation] = [
+                c.DefineOp(f"{n.macro}_WEIGHTS_SIZE", len(blob.data)),
+                c_memory.blob_array(blob, declaration=True),
+            ]
+        else:
+            declarations = self.data.declarations()
         return c.FileOp(f"{n.network}_data.h", [
             c.CommentOp(f"Weights of the '{n.network}' network (generated by stai)."),
             c.IncludeOp("stdint.h", True),
-            *self.data.declarations(),
+            *declarations,
         ], guard=f"{n.macro}_DATA_H", extern_c=True)
 
     def _api_header(self, inputs: list[IOBuffer], outputs: list[IOBuffer]) -> c.FileOp:
@@ -880,23 +912,28 @@ class NetworkLowering:
             c.CommentOp(f"The '{n.network}' network (generated by stai)."),
             c.IncludeOp("stddef.h", True),
             c.IncludeOp("stdint.h", True),
-            c.CommentOp("Bytes of the activation buffer the caller provides to init."),
-            c.DefineOp(f"{m}_ACTIVATIONS_SIZE", self.arena.size.value.data),
+            c.CommentOp("Bytes of the activation buffer(s) the caller provides to init."),
+            c.DefineOp(f"{m}_ACTIVATIONS_SIZE", sum(p.size for p in self.pools)),
             c.DefineOp(f"{m}_ACTIVATIONS_ALIGNMENT", self.arena.alignment.value.data),
             c.DefineOp(f"{m}_IN_NUM", len(inputs)),
             c.DefineOp(f"{m}_OUT_NUM", len(outputs)),
         ]
         ops += [c.DefineOp(f"{m}_IN_{i}_SIZE", b.nbytes) for i, b in enumerate(inputs)]
         ops += [c.DefineOp(f"{m}_OUT_{i}_SIZE", b.nbytes) for i, b in enumerate(outputs)]
+        ops += c_memory.header_ops(n.network, self.pools, self.externs)
+        pools_text = "the activations" if len(self.pools) == 1 else "one buffer per pool"
         ops += [
-            c.CommentOp(f"Binds the activations ({m}_ACTIVATIONS_ALIGNMENT-byte aligned): 0 = ok."),
-            c.FuncOp(n.fn("init"), [VOID_PTR], INT, arg_names=["activations"]),
-            c.CommentOp("Inputs and outputs, in the activations: NULL / 0 for a bad index."),
+            c.CommentOp(f"Binds {pools_text} ({m}_ACTIVATIONS_ALIGNMENT-byte aligned): 0 = ok."),
+            c.FuncOp(n.fn("init"), [VOID_PTR] * len(self.pools), INT,
+                     arg_names=[p.param for p in self.pools]),
+            c.CommentOp("Inputs and outputs (in the activations, or the caller's): "
+                        "NULL / 0 for a bad index."),
             c.FuncOp(n.fn("input_ptr"), [INT], VOID_PTR, arg_names=["index"]),
             c.FuncOp(n.fn("input_size"), [INT], SIZE_T, arg_names=["index"]),
             c.FuncOp(n.fn("output_ptr"), [INT], VOID_PTR, arg_names=["index"]),
             c.FuncOp(n.fn("output_size"), [INT], SIZE_T, arg_names=["index"]),
-            c.CommentOp("Runs the network: 0 = ok, -1 before init, k + 1 if kernel k failed."),
+            c.CommentOp("Runs the network: 0 = ok, -1 before init (or a caller buffer is not "
+                        "set), k + 1 if kernel k failed."),
             c.FuncOp(n.fn("run"), [], INT),
         ]
         if self.observer:
@@ -916,8 +953,11 @@ class NetworkLowering:
         return c.FileOp(f"{n.network}.c", [
             c.CommentOp(f"The '{n.network}' network (generated by stai)."),
             *includes,
-            c.GlobalOp(n.arena, BYTE_PTR, StringAttr("NULL"), static=True),
-            self._init(),
+            *c_memory.globals_ops(n.network, self.pools, self.externs),
+            c_memory.init_func(n.network, self.pools),
+            *[c_memory.set_io_func(n.network, role, {
+                i: c_memory.extern_alignment(self.function, role, i) for i in ids})
+              for role, ids in self.externs.items() if ids],
             self._io_ptr("input", inputs),
             self._io_size("input", inputs),
             self._io_ptr("output", outputs),
@@ -927,38 +967,35 @@ class NetworkLowering:
         ])
 
     # --------------------------------------------------------- functions
-    def _init(self) -> c.FuncOp:
-        block = Block(arg_types=[VOID_PTR])
-        (activations,) = block.args
-        activations.name_hint = "activations"
-        null = c.LiteralOp("NULL", VOID_PTR)
-        one = c.LiteralOp(1, INT)
-        is_null = c.BinaryOp("==", activations, null, INT)
-        address = c.CastOp(activations, c.CType("uintptr_t"))
-        mask = c.LiteralOp(self.arena.alignment.value.data - 1, c.CType("uintptr_t"))
-        low_bits = c.BinaryOp("&", address, mask, c.CType("uintptr_t"))
-        zero_addr = c.LiteralOp(0, c.CType("uintptr_t"))
-        misaligned = c.BinaryOp("!=", low_bits, zero_addr, INT)
-        bad = c.BinaryOp("||", is_null, misaligned, INT)
-        cast = c.CastOp(activations, BYTE_PTR)
-        zero = c.LiteralOp(0, INT)
-        block.add_ops([null, one, is_null, address, mask, low_bits, zero_addr, misaligned, bad,
-                       c.IfReturnOp(bad, one), cast, c.AssignGlobalOp(self.names.arena, cast),
-                       zero, c.ReturnOp(zero)])
-        return c.FuncOp(self.names.fn("init"), [VOID_PTR], INT, Region(block))
-
     def _io_ptr(self, role: str, buffers: list[IOBuffer]) -> c.FuncOp:
         block = Block(arg_types=[INT])
         (index,) = block.args
         index.name_hint = "index"
-        arena = c.GetGlobalOp(self.names.arena, BYTE_PTR)
+        arena = c.GetGlobalOp(self._io_arena_global(role), BYTE_PTR)
         null = c.LiteralOp("NULL", VOID_PTR)
         null_b = c.LiteralOp("NULL", BYTE_PTR)
         is_null = c.BinaryOp("==", arena, null_b, INT)
-        ptrs = [c.OffsetPtrOp(arena, b.offset, VOID_PTR) for b in buffers]
-        block.add_ops([arena, null, null_b, is_null, c.IfReturnOp(is_null, null), *ptrs,
-                       c.SwitchReturnOp(index, range(len(buffers)), ptrs, null)])
+        ptrs: list[Operation] = []
+        for i, b in enumerate(buffers):
+            if b.offset < 0:
+                ext = c.GetGlobalOp(c_memory.extern_global(self.names.network, role, i), BYTE_PTR)
+                ptrs += [ext, c.CastOp(ext, VOID_PTR)]
+            else:
+                ptrs.append(c.OffsetPtrOp(arena, b.offset, VOID_PTR))
+        values = [p for p in ptrs if not isinstance(p, c.GetGlobalOp)]
+        guard: list[Operation] = [arena, null_b, is_null, c.IfReturnOp(is_null, null)]
+        if all(b.offset < 0 for b in buffers):
+            guard = []
+        block.add_ops([null, *guard, *ptrs,
+                       c.SwitchReturnOp(index, range(len(buffers)), values, null)])
         return c.FuncOp(self.names.fn(f"{role}_ptr"), [INT], VOID_PTR, Region(block))
+
+    def _io_arena_global(self, role: str) -> str:
+        """The pool global of the arena that holds this role's views (pool 0 if none)."""
+        for op in self.function.walk():
+            if isinstance(op, ViewOp) and op.role_name == role:
+                return self.arena_global(op)
+        return self.pools[0].global_name
 
     def _io_size(self, role: str, buffers: list[IOBuffer]) -> c.FuncOp:
         block = Block(arg_types=[INT])
@@ -971,15 +1008,14 @@ class NetworkLowering:
 
     def _run(self) -> c.FuncOp:
         block = Block()
-        arena = c.GetGlobalOp(self.names.arena, BYTE_PTR)
-        null = c.LiteralOp("NULL", BYTE_PTR)
-        is_null = c.BinaryOp("==", arena, null, INT)
         minus_one = c.LiteralOp(-1, INT)
-        block.add_ops([arena, null, is_null, minus_one, c.IfReturnOp(is_null, minus_one)])
+        block.add_op(minus_one)
+        block.add_ops(c_memory.check_bound_ops(self.names.network, self.pools, self.externs,
+                                               minus_one.result))
         step = 0
         for op in self.function.body.block.ops:
             match op:
-                case ArenaOp() | ViewOp() | GetConstOp() | func.ReturnOp():
+                case ArenaOp() | ViewOp() | ExternOp() | GetConstOp() | func.ReturnOp():
                     continue
                 case qnn.KernelOp():
                     block.add_op(self._kernel(op, step))
@@ -1037,6 +1073,7 @@ class LowerBufFunction(RewritePattern):
 
     names: Names
     observer: bool = False
+    packed: bool = False
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
@@ -1044,7 +1081,7 @@ class LowerBufFunction(RewritePattern):
             return
         module = op.parent_op()
         consts = [o for o in module.walk() if isinstance(o, ConstOp)] if module else []
-        files = NetworkLowering(self.names, op, consts, self.observer).build()
+        files = NetworkLowering(self.names, op, consts, self.observer, self.packed).build()
         rewriter.replace(op, files, [])
 
 
@@ -1069,6 +1106,8 @@ class ConvertBufToCPass(ModulePass):
     network: str = "network"
     observer: bool = False
     """Emit the observer hooks and node tables, inside ``#if defined(STAI_OBSERVER)``."""
+    weights: str = "split"
+    """``split``: one ``const`` array per constant; ``packed``: one byte blob."""
 
     @classmethod
     def from_spec(cls, spec: ArgSpec) -> ConvertBufToCPass:
@@ -1079,6 +1118,9 @@ class ConvertBufToCPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         names = Names(self.network)
+        if self.weights not in ("split", "packed"):
+            raise StaiError(f"convert-buf-to-c: weights must be 'split' or 'packed', "
+                            f"got '{self.weights}'")
         functions = [f for f in op.body.block.ops if isinstance(f, func.FuncOp)
                      and ("buf.inputs" in f.attributes or "buf.outputs" in f.attributes)]
         if len(functions) != 1:
@@ -1087,6 +1129,7 @@ class ConvertBufToCPass(ModulePass):
                 f"found {len(functions)}"
             )
         PatternRewriteWalker(
-            LowerBufFunction(names, self.observer), apply_recursively=False
+            LowerBufFunction(names, self.observer, self.weights == "packed"),
+            apply_recursively=False
         ).rewrite_module(op)
         PatternRewriteWalker(EraseBufConst(), apply_recursively=False).rewrite_module(op)
