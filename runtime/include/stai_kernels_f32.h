@@ -133,8 +133,8 @@ arm_cmsis_nn_status stai_depthwise_conv2d_f32(const stai_dw_conv_params_f32 *par
  * scratch buffer (symmetric with one filter scale, asymmetric with per-channel scales), the
  * products are summed in int32, scaled back to float by input scale x filter scale, then
  * the bias is added and the result clamped: the TFLite reference hybrid convolution.
- * ctx         scratch buffer of at least stai_conv2d_hybrid_f32_get_buffer_size bytes,
- *             4-byte aligned
+ * ctx         scratch buffer, 4-byte aligned, of at least n * (8 + h * w * c) bytes for
+ *             input_dims {n, h, w, c} (per batch: float scale, int32 zero point, int8 input)
  * params      stride, padding (top/left), dilation, activation range (as stai_conv2d_f32)
  * quant       filter scales: num_scales = 1 (per tensor) or out_c (per output channel)
  * filter      int8 filter [out_c, kh, kw, Cf] (symmetric: zero point 0)
@@ -151,9 +151,6 @@ arm_cmsis_nn_status stai_conv2d_hybrid_f32(const cmsis_nn_context *ctx,
                                            const float *bias,
                                            const cmsis_nn_dims *output_dims,
                                            float *output);
-
-/* Scratch bytes of stai_conv2d_hybrid_f32: n * (8 + h * w * c) of input_dims. */
-int32_t stai_conv2d_hybrid_f32_get_buffer_size(const cmsis_nn_dims *input_dims);
 
 /*
  * Fully connected: output[b, o] = act(sum over d of input[b, d] * filter[o, d] + bias[o]).

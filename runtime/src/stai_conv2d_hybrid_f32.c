@@ -1,4 +1,4 @@
-/* stai-provides: stai_conv2d_hybrid_f32 stai_conv2d_hybrid_f32_get_buffer_size */
+/* stai-provides: stai_conv2d_hybrid_f32 */
 /* stai-requires: */
 /*
  * Hybrid (dynamic-range) 2-D convolution: float32 activations, int8 weights.
@@ -136,12 +136,9 @@ static float quantize_asymmetric(const float *values, int32_t size, int8_t *out,
     return scale_f;
 }
 
-int32_t stai_conv2d_hybrid_f32_get_buffer_size(const cmsis_nn_dims *input_dims)
+/* The scratch bytes the kernel needs: per batch a header and the int8 input. */
+static int32_t hybrid_buffer_size(const cmsis_nn_dims *input_dims)
 {
-    if (input_dims == NULL || input_dims->n < 1)
-    {
-        return 0;
-    }
     return input_dims->n * (STAI_HYBRID_HEADER_BYTES + input_dims->h * input_dims->w * input_dims->c);
 }
 
@@ -178,7 +175,7 @@ arm_cmsis_nn_status stai_conv2d_hybrid_f32(const cmsis_nn_context *ctx,
     if (batches < 1 || in_h < 1 || in_w < 1 || in_c < 1 || batches != output_dims->n || filter_dims->n != out_c ||
         group_c <= 0 || in_c % group_c != 0 || params->stride.h < 1 || params->stride.w < 1 ||
         params->dilation.h < 1 || params->dilation.w < 1 || (per_channel && quant->num_scales != out_c) ||
-        ctx->size < stai_conv2d_hybrid_f32_get_buffer_size(input_dims))
+        ctx->size < hybrid_buffer_size(input_dims))
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
