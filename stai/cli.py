@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="stai", description="stai: neural networks to C for microcontrollers")
     parser.add_argument("--version", action="version", version=f"stai {__version__}")
+    from stai import cli_reports
+
+    parser.add_argument("--tools-version", action=cli_reports.ToolsVersionAction,
+                        help="print the versions of stai, its packages and tools, and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     gen = commands.add_parser("generate", help="compile a model into a folder of C code")
@@ -133,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_onnx_options(gen)
     gen.set_defaults(func=_generate)
+    cli_reports.add_analyze(commands, _add_target_option)
+    cli_reports.add_validate(commands)
     return parser
 
 

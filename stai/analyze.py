@@ -1,0 +1,630 @@
+"""``stai analyze``: what a model costs once compiled (see ``docs/analyze.md``).
+
+``analyze(model_path)`` compiles the model exactly as ``stai generate`` does (plus
+``record-output-quant``), stops at the ``buf`` level to read the plan, and lowers a copy to
+C for the exact weight arrays. The result holds:
+
+* the model file (format, size, SHA-256) and its inputs and outputs;
+* totals: parameters, MACC, weights (ROM, bytes of the generated ``NAME_data.c`` arrays)
+  and their change against the model file's constant tensors, activations (RAM: the
+  arenas), input and output bytes, RAM total;
+* one row per generated node (``c_id``) with the model operator it comes from (``m_id``),
+  the operators fused into it or folded away on its behalf, output shape, parameters,
+  MACC and ROM;
+* the memory plan (one rectangle per buffer: lifetime across, offset up) and the graph.
+
+``to_json`` gives the documented JSON (``docs/schemas/analyze.schema.json``);
+``print_report`` the console tables; ``write_reports`` writes JSON, text, SVG and DOT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, IntegerAttr, MemRefType, ModuleOp, StringAttr
+from xdsl.ir import Operation, SSAValue
+
+from stai.errors import StaiError
+
+SCHEMA_VERSION = 1
+FORMATS = {".tflite": "tflite", ".onnx": "onnx", ".keras": "keras", ".h5": "keras"}
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass
+class TensorSummary:
+    """A model input or output."""
+
+    name: str
+    shape: list[int]
+    dtype: str
+    scale: float | None = None
+    zero_point: int | None = None
+    bytes: int = 0
+
+
+@dataclass
+class LayerRow:
+    """One generated node."""
+
+    c_id: int
+    m_id: int | None
+    type: str
+    """The kernel (``qnn`` op) kind: ``conv2d``, ``fully_connected``, ..."""
+    model_type: str | None
+    """The model operator's type (``CONV_2D`` ...) of ``m_id``."""
+    name: str
+    output_shape: list[int]
+    dtype: str
+    params: int
+    macc: int
+    rom_bytes: int
+    fused: list[int] = field(default_factory=list)
+    """m_ids of model operators fused into this node (e.g. a RELU)."""
+    folded: list[int] = field(default_factory=list)
+    """m_ids of model operators that generate no code of their own and whose result this
+    node reads (reshapes become aliases, dequantized constants become weights)."""
+
+
+@dataclass
+class BufferRect:
+    """One buffer of the memory plan: bytes ``[offset, offset + size)`` of an arena, alive
+    from node ``first`` to node ``last``."""
+
+    name: str
+    role: str
+    arena: int
+    offset: int
+    size: int
+    first: int
+    last: int
+
+
+@dataclass
+class Totals:
+    """The headline figures."""
+
+    params: int
+    macc: int
+    weights_bytes: int
+    model_weights_bytes: int
+    weights_change_bytes: int
+    weights_change_percent: float
+    activations_bytes: int
+    arena_bytes: list[int]
+    input_bytes: int
+    output_bytes: int
+    io_in_arena: bool
+    ram_total_bytes: int
+    nodes: int
+    model_operators: int
+
+
+@dataclass
+class Analysis:
+    """Everything ``stai analyze`` reports."""
+
+    model: str
+    format: str
+    file_bytes: int
+    sha256: str
+    name: str
+    target: str
+    inputs: list[TensorSummary]
+    outputs: list[TensorSummary]
+    totals: Totals
+    layers: list[LayerRow]
+    buffers: list[BufferRect]
+    edges: list[tuple[str, str]]
+    model_types: dict[int, str] = field(default_factory=dict)
+    removed: list[int] = field(default_factory=list)
+    """m_ids with no code and no node to attribute them to."""
+
+
+# ----------------------------------------------------------------------- MACC rules
+
+
+def _shape(value: SSAValue) -> tuple[int, ...]:
+    t = value.type
+    assert isinstance(t, MemRefType)
+    return tuple(t.get_shape())
+
+
+def _prod(shape: tuple[int, ...] | list[int]) -> int:
+    return int(math.prod(shape))
+
+
+def _geometry(op: Operation, name: str) -> tuple[int, ...]:
+    value = op.properties.get(name) or op.attributes.get(name)
+    if isinstance(value, DenseArrayBase):
+        return tuple(int(v) for v in value.get_values())
+    return ()
+
+
+MACC_ZERO = {"reshape", "pad", "concat", "transpose"}
+"""Data movement: no arithmetic."""
+MACC_PER_OUTPUT = {
+    "add", "sub", "mul", "div", "prelu", "clamp", "logistic", "tanh", "leaky_relu",
+    "hard_swish", "swish", "hard_sigmoid", "quantize", "dequantize", "requantize",
+}
+"""One multiply-accumulate (or equivalent operation) per output element."""
+SOFTMAX_PER_ELEMENT = 3
+"""Softmax: a max, an exponential-and-sum, and a scaling per element."""
+
+
+def macc_of(kind: str, ins: list[SSAValue], out: SSAValue, op: Operation) -> int:
+    """Multiply-accumulates of one kernel (the rules of ``docs/analyze.md``)."""
+    out_n = _prod(_shape(out))
+    if kind in ("conv2d", "conv2d_hybrid"):
+        return out_n * _prod(_shape(ins[1])[1:])
+    if kind == "depthwise_conv2d":
+        w = _shape(ins[1])
+        return out_n * _prod(w[1:3])
+    if kind == "transpose_conv2d":
+        w = _shape(ins[1])
+        return _prod(_shape(ins[0])) * _prod(w[:3])
+    if kind in ("fully_connected", "fully_connected_hybrid"):
+        return out_n * _shape(ins[1])[-1]
+    if kind in ("avg_pool2d", "max_pool2d"):
+        return out_n * _prod(_geometry(op, "kernel") or (1,))
+    if kind == "mean":
+        return _prod(_shape(ins[0]))
+    if kind == "softmax":
+        return SOFTMAX_PER_ELEMENT * out_n
+    if kind == "lstm":
+        weights = sum(_prod(_shape(v)) for v in ins[1:] if len(_shape(v)) == 2)
+        steps = _shape(out)[-2] if len(_shape(out)) >= 3 else 1
+        return weights * steps
+    if kind in MACC_ZERO:
+        return 0
+    return out_n
+
+
+# ------------------------------------------------------------------------ analysis
+
+
+def _file_facts(path: Path) -> tuple[str, int, str]:
+    data = path.read_bytes()
+    fmt = FORMATS.get(path.suffix.lower(), path.suffix.lstrip(".") or "?")
+    return fmt, len(data), hashlib.sha256(data).hexdigest()
+
+
+def _model_weights_and_types(path: Path, nn_module: ModuleOp) -> tuple[int, dict[int, str], int]:
+    """Bytes of the model file's constant tensors, the type of each model operator and the
+    number of operators. TFLite is read directly; other formats from the imported ``nn``
+    module (its constants and ops)."""
+    if path.suffix.lower() == ".tflite":
+        from stai.frontends.tflite.reader import read_model
+
+        model = read_model(path.read_bytes(), path.name)
+        used = {t for op in model.operators for t in op.inputs if t >= 0}
+        weights = sum(len(model.tensors[t].data or b"") for t in used
+                      if model.tensors[t].is_constant)
+        types = {op.index: op.opcode for op in model.operators}
+        return weights, types, len(model.operators)
+    from stai.dialects import nn
+
+    weights, types = 0, {}
+    for op in nn_module.walk():
+        if isinstance(op, nn.ConstantOp):
+            weights += len(op.to_numpy().tobytes())
+        m_id = op.attributes.get("nn.m_id")
+        if isinstance(m_id, IntegerAttr) and not isinstance(op, nn.ConstantOp):
+            types.setdefault(m_id.value.data, op.name.removeprefix("nn.").upper())
+    return weights, types, len(types)
+
+
+def _m_id(op: Operation) -> int | None:
+    value = op.attributes.get("nn.m_id")
+    return value.value.data if isinstance(value, IntegerAttr) else None
+
+
+def _fused(op: Operation) -> list[int]:
+    value = op.attributes.get("nn.fused_m_ids")
+    if isinstance(value, ArrayAttr):
+        return [a.value.data for a in value.data if isinstance(a, IntegerAttr)]
+    return []
+
+
+def _forward_consumers(nn_module: ModuleOp) -> dict[int, set[int]]:
+    """For each m_id of the imported model, the m_ids of the ops reading its results."""
+    out: dict[int, set[int]] = {}
+    for op in nn_module.walk():
+        m = _m_id(op)
+        if m is None:
+            continue
+        for result in op.results:
+            for use in result.uses:
+                user = _m_id(use.operation)
+                if user is not None and user != m:
+                    out.setdefault(m, set()).add(user)
+    return out
+
+
+def _attribute_folded(
+    missing: set[int], node_of: dict[int, int], consumers: dict[int, set[int]]
+) -> tuple[dict[int, list[int]], list[int]]:
+    """Each m_id without code -> the first node (c_id) that reads what it computed, found by
+    following the model's data flow forward; unattributable ones apart."""
+    folded: dict[int, list[int]] = {}
+    removed = []
+    for m in sorted(missing):
+        seen, todo, target = {m}, sorted(consumers.get(m, ())), None
+        while todo:
+            nxt = todo.pop(0)
+            if nxt in node_of:
+                target = node_of[nxt] if target is None else min(target, node_of[nxt])
+                continue
+            if nxt not in seen:
+                seen.add(nxt)
+                todo += sorted(consumers.get(nxt, ()))
+        if target is None:
+            removed.append(m)
+        else:
+            folded.setdefault(target, []).append(m)
+    return folded, removed
+
+
+def _lower_to_buf(module: ModuleOp, target: str) -> None:
+    from stai import driver
+    from stai.target.targets import get_target
+
+    passes = tuple(p for p in driver.observer_passes() if p != "convert-buf-to-c")
+    pipeline = driver.build_pipeline(passes, options=get_target(target).pass_options())
+    module.verify()
+    pipeline.apply(driver.make_context(), module)
+
+
+def _data_arrays(buf_module: ModuleOp, name: str) -> dict[str, int]:
+    """Bytes of every array of the generated ``NAME_data.c`` (lowering a copy to C)."""
+    from stai import driver
+    from stai.dialects import c
+
+    copy = buf_module.clone()
+    driver.build_pipeline(("convert-buf-to-c",), options={"convert-buf-to-c": f'name="{name}"'}
+                          ).apply(driver.make_context(), copy)
+    sizes: dict[str, int] = {}
+    for file_op in copy.walk():
+        if isinstance(file_op, c.FileOp) and file_op.path.data == f"{name}_data.c":
+            for op in file_op.body.block.ops:
+                if isinstance(op, c.ArrayOp) and op.value is not None:
+                    bits = op.type.element_type.bitwidth  # type: ignore[attr-defined]
+                    sizes[op.sym_name.data] = op.size * ((bits + 7) // 8)
+    return sizes
+
+
+_TABLE = re.compile(r"_(\d+)_(multipliers|shifts)(_\d+)?$")
+
+
+def analyze(model_path: str | Path, name: str = "network", target: str = "host") -> Analysis:
+    """Compile ``model_path`` (in memory) and report its costs."""
+    from stai import driver
+    from stai.dialects import qnn
+    from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, byte_size
+
+    path = Path(model_path)
+    module = driver.import_model(path)
+    if not name.isidentifier() or not name.isascii():
+        raise StaiError(f"invalid network name '{name}': use a C identifier")
+    fmt, file_bytes, sha = _file_facts(path)
+    inputs, outputs = driver._interface(module)  # pyright: ignore[reportPrivateUsage]
+    nn_module = module.clone()
+    model_weights, model_types, n_model_ops = _model_weights_and_types(path, nn_module)
+    _lower_to_buf(module, target)
+    arrays = _data_arrays(module, name)
+
+    fn = next(op for op in module.walk() if isinstance(op, func.FuncOp)
+              and ("buf.inputs" in op.attributes or "buf.outputs" in op.attributes))
+    arenas = [op for op in fn.walk() if isinstance(op, ArenaOp)]
+    arena_index = {a.results[0]: i for i, a in enumerate(arenas)}
+    kernels = [op for op in fn.body.block.ops if isinstance(op, qnn.KernelOp)]
+
+    # --- rows
+    layers: list[LayerRow] = []
+    node_of: dict[int, int] = {}
+    table_bytes: dict[int, int] = {}
+    for array, size in arrays.items():
+        match = _TABLE.search(array)
+        if match:
+            table_bytes[int(match.group(1))] = table_bytes.get(int(match.group(1)), 0) + size
+    for step, op in enumerate(kernels):
+        out = op.out
+        assert out is not None
+        kind = op.name.removeprefix("qnn.")
+        consts = [v for v in op.ins if isinstance(v.owner, GetConstOp)]
+        rom = sum(byte_size(v.type) for v in consts) + table_bytes.get(step, 0)  # type: ignore[arg-type]
+        m_id = _m_id(op)
+        name_attr = op.attributes.get("nn.name")
+        layers.append(LayerRow(
+            c_id=step,
+            m_id=m_id,
+            type=kind,
+            model_type=model_types.get(m_id) if m_id is not None else None,
+            name=name_attr.data if isinstance(name_attr, StringAttr) else "",
+            output_shape=list(_shape(out)),
+            dtype=_dtype(out),
+            params=sum(_prod(_shape(v)) for v in consts),
+            macc=macc_of(kind, list(op.ins), out, op),
+            rom_bytes=rom,
+            fused=_fused(op),
+        ))
+        for m in [m_id, *_fused(op)]:
+            if m is not None:
+                node_of.setdefault(m, step)
+    missing = set(model_types) - set(node_of)
+    folded, removed = _attribute_folded(missing, node_of, _forward_consumers(nn_module))
+    for c_id, ms in folded.items():
+        layers[c_id].folded = ms
+
+    # --- memory
+    buffers = _buffers(fn, kernels, arena_index)
+    in_bytes = sum(_bytes_of(t) for t in inputs)
+    out_bytes = sum(_bytes_of(t) for t in outputs)
+    externs = [op for op in fn.walk() if isinstance(op, ExternOp)]
+    extern_bytes = sum(op.nbytes for op in externs)
+    activations = sum(a.size.value.data for a in arenas)
+    weights = sum(arrays.values())
+    change = weights - model_weights
+    totals = Totals(
+        params=sum(r.params for r in layers),
+        macc=sum(r.macc for r in layers),
+        weights_bytes=weights,
+        model_weights_bytes=model_weights,
+        weights_change_bytes=change,
+        weights_change_percent=round(100.0 * change / model_weights, 2) if model_weights else 0.0,
+        activations_bytes=activations,
+        arena_bytes=[a.size.value.data for a in arenas],
+        input_bytes=in_bytes,
+        output_bytes=out_bytes,
+        io_in_arena=not externs,
+        ram_total_bytes=activations + extern_bytes,
+        nodes=len(layers),
+        model_operators=n_model_ops,
+    )
+    return Analysis(
+        model=str(path.resolve()),
+        format=fmt,
+        file_bytes=file_bytes,
+        sha256=sha,
+        name=name,
+        target=target,
+        inputs=[_summary(t) for t in inputs],
+        outputs=[_summary(t) for t in outputs],
+        totals=totals,
+        layers=layers,
+        buffers=buffers,
+        edges=_edges(fn, kernels),
+        model_types=model_types,
+        removed=removed,
+    )
+
+
+def _dtype(value: SSAValue) -> str:
+    from stai.dialects import qnn
+
+    return {"s8": "int8", "s16": "int16", "s32": "int32", "f32": "float32"}.get(
+        qnn.element_kind(value.type), "?"
+    )
+
+
+def _bytes_of(t: Any) -> int:
+    import numpy as np
+
+    return _prod(t.shape) * np.dtype(t.dtype).itemsize
+
+
+def _summary(t: Any) -> TensorSummary:
+    return TensorSummary(t.name, list(t.shape), t.dtype, t.scale, t.zero_point, _bytes_of(t))
+
+
+def _buffers(fn: func.FuncOp, kernels: list[Any], arena_index: dict[SSAValue, int]) -> list[BufferRect]:
+    """One rectangle per distinct view (arena, offset, size, lifetime)."""
+    from stai.dialects.buf import ViewOp
+
+    writer = {id(k.out): k for k in kernels}
+    seen: set[tuple[int, int, int, int, int]] = set()
+    rects = []
+    for op in fn.walk():
+        if not isinstance(op, ViewOp):
+            continue
+        life = op.lifetime_range()
+        if life is None:
+            continue
+        arena = arena_index.get(op.source, 0)
+        key = (arena, op.byte_offset, op.nbytes, *life)
+        if key in seen:
+            continue
+        seen.add(key)
+        role = op.role_name or "tensor"
+        name_attr = op.attributes.get("nn.name")
+        producer = writer.get(id(op.result))
+        if isinstance(name_attr, StringAttr):
+            label = name_attr.data
+        elif producer is not None and isinstance(producer.attributes.get("nn.name"), StringAttr):
+            label = producer.attributes["nn.name"].data
+        else:
+            label = f"{role}@{op.byte_offset}"
+        rects.append(BufferRect(label, role, arena, op.byte_offset, op.nbytes, *life))
+    return rects
+
+
+def _edges(fn: func.FuncOp, kernels: list[Any]) -> list[tuple[str, str]]:
+    """Data-flow edges between graph nodes: ``in:<i>``, ``c:<c_id>``, ``out:<i>``. A value
+    read by a kernel comes from the last kernel that wrote at the same place (so a reshape's
+    alias view leads back to the kernel that wrote the bytes)."""
+    from stai.dialects.buf import ExternOp, GetConstOp, ViewOp
+
+    def place(value: SSAValue) -> Any:
+        owner = value.owner
+        if isinstance(owner, ViewOp):
+            return (id(owner.source.owner), owner.byte_offset)
+        return id(value)
+
+    def io(value: SSAValue, role: str) -> int | None:
+        owner = value.owner
+        if isinstance(owner, ViewOp | ExternOp) and owner.role_name == role:
+            return owner.index_value
+        return None
+
+    last_writer: dict[Any, int] = {}
+    edges: list[tuple[str, str]] = []
+    for step, k in enumerate(kernels):
+        for value in k.ins:
+            if isinstance(value.owner, GetConstOp):
+                continue
+            index = io(value, "input")
+            writer = last_writer.get(place(value))
+            source = f"in:{index}" if index is not None else (
+                f"c:{writer}" if writer is not None else None)
+            if source is not None and (source, f"c:{step}") not in edges:
+                edges.append((source, f"c:{step}"))
+        last_writer[place(k.out)] = step
+        index = io(k.out, "output")
+        if index is not None:
+            edges.append((f"c:{step}", f"out:{index}"))
+    return edges
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+def to_json(a: Analysis) -> dict[str, Any]:
+    """The report as JSON data (``docs/schemas/analyze.schema.json``)."""
+    from stai import __version__
+
+    return {
+        "schema": "stai-analyze",
+        "schema_version": SCHEMA_VERSION,
+        "stai_version": __version__,
+        "model": {"path": a.model, "format": a.format, "bytes": a.file_bytes, "sha256": a.sha256},
+        "name": a.name,
+        "target": a.target,
+        "inputs": [asdict(t) for t in a.inputs],
+        "outputs": [asdict(t) for t in a.outputs],
+        "totals": asdict(a.totals),
+        "layers": [asdict(r) for r in a.layers],
+        "removed_m_ids": a.removed,
+        "memory_plan": [asdict(b) for b in a.buffers],
+        "graph": {"edges": [list(e) for e in a.edges]},
+    }
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def _percent(p: float) -> str:
+    return f"{p:+.2f}%"
+
+
+def _shape_text(shape: list[int]) -> str:
+    return "x".join(str(d) for d in shape) or "scalar"
+
+
+def _ids_text(a: Analysis, ids: list[int]) -> str:
+    return ", ".join(f"{m} {a.model_types.get(m, '?')}" for m in ids)
+
+
+def print_report(a: Analysis, console: Any | None = None) -> None:
+    """The report as ``rich`` tables on ``console`` (stdout by default)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    t = a.totals
+    console.print(f"[bold]stai analyze[/bold]  {a.model}")
+    console.print(f"format {a.format}, {_fmt_int(a.file_bytes)} bytes, sha256 {a.sha256[:16]}…, "
+                  f"network '{a.name}', target {a.target}")
+
+    io = Table(title="inputs and outputs", show_lines=False)
+    for col in ("", "name", "shape", "type", "scale", "zero point", "bytes"):
+        io.add_column(col)
+    for kind, tensors in (("in", a.inputs), ("out", a.outputs)):
+        for i, s in enumerate(tensors):
+            io.add_row(f"{kind} {i}", s.name, _shape_text(s.shape), s.dtype,
+                       "" if s.scale is None else f"{s.scale:.9g}",
+                       "" if s.zero_point is None else str(s.zero_point), _fmt_int(s.bytes))
+    console.print(io)
+
+    totals = Table(title="totals", show_header=False)
+    totals.add_column("figure")
+    totals.add_column("value", justify="right")
+    totals.add_row("parameters", _fmt_int(t.params))
+    totals.add_row("MACC", _fmt_int(t.macc))
+    totals.add_row("weights (ROM)", f"{_fmt_int(t.weights_bytes)} B "
+                   f"({_fmt_int(t.weights_change_bytes)} B, {_percent(t.weights_change_percent)} "
+                   f"vs {_fmt_int(t.model_weights_bytes)} B in the model)")
+    arenas = " + ".join(_fmt_int(b) for b in t.arena_bytes)
+    totals.add_row("activations (RAM)", f"{_fmt_int(t.activations_bytes)} B"
+                   + (f" ({arenas})" if len(t.arena_bytes) > 1 else ""))
+    where = "in the activations" if t.io_in_arena else "caller-provided"
+    totals.add_row("inputs / outputs", f"{_fmt_int(t.input_bytes)} B / {_fmt_int(t.output_bytes)} B ({where})")
+    totals.add_row("RAM total", f"{_fmt_int(t.ram_total_bytes)} B")
+    totals.add_row("nodes / model operators", f"{t.nodes} / {t.model_operators}")
+    console.print(totals)
+
+    layers = Table(title="layers")
+    for col, justify in (("c_id", "right"), ("m_id", "right"), ("type", "left"),
+                         ("output", "left"), ("params", "right"), ("MACC", "right"),
+                         ("ROM (B)", "right"), ("fused / folded", "left")):
+        layers.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in a.layers:
+        merged = []
+        if r.fused:
+            merged.append("fused " + _ids_text(a, r.fused))
+        if r.folded:
+            merged.append("folded " + _ids_text(a, r.folded))
+        m = "" if r.m_id is None else f"{r.m_id}"
+        layers.add_row(str(r.c_id), m, f"{r.type}" + (f" ({r.model_type})" if r.model_type else ""),
+                       f"{_shape_text(r.output_shape)} {r.dtype}", _fmt_int(r.params),
+                       _fmt_int(r.macc), _fmt_int(r.rom_bytes), "; ".join(merged))
+    console.print(layers)
+    if a.removed:
+        console.print(f"model operators without code: {_ids_text(a, a.removed)}")
+
+
+def report_text(a: Analysis, width: int = 140) -> str:
+    """The console report as plain text."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    stream = StringIO()
+    print_report(a, Console(file=stream, width=width, no_color=True, highlight=False))
+    return stream.getvalue()
+
+
+def write_reports(a: Analysis, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``NAME_analyze.json``, ``.txt``, ``_memory.svg``, ``_graph.dot`` (and
+    ``_graph.svg`` when Graphviz's ``dot`` is installed) to ``out_dir``."""
+    import json
+
+    from stai import report_svg
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "json": out / f"{a.name}_analyze.json",
+        "text": out / f"{a.name}_analyze.txt",
+        "memory_svg": out / f"{a.name}_memory.svg",
+        "graph_dot": out / f"{a.name}_graph.dot",
+    }
+    files["json"].write_text(json.dumps(to_json(a), indent=2) + "\n")
+    files["text"].write_text(report_text(a))
+    files["memory_svg"].write_text(report_svg.memory_plan_svg(a))
+    files["graph_dot"].write_text(report_svg.graph_dot(a))
+    svg = report_svg.dot_to_svg(files["graph_dot"])
+    if svg is not None:
+        files["graph_svg"] = svg
+    return files

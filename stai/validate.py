@@ -1,0 +1,759 @@
+"""``stai validate``: the generated C against the model's reference runtime (host mode).
+
+``validate(options)`` compiles the model (with the observer hooks) into
+``OUT/c_model``, builds it for the host, runs it on the validation inputs (``-vi`` file or
+seeded random values) and compares, output by output:
+
+* "C model vs reference": the reference runtime of the model's format (int8 TFLite:
+  TFLite Micro; float or hybrid TFLite: LiteRT ``BUILTIN_REF``; ONNX: onnxruntime; Keras:
+  TensorFlow), unless ``--no-exec-model``;
+* with ``-vo``: "C model vs ground truth" and "reference vs ground truth".
+
+With ``per_layer`` every generated node's output (captured through the observer) is
+compared with the reference's tensor of the same name (LiteRT with
+``experimental_preserve_all_tensors``), to show where an error first appears. The report
+goes to ``OUT/NAME_validate.txt`` and ``OUT/NAME_validate.json``
+(``docs/schemas/validate.schema.json``). See ``docs/validate.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stai.errors import StaiError
+from stai.metrics import Metrics, Quant, accuracy_vs_labels, classes, compare, confusion_matrix
+
+SCHEMA_VERSION = 1
+DEFAULT_RANDOM_SAMPLES = 10
+FLOAT_RANGE = (-1.0, 1.0)
+"""Random float inputs without ``--range``: uniform in this interval."""
+FLOAT_TOLERANCE = 1e-4
+"""``--check`` on float outputs: max |error| <= this x max(1, max |reference|)."""
+
+
+@dataclass
+class ValidateOptions:
+    """The options of ``stai validate``."""
+
+    model: Path
+    inputs: Path | None = None
+    outputs: Path | None = None
+    classifier: bool = False
+    batch_size: int | None = None
+    seed: int = 0
+    range: tuple[float, float] | None = None
+    per_layer: bool = False
+    save_csv: Path | None = None
+    no_exec_model: bool = False
+    out_dir: Path = Path("stai_output")
+    name: str = "network"
+    check: bool = False
+    tolerance: float = FLOAT_TOLERANCE
+    progress: bool = True
+
+
+@dataclass
+class Row:
+    """One line of the report: a comparison of one output (or node)."""
+
+    what: str
+    """``C model vs reference``, ``C model vs ground truth``, ``reference vs ground truth``."""
+    tensor: str
+    index: int
+    metrics: Metrics
+
+
+@dataclass
+class LayerRow:
+    """Per-layer comparison of one generated node with the reference tensor of its name."""
+
+    c_id: int
+    m_id: int
+    type: str
+    name: str
+    shape: list[int]
+    dtype: str
+    metrics: Metrics | None
+    """``None`` when the reference has no tensor of that name."""
+    time_ms: float
+
+
+@dataclass
+class ValidationReport:
+    """Everything ``stai validate`` reports."""
+
+    model: str
+    name: str
+    mode: str
+    reference: str | None
+    samples: int
+    input_source: str
+    rows: list[Row] = field(default_factory=list)
+    layers: list[LayerRow] = field(default_factory=list)
+    first_divergence: int | None = None
+    layer_reference: str | None = None
+    confusion: dict[str, list[list[int]]] = field(default_factory=dict)
+    c_time_ms: float = 0.0
+    reference_time_ms: float | None = None
+    check_passed: bool = True
+    check_messages: list[str] = field(default_factory=list)
+    outputs_info: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------- input files
+
+
+def load_array_file(path: Path) -> list[np.ndarray] | dict[str, np.ndarray]:
+    """The arrays of a ``.npy`` (one), ``.npz`` (by name, in file order) or ``.csv`` file
+    (one sample per row, flattened; a non-numeric first row is a header)."""
+    if not path.is_file():
+        raise StaiError(f"cannot read {path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            return [np.load(path, allow_pickle=False)]
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        if suffix == ".csv":
+            try:
+                return [np.loadtxt(path, delimiter=",", ndmin=2)]
+            except ValueError:
+                return [np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)]
+    except (OSError, ValueError, EOFError) as e:
+        message = " ".join(str(e).split())
+        raise StaiError(f"cannot read {path}: {message}") from e
+    raise StaiError(f"cannot read {path}: expected a .npy, .npz or .csv file")
+
+
+def _ordered(data: list[np.ndarray] | dict[str, np.ndarray], infos: list[dict[str, Any]],
+             path: Path) -> list[np.ndarray]:
+    """One array per model tensor: by name in a ``.npz`` when the names match, else in
+    order."""
+    if isinstance(data, dict):
+        if all(i["name"] in data for i in infos):
+            return [data[i["name"]] for i in infos]
+        data = list(data.values())
+    if len(data) != len(infos):
+        raise StaiError(f"{path}: {len(data)} arrays, the model has {len(infos)}")
+    return data
+
+
+def quantize(values: np.ndarray, scale: float, zero_point: int, dtype: np.dtype) -> np.ndarray:
+    """Real values to the integer type (round half to even, saturate)."""
+    info = np.iinfo(dtype)
+    q = np.rint(values.astype(np.float64) / scale) + zero_point
+    return np.clip(q, info.min, info.max).astype(dtype)
+
+
+def as_batch(array: np.ndarray, info: dict[str, Any], path: Path, index: int) -> np.ndarray:
+    """A file's array as ``(n, *shape)`` in the model's dtype (real values are quantized
+    with the tensor's scale and zero point)."""
+    shape = tuple(info["shape"])
+    count = int(np.prod(shape, dtype=np.int64))
+    a = np.asarray(array)
+    if a.size == 0 or a.size % count:
+        raise StaiError(
+            f"{path}: array {index} has shape {list(a.shape)}, which is no batch of the "
+            f"model's {list(shape)}"
+        )
+    n = a.size // count
+    trailing_ok = a.shape[1:] in (shape, shape[1:]) or a.shape == shape or (
+        a.ndim == 2 and a.shape[1] == count)
+    if not trailing_ok and not (n == 1 and a.size == count):
+        raise StaiError(
+            f"{path}: array {index} has shape {list(a.shape)}, the model wants {list(shape)} "
+            "per sample"
+        )
+    a = a.reshape((n, *shape))
+    dtype = np.dtype(info["dtype"])
+    if dtype.kind == "f":
+        return a.astype(dtype)
+    if a.dtype.kind == "f" and info.get("scale"):
+        return quantize(a, info["scale"], info.get("zero_point") or 0, dtype)
+    limits = np.iinfo(dtype)
+    if a.size and (a.min() < limits.min or a.max() > limits.max):
+        raise StaiError(f"{path}: array {index} has values outside {dtype}'s range")
+    return a.astype(dtype)
+
+
+def random_inputs(infos: list[dict[str, Any]], n: int, seed: int,
+                  value_range: tuple[float, float] | None) -> list[np.ndarray]:
+    """Seeded uniform random batches: integers over the type's range (or the real
+    ``value_range`` quantized), floats in ``value_range`` (default ``FLOAT_RANGE``)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for info in infos:
+        shape = (n, *info["shape"])
+        dtype = np.dtype(info["dtype"])
+        if dtype.kind == "f":
+            lo, hi = value_range or FLOAT_RANGE
+            out.append(rng.uniform(lo, hi, shape).astype(dtype))
+        elif value_range is not None and info.get("scale"):
+            real = rng.uniform(value_range[0], value_range[1], shape)
+            out.append(quantize(real, info["scale"], info.get("zero_point") or 0, dtype))
+        else:
+            limits = np.iinfo(dtype)
+            out.append(rng.integers(limits.min, limits.max, shape, endpoint=True).astype(dtype))
+    return out
+
+
+# ----------------------------------------------------------------- reference runtimes
+
+
+def _is_integer_model(inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> bool:
+    return all(np.dtype(t["dtype"]).kind in "iu" for t in (*inputs, *outputs))
+
+
+def reference_for(model: Path, inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]
+                  ) -> tuple[str, Callable[[list[list[np.ndarray]]], list[list[np.ndarray]]]]:
+    """The reference runtime of a model file: its name and a batch runner."""
+    suffix = model.suffix.lower()
+    if suffix == ".tflite":
+        if _is_integer_model(inputs, outputs):
+            from stai.reference import run_tflm_many
+
+            return "tflite-micro", lambda samples: run_tflm_many(model, samples)
+        return "litert BUILTIN_REF", lambda samples: run_litert_many(model, samples)[0]
+    if suffix == ".onnx":
+        return "onnxruntime", lambda samples: run_onnxruntime_many(model, samples)
+    if suffix in (".keras", ".h5"):
+        return "tensorflow", lambda samples: run_keras_many(model, samples)
+    raise StaiError(f"{model.name}: no reference runtime for '{suffix}' models")
+
+
+def _litert(model: Path, preserve: bool) -> Any:
+    try:
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    except ImportError as e:
+        raise StaiError(f"the 'ai-edge-litert' package is needed for this: pip install "
+                        f"-e '.[all]' ({e})") from e
+    try:
+        interp = Interpreter(model_path=str(model),
+                             experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+                             experimental_preserve_all_tensors=preserve, num_threads=1)
+        interp.allocate_tensors()
+    except Exception as e:
+        raise StaiError(f"LiteRT cannot load {model.name}: {' '.join(str(e).split())}") from e
+    return interp
+
+
+def run_litert_many(model: Path, samples: list[list[np.ndarray]], intermediates: bool = False
+                    ) -> tuple[list[list[np.ndarray]], list[dict[str, np.ndarray]]]:
+    """LiteRT reference kernels on every sample: outputs, and with ``intermediates`` every
+    tensor by name (``experimental_preserve_all_tensors``)."""
+    interp = _litert(model, intermediates)
+    ins, outs = interp.get_input_details(), interp.get_output_details()
+    tensors = interp.get_tensor_details() if intermediates else []
+    results, captured = [], []
+    for sample in samples:
+        for value, d in zip(sample, ins):
+            interp.set_tensor(d["index"], np.ascontiguousarray(value.reshape(d["shape"])))
+        interp.invoke()
+        results.append([np.array(interp.get_tensor(d["index"]), copy=True) for d in outs])
+        if intermediates:
+            named = {}
+            for d in tensors:
+                try:
+                    named[d["name"]] = np.array(interp.get_tensor(d["index"]), copy=True)
+                except ValueError:  # a tensor without data (e.g. an unused optional)
+                    continue
+            captured.append(named)
+    return results, captured
+
+
+def with_extra_outputs(model_bytes: bytes, names: list[str]) -> tuple[bytes, list[str]]:
+    """The ``.tflite`` model with the non-constant tensors called ``names`` appended to its
+    main subgraph's outputs (so a runtime without access to intermediates returns them),
+    and the names actually appended, in order."""
+    import flatbuffers
+
+    try:
+        from ai_edge_litert import schema_py_generated as schema
+    except ImportError as e:
+        raise StaiError(f"the 'ai-edge-litert' package is needed for this ({e})") from e
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model_bytes, 0))
+    graph = model.subgraphs[0]
+    outputs = [int(i) for i in graph.outputs]
+    inputs = {int(i) for i in graph.inputs}
+    index = {}
+    for i, t in enumerate(graph.tensors):
+        has_data = t.buffer and model.buffers[t.buffer].data is not None and len(
+            model.buffers[t.buffer].data) > 0
+        if not has_data:
+            index[t.name.decode() if isinstance(t.name, bytes) else t.name] = i
+    added = [n for n in dict.fromkeys(names)
+             if n in index and index[n] not in outputs and index[n] not in inputs]
+    graph.outputs = outputs + [index[n] for n in added]
+    builder = flatbuffers.Builder(len(model_bytes) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output()), added
+
+
+def run_tflm_intermediates(model: Path, samples: list[list[np.ndarray]], names: list[str]
+                           ) -> list[dict[str, np.ndarray]]:
+    """TFLite Micro's values of the tensors ``names`` (and the outputs) for every sample:
+    the model is run with those tensors added to its outputs."""
+    try:
+        from tflite_micro.python.tflite_micro import runtime
+    except ImportError as e:
+        raise StaiError(f"the 'tflite-micro' package is needed for this ({e})") from e
+    data = model.read_bytes()
+    patched, added = with_extra_outputs(data, names)
+    try:
+        interp = runtime.Interpreter.from_bytes(patched)
+    except Exception as e:
+        raise StaiError(f"TFLite Micro cannot load {model.name}: {' '.join(str(e).split())}") from e
+    from stai.frontends.tflite.reader import read_model
+
+    original = read_model(data, model.name)
+    out_names = [original.tensors[t].name for t in original.outputs] + added
+    results = []
+    for sample in samples:
+        for i, value in enumerate(sample):
+            shape = tuple(int(d) for d in interp.get_input_details(i)["shape"])
+            interp.set_input(np.ascontiguousarray(value.reshape(shape)), i)
+        interp.invoke()
+        results.append({n: np.array(interp.get_output(i), copy=True)
+                        for i, n in enumerate(out_names)})
+        interp.reset()
+    return results
+
+
+def litert_tensor_quant(model: Path) -> dict[str, Quant]:
+    """Per-tensor quantization of every tensor of a ``.tflite`` model, by name."""
+    interp = _litert(model, False)
+    out = {}
+    for d in interp.get_tensor_details():
+        scale, zp = d.get("quantization", (0.0, 0))
+        out[d["name"]] = Quant(float(scale), int(zp)) if scale else Quant()
+    return out
+
+
+def run_onnxruntime_many(model: Path, samples: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """onnxruntime (CPU) on every sample."""
+    try:
+        import onnxruntime as ort
+    except ImportError as e:
+        raise StaiError(f"the 'onnxruntime' package is needed for this ({e})") from e
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    shapes = [i.shape for i in session.get_inputs()]
+    results = []
+    for sample in samples:
+        feed = {n: v.reshape([d if isinstance(d, int) else 1 for d in s]) if s else v
+                for n, v, s in zip(names, sample, shapes)}
+        results.append([np.asarray(o) for o in session.run(None, feed)])
+    return results
+
+
+def run_keras_many(model: Path, samples: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """TensorFlow (Keras) on every sample."""
+    try:
+        import tensorflow as tf
+    except ImportError as e:
+        raise StaiError(f"the 'tensorflow' package is needed for this ({e})") from e
+    net = tf.keras.models.load_model(str(model), compile=False)
+    results = []
+    for sample in samples:
+        out = net([v for v in sample] if len(sample) > 1 else sample[0], training=False)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        results.append([np.asarray(o) for o in outs])
+    return results
+
+
+# ------------------------------------------------------------------------ progress
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+    """``task(description, total) -> advance(k)``: a rich progress bar on stderr (silent
+    when disabled or stderr is not a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _d, _t: (lambda _k: None)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        def task(description: str, total: int) -> Callable[[int], None]:
+            tid = bar.add_task(description, total=total)
+            return lambda k: bar.advance(tid, k)
+
+        yield task
+
+
+CHUNK = 16
+"""Samples per progress step."""
+
+
+# ---------------------------------------------------------------------- validation
+
+
+def _quant_of(info: dict[str, Any]) -> Quant:
+    if info.get("scale") and np.dtype(info["dtype"]).kind in "iu":
+        return Quant(info["scale"], info.get("zero_point") or 0)
+    return Quant()
+
+
+def _ground_truth(path: Path, outputs: list[dict[str, Any]], n: int
+                  ) -> list[tuple[str, np.ndarray]]:
+    """``("labels", (n,))`` or ``("values", (n, *shape))`` per model output."""
+    arrays = _ordered(load_array_file(path), outputs, path)
+    truth = []
+    for i, (a, info) in enumerate(zip(arrays, outputs)):
+        a = np.asarray(a)
+        count = int(np.prod(info["shape"], dtype=np.int64))
+        if a.size == n and count > 1:
+            truth.append(("labels", a.reshape(n).astype(np.int64)))
+        elif a.size == n * count:
+            truth.append(("values", a.reshape((n, *info["shape"]))))
+        else:
+            raise StaiError(
+                f"{path}: array {i} has shape {list(a.shape)}: expected {n} labels or {n} "
+                f"samples of {info['shape']}"
+            )
+    return truth
+
+
+def _vs_truth(values: np.ndarray, quant: Quant, truth: tuple[str, np.ndarray],
+              classifier: bool) -> Metrics:
+    kind, t = truth
+    if kind == "labels":
+        return accuracy_vs_labels(values, t)
+    if t.dtype == values.dtype:
+        return compare(values, t, quant, quant, classifier)
+    return compare(values, t.astype(np.float64), quant, Quant(), classifier)
+
+
+def validate(options: ValidateOptions) -> ValidationReport:
+    """Run the validation described by ``options``; write the report files."""
+    from stai.driver import generate
+    from stai.runtime.model_runner import Runner
+
+    model = Path(options.model)
+    if options.no_exec_model and options.outputs is None:
+        raise StaiError("--no-exec-model compares against -vo: give the expected outputs")
+    if options.batch_size is not None and options.batch_size <= 0:
+        raise StaiError(f"--batch-size must be positive, got {options.batch_size}")
+    if options.range is not None and not options.range[0] < options.range[1]:
+        raise StaiError(f"--range: MIN must be below MAX, got {list(options.range)}")
+    out_dir = Path(options.out_dir)
+    folder = out_dir / "c_model"
+    # Read the input files first: a bad file is reported before anything is compiled.
+    input_data = load_array_file(options.inputs) if options.inputs else None
+    generate(model, folder, options.name, observer=True)
+    runner = Runner(folder, options.name)
+    infos_in, infos_out = runner.inputs, runner.outputs
+
+    if input_data is not None:
+        assert options.inputs is not None
+        arrays = _ordered(input_data, infos_in, options.inputs)
+        batches = [as_batch(a, info, options.inputs, i)
+                   for i, (a, info) in enumerate(zip(arrays, infos_in))]
+        sizes = {b.shape[0] for b in batches}
+        if len(sizes) != 1:
+            raise StaiError(f"{options.inputs}: inputs have different sample counts {sorted(sizes)}")
+        if options.batch_size is not None:
+            batches = [b[: options.batch_size] for b in batches]
+        source = str(options.inputs)
+    else:
+        n_random = options.batch_size or DEFAULT_RANDOM_SAMPLES
+        batches = random_inputs(infos_in, n_random, options.seed, options.range)
+        source = f"random (seed {options.seed}, " + (
+            f"range {list(options.range)})" if options.range else "full range)")
+    n = batches[0].shape[0]
+    truth = _ground_truth(options.outputs, infos_out, n) if options.outputs else None
+
+    report = ValidationReport(model=str(model.resolve()), name=options.name, mode="host",
+                              reference=None, samples=n, input_source=source,
+                              outputs_info=[dict(i) for i in infos_out])
+    samples = [[b[k] for b in batches] for k in range(n)]
+    with _progress(options.progress) as task:
+        advance = task("C model", n)
+        c_outputs: list[list[np.ndarray]] = [[] for _ in infos_out]
+        captures: list[Any] = []
+        c_time = 0.0
+        for start in range(0, n, CHUNK):
+            chunk = [b[start:start + CHUNK] for b in batches]
+            result = runner.run(chunk, per_layer=options.per_layer)
+            c_time += float(result.time_ns.sum())
+            for j, o in enumerate(result.outputs):
+                c_outputs[j].append(o)
+            if options.per_layer:
+                captures.append(result.nodes)
+            advance(chunk[0].shape[0])
+        c_out = [np.concatenate(o) for o in c_outputs]
+        report.c_time_ms = c_time / n / 1e6
+
+        ref_out: list[np.ndarray] | None = None
+        ref_layers: list[dict[str, np.ndarray]] = []
+        if not options.no_exec_model:
+            name, run_ref = reference_for(model, infos_in, infos_out)
+            report.reference = name
+            advance = task(name, n)
+            ref_samples: list[list[np.ndarray]] = []
+            t0 = time.perf_counter_ns()
+            for start in range(0, n, CHUNK):
+                ref_samples += run_ref(samples[start:start + CHUNK])
+                advance(min(CHUNK, n - start))
+            report.reference_time_ms = (time.perf_counter_ns() - t0) / n / 1e6
+            ref_out = [np.stack([s[j].reshape(infos_out[j]["shape"]) for s in ref_samples])
+                       for j in range(len(infos_out))]
+            if options.per_layer:
+                ref_layers = _layer_references(model, report, samples, captures, task)
+
+    _fill_rows(report, options, infos_out, c_out, ref_out, truth)
+    if options.per_layer and captures:
+        _fill_layers(report, model, captures, ref_layers, options)
+    _check(report, options, infos_out, c_out, ref_out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{options.name}_validate.json").write_text(json.dumps(to_json(report), indent=2) + "\n")
+    (out_dir / f"{options.name}_validate.txt").write_text(report_text(report))
+    if options.save_csv is not None:
+        _save_csv(Path(options.save_csv), batches, c_out, ref_out)
+    return report
+
+
+def _layer_references(model: Path, report: ValidationReport, samples: list[list[np.ndarray]],
+                      captures: list[Any], task: Callable[[str, int], Callable[[int], None]]
+                      ) -> list[dict[str, np.ndarray]]:
+    """Every sample's reference tensors by name: TFLite Micro (with the nodes' tensors as
+    extra outputs) when it is the reference, else LiteRT keeping all tensors."""
+    if model.suffix.lower() != ".tflite":
+        raise StaiError("--per-layer needs a .tflite model (its reference exposes intermediates)")
+    n = len(samples)
+    names = [node.name for node in captures[0]] if captures else []
+    ref_layers: list[dict[str, np.ndarray]] = []
+    tflm = report.reference == "tflite-micro"
+    report.layer_reference = "tflite-micro (extra outputs)" if tflm else \
+        "litert BUILTIN_REF (experimental_preserve_all_tensors)"
+    advance = task("reference intermediates", n)
+    for start in range(0, n, CHUNK):
+        chunk = samples[start:start + CHUNK]
+        if tflm:
+            ref_layers += run_tflm_intermediates(model, chunk, names)
+        else:
+            ref_layers += run_litert_many(model, chunk, True)[1]
+        advance(len(chunk))
+    return ref_layers
+
+
+def _fill_rows(report: ValidationReport, options: ValidateOptions, infos: list[dict[str, Any]],
+               c_out: list[np.ndarray], ref_out: list[np.ndarray] | None,
+               truth: list[tuple[str, np.ndarray]] | None) -> None:
+    for j, info in enumerate(infos):
+        q = _quant_of(info)
+        c = c_out[j].reshape((-1, *info["shape"]))
+        if ref_out is not None:
+            report.rows.append(Row("C model vs reference", info["name"], j,
+                                   compare(c, ref_out[j], q, q, options.classifier)))
+        if truth is not None:
+            report.rows.append(Row("C model vs ground truth", info["name"], j,
+                                   _vs_truth(c, q, truth[j], options.classifier)))
+            if ref_out is not None:
+                report.rows.append(Row("reference vs ground truth", info["name"], j,
+                                       _vs_truth(ref_out[j], q, truth[j], options.classifier)))
+        if options.classifier:
+            k = int(np.prod(info["shape"], dtype=np.int64))
+            predicted = classes(q.real(c))
+            if truth is not None:
+                kind, t = truth[j]
+                expected = t if kind == "labels" else classes(
+                    q.real(t) if t.dtype == c.dtype else t.astype(np.float64))
+                report.confusion[f"{info['name']}: C model vs ground truth"] = \
+                    confusion_matrix(predicted, expected, k).tolist()
+            if ref_out is not None:
+                report.confusion[f"{info['name']}: C model vs reference"] = confusion_matrix(
+                    predicted, classes(q.real(ref_out[j])), k).tolist()
+
+
+def _fill_layers(report: ValidationReport, model: Path, captures: list[Any],
+                 ref_layers: list[dict[str, np.ndarray]], options: ValidateOptions) -> None:
+    quants = litert_tensor_quant(model) if ref_layers else {}
+    first = captures[0]
+    for i, node in enumerate(first):
+        values = np.concatenate([chunk[i].values for chunk in captures])
+        times = np.concatenate([chunk[i].time_ns for chunk in captures])
+        q = Quant(node.scale, node.zero_point) if node.scale is not None else Quant()
+        metrics = None
+        if ref_layers and all(node.name in r for r in ref_layers):
+            ref = np.stack([r[node.name] for r in ref_layers])
+            if ref.size == values.size:
+                ref = ref.reshape(values.shape)
+                rq = quants.get(node.name, Quant())
+                if ref.dtype != values.dtype:
+                    ref, rq = rq.real(ref), Quant()
+                metrics = compare(values, ref, q, rq, False)
+        report.layers.append(LayerRow(node.c_id, node.m_id, node.type_name, node.name,
+                                      list(node.shape), str(node.dtype), metrics,
+                                      float(times.mean()) / 1e6))
+    for row in report.layers:
+        m = row.metrics
+        if m is None:
+            continue
+        bad = (m.bit_exact is not None and m.bit_exact < m.samples) or (
+            m.bit_exact is None and m.max_abs > options.tolerance)
+        if bad:
+            report.first_divergence = row.c_id
+            break
+
+
+def _check(report: ValidationReport, options: ValidateOptions, infos: list[dict[str, Any]],
+           c_out: list[np.ndarray], ref_out: list[np.ndarray] | None) -> None:
+    """``--check``: int outputs bit-exact, float outputs within the tolerance."""
+    if ref_out is None:
+        return
+    for j, info in enumerate(infos):
+        c, r = c_out[j].reshape(ref_out[j].shape), ref_out[j]
+        if np.dtype(info["dtype"]).kind in "iu":
+            exact = int(np.sum(np.all((c == r).reshape(c.shape[0], -1), axis=1)))
+            if exact < c.shape[0]:
+                report.check_passed = False
+                report.check_messages.append(
+                    f"output {j} '{info['name']}': {exact}/{c.shape[0]} samples bit-exact")
+        else:
+            bound = options.tolerance * max(1.0, float(np.max(np.abs(r))) if r.size else 1.0)
+            err = float(np.max(np.abs(c.astype(np.float64) - r))) if r.size else 0.0
+            if err > bound:
+                report.check_passed = False
+                report.check_messages.append(
+                    f"output {j} '{info['name']}': max |error| {err:.3g} > {bound:.3g}")
+
+
+def _save_csv(folder: Path, inputs: list[np.ndarray], c_out: list[np.ndarray],
+              ref_out: list[np.ndarray] | None) -> None:
+    """One CSV per tensor, one row per sample (flattened)."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def write(name: str, a: np.ndarray) -> None:
+        flat = a.reshape(a.shape[0], -1)
+        fmt = "%d" if a.dtype.kind in "iu" else "%.9g"
+        np.savetxt(folder / name, flat, delimiter=",", fmt=fmt)
+
+    for i, a in enumerate(inputs):
+        write(f"input_{i}.csv", a)
+    for j, a in enumerate(c_out):
+        write(f"c_output_{j}.csv", a)
+    for j, a in enumerate(ref_out or []):
+        write(f"reference_output_{j}.csv", a)
+
+
+# -------------------------------------------------------------------------- report
+
+
+def _metrics_json(m: Metrics | None) -> dict[str, Any] | None:
+    return None if m is None else m.as_dict()
+
+
+def to_json(r: ValidationReport) -> dict[str, Any]:
+    """The report as JSON data (``docs/schemas/validate.schema.json``)."""
+    from stai import __version__
+
+    return {
+        "schema": "stai-validate",
+        "schema_version": SCHEMA_VERSION,
+        "stai_version": __version__,
+        "model": r.model,
+        "name": r.name,
+        "mode": r.mode,
+        "reference": r.reference,
+        "samples": r.samples,
+        "inputs": r.input_source,
+        "c_time_ms": r.c_time_ms,
+        "reference_time_ms": r.reference_time_ms,
+        "outputs": r.outputs_info,
+        "results": [{"comparison": row.what, "output": row.index, "tensor": row.tensor,
+                     **row.metrics.as_dict()} for row in r.rows],
+        "confusion_matrices": r.confusion,
+        "layers": [{"c_id": l.c_id, "m_id": l.m_id, "type": l.type, "name": l.name,
+                    "shape": l.shape, "dtype": l.dtype, "time_ms": l.time_ms,
+                    "metrics": _metrics_json(l.metrics)} for l in r.layers],
+        "layer_reference": r.layer_reference,
+        "first_divergence": r.first_divergence,
+        "check": {"passed": r.check_passed, "messages": r.check_messages},
+    }
+
+
+def _g(x: float | None, digits: int = 6) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.{digits}g}"
+
+
+def print_report(r: ValidationReport, console: Any | None = None) -> None:
+    """The report as ``rich`` tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    console.print(f"[bold]stai validate[/bold] ({r.mode})  {r.model}")
+    console.print(f"{r.samples} samples from {r.input_source}; reference: {r.reference or 'none'}"
+                  f"; C model {r.c_time_ms:.3f} ms/inference on the host")
+    table = Table(title="results")
+    cols = ("comparison", "output", "acc", "rmse", "mae", "l2r", "mean", "std", "cos", "nse",
+            "max |err|", "max LSB", "bit-exact")
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("comparison", "output") else "right")
+    for row in r.rows:
+        m = row.metrics
+        acc = "-" if m.acc is None else f"{100 * m.acc:.2f}%"
+        exact = "-" if m.bit_exact is None else f"{m.bit_exact}/{m.samples}"
+        table.add_row(row.what, f"{row.index} {row.tensor}", acc, _g(m.rmse), _g(m.mae),
+                      _g(m.l2r), _g(m.mean), _g(m.std), _g(m.cos), _g(m.nse), _g(m.max_abs),
+                      "-" if m.max_abs_lsb is None else str(m.max_abs_lsb), exact)
+    console.print(table)
+    for title, cm in r.confusion.items():
+        t = Table(title=f"confusion matrix, {title} (rows: expected, columns: predicted)")
+        t.add_column("")
+        for k in range(len(cm)):
+            t.add_column(str(k), justify="right")
+        for k, line in enumerate(cm):
+            t.add_row(str(k), *(str(v) if v else "." for v in line))
+        console.print(t)
+    if r.layers:
+        t = Table(title=f"per layer: C node vs the tensor of the same name in {r.layer_reference}")
+        for col in ("c_id", "m_id", "type", "shape", "rmse", "cos", "max |err|", "max LSB",
+                    "bit-exact", "ms"):
+            t.add_column(col, justify="left" if col in ("type", "shape") else "right")
+        for l in r.layers:
+            m = l.metrics
+            shape = "x".join(map(str, l.shape))
+            if m is None:
+                t.add_row(str(l.c_id), str(l.m_id), l.type, shape, "no reference", "", "", "",
+                          "", f"{l.time_ms:.3f}")
+                continue
+            exact = "-" if m.bit_exact is None else f"{m.bit_exact}/{m.samples}"
+            t.add_row(str(l.c_id), str(l.m_id), l.type, shape, _g(m.rmse), _g(m.cos),
+                      _g(m.max_abs), "-" if m.max_abs_lsb is None else str(m.max_abs_lsb),
+                      exact, f"{l.time_ms:.3f}")
+        console.print(t)
+        if r.first_divergence is None:
+            console.print("every compared node matches the reference")
+        else:
+            console.print(f"first node that differs from the reference: c_id {r.first_divergence}")
+    if r.check_messages:
+        for message in r.check_messages:
+            console.print(f"check failed: {message}")
+
+
+def report_text(r: ValidationReport, width: int = 160) -> str:
+    """The report as plain text."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    stream = StringIO()
+    print_report(r, Console(file=stream, width=width, no_color=True, highlight=False))
+    return stream.getvalue()
