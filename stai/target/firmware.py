@@ -86,9 +86,13 @@ def build_firmware(
     name: str | None = None,
     cflags: str = DEFAULT_CFLAGS,
     stack_bytes: int = 0x10000,
+    cmsis_nn_path: str | os.PathLike[str] | None = None,
 ) -> Firmware:
     """Build the generated ``folder`` (generated for a Cortex-M target) with the harness
-    into ``work_dir/firmware.elf``; ``StaiError`` for a host folder or missing tools."""
+    into ``work_dir/firmware.elf``; ``StaiError`` for a host folder or missing tools.
+
+    The kernels are CMSIS-NN's from ``cmsis_nn_path`` (default: ``$CMSIS_NN_PATH``), or
+    stai's portable ones when that is empty or unset."""
     folder = Path(folder).resolve()
     meta = read_meta(folder, name)
     name = meta["name"]
@@ -107,10 +111,14 @@ def build_firmware(
         shutil.rmtree(net)
     work.mkdir(parents=True, exist_ok=True)
     shutil.copytree(folder, net, ignore=shutil.ignore_patterns("build*", "*.a", "*.so"))
-    cmsis = os.environ.get("CMSIS_NN_PATH")
+    cmsis = str(cmsis_nn_path) if cmsis_nn_path is not None else os.environ.get("CMSIS_NN_PATH")
     kernels = "cmsis-nn" if cmsis else "portable"
-    _run(["make", "-s", f"CC={gcc}", f"AR={ar}", f"STAI_TARGET={target.name}",
-          f"CFLAGS={cflags}"], net, f"building the '{name}' library for {target.name}")
+    env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
+    if cmsis:
+        env["CMSIS_NN_PATH"] = str(Path(cmsis).resolve())
+    _run(["make", "-s", f"-j{os.cpu_count() or 1}", f"CC={gcc}", f"AR={ar}",
+          f"STAI_TARGET={target.name}", f"CFLAGS={cflags}"], net,
+         f"building the '{name}' library for {target.name} ({kernels} kernels)", env)
     library = net / f"lib{name}.a"
     (work / HARNESS_HEADER).write_text(harness_header(name))
     flags = [*target.cflags, *cflags.split(), "-ffunction-sections", "-fdata-sections"]

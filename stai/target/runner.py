@@ -78,7 +78,11 @@ class TargetModel:
         work_dir: str | Path | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         cflags: str = DEFAULT_CFLAGS,
+        cmsis_nn_path: str | Path | None = None,
     ):
+        """Build ``folder`` in ``work_dir`` (a temporary folder by default); the kernels
+        are CMSIS-NN's from ``cmsis_nn_path`` (default ``$CMSIS_NN_PATH``; ``""`` for
+        stai's portable kernels)."""
         self.folder = Path(folder)
         self.meta = read_meta(self.folder, name)
         self.name: str = self.meta["name"]
@@ -87,7 +91,9 @@ class TargetModel:
         if work_dir is None:
             self._owned_dir = tempfile.mkdtemp(prefix=f"stai-target-{self.name}-")
             work_dir = self._owned_dir
-        self.firmware: Firmware = build_firmware(self.folder, work_dir, self.name, cflags)
+        self.firmware: Firmware = build_firmware(
+            self.folder, work_dir, self.name, cflags, cmsis_nn_path=cmsis_nn_path
+        )
         self.target = self.firmware.target
         self.footprint: Footprint = footprint(self.firmware.map_file, self.name)
         self._ranges = code_ranges(self.firmware.map_file, self.name)

@@ -51,7 +51,9 @@ def target_model(
         if (key, target) not in cache:
             out = root / f"{key}_{target}"
             generate(shared_model_path(key), out, name=key, target=target)
-            cache[key, target] = TargetModel(out, work_dir=root / f"{key}_{target}_build")
+            cache[key, target] = TargetModel(
+                out, work_dir=root / f"{key}_{target}_build", cmsis_nn_path=""
+            )
         return cache[key, target]
 
     return get
@@ -133,21 +135,23 @@ def test_generated_folder_for_target(target_tools, tmp_path, shared_model_path):
     assert (out / "hw_target.h").is_file()
     assert '"target": "cortex-m55"' in (out / "hw.json").read_text()
     # The folder builds with its defaults (cross-compiler and target flags) ...
-    subprocess.run(["make", "-s", "-C", str(out)], check=True, capture_output=True)
+    env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
+    subprocess.run(["make", "-s", "-C", str(out)], check=True, capture_output=True, env=env)
     objdump = subprocess.run(["arm-none-eabi-readelf", "-A", str(out / "build/portable/hw.o")],
                              capture_output=True, text=True, check=True).stdout
     assert "Cortex-M55" in objdump or "v8.1-M" in objdump
     # ... and for the host with STAI_TARGET=host.
     subprocess.run(["make", "-s", "-C", str(out), "clean"], check=True)
     subprocess.run(["make", "-s", "-C", str(out), "STAI_TARGET=host"], check=True,
-                   capture_output=True)
+                   capture_output=True, env=env)
 
 
 def test_mixed_float_abi_is_a_build_error(target_tools, tmp_path, shared_model_path):
     out = tmp_path / "hw"
     generate(shared_model_path("hello_world_int8"), out, name="hw", target="cortex-m4")
+    env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
     proc = subprocess.run(["make", "-C", str(out), "CFLAGS=-O2 -mfloat-abi=softfp"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     assert proc.returncode != 0
     assert "-mfloat-abi=softfp" in proc.stderr and "mixing float ABIs" in proc.stderr
     # An application file compiled with another ABI stops at the target header.
@@ -217,3 +221,52 @@ def test_cli_generate_target(tmp_path, shared_model_path):
     assert stop.value.code == 0
     assert "-mcpu=cortex-m7" in (out / "Makefile").read_text()
     assert os.path.isfile(out / "network_target.h")
+
+
+def _stand_in_cmsis_tree(root: Path) -> Path:
+    """A tree shaped like CMSIS-NN (``Include/``, ``Source/<group>/*.c``) holding stai's
+    portable CMSIS-NN-API sources (CMSIS-NN itself is in no package registry)."""
+    from stai.runtime import manifest
+
+    (root / "Include").mkdir(parents=True)
+    for header in manifest.INCLUDE_DIR.glob("arm_*.h"):
+        shutil.copy(header, root / "Include" / header.name)
+    for source in manifest.SOURCE_DIR.glob("arm_*.c"):
+        group = root / "Source" / source.stem.split("_")[1]
+        group.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, group / source.name)
+    return root
+
+
+def test_target_build_switches_to_a_cmsis_nn_tree(target_tools, tmp_path, shared_model_path):
+    path = shared_model_path("hello_world_int8")
+    out = tmp_path / "hw"
+    generate(path, out, name="hw", target="cortex-m4")
+    cmsis = _stand_in_cmsis_tree(tmp_path / "CMSIS-NN")
+    model = TargetModel(out, work_dir=tmp_path / "build", cmsis_nn_path=cmsis)
+    assert model.firmware.kernels == "cmsis-nn"
+    assert (model.firmware.work_dir / "net" / "build" / "cmsis-nn").is_dir()
+    samples = random_inputs(path, 3, seed=3)
+    for sample, inputs in zip(model.run_many(samples).samples, samples):
+        np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])
+
+
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
+def test_real_cmsis_nn_is_bit_exact(target, target_tools, tmp_path, models_dir, shared_model_path):
+    """With ``CMSIS_NN_PATH`` set to a CMSIS-NN v7 checkout: its DSP (M4) and Helium (M55)
+    kernels give the same outputs as TFLM, in fewer instructions than the portable ones."""
+    cmsis = os.environ.get("CMSIS_NN_PATH")
+    if not cmsis:
+        pytest.skip("CMSIS_NN_PATH is not set (a CMSIS-NN checkout is not installable here)")
+    key = "kws_int8"
+    path = shared_model_path(key)
+    out = tmp_path / key
+    generate(path, out, name=key, target=target)
+    samples = _samples(key, models_dir, path, 2)
+    real = TargetModel(out, work_dir=tmp_path / "cmsis", cmsis_nn_path=cmsis).run_many(samples)
+    portable = TargetModel(out, work_dir=tmp_path / "portable", cmsis_nn_path="").run_many(
+        samples[:1]
+    )
+    for sample, inputs in zip(real.samples, samples):
+        np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])
+    assert real.samples[0].instructions < portable.samples[0].instructions
