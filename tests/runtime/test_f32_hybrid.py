@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -152,8 +153,12 @@ def _litert_ref(path: Path, x: np.ndarray) -> np.ndarray:
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
 
 
-def _compile_and_compare(path: Path, out: Path, inputs: list[np.ndarray]) -> str:
-    """Compile with stai, run every input, compare with LiteRT; return the generated C."""
+_C_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
+
+
+def _compile_and_compare(path: Path, out: Path, inputs: list[np.ndarray]) -> tuple[str, int]:
+    """Compile with stai, run every input, compare with LiteRT; return the generated
+    network.c and the bytes of constant data its data header declares."""
     from stai.driver import generate
     from stai.runtime.runner import CModel
 
@@ -165,15 +170,19 @@ def _compile_and_compare(path: Path, out: Path, inputs: list[np.ndarray]) -> str
         bound = RTOL * max(1.0, float(np.max(np.abs(ref))))
         error = float(np.max(np.abs(got.astype(np.float64) - ref)))
         assert error <= bound, f"input {i}: max abs error {error:.3g} > {bound:.3g}"
-    return (out / "network.c").read_text() + (out / "network_data.c").read_text()
+    declared = re.findall(r"extern const (\w+) \w+\[(\d+)\];", (out / "network_data.h").read_text())
+    assert declared, "no constant data declared"
+    data_bytes = sum(_C_BYTES[ctype] * int(count) for ctype, count in declared)
+    return (out / "network.c").read_text(), data_bytes
 
 
-def _check_hybrid_c(text: str, weights: int, scales: int) -> None:
-    """The C calls the hybrid kernel with int8 weights (1 byte each) and the scale table."""
+def _check_hybrid_c(text: str, data_bytes: int, weights: int, out_c: int, scales: int) -> None:
+    """The C calls the hybrid kernel with its scales, and the weights take 1 byte each: the
+    constant data is the int8 weights, the f32 bias and the f32 scales (float weights would
+    take 4 x weights bytes)."""
     assert "stai_conv2d_hybrid_f32(" in text and "stai_conv2d_f32(" not in text
-    assert f"const int8_t network_" in text and f"[{weights}]" in text
-    assert f"_filter_scales[{scales}] = " in text
     assert f".num_scales = {scales}," in text
+    assert weights + 4 * (out_c + scales) <= data_bytes <= weights + 4 * (out_c + scales) + 32
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -186,17 +195,19 @@ def test_converted_hybrid_conv_matches_litert(name: str, model_dir: Path, tmp_pa
     opcode, w_type, n_scales = _conv_weights(path)
     assert (opcode, w_type) == ("CONV_2D", "INT8"), "the converter did not make a hybrid conv"
     assert n_scales == (out_c if per_channel else 1)
-    text = _compile_and_compare(path, tmp_path / "gen", _inputs(shape, sum(map(ord, name))))
-    _check_hybrid_c(text, weights, n_scales)
+    text, data_bytes = _compile_and_compare(path, tmp_path / "gen",
+                                            _inputs(shape, sum(map(ord, name))))
+    _check_hybrid_c(text, data_bytes, weights, out_c, n_scales)
 
 
 @pytest.mark.parametrize("name", sorted(BUILT))
 def test_built_hybrid_conv_matches_litert(name: str, model_dir: Path, tmp_path: Path) -> None:
     scales, dilation = BUILT[name]
     path = _write(model_dir, name, lambda: _built(scales, dilation))
-    text = _compile_and_compare(path, tmp_path / "gen", _inputs((1, 9, 9, 3), 11))
+    text, data_bytes = _compile_and_compare(path, tmp_path / "gen", _inputs((1, 9, 9, 3), 11))
     # all-equal per-channel scales take LiteRT's per-tensor (symmetric) path: one scale
-    _check_hybrid_c(text, len(scales) * 27, 1 if len(set(scales)) == 1 else len(scales))
+    out_c = len(scales)
+    _check_hybrid_c(text, data_bytes, out_c * 27, out_c, 1 if len(set(scales)) == 1 else out_c)
 
 
 def test_small_conv_stays_float(model_dir: Path, tmp_path: Path) -> None:
@@ -206,5 +217,5 @@ def test_small_conv_stays_float(model_dir: Path, tmp_path: Path) -> None:
     path = _write(model_dir, "small_float", lambda: _convert(shape, k, out_c, 1, "SAME", True,
                                                             True, 3))
     assert _conv_weights(path)[:2] == ("CONV_2D", "FLOAT32")
-    text = _compile_and_compare(path, tmp_path / "gen", _inputs(shape, 3)[:2])
+    text, _ = _compile_and_compare(path, tmp_path / "gen", _inputs(shape, 3)[:2])
     assert "stai_conv2d_f32(" in text and "stai_conv2d_hybrid_f32(" not in text
