@@ -299,5 +299,5 @@ def redirect_to_blob(files: list[c.FileOp], blob: Blob) -> None:
             assert block is not None
             block.insert_op_before(base, op)
             block.insert_op_before(ptr, op)
-            op.result.replace_by(ptr.result)
+            op.result.replace_all_uses_with(ptr.result)
             block.erase_op(op)

@@ -25,8 +25,21 @@ from stai.errors import StaiError
 ARENA_ALIGNMENT = 16
 
 
+def _aligned_bytes(size: int, alignment: int) -> np.ndarray:
+    """A zeroed byte array of ``size`` bytes whose start is ``alignment``-aligned (it keeps
+    its larger base array alive)."""
+    raw = np.zeros(size + alignment, dtype=np.uint8)
+    start = (-raw.ctypes.data) % alignment
+    return raw[start : start + size]
+
+
 class CModel:
-    """A generated model, built for the host and loaded into this process."""
+    """A generated model, built for the host and loaded into this process.
+
+    Memory pools (``pools`` in ``NAME.json``) each get a buffer; inputs and outputs the
+    generated code does not keep in its activations (``inputs_in_activations`` /
+    ``outputs_in_activations`` false) get buffers bound with ``set_input`` /
+    ``set_output``."""
 
     def __init__(self, folder: str | Path, name: str | None = None, cflags: str = "-O2"):
         self.folder = Path(folder)
@@ -42,14 +55,25 @@ class CModel:
         self.meta = json.loads(meta_path.read_text())
         self._lib = ctypes.CDLL(str(self._build(cflags)))
         self._bind()
-        size = self.meta["activations_bytes"]
-        self._arena = np.zeros(size + ARENA_ALIGNMENT, dtype=np.uint8)
-        address = self._arena.ctypes.data
-        start = (-address) % ARENA_ALIGNMENT
-        self._arena_ptr = ctypes.c_void_p(address + start)
-        status = self._init(self._arena_ptr)
+        pools = self.meta.get("pools") or [{"size": self.meta["activations_bytes"]}]
+        self._pools = [_aligned_bytes(p["size"], max(ARENA_ALIGNMENT, p.get("alignment", 1)))
+                       for p in pools]
+        self._init.argtypes = [ctypes.c_void_p] * len(self._pools)
+        status = self._init(*(ctypes.c_void_p(b.ctypes.data) for b in self._pools))
         if status != 0:
             raise StaiError(f"stai_{name}_init failed with status {status}")
+        self._caller_buffers: list[np.ndarray] = []
+        for kind in ("input", "output"):
+            if self.meta.get(f"{kind}s_in_activations", True):
+                continue
+            setter = self._lib[f"stai_{name}_set_{kind}"]
+            setter.argtypes, setter.restype = [ctypes.c_int, ctypes.c_void_p], ctypes.c_int
+            for i, info in enumerate(self.meta[f"{kind}s"]):
+                nbytes = int(np.prod(info["shape"], dtype=np.int64)) * np.dtype(info["dtype"]).itemsize
+                buffer = _aligned_bytes(nbytes, ARENA_ALIGNMENT)
+                self._caller_buffers.append(buffer)
+                if setter(i, ctypes.c_void_p(buffer.ctypes.data)) != 0:
+                    raise StaiError(f"stai_{name}_set_{kind}({i}) failed")
 
     # ---------------------------------------------------------------- build
     def _build(self, cflags: str) -> Path:

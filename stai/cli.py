@@ -73,11 +73,52 @@ def _generate(args: argparse.Namespace) -> None:
         target=args.target,
         observer=args.observer,
         frontend_options=frontend_options(args),
+        **memory_kwargs(args),
     )
     print(
         f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
-        f"activations: {result.activations_bytes} bytes"
+        f"activations: {result.activations_bytes} bytes (plan: {result.name}_report.txt)"
     )
+
+
+def add_memory_options(parser: argparse.ArgumentParser) -> None:
+    """The memory-layout options of ``generate`` (``docs/memory-planning.md``)."""
+    parser.add_argument(
+        "--no-inputs-allocation", action="store_true",
+        help="inputs are caller-provided buffers (stai_NAME_set_input), not in the activations",
+    )
+    parser.add_argument(
+        "--no-outputs-allocation", action="store_true",
+        help="outputs are caller-provided buffers (stai_NAME_set_output), not in the activations",
+    )
+    parser.add_argument(
+        "--split-weights", action="store_true",
+        help="one const array per weight tensor instead of one packed blob",
+    )
+    parser.add_argument(
+        "--memory-pool", metavar="FILE",
+        help="memory pools: a JSON list (name, size, section) or a GNU ld linker script (.ld)",
+    )
+    parser.add_argument(
+        "--alignment", type=int, metavar="N",
+        help="byte alignment of every activation buffer (default: the target's)",
+    )
+    parser.add_argument(
+        "--weights-alignment", type=int, metavar="N",
+        help="byte alignment of every weight array (default: the target's)",
+    )
+
+
+def memory_kwargs(args: argparse.Namespace) -> dict:
+    """The ``generate`` keyword arguments of the memory options in ``args``."""
+    return {
+        "allocate_inputs": not getattr(args, "no_inputs_allocation", False),
+        "allocate_outputs": not getattr(args, "no_outputs_allocation", False),
+        "split_weights": getattr(args, "split_weights", False),
+        "memory_pool": getattr(args, "memory_pool", None),
+        "alignment": getattr(args, "alignment", None),
+        "weights_alignment": getattr(args, "weights_alignment", None),
+    }
 
 
 def _add_target_option(parser: argparse.ArgumentParser) -> None:
@@ -136,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",
     )
     add_onnx_options(gen)
+    add_memory_options(gen)
     gen.set_defaults(func=_generate)
     cli_reports.add_analyze(commands, _add_target_option)
     cli_reports.add_validate(commands)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
@@ -21,6 +22,7 @@ from xdsl.printer import Printer
 
 from stai import registry
 from stai.errors import StaiError
+from stai.memory_report import MemoryOptions, MemoryPlan
 
 FRONTENDS = {".tflite": "tflite"}
 FRONTENDS.update({".keras": "keras", ".h5": "keras", ".hdf5": "keras"})
@@ -47,6 +49,8 @@ class GenerateResult:
     inputs: list[TensorInfo] = field(default_factory=list)
     outputs: list[TensorInfo] = field(default_factory=list)
     activations_bytes: int = 0
+    memory: MemoryPlan | None = None
+    """The memory plan (``stai.memory_report``)."""
 
 
 def make_context() -> Context:
@@ -148,19 +152,31 @@ def _interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
 
 def lower(
     module: ModuleOp, name: str = "network", ir_stream: IO[str] | None = None, target: str = "host",
-    observer: bool = False,
+    observer: bool = False, memory: MemoryOptions | None = None,
+    on_planned: Callable[[ModuleOp], None] | None = None,
 ) -> None:
     """Run the whole pipeline on an ``nn`` module, in place, for ``target`` (scratch sizes
-    and alignment: ``stai.target.targets``); ``observer`` adds the observer hooks."""
+    and alignment: ``stai.target.targets``); ``observer`` adds the observer hooks;
+    ``memory`` lays out memory (``stai.memory_report``); ``on_planned`` sees the module
+    right after ``plan-memory``."""
     from stai.target.targets import get_target
 
     ctx = make_context()
+    tgt = get_target(target)
     options = {"convert-buf-to-c": f'name="{name}"' + (" observer=true" if observer else "")}
-    options.update(get_target(target).pass_options())
-    pipeline = build_pipeline(observer_passes() if observer else registry.PIPELINE,
-                              options=options, ir_stream=ir_stream)
+    options.update(tgt.pass_options())
+    if memory is not None:
+        for pass_name, text in memory.pass_options(tgt.scratch, tgt.alignment).items():
+            options[pass_name] = f"{options[pass_name]} {text}" if pass_name in options \
+                and pass_name != "convert-qnn-to-buf" else text
+    passes = observer_passes() if observer else registry.PIPELINE
+    cut = passes.index("plan-memory") + 1 if "plan-memory" in passes else len(passes)
     module.verify()
-    pipeline.apply(ctx, module)
+    build_pipeline(passes[:cut], options=options, ir_stream=ir_stream).apply(ctx, module)
+    if on_planned is not None:
+        on_planned(module)
+    if passes[cut:]:
+        build_pipeline(passes[cut:], options=options, ir_stream=ir_stream).apply(ctx, module)
 
 
 def observer_passes() -> tuple[str, ...]:
@@ -184,14 +200,29 @@ def generate(
     target: str = "host",
     observer: bool = False,
     frontend_options: dict | None = None,
+    allocate_inputs: bool = True,
+    allocate_outputs: bool = True,
+    split_weights: bool = False,
+    memory_pool: str | Path | None = None,
+    alignment: int | None = None,
+    weights_alignment: int | None = None,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
-    ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``)."""
+    ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``).
+
+    Memory (``docs/memory-planning.md``): inputs and outputs live in the activations unless
+    ``allocate_inputs`` / ``allocate_outputs`` is false; weights are one packed blob unless
+    ``split_weights``; ``memory_pool`` is a JSON pool list or a linker script; ``alignment``
+    and ``weights_alignment`` default to the target's. ``NAME_report.txt`` shows the plan."""
+    from stai import memory_report
     from stai.emitc.folder import write_folder
     from stai.target.targets import get_target
 
     _check_name(name)
-    get_target(target)
+    tgt = get_target(target)
+    memory = MemoryOptions(allocate_inputs, allocate_outputs, split_weights, alignment,
+                           weights_alignment, memory_pool)
+    memory.load()
     module = import_model(model_path, frontend_options)
     inputs, outputs = _interface(module)
     stream = (ir_stream or sys.stderr) if print_ir_after_all else None
@@ -199,10 +230,21 @@ def generate(
         stream.write("// -----// IR after import //----- //\n")
         Printer(stream=stream).print_op(module)
         stream.write("\n\n")
-    lower(module, name, stream, target, observer)
+    plans: list[memory_report.MemoryPlan] = []
+    capacities = [p.size for p in memory.config.pools] if memory.config else None
+    lower(module, name, stream, target, observer, memory,
+          lambda m: plans.append(memory_report.collect_plan(m, capacities)))
     out = Path(out_dir)
     result = GenerateResult(out_dir=out, name=name, inputs=inputs, outputs=outputs)
     result.activations_bytes = _activations_bytes(module)
+    result.memory = plans[0]
+    weights = memory_report.weights_bytes(module, name)
+    flash = None
+    if memory.config is not None and memory.config.flash is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            probe = write_folder(module, Path(tmp) / "probe", name, target=target)
+            flash = memory_report.check_flash(memory.config, module, name, probe,
+                                              memory_report.environment_cflags(tgt.cflags))
     meta = {
         "name": name,
         "model": str(Path(model_path).resolve()),
@@ -212,8 +254,11 @@ def generate(
         "inputs": [vars(t) for t in inputs],
         "outputs": [vars(t) for t in outputs],
     }
+    meta.update(memory_report.meta_fields(plans[0], memory, weights))
+    report = memory_report.render_report(name, str(model_path), plans[0], memory, weights, flash)
     write_folder(
-        module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n"},
+        module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n",
+                                        f"{name}_report.txt": report},
         target=target,
     )
     return result

@@ -606,7 +606,7 @@ def _to_extern(graph: Graph, gi: int) -> None:
         block = m.parent_block()
         assert block is not None
         block.insert_op_before(ext, m)
-        m.result.replace_by(ext.result)
+        m.result.replace_all_uses_with(ext.result)
         members.append(ext)
         _erase(m)
     g.members = members

@@ -1,0 +1,384 @@
+"""Memory options of ``stai generate`` and the memory report it writes.
+
+``MemoryOptions`` turns the command-line choices (inputs/outputs in the arena or not,
+split or packed weights, alignments, ``--memory-pool FILE``) into pass options.
+``collect_plan`` reads the plan from the ``buf`` IR after ``plan-memory``;
+``render_report`` writes ``NAME_report.txt``: the pools, every buffer's offset, size and
+lifetime, the operator-breadth bound and how far the arena is above it, the mutable
+statics, the weights and (with a linker script) whether weights and code fit the flash.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
+from xdsl.dialects.func import FuncOp
+
+from stai.errors import StaiError
+from stai.memory_pools import MemoryConfig, load_memory_config
+
+POINTER_BYTES = 4
+"""A data pointer on the 32-bit cores stai targets."""
+
+
+@dataclass
+class MemoryOptions:
+    """How ``stai generate`` lays out memory."""
+
+    allocate_inputs: bool = True
+    """Inputs live in the activations (else the caller provides them: ``set_input``)."""
+    allocate_outputs: bool = True
+    split_weights: bool = False
+    """One ``const`` array per tensor (else one packed blob)."""
+    alignment: int | None = None
+    """Byte alignment of every activation buffer (None: the target's)."""
+    weights_alignment: int | None = None
+    """Byte alignment of every weight array (None: the target's)."""
+    memory_pool: str | Path | None = None
+    """A JSON pool list or a GNU ld linker script."""
+    config: MemoryConfig | None = None
+
+    def load(self) -> None:
+        """Read the memory pool file (once) and check the alignments."""
+        for what, value in (("alignment", self.alignment),
+                            ("weights alignment", self.weights_alignment)):
+            if value is not None and (value < 1 or value & (value - 1)):
+                raise StaiError(f"{what} must be a power of two, got {value}")
+        if self.memory_pool is not None and self.config is None:
+            self.config = load_memory_config(self.memory_pool)
+
+    def pass_options(self, scratch: str, target_alignment: int) -> dict[str, str]:
+        """Options of ``convert-qnn-to-buf``, ``plan-memory`` and ``convert-buf-to-c``."""
+        self.load()
+        weights_align = self.weights_alignment or target_alignment
+        plan = [f"alignment={self.alignment or target_alignment}"]
+        if not self.allocate_inputs:
+            plan.append("inputs-in-arena=false")
+        if not self.allocate_outputs:
+            plan.append("outputs-in-arena=false")
+        if self.config is not None:
+            pools = self.config.pools
+            plan.append("pools=" + ",".join(str(p.size) for p in pools))
+            plan.append("pool-names=" + ",".join(f'"{p.name}"' for p in pools))
+            if any(p.section for p in pools):
+                plan.append("pool-sections=" + ",".join(f'"{p.section}"' for p in pools))
+        return {
+            "convert-qnn-to-buf": f'target="{scratch}" alignment={weights_align}',
+            "plan-memory": " ".join(plan),
+            "convert-buf-to-c": "weights=" + ('"split"' if self.split_weights else '"packed"'),
+        }
+
+
+# ----------------------------------------------------------------------- the plan
+
+
+@dataclass
+class BufferRow:
+    """One planned buffer of the report."""
+
+    name: str
+    role: str
+    pool: int
+    offset: int
+    size: int
+    first: int
+    last: int
+
+
+@dataclass
+class PoolRow:
+    """One memory pool of the plan."""
+
+    name: str
+    size: int
+    alignment: int
+    section: str = ""
+    capacity: int | None = None
+
+
+@dataclass
+class MemoryPlan:
+    """What ``plan-memory`` decided, read back from the IR."""
+
+    pools: list[PoolRow]
+    buffers: list[BufferRow]
+    peak: int
+    breadth_bound: int
+    max_scratch: int
+    strategy: str
+    caller_buffers: list[str] = field(default_factory=list)
+
+    @property
+    def arena_bytes(self) -> int:
+        return sum(p.size for p in self.pools)
+
+    @property
+    def bound_with_scratch(self) -> int:
+        """The target the arena must not exceed: the breadth bound plus the largest
+        scratch buffer."""
+        return self.breadth_bound + self.max_scratch
+
+    @property
+    def mutable_static_bytes(self) -> int:
+        """The generated code's mutable globals: one pointer per pool and caller buffer."""
+        return POINTER_BYTES * (len(self.pools) + len(self.caller_buffers))
+
+    def as_json(self) -> dict:
+        return {
+            "arena_bytes": self.arena_bytes,
+            "peak_bytes": self.peak,
+            "breadth_bound_bytes": self.breadth_bound,
+            "max_scratch_bytes": self.max_scratch,
+            "mutable_static_bytes": self.mutable_static_bytes,
+            "strategy": self.strategy,
+        }
+
+
+def _int_attr(fn: FuncOp, key: str) -> int:
+    value = fn.attributes.get(key)
+    return value.value.data if isinstance(value, IntegerAttr) else 0
+
+
+MAX_NAME = 48
+"""Longer tensor names (TFLite joins fused names with ';') are shortened in the report."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_NAME else text[: MAX_NAME - 3] + "..."
+
+
+def _buffer_name(view, kernels_by_out: dict) -> str:
+    name = view.attributes.get("nn.name")
+    if isinstance(name, StringAttr):
+        return _short(name.data)
+    kernel = kernels_by_out.get(view.result)
+    if kernel is not None:
+        kname = kernel.attributes.get("nn.name")
+        label = kname.data.split(";")[0] if isinstance(kname, StringAttr) else kernel.name
+        return f"{kernel.name.removeprefix('qnn.')} {_short(label)}"
+    return view.result.name_hint or "?"
+
+
+def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> MemoryPlan:
+    """The plan of the buffer-form function of ``module`` (after ``plan-memory``)."""
+    from stai.dialects import qnn
+    from stai.dialects.buf import ArenaOp, ExternOp, ViewOp
+
+    fn = next((op for op in module.body.block.ops if isinstance(op, FuncOp)
+               and "buf.inputs" in op.attributes), None)
+    if fn is None:
+        raise StaiError("internal error: no buffer-form function to report on")
+    arenas = sorted((op for op in fn.walk() if isinstance(op, ArenaOp)),
+                    key=lambda a: a.pool_index)
+    single = len(arenas) == 1 and arenas[0].pool_name is None
+    pools = [PoolRow(a.pool_name.data if a.pool_name is not None
+                     else ("activations" if single else f"pool{a.pool_index}"),
+                     a.size.value.data, a.alignment.value.data,
+                     a.section.data if a.section is not None else "")
+             for a in arenas]
+    for row, cap in zip(pools, capacities or []):
+        row.capacity = cap
+    index_of = {a.result: i for i, a in enumerate(arenas)}
+    kernels_by_out = {}
+    scratch_of = {}
+    for op in fn.walk():
+        if isinstance(op, qnn.KernelOp) and op.out is not None:
+            kernels_by_out[op.out] = op
+            if op.scratch is not None:
+                scratch_of[op.scratch] = op
+    rows: list[BufferRow] = []
+    seen: set[tuple[int, int, int, int]] = set()
+    caller: list[str] = []
+    for op in fn.walk():
+        if isinstance(op, ExternOp):
+            label = f"{op.role_name} {op.index_value}"
+            if label not in caller:
+                caller.append(label)
+            continue
+        if not isinstance(op, ViewOp) or op.lifetime_range() is None:
+            continue
+        first, last = op.lifetime_range()  # type: ignore[misc]
+        pool = index_of.get(op.source, 0)
+        key = (pool, op.byte_offset, first, last)
+        if key in seen:  # a reshape of a buffer already listed
+            continue
+        seen.add(key)
+        role = op.role_name or "tensor"
+        if role == "scratch":
+            kernel = scratch_of.get(op.result)
+            name = "scratch of " + (_buffer_name(kernel.out.owner, kernels_by_out)
+                                    if kernel is not None and kernel.out is not None else "?")
+        else:
+            name = _buffer_name(op, kernels_by_out)
+        rows.append(BufferRow(name, role, pool, op.byte_offset, op.nbytes, first, last))
+    strategy = fn.attributes.get("buf.strategy")
+    return MemoryPlan(
+        pools, rows, _int_attr(fn, "buf.peak"), _int_attr(fn, "buf.breadth_bound"),
+        _int_attr(fn, "buf.max_scratch"),
+        strategy.data if isinstance(strategy, StringAttr) else "", caller,
+    )
+
+
+# ---------------------------------------------------------------------- the flash
+
+
+@dataclass
+class FlashCheck:
+    """Weights and code against the linker script's flash region."""
+
+    region: str
+    capacity: int
+    weights: int
+    code: int | None
+    how: str
+
+    @property
+    def needed(self) -> int:
+        return self.weights + (self.code or 0)
+
+    @property
+    def fits(self) -> bool:
+        return self.needed <= self.capacity
+
+
+def weights_bytes(module: ModuleOp, name: str) -> int:
+    """Bytes of the ``const`` arrays of ``NAME_data.c`` (blob padding included)."""
+    from stai.dialects import c
+
+    total = 0
+    for f in module.body.block.ops:
+        if isinstance(f, c.FileOp) and f.path.data == f"{name}_data.c":
+            for op in f.walk():
+                if isinstance(op, c.ArrayOp) and op.value is not None:
+                    width = (op.type.element_type.bitwidth + 7) // 8  # type: ignore[attr-defined]
+                    total += op.size * width
+    return total
+
+
+def measure_code(folder: Path, cflags: tuple[str, ...]) -> tuple[int | None, str]:
+    """Flash bytes of the generated folder's code (weights excluded), compiled with
+    ``arm-none-eabi-gcc -Os`` for ``cflags`` (every runtime source, before the linker
+    drops unused functions: an upper bound); None when the toolchain is missing."""
+    gcc, size = shutil.which("arm-none-eabi-gcc"), shutil.which("arm-none-eabi-size")
+    if gcc is None or size is None:
+        return None, "code not measured (arm-none-eabi-gcc not found)"
+    flags = list(cflags) or ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
+                             "-mfpu=fpv4-sp-d16"]
+    sources = [p for p in folder.glob("*.c") if not p.name.endswith("_data.c")]
+    sources += sorted((folder / "src").glob("*.c"))
+    includes = ["-I", str(folder), "-I", str(folder / "include"),
+                "-I", str(folder / "include" / "cmsis")]
+    total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        objects = []
+        for i, src in enumerate(sources):
+            obj = Path(tmp) / f"{i}.o"
+            proc = subprocess.run([gcc, "-std=c99", "-Os", *flags, *includes,
+                                   "-ffunction-sections", "-fdata-sections", "-c", str(src),
+                                   "-o", str(obj)], capture_output=True, text=True)
+            if proc.returncode != 0:
+                return None, f"code not measured ({src.name} did not compile for the target)"
+            objects.append(str(obj))
+        if objects:
+            proc = subprocess.run([size, "-t", *objects], capture_output=True, text=True)
+            last = proc.stdout.strip().splitlines()[-1].split()
+            total = int(last[0]) + int(last[1])
+    return total, f"arm-none-eabi-gcc -Os {' '.join(flags)}, before unused functions are dropped"
+
+
+def check_flash(config: MemoryConfig, module: ModuleOp, name: str, folder: Path,
+                cflags: tuple[str, ...]) -> FlashCheck | None:
+    """Whether weights and code fit the flash region of a linker script (None without
+    one); raises ``StaiError`` naming the missing bytes when they do not."""
+    if config.flash is None:
+        return None
+    code, how = measure_code(folder, cflags)
+    check = FlashCheck(config.flash.name, config.flash.length, weights_bytes(module, name),
+                       code, how)
+    if not check.fits:
+        raise StaiError(
+            f"the model does not fit the flash region {check.region} of {config.source}: "
+            f"{check.needed - check.capacity} bytes missing (weights {check.weights} + code "
+            f"{check.code or 0} bytes, the region holds {check.capacity})"
+        )
+    return check
+
+
+# --------------------------------------------------------------------- the report
+
+
+def _pct(value: int, bound: int) -> str:
+    return f"{100.0 * value / bound:.1f} %" if bound else "-"
+
+
+def render_report(name: str, model: str, plan: MemoryPlan, options: MemoryOptions,
+                  weights: int, flash: FlashCheck | None) -> str:
+    """The text of ``NAME_report.txt``."""
+    lines = [f"stai memory report: network '{name}'", f"model: {model}", ""]
+    lines += ["Activations"]
+    lines.append(f"  arena (scratch included): {plan.arena_bytes} bytes in "
+                 f"{len(plan.pools)} pool(s)")
+    lines.append(f"  operator-breadth bound (model order, no scratch): {plan.breadth_bound} bytes")
+    lines.append(f"  largest scratch buffer: {plan.max_scratch} bytes")
+    lines.append(f"  bound + largest scratch: {plan.bound_with_scratch} bytes")
+    over = plan.arena_bytes - plan.breadth_bound
+    lines.append(f"  arena - bound: {over:+d} bytes ({_pct(plan.arena_bytes, plan.breadth_bound)}"
+                 " of the bound)")
+    lines.append(f"  most bytes live at one step (this plan): {plan.peak} bytes")
+    lines.append(f"  strategy: {plan.strategy}")
+    lines.append("  inputs: " + ("in the arena" if options.allocate_inputs else
+                                 "caller-provided (stai_" + name + "_set_input)"))
+    lines.append("  outputs: " + ("in the arena" if options.allocate_outputs else
+                                  "caller-provided (stai_" + name + "_set_output)"))
+    lines.append(f"  mutable statics: {plan.mutable_static_bytes} bytes "
+                 f"({len(plan.pools) + len(plan.caller_buffers)} pointers of "
+                 f"{POINTER_BYTES} bytes)")
+    lines.append(f"  total RAM of the generated code: "
+                 f"{plan.arena_bytes + plan.mutable_static_bytes} bytes (+ the caller's "
+                 "input/output buffers when not in the arena)")
+    lines += ["", "Pools (priority order)",
+              f"  {'#':>2}  {'name':<16} {'used':>10} {'capacity':>10} {'align':>5}  section"]
+    for i, p in enumerate(plan.pools):
+        cap = "-" if p.capacity is None else str(p.capacity)
+        lines.append(f"  {i:>2}  {p.name:<16} {p.size:>10} {cap:>10} {p.alignment:>5}  "
+                     f"{p.section or '-'}")
+    lines += ["", "Buffers (lifetime: first and last step of the execution order)",
+              f"  {'pool':>4} {'offset':>8} {'bytes':>8} {'life':>9}  {'role':<7} name"]
+    for b in sorted(plan.buffers, key=lambda b: (b.pool, b.first, b.offset)):
+        life = f"{b.first}-{b.last}"
+        lines.append(f"  {b.pool:>4} {b.offset:>8} {b.size:>8} {life:>9}  {b.role:<7} {b.name}")
+    lines += ["", "Weights"]
+    kind = "one const array per tensor (--split-weights)" if options.split_weights \
+        else "one packed const blob (little-endian)"
+    lines.append(f"  {weights} bytes: {kind}")
+    if flash is not None:
+        lines += ["", f"Flash ({flash.region}, from {options.config.source if options.config else ''})"]
+        code = "not measured" if flash.code is None else f"{flash.code} bytes"
+        lines.append(f"  weights {flash.weights} bytes + code {code} = {flash.needed} bytes "
+                     f"of {flash.capacity}: {'fits' if flash.fits else 'does NOT fit'}")
+        lines.append(f"  code: {flash.how}")
+    return "\n".join(lines) + "\n"
+
+
+def meta_fields(plan: MemoryPlan, options: MemoryOptions, weights: int) -> dict:
+    """What ``NAME.json`` adds for the runner and tools: pools, caller buffers, plan."""
+    return {
+        "pools": [asdict(p) for p in plan.pools],
+        "inputs_in_activations": options.allocate_inputs,
+        "outputs_in_activations": options.allocate_outputs,
+        "weights": "split" if options.split_weights else "packed",
+        "weights_bytes": weights,
+        "memory_plan": plan.as_json(),
+    }
+
+
+def environment_cflags(target_cflags: tuple[str, ...]) -> tuple[str, ...]:
+    """The target's flags, or ``STAI_FLASH_CFLAGS`` from the environment."""
+    env = os.environ.get("STAI_FLASH_CFLAGS")
+    return tuple(env.split()) if env else target_cflags
