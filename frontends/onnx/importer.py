@@ -83,6 +83,11 @@ def _perm_shape(shape: Sequence[int], perm: Sequence[int]) -> tuple[int, ...]:
     return tuple(shape[p] for p in perm)
 
 
+def _to_last(rank: int) -> tuple[int, ...]:
+    """The permutation moving axis 1 (channels) last: NCHW -> NHWC, NCW -> NWC."""
+    return (0, *range(2, rank), 1)
+
+
 def _inverse(perm: Sequence[int]) -> tuple[int, ...]:
     inv = [0] * len(perm)
     for i, p in enumerate(perm):
@@ -154,6 +159,12 @@ class OnnxImporter:
             "QGemm": self._qgemm,
             "QLinearAdd": lambda n: self._qlinear_binary(n, nn.AddOp),
             "QLinearMul": lambda n: self._qlinear_binary(n, nn.MulOp),
+            "QLinearAveragePool": self._qlinear_pool,
+            "QLinearGlobalAveragePool": self._qlinear_global_average_pool,
+            "QLinearConcat": self._qlinear_concat,
+            "QLinearLeakyRelu": lambda n: self._qlinear_float(n, "LeakyRelu"),
+            "QLinearSigmoid": lambda n: self._qlinear_float(n, "Sigmoid"),
+            "QLinearSoftmax": lambda n: self._qlinear_float(n, "Softmax"),
         }
 
     # ------------------------------------------------------------------ driver
@@ -191,13 +202,13 @@ class OnnxImporter:
         if tensor.elem_type != 1:  # FLOAT
             raise StaiError(f"{self.name}: input '{value.name}' is not float32 (only float inputs)")
         shape = tuple(int(d.dim_value) for d in tensor.shape.dim)
-        nhwc = not self.io_transpose and len(shape) == 4
-        arg_type = TensorType(f32, _perm_shape(shape, NHWC) if nhwc else shape)
+        last = not self.io_transpose and len(shape) in (3, 4)
+        arg_type = TensorType(f32, _perm_shape(shape, _to_last(len(shape))) if last else shape)
         arg = self.block.insert_arg(arg_type, len(self.block.args))
         self._hint(arg, value.name)
         v: SSAValue = arg
-        if nhwc:
-            v = self._transpose_value(arg, NCHW)
+        if last:
+            v = self._transpose_value(arg, _inverse(_to_last(len(shape))))
         self.entries[value.name] = Val(v)
         return arg_type
 
@@ -211,8 +222,9 @@ class OnnxImporter:
             value = self._constant(entry.real())
         else:
             value = self._constant(np.asarray(entry.array, dtype=np.float32))
-        if not self.io_transpose and len(shape_of(value)) == 4:
-            value = self._transpose_value(value, NHWC)
+        rank = len(shape_of(value))
+        if not self.io_transpose and rank in (3, 4):
+            value = self._transpose_value(value, _to_last(rank))
         return value
 
     def _convert(self, node: Any) -> None:
@@ -379,17 +391,17 @@ class OnnxImporter:
         """A rank-3 [N, C, L] (as [N, C, 1, L]) or rank-4 NCHW value in NHWC."""
         shape = shape_of(value)
         if len(shape) == 3:
-            value = self._reshape_value(value, (shape[0], shape[1], 1, shape[2]))
-        elif len(shape) != 4:
+            value = self._transpose_value(value, (0, 2, 1))
+            return self._reshape_value(value, (shape[0], 1, shape[2], shape[1]))
+        if len(shape) != 4:
             raise self._error(f"expected a rank-3 or rank-4 input, got shape {list(shape)}")
         return self._transpose_value(value, NHWC)
 
     def _from_nhwc(self, value: SSAValue, rank: int, name: str | None) -> SSAValue:
-        out = self._transpose_value(value, NCHW)
         if rank == 3:
-            n, c, _, w = shape_of(out)
-            return self._reshape_value(out, (n, c, w), name)
-        return out
+            n, _, w, c = shape_of(value)
+            return self._transpose_value(self._reshape_value(value, (n, w, c)), (0, 2, 1))
+        return self._transpose_value(value, NCHW)
 
     # ------------------------------------------------------------------ folding
 
@@ -471,15 +483,15 @@ class OnnxImporter:
     def _quantize_linear(self, node: Any) -> None:
         x = node.input[0]
         out_type = self._scalar_qtype(node, 1, 2, "output")
-        shape = self._shape(x)
-        target = TensorType(out_type, shape)
         if x in self.absorbed:
             value = self.absorbed[x]
+            target = TensorType(out_type, shape_of(value))
             if tensor_type(value) != target:
                 value = self._emit(nn.QuantizeOp, [value], target, name=node.output[0])
             self._set(node.output[0], value)
             return
         entry = self._entry(x)
+        target = TensorType(out_type, self._shape(x))
         if isinstance(entry, Deq) and tensor_type(entry.value) == target:
             self._set(node.output[0], entry.value)
             return
@@ -933,6 +945,56 @@ class OnnxImporter:
             raise self._error("unsupported weights (symmetric int8 expected)")
         self._set(node.output[0], y)
 
+    def _qlinear_input(self, node: Any) -> SSAValue:
+        x = self._q(node.input[0])
+        if x is None:
+            raise self._error("the input must be quantized")
+        return x
+
+    def _qlinear_pool(self, node: Any) -> None:
+        x = self._qlinear_input(node)
+        out_type = self._scalar_qtype(node, 3, 4, "output")
+        if _attrs(node).get("channels_last", 0):
+            raise self._error("channels_last is not supported")
+        pooled = self._pool_value(node, nn.AvgPool2DOp, x, None, None)
+        self._set(node.output[0], self._requantized(pooled, out_type, node.output[0]))
+
+    def _qlinear_global_average_pool(self, node: Any) -> None:
+        x = self._qlinear_input(node)
+        out_type = self._scalar_qtype(node, 3, 4, "output")
+        if _attrs(node).get("channels_last", 0):
+            raise self._error("channels_last is not supported")
+        self._set(node.output[0], self._mean(node, x, out_type))
+
+    def _qlinear_concat(self, node: Any) -> None:
+        out_type = self._scalar_qtype(node, 0, 1, "output")
+        parts = []
+        for k in range(2, len(node.input), 3):
+            part = self._q_operand(node, k, k + 1, k + 2)
+            if part is None:
+                raise self._error("every input must be quantized")
+            parts.append(self._requantized(part, out_type, None))
+        self._set(node.output[0], self._concat_values(node, parts, out_type))
+
+    def _qlinear_float(self, node: Any, op_type: str) -> None:
+        """A QOperator node without an int8 kernel here: dequantize, the float op, quantize."""
+        x = self._qlinear_input(node)
+        out_type = self._scalar_qtype(node, 3, 4, "output")
+        from onnx import helper
+
+        inner = helper.make_node(op_type, [node.input[0] + "__real"], [node.output[0] + "__real"])
+        inner.attribute.extend(a for a in node.attribute if a.name in ("alpha", "axis"))
+        self.entries[inner.input[0]] = Val(self._dequantized(x))
+        saved = self.node
+        self.node = inner
+        try:
+            self.handlers[op_type](inner)
+        finally:
+            self.node = saved
+        real = self._f32(inner.output[0])
+        target = TensorType(out_type, shape_of(real))
+        self._set(node.output[0], self._emit(nn.QuantizeOp, [real], target, name=node.output[0]))
+
     # ------------------------------------------------------------------ element-wise
 
     def _binary_values(self, cls: type[IRDLOperation], a: SSAValue, b: SSAValue, element: Attribute,
@@ -948,8 +1010,19 @@ class OnnxImporter:
             raise self._error("the operand shapes do not broadcast") from exc
         self._set(node.output[0], y)
 
+    def _q_operand(self, node: Any, data: int, scale: int, zp: int) -> SSAValue | None:
+        """A quantized operand of a QOperator node: an int8 value, or an integer constant
+        with the node's scale and zero point for it."""
+        entry = self._entry(node.input[data])
+        if isinstance(entry, Const) and entry.array.dtype.kind in "iu":
+            q = self._qparams_const(node, data, scale, zp, "operand")
+            if q.qtype.per_channel:
+                return None
+            return self._constant(q.q, q.qtype)
+        return self._q(node.input[data])
+
     def _qlinear_binary(self, node: Any, cls: type[IRDLOperation]) -> None:
-        a, b = self._q(node.input[0]), self._q(node.input[3])
+        a, b = self._q_operand(node, 0, 1, 2), self._q_operand(node, 3, 4, 5)
         if a is None or b is None:
             raise self._error("both operands must be quantized")
         out_type = self._scalar_qtype(node, 6, 7, "output")
