@@ -4,9 +4,10 @@ The Keras frontend emits a batch normalization as ``nn.mul`` by a per-channel sc
 ``nn.add`` of a per-channel shift (``scale = gamma / sqrt(variance + epsilon)``, ``shift
 = beta - mean * scale``), both tagged with ``nn.batch_norm``. Where the multiplied value is
 the result of an ``nn.conv2d``, ``nn.depthwise_conv2d`` or ``nn.fully_connected`` without
-a fused activation, used by nothing else, and with constant weights used by nothing else,
-the scale multiplies the weights of each output channel and the bias becomes
-``bias * scale + shift``: the mul and the add disappear.
+a fused activation (or a reshape of it keeping the channels last), used by nothing else,
+and with constant weights used by nothing else, the scale multiplies the weights of each
+output channel and the bias becomes ``bias * scale + shift``: the mul and the add
+disappear.
 """
 
 from __future__ import annotations
@@ -48,14 +49,29 @@ def _replace_constant(old: nn.ConstantOp, array: np.ndarray) -> None:
     Rewriter.erase_op(old)
 
 
+def _producer(value: SSAValue) -> Operation | None:
+    """The conv / dense op computing ``value`` (used only there), possibly through one
+    ``nn.reshape`` that keeps the channel axis last (a Conv1D's result)."""
+    if value.uses.get_length() != 1:
+        return None
+    owner = value.owner
+    if isinstance(owner, nn.ReshapeOp):
+        inner = owner.input
+        in_shape, out_shape = inner.type.get_shape(), value.type.get_shape()  # type: ignore[attr-defined]
+        if in_shape[-1] != out_shape[-1] or inner.uses.get_length() != 1:
+            return None
+        owner = inner.owner
+    return owner if isinstance(owner, _FOLDABLE) else None
+
+
 def _try_fold(mul: nn.MulOp) -> bool:
     """Fold one batch normalization (``mul`` and the ``add`` using it); True if done."""
     uses = list(mul.output.uses)
     if len(uses) != 1 or not isinstance(uses[0].operation, nn.AddOp):
         return False
     add = uses[0].operation
-    producer = mul.lhs.owner
-    if not isinstance(producer, _FOLDABLE) or mul.lhs.uses.get_length() != 1:
+    producer = _producer(mul.lhs)
+    if producer is None:
         return False
     if producer.activation.data != "none":
         return False
@@ -72,7 +88,7 @@ def _try_fold(mul: nn.MulOp) -> bool:
         return False
     _replace_constant(filt_op, _scaled_filter(producer, filt, scale))
     _replace_constant(bias_op, bias * scale + shift)
-    add.output.replace_all_uses_with(producer.output)
+    add.output.replace_all_uses_with(mul.lhs)
     for op in (add, mul, scale_op, shift_op):
         Rewriter.erase_op(op)
     return True

@@ -1,0 +1,240 @@
+"""Small Keras models built by the tests (random weights, no training), covering every
+layer the Keras frontend supports.
+
+``KERAS_MODELS`` maps a name to a factory returning a built ``keras.Model``; every
+batch normalization gets random statistics so that folding it changes the weights.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def keras() -> Any:
+    """The ``keras`` package, or a test failure saying what to install."""
+    try:
+        import keras as k
+    except ImportError as exc:  # pragma: no cover - the suite needs the keras extra
+        import pytest
+
+        pytest.fail(f"keras is needed: pip install -e '.[keras]' ({exc})", pytrace=False)
+    return k
+
+
+def _randomize(model: Any, seed: int) -> Any:
+    """Random batch-norm statistics and PReLU slopes (their initial values are trivial)."""
+    k = keras()
+    rng = np.random.default_rng(seed)
+    for layer in _all_layers(model):
+        if isinstance(layer, k.layers.BatchNormalization):
+            channels = layer.moving_mean.shape[0]
+            weights = []
+            if layer.gamma is not None:
+                weights.append(rng.uniform(0.5, 1.5, channels))
+            if layer.beta is not None:
+                weights.append(rng.uniform(-0.5, 0.5, channels))
+            weights += [rng.uniform(-0.5, 0.5, channels), rng.uniform(0.5, 2.0, channels)]
+            layer.set_weights([w.astype(np.float32) for w in weights])
+        elif isinstance(layer, k.layers.PReLU):
+            (alpha,) = layer.get_weights()
+            layer.set_weights([rng.uniform(0.05, 0.5, alpha.shape).astype(np.float32)])
+    return model
+
+
+def _all_layers(model: Any) -> list[Any]:
+    out = []
+    for layer in model.layers:
+        out.append(layer)
+        if hasattr(layer, "layers"):
+            out += _all_layers(layer)
+    return out
+
+
+def sequential_cnn() -> Any:
+    """Sequential: conv (stride 2, relu) -> unfoldable batch norm -> depthwise (x2, relu6)
+    -> separable (swish) -> pools (same) -> zero padding -> PReLU -> flatten -> dropout -> dense."""
+    L = keras().layers
+    return keras().Sequential([
+        keras().Input((12, 12, 3), name="image"),
+        L.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="conv_relu"),
+        L.BatchNormalization(name="bn_after_relu"),
+        L.DepthwiseConv2D(3, depth_multiplier=2, activation="relu6", name="dw"),
+        L.SeparableConv2D(8, 3, padding="same", activation="swish", name="sep"),
+        L.MaxPooling2D(2, padding="same", name="maxpool"),
+        L.AveragePooling2D(2, strides=1, padding="same", name="avgpool"),
+        L.ZeroPadding2D(((1, 0), (0, 2)), name="zeropad"),
+        L.PReLU(shared_axes=[1, 2], name="prelu"),
+        L.Flatten(name="flatten"),
+        L.Dropout(0.5, name="dropout"),
+        L.Dense(10, activation="softmax", name="probs"),
+    ], name="sequential_cnn")
+
+
+def functional_residual() -> Any:
+    """Functional with branches, a residual add of three tensors, subtract, multiply,
+    concatenations, global pools and two outputs; two foldable batch norms."""
+    k = keras()
+    L = k.layers
+    x = k.Input((8, 8, 4), name="x")
+    c = L.ReLU(name="relu_c")(L.BatchNormalization(name="bn_c")(
+        L.Conv2D(8, 3, padding="same", name="conv_c")(x)))
+    a = L.BatchNormalization(name="bn_a")(
+        L.Conv2D(8, 3, padding="same", dilation_rate=2, name="conv_a")(c))
+    b = L.Conv2D(8, 1, name="conv_b")(c)
+    s = L.Activation("relu", name="relu_s")(L.Add(name="add3")([a, b, c]))
+    d = L.Subtract(name="sub")([s, c])
+    m = L.Multiply(name="mul")([d, b])
+    cat = L.Concatenate(name="cat")([s, m])
+    g1 = L.GlobalAveragePooling2D(name="gap")(cat)
+    g2 = L.GlobalMaxPooling2D(name="gmp")(cat)
+    out1 = L.Dense(5, name="head")(L.Concatenate(name="cat_pools")([g1, g2]))
+    out2 = L.Dense(3, activation="tanh", name="aux")(g1)
+    return k.Model(x, [out1, out2], name="functional_residual")
+
+
+def nested() -> Any:
+    """A Sequential block inside a functional residual model, that model called twice
+    (shared weights), and a Sequential head."""
+    k = keras()
+    L = k.layers
+    block = k.Sequential([
+        k.Input((6, 6, 4)),
+        L.Conv2D(4, 3, padding="same", name="block_conv"),
+        L.BatchNormalization(name="block_bn"),
+        L.ReLU(name="block_relu"),
+    ], name="block")
+    i = k.Input((6, 6, 4))
+    res = k.Model(i, L.Add(name="res_add")([i, block(i)]), name="res")
+    head = k.Sequential([
+        k.Input((6, 6, 4)),
+        L.DepthwiseConv2D(3, padding="same", name="head_dw"),
+        L.BatchNormalization(name="head_bn"),
+    ], name="head")
+    x = k.Input((6, 6, 3), name="x")
+    y = L.Conv2D(4, 1, name="stem")(x)
+    y = head(res(res(y)))
+    y = L.GlobalAveragePooling2D(keepdims=True, name="gap")(y)
+    return k.Model(x, L.Dense(2, name="out")(L.Flatten(name="flat")(y)), name="nested")
+
+
+ACTIVATIONS = ("relu", "relu6", "sigmoid", "tanh", "softmax", "swish", "hard_sigmoid", "linear")
+
+
+def activations() -> Any:
+    """Every activation: Activation layers, ReLU variants, LeakyReLU, PReLU, Softmax and
+    unfused activations of Dense layers, gathered in three outputs of different sizes."""
+    k = keras()
+    L = k.layers
+    x = k.Input((16,), name="x")
+    h = L.Dense(12, name="pre")(x)
+    acts = [L.Activation(name, name=f"act_{name}")(h) for name in ACTIVATIONS]
+    variants = [
+        L.LeakyReLU(negative_slope=0.1, name="leaky")(h),
+        L.PReLU(name="prelu")(h),
+        L.ReLU(max_value=6.0, name="relu_max6")(h),
+        L.ReLU(max_value=3.0, name="relu_max3")(h),
+        L.ReLU(negative_slope=0.2, name="relu_slope")(h),
+        L.Softmax(name="softmax_layer")(h),
+    ]
+    heads = [
+        L.Dense(4, activation="tanh", name="dense_tanh")(h),
+        L.Dense(4, activation="hard_sigmoid", name="dense_hsig")(h),
+        L.Dense(4, activation="relu6", name="dense_relu6")(h),
+    ]
+    outs = [L.Concatenate(name=n)(v) for n, v in
+            (("acts", acts), ("variants", variants), ("heads", heads))]
+    return k.Model(x, outs, name="activations")
+
+
+def conv1d() -> Any:
+    """Conv1D (causal + dilation, same + stride + groups), a batch norm folded through the
+    reshape, 1-D pools, zero padding and global pools."""
+    k = keras()
+    L = k.layers
+    x = k.Input((20, 4), name="signal")
+    y = L.Conv1D(6, 3, padding="causal", dilation_rate=2, activation="relu", name="causal")(x)
+    y = L.Conv1D(6, 3, strides=2, padding="same", groups=2, name="grouped")(y)
+    y = L.BatchNormalization(name="bn1d")(y)
+    y = L.MaxPooling1D(2, name="maxpool1d")(y)
+    y = L.ZeroPadding1D(1, name="zeropad1d")(y)
+    y = L.AveragePooling1D(2, padding="same", name="avgpool1d")(y)
+    g = L.Concatenate(name="cat")([
+        L.GlobalAveragePooling1D(name="gap1d")(y), L.GlobalMaxPooling1D(name="gmp1d")(y)])
+    return k.Model(x, L.Dense(3, name="out")(g), name="conv1d")
+
+
+def shapes() -> Any:
+    """Reshape (with -1), Permute (two ways), Flatten, Dense on a rank-3 tensor, a
+    foldable batch norm after it and a Rescaling layer."""
+    k = keras()
+    L = k.layers
+    x = k.Input((4, 6, 2), name="x")
+    y = L.Rescaling(0.5, offset=-1.0, name="rescale")(x)
+    y = L.Reshape((6, 4, 2), name="reshape")(y)
+    y = L.Permute((2, 1, 3), name="permute_hw")(y)
+    y = L.Conv2D(3, 2, name="conv")(y)
+    y = L.Permute((3, 1, 2), name="permute_chw")(y)
+    y = L.Reshape((3, -1), name="reshape_rows")(y)
+    y = L.BatchNormalization(name="bn_dense")(L.Dense(5, name="dense_rows")(y))
+    return k.Model(x, L.Flatten(name="flat")(y), name="shapes")
+
+
+def lstm() -> Any:
+    """Two stacked stateless LSTMs (every step, then the last one) and a dense head."""
+    k = keras()
+    L = k.layers
+    return k.Sequential([
+        k.Input((7, 5), name="sequence"),
+        L.LSTM(6, return_sequences=True, name="lstm_seq"),
+        L.LSTM(4, name="lstm_last"),
+        L.Dense(3, name="out"),
+    ], name="lstm")
+
+
+def input_batch_norm() -> Any:
+    """A batch norm on the input (not foldable: a mul and an add), then a conv whose batch
+    norm folds."""
+    k = keras()
+    L = k.layers
+    return k.Sequential([
+        k.Input((5, 5, 2), name="x"),
+        L.BatchNormalization(name="bn_in"),
+        L.Conv2D(3, 3, name="conv"),
+        L.BatchNormalization(name="bn_conv"),
+    ], name="input_batch_norm")
+
+
+KERAS_MODELS: dict[str, Callable[[], Any]] = {
+    "sequential_cnn": sequential_cnn,
+    "functional_residual": functional_residual,
+    "nested": nested,
+    "activations": activations,
+    "conv1d": conv1d,
+    "shapes": shapes,
+    "lstm": lstm,
+    "input_batch_norm": input_batch_norm,
+}
+
+
+def build(name: str, seed: int = 0) -> Any:
+    """Build one of ``KERAS_MODELS`` with a fixed seed."""
+    keras().utils.set_random_seed(seed)
+    return _randomize(KERAS_MODELS[name](), seed)
+
+
+def random_inputs(model: Any, count: int, seed: int = 1, scale: float = 2.0) -> list[list[np.ndarray]]:
+    """``count`` samples of normal random inputs (batch 1) scaled by ``scale``."""
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(count):
+        samples.append([
+            (scale * rng.standard_normal((1, *t.shape[1:]))).astype(np.float32)
+            for t in model.inputs
+        ])
+    return samples
