@@ -127,7 +127,7 @@ def _pushable(t: nn.TransposeOp) -> bool:
 def _replace_with_transpose(rewriter: PatternRewriter, op: Operation, new: Operation,
                             perm: Sequence[int]) -> None:
     """Replace ``op`` by ``transpose(new, perm)`` (``new`` computes the untransposed result)."""
-    rewriter.insert_op(new, _before(op))
+    rewriter.insert(new, _before(op))
     t = _transpose(new.results[0], perm)
     if "nn.m_id" in op.attributes:
         t.attributes["nn.m_id"] = op.attributes["nn.m_id"]
@@ -232,7 +232,7 @@ def _untransposed_operand(value: SSAValue, perm: Sequence[int], rank: int,
     moved = np.ascontiguousarray(np.transpose(full, inverse(perm)))
     new = nn.ConstantOp(moved, TensorType(element, moved.shape))
     new.attributes.update(const.attributes)
-    rewriter.insert_op(new, _before(where))
+    rewriter.insert(new, _before(where))
     return new.output
 
 
@@ -342,7 +342,7 @@ class FoldTransposeIntoFullyConnected(RewritePattern):
         new = nn.FullyConnectedOp.build(
             operands=[flat.output, new_w.output, op.bias], result_types=[op.output.type],
             properties=dict(op.properties), attributes=dict(op.attributes))
-        rewriter.insert_op([new_w, flat], _before(op))
+        rewriter.insert([new_w, flat], _before(op))
         rewriter.replace_op(op, new)
 
 
@@ -387,8 +387,8 @@ class FoldBiasAdd(RewritePattern):
                 attrs["nn.name"] = op.attributes["nn.name"]
             new = type(producer).create(operands=operands, result_types=[mine.type],
                                         properties=dict(producer.properties), attributes=attrs)
-            rewriter.insert_op(new_bias, _before(producer))
-            rewriter.insert_op(new, _before(op))
+            rewriter.insert(new_bias, _before(producer))
+            rewriter.insert(new, _before(op))
             rewriter.replace_op(op, [], [new.results[0]])
             rewriter.erase_op(producer)
             return

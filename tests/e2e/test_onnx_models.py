@@ -1,0 +1,149 @@
+"""ONNX models compiled by stai and run on the host, against ONNX Runtime: the real MNIST
+model, one small model per operator (float), their QDQ and QOperator int8 versions
+(within 1 LSB of ONNX Runtime's outputs), and NCHW / NHWC interfaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from conftest import float_tolerance
+from onnx_opmodels import FLOAT_MODELS, input_shape, output_scale, quantized, save
+from stai.driver import generate
+from stai.reference import run_onnxruntime
+from stai.runtime.runner import CModel
+
+QDQ_MODELS = [
+    "conv", "conv_stride2_same", "conv_dilated", "conv_depthwise", "conv_grouped", "conv1d",
+    "conv_transpose", "gemm", "matmul", "flatten_gemm", "add_channel_const", "add_tensors",
+    "mul_const", "leaky_relu", "sigmoid", "softmax", "softmax_axis1", "global_avg_pool",
+    "shape_reshape", "data_movement", "concat_channels", "pad_conv",
+    "conv_max_pool", "conv_avg_pool", "conv_relu", "conv_sigmoid", "conv_global_avg_pool",
+    "conv_transpose_perm", "conv_flatten",
+]
+"""Models whose int8 version ``quantize_static`` (QDQ) ends with a DequantizeLinear."""
+
+QOP_MODELS = [
+    "conv", "conv_depthwise", "conv_stride2_same", "gemm_plain", "matmul", "flatten_gemm",
+    "add_tensors", "add_channel_const", "mul_const", "conv_max_pool", "conv_global_avg_pool",
+    "concat_channels", "leaky_relu", "sigmoid", "softmax",
+]
+"""Models whose QOperator version (QLinearConv, QLinearMatMul, QGemm, QLinearAdd, ...) runs."""
+
+
+def _samples(shape: list[int], count: int, seed: int, scale: float = 1.0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-scale, scale, shape).astype(np.float32) for _ in range(count)]
+
+
+@pytest.fixture(scope="module")
+def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx_models")
+
+
+def _float_model(name: str, folder: Path) -> Path:
+    path = folder / f"{name}.onnx"
+    if not path.exists():
+        save(FLOAT_MODELS[name](), path)
+    return path
+
+
+def test_mnist_matches_onnxruntime(models_dir, compiled):
+    mnist = models_dir / "onnx" / "mnist" / "mnist.onnx"
+    assert mnist.is_file(), f"missing shared model {mnist}"
+    model = compiled(mnist)
+    for x in _samples([1, 1, 28, 28], 5, seed=11, scale=255.0):
+        x = np.abs(x)
+        (expected,) = run_onnxruntime(mnist, [x])
+        (got,) = model.run([x])
+        assert got.shape == expected.shape == (1, 10)
+        assert np.max(np.abs(got - expected)) <= float_tolerance(expected)
+        assert np.argmax(got) == np.argmax(expected)
+
+
+@pytest.mark.parametrize("name", sorted(FLOAT_MODELS))
+def test_float_operator(name, onnx_dir, compiled):
+    path = _float_model(name, onnx_dir)
+    model = compiled(path)
+    for x in _samples(input_shape(onnx.load(str(path))), 3, seed=5, scale=2.0):
+        (expected,) = run_onnxruntime(path, [x])
+        (got,) = model.run([x])
+        assert got.shape == expected.shape
+        assert np.max(np.abs(got - expected)) <= float_tolerance(expected), name
+
+
+def _check_int8(path: Path, model: CModel, shape: list[int]) -> None:
+    scale = output_scale(path)
+    for x in _samples(shape, 5, seed=9):
+        (expected,) = run_onnxruntime(path, [x])
+        (got,) = model.run([x])
+        assert got.shape == expected.shape
+        lsb = np.max(np.abs(got.astype(np.float64) - expected)) / scale
+        assert lsb <= 1.0 + 1e-3, f"{path.name}: {lsb:.2f} LSB from ONNX Runtime"
+        if expected.ndim == 2:
+            assert np.argmax(got) == np.argmax(expected)
+
+
+@pytest.mark.parametrize("name", QDQ_MODELS)
+def test_qdq_operator(name, onnx_dir, compiled):
+    float_path = _float_model(name, onnx_dir)
+    path = quantized(float_path, onnx_dir / f"{name}_qdq.onnx", "qdq")
+    _check_int8(path, compiled(path), input_shape(onnx.load(str(float_path))))
+
+
+@pytest.mark.parametrize("name", QOP_MODELS)
+def test_qoperator(name, onnx_dir, compiled):
+    float_path = _float_model(name, onnx_dir)
+    path = quantized(float_path, onnx_dir / f"{name}_qop.onnx", "qop")
+    ops = {n.op_type for n in onnx.load(str(path)).graph.node}
+    assert ops & {"QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul",
+                  "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax",
+                  "QLinearGlobalAveragePool"}, ops
+    _check_int8(path, compiled(path), input_shape(onnx.load(str(float_path))))
+
+
+def test_qdq_conv_is_int8(onnx_dir):
+    """The QDQ convolution becomes an int8 nn.conv2d (not a float one between casts)."""
+    from stai.dialects import nn
+    from stai.frontends.onnx import import_onnx
+
+    path = quantized(_float_model("conv", onnx_dir), onnx_dir / "conv_qdq_ir.onnx", "qdq")
+    convs = [op for op in import_onnx(path).walk() if isinstance(op, nn.Conv2DOp)]
+    assert len(convs) == 1 and nn.is_quantized(convs[0].output.type)
+
+
+@pytest.mark.parametrize("io_transpose", [True, False])
+def test_channel_first_interface(io_transpose, onnx_dir, tmp_path):
+    """A conv model with 3-channel input and 6-channel output: NCHW at the interface by
+    default (one transpose each side), NHWC with --no-onnx-io-transpose (none left)."""
+    path = _float_model("conv", onnx_dir)
+    out = tmp_path / "gen"
+    result = generate(path, out, frontend_options={"io_transpose": io_transpose})
+    c_source = (out / "network.c").read_text()
+    transposes = c_source.count("stai_transpose(")
+    model = CModel(out)
+    x = _samples([1, 4, 9, 8], 1, seed=2)[0]
+    (expected,) = run_onnxruntime(path, [x])
+    if io_transpose:
+        assert result.inputs[0].shape == [1, 4, 9, 8] and result.outputs[0].shape == [1, 6, 9, 8]
+        assert transposes == 2
+        (got,) = model.run([x])
+    else:
+        assert result.inputs[0].shape == [1, 9, 8, 4] and result.outputs[0].shape == [1, 9, 8, 6]
+        assert transposes == 0
+        (got,) = model.run([np.ascontiguousarray(x.transpose(0, 2, 3, 1))])
+        got = got.transpose(0, 3, 1, 2)
+    assert np.max(np.abs(got - expected)) <= float_tolerance(expected)
+
+
+def test_no_optimizer_same_result(onnx_dir, tmp_path):
+    path = _float_model("batch_norm_folded", onnx_dir)
+    generate(path, tmp_path / "gen", frontend_options={"optimize": False})
+    model = CModel(tmp_path / "gen")
+    x = _samples([1, 4, 6, 6], 1, seed=4)[0]
+    (expected,) = run_onnxruntime(path, [x])
+    (got,) = model.run([x])
+    assert np.max(np.abs(got - expected)) <= float_tolerance(expected)
