@@ -244,12 +244,27 @@ def plan_best(intervals: Sequence[Interval], alignment: int = 1) -> NamedPlan:
 class PoolOverflow(ValueError):
     """The buffers do not fit the pools: ``missing`` bytes more would be needed."""
 
-    def __init__(self, missing: int, needed: int, available: int):
-        super().__init__(
-            f"{missing} bytes missing (the activations need {needed} bytes, "
-            f"the pools hold {available})"
-        )
+    def __init__(self, missing: int, needed: int, available: int, detail: str = ""):
+        detail = detail or f"the activations need {needed} bytes, the pools hold {available}"
+        super().__init__(f"{missing} bytes missing ({detail})")
         self.missing, self.needed, self.available = missing, needed, available
+
+
+def _overflow(intervals: Sequence[Interval], capacities: Sequence[int], needed: int,
+              left_bytes: int) -> PoolOverflow:
+    """Why the intervals fit no pool plan, with the bytes missing."""
+    available = sum(capacities)
+    largest = max((iv.size for iv in intervals), default=0)
+    roomiest = max(capacities)
+    if largest > roomiest:
+        return PoolOverflow(largest - roomiest, needed, available,
+                            f"a {largest}-byte buffer fits in no pool, the largest holds "
+                            f"{roomiest}")
+    if needed > available:
+        return PoolOverflow(needed - available, needed, available)
+    return PoolOverflow(max(left_bytes, 1), needed, available,
+                        f"{left_bytes} bytes of buffers find no room in the free gaps of the "
+                        f"pools, which hold {available} bytes")
 
 
 @dataclass(frozen=True)
@@ -311,8 +326,5 @@ def plan_pools(intervals: Sequence[Interval], capacities: Sequence[int],
         if best is None or sizes[::-1] < best.sizes[::-1]:
             best = candidate
     if best is None:
-        available = sum(capacities)
-        needed = single.plan.size
-        missing = max(needed - available, least_left or 0, 1)
-        raise PoolOverflow(missing, needed, available)
+        raise _overflow(intervals, capacities, single.plan.size, least_left or 0)
     return best

@@ -560,7 +560,8 @@ def _resize_scratch(fn: func.FuncOp, target: str) -> None:
         old = op.scratch
         new_view = None
         if want:
-            new_view = ViewOp(arena.result, 0, MemRefType(i8, [want]), role="scratch")
+            new_view = ViewOp(arena.result, 0, MemRefType(i8, [want]), lifetime=(0, 0),
+                              role="scratch")
             new_view.result.name_hint = "scratch"
             block.insert_op_before(new_view, op)
         assert op.out is not None
