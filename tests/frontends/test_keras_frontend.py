@@ -1,0 +1,260 @@
+"""The Keras frontend: the nn IR it makes (flattening, batch-norm folding, layer
+translations) and its one-line errors on what it cannot compile."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from keras_models import build, keras
+from xdsl.dialects.builtin import StringAttr
+
+from stai.dialects import nn
+from stai.errors import StaiError
+from stai.frontends.keras import import_keras, import_keras_model
+
+
+def _ops(module: Any, cls: type) -> list[Any]:
+    return [op for op in module.walk() if isinstance(op, cls)]
+
+
+def _constant_bytes(module: Any) -> int:
+    return sum(op.to_numpy().nbytes for op in _ops(module, nn.ConstantOp))
+
+
+def _keras_weight_bytes(model: Any) -> int:
+    return sum(int(np.prod(w.shape)) * 4 for w in model.weights)
+
+
+# ------------------------------------------------------------------ batch-norm folding
+
+@pytest.mark.parametrize(
+    "name,folded,left",
+    [
+        ("functional_residual", 2, 0),  # two after linear convs
+        ("nested", 3, 0),  # the block's (once per call of the shared model) and the head's
+        ("conv1d", 1, 0),  # through the Conv1D's reshape
+        ("shapes", 1, 1),  # after a rank-3 dense; the Rescaling stays a mul + add
+        ("input_batch_norm", 1, 1),  # the one on the input stays a mul + add
+        ("sequential_cnn", 0, 1),  # after a conv with a fused relu: not foldable
+    ],
+)
+def test_batch_norm_folding(name, folded, left):
+    model = build(name)
+    module = import_keras_model(model)
+    assert module.attributes["nn.folded_batch_norms"].value.data == folded
+    assert len(_ops(module, nn.MulOp)) == left + (1 if name == "functional_residual" else 0)
+    original = _keras_weight_bytes(model)
+    assert module.attributes["nn.original_weight_bytes"].value.data == original
+
+
+def test_folding_removes_the_batch_norm_weights():
+    """Each folded batch norm removes its 4 x C floats (gamma, beta, mean, variance)."""
+    model = build("functional_residual")
+    module = import_keras_model(model)
+    assert _constant_bytes(module) == _keras_weight_bytes(model) - 2 * 4 * 8 * 4
+
+
+def test_folded_values():
+    """conv -> batch norm: the folded filter and bias are the batch norm applied to them."""
+    k = keras()
+    model = k.Sequential([k.Input((3, 3, 1)), k.layers.Conv2D(2, 1), k.layers.BatchNormalization()])
+    conv, bn = model.layers
+    conv.set_weights([np.array([[[[1.0, 2.0]]]], np.float32), np.array([0.5, -1.0], np.float32)])
+    bn.set_weights([np.array(v, np.float32) for v in ([2.0, 3.0], [1.0, 0.0], [0.5, 1.0], [4.0, 9.0])])
+    module = import_keras_model(model)
+    (op,) = _ops(module, nn.Conv2DOp)
+    scale = np.array([2.0, 3.0]) / np.sqrt(np.array([4.0, 9.0]) + 1e-3)
+    filt = op.filter.owner.to_numpy().reshape(-1)
+    bias = op.bias.owner.to_numpy()
+    np.testing.assert_allclose(filt, np.array([1.0, 2.0]) * scale, rtol=1e-6)
+    np.testing.assert_allclose(bias, (np.array([0.5, -1.0]) - [0.5, 1.0]) * scale + [1.0, 0.0],
+                               rtol=1e-6)
+
+
+def test_batch_norm_with_a_second_user_is_not_folded():
+    k = keras()
+    x = k.Input((4, 4, 2))
+    c = k.layers.Conv2D(2, 1)(x)
+    y = k.layers.Add()([k.layers.BatchNormalization()(c), c])
+    module = import_keras_model(k.Model(x, y))
+    assert module.attributes["nn.folded_batch_norms"].value.data == 0
+    assert len(_ops(module, nn.MulOp)) == 1
+
+
+# ------------------------------------------------------------------ graph translation
+
+def test_nested_models_are_flattened():
+    module = import_keras_model(build("nested"))
+    names = [op.attributes["nn.name"].data for op in module.walk() if "nn.name" in op.attributes
+             and not isinstance(op, nn.ConstantOp)]
+    assert names.count("res/block/block_conv") == 2  # the shared model, called twice
+    assert "head/head_dw" in names and "stem" in names
+    assert not any(op.name.startswith("func.call") for op in module.walk())
+
+
+def test_layers_translate_to_their_ops():
+    module = import_keras_model(build("sequential_cnn"))
+    kinds = [op.name for op in module.walk() if op.name.startswith("nn.") and op.name != "nn.constant"]
+    assert kinds == [
+        "nn.conv2d", "nn.mul", "nn.add", "nn.depthwise_conv2d", "nn.depthwise_conv2d",
+        "nn.conv2d", "nn.swish", "nn.max_pool2d", "nn.avg_pool2d", "nn.pad", "nn.prelu",
+        "nn.reshape", "nn.fully_connected", "nn.softmax",
+    ]
+    (conv,) = [op for op in _ops(module, nn.Conv2DOp)
+               if op.attributes.get("nn.name") == StringAttr("conv_relu")]
+    assert conv.activation.data == "relu"
+    assert list(conv.pads.get_values()) == [0, 1, 0, 1]  # same padding, stride 2, even size
+
+
+def test_conv1d_is_a_conv2d_of_height_one():
+    module = import_keras_model(build("conv1d"))
+    causal = next(op for op in _ops(module, nn.Conv2DOp) if op.attributes.get("nn.m_id").value.data == 0)
+    assert list(causal.pads.get_values()) == [0, 0, 4, 0]  # (k - 1) * dilation on the left
+    assert causal.filter.type.get_shape()[:3] == (6, 1, 3)
+
+
+def test_permute_and_lstm():
+    module = import_keras_model(build("shapes"))
+    perms = [list(op.perm.get_values()) for op in _ops(module, nn.TransposeOp)]
+    assert perms == [[0, 2, 1, 3], [0, 3, 1, 2]]
+    module = import_keras_model(build("lstm"))
+    first, last = _ops(module, nn.LstmOp)
+    assert first.return_sequences.value.data == 1 and last.return_sequences.value.data == 0
+    assert first.weights.type.get_shape() == (24, 5) and last.recurrent.type.get_shape() == (16, 4)
+
+
+def test_file_formats(tmp_path):
+    model = build("input_batch_norm")
+    for suffix in (".keras", ".h5"):
+        path = tmp_path / f"m{suffix}"
+        model.save(path)
+        module = import_keras(path)
+        assert module.attributes["nn.folded_batch_norms"].value.data == 1
+
+
+# ------------------------------------------------------------------ errors
+
+def _error(model: Any) -> str:
+    with pytest.raises(StaiError) as info:
+        import_keras_model(model)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_lambda_layer_is_named():
+    k = keras()
+    x = k.Input((4,))
+    y = k.layers.Lambda(lambda t: t * 2.0, name="double")(x)
+    message = _error(k.Model(x, y))
+    assert "'double'" in message and "Lambda" in message
+
+
+def test_lambda_layer_in_a_file_is_named(tmp_path):
+    k = keras()
+    x = k.Input((4,))
+    model = k.Model(x, k.layers.Lambda(lambda t: t + 1.0, name="plus_one")(x))
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    with pytest.raises(StaiError, match=r"layer 'plus_one' of class Lambda"):
+        import_keras(path)
+
+
+def _custom_layer_class() -> type:
+    k = keras()
+
+    class Twice(k.layers.Layer):
+        def call(self, inputs):
+            return inputs * 2.0
+
+    return Twice
+
+
+def test_custom_layer_is_named(tmp_path):
+    k = keras()
+    x = k.Input((4,))
+    model = k.Model(x, _custom_layer_class()(name="twice")(x))
+    message = _error(model)
+    assert "custom layer 'twice' of class Twice" in message
+    path = tmp_path / "custom.keras"
+    model.save(path)
+    with pytest.raises(StaiError, match=r"layer 'twice' of custom class Twice"):
+        import_keras(path)  # the class is unknown where the file is loaded
+
+
+def test_unsupported_builtin_layer_is_named():
+    k = keras()
+    x = k.Input((4, 4, 4, 1))
+    message = _error(k.Model(x, k.layers.Conv3D(2, 2, name="vol")(x)))
+    assert "'vol' of class Conv3D" in message
+
+
+def test_stateful_lstm_is_refused():
+    k = keras()
+    x = k.Input((5, 3), batch_size=1)
+    message = _error(k.Model(x, k.layers.LSTM(4, stateful=True, name="mem")(x)))
+    assert "'mem'" in message and "stateful" in message
+
+
+def test_dynamic_spatial_shape_is_refused():
+    k = keras()
+    x = k.Input((None, None, 3), name="img")
+    message = _error(k.Model(x, k.layers.Conv2D(2, 3)(x)))
+    assert "'img'" in message and "dynamic shape [None, None, None, 3]" in message
+
+
+@pytest.mark.parametrize(
+    "layer,words",
+    [
+        (lambda L: L.Conv2D(2, 3, data_format="channels_first"), ["channels_first"]),
+        (lambda L: L.Activation("elu"), ["activation 'elu'"]),
+        (lambda L: L.Softmax(axis=1), ["softmax over axis 1"]),
+        (lambda L: L.ReLU(threshold=0.5), ["threshold"]),
+    ],
+)
+def test_unsupported_configurations(layer, words):
+    k = keras()
+    x = k.Input((4, 4, 3))
+    message = _error(k.Model(x, layer(k.layers)(x)))
+    for word in words:
+        assert word in message
+
+
+def test_sequential_without_input_shape():
+    k = keras()
+    with pytest.raises(StaiError, match="no input shape"):
+        import_keras_model(k.Sequential([k.layers.Dense(2)], name="empty"))
+
+
+def test_cli_errors_exit_with_code_2(tmp_path):
+    """`stai generate` on a Keras model it cannot compile: exit code 2, one line, no traceback."""
+    k = keras()
+    x = k.Input((None, 3), name="seq")
+    path = tmp_path / "dynamic.keras"
+    k.Model(x, k.layers.Dense(2)(x)).save(path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "stai.cli", "generate", "-m", str(path), "-o", str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "dynamic shape" in lines[0] and "'seq'" in lines[0]
+
+
+def test_missing_file():
+    with pytest.raises(StaiError, match="no such file"):
+        import_keras(Path("/nonexistent/model.keras"))
+
+
+def test_not_a_keras_file(tmp_path):
+    path = tmp_path / "junk.keras"
+    path.write_bytes(b"not a model")
+    with pytest.raises(StaiError, match="Keras cannot load"):
+        import_keras(path)
