@@ -62,13 +62,13 @@ def _safe_div(num: float, den: float, empty: float) -> float:
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine similarity of two flat vectors (1 for two zero vectors)."""
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    if na == 0.0 and nb == 0.0:
+    """Cosine similarity of two flat vectors (exactly 1 for equal vectors)."""
+    if np.array_equal(a, b):
         return 1.0
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
     if na == 0.0 or nb == 0.0:
         return 0.0
-    return float(np.dot(a, b) / (na * nb))
+    return float(np.clip(np.dot(a, b) / (na * nb), -1.0, 1.0))
 
 
 def classes(values: np.ndarray) -> np.ndarray:

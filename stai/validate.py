@@ -437,6 +437,15 @@ def _vs_truth(values: np.ndarray, quant: Quant, truth: tuple[str, np.ndarray],
     return compare(values, t.astype(np.float64), quant, Quant(), classifier)
 
 
+def model_interface(model: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The model's inputs and outputs (name, shape, dtype, scale, zero point), as the
+    generated ``NAME.json`` will list them."""
+    from stai.driver import _interface, import_model  # pyright: ignore[reportPrivateUsage]
+
+    inputs, outputs = _interface(import_model(model))
+    return [dict(vars(t)) for t in inputs], [dict(vars(t)) for t in outputs]
+
+
 def validate(options: ValidateOptions) -> ValidationReport:
     """Run the validation described by ``options``; write the report files."""
     from stai.driver import generate
@@ -451,11 +460,9 @@ def validate(options: ValidateOptions) -> ValidationReport:
         raise StaiError(f"--range: MIN must be below MAX, got {list(options.range)}")
     out_dir = Path(options.out_dir)
     folder = out_dir / "c_model"
-    # Read the input files first: a bad file is reported before anything is compiled.
+    # Read and check the input files first: bad input is reported before compiling.
+    infos_in, infos_out = model_interface(model)
     input_data = load_array_file(options.inputs) if options.inputs else None
-    generate(model, folder, options.name, observer=True)
-    runner = Runner(folder, options.name)
-    infos_in, infos_out = runner.inputs, runner.outputs
 
     if input_data is not None:
         assert options.inputs is not None
@@ -475,6 +482,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
             f"range {list(options.range)})" if options.range else "full range)")
     n = batches[0].shape[0]
     truth = _ground_truth(options.outputs, infos_out, n) if options.outputs else None
+    generate(model, folder, options.name, observer=True)
+    runner = Runner(folder, options.name)
 
     report = ValidationReport(model=str(model.resolve()), name=options.name, mode="host",
                               reference=None, samples=n, input_source=source,
