@@ -695,7 +695,7 @@ def to_json(r: ValidationReport) -> dict[str, Any]:
     }
 
 
-def _g(x: float | None, digits: int = 6) -> str:
+def _g(x: float | None, digits: int = 4) -> str:
     if x is None:
         return "-"
     return f"{x:.{digits}g}"
