@@ -91,7 +91,9 @@ class CModel:
         lib = self.folder / build / f"lib{self.name}.so"
         env = dict(os.environ)
         self._run(
-            ["make", "-s", "-C", str(self.folder), f"BUILD={build}", f"LIB={build}/{archive.name}",
+            # STAI_TARGET=host: a folder generated for a Cortex-M builds for the host too.
+            ["make", "-s", "-C", str(self.folder), "STAI_TARGET=host", f"BUILD={build}",
+             f"LIB={build}/{archive.name}",
              f"CFLAGS={cflags} -fPIC -std=c99"],
             env,
         )

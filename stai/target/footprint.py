@@ -156,15 +156,36 @@ def footprint(map_file: Path, name: str, arena_symbol: str = "arena") -> Footpri
     )
 
 
+NETWORK, KERNELS, INSTRUMENTATION = 0, 1, 2
+"""The code categories of ``code_ranges`` (and of the counting plugin)."""
+
+INSTRUMENTATION_OBJECTS = ("harness.o", "semihost.o", "startup.o", "stai_observer.o")
+
+
+def _category(section: Section, name: str, library: str) -> int | None:
+    """The counting category of a code section: the network's generated code, the
+    kernels, the instrumentation (harness and observer code), or none (C library...)."""
+    if section.member in INSTRUMENTATION_OBJECTS:
+        return INSTRUMENTATION
+    owner = _owner(section, name, library)
+    if owner == "network":
+        observer_code = (f".text.stai_{name}_observe", f".text.stai_{name}_set_observer")
+        return INSTRUMENTATION if section.name in observer_code else NETWORK
+    if owner == "kernels":
+        return KERNELS
+    return None
+
+
 def code_ranges(map_file: Path, name: str) -> list[tuple[int, int, int]]:
-    """``(low, high, category)`` address ranges of code: category 0 is the network's
-    generated code (``NAME.o``), 1 the kernels (the rest of ``libNAME.a``)."""
+    """``(low, high, category)`` address ranges of code, for the counting plugin:
+    ``NETWORK`` is the generated code of ``NAME.o``, ``KERNELS`` the rest of ``libNAME.a``,
+    ``INSTRUMENTATION`` the harness and the observer's code (not part of an inference)."""
     library = f"lib{name}.a"
     ranges = []
     for s in read_sections(map_file):
-        if KIND_OF_OUTPUT.get(s.output) != "code":
+        if KIND_OF_OUTPUT.get(s.output) != "code" or s.name == "*fill*":
             continue
-        owner = _owner(s, name, library)
-        if owner in ("network", "kernels"):
-            ranges.append((s.address, s.address + s.size, 0 if owner == "network" else 1))
+        category = _category(s, name, library)
+        if category is not None:
+            ranges.append((s.address, s.address + s.size, category))
     return ranges

@@ -4,7 +4,8 @@ The firmware talks to the host through semihosting (files relative to the run fo
 Counting uses stai's TCG plugin (``plugin/stai_icount.c``): it counts every executed
 instruction exactly (resolution: one instruction) and records the running totals each
 time the harness calls its mark function, overall and in two groups of code address
-ranges (the network's generated code, the kernels). These are instructions, not cycles.
+ranges (the network's generated code, the kernels, the harness and observer code). These
+are instructions, not cycles.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class Mark:
     total: int
     network: int
     kernels: int
+    instrumentation: int
+
+    @property
+    def work(self) -> int:
+        """Instructions outside the harness and observer code."""
+        return self.total - self.instrumentation
 
 
 @dataclass
@@ -111,8 +118,8 @@ def _read_counts(path: Path) -> tuple[list[Mark], int | None]:
         fields = line.split()
         if fields and fields[0] == "exit":
             total = int(fields[1])
-        elif len(fields) >= 3:
-            marks.append(Mark(int(fields[0]), int(fields[1]), int(fields[2])))
+        elif len(fields) >= 4:
+            marks.append(Mark(int(fields[0]), int(fields[1]), int(fields[2]), int(fields[3])))
     return marks, total
 
 

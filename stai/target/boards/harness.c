@@ -3,13 +3,21 @@
  * It reads samples from the host file stai_in.bin (each sample: every input's bytes, in
  * input order, as stai_NAME_input_size gives them) through semihosting, runs the
  * network on each, and writes every output's bytes to stai_out.bin and one line per
- * sample to stai_log.txt ("run STATUS STACK_BYTES"). It calls stai_target_mark() around
- * each inference, where the instruction-counting plugin reads its counter.
+ * sample to stai_log.txt ("run STATUS STACK_BYTES", then "marks E1 E2 ..."). It calls
+ * stai_target_mark() before and after each inference, and, built with STAI_OBSERVER,
+ * before and after each node through the observer; the instruction-counting plugin reads
+ * its counter there. The marks line lists the events in order: 2 = begin, 3 = end,
+ * 4 + 2 * c_id = before node c_id, 5 + 2 * c_id = after it. With STAI_OBSERVER and a host
+ * file stai_capture.bin present, every node's description and output are written there
+ * after the node runs: 15 int32 (c_id, m_id, type, rank, shape[6], zero_point, the float
+ * scale's bits, the lengths of the type name and of the tensor name, the output's size),
+ * then the two names and the output bytes.
  *
  * The network is reached through the macros of stai_harness_net.h, which stai writes
  * for each build (NET_INIT, NET_RUN, NET_INPUT_PTR, ...). */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "semihost.h"
 #include "stai_harness_net.h"
@@ -22,7 +30,9 @@ enum {
     EXIT_OUTPUT = 5,
 };
 
-enum { MARK_CALIBRATE = 1, MARK_BEGIN = 2, MARK_END = 3 };
+enum { MARK_BEGIN = 2, MARK_END = 3, MARK_NODE = 4 };
+
+#define MAX_EVENTS 4096
 
 #define STACK_PATTERN 0x5AA5C33Cu
 
@@ -31,14 +41,58 @@ extern uint32_t __stack_limit[];
 static uint8_t arena[NET_ARENA_SIZE > 0 ? NET_ARENA_SIZE : 1]
     __attribute__((aligned(NET_ARENA_ALIGNMENT)));
 
-/* The last mark's event (for a debugger); the plugin counts at this function's entry. */
-volatile uint32_t stai_target_last_mark;
+/* The events of the current inference's marks, in order. */
+static uint32_t events[MAX_EVENTS];
+static uint32_t n_events;
 
+/* The plugin counts at this function's entry. */
 __attribute__((noinline, used)) void stai_target_mark(uint32_t event)
 {
-    stai_target_last_mark = event;
+    if (n_events < MAX_EVENTS) {
+        events[n_events] = event;
+    }
+    n_events++;
     __asm__ volatile("" ::: "memory");
 }
+
+#if defined(STAI_OBSERVER)
+static int capture = -1;
+
+static void on_node(void *user, stai_observer_event event, const stai_observer_node *node)
+{
+    (void)user;
+    if (event == STAI_OBSERVER_AFTER && capture >= 0) {
+        int32_t head[15];
+        float scale = node->scale;
+        size_t type_len = 0, name_len = 0;
+        while (node->type_name[type_len] != '\0') {
+            type_len++;
+        }
+        while (node->name[name_len] != '\0') {
+            name_len++;
+        }
+        head[0] = node->c_id;
+        head[1] = node->m_id;
+        head[2] = (int32_t)node->type;
+        head[3] = node->rank;
+        for (int i = 0; i < STAI_OBSERVER_MAX_RANK; i++) {
+            head[4 + i] = node->shape[i];
+        }
+        head[10] = node->zero_point;
+        memcpy(&head[11], &scale, sizeof scale);
+        head[12] = (int32_t)type_len;
+        head[13] = (int32_t)name_len;
+        head[14] = (int32_t)node->size;
+        if (stai_sh_write(capture, head, sizeof head) != 0 ||
+            stai_sh_write(capture, node->type_name, type_len) != 0 ||
+            stai_sh_write(capture, node->name, name_len) != 0 ||
+            stai_sh_write(capture, node->data, node->size) != 0) {
+            capture = -1;
+        }
+    }
+    stai_target_mark(MARK_NODE + 2u * (uint32_t)node->c_id + (event == STAI_OBSERVER_AFTER ? 1u : 0u));
+}
+#endif
 
 static uintptr_t stack_pointer(void)
 {
@@ -108,6 +162,22 @@ static int read_sample(int handle)
     return 1;
 }
 
+static int write_events(int handle)
+{
+    if (n_events > MAX_EVENTS) {
+        return write_text(handle, "marks overflow\n");
+    }
+    if (write_text(handle, "marks") != 0) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < n_events; i++) {
+        if (write_text(handle, " ") != 0 || write_int(handle, (long)events[i]) != 0) {
+            return -1;
+        }
+    }
+    return write_text(handle, "\n");
+}
+
 static int write_outputs(int handle)
 {
     for (int i = 0; i < NET_OUT_NUM; i++) {
@@ -131,8 +201,14 @@ int main(void)
         stai_sh_puts("stai harness: the network's init failed\n");
         return EXIT_INIT;
     }
-    stai_target_mark(MARK_CALIBRATE);
-    stai_target_mark(MARK_CALIBRATE);
+#if defined(STAI_OBSERVER)
+    capture = stai_sh_open("stai_capture.bin", STAI_SH_READ_BINARY);
+    if (capture >= 0) {
+        stai_sh_close(capture);
+        capture = stai_sh_open("stai_capture.bin", STAI_SH_WRITE_BINARY);
+    }
+    NET_SET_OBSERVER(on_node, NULL);
+#endif
     for (;;) {
         const int got = read_sample(in);
         if (got == 0) {
@@ -144,19 +220,25 @@ int main(void)
         }
         paint_stack();
         const uintptr_t frame = stack_pointer();
+        n_events = 0;
         stai_target_mark(MARK_BEGIN);
         const int status = NET_RUN();
         stai_target_mark(MARK_END);
         const uintptr_t low = stack_low_water();
         if (write_outputs(out) != 0 || write_text(log, "run ") != 0 || write_int(log, status) != 0 ||
             write_text(log, " ") != 0 || write_int(log, (long)(frame - low)) != 0 ||
-            write_text(log, "\n") != 0) {
+            write_text(log, "\n") != 0 || write_events(log) != 0) {
             stai_sh_puts("stai harness: cannot write the results\n");
             return EXIT_OUTPUT;
         }
     }
     stai_sh_close(in);
     stai_sh_close(out);
+#if defined(STAI_OBSERVER)
+    if (capture >= 0) {
+        stai_sh_close(capture);
+    }
+#endif
     if (write_text(log, "done\n") != 0) {
         return EXIT_OUTPUT;
     }
