@@ -131,7 +131,7 @@ def _replace_with_transpose(rewriter: PatternRewriter, op: Operation, new: Opera
     t = _transpose(new.results[0], perm)
     if "nn.m_id" in op.attributes:
         t.attributes["nn.m_id"] = op.attributes["nn.m_id"]
-    rewriter.replace_op(op, t)
+    rewriter.replace(op, t)
     new.results[0].name_hint = t.output.name_hint
     t.output.name_hint = None
 
@@ -156,9 +156,9 @@ class ComposeTransposes(RewritePattern):
         p1, p2 = perm_of(inner), perm_of(op)
         perm = [p1[i] for i in p2]
         if perm == list(range(len(perm))):
-            rewriter.replace_op(op, [], [inner.input])
+            rewriter.replace(op, [], [inner.input])
             return
-        rewriter.replace_op(op, _transpose(inner.input, perm, op.attributes))
+        rewriter.replace(op, _transpose(inner.input, perm, op.attributes))
 
 
 class DropIdentityTranspose(RewritePattern):
@@ -166,7 +166,7 @@ class DropIdentityTranspose(RewritePattern):
     def match_and_rewrite(self, op: nn.TransposeOp, rewriter: PatternRewriter) -> None:
         perm = perm_of(op)
         if perm == tuple(range(len(perm))):
-            rewriter.replace_op(op, [], [op.input])
+            rewriter.replace(op, [], [op.input])
 
 
 class FoldTransposeOfConstant(RewritePattern):
@@ -177,7 +177,7 @@ class FoldTransposeOfConstant(RewritePattern):
             return
         new = _transposed_constant(const, perm_of(op))
         if new is not None:
-            rewriter.replace_op(op, new)
+            rewriter.replace(op, new)
 
 
 class TransposeAsReshape(RewritePattern):
@@ -191,7 +191,7 @@ class TransposeAsReshape(RewritePattern):
             return
         new = nn.ReshapeOp.build(operands=[op.input], result_types=[op.output.type],
                                  attributes=dict(op.attributes))
-        rewriter.replace_op(op, new)
+        rewriter.replace(op, new)
 
 
 class PushTransposeThroughUnary(RewritePattern):
@@ -343,7 +343,7 @@ class FoldTransposeIntoFullyConnected(RewritePattern):
             operands=[flat.output, new_w.output, op.bias], result_types=[op.output.type],
             properties=dict(op.properties), attributes=dict(op.attributes))
         rewriter.insert([new_w, flat], _before(op))
-        rewriter.replace_op(op, new)
+        rewriter.replace(op, new)
 
 
 class FoldBiasAdd(RewritePattern):
@@ -389,8 +389,8 @@ class FoldBiasAdd(RewritePattern):
                                         properties=dict(producer.properties), attributes=attrs)
             rewriter.insert(new_bias, _before(producer))
             rewriter.insert(new, _before(op))
-            rewriter.replace_op(op, [], [new.results[0]])
-            rewriter.erase_op(producer)
+            rewriter.replace(op, [], [new.results[0]])
+            rewriter.erase(producer)
             return
 
 
@@ -401,7 +401,7 @@ class EraseUnusedNN(RewritePattern):
         if op.dialect_name() != "nn" or not op.results:
             return
         if all(not r.uses for r in op.results):
-            rewriter.erase_op(op)
+            rewriter.erase(op)
 
 
 PATTERNS: tuple[type[RewritePattern], ...] = (

@@ -1,0 +1,159 @@
+"""The ONNX frontend at the nn level: layout, folding, options and bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+from onnx_opmodels import FLOAT_MODELS, Graph, save
+from stai.dialects import nn
+from stai.errors import StaiError
+from stai.frontends.onnx import import_onnx, import_onnx_bytes
+
+
+def _ops(module, cls) -> list:
+    return [op for op in module.walk() if isinstance(op, cls)]
+
+
+def _model(nodes, inputs, outputs, opset=17, inits=()) -> onnx.ModelProto:
+    graph = helper.make_graph(nodes, "t", inputs, outputs, list(inits))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def _bytes(model: onnx.ModelProto) -> bytes:
+    return model.SerializeToString()
+
+
+def test_mnist_has_no_transposes(models_dir):
+    module = import_onnx(models_dir / "onnx" / "mnist" / "mnist.onnx")
+    assert not _ops(module, nn.TransposeOp)
+    assert len(_ops(module, nn.Conv2DOp)) == 2
+    assert len(_ops(module, nn.FullyConnectedOp)) == 1
+    assert not _ops(module, nn.AddOp)  # the Adds became biases
+
+
+def test_io_transpose_option(tmp_path):
+    path = save(FLOAT_MODELS["conv"](), tmp_path / "conv.onnx")
+    nchw = import_onnx(path)
+    nhwc = import_onnx(path, io_transpose=False)
+    assert len(_ops(nchw, nn.TransposeOp)) == 2
+    assert not _ops(nhwc, nn.TransposeOp)
+    main = next(iter(nhwc.ops))
+    assert tuple(main.function_type.inputs.data[0].get_shape()) == (1, 9, 8, 4)
+
+
+def test_batch_norm_folded_without_optimizer(tmp_path):
+    path = save(FLOAT_MODELS["batch_norm_folded"](), tmp_path / "bn.onnx")
+    module = import_onnx(path, optimize=False)
+    assert len(_ops(module, nn.Conv2DOp)) == 1
+    assert not _ops(module, nn.MulOp) and not _ops(module, nn.AddOp)
+
+
+def test_shape_computations_fold(tmp_path):
+    path = save(FLOAT_MODELS["shape_reshape"](), tmp_path / "shape.onnx")
+    module = import_onnx(path, optimize=False)
+    (reshape,) = _ops(module, nn.ReshapeOp)
+    assert tuple(reshape.output.type.get_shape()) == (1, 24)
+
+
+def test_symbolic_batch_becomes_one():
+    model = _model([helper.make_node("Relu", ["x"], ["y"])],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4, 4])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    module = import_onnx_bytes(_bytes(model), "m.onnx")
+    main = next(iter(module.ops))
+    assert tuple(main.function_type.inputs.data[0].get_shape()) == (1, 3, 4, 4)
+
+
+def test_dynamic_spatial_shape_is_an_error():
+    model = _model([helper.make_node("Relu", ["x"], ["y"])],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "h", 4])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    with pytest.raises(StaiError, match=r"input 'x' has a dynamic dimension 2 \('h'\)"):
+        import_onnx_bytes(_bytes(model), "m.onnx")
+
+
+def test_unsupported_operator_names_the_node():
+    model = _model([helper.make_node("Erf", ["x"], ["y"], name="the_erf")],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    with pytest.raises(StaiError, match=r"unsupported ONNX operator 'Erf' \(node 'the_erf'\)"):
+        import_onnx_bytes(_bytes(model), "m.onnx")
+
+
+def test_old_opset_is_an_error():
+    model = _model([helper.make_node("Relu", ["x"], ["y"])],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], opset=6)
+    with pytest.raises(StaiError, match="opset 6 is not supported"):
+        import_onnx_bytes(_bytes(model), "m.onnx")
+
+
+def test_garbage_is_an_error():
+    with pytest.raises(StaiError, match="not a readable ONNX model"):
+        import_onnx_bytes(b"\x00\x01garbage", "m.onnx")
+
+
+def test_non_constant_weights_are_an_error():
+    g = Graph()
+    g.node("MatMul", ["x", "w"])
+    model = _model(g.nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4]),
+                             helper.make_tensor_value_info("w", TensorProto.FLOAT, [4, 2])],
+                   [helper.make_tensor_value_info(g.nodes[-1].output[0], TensorProto.FLOAT, None)])
+    with pytest.raises(StaiError, match="MatMul .*only a constant right-hand side"):
+        import_onnx_bytes(_bytes(model), "m.onnx")
+
+
+def test_missing_optimizer_says_what_to_do(tmp_path, monkeypatch):
+    path = save(FLOAT_MODELS["relu"](), tmp_path / "relu.onnx")
+    monkeypatch.setitem(sys.modules, "onnxoptimizer", None)
+    with pytest.raises(StaiError, match="--no-onnx-optimizer"):
+        import_onnx(path)
+    assert _ops(import_onnx(path, optimize=False), nn.ReluOp)
+
+
+def test_unsupported_lstm_direction():
+    w = np.zeros((1, 8, 3), np.float32)
+    r = np.zeros((1, 8, 2), np.float32)
+    model = _model(
+        [helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, direction="reverse",
+                          name="rnn")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 1, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        inits=[onnx.numpy_helper.from_array(w, "w"), onnx.numpy_helper.from_array(r, "r")])
+    with pytest.raises(StaiError, match="LSTM \\(node 'rnn'\\): only forward LSTMs"):
+        import_onnx_bytes(_bytes(model), "m.onnx")
+
+
+def test_cli_bad_model_exit_code_2(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    model = _model([helper.make_node("Erf", ["x"], ["y"], name="e1")],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    onnx.save(model, str(bad))
+    result = subprocess.run(
+        [sys.executable, "-m", "stai.cli", "generate", "-m", str(bad), "-o", str(tmp_path / "o"),
+         "--no-onnx-optimizer"],
+        capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "unsupported ONNX operator 'Erf' (node 'e1')" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_options_reach_the_frontend(tmp_path):
+    path = save(FLOAT_MODELS["conv"](), tmp_path / "conv.onnx")
+    out = tmp_path / "gen"
+    result = subprocess.run(
+        [sys.executable, "-m", "stai.cli", "generate", "-m", str(path), "-o", str(out),
+         "--no-onnx-io-transpose", "--no-onnx-optimizer"],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "stai_transpose(" not in (out / "network.c").read_text()
+    assert Path(out / "network.json").is_file()
