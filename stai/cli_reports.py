@@ -76,6 +76,8 @@ def _validate(args: argparse.Namespace) -> None:
         name=args.name,
         check=args.check,
         tolerance=args.tolerance,
+        mode=args.mode,
+        target=args.target,
     )
     report = validate(options)
     print_report(report, _console())
@@ -94,7 +96,10 @@ def add_validate(commands: Any) -> None:
     p.add_argument("-vo", "--valoutput", help="expected outputs or labels: .npy, .npz or .csv")
     p.add_argument("-o", "--output", default="stai_output", help="folder for the C and reports")
     p.add_argument("-n", "--name", default="network", help="C name of the network")
-    p.add_argument("--mode", default="host", choices=["host"], help="where the C model runs")
+    p.add_argument("--mode", default="host", choices=["host", "target"],
+                   help="where the C model runs: the host, or an emulated Cortex-M (QEMU)")
+    p.add_argument("--target", choices=["cortex-m4", "cortex-m7", "cortex-m55"],
+                   help="the Cortex-M of --mode target (default cortex-m4)")
     p.add_argument("--classifier", action="store_true", help="outputs are class scores: "
                    "accuracy and confusion matrix")
     p.add_argument("-b", "--batch-size", type=int, help="random samples (default 10), or the "

@@ -59,6 +59,11 @@ class ValidateOptions:
     check: bool = False
     tolerance: float = FLOAT_TOLERANCE
     progress: bool = True
+    mode: str = "host"
+    """``host``, or ``target``: the C model runs on an emulated Cortex-M
+    (``stai.target.validate``)."""
+    target: str | None = None
+    """The target of ``--mode target`` (default ``cortex-m4``)."""
 
 
 @dataclass
@@ -107,6 +112,8 @@ class ValidationReport:
     check_passed: bool = True
     check_messages: list[str] = field(default_factory=list)
     outputs_info: list[dict[str, Any]] = field(default_factory=list)
+    target: dict[str, Any] | None = None
+    """``--mode target``: instructions, per node, footprint (``stai.target.validate``)."""
 
 
 # --------------------------------------------------------------------- input files
@@ -482,10 +489,21 @@ def validate(options: ValidateOptions) -> ValidationReport:
             f"range {list(options.range)})" if options.range else "full range)")
     n = batches[0].shape[0]
     truth = _ground_truth(options.outputs, infos_out, n) if options.outputs else None
-    generate(model, folder, options.name, observer=True)
-    runner = Runner(folder, options.name)
+    if options.mode not in ("host", "target"):
+        raise StaiError(f"unknown mode '{options.mode}' (expected host or target)")
+    target = options.target or ("cortex-m4" if options.mode == "target" else "host")
+    if (options.mode == "target") == (target == "host"):
+        raise StaiError(f"--mode {options.mode} with --target {target}: target mode runs on "
+                        "cortex-m4, cortex-m7 or cortex-m55, host mode on the host")
+    generate(model, folder, options.name, observer=True, target=target)
+    if options.mode == "target":
+        from stai.target.validate import TargetRunner
 
-    report = ValidationReport(model=str(model.resolve()), name=options.name, mode="host",
+        runner: Any = TargetRunner(folder, options.name)
+    else:
+        runner = Runner(folder, options.name)
+
+    report = ValidationReport(model=str(model.resolve()), name=options.name, mode=options.mode,
                               reference=None, samples=n, input_source=source,
                               outputs_info=[dict(i) for i in infos_out])
     samples = [[b[k] for b in batches] for k in range(n)]
@@ -523,6 +541,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
             if options.per_layer:
                 ref_layers = _layer_references(model, report, samples, captures, task)
 
+    if options.mode == "target":
+        report.target = runner.report()
     _fill_rows(report, options, infos_out, c_out, ref_out, truth)
     if options.per_layer and captures:
         _fill_layers(report, model, captures, ref_layers, options)
@@ -692,6 +712,7 @@ def to_json(r: ValidationReport) -> dict[str, Any]:
         "layer_reference": r.layer_reference,
         "first_divergence": r.first_divergence,
         "check": {"passed": r.check_passed, "messages": r.check_messages},
+        "target": r.target,
     }
 
 
@@ -709,7 +730,11 @@ def print_report(r: ValidationReport, console: Any | None = None) -> None:
     console = console or Console()
     console.print(f"[bold]stai validate[/bold] ({r.mode})  {r.model}")
     console.print(f"{r.samples} samples from {r.input_source}; reference: {r.reference or 'none'}"
-                  f"; C model {r.c_time_ms:.3f} ms/inference on the host")
+                  + ("" if r.target else f"; C model {r.c_time_ms:.3f} ms/inference on the host"))
+    if r.target:
+        from stai.target.validate import print_target
+
+        print_target(r.target, console)
     table = Table(title="results")
     cols = ("comparison", "output", "acc", "rmse", "mae", "l2r", "mean", "std", "cos", "nse",
             "max |err|", "max LSB", "bit-exact")

@@ -301,3 +301,42 @@ def test_per_node_instructions_and_outputs_through_the_observer(target_tools, tm
         generate(path, plain, name="kws", target="cortex-m4")
         TargetModel(plain, work_dir=tmp_path / "b2", cmsis_nn_path="").run_many(
             samples[:1], per_node=True)
+
+
+def test_stai_validate_target_mode(target_tools, tmp_path, shared_model_path, capsys):
+    """`stai validate --mode target --target cortex-m55 --per-layer --check`: the same
+    metrics as host mode (bit-exact with TFLM, per layer too), plus instructions per
+    inference and per node and the footprint, in the text and JSON reports."""
+    import json
+
+    import jsonschema
+
+    from stai.cli import main
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "schemas"
+                         / "validate.schema.json").read_text())
+    out = tmp_path / "v"
+    with pytest.raises(SystemExit) as stop:
+        main(["validate", "-m", str(shared_model_path("hello_world_int8")), "--mode", "target",
+              "--target", "cortex-m55", "-o", str(out), "-b", "4", "--per-layer", "--check"])
+    assert stop.value.code == 0
+    printed = capsys.readouterr().out
+    assert "instructions per inference" in printed and "mps3-an547" in printed
+    data = json.loads((out / "network_validate.json").read_text())
+    jsonschema.validate(data, schema)
+    assert data["mode"] == "target" and data["check"]["passed"]
+    assert data["results"][0]["bit_exact"] == 4
+    assert all(layer["metrics"]["bit_exact"] == 4 for layer in data["layers"])
+    target = data["target"]
+    assert target["target"] == "cortex-m55" and target["instructions"]["min"] > 0
+    assert len(target["nodes"]) == len(data["layers"])
+    assert target["footprint"]["flash"] > target["footprint"]["flash_weights"] > 0
+    assert 0 < target["footprint"]["stack_used"] < target["footprint"]["ram_stack_reserved"]
+
+
+def test_validate_mode_and_target_must_agree(tmp_path, shared_model_path):
+    from stai.validate import ValidateOptions, validate
+
+    with pytest.raises(StaiError, match="--mode host with --target cortex-m4"):
+        validate(ValidateOptions(model=shared_model_path("hello_world_int8"), mode="host",
+                                 target="cortex-m4", out_dir=tmp_path, progress=False))
