@@ -127,6 +127,9 @@ class Analysis:
     model_types: dict[int, str] = field(default_factory=dict)
     removed: list[int] = field(default_factory=list)
     """m_ids with no code and no node to attribute them to."""
+    target_footprint: dict[str, Any] | None = None
+    """With a Cortex-M target: flash and RAM of the linked firmware
+    (``stai.target.analyze``)."""
 
 
 # ----------------------------------------------------------------------- MACC rules
@@ -404,7 +407,18 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host")
         edges=_edges(fn, kernels),
         model_types=model_types,
         removed=removed,
+        target_footprint=_target_footprint(path, name, target),
     )
+
+
+def _target_footprint(path: Path, name: str, target: str) -> dict[str, Any] | None:
+    from stai.target.targets import get_target
+
+    if get_target(target).is_host:
+        return None
+    from stai.target.analyze import firmware_footprint
+
+    return firmware_footprint(path, name, target)
 
 
 def _dtype(value: SSAValue) -> str:
@@ -514,6 +528,7 @@ def to_json(a: Analysis) -> dict[str, Any]:
         "removed_m_ids": a.removed,
         "memory_plan": [asdict(b) for b in a.buffers],
         "graph": {"edges": [list(e) for e in a.edges]},
+        "target_footprint": a.target_footprint,
     }
 
 
@@ -592,6 +607,10 @@ def print_report(a: Analysis, console: Any | None = None) -> None:
     console.print(layers)
     if a.removed:
         console.print(f"model operators without code: {_ids_text(a, a.removed)}")
+    if a.target_footprint is not None:
+        from stai.target.analyze import print_footprint
+
+        print_footprint(a.target_footprint, a.target, console)
 
 
 def report_text(a: Analysis, width: int = 140) -> str:

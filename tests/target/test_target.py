@@ -340,3 +340,24 @@ def test_validate_mode_and_target_must_agree(tmp_path, shared_model_path):
     with pytest.raises(StaiError, match="--mode host with --target cortex-m4"):
         validate(ValidateOptions(model=shared_model_path("hello_world_int8"), mode="host",
                                  target="cortex-m4", out_dir=tmp_path, progress=False))
+
+
+def test_stai_analyze_reports_the_target_footprint(target_tools, shared_model_path):
+    import json
+
+    import jsonschema
+
+    from stai.analyze import analyze, report_text, to_json
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "schemas"
+                         / "analyze.schema.json").read_text())
+    result = analyze(shared_model_path("hello_world_int8"), target="cortex-m4")
+    data = to_json(result)
+    jsonschema.validate(data, schema)
+    fp = data["target_footprint"]["footprint"]
+    assert fp["flash"] == fp["flash_network_code"] + fp["flash_kernels"] + fp["flash_weights"] \
+        + fp["flash_other"]
+    assert fp["ram_arena"] == data["totals"]["activations_bytes"]
+    assert fp["flash_weights"] >= data["totals"]["weights_bytes"]
+    assert "footprint on cortex-m4" in report_text(result)
+    assert to_json(analyze(shared_model_path("hello_world_int8")))["target_footprint"] is None

@@ -32,7 +32,11 @@ enum {
 
 enum { MARK_BEGIN = 2, MARK_END = 3, MARK_NODE = 4 };
 
-#define MAX_EVENTS 4096
+#if defined(STAI_OBSERVER)
+#define MAX_EVENTS 4096 /* 2 per node and 2 per inference */
+#else
+#define MAX_EVENTS 2
+#endif
 
 #define STACK_PATTERN 0x5AA5C33Cu
 

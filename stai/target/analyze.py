@@ -1,0 +1,56 @@
+"""The footprint section of ``stai analyze --target cortex-m4|m7|m55``.
+
+``firmware_footprint(model, name, target)`` compiles the model for the target into a
+temporary folder, links it with stai's harness for the target's board (portable kernels,
+or CMSIS-NN with ``CMSIS_NN_PATH``) and reads the flash and RAM figures from the link map
+(``stai.target.footprint``). Without the Arm toolchain the section says what to install.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from stai.errors import StaiError
+
+
+def firmware_footprint(model_path: str | Path, name: str, target: str) -> dict[str, Any]:
+    """``{"footprint": {...} | None, "kernels": ..., "note": str | None}`` for ``target``."""
+    from stai.driver import generate
+    from stai.target.firmware import build_firmware
+    from stai.target.footprint import footprint
+
+    with tempfile.TemporaryDirectory(prefix="stai-footprint-") as tmp:
+        folder = Path(tmp) / name
+        generate(model_path, folder, name, target=target)
+        try:
+            firmware = build_firmware(folder, Path(tmp) / "build", name)
+        except StaiError as e:
+            if "not found" not in str(e):
+                raise
+            return {"footprint": None, "kernels": None, "note": f"not measured: {e}"}
+        figures = footprint(firmware.map_file, name).as_dict()
+        figures.pop("stack_used", None)
+        return {"footprint": figures, "kernels": firmware.kernels, "note": None}
+
+
+def print_footprint(section: dict[str, Any], target: str, console: Any) -> None:
+    """The footprint section as a ``rich`` table."""
+    from rich.table import Table
+
+    fp = section.get("footprint")
+    if fp is None:
+        console.print(f"footprint on {target}: {section.get('note')}")
+        return
+    table = Table(title=f"footprint on {target} (linked test firmware, {section['kernels']} "
+                        "kernels, bytes)")
+    for col in ("flash", "network code", "kernels", "weights", "other", "RAM", "arena", "data",
+                "bss", "stack reserved"):
+        table.add_column(col, justify="right")
+    table.add_row(*(f"{fp[k]:,}" for k in (
+        "flash", "flash_network_code", "flash_kernels", "flash_weights", "flash_other", "ram",
+        "ram_arena", "ram_data", "ram_bss", "ram_stack_reserved")))
+    console.print(table)
+    console.print("other = harness, start-up code and C library; RAM includes the harness's "
+                  "reserved stack")
