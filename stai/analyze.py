@@ -222,6 +222,13 @@ def _model_weights_and_types(path: Path, nn_module: ModuleOp) -> tuple[int, dict
         m_id = op.attributes.get("nn.m_id")
         if isinstance(m_id, IntegerAttr) and not isinstance(op, nn.ConstantOp):
             types.setdefault(m_id.value.data, op.name.removeprefix("nn.").upper())
+    # A frontend that folds weights (Keras batch norms) records the model's own figures.
+    original = nn_module.attributes.get("nn.original_weight_bytes")
+    if isinstance(original, IntegerAttr):
+        weights = original.value.data
+    layer_types = nn_module.attributes.get("nn.layer_types")
+    if isinstance(layer_types, ArrayAttr):
+        types = {i: t.data for i, t in enumerate(layer_types.data) if isinstance(t, StringAttr)}
     return weights, types, len(types)
 
 

@@ -7,14 +7,14 @@ the result of an ``nn.conv2d``, ``nn.depthwise_conv2d`` or ``nn.fully_connected`
 a fused activation (or a reshape of it keeping the channels last), used by nothing else,
 and with constant weights used by nothing else, the scale multiplies the weights of each
 output channel and the bias becomes ``bias * scale + shift``: the mul and the add
-disappear.
+disappear, and the batch norm's ``nn.m_id`` joins the producer's ``nn.fused_m_ids``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import StringAttr, TensorType, f32
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr, TensorType, f32, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
@@ -64,6 +64,16 @@ def _producer(value: SSAValue) -> Operation | None:
     return owner if isinstance(owner, _FOLDABLE) else None
 
 
+def _record_fused(producer: Operation, mul: nn.MulOp) -> None:
+    """Append the batch norm's ``nn.m_id`` to the producer's ``nn.fused_m_ids``."""
+    m_id = mul.attributes.get("nn.m_id")
+    if not isinstance(m_id, IntegerAttr):
+        return
+    previous = producer.attributes.get("nn.fused_m_ids")
+    ids = list(previous.data) if isinstance(previous, ArrayAttr) else []
+    producer.attributes["nn.fused_m_ids"] = ArrayAttr([*ids, IntegerAttr(m_id.value.data, i64)])
+
+
 def _try_fold(mul: nn.MulOp) -> bool:
     """Fold one batch normalization (``mul`` and the ``add`` using it); True if done."""
     uses = list(mul.output.uses)
@@ -89,6 +99,7 @@ def _try_fold(mul: nn.MulOp) -> bool:
     _replace_constant(filt_op, _scaled_filter(producer, filt, scale))
     _replace_constant(bias_op, bias * scale + shift)
     add.output.replace_all_uses_with(mul.lhs)
+    _record_fused(producer, mul)
     for op in (add, mul, scale_op, shift_op):
         Rewriter.erase_op(op)
     return True

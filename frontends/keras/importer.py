@@ -14,8 +14,9 @@ normalizations are emitted as a multiply and an add, then folded into the convol
 dense layer before them where they are its only user (`batchnorm.fold_batch_norms`).
 
 The module gets ``nn.original_weight_bytes`` (the bytes of every variable of the Keras
-model) and ``nn.folded_batch_norms`` (how many were folded) so that reports can show the
-weight-size change of folding.
+model), ``nn.folded_batch_norms`` (how many were folded) and ``nn.layer_types`` (the
+Keras class of each layer, indexed by ``nn.m_id``) so that reports can show the
+weight-size change of folding and name the layers that have no op left.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ class _Importer:
         self.m_id = 0
         self.layer: Any = None
         self.layer_name = ""
+        self.layer_types: list[str] = []
+        """The Keras class of each translated layer, by ``nn.m_id``."""
         self.handlers: dict[str, Callable[[list[SSAValue]], list[SSAValue]]] = {
             "InputLayer": lambda xs: xs,
             "Conv2D": self._conv2d,
@@ -164,6 +167,7 @@ class _Importer:
         folded = fold_batch_norms(main)
         module.attributes["nn.original_weight_bytes"] = IntegerAttr(_weight_bytes(model), i64)
         module.attributes["nn.folded_batch_norms"] = IntegerAttr(folded, i64)
+        module.attributes["nn.layer_types"] = ArrayAttr([StringAttr(t) for t in self.layer_types])
         return module
 
     def _graph_of(self, model: Any) -> Any:
@@ -261,6 +265,7 @@ class _Importer:
         self.layer = layer
         self.layer_name = f"{prefix}{layer.name}"
         self.config = layer.get_config()
+        self.layer_types.append(class_name)
         results = handler(values)
         self.m_id += 1
         return results
