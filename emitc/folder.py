@@ -137,7 +137,8 @@ def _may_replace(out_dir: Path) -> bool:
 
 
 def _fill(
-    folder: Path, module: ModuleOp, name: str, extra_files: Mapping[str, str], target: str
+    folder: Path, module: ModuleOp, name: str, extra_files: Mapping[str, str | bytes],
+    target: str
 ) -> None:
     from stai.target.folder import header_name, target_header
     from stai.target.targets import get_target
@@ -152,7 +153,10 @@ def _fill(
     for path, text in extra_files.items():
         if Path(path).name != path or path in files or path == "Makefile":
             raise StaiError(f"extra file name '{path}' is not a free plain file name")
-        (folder / path).write_text(text)
+        if isinstance(text, bytes):
+            (folder / path).write_bytes(text)
+        else:
+            (folder / path).write_text(text)
     include, cmsis, src = folder / "include", folder / "include" / "cmsis", folder / "src"
     for d in (include, cmsis, src):
         d.mkdir(parents=True, exist_ok=True)
@@ -168,11 +172,11 @@ def write_folder(
     module: ModuleOp,
     out_dir: str | os.PathLike[str],
     name: str = "network",
-    extra_files: Mapping[str, str] | None = None,
+    extra_files: Mapping[str, str | bytes] | None = None,
     target: str = "host",
 ) -> Path:
     """Write the generated folder of a module at the ``c`` level to ``out_dir`` (replacing
-    a folder stai generated before); ``extra_files`` (file name -> text) are written
+    a folder stai generated before); ``extra_files`` (file name -> text or bytes) are written
     next to the C files; ``target`` names the target whose flags the Makefile uses."""
     if not name.isidentifier() or not name.isascii():
         raise StaiError(f"network name '{name}' is not a C identifier")

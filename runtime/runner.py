@@ -58,8 +58,14 @@ class CModel:
         pools = self.meta.get("pools") or [{"size": self.meta["activations_bytes"]}]
         self._pools = [_aligned_bytes(p["size"], max(ARENA_ALIGNMENT, p.get("alignment", 1)))
                        for p in pools]
-        self._init.argtypes = [ctypes.c_void_p] * len(self._pools)
-        status = self._init(*(ctypes.c_void_p(b.ctypes.data) for b in self._pools))
+        bound = list(self._pools)
+        if self.meta.get("weights_file"):  # --binary: init takes the weights file first
+            blob = np.frombuffer((self.folder / self.meta["weights_file"]).read_bytes(), np.uint8)
+            self._weights = _aligned_bytes(blob.size, ARENA_ALIGNMENT)
+            self._weights[:] = blob
+            bound.insert(0, self._weights)
+        self._init.argtypes = [ctypes.c_void_p] * len(bound)
+        status = self._init(*(ctypes.c_void_p(b.ctypes.data) for b in bound))
         if status != 0:
             raise StaiError(f"stai_{name}_init failed with status {status}")
         self._caller_buffers: list[np.ndarray] = []

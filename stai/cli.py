@@ -73,6 +73,7 @@ def _generate(args: argparse.Namespace) -> None:
         target=args.target,
         observer=args.observer,
         frontend_options=frontend_options(args),
+        binary=args.binary,
         **memory_kwargs(args),
     )
     print(
@@ -172,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)"
     )
     _add_target_option(gen)
+    gen.add_argument(
+        "--binary", action="store_true",
+        help="weights in NAME_weights.bin, passed to stai_NAME_init (docs/target.md)",
+    )
     gen.add_argument(
         "--observer", action="store_true",
         help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",

@@ -206,6 +206,7 @@ def generate(
     memory_pool: str | Path | None = None,
     alignment: int | None = None,
     weights_alignment: int | None = None,
+    binary: bool = False,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
     ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``).
@@ -213,7 +214,9 @@ def generate(
     Memory (``docs/memory-planning.md``): inputs and outputs live in the activations unless
     ``allocate_inputs`` / ``allocate_outputs`` is false; weights are one packed blob unless
     ``split_weights``; ``memory_pool`` is a JSON pool list or a linker script; ``alignment``
-    and ``weights_alignment`` default to the target's. ``NAME_report.txt`` shows the plan."""
+    and ``weights_alignment`` default to the target's. ``NAME_report.txt`` shows the plan.
+    With ``binary`` the weights go to ``NAME_weights.bin``, bound by ``stai_NAME_init``
+    (``stai.target.binary``)."""
     from stai import memory_report
     from stai.emitc.folder import write_folder
     from stai.target.targets import get_target
@@ -245,12 +248,18 @@ def generate(
             probe = write_folder(module, Path(tmp) / "probe", name, target=target)
             flash = memory_report.check_flash(memory.config, module, name, probe,
                                               memory_report.environment_cflags(tgt.cflags))
+    binary_files: dict[str, str | bytes] = {}
+    if binary:
+        from stai.target.binary import binary_file_name, detach_weights
+
+        binary_files[binary_file_name(name)] = detach_weights(module, name)
     meta = {
         "name": name,
         "model": str(Path(model_path).resolve()),
         "activations_bytes": result.activations_bytes,
         "target": target,
         "observer": observer,
+        "weights_file": next(iter(binary_files), None),
         "inputs": [vars(t) for t in inputs],
         "outputs": [vars(t) for t in outputs],
     }
@@ -258,7 +267,7 @@ def generate(
     report = memory_report.render_report(name, str(model_path), plans[0], memory, weights, flash)
     write_folder(
         module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n",
-                                        f"{name}_report.txt": report},
+                                        f"{name}_report.txt": report, **binary_files},
         target=target,
     )
     return result

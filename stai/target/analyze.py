@@ -31,6 +31,7 @@ def firmware_footprint(model_path: str | Path, name: str, target: str) -> dict[s
                 raise
             return {"footprint": None, "kernels": None, "note": f"not measured: {e}"}
         figures = footprint(firmware.map_file, name).as_dict()
+        figures.pop("flash_weights_file", None)
         figures.pop("stack_used", None)
         return {"footprint": figures, "kernels": firmware.kernels, "note": None}
 

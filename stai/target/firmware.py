@@ -42,6 +42,9 @@ class Firmware:
     """``portable`` (stai's kernels) or ``cmsis-nn`` (a CMSIS-NN checkout)."""
     observer: bool = False
     """Built with ``-DSTAI_OBSERVER``: the harness marks every node."""
+    weights_file: Path | None = None
+    """``--binary``: the weights file QEMU writes at ``__stai_weights_start`` (reserved
+    flash the firmware's init gets), not part of the ELF."""
 
 
 def read_meta(folder: Path, name: str | None = None) -> dict:
@@ -52,19 +55,51 @@ def read_meta(folder: Path, name: str | None = None) -> dict:
     return json.loads(metas[0].read_text())
 
 
-def harness_header(name: str) -> str:
-    """``stai_harness_net.h``: the macros through which the harness calls network ``name``."""
+def _io_bytes(info: dict) -> int:
+    size = 1
+    for d in info["shape"]:
+        size *= int(d)
+    return size * {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4}.get(
+        info["dtype"], 4)
+
+
+def harness_header(name: str, meta: dict | None = None) -> str:
+    """``stai_harness_net.h``: the macros through which the harness calls network ``name``:
+    one static buffer per memory pool (``arena_K``) and per caller-provided input or output,
+    bound by ``net_init()``; with a ``--binary`` weights file, init gets the flash address
+    reserved for it."""
+    meta = meta or {}
     up, fn = name.upper(), f"stai_{name}"
+    pools = meta.get("pools") or [{"size": meta.get("activations_bytes", 0), "alignment": 16}]
+    decls, args, binds = [], [], []
+    if meta.get("weights_file"):
+        decls.append("extern const uint8_t __stai_weights_start[];")
+        args.append("__stai_weights_start")
+    for k, pool in enumerate(pools):
+        align = max(16, int(pool.get("alignment", 1)))
+        decls.append(f"static uint8_t arena_{k}[{max(1, int(pool['size']))}] "
+                     f"__attribute__((aligned({align})));")
+        args.append(f"arena_{k}")
+    for role in ("input", "output"):
+        if meta.get(f"{role}s_in_activations", True):
+            continue
+        for i, info in enumerate(meta.get(f"{role}s", [])):
+            decls.append(f"static uint8_t {role}_{i}[{_io_bytes(info)}] __attribute__((aligned(16)));")
+            binds.append(f"    if ({fn}_set_{role}({i}, {role}_{i}) != 0) {{\n        return 1;\n    }}")
+    body = "\n".join([f"    if ({fn}_init({', '.join(args)}) != 0) {{\n        return 1;\n    }}",
+                      *binds, "    return 0;"])
     return f"""/* How stai's harness calls the '{name}' network (written by stai for each build). */
 #ifndef STAI_HARNESS_NET_H
 #define STAI_HARNESS_NET_H
 #include "{name}.h"
 #include "{name}_target.h"
-#define NET_ARENA_SIZE STAI_{up}_ACTIVATIONS_SIZE
-#define NET_ARENA_ALIGNMENT STAI_{up}_ACTIVATIONS_ALIGNMENT
 #define NET_IN_NUM STAI_{up}_IN_NUM
 #define NET_OUT_NUM STAI_{up}_OUT_NUM
-#define NET_INIT(arena) {fn}_init(arena)
+{chr(10).join(decls)}
+static int net_init(void)
+{{
+{body}
+}}
 #define NET_RUN() {fn}_run()
 #define NET_INPUT_PTR(i) {fn}_input_ptr(i)
 #define NET_INPUT_SIZE(i) {fn}_input_size(i)
@@ -132,7 +167,9 @@ def build_firmware(
           f"STAI_TARGET={target.name}", f"CFLAGS={cflags}"], net,
          f"building the '{name}' library for {target.name} ({kernels} kernels)", env)
     library = net / f"lib{name}.a"
-    (work / HARNESS_HEADER).write_text(harness_header(name))
+    weights_file = meta.get("weights_file")
+    (work / HARNESS_HEADER).write_text(harness_header(name, meta))
+    weights_size = (folder / weights_file).stat().st_size if weights_file else 0
     flags = [*target.cflags, *cflags.split(), "-ffunction-sections", "-fdata-sections"]
     objects = []
     for source in BOARD_SOURCES:
@@ -145,7 +182,9 @@ def build_firmware(
     elf, map_file = work / "firmware.elf", work / "firmware.map"
     script = BOARDS_DIR / (target.linker_script or "")
     _run([gcc, *flags, "-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections",
-          f"-Wl,--defsym=STAI_STACK_SIZE={stack_bytes}", f"-L{BOARDS_DIR}", "-T", str(script),
+          f"-Wl,--defsym=STAI_STACK_SIZE={stack_bytes}",
+          f"-Wl,--defsym=STAI_WEIGHTS_SIZE={weights_size}", f"-L{BOARDS_DIR}", "-T", str(script),
           f"-Wl,-Map={map_file}", *objects, str(library), "-lm", "-o", str(elf)],
          work, f"linking the {target.name} firmware")
-    return Firmware(elf, map_file, library, name, target, work, kernels, observer)
+    return Firmware(elf, map_file, library, name, target, work, kernels, observer,
+                    folder / weights_file if weights_file else None)

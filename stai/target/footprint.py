@@ -96,7 +96,8 @@ def _section(name: str, output: str, address: str, size: str, source: str) -> Se
 @dataclass
 class Footprint:
     """Bytes of a firmware by use. Flash: ``network_code + kernels + weights + other``;
-    RAM: ``arena + data + bss + stack_reserved`` (``bss`` excludes the arena)."""
+    RAM: ``arena + data + bss + stack_reserved`` (``bss`` excludes the arena: the
+    harness's ``arena_K`` buffers, one per memory pool)."""
 
     flash: int
     flash_network_code: int
@@ -108,6 +109,9 @@ class Footprint:
     ram_data: int
     ram_bss: int
     ram_stack_reserved: int
+    flash_weights_file: int = 0
+    """``--binary``: flash reserved for the weights file (written separately, not in
+    ``flash``)."""
     stack_used: int | None = None
     """Deepest stack use of one inference (painted-stack high-water mark), if measured."""
 
@@ -126,8 +130,10 @@ def _owner(section: Section, name: str, library: str) -> str:
     return "kernels"
 
 
-def footprint(map_file: Path, name: str, arena_symbol: str = "arena") -> Footprint:
-    """The footprint of a firmware linked with network ``name``'s ``libNAME.a``."""
+def footprint(map_file: Path, name: str, arena_symbol: str = "arena",
+              weights_file_bytes: int = 0) -> Footprint:
+    """The footprint of a firmware linked with network ``name``'s ``libNAME.a`` (and a
+    ``--binary`` weights file of ``weights_file_bytes``, written apart from it)."""
     library = f"lib{name}.a"
     flash = {"network": 0, "kernels": 0, "weights": 0, "other": 0}
     ram = {"data": 0, "bss": 0, "stack": 0}
@@ -140,7 +146,8 @@ def footprint(map_file: Path, name: str, arena_symbol: str = "arena") -> Footpri
             flash[_owner(s, name, library)] += s.size
         if kind in ("data", "bss", "stack"):
             ram[kind] += s.size
-        if kind == "bss" and s.member == "harness.o" and s.name.endswith(f".{arena_symbol}"):
+        if kind == "bss" and s.member == "harness.o" and \
+                s.name.startswith(f".bss.{arena_symbol}_"):
             arena += s.size
     return Footprint(
         flash=sum(flash.values()),
@@ -153,6 +160,7 @@ def footprint(map_file: Path, name: str, arena_symbol: str = "arena") -> Footpri
         ram_data=ram["data"],
         ram_bss=ram["bss"] - arena,
         ram_stack_reserved=ram["stack"],
+        flash_weights_file=weights_file_bytes,
     )
 
 

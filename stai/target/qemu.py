@@ -67,8 +67,10 @@ def symbol_address(elf: Path, symbol: str) -> int:
     raise StaiError(f"{elf.name}: no symbol {symbol}")
 
 
-def qemu_command(target: Target, elf: Path, plugin_args: str | None) -> list[str]:
-    """The ``qemu-system-arm`` command line that runs ``elf`` on ``target``'s board."""
+def qemu_command(target: Target, elf: Path, plugin_args: str | None,
+                 blobs: list[tuple[Path, int]] | None = None) -> list[str]:
+    """The ``qemu-system-arm`` command line that runs ``elf`` on ``target``'s board, with
+    ``blobs`` (file, address) written to memory before it starts."""
     if target.machine is None:
         raise StaiError(f"target {target.name} has no emulated board")
     cmd = [
@@ -76,6 +78,8 @@ def qemu_command(target: Target, elf: Path, plugin_args: str | None) -> list[str
         "-display", "none", "-monitor", "none", "-serial", "null", "-nodefaults",
         "-semihosting-config", "enable=on,target=native", "-kernel", str(elf),
     ]
+    for path, address in blobs or []:
+        cmd += ["-device", f"loader,file={path},addr={address:#x},force-raw=on"]
     if plugin_args is not None:
         cmd += ["-plugin", f"{icount_plugin()},{plugin_args}"]
     return cmd
@@ -88,8 +92,10 @@ def run_qemu(
     ranges: list[tuple[int, int, int]] | None = None,
     count: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    blobs: list[tuple[Path, int]] | None = None,
 ) -> QemuRun:
-    """Run ``elf`` in ``run_dir`` (its semihosting files' folder) with a time limit."""
+    """Run ``elf`` in ``run_dir`` (its semihosting files' folder) with a time limit;
+    ``blobs`` are (file, address) pairs written to memory first."""
     plugin_args = None
     counts = run_dir / "stai_counts.txt"
     if count:
@@ -99,7 +105,7 @@ def run_qemu(
             ranges_file = run_dir / "stai_ranges.txt"
             ranges_file.write_text("".join(f"{lo:x} {hi:x} {c}\n" for lo, hi, c in ranges))
             plugin_args += f",ranges={ranges_file}"
-    cmd = qemu_command(target, elf, plugin_args)
+    cmd = qemu_command(target, elf, plugin_args, blobs)
     try:
         proc = subprocess.run(cmd, cwd=run_dir, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)

@@ -26,7 +26,14 @@ import numpy as np
 from stai.errors import StaiError
 from stai.target.firmware import DEFAULT_CFLAGS, Firmware, build_firmware, read_meta
 from stai.target.footprint import Footprint, code_ranges, footprint
-from stai.target.qemu import DEFAULT_TIMEOUT, Mark, QemuRun, explain_exit, run_qemu
+from stai.target.qemu import (
+    DEFAULT_TIMEOUT,
+    Mark,
+    QemuRun,
+    explain_exit,
+    run_qemu,
+    symbol_address,
+)
 
 MARK_BEGIN, MARK_END, MARK_NODE = 2, 3, 4
 """Mark events of ``boards/harness.c``."""
@@ -139,8 +146,15 @@ class TargetModel:
             self.folder, self.work_dir / "plain", self.name, cflags, cmsis_nn_path=cmsis_nn_path
         )
         self.target = self.firmware.target
-        self.footprint: Footprint = footprint(self.firmware.map_file, self.name)
+        weights = self.firmware.weights_file
+        self.footprint: Footprint = footprint(
+            self.firmware.map_file, self.name,
+            weights_file_bytes=weights.stat().st_size if weights is not None else 0,
+        )
         self._observer_firmware: Firmware | None = None
+        self.weights_file: Path | None = None
+        """``--binary`` folders: a weights file to run with instead of the generated one
+        (the same firmware, other weights written at the reserved address)."""
 
     def __del__(self) -> None:
         if getattr(self, "_owned_dir", None):
@@ -203,6 +217,17 @@ class TargetModel:
             results.append(sample)
         return results
 
+    def _blobs(self, firmware: Firmware) -> list[tuple[Path, int]]:
+        """The weights file (``--binary``) at the flash address the firmware reserves."""
+        weights = self.weights_file or firmware.weights_file
+        if firmware.weights_file is None:
+            return []
+        assert weights is not None
+        if weights.stat().st_size != firmware.weights_file.stat().st_size:
+            raise StaiError(f"{weights}: {weights.stat().st_size} bytes, the network's weights "
+                            f"file has {firmware.weights_file.stat().st_size}")
+        return [(weights.resolve(), symbol_address(firmware.elf, "__stai_weights_start"))]
+
     def _emulate(self, firmware: Firmware, data: bytes, count: bool, capture: bool) -> _Emulation:
         """One QEMU run of ``firmware`` on the sample bytes ``data``."""
         run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=firmware.work_dir))
@@ -211,7 +236,8 @@ class TargetModel:
             if capture:
                 (run_dir / "stai_capture.bin").write_bytes(b"")
             ranges = code_ranges(firmware.map_file, self.name)
-            qemu = run_qemu(self.target, firmware.elf, run_dir, ranges, count, self.timeout)
+            qemu = run_qemu(self.target, firmware.elf, run_dir, ranges, count, self.timeout,
+                            self._blobs(firmware))
             self._check_exit(qemu)
             log = (run_dir / "stai_log.txt").read_text()
             output_bytes = (run_dir / "stai_out.bin").read_bytes()

@@ -361,3 +361,53 @@ def test_stai_analyze_reports_the_target_footprint(target_tools, shared_model_pa
     assert fp["flash_weights"] >= data["totals"]["weights_bytes"]
     assert "footprint on cortex-m4" in report_text(result)
     assert to_json(analyze(shared_model_path("hello_world_int8")))["target_footprint"] is None
+
+
+def test_binary_weights_file_updates_without_rebuilding(target_tools, tmp_path, models_dir,
+                                                        shared_model_path):
+    """--binary: the weights leave the firmware (flash = code only) for NAME_weights.bin,
+    which QEMU writes at the board's weights address and init binds; the same firmware
+    then runs with another weights file, and the host runner loads the file too."""
+    import zlib
+
+    from stai.runtime.runner import CModel
+
+    key = "kws_int8"
+    path = shared_model_path(key)
+    out = tmp_path / key
+    generate(path, out, name="kws", target="cortex-m4", binary=True)
+    blob = (out / "kws_weights.bin").read_bytes()
+    header = (out / "kws_data.h").read_text()
+    assert f"#define STAI_KWS_WEIGHTS_SIZE {len(blob)}" in header
+    assert f"#define STAI_KWS_WEIGHTS_CRC32 {zlib.crc32(blob)}" in header
+    assert "int stai_kws_init(const void *weights, void *activations);" in (out / "kws.h").read_text()
+    model = TargetModel(out, work_dir=tmp_path / "build", cmsis_nn_path="")
+    fp = model.footprint
+    assert fp.flash_weights == 0 and fp.flash_weights_file == len(blob)
+    samples = _samples(key, models_dir, path, 1)
+    first = model.run_many(samples)
+    for sample, inputs in zip(first.samples, samples):
+        np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])
+    elf = model.firmware.elf.read_bytes()
+    changed = bytearray(blob)
+    changed[:2560] = bytes(2560)  # the first convolution's weights, zeroed
+    (tmp_path / "other.bin").write_bytes(changed)
+    model.weights_file = tmp_path / "other.bin"
+    second = model.run_many(samples[:1])
+    assert model.firmware.elf.read_bytes() == elf
+    assert not np.array_equal(second.samples[0].outputs[0], first.samples[0].outputs[0])
+    host = CModel(out)
+    np.testing.assert_array_equal(host.run(samples[0])[0], first.samples[0].outputs[0])
+
+
+def test_memory_pools_and_caller_buffers_on_target(target_tools, tmp_path, shared_model_path):
+    """Inputs and outputs outside the activations (set_input / set_output) run on the
+    target too: the harness binds a buffer for each."""
+    path = shared_model_path("hello_world_int8")
+    out = tmp_path / "hw"
+    generate(path, out, name="hw", target="cortex-m55", allocate_inputs=False,
+             allocate_outputs=False)
+    model = TargetModel(out, work_dir=tmp_path / "build", cmsis_nn_path="")
+    samples = random_inputs(path, 3, seed=2)
+    for sample, inputs in zip(model.run_many(samples).samples, samples):
+        np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])

@@ -13,8 +13,9 @@
  * scale's bits, the lengths of the type name and of the tensor name, the output's size),
  * then the two names and the output bytes.
  *
- * The network is reached through the macros of stai_harness_net.h, which stai writes
- * for each build (NET_INIT, NET_RUN, NET_INPUT_PTR, ...). */
+ * The network is reached through stai_harness_net.h, which stai writes for each build:
+ * net_init() binds its buffers (activation pools arena_K, caller-provided inputs and
+ * outputs, a --binary weights file), NET_RUN, NET_INPUT_PTR... call it. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,9 +42,6 @@ enum { MARK_BEGIN = 2, MARK_END = 3, MARK_NODE = 4 };
 #define STACK_PATTERN 0x5AA5C33Cu
 
 extern uint32_t __stack_limit[];
-
-static uint8_t arena[NET_ARENA_SIZE > 0 ? NET_ARENA_SIZE : 1]
-    __attribute__((aligned(NET_ARENA_ALIGNMENT)));
 
 /* The events of the current inference's marks, in order. */
 static uint32_t events[MAX_EVENTS];
@@ -201,7 +199,7 @@ int main(void)
         stai_sh_puts("stai harness: cannot open stai_in.bin, stai_out.bin or stai_log.txt\n");
         return EXIT_FILES;
     }
-    if (NET_INIT(arena) != 0) {
+    if (net_init() != 0) {
         stai_sh_puts("stai harness: the network's init failed\n");
         return EXIT_INIT;
     }
