@@ -9,9 +9,11 @@ operands (reshape shapes, pad amounts, mean axes) are not emitted.
 
 Hybrid models (int8 constant weights feeding float operators): a CONV_2D keeps its int8
 filter (``nn.conv2d`` with an f32 input and an ``!nn.q<i8, ...>`` filter), since LiteRT runs
-it as a hybrid kernel (input quantized at run time); the int8 weights of other operators,
-and weights behind DEQUANTIZE (int8 or float16), are folded into f32 constants, as LiteRT
-dequantizes those before a float kernel.
+it as a hybrid kernel (input quantized at run time). Weights behind DEQUANTIZE (int8 or
+float16) are folded into f32 constants, as LiteRT dequantizes them before a float kernel.
+The int8 weights of other float operators (a hybrid FULLY_CONNECTED or DEPTHWISE_CONV_2D)
+are also dequantized at compile time: an approximation, since LiteRT runs those with
+hybrid kernels too.
 """
 
 from __future__ import annotations
