@@ -157,3 +157,21 @@ def test_cli_options_reach_the_frontend(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "stai_transpose(" not in (out / "network.c").read_text()
     assert Path(out / "network.json").is_file()
+
+
+@pytest.mark.parametrize("opset", [7, 9, 11, 13, 18, onnx.defs.onnx_opset_version()])
+def test_opsets_seven_to_newest(opset):
+    """A small CNN (Conv, Relu, MaxPool, Flatten, Gemm, Softmax) imports at every opset."""
+    g = Graph()
+    y = g.node("Conv", ["x", g.weights(4, 3, 3, 3), g.weights(4)], pads=[1, 1, 1, 1])
+    y = g.node("Relu", [y])
+    y = g.node("MaxPool", [y], kernel_shape=[2, 2], strides=[2, 2])
+    y = g.node("Flatten", [y])
+    y = g.node("Gemm", [y, g.weights(5, 4 * 3 * 3)], transB=1)
+    g.node("Softmax", [y], axis=1)
+    model = _model(g.nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])],
+                   [helper.make_tensor_value_info(g.nodes[-1].output[0], TensorProto.FLOAT, None)],
+                   opset=opset, inits=g.inits)
+    module = import_onnx_bytes(_bytes(model), f"opset{opset}.onnx")
+    assert len(_ops(module, nn.Conv2DOp)) == 1 and len(_ops(module, nn.SoftmaxOp)) == 1
+    assert len(_ops(module, nn.TransposeOp)) == 1  # the 3-channel input only
