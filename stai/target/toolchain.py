@@ -95,7 +95,15 @@ def icount_plugin() -> Path:
     cc = os.environ.get("STAI_HOST_CC") or shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         raise StaiError("building the instruction-counting plugin needs a host C compiler (cc)")
-    plugin.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        plugin.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no writable cache folder: a temporary one
+        import tempfile
+
+        plugin = Path(tempfile.gettempdir()) / "stai-cache" / plugin.name
+        plugin.parent.mkdir(parents=True, exist_ok=True)
+        if plugin.is_file():
+            return plugin
     temp = plugin.with_suffix(f".{os.getpid()}.tmp")
     proc = subprocess.run(
         [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-shared", "-fPIC", "-fvisibility=hidden",
