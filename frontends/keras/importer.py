@@ -56,7 +56,7 @@ FUSED = {"linear": "none", "relu": "relu", "relu6": "relu6"}
 
 IDENTITY_LAYERS = {
     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
-    "AlphaDropout", "ActivityRegularization", "Identity", "Masking",
+    "AlphaDropout", "ActivityRegularization", "Identity",
 }
 """Layers that pass their input through at inference."""
 
