@@ -18,7 +18,13 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerType, Signedness, TensorType
+from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
+    IntegerType,
+    Signedness,
+    TensorType,
+)
 from xdsl.ir import Block, Operation, Region, SSAValue
 
 from stai.dialects import c
@@ -278,8 +284,7 @@ def blob_array(blob: Blob, declaration: bool = False) -> c.ArrayOp:
     t = TensorType(u8, [max(len(blob.data), 1)])
     if declaration:
         return c.ArrayOp(blob.name, t)
-    data = blob.data or b"\0"
-    value = DenseIntOrFPElementsAttr.from_list(t, list(data))
+    value = DenseIntOrFPElementsAttr(t, BytesAttr(blob.data or b"\0"))
     return c.ArrayOp(blob.name, t, value, alignment=blob.alignment if blob.alignment > 1 else None)
 
 
