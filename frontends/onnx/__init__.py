@@ -28,11 +28,11 @@ def import_onnx_bytes(
     interface, where a tensor has more than one channel); otherwise rank-4 inputs and
     outputs are NHWC. ``optimize``: run the ONNX optimizer before import.
     """
+    from stai.transforms.optimize_transposes import optimize_transposes
     from xdsl.utils.exceptions import VerifyException
 
     from . import loader
     from .importer import OnnxImporter
-    from stai.transforms.optimize_transposes import optimize_transposes
 
     model = loader.load_model_bytes(data, name)
     opset = loader.default_opset(model, name)

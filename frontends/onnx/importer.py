@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from stai.dialects import nn
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -47,10 +48,20 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Region, SSAValue
 from xdsl.irdl import IRDLOperation
 
-from stai.dialects import nn
 from stai.errors import StaiError
 
-from .values import Const, Deq, Entry, QConst, Val, make_qtype, quant_of, shape_of, tensor_type, to_signed
+from .values import (
+    Const,
+    Deq,
+    Entry,
+    QConst,
+    Val,
+    make_qtype,
+    quant_of,
+    shape_of,
+    tensor_type,
+    to_signed,
+)
 
 NHWC = (0, 2, 3, 1)
 NCHW = (0, 3, 1, 2)
@@ -180,8 +191,9 @@ class OnnxImporter:
                 continue
             arg_types.append(self._input(value))
             arg_names.append(value.name)
-        for self.index, self.node in enumerate(self.graph.node):
-            self._convert(self.node)
+        for index, node in enumerate(self.graph.node):
+            self.index, self.node = index, node
+            self._convert(node)
         self.node, self.index = None, -1
         results, names = [], []
         for out in self.graph.output:
@@ -322,7 +334,7 @@ class OnnxImporter:
             return self._constant(entry.q, entry.qtype)
         return None
 
-    def _moved(self, name: str) -> tuple[SSAValue, type[Val] | type[Deq]]:
+    def _moved(self, name: str) -> tuple[SSAValue, type[Val | Deq]]:
         """The tensor ``name`` for a data-movement op, with the kind of its result."""
         entry = self._entry(name)
         if isinstance(entry, Deq):
@@ -337,7 +349,7 @@ class OnnxImporter:
             self.dequantized[value] = self._emit(nn.DequantizeOp, [value], out)
         return self.dequantized[value]
 
-    def _set(self, name: str, value: SSAValue, kind: type[Val] | type[Deq] = Val) -> None:
+    def _set(self, name: str, value: SSAValue, kind: type[Val | Deq] = Val) -> None:
         self.entries[name] = kind(value)
         self._hint(value, name)
 
