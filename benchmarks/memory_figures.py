@@ -1,0 +1,153 @@
+"""Memory figures of every shared model: stai's planned arena against the operator-breadth
+bound and against TensorFlow Lite Micro. Writes ``docs/memory.md``.
+
+    .venv/bin/python benchmarks/memory_figures.py [--models DIR] [--out docs/memory.md]
+
+For each model: the activation arena stai plans (scratch included) for the host, a
+Cortex-M4 (DSP scratch sizes) and a Cortex-M55 (Helium scratch sizes, 16-byte alignment);
+the operator-breadth bound of the model's own operator order (the most tensor bytes live
+while one operator runs) and the largest scratch buffer; the arena with caller-provided
+inputs and outputs; the generated code's total RAM (arena + its mutable statics); and
+TFLite Micro's arena as ``print_allocations()`` reports it (planned tensors = head, runtime
+tail, total). These are figures, not tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from shared_models import HYBRID, SHARED_MODELS, models_dir_setting  # noqa: E402
+
+from stai import registry  # noqa: E402
+from stai.driver import build_pipeline, import_model, make_context  # noqa: E402
+from stai.errors import StaiError  # noqa: E402
+from stai.memory_report import MemoryOptions, MemoryPlan, collect_plan  # noqa: E402
+
+TARGETS = (("host", "host", 4), ("cortex-m4", "dsp", 4), ("cortex-m55", "mve", 16))
+"""(column, scratch sizes, alignment) of the arenas reported."""
+
+
+def plan_for(model: Path, scratch: str, alignment: int,
+             memory: MemoryOptions | None = None) -> MemoryPlan:
+    """The memory plan of a model (the pipeline up to ``plan-memory``)."""
+    module = import_model(model)
+    memory = memory or MemoryOptions()
+    options = memory.pass_options(scratch, alignment)
+    passes = registry.PIPELINE[: registry.PIPELINE.index("plan-memory") + 1]
+    build_pipeline(passes, options=options).apply(make_context(), module)
+    return collect_plan(module)
+
+
+def tflm_figures(model: Path) -> tuple[int, int, int] | None:
+    """TFLite Micro's arena (total, head = planned tensors, tail), or None if it cannot
+    run the model."""
+    from stai.reference import _capture_fd_output, _tflm_interpreter
+
+    try:
+        interp = _tflm_interpreter(model)
+    except StaiError:
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    text = _capture_fd_output(interp.print_allocations)
+    found = [re.search(rf"Arena allocation {k} (\d+) bytes", text)
+             for k in ("total", "head", "tail")]
+    if not all(found):
+        return None
+    total, head, tail = (int(m.group(1)) for m in found)  # type: ignore[union-attr]
+    return total, head, tail
+
+
+def rows(models_dir: Path) -> list[dict]:
+    """One dict of figures per shared model."""
+    out = []
+    for m in SHARED_MODELS:
+        path = m.path(models_dir)
+        if not path.is_file():
+            continue
+        plans = {col: plan_for(path, scratch, align) for col, scratch, align in TARGETS}
+        host = plans["host"]
+        caller = plan_for(path, "host", 4, MemoryOptions(allocate_inputs=False,
+                                                         allocate_outputs=False))
+        tflm = None if m.kind == HYBRID else tflm_figures(path)
+        out.append({
+            "key": m.key,
+            "kind": m.kind,
+            "arena": {col: p.arena_bytes for col, p in plans.items()},
+            "bound": host.breadth_bound,
+            "scratch": {col: p.max_scratch for col, p in plans.items()},
+            "caller_io": caller.arena_bytes,
+            "statics": host.mutable_static_bytes,
+            "total": host.arena_bytes + host.mutable_static_bytes,
+            "strategy": host.strategy,
+            "tflm": tflm,
+        })
+    return out
+
+
+def markdown(table: list[dict]) -> str:
+    """The text of ``docs/memory.md``."""
+    lines = [
+        "# Memory figures",
+        "",
+        "Written by `benchmarks/memory_figures.py` (run it again to refresh): for every shared",
+        "model, the activation arena stai plans against the operator-breadth bound, and the",
+        "RAM the generated code needs against TensorFlow Lite Micro's. `docs/memory-planning.md`",
+        "explains the planner and its options.",
+        "",
+        "* **arena**: the activation arena of `stai generate` (inputs, outputs and kernel scratch",
+        "  buffers included) for the host, a Cortex-M4 (CMSIS-NN DSP scratch sizes) and a",
+        "  Cortex-M55 (Helium scratch sizes, 16-byte alignment);",
+        "* **bound**: the operator-breadth bound of the model's own operator order (the most",
+        "  tensor bytes live while one operator runs, without in-place outputs or scratch);",
+        "  **scratch**: the largest kernel scratch buffer (host / M4 / M55); the target is",
+        "  arena <= bound + largest scratch;",
+        "* **caller I/O**: the host arena with `--no-inputs-allocation --no-outputs-allocation`;",
+        "* **stai RAM**: host arena + the generated code's mutable statics (one 4-byte pointer",
+        "  per pool and caller buffer); nothing else is mutable;",
+        "* **TFLM**: `print_allocations()` of the `tflite-micro` package: total = planned",
+        "  tensors (head) + runtime tail (per-tensor and per-node structures, persistent",
+        "  buffers); the hybrid KWS model does not run on TFLite Micro.",
+        "",
+        "| model | arena host / M4 / M55 | bound | scratch host / M4 / M55 | arena / bound | "
+        "caller I/O | stai RAM | TFLM total (head + tail) | stai / TFLM |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in table:
+        a, s = r["arena"], r["scratch"]
+        ratio = f"{a['host'] / r['bound']:.3f}" if r["bound"] else "-"
+        if r["tflm"] is not None:
+            total, head, tail = r["tflm"]
+            tflm = f"{total:,} ({head:,} + {tail:,})"
+            versus = f"{r['total'] / total:.2f}"
+        else:
+            tflm, versus = "n/a", "-"
+        lines.append(
+            f"| {r['key']} | {a['host']:,} / {a['cortex-m4']:,} / {a['cortex-m55']:,} | "
+            f"{r['bound']:,} | {s['host']:,} / {s['cortex-m4']:,} / {s['cortex-m55']:,} | "
+            f"{ratio} | {r['caller_io']:,} | {r['total']:,} | {tflm} | {versus} |"
+        )
+    lines += ["", "Strategies the planner kept (host):", ""]
+    lines += [f"* {r['key']}: {r['strategy']}" for r in table]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=Path, default=None, help="the shared models folder")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "memory.md")
+    args = parser.parse_args(argv)
+    models = args.models or models_dir_setting()
+    text = markdown(rows(models))
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
