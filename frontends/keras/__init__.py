@@ -21,7 +21,7 @@ from stai.errors import StaiError
 from .importer import import_model
 from .loader import load_keras
 
-__all__ = ["import_keras", "import_keras_model", "parse_keras", "load_keras"]
+__all__ = ["import_keras", "import_keras_model", "load_keras", "parse_keras"]
 
 SUFFIXES = (".keras", ".h5", ".hdf5")
 """The file suffixes the Keras frontend reads."""

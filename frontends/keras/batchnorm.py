@@ -111,9 +111,9 @@ def fold_batch_norms(main: func.FuncOp) -> int:
     The ones left keep their mul and add (without the ``nn.batch_norm`` tag)."""
     folded = 0
     for op in list(main.body.block.ops):
-        if isinstance(op, nn.MulOp) and op.attributes.get(BN_ATTR) == StringAttr("scale"):
-            if _try_fold(op):
-                folded += 1
+        scale = isinstance(op, nn.MulOp) and op.attributes.get(BN_ATTR) == StringAttr("scale")
+        if scale and _try_fold(op):  # type: ignore[arg-type]
+            folded += 1
     for op in main.body.block.ops:
         op.attributes.pop(BN_ATTR, None)
     return folded

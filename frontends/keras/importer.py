@@ -574,9 +574,13 @@ class _Importer:
     def _prelu(self, xs: list[SSAValue]) -> list[SSAValue]:
         x = self.only(xs)
         (alpha,) = self.weights()
-        if tuple(alpha.shape) != tuple(shape_of(x)[1:]):
-            if np.broadcast_shapes(alpha.shape, tuple(shape_of(x)[1:])) != tuple(shape_of(x)[1:]):
-                raise self.error(f"alpha of shape {list(alpha.shape)} does not fit the input")
+        features = tuple(shape_of(x)[1:])
+        try:
+            fits = np.broadcast_shapes(alpha.shape, features) == features
+        except ValueError:
+            fits = False
+        if not fits:
+            raise self.error(f"alpha of shape {list(alpha.shape)} does not fit the input")
         return [self.emit(nn.PReluOp, [x, self.constant(alpha)], shape_of(x))]
 
     def _softmax_layer(self, xs: list[SSAValue]) -> list[SSAValue]:

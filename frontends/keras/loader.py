@@ -53,7 +53,7 @@ def load_keras(path: Path) -> Any:
             raise StaiError(f"the 'h5py' package is needed to read .h5 models: {INSTALL_HINT}") from exc
     try:
         return keras.models.load_model(path, compile=False, safe_mode=True)
-    except Exception as exc:  # Keras raises anything on a bad file
+    except Exception as exc:
         culprit = _unloadable_layer(path)
         if culprit is not None:
             raise StaiError(f"{path.name}: {culprit}") from exc
@@ -64,7 +64,7 @@ def _unloadable_layer(path: Path) -> str | None:
     """A message naming a Lambda or custom layer of the stored model, if it has one."""
     try:
         config = _stored_config(path)
-    except Exception:  # not a model file at all: the load error says it
+    except Exception:  # noqa: BLE001 - not a model file at all: the load error says it
         return None
     for layer in _layers(config):
         class_name = str(layer.get("class_name"))

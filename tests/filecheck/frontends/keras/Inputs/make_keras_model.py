@@ -13,8 +13,8 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
+import keras
+import numpy as np
 
 L = keras.layers
 
