@@ -257,3 +257,16 @@ def test_not_a_keras_file(tmp_path):
     path.write_bytes(b"not a model")
     with pytest.raises(StaiError, match="Keras cannot load"):
         import_keras(path)
+
+
+def test_missing_tensorflow_is_a_clear_error(monkeypatch, tmp_path):
+    """Without Keras installed, the frontend says which extra to install."""
+    from stai.frontends.keras.loader import keras_module
+
+    monkeypatch.setitem(sys.modules, "keras", None)  # makes `import keras` fail
+    with pytest.raises(StaiError, match=r"stai\[keras\]"):
+        keras_module()
+    path = tmp_path / "m.keras"
+    path.write_bytes(b"PK")
+    with pytest.raises(StaiError, match="'tensorflow' and 'keras' packages are needed"):
+        import_keras(path)
