@@ -125,7 +125,9 @@ def parse_pools_json(text: str, source: str = "memory pools") -> list[PoolSpec]:
         if "size" not in item:
             raise StaiError(f"{where}: missing size")
         section = item.get("section", "")
-        if not isinstance(section, str) or (section and not re.fullmatch(r"[A-Za-z0-9_.]+", section)):
+        bad = not isinstance(section, str) or (
+            section and not re.fullmatch(r"[A-Za-z0-9_.]+", section))
+        if bad:
             raise StaiError(f"{where}: bad section {section!r}")
         pools.append(PoolSpec(name, parse_size(item["size"], f"{where} '{name}'"), section))
     names = [p.name for p in pools]

@@ -358,7 +358,8 @@ def render_report(name: str, model: str, plan: MemoryPlan, options: MemoryOption
         else "one packed const blob (little-endian)"
     lines.append(f"  {weights} bytes: {kind}")
     if flash is not None:
-        lines += ["", f"Flash ({flash.region}, from {options.config.source if options.config else ''})"]
+        source = options.config.source if options.config else ""
+        lines += ["", f"Flash ({flash.region}, from {source})"]
         code = "not measured" if flash.code is None else f"{flash.code} bytes"
         lines.append(f"  weights {flash.weights} bytes + code {code} = {flash.needed} bytes "
                      f"of {flash.capacity}: {'fits' if flash.fits else 'does NOT fit'}")

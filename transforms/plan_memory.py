@@ -158,8 +158,9 @@ def _group_views(views: list[ViewOp]) -> list[list[ViewOp]]:
             b = views[j]
             if a.source != b.source or a.nbytes == 0 or b.nbytes == 0:
                 continue
-            if a.byte_offset < b.byte_offset + b.nbytes and b.byte_offset < a.byte_offset + a.nbytes \
-                    and _lives_meet(_view_life(a), _view_life(b)):
+            shares = (a.byte_offset < b.byte_offset + b.nbytes
+                      and b.byte_offset < a.byte_offset + a.nbytes)
+            if shares and _lives_meet(_view_life(a), _view_life(b)):
                 parent[_find(parent, i)] = _find(parent, j)
     out: dict[int, list[ViewOp]] = {}
     for i, v in enumerate(views):

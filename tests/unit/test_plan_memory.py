@@ -83,7 +83,8 @@ def random_graph(rng: random.Random, max_steps: int = 12) -> str:
                          f"{{test.id = {kid} : i64, {ACT}}} -> tensor<1x{out}xf32>")
             shape = [1, out]
         elif kind == "pool":
-            lines.append(f"{res} = qnn.max_pool2d ins({name} : {ty(shape)}) {{test.id = {kid} : i64, "
+            lines.append(f"{res} = qnn.max_pool2d ins({name} : {ty(shape)}) "
+                         f"{{test.id = {kid} : i64, "
                          "kernel = array<i64: 1, 1>, strides = array<i64: 1, 1>, "
                          f"pads = array<i64: 0, 0, 0, 0>, {ACT}}} -> {ty(shape)}")
         else:
