@@ -679,34 +679,6 @@ def emit_mean(k: KernelBlock) -> None:
                                    k.pi("multiplier"), k.pi("shift"), k.pi("output_offset")])
 
 
-def emit_transpose(k: KernelBlock) -> None:
-    op = k.op
-    (x,) = op.ins
-    y = _out(op)
-    perm = list(k.geometry("perm"))
-    shape = _shape(x)
-    if len(perm) != len(shape) or len(perm) > 4:
-        raise _fail(op, "perm must be a permutation of the input's rank (at most 4)")
-    lead = 4 - len(perm)
-    full = list(range(lead)) + [p + lead for p in perm]
-    element = byte_size(MemRefType(y.type.element_type, [1]))  # type: ignore[attr-defined]
-    k.call("stai_transpose", [k.ptr(x), k.ptr(y, True), k.dims("input_dims", shape),
-                              *(k.int_(p) for p in full), k.int_(element)])
-
-
-def emit_transpose_conv(k: KernelBlock) -> None:
-    op = k.op
-    x, w, b = op.ins
-    y = _out(op)
-    if op.kind != "f32":
-        raise _fail(op, f"no {op.kind} kernel")
-    params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
-    k.call("stai_transpose_conv2d_f32", [
-        params, k.dims("input_dims", _shape(x)), k.ptr(x), k.dims("filter_dims", _shape(w)),
-        k.ptr(w), k.dims("bias_dims", (1, 1, 1, _size(b))), k.ptr(b),
-        k.dims("output_dims", _shape(y)), k.ptr(y, True)])
-
-
 def emit_prelu(k: KernelBlock) -> None:
     op = k.op
     x, alpha = op.ins
@@ -735,6 +707,34 @@ def emit_lstm(k: KernelBlock) -> None:
                              k.ptr(x), k.ptr(w), k.ptr(r), k.ptr(b), state, k.ptr(y, True)])
 
 
+def emit_transpose(k: KernelBlock) -> None:
+    op = k.op
+    (x,) = op.ins
+    y = _out(op)
+    perm = list(k.geometry("perm"))
+    shape = _shape(x)
+    if len(perm) != len(shape) or len(perm) > 4:
+        raise _fail(op, "perm must be a permutation of the input's rank (at most 4)")
+    lead = 4 - len(perm)
+    full = list(range(lead)) + [p + lead for p in perm]
+    element = byte_size(MemRefType(y.type.element_type, [1]))  # type: ignore[attr-defined]
+    k.call("stai_transpose", [k.ptr(x), k.ptr(y, True), k.dims("input_dims", shape),
+                              *(k.int_(p) for p in full), k.int_(element)])
+
+
+def emit_transpose_conv(k: KernelBlock) -> None:
+    op = k.op
+    x, w, b = op.ins
+    y = _out(op)
+    if op.kind != "f32":
+        raise _fail(op, f"no {op.kind} kernel")
+    params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
+    k.call("stai_transpose_conv2d_f32", [
+        params, k.dims("input_dims", _shape(x)), k.ptr(x), k.dims("filter_dims", _shape(w)),
+        k.ptr(w), k.dims("bias_dims", (1, 1, 1, _size(b))), k.ptr(b),
+        k.dims("output_dims", _shape(y)), k.ptr(y, True)])
+
+
 EMITTERS = {
     qnn.Conv2DOp: emit_conv,
     qnn.HybridConv2DOp: emit_hybrid_conv,
@@ -759,12 +759,12 @@ EMITTERS = {
     qnn.ConcatOp: emit_concat,
     qnn.ReshapeOp: emit_reshape,
     qnn.MeanOp: emit_mean,
+    qnn.TransposeOp: emit_transpose,
+    qnn.TransposeConv2DOp: emit_transpose_conv,
     qnn.SwishOp: emit_unary,
     qnn.HardSigmoidOp: emit_unary,
     qnn.PReluOp: emit_prelu,
     qnn.LstmOp: emit_lstm,
-    qnn.TransposeOp: emit_transpose,
-    qnn.TransposeConv2DOp: emit_transpose_conv,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
 

@@ -676,6 +676,44 @@ class ConvertMean(RewritePattern):
         low.finish(rewriter, low.kernel(qnn.MeanOp, [op.input], op.output.type, props))
 
 
+class ConvertFloatActivationExtra(RewritePattern):
+    """``nn.swish`` / ``nn.hard_sigmoid`` / ``nn.prelu`` -> ``qnn.swish`` /
+    ``qnn.hard_sigmoid`` / ``qnn.prelu`` (float only)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self, op: nn.SwishOp | nn.HardSigmoidOp | nn.PReluOp, rewriter: PatternRewriter
+    ) -> None:
+        ins = [op.input, op.alpha] if isinstance(op, nn.PReluOp) else [op.input]
+        if kind_of(op, [*ins, op.output]) != "f32":
+            raise fail(op, "only the float32 version is supported")
+        props: dict[str, Attribute] = {}
+        cls: type[qnn.KernelOp] = qnn.SwishOp
+        if isinstance(op, nn.HardSigmoidOp):
+            props["params"] = params_attr({"alpha": f32_attr(op.alpha.value.data),
+                                           "beta": f32_attr(op.beta.value.data)})
+            cls = qnn.HardSigmoidOp
+        elif isinstance(op, nn.PReluOp):
+            cls = qnn.PReluOp
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(cls, ins, op.output.type, props))
+
+
+class ConvertLstm(RewritePattern):
+    """``nn.lstm`` -> ``qnn.lstm`` (float only)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.LstmOp, rewriter: PatternRewriter) -> None:
+        ins = [op.input, op.weights, op.recurrent, op.bias]
+        if kind_of(op, [*ins, op.output]) != "f32":
+            raise fail(op, "only the float32 version is supported")
+        props: dict[str, Attribute] = {
+            "return_sequences": IntegerAttr(op.return_sequences.value.data, i64)
+        }
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.LstmOp, ins, op.output.type, props))
+
+
 class ConvertTranspose(RewritePattern):
     """``nn.transpose`` -> ``qnn.transpose`` (a data movement: the element type and any
     quantization stay)."""
@@ -744,44 +782,6 @@ class ConvertClamp(RewritePattern):
             props = {"act": DenseArrayBase.from_list(f32, [lo, hi])}
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.ClampOp, [op.input], op.output.type, props))
-
-
-class ConvertFloatActivationExtra(RewritePattern):
-    """``nn.swish`` / ``nn.hard_sigmoid`` / ``nn.prelu`` -> ``qnn.swish`` /
-    ``qnn.hard_sigmoid`` / ``qnn.prelu`` (float only)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(
-        self, op: nn.SwishOp | nn.HardSigmoidOp | nn.PReluOp, rewriter: PatternRewriter
-    ) -> None:
-        ins = [op.input, op.alpha] if isinstance(op, nn.PReluOp) else [op.input]
-        if kind_of(op, [*ins, op.output]) != "f32":
-            raise fail(op, "only the float32 version is supported")
-        props: dict[str, Attribute] = {}
-        cls: type[qnn.KernelOp] = qnn.SwishOp
-        if isinstance(op, nn.HardSigmoidOp):
-            props["params"] = params_attr({"alpha": f32_attr(op.alpha.value.data),
-                                           "beta": f32_attr(op.beta.value.data)})
-            cls = qnn.HardSigmoidOp
-        elif isinstance(op, nn.PReluOp):
-            cls = qnn.PReluOp
-        low = Lowering(op)
-        low.finish(rewriter, low.kernel(cls, ins, op.output.type, props))
-
-
-class ConvertLstm(RewritePattern):
-    """``nn.lstm`` -> ``qnn.lstm`` (float only)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.LstmOp, rewriter: PatternRewriter) -> None:
-        ins = [op.input, op.weights, op.recurrent, op.bias]
-        if kind_of(op, [*ins, op.output]) != "f32":
-            raise fail(op, "only the float32 version is supported")
-        props: dict[str, Attribute] = {
-            "return_sequences": IntegerAttr(op.return_sequences.value.data, i64)
-        }
-        low = Lowering(op)
-        low.finish(rewriter, low.kernel(qnn.LstmOp, ins, op.output.type, props))
 
 
 class ConvertFuncSignature(RewritePattern):
@@ -895,11 +895,11 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertPad(),
                     ConvertConcat(),
                     ConvertMean(),
-                    ConvertFloatActivationExtra(),
-                    ConvertLstm(),
                     ConvertTranspose(),
                     ConvertTransposeConv(),
                     ConvertClamp(),
+                    ConvertFloatActivationExtra(),
+                    ConvertLstm(),
                 ]
             )
         ).rewrite_module(op)

@@ -51,7 +51,6 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "plan-memory": _pass("stai.transforms.plan_memory", "PlanMemoryPass"),
     "convert-buf-to-c": _pass("stai.lowering.convert_buf_to_c", "ConvertBufToCPass"),
     "record-output-quant": _pass("stai.transforms.record_output_quant", "RecordOutputQuantPass"),
-    "record-output-quant": _pass("stai.transforms.record_output_quant", "RecordOutputQuantPass"),
 }
 
 
