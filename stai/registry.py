@@ -44,6 +44,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "fuse-activations": _pass("stai.transforms.fuse_activations", "FuseActivationsPass"),
     "canonicalize-nn": _pass("stai.transforms.canonicalize_nn", "CanonicalizeNNPass"),
     "optimize-transposes": _pass("stai.transforms.optimize_transposes", "OptimizeTransposesPass"),
+    "quantize-nn": _pass("stai.transforms.quantize_nn", "QuantizeNNPass"),
     # nn -> qnn -> buf -> c
     "convert-nn-to-qnn": _pass("stai.lowering.convert_nn_to_qnn", "ConvertNNToQNNPass"),
     "convert-qnn-to-buf": _pass("stai.lowering.convert_qnn_to_buf", "ConvertQNNToBufPass"),
@@ -51,6 +52,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "plan-memory": _pass("stai.transforms.plan_memory", "PlanMemoryPass"),
     "convert-buf-to-c": _pass("stai.lowering.convert_buf_to_c", "ConvertBufToCPass"),
     "record-output-quant": _pass("stai.transforms.record_output_quant", "RecordOutputQuantPass"),
+    "compress-weights": _pass("stai.transforms.compress_weights", "CompressWeightsPass"),
 }
 
 

@@ -1,0 +1,301 @@
+"""``quantize-nn``: rewrite a calibrated float ``nn`` module to int8 (TFLite quantization spec).
+
+Calibration (``stai.quantize.calibrate``) writes the real range of every float tensor as a
+discardable attribute ``nn.range = array<f32: lo, hi>`` on the op that defines it (and in
+the argument attributes of ``@main`` for its inputs). This pass then:
+
+* gives every activation with a range an asymmetric per-tensor ``!nn.q<i8, s : zp>`` type
+  (softmax and logistic outputs ``1/256 : -128``, tanh ``1/128 : 0``; pooling, reshape,
+  pad and transpose keep their input's parameters; concat inputs are requantized to the
+  output's parameters);
+* quantizes weights symmetrically (int8, zero point 0): per output channel for conv2d
+  (axis 0) and depthwise_conv2d (axis 3), per tensor for fully_connected; the bias becomes
+  int32 with scale ``s_input * s_weight``;
+* keeps ops with no int8 kernel in float, with ``nn.dequantize`` / ``nn.quantize`` around
+  them (mixed precision): their names are listed in the module attribute
+  ``nn.float_ops``;
+* keeps float inputs and outputs (an ``nn.quantize`` after each input, an
+  ``nn.dequantize`` before each output), or, with ``int8-io=true``, makes them int8.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    DictionaryAttr,
+    Float32Type,
+    FunctionType,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    f32,
+)
+from xdsl.dialects.func import FuncOp, ReturnOp
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from stai.dialects import nn
+from stai.errors import StaiError
+
+RANGE_ATTR = "nn.range"
+FLOAT_OPS_ATTR = "nn.float_ops"
+
+WEIGHTED = (nn.Conv2DOp, nn.DepthwiseConv2DOp, nn.FullyConnectedOp)
+SAME_AS_INPUT = (nn.ReshapeOp, nn.AvgPool2DOp, nn.MaxPool2DOp, nn.PadOp, nn.TransposeOp)
+FIXED_OUTPUT: dict[type[Operation], tuple[float, int]] = {
+    nn.SoftmaxOp: (1.0 / 256.0, -128),
+    nn.LogisticOp: (1.0 / 256.0, -128),
+    nn.TanhOp: (1.0 / 128.0, 0),
+}
+OWN_RANGE = (
+    nn.AddOp, nn.SubOp, nn.MulOp, nn.ReluOp, nn.Relu6Op, nn.ReluN1To1Op, nn.MeanOp,
+    nn.ConcatOp, nn.LeakyReluOp, nn.HardSwishOp,
+)
+INT8_OPS = (*WEIGHTED, *SAME_AS_INPUT, *FIXED_OUTPUT, *OWN_RANGE)
+"""The ``nn`` ops this pass quantizes (they have int8 kernels); the others stay float."""
+
+
+def range_attr(lo: float, hi: float) -> DenseArrayBase:
+    """The ``array<f32: lo, hi>`` calibration attribute."""
+    return DenseArrayBase.from_list(f32, [float(lo), float(hi)])
+
+
+def read_range(attr: Attribute | None) -> tuple[float, float] | None:
+    if not isinstance(attr, DenseArrayBase):
+        return None
+    lo, hi = (float(v) for v in attr.get_values())
+    return lo, hi
+
+
+def activation_params(lo: float, hi: float) -> tuple[float, int]:
+    """Asymmetric int8 scale and zero point covering ``[lo, hi]`` (widened to hold 0)."""
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if hi - lo < 1e-30:
+        return 1.0, 0
+    scale = float(np.float32((hi - lo) / 255.0))
+    zero_point = int(np.clip(np.round(-128.0 - lo / scale), -128, 127))
+    return scale, zero_point
+
+
+def symmetric_scales(w: np.ndarray, axis: int | None) -> np.ndarray:
+    """Per-channel (``axis``) or per-tensor (``None``) symmetric int8 scales of ``w``."""
+    if axis is None:
+        peak = np.array([np.max(np.abs(w))])
+    else:
+        peak = np.max(np.abs(np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1)), axis=1)
+    scales = (peak / 127.0).astype(np.float32)
+    return np.where(scales > 0, scales, np.float32(1.0)).astype(np.float64)
+
+
+def _round(x: np.ndarray) -> np.ndarray:
+    """Round half away from zero."""
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def _f32_tensor(value: SSAValue) -> bool:
+    t = value.type
+    return isinstance(t, TensorType) and isinstance(t.element_type, Float32Type)
+
+
+def _with_element(t: Attribute, element: Attribute) -> TensorType:
+    assert isinstance(t, TensorType)
+    return TensorType(element, t.get_shape())
+
+
+def _q8(scale: float, zero_point: int) -> nn.QuantType:
+    return nn.QuantType(IntegerType(8), [scale], [zero_point])
+
+
+class _Quantizer:
+    """Rewrites the body of one function."""
+
+    def __init__(self, func: FuncOp, int8_io: bool):
+        self.func = func
+        self.int8_io = int8_io
+        self.params: dict[SSAValue, nn.QuantType] = {}
+        self.quantized: dict[tuple[SSAValue, nn.QuantType], SSAValue] = {}
+        self.dequantized: dict[SSAValue, SSAValue] = {}
+        self.float_ops: list[str] = []
+
+    # --------------------------------------------------------------- parameters
+    def arg_range(self, index: int) -> tuple[float, float] | None:
+        attrs = self.func.arg_attrs
+        if attrs is None:
+            return None
+        entry = attrs.data[index]
+        return read_range(entry.data.get(RANGE_ATTR)) if isinstance(entry, DictionaryAttr) else None
+
+    def plan(self, block: Block) -> None:
+        """Choose the int8 type of every float activation that will be quantized."""
+        for i, arg in enumerate(block.args):
+            rng = self.arg_range(i)
+            if _f32_tensor(arg) and rng is not None:
+                self.params[arg] = _q8(*activation_params(*rng))
+        for op in block.ops:
+            if isinstance(op, nn.ConstantOp) or len(op.results) != 1:
+                continue
+            out = op.results[0]
+            if not _f32_tensor(out):
+                continue
+            fixed = FIXED_OUTPUT.get(type(op))
+            if fixed is not None:
+                self.params[out] = _q8(*fixed)
+            elif isinstance(op, SAME_AS_INPUT) and op.operands[0] in self.params:
+                self.params[out] = self.params[op.operands[0]]
+            else:
+                rng = read_range(op.attributes.get(RANGE_ATTR))
+                if rng is not None:
+                    self.params[out] = _q8(*activation_params(*rng))
+
+    # ------------------------------------------------------------- conversions
+    def as_quant(self, value: SSAValue, q: nn.QuantType, before: Operation) -> SSAValue:
+        t = value.type
+        assert isinstance(t, TensorType)
+        if t.element_type == q:
+            return value
+        key = (value, q)
+        if key not in self.quantized:
+            conv = nn.QuantizeOp.build(operands=[value], result_types=[_with_element(t, q)])
+            Rewriter.insert_op(conv, InsertPoint.before(before))
+            self.quantized[key] = conv.results[0]
+        return self.quantized[key]
+
+    def as_float(self, value: SSAValue, before: Operation) -> SSAValue:
+        t = value.type
+        assert isinstance(t, TensorType)
+        if isinstance(t.element_type, Float32Type):
+            return value
+        if value not in self.dequantized:
+            conv = nn.DequantizeOp.build(operands=[value], result_types=[_with_element(t, f32)])
+            Rewriter.insert_op(conv, InsertPoint.before(before))
+            self.dequantized[value] = conv.results[0]
+        return self.dequantized[value]
+
+    def input_quant(self, value: SSAValue, op: Operation) -> nn.QuantType:
+        q = self.params.get(value)
+        if q is None:
+            t = value.type
+            assert isinstance(t, TensorType)
+            if isinstance(t.element_type, nn.QuantType):
+                return t.element_type
+            raise StaiError(f"{op.name}: an input has no calibration range (run calibration)")
+        return q
+
+    # ---------------------------------------------------------------- rewrites
+    def can_quantize(self, op: Operation) -> bool:
+        if not isinstance(op, INT8_OPS) or len(op.results) != 1:
+            return False
+        if op.results[0] not in self.params:
+            return False
+        acts = op.operands[:1] if isinstance(op, WEIGHTED) else op.operands
+        if isinstance(op, (nn.PadOp, nn.MeanOp, nn.TransposeOp)):
+            acts = op.operands[:1]
+        return all(v in self.params or not _f32_tensor(v) for v in acts)
+
+    def quantize_weights(self, op: Operation, x: nn.QuantType) -> tuple[SSAValue, SSAValue]:
+        filt, bias = op.operands[1], op.operands[2]
+        w_op, b_op = filt.owner, bias.owner
+        if not isinstance(w_op, nn.ConstantOp) or not isinstance(b_op, nn.ConstantOp):
+            raise StaiError(f"{op.name}: weights and bias must be constants to quantize")
+        w = w_op.to_numpy().astype(np.float64)
+        b = b_op.to_numpy().astype(np.float64)
+        axis = 0 if isinstance(op, nn.Conv2DOp) else 3 if isinstance(op, nn.DepthwiseConv2DOp) else None
+        scales = symmetric_scales(w, axis)
+        shape = [1] * w.ndim
+        if axis is not None:
+            shape[axis] = -1
+        qw = np.clip(_round(w / scales.reshape(shape)), -127, 127).astype(np.int8)
+        bias_scales = np.array([float(np.float32(x.scale * s)) for s in scales])
+        qb = np.clip(_round(b / bias_scales), -(2**31) + 1, 2**31 - 1).astype(np.int32)
+        n = len(scales)
+        w_type = nn.QuantType(IntegerType(8), list(scales), [0] * n, axis if axis is not None else -1)
+        b_type = nn.QuantType(IntegerType(32), list(bias_scales), [0] * n, 0 if axis is not None else -1)
+        new_w = nn.ConstantOp(qw, _with_element(filt.type, w_type))
+        new_b = nn.ConstantOp(qb, _with_element(bias.type, b_type))
+        for new, old in ((new_w, w_op), (new_b, b_op)):
+            new.attributes.update(old.attributes)
+            Rewriter.insert_op(new, InsertPoint.before(op))
+        return new_w.output, new_b.output
+
+    def quantize_op(self, op: Operation) -> None:
+        out = op.results[0]
+        q_out = self.params[out]
+        if isinstance(op, WEIGHTED):
+            x = self.input_quant(op.operands[0], op)
+            new_x = self.as_quant(op.operands[0], x, op)
+            w, b = self.quantize_weights(op, x)
+            op.operands = [new_x, w, b]
+        else:
+            n_act = 1 if isinstance(op, (nn.PadOp, nn.MeanOp, nn.TransposeOp)) else len(op.operands)
+            new = []
+            for i, v in enumerate(op.operands):
+                if i >= n_act or not _f32_tensor(v) and v not in self.params:
+                    new.append(v)
+                    continue
+                q = q_out if isinstance(op, nn.ConcatOp) else self.input_quant(v, op)
+                new.append(self.as_quant(v, q, op))
+            op.operands = new
+        out._type = _with_element(out.type, q_out)  # in place: uses keep their value
+
+    def keep_float(self, op: Operation) -> None:
+        op.operands = [self.as_float(v, op) if isinstance(v.type, TensorType) else v
+                       for v in op.operands]
+        if op.name.startswith("nn.") and not isinstance(op, nn.ConstantOp):
+            name = op.attributes.get("nn.name")
+            label = name.data if isinstance(name, StringAttr) else op.name
+            self.float_ops.append(f"{op.name} ({label})")
+
+    def run(self) -> None:
+        block = self.func.body.block
+        self.plan(block)
+        if self.int8_io:
+            for arg in block.args:
+                if arg in self.params:
+                    arg._type = _with_element(arg.type, self.params[arg])
+        for op in list(block.ops):
+            if isinstance(op, nn.ConstantOp):
+                continue
+            if isinstance(op, ReturnOp):
+                if self.int8_io:
+                    op.operands = [self.as_quant(v, self.input_quant(v, op), op)
+                                   if _f32_tensor(v) else v for v in op.operands]
+                else:
+                    op.operands = [self.as_float(v, op) for v in op.operands]
+                continue
+            if self.can_quantize(op):
+                self.quantize_op(op)
+            else:
+                self.keep_float(op)
+        for op in list(block.ops):  # float weights that are no longer used
+            if isinstance(op, nn.ConstantOp) and not op.output.uses:
+                Rewriter.erase_op(op)
+        ret = block.last_op
+        assert ret is not None
+        self.func.function_type = FunctionType.from_lists(
+            [a.type for a in block.args], [v.type for v in ret.operands]
+        )
+
+
+@dataclass(frozen=True)
+class QuantizeNNPass(ModulePass):
+    """Quantize a calibrated float ``nn`` module to int8 (see the module docstring)."""
+
+    name = "quantize-nn"
+
+    int8_io: bool = False
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        float_ops: list[str] = []
+        for func in op.ops:
+            if isinstance(func, FuncOp):
+                quantizer = _Quantizer(func, self.int8_io)
+                quantizer.run()
+                float_ops.extend(quantizer.float_ops)
+        op.attributes[FLOAT_OPS_ATTR] = ArrayAttr([StringAttr(s) for s in float_ops])
