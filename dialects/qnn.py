@@ -455,6 +455,50 @@ class TransposeOp(KernelOp):
 
 
 @irdl_op_definition
+class FullyConnectedCodebookOp(KernelOp):
+    """Fully connected with k-means-shared weights (``compress-weights``):
+    ``stai_fully_connected_codebook_f32`` / ``stai_fully_connected_codebook_s8``.
+
+    Inputs: the input, the codebook (``K`` centroids: f32, or i8 for an int8 layer), the
+    indices (one byte each for ``index_bits = 8``, two 4-bit indices per byte, low nibble
+    first, for ``index_bits = 4``; flat over the ``[outputs, depth]`` weights) and the bias.
+    Weight ``w[o, d]`` is ``codebook[index[o * depth + d]]``; the parameters are the ones of
+    ``qnn.fully_connected``.
+    """
+
+    name = "qnn.fully_connected_codebook"
+    weight_shape = opt_prop_def(DenseArrayBase)
+    """``array<i64: outputs, depth>``: the shape of the decoded weights."""
+    index_bits = opt_prop_def(Attribute)
+    """``4`` or ``8`` (an integer attribute)."""
+    NUM_INS: ClassVar[int | None] = 4
+    HAS_ACT: ClassVar[bool] = True
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("weight_shape", "index_bits")
+    S8_PARAMS: ClassVar[tuple[str, ...]] = FullyConnectedOp.S8_PARAMS
+
+    def verify_(self) -> None:
+        super().verify_()
+        bits = getattr(self.index_bits, "value", None)
+        if bits is None or bits.data not in (4, 8):
+            raise VerifyException(f"{self.name}: 'index_bits' must be 4 or 8")
+        shape = self.ints("weight_shape")
+        if len(shape) != 2:
+            raise VerifyException(f"{self.name}: 'weight_shape' must be [outputs, depth]")
+        count = shape[0] * shape[1]
+        expected = count if bits.data == 8 else (count + 1) // 2
+        t = self.ins[2].type
+        if isinstance(t, TensorType | MemRefType) and (
+            len(t.get_shape()) != 1 or t.get_shape()[0] != expected
+        ):
+            raise VerifyException(f"{self.name}: expected {expected} index bytes")
+
+    @property
+    def bits(self) -> int:
+        """Bits per index (4 or 8)."""
+        return self.index_bits.value.data  # type: ignore[union-attr]
+
+
+@irdl_op_definition
 class TransposeConv2DOp(_ConvLike):
     """Transposed convolution (float only): ``stai_transpose_conv2d_f32``; ``pads`` are
     cropped from the full output (top, bottom, left, right)."""
@@ -470,6 +514,7 @@ QNN = Dialect(
         HybridConv2DOp,
         DepthwiseConv2DOp,
         FullyConnectedOp,
+        FullyConnectedCodebookOp,
         AvgPool2DOp,
         MaxPool2DOp,
         AddOp,

@@ -468,6 +468,45 @@ def emit_fully_connected(k: KernelBlock) -> None:
                     out_dims, k.ptr(y, True)])
 
 
+def emit_fully_connected_codebook(k: KernelBlock) -> None:
+    """``stai_fully_connected_codebook_f32`` / ``_s8``: k-means-shared weights, decoded by
+    the kernel from the codebook and the packed indices (``compress-weights``)."""
+    op = k.op
+    assert isinstance(op, qnn.FullyConnectedCodebookOp)
+    x, book, index, b = op.ins
+    y = _out(op)
+    outputs, depth = op.ints("weight_shape")
+    if _size(x) % depth or _size(y) != _size(x) // depth * outputs:
+        raise _fail(op, "input, weight and output shapes do not agree")
+    rows = _size(x) // depth
+    in_dims = k.dims("input_dims", (rows, 1, 1, depth))
+    f_dims = k.dims("filter_dims", (depth, 1, 1, outputs))
+    b_dims = k.dims("bias_dims", (1, 1, 1, outputs))
+    out_dims = k.dims("output_dims", (rows, 1, 1, outputs))
+    indices = k.add(c.CastOp(k.ptr(index), c.CType("const uint8_t *")))
+    compressed = [k.ptr(book), indices, k.int_(op.bits), b_dims, k.ptr(b), out_dims,
+                  k.ptr(y, True)]
+    if op.kind == "f32":
+        params = k.struct("fc_params", "stai_fc_params_f32", k.act_floats())
+        k.call("stai_fully_connected_codebook_f32", [params, in_dims, k.ptr(x), f_dims,
+                                                     *compressed])
+        return
+    params = k.struct("fc_params", "cmsis_nn_fc_params", {
+        "input_offset": k.p("input_offset"),
+        "filter_offset": k.p("filter_offset"),
+        "output_offset": k.p("output_offset"),
+        "activation": k.act_struct(),
+    })
+    mults, shifts = k.plist("multipliers"), k.plist("shifts")
+    if len(mults) not in (1, outputs) or len(shifts) != len(mults):
+        raise _fail(op, "one multiplier and shift, or one per output, expected")
+    quant = k.struct("quant_params", "cmsis_nn_per_channel_quant_params",
+                     {"multiplier": k.table("multipliers", mults),
+                      "shift": k.table("shifts", shifts)})
+    k.call("stai_fully_connected_codebook_s8", [params, quant, k.int_(int(len(mults) > 1)),
+                                                in_dims, k.ptr(x), f_dims, *compressed])
+
+
 def _scratch_ptr(k: KernelBlock) -> SSAValue:
     scratch = k.op.scratch
     assert scratch is not None and isinstance(scratch.owner, ViewOp)
@@ -740,6 +779,7 @@ EMITTERS = {
     qnn.HybridConv2DOp: emit_hybrid_conv,
     qnn.DepthwiseConv2DOp: emit_conv,
     qnn.FullyConnectedOp: emit_fully_connected,
+    qnn.FullyConnectedCodebookOp: emit_fully_connected_codebook,
     qnn.AvgPool2DOp: emit_pool,
     qnn.MaxPool2DOp: emit_pool,
     qnn.AddOp: emit_binary,

@@ -295,6 +295,7 @@ _ROLES_BY_OPERAND = {
     qnn.HybridConv2DOp: ("input", "weights", "bias"),
     qnn.DepthwiseConv2DOp: ("input", "weights", "bias"),
     qnn.FullyConnectedOp: ("input", "weights", "bias"),
+    qnn.FullyConnectedCodebookOp: ("input", "codebook", "indices", "bias"),
     qnn.PReluOp: ("input", "alpha"),
     qnn.LstmOp: ("input", "weights", "recurrent", "bias"),
 }

@@ -153,7 +153,7 @@ def _interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
 def lower(
     module: ModuleOp, name: str = "network", ir_stream: IO[str] | None = None, target: str = "host",
     observer: bool = False, memory: MemoryOptions | None = None,
-    on_planned: Callable[[ModuleOp], None] | None = None,
+    on_planned: Callable[[ModuleOp], None] | None = None, compress: str | None = None,
 ) -> None:
     """Run the whole pipeline on an ``nn`` module, in place, for ``target`` (scratch sizes
     and alignment: ``stai.target.targets``); ``observer`` adds the observer hooks;
@@ -170,6 +170,11 @@ def lower(
             options[pass_name] = f"{options[pass_name]} {text}" if pass_name in options \
                 and pass_name != "convert-qnn-to-buf" else text
     passes = observer_passes() if observer else registry.PIPELINE
+    if compress is not None:  # k-means weight sharing (docs/compression.md)
+        from stai.transforms.compress_weights import pass_options, with_compression
+
+        passes = with_compression(passes)
+        options["compress-weights"] = pass_options(compress)
     cut = passes.index("plan-memory") + 1 if "plan-memory" in passes else len(passes)
     module.verify()
     build_pipeline(passes[:cut], options=options, ir_stream=ir_stream).apply(ctx, module)
@@ -207,6 +212,7 @@ def generate(
     alignment: int | None = None,
     weights_alignment: int | None = None,
     binary: bool = False,
+    compress: str | None = None,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
     ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``).
@@ -216,7 +222,8 @@ def generate(
     ``split_weights``; ``memory_pool`` is a JSON pool list or a linker script; ``alignment``
     and ``weights_alignment`` default to the target's. ``NAME_report.txt`` shows the plan.
     With ``binary`` the weights go to ``NAME_weights.bin``, bound by ``stai_NAME_init``
-    (``stai.target.binary``)."""
+    (``stai.target.binary``). ``compress`` (``"4"``, ``"8"`` or a JSON file) shares the
+    fully connected weights through k-means codebooks (``docs/compression.md``)."""
     from stai import memory_report
     from stai.emitc.folder import write_folder
     from stai.target.targets import get_target
@@ -236,7 +243,7 @@ def generate(
     plans: list[memory_report.MemoryPlan] = []
     capacities = [p.size for p in memory.config.pools] if memory.config else None
     lower(module, name, stream, target, observer, memory,
-          lambda m: plans.append(memory_report.collect_plan(m, capacities)))
+          lambda m: plans.append(memory_report.collect_plan(m, capacities)), compress)
     out = Path(out_dir)
     result = GenerateResult(out_dir=out, name=name, inputs=inputs, outputs=outputs)
     result.activations_bytes = _activations_bytes(module)

@@ -176,6 +176,23 @@ arm_cmsis_nn_status stai_fully_connected_f32(const stai_fc_params_f32 *params,
                                              float *output);
 
 /*
+ * stai_fully_connected_f32 with k-means-shared weights: weight (o, d) is
+ * codebook[index[o * depth + d]]; index_bits 8: one index per byte; index_bits 4: two per
+ * byte, low nibble first. The weights are decoded on the fly (no decoded copy).
+ */
+arm_cmsis_nn_status stai_fully_connected_codebook_f32(const stai_fc_params_f32 *params,
+                                                      const cmsis_nn_dims *input_dims,
+                                                      const float *input,
+                                                      const cmsis_nn_dims *filter_dims,
+                                                      const float *codebook,
+                                                      const uint8_t *indices,
+                                                      int32_t index_bits,
+                                                      const cmsis_nn_dims *bias_dims,
+                                                      const float *bias,
+                                                      const cmsis_nn_dims *output_dims,
+                                                      float *output);
+
+/*
  * Transposed 2-D convolution: every input pixel (y, x) adds filter[o, ky, kx, :] . input
  * to the full output at (y*stride.h + ky*dil.h, x*stride.w + kx*dil.w); the output tensor
  * is the window of the full output starting padding.h rows / padding.w columns in, of the

@@ -268,6 +268,28 @@ arm_cmsis_nn_status stai_mean_hw_s8(const int8_t *input,
                                     int32_t out_shift,
                                     int32_t output_offset);
 
+/* ---- compressed weights -------------------------------------------------------------- */
+
+/*
+ * The CMSIS-NN API's s8 fully connected with k-means-shared int8 weights: weight (o, d) is
+ * codebook[index[o * depth + d]] (index_bits 8: one index per byte; 4: two per byte, low
+ * nibble first), decoded on the fly; then the same integer arithmetic, bit for bit.
+ * per_channel selects quant->multiplier[o] / shift[o] over entry 0.
+ */
+arm_cmsis_nn_status stai_fully_connected_codebook_s8(const cmsis_nn_fc_params *params,
+                                                     const cmsis_nn_per_channel_quant_params *quant,
+                                                     int32_t per_channel,
+                                                     const cmsis_nn_dims *input_dims,
+                                                     const int8_t *input,
+                                                     const cmsis_nn_dims *filter_dims,
+                                                     const int8_t *codebook,
+                                                     const uint8_t *indices,
+                                                     int32_t index_bits,
+                                                     const cmsis_nn_dims *bias_dims,
+                                                     const int32_t *bias,
+                                                     const cmsis_nn_dims *output_dims,
+                                                     int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif
