@@ -74,6 +74,7 @@ def _generate(args: argparse.Namespace) -> None:
         observer=args.observer,
         frontend_options=frontend_options(args),
         binary=args.binary,
+        compress=args.compress,
         **memory_kwargs(args),
     )
     print(
@@ -120,6 +121,16 @@ def memory_kwargs(args: argparse.Namespace) -> dict:
         "alignment": getattr(args, "alignment", None),
         "weights_alignment": getattr(args, "weights_alignment", None),
     }
+
+
+def add_compress_option(parser: argparse.ArgumentParser) -> None:
+    """``-c/--compress 4|8|FILE.json``: k-means weight sharing (``docs/compression.md``)."""
+    parser.add_argument(
+        "-c", "--compress", metavar="4|8|FILE.json",
+        help="share the fully connected weights through k-means codebooks: 4 (256 centroids, "
+             "8-bit indices), 8 (16 centroids, 4-bit indices) or a JSON file of per-layer "
+             "factors",
+    )
 
 
 def _add_target_option(parser: argparse.ArgumentParser) -> None:
@@ -183,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_onnx_options(gen)
     add_memory_options(gen)
+    add_compress_option(gen)
     gen.set_defaults(func=_generate)
     cli_reports.add_analyze(commands, _add_target_option)
     cli_reports.add_validate(commands)
