@@ -64,6 +64,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _generate(args: argparse.Namespace) -> None:
     from stai.driver import generate
+    from stai.quantize_cli import generate_hook
 
     result = generate(
         args.model,
@@ -75,6 +76,7 @@ def _generate(args: argparse.Namespace) -> None:
         frontend_options=frontend_options(args),
         binary=args.binary,
         compress=args.compress,
+        quantize=generate_hook(args),
         **memory_kwargs(args),
     )
     print(
@@ -195,7 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_onnx_options(gen)
     add_memory_options(gen)
     add_compress_option(gen)
+    from stai.quantize_cli import add_generate_options, add_quantize_command
+
+    add_generate_options(gen)
     gen.set_defaults(func=_generate)
+    add_quantize_command(commands)
     cli_reports.add_analyze(commands, _add_target_option)
     cli_reports.add_validate(commands)
     return parser

@@ -213,6 +213,7 @@ def generate(
     weights_alignment: int | None = None,
     binary: bool = False,
     compress: str | None = None,
+    quantize: Callable[[ModuleOp], object] | None = None,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
     ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``).
@@ -234,6 +235,8 @@ def generate(
                            weights_alignment, memory_pool)
     memory.load()
     module = import_model(model_path, frontend_options)
+    if quantize is not None:  # post-training int8 quantization (docs/quantization.md)
+        quantize(module)
     inputs, outputs = _interface(module)
     stream = (ir_stream or sys.stderr) if print_ir_after_all else None
     if stream is not None:

@@ -1,0 +1,86 @@
+"""The command line of post-training quantization.
+
+    stai quantize -m MODEL -d CALIB.npz [--method minmax|percentile|mse] [--int8-io]
+                  [-o DIR] [-n NAME]
+    stai generate -m MODEL -o DIR -q CALIB.npz [--quant-method M] [--int8-io]
+
+``-d`` / ``-q`` take a ``.npy`` (one input) or ``.npz`` of float samples, or ``random``
+(uniform samples in [0, 1), with a warning). Ops left in float are reported on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from xdsl.dialects.builtin import ModuleOp
+
+from stai.quantize import METHODS
+
+
+def quantize_hook(data: str | None, method: str, int8_io: bool,
+                  samples: int = 64) -> Callable[[ModuleOp], object] | None:
+    """The callable ``driver.generate(quantize=...)`` runs on the imported module, or None
+    when ``data`` is None (no quantization)."""
+    if data is None:
+        return None
+
+    def run(module: ModuleOp) -> None:
+        from stai.quantize import load_calibration, quantize_module
+
+        path = None if data == "random" else data
+        calibration = load_calibration(path, module, samples=samples)
+        report = quantize_module(module, calibration, method, int8_io)
+        print(f"quantized to int8 with {report.samples} calibration samples ({method})",
+              file=sys.stderr)
+        for op in report.float_ops:
+            print(f"  left in float (no int8 kernel): {op}", file=sys.stderr)
+
+    return run
+
+
+def add_generate_options(parser: argparse.ArgumentParser) -> None:
+    """``-q CALIB`` and its options on ``stai generate``."""
+    parser.add_argument("-q", "--quantize", metavar="CALIB", default=None,
+                        help="quantize a float model to int8 first, calibrated on CALIB "
+                             "(.npy/.npz, or 'random'; docs/quantization.md)")
+    parser.add_argument("--quant-method", choices=METHODS, default="minmax",
+                        help="how calibration picks each tensor's range (default minmax)")
+    parser.add_argument("--int8-io", action="store_true",
+                        help="with -q: int8 inputs and outputs instead of float")
+
+
+def generate_hook(args: argparse.Namespace) -> Callable[[ModuleOp], object] | None:
+    """The quantize hook of ``stai generate``'s arguments."""
+    return quantize_hook(getattr(args, "quantize", None), getattr(args, "quant_method", "minmax"),
+                         getattr(args, "int8_io", False))
+
+
+def _quantize(args: argparse.Namespace) -> None:
+    from stai.driver import generate
+
+    hook = quantize_hook(args.data, args.method, args.int8_io)
+    out = args.output or "quantized"
+    if args.save_tflite:
+        from stai.errors import StaiError
+
+        raise StaiError("--save-tflite is not implemented yet")
+    result = generate(args.model, out, name=args.name, quantize=hook)
+    print(f"wrote {result.out_dir} (activations {result.activations_bytes} bytes)")
+
+
+def add_quantize_command(commands: argparse._SubParsersAction) -> None:
+    """The ``stai quantize`` sub-command."""
+    q = commands.add_parser("quantize", help="quantize a float model to int8 and compile it")
+    q.add_argument("-m", "--model", required=True, help="the float model file")
+    q.add_argument("-d", "--data", required=True,
+                   help="calibration samples (.npy/.npz of float inputs, or 'random')")
+    q.add_argument("--method", choices=METHODS, default="minmax",
+                   help="how calibration picks each tensor's range (default minmax)")
+    q.add_argument("--int8-io", action="store_true", help="int8 inputs and outputs")
+    q.add_argument("-o", "--output", default=None, help="the folder to write (./quantized)")
+    q.add_argument("-n", "--name", default="network", help="C name of the network")
+    q.add_argument("--save-tflite", default=None, metavar="OUT",
+                   help="also write the quantized model as an int8 .tflite")
+    q.set_defaults(func=_quantize)
