@@ -72,6 +72,9 @@ class LayerRow:
     folded: list[int] = field(default_factory=list)
     """m_ids of model operators that generate no code of their own and whose result this
     node reads (reshapes become aliases, dequantized constants become weights)."""
+    compression_ratio: float | None = None
+    """Weight sharing (``-c``, ``docs/compression.md``): ROM bytes the layer would take
+    uncompressed over ``rom_bytes``; None for uncompressed layers."""
 
 
 @dataclass
@@ -176,6 +179,8 @@ def macc_of(kind: str, ins: list[SSAValue], out: SSAValue, op: Operation) -> int
         return _prod(_shape(ins[0])) * _prod(w[:3])
     if kind in ("fully_connected", "fully_connected_hybrid"):
         return out_n * _shape(ins[1])[-1]
+    if kind == "fully_connected_codebook":
+        return out_n * _geometry(op, "weight_shape")[-1]
     if kind in ("avg_pool2d", "max_pool2d"):
         return out_n * _prod(_geometry(op, "kernel") or (1,))
     if kind == "mean":
@@ -283,12 +288,18 @@ def _attribute_folded(
     return folded, removed
 
 
-def _lower_to_buf(module: ModuleOp, target: str) -> None:
+def _lower_to_buf(module: ModuleOp, target: str, compress: str | None = None) -> None:
     from stai import driver
     from stai.target.targets import get_target
 
     passes = tuple(p for p in driver.observer_passes() if p != "convert-buf-to-c")
-    pipeline = driver.build_pipeline(passes, options=get_target(target).pass_options())
+    options = get_target(target).pass_options()
+    if compress is not None:
+        from stai.transforms.compress_weights import pass_options, with_compression
+
+        passes = with_compression(passes)
+        options = {**options, "compress-weights": pass_options(compress)}
+    pipeline = driver.build_pipeline(passes, options=options)
     module.verify()
     pipeline.apply(driver.make_context(), module)
 
@@ -314,8 +325,10 @@ def _data_arrays(buf_module: ModuleOp, name: str) -> dict[str, int]:
 _TABLE = re.compile(r"_(\d+)_(multipliers|shifts)(_\d+)?$")
 
 
-def analyze(model_path: str | Path, name: str = "network", target: str = "host") -> Analysis:
-    """Compile ``model_path`` (in memory) and report its costs."""
+def analyze(model_path: str | Path, name: str = "network", target: str = "host",
+            compress: str | None = None) -> Analysis:
+    """Compile ``model_path`` (in memory, its weights shared through k-means codebooks with
+    ``compress``: ``"4"``, ``"8"`` or a JSON file) and report its costs."""
     from stai import driver
     from stai.dialects import qnn
     from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, byte_size
@@ -328,7 +341,7 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host")
     inputs, outputs = driver._interface(module)  # pyright: ignore[reportPrivateUsage]
     nn_module = module.clone()
     model_weights, model_types, n_model_ops = _model_weights_and_types(path, nn_module)
-    _lower_to_buf(module, target)
+    _lower_to_buf(module, target, compress)
     arrays = _data_arrays(module, name)
 
     fn = next(op for op in module.walk() if isinstance(op, func.FuncOp)
@@ -366,6 +379,8 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host")
             rom_bytes=rom,
             fused=_fused(op),
         ))
+        if isinstance(op, qnn.FullyConnectedCodebookOp):
+            _codebook_row(layers[-1], op)
         for m in [m_id, *_fused(op)]:
             if m is not None:
                 node_of.setdefault(m, step)
@@ -416,6 +431,19 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host")
         removed=removed,
         target_footprint=_target_footprint(path, name, target),
     )
+
+
+def _codebook_row(row: LayerRow, op: Any) -> None:
+    """Parameters and compression ratio of a k-means-shared layer: the decoded weights
+    count, and the ROM they would take uncompressed over the codebook and indices."""
+    from stai.dialects.buf import byte_size
+
+    _x, book, index, bias = op.ins
+    weights = _prod(op.ints("weight_shape"))
+    element = byte_size(book.type) // max(1, _prod(_shape(book)))  # type: ignore[arg-type]
+    shared = byte_size(book.type) + byte_size(index.type)  # type: ignore[arg-type]
+    row.params = weights + _prod(_shape(bias))
+    row.compression_ratio = round((row.rom_bytes - shared + weights * element) / row.rom_bytes, 3)
 
 
 def _target_footprint(path: Path, name: str, target: str) -> dict[str, Any] | None:
@@ -610,7 +638,9 @@ def print_report(a: Analysis, console: Any | None = None) -> None:
         m = "" if r.m_id is None else f"{r.m_id}"
         layers.add_row(str(r.c_id), m, f"{r.type}" + (f" ({r.model_type})" if r.model_type else ""),
                        f"{_shape_text(r.output_shape)} {r.dtype}", _fmt_int(r.params),
-                       _fmt_int(r.macc), _fmt_int(r.rom_bytes), "; ".join(merged))
+                       _fmt_int(r.macc), _fmt_int(r.rom_bytes) + (
+                           f" (x{r.compression_ratio:.2f})" if r.compression_ratio else ""),
+                       "; ".join(merged))
     console.print(layers)
     if a.removed:
         console.print(f"model operators without code: {_ids_text(a, a.removed)}")

@@ -30,7 +30,8 @@ def _analyze(args: argparse.Namespace) -> None:
 
     from stai.analyze import analyze, print_report, to_json, write_reports
 
-    result = analyze(args.model, name=args.name, target=args.target)
+    result = analyze(args.model, name=args.name, target=args.target,
+                     compress=getattr(args, "compress", None))
     if args.json:
         print(json.dumps(to_json(result), indent=2))
     else:
@@ -48,6 +49,9 @@ def add_analyze(commands: Any, add_target_option: Any = None) -> None:
     p.add_argument("-o", "--output", help="folder for the JSON, text, SVG and DOT reports")
     p.add_argument("-n", "--name", default="network", help="C name of the network")
     p.add_argument("--json", action="store_true", help="print the JSON report instead of tables")
+    from stai.cli import add_compress_option
+
+    add_compress_option(p)
     if add_target_option is not None:
         add_target_option(p)
     else:

@@ -204,3 +204,17 @@ def test_per_layer_file(ad_model: Path, tmp_path: Path) -> None:
     text = (tmp_path / "c" / "network.c").read_text()
     assert text.count("stai_fully_connected_codebook_f32(") == 2
     assert text.count("stai_fully_connected_f32(") == 8
+
+
+def test_analyze_reports_compressed_bytes_and_ratio(ad_model: Path) -> None:
+    from stai.analyze import analyze
+
+    a = analyze(ad_model, compress="8")
+    assert a.totals.weights_bytes == 139424
+    first = a.layers[0]  # 640 -> 128: 16 centroids, 40960 index bytes, 128 biases
+    assert first.type == "fully_connected_codebook"
+    assert first.rom_bytes == 64 + 40960 + 512
+    assert first.compression_ratio == round((640 * 128 * 4 + 512) / first.rom_bytes, 3)
+    assert first.params == 640 * 128 + 128 and first.macc == 640 * 128
+    assert all(r.compression_ratio for r in a.layers)
+    assert analyze(ad_model).layers[0].compression_ratio is None
