@@ -82,6 +82,7 @@ def _validate(args: argparse.Namespace) -> None:
         tolerance=args.tolerance,
         mode=args.mode,
         target=args.target,
+        compress=args.compress,
     )
     report = validate(options)
     print_report(report, _console())
@@ -120,6 +121,9 @@ def add_validate(commands: Any) -> None:
                    "outputs are bit-exact and float outputs within the tolerance")
     p.add_argument("--tolerance", type=float, default=FLOAT_TOLERANCE,
                    help="float --check bound: max |error| <= T x max(1, max |reference|)")
+    from stai.cli import add_compress_option
+
+    add_compress_option(p)
     p.set_defaults(func=_validate)
 
 

@@ -64,6 +64,9 @@ class ValidateOptions:
     (``stai.target.validate``)."""
     target: str | None = None
     """The target of ``--mode target`` (default ``cortex-m4``)."""
+    compress: str | None = None
+    """k-means weight sharing of the C model (``-c``: ``"4"``, ``"8"`` or a JSON file): the
+    report then shows its error against the uncompressed reference."""
 
 
 @dataclass
@@ -495,7 +498,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
     if (options.mode == "target") == (target == "host"):
         raise StaiError(f"--mode {options.mode} with --target {target}: target mode runs on "
                         "cortex-m4, cortex-m7 or cortex-m55, host mode on the host")
-    generate(model, folder, options.name, observer=True, target=target)
+    generate(model, folder, options.name, observer=True, target=target,
+             compress=options.compress)
     if options.mode == "target":
         from stai.target.validate import TargetRunner
 

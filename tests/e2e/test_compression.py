@@ -218,3 +218,19 @@ def test_analyze_reports_compressed_bytes_and_ratio(ad_model: Path) -> None:
     assert first.params == 640 * 128 + 128 and first.macc == 640 * 128
     assert all(r.compression_ratio for r in a.layers)
     assert analyze(ad_model).layers[0].compression_ratio is None
+
+
+@pytest.mark.parametrize("factor", [4, 8])
+def test_validate_reports_error_against_uncompressed(ad_model: Path, models_dir: Path,
+                                                     tmp_path: Path, factor: int) -> None:
+    from stai.validate import ValidateOptions, validate
+
+    x = np.concatenate([ad_float_window(models_dir, k) for k in (0, 60, 120)])
+    np.save(tmp_path / "x.npy", x)
+    report = validate(ValidateOptions(model=ad_model, inputs=tmp_path / "x.npy",
+                                      out_dir=tmp_path / "v", progress=False,
+                                      compress=str(factor)))
+    row = next(r for r in report.rows if r.what == "C model vs reference")
+    l2r = row.metrics.l2r
+    # x4 stays within about 1% (relative L2) of the uncompressed model, x8 within 10%
+    assert 0.0 < l2r < {4: 0.02, 8: 0.1}[factor]
