@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lit pytest bench setup target-tools clean
+.PHONY: demo test test-cmsis bench setup target-tools clean
 
 setup: $(STAMP) target-tools
 
@@ -32,7 +32,11 @@ demo: $(STAMP)
 
 test: $(STAMP) target-tools
 	$(VENV)/bin/lit -sv tests/filecheck
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 -m "not cmsis_nn" tests
+
+# The tests that need a CMSIS-NN checkout (no registry has it): CMSIS_NN_PATH=... make test-cmsis
+test-cmsis: $(STAMP) target-tools
+	$(PY) -m pytest -n 2 -m cmsis_nn tests
 
 bench: $(STAMP)
 	$(PY) -m pytest benchmarks --benchmark-only

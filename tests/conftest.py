@@ -19,6 +19,11 @@ from shared_models import SHARED_BY_KEY, models_dir_setting  # noqa: E402
 def pytest_configure(config: pytest.Config) -> None:
     """Register this suite's markers."""
     config.addinivalue_line("markers", "slow: trains or converts a network (seconds, not ms)")
+    config.addinivalue_line(
+        "markers",
+        "cmsis_nn: needs a CMSIS-NN checkout in CMSIS_NN_PATH (not in any registry); "
+        "deselected by `make test`, run by `make test-cmsis`",
+    )
 
 
 def _in_ci() -> bool:

@@ -251,13 +251,15 @@ def test_target_build_switches_to_a_cmsis_nn_tree(target_tools, tmp_path, shared
         np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])
 
 
+@pytest.mark.cmsis_nn
 @pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
 def test_real_cmsis_nn_is_bit_exact(target, target_tools, tmp_path, models_dir, shared_model_path):
     """With ``CMSIS_NN_PATH`` set to a CMSIS-NN v7 checkout: its DSP (M4) and Helium (M55)
     kernels give the same outputs as TFLM, in fewer instructions than the portable ones."""
     cmsis = os.environ.get("CMSIS_NN_PATH")
     if not cmsis:
-        pytest.skip("CMSIS_NN_PATH is not set (a CMSIS-NN checkout is not installable here)")
+        pytest.fail("CMSIS_NN_PATH is not set: point it at a CMSIS-NN v7 checkout "
+                    "(make test-cmsis CMSIS_NN_PATH=...)", pytrace=False)
     key = "kws_int8"
     path = shared_model_path(key)
     out = tmp_path / key
