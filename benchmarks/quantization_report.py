@@ -1,4 +1,4 @@
-"""Write docs/quantization-figures.md: stai's post-training int8 quantization against the
+"""Write docs/quantization.md: stai's post-training int8 quantization against the
 reference quantizer (ai_edge_quantizer, global min/max) on the float shared models.
 
     python benchmarks/quantization_report.py [MODELS_DIR] [--calib 64] [--eval 100]
@@ -21,7 +21,7 @@ def main() -> None:
     parser.add_argument("--calib", type=int, default=64)
     parser.add_argument("--eval", type=int, default=100)
     parser.add_argument("--methods", default="minmax,percentile,mse")
-    parser.add_argument("--out", default=str(REPO / "docs" / "quantization-figures.md"))
+    parser.add_argument("--out", default=str(REPO / "docs" / "quantization.md"))
     args = parser.parse_args()
     root = Path(args.models)
     rows = []
@@ -38,7 +38,20 @@ def main() -> None:
                 f"{f'{ref.rmse:.4g}' if ref else 'n/a'} | {time.time() - start:.0f} s |")
             print(rows[-1], flush=True)
     text = [
-        "# Post-training quantization figures",
+        "# Post-training int8 quantization",
+        "",
+        "`stai quantize -m MODEL -d CALIB.npz [--method minmax|percentile|mse] [--int8-io]",
+        "[-o DIR]` (or `stai generate ... -q CALIB`) calibrates the float model on the samples",
+        "(a host build of its float C code with the observer captures every tensor,",
+        "`stai/quantize.py`), writes each range as `nn.range`, and runs `quantize-nn`",
+        "(`transforms/quantize_nn.py`): TFLite quantization spec, weights symmetric",
+        "per-channel for conv/depthwise and per-tensor for fully connected, activations",
+        "asymmetric int8, int32 bias, fixed softmax/logistic/tanh outputs, float I/O with",
+        "quantize/dequantize (int8 with `--int8-io`); ops without an int8 kernel stay float",
+        "between dequantize/quantize and are listed on stderr. `--save-tflite` is not",
+        "implemented yet.",
+        "",
+        "## Figures",
         "",
         "Written by `benchmarks/quantization_report.py`. Each float model is quantized by stai",
         "(`stai quantize`, range method in the second column) and by the reference quantizer",
