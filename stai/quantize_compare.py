@@ -111,7 +111,7 @@ def reference_quantize(model_path: str | Path, calibration: np.ndarray) -> bytes
     qt.load_quantization_recipe(recipe.static_wi8_ai8())
     samples = [{name: x.reshape(shape).astype(np.float32)} for x in calibration]
     calib = calibrator.Calibrator(model, qsv_update_func=_global_min_max)
-    calib.calibrate({key: samples}, qt._recipe_manager)  # noqa: SLF001 (no public hook)
+    calib.calibrate({key: samples}, qt._recipe_manager)
     return bytes(qt.quantize(calib.get_model_qsvs()).quantized_model)
 
 
