@@ -1,7 +1,7 @@
 """The command line of post-training quantization.
 
     stai quantize -m MODEL -d CALIB.npz [--method minmax|percentile|mse] [--int8-io]
-                  [-o DIR] [-n NAME]
+                  [-o DIR] [-n NAME] [--save-tflite OUT.tflite]
     stai generate -m MODEL -o DIR -q CALIB.npz [--quant-method M] [--int8-io]
 
 ``-d`` / ``-q`` take a ``.npy`` (one input) or ``.npz`` of float samples, or ``random``
@@ -62,12 +62,22 @@ def _quantize(args: argparse.Namespace) -> None:
 
     hook = quantize_hook(args.data, args.method, args.int8_io)
     out = args.output or "quantized"
-    if args.save_tflite:
-        from stai.errors import StaiError
-
-        raise StaiError("--save-tflite is not implemented yet")
+    if args.save_tflite and hook is not None:
+        hook = _then_save(hook, args.save_tflite)
     result = generate(args.model, out, name=args.name, quantize=hook)
     print(f"wrote {result.out_dir} (activations {result.activations_bytes} bytes)")
+
+
+def _then_save(hook: Callable[[ModuleOp], object], path: str) -> Callable[[ModuleOp], object]:
+    """``hook``, then the quantized ``nn`` module written as a ``.tflite`` at ``path``."""
+
+    def run(module: ModuleOp) -> None:
+        from stai.frontends.tflite.writer import write_tflite
+
+        hook(module)
+        print(f"wrote {write_tflite(module, path)}", file=sys.stderr)
+
+    return run
 
 
 def add_quantize_command(commands: argparse._SubParsersAction) -> None:
