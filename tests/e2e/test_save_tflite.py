@@ -38,9 +38,10 @@ def _as_input(x: np.ndarray, info: dict) -> np.ndarray:
 @pytest.mark.parametrize("key,int8_io", [("hello_world", False), ("hello_world", True),
                                          ("ic", True), ("ic", False)])
 def test_saved_tflite_matches_generated_c(tmp_path, models_dir, key, int8_io):
+    from stai.runtime.runner import CModel
+
     from stai.driver import import_model
     from stai.reference import run_tflm
-    from stai.runtime.runner import CModel
 
     out, tfl = _quantize(tmp_path, models_dir, key, int8_io)
     module = import_model(tfl)  # (1) stai's frontend reads it back
@@ -56,8 +57,9 @@ def test_saved_tflite_matches_generated_c(tmp_path, models_dir, key, int8_io):
 
 
 def test_reimported_model_compiles_to_the_same_outputs(tmp_path, models_dir):
-    from stai.driver import generate
     from stai.runtime.runner import CModel
+
+    from stai.driver import generate
 
     out, tfl = _quantize(tmp_path, models_dir, "hello_world", True)
     again = tmp_path / "again"
@@ -69,12 +71,11 @@ def test_reimported_model_compiles_to_the_same_outputs(tmp_path, models_dir):
 
 
 def test_unwritable_op_is_one_line_error():
+    from stai.dialects import nn
+    from stai.frontends.tflite.writer import tflite_bytes
     from xdsl.dialects import func
     from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32
     from xdsl.ir import Block, Region
-
-    from stai.dialects import nn
-    from stai.frontends.tflite.writer import tflite_bytes
 
     t = TensorType(f32, (1, 4))
     block = Block(arg_types=[t, t])
@@ -83,5 +84,84 @@ def test_unwritable_op_is_one_line_error():
     block.add_ops([div, func.ReturnOp(div.results[0])])
     module = ModuleOp([func.FuncOp("main", ([t, t], [t]), Region(block))])
     with pytest.raises(StaiError, match="nn.div cannot be written") as info:
+        tflite_bytes(module)
+    assert "\n" not in str(info.value)
+
+
+ROUND_TRIP = ["conv2d_d2_same", "conv2d_s2_same_relu6", "dwconv_m2_s1_same_relu6",
+              "dwconv_m1_s2_same_relu", "fc_batch3", "avgpool_3x3_s1_same",
+              "maxpool_3x3_s2_same", "add_broadcast", "sub", "mul_broadcast", "concat_channels",
+              "pad", "reshape", "softmax", "relu", "logistic", "tanh", "mean_hw",
+              "mean_hw_keepdims", "quantize_dequantize"]
+
+
+def _samples(module, n: int, seed: int) -> list[list[np.ndarray]]:
+    """``n`` random inputs for ``@main`` of an imported module (int8 codes or floats)."""
+    from stai.dialects import nn
+
+    rng = np.random.default_rng(seed)
+    main_op = next(iter(module.ops))
+    samples = []
+    for _ in range(n):
+        sample = []
+        for t in main_op.function_type.inputs.data:
+            shape = tuple(t.get_shape())
+            if isinstance(t.element_type, nn.QuantType):
+                sample.append(rng.integers(-128, 128, shape).astype(np.int8))
+            else:
+                sample.append(rng.uniform(-1.0, 1.0, shape).astype(np.float32))
+        samples.append(sample)
+    return samples
+
+
+@pytest.mark.parametrize("name", ROUND_TRIP)
+def test_int8_op_model_round_trips_bit_exact(tmp_path, op_model, name):
+    """An int8 op model, imported and written back, computes what the original does."""
+    from stai.frontends.tflite.writer import write_tflite
+
+    from stai.driver import import_model
+    from stai.reference import run_tflm
+
+    original = op_model(name, "int8")
+    module = import_model(original)
+    written = write_tflite(module, tmp_path / f"{name}.tflite")
+    for sample in _samples(module, 3, seed=5):
+        for a, b in zip(run_tflm(original, sample), run_tflm(written, sample)):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_explicit_pads_become_a_pad_operator(tmp_path, op_model):
+    """Conv pads that are neither SAME nor VALID: PAD + VALID conv, bit-exact with stai."""
+    from stai.dialects import nn
+    from stai.frontends.tflite.writer import write_tflite
+    from stai.runtime.runner import CModel
+
+    from stai.driver import import_model
+    from stai.quantize import compile_module
+    from stai.reference import run_tflm
+
+    module = import_model(op_model("conv2d_s2_same_relu", "int8"))  # 9x9, k3, s2 -> 5x5
+    conv = next(op for op in module.walk() if isinstance(op, nn.Conv2DOp))
+    conv.pads = nn.i64_array([2, 0, 2, 0])  # still 5x5, but not TFLite's SAME (1, 1)
+    module.verify()
+    written = write_tflite(module, tmp_path / "padded.tflite")
+    assert "nn.pad" in str(import_model(written))
+    model = CModel(compile_module(module, tmp_path / "c", "padded"), "padded")
+    for sample in _samples(import_model(written), 3, seed=9):
+        expected = model.run(sample)[0]
+        np.testing.assert_array_equal(run_tflm(written, sample)[0].reshape(expected.shape),
+                                      expected)
+
+
+def test_pool_with_other_pads_is_one_line_error(op_model):
+    from stai.dialects import nn
+    from stai.frontends.tflite.writer import tflite_bytes
+
+    from stai.driver import import_model
+
+    module = import_model(op_model("maxpool_3x3_s2_same", "int8"))
+    pool = next(op for op in module.walk() if isinstance(op, nn.MaxPool2DOp))
+    pool.pads = nn.i64_array([2, 0, 2, 0])
+    with pytest.raises(StaiError, match="neither TFLite's SAME nor VALID") as info:
         tflite_bytes(module)
     assert "\n" not in str(info.value)
