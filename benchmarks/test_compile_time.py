@@ -4,8 +4,8 @@ each shared model. Run with ``make bench``; not part of ``make test``."""
 from __future__ import annotations
 
 import pytest
-
 from shared_models import SHARED_MODELS
+
 from stai.driver import generate
 
 

@@ -49,6 +49,7 @@ import re
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import (
+    I64,
     ArrayAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
@@ -69,7 +70,6 @@ from xdsl.dialects.builtin import (
     TensorType,
     UnitAttr,
     f64,
-    I64,
     i64,
 )
 from xdsl.ir import (

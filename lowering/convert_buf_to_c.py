@@ -79,8 +79,8 @@ from xdsl.utils.arg_spec import ArgSpec
 
 from stai.dialects import c, qnn
 from stai.dialects.buf import ArenaOp, ConstOp, ExternOp, GetConstOp, ViewOp, byte_size
-from stai.lowering import c_memory, observer_hooks
 from stai.errors import StaiError
+from stai.lowering import c_memory, observer_hooks
 
 OK = "ARM_CMSIS_NN_SUCCESS"
 """The success value of every kernel (both APIs return ``arm_cmsis_nn_status``)."""
@@ -738,7 +738,7 @@ def emit_lstm(k: KernelBlock) -> None:
         raise _fail(op, "expected a float32 LSTM with a scratch buffer")
     batches, steps, features = _shape(x)
     units = _shape(r)[1]
-    sequences = 1 if getattr(op, "return_sequences").value.data else 0
+    sequences = 1 if op.return_sequences.value.data else 0
     params = k.struct("lstm_params", "stai_lstm_params_f32",
                       {"units": units, "return_sequences": sequences})
     state = k.add(c.CastOp(_scratch_ptr(k), c.CType("float *")))

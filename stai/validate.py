@@ -710,9 +710,10 @@ def to_json(r: ValidationReport) -> dict[str, Any]:
         "results": [{"comparison": row.what, "output": row.index, "tensor": row.tensor,
                      **row.metrics.as_dict()} for row in r.rows],
         "confusion_matrices": r.confusion,
-        "layers": [{"c_id": l.c_id, "m_id": l.m_id, "type": l.type, "name": l.name,
-                    "shape": l.shape, "dtype": l.dtype, "time_ms": l.time_ms,
-                    "metrics": _metrics_json(l.metrics)} for l in r.layers],
+        "layers": [{"c_id": layer.c_id, "m_id": layer.m_id, "type": layer.type,
+                    "name": layer.name, "shape": layer.shape, "dtype": layer.dtype,
+                    "time_ms": layer.time_ms, "metrics": _metrics_json(layer.metrics)}
+                   for layer in r.layers],
         "layer_reference": r.layer_reference,
         "first_divergence": r.first_divergence,
         "check": {"passed": r.check_passed, "messages": r.check_messages},
@@ -765,17 +766,17 @@ def print_report(r: ValidationReport, console: Any | None = None) -> None:
         for col in ("c_id", "m_id", "type", "shape", "rmse", "cos", "max |err|", "max LSB",
                     "bit-exact", "ms"):
             t.add_column(col, justify="left" if col in ("type", "shape") else "right")
-        for l in r.layers:
-            m = l.metrics
-            shape = "x".join(map(str, l.shape))
+        for layer in r.layers:
+            m = layer.metrics
+            shape = "x".join(map(str, layer.shape))
             if m is None:
-                t.add_row(str(l.c_id), str(l.m_id), l.type, shape, "no reference", "", "", "",
-                          "", f"{l.time_ms:.3f}")
+                t.add_row(str(layer.c_id), str(layer.m_id), layer.type, shape, "no reference", "", "", "",
+                          "", f"{layer.time_ms:.3f}")
                 continue
             exact = "-" if m.bit_exact is None else f"{m.bit_exact}/{m.samples}"
-            t.add_row(str(l.c_id), str(l.m_id), l.type, shape, _g(m.rmse), _g(m.cos),
+            t.add_row(str(layer.c_id), str(layer.m_id), layer.type, shape, _g(m.rmse), _g(m.cos),
                       _g(m.max_abs), "-" if m.max_abs_lsb is None else str(m.max_abs_lsb),
-                      exact, f"{l.time_ms:.3f}")
+                      exact, f"{layer.time_ms:.3f}")
         console.print(t)
         if r.first_divergence is None:
             console.print("every compared node matches the reference")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+import opmodels
 import pytest
 
-import opmodels
 from stai.demo_model import DemoModel, build_demo_model, quantize, tflm_accuracy
 from stai.errors import StaiError
 from stai.reference import run_litert_ref

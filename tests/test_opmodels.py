@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
-import pytest
-
 import opmodels
+import pytest
 from shared_models import random_inputs
+
 from stai.reference import run_litert_ref, run_tflm
 
 OpModel = Callable[[str, str], Path]

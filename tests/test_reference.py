@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from shared_models import (
     FLOAT,
     HYBRID,
@@ -16,6 +15,7 @@ from shared_models import (
     input_specs,
     random_inputs,
 )
+
 from stai.errors import StaiError
 from stai.reference import run_litert_ref, run_tflm, run_tflm_many, tflm_arena_bytes
 

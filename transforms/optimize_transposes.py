@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from stai.dialects import nn
 from xdsl.context import Context
 from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
 from xdsl.ir import Operation, SSAValue
@@ -38,6 +37,8 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
+
+from stai.dialects import nn
 
 _UNARY_NAMES = (
     "ReluOp", "Relu6Op", "ReluN1To1Op", "LogisticOp", "TanhOp", "HardSwishOp", "LeakyReluOp",

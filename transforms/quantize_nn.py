@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from stai.dialects import nn
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -42,6 +41,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
+from stai.dialects import nn
 from stai.errors import StaiError
 
 RANGE_ATTR = "nn.range"

@@ -28,8 +28,9 @@ def import_onnx_bytes(
     interface, where a tensor has more than one channel); otherwise rank-4 inputs and
     outputs are NHWC. ``optimize``: run the ONNX optimizer before import.
     """
-    from stai.transforms.optimize_transposes import optimize_transposes
     from xdsl.utils.exceptions import VerifyException
+
+    from stai.transforms.optimize_transposes import optimize_transposes
 
     from . import loader
     from .importer import OnnxImporter

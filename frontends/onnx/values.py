@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from stai.dialects import nn
 from xdsl.dialects.builtin import IntegerType, TensorType
 from xdsl.ir import SSAValue
+
+from stai.dialects import nn
 
 
 @dataclass

@@ -42,7 +42,7 @@ from xdsl.utils.exceptions import VerifyException
 from stai.dialects import nn
 from stai.errors import StaiError
 
-from .reader import TflModel, TflOperator, TflQuant, TflTensor
+from .reader import TflModel, TflOperator, TflQuant
 
 _NUMPY_DTYPES: dict[str, str] = {
     "FLOAT32": "<f4",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
-
 from shared_models import random_inputs
+
 from stai.driver import generate
 from stai.runtime import manifest
 from stai.runtime.runner import CModel

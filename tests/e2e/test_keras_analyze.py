@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from keras_models import build
+
 from stai.analyze import analyze
 
 

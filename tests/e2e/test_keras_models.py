@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from conftest import float_tolerance
 from keras_models import KERAS_MODELS, build, random_inputs
+
 from stai.reference import run_keras
 
 

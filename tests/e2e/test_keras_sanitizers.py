@@ -9,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-
 from conftest import float_tolerance
 from keras_models import keras
+
 from stai.driver import generate
 
 HARNESS = r"""

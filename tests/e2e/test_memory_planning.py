@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from shared_models import HYBRID, INT8, SHARED_MODELS, random_inputs
+
 from stai.driver import generate
 from stai.reference import run_tflm, tflm_arena_bytes
 from stai.runtime.runner import CModel

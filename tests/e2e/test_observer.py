@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from shared_models import SHARED_BY_KEY
+
 from stai.driver import generate
 from stai.runtime.model_runner import Runner
 from stai.validate import run_litert_many, run_tflm_intermediates

@@ -11,10 +11,10 @@ import onnx
 import pytest
 from conftest import float_tolerance
 from onnx_opmodels import FLOAT_MODELS, input_shape, output_scale, quantized, save
-from stai.runtime.runner import CModel
 
 from stai.driver import generate
 from stai.reference import run_onnxruntime
+from stai.runtime.runner import CModel
 
 QDQ_MODELS = [
     "conv", "conv_stride2_same", "conv_dilated", "conv_depthwise", "conv_grouped", "conv1d",

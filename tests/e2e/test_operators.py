@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import float_tolerance
 from opmodels import ALL_MODELS, INT8, OPS_BY_NAME
 from shared_models import random_inputs
+
 from stai.reference import run_litert_ref, run_tflm
 
 

@@ -49,9 +49,8 @@ def test_bad_calibration_file_is_one_line_error(tmp_path, models_dir):
 
 
 def test_cli_quantize_writes_a_folder(tmp_path, models_dir):
-    from stai.runtime.runner import CModel
-
     from stai.cli import main
+    from stai.runtime.runner import CModel
 
     calib, _ = datasets(models_dir, "hello_world", 16, 1)
     np.save(tmp_path / "calib.npy", calib)

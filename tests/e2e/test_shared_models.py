@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import float_tolerance
 from shared_models import HYBRID, INT8, SHARED_MODELS, random_inputs
+
 from stai.reference import run_litert_ref, run_tflm
 
 RANDOM_INPUTS = 20

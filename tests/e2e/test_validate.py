@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from shared_models import SHARED_BY_KEY
+
 from stai.cli import main as stai_main
 from stai.validate import ValidateOptions, validate
 
@@ -128,7 +128,7 @@ def test_float_model_within_tolerance(shared_model_path: Callable[[str], Path],
     assert row.metrics.bit_exact is None and row.metrics.max_abs <= 1e-4
     assert row.metrics.cos > 0.9999 and report.check_passed
     assert len(report.layers) == 3
-    assert all(l.metrics is not None and l.metrics.max_abs <= 1e-4 for l in report.layers)
+    assert all(x.metrics is not None and x.metrics.max_abs <= 1e-4 for x in report.layers)
 
 
 def test_check_fails_when_not_bit_exact(kws: Path, tmp_path: Path) -> None:

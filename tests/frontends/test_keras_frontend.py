@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from keras_models import build, keras
 from xdsl.dialects.builtin import StringAttr
 
-from keras_models import build, keras
 from stai.dialects import nn
 from stai.errors import StaiError
 from stai.frontends.keras import import_keras, import_keras_model

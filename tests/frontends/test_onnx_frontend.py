@@ -11,10 +11,10 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 from onnx_opmodels import FLOAT_MODELS, Graph, save
-from stai.dialects import nn
-from stai.frontends.onnx import import_onnx, import_onnx_bytes
 
+from stai.dialects import nn
 from stai.errors import StaiError
+from stai.frontends.onnx import import_onnx, import_onnx_bytes
 
 
 def _ops(module, cls) -> list:

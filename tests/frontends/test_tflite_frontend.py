@@ -13,7 +13,9 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+import opmodels
 import pytest
+from shared_models import HYBRID, SHARED_MODELS
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import Builtin, IntegerType, ModuleOp, TensorType
@@ -21,8 +23,6 @@ from xdsl.dialects.func import Func
 from xdsl.ir import Operation
 from xdsl.parser import Parser
 
-import opmodels
-from shared_models import SHARED_MODELS, HYBRID, models_dir_setting
 from stai.dialects import nn
 from stai.errors import StaiError
 from stai.frontends.tflite import import_tflite, import_tflite_bytes, parse_tflite

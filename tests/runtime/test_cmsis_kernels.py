@@ -17,13 +17,13 @@ import subprocess
 import sys
 import warnings
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-import pytest
-
 import opmodels
+import pytest
 import test_cmsis_support as h
 
 FACTORY_MODELS = [

@@ -13,8 +13,8 @@ import itertools
 from pathlib import Path
 
 import pytest
-
 import test_cmsis_support as h
+
 from stai.errors import StaiError
 from stai.lowering import scratch_sizes as ss
 

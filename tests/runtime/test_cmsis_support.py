@@ -232,9 +232,8 @@ def _tensor(model: Any, graph: Any, index: int) -> TensorInfo | None:
 
 def read_op(path: Path) -> OpInfo:
     """The one operator of a single-operator model."""
-    import tflite
-
     import opmodels
+    import tflite
 
     model = tflite.Model.GetRootAsModel(Path(path).read_bytes(), 0)
     graph = model.Subgraphs(0)

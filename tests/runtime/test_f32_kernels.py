@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
-
 import test_f32_support as support
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

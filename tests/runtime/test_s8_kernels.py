@@ -14,12 +14,11 @@ import os
 import pickle
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
-
 import test_s8_support as s8
 from test_s8_support import Case, Kernels, ModelInfo, T
 
@@ -67,7 +66,7 @@ def _binary_models(models: Path, op: str) -> list[tuple[ModelInfo, str]]:
     shapes = [((1, 5, 5, 8), (1, 5, 5, 8)), ((1, 5, 5, 8), (1, 1, 1, 8)),
               ((1, 4, 1, 6), (1, 1, 5, 1)), ((2, 3, 4, 5), (2, 1, 4, 1))]
     for k, (sa, sb) in enumerate(shapes):
-        info = s8.write_model(models, f"{op.lower()}_conv{k}", lambda sa=sa, sb=sb: s8.convert(
+        info = s8.write_model(models, f"{op.lower()}_conv{k}", lambda sa=sa, sb=sb, k=k: s8.convert(
             fn, [sa, sb], [(-1.0, 1.0), (-3.0, 2.0)], seed=k))
         _check_ops(info, [op])
         found.append((info, "NONE"))
@@ -300,7 +299,7 @@ def _unary_models(models: Path, op: str, fn_name: str,
           "tanh": tf.math.tanh}[fn_name]
     found = []
     for k, rng_ in enumerate([(-4.0, 4.0), (-2.0, 8.0)]):
-        info = s8.write_model(models, f"{fn_name}_conv{k}", lambda rng_=rng_: s8.convert(
+        info = s8.write_model(models, f"{fn_name}_conv{k}", lambda rng_=rng_, k=k: s8.convert(
             fn, [(1, 256)], [rng_], seed=k))
         _check_ops(info, [op])
         found.append(info)
@@ -425,7 +424,7 @@ def cases_leaky_relu(models: Path) -> list[Case]:
     tf = s8._tf()
     infos: list[tuple[ModelInfo, float]] = []
     for k, alpha in enumerate((0.2, 0.01)):
-        info = s8.write_model(models, f"leaky_conv{k}", lambda alpha=alpha: s8.convert(
+        info = s8.write_model(models, f"leaky_conv{k}", lambda alpha=alpha, k=k: s8.convert(
             lambda x: tf.nn.leaky_relu(x, alpha=alpha), [(1, 256)], [(-4.0, 3.0)], seed=k))
         _check_ops(info, ["LEAKY_RELU"])
         infos.append((info, alpha))
@@ -455,7 +454,7 @@ def cases_hard_swish(models: Path) -> list[Case]:
     tf = s8._tf()
     infos = []
     for k, rng_ in enumerate([(-4.0, 4.0), (-8.0, 2.0)]):
-        info = s8.write_model(models, f"hswish_conv{k}", lambda rng_=rng_: s8.convert(
+        info = s8.write_model(models, f"hswish_conv{k}", lambda rng_=rng_, k=k: s8.convert(
             lambda x: x * tf.nn.relu6(x + 3.0) * (1.0 / 6.0), [(1, 256)], [rng_], seed=k))
         _check_ops(info, ["HARD_SWISH"])
         infos.append(info)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from shared_models import SHARED_BY_KEY, random_inputs
+
 from stai.driver import generate
 from stai.errors import StaiError
 from stai.reference import run_litert_ref, run_tflm

@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from shared_models import INT8, SHARED_MODELS
 from xdsl.context import Context
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import Builtin, ModuleOp, TensorType, UnrealizedConversionCastOp
 from xdsl.parser import Parser
 
-from shared_models import INT8, SHARED_MODELS
 from stai.dialects import nn, qnn
 from stai.errors import StaiError
 from stai.lowering.convert_nn_to_qnn import ConvertNNToQNNPass

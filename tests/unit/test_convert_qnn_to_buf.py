@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_models import FLOAT, INT8, SHARED_MODELS
 from xdsl.context import Context
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import Builtin, DenseIntOrFPElementsAttr, ModuleOp, TensorType
 from xdsl.ir import SSAValue
 from xdsl.parser import Parser
 
-from shared_models import FLOAT, INT8, SHARED_MODELS
 from stai.dialects import qnn
 from stai.dialects.buf import BUF, ConstOp, GetConstOp, ViewOp, byte_size
 from stai.dialects.qnn import QNN
@@ -398,9 +398,9 @@ def test_bufferized_module_is_left_alone() -> None:
 def _lower_to_qnn(path: Path) -> ModuleOp:
     from stai.frontends.tflite import import_tflite
     from stai.lowering.convert_nn_to_qnn import ConvertNNToQNNPass
+    from stai.opt import StaiOptMain
     from stai.transforms.canonicalize_nn import CanonicalizeNNPass
     from stai.transforms.fuse_activations import FuseActivationsPass
-    from stai.opt import StaiOptMain
 
     module = import_tflite(path)
     ctx = StaiOptMain(args=[]).ctx

@@ -29,10 +29,10 @@ from stai.transforms.plan_memory import (
     INPLACE_BINARY,
     INPLACE_UNARY,
     PlanMemoryPass,
+    _live_model,
     build_graph,
     order_peak,
     search_order,
-    _live_model,
 )
 
 ACT = "act = array<f32: -3.0e38, 3.0e38>"
