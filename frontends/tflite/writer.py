@@ -202,10 +202,20 @@ class _Writer:
             self.graph.inputs.append(index)
         for op in self.main.body.block.ops:
             if isinstance(op, func.ReturnOp):
-                self.graph.outputs = [self._value(v, op.name) for v in op.operands]
+                self._outputs(op)
             else:
                 self._op(op)
         return self.graph
+
+    def _outputs(self, op: func.ReturnOp) -> None:
+        """The model outputs, named as ``@main``'s results when they are named."""
+        attrs = self.main.res_attrs.data if self.main.res_attrs is not None else None
+        for i, value in enumerate(op.operands):
+            index = self._value(value, op.name)
+            entry = attrs[i].data.get("nn.name") if attrs is not None else None
+            if isinstance(entry, StringAttr) and index not in self.graph.inputs:
+                self.graph.tensors[index].name = entry.data
+            self.graph.outputs.append(index)
 
     def _value(self, value: SSAValue, where: str) -> int:
         if value not in self.index:
@@ -215,7 +225,11 @@ class _Writer:
     def _result(self, op: Operation) -> int:
         """The tensor of ``op``'s single result."""
         where = self._name(op, op.name)
-        index = self.graph.add(_tensor_of(self._name(op, self._fresh("t")), op.results[0].type, where))
+        stem = op.name.removeprefix("nn.")
+        if op.operands and op.operands[0] in self.index:
+            stem = f"{self.graph.tensors[self.index[op.operands[0]]].name}/{stem}"
+        name = self._name(op, self._fresh(stem))
+        index = self.graph.add(_tensor_of(name, op.results[0].type, where))
         self.index[op.results[0]] = index
         return index
 
