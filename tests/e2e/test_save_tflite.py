@@ -38,10 +38,9 @@ def _as_input(x: np.ndarray, info: dict) -> np.ndarray:
 @pytest.mark.parametrize("key,int8_io", [("hello_world", False), ("hello_world", True),
                                          ("ic", True), ("ic", False)])
 def test_saved_tflite_matches_generated_c(tmp_path, models_dir, key, int8_io):
-    from stai.runtime.runner import CModel
-
     from stai.driver import import_model
     from stai.reference import run_tflm
+    from stai.runtime.runner import CModel
 
     out, tfl = _quantize(tmp_path, models_dir, key, int8_io)
     module = import_model(tfl)  # (1) stai's frontend reads it back
@@ -57,9 +56,8 @@ def test_saved_tflite_matches_generated_c(tmp_path, models_dir, key, int8_io):
 
 
 def test_reimported_model_compiles_to_the_same_outputs(tmp_path, models_dir):
-    from stai.runtime.runner import CModel
-
     from stai.driver import generate
+    from stai.runtime.runner import CModel
 
     out, tfl = _quantize(tmp_path, models_dir, "hello_world", True)
     again = tmp_path / "again"
@@ -71,11 +69,12 @@ def test_reimported_model_compiles_to_the_same_outputs(tmp_path, models_dir):
 
 
 def test_unwritable_op_is_one_line_error():
-    from stai.dialects import nn
-    from stai.frontends.tflite.writer import tflite_bytes
     from xdsl.dialects import func
     from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType, f32
     from xdsl.ir import Block, Region
+
+    from stai.dialects import nn
+    from stai.frontends.tflite.writer import tflite_bytes
 
     t = TensorType(f32, (1, 4))
     block = Block(arg_types=[t, t])
@@ -117,9 +116,8 @@ def _samples(module, n: int, seed: int) -> list[list[np.ndarray]]:
 @pytest.mark.parametrize("name", ROUND_TRIP)
 def test_int8_op_model_round_trips_bit_exact(tmp_path, op_model, name):
     """An int8 op model, imported and written back, computes what the original does."""
-    from stai.frontends.tflite.writer import write_tflite
-
     from stai.driver import import_model
+    from stai.frontends.tflite.writer import write_tflite
     from stai.reference import run_tflm
 
     original = op_model(name, "int8")
@@ -133,12 +131,11 @@ def test_int8_op_model_round_trips_bit_exact(tmp_path, op_model, name):
 def test_explicit_pads_become_a_pad_operator(tmp_path, op_model):
     """Conv pads that are neither SAME nor VALID: PAD + VALID conv, bit-exact with stai."""
     from stai.dialects import nn
-    from stai.frontends.tflite.writer import write_tflite
-    from stai.runtime.runner import CModel
-
     from stai.driver import import_model
+    from stai.frontends.tflite.writer import write_tflite
     from stai.quantize import compile_module
     from stai.reference import run_tflm
+    from stai.runtime.runner import CModel
 
     module = import_model(op_model("conv2d_s2_same_relu", "int8"))  # 9x9, k3, s2 -> 5x5
     conv = next(op for op in module.walk() if isinstance(op, nn.Conv2DOp))
@@ -155,9 +152,8 @@ def test_explicit_pads_become_a_pad_operator(tmp_path, op_model):
 
 def test_pool_with_other_pads_is_one_line_error(op_model):
     from stai.dialects import nn
-    from stai.frontends.tflite.writer import tflite_bytes
-
     from stai.driver import import_model
+    from stai.frontends.tflite.writer import tflite_bytes
 
     module = import_model(op_model("maxpool_3x3_s2_same", "int8"))
     pool = next(op for op in module.walk() if isinstance(op, nn.MaxPool2DOp))
