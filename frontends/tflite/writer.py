@@ -398,13 +398,13 @@ class _Serializer:
         return B.BufferEnd(b)
 
     def _opcode(self, name: str) -> int:
-        b, O = self.b, _schema("OperatorCode")
+        b, ops = self.b, _schema("OperatorCode")
         code = self.codes[name]
-        O.OperatorCodeStart(b)
-        O.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
-        O.OperatorCodeAddBuiltinCode(b, code)
-        O.OperatorCodeAddVersion(b, 1)
-        return O.OperatorCodeEnd(b)
+        ops.OperatorCodeStart(b)
+        ops.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
+        ops.OperatorCodeAddBuiltinCode(b, code)
+        ops.OperatorCodeAddVersion(b, 1)
+        return ops.OperatorCodeEnd(b)
 
     def _ints(self, values: list[int]) -> int:
         return self.b.CreateNumpyVector(np.array(values, dtype=np.int32))
@@ -462,17 +462,17 @@ class _Serializer:
         return getattr(module, f"{table}End")(self.b), getattr(tflite.BuiltinOptions, table)
 
     def _operator(self, op: _Operator) -> int:
-        b, O = self.b, _schema("Operator")
+        b, ops = self.b, _schema("Operator")
         options, options_type = self._options(op)
         in_vec, out_vec = self._ints(op.inputs), self._ints(op.outputs)
-        O.OperatorStart(b)
-        O.OperatorAddOpcodeIndex(b, self.opcodes.index(op.opcode))
-        O.OperatorAddInputs(b, in_vec)
-        O.OperatorAddOutputs(b, out_vec)
+        ops.OperatorStart(b)
+        ops.OperatorAddOpcodeIndex(b, self.opcodes.index(op.opcode))
+        ops.OperatorAddInputs(b, in_vec)
+        ops.OperatorAddOutputs(b, out_vec)
         if options is not None:
-            O.OperatorAddBuiltinOptionsType(b, options_type)
-            O.OperatorAddBuiltinOptions(b, options)
-        return O.OperatorEnd(b)
+            ops.OperatorAddBuiltinOptionsType(b, options_type)
+            ops.OperatorAddBuiltinOptions(b, options)
+        return ops.OperatorEnd(b)
 
 
 # ------------------------------------------------------------------------ entry
