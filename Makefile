@@ -31,6 +31,7 @@ demo: $(STAMP)
 	$(PY) -m stai.demo
 
 test: $(STAMP) target-tools
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lit -sv tests/filecheck
 	$(PY) -m pytest -n 2 -m "not cmsis_nn" tests
 
