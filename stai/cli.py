@@ -77,6 +77,7 @@ def _generate(args: argparse.Namespace) -> None:
         binary=args.binary,
         compress=args.compress,
         quantize=generate_hook(args),
+        compression_level=args.compression_level,
         **memory_kwargs(args),
     )
     print(
@@ -125,9 +126,17 @@ def memory_kwargs(args: argparse.Namespace) -> dict:
     }
 
 
-def add_compress_option(parser: argparse.ArgumentParser) -> None:
-    """``-c/--compress 4|8|FILE.json``: k-means weight sharing (``docs/compression.md``)."""
-    parser.add_argument(
+def add_compress_option(parser: argparse.ArgumentParser, level: bool = False) -> None:
+    """``-c/--compress 4|8|FILE.json``: k-means weight sharing (``docs/compression.md``);
+    with ``level``, the exclusive ``--compression-level none|low|medium|high``."""
+    group = parser.add_mutually_exclusive_group()
+    if level:
+        group.add_argument(
+            "--compression-level", choices=["none", "low", "medium", "high"],
+            help="factors per layer from a measured output error budget "
+                 "(low 0.5%%, medium 2%%, high 10%% relative L2)",
+        )
+    group.add_argument(
         "-c", "--compress", metavar="4|8|FILE.json",
         help="share the fully connected weights through k-means codebooks: 4 (256 centroids, "
              "8-bit indices), 8 (16 centroids, 4-bit indices) or a JSON file of per-layer "
@@ -196,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_onnx_options(gen)
     add_memory_options(gen)
-    add_compress_option(gen)
+    add_compress_option(gen, level=True)
     from stai.quantize_cli import add_generate_options, add_quantize_command
 
     add_generate_options(gen)

@@ -215,6 +215,7 @@ def generate(
     binary: bool = False,
     compress: str | None = None,
     quantize: Callable[[ModuleOp], object] | None = None,
+    compression_level: str | None = None,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
     ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``).
@@ -225,12 +226,22 @@ def generate(
     and ``weights_alignment`` default to the target's. ``NAME_report.txt`` shows the plan.
     With ``binary`` the weights go to ``NAME_weights.bin``, bound by ``stai_NAME_init``
     (``stai.target.binary``). ``compress`` (``"4"``, ``"8"`` or a JSON file) shares the
-    fully connected weights through k-means codebooks (``docs/compression.md``)."""
+    fully connected weights through k-means codebooks (``docs/compression.md``);
+    ``compression_level`` (``none|low|medium|high``) picks the factors per layer from a
+    measured accuracy budget (``stai.compress_level``)."""
     from stai import memory_report
     from stai.emitc.folder import write_folder
     from stai.target.targets import get_target
 
     _check_name(name)
+    level_files: dict[str, str] = {}
+    if compression_level is not None:
+        from stai.compress_level import level_compress_spec
+
+        if compress is not None:
+            raise StaiError("-c/--compress and --compression-level are mutually exclusive")
+        compress, level_files = level_compress_spec(model_path, compression_level, name,
+                                                    frontend_options, quantize)
     tgt = get_target(target)
     memory = MemoryOptions(allocate_inputs, allocate_outputs, split_weights, alignment,
                            weights_alignment, memory_pool)
@@ -278,7 +289,8 @@ def generate(
     report = memory_report.render_report(name, str(model_path), plans[0], memory, weights, flash)
     write_folder(
         module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n",
-                                        f"{name}_report.txt": report, **binary_files},
+                                        f"{name}_report.txt": report, **binary_files,
+                                        **level_files},
         target=target,
     )
     return result
