@@ -499,6 +499,47 @@ class FullyConnectedCodebookOp(KernelOp):
 
 
 @irdl_op_definition
+class Conv2DCodebookOp(_ConvLike):
+    """Convolution with k-means-shared weights (``compress-weights``):
+    ``stai_conv2d_codebook_f32`` / ``stai_conv2d_codebook_s8``.
+
+    Inputs: the input, the codebook (``K`` centroids: f32, or i8 for an int8 layer), the
+    indices (packed as for ``qnn.fully_connected_codebook``, flat over the
+    ``[out_c, kh, kw, in_c / groups]`` filter) and the bias. The other parameters are the
+    ones of ``qnn.conv2d``.
+    """
+
+    name = "qnn.conv2d_codebook"
+    weight_shape = opt_prop_def(DenseArrayBase)
+    """``array<i64: out_c, kh, kw, in_c / groups>``: the shape of the decoded filter."""
+    index_bits = opt_prop_def(Attribute)
+    """``4`` or ``8`` (an integer attribute)."""
+    NUM_INS: ClassVar[int | None] = 4
+    GEOMETRY: ClassVar[tuple[str, ...]] = (*_ConvLike.GEOMETRY, "weight_shape", "index_bits")
+
+    def verify_(self) -> None:
+        super().verify_()
+        bits = getattr(self.index_bits, "value", None)
+        if bits is None or bits.data not in (4, 8):
+            raise VerifyException(f"{self.name}: 'index_bits' must be 4 or 8")
+        shape = self.ints("weight_shape")
+        if len(shape) != 4:
+            raise VerifyException(f"{self.name}: 'weight_shape' must be [out_c, kh, kw, in_c]")
+        count = shape[0] * shape[1] * shape[2] * shape[3]
+        expected = count if bits.data == 8 else (count + 1) // 2
+        t = self.ins[2].type
+        if isinstance(t, TensorType | MemRefType) and (
+            len(t.get_shape()) != 1 or t.get_shape()[0] != expected
+        ):
+            raise VerifyException(f"{self.name}: expected {expected} index bytes")
+
+    @property
+    def bits(self) -> int:
+        """Bits per index (4 or 8)."""
+        return self.index_bits.value.data  # type: ignore[union-attr]
+
+
+@irdl_op_definition
 class TransposeConv2DOp(_ConvLike):
     """Transposed convolution (float only): ``stai_transpose_conv2d_f32``; ``pads`` are
     cropped from the full output (top, bottom, left, right)."""
@@ -515,6 +556,7 @@ QNN = Dialect(
         DepthwiseConv2DOp,
         FullyConnectedOp,
         FullyConnectedCodebookOp,
+        Conv2DCodebookOp,
         AvgPool2DOp,
         MaxPool2DOp,
         AddOp,

@@ -507,6 +507,36 @@ def emit_fully_connected_codebook(k: KernelBlock) -> None:
                                                 in_dims, k.ptr(x), f_dims, *compressed])
 
 
+def emit_conv2d_codebook(k: KernelBlock) -> None:
+    """``stai_conv2d_codebook_f32`` / ``_s8``: a convolution whose filter is decoded by the
+    kernel from the codebook and the packed indices (``compress-weights``)."""
+    op = k.op
+    assert isinstance(op, qnn.Conv2DCodebookOp)
+    x, book, index, b = op.ins
+    y = _out(op)
+    in_dims = k.dims("input_dims", _shape(x))
+    f_dims = k.dims("filter_dims", op.ints("weight_shape"))
+    b_dims = k.dims("bias_dims", (1, 1, 1, _size(b)))
+    out_dims = k.dims("output_dims", _shape(y))
+    indices = k.add(c.CastOp(k.ptr(index), c.CType("const uint8_t *")))
+    compressed = [k.ptr(book), indices, k.int_(op.bits), b_dims, k.ptr(b), out_dims,
+                  k.ptr(y, True)]
+    if op.kind == "f32":
+        params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
+        k.call("stai_conv2d_codebook_f32", [params, in_dims, k.ptr(x), f_dims, *compressed])
+        return
+    init = {"input_offset": k.p("input_offset"), "output_offset": k.p("output_offset")}
+    init |= k.tiles(True) | {"activation": k.act_struct()}
+    params = k.struct("conv_params", "cmsis_nn_conv_params", init)
+    quant = k.struct(
+        "quant_params",
+        "cmsis_nn_per_channel_quant_params",
+        {"multiplier": k.table("multipliers", k.plist("multipliers")),
+         "shift": k.table("shifts", k.plist("shifts"))},
+    )
+    k.call("stai_conv2d_codebook_s8", [params, quant, in_dims, k.ptr(x), f_dims, *compressed])
+
+
 def _scratch_ptr(k: KernelBlock) -> SSAValue:
     scratch = k.op.scratch
     assert scratch is not None and isinstance(scratch.owner, ViewOp)
@@ -780,6 +810,7 @@ EMITTERS = {
     qnn.DepthwiseConv2DOp: emit_conv,
     qnn.FullyConnectedOp: emit_fully_connected,
     qnn.FullyConnectedCodebookOp: emit_fully_connected_codebook,
+    qnn.Conv2DCodebookOp: emit_conv2d_codebook,
     qnn.AvgPool2DOp: emit_pool,
     qnn.MaxPool2DOp: emit_pool,
     qnn.AddOp: emit_binary,

@@ -296,6 +296,7 @@ _ROLES_BY_OPERAND = {
     qnn.DepthwiseConv2DOp: ("input", "weights", "bias"),
     qnn.FullyConnectedOp: ("input", "weights", "bias"),
     qnn.FullyConnectedCodebookOp: ("input", "codebook", "indices", "bias"),
+    qnn.Conv2DCodebookOp: ("input", "codebook", "indices", "bias"),
     qnn.PReluOp: ("input", "alpha"),
     qnn.LstmOp: ("input", "weights", "recurrent", "bias"),
 }

@@ -188,6 +188,8 @@ def macc_of(kind: str, ins: list[SSAValue], out: SSAValue, op: Operation) -> int
         return out_n * _shape(ins[1])[-1]
     if kind == "fully_connected_codebook":
         return out_n * _geometry(op, "weight_shape")[-1]
+    if kind == "conv2d_codebook":
+        return out_n * _prod(_geometry(op, "weight_shape")[1:])
     if kind in ("avg_pool2d", "max_pool2d"):
         return out_n * _prod(_geometry(op, "kernel") or (1,))
     if kind == "mean":
@@ -386,7 +388,7 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
             rom_bytes=rom,
             fused=_fused(op),
         ))
-        if isinstance(op, qnn.FullyConnectedCodebookOp):
+        if isinstance(op, qnn.FullyConnectedCodebookOp | qnn.Conv2DCodebookOp):
             _codebook_row(layers[-1], op)
         for m in [m_id, *_fused(op)]:
             if m is not None:

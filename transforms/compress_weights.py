@@ -1,15 +1,19 @@
-"""``compress-weights``: k-means weight sharing of fully connected layers (``qnn``).
+"""``compress-weights``: k-means weight sharing of fully connected and convolution layers
+(``qnn``).
 
-Each selected ``qnn.fully_connected`` whose weights are a constant becomes a
-``qnn.fully_connected_codebook``: its weights are replaced by a codebook of ``K`` shared
+Each selected ``qnn.fully_connected`` (``qnn.conv2d``) whose weights are a constant becomes
+a ``qnn.fully_connected_codebook`` (``qnn.conv2d_codebook``): its weights are replaced by a
+codebook of ``K`` shared
 values (k-means centroids of the weights) and one index per weight. Factor 4 (x4 for float
 weights): ``K = 256`` centroids, 8-bit indices; factor 8: ``K = 16`` centroids, 4-bit
-indices packed two per byte (low nibble first). The bias is kept as it is.
+indices packed two per byte (low nibble first). The bias is kept as it is. Depthwise
+convolutions are left as they are.
 
 Float layers get a float32 codebook; int8 layers an int8 codebook (centroids rounded to
 int8), so that the kernel decodes int8 weights and keeps the int8 arithmetic.
 
-Options: ``factor`` (0, 4 or 8) applies to every fully connected layer; ``layers`` is the
+Options: ``factor`` (0, 4 or 8) applies to every fully connected and conv2d layer;
+``layers`` is the
 path of a JSON file ``{"layers": {"dense_1": {"factor": 8}, ...}}`` that sets the factor
 per layer (a name matches a layer's ``nn.name`` or any ``/``- or ``;``-separated part of
 it, or its ``nn.m_id``; factor 0 or ``"none"`` leaves a layer as it is); a layer the file
@@ -230,11 +234,19 @@ def _constant(values: np.ndarray, element) -> arith.ConstantOp:
     return arith.ConstantOp(DenseIntOrFPElementsAttr(t, BytesAttr(values.tobytes())))
 
 
-def compress_op(op: qnn.FullyConnectedOp, factor: int, rewriter: Rewriter) -> bool:
-    """Replace ``op`` (tensor form) by its codebook form; False when it cannot be (weights
-    not constant, or neither float32 nor int8)."""
+COMPRESSIBLE: dict[type[qnn.KernelOp], tuple[type[qnn.KernelOp], int]] = {
+    qnn.FullyConnectedOp: (qnn.FullyConnectedCodebookOp, 2),
+    qnn.Conv2DOp: (qnn.Conv2DCodebookOp, 4),
+}
+"""Kernel op -> (its codebook form, rank of its weights)."""
+
+
+def compress_op(op: qnn.KernelOp, factor: int, rewriter: Rewriter) -> bool:
+    """Replace ``op`` (tensor form, a ``COMPRESSIBLE`` kind) by its codebook form; False
+    when it cannot be (weights not constant, or neither float32 nor int8)."""
+    target, rank = COMPRESSIBLE[type(op)]
     weights = _constant_of(op, 1)
-    if weights is None or weights.ndim != 2 or weights.dtype not in (np.float32, np.int8):
+    if weights is None or weights.ndim != rank or weights.dtype not in (np.float32, np.int8):
         return False
     book = compress(weights, factor)
     element = f32 if weights.dtype == np.float32 else i8
@@ -247,7 +259,7 @@ def compress_op(op: qnn.FullyConnectedOp, factor: int, rewriter: Rewriter) -> bo
     props["index_bits"] = IntegerAttr(book.bits, i64)
     props["operandSegmentSizes"] = DenseArrayBase.from_list(i32, [4, 0, 0])
     assert op.res is not None
-    new = qnn.FullyConnectedCodebookOp.create(
+    new = target.create(
         operands=[x, codebook.result, indices.result, b],
         properties=props,
         attributes=dict(op.attributes),
@@ -263,8 +275,8 @@ def compress_op(op: qnn.FullyConnectedOp, factor: int, rewriter: Rewriter) -> bo
 
 @dataclass(frozen=True)
 class CompressWeightsPass(ModulePass):
-    """k-means weight sharing of fully connected layers (``factor`` 4 or 8 for every
-    layer, ``layers`` a JSON file of per-layer factors)."""
+    """k-means weight sharing of fully connected and conv2d layers (``factor`` 4 or 8 for
+    every layer, ``layers`` a JSON file of per-layer factors)."""
 
     name = "compress-weights"
 
@@ -275,11 +287,12 @@ class CompressWeightsPass(ModulePass):
         default = _parse_factor(self.factor, "compress-weights")
         per_layer = load_layers(self.layers) if self.layers else {}
         candidates = [inner for inner in op.walk()
-                      if isinstance(inner, qnn.FullyConnectedOp) and inner.res is not None]
+                      if type(inner) in COMPRESSIBLE and inner.res is not None]
         matched = set().union(*(_layer_keys(c) for c in candidates)) & set(per_layer)
         unknown = sorted(set(per_layer) - matched)
         if unknown:
-            raise StaiError(f"compress-weights: no fully connected layer named '{unknown[0]}'")
+            raise StaiError("compress-weights: no fully connected or conv2d layer named "
+                            f"'{unknown[0]}'")
         rewriter = Rewriter()
         for inner in candidates:
             keys = _layer_keys(inner) & set(per_layer)

@@ -193,6 +193,23 @@ arm_cmsis_nn_status stai_fully_connected_codebook_f32(const stai_fc_params_f32 *
                                                       float *output);
 
 /*
+ * stai_conv2d_f32 with k-means-shared weights: filter element (oc, ky, kx, i) is
+ * codebook[index[((oc * kh + ky) * kw + kx) * group_c + i]] (index_bits 8: one index per
+ * byte; 4: two per byte, low nibble first), decoded on the fly; same summation order.
+ */
+arm_cmsis_nn_status stai_conv2d_codebook_f32(const stai_conv_params_f32 *params,
+                                             const cmsis_nn_dims *input_dims,
+                                             const float *input,
+                                             const cmsis_nn_dims *filter_dims,
+                                             const float *codebook,
+                                             const uint8_t *indices,
+                                             int32_t index_bits,
+                                             const cmsis_nn_dims *bias_dims,
+                                             const float *bias,
+                                             const cmsis_nn_dims *output_dims,
+                                             float *output);
+
+/*
  * Transposed 2-D convolution: every input pixel (y, x) adds filter[o, ky, kx, :] . input
  * to the full output at (y*stride.h + ky*dil.h, x*stride.w + kx*dil.w); the output tensor
  * is the window of the full output starting padding.h rows / padding.w columns in, of the

@@ -290,6 +290,26 @@ arm_cmsis_nn_status stai_fully_connected_codebook_s8(const cmsis_nn_fc_params *p
                                                      const cmsis_nn_dims *output_dims,
                                                      int8_t *output);
 
+/*
+ * The CMSIS-NN API's s8 convolution (per-channel requantization) with k-means-shared int8
+ * weights: filter element (oc, ky, kx, i) is
+ * codebook[index[((oc * kh + ky) * kw + kx) * group_c + i]] (index_bits 8: one index per
+ * byte; 4: two per byte, low nibble first), decoded on the fly; same integer arithmetic,
+ * bit for bit. Needs no scratch buffer.
+ */
+arm_cmsis_nn_status stai_conv2d_codebook_s8(const cmsis_nn_conv_params *params,
+                                            const cmsis_nn_per_channel_quant_params *quant,
+                                            const cmsis_nn_dims *input_dims,
+                                            const int8_t *input,
+                                            const cmsis_nn_dims *filter_dims,
+                                            const int8_t *codebook,
+                                            const uint8_t *indices,
+                                            int32_t index_bits,
+                                            const cmsis_nn_dims *bias_dims,
+                                            const int32_t *bias,
+                                            const cmsis_nn_dims *output_dims,
+                                            int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -184,7 +184,7 @@ def test_bad_compress_values(ad_model: Path, tmp_path: Path) -> None:
         generate(ad_model, tmp_path / "a", compress=str(tmp_path / "missing.json"))
     bad = tmp_path / "bad.json"
     bad.write_text('{"layers": {"dense_99": {"factor": 8}}}')
-    with pytest.raises(StaiError, match="no fully connected layer named 'dense_99'"):
+    with pytest.raises(StaiError, match="no fully connected or conv2d layer named 'dense_99'"):
         generate(ad_model, tmp_path / "a", compress=str(bad))
     bad.write_text('{"dense_1": 8}')
     with pytest.raises(StaiError, match="expected"):
@@ -234,3 +234,107 @@ def test_validate_reports_error_against_uncompressed(ad_model: Path, models_dir:
     l2r = row.metrics.l2r
     # x4 stays within about 1% (relative L2) of the uncompressed model, x8 within 10%
     assert 0.0 < l2r < {4: 0.02, 8: 0.1}[factor]
+
+
+# ---------------------------------------------------------------- convolutions (IC ResNet)
+
+IC = "mlperf_tiny/ic/pretrainedResnet_float.tflite"
+IC_INT8 = "mlperf_tiny/ic/pretrainedResnet_quant.tflite"
+
+
+def _conv_filters(model: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(filter [out_c, kh, kw, in_c], bias) of every (non-depthwise) conv2d of a model, in
+    model order, from the ``nn`` import."""
+    from stai.dialects import nn
+
+    module = import_model(model)
+    consts = {op.output: op.to_numpy() for op in module.walk() if isinstance(op, nn.ConstantOp)}
+    return [(consts[op.operands[1]], consts[op.operands[2]]) for op in module.walk()
+            if isinstance(op, nn.Conv2DOp)]
+
+
+def _generate_decoded(model: Path, out: Path, factor: int) -> None:
+    """Compile ``model`` uncompressed, but with the weights of every layer that ``-c factor``
+    compresses replaced by their decoded k-means values."""
+    from xdsl.dialects import arith
+    from xdsl.dialects.builtin import BytesAttr, DenseIntOrFPElementsAttr
+
+    import stai.transforms.compress_weights as cw
+
+    original = cw.compress_op
+
+    def decode_in_place(op, f, rewriter):  # type: ignore[no-untyped-def]
+        owner = op.ins[1].owner
+        assert isinstance(owner, arith.ConstantOp)
+        w = cw._constant_of(op, 1)  # pyright: ignore[reportPrivateUsage]
+        decoded = np.ascontiguousarray(compress(w, f).decoded())
+        owner.value = DenseIntOrFPElementsAttr(owner.value.type, BytesAttr(decoded.tobytes()))
+        return True
+
+    cw.compress_op = decode_in_place
+    try:
+        generate(model, out, compress=str(factor))
+    finally:
+        cw.compress_op = original
+
+
+@pytest.mark.parametrize(("path", "int8"), [(IC, False), (IC_INT8, True)])
+def test_ic_conv_rom_is_exact_from_byte_counts(models_dir: Path, path: str, int8: bool) -> None:
+    """Every conv2d of the IC ResNet becomes a codebook conv whose ROM is 16 centroids,
+    4-bit indices and the bias (plus the int8 multiplier and shift tables)."""
+    from stai.analyze import analyze
+
+    model = models_dir / path
+    filters = _conv_filters(model)
+    assert len(filters) == 9
+    rows = [r for r in analyze(model, compress="8").layers if r.type == "conv2d_codebook"]
+    assert len(rows) == 9
+    element = 1 if int8 else 4
+    for row, (w, b) in zip(rows, filters, strict=True):
+        out_c = w.shape[0]
+        expected = 16 * element + (w.size + 1) // 2 + 4 * b.size + (8 * out_c if int8 else 0)
+        assert row.rom_bytes == expected
+        assert row.params == w.size + b.size
+        assert row.macc == int(np.prod(row.output_shape)) * w[0].size
+    assert analyze(model).totals.weights_bytes == {False: 310824, True: 81432}[int8]
+    assert analyze(model, compress="8").totals.weights_bytes == {False: 40704, True: 42920}[int8]
+
+
+@pytest.fixture(scope="module")
+def ic_builds(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The IC float and int8 models: x8-compressed, uncompressed with the decoded weights,
+    and plain."""
+    root = tmp_path_factory.mktemp("ic")
+    out = {}
+    for key, path in (("float", IC), ("int8", IC_INT8)):
+        generate(models_dir / path, root / f"{key}_c8", compress="8")
+        _generate_decoded(models_dir / path, root / f"{key}_d8", 8)
+        generate(models_dir / path, root / f"{key}_plain")
+        out |= {f"{key}_c8": root / f"{key}_c8", f"{key}_d8": root / f"{key}_d8",
+                f"{key}_plain": root / f"{key}_plain"}
+    return out
+
+
+def test_ic_float_codebook_convs_equal_decoded_model(ic_builds: dict[str, Path]) -> None:
+    text = (ic_builds["float_c8"] / "network.c").read_text()
+    assert text.count("stai_conv2d_codebook_f32(") == 9 and "stai_conv2d_f32(" not in text
+    got_model, want_model = CModel(ic_builds["float_c8"]), CModel(ic_builds["float_d8"])
+    plain_model = CModel(ic_builds["float_plain"])
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        x = rng.uniform(0.0, 255.0, (1, 32, 32, 3)).astype(np.float32)
+        got, want = got_model.run([x])[0], want_model.run([x])[0]
+        assert np.abs(got - want).max() <= 1e-4 * max(1.0, float(np.abs(want).max()))
+        # the compression itself changes the outputs (x8 is coarse on this model)
+        assert np.abs(got - plain_model.run([x])[0]).max() > 0.0
+
+
+def test_ic_int8_codebook_convs_bit_exact_with_decoded_model(ic_builds: dict[str, Path]) -> None:
+    text = (ic_builds["int8_c8"] / "network.c").read_text()
+    assert text.count("stai_conv2d_codebook_s8(") == 9
+    assert "arm_convolve_wrapper_s8(" in (ic_builds["int8_d8"] / "network.c").read_text()
+    got_model, want_model = CModel(ic_builds["int8_c8"]), CModel(ic_builds["int8_d8"])
+    rng = np.random.default_rng(8)
+    for _ in range(3):
+        x = rng.integers(-128, 128, (1, 32, 32, 3)).astype(np.int8)
+        assert np.array_equal(got_model.run([x])[0], want_model.run([x])[0])
