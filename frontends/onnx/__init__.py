@@ -15,6 +15,7 @@ from typing import IO
 from xdsl.dialects.builtin import ModuleOp
 
 from stai.errors import StaiError
+from stai.frontends import read_model_file
 
 __all__ = ["import_onnx", "import_onnx_bytes", "parse_onnx"]
 
@@ -55,14 +56,7 @@ def import_onnx_bytes(
 
 def import_onnx(path: str | Path, io_transpose: bool = True, optimize: bool = True) -> ModuleOp:
     """Import an .onnx file into an ``nn`` module (see :func:`import_onnx_bytes`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise StaiError(f"{path}: no such file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise StaiError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    return import_onnx_bytes(data, str(path), io_transpose, optimize)
+    return import_onnx_bytes(read_model_file(path), str(path), io_transpose, optimize)
 
 
 def parse_onnx(io: IO[bytes]) -> ModuleOp:

@@ -8,7 +8,6 @@ normalizations into the convolutions before them, optionally runs the ONNX optim
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,17 +59,6 @@ def load_model_bytes(data: bytes, name: str) -> Any:
     if not model.HasField("graph") or not model.graph.node:
         raise StaiError(f"{name}: not a readable ONNX model (no graph)")
     return model
-
-
-def load_model(path: str | Path) -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise StaiError(f"{path}: no such file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise StaiError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    return load_model_bytes(data, str(path))
 
 
 def default_opset(model: Any, name: str) -> int:

@@ -13,6 +13,7 @@ from typing import IO
 from xdsl.dialects.builtin import ModuleOp
 
 from stai.errors import StaiError
+from stai.frontends import read_model_file
 
 from .importer import import_model
 from .reader import read_model
@@ -27,14 +28,7 @@ def import_tflite_bytes(data: bytes, name: str) -> ModuleOp:
 
 def import_tflite(path: str | Path) -> ModuleOp:
     """Import a .tflite file into an ``nn`` module."""
-    path = Path(path)
-    if not path.is_file():
-        raise StaiError(f"{path}: no such file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise StaiError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    return import_tflite_bytes(data, str(path))
+    return import_tflite_bytes(read_model_file(path), str(path))
 
 
 def parse_tflite(io: IO[bytes]) -> ModuleOp:
