@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from stai.errors import StaiError
+from stai.inputs import check_input_count
 from stai.runtime.runner import CModel
 
 OBSERVER_CFLAGS = "-O2 -DSTAI_OBSERVER"
@@ -162,8 +163,7 @@ class Runner:
         """The batch size and the inputs as ``(batch, *shape)`` arrays in the model's dtypes."""
         if isinstance(inputs, np.ndarray):
             inputs = [inputs]
-        if len(inputs) != len(self.inputs):
-            raise StaiError(f"{len(inputs)} inputs given, the model has {len(self.inputs)}")
+        check_input_count(len(inputs), len(self.inputs))
         sizes, arrays = [], []
         for i, (value, info) in enumerate(zip(inputs, self.inputs)):
             array = np.asarray(value)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from stai.errors import StaiError
+from stai.inputs import check_input_count, prepare_input
 
 ARENA_ALIGNMENT = 16
 
@@ -158,17 +159,9 @@ class CModel:
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         """Run one inference; inputs and outputs in the model's dtypes and shapes."""
-        if len(inputs) != len(self.inputs):
-            raise StaiError(f"{len(inputs)} inputs given, the model has {len(self.inputs)}")
+        check_input_count(len(inputs), len(self.inputs))
         for i, (value, info) in enumerate(zip(inputs, self.inputs)):
-            array = np.asarray(value)
-            if array.dtype != np.dtype(info["dtype"]):
-                raise StaiError(f"input {i}: dtype {array.dtype}, the model wants {info['dtype']}")
-            if array.size != int(np.prod(info["shape"], dtype=np.int64)):
-                raise StaiError(
-                    f"input {i}: shape {list(array.shape)}, the model wants {info['shape']}"
-                )
-            self._view("input", i, info)[...] = array.reshape(info["shape"])
+            self._view("input", i, info)[...] = prepare_input(value, info["shape"], info["dtype"], i)
         status = self._run_fn()
         if status != 0:
             raise StaiError(f"stai_{self.name}_run failed with status {status}")

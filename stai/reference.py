@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from stai.errors import StaiError
+from stai.inputs import check_input_count, prepare_input
 
 _INSTALL_HINT = "install 'stai[all]' (pip install -e '.[all]')"
 
@@ -38,26 +39,6 @@ def _model_file(model_path: str | os.PathLike[str]) -> Path:
 def _one_line(exc: BaseException) -> str:
     """An exception's message squeezed onto one line."""
     return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _prepare_input(
-    value: np.ndarray, shape: tuple[int, ...], dtype: np.dtype[Any], index: int
-) -> np.ndarray:
-    """One input checked against the model's dtype and element count, reshaped to its shape."""
-    array = np.asarray(value)
-    if array.dtype != dtype:
-        raise StaiError(f"input {index}: dtype {array.dtype} given, the model wants {dtype}")
-    if array.size != int(np.prod(shape, dtype=np.int64)):
-        raise StaiError(
-            f"input {index}: shape {list(array.shape)} given, the model wants {list(shape)}"
-        )
-    return np.ascontiguousarray(array.reshape(shape))
-
-
-def _check_count(given: int, wanted: int) -> None:
-    """Raise if the number of inputs differs from the model's."""
-    if given != wanted:
-        raise StaiError(f"{given} inputs given, the model has {wanted}")
 
 
 def _io_counts(path: Path) -> tuple[int, int]:
@@ -98,7 +79,7 @@ def run_tflm_many(
     path = _model_file(model_path)
     n_in, n_out = _io_counts(path)
     for inputs in samples:
-        _check_count(len(inputs), n_in)
+        check_input_count(len(inputs), n_in)
     interp = _tflm_interpreter(path)
     specs = []
     for i in range(n_in):
@@ -107,7 +88,7 @@ def run_tflm_many(
     results = []
     for inputs in samples:
         for i, (value, (shape, dtype)) in enumerate(zip(inputs, specs)):
-            interp.set_input(_prepare_input(value, shape, dtype, i), i)
+            interp.set_input(prepare_input(value, shape, dtype, i), i)
         try:
             interp.invoke()
         except Exception as exc:
@@ -136,10 +117,10 @@ def run_litert_ref(
     except Exception as exc:
         raise StaiError(f"LiteRT cannot load {path.name}: {_one_line(exc)}") from exc
     in_details = interp.get_input_details()
-    _check_count(len(inputs), len(in_details))
+    check_input_count(len(inputs), len(in_details))
     for i, (value, details) in enumerate(zip(inputs, in_details)):
         shape = tuple(int(d) for d in details["shape"])
-        array = _prepare_input(value, shape, np.dtype(details["dtype"]), i)
+        array = prepare_input(value, shape, np.dtype(details["dtype"]), i)
         interp.set_tensor(details["index"], array)
     try:
         interp.invoke()
@@ -192,11 +173,11 @@ def run_keras(
     from stai.frontends.keras.loader import load_keras
 
     model = load_keras(_model_file(model_path))
-    _check_count(len(inputs), len(model.inputs))
+    check_input_count(len(inputs), len(model.inputs))
     batch = []
     for i, (value, tensor) in enumerate(zip(inputs, model.inputs)):
         shape = tuple(1 if d is None else int(d) for d in tensor.shape)
-        batch.append(_prepare_input(value, shape, np.dtype(np.float32), i))
+        batch.append(prepare_input(value, shape, np.dtype(np.float32), i))
     try:
         outputs = model.predict(batch if len(batch) > 1 else batch[0], verbose=0)
     except Exception as exc:
@@ -229,12 +210,12 @@ def run_onnxruntime(
     except Exception as exc:
         raise StaiError(f"ONNX Runtime cannot load {path.name}: {_one_line(exc)}") from exc
     specs = session.get_inputs()
-    _check_count(len(inputs), len(specs))
+    check_input_count(len(inputs), len(specs))
     feeds = {}
     for i, (value, spec) in enumerate(zip(inputs, specs)):
         shape = tuple(d if isinstance(d, int) and d > 0 else 1 for d in spec.shape)
         dtype = np.dtype(_ORT_DTYPES.get(spec.type, np.float32))
-        feeds[spec.name] = _prepare_input(value, shape, dtype, i)
+        feeds[spec.name] = prepare_input(value, shape, dtype, i)
     try:
         outputs = session.run(None, feeds)
     except Exception as exc:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from stai.errors import StaiError
+from stai.inputs import check_input_count
 from stai.runtime.model_runner import NodeCapture, RunResult
 from stai.target.runner import SampleResult, TargetModel
 
@@ -43,8 +43,7 @@ class TargetRunner:
 
     def run(self, inputs: list[np.ndarray], per_layer: bool = False) -> RunResult:
         """Run a batch (one ``(batch, *shape)`` array per input) on the target."""
-        if len(inputs) != len(self.inputs):
-            raise StaiError(f"{len(inputs)} inputs given, the model has {len(self.inputs)}")
+        check_input_count(len(inputs), len(self.inputs))
         n = int(np.asarray(inputs[0]).shape[0])
         samples = [[np.asarray(x)[k] for x in inputs] for k in range(n)]
         result = self.model.run_many(samples, per_node=self.has_observer, capture=per_layer)
