@@ -210,14 +210,14 @@ def prepare(module: ModuleOp) -> None:
 
 
 def quantize_module(module: ModuleOp, data: list[np.ndarray], method: str = "minmax",
-                    int8_io: bool = False) -> QuantizeReport:
+                    int8_io: bool = False, per_channel_fc: bool = True) -> QuantizeReport:
     """Quantize the float ``module`` in place (see the module docstring)."""
     from stai.driver import make_context
     from stai.transforms.quantize_nn import FLOAT_OPS_ATTR, QuantizeNNPass
 
     prepare(module)
     calibrate(module, data, method)
-    QuantizeNNPass(int8_io=int8_io).apply(make_context(), module)
+    QuantizeNNPass(int8_io=int8_io, per_channel_fc=per_channel_fc).apply(make_context(), module)
     module.verify()
     float_ops = module.attributes.get(FLOAT_OPS_ATTR)
     names = [s.data for s in float_ops.data] if float_ops is not None else []  # type: ignore[union-attr]

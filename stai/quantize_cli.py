@@ -1,8 +1,8 @@
 """The command line of post-training quantization.
 
     stai quantize -m MODEL -d CALIB.npz [--method minmax|percentile|mse] [--int8-io]
-                  [-o DIR] [-n NAME] [--save-tflite OUT.tflite]
-    stai generate -m MODEL -o DIR -q CALIB.npz [--quant-method M] [--int8-io]
+                  [--per-tensor-fc] [-o DIR] [-n NAME] [--save-tflite OUT.tflite]
+    stai generate -m MODEL -o DIR -q CALIB.npz [--quant-method M] [--int8-io] [--per-tensor-fc]
 
 ``-d`` / ``-q`` take a ``.npy`` (one input) or ``.npz`` of float samples, or ``random``
 (uniform samples in [0, 1), with a warning). Ops left in float are reported on stderr.
@@ -20,7 +20,7 @@ from stai.quantize import METHODS
 
 
 def quantize_hook(data: str | None, method: str, int8_io: bool,
-                  samples: int = 64) -> Callable[[ModuleOp], object] | None:
+                  samples: int = 64, per_channel_fc: bool = True) -> Callable[[ModuleOp], object] | None:
     """The callable ``driver.generate(quantize=...)`` runs on the imported module, or None
     when ``data`` is None (no quantization)."""
     if data is None:
@@ -31,7 +31,7 @@ def quantize_hook(data: str | None, method: str, int8_io: bool,
 
         path = None if data == "random" else data
         calibration = load_calibration(path, module, samples=samples)
-        report = quantize_module(module, calibration, method, int8_io)
+        report = quantize_module(module, calibration, method, int8_io, per_channel_fc)
         print(f"quantized to int8 with {report.samples} calibration samples ({method})",
               file=sys.stderr)
         for op in report.float_ops:
@@ -49,18 +49,23 @@ def add_generate_options(parser: argparse.ArgumentParser) -> None:
                         help="how calibration picks each tensor's range (default minmax)")
     parser.add_argument("--int8-io", action="store_true",
                         help="with -q: int8 inputs and outputs instead of float")
+    parser.add_argument("--per-tensor-fc", action="store_true",
+                        help="with -q: one weight scale per fully-connected layer instead of "
+                             "one per output channel")
 
 
 def generate_hook(args: argparse.Namespace) -> Callable[[ModuleOp], object] | None:
     """The quantize hook of ``stai generate``'s arguments."""
     return quantize_hook(getattr(args, "quantize", None), getattr(args, "quant_method", "minmax"),
-                         getattr(args, "int8_io", False))
+                         getattr(args, "int8_io", False),
+                         per_channel_fc=not getattr(args, "per_tensor_fc", False))
 
 
 def _quantize(args: argparse.Namespace) -> None:
     from stai.driver import generate
 
-    hook = quantize_hook(args.data, args.method, args.int8_io)
+    hook = quantize_hook(args.data, args.method, args.int8_io,
+                         per_channel_fc=not args.per_tensor_fc)
     out = args.output or "quantized"
     if args.save_tflite and hook is not None:
         hook = _then_save(hook, args.save_tflite)
@@ -89,6 +94,9 @@ def add_quantize_command(commands: argparse._SubParsersAction) -> None:
     q.add_argument("--method", choices=METHODS, default="minmax",
                    help="how calibration picks each tensor's range (default minmax)")
     q.add_argument("--int8-io", action="store_true", help="int8 inputs and outputs")
+    q.add_argument("--per-tensor-fc", action="store_true",
+                   help="one weight scale per fully-connected layer instead of one per "
+                        "output channel (for runtimes without per-channel fully connected)")
     q.add_argument("-o", "--output", default=None, help="the folder to write (./quantized)")
     q.add_argument("-n", "--name", default="network", help="C name of the network")
     q.add_argument("--save-tflite", default=None, metavar="OUT",

@@ -8,9 +8,13 @@ the argument attributes of ``@main`` for its inputs). This pass then:
   (softmax and logistic outputs ``1/256 : -128``, tanh ``1/128 : 0``; pooling, reshape,
   pad and transpose keep their input's parameters; concat inputs are requantized to the
   output's parameters);
-* quantizes weights symmetrically (int8, zero point 0): per output channel for conv2d
-  (axis 0) and depthwise_conv2d (axis 3), per tensor for fully_connected; the bias becomes
-  int32 with scale ``s_input * s_weight``;
+* quantizes weights symmetrically (int8, zero point 0) per output channel: conv2d and
+  fully_connected along axis 0, depthwise_conv2d along axis 3 (as the TFLite converter;
+  ``per-channel-fc=false`` gives fully_connected one per-tensor scale instead, for
+  runtimes without ``arm_fully_connected_per_channel_s8``); the bias becomes int32 with
+  scale ``s_input * s_weight``;
+* re-quantizes the int8 weights of hybrid layers (float activations, int8 weights) from
+  their real values, so a dynamic-range model quantizes as a float one;
 * keeps ops with no int8 kernel in float, with ``nn.dequantize`` / ``nn.quantize`` around
   them (mixed precision): their names are listed in the module attribute
   ``nn.float_ops``;
@@ -43,6 +47,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from stai.dialects import nn
 from stai.errors import StaiError
+from stai.transforms.canonicalize_nn import dequantize_array
 
 RANGE_ATTR = "nn.range"
 FLOAT_OPS_ATTR = "nn.float_ops"
@@ -116,9 +121,10 @@ def _q8(scale: float, zero_point: int) -> nn.QuantType:
 class _Quantizer:
     """Rewrites the body of one function."""
 
-    def __init__(self, func: FuncOp, int8_io: bool):
+    def __init__(self, func: FuncOp, int8_io: bool, per_channel_fc: bool = True):
         self.func = func
         self.int8_io = int8_io
+        self.per_channel_fc = per_channel_fc
         self.params: dict[SSAValue, nn.QuantType] = {}
         self.quantized: dict[tuple[SSAValue, nn.QuantType], SSAValue] = {}
         self.dequantized: dict[SSAValue, SSAValue] = {}
@@ -199,14 +205,31 @@ class _Quantizer:
             acts = op.operands[:1]
         return all(v in self.params or not _f32_tensor(v) for v in acts)
 
+    @staticmethod
+    def real_value(const: nn.ConstantOp) -> np.ndarray:
+        """The real values of a constant: float ones as they are, int8 ones of a hybrid
+        layer (float activations, int8 weights) dequantized."""
+        element = const.output.type.element_type  # type: ignore[union-attr]
+        if isinstance(element, nn.QuantType):
+            return dequantize_array(const.to_numpy(), element).astype(np.float64)
+        return const.to_numpy().astype(np.float64)
+
+    def weight_axis(self, op: Operation) -> int | None:
+        """The axis of the per-channel weight scales of ``op``, None for one scale."""
+        if isinstance(op, nn.DepthwiseConv2DOp):
+            return 3
+        if isinstance(op, nn.FullyConnectedOp) and not self.per_channel_fc:
+            return None
+        return 0
+
     def quantize_weights(self, op: Operation, x: nn.QuantType) -> tuple[SSAValue, SSAValue]:
         filt, bias = op.operands[1], op.operands[2]
         w_op, b_op = filt.owner, bias.owner
         if not isinstance(w_op, nn.ConstantOp) or not isinstance(b_op, nn.ConstantOp):
             raise StaiError(f"{op.name}: weights and bias must be constants to quantize")
-        w = w_op.to_numpy().astype(np.float64)
-        b = b_op.to_numpy().astype(np.float64)
-        axis = 0 if isinstance(op, nn.Conv2DOp) else 3 if isinstance(op, nn.DepthwiseConv2DOp) else None
+        w = self.real_value(w_op)
+        b = self.real_value(b_op)
+        axis = self.weight_axis(op)
         scales = symmetric_scales(w, axis)
         shape = [1] * w.ndim
         if axis is not None:
@@ -290,12 +313,13 @@ class QuantizeNNPass(ModulePass):
     name = "quantize-nn"
 
     int8_io: bool = False
+    per_channel_fc: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         float_ops: list[str] = []
         for func in op.ops:
             if isinstance(func, FuncOp):
-                quantizer = _Quantizer(func, self.int8_io)
+                quantizer = _Quantizer(func, self.int8_io, self.per_channel_fc)
                 quantizer.run()
                 float_ops.extend(quantizer.float_ops)
         op.attributes[FLOAT_OPS_ATTR] = ArrayAttr([StringAttr(s) for s in float_ops])

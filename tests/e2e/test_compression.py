@@ -135,7 +135,6 @@ def test_int8_codebook_bit_exact_with_decoded_int8_model(models_dir: Path, tmp_p
                                                          factor: int) -> None:
     """The int8 AD model compressed: the codebook kernel computes exactly what the
     uncompressed int8 kernel computes on the decoded weights."""
-    import stai.transforms.compress_weights as cw
     from stai.reference import run_tflm
 
     model = models_dir / AD_INT8
@@ -151,30 +150,34 @@ def test_int8_codebook_bit_exact_with_decoded_int8_model(models_dir: Path, tmp_p
     assert meta["weights_bytes"] == 6688 + 264192 * bits // 8 + 10 * (k + 8)
 
     # The same network with the decoded weights, through the uncompressed kernels.
-    original = cw.compress_op
-
-    def decode_in_place(op, f, rewriter):  # type: ignore[no-untyped-def]
-        from xdsl.dialects import arith
-        from xdsl.dialects.builtin import BytesAttr, DenseIntOrFPElementsAttr
-
-        owner = op.ins[1].owner
-        assert isinstance(owner, arith.ConstantOp)
-        w = cw._constant_of(op, 1)  # pyright: ignore[reportPrivateUsage]
-        decoded = np.ascontiguousarray(compress(w, f).decoded())
-        owner.value = DenseIntOrFPElementsAttr(owner.value.type, BytesAttr(decoded.tobytes()))
-        return True
-
-    cw.compress_op = decode_in_place
-    try:
-        generate(model, tmp_path / "d", compress=str(factor))
-    finally:
-        cw.compress_op = original
+    _generate_decoded(model, tmp_path / "d", factor)
     x = np.random.default_rng(5).integers(-128, 128, (1, 640)).astype(np.int8)
     got = CModel(tmp_path / "c").run([x])[0]
     want = CModel(tmp_path / "d").run([x])[0]
     assert np.array_equal(got, want)
     ref = run_tflm(model, [x])[0].reshape(got.shape)
     assert not np.array_equal(got, ref) or factor == 4  # x8 changes the int8 outputs
+
+
+def test_per_channel_int8_codebook_bit_exact_with_decoded(models_dir: Path,
+                                                          tmp_path: Path) -> None:
+    """The AD float model quantized by stai (per-channel dense weights) and compressed x8:
+    the codebook kernel with one multiplier per output channel computes exactly what
+    ``arm_fully_connected_per_channel_s8`` computes on the decoded weights."""
+    from stai.quantize_cli import quantize_hook
+
+    calib = np.stack([ad_float_window(models_dir, k) for k in range(0, 64, 4)])
+    np.save(tmp_path / "calib.npy", calib)
+    hook = quantize_hook(str(tmp_path / "calib.npy"), "minmax", False)
+    generate(models_dir / AD, tmp_path / "c", compress="8", quantize=hook)
+    _generate_decoded(models_dir / AD, tmp_path / "d", 8, quantize=hook)
+    assert "arm_fully_connected_per_channel_s8(" in (tmp_path / "d" / "network.c").read_text()
+    assert "stai_fully_connected_codebook_s8(" in (tmp_path / "c" / "network.c").read_text()
+    x = ad_float_window(models_dir, 101)
+    got = CModel(tmp_path / "c").run([x])[0]
+    want = CModel(tmp_path / "d").run([x])[0]
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
 
 
 def test_bad_compress_values(ad_model: Path, tmp_path: Path) -> None:
@@ -253,9 +256,9 @@ def _conv_filters(model: Path) -> list[tuple[np.ndarray, np.ndarray]]:
             if isinstance(op, nn.Conv2DOp)]
 
 
-def _generate_decoded(model: Path, out: Path, factor: int) -> None:
+def _generate_decoded(model: Path, out: Path, factor: int, **kwargs: object) -> None:
     """Compile ``model`` uncompressed, but with the weights of every layer that ``-c factor``
-    compresses replaced by their decoded k-means values."""
+    compresses replaced by their decoded k-means values (``kwargs`` go to ``generate``)."""
     from xdsl.dialects import arith
     from xdsl.dialects.builtin import BytesAttr, DenseIntOrFPElementsAttr
 
@@ -273,7 +276,7 @@ def _generate_decoded(model: Path, out: Path, factor: int) -> None:
 
     cw.compress_op = decode_in_place
     try:
-        generate(model, out, compress=str(factor))
+        generate(model, out, compress=str(factor), **kwargs)  # type: ignore[arg-type]
     finally:
         cw.compress_op = original
 

@@ -45,6 +45,8 @@ def test_saved_tflite_matches_generated_c(tmp_path, models_dir, key, int8_io):
     out, tfl = _quantize(tmp_path, models_dir, key, int8_io)
     module = import_model(tfl)  # (1) stai's frontend reads it back
     assert "nn.fully_connected" in str(module)
+    if key == "hello_world":  # the dense weights kept one scale per output channel
+        assert "x16x!nn.q<i8, axis 0, [" in str(module)
     model = CModel(out, key)
     _, samples = datasets(models_dir, key, 1, 5, seed=7)
     for x in samples:
