@@ -1,10 +1,12 @@
 """Compare stai's post-training quantization with a reference quantizer on the same data.
 
-The reference is ``ai_edge_quantizer`` (the LiteRT quantizer: it quantizes a float
-``.tflite`` with calibration data, recipe ``static_wi8_ai8``: int8 weights and
-activations), since the TFLite converter itself only quantizes SavedModels and Keras
-models, not a float ``.tflite``. Both quantized models are scored against the float model:
-top-1 agreement (argmax of the last axis) and rmse of the outputs.
+The reference is the TFLite converter's post-training quantization: the converter turns a
+SavedModel or Keras model into a float flatbuffer, then calibrates it and quantizes it;
+the shared models ship as float ``.tflite`` files, so the reference runs those two last
+steps (``tensorflow.lite.python.optimize.calibrator`` and ``convert.mlir_quantize``, the
+functions ``TFLiteConverter`` calls) on the file itself. Both quantized models are scored
+against the float model: top-1 agreement (argmax of the last axis) and rmse of the
+outputs.
 """
 
 from __future__ import annotations
@@ -68,84 +70,49 @@ def run_tflite(model: str | Path | bytes, data: np.ndarray) -> np.ndarray:
     return np.stack(outs)
 
 
-def with_signature(model: bytes) -> bytes:
-    """The model, with a ``serving_default`` signature over subgraph 0 if it has none (the
-    reference quantizer calibrates through a signature)."""
-    from ai_edge_litert import schema_py_generated as schema
-    from ai_edge_litert.tools import flatbuffer_utils
-
-    obj = flatbuffer_utils.convert_bytearray_to_object(bytearray(model))
-    if obj.signatureDefs:
-        return model
-    graph = obj.subgraphs[0]
-
-    def tensor_map(index: int) -> schema.TensorMapT:
-        entry = schema.TensorMapT()
-        entry.name = graph.tensors[index].name
-        entry.tensorIndex = int(index)
-        return entry
-
-    sig = schema.SignatureDefT()
-    sig.signatureKey = "serving_default"
-    sig.subgraphIndex = 0
-    sig.inputs = [tensor_map(i) for i in graph.inputs]
-    sig.outputs = [tensor_map(i) for i in graph.outputs]
-    obj.signatureDefs = [sig]
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(obj))
-
-
-def reference_quantize(model_path: str | Path, calibration: np.ndarray) -> bytes:
-    """The float ``.tflite`` quantized by ``ai_edge_quantizer`` (int8 weights and
-    activations) calibrated on ``calibration`` ``(n, *shape)``."""
+def reference_quantize(model_path: str | Path, calibration: np.ndarray,
+                       per_channel_fc: bool = True) -> bytes:
+    """The float ``.tflite`` quantized by the TFLite converter's post-training path (its
+    calibrator, then its MLIR quantizer, as ``TFLiteConverter`` with a representative data
+    set and ``Optimize.DEFAULT``) on ``calibration`` ``(n, *shape)``: int8 weights and
+    activations, float input and output."""
     try:
-        from ai_edge_quantizer import calibrator, quantizer, recipe
+        from tensorflow.lite.python import convert
+        from tensorflow.lite.python.optimize import calibrator
     except ImportError as exc:
-        raise StaiError("ai-edge-quantizer is missing: pip install -e '.[quantize]'") from exc
-    model = with_signature(Path(model_path).read_bytes())
-    interp = _interpreter(model)
-    signatures = interp.get_signature_list()
-    key = next(iter(signatures))
-    name = signatures[key]["inputs"][0]
-    shape = interp.get_input_details()[0]["shape"]
-    qt = quantizer.Quantizer(model)
-    qt.load_quantization_recipe(recipe.static_wi8_ai8())
-    samples = [{name: x.reshape(shape).astype(np.float32)} for x in calibration]
-    calib = calibrator.Calibrator(model, qsv_update_func=_global_min_max)
-    calib.calibrate({key: samples}, qt._recipe_manager)
-    return bytes(qt.quantize(calib.get_model_qsvs()).quantized_model)
-
-
-def _global_min_max(old: dict, new: dict) -> dict:
-    """Running min and max over all samples (the quantizer's default is a moving average
-    that weights the first samples most; the TFLite converter takes the global range)."""
-    if not old:
-        return new
-    return {"min": np.minimum(old["min"], new["min"]), "max": np.maximum(old["max"], new["max"])}
+        raise StaiError("tensorflow is missing: pip install -e '.[quantize]'") from exc
+    model = Path(model_path).read_bytes()
+    shape = _interpreter(model).get_input_details()[0]["shape"]
+    calib = calibrator.Calibrator(model)
+    calibrated = calib.calibrate(lambda: ([x.reshape(shape).astype(np.float32)] for x in calibration))
+    return bytes(convert.mlir_quantize(
+        calibrated, disable_per_channel_for_dense_layers=not per_channel_fc))
 
 
 def run_stai_quantized(model_path: str | Path, calibration: np.ndarray, data: np.ndarray,
-                       method: str = "minmax") -> np.ndarray:
+                       method: str = "minmax", per_channel_fc: bool = True) -> np.ndarray:
     """Quantize ``model_path`` with stai on ``calibration``, compile it, run ``data``."""
     from stai.driver import import_model
     from stai.quantize import compile_module, quantize_module
     from stai.runtime.model_runner import Runner
 
     module = import_model(model_path)
-    quantize_module(module, [calibration], method)
+    quantize_module(module, [calibration], method, per_channel_fc=per_channel_fc)
     with tempfile.TemporaryDirectory() as tmp:
         folder = compile_module(module, Path(tmp) / "q", "q")
         return Runner(folder, "q").run([data]).outputs[0].astype(np.float64)
 
 
 def compare(model_path: str | Path, calibration: np.ndarray, data: np.ndarray,
-            method: str = "minmax") -> dict[str, Score]:
-    """Scores of stai's and the reference quantizer's int8 models against the float model."""
+            method: str = "minmax", per_channel_fc: bool = True) -> dict[str, Score]:
+    """Scores of stai's and the reference quantizer's int8 models against the float model
+    (both with per-channel or both with per-tensor fully-connected weights)."""
     float_out = run_tflite(model_path, data)
-    stai_out = run_stai_quantized(model_path, calibration, data, method)
+    stai_out = run_stai_quantized(model_path, calibration, data, method, per_channel_fc)
     n = len(data)
     scores = {"stai": score(float_out.reshape(n, -1), stai_out.reshape(n, -1))}
     try:
-        ref_out = run_tflite(reference_quantize(model_path, calibration), data)
+        ref_out = run_tflite(reference_quantize(model_path, calibration, per_channel_fc), data)
     except (RuntimeError, ValueError) as exc:  # the reference's model does not load
         print(f"reference quantizer failed on {Path(model_path).name}: {exc}")
     else:
@@ -158,6 +125,7 @@ MODELS = {
     "ad": "mlperf_tiny/ad/ad01_fp32.tflite",
     "ic": "mlperf_tiny/ic/pretrainedResnet_float.tflite",
     "vww": "mlperf_tiny/vww/vww_96_float.tflite",
+    "kws": "mlperf_tiny/kws/kws_ref_model_float32.tflite",
 }
 """The float shared models quantization is measured on (paths under shared/models)."""
 
@@ -167,7 +135,9 @@ def datasets(root: Path, key: str, n_calib: int, n_eval: int,
     """Calibration and evaluation samples ``(n, *shape)`` for a model of ``MODELS``:
     AD: windows of the shipped log-mel recording (even ones calibrate, odd ones evaluate);
     hello_world: x in [0, 2 pi); IC: random pixels in [0, 255]; VWW: random RGB in [0, 1]
-    (no real images ship with the models)."""
+    (no real images ship with the models); KWS: MFCCs of the four micro_speech
+    recordings, each shifted in time, scaled and mixed with the noise recording at random
+    (``kws_samples``)."""
     rng = np.random.default_rng(seed)
     if key == "ad":
         raw = np.fromfile(root / "mlperf_tiny/ad/normal_id_01_00000000_hist_librosa.bin",
@@ -183,6 +153,46 @@ def datasets(root: Path, key: str, n_calib: int, n_eval: int,
     elif key == "vww":
         def make(n: int) -> np.ndarray:
             return rng.random((n, 1, 96, 96, 3)).astype(np.float32)
+    elif key == "kws":
+        def make(n: int) -> np.ndarray:
+            return kws_samples(root, n, rng)
     else:
         raise StaiError(f"unknown model '{key}' (use {', '.join(MODELS)})")
     return make(n_calib), make(n_eval)
+
+
+KWS_WAVS = ("yes", "no", "silence", "noise")
+
+
+def _read_wav(path: Path) -> np.ndarray:
+    """A 16-bit mono ``.wav`` as float samples in [-1, 1)."""
+    import wave
+
+    with wave.open(str(path)) as f:
+        return np.frombuffer(f.readframes(f.getnframes()), np.int16).astype(np.float32) / 32768.0
+
+
+def kws_features(audio: np.ndarray) -> np.ndarray:
+    """The MLPerf Tiny KWS front end on 1 s of 16 kHz audio: |STFT| (30 ms window, 20 ms
+    stride, 512-point FFT), 40 mel bins over 20..4000 Hz, log, DCT, first 10 MFCCs:
+    ``(49, 10)`` float32."""
+    import tensorflow as tf
+
+    stft = tf.abs(tf.signal.stft(tf.constant(audio[None, :16000], tf.float32), 480, 320, 512))
+    mel = tf.signal.linear_to_mel_weight_matrix(40, stft.shape[-1], 16000, 20.0, 4000.0)
+    log_mel = tf.math.log(tf.tensordot(stft, mel, 1) + 1e-6)
+    return tf.signal.mfccs_from_log_mel_spectrograms(log_mel)[0, :, :10].numpy()
+
+
+def kws_samples(root: Path, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` KWS inputs ``(n, 1, 49, 10, 1)``: a recording of ``KWS_WAVS`` shifted by up to
+    100 ms, scaled by 0.5..1.5 and mixed with the noise recording at up to 0.3."""
+    clips = [_read_wav(root / f"tflm/micro_speech/{w}_1000ms.wav") for w in KWS_WAVS]
+    noise = clips[-1]
+    out = []
+    for _ in range(n):
+        clip = clips[int(rng.integers(len(clips)))]
+        shifted = np.roll(clip, int(rng.integers(-1600, 1601)))
+        audio = shifted * rng.uniform(0.5, 1.5) + noise * rng.uniform(0.0, 0.3)
+        out.append(kws_features(np.clip(audio, -1.0, 1.0)))
+    return np.stack(out).reshape(n, 1, 49, 10, 1).astype(np.float32)
