@@ -1,7 +1,8 @@
 """``--compression-level none|low|medium|high``: per-layer k-means factors chosen from a
 measured accuracy budget (``docs/compression.md``).
 
-Every compressible layer (a fully connected layer with constant weights) is compiled alone
+Every compressible layer (a fully connected or conv2d layer with constant weights, the
+layers ``-c`` compresses) is compiled alone
 at factor 4 and at factor 8, and the C model is run on a few inputs: the relative L2 error
 of its outputs against the uncompressed C model is that candidate's cost, and the ROM it
 saves its gain. Candidates are then taken greedily, most ROM saved per unit of error
@@ -80,7 +81,8 @@ class Selection:
 
 def compressible_layers(model_path: str | Path, frontend_options: dict | None = None,
                         quantize: Callable | None = None) -> dict[str, str]:
-    """``nn.m_id`` -> ``nn.name`` of the fully connected layers with constant weights."""
+    """``nn.m_id`` -> ``nn.name`` of the fully connected and conv2d layers with constant
+    weights."""
     from xdsl.dialects.builtin import IntegerAttr, StringAttr
 
     from stai.dialects import nn
@@ -93,7 +95,7 @@ def compressible_layers(model_path: str | Path, frontend_options: dict | None = 
     layers = {}
     for op in module.walk():
         m_id = op.attributes.get("nn.m_id")
-        if isinstance(op, nn.FullyConnectedOp) and op.filter in consts \
+        if isinstance(op, (nn.FullyConnectedOp, nn.Conv2DOp)) and op.operands[1] in consts \
                 and isinstance(m_id, IntegerAttr):
             name = op.attributes.get("nn.name")
             layers[str(m_id.value.data)] = name.data if isinstance(name, StringAttr) else ""

@@ -1,4 +1,4 @@
-"""``--compression-level`` (``stai.compress_level``) on the AD float model: ``none`` keeps
+"""``--compression-level`` (``stai.compress_level``) on the AD and IC float models: ``none`` keeps
 the uncompressed ROM, the ROM shrinks from low to high, each level's measured output error
 stays within its budget, and ``-c`` with ``--compression-level`` is a usage error."""
 
@@ -84,3 +84,35 @@ def test_compress_and_level_exclusive(ad_model: Path, tmp_path: Path,
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "not allowed with" in err
+
+
+IC = "mlperf_tiny/ic/pretrainedResnet_float.tflite"
+IC_ROM = 310_824
+
+
+def test_levels_pick_conv_layers_too(models_dir: Path, tmp_path: Path) -> None:
+    """IC (nine conv2d, one dense): ``medium`` compresses conv2d layers, saves ROM, and the
+    generated model's error against the uncompressed one (other inputs) fits the budget
+    with a margin of 2."""
+    from xdsl.dialects.builtin import IntegerAttr
+
+    from stai.compress_level import random_samples
+    from stai.dialects import nn
+    from stai.driver import import_model
+
+    model = models_dir / IC
+    generate(model, tmp_path / "medium", compression_level="medium")
+    record = json.loads((tmp_path / "medium" / "network_compression.txt").read_text())
+    convs = {str(op.attributes["nn.m_id"].value.data) for op in import_model(model).walk()
+             if isinstance(op, nn.Conv2DOp) and isinstance(op.attributes.get("nn.m_id"), IntegerAttr)}
+    assert len(convs) == 9 and set(record["layers"]) >= convs
+    chosen = {k for k, v in record["layers"].items() if v["factor"] != "none"}
+    assert chosen & convs, record
+    assert record["uncompressed_rom_bytes"] == IC_ROM
+    meta = json.loads((tmp_path / "medium" / "network.json").read_text())
+    assert meta["weights_bytes"] == record["rom_bytes"] < IC_ROM
+    samples = random_samples(model, 3, seed=11)
+    base = generate(model, tmp_path / "base").out_dir
+    reference = [o.copy() for s in samples for o in CModel(base).run(s)]
+    outputs = [o.copy() for s in samples for o in CModel(tmp_path / "medium").run(s)]
+    assert relative_error(outputs, reference) <= 2 * LEVELS["medium"]
