@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     StringAttr,
     TensorType,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
@@ -39,6 +40,7 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     traits_def,
@@ -327,13 +329,19 @@ class DepthwiseConv2DOp(_ConvLikeOp):
 
 @irdl_op_definition
 class FullyConnectedOp(_NNOp):
-    """``y = x @ w.T + b`` over the last axis. Weights ``[out, in]``, bias ``[out]``."""
+    """``y = x @ w.T + b`` over the last axis. Weights ``[out, in]``, bias ``[out]``.
+
+    A hybrid fully connected (f32 input, ``!nn.q<i8, ...>`` weights) quantizes each input
+    row at run time: with a zero point when ``asymmetric_inputs`` is present (TFLite's
+    ``asymmetric_quantize_inputs``), symmetrically otherwise.
+    """
 
     name = "nn.fully_connected"
     input = operand_def(TensorType)
     filter = operand_def(TensorType)
     bias = operand_def(TensorType)
     activation = prop_def(StringAttr)
+    asymmetric_inputs = opt_prop_def(UnitAttr)
     output = result_def(TensorType)
     traits = traits_def(Pure())
 

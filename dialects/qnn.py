@@ -202,6 +202,23 @@ class DepthwiseConv2DOp(_ConvLike):
 
 
 @irdl_op_definition
+class HybridDepthwiseConv2DOp(_ConvLike):
+    """Hybrid (dynamic-range) depthwise convolution: f32 input/output/bias, int8 filter:
+    ``stai_depthwise_conv2d_hybrid_f32``. The input is quantized per batch at run time,
+    asymmetrically (into the scratch buffer); the weights stay one byte each.
+
+    ``filter_scales`` (``array<f32: ...>``): one per output channel, or one when they are
+    all equal (the same products), as the TFLite reference kernel.
+    """
+
+    name = "qnn.hybrid_depthwise_conv2d"
+    depth_multiplier = opt_prop_def(Attribute)
+    GEOMETRY: ClassVar[tuple[str, ...]] = DepthwiseConv2DOp.GEOMETRY
+    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+    F32_PARAMS: ClassVar[tuple[str, ...]] = ("filter_scales",)
+
+
+@irdl_op_definition
 class FullyConnectedOp(KernelOp):
     """Fully connected: ``arm_fully_connected_s8`` / ``stai_fully_connected_f32``.
 
@@ -212,6 +229,24 @@ class FullyConnectedOp(KernelOp):
     NUM_INS: ClassVar[int | None] = 3
     HAS_ACT: ClassVar[bool] = True
     S8_PARAMS: ClassVar[tuple[str, ...]] = ("input_offset", "filter_offset", "output_offset", "multipliers", "shifts")
+
+
+@irdl_op_definition
+class HybridFullyConnectedOp(KernelOp):
+    """Hybrid (dynamic-range) fully connected: f32 input/output/bias, int8 weights:
+    ``stai_fully_connected_hybrid_f32``. Each input row is quantized at run time (into the
+    scratch buffer), so the weights stay one byte each (4x less flash than f32).
+
+    ``filter_scales`` (``array<f32: ...>``): one scale (per tensor) or one per output;
+    ``asymmetric_inputs`` (i32): 1 to quantize the rows with a zero point, 0 symmetrically
+    (the model's ``asymmetric_quantize_inputs``), as the TFLite reference kernel.
+    """
+
+    name = "qnn.hybrid_fully_connected"
+    NUM_INS: ClassVar[int | None] = 3
+    HAS_ACT: ClassVar[bool] = True
+    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+    F32_PARAMS: ClassVar[tuple[str, ...]] = ("filter_scales", "asymmetric_inputs")
 
 
 class _Pool(KernelOp):
@@ -554,7 +589,9 @@ QNN = Dialect(
         Conv2DOp,
         HybridConv2DOp,
         DepthwiseConv2DOp,
+        HybridDepthwiseConv2DOp,
         FullyConnectedOp,
+        HybridFullyConnectedOp,
         FullyConnectedCodebookOp,
         Conv2DCodebookOp,
         AvgPool2DOp,

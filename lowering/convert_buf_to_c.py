@@ -393,43 +393,85 @@ def emit_conv(k: KernelBlock) -> None:
                     out_dims, k.ptr(y, True)])
 
 
-def emit_hybrid_conv(k: KernelBlock) -> None:
-    """``stai_conv2d_hybrid_f32``: f32 activations, int8 weights (1 byte each in flash), the
-    filter scales as a const float table, the input quantized into the scratch buffer."""
+def _hybrid_quant(k: KernelBlock, channels: int) -> SSAValue:
+    """The ``stai_hybrid_quant_params_f32`` of a hybrid kernel: its ``filter_scales`` as a
+    const float table (one, or one per output channel); checks the scratch buffer."""
     op = k.op
-    x, w, b = op.ins
-    y = _out(op)
     if op.scratch is None:
-        raise _fail(op, "a hybrid conv needs its scratch buffer (run convert-qnn-to-buf)")
+        raise _fail(op, "a hybrid kernel needs its scratch buffer (run convert-qnn-to-buf)")
     scales = op.param("filter_scales")
     if not isinstance(scales, DenseArrayBase):
         raise _fail(op, "parameter 'filter_scales' must be an array")
     values = [float(v) for v in scales.get_values()]
-    if len(values) not in (1, _shape(y)[-1]):
+    if len(values) not in (1, channels):
         raise _fail(op, "one filter scale, or one per output channel, expected")
-    ctx = k.context()
-    params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
     name = k.low.data.add_float_table(f"{k.low.op_label(op, k.step)}_filter_scales", values)
     table = k.add(c.GetGlobalOp(name, c.CType("const float *"), array=True))
-    quant = k.struct("quant_params", "stai_hybrid_quant_params_f32",
-                     {"scales": table, "num_scales": len(values)})
-    k.call("stai_conv2d_hybrid_f32", [
+    return k.struct("quant_params", "stai_hybrid_quant_params_f32",
+                    {"scales": table, "num_scales": len(values)})
+
+
+def emit_hybrid_conv(k: KernelBlock) -> None:
+    """``stai_conv2d_hybrid_f32`` / ``stai_depthwise_conv2d_hybrid_f32``: f32 activations,
+    int8 weights (1 byte each in flash), the filter scales as a const float table, the
+    input quantized into the scratch buffer."""
+    op = k.op
+    x, w, b = op.ins
+    y = _out(op)
+    ctx = k.context()
+    if isinstance(op, qnn.HybridDepthwiseConv2DOp):
+        dm = getattr(op, "depth_multiplier", None)
+        if not isinstance(dm, IntegerAttr):
+            raise _fail(op, "missing integer 'depth_multiplier'")
+        init = {"ch_mult": dm.value.data} | k.tiles(True) | k.act_floats()
+        params = k.struct("conv_params", "stai_dw_conv_params_f32", init)
+        callee = "stai_depthwise_conv2d_hybrid_f32"
+    else:
+        params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
+        callee = "stai_conv2d_hybrid_f32"
+    quant = _hybrid_quant(k, _shape(y)[-1])
+    k.call(callee, [
         ctx, params, quant, k.dims("input_dims", _shape(x)), k.ptr(x),
         k.dims("filter_dims", _shape(w)), k.ptr(w), k.dims("bias_dims", (1, 1, 1, _size(b))),
         k.ptr(b), k.dims("output_dims", _shape(y)), k.ptr(y, True)])
+
+
+def _fc_shape(op: qnn.KernelOp) -> tuple[int, int, int]:
+    """Rows, accumulation depth and outputs of a fully connected op (checked)."""
+    x, w, _b = op.ins
+    w_shape = _shape(w)
+    if len(w_shape) != 2:
+        raise _fail(op, "the weights must be [outputs, depth]")
+    outputs, depth = w_shape
+    if _size(x) % depth or _size(_out(op)) != _size(x) // depth * outputs:
+        raise _fail(op, "input, weight and output shapes do not agree")
+    return _size(x) // depth, depth, outputs
+
+
+def emit_hybrid_fully_connected(k: KernelBlock) -> None:
+    """``stai_fully_connected_hybrid_f32``: f32 activations, int8 weights (1 byte each in
+    flash), the filter scales as a const float table, each row quantized into the scratch
+    buffer (symmetric or asymmetric, the ``asymmetric_inputs`` parameter)."""
+    op = k.op
+    x, w, b = op.ins
+    y = _out(op)
+    rows, depth, outputs = _fc_shape(op)
+    ctx = k.context()
+    init = {"asymmetric_inputs": k.p("asymmetric_inputs")} | k.act_floats()
+    params = k.struct("fc_params", "stai_fc_hybrid_params_f32", init)
+    quant = _hybrid_quant(k, outputs)
+    k.call("stai_fully_connected_hybrid_f32", [
+        ctx, params, quant, k.dims("input_dims", (rows, 1, 1, depth)), k.ptr(x),
+        k.dims("filter_dims", (depth, 1, 1, outputs)), k.ptr(w),
+        k.dims("bias_dims", (1, 1, 1, outputs)), k.ptr(b),
+        k.dims("output_dims", (rows, 1, 1, outputs)), k.ptr(y, True)])
 
 
 def emit_fully_connected(k: KernelBlock) -> None:
     op = k.op
     x, w, b = op.ins
     y = _out(op)
-    w_shape = _shape(w)
-    if len(w_shape) != 2:
-        raise _fail(op, "the weights must be [outputs, depth]")
-    outputs, depth = w_shape
-    if _size(x) % depth or _size(y) != _size(x) // depth * outputs:
-        raise _fail(op, "input, weight and output shapes do not agree")
-    rows = _size(x) // depth
+    rows, depth, outputs = _fc_shape(op)
     in_dims = k.dims("input_dims", (rows, 1, 1, depth))
     f_dims = k.dims("filter_dims", (depth, 1, 1, outputs))
     b_dims = k.dims("bias_dims", (1, 1, 1, outputs))
@@ -808,7 +850,9 @@ EMITTERS = {
     qnn.Conv2DOp: emit_conv,
     qnn.HybridConv2DOp: emit_hybrid_conv,
     qnn.DepthwiseConv2DOp: emit_conv,
+    qnn.HybridDepthwiseConv2DOp: emit_hybrid_conv,
     qnn.FullyConnectedOp: emit_fully_connected,
+    qnn.HybridFullyConnectedOp: emit_hybrid_fully_connected,
     qnn.FullyConnectedCodebookOp: emit_fully_connected_codebook,
     qnn.Conv2DCodebookOp: emit_conv2d_codebook,
     qnn.AvgPool2DOp: emit_pool,

@@ -234,23 +234,29 @@ def conv_s8_params(
     return params, quant_act(activation_of(op), y)
 
 
-def hybrid_filter_scales(op: nn.Conv2DOp) -> DenseArrayBase:
-    """The ``filter_scales`` of a hybrid conv (f32 activations, int8 filter): one scale,
-    unless the per-channel scales differ (then one per output channel), as LiteRT's
-    reference picks its symmetric (per tensor) or asymmetric (per channel) input
-    quantization."""
-    w = element_type(op.filter)
+def hybrid_scales(op: Operation, filt: SSAValue, channel_axis: int, what: str) -> DenseArrayBase:
+    """The ``filter_scales`` of a hybrid kernel (f32 activations, int8 filter ``filt``): one
+    scale, unless the per-channel scales (along ``channel_axis``) differ, then one per
+    output channel."""
+    w = element_type(filt)
     assert isinstance(w, nn.QuantType)
     if w.storage != IntegerType(8) or any(z != 0 for z in w.zero_point_list()):
-        raise fail(op, f"a hybrid conv filter must be symmetric !nn.q<i8, ...>, got {w}")
+        raise fail(op, f"a hybrid {what} filter must be symmetric !nn.q<i8, ...>, got {w}")
     scales = [float(np.float32(s)) for s in w.scale_list()]
-    filter_type = op.filter.type
+    filter_type = filt.type
     assert isinstance(filter_type, TensorType)
     if w.per_channel and len(set(scales)) > 1:
-        if w.axis.data != 0 or len(scales) != filter_type.get_shape()[0]:
-            raise fail(op, "per-channel filter scales must be along axis 0")
+        if w.axis.data != channel_axis or len(scales) != filter_type.get_shape()[channel_axis]:
+            raise fail(op, f"per-channel filter scales must be along axis {channel_axis}")
         return DenseArrayBase.from_list(f32, scales)
     return DenseArrayBase.from_list(f32, scales[:1])
+
+
+def hybrid_filter_scales(op: nn.Conv2DOp) -> DenseArrayBase:
+    """The ``filter_scales`` of a hybrid conv: one scale, unless the per-channel scales
+    differ (then one per output channel), as LiteRT's reference picks its symmetric (per
+    tensor) or asymmetric (per channel) input quantization."""
+    return hybrid_scales(op, op.filter, 0, "conv")
 
 
 class ConvertConv(RewritePattern):
@@ -277,10 +283,13 @@ class ConvertConv(RewritePattern):
         else:
             props["act"] = float_act(activation_of(op))
             if isinstance(element_type(op.filter), nn.QuantType):
-                if depthwise:
-                    raise fail(op, "int8 weights with f32 activations are supported only in conv2d")
-                props["params"] = params_attr({"filter_scales": hybrid_filter_scales(op)})
-                cls = qnn.HybridConv2DOp
+                if depthwise:  # always asymmetric input quantization
+                    scales = hybrid_scales(op, op.filter, 3, "depthwise conv")
+                    cls = qnn.HybridDepthwiseConv2DOp
+                else:
+                    scales = hybrid_filter_scales(op)
+                    cls = qnn.HybridConv2DOp
+                props["params"] = params_attr({"filter_scales": scales})
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, [op.input, op.filter, op.bias], op.output.type, props))
 
@@ -320,14 +329,21 @@ class ConvertFullyConnected(RewritePattern):
     def match_and_rewrite(self, op: nn.FullyConnectedOp, rewriter: PatternRewriter) -> None:
         kind = kind_of(op, [op.input, op.output])
         props: dict[str, Attribute] = {}
+        cls: type[qnn.KernelOp] = qnn.FullyConnectedOp
         if kind == "s8":
             props["params"] = params_attr(fully_connected_s8_params(op))
             props["act"] = quant_act(activation_of(op), act_quant(op, op.output, "output"))
         else:
             props["act"] = float_act(activation_of(op))
+            if isinstance(element_type(op.filter), nn.QuantType):  # hybrid: int8 weights
+                props["params"] = params_attr({
+                    "filter_scales": hybrid_scales(op, op.filter, 0, "fully connected"),
+                    "asymmetric_inputs": i32_attr(int(op.asymmetric_inputs is not None)),
+                })
+                cls = qnn.HybridFullyConnectedOp
         low = Lowering(op)
         ins = [op.input, op.filter, op.bias]
-        low.finish(rewriter, low.kernel(qnn.FullyConnectedOp, ins, op.output.type, props))
+        low.finish(rewriter, low.kernel(cls, ins, op.output.type, props))
 
 
 class ConvertPool(RewritePattern):

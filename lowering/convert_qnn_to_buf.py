@@ -41,6 +41,7 @@ After::
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -111,9 +112,13 @@ def _conv_geometry(op: qnn.KernelOp) -> scratch_sizes.ConvGeometry:
 
 def scratch_bytes(op: qnn.KernelOp, target: str) -> int:
     """The scratch bytes the kernel of ``op`` needs on ``target`` (0 for float kernels)."""
-    if isinstance(op, qnn.HybridConv2DOp):  # per batch: scale, zero point, int8 input
-        d = _dims(op.ins[0].type)
+    if isinstance(op, qnn.HybridConv2DOp | qnn.HybridDepthwiseConv2DOp):
+        d = _dims(op.ins[0].type)  # per batch: scale, zero point, int8 input
         return d.n * (8 + d.h * d.w * d.c)
+    if isinstance(op, qnn.HybridFullyConnectedOp):  # per row: scale, zero point, int8 row
+        depth = op.ins[1].type.get_shape()[-1]  # type: ignore[attr-defined]
+        size = math.prod(op.ins[0].type.get_shape())  # type: ignore[attr-defined]
+        return size // depth * (8 + depth)
     if isinstance(op, qnn.LstmOp):  # float: h, c and the next h, units floats each
         return 3 * 4 * op.ins[2].type.get_shape()[1]  # type: ignore[attr-defined]
     if op.kind != "s8":
@@ -294,7 +299,9 @@ _ROLES_BY_OPERAND = {
     qnn.Conv2DOp: ("input", "weights", "bias"),
     qnn.HybridConv2DOp: ("input", "weights", "bias"),
     qnn.DepthwiseConv2DOp: ("input", "weights", "bias"),
+    qnn.HybridDepthwiseConv2DOp: ("input", "weights", "bias"),
     qnn.FullyConnectedOp: ("input", "weights", "bias"),
+    qnn.HybridFullyConnectedOp: ("input", "weights", "bias"),
     qnn.FullyConnectedCodebookOp: ("input", "codebook", "indices", "bias"),
     qnn.Conv2DCodebookOp: ("input", "codebook", "indices", "bias"),
     qnn.PReluOp: ("input", "alpha"),

@@ -7,13 +7,25 @@ TFLite operator it comes from) and, for an operator's result, ``nn.name`` (the o
 tensor's name). Constants are created where first used; constants read only as shape
 operands (reshape shapes, pad amounts, mean axes) are not emitted.
 
-Hybrid models (int8 constant weights feeding float operators): a CONV_2D keeps its int8
-filter (``nn.conv2d`` with an f32 input and an ``!nn.q<i8, ...>`` filter), since LiteRT runs
-it as a hybrid kernel (input quantized at run time). Weights behind DEQUANTIZE (int8 or
-float16) are folded into f32 constants, as LiteRT dequantizes them before a float kernel.
-The int8 weights of other float operators (a hybrid FULLY_CONNECTED or DEPTHWISE_CONV_2D)
-are also dequantized at compile time: an approximation, since LiteRT runs those with
-hybrid kernels too.
+Hybrid models (symmetric int8 constant weights feeding float operators, as the converter's
+dynamic-range quantization writes them): LiteRT runs CONV_2D, FULLY_CONNECTED and
+DEPTHWISE_CONV_2D with hybrid kernels that quantize the float input at run time, so these
+keep their int8 weights (an ``nn`` op with an f32 input and an ``!nn.q<i8, ...>`` filter)
+and are lowered to stai's hybrid kernels, which repeat LiteRT's arithmetic:
+
+* CONV_2D: per batch, symmetric input quantization with one filter scale, asymmetric
+  with per-channel scales;
+* FULLY_CONNECTED: per row, symmetric or asymmetric as its ``asymmetric_quantize_inputs``
+  option says (``nn.fully_connected`` gets the ``asymmetric_inputs`` property), one filter
+  scale or one per output; ``keep_num_dims`` keeps the input's leading axes as for float;
+* DEPTHWISE_CONV_2D: per batch, asymmetric, with per-channel scales (one per output
+  channel, which the converter writes). A per-tensor (single-scale) int8 depthwise filter
+  is dequantized at compile time instead: LiteRT's reference kernel reads one scale per
+  channel, past the end of a single-scale array, so it has no defined result to match.
+
+Weights behind DEQUANTIZE (int8 or float16) are folded into f32 constants, as LiteRT
+dequantizes them before a float kernel. Other float operators with int8 constant inputs
+get them dequantized at compile time.
 """
 
 from __future__ import annotations
@@ -32,6 +44,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
     StringAttr,
     TensorType,
+    UnitAttr,
     f32,
     i64,
 )
@@ -475,6 +488,14 @@ class _Importer:
             and all(z == 0 for z in quant.zero_points)
         )
 
+    def _per_channel_along(self, w: int, axis: int, channels: int) -> bool:
+        """Whether constant ``w`` has one scale per channel along ``axis`` (a single
+        channel: its one scale)."""
+        quant = self.tensors[w].quant
+        if quant is None or len(quant.scales) != channels:
+            return False
+        return channels == 1 or (quant.per_channel and quant.axis == axis)
+
     def _depthwise_conv2d(self, op: TflOperator) -> None:
         self._check_outputs(op)
         x = self._input_index(op, 0, "input")
@@ -493,7 +514,9 @@ class _Importer:
             raise self._error(
                 op, f"depth multiplier {multiplier} does not match {in_c} -> {out_c} channels"
             )
-        operands = [self._operand(op, 0), self._operand(op, 1), self._bias(op, x, w, out_c)]
+        hybrid = self._is_hybrid(op, w) and self._per_channel_along(w, 3, out_c)
+        filt = self._constant(w, op, False) if hybrid else self._operand(op, 1)
+        operands = [self._operand(op, 0), filt, self._bias(op, x, w, out_c)]
         props = {
             "strides": nn.i64_array(strides),
             "dilations": nn.i64_array(dilations),
@@ -524,8 +547,15 @@ class _Importer:
             value = self._emit(op, nn.ReshapeOp, [value], result_type=flat_type, name=False)
         elif x_shape[-1] != depth:
             raise self._error(op, f"input depth {x_shape[-1]} differs from the weights' {depth}")
-        operands = [value, self._operand(op, 1, "weights"), self._bias(op, x, w, units)]
-        self._emit(op, nn.FullyConnectedOp, operands, {"activation": self._activation(op)})
+        props: dict[str, Attribute] = {"activation": self._activation(op)}
+        if self._is_hybrid(op, w):
+            filt = self._constant(w, op, False)
+            if bool(op.options.get("AsymmetricQuantizeInputs", False)):
+                props["asymmetric_inputs"] = UnitAttr()
+        else:
+            filt = self._operand(op, 1, "weights")
+        operands = [value, filt, self._bias(op, x, w, units)]
+        self._emit(op, nn.FullyConnectedOp, operands, props)
 
     def _pool(self, op: TflOperator, op_class: type[IRDLOperation]) -> None:
         self._check_outputs(op)

@@ -18,8 +18,8 @@
  * - Bias pointers may be NULL (no bias).
  * - Every function returns ARM_CMSIS_NN_SUCCESS, or ARM_CMSIS_NN_ARG_ERROR when the
  *   dimensions are inconsistent (nothing is written in that case, unless stated).
- * - The kernels are context-free: no scratch buffer, no heap (except the hybrid
- *   convolution, which quantizes its input into a caller-given scratch buffer). Inputs and
+ * - The kernels are context-free: no scratch buffer, no heap (except the hybrid kernels,
+ *   which quantize their input into a caller-given scratch buffer). Inputs and
  *   outputs must not overlap, except for the element-wise unary kernels (clamp, logistic,
  *   tanh, leaky_relu, hard_swish), which may run in place (out == in).
  */
@@ -54,12 +54,22 @@ typedef struct
     float act_max;
 } stai_dw_conv_params_f32;
 
-/* Weight scales of stai_conv2d_hybrid_f32: one (per tensor) or one per output channel. */
+/* Weight scales of the hybrid kernels (stai_conv2d_hybrid_f32,
+ * stai_depthwise_conv2d_hybrid_f32, stai_fully_connected_hybrid_f32): one (per tensor) or
+ * one per output channel. */
 typedef struct
 {
     const float *scales;
     int32_t num_scales;
 } stai_hybrid_quant_params_f32;
+
+/* Parameters of stai_fully_connected_hybrid_f32. */
+typedef struct
+{
+    int32_t asymmetric_inputs; /* 1: rows quantized with a zero point; 0: symmetric */
+    float act_min;
+    float act_max;
+} stai_fc_hybrid_params_f32;
 
 /* Parameters of stai_fully_connected_f32. */
 typedef struct
@@ -153,6 +163,32 @@ arm_cmsis_nn_status stai_conv2d_hybrid_f32(const cmsis_nn_context *ctx,
                                            float *output);
 
 /*
+ * Hybrid (dynamic-range) depthwise 2-D convolution: float32 input and output, int8 filter
+ * (1 byte per weight). Per batch, the input is quantized to int8 into the scratch buffer
+ * (asymmetric: scale s and zero point z), w * (q - z) is summed in int32 over the taps,
+ * then out = act((float)acc * (filter_scale[o] * s) + bias[o]): the TFLite reference
+ * hybrid depthwise convolution.
+ * ctx         scratch buffer, 4-byte aligned, of at least n * (8 + h * w * c) bytes for
+ *             input_dims {n, h, w, c} (per batch: float scale, int32 zero point, int8 input)
+ * params      ch_mult, stride, padding (top/left), dilation, activation range (as
+ *             stai_depthwise_conv2d_f32)
+ * quant       filter scales: num_scales = 1 (the same for every channel) or out_c
+ * filter      int8 filter [1, kh, kw, out_c] (symmetric: zero point 0)
+ * other arguments as stai_depthwise_conv2d_f32
+ */
+arm_cmsis_nn_status stai_depthwise_conv2d_hybrid_f32(const cmsis_nn_context *ctx,
+                                                     const stai_dw_conv_params_f32 *params,
+                                                     const stai_hybrid_quant_params_f32 *quant,
+                                                     const cmsis_nn_dims *input_dims,
+                                                     const float *input,
+                                                     const cmsis_nn_dims *filter_dims,
+                                                     const int8_t *filter,
+                                                     const cmsis_nn_dims *bias_dims,
+                                                     const float *bias,
+                                                     const cmsis_nn_dims *output_dims,
+                                                     float *output);
+
+/*
  * Fully connected: output[b, o] = act(sum over d of input[b, d] * filter[o, d] + bias[o]).
  * params      activation range
  * input_dims  input_dims->n = number of rows (batches); the rest is ignored, each row
@@ -174,6 +210,32 @@ arm_cmsis_nn_status stai_fully_connected_f32(const stai_fc_params_f32 *params,
                                              const float *bias,
                                              const cmsis_nn_dims *output_dims,
                                              float *output);
+
+/*
+ * Hybrid (dynamic-range) fully connected: float32 input and output, int8 weights (1 byte
+ * per weight). Each row of the input is quantized to int8 into the scratch buffer
+ * (symmetric, or asymmetric with a zero point z when params->asymmetric_inputs), the
+ * products w * (q - z) are summed in int32, then
+ * out[b, o] = act(bias[o] + (float)acc * (row_scale * filter_scale)): the TFLite reference
+ * hybrid fully connected.
+ * ctx         scratch buffer, 4-byte aligned, of at least rows * (8 + depth) bytes (per
+ *             row: float scale, int32 zero point, int8 row)
+ * params      input quantization, activation range
+ * quant       filter scales: num_scales = 1 (per tensor) or out (per output)
+ * filter      int8 weights [out, accumulation depth] (symmetric: zero point 0)
+ * other arguments as stai_fully_connected_f32
+ */
+arm_cmsis_nn_status stai_fully_connected_hybrid_f32(const cmsis_nn_context *ctx,
+                                                    const stai_fc_hybrid_params_f32 *params,
+                                                    const stai_hybrid_quant_params_f32 *quant,
+                                                    const cmsis_nn_dims *input_dims,
+                                                    const float *input,
+                                                    const cmsis_nn_dims *filter_dims,
+                                                    const int8_t *filter,
+                                                    const cmsis_nn_dims *bias_dims,
+                                                    const float *bias,
+                                                    const cmsis_nn_dims *output_dims,
+                                                    float *output);
 
 /*
  * stai_fully_connected_f32 with k-means-shared weights: weight (o, d) is
@@ -418,6 +480,25 @@ arm_cmsis_nn_status stai_lstm_f32(const stai_lstm_params_f32 *params,
                                   const float *bias,
                                   float *state,
                                   float *output);
+
+/* ------------------------------------------- run-time quantization of the hybrid kernels -- */
+
+/*
+ * Run-time int8 quantization of one row (or batch) of size >= 1 floats, as the hybrid
+ * kernels above do it: real = scale * (q - zero_point).
+ * asymmetric  0: symmetric, q = round(x * 127 / max|x|) in [-127, 127], zero point 0,
+ *             scale max|x| / 127; 1: over [min(0, x), max(0, x)], q in [-128, 127] with
+ *             a nudged zero point (the TFLite reference rounding points)
+ * out         size int8 values
+ * scale       the scale (1 for an all-zero row)
+ * zero_point  the zero point (0 when symmetric)
+ */
+arm_cmsis_nn_status stai_hybrid_quantize_f32(const float *values,
+                                             int32_t size,
+                                             int32_t asymmetric,
+                                             int8_t *out,
+                                             float *scale,
+                                             int32_t *zero_point);
 
 #ifdef __cplusplus
 }

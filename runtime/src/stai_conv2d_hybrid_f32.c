@@ -1,5 +1,5 @@
 /* stai-provides: stai_conv2d_hybrid_f32 */
-/* stai-requires: */
+/* stai-requires: stai_hybrid_quantize_f32.c */
 /*
  * Hybrid (dynamic-range) 2-D convolution: float32 activations, int8 weights.
  *
@@ -20,7 +20,6 @@
  */
 #include "stai_kernels_f32.h"
 
-#include <math.h>
 #include <stddef.h>
 
 #define STAI_HYBRID_HEADER_BYTES 8 /* per batch: float scale + int32 zero point */
@@ -36,104 +35,6 @@ static float clamp_f32(float value, float lo, float hi)
         value = hi;
     }
     return value;
-}
-
-static void min_max_f32(const float *values, int32_t size, float *lo, float *hi)
-{
-    float mn = values[0];
-    float mx = values[0];
-    for (int32_t i = 1; i < size; i++)
-    {
-        if (values[i] < mn)
-        {
-            mn = values[i];
-        }
-        if (values[i] > mx)
-        {
-            mx = values[i];
-        }
-    }
-    *lo = mn;
-    *hi = mx;
-}
-
-/* Symmetric int8 quantization of one batch; returns its scale (1 for an all-zero batch). */
-static float quantize_symmetric(const float *values, int32_t size, int8_t *out)
-{
-    float lo;
-    float hi;
-    min_max_f32(values, size, &lo, &hi);
-    const float range = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
-    if (range == 0.0f)
-    {
-        for (int32_t i = 0; i < size; i++)
-        {
-            out[i] = 0;
-        }
-        return 1.0f;
-    }
-    const float inverse = 127.0f / range;
-    for (int32_t i = 0; i < size; i++)
-    {
-        int32_t q = (int32_t)roundf(values[i] * inverse);
-        q = q < -127 ? -127 : (q > 127 ? 127 : q);
-        out[i] = (int8_t)q;
-    }
-    return range / 127.0f;
-}
-
-/* Asymmetric int8 quantization of one batch: its scale, and its zero point in *zero_point. */
-static float quantize_asymmetric(const float *values, int32_t size, int8_t *out, int32_t *zero_point)
-{
-    float lo;
-    float hi;
-    min_max_f32(values, size, &lo, &hi);
-    const float rmin_f = lo < 0.0f ? lo : 0.0f;
-    const float rmax_f = hi > 0.0f ? hi : 0.0f;
-    const double rmin = (double)rmin_f;
-    const double rmax = (double)rmax_f;
-    if (rmin == rmax)
-    {
-        for (int32_t i = 0; i < size; i++)
-        {
-            out[i] = 0;
-        }
-        *zero_point = 0;
-        return 1.0f;
-    }
-    const double qmin = -128.0;
-    const double qmax = 127.0;
-    /* The range is a float difference; the scale and zero point are computed in double. */
-    const double scale = (double)(rmax_f - rmin_f) / (qmax - qmin);
-    const double from_min = qmin - rmin / scale;
-    const double from_max = qmax - rmax / scale;
-    const double error_min = fabs(qmin) + fabs(rmin / scale);
-    const double error_max = fabs(qmax) + fabs(rmax / scale);
-    const double zp = error_min < error_max ? from_min : from_max;
-    int32_t nudged;
-    if (zp <= qmin)
-    {
-        nudged = -128;
-    }
-    else if (zp >= qmax)
-    {
-        nudged = 127;
-    }
-    else
-    {
-        nudged = (int32_t)round(zp);
-    }
-    const float scale_f = (float)scale;
-    const float inverse = 1.0f / scale_f;
-    const float offset = (float)nudged;
-    for (int32_t i = 0; i < size; i++)
-    {
-        int32_t q = (int32_t)roundf(offset + values[i] * inverse);
-        q = q < -128 ? -128 : (q > 127 ? 127 : q);
-        out[i] = (int8_t)q;
-    }
-    *zero_point = nudged;
-    return scale_f;
 }
 
 /* The scratch bytes the kernel needs: per batch a header and the int8 input. */
@@ -195,14 +96,10 @@ arm_cmsis_nn_status stai_conv2d_hybrid_f32(const cmsis_nn_context *ctx,
     {
         const float *x = input + (size_t)b * batch_size;
         int8_t *q = q_input + (size_t)b * batch_size;
-        if (per_channel)
+        (void)stai_hybrid_quantize_f32(x, batch_size, per_channel, q, &batch_scales[b], &batch_zps[b]);
+        if (!per_channel)
         {
-            batch_scales[b] = quantize_asymmetric(x, batch_size, q, &batch_zps[b]);
-        }
-        else
-        {
-            batch_scales[b] = quantize_symmetric(x, batch_size, q) * quant->scales[0];
-            batch_zps[b] = 0;
+            batch_scales[b] *= quant->scales[0];
         }
     }
 

@@ -387,15 +387,22 @@ def test_float16_weights_are_folded(tmp_path: Path) -> None:
     assert conv.attributes["nn.m_id"].value.data == opmodels.model_ops(path).index("CONV_2D")
 
 
-def test_dynamic_range_fc_is_dequantized(tmp_path: Path) -> None:
+def test_dynamic_range_fc_keeps_int8_weights(tmp_path: Path) -> None:
+    """A dynamic-range FULLY_CONNECTED is hybrid in LiteRT: f32 input and output, the int8
+    weights kept (per-output scales), asymmetric input quantization as the converter sets."""
     tf = _tf()
     w = tf.constant(np.random.default_rng(2).normal(size=(64, 40)).astype(np.float32))
     path = _convert(lambda x: tf.matmul(x, w), [(1, 64)], tmp_path, "dynrange",
                     dynamic_range=True)
     module = import_tflite(path)
-    assert all(str(t.element_type) == "f32" for t in _all_types(module))
     fc = next(op for op in _nn_ops(module) if isinstance(op, nn.FullyConnectedOp))
-    np.testing.assert_allclose(fc.filter.owner.to_numpy(), w.numpy().T, atol=0.05)
+    assert str(fc.input.type.element_type) == str(fc.output.type.element_type) == "f32"
+    quant = fc.filter.type.element_type
+    assert isinstance(quant, nn.QuantType) and quant.storage == IntegerType(8)
+    assert len(quant.scale_list()) == 40 and set(quant.zero_point_list()) == {0}
+    assert fc.asymmetric_inputs is not None
+    real = fc.filter.owner.to_numpy() * np.asarray(quant.scale_list())[:, None]
+    np.testing.assert_allclose(real, w.numpy().T, atol=0.05)
     np.testing.assert_array_equal(fc.bias.owner.to_numpy(), np.zeros(40, np.float32))
 
 
