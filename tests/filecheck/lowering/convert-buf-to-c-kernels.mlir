@@ -5,8 +5,9 @@
 // output aliases its input costs nothing; a fully connected with a scratch buffer (Helium)
 // fills it with the kernel sums first; a hybrid conv (f32 activations, int8 weights, one or
 // per-channel filter scales) calls stai_conv2d_hybrid_f32 with its scratch buffer and a
-// const float table of the scales. tests/unit/test_convert_buf_to_c.py builds and runs
-// this network.
+// const float table of the scales, and so do a hybrid fully connected (its input
+// quantization in asymmetric_inputs) and a hybrid depthwise conv.
+// tests/unit/test_convert_buf_to_c.py builds and runs this network.
 
 // CHECK-LABEL: int stai_network_run(void)
 // CHECK: arm_depthwise_conv_wrapper_s8(
@@ -56,9 +57,30 @@
 // CHECK: stai_conv2d_hybrid_f32(&ctx,
 // CHECK: .num_scales = 2,
 // CHECK: stai_conv2d_hybrid_f32(&ctx,
+// CHECK: const cmsis_nn_context ctx = {.buf = (void *)(stai_network_arena + 2032), .size = 40};
+// CHECK-NEXT: static const stai_fc_hybrid_params_f32 fc_params = {
+// CHECK-NEXT: .asymmetric_inputs = 1,
+// CHECK: .scales = network_hybrid_fully_connected_42_filter_scales,
+// CHECK-NEXT: .num_scales = 3,
+// CHECK: static const cmsis_nn_dims filter_dims = {.n = 32, .h = 1, .w = 1, .c = 3};
+// CHECK: stai_fully_connected_hybrid_f32(&ctx,
+// CHECK: .asymmetric_inputs = 0,
+// CHECK: .num_scales = 1,
+// CHECK: static const cmsis_nn_dims input_dims = {.n = 1, .h = 1, .w = 1, .c = 8};
+// CHECK: stai_fully_connected_hybrid_f32(&ctx,
+// CHECK: static const stai_dw_conv_params_f32 conv_params = {
+// CHECK-NEXT: .ch_mult = 2,
+// CHECK: .num_scales = 4,
+// CHECK: stai_depthwise_conv2d_hybrid_f32(&ctx,
 // CHECK: const int8_t network_hyb_w[36]
+// CHECK: const int8_t network_hfc_w[96]
+// CHECK: const int8_t network_hdw_w[36]
 // CHECK: const float network_hybrid_conv2d_40_filter_scales[1] = {0.0199999996f};
 // CHECK: const float network_hybrid_conv2d_41_filter_scales[2] = {0.0500000007f, 0.25f};
+// CHECK: const float network_hybrid_fully_connected_42_filter_scales[3] = {
+// CHECK-NEXT: 0.00999999978f, 0.0199999996f, 0.0299999993f,
+// CHECK: const float network_hybrid_fully_connected_43_filter_scales[1] = {0.125f};
+// CHECK: const float network_hybrid_depthwise_conv2d_44_filter_scales[4] = {
 
 buf.const @dw_w dense<[[[[1, -1], [2, 0], [1, 1]], [[0, 1], [3, -2], [1, 0]], [[1, 1], [0, 0], [-1, 2]]]]> : memref<1x3x3x2xi8> {alignment = 4 : i64}
 buf.const @dw_b dense<[5, -5]> : memref<2xi32> {alignment = 4 : i64}
@@ -76,6 +98,11 @@ buf.const @fcf_b dense<[0.0, 1.0, 2.0, 3.0]> : memref<4xf32> {alignment = 4 : i6
 buf.const @two dense<[[[[2.0, -3.0]]]]> : memref<1x1x1x2xf32> {alignment = 4 : i64}
 buf.const @hyb_w dense<[[[[1, -2], [3, 4], [-5, 6]], [[7, -8], [9, 10], [-11, 12]], [[13, 14], [-15, 16], [17, -18]]], [[[-1, 2], [3, -4], [5, 6]], [[-7, 8], [9, -10], [11, 12]], [[-13, 14], [15, 16], [-17, 127]]]]> : memref<2x3x3x2xi8> {alignment = 4 : i64}
 buf.const @hyb_b dense<[0.25, -0.5]> : memref<2xf32> {alignment = 4 : i64}
+buf.const @hfc_w dense<[[1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12, 13, -14, 15, -16, 17, -18, 19, -20, 21, -22, 23, -24, 25, -26, 27, -28, 29, -30, 31, -127], [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, 62, 127], [-3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3, -3, 3]]> : memref<3x32xi8> {alignment = 4 : i64}
+buf.const @hfc_b dense<[0.5, -0.25, 1.0]> : memref<3xf32> {alignment = 4 : i64}
+buf.const @hfc2_w dense<[[1, -1, 2, -2, 3, -3, 4, -4], [5, 6, 7, 8, -9, -10, -11, -12], [127, -127, 0, 0, 64, -64, 1, -1]]> : memref<3x8xi8> {alignment = 4 : i64}
+buf.const @hdw_w dense<[[[[1, -2, 3, -4], [5, -6, 7, -8], [9, -10, 11, -12]], [[13, -14, 15, -16], [17, -18, 19, -20], [21, -22, 23, -24]], [[25, -26, 27, -28], [29, -30, 31, -32], [33, -34, 35, -127]]]]> : memref<1x3x3x4xi8> {alignment = 4 : i64}
+buf.const @hdw_b dense<[0.25, -0.5, 1.0, 0.0]> : memref<4xf32> {alignment = 4 : i64}
 func.func @main() attributes {buf.inputs = ["x", "xf"], buf.outputs = ["probs", "deq", "qf", "sm"]} {
   %a = buf.arena {size = 4096 : i64, alignment = 16 : i64} : memref<4096xi8>
   %x = buf.view %a[0] {role = "input", index = 0 : i64} : memref<4096xi8> -> memref<1x4x4x2xi8>
@@ -184,5 +211,19 @@ func.func @main() attributes {buf.inputs = ["x", "xf"], buf.outputs = ["probs", 
   %hz = buf.view %a[1840] {role = "tensor"} : memref<4096xi8> -> memref<1x2x2x2xf32>
   %hs2 = buf.view %a[1872] {role = "scratch"} : memref<4096xi8> -> memref<136xi8>
   qnn.hybrid_conv2d ins(%conv, %hw, %hb : memref<1x4x4x2xf32>, memref<2x3x3x2xi8>, memref<2xf32>) outs(%hz : memref<1x2x2x2xf32>) scratch(%hs2 : memref<136xi8>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 2, 2>, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.05, 0.25>}}
+  %hfw = buf.get_const @hfc_w : memref<3x32xi8>
+  %hfb = buf.get_const @hfc_b : memref<3xf32>
+  %hf = buf.view %a[2016] {role = "tensor"} : memref<4096xi8> -> memref<1x3xf32>
+  %hfs = buf.view %a[2032] {role = "scratch"} : memref<4096xi8> -> memref<40xi8>
+  qnn.hybrid_fully_connected ins(%flatf, %hfw, %hfb : memref<1x32xf32>, memref<3x32xi8>, memref<3xf32>) outs(%hf : memref<1x3xf32>) scratch(%hfs : memref<40xi8>) {act = array<f32: 0.0, 3.40282347e+38>, params = {filter_scales = array<f32: 0.01, 0.02, 0.03>, asymmetric_inputs = 1 : i32}}
+  %hf2w = buf.get_const @hfc2_w : memref<3x8xi8>
+  %hf2 = buf.view %a[2080] {role = "tensor"} : memref<4096xi8> -> memref<1x3xf32>
+  %hf2s = buf.view %a[2096] {role = "scratch"} : memref<4096xi8> -> memref<16xi8>
+  qnn.hybrid_fully_connected ins(%hy, %hf2w, %hfb : memref<1x2x2x2xf32>, memref<3x8xi8>, memref<3xf32>) outs(%hf2 : memref<1x3xf32>) scratch(%hf2s : memref<16xi8>) {act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.125>, asymmetric_inputs = 0 : i32}}
+  %hdww = buf.get_const @hdw_w : memref<1x3x3x4xi8>
+  %hdwb = buf.get_const @hdw_b : memref<4xf32>
+  %hdw = buf.view %a[2112] {role = "tensor"} : memref<4096xi8> -> memref<1x2x2x4xf32>
+  %hdws = buf.view %a[2176] {role = "scratch"} : memref<4096xi8> -> memref<40xi8>
+  qnn.hybrid_depthwise_conv2d ins(%xf, %hdww, %hdwb : memref<1x4x4x2xf32>, memref<1x3x3x4xi8>, memref<4xf32>) outs(%hdw : memref<1x2x2x4xf32>) scratch(%hdws : memref<40xi8>) {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, act = array<f32: 0.0, 6.0>, params = {filter_scales = array<f32: 0.01, 0.02, 0.03, 0.04>}}
   func.return
 }

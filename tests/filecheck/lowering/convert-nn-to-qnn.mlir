@@ -156,3 +156,34 @@ func.func @hybrid_conv(%x: tensor<1x3x3x2xf32>) -> tensor<1x2x2x2xf32> {
   %z = nn.conv2d %y, %w2, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, activation = "none"} : (tensor<1x2x2x2xf32>, tensor<2x1x1x2x!nn.q<i8, axis 0, [0.125, 0.125] : [0, 0]>>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
   func.return %z : tensor<1x2x2x2xf32>
 }
+
+// Hybrid fully connected (f32 activations, int8 weights): qnn.hybrid_fully_connected with
+// the int8 weights, the filter scales (one per output, or one per tensor) and the run-time
+// input quantization: asymmetric_inputs = 1 when the nn op has the property, else 0.
+// CHECK-LABEL: func.func @hybrid_fc
+// CHECK-NEXT:    %w = arith.constant dense<{{\[\[}}1, -2], [3, 4]]> : tensor<2x2xi8>
+// CHECK-NEXT:    %b = arith.constant
+// CHECK-NEXT:    %y = qnn.hybrid_fully_connected ins(%x, %w, %b : tensor<3x2xf32>, tensor<2x2xi8>, tensor<2xf32>)
+// CHECK-SAME:      {act = array<f32: 0.000000e+00, 3.40282347e+38>, params = {filter_scales = array<f32: 1.000000e-01, 2.500000e-01>, asymmetric_inputs = 1 : i32}} -> tensor<3x2xf32>
+// CHECK-NEXT:    %w2 = arith.constant
+// CHECK-NEXT:    %z = qnn.hybrid_fully_connected ins(%y, %w2, %b : {{.*}}) {{.*}}params = {filter_scales = array<f32: 1.250000e-01>, asymmetric_inputs = 0 : i32}} -> tensor<3x2xf32>
+func.func @hybrid_fc(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = nn.constant dense<[[1, -2], [3, 4]]> : tensor<2x2xi8> -> tensor<2x2x!nn.q<i8, axis 0, [0.10000000149011612, 0.25] : [0, 0]>>
+  %b = nn.constant dense<[0.5, -1.0]> : tensor<2xf32> -> tensor<2xf32>
+  %y = nn.fully_connected %x, %w, %b {activation = "relu", asymmetric_inputs} : (tensor<3x2xf32>, tensor<2x2x!nn.q<i8, axis 0, [0.10000000149011612, 0.25] : [0, 0]>>, tensor<2xf32>) -> tensor<3x2xf32>
+  %w2 = nn.constant dense<[[1, -2], [3, 4]]> : tensor<2x2xi8> -> tensor<2x2x!nn.q<i8, 0.125 : 0>>
+  %z = nn.fully_connected %y, %w2, %b {activation = "none"} : (tensor<3x2xf32>, tensor<2x2x!nn.q<i8, 0.125 : 0>>, tensor<2xf32>) -> tensor<3x2xf32>
+  func.return %z : tensor<3x2xf32>
+}
+
+// Hybrid depthwise conv: qnn.hybrid_depthwise_conv2d with the int8 filter and one scale
+// per output channel (axis 3); the input is always quantized asymmetrically.
+// CHECK-LABEL: func.func @hybrid_depthwise
+// CHECK:         %y = qnn.hybrid_depthwise_conv2d ins(%x, %w, %b : tensor<1x3x3x2xf32>, tensor<1x1x1x4xi8>, tensor<4xf32>)
+// CHECK-SAME:      {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, act = array<f32: 0.000000e+00, 6.000000e+00>, params = {filter_scales = array<f32: 5.000000e-01, 2.500000e-01, 1.250000e-01, 1.000000e+00>}} -> tensor<1x2x2x4xf32>
+func.func @hybrid_depthwise(%x: tensor<1x3x3x2xf32>) -> tensor<1x2x2x4xf32> {
+  %w = nn.constant dense<[[[[1, -2, 3, 4]]]]> : tensor<1x1x1x4xi8> -> tensor<1x1x1x4x!nn.q<i8, axis 3, [0.5, 0.25, 0.125, 1.0] : [0, 0, 0, 0]>>
+  %b = nn.constant dense<[0.5, -1.0, 0.0, 2.0]> : tensor<4xf32> -> tensor<4xf32>
+  %y = nn.depthwise_conv2d %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 1, 0, 1>, activation = "relu6", depth_multiplier = 2 : i64} : (tensor<1x3x3x2xf32>, tensor<1x1x1x4x!nn.q<i8, axis 3, [0.5, 0.25, 0.125, 1.0] : [0, 0, 0, 0]>>, tensor<4xf32>) -> tensor<1x2x2x4xf32>
+  func.return %y : tensor<1x2x2x4xf32>
+}

@@ -100,3 +100,36 @@ func.func @main(%x: tensor<2x3x3x2xf32> {nn.name = "in"}) -> (tensor<2x3x3x4xf32
   %y = qnn.hybrid_conv2d ins(%x, %w, %b : tensor<2x3x3x2xf32>, tensor<4x1x1x2xi8>, tensor<4xf32>) {nn.name = "hconv", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.5>}} -> tensor<2x3x3x4xf32>
   func.return %y : tensor<2x3x3x4xf32>
 }
+
+// -----
+
+// A hybrid fully connected gets a scratch buffer for its run-time quantized rows: per row a
+// float scale and an int32 zero point, then the int8 row: 3 * (8 + 5) = 39 bytes. Its
+// weights stay int8.
+
+// CHECK:      buf.const @hfc_weights dense<1> : memref<4x5xi8>
+// CHECK-LABEL: func.func @main()
+// CHECK:      %[[S:.*]] = buf.view %{{.*}}[{{[0-9]+}}] {lifetime = array<i64: 0, 0>, role = "scratch"} : memref<{{[0-9]+}}xi8> -> memref<39xi8>
+// CHECK-NEXT: qnn.hybrid_fully_connected ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<3x5xf32>, memref<4x5xi8>, memref<4xf32>) outs(%{{.*}} : memref<3x4xf32>) scratch(%[[S]] : memref<39xi8>)
+func.func @main(%x: tensor<3x5xf32> {nn.name = "in"}) -> (tensor<3x4xf32> {nn.name = "out"}) {
+  %w = arith.constant dense<1> : tensor<4x5xi8>
+  %b = arith.constant dense<0.0> : tensor<4xf32>
+  %y = qnn.hybrid_fully_connected ins(%x, %w, %b : tensor<3x5xf32>, tensor<4x5xi8>, tensor<4xf32>) {nn.name = "hfc", act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.5>, asymmetric_inputs = 1 : i32}} -> tensor<3x4xf32>
+  func.return %y : tensor<3x4xf32>
+}
+
+// -----
+
+// A hybrid depthwise conv: scratch as the hybrid conv's, per batch a header and the int8
+// input: 2 * (8 + 3 * 3 * 2) = 52 bytes; int8 weights.
+
+// CHECK:      buf.const @hdw_weights dense<1> : memref<1x2x2x4xi8>
+// CHECK-LABEL: func.func @main()
+// CHECK:      %[[S:.*]] = buf.view %{{.*}}[{{[0-9]+}}] {lifetime = array<i64: 0, 0>, role = "scratch"} : memref<{{[0-9]+}}xi8> -> memref<52xi8>
+// CHECK-NEXT: qnn.hybrid_depthwise_conv2d ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<2x3x3x2xf32>, memref<1x2x2x4xi8>, memref<4xf32>) outs(%{{.*}} : memref<2x2x2x4xf32>) scratch(%[[S]] : memref<52xi8>)
+func.func @main(%x: tensor<2x3x3x2xf32> {nn.name = "in"}) -> (tensor<2x2x2x4xf32> {nn.name = "out"}) {
+  %w = arith.constant dense<1> : tensor<1x2x2x4xi8>
+  %b = arith.constant dense<0.0> : tensor<4xf32>
+  %y = qnn.hybrid_depthwise_conv2d ins(%x, %w, %b : tensor<2x3x3x2xf32>, tensor<1x2x2x4xi8>, tensor<4xf32>) {nn.name = "hdw", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.5, 0.25, 0.125, 1.0>}} -> tensor<2x2x2x4xf32>
+  func.return %y : tensor<2x2x2x4xf32>
+}

@@ -50,6 +50,34 @@ def hybrid() -> bytes:
     return m.build([x], [z])
 
 
+def hybrid_fc_dw() -> bytes:
+    """Hybrid DEPTHWISE_CONV_2D (per-channel int8 weights) and FULLY_CONNECTED (per-tensor
+    int8 weights, asymmetric input quantization) on a rank-4 input, then a DEPTHWISE_CONV_2D
+    with a single int8 scale."""
+    m = ModelBuilder()
+    x = m.tensor("input", (1, 2, 2, 2))
+    dw_w = m.tensor("dw_weights", (1, 1, 1, 2), "INT8", data=np.array([3, -5]).reshape(1, 1, 1, 2),
+                    scales=(0.5, 0.25), axis=3)
+    dw_b = m.tensor("dw_bias", (2,), data=np.array([0.5, -1.0]))
+    d = m.tensor("dw_out", (1, 2, 2, 2))
+    m.op("DEPTHWISE_CONV_2D", [x, dw_w, dw_b], [d], Padding=VALID, StrideW=1, StrideH=1,
+         DepthMultiplier=1, FusedActivationFunction=RELU)
+    fc_w = m.tensor("fc_weights", (3, 8), "INT8", data=np.arange(24).reshape(3, 8) - 12,
+                    scales=(0.125,))
+    y = m.tensor("fc_out", (1, 3))
+    m.op("FULLY_CONNECTED", [d, fc_w, -1], [y], FusedActivationFunction=0,
+         AsymmetricQuantizeInputs=True)
+    r = m.tensor("fc_4d", (1, 1, 1, 3))
+    shape = m.tensor("shape", (4,), "INT32", data=np.array([1, 1, 1, 3]))
+    m.op("RESHAPE", [y, shape], [r])
+    w1 = m.tensor("dw1_weights", (1, 1, 1, 3), "INT8", data=np.array([2, 4, -8]).reshape(1, 1, 1, 3),
+                  scales=(0.5,))
+    z = m.tensor("dw1_out", (1, 1, 1, 3))
+    m.op("DEPTHWISE_CONV_2D", [r, w1, -1], [z], Padding=VALID, StrideW=1, StrideH=1,
+         DepthMultiplier=1, FusedActivationFunction=0)
+    return m.build([x], [z])
+
+
 def fc_flatten() -> bytes:
     """PAD, MEAN (keep dims) then FULLY_CONNECTED on a rank-4 input without a bias."""
     m = ModelBuilder()
@@ -69,6 +97,7 @@ def fc_flatten() -> bytes:
 MODELS: dict[str, Callable[[], bytes]] = {
     "conv_int8": conv_int8,
     "hybrid": hybrid,
+    "hybrid_fc_dw": hybrid_fc_dw,
     "fc_flatten": fc_flatten,
 }
 
