@@ -176,15 +176,15 @@ SOFTMAX_PER_ELEMENT = 3
 def macc_of(kind: str, ins: list[SSAValue], out: SSAValue, op: Operation) -> int:
     """Multiply-accumulates of one kernel (the rules of ``docs/analyze.md``)."""
     out_n = _prod(_shape(out))
-    if kind in ("conv2d", "conv2d_hybrid"):
+    if kind in ("conv2d", "hybrid_conv2d"):
         return out_n * _prod(_shape(ins[1])[1:])
-    if kind == "depthwise_conv2d":
+    if kind in ("depthwise_conv2d", "hybrid_depthwise_conv2d"):
         w = _shape(ins[1])
         return out_n * _prod(w[1:3])
     if kind == "transpose_conv2d":
         w = _shape(ins[1])
         return _prod(_shape(ins[0])) * _prod(w[:3])
-    if kind in ("fully_connected", "fully_connected_hybrid"):
+    if kind in ("fully_connected", "hybrid_fully_connected"):
         return out_n * _shape(ins[1])[-1]
     if kind == "fully_connected_codebook":
         return out_n * _geometry(op, "weight_shape")[-1]
@@ -331,7 +331,9 @@ def _data_arrays(buf_module: ModuleOp, name: str) -> dict[str, int]:
     return sizes
 
 
-_TABLE = re.compile(r"_(\d+)_(multipliers|shifts)(_\d+)?$")
+_TABLE = re.compile(r"_(\d+)_(multipliers|shifts|filter_scales)(_\d+)?$")
+"""The per-layer parameter tables of the data file (int8 requantization, hybrid filter
+scales), named ``<label>_<c_id>_<what>``: counted in their layer's ROM."""
 
 
 def analyze(model_path: str | Path, name: str = "network", target: str = "host",
