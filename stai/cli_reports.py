@@ -83,6 +83,8 @@ def _validate(args: argparse.Namespace) -> None:
         mode=args.mode,
         target=args.target,
         compress=args.compress,
+        quantize=args.quantize,
+        quant_method=args.quant_method,
     )
     report = validate(options)
     print_report(report, _console())
@@ -124,6 +126,14 @@ def add_validate(commands: Any) -> None:
     from stai.cli import add_compress_option
 
     add_compress_option(p)
+    from stai.quantize import METHODS
+
+    p.add_argument("-q", "--quantize", metavar="CALIB", default=None,
+                   help="quantize the float model to int8 first, calibrated on CALIB "
+                        "(.npy/.npz or 'random'), and compare the int8 C model with the "
+                        "float reference")
+    p.add_argument("--quant-method", choices=METHODS, default="minmax",
+                   help="with -q: how calibration picks each tensor's range")
     p.set_defaults(func=_validate)
 
 

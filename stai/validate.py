@@ -67,6 +67,12 @@ class ValidateOptions:
     compress: str | None = None
     """k-means weight sharing of the C model (``-c``: ``"4"``, ``"8"`` or a JSON file): the
     report then shows its error against the uncompressed reference."""
+    quantize: str | None = None
+    """Post-training int8 quantization of a float model before compiling it (``-q``:
+    calibration samples, ``.npy``/``.npz`` or ``random``): the report then shows the int8 C
+    model's error against the float model's reference."""
+    quant_method: str = "minmax"
+    """The range method of ``quantize`` (``docs/quantization.md``)."""
 
 
 @dataclass
@@ -498,8 +504,16 @@ def validate(options: ValidateOptions) -> ValidationReport:
     if (options.mode == "target") == (target == "host"):
         raise StaiError(f"--mode {options.mode} with --target {target}: target mode runs on "
                         "cortex-m4, cortex-m7 or cortex-m55, host mode on the host")
+    hook = None
+    if options.quantize is not None:
+        from stai.quantize_cli import quantize_hook
+
+        if options.per_layer:
+            raise StaiError("--per-layer compares nodes with the float model's own: "
+                            "not available with -q")
+        hook = quantize_hook(options.quantize, options.quant_method, False)
     generate(model, folder, options.name, observer=True, target=target,
-             compress=options.compress)
+             compress=options.compress, quantize=hook)
     if options.mode == "target":
         from stai.target.validate import TargetRunner
 

@@ -97,3 +97,21 @@ def test_cli_per_tensor_fc_flag_picks_the_kernel(tmp_path, models_dir, flags, pe
     code = (out / "hw.c").read_text()
     assert code.count("arm_fully_connected_per_channel_s8(") == per_channel
     assert code.count("arm_fully_connected_s8(") == 3 - per_channel
+
+
+def test_validate_quantized_against_float_reference(tmp_path, models_dir):
+    """``stai validate -q``: the int8 C model of hello_world against LiteRT's float model:
+    close (within a few output steps) but not equal."""
+    from stai.validate import ValidateOptions, validate
+
+    calib, data = datasets(models_dir, "hello_world", 32, 20)
+    np.save(tmp_path / "calib.npy", calib)
+    np.save(tmp_path / "eval.npy", data)
+    report = validate(ValidateOptions(
+        model=models_dir / MODELS["hello_world"], inputs=tmp_path / "eval.npy",
+        out_dir=tmp_path / "v", quantize=str(tmp_path / "calib.npy"), progress=False))
+    (row,) = [r for r in report.rows if r.what == "C model vs reference"]
+    assert 0.0 < row.metrics.rmse < 0.05, row.metrics
+    with pytest.raises(StaiError, match="not available with -q"):
+        validate(ValidateOptions(model=models_dir / MODELS["hello_world"], per_layer=True,
+                                 out_dir=tmp_path / "w", quantize="random", progress=False))
