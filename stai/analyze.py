@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -337,9 +338,11 @@ scales), named ``<label>_<c_id>_<what>``: counted in their layer's ROM."""
 
 
 def analyze(model_path: str | Path, name: str = "network", target: str = "host",
-            compress: str | None = None) -> Analysis:
+            compress: str | None = None,
+            quantize: Callable[[ModuleOp], object] | None = None) -> Analysis:
     """Compile ``model_path`` (in memory, its weights shared through k-means codebooks with
-    ``compress``: ``"4"``, ``"8"`` or a JSON file) and report its costs."""
+    ``compress``: ``"4"``, ``"8"`` or a JSON file; quantized to int8 first by ``quantize``,
+    the hook of ``stai.quantize_cli.quantize_hook``) and report its costs."""
     from stai import driver
     from stai.dialects import qnn
     from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, byte_size
@@ -348,6 +351,8 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
     module = driver.import_model(path)
     if not name.isidentifier() or not name.isascii():
         raise StaiError(f"invalid network name '{name}': use a C identifier")
+    if quantize is not None:
+        quantize(module)
     fmt, file_bytes, sha = _file_facts(path)
     inputs, outputs = driver._interface(module)  # pyright: ignore[reportPrivateUsage]
     nn_module = module.clone()

@@ -29,9 +29,10 @@ def _analyze(args: argparse.Namespace) -> None:
     import json
 
     from stai.analyze import analyze, print_report, to_json, write_reports
+    from stai.quantize_cli import generate_hook
 
     result = analyze(args.model, name=args.name, target=args.target,
-                     compress=getattr(args, "compress", None))
+                     compress=getattr(args, "compress", None), quantize=generate_hook(args))
     if args.json:
         print(json.dumps(to_json(result), indent=2))
     else:
@@ -52,6 +53,9 @@ def add_analyze(commands: Any, add_target_option: Any = None) -> None:
     from stai.cli import add_compress_option
 
     add_compress_option(p)
+    from stai.quantize_cli import add_generate_options
+
+    add_generate_options(p, int8_io=False)
     if add_target_option is not None:
         add_target_option(p)
     else:
@@ -85,6 +89,7 @@ def _validate(args: argparse.Namespace) -> None:
         compress=args.compress,
         quantize=args.quantize,
         quant_method=args.quant_method,
+        per_channel_fc=not args.per_tensor_fc,
     )
     report = validate(options)
     print_report(report, _console())
@@ -126,14 +131,9 @@ def add_validate(commands: Any) -> None:
     from stai.cli import add_compress_option
 
     add_compress_option(p)
-    from stai.quantize import METHODS
+    from stai.quantize_cli import add_generate_options
 
-    p.add_argument("-q", "--quantize", metavar="CALIB", default=None,
-                   help="quantize the float model to int8 first, calibrated on CALIB "
-                        "(.npy/.npz or 'random'), and compare the int8 C model with the "
-                        "float reference")
-    p.add_argument("--quant-method", choices=METHODS, default="minmax",
-                   help="with -q: how calibration picks each tensor's range")
+    add_generate_options(p, int8_io=False)
     p.set_defaults(func=_validate)
 
 

@@ -40,15 +40,17 @@ def quantize_hook(data: str | None, method: str, int8_io: bool,
     return run
 
 
-def add_generate_options(parser: argparse.ArgumentParser) -> None:
-    """``-q CALIB`` and its options on ``stai generate``."""
+def add_generate_options(parser: argparse.ArgumentParser, int8_io: bool = True) -> None:
+    """``-q CALIB`` and its options on ``stai generate`` (and, without ``--int8-io``, on
+    ``stai analyze`` and ``stai validate``)."""
     parser.add_argument("-q", "--quantize", metavar="CALIB", default=None,
                         help="quantize a float model to int8 first, calibrated on CALIB "
                              "(.npy/.npz, or 'random'; docs/quantization.md)")
     parser.add_argument("--quant-method", choices=METHODS, default="minmax",
                         help="how calibration picks each tensor's range (default minmax)")
-    parser.add_argument("--int8-io", action="store_true",
-                        help="with -q: int8 inputs and outputs instead of float")
+    if int8_io:
+        parser.add_argument("--int8-io", action="store_true",
+                            help="with -q: int8 inputs and outputs instead of float")
     parser.add_argument("--per-tensor-fc", action="store_true",
                         help="with -q: one weight scale per fully-connected layer instead of "
                              "one per output channel")

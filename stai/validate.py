@@ -73,6 +73,8 @@ class ValidateOptions:
     model's error against the float model's reference."""
     quant_method: str = "minmax"
     """The range method of ``quantize`` (``docs/quantization.md``)."""
+    per_channel_fc: bool = True
+    """With ``quantize``: per-channel fully-connected weights (``--per-tensor-fc``: not)."""
 
 
 @dataclass
@@ -511,7 +513,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
         if options.per_layer:
             raise StaiError("--per-layer compares nodes with the float model's own: "
                             "not available with -q")
-        hook = quantize_hook(options.quantize, options.quant_method, False)
+        hook = quantize_hook(options.quantize, options.quant_method, False,
+                             per_channel_fc=options.per_channel_fc)
     generate(model, folder, options.name, observer=True, target=target,
              compress=options.compress, quantize=hook)
     if options.mode == "target":

@@ -115,3 +115,23 @@ def test_validate_quantized_against_float_reference(tmp_path, models_dir):
     with pytest.raises(StaiError, match="not available with -q"):
         validate(ValidateOptions(model=models_dir / MODELS["hello_world"], per_layer=True,
                                  out_dir=tmp_path / "w", quantize="random", progress=False))
+
+
+def test_analyze_quantized_rom_is_exact(tmp_path, models_dir):
+    """``stai analyze -q``: the AD model's ROM once quantized, from its dense shapes: int8
+    weights, int32 bias and, per output channel, an int32 multiplier and shift."""
+    from stai.analyze import analyze
+    from stai.dialects import nn
+    from stai.driver import import_model
+    from stai.quantize_cli import quantize_hook
+
+    shapes = [op.operands[1].type.get_shape() for op in import_model(
+        models_dir / MODELS["ad"]).walk() if isinstance(op, nn.FullyConnectedOp)]
+    assert len(shapes) == 10
+    expected = sum(out * depth + 4 * out + 8 * out for out, depth in shapes)
+    calib, _ = datasets(models_dir, "ad", 16, 1)
+    np.save(tmp_path / "calib.npy", calib)
+    hook = quantize_hook(str(tmp_path / "calib.npy"), "minmax", False)
+    report = analyze(models_dir / MODELS["ad"], quantize=hook)
+    assert report.totals.weights_bytes == expected
+    assert {r.dtype for r in report.layers if r.type == "fully_connected"} == {"int8"}
