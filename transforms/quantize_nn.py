@@ -15,6 +15,8 @@ the argument attributes of ``@main`` for its inputs). This pass then:
   scale ``s_input * s_weight``;
 * re-quantizes the int8 weights of hybrid layers (float activations, int8 weights) from
   their real values, so a dynamic-range model quantizes as a float one;
+* quantizes the float constant operands of add, sub and mul (the scale and offset of an
+  unfolded batch norm) per tensor over their own range;
 * keeps ops with no int8 kernel in float, with ``nn.dequantize`` / ``nn.quantize`` around
   them (mixed precision): their names are listed in the module attribute
   ``nn.float_ops``;
@@ -63,6 +65,9 @@ OWN_RANGE = (
     nn.AddOp, nn.SubOp, nn.MulOp, nn.ReluOp, nn.Relu6Op, nn.ReluN1To1Op, nn.MeanOp,
     nn.ConcatOp, nn.LeakyReluOp, nn.HardSwishOp,
 )
+CONSTANT_OPERANDS = (nn.AddOp, nn.SubOp, nn.MulOp)
+"""Element-wise ops whose float constant operands (an unfolded batch norm's scale and
+offset) are quantized with their own range, as the TFLite converter does."""
 INT8_OPS = (*WEIGHTED, *SAME_AS_INPUT, *FIXED_OUTPUT, *OWN_RANGE)
 """The ``nn`` ops this pass quantizes (they have int8 kernels); the others stay float."""
 
@@ -145,6 +150,12 @@ class _Quantizer:
             if _f32_tensor(arg) and rng is not None:
                 self.params[arg] = _q8(*activation_params(*rng))
         for op in block.ops:
+            if isinstance(op, CONSTANT_OPERANDS):
+                for v in op.operands:
+                    if isinstance(v.owner, nn.ConstantOp) and _f32_tensor(v):
+                        values = v.owner.to_numpy()
+                        lo, hi = (float(values.min()), float(values.max())) if values.size else (0, 0)
+                        self.params[v] = _q8(*activation_params(lo, hi))
             if isinstance(op, nn.ConstantOp) or len(op.results) != 1:
                 continue
             out = op.results[0]
@@ -168,7 +179,14 @@ class _Quantizer:
             return value
         key = (value, q)
         if key not in self.quantized:
-            conv = nn.QuantizeOp.build(operands=[value], result_types=[_with_element(t, q)])
+            owner = value.owner
+            if isinstance(owner, nn.ConstantOp):  # a constant is quantized at compile time
+                values = owner.to_numpy().astype(np.float64) / q.scale + q.zero_point
+                data = np.clip(_round(values), -128, 127).astype(np.int8)
+                conv: Operation = nn.ConstantOp(data, _with_element(t, q))
+                conv.attributes.update(owner.attributes)
+            else:
+                conv = nn.QuantizeOp.build(operands=[value], result_types=[_with_element(t, q)])
             Rewriter.insert_op(conv, InsertPoint.before(before))
             self.quantized[key] = conv.results[0]
         return self.quantized[key]
