@@ -458,11 +458,16 @@ class HardSigmoidOp(KernelOp):
 
 @irdl_op_definition
 class PReluOp(KernelOp):
-    """Parametric relu with a broadcast ``alpha`` (float only): ``stai_prelu_f32``."""
+    """Parametric relu with a broadcast ``alpha``: ``stai_prelu_s8`` / ``stai_prelu_f32``.
+
+    int8: ``alpha`` is int8 with its own (per-tensor) quantization; the parameters are
+    those of ``quant_math.PReluParamsS8``."""
 
     name = "qnn.prelu"
     NUM_INS: ClassVar[int | None] = 2
-    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+    S8_PARAMS: ClassVar[tuple[str, ...]] = (
+        "input_offset", "alpha_offset", "output_offset", "identity_mult", "identity_shift",
+        "alpha_mult", "alpha_shift")
 
 
 @irdl_op_definition

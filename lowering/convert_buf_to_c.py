@@ -270,8 +270,12 @@ class KernelBlock:
         if scratch is None:
             return self.struct("ctx", "cmsis_nn_context", {"buf": "NULL", "size": 0})
         owner = scratch.owner
+        if isinstance(owner, GetConstOp):  # precomputed (kernel sums): read only
+            table = self.ptr(scratch)
+            buf = self.add(c.CastOp(table, VOID_PTR))
+            return self.struct("ctx", "cmsis_nn_context", {"buf": buf, "size": byte_size(scratch.type)})
         if not isinstance(owner, ViewOp):
-            raise _fail(self.op, "the scratch buffer must be a view of the arena")
+            raise _fail(self.op, "the scratch buffer must be a view of the arena or a constant")
         arena = self.add(c.GetGlobalOp(self.low.arena_global(owner), BYTE_PTR))
         buf = self.add(c.OffsetPtrOp(arena, owner.byte_offset, VOID_PTR))
         return self.struct("ctx", "cmsis_nn_context", {"buf": buf, "size": owner.nbytes})
@@ -482,9 +486,9 @@ def emit_fully_connected(k: KernelBlock) -> None:
                                             k.ptr(b), out_dims, k.ptr(y, True)])
         return
     ctx = k.context()
-    if op.scratch is not None:
+    if op.scratch is not None and not isinstance(op.scratch.owner, GetConstOp):
         # The CMSIS-NN API reads precomputed kernel sums from the scratch buffer when it
-        # asks for one (Helium): fill it first.
+        # asks for one (Helium): fill it first (unless convert-qnn-to-buf computed them).
         sums = k.add(c.CastOp(_scratch_ptr(k), I32_PTR))
         k.call("arm_vector_sum_s8", [sums, k.int_(depth), k.int_(outputs), k.ptr(w),
                                      k.pi("input_offset"), k.pi("filter_offset"), k.ptr(b)])
@@ -794,12 +798,16 @@ def emit_prelu(k: KernelBlock) -> None:
     op = k.op
     x, alpha = op.ins
     y = _out(op)
-    if op.kind != "f32":
+    if op.kind not in ("f32", "s8"):
         raise _fail(op, f"no {op.kind} kernel")
     x_shape = _shape(x)
     a_shape = (1,) * (len(x_shape) - len(_shape(alpha))) + _shape(alpha)
-    k.call("stai_prelu_f32", [k.dims("input_dims", x_shape), k.ptr(x),
-                              k.dims("alpha_dims", a_shape), k.ptr(alpha), k.ptr(y, True)])
+    args = [k.dims("input_dims", x_shape), k.ptr(x), k.dims("alpha_dims", a_shape),
+            k.ptr(alpha), k.ptr(y, True)]
+    if op.kind == "f32":
+        k.call("stai_prelu_f32", args)
+    else:  # parameter names as quant_math.PReluParamsS8 and the kernel's arguments
+        k.call("stai_prelu_s8", [*args, *(k.pi(n) for n in qnn.PReluOp.S8_PARAMS)])
 
 
 def emit_lstm(k: KernelBlock) -> None:

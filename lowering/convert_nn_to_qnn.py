@@ -692,16 +692,27 @@ class ConvertMean(RewritePattern):
         low.finish(rewriter, low.kernel(qnn.MeanOp, [op.input], op.output.type, props))
 
 
+def prelu_s8_params(op: nn.PReluOp) -> dict[str, Attribute]:
+    """Offsets and the identity / alpha multipliers of an int8 prelu (TFLite Micro's
+    ``CalculatePreluParams``); ``alpha`` has its own per-tensor quantization."""
+    x = act_quant(op, op.input, "input")
+    a = act_quant(op, op.alpha, "alpha")
+    y = act_quant(op, op.output, "output")
+    p = qm.prelu_params_s8(x.scale, x.zero_point, a.scale, a.zero_point, y.scale, y.zero_point)
+    return {name: i32_attr(getattr(p, name)) for name in qnn.PReluOp.S8_PARAMS}
+
+
 class ConvertFloatActivationExtra(RewritePattern):
     """``nn.swish`` / ``nn.hard_sigmoid`` / ``nn.prelu`` -> ``qnn.swish`` /
-    ``qnn.hard_sigmoid`` / ``qnn.prelu`` (float only)."""
+    ``qnn.hard_sigmoid`` / ``qnn.prelu`` (float only, except prelu: int8 too)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(
         self, op: nn.SwishOp | nn.HardSigmoidOp | nn.PReluOp, rewriter: PatternRewriter
     ) -> None:
         ins = [op.input, op.alpha] if isinstance(op, nn.PReluOp) else [op.input]
-        if kind_of(op, [*ins, op.output]) != "f32":
+        kind = kind_of(op, [*ins, op.output])
+        if kind != "f32" and not isinstance(op, nn.PReluOp):
             raise fail(op, "only the float32 version is supported")
         props: dict[str, Attribute] = {}
         cls: type[qnn.KernelOp] = qnn.SwishOp
@@ -711,6 +722,8 @@ class ConvertFloatActivationExtra(RewritePattern):
             cls = qnn.HardSigmoidOp
         elif isinstance(op, nn.PReluOp):
             cls = qnn.PReluOp
+            if kind == "s8":
+                props["params"] = params_attr(prelu_s8_params(op))
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, ins, op.output.type, props))
 

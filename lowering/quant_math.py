@@ -407,3 +407,31 @@ def hard_swish_params_s8(
         raise ValueError("HARD_SWISH output scale must be >= input scale / 128")
     return HardSwishParamsS8(int(in_zp), int(out_zp), _downscale_multiplier_to_int16(om), oe,
                              _downscale_multiplier_to_int16(rm), re_)
+
+
+@_dataclass(frozen=True)
+class PReluParamsS8:
+    """Arguments of ``stai_prelu_s8`` after the tensors (same names and order)."""
+
+    input_offset: int
+    alpha_offset: int
+    output_offset: int
+    identity_mult: int
+    identity_shift: int
+    alpha_mult: int
+    alpha_shift: int
+
+
+def prelu_params_s8(
+    in_scale: float, in_zp: int, alpha_scale: float, alpha_zp: int,
+    out_scale: float, out_zp: int,
+) -> PReluParamsS8:
+    """int8 PRELU parameters as TFLite Micro's ``CalculatePreluParams``: the multipliers
+    of ``s_in / s_out`` (the identity, x >= 0) and ``s_in * s_alpha / s_out`` (x < 0, the
+    product of the two offset-corrected codes), each scale read as float32 and the
+    arithmetic done in float64."""
+    f32 = _np.float32
+    s_in, s_alpha, s_out = (float(f32(s)) for s in (in_scale, alpha_scale, out_scale))
+    im, ish = quantize_multiplier(s_in / s_out)
+    am, ash = quantize_multiplier(s_in * s_alpha / s_out)
+    return PReluParamsS8(-int(in_zp), -int(alpha_zp), int(out_zp), im, ish, am, ash)

@@ -170,6 +170,7 @@ class _Importer:
             "TANH": lambda op: self._unary(op, nn.TanhOp),
             "HARD_SWISH": lambda op: self._unary(op, nn.HardSwishOp),
             "LEAKY_RELU": self._leaky_relu,
+            "PRELU": self._prelu,
             "MEAN": self._mean,
         }
 
@@ -642,6 +643,21 @@ class _Importer:
         self._check_outputs(op)
         alpha = float(np.float32(op.options.get("Alpha", 0.0)))
         self._emit(op, nn.LeakyReluOp, [self._operand(op, 0)], {"alpha": FloatAttr(alpha, f32)})
+
+    def _prelu(self, op: TflOperator) -> None:
+        """PRELU: ``alpha`` (a constant in int8 models, with its own quantization)
+        broadcasts to the input (e.g. [1, 1, C], [C] or the full shape)."""
+        self._check_outputs(op)
+        x, alpha = self._operand(op, 0), self._operand(op, 1, "alpha")
+        x_shape, a_shape = self._shape(op.inputs[0]), self._shape(op.inputs[1])
+        try:
+            fits = np.broadcast_shapes(x_shape, a_shape) == tuple(x_shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise self._error(op, f"alpha of shape {list(a_shape)} does not broadcast to the "
+                                  f"input's {list(x_shape)}")
+        self._emit(op, nn.PReluOp, [x, alpha])
 
     def _unary(self, op: TflOperator, op_class: type[IRDLOperation]) -> None:
         self._check_outputs(op)

@@ -252,6 +252,26 @@ arm_cmsis_nn_status stai_hard_swish_s8(const int8_t *input,
                                        int32_t reluish_multiplier,
                                        int32_t reluish_multiplier_exponent);
 
+/*
+ * PRELU on a 4-D NHWC tensor (in_dims, also the output's); alpha has alpha_dims, each
+ * equal to the input's or 1 (broadcast), and its own quantization. x = q + input_offset;
+ * x >= 0 is rescaled by identity_mult/identity_shift; x < 0 is multiplied by
+ * (alpha code + alpha_offset) and rescaled by alpha_mult/alpha_shift; plus output_offset,
+ * clamped to int8. Offsets are within [-255, 255], multipliers >= 0.
+ */
+arm_cmsis_nn_status stai_prelu_s8(const cmsis_nn_dims *in_dims,
+                                  const int8_t *input,
+                                  const cmsis_nn_dims *alpha_dims,
+                                  const int8_t *alpha,
+                                  int8_t *output,
+                                  int32_t input_offset,
+                                  int32_t alpha_offset,
+                                  int32_t output_offset,
+                                  int32_t identity_mult,
+                                  int32_t identity_shift,
+                                  int32_t alpha_mult,
+                                  int32_t alpha_shift);
+
 /* ---- reductions -------------------------------------------------------------------- */
 
 /*
