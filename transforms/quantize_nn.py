@@ -16,7 +16,11 @@ the argument attributes of ``@main`` for its inputs). This pass then:
 * re-quantizes the int8 weights of hybrid layers (float activations, int8 weights) from
   their real values, so a dynamic-range model quantizes as a float one;
 * quantizes the float constant operands of add, sub and mul (the scale and offset of an
-  unfolded batch norm) per tensor over their own range;
+  unfolded batch norm) per tensor over their own range, and a prelu's constant ``alpha``
+  symmetrically per tensor (zero point 0, as the TFLite converter);
+* rewrites a calibrated ``nn.swish`` as the TFLite converter does (there is no int8
+  swish): ``nn.logistic`` (output ``1/256 : -128``) then ``nn.mul`` of the input by it,
+  with the swish's own range;
 * keeps ops with no int8 kernel in float, with ``nn.dequantize`` / ``nn.quantize`` around
   them (mixed precision): their names are listed in the module attribute
   ``nn.float_ops``;
@@ -63,7 +67,7 @@ FIXED_OUTPUT: dict[type[Operation], tuple[float, int]] = {
 }
 OWN_RANGE = (
     nn.AddOp, nn.SubOp, nn.MulOp, nn.ReluOp, nn.Relu6Op, nn.ReluN1To1Op, nn.MeanOp,
-    nn.ConcatOp, nn.LeakyReluOp, nn.HardSwishOp,
+    nn.ConcatOp, nn.LeakyReluOp, nn.HardSwishOp, nn.PReluOp,
 )
 CONSTANT_OPERANDS = (nn.AddOp, nn.SubOp, nn.MulOp)
 """Element-wise ops whose float constant operands (an unfolded batch norm's scale and
@@ -150,6 +154,8 @@ class _Quantizer:
             if _f32_tensor(arg) and rng is not None:
                 self.params[arg] = _q8(*activation_params(*rng))
         for op in block.ops:
+            if isinstance(op, nn.PReluOp):
+                self.plan_alpha(op.alpha)
             if isinstance(op, CONSTANT_OPERANDS):
                 for v in op.operands:
                     if isinstance(v.owner, nn.ConstantOp) and _f32_tensor(v):
@@ -170,6 +176,12 @@ class _Quantizer:
                 rng = read_range(op.attributes.get(RANGE_ATTR))
                 if rng is not None:
                     self.params[out] = _q8(*activation_params(*rng))
+
+    def plan_alpha(self, alpha: SSAValue) -> None:
+        """A prelu's float constant ``alpha``: symmetric int8, one scale (max |alpha| / 127)."""
+        if isinstance(alpha.owner, nn.ConstantOp) and _f32_tensor(alpha):
+            scale = float(symmetric_scales(alpha.owner.to_numpy().astype(np.float64), None)[0])
+            self.params[alpha] = _q8(scale, 0)
 
     # ------------------------------------------------------------- conversions
     def as_quant(self, value: SSAValue, q: nn.QuantType, before: Operation) -> SSAValue:
@@ -295,6 +307,9 @@ class _Quantizer:
 
     def run(self) -> None:
         block = self.func.body.block
+        for op in list(block.ops):
+            if isinstance(op, nn.SwishOp) and RANGE_ATTR in op.attributes and _f32_tensor(op.input):
+                split_swish(op)
         self.plan(block)
         if self.int8_io:
             for arg in block.args:
@@ -322,6 +337,24 @@ class _Quantizer:
         self.func.function_type = FunctionType.from_lists(
             [a.type for a in block.args], [v.type for v in ret.operands]
         )
+
+
+def split_swish(op: nn.SwishOp) -> None:
+    """Replace a float ``nn.swish`` by ``nn.logistic`` and ``nn.mul`` (input times its
+    logistic); the mul takes the swish's attributes (its calibrated range, name, model
+    operator), the logistic only its model operator."""
+    t = op.output.type
+    logistic = nn.LogisticOp.build(operands=[op.input], result_types=[t])
+    mul = nn.MulOp.build(operands=[op.input, logistic.output], result_types=[t],
+                         properties={"activation": StringAttr("none")})
+    mul.attributes.update(op.attributes)
+    if "nn.m_id" in op.attributes:
+        logistic.attributes["nn.m_id"] = op.attributes["nn.m_id"]
+    Rewriter.insert_op(logistic, InsertPoint.before(op))
+    Rewriter.insert_op(mul, InsertPoint.before(op))
+    mul.output.name_hint = op.output.name_hint
+    op.output.replace_all_uses_with(mul.output)
+    Rewriter.erase_op(op)
 
 
 @dataclass(frozen=True)
