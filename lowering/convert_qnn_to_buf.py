@@ -78,6 +78,7 @@ from stai.dialects.buf import ArenaOp, ConstOp, GetConstOp, ViewOp, byte_size, e
 from stai.errors import StaiError
 from stai.lowering import scratch_sizes
 from stai.lowering.arena_plan import Interval, peak_live_bytes, plan_greedy_by_size
+from stai.lowering.kernel_sums import kernel_sums
 
 PASS = "convert-qnn-to-buf"
 ARENA_ALIGNMENT = 16
@@ -183,6 +184,9 @@ class FunctionPlan:
     peak: int
     alignment: int
     outputs: list[SSAValue] = field(default_factory=list)
+    kernel_sums: dict[int, DenseIntOrFPElementsAttr] = field(default_factory=dict)
+    """Steps whose scratch buffer is a constant computed here (``lowering/kernel_sums.py``)
+    instead of arena bytes."""
 
 
 def _tensor_bytes(value: SSAValue) -> int:
@@ -248,9 +252,16 @@ def analyze(fn: func.FuncOp, alignment: int, target: str) -> FunctionPlan:
         buffers[buffer_of[value]].last = end
 
     scratch = {}
+    sums: dict[int, DenseIntOrFPElementsAttr] = {}
     for step, op in enumerate(steps):
         size = scratch_bytes(op, target)
-        if size > 0:
+        if size <= 0:
+            continue
+        precomputed = kernel_sums(op, constants)
+        if precomputed is not None and precomputed.nbytes == size:
+            sums[step] = DenseIntOrFPElementsAttr.from_list(
+                TensorType(i32, [len(precomputed)]), precomputed.tolist())
+        else:
             scratch[step] = Scratch(step, size)
 
     elem = max((element_bytes(_memref_of(v)) for b in buffers for v in b.values), default=1)
@@ -264,7 +275,7 @@ def analyze(fn: func.FuncOp, alignment: int, target: str) -> FunctionPlan:
         s.offset = offset
     return FunctionPlan(
         steps, buffers, buffer_of, scratch, constants, plan.size,
-        peak_live_bytes(intervals), align, outputs,
+        peak_live_bytes(intervals), align, outputs, sums,
     )
 
 
@@ -521,10 +532,24 @@ class _FunctionRewriter:
             sv.result.name_hint = "scratch"
             self.rewriter.insert(sv, where)
             scratch = sv.result
+        elif step in self.plan.kernel_sums:
+            scratch = self._kernel_sums_const(op, step, where)
         new = bufferized_kernel(op, list(op.ins), out.result, scratch)
         self.rewriter.insert(new, where)
         self.rewriter.replace_all_uses_with(op.res, out.result)
         self.rewriter.erase(op)
+
+    def _kernel_sums_const(self, op: qnn.KernelOp, step: int, where: InsertPoint) -> SSAValue:
+        """The precomputed kernel sums of the kernel at ``step`` as a ``buf.const``."""
+        data = self.plan.kernel_sums[step]
+        t = MemRefType(i32, data.get_type().get_shape())
+        name = self.names.fresh(c_identifier(f"{_op_base_name(op)}_kernel_sums"))
+        self.rewriter.insert(ConstOp(name, DenseIntOrFPElementsAttr(t, data.data),
+                                     max(self.alignment, 4)), InsertPoint.before(self.fn))
+        get = GetConstOp(name, t)
+        get.result.name_hint = "kernel_sums"
+        self.rewriter.insert(get, where)
+        return get.result
 
     def _return(self, op: func.ReturnOp) -> None:
         """Outputs that are not their buffer's own output view (an input returned, or one

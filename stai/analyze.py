@@ -378,7 +378,9 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
         out = op.out
         assert out is not None
         kind = op.name.removeprefix("qnn.")
-        consts = [v for v in op.ins if isinstance(v.owner, GetConstOp)]
+        # constant operands, and a constant scratch (precomputed kernel sums)
+        consts = [v for v in (*op.ins, *([op.scratch] if op.scratch is not None else []))
+                  if isinstance(v.owner, GetConstOp)]
         rom = sum(byte_size(v.type) for v in consts) + table_bytes.get(step, 0)  # type: ignore[arg-type]
         m_id = _m_id(op)
         name_attr = op.attributes.get("nn.name")

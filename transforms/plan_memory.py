@@ -198,11 +198,19 @@ def _is_scratch_view(view: ViewOp) -> bool:
     return True
 
 
+def _arena_scratch_bytes(op: qnn.KernelOp) -> int:
+    """The arena bytes of a kernel's scratch view (0: none, or a constant one such as
+    precomputed kernel sums)."""
+    if op.scratch is None or not isinstance(op.scratch.owner, ViewOp):
+        return 0
+    return op.scratch.type.get_shape()[0]  # type: ignore[attr-defined]
+
+
 def _split_shared_scratch(block: Block) -> None:
     """Give each kernel a scratch view of its own (a shared one is copied)."""
     seen: set[ViewOp] = set()
     for op in list(block.ops):
-        if not isinstance(op, qnn.KernelOp) or op.scratch is None:
+        if not isinstance(op, qnn.KernelOp) or _arena_scratch_bytes(op) == 0:
             continue
         view = op.scratch.owner
         if not isinstance(view, ViewOp):
@@ -233,7 +241,7 @@ def build_graph(fn: func.FuncOp) -> Graph:
     group_of = {m.results[0]: i for i, g in enumerate(groups) for m in g.members}
     scratch = []
     for step, k in enumerate(kernels):
-        scratch.append(k.scratch.type.get_shape()[0] if k.scratch is not None else 0)  # type: ignore[attr-defined]
+        scratch.append(_arena_scratch_bytes(k))
         for value in k.ins:
             if value in group_of:
                 groups[group_of[value]].readers.add(step)
@@ -555,8 +563,9 @@ def _resize_scratch(fn: func.FuncOp, target: str) -> None:
         raise _fail("the function has no buf.arena")
     for op in [o for o in block.ops if isinstance(o, qnn.KernelOp)]:
         want = scratch_bytes(op, target)
-        have = op.scratch.type.get_shape()[0] if op.scratch is not None else 0  # type: ignore[attr-defined]
-        if want == have:
+        constant = op.scratch is not None and isinstance(op.scratch.owner, GetConstOp)
+        have = _arena_scratch_bytes(op)
+        if want == have or (constant and want):  # precomputed kernel sums stay
             continue
         old = op.scratch
         new_view = None

@@ -28,17 +28,20 @@
 // CHECK-NEXT: func.return{{$}}
 
 // On MVE the conv's scratch is four 16-byte-rounded int8 columns (128 B) and the fc needs
-// one int32 per output (40 B); alignment=16 aligns every offset and constant to 16.
+// one int32 kernel sum per output: bias + input_offset * (row sum + depth * filter_offset)
+// = 0 + 1 * (48 * 2) = 96, computed here as a constant (no arena bytes, no run-time sum);
+// alignment=16 aligns every offset and constant to 16.
 // MVE:      buf.const @conv_weights dense<1> : memref<3x3x3x2xi8> {alignment = 16 : i64}
+// MVE:      buf.const @fully_connected_2_kernel_sums dense<96> : memref<10xi32> {alignment = 16 : i64}
 // MVE:      buf.peak = 208 : i64
 // MVE:      buf.arena {size = 208 : i64, alignment = 16 : i64}
 // MVE:      buf.view %{{.*}}[176] {{.*}}role = "input"
 // MVE:      buf.view %{{.*}}[128] {{.*}}role = "tensor"{{.*}} -> memref<1x4x4x3xi8>
 // MVE:      buf.view %{{.*}}[0] {{.*}}role = "scratch"{{.*}} -> memref<128xi8>
 // MVE:      buf.view %{{.*}}[128] {{.*}} -> memref<1x48xi8>
-// MVE:      buf.view %{{.*}}[48] {{.*}}role = "output"
-// MVE:      buf.view %{{.*}}[0] {lifetime = array<i64: 1, 1>, role = "scratch"} : memref<208xi8> -> memref<40xi8>
-// MVE:      qnn.fully_connected {{.*}} scratch(
+// MVE:      buf.view %{{.*}}[0] {{.*}}role = "output"
+// MVE:      %[[KS:.*]] = buf.get_const @fully_connected_2_kernel_sums : memref<10xi32>
+// MVE-NEXT: qnn.fully_connected {{.*}} scratch(%[[KS]] : memref<10xi32>)
 
 func.func @main(%x: tensor<1x4x4x2xi8> {nn.name = "input_1"}) -> (tensor<1x10xi8> {nn.name = "dense/out"}) {
   %w = arith.constant {nn.name = "conv/kernel"} dense<1> : tensor<3x3x3x2xi8>
