@@ -134,8 +134,8 @@ def run_buffer_form(module: ModuleOp, inputs: list[np.ndarray]) -> list[np.ndarr
             const_data[op.result] = _dense_bytes(consts[op.symbol.root_reference.data].value)
         elif isinstance(op, qnn.KernelOp):
             assert op.out is not None and op.res is None
-            for buf in (op.out, op.scratch):
-                if buf is not None:
+            for buf in (op.out, op.scratch):  # a constant scratch (kernel sums) is read only
+                if buf is not None and not isinstance(buf.owner, GetConstOp):
                     _, off, n = where[buf]
                     arena[off : off + n] = junk.integers(0, 256, n, dtype=np.uint8)
             ins = [read(v) for v in op.ins]
