@@ -360,19 +360,25 @@ class TanhOp(KernelOp):
 
 @irdl_op_definition
 class LeakyReluOp(KernelOp):
-    """Leaky relu: ``stai_leaky_relu_f32`` (``alpha``)."""
+    """Leaky relu: ``stai_leaky_relu_s8`` (the parameters of
+    ``quant_math.LeakyReluParamsS8``) / ``stai_leaky_relu_f32`` (``alpha``)."""
 
     name = "qnn.leaky_relu"
-    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+    S8_PARAMS: ClassVar[tuple[str, ...]] = (
+        "input_offset", "output_offset", "identity_mult", "identity_shift", "alpha_mult",
+        "alpha_shift")
     F32_PARAMS: ClassVar[tuple[str, ...]] = ("alpha",)
 
 
 @irdl_op_definition
 class HardSwishOp(KernelOp):
-    """Hard swish: ``stai_hard_swish_f32``."""
+    """Hard swish: ``stai_hard_swish_s8`` (the parameters of
+    ``quant_math.HardSwishParamsS8``) / ``stai_hard_swish_f32``."""
 
     name = "qnn.hard_swish"
-    S8_PARAMS: ClassVar[tuple[str, ...]] = ("unsupported",)
+    S8_PARAMS: ClassVar[tuple[str, ...]] = (
+        "input_zero_point", "output_zero_point", "output_multiplier",
+        "output_multiplier_exponent", "reluish_multiplier", "reluish_multiplier_exponent")
 
 
 @irdl_op_definition

@@ -513,21 +513,30 @@ class ConvertSigmoid(RewritePattern):
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
 
 
-class ConvertFloatOnlyActivation(RewritePattern):
+class ConvertLeakyReluHardSwish(RewritePattern):
     """``nn.leaky_relu`` / ``nn.hard_swish`` -> ``qnn.leaky_relu`` / ``qnn.hard_swish``
-    (float only)."""
+    (float: ``alpha``; int8: the parameters of ``quant_math.leaky_relu_params_s8`` /
+    ``hard_swish_params_s8``, as TFLite Micro's Prepare)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(
         self, op: nn.LeakyReluOp | nn.HardSwishOp, rewriter: PatternRewriter
     ) -> None:
-        if kind_of(op, [op.input, op.output]) != "f32":
-            raise fail(op, "only the float32 version is supported")
-        props: dict[str, Attribute] = {}
-        cls: type[qnn.KernelOp] = qnn.HardSwishOp
-        if isinstance(op, nn.LeakyReluOp):
-            props["params"] = params_attr({"alpha": f32_attr(op.alpha.value.data)})
-            cls = qnn.LeakyReluOp
+        leaky = isinstance(op, nn.LeakyReluOp)
+        cls: type[qnn.KernelOp] = qnn.LeakyReluOp if leaky else qnn.HardSwishOp
+        if kind_of(op, [op.input, op.output]) == "f32":
+            params = {"alpha": f32_attr(op.alpha.value.data)} if leaky else {}
+        else:
+            x = act_quant(op, op.input, "input")
+            y = act_quant(op, op.output, "output")
+            try:
+                p = (qm.leaky_relu_params_s8(op.alpha.value.data, x.scale, x.zero_point,
+                                             y.scale, y.zero_point) if leaky else
+                     qm.hard_swish_params_s8(x.scale, x.zero_point, y.scale, y.zero_point))
+            except ValueError as exc:
+                raise fail(op, str(exc)) from exc
+            params = {name: i32_attr(getattr(p, name)) for name in cls.S8_PARAMS}
+        props: dict[str, Attribute] = {"params": params_attr(params)} if params else {}
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
 
@@ -916,7 +925,7 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertBinary(),
                     ConvertRelu(),
                     ConvertSigmoid(),
-                    ConvertFloatOnlyActivation(),
+                    ConvertLeakyReluHardSwish(),
                     ConvertSoftmax(),
                     ConvertQuantize(),
                     ConvertDequantize(),

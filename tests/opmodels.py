@@ -160,6 +160,8 @@ def _unary(fn_name: str) -> Body:
             "logistic": tf.math.sigmoid,
             "tanh": tf.math.tanh,
             "softmax": tf.nn.softmax,
+            "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.2),
+            "hard_swish": lambda x: x * tf.nn.relu6(x + 3.0) * (1.0 / 6.0),
         }
         return fns[fn_name]
 
@@ -315,6 +317,8 @@ OPS: list[OpSpec] = [
     _unary_spec("relu6", "relu6", "RELU6", rng=(-2.0, 8.0), differs=RELU6_TFLM_NOTE),
     _unary_spec("logistic", "logistic", "LOGISTIC"),
     _unary_spec("tanh", "tanh", "TANH"),
+    _unary_spec("leaky_relu", "leaky_relu", "LEAKY_RELU"),
+    _unary_spec("hard_swish", "hard_swish", "HARD_SWISH"),
     OpSpec("mean_hw_keepdims", ((1, 5, 5, 8),), _mean(True), ("MEAN",), "MEAN",
            {"KeepDims": True}),
     OpSpec("mean_hw", ((1, 5, 5, 8),), _mean(False), ("MEAN",), "MEAN", {"KeepDims": False}),
