@@ -6,7 +6,7 @@ the argument attributes of ``@main`` for its inputs). This pass then:
 
 * gives every activation with a range an asymmetric per-tensor ``!nn.q<i8, s : zp>`` type
   (softmax and logistic outputs ``1/256 : -128``, tanh ``1/128 : 0``; pooling, reshape,
-  pad and transpose keep their input's parameters; concat inputs are requantized to the
+  pad, transpose and relu6 keep their input's parameters; concat inputs are requantized to the
   output's parameters);
 * quantizes weights symmetrically (int8, zero point 0) per output channel: conv2d and
   fully_connected along axis 0, depthwise_conv2d along axis 3 (as the TFLite converter;
@@ -59,14 +59,17 @@ RANGE_ATTR = "nn.range"
 FLOAT_OPS_ATTR = "nn.float_ops"
 
 WEIGHTED = (nn.Conv2DOp, nn.DepthwiseConv2DOp, nn.FullyConnectedOp)
-SAME_AS_INPUT = (nn.ReshapeOp, nn.AvgPool2DOp, nn.MaxPool2DOp, nn.PadOp, nn.TransposeOp)
+SAME_AS_INPUT = (nn.ReshapeOp, nn.AvgPool2DOp, nn.MaxPool2DOp, nn.PadOp, nn.TransposeOp,
+                 nn.Relu6Op)
+"""Ops whose int8 output keeps the input's parameters. RELU6 is one: TFLite Micro's int8
+RELU6 clamps the input codes and never rescales to the output's parameters."""
 FIXED_OUTPUT: dict[type[Operation], tuple[float, int]] = {
     nn.SoftmaxOp: (1.0 / 256.0, -128),
     nn.LogisticOp: (1.0 / 256.0, -128),
     nn.TanhOp: (1.0 / 128.0, 0),
 }
 OWN_RANGE = (
-    nn.AddOp, nn.SubOp, nn.MulOp, nn.ReluOp, nn.Relu6Op, nn.ReluN1To1Op, nn.MeanOp,
+    nn.AddOp, nn.SubOp, nn.MulOp, nn.ReluOp, nn.ReluN1To1Op, nn.MeanOp,
     nn.ConcatOp, nn.LeakyReluOp, nn.HardSwishOp, nn.PReluOp,
 )
 CONSTANT_OPERANDS = (nn.AddOp, nn.SubOp, nn.MulOp)

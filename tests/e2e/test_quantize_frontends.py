@@ -69,3 +69,28 @@ def test_keras_cnn_int8_close_to_keras(tmp_path: Path) -> None:
     ref = np.stack([run_keras(path, [x])[0] for x in data])
     s = score(ref.reshape(len(data), -1), out.reshape(len(data), -1))
     assert s.rmse < 1.0 / 256.0, s
+
+
+def test_keras_activations_int8_close_to_keras(tmp_path: Path) -> None:
+    """Every Keras activation (three concatenated outputs): only hard sigmoid and a relu
+    capped at 3 stay float, and each int8 output is within 1 % of its range of Keras's.
+    A standalone relu6 keeps its input's parameters (TFLite Micro's int8 RELU6 does not
+    rescale): with its own range its segment was 2.6 off."""
+    path = tmp_path / "acts.keras"
+    build("activations").save(path)
+    rng = np.random.default_rng(0)
+    calib = rng.normal(0.0, 2.0, (64, 1, 16)).astype(np.float32)
+    data = rng.normal(0.0, 2.0, (30, 1, 16)).astype(np.float32)
+    module = import_model(path)
+    report = quantize_module(module, [calib])
+    assert sorted(op.split()[0] for op in report.float_ops) == [
+        "nn.clamp", "nn.hard_sigmoid", "nn.hard_sigmoid"], report.float_ops
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = compile_module(module, Path(tmp) / "q", "q")
+        outs = Runner(folder, "q").run([data]).outputs
+    refs = [run_keras(path, [x]) for x in data]
+    assert len(outs) == 3
+    for j, out in enumerate(outs):
+        ref = np.stack([r[j] for r in refs]).reshape(len(data), -1)
+        s = score(ref, out.reshape(len(data), -1))
+        assert s.rmse < 0.01 * float(np.abs(ref).max()), (j, s)
