@@ -48,8 +48,10 @@ _UNARY = {
     "nn.hard_swish": "HARD_SWISH",
     "nn.quantize": "QUANTIZE",
     "nn.dequantize": "DEQUANTIZE",
+    "nn.prelu": "PRELU",
 }
-"""nn ops written as an option-less TFLite operator of one input."""
+"""nn ops written as an option-less TFLite operator of their operands (PRELU: the input
+and alpha)."""
 
 _BINARY = {"nn.add": ("ADD", "AddOptions"), "nn.sub": ("SUB", "SubOptions"),
            "nn.mul": ("MUL", "MulOptions")}

@@ -163,3 +163,34 @@ def test_pool_with_other_pads_is_one_line_error(op_model):
     with pytest.raises(StaiError, match="neither TFLite's SAME nor VALID") as info:
         tflite_bytes(module)
     assert "\n" not in str(info.value)
+
+
+def test_saved_prelu_model_runs_in_tflm_bit_exact(tmp_path):
+    """A Keras CNN with PReLU quantized by stai and written back: TFLite Micro runs the
+    int8 PRELU and gives stai's outputs."""
+    from keras_models import keras
+
+    from stai.driver import import_model
+    from stai.frontends.tflite.writer import write_tflite
+    from stai.quantize import compile_module, quantize_module
+    from stai.reference import run_tflm
+    from stai.runtime.runner import CModel
+
+    k = keras()
+    x = k.Input((6, 6, 3), name="x")
+    y = k.layers.Conv2D(4, 3, padding="same", name="conv")(x)
+    y = k.layers.PReLU(shared_axes=[1, 2], name="prelu")(y)
+    model = k.Model(x, k.layers.Flatten()(y))
+    k.utils.set_random_seed(2)
+    path = tmp_path / "prelu.keras"
+    model.save(path)
+    rng = np.random.default_rng(0)
+    module = import_model(path)
+    quantize_module(module, [rng.normal(size=(32, 1, 6, 6, 3)).astype(np.float32)])
+    assert "nn.prelu" in str(module)
+    tfl = write_tflite(module, tmp_path / "prelu_int8.tflite")
+    c_model = CModel(compile_module(module, tmp_path / "c", "c"), "c")
+    for _ in range(3):
+        x_in = rng.normal(size=(1, 6, 6, 3)).astype(np.float32)
+        np.testing.assert_array_equal(run_tflm(tfl, [x_in])[0].reshape(-1),
+                                      c_model.run([x_in])[0].reshape(-1))
