@@ -75,11 +75,24 @@ def _as_batch(array: np.ndarray, shape: tuple[int, ...], what: str) -> np.ndarra
     return a.reshape((-1, *shape))
 
 
+def _check_float_inputs(module: ModuleOp) -> None:
+    """Quantization calibrates float inputs: a model whose inputs are not float (already
+    int8) is a one-line error."""
+    from xdsl.dialects.builtin import Float32Type, TensorType
+
+    for arg, name in zip(_main(module).body.block.args, _input_names(module)):
+        t = arg.type
+        if not (isinstance(t, TensorType) and isinstance(t.element_type, Float32Type)):
+            raise StaiError(f"input '{name}' is {t}, not float32: the model is already "
+                            "quantized (-q / stai quantize take a float model)")
+
+
 def load_calibration(path: str | Path | None, module: ModuleOp,
                      samples: int = 64, seed: int = 0) -> list[np.ndarray]:
     """The calibration samples, one ``(n, *shape)`` float32 array per model input:
     from a ``.npy`` (one input) or ``.npz`` (arrays named as the inputs, or in order), or
     uniform random in [0, 1) with a warning when ``path`` is None."""
+    _check_float_inputs(module)
     shapes = _input_shapes(module)
     if path is None:
         print("warning: no calibration data: random samples in [0, 1) (ranges will be poor)",

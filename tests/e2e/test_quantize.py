@@ -65,6 +65,9 @@ def test_bad_calibration_file_is_one_line_error(tmp_path, models_dir):
         load_calibration(bad, module)
     with pytest.raises(StaiError, match="not found"):
         load_calibration(tmp_path / "missing.npz", module)
+    int8 = import_model(models_dir / "mlperf_tiny/ic/pretrainedResnet_quant.tflite")
+    with pytest.raises(StaiError, match="already quantized"):
+        load_calibration(None, int8)
 
 
 def test_cli_quantize_writes_a_folder(tmp_path, models_dir):
