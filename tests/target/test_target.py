@@ -413,3 +413,40 @@ def test_memory_pools_and_caller_buffers_on_target(target_tools, tmp_path, share
     samples = random_inputs(path, 3, seed=2)
     for sample, inputs in zip(model.run_many(samples).samples, samples):
         np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])
+
+
+@pytest.mark.cmsis_nn
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
+def test_real_cmsis_nn_per_channel_fc_is_bit_exact(target, target_tools, tmp_path, models_dir):
+    """The AD float model quantized by stai (per-channel dense weights, int8 I/O) and
+    written back as a .tflite: with CMSIS-NN's DSP (M4) and Helium (M55, kernel sums
+    precomputed in flash) arm_fully_connected_per_channel_s8, TFLM's outputs."""
+    from stai.frontends.tflite.writer import write_tflite
+    from stai.quantize_cli import quantize_hook
+    from stai.quantize_compare import datasets
+
+    cmsis = os.environ.get("CMSIS_NN_PATH")
+    if not cmsis:
+        pytest.fail("CMSIS_NN_PATH is not set: point it at a CMSIS-NN v7 checkout "
+                    "(make test-cmsis CMSIS_NN_PATH=...)", pytrace=False)
+    calib, _ = datasets(models_dir, "ad", 16, 1)
+    np.save(tmp_path / "calib.npy", calib)
+    hook = quantize_hook(str(tmp_path / "calib.npy"), "minmax", True)
+    written = tmp_path / "ad_int8.tflite"
+
+    def quantize_and_write(module):  # type: ignore[no-untyped-def]
+        hook(module)
+        write_tflite(module, written)
+
+    out = tmp_path / "ad"
+    generate(models_dir / "mlperf_tiny/ad/ad01_fp32.tflite", out, target=target,
+             quantize=quantize_and_write)
+    code = (out / "network.c").read_text()
+    assert code.count("arm_fully_connected_per_channel_s8(") == 10
+    assert "arm_vector_sum_s8(" not in code
+    rng = np.random.default_rng(3)
+    samples = [[rng.integers(-128, 128, (1, 640)).astype(np.int8)] for _ in range(2)]
+    result = TargetModel(out, work_dir=tmp_path / "cmsis", cmsis_nn_path=cmsis).run_many(samples)
+    for sample, inputs in zip(result.samples, samples):
+        np.testing.assert_array_equal(sample.outputs[0].reshape(-1),
+                                      run_tflm(written, inputs)[0].reshape(-1))
