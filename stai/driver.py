@@ -247,8 +247,10 @@ def generate(
                            weights_alignment, memory_pool)
     memory.load()
     module = import_model(model_path, frontend_options)
+    float_ops: list[str] | None = None
     if quantize is not None:  # post-training int8 quantization (docs/quantization.md)
         quantize(module)
+        float_ops = _float_ops(module)
     inputs, outputs = _interface(module)
     stream = (ir_stream or sys.stderr) if print_ir_after_all else None
     if stream is not None:
@@ -287,6 +289,12 @@ def generate(
     }
     meta.update(memory_report.meta_fields(plans[0], memory, weights))
     report = memory_report.render_report(name, str(model_path), plans[0], memory, weights, flash)
+    if float_ops is not None:
+        meta["quantized_float_ops"] = float_ops
+        report += ("\nPost-training int8 quantization: "
+                   + (f"{len(float_ops)} op(s) left in float (no int8 kernel):\n"
+                      + "".join(f"  {op}\n" for op in float_ops) if float_ops
+                      else "every op runs in int8\n"))
     write_folder(
         module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n",
                                         f"{name}_report.txt": report, **binary_files,
@@ -294,6 +302,16 @@ def generate(
         target=target,
     )
     return result
+
+
+def _float_ops(module: ModuleOp) -> list[str]:
+    """The ops ``quantize-nn`` left in float (its ``nn.float_ops`` module attribute)."""
+    from xdsl.dialects.builtin import ArrayAttr, StringAttr
+
+    attr = module.attributes.get("nn.float_ops")
+    if not isinstance(attr, ArrayAttr):
+        return []
+    return [a.data for a in attr.data if isinstance(a, StringAttr)]
 
 
 def _activations_bytes(module: ModuleOp) -> int:

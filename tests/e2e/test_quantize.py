@@ -3,6 +3,8 @@ against the float model and the TFLite converter's post-training quantization.""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -83,6 +85,9 @@ def test_cli_quantize_writes_a_folder(tmp_path, models_dir):
     assert exit_info.value.code == 0
     y = CModel(out, "hw").run([np.array([[np.pi / 2]], np.float32)])[0]
     assert y.dtype == np.float32 and abs(float(y.ravel()[0]) - 1.0) < 0.1
+    # the folder records the quantization: nothing left in float
+    assert "every op runs in int8" in (out / "hw_report.txt").read_text()
+    assert json.loads((out / "hw.json").read_text())["quantized_float_ops"] == []
 
 
 @pytest.mark.parametrize(("flags", "per_channel"), [([], 2), (["--per-tensor-fc"], 0)])
