@@ -510,9 +510,6 @@ def validate(options: ValidateOptions) -> ValidationReport:
     if options.quantize is not None:
         from stai.quantize_cli import quantize_hook
 
-        if options.per_layer:
-            raise StaiError("--per-layer compares nodes with the float model's own: "
-                            "not available with -q")
         hook = quantize_hook(options.quantize, options.quant_method, False,
                              per_channel_fc=options.per_channel_fc)
     generate(model, folder, options.name, observer=True, target=target,

@@ -120,9 +120,14 @@ def test_validate_quantized_against_float_reference(tmp_path, models_dir):
         out_dir=tmp_path / "v", quantize=str(tmp_path / "calib.npy"), progress=False))
     (row,) = [r for r in report.rows if r.what == "C model vs reference"]
     assert 0.0 < row.metrics.rmse < 0.05, row.metrics
-    with pytest.raises(StaiError, match="not available with -q"):
-        validate(ValidateOptions(model=models_dir / MODELS["hello_world"], per_layer=True,
-                                 out_dir=tmp_path / "w", quantize="random", progress=False))
+    # per layer: each int8 dense node (dequantized) against the float model's tensor
+    layers = validate(ValidateOptions(
+        model=models_dir / MODELS["hello_world"], inputs=tmp_path / "eval.npy",
+        out_dir=tmp_path / "w", quantize=str(tmp_path / "calib.npy"), per_layer=True,
+        progress=False)).layers
+    dense = [r for r in layers if r.type == "fully_connected"]
+    assert len(dense) == 3 and all(r.dtype == "int8" for r in dense)
+    assert all(r.metrics is not None and 0.0 < r.metrics.rmse < 0.1 for r in dense), dense
 
 
 def test_analyze_quantized_rom_is_exact(tmp_path, models_dir):
