@@ -711,6 +711,31 @@ def prelu_s8_params(op: nn.PReluOp) -> dict[str, Attribute]:
     return {name: i32_attr(getattr(p, name)) for name in qnn.PReluOp.S8_PARAMS}
 
 
+def hard_sigmoid_s8_props(op: nn.HardSigmoidOp) -> dict[str, Attribute]:
+    """An int8 hard sigmoid ``clamp(alpha * x + beta, 0, 1)`` as one ``qnn.clamp``
+    (``stai_relu_s8``): requantize by ``alpha * s_in / s_out``, add ``beta`` as
+    ``round(beta / s_out)`` output codes, clamp to the codes of 0 and 1 (within one output
+    step of the real function; TFLite has no HARD_SIGMOID operator to match)."""
+    alpha, beta = float(op.alpha.value.data), float(op.beta.value.data)
+    if alpha <= 0:
+        raise fail(op, f"an int8 hard sigmoid needs alpha > 0, got {alpha}")
+    x = act_quant(op, op.input, "input")
+    y = act_quant(op, op.output, "output")
+    f32_ = np.float32
+    mult, shift = qm.quantize_multiplier(
+        float(f32_(alpha)) * float(f32_(x.scale)) / float(f32_(y.scale)))
+    offset = y.zero_point + qm.round_half_away(beta / float(f32_(y.scale)))
+    one = y.zero_point + qm.round_half_away(1.0 / float(f32_(y.scale)))
+    lo, hi = max(-128, min(127, y.zero_point)), max(-128, min(127, one))
+    params: dict[str, Attribute] = {
+        "input_offset": i32_attr(-x.zero_point),
+        "output_offset": i32_attr(offset),
+        "multiplier": i32_attr(mult),
+        "shift": i32_attr(shift),
+    }
+    return {"params": params_attr(params), "act": int_act(lo, hi)}
+
+
 class ConvertFloatActivationExtra(RewritePattern):
     """``nn.swish`` / ``nn.hard_sigmoid`` / ``nn.prelu`` -> ``qnn.swish`` /
     ``qnn.hard_sigmoid`` / ``qnn.prelu`` (float only, except prelu: int8 too)."""
@@ -721,6 +746,11 @@ class ConvertFloatActivationExtra(RewritePattern):
     ) -> None:
         ins = [op.input, op.alpha] if isinstance(op, nn.PReluOp) else [op.input]
         kind = kind_of(op, [*ins, op.output])
+        if kind == "s8" and isinstance(op, nn.HardSigmoidOp):
+            low = Lowering(op)
+            low.finish(rewriter, low.kernel(qnn.ClampOp, [op.input], op.output.type,
+                                            hard_sigmoid_s8_props(op)))
+            return
         if kind != "f32" and not isinstance(op, nn.PReluOp):
             raise fail(op, "only the float32 version is supported")
         props: dict[str, Attribute] = {}

@@ -69,7 +69,8 @@ FIXED_OUTPUT: dict[type[Operation], tuple[float, int]] = {
     nn.TanhOp: (1.0 / 128.0, 0),
 }
 OWN_RANGE = (
-    nn.AddOp, nn.SubOp, nn.MulOp, nn.ReluOp, nn.ReluN1To1Op, nn.ClampOp, nn.MeanOp,
+    nn.AddOp, nn.SubOp, nn.MulOp, nn.ReluOp, nn.ReluN1To1Op, nn.ClampOp, nn.HardSigmoidOp,
+    nn.MeanOp,
     nn.ConcatOp, nn.LeakyReluOp, nn.HardSwishOp, nn.PReluOp,
 )
 CONSTANT_OPERANDS = (nn.AddOp, nn.SubOp, nn.MulOp)
