@@ -327,6 +327,33 @@ class KernelBlock:
         lo, hi = self.act()
         return {"min": int(lo), "max": int(hi)}
 
+    def fc_dims(self, rows: int, depth: int, outputs: int) -> tuple[SSAValue, ...]:
+        """The input, filter, bias and output dims of a fully connected layer (the layout
+        of the CMSIS-NN API: filter ``{depth, 1, 1, outputs}``)."""
+        return (self.dims("input_dims", (rows, 1, 1, depth)),
+                self.dims("filter_dims", (depth, 1, 1, outputs)),
+                self.dims("bias_dims", (1, 1, 1, outputs)),
+                self.dims("output_dims", (rows, 1, 1, outputs)))
+
+    def fc_params_s8(self) -> SSAValue:
+        """``&fc_params``: the ``cmsis_nn_fc_params`` of an int8 fully connected."""
+        return self.struct("fc_params", "cmsis_nn_fc_params", {
+            "input_offset": self.p("input_offset"),
+            "filter_offset": self.p("filter_offset"),
+            "output_offset": self.p("output_offset"),
+            "activation": self.act_struct(),
+        })
+
+    def per_channel_quant(self, mults: Sequence[int] | None = None,
+                          shifts: Sequence[int] | None = None) -> SSAValue:
+        """``&quant_params``: a ``cmsis_nn_per_channel_quant_params`` pointing at const
+        tables of the multipliers and shifts (by default the op's own)."""
+        return self.struct("quant_params", "cmsis_nn_per_channel_quant_params", {
+            "multiplier": self.table("multipliers",
+                                     self.plist("multipliers") if mults is None else mults),
+            "shift": self.table("shifts", self.plist("shifts") if shifts is None else shifts),
+        })
+
     def act_floats(self) -> dict[str, object]:
         lo, hi = self.act()
         return {"act_min": self.low.float_field(lo), "act_max": self.low.float_field(hi)}
@@ -386,12 +413,7 @@ def emit_conv(k: KernelBlock) -> None:
     init |= k.tiles(True) | {"activation": k.act_struct()}
     type_name = "cmsis_nn_dw_conv_params" if depthwise else "cmsis_nn_conv_params"
     params = k.struct("conv_params", type_name, init)
-    quant = k.struct(
-        "quant_params",
-        "cmsis_nn_per_channel_quant_params",
-        {"multiplier": k.table("multipliers", k.plist("multipliers")),
-         "shift": k.table("shifts", k.plist("shifts"))},
-    )
+    quant = k.per_channel_quant()
     callee = "arm_depthwise_conv_wrapper_s8" if depthwise else "arm_convolve_wrapper_s8"
     k.call(callee, [ctx, params, quant, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b),
                     out_dims, k.ptr(y, True)])
@@ -464,11 +486,10 @@ def emit_hybrid_fully_connected(k: KernelBlock) -> None:
     init = {"asymmetric_inputs": k.p("asymmetric_inputs")} | k.act_floats()
     params = k.struct("fc_params", "stai_fc_hybrid_params_f32", init)
     quant = _hybrid_quant(k, outputs)
+    in_dims, f_dims, b_dims, out_dims = k.fc_dims(rows, depth, outputs)
     k.call("stai_fully_connected_hybrid_f32", [
-        ctx, params, quant, k.dims("input_dims", (rows, 1, 1, depth)), k.ptr(x),
-        k.dims("filter_dims", (depth, 1, 1, outputs)), k.ptr(w),
-        k.dims("bias_dims", (1, 1, 1, outputs)), k.ptr(b),
-        k.dims("output_dims", (rows, 1, 1, outputs)), k.ptr(y, True)])
+        ctx, params, quant, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b), out_dims,
+        k.ptr(y, True)])
 
 
 def emit_fully_connected(k: KernelBlock) -> None:
@@ -476,10 +497,7 @@ def emit_fully_connected(k: KernelBlock) -> None:
     x, w, b = op.ins
     y = _out(op)
     rows, depth, outputs = _fc_shape(op)
-    in_dims = k.dims("input_dims", (rows, 1, 1, depth))
-    f_dims = k.dims("filter_dims", (depth, 1, 1, outputs))
-    b_dims = k.dims("bias_dims", (1, 1, 1, outputs))
-    out_dims = k.dims("output_dims", (rows, 1, 1, outputs))
+    in_dims, f_dims, b_dims, out_dims = k.fc_dims(rows, depth, outputs)
     if op.kind == "f32":
         params = k.struct("fc_params", "stai_fc_params_f32", k.act_floats())
         k.call("stai_fully_connected_f32", [params, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims,
@@ -492,12 +510,7 @@ def emit_fully_connected(k: KernelBlock) -> None:
         sums = k.add(c.CastOp(_scratch_ptr(k), I32_PTR))
         k.call("arm_vector_sum_s8", [sums, k.int_(depth), k.int_(outputs), k.ptr(w),
                                      k.pi("input_offset"), k.pi("filter_offset"), k.ptr(b)])
-    params = k.struct("fc_params", "cmsis_nn_fc_params", {
-        "input_offset": k.p("input_offset"),
-        "filter_offset": k.p("filter_offset"),
-        "output_offset": k.p("output_offset"),
-        "activation": k.act_struct(),
-    })
+    params = k.fc_params_s8()
     mults, shifts = k.plist("multipliers"), k.plist("shifts")
     if len(mults) == 1:
         quant = k.struct("quant_params", "cmsis_nn_per_tensor_quant_params",
@@ -506,9 +519,7 @@ def emit_fully_connected(k: KernelBlock) -> None:
     else:
         if len(mults) != outputs or len(shifts) != outputs:
             raise _fail(op, "one multiplier and shift per output expected")
-        quant = k.struct("quant_params", "cmsis_nn_per_channel_quant_params",
-                         {"multiplier": k.table("multipliers", mults),
-                          "shift": k.table("shifts", shifts)})
+        quant = k.per_channel_quant(mults, shifts)
         callee = "arm_fully_connected_per_channel_s8"
     k.call(callee, [ctx, params, quant, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b),
                     out_dims, k.ptr(y, True)])
@@ -525,10 +536,7 @@ def emit_fully_connected_codebook(k: KernelBlock) -> None:
     if _size(x) % depth or _size(y) != _size(x) // depth * outputs:
         raise _fail(op, "input, weight and output shapes do not agree")
     rows = _size(x) // depth
-    in_dims = k.dims("input_dims", (rows, 1, 1, depth))
-    f_dims = k.dims("filter_dims", (depth, 1, 1, outputs))
-    b_dims = k.dims("bias_dims", (1, 1, 1, outputs))
-    out_dims = k.dims("output_dims", (rows, 1, 1, outputs))
+    in_dims, f_dims, b_dims, out_dims = k.fc_dims(rows, depth, outputs)
     indices = k.add(c.CastOp(k.ptr(index), c.CType("const uint8_t *")))
     compressed = [k.ptr(book), indices, k.int_(op.bits), b_dims, k.ptr(b), out_dims,
                   k.ptr(y, True)]
@@ -537,18 +545,11 @@ def emit_fully_connected_codebook(k: KernelBlock) -> None:
         k.call("stai_fully_connected_codebook_f32", [params, in_dims, k.ptr(x), f_dims,
                                                      *compressed])
         return
-    params = k.struct("fc_params", "cmsis_nn_fc_params", {
-        "input_offset": k.p("input_offset"),
-        "filter_offset": k.p("filter_offset"),
-        "output_offset": k.p("output_offset"),
-        "activation": k.act_struct(),
-    })
+    params = k.fc_params_s8()
     mults, shifts = k.plist("multipliers"), k.plist("shifts")
     if len(mults) not in (1, outputs) or len(shifts) != len(mults):
         raise _fail(op, "one multiplier and shift, or one per output, expected")
-    quant = k.struct("quant_params", "cmsis_nn_per_channel_quant_params",
-                     {"multiplier": k.table("multipliers", mults),
-                      "shift": k.table("shifts", shifts)})
+    quant = k.per_channel_quant(mults, shifts)
     k.call("stai_fully_connected_codebook_s8", [params, quant, k.int_(int(len(mults) > 1)),
                                                 in_dims, k.ptr(x), f_dims, *compressed])
 
@@ -574,12 +575,7 @@ def emit_conv2d_codebook(k: KernelBlock) -> None:
     init = {"input_offset": k.p("input_offset"), "output_offset": k.p("output_offset")}
     init |= k.tiles(True) | {"activation": k.act_struct()}
     params = k.struct("conv_params", "cmsis_nn_conv_params", init)
-    quant = k.struct(
-        "quant_params",
-        "cmsis_nn_per_channel_quant_params",
-        {"multiplier": k.table("multipliers", k.plist("multipliers")),
-         "shift": k.table("shifts", k.plist("shifts"))},
-    )
+    quant = k.per_channel_quant()
     k.call("stai_conv2d_codebook_s8", [params, quant, in_dims, k.ptr(x), f_dims, *compressed])
 
 
