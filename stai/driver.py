@@ -249,8 +249,10 @@ def generate(
     module = import_model(model_path, frontend_options)
     float_ops: list[str] | None = None
     if quantize is not None:  # post-training int8 quantization (docs/quantization.md)
+        from stai.transforms.quantize_nn import float_ops as left_in_float
+
         quantize(module)
-        float_ops = _float_ops(module)
+        float_ops = left_in_float(module)
     inputs, outputs = _interface(module)
     stream = (ir_stream or sys.stderr) if print_ir_after_all else None
     if stream is not None:
@@ -302,16 +304,6 @@ def generate(
         target=target,
     )
     return result
-
-
-def _float_ops(module: ModuleOp) -> list[str]:
-    """The ops ``quantize-nn`` left in float (its ``nn.float_ops`` module attribute)."""
-    from xdsl.dialects.builtin import ArrayAttr, StringAttr
-
-    attr = module.attributes.get("nn.float_ops")
-    if not isinstance(attr, ArrayAttr):
-        return []
-    return [a.data for a in attr.data if isinstance(a, StringAttr)]
 
 
 def _activations_bytes(module: ModuleOp) -> int:

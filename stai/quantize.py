@@ -226,12 +226,10 @@ def quantize_module(module: ModuleOp, data: list[np.ndarray], method: str = "min
                     int8_io: bool = False, per_channel_fc: bool = True) -> QuantizeReport:
     """Quantize the float ``module`` in place (see the module docstring)."""
     from stai.driver import make_context
-    from stai.transforms.quantize_nn import FLOAT_OPS_ATTR, QuantizeNNPass
+    from stai.transforms.quantize_nn import QuantizeNNPass, float_ops
 
     prepare(module)
     calibrate(module, data, method)
     QuantizeNNPass(int8_io=int8_io, per_channel_fc=per_channel_fc).apply(make_context(), module)
     module.verify()
-    float_ops = module.attributes.get(FLOAT_OPS_ATTR)
-    names = [s.data for s in float_ops.data] if float_ops is not None else []  # type: ignore[union-attr]
-    return QuantizeReport(samples=len(data[0]), method=method, float_ops=names)
+    return QuantizeReport(samples=len(data[0]), method=method, float_ops=float_ops(module))

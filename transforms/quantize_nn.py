@@ -361,6 +361,15 @@ def split_swish(op: nn.SwishOp) -> None:
     Rewriter.erase_op(op)
 
 
+def float_ops(module: ModuleOp) -> list[str]:
+    """The ops this pass left in float in ``module`` (its ``nn.float_ops`` attribute;
+    empty when the pass has not run)."""
+    attr = module.attributes.get(FLOAT_OPS_ATTR)
+    if not isinstance(attr, ArrayAttr):
+        return []
+    return [a.data for a in attr.data if isinstance(a, StringAttr)]
+
+
 @dataclass(frozen=True)
 class QuantizeNNPass(ModulePass):
     """Quantize a calibrated float ``nn`` module to int8 (see the module docstring)."""
