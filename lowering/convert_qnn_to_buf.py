@@ -495,16 +495,22 @@ class _FunctionRewriter:
             return
         self._replace_by_const(op, op.result)
 
-    def _replace_by_const(self, op: Operation, value: SSAValue) -> None:
-        data = self.plan.constants[value]
-        t = _memref_of(value)
-        name = self.names.fresh(constant_name(value, self.step_of))
+    def _new_const(self, base: str, data: DenseIntOrFPElementsAttr, t: MemRefType,
+                   hint: str | None) -> GetConstOp:
+        """A module-level ``buf.const`` (a fresh name from ``base``) holding ``data`` with
+        type ``t``, and a ``buf.get_const`` of it, not yet inserted."""
+        name = self.names.fresh(base)
         align = max(self.alignment, element_bytes(t))
         const = ConstOp(name, DenseIntOrFPElementsAttr(t, data.data), align)
         self.rewriter.insert(const, InsertPoint.before(self.fn))
         get = GetConstOp(name, t)
-        if value.name_hint:
-            get.result.name_hint = value.name_hint
+        if hint:
+            get.result.name_hint = hint
+        return get
+
+    def _replace_by_const(self, op: Operation, value: SSAValue) -> None:
+        get = self._new_const(constant_name(value, self.step_of), self.plan.constants[value],
+                              _memref_of(value), value.name_hint)
         self.rewriter.replace(op, get)
 
     def _reshape(self, op: qnn.ReshapeOp) -> None:
@@ -542,12 +548,8 @@ class _FunctionRewriter:
     def _kernel_sums_const(self, op: qnn.KernelOp, step: int, where: InsertPoint) -> SSAValue:
         """The precomputed kernel sums of the kernel at ``step`` as a ``buf.const``."""
         data = self.plan.kernel_sums[step]
-        t = MemRefType(i32, data.get_type().get_shape())
-        name = self.names.fresh(c_identifier(f"{_op_base_name(op)}_kernel_sums"))
-        self.rewriter.insert(ConstOp(name, DenseIntOrFPElementsAttr(t, data.data),
-                                     max(self.alignment, 4)), InsertPoint.before(self.fn))
-        get = GetConstOp(name, t)
-        get.result.name_hint = "kernel_sums"
+        get = self._new_const(c_identifier(f"{_op_base_name(op)}_kernel_sums"), data,
+                              MemRefType(i32, data.get_type().get_shape()), "kernel_sums")
         self.rewriter.insert(get, where)
         return get.result
 
