@@ -8,19 +8,9 @@
  * order: (ky, kx, i), then the bias, then the clamp.
  */
 #include "stai_kernels_f32.h"
+#include "stai_codebook.h"
 
 #include <stddef.h>
-
-/* The codebook index of flat weight position i. */
-static inline uint32_t stai_cb_index(const uint8_t *indices, int32_t index_bits, size_t i)
-{
-    if (index_bits == 8)
-    {
-        return indices[i];
-    }
-    const uint8_t byte = indices[i >> 1];
-    return (i & 1u) ? (uint32_t)(byte >> 4) : (uint32_t)(byte & 0x0Fu);
-}
 
 static float stai_cb_clamp_f32(float value, float lo, float hi)
 {
@@ -108,7 +98,7 @@ arm_cmsis_nn_status stai_conv2d_codebook_f32(const stai_conv_params_f32 *params,
                             const size_t w_base = filter_base + ((size_t)ky * k_w + kx) * group_c;
                             for (int32_t i = 0; i < group_c; i++)
                             {
-                                total += in_px[i] * codebook[stai_cb_index(indices, index_bits, w_base + (size_t)i)];
+                                total += in_px[i] * codebook[stai_codebook_index(indices, index_bits, w_base + (size_t)i)];
                             }
                         }
                     }

@@ -8,22 +8,12 @@
  * nibble first (index_bits 4). Weights are decoded one at a time inside the sums.
  */
 #include "stai_kernels_s8.h"
+#include "stai_codebook.h"
 
 #include <stddef.h>
 
 #include "arm_nnsupportfunctions.h"
 #include "stai_fixedpoint.h"
-
-/* The codebook index of flat weight position i. */
-static inline uint32_t stai_cb_index(const uint8_t *indices, int32_t index_bits, size_t i)
-{
-    if (index_bits == 8)
-    {
-        return indices[i];
-    }
-    const uint8_t byte = indices[i >> 1];
-    return (i & 1u) ? (uint32_t)(byte >> 4) : (uint32_t)(byte & 0x0Fu);
-}
 
 arm_cmsis_nn_status stai_conv2d_codebook_s8(const cmsis_nn_conv_params *params,
                                             const cmsis_nn_per_channel_quant_params *quant,
@@ -99,7 +89,7 @@ arm_cmsis_nn_status stai_conv2d_codebook_s8(const cmsis_nn_conv_params *params,
                             const size_t w_base = filter_base + ((size_t)ky * k_w + kx) * group_c;
                             for (int32_t i = 0; i < group_c; i++)
                             {
-                                const int32_t w = codebook[stai_cb_index(indices, index_bits, w_base + (size_t)i)];
+                                const int32_t w = codebook[stai_codebook_index(indices, index_bits, w_base + (size_t)i)];
                                 acc += ((int32_t)in_px[i] + params->input_offset) * w;
                             }
                         }

@@ -8,37 +8,11 @@
  * time inside the dot product: no decompressed copy is ever held in memory.
  */
 #include "stai_kernels_s8.h"
+#include "stai_codebook.h"
 
 #include <stddef.h>
 
 #include "stai_fixedpoint.h"
-
-/* The codebook index of flat weight position i. */
-static inline uint32_t stai_codebook_index(const uint8_t *indices, int32_t index_bits, size_t i)
-{
-    if (index_bits == 8)
-    {
-        return indices[i];
-    }
-    const uint8_t byte = indices[i >> 1];
-    return (i & 1u) ? (uint32_t)(byte >> 4) : (uint32_t)(byte & 0x0Fu);
-}
-
-/* Whether the shared arguments describe a consistent layer. */
-static int stai_codebook_args_ok(const cmsis_nn_dims *input_dims,
-                                 const cmsis_nn_dims *filter_dims,
-                                 const cmsis_nn_dims *output_dims,
-                                 const void *codebook,
-                                 const uint8_t *indices,
-                                 int32_t index_bits)
-{
-    if (input_dims == NULL || filter_dims == NULL || output_dims == NULL || codebook == NULL ||
-        indices == NULL || (index_bits != 4 && index_bits != 8))
-    {
-        return 0;
-    }
-    return input_dims->n >= 0 && filter_dims->n >= 0 && output_dims->c == filter_dims->c;
-}
 
 arm_cmsis_nn_status stai_fully_connected_codebook_s8(const cmsis_nn_fc_params *params,
                                                      const cmsis_nn_per_channel_quant_params *quant,
@@ -57,7 +31,7 @@ arm_cmsis_nn_status stai_fully_connected_codebook_s8(const cmsis_nn_fc_params *p
     (void)bias_dims;
     if (params == NULL || quant == NULL || quant->multiplier == NULL || quant->shift == NULL ||
         input == NULL || output == NULL ||
-        !stai_codebook_args_ok(input_dims, filter_dims, output_dims, codebook, indices, index_bits))
+        !stai_codebook_fc_args_ok(input_dims, filter_dims, output_dims, codebook, indices, index_bits))
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
