@@ -9,25 +9,12 @@ source selection, no mixing of the two builds), not CMSIS-NN's own kernels.
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
+from cmsis_tree import stand_in_cmsis_tree
 from shared_models import random_inputs
 
 from stai.driver import generate
-from stai.runtime import manifest
 from stai.runtime.runner import CModel
-
-
-def _stand_in_cmsis_tree(root):
-    (root / "Include").mkdir(parents=True)
-    for header in manifest.INCLUDE_DIR.glob("arm_*.h"):
-        shutil.copy(header, root / "Include" / header.name)
-    for source in manifest.SOURCE_DIR.glob("arm_*.c"):
-        group = root / "Source" / source.stem.split("_")[1]
-        group.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, group / source.name)
-    return root
 
 
 def test_runner_builds_with_cmsis_nn_path(models_dir, tmp_path, monkeypatch):
@@ -38,7 +25,7 @@ def test_runner_builds_with_cmsis_nn_path(models_dir, tmp_path, monkeypatch):
     inputs = random_inputs(model, 3, seed=5)
     portable = [CModel(out).run(x)[0] for x in inputs]
 
-    cmsis = _stand_in_cmsis_tree(tmp_path / "CMSIS-NN")
+    cmsis = stand_in_cmsis_tree(tmp_path / "CMSIS-NN")
     monkeypatch.setenv("CMSIS_NN_PATH", str(cmsis))
     with_cmsis = CModel(out)
     for x, expected in zip(inputs, portable):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cmsis_tree import stand_in_cmsis_tree
 from shared_models import SHARED_BY_KEY, random_inputs
 
 from stai.driver import generate
@@ -223,26 +224,11 @@ def test_cli_generate_target(tmp_path, shared_model_path):
     assert os.path.isfile(out / "network_target.h")
 
 
-def _stand_in_cmsis_tree(root: Path) -> Path:
-    """A tree shaped like CMSIS-NN (``Include/``, ``Source/<group>/*.c``) holding stai's
-    portable CMSIS-NN-API sources (CMSIS-NN itself is in no package registry)."""
-    from stai.runtime import manifest
-
-    (root / "Include").mkdir(parents=True)
-    for header in manifest.INCLUDE_DIR.glob("arm_*.h"):
-        shutil.copy(header, root / "Include" / header.name)
-    for source in manifest.SOURCE_DIR.glob("arm_*.c"):
-        group = root / "Source" / source.stem.split("_")[1]
-        group.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, group / source.name)
-    return root
-
-
 def test_target_build_switches_to_a_cmsis_nn_tree(target_tools, tmp_path, shared_model_path):
     path = shared_model_path("hello_world_int8")
     out = tmp_path / "hw"
     generate(path, out, name="hw", target="cortex-m4")
-    cmsis = _stand_in_cmsis_tree(tmp_path / "CMSIS-NN")
+    cmsis = stand_in_cmsis_tree(tmp_path / "CMSIS-NN")
     model = TargetModel(out, work_dir=tmp_path / "build", cmsis_nn_path=cmsis)
     assert model.firmware.kernels == "cmsis-nn"
     assert (model.firmware.work_dir / "net" / "build" / "cmsis-nn").is_dir()
@@ -251,15 +237,22 @@ def test_target_build_switches_to_a_cmsis_nn_tree(target_tools, tmp_path, shared
         np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])
 
 
-@pytest.mark.cmsis_nn
-@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
-def test_real_cmsis_nn_is_bit_exact(target, target_tools, tmp_path, models_dir, shared_model_path):
-    """With ``CMSIS_NN_PATH`` set to a CMSIS-NN v7 checkout: its DSP (M4) and Helium (M55)
-    kernels give the same outputs as TFLM, in fewer instructions than the portable ones."""
-    cmsis = os.environ.get("CMSIS_NN_PATH")
-    if not cmsis:
+@pytest.fixture
+def cmsis() -> str:
+    """The CMSIS-NN v7 checkout of ``CMSIS_NN_PATH`` (``make test-cmsis``), or a failure."""
+    path = os.environ.get("CMSIS_NN_PATH")
+    if not path:
         pytest.fail("CMSIS_NN_PATH is not set: point it at a CMSIS-NN v7 checkout "
                     "(make test-cmsis CMSIS_NN_PATH=...)", pytrace=False)
+    return path
+
+
+@pytest.mark.cmsis_nn
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
+def test_real_cmsis_nn_is_bit_exact(target, target_tools, cmsis, tmp_path, models_dir,
+                                    shared_model_path):
+    """With ``CMSIS_NN_PATH`` set to a CMSIS-NN v7 checkout: its DSP (M4) and Helium (M55)
+    kernels give the same outputs as TFLM, in fewer instructions than the portable ones."""
     key = "kws_int8"
     path = shared_model_path(key)
     out = tmp_path / key
@@ -417,7 +410,8 @@ def test_memory_pools_and_caller_buffers_on_target(target_tools, tmp_path, share
 
 @pytest.mark.cmsis_nn
 @pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
-def test_real_cmsis_nn_per_channel_fc_is_bit_exact(target, target_tools, tmp_path, models_dir):
+def test_real_cmsis_nn_per_channel_fc_is_bit_exact(target, target_tools, cmsis, tmp_path,
+                                                   models_dir):
     """The AD float model quantized by stai (per-channel dense weights, int8 I/O) and
     written back as a .tflite: with CMSIS-NN's DSP (M4) and Helium (M55, kernel sums
     precomputed in flash) arm_fully_connected_per_channel_s8, TFLM's outputs."""
@@ -425,10 +419,6 @@ def test_real_cmsis_nn_per_channel_fc_is_bit_exact(target, target_tools, tmp_pat
     from stai.quantize_cli import quantize_hook
     from stai.quantize_compare import datasets
 
-    cmsis = os.environ.get("CMSIS_NN_PATH")
-    if not cmsis:
-        pytest.fail("CMSIS_NN_PATH is not set: point it at a CMSIS-NN v7 checkout "
-                    "(make test-cmsis CMSIS_NN_PATH=...)", pytrace=False)
     calib, _ = datasets(models_dir, "ad", 16, 1)
     np.save(tmp_path / "calib.npy", calib)
     hook = quantize_hook(str(tmp_path / "calib.npy"), "minmax", True)
