@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from shared_models import HYBRID, SHARED_MODELS, models_dir_setting  # noqa: E402
 
 from stai import registry  # noqa: E402
-from stai.driver import build_pipeline, import_model, make_context  # noqa: E402
+from stai.compiler.driver import build_pipeline, import_model, make_context  # noqa: E402
 from stai.errors import StaiError  # noqa: E402
-from stai.memory_report import MemoryOptions, MemoryPlan, collect_plan  # noqa: E402
+from stai.memory.report import MemoryOptions, MemoryPlan, collect_plan  # noqa: E402
 
 TARGETS = (("host", "host", 4), ("cortex-m4", "dsp", 4), ("cortex-m55", "mve", 16))
 """(column, scratch sizes, alignment) of the arenas reported."""
@@ -47,7 +47,7 @@ def plan_for(model: Path, scratch: str, alignment: int,
 def tflm_figures(model: Path) -> tuple[int, int, int] | None:
     """TFLite Micro's arena (total, head = planned tensors, tail), or None if it cannot
     run the model."""
-    from stai.reference import _capture_fd_output, _tflm_interpreter
+    from stai.tools.reference import _capture_fd_output, _tflm_interpreter
 
     try:
         interp = _tflm_interpreter(model)

@@ -10,7 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
-from stai.quantize_compare import MODELS, compare, datasets
+from stai.tools.quantize_compare import MODELS, compare, datasets
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = {"hello_world": (64, 100), "ad": (64, 98), "ic": (64, 100), "vww": (64, 100),

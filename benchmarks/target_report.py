@@ -29,9 +29,9 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_models import SHARED_MODELS, models_dir_setting, random_inputs  # noqa: E402
 
-from stai.driver import generate  # noqa: E402
+from stai.boards.runner import COUNTING_METHOD, TargetModel  # noqa: E402
+from stai.compiler.driver import generate  # noqa: E402
 from stai.errors import StaiError  # noqa: E402
-from stai.target.runner import COUNTING_METHOD, TargetModel  # noqa: E402
 
 TARGETS = ("cortex-m4", "cortex-m55")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from shared_models import SHARED_MODELS
 
-from stai.driver import generate
+from stai.compiler.driver import generate
 
 
 @pytest.mark.parametrize("model", SHARED_MODELS, ids=lambda m: m.key)

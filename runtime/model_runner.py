@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from stai.errors import StaiError
-from stai.inputs import check_input_count
+from stai.runtime.inputs import check_input_count
 from stai.runtime.runner import CModel
 
 OBSERVER_CFLAGS = "-O2 -DSTAI_OBSERVER"

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from stai.errors import StaiError
-from stai.inputs import check_input_count, prepare_input
+from stai.runtime.inputs import check_input_count, prepare_input
 
 ARENA_ALIGNMENT = 16
 

@@ -6,9 +6,9 @@ import numpy as np
 import opmodels
 import pytest
 
-from stai.demo_model import DemoModel, build_demo_model, quantize, tflm_accuracy
+from stai.demo.model import DemoModel, build_demo_model, quantize, tflm_accuracy
 from stai.errors import StaiError
-from stai.reference import run_litert_ref
+from stai.tools.reference import run_litert_ref
 
 pytestmark = pytest.mark.slow  # trains a network: about ten seconds
 
@@ -43,7 +43,7 @@ def test_tflm_held_out_accuracy_above_90_percent(demo: DemoModel) -> None:
 
 
 def test_tflm_and_litert_agree_on_some_held_out_images(demo: DemoModel) -> None:
-    from stai.reference import run_tflm
+    from stai.tools.reference import run_tflm
 
     for image in demo.images[:10]:
         x = image[np.newaxis]

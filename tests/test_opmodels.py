@@ -10,7 +10,7 @@ import opmodels
 import pytest
 from shared_models import random_inputs
 
-from stai.reference import run_litert_ref, run_tflm
+from stai.tools.reference import run_litert_ref, run_tflm
 
 OpModel = Callable[[str, str], Path]
 

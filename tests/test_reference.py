@@ -17,7 +17,7 @@ from shared_models import (
 )
 
 from stai.errors import StaiError
-from stai.reference import run_litert_ref, run_tflm, run_tflm_many, tflm_arena_bytes
+from stai.tools.reference import run_litert_ref, run_tflm, run_tflm_many, tflm_arena_bytes
 
 SAMPLED_INT8 = [m.key for m in SHARED_MODELS if m.kind == INT8 and m.key in
                 ("kws_int8", "ad_int8", "hello_world_int8", "micro_speech_int8")]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stai.driver import generate
+from stai.compiler.driver import generate
 from stai.runtime.runner import CModel
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import tflite
 
-from stai.analyze import analyze, to_json, write_reports
-from stai.cli import main as stai_main
+from stai.cli.main import main as stai_main
+from stai.tools.analyze import analyze, to_json, write_reports
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "analyze.schema.json"
 _NP = {tflite.TensorType.INT8: np.int8, tflite.TensorType.INT32: np.int32,
@@ -112,7 +112,7 @@ def test_kws_report(shared_model_path: Callable[[str], Path], tmp_path: Path) ->
     connected node, the I/O, the schema, the SVG and DOT files."""
     import jsonschema
 
-    from stai.driver import generate
+    from stai.compiler.driver import generate
 
     path = shared_model_path("kws_int8")
     a = analyze(path, name="kws")

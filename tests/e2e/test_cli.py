@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-STAI = [sys.executable, "-m", "stai.cli"]
+STAI = [sys.executable, "-m", "stai.cli.main"]
 
 
 def run_stai(*args: str) -> subprocess.CompletedProcess[str]:

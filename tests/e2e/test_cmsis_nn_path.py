@@ -13,7 +13,7 @@ import numpy as np
 from cmsis_tree import stand_in_cmsis_tree
 from shared_models import random_inputs
 
-from stai.driver import generate
+from stai.compiler.driver import generate
 from stai.runtime.runner import CModel
 
 

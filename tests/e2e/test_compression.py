@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stai.driver import generate, import_model
+from stai.compiler.driver import generate, import_model
 from stai.errors import StaiError
 from stai.runtime.runner import CModel
 from stai.transforms.compress_weights import FACTORS, compress, kmeans_1d, unpack_indices
@@ -135,7 +135,7 @@ def test_int8_codebook_bit_exact_with_decoded_int8_model(models_dir: Path, tmp_p
                                                          factor: int) -> None:
     """The int8 AD model compressed: the codebook kernel computes exactly what the
     uncompressed int8 kernel computes on the decoded weights."""
-    from stai.reference import run_tflm
+    from stai.tools.reference import run_tflm
 
     model = models_dir / AD_INT8
     generate(model, tmp_path / "c", compress=str(factor))
@@ -164,7 +164,7 @@ def test_per_channel_int8_codebook_bit_exact_with_decoded(models_dir: Path,
     """The AD float model quantized by stai (per-channel dense weights) and compressed x8:
     the codebook kernel with one multiplier per output channel computes exactly what
     ``arm_fully_connected_per_channel_s8`` computes on the decoded weights."""
-    from stai.quantize_cli import quantize_hook
+    from stai.tools.quantize import quantize_hook
 
     calib = np.stack([ad_float_window(models_dir, k) for k in range(0, 64, 4)])
     np.save(tmp_path / "calib.npy", calib)
@@ -210,7 +210,7 @@ def test_per_layer_file(ad_model: Path, tmp_path: Path) -> None:
 
 
 def test_analyze_reports_compressed_bytes_and_ratio(ad_model: Path) -> None:
-    from stai.analyze import analyze
+    from stai.tools.analyze import analyze
 
     a = analyze(ad_model, compress="8")
     assert a.totals.weights_bytes == 139424
@@ -226,7 +226,7 @@ def test_analyze_reports_compressed_bytes_and_ratio(ad_model: Path) -> None:
 @pytest.mark.parametrize("factor", [4, 8])
 def test_validate_reports_error_against_uncompressed(ad_model: Path, models_dir: Path,
                                                      tmp_path: Path, factor: int) -> None:
-    from stai.validate import ValidateOptions, validate
+    from stai.tools.validate import ValidateOptions, validate
 
     x = np.concatenate([ad_float_window(models_dir, k) for k in (0, 60, 120)])
     np.save(tmp_path / "x.npy", x)
@@ -285,7 +285,7 @@ def _generate_decoded(model: Path, out: Path, factor: int, **kwargs: object) -> 
 def test_ic_conv_rom_is_exact_from_byte_counts(models_dir: Path, path: str, int8: bool) -> None:
     """Every conv2d of the IC ResNet becomes a codebook conv whose ROM is 16 centroids,
     4-bit indices and the bias (plus the int8 multiplier and shift tables)."""
-    from stai.analyze import analyze
+    from stai.tools.analyze import analyze
 
     model = models_dir / path
     filters = _conv_filters(model)

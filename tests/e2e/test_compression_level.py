@@ -1,4 +1,4 @@
-"""``--compression-level`` (``stai.compress_level``) on the AD and IC float models: ``none`` keeps
+"""``--compression-level`` (``stai.tools.compression_search``) on the AD and IC float models: ``none`` keeps
 the uncompressed ROM, the ROM shrinks from low to high, each level's measured output error
 stays within its budget, and ``-c`` with ``--compression-level`` is a usage error."""
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stai.cli import main
-from stai.compress_level import LEVELS, choose, relative_error
-from stai.driver import generate
+from stai.cli.main import main
+from stai.compiler.driver import generate
 from stai.runtime.runner import CModel
+from stai.tools.compression_search import LEVELS, choose, relative_error
 
 AD = "mlperf_tiny/ad/ad01_fp32.tflite"
 AD_ROM = 1_063_456
@@ -62,7 +62,7 @@ def test_rom_monotone_and_budgets(levels: dict[str, dict]) -> None:
 def test_measured_error_within_budget(ad_model: Path, levels: dict[str, dict]) -> None:
     """Re-measure each generated folder against the uncompressed C model on the same kind
     of inputs (other seeds): the error is within the budget (with a margin of 2)."""
-    from stai.compress_level import random_samples
+    from stai.tools.compression_search import random_samples
 
     samples = random_samples(ad_model, 4, seed=7)
     _, measured = choose(ad_model, "low")
@@ -96,9 +96,9 @@ def test_levels_pick_conv_layers_too(models_dir: Path, tmp_path: Path) -> None:
     with a margin of 2."""
     from xdsl.dialects.builtin import IntegerAttr
 
-    from stai.compress_level import random_samples
+    from stai.compiler.driver import import_model
     from stai.dialects import nn
-    from stai.driver import import_model
+    from stai.tools.compression_search import random_samples
 
     model = models_dir / IC
     generate(model, tmp_path / "medium", compression_level="medium")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stai.driver import generate
+from stai.compiler.driver import generate
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "per_layer.py"
 

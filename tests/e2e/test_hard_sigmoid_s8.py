@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from xdsl.parser import Parser
 
-from stai.driver import make_context
+from stai.compiler.driver import make_context
 from stai.errors import StaiError
-from stai.quantize import compile_module
 from stai.runtime.runner import CModel
+from stai.tools.quantize import compile_module
 
 
 def _module(alpha: float, beta: float, x_q: str, y_q: str) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from keras_models import build
 
-from stai.analyze import analyze
+from stai.tools.analyze import analyze
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_analyze_without_folding(tmp_path):
 def test_validate_command(residual_file, tmp_path):
     _, path = residual_file
     proc = subprocess.run(
-        [sys.executable, "-m", "stai.cli", "validate", "-m", str(path), "-o", str(tmp_path)],
+        [sys.executable, "-m", "stai.cli.main", "validate", "-m", str(path), "-o", str(tmp_path)],
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr

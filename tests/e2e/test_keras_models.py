@@ -11,7 +11,7 @@ import pytest
 from conftest import float_tolerance
 from keras_models import KERAS_MODELS, build, random_inputs
 
-from stai.reference import run_keras
+from stai.tools.reference import run_keras
 
 
 @pytest.fixture(scope="session")

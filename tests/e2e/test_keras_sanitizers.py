@@ -12,7 +12,7 @@ import numpy as np
 from conftest import float_tolerance
 from keras_models import keras
 
-from stai.driver import generate
+from stai.compiler.driver import generate
 
 HARNESS = r"""
 #include <stdint.h>

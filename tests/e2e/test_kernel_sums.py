@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stai.analyze import analyze
+from stai.compiler.driver import generate
 from stai.dialects import qnn
-from stai.driver import generate
 from stai.lowering.kernel_sums import kernel_sums
+from stai.tools.analyze import analyze
 
 AD_INT8 = "mlperf_tiny/ad/ad01_int8.tflite"
 
@@ -25,7 +25,7 @@ def _fc(weights: np.ndarray, bias: np.ndarray | None, input_offset: int, filter_
     from xdsl.dialects import arith
     from xdsl.parser import Parser
 
-    from stai.driver import make_context
+    from stai.compiler.driver import make_context
 
     outputs, depth = weights.shape
     w = f"arith.constant dense<{weights.tolist()}> : tensor<{outputs}x{depth}xi8>"

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from shared_models import HYBRID, INT8, SHARED_MODELS, random_inputs
 
-from stai.driver import generate
-from stai.reference import run_tflm, tflm_arena_bytes
+from stai.compiler.driver import generate
 from stai.runtime.runner import CModel
+from stai.tools.reference import run_tflm, tflm_arena_bytes
 
 MODELS = SHARED_MODELS
 IDS = [m.key for m in MODELS]
@@ -103,7 +103,7 @@ def test_caller_buffers_split_weights_and_two_pools(model, models_dir, default_b
 
 # ----------------------------------------------------------------- command line
 
-STAI = [sys.executable, "-m", "stai.cli"]
+STAI = [sys.executable, "-m", "stai.cli.main"]
 
 BOARD = """/* A small board */
 MEMORY

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from shared_models import SHARED_BY_KEY
 
-from stai.driver import generate
+from stai.compiler.driver import generate
 from stai.runtime.model_runner import Runner
-from stai.validate import run_litert_many, run_tflm_intermediates
+from stai.tools.validate import run_litert_many, run_tflm_intermediates
 
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 

@@ -12,9 +12,9 @@ import pytest
 from conftest import float_tolerance
 from onnx_opmodels import FLOAT_MODELS, input_shape, output_scale, quantized, save
 
-from stai.driver import generate
-from stai.reference import run_onnxruntime
+from stai.compiler.driver import generate
 from stai.runtime.runner import CModel
+from stai.tools.reference import run_onnxruntime
 
 QDQ_MODELS = [
     "conv", "conv_stride2_same", "conv_dilated", "conv_depthwise", "conv_grouped", "conv1d",

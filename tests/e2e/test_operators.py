@@ -9,7 +9,7 @@ from conftest import float_tolerance
 from opmodels import ALL_MODELS, INT8, OPS_BY_NAME
 from shared_models import random_inputs
 
-from stai.reference import run_litert_ref, run_tflm
+from stai.tools.reference import run_litert_ref, run_tflm
 
 
 @pytest.mark.parametrize("name,kind", ALL_MODELS, ids=[f"{n}-{k}" for n, k in ALL_MODELS])

@@ -20,10 +20,10 @@ from conftest import float_tolerance
 from shared_models import random_inputs
 from xdsl.dialects.builtin import TensorType
 
+from stai.compiler.driver import generate, import_model
 from stai.dialects import nn
-from stai.driver import generate, import_model
-from stai.reference import run_litert_ref, run_tflm
 from stai.runtime.runner import CModel
+from stai.tools.reference import run_litert_ref, run_tflm
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from stai.errors import StaiError
-from stai.quantize_compare import MODELS, compare, datasets, score
+from stai.tools.quantize_compare import MODELS, compare, datasets, score
 
 SAMPLES = {"hello_world": (32, 100), "ad": (64, 98), "ic": (32, 100), "vww": (32, 50),
            "kws": (64, 200)}
@@ -57,8 +57,8 @@ def test_score_counts_argmax_agreement():
 
 
 def test_bad_calibration_file_is_one_line_error(tmp_path, models_dir):
-    from stai.driver import import_model
-    from stai.quantize import load_calibration
+    from stai.compiler.driver import import_model
+    from stai.tools.quantize import load_calibration
 
     module = import_model(models_dir / MODELS["ic"])
     bad = tmp_path / "x.npy"
@@ -73,7 +73,7 @@ def test_bad_calibration_file_is_one_line_error(tmp_path, models_dir):
 
 
 def test_cli_quantize_writes_a_folder(tmp_path, models_dir):
-    from stai.cli import main
+    from stai.cli.main import main
     from stai.runtime.runner import CModel
 
     calib, _ = datasets(models_dir, "hello_world", 16, 1)
@@ -93,7 +93,7 @@ def test_cli_quantize_writes_a_folder(tmp_path, models_dir):
 @pytest.mark.parametrize(("flags", "per_channel"), [([], 2), (["--per-tensor-fc"], 0)])
 def test_cli_per_tensor_fc_flag_picks_the_kernel(tmp_path, models_dir, flags, per_channel):
     """hello_world has three dense layers; the last has one output (one scale either way)."""
-    from stai.cli import main
+    from stai.cli.main import main
 
     calib, _ = datasets(models_dir, "hello_world", 16, 1)
     np.save(tmp_path / "calib.npy", calib)
@@ -110,7 +110,7 @@ def test_cli_per_tensor_fc_flag_picks_the_kernel(tmp_path, models_dir, flags, pe
 def test_validate_quantized_against_float_reference(tmp_path, models_dir):
     """``stai validate -q``: the int8 C model of hello_world against LiteRT's float model:
     close (within a few output steps) but not equal."""
-    from stai.validate import ValidateOptions, validate
+    from stai.tools.validate import ValidateOptions, validate
 
     calib, data = datasets(models_dir, "hello_world", 32, 20)
     np.save(tmp_path / "calib.npy", calib)
@@ -133,10 +133,10 @@ def test_validate_quantized_against_float_reference(tmp_path, models_dir):
 def test_analyze_quantized_rom_is_exact(tmp_path, models_dir):
     """``stai analyze -q``: the AD model's ROM once quantized, from its dense shapes: int8
     weights, int32 bias and, per output channel, an int32 multiplier and shift."""
-    from stai.analyze import analyze
+    from stai.compiler.driver import import_model
     from stai.dialects import nn
-    from stai.driver import import_model
-    from stai.quantize_cli import quantize_hook
+    from stai.tools.analyze import analyze
+    from stai.tools.quantize import quantize_hook
 
     shapes = [op.operands[1].type.get_shape() for op in import_model(
         models_dir / MODELS["ad"]).walk() if isinstance(op, nn.FullyConnectedOp)]

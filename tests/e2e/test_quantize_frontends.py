@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 from keras_models import build
 
-from stai.driver import import_model
-from stai.quantize import compile_module, quantize_module
-from stai.quantize_compare import score
-from stai.reference import run_keras, run_onnxruntime
+from stai.compiler.driver import import_model
 from stai.runtime.model_runner import Runner
+from stai.tools.quantize import compile_module, quantize_module
+from stai.tools.quantize_compare import score
+from stai.tools.reference import run_keras, run_onnxruntime
 
 MNIST = "onnx/mnist/mnist.onnx"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stai.cli import main
+from stai.cli.main import main
 from stai.errors import StaiError
-from stai.quantize_compare import MODELS, datasets
+from stai.tools.quantize_compare import MODELS, datasets
 
 
 def _quantize(tmp_path: Path, models_dir: Path, key: str, int8_io: bool) -> tuple[Path, Path]:
@@ -38,9 +38,9 @@ def _as_input(x: np.ndarray, info: dict) -> np.ndarray:
 @pytest.mark.parametrize("key,int8_io", [("hello_world", False), ("hello_world", True),
                                          ("ic", True), ("ic", False)])
 def test_saved_tflite_matches_generated_c(tmp_path, models_dir, key, int8_io):
-    from stai.driver import import_model
-    from stai.reference import run_tflm
+    from stai.compiler.driver import import_model
     from stai.runtime.runner import CModel
+    from stai.tools.reference import run_tflm
 
     out, tfl = _quantize(tmp_path, models_dir, key, int8_io)
     module = import_model(tfl)  # (1) stai's frontend reads it back
@@ -58,7 +58,7 @@ def test_saved_tflite_matches_generated_c(tmp_path, models_dir, key, int8_io):
 
 
 def test_reimported_model_compiles_to_the_same_outputs(tmp_path, models_dir):
-    from stai.driver import generate
+    from stai.compiler.driver import generate
     from stai.runtime.runner import CModel
 
     out, tfl = _quantize(tmp_path, models_dir, "hello_world", True)
@@ -118,9 +118,9 @@ def _samples(module, n: int, seed: int) -> list[list[np.ndarray]]:
 @pytest.mark.parametrize("name", ROUND_TRIP)
 def test_int8_op_model_round_trips_bit_exact(tmp_path, op_model, name):
     """An int8 op model, imported and written back, computes what the original does."""
-    from stai.driver import import_model
+    from stai.compiler.driver import import_model
     from stai.frontends.tflite.writer import write_tflite
-    from stai.reference import run_tflm
+    from stai.tools.reference import run_tflm
 
     original = op_model(name, "int8")
     module = import_model(original)
@@ -132,12 +132,12 @@ def test_int8_op_model_round_trips_bit_exact(tmp_path, op_model, name):
 
 def test_explicit_pads_become_a_pad_operator(tmp_path, op_model):
     """Conv pads that are neither SAME nor VALID: PAD + VALID conv, bit-exact with stai."""
+    from stai.compiler.driver import import_model
     from stai.dialects import nn
-    from stai.driver import import_model
     from stai.frontends.tflite.writer import write_tflite
-    from stai.quantize import compile_module
-    from stai.reference import run_tflm
     from stai.runtime.runner import CModel
+    from stai.tools.quantize import compile_module
+    from stai.tools.reference import run_tflm
 
     module = import_model(op_model("conv2d_s2_same_relu", "int8"))  # 9x9, k3, s2 -> 5x5
     conv = next(op for op in module.walk() if isinstance(op, nn.Conv2DOp))
@@ -153,8 +153,8 @@ def test_explicit_pads_become_a_pad_operator(tmp_path, op_model):
 
 
 def test_pool_with_other_pads_is_one_line_error(op_model):
+    from stai.compiler.driver import import_model
     from stai.dialects import nn
-    from stai.driver import import_model
     from stai.frontends.tflite.writer import tflite_bytes
 
     module = import_model(op_model("maxpool_3x3_s2_same", "int8"))
@@ -170,11 +170,11 @@ def test_saved_prelu_model_runs_in_tflm_bit_exact(tmp_path):
     int8 PRELU and gives stai's outputs."""
     from keras_models import keras
 
-    from stai.driver import import_model
+    from stai.compiler.driver import import_model
     from stai.frontends.tflite.writer import write_tflite
-    from stai.quantize import compile_module, quantize_module
-    from stai.reference import run_tflm
     from stai.runtime.runner import CModel
+    from stai.tools.quantize import compile_module, quantize_module
+    from stai.tools.reference import run_tflm
 
     k = keras()
     x = k.Input((6, 6, 3), name="x")

@@ -13,7 +13,7 @@ import pytest
 from conftest import float_tolerance
 from shared_models import HYBRID, INT8, SHARED_MODELS, random_inputs
 
-from stai.reference import run_litert_ref, run_tflm
+from stai.tools.reference import run_litert_ref, run_tflm
 
 RANDOM_INPUTS = 20
 

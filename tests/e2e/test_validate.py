@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from shared_models import SHARED_BY_KEY
 
-from stai.cli import main as stai_main
-from stai.validate import ValidateOptions, validate
+from stai.cli.main import main as stai_main
+from stai.tools.validate import ValidateOptions, validate
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "validate.schema.json"
 

@@ -238,7 +238,7 @@ def test_cli_errors_exit_with_code_2(tmp_path):
     path = tmp_path / "dynamic.keras"
     k.Model(x, k.layers.Dense(2)(x)).save(path)
     proc = subprocess.run(
-        [sys.executable, "-m", "stai.cli", "generate", "-m", str(path), "-o", str(tmp_path / "out")],
+        [sys.executable, "-m", "stai.cli.main", "generate", "-m", str(path), "-o", str(tmp_path / "out")],
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 2, proc.stderr

@@ -138,7 +138,7 @@ def test_cli_bad_model_exit_code_2(tmp_path):
                    [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
     onnx.save(model, str(bad))
     result = subprocess.run(
-        [sys.executable, "-m", "stai.cli", "generate", "-m", str(bad), "-o", str(tmp_path / "o"),
+        [sys.executable, "-m", "stai.cli.main", "generate", "-m", str(bad), "-o", str(tmp_path / "o"),
          "--no-onnx-optimizer"],
         capture_output=True, text=True, check=False)
     assert result.returncode == 2
@@ -151,7 +151,7 @@ def test_cli_options_reach_the_frontend(tmp_path):
     path = save(FLOAT_MODELS["conv"](), tmp_path / "conv.onnx")
     out = tmp_path / "gen"
     result = subprocess.run(
-        [sys.executable, "-m", "stai.cli", "generate", "-m", str(path), "-o", str(out),
+        [sys.executable, "-m", "stai.cli.main", "generate", "-m", str(path), "-o", str(out),
          "--no-onnx-io-transpose", "--no-onnx-optimizer"],
         capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

@@ -226,7 +226,7 @@ def random_samples(op: h.OpInfo, name: str, count: int) -> list[list[np.ndarray]
 
 def cases_with_expected(path: Path, name: str, count: int) -> list[tuple[h.KernelCase, np.ndarray]]:
     """Kernel cases for `count` samples of a model with TFLite Micro's outputs."""
-    from stai.reference import run_tflm_many
+    from stai.tools.reference import run_tflm_many
 
     op = h.read_op(path)
     samples = random_samples(op, name, count)

@@ -160,7 +160,7 @@ _C_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
 def _compile_and_compare(path: Path, out: Path, inputs: list[np.ndarray]) -> tuple[str, int]:
     """Compile with stai, run every input, compare with LiteRT; return the generated
     network.c and the bytes of constant data its data header declares."""
-    from stai.driver import generate
+    from stai.compiler.driver import generate
     from stai.runtime.runner import CModel
 
     generate(path, out)

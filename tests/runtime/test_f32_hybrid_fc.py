@@ -14,7 +14,7 @@ weights, the f32 bias and the f32 scales. Fully connected models with symmetric 
 quantization (which the converter does not write) are made with the test flatbuffer
 builder; so is a depthwise conv with one scale, which stays a float kernel (LiteRT's
 reference reads one scale per channel). A hybrid model must also still quantize to int8
-(`stai.quantize`), and the kernels run clean under AddressSanitizer and UBSan.
+(`stai.tools.quantize`), and the kernels run clean under AddressSanitizer and UBSan.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def _inputs(shape: tuple[int, ...], seed: int) -> list[np.ndarray]:
 
 
 def _litert_ref(path: Path, x: np.ndarray) -> np.ndarray:
-    from stai.reference import run_litert_ref
+    from stai.tools.reference import run_litert_ref
 
     return run_litert_ref(path, [x])[0]
 
@@ -211,7 +211,7 @@ _C_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
 def _compile_and_compare(path: Path, out: Path, inputs: list[np.ndarray]) -> tuple[str, int, float]:
     """Compile with stai, run every input, compare with LiteRT; return the generated
     network.c, the bytes of constant data its data header declares and the largest error."""
-    from stai.driver import generate
+    from stai.compiler.driver import generate
     from stai.runtime.runner import CModel
 
     generate(path, out)
@@ -263,7 +263,7 @@ def test_hybrid_depthwise_matches_litert(name: str, model_dir: Path, tmp_path: P
 def test_single_scale_depthwise_stays_float(model_dir: Path, tmp_path: Path) -> None:
     """One int8 scale for every channel: dequantized at compile time, a float kernel."""
     path = _write(model_dir, "dw_per_tensor", _built_dw_per_tensor)
-    from stai.driver import generate
+    from stai.compiler.driver import generate
 
     generate(path, tmp_path / "gen")
     text = (tmp_path / "gen" / "network.c").read_text()
@@ -273,9 +273,9 @@ def test_single_scale_depthwise_stays_float(model_dir: Path, tmp_path: Path) -> 
 def test_hybrid_fc_model_still_quantizes(model_dir: Path, tmp_path: Path) -> None:
     """quantize-nn dequantizes the hybrid int8 weights and re-quantizes them: the int8
     model runs and stays within 0.1 of the reference output's range."""
-    from stai.driver import import_model
-    from stai.quantize import compile_module, quantize_module
+    from stai.compiler.driver import import_model
     from stai.runtime.model_runner import Runner
+    from stai.tools.quantize import compile_module, quantize_module
 
     name = "fc_relu_rows3_per_tensor"
     make, shape = FC_CASES[name][:2]

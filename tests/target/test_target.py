@@ -20,10 +20,10 @@ import pytest
 from cmsis_tree import stand_in_cmsis_tree
 from shared_models import SHARED_BY_KEY, random_inputs
 
-from stai.driver import generate
+from stai.boards.runner import TargetModel
+from stai.compiler.driver import generate
 from stai.errors import StaiError
-from stai.reference import run_litert_ref, run_tflm
-from stai.target.runner import TargetModel
+from stai.tools.reference import run_litert_ref, run_tflm
 
 TOOLS = ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm")
 
@@ -213,7 +213,7 @@ def test_unknown_target_is_a_one_line_error(tmp_path, shared_model_path):
 
 
 def test_cli_generate_target(tmp_path, shared_model_path):
-    from stai.cli import main
+    from stai.cli.main import main
 
     out = tmp_path / "cli"
     with pytest.raises(SystemExit) as stop:
@@ -306,7 +306,7 @@ def test_stai_validate_target_mode(target_tools, tmp_path, shared_model_path, ca
 
     import jsonschema
 
-    from stai.cli import main
+    from stai.cli.main import main
 
     schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "schemas"
                          / "validate.schema.json").read_text())
@@ -330,7 +330,7 @@ def test_stai_validate_target_mode(target_tools, tmp_path, shared_model_path, ca
 
 
 def test_validate_mode_and_target_must_agree(tmp_path, shared_model_path):
-    from stai.validate import ValidateOptions, validate
+    from stai.tools.validate import ValidateOptions, validate
 
     with pytest.raises(StaiError, match="--mode host with --target cortex-m4"):
         validate(ValidateOptions(model=shared_model_path("hello_world_int8"), mode="host",
@@ -342,7 +342,7 @@ def test_stai_analyze_reports_the_target_footprint(target_tools, shared_model_pa
 
     import jsonschema
 
-    from stai.analyze import analyze, report_text, to_json
+    from stai.tools.analyze import analyze, report_text, to_json
 
     schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "schemas"
                          / "analyze.schema.json").read_text())
@@ -416,8 +416,8 @@ def test_real_cmsis_nn_per_channel_fc_is_bit_exact(target, target_tools, cmsis, 
     written back as a .tflite: with CMSIS-NN's DSP (M4) and Helium (M55, kernel sums
     precomputed in flash) arm_fully_connected_per_channel_s8, TFLM's outputs."""
     from stai.frontends.tflite.writer import write_tflite
-    from stai.quantize_cli import quantize_hook
-    from stai.quantize_compare import datasets
+    from stai.tools.quantize import quantize_hook
+    from stai.tools.quantize_compare import datasets
 
     calib, _ = datasets(models_dir, "ad", 16, 1)
     np.save(tmp_path / "calib.npy", calib)

@@ -11,7 +11,7 @@ import pytest
 from stai.errors import StaiError
 from stai.lowering import arena_plan
 from stai.lowering.arena_plan import Interval
-from stai.memory_pools import (
+from stai.memory.pools import (
     config_from_linker_script,
     load_memory_config,
     parse_linker_script,

@@ -1,4 +1,4 @@
-"""stai.metrics: the validation metrics on hand-computed cases."""
+"""stai.tools.metrics: the validation metrics on hand-computed cases."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from stai.metrics import Quant, accuracy_vs_labels, compare, confusion_matrix
+from stai.tools.metrics import Quant, accuracy_vs_labels, compare, confusion_matrix
 
 
 def test_identical_int8_is_bit_exact() -> None:

@@ -7,7 +7,7 @@ from importlib.metadata import version
 
 import pytest
 
-from stai.cli import main as stai_main
+from stai.cli.main import main as stai_main
 
 
 def test_tools_version(capsys: pytest.CaptureFixture[str]) -> None:

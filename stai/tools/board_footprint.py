@@ -3,7 +3,7 @@
 ``firmware_footprint(model, name, target)`` compiles the model for the target into a
 temporary folder, links it with stai's harness for the target's board (portable kernels,
 or CMSIS-NN with ``CMSIS_NN_PATH``) and reads the flash and RAM figures from the link map
-(``stai.target.footprint``). Without the Arm toolchain the section says what to install.
+(``stai.boards.footprint``). Without the Arm toolchain the section says what to install.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from stai.errors import StaiError
 
 def firmware_footprint(model_path: str | Path, name: str, target: str) -> dict[str, Any]:
     """``{"footprint": {...} | None, "kernels": ..., "note": str | None}`` for ``target``."""
-    from stai.driver import generate
-    from stai.target.firmware import build_firmware
-    from stai.target.footprint import footprint
+    from stai.boards.firmware import build_firmware
+    from stai.boards.footprint import footprint
+    from stai.compiler.driver import generate
 
     with tempfile.TemporaryDirectory(prefix="stai-footprint-") as tmp:
         folder = Path(tmp) / name

@@ -61,7 +61,7 @@ class StaiOptMain(xDSLOptMain):
 
 
 def main(args: Sequence[str] | None = None) -> None:
-    from stai.cli import run_reporting_errors
+    from stai.cli.common import run_reporting_errors
 
     sys.exit(run_reporting_errors(lambda: StaiOptMain(args=args).run(), "stai-opt"))
 

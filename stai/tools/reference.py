@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from stai.errors import StaiError
-from stai.inputs import check_input_count, prepare_input
+from stai.runtime.inputs import check_input_count, prepare_input
 
 _INSTALL_HINT = "install 'stai[all]' (pip install -e '.[all]')"
 

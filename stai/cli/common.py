@@ -1,10 +1,6 @@
-"""``stai``: the command embedded engineers use.
-
-    stai generate -m model.tflite -o out/kws [-n NAME] [--print-ir-after-all] [--target T]
-
-Bad input (a missing or corrupt model, an unsupported operator, a bad option) gives one
-line on stderr and exit code 2; no traceback, no half-written folder.
-"""
+"""What every command line of stai shares: one-line errors with exit code 2 for bad input
+(``run_reporting_errors``, ``Parser``) and the compile options ``generate``, ``analyze``
+and ``validate`` take."""
 
 from __future__ import annotations
 
@@ -55,35 +51,11 @@ def run_reporting_errors(body: Callable[[], object], tool: str) -> int:
     return 0
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse with usage errors as exit code 2 and one line."""
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
-
-
-def _generate(args: argparse.Namespace) -> None:
-    from stai.driver import generate
-    from stai.quantize_cli import generate_hook
-
-    result = generate(
-        args.model,
-        args.output,
-        name=args.name,
-        print_ir_after_all=args.print_ir_after_all,
-        target=args.target,
-        observer=args.observer,
-        frontend_options=frontend_options(args),
-        binary=args.binary,
-        compress=args.compress,
-        quantize=generate_hook(args),
-        compression_level=args.compression_level,
-        **memory_kwargs(args),
-    )
-    print(
-        f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
-        f"activations: {result.activations_bytes} bytes (plan: {result.name}_report.txt)"
-    )
 
 
 def add_memory_options(parser: argparse.ArgumentParser) -> None:
@@ -144,9 +116,9 @@ def add_compress_option(parser: argparse.ArgumentParser, level: bool = False) ->
     )
 
 
-def _add_target_option(parser: argparse.ArgumentParser) -> None:
-    """``--target host|cortex-m4|cortex-m7|cortex-m55`` (``stai.target.targets``)."""
-    from stai.target.targets import TARGETS
+def add_target_option(parser: argparse.ArgumentParser) -> None:
+    """``--target host|cortex-m4|cortex-m7|cortex-m55`` (``stai.targets``)."""
+    from stai.targets import TARGETS
 
     parser.add_argument(
         "--target", default="host", choices=list(TARGETS),
@@ -176,50 +148,3 @@ def frontend_options(args: argparse.Namespace) -> dict | None:
     return options or None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from stai import __version__
-
-    parser = _Parser(prog="stai", description="stai: neural networks to C for microcontrollers")
-    parser.add_argument("--version", action="version", version=f"stai {__version__}")
-    from stai import cli_reports
-
-    parser.add_argument("--tools-version", action=cli_reports.ToolsVersionAction,
-                        help="print the versions of stai, its packages and tools, and exit")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    gen = commands.add_parser("generate", help="compile a model into a folder of C code")
-    gen.add_argument("-m", "--model", required=True, help="the model file (.tflite)")
-    gen.add_argument("-o", "--output", required=True, help="the folder to write")
-    gen.add_argument("-n", "--name", default="network", help="C name of the network")
-    gen.add_argument(
-        "--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)"
-    )
-    _add_target_option(gen)
-    gen.add_argument(
-        "--binary", action="store_true",
-        help="weights in NAME_weights.bin, passed to stai_NAME_init (docs/target.md)",
-    )
-    gen.add_argument(
-        "--observer", action="store_true",
-        help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",
-    )
-    add_onnx_options(gen)
-    add_memory_options(gen)
-    add_compress_option(gen, level=True)
-    from stai.quantize_cli import add_generate_options, add_quantize_command
-
-    add_generate_options(gen)
-    gen.set_defaults(func=_generate)
-    add_quantize_command(commands)
-    cli_reports.add_analyze(commands, _add_target_option)
-    cli_reports.add_validate(commands)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    sys.exit(run_reporting_errors(lambda: args.func(args), "stai"))
-
-
-if __name__ == "__main__":
-    main()

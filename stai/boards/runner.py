@@ -23,10 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from stai.errors import StaiError
-from stai.target.firmware import DEFAULT_CFLAGS, Firmware, build_firmware, read_meta
-from stai.target.footprint import Footprint, code_ranges, footprint
-from stai.target.qemu import (
+from stai.boards.firmware import DEFAULT_CFLAGS, Firmware, build_firmware, read_meta
+from stai.boards.footprint import Footprint, code_ranges, footprint
+from stai.boards.qemu import (
     DEFAULT_TIMEOUT,
     Mark,
     QemuRun,
@@ -34,6 +33,7 @@ from stai.target.qemu import (
     run_qemu,
     symbol_address,
 )
+from stai.errors import StaiError
 
 MARK_BEGIN, MARK_END, MARK_NODE = 2, 3, 4
 """Mark events of ``boards/harness.c``."""

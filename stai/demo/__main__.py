@@ -21,10 +21,10 @@ def main() -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from stai.demo_model import build_demo_model
-    from stai.driver import generate
-    from stai.reference import run_tflm_many
+    from stai.compiler.driver import generate
+    from stai.demo.model import build_demo_model
     from stai.runtime.runner import CModel
+    from stai.tools.reference import run_tflm_many
 
     console = Console()
     work = Path(os.environ.get("STAI_DEMO_DIR") or tempfile.mkdtemp(prefix="stai-demo-"))

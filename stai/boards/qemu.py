@@ -14,9 +14,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stai.boards.boards import board_for
+from stai.boards.toolchain import cross_tool, find_tool, icount_plugin
 from stai.errors import StaiError
-from stai.target.targets import Target
-from stai.target.toolchain import cross_tool, find_tool, icount_plugin
+from stai.targets import Target
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds a QEMU run may take before it is stopped."""
@@ -71,10 +72,9 @@ def qemu_command(target: Target, elf: Path, plugin_args: str | None,
                  blobs: list[tuple[Path, int]] | None = None) -> list[str]:
     """The ``qemu-system-arm`` command line that runs ``elf`` on ``target``'s board, with
     ``blobs`` (file, address) written to memory before it starts."""
-    if target.machine is None:
-        raise StaiError(f"target {target.name} has no emulated board")
+    board = board_for(target)
     cmd = [
-        find_tool("qemu-system-arm"), "-M", target.machine, "-cpu", target.cpu or "max",
+        find_tool("qemu-system-arm"), "-M", board.machine, "-cpu", board.cpu,
         "-display", "none", "-monitor", "none", "-serial", "null", "-nodefaults",
         "-semihosting-config", "enable=on,target=native", "-kernel", str(elf),
     ]
@@ -110,7 +110,7 @@ def run_qemu(
         proc = subprocess.run(cmd, cwd=run_dir, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise StaiError(f"QEMU ({target.machine}) did not finish within {timeout:g} s") from None
+        raise StaiError(f"QEMU ({board_for(target).machine}) did not finish within {timeout:g} s") from None
     console = (proc.stdout + proc.stderr).strip()
     run = QemuRun(proc.returncode, console)
     if count and counts.is_file():

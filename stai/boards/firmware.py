@@ -17,11 +17,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from stai.boards.boards import board_for
+from stai.boards.toolchain import check_newlib, cross_tool, find_tool
 from stai.errors import StaiError
-from stai.target.targets import Target, get_target
-from stai.target.toolchain import check_newlib, cross_tool, find_tool
+from stai.targets import Target, get_target
 
-BOARDS_DIR = Path(__file__).resolve().parent / "boards"
+BOARDS_DIR = Path(__file__).resolve().parent / "support"
 BOARD_SOURCES = ("startup.c", "semihost.c", "harness.c")
 HARNESS_HEADER = "stai_harness_net.h"
 DEFAULT_CFLAGS = "-std=c99 -O2 -Wall -Wextra"
@@ -180,7 +181,7 @@ def build_firmware(
               str(BOARDS_DIR / source), "-o", str(obj)], work, f"compiling {source}")
         objects.append(str(obj))
     elf, map_file = work / "firmware.elf", work / "firmware.map"
-    script = BOARDS_DIR / (target.linker_script or "")
+    script = BOARDS_DIR / board_for(target).linker_script
     _run([gcc, *flags, "-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections",
           f"-Wl,--defsym=STAI_STACK_SIZE={stack_bytes}",
           f"-Wl,--defsym=STAI_WEIGHTS_SIZE={weights_size}", f"-L{BOARDS_DIR}", "-T", str(script),

@@ -1,8 +1,10 @@
-"""The targets stai compiles for: the host, and Cortex-M cores emulated by QEMU.
+"""The targets stai compiles for: the host and Cortex-M cores.
 
-A ``Target`` says how to compile for a core (GCC flags), how to size CMSIS-NN scratch
-buffers (``scratch``: the ``convert-qnn-to-buf`` option), the arena alignment, and which
-emulated board runs its code (QEMU machine, linker script).
+A ``Target`` says how to compile for a core (GCC flags, the checks of ``NAME_target.h``),
+how to size CMSIS-NN scratch buffers (``scratch``: the ``convert-qnn-to-buf`` option) and
+the arena alignment. Which machine runs a target's code is a board's fact
+(``stai.boards.boards``). This module is data for the compiler core: it imports nothing
+of stai but its errors.
 """
 
 from __future__ import annotations
@@ -30,14 +32,11 @@ class Target:
     float_abi: str | None = None
     fpu: str | None = None
     checks: tuple[tuple[str, str], ...] = ()
-    machine: str | None = None
-    cpu: str | None = None
-    linker_script: str | None = None
 
     @property
     def is_host(self) -> bool:
-        """Whether this is the host (no cross-compiler, no emulator)."""
-        return self.machine is None
+        """Whether this is the host (the machine stai runs on: no cross-compiler)."""
+        return not self.cflags
 
     def pass_options(self) -> dict[str, str]:
         """Pass options (pass name -> ``{...}`` text) that make the pipeline size scratch
@@ -61,9 +60,6 @@ CORTEX_M4 = Target(
         ("defined(__ARM_FEATURE_DSP)", "the DSP extension"),
         ("defined(__ARM_FP) && (__ARM_FP & 4)", "a single-precision FPU"),
     ),
-    machine="mps2-an386",
-    cpu="cortex-m4",
-    linker_script="mps2.ld",
 )
 
 CORTEX_M7 = Target(
@@ -80,9 +76,6 @@ CORTEX_M7 = Target(
         ("defined(__ARM_FEATURE_DSP)", "the DSP extension"),
         ("defined(__ARM_FP) && (__ARM_FP & 8)", "a double-precision FPU"),
     ),
-    machine="mps2-an500",
-    cpu="cortex-m7",
-    linker_script="mps2.ld",
 )
 
 CORTEX_M55 = Target(
@@ -98,9 +91,6 @@ CORTEX_M55 = Target(
         ("defined(__ARM_FEATURE_MVE)", "Helium (MVE)"),
         ("defined(__ARM_FEATURE_DSP)", "the DSP extension"),
     ),
-    machine="mps3-an547",
-    cpu="cortex-m55",
-    linker_script="mps3_an547.ld",
 )
 
 TARGETS: dict[str, Target] = {t.name: t for t in (HOST, CORTEX_M4, CORTEX_M7, CORTEX_M55)}

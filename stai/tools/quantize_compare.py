@@ -92,9 +92,9 @@ def reference_quantize(model_path: str | Path, calibration: np.ndarray,
 def run_stai_quantized(model_path: str | Path, calibration: np.ndarray, data: np.ndarray,
                        method: str = "minmax", per_channel_fc: bool = True) -> np.ndarray:
     """Quantize ``model_path`` with stai on ``calibration``, compile it, run ``data``."""
-    from stai.driver import import_model
-    from stai.quantize import compile_module, quantize_module
+    from stai.compiler.driver import import_model
     from stai.runtime.model_runner import Runner
+    from stai.tools.quantize import compile_module, quantize_module
 
     module = import_model(model_path)
     quantize_module(module, [calibration], method, per_channel_fc=per_channel_fc)

@@ -28,8 +28,8 @@ def _console() -> Any:
 def _analyze(args: argparse.Namespace) -> None:
     import json
 
-    from stai.analyze import analyze, print_report, to_json, write_reports
-    from stai.quantize_cli import generate_hook
+    from stai.cli.quantize import generate_hook
+    from stai.tools.analyze import analyze, print_report, to_json, write_reports
 
     result = analyze(args.model, name=args.name, target=args.target,
                      compress=getattr(args, "compress", None), quantize=generate_hook(args))
@@ -50,10 +50,10 @@ def add_analyze(commands: Any, add_target_option: Any = None) -> None:
     p.add_argument("-o", "--output", help="folder for the JSON, text, SVG and DOT reports")
     p.add_argument("-n", "--name", default="network", help="C name of the network")
     p.add_argument("--json", action="store_true", help="print the JSON report instead of tables")
-    from stai.cli import add_compress_option
+    from stai.cli.common import add_compress_option
 
     add_compress_option(p)
-    from stai.quantize_cli import add_generate_options
+    from stai.cli.quantize import add_generate_options
 
     add_generate_options(p, int8_io=False)
     if add_target_option is not None:
@@ -67,7 +67,7 @@ def add_analyze(commands: Any, add_target_option: Any = None) -> None:
 
 
 def _validate(args: argparse.Namespace) -> None:
-    from stai.validate import ValidateOptions, print_report, validate
+    from stai.tools.validate import ValidateOptions, print_report, validate
 
     options = ValidateOptions(
         model=Path(args.model),
@@ -100,7 +100,7 @@ def _validate(args: argparse.Namespace) -> None:
 
 def add_validate(commands: Any) -> None:
     """Register ``stai validate``."""
-    from stai.validate import FLOAT_TOLERANCE
+    from stai.tools.validate import FLOAT_TOLERANCE
 
     p = commands.add_parser("validate", help="compare the generated C with the reference runtime")
     p.add_argument("-m", "--model", required=True, help="the model file (.tflite)")
@@ -128,10 +128,10 @@ def add_validate(commands: Any) -> None:
                    "outputs are bit-exact and float outputs within the tolerance")
     p.add_argument("--tolerance", type=float, default=FLOAT_TOLERANCE,
                    help="float --check bound: max |error| <= T x max(1, max |reference|)")
-    from stai.cli import add_compress_option
+    from stai.cli.common import add_compress_option
 
     add_compress_option(p)
-    from stai.quantize_cli import add_generate_options
+    from stai.cli.quantize import add_generate_options
 
     add_generate_options(p, int8_io=False)
     p.set_defaults(func=_validate)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def compile_module(module: ModuleOp, out_dir: Path, name: str, observer: bool = 
     """Lower an ``nn`` module (in place) into a generated folder ``CModel`` can load."""
     import json
 
-    from stai.driver import _activations_bytes, _interface, lower
+    from stai.compiler.driver import _activations_bytes, _interface, lower
     from stai.emitc.folder import write_folder
 
     inputs, outputs = _interface(module)
@@ -217,7 +218,7 @@ def calibrate(module: ModuleOp, data: list[np.ndarray], method: str = "minmax",
 
 def prepare(module: ModuleOp) -> None:
     """Run the ``nn``-level clean-ups the quantizer expects (canonicalize, fuse)."""
-    from stai.driver import build_pipeline, make_context
+    from stai.compiler.driver import build_pipeline, make_context
 
     build_pipeline(("canonicalize-nn", "fuse-activations")).apply(make_context(), module)
 
@@ -225,7 +226,7 @@ def prepare(module: ModuleOp) -> None:
 def quantize_module(module: ModuleOp, data: list[np.ndarray], method: str = "minmax",
                     int8_io: bool = False, per_channel_fc: bool = True) -> QuantizeReport:
     """Quantize the float ``module`` in place (see the module docstring)."""
-    from stai.driver import make_context
+    from stai.compiler.driver import make_context
     from stai.transforms.quantize_nn import QuantizeNNPass, float_ops
 
     prepare(module)
@@ -233,3 +234,22 @@ def quantize_module(module: ModuleOp, data: list[np.ndarray], method: str = "min
     QuantizeNNPass(int8_io=int8_io, per_channel_fc=per_channel_fc).apply(make_context(), module)
     module.verify()
     return QuantizeReport(samples=len(data[0]), method=method, float_ops=float_ops(module))
+
+
+def quantize_hook(data: str | None, method: str, int8_io: bool,
+                  samples: int = 64, per_channel_fc: bool = True) -> Callable[[ModuleOp], object] | None:
+    """The callable ``driver.generate(quantize=...)`` runs on the imported module, or None
+    when ``data`` is None (no quantization)."""
+    if data is None:
+        return None
+
+    def run(module: ModuleOp) -> None:
+        path = None if data == "random" else data
+        calibration = load_calibration(path, module, samples=samples)
+        report = quantize_module(module, calibration, method, int8_io, per_channel_fc)
+        print(f"quantized to int8 with {report.samples} calibration samples ({method})",
+              file=sys.stderr)
+        for op in report.float_ops:
+            print(f"  left in float (no int8 kernel): {op}", file=sys.stderr)
+
+    return run

@@ -23,7 +23,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -39,108 +39,10 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation, SSAValue
 
 from stai.errors import StaiError
+from stai.tools.analysis import Analysis, BufferRect, LayerRow, TensorSummary, Totals
 
 SCHEMA_VERSION = 1
 FORMATS = {".tflite": "tflite", ".onnx": "onnx", ".keras": "keras", ".h5": "keras"}
-
-
-# ----------------------------------------------------------------------------- data
-
-
-@dataclass
-class TensorSummary:
-    """A model input or output."""
-
-    name: str
-    shape: list[int]
-    dtype: str
-    scale: float | None = None
-    zero_point: int | None = None
-    bytes: int = 0
-
-
-@dataclass
-class LayerRow:
-    """One generated node."""
-
-    c_id: int
-    m_id: int | None
-    type: str
-    """The kernel (``qnn`` op) kind: ``conv2d``, ``fully_connected``, ..."""
-    model_type: str | None
-    """The model operator's type (``CONV_2D`` ...) of ``m_id``."""
-    name: str
-    output_shape: list[int]
-    dtype: str
-    params: int
-    macc: int
-    rom_bytes: int
-    fused: list[int] = field(default_factory=list)
-    """m_ids of model operators fused into this node (e.g. a RELU)."""
-    folded: list[int] = field(default_factory=list)
-    """m_ids of model operators that generate no code of their own and whose result this
-    node reads (reshapes become aliases, dequantized constants become weights)."""
-    compression_ratio: float | None = None
-    """Weight sharing (``-c``, ``docs/compression.md``): ROM bytes the layer would take
-    uncompressed over ``rom_bytes``; None for uncompressed layers."""
-
-
-@dataclass
-class BufferRect:
-    """One buffer of the memory plan: bytes ``[offset, offset + size)`` of an arena, alive
-    from node ``first`` to node ``last``."""
-
-    name: str
-    role: str
-    arena: int
-    offset: int
-    size: int
-    first: int
-    last: int
-
-
-@dataclass
-class Totals:
-    """The headline figures."""
-
-    params: int
-    macc: int
-    weights_bytes: int
-    model_weights_bytes: int
-    weights_change_bytes: int
-    weights_change_percent: float
-    activations_bytes: int
-    arena_bytes: list[int]
-    input_bytes: int
-    output_bytes: int
-    io_in_arena: bool
-    ram_total_bytes: int
-    nodes: int
-    model_operators: int
-
-
-@dataclass
-class Analysis:
-    """Everything ``stai analyze`` reports."""
-
-    model: str
-    format: str
-    file_bytes: int
-    sha256: str
-    name: str
-    target: str
-    inputs: list[TensorSummary]
-    outputs: list[TensorSummary]
-    totals: Totals
-    layers: list[LayerRow]
-    buffers: list[BufferRect]
-    edges: list[tuple[str, str]]
-    model_types: dict[int, str] = field(default_factory=dict)
-    removed: list[int] = field(default_factory=list)
-    """m_ids with no code and no node to attribute them to."""
-    target_footprint: dict[str, Any] | None = None
-    """With a Cortex-M target: flash and RAM of the linked firmware
-    (``stai.target.analyze``)."""
 
 
 # ----------------------------------------------------------------------- MACC rules
@@ -299,8 +201,8 @@ def _attribute_folded(
 
 
 def _lower_to_buf(module: ModuleOp, target: str, compress: str | None = None) -> None:
-    from stai import driver
-    from stai.target.targets import get_target
+    from stai.compiler import driver
+    from stai.targets import get_target
 
     passes = tuple(p for p in driver.observer_passes() if p != "convert-buf-to-c")
     options = get_target(target).pass_options()
@@ -316,7 +218,7 @@ def _lower_to_buf(module: ModuleOp, target: str, compress: str | None = None) ->
 
 def _data_arrays(buf_module: ModuleOp, name: str) -> dict[str, int]:
     """Bytes of every array of the generated ``NAME_data.c`` (lowering a copy to C)."""
-    from stai import driver
+    from stai.compiler import driver
     from stai.dialects import c
 
     copy = buf_module.clone()
@@ -342,8 +244,8 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
             quantize: Callable[[ModuleOp], object] | None = None) -> Analysis:
     """Compile ``model_path`` (in memory, its weights shared through k-means codebooks with
     ``compress``: ``"4"``, ``"8"`` or a JSON file; quantized to int8 first by ``quantize``,
-    the hook of ``stai.quantize_cli.quantize_hook``) and report its costs."""
-    from stai import driver
+    the hook of ``stai.cli.quantize.quantize_hook``) and report its costs."""
+    from stai.compiler import driver
     from stai.dialects import qnn
     from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, byte_size
 
@@ -465,11 +367,11 @@ def _codebook_row(row: LayerRow, op: Any) -> None:
 
 
 def _target_footprint(path: Path, name: str, target: str) -> dict[str, Any] | None:
-    from stai.target.targets import get_target
+    from stai.targets import get_target
 
     if get_target(target).is_host:
         return None
-    from stai.target.analyze import firmware_footprint
+    from stai.tools.board_footprint import firmware_footprint
 
     return firmware_footprint(path, name, target)
 
@@ -663,7 +565,7 @@ def print_report(a: Analysis, console: Any | None = None) -> None:
     if a.removed:
         console.print(f"model operators without code: {_ids_text(a, a.removed)}")
     if a.target_footprint is not None:
-        from stai.target.analyze import print_footprint
+        from stai.tools.board_footprint import print_footprint
 
         print_footprint(a.target_footprint, a.target, console)
 
@@ -684,7 +586,7 @@ def write_reports(a: Analysis, out_dir: str | Path) -> dict[str, Path]:
     ``_graph.svg`` when Graphviz's ``dot`` is installed) to ``out_dir``."""
     import json
 
-    from stai import report_svg
+    from stai.tools import report_svg
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -85,8 +85,8 @@ def compressible_layers(model_path: str | Path, frontend_options: dict | None = 
     weights."""
     from xdsl.dialects.builtin import IntegerAttr, StringAttr
 
+    from stai.compiler.driver import import_model
     from stai.dialects import nn
-    from stai.driver import import_model
 
     module = import_model(model_path, frontend_options)
     if quantize is not None:
@@ -105,7 +105,7 @@ def compressible_layers(model_path: str | Path, frontend_options: dict | None = 
 def random_samples(model_path: str | Path, count: int = SAMPLES, seed: int = 0,
                    frontend_options: dict | None = None) -> list[list[np.ndarray]]:
     """Seeded inputs: float standard normal, integers uniform over their range."""
-    from stai.driver import _interface, import_model
+    from stai.compiler.driver import _interface, import_model
 
     inputs, _ = _interface(import_model(model_path, frontend_options))
     rng = np.random.default_rng(seed)
@@ -142,7 +142,7 @@ class _Compiler:
 
     def run(self, factors: dict[str, int], tag: str) -> tuple[int, list[np.ndarray]]:
         """(ROM bytes, concatenated outputs of every sample) with ``factors``."""
-        from stai.driver import generate
+        from stai.compiler.driver import generate
         from stai.runtime.runner import CModel
 
         folder = self.root / tag

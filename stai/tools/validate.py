@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 
 from stai.errors import StaiError
-from stai.metrics import Metrics, Quant, accuracy_vs_labels, classes, compare, confusion_matrix
+from stai.tools.metrics import (
+    Metrics,
+    Quant,
+    accuracy_vs_labels,
+    classes,
+    compare,
+    confusion_matrix,
+)
 
 SCHEMA_VERSION = 1
 DEFAULT_RANDOM_SAMPLES = 10
@@ -61,7 +68,7 @@ class ValidateOptions:
     progress: bool = True
     mode: str = "host"
     """``host``, or ``target``: the C model runs on an emulated Cortex-M
-    (``stai.target.validate``)."""
+    (``stai.tools.validate_board``)."""
     target: str | None = None
     """The target of ``--mode target`` (default ``cortex-m4``)."""
     compress: str | None = None
@@ -124,7 +131,7 @@ class ValidationReport:
     check_messages: list[str] = field(default_factory=list)
     outputs_info: list[dict[str, Any]] = field(default_factory=list)
     target: dict[str, Any] | None = None
-    """``--mode target``: instructions, per node, footprint (``stai.target.validate``)."""
+    """``--mode target``: instructions, per node, footprint (``stai.tools.validate_board``)."""
 
 
 # --------------------------------------------------------------------- input files
@@ -238,7 +245,7 @@ def reference_for(model: Path, inputs: list[dict[str, Any]], outputs: list[dict[
     suffix = model.suffix.lower()
     if suffix == ".tflite":
         if _is_integer_model(inputs, outputs):
-            from stai.reference import run_tflm_many
+            from stai.tools.reference import run_tflm_many
 
             return "tflite-micro", lambda samples: run_tflm_many(model, samples)
         return "litert BUILTIN_REF", lambda samples: run_litert_many(model, samples)[0]
@@ -458,7 +465,7 @@ def _vs_truth(values: np.ndarray, quant: Quant, truth: tuple[str, np.ndarray],
 def model_interface(model: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The model's inputs and outputs (name, shape, dtype, scale, zero point), as the
     generated ``NAME.json`` will list them."""
-    from stai.driver import _interface, import_model  # pyright: ignore[reportPrivateUsage]
+    from stai.compiler.driver import _interface, import_model  # pyright: ignore[reportPrivateUsage]
 
     inputs, outputs = _interface(import_model(model))
     return [dict(vars(t)) for t in inputs], [dict(vars(t)) for t in outputs]
@@ -466,7 +473,7 @@ def model_interface(model: Path) -> tuple[list[dict[str, Any]], list[dict[str, A
 
 def validate(options: ValidateOptions) -> ValidationReport:
     """Run the validation described by ``options``; write the report files."""
-    from stai.driver import generate
+    from stai.compiler.driver import generate
     from stai.runtime.model_runner import Runner
 
     model = Path(options.model)
@@ -508,14 +515,14 @@ def validate(options: ValidateOptions) -> ValidationReport:
                         "cortex-m4, cortex-m7 or cortex-m55, host mode on the host")
     hook = None
     if options.quantize is not None:
-        from stai.quantize_cli import quantize_hook
+        from stai.tools.quantize import quantize_hook
 
         hook = quantize_hook(options.quantize, options.quant_method, False,
                              per_channel_fc=options.per_channel_fc)
     generate(model, folder, options.name, observer=True, target=target,
              compress=options.compress, quantize=hook)
     if options.mode == "target":
-        from stai.target.validate import TargetRunner
+        from stai.tools.validate_board import TargetRunner
 
         runner: Any = TargetRunner(folder, options.name)
     else:
@@ -751,7 +758,7 @@ def print_report(r: ValidationReport, console: Any | None = None) -> None:
     console.print(f"{r.samples} samples from {r.input_source}; reference: {r.reference or 'none'}"
                   + ("" if r.target else f"; C model {r.c_time_ms:.3f} ms/inference on the host"))
     if r.target:
-        from stai.target.validate import print_target
+        from stai.tools.validate_board import print_target
 
         print_target(r.target, console)
     table = Table(title="results")

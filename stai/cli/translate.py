@@ -8,11 +8,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from stai.opt import StaiOptMain
+from stai.cli.opt import StaiOptMain
 
 
 def main(args: Sequence[str] | None = None) -> None:
-    from stai.cli import run_reporting_errors
+    from stai.cli.common import run_reporting_errors
 
     argv = list(sys.argv[1:] if args is None else args)
     if not any(a == "-t" or a.startswith("--target") for a in argv):

@@ -16,28 +16,7 @@ from collections.abc import Callable
 
 from xdsl.dialects.builtin import ModuleOp
 
-from stai.quantize import METHODS
-
-
-def quantize_hook(data: str | None, method: str, int8_io: bool,
-                  samples: int = 64, per_channel_fc: bool = True) -> Callable[[ModuleOp], object] | None:
-    """The callable ``driver.generate(quantize=...)`` runs on the imported module, or None
-    when ``data`` is None (no quantization)."""
-    if data is None:
-        return None
-
-    def run(module: ModuleOp) -> None:
-        from stai.quantize import load_calibration, quantize_module
-
-        path = None if data == "random" else data
-        calibration = load_calibration(path, module, samples=samples)
-        report = quantize_module(module, calibration, method, int8_io, per_channel_fc)
-        print(f"quantized to int8 with {report.samples} calibration samples ({method})",
-              file=sys.stderr)
-        for op in report.float_ops:
-            print(f"  left in float (no int8 kernel): {op}", file=sys.stderr)
-
-    return run
+from stai.tools.quantize import METHODS, quantize_hook
 
 
 def add_generate_options(parser: argparse.ArgumentParser, int8_io: bool = True) -> None:
@@ -64,7 +43,7 @@ def generate_hook(args: argparse.Namespace) -> Callable[[ModuleOp], object] | No
 
 
 def _quantize(args: argparse.Namespace) -> None:
-    from stai.driver import generate
+    from stai.compiler.driver import generate
 
     hook = quantize_hook(args.data, args.method, args.int8_io,
                          per_channel_fc=not args.per_tensor_fc)

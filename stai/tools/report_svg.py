@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from stai.analyze import Analysis
+    from stai.tools.analysis import Analysis
 
 COLORS = {"input": "#7fb3d5", "output": "#82e0aa", "scratch": "#f5b7b1", "tensor": "#f9e79f"}
 WIDTH, HEIGHT, MARGIN = 900, 360, 60

@@ -23,7 +23,7 @@ from xdsl.printer import Printer
 
 from stai import registry
 from stai.errors import StaiError
-from stai.memory_report import MemoryOptions, MemoryPlan
+from stai.memory.report import MemoryOptions, MemoryPlan
 
 FRONTENDS = {".tflite": "tflite"}
 FRONTENDS.update({".keras": "keras", ".h5": "keras", ".hdf5": "keras"})
@@ -51,7 +51,7 @@ class GenerateResult:
     outputs: list[TensorInfo] = field(default_factory=list)
     activations_bytes: int = 0
     memory: MemoryPlan | None = None
-    """The memory plan (``stai.memory_report``)."""
+    """The memory plan (``stai.memory.report``)."""
 
 
 def make_context() -> Context:
@@ -157,10 +157,10 @@ def lower(
     on_planned: Callable[[ModuleOp], None] | None = None, compress: str | None = None,
 ) -> None:
     """Run the whole pipeline on an ``nn`` module, in place, for ``target`` (scratch sizes
-    and alignment: ``stai.target.targets``); ``observer`` adds the observer hooks;
-    ``memory`` lays out memory (``stai.memory_report``); ``on_planned`` sees the module
+    and alignment: ``stai.targets``); ``observer`` adds the observer hooks;
+    ``memory`` lays out memory (``stai.memory.report``); ``on_planned`` sees the module
     right after ``plan-memory``."""
-    from stai.target.targets import get_target
+    from stai.targets import get_target
 
     ctx = make_context()
     tgt = get_target(target)
@@ -228,15 +228,15 @@ def generate(
     (``stai.target.binary``). ``compress`` (``"4"``, ``"8"`` or a JSON file) shares the
     fully connected weights through k-means codebooks (``docs/compression.md``);
     ``compression_level`` (``none|low|medium|high``) picks the factors per layer from a
-    measured accuracy budget (``stai.compress_level``)."""
-    from stai import memory_report
+    measured accuracy budget (``stai.tools.compression_search``)."""
     from stai.emitc.folder import write_folder
-    from stai.target.targets import get_target
+    from stai.memory import report as memory_report
+    from stai.targets import get_target
 
     _check_name(name)
     level_files: dict[str, str] = {}
     if compression_level is not None:
-        from stai.compress_level import level_compress_spec
+        from stai.tools.compression_search import level_compress_spec
 
         if compress is not None:
             raise StaiError("-c/--compress and --compression-level are mutually exclusive")

@@ -1,6 +1,6 @@
 """``stai validate --mode target``: the generated code run on an emulated Cortex-M.
 
-``TargetRunner`` has the interface ``stai.validate`` uses of the host runner
+``TargetRunner`` has the interface ``stai.tools.validate`` uses of the host runner
 (``stai.runtime.model_runner.Runner``): ``inputs``, ``outputs``, ``has_observer`` and
 ``run(batch, per_layer) -> RunResult``. Behind it a ``TargetModel`` runs each batch on
 QEMU; every run also counts instructions per inference and per node (the observer
@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from stai.inputs import check_input_count
+from stai.boards.boards import board_for
+from stai.boards.runner import SampleResult, TargetModel
+from stai.runtime.inputs import check_input_count
 from stai.runtime.model_runner import NodeCapture, RunResult
-from stai.target.runner import SampleResult, TargetModel
 
 
 class TargetRunner:
@@ -70,7 +71,7 @@ class TargetRunner:
         footprint["stack_used"] = max((s.stack_bytes for s in self.samples), default=None)
         return {
             "target": model.target.name,
-            "machine": model.target.machine,
+            "machine": board_for(model.target).machine,
             "kernels": model.firmware.kernels,
             "counting": "QEMU TCG plugin, every executed instruction (resolution: 1 instruction);"
                         " instructions, not cycles",

@@ -21,7 +21,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 from xdsl.dialects.func import FuncOp
 
 from stai.errors import StaiError
-from stai.memory_pools import MemoryConfig, load_memory_config
+from stai.memory.pools import MemoryConfig, load_memory_config
 
 POINTER_BYTES = 4
 """A data pointer on the 32-bit cores stai targets."""

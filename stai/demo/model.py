@@ -188,7 +188,7 @@ def build_demo_model(out_dir: str | os.PathLike[str], seed: int = 0, epochs: int
 
 def tflm_predictions(model_path: str | os.PathLike[str], images: np.ndarray) -> np.ndarray:
     """TFLite Micro's predicted class for each int8 image [N, 8, 8, 1]."""
-    from stai.reference import run_tflm_many
+    from stai.tools.reference import run_tflm_many
 
     outputs = run_tflm_many(model_path, [[img[np.newaxis]] for img in images])
     return np.array([int(np.argmax(out[0])) for out in outputs], dtype=np.int64)

@@ -1,0 +1,96 @@
+"""``stai``: the command embedded engineers use.
+
+    stai generate -m model.tflite -o out/kws [-n NAME] [--print-ir-after-all] [--target T]
+
+Bad input (a missing or corrupt model, an unsupported operator, a bad option) gives one
+line on stderr and exit code 2; no traceback, no half-written folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from stai.cli.common import (
+    Parser,
+    add_compress_option,
+    add_memory_options,
+    add_onnx_options,
+    add_target_option,
+    frontend_options,
+    memory_kwargs,
+    run_reporting_errors,
+)
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from stai.cli.quantize import generate_hook
+    from stai.compiler.driver import generate
+
+    result = generate(
+        args.model,
+        args.output,
+        name=args.name,
+        print_ir_after_all=args.print_ir_after_all,
+        target=args.target,
+        observer=args.observer,
+        frontend_options=frontend_options(args),
+        binary=args.binary,
+        compress=args.compress,
+        quantize=generate_hook(args),
+        compression_level=args.compression_level,
+        **memory_kwargs(args),
+    )
+    print(
+        f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
+        f"activations: {result.activations_bytes} bytes (plan: {result.name}_report.txt)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from stai import __version__
+
+    parser = Parser(prog="stai", description="stai: neural networks to C for microcontrollers")
+    parser.add_argument("--version", action="version", version=f"stai {__version__}")
+    from stai.cli import reports as cli_reports
+
+    parser.add_argument("--tools-version", action=cli_reports.ToolsVersionAction,
+                        help="print the versions of stai, its packages and tools, and exit")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    gen = commands.add_parser("generate", help="compile a model into a folder of C code")
+    gen.add_argument("-m", "--model", required=True, help="the model file (.tflite)")
+    gen.add_argument("-o", "--output", required=True, help="the folder to write")
+    gen.add_argument("-n", "--name", default="network", help="C name of the network")
+    gen.add_argument(
+        "--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)"
+    )
+    add_target_option(gen)
+    gen.add_argument(
+        "--binary", action="store_true",
+        help="weights in NAME_weights.bin, passed to stai_NAME_init (docs/target.md)",
+    )
+    gen.add_argument(
+        "--observer", action="store_true",
+        help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",
+    )
+    add_onnx_options(gen)
+    add_memory_options(gen)
+    add_compress_option(gen, level=True)
+    from stai.cli.quantize import add_generate_options, add_quantize_command
+
+    add_generate_options(gen)
+    gen.set_defaults(func=_generate)
+    add_quantize_command(commands)
+    cli_reports.add_analyze(commands, add_target_option)
+    cli_reports.add_validate(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(run_reporting_errors(lambda: args.func(args), "stai"))
+
+
+if __name__ == "__main__":
+    main()
