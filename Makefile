@@ -32,6 +32,8 @@ demo: $(STAMP)
 
 test: $(STAMP) target-tools
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pyright
 	$(VENV)/bin/lit -sv tests/filecheck
 	$(PY) -m pytest -n 2 -m "not cmsis_nn" tests
 
