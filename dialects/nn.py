@@ -51,6 +51,22 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from stai.dialects.nn_traits import (
+    ChannelBias,
+    ConcatAxis,
+    ConstantQuant,
+    ElementwiseBinary,
+    ElementwiseUnary,
+    FoldsTranspose,
+    FusesAs,
+    FusibleProducer,
+    IsTranspose,
+    LayoutSensitive,
+    PadAxes,
+    QuantKind,
+    QuantRule,
+)
+
 # --------------------------------------------------------------------------- types
 
 
@@ -212,10 +228,12 @@ def _check_len(op: IRDLOperation, attr_name: str, n: int) -> None:
 
 
 class _NNOp(IRDLOperation):
-    """Common format of ``nn`` ops: operands, attributes, and a functional type."""
+    """Common format of ``nn`` ops: operands, attributes, and a functional type. They are
+    pure; each declares its facts as traits (``dialects/nn_traits.py``)."""
 
     assembly_format = "operands attr-dict `:` functional-type(operands, results)"
     irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(Pure())
 
 
 def _verify_activation(op: IRDLOperation) -> None:
@@ -239,7 +257,7 @@ class ConstantOp(IRDLOperation):
     name = "nn.constant"
     value = prop_def(DenseIntOrFPElementsAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), QuantRule(QuantKind.CONSTANT), FoldsTranspose())
     assembly_format = "$value attr-dict `->` type($output)"
 
     def __init__(self, array: np.ndarray, result_type: TensorType):
@@ -297,7 +315,7 @@ class _ConvLikeOp(_NNOp):
     """Explicit padding: top, bottom, left, right."""
     activation = prop_def(StringAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(LayoutSensitive(), ChannelBias(), FusibleProducer())
 
     def verify_(self) -> None:
         x = _tensor(self, "input", 4)
@@ -317,6 +335,7 @@ class Conv2DOp(_ConvLikeOp):
     """2-D convolution. Filter ``[out_c, kh, kw, in_c]``, bias ``[out_c]``."""
 
     name = "nn.conv2d"
+    traits = traits_def(QuantRule(QuantKind.WEIGHTED))
 
 
 @irdl_op_definition
@@ -324,6 +343,7 @@ class DepthwiseConv2DOp(_ConvLikeOp):
     """Depthwise convolution. Filter ``[1, kh, kw, in_c * depth_multiplier]``."""
 
     name = "nn.depthwise_conv2d"
+    traits = traits_def(QuantRule(QuantKind.WEIGHTED, weight_axis=3))
     depth_multiplier = prop_def(IntegerAttr)
 
 
@@ -343,7 +363,9 @@ class FullyConnectedOp(_NNOp):
     activation = prop_def(StringAttr)
     asymmetric_inputs = opt_prop_def(UnitAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(
+        QuantRule(QuantKind.WEIGHTED), LayoutSensitive(), ChannelBias(), FusibleProducer()
+    )
 
     def verify_(self) -> None:
         _tensor(self, "filter", 2)
@@ -359,7 +381,9 @@ class _PoolOp(_NNOp):
     pads = prop_def(DenseArrayBase)
     activation = prop_def(StringAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(
+        QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive(), FusibleProducer()
+    )
 
     def verify_(self) -> None:
         _tensor(self, "input", 4)
@@ -389,7 +413,7 @@ class _BinaryOp(_NNOp):
     rhs = operand_def(TensorType)
     activation = prop_def(StringAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(ElementwiseBinary())
 
     def verify_(self) -> None:
         a, b, y = _tensor(self, "lhs"), _tensor(self, "rhs"), _tensor(self, "output")
@@ -402,30 +426,39 @@ class _BinaryOp(_NNOp):
             )
 
 
+class _ArithOp(_BinaryOp):
+    """Add, sub, mul: int8 kernels, float constant operands quantized over their own range
+    (an unfolded batch norm's scale and offset), a relu folds into them."""
+
+    traits = traits_def(
+        QuantRule(QuantKind.OWN_RANGE, constants=ConstantQuant.OWN_RANGE), FusibleProducer()
+    )
+
+
 @irdl_op_definition
-class AddOp(_BinaryOp):
+class AddOp(_ArithOp):
     name = "nn.add"
 
 
 @irdl_op_definition
-class SubOp(_BinaryOp):
+class SubOp(_ArithOp):
     name = "nn.sub"
 
 
 @irdl_op_definition
-class MulOp(_BinaryOp):
+class MulOp(_ArithOp):
     name = "nn.mul"
 
 
 @irdl_op_definition
 class DivOp(_BinaryOp):
     name = "nn.div"
+    traits = traits_def(QuantRule(QuantKind.FLOAT))
 
 
 class _UnaryOp(_NNOp):
     input = operand_def(TensorType)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
 
     def verify_(self) -> None:
         x, y = _tensor(self, "input"), _tensor(self, "output")
@@ -433,54 +466,69 @@ class _UnaryOp(_NNOp):
             raise VerifyException(f"{self.name}: input and result shapes differ")
 
 
+class _ElementwiseOp(_UnaryOp):
+    """A unary op computed element by element."""
+
+    traits = traits_def(ElementwiseUnary())
+
+
 @irdl_op_definition
-class ReluOp(_UnaryOp):
+class ReluOp(_ElementwiseOp):
     name = "nn.relu"
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE), FusesAs("relu"))
 
 
 @irdl_op_definition
-class Relu6Op(_UnaryOp):
+class Relu6Op(_ElementwiseOp):
     name = "nn.relu6"
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), FusesAs("relu6"))
 
 
 @irdl_op_definition
-class ReluN1To1Op(_UnaryOp):
+class ReluN1To1Op(_ElementwiseOp):
     name = "nn.relu_n1_to_1"
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE), FusesAs("relu_n1_to_1"))
 
 
 @irdl_op_definition
-class LogisticOp(_UnaryOp):
+class LogisticOp(_ElementwiseOp):
     name = "nn.logistic"
+    traits = traits_def(QuantRule(QuantKind.FIXED_OUTPUT, output=(1.0 / 256.0, -128)))
 
 
 @irdl_op_definition
-class TanhOp(_UnaryOp):
+class TanhOp(_ElementwiseOp):
     name = "nn.tanh"
+    traits = traits_def(QuantRule(QuantKind.FIXED_OUTPUT, output=(1.0 / 128.0, 0)))
 
 
 @irdl_op_definition
-class HardSwishOp(_UnaryOp):
+class HardSwishOp(_ElementwiseOp):
     name = "nn.hard_swish"
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE))
 
 
 @irdl_op_definition
-class LeakyReluOp(_UnaryOp):
+class LeakyReluOp(_ElementwiseOp):
     name = "nn.leaky_relu"
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE))
     alpha = prop_def(FloatAttr)
 
 
 @irdl_op_definition
-class QuantizeOp(_UnaryOp):
+class QuantizeOp(_ElementwiseOp):
     """f32 -> quantized, or quantized -> quantized with other parameters (requantize)."""
 
     name = "nn.quantize"
+    traits = traits_def(QuantRule(QuantKind.FLOAT))
 
 
 @irdl_op_definition
-class DequantizeOp(_UnaryOp):
+class DequantizeOp(_ElementwiseOp):
     """quantized -> f32."""
 
     name = "nn.dequantize"
+    traits = traits_def(QuantRule(QuantKind.FLOAT))
 
 
 @irdl_op_definition
@@ -488,6 +536,9 @@ class SoftmaxOp(_UnaryOp):
     """Softmax over the last axis: ``exp(beta * x) / sum(exp(beta * x))``."""
 
     name = "nn.softmax"
+    traits = traits_def(
+        QuantRule(QuantKind.FIXED_OUTPUT, output=(1.0 / 256.0, -128)), LayoutSensitive()
+    )
     beta = prop_def(FloatAttr)
 
 
@@ -498,7 +549,7 @@ class ReshapeOp(_NNOp):
     name = "nn.reshape"
     input = operand_def(TensorType)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
 
     def verify_(self) -> None:
         x, y = _tensor(self, "input"), _tensor(self, "output")
@@ -518,7 +569,7 @@ class PadOp(_NNOp):
     input = operand_def(TensorType)
     pads = prop_def(DenseArrayBase)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), PadAxes())
 
     def verify_(self) -> None:
         x, y = _tensor(self, "input"), _tensor(self, "output")
@@ -540,7 +591,9 @@ class ConcatOp(_NNOp):
     axis = prop_def(IntegerAttr)
     activation = prop_def(StringAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(
+        QuantRule(QuantKind.OWN_RANGE, inputs_take_output=True), ConcatAxis(), FusibleProducer()
+    )
 
     def verify_(self) -> None:
         _verify_activation(self)
@@ -572,21 +625,23 @@ class MeanOp(_NNOp):
     axes = prop_def(DenseArrayBase)
     keep_dims = prop_def(IntegerAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE), LayoutSensitive())
 
 
 @irdl_op_definition
-class SwishOp(_UnaryOp):
+class SwishOp(_ElementwiseOp):
     """Swish (SiLU): ``x * logistic(x)``."""
 
     name = "nn.swish"
+    traits = traits_def(QuantRule(QuantKind.DECOMPOSED))
 
 
 @irdl_op_definition
-class HardSigmoidOp(_UnaryOp):
+class HardSigmoidOp(_ElementwiseOp):
     """Hard sigmoid: ``min(max(alpha * x + beta, 0), 1)`` (Keras 3: alpha 1/6, beta 0.5)."""
 
     name = "nn.hard_sigmoid"
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE))
     alpha = prop_def(FloatAttr)
     beta = prop_def(FloatAttr)
 
@@ -599,7 +654,9 @@ class PReluOp(_NNOp):
     input = operand_def(TensorType)
     alpha = operand_def(TensorType)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(
+        QuantRule(QuantKind.OWN_RANGE, constants=ConstantQuant.SYMMETRIC), LayoutSensitive()
+    )
 
     def verify_(self) -> None:
         x, a, y = _tensor(self, "input"), _tensor(self, "alpha"), _tensor(self, "output")
@@ -632,7 +689,7 @@ class LstmOp(_NNOp):
     bias = operand_def(TensorType)
     return_sequences = prop_def(IntegerAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
 
     def verify_(self) -> None:
         batch, time, features = _tensor(self, "input", 3).get_shape()
@@ -658,7 +715,7 @@ class TransposeOp(_NNOp):
     input = operand_def(TensorType)
     perm = prop_def(DenseArrayBase)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), IsTranspose())
 
     def verify_(self) -> None:
         x, y = _tensor(self, "input"), _tensor(self, "output")
@@ -674,11 +731,12 @@ class TransposeOp(_NNOp):
 
 
 @irdl_op_definition
-class ClampOp(_UnaryOp):
+class ClampOp(_ElementwiseOp):
     """``min(max(x, min), max)`` with any float bounds (relu, relu6 and relu_n1_to_1 are
     the common cases, with their own ops)."""
 
     name = "nn.clamp"
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE))
     min = prop_def(FloatAttr)
     max = prop_def(FloatAttr)
 
@@ -700,7 +758,7 @@ class TransposeConv2DOp(_NNOp):
     pads = prop_def(DenseArrayBase)
     activation = prop_def(StringAttr)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive(), ChannelBias())
 
     def verify_(self) -> None:
         x = _tensor(self, "input", 4)
@@ -717,43 +775,16 @@ class TransposeConv2DOp(_NNOp):
             raise VerifyException("nn.transpose_conv2d: the filter must be [out_c, kh, kw, in_c]")
 
 
-NN = Dialect(
-    "nn",
-    [
-        ConstantOp,
-        Conv2DOp,
-        DepthwiseConv2DOp,
-        FullyConnectedOp,
-        AvgPool2DOp,
-        MaxPool2DOp,
-        AddOp,
-        SubOp,
-        MulOp,
-        DivOp,
-        ReluOp,
-        Relu6Op,
-        ReluN1To1Op,
-        LogisticOp,
-        TanhOp,
-        HardSwishOp,
-        LeakyReluOp,
-        QuantizeOp,
-        DequantizeOp,
-        SoftmaxOp,
-        ReshapeOp,
-        PadOp,
-        ConcatOp,
-        MeanOp,
-        SwishOp,
-        HardSigmoidOp,
-        PReluOp,
-        LstmOp,
-        TransposeOp,
-        ClampOp,
-        TransposeConv2DOp,
-    ],
-    [QuantType],
+_OPS = (
+    (ConstantOp, Conv2DOp, DepthwiseConv2DOp, FullyConnectedOp, AvgPool2DOp, MaxPool2DOp),
+    (AddOp, SubOp, MulOp, DivOp, ReluOp, Relu6Op, ReluN1To1Op, LogisticOp, TanhOp),
+    (HardSwishOp, LeakyReluOp, QuantizeOp, DequantizeOp, SoftmaxOp, ReshapeOp, PadOp),
+    (ConcatOp, MeanOp, SwishOp, HardSigmoidOp, PReluOp, LstmOp, TransposeOp, ClampOp),
+    (TransposeConv2DOp,),
 )
+
+NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
+
 
 def i64_array(values: Sequence[int]) -> DenseArrayBase:
     """A ``array<i64: ...>`` property (strides, pads, ...)."""

@@ -13,30 +13,9 @@ from xdsl.pattern_rewriter import (
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
-    op_type_rewrite_pattern,
 )
 
-from stai.dialects import nn
-
-FUSIBLE_PRODUCERS: tuple[type[Operation], ...] = (
-    nn.Conv2DOp,
-    nn.DepthwiseConv2DOp,
-    nn.FullyConnectedOp,
-    nn.AvgPool2DOp,
-    nn.MaxPool2DOp,
-    nn.AddOp,
-    nn.SubOp,
-    nn.MulOp,
-    nn.ConcatOp,
-)
-"""The ``nn`` ops with an ``activation`` property that a relu can be folded into."""
-
-ACTIVATION_OF: dict[str, str] = {
-    nn.ReluOp.name: "relu",
-    nn.Relu6Op.name: "relu6",
-    nn.ReluN1To1Op.name: "relu_n1_to_1",
-}
-"""The fused ``activation`` value of each standalone relu op."""
+from stai.dialects.nn_traits import FusesAs, FusibleProducer
 
 
 def record_fused_m_id(fused: Operation, absorbed: Operation) -> None:
@@ -57,27 +36,29 @@ def record_fused_m_id(fused: Operation, absorbed: Operation) -> None:
 class FuseRelu(RewritePattern):
     """``relu(producer(...))`` -> ``producer(...) {activation = "relu"}``.
 
-    Applies when the producer is fusible, has no other user and no activation yet, and
+    Applies to an op with the ``FusesAs`` trait (relu, relu6, relu_n1_to_1; the trait names
+    the activation) when its producer has the ``FusibleProducer`` trait, has no other user and no activation yet, and
     the relu's input and output types are identical (so for int8 the same quantization:
     the fused clamp in output units is then exactly the standalone relu). The fused op
     keeps the producer's attributes, and takes the relu's ``nn.name`` (its result is now
     the relu's tensor) and records the relu's ``nn.m_id`` in ``nn.fused_m_ids``.
     """
 
-    @op_type_rewrite_pattern
-    def match_and_rewrite(
-        self, op: nn.ReluOp | nn.Relu6Op | nn.ReluN1To1Op, rewriter: PatternRewriter
-    ) -> None:
-        producer = op.input.owner
-        if not isinstance(producer, FUSIBLE_PRODUCERS):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        fuses_as = op.get_trait(FusesAs)
+        if fuses_as is None or len(op.operands) != 1 or len(op.results) != 1:
             return
-        if not op.input.has_one_use() or op.input.type != op.output.type:
+        value, result = op.operands[0], op.results[0]
+        producer = value.owner
+        if not isinstance(producer, Operation) or not producer.has_trait(FusibleProducer):
+            return
+        if not value.has_one_use() or value.type != result.type:
             return
         current = producer.properties.get("activation")
         if not isinstance(current, StringAttr) or current.data != "none":
             return
         fused = producer.clone()
-        fused.properties["activation"] = StringAttr(ACTIVATION_OF[op.name])
+        fused.properties["activation"] = StringAttr(fuses_as.activation)
         if "nn.name" in op.attributes:
             fused.attributes["nn.name"] = op.attributes["nn.name"]
         record_fused_m_id(fused, op)
@@ -87,8 +68,9 @@ class FuseRelu(RewritePattern):
 
 @dataclass(frozen=True)
 class FuseActivationsPass(ModulePass):
-    """Fold ``nn.relu`` / ``nn.relu6`` / ``nn.relu_n1_to_1`` into the conv, depthwise,
-    fully-connected, pool, add, sub, mul or concat that produces their input.
+    """Fold ``nn.relu`` / ``nn.relu6`` / ``nn.relu_n1_to_1`` (the ops with a ``FusesAs``
+    trait) into the conv, depthwise, fully-connected, pool, add, sub, mul or concat that
+    produces their input (the ops with a ``FusibleProducer`` trait).
 
     The producer must have no other user and ``activation = "none"``, and the relu must
     not change the type (for int8: identical input and output quantization).

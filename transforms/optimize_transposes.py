@@ -7,7 +7,8 @@ cancel, folds transposes into constants and into the weights of a fully connecte
 that reads a flattened transposed tensor, turns transposes that move only size-1
 dimensions into reshapes, and folds constant additions into the bias of the convolution or
 fully connected layer before them. What remains are the transposes that must move data
-(typically at the model's inputs and outputs).
+(typically at the model's inputs and outputs). Which ops a transpose moves through is
+each op's ``LayoutTrait`` (``dialects/nn_traits.py``).
 
 Before::
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
+from xdsl.dialects.builtin import Float32Type, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -39,19 +40,16 @@ from xdsl.pattern_rewriter import (
 )
 
 from stai.dialects import nn
-
-_UNARY_NAMES = (
-    "ReluOp", "Relu6Op", "ReluN1To1Op", "LogisticOp", "TanhOp", "HardSwishOp", "LeakyReluOp",
-    "ClampOp", "QuantizeOp", "DequantizeOp", "HardSigmoidOp", "SwishOp",
+from stai.dialects.nn_traits import (
+    ChannelBias,
+    ElementwiseBinary,
+    ElementwiseUnary,
+    IsTranspose,
+    RemapsAxes,
 )
-UNARY: tuple[type[Operation], ...] = tuple(getattr(nn, n) for n in _UNARY_NAMES if hasattr(nn, n))
-"""Element-wise ops of one operand: a transpose commutes with them."""
 
-BINARY: tuple[type[Operation], ...] = (nn.AddOp, nn.SubOp, nn.MulOp, nn.DivOp)
-
-BIASED: tuple[type[Operation], ...] = (
-    nn.Conv2DOp, nn.DepthwiseConv2DOp, nn.FullyConnectedOp, nn.TransposeConv2DOp,
-)
+_MOVES_THROUGH = (ElementwiseUnary, ElementwiseBinary, RemapsAxes, IsTranspose)
+"""The layout traits of the ops a transpose moves through (or composes with)."""
 
 
 def perm_of(op: nn.TransposeOp) -> tuple[int, ...]:
@@ -120,8 +118,7 @@ def _pushable(t: nn.TransposeOp) -> bool:
     users = [u.operation for u in t.output.uses]
     if len(users) <= 1:
         return True
-    kinds = (*UNARY, *BINARY, nn.ConcatOp, nn.PadOp, nn.TransposeOp)
-    return all(isinstance(u, kinds) for u in users)
+    return all(any(u.has_trait(trait) for trait in _MOVES_THROUGH) for u in users)
 
 
 def _replace_with_transpose(rewriter: PatternRewriter, op: Operation, new: Operation,
@@ -195,10 +192,10 @@ class TransposeAsReshape(RewritePattern):
 
 
 class PushTransposeThroughUnary(RewritePattern):
-    """``f(transpose(x))`` -> ``transpose(f(x))`` for an element-wise ``f``."""
+    """``f(transpose(x))`` -> ``transpose(f(x))`` for an ``ElementwiseUnary`` ``f``."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if not isinstance(op, UNARY) or len(op.operands) != 1:
+        if not op.has_trait(ElementwiseUnary) or len(op.operands) != 1:
             return
         t = _is_transpose(op.operands[0])
         if t is None or not _pushable(t):
@@ -238,10 +235,10 @@ def _untransposed_operand(value: SSAValue, perm: Sequence[int], rank: int,
 
 class PushTransposeThroughBinary(RewritePattern):
     """``f(transpose(a), transpose(b))`` or ``f(transpose(a), constant)`` ->
-    ``transpose(f(a, b'))`` for an element-wise binary ``f`` (same permutation)."""
+    ``transpose(f(a, b'))`` for an ``ElementwiseBinary`` ``f`` (same permutation)."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if not isinstance(op, BINARY):
+        if not op.has_trait(ElementwiseBinary):
             return
         lhs, rhs = op.operands
         t = _is_transpose(lhs) or _is_transpose(rhs)
@@ -268,47 +265,33 @@ class PushTransposeThroughBinary(RewritePattern):
         _replace_with_transpose(rewriter, op, new, perm)
 
 
-class PushTransposeThroughConcat(RewritePattern):
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.ConcatOp, rewriter: PatternRewriter) -> None:
-        ts = [_is_transpose(v) for v in op.inputs]
+class PushTransposeThroughAxes(RewritePattern):
+    """``f(transpose(a), transpose(b), constant...)`` -> ``transpose(f'(a, b, c...))`` for
+    an op with a ``RemapsAxes`` trait (concat, pad): every operand is a transpose by the same
+    permutation or a constant, and ``f'`` has the properties the trait remaps."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        remap = op.get_trait(RemapsAxes)
+        if remap is None or len(op.results) != 1:
+            return
+        ts = [_is_transpose(v) for v in op.operands]
         first = next((t for t in ts if t is not None), None)
         if first is None or not _pushable(first):
             return
         perm = perm_of(first)
         if any(t is not None and perm_of(t) != perm for t in ts):
             return
-        if any(t is None and _is_constant(v) is None for t, v in zip(ts, op.inputs)):
+        if any(t is None and _is_constant(v) is None for t, v in zip(ts, op.operands)):
             return
-        parts = [_untransposed_operand(v, perm, len(perm), rewriter, op) for v in op.inputs]
-        if any(p is None for p in parts):
+        parts = [_untransposed_operand(v, perm, len(perm), rewriter, op) for v in op.operands]
+        operands = [p for p in parts if p is not None]
+        if len(operands) != len(parts):
             return
-        axis = perm[op.axis.value.data]
-        out = _type(op.output)
+        out = _type(op.results[0])
         shape = [out.get_shape()[i] for i in inverse(perm)]
-        props = dict(op.properties)
-        props["axis"] = type(op.axis)(axis, op.axis.type)
-        new = nn.ConcatOp.build(operands=[parts], result_types=[_retyped(out, shape)],
-                                properties=props, attributes=dict(op.attributes))
-        _replace_with_transpose(rewriter, op, new, perm)
-
-
-class PushTransposeThroughPad(RewritePattern):
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.PadOp, rewriter: PatternRewriter) -> None:
-        t = _is_transpose(op.input)
-        if t is None or not _pushable(t):
-            return
-        perm = perm_of(t)
-        inv = inverse(perm)
-        pads = [int(p) for p in op.pads.get_values()]
-        new_pads = [pads[2 * inv[d] + k] for d in range(len(perm)) for k in (0, 1)]
-        out = _type(op.output)
-        shape = [out.get_shape()[i] for i in inv]
-        props = dict(op.properties)
-        props["pads"] = nn.i64_array(new_pads)
-        new = nn.PadOp.build(operands=[t.input], result_types=[_retyped(out, shape)],
-                             properties=props, attributes=dict(op.attributes))
+        new = type(op).create(operands=operands, result_types=[_retyped(out, shape)],
+                              properties=remap.untransposed_properties(op, perm),
+                              attributes=dict(op.attributes))
         _replace_with_transpose(rewriter, op, new, perm)
 
 
@@ -347,8 +330,8 @@ class FoldTransposeIntoFullyConnected(RewritePattern):
 
 
 class FoldBiasAdd(RewritePattern):
-    """``add(conv(x, w, b), c)`` (or fully connected, or ``sub``) with a constant ``c`` along
-    the channels: ``conv(x, w, b + c)`` (float only)."""
+    """``add(conv(x, w, b), c)`` (or ``sub``; any producer with the ``ChannelBias`` trait)
+    with a constant ``c`` along the channels: ``conv(x, w, b + c)`` (float only)."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if not isinstance(op, nn.AddOp | nn.SubOp):
@@ -358,21 +341,25 @@ class FoldBiasAdd(RewritePattern):
         for mine, other, sign in ((op.lhs, op.rhs, 1.0), (op.rhs, op.lhs, -1.0)):
             producer = mine.owner
             const = _is_constant(other)
-            if not isinstance(producer, BIASED) or const is None:
+            if not isinstance(producer, Operation) or not producer.has_trait(ChannelBias):
+                continue
+            if const is None:
                 continue
             if isinstance(op, nn.SubOp) and sign < 0:
                 continue  # c - conv: not a bias
-            if sum(1 for _ in mine.uses) != 1 or producer.activation.data != "none":
+            activation = producer.properties["activation"]
+            if sum(1 for _ in mine.uses) != 1 or activation != StringAttr("none"):
                 continue
-            bias = _is_constant(producer.bias)
-            if bias is None or not isinstance(_type(producer.bias).element_type, Float32Type):
+            bias_value = producer.operands[2]  # (input, filter, bias): see ChannelBias
+            bias = _is_constant(bias_value)
+            if bias is None or not isinstance(_type(bias_value).element_type, Float32Type):
                 continue
             if not isinstance(_type(other).element_type, Float32Type):
                 continue
             if _type(op.output) != _type(mine):
                 continue
             c = const.to_numpy()
-            channels = _shape(producer.bias)[0]
+            channels = _shape(bias_value)[0]
             if c.size not in (1, channels) or (c.size == channels and c.shape[-1] != channels):
                 continue
             delta = np.broadcast_to(c.reshape(-1), (channels,)).astype(np.float32)
@@ -411,8 +398,7 @@ PATTERNS: tuple[type[RewritePattern], ...] = (
     FoldTransposeOfConstant,
     PushTransposeThroughUnary,
     PushTransposeThroughBinary,
-    PushTransposeThroughConcat,
-    PushTransposeThroughPad,
+    PushTransposeThroughAxes,
     FoldTransposeIntoFullyConnected,
     FoldBiasAdd,
     TransposeAsReshape,

@@ -1,8 +1,9 @@
 """``quantize-nn``: rewrite a calibrated float ``nn`` module to int8 (TFLite quantization spec).
 
-Calibration (``stai.quantize.calibrate``) writes the real range of every float tensor as a
+Calibration (``stai.tools.quantize.calibrate``) writes the real range of every float tensor as a
 discardable attribute ``nn.range = array<f32: lo, hi>`` on the op that defines it (and in
-the argument attributes of ``@main`` for its inputs). This pass then:
+the argument attributes of ``@main`` for its inputs). How each op is quantized is its
+``QuantRule`` trait (``dialects/nn_traits.py``). This pass then:
 
 * gives every activation with a range an asymmetric per-tensor ``!nn.q<i8, s : zp>`` type
   (softmax and logistic outputs ``1/256 : -128``, tanh ``1/128 : 0``; pooling, reshape,
@@ -52,33 +53,12 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from stai.dialects import nn
+from stai.dialects.nn_traits import ConstantQuant, QuantKind, quant_rule
 from stai.errors import StaiError
 from stai.transforms.canonicalize_nn import dequantize_array
 
 RANGE_ATTR = "nn.range"
 FLOAT_OPS_ATTR = "nn.float_ops"
-
-WEIGHTED = (nn.Conv2DOp, nn.DepthwiseConv2DOp, nn.FullyConnectedOp)
-SAME_AS_INPUT = (nn.ReshapeOp, nn.AvgPool2DOp, nn.MaxPool2DOp, nn.PadOp, nn.TransposeOp,
-                 nn.Relu6Op)
-"""Ops whose int8 output keeps the input's parameters. RELU6 is one: TFLite Micro's int8
-RELU6 clamps the input codes and never rescales to the output's parameters."""
-FIXED_OUTPUT: dict[type[Operation], tuple[float, int]] = {
-    nn.SoftmaxOp: (1.0 / 256.0, -128),
-    nn.LogisticOp: (1.0 / 256.0, -128),
-    nn.TanhOp: (1.0 / 128.0, 0),
-}
-OWN_RANGE = (
-    nn.AddOp, nn.SubOp, nn.MulOp, nn.ReluOp, nn.ReluN1To1Op, nn.ClampOp, nn.HardSigmoidOp,
-    nn.MeanOp,
-    nn.ConcatOp, nn.LeakyReluOp, nn.HardSwishOp, nn.PReluOp,
-)
-CONSTANT_OPERANDS = (nn.AddOp, nn.SubOp, nn.MulOp)
-"""Element-wise ops whose float constant operands (an unfolded batch norm's scale and
-offset) are quantized with their own range, as the TFLite converter does."""
-INT8_OPS = (*WEIGHTED, *SAME_AS_INPUT, *FIXED_OUTPUT, *OWN_RANGE)
-"""The ``nn`` ops this pass quantizes (they have int8 kernels); the others stay float."""
-
 
 def range_attr(lo: float, hi: float) -> DenseArrayBase:
     """The ``array<f32: lo, hi>`` calibration attribute."""
@@ -158,34 +138,36 @@ class _Quantizer:
             if _f32_tensor(arg) and rng is not None:
                 self.params[arg] = _q8(*activation_params(*rng))
         for op in block.ops:
-            if isinstance(op, nn.PReluOp):
-                self.plan_alpha(op.alpha)
-            if isinstance(op, CONSTANT_OPERANDS):
+            rule = quant_rule(op)
+            if rule.constants is ConstantQuant.SYMMETRIC:
+                for v in op.operands[1:]:
+                    self.plan_symmetric(v)
+            if rule.constants is ConstantQuant.OWN_RANGE:
                 for v in op.operands:
                     if isinstance(v.owner, nn.ConstantOp) and _f32_tensor(v):
                         values = v.owner.to_numpy()
                         lo, hi = (float(values.min()), float(values.max())) if values.size else (0, 0)
                         self.params[v] = _q8(*activation_params(lo, hi))
-            if isinstance(op, nn.ConstantOp) or len(op.results) != 1:
+            if rule.kind is QuantKind.CONSTANT or len(op.results) != 1:
                 continue
             out = op.results[0]
             if not _f32_tensor(out):
                 continue
-            fixed = FIXED_OUTPUT.get(type(op))
-            if fixed is not None:
-                self.params[out] = _q8(*fixed)
-            elif isinstance(op, SAME_AS_INPUT) and op.operands[0] in self.params:
+            if rule.output is not None:
+                self.params[out] = _q8(*rule.output)
+            elif rule.kind is QuantKind.SAME_AS_INPUT and op.operands[0] in self.params:
                 self.params[out] = self.params[op.operands[0]]
             else:
                 rng = read_range(op.attributes.get(RANGE_ATTR))
                 if rng is not None:
                     self.params[out] = _q8(*activation_params(*rng))
 
-    def plan_alpha(self, alpha: SSAValue) -> None:
-        """A prelu's float constant ``alpha``: symmetric int8, one scale (max |alpha| / 127)."""
-        if isinstance(alpha.owner, nn.ConstantOp) and _f32_tensor(alpha):
-            scale = float(symmetric_scales(alpha.owner.to_numpy().astype(np.float64), None)[0])
-            self.params[alpha] = _q8(scale, 0)
+    def plan_symmetric(self, value: SSAValue) -> None:
+        """A float constant operand of a ``ConstantQuant.SYMMETRIC`` op (prelu's ``alpha``):
+        symmetric int8, one scale (max |value| / 127)."""
+        if isinstance(value.owner, nn.ConstantOp) and _f32_tensor(value):
+            scale = float(symmetric_scales(value.owner.to_numpy().astype(np.float64), None)[0])
+            self.params[value] = _q8(scale, 0)
 
     # ------------------------------------------------------------- conversions
     def as_quant(self, value: SSAValue, q: nn.QuantType, before: Operation) -> SSAValue:
@@ -230,13 +212,12 @@ class _Quantizer:
 
     # ---------------------------------------------------------------- rewrites
     def can_quantize(self, op: Operation) -> bool:
-        if not isinstance(op, INT8_OPS) or len(op.results) != 1:
+        rule = quant_rule(op)
+        if not rule.int8 or len(op.results) != 1:
             return False
         if op.results[0] not in self.params:
             return False
-        acts = op.operands[:1] if isinstance(op, WEIGHTED) else op.operands
-        if isinstance(op, (nn.PadOp, nn.MeanOp, nn.TransposeOp)):
-            acts = op.operands[:1]
+        acts = op.operands[:1] if rule.kind is QuantKind.WEIGHTED else op.operands
         return all(v in self.params or not _f32_tensor(v) for v in acts)
 
     @staticmethod
@@ -250,11 +231,9 @@ class _Quantizer:
 
     def weight_axis(self, op: Operation) -> int | None:
         """The axis of the per-channel weight scales of ``op``, None for one scale."""
-        if isinstance(op, nn.DepthwiseConv2DOp):
-            return 3
         if isinstance(op, nn.FullyConnectedOp) and not self.per_channel_fc:
             return None
-        return 0
+        return quant_rule(op).weight_axis
 
     def quantize_weights(self, op: Operation, x: nn.QuantType) -> tuple[SSAValue, SSAValue]:
         filt, bias = op.operands[1], op.operands[2]
@@ -284,19 +263,19 @@ class _Quantizer:
     def quantize_op(self, op: Operation) -> None:
         out = op.results[0]
         q_out = self.params[out]
-        if isinstance(op, WEIGHTED):
+        rule = quant_rule(op)
+        if rule.kind is QuantKind.WEIGHTED:
             x = self.input_quant(op.operands[0], op)
             new_x = self.as_quant(op.operands[0], x, op)
             w, b = self.quantize_weights(op, x)
             op.operands = [new_x, w, b]
         else:
-            n_act = 1 if isinstance(op, (nn.PadOp, nn.MeanOp, nn.TransposeOp)) else len(op.operands)
             new = []
-            for i, v in enumerate(op.operands):
-                if i >= n_act or not _f32_tensor(v) and v not in self.params:
+            for v in op.operands:
+                if not _f32_tensor(v) and v not in self.params:
                     new.append(v)
                     continue
-                q = q_out if isinstance(op, nn.ConcatOp) else self.input_quant(v, op)
+                q = q_out if rule.inputs_take_output else self.input_quant(v, op)
                 new.append(self.as_quant(v, q, op))
             op.operands = new
         out._type = _with_element(out.type, q_out)  # in place: uses keep their value
@@ -312,8 +291,9 @@ class _Quantizer:
     def run(self) -> None:
         block = self.func.body.block
         for op in list(block.ops):
-            if isinstance(op, nn.SwishOp) and RANGE_ATTR in op.attributes and _f32_tensor(op.input):
-                split_swish(op)
+            if quant_rule(op).kind is QuantKind.DECOMPOSED and RANGE_ATTR in op.attributes \
+                    and _f32_tensor(op.operands[0]):
+                decompose(op)
         self.plan(block)
         if self.int8_io:
             for arg in block.args:
@@ -341,6 +321,14 @@ class _Quantizer:
         self.func.function_type = FunctionType.from_lists(
             [a.type for a in block.args], [v.type for v in ret.operands]
         )
+
+
+def decompose(op: Operation) -> None:
+    """Rewrite a calibrated ``QuantKind.DECOMPOSED`` op into ops that quantize."""
+    if isinstance(op, nn.SwishOp):
+        split_swish(op)
+        return
+    raise StaiError(f"{op.name}: declared DECOMPOSED, but quantize-nn has no rewrite for it")
 
 
 def split_swish(op: nn.SwishOp) -> None:
