@@ -37,13 +37,13 @@ func.func @main() attributes {buf.inputs = ["x"], buf.outputs = ["y"]} {
 
 
 def _parse(text: str) -> ModuleOp:
-    from stai.driver import make_context
+    from stai.compiler.driver import make_context
 
     return Parser(make_context(), text).parse_module()
 
 
 def _lower(module: ModuleOp, name: str = "network") -> ModuleOp:
-    from stai.driver import make_context
+    from stai.compiler.driver import make_context
 
     ConvertBufToCPass(network=name).apply(make_context(), module)
     module.verify()
@@ -198,3 +198,12 @@ func.func @main() attributes {{buf.inputs = ["x"], buf.outputs = ["y"]}} {{
     assert build.returncode == 0, build.stderr
     run = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+def test_every_qnn_op_has_an_emitter() -> None:
+    """Each op of the ``qnn`` dialect has its C emitter in ``EMITTERS``."""
+    from stai.dialects.qnn import QNN
+    from stai.lowering.convert_buf_to_c import EMITTERS
+
+    missing = [op.name for op in QNN.operations if op not in EMITTERS]
+    assert missing == []

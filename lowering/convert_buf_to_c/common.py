@@ -1,0 +1,149 @@
+"""What every part of ``convert-buf-to-c`` shares: the C types it spells, C names,
+shape helpers, errors, and the const tables of ``NAME_data.c``."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    MemRefType,
+    StringAttr,
+    TensorType,
+    f32,
+    i32,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+
+from stai.dialects import c, qnn
+from stai.dialects.buf import ConstOp
+from stai.errors import StaiError
+
+OK = "ARM_CMSIS_NN_SUCCESS"
+"""The success value of every kernel (both APIs return ``arm_cmsis_nn_status``)."""
+
+BYTE_PTR = c.CType("uint8_t *")
+VOID_PTR = c.CType("void *")
+INT = c.CType("int")
+SIZE_T = c.CType("size_t")
+I32: Attribute = i32
+I32_PTR = c.CType("int32_t *")
+
+_ELEMENT_C = {"s8": "int8_t", "s32": "int32_t", "f32": "float", "s16": "int16_t"}
+
+
+def c_identifier(text: str) -> str:
+    """``text`` made into a C identifier (other characters become ``_``)."""
+    out = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_") or "x"
+    out = re.sub(r"_+", "_", out)
+    return "v" + out if out[0].isdigit() else out
+
+
+def element_c(t: Attribute) -> str:
+    kind = qnn.element_kind(t)
+    if kind not in _ELEMENT_C:
+        raise StaiError(f"convert-buf-to-c: no C element type for {t}")
+    return _ELEMENT_C[kind]
+
+
+def shape_of(value: SSAValue) -> tuple[int, ...]:
+    t = value.type
+    assert isinstance(t, MemRefType | TensorType)
+    return tuple(t.get_shape())
+
+
+def size_of(value: SSAValue) -> int:
+    return math.prod(shape_of(value))
+
+
+def nhwc(shape: Sequence[int], what: str) -> tuple[int, int, int, int]:
+    """A shape of rank <= 4 as NHWC dims (leading 1s)."""
+    if len(shape) > 4:
+        raise StaiError(f"convert-buf-to-c: {what} has rank {len(shape)} (at most 4 supported)")
+    n, h, w, ch = (1,) * (4 - len(shape)) + tuple(shape)
+    return n, h, w, ch
+
+
+def fail(op: Operation, message: str) -> StaiError:
+    name = op.attributes.get("nn.name")
+    where = f"{op.name} '{name.data}'" if isinstance(name, StringAttr) else op.name
+    return StaiError(f"convert-buf-to-c: {where}: {message}")
+
+
+
+
+# ---------------------------------------------------------------------------- naming
+
+
+@dataclass
+class Names:
+    """The C names of one network."""
+
+    network: str
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.network):
+            raise StaiError(f"network name '{self.network}' is not a C identifier")
+
+    @property
+    def macro(self) -> str:
+        return f"STAI_{self.network.upper()}"
+
+    def fn(self, what: str) -> str:
+        return f"stai_{self.network}_{what}"
+
+    @property
+    def arena(self) -> str:
+        return f"stai_{self.network}_arena"
+
+
+# ------------------------------------------------------------------- data (weights)
+
+
+@dataclass
+class DataTables:
+    """The const arrays of ``NAME_data.c``: weights and per-op tables."""
+
+    names: Names
+    arrays: list[c.ArrayOp] = field(default_factory=lambda: [])
+    by_symbol: dict[str, str] = field(default_factory=lambda: {})
+    _taken: set[str] = field(default_factory=lambda: set())
+
+    def _fresh(self, base: str) -> str:
+        name = f"{self.names.network}_{c_identifier(base)}"
+        candidate, n = name, 1
+        while candidate in self._taken:
+            candidate = f"{name}_{n}"
+            n += 1
+        self._taken.add(candidate)
+        return candidate
+
+    def add_const(self, op: ConstOp) -> None:
+        name = self._fresh(op.sym_name.data)
+        self.by_symbol[op.sym_name.data] = name
+        t = op.memref_type
+        alignment = op.alignment.value.data
+        natural = (t.element_type.bitwidth + 7) // 8  # type: ignore[attr-defined]
+        self.arrays.append(
+            c.ArrayOp(name, t, op.value, alignment=alignment if alignment > natural else None)
+        )
+
+    def add_int32_table(self, base: str, values: Sequence[int]) -> str:
+        name = self._fresh(base)
+        t = TensorType(i32, [len(values)])
+        self.arrays.append(c.ArrayOp(name, t, DenseIntOrFPElementsAttr.from_list(t, list(values))))
+        return name
+
+    def add_float_table(self, base: str, values: Sequence[float]) -> str:
+        name = self._fresh(base)
+        t = TensorType(f32, [len(values)])
+        self.arrays.append(c.ArrayOp(name, t, DenseIntOrFPElementsAttr.from_list(t, list(values))))
+        return name
+
+    def declarations(self) -> list[Operation]:
+        return [c.ArrayOp(a.sym_name.data, a.type) for a in self.arrays]
+
+

@@ -1,0 +1,109 @@
+"""Convolutions: ``conv2d``, ``depthwise_conv2d``, their hybrid and codebook forms,
+``transpose_conv2d``."""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import IntegerAttr
+
+from stai.dialects import c, qnn
+from stai.lowering.convert_buf_to_c.common import fail, shape_of, size_of
+from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, hybrid_quant, out_of
+
+
+def emit_conv(k: KernelBlock) -> None:
+    op = k.op
+    x, w, b = op.ins
+    y = out_of(op)
+    depthwise = isinstance(op, qnn.DepthwiseConv2DOp)
+    in_dims, f_dims = k.dims("input_dims", shape_of(x)), k.dims("filter_dims", shape_of(w))
+    b_dims = k.dims("bias_dims", (1, 1, 1, size_of(b)))
+    out_dims = k.dims("output_dims", shape_of(y))
+    mult = 0
+    if depthwise:
+        dm = getattr(op, "depth_multiplier", None)
+        if not isinstance(dm, IntegerAttr):
+            raise fail(op, "missing integer 'depth_multiplier'")
+        mult = dm.value.data
+    if op.kind == "f32":
+        init: dict[str, object] = ({"ch_mult": mult} if depthwise else {}) | k.tiles(True)
+        init |= k.act_floats()
+        type_name = "stai_dw_conv_params_f32" if depthwise else "stai_conv_params_f32"
+        params = k.struct("conv_params", type_name, init)
+        callee = "stai_depthwise_conv2d_f32" if depthwise else "stai_conv2d_f32"
+        k.call(callee, [params, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b), out_dims,
+                        k.ptr(y, True)])
+        return
+    ctx = k.context()
+    init = {"input_offset": k.p("input_offset"), "output_offset": k.p("output_offset")}
+    if depthwise:
+        init["ch_mult"] = mult
+    init |= k.tiles(True) | {"activation": k.act_struct()}
+    type_name = "cmsis_nn_dw_conv_params" if depthwise else "cmsis_nn_conv_params"
+    params = k.struct("conv_params", type_name, init)
+    quant = k.per_channel_quant()
+    callee = "arm_depthwise_conv_wrapper_s8" if depthwise else "arm_convolve_wrapper_s8"
+    k.call(callee, [ctx, params, quant, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b),
+                    out_dims, k.ptr(y, True)])
+
+
+def emit_hybrid_conv(k: KernelBlock) -> None:
+    """``stai_conv2d_hybrid_f32`` / ``stai_depthwise_conv2d_hybrid_f32``: f32 activations,
+    int8 weights (1 byte each in flash), the filter scales as a const float table, the
+    input quantized into the scratch buffer."""
+    op = k.op
+    x, w, b = op.ins
+    y = out_of(op)
+    ctx = k.context()
+    if isinstance(op, qnn.HybridDepthwiseConv2DOp):
+        dm = getattr(op, "depth_multiplier", None)
+        if not isinstance(dm, IntegerAttr):
+            raise fail(op, "missing integer 'depth_multiplier'")
+        init = {"ch_mult": dm.value.data} | k.tiles(True) | k.act_floats()
+        params = k.struct("conv_params", "stai_dw_conv_params_f32", init)
+        callee = "stai_depthwise_conv2d_hybrid_f32"
+    else:
+        params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
+        callee = "stai_conv2d_hybrid_f32"
+    quant = hybrid_quant(k, shape_of(y)[-1])
+    k.call(callee, [
+        ctx, params, quant, k.dims("input_dims", shape_of(x)), k.ptr(x),
+        k.dims("filter_dims", shape_of(w)), k.ptr(w), k.dims("bias_dims", (1, 1, 1, size_of(b))),
+        k.ptr(b), k.dims("output_dims", shape_of(y)), k.ptr(y, True)])
+
+
+def emit_conv2d_codebook(k: KernelBlock) -> None:
+    """``stai_conv2d_codebook_f32`` / ``_s8``: a convolution whose filter is decoded by the
+    kernel from the codebook and the packed indices (``compress-weights``)."""
+    op = k.op
+    assert isinstance(op, qnn.Conv2DCodebookOp)
+    x, book, index, b = op.ins
+    y = out_of(op)
+    in_dims = k.dims("input_dims", shape_of(x))
+    f_dims = k.dims("filter_dims", op.ints("weight_shape"))
+    b_dims = k.dims("bias_dims", (1, 1, 1, size_of(b)))
+    out_dims = k.dims("output_dims", shape_of(y))
+    indices = k.add(c.CastOp(k.ptr(index), c.CType("const uint8_t *")))
+    compressed = [k.ptr(book), indices, k.int_(op.bits), b_dims, k.ptr(b), out_dims,
+                  k.ptr(y, True)]
+    if op.kind == "f32":
+        params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
+        k.call("stai_conv2d_codebook_f32", [params, in_dims, k.ptr(x), f_dims, *compressed])
+        return
+    init = {"input_offset": k.p("input_offset"), "output_offset": k.p("output_offset")}
+    init |= k.tiles(True) | {"activation": k.act_struct()}
+    params = k.struct("conv_params", "cmsis_nn_conv_params", init)
+    quant = k.per_channel_quant()
+    k.call("stai_conv2d_codebook_s8", [params, quant, in_dims, k.ptr(x), f_dims, *compressed])
+
+
+def emit_transpose_conv(k: KernelBlock) -> None:
+    op = k.op
+    x, w, b = op.ins
+    y = out_of(op)
+    if op.kind != "f32":
+        raise fail(op, f"no {op.kind} kernel")
+    params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
+    k.call("stai_transpose_conv2d_f32", [
+        params, k.dims("input_dims", shape_of(x)), k.ptr(x), k.dims("filter_dims", shape_of(w)),
+        k.ptr(w), k.dims("bias_dims", (1, 1, 1, size_of(b))), k.ptr(b),
+        k.dims("output_dims", shape_of(y)), k.ptr(y, True)])
