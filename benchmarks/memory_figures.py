@@ -24,24 +24,21 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from shared_models import HYBRID, SHARED_MODELS, models_dir_setting  # noqa: E402
 
-from stai import registry  # noqa: E402
-from stai.compiler.driver import build_pipeline, import_model, make_context  # noqa: E402
+from stai.compiler.driver import compile_model  # noqa: E402
+from stai.compiler.options import CompileOptions, MemoryOptions  # noqa: E402
 from stai.errors import StaiError  # noqa: E402
-from stai.memory.report import MemoryOptions, MemoryPlan, collect_plan  # noqa: E402
+from stai.memory.report import MemoryPlan  # noqa: E402
 
-TARGETS = (("host", "host", 4), ("cortex-m4", "dsp", 4), ("cortex-m55", "mve", 16))
-"""(column, scratch sizes, alignment) of the arenas reported."""
+TARGETS = ("host", "cortex-m4", "cortex-m55")
+"""The targets whose arenas (scratch sizes, alignment) are reported."""
 
 
-def plan_for(model: Path, scratch: str, alignment: int,
-             memory: MemoryOptions | None = None) -> MemoryPlan:
+def plan_for(model: Path, target: str, memory: MemoryOptions | None = None) -> MemoryPlan:
     """The memory plan of a model (the pipeline up to ``plan-memory``)."""
-    module = import_model(model)
-    memory = memory or MemoryOptions()
-    options = memory.pass_options(scratch, alignment)
-    passes = registry.PIPELINE[: registry.PIPELINE.index("plan-memory") + 1]
-    build_pipeline(passes, options=options).apply(make_context(), module)
-    return collect_plan(module)
+    options = CompileOptions(target=target, memory=memory or MemoryOptions())
+    plan = compile_model(model, options, stop_after="plan-memory").memory
+    assert plan is not None
+    return plan
 
 
 def tflm_figures(model: Path) -> tuple[int, int, int] | None:
@@ -71,10 +68,10 @@ def rows(models_dir: Path) -> list[dict]:
         path = m.path(models_dir)
         if not path.is_file():
             continue
-        plans = {col: plan_for(path, scratch, align) for col, scratch, align in TARGETS}
+        plans = {target: plan_for(path, target) for target in TARGETS}
         host = plans["host"]
-        caller = plan_for(path, "host", 4, MemoryOptions(allocate_inputs=False,
-                                                         allocate_outputs=False))
+        caller = plan_for(path, "host", MemoryOptions(allocate_inputs=False,
+                                                      allocate_outputs=False))
         tflm = None if m.kind == HYBRID else tflm_figures(path)
         out.append({
             "key": m.key,

@@ -2,8 +2,8 @@
 
 A ``Target`` says how to compile for a core (GCC flags, the checks of ``NAME_target.h``),
 how to size CMSIS-NN scratch buffers (``scratch``: the ``convert-qnn-to-buf`` option) and
-the arena alignment. Which machine runs a target's code is a board's fact
-(``stai.boards.boards``). This module is data for the compiler core: it imports nothing
+the buffer alignment; the driver configures the passes from them. Which machine runs a
+target's code is a board's fact (``stai.boards.boards``). This module is data for the compiler core: it imports nothing
 of stai but its errors.
 """
 
@@ -37,11 +37,6 @@ class Target:
     def is_host(self) -> bool:
         """Whether this is the host (the machine stai runs on: no cross-compiler)."""
         return not self.cflags
-
-    def pass_options(self) -> dict[str, str]:
-        """Pass options (pass name -> ``{...}`` text) that make the pipeline size scratch
-        buffers and align buffers for this target."""
-        return {"convert-qnn-to-buf": f'target="{self.scratch}" alignment={self.alignment}'}
 
 
 HOST = Target("host", "the machine stai runs on (gcc or cc)")

@@ -8,6 +8,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stai.compiler.options import CompileOptions, FrontendOptions, MemoryOptions
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -86,16 +90,35 @@ def add_memory_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def memory_kwargs(args: argparse.Namespace) -> dict:
-    """The ``generate`` keyword arguments of the memory options in ``args``."""
-    return {
-        "allocate_inputs": not getattr(args, "no_inputs_allocation", False),
-        "allocate_outputs": not getattr(args, "no_outputs_allocation", False),
-        "split_weights": getattr(args, "split_weights", False),
-        "memory_pool": getattr(args, "memory_pool", None),
-        "alignment": getattr(args, "alignment", None),
-        "weights_alignment": getattr(args, "weights_alignment", None),
-    }
+def memory_options(args: argparse.Namespace) -> MemoryOptions:
+    """The memory options in ``args``."""
+    from stai.compiler.options import MemoryOptions
+
+    return MemoryOptions(
+        allocate_inputs=not getattr(args, "no_inputs_allocation", False),
+        allocate_outputs=not getattr(args, "no_outputs_allocation", False),
+        split_weights=getattr(args, "split_weights", False),
+        alignment=getattr(args, "alignment", None),
+        weights_alignment=getattr(args, "weights_alignment", None),
+        memory_pool=getattr(args, "memory_pool", None),
+    )
+
+
+def compile_options(args: argparse.Namespace, observer: bool | None = None) -> CompileOptions:
+    """The ``CompileOptions`` of a command's arguments (``observer`` overrides
+    ``--observer``)."""
+    from stai.compiler.options import CompileOptions, CompressOptions
+
+    compress = getattr(args, "compress", None)
+    return CompileOptions(
+        name=getattr(args, "name", "network"),
+        target=getattr(args, "target", None) or "host",
+        observer=getattr(args, "observer", False) if observer is None else observer,
+        frontend=frontend_options(args),
+        memory=memory_options(args),
+        compress=CompressOptions.parse(compress) if compress is not None else None,
+        binary=getattr(args, "binary", False),
+    )
 
 
 def add_compress_option(parser: argparse.ArgumentParser, level: bool = False) -> None:
@@ -138,13 +161,9 @@ def add_onnx_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def frontend_options(args: argparse.Namespace) -> dict | None:
-    """The frontend keyword arguments of the ONNX options in ``args`` (None: defaults)."""
-    options = {}
-    if getattr(args, "no_onnx_io_transpose", False):
-        options["io_transpose"] = False
-    if getattr(args, "no_onnx_optimizer", False):
-        options["optimize"] = False
-    return options or None
+def frontend_options(args: argparse.Namespace) -> FrontendOptions:
+    """The ONNX frontend options in ``args``."""
+    from stai.compiler.options import FrontendOptions
 
-
+    return FrontendOptions(io_transpose=not getattr(args, "no_onnx_io_transpose", False),
+                           optimize=not getattr(args, "no_onnx_optimizer", False))

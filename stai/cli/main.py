@@ -17,30 +17,26 @@ from stai.cli.common import (
     add_memory_options,
     add_onnx_options,
     add_target_option,
-    frontend_options,
-    memory_kwargs,
+    compile_options,
     run_reporting_errors,
 )
 
 
 def _generate(args: argparse.Namespace) -> None:
     from stai.cli.quantize import generate_hook
-    from stai.compiler.driver import generate
+    from stai.compiler.driver import compile_model, load_model, write_generated
 
-    result = generate(
-        args.model,
-        args.output,
-        name=args.name,
-        print_ir_after_all=args.print_ir_after_all,
-        target=args.target,
-        observer=args.observer,
-        frontend_options=frontend_options(args),
-        binary=args.binary,
-        compress=args.compress,
-        quantize=generate_hook(args),
-        compression_level=args.compression_level,
-        **memory_kwargs(args),
-    )
+    options = compile_options(args)
+    # Import and quantize once; a compression level searches on clones of the result.
+    model = load_model(args.model, options.frontend, generate_hook(args))
+    stream = sys.stderr if args.print_ir_after_all else None
+    if args.compression_level is not None:
+        from stai.tools.compression_search import generate_with_level
+
+        result = generate_with_level(model, args.output, args.compression_level, options,
+                                     stream)
+    else:
+        result = write_generated(compile_model(model, options, ir_stream=stream), args.output)
     print(
         f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
         f"activations: {result.activations_bytes} bytes (plan: {result.name}_report.txt)"

@@ -1,8 +1,15 @@
 """The compiler driver: model file -> nn -> ... -> c -> generated folder.
 
-``generate`` is what ``stai generate`` runs. It imports the model with the frontend for its
-format, runs the fixed pass pipeline of ``stai.registry.PIPELINE`` (verifying the module
-after every pass, optionally printing it), and writes the generated folder.
+``compile_model(model, options)`` is the one compile path every command and tool uses: it
+imports the model with the frontend for its format (or takes an ``nn`` module already
+imported, and possibly quantized, by the caller), builds the pass instances of
+``stai.registry.PIPELINE`` configured from the ``CompileOptions`` (``stai.compiler.options``),
+runs them (verifying the module after every pass, optionally printing it) and returns a
+``Compiled``: the module and the results read from its IR (interface, memory plan,
+activations and weight bytes, the ops quantization left in float). ``generate`` compiles
+and writes the generated folder (``write_generated``), which is what ``stai generate``
+runs. The driver compiles once per call: searches over compile options (the compression
+level) are tools that call it.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -22,12 +29,18 @@ from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
 
 from stai import registry
+from stai.compiler.options import CompileOptions, CompressOptions, FrontendOptions, MemoryOptions
 from stai.errors import StaiError
-from stai.memory.report import MemoryOptions, MemoryPlan
+from stai.memory.pools import MemoryConfig
+from stai.memory.report import FlashCheck, MemoryPlan
 
 FRONTENDS = {".tflite": "tflite"}
 FRONTENDS.update({".keras": "keras", ".h5": "keras", ".hdf5": "keras"})
 FRONTENDS[".onnx"] = "onnx"
+
+QuantizeHook = Callable[[ModuleOp], object]
+"""Post-training quantization of an imported ``nn`` module, in place
+(``stai.tools.quantize.quantize_hook``)."""
 
 
 @dataclass
@@ -39,6 +52,65 @@ class TensorInfo:
     dtype: str
     scale: float | None = None
     zero_point: int | None = None
+
+
+@dataclass
+class LoadedModel:
+    """An imported ``nn`` module and the file it comes from."""
+
+    module: ModuleOp
+    path: str | Path | None = None
+    """The model file, as the caller named it."""
+    frontend: FrontendOptions | None = None
+    """The frontend options it was imported with."""
+
+    @property
+    def quantized(self) -> bool:
+        """Whether post-training quantization ran on the module (``quantize-nn``)."""
+        from stai.transforms.quantize_nn import FLOAT_OPS_ATTR
+
+        return FLOAT_OPS_ATTR in self.module.attributes
+
+    def clone(self) -> LoadedModel:
+        """A copy whose module can be compiled (compiling consumes the module)."""
+        return LoadedModel(self.module.clone(), self.path, self.frontend)
+
+
+@dataclass
+class Compiled:
+    """What ``compile_model`` made: the module (at the ``c`` level unless it stopped
+    earlier) and the results read from its IR."""
+
+    module: ModuleOp
+    options: CompileOptions
+    model_path: str | Path | None
+    inputs: list[TensorInfo]
+    outputs: list[TensorInfo]
+    memory: MemoryPlan | None = None
+    """The memory plan (``stai.memory.report``; None when stopped before ``plan-memory``)."""
+    memory_config: MemoryConfig | None = None
+    """The pools of ``--memory-pool`` (None without)."""
+    float_ops: list[str] | None = None
+    """The ops post-training quantization left in float (None: the module was not
+    quantized)."""
+    weights_bytes: int | None = None
+    """Bytes of the generated weight arrays and tables, blob padding included (None when
+    stopped before ``convert-buf-to-c``)."""
+    flash: FlashCheck | None = None
+    """Weights and code against the linker script's flash region (None without one)."""
+    weights_file: bytes | None = None
+    """The bytes of ``NAME_weights.bin`` (``binary``)."""
+    planned: ModuleOp | None = None
+    """A copy of the module right after ``plan-memory`` (``keep_planned``)."""
+
+    @property
+    def name(self) -> str:
+        return self.options.name
+
+    @property
+    def activations_bytes(self) -> int:
+        """The arena bytes (every pool): the plan's ``buf.arena`` sizes."""
+        return self.memory.arena_bytes if self.memory is not None else 0
 
 
 @dataclass
@@ -68,10 +140,11 @@ def make_context() -> Context:
     return ctx
 
 
-def import_model(model_path: str | Path, frontend_options: dict | None = None) -> ModuleOp:
+def import_model(model_path: str | Path,
+                 frontend_options: FrontendOptions | dict | None = None) -> ModuleOp:
     """Translate a model file into the ``nn`` dialect with the frontend for its format
-    (``frontend_options``: keyword arguments of the ONNX frontend, ``io_transpose`` and
-    ``optimize``)."""
+    (``frontend_options``: the ONNX frontend's, ``FrontendOptions`` or its keyword
+    arguments ``io_transpose`` and ``optimize``)."""
     path = Path(model_path)
     if not path.exists():
         raise StaiError(f"model file not found: {path}")
@@ -84,7 +157,9 @@ def import_model(model_path: str | Path, frontend_options: dict | None = None) -
     if frontend == "onnx":
         from stai.frontends.onnx import import_onnx
 
-        return import_onnx(path, **(frontend_options or {}))
+        if not isinstance(frontend_options, FrontendOptions):
+            frontend_options = FrontendOptions.from_dict(frontend_options)
+        return import_onnx(path, **frontend_options.onnx_kwargs())
     if frontend == "keras":
         from stai.frontends.keras import import_keras
 
@@ -94,20 +169,37 @@ def import_model(model_path: str | Path, frontend_options: dict | None = None) -
     return import_tflite(path)
 
 
-def build_pipeline(
-    passes: tuple[str, ...] = registry.PIPELINE,
-    options: dict[str, str] | None = None,
-    ir_stream: IO[str] | None = None,
-) -> PassPipeline:
-    """The pass pipeline; ``options`` maps a pass name to its ``{...}`` options text;
-    with ``ir_stream`` the IR is printed there after each pass."""
-    from xdsl.utils.arg_spec import parse_spec
+def load_model(model_path: str | Path, frontend: FrontendOptions | None = None,
+               quantize: QuantizeHook | None = None) -> LoadedModel:
+    """Import ``model_path``, then quantize it with ``quantize`` (once: compile clones of
+    the result to compile it several times)."""
+    frontend = frontend or FrontendOptions()
+    module = import_model(model_path, frontend)
+    if quantize is not None:  # post-training int8 quantization (docs/quantization.md)
+        quantize(module)
+    return LoadedModel(module, model_path, frontend)
 
+
+def build_pipeline(
+    passes: Sequence[ModulePass | str] = registry.PIPELINE,
+    options: Mapping[str, str] | None = None,
+    ir_stream: IO[str] | None = None,
+    after_pass: Callable[[ModulePass, ModuleOp], None] | None = None,
+) -> PassPipeline:
+    """A pipeline of ``passes`` (instances, or names of passes with default options) that
+    verifies the module after each pass, prints it to ``ir_stream`` when given and calls
+    ``after_pass``. ``options`` (pass name -> ``{...}`` text, as ``stai-opt -p`` reads it)
+    configures passes given by name; the driver itself builds configured instances."""
     instances: list[ModulePass] = []
-    for name in passes:
-        pass_class = registry.PASSES[name]()
-        spec = f"{name}{{{options[name]}}}" if options and name in options else name
-        instances.append(pass_class.from_pass_spec(parse_spec(spec)))
+    for p in passes:
+        if isinstance(p, ModulePass):
+            instances.append(p)
+        elif options and p in options:
+            from xdsl.utils.arg_spec import parse_spec
+
+            instances.append(registry.PASSES[p]().from_pass_spec(parse_spec(f"{p}{{{options[p]}}}")))
+        else:
+            instances.append(registry.PASSES[p]()())
 
     def callback(previous: ModulePass | None, module: ModuleOp, _next: ModulePass | None) -> None:
         if previous is None:  # before the first pass: the input was verified already
@@ -117,11 +209,51 @@ def build_pipeline(
             ir_stream.write(f"// -----// IR after {previous.name} //----- //\n")
             Printer(stream=ir_stream).print_op(module)
             ir_stream.write("\n\n")
+        if after_pass is not None:
+            after_pass(previous, module)
 
     return PassPipeline(tuple(instances), callback)
 
 
-def _interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
+def pipeline_passes(options: CompileOptions, memory_config: MemoryConfig | None = None
+                    ) -> list[ModulePass]:
+    """The configured pass instances that compile a model with ``options`` (the pools of
+    ``memory_config`` when given)."""
+    from stai.lowering.convert_buf_to_c import ConvertBufToCPass
+    from stai.lowering.convert_qnn_to_buf import ConvertQNNToBufPass
+    from stai.targets import get_target
+    from stai.transforms.compress_weights import CompressWeightsPass
+    from stai.transforms.plan_memory import PlanMemoryPass
+    from stai.transforms.record_output_quant import RecordOutputQuantPass
+
+    target = get_target(options.target)
+    memory = options.memory
+    pools = memory_config.pools if memory_config is not None else []
+    configured: dict[str, ModulePass] = {
+        ConvertQNNToBufPass.name: ConvertQNNToBufPass(
+            alignment=memory.weights_alignment or target.alignment, target=target.scratch),
+        PlanMemoryPass.name: PlanMemoryPass(
+            alignment=memory.alignment or target.alignment,
+            inputs_in_arena=memory.allocate_inputs, outputs_in_arena=memory.allocate_outputs,
+            pools=tuple(p.size for p in pools), pool_names=tuple(p.name for p in pools),
+            pool_sections=tuple(p.section for p in pools) if any(p.section for p in pools)
+            else ()),
+        ConvertBufToCPass.name: ConvertBufToCPass(
+            network=options.name, observer=options.observer,
+            weights="split" if memory.split_weights else "packed"),
+    }
+    passes: list[ModulePass] = []
+    for name in registry.PIPELINE:
+        if name == "convert-nn-to-qnn" and options.observer:
+            passes.append(RecordOutputQuantPass())  # the observer wants each output's quant
+        passes.append(configured.get(name) or registry.PASSES[name]()())
+        if name == "convert-nn-to-qnn" and options.compress is not None:
+            compress = options.compress  # k-means weight sharing (docs/compression.md)
+            passes.append(CompressWeightsPass(factor=compress.factor, layers=compress.layers))
+    return passes
+
+
+def interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
     """Inputs and outputs of the ``nn``-level ``@main``."""
     from stai.dialects.nn import QuantType, numpy_dtype
 
@@ -151,54 +283,152 @@ def _interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
     return inputs, outputs
 
 
-def lower(
-    module: ModuleOp, name: str = "network", ir_stream: IO[str] | None = None, target: str = "host",
-    observer: bool = False, memory: MemoryOptions | None = None,
-    on_planned: Callable[[ModuleOp], None] | None = None, compress: str | None = None,
-) -> None:
-    """Run the whole pipeline on an ``nn`` module, in place, for ``target`` (scratch sizes
-    and alignment: ``stai.targets``); ``observer`` adds the observer hooks;
-    ``memory`` lays out memory (``stai.memory.report``); ``on_planned`` sees the module
-    right after ``plan-memory``."""
+def weight_bytes(module: ModuleOp) -> int:
+    """Bytes of the weights of a module at the ``c`` level: its ``const`` array
+    definitions with external linkage (the weights, the per-channel tables, or the packed
+    blob with its padding; the observer's ``static`` tables are not weights)."""
+    from stai.dialects import c
+
+    total = 0
+    for op in module.walk():
+        if isinstance(op, c.ArrayOp) and op.value is not None and op.is_const is not None \
+                and op.is_static is None:
+            width = (op.type.element_type.bitwidth + 7) // 8  # type: ignore[attr-defined]
+            total += op.size * width
+    return total
+
+
+def compile_model(
+    model: str | Path | LoadedModel | ModuleOp,
+    options: CompileOptions | None = None,
+    *,
+    quantize: QuantizeHook | None = None,
+    stop_after: str | None = None,
+    ir_stream: IO[str] | None = None,
+    keep_planned: bool = False,
+) -> Compiled:
+    """Compile ``model`` (a model file, or an ``nn`` module, consumed) with ``options``.
+
+    A file is imported (``options.frontend``) and quantized by ``quantize`` when given.
+    The pipeline stops after the pass named ``stop_after`` (None: it runs to ``c``);
+    ``ir_stream`` receives the IR after import and after every pass; ``keep_planned``
+    keeps a copy of the module right after ``plan-memory``."""
+    from stai.memory import report as memory_report
+    from stai.memory.pools import load_memory_config
+    from stai.transforms.quantize_nn import float_ops as left_in_float
+
+    options = options or CompileOptions()
+    memory_config = None
+    if options.memory.memory_pool is not None:
+        memory_config = load_memory_config(options.memory.memory_pool)
+    if isinstance(model, (str, Path)):
+        model = load_model(model, options.frontend, quantize)
+    elif quantize is not None:
+        raise StaiError("internal error: quantize a module before compiling it")
+    loaded = model if isinstance(model, LoadedModel) else LoadedModel(model)
+    module = loaded.module
+    float_ops = left_in_float(module) if loaded.quantized else None
+    inputs, outputs = interface(module)
+    if ir_stream is not None:
+        ir_stream.write("// -----// IR after import //----- //\n")
+        Printer(stream=ir_stream).print_op(module)
+        ir_stream.write("\n\n")
+    passes = pipeline_passes(options, memory_config)
+    if stop_after is not None:
+        names = [p.name for p in passes]
+        if stop_after not in names:
+            raise StaiError(f"internal error: no pass '{stop_after}' in the pipeline")
+        passes = passes[: names.index(stop_after) + 1]
+    result = Compiled(module, options, loaded.path, inputs, outputs, memory_config=memory_config,
+                      float_ops=float_ops)
+    capacities = [p.size for p in memory_config.pools] if memory_config else None
+
+    def after_pass(done: ModulePass, current: ModuleOp) -> None:
+        if done.name == "plan-memory":
+            result.memory = memory_report.collect_plan(current, capacities)
+            if keep_planned:
+                result.planned = current.clone()
+
+    module.verify()
+    build_pipeline(passes, ir_stream=ir_stream, after_pass=after_pass).apply(make_context(),
+                                                                              module)
+    if passes and passes[-1].name == "convert-buf-to-c":
+        result.weights_bytes = weight_bytes(module)
+        if memory_config is not None and memory_config.flash is not None:
+            result.flash = _check_flash(result, memory_config)
+        if options.binary:
+            from stai.target.binary import detach_weights
+
+            result.weights_file = detach_weights(module, options.name)
+    return result
+
+
+def _check_flash(compiled: Compiled, config: MemoryConfig) -> FlashCheck | None:
+    """Weights and code of the generated folder against the linker script's flash."""
+    from stai.emitc.folder import write_folder
+    from stai.memory import report as memory_report
     from stai.targets import get_target
 
-    ctx = make_context()
-    tgt = get_target(target)
-    options = {"convert-buf-to-c": f'name="{name}"' + (" observer=true" if observer else "")}
-    options.update(tgt.pass_options())
-    if memory is not None:
-        for pass_name, text in memory.pass_options(tgt.scratch, tgt.alignment).items():
-            options[pass_name] = f"{options[pass_name]} {text}" if pass_name in options \
-                and pass_name != "convert-qnn-to-buf" else text
-    passes = observer_passes() if observer else registry.PIPELINE
-    if compress is not None:  # k-means weight sharing (docs/compression.md)
-        from stai.transforms.compress_weights import pass_options, with_compression
-
-        passes = with_compression(passes)
-        options["compress-weights"] = pass_options(compress)
-    cut = passes.index("plan-memory") + 1 if "plan-memory" in passes else len(passes)
-    module.verify()
-    build_pipeline(passes[:cut], options=options, ir_stream=ir_stream).apply(ctx, module)
-    if on_planned is not None:
-        on_planned(module)
-    if passes[cut:]:
-        build_pipeline(passes[cut:], options=options, ir_stream=ir_stream).apply(ctx, module)
+    options = compiled.options
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = write_folder(compiled.module, Path(tmp) / "probe", options.name,
+                             target=options.target)
+        cflags = memory_report.environment_cflags(get_target(options.target).cflags)
+        return memory_report.check_flash(config, compiled.weights_bytes or 0, probe, cflags)
 
 
-def observer_passes() -> tuple[str, ...]:
-    """The pipeline with ``record-output-quant`` before ``convert-nn-to-qnn`` (the observer
-    tables want each node's output quantization)."""
-    at = registry.PIPELINE.index("convert-nn-to-qnn")
-    return (*registry.PIPELINE[:at], "record-output-quant", *registry.PIPELINE[at:])
+def write_generated(compiled: Compiled, out_dir: str | Path,
+                    extra_files: Mapping[str, str | bytes] | None = None) -> GenerateResult:
+    """Write the generated folder of a compiled module (replaced if it exists): the C
+    files, the runtime, ``NAME.json``, ``NAME_report.txt``, the weights file with
+    ``binary``, and ``extra_files`` (file name -> text or bytes)."""
+    from stai.emitc.folder import write_folder
+    from stai.memory import report as memory_report
+    from stai.target.binary import binary_file_name
 
-
-def _check_name(name: str) -> None:
-    if not name.isidentifier() or not name.isascii():
-        raise StaiError(f"invalid network name '{name}': use a C identifier")
+    options, name = compiled.options, compiled.options.name
+    if compiled.memory is None or compiled.weights_bytes is None:
+        raise StaiError("internal error: write a module compiled down to C")
+    binary_files: dict[str, str | bytes] = {}
+    if compiled.weights_file is not None:
+        binary_files[binary_file_name(name)] = compiled.weights_file
+    model = str(compiled.model_path) if compiled.model_path is not None else ""
+    meta = {
+        "name": name,
+        "model": str(Path(model).resolve()) if model else "",
+        "activations_bytes": compiled.activations_bytes,
+        "target": options.target,
+        "observer": options.observer,
+        "weights_file": next(iter(binary_files), None),
+        "inputs": [vars(t) for t in compiled.inputs],
+        "outputs": [vars(t) for t in compiled.outputs],
+    }
+    meta.update(memory_report.meta_fields(compiled.memory, options.memory,
+                                          compiled.weights_bytes))
+    report = memory_report.render_report(name, model, compiled.memory, options.memory,
+                                         compiled.memory_config, compiled.weights_bytes,
+                                         compiled.flash)
+    if compiled.float_ops is not None:
+        float_ops = compiled.float_ops
+        meta["quantized_float_ops"] = float_ops
+        report += ("\nPost-training int8 quantization: "
+                   + (f"{len(float_ops)} op(s) left in float (no int8 kernel):\n"
+                      + "".join(f"  {op}\n" for op in float_ops) if float_ops
+                      else "every op runs in int8\n"))
+    out = Path(out_dir)
+    write_folder(
+        compiled.module, out, name,
+        extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n",
+                     f"{name}_report.txt": report, **binary_files, **(extra_files or {})},
+        target=options.target,
+    )
+    return GenerateResult(out_dir=out, name=name, inputs=compiled.inputs,
+                          outputs=compiled.outputs, activations_bytes=compiled.activations_bytes,
+                          memory=compiled.memory)
 
 
 def generate(
-    model_path: str | Path,
+    model_path: str | Path | LoadedModel,
     out_dir: str | Path,
     name: str = "network",
     print_ir_after_all: bool = False,
@@ -214,8 +444,9 @@ def generate(
     weights_alignment: int | None = None,
     binary: bool = False,
     compress: str | None = None,
-    quantize: Callable[[ModuleOp], object] | None = None,
-    compression_level: str | None = None,
+    quantize: QuantizeHook | None = None,
+    options: CompileOptions | None = None,
+    extra_files: Mapping[str, str | bytes] | None = None,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
     ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``).
@@ -226,92 +457,18 @@ def generate(
     and ``weights_alignment`` default to the target's. ``NAME_report.txt`` shows the plan.
     With ``binary`` the weights go to ``NAME_weights.bin``, bound by ``stai_NAME_init``
     (``stai.target.binary``). ``compress`` (``"4"``, ``"8"`` or a JSON file) shares the
-    fully connected weights through k-means codebooks (``docs/compression.md``);
-    ``compression_level`` (``none|low|medium|high``) picks the factors per layer from a
-    measured accuracy budget (``stai.tools.compression_search``)."""
-    from stai.emitc.folder import write_folder
-    from stai.memory import report as memory_report
-    from stai.targets import get_target
-
-    _check_name(name)
-    level_files: dict[str, str] = {}
-    if compression_level is not None:
-        from stai.tools.compression_search import level_compress_spec
-
-        if compress is not None:
-            raise StaiError("-c/--compress and --compression-level are mutually exclusive")
-        compress, level_files = level_compress_spec(model_path, compression_level, name,
-                                                    frontend_options, quantize)
-    tgt = get_target(target)
-    memory = MemoryOptions(allocate_inputs, allocate_outputs, split_weights, alignment,
-                           weights_alignment, memory_pool)
-    memory.load()
-    module = import_model(model_path, frontend_options)
-    float_ops: list[str] | None = None
-    if quantize is not None:  # post-training int8 quantization (docs/quantization.md)
-        from stai.transforms.quantize_nn import float_ops as left_in_float
-
-        quantize(module)
-        float_ops = left_in_float(module)
-    inputs, outputs = _interface(module)
+    fully connected weights through k-means codebooks (``docs/compression.md``).
+    ``options`` replaces every keyword option above (the command line builds it);
+    ``extra_files`` are written into the folder too."""
+    if options is None:
+        options = CompileOptions(
+            name=name, target=target, observer=observer,
+            frontend=FrontendOptions.from_dict(frontend_options),
+            memory=MemoryOptions(allocate_inputs, allocate_outputs, split_weights, alignment,
+                                 weights_alignment, memory_pool),
+            compress=CompressOptions.parse(compress) if compress is not None else None,
+            binary=binary,
+        )
     stream = (ir_stream or sys.stderr) if print_ir_after_all else None
-    if stream is not None:
-        stream.write("// -----// IR after import //----- //\n")
-        Printer(stream=stream).print_op(module)
-        stream.write("\n\n")
-    plans: list[memory_report.MemoryPlan] = []
-    capacities = [p.size for p in memory.config.pools] if memory.config else None
-    lower(module, name, stream, target, observer, memory,
-          lambda m: plans.append(memory_report.collect_plan(m, capacities)), compress)
-    out = Path(out_dir)
-    result = GenerateResult(out_dir=out, name=name, inputs=inputs, outputs=outputs)
-    result.activations_bytes = _activations_bytes(module)
-    result.memory = plans[0]
-    weights = memory_report.weights_bytes(module, name)
-    flash = None
-    if memory.config is not None and memory.config.flash is not None:
-        with tempfile.TemporaryDirectory() as tmp:
-            probe = write_folder(module, Path(tmp) / "probe", name, target=target)
-            flash = memory_report.check_flash(memory.config, module, name, probe,
-                                              memory_report.environment_cflags(tgt.cflags))
-    binary_files: dict[str, str | bytes] = {}
-    if binary:
-        from stai.target.binary import binary_file_name, detach_weights
-
-        binary_files[binary_file_name(name)] = detach_weights(module, name)
-    meta = {
-        "name": name,
-        "model": str(Path(model_path).resolve()),
-        "activations_bytes": result.activations_bytes,
-        "target": target,
-        "observer": observer,
-        "weights_file": next(iter(binary_files), None),
-        "inputs": [vars(t) for t in inputs],
-        "outputs": [vars(t) for t in outputs],
-    }
-    meta.update(memory_report.meta_fields(plans[0], memory, weights))
-    report = memory_report.render_report(name, str(model_path), plans[0], memory, weights, flash)
-    if float_ops is not None:
-        meta["quantized_float_ops"] = float_ops
-        report += ("\nPost-training int8 quantization: "
-                   + (f"{len(float_ops)} op(s) left in float (no int8 kernel):\n"
-                      + "".join(f"  {op}\n" for op in float_ops) if float_ops
-                      else "every op runs in int8\n"))
-    write_folder(
-        module, out, name, extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n",
-                                        f"{name}_report.txt": report, **binary_files,
-                                        **level_files},
-        target=target,
-    )
-    return result
-
-
-def _activations_bytes(module: ModuleOp) -> int:
-    """The arena size the generated header declares (from its ``#define``)."""
-    from stai.dialects.c import DefineOp
-
-    suffix = "_ACTIVATIONS_SIZE"
-    for op in module.walk():
-        if isinstance(op, DefineOp) and op.macro.data.endswith(suffix):
-            return int(op.value.data)
-    raise StaiError("internal error: the generated code declares no activations size")
+    compiled = compile_model(model_path, options, quantize=quantize, ir_stream=stream)
+    return write_generated(compiled, out_dir, extra_files)

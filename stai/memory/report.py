@@ -1,7 +1,7 @@
-"""Memory options of ``stai generate`` and the memory report it writes.
+"""The memory report of ``stai generate``: the plan read from the IR, the flash check.
 
-``MemoryOptions`` turns the command-line choices (inputs/outputs in the arena or not,
-split or packed weights, alignments, ``--memory-pool FILE``) into pass options.
+The memory options are ``stai.compiler.options.MemoryOptions`` (the driver configures
+``convert-qnn-to-buf``, ``plan-memory`` and ``convert-buf-to-c`` from them).
 ``collect_plan`` reads the plan from the ``buf`` IR after ``plan-memory``;
 ``render_report`` writes ``NAME_report.txt``: the pools, every buffer's offset, size and
 lifetime, the operator-breadth bound and how far the arena is above it, the mutable
@@ -20,59 +20,12 @@ from pathlib import Path
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 from xdsl.dialects.func import FuncOp
 
+from stai.compiler.options import MemoryOptions
 from stai.errors import StaiError
-from stai.memory.pools import MemoryConfig, load_memory_config
+from stai.memory.pools import MemoryConfig
 
 POINTER_BYTES = 4
 """A data pointer on the 32-bit cores stai targets."""
-
-
-@dataclass
-class MemoryOptions:
-    """How ``stai generate`` lays out memory."""
-
-    allocate_inputs: bool = True
-    """Inputs live in the activations (else the caller provides them: ``set_input``)."""
-    allocate_outputs: bool = True
-    split_weights: bool = False
-    """One ``const`` array per tensor (else one packed blob)."""
-    alignment: int | None = None
-    """Byte alignment of every activation buffer (None: the target's)."""
-    weights_alignment: int | None = None
-    """Byte alignment of every weight array (None: the target's)."""
-    memory_pool: str | Path | None = None
-    """A JSON pool list or a GNU ld linker script."""
-    config: MemoryConfig | None = None
-
-    def load(self) -> None:
-        """Read the memory pool file (once) and check the alignments."""
-        for what, value in (("alignment", self.alignment),
-                            ("weights alignment", self.weights_alignment)):
-            if value is not None and (value < 1 or value & (value - 1)):
-                raise StaiError(f"{what} must be a power of two, got {value}")
-        if self.memory_pool is not None and self.config is None:
-            self.config = load_memory_config(self.memory_pool)
-
-    def pass_options(self, scratch: str, target_alignment: int) -> dict[str, str]:
-        """Options of ``convert-qnn-to-buf``, ``plan-memory`` and ``convert-buf-to-c``."""
-        self.load()
-        weights_align = self.weights_alignment or target_alignment
-        plan = [f"alignment={self.alignment or target_alignment}"]
-        if not self.allocate_inputs:
-            plan.append("inputs-in-arena=false")
-        if not self.allocate_outputs:
-            plan.append("outputs-in-arena=false")
-        if self.config is not None:
-            pools = self.config.pools
-            plan.append("pools=" + ",".join(str(p.size) for p in pools))
-            plan.append("pool-names=" + ",".join(f'"{p.name}"' for p in pools))
-            if any(p.section for p in pools):
-                plan.append("pool-sections=" + ",".join(f'"{p.section}"' for p in pools))
-        return {
-            "convert-qnn-to-buf": f'target="{scratch}" alignment={weights_align}',
-            "plan-memory": " ".join(plan),
-            "convert-buf-to-c": "weights=" + ('"split"' if self.split_weights else '"packed"'),
-        }
 
 
 # ----------------------------------------------------------------------- the plan
@@ -247,20 +200,6 @@ class FlashCheck:
         return self.needed <= self.capacity
 
 
-def weights_bytes(module: ModuleOp, name: str) -> int:
-    """Bytes of the ``const`` arrays of ``NAME_data.c`` (blob padding included)."""
-    from stai.dialects import c
-
-    total = 0
-    for f in module.body.block.ops:
-        if isinstance(f, c.FileOp) and f.path.data == f"{name}_data.c":
-            for op in f.walk():
-                if isinstance(op, c.ArrayOp) and op.value is not None:
-                    width = (op.type.element_type.bitwidth + 7) // 8  # type: ignore[attr-defined]
-                    total += op.size * width
-    return total
-
-
 def measure_code(folder: Path, cflags: tuple[str, ...]) -> tuple[int | None, str]:
     """Flash bytes of the generated folder's code (weights excluded), compiled with
     ``arm-none-eabi-gcc -Os`` for ``cflags`` (every runtime source, before the linker
@@ -292,15 +231,15 @@ def measure_code(folder: Path, cflags: tuple[str, ...]) -> tuple[int | None, str
     return total, f"arm-none-eabi-gcc -Os {' '.join(flags)}, before unused functions are dropped"
 
 
-def check_flash(config: MemoryConfig, module: ModuleOp, name: str, folder: Path,
+def check_flash(config: MemoryConfig, weights: int, folder: Path,
                 cflags: tuple[str, ...]) -> FlashCheck | None:
-    """Whether weights and code fit the flash region of a linker script (None without
-    one); raises ``StaiError`` naming the missing bytes when they do not."""
+    """Whether ``weights`` bytes and the code of the generated ``folder`` fit the flash
+    region of a linker script (None without one); raises ``StaiError`` naming the missing
+    bytes when they do not."""
     if config.flash is None:
         return None
     code, how = measure_code(folder, cflags)
-    check = FlashCheck(config.flash.name, config.flash.length, weights_bytes(module, name),
-                       code, how)
+    check = FlashCheck(config.flash.name, config.flash.length, weights, code, how)
     if not check.fits:
         raise StaiError(
             f"the model does not fit the flash region {check.region} of {config.source}: "
@@ -318,7 +257,7 @@ def _pct(value: int, bound: int) -> str:
 
 
 def render_report(name: str, model: str, plan: MemoryPlan, options: MemoryOptions,
-                  weights: int, flash: FlashCheck | None) -> str:
+                  config: MemoryConfig | None, weights: int, flash: FlashCheck | None) -> str:
     """The text of ``NAME_report.txt``."""
     lines = [f"stai memory report: network '{name}'", f"model: {model}", ""]
     lines += ["Activations"]
@@ -358,7 +297,7 @@ def render_report(name: str, model: str, plan: MemoryPlan, options: MemoryOption
         else "one packed const blob (little-endian)"
     lines.append(f"  {weights} bytes: {kind}")
     if flash is not None:
-        source = options.config.source if options.config else ""
+        source = config.source if config else ""
         lines += ["", f"Flash ({flash.region}, from {source})"]
         code = "not measured" if flash.code is None else f"{flash.code} bytes"
         lines.append(f"  weights {flash.weights} bytes + code {code} = {flash.needed} bytes "

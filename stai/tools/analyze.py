@@ -1,8 +1,10 @@
 """``stai analyze``: what a model costs once compiled (see ``docs/analyze.md``).
 
-``analyze(model_path)`` compiles the model exactly as ``stai generate`` does (plus
-``record-output-quant``), stops at the ``buf`` level to read the plan, and lowers a copy to
-C for the exact weight arrays. The result holds:
+``analyze(model_path)`` compiles the model with the driver as ``stai generate`` does
+(``stai.compiler.driver.compile_model``, with the observer's ``record-output-quant`` and
+one array per weight), reads the plan from the copy of the module it keeps after
+``plan-memory``, and the weight arrays (each kernel's) from the ``c`` level. The result
+holds:
 
 * the model file (format, size, SHA-256) and its inputs and outputs;
 * totals: parameters, MACC, weights (ROM, bytes of the generated ``NAME_data.c`` arrays)
@@ -21,16 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
-    DenseArrayBase,
     IntegerAttr,
     MemRefType,
     ModuleOp,
@@ -38,14 +38,13 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Operation, SSAValue
 
-from stai.errors import StaiError
 from stai.tools.analysis import Analysis, BufferRect, LayerRow, TensorSummary, Totals
+
+if TYPE_CHECKING:
+    from stai.compiler.options import CompressOptions
 
 SCHEMA_VERSION = 1
 FORMATS = {".tflite": "tflite", ".onnx": "onnx", ".keras": "keras", ".h5": "keras"}
-
-
-# ----------------------------------------------------------------------- MACC rules
 
 
 def _shape(value: SSAValue) -> tuple[int, ...]:
@@ -56,56 +55,6 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
 
 def _prod(shape: tuple[int, ...] | list[int]) -> int:
     return int(math.prod(shape))
-
-
-def _geometry(op: Operation, name: str) -> tuple[int, ...]:
-    value = op.properties.get(name) or op.attributes.get(name)
-    if isinstance(value, DenseArrayBase):
-        return tuple(int(v) for v in value.get_values())
-    return ()
-
-
-MACC_ZERO = {"reshape", "pad", "concat", "transpose"}
-"""Data movement: no arithmetic."""
-MACC_PER_OUTPUT = {
-    "add", "sub", "mul", "div", "prelu", "clamp", "logistic", "tanh", "leaky_relu",
-    "hard_swish", "swish", "hard_sigmoid", "quantize", "dequantize", "requantize",
-}
-"""One multiply-accumulate (or equivalent operation) per output element."""
-SOFTMAX_PER_ELEMENT = 3
-"""Softmax: a max, an exponential-and-sum, and a scaling per element."""
-
-
-def macc_of(kind: str, ins: list[SSAValue], out: SSAValue, op: Operation) -> int:
-    """Multiply-accumulates of one kernel (the rules of ``docs/analyze.md``)."""
-    out_n = _prod(_shape(out))
-    if kind in ("conv2d", "hybrid_conv2d"):
-        return out_n * _prod(_shape(ins[1])[1:])
-    if kind in ("depthwise_conv2d", "hybrid_depthwise_conv2d"):
-        w = _shape(ins[1])
-        return out_n * _prod(w[1:3])
-    if kind == "transpose_conv2d":
-        w = _shape(ins[1])
-        return _prod(_shape(ins[0])) * _prod(w[:3])
-    if kind in ("fully_connected", "hybrid_fully_connected"):
-        return out_n * _shape(ins[1])[-1]
-    if kind == "fully_connected_codebook":
-        return out_n * _geometry(op, "weight_shape")[-1]
-    if kind == "conv2d_codebook":
-        return out_n * _prod(_geometry(op, "weight_shape")[1:])
-    if kind in ("avg_pool2d", "max_pool2d"):
-        return out_n * _prod(_geometry(op, "kernel") or (1,))
-    if kind == "mean":
-        return _prod(_shape(ins[0]))
-    if kind == "softmax":
-        return SOFTMAX_PER_ELEMENT * out_n
-    if kind == "lstm":
-        weights = sum(_prod(_shape(v)) for v in ins[1:] if len(_shape(v)) == 2)
-        steps = _shape(out)[-2] if len(_shape(out)) >= 3 else 1
-        return weights * steps
-    if kind in MACC_ZERO:
-        return 0
-    return out_n
 
 
 # ------------------------------------------------------------------------ analysis
@@ -200,67 +149,56 @@ def _attribute_folded(
     return folded, removed
 
 
-def _lower_to_buf(module: ModuleOp, target: str, compress: str | None = None) -> None:
-    from stai.compiler import driver
-    from stai.targets import get_target
-
-    passes = tuple(p for p in driver.observer_passes() if p != "convert-buf-to-c")
-    options = get_target(target).pass_options()
-    if compress is not None:
-        from stai.transforms.compress_weights import pass_options, with_compression
-
-        passes = with_compression(passes)
-        options = {**options, "compress-weights": pass_options(compress)}
-    pipeline = driver.build_pipeline(passes, options=options)
-    module.verify()
-    pipeline.apply(driver.make_context(), module)
-
-
-def _data_arrays(buf_module: ModuleOp, name: str) -> dict[str, int]:
-    """Bytes of every array of the generated ``NAME_data.c`` (lowering a copy to C)."""
-    from stai.compiler import driver
+def _data_arrays(c_module: ModuleOp) -> tuple[dict[str, int], list[set[str]]]:
+    """The weight arrays of a module at the ``c`` level (split weights) and their bytes,
+    and for each kernel, in execution order, the arrays its block of ``run`` reads: its
+    constant operands and the tables the C lowering made for it (per-channel multipliers
+    and shifts, hybrid filter scales)."""
+    from stai.compiler.driver import weight_bytes
     from stai.dialects import c
 
-    copy = buf_module.clone()
-    driver.build_pipeline(("convert-buf-to-c",), options={"convert-buf-to-c": f'name="{name}"'}
-                          ).apply(driver.make_context(), copy)
     sizes: dict[str, int] = {}
-    for file_op in copy.walk():
-        if isinstance(file_op, c.FileOp) and file_op.path.data == f"{name}_data.c":
-            for op in file_op.body.block.ops:
-                if isinstance(op, c.ArrayOp) and op.value is not None:
-                    bits = op.type.element_type.bitwidth  # type: ignore[attr-defined]
-                    sizes[op.sym_name.data] = op.size * ((bits + 7) // 8)
-    return sizes
-
-
-_TABLE = re.compile(r"_(\d+)_(multipliers|shifts|filter_scales)(_\d+)?$")
-"""The per-layer parameter tables of the data file (int8 requantization, hybrid filter
-scales), named ``<label>_<c_id>_<what>``: counted in their layer's ROM."""
+    for op in c_module.walk():
+        if isinstance(op, c.ArrayOp) and op.value is not None and op.is_const is not None \
+                and op.is_static is None:
+            sizes[op.sym_name.data] = op.size * ((op.type.element_type.bitwidth + 7) // 8)  # type: ignore[attr-defined]
+    assert sum(sizes.values()) == weight_bytes(c_module)
+    run = next(f for f in c_module.walk() if isinstance(f, c.FuncOp)
+               and any(isinstance(o, c.ScopeOp) for o in f.body.block.ops))
+    reads = [{g.global_name.root_reference.data for g in scope.walk()
+              if isinstance(g, c.GetGlobalOp) and g.is_array is not None
+              and g.global_name.root_reference.data in sizes}
+             for scope in run.body.block.ops if isinstance(scope, c.ScopeOp)]
+    return sizes, reads
 
 
 def analyze(model_path: str | Path, name: str = "network", target: str = "host",
-            compress: str | None = None,
+            compress: str | CompressOptions | None = None,
             quantize: Callable[[ModuleOp], object] | None = None) -> Analysis:
     """Compile ``model_path`` (in memory, its weights shared through k-means codebooks with
     ``compress``: ``"4"``, ``"8"`` or a JSON file; quantized to int8 first by ``quantize``,
     the hook of ``stai.cli.quantize.quantize_hook``) and report its costs."""
     from stai.compiler import driver
+    from stai.compiler.options import CompileOptions, CompressOptions, MemoryOptions
     from stai.dialects import qnn
-    from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, byte_size
+    from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp
 
     path = Path(model_path)
-    module = driver.import_model(path)
-    if not name.isidentifier() or not name.isascii():
-        raise StaiError(f"invalid network name '{name}': use a C identifier")
-    if quantize is not None:
-        quantize(module)
+    if isinstance(compress, str):
+        compress = CompressOptions.parse(compress)
+    # As generate compiles it, with one array per weight (to count each layer's) and the
+    # observer's node records.
+    options = CompileOptions(name=name, target=target, observer=True, compress=compress,
+                             memory=MemoryOptions(split_weights=True))
+    loaded = driver.load_model(path, quantize=quantize)
     fmt, file_bytes, sha = _file_facts(path)
-    inputs, outputs = driver._interface(module)  # pyright: ignore[reportPrivateUsage]
-    nn_module = module.clone()
+    nn_module = loaded.module.clone()
     model_weights, model_types, n_model_ops = _model_weights_and_types(path, nn_module)
-    _lower_to_buf(module, target, compress)
-    arrays = _data_arrays(module, name)
+    compiled = driver.compile_model(loaded, options, keep_planned=True)
+    inputs, outputs = compiled.inputs, compiled.outputs
+    module = compiled.planned
+    assert module is not None
+    arrays, reads = _data_arrays(compiled.module)
 
     fn = next(op for op in module.walk() if isinstance(op, func.FuncOp)
               and ("buf.inputs" in op.attributes or "buf.outputs" in op.attributes))
@@ -271,11 +209,6 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
     # --- rows
     layers: list[LayerRow] = []
     node_of: dict[int, int] = {}
-    table_bytes: dict[int, int] = {}
-    for array, size in arrays.items():
-        match = _TABLE.search(array)
-        if match:
-            table_bytes[int(match.group(1))] = table_bytes.get(int(match.group(1)), 0) + size
     for step, op in enumerate(kernels):
         out = op.out
         assert out is not None
@@ -283,7 +216,7 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
         # constant operands, and a constant scratch (precomputed kernel sums)
         consts = [v for v in (*op.ins, *([op.scratch] if op.scratch is not None else []))
                   if isinstance(v.owner, GetConstOp)]
-        rom = sum(byte_size(v.type) for v in consts) + table_bytes.get(step, 0)  # type: ignore[arg-type]
+        rom = sum(arrays[a] for a in reads[step])
         m_id = _m_id(op)
         name_attr = op.attributes.get("nn.name")
         layers.append(LayerRow(
@@ -295,7 +228,7 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
             output_shape=list(_shape(out)),
             dtype=_dtype(out),
             params=sum(_prod(_shape(v)) for v in consts),
-            macc=macc_of(kind, list(op.ins), out, op),
+            macc=op.macc(),
             rom_bytes=rom,
             fused=_fused(op),
         ))
@@ -349,7 +282,9 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
         edges=_edges(fn, kernels),
         model_types=model_types,
         removed=removed,
-        target_footprint=_target_footprint(path, name, target),
+        target_footprint=_target_footprint(driver.LoadedModel(nn_module.clone(), path),
+                                           replace(options, observer=False,
+                                                   memory=MemoryOptions())),
     )
 
 
@@ -366,14 +301,14 @@ def _codebook_row(row: LayerRow, op: Any) -> None:
     row.compression_ratio = round((row.rom_bytes - shared + weights * element) / row.rom_bytes, 3)
 
 
-def _target_footprint(path: Path, name: str, target: str) -> dict[str, Any] | None:
+def _target_footprint(model: Any, options: Any) -> dict[str, Any] | None:
     from stai.targets import get_target
 
-    if get_target(target).is_host:
+    if get_target(options.target).is_host:
         return None
     from stai.tools.board_footprint import firmware_footprint
 
-    return firmware_footprint(path, name, target)
+    return firmware_footprint(model, options)
 
 
 def _dtype(value: SSAValue) -> str:

@@ -1,7 +1,7 @@
 """The footprint section of ``stai analyze --target cortex-m4|m7|m55``.
 
-``firmware_footprint(model, name, target)`` compiles the model for the target into a
-temporary folder, links it with stai's harness for the target's board (portable kernels,
+``firmware_footprint(model, options)`` compiles the model (a file, or a loaded ``nn``
+module) with the compile options of the target into a temporary folder, links it with stai's harness for the target's board (portable kernels,
 or CMSIS-NN with ``CMSIS_NN_PATH``) and reads the flash and RAM figures from the link map
 (``stai.boards.footprint``). Without the Arm toolchain the section says what to install.
 """
@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stai.errors import StaiError
 
+if TYPE_CHECKING:
+    from stai.compiler.driver import LoadedModel
+    from stai.compiler.options import CompileOptions
 
-def firmware_footprint(model_path: str | Path, name: str, target: str) -> dict[str, Any]:
-    """``{"footprint": {...} | None, "kernels": ..., "note": str | None}`` for ``target``."""
+
+def firmware_footprint(model: str | Path | LoadedModel, options: CompileOptions
+                       ) -> dict[str, Any]:
+    """``{"footprint": {...} | None, "kernels": ..., "note": str | None}`` for the target
+    of ``options``."""
     from stai.boards.firmware import build_firmware
     from stai.boards.footprint import footprint
-    from stai.compiler.driver import generate
+    from stai.compiler.driver import compile_model, write_generated
 
+    name = options.name
     with tempfile.TemporaryDirectory(prefix="stai-footprint-") as tmp:
         folder = Path(tmp) / name
-        generate(model_path, folder, name, target=target)
+        write_generated(compile_model(model, options), folder)
         try:
             firmware = build_firmware(folder, Path(tmp) / "build", name)
         except StaiError as e:

@@ -10,6 +10,10 @@ first, while the sum of the chosen candidates' errors stays within the level's b
 combination is finally compiled and measured; while its error exceeds the budget, the last
 choices are undone. The choices of a lower level are a prefix of those of a higher one, so
 the ROM never grows from ``low`` to ``high``.
+
+The search is a tool over the driver: it compiles clones of one loaded model (imported,
+and quantized with ``-q``, once) with ``stai.compiler.driver.compile_model``;
+``generate_with_level`` then compiles the model once with the chosen factors.
 """
 
 from __future__ import annotations
@@ -18,14 +22,20 @@ import atexit
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
+from stai.compiler.driver import LoadedModel
 from stai.errors import StaiError
+
+if TYPE_CHECKING:
+    from stai.compiler.driver import GenerateResult
+    from stai.compiler.options import CompileOptions, CompressOptions
 
 LEVELS: dict[str, float] = {"none": 0.0, "low": 0.005, "medium": 0.02, "high": 0.10}
 """Level -> budget: the largest relative L2 error of the outputs (``||y - y0|| / ||y0||``
@@ -79,18 +89,14 @@ class Selection:
         }
 
 
-def compressible_layers(model_path: str | Path, frontend_options: dict | None = None,
-                        quantize: Callable | None = None) -> dict[str, str]:
+def compressible_layers(model: LoadedModel) -> dict[str, str]:
     """``nn.m_id`` -> ``nn.name`` of the fully connected and conv2d layers with constant
     weights."""
     from xdsl.dialects.builtin import IntegerAttr, StringAttr
 
-    from stai.compiler.driver import import_model
     from stai.dialects import nn
 
-    module = import_model(model_path, frontend_options)
-    if quantize is not None:
-        quantize(module)
+    module = model.module
     consts = {op.output for op in module.walk() if isinstance(op, nn.ConstantOp)}
     layers = {}
     for op in module.walk():
@@ -102,12 +108,15 @@ def compressible_layers(model_path: str | Path, frontend_options: dict | None = 
     return layers
 
 
-def random_samples(model_path: str | Path, count: int = SAMPLES, seed: int = 0,
+def random_samples(model: str | Path | LoadedModel, count: int = SAMPLES, seed: int = 0,
                    frontend_options: dict | None = None) -> list[list[np.ndarray]]:
-    """Seeded inputs: float standard normal, integers uniform over their range."""
-    from stai.compiler.driver import _interface, import_model
+    """Seeded inputs (of the model file, or of a loaded model's inputs): float standard
+    normal, integers uniform over their range."""
+    from stai.compiler.driver import import_model, interface
 
-    inputs, _ = _interface(import_model(model_path, frontend_options))
+    module = model.module if isinstance(model, LoadedModel) else import_model(model,
+                                                                              frontend_options)
+    inputs, _ = interface(module)
     rng = np.random.default_rng(seed)
     samples = []
     for _ in range(count):
@@ -132,17 +141,17 @@ def relative_error(outputs: list[np.ndarray], reference: list[np.ndarray]) -> fl
 
 
 class _Compiler:
-    """Compiles the model with a factor map into a temporary folder and runs it."""
+    """Compiles clones of the loaded model with a factor map into a temporary folder and
+    runs them."""
 
-    def __init__(self, model_path: str | Path, samples: list[list[np.ndarray]],
-                 frontend_options: dict | None, quantize: Callable | None, root: Path):
-        self.model_path, self.samples = model_path, samples
-        self.frontend_options, self.quantize, self.root = frontend_options, quantize, root
-        self.count = 0
+    def __init__(self, model: LoadedModel, samples: list[list[np.ndarray]], root: Path):
+        self.model, self.samples, self.root = model, samples, root
+        self.lock = threading.Lock()
 
     def run(self, factors: dict[str, int], tag: str) -> tuple[int, list[np.ndarray]]:
         """(ROM bytes, concatenated outputs of every sample) with ``factors``."""
-        from stai.compiler.driver import generate
+        from stai.compiler.driver import compile_model, write_generated
+        from stai.compiler.options import CompileOptions, CompressOptions
         from stai.runtime.runner import CModel
 
         folder = self.root / tag
@@ -150,24 +159,25 @@ class _Compiler:
         if any(factors.values()):
             spec = folder.with_suffix(".json")
             spec.write_text(json.dumps({"layers": {k: {"factor": f} for k, f in factors.items()}}))
-            compress = str(spec)
-        generate(self.model_path, folder, frontend_options=self.frontend_options,
-                 compress=compress, quantize=self.quantize)
+            compress = CompressOptions(layers=str(spec))
+        with self.lock:  # one clone at a time: the workers share the loaded module
+            clone = self.model.clone()
+        compiled = compile_model(clone, CompileOptions(compress=compress))
+        write_generated(compiled, folder)
         model = CModel(folder)
         outputs = [o.copy() for sample in self.samples for o in model.run(sample)]
-        return int(model.meta["weights_bytes"]), outputs
+        assert compiled.weights_bytes is not None
+        return compiled.weights_bytes, outputs
 
 
-def measure(model_path: str | Path, inputs: list[list[np.ndarray]] | None = None,
-            frontend_options: dict | None = None, quantize: Callable | None = None,
+def measure(model: LoadedModel, inputs: list[list[np.ndarray]] | None = None,
             workers: int = 4) -> Measurements:
     """Compile the model uncompressed and once per (layer, factor 4|8), and measure each
     candidate's ROM saving and output error."""
-    samples = inputs if inputs is not None else random_samples(model_path, SAMPLES, 0,
-                                                                frontend_options)
-    names = compressible_layers(model_path, frontend_options, quantize)
+    samples = inputs if inputs is not None else random_samples(model, SAMPLES, 0)
+    names = compressible_layers(model)
     with tempfile.TemporaryDirectory(prefix="stai-level-") as tmp:
-        compiler = _Compiler(model_path, samples, frontend_options, quantize, Path(tmp))
+        compiler = _Compiler(model, samples, Path(tmp))
         rom, reference = compiler.run({}, "base")
         jobs = [(k, f) for k in names for f in (4, 8)]
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -212,19 +222,17 @@ def _factors(steps: list[tuple[str, int]], keys: dict[str, str]) -> dict[str, in
     return factors
 
 
-def select(measurements: Measurements, level: str, model_path: str | Path,
-           inputs: list[list[np.ndarray]] | None = None, frontend_options: dict | None = None,
-           quantize: Callable | None = None) -> Selection:
+def select(measurements: Measurements, level: str, model: LoadedModel,
+           inputs: list[list[np.ndarray]] | None = None) -> Selection:
     """The factors of ``level``: the greedy choices, undone from the last while the
     compiled combination's measured error exceeds the budget."""
     if level not in LEVELS:
         raise StaiError(f"--compression-level: expected one of {', '.join(LEVELS)}, got '{level}'")
     budget = LEVELS[level]
     steps = greedy_steps(measurements, budget)
-    samples = inputs if inputs is not None else random_samples(model_path, SAMPLES, 0,
-                                                                frontend_options)
+    samples = inputs if inputs is not None else random_samples(model, SAMPLES, 0)
     with tempfile.TemporaryDirectory(prefix="stai-level-") as tmp:
-        compiler = _Compiler(model_path, samples, frontend_options, quantize, Path(tmp))
+        compiler = _Compiler(model, samples, Path(tmp))
         while steps:
             factors = _factors(steps, measurements.names)
             rom, outputs = compiler.run(factors, f"try{len(steps)}")
@@ -238,44 +246,52 @@ def select(measurements: Measurements, level: str, model_path: str | Path,
 _CACHE: dict[tuple, Measurements] = {}
 
 
-def _cache_key(model_path: str | Path, frontend_options: dict | None,
-               quantize: Callable | None) -> tuple | None:
-    """A key for measurements of default inputs (None: not cacheable)."""
-    if quantize is not None:
+def _cache_key(model: LoadedModel) -> tuple | None:
+    """A key for measurements of a model file's default inputs (None: not cacheable, a
+    quantized module or one without its file)."""
+    if model.quantized or model.path is None:
         return None
-    path = Path(model_path).resolve()
+    path = Path(model.path).resolve()
     stat = path.stat()
-    return (str(path), stat.st_mtime_ns, stat.st_size, repr(sorted((frontend_options or {}).items())))
+    return (str(path), stat.st_mtime_ns, stat.st_size, repr(model.frontend))
 
 
-def choose(model_path: str | Path, level: str, inputs: list[list[np.ndarray]] | None = None,
-           frontend_options: dict | None = None, quantize: Callable | None = None) -> tuple[
-               Selection, Measurements]:
-    """Measure (cached per model for the default inputs) and select ``level``'s factors."""
+def choose(model: str | Path | LoadedModel, level: str,
+           inputs: list[list[np.ndarray]] | None = None,
+           frontend_options: dict | None = None) -> tuple[Selection, Measurements]:
+    """Measure and select ``level``'s factors for a model file (its measurements of the
+    default inputs are cached) or a loaded (possibly quantized) model, whose clones are
+    compiled."""
+    from stai.compiler.driver import load_model
+    from stai.compiler.options import FrontendOptions
+
     if level not in LEVELS:
         raise StaiError(f"--compression-level: expected one of {', '.join(LEVELS)}, got '{level}'")
-    if not Path(model_path).is_file():
-        raise StaiError(f"model not found: {model_path}")
-    key = _cache_key(model_path, frontend_options, quantize) if inputs is None else None
+    if not isinstance(model, LoadedModel):
+        if not Path(model).is_file():
+            raise StaiError(f"model not found: {model}")
+        model = load_model(model, FrontendOptions.from_dict(frontend_options))
+    key = _cache_key(model) if inputs is None else None
     if level == "none":
-        names = compressible_layers(model_path, frontend_options, quantize)
+        names = compressible_layers(model)
         measured = Measurements(rom=0, reference=[], names=names)
         return Selection(level, 0.0, _factors([], names), 0, 0.0), measured
     measured = _CACHE.get(key) if key is not None else None
     if measured is None:
-        measured = measure(model_path, inputs, frontend_options, quantize)
+        measured = measure(model, inputs)
         if key is not None:
             _CACHE[key] = measured
-    return select(measured, level, model_path, inputs, frontend_options, quantize), measured
+    return select(measured, level, model, inputs), measured
 
 
-def level_compress_spec(model_path: str | Path, level: str, name: str,
-                        frontend_options: dict | None = None,
-                        quantize: Callable | None = None) -> tuple[str | None, dict[str, str]]:
-    """For ``generate``: the ``-c`` JSON file of ``level`` (None for ``none``), written in
-    a temporary folder removed at exit, and the extra folder file ``NAME_compression.txt``
-    that records it."""
-    selection, measured = choose(model_path, level, None, frontend_options, quantize)
+def level_compression(model: LoadedModel, level: str, name: str
+                      ) -> tuple[CompressOptions | None, dict[str, str]]:
+    """The compress options of ``level`` for a loaded model (None for no compression), and
+    the extra folder file ``NAME_compression.txt`` that records the choice. The per-layer
+    JSON file the options name is written in a temporary folder removed at exit."""
+    from stai.compiler.options import CompressOptions
+
+    selection, measured = choose(model, level)
     text = json.dumps(selection.to_json(measured), indent=2) + "\n"
     if not any(selection.factors.values()):
         return None, {f"{name}_compression.txt": text}
@@ -283,4 +299,25 @@ def level_compress_spec(model_path: str | Path, level: str, name: str,
     atexit.register(shutil.rmtree, workdir, True)
     spec = workdir / f"{name}_compression.json"
     spec.write_text(text)
-    return str(spec), {f"{name}_compression.txt": text}
+    return CompressOptions(layers=str(spec)), {f"{name}_compression.txt": text}
+
+
+def generate_with_level(model: str | Path | LoadedModel, out_dir: str | Path, level: str,
+                        options: CompileOptions | None = None,
+                        ir_stream: IO[str] | None = None) -> GenerateResult:
+    """``stai generate --compression-level LEVEL``: search the per-layer factors on clones
+    of the loaded model, then compile it once with them into ``out_dir`` (printing the IR
+    to ``ir_stream`` when given)."""
+    from dataclasses import replace
+
+    from stai.compiler.driver import compile_model, load_model, write_generated
+    from stai.compiler.options import CompileOptions
+
+    options = options or CompileOptions()
+    if options.compress is not None:
+        raise StaiError("-c/--compress and --compression-level are mutually exclusive")
+    if not isinstance(model, LoadedModel):
+        model = load_model(model, options.frontend)
+    compress, files = level_compression(model, level, options.name)
+    compiled = compile_model(model, replace(options, compress=compress), ir_stream=ir_stream)
+    return write_generated(compiled, out_dir, files)

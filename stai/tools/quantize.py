@@ -159,17 +159,13 @@ def _mse_range(v: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
 
 
 def compile_module(module: ModuleOp, out_dir: Path, name: str, observer: bool = False) -> Path:
-    """Lower an ``nn`` module (in place) into a generated folder ``CModel`` can load."""
-    import json
+    """Lower an ``nn`` module (in place) into a generated folder ``CModel`` can load (one
+    array per weight)."""
+    from stai.compiler.driver import compile_model, write_generated
+    from stai.compiler.options import CompileOptions, MemoryOptions
 
-    from stai.compiler.driver import _activations_bytes, _interface, lower
-    from stai.emitc.folder import write_folder
-
-    inputs, outputs = _interface(module)
-    lower(module, name, observer=observer)
-    meta = {"name": name, "activations_bytes": _activations_bytes(module), "observer": observer,
-            "inputs": [vars(t) for t in inputs], "outputs": [vars(t) for t in outputs]}
-    write_folder(module, out_dir, name, extra_files={f"{name}.json": json.dumps(meta, indent=2)})
+    options = CompileOptions(name=name, observer=observer, memory=MemoryOptions(split_weights=True))
+    write_generated(compile_model(module, options), out_dir)
     return out_dir
 
 

@@ -13,7 +13,7 @@ import pytest
 from stai.cli.main import main
 from stai.compiler.driver import generate
 from stai.runtime.runner import CModel
-from stai.tools.compression_search import LEVELS, choose, relative_error
+from stai.tools.compression_search import LEVELS, choose, generate_with_level, relative_error
 
 AD = "mlperf_tiny/ad/ad01_fp32.tflite"
 AD_ROM = 1_063_456
@@ -30,7 +30,7 @@ def levels(ad_model: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     root = tmp_path_factory.mktemp("levels")
     out = {}
     for level in ("low", "medium", "high"):
-        generate(ad_model, root / level, compression_level=level)
+        generate_with_level(ad_model, root / level, level)
         meta = json.loads((root / level / "network.json").read_text())
         record = json.loads((root / level / "network_compression.txt").read_text())
         out[level] = {"rom": meta["weights_bytes"], "record": record, "dir": root / level}
@@ -101,7 +101,7 @@ def test_levels_pick_conv_layers_too(models_dir: Path, tmp_path: Path) -> None:
     from stai.tools.compression_search import random_samples
 
     model = models_dir / IC
-    generate(model, tmp_path / "medium", compression_level="medium")
+    generate_with_level(model, tmp_path / "medium", "medium")
     record = json.loads((tmp_path / "medium" / "network_compression.txt").read_text())
     convs = {str(op.attributes["nn.m_id"].value.data) for op in import_model(model).walk()
              if isinstance(op, nn.Conv2DOp) and isinstance(op.attributes.get("nn.m_id"), IntegerAttr)}

@@ -1,0 +1,114 @@
+"""The compile options: what ``stai generate`` (and every tool that compiles a model) asks
+of the driver, as frozen data.
+
+``CompileOptions`` gathers them: the C name, the build target (``stai.targets``), the
+observer hooks, the frontend options, the memory layout, k-means weight sharing and the
+weights-file output. The command line builds one; ``stai.compiler.driver.compile_model``
+turns it into configured pass instances (no option text is written or parsed on the way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stai.errors import StaiError
+
+
+@dataclass(frozen=True)
+class FrontendOptions:
+    """Options of the ONNX frontend (other formats have none)."""
+
+    io_transpose: bool = True
+    """Keep the model's channel-first inputs and outputs (``--no-onnx-io-transpose``: NHWC)."""
+    optimize: bool = True
+    """Run the ONNX optimizer before import (``--no-onnx-optimizer``: not)."""
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> FrontendOptions:
+        """From the keyword arguments of ``import_onnx`` (None: the defaults)."""
+        return cls(**(values or {}))
+
+    def onnx_kwargs(self) -> dict[str, bool]:
+        """The keyword arguments of ``stai.frontends.onnx.import_onnx``."""
+        return {"io_transpose": self.io_transpose, "optimize": self.optimize}
+
+
+def _check_power_of_two(what: str, value: int | None) -> None:
+    if value is not None and (value < 1 or value & (value - 1)):
+        raise StaiError(f"{what} must be a power of two, got {value}")
+
+
+@dataclass(frozen=True)
+class MemoryOptions:
+    """How the generated code lays out memory (``docs/memory-planning.md``)."""
+
+    allocate_inputs: bool = True
+    """Inputs live in the activations (else the caller provides them: ``set_input``)."""
+    allocate_outputs: bool = True
+    split_weights: bool = False
+    """One ``const`` array per tensor (else one packed blob)."""
+    alignment: int | None = None
+    """Byte alignment of every activation buffer (None: the target's)."""
+    weights_alignment: int | None = None
+    """Byte alignment of every weight array (None: the target's)."""
+    memory_pool: str | Path | None = None
+    """A JSON pool list or a GNU ld linker script (``stai.memory.pools``)."""
+
+    def __post_init__(self) -> None:
+        _check_power_of_two("alignment", self.alignment)
+        _check_power_of_two("weights alignment", self.weights_alignment)
+
+
+@dataclass(frozen=True)
+class CompressOptions:
+    """k-means weight sharing (``compress-weights``, ``docs/compression.md``): ``factor``
+    (0, 4 or 8) for every fully connected and conv2d layer, and ``layers``, the path of a
+    JSON file of per-layer factors (empty: none)."""
+
+    factor: int = 0
+    layers: str = ""
+
+    @classmethod
+    def parse(cls, spec: str | int) -> CompressOptions:
+        """The options of a ``-c`` value: ``4``, ``8`` or the path of a JSON file of
+        per-layer factors (read and checked here, before anything is compiled)."""
+        from stai.transforms.compress_weights import FACTORS, load_layers
+
+        text = str(spec).strip()
+        if text.isdigit():
+            factor = int(text)
+            if factor in (0, 1):
+                return cls()
+            if factor not in FACTORS:
+                raise StaiError(f"-c/--compress: factor must be 4, 8 or none, got {factor!r}")
+            return cls(factor=factor)
+        if not text.lower().endswith(".json"):
+            raise StaiError(f"-c/--compress: expected 4, 8 or a .json file, got '{text}'")
+        path = str(Path(text).resolve())
+        load_layers(path)
+        return cls(layers=path)
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """Everything the driver needs to compile one model."""
+
+    name: str = "network"
+    """The C name of the network (a C identifier)."""
+    target: str = "host"
+    """The build target (``stai.targets.TARGETS``)."""
+    observer: bool = False
+    """Add the observer hooks (``record-output-quant``, ``docs/observer.md``)."""
+    frontend: FrontendOptions = field(default_factory=FrontendOptions)
+    memory: MemoryOptions = field(default_factory=MemoryOptions)
+    compress: CompressOptions | None = None
+    binary: bool = False
+    """Weights in ``NAME_weights.bin``, bound by ``stai_NAME_init`` (``docs/target.md``)."""
+
+    def __post_init__(self) -> None:
+        from stai.targets import get_target
+
+        if not self.name.isidentifier() or not self.name.isascii():
+            raise StaiError(f"invalid network name '{self.name}': use a C identifier")
+        get_target(self.target)  # an unknown target is bad input
