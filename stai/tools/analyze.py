@@ -163,12 +163,13 @@ def _data_arrays(c_module: ModuleOp) -> tuple[dict[str, int], list[set[str]]]:
                 and op.is_static is None:
             sizes[op.sym_name.data] = op.size * ((op.type.element_type.bitwidth + 7) // 8)  # type: ignore[attr-defined]
     assert sum(sizes.values()) == weight_bytes(c_module)
-    run = next(f for f in c_module.walk() if isinstance(f, c.FuncOp)
-               and any(isinstance(o, c.ScopeOp) for o in f.body.block.ops))
+    run = next(block for f in c_module.walk() if isinstance(f, c.FuncOp)
+               and (block := f.body.first_block) is not None
+               and any(isinstance(o, c.ScopeOp) for o in block.ops))
     reads = [{g.global_name.root_reference.data for g in scope.walk()
               if isinstance(g, c.GetGlobalOp) and g.is_array is not None
               and g.global_name.root_reference.data in sizes}
-             for scope in run.body.block.ops if isinstance(scope, c.ScopeOp)]
+             for scope in run.ops if isinstance(scope, c.ScopeOp)]
     return sizes, reads
 
 
