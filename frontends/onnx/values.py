@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import DTypeLike
 from xdsl.dialects.builtin import IntegerType, TensorType
 from xdsl.ir import SSAValue
 
@@ -75,7 +76,7 @@ def quant_of(value: SSAValue) -> nn.QuantType | None:
 
 
 def make_qtype(
-    scales: np.ndarray, zero_points: np.ndarray, dtype: np.dtype, axis: int = -1
+    scales: np.ndarray, zero_points: np.ndarray, dtype: DTypeLike, axis: int = -1
 ) -> nn.QuantType:
     """An ``!nn.q`` type from ONNX scales and zero points of an int8/uint8/int32 tensor."""
     scales = np.asarray(scales, dtype=np.float64).reshape(-1)

@@ -1,0 +1,115 @@
+"""Element-wise ONNX operators: the binary arithmetic ops (with broadcasting), the
+activations, Softmax and BatchNormalization, and the QOperator ``QLinearAdd`` and
+``QLinearMul``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from xdsl.dialects.builtin import FloatAttr, StringAttr, TensorType, f32
+from xdsl.ir import Attribute, SSAValue
+from xdsl.irdl import IRDLOperation
+
+from stai.dialects import nn
+
+from .builder import GraphBuilder, inverse_perm, node_attrs
+from .values import shape_of, tensor_type
+
+
+class ElementwiseOps(GraphBuilder):
+    """Translators of the element-wise ONNX operators."""
+
+    # ------------------------------------------------------------------ element-wise
+
+    def _binary_values(self, cls: type[IRDLOperation], a: SSAValue, b: SSAValue, element: Attribute,
+                       name: str) -> SSAValue:
+        shape = tuple(np.broadcast_shapes(shape_of(a), shape_of(b)))
+        return self._emit(cls, [a, b], TensorType(element, shape), {"activation": StringAttr("none")}, name)
+
+    def _binary(self, node: Any, cls: type[IRDLOperation]) -> None:
+        a, b = self._f32(node.input[0]), self._f32(node.input[1])
+        try:
+            y = self._binary_values(cls, a, b, f32, node.output[0])
+        except ValueError as exc:
+            raise self._error("the operand shapes do not broadcast") from exc
+        self._set(node.output[0], y)
+
+    def _qlinear_binary(self, node: Any, cls: type[IRDLOperation]) -> None:
+        a, b = self._q_operand(node, 0, 1, 2), self._q_operand(node, 3, 4, 5)
+        if a is None or b is None:
+            raise self._error("both operands must be quantized")
+        out_type = self._scalar_qtype(node, 6, 7, "output")
+        self._set(node.output[0], self._binary_values(cls, a, b, out_type, node.output[0]))
+
+    def _unary(self, node: Any, cls: type[IRDLOperation], props: Mapping[str, Attribute] | None = None) -> None:
+        x = self._f32(node.input[0])
+        self._set(node.output[0], self._emit(cls, [x], tensor_type(x), props, node.output[0]))
+
+    def _leaky_relu(self, node: Any) -> None:
+        alpha = float(node_attrs(node).get("alpha", 0.01))
+        self._unary(node, nn.LeakyReluOp, {"alpha": FloatAttr(alpha, f32)})
+
+    def _hard_sigmoid(self, node: Any) -> None:
+        a = node_attrs(node)
+        props = {"alpha": FloatAttr(float(a.get("alpha", 0.2)), f32),
+                 "beta": FloatAttr(float(a.get("beta", 0.5)), f32)}
+        self._unary(node, nn.HardSigmoidOp, props)
+
+    def _clip_bounds(self, node: Any) -> tuple[float, float]:
+        if self.opset < 11:
+            a = node_attrs(node)
+            return float(a.get("min", -math.inf)), float(a.get("max", math.inf))
+        lo = self._const(node, 1, "min", optional=True)
+        hi = self._const(node, 2, "max", optional=True)
+        return (-math.inf if lo is None else float(lo.reshape(-1)[0]),
+                math.inf if hi is None else float(hi.reshape(-1)[0]))
+
+    def _clip(self, node: Any) -> None:
+        lo, hi = self._clip_bounds(node)
+        named = {(0.0, 6.0): nn.Relu6Op, (0.0, math.inf): nn.ReluOp, (-1.0, 1.0): nn.ReluN1To1Op}
+        cls = named.get((lo, hi))
+        if cls is not None:
+            self._unary(node, cls)
+            return
+        self._unary(node, nn.ClampOp, {"min": FloatAttr(lo, f32), "max": FloatAttr(hi, f32)})
+
+    def _softmax(self, node: Any) -> None:
+        x = self._f32(node.input[0])
+        shape = shape_of(x)
+        rank = len(shape)
+        axis = int(node_attrs(node).get("axis", 1 if self.opset < 13 else -1))
+        axis = axis + rank if axis < 0 else axis
+        props = {"beta": FloatAttr(1.0, f32)}
+        name = node.output[0]
+        if axis == rank - 1:
+            y = self._emit(nn.SoftmaxOp, [x], tensor_type(x), props, name)
+        elif self.opset < 13:
+            flat = (math.prod(shape[:axis]), math.prod(shape[axis:]))
+            y = self._emit(nn.SoftmaxOp, [self._reshape_value(x, flat)], TensorType(f32, flat), props)
+            y = self._reshape_value(y, shape, name)
+        else:
+            perm = [i for i in range(rank) if i != axis] + [axis]
+            t = self._transpose_value(x, perm)
+            y = self._emit(nn.SoftmaxOp, [t], tensor_type(t), props, name)
+            y = self._transpose_value(y, inverse_perm(perm))
+        self._set(name, y)
+
+    def _batch_norm(self, node: Any) -> None:
+        x = self._f32(node.input[0])
+        shape = shape_of(x)
+        gamma, beta, mean, var = (self._const(node, i, w) for i, w in
+                                  enumerate(("scale", "bias", "mean", "variance"), start=1))
+        eps = float(node_attrs(node).get("epsilon", 1e-5))
+        assert gamma is not None and beta is not None and mean is not None and var is not None
+        scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + eps)
+        shift = beta.astype(np.float64) - mean.astype(np.float64) * scale
+        bshape = (shape[1],) + (1,) * (len(shape) - 2)
+        none = {"activation": StringAttr("none")}
+        y = self._emit(nn.MulOp, [x, self._constant(scale.astype(np.float32).reshape(bshape))],
+                       TensorType(f32, shape), none)
+        y = self._emit(nn.AddOp, [y, self._constant(shift.astype(np.float32).reshape(bshape))],
+                       TensorType(f32, shape), none, node.output[0])
+        self._set(node.output[0], y)
