@@ -10,9 +10,7 @@ from xdsl.context import Context
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     DenseArrayBase,
-    DictionaryAttr,
     Float32Type,
-    FloatAttr,
     FunctionType,
     IntegerAttr,
     IntegerType,
@@ -37,6 +35,7 @@ from xdsl.rewriter import InsertPoint
 from xdsl.transforms.reconcile_unrealized_casts import ReconcileUnrealizedCastsPattern
 
 from stai.dialects import nn, qnn
+from stai.dialects import qnn_params as qp
 from stai.errors import StaiError
 from stai.lowering import quant_math as qm
 
@@ -98,14 +97,6 @@ def kind_of(op: Operation, values: Sequence[SSAValue]) -> str:
     for i, v in enumerate(values):
         act_quant(op, v, f"tensor {i}")
     return "s8"
-
-
-def i32_attr(value: int) -> IntegerAttr:
-    return IntegerAttr(int(value), i32)
-
-
-def f32_attr(value: float) -> FloatAttr:
-    return FloatAttr(float(value), f32)
 
 
 def i32_array(values: Sequence[int]) -> DenseArrayBase:
@@ -185,10 +176,6 @@ class Lowering:
         rewriter.erase(self.op)
 
 
-def params_attr(params: dict[str, Attribute]) -> DictionaryAttr:
-    return DictionaryAttr(params)
-
-
 # ---------------------------------------------------------------------------- patterns
 
 
@@ -206,7 +193,7 @@ class ConvertConstant(RewritePattern):
 
 def conv_s8_params(
     op: nn.Conv2DOp | nn.DepthwiseConv2DOp, channel_axis: int
-) -> tuple[dict[str, Attribute], DenseArrayBase]:
+) -> tuple[qp.ConvS8Params, DenseArrayBase]:
     """Offsets, per-channel multipliers/shifts and clamp range of an int8 conv/depthwise."""
     x = act_quant(op, op.input, "input")
     y = act_quant(op, op.output, "output")
@@ -225,12 +212,8 @@ def conv_s8_params(
     else:
         scales = scales * channels
     mults, shifts = qm.conv_output_multipliers(x.scale, scales, y.scale)
-    params: dict[str, Attribute] = {
-        "input_offset": i32_attr(-x.zero_point),
-        "output_offset": i32_attr(y.zero_point),
-        "multipliers": i32_array(mults),
-        "shifts": i32_array(shifts),
-    }
+    params = qp.ConvS8Params.make(input_offset=-x.zero_point, output_offset=y.zero_point,
+                                  multipliers=mults, shifts=shifts)
     return params, quant_act(activation_of(op), y)
 
 
@@ -278,7 +261,7 @@ class ConvertConv(RewritePattern):
         cls: type[qnn.KernelOp] = qnn.DepthwiseConv2DOp if depthwise else qnn.Conv2DOp
         if kind == "s8":
             params, act = conv_s8_params(op, 3 if depthwise else 0)
-            props["params"] = params_attr(params)
+            props["params"] = params
             props["act"] = act
         else:
             props["act"] = float_act(activation_of(op))
@@ -289,12 +272,12 @@ class ConvertConv(RewritePattern):
                 else:
                     scales = hybrid_filter_scales(op)
                     cls = qnn.HybridConv2DOp
-                props["params"] = params_attr({"filter_scales": scales})
+                props["params"] = qp.HybridConvParams.make(filter_scales=scales)
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, [op.input, op.filter, op.bias], op.output.type, props))
 
 
-def fully_connected_s8_params(op: nn.FullyConnectedOp) -> dict[str, Attribute]:
+def fully_connected_s8_params(op: nn.FullyConnectedOp) -> qp.FullyConnectedS8Params:
     """Offsets and multipliers/shifts of an int8 fully connected (per tensor or per
     output channel, as TFLite Micro's fully-connected Prepare)."""
     x = act_quant(op, op.input, "input")
@@ -313,13 +296,9 @@ def fully_connected_s8_params(op: nn.FullyConnectedOp) -> dict[str, Attribute]:
     # against gives the results of the float64 product (tests/unit/test_convert_nn_to_qnn).
     mults, shifts = qm.conv_output_multipliers(x.scale, scales, y.scale)
     filter_zp = 0 if w.per_channel else w.zero_point
-    return {
-        "input_offset": i32_attr(-x.zero_point),
-        "filter_offset": i32_attr(-filter_zp),
-        "output_offset": i32_attr(y.zero_point),
-        "multipliers": i32_array(mults),
-        "shifts": i32_array(shifts),
-    }
+    return qp.FullyConnectedS8Params.make(
+        input_offset=-x.zero_point, filter_offset=-filter_zp, output_offset=y.zero_point,
+        multipliers=mults, shifts=shifts)
 
 
 class ConvertFullyConnected(RewritePattern):
@@ -331,15 +310,14 @@ class ConvertFullyConnected(RewritePattern):
         props: dict[str, Attribute] = {}
         cls: type[qnn.KernelOp] = qnn.FullyConnectedOp
         if kind == "s8":
-            props["params"] = params_attr(fully_connected_s8_params(op))
+            props["params"] = fully_connected_s8_params(op)
             props["act"] = quant_act(activation_of(op), act_quant(op, op.output, "output"))
         else:
             props["act"] = float_act(activation_of(op))
             if isinstance(element_type(op.filter), nn.QuantType):  # hybrid: int8 weights
-                props["params"] = params_attr({
-                    "filter_scales": hybrid_scales(op, op.filter, 0, "fully connected"),
-                    "asymmetric_inputs": i32_attr(int(op.asymmetric_inputs is not None)),
-                })
+                props["params"] = qp.HybridFullyConnectedParams.make(
+                    filter_scales=hybrid_scales(op, op.filter, 0, "fully connected"),
+                    asymmetric_inputs=int(op.asymmetric_inputs is not None))
                 cls = qnn.HybridFullyConnectedOp
         low = Lowering(op)
         ins = [op.input, op.filter, op.bias]
@@ -369,41 +347,37 @@ class ConvertPool(RewritePattern):
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
 
 
-def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[dict[str, Attribute], DenseArrayBase]:
+def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[qp.AddSubS8Params, DenseArrayBase]:
     a = act_quant(op, op.lhs, "lhs")
     b = act_quant(op, op.rhs, "rhs")
     y = act_quant(op, op.output, "output")
     compute = qm.add_params_s8 if isinstance(op, nn.AddOp) else qm.sub_params_s8
     p = compute(a.scale, a.zero_point, b.scale, b.zero_point, y.scale, y.zero_point,
                 activation_of(op).upper())
-    params: dict[str, Attribute] = {
-        "left_shift": i32_attr(p.left_shift),
-        "input1_offset": i32_attr(p.input_1_offset),
-        "input1_multiplier": i32_attr(p.input_1_mult),
-        "input1_shift": i32_attr(p.input_1_shift),
-        "input2_offset": i32_attr(p.input_2_offset),
-        "input2_multiplier": i32_attr(p.input_2_mult),
-        "input2_shift": i32_attr(p.input_2_shift),
-        "output_offset": i32_attr(p.out_offset),
-        "output_multiplier": i32_attr(p.out_mult),
-        "output_shift": i32_attr(p.out_shift),
-    }
+    params = qp.AddSubS8Params.make(
+        left_shift=p.left_shift,
+        input1_offset=p.input_1_offset,
+        input1_multiplier=p.input_1_mult,
+        input1_shift=p.input_1_shift,
+        input2_offset=p.input_2_offset,
+        input2_multiplier=p.input_2_mult,
+        input2_shift=p.input_2_shift,
+        output_offset=p.out_offset,
+        output_multiplier=p.out_mult,
+        output_shift=p.out_shift,
+    )
     return params, int_act(p.out_activation_min, p.out_activation_max)
 
 
-def mul_s8_params(op: nn.MulOp) -> tuple[dict[str, Attribute], DenseArrayBase]:
+def mul_s8_params(op: nn.MulOp) -> tuple[qp.MulS8Params, DenseArrayBase]:
     a = act_quant(op, op.lhs, "lhs")
     b = act_quant(op, op.rhs, "rhs")
     y = act_quant(op, op.output, "output")
     p = qm.mul_params_s8(a.scale, a.zero_point, b.scale, b.zero_point, y.scale, y.zero_point,
                          activation_of(op).upper())
-    params: dict[str, Attribute] = {
-        "input1_offset": i32_attr(p.input_1_offset),
-        "input2_offset": i32_attr(p.input_2_offset),
-        "output_offset": i32_attr(p.out_offset),
-        "output_multiplier": i32_attr(p.out_mult),
-        "output_shift": i32_attr(p.out_shift),
-    }
+    params = qp.MulS8Params.make(
+        input1_offset=p.input_1_offset, input2_offset=p.input_2_offset,
+        output_offset=p.out_offset, output_multiplier=p.out_mult, output_shift=p.out_shift)
     return params, int_act(p.out_activation_min, p.out_activation_max)
 
 
@@ -431,7 +405,7 @@ class ConvertBinary(RewritePattern):
             raise fail(op, "int8 division is not supported")
         else:
             params, act = mul_s8_params(op) if isinstance(op, nn.MulOp) else add_sub_s8_params(op)
-            props["params"] = params_attr(params)
+            props["params"] = params
             props["act"] = act
         low = Lowering(op)
         ins = [op.lhs, op.rhs]
@@ -450,13 +424,10 @@ def clamp_s8_props(
 ) -> dict[str, Attribute]:
     """``qnn.clamp`` properties of an int8 relu (requantization from x to y, then clamp)."""
     p = qm.relu_params_s8(activation.upper(), x.scale, x.zero_point, y.scale, y.zero_point)
-    params: dict[str, Attribute] = {
-        "input_offset": i32_attr(p.input_offset),
-        "output_offset": i32_attr(p.output_offset),
-        "multiplier": i32_attr(p.mult),
-        "shift": i32_attr(p.shift),
-    }
-    return {"params": params_attr(params), "act": int_act(p.act_min, p.act_max)}
+    params = qp.RequantizeS8Params.make(input_offset=p.input_offset,
+                                        output_offset=p.output_offset, multiplier=p.mult,
+                                        shift=p.shift)
+    return {"params": params, "act": int_act(p.act_min, p.act_max)}
 
 
 class ConvertRelu(RewritePattern):
@@ -502,12 +473,7 @@ class ConvertSigmoid(RewritePattern):
             else:
                 check_fixed_output(op, y, 1.0 / 128, 0)
                 p = qm.tanh_params_s8(x.scale, x.zero_point)
-            props["params"] = params_attr({
-                "input_zero_point": i32_attr(p.input_zero_point),
-                "input_range_radius": i32_attr(p.input_range_radius),
-                "input_multiplier": i32_attr(p.input_multiplier),
-                "input_left_shift": i32_attr(p.input_left_shift),
-            })
+            props["params"] = qp.LogisticTanhS8Params.from_object(p)
         cls = qnn.LogisticOp if logistic else qnn.TanhOp
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
@@ -524,8 +490,10 @@ class ConvertLeakyReluHardSwish(RewritePattern):
     ) -> None:
         leaky = isinstance(op, nn.LeakyReluOp)
         cls: type[qnn.KernelOp] = qnn.LeakyReluOp if leaky else qnn.HardSwishOp
+        params: qp.KernelParams | None = None
         if kind_of(op, [op.input, op.output]) == "f32":
-            params = {"alpha": f32_attr(op.alpha.value.data)} if leaky else {}
+            if leaky:
+                params = qp.LeakyReluF32Params.make(alpha=op.alpha.value.data)
         else:
             x = act_quant(op, op.input, "input")
             y = act_quant(op, op.output, "output")
@@ -535,8 +503,9 @@ class ConvertLeakyReluHardSwish(RewritePattern):
                      qm.hard_swish_params_s8(x.scale, x.zero_point, y.scale, y.zero_point))
             except ValueError as exc:
                 raise fail(op, str(exc)) from exc
-            params = {name: i32_attr(getattr(p, name)) for name in cls.S8_PARAMS}
-        props: dict[str, Attribute] = {"params": params_attr(params)} if params else {}
+            family = qp.LeakyReluS8Params if leaky else qp.HardSwishS8Params
+            params = family.from_object(p)
+        props: dict[str, Attribute] = {"params": params} if params is not None else {}
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
 
@@ -554,15 +523,12 @@ class ConvertSoftmax(RewritePattern):
                 p = qm.softmax_params_s8(beta, x.scale)
             except ValueError as exc:
                 raise fail(op, str(exc)) from exc
-            params: dict[str, Attribute] = {
-                "multiplier": i32_attr(p.mult),
-                "shift": i32_attr(p.shift),
-                "diff_min": i32_attr(p.diff_min),
-            }
+            params: qp.KernelParams = qp.SoftmaxS8Params.make(
+                multiplier=p.mult, shift=p.shift, diff_min=p.diff_min)
         else:
-            params = {"beta": f32_attr(beta)}
+            params = qp.SoftmaxF32Params.make(beta=beta)
         low = Lowering(op)
-        props: dict[str, Attribute] = {"params": params_attr(params)}
+        props: dict[str, Attribute] = {"params": params}
         low.finish(rewriter, low.kernel(qnn.SoftmaxOp, [op.input], op.output.type, props))
 
 
@@ -575,22 +541,17 @@ class ConvertQuantize(RewritePattern):
         y = act_quant(op, op.output, "output")
         low = Lowering(op)
         if is_float(op.input):
-            params: dict[str, Attribute] = {
-                "scale": f32_attr(y.scale),
-                "zero_point": i32_attr(y.zero_point),
-            }
+            params: qp.KernelParams = qp.QuantizationParams.make(scale=y.scale,
+                                                                 zero_point=y.zero_point)
             cls: type[qnn.KernelOp] = qnn.QuantizeOp
         else:
             x = act_quant(op, op.input, "input")
             p = qm.requantize_params_s8(x.scale, x.zero_point, y.scale, y.zero_point)
-            params = {
-                "input_offset": i32_attr(p.input_offset),
-                "output_offset": i32_attr(p.output_offset),
-                "multiplier": i32_attr(p.mult),
-                "shift": i32_attr(p.shift),
-            }
+            params = qp.RequantizeS8Params.make(input_offset=p.input_offset,
+                                                output_offset=p.output_offset,
+                                                multiplier=p.mult, shift=p.shift)
             cls = qnn.RequantizeOp
-        props: dict[str, Attribute] = {"params": params_attr(params)}
+        props: dict[str, Attribute] = {"params": params}
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
 
 
@@ -602,8 +563,8 @@ class ConvertDequantize(RewritePattern):
         x = act_quant(op, op.input, "input")
         if not is_float(op.output):
             raise fail(op, "the result must be f32")
-        params = {"scale": f32_attr(x.scale), "zero_point": i32_attr(x.zero_point)}
-        props: dict[str, Attribute] = {"params": params_attr(params)}
+        params = qp.QuantizationParams.make(scale=x.scale, zero_point=x.zero_point)
+        props: dict[str, Attribute] = {"params": params}
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.DequantizeOp, [op.input], op.output.type, props))
 
@@ -633,12 +594,12 @@ class ConvertPad(RewritePattern):
             y = act_quant(op, op.output, "output")
             if np.float32(x.scale) != np.float32(y.scale) or x.zero_point != y.zero_point:
                 raise fail(op, "the input and output quantizations must be equal")
-            pad_value: Attribute = i32_attr(y.zero_point)
+            params: qp.KernelParams = qp.PadS8Params.make(pad_value=y.zero_point)
         else:
-            pad_value = f32_attr(0.0)
+            params = qp.PadF32Params.make(pad_value=0.0)
         props: dict[str, Attribute] = {
             "pads": DenseArrayBase.from_list(i64, pads),
-            "params": params_attr({"pad_value": pad_value}),
+            "params": params,
         }
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.PadOp, [op.input], op.output.type, props))
@@ -691,24 +652,21 @@ class ConvertMean(RewritePattern):
             y = act_quant(op, op.output, "output")
             p = qm.mean_params_s8(x.scale, x.zero_point, y.scale, y.zero_point,
                                   shape[1] * shape[2])
-            props["params"] = params_attr({
-                "input_offset": i32_attr(p.input_offset),
-                "output_offset": i32_attr(p.output_offset),
-                "multiplier": i32_attr(p.out_mult),
-                "shift": i32_attr(p.out_shift),
-            })
+            props["params"] = qp.RequantizeS8Params.make(
+                input_offset=p.input_offset, output_offset=p.output_offset,
+                multiplier=p.out_mult, shift=p.out_shift)
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.MeanOp, [op.input], op.output.type, props))
 
 
-def prelu_s8_params(op: nn.PReluOp) -> dict[str, Attribute]:
+def prelu_s8_params(op: nn.PReluOp) -> qp.PReluS8Params:
     """Offsets and the identity / alpha multipliers of an int8 prelu (TFLite Micro's
     ``CalculatePreluParams``); ``alpha`` has its own per-tensor quantization."""
     x = act_quant(op, op.input, "input")
     a = act_quant(op, op.alpha, "alpha")
     y = act_quant(op, op.output, "output")
     p = qm.prelu_params_s8(x.scale, x.zero_point, a.scale, a.zero_point, y.scale, y.zero_point)
-    return {name: i32_attr(getattr(p, name)) for name in qnn.PReluOp.S8_PARAMS}
+    return qp.PReluS8Params.from_object(p)
 
 
 def hard_sigmoid_s8_props(op: nn.HardSigmoidOp) -> dict[str, Attribute]:
@@ -727,13 +685,9 @@ def hard_sigmoid_s8_props(op: nn.HardSigmoidOp) -> dict[str, Attribute]:
     offset = y.zero_point + qm.round_half_away(beta / float(f32_(y.scale)))
     one = y.zero_point + qm.round_half_away(1.0 / float(f32_(y.scale)))
     lo, hi = max(-128, min(127, y.zero_point)), max(-128, min(127, one))
-    params: dict[str, Attribute] = {
-        "input_offset": i32_attr(-x.zero_point),
-        "output_offset": i32_attr(offset),
-        "multiplier": i32_attr(mult),
-        "shift": i32_attr(shift),
-    }
-    return {"params": params_attr(params), "act": int_act(lo, hi)}
+    params = qp.RequantizeS8Params.make(input_offset=-x.zero_point, output_offset=offset,
+                                        multiplier=mult, shift=shift)
+    return {"params": params, "act": int_act(lo, hi)}
 
 
 class ConvertFloatActivationExtra(RewritePattern):
@@ -756,13 +710,13 @@ class ConvertFloatActivationExtra(RewritePattern):
         props: dict[str, Attribute] = {}
         cls: type[qnn.KernelOp] = qnn.SwishOp
         if isinstance(op, nn.HardSigmoidOp):
-            props["params"] = params_attr({"alpha": f32_attr(op.alpha.value.data),
-                                           "beta": f32_attr(op.beta.value.data)})
+            props["params"] = qp.HardSigmoidF32Params.make(alpha=op.alpha.value.data,
+                                                           beta=op.beta.value.data)
             cls = qnn.HardSigmoidOp
         elif isinstance(op, nn.PReluOp):
             cls = qnn.PReluOp
             if kind == "s8":
-                props["params"] = params_attr(prelu_s8_params(op))
+                props["params"] = prelu_s8_params(op)
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, ins, op.output.type, props))
 
@@ -914,8 +868,9 @@ class ConvertNNToQNNPass(ModulePass):
     -> ``i32``, ``f32`` stays) everywhere, including the function signatures (their
     ``nn.name`` argument/result attributes stay). int8 arithmetic parameters are computed
     as TFLite Micro's Prepare computes them (``stai.lowering.quant_math``) and stored in
-    the op's ``params`` dictionary (scalars ``i32``, per-channel lists ``array<i32: ...>``,
-    float scalars ``f32``); fused activations become the clamp range ``act``
+    the op's ``params``, an attribute of the op's parameter family
+    (``stai.dialects.qnn_params``: scalars ``i32`` or ``f32``, per-channel lists
+    ``array<i32: ...>``); fused activations become the clamp range ``act``
     (``array<i32: lo, hi>`` in output units, or ``array<f32: lo, hi>``). Each op keeps its
     ``nn.m_id`` / ``nn.name`` attributes.
 
@@ -935,9 +890,9 @@ class ConvertNNToQNNPass(ModulePass):
     After::
 
         %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x4xi8>, tensor<2x4xi8>,
-               tensor<2xi32>) {params = {input_offset = 3 : i32, filter_offset = 0 : i32,
-               output_offset = 5 : i32, multipliers = array<i32: 1073741824>,
-               shifts = array<i32: -2>}, act = array<i32: 5, 127>} -> tensor<1x2xi8>
+               tensor<2xi32>) {params = #qnn.fully_connected_s8<input_offset = 3,
+               filter_offset = 0, output_offset = 5, multipliers = array<i32: 1073741824>,
+               shifts = array<i32: -2>>, act = array<i32: 5, 127>} -> tensor<1x2xi8>
     """
 
     name = "convert-nn-to-qnn"

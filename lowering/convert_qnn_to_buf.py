@@ -41,7 +41,6 @@ After::
 from __future__ import annotations
 
 import keyword
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -61,7 +60,7 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -94,56 +93,10 @@ def _fail(message: str) -> StaiError:
 # ------------------------------------------------------------------------ scratch sizes
 
 
-def _dims(t: Attribute) -> scratch_sizes.Dims:
-    """NHWC dims of a 4-D shaped type (rank-2 ``[n, c]`` as ``n x 1 x 1 x c``)."""
-    shape = list(t.get_shape())  # type: ignore[attr-defined]
-    if len(shape) == 2:
-        shape = [shape[0], 1, 1, shape[1]]
-    if len(shape) != 4:
-        raise _fail(f"expected a 4-D shape, got {shape}")
-    return scratch_sizes.Dims(*shape)
-
-
-def _conv_geometry(op: qnn.KernelOp) -> scratch_sizes.ConvGeometry:
-    sh, sw = op.ints("strides")
-    top, _bottom, left, _right = op.ints("pads")
-    dh, dw = op.ints("dilations")
-    return scratch_sizes.ConvGeometry(sh, sw, top, left, dh, dw)
-
-
 def scratch_bytes(op: qnn.KernelOp, target: str) -> int:
-    """The scratch bytes the kernel of ``op`` needs on ``target`` (0 for float kernels)."""
-    if isinstance(op, qnn.HybridConv2DOp | qnn.HybridDepthwiseConv2DOp):
-        d = _dims(op.ins[0].type)  # per batch: scale, zero point, int8 input
-        return d.n * (8 + d.h * d.w * d.c)
-    if isinstance(op, qnn.HybridFullyConnectedOp):  # per row: scale, zero point, int8 row
-        depth = op.ins[1].type.get_shape()[-1]  # type: ignore[attr-defined]
-        size = math.prod(op.ins[0].type.get_shape())  # type: ignore[attr-defined]
-        return size // depth * (8 + depth)
-    if isinstance(op, qnn.LstmOp):  # float: h, c and the next h, units floats each
-        return 3 * 4 * op.ins[2].type.get_shape()[1]  # type: ignore[attr-defined]
-    if op.kind != "s8":
-        return 0
-    tgt = target  # one of scratch_sizes.TARGETS: the pass checks it
-    out_t = op.output_type
-    if isinstance(op, qnn.Conv2DOp | qnn.DepthwiseConv2DOp):
-        in_d, f_d, out_d = _dims(op.ins[0].type), _dims(op.ins[1].type), _dims(out_t)
-        size_of = (
-            scratch_sizes.convolve_wrapper_s8_bytes
-            if isinstance(op, qnn.Conv2DOp)
-            else scratch_sizes.depthwise_conv_wrapper_s8_bytes
-        )
-        return size_of(tgt, _conv_geometry(op), in_d, f_d, out_d)  # type: ignore[arg-type]
-    if isinstance(op, qnn.FullyConnectedOp):
-        out_channels = op.ins[1].type.get_shape()[0]  # type: ignore[attr-defined]
-        accum_depth = op.ins[1].type.get_shape()[-1]  # type: ignore[attr-defined]
-        filter_dims = scratch_sizes.Dims(accum_depth, 1, 1, out_channels)
-        return scratch_sizes.fully_connected_s8_bytes(tgt, filter_dims)  # type: ignore[arg-type]
-    if isinstance(op, qnn.AvgPool2DOp):
-        out_d = _dims(out_t)
-        in_d = _dims(op.ins[0].type)
-        return scratch_sizes.avgpool_s8_bytes(tgt, out_d.w, in_d.c)  # type: ignore[arg-type]
-    return 0
+    """The scratch bytes the kernel of ``op`` needs on ``target`` (0: none), by the formula
+    the op names (``qnn.KernelOp.SCRATCH``)."""
+    return op.scratch_bytes(target)
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -306,20 +259,6 @@ def c_identifier(text: str) -> str:
     return name
 
 
-_ROLES_BY_OPERAND = {
-    qnn.Conv2DOp: ("input", "weights", "bias"),
-    qnn.HybridConv2DOp: ("input", "weights", "bias"),
-    qnn.DepthwiseConv2DOp: ("input", "weights", "bias"),
-    qnn.HybridDepthwiseConv2DOp: ("input", "weights", "bias"),
-    qnn.FullyConnectedOp: ("input", "weights", "bias"),
-    qnn.HybridFullyConnectedOp: ("input", "weights", "bias"),
-    qnn.FullyConnectedCodebookOp: ("input", "codebook", "indices", "bias"),
-    qnn.Conv2DCodebookOp: ("input", "codebook", "indices", "bias"),
-    qnn.PReluOp: ("input", "alpha"),
-    qnn.LstmOp: ("input", "weights", "recurrent", "bias"),
-}
-
-
 MAX_NAME_BASE = 32
 """Longer ``nn.name``s (TFLite joins fused tensors' names with ``;``) give way to the op's
 kind and ``nn.m_id``, so that C names stay readable."""
@@ -350,8 +289,8 @@ def constant_name(value: SSAValue, order: dict[Operation, int]) -> str:
     ]
     if uses:
         _, index, user = min(uses, key=lambda u: (u[0], u[1]))
-        roles = _ROLES_BY_OPERAND.get(type(user))
-        role = roles[index] if roles and index < len(roles) else f"input{index + 1}"
+        roles = user.OPERAND_ROLES
+        role = roles[index] if index < len(roles) else f"input{index + 1}"
         return c_identifier(f"{_op_base_name(user)}_{role}")
     owner = value.owner
     if isinstance(owner, Operation):

@@ -20,6 +20,7 @@ from xdsl.ir import SSAValue
 
 from stai.dialects import qnn
 from stai.dialects.nn import dense_to_numpy
+from stai.dialects.qnn_params import FullyConnectedS8Params
 
 
 def _wrap_int32(values: np.ndarray) -> np.ndarray:
@@ -41,8 +42,9 @@ def kernel_sums(op: qnn.KernelOp,
     outputs, depth = weights.shape
     bias = (dense_to_numpy(constants[ins[2]]).astype(np.int64).reshape(outputs)
             if len(ins) > 2 else np.zeros(outputs, np.int64))
-    input_offset = op.int_param("input_offset")
-    filter_offset = op.int_param("filter_offset")
+    params = op.params_as(FullyConnectedS8Params)
+    input_offset = params.input_offset.value.data
+    filter_offset = params.filter_offset.value.data
     if input_offset == 0:
         return _wrap_int32(bias)
     row_sums = weights.sum(axis=1) + depth * filter_offset

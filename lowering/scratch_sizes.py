@@ -15,8 +15,10 @@ takes the dividend's sign), as the C code does.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from stai.errors import StaiError
 
@@ -190,3 +192,85 @@ def no_scratch_bytes(target: Target) -> int:
     """Kernels without a scratch buffer (max pool, softmax, elementwise add and mul): 0."""
     _check_target(target)
     return 0
+
+
+# ----------------------------------------------------------------- stai's float kernels
+
+
+def hybrid_conv_f32_bytes(input_dims: Dims) -> int:
+    """``stai_conv2d_hybrid_f32`` / ``stai_depthwise_conv2d_hybrid_f32``: per batch, the
+    input's scale and zero point (8 bytes) and the input quantized to int8."""
+    return input_dims.n * (8 + input_dims.h * input_dims.w * input_dims.c)
+
+
+def hybrid_fully_connected_f32_bytes(input_size: int, depth: int) -> int:
+    """``stai_fully_connected_hybrid_f32``: per input row (``depth`` values), its scale and
+    zero point (8 bytes) and the row quantized to int8."""
+    return input_size // depth * (8 + depth)
+
+
+def lstm_f32_bytes(units: int) -> int:
+    """``stai_lstm_f32``: the state h, c and the next h, ``units`` floats each."""
+    return 3 * 4 * units
+
+
+# ------------------------------------------------------------------ formulas by name
+
+
+class Kernel(Protocol):
+    """What the rules read of a ``qnn`` op (``stai.dialects.qnn.KernelOp``)."""
+
+    @property
+    def kind(self) -> str: ...
+    def input_shape(self, index: int) -> tuple[int, ...]: ...
+    def output_shape(self) -> tuple[int, ...]: ...
+    def ints(self, name: str) -> tuple[int, ...]: ...
+
+
+def _dims(shape: tuple[int, ...]) -> Dims:
+    """NHWC dims of a 4-D shape (rank-2 ``[n, c]`` as ``n x 1 x 1 x c``)."""
+    if len(shape) == 2:
+        shape = (shape[0], 1, 1, shape[1])
+    if len(shape) != 4:
+        raise StaiError(f"convert-qnn-to-buf: expected a 4-D shape, got {list(shape)}")
+    return Dims(*shape)
+
+
+def _conv_wrapper(op: Kernel, target: Target, depthwise: bool) -> int:
+    if op.kind != "s8":
+        return 0
+    sh, sw = op.ints("strides")
+    top, _bottom, left, _right = op.ints("pads")
+    dh, dw = op.ints("dilations")
+    size_of = depthwise_conv_wrapper_s8_bytes if depthwise else convolve_wrapper_s8_bytes
+    return size_of(target, ConvGeometry(sh, sw, top, left, dh, dw), _dims(op.input_shape(0)),
+                   _dims(op.input_shape(1)), _dims(op.output_shape()))
+
+
+def _fully_connected_s8(op: Kernel, target: Target) -> int:
+    if op.kind != "s8":
+        return 0
+    weights = op.input_shape(1)
+    return fully_connected_s8_bytes(target, Dims(weights[-1], 1, 1, weights[0]))
+
+
+def _avgpool_s8(op: Kernel, target: Target) -> int:
+    if op.kind != "s8":
+        return 0
+    return avgpool_s8_bytes(target, _dims(op.output_shape()).w, _dims(op.input_shape(0)).c)
+
+
+SCRATCH_RULES: dict[str, Callable[[Kernel, Target], int]] = {
+    "none": lambda op, target: 0,
+    "convolve_wrapper_s8": lambda op, target: _conv_wrapper(op, target, False),
+    "depthwise_conv_wrapper_s8": lambda op, target: _conv_wrapper(op, target, True),
+    "fully_connected_s8": _fully_connected_s8,
+    "avgpool_s8": _avgpool_s8,
+    "hybrid_conv_f32": lambda op, target: hybrid_conv_f32_bytes(_dims(op.input_shape(0))),
+    "hybrid_fully_connected_f32": lambda op, target: hybrid_fully_connected_f32_bytes(
+        math.prod(op.input_shape(0)), op.input_shape(1)[-1]),
+    "lstm_f32": lambda op, target: lstm_f32_bytes(op.input_shape(2)[1]),
+}
+"""The scratch bytes of a kernel on a target, by the name a ``qnn`` op gives in its
+``SCRATCH``: the int8 CMSIS-NN formulas above (0 for the op's float kernel, which has no
+scratch buffer) and those of stai's hybrid and LSTM float kernels."""

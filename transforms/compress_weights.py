@@ -234,17 +234,11 @@ def _constant(values: np.ndarray, element) -> arith.ConstantOp:
     return arith.ConstantOp(DenseIntOrFPElementsAttr(t, BytesAttr(values.tobytes())))
 
 
-COMPRESSIBLE: dict[type[qnn.KernelOp], tuple[type[qnn.KernelOp], int]] = {
-    qnn.FullyConnectedOp: (qnn.FullyConnectedCodebookOp, 2),
-    qnn.Conv2DOp: (qnn.Conv2DCodebookOp, 4),
-}
-"""Kernel op -> (its codebook form, rank of its weights)."""
-
-
 def compress_op(op: qnn.KernelOp, factor: int, rewriter: Rewriter) -> bool:
-    """Replace ``op`` (tensor form, a ``COMPRESSIBLE`` kind) by its codebook form; False
-    when it cannot be (weights not constant, or neither float32 nor int8)."""
-    target, rank = COMPRESSIBLE[type(op)]
+    """Replace ``op`` (tensor form, an op with a ``CODEBOOK`` form) by its codebook form;
+    False when it cannot be (weights not constant, or neither float32 nor int8)."""
+    assert op.CODEBOOK is not None
+    target, rank = op.CODEBOOK
     weights = _constant_of(op, 1)
     if weights is None or weights.ndim != rank or weights.dtype not in (np.float32, np.int8):
         return False
@@ -287,7 +281,8 @@ class CompressWeightsPass(ModulePass):
         default = _parse_factor(self.factor, "compress-weights")
         per_layer = load_layers(self.layers) if self.layers else {}
         candidates = [inner for inner in op.walk()
-                      if type(inner) in COMPRESSIBLE and inner.res is not None]
+                      if isinstance(inner, qnn.KernelOp) and inner.CODEBOOK is not None
+                      and inner.res is not None]
         matched = set().union(*(_layer_keys(c) for c in candidates)) & set(per_layer)
         unknown = sorted(set(per_layer) - matched)
         if unknown:
@@ -299,21 +294,6 @@ class CompressWeightsPass(ModulePass):
             factor = per_layer[min(keys)] if keys else default
             if factor:
                 compress_op(inner, factor, rewriter)
-
-
-def pass_options(spec: str | int) -> str:
-    """The ``compress-weights`` options text of a ``-c`` value: ``4``, ``8`` or the path
-    of a JSON file of per-layer factors."""
-    text = str(spec).strip()
-    if text.isdigit():
-        return f"factor={_parse_factor(int(text), '-c/--compress')}"
-    if not text.lower().endswith(".json"):
-        raise StaiError(f"-c/--compress: expected 4, 8 or a .json file, got '{text}'")
-    path = Path(text).resolve()
-    load_layers(str(path))  # bad files fail here, before anything is compiled
-    if '"' in str(path) or "\\" in str(path):
-        raise StaiError(f"-c/--compress: unsupported characters in the path '{text}'")
-    return f'layers="{path}"'
 
 
 def with_compression(passes: tuple[str, ...]) -> tuple[str, ...]:

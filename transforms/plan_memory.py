@@ -73,16 +73,6 @@ ORDER_STATES_LIMIT = 50_000
 """The most sets of executed kernels the order search visits before it gives up (it then
 keeps the model's order and a greedy one)."""
 
-INPLACE_UNARY = (
-    qnn.ClampOp, qnn.LogisticOp, qnn.TanhOp, qnn.LeakyReluOp, qnn.HardSwishOp, qnn.RequantizeOp,
-)
-"""Kernels of the form ``out[i] = f(in[i])`` (each reads ``in[i]`` before it writes
-``out[i]``): the output may be the input's bytes."""
-INPLACE_BINARY = (qnn.AddOp, qnn.SubOp, qnn.MulOp, qnn.DivOp)
-"""Element-wise binary kernels: the output may be the bytes of an input of its own shape
-(int8: only without broadcasting, the plain element-wise kernels)."""
-
-
 def _fail(message: str) -> StaiError:
     return StaiError(f"{PASS}: {message}")
 
@@ -404,24 +394,7 @@ def _lifetime(g: Group, pos: dict[int, int], end: int) -> tuple[int, int]:
 def _may_write_in_place(op: qnn.KernelOp, value: SSAValue) -> bool:
     """Whether ``op``'s kernel may write its output over the operand ``value``."""
     assert op.out is not None
-    if value.type != op.out.type:
-        return False
-    if isinstance(op, INPLACE_UNARY):
-        return True
-    if isinstance(op, INPLACE_BINARY):
-        if op.kind == "s8":
-            return all(_nbytes(v) == _nbytes(op.out) for v in op.ins)
-        return True
-    return False
-
-
-def _nbytes(value: SSAValue) -> int:
-    t = value.type
-    assert isinstance(t, MemRefType)
-    n = element_bytes(t)
-    for d in t.get_shape():
-        n *= d
-    return n
+    return op.may_write_over(value)  # the op's IN_PLACE fact
 
 
 def make_slots(graph: Graph, order: Sequence[int], inplace: bool) -> list[Slot]:

@@ -34,9 +34,9 @@ def _fc(weights: np.ndarray, bias: np.ndarray | None, input_offset: int, filter_
     if bias is not None:
         lines.append(f"%b = arith.constant dense<{bias.tolist()}> : tensor<{outputs}xi32>")
         ins, types = ins + ", %b", types + f", tensor<{outputs}xi32>"
-    params = (f"params = {{input_offset = {input_offset} : i32, filter_offset = "
-              f"{filter_offset} : i32, output_offset = 0 : i32, "
-              "multipliers = array<i32: 1073741824>, shifts = array<i32: 0>}")
+    params = (f"params = #qnn.fully_connected_s8<input_offset = {input_offset}, filter_offset = "
+              f"{filter_offset}, output_offset = 0, "
+              "multipliers = array<i32: 1073741824>, shifts = array<i32: 0>>")
     lines.append(f"%y = qnn.fully_connected ins({ins} : {types}) {{act = array<i32: -128, 127>, "
                  f"{params}}} -> tensor<1x{outputs}xi8>")
     text = (f"func.func @main(%x: tensor<1x{depth}xi8>) -> tensor<1x{outputs}xi8> {{\n"

@@ -214,7 +214,7 @@ def _float32_product_multipliers(nn_module: ModuleOp) -> list[tuple[int, int]]:
 
 
 def test_ad_fully_connected_parameters_bit_exact_with_tflm(shared_model_path) -> None:
-    from stai.reference import run_tflm
+    from stai.tools.reference import run_tflm
 
     path = shared_model_path("ad_int8")
     nn_module = _import(path)

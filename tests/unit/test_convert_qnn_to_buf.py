@@ -193,18 +193,18 @@ def assert_same_results(tensor_module: ModuleOp, **options: object) -> ModuleOp:
 
 _CONV_ATTRS = (
     "strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>,"
-    " act = array<i32: -128, 127>, params = {input_offset = 3 : i32, output_offset = -1 : i32,"
-    " multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: -1, -1>}"
+    " act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 3, output_offset = -1,"
+    " multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: -1, -1>>"
 )
 _ADD_PARAMS = (
-    "act = array<i32: -128, 127>, params = {left_shift = 20 : i32, input1_offset = 0 : i32,"
-    " input1_multiplier = 1 : i32, input1_shift = 0 : i32, input2_offset = 0 : i32,"
-    " input2_multiplier = 1 : i32, input2_shift = 0 : i32, output_offset = 0 : i32,"
-    " output_multiplier = 1 : i32, output_shift = 0 : i32}"
+    "act = array<i32: -128, 127>, params = #qnn.add_sub_s8<left_shift = 20, input1_offset = 0,"
+    " input1_multiplier = 1, input1_shift = 0, input2_offset = 0, input2_multiplier = 1,"
+    " input2_shift = 0, output_offset = 0, output_multiplier = 1, output_shift = 0>"
 )
 _FC_ATTRS = (
-    "act = array<i32: -128, 127>, params = {input_offset = 1 : i32, filter_offset = 0 : i32,"
-    " output_offset = 0 : i32, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>}"
+    "act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1,"
+    " filter_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824>,"
+    " shifts = array<i32: 0>>"
 )
 
 SMALL = f"""
@@ -396,9 +396,9 @@ def test_bufferized_module_is_left_alone() -> None:
 
 
 def _lower_to_qnn(path: Path) -> ModuleOp:
+    from stai.cli.opt import StaiOptMain
     from stai.frontends.tflite import import_tflite
     from stai.lowering.convert_nn_to_qnn import ConvertNNToQNNPass
-    from stai.opt import StaiOptMain
     from stai.transforms.canonicalize_nn import CanonicalizeNNPass
     from stai.transforms.fuse_activations import FuseActivationsPass
 

@@ -21,13 +21,11 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.parser import Parser
 
+from stai.compiler.driver import build_pipeline, make_context
 from stai.dialects import qnn
 from stai.dialects.buf import ArenaOp, ExternOp, ViewOp
-from stai.driver import build_pipeline, make_context
 from stai.lowering import arena_plan
 from stai.transforms.plan_memory import (
-    INPLACE_BINARY,
-    INPLACE_UNARY,
     PlanMemoryPass,
     _live_model,
     build_graph,
@@ -179,7 +177,7 @@ def simulate(module: ModuleOp, reads: dict[int, list[object]], outputs: list[obj
             overlap = p[0] == out[0] and p[1] < out[1] + out[2] and out[1] < p[1] + p[2]
             if overlap:
                 assert p[1:] == out[1:], f"kernel {kid}: output partly overlaps an input"
-                assert isinstance(op, INPLACE_UNARY + INPLACE_BINARY), \
+                assert op.IN_PLACE != "no", \
                     f"kernel {kid} ({op.name}) may not run in place"
         if op.scratch is not None:
             s = _place(op.scratch)

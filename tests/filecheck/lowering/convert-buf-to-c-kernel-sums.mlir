@@ -18,6 +18,6 @@
 func.func @main(%x: tensor<1x4xi8> {nn.name = "in"}) -> (tensor<1x2xi8> {nn.name = "out"}) {
   %w = arith.constant dense<[[2, 2, 2, 2], [-1, -1, -1, -1]]> : tensor<2x4xi8>
   %b = arith.constant dense<[7, -1]> : tensor<2xi32>
-  %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x4xi8>, tensor<2x4xi8>, tensor<2xi32>) {nn.m_id = 0 : i64, act = array<i32: -128, 127>, params = {input_offset = 3 : i32, filter_offset = 1 : i32, output_offset = 0 : i32, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>}} -> tensor<1x2xi8>
+  %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x4xi8>, tensor<2x4xi8>, tensor<2xi32>) {nn.m_id = 0 : i64, act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 3, filter_offset = 1, output_offset = 0, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>>} -> tensor<1x2xi8>
   func.return %y : tensor<1x2xi8>
 }

@@ -11,9 +11,9 @@ func.func @main() attributes {buf.inputs = ["in"], buf.outputs = ["probs"]} {
   %w = buf.get_const @w : memref<3x4xi8>
   %b = buf.get_const @b : memref<3xi32>
   %y = buf.view %arena[16] {role = "tensor"} : memref<32xi8> -> memref<1x3xi8>
-  qnn.fully_connected ins(%x, %w, %b : memref<1x4xi8>, memref<3x4xi8>, memref<3xi32>) outs(%y : memref<1x3xi8>) {nn.m_id = 4 : i64, nn.name = "fc \"out\"", nn.out_scale = 0.5 : f64, nn.out_zero_point = -3 : i64, act = array<i32: -128, 127>, params = {input_offset = 0 : i32, filter_offset = 0 : i32, output_offset = -3 : i32, multipliers = array<i32: 1073741824>, shifts = array<i32: -1>}}
+  qnn.fully_connected ins(%x, %w, %b : memref<1x4xi8>, memref<3x4xi8>, memref<3xi32>) outs(%y : memref<1x3xi8>) {nn.m_id = 4 : i64, nn.name = "fc \"out\"", nn.out_scale = 0.5 : f64, nn.out_zero_point = -3 : i64, act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 0, filter_offset = 0, output_offset = -3, multipliers = array<i32: 1073741824>, shifts = array<i32: -1>>}
   %p = buf.view %arena[0] {role = "output", index = 0 : i64} : memref<32xi8> -> memref<1x3xi8>
-  qnn.softmax ins(%y : memref<1x3xi8>) outs(%p : memref<1x3xi8>) {nn.m_id = 5 : i64, nn.name = "probs", nn.out_scale = 0.00390625 : f64, nn.out_zero_point = -128 : i64, params = {multiplier = 1073741824 : i32, shift = 23 : i32, diff_min = -248 : i32}}
+  qnn.softmax ins(%y : memref<1x3xi8>) outs(%p : memref<1x3xi8>) {nn.m_id = 5 : i64, nn.name = "probs", nn.out_scale = 0.00390625 : f64, nn.out_zero_point = -128 : i64, params = #qnn.softmax_s8<multiplier = 1073741824, shift = 23, diff_min = -248>}
   func.return
 }
 

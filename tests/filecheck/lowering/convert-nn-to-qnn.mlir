@@ -9,7 +9,7 @@
 // CHECK-NEXT:    %b = arith.constant dense<[1, 2, 3]> : tensor<3xi32>
 // CHECK-NEXT:    %y = qnn.conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<3x1x1x2xi8>, tensor<3xi32>)
 // CHECK-SAME:      {nn.m_id = 0 : i64, nn.name = "y", strides = array<i64: 2, 1>, pads = array<i64: 0, 1, 0, 0>, dilations = array<i64: 1, 1>,
-// CHECK-SAME:      params = {input_offset = 3 : i32, output_offset = 1 : i32, multipliers = array<i32: 1717986944, 1717986944, 1288490240>, shifts = array<i32: -2, -1, 0>}, act = array<i32: 1, 127>} -> tensor<1x2x4x3xi8>
+// CHECK-SAME:      params = #qnn.conv_s8<input_offset = 3, output_offset = 1, multipliers = array<i32: 1717986944, 1717986944, 1288490240>, shifts = array<i32: -2, -1, 0>>, act = array<i32: 1, 127>} -> tensor<1x2x4x3xi8>
 // CHECK-NEXT:    func.return %y : tensor<1x2x4x3xi8>
 func.func @conv_int8(%x: tensor<1x4x4x2x!nn.q<i8, 0.5 : -3>> {nn.name = "in"}) -> (tensor<1x2x4x3x!nn.q<i8, 0.25 : 1>> {nn.name = "out"}) {
   %w = nn.constant dense<1> : tensor<3x1x1x2xi8> {nn.m_id = 0 : i64} -> tensor<3x1x1x2x!nn.q<i8, axis 0, [0.10000000149011612, 0.20000000298023224, 0.30000001192092896] : [0, 0, 0]>>
@@ -23,7 +23,7 @@ func.func @conv_int8(%x: tensor<1x4x4x2x!nn.q<i8, 0.5 : -3>> {nn.name = "in"}) -
 // CHECK-LABEL: func.func @depthwise_int8
 // CHECK:         qnn.depthwise_conv2d ins(
 // CHECK-SAME:      strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64,
-// CHECK-SAME:      params = {input_offset = -5 : i32, output_offset = -10 : i32, multipliers = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shifts = array<i32: -2, -2, -2, -2>}, act = array<i32: -10, 86>}
+// CHECK-SAME:      params = #qnn.conv_s8<input_offset = -5, output_offset = -10, multipliers = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shifts = array<i32: -2, -2, -2, -2>>, act = array<i32: -10, 86>}
 func.func @depthwise_int8(%x: tensor<1x3x3x2x!nn.q<i8, 0.125 : 5>>) -> tensor<1x3x3x4x!nn.q<i8, 0.0625 : -10>> {
   %w = nn.constant dense<1> : tensor<1x3x3x4xi8> -> tensor<1x3x3x4x!nn.q<i8, 0.0625 : 0>>
   %b = nn.constant dense<0> : tensor<4xi32> -> tensor<4x!nn.q<i32, 0.0078125 : 0>>
@@ -36,7 +36,7 @@ func.func @depthwise_int8(%x: tensor<1x3x3x2x!nn.q<i8, 0.125 : 5>>) -> tensor<1x
 // [max(-128, 4 + round(-1 / 0.7)), min(127, 4 + round(1 / 0.7))] = [3, 5].
 // CHECK-LABEL: func.func @fully_connected_int8
 // CHECK:         qnn.fully_connected ins(%x, %w, %b : tensor<2x3xi8>, tensor<5x3xi8>, tensor<5xi32>)
-// CHECK-SAME:      params = {input_offset = 7 : i32, filter_offset = 0 : i32, output_offset = 4 : i32, multipliers = array<i32: 1178048213>, shifts = array<i32: -6>}, act = array<i32: 3, 5>} -> tensor<2x5xi8>
+// CHECK-SAME:      params = #qnn.fully_connected_s8<input_offset = 7, filter_offset = 0, output_offset = 4, multipliers = array<i32: 1178048213>, shifts = array<i32: -6>>, act = array<i32: 3, 5>} -> tensor<2x5xi8>
 func.func @fully_connected_int8(%x: tensor<2x3x!nn.q<i8, 0.30000001192092896 : -7>>) -> tensor<2x5x!nn.q<i8, 0.699999988079071 : 4>> {
   %w = nn.constant dense<1> : tensor<5x3xi8> -> tensor<5x3x!nn.q<i8, 0.019999999552965164 : 0>>
   %b = nn.constant dense<0> : tensor<5xi32> -> tensor<5x!nn.q<i32, 0.006000000052154064 : 0>>
@@ -48,9 +48,9 @@ func.func @fully_connected_int8(%x: tensor<2x3x!nn.q<i8, 0.30000001192092896 : -
 // output by 2 max(s1, s2) / (2^20 s_out) = 2^-18), sub (same), mul (s1 s2 / s_out = 2);
 // pools only clamp (avg pool relu6: [-128, -128 + round(6 / 0.125)] = [-128, -80]).
 // CHECK-LABEL: func.func @elementwise_int8
-// CHECK:         %a = qnn.add ins(%x, %z : tensor<1x2x2x4xi8>, tensor<1x1x1x4xi8>) {params = {left_shift = 20 : i32, input1_offset = 1 : i32, input1_multiplier = 1073741824 : i32, input1_shift = 0 : i32, input2_offset = -2 : i32, input2_multiplier = 1073741824 : i32, input2_shift = -1 : i32, output_offset = 0 : i32, output_multiplier = 1073741824 : i32, output_shift = -17 : i32}, act = array<i32: 0, 127>}
-// CHECK-NEXT:    %s = qnn.sub ins(%x, %z : tensor<1x2x2x4xi8>, tensor<1x1x1x4xi8>) {params = {left_shift = 20 : i32, input1_offset = 1 : i32, input1_multiplier = 1073741824 : i32, input1_shift = 0 : i32, input2_offset = -2 : i32, input2_multiplier = 1073741824 : i32, input2_shift = -1 : i32, output_offset = 0 : i32, output_multiplier = 1073741824 : i32, output_shift = -17 : i32}, act = array<i32: -128, 127>}
-// CHECK-NEXT:    %m = qnn.mul ins(%a, %s : tensor<1x2x2x4xi8>, tensor<1x2x2x4xi8>) {params = {input1_offset = 0 : i32, input2_offset = 0 : i32, output_offset = -128 : i32, output_multiplier = 1073741824 : i32, output_shift = 2 : i32}, act = array<i32: -128, 127>}
+// CHECK:         %a = qnn.add ins(%x, %z : tensor<1x2x2x4xi8>, tensor<1x1x1x4xi8>) {params = #qnn.add_sub_s8<left_shift = 20, input1_offset = 1, input1_multiplier = 1073741824, input1_shift = 0, input2_offset = -2, input2_multiplier = 1073741824, input2_shift = -1, output_offset = 0, output_multiplier = 1073741824, output_shift = -17>, act = array<i32: 0, 127>}
+// CHECK-NEXT:    %s = qnn.sub ins(%x, %z : tensor<1x2x2x4xi8>, tensor<1x1x1x4xi8>) {params = #qnn.add_sub_s8<left_shift = 20, input1_offset = 1, input1_multiplier = 1073741824, input1_shift = 0, input2_offset = -2, input2_multiplier = 1073741824, input2_shift = -1, output_offset = 0, output_multiplier = 1073741824, output_shift = -17>, act = array<i32: -128, 127>}
+// CHECK-NEXT:    %m = qnn.mul ins(%a, %s : tensor<1x2x2x4xi8>, tensor<1x2x2x4xi8>) {params = #qnn.mul_s8<input1_offset = 0, input2_offset = 0, output_offset = -128, output_multiplier = 1073741824, output_shift = 2>, act = array<i32: -128, 127>}
 // CHECK-NEXT:    %p = qnn.max_pool2d ins(%m : tensor<1x2x2x4xi8>) {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, act = array<i32: -128, 127>} -> tensor<1x1x1x4xi8>
 // CHECK-NEXT:    %q = qnn.avg_pool2d ins(%m : tensor<1x2x2x4xi8>) {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, act = array<i32: -128, -80>} -> tensor<1x1x1x4xi8>
 func.func @elementwise_int8(%x: tensor<1x2x2x4x!nn.q<i8, 1.0 : -1>>, %z: tensor<1x1x1x4x!nn.q<i8, 0.5 : 2>>) -> (tensor<1x1x1x4x!nn.q<i8, 0.125 : -128>>, tensor<1x1x1x4x!nn.q<i8, 0.125 : -128>>) {
@@ -68,11 +68,11 @@ func.func @elementwise_int8(%x: tensor<1x2x2x4x!nn.q<i8, 1.0 : -1>>, %z: tensor<
 // logistic/tanh: 0.5 * 2^27 = 2^30 * 2^(27-31), radius floor(15 * 2^27 / 2^27) = 15;
 // softmax: 1.0 * 0.5 * 2^26 = 2^30 * 2^(26-31), diff_min = -floor(31 * 2^26 / 2^26).
 // CHECK-LABEL: func.func @activations_int8
-// CHECK:         %r = qnn.clamp ins(%x : tensor<8xi8>) {params = {input_offset = -3 : i32, output_offset = -20 : i32, multiplier = 1073741824 : i32, shift = 2 : i32}, act = array<i32: -20, 127>} -> tensor<8xi8>
-// CHECK-NEXT:    %r6 = qnn.clamp ins(%x : tensor<8xi8>) {params = {input_offset = -3 : i32, output_offset = 3 : i32, multiplier = 1073741824 : i32, shift = 1 : i32}, act = array<i32: 3, 15>} -> tensor<8xi8>
-// CHECK-NEXT:    %l = qnn.logistic ins(%x : tensor<8xi8>) {params = {input_zero_point = 3 : i32, input_range_radius = 15 : i32, input_multiplier = 1073741824 : i32, input_left_shift = 27 : i32}} -> tensor<8xi8>
-// CHECK-NEXT:    %t = qnn.tanh ins(%x : tensor<8xi8>) {params = {input_zero_point = 3 : i32, input_range_radius = 15 : i32, input_multiplier = 1073741824 : i32, input_left_shift = 27 : i32}} -> tensor<8xi8>
-// CHECK-NEXT:    %sm = qnn.softmax ins(%x : tensor<8xi8>) {params = {multiplier = 1073741824 : i32, shift = 26 : i32, diff_min = -31 : i32}} -> tensor<8xi8>
+// CHECK:         %r = qnn.clamp ins(%x : tensor<8xi8>) {params = #qnn.requantize_s8<input_offset = -3, output_offset = -20, multiplier = 1073741824, shift = 2>, act = array<i32: -20, 127>} -> tensor<8xi8>
+// CHECK-NEXT:    %r6 = qnn.clamp ins(%x : tensor<8xi8>) {params = #qnn.requantize_s8<input_offset = -3, output_offset = 3, multiplier = 1073741824, shift = 1>, act = array<i32: 3, 15>} -> tensor<8xi8>
+// CHECK-NEXT:    %l = qnn.logistic ins(%x : tensor<8xi8>) {params = #qnn.logistic_tanh_s8<input_zero_point = 3, input_range_radius = 15, input_multiplier = 1073741824, input_left_shift = 27>} -> tensor<8xi8>
+// CHECK-NEXT:    %t = qnn.tanh ins(%x : tensor<8xi8>) {params = #qnn.logistic_tanh_s8<input_zero_point = 3, input_range_radius = 15, input_multiplier = 1073741824, input_left_shift = 27>} -> tensor<8xi8>
+// CHECK-NEXT:    %sm = qnn.softmax ins(%x : tensor<8xi8>) {params = #qnn.softmax_s8<multiplier = 1073741824, shift = 26, diff_min = -31>} -> tensor<8xi8>
 func.func @activations_int8(%x: tensor<8x!nn.q<i8, 0.5 : 3>>) -> (tensor<8x!nn.q<i8, 0.25 : -20>>, tensor<8x!nn.q<i8, 0.5 : 3>>, tensor<8x!nn.q<i8, 0.00390625 : -128>>, tensor<8x!nn.q<i8, 0.0078125 : 0>>, tensor<8x!nn.q<i8, 0.00390625 : -128>>) {
   %r = nn.relu %x : (tensor<8x!nn.q<i8, 0.5 : 3>>) -> tensor<8x!nn.q<i8, 0.25 : -20>>
   %r6 = nn.relu6 %x : (tensor<8x!nn.q<i8, 0.5 : 3>>) -> tensor<8x!nn.q<i8, 0.5 : 3>>
@@ -87,12 +87,12 @@ func.func @activations_int8(%x: tensor<8x!nn.q<i8, 0.5 : 3>>) -> (tensor<8x!nn.q
 // with the zero point, reshape.
 // CHECK-LABEL: func.func @data_int8
 // CHECK-SAME:    (%f: tensor<1x2x2x3xf32>) -> (tensor<1x1x1x3xi8>, tensor<12xf32>, tensor<1x4x4x3xi8>)
-// CHECK-NEXT:    %q = qnn.quantize ins(%f : tensor<1x2x2x3xf32>) {params = {scale = 5.000000e-01 : f32, zero_point = 3 : i32}} -> tensor<1x2x2x3xi8>
-// CHECK-NEXT:    %rq = qnn.requantize ins(%q : tensor<1x2x2x3xi8>) {params = {input_offset = -3 : i32, output_offset = -1 : i32, multiplier = 1073741824 : i32, shift = 2 : i32}} -> tensor<1x2x2x3xi8>
-// CHECK-NEXT:    %mn = qnn.mean ins(%rq : tensor<1x2x2x3xi8>) {params = {input_offset = 1 : i32, output_offset = 2 : i32, multiplier = 1073741824 : i32, shift = -2 : i32}} -> tensor<1x1x1x3xi8>
+// CHECK-NEXT:    %q = qnn.quantize ins(%f : tensor<1x2x2x3xf32>) {params = #qnn.quantization<scale = 5.000000e-01, zero_point = 3>} -> tensor<1x2x2x3xi8>
+// CHECK-NEXT:    %rq = qnn.requantize ins(%q : tensor<1x2x2x3xi8>) {params = #qnn.requantize_s8<input_offset = -3, output_offset = -1, multiplier = 1073741824, shift = 2>} -> tensor<1x2x2x3xi8>
+// CHECK-NEXT:    %mn = qnn.mean ins(%rq : tensor<1x2x2x3xi8>) {params = #qnn.requantize_s8<input_offset = 1, output_offset = 2, multiplier = 1073741824, shift = -2>} -> tensor<1x1x1x3xi8>
 // CHECK-NEXT:    %rs = qnn.reshape ins(%rq : tensor<1x2x2x3xi8>) -> tensor<12xi8>
-// CHECK-NEXT:    %dq = qnn.dequantize ins(%rs : tensor<12xi8>) {params = {scale = 2.500000e-01 : f32, zero_point = -1 : i32}} -> tensor<12xf32>
-// CHECK-NEXT:    %pd = qnn.pad ins(%rq : tensor<1x2x2x3xi8>) {pads = array<i64: 0, 0, 1, 1, 1, 1, 0, 0>, params = {pad_value = -1 : i32}} -> tensor<1x4x4x3xi8>
+// CHECK-NEXT:    %dq = qnn.dequantize ins(%rs : tensor<12xi8>) {params = #qnn.quantization<scale = 2.500000e-01, zero_point = -1>} -> tensor<12xf32>
+// CHECK-NEXT:    %pd = qnn.pad ins(%rq : tensor<1x2x2x3xi8>) {pads = array<i64: 0, 0, 1, 1, 1, 1, 0, 0>, params = #qnn.pad_s8<pad_value = -1>} -> tensor<1x4x4x3xi8>
 // CHECK-NEXT:    func.return %mn, %dq, %pd : tensor<1x1x1x3xi8>, tensor<12xf32>, tensor<1x4x4x3xi8>
 func.func @data_int8(%f: tensor<1x2x2x3xf32>) -> (tensor<1x1x1x3x!nn.q<i8, 0.5 : 2>>, tensor<12xf32>, tensor<1x4x4x3x!nn.q<i8, 0.25 : -1>>) {
   %q = nn.quantize %f : (tensor<1x2x2x3xf32>) -> tensor<1x2x2x3x!nn.q<i8, 0.5 : 3>>
@@ -114,13 +114,13 @@ func.func @data_int8(%f: tensor<1x2x2x3xf32>) -> (tensor<1x1x1x3x!nn.q<i8, 0.5 :
 // CHECK-NEXT:    %a = qnn.add ins(%c, %c : tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>) {act = array<f32: -3.40282347e+38, 3.40282347e+38>} -> tensor<1x2x2x4xf32>
 // CHECK-NEXT:    %d = qnn.div ins(%a, %c : tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>) {act = array<f32: -1.000000e+00, 1.000000e+00>} -> tensor<1x2x2x4xf32>
 // CHECK-NEXT:    %r = qnn.clamp ins(%d : tensor<1x2x2x4xf32>) {act = array<f32: 0.000000e+00, 3.40282347e+38>} -> tensor<1x2x2x4xf32>
-// CHECK-NEXT:    %lk = qnn.leaky_relu ins(%r : tensor<1x2x2x4xf32>) {params = {alpha = 2.000000e-01 : f32}} -> tensor<1x2x2x4xf32>
+// CHECK-NEXT:    %lk = qnn.leaky_relu ins(%r : tensor<1x2x2x4xf32>) {params = #qnn.leaky_relu_f32<alpha = 2.000000e-01>} -> tensor<1x2x2x4xf32>
 // CHECK-NEXT:    %hs = qnn.hard_swish ins(%lk : tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32>
 // CHECK-NEXT:    %[[CAT:.*]] = qnn.concat ins(%hs, %x : tensor<1x2x2x4xf32>, tensor<1x2x2x2xf32>) {axis = 3 : i64} -> tensor<1x2x2x6xf32>
 // CHECK-NEXT:    %cc = qnn.clamp ins(%[[CAT]] : tensor<1x2x2x6xf32>) {act = array<f32: 0.000000e+00, 3.40282347e+38>} -> tensor<1x2x2x6xf32>
-// CHECK-NEXT:    %pd = qnn.pad ins(%cc : tensor<1x2x2x6xf32>) {pads = array<i64: 0, 0, 0, 0, 0, 0, 1, 1>, params = {pad_value = 0.000000e+00 : f32}} -> tensor<1x2x2x8xf32>
+// CHECK-NEXT:    %pd = qnn.pad ins(%cc : tensor<1x2x2x6xf32>) {pads = array<i64: 0, 0, 0, 0, 0, 0, 1, 1>, params = #qnn.pad_f32<pad_value = 0.000000e+00>} -> tensor<1x2x2x8xf32>
 // CHECK-NEXT:    %mn = qnn.mean ins(%pd : tensor<1x2x2x8xf32>) -> tensor<1x8xf32>
-// CHECK-NEXT:    %sm = qnn.softmax ins(%mn : tensor<1x8xf32>) {params = {beta = 5.000000e-01 : f32}} -> tensor<1x8xf32>
+// CHECK-NEXT:    %sm = qnn.softmax ins(%mn : tensor<1x8xf32>) {params = #qnn.softmax_f32<beta = 5.000000e-01>} -> tensor<1x8xf32>
 func.func @float_ops(%x: tensor<1x2x2x2xf32>) -> tensor<1x8xf32> {
   %w = nn.constant dense<1.0> : tensor<4x1x1x2xf32> -> tensor<4x1x1x2xf32>
   %b = nn.constant dense<0.0> : tensor<4xf32> -> tensor<4xf32>
@@ -145,9 +145,9 @@ func.func @float_ops(%x: tensor<1x2x2x2xf32>) -> tensor<1x8xf32> {
 // CHECK-NEXT:    %w = arith.constant dense<[{{\[\[\[}}1, -2]]], {{\[\[\[}}3, 4]]]]> : tensor<2x1x1x2xi8>
 // CHECK-NEXT:    %b = arith.constant dense<[5.000000e-01, -1.000000e+00]> : tensor<2xf32>
 // CHECK-NEXT:    %y = qnn.hybrid_conv2d ins(%x, %w, %b : tensor<1x3x3x2xf32>, tensor<2x1x1x2xi8>, tensor<2xf32>)
-// CHECK-SAME:      {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, act = array<f32: 0.000000e+00, 3.40282347e+38>, params = {filter_scales = array<f32: 1.000000e-01, 2.500000e-01>}} -> tensor<1x2x2x2xf32>
+// CHECK-SAME:      {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, act = array<f32: 0.000000e+00, 3.40282347e+38>, params = #qnn.hybrid_conv<filter_scales = array<f32: 1.000000e-01, 2.500000e-01>>} -> tensor<1x2x2x2xf32>
 // CHECK-NEXT:    %w2 = arith.constant
-// CHECK-NEXT:    %z = qnn.hybrid_conv2d ins(%y, %w2, %b : {{.*}}) {{.*}}params = {filter_scales = array<f32: 1.250000e-01>}} -> tensor<1x2x2x2xf32>
+// CHECK-NEXT:    %z = qnn.hybrid_conv2d ins(%y, %w2, %b : {{.*}}) {{.*}}params = #qnn.hybrid_conv<filter_scales = array<f32: 1.250000e-01>>} -> tensor<1x2x2x2xf32>
 func.func @hybrid_conv(%x: tensor<1x3x3x2xf32>) -> tensor<1x2x2x2xf32> {
   %w = nn.constant dense<[[[[1, -2]]], [[[3, 4]]]]> : tensor<2x1x1x2xi8> -> tensor<2x1x1x2x!nn.q<i8, axis 0, [0.10000000149011612, 0.25] : [0, 0]>>
   %b = nn.constant dense<[0.5, -1.0]> : tensor<2xf32> -> tensor<2xf32>
@@ -164,9 +164,9 @@ func.func @hybrid_conv(%x: tensor<1x3x3x2xf32>) -> tensor<1x2x2x2xf32> {
 // CHECK-NEXT:    %w = arith.constant dense<{{\[\[}}1, -2], [3, 4]]> : tensor<2x2xi8>
 // CHECK-NEXT:    %b = arith.constant
 // CHECK-NEXT:    %y = qnn.hybrid_fully_connected ins(%x, %w, %b : tensor<3x2xf32>, tensor<2x2xi8>, tensor<2xf32>)
-// CHECK-SAME:      {act = array<f32: 0.000000e+00, 3.40282347e+38>, params = {filter_scales = array<f32: 1.000000e-01, 2.500000e-01>, asymmetric_inputs = 1 : i32}} -> tensor<3x2xf32>
+// CHECK-SAME:      {act = array<f32: 0.000000e+00, 3.40282347e+38>, params = #qnn.hybrid_fully_connected<filter_scales = array<f32: 1.000000e-01, 2.500000e-01>, asymmetric_inputs = 1>} -> tensor<3x2xf32>
 // CHECK-NEXT:    %w2 = arith.constant
-// CHECK-NEXT:    %z = qnn.hybrid_fully_connected ins(%y, %w2, %b : {{.*}}) {{.*}}params = {filter_scales = array<f32: 1.250000e-01>, asymmetric_inputs = 0 : i32}} -> tensor<3x2xf32>
+// CHECK-NEXT:    %z = qnn.hybrid_fully_connected ins(%y, %w2, %b : {{.*}}) {{.*}}params = #qnn.hybrid_fully_connected<filter_scales = array<f32: 1.250000e-01>, asymmetric_inputs = 0>} -> tensor<3x2xf32>
 func.func @hybrid_fc(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %w = nn.constant dense<[[1, -2], [3, 4]]> : tensor<2x2xi8> -> tensor<2x2x!nn.q<i8, axis 0, [0.10000000149011612, 0.25] : [0, 0]>>
   %b = nn.constant dense<[0.5, -1.0]> : tensor<2xf32> -> tensor<2xf32>
@@ -180,7 +180,7 @@ func.func @hybrid_fc(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // per output channel (axis 3); the input is always quantized asymmetrically.
 // CHECK-LABEL: func.func @hybrid_depthwise
 // CHECK:         %y = qnn.hybrid_depthwise_conv2d ins(%x, %w, %b : tensor<1x3x3x2xf32>, tensor<1x1x1x4xi8>, tensor<4xf32>)
-// CHECK-SAME:      {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, act = array<f32: 0.000000e+00, 6.000000e+00>, params = {filter_scales = array<f32: 5.000000e-01, 2.500000e-01, 1.250000e-01, 1.000000e+00>}} -> tensor<1x2x2x4xf32>
+// CHECK-SAME:      {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, act = array<f32: 0.000000e+00, 6.000000e+00>, params = #qnn.hybrid_conv<filter_scales = array<f32: 5.000000e-01, 2.500000e-01, 1.250000e-01, 1.000000e+00>>} -> tensor<1x2x2x4xf32>
 func.func @hybrid_depthwise(%x: tensor<1x3x3x2xf32>) -> tensor<1x2x2x4xf32> {
   %w = nn.constant dense<[[[[1, -2, 3, 4]]]]> : tensor<1x1x1x4xi8> -> tensor<1x1x1x4x!nn.q<i8, axis 3, [0.5, 0.25, 0.125, 1.0] : [0, 0, 0, 0]>>
   %b = nn.constant dense<[0.5, -1.0, 0.0, 2.0]> : tensor<4xf32> -> tensor<4xf32>

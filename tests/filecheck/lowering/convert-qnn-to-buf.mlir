@@ -46,11 +46,11 @@
 func.func @main(%x: tensor<1x4x4x2xi8> {nn.name = "input_1"}) -> (tensor<1x10xi8> {nn.name = "dense/out"}) {
   %w = arith.constant {nn.name = "conv/kernel"} dense<1> : tensor<3x3x3x2xi8>
   %b = arith.constant dense<[1, 2, 3]> : tensor<3xi32>
-  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<3x3x3x2xi8>, tensor<3xi32>) {nn.name = "conv", nn.m_id = 0 : i64, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = {input_offset = 3 : i32, output_offset = -1 : i32, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>}} -> tensor<1x4x4x3xi8>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<3x3x3x2xi8>, tensor<3xi32>) {nn.name = "conv", nn.m_id = 0 : i64, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 3, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x4x4x3xi8>
   %r = qnn.reshape ins(%y : tensor<1x4x4x3xi8>) {nn.m_id = 1 : i64} -> tensor<1x48xi8>
   %fw = arith.constant dense<2> : tensor<10x48xi8>
   %fb = arith.constant dense<0> : tensor<10xi32>
-  %o = qnn.fully_connected ins(%r, %fw, %fb : tensor<1x48xi8>, tensor<10x48xi8>, tensor<10xi32>) {nn.m_id = 2 : i64, act = array<i32: -128, 127>, params = {input_offset = 1 : i32, filter_offset = 0 : i32, output_offset = 0 : i32, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>}} -> tensor<1x10xi8>
+  %o = qnn.fully_connected ins(%r, %fw, %fb : tensor<1x48xi8>, tensor<10x48xi8>, tensor<10xi32>) {nn.m_id = 2 : i64, act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>>} -> tensor<1x10xi8>
   func.return %o : tensor<1x10xi8>
 }
 
@@ -100,7 +100,7 @@ func.func @main(%x: tensor<1x8xf32> {nn.name = "in"}) -> (tensor<1x8xf32> {nn.na
 func.func @main(%x: tensor<2x3x3x2xf32> {nn.name = "in"}) -> (tensor<2x3x3x4xf32> {nn.name = "out"}) {
   %w = arith.constant dense<1> : tensor<4x1x1x2xi8>
   %b = arith.constant dense<0.0> : tensor<4xf32>
-  %y = qnn.hybrid_conv2d ins(%x, %w, %b : tensor<2x3x3x2xf32>, tensor<4x1x1x2xi8>, tensor<4xf32>) {nn.name = "hconv", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.5>}} -> tensor<2x3x3x4xf32>
+  %y = qnn.hybrid_conv2d ins(%x, %w, %b : tensor<2x3x3x2xf32>, tensor<4x1x1x2xi8>, tensor<4xf32>) {nn.name = "hconv", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = #qnn.hybrid_conv<filter_scales = array<f32: 0.5>>} -> tensor<2x3x3x4xf32>
   func.return %y : tensor<2x3x3x4xf32>
 }
 
@@ -117,7 +117,7 @@ func.func @main(%x: tensor<2x3x3x2xf32> {nn.name = "in"}) -> (tensor<2x3x3x4xf32
 func.func @main(%x: tensor<3x5xf32> {nn.name = "in"}) -> (tensor<3x4xf32> {nn.name = "out"}) {
   %w = arith.constant dense<1> : tensor<4x5xi8>
   %b = arith.constant dense<0.0> : tensor<4xf32>
-  %y = qnn.hybrid_fully_connected ins(%x, %w, %b : tensor<3x5xf32>, tensor<4x5xi8>, tensor<4xf32>) {nn.name = "hfc", act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.5>, asymmetric_inputs = 1 : i32}} -> tensor<3x4xf32>
+  %y = qnn.hybrid_fully_connected ins(%x, %w, %b : tensor<3x5xf32>, tensor<4x5xi8>, tensor<4xf32>) {nn.name = "hfc", act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = #qnn.hybrid_fully_connected<filter_scales = array<f32: 0.5>, asymmetric_inputs = 1>} -> tensor<3x4xf32>
   func.return %y : tensor<3x4xf32>
 }
 
@@ -133,6 +133,6 @@ func.func @main(%x: tensor<3x5xf32> {nn.name = "in"}) -> (tensor<3x4xf32> {nn.na
 func.func @main(%x: tensor<2x3x3x2xf32> {nn.name = "in"}) -> (tensor<2x2x2x4xf32> {nn.name = "out"}) {
   %w = arith.constant dense<1> : tensor<1x2x2x4xi8>
   %b = arith.constant dense<0.0> : tensor<4xf32>
-  %y = qnn.hybrid_depthwise_conv2d ins(%x, %w, %b : tensor<2x3x3x2xf32>, tensor<1x2x2x4xi8>, tensor<4xf32>) {nn.name = "hdw", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = {filter_scales = array<f32: 0.5, 0.25, 0.125, 1.0>}} -> tensor<2x2x2x4xf32>
+  %y = qnn.hybrid_depthwise_conv2d ins(%x, %w, %b : tensor<2x3x3x2xf32>, tensor<1x2x2x4xi8>, tensor<4xf32>) {nn.name = "hdw", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, act = array<f32: -3.40282347e+38, 3.40282347e+38>, params = #qnn.hybrid_conv<filter_scales = array<f32: 0.5, 0.25, 0.125, 1.0>>} -> tensor<2x2x2x4xf32>
   func.return %y : tensor<2x2x2x4xf32>
 }

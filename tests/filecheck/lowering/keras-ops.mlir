@@ -7,7 +7,7 @@
 // floats).
 
 // QNN:      %s = qnn.swish ins(%x : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
-// QNN-NEXT: %hs = qnn.hard_sigmoid ins(%s : tensor<1x2x2x3xf32>) {params = {alpha = 0.166666672 : f32, beta = 5.000000e-01 : f32}} -> tensor<1x2x2x3xf32>
+// QNN-NEXT: %hs = qnn.hard_sigmoid ins(%s : tensor<1x2x2x3xf32>) {params = #qnn.hard_sigmoid_f32<alpha = 0.166666672, beta = 5.000000e-01>} -> tensor<1x2x2x3xf32>
 // QNN-NEXT: %a = arith.constant dense<[[[2.500000e-01, 5.000000e-01, 7.500000e-01]]]> : tensor<1x1x3xf32>
 // QNN-NEXT: %p = qnn.prelu ins(%hs, %a : tensor<1x2x2x3xf32>, tensor<1x1x3xf32>) -> tensor<1x2x2x3xf32>
 // QNN:      %l = qnn.lstm ins(%r, %w, %u, %b : tensor<1x4x3xf32>, tensor<8x3xf32>, tensor<8x2xf32>, tensor<8xf32>) {return_sequences = 0 : i64} -> tensor<1x2xf32>

@@ -8,8 +8,8 @@
 // 1466015573, -7); the call passes alpha's dims padded to 4-D and the int8 alpha table.
 
 // QNN:      %a = arith.constant dense<{{\[\[\[}}64, -127, 32]]]> : tensor<1x1x3xi8>
-// QNN-NEXT: %p = qnn.prelu ins(%x, %a : tensor<1x2x2x3xi8>, tensor<1x1x3xi8>) {params = {input_offset = -5 : i32, alpha_offset = 0 : i32, output_offset = -20 : i32, identity_mult = 1431655765 : i32, identity_shift = 1 : i32, alpha_mult = 1466015573 : i32, alpha_shift = -7 : i32}} -> tensor<1x2x2x3xi8>
-// QNN:      %q = qnn.prelu ins(%p, %b : tensor<1x2x2x3xi8>, tensor<3xi8>) {params = {input_offset = 20 : i32, alpha_offset = -2 : i32, output_offset = -20 : i32, identity_mult = 1073741824 : i32, identity_shift = 1 : i32, alpha_mult = 1374389504 : i32, alpha_shift = -6 : i32}} -> tensor<1x2x2x3xi8>
+// QNN-NEXT: %p = qnn.prelu ins(%x, %a : tensor<1x2x2x3xi8>, tensor<1x1x3xi8>) {params = #qnn.prelu_s8<input_offset = -5, alpha_offset = 0, output_offset = -20, identity_mult = 1431655765, identity_shift = 1, alpha_mult = 1466015573, alpha_shift = -7>} -> tensor<1x2x2x3xi8>
+// QNN:      %q = qnn.prelu ins(%p, %b : tensor<1x2x2x3xi8>, tensor<3xi8>) {params = #qnn.prelu_s8<input_offset = 20, alpha_offset = -2, output_offset = -20, identity_mult = 1073741824, identity_shift = 1, alpha_mult = 1374389504, alpha_shift = -6>} -> tensor<1x2x2x3xi8>
 
 // C:      static const cmsis_nn_dims input_dims = {.n = 1, .h = 2, .w = 2, .c = 3};
 // C-NEXT: static const cmsis_nn_dims alpha_dims = {.n = 1, .h = 1, .w = 1, .c = 3};

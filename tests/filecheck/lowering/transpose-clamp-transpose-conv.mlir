@@ -8,7 +8,7 @@
 // QNN-SAME: strides = array<i64: 2, 2>, pads = array<i64: 1, 0, 1, 0>, dilations = array<i64: 1, 1>, act = array<f32: 0.000000e+00, 3.40282347e+38>
 // QNN-SAME: -> tensor<1x4x6x2xf32>
 // QNN:      qnn.transpose ins(%{{.*}} : tensor<1x4x2x3xi8>) {perm = array<i64: 0, 2, 3, 1>} -> tensor<1x2x3x4xi8>
-// QNN:      qnn.clamp ins(%{{.*}} : tensor<1x2x3x4xi8>) {params = {input_offset = 0 : i32, output_offset = 0 : i32, multiplier = 1073741824 : i32, shift = 1 : i32}, act = array<i32: -2, 6>}
+// QNN:      qnn.clamp ins(%{{.*}} : tensor<1x2x3x4xi8>) {params = #qnn.requantize_s8<input_offset = 0, output_offset = 0, multiplier = 1073741824, shift = 1>, act = array<i32: -2, 6>}
 
 // C:      stai_transpose((float *){{.*}}, (float *){{.*}}, &input_dims, 0, 3, 1, 2, 4)
 // C:      stai_clamp_f32({{.*}}, -0.5f, 0.75f)

@@ -24,7 +24,7 @@ func.func @fc(%x: tensor<1x3xf32>) -> tensor<1x2xf32> {
 // CHECK-LABEL: func.func @conv
 // CHECK:         %{{.*}} = arith.constant dense<[-3, 5, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]> : tensor<16xi8>
 // CHECK-NEXT:    %{{.*}} = arith.constant dense<[1, 33, 0]> : tensor<3xi8>
-// CHECK-NEXT:    %y = qnn.conv2d_codebook ins(%x, %{{.*}}, %{{.*}}, %b : tensor<1x4x4x2xi8>, tensor<16xi8>, tensor<3xi8>, tensor<3xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = {input_offset = 3 : i32, output_offset = -1 : i32, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>}, weight_shape = array<i64: 3, 1, 1, 2>, index_bits = 4 : i64} -> tensor<1x4x4x3xi8>
+// CHECK-NEXT:    %y = qnn.conv2d_codebook ins(%x, %{{.*}}, %{{.*}}, %b : tensor<1x4x4x2xi8>, tensor<16xi8>, tensor<3xi8>, tensor<3xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 3, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>, weight_shape = array<i64: 3, 1, 1, 2>, index_bits = 4 : i64} -> tensor<1x4x4x3xi8>
 // CHECK-NOT:     qnn.conv2d ins
 // CHECK:         %z = qnn.depthwise_conv2d ins(%y, %dw, %db
 // X4-LABEL:      func.func @conv
@@ -33,9 +33,9 @@ func.func @fc(%x: tensor<1x3xf32>) -> tensor<1x2xf32> {
 func.func @conv(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x3xi8> {
   %w = arith.constant dense<[[[[5, -3]]], [[[5, 7]]], [[[-3, -3]]]]> : tensor<3x1x1x2xi8>
   %b = arith.constant dense<[1, 2, 3]> : tensor<3xi32>
-  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<3x1x1x2xi8>, tensor<3xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = {input_offset = 3 : i32, output_offset = -1 : i32, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>}} -> tensor<1x4x4x3xi8>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<3x1x1x2xi8>, tensor<3xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 3, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x4x4x3xi8>
   %dw = arith.constant dense<[[[[1, 2, 3]]]]> : tensor<1x1x1x3xi8>
   %db = arith.constant dense<[0, 0, 0]> : tensor<3xi32>
-  %z = qnn.depthwise_conv2d ins(%y, %dw, %db : tensor<1x4x4x3xi8>, tensor<1x1x1x3xi8>, tensor<3xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, depth_multiplier = 1 : i64, act = array<i32: -128, 127>, params = {input_offset = 1 : i32, output_offset = 0 : i32, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>}} -> tensor<1x4x4x3xi8>
+  %z = qnn.depthwise_conv2d ins(%y, %dw, %db : tensor<1x4x4x3xi8>, tensor<1x1x1x3xi8>, tensor<3xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, depth_multiplier = 1 : i64, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 1, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x4x4x3xi8>
   func.return %z : tensor<1x4x4x3xi8>
 }

@@ -162,11 +162,11 @@ func.func @main() attributes {buf.inputs = ["input_1"], buf.outputs = ["dense/ou
   %b = buf.get_const @conv_bias : memref<3xi32>
   %y = buf.view %arena[80] {lifetime = array<i64: 0, 1>, role = "tensor"} : memref<160xi8> -> memref<1x4x4x3xi8>
   %scratch = buf.view %arena[0] {lifetime = array<i64: 0, 0>, role = "scratch"} : memref<160xi8> -> memref<80xi8>
-  qnn.conv2d ins(%x, %w, %b : memref<1x4x4x2xi8>, memref<3x3x3x2xi8>, memref<3xi32>) outs(%y : memref<1x4x4x3xi8>) scratch(%scratch : memref<80xi8>) {nn.name = "conv", nn.m_id = 0 : i64, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = {input_offset = 3 : i32, output_offset = -1 : i32, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>}}
+  qnn.conv2d ins(%x, %w, %b : memref<1x4x4x2xi8>, memref<3x3x3x2xi8>, memref<3xi32>) outs(%y : memref<1x4x4x3xi8>) scratch(%scratch : memref<80xi8>) {nn.name = "conv", nn.m_id = 0 : i64, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 3, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>}
   %r = buf.view %arena[80] {lifetime = array<i64: 0, 1>, role = "tensor"} : memref<160xi8> -> memref<1x48xi8>
   %fw = buf.get_const @fully_connected_2_weights : memref<10x48xi8>
   %fb = buf.get_const @fully_connected_2_bias : memref<10xi32>
   %o = buf.view %arena[0] {lifetime = array<i64: 1, 1>, role = "output", index = 0 : i64, nn.name = "dense/out"} : memref<160xi8> -> memref<1x10xi8>
-  qnn.fully_connected ins(%r, %fw, %fb : memref<1x48xi8>, memref<10x48xi8>, memref<10xi32>) outs(%o : memref<1x10xi8>) {nn.m_id = 2 : i64, act = array<i32: -128, 127>, params = {input_offset = 1 : i32, filter_offset = 0 : i32, output_offset = 0 : i32, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>}}
+  qnn.fully_connected ins(%r, %fw, %fb : memref<1x48xi8>, memref<10x48xi8>, memref<10xi32>) outs(%o : memref<1x10xi8>) {nn.m_id = 2 : i64, act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>>}
   func.return
 }

@@ -1,10 +1,34 @@
 // RUN: stai-opt %s --split-input-file --verify-diagnostics | filecheck %s
 
 func.func @f(%x: tensor<1x8xi8>) -> tensor<1x8xi8> {
-  %y = qnn.softmax ins(%x : tensor<1x8xi8>) {params = {multiplier = 1 : i32}} -> tensor<1x8xi8>
+  %y = qnn.softmax ins(%x : tensor<1x8xi8>) -> tensor<1x8xi8>
   func.return %y : tensor<1x8xi8>
 }
-// CHECK: Operation does not verify: qnn.softmax: missing s8 parameters: shift, diff_min
+// CHECK: Operation does not verify: qnn.softmax: expected s8 parameters #qnn.softmax_s8<...>, got none
+
+// -----
+
+func.func @f(%x: tensor<1x8xi8>) -> tensor<1x8xi8> {
+  %y = qnn.softmax ins(%x : tensor<1x8xi8>) {params = #qnn.softmax_f32<beta = 1.0>} -> tensor<1x8xi8>
+  func.return %y : tensor<1x8xi8>
+}
+// CHECK: Operation does not verify: qnn.softmax: expected s8 parameters #qnn.softmax_s8<...>, got #qnn.softmax_f32
+
+// -----
+
+func.func @f(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  %y = qnn.logistic ins(%x : tensor<1x8xf32>) {params = #qnn.softmax_f32<beta = 1.0>} -> tensor<1x8xf32>
+  func.return %y : tensor<1x8xf32>
+}
+// CHECK: Operation does not verify: qnn.logistic: the f32 kernel takes no parameters
+
+// -----
+
+func.func @f(%x: tensor<1x8xi8>) -> tensor<1x8xi8> {
+  %y = qnn.swish ins(%x : tensor<1x8xi8>) -> tensor<1x8xi8>
+  func.return %y : tensor<1x8xi8>
+}
+// CHECK: Operation does not verify: qnn.swish: no kernel for element kind 's8'
 
 // -----
 
@@ -17,7 +41,7 @@ func.func @f(%x: tensor<1x4x4x2xi8>) -> tensor<1x2x2x2xi8> {
 // -----
 
 func.func @f(%x: tensor<1x8xi8>, %y: tensor<1x8xi8>) -> tensor<1x8xi8> {
-  %z = qnn.clamp ins(%x : tensor<1x8xi8>) {params = {input_offset = 0 : i32, output_offset = 0 : i32, multiplier = 1 : i32, shift = 0 : i32}} -> tensor<1x8xi8>
+  %z = qnn.clamp ins(%x : tensor<1x8xi8>) {params = #qnn.requantize_s8<input_offset = 0, output_offset = 0, multiplier = 1, shift = 0>} -> tensor<1x8xi8>
   func.return %z : tensor<1x8xi8>
 }
 // CHECK: Operation does not verify: qnn.clamp: missing clamp range 'act'
