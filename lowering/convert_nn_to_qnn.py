@@ -10,16 +10,12 @@ from xdsl.context import Context
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     DenseArrayBase,
-    Float32Type,
     FunctionType,
     IntegerAttr,
-    IntegerType,
     ModuleOp,
-    StringAttr,
     TensorType,
     UnrealizedConversionCastOp,
     f32,
-    i32,
     i64,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
@@ -36,8 +32,28 @@ from xdsl.transforms.reconcile_unrealized_casts import ReconcileUnrealizedCastsP
 
 from stai.dialects import nn, qnn
 from stai.dialects import qnn_params as qp
-from stai.errors import StaiError
 from stai.lowering import quant_math as qm
+from stai.lowering.kernel_params import (
+    act_quant,
+    activation_of,
+    add_sub_s8_params,
+    check_fixed_output,
+    clamp_range_s8,
+    clamp_s8_props,
+    conv_s8_params,
+    element_type,
+    fail,
+    fully_connected_s8_params,
+    hard_sigmoid_s8_props,
+    hybrid_filter_scales,
+    hybrid_scales,
+    int_act,
+    is_float,
+    kind_of,
+    mul_s8_params,
+    prelu_s8_params,
+    quant_act,
+)
 
 FLT_MAX = float(np.finfo(np.float32).max)
 
@@ -53,13 +69,6 @@ FLOAT_ACTIVATION_RANGES: dict[str, tuple[float, float]] = {
 # ----------------------------------------------------------------------------- helpers
 
 
-def fail(op: Operation, message: str) -> StaiError:
-    """A one-line error naming the op and the model operator (``nn.m_id``) it comes from."""
-    m_id = op.attributes.get("nn.m_id")
-    where = f" (operator {m_id.value.data})" if isinstance(m_id, IntegerAttr) else ""
-    return StaiError(f"{op.name}{where}: {message}")
-
-
 def machine_type(t: Attribute) -> Attribute:
     """A tensor type with its element type lowered to the machine type (``!nn.q<i8,...>``
     -> ``i8``); other types unchanged."""
@@ -68,63 +77,14 @@ def machine_type(t: Attribute) -> Attribute:
     return t
 
 
-def element_type(value: SSAValue) -> Attribute:
-    t = value.type
-    assert isinstance(t, TensorType)
-    return t.element_type
-
-
-def is_float(value: SSAValue) -> bool:
-    return isinstance(element_type(value), Float32Type)
-
-
-def act_quant(op: Operation, value: SSAValue, what: str) -> nn.QuantType:
-    """The quantization of an int8 activation tensor (per tensor), or an error."""
-    e = element_type(value)
-    if not isinstance(e, nn.QuantType) or e.storage != IntegerType(8):
-        raise fail(op, f"{what} must be f32 or per-tensor !nn.q<i8, ...>, got {e}")
-    if e.per_channel:
-        raise fail(op, f"{what} has per-channel quantization (only weights may)")
-    return e
-
-
-def kind_of(op: Operation, values: Sequence[SSAValue]) -> str:
-    """``"f32"`` if every value is f32, ``"s8"`` if every value is int8, else an error."""
-    if all(is_float(v) for v in values):
-        return "f32"
-    if any(is_float(v) for v in values):
-        raise fail(op, "mixes f32 and quantized tensors")
-    for i, v in enumerate(values):
-        act_quant(op, v, f"tensor {i}")
-    return "s8"
-
-
-def i32_array(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i32, [int(v) for v in values])
-
-
 def i64_array(attr: DenseArrayBase) -> DenseArrayBase:
     """A geometric property (strides, pads, ...) as ``array<i64: ...>``."""
     return DenseArrayBase.from_list(i64, [int(v) for v in attr.get_values()])
 
 
-def int_act(lo: int, hi: int) -> DenseArrayBase:
-    return i32_array([lo, hi])
-
-
 def float_act(activation: str) -> DenseArrayBase:
     lo, hi = FLOAT_ACTIVATION_RANGES[activation]
     return DenseArrayBase.from_list(f32, [lo, hi])
-
-
-def quant_act(activation: str, out: nn.QuantType) -> DenseArrayBase:
-    """The int8 clamp range of a fused activation in output units."""
-    return int_act(*qm.quantized_activation_range(activation.upper(), out.scale, out.zero_point))
-
-
-def activation_of(op: Operation) -> str:
-    act = op.properties.get("activation")
-    return act.data if isinstance(act, StringAttr) else "none"
 
 
 class Lowering:
@@ -191,57 +151,6 @@ class ConvertConstant(RewritePattern):
         low.finish(rewriter, const.result)
 
 
-def conv_s8_params(
-    op: nn.Conv2DOp | nn.DepthwiseConv2DOp, channel_axis: int
-) -> tuple[qp.ConvS8Params, DenseArrayBase]:
-    """Offsets, per-channel multipliers/shifts and clamp range of an int8 conv/depthwise."""
-    x = act_quant(op, op.input, "input")
-    y = act_quant(op, op.output, "output")
-    w = element_type(op.filter)
-    if not isinstance(w, nn.QuantType) or w.storage != IntegerType(8):
-        raise fail(op, f"the filter must be !nn.q<i8, ...>, got {w}")
-    if any(z != 0 for z in w.zero_point_list()):
-        raise fail(op, "the filter must be symmetric (zero point 0)")
-    filter_type = op.filter.type
-    assert isinstance(filter_type, TensorType)
-    channels = filter_type.get_shape()[channel_axis]
-    scales = w.scale_list()
-    if w.per_channel:
-        if w.axis.data != channel_axis or len(scales) != channels:
-            raise fail(op, f"per-channel filter scales must be along axis {channel_axis}")
-    else:
-        scales = scales * channels
-    mults, shifts = qm.conv_output_multipliers(x.scale, scales, y.scale)
-    params = qp.ConvS8Params.make(input_offset=-x.zero_point, output_offset=y.zero_point,
-                                  multipliers=mults, shifts=shifts)
-    return params, quant_act(activation_of(op), y)
-
-
-def hybrid_scales(op: Operation, filt: SSAValue, channel_axis: int, what: str) -> DenseArrayBase:
-    """The ``filter_scales`` of a hybrid kernel (f32 activations, int8 filter ``filt``): one
-    scale, unless the per-channel scales (along ``channel_axis``) differ, then one per
-    output channel."""
-    w = element_type(filt)
-    assert isinstance(w, nn.QuantType)
-    if w.storage != IntegerType(8) or any(z != 0 for z in w.zero_point_list()):
-        raise fail(op, f"a hybrid {what} filter must be symmetric !nn.q<i8, ...>, got {w}")
-    scales = [float(np.float32(s)) for s in w.scale_list()]
-    filter_type = filt.type
-    assert isinstance(filter_type, TensorType)
-    if w.per_channel and len(set(scales)) > 1:
-        if w.axis.data != channel_axis or len(scales) != filter_type.get_shape()[channel_axis]:
-            raise fail(op, f"per-channel filter scales must be along axis {channel_axis}")
-        return DenseArrayBase.from_list(f32, scales)
-    return DenseArrayBase.from_list(f32, scales[:1])
-
-
-def hybrid_filter_scales(op: nn.Conv2DOp) -> DenseArrayBase:
-    """The ``filter_scales`` of a hybrid conv: one scale, unless the per-channel scales
-    differ (then one per output channel), as LiteRT's reference picks its symmetric (per
-    tensor) or asymmetric (per channel) input quantization."""
-    return hybrid_scales(op, op.filter, 0, "conv")
-
-
 class ConvertConv(RewritePattern):
     """``nn.conv2d`` / ``nn.depthwise_conv2d`` -> ``qnn.conv2d`` / ``qnn.depthwise_conv2d``."""
 
@@ -275,30 +184,6 @@ class ConvertConv(RewritePattern):
                 props["params"] = qp.HybridConvParams.make(filter_scales=scales)
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, [op.input, op.filter, op.bias], op.output.type, props))
-
-
-def fully_connected_s8_params(op: nn.FullyConnectedOp) -> qp.FullyConnectedS8Params:
-    """Offsets and multipliers/shifts of an int8 fully connected (per tensor or per
-    output channel, as TFLite Micro's fully-connected Prepare)."""
-    x = act_quant(op, op.input, "input")
-    y = act_quant(op, op.output, "output")
-    w = element_type(op.filter)
-    if not isinstance(w, nn.QuantType) or w.storage != IntegerType(8):
-        raise fail(op, f"the weights must be !nn.q<i8, ...>, got {w}")
-    scales = w.scale_list()
-    if w.per_channel:
-        filter_type = op.filter.type
-        assert isinstance(filter_type, TensorType)
-        if w.axis.data != 0 or len(scales) != filter_type.get_shape()[0]:
-            raise fail(op, "per-channel weight scales must be along axis 0")
-    # One scale gives the per-tensor multiplier. The reference's source takes the product
-    # s_in * s_filter in float32 there, but the TFLite Micro build that stai is checked
-    # against gives the results of the float64 product (tests/unit/test_convert_nn_to_qnn).
-    mults, shifts = qm.conv_output_multipliers(x.scale, scales, y.scale)
-    filter_zp = 0 if w.per_channel else w.zero_point
-    return qp.FullyConnectedS8Params.make(
-        input_offset=-x.zero_point, filter_offset=-filter_zp, output_offset=y.zero_point,
-        multipliers=mults, shifts=shifts)
 
 
 class ConvertFullyConnected(RewritePattern):
@@ -347,40 +232,6 @@ class ConvertPool(RewritePattern):
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
 
 
-def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[qp.AddSubS8Params, DenseArrayBase]:
-    a = act_quant(op, op.lhs, "lhs")
-    b = act_quant(op, op.rhs, "rhs")
-    y = act_quant(op, op.output, "output")
-    compute = qm.add_params_s8 if isinstance(op, nn.AddOp) else qm.sub_params_s8
-    p = compute(a.scale, a.zero_point, b.scale, b.zero_point, y.scale, y.zero_point,
-                activation_of(op).upper())
-    params = qp.AddSubS8Params.make(
-        left_shift=p.left_shift,
-        input1_offset=p.input_1_offset,
-        input1_multiplier=p.input_1_mult,
-        input1_shift=p.input_1_shift,
-        input2_offset=p.input_2_offset,
-        input2_multiplier=p.input_2_mult,
-        input2_shift=p.input_2_shift,
-        output_offset=p.out_offset,
-        output_multiplier=p.out_mult,
-        output_shift=p.out_shift,
-    )
-    return params, int_act(p.out_activation_min, p.out_activation_max)
-
-
-def mul_s8_params(op: nn.MulOp) -> tuple[qp.MulS8Params, DenseArrayBase]:
-    a = act_quant(op, op.lhs, "lhs")
-    b = act_quant(op, op.rhs, "rhs")
-    y = act_quant(op, op.output, "output")
-    p = qm.mul_params_s8(a.scale, a.zero_point, b.scale, b.zero_point, y.scale, y.zero_point,
-                         activation_of(op).upper())
-    params = qp.MulS8Params.make(
-        input1_offset=p.input_1_offset, input2_offset=p.input_2_offset,
-        output_offset=p.out_offset, output_multiplier=p.out_mult, output_shift=p.out_shift)
-    return params, int_act(p.out_activation_min, p.out_activation_max)
-
-
 _BINARY: dict[str, type[qnn.KernelOp]] = {
     nn.AddOp.name: qnn.AddOp,
     nn.SubOp.name: qnn.SubOp,
@@ -419,17 +270,6 @@ _RELU_ACTIVATION: dict[str, str] = {
 }
 
 
-def clamp_s8_props(
-    op: Operation, activation: str, x: nn.QuantType, y: nn.QuantType
-) -> dict[str, Attribute]:
-    """``qnn.clamp`` properties of an int8 relu (requantization from x to y, then clamp)."""
-    p = qm.relu_params_s8(activation.upper(), x.scale, x.zero_point, y.scale, y.zero_point)
-    params = qp.RequantizeS8Params.make(input_offset=p.input_offset,
-                                        output_offset=p.output_offset, multiplier=p.mult,
-                                        shift=p.shift)
-    return {"params": params, "act": int_act(p.act_min, p.act_max)}
-
-
 class ConvertRelu(RewritePattern):
     """``nn.relu`` / ``relu6`` / ``relu_n1_to_1`` -> ``qnn.clamp`` (int8: with the
     requantization of TFLite Micro's standalone activation)."""
@@ -446,15 +286,6 @@ class ConvertRelu(RewritePattern):
             props = {"act": float_act(activation)}
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.ClampOp, [op.input], op.output.type, props))
-
-
-def check_fixed_output(op: Operation, y: nn.QuantType, scale: float, zero_point: int) -> None:
-    """The int8 output quantization that TFLite Micro requires of softmax/logistic/tanh."""
-    if np.float32(y.scale) != np.float32(scale) or y.zero_point != zero_point:
-        raise fail(
-            op, f"the int8 output must be quantized with scale {scale} and zero point "
-            f"{zero_point}, got {y.scale} and {y.zero_point}"
-        )
 
 
 class ConvertSigmoid(RewritePattern):
@@ -659,37 +490,6 @@ class ConvertMean(RewritePattern):
         low.finish(rewriter, low.kernel(qnn.MeanOp, [op.input], op.output.type, props))
 
 
-def prelu_s8_params(op: nn.PReluOp) -> qp.PReluS8Params:
-    """Offsets and the identity / alpha multipliers of an int8 prelu (TFLite Micro's
-    ``CalculatePreluParams``); ``alpha`` has its own per-tensor quantization."""
-    x = act_quant(op, op.input, "input")
-    a = act_quant(op, op.alpha, "alpha")
-    y = act_quant(op, op.output, "output")
-    p = qm.prelu_params_s8(x.scale, x.zero_point, a.scale, a.zero_point, y.scale, y.zero_point)
-    return qp.PReluS8Params.from_object(p)
-
-
-def hard_sigmoid_s8_props(op: nn.HardSigmoidOp) -> dict[str, Attribute]:
-    """An int8 hard sigmoid ``clamp(alpha * x + beta, 0, 1)`` as one ``qnn.clamp``
-    (``stai_relu_s8``): requantize by ``alpha * s_in / s_out``, add ``beta`` as
-    ``round(beta / s_out)`` output codes, clamp to the codes of 0 and 1 (within one output
-    step of the real function; TFLite has no HARD_SIGMOID operator to match)."""
-    alpha, beta = float(op.alpha.value.data), float(op.beta.value.data)
-    if alpha <= 0:
-        raise fail(op, f"an int8 hard sigmoid needs alpha > 0, got {alpha}")
-    x = act_quant(op, op.input, "input")
-    y = act_quant(op, op.output, "output")
-    f32_ = np.float32
-    mult, shift = qm.quantize_multiplier(
-        float(f32_(alpha)) * float(f32_(x.scale)) / float(f32_(y.scale)))
-    offset = y.zero_point + qm.round_half_away(beta / float(f32_(y.scale)))
-    one = y.zero_point + qm.round_half_away(1.0 / float(f32_(y.scale)))
-    lo, hi = max(-128, min(127, y.zero_point)), max(-128, min(127, one))
-    params = qp.RequantizeS8Params.make(input_offset=-x.zero_point, output_offset=offset,
-                                        multiplier=mult, shift=shift)
-    return {"params": params, "act": int_act(lo, hi)}
-
-
 class ConvertFloatActivationExtra(RewritePattern):
     """``nn.swish`` / ``nn.hard_sigmoid`` / ``nn.prelu`` -> ``qnn.swish`` /
     ``qnn.hard_sigmoid`` / ``qnn.prelu`` (float only, except prelu: int8 too)."""
@@ -768,22 +568,6 @@ class ConvertTransposeConv(RewritePattern):
         low = Lowering(op)
         ins = [op.input, op.filter, op.bias]
         low.finish(rewriter, low.kernel(qnn.TransposeConv2DOp, ins, op.output.type, props))
-
-
-def clamp_range_s8(op: Operation, lo: float, hi: float, y: nn.QuantType) -> tuple[int, int]:
-    """The int8 codes of the real bounds ``lo``, ``hi`` in the output quantization
-    (rounded half away from zero, limited to [-128, 127])."""
-    scale = np.float32(y.scale)
-
-    def code(value: float) -> int:
-        if not np.isfinite(value):
-            return 127 if value > 0 else -128
-        return y.zero_point + qm.round_half_away(float(np.float32(value) / scale))
-
-    low, high = max(-128, code(lo)), min(127, code(hi))
-    if low > high:
-        raise fail(op, f"the clamp range [{lo}, {hi}] is empty in the output quantization")
-    return low, high
 
 
 class ConvertClamp(RewritePattern):
