@@ -481,6 +481,7 @@ class ReluOp(_ElementwiseOp):
 @irdl_op_definition
 class Relu6Op(_ElementwiseOp):
     name = "nn.relu6"
+    # same as input: TFLite Micro's int8 RELU6 clamps the input codes, never rescales
     traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), FusesAs("relu6"))
 
 
