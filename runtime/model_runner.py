@@ -108,7 +108,7 @@ class _Recorder:
         self.started: dict[int, int] = {}
         self.records: dict[int, tuple[ObserverNode, np.ndarray, int]] = {}
 
-    def __call__(self, _user: int | None, event: int, node_ptr: ctypes._Pointer) -> None:  # type: ignore[type-arg]
+    def __call__(self, _user: int | None, event: int, node_ptr: ctypes._Pointer[ObserverNode]) -> None:
         now = time.perf_counter_ns()
         node = node_ptr.contents
         if event == BEFORE:

@@ -24,6 +24,8 @@ BN_ATTR = "nn.batch_norm"
 """Marks the ``scale`` (mul) and ``shift`` (add) halves of an unfolded batch normalization."""
 
 _FOLDABLE = (nn.Conv2DOp, nn.DepthwiseConv2DOp, nn.FullyConnectedOp)
+Foldable = nn.Conv2DOp | nn.DepthwiseConv2DOp | nn.FullyConnectedOp
+"""The ops a batch normalization after them folds into (filter, bias, activation)."""
 
 
 def _single_use_constant(value: SSAValue) -> nn.ConstantOp | None:
@@ -49,7 +51,7 @@ def _replace_constant(old: nn.ConstantOp, array: np.ndarray) -> None:
     Rewriter.erase_op(old)
 
 
-def _producer(value: SSAValue) -> Operation | None:
+def _producer(value: SSAValue) -> Foldable | None:
     """The conv / dense op computing ``value`` (used only there), possibly through one
     ``nn.reshape`` that keeps the channel axis last (a Conv1D's result)."""
     if value.uses.get_length() != 1:
@@ -57,8 +59,9 @@ def _producer(value: SSAValue) -> Operation | None:
     owner = value.owner
     if isinstance(owner, nn.ReshapeOp):
         inner = owner.input
-        in_shape, out_shape = inner.type.get_shape(), value.type.get_shape()  # type: ignore[attr-defined]
-        if in_shape[-1] != out_shape[-1] or inner.uses.get_length() != 1:
+        in_type, out_type = inner.type, value.type
+        assert isinstance(in_type, TensorType) and isinstance(out_type, TensorType)
+        if in_type.get_shape()[-1] != out_type.get_shape()[-1] or inner.uses.get_length() != 1:
             return None
         owner = inner.owner
     return owner if isinstance(owner, _FOLDABLE) else None
@@ -111,8 +114,8 @@ def fold_batch_norms(main: func.FuncOp) -> int:
     The ones left keep their mul and add (without the ``nn.batch_norm`` tag)."""
     folded = 0
     for op in list(main.body.block.ops):
-        scale = isinstance(op, nn.MulOp) and op.attributes.get(BN_ATTR) == StringAttr("scale")
-        if scale and _try_fold(op):  # type: ignore[arg-type]
+        scale = op.attributes.get(BN_ATTR) == StringAttr("scale")
+        if isinstance(op, nn.MulOp) and scale and _try_fold(op):
             folded += 1
     for op in main.body.block.ops:
         op.attributes.pop(BN_ATTR, None)

@@ -22,7 +22,7 @@ weight-size change of folding and name the layers that have no op left.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,7 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Attribute, Block, Region, SSAValue
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.irdl import IRDLOperation
 from xdsl.utils.exceptions import VerifyException
 
@@ -287,7 +287,7 @@ class _Importer:
         op_class: type[IRDLOperation],
         operands: Sequence[SSAValue | Sequence[SSAValue]],
         shape: Sequence[int],
-        properties: dict[str, Attribute] | None = None,
+        properties: Mapping[str, Attribute] | None = None,
         final: bool = True,
     ) -> SSAValue:
         """Append one f32 nn op; ``final`` marks the op computing the layer's result."""
@@ -541,8 +541,10 @@ class _Importer:
                         {"activation": StringAttr("none")}, final=False)
         add = self.emit(nn.AddOp, [mul, self.constant(shift)], shape,
                         {"activation": StringAttr("none")})
-        mul.owner.attributes[BN_ATTR] = StringAttr("scale")  # type: ignore[union-attr]
-        add.owner.attributes[BN_ATTR] = StringAttr("shift")  # type: ignore[union-attr]
+        for value, half in ((mul, "scale"), (add, "shift")):
+            owner = value.owner
+            assert isinstance(owner, Operation)
+            owner.attributes[BN_ATTR] = StringAttr(half)
         return [add]
 
     def _activation_layer(self, xs: list[SSAValue]) -> list[SSAValue]:

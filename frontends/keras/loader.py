@@ -90,7 +90,11 @@ def _stored_config(path: Path) -> dict[str, Any]:
 
     with h5py.File(path, "r") as f:
         text = f.attrs["model_config"]
-    return json.loads(text if isinstance(text, str) else text.decode("utf-8"))
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    if not isinstance(text, str):
+        raise StaiError(f"{path.name}: the stored model configuration is not text")
+    return json.loads(text)
 
 
 def _layers(config: Any) -> Iterator[dict[str, Any]]:

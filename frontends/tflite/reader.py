@@ -121,6 +121,8 @@ def _read_model(data: bytes, name: str) -> TflModel:
             "only single-subgraph models are supported"
         )
     graph = model.Subgraphs(0)
+    if graph is None:
+        raise StaiError(f"{name}: the subgraph cannot be read")
     type_names = _enum_names(tflite.TensorType)
     tensors = [
         _read_tensor(model, graph.Tensors(i), i, data, type_names)
@@ -130,6 +132,8 @@ def _read_model(data: bytes, name: str) -> TflModel:
     operators = []
     for k in range(graph.OperatorsLength()):
         op = graph.Operators(k)
+        if op is None:
+            raise StaiError(f"{name}: operator {k} cannot be read")
         opcode_index = op.OpcodeIndex()
         if not 0 <= opcode_index < len(opcodes):
             raise StaiError(f"{name}: operator {k} has an invalid opcode index {opcode_index}")

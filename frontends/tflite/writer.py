@@ -29,6 +29,7 @@ from xdsl.dialects.builtin import (
     TensorType,
 )
 from xdsl.ir import Operation, SSAValue
+from xdsl.utils.hints import isa
 
 from stai.dialects import nn
 from stai.errors import StaiError
@@ -152,7 +153,17 @@ def _tensor_of(name: str, t: Any, where: str) -> _Tensor:
 
 
 def _ints(attr: DenseArrayBase) -> list[int]:
+    if not isa(attr, DenseArrayBase[IntegerType]):
+        raise StaiError(f"{attr} is not an integer array")
     return [int(v) for v in attr.get_values()]
+
+
+def _shape(value: SSAValue) -> tuple[int, ...]:
+    """The shape of a tensor value (an ``nn`` operand or result)."""
+    t = value.type
+    if not isinstance(t, TensorType):
+        raise StaiError(f"{t} is not a tensor type")
+    return tuple(t.get_shape())
 
 
 def _padding(size: int, kernel: int, stride: int, dilation: int, code: int) -> tuple[int, int]:
@@ -251,13 +262,13 @@ class _Writer:
         elif isinstance(op, (nn.Conv2DOp, nn.DepthwiseConv2DOp)):
             self._conv(op)
         elif isinstance(op, nn.FullyConnectedOp):
-            rank = len(op.output.type.get_shape())  # type: ignore[union-attr]
+            rank = len(_shape(op.output))
             self._emit(op, "FULLY_CONNECTED", FusedActivationFunction=self._act(op),
                        KeepNumDims=rank != 2)
         elif isinstance(op, (nn.AvgPool2DOp, nn.MaxPool2DOp)):
             self._pool(op)
         elif isinstance(op, nn.ReshapeOp):
-            shape = np.array(op.output.type.get_shape(), np.int32)  # type: ignore[union-attr]
+            shape = np.array(_shape(op.output), np.int32)
             target = self.graph.int32_constant(self._fresh("shape"), shape)
             self._emit(op, "RESHAPE", [target], NewShape=[int(d) for d in shape])
         elif isinstance(op, nn.SoftmaxOp):
@@ -291,8 +302,8 @@ class _Writer:
         self.index[op.output] = index
 
     def _conv(self, op: nn.Conv2DOp | nn.DepthwiseConv2DOp) -> None:
-        x_shape = tuple(op.input.type.get_shape())  # type: ignore[union-attr]
-        w_shape = tuple(op.filter.type.get_shape())  # type: ignore[union-attr]
+        x_shape = _shape(op.input)
+        w_shape = _shape(op.filter)
         strides, dilations, pads = _ints(op.strides), _ints(op.dilations), _ints(op.pads)
         kernel = [w_shape[1], w_shape[2]]
         code = _padding_code(x_shape, kernel, strides, dilations, pads)
@@ -326,7 +337,7 @@ class _Writer:
         return padded
 
     def _pool(self, op: nn.AvgPool2DOp | nn.MaxPool2DOp) -> None:
-        x_shape = tuple(op.input.type.get_shape())  # type: ignore[union-attr]
+        x_shape = _shape(op.input)
         kernel, strides, pads = _ints(op.kernel), _ints(op.strides), _ints(op.pads)
         code = _padding_code(x_shape, kernel, strides, [1, 1], pads)
         if code is None:
