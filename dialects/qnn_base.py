@@ -75,6 +75,18 @@ def count_of(value: SSAValue | Attribute) -> int:
     return math.prod(shape_of(value))
 
 
+MANDATORY_FACTS: tuple[str, ...] = ("S8_PARAMS", "F32_PARAMS", "IN_PLACE", "SCRATCH", "macc")
+"""The facts every ``qnn`` op states itself (no default in ``KernelOp``)."""
+
+
+def missing_facts(op: type[KernelOp]) -> list[str]:
+    """The mandatory facts that ``op`` does not state."""
+    missing = [name for name in MANDATORY_FACTS[:-1] if not hasattr(op, name)]
+    if op.macc is KernelOp.macc:
+        missing.append("macc")
+    return missing
+
+
 class KernelOp(IRDLOperation):
     """Base of every ``qnn`` op: inputs, an output (result or buffer), optional scratch."""
 
@@ -218,5 +230,5 @@ class KernelOp(IRDLOperation):
         if self.HAS_ACT:
             if self.act is None:
                 raise VerifyException(f"{self.name}: missing clamp range 'act'")
-            if len(self.act.get_values()) != 2:
+            if len(self.act) != 2:
                 raise VerifyException(f"{self.name}: 'act' must hold two values")
