@@ -51,6 +51,7 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import (
     I64,
     ArrayAttr,
+    BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     DictionaryAttr,
@@ -242,9 +243,19 @@ class FileOp(IRDLOperation):
             raise VerifyException(f"c.file: bad file name '{self.path.data}'")
         if self.guard is not None:
             _check_identifier(self, self.guard.data)
-        for op in self.body.block.ops:
+        ops = list(self.body.block.ops)
+        if any(isinstance(op, BytesOp) for op in ops):
+            if len(ops) != 1 or self.guard is not None or self.extern_c is not None:
+                raise VerifyException("c.file: a binary file holds one c.bytes and no guard")
+            return
+        for op in ops:
             if not isinstance(op, TopLevelOps):
                 raise VerifyException(f"c.file: '{op.name}' cannot appear at file level")
+
+    @property
+    def is_binary(self) -> bool:
+        """Whether this file is binary data (one ``c.bytes``), not C."""
+        return isinstance(self.body.block.first_op, BytesOp)
 
 
 @irdl_op_definition
@@ -330,7 +341,12 @@ class DefineOp(IRDLOperation):
 @irdl_op_definition
 class CommentOp(IRDLOperation):
     """``c.comment "conv2d 'name'"`` prints ``/* conv2d 'name' */`` (at file level, or as a
-    statement)."""
+    statement). A text of several lines (``"a\\0Ab"``) prints one comment whose next lines
+    are indented under the first line's text::
+
+        /* a
+           b */
+    """
 
     name = "c.comment"
 
@@ -341,8 +357,76 @@ class CommentOp(IRDLOperation):
         super().__init__(properties={"text": StringAttr(text)})
 
     def verify_(self) -> None:
-        if "*/" in self.text.data or "\n" in self.text.data:
-            raise VerifyException("c.comment: the text must be one line without '*/'")
+        if "*/" in self.text.data or "\r" in self.text.data:
+            raise VerifyException("c.comment: the text must not hold '*/' or a carriage return")
+
+
+@irdl_op_definition
+class ErrorUnlessOp(IRDLOperation):
+    """A compile-time check at file level: ``c.error_unless "defined(__ARM_FP)" "needs an
+    FPU"`` prints::
+
+        #if !(defined(__ARM_FP))
+        #error "needs an FPU"
+        #endif
+
+    ``condition`` is a preprocessor expression, verbatim; ``message`` the error's text (one
+    line, without ``"`` or ``\\``)."""
+
+    name = "c.error_unless"
+
+    condition = prop_def(StringAttr)
+    message = prop_def(StringAttr)
+    assembly_format = "$condition $message attr-dict"
+
+    def __init__(self, condition: str, message: str):
+        super().__init__(
+            properties={"condition": StringAttr(condition), "message": StringAttr(message)}
+        )
+
+    def verify_(self) -> None:
+        condition = self.condition.data
+        if not condition.strip() or "\n" in condition or "\\" in condition:
+            raise VerifyException("c.error_unless: the condition must be one non-empty line")
+        if any(ch in self.message.data for ch in '"\\\n'):
+            raise VerifyException("c.error_unless: the message must be one line without a "
+                                  "double quote or a backslash")
+
+
+@irdl_op_definition
+class BytesOp(IRDLOperation):
+    """The contents of a binary file: ``c.file "network_weights.bin" { c.bytes dense<[1, 2]>
+    : tensor<2xui8> }`` is written as those bytes. It is the only op of its ``c.file``,
+    which has no guard; the C printer prints no such file (``stai.emitc.folder`` writes
+    it)."""
+
+    name = "c.bytes"
+
+    value = prop_def(DenseIntOrFPElementsAttr)
+    assembly_format = "$value attr-dict"
+
+    def __init__(self, data: bytes | DenseIntOrFPElementsAttr):
+        if isinstance(data, bytes):
+            u8 = IntegerType(8, Signedness.UNSIGNED)
+            data = DenseIntOrFPElementsAttr(TensorType(u8, [len(data)]), BytesAttr(data))
+        super().__init__(properties={"value": data})
+
+    @property
+    def data(self) -> bytes:
+        """The bytes (a splat expanded)."""
+        count = math.prod(self.value.get_shape())
+        raw = self.value.data.data
+        return raw * count if len(raw) == 1 and count != 1 else bytes(raw)
+
+    def verify_(self) -> None:
+        element = self.value.get_element_type()
+        if str(element) not in ("i8", "ui8") or len(self.value.get_shape()) != 1:
+            raise VerifyException("c.bytes: the value must be a 1-D tensor of i8 or ui8")
+        if math.prod(self.value.get_shape()) <= 0:
+            raise VerifyException("c.bytes: a binary file holds at least one byte")
+        parent = self.parent_op()
+        if parent is not None and not isinstance(parent, FileOp):
+            raise VerifyException("c.bytes: it must be the contents of a c.file")
 
 
 _ARRAY_ELEMENTS = ("i8", "ui8", "i16", "i32", "i64", "f32", "f64")
@@ -1288,7 +1372,8 @@ class IfOp(IRDLOperation):
         _enclosing_func(self)
 
 
-TopLevelOps = IncludeOp | DefineOp | CommentOp | ArrayOp | GlobalOp | FuncOp | IfDefinedOp
+TopLevelOps = (IncludeOp | DefineOp | CommentOp | ErrorUnlessOp | ArrayOp | GlobalOp | FuncOp
+               | IfDefinedOp)
 
 EXPRESSION_OPS = (LiteralOp, GetGlobalOp, AddrOp, OffsetPtrOp, CastOp, BinaryOp)
 """Ops printed inline where their result is used."""
@@ -1321,6 +1406,8 @@ C = Dialect(
         IncludeOp,
         DefineOp,
         CommentOp,
+        ErrorUnlessOp,
+        BytesOp,
         ArrayOp,
         GlobalOp,
         FuncOp,

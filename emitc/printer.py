@@ -156,6 +156,8 @@ class CPrinter:
     # ------------------------------------------------------------------- files
     def print_file(self, file_op: c.FileOp) -> str:
         """The text of one generated file."""
+        if file_op.is_binary:
+            raise CPrintError(f"C printer: '{file_op.path.data}' is a binary file, not C")
         self._lines = []
         self._file_names = {
             op.sym_name.data for op in file_op.body.block.ops if isinstance(op, c.FuncOp | c.ArrayOp | c.GlobalOp)
@@ -197,6 +199,8 @@ class CPrinter:
                 return "define"
             case c.CommentOp():
                 return "comment"
+            case c.ErrorUnlessOp():
+                return "check"
             case c.GlobalOp():
                 return "global"
             case c.ArrayOp(value=None) | c.FuncOp(is_declaration=True):
@@ -214,7 +218,11 @@ class CPrinter:
                 text = int_literal(v) if isinstance(v, int) else v
                 self._emit(f"#define {op.macro.data} {text}")
             case c.CommentOp():
-                self._emit(f"/* {op.text.data} */")
+                self._print_comment(op)
+            case c.ErrorUnlessOp():
+                self._lines.append(f"#if !({op.condition.data})")
+                self._lines.append(f'#error "{op.message.data}"')
+                self._lines.append("#endif")
             case c.ArrayOp():
                 self._print_array(op)
             case c.GlobalOp():
@@ -225,6 +233,17 @@ class CPrinter:
                 self._print_if_defined(op, self._print_top)
             case _:
                 raise self._unsupported(op, "at file level")
+
+    def _print_comment(self, op: c.CommentOp) -> None:
+        """``/* text */``; the lines after the first are indented under its text."""
+        first, *rest = op.text.data.split("\n")
+        if not rest:
+            self._emit(f"/* {first} */")
+            return
+        self._emit(f"/* {first}".rstrip())
+        for line in rest[:-1]:
+            self._emit(f"   {line}".rstrip())
+        self._emit(f"   {rest[-1]} */")
 
     def _print_if_defined(self, op: c.IfDefinedOp, print_inner: Callable[[Operation], None]) -> None:
         """``#if defined(MACRO)`` (at column 0), the body, ``#endif``."""
@@ -302,7 +321,7 @@ class CPrinter:
             case c.LiteralOp() | c.GetGlobalOp() | c.AddrOp() | c.OffsetPtrOp() | c.CastOp() | c.BinaryOp():
                 pass  # expressions: printed where they are used
             case c.CommentOp():
-                self._emit(f"/* {op.text.data} */")
+                self._print_comment(op)
             case c.StructOp():
                 self._print_struct(op)
             case c.CallOp():
@@ -459,23 +478,46 @@ def files_of(module: ModuleOp) -> list[c.FileOp]:
     return files
 
 
-def print_module(module: ModuleOp) -> dict[str, str]:
-    """File name -> text for every ``c.file`` of ``module``."""
-    out: dict[str, str] = {}
-    for file_op in files_of(module):
-        if file_op.path.data in out:
+def _check_unique(module: ModuleOp) -> list[c.FileOp]:
+    files = files_of(module)
+    seen: set[str] = set()
+    for file_op in files:
+        if file_op.path.data in seen:
             raise CPrintError(f"C printer: two files named '{file_op.path.data}'")
-        out[file_op.path.data] = print_file(file_op)
+        seen.add(file_op.path.data)
+    return files
+
+
+def print_module(module: ModuleOp) -> dict[str, str]:
+    """File name -> text for every C ``c.file`` of ``module`` (binary files, one
+    ``c.bytes``, are left to ``binary_files``)."""
+    return {f.path.data: print_file(f) for f in _check_unique(module) if not f.is_binary}
+
+
+def binary_files(module: ModuleOp) -> dict[str, bytes]:
+    """File name -> contents for every binary ``c.file`` (one ``c.bytes``) of ``module``."""
+    out: dict[str, bytes] = {}
+    for file_op in _check_unique(module):
+        if file_op.is_binary:
+            data = file_op.body.block.first_op
+            assert isinstance(data, c.BytesOp)
+            out[file_op.path.data] = data.data
     return out
 
 
 @dataclass(frozen=True)
 class CTarget(Target):
-    """Prints every ``c.file`` of the module, each after ``// ----- file: NAME``."""
+    """Prints every ``c.file`` of the module, each after ``// ----- file: NAME`` (a binary
+    file only as that line, with its size)."""
 
     name = "c"
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        for path, text in print_module(module).items():
+        texts, data = print_module(module), binary_files(module)
+        for file_op in files_of(module):
+            path = file_op.path.data
+            if path in data:
+                output.write(f"// ----- file: {path} ({len(data[path])} bytes of binary data)\n")
+                continue
             output.write(f"// ----- file: {path}\n")
-            output.write(text)
+            output.write(texts[path])

@@ -15,7 +15,15 @@ arrays become four ``c.file`` ops (``NAME`` is the pass option ``network``, alia
   tensor, parameters, quantization tables) or with stai's own kernels, and returns
   the kernel's position + 1 when a kernel reports an error;
 * ``NAME_data.h`` / ``NAME_data.c``: the weights and the per-channel multiplier and shift
-  tables as ``const`` arrays.
+  tables as ``const`` arrays;
+* ``NAME_target.h`` (only with a Cortex-M ``target``, e.g. ``{target="cortex-m4"}``): one
+  ``c.error_unless`` per check of the target (``target_header.py``).
+
+Layout of the package: ``common.py`` (C types, names, shape helpers, the data tables),
+``kernel_block.py`` (``KernelBlock``, the builder every emitter fills), one emitter module
+per kernel family (``conv``, ``fully_connected``, ``pool``, ``elementwise``,
+``activations``, ``softmax``, ``data_movement``, ``recurrent``), ``emitters.py`` (the
+``EMITTERS`` map), ``network.py`` (the files, the API and ``run()``), ``target_header.py``.
 
 Before::
 
@@ -67,6 +75,8 @@ from stai.lowering.convert_buf_to_c.common import OK, DataTables, Names, c_ident
 from stai.lowering.convert_buf_to_c.emitters import EMITTERS
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
 from stai.lowering.convert_buf_to_c.network import IOBuffer, NetworkLowering
+from stai.lowering.convert_buf_to_c.target_header import target_header_file, target_header_name
+from stai.targets import get_target
 
 __all__ = [
     "EMITTERS",
@@ -80,6 +90,8 @@ __all__ = [
     "Names",
     "NetworkLowering",
     "c_identifier",
+    "target_header_file",
+    "target_header_name",
 ]
 
 
@@ -115,7 +127,8 @@ class EraseBufConst(RewritePattern):
 @dataclass(frozen=True)
 class ConvertBufToCPass(ModulePass):
     """Lowers the buffer-form network to ``c.file`` ops for ``NAME.h``, ``NAME.c``,
-    ``NAME_data.h`` and ``NAME_data.c`` (``network``, alias ``name``: the C name)."""
+    ``NAME_data.h`` and ``NAME_data.c`` (``network``, alias ``name``: the C name), and
+    ``NAME_target.h`` for a Cortex-M ``target``."""
 
     name = "convert-buf-to-c"
 
@@ -124,6 +137,9 @@ class ConvertBufToCPass(ModulePass):
     """Emit the observer hooks and node tables, inside ``#if defined(STAI_OBSERVER)``."""
     weights: str = "split"
     """``split``: one ``const`` array per constant; ``packed``: one byte blob."""
+    target: str = "host"
+    """The build target (a name of ``stai.targets.TARGETS``); any but ``host`` adds
+    ``NAME_target.h``, which stops a compile with other machine flags."""
 
     @classmethod
     def from_spec(cls, spec: ArgSpec) -> ConvertBufToCPass:
@@ -134,6 +150,7 @@ class ConvertBufToCPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         names = Names(self.network)
+        target = get_target(self.target)
         if self.weights not in ("split", "packed"):
             raise StaiError(f"convert-buf-to-c: weights must be 'split' or 'packed', "
                             f"got '{self.weights}'")
@@ -149,3 +166,5 @@ class ConvertBufToCPass(ModulePass):
             apply_recursively=False
         ).rewrite_module(op)
         PatternRewriteWalker(EraseBufConst(), apply_recursively=False).rewrite_module(op)
+        if not target.is_host:
+            op.body.block.add_op(target_header_file(self.network, target))

@@ -71,4 +71,6 @@ def emit_prelu(k: KernelBlock) -> None:
     if op.kind == "f32":
         k.call("stai_prelu_f32", args)
     else:  # parameter names as quant_math.PReluParamsS8 and the kernel's arguments
-        k.call("stai_prelu_s8", [*args, *(k.pi(n) for n in qnn.PReluOp.S8_PARAMS)])
+        k.call("stai_prelu_s8", [*args, *(k.pi(n) for n in (
+            "input_offset", "alpha_offset", "output_offset", "identity_mult", "identity_shift",
+            "alpha_mult", "alpha_shift"))])

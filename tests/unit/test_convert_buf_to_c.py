@@ -30,7 +30,7 @@ func.func @main() attributes {buf.inputs = ["x"], buf.outputs = ["y"]} {
   %w = buf.get_const @w : memref<2x4xi8>
   %b = buf.get_const @b : memref<2xi32>
   %y = buf.view %a[16] {role = "output", index = 0 : i64} : memref<32xi8> -> memref<1x2xi8>
-  qnn.fully_connected ins(%x, %w, %b : memref<1x4xi8>, memref<2x4xi8>, memref<2xi32>) outs(%y : memref<1x2xi8>) {act = array<i32: -128, 127>, params = {input_offset = 1 : i32, filter_offset = 0 : i32, output_offset = 0 : i32, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>}}
+  qnn.fully_connected ins(%x, %w, %b : memref<1x4xi8>, memref<2x4xi8>, memref<2xi32>) outs(%y : memref<1x2xi8>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>>}
   func.return
 }
 """
@@ -136,7 +136,8 @@ def test_no_mutable_global_but_the_arena() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace("qnn.fully_connected", "arith.constant 0 : i32\n  qnn.fully_connected"),
+        (lambda t: t.replace("qnn.fully_connected ins",
+                             "arith.constant 0 : i32\n  qnn.fully_connected ins"),
          "cannot be lowered to C"),
         (lambda t: t.replace('{role = "output", index = 0 : i64}', '{role = "tensor"}'),
          "expected output views with indices 0..0"),
@@ -162,16 +163,16 @@ def test_int8_leaky_relu_and_hard_swish_calls_compile_and_run(tmp_path: Path) ->
 
     lr = qm.leaky_relu_params_s8(0.2, 0.05, 3, 0.04, -2)
     hs = qm.hard_swish_params_s8(0.05, 3, 0.04, -2)
-    lr_params = ", ".join(f"{k} = {v} : i32" for k, v in vars(lr).items())
-    hs_params = ", ".join(f"{k} = {v} : i32" for k, v in vars(hs).items())
+    lr_params = ", ".join(f"{k} = {v}" for k, v in vars(lr).items())
+    hs_params = ", ".join(f"{k} = {v}" for k, v in vars(hs).items())
     text = f"""
 func.func @main() attributes {{buf.inputs = ["x"], buf.outputs = ["y"]}} {{
   %a = buf.arena {{size = 48 : i64, alignment = 16 : i64}} : memref<48xi8>
   %x = buf.view %a[0] {{role = "input", index = 0 : i64}} : memref<48xi8> -> memref<1x16xi8>
   %t = buf.view %a[16] {{role = "tensor"}} : memref<48xi8> -> memref<1x16xi8>
-  qnn.leaky_relu ins(%x : memref<1x16xi8>) outs(%t : memref<1x16xi8>) {{params = {{{lr_params}}}}}
+  qnn.leaky_relu ins(%x : memref<1x16xi8>) outs(%t : memref<1x16xi8>) {{params = #qnn.leaky_relu_s8<{lr_params}>}}
   %y = buf.view %a[32] {{role = "output", index = 0 : i64}} : memref<48xi8> -> memref<1x16xi8>
-  qnn.hard_swish ins(%t : memref<1x16xi8>) outs(%y : memref<1x16xi8>) {{params = {{{hs_params}}}}}
+  qnn.hard_swish ins(%t : memref<1x16xi8>) outs(%y : memref<1x16xi8>) {{params = #qnn.hard_swish_s8<{hs_params}>}}
   func.return
 }}
 """

@@ -31,10 +31,10 @@ func.func @main() attributes {buf.inputs = ["in"], buf.outputs = ["probs"]} {
   %b = buf.get_const @conv_bias : memref<3xi32>
   %y = buf.view %arena[64] {role = "tensor"} : memref<160xi8> -> memref<1x2x2x3xi8>
   %s = buf.view %arena[0] {role = "scratch"} : memref<160xi8> -> memref<16xi8>
-  qnn.conv2d ins(%x, %w, %b : memref<1x4x4x2xi8>, memref<3x1x1x2xi8>, memref<3xi32>) outs(%y : memref<1x2x2x3xi8>) scratch(%s : memref<16xi8>) {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = {input_offset = 3 : i32, output_offset = -1 : i32, multipliers = array<i32: 1073741824, 1518500250, 2147483647>, shifts = array<i32: -1, -2, -3>}}
+  qnn.conv2d ins(%x, %w, %b : memref<1x4x4x2xi8>, memref<3x1x1x2xi8>, memref<3xi32>) outs(%y : memref<1x2x2x3xi8>) scratch(%s : memref<16xi8>) {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 3, output_offset = -1, multipliers = array<i32: 1073741824, 1518500250, 2147483647>, shifts = array<i32: -1, -2, -3>>}
   %p = buf.view %arena[0] {role = "output", index = 0 : i64} : memref<160xi8> -> memref<4x3xi8>
   %r = buf.view %arena[64] {role = "tensor"} : memref<160xi8> -> memref<4x3xi8>
-  qnn.softmax ins(%r : memref<4x3xi8>) outs(%p : memref<4x3xi8>) {params = {multiplier = 1073741824 : i32, shift = 23 : i32, diff_min = -248 : i32}}
+  qnn.softmax ins(%r : memref<4x3xi8>) outs(%p : memref<4x3xi8>) {params = #qnn.softmax_s8<multiplier = 1073741824, shift = 23, diff_min = -248>}
   func.return
 }
 """
@@ -44,7 +44,7 @@ STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
 
 
 def _context() -> Context:
-    from stai.driver import make_context
+    from stai.compiler.driver import make_context
 
     return make_context()
 
@@ -213,9 +213,9 @@ def test_real_model_is_bit_exact_with_tflm(
     shared_model_path: Callable[[str], Path], tmp_path: Path
 ) -> None:
     """The whole pipeline on the keyword-spotting model, run on the host, against TFLM."""
-    from stai.driver import generate
-    from stai.reference import run_tflm
+    from stai.compiler.driver import generate
     from stai.runtime.runner import CModel
+    from stai.tools.reference import run_tflm
 
     model = shared_model_path("kws_int8")
     generate(model, tmp_path / "kws", "kws")

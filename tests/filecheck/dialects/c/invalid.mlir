@@ -24,7 +24,7 @@ c.file "a.h" {
 c.file "a.h" {
   c.comment "ends */ early"
 }
-// CHECK: Operation does not verify: c.comment: the text must be one line without '*/'
+// CHECK: Operation does not verify: c.comment: the text must not hold '*/' or a carriage return
 
 // -----
 
@@ -166,3 +166,42 @@ c.file "a.c" {
   }
 }
 // CHECK: Operation does not verify: 'c.return' must be the last operation in its parent block
+
+// -----
+
+c.file "a.h" {
+  c.error_unless "" "needs a core"
+}
+// CHECK: Operation does not verify: c.error_unless: the condition must be one non-empty line
+
+// -----
+
+c.file "a.h" {
+  c.error_unless "defined(__ARM_FP)" "needs \"an\" FPU"
+}
+// CHECK: Operation does not verify: c.error_unless: the message must be one line without a double quote or a backslash
+
+// -----
+
+c.file "a.bin" {
+  c.bytes dense<[1, 2]> : tensor<2xui8>
+  c.comment "not alone"
+}
+// CHECK: Operation does not verify: c.file: a binary file holds one c.bytes and no guard
+
+// -----
+
+c.file "a.bin" {
+  c.bytes dense<[1, 2]> : tensor<2xi32>
+}
+// CHECK: Operation does not verify: c.bytes: the value must be a 1-D tensor of i8 or ui8
+
+// -----
+
+c.file "a.c" {
+  c.func @f() {
+    c.bytes dense<[1]> : tensor<1xui8>
+    c.return
+  }
+}
+// CHECK: Operation does not verify: c.bytes: it must be the contents of a c.file
