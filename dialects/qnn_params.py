@@ -21,8 +21,7 @@ which family they take for int8 and for float32 (``S8_PARAMS`` / ``F32_PARAMS``)
 from __future__ import annotations
 
 import math
-from abc import ABCMeta
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, ClassVar, Self, TypeAlias
 
@@ -71,15 +70,7 @@ def _attr_of(kind: str, value: Any) -> Attribute:
     return DenseArrayBase.from_list(f32, [float(v) for v in value])
 
 
-class _FamilyMeta(ABCMeta):
-    """Transition: ``for name in Op.S8_PARAMS`` still lists the field names of the op's
-    family (as when ``S8_PARAMS`` was a tuple of names); new code calls ``field_names()``."""
-
-    def __iter__(cls) -> Iterator[str]:
-        return iter(cls.field_names())  # type: ignore[attr-defined]
-
-
-class KernelParams(ParametrizedAttribute, metaclass=_FamilyMeta):
+class KernelParams(ParametrizedAttribute):
     """Base of the parameter families (not itself an attribute of the IR)."""
 
     SAME_LENGTH: ClassVar[tuple[str, ...]] = ()

@@ -111,7 +111,7 @@ func.func @f(%x: tensor<1x8xi8>) -> tensor<1x8xi8> {
     (op,) = _kernels(module)
     assert op.int_param("shift") == 26 and op.int_param("diff_min") == -31
     assert op.params_as(qnn_params.SoftmaxS8Params).multiplier.value.data == 1073741824
-    assert list(qnn.SoftmaxOp.S8_PARAMS) == ["multiplier", "shift", "diff_min"]  # type: ignore[arg-type]
+    assert qnn_params.SoftmaxS8Params.field_names() == ("multiplier", "shift", "diff_min")
     with pytest.raises(KeyError):
         op.param("beta")
     with pytest.raises(ValueError):
