@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import Builtin, ModuleOp, TensorType, UnrealizedConve
 from xdsl.parser import Parser
 
 from stai.dialects import nn, qnn
+from stai.dialects import qnn_params as qp
 from stai.errors import StaiError
 from stai.lowering.convert_nn_to_qnn import ConvertNNToQNNPass
 from stai.transforms.canonicalize_nn import CanonicalizeNNPass
@@ -56,10 +57,6 @@ def _import(path: Path) -> ModuleOp:
 
 def _ints(attr: Any) -> list[int]:
     return [int(v) for v in attr.get_values()]
-
-
-def _param(op: qnn.KernelOp, name: str) -> Any:
-    return op.param(name)
 
 
 # ------------------------------------------------------------------- whole models
@@ -139,11 +136,12 @@ def test_kws_first_conv_per_channel_parameters(shared_model_path) -> None:
     ]
     module = _lower(_import(path))
     conv = next(op for op in module.walk() if isinstance(op, qnn.Conv2DOp))
-    got = list(zip(_ints(_param(conv, "multipliers")), _ints(_param(conv, "shifts"))))
+    params = conv.params_as(qp.ConvS8Params)
+    got = list(zip(params.ints("multipliers"), params.ints("shifts")))
     assert got == expected
     assert all(2**30 <= m < 2**31 for m, _ in got)
-    assert conv.int_param("input_offset") == -ref["in_zp"]
-    assert conv.int_param("output_offset") == ref["out_zp"]
+    assert params.input_offset.value.data == -ref["in_zp"]
+    assert params.output_offset.value.data == ref["out_zp"]
     assert ref["activation"] == 1  # RELU: [max(-128, zp + round(0 / scale)), 127]
     assert _ints(conv.act) == [max(-128, ref["out_zp"]), 127]
 
@@ -189,14 +187,15 @@ def _fc_layers(module: ModuleOp) -> list[dict[str, Any]]:
             continue
         w_op, b_op = op.ins[1].owner, op.ins[2].owner
         assert isinstance(w_op, arith.ConstantOp) and isinstance(b_op, arith.ConstantOp)
-        (multiplier,), (shift,) = _ints(op.param("multipliers")), _ints(op.param("shifts"))
+        p = op.params_as(qp.FullyConnectedS8Params)
+        (multiplier,), (shift,) = p.ints("multipliers"), p.ints("shifts")
         lo, hi = _ints(op.act)
         layers.append({
             "w": nn.dense_to_numpy(w_op.value).astype(np.int64),  # type: ignore[arg-type]
             "b": nn.dense_to_numpy(b_op.value).astype(np.int64),  # type: ignore[arg-type]
-            "input_offset": op.int_param("input_offset"),
-            "filter_offset": op.int_param("filter_offset"),
-            "output_offset": op.int_param("output_offset"),
+            "input_offset": p.input_offset.value.data,
+            "filter_offset": p.filter_offset.value.data,
+            "output_offset": p.output_offset.value.data,
             "multiplier": multiplier, "shift": shift, "lo": lo, "hi": hi,
         })
     return layers
