@@ -789,7 +789,7 @@ class StructOp(IRDLOperation):
             raise VerifyException("c.struct: every operand is used once in the initialiser")
         if self.is_static is not None and self.args:
             for arg in self.args:
-                if not _is_constant_expression(arg):
+                if not is_constant_expression(arg):
                     raise VerifyException(
                         "c.struct: a static struct can only hold constant expressions"
                     )
@@ -1379,7 +1379,7 @@ EXPRESSION_OPS = (LiteralOp, GetGlobalOp, AddrOp, OffsetPtrOp, CastOp, BinaryOp)
 """Ops printed inline where their result is used."""
 
 
-def _is_constant_expression(value: SSAValue) -> bool:
+def is_constant_expression(value: SSAValue) -> bool:
     """Whether ``value`` is a C constant expression (an address constant at most)."""
     owner = value.owner
     if isinstance(owner, LiteralOp):
@@ -1391,11 +1391,11 @@ def _is_constant_expression(value: SSAValue) -> bool:
             isinstance(owner.operand.owner, StructOp) and owner.operand.owner.is_static is not None
         )
     if isinstance(owner, CastOp):
-        return _is_constant_expression(owner.operand)
+        return is_constant_expression(owner.operand)
     if isinstance(owner, OffsetPtrOp):
-        return _is_constant_expression(owner.base)
+        return is_constant_expression(owner.base)
     if isinstance(owner, BinaryOp):
-        return _is_constant_expression(owner.lhs) and _is_constant_expression(owner.rhs)
+        return is_constant_expression(owner.lhs) and is_constant_expression(owner.rhs)
     return False
 
 

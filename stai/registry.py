@@ -53,6 +53,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "convert-buf-to-c": _pass("stai.lowering.convert_buf_to_c", "ConvertBufToCPass"),
     "record-output-quant": _pass("stai.transforms.record_output_quant", "RecordOutputQuantPass"),
     "compress-weights": _pass("stai.transforms.compress_weights", "CompressWeightsPass"),
+    "detach-weights": _pass("stai.transforms.detach_weights", "DetachWeightsPass"),
 }
 
 

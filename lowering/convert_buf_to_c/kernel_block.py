@@ -91,7 +91,7 @@ class KernelBlock:
     def struct(self, hint: str, type_name: str, init: dict[str, object]) -> SSAValue:
         """``&hint`` of a ``const type_name hint = {...}`` (``static`` when constant)."""
         probe = c.StructOp(init, c.CType(type_name))
-        static = all(c._is_constant_expression(a) for a in probe.args)  # pyright: ignore[reportPrivateUsage]
+        static = all(c.is_constant_expression(a) for a in probe.args)
         probe.erase()
         value = self.add(c.StructOp(init, c.CType(type_name), static=static), hint)
         return self.add(c.AddrOp(value, c.CType(f"const {type_name} *")))

@@ -1,188 +1,33 @@
 """``stai generate --binary``: the weights as a separate binary file.
 
-The generated code normally holds its weights as one packed ``const uint8_t
-NAME_weights[]`` blob in ``NAME_data.c``. With ``--binary`` the blob goes to
-``NAME_weights.bin`` instead, and ``NAME_weights`` becomes a pointer that
-``stai_NAME_init(weights, activations...)`` binds: the application loads the file into
-memory, or places it at an address (a flash sector written separately), and passes its
-address. A model whose code is unchanged (same graph, same quantization) can so be
-updated by writing a new weights file without reflashing the firmware; ``NAME.h`` holds
-``STAI_NAME_WEIGHTS_SIZE`` and ``STAI_NAME_WEIGHTS_CRC32`` so the application can check
-a file before binding it.
-
-``detach_weights(module, name)`` does this on the module at the ``c`` level (after
-``convert-buf-to-c``) and returns the blob's bytes.
+The work is the ``detach-weights`` pass (``stai.transforms.detach_weights``), which leaves
+the weights in the IR as the binary ``c.file`` ``NAME_weights.bin``. These two functions
+keep the former interface for callers that take the bytes out of the module.
 """
 
 from __future__ import annotations
 
-import zlib
-
+from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Block, Operation, Region
 
 from stai.dialects import c
-from stai.errors import StaiError
-
-CONST_BYTE_PTR = c.CType("const uint8_t *")
-CONST_VOID_PTR = c.CType("const void *")
-UINTPTR = c.CType("uintptr_t")
-INT = c.CType("int")
+from stai.transforms.detach_weights import DetachWeightsPass, weights_file_name
 
 
 def binary_file_name(name: str) -> str:
     """The file the weights of network ``name`` are written to."""
-    return f"{name}_weights.bin"
-
-
-def _file(module: ModuleOp, path: str) -> c.FileOp:
-    for op in module.walk():
-        if isinstance(op, c.FileOp) and op.path.data == path:
-            return op
-    raise StaiError(f"internal error: the generated code has no {path}")
-
-
-def _func(file: c.FileOp, name: str) -> c.FuncOp:
-    for op in file.body.block.ops:
-        if isinstance(op, c.FuncOp) and op.sym_name.data == name:
-            return op
-    raise StaiError(f"internal error: {file.path.data} has no {name}")
-
-
-def _blob(data_c: c.FileOp, blob_name: str) -> c.ArrayOp:
-    for op in data_c.body.block.ops:
-        if isinstance(op, c.ArrayOp) and op.sym_name.data == blob_name and op.value is not None:
-            return op
-    raise StaiError(
-        "--binary needs the weights as one packed blob (not --split-weights) and a model "
-        "with weights"
-    )
+    return weights_file_name(name)
 
 
 def detach_weights(module: ModuleOp, name: str) -> bytes:
-    """Move the packed weights out of the generated code of network ``name`` (in place):
-    the blob becomes a pointer bound by ``stai_NAME_init``'s new first parameter. Returns
-    the bytes for ``NAME_weights.bin``."""
-    blob_name = f"{name}_weights"
-    macro = f"STAI_{name.upper()}"
-    data_c, data_h = _file(module, f"{name}_data.c"), _file(module, f"{name}_data.h")
-    impl, api = _file(module, f"{name}.c"), _file(module, f"{name}.h")
-    array = _blob(data_c, blob_name)
-    assert array.value is not None
-    data = bytes(int(v) & 0xFF for v in array.value.get_values())  # type: ignore[arg-type]
-    alignment = array.alignment.value.data if array.alignment is not None else 1
-    data_c.body.block.insert_op_before(
-        c.CommentOp(f"The weights are in {binary_file_name(name)} ({len(data)} bytes), "
-                    f"bound by stai_{name}_init."), array)
-    data_c.body.block.erase_op(array)
-    _declare_in_data_header(data_h, blob_name, macro, data, alignment)
-    _pointer_global(impl, blob_name)
-    _bind_in_init(impl, api, name, blob_name, macro, alignment)
-    _check_in_run(impl, name, blob_name)
-    return data
-
-
-def _declare_in_data_header(data_h: c.FileOp, blob_name: str, macro: str, data: bytes,
-                            alignment: int) -> None:
-    block = data_h.body.block
-    for op in list(block.ops):
-        if isinstance(op, c.ArrayOp) and op.sym_name.data == blob_name:
-            block.insert_op_before(c.CommentOp(
-                f"The weights file ({macro}_WEIGHTS_SIZE bytes, CRC-32 "
-                f"{macro}_WEIGHTS_CRC32) is passed to init, {macro}_WEIGHTS_ALIGNMENT-byte "
-                "aligned."), op)
-            block.insert_op_before(c.DefineOp(f"{macro}_WEIGHTS_ALIGNMENT", alignment), op)
-            block.insert_op_before(c.DefineOp(f"{macro}_WEIGHTS_CRC32",
-                                              zlib.crc32(data) & 0xFFFFFFFF), op)
-            block.erase_op(op)
-
-
-def _pointer_global(impl: c.FileOp, blob_name: str) -> None:
-    """``static const uint8_t *NAME_weights = NULL;`` and every read of the blob made a
-    read of that pointer (no longer a constant expression: static structs holding it
-    become ordinary locals)."""
-    block = impl.body.block
-    first = next(op for op in block.ops if isinstance(op, c.GlobalOp | c.FuncOp))
-    block.insert_op_before(c.GlobalOp(blob_name, CONST_BYTE_PTR, c_init("NULL")), first)
-    reads = [op for op in impl.walk()
-             if isinstance(op, c.GetGlobalOp) and op.global_name.root_reference.data == blob_name]
-    for op in reads:
-        new = c.GetGlobalOp(blob_name, op.result.type)
-        parent = op.parent_block()
-        assert parent is not None
-        parent.insert_op_before(new, op)
-        op.result.replace_all_uses_with(new.result)
-        parent.erase_op(op)
-    for op in impl.walk():
-        if isinstance(op, c.StructOp) and op.is_static is not None:
-            if not all(c._is_constant_expression(a) for a in op.args):  # noqa: SLF001
-                del op.properties["static"]
-
-
-def c_init(text: str):
-    """A verbatim C initialiser attribute."""
-    from xdsl.dialects.builtin import StringAttr
-
-    return StringAttr(text)
-
-
-def _bind_in_init(impl: c.FileOp, api: c.FileOp, name: str, blob_name: str, macro: str,
-                  alignment: int) -> None:
-    """``stai_NAME_init(const void *weights, ...)``: 1 for a NULL or misaligned weights
-    pointer, else binds it (before the activations' checks and bindings)."""
-    fn_name = f"stai_{name}_init"
-    old = _func(impl, fn_name)
-    inputs = [CONST_VOID_PTR, *old.function_type.inputs.data]
-    old_block = old.body.blocks[0]
-    block = Block(arg_types=inputs)
-    weights = block.args[0]
-    weights.name_hint = "weights"
-    for new_arg, old_arg in zip(block.args[1:], old_block.args):
-        new_arg.name_hint = old_arg.name_hint
-        old_arg.replace_all_uses_with(new_arg)
-    one = c.LiteralOp(1, INT)
-    null = c.LiteralOp("NULL", CONST_VOID_PTR)
-    is_null = c.BinaryOp("==", weights, null, INT)
-    address = c.CastOp(weights, UINTPTR)
-    mask = c.LiteralOp(alignment - 1, UINTPTR)
-    low = c.BinaryOp("&", address, mask, UINTPTR)
-    zero = c.LiteralOp(0, UINTPTR)
-    misaligned = c.BinaryOp("!=", low, zero, INT)
-    bad = c.BinaryOp("||", is_null, misaligned, INT)
-    cast = c.CastOp(weights, CONST_BYTE_PTR)
-    ops: list[Operation] = [one, null, is_null, address, mask, low, zero, misaligned, bad,
-                            c.IfReturnOp(bad, one)]
-    block.add_ops(ops)
-    for op in list(old_block.ops):
-        op.detach()
-        block.add_op(op)
-    returns = [op for op in block.ops if isinstance(op, c.ReturnOp)]
-    block.insert_op_before(cast, returns[-1])
-    block.insert_op_before(c.AssignGlobalOp(blob_name, cast), returns[-1])
-    new = c.FuncOp(fn_name, inputs, old.output, Region(block))
-    impl.body.block.insert_op_before(new, old)
-    impl.body.block.erase_op(old)
-
-    decl = _func(api, fn_name)
-    names = ["weights", *[n.data for n in (decl.arg_names.data if decl.arg_names else [])]]
-    new_decl = c.FuncOp(fn_name, inputs, decl.output, arg_names=names)
-    api.body.block.insert_op_before(c.CommentOp(
-        f"weights: the contents of {binary_file_name(name)} ({macro}_WEIGHTS_SIZE bytes in "
-        f"{name}_data.h), {macro}_WEIGHTS_ALIGNMENT-byte aligned, kept while the network is "
-        "used."), decl)
-    api.body.block.insert_op_before(new_decl, decl)
-    api.body.block.erase_op(decl)
-
-
-def _check_in_run(impl: c.FileOp, name: str, blob_name: str) -> None:
-    """``if (NAME_weights == NULL) return -1;`` first in ``stai_NAME_run``."""
-    run = _func(impl, f"stai_{name}_run")
-    block = run.body.blocks[0]
-    first = block.first_op
-    assert first is not None
-    minus_one = c.LiteralOp(-1, INT)
-    ptr = c.GetGlobalOp(blob_name, CONST_BYTE_PTR)
-    null = c.LiteralOp("NULL", CONST_BYTE_PTR)
-    is_null = c.BinaryOp("==", ptr, null, INT)
-    for op in (minus_one, ptr, null, is_null, c.IfReturnOp(is_null, minus_one)):
-        block.insert_op_before(op, first)
+    """Run ``detach-weights`` on the module of network ``name`` (in place), then take its
+    ``NAME_weights.bin`` file out of the module and return the bytes."""
+    DetachWeightsPass(network=name).apply(Context(), module)
+    for op in module.body.block.ops:
+        if isinstance(op, c.FileOp) and op.path.data == weights_file_name(name):
+            data = op.body.block.first_op
+            assert isinstance(data, c.BytesOp)
+            blob = data.data
+            module.body.block.erase_op(op)
+            return blob
+    raise AssertionError("detach-weights made no weights file")

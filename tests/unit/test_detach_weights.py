@@ -1,0 +1,70 @@
+"""``detach-weights``: the weights leave the C for ``NAME_weights.bin``, kept in the IR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.parser import Parser
+
+from stai.dialects import c
+from stai.emitc.folder import write_folder
+from stai.emitc.printer import binary_files, print_module
+from stai.errors import StaiError
+from stai.lowering.convert_buf_to_c import ConvertBufToCPass
+from stai.transforms.detach_weights import DetachWeightsPass
+
+SMALL = """
+buf.const @w dense<[[1, -1, 2, -2], [3, -3, 4, -4]]> : memref<2x4xi8> {alignment = 4 : i64}
+buf.const @b dense<[7, -7]> : memref<2xi32> {alignment = 4 : i64}
+func.func @main() attributes {buf.inputs = ["x"], buf.outputs = ["y"]} {
+  %a = buf.arena {size = 32 : i64, alignment = 16 : i64} : memref<32xi8>
+  %x = buf.view %a[0] {role = "input", index = 0 : i64} : memref<32xi8> -> memref<1x4xi8>
+  %w = buf.get_const @w : memref<2x4xi8>
+  %b = buf.get_const @b : memref<2xi32>
+  %y = buf.view %a[16] {role = "output", index = 0 : i64} : memref<32xi8> -> memref<1x2xi8>
+  qnn.fully_connected ins(%x, %w, %b : memref<1x4xi8>, memref<2x4xi8>, memref<2xi32>) outs(%y : memref<1x2xi8>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824>, shifts = array<i32: 0>>}
+  func.return
+}
+"""
+BLOB = bytes([1, 255, 2, 254, 3, 253, 4, 252, 7, 0, 0, 0, 249, 255, 255, 255])
+
+
+def _c_module(weights: str) -> ModuleOp:
+    from stai.compiler.driver import make_context
+
+    module = Parser(make_context(), SMALL).parse_module()
+    ConvertBufToCPass(network="net", weights=weights).apply(make_context(), module)
+    return module
+
+
+def test_the_blob_becomes_a_binary_file_of_the_module(tmp_path: Path) -> None:
+    from stai.compiler.driver import make_context
+
+    module = _c_module("packed")
+    DetachWeightsPass(network="net").apply(make_context(), module)
+    module.verify()
+    assert binary_files(module) == {"net_weights.bin": BLOB}
+    texts = print_module(module)
+    assert "net_weights.bin" not in texts
+    assert "int stai_net_init(const void *weights, void *activations);" in texts["net.h"]
+    assert "249" not in texts["net_data.c"]
+    folder = write_folder(module, tmp_path / "gen", "net")
+    assert (folder / "net_weights.bin").read_bytes() == BLOB
+
+
+def test_the_former_interface_returns_the_bytes() -> None:
+    from stai.target.binary import binary_file_name, detach_weights
+
+    module = _c_module("packed")
+    assert detach_weights(module, "net") == BLOB
+    assert binary_file_name("net") == "net_weights.bin"
+    assert not any(isinstance(op, c.FileOp) and op.is_binary for op in module.body.block.ops)
+
+
+def test_split_weights_have_no_blob_to_detach() -> None:
+    from stai.compiler.driver import make_context
+
+    with pytest.raises(StaiError, match="needs the weights as one packed blob"):
+        DetachWeightsPass(network="net").apply(make_context(), _c_module("split"))
