@@ -240,7 +240,7 @@ def pipeline_passes(options: CompileOptions, memory_config: MemoryConfig | None 
             else ()),
         ConvertBufToCPass.name: ConvertBufToCPass(
             network=options.name, observer=options.observer,
-            weights="split" if memory.split_weights else "packed"),
+            weights="split" if memory.split_weights else "packed", target=options.target),
     }
     passes: list[ModulePass] = []
     for name in registry.PIPELINE:
