@@ -49,17 +49,9 @@ import re
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import (
-    I64,
-    ArrayAttr,
     BytesAttr,
-    DenseArrayBase,
     DenseIntOrFPElementsAttr,
-    DictionaryAttr,
-    Float32Type,
-    Float64Type,
     FloatAttr,
-    FunctionType,
-    IndexType,
     IntAttr,
     IntegerAttr,
     IntegerType,
@@ -67,10 +59,8 @@ from xdsl.dialects.builtin import (
     Signedness,
     StringAttr,
     SymbolNameConstraint,
-    SymbolRefAttr,
     TensorType,
     UnitAttr,
-    f64,
     i64,
 )
 from xdsl.ir import (
@@ -78,119 +68,96 @@ from xdsl.ir import (
     Block,
     Dialect,
     Operation,
-    ParametrizedAttribute,
     Region,
-    SSAValue,
-    TypeAttribute,
 )
 from xdsl.irdl import (
-    AttrSizedOperandSegments,
     IRDLOperation,
     ParsePropInAttrDict,
-    irdl_attr_definition,
     irdl_op_definition,
-    operand_def,
-    opt_operand_def,
     opt_prop_def,
-    opt_result_def,
     prop_def,
     region_def,
-    result_def,
     traits_def,
-    var_operand_def,
 )
-from xdsl.parser import Parser, UnresolvedOperand
+from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import (
     IsolatedFromAbove,
-    IsTerminator,
     NoTerminator,
-    Pure,
     SymbolOpInterface,
     SymbolTable,
 )
 from xdsl.utils.exceptions import VerifyException
 
-# ----------------------------------------------------------------------------- types
+from stai.dialects.c_expressions import (
+    BINARY_OPERATORS,
+    EXPRESSION_OPS,
+    AddrOp,
+    BinaryOp,
+    CastOp,
+    GetGlobalOp,
+    LiteralOp,
+    OffsetPtrOp,
+    StructOp,
+    StructValue,
+    is_constant_expression,
+)
+from stai.dialects.c_functions import (
+    AssignGlobalOp,
+    CallOp,
+    FuncOp,
+    IfOp,
+    IfReturnOp,
+    ReturnOp,
+    ScopeOp,
+    SwitchReturnOp,
+    _enclosing_func,
+)
+from stai.dialects.c_types import (
+    ArgRefAttr,
+    CType,
+    _check_c_types,
+    _check_identifier,
+    c_type_name,
+    is_c_type,
+)
 
-
-@irdl_attr_definition
-class CType(ParametrizedAttribute, TypeAttribute):
-    """An opaque C type, spelled as in C: ``!c.type<"const cmsis_nn_dims *">``."""
-
-    name = "c.type"
-
-    spelling: StringAttr
-
-    def __init__(self, spelling: str | StringAttr):
-        if isinstance(spelling, str):
-            spelling = StringAttr(spelling)
-        super().__init__(spelling)
-
-    def verify(self) -> None:
-        text = self.spelling.data
-        if not text.strip() or text != text.strip():
-            raise VerifyException(f"c.type: bad C type spelling '{text}'")
-        if not re.fullmatch(r"[A-Za-z0-9_ *]+", text):
-            raise VerifyException(f"c.type: bad C type spelling '{text}'")
-
-
-@irdl_attr_definition
-class ArgRefAttr(ParametrizedAttribute):
-    """In a ``c.struct`` initialiser, the struct's operand number ``index``: ``#c.arg<0>``."""
-
-    name = "c.arg"
-
-    index: IntAttr
-
-    def __init__(self, index: int):
-        super().__init__(IntAttr(index))
-
-
-_INT_NAMES = {8: "int8_t", 16: "int16_t", 32: "int32_t", 64: "int64_t"}
-
-
-def c_type_name(t: Attribute) -> str:
-    """The C spelling of a type of the ``c`` dialect (opaque or builtin)."""
-    if isinstance(t, CType):
-        return t.spelling.data
-    if isinstance(t, IntegerType):
-        width = t.width.data
-        if width == 1:
-            return "bool"
-        if width in _INT_NAMES:
-            unsigned = t.signedness.data == Signedness.UNSIGNED
-            return ("u" if unsigned else "") + _INT_NAMES[width]
-    if isinstance(t, IndexType):
-        return "size_t"
-    if isinstance(t, Float32Type):
-        return "float"
-    if isinstance(t, Float64Type):
-        return "double"
-    raise VerifyException(f"type {t} has no C spelling")
-
-
-def is_c_type(t: Attribute) -> bool:
-    """Whether ``t`` can be spelled in C."""
-    try:
-        c_type_name(t)
-    except VerifyException:
-        return False
-    return True
-
-
-def _check_c_types(op: Operation, types: Sequence[Attribute]) -> None:
-    for t in types:
-        if not is_c_type(t):
-            raise VerifyException(f"{op.name}: type {t} has no C spelling")
-
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _check_identifier(op: Operation, name: str) -> None:
-    if not _IDENTIFIER.fullmatch(name):
-        raise VerifyException(f"{op.name}: '{name}' is not a C identifier")
+__all__ = [
+    "BINARY_OPERATORS",
+    "C",
+    "EXPRESSION_OPS",
+    "AddrOp",
+    "ArgRefAttr",
+    "ArrayOp",
+    "AssignGlobalOp",
+    "BinaryOp",
+    "BytesOp",
+    "CType",
+    "CallOp",
+    "CastOp",
+    "CommentOp",
+    "DefineOp",
+    "ErrorUnlessOp",
+    "FileOp",
+    "FuncOp",
+    "GetGlobalOp",
+    "GlobalOp",
+    "IfDefinedOp",
+    "IfOp",
+    "IfReturnOp",
+    "IncludeOp",
+    "LiteralOp",
+    "OffsetPtrOp",
+    "ReturnOp",
+    "ScopeOp",
+    "StructOp",
+    "StructValue",
+    "SwitchReturnOp",
+    "TopLevelOps",
+    "c_type_name",
+    "is_c_type",
+    "is_constant_expression",
+]
 
 
 # ------------------------------------------------------------------------ file level
@@ -543,781 +510,6 @@ class GlobalOp(IRDLOperation):
 
 
 @irdl_op_definition
-class FuncOp(IRDLOperation):
-    """A C function. With a body it is a definition; the names of the block arguments are
-    the parameter names::
-
-        c.func @stai_network_init(%activations : !c.type<"void *">) -> !c.type<"int"> {
-          ...
-        }
-
-    Without a body it is a declaration (a prototype); ``arg_names`` names its parameters::
-
-        c.func @stai_network_init(!c.type<"void *">) -> !c.type<"int"> attributes {arg_names = ["activations"]}
-
-    prints ``int stai_network_init(void *activations);``. ``static`` gives internal linkage.
-    """
-
-    name = "c.func"
-
-    sym_name = prop_def(SymbolNameConstraint())
-    function_type = prop_def(FunctionType)
-    arg_names = opt_prop_def(ArrayAttr[StringAttr])
-    is_static = opt_prop_def(UnitAttr, prop_name="static")
-    body = region_def()
-
-    traits = traits_def(IsolatedFromAbove(), SymbolOpInterface(), NoTerminator())
-
-    def __init__(
-        self,
-        name: str,
-        inputs: Sequence[Attribute],
-        output: Attribute | None,
-        body: Region | None = None,
-        *,
-        arg_names: Sequence[str] | None = None,
-        static: bool = False,
-    ):
-        super().__init__(
-            properties={
-                "sym_name": StringAttr(name),
-                "function_type": FunctionType.from_lists(
-                    list(inputs), [] if output is None else [output]
-                ),
-                "arg_names": None
-                if arg_names is None
-                else ArrayAttr([StringAttr(n) for n in arg_names]),
-                "static": UnitAttr() if static else None,
-            },
-            regions=[Region() if body is None else body],
-        )
-
-    @property
-    def is_declaration(self) -> bool:
-        return not self.body.blocks
-
-    @property
-    def output(self) -> Attribute | None:
-        outputs = self.function_type.outputs.data
-        return outputs[0] if outputs else None
-
-    def verify_(self) -> None:
-        _check_identifier(self, self.sym_name.data)
-        inputs = self.function_type.inputs.data
-        outputs = self.function_type.outputs.data
-        _check_c_types(self, [*inputs, *outputs])
-        if len(outputs) > 1:
-            raise VerifyException("c.func: a C function returns at most one value")
-        if self.arg_names is not None:
-            if len(self.arg_names.data) != len(inputs):
-                raise VerifyException("c.func: one name per parameter expected in 'arg_names'")
-            for n in self.arg_names.data:
-                _check_identifier(self, n.data)
-        if self.is_declaration:
-            return
-        if len(self.body.blocks) != 1:
-            raise VerifyException("c.func: the body is one block")
-        block = self.body.block
-        if tuple(block.arg_types) != inputs:
-            raise VerifyException("c.func: the block arguments must match the parameter types")
-        if outputs and not isinstance(block.last_op, ReturnOp | SwitchReturnOp):
-            raise VerifyException("c.func: a function with a result must end with a return")
-
-    @classmethod
-    def parse(cls, parser: Parser) -> FuncOp:
-        from xdsl.dialects.utils import parse_func_op_like
-
-        static = parser.parse_optional_keyword("static") is not None
-        name, inputs, outputs, region, extra, _, _ = parse_func_op_like(
-            parser, reserved_attr_names=("sym_name", "function_type", "static")
-        )
-        attrs = dict(extra.data) if extra is not None else {}
-        names = attrs.pop("arg_names", None)
-        arg_names = None
-        if names is not None:
-            if not isinstance(names, ArrayAttr):
-                parser.raise_error("c.func: 'arg_names' must be an array of strings")
-            arg_names = [n.data for n in names.data if isinstance(n, StringAttr)]
-        if len(outputs) > 1:
-            parser.raise_error("c.func: a C function returns at most one value")
-        op = cls(
-            name,
-            inputs,
-            outputs[0] if outputs else None,
-            region if region.blocks else None,
-            arg_names=arg_names,
-            static=static,
-        )
-        op.attributes |= attrs
-        return op
-
-    def print(self, printer: Printer) -> None:
-        from xdsl.dialects.utils import print_func_op_like
-
-        if self.is_static is not None:
-            printer.print_string(" static")
-        attributes = dict(self.attributes)
-        if self.arg_names is not None:
-            attributes["arg_names"] = self.arg_names
-        print_func_op_like(
-            printer,
-            self.sym_name,
-            self.function_type,
-            self.body,
-            attributes,
-            reserved_attr_names=("sym_name", "function_type", "static"),
-            print_empty_outputs=False,
-        )
-
-
-# ------------------------------------------------------------------------ statements
-
-
-def _parse_literal_value(parser: Parser) -> Attribute:
-    """A literal: a bare integer (kept as i64), a float (``1.5``, kept as f64), or a
-    string of verbatim C."""
-    number = parser.parse_optional_number()
-    if number is not None:
-        if isinstance(number, int):
-            return IntegerAttr(number, i64)
-        return FloatAttr(number, f64)
-    return StringAttr(parser.parse_str_literal())
-
-
-def _print_literal_value(printer: Printer, value: Attribute) -> None:
-    if isinstance(value, IntegerAttr):
-        printer.print_string(str(value.value.data))
-    elif isinstance(value, FloatAttr):
-        printer.print_string(repr(float(value.value.data)))
-    else:
-        assert isinstance(value, StringAttr)
-        printer.print_string_literal(value.data)
-
-
-def _check_literal_value(op: Operation, value: Attribute) -> None:
-    if isinstance(value, FloatAttr) and not math.isfinite(value.value.data):
-        raise VerifyException(f"{op.name}: non-finite floats are written as C, e.g. \"INFINITY\"")
-    if isinstance(value, StringAttr) and ("\n" in value.data or not value.data.strip()):
-        raise VerifyException(f"{op.name}: verbatim C must be one non-empty line")
-
-
-@irdl_op_definition
-class LiteralOp(IRDLOperation):
-    """A constant expression: ``%0 = c.literal 3 : !c.type<"int">`` prints ``3``;
-    ``c.literal 0.5 : f32`` prints ``0.5f``; ``c.literal "NULL" : !c.type<"void *">``
-    prints ``NULL``. Printed where it is used."""
-
-    name = "c.literal"
-
-    value = prop_def(IntegerAttr | FloatAttr | StringAttr)
-    result = result_def()
-
-    traits = traits_def(Pure())
-
-    def __init__(self, value: int | float | str, type: Attribute):
-        if isinstance(value, bool):
-            value = int(value)
-        if isinstance(value, int):
-            attr: Attribute = IntegerAttr(value, i64)
-        elif isinstance(value, float):
-            attr = FloatAttr(value, f64)
-        else:
-            attr = StringAttr(value)
-        super().__init__(properties={"value": attr}, result_types=[type])
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.result.type])
-        _check_literal_value(self, self.value)
-
-    @classmethod
-    def parse(cls, parser: Parser) -> LiteralOp:
-        value = _parse_literal_value(parser)
-        attrs = parser.parse_optional_attr_dict()
-        parser.parse_punctuation(":")
-        type = parser.parse_type()
-        op = cls.create(properties={"value": value}, result_types=[type])
-        op.attributes |= attrs
-        return op
-
-    def print(self, printer: Printer) -> None:
-        printer.print_string(" ")
-        _print_literal_value(printer, self.value)
-        printer.print_op_attributes(self.attributes)
-        printer.print_string(" : ")
-        printer.print_attribute(self.result.type)
-
-
-StructValue = IntegerAttr | FloatAttr | StringAttr | ArgRefAttr | DictionaryAttr
-
-
-@irdl_op_definition
-class StructOp(IRDLOperation):
-    """A named local constant of a struct type, initialised field by field. A field's value
-    is a literal, an SSA value, or a nested initialiser::
-
-        %p = c.struct {input_offset = 128, stride = {w = 1, h = 1}, buf = %s}
-             : (!c.type<"void *">) -> !c.type<"cmsis_nn_conv_params">
-
-    prints ``const cmsis_nn_conv_params p = {.input_offset = 128, .stride = {.w = 1,
-    .h = 1}, .buf = s};`` (``static const`` with ``static``, when every value is constant).
-    The SSA values are the op's operands; in the ``init`` property they are ``#c.arg<N>``.
-    """
-
-    name = "c.struct"
-
-    args = var_operand_def()
-    init = prop_def(DictionaryAttr)
-    is_static = opt_prop_def(UnitAttr, prop_name="static")
-    result = result_def()
-
-    traits = traits_def(Pure())
-
-    def __init__(self, init: dict[str, object], type: Attribute, static: bool = False):
-        args: list[SSAValue] = []
-        init_attr = _struct_init(init, args)
-        super().__init__(
-            operands=[args],
-            properties={"init": init_attr, "static": UnitAttr() if static else None},
-            result_types=[type],
-        )
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.result.type])
-        used: set[int] = set()
-        self._verify_init(self.init, used)
-        if used != set(range(len(self.args))):
-            raise VerifyException("c.struct: every operand is used once in the initialiser")
-        if self.is_static is not None and self.args:
-            for arg in self.args:
-                if not is_constant_expression(arg):
-                    raise VerifyException(
-                        "c.struct: a static struct can only hold constant expressions"
-                    )
-
-    def _verify_init(self, init: DictionaryAttr, used: set[int]) -> None:
-        if not init.data:
-            raise VerifyException("c.struct: an initialiser holds at least one field")
-        for key, value in init.data.items():
-            _check_identifier(self, key)
-            if isinstance(value, DictionaryAttr):
-                self._verify_init(value, used)
-            elif isinstance(value, ArgRefAttr):
-                index = value.index.data
-                if not 0 <= index < len(self.args) or index in used:
-                    raise VerifyException(f"c.struct: bad operand reference #c.arg<{index}>")
-                used.add(index)
-            elif isinstance(value, IntegerAttr | FloatAttr | StringAttr):
-                _check_literal_value(self, value)
-            else:
-                raise VerifyException(f"c.struct: bad field value {value}")
-
-    @classmethod
-    def parse(cls, parser: Parser) -> StructOp:
-        static = parser.parse_optional_keyword("static") is not None
-        unresolved: list[UnresolvedOperand] = []
-        init = _parse_struct_init(parser, unresolved)
-        attrs = parser.parse_optional_attr_dict()
-        parser.parse_punctuation(":")
-        if unresolved:
-            pos = parser.pos
-            ftype = parser.parse_function_type()
-            if len(ftype.outputs.data) != 1:
-                parser.raise_error("c.struct: one result type expected", pos)
-            args = parser.resolve_operands(unresolved, ftype.inputs.data, pos)
-            type = ftype.outputs.data[0]
-        else:
-            args, type = [], parser.parse_type()
-        op = cls.create(
-            operands=args,
-            properties={"init": init} | ({"static": UnitAttr()} if static else {}),
-            result_types=[type],
-        )
-        op.attributes |= attrs
-        return op
-
-    def print(self, printer: Printer) -> None:
-        if self.is_static is not None:
-            printer.print_string(" static")
-        printer.print_string(" ")
-        _print_struct_init(printer, self.init, self.args)
-        printer.print_op_attributes(self.attributes)
-        printer.print_string(" : ")
-        if self.args:
-            printer.print_function_type([a.type for a in self.args], [self.result.type])
-        else:
-            printer.print_attribute(self.result.type)
-
-
-def _struct_init(init: dict[str, object], args: list[SSAValue]) -> DictionaryAttr:
-    """Build an ``init`` dictionary from Python values, moving SSA values to ``args``."""
-    out: dict[str, Attribute] = {}
-    for key, value in init.items():
-        if isinstance(value, dict):
-            out[key] = _struct_init(value, args)  # type: ignore[arg-type]
-        elif isinstance(value, SSAValue):
-            out[key] = ArgRefAttr(len(args))
-            args.append(value)
-        elif isinstance(value, Operation):
-            out[key] = ArgRefAttr(len(args))
-            args.append(value.results[0])
-        elif isinstance(value, bool | int):
-            out[key] = IntegerAttr(int(value), i64)
-        elif isinstance(value, float):
-            out[key] = FloatAttr(value, f64)
-        elif isinstance(value, str):
-            out[key] = StringAttr(value)
-        elif isinstance(value, Attribute):
-            out[key] = value
-        else:
-            raise TypeError(f"c.struct: cannot initialise a field with {value!r}")
-    return DictionaryAttr(out)
-
-
-def _parse_struct_init(parser: Parser, args: list[UnresolvedOperand]) -> DictionaryAttr:
-    parser.parse_punctuation("{")
-    return _parse_struct_fields_after_brace(parser, args)
-
-
-def _parse_struct_fields_after_brace(
-    parser: Parser, args: list[UnresolvedOperand]
-) -> DictionaryAttr:
-    """A nested initialiser whose ``{`` was already read."""
-    fields: dict[str, Attribute] = {}
-    while True:
-        nested = _parse_one_field(parser, args)
-        fields[nested[0]] = nested[1]
-        if parser.parse_optional_punctuation(",") is None:
-            break
-    parser.parse_punctuation("}")
-    return DictionaryAttr(fields)
-
-
-def _parse_one_field(parser: Parser, args: list[UnresolvedOperand]) -> tuple[str, Attribute]:
-    key = parser.parse_identifier_or_str_literal()
-    parser.parse_punctuation("=")
-    if parser.parse_optional_punctuation("{") is not None:
-        return key, _parse_struct_fields_after_brace(parser, args)
-    operand = parser.parse_optional_unresolved_operand()
-    if operand is not None:
-        args.append(operand)
-        return key, ArgRefAttr(len(args) - 1)
-    number = parser.parse_optional_number()
-    if number is not None:
-        if isinstance(number, int):
-            return key, IntegerAttr(number, i64)
-        ftype: Attribute = f64
-        if parser.parse_optional_punctuation(":") is not None:
-            ftype = parser.parse_type()
-            if not isinstance(ftype, Float32Type | Float64Type):
-                parser.raise_error("c.struct: a float field is f32 or f64")
-        return key, FloatAttr(number, ftype)  # type: ignore[arg-type]
-    return key, StringAttr(parser.parse_str_literal())
-
-
-def _print_struct_init(printer: Printer, init: DictionaryAttr, args: Sequence[SSAValue]) -> None:
-    printer.print_string("{")
-    for i, (key, value) in enumerate(init.data.items()):
-        if i:
-            printer.print_string(", ")
-        printer.print_identifier_or_string_literal(key)
-        printer.print_string(" = ")
-        if isinstance(value, DictionaryAttr):
-            _print_struct_init(printer, value, args)
-        elif isinstance(value, ArgRefAttr):
-            printer.print_operand(args[value.index.data])
-        elif isinstance(value, FloatAttr):
-            printer.print_string(repr(float(value.value.data)))
-            if isinstance(value.type, Float32Type):
-                printer.print_string(" : f32")
-        else:
-            _print_literal_value(printer, value)
-    printer.print_string("}")
-
-
-@irdl_op_definition
-class AddrOp(IRDLOperation):
-    """``%p = c.addr %s : !c.type<"T"> -> !c.type<"const T *">`` prints ``&s``. The operand
-    is a named object: a ``c.struct``, a ``c.get_global`` or a variable."""
-
-    name = "c.addr"
-
-    operand = operand_def()
-    result = result_def()
-
-    traits = traits_def(Pure())
-    assembly_format = "$operand attr-dict `:` type($operand) `->` type($result)"
-
-    def __init__(self, operand: SSAValue | Operation, type: Attribute):
-        super().__init__(operands=[operand], result_types=[type])
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.operand.type, self.result.type])
-        owner = self.operand.owner
-        if not isinstance(owner, StructOp | GetGlobalOp | CallOp):
-            raise VerifyException("c.addr: the operand must be a named object")
-        if not c_type_name(self.result.type).endswith("*"):
-            raise VerifyException("c.addr: the result must be a pointer type")
-
-
-@irdl_op_definition
-class OffsetPtrOp(IRDLOperation):
-    """A typed pointer ``offset`` bytes past a byte pointer:
-    ``%p = c.offset_ptr %arena[64] : !c.type<"uint8_t *"> -> !c.type<"int8_t *">`` prints
-    ``(int8_t *)(arena + 64)``."""
-
-    name = "c.offset_ptr"
-
-    base = operand_def()
-    offset = prop_def(IntegerAttr[I64])
-    result = result_def()
-
-    traits = traits_def(Pure())
-    assembly_format = "$base `[` $offset `]` attr-dict `:` type($base) `->` type($result)"
-
-    def __init__(self, base: SSAValue | Operation, offset: int, type: Attribute):
-        super().__init__(
-            operands=[base], properties={"offset": IntegerAttr(offset, i64)}, result_types=[type]
-        )
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.base.type, self.result.type])
-        base = c_type_name(self.base.type)
-        if base.replace(" ", "").removeprefix("const") not in (
-            "uint8_t*", "int8_t*", "char*", "unsignedchar*"
-        ):
-            raise VerifyException("c.offset_ptr: the base must be a byte pointer")
-        if not c_type_name(self.result.type).endswith("*"):
-            raise VerifyException("c.offset_ptr: the result must be a pointer type")
-        if self.offset.value.data < 0:
-            raise VerifyException("c.offset_ptr: the offset must not be negative")
-
-
-@irdl_op_definition
-class GetGlobalOp(IRDLOperation):
-    """The value of a global: ``%a = c.get_global @arena : !c.type<"uint8_t *">`` prints
-    ``arena``. With ``array`` the global is an array, whose value (its address) is a
-    constant expression: ``c.get_global array @w : !c.type<"const int8_t *">``. The global
-    may be declared in an included header, so the name is not looked up."""
-
-    name = "c.get_global"
-
-    global_name = prop_def(SymbolRefAttr, prop_name="name")
-    is_array = opt_prop_def(UnitAttr, prop_name="array")
-    result = result_def()
-
-    traits = traits_def(Pure())
-    assembly_format = "(`array` $array^)? $name attr-dict `:` type($result)"
-
-    def __init__(self, name: str, type: Attribute, array: bool = False):
-        super().__init__(
-            properties={"name": SymbolRefAttr(name), "array": UnitAttr() if array else None},
-            result_types=[type],
-        )
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.result.type])
-        if self.global_name.nested_references.data:
-            raise VerifyException("c.get_global: a C name is not nested")
-        _check_identifier(self, self.global_name.root_reference.data)
-
-
-@irdl_op_definition
-class AssignGlobalOp(IRDLOperation):
-    """``c.assign_global @arena = %v : !c.type<"uint8_t *">`` prints ``arena = v;``."""
-
-    name = "c.assign_global"
-
-    global_name = prop_def(SymbolRefAttr, prop_name="name")
-    value = operand_def()
-
-    assembly_format = "$name `=` $value attr-dict `:` type($value)"
-
-    def __init__(self, name: str, value: SSAValue | Operation):
-        super().__init__(operands=[value], properties={"name": SymbolRefAttr(name)})
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.value.type])
-        _check_identifier(self, self.global_name.root_reference.data)
-
-
-@irdl_op_definition
-class CastOp(IRDLOperation):
-    """``%r = c.cast %x : !c.type<"void *"> -> !c.type<"uintptr_t">`` prints
-    ``(uintptr_t)x``."""
-
-    name = "c.cast"
-
-    operand = operand_def()
-    result = result_def()
-
-    traits = traits_def(Pure())
-    assembly_format = "$operand attr-dict `:` type($operand) `->` type($result)"
-
-    def __init__(self, operand: SSAValue | Operation, type: Attribute):
-        super().__init__(operands=[operand], result_types=[type])
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.operand.type, self.result.type])
-
-
-BINARY_OPERATORS = ("+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<",
-                    "<=", ">", ">=", "&&", "||")
-
-
-@irdl_op_definition
-class BinaryOp(IRDLOperation):
-    """``%r = c.binary "==" %a, %b : (!c.type<"void *">, !c.type<"void *">) -> !c.type<"int">``
-    prints ``(a == b)``."""
-
-    name = "c.binary"
-
-    operator = prop_def(StringAttr)
-    lhs = operand_def()
-    rhs = operand_def()
-    result = result_def()
-
-    traits = traits_def(Pure())
-    assembly_format = "$operator $lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($result)"
-
-    def __init__(self, operator: str, lhs: SSAValue | Operation, rhs: SSAValue | Operation,
-                 type: Attribute):
-        super().__init__(
-            operands=[lhs, rhs], properties={"operator": StringAttr(operator)}, result_types=[type]
-        )
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.lhs.type, self.rhs.type, self.result.type])
-        if self.operator.data not in BINARY_OPERATORS:
-            raise VerifyException(f"c.binary: unknown operator '{self.operator.data}'")
-
-
-@irdl_op_definition
-class CallOp(IRDLOperation):
-    """A call of a C function by name (declared in an included header)::
-
-        c.call "f"(%a, %b) : (!c.type<"int">, i32) -> ()
-
-    prints ``f(a, b);``. With ``ok`` and ``error_return`` the result is checked::
-
-        c.call "g"(%a) {ok = "ARM_CMSIS_NN_SUCCESS", error_return = 3} : (i32) -> ()
-
-    prints ``if (g(a) != ARM_CMSIS_NN_SUCCESS) { return 3; }``. An op result becomes a
-    local variable.
-    """
-
-    name = "c.call"
-
-    callee = prop_def(StringAttr)
-    args = var_operand_def()
-    ok = opt_prop_def(IntegerAttr | StringAttr)
-    error_return = opt_prop_def(IntegerAttr | StringAttr)
-    result = opt_result_def()
-
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$callee `(` $args `)` attr-dict `:` functional-type($args, $result)"
-
-    def __init__(
-        self,
-        callee: str,
-        args: Sequence[SSAValue | Operation],
-        result_type: Attribute | None = None,
-        *,
-        ok: int | str | None = None,
-        error_return: int | str | None = None,
-    ):
-        def attr(v: int | str | None) -> Attribute | None:
-            if v is None:
-                return None
-            return IntegerAttr(v, i64) if isinstance(v, int) else StringAttr(v)
-
-        super().__init__(
-            operands=[list(args)],
-            properties={"callee": StringAttr(callee), "ok": attr(ok), "error_return": attr(error_return)},
-            result_types=[[] if result_type is None else [result_type]],
-        )
-
-    def verify_(self) -> None:
-        _check_identifier(self, self.callee.data)
-        _check_c_types(self, [a.type for a in self.args])
-        if self.result is not None:
-            _check_c_types(self, [self.result.type])
-        if (self.ok is None) != (self.error_return is None):
-            raise VerifyException("c.call: 'ok' and 'error_return' go together")
-        if self.ok is not None and self.result is not None:
-            raise VerifyException("c.call: a checked call has no result")
-        if self.ok is not None and _enclosing_func(self).output is None:
-            raise VerifyException("c.call: a checked call returns a value from its function")
-        for v in (self.ok, self.error_return):
-            if v is not None:
-                _check_literal_value(self, v)
-
-
-@irdl_op_definition
-class ReturnOp(IRDLOperation):
-    """``c.return %v : !c.type<"int">`` prints ``return v;``; ``c.return`` prints
-    ``return;``."""
-
-    name = "c.return"
-
-    value = opt_operand_def()
-
-    traits = traits_def(IsTerminator())
-    assembly_format = "($value^ `:` type($value))? attr-dict"
-
-    def __init__(self, value: SSAValue | Operation | None = None):
-        super().__init__(operands=[[] if value is None else [value]])
-
-    def verify_(self) -> None:
-        func = _enclosing_func(self)
-        _check_return_type(self, func, None if self.value is None else self.value.type)
-
-
-def _check_return_type(op: Operation, func: FuncOp, type: Attribute | None) -> None:
-    if func.output != type:
-        raise VerifyException(
-            f"{op.name}: returns {type or 'nothing'} from a function returning "
-            f"{func.output or 'nothing'}"
-        )
-
-
-def _enclosing_func(op: Operation) -> FuncOp:
-    parent = op.parent_op()
-    while parent is not None and not isinstance(parent, FuncOp):
-        parent = parent.parent_op()
-    if parent is None:
-        raise VerifyException(f"{op.name}: expected inside a c.func")
-    return parent
-
-
-@irdl_op_definition
-class IfReturnOp(IRDLOperation):
-    """``c.if_return %cond, %v : !c.type<"int">, !c.type<"int">`` prints
-    ``if (cond) { return v; }`` (``return;`` without a value)."""
-
-    name = "c.if_return"
-
-    condition = operand_def()
-    value = opt_operand_def()
-
-    assembly_format = "$condition (`,` $value^)? attr-dict `:` type($condition) (`,` type($value)^)?"
-
-    def __init__(self, condition: SSAValue | Operation, value: SSAValue | Operation | None = None):
-        super().__init__(operands=[condition, [] if value is None else [value]])
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.condition.type])
-        _check_return_type(self, _enclosing_func(self), None if self.value is None else self.value.type)
-
-
-@irdl_op_definition
-class SwitchReturnOp(IRDLOperation):
-    """Returns one of ``values`` chosen by ``selector``, or ``default``::
-
-        c.switch_return %i : !c.type<"int"> [0 : %a, 1 : %b] default %d : T
-
-    prints::
-
-        switch (i) {
-        case 0:
-            return a;
-        case 1:
-            return b;
-        default:
-            return d;
-        }
-    """
-
-    name = "c.switch_return"
-
-    selector = operand_def()
-    values = var_operand_def()
-    default = operand_def()
-    cases = prop_def(DenseArrayBase)
-
-    traits = traits_def(IsTerminator())
-    irdl_options = (AttrSizedOperandSegments(as_property=True),)
-
-    @classmethod
-    def parse(cls, parser: Parser) -> SwitchReturnOp:
-        selector = parser.parse_unresolved_operand()
-        parser.parse_punctuation(":")
-        selector_type = parser.parse_type()
-
-        def parse_case() -> tuple[int, UnresolvedOperand]:
-            case = parser.parse_integer(allow_negative=True)
-            parser.parse_punctuation(":")
-            return case, parser.parse_unresolved_operand()
-
-        pairs = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parse_case)
-        parser.parse_keyword("default")
-        default = parser.parse_unresolved_operand()
-        parser.parse_punctuation(":")
-        type = parser.parse_type()
-        op = cls(
-            parser.resolve_operand(selector, selector_type),
-            [case for case, _ in pairs],
-            [parser.resolve_operand(v, type) for _, v in pairs],
-            parser.resolve_operand(default, type),
-        )
-        op.attributes |= parser.parse_optional_attr_dict()
-        return op
-
-    def print(self, printer: Printer) -> None:
-        printer.print_string(" ")
-        printer.print_operand(self.selector)
-        printer.print_string(" : ")
-        printer.print_attribute(self.selector.type)
-        printer.print_string(" [")
-        for i, (case, value) in enumerate(zip(self.cases.get_values(), self.values)):
-            if i:
-                printer.print_string(", ")
-            printer.print_string(f"{case} : ")
-            printer.print_operand(value)
-        printer.print_string("] default ")
-        printer.print_operand(self.default)
-        printer.print_string(" : ")
-        printer.print_attribute(self.default.type)
-        printer.print_op_attributes(self.attributes)
-
-    def __init__(self, selector: SSAValue | Operation, cases: Sequence[int],
-                 values: Sequence[SSAValue | Operation], default: SSAValue | Operation):
-        super().__init__(
-            operands=[selector, list(values), default],
-            properties={"cases": DenseArrayBase.from_list(i64, list(cases))},
-        )
-
-    def verify_(self) -> None:
-        cases = self.cases.get_values()
-        if len(cases) != len(self.values):
-            raise VerifyException("c.switch_return: one value per case expected")
-        if len(set(cases)) != len(cases):
-            raise VerifyException("c.switch_return: duplicate case")
-        func = _enclosing_func(self)
-        for v in (*self.values, self.default):
-            _check_return_type(self, func, v.type)
-        _check_c_types(self, [self.selector.type])
-
-
-@irdl_op_definition
-class ScopeOp(IRDLOperation):
-    """A compound statement: ``c.scope { ... }`` prints ``{ ... }``. Names declared inside
-    stay inside."""
-
-    name = "c.scope"
-
-    body = region_def("single_block")
-
-    traits = traits_def(NoTerminator())
-    assembly_format = "attr-dict-with-keyword $body"
-
-    def __init__(self, ops: Sequence[Operation] = ()):
-        super().__init__(regions=[Region(Block(ops))])
-
-    def verify_(self) -> None:
-        _enclosing_func(self)
-
-
-@irdl_op_definition
 class IfDefinedOp(IRDLOperation):
     """Code compiled only when a macro is defined: ``c.if_defined "STAI_OBSERVER" { ... }``
     prints ``#if defined(STAI_OBSERVER)``, the body, and ``#endif``. At file level it holds
@@ -1351,53 +543,8 @@ class IfDefinedOp(IRDLOperation):
                 raise VerifyException("c.if_defined: a function cannot end inside it")
 
 
-@irdl_op_definition
-class IfOp(IRDLOperation):
-    """A conditional statement: ``c.if %cond : !c.type<"int"> { ... }`` prints
-    ``if (cond) { ... }``. The body holds statements (it may end with ``c.return``)."""
-
-    name = "c.if"
-
-    condition = operand_def()
-    body = region_def("single_block")
-
-    traits = traits_def(NoTerminator())
-    assembly_format = "$condition `:` type($condition) attr-dict-with-keyword $body"
-
-    def __init__(self, condition: SSAValue | Operation, ops: Sequence[Operation] = ()):
-        super().__init__(operands=[condition], regions=[Region(Block(ops))])
-
-    def verify_(self) -> None:
-        _check_c_types(self, [self.condition.type])
-        _enclosing_func(self)
-
-
 TopLevelOps = (IncludeOp | DefineOp | CommentOp | ErrorUnlessOp | ArrayOp | GlobalOp | FuncOp
                | IfDefinedOp)
-
-EXPRESSION_OPS = (LiteralOp, GetGlobalOp, AddrOp, OffsetPtrOp, CastOp, BinaryOp)
-"""Ops printed inline where their result is used."""
-
-
-def is_constant_expression(value: SSAValue) -> bool:
-    """Whether ``value`` is a C constant expression (an address constant at most)."""
-    owner = value.owner
-    if isinstance(owner, LiteralOp):
-        return True
-    if isinstance(owner, GetGlobalOp):
-        return owner.is_array is not None
-    if isinstance(owner, AddrOp):
-        return isinstance(owner.operand.owner, GetGlobalOp) or (
-            isinstance(owner.operand.owner, StructOp) and owner.operand.owner.is_static is not None
-        )
-    if isinstance(owner, CastOp):
-        return is_constant_expression(owner.operand)
-    if isinstance(owner, OffsetPtrOp):
-        return is_constant_expression(owner.base)
-    if isinstance(owner, BinaryOp):
-        return is_constant_expression(owner.lhs) and is_constant_expression(owner.rhs)
-    return False
-
 
 C = Dialect(
     "c",
