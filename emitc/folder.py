@@ -137,25 +137,10 @@ def _may_replace(out_dir: Path) -> bool:
         return False
 
 
-def _with_target_header(module: ModuleOp, name: str, target: str) -> ModuleOp:
-    """The module with ``NAME_target.h`` for a Cortex-M ``target`` when
-    ``convert-buf-to-c`` did not make it (run without its ``target`` option)."""
-    from stai.lowering.convert_buf_to_c import target_header_file, target_header_name
-
-    tgt = get_target(target)
-    paths = {op.path.data for op in module.body.block.ops if isinstance(op, c.FileOp)}
-    if tgt.is_host or target_header_name(name) in paths:
-        return module
-    module = module.clone()
-    module.body.block.add_op(target_header_file(name, tgt))
-    return module
-
-
 def _fill(
     folder: Path, module: ModuleOp, name: str, extra_files: Mapping[str, str | bytes],
     target: str
 ) -> None:
-    module = _with_target_header(module, name, target)
     files = print_module(module)
     data = binary_files(module)
     for path, text in files.items():

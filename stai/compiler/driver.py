@@ -20,11 +20,12 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import FixedBitwidthType, ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp
+from xdsl.ir import Attribute
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
 
@@ -33,6 +34,9 @@ from stai.compiler.options import CompileOptions, CompressOptions, FrontendOptio
 from stai.errors import StaiError
 from stai.memory.pools import MemoryConfig
 from stai.memory.report import FlashCheck, MemoryPlan
+
+if TYPE_CHECKING:
+    from stai.dialects import c
 
 FRONTENDS = {".tflite": "tflite"}
 FRONTENDS.update({".keras": "keras", ".h5": "keras", ".hdf5": "keras"})
@@ -98,8 +102,6 @@ class Compiled:
     stopped before ``convert-buf-to-c``)."""
     flash: FlashCheck | None = None
     """Weights and code against the linker script's flash region (None without one)."""
-    weights_file: bytes | None = None
-    """The bytes of ``NAME_weights.bin`` (``binary``)."""
     planned: ModuleOp | None = None
     """A copy of the module right after ``plan-memory`` (``keep_planned``)."""
 
@@ -259,7 +261,8 @@ def interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
 
     main = next(op for op in module.ops if isinstance(op, FuncOp))
 
-    def info(t: TensorType, attrs, index: int, kind: str) -> TensorInfo:
+    def info(t: Attribute, attrs, index: int, kind: str) -> TensorInfo:
+        assert isinstance(t, TensorType), f"@main {kind} {index} is not a tensor: {t}"
         name = f"{kind}_{index}"
         if attrs is not None and "nn.name" in attrs.data:
             value = attrs.data["nn.name"]
@@ -293,9 +296,15 @@ def weight_bytes(module: ModuleOp) -> int:
     for op in module.walk():
         if isinstance(op, c.ArrayOp) and op.value is not None and op.is_const is not None \
                 and op.is_static is None:
-            width = (op.type.element_type.bitwidth + 7) // 8  # type: ignore[attr-defined]
-            total += op.size * width
+            total += array_bytes(op)
     return total
+
+
+def array_bytes(array: c.ArrayOp) -> int:
+    """The bytes of a ``c.array``: its elements, each rounded up to whole bytes."""
+    element = array.type.element_type
+    assert isinstance(element, FixedBitwidthType), f"c.array of {element}"
+    return array.size * ((element.bitwidth + 7) // 8)
 
 
 def compile_model(
@@ -356,10 +365,11 @@ def compile_model(
         result.weights_bytes = weight_bytes(module)
         if memory_config is not None and memory_config.flash is not None:
             result.flash = _check_flash(result, memory_config)
-        if options.binary:
-            from stai.target.binary import detach_weights
+        if options.binary:  # after the weights were counted and the flash checked
+            from stai.transforms.detach_weights import DetachWeightsPass
 
-            result.weights_file = detach_weights(module, options.name)
+            build_pipeline([DetachWeightsPass(network=options.name)],
+                           ir_stream=ir_stream).apply(make_context(), module)
     return result
 
 
@@ -384,14 +394,11 @@ def write_generated(compiled: Compiled, out_dir: str | Path,
     ``binary``, and ``extra_files`` (file name -> text or bytes)."""
     from stai.emitc.folder import write_folder
     from stai.memory import report as memory_report
-    from stai.target.binary import binary_file_name
+    from stai.transforms.detach_weights import weights_file_name
 
     options, name = compiled.options, compiled.options.name
     if compiled.memory is None or compiled.weights_bytes is None:
         raise StaiError("internal error: write a module compiled down to C")
-    binary_files: dict[str, str | bytes] = {}
-    if compiled.weights_file is not None:
-        binary_files[binary_file_name(name)] = compiled.weights_file
     model = str(compiled.model_path) if compiled.model_path is not None else ""
     meta = {
         "name": name,
@@ -399,7 +406,7 @@ def write_generated(compiled: Compiled, out_dir: str | Path,
         "activations_bytes": compiled.activations_bytes,
         "target": options.target,
         "observer": options.observer,
-        "weights_file": next(iter(binary_files), None),
+        "weights_file": weights_file_name(name) if options.binary else None,
         "inputs": [vars(t) for t in compiled.inputs],
         "outputs": [vars(t) for t in compiled.outputs],
     }
@@ -419,7 +426,7 @@ def write_generated(compiled: Compiled, out_dir: str | Path,
     write_folder(
         compiled.module, out, name,
         extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n",
-                     f"{name}_report.txt": report, **binary_files, **(extra_files or {})},
+                     f"{name}_report.txt": report, **(extra_files or {})},
         target=options.target,
     )
     return GenerateResult(out_dir=out, name=name, inputs=compiled.inputs,
@@ -456,7 +463,7 @@ def generate(
     ``split_weights``; ``memory_pool`` is a JSON pool list or a linker script; ``alignment``
     and ``weights_alignment`` default to the target's. ``NAME_report.txt`` shows the plan.
     With ``binary`` the weights go to ``NAME_weights.bin``, bound by ``stai_NAME_init``
-    (``stai.target.binary``). ``compress`` (``"4"``, ``"8"`` or a JSON file) shares the
+    (the ``detach-weights`` pass). ``compress`` (``"4"``, ``"8"`` or a JSON file) shares the
     fully connected weights through k-means codebooks (``docs/compression.md``).
     ``options`` replaces every keyword option above (the command line builds it);
     ``extra_files`` are written into the folder too."""

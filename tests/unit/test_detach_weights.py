@@ -54,15 +54,6 @@ def test_the_blob_becomes_a_binary_file_of_the_module(tmp_path: Path) -> None:
     assert (folder / "net_weights.bin").read_bytes() == BLOB
 
 
-def test_the_former_interface_returns_the_bytes() -> None:
-    from stai.target.binary import binary_file_name, detach_weights
-
-    module = _c_module("packed")
-    assert detach_weights(module, "net") == BLOB
-    assert binary_file_name("net") == "net_weights.bin"
-    assert not any(isinstance(op, c.FileOp) and op.is_binary for op in module.body.block.ops)
-
-
 def test_split_weights_have_no_blob_to_detach() -> None:
     from stai.compiler.driver import make_context
 

@@ -124,6 +124,16 @@ def test_the_package_is_found():
         assert name in mods
 
 
+def test_every_package_folder_is_installed():
+    """A folder with an ``__init__.py`` that pyproject does not list would be left out of
+    a wheel (and out of these checks)."""
+    dirs = _package_dirs()
+    listed = {path.resolve() for path in dirs.values()}
+    found = {init.parent.resolve() for folder in dirs.values() for init in folder.rglob("__init__.py")
+             if "__pycache__" not in init.parts}
+    assert sorted(map(str, found - listed)) == []
+
+
 def test_no_import_cycle():
     assert cycles(graph()) == []
 
