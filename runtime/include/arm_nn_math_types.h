@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fixed-point limits of the CMSIS-NN API (release v7.0.0), the subset stai uses.
  */

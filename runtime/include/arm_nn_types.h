@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Types of the CMSIS-NN API (release v7.0.0), the subset that stai's generated code and
  * portable kernels use. Names, members, member order and values are those of the API, so

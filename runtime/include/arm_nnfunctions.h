@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Kernel functions of the CMSIS-NN API (release v7.0.0), the int8 subset that stai's
  * generated code calls. Signatures are those of the API; stai's portable sources in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Support definitions of the CMSIS-NN API (release v7.0.0), the subset stai's portable
  * kernels use: helper macros, tuning constants that the buffer-size functions depend on,

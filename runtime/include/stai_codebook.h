@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private helpers of stai's codebook kernels (k-means-shared weights, compress-weights):
  * the packed index of a weight, and the check of the arguments the fully-connected ones

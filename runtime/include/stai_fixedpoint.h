@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private fixed-point helpers of stai's int8 kernels (not part of the public API).
  *

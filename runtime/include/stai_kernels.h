@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai's own kernels: the int8 kernels the CMSIS-NN API lacks and every float32 kernel. */
 #ifndef STAI_KERNELS_H
 #define STAI_KERNELS_H

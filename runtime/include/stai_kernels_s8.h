@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stai's own int8 kernels: the operators the CMSIS-NN API lacks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The observer API of stai's generated code: a callback the application registers, called
  * before and after every generated node with the node's index, type name and output buffer.
  *

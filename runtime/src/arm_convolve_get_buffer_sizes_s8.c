@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: arm_convolve_wrapper_s8_get_buffer_size arm_convolve_wrapper_s8_get_buffer_size_dsp arm_convolve_wrapper_s8_get_buffer_size_mve arm_convolve_s8_get_buffer_size arm_convolve_1_x_n_s8_get_buffer_size arm_convolve_1x1_s8_fast_get_buffer_size */
 /* stai-requires: */
 /*

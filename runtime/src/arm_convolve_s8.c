@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: arm_convolve_wrapper_s8 arm_convolve_s8 */
 /* stai-requires: */
 /*

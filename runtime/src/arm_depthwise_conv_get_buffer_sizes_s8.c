@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: arm_depthwise_conv_wrapper_s8_get_buffer_size arm_depthwise_conv_wrapper_s8_get_buffer_size_dsp arm_depthwise_conv_wrapper_s8_get_buffer_size_mve arm_depthwise_conv_s8_opt_get_buffer_size arm_depthwise_conv_s8_opt_get_buffer_size_dsp arm_depthwise_conv_s8_opt_get_buffer_size_mve */
 /* stai-requires: arm_convolve_get_buffer_sizes_s8.c */
 /*

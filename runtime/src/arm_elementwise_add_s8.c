@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: arm_elementwise_add_s8 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: arm_fully_connected_s8_get_buffer_size arm_fully_connected_s8_get_buffer_size_dsp arm_fully_connected_s8_get_buffer_size_mve */
 /* stai-requires: */
 /*

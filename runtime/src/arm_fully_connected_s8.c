@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: arm_fully_connected_s8 arm_fully_connected_per_channel_s8 arm_vector_sum_s8 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: arm_max_pool_s8 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: arm_softmax_s8 arm_nn_softmax_common_s8 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_logistic_f32 stai_tanh_f32 stai_clamp_f32 stai_leaky_relu_f32 stai_hard_swish_f32 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_add_f32 stai_sub_f32 stai_mul_f32 stai_div_f32 stai_maximum_f32 stai_minimum_f32 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_broadcast_add_s8 stai_broadcast_sub_s8 stai_broadcast_mul_s8 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_conv2d_hybrid_f32 */
 /* stai-requires: stai_hybrid_quantize_f32.c */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_copy */
 /* stai-requires: */
 /* A byte copy between non-overlapping buffers (a RESHAPE whose buffers cannot alias). */

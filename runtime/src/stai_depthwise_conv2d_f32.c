@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_depthwise_conv2d_f32 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_fully_connected_codebook_s8 */
 /* stai-requires: */
 /*

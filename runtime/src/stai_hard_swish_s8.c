@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_hard_swish_s8 */
 /* stai-requires: */
 /*

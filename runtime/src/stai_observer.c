@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_observer_notify */
 /* stai-requires: */
 /* The observer's dispatch: one node's description from the generated tables, then the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_avgpool_f32 stai_max_pool_f32 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_quantize_f32_s8 stai_dequantize_s8_f32 stai_requantize_s8 */
 /* stai-requires: */
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai's instruction-counting plugin for QEMU's TCG emulator (built by stai for the host).
  *
  * It counts every guest instruction QEMU executes, exactly (one translated block adds its

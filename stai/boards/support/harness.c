@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stai's target test harness: runs a generated network on an emulated Cortex-M board.
  *
  * It reads samples from the host file stai_in.bin (each sample: every input's bytes, in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Semihosting calls for stai's target test harness: each is a BKPT 0xAB with the
  * operation number in r0 and a pointer to its argument block in r1. */
 #include "semihost.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Semihosting calls (Arm semihosting specification) for stai's target test harness:
  * file I/O on the host running the emulator, and the program's exit code. */
 #ifndef STAI_SEMIHOST_H

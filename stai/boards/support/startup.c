@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Start-up code of stai's target test harness for the emulated Cortex-M boards: the
  * vector table, the reset handler (copy .data, zero .bss, enable the FPU and Helium,
  * run main, exit through semihosting) and fault handlers that end the run with a code. */
