@@ -1,6 +1,6 @@
-"""The C target: prints the ``c`` dialect as C source files.
+"""The C printer: prints the ``c`` dialect as C source files.
 
-``CTarget`` (target ``c``, what ``stai-translate`` runs) prints every ``c.file`` of a
+``CModulePrinter`` (the printer ``c``: xDSL's ``-t c``, what ``stai-translate`` runs) prints every ``c.file`` of a
 module, each after a line ``// ----- file: NAME``; ``print_file`` gives one file's text.
 Only ``c`` ops are printable: anything else is a hard error (lower it first).
 """
@@ -506,7 +506,7 @@ def binary_files(module: ModuleOp) -> dict[str, bytes]:
 
 
 @dataclass(frozen=True)
-class CTarget(Target):
+class CModulePrinter(Target):
     """Prints every ``c.file`` of the module, each after ``// ----- file: NAME`` (a binary
     file only as that line, with its size)."""
 

@@ -1,4 +1,4 @@
-"""Lazy registries of stai's dialects, passes and targets (name -> factory).
+"""Lazy registries of stai's dialects, passes and printers (name -> factory).
 
 Adding a pass: write ``transforms/<flag_name>.py`` (or ``lowering/``) with a ``ModulePass``
 whose ``name`` is the flag, then add one line below. ``tests/unit/test_registry.py`` checks
@@ -57,7 +57,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
 }
 
 
-def _target(module: str, attr: str) -> Callable[[], type[Target]]:
+def _printer(module: str, attr: str) -> Callable[[], type[Target]]:
     def load() -> type[Target]:
         import importlib
 
@@ -66,9 +66,11 @@ def _target(module: str, attr: str) -> Callable[[], type[Target]]:
     return load
 
 
-TARGETS: dict[str, Callable[[], type[Target]]] = {
-    "c": _target("stai.emitc.printer", "CTarget"),
+PRINTERS: dict[str, Callable[[], type[Target]]] = {
+    "c": _printer("stai.emitc.printer", "CModulePrinter"),
 }
+"""Printers of the IR as text, by name (xDSL calls them targets: ``stai-opt -t c``,
+``stai-translate``). In stai, a *target* is what code is compiled for (``stai.targets``)."""
 
 PIPELINE: tuple[str, ...] = (
     "canonicalize-nn",

@@ -49,7 +49,7 @@ class StaiOptMain(xDSLOptMain):
 
     def register_all_targets(self) -> None:
         super().register_all_targets()
-        for name, factory in registry.TARGETS.items():
+        for name, factory in registry.PRINTERS.items():
             self.available_targets[name] = factory
 
     def register_all_frontends(self) -> None:

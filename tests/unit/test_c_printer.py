@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType
 from xdsl.ir import Block, Region
 
 from stai.dialects import c
-from stai.emitc.printer import CPrintError, CTarget, float_literal, int_literal, print_file
+from stai.emitc.printer import CPrintError, CModulePrinter, float_literal, int_literal, print_file
 from stai.errors import StaiError
 
 INT = c.CType("int")
@@ -123,18 +123,18 @@ def test_non_c_op_in_function_is_a_hard_error() -> None:
 def test_non_c_op_at_module_level_is_a_hard_error() -> None:
     module = ModuleOp([func.FuncOp("main", ((), ()), Region(Block([func.ReturnOp()])))])
     with pytest.raises(StaiError, match="cannot print 'func.func' at module level"):
-        CTarget().emit(Context(), module, io.StringIO())
+        CModulePrinter().emit(Context(), module, io.StringIO())
 
 
 def test_module_without_files_is_an_error() -> None:
     with pytest.raises(CPrintError, match="holds no c.file"):
-        CTarget().emit(Context(), ModuleOp([]), io.StringIO())
+        CModulePrinter().emit(Context(), ModuleOp([]), io.StringIO())
 
 
 def test_target_prints_every_file_after_a_header_line() -> None:
     module = ModuleOp([c.FileOp("a.h", [c.IncludeOp("stdint.h", True)]), c.FileOp("a.c", [c.IncludeOp("a.h")])])
     out = io.StringIO()
-    CTarget().emit(Context(), module, out)
+    CModulePrinter().emit(Context(), module, out)
     assert out.getvalue() == (
         "// ----- file: a.h\n#include <stdint.h>\n// ----- file: a.c\n#include \"a.h\"\n"
     )

@@ -17,9 +17,9 @@ def test_dialect_name_matches(name):
     assert registry.DIALECTS[name]().name == name
 
 
-@pytest.mark.parametrize("name", sorted(registry.TARGETS))
-def test_target_name_matches(name):
-    assert registry.TARGETS[name]().name == name
+@pytest.mark.parametrize("name", sorted(registry.PRINTERS))
+def test_printer_name_matches(name):
+    assert registry.PRINTERS[name]().name == name
 
 
 def test_pipeline_uses_registered_passes():
