@@ -139,7 +139,7 @@ def build_firmware(
     harness marks every node."""
     folder = Path(folder).resolve()
     meta = read_meta(folder, name)
-    name = meta["name"]
+    name = str(meta["name"])
     target = get_target(meta.get("target", "host"))
     if target.is_host:
         raise StaiError(

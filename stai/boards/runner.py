@@ -157,8 +157,9 @@ class TargetModel:
         (the same firmware, other weights written at the reserved address)."""
 
     def __del__(self) -> None:
-        if getattr(self, "_owned_dir", None):
-            shutil.rmtree(self._owned_dir, ignore_errors=True)  # type: ignore[arg-type]
+        owned_dir = getattr(self, "_owned_dir", None)  # (unset if __init__ failed early)
+        if owned_dir:
+            shutil.rmtree(owned_dir, ignore_errors=True)
 
     @property
     def inputs(self) -> list[dict]:

@@ -58,7 +58,7 @@ def run_reporting_errors(body: Callable[[], object], tool: str) -> int:
 class Parser(argparse.ArgumentParser):
     """argparse with usage errors as exit code 2 and one line."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 

@@ -10,13 +10,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_CHECK_FAILED = 1
 """``stai validate --check``: the C model is not bit-exact / not within the tolerance."""
 
 
-def _console() -> Any:
+def _console() -> Console:
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else 150, highlight=False)

@@ -59,16 +59,18 @@ def load_digits_split(seed: int = 0, test_fraction: float = 0.25) -> tuple[np.nd
     try:
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
+        from sklearn.utils import Bunch
     except ImportError as exc:
         raise StaiError(f"the demo needs scikit-learn: install 'stai[all]' ({exc})") from exc
     digits = load_digits()
+    assert isinstance(digits, Bunch)  # (not the (data, target) pair of return_X_y=True)
     images = (digits.images / 16.0).astype(np.float32)[..., np.newaxis]
     labels = digits.target.astype(np.int64)
-    return tuple(
-        train_test_split(
-            images, labels, test_size=test_fraction, random_state=seed, stratify=labels
-        )
+    parts = train_test_split(
+        images, labels, test_size=test_fraction, random_state=seed, stratify=labels
     )
+    # (np.asarray returns each array itself: it only gives the parts their array type)
+    return tuple(np.asarray(part) for part in parts)
 
 
 def _limit_threads(tf: Any, threads: int) -> None:
@@ -160,9 +162,16 @@ def input_quantization(model_path: Path) -> tuple[float, int]:
     import tflite
 
     model = tflite.Model.GetRootAsModel(Path(model_path).read_bytes(), 0)
+    # The flatbuffer reader answers None for a missing table and 0 for a missing vector.
     graph = model.Subgraphs(0)
-    quant = graph.Tensors(int(graph.InputsAsNumpy()[0])).Quantization()
-    return float(quant.ScaleAsNumpy()[0]), int(quant.ZeroPointAsNumpy()[0])
+    inputs = graph.InputsAsNumpy() if graph is not None else 0
+    tensor = None if graph is None or isinstance(inputs, int) else graph.Tensors(int(inputs[0]))
+    quant = tensor.Quantization() if tensor is not None else None
+    scales = quant.ScaleAsNumpy() if quant is not None else 0
+    zero_points = quant.ZeroPointAsNumpy() if quant is not None else 0
+    if isinstance(scales, int) or isinstance(zero_points, int):
+        raise StaiError(f"{model_path}: the model's first input is not quantized")
+    return float(scales[0]), int(zero_points[0])
 
 
 def quantize(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:

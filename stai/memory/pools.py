@@ -19,8 +19,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stai.errors import StaiError
+
+if TYPE_CHECKING:
+    from lark import Lark, Token, Tree
 
 _SIZE = re.compile(r"^\s*(0[xX][0-9a-fA-F]+|\d+)\s*([KkMm]?)\s*$")
 
@@ -160,10 +164,10 @@ NUMBER: /(0[xX][0-9a-fA-F]+|[0-9]+)[KkMm]?/
 %ignore /\s+/
 """
 
-_parser = None
+_parser: Lark | None = None
 
 
-def _lark_parser():
+def _lark_parser() -> Lark:
     global _parser
     if _parser is None:
         from lark import Lark
@@ -195,7 +199,15 @@ def _number(token: str) -> int:
     return int(digits, 0) * scale
 
 
-def _evaluate(tree) -> int:
+def _subtree(node: Tree | Token) -> Tree:
+    """A child that the grammar makes a rule (a subtree, not a token)."""
+    from lark import Tree
+
+    assert isinstance(node, Tree), f"MEMORY grammar: a token where a rule is expected: {node!r}"
+    return node
+
+
+def _evaluate(tree: Tree | Token) -> int:
     from lark import Token
 
     if isinstance(tree, Token):
@@ -218,9 +230,10 @@ def parse_linker_script(text: str, source: str = "linker script") -> list[Region
         first = " ".join(str(e).split())[:120]
         raise StaiError(f"{source}: cannot parse the MEMORY block ({first})") from e
     regions = []
-    for region in tree.children:
+    for child in tree.children:
+        region = _subtree(child)
         name = str(region.children[0])
-        rest = region.children[1:]
+        rest = [_subtree(c) for c in region.children[1:]]
         attributes = ""
         if rest and rest[0].data == "attributes":
             attributes = str(rest[0].children[0])

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 from xdsl.dialects.func import FuncOp
+from xdsl.ir import SSAValue
 
 from stai.compiler.options import MemoryOptions
 from stai.errors import StaiError
@@ -137,7 +138,7 @@ def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> Memor
              for a in arenas]
     for row, cap in zip(pools, capacities or []):
         row.capacity = cap
-    index_of = {a.result: i for i, a in enumerate(arenas)}
+    index_of: dict[SSAValue, int] = {a.result: i for i, a in enumerate(arenas)}
     kernels_by_out = {}
     scratch_of = {}
     for op in fn.walk():
@@ -154,9 +155,12 @@ def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> Memor
             if label not in caller:
                 caller.append(label)
             continue
-        if not isinstance(op, ViewOp) or op.lifetime_range() is None:
+        if not isinstance(op, ViewOp):
             continue
-        first, last = op.lifetime_range()  # type: ignore[misc]
+        lifetime = op.lifetime_range()
+        if lifetime is None:
+            continue
+        first, last = lifetime
         pool = index_of.get(op.source, 0)
         key = (pool, op.byte_offset, first, last)
         if key in seen:  # a reshape of a buffer already listed

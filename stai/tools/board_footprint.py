@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from stai.errors import StaiError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from stai.compiler.driver import LoadedModel
     from stai.compiler.options import CompileOptions
 
@@ -43,7 +45,7 @@ def firmware_footprint(model: str | Path | LoadedModel, options: CompileOptions
         return {"footprint": figures, "kernels": firmware.kernels, "note": None}
 
 
-def print_footprint(section: dict[str, Any], target: str, console: Any) -> None:
+def print_footprint(section: dict[str, Any], target: str, console: Console) -> None:
     """The footprint section as a ``rich`` table."""
     from rich.table import Table
 

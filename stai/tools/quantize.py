@@ -61,8 +61,10 @@ def _input_names(module: ModuleOp) -> list[str]:
         name = f"input_{i}"
         if main.arg_attrs is not None:
             entry = main.arg_attrs.data[i]
-            if isinstance(entry, DictionaryAttr) and isinstance(entry.data.get("nn.name"), StringAttr):
-                name = entry.data["nn.name"].data  # type: ignore[union-attr]
+            if isinstance(entry, DictionaryAttr):
+                name_attr = entry.data.get("nn.name")
+                if isinstance(name_attr, StringAttr):
+                    name = name_attr.data
         names.append(name)
     return names
 

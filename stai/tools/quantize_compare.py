@@ -85,7 +85,8 @@ def reference_quantize(model_path: str | Path, calibration: np.ndarray,
     shape = _interpreter(model).get_input_details()[0]["shape"]
     calib = calibrator.Calibrator(model)
     calibrated = calib.calibrate(lambda: ([x.reshape(shape).astype(np.float32)] for x in calibration))
-    return bytes(convert.mlir_quantize(
+    # tensorflow's converter stub declares the quantized model as `object` (it is bytes)
+    return bytes(convert.mlir_quantize(  # pyright: ignore[reportArgumentType]
         calibrated, disable_per_channel_for_dense_layers=not per_channel_fc))
 
 

@@ -48,6 +48,8 @@ def _io_counts(path: Path) -> tuple[int, int]:
     try:
         model = tflite.Model.GetRootAsModel(path.read_bytes(), 0)
         graph = model.Subgraphs(0)
+        if graph is None:
+            raise ValueError("no subgraph")
         return graph.InputsLength(), graph.OutputsLength()
     except Exception as exc:  # a corrupt flatbuffer raises anything
         raise StaiError(f"not a readable .tflite model: {path} ({_one_line(exc)})") from exc

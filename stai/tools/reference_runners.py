@@ -89,13 +89,16 @@ def with_extra_outputs(model_bytes: bytes, names: list[str]) -> tuple[bytes, lis
     except ImportError as e:
         raise StaiError(f"the 'ai-edge-litert' package is needed for this ({e})") from e
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model_bytes, 0))
+    if not model.subgraphs:
+        raise StaiError("the .tflite model has no subgraph")
     graph = model.subgraphs[0]
-    outputs = [int(i) for i in graph.outputs]
-    inputs = {int(i) for i in graph.inputs}
+    outputs = [int(i) for i in graph.outputs or []]
+    inputs = {int(i) for i in graph.inputs or []}
+    buffers = model.buffers or []
     index = {}
-    for i, t in enumerate(graph.tensors):
-        has_data = t.buffer and model.buffers[t.buffer].data is not None and len(
-            model.buffers[t.buffer].data) > 0
+    for i, t in enumerate(graph.tensors or []):
+        data = buffers[t.buffer].data if t.buffer else None
+        has_data = data is not None and len(data) > 0
         if not has_data:
             index[t.name.decode() if isinstance(t.name, bytes) else t.name] = i
     added = [n for n in dict.fromkeys(names)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from stai.tools.reference_runners import (
     run_tflm_intermediates,
     with_extra_outputs,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["ValidateOptions", "ValidationReport", "litert_tensor_quant", "print_report",
            "reference_for", "run_litert_many", "run_tflm_intermediates", "validate",
@@ -517,7 +520,9 @@ def _check(report: ValidationReport, options: ValidateOptions, infos: list[dict[
     if ref_out is None:
         return
     for j, info in enumerate(infos):
-        c, r = c_out[j].reshape(ref_out[j].shape), ref_out[j]
+        r = ref_out[j]
+        # (unpacked: numpy's stubs type reshape(tuple[Any, ...]) as a 0-d array)
+        c = c_out[j].reshape(*r.shape)
         if np.dtype(info["dtype"]).kind in "iu":
             exact = int(np.sum(np.all((c == r).reshape(c.shape[0], -1), axis=1)))
             if exact < c.shape[0]:
@@ -595,7 +600,7 @@ def _g(x: float | None, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def print_report(r: ValidationReport, console: Any | None = None) -> None:
+def print_report(r: ValidationReport, console: Console | None = None) -> None:
     """The report as ``rich`` tables."""
     from rich.console import Console
     from rich.table import Table

@@ -11,14 +11,17 @@ validation report (its ``target`` section).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from stai.boards.boards import board_for
-from stai.boards.runner import SampleResult, TargetModel
+from stai.boards.runner import NodeResult, SampleResult, TargetModel
 from stai.runtime.inputs import check_input_count
 from stai.runtime.model_runner import NodeCapture, RunResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class TargetRunner:
@@ -87,12 +90,18 @@ class TargetRunner:
         }
 
 
+def _captured(node: NodeResult) -> np.ndarray:
+    """A node's output values, which a run with ``capture`` always records."""
+    assert node.values is not None, f"node {node.c_id}: no captured output"
+    return node.values
+
+
 def _captures(samples: list[SampleResult]) -> list[NodeCapture]:
     """The nodes' outputs over a batch, in the host runner's form (no host times)."""
     captures = []
     first = samples[0].nodes
     for i, node in enumerate(first):
-        values = np.stack([s.nodes[i].values for s in samples])  # type: ignore[misc]
+        values = np.stack([_captured(s.nodes[i]) for s in samples])
         captures.append(NodeCapture(
             c_id=node.c_id, m_id=node.m_id if node.m_id is not None else -1,
             type_name=node.type_name or "", name=node.name or "",
@@ -103,7 +112,7 @@ def _captures(samples: list[SampleResult]) -> list[NodeCapture]:
     return captures
 
 
-def print_target(section: dict[str, Any], console: Any) -> None:
+def print_target(section: dict[str, Any], console: Console) -> None:
     """The ``target`` section as ``rich`` tables (instructions, per node, footprint)."""
     from rich.table import Table
 
