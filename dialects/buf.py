@@ -20,7 +20,7 @@ intersect never share a byte; views that alias one tensor (a reshape) share an o
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from xdsl.dialects.builtin import (
     I64,
@@ -266,7 +266,7 @@ class ViewOp(IRDLOperation):
 
     source = operand_def(MemRefType)
     offset = prop_def(IntegerAttr[I64])
-    lifetime = opt_prop_def(DenseArrayBase)
+    lifetime = opt_prop_def(DenseArrayBase[I64])
     role = opt_prop_def(StringAttr)
     index = opt_prop_def(IntegerAttr[I64])
     result = result_def(MemRefType)
@@ -450,5 +450,9 @@ class ExternOp(IRDLOperation):
         if _int(self.index) < 0:
             raise VerifyException(f"buf.extern: negative index {_int(self.index)}")
 
+
+Storage: TypeAlias = ViewOp | ExternOp
+"""Where a model tensor's bytes live while the model runs: a view of an arena, or a
+caller-provided ``buf.extern``."""
 
 BUF = Dialect("buf", [ConstOp, GetConstOp, ArenaOp, ViewOp, ExternOp], [])

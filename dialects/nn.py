@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from xdsl.dialects.builtin import (
+    I64,
+    AnyDenseElement,
     ArrayAttr,
     BytesAttr,
     DenseArrayBase,
@@ -28,6 +30,7 @@ from xdsl.dialects.builtin import (
     IntAttr,
     IntegerAttr,
     IntegerType,
+    MemRefType,
     StringAttr,
     TensorType,
     UnitAttr,
@@ -50,6 +53,7 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.hints import isa
 
 from stai.dialects.nn_traits import (
     ChannelBias,
@@ -144,9 +148,7 @@ class QuantType(ParametrizedAttribute, TypeAttribute):
         if parser.parse_optional_keyword("axis") is not None:
             axis = parser.parse_integer(allow_negative=False)
             parser.parse_punctuation(",")
-            scales = parser.parse_comma_separated_list(
-                parser.Delimiter.SQUARE, parser.parse_float
-            )
+            scales = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_float)
             parser.parse_punctuation(":")
             zps = parser.parse_comma_separated_list(
                 parser.Delimiter.SQUARE, lambda: parser.parse_integer(allow_boolean=False)
@@ -189,9 +191,7 @@ def storage_type(element_type: Attribute) -> Attribute:
 
 
 def is_quantized(tensor_type: Attribute) -> bool:
-    return isinstance(tensor_type, TensorType) and isinstance(
-        tensor_type.element_type, QuantType
-    )
+    return isinstance(tensor_type, TensorType) and isinstance(tensor_type.element_type, QuantType)
 
 
 # ----------------------------------------------------------------------- helpers
@@ -217,8 +217,8 @@ def _check_float_or_quant(op: IRDLOperation, t: TensorType, what: str) -> None:
         raise VerifyException(f"{op.name}: {what} must hold f32 or !nn.q elements")
 
 
-def _ints(attr: DenseArrayBase | None) -> tuple[int, ...]:
-    return () if attr is None else tuple(attr.get_values())
+def _ints(attr: DenseArrayBase[I64] | None) -> tuple[int, ...]:
+    return () if attr is None else attr.get_values()
 
 
 def _check_len(op: IRDLOperation, attr_name: str, n: int) -> None:
@@ -263,7 +263,7 @@ class ConstantOp(IRDLOperation):
     def __init__(self, array: np.ndarray, result_type: TensorType):
         storage = storage_type(result_type.element_type)
         data_type = TensorType(storage, result_type.get_shape())
-        value = DenseIntOrFPElementsAttr(data_type, BytesAttr(np.ascontiguousarray(array).tobytes()))
+        value = dense_attr(data_type, np.ascontiguousarray(array).tobytes())
         super().__init__(properties={"value": value}, result_types=[result_type])
 
     def to_numpy(self) -> np.ndarray:
@@ -272,7 +272,7 @@ class ConstantOp(IRDLOperation):
     def verify_(self) -> None:
         out = self.output.type
         assert isinstance(out, TensorType)
-        vt = self.value.get_type()
+        vt = self.value.type
         if tuple(vt.get_shape()) != tuple(out.get_shape()):
             raise VerifyException("nn.constant: value and result shapes differ")
         if vt.element_type != storage_type(out.element_type):
@@ -294,9 +294,16 @@ def numpy_dtype(element_type: Attribute) -> np.dtype:
     return np.dtype(_NUMPY_OF[key])
 
 
+def dense_attr(shaped: TensorType | MemRefType, data: bytes) -> DenseIntOrFPElementsAttr:
+    """The dense attribute of type ``shaped`` (integer or float elements) holding ``data``."""
+    if not isa(shaped, TensorType[AnyDenseElement] | MemRefType[AnyDenseElement]):
+        raise VerifyException(f"a dense attribute cannot hold the elements of {shaped}")
+    return DenseIntOrFPElementsAttr(shaped, BytesAttr(data))
+
+
 def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     """The contents of a dense attribute as a numpy array of its shape."""
-    t = attr.get_type()
+    t = attr.type
     dtype = numpy_dtype(t.element_type)
     data = np.frombuffer(attr.data.data, dtype=dtype)
     shape = tuple(t.get_shape())
@@ -309,9 +316,9 @@ class _ConvLikeOp(_NNOp):
     input = operand_def(TensorType)
     filter = operand_def(TensorType)
     bias = operand_def(TensorType)
-    strides = prop_def(DenseArrayBase)
-    dilations = prop_def(DenseArrayBase)
-    pads = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase[I64])
+    dilations = prop_def(DenseArrayBase[I64])
+    pads = prop_def(DenseArrayBase[I64])
     """Explicit padding: top, bottom, left, right."""
     activation = prop_def(StringAttr)
     output = result_def(TensorType)
@@ -376,14 +383,12 @@ class FullyConnectedOp(_NNOp):
 
 class _PoolOp(_NNOp):
     input = operand_def(TensorType)
-    kernel = prop_def(DenseArrayBase)
-    strides = prop_def(DenseArrayBase)
-    pads = prop_def(DenseArrayBase)
+    kernel = prop_def(DenseArrayBase[I64])
+    strides = prop_def(DenseArrayBase[I64])
+    pads = prop_def(DenseArrayBase[I64])
     activation = prop_def(StringAttr)
     output = result_def(TensorType)
-    traits = traits_def(
-        QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive(), FusibleProducer()
-    )
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive(), FusibleProducer())
 
     def verify_(self) -> None:
         _tensor(self, "input", 4)
@@ -568,7 +573,7 @@ class PadOp(_NNOp):
 
     name = "nn.pad"
     input = operand_def(TensorType)
-    pads = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase[I64])
     output = result_def(TensorType)
     traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), PadAxes())
 
@@ -623,7 +628,7 @@ class MeanOp(_NNOp):
 
     name = "nn.mean"
     input = operand_def(TensorType)
-    axes = prop_def(DenseArrayBase)
+    axes = prop_def(DenseArrayBase[I64])
     keep_dims = prop_def(IntegerAttr)
     output = result_def(TensorType)
     traits = traits_def(QuantRule(QuantKind.OWN_RANGE), LayoutSensitive())
@@ -714,7 +719,7 @@ class TransposeOp(_NNOp):
 
     name = "nn.transpose"
     input = operand_def(TensorType)
-    perm = prop_def(DenseArrayBase)
+    perm = prop_def(DenseArrayBase[I64])
     output = result_def(TensorType)
     traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), IsTranspose())
 
@@ -754,9 +759,9 @@ class TransposeConv2DOp(_NNOp):
     input = operand_def(TensorType)
     filter = operand_def(TensorType)
     bias = operand_def(TensorType)
-    strides = prop_def(DenseArrayBase)
-    dilations = prop_def(DenseArrayBase)
-    pads = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase[I64])
+    dilations = prop_def(DenseArrayBase[I64])
+    pads = prop_def(DenseArrayBase[I64])
     activation = prop_def(StringAttr)
     output = result_def(TensorType)
     traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive(), ChannelBias())
@@ -787,6 +792,6 @@ _OPS = (
 NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
 
 
-def i64_array(values: Sequence[int]) -> DenseArrayBase:
+def i64_array(values: Sequence[int]) -> DenseArrayBase[I64]:
     """A ``array<i64: ...>`` property (strides, pads, ...)."""
     return DenseArrayBase.from_list(i64, list(values))

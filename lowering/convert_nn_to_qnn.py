@@ -9,6 +9,7 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
+    I64,
     DenseArrayBase,
     FunctionType,
     IntegerAttr,
@@ -77,7 +78,7 @@ def machine_type(t: Attribute) -> Attribute:
     return t
 
 
-def i64_array(attr: DenseArrayBase) -> DenseArrayBase:
+def i64_array(attr: DenseArrayBase[I64]) -> DenseArrayBase[I64]:
     """A geometric property (strides, pads, ...) as ``array<i64: ...>``."""
     return DenseArrayBase.from_list(i64, [int(v) for v in attr.get_values()])
 
@@ -279,6 +280,7 @@ class ConvertRelu(RewritePattern):
         self, op: nn.ReluOp | nn.Relu6Op | nn.ReluN1To1Op, rewriter: PatternRewriter
     ) -> None:
         activation = _RELU_ACTIVATION[op.name]
+        props: dict[str, Attribute]
         if kind_of(op, [op.input, op.output]) == "s8":
             x = act_quant(op, op.input, "input")
             props = clamp_s8_props(op, activation, x, act_quant(op, op.output, "output"))
@@ -579,6 +581,7 @@ class ConvertClamp(RewritePattern):
         lo, hi = float(op.min.value.data), float(op.max.value.data)
         if lo > hi:
             raise fail(op, f"min {lo} is above max {hi}")
+        props: dict[str, Attribute]
         if kind_of(op, [op.input, op.output]) == "s8":
             x = act_quant(op, op.input, "input")
             y = act_quant(op, op.output, "output")

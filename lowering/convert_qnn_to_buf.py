@@ -50,6 +50,7 @@ from xdsl.dialects.builtin import (
     ArrayAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
+    DictionaryAttr,
     FunctionType,
     IntegerAttr,
     MemRefType,
@@ -72,7 +73,7 @@ from xdsl.pattern_rewriter import (
 from xdsl.rewriter import InsertPoint
 from xdsl.traits import SymbolOpInterface
 
-from stai.dialects import qnn
+from stai.dialects import nn, qnn
 from stai.dialects.buf import ArenaOp, ConstOp, GetConstOp, ViewOp, byte_size, element_bytes
 from stai.errors import StaiError
 from stai.lowering import scratch_sizes
@@ -153,7 +154,7 @@ def _tensor_bytes(value: SSAValue) -> int:
 
 def _reshaped(data: DenseIntOrFPElementsAttr, t: TensorType) -> DenseIntOrFPElementsAttr:
     """The same bytes seen with the shape of ``t``."""
-    return DenseIntOrFPElementsAttr(TensorType(t.element_type, t.get_shape()), data.data)
+    return nn.dense_attr(TensorType(t.element_type, t.get_shape()), data.data.data)
 
 
 def analyze(fn: func.FuncOp, alignment: int, target: str) -> FunctionPlan:
@@ -321,7 +322,7 @@ class _Names:
 # ---------------------------------------------------------------------------- rewriting
 
 
-def _io_names(attrs: ArrayAttr | None, count: int, prefix: str) -> list[str]:
+def _io_names(attrs: ArrayAttr[DictionaryAttr] | None, count: int, prefix: str) -> list[str]:
     """``nn.name`` of each argument/result, else ``input_<i>`` / ``output_<i>``."""
     names = []
     for i in range(count):
@@ -440,7 +441,7 @@ class _FunctionRewriter:
         type ``t``, and a ``buf.get_const`` of it, not yet inserted."""
         name = self.names.fresh(base)
         align = max(self.alignment, element_bytes(t))
-        const = ConstOp(name, DenseIntOrFPElementsAttr(t, data.data), align)
+        const = ConstOp(name, nn.dense_attr(t, data.data.data), align)
         self.rewriter.insert(const, InsertPoint.before(self.fn))
         get = GetConstOp(name, t)
         if hint:
@@ -488,7 +489,7 @@ class _FunctionRewriter:
         """The precomputed kernel sums of the kernel at ``step`` as a ``buf.const``."""
         data = self.plan.kernel_sums[step]
         get = self._new_const(c_identifier(f"{_op_base_name(op)}_kernel_sums"), data,
-                              MemRefType(i32, data.get_type().get_shape()), "kernel_sums")
+                              MemRefType(i32, data.get_shape()), "kernel_sums")
         self.rewriter.insert(get, where)
         return get.result
 

@@ -208,7 +208,8 @@ def load_layers(path: str) -> dict[str, int]:
     try:
         data = json.loads(file.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise StaiError(f"{path}: not valid JSON ({e.msg if hasattr(e, 'msg') else e})") from e
+        detail = e.msg if isinstance(e, json.JSONDecodeError) else e
+        raise StaiError(f"{path}: not valid JSON ({detail})") from e
     layers = data.get("layers") if isinstance(data, dict) else None
     if not isinstance(layers, dict):
         raise StaiError(f'{path}: expected {{"layers": {{"NAME": {{"factor": 4|8}}, ...}}}}')

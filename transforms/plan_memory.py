@@ -59,7 +59,7 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from stai.dialects import qnn
-from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, ViewOp, element_bytes
+from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, Storage, ViewOp, element_bytes
 from stai.errors import StaiError
 from stai.lowering import arena_plan, scratch_sizes
 from stai.lowering.arena_plan import Interval
@@ -93,8 +93,8 @@ def _erase(op: Operation) -> None:
 class Group:
     """One buffer: the views (or ``buf.extern``s) that hold the same bytes."""
 
-    members: list[Operation]
-    rel: dict[Operation, int]
+    members: list[Storage]
+    rel: dict[Storage, int]
     """Each member's offset from the buffer's start."""
     size: int
     readers: set[int] = field(default_factory=set)
@@ -158,22 +158,23 @@ def _group_views(views: list[ViewOp]) -> list[list[ViewOp]]:
     return list(out.values())
 
 
-def _make_group(members: Sequence[Operation], external: bool) -> Group:
+def _make_group(members: Sequence[Storage], external: bool) -> Group:
     if external:
-        size = max((m.nbytes for m in members), default=0)  # type: ignore[attr-defined]
-        rel = {m: 0 for m in members}
+        size = max((m.nbytes for m in members), default=0)
+        rel: dict[Storage, int] = {m: 0 for m in members}
     else:
-        base = min(m.byte_offset for m in members)  # type: ignore[attr-defined]
-        rel = {m: m.byte_offset - base for m in members}  # type: ignore[attr-defined]
-        size = max(rel[m] + m.nbytes for m in members)  # type: ignore[attr-defined]
-    align = max(element_bytes(m.results[0].type) for m in members)  # type: ignore[arg-type]
+        views = [m for m in members if isinstance(m, ViewOp)]
+        assert len(views) == len(members), "only views share the bytes of an arena"
+        base = min(v.byte_offset for v in views)
+        rel = {v: v.byte_offset - base for v in views}
+        size = max(rel[v] + v.nbytes for v in views)
+    align = max(element_bytes(m.result.type) for m in members)
     group = Group(list(members), rel, size, external=external, align=align)
     for m in members:
-        role, index = m.role_name, m.index_value  # type: ignore[attr-defined]
-        if role == "input":
-            group.inputs.add(index)
-        elif role == "output":
-            group.outputs.add(index)
+        role, index = m.role_name, m.index_value
+        if role in ("input", "output"):
+            assert index is not None  # buf.view verifies it
+            (group.inputs if role == "input" else group.outputs).add(index)
     return group
 
 
@@ -191,20 +192,18 @@ def _is_scratch_view(view: ViewOp) -> bool:
 def _arena_scratch_bytes(op: qnn.KernelOp) -> int:
     """The arena bytes of a kernel's scratch view (0: none, or a constant one such as
     precomputed kernel sums)."""
-    if op.scratch is None or not isinstance(op.scratch.owner, ViewOp):
-        return 0
-    return op.scratch.type.get_shape()[0]  # type: ignore[attr-defined]
+    view = None if op.scratch is None else op.scratch.owner
+    return view.result.type.get_shape()[0] if isinstance(view, ViewOp) else 0
 
 
 def _split_shared_scratch(block: Block) -> None:
     """Give each kernel a scratch view of its own (a shared one is copied)."""
     seen: set[ViewOp] = set()
     for op in list(block.ops):
-        if not isinstance(op, qnn.KernelOp) or _arena_scratch_bytes(op) == 0:
+        if not isinstance(op, qnn.KernelOp) or op.scratch is None or not _arena_scratch_bytes(op):
             continue
         view = op.scratch.owner
-        if not isinstance(view, ViewOp):
-            raise _fail(f"the scratch of '{op.name}' is not a buf.view")
+        assert isinstance(view, ViewOp)  # _arena_scratch_bytes counts views only
         if view in seen:
             copy = view.clone()
             block.insert_op_before(copy, op)
@@ -228,7 +227,7 @@ def build_graph(fn: func.FuncOp) -> Graph:
     for e in externs:
         by_io.setdefault((e.role_name, e.index_value), []).append(e)
     groups += [_make_group(g, True) for g in by_io.values()]
-    group_of = {m.results[0]: i for i, g in enumerate(groups) for m in g.members}
+    group_of: dict[SSAValue, int] = {m.result: i for i, g in enumerate(groups) for m in g.members}
     scratch = []
     for step, k in enumerate(kernels):
         scratch.append(_arena_scratch_bytes(k))
@@ -420,7 +419,8 @@ def make_slots(graph: Graph, order: Sequence[int], inplace: bool) -> list[Slot]:
         if out.external or out.writers != {step} or oi not in slot_of:
             continue
         out_member = op.out.owner
-        if out.rel[out_member] != 0:  # type: ignore[index]
+        assert isinstance(out_member, ViewOp)  # the members of an arena buffer
+        if out.rel[out_member] != 0:
             continue
         for value in op.ins:
             gi = graph.group_of.get(value)
@@ -429,8 +429,9 @@ def make_slots(graph: Graph, order: Sequence[int], inplace: bool) -> list[Slot]:
             si = slot_of[gi]
             slot = slots[si]
             member = value.owner
+            assert isinstance(member, ViewOp)
             if (slot.last != pos[step] or graph.groups[gi].outputs or slot.size != out.size
-                    or graph.groups[gi].rel[member] != 0  # type: ignore[index]
+                    or graph.groups[gi].rel[member] != 0
                     or not _may_write_in_place(op, value)
                     or si == slot_of[oi]):
                 continue
@@ -574,15 +575,14 @@ def _to_extern(graph: Graph, gi: int) -> None:
     """Replace the views of buffer ``gi`` by ``buf.extern``s of its input or output."""
     g = graph.groups[gi]
     role, index = ("input", min(g.inputs)) if g.inputs else ("output", min(g.outputs))
-    members: list[Operation] = []
+    members: list[Storage] = []
     for m in g.members:
         if isinstance(m, ExternOp):
             members.append(m)
             continue
-        assert isinstance(m, ViewOp)
         if g.rel[m] != 0:
             raise _fail(f"a view at an offset inside {role} {index} cannot be caller-provided")
-        ext = ExternOp(role, index, m.result.type)  # type: ignore[arg-type]
+        ext = ExternOp(role, index, m.result.type)
         name = m.attributes.get("nn.name")
         if isinstance(name, StringAttr):
             ext.attributes["nn.name"] = name
@@ -758,7 +758,7 @@ class PlanMemoryPass(ModulePass):
         for g in graph.groups:
             if g.external:
                 for m in g.members:
-                    graph.group_of[m.results[0]] = graph.groups.index(g)
+                    graph.group_of[m.result] = graph.groups.index(g)
         elem = max((g.align for g in graph.groups if not g.external), default=1)
         alignment = max(self.alignment, elem, SCRATCH_ALIGNMENT if any(graph.scratch) else 1)
         bound = breadth_bound(graph)
