@@ -41,6 +41,8 @@ from xdsl.ir import Operation, SSAValue
 from stai.tools.analysis import Analysis, BufferRect, LayerRow, TensorSummary, Totals
 
 if TYPE_CHECKING:
+    from rich.console import Console, JustifyMethod
+
     from stai.compiler.options import CompressOptions
 
 SCHEMA_VERSION = 1
@@ -154,14 +156,14 @@ def _data_arrays(c_module: ModuleOp) -> tuple[dict[str, int], list[set[str]]]:
     and for each kernel, in execution order, the arrays its block of ``run`` reads: its
     constant operands and the tables the C lowering made for it (per-channel multipliers
     and shifts, hybrid filter scales)."""
-    from stai.compiler.driver import weight_bytes
+    from stai.compiler.driver import array_bytes, weight_bytes
     from stai.dialects import c
 
     sizes: dict[str, int] = {}
     for op in c_module.walk():
         if isinstance(op, c.ArrayOp) and op.value is not None and op.is_const is not None \
                 and op.is_static is None:
-            sizes[op.sym_name.data] = op.size * ((op.type.element_type.bitwidth + 7) // 8)  # type: ignore[attr-defined]
+            sizes[op.sym_name.data] = array_bytes(op)
     assert sum(sizes.values()) == weight_bytes(c_module)
     run = next(block for f in c_module.walk() if isinstance(f, c.FuncOp)
                and (block := f.body.first_block) is not None
@@ -204,7 +206,7 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
     fn = next(op for op in module.walk() if isinstance(op, func.FuncOp)
               and ("buf.inputs" in op.attributes or "buf.outputs" in op.attributes))
     arenas = [op for op in fn.walk() if isinstance(op, ArenaOp)]
-    arena_index = {a.results[0]: i for i, a in enumerate(arenas)}
+    arena_index: dict[SSAValue, int] = {a.results[0]: i for i, a in enumerate(arenas)}
     kernels = [op for op in fn.body.block.ops if isinstance(op, qnn.KernelOp)]
 
     # --- rows
@@ -296,8 +298,8 @@ def _codebook_row(row: LayerRow, op: Any) -> None:
 
     _x, book, index, bias = op.ins
     weights = _prod(op.ints("weight_shape"))
-    element = byte_size(book.type) // max(1, _prod(_shape(book)))  # type: ignore[arg-type]
-    shared = byte_size(book.type) + byte_size(index.type)  # type: ignore[arg-type]
+    element = byte_size(book.type) // max(1, _prod(_shape(book)))
+    shared = byte_size(book.type) + byte_size(index.type)
     row.params = weights + _prod(_shape(bias))
     row.compression_ratio = round((row.rom_bytes - shared + weights * element) / row.rom_bytes, 3)
 
@@ -442,7 +444,7 @@ def _ids_text(a: Analysis, ids: list[int]) -> str:
     return ", ".join(f"{m} {a.model_types.get(m, '?')}" for m in ids)
 
 
-def print_report(a: Analysis, console: Any | None = None) -> None:
+def print_report(a: Analysis, console: Console | None = None) -> None:
     """The report as ``rich`` tables on ``console`` (stdout by default)."""
     from rich.console import Console
     from rich.table import Table
@@ -481,10 +483,11 @@ def print_report(a: Analysis, console: Any | None = None) -> None:
     console.print(totals)
 
     layers = Table(title="layers")
-    for col, justify in (("c_id", "right"), ("m_id", "right"), ("type", "left"),
-                         ("output", "left"), ("params", "right"), ("MACC", "right"),
-                         ("ROM (B)", "right"), ("fused / folded", "left")):
-        layers.add_column(col, justify=justify)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("c_id", "right"), ("m_id", "right"), ("type", "left"), ("output", "left"),
+        ("params", "right"), ("MACC", "right"), ("ROM (B)", "right"), ("fused / folded", "left"))
+    for col, justify in columns:
+        layers.add_column(col, justify=justify)
     for r in a.layers:
         merged = []
         if r.fused:
