@@ -209,14 +209,15 @@ def arena_lifetimes_sound(module: ModuleOp) -> None:
 # ------------------------------------------------------------------------- tests
 
 
-def _options(rng: random.Random) -> str:
-    opts = [f"alignment={rng.choice([1, 4, 16])}"]
-    for flag in ("reorder", "inplace", "inputs-in-arena", "outputs-in-arena"):
-        if rng.random() < 0.3:
-            opts.append(f"{flag}=false")
-    if rng.random() < 0.3:
-        opts.append(f"pools={rng.randint(16, 256)},{rng.randint(0, 64)},100000")
-    return " ".join(opts)
+def _plan_pass(rng: random.Random) -> PlanMemoryPass:
+    """A plan-memory pass with random options (each flag is false with probability 0.3;
+    sometimes three pools, the last one large)."""
+    alignment = rng.choice([1, 4, 16])
+    reorder, inplace, inputs_in_arena, outputs_in_arena = (rng.random() >= 0.3 for _ in range(4))
+    pools = (rng.randint(16, 256), rng.randint(0, 64), 100000) if rng.random() < 0.3 else ()
+    return PlanMemoryPass(alignment=alignment, reorder=reorder, inplace=inplace,
+                          inputs_in_arena=inputs_in_arena, outputs_in_arena=outputs_in_arena,
+                          pools=pools)
 
 
 @pytest.mark.parametrize("seed", range(150))
@@ -225,10 +226,9 @@ def test_random_graphs_never_clobber_live_bytes(seed: int) -> None:
     text = random_graph(rng)
     module = parse(text)
     reads, outputs = expected_dataflow(module)
-    options = _options(rng)
+    plan = _plan_pass(rng)
     try:
-        build_pipeline(("convert-qnn-to-buf", "plan-memory"),
-                       options={"plan-memory": options}).apply(make_context(), module)
+        build_pipeline(("convert-qnn-to-buf", plan)).apply(make_context(), module)
     except Exception as e:  # sharing one buffer between caller input and output
         assert "share one buffer" in str(e), f"{e}\n{text}"
         return
