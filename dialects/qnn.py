@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from xdsl.dialects.builtin import DenseArrayBase, MemRefType, TensorType
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType, TensorType
 from xdsl.ir import Attribute, Dialect
 from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
@@ -93,10 +93,15 @@ class Conv2DCodebookOp(_ConvLike):
     @property
     def bits(self) -> int:
         """Bits per index (4 or 8)."""
-        return self.index_bits.value.data  # type: ignore[union-attr]
+        return _index_bits(self)
 
     def macc(self) -> int:
         return self._output_count() * math.prod(self.ints("weight_shape")[1:])
+
+
+def _index_bits(op: Conv2DCodebookOp | FullyConnectedCodebookOp) -> int:
+    assert isinstance(op.index_bits, IntegerAttr)  # verified by _verify_codebook
+    return op.index_bits.value.data
 
 
 def _verify_codebook(op: Conv2DCodebookOp | FullyConnectedCodebookOp, what: str) -> None:
@@ -236,7 +241,7 @@ class FullyConnectedCodebookOp(_FullyConnectedLike):
     @property
     def bits(self) -> int:
         """Bits per index (4 or 8)."""
-        return self.index_bits.value.data  # type: ignore[union-attr]
+        return _index_bits(self)
 
     def macc(self) -> int:
         return self._output_count() * self.ints("weight_shape")[-1]

@@ -15,6 +15,7 @@ from typing import ClassVar, Literal, TypeVar
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     Float32Type,
+    IntegerAttr,
     IntegerType,
     MemRefType,
     TensorType,
@@ -159,7 +160,9 @@ class KernelOp(IRDLOperation):
 
     def int_param(self, name: str) -> int:
         value = self.param(name)
-        return value.value.data  # type: ignore[attr-defined]
+        if not isinstance(value, IntegerAttr):
+            raise TypeError(f"{self.name}: parameter '{name}' is not an integer")
+        return value.value.data
 
     def ints(self, name: str) -> tuple[int, ...]:
         """A geometric property (``array<i64: ...>``) as a tuple."""
@@ -174,7 +177,7 @@ class KernelOp(IRDLOperation):
     def scratch_bytes(self, target: str) -> int:
         """Bytes of the scratch buffer of the kernel on ``target`` (one of
         ``scratch_sizes.TARGETS``; 0: none), by the formula named by ``SCRATCH``."""
-        return scratch_sizes.SCRATCH_RULES[self.SCRATCH](self, target)  # type: ignore[arg-type]
+        return scratch_sizes.SCRATCH_RULES[self.SCRATCH](self, scratch_sizes.as_target(target))
 
     def input_shape(self, index: int) -> tuple[int, ...]:
         return shape_of(self.ins[index])
@@ -220,13 +223,13 @@ class KernelOp(IRDLOperation):
         family = self.params_family()
         if family is None:
             raise VerifyException(f"{self.name}: no kernel for element kind '{kind}'")
-        if family is NoParams:
+        if issubclass(family, NoParams):
             if self.params is not None:
                 raise VerifyException(f"{self.name}: the {kind} kernel takes no parameters")
         elif not isinstance(self.params, family):
             got = "none" if self.params is None else f"#{self.params.name}"
             raise VerifyException(
-                f"{self.name}: expected {kind} parameters #{family.name}<...>, got {got}")  # type: ignore[union-attr]
+                f"{self.name}: expected {kind} parameters #{family.name}<...>, got {got}")
         if self.HAS_ACT:
             if self.act is None:
                 raise VerifyException(f"{self.name}: missing clamp range 'act'")

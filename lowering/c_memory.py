@@ -21,6 +21,7 @@ import numpy as np
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseIntOrFPElementsAttr,
+    FixedBitwidthType,
     IntegerType,
     Signedness,
     TensorType,
@@ -103,7 +104,7 @@ def extern_alignment(function: Operation, role: str, index: int) -> int:
     """The alignment a caller buffer needs: its largest element size."""
     from stai.dialects.buf import element_bytes
 
-    sizes = [element_bytes(op.result.type) for op in function.walk()  # type: ignore[arg-type]
+    sizes = [element_bytes(op.result.type) for op in function.walk()
              if isinstance(op, ExternOp) and op.role_name == role and op.index_value == index]
     return max(sizes, default=1)
 
@@ -267,7 +268,9 @@ def pack_arrays(name: str, arrays: list[c.ArrayOp]) -> Blob:
     for a in arrays:
         assert a.value is not None
         raw = _array_bytes(a.value)
-        natural = max(1, (a.type.element_type.bitwidth + 7) // 8)  # type: ignore[attr-defined]
+        element = a.type.element_type
+        assert isinstance(element, FixedBitwidthType), f"no bit width for {element}"
+        natural = max(1, (element.bitwidth + 7) // 8)
         align = max(natural, a.alignment.value.data if a.alignment is not None else 1)
         top = max(top, align)
         start = -(-end // align) * align

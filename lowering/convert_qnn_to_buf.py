@@ -178,7 +178,8 @@ def analyze(fn: func.FuncOp, alignment: int, target: str) -> FunctionPlan:
         elif isinstance(op, qnn.ReshapeOp) and op.res is not None:
             src, dst = op.ins[0], op.res
             if src in constants:
-                constants[dst] = _reshaped(constants[src], dst.type)  # type: ignore[arg-type]
+                assert isinstance(dst.type, TensorType)
+                constants[dst] = _reshaped(constants[src], dst.type)
             else:
                 buf = buffers[buffer_of[src]]
                 buffer_of[dst] = buffer_of[src]
@@ -502,7 +503,7 @@ class _FunctionRewriter:
                     and owner.index_value == j:
                 continue
             assert isinstance(owner, ViewOp) and self.arena is not None
-            extra = ViewOp(self.arena.result, owner.byte_offset, owner.result.type,  # type: ignore[arg-type]
+            extra = ViewOp(self.arena.result, owner.byte_offset, owner.result.type,
                            lifetime=owner.lifetime_range(), role="output", index=j)
             extra.attributes["nn.name"] = StringAttr(self.out_names[j])
             self.rewriter.insert(extra, InsertPoint.before(op))

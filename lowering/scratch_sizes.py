@@ -23,7 +23,7 @@ from typing import Literal, Protocol
 from stai.errors import StaiError
 
 Target = Literal["host", "dsp", "mve"]
-TARGETS: tuple[str, ...] = ("host", "dsp", "mve")
+TARGETS: tuple[Target, ...] = ("host", "dsp", "mve")
 
 CH_IN_BLOCK_MVE = 124
 """Input channels per block of the Helium depthwise kernel."""
@@ -55,10 +55,16 @@ class ConvGeometry:
     dilation_w: int = 1
 
 
-def _check_target(target: str) -> None:
-    """Raise ``StaiError`` unless ``target`` is one of ``TARGETS``."""
+def as_target(target: str) -> Target:
+    """``target`` as a ``Target`` (``StaiError`` unless it is one of ``TARGETS``)."""
     if target not in TARGETS:
         raise StaiError(f"unknown scratch-size target {target!r} (expected one of {', '.join(TARGETS)})")
+    return target
+
+
+def _check_target(target: str) -> None:
+    """Raise ``StaiError`` unless ``target`` is one of ``TARGETS``."""
+    as_target(target)
 
 
 def _cdiv(a: int, b: int) -> int:

@@ -85,7 +85,7 @@ def _transpose(value: SSAValue, perm: Sequence[int], attrs: dict | None = None) 
         properties={"perm": nn.i64_array(perm)},
         attributes=dict(attrs or {}),
     )
-    return op  # type: ignore[return-value]
+    return op
 
 
 def _transposed_constant(const: nn.ConstantOp, perm: Sequence[int]) -> nn.ConstantOp | None:

@@ -224,7 +224,7 @@ class _Quantizer:
     def real_value(const: nn.ConstantOp) -> np.ndarray:
         """The real values of a constant: float ones as they are, int8 ones of a hybrid
         layer (float activations, int8 weights) dequantized."""
-        element = const.output.type.element_type  # type: ignore[union-attr]
+        element = const.output.type.element_type
         if isinstance(element, nn.QuantType):
             return dequantize_array(const.to_numpy(), element).astype(np.float64)
         return const.to_numpy().astype(np.float64)
