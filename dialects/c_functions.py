@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import (
+    I64,
     ArrayAttr,
     DenseArrayBase,
     FunctionType,
@@ -342,7 +343,7 @@ class SwitchReturnOp(IRDLOperation):
     selector = operand_def()
     values = var_operand_def()
     default = operand_def()
-    cases = prop_def(DenseArrayBase)
+    cases = prop_def(DenseArrayBase[I64])
 
     traits = traits_def(IsTerminator())
     irdl_options = (AttrSizedOperandSegments(as_property=True),)

@@ -424,6 +424,7 @@ class CPrinter:
         if isinstance(value, BlockArgument):
             raise CPrintError("C printer: block argument outside of a function's entry block")
         op = value.owner
+        assert isinstance(op, Operation)  # a block argument was handled above
         match op:
             case c.LiteralOp():
                 return self._literal(op.value, op.result.type)

@@ -105,7 +105,11 @@ def detach(module: ModuleOp, name: str) -> None:
     impl, api = _file(module, f"{name}.c"), _file(module, f"{name}.h")
     array = _blob(data_c, blob_name)
     assert array.value is not None
-    data = bytes(int(v) & 0xFF for v in array.value.get_values())  # type: ignore[arg-type]
+    values = array.value.get_values()
+    ints = [v for v in values if isinstance(v, int)]
+    if len(ints) != len(values):
+        raise StaiError(f"detach-weights: '{blob_name}' is not an integer array")
+    data = bytes(v & 0xFF for v in ints)
     alignment = array.alignment.value.data if array.alignment is not None else 1
     data_c.body.block.insert_op_before(
         c.CommentOp(f"The weights are in {weights_file_name(name)} ({len(data)} bytes), "

@@ -184,24 +184,13 @@ def load_model(model_path: str | Path, frontend: FrontendOptions | None = None,
 
 def build_pipeline(
     passes: Sequence[ModulePass | str] = registry.PIPELINE,
-    options: Mapping[str, str] | None = None,
     ir_stream: IO[str] | None = None,
     after_pass: Callable[[ModulePass, ModuleOp], None] | None = None,
 ) -> PassPipeline:
-    """A pipeline of ``passes`` (instances, or names of passes with default options) that
-    verifies the module after each pass, prints it to ``ir_stream`` when given and calls
-    ``after_pass``. ``options`` (pass name -> ``{...}`` text, as ``stai-opt -p`` reads it)
-    configures passes given by name; the driver itself builds configured instances."""
-    instances: list[ModulePass] = []
-    for p in passes:
-        if isinstance(p, ModulePass):
-            instances.append(p)
-        elif options and p in options:
-            from xdsl.utils.arg_spec import parse_spec
-
-            instances.append(registry.PASSES[p]().from_pass_spec(parse_spec(f"{p}{{{options[p]}}}")))
-        else:
-            instances.append(registry.PASSES[p]()())
+    """A pipeline of ``passes`` (configured instances, or names of passes with their default
+    options) that verifies the module after each pass, prints it to ``ir_stream`` when
+    given and calls ``after_pass``."""
+    instances = [p if isinstance(p, ModulePass) else registry.PASSES[p]()() for p in passes]
 
     def callback(previous: ModulePass | None, module: ModuleOp, _next: ModulePass | None) -> None:
         if previous is None:  # before the first pass: the input was verified already
