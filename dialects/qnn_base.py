@@ -174,10 +174,10 @@ class KernelOp(IRDLOperation):
         """Multiply-accumulates of one run of the kernel (``docs/analyze.md``)."""
         raise NotImplementedError(f"{self.name} does not say its MACC count")
 
-    def scratch_bytes(self, target: str) -> int:
-        """Bytes of the scratch buffer of the kernel on ``target`` (one of
-        ``scratch_sizes.TARGETS``; 0: none), by the formula named by ``SCRATCH``."""
-        return scratch_sizes.SCRATCH_RULES[self.SCRATCH](self, scratch_sizes.as_target(target))
+    def scratch_bytes(self, isa: str) -> int:
+        """Bytes of the scratch buffer of the kernel on ``isa`` (one of
+        ``scratch_sizes.ISAS``; 0: none), by the formula named by ``SCRATCH``."""
+        return scratch_sizes.SCRATCH_RULES[self.SCRATCH](self, scratch_sizes.as_isa(isa))
 
     def input_shape(self, index: int) -> tuple[int, ...]:
         return shape_of(self.ins[index])

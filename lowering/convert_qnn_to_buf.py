@@ -9,7 +9,7 @@ The function ``@main(inputs) -> outputs`` on tensors becomes ``@main()`` on buff
   buffers live at the same time share a byte; views carry ``lifetime``, ``role`` and,
   for inputs and outputs, ``index``;
 * each ``qnn`` op takes the buffer form (same op, same properties, ``outs(view)``), with a
-  ``scratch`` view sized as the CMSIS-NN API asks for the target, alive only during it;
+  ``scratch`` view sized as the CMSIS-NN API asks for the ISA, alive only during it;
 * ``qnn.reshape`` disappears: its output is a view of the same bytes as its input.
 
 Before::
@@ -94,10 +94,10 @@ def _fail(message: str) -> StaiError:
 # ------------------------------------------------------------------------ scratch sizes
 
 
-def scratch_bytes(op: qnn.KernelOp, target: str) -> int:
-    """The scratch bytes the kernel of ``op`` needs on ``target`` (0: none), by the formula
+def scratch_bytes(op: qnn.KernelOp, isa: str) -> int:
+    """The scratch bytes the kernel of ``op`` needs on ``isa`` (0: none), by the formula
     the op names (``qnn.KernelOp.SCRATCH``)."""
-    return op.scratch_bytes(target)
+    return op.scratch_bytes(isa)
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -157,7 +157,7 @@ def _reshaped(data: DenseIntOrFPElementsAttr, t: TensorType) -> DenseIntOrFPElem
     return nn.dense_attr(TensorType(t.element_type, t.get_shape()), data.data.data)
 
 
-def analyze(fn: func.FuncOp, alignment: int, target: str) -> FunctionPlan:
+def analyze(fn: func.FuncOp, alignment: int, isa: str) -> FunctionPlan:
     """Lifetimes and offsets of every buffer of ``fn`` (which is not changed)."""
     block = fn.body.block
     steps: list[qnn.KernelOp] = []
@@ -209,7 +209,7 @@ def analyze(fn: func.FuncOp, alignment: int, target: str) -> FunctionPlan:
     scratch = {}
     sums: dict[int, DenseIntOrFPElementsAttr] = {}
     for step, op in enumerate(steps):
-        size = scratch_bytes(op, target)
+        size = scratch_bytes(op, isa)
         if size <= 0:
             continue
         precomputed = kernel_sums(op, constants)
@@ -527,13 +527,13 @@ class BufferizeFunction(RewritePattern):
     """Bufferize one ``func.func`` on ``qnn`` tensors and plan its arena."""
 
     alignment: int = 4
-    target: str = "host"
+    isa: str = "host"
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
         if op.is_declaration or not _is_tensor_function(op):
             return
-        plan = analyze(op, self.alignment, self.target)
+        plan = analyze(op, self.alignment, self.isa)
         _FunctionRewriter(op, plan, rewriter, self.alignment).run()
 
 
@@ -542,23 +542,23 @@ class ConvertQNNToBufPass(ModulePass):
     """Bufferize ``qnn`` tensor ops into views of one planned activation arena.
 
     Options: ``alignment`` (bytes, a power of two) of every buffer offset and constant;
-    ``target`` (``host``, ``dsp``, ``mve``) whose CMSIS-NN scratch sizes to use.
+    ``isa`` (``host``: plain C, ``dsp``: the DSP extension, ``mve``: Helium), the
+    instruction-set flavour of the CMSIS-NN kernels whose scratch sizes to use.
     """
 
     name = "convert-qnn-to-buf"
 
     alignment: int = 4
-    target: str = "host"
+    isa: str = "host"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.alignment < 1 or self.alignment & (self.alignment - 1):
             raise _fail(f"alignment must be a power of two, got {self.alignment}")
-        if self.target not in scratch_sizes.TARGETS:
+        if self.isa not in scratch_sizes.ISAS:
             raise _fail(
-                f"unknown target '{self.target}' (expected one of "
-                f"{', '.join(scratch_sizes.TARGETS)})"
+                f"unknown ISA '{self.isa}' (expected one of {', '.join(scratch_sizes.ISAS)})"
             )
         PatternRewriteWalker(
-            GreedyRewritePatternApplier([BufferizeFunction(self.alignment, self.target)]),
+            GreedyRewritePatternApplier([BufferizeFunction(self.alignment, self.isa)]),
             apply_recursively=False,
         ).rewrite_module(op)

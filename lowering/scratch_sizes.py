@@ -1,7 +1,7 @@
 """Scratch-buffer bytes of the CMSIS-NN API kernels, for planning the activation arena.
 
 Each function repeats the formula of the matching ``*_get_buffer_size`` function of
-CMSIS-NN release v7.0.0 for one target:
+CMSIS-NN release v7.0.0 for one ISA (instruction-set flavour of the CMSIS-NN kernels):
 
 * ``"host"``: a plain-C build (no DSP, no Helium), which is also what stai's portable
   kernels in ``runtime/src`` accept (their C ``_get_buffer_size`` functions return it);
@@ -22,8 +22,8 @@ from typing import Literal, Protocol
 
 from stai.errors import StaiError
 
-Target = Literal["host", "dsp", "mve"]
-TARGETS: tuple[Target, ...] = ("host", "dsp", "mve")
+Isa = Literal["host", "dsp", "mve"]
+ISAS: tuple[Isa, ...] = ("host", "dsp", "mve")
 
 CH_IN_BLOCK_MVE = 124
 """Input channels per block of the Helium depthwise kernel."""
@@ -55,16 +55,16 @@ class ConvGeometry:
     dilation_w: int = 1
 
 
-def as_target(target: str) -> Target:
-    """``target`` as a ``Target`` (``StaiError`` unless it is one of ``TARGETS``)."""
-    if target not in TARGETS:
-        raise StaiError(f"unknown scratch-size target {target!r} (expected one of {', '.join(TARGETS)})")
-    return target
+def as_isa(isa: str) -> Isa:
+    """``isa`` as a ``Isa`` (``StaiError`` unless it is one of ``ISAS``)."""
+    if isa not in ISAS:
+        raise StaiError(f"unknown ISA {isa!r} (expected one of {', '.join(ISAS)})")
+    return isa
 
 
-def _check_target(target: str) -> None:
-    """Raise ``StaiError`` unless ``target`` is one of ``TARGETS``."""
-    as_target(target)
+def _check_isa(isa: str) -> None:
+    """Raise ``StaiError`` unless ``isa`` is one of ``ISAS``."""
+    as_isa(isa)
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -93,13 +93,13 @@ def _conv_is_1_x_n(g: ConvGeometry, input_dims: Dims, filter_dims: Dims) -> bool
             and _cmod(g.stride_w * input_dims.c, 4) == 0)
 
 
-def convolve_s8_bytes(target: Target, input_dims: Dims, filter_dims: Dims) -> int:
+def convolve_s8_bytes(isa: Isa, input_dims: Dims, filter_dims: Dims) -> int:
     """``arm_convolve_s8_get_buffer_size``: host/DSP two int16 im2col columns of
     ``kw * kh * c_in`` rounded up to a multiple of 4; Helium four int8 columns rounded up
     to 16 bytes."""
-    _check_target(target)
+    _check_isa(isa)
     col = filter_dims.w * filter_dims.h * input_dims.c
-    if target == "mve":
+    if isa == "mve":
         return 4 * _cdiv(col + 15, 16) * 16
     remainder = _cmod(col, 4)
     aligned = col + 4 - remainder if remainder != 0 else col
@@ -124,16 +124,16 @@ def _convolve_1_x_n_mve_bytes(g: ConvGeometry, input_dims: Dims, filter_dims: Di
     return max(elem_left + pad_left, elem_right + pad_right)
 
 
-def convolve_wrapper_s8_bytes(target: Target, geometry: ConvGeometry, input_dims: Dims,
+def convolve_wrapper_s8_bytes(isa: Isa, geometry: ConvGeometry, input_dims: Dims,
                               filter_dims: Dims, output_dims: Dims) -> int:
     """``arm_convolve_wrapper_s8_get_buffer_size`` (``_dsp`` / ``_mve`` for those targets):
     0 for the 1x1 path; the 1xN size for one-row inputs; else ``convolve_s8_bytes``."""
-    _check_target(target)
+    _check_isa(isa)
     if _conv_is_1x1(geometry, filter_dims):
         return 0
-    if _conv_is_1_x_n(geometry, input_dims, filter_dims) and target == "mve":
+    if _conv_is_1_x_n(geometry, input_dims, filter_dims) and isa == "mve":
         return _convolve_1_x_n_mve_bytes(geometry, input_dims, filter_dims, output_dims)
-    return convolve_s8_bytes(target, input_dims, filter_dims)
+    return convolve_s8_bytes(isa, input_dims, filter_dims)
 
 
 # ------------------------------------------------------------- depthwise convolution
@@ -145,7 +145,7 @@ def _dw_is_opt(g: ConvGeometry, input_dims: Dims, output_dims: Dims) -> bool:
             and g.dilation_w == 1 and g.dilation_h == 1)
 
 
-def depthwise_conv_wrapper_s8_bytes(target: Target, geometry: ConvGeometry, input_dims: Dims,
+def depthwise_conv_wrapper_s8_bytes(isa: Isa, geometry: ConvGeometry, input_dims: Dims,
                                     filter_dims: Dims, output_dims: Dims) -> int:
     """``arm_depthwise_conv_wrapper_s8_get_buffer_size`` (``_dsp`` / ``_mve``).
 
@@ -154,11 +154,11 @@ def depthwise_conv_wrapper_s8_bytes(target: Target, geometry: ConvGeometry, inpu
     input channel and more than one output channel, the convolution size of the filter
     seen as ``[c_out, kh, kw, 1]`` plus a filter copy, when larger.
     """
-    _check_target(target)
+    _check_isa(isa)
     g = geometry
-    if target == "host":
+    if isa == "host":
         return 0
-    if target == "dsp":
+    if isa == "dsp":
         if not _dw_is_opt(g, input_dims, output_dims):
             return 0
         if filter_dims.w == 3 and filter_dims.h == 3 and g.pad_h <= 1 and g.pad_w <= 1:
@@ -176,27 +176,27 @@ def depthwise_conv_wrapper_s8_bytes(target: Target, geometry: ConvGeometry, inpu
 # ------------------------------------------------------------------- fully connected
 
 
-def fully_connected_s8_bytes(target: Target, filter_dims: Dims) -> int:
+def fully_connected_s8_bytes(isa: Isa, filter_dims: Dims) -> int:
     """``arm_fully_connected_s8_get_buffer_size`` (``_dsp`` / ``_mve``): one int32 kernel
     sum per output channel (``filter_dims.c``) on Helium, else 0. The per-channel variant
     uses the same buffer."""
-    _check_target(target)
-    return filter_dims.c * 4 if target == "mve" else 0
+    _check_isa(isa)
+    return filter_dims.c * 4 if isa == "mve" else 0
 
 
 # -------------------------------------------------------------------------- pooling
 
 
-def avgpool_s8_bytes(target: Target, dim_dst_width: int, ch_src: int) -> int:
+def avgpool_s8_bytes(isa: Isa, dim_dst_width: int, ch_src: int) -> int:
     """``arm_avgpool_s8_get_buffer_size`` (``_dsp`` / ``_mve``): one int32 per channel with
     DSP, else 0."""
-    _check_target(target)
-    return ch_src * 4 if target == "dsp" else 0
+    _check_isa(isa)
+    return ch_src * 4 if isa == "dsp" else 0
 
 
-def no_scratch_bytes(target: Target) -> int:
+def no_scratch_bytes(isa: Isa) -> int:
     """Kernels without a scratch buffer (max pool, softmax, elementwise add and mul): 0."""
-    _check_target(target)
+    _check_isa(isa)
     return 0
 
 
@@ -242,41 +242,41 @@ def _dims(shape: tuple[int, ...]) -> Dims:
     return Dims(*shape)
 
 
-def _conv_wrapper(op: Kernel, target: Target, depthwise: bool) -> int:
+def _conv_wrapper(op: Kernel, isa: Isa, depthwise: bool) -> int:
     if op.kind != "s8":
         return 0
     sh, sw = op.ints("strides")
     top, _bottom, left, _right = op.ints("pads")
     dh, dw = op.ints("dilations")
     size_of = depthwise_conv_wrapper_s8_bytes if depthwise else convolve_wrapper_s8_bytes
-    return size_of(target, ConvGeometry(sh, sw, top, left, dh, dw), _dims(op.input_shape(0)),
+    return size_of(isa, ConvGeometry(sh, sw, top, left, dh, dw), _dims(op.input_shape(0)),
                    _dims(op.input_shape(1)), _dims(op.output_shape()))
 
 
-def _fully_connected_s8(op: Kernel, target: Target) -> int:
+def _fully_connected_s8(op: Kernel, isa: Isa) -> int:
     if op.kind != "s8":
         return 0
     weights = op.input_shape(1)
-    return fully_connected_s8_bytes(target, Dims(weights[-1], 1, 1, weights[0]))
+    return fully_connected_s8_bytes(isa, Dims(weights[-1], 1, 1, weights[0]))
 
 
-def _avgpool_s8(op: Kernel, target: Target) -> int:
+def _avgpool_s8(op: Kernel, isa: Isa) -> int:
     if op.kind != "s8":
         return 0
-    return avgpool_s8_bytes(target, _dims(op.output_shape()).w, _dims(op.input_shape(0)).c)
+    return avgpool_s8_bytes(isa, _dims(op.output_shape()).w, _dims(op.input_shape(0)).c)
 
 
-SCRATCH_RULES: dict[str, Callable[[Kernel, Target], int]] = {
-    "none": lambda op, target: 0,
-    "convolve_wrapper_s8": lambda op, target: _conv_wrapper(op, target, False),
-    "depthwise_conv_wrapper_s8": lambda op, target: _conv_wrapper(op, target, True),
+SCRATCH_RULES: dict[str, Callable[[Kernel, Isa], int]] = {
+    "none": lambda op, isa: 0,
+    "convolve_wrapper_s8": lambda op, isa: _conv_wrapper(op, isa, False),
+    "depthwise_conv_wrapper_s8": lambda op, isa: _conv_wrapper(op, isa, True),
     "fully_connected_s8": _fully_connected_s8,
     "avgpool_s8": _avgpool_s8,
-    "hybrid_conv_f32": lambda op, target: hybrid_conv_f32_bytes(_dims(op.input_shape(0))),
-    "hybrid_fully_connected_f32": lambda op, target: hybrid_fully_connected_f32_bytes(
+    "hybrid_conv_f32": lambda op, isa: hybrid_conv_f32_bytes(_dims(op.input_shape(0))),
+    "hybrid_fully_connected_f32": lambda op, isa: hybrid_fully_connected_f32_bytes(
         math.prod(op.input_shape(0)), op.input_shape(1)[-1]),
-    "lstm_f32": lambda op, target: lstm_f32_bytes(op.input_shape(2)[1]),
+    "lstm_f32": lambda op, isa: lstm_f32_bytes(op.input_shape(2)[1]),
 }
-"""The scratch bytes of a kernel on a target, by the name a ``qnn`` op gives in its
+"""The scratch bytes of a kernel on a isa, by the name a ``qnn`` op gives in its
 ``SCRATCH``: the int8 CMSIS-NN formulas above (0 for the op's float kernel, which has no
 scratch buffer) and those of stai's hybrid and LSTM float kernels."""

@@ -1,10 +1,11 @@
 """The targets stai compiles for: the host and Cortex-M cores.
 
 A ``Target`` says how to compile for a core (GCC flags, the checks of ``NAME_target.h``),
-how to size CMSIS-NN scratch buffers (``scratch``: the ``convert-qnn-to-buf`` option) and
-the buffer alignment; the driver configures the passes from them. Which machine runs a
-target's code is a board's fact (``stai.boards.boards``). This module is data for the compiler core: it imports nothing
-of stai but its errors.
+which CMSIS-NN kernel flavour sizes scratch buffers (``isa``: ``host``, ``dsp`` or
+``mve``, the ``convert-qnn-to-buf`` option) and the buffer alignment; the driver
+configures the passes from them. Which machine runs a target's code is a board's fact
+(``stai.boards.boards``). This module is data for the compiler core: it imports nothing of
+stai but its errors.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Target:
     name: str
     description: str
     cflags: tuple[str, ...] = ()
-    scratch: str = "host"
+    isa: str = "host"
     alignment: int = 4
     float_abi: str | None = None
     fpu: str | None = None
@@ -45,7 +46,7 @@ CORTEX_M4 = Target(
     name="cortex-m4",
     description="Arm Cortex-M4 with FPU (DSP extension), QEMU mps2-an386",
     cflags=("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
-    scratch="dsp",
+    isa="dsp",
     alignment=4,
     float_abi="hard",
     fpu="fpv4-sp-d16",
@@ -61,7 +62,7 @@ CORTEX_M7 = Target(
     name="cortex-m7",
     description="Arm Cortex-M7 with double-precision FPU (DSP extension), QEMU mps2-an500",
     cflags=("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"),
-    scratch="dsp",
+    isa="dsp",
     alignment=8,
     float_abi="hard",
     fpu="fpv5-d16",
@@ -77,7 +78,7 @@ CORTEX_M55 = Target(
     name="cortex-m55",
     description="Arm Cortex-M55 with Helium (MVE) and FPU, QEMU mps3-an547",
     cflags=("-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard"),
-    scratch="mve",
+    isa="mve",
     alignment=16,
     float_abi="hard",
     fpu="auto",

@@ -5,7 +5,7 @@ those views again, on the ``buf`` dialect alone:
 
 * **buffers**: views that share bytes while their lifetimes meet (a reshape and its
   source) are one buffer; a kernel's ``scratch`` view is a buffer of its own, alive only
-  during that kernel (``target`` re-sizes scratch views for ``host``, ``dsp`` or ``mve``);
+  during that kernel (``isa`` re-sizes scratch views for ``host``, ``dsp`` or ``mve``);
 * **order**: where the graph allows several execution orders (branches, residual adds),
   a search over the sets of executed kernels finds the order whose largest step (the
   bytes live while one kernel runs) is smallest; the model's own order is tried too;
@@ -527,8 +527,8 @@ def breadth_bound(graph: Graph) -> int:
 # -------------------------------------------------------------------- the rewrite
 
 
-def _resize_scratch(fn: func.FuncOp, target: str) -> None:
-    """Give every kernel the scratch view its kernel needs on ``target``."""
+def _resize_scratch(fn: func.FuncOp, isa: str) -> None:
+    """Give every kernel the scratch view its kernel needs on ``isa``."""
     from stai.lowering.convert_qnn_to_buf import bufferized_kernel, scratch_bytes
 
     block = fn.body.block
@@ -536,7 +536,7 @@ def _resize_scratch(fn: func.FuncOp, target: str) -> None:
     if arena is None:
         raise _fail("the function has no buf.arena")
     for op in [o for o in block.ops if isinstance(o, qnn.KernelOp)]:
-        want = scratch_bytes(op, target)
+        want = scratch_bytes(op, isa)
         constant = op.scratch is not None and isinstance(op.scratch.owner, GetConstOp)
         have = _arena_scratch_bytes(op)
         if want == have or (constant and want):  # precomputed kernel sums stay
@@ -699,7 +699,7 @@ class PlanMemoryPass(ModulePass):
     """Plan every activation, input, output and scratch buffer of the buffer-form
     functions into the smallest arena (or memory pools).
 
-    Options: ``alignment`` (bytes, a power of two) of every buffer offset; ``target``
+    Options: ``alignment`` (bytes, a power of two) of every buffer offset; ``isa``
     (``host``, ``dsp``, ``mve``; empty: keep the scratch views as they are) whose CMSIS-NN
     scratch sizes to use; ``reorder`` and ``inplace`` (both true by default);
     ``inputs-in-arena`` / ``outputs-in-arena`` (true: the arena holds them; false: the
@@ -710,7 +710,7 @@ class PlanMemoryPass(ModulePass):
     name = "plan-memory"
 
     alignment: int = 4
-    target: str = ""
+    isa: str = ""
     reorder: bool = True
     inplace: bool = True
     inputs_in_arena: bool = True
@@ -737,9 +737,8 @@ class PlanMemoryPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.alignment < 1 or self.alignment & (self.alignment - 1):
             raise _fail(f"alignment must be a power of two, got {self.alignment}")
-        if self.target and self.target not in scratch_sizes.TARGETS:
-            raise _fail(f"unknown target '{self.target}' (expected one of "
-                        f"{', '.join(scratch_sizes.TARGETS)})")
+        if self.isa and self.isa not in scratch_sizes.ISAS:
+            raise _fail(f"unknown ISA '{self.isa}' (expected one of {', '.join(scratch_sizes.ISAS)})")
         pools = self.pool_list()
         for fn in [f for f in op.body.block.ops if isinstance(f, func.FuncOp)]:
             if "buf.inputs" not in fn.attributes and "buf.outputs" not in fn.attributes:
@@ -748,8 +747,8 @@ class PlanMemoryPass(ModulePass):
 
     def plan(self, fn: func.FuncOp, pools: list[Pool]) -> None:
         """Plan one buffer-form function."""
-        if self.target:
-            _resize_scratch(fn, self.target)
+        if self.isa:
+            _resize_scratch(fn, self.isa)
         graph = build_graph(fn)
         external = _check_io(graph, self.inputs_in_arena, self.outputs_in_arena)
         for gi, ext in enumerate(external):

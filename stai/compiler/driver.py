@@ -222,7 +222,7 @@ def pipeline_passes(options: CompileOptions, memory_config: MemoryConfig | None 
     pools = memory_config.pools if memory_config is not None else []
     configured: dict[str, ModulePass] = {
         ConvertQNNToBufPass.name: ConvertQNNToBufPass(
-            alignment=memory.weights_alignment or target.alignment, target=target.scratch),
+            alignment=memory.weights_alignment or target.alignment, isa=target.isa),
         PlanMemoryPass.name: PlanMemoryPass(
             alignment=memory.alignment or target.alignment,
             inputs_in_arena=memory.allocate_inputs, outputs_in_arena=memory.allocate_outputs,

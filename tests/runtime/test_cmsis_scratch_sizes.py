@@ -1,7 +1,7 @@
 """`stai.lowering.scratch_sizes` equals the C `*_get_buffer_size*` functions of the runtime.
 
 For a grid of convolution, depthwise, fully-connected and pooling shapes, the Python size
-for target "host" must equal the plain C function (what the portable kernels accept), and
+for ISA "host" must equal the plain C function (what the portable kernels accept), and
 "dsp" / "mve" the C `_dsp` / `_mve` functions. A few values are also pinned by hand from
 the CMSIS-NN v7.0.0 formulas, so that Python and C cannot drift together.
 """
@@ -56,36 +56,36 @@ def _cdims(d: ss.Dims) -> h.Dims:
     return h.dims(d.n, d.h, d.w, d.c)
 
 
-@pytest.mark.parametrize("target", list(VARIANTS))
-def test_conv_wrapper_sizes_match_c(lib: ctypes.CDLL, target: str) -> None:
-    fn = getattr(lib, f"arm_convolve_wrapper_s8_get_buffer_size{VARIANTS[target]}")
+@pytest.mark.parametrize("isa", list(VARIANTS))
+def test_conv_wrapper_sizes_match_c(lib: ctypes.CDLL, isa: str) -> None:
+    fn = getattr(lib, f"arm_convolve_wrapper_s8_get_buffer_size{VARIANTS[isa]}")
     for g, i, f, o in _conv_grid():
         want = fn(ctypes.byref(_conv_c_args(g, False)), ctypes.byref(_cdims(i)),
                   ctypes.byref(_cdims(f)), ctypes.byref(_cdims(o)))
-        assert ss.convolve_wrapper_s8_bytes(target, g, i, f, o) == want, (target, g, i, f, o)
+        assert ss.convolve_wrapper_s8_bytes(isa, g, i, f, o) == want, (isa, g, i, f, o)
 
 
-@pytest.mark.parametrize("target", list(VARIANTS))
-def test_depthwise_wrapper_sizes_match_c(lib: ctypes.CDLL, target: str) -> None:
-    fn = getattr(lib, f"arm_depthwise_conv_wrapper_s8_get_buffer_size{VARIANTS[target]}")
+@pytest.mark.parametrize("isa", list(VARIANTS))
+def test_depthwise_wrapper_sizes_match_c(lib: ctypes.CDLL, isa: str) -> None:
+    fn = getattr(lib, f"arm_depthwise_conv_wrapper_s8_get_buffer_size{VARIANTS[isa]}")
     for (g, i, f, o), mult in itertools.product(_conv_grid(), (1, 2)):
         f_dw = ss.Dims(1, f.h, f.w, i.c * mult)
         o_dw = ss.Dims(o.n, o.h, o.w, i.c * mult)
         want = fn(ctypes.byref(_conv_c_args(g, True, mult)), ctypes.byref(_cdims(i)),
                   ctypes.byref(_cdims(f_dw)), ctypes.byref(_cdims(o_dw)))
-        assert ss.depthwise_conv_wrapper_s8_bytes(target, g, i, f_dw, o_dw) == want, (target, g, i, f_dw)
+        assert ss.depthwise_conv_wrapper_s8_bytes(isa, g, i, f_dw, o_dw) == want, (isa, g, i, f_dw)
 
 
-@pytest.mark.parametrize("target", list(VARIANTS))
-def test_fc_and_avgpool_sizes_match_c(lib: ctypes.CDLL, target: str) -> None:
-    fc = getattr(lib, f"arm_fully_connected_s8_get_buffer_size{VARIANTS[target]}")
-    pool = getattr(lib, f"arm_avgpool_s8_get_buffer_size{VARIANTS[target]}")
+@pytest.mark.parametrize("isa", list(VARIANTS))
+def test_fc_and_avgpool_sizes_match_c(lib: ctypes.CDLL, isa: str) -> None:
+    fc = getattr(lib, f"arm_fully_connected_s8_get_buffer_size{VARIANTS[isa]}")
+    pool = getattr(lib, f"arm_avgpool_s8_get_buffer_size{VARIANTS[isa]}")
     for depth, out_c in itertools.product((1, 7, 32), (1, 10, 33)):
         f = ss.Dims(depth, 1, 1, out_c)
-        assert ss.fully_connected_s8_bytes(target, f) == fc(ctypes.byref(_cdims(f)))
+        assert ss.fully_connected_s8_bytes(isa, f) == fc(ctypes.byref(_cdims(f)))
     for width, ch in itertools.product((1, 4, 9), (1, 6, 13)):
-        assert ss.avgpool_s8_bytes(target, width, ch) == pool(width, ch)
-    assert ss.no_scratch_bytes(target) == 0  # type: ignore[arg-type]
+        assert ss.avgpool_s8_bytes(isa, width, ch) == pool(width, ch)
+    assert ss.no_scratch_bytes(isa) == 0
 
 
 def test_convolve_s8_size_matches_c(lib: ctypes.CDLL) -> None:
@@ -115,8 +115,8 @@ def test_pinned_values_from_the_formulas() -> None:
     assert ss.avgpool_s8_bytes("dsp", 4, 6) == 24
 
 
-def test_unknown_target_is_a_stai_error() -> None:
-    with pytest.raises(StaiError, match="unknown scratch-size target"):
+def test_unknown_isa_is_a_stai_error() -> None:
+    with pytest.raises(StaiError, match="unknown ISA"):
         ss.avgpool_s8_bytes("m4", 1, 1)  # type: ignore[arg-type]
 
 

@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType
 from xdsl.ir import Block, Region
 
 from stai.dialects import c
-from stai.emitc.printer import CPrintError, CModulePrinter, float_literal, int_literal, print_file
+from stai.emitc.printer import CModulePrinter, CPrintError, float_literal, int_literal, print_file
 from stai.errors import StaiError
 
 INT = c.CType("int")

@@ -267,10 +267,10 @@ def test_small_module_structure() -> None:
     assert all(v.byte_offset % 4 == 0 for v in views.values())
 
 
-@pytest.mark.parametrize("target", ["host", "dsp", "mve"])
+@pytest.mark.parametrize("isa", ["host", "dsp", "mve"])
 @pytest.mark.parametrize("alignment", [1, 4, 16])
-def test_small_module_computes_the_same(target: str, alignment: int) -> None:
-    out = assert_same_results(_parse(SMALL), target=target, alignment=alignment)
+def test_small_module_computes_the_same(isa: str, alignment: int) -> None:
+    out = assert_same_results(_parse(SMALL), isa=isa, alignment=alignment)
     for op in _main(out).walk():
         if isinstance(op, ViewOp) and op.role_name != "scratch":
             assert op.byte_offset % max(alignment, 1) == 0
@@ -362,8 +362,8 @@ def test_rejects_bad_options() -> None:
     module = _parse(SMALL)
     with pytest.raises(StaiError, match="alignment must be a power of two"):
         _bufferize(module, alignment=3)
-    with pytest.raises(StaiError, match="unknown target 'gpu'"):
-        _bufferize(module, target="gpu")
+    with pytest.raises(StaiError, match="unknown ISA 'gpu'"):
+        _bufferize(module, isa="gpu")
 
 
 def test_rejects_a_returned_constant() -> None:
@@ -416,8 +416,8 @@ _REAL = [m for m in SHARED_MODELS if m.kind in (INT8, FLOAT)]
 @pytest.mark.parametrize("model", _REAL, ids=[m.key for m in _REAL])
 def test_shared_models_compute_the_same(model, models_dir: Path) -> None:  # type: ignore[no-untyped-def]
     module = _lower_to_qnn(models_dir / model.relpath)
-    for target in ("host", "mve"):
-        buffered = assert_same_results(module, target=target)
+    for isa in ("host", "mve"):
+        buffered = assert_same_results(module, isa=isa)
         fn = _main(buffered)
         peak = fn.attributes["buf.peak"].value.data  # type: ignore[attr-defined]
         arena = next(op for op in fn.body.block.ops if op.name == "buf.arena")

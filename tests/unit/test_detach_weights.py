@@ -8,7 +8,6 @@ import pytest
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 
-from stai.dialects import c
 from stai.emitc.folder import write_folder
 from stai.emitc.printer import binary_files, print_module
 from stai.errors import StaiError

@@ -166,11 +166,11 @@ def test_scratch_and_macc_values():
     geometry = scratch_sizes.ConvGeometry(1, 1, 1, 1, 1, 1)
     dims = (scratch_sizes.Dims(1, 6, 6, 8), scratch_sizes.Dims(4, 3, 3, 8),
             scratch_sizes.Dims(1, 6, 6, 4))
-    for target in scratch_sizes.TARGETS:
-        assert conv.scratch_bytes(target) == scratch_sizes.convolve_wrapper_s8_bytes(
-            target, geometry, *dims)  # type: ignore[arg-type]
-        assert float_conv.scratch_bytes(target) == 0
-        assert hybrid.scratch_bytes(target) == 2 * (8 + 6)  # per row: scale, zp, int8 row
+    for isa in scratch_sizes.ISAS:
+        assert conv.scratch_bytes(isa) == scratch_sizes.convolve_wrapper_s8_bytes(
+            isa, geometry, *dims)
+        assert float_conv.scratch_bytes(isa) == 0
+        assert hybrid.scratch_bytes(isa) == 2 * (8 + 6)  # per row: scale, zp, int8 row
     assert conv.scratch_bytes("host") == 2 * 72 * 2
     assert conv.macc() == float_conv.macc() == 6 * 6 * 4 * (3 * 3 * 8)
     assert hybrid.macc() == 2 * 3 * 6
@@ -241,7 +241,7 @@ def _buffer_form(path: Path, compress: int = 0) -> ModuleOp:
     passes = [CanonicalizeNNPass(), FuseActivationsPass(), ConvertNNToQNNPass()]
     if compress:
         passes.append(CompressWeightsPass(factor=compress))
-    passes.append(ConvertQNNToBufPass(target="mve"))
+    passes.append(ConvertQNNToBufPass(isa="mve"))
     for p in passes:
         p.apply(ctx, module)
     module.verify()

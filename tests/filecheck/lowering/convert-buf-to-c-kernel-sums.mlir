@@ -1,4 +1,4 @@
-// RUN: stai-opt %s -p 'convert-qnn-to-buf{target="mve"},convert-buf-to-c' | stai-translate | filecheck %s
+// RUN: stai-opt %s -p 'convert-qnn-to-buf{isa="mve"},convert-buf-to-c' | stai-translate | filecheck %s
 
 // On Helium an int8 fully connected reads one int32 kernel sum per output from its
 // context buffer. With constant weights and bias, convert-qnn-to-buf computes them

@@ -1,5 +1,5 @@
 // RUN: stai-opt %s --split-input-file -p convert-qnn-to-buf | filecheck %s
-// RUN: stai-opt %s --split-input-file -p 'convert-qnn-to-buf{alignment=16 target="mve"}' | filecheck %s --check-prefix=MVE
+// RUN: stai-opt %s --split-input-file -p 'convert-qnn-to-buf{alignment=16 isa="mve"}' | filecheck %s --check-prefix=MVE
 
 // A conv with a scratch buffer, a reshape that aliases its output, an fc writing the output.
 // Intervals: input 32 B [0,0], conv out 48 B [0,1] (the reshape's too), fc out 10 B [1,1],

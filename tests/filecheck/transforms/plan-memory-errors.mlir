@@ -1,14 +1,14 @@
 // RUN: not stai-opt %s -p 'plan-memory{pools=100,100}' 2>&1 | filecheck %s --check-prefix=BIG
 // RUN: not stai-opt %s -p 'plan-memory{pools=256,16 pool-names="dtcm","sram"}' 2>&1 | filecheck %s --check-prefix=SUM
 // RUN: not stai-opt %s -p 'plan-memory{alignment=3}' 2>&1 | filecheck %s --check-prefix=ALIGN
-// RUN: not stai-opt %s -p 'plan-memory{target="m0"}' 2>&1 | filecheck %s --check-prefix=TARGET
+// RUN: not stai-opt %s -p 'plan-memory{isa="m0"}' 2>&1 | filecheck %s --check-prefix=ISA
 // RUN: not stai-opt %s -p 'plan-memory{pools=100,100 pool-names="a"}' 2>&1 | filecheck %s --check-prefix=NAMES
 
 // Pools too small: one line naming the missing bytes.
 // BIG: stai-opt: error: plan-memory: the activations do not fit the memory pools (pool0, pool1): 156 bytes missing (a 256-byte buffer fits in no pool, the largest holds 100)
 // SUM: stai-opt: error: plan-memory: the activations do not fit the memory pools (dtcm, sram): 16 bytes missing (the activations need 288 bytes, the pools hold 272)
 // ALIGN: stai-opt: error: plan-memory: alignment must be a power of two, got 3
-// TARGET: stai-opt: error: plan-memory: unknown target 'm0' (expected one of host, dsp, mve)
+// ISA: stai-opt: error: plan-memory: unknown ISA 'm0' (expected one of host, dsp, mve)
 // NAMES: stai-opt: error: plan-memory: pool-names needs one value per pool (2)
 
 buf.const @a1_weights dense<1.000000e+00> : memref<64x4xf32> {alignment = 4 : i64}

@@ -1,4 +1,4 @@
-// RUN: stai-opt %s -p 'convert-qnn-to-buf{target="mve"},plan-memory{target="mve"}' | filecheck %s
+// RUN: stai-opt %s -p 'convert-qnn-to-buf{isa="mve"},plan-memory{isa="mve"}' | filecheck %s
 
 // plan-memory keeps a fully connected's constant scratch (its kernel sums, computed by
 // convert-qnn-to-buf for Helium): no arena bytes for it (max_scratch 0, the arena holds

@@ -2,7 +2,7 @@
 // RUN: stai-opt %s --split-input-file -p 'plan-memory{reorder=false inplace=false}' | filecheck %s --check-prefix=FIXED
 // RUN: stai-opt %s --split-input-file -p 'plan-memory{alignment=64 inputs-in-arena=false outputs-in-arena=false}' | filecheck %s --check-prefix=EXT
 // RUN: stai-opt %s --split-input-file -p 'plan-memory{pools=272,1000 pool-names="dtcm","sram" pool-sections=".dtcm",""}' | filecheck %s --check-prefix=POOLS
-// RUN: stai-opt %s --split-input-file -p 'plan-memory{target="mve" alignment=16}' | filecheck %s --check-prefix=MVE
+// RUN: stai-opt %s --split-input-file -p 'plan-memory{isa="mve" alignment=16}' | filecheck %s --check-prefix=MVE
 // RUN: stai-opt %s --split-input-file -p plan-memory,plan-memory | filecheck %s --check-prefix=TWICE
 
 // Aliasing and in place: the reshape %r is the bytes of %s (no copy); the logistic and the
