@@ -53,8 +53,9 @@ def tflm_figures(model: Path) -> tuple[int, int, int] | None:
     sys.stdout.flush()
     sys.stderr.flush()
     text = _capture_fd_output(interp.print_allocations)
-    found = [re.search(rf"Arena allocation {k} (\d+) bytes", text)
-             for k in ("total", "head", "tail")]
+    found = [
+        re.search(rf"Arena allocation {k} (\d+) bytes", text) for k in ("total", "head", "tail")
+    ]
     if not all(found):
         return None
     total, head, tail = (int(m.group(1)) for m in found)  # type: ignore[union-attr]
@@ -70,21 +71,24 @@ def rows(models_dir: Path) -> list[dict]:
             continue
         plans = {target: plan_for(path, target) for target in TARGETS}
         host = plans["host"]
-        caller = plan_for(path, "host", MemoryOptions(allocate_inputs=False,
-                                                      allocate_outputs=False))
+        caller = plan_for(
+            path, "host", MemoryOptions(allocate_inputs=False, allocate_outputs=False)
+        )
         tflm = None if m.kind == HYBRID else tflm_figures(path)
-        out.append({
-            "key": m.key,
-            "kind": m.kind,
-            "arena": {col: p.arena_bytes for col, p in plans.items()},
-            "bound": host.breadth_bound,
-            "scratch": {col: p.max_scratch for col, p in plans.items()},
-            "caller_io": caller.arena_bytes,
-            "statics": host.mutable_static_bytes,
-            "total": host.arena_bytes + host.mutable_static_bytes,
-            "strategy": host.strategy,
-            "tflm": tflm,
-        })
+        out.append(
+            {
+                "key": m.key,
+                "kind": m.kind,
+                "arena": {col: p.arena_bytes for col, p in plans.items()},
+                "bound": host.breadth_bound,
+                "scratch": {col: p.max_scratch for col, p in plans.items()},
+                "caller_io": caller.arena_bytes,
+                "statics": host.mutable_static_bytes,
+                "total": host.arena_bytes + host.mutable_static_bytes,
+                "strategy": host.strategy,
+                "tflm": tflm,
+            }
+        )
     return out
 
 

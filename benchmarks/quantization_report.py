@@ -13,8 +13,13 @@ from pathlib import Path
 from stai.tools.quantize_compare import MODELS, compare, datasets
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = {"hello_world": (64, 100), "ad": (64, 98), "ic": (64, 100), "vww": (64, 100),
-           "kws": (64, 200)}
+SAMPLES = {
+    "hello_world": (64, 100),
+    "ad": (64, 98),
+    "ic": (64, 100),
+    "vww": (64, 100),
+    "kws": (64, 200),
+}
 """Calibration and evaluation samples per model (AD: all its even / odd windows)."""
 
 HEADING = "## Figures"
@@ -35,7 +40,8 @@ def rows(root: Path, methods: list[str]) -> list[str]:
                     f"| {key} | {method} | {fc} | {len(calib)} / {len(data)} | "
                     f"{st.agreement:.1f} | {st.rmse:.4g} | "
                     f"{f'{ref.agreement:.1f}' if ref else 'n/a'} | "
-                    f"{f'{ref.rmse:.4g}' if ref else 'n/a'} | {time.time() - start:.0f} s |")
+                    f"{f'{ref.rmse:.4g}' if ref else 'n/a'} | {time.time() - start:.0f} s |"
+                )
                 print(out[-1], flush=True)
     return out
 
@@ -49,7 +55,7 @@ def main() -> None:
     table = rows(Path(args.models), args.methods.split(","))
     doc = Path(args.out)
     text = doc.read_text()
-    head = text[:text.index(HEADING)] if HEADING in text else text.rstrip() + "\n\n"
+    head = text[: text.index(HEADING)] if HEADING in text else text.rstrip() + "\n\n"
     section = [
         HEADING,
         "",

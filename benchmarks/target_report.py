@@ -53,8 +53,16 @@ class Row:
     error: str | None = None
 
 
-def measure(key: str, kind: str, path: Path, target: str, kernels: str, cmsis: str,
-            work: Path, samples: list[list[np.ndarray]]) -> Row:
+def measure(
+    key: str,
+    kind: str,
+    path: Path,
+    target: str,
+    kernels: str,
+    cmsis: str,
+    work: Path,
+    samples: list[list[np.ndarray]],
+) -> Row:
     """Compile, build and run one model on one target."""
     row = Row(key, kind, target, kernels)
     out = work / f"{key}_{target}_{kernels}"
@@ -63,15 +71,20 @@ def measure(key: str, kind: str, path: Path, target: str, kernels: str, cmsis: s
         result = generate(path, out, name=key, target=target)
         row.compile_s = time.perf_counter() - start
         row.arena = result.activations_bytes
-        model = TargetModel(out, work_dir=work / f"build_{key}_{target}_{kernels}",
-                            cmsis_nn_path=cmsis if kernels == "cmsis-nn" else "", timeout=900)
+        model = TargetModel(
+            out,
+            work_dir=work / f"build_{key}_{target}_{kernels}",
+            cmsis_nn_path=cmsis if kernels == "cmsis-nn" else "",
+            timeout=900,
+        )
         row.flash = model.footprint.flash
         row.weights = model.footprint.flash_weights
         run = model.run_many(samples)
         counts = [s.instructions for s in run.samples if s.instructions is not None]
         row.instructions = int(np.median(counts))
-        row.glue_share = float(np.mean([s.glue_share for s in run.samples
-                                        if s.glue_share is not None]))
+        row.glue_share = float(
+            np.mean([s.glue_share for s in run.samples if s.glue_share is not None])
+        )
     except StaiError as e:
         row.error = str(e)
     return row
@@ -114,8 +127,10 @@ def render(rows: list[Row], cmsis: str | None, tools: dict[str, str]) -> str:
     ]
     for r in rows:
         if r.error:
-            lines.append(f"| {r.model} | {r.kind} | {r.target} | {r.kernels} | "
-                         f"| | | | not run: {r.error} | |")
+            lines.append(
+                f"| {r.model} | {r.kind} | {r.target} | {r.kernels} | "
+                f"| | | | not run: {r.error} | |"
+            )
             continue
         glue = "-" if r.glue_share is None else f"{100 * r.glue_share:.3f}%"
         lines.append(
@@ -127,10 +142,17 @@ def render(rows: list[Row], cmsis: str | None, tools: dict[str, str]) -> str:
     if shares:
         worst, at = max(shares, key=lambda x: x[0])
         over = sorted({r.model for share, r in shares if share >= 0.01})
-        lines += ["", f"Largest share of instructions in the generated code: {100 * worst:.3f}% "
-                      f"({at.model}, {at.target}, {at.kernels}); aim: under 1%."
-                  + (f" Over 1%: {', '.join(over)} (a few thousand instructions per "
-                     "inference, of which the calls' set-up is a visible part)." if over else "")]
+        lines += [
+            "",
+            f"Largest share of instructions in the generated code: {100 * worst:.3f}% "
+            f"({at.model}, {at.target}, {at.kernels}); aim: under 1%."
+            + (
+                f" Over 1%: {', '.join(over)} (a few thousand instructions per "
+                "inference, of which the calls' set-up is a visible part)."
+                if over
+                else ""
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -172,10 +194,21 @@ def main(argv: list[str] | None = None) -> int:
             samples = random_inputs(path, 2, seed=1, float_range=model.float_range)
             for target in TARGETS:
                 for kernels in kernel_sets:
-                    row = measure(model.key, model.kind, path, target, kernels, cmsis or "",
-                                  Path(tmp), samples)
-                    print(f"{row.model:18} {target:10} {kernels:8} "
-                          f"{_fmt(row.instructions):>15} {row.error or ''}", flush=True)
+                    row = measure(
+                        model.key,
+                        model.kind,
+                        path,
+                        target,
+                        kernels,
+                        cmsis or "",
+                        Path(tmp),
+                        samples,
+                    )
+                    print(
+                        f"{row.model:18} {target:10} {kernels:8} "
+                        f"{_fmt(row.instructions):>15} {row.error or ''}",
+                        flush=True,
+                    )
                     rows.append(row)
     Path(args.out).write_text(render(rows, cmsis, tool_versions()))
     print(f"wrote {args.out}")

@@ -210,8 +210,15 @@ class ArenaOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "attr-dict `:` type($result)"
 
-    def __init__(self, size: int, alignment: int = 16, *, pool: int | None = None,
-                 pool_name: str | None = None, section: str | None = None):
+    def __init__(
+        self,
+        size: int,
+        alignment: int = 16,
+        *,
+        pool: int | None = None,
+        pool_name: str | None = None,
+        section: str | None = None,
+    ):
         super().__init__(
             properties={
                 "size": IntegerAttr(size, i64),
@@ -241,8 +248,11 @@ class ArenaOp(IRDLOperation):
             raise VerifyException(f"buf.arena: negative pool index {_int(self.pool)}")
         region = self.parent_region()
         if region is not None:
-            arenas = [op for op in region.walk()
-                      if isinstance(op, ArenaOp) and op.pool_index == self.pool_index]
+            arenas = [
+                op
+                for op in region.walk()
+                if isinstance(op, ArenaOp) and op.pool_index == self.pool_index
+            ]
             if len(arenas) > 1 and arenas[0] is not self:
                 raise VerifyException(
                     "buf.arena: a function has only one arena per pool"
@@ -342,9 +352,7 @@ class ViewOp(IRDLOperation):
         printer.print_string(" ")
         printer.print_operand(self.source)
         printer.print_string(f"[{self.byte_offset}]")
-        shown: dict[str, Attribute] = {
-            k: v for k, v in self.properties.items() if k != "offset"
-        }
+        shown: dict[str, Attribute] = {k: v for k, v in self.properties.items() if k != "offset"}
         shown.update(self.attributes)
         if shown:
             printer.print_string(" ")
@@ -370,8 +378,7 @@ class ViewOp(IRDLOperation):
             )
         if offset % element_bytes(t):
             raise VerifyException(
-                f"buf.view: offset {offset} is not aligned to the element size "
-                f"{element_bytes(t)}"
+                f"buf.view: offset {offset} is not aligned to the element size {element_bytes(t)}"
             )
         self._verify_annotations()
 

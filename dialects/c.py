@@ -192,10 +192,17 @@ class FileOp(IRDLOperation):
     body = region_def("single_block")
 
     traits = traits_def(NoTerminator(), SymbolTable(), IsolatedFromAbove())
-    assembly_format = "$path (`guard` $guard^)? (`extern_c` $extern_c^)? attr-dict-with-keyword $body"
+    assembly_format = (
+        "$path (`guard` $guard^)? (`extern_c` $extern_c^)? attr-dict-with-keyword $body"
+    )
 
-    def __init__(self, path: str, ops: Sequence[Operation] = (), guard: str | None = None,
-                 extern_c: bool = False):
+    def __init__(
+        self,
+        path: str,
+        ops: Sequence[Operation] = (),
+        guard: str | None = None,
+        extern_c: bool = False,
+    ):
         super().__init__(
             properties={
                 "path": StringAttr(path),
@@ -356,8 +363,9 @@ class ErrorUnlessOp(IRDLOperation):
         if not condition.strip() or "\n" in condition or "\\" in condition:
             raise VerifyException("c.error_unless: the condition must be one non-empty line")
         if any(ch in self.message.data for ch in '"\\\n'):
-            raise VerifyException("c.error_unless: the message must be one line without a "
-                                  "double quote or a backslash")
+            raise VerifyException(
+                "c.error_unless: the message must be one line without a double quote or a backslash"
+            )
 
 
 @irdl_op_definition
@@ -493,8 +501,9 @@ class GlobalOp(IRDLOperation):
     traits = traits_def(SymbolOpInterface())
     assembly_format = "(`static` $static^)? $sym_name `:` $type (`=` $init^)? attr-dict"
 
-    def __init__(self, name: str, type: Attribute, init: Attribute | None = None,
-                 static: bool = True):
+    def __init__(
+        self, name: str, type: Attribute, init: Attribute | None = None, static: bool = True
+    ):
         super().__init__(
             properties={
                 "sym_name": StringAttr(name),
@@ -543,8 +552,9 @@ class IfDefinedOp(IRDLOperation):
                 raise VerifyException("c.if_defined: a function cannot end inside it")
 
 
-TopLevelOps = (IncludeOp | DefineOp | CommentOp | ErrorUnlessOp | ArrayOp | GlobalOp | FuncOp
-               | IfDefinedOp)
+TopLevelOps = (
+    IncludeOp | DefineOp | CommentOp | ErrorUnlessOp | ArrayOp | GlobalOp | FuncOp | IfDefinedOp
+)
 
 C = Dialect(
     "c",

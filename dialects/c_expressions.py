@@ -70,7 +70,7 @@ def _print_literal_value(printer: Printer, value: Attribute) -> None:
 
 def _check_literal_value(op: Operation, value: Attribute) -> None:
     if isinstance(value, FloatAttr) and not math.isfinite(value.value.data):
-        raise VerifyException(f"{op.name}: non-finite floats are written as C, e.g. \"INFINITY\"")
+        raise VerifyException(f'{op.name}: non-finite floats are written as C, e.g. "INFINITY"')
     if isinstance(value, StringAttr) and ("\n" in value.data or not value.data.strip()):
         raise VerifyException(f"{op.name}: verbatim C must be one non-empty line")
 
@@ -328,8 +328,10 @@ class AddrOp(IRDLOperation):
         _check_c_types(self, [self.operand.type, self.result.type])
         owner = self.operand.owner
         # a c.call's result is a named local too (c.call is a statement: by name)
-        if not (isinstance(owner, StructOp | GetGlobalOp)
-                or (isinstance(owner, Operation) and owner.name == "c.call")):
+        if not (
+            isinstance(owner, StructOp | GetGlobalOp)
+            or (isinstance(owner, Operation) and owner.name == "c.call")
+        ):
             raise VerifyException("c.addr: the operand must be a named object")
         if not c_type_name(self.result.type).endswith("*"):
             raise VerifyException("c.addr: the result must be a pointer type")
@@ -359,7 +361,10 @@ class OffsetPtrOp(IRDLOperation):
         _check_c_types(self, [self.base.type, self.result.type])
         base = c_type_name(self.base.type)
         if base.replace(" ", "").removeprefix("const") not in (
-            "uint8_t*", "int8_t*", "char*", "unsignedchar*"
+            "uint8_t*",
+            "int8_t*",
+            "char*",
+            "unsignedchar*",
         ):
             raise VerifyException("c.offset_ptr: the base must be a byte pointer")
         if not c_type_name(self.result.type).endswith("*"):
@@ -417,8 +422,26 @@ class CastOp(IRDLOperation):
         _check_c_types(self, [self.operand.type, self.result.type])
 
 
-BINARY_OPERATORS = ("+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<",
-                    "<=", ">", ">=", "&&", "||")
+BINARY_OPERATORS = (
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "&",
+    "|",
+    "^",
+    "<<",
+    ">>",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "&&",
+    "||",
+)
 
 
 @irdl_op_definition
@@ -434,10 +457,13 @@ class BinaryOp(IRDLOperation):
     result = result_def()
 
     traits = traits_def(Pure())
-    assembly_format = "$operator $lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($result)"
+    assembly_format = (
+        "$operator $lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($result)"
+    )
 
-    def __init__(self, operator: str, lhs: SSAValue | Operation, rhs: SSAValue | Operation,
-                 type: Attribute):
+    def __init__(
+        self, operator: str, lhs: SSAValue | Operation, rhs: SSAValue | Operation, type: Attribute
+    ):
         super().__init__(
             operands=[lhs, rhs], properties={"operator": StringAttr(operator)}, result_types=[type]
         )

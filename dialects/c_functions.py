@@ -243,7 +243,11 @@ class CallOp(IRDLOperation):
 
         super().__init__(
             operands=[list(args)],
-            properties={"callee": StringAttr(callee), "ok": attr(ok), "error_return": attr(error_return)},
+            properties={
+                "callee": StringAttr(callee),
+                "ok": attr(ok),
+                "error_return": attr(error_return),
+            },
             result_types=[[] if result_type is None else [result_type]],
         )
 
@@ -310,14 +314,18 @@ class IfReturnOp(IRDLOperation):
     condition = operand_def()
     value = opt_operand_def()
 
-    assembly_format = "$condition (`,` $value^)? attr-dict `:` type($condition) (`,` type($value)^)?"
+    assembly_format = (
+        "$condition (`,` $value^)? attr-dict `:` type($condition) (`,` type($value)^)?"
+    )
 
     def __init__(self, condition: SSAValue | Operation, value: SSAValue | Operation | None = None):
         super().__init__(operands=[condition, [] if value is None else [value]])
 
     def verify_(self) -> None:
         _check_c_types(self, [self.condition.type])
-        _check_return_type(self, _enclosing_func(self), None if self.value is None else self.value.type)
+        _check_return_type(
+            self, _enclosing_func(self), None if self.value is None else self.value.type
+        )
 
 
 @irdl_op_definition
@@ -390,8 +398,13 @@ class SwitchReturnOp(IRDLOperation):
         printer.print_attribute(self.default.type)
         printer.print_op_attributes(self.attributes)
 
-    def __init__(self, selector: SSAValue | Operation, cases: Sequence[int],
-                 values: Sequence[SSAValue | Operation], default: SSAValue | Operation):
+    def __init__(
+        self,
+        selector: SSAValue | Operation,
+        cases: Sequence[int],
+        values: Sequence[SSAValue | Operation],
+        default: SSAValue | Operation,
+    ):
         super().__init__(
             operands=[selector, list(values), default],
             properties={"cases": DenseArrayBase.from_list(i64, list(cases))},

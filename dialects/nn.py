@@ -728,7 +728,9 @@ class TransposeOp(_NNOp):
         perm = _ints(self.perm)
         shape = tuple(x.get_shape())
         if sorted(perm) != list(range(len(shape))):
-            raise VerifyException(f"nn.transpose: perm {list(perm)} is not a permutation of rank {len(shape)}")
+            raise VerifyException(
+                f"nn.transpose: perm {list(perm)} is not a permutation of rank {len(shape)}"
+            )
         expected = tuple(shape[p] for p in perm)
         if tuple(y.get_shape()) != expected:
             raise VerifyException(f"nn.transpose: the result must have shape {expected}")

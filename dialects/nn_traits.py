@@ -180,7 +180,9 @@ class ChannelBias(OpTrait):
 
     def verify(self, op: Operation) -> None:
         if len(op.operands) != 3 or "activation" not in op.properties:
-            raise VerifyException(f"{op.name}: a biased op has (input, filter, bias) and an activation")
+            raise VerifyException(
+                f"{op.name}: a biased op has (input, filter, bias) and an activation"
+            )
 
 
 class FusibleProducer(OpTrait):

@@ -229,7 +229,8 @@ class KernelOp(IRDLOperation):
         elif not isinstance(self.params, family):
             got = "none" if self.params is None else f"#{self.params.name}"
             raise VerifyException(
-                f"{self.name}: expected {kind} parameters #{family.name}<...>, got {got}")
+                f"{self.name}: expected {kind} parameters #{family.name}<...>, got {got}"
+            )
         if self.HAS_ACT:
             if self.act is None:
                 raise VerifyException(f"{self.name}: missing clamp range 'act'")

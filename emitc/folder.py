@@ -138,8 +138,7 @@ def _may_replace(out_dir: Path) -> bool:
 
 
 def _fill(
-    folder: Path, module: ModuleOp, name: str, extra_files: Mapping[str, str | bytes],
-    target: str
+    folder: Path, module: ModuleOp, name: str, extra_files: Mapping[str, str | bytes], target: str
 ) -> None:
     files = print_module(module)
     data = binary_files(module)

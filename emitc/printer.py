@@ -160,7 +160,9 @@ class CPrinter:
             raise CPrintError(f"C printer: '{file_op.path.data}' is a binary file, not C")
         self._lines = []
         self._file_names = {
-            op.sym_name.data for op in file_op.body.block.ops if isinstance(op, c.FuncOp | c.ArrayOp | c.GlobalOp)
+            op.sym_name.data
+            for op in file_op.body.block.ops
+            if isinstance(op, c.FuncOp | c.ArrayOp | c.GlobalOp)
         } | {op.sym_name.data for op in file_op.walk() if isinstance(op, c.GlobalOp | c.ArrayOp)}
         guard = file_op.guard.data if file_op.guard is not None else None
         if guard is not None:
@@ -175,7 +177,11 @@ class CPrinter:
         previous: str | None = None
         for op in file_op.body.block.ops:
             kind = self._kind(op)
-            if previous is not None and previous != "comment" and (kind != previous or kind == "block"):
+            if (
+                previous is not None
+                and previous != "comment"
+                and (kind != previous or kind == "block")
+            ):
                 self._emit()
             self._print_top(op)
             previous = kind
@@ -245,14 +251,21 @@ class CPrinter:
             self._emit(f"   {line}".rstrip())
         self._emit(f"   {rest[-1]} */")
 
-    def _print_if_defined(self, op: c.IfDefinedOp, print_inner: Callable[[Operation], None]) -> None:
+    def _print_if_defined(
+        self, op: c.IfDefinedOp, print_inner: Callable[[Operation], None]
+    ) -> None:
         """``#if defined(MACRO)`` (at column 0), the body, ``#endif``."""
         self._lines.append(f"#if defined({op.macro.data})")
         previous: str | None = None
         for inner in op.body.block.ops:
             kind = self._kind(inner)
             top = print_inner == self._print_top
-            if top and previous is not None and previous != "comment" and (kind != previous or kind == "block"):
+            if (
+                top
+                and previous is not None
+                and previous != "comment"
+                and (kind != previous or kind == "block")
+            ):
                 self._emit()
             print_inner(inner)
             previous = kind
@@ -301,14 +314,18 @@ class CPrinter:
         if op.is_declaration:
             names = [n.data for n in op.arg_names.data] if op.arg_names is not None else None
             params = [declarator(t, n) for t, n in zip(inputs, names)] if names else inputs
-            self._emit(declarator(f"{static}{ret}", f"{op.sym_name.data}({', '.join(params) or 'void'});"))
+            self._emit(
+                declarator(f"{static}{ret}", f"{op.sym_name.data}({', '.join(params) or 'void'});")
+            )
             return
         self._names = {}
         with self._scope():
             params = []
             for i, (t, arg) in enumerate(zip(inputs, op.body.block.args)):
                 params.append(declarator(t, self._bind(arg, f"arg{i}")))
-            self._emit(declarator(f"{static}{ret}", f"{op.sym_name.data}({', '.join(params) or 'void'})"))
+            self._emit(
+                declarator(f"{static}{ret}", f"{op.sym_name.data}({', '.join(params) or 'void'})")
+            )
             self._emit("{")
             with self._indented():
                 for inner in op.body.block.ops:
@@ -318,7 +335,14 @@ class CPrinter:
     # -------------------------------------------------------------- statements
     def _print_statement(self, op: Operation) -> None:
         match op:
-            case c.LiteralOp() | c.GetGlobalOp() | c.AddrOp() | c.OffsetPtrOp() | c.CastOp() | c.BinaryOp():
+            case (
+                c.LiteralOp()
+                | c.GetGlobalOp()
+                | c.AddrOp()
+                | c.OffsetPtrOp()
+                | c.CastOp()
+                | c.BinaryOp()
+            ):
                 pass  # expressions: printed where they are used
             case c.CommentOp():
                 self._print_comment(op)
@@ -365,7 +389,9 @@ class CPrinter:
     def _print_struct(self, op: c.StructOp) -> None:
         type_name = c.c_type_name(op.result.type)
         name = self._bind(op.result, "s")
-        head = f"{'static ' if op.is_static is not None else ''}const {declarator(type_name, name)} ="
+        head = (
+            f"{'static ' if op.is_static is not None else ''}const {declarator(type_name, name)} ="
+        )
         fields = self._struct_fields(op.init, op)
         one_line = f"{head} {{{', '.join(fields)}}};"
         if len(INDENT * self._depth + one_line) <= LINE_WIDTH:

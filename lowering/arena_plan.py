@@ -214,8 +214,7 @@ class NamedPlan:
     strategy: str
 
 
-def plan_with(intervals: Sequence[Interval], order_name: str, fit: str,
-              alignment: int = 1) -> Plan:
+def plan_with(intervals: Sequence[Interval], order_name: str, fit: str, alignment: int = 1) -> Plan:
     """The plan of one strategy (an ``ORDERS`` key and a ``FITS`` rule)."""
     check_intervals(intervals, alignment)
     offsets, _ = place(intervals, ORDERS[order_name](intervals), alignment, fit)
@@ -250,21 +249,29 @@ class PoolOverflow(ValueError):
         self.missing, self.needed, self.available = missing, needed, available
 
 
-def _overflow(intervals: Sequence[Interval], capacities: Sequence[int], needed: int,
-              left_bytes: int) -> PoolOverflow:
+def _overflow(
+    intervals: Sequence[Interval], capacities: Sequence[int], needed: int, left_bytes: int
+) -> PoolOverflow:
     """Why the intervals fit no pool plan, with the bytes missing."""
     available = sum(capacities)
     largest = max((iv.size for iv in intervals), default=0)
     roomiest = max(capacities)
     if largest > roomiest:
-        return PoolOverflow(largest - roomiest, needed, available,
-                            f"a {largest}-byte buffer fits in no pool, the largest holds "
-                            f"{roomiest}")
+        return PoolOverflow(
+            largest - roomiest,
+            needed,
+            available,
+            f"a {largest}-byte buffer fits in no pool, the largest holds {roomiest}",
+        )
     if needed > available:
         return PoolOverflow(needed - available, needed, available)
-    return PoolOverflow(max(left_bytes, 1), needed, available,
-                        f"{left_bytes} bytes of buffers find no room in the free gaps of the "
-                        f"pools, which hold {available} bytes")
+    return PoolOverflow(
+        max(left_bytes, 1),
+        needed,
+        available,
+        f"{left_bytes} bytes of buffers find no room in the free gaps of the "
+        f"pools, which hold {available} bytes",
+    )
 
 
 @dataclass(frozen=True)
@@ -277,8 +284,13 @@ class PoolPlan:
     strategy: str
 
 
-def _fill(intervals: Sequence[Interval], order: list[int], capacities: Sequence[int],
-          alignment: int, fit: str) -> tuple[list[int], list[int], list[int], list[int]]:
+def _fill(
+    intervals: Sequence[Interval],
+    order: list[int],
+    capacities: Sequence[int],
+    alignment: int,
+    fit: str,
+) -> tuple[list[int], list[int], list[int], list[int]]:
     """Fill the pools in turn: what does not fit a pool goes on to the next one."""
     pool_of = [0] * len(intervals)
     offsets = [0] * len(intervals)
@@ -297,8 +309,9 @@ def _fill(intervals: Sequence[Interval], order: list[int], capacities: Sequence[
     return pool_of, offsets, sizes, todo
 
 
-def plan_pools(intervals: Sequence[Interval], capacities: Sequence[int],
-               alignment: int = 1) -> PoolPlan:
+def plan_pools(
+    intervals: Sequence[Interval], capacities: Sequence[int], alignment: int = 1
+) -> PoolPlan:
     """Place the intervals in pools of the given capacities, in priority order.
 
     The best single-arena plan is kept when it fits the first pool. Otherwise every

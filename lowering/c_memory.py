@@ -67,15 +67,19 @@ def _c_name(text: str) -> str:
 
 def pools_of(function: Operation, network: str) -> list[PoolInfo]:
     """The pools of a buffer-form function, by pool index (there is at least one)."""
-    arenas = sorted((op for op in function.walk() if isinstance(op, ArenaOp)),
-                    key=lambda a: a.pool_index)
+    arenas = sorted(
+        (op for op in function.walk() if isinstance(op, ArenaOp)), key=lambda a: a.pool_index
+    )
     if not arenas:
-        raise StaiError("convert-buf-to-c: the function holds no buf.arena; "
-                        "run convert-qnn-to-buf first")
+        raise StaiError(
+            "convert-buf-to-c: the function holds no buf.arena; run convert-qnn-to-buf first"
+        )
     indices = [a.pool_index for a in arenas]
     if indices != list(range(len(arenas))):
-        raise StaiError(f"convert-buf-to-c: a function must hold one buf.arena per pool "
-                        f"(pools 0..{len(arenas) - 1}), found pools {indices}")
+        raise StaiError(
+            f"convert-buf-to-c: a function must hold one buf.arena per pool "
+            f"(pools 0..{len(arenas) - 1}), found pools {indices}"
+        )
     out = []
     for p, arena in enumerate(arenas):
         glob = f"stai_{network}_arena" + (f"_{p}" if p else "")
@@ -104,8 +108,11 @@ def extern_alignment(function: Operation, role: str, index: int) -> int:
     """The alignment a caller buffer needs: its largest element size."""
     from stai.dialects.buf import element_bytes
 
-    sizes = [element_bytes(op.result.type) for op in function.walk()
-             if isinstance(op, ExternOp) and op.role_name == role and op.index_value == index]
+    sizes = [
+        element_bytes(op.result.type)
+        for op in function.walk()
+        if isinstance(op, ExternOp) and op.role_name == role and op.index_value == index
+    ]
     return max(sizes, default=1)
 
 
@@ -167,15 +174,17 @@ def set_io_func(network: str, role: str, alignments: dict[int, int]) -> c.FuncOp
         bad = _bad_pointer(body, data, align, allow_null=False)
         body.add_op(c.IfReturnOp(bad, one))
         cast = c.CastOp(data, BYTE_PTR)
-        body.add_ops([cast, c.AssignGlobalOp(extern_global(network, role, i), cast),
-                      c.ReturnOp(zero)])
+        body.add_ops(
+            [cast, c.AssignGlobalOp(extern_global(network, role, i), cast), c.ReturnOp(zero)]
+        )
         block.add_op(if_op)
     block.add_op(c.ReturnOp(one))
     return c.FuncOp(f"stai_{network}_set_{role}", [INT, VOID_PTR], INT, Region(block))
 
 
-def check_bound_ops(network: str, pools: list[PoolInfo], externs: dict[str, list[int]],
-                    result: SSAValue) -> list[Operation]:
+def check_bound_ops(
+    network: str, pools: list[PoolInfo], externs: dict[str, list[int]], result: SSAValue
+) -> list[Operation]:
     """``if (pointer == NULL) return result;`` for every pool with bytes and every caller
     buffer (the start of ``run``)."""
     ops: list[Operation] = []
@@ -189,8 +198,9 @@ def check_bound_ops(network: str, pools: list[PoolInfo], externs: dict[str, list
     return ops
 
 
-def header_ops(network: str, pools: list[PoolInfo], externs: dict[str, list[int]]
-               ) -> list[Operation]:
+def header_ops(
+    network: str, pools: list[PoolInfo], externs: dict[str, list[int]]
+) -> list[Operation]:
     """The pool macros of ``NAME.h`` and the ``set_input`` / ``set_output`` prototypes."""
     m = f"STAI_{network.upper()}"
     ops: list[Operation] = [
@@ -206,24 +216,31 @@ def header_ops(network: str, pools: list[PoolInfo], externs: dict[str, list[int]
     for role in ("input", "output"):
         if externs.get(role):
             ops += [
-                c.CommentOp(f"Binds the caller's buffer of {role} index (aligned to its "
-                            "element): 0 = ok, 1 = bad index or pointer."),
-                c.FuncOp(f"stai_{network}_set_{role}", [INT, VOID_PTR], INT,
-                         arg_names=["index", "data"]),
+                c.CommentOp(
+                    f"Binds the caller's buffer of {role} index (aligned to its "
+                    "element): 0 = ok, 1 = bad index or pointer."
+                ),
+                c.FuncOp(
+                    f"stai_{network}_set_{role}", [INT, VOID_PTR], INT, arg_names=["index", "data"]
+                ),
             ]
     return ops
 
 
-def globals_ops(network: str, pools: list[PoolInfo], externs: dict[str, list[int]]
-                ) -> list[Operation]:
+def globals_ops(
+    network: str, pools: list[PoolInfo], externs: dict[str, list[int]]
+) -> list[Operation]:
     """The mutable globals: one pointer per pool and per caller buffer."""
     from xdsl.dialects.builtin import StringAttr
 
-    ops: list[Operation] = [c.GlobalOp(p.global_name, BYTE_PTR, StringAttr("NULL"), static=True)
-                            for p in pools]
+    ops: list[Operation] = [
+        c.GlobalOp(p.global_name, BYTE_PTR, StringAttr("NULL"), static=True) for p in pools
+    ]
     for role, ids in externs.items():
-        ops += [c.GlobalOp(extern_global(network, role, i), BYTE_PTR, StringAttr("NULL"),
-                           static=True) for i in ids]
+        ops += [
+            c.GlobalOp(extern_global(network, role, i), BYTE_PTR, StringAttr("NULL"), static=True)
+            for i in ids
+        ]
     return ops
 
 
@@ -234,8 +251,15 @@ def mutable_static_bytes(pools: int, externs: int) -> int:
 
 # -------------------------------------------------------------------- packed weights
 
-_NUMPY = {"i8": "<i1", "ui8": "<u1", "i16": "<i2", "i32": "<i4", "i64": "<i8",
-          "f32": "<f4", "f64": "<f8"}
+_NUMPY = {
+    "i8": "<i1",
+    "ui8": "<u1",
+    "i16": "<i2",
+    "i32": "<i4",
+    "i64": "<i8",
+    "f32": "<f4",
+    "f64": "<f8",
+}
 
 
 def _array_bytes(value: DenseIntOrFPElementsAttr) -> bytes:

@@ -203,7 +203,8 @@ class ConvertFullyConnected(RewritePattern):
             if isinstance(element_type(op.filter), nn.QuantType):  # hybrid: int8 weights
                 props["params"] = qp.HybridFullyConnectedParams.make(
                     filter_scales=hybrid_scales(op, op.filter, 0, "fully connected"),
-                    asymmetric_inputs=int(op.asymmetric_inputs is not None))
+                    asymmetric_inputs=int(op.asymmetric_inputs is not None),
+                )
                 cls = qnn.HybridFullyConnectedOp
         low = Lowering(op)
         ins = [op.input, op.filter, op.bias]
@@ -331,9 +332,13 @@ class ConvertLeakyReluHardSwish(RewritePattern):
             x = act_quant(op, op.input, "input")
             y = act_quant(op, op.output, "output")
             try:
-                p = (qm.leaky_relu_params_s8(op.alpha.value.data, x.scale, x.zero_point,
-                                             y.scale, y.zero_point) if leaky else
-                     qm.hard_swish_params_s8(x.scale, x.zero_point, y.scale, y.zero_point))
+                p = (
+                    qm.leaky_relu_params_s8(
+                        op.alpha.value.data, x.scale, x.zero_point, y.scale, y.zero_point
+                    )
+                    if leaky
+                    else qm.hard_swish_params_s8(x.scale, x.zero_point, y.scale, y.zero_point)
+                )
             except ValueError as exc:
                 raise fail(op, str(exc)) from exc
             family = qp.LeakyReluS8Params if leaky else qp.HardSwishS8Params
@@ -357,7 +362,8 @@ class ConvertSoftmax(RewritePattern):
             except ValueError as exc:
                 raise fail(op, str(exc)) from exc
             params: qp.KernelParams = qp.SoftmaxS8Params.make(
-                multiplier=p.mult, shift=p.shift, diff_min=p.diff_min)
+                multiplier=p.mult, shift=p.shift, diff_min=p.diff_min
+            )
         else:
             params = qp.SoftmaxF32Params.make(beta=beta)
         low = Lowering(op)
@@ -374,15 +380,19 @@ class ConvertQuantize(RewritePattern):
         y = act_quant(op, op.output, "output")
         low = Lowering(op)
         if is_float(op.input):
-            params: qp.KernelParams = qp.QuantizationParams.make(scale=y.scale,
-                                                                 zero_point=y.zero_point)
+            params: qp.KernelParams = qp.QuantizationParams.make(
+                scale=y.scale, zero_point=y.zero_point
+            )
             cls: type[qnn.KernelOp] = qnn.QuantizeOp
         else:
             x = act_quant(op, op.input, "input")
             p = qm.requantize_params_s8(x.scale, x.zero_point, y.scale, y.zero_point)
-            params = qp.RequantizeS8Params.make(input_offset=p.input_offset,
-                                                output_offset=p.output_offset,
-                                                multiplier=p.mult, shift=p.shift)
+            params = qp.RequantizeS8Params.make(
+                input_offset=p.input_offset,
+                output_offset=p.output_offset,
+                multiplier=p.mult,
+                shift=p.shift,
+            )
             cls = qnn.RequantizeOp
         props: dict[str, Attribute] = {"params": params}
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
@@ -483,11 +493,13 @@ class ConvertMean(RewritePattern):
         if kind == "s8":
             x = act_quant(op, op.input, "input")
             y = act_quant(op, op.output, "output")
-            p = qm.mean_params_s8(x.scale, x.zero_point, y.scale, y.zero_point,
-                                  shape[1] * shape[2])
+            p = qm.mean_params_s8(x.scale, x.zero_point, y.scale, y.zero_point, shape[1] * shape[2])
             props["params"] = qp.RequantizeS8Params.make(
-                input_offset=p.input_offset, output_offset=p.output_offset,
-                multiplier=p.out_mult, shift=p.out_shift)
+                input_offset=p.input_offset,
+                output_offset=p.output_offset,
+                multiplier=p.out_mult,
+                shift=p.out_shift,
+            )
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.MeanOp, [op.input], op.output.type, props))
 
@@ -504,16 +516,19 @@ class ConvertFloatActivationExtra(RewritePattern):
         kind = kind_of(op, [*ins, op.output])
         if kind == "s8" and isinstance(op, nn.HardSigmoidOp):
             low = Lowering(op)
-            low.finish(rewriter, low.kernel(qnn.ClampOp, [op.input], op.output.type,
-                                            hard_sigmoid_s8_props(op)))
+            low.finish(
+                rewriter,
+                low.kernel(qnn.ClampOp, [op.input], op.output.type, hard_sigmoid_s8_props(op)),
+            )
             return
         if kind != "f32" and not isinstance(op, nn.PReluOp):
             raise fail(op, "only the float32 version is supported")
         props: dict[str, Attribute] = {}
         cls: type[qnn.KernelOp] = qnn.SwishOp
         if isinstance(op, nn.HardSigmoidOp):
-            props["params"] = qp.HardSigmoidF32Params.make(alpha=op.alpha.value.data,
-                                                           beta=op.beta.value.data)
+            props["params"] = qp.HardSigmoidF32Params.make(
+                alpha=op.alpha.value.data, beta=op.beta.value.data
+            )
             cls = qnn.HardSigmoidOp
         elif isinstance(op, nn.PReluOp):
             cls = qnn.PReluOp

@@ -215,7 +215,8 @@ def analyze(fn: func.FuncOp, alignment: int, isa: str) -> FunctionPlan:
         precomputed = kernel_sums(op, constants)
         if precomputed is not None and precomputed.nbytes == size:
             sums[step] = DenseIntOrFPElementsAttr.from_list(
-                TensorType(i32, [len(precomputed)]), precomputed.tolist())
+                TensorType(i32, [len(precomputed)]), precomputed.tolist()
+            )
         else:
             scratch[step] = Scratch(step, size)
 
@@ -229,8 +230,16 @@ def analyze(fn: func.FuncOp, alignment: int, isa: str) -> FunctionPlan:
     for s, offset in zip(scratch.values(), plan.offsets[len(buffers) :]):
         s.offset = offset
     return FunctionPlan(
-        steps, buffers, buffer_of, scratch, constants, plan.size,
-        peak_live_bytes(intervals), align, outputs, sums,
+        steps,
+        buffers,
+        buffer_of,
+        scratch,
+        constants,
+        plan.size,
+        peak_live_bytes(intervals),
+        align,
+        outputs,
+        sums,
     )
 
 
@@ -286,8 +295,7 @@ def constant_name(value: SSAValue, order: dict[Operation, int]) -> str:
     uses = [
         (order.get(use.operation, len(order)), use.index, use.operation)
         for use in value.uses
-        if isinstance(use.operation, qnn.KernelOp)
-        and not isinstance(use.operation, qnn.ReshapeOp)
+        if isinstance(use.operation, qnn.KernelOp) and not isinstance(use.operation, qnn.ReshapeOp)
     ]
     if uses:
         _, index, user = min(uses, key=lambda u: (u[0], u[1]))
@@ -362,8 +370,9 @@ def bufferized_kernel(
 class _FunctionRewriter:
     """Rewrites one function along its :class:`FunctionPlan`."""
 
-    def __init__(self, fn: func.FuncOp, plan: FunctionPlan, rewriter: PatternRewriter,
-                 alignment: int):
+    def __init__(
+        self, fn: func.FuncOp, plan: FunctionPlan, rewriter: PatternRewriter, alignment: int
+    ):
         self.fn, self.plan, self.rewriter, self.alignment = fn, plan, rewriter, alignment
         module = fn.parent_op()
         self.names = _Names(module)
@@ -399,16 +408,28 @@ class _FunctionRewriter:
         self._signature()
 
     # -------------------------------------------------------------- views
-    def _view(self, value: SSAValue, where: InsertPoint, *, role: str | None = None,
-              index: int | None = None) -> ViewOp:
+    def _view(
+        self,
+        value: SSAValue,
+        where: InsertPoint,
+        *,
+        role: str | None = None,
+        index: int | None = None,
+    ) -> ViewOp:
         """A view of the buffer of ``value`` with ``value``'s shape."""
         assert self.arena is not None
         buf = self.plan.buffers[self.plan.buffer_of[value]]
         if role is None:
             index = self.output_index.get(value)
             role = "tensor" if index is None else "output"
-        view = ViewOp(self.arena.result, buf.offset, _memref_of(value),
-                      lifetime=(buf.first, buf.last), role=role, index=index)
+        view = ViewOp(
+            self.arena.result,
+            buf.offset,
+            _memref_of(value),
+            lifetime=(buf.first, buf.last),
+            role=role,
+            index=index,
+        )
         if role in ("input", "output"):
             names = self.in_names if role == "input" else self.out_names
             assert index is not None
@@ -436,8 +457,9 @@ class _FunctionRewriter:
             return
         self._replace_by_const(op, op.result)
 
-    def _new_const(self, base: str, data: DenseIntOrFPElementsAttr, t: MemRefType,
-                   hint: str | None) -> GetConstOp:
+    def _new_const(
+        self, base: str, data: DenseIntOrFPElementsAttr, t: MemRefType, hint: str | None
+    ) -> GetConstOp:
         """A module-level ``buf.const`` (a fresh name from ``base``) holding ``data`` with
         type ``t``, and a ``buf.get_const`` of it, not yet inserted."""
         name = self.names.fresh(base)
@@ -450,8 +472,12 @@ class _FunctionRewriter:
         return get
 
     def _replace_by_const(self, op: Operation, value: SSAValue) -> None:
-        get = self._new_const(constant_name(value, self.step_of), self.plan.constants[value],
-                              _memref_of(value), value.name_hint)
+        get = self._new_const(
+            constant_name(value, self.step_of),
+            self.plan.constants[value],
+            _memref_of(value),
+            value.name_hint,
+        )
         self.rewriter.replace(op, get)
 
     def _reshape(self, op: qnn.ReshapeOp) -> None:
@@ -474,8 +500,13 @@ class _FunctionRewriter:
         if step in self.plan.scratch:
             s = self.plan.scratch[step]
             assert self.arena is not None
-            sv = ViewOp(self.arena.result, s.offset, MemRefType(i8, [s.size]),
-                        lifetime=(step, step), role="scratch")
+            sv = ViewOp(
+                self.arena.result,
+                s.offset,
+                MemRefType(i8, [s.size]),
+                lifetime=(step, step),
+                role="scratch",
+            )
             sv.result.name_hint = "scratch"
             self.rewriter.insert(sv, where)
             scratch = sv.result
@@ -489,8 +520,12 @@ class _FunctionRewriter:
     def _kernel_sums_const(self, op: qnn.KernelOp, step: int, where: InsertPoint) -> SSAValue:
         """The precomputed kernel sums of the kernel at ``step`` as a ``buf.const``."""
         data = self.plan.kernel_sums[step]
-        get = self._new_const(c_identifier(f"{_op_base_name(op)}_kernel_sums"), data,
-                              MemRefType(i32, data.get_shape()), "kernel_sums")
+        get = self._new_const(
+            c_identifier(f"{_op_base_name(op)}_kernel_sums"),
+            data,
+            MemRefType(i32, data.get_shape()),
+            "kernel_sums",
+        )
         self.rewriter.insert(get, where)
         return get.result
 
@@ -499,12 +534,17 @@ class _FunctionRewriter:
         value returned twice) get an extra output view of the same bytes."""
         for j, value in enumerate(op.arguments):
             owner = value.owner
-            if isinstance(owner, ViewOp) and owner.role_name == "output" \
-                    and owner.index_value == j:
+            if isinstance(owner, ViewOp) and owner.role_name == "output" and owner.index_value == j:
                 continue
             assert isinstance(owner, ViewOp) and self.arena is not None
-            extra = ViewOp(self.arena.result, owner.byte_offset, owner.result.type,
-                           lifetime=owner.lifetime_range(), role="output", index=j)
+            extra = ViewOp(
+                self.arena.result,
+                owner.byte_offset,
+                owner.result.type,
+                lifetime=owner.lifetime_range(),
+                role="output",
+                index=j,
+            )
             extra.attributes["nn.name"] = StringAttr(self.out_names[j])
             self.rewriter.insert(extra, InsertPoint.before(op))
         self.rewriter.replace(op, func.ReturnOp())

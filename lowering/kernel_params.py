@@ -112,8 +112,9 @@ def conv_s8_params(
     else:
         scales = scales * channels
     mults, shifts = qm.conv_output_multipliers(x.scale, scales, y.scale)
-    params = qp.ConvS8Params.make(input_offset=-x.zero_point, output_offset=y.zero_point,
-                                  multipliers=mults, shifts=shifts)
+    params = qp.ConvS8Params.make(
+        input_offset=-x.zero_point, output_offset=y.zero_point, multipliers=mults, shifts=shifts
+    )
     return params, quant_act(activation_of(op), y)
 
 
@@ -162,8 +163,12 @@ def fully_connected_s8_params(op: nn.FullyConnectedOp) -> qp.FullyConnectedS8Par
     mults, shifts = qm.conv_output_multipliers(x.scale, scales, y.scale)
     filter_zp = 0 if w.per_channel else w.zero_point
     return qp.FullyConnectedS8Params.make(
-        input_offset=-x.zero_point, filter_offset=-filter_zp, output_offset=y.zero_point,
-        multipliers=mults, shifts=shifts)
+        input_offset=-x.zero_point,
+        filter_offset=-filter_zp,
+        output_offset=y.zero_point,
+        multipliers=mults,
+        shifts=shifts,
+    )
 
 
 def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[qp.AddSubS8Params, DenseArrayBase]:
@@ -171,8 +176,15 @@ def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[qp.AddSubS8Params, Dense
     b = act_quant(op, op.rhs, "rhs")
     y = act_quant(op, op.output, "output")
     compute = qm.add_params_s8 if isinstance(op, nn.AddOp) else qm.sub_params_s8
-    p = compute(a.scale, a.zero_point, b.scale, b.zero_point, y.scale, y.zero_point,
-                activation_of(op).upper())
+    p = compute(
+        a.scale,
+        a.zero_point,
+        b.scale,
+        b.zero_point,
+        y.scale,
+        y.zero_point,
+        activation_of(op).upper(),
+    )
     params = qp.AddSubS8Params.make(
         left_shift=p.left_shift,
         input1_offset=p.input_1_offset,
@@ -192,11 +204,22 @@ def mul_s8_params(op: nn.MulOp) -> tuple[qp.MulS8Params, DenseArrayBase]:
     a = act_quant(op, op.lhs, "lhs")
     b = act_quant(op, op.rhs, "rhs")
     y = act_quant(op, op.output, "output")
-    p = qm.mul_params_s8(a.scale, a.zero_point, b.scale, b.zero_point, y.scale, y.zero_point,
-                         activation_of(op).upper())
+    p = qm.mul_params_s8(
+        a.scale,
+        a.zero_point,
+        b.scale,
+        b.zero_point,
+        y.scale,
+        y.zero_point,
+        activation_of(op).upper(),
+    )
     params = qp.MulS8Params.make(
-        input1_offset=p.input_1_offset, input2_offset=p.input_2_offset,
-        output_offset=p.out_offset, output_multiplier=p.out_mult, output_shift=p.out_shift)
+        input1_offset=p.input_1_offset,
+        input2_offset=p.input_2_offset,
+        output_offset=p.out_offset,
+        output_multiplier=p.out_mult,
+        output_shift=p.out_shift,
+    )
     return params, int_act(p.out_activation_min, p.out_activation_max)
 
 
@@ -205,9 +228,9 @@ def clamp_s8_props(
 ) -> dict[str, Attribute]:
     """``qnn.clamp`` properties of an int8 relu (requantization from x to y, then clamp)."""
     p = qm.relu_params_s8(activation.upper(), x.scale, x.zero_point, y.scale, y.zero_point)
-    params = qp.RequantizeS8Params.make(input_offset=p.input_offset,
-                                        output_offset=p.output_offset, multiplier=p.mult,
-                                        shift=p.shift)
+    params = qp.RequantizeS8Params.make(
+        input_offset=p.input_offset, output_offset=p.output_offset, multiplier=p.mult, shift=p.shift
+    )
     return {"params": params, "act": int_act(p.act_min, p.act_max)}
 
 
@@ -215,8 +238,9 @@ def check_fixed_output(op: Operation, y: nn.QuantType, scale: float, zero_point:
     """The int8 output quantization that TFLite Micro requires of softmax/logistic/tanh."""
     if np.float32(y.scale) != np.float32(scale) or y.zero_point != zero_point:
         raise fail(
-            op, f"the int8 output must be quantized with scale {scale} and zero point "
-            f"{zero_point}, got {y.scale} and {y.zero_point}"
+            op,
+            f"the int8 output must be quantized with scale {scale} and zero point "
+            f"{zero_point}, got {y.scale} and {y.zero_point}",
         )
 
 
@@ -242,12 +266,14 @@ def hard_sigmoid_s8_props(op: nn.HardSigmoidOp) -> dict[str, Attribute]:
     y = act_quant(op, op.output, "output")
     f32_ = np.float32
     mult, shift = qm.quantize_multiplier(
-        float(f32_(alpha)) * float(f32_(x.scale)) / float(f32_(y.scale)))
+        float(f32_(alpha)) * float(f32_(x.scale)) / float(f32_(y.scale))
+    )
     offset = y.zero_point + qm.round_half_away(beta / float(f32_(y.scale)))
     one = y.zero_point + qm.round_half_away(1.0 / float(f32_(y.scale)))
     lo, hi = max(-128, min(127, y.zero_point)), max(-128, min(127, one))
-    params = qp.RequantizeS8Params.make(input_offset=-x.zero_point, output_offset=offset,
-                                        multiplier=mult, shift=shift)
+    params = qp.RequantizeS8Params.make(
+        input_offset=-x.zero_point, output_offset=offset, multiplier=mult, shift=shift
+    )
     return {"params": params, "act": int_act(lo, hi)}
 
 

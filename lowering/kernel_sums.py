@@ -28,8 +28,9 @@ def _wrap_int32(values: np.ndarray) -> np.ndarray:
     return ((values + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
-def kernel_sums(op: qnn.KernelOp,
-                constants: dict[SSAValue, DenseIntOrFPElementsAttr]) -> np.ndarray | None:
+def kernel_sums(
+    op: qnn.KernelOp, constants: dict[SSAValue, DenseIntOrFPElementsAttr]
+) -> np.ndarray | None:
     """The int32 kernel sums of an int8 ``qnn.fully_connected`` whose weights (and bias, if
     any) are constants; None for any other op."""
     if not isinstance(op, qnn.FullyConnectedOp) or op.kind != "s8":
@@ -40,8 +41,11 @@ def kernel_sums(op: qnn.KernelOp,
     weights = dense_to_numpy(constants[ins[1]]).astype(np.int64)
     weights = weights.reshape(weights.shape[0], -1)
     outputs, depth = weights.shape
-    bias = (dense_to_numpy(constants[ins[2]]).astype(np.int64).reshape(outputs)
-            if len(ins) > 2 else np.zeros(outputs, np.int64))
+    bias = (
+        dense_to_numpy(constants[ins[2]]).astype(np.int64).reshape(outputs)
+        if len(ins) > 2
+        else np.zeros(outputs, np.int64)
+    )
     params = op.params_as(FullyConnectedS8Params)
     input_offset = params.input_offset.value.data
     filter_offset = params.filter_offset.value.data

@@ -131,8 +131,17 @@ def build_tables(nodes: Sequence[NodeInfo]) -> ObserverTables:
     rows: list[int] = []
     for n in nodes:
         shape = list(n.shape) + [0] * (MAX_RANK - len(n.shape))
-        rows += [n.c_id, n.m_id, offset(n.type_name), offset(n.name), TYPE_CODES.get(n.kind, 0),
-                 n.size, n.zero_point, len(n.shape), *shape]
+        rows += [
+            n.c_id,
+            n.m_id,
+            offset(n.type_name),
+            offset(n.name),
+            TYPE_CODES.get(n.kind, 0),
+            n.size,
+            n.zero_point,
+            len(n.shape),
+            *shape,
+        ]
     strings = "".join(c_string(s) + "\\000" for s in text)
     return ObserverTables(rows, [float(np.float32(n.scale)) for n in nodes], strings)
 
@@ -154,13 +163,22 @@ class ObserverNames:
 def header_ops(network: str, node_count: int) -> list[Operation]:
     """The guarded part of ``NAME.h``."""
     n = ObserverNames(network)
-    return [c.IfDefinedOp(MACRO, [
-        c.IncludeOp("stai_observer.h"),
-        c.CommentOp("Generated nodes (observer)."),
-        c.DefineOp(f"{n.macro}_NODE_NUM", node_count),
-        c.CommentOp("Calls fn(user, event, node) before and after every node (NULL: none): 0 = ok."),
-        c.FuncOp(n.symbol("set_observer"), [FN_TYPE, VOID_PTR], INT, arg_names=["fn", "user"]),
-    ])]
+    return [
+        c.IfDefinedOp(
+            MACRO,
+            [
+                c.IncludeOp("stai_observer.h"),
+                c.CommentOp("Generated nodes (observer)."),
+                c.DefineOp(f"{n.macro}_NODE_NUM", node_count),
+                c.CommentOp(
+                    "Calls fn(user, event, node) before and after every node (NULL: none): 0 = ok."
+                ),
+                c.FuncOp(
+                    n.symbol("set_observer"), [FN_TYPE, VOID_PTR], INT, arg_names=["fn", "user"]
+                ),
+            ],
+        )
+    ]
 
 
 def impl_ops(network: str, nodes: Sequence[NodeInfo]) -> list[Operation]:
@@ -171,16 +189,25 @@ def impl_ops(network: str, nodes: Sequence[NodeInfo]) -> list[Operation]:
     scales_t = TensorType(f32, [max(len(tables.scales), 1)])
     rows = DenseIntOrFPElementsAttr.from_list(rows_t, tables.rows or [0])
     scales = DenseIntOrFPElementsAttr.from_list(scales_t, tables.scales or [0.0])
-    return [c.IfDefinedOp(MACRO, [
-        c.GlobalOp(n.symbol("observer_fn"), FN_TYPE, StringAttr("NULL"), static=True),
-        c.GlobalOp(n.symbol("observer_user"), VOID_PTR, StringAttr("NULL"), static=True),
-        c.ArrayOp(n.symbol("node_rows"), rows_t, rows, static=True),
-        c.ArrayOp(n.symbol("node_scales"), scales_t, scales, static=True),
-        c.GlobalOp(n.symbol("node_strings"), c.CType("const char *const"),
-                   StringAttr(f'"{tables.strings}"' if tables.strings else '""'), static=True),
-        _set_observer(n),
-        _observe(n),
-    ])]
+    return [
+        c.IfDefinedOp(
+            MACRO,
+            [
+                c.GlobalOp(n.symbol("observer_fn"), FN_TYPE, StringAttr("NULL"), static=True),
+                c.GlobalOp(n.symbol("observer_user"), VOID_PTR, StringAttr("NULL"), static=True),
+                c.ArrayOp(n.symbol("node_rows"), rows_t, rows, static=True),
+                c.ArrayOp(n.symbol("node_scales"), scales_t, scales, static=True),
+                c.GlobalOp(
+                    n.symbol("node_strings"),
+                    c.CType("const char *const"),
+                    StringAttr(f'"{tables.strings}"' if tables.strings else '""'),
+                    static=True,
+                ),
+                _set_observer(n),
+                _observe(n),
+            ],
+        )
+    ]
 
 
 def _set_observer(n: ObserverNames) -> c.FuncOp:
@@ -188,8 +215,14 @@ def _set_observer(n: ObserverNames) -> c.FuncOp:
     fn, user = block.args
     fn.name_hint, user.name_hint = "fn", "user"
     zero = c.LiteralOp(0, INT)
-    block.add_ops([c.AssignGlobalOp(n.symbol("observer_fn"), fn),
-                   c.AssignGlobalOp(n.symbol("observer_user"), user), zero, c.ReturnOp(zero)])
+    block.add_ops(
+        [
+            c.AssignGlobalOp(n.symbol("observer_fn"), fn),
+            c.AssignGlobalOp(n.symbol("observer_user"), user),
+            zero,
+            c.ReturnOp(zero),
+        ]
+    )
     return c.FuncOp(n.symbol("set_observer"), [FN_TYPE, VOID_PTR], INT, Region(block))
 
 
@@ -204,19 +237,25 @@ def _observe(n: ObserverNames) -> c.FuncOp:
         scales := c.GetGlobalOp(n.symbol("node_scales"), c.CType("const float *"), array=True),
         strings := c.GetGlobalOp(n.symbol("node_strings"), c.CType("const char *")),
     ]
-    ops.append(c.CallOp("stai_observer_notify", [fn, user, event, node, rows, scales, strings, data]))
+    ops.append(
+        c.CallOp("stai_observer_notify", [fn, user, event, node, rows, scales, strings, data])
+    )
     block.add_ops(ops)
-    return c.FuncOp(n.symbol("observe"), [EVENT_TYPE, i32, VOID_PTR], None, Region(block),
-                    static=True)
+    return c.FuncOp(
+        n.symbol("observe"), [EVENT_TYPE, i32, VOID_PTR], None, Region(block), static=True
+    )
 
 
-def node_hook(network: str, event: str, step: int,
-              output_pointer: Callable[[list[Operation]], SSAValue]) -> c.IfDefinedOp:
+def node_hook(
+    network: str, event: str, step: int, output_pointer: Callable[[list[Operation]], SSAValue]
+) -> c.IfDefinedOp:
     """``stai_NAME_observe(STAI_OBSERVER_<event>, step, output)`` inside the guard;
     ``output_pointer(ops)`` appends the ops computing the node's output pointer to ``ops``
     and returns it."""
-    ops: list[Operation] = [ev := c.LiteralOp(f"STAI_OBSERVER_{event}", EVENT_TYPE),
-                            index := c.LiteralOp(step, i32)]
+    ops: list[Operation] = [
+        ev := c.LiteralOp(f"STAI_OBSERVER_{event}", EVENT_TYPE),
+        index := c.LiteralOp(step, i32),
+    ]
     pointer = output_pointer(ops)
     ops.append(data := c.CastOp(pointer, VOID_PTR))
     ops.append(c.CallOp(ObserverNames(network).symbol("observe"), [ev, index, data]))

@@ -60,9 +60,7 @@ def _quantize_multiplier_smaller_than_one(real_multiplier: float) -> tuple[int, 
     return quantize_multiplier(real_multiplier)
 
 
-def quantized_activation_range(
-    activation: str, out_scale: float, out_zp: int
-) -> tuple[int, int]:
+def quantized_activation_range(activation: str, out_scale: float, out_zp: int) -> tuple[int, int]:
     """The int8 clamp range of a fused activation ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"),
     as TFLite Micro's ``CalculateActivationRangeQuantized``: the real bounds divided by
     the float32 output scale, rounded half away from zero, plus the zero point, limited
@@ -104,8 +102,13 @@ class AddSubParamsS8:
 
 
 def add_params_s8(
-    in1_scale: float, in1_zp: int, in2_scale: float, in2_zp: int,
-    out_scale: float, out_zp: int, activation: str = "NONE",
+    in1_scale: float,
+    in1_zp: int,
+    in2_scale: float,
+    in2_zp: int,
+    out_scale: float,
+    out_zp: int,
+    activation: str = "NONE",
 ) -> AddSubParamsS8:
     """int8 ADD parameters as TFLite Micro's ``CalculateOpDataAdd`` (float64 steps):
     ``twice_max = 2 * max(s1, s2)``, input multipliers ``s_i / twice_max``, output
@@ -114,17 +117,32 @@ def add_params_s8(
     twice_max = 2.0 * max(s1, s2)
     m1, sh1 = _quantize_multiplier_smaller_than_one(s1 / twice_max)
     m2, sh2 = _quantize_multiplier_smaller_than_one(s2 / twice_max)
-    mo, sho = _quantize_multiplier_smaller_than_one(
-        twice_max / ((1 << ADD_SUB_LEFT_SHIFT_S8) * so)
-    )
+    mo, sho = _quantize_multiplier_smaller_than_one(twice_max / ((1 << ADD_SUB_LEFT_SHIFT_S8) * so))
     lo, hi = quantized_activation_range(activation, out_scale, out_zp)
-    return AddSubParamsS8(-int(in1_zp), m1, sh1, -int(in2_zp), m2, sh2, ADD_SUB_LEFT_SHIFT_S8,
-                          int(out_zp), mo, sho, lo, hi)
+    return AddSubParamsS8(
+        -int(in1_zp),
+        m1,
+        sh1,
+        -int(in2_zp),
+        m2,
+        sh2,
+        ADD_SUB_LEFT_SHIFT_S8,
+        int(out_zp),
+        mo,
+        sho,
+        lo,
+        hi,
+    )
 
 
 def sub_params_s8(
-    in1_scale: float, in1_zp: int, in2_scale: float, in2_zp: int,
-    out_scale: float, out_zp: int, activation: str = "NONE",
+    in1_scale: float,
+    in1_zp: int,
+    in2_scale: float,
+    in2_zp: int,
+    out_scale: float,
+    out_zp: int,
+    activation: str = "NONE",
 ) -> AddSubParamsS8:
     """int8 SUB parameters as TFLite Micro's ``CalculateOpDataSub``: the same float64 steps
     as ADD (``add_params_s8``). Some TFLite Micro sources do these steps in float32; the
@@ -148,8 +166,13 @@ class MulParamsS8:
 
 
 def mul_params_s8(
-    in1_scale: float, in1_zp: int, in2_scale: float, in2_zp: int,
-    out_scale: float, out_zp: int, activation: str = "NONE",
+    in1_scale: float,
+    in1_zp: int,
+    in2_scale: float,
+    in2_zp: int,
+    out_scale: float,
+    out_zp: int,
+    activation: str = "NONE",
 ) -> MulParamsS8:
     """int8 MUL parameters as TFLite Micro's ``CalculateOpDataMul``: the output multiplier
     of ``s1 * s2 / s_out`` computed in float64."""
@@ -334,14 +357,14 @@ def softmax_params_s8(beta: float, input_scale: float) -> SoftmaxParamsS8:
     """
     f32 = _np.float32
     bits = SOFTMAX_SCALED_DIFF_INTEGER_BITS
-    real = min(float(f32(beta)) * float(f32(input_scale)) * float(1 << (31 - bits)),
-               float((1 << 31) - 1))
+    real = min(
+        float(f32(beta)) * float(f32(input_scale)) * float(1 << (31 - bits)), float((1 << 31) - 1)
+    )
     if not real > 1.0:
         raise ValueError(f"softmax beta * input scale {real / (1 << (31 - bits))} is too small")
     mult, shift = quantize_multiplier(real)
     radius = math.floor(1.0 * ((1 << bits) - 1) * float(1 << (31 - bits)) / float(1 << shift))
     return SoftmaxParamsS8(mult, shift, -radius)
-
 
 
 @_dataclass(frozen=True)
@@ -405,8 +428,14 @@ def hard_swish_params_s8(
     rm, re_ = quantize_multiplier(hires / reluish_scale)
     if oe > 0:
         raise ValueError("HARD_SWISH output scale must be >= input scale / 128")
-    return HardSwishParamsS8(int(in_zp), int(out_zp), _downscale_multiplier_to_int16(om), oe,
-                             _downscale_multiplier_to_int16(rm), re_)
+    return HardSwishParamsS8(
+        int(in_zp),
+        int(out_zp),
+        _downscale_multiplier_to_int16(om),
+        oe,
+        _downscale_multiplier_to_int16(rm),
+        re_,
+    )
 
 
 @_dataclass(frozen=True)
@@ -423,8 +452,12 @@ class PReluParamsS8:
 
 
 def prelu_params_s8(
-    in_scale: float, in_zp: int, alpha_scale: float, alpha_zp: int,
-    out_scale: float, out_zp: int,
+    in_scale: float,
+    in_zp: int,
+    alpha_scale: float,
+    alpha_zp: int,
+    out_scale: float,
+    out_zp: int,
 ) -> PReluParamsS8:
     """int8 PRELU parameters as TFLite Micro's ``CalculatePreluParams``: the multipliers
     of ``s_in / s_out`` (the identity, x >= 0) and ``s_in * s_alpha / s_out`` (x < 0, the

@@ -83,14 +83,24 @@ def _cmod(a: int, b: int) -> int:
 
 def _conv_is_1x1(g: ConvGeometry, filter_dims: Dims) -> bool:
     """The wrapper's 1x1 path: pointwise filter, no padding, no dilation."""
-    return (g.pad_w == 0 and g.pad_h == 0 and filter_dims.w == 1 and filter_dims.h == 1
-            and g.dilation_w == 1 and g.dilation_h == 1)
+    return (
+        g.pad_w == 0
+        and g.pad_h == 0
+        and filter_dims.w == 1
+        and filter_dims.h == 1
+        and g.dilation_w == 1
+        and g.dilation_h == 1
+    )
 
 
 def _conv_is_1_x_n(g: ConvGeometry, input_dims: Dims, filter_dims: Dims) -> bool:
     """The wrapper's 1xN path: one input row, one filter row, 4-aligned stride * channels."""
-    return (input_dims.h == 1 and g.dilation_w == 1 and filter_dims.h == 1
-            and _cmod(g.stride_w * input_dims.c, 4) == 0)
+    return (
+        input_dims.h == 1
+        and g.dilation_w == 1
+        and filter_dims.h == 1
+        and _cmod(g.stride_w * input_dims.c, 4) == 0
+    )
 
 
 def convolve_s8_bytes(isa: Isa, input_dims: Dims, filter_dims: Dims) -> int:
@@ -106,13 +116,17 @@ def convolve_s8_bytes(isa: Isa, input_dims: Dims, filter_dims: Dims) -> int:
     return 2 * aligned * 2
 
 
-def _convolve_1_x_n_mve_bytes(g: ConvGeometry, input_dims: Dims, filter_dims: Dims,
-                              output_dims: Dims) -> int:
+def _convolve_1_x_n_mve_bytes(
+    g: ConvGeometry, input_dims: Dims, filter_dims: Dims, output_dims: Dims
+) -> int:
     """The Helium 1xN im2col row (or the general size when padding splits unevenly)."""
     total_pad = (output_dims.w - 1) * g.stride_w + filter_dims.w - input_dims.w
     asym_pad = _cmod(total_pad, 2)
-    right_num = (max(1, _cdiv(g.pad_w + asym_pad + g.stride_w - 1, g.stride_w))
-                 if g.pad_w + asym_pad != 0 else 0)
+    right_num = (
+        max(1, _cdiv(g.pad_w + asym_pad + g.stride_w - 1, g.stride_w))
+        if g.pad_w + asym_pad != 0
+        else 0
+    )
     left_num = max(1, _cdiv(g.pad_w + g.stride_w - 1, g.stride_w)) if g.pad_w != 0 else 0
     no_pad_num = max(output_dims.w - (right_num + left_num), 0)
     if right_num + no_pad_num + left_num != output_dims.w:
@@ -124,8 +138,9 @@ def _convolve_1_x_n_mve_bytes(g: ConvGeometry, input_dims: Dims, filter_dims: Di
     return max(elem_left + pad_left, elem_right + pad_right)
 
 
-def convolve_wrapper_s8_bytes(isa: Isa, geometry: ConvGeometry, input_dims: Dims,
-                              filter_dims: Dims, output_dims: Dims) -> int:
+def convolve_wrapper_s8_bytes(
+    isa: Isa, geometry: ConvGeometry, input_dims: Dims, filter_dims: Dims, output_dims: Dims
+) -> int:
     """``arm_convolve_wrapper_s8_get_buffer_size`` (``_dsp`` / ``_mve`` for those targets):
     0 for the 1x1 path; the 1xN size for one-row inputs; else ``convolve_s8_bytes``."""
     _check_isa(isa)
@@ -141,12 +156,17 @@ def convolve_wrapper_s8_bytes(isa: Isa, geometry: ConvGeometry, input_dims: Dims
 
 def _dw_is_opt(g: ConvGeometry, input_dims: Dims, output_dims: Dims) -> bool:
     """The wrapper's optimized path: multiplier 1, one batch, no dilation."""
-    return (input_dims.c == output_dims.c and input_dims.n == 1
-            and g.dilation_w == 1 and g.dilation_h == 1)
+    return (
+        input_dims.c == output_dims.c
+        and input_dims.n == 1
+        and g.dilation_w == 1
+        and g.dilation_h == 1
+    )
 
 
-def depthwise_conv_wrapper_s8_bytes(isa: Isa, geometry: ConvGeometry, input_dims: Dims,
-                                    filter_dims: Dims, output_dims: Dims) -> int:
+def depthwise_conv_wrapper_s8_bytes(
+    isa: Isa, geometry: ConvGeometry, input_dims: Dims, filter_dims: Dims, output_dims: Dims
+) -> int:
     """``arm_depthwise_conv_wrapper_s8_get_buffer_size`` (``_dsp`` / ``_mve``).
 
     host: 0. DSP: ``c_in * kw * kh`` int16 on the optimized path, except 3x3 filters with
@@ -164,11 +184,17 @@ def depthwise_conv_wrapper_s8_bytes(isa: Isa, geometry: ConvGeometry, input_dims
         if filter_dims.w == 3 and filter_dims.h == 3 and g.pad_h <= 1 and g.pad_w <= 1:
             return 0
         return input_dims.c * filter_dims.w * filter_dims.h * 2
-    size = 4 * CH_IN_BLOCK_MVE * filter_dims.w * filter_dims.h if _dw_is_opt(g, input_dims, output_dims) else 0
+    size = (
+        4 * CH_IN_BLOCK_MVE * filter_dims.w * filter_dims.h
+        if _dw_is_opt(g, input_dims, output_dims)
+        else 0
+    )
     if input_dims.c == 1 and output_dims.c > DW_ONE_INPUT_CH_THRESHOLD_MVE:
         conv_filter = Dims(filter_dims.c, filter_dims.h, filter_dims.w, filter_dims.n)
-        to_conv = (convolve_wrapper_s8_bytes("mve", g, input_dims, conv_filter, output_dims)
-                   + filter_dims.c * filter_dims.h * filter_dims.w * filter_dims.n)
+        to_conv = (
+            convolve_wrapper_s8_bytes("mve", g, input_dims, conv_filter, output_dims)
+            + filter_dims.c * filter_dims.h * filter_dims.w * filter_dims.n
+        )
         size = max(size, to_conv)
     return size
 
@@ -249,8 +275,13 @@ def _conv_wrapper(op: Kernel, isa: Isa, depthwise: bool) -> int:
     top, _bottom, left, _right = op.ints("pads")
     dh, dw = op.ints("dilations")
     size_of = depthwise_conv_wrapper_s8_bytes if depthwise else convolve_wrapper_s8_bytes
-    return size_of(isa, ConvGeometry(sh, sw, top, left, dh, dw), _dims(op.input_shape(0)),
-                   _dims(op.input_shape(1)), _dims(op.output_shape()))
+    return size_of(
+        isa,
+        ConvGeometry(sh, sw, top, left, dh, dw),
+        _dims(op.input_shape(0)),
+        _dims(op.input_shape(1)),
+        _dims(op.output_shape()),
+    )
 
 
 def _fully_connected_s8(op: Kernel, isa: Isa) -> int:
@@ -274,7 +305,8 @@ SCRATCH_RULES: dict[str, Callable[[Kernel, Isa], int]] = {
     "avgpool_s8": _avgpool_s8,
     "hybrid_conv_f32": lambda op, isa: hybrid_conv_f32_bytes(_dims(op.input_shape(0))),
     "hybrid_fully_connected_f32": lambda op, isa: hybrid_fully_connected_f32_bytes(
-        math.prod(op.input_shape(0)), op.input_shape(1)[-1]),
+        math.prod(op.input_shape(0)), op.input_shape(1)[-1]
+    ),
     "lstm_f32": lambda op, isa: lstm_f32_bytes(op.input_shape(2)[1]),
 }
 """The scratch bytes of a kernel on a isa, by the name a ``qnn`` op gives in its

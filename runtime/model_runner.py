@@ -30,8 +30,12 @@ OBSERVER_CFLAGS = "-O2 -DSTAI_OBSERVER"
 MAX_RANK = 6
 BEFORE, AFTER = 0, 1
 
-_DTYPES = {1: np.dtype(np.int8), 2: np.dtype(np.int16), 3: np.dtype(np.int32),
-           4: np.dtype(np.float32)}
+_DTYPES = {
+    1: np.dtype(np.int8),
+    2: np.dtype(np.int16),
+    3: np.dtype(np.int32),
+    4: np.dtype(np.float32),
+}
 """numpy dtype of each ``stai_tensor_type``."""
 
 
@@ -108,7 +112,9 @@ class _Recorder:
         self.started: dict[int, int] = {}
         self.records: dict[int, tuple[ObserverNode, np.ndarray, int]] = {}
 
-    def __call__(self, _user: int | None, event: int, node_ptr: ctypes._Pointer[ObserverNode]) -> None:
+    def __call__(
+        self, _user: int | None, event: int, node_ptr: ctypes._Pointer[ObserverNode]
+    ) -> None:
         now = time.perf_counter_ns()
         node = node_ptr.contents
         if event == BEFORE:
@@ -173,8 +179,10 @@ class Runner:
                 raise StaiError(f"input {i}: dtype {array.dtype}, the model wants {info['dtype']}")
             if array.size == count:
                 n = 1
-            elif array.ndim >= 1 and array.size % count == 0 and (
-                array.shape[1:] == shape or array.shape[1:] == shape[1:]
+            elif (
+                array.ndim >= 1
+                and array.size % count == 0
+                and (array.shape[1:] == shape or array.shape[1:] == shape[1:])
             ):
                 n = array.shape[0]
             else:
@@ -222,7 +230,7 @@ class Runner:
 
     @staticmethod
     def _captures(
-        per_sample: list[dict[int, tuple[ObserverNode, np.ndarray, int]]]
+        per_sample: list[dict[int, tuple[ObserverNode, np.ndarray, int]]],
     ) -> list[NodeCapture]:
         captures = []
         for c_id in sorted(per_sample[0]):
@@ -231,16 +239,18 @@ class Runner:
             shape = tuple(int(info.shape[i]) for i in range(info.rank))
             values = np.stack([s[c_id][1].view(dtype).reshape(shape) for s in per_sample])
             quantized = dtype.kind in "iu" and info.scale != 0.0
-            captures.append(NodeCapture(
-                c_id=info.c_id,
-                m_id=info.m_id,
-                type_name=(info.type_name or b"").decode(),
-                name=(info.name or b"").decode(errors="replace"),
-                shape=shape,
-                dtype=dtype,
-                scale=float(info.scale) if quantized else None,
-                zero_point=int(info.zero_point) if quantized else None,
-                values=values,
-                time_ns=np.array([s[c_id][2] for s in per_sample], dtype=np.int64),
-            ))
+            captures.append(
+                NodeCapture(
+                    c_id=info.c_id,
+                    m_id=info.m_id,
+                    type_name=(info.type_name or b"").decode(),
+                    name=(info.name or b"").decode(errors="replace"),
+                    shape=shape,
+                    dtype=dtype,
+                    scale=float(info.scale) if quantized else None,
+                    zero_point=int(info.zero_point) if quantized else None,
+                    values=values,
+                    time_ns=np.array([s[c_id][2] for s in per_sample], dtype=np.int64),
+                )
+            )
         return captures

@@ -57,8 +57,9 @@ class CModel:
         self._lib = ctypes.CDLL(str(self._build(cflags)))
         self._bind()
         pools = self.meta.get("pools") or [{"size": self.meta["activations_bytes"]}]
-        self._pools = [_aligned_bytes(p["size"], max(ARENA_ALIGNMENT, p.get("alignment", 1)))
-                       for p in pools]
+        self._pools = [
+            _aligned_bytes(p["size"], max(ARENA_ALIGNMENT, p.get("alignment", 1))) for p in pools
+        ]
         bound = list(self._pools)
         if self.meta.get("weights_file"):  # --binary: init takes the weights file first
             blob = np.frombuffer((self.folder / self.meta["weights_file"]).read_bytes(), np.uint8)
@@ -76,7 +77,9 @@ class CModel:
             setter = self._lib[f"stai_{name}_set_{kind}"]
             setter.argtypes, setter.restype = [ctypes.c_int, ctypes.c_void_p], ctypes.c_int
             for i, info in enumerate(self.meta[f"{kind}s"]):
-                nbytes = int(np.prod(info["shape"], dtype=np.int64)) * np.dtype(info["dtype"]).itemsize
+                nbytes = (
+                    int(np.prod(info["shape"], dtype=np.int64)) * np.dtype(info["dtype"]).itemsize
+                )
                 buffer = _aligned_bytes(nbytes, ARENA_ALIGNMENT)
                 self._caller_buffers.append(buffer)
                 if setter(i, ctypes.c_void_p(buffer.ctypes.data)) != 0:
@@ -99,15 +102,30 @@ class CModel:
         env = dict(os.environ)
         self._run(
             # STAI_TARGET=host: a folder generated for a Cortex-M builds for the host too.
-            ["make", "-s", "-C", str(self.folder), "STAI_TARGET=host", f"BUILD={build}",
-             f"LIB={build}/{archive.name}",
-             f"CFLAGS={cflags} -fPIC -std=c99"],
+            [
+                "make",
+                "-s",
+                "-C",
+                str(self.folder),
+                "STAI_TARGET=host",
+                f"BUILD={build}",
+                f"LIB={build}/{archive.name}",
+                f"CFLAGS={cflags} -fPIC -std=c99",
+            ],
             env,
         )
         if not lib.exists() or lib.stat().st_mtime < archive.stat().st_mtime:
             self._run(
-                [cc, "-shared", "-o", str(lib), "-Wl,--whole-archive", str(archive),
-                 "-Wl,--no-whole-archive", "-lm"],
+                [
+                    cc,
+                    "-shared",
+                    "-o",
+                    str(lib),
+                    "-Wl,--whole-archive",
+                    str(archive),
+                    "-Wl,--no-whole-archive",
+                    "-lm",
+                ],
                 env,
             )
         return lib
@@ -161,7 +179,9 @@ class CModel:
         """Run one inference; inputs and outputs in the model's dtypes and shapes."""
         check_input_count(len(inputs), len(self.inputs))
         for i, (value, info) in enumerate(zip(inputs, self.inputs)):
-            self._view("input", i, info)[...] = prepare_input(value, info["shape"], info["dtype"], i)
+            self._view("input", i, info)[...] = prepare_input(
+                value, info["shape"], info["dtype"], i
+            )
         status = self._run_fn()
         if status != 0:
             raise StaiError(f"stai_{self.name}_run failed with status {status}")

@@ -1,2 +1,3 @@
 """stai: a neural-network compiler for microcontrollers."""
+
 __version__ = "0.1.0"

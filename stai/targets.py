@@ -98,6 +98,4 @@ def get_target(name: str) -> Target:
     try:
         return TARGETS[name]
     except KeyError:
-        raise StaiError(
-            f"unknown target '{name}' (expected one of {', '.join(TARGETS)})"
-        ) from None
+        raise StaiError(f"unknown target '{name}' (expected one of {', '.join(TARGETS)})") from None

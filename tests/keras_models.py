@@ -60,20 +60,23 @@ def sequential_cnn() -> Any:
     """Sequential: conv (stride 2, relu) -> unfoldable batch norm -> depthwise (x2, relu6)
     -> separable (swish) -> pools (same) -> zero padding -> PReLU -> flatten -> dropout -> dense."""
     L = keras().layers
-    return keras().Sequential([
-        keras().Input((12, 12, 3), name="image"),
-        L.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="conv_relu"),
-        L.BatchNormalization(name="bn_after_relu"),
-        L.DepthwiseConv2D(3, depth_multiplier=2, activation="relu6", name="dw"),
-        L.SeparableConv2D(8, 3, padding="same", activation="swish", name="sep"),
-        L.MaxPooling2D(2, padding="same", name="maxpool"),
-        L.AveragePooling2D(2, strides=1, padding="same", name="avgpool"),
-        L.ZeroPadding2D(((1, 0), (0, 2)), name="zeropad"),
-        L.PReLU(shared_axes=[1, 2], name="prelu"),
-        L.Flatten(name="flatten"),
-        L.Dropout(0.5, name="dropout"),
-        L.Dense(10, activation="softmax", name="probs"),
-    ], name="sequential_cnn")
+    return keras().Sequential(
+        [
+            keras().Input((12, 12, 3), name="image"),
+            L.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="conv_relu"),
+            L.BatchNormalization(name="bn_after_relu"),
+            L.DepthwiseConv2D(3, depth_multiplier=2, activation="relu6", name="dw"),
+            L.SeparableConv2D(8, 3, padding="same", activation="swish", name="sep"),
+            L.MaxPooling2D(2, padding="same", name="maxpool"),
+            L.AveragePooling2D(2, strides=1, padding="same", name="avgpool"),
+            L.ZeroPadding2D(((1, 0), (0, 2)), name="zeropad"),
+            L.PReLU(shared_axes=[1, 2], name="prelu"),
+            L.Flatten(name="flatten"),
+            L.Dropout(0.5, name="dropout"),
+            L.Dense(10, activation="softmax", name="probs"),
+        ],
+        name="sequential_cnn",
+    )
 
 
 def functional_residual() -> Any:
@@ -82,10 +85,12 @@ def functional_residual() -> Any:
     k = keras()
     L = k.layers
     x = k.Input((8, 8, 4), name="x")
-    c = L.ReLU(name="relu_c")(L.BatchNormalization(name="bn_c")(
-        L.Conv2D(8, 3, padding="same", name="conv_c")(x)))
+    c = L.ReLU(name="relu_c")(
+        L.BatchNormalization(name="bn_c")(L.Conv2D(8, 3, padding="same", name="conv_c")(x))
+    )
     a = L.BatchNormalization(name="bn_a")(
-        L.Conv2D(8, 3, padding="same", dilation_rate=2, name="conv_a")(c))
+        L.Conv2D(8, 3, padding="same", dilation_rate=2, name="conv_a")(c)
+    )
     b = L.Conv2D(8, 1, name="conv_b")(c)
     s = L.Activation("relu", name="relu_s")(L.Add(name="add3")([a, b, c]))
     d = L.Subtract(name="sub")([s, c])
@@ -103,19 +108,25 @@ def nested() -> Any:
     (shared weights), and a Sequential head."""
     k = keras()
     L = k.layers
-    block = k.Sequential([
-        k.Input((6, 6, 4)),
-        L.Conv2D(4, 3, padding="same", name="block_conv"),
-        L.BatchNormalization(name="block_bn"),
-        L.ReLU(name="block_relu"),
-    ], name="block")
+    block = k.Sequential(
+        [
+            k.Input((6, 6, 4)),
+            L.Conv2D(4, 3, padding="same", name="block_conv"),
+            L.BatchNormalization(name="block_bn"),
+            L.ReLU(name="block_relu"),
+        ],
+        name="block",
+    )
     i = k.Input((6, 6, 4))
     res = k.Model(i, L.Add(name="res_add")([i, block(i)]), name="res")
-    head = k.Sequential([
-        k.Input((6, 6, 4)),
-        L.DepthwiseConv2D(3, padding="same", name="head_dw"),
-        L.BatchNormalization(name="head_bn"),
-    ], name="head")
+    head = k.Sequential(
+        [
+            k.Input((6, 6, 4)),
+            L.DepthwiseConv2D(3, padding="same", name="head_dw"),
+            L.BatchNormalization(name="head_bn"),
+        ],
+        name="head",
+    )
     x = k.Input((6, 6, 3), name="x")
     y = L.Conv2D(4, 1, name="stem")(x)
     y = head(res(res(y)))
@@ -147,8 +158,10 @@ def activations() -> Any:
         L.Dense(4, activation="hard_sigmoid", name="dense_hsig")(h),
         L.Dense(4, activation="relu6", name="dense_relu6")(h),
     ]
-    outs = [L.Concatenate(name=n)(v) for n, v in
-            (("acts", acts), ("variants", variants), ("heads", heads))]
+    outs = [
+        L.Concatenate(name=n)(v)
+        for n, v in (("acts", acts), ("variants", variants), ("heads", heads))
+    ]
     return k.Model(x, outs, name="activations")
 
 
@@ -164,8 +177,9 @@ def conv1d() -> Any:
     y = L.MaxPooling1D(2, name="maxpool1d")(y)
     y = L.ZeroPadding1D(1, name="zeropad1d")(y)
     y = L.AveragePooling1D(2, padding="same", name="avgpool1d")(y)
-    g = L.Concatenate(name="cat")([
-        L.GlobalAveragePooling1D(name="gap1d")(y), L.GlobalMaxPooling1D(name="gmp1d")(y)])
+    g = L.Concatenate(name="cat")(
+        [L.GlobalAveragePooling1D(name="gap1d")(y), L.GlobalMaxPooling1D(name="gmp1d")(y)]
+    )
     return k.Model(x, L.Dense(3, name="out")(g), name="conv1d")
 
 
@@ -189,12 +203,15 @@ def lstm() -> Any:
     """Two stacked stateless LSTMs (every step, then the last one) and a dense head."""
     k = keras()
     L = k.layers
-    return k.Sequential([
-        k.Input((7, 5), name="sequence"),
-        L.LSTM(6, return_sequences=True, name="lstm_seq"),
-        L.LSTM(4, name="lstm_last"),
-        L.Dense(3, name="out"),
-    ], name="lstm")
+    return k.Sequential(
+        [
+            k.Input((7, 5), name="sequence"),
+            L.LSTM(6, return_sequences=True, name="lstm_seq"),
+            L.LSTM(4, name="lstm_last"),
+            L.Dense(3, name="out"),
+        ],
+        name="lstm",
+    )
 
 
 def input_batch_norm() -> Any:
@@ -202,12 +219,15 @@ def input_batch_norm() -> Any:
     norm folds."""
     k = keras()
     L = k.layers
-    return k.Sequential([
-        k.Input((5, 5, 2), name="x"),
-        L.BatchNormalization(name="bn_in"),
-        L.Conv2D(3, 3, name="conv"),
-        L.BatchNormalization(name="bn_conv"),
-    ], name="input_batch_norm")
+    return k.Sequential(
+        [
+            k.Input((5, 5, 2), name="x"),
+            L.BatchNormalization(name="bn_in"),
+            L.Conv2D(3, 3, name="conv"),
+            L.BatchNormalization(name="bn_conv"),
+        ],
+        name="input_batch_norm",
+    )
 
 
 KERAS_MODELS: dict[str, Callable[[], Any]] = {
@@ -228,13 +248,17 @@ def build(name: str, seed: int = 0) -> Any:
     return _randomize(KERAS_MODELS[name](), seed)
 
 
-def random_inputs(model: Any, count: int, seed: int = 1, scale: float = 2.0) -> list[list[np.ndarray]]:
+def random_inputs(
+    model: Any, count: int, seed: int = 1, scale: float = 2.0
+) -> list[list[np.ndarray]]:
     """``count`` samples of normal random inputs (batch 1) scaled by ``scale``."""
     rng = np.random.default_rng(seed)
     samples = []
     for _ in range(count):
-        samples.append([
-            (scale * rng.standard_normal((1, *t.shape[1:]))).astype(np.float32)
-            for t in model.inputs
-        ])
+        samples.append(
+            [
+                (scale * rng.standard_normal((1, *t.shape[1:]))).astype(np.float32)
+                for t in model.inputs
+            ]
+        )
     return samples

@@ -43,13 +43,19 @@ class Graph:
         self.nodes.append(helper.make_node(op, inputs, outs, name=f"{op}_{self.count}", **attrs))
         return outs[0] if n_out == 1 else outs
 
-    def model(self, inputs: dict[str, list[int]], outputs: dict[str, list[int] | None],
-              opset: int = OPSET) -> onnx.ModelProto:
+    def model(
+        self, inputs: dict[str, list[int]], outputs: dict[str, list[int] | None], opset: int = OPSET
+    ) -> onnx.ModelProto:
         graph = helper.make_graph(
-            self.nodes, "test",
+            self.nodes,
+            "test",
             [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs.items()],
-            [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) if s is not None
-             else helper.make_empty_tensor_value_info(n) for n, s in outputs.items()],
+            [
+                helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
+                if s is not None
+                else helper.make_empty_tensor_value_info(n)
+                for n, s in outputs.items()
+            ],
             self.inits,
         )
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
@@ -59,8 +65,9 @@ class Graph:
         return model
 
 
-def _single(op: str, x_shape: list[int], opset: int = OPSET, extra: Callable | None = None,
-            **attrs) -> onnx.ModelProto:
+def _single(
+    op: str, x_shape: list[int], opset: int = OPSET, extra: Callable | None = None, **attrs
+) -> onnx.ModelProto:
     g = Graph()
     inputs = ["x"] + (extra(g) if extra else [])
     y = g.node(op, inputs, **attrs)
@@ -69,13 +76,25 @@ def _single(op: str, x_shape: list[int], opset: int = OPSET, extra: Callable | N
     return g.model({"x": x_shape}, {"y": None}, opset)
 
 
-def conv(group: int = 1, stride: int = 1, pads=(1, 1, 1, 1), dilation: int = 1,
-         auto_pad: str | None = None, c_in: int = 4, c_out: int = 6, k: int = 3) -> onnx.ModelProto:
+def conv(
+    group: int = 1,
+    stride: int = 1,
+    pads=(1, 1, 1, 1),
+    dilation: int = 1,
+    auto_pad: str | None = None,
+    c_in: int = 4,
+    c_out: int = 6,
+    k: int = 3,
+) -> onnx.ModelProto:
     g = Graph()
     w = g.weights(c_out, c_in // group, k, k)
     b = g.weights(c_out, scale=0.1)
-    attrs = {"group": group, "strides": [stride, stride], "dilations": [dilation, dilation],
-             "kernel_shape": [k, k]}
+    attrs = {
+        "group": group,
+        "strides": [stride, stride],
+        "dilations": [dilation, dilation],
+        "kernel_shape": [k, k],
+    }
     if auto_pad:
         attrs["auto_pad"] = auto_pad
     else:
@@ -156,6 +175,7 @@ def binary(op: str, const_shape: list[int] | None) -> Callable[[], onnx.ModelPro
         g.node(op, [conv_out, other])
         g.nodes[-1].output[0] = "y"
         return g.model({"x": [1, 4, 5, 6]}, {"y": None})
+
     return build
 
 
@@ -174,9 +194,13 @@ def clip(lo: float | None, hi: float | None, opset: int = OPSET) -> Callable[[],
             return _single("Clip", [1, 3, 4, 5], opset, **attrs)
 
         def extra(g: Graph) -> list[str]:
-            return [g.const(np.float32(lo)) if lo is not None else "",
-                    g.const(np.float32(hi)) if hi is not None else ""]
+            return [
+                g.const(np.float32(lo)) if lo is not None else "",
+                g.const(np.float32(hi)) if hi is not None else "",
+            ]
+
         return _single("Clip", [1, 3, 4, 5], opset, extra=extra)
+
     return build
 
 
@@ -203,6 +227,7 @@ def batch_norm(after_conv: bool) -> Callable[[], onnx.ModelProto]:
         g.node("BatchNormalization", [x, scale, bias, mean, var], epsilon=1e-3)
         g.nodes[-1].output[0] = "y"
         return g.model({"x": [1, 4, 6, 6]}, {"y": None})
+
     return build
 
 
@@ -226,8 +251,11 @@ def data_movement() -> onnx.ModelProto:
     s = g.node("Squeeze", [u, g.const(np.array([0], np.int64))])
     i = g.node("Identity", [s])
     d = g.node("Dropout", [i])
-    k = g.node("Constant", [], value=numpy_helper.from_array(
-        g.rng.normal(0, 1, (1, 4, 5, 2)).astype(np.float32)))
+    k = g.node(
+        "Constant",
+        [],
+        value=numpy_helper.from_array(g.rng.normal(0, 1, (1, 4, 5, 2)).astype(np.float32)),
+    )
     c = g.node("Concat", [d, k], axis=3)
     g.node("Pad", [c, g.const(np.array([0, 1, 0, 0, 0, 2, 1, 0], np.int64))])
     g.nodes[-1].output[0] = "y"
@@ -266,17 +294,20 @@ def lstm(outputs: str) -> Callable[[], onnx.ModelProto]:
         g.nodes[-1].output[:] = ["y", ""] if outputs == "Y" else ["", "y"]
         del outs
         return g.model({"x": [5, 1, features]}, {"y": None})
+
     return build
 
 
 def after_conv(op: str, **attrs) -> Callable[[], onnx.ModelProto]:
     """A 1x1 convolution, then ``op`` (so that a quantizer has an int8 producer)."""
+
     def build() -> onnx.ModelProto:
         g = Graph()
         y = g.node("Conv", ["x", g.weights(4, 3, 1, 1)])
         g.node(op, [y], **attrs)
         g.nodes[-1].output[0] = "y"
         return g.model({"x": [1, 3, 8, 9]}, {"y": None})
+
     return build
 
 
@@ -312,8 +343,9 @@ FLOAT_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {
     "max_pool": pool("MaxPool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
     "max_pool_ceil": pool("MaxPool", kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
     "avg_pool": pool("AveragePool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
-    "avg_pool_include_pad": pool("AveragePool", kernel_shape=[3, 3], strides=[1, 1],
-                                 pads=[1, 1, 1, 1], count_include_pad=1),
+    "avg_pool_include_pad": pool(
+        "AveragePool", kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=1
+    ),
     "global_avg_pool": pool("GlobalAveragePool"),
     "reduce_mean": reduce_mean(1),
     "reduce_mean_squeezed": reduce_mean(0),
@@ -326,7 +358,9 @@ FLOAT_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {
     "lstm_sequence": lstm("Y"),
     "lstm_last": lstm("Y_h"),
     "conv_max_pool": after_conv("MaxPool", kernel_shape=[2, 2], strides=[2, 2]),
-    "conv_avg_pool": after_conv("AveragePool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+    "conv_avg_pool": after_conv(
+        "AveragePool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]
+    ),
     "conv_relu": after_conv("Relu"),
     "conv_sigmoid": after_conv("Sigmoid"),
     "conv_tanh": after_conv("Tanh"),
@@ -349,8 +383,14 @@ def input_shape(model: onnx.ModelProto) -> list[int]:
     return [d.dim_value or 1 for d in dims]
 
 
-def quantized(float_path: Path, out_path: Path, fmt: str = "qdq", per_channel: bool = True,
-              samples: int = 16, seed: int = 3) -> Path:
+def quantized(
+    float_path: Path,
+    out_path: Path,
+    fmt: str = "qdq",
+    per_channel: bool = True,
+    samples: int = 16,
+    seed: int = 3,
+) -> Path:
     """An int8 model (activations and weights int8) of a float model, calibrated on
     uniform random inputs in [-1, 1]: QDQ (``fmt="qdq"``) or QOperator (``"qop"``)."""
     from onnxruntime.quantization import (
@@ -374,10 +414,14 @@ def quantized(float_path: Path, out_path: Path, fmt: str = "qdq", per_channel: b
             return next(self.it, None)
 
     quantize_static(
-        str(float_path), str(out_path), Reader(),
+        str(float_path),
+        str(out_path),
+        Reader(),
         quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
-        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-        per_channel=per_channel, reduce_range=True,
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
+        per_channel=per_channel,
+        reduce_range=True,
     )
     return out_path
 

@@ -225,25 +225,50 @@ def _two_branch(rng: np.random.Generator) -> Callable[..., Any]:
 # ----------------------------------------------------------------------------- the table
 
 
-def _conv_spec(name: str, stride: int, padding: str, dilation: int, act: str, k: int = 3,
-               cin: int = 4, cout: int = 8, hw: int = 9) -> OpSpec:
+def _conv_spec(
+    name: str,
+    stride: int,
+    padding: str,
+    dilation: int,
+    act: str,
+    k: int = 3,
+    cin: int = 4,
+    cout: int = 8,
+    hw: int = 9,
+) -> OpSpec:
     """An OpSpec for one CONV_2D configuration."""
     return OpSpec(
-        name, ((1, hw, hw, cin),), _conv(cin, cout, k, stride, padding, dilation, act),
-        ("CONV_2D",), "CONV_2D",
-        {"StrideW": stride, "StrideH": stride, "Padding": padding,
-         "DilationWFactor": dilation, "DilationHFactor": dilation,
-         "FusedActivationFunction": act},
+        name,
+        ((1, hw, hw, cin),),
+        _conv(cin, cout, k, stride, padding, dilation, act),
+        ("CONV_2D",),
+        "CONV_2D",
+        {
+            "StrideW": stride,
+            "StrideH": stride,
+            "Padding": padding,
+            "DilationWFactor": dilation,
+            "DilationHFactor": dilation,
+            "FusedActivationFunction": act,
+        },
     )
 
 
 def _dw_spec(name: str, mult: int, stride: int, padding: str, act: str) -> OpSpec:
     """An OpSpec for one DEPTHWISE_CONV_2D configuration."""
     return OpSpec(
-        name, ((1, 9, 9, 4),), _dwconv(4, mult, 3, stride, padding, act),
-        ("DEPTHWISE_CONV_2D",), "DEPTHWISE_CONV_2D",
-        {"StrideW": stride, "StrideH": stride, "Padding": padding, "DepthMultiplier": mult,
-         "FusedActivationFunction": act},
+        name,
+        ((1, 9, 9, 4),),
+        _dwconv(4, mult, 3, stride, padding, act),
+        ("DEPTHWISE_CONV_2D",),
+        "DEPTHWISE_CONV_2D",
+        {
+            "StrideW": stride,
+            "StrideH": stride,
+            "Padding": padding,
+            "DepthMultiplier": mult,
+            "FusedActivationFunction": act,
+        },
     )
 
 
@@ -251,25 +276,46 @@ def _pool_spec(name: str, kind: str, k: int, stride: int, padding: str) -> OpSpe
     """An OpSpec for one pooling configuration."""
     op = "AVERAGE_POOL_2D" if kind == "avg" else "MAX_POOL_2D"
     return OpSpec(
-        name, ((1, 8, 8, 6),), _pool(kind, k, stride, padding), (op,), op,
-        {"StrideW": stride, "StrideH": stride, "FilterWidth": k, "FilterHeight": k,
-         "Padding": padding},
+        name,
+        ((1, 8, 8, 6),),
+        _pool(kind, k, stride, padding),
+        (op,),
+        op,
+        {
+            "StrideW": stride,
+            "StrideH": stride,
+            "FilterWidth": k,
+            "FilterHeight": k,
+            "Padding": padding,
+        },
     )
 
 
 def _binary_spec(name: str, op: str, shape_b: Shape) -> OpSpec:
     """An OpSpec for ADD/SUB/MUL of two inputs with different ranges."""
     return OpSpec(
-        name, ((1, 5, 5, 8), shape_b), _binary(op.lower()), (op,), op,
-        {"FusedActivationFunction": "NONE"}, input_ranges=((-1.0, 1.0), (-3.0, 2.0)),
+        name,
+        ((1, 5, 5, 8), shape_b),
+        _binary(op.lower()),
+        (op,),
+        op,
+        {"FusedActivationFunction": "NONE"},
+        input_ranges=((-1.0, 1.0), (-3.0, 2.0)),
     )
 
 
-def _unary_spec(name: str, fn: str, op: str, shape: Shape = (1, 4, 4, 8),
-                rng: tuple[float, float] = (-4.0, 4.0), differs: str = "") -> OpSpec:
+def _unary_spec(
+    name: str,
+    fn: str,
+    op: str,
+    shape: Shape = (1, 4, 4, 8),
+    rng: tuple[float, float] = (-4.0, 4.0),
+    differs: str = "",
+) -> OpSpec:
     """An OpSpec for an elementwise activation (or softmax)."""
-    return OpSpec(name, (shape,), _unary(fn), (op,), op, input_ranges=(rng,),
-                  int8_tflm_differs=differs)
+    return OpSpec(
+        name, (shape,), _unary(fn), (op,), op, input_ranges=(rng,), int8_tflm_differs=differs
+    )
 
 
 RELU6_TFLM_NOTE = (
@@ -293,12 +339,30 @@ OPS: list[OpSpec] = [
     _dw_spec("dwconv_m2_s1_same_relu6", 2, 1, "SAME", "RELU6"),
     _dw_spec("dwconv_m1_s2_same_relu", 1, 2, "SAME", "RELU"),
     _dw_spec("dwconv_m2_s2_valid", 2, 2, "VALID", "NONE"),
-    OpSpec("fc", ((1, 32),), _fc(32, 10, "NONE"), ("FULLY_CONNECTED",), "FULLY_CONNECTED",
-           {"FusedActivationFunction": "NONE"}),
-    OpSpec("fc_relu", ((1, 32),), _fc(32, 16, "RELU"), ("FULLY_CONNECTED",),
-           "FULLY_CONNECTED", {"FusedActivationFunction": "RELU"}),
-    OpSpec("fc_batch3", ((3, 20),), _fc(20, 7, "NONE"), ("FULLY_CONNECTED",),
-           "FULLY_CONNECTED", {"FusedActivationFunction": "NONE"}),
+    OpSpec(
+        "fc",
+        ((1, 32),),
+        _fc(32, 10, "NONE"),
+        ("FULLY_CONNECTED",),
+        "FULLY_CONNECTED",
+        {"FusedActivationFunction": "NONE"},
+    ),
+    OpSpec(
+        "fc_relu",
+        ((1, 32),),
+        _fc(32, 16, "RELU"),
+        ("FULLY_CONNECTED",),
+        "FULLY_CONNECTED",
+        {"FusedActivationFunction": "RELU"},
+    ),
+    OpSpec(
+        "fc_batch3",
+        ((3, 20),),
+        _fc(20, 7, "NONE"),
+        ("FULLY_CONNECTED",),
+        "FULLY_CONNECTED",
+        {"FusedActivationFunction": "NONE"},
+    ),
     _pool_spec("avgpool_2x2_s2_valid", "avg", 2, 2, "VALID"),
     _pool_spec("avgpool_3x3_s1_same", "avg", 3, 1, "SAME"),
     _pool_spec("maxpool_2x2_s2_valid", "max", 2, 2, "VALID"),
@@ -308,8 +372,15 @@ OPS: list[OpSpec] = [
     _binary_spec("sub", "SUB", (1, 5, 5, 8)),
     _binary_spec("mul", "MUL", (1, 5, 5, 8)),
     _binary_spec("mul_broadcast", "MUL", (1, 1, 1, 8)),
-    OpSpec("concat_channels", ((1, 4, 4, 3), (1, 4, 4, 5)), _concat, ("CONCATENATION",),
-           "CONCATENATION", {"Axis": 3}, input_ranges=((-1.0, 1.0), (-2.0, 3.0))),
+    OpSpec(
+        "concat_channels",
+        ((1, 4, 4, 3), (1, 4, 4, 5)),
+        _concat,
+        ("CONCATENATION",),
+        "CONCATENATION",
+        {"Axis": 3},
+        input_ranges=((-1.0, 1.0), (-2.0, 3.0)),
+    ),
     OpSpec("pad", ((1, 5, 5, 3),), _pad, ("PAD",), "PAD"),
     OpSpec("reshape", ((1, 4, 4, 3),), _reshape, ("RESHAPE",), "RESHAPE"),
     _unary_spec("softmax", "softmax", "SOFTMAX", (1, 10)),
@@ -319,14 +390,26 @@ OPS: list[OpSpec] = [
     _unary_spec("tanh", "tanh", "TANH"),
     _unary_spec("leaky_relu", "leaky_relu", "LEAKY_RELU"),
     _unary_spec("hard_swish", "hard_swish", "HARD_SWISH"),
-    OpSpec("mean_hw_keepdims", ((1, 5, 5, 8),), _mean(True), ("MEAN",), "MEAN",
-           {"KeepDims": True}),
+    OpSpec("mean_hw_keepdims", ((1, 5, 5, 8),), _mean(True), ("MEAN",), "MEAN", {"KeepDims": True}),
     OpSpec("mean_hw", ((1, 5, 5, 8),), _mean(False), ("MEAN",), "MEAN", {"KeepDims": False}),
-    OpSpec("quantize_dequantize", ((1, 6, 6, 4),), _conv(4, 8, 3, 1, "SAME", 1, "RELU"),
-           ("QUANTIZE", "CONV_2D", "DEQUANTIZE"), "CONV_2D",
-           {"FusedActivationFunction": "RELU"}, kinds=(INT8,), float_io=True),
-    OpSpec("two_branch", ((1, 8, 8, 3),), _two_branch, ("CONV_2D", "CONV_2D", "CONV_2D", "ADD"),
-           "ADD", {"FusedActivationFunction": "NONE"}),
+    OpSpec(
+        "quantize_dequantize",
+        ((1, 6, 6, 4),),
+        _conv(4, 8, 3, 1, "SAME", 1, "RELU"),
+        ("QUANTIZE", "CONV_2D", "DEQUANTIZE"),
+        "CONV_2D",
+        {"FusedActivationFunction": "RELU"},
+        kinds=(INT8,),
+        float_io=True,
+    ),
+    OpSpec(
+        "two_branch",
+        ((1, 8, 8, 3),),
+        _two_branch,
+        ("CONV_2D", "CONV_2D", "CONV_2D", "ADD"),
+        "ADD",
+        {"FusedActivationFunction": "NONE"},
+    ),
 ]
 
 OPS_BY_NAME: dict[str, OpSpec] = {spec.name: spec for spec in OPS}
@@ -347,8 +430,10 @@ def representative_inputs(spec: OpSpec, n: int, seed: int) -> list[list[np.ndarr
     """N seeded float32 samples for a spec's inputs, drawn uniformly from their ranges."""
     rng = np.random.default_rng(seed)
     return [
-        [rng.uniform(*spec.range_of(i), size=shape).astype(np.float32)
-         for i, shape in enumerate(spec.input_shapes)]
+        [
+            rng.uniform(*spec.range_of(i), size=shape).astype(np.float32)
+            for i, shape in enumerate(spec.input_shapes)
+        ]
         for _ in range(n)
     ]
 
@@ -423,8 +508,18 @@ _OPTIONS_CLASS = {
     "SOFTMAX": "SoftmaxOptions",
 }
 _OPTION_FIELDS = (
-    "StrideW", "StrideH", "Padding", "DilationWFactor", "DilationHFactor", "DepthMultiplier",
-    "FilterWidth", "FilterHeight", "FusedActivationFunction", "Axis", "KeepDims", "Beta",
+    "StrideW",
+    "StrideH",
+    "Padding",
+    "DilationWFactor",
+    "DilationHFactor",
+    "DepthMultiplier",
+    "FilterWidth",
+    "FilterHeight",
+    "FusedActivationFunction",
+    "Axis",
+    "KeepDims",
+    "Beta",
 )
 
 

@@ -127,7 +127,10 @@ def _micro_speech_samples(root: Path) -> list[Sample]:
 
 HELLO_WORLD_INT8 = [(-128, 4), (-64, 126), (0, 4), (64, -126)]
 HELLO_WORLD_FLOAT = [
-    (0.0, 0.0264), (math.pi / 2, 0.9957), (math.pi, -0.005), (3 * math.pi / 2, -1.0057)
+    (0.0, 0.0264),
+    (math.pi / 2, 0.9957),
+    (math.pi, -0.005),
+    (3 * math.pi / 2, -1.0057),
 ]
 
 
@@ -152,23 +155,41 @@ _KWS_RANGE = ((-128 - 83) * KWS_INPUT_SCALE, (127 - 83) * KWS_INPUT_SCALE)
 _AD_RANGE = ((-128 - 89) * 0.3910152316093445, (127 - 89) * 0.3910152316093445)
 
 SHARED_MODELS: list[SharedModel] = [
-    SharedModel("kws_int8", "mlperf_tiny/kws/kws_ref_model_int8.tflite", INT8,
-                samples=_kws_int8_samples),
-    SharedModel("kws_hybrid", "mlperf_tiny/kws/kws_ref_model_float32.tflite", HYBRID,
-                _KWS_RANGE, _kws_hybrid_samples),
+    SharedModel(
+        "kws_int8", "mlperf_tiny/kws/kws_ref_model_int8.tflite", INT8, samples=_kws_int8_samples
+    ),
+    SharedModel(
+        "kws_hybrid",
+        "mlperf_tiny/kws/kws_ref_model_float32.tflite",
+        HYBRID,
+        _KWS_RANGE,
+        _kws_hybrid_samples,
+    ),
     SharedModel("vww_int8", "mlperf_tiny/vww/vww_96_int8.tflite", INT8),
     SharedModel("vww_float", "mlperf_tiny/vww/vww_96_float.tflite", FLOAT, (0.0, 1.0)),
     SharedModel("ic_int8", "mlperf_tiny/ic/pretrainedResnet_quant.tflite", INT8),
     SharedModel("ic_float", "mlperf_tiny/ic/pretrainedResnet_float.tflite", FLOAT, (0.0, 255.0)),
     SharedModel("ad_int8", "mlperf_tiny/ad/ad01_int8.tflite", INT8, samples=_ad_int8_samples),
-    SharedModel("ad_float", "mlperf_tiny/ad/ad01_fp32.tflite", FLOAT, _AD_RANGE,
-                _ad_float_samples),
-    SharedModel("hello_world_int8", "tflm/hello_world/hello_world_int8.tflite", INT8,
-                samples=_hello_int8_samples),
-    SharedModel("hello_world_float", "tflm/hello_world/hello_world_float.tflite", FLOAT,
-                (0.0, 2 * math.pi), _hello_float_samples),
-    SharedModel("micro_speech_int8", "tflm/micro_speech/micro_speech_quantized.tflite", INT8,
-                samples=_micro_speech_samples),
+    SharedModel("ad_float", "mlperf_tiny/ad/ad01_fp32.tflite", FLOAT, _AD_RANGE, _ad_float_samples),
+    SharedModel(
+        "hello_world_int8",
+        "tflm/hello_world/hello_world_int8.tflite",
+        INT8,
+        samples=_hello_int8_samples,
+    ),
+    SharedModel(
+        "hello_world_float",
+        "tflm/hello_world/hello_world_float.tflite",
+        FLOAT,
+        (0.0, 2 * math.pi),
+        _hello_float_samples,
+    ),
+    SharedModel(
+        "micro_speech_int8",
+        "tflm/micro_speech/micro_speech_quantized.tflite",
+        INT8,
+        samples=_micro_speech_samples,
+    ),
 ]
 
 SHARED_BY_KEY: dict[str, SharedModel] = {m.key: m for m in SHARED_MODELS}

@@ -21,8 +21,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoModel:
 def test_demo_model_is_an_int8_cnn(demo: DemoModel) -> None:
     assert demo.path.is_file()
     ops = opmodels.model_ops(demo.path)
-    assert ops == ["CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D", "AVERAGE_POOL_2D", "RESHAPE",
-                   "FULLY_CONNECTED", "SOFTMAX"]
+    assert ops == [
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "CONV_2D",
+        "AVERAGE_POOL_2D",
+        "RESHAPE",
+        "FULLY_CONNECTED",
+        "SOFTMAX",
+    ]
     assert opmodels.tensor_types(demo.path) == (["INT8"], ["INT8"])
 
 
@@ -54,8 +61,9 @@ def test_tflm_and_litert_agree_on_some_held_out_images(demo: DemoModel) -> None:
 def test_quantize_rounds_and_clamps() -> None:
     x = np.array([-10.0, 0.0, 0.5, 0.26, 10.0], np.float32)
     np.testing.assert_array_equal(quantize(x, 0.5, -1), np.array([-21, -1, 0, 0, 19], np.int8))
-    np.testing.assert_array_equal(quantize(np.array([1e6, -1e6], np.float32), 1.0, 0),
-                                  np.array([127, -128], np.int8))
+    np.testing.assert_array_equal(
+        quantize(np.array([1e6, -1e6], np.float32), 1.0, 0), np.array([127, -128], np.int8)
+    )
 
 
 def test_accuracy_rejects_mismatched_lengths(demo: DemoModel) -> None:

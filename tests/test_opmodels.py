@@ -24,9 +24,25 @@ def test_names_are_unique_and_cover_the_required_operators() -> None:
     assert len(names) == len(set(names))
     main_ops = {op for spec in opmodels.OPS for op in spec.ops}
     required = {
-        "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
-        "ADD", "SUB", "MUL", "CONCATENATION", "PAD", "RESHAPE", "SOFTMAX", "RELU", "RELU6",
-        "LOGISTIC", "TANH", "MEAN", "QUANTIZE", "DEQUANTIZE",
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "FULLY_CONNECTED",
+        "AVERAGE_POOL_2D",
+        "MAX_POOL_2D",
+        "ADD",
+        "SUB",
+        "MUL",
+        "CONCATENATION",
+        "PAD",
+        "RESHAPE",
+        "SOFTMAX",
+        "RELU",
+        "RELU6",
+        "LOGISTIC",
+        "TANH",
+        "MEAN",
+        "QUANTIZE",
+        "DEQUANTIZE",
     }
     assert required <= main_ops, required - main_ops
 
@@ -90,8 +106,8 @@ def test_tflm_int8_relu6_clamps_without_rescaling(op_model: OpModel) -> None:
 
     path = op_model("relu6", "int8")
     interp = Interpreter(model_path=str(path))
-    (in_scale, in_zp), = [d["quantization"] for d in interp.get_input_details()]
-    (out_scale, _), = [d["quantization"] for d in interp.get_output_details()]
+    ((in_scale, in_zp),) = [d["quantization"] for d in interp.get_input_details()]
+    ((out_scale, _),) = [d["quantization"] for d in interp.get_output_details()]
     assert in_scale != out_scale, "the model no longer shows the difference"
     (inputs,) = random_inputs(path, 1, seed=3)
     six = in_zp + int(np.round(6.0 / in_scale))

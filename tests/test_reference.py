@@ -19,8 +19,11 @@ from shared_models import (
 from stai.errors import StaiError
 from stai.tools.reference import run_litert_ref, run_tflm, run_tflm_many, tflm_arena_bytes
 
-SAMPLED_INT8 = [m.key for m in SHARED_MODELS if m.kind == INT8 and m.key in
-                ("kws_int8", "ad_int8", "hello_world_int8", "micro_speech_int8")]
+SAMPLED_INT8 = [
+    m.key
+    for m in SHARED_MODELS
+    if m.kind == INT8 and m.key in ("kws_int8", "ad_int8", "hello_world_int8", "micro_speech_int8")
+]
 SAMPLED_FLOAT = ["kws_hybrid", "ad_float", "hello_world_float"]
 
 
@@ -160,10 +163,13 @@ def test_run_tflm_many_equals_one_by_one(models_dir: Path) -> None:
         np.testing.assert_array_equal(outputs[0].ravel(), sample.expected)
 
 
-@pytest.mark.parametrize(("runner", "package", "module"), [
-    (run_tflm, "tflite-micro", "tflite_micro"),
-    (run_litert_ref, "ai-edge-litert", "ai_edge_litert"),
-])
+@pytest.mark.parametrize(
+    ("runner", "package", "module"),
+    [
+        (run_tflm, "tflite-micro", "tflite_micro"),
+        (run_litert_ref, "ai-edge-litert", "ai_edge_litert"),
+    ],
+)
 def test_missing_package_names_the_extra(
     models_dir: Path, monkeypatch: pytest.MonkeyPatch, runner, package: str, module: str
 ) -> None:

@@ -81,7 +81,9 @@ class FoldDequantizeOfConstant(RewritePattern):
         if not (isinstance(in_type, TensorType) and isinstance(out_type, TensorType)):
             return
         qtype = in_type.element_type
-        if not isinstance(qtype, nn.QuantType) or not isinstance(out_type.element_type, Float32Type):
+        if not isinstance(qtype, nn.QuantType) or not isinstance(
+            out_type.element_type, Float32Type
+        ):
             return
         data = dequantize_array(const.to_numpy(), qtype)
         folded = nn.ConstantOp(data, TensorType(f32, out_type.get_shape()))

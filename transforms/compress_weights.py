@@ -166,8 +166,11 @@ def compress(weights: np.ndarray, factor: int) -> Codebook:
     if weights.dtype == np.int8:
         book = np.clip(np.rint(centroids), -128, 127).astype(np.int8)
         # Rounding may merge two centroids: re-assign every weight to its nearest int8 one.
-        index = np.abs(weights.astype(np.int64).ravel()[:, None] - book[None, :]).argmin(axis=1) \
-            if len(np.unique(book)) < len(book) else index
+        index = (
+            np.abs(weights.astype(np.int64).ravel()[:, None] - book[None, :]).argmin(axis=1)
+            if len(np.unique(book)) < len(book)
+            else index
+        )
     else:
         book = centroids.astype(np.float32)
     return Codebook(book, pack_indices(index, bits), bits, tuple(weights.shape))
@@ -281,14 +284,19 @@ class CompressWeightsPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         default = _parse_factor(self.factor, "compress-weights")
         per_layer = load_layers(self.layers) if self.layers else {}
-        candidates = [inner for inner in op.walk()
-                      if isinstance(inner, qnn.KernelOp) and inner.CODEBOOK is not None
-                      and inner.res is not None]
+        candidates = [
+            inner
+            for inner in op.walk()
+            if isinstance(inner, qnn.KernelOp)
+            and inner.CODEBOOK is not None
+            and inner.res is not None
+        ]
         matched = set().union(*(_layer_keys(c) for c in candidates)) & set(per_layer)
         unknown = sorted(set(per_layer) - matched)
         if unknown:
-            raise StaiError("compress-weights: no fully connected or conv2d layer named "
-                            f"'{unknown[0]}'")
+            raise StaiError(
+                f"compress-weights: no fully connected or conv2d layer named '{unknown[0]}'"
+            )
         rewriter = Rewriter()
         for inner in candidates:
             keys = _layer_keys(inner) & set(per_layer)

@@ -112,8 +112,12 @@ def detach(module: ModuleOp, name: str) -> None:
     data = bytes(v & 0xFF for v in ints)
     alignment = array.alignment.value.data if array.alignment is not None else 1
     data_c.body.block.insert_op_before(
-        c.CommentOp(f"The weights are in {weights_file_name(name)} ({len(data)} bytes), "
-                    f"bound by stai_{name}_init."), array)
+        c.CommentOp(
+            f"The weights are in {weights_file_name(name)} ({len(data)} bytes), "
+            f"bound by stai_{name}_init."
+        ),
+        array,
+    )
     data_c.body.block.erase_op(array)
     _declare_in_data_header(data_h, blob_name, macro, data, alignment)
     _pointer_global(impl, blob_name)
@@ -122,18 +126,24 @@ def detach(module: ModuleOp, name: str) -> None:
     module.body.block.add_op(c.FileOp(weights_file_name(name), [c.BytesOp(data)]))
 
 
-def _declare_in_data_header(data_h: c.FileOp, blob_name: str, macro: str, data: bytes,
-                            alignment: int) -> None:
+def _declare_in_data_header(
+    data_h: c.FileOp, blob_name: str, macro: str, data: bytes, alignment: int
+) -> None:
     block = data_h.body.block
     for op in list(block.ops):
         if isinstance(op, c.ArrayOp) and op.sym_name.data == blob_name:
-            block.insert_op_before(c.CommentOp(
-                f"The weights file ({macro}_WEIGHTS_SIZE bytes, CRC-32 "
-                f"{macro}_WEIGHTS_CRC32) is passed to init, {macro}_WEIGHTS_ALIGNMENT-byte "
-                "aligned."), op)
+            block.insert_op_before(
+                c.CommentOp(
+                    f"The weights file ({macro}_WEIGHTS_SIZE bytes, CRC-32 "
+                    f"{macro}_WEIGHTS_CRC32) is passed to init, {macro}_WEIGHTS_ALIGNMENT-byte "
+                    "aligned."
+                ),
+                op,
+            )
             block.insert_op_before(c.DefineOp(f"{macro}_WEIGHTS_ALIGNMENT", alignment), op)
-            block.insert_op_before(c.DefineOp(f"{macro}_WEIGHTS_CRC32",
-                                              zlib.crc32(data) & 0xFFFFFFFF), op)
+            block.insert_op_before(
+                c.DefineOp(f"{macro}_WEIGHTS_CRC32", zlib.crc32(data) & 0xFFFFFFFF), op
+            )
             block.erase_op(op)
 
 
@@ -144,8 +154,11 @@ def _pointer_global(impl: c.FileOp, blob_name: str) -> None:
     block = impl.body.block
     first = next(op for op in block.ops if isinstance(op, c.GlobalOp | c.FuncOp))
     block.insert_op_before(c.GlobalOp(blob_name, CONST_BYTE_PTR, StringAttr("NULL")), first)
-    reads = [op for op in impl.walk()
-             if isinstance(op, c.GetGlobalOp) and op.global_name.root_reference.data == blob_name]
+    reads = [
+        op
+        for op in impl.walk()
+        if isinstance(op, c.GetGlobalOp) and op.global_name.root_reference.data == blob_name
+    ]
     for op in reads:
         new = c.GetGlobalOp(blob_name, op.result.type)
         parent = op.parent_block()
@@ -159,8 +172,9 @@ def _pointer_global(impl: c.FileOp, blob_name: str) -> None:
                 del op.properties["static"]
 
 
-def _bind_in_init(impl: c.FileOp, api: c.FileOp, name: str, blob_name: str, macro: str,
-                  alignment: int) -> None:
+def _bind_in_init(
+    impl: c.FileOp, api: c.FileOp, name: str, blob_name: str, macro: str, alignment: int
+) -> None:
     """``stai_NAME_init(const void *weights, ...)``: 1 for a NULL or misaligned weights
     pointer, else binds it (before the activations' checks and bindings)."""
     fn_name = f"stai_{name}_init"
@@ -183,8 +197,18 @@ def _bind_in_init(impl: c.FileOp, api: c.FileOp, name: str, blob_name: str, macr
     misaligned = c.BinaryOp("!=", low, zero, INT)
     bad = c.BinaryOp("||", is_null, misaligned, INT)
     cast = c.CastOp(weights, CONST_BYTE_PTR)
-    ops: list[Operation] = [one, null, is_null, address, mask, low, zero, misaligned, bad,
-                            c.IfReturnOp(bad, one)]
+    ops: list[Operation] = [
+        one,
+        null,
+        is_null,
+        address,
+        mask,
+        low,
+        zero,
+        misaligned,
+        bad,
+        c.IfReturnOp(bad, one),
+    ]
     block.add_ops(ops)
     for op in list(old_block.ops):
         op.detach()
@@ -199,10 +223,14 @@ def _bind_in_init(impl: c.FileOp, api: c.FileOp, name: str, blob_name: str, macr
     decl = _func(api, fn_name)
     names = ["weights", *[n.data for n in (decl.arg_names.data if decl.arg_names else [])]]
     new_decl = c.FuncOp(fn_name, inputs, decl.output, arg_names=names)
-    api.body.block.insert_op_before(c.CommentOp(
-        f"weights: the contents of {weights_file_name(name)} ({macro}_WEIGHTS_SIZE bytes in "
-        f"{name}_data.h), {macro}_WEIGHTS_ALIGNMENT-byte aligned, kept while the network is "
-        "used."), decl)
+    api.body.block.insert_op_before(
+        c.CommentOp(
+            f"weights: the contents of {weights_file_name(name)} ({macro}_WEIGHTS_SIZE bytes in "
+            f"{name}_data.h), {macro}_WEIGHTS_ALIGNMENT-byte aligned, kept while the network is "
+            "used."
+        ),
+        decl,
+    )
     api.body.block.insert_op_before(new_decl, decl)
     api.body.block.erase_op(decl)
 

@@ -96,7 +96,9 @@ def _transposed_constant(const: nn.ConstantOp, perm: Sequence[int]) -> nn.Consta
     element = t.element_type
     if isinstance(element, nn.QuantType) and element.per_channel:
         axis = list(perm).index(element.axis.data)
-        element = nn.QuantType(element.storage, element.scale_list(), element.zero_point_list(), axis)
+        element = nn.QuantType(
+            element.storage, element.scale_list(), element.zero_point_list(), axis
+        )
     new = nn.ConstantOp(array, TensorType(element, array.shape))
     new.attributes.update(const.attributes)
     return new
@@ -121,8 +123,9 @@ def _pushable(t: nn.TransposeOp) -> bool:
     return all(any(u.has_trait(trait) for trait in _MOVES_THROUGH) for u in users)
 
 
-def _replace_with_transpose(rewriter: PatternRewriter, op: Operation, new: Operation,
-                            perm: Sequence[int]) -> None:
+def _replace_with_transpose(
+    rewriter: PatternRewriter, op: Operation, new: Operation, perm: Sequence[int]
+) -> None:
     """Replace ``op`` by ``transpose(new, perm)`` (``new`` computes the untransposed result)."""
     rewriter.insert(new, _before(op))
     t = _transpose(new.results[0], perm)
@@ -186,8 +189,9 @@ class TransposeAsReshape(RewritePattern):
         moved = [p for p in perm_of(op) if shape[p] != 1]
         if moved != sorted(moved):
             return
-        new = nn.ReshapeOp.build(operands=[op.input], result_types=[op.output.type],
-                                 attributes=dict(op.attributes))
+        new = nn.ReshapeOp.build(
+            operands=[op.input], result_types=[op.output.type], attributes=dict(op.attributes)
+        )
         rewriter.replace(op, new)
 
 
@@ -204,13 +208,18 @@ class PushTransposeThroughUnary(RewritePattern):
         inv = inverse(perm)
         out = _type(op.results[0])
         shape = [out.get_shape()[i] for i in inv]
-        new = type(op).create(operands=[t.input], result_types=[_retyped(out, shape)],
-                              properties=dict(op.properties), attributes=dict(op.attributes))
+        new = type(op).create(
+            operands=[t.input],
+            result_types=[_retyped(out, shape)],
+            properties=dict(op.properties),
+            attributes=dict(op.attributes),
+        )
         _replace_with_transpose(rewriter, op, new, perm)
 
 
-def _untransposed_operand(value: SSAValue, perm: Sequence[int], rank: int,
-                          rewriter: PatternRewriter, where: Operation) -> SSAValue | None:
+def _untransposed_operand(
+    value: SSAValue, perm: Sequence[int], rank: int, rewriter: PatternRewriter, where: Operation
+) -> SSAValue | None:
     """The operand that, transposed by ``perm``, gives ``value``: the input of a transpose
     by ``perm``, or a new constant; None otherwise."""
     t = _is_transpose(value)
@@ -260,8 +269,12 @@ class PushTransposeThroughBinary(RewritePattern):
             return
         out = _type(op.results[0])
         shape = np.broadcast_shapes(_shape(a), _shape(b))
-        new = type(op).create(operands=[a, b], result_types=[_retyped(out, shape)],
-                              properties=dict(op.properties), attributes=dict(op.attributes))
+        new = type(op).create(
+            operands=[a, b],
+            result_types=[_retyped(out, shape)],
+            properties=dict(op.properties),
+            attributes=dict(op.attributes),
+        )
         _replace_with_transpose(rewriter, op, new, perm)
 
 
@@ -289,9 +302,12 @@ class PushTransposeThroughAxes(RewritePattern):
             return
         out = _type(op.results[0])
         shape = [out.get_shape()[i] for i in inverse(perm)]
-        new = type(op).create(operands=operands, result_types=[_retyped(out, shape)],
-                              properties=remap.untransposed_properties(op, perm),
-                              attributes=dict(op.attributes))
+        new = type(op).create(
+            operands=operands,
+            result_types=[_retyped(out, shape)],
+            properties=remap.untransposed_properties(op, perm),
+            attributes=dict(op.attributes),
+        )
         _replace_with_transpose(rewriter, op, new, perm)
 
 
@@ -320,11 +336,17 @@ class FoldTransposeIntoFullyConnected(RewritePattern):
         weights = w.to_numpy()
         new_w = nn.ConstantOp(np.ascontiguousarray(weights[:, columns]), _type(w.output))
         new_w.attributes.update(w.attributes)
-        flat = nn.ReshapeOp.build(operands=[t.input], result_types=[reshape.output.type],
-                                  attributes=dict(reshape.attributes))
+        flat = nn.ReshapeOp.build(
+            operands=[t.input],
+            result_types=[reshape.output.type],
+            attributes=dict(reshape.attributes),
+        )
         new = nn.FullyConnectedOp.build(
-            operands=[flat.output, new_w.output, op.bias], result_types=[op.output.type],
-            properties=dict(op.properties), attributes=dict(op.attributes))
+            operands=[flat.output, new_w.output, op.bias],
+            result_types=[op.output.type],
+            properties=dict(op.properties),
+            attributes=dict(op.attributes),
+        )
         rewriter.insert([new_w, flat], _before(op))
         rewriter.replace(op, new)
 
@@ -365,15 +387,21 @@ class FoldBiasAdd(RewritePattern):
             delta = np.broadcast_to(c.reshape(-1), (channels,)).astype(np.float32)
             if isinstance(op, nn.SubOp):
                 delta = -delta
-            new_bias = nn.ConstantOp((bias.to_numpy() + delta).astype(np.float32), _type(bias.output))
+            new_bias = nn.ConstantOp(
+                (bias.to_numpy() + delta).astype(np.float32), _type(bias.output)
+            )
             new_bias.attributes.update(bias.attributes)
             operands = list(producer.operands)
             operands[2] = new_bias.output
             attrs = dict(producer.attributes)
             if "nn.name" in op.attributes:
                 attrs["nn.name"] = op.attributes["nn.name"]
-            new = type(producer).create(operands=operands, result_types=[mine.type],
-                                        properties=dict(producer.properties), attributes=attrs)
+            new = type(producer).create(
+                operands=operands,
+                result_types=[mine.type],
+                properties=dict(producer.properties),
+                attributes=attrs,
+            )
             rewriter.insert(new_bias, _before(producer))
             rewriter.insert(new, _before(op))
             rewriter.replace(op, [], [new.results[0]])

@@ -73,6 +73,7 @@ ORDER_STATES_LIMIT = 50_000
 """The most sets of executed kernels the order search visits before it gives up (it then
 keeps the model's order and a greedy one)."""
 
+
 def _fail(message: str) -> StaiError:
     return StaiError(f"{PASS}: {message}")
 
@@ -148,8 +149,10 @@ def _group_views(views: list[ViewOp]) -> list[list[ViewOp]]:
             b = views[j]
             if a.source != b.source or a.nbytes == 0 or b.nbytes == 0:
                 continue
-            shares = (a.byte_offset < b.byte_offset + b.nbytes
-                      and b.byte_offset < a.byte_offset + a.nbytes)
+            shares = (
+                a.byte_offset < b.byte_offset + b.nbytes
+                and b.byte_offset < a.byte_offset + a.nbytes
+            )
             if shares and _lives_meet(_view_life(a), _view_life(b)):
                 parent[_find(parent, i)] = _find(parent, j)
     out: dict[int, list[ViewOp]] = {}
@@ -248,8 +251,10 @@ def _dependencies(n: int, groups: list[Group]) -> list[set[int]]:
     preds: list[set[int]] = [set() for _ in range(n)]
     for g in groups:
         touch = sorted(g.touch)
-        simple = len(g.writers) == 1 and not g.inputs and all(
-            r > next(iter(g.writers)) for r in g.readers
+        simple = (
+            len(g.writers) == 1
+            and not g.inputs
+            and all(r > next(iter(g.writers)) for r in g.readers)
         )
         if simple:
             (w,) = g.writers
@@ -281,8 +286,9 @@ class LiveModel:
         """Bytes live while kernel ``step`` runs after the kernels in ``done``."""
         bit = 1 << step
         total = self.scratch[step]
-        for size, touch, start, end in zip(self.sizes, self.touch, self.starts_live,
-                                           self.ends_live):
+        for size, touch, start, end in zip(
+            self.sizes, self.touch, self.starts_live, self.ends_live
+        ):
             if touch & bit or ((start or touch & done) and (end or touch & ~done & ~bit)):
                 total += size
         return total
@@ -308,8 +314,9 @@ def order_peak(model: LiveModel, order: Sequence[int]) -> int:
     return peak
 
 
-def search_order(preds: Sequence[set[int]], cost: Callable[[int, int], int],
-                 limit: int = ORDER_STATES_LIMIT) -> list[int] | None:
+def search_order(
+    preds: Sequence[set[int]], cost: Callable[[int, int], int], limit: int = ORDER_STATES_LIMIT
+) -> list[int] | None:
     """An execution order with the smallest peak ``cost``, by dynamic programming over the
     sets of executed kernels (ties keep the lower kernel indices first); None when more
     than ``limit`` sets would be visited."""
@@ -430,10 +437,14 @@ def make_slots(graph: Graph, order: Sequence[int], inplace: bool) -> list[Slot]:
             slot = slots[si]
             member = value.owner
             assert isinstance(member, ViewOp)
-            if (slot.last != pos[step] or graph.groups[gi].outputs or slot.size != out.size
-                    or graph.groups[gi].rel[member] != 0
-                    or not _may_write_in_place(op, value)
-                    or si == slot_of[oi]):
+            if (
+                slot.last != pos[step]
+                or graph.groups[gi].outputs
+                or slot.size != out.size
+                or graph.groups[gi].rel[member] != 0
+                or not _may_write_in_place(op, value)
+                or si == slot_of[oi]
+            ):
                 continue
             absorbed = slots[slot_of[oi]]
             slot.groups += absorbed.groups
@@ -484,12 +495,13 @@ def _intervals(slots: list[Slot], graph: Graph, order: Sequence[int]) -> list[In
     return ivs
 
 
-def plan_function(graph: Graph, pools: Sequence[Pool], alignment: int, reorder: bool,
-                  inplace: bool) -> Choice:
+def plan_function(
+    graph: Graph, pools: Sequence[Pool], alignment: int, reorder: bool, inplace: bool
+) -> Choice:
     """The best plan over the candidate orders, with and without in-place outputs."""
     best: Choice | None = None
     failure: arena_plan.PoolOverflow | None = None
-    for use_inplace in ([True, False] if inplace else [False]):
+    for use_inplace in [True, False] if inplace else [False]:
         for order in candidate_orders(graph, reorder):
             slots = make_slots(graph, order, use_inplace)
             ivs = _intervals(slots, graph, order)
@@ -544,13 +556,15 @@ def _resize_scratch(fn: func.FuncOp, isa: str) -> None:
         old = op.scratch
         new_view = None
         if want:
-            new_view = ViewOp(arena.result, 0, MemRefType(i8, [want]), lifetime=(0, 0),
-                              role="scratch")
+            new_view = ViewOp(
+                arena.result, 0, MemRefType(i8, [want]), lifetime=(0, 0), role="scratch"
+            )
             new_view.result.name_hint = "scratch"
             block.insert_op_before(new_view, op)
         assert op.out is not None
-        new = bufferized_kernel(op, list(op.ins), op.out,
-                                None if new_view is None else new_view.result)
+        new = bufferized_kernel(
+            op, list(op.ins), op.out, None if new_view is None else new_view.result
+        )
         block.insert_op_before(new, op)
         _erase(op)
         if old is not None and not old.uses and isinstance(old.owner, ViewOp):
@@ -561,11 +575,16 @@ def _check_io(graph: Graph, inputs_in_arena: bool, outputs_in_arena: bool) -> li
     """Which buffers leave the arena for the caller's memory."""
     out = []
     for g in graph.groups:
-        ext = g.external or (bool(g.inputs) and not inputs_in_arena) or (
-            bool(g.outputs) and not outputs_in_arena)
+        ext = (
+            g.external
+            or (bool(g.inputs) and not inputs_in_arena)
+            or (bool(g.outputs) and not outputs_in_arena)
+        )
         if ext and (len(g.inputs) + len(g.outputs) > 1):
-            what = ", ".join([f"input {i}" for i in sorted(g.inputs)]
-                             + [f"output {i}" for i in sorted(g.outputs)])
+            what = ", ".join(
+                [f"input {i}" for i in sorted(g.inputs)]
+                + [f"output {i}" for i in sorted(g.outputs)]
+            )
             raise _fail(f"{what} share one buffer: keep inputs and outputs in the arena")
         out.append(ext)
     return out
@@ -604,8 +623,9 @@ def _set_view(view: ViewOp, arena: ArenaOp, offset: int, life: tuple[int, int]) 
     view.properties["lifetime"] = DenseArrayBase.from_list(i64, list(life))
 
 
-def _reorder(block: Block, kernels: list[qnn.KernelOp], order: list[int],
-             arenas: list[ArenaOp]) -> None:
+def _reorder(
+    block: Block, kernels: list[qnn.KernelOp], order: list[int], arenas: list[ArenaOp]
+) -> None:
     """Put the kernels in ``order``; each view or constant right before its first user."""
     terminator = block.last_op
     sequence: list[Operation] = list(arenas)
@@ -633,18 +653,27 @@ def _reorder(block: Block, kernels: list[qnn.KernelOp], order: list[int],
             block.add_op(op)
 
 
-def apply_plan(fn: func.FuncOp, graph: Graph, choice: Choice, pools: Sequence[Pool],
-               arena_alignment: int, bound: int) -> None:
+def apply_plan(
+    fn: func.FuncOp,
+    graph: Graph,
+    choice: Choice,
+    pools: Sequence[Pool],
+    arena_alignment: int,
+    bound: int,
+) -> None:
     """Rewrite the function along ``choice``."""
     block = fn.body.block
     old_arenas = [op for op in block.ops if isinstance(op, ArenaOp)]
     several = len(pools) > 1 or pools[0].size is not None
     arenas = []
     for p, pool in enumerate(pools):
-        arena = ArenaOp(choice.sizes[p], arena_alignment,
-                        pool=p if several else None,
-                        pool_name=(pool.name or None) if several else None,
-                        section=pool.section or None)
+        arena = ArenaOp(
+            choice.sizes[p],
+            arena_alignment,
+            pool=p if several else None,
+            pool_name=(pool.name or None) if several else None,
+            section=pool.section or None,
+        )
         arena.result.name_hint = "arena" if not several else f"pool{p}"
         arenas.append(arena)
     first = block.first_op
@@ -725,20 +754,25 @@ class PlanMemoryPass(ModulePass):
             return [Pool(None)]
         if any(p < 0 for p in self.pools):
             raise _fail("a pool size must not be negative")
-        for what, values in (("pool-names", self.pool_names),
-                             ("pool-sections", self.pool_sections)):
+        for what, values in (
+            ("pool-names", self.pool_names),
+            ("pool-sections", self.pool_sections),
+        ):
             if values and len(values) != len(self.pools):
                 raise _fail(f"{what} needs one value per pool ({len(self.pools)})")
         names = self.pool_names or tuple(f"pool{i}" for i in range(len(self.pools)))
         sections = self.pool_sections or ("",) * len(self.pools)
-        return [Pool(size, name, section)
-                for size, name, section in zip(self.pools, names, sections)]
+        return [
+            Pool(size, name, section) for size, name, section in zip(self.pools, names, sections)
+        ]
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.alignment < 1 or self.alignment & (self.alignment - 1):
             raise _fail(f"alignment must be a power of two, got {self.alignment}")
         if self.isa and self.isa not in scratch_sizes.ISAS:
-            raise _fail(f"unknown ISA '{self.isa}' (expected one of {', '.join(scratch_sizes.ISAS)})")
+            raise _fail(
+                f"unknown ISA '{self.isa}' (expected one of {', '.join(scratch_sizes.ISAS)})"
+            )
         pools = self.pool_list()
         for fn in [f for f in op.body.block.ops if isinstance(f, func.FuncOp)]:
             if "buf.inputs" not in fn.attributes and "buf.outputs" not in fn.attributes:

@@ -60,6 +60,7 @@ from stai.transforms.canonicalize_nn import dequantize_array
 RANGE_ATTR = "nn.range"
 FLOAT_OPS_ATTR = "nn.float_ops"
 
+
 def range_attr(lo: float, hi: float) -> DenseArrayBase:
     """The ``array<f32: lo, hi>`` calibration attribute."""
     return DenseArrayBase.from_list(f32, [float(lo), float(hi)])
@@ -146,7 +147,9 @@ class _Quantizer:
                 for v in op.operands:
                     if isinstance(v.owner, nn.ConstantOp) and _f32_tensor(v):
                         values = v.owner.to_numpy()
-                        lo, hi = (float(values.min()), float(values.max())) if values.size else (0, 0)
+                        lo, hi = (
+                            (float(values.min()), float(values.max())) if values.size else (0, 0)
+                        )
                         self.params[v] = _q8(*activation_params(lo, hi))
             if rule.kind is QuantKind.CONSTANT or len(op.results) != 1:
                 continue
@@ -251,8 +254,12 @@ class _Quantizer:
         bias_scales = np.array([float(np.float32(x.scale * s)) for s in scales])
         qb = np.clip(_round(b / bias_scales), -(2**31) + 1, 2**31 - 1).astype(np.int32)
         n = len(scales)
-        w_type = nn.QuantType(IntegerType(8), list(scales), [0] * n, axis if axis is not None else -1)
-        b_type = nn.QuantType(IntegerType(32), list(bias_scales), [0] * n, 0 if axis is not None else -1)
+        w_type = nn.QuantType(
+            IntegerType(8), list(scales), [0] * n, axis if axis is not None else -1
+        )
+        b_type = nn.QuantType(
+            IntegerType(32), list(bias_scales), [0] * n, 0 if axis is not None else -1
+        )
         new_w = nn.ConstantOp(qw, _with_element(filt.type, w_type))
         new_b = nn.ConstantOp(qb, _with_element(bias.type, b_type))
         for new, old in ((new_w, w_op), (new_b, b_op)):
@@ -281,8 +288,9 @@ class _Quantizer:
         out._type = _with_element(out.type, q_out)  # in place: uses keep their value
 
     def keep_float(self, op: Operation) -> None:
-        op.operands = [self.as_float(v, op) if isinstance(v.type, TensorType) else v
-                       for v in op.operands]
+        op.operands = [
+            self.as_float(v, op) if isinstance(v.type, TensorType) else v for v in op.operands
+        ]
         if op.name.startswith("nn.") and not isinstance(op, nn.ConstantOp):
             name = op.attributes.get("nn.name")
             label = name.data if isinstance(name, StringAttr) else op.name
@@ -291,8 +299,11 @@ class _Quantizer:
     def run(self) -> None:
         block = self.func.body.block
         for op in list(block.ops):
-            if quant_rule(op).kind is QuantKind.DECOMPOSED and RANGE_ATTR in op.attributes \
-                    and _f32_tensor(op.operands[0]):
+            if (
+                quant_rule(op).kind is QuantKind.DECOMPOSED
+                and RANGE_ATTR in op.attributes
+                and _f32_tensor(op.operands[0])
+            ):
                 decompose(op)
         self.plan(block)
         if self.int8_io:
@@ -304,8 +315,10 @@ class _Quantizer:
                 continue
             if isinstance(op, ReturnOp):
                 if self.int8_io:
-                    op.operands = [self.as_quant(v, self.input_quant(v, op), op)
-                                   if _f32_tensor(v) else v for v in op.operands]
+                    op.operands = [
+                        self.as_quant(v, self.input_quant(v, op), op) if _f32_tensor(v) else v
+                        for v in op.operands
+                    ]
                 else:
                     op.operands = [self.as_float(v, op) for v in op.operands]
                 continue
@@ -337,8 +350,11 @@ def split_swish(op: nn.SwishOp) -> None:
     operator), the logistic only its model operator."""
     t = op.output.type
     logistic = nn.LogisticOp.build(operands=[op.input], result_types=[t])
-    mul = nn.MulOp.build(operands=[op.input, logistic.output], result_types=[t],
-                         properties={"activation": StringAttr("none")})
+    mul = nn.MulOp.build(
+        operands=[op.input, logistic.output],
+        result_types=[t],
+        properties={"activation": StringAttr("none")},
+    )
     mul.attributes.update(op.attributes)
     if "nn.m_id" in op.attributes:
         logistic.attributes["nn.m_id"] = op.attributes["nn.m_id"]

@@ -26,9 +26,11 @@ def main(folder: str, input_file: str | None = None) -> None:
     result = runner.run([x], per_layer=True)
     for node in result.nodes:
         real = node.dequantized()
-        print(f"{node.c_id:3d} m_id {node.m_id:3d} {node.type_name:18s} "
-              f"{'x'.join(map(str, node.shape)):12s} {node.time_ns.mean() / 1e3:9.1f} us  "
-              f"[{real.min():.4g}, {real.max():.4g}]")
+        print(
+            f"{node.c_id:3d} m_id {node.m_id:3d} {node.type_name:18s} "
+            f"{'x'.join(map(str, node.shape)):12s} {node.time_ns.mean() / 1e3:9.1f} us  "
+            f"[{real.min():.4g}, {real.max():.4g}]"
+        )
     print("output:", result.outputs[0].reshape(-1))
 
 

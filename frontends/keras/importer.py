@@ -55,8 +55,14 @@ FUSED = {"linear": "none", "relu": "relu", "relu6": "relu6"}
 """Keras activations that conv / dense / pool ops take as a fused clamp."""
 
 IDENTITY_LAYERS = {
-    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
-    "AlphaDropout", "ActivityRegularization", "Identity",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "ActivityRegularization",
+    "Identity",
 }
 """Layers that pass their input through at inference."""
 
@@ -356,9 +362,14 @@ class _Importer:
         """One activation function as nn ops."""
         shape = shape_of(x)
         unary: dict[str, type[IRDLOperation]] = {
-            "relu": nn.ReluOp, "relu6": nn.Relu6Op, "sigmoid": nn.LogisticOp,
-            "tanh": nn.TanhOp, "silu": nn.SwishOp, "swish": nn.SwishOp,
-            "hard_silu": nn.HardSwishOp, "hard_swish": nn.HardSwishOp,
+            "relu": nn.ReluOp,
+            "relu6": nn.Relu6Op,
+            "sigmoid": nn.LogisticOp,
+            "tanh": nn.TanhOp,
+            "silu": nn.SwishOp,
+            "swish": nn.SwishOp,
+            "hard_silu": nn.HardSwishOp,
+            "hard_swish": nn.HardSwishOp,
         }
         if name == "linear":
             return x
@@ -370,8 +381,9 @@ class _Importer:
         if name == "softmax":
             return self.emit(nn.SoftmaxOp, [x], shape, {"beta": FloatAttr(1.0, f32)}, final=final)
         if name == "leaky_relu":
-            return self.emit(nn.LeakyReluOp, [x], shape, {"alpha": FloatAttr(0.2, f32)},
-                             final=final)
+            return self.emit(
+                nn.LeakyReluOp, [x], shape, {"alpha": FloatAttr(0.2, f32)}, final=final
+            )
         raise self.error(f"unsupported activation '{name}'")
 
     def finish(self, y: SSAValue, rest: str | None) -> list[SSAValue]:
@@ -386,8 +398,12 @@ class _Importer:
         return [self.only(xs)]
 
     def _conv_pads(
-        self, in_hw: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
-        dilations: Sequence[int], padding: str,
+        self,
+        in_hw: Sequence[int],
+        kernel: Sequence[int],
+        strides: Sequence[int],
+        dilations: Sequence[int],
+        padding: str,
     ) -> tuple[list[int], list[int]]:
         """Output (h, w) and explicit pads [top, bottom, left, right]."""
         out, pads = [], []
@@ -408,9 +424,17 @@ class _Importer:
         return out, pads
 
     def _conv_core(
-        self, x: SSAValue, filt: np.ndarray, bias: np.ndarray, kernel: Sequence[int],
-        strides: Sequence[int], dilations: Sequence[int], padding: str, activation: str,
-        depth_multiplier: int | None = None, final: bool = True,
+        self,
+        x: SSAValue,
+        filt: np.ndarray,
+        bias: np.ndarray,
+        kernel: Sequence[int],
+        strides: Sequence[int],
+        dilations: Sequence[int],
+        padding: str,
+        activation: str,
+        depth_multiplier: int | None = None,
+        final: bool = True,
     ) -> SSAValue:
         """One nn.conv2d (or nn.depthwise_conv2d with ``depth_multiplier``) on NHWC ``x``."""
         n, h, w, _ = shape_of(x)
@@ -443,9 +467,15 @@ class _Importer:
         filt = kernel.transpose(3, 0, 1, 2)
         fused, rest = self.fused_and_rest()
         y = self._conv_core(
-            x, filt, self._bias(w, 1, kernel.shape[3]), kernel.shape[:2],
-            _pair(self.config["strides"]), _pair(self.config["dilation_rate"]),
-            self.config["padding"], fused, final=rest is None,
+            x,
+            filt,
+            self._bias(w, 1, kernel.shape[3]),
+            kernel.shape[:2],
+            _pair(self.config["strides"]),
+            _pair(self.config["dilation_rate"]),
+            self.config["padding"],
+            fused,
+            final=rest is None,
         )
         return self.finish(y, rest)
 
@@ -461,8 +491,15 @@ class _Importer:
         (stride,), (dilation,) = self.config["strides"], self.config["dilation_rate"]
         x4 = self.reshape(x, [n, 1, length, channels])
         y4 = self._conv_core(
-            x4, filt, self._bias(w, 1, kernel.shape[2]), (1, kernel.shape[0]), (1, stride),
-            (1, dilation), self.config["padding"], fused, final=False,
+            x4,
+            filt,
+            self._bias(w, 1, kernel.shape[2]),
+            (1, kernel.shape[0]),
+            (1, stride),
+            (1, dilation),
+            self.config["padding"],
+            fused,
+            final=False,
         )
         _, _, out_len, out_c = shape_of(y4)
         y = self.reshape(y4, [n, out_len, out_c], final=rest is None)
@@ -478,9 +515,16 @@ class _Importer:
         filt = kernel.reshape(1, kh, kw, channels * mult)
         fused, rest = self.fused_and_rest()
         y = self._conv_core(
-            x, filt, self._bias(w, 1, channels * mult), (kh, kw), _pair(self.config["strides"]),
-            _pair(self.config["dilation_rate"]), self.config["padding"], fused,
-            depth_multiplier=mult, final=rest is None,
+            x,
+            filt,
+            self._bias(w, 1, channels * mult),
+            (kh, kw),
+            _pair(self.config["strides"]),
+            _pair(self.config["dilation_rate"]),
+            self.config["padding"],
+            fused,
+            depth_multiplier=mult,
+            final=rest is None,
         )
         return self.finish(y, rest)
 
@@ -494,14 +538,28 @@ class _Importer:
         kh, kw, channels, mult = depthwise.shape
         out_c = pointwise.shape[3]
         d = self._conv_core(
-            x, depthwise.reshape(1, kh, kw, channels * mult), np.zeros(channels * mult, np.float32),
-            (kh, kw), _pair(self.config["strides"]), _pair(self.config["dilation_rate"]),
-            self.config["padding"], "none", depth_multiplier=mult, final=False,
+            x,
+            depthwise.reshape(1, kh, kw, channels * mult),
+            np.zeros(channels * mult, np.float32),
+            (kh, kw),
+            _pair(self.config["strides"]),
+            _pair(self.config["dilation_rate"]),
+            self.config["padding"],
+            "none",
+            depth_multiplier=mult,
+            final=False,
         )
         fused, rest = self.fused_and_rest()
         y = self._conv_core(
-            d, pointwise.transpose(3, 0, 1, 2), self._bias(w, 2, out_c), (1, 1), (1, 1), (1, 1),
-            "valid", fused, final=rest is None,
+            d,
+            pointwise.transpose(3, 0, 1, 2),
+            self._bias(w, 2, out_c),
+            (1, 1),
+            (1, 1),
+            (1, 1),
+            "valid",
+            fused,
+            final=rest is None,
         )
         return self.finish(y, rest)
 
@@ -514,8 +572,13 @@ class _Importer:
             raise self.error(f"input shape {shape} does not fit weights {list(kernel.shape)}")
         fused, rest = self.fused_and_rest()
         operands = [x, self.constant(kernel.T), self.constant(self._bias(w, 1, kernel.shape[1]))]
-        y = self.emit(nn.FullyConnectedOp, operands, [*shape[:-1], kernel.shape[1]],
-                      {"activation": StringAttr(fused)}, final=rest is None)
+        y = self.emit(
+            nn.FullyConnectedOp,
+            operands,
+            [*shape[:-1], kernel.shape[1]],
+            {"activation": StringAttr(fused)},
+            final=rest is None,
+        )
         return self.finish(y, rest)
 
     def _batch_norm(self, xs: list[SSAValue]) -> list[SSAValue]:
@@ -537,10 +600,16 @@ class _Importer:
         eps = float(self.config.get("epsilon", 1e-3))
         scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + eps)
         shift = beta.astype(np.float64) - mean.astype(np.float64) * scale
-        mul = self.emit(nn.MulOp, [x, self.constant(scale)], shape,
-                        {"activation": StringAttr("none")}, final=False)
-        add = self.emit(nn.AddOp, [mul, self.constant(shift)], shape,
-                        {"activation": StringAttr("none")})
+        mul = self.emit(
+            nn.MulOp,
+            [x, self.constant(scale)],
+            shape,
+            {"activation": StringAttr("none")},
+            final=False,
+        )
+        add = self.emit(
+            nn.AddOp, [mul, self.constant(shift)], shape, {"activation": StringAttr("none")}
+        )
         for value, half in ((mul, "scale"), (add, "shift")):
             owner = value.owner
             assert isinstance(owner, Operation)
@@ -571,7 +640,9 @@ class _Importer:
     def _leaky_relu(self, xs: list[SSAValue]) -> list[SSAValue]:
         x = self.only(xs)
         slope = self.config.get("negative_slope", self.config.get("alpha", 0.3))
-        return [self.emit(nn.LeakyReluOp, [x], shape_of(x), {"alpha": FloatAttr(float(slope), f32)})]
+        return [
+            self.emit(nn.LeakyReluOp, [x], shape_of(x), {"alpha": FloatAttr(float(slope), f32)})
+        ]
 
     def _prelu(self, xs: list[SSAValue]) -> list[SSAValue]:
         x = self.only(xs)
@@ -591,12 +662,19 @@ class _Importer:
         if isinstance(axis, list | tuple):
             axis = axis[0] if len(axis) == 1 else None
         if axis is None or axis % len(shape_of(x)) != len(shape_of(x)) - 1:
-            raise self.error(f"softmax over axis {self.config.get('axis')} is not supported (only the last)")
+            raise self.error(
+                f"softmax over axis {self.config.get('axis')} is not supported (only the last)"
+            )
         return [self.apply_activation(x, "softmax")]
 
     def _pool_core(
-        self, x: SSAValue, op_class: type[IRDLOperation], kernel: Sequence[int],
-        strides: Sequence[int], padding: str, final: bool = True,
+        self,
+        x: SSAValue,
+        op_class: type[IRDLOperation],
+        kernel: Sequence[int],
+        strides: Sequence[int],
+        padding: str,
+        final: bool = True,
     ) -> SSAValue:
         n, h, w, c = shape_of(x)
         (oh, ow), pads = self._conv_pads((h, w), kernel, strides, (1, 1), padding)
@@ -682,8 +760,13 @@ class _Importer:
         acc = xs[0]
         for i, other in enumerate(xs[1:], start=2):
             shape = list(np.broadcast_shapes(tuple(shape_of(acc)), tuple(shape_of(other))))
-            acc = self.emit(op_class, [acc, other], shape, {"activation": StringAttr("none")},
-                            final=i == len(xs))
+            acc = self.emit(
+                op_class,
+                [acc, other],
+                shape,
+                {"activation": StringAttr("none")},
+                final=i == len(xs),
+            )
         return [acc]
 
     def _concatenate(self, xs: list[SSAValue]) -> list[SSAValue]:
@@ -692,7 +775,9 @@ class _Importer:
         axis = int(self.config.get("axis", -1))
         axis = axis + rank if axis < 0 else axis
         if not 0 < axis < rank or any(len(s) != rank for s in shapes):
-            raise self.error(f"cannot concatenate shapes {shapes} along axis {self.config.get('axis')}")
+            raise self.error(
+                f"cannot concatenate shapes {shapes} along axis {self.config.get('axis')}"
+            )
         out = list(shapes[0])
         out[axis] = sum(s[axis] for s in shapes)
         props = {"axis": IntegerAttr(axis, i64), "activation": StringAttr("none")}
@@ -732,7 +817,9 @@ class _Importer:
         n, steps, _ = self.rank(x, 3)
         cfg = self.config
         if cfg.get("stateful"):
-            raise self.error("stateful LSTMs are not supported (the state is not kept between runs)")
+            raise self.error(
+                "stateful LSTMs are not supported (the state is not kept between runs)"
+            )
         if cfg.get("return_state"):
             raise self.error("return_state is not supported")
         if cfg.get("go_backwards"):

@@ -50,7 +50,9 @@ def load_keras(path: Path) -> Any:
         try:
             import h5py  # noqa: F401
         except ImportError as exc:
-            raise StaiError(f"the 'h5py' package is needed to read .h5 models: {INSTALL_HINT}") from exc
+            raise StaiError(
+                f"the 'h5py' package is needed to read .h5 models: {INSTALL_HINT}"
+            ) from exc
     try:
         return keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:

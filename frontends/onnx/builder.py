@@ -122,7 +122,9 @@ class GraphBuilder:
             return node.input[position]
         return None
 
-    def _const(self, node: Any, position: int, what: str, optional: bool = False) -> np.ndarray | None:
+    def _const(
+        self, node: Any, position: int, what: str, optional: bool = False
+    ) -> np.ndarray | None:
         name = self._input_name(node, position)
         if name is None:
             if optional:
@@ -229,11 +231,15 @@ class GraphBuilder:
         out = TensorType(t.element_type, perm_shape(t.get_shape(), perm))
         return self._emit(nn.TransposeOp, [value], out, {"perm": nn.i64_array(perm)})
 
-    def _reshape_value(self, value: SSAValue, shape: Sequence[int], name: str | None = None) -> SSAValue:
+    def _reshape_value(
+        self, value: SSAValue, shape: Sequence[int], name: str | None = None
+    ) -> SSAValue:
         t = tensor_type(value)
         if tuple(shape) == tuple(t.get_shape()) and name is None:
             return value
-        return self._emit(nn.ReshapeOp, [value], TensorType(t.element_type, tuple(shape)), name=name)
+        return self._emit(
+            nn.ReshapeOp, [value], TensorType(t.element_type, tuple(shape)), name=name
+        )
 
     def _to_nhwc(self, value: SSAValue) -> SSAValue:
         """A rank-3 [N, C, L] (as [N, C, 1, L]) or rank-4 NCHW value in NHWC."""
@@ -270,13 +276,17 @@ class GraphBuilder:
             key = f"in{k}"
             feeds[key] = array
             renamed.append(key)
-            inputs.append(helper.make_tensor_value_info(
-                key, helper.np_dtype_to_tensor_dtype(array.dtype), array.shape))
+            inputs.append(
+                helper.make_tensor_value_info(
+                    key, helper.np_dtype_to_tensor_dtype(array.dtype), array.shape
+                )
+            )
         outs = [f"out{k}" for k in range(len(node.output))]
         copy = helper.make_node(node.op_type, renamed, outs, domain=node.domain or None)
         copy.attribute.extend(node.attribute)
         graph = helper.make_graph(
-            [copy], "fold", inputs, [helper.make_empty_tensor_value_info(o) for o in outs])
+            [copy], "fold", inputs, [helper.make_empty_tensor_value_info(o) for o in outs]
+        )
         model = helper.make_model(graph, opset_imports=list(self.model.opset_import))
         try:
             results = ReferenceEvaluator(model).run(None, feeds)
@@ -289,8 +299,9 @@ class GraphBuilder:
 
     # ------------------------------------------------------------------ quantization parameters
 
-    def _scalar_qtype(self, node: Any, scale_pos: int, zp_pos: int, what: str,
-                      default_dtype: DTypeLike = np.uint8) -> nn.QuantType:
+    def _scalar_qtype(
+        self, node: Any, scale_pos: int, zp_pos: int, what: str, default_dtype: DTypeLike = np.uint8
+    ) -> nn.QuantType:
         """A per-tensor int8 type from a node's (scale, zero point) inputs."""
         scale = self._const(node, scale_pos, f"{what} scale")
         zp = self._const(node, zp_pos, f"{what} zero point", optional=True)
@@ -320,7 +331,9 @@ class GraphBuilder:
                 raise self._error("the scales do not match the quantized axis")
         return QConst(to_signed(q), make_qtype(scale, zp, q.dtype, axis))
 
-    def _qparams_const(self, node: Any, data_pos: int, scale_pos: int, zp_pos: int, what: str) -> QConst:
+    def _qparams_const(
+        self, node: Any, data_pos: int, scale_pos: int, zp_pos: int, what: str
+    ) -> QConst:
         """A constant integer input of a QOperator node with its scale and zero point."""
         q = self._const(node, data_pos, what)
         assert q is not None
@@ -359,8 +372,14 @@ class GraphBuilder:
 
     # ------------------------------------------------------------------ geometry
 
-    def _spatial(self, attrs: dict[str, Any], in_sizes: Sequence[int], kernel: Sequence[int],
-                 ceil_mode: bool = False, dilated: bool = True) -> tuple[list[int], list[int], list[int], list[int]]:
+    def _spatial(
+        self,
+        attrs: dict[str, Any],
+        in_sizes: Sequence[int],
+        kernel: Sequence[int],
+        ceil_mode: bool = False,
+        dilated: bool = True,
+    ) -> tuple[list[int], list[int], list[int], list[int]]:
         """Strides, dilations, begin and end pads of each spatial axis (ONNX rules)."""
         n = len(kernel)
         strides = list(attrs.get("strides", [1] * n))
@@ -381,7 +400,9 @@ class GraphBuilder:
                 out = -(-size // s)
                 total = max((out - 1) * s + eff - size, 0)
                 small = total // 2
-                begin[i], end[i] = (small, total - small) if auto_pad == "SAME_UPPER" else (total - small, small)
+                begin[i], end[i] = (
+                    (small, total - small) if auto_pad == "SAME_UPPER" else (total - small, small)
+                )
             elif auto_pad == "VALID":
                 begin[i], end[i] = 0, 0
             elif auto_pad != "NOTSET":

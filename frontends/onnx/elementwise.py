@@ -24,10 +24,13 @@ class ElementwiseOps(GraphBuilder):
 
     # ------------------------------------------------------------------ element-wise
 
-    def _binary_values(self, cls: type[IRDLOperation], a: SSAValue, b: SSAValue, element: Attribute,
-                       name: str) -> SSAValue:
+    def _binary_values(
+        self, cls: type[IRDLOperation], a: SSAValue, b: SSAValue, element: Attribute, name: str
+    ) -> SSAValue:
         shape = tuple(np.broadcast_shapes(shape_of(a), shape_of(b)))
-        return self._emit(cls, [a, b], TensorType(element, shape), {"activation": StringAttr("none")}, name)
+        return self._emit(
+            cls, [a, b], TensorType(element, shape), {"activation": StringAttr("none")}, name
+        )
 
     def _binary(self, node: Any, cls: type[IRDLOperation]) -> None:
         a, b = self._f32(node.input[0]), self._f32(node.input[1])
@@ -44,7 +47,9 @@ class ElementwiseOps(GraphBuilder):
         out_type = self._scalar_qtype(node, 6, 7, "output")
         self._set(node.output[0], self._binary_values(cls, a, b, out_type, node.output[0]))
 
-    def _unary(self, node: Any, cls: type[IRDLOperation], props: Mapping[str, Attribute] | None = None) -> None:
+    def _unary(
+        self, node: Any, cls: type[IRDLOperation], props: Mapping[str, Attribute] | None = None
+    ) -> None:
         x = self._f32(node.input[0])
         self._set(node.output[0], self._emit(cls, [x], tensor_type(x), props, node.output[0]))
 
@@ -54,8 +59,10 @@ class ElementwiseOps(GraphBuilder):
 
     def _hard_sigmoid(self, node: Any) -> None:
         a = node_attrs(node)
-        props = {"alpha": FloatAttr(float(a.get("alpha", 0.2)), f32),
-                 "beta": FloatAttr(float(a.get("beta", 0.5)), f32)}
+        props = {
+            "alpha": FloatAttr(float(a.get("alpha", 0.2)), f32),
+            "beta": FloatAttr(float(a.get("beta", 0.5)), f32),
+        }
         self._unary(node, nn.HardSigmoidOp, props)
 
     def _clip_bounds(self, node: Any) -> tuple[float, float]:
@@ -64,8 +71,10 @@ class ElementwiseOps(GraphBuilder):
             return float(a.get("min", -math.inf)), float(a.get("max", math.inf))
         lo = self._const(node, 1, "min", optional=True)
         hi = self._const(node, 2, "max", optional=True)
-        return (-math.inf if lo is None else float(lo.reshape(-1)[0]),
-                math.inf if hi is None else float(hi.reshape(-1)[0]))
+        return (
+            -math.inf if lo is None else float(lo.reshape(-1)[0]),
+            math.inf if hi is None else float(hi.reshape(-1)[0]),
+        )
 
     def _clip(self, node: Any) -> None:
         lo, hi = self._clip_bounds(node)
@@ -88,7 +97,9 @@ class ElementwiseOps(GraphBuilder):
             y = self._emit(nn.SoftmaxOp, [x], tensor_type(x), props, name)
         elif self.opset < 13:
             flat = (math.prod(shape[:axis]), math.prod(shape[axis:]))
-            y = self._emit(nn.SoftmaxOp, [self._reshape_value(x, flat)], TensorType(f32, flat), props)
+            y = self._emit(
+                nn.SoftmaxOp, [self._reshape_value(x, flat)], TensorType(f32, flat), props
+            )
             y = self._reshape_value(y, shape, name)
         else:
             perm = [i for i in range(rank) if i != axis] + [axis]
@@ -100,16 +111,27 @@ class ElementwiseOps(GraphBuilder):
     def _batch_norm(self, node: Any) -> None:
         x = self._f32(node.input[0])
         shape = shape_of(x)
-        gamma, beta, mean, var = (self._const(node, i, w) for i, w in
-                                  enumerate(("scale", "bias", "mean", "variance"), start=1))
+        gamma, beta, mean, var = (
+            self._const(node, i, w)
+            for i, w in enumerate(("scale", "bias", "mean", "variance"), start=1)
+        )
         eps = float(node_attrs(node).get("epsilon", 1e-5))
         assert gamma is not None and beta is not None and mean is not None and var is not None
         scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + eps)
         shift = beta.astype(np.float64) - mean.astype(np.float64) * scale
         bshape = (shape[1],) + (1,) * (len(shape) - 2)
         none = {"activation": StringAttr("none")}
-        y = self._emit(nn.MulOp, [x, self._constant(scale.astype(np.float32).reshape(bshape))],
-                       TensorType(f32, shape), none)
-        y = self._emit(nn.AddOp, [y, self._constant(shift.astype(np.float32).reshape(bshape))],
-                       TensorType(f32, shape), none, node.output[0])
+        y = self._emit(
+            nn.MulOp,
+            [x, self._constant(scale.astype(np.float32).reshape(bshape))],
+            TensorType(f32, shape),
+            none,
+        )
+        y = self._emit(
+            nn.AddOp,
+            [y, self._constant(shift.astype(np.float32).reshape(bshape))],
+            TensorType(f32, shape),
+            none,
+            node.output[0],
+        )
         self._set(node.output[0], y)

@@ -53,8 +53,21 @@ from .values import Const, Deq, QConst, Val, quant_of, shape_of, tensor_type
 __all__ = ["INT8_OPS", "NEVER_FOLD", "OnnxImporter"]
 
 INT8_OPS = frozenset(
-    {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Relu", "Clip", "AveragePool",
-     "GlobalAveragePool", "ReduceMean", "Concat", "MaxPool"}
+    {
+        "Conv",
+        "Gemm",
+        "MatMul",
+        "Add",
+        "Sub",
+        "Mul",
+        "Relu",
+        "Clip",
+        "AveragePool",
+        "GlobalAveragePool",
+        "ReduceMean",
+        "Concat",
+        "MaxPool",
+    }
 )
 """Ops imported as int8 ops when a QuantizeLinear alone reads their output (QDQ)."""
 
@@ -211,8 +224,11 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
         if len(outputs) != 1 or outputs[0] in self.graph_outputs:
             return None
         readers = self.consumers.get(outputs[0], [])
-        if len(readers) == 1 and readers[0].op_type == "QuantizeLinear" \
-                and readers[0].input[0] == outputs[0]:
+        if (
+            len(readers) == 1
+            and readers[0].op_type == "QuantizeLinear"
+            and readers[0].input[0] == outputs[0]
+        ):
             return readers[0]
         return None
 

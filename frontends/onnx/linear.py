@@ -28,7 +28,9 @@ class LinearOps(GraphBuilder):
 
     # ------------------------------------------------------------------ convolution
 
-    def _conv_parts(self, node: Any, x_shape: tuple[int, ...], w_shape: tuple[int, ...]) -> dict[str, Any]:
+    def _conv_parts(
+        self, node: Any, x_shape: tuple[int, ...], w_shape: tuple[int, ...]
+    ) -> dict[str, Any]:
         """Geometry of a Conv node: nn properties, output NHWC shape, kind of conv."""
         a = node_attrs(node)
         rank = len(x_shape)
@@ -42,8 +44,10 @@ class LinearOps(GraphBuilder):
         if rank == 3:
             kernel, spatial = [1] + kernel, [1] + spatial
             strides, dilations, begin, end = [1] + strides, [1] + dilations, [0] + begin, [0] + end
-        out = [self._out_size(spatial[i], kernel[i], strides[i], dilations[i], begin[i], end[i])
-               for i in range(2)]
+        out = [
+            self._out_size(spatial[i], kernel[i], strides[i], dilations[i], begin[i], end[i])
+            for i in range(2)
+        ]
         if min(out) <= 0:
             raise self._error("the output would be empty")
         group = int(a.get("group", 1))
@@ -71,14 +75,28 @@ class LinearOps(GraphBuilder):
             return np.ascontiguousarray(w[:, 0].transpose(1, 2, 0)[None])
         return np.ascontiguousarray(w.transpose(0, 2, 3, 1))
 
-    def _emit_conv(self, x: SSAValue, parts: dict[str, Any], filt: SSAValue, bias: SSAValue,
-                   element: Attribute, rank: int, name: str) -> SSAValue:
+    def _emit_conv(
+        self,
+        x: SSAValue,
+        parts: dict[str, Any],
+        filt: SSAValue,
+        bias: SSAValue,
+        element: Attribute,
+        rank: int,
+        name: str,
+    ) -> SSAValue:
         props = {k: parts[k] for k in ("strides", "dilations", "pads", "activation")}
         cls: type[IRDLOperation] = nn.Conv2DOp
         if parts["kind"] == "depthwise":
             cls = nn.DepthwiseConv2DOp
             props["depth_multiplier"] = IntegerAttr(parts["multiplier"], i64)
-        y = self._emit(cls, [self._to_nhwc(x), filt, bias], TensorType(element, parts["out_shape"]), props, name)
+        y = self._emit(
+            cls,
+            [self._to_nhwc(x), filt, bias],
+            TensorType(element, parts["out_shape"]),
+            props,
+            name,
+        )
         return self._from_nhwc(y, rank, name if rank == 3 else None)
 
     def _conv(self, node: Any) -> None:
@@ -90,11 +108,14 @@ class LinearOps(GraphBuilder):
         m = w.shape[0]
         bias = np.zeros(m, np.float32) if b is None else b.reshape(-1)
         filt = self._constant(self._nn_filter(w, parts["kind"], parts["kernel"]))
-        y = self._emit_conv(x, parts, filt, self._constant(bias), f32, len(shape_of(x)), node.output[0])
+        y = self._emit_conv(
+            x, parts, filt, self._constant(bias), f32, len(shape_of(x)), node.output[0]
+        )
         self._set(node.output[0], y)
 
-    def _conv_int8_values(self, node: Any, x: SSAValue, w: QConst, b: QConst | None,
-                          out_type: nn.QuantType) -> SSAValue | None:
+    def _conv_int8_values(
+        self, node: Any, x: SSAValue, w: QConst, b: QConst | None, out_type: nn.QuantType
+    ) -> SSAValue | None:
         xq = quant_of(x)
         if xq is None or w.q.dtype != np.int8 or any(z != 0 for z in w.qtype.zero_point_list()):
             return None
@@ -107,14 +128,18 @@ class LinearOps(GraphBuilder):
             return None
         axis = 3 if parts["kind"] == "depthwise" else 0
         filt_q = self._nn_filter(w.q, parts["kind"], parts["kernel"])
-        wtype = nn.QuantType(IntegerType(8), scales, [0] * len(scales), axis if len(scales) > 1 else -1)
+        wtype = nn.QuantType(
+            IntegerType(8), scales, [0] * len(scales), axis if len(scales) > 1 else -1
+        )
         filt = self._constant(filt_q, wtype)
         bias = self._int_bias(b, xq, scales, m)
         if bias is None:
             return None
         return self._emit_conv(x, parts, filt, bias, out_type, len(shape_of(x)), node.output[0])
 
-    def _int_bias(self, b: QConst | None, xq: nn.QuantType, w_scales: list[float], m: int) -> SSAValue | None:
+    def _int_bias(
+        self, b: QConst | None, xq: nn.QuantType, w_scales: list[float], m: int
+    ) -> SSAValue | None:
         """The int32 bias of an int8 conv / fc, with scale s_in * s_w (per channel)."""
         scales = [float(np.float32(xq.scale) * np.float32(s)) for s in w_scales]
         if len(scales) == 1:
@@ -152,8 +177,10 @@ class LinearOps(GraphBuilder):
             b = QConst(b_array.astype(np.int32), make_qtype(np.ones(1), np.zeros(1), np.int32))
         y = self._conv_int8_values(node, x, w, b, out_type)
         if y is None:
-            raise self._error("only symmetric int8 weights (zero point 0) and groups of 1 or "
-                              "depthwise are supported")
+            raise self._error(
+                "only symmetric int8 weights (zero point 0) and groups of 1 or "
+                "depthwise are supported"
+            )
         self._set(node.output[0], y)
 
     def _conv_transpose(self, node: Any) -> None:
@@ -175,11 +202,16 @@ class LinearOps(GraphBuilder):
         out_pad = list(a.get("output_padding", [0, 0]))
         pads = list(a.get("pads", [0, 0, 0, 0]))
         auto_pad = a.get("auto_pad", "NOTSET")
-        full = [strides[i] * (x_shape[2 + i] - 1) + out_pad[i] + (kernel[i] - 1) * dilations[i] + 1
-                for i in range(2)]
+        full = [
+            strides[i] * (x_shape[2 + i] - 1) + out_pad[i] + (kernel[i] - 1) * dilations[i] + 1
+            for i in range(2)
+        ]
         if "output_shape" in a or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
-            target = list(a["output_shape"])[-2:] if "output_shape" in a else \
-                [x_shape[2 + i] * strides[i] for i in range(2)]
+            target = (
+                list(a["output_shape"])[-2:]
+                if "output_shape" in a
+                else [x_shape[2 + i] * strides[i] for i in range(2)]
+            )
             for i in range(2):
                 total = full[i] - target[i]
                 if total < 0:
@@ -204,22 +236,36 @@ class LinearOps(GraphBuilder):
             "activation": StringAttr("none"),
         }
         out_type = TensorType(f32, (x_shape[0], out[0], out[1], m))
-        y = self._emit(nn.TransposeConv2DOp, [self._to_nhwc(x), filt, bias], out_type, props,
-                       node.output[0])
+        y = self._emit(
+            nn.TransposeConv2DOp, [self._to_nhwc(x), filt, bias], out_type, props, node.output[0]
+        )
         self._set(node.output[0], self._from_nhwc(y, 4, None))
 
     # ------------------------------------------------------------------ gemm / matmul
 
-    def _fc(self, x: SSAValue, w: SSAValue, bias: SSAValue, out_element: Attribute, units: int,
-            name: str) -> SSAValue:
+    def _fc(
+        self,
+        x: SSAValue,
+        w: SSAValue,
+        bias: SSAValue,
+        out_element: Attribute,
+        units: int,
+        name: str,
+    ) -> SSAValue:
         out_shape = shape_of(x)[:-1] + (units,)
         props = {"activation": StringAttr("none")}
-        return self._emit(nn.FullyConnectedOp, [x, w, bias], TensorType(out_element, out_shape), props, name)
+        return self._emit(
+            nn.FullyConnectedOp, [x, w, bias], TensorType(out_element, out_shape), props, name
+        )
 
     def _gemm_operands(self, node: Any) -> tuple[bool, bool, float, float]:
         a = node_attrs(node)
-        return (bool(a.get("transA", 0)), bool(a.get("transB", 0)), float(a.get("alpha", 1.0)),
-                float(a.get("beta", 1.0)))
+        return (
+            bool(a.get("transA", 0)),
+            bool(a.get("transB", 0)),
+            float(a.get("alpha", 1.0)),
+            float(a.get("beta", 1.0)),
+        )
 
     def _gemm(self, node: Any) -> None:
         trans_a, trans_b, alpha, beta = self._gemm_operands(node)
@@ -249,12 +295,23 @@ class LinearOps(GraphBuilder):
                 bias = np.full(units, c.reshape(-1)[0], np.float32)
             else:
                 extra = c
-        y = self._fc(x, self._constant(np.ascontiguousarray(w)), self._constant(bias), f32, units,
-                     node.output[0])
+        y = self._fc(
+            x,
+            self._constant(np.ascontiguousarray(w)),
+            self._constant(bias),
+            f32,
+            units,
+            node.output[0],
+        )
         if extra is not None:
             shape = tuple(np.broadcast_shapes(shape_of(y), extra.shape))
-            y = self._emit(nn.AddOp, [y, self._constant(extra)], TensorType(f32, shape),
-                           {"activation": StringAttr("none")}, node.output[0])
+            y = self._emit(
+                nn.AddOp,
+                [y, self._constant(extra)],
+                TensorType(f32, shape),
+                {"activation": StringAttr("none")},
+                node.output[0],
+            )
         self._set(node.output[0], y)
 
     def _matmul(self, node: Any) -> None:
@@ -267,12 +324,25 @@ class LinearOps(GraphBuilder):
         if w.ndim != 2 or len(shape_of(x)) < 2 or shape_of(x)[-1] != w.shape[0]:
             raise self._error("only [..., K] x [K, N] products are supported")
         units = w.shape[1]
-        y = self._fc(x, self._constant(np.ascontiguousarray(w.T.astype(np.float32))),
-                     self._constant(np.zeros(units, np.float32)), f32, units, node.output[0])
+        y = self._fc(
+            x,
+            self._constant(np.ascontiguousarray(w.T.astype(np.float32))),
+            self._constant(np.zeros(units, np.float32)),
+            f32,
+            units,
+            node.output[0],
+        )
         self._set(node.output[0], y)
 
-    def _fc_int8_values(self, x: SSAValue, w: QConst, transposed: bool, b: QConst | None,
-                        out_type: nn.QuantType, name: str) -> SSAValue | None:
+    def _fc_int8_values(
+        self,
+        x: SSAValue,
+        w: QConst,
+        transposed: bool,
+        b: QConst | None,
+        out_type: nn.QuantType,
+        name: str,
+    ) -> SSAValue | None:
         """An int8 fully connected; ``w`` is [K, N] unless ``transposed`` ([N, K])."""
         xq = quant_of(x)
         if xq is None or w.q.dtype != np.int8 or w.q.ndim != 2:
@@ -317,7 +387,10 @@ class LinearOps(GraphBuilder):
             raise self._error("the input must be quantized")
         w = self._qparams_const(node, 3, 4, 5, "weights")
         if w.qtype.per_channel:
-            w = QConst(w.q, nn.QuantType(IntegerType(8), w.qtype.scale_list(), w.qtype.zero_point_list(), 1))
+            w = QConst(
+                w.q,
+                nn.QuantType(IntegerType(8), w.qtype.scale_list(), w.qtype.zero_point_list(), 1),
+            )
         out_type = self._scalar_qtype(node, 6, 7, "output")
         y = self._fc_int8_values(x, w, False, None, out_type, node.output[0])
         if y is None:
@@ -333,7 +406,10 @@ class LinearOps(GraphBuilder):
             raise self._error("a float output (no y_scale) is not supported")
         w = self._qparams_const(node, 3, 4, 5, "weights")
         if w.qtype.per_channel and not trans_b:
-            w = QConst(w.q, nn.QuantType(IntegerType(8), w.qtype.scale_list(), w.qtype.zero_point_list(), 1))
+            w = QConst(
+                w.q,
+                nn.QuantType(IntegerType(8), w.qtype.scale_list(), w.qtype.zero_point_list(), 1),
+            )
         b = None
         c = self._const(node, 6, "bias", optional=True)
         if c is not None:
@@ -352,7 +428,10 @@ class LinearOps(GraphBuilder):
             raise self._error("only forward LSTMs are supported")
         if "clip" in a or a.get("input_forget", 0):
             raise self._error("clip and input_forget are not supported")
-        acts = [s.lower() if isinstance(s, str) else s.decode().lower() for s in a.get("activations", [])]
+        acts = [
+            s.lower() if isinstance(s, str) else s.decode().lower()
+            for s in a.get("activations", [])
+        ]
         if acts and acts != ["sigmoid", "tanh", "tanh"]:
             raise self._error(f"activations {acts} are not supported")
         layout = int(a.get("layout", 0))
@@ -380,7 +459,11 @@ class LinearOps(GraphBuilder):
 
         weights = self._constant(gates(w[0]))
         recurrent = self._constant(gates(r[0]))
-        bias = np.zeros(4 * units, np.float32) if b is None else (b[0][: 4 * units] + b[0][4 * units:])
+        bias = (
+            np.zeros(4 * units, np.float32)
+            if b is None
+            else (b[0][: 4 * units] + b[0][4 * units :])
+        )
         bias_v = self._constant(gates(bias.reshape(4 * units, 1)).reshape(-1))
         xb = x if layout == 1 else self._transpose_value(x, (1, 0, 2))
         outs = list(node.output) + [""] * (3 - len(node.output))
@@ -391,8 +474,13 @@ class LinearOps(GraphBuilder):
             if not name:
                 continue
             rshape = (batch, time, units) if sequences else (batch, units)
-            y = self._emit(nn.LstmOp, [xb, weights, recurrent, bias_v], TensorType(f32, rshape),
-                           {"return_sequences": IntegerAttr(sequences, i64)}, name)
+            y = self._emit(
+                nn.LstmOp,
+                [xb, weights, recurrent, bias_v],
+                TensorType(f32, rshape),
+                {"return_sequences": IntegerAttr(sequences, i64)},
+                name,
+            )
             if sequences:
                 if layout == 0:
                     y = self._transpose_value(y, (1, 0, 2))

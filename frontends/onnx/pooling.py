@@ -24,8 +24,14 @@ class PoolingOps(GraphBuilder):
 
     # ------------------------------------------------------------------ pooling
 
-    def _pool_value(self, node: Any, cls: type[IRDLOperation], x: SSAValue, element: Attribute | None,
-                    name: str | None) -> SSAValue:
+    def _pool_value(
+        self,
+        node: Any,
+        cls: type[IRDLOperation],
+        x: SSAValue,
+        element: Attribute | None,
+        name: str | None,
+    ) -> SSAValue:
         a = node_attrs(node)
         if len([o for o in node.output if o]) > 1:
             raise self._error("the indices output is not supported")
@@ -34,7 +40,9 @@ class PoolingOps(GraphBuilder):
             raise self._error("only 1-D and 2-D pooling is supported")
         kernel = list(a["kernel_shape"])
         spatial = list(shape[2:])
-        strides, _, begin, end = self._spatial(a, spatial, kernel, bool(a.get("ceil_mode", 0)), dilated=False)
+        strides, _, begin, end = self._spatial(
+            a, spatial, kernel, bool(a.get("ceil_mode", 0)), dilated=False
+        )
         if len(shape) == 3:
             kernel, spatial = [1] + kernel, [1] + spatial
             strides, begin, end = [1] + strides, [0] + begin, [0] + end
@@ -44,13 +52,24 @@ class PoolingOps(GraphBuilder):
         if cls is nn.AvgPool2DOp and a.get("count_include_pad", 0) and any(pads):
             if a.get("ceil_mode", 0):
                 raise self._error("count_include_pad with ceil_mode is not supported")
-            padded = (shape[0], spatial[0] + begin[0] + end[0], spatial[1] + begin[1] + end[1], shape[1])
-            value = self._emit(nn.PadOp, [value], TensorType(t.element_type, padded),
-                               {"pads": nn.i64_array([0, 0, begin[0], end[0], begin[1], end[1], 0, 0])})
+            padded = (
+                shape[0],
+                spatial[0] + begin[0] + end[0],
+                spatial[1] + begin[1] + end[1],
+                shape[1],
+            )
+            value = self._emit(
+                nn.PadOp,
+                [value],
+                TensorType(t.element_type, padded),
+                {"pads": nn.i64_array([0, 0, begin[0], end[0], begin[1], end[1], 0, 0])},
+            )
             spatial = [padded[1], padded[2]]
             pads = [0, 0, 0, 0]
             begin, end = [0, 0], [0, 0]
-        out = [self._out_size(spatial[i], kernel[i], strides[i], 1, begin[i], end[i]) for i in range(2)]
+        out = [
+            self._out_size(spatial[i], kernel[i], strides[i], 1, begin[i], end[i]) for i in range(2)
+        ]
         if min(out) <= 0:
             raise self._error("the output would be empty")
         props = {
@@ -100,14 +119,21 @@ class PoolingOps(GraphBuilder):
                 axes = list(range(len(shape)))
             axes = sorted(int(v) + len(shape) if int(v) < 0 else int(v) for v in axes)
             if len(shape) != 4 or axes != [2, 3]:
-                raise self._error(f"ReduceMean is supported over axes [2, 3] of a rank-4 tensor, not {axes}")
+                raise self._error(
+                    f"ReduceMean is supported over axes [2, 3] of a rank-4 tensor, not {axes}"
+                )
             keep = bool(a.get("keepdims", 1))
         elif len(shape) != 4:
             raise self._error("only rank-4 inputs are supported")
         props = {"axes": nn.i64_array([1, 2]), "keep_dims": IntegerAttr(1, i64)}
         value = self._to_nhwc(x)
-        y = self._emit(nn.MeanOp, [value], TensorType(element, (shape[0], 1, 1, shape[1])), props,
-                       node.output[0])
+        y = self._emit(
+            nn.MeanOp,
+            [value],
+            TensorType(element, (shape[0], 1, 1, shape[1])),
+            props,
+            node.output[0],
+        )
         y = self._from_nhwc(y, 4, None)
         if not keep:
             y = self._reshape_value(y, shape[:2])

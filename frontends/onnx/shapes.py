@@ -116,7 +116,9 @@ class ShapeOps(GraphBuilder):
 
     def _identity(self, node: Any) -> None:
         outputs = [o for o in node.output if o]
-        if len(outputs) > 1 and any(self.consumers.get(o) or o in self.graph_outputs for o in outputs[1:]):
+        if len(outputs) > 1 and any(
+            self.consumers.get(o) or o in self.graph_outputs for o in outputs[1:]
+        ):
             raise self._error("the mask output is not supported")
         self.entries[node.output[0]] = self._entry(node.input[0])
         if node.input[0] in self.absorbed:
@@ -131,7 +133,9 @@ class ShapeOps(GraphBuilder):
         shape = list(shape_of(parts[0]))
         shape[axis] = sum(shape_of(p)[axis] for p in parts)
         props = {"axis": IntegerAttr(axis, i64), "activation": StringAttr("none")}
-        return self._emit(nn.ConcatOp, [list(parts)], TensorType(element, tuple(shape)), props, node.output[0])
+        return self._emit(
+            nn.ConcatOp, [list(parts)], TensorType(element, tuple(shape)), props, node.output[0]
+        )
 
     def _concat(self, node: Any) -> None:
         names = [i for i in node.input if i]
@@ -174,8 +178,13 @@ class ShapeOps(GraphBuilder):
             raise self._error(f"only zero padding is supported, not {value}")
         pairs = [p for i in range(rank) for p in (pads[i], pads[rank + i])]
         out = tuple(shape[i] + pads[i] + pads[rank + i] for i in range(rank))
-        y = self._emit(nn.PadOp, [x], TensorType(tensor_type(x).element_type, out),
-                       {"pads": nn.i64_array(pairs)}, node.output[0])
+        y = self._emit(
+            nn.PadOp,
+            [x],
+            TensorType(tensor_type(x).element_type, out),
+            {"pads": nn.i64_array(pairs)},
+            node.output[0],
+        )
         self._set(node.output[0], y, kind)
 
     def _shape_op(self, node: Any) -> None:
@@ -185,7 +194,9 @@ class ShapeOps(GraphBuilder):
         self.entries[node.output[0]] = Const(shape[start:end])
 
     def _size_op(self, node: Any) -> None:
-        self.entries[node.output[0]] = Const(np.array(math.prod(self._shape(node.input[0])), np.int64))
+        self.entries[node.output[0]] = Const(
+            np.array(math.prod(self._shape(node.input[0])), np.int64)
+        )
 
     def _qlinear_concat(self, node: Any) -> None:
         out_type = self._scalar_qtype(node, 0, 1, "output")

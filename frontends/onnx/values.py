@@ -88,7 +88,9 @@ def make_qtype(
     bits = 32 if np.dtype(dtype) == np.int32 else 8
     per_channel = scales.size > 1 and axis >= 0
     scale_list = [float(np.float32(s)) for s in scales]
-    return nn.QuantType(IntegerType(bits), scale_list, [int(z) for z in zps], axis if per_channel else -1)
+    return nn.QuantType(
+        IntegerType(bits), scale_list, [int(z) for z in zps], axis if per_channel else -1
+    )
 
 
 def to_signed(q: np.ndarray) -> np.ndarray:

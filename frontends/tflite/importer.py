@@ -419,8 +419,7 @@ class _Importer:
     def _check_outputs(self, op: TflOperator, count: int = 1) -> None:
         if len(op.outputs) != count or any(t < 0 for t in op.outputs):
             raise StaiError(
-                f"{self.model.name}: {op.opcode} (operator {op.index}) must have "
-                f"{count} output(s)"
+                f"{self.model.name}: {op.opcode} (operator {op.index}) must have {count} output(s)"
             )
 
     def _error(self, op: TflOperator, message: str) -> StaiError:
@@ -447,7 +446,8 @@ class _Importer:
         ow, left, right = _padding(padding, x_shape[2], kw, sw, dw, where)
         if (oh, ow) != tuple(y_shape[1:3]):
             raise self._error(
-                op, f"output size {oh}x{ow} differs from the output tensor's {y_shape[1]}x{y_shape[2]}"
+                op,
+                f"output size {oh}x{ow} differs from the output tensor's {y_shape[1]}x{y_shape[2]}",
             )
         return [sh, sw], [dh, dw], [top, bottom, left, right]
 
@@ -538,7 +538,9 @@ class _Importer:
             raise self._error(op, "the weights must have rank 2")
         units, depth = w_shape
         if not x_shape or x_shape[-1] * int(np.prod(x_shape[:-1], dtype=np.int64)) % depth:
-            raise self._error(op, f"input shape {list(x_shape)} does not fit weights {list(w_shape)}")
+            raise self._error(
+                op, f"input shape {list(x_shape)} does not fit weights {list(w_shape)}"
+            )
         value = self._operand(op, 0)
         keep = bool(op.options.get("KeepNumDims", False))
         if len(x_shape) != 2 and not keep:
@@ -616,7 +618,11 @@ class _Importer:
         if values.size != 1:
             raise self._error(op, "the pad value must be a scalar")
         out = self.tensors[op.outputs[0]]
-        zero = out.quant.zero_points[0] if out.quant is not None and not self._is_float(op.outputs[0]) else 0
+        zero = (
+            out.quant.zero_points[0]
+            if out.quant is not None and not self._is_float(op.outputs[0])
+            else 0
+        )
         if float(values[0]) != float(zero):
             raise self._error(op, f"pad value {values[0]} is not supported (only zero padding)")
 
@@ -655,8 +661,10 @@ class _Importer:
         except ValueError:
             fits = False
         if not fits:
-            raise self._error(op, f"alpha of shape {list(a_shape)} does not broadcast to the "
-                                  f"input's {list(x_shape)}")
+            raise self._error(
+                op,
+                f"alpha of shape {list(a_shape)} does not broadcast to the input's {list(x_shape)}",
+            )
         self._emit(op, nn.PReluOp, [x, alpha])
 
     def _unary(self, op: TflOperator, op_class: type[IRDLOperation]) -> None:

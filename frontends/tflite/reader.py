@@ -182,7 +182,9 @@ def _read_tensor(
 ) -> TflTensor:
     name = tensor.Name()
     shape = _int_vector(tensor.ShapeAsNumpy())
-    signature = _int_vector(tensor.ShapeSignatureAsNumpy()) if tensor.ShapeSignatureLength() else None
+    signature = (
+        _int_vector(tensor.ShapeSignatureAsNumpy()) if tensor.ShapeSignatureLength() else None
+    )
     return TflTensor(
         index=index,
         name=name.decode(errors="replace") if name else f"tensor_{index}",
@@ -247,7 +249,9 @@ def _read_options(op: Any) -> dict[str, Any]:
             continue
         value = method()
         if attr.endswith("AsNumpy"):
-            values[attr[: -len("AsNumpy")]] = _int_vector(value) if not isinstance(value, int) else ()
+            values[attr[: -len("AsNumpy")]] = (
+                _int_vector(value) if not isinstance(value, int) else ()
+            )
         elif isinstance(value, (int, float, bool)):
             values[attr] = value
     return values

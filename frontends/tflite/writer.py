@@ -54,8 +54,11 @@ _UNARY = {
 """nn ops written as an option-less TFLite operator of their operands (PRELU: the input
 and alpha)."""
 
-_BINARY = {"nn.add": ("ADD", "AddOptions"), "nn.sub": ("SUB", "SubOptions"),
-           "nn.mul": ("MUL", "MulOptions")}
+_BINARY = {
+    "nn.add": ("ADD", "AddOptions"),
+    "nn.sub": ("SUB", "SubOptions"),
+    "nn.mul": ("MUL", "MulOptions"),
+}
 
 _OPTION_TABLES = {
     "CONV_2D": "Conv2DOptions",
@@ -174,8 +177,13 @@ def _padding(size: int, kernel: int, stride: int, dilation: int, code: int) -> t
     return total // 2, total - total // 2
 
 
-def _padding_code(shape: tuple[int, ...], kernel: list[int], strides: list[int],
-                  dilations: list[int], pads: list[int]) -> int | None:
+def _padding_code(
+    shape: tuple[int, ...],
+    kernel: list[int],
+    strides: list[int],
+    dilations: list[int],
+    pads: list[int],
+) -> int | None:
     """SAME or VALID when explicit pads [top, bottom, left, right] equal it, else None."""
     for code in (_VALID, _SAME):
         h = _padding(shape[1], kernel[0], strides[0], dilations[0], code)
@@ -246,8 +254,9 @@ class _Writer:
         self.index[op.results[0]] = index
         return index
 
-    def _emit(self, op: Operation, opcode: str, extra: list[int] | None = None,
-              **options: Any) -> None:
+    def _emit(
+        self, op: Operation, opcode: str, extra: list[int] | None = None, **options: Any
+    ) -> None:
         inputs = [self._value(v, op.name) for v in op.operands] + (extra or [])
         self.graph.operators.append(_Operator(opcode, inputs, [self._result(op)], options))
 
@@ -263,8 +272,9 @@ class _Writer:
             self._conv(op)
         elif isinstance(op, nn.FullyConnectedOp):
             rank = len(_shape(op.output))
-            self._emit(op, "FULLY_CONNECTED", FusedActivationFunction=self._act(op),
-                       KeepNumDims=rank != 2)
+            self._emit(
+                op, "FULLY_CONNECTED", FusedActivationFunction=self._act(op), KeepNumDims=rank != 2
+            )
         elif isinstance(op, (nn.AvgPool2DOp, nn.MaxPool2DOp)):
             self._pool(op)
         elif isinstance(op, nn.ReshapeOp):
@@ -279,8 +289,9 @@ class _Writer:
             pads = np.array(_ints(op.pads), np.int32).reshape(-1, 2)
             self._emit(op, "PAD", [self.graph.int32_constant(self._fresh("paddings"), pads)])
         elif isinstance(op, nn.ConcatOp):
-            self._emit(op, "CONCATENATION", Axis=op.axis.value.data,
-                       FusedActivationFunction=self._act(op))
+            self._emit(
+                op, "CONCATENATION", Axis=op.axis.value.data, FusedActivationFunction=self._act(op)
+            )
         elif isinstance(op, nn.MeanOp):
             axes = self.graph.int32_constant(self._fresh("axes"), np.array(_ints(op.axes)))
             self._emit(op, "MEAN", [axes], KeepDims=bool(op.keep_dims.value.data))
@@ -312,8 +323,11 @@ class _Writer:
             inputs[0] = self._explicit_pad(op, x_shape, pads)
             code = _VALID
         options: dict[str, Any] = {
-            "Padding": code, "StrideH": strides[0], "StrideW": strides[1],
-            "DilationHFactor": dilations[0], "DilationWFactor": dilations[1],
+            "Padding": code,
+            "StrideH": strides[0],
+            "StrideW": strides[1],
+            "DilationHFactor": dilations[0],
+            "DilationWFactor": dilations[1],
             "FusedActivationFunction": self._act(op),
         }
         opcode = "CONV_2D"
@@ -328,9 +342,17 @@ class _Writer:
         source = self.graph.tensors[x]
         top, bottom, left, right = pads
         shape = (x_shape[0], x_shape[1] + top + bottom, x_shape[2] + left + right, x_shape[3])
-        padded = self.graph.add(_Tensor(self._fresh(f"{source.name}_padded"), shape,
-                                        source.type_name, 0, source.scales,
-                                        source.zero_points, source.axis))
+        padded = self.graph.add(
+            _Tensor(
+                self._fresh(f"{source.name}_padded"),
+                shape,
+                source.type_name,
+                0,
+                source.scales,
+                source.zero_points,
+                source.axis,
+            )
+        )
         amounts = np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32)
         paddings = self.graph.int32_constant(self._fresh("paddings"), amounts)
         self.graph.operators.append(_Operator("PAD", [x, paddings], [padded]))
@@ -343,9 +365,16 @@ class _Writer:
         if code is None:
             raise StaiError(f"{op.name}: pads {pads} are neither TFLite's SAME nor VALID")
         opcode = "AVERAGE_POOL_2D" if isinstance(op, nn.AvgPool2DOp) else "MAX_POOL_2D"
-        self._emit(op, opcode, Padding=code, StrideH=strides[0], StrideW=strides[1],
-                   FilterHeight=kernel[0], FilterWidth=kernel[1],
-                   FusedActivationFunction=self._act(op))
+        self._emit(
+            op,
+            opcode,
+            Padding=code,
+            StrideH=strides[0],
+            StrideW=strides[1],
+            FilterHeight=kernel[0],
+            FilterWidth=kernel[1],
+            FusedActivationFunction=self._act(op),
+        )
 
 
 # -------------------------------------------------------------------- flatbuffer
@@ -386,8 +415,11 @@ class _Serializer:
         graph = self._subgraph()
         codes = [self._opcode(name) for name in self.opcodes]
         description = b.CreateString("stai quantized model")
-        codes_vec, graphs_vec, buffers_vec = (_offsets(b, codes), _offsets(b, [graph]),
-                                              _offsets(b, buffers))
+        codes_vec, graphs_vec, buffers_vec = (
+            _offsets(b, codes),
+            _offsets(b, [graph]),
+            _offsets(b, buffers),
+        )
         M.ModelStart(b)
         M.ModelAddVersion(b, 3)
         M.ModelAddOperatorCodes(b, codes_vec)
@@ -403,7 +435,7 @@ class _Serializer:
         if data:
             b.StartVector(1, len(data), 16)  # 16-byte aligned constant data
             b.head = b.head - len(data)
-            b.Bytes[b.head:b.head + len(data)] = data
+            b.Bytes[b.head : b.head + len(data)] = data
             vec = b.EndVector()
         B.BufferStart(b)
         if vec is not None:
@@ -504,7 +536,9 @@ def tflite_bytes(module: ModuleOp) -> bytes:
         import flatbuffers  # noqa: F401
         import tflite  # noqa: F401
     except ImportError as exc:
-        raise StaiError(f"writing .tflite needs the flatbuffers and tflite packages ({exc})") from None
+        raise StaiError(
+            f"writing .tflite needs the flatbuffers and tflite packages ({exc})"
+        ) from None
     return _Serializer(_Writer(_main(module)).run()).bytes()
 
 
@@ -517,4 +551,3 @@ def write_tflite(module: ModuleOp, path: str | Path) -> Path:
     except OSError as exc:
         raise StaiError(f"cannot write {out}: {exc.strerror}") from None
     return out
-

@@ -152,10 +152,15 @@ class ConvertBufToCPass(ModulePass):
         names = Names(self.network)
         target = get_target(self.target)
         if self.weights not in ("split", "packed"):
-            raise StaiError(f"convert-buf-to-c: weights must be 'split' or 'packed', "
-                            f"got '{self.weights}'")
-        functions = [f for f in op.body.block.ops if isinstance(f, func.FuncOp)
-                     and ("buf.inputs" in f.attributes or "buf.outputs" in f.attributes)]
+            raise StaiError(
+                f"convert-buf-to-c: weights must be 'split' or 'packed', got '{self.weights}'"
+            )
+        functions = [
+            f
+            for f in op.body.block.ops
+            if isinstance(f, func.FuncOp)
+            and ("buf.inputs" in f.attributes or "buf.outputs" in f.attributes)
+        ]
         if len(functions) != 1:
             raise StaiError(
                 f"convert-buf-to-c: expected one buffer-form function (with buf.inputs), "
@@ -163,7 +168,7 @@ class ConvertBufToCPass(ModulePass):
             )
         PatternRewriteWalker(
             LowerBufFunction(names, self.observer, self.weights == "packed"),
-            apply_recursively=False
+            apply_recursively=False,
         ).rewrite_module(op)
         PatternRewriteWalker(EraseBufConst(), apply_recursively=False).rewrite_module(op)
         if not target.is_host:

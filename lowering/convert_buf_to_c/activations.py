@@ -21,28 +21,73 @@ def emit_unary(k: KernelBlock) -> None:
             k.call("stai_clamp_f32", [*io, k.float_(lo), k.float_(hi)])
         case qnn.ClampOp():
             lo, hi = (int(v) for v in k.act())
-            k.call("stai_relu_s8", [*io, k.pi("input_offset"), k.pi("multiplier"),
-                                    k.pi("shift"), k.pi("output_offset"), k.int_(lo), k.int_(hi)])
+            k.call(
+                "stai_relu_s8",
+                [
+                    *io,
+                    k.pi("input_offset"),
+                    k.pi("multiplier"),
+                    k.pi("shift"),
+                    k.pi("output_offset"),
+                    k.int_(lo),
+                    k.int_(hi),
+                ],
+            )
         case qnn.LogisticOp() | qnn.TanhOp() if kind == "f32":
             k.call("stai_logistic_f32" if isinstance(op, qnn.LogisticOp) else "stai_tanh_f32", io)
         case qnn.LogisticOp() | qnn.TanhOp():
             callee = "stai_logistic_s8" if isinstance(op, qnn.LogisticOp) else "stai_tanh_s8"
-            k.call(callee, [*io, k.pi("input_zero_point"), k.pi("input_range_radius"),
-                            k.pi("input_multiplier"), k.pi("input_left_shift")])
+            k.call(
+                callee,
+                [
+                    *io,
+                    k.pi("input_zero_point"),
+                    k.pi("input_range_radius"),
+                    k.pi("input_multiplier"),
+                    k.pi("input_left_shift"),
+                ],
+            )
         case qnn.LeakyReluOp() if kind == "f32":
             k.call("stai_leaky_relu_f32", [*io, k.float_(k.pf("alpha"))])
         case qnn.LeakyReluOp():
             # parameter names as quant_math.LeakyReluParamsS8 and the kernel's arguments
-            k.call("stai_leaky_relu_s8", [*io, *(k.pi(n) for n in (
-                "input_offset", "output_offset", "identity_mult", "identity_shift",
-                "alpha_mult", "alpha_shift"))])
+            k.call(
+                "stai_leaky_relu_s8",
+                [
+                    *io,
+                    *(
+                        k.pi(n)
+                        for n in (
+                            "input_offset",
+                            "output_offset",
+                            "identity_mult",
+                            "identity_shift",
+                            "alpha_mult",
+                            "alpha_shift",
+                        )
+                    ),
+                ],
+            )
         case qnn.HardSwishOp() if kind == "f32":
             k.call("stai_hard_swish_f32", io)
         case qnn.HardSwishOp():
-            k.call("stai_hard_swish_s8", [*io, *(k.pi(n) for n in (
-                "input_zero_point", "output_zero_point", "output_multiplier",
-                "output_multiplier_exponent", "reluish_multiplier",
-                "reluish_multiplier_exponent"))])
+            k.call(
+                "stai_hard_swish_s8",
+                [
+                    *io,
+                    *(
+                        k.pi(n)
+                        for n in (
+                            "input_zero_point",
+                            "output_zero_point",
+                            "output_multiplier",
+                            "output_multiplier_exponent",
+                            "reluish_multiplier",
+                            "reluish_multiplier_exponent",
+                        )
+                    ),
+                ],
+            )
         case qnn.SwishOp() if kind == "f32":
             k.call("stai_swish_f32", io)
         case qnn.HardSigmoidOp() if kind == "f32":
@@ -52,8 +97,16 @@ def emit_unary(k: KernelBlock) -> None:
         case qnn.DequantizeOp() if kind == "s8":
             k.call("stai_dequantize_s8_f32", [*io, k.float_(k.pf("scale")), k.pi("zero_point")])
         case qnn.RequantizeOp() if kind == "s8":
-            k.call("stai_requantize_s8", [*io, k.pi("input_offset"), k.pi("multiplier"),
-                                          k.pi("shift"), k.pi("output_offset")])
+            k.call(
+                "stai_requantize_s8",
+                [
+                    *io,
+                    k.pi("input_offset"),
+                    k.pi("multiplier"),
+                    k.pi("shift"),
+                    k.pi("output_offset"),
+                ],
+            )
         case _:
             raise fail(op, f"no {kind} kernel")
 
@@ -66,11 +119,31 @@ def emit_prelu(k: KernelBlock) -> None:
         raise fail(op, f"no {op.kind} kernel")
     x_shape = shape_of(x)
     a_shape = (1,) * (len(x_shape) - len(shape_of(alpha))) + shape_of(alpha)
-    args = [k.dims("input_dims", x_shape), k.ptr(x), k.dims("alpha_dims", a_shape),
-            k.ptr(alpha), k.ptr(y, True)]
+    args = [
+        k.dims("input_dims", x_shape),
+        k.ptr(x),
+        k.dims("alpha_dims", a_shape),
+        k.ptr(alpha),
+        k.ptr(y, True),
+    ]
     if op.kind == "f32":
         k.call("stai_prelu_f32", args)
     else:  # parameter names as quant_math.PReluParamsS8 and the kernel's arguments
-        k.call("stai_prelu_s8", [*args, *(k.pi(n) for n in (
-            "input_offset", "alpha_offset", "output_offset", "identity_mult", "identity_shift",
-            "alpha_mult", "alpha_shift"))])
+        k.call(
+            "stai_prelu_s8",
+            [
+                *args,
+                *(
+                    k.pi(n)
+                    for n in (
+                        "input_offset",
+                        "alpha_offset",
+                        "output_offset",
+                        "identity_mult",
+                        "identity_shift",
+                        "alpha_mult",
+                        "alpha_shift",
+                    )
+                ),
+            ],
+        )

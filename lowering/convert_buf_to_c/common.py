@@ -73,8 +73,6 @@ def fail(op: Operation, message: str) -> StaiError:
     return StaiError(f"convert-buf-to-c: {where}: {message}")
 
 
-
-
 # ---------------------------------------------------------------------------- naming
 
 
@@ -145,5 +143,3 @@ class DataTables:
 
     def declarations(self) -> list[Operation]:
         return [c.ArrayOp(a.sym_name.data, a.type) for a in self.arrays]
-
-

@@ -30,8 +30,20 @@ def emit_conv(k: KernelBlock) -> None:
         type_name = "stai_dw_conv_params_f32" if depthwise else "stai_conv_params_f32"
         params = k.struct("conv_params", type_name, init)
         callee = "stai_depthwise_conv2d_f32" if depthwise else "stai_conv2d_f32"
-        k.call(callee, [params, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b), out_dims,
-                        k.ptr(y, True)])
+        k.call(
+            callee,
+            [
+                params,
+                in_dims,
+                k.ptr(x),
+                f_dims,
+                k.ptr(w),
+                b_dims,
+                k.ptr(b),
+                out_dims,
+                k.ptr(y, True),
+            ],
+        )
         return
     ctx = k.context()
     init = {"input_offset": k.p("input_offset"), "output_offset": k.p("output_offset")}
@@ -42,8 +54,22 @@ def emit_conv(k: KernelBlock) -> None:
     params = k.struct("conv_params", type_name, init)
     quant = k.per_channel_quant()
     callee = "arm_depthwise_conv_wrapper_s8" if depthwise else "arm_convolve_wrapper_s8"
-    k.call(callee, [ctx, params, quant, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b),
-                    out_dims, k.ptr(y, True)])
+    k.call(
+        callee,
+        [
+            ctx,
+            params,
+            quant,
+            in_dims,
+            k.ptr(x),
+            f_dims,
+            k.ptr(w),
+            b_dims,
+            k.ptr(b),
+            out_dims,
+            k.ptr(y, True),
+        ],
+    )
 
 
 def emit_hybrid_conv(k: KernelBlock) -> None:
@@ -65,10 +91,22 @@ def emit_hybrid_conv(k: KernelBlock) -> None:
         params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
         callee = "stai_conv2d_hybrid_f32"
     quant = hybrid_quant(k, shape_of(y)[-1])
-    k.call(callee, [
-        ctx, params, quant, k.dims("input_dims", shape_of(x)), k.ptr(x),
-        k.dims("filter_dims", shape_of(w)), k.ptr(w), k.dims("bias_dims", (1, 1, 1, size_of(b))),
-        k.ptr(b), k.dims("output_dims", shape_of(y)), k.ptr(y, True)])
+    k.call(
+        callee,
+        [
+            ctx,
+            params,
+            quant,
+            k.dims("input_dims", shape_of(x)),
+            k.ptr(x),
+            k.dims("filter_dims", shape_of(w)),
+            k.ptr(w),
+            k.dims("bias_dims", (1, 1, 1, size_of(b))),
+            k.ptr(b),
+            k.dims("output_dims", shape_of(y)),
+            k.ptr(y, True),
+        ],
+    )
 
 
 def emit_conv2d_codebook(k: KernelBlock) -> None:
@@ -83,8 +121,7 @@ def emit_conv2d_codebook(k: KernelBlock) -> None:
     b_dims = k.dims("bias_dims", (1, 1, 1, size_of(b)))
     out_dims = k.dims("output_dims", shape_of(y))
     indices = k.add(c.CastOp(k.ptr(index), c.CType("const uint8_t *")))
-    compressed = [k.ptr(book), indices, k.int_(op.bits), b_dims, k.ptr(b), out_dims,
-                  k.ptr(y, True)]
+    compressed = [k.ptr(book), indices, k.int_(op.bits), b_dims, k.ptr(b), out_dims, k.ptr(y, True)]
     if op.kind == "f32":
         params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
         k.call("stai_conv2d_codebook_f32", [params, in_dims, k.ptr(x), f_dims, *compressed])
@@ -103,7 +140,17 @@ def emit_transpose_conv(k: KernelBlock) -> None:
     if op.kind != "f32":
         raise fail(op, f"no {op.kind} kernel")
     params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
-    k.call("stai_transpose_conv2d_f32", [
-        params, k.dims("input_dims", shape_of(x)), k.ptr(x), k.dims("filter_dims", shape_of(w)),
-        k.ptr(w), k.dims("bias_dims", (1, 1, 1, size_of(b))), k.ptr(b),
-        k.dims("output_dims", shape_of(y)), k.ptr(y, True)])
+    k.call(
+        "stai_transpose_conv2d_f32",
+        [
+            params,
+            k.dims("input_dims", shape_of(x)),
+            k.ptr(x),
+            k.dims("filter_dims", shape_of(w)),
+            k.ptr(w),
+            k.dims("bias_dims", (1, 1, 1, size_of(b))),
+            k.ptr(b),
+            k.dims("output_dims", shape_of(y)),
+            k.ptr(y, True),
+        ],
+    )

@@ -24,11 +24,22 @@ def emit_pad(k: KernelBlock) -> None:
     pre = k.dims("pad_before", pads[0::2])
     post = k.dims("pad_after", pads[1::2])
     if op.kind == "f32":
-        k.call("stai_pad_f32", [k.ptr(x), k.ptr(y, True), k.float_(k.pf("pad_value")), in_dims,
-                                pre, post])
+        k.call(
+            "stai_pad_f32",
+            [k.ptr(x), k.ptr(y, True), k.float_(k.pf("pad_value")), in_dims, pre, post],
+        )
     else:
-        k.call("stai_pad_s8", [k.ptr(x), in_dims, pre, post,
-                               k.int_(k.p("pad_value"), c.CType("int8_t")), k.ptr(y, True)])
+        k.call(
+            "stai_pad_s8",
+            [
+                k.ptr(x),
+                in_dims,
+                pre,
+                post,
+                k.int_(k.p("pad_value"), c.CType("int8_t")),
+                k.ptr(y, True),
+            ],
+        )
 
 
 def emit_concat(k: KernelBlock) -> None:
@@ -49,8 +60,17 @@ def emit_concat(k: KernelBlock) -> None:
     offset = 0
     for x in op.ins:
         inner = math.prod(shape_of(x)[axis:]) * element
-        k.call("stai_concat", [k.ptr(x), k.ptr(y, True), k.int_(outer), k.int_(inner),
-                               k.int_(out_inner), k.int_(offset)])
+        k.call(
+            "stai_concat",
+            [
+                k.ptr(x),
+                k.ptr(y, True),
+                k.int_(outer),
+                k.int_(inner),
+                k.int_(out_inner),
+                k.int_(offset),
+            ],
+        )
         offset += inner
     if offset != out_inner:
         raise fail(op, "the inputs do not fill the output along the axis")
@@ -78,5 +98,13 @@ def emit_transpose(k: KernelBlock) -> None:
     lead = 4 - len(perm)
     full = list(range(lead)) + [p + lead for p in perm]
     element = byte_size(MemRefType(y.type.element_type, [1]))  # type: ignore[attr-defined]
-    k.call("stai_transpose", [k.ptr(x), k.ptr(y, True), k.dims("input_dims", shape),
-                              *(k.int_(p) for p in full), k.int_(element)])
+    k.call(
+        "stai_transpose",
+        [
+            k.ptr(x),
+            k.ptr(y, True),
+            k.dims("input_dims", shape),
+            *(k.int_(p) for p in full),
+            k.int_(element),
+        ],
+    )

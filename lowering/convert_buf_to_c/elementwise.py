@@ -7,8 +7,12 @@ from stai.dialects import qnn
 from stai.lowering.convert_buf_to_c.common import fail, shape_of, size_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
 
-_BINARY_F32 = {qnn.AddOp: "stai_add_f32", qnn.SubOp: "stai_sub_f32", qnn.MulOp: "stai_mul_f32",
-               qnn.DivOp: "stai_div_f32"}
+_BINARY_F32 = {
+    qnn.AddOp: "stai_add_f32",
+    qnn.SubOp: "stai_sub_f32",
+    qnn.MulOp: "stai_mul_f32",
+    qnn.DivOp: "stai_div_f32",
+}
 
 
 def emit_binary(k: KernelBlock) -> None:
@@ -18,39 +22,86 @@ def emit_binary(k: KernelBlock) -> None:
     same = size_of(a) == size_of(b) == size_of(y)
     if op.kind == "f32":
         lo, hi = k.act()
-        k.call(_BINARY_F32[type(op)], [
-            k.dims("input1_dims", shape_of(a)), k.ptr(a), k.dims("input2_dims", shape_of(b)),
-            k.ptr(b), k.dims("output_dims", shape_of(y)), k.ptr(y, True), k.float_(lo),
-            k.float_(hi)])
+        k.call(
+            _BINARY_F32[type(op)],
+            [
+                k.dims("input1_dims", shape_of(a)),
+                k.ptr(a),
+                k.dims("input2_dims", shape_of(b)),
+                k.ptr(b),
+                k.dims("output_dims", shape_of(y)),
+                k.ptr(y, True),
+                k.float_(lo),
+                k.float_(hi),
+            ],
+        )
         return
     lo, hi = (int(v) for v in k.act())
     if isinstance(op, qnn.MulOp):
         offsets = [k.pi("input1_offset"), k.pi("input2_offset")]
-        out_args = [k.pi("output_offset"), k.pi("output_multiplier"), k.pi("output_shift"),
-                    k.int_(lo), k.int_(hi)]
+        out_args = [
+            k.pi("output_offset"),
+            k.pi("output_multiplier"),
+            k.pi("output_shift"),
+            k.int_(lo),
+            k.int_(hi),
+        ]
         if same:
-            k.call("arm_elementwise_mul_s8", [k.ptr(a), k.ptr(b), *offsets, k.ptr(y, True),
-                                              *out_args, k.int_(size_of(y))])
+            k.call(
+                "arm_elementwise_mul_s8",
+                [k.ptr(a), k.ptr(b), *offsets, k.ptr(y, True), *out_args, k.int_(size_of(y))],
+            )
         else:
-            k.call("stai_broadcast_mul_s8", [
-                k.ptr(a), k.dims("input1_dims", shape_of(a)), k.ptr(b),
-                k.dims("input2_dims", shape_of(b)), *offsets, k.ptr(y, True),
-                k.dims("output_dims", shape_of(y)), *out_args])
+            k.call(
+                "stai_broadcast_mul_s8",
+                [
+                    k.ptr(a),
+                    k.dims("input1_dims", shape_of(a)),
+                    k.ptr(b),
+                    k.dims("input2_dims", shape_of(b)),
+                    *offsets,
+                    k.ptr(y, True),
+                    k.dims("output_dims", shape_of(y)),
+                    *out_args,
+                ],
+            )
         return
     if not isinstance(op, qnn.AddOp | qnn.SubOp):
         raise fail(op, "no int8 kernel")
-    ins_args = [k.pi("input1_offset"), k.pi("input1_multiplier"), k.pi("input1_shift"),
-                k.pi("input2_offset"), k.pi("input2_multiplier"), k.pi("input2_shift"),
-                k.pi("left_shift")]
-    out_args = [k.pi("output_offset"), k.pi("output_multiplier"), k.pi("output_shift"),
-                k.int_(lo), k.int_(hi)]
+    ins_args = [
+        k.pi("input1_offset"),
+        k.pi("input1_multiplier"),
+        k.pi("input1_shift"),
+        k.pi("input2_offset"),
+        k.pi("input2_multiplier"),
+        k.pi("input2_shift"),
+        k.pi("left_shift"),
+    ]
+    out_args = [
+        k.pi("output_offset"),
+        k.pi("output_multiplier"),
+        k.pi("output_shift"),
+        k.int_(lo),
+        k.int_(hi),
+    ]
     add = isinstance(op, qnn.AddOp)
     if same:
         callee = "arm_elementwise_add_s8" if add else "stai_elementwise_sub_s8"
-        k.call(callee, [k.ptr(a), k.ptr(b), *ins_args, k.ptr(y, True), *out_args,
-                        k.int_(size_of(y))])
+        k.call(
+            callee, [k.ptr(a), k.ptr(b), *ins_args, k.ptr(y, True), *out_args, k.int_(size_of(y))]
+        )
     else:
         callee = "stai_broadcast_add_s8" if add else "stai_broadcast_sub_s8"
-        k.call(callee, [k.ptr(a), k.dims("input1_dims", shape_of(a)), k.ptr(b),
-                        k.dims("input2_dims", shape_of(b)), *ins_args, k.ptr(y, True),
-                        k.dims("output_dims", shape_of(y)), *out_args])
+        k.call(
+            callee,
+            [
+                k.ptr(a),
+                k.dims("input1_dims", shape_of(a)),
+                k.ptr(b),
+                k.dims("input2_dims", shape_of(b)),
+                *ins_args,
+                k.ptr(y, True),
+                k.dims("output_dims", shape_of(y)),
+                *out_args,
+            ],
+        )

@@ -38,9 +38,22 @@ def emit_hybrid_fully_connected(k: KernelBlock) -> None:
     params = k.struct("fc_params", "stai_fc_hybrid_params_f32", init)
     quant = hybrid_quant(k, outputs)
     in_dims, f_dims, b_dims, out_dims = k.fc_dims(rows, depth, outputs)
-    k.call("stai_fully_connected_hybrid_f32", [
-        ctx, params, quant, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b), out_dims,
-        k.ptr(y, True)])
+    k.call(
+        "stai_fully_connected_hybrid_f32",
+        [
+            ctx,
+            params,
+            quant,
+            in_dims,
+            k.ptr(x),
+            f_dims,
+            k.ptr(w),
+            b_dims,
+            k.ptr(b),
+            out_dims,
+            k.ptr(y, True),
+        ],
+    )
 
 
 def emit_fully_connected(k: KernelBlock) -> None:
@@ -51,29 +64,68 @@ def emit_fully_connected(k: KernelBlock) -> None:
     in_dims, f_dims, b_dims, out_dims = k.fc_dims(rows, depth, outputs)
     if op.kind == "f32":
         params = k.struct("fc_params", "stai_fc_params_f32", k.act_floats())
-        k.call("stai_fully_connected_f32", [params, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims,
-                                            k.ptr(b), out_dims, k.ptr(y, True)])
+        k.call(
+            "stai_fully_connected_f32",
+            [
+                params,
+                in_dims,
+                k.ptr(x),
+                f_dims,
+                k.ptr(w),
+                b_dims,
+                k.ptr(b),
+                out_dims,
+                k.ptr(y, True),
+            ],
+        )
         return
     ctx = k.context()
     if op.scratch is not None and not isinstance(op.scratch.owner, GetConstOp):
         # The CMSIS-NN API reads precomputed kernel sums from the scratch buffer when it
         # asks for one (Helium): fill it first (unless convert-qnn-to-buf computed them).
         sums = k.add(c.CastOp(scratch_ptr(k), I32_PTR))
-        k.call("arm_vector_sum_s8", [sums, k.int_(depth), k.int_(outputs), k.ptr(w),
-                                     k.pi("input_offset"), k.pi("filter_offset"), k.ptr(b)])
+        k.call(
+            "arm_vector_sum_s8",
+            [
+                sums,
+                k.int_(depth),
+                k.int_(outputs),
+                k.ptr(w),
+                k.pi("input_offset"),
+                k.pi("filter_offset"),
+                k.ptr(b),
+            ],
+        )
     params = k.fc_params_s8()
     mults, shifts = k.plist("multipliers"), k.plist("shifts")
     if len(mults) == 1:
-        quant = k.struct("quant_params", "cmsis_nn_per_tensor_quant_params",
-                         {"multiplier": mults[0], "shift": shifts[0]})
+        quant = k.struct(
+            "quant_params",
+            "cmsis_nn_per_tensor_quant_params",
+            {"multiplier": mults[0], "shift": shifts[0]},
+        )
         callee = "arm_fully_connected_s8"
     else:
         if len(mults) != outputs or len(shifts) != outputs:
             raise fail(op, "one multiplier and shift per output expected")
         quant = k.per_channel_quant(mults, shifts)
         callee = "arm_fully_connected_per_channel_s8"
-    k.call(callee, [ctx, params, quant, in_dims, k.ptr(x), f_dims, k.ptr(w), b_dims, k.ptr(b),
-                    out_dims, k.ptr(y, True)])
+    k.call(
+        callee,
+        [
+            ctx,
+            params,
+            quant,
+            in_dims,
+            k.ptr(x),
+            f_dims,
+            k.ptr(w),
+            b_dims,
+            k.ptr(b),
+            out_dims,
+            k.ptr(y, True),
+        ],
+    )
 
 
 def emit_fully_connected_codebook(k: KernelBlock) -> None:
@@ -89,17 +141,19 @@ def emit_fully_connected_codebook(k: KernelBlock) -> None:
     rows = size_of(x) // depth
     in_dims, f_dims, b_dims, out_dims = k.fc_dims(rows, depth, outputs)
     indices = k.add(c.CastOp(k.ptr(index), c.CType("const uint8_t *")))
-    compressed = [k.ptr(book), indices, k.int_(op.bits), b_dims, k.ptr(b), out_dims,
-                  k.ptr(y, True)]
+    compressed = [k.ptr(book), indices, k.int_(op.bits), b_dims, k.ptr(b), out_dims, k.ptr(y, True)]
     if op.kind == "f32":
         params = k.struct("fc_params", "stai_fc_params_f32", k.act_floats())
-        k.call("stai_fully_connected_codebook_f32", [params, in_dims, k.ptr(x), f_dims,
-                                                     *compressed])
+        k.call(
+            "stai_fully_connected_codebook_f32", [params, in_dims, k.ptr(x), f_dims, *compressed]
+        )
         return
     params = k.fc_params_s8()
     mults, shifts = k.plist("multipliers"), k.plist("shifts")
     if len(mults) not in (1, outputs) or len(shifts) != len(mults):
         raise fail(op, "one multiplier and shift, or one per output, expected")
     quant = k.per_channel_quant(mults, shifts)
-    k.call("stai_fully_connected_codebook_s8", [params, quant, k.int_(int(len(mults) > 1)),
-                                                in_dims, k.ptr(x), f_dims, *compressed])
+    k.call(
+        "stai_fully_connected_codebook_s8",
+        [params, quant, k.int_(int(len(mults) > 1)), in_dims, k.ptr(x), f_dims, *compressed],
+    )

@@ -74,8 +74,9 @@ class KernelBlock:
             arena = self.add(c.GetGlobalOp(self.low.arena_global(owner), BYTE_PTR))
             return self.add(c.OffsetPtrOp(arena, owner.byte_offset, c.CType(f"{element} *")))
         if isinstance(owner, ExternOp):
-            name = c_memory.extern_global(self.low.names.network, owner.role_name,
-                                          owner.index_value)
+            name = c_memory.extern_global(
+                self.low.names.network, owner.role_name, owner.index_value
+            )
             base = self.add(c.GetGlobalOp(name, BYTE_PTR))
             return self.add(c.CastOp(base, c.CType(f"{element} *")))
         if isinstance(owner, GetConstOp):
@@ -118,7 +119,9 @@ class KernelBlock:
 
     def table(self, what: str, values: Sequence[int]) -> SSAValue:
         """An ``(int32_t *)`` pointer to a const int32 table in the data file."""
-        name = self.low.data.add_int32_table(f"{self.low.op_label(self.op, self.step)}_{what}", values)
+        name = self.low.data.add_int32_table(
+            f"{self.low.op_label(self.op, self.step)}_{what}", values
+        )
         array = self.add(c.GetGlobalOp(name, c.CType("const int32_t *"), array=True))
         return self.add(c.CastOp(array, I32_PTR))
 
@@ -166,29 +169,41 @@ class KernelBlock:
     def fc_dims(self, rows: int, depth: int, outputs: int) -> tuple[SSAValue, ...]:
         """The input, filter, bias and output dims of a fully connected layer (the layout
         of the CMSIS-NN API: filter ``{depth, 1, 1, outputs}``)."""
-        return (self.dims("input_dims", (rows, 1, 1, depth)),
-                self.dims("filter_dims", (depth, 1, 1, outputs)),
-                self.dims("bias_dims", (1, 1, 1, outputs)),
-                self.dims("output_dims", (rows, 1, 1, outputs)))
+        return (
+            self.dims("input_dims", (rows, 1, 1, depth)),
+            self.dims("filter_dims", (depth, 1, 1, outputs)),
+            self.dims("bias_dims", (1, 1, 1, outputs)),
+            self.dims("output_dims", (rows, 1, 1, outputs)),
+        )
 
     def fc_params_s8(self) -> SSAValue:
         """``&fc_params``: the ``cmsis_nn_fc_params`` of an int8 fully connected."""
-        return self.struct("fc_params", "cmsis_nn_fc_params", {
-            "input_offset": self.p("input_offset"),
-            "filter_offset": self.p("filter_offset"),
-            "output_offset": self.p("output_offset"),
-            "activation": self.act_struct(),
-        })
+        return self.struct(
+            "fc_params",
+            "cmsis_nn_fc_params",
+            {
+                "input_offset": self.p("input_offset"),
+                "filter_offset": self.p("filter_offset"),
+                "output_offset": self.p("output_offset"),
+                "activation": self.act_struct(),
+            },
+        )
 
-    def per_channel_quant(self, mults: Sequence[int] | None = None,
-                          shifts: Sequence[int] | None = None) -> SSAValue:
+    def per_channel_quant(
+        self, mults: Sequence[int] | None = None, shifts: Sequence[int] | None = None
+    ) -> SSAValue:
         """``&quant_params``: a ``cmsis_nn_per_channel_quant_params`` pointing at const
         tables of the multipliers and shifts (by default the op's own)."""
-        return self.struct("quant_params", "cmsis_nn_per_channel_quant_params", {
-            "multiplier": self.table("multipliers",
-                                     self.plist("multipliers") if mults is None else mults),
-            "shift": self.table("shifts", self.plist("shifts") if shifts is None else shifts),
-        })
+        return self.struct(
+            "quant_params",
+            "cmsis_nn_per_channel_quant_params",
+            {
+                "multiplier": self.table(
+                    "multipliers", self.plist("multipliers") if mults is None else mults
+                ),
+                "shift": self.table("shifts", self.plist("shifts") if shifts is None else shifts),
+            },
+        )
 
     def act_floats(self) -> dict[str, object]:
         lo, hi = self.act()
@@ -217,7 +232,6 @@ def out_of(op: qnn.KernelOp) -> SSAValue:
     return op.out
 
 
-
 def scratch_ptr(k: KernelBlock) -> SSAValue:
     """The ``void *`` of the op's scratch view of the arena."""
     scratch = k.op.scratch
@@ -240,5 +254,6 @@ def hybrid_quant(k: KernelBlock, channels: int) -> SSAValue:
         raise fail(op, "one filter scale, or one per output channel, expected")
     name = k.low.data.add_float_table(f"{k.low.op_label(op, k.step)}_filter_scales", values)
     table = k.add(c.GetGlobalOp(name, c.CType("const float *"), array=True))
-    return k.struct("quant_params", "stai_hybrid_quant_params_f32",
-                    {"scales": table, "num_scales": len(values)})
+    return k.struct(
+        "quant_params", "stai_hybrid_quant_params_f32", {"scales": table, "num_scales": len(values)}
+    )

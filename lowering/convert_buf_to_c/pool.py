@@ -22,8 +22,9 @@ def emit_pool(k: KernelBlock) -> None:
         k.call(callee, [params, in_dims, k.ptr(x), f_dims, out_dims, k.ptr(y, True)])
         return
     ctx = k.context()
-    params = k.struct("pool_params", "cmsis_nn_pool_params",
-                      k.tiles(False) | {"activation": k.act_struct()})
+    params = k.struct(
+        "pool_params", "cmsis_nn_pool_params", k.tiles(False) | {"activation": k.act_struct()}
+    )
     callee = "arm_avgpool_s8" if average else "arm_max_pool_s8"
     k.call(callee, [ctx, params, in_dims, k.ptr(x), f_dims, out_dims, k.ptr(y, True)])
 
@@ -36,5 +37,15 @@ def emit_mean(k: KernelBlock) -> None:
     if op.kind == "f32":
         k.call("stai_mean_hw_f32", [in_dims, k.ptr(x), k.ptr(y, True)])
     else:
-        k.call("stai_mean_hw_s8", [k.ptr(x), in_dims, k.ptr(y, True), k.pi("input_offset"),
-                                   k.pi("multiplier"), k.pi("shift"), k.pi("output_offset")])
+        k.call(
+            "stai_mean_hw_s8",
+            [
+                k.ptr(x),
+                in_dims,
+                k.ptr(y, True),
+                k.pi("input_offset"),
+                k.pi("multiplier"),
+                k.pi("shift"),
+                k.pi("output_offset"),
+            ],
+        )

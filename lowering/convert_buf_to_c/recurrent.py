@@ -17,8 +17,20 @@ def emit_lstm(k: KernelBlock) -> None:
     batches, steps, features = shape_of(x)
     units = shape_of(r)[1]
     sequences = 1 if op.return_sequences.value.data else 0  # type: ignore[union-attr]
-    params = k.struct("lstm_params", "stai_lstm_params_f32",
-                      {"units": units, "return_sequences": sequences})
+    params = k.struct(
+        "lstm_params", "stai_lstm_params_f32", {"units": units, "return_sequences": sequences}
+    )
     state = k.add(c.CastOp(scratch_ptr(k), c.CType("float *")))
-    k.call("stai_lstm_f32", [params, k.dims("input_dims", (batches, 1, steps, features)),
-                             k.ptr(x), k.ptr(w), k.ptr(r), k.ptr(b), state, k.ptr(y, True)])
+    k.call(
+        "stai_lstm_f32",
+        [
+            params,
+            k.dims("input_dims", (batches, 1, steps, features)),
+            k.ptr(x),
+            k.ptr(w),
+            k.ptr(r),
+            k.ptr(b),
+            state,
+            k.ptr(y, True),
+        ],
+    )

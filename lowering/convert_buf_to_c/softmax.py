@@ -14,9 +14,22 @@ def emit_softmax(k: KernelBlock) -> None:
     depth = shape[-1] if shape else 1
     rows = size_of(x) // depth
     if op.kind == "f32":
-        k.call("stai_softmax_f32", [k.ptr(x), k.int_(rows), k.int_(depth),
-                                    k.float_(k.pf("beta")), k.ptr(y, True)])
+        k.call(
+            "stai_softmax_f32",
+            [k.ptr(x), k.int_(rows), k.int_(depth), k.float_(k.pf("beta")), k.ptr(y, True)],
+        )
         return
     # The int8 softmax of the CMSIS-NN API returns nothing: there is nothing to check.
-    k.call("arm_softmax_s8", [k.ptr(x), k.int_(rows), k.int_(depth), k.pi("multiplier"),
-                              k.pi("shift"), k.pi("diff_min"), k.ptr(y, True)], checked=False)
+    k.call(
+        "arm_softmax_s8",
+        [
+            k.ptr(x),
+            k.int_(rows),
+            k.int_(depth),
+            k.pi("multiplier"),
+            k.pi("shift"),
+            k.pi("diff_min"),
+            k.ptr(y, True),
+        ],
+        checked=False,
+    )

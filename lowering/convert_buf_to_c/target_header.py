@@ -35,8 +35,11 @@ def target_header_file(network: str, target: Target) -> c.FileOp:
         c.DefineOp(f"{macro}_TARGET", f'"{target.name}"'),
     ]
     ops += [
-        c.ErrorUnlessOp(condition, f"{network} was generated for {target.name}, which needs "
-                                   f"{meaning}: compile with {flags}")
+        c.ErrorUnlessOp(
+            condition,
+            f"{network} was generated for {target.name}, which needs "
+            f"{meaning}: compile with {flags}",
+        )
         for condition, meaning in target.checks
     ]
     return c.FileOp(target_header_name(network), ops, guard=f"{macro}_TARGET_H")

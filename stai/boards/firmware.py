@@ -61,7 +61,8 @@ def _io_bytes(info: dict) -> int:
     for d in info["shape"]:
         size *= int(d)
     return size * {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4}.get(
-        info["dtype"], 4)
+        info["dtype"], 4
+    )
 
 
 def harness_header(name: str, meta: dict | None = None) -> str:
@@ -78,17 +79,28 @@ def harness_header(name: str, meta: dict | None = None) -> str:
         args.append("__stai_weights_start")
     for k, pool in enumerate(pools):
         align = max(16, int(pool.get("alignment", 1)))
-        decls.append(f"static uint8_t arena_{k}[{max(1, int(pool['size']))}] "
-                     f"__attribute__((aligned({align})));")
+        decls.append(
+            f"static uint8_t arena_{k}[{max(1, int(pool['size']))}] "
+            f"__attribute__((aligned({align})));"
+        )
         args.append(f"arena_{k}")
     for role in ("input", "output"):
         if meta.get(f"{role}s_in_activations", True):
             continue
         for i, info in enumerate(meta.get(f"{role}s", [])):
-            decls.append(f"static uint8_t {role}_{i}[{_io_bytes(info)}] __attribute__((aligned(16)));")
-            binds.append(f"    if ({fn}_set_{role}({i}, {role}_{i}) != 0) {{\n        return 1;\n    }}")
-    body = "\n".join([f"    if ({fn}_init({', '.join(args)}) != 0) {{\n        return 1;\n    }}",
-                      *binds, "    return 0;"])
+            decls.append(
+                f"static uint8_t {role}_{i}[{_io_bytes(info)}] __attribute__((aligned(16)));"
+            )
+            binds.append(
+                f"    if ({fn}_set_{role}({i}, {role}_{i}) != 0) {{\n        return 1;\n    }}"
+            )
+    body = "\n".join(
+        [
+            f"    if ({fn}_init({', '.join(args)}) != 0) {{\n        return 1;\n    }}",
+            *binds,
+            "    return 0;",
+        ]
+    )
     return f"""/* How stai's harness calls the '{name}' network (written by stai for each build). */
 #ifndef STAI_HARNESS_NET_H
 #define STAI_HARNESS_NET_H
@@ -164,9 +176,20 @@ def build_firmware(
     env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
     if cmsis:
         env["CMSIS_NN_PATH"] = str(Path(cmsis).resolve())
-    _run(["make", "-s", f"-j{os.cpu_count() or 1}", f"CC={gcc}", f"AR={ar}",
-          f"STAI_TARGET={target.name}", f"CFLAGS={cflags}"], net,
-         f"building the '{name}' library for {target.name} ({kernels} kernels)", env)
+    _run(
+        [
+            "make",
+            "-s",
+            f"-j{os.cpu_count() or 1}",
+            f"CC={gcc}",
+            f"AR={ar}",
+            f"STAI_TARGET={target.name}",
+            f"CFLAGS={cflags}",
+        ],
+        net,
+        f"building the '{name}' library for {target.name} ({kernels} kernels)",
+        env,
+    )
     library = net / f"lib{name}.a"
     weights_file = meta.get("weights_file")
     (work / HARNESS_HEADER).write_text(harness_header(name, meta))
@@ -177,15 +200,57 @@ def build_firmware(
         obj = work / source.replace(".c", ".o")
         # No C library calls from the harness (its loops stay loops): the instruction
         # counts leave the harness's own code out, not the library's.
-        _run([gcc, *flags, "-Werror", "-fno-tree-loop-distribute-patterns", f"-I{work}", f"-I{net}", f"-I{net / 'include'}", f"-I{BOARDS_DIR}", "-c",
-              str(BOARDS_DIR / source), "-o", str(obj)], work, f"compiling {source}")
+        _run(
+            [
+                gcc,
+                *flags,
+                "-Werror",
+                "-fno-tree-loop-distribute-patterns",
+                f"-I{work}",
+                f"-I{net}",
+                f"-I{net / 'include'}",
+                f"-I{BOARDS_DIR}",
+                "-c",
+                str(BOARDS_DIR / source),
+                "-o",
+                str(obj),
+            ],
+            work,
+            f"compiling {source}",
+        )
         objects.append(str(obj))
     elf, map_file = work / "firmware.elf", work / "firmware.map"
     script = BOARDS_DIR / board_for(target).linker_script
-    _run([gcc, *flags, "-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections",
-          f"-Wl,--defsym=STAI_STACK_SIZE={stack_bytes}",
-          f"-Wl,--defsym=STAI_WEIGHTS_SIZE={weights_size}", f"-L{BOARDS_DIR}", "-T", str(script),
-          f"-Wl,-Map={map_file}", *objects, str(library), "-lm", "-o", str(elf)],
-         work, f"linking the {target.name} firmware")
-    return Firmware(elf, map_file, library, name, target, work, kernels, observer,
-                    folder / weights_file if weights_file else None)
+    _run(
+        [
+            gcc,
+            *flags,
+            "-nostartfiles",
+            "--specs=nano.specs",
+            "-Wl,--gc-sections",
+            f"-Wl,--defsym=STAI_STACK_SIZE={stack_bytes}",
+            f"-Wl,--defsym=STAI_WEIGHTS_SIZE={weights_size}",
+            f"-L{BOARDS_DIR}",
+            "-T",
+            str(script),
+            f"-Wl,-Map={map_file}",
+            *objects,
+            str(library),
+            "-lm",
+            "-o",
+            str(elf),
+        ],
+        work,
+        f"linking the {target.name} firmware",
+    )
+    return Firmware(
+        elf,
+        map_file,
+        library,
+        name,
+        target,
+        work,
+        kernels,
+        observer,
+        folder / weights_file if weights_file else None,
+    )

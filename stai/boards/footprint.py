@@ -20,7 +20,9 @@ from pathlib import Path
 
 from stai.errors import StaiError
 
-_INPUT_ONE_LINE = re.compile(r"^ (\*?\.?[^\s*][^\s]*|COMMON)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s+(\S.*)$")
+_INPUT_ONE_LINE = re.compile(
+    r"^ (\*?\.?[^\s*][^\s]*|COMMON)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s+(\S.*)$"
+)
 _INPUT_NAME_ONLY = re.compile(r"^ (\.[^\s]+|COMMON)$")
 _INPUT_REST = re.compile(r"^\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s+(\S.*)$")
 _OUTPUT = re.compile(r"^(\.[^\s]+)(?:\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+))?")
@@ -130,8 +132,9 @@ def _owner(section: Section, name: str, library: str) -> str:
     return "kernels"
 
 
-def footprint(map_file: Path, name: str, arena_symbol: str = "arena",
-              weights_file_bytes: int = 0) -> Footprint:
+def footprint(
+    map_file: Path, name: str, arena_symbol: str = "arena", weights_file_bytes: int = 0
+) -> Footprint:
     """The footprint of a firmware linked with network ``name``'s ``libNAME.a`` (and a
     ``--binary`` weights file of ``weights_file_bytes``, written apart from it)."""
     library = f"lib{name}.a"
@@ -146,8 +149,7 @@ def footprint(map_file: Path, name: str, arena_symbol: str = "arena",
             flash[_owner(s, name, library)] += s.size
         if kind in ("data", "bss", "stack"):
             ram[kind] += s.size
-        if kind == "bss" and s.member == "harness.o" and \
-                s.name.startswith(f".bss.{arena_symbol}_"):
+        if kind == "bss" and s.member == "harness.o" and s.name.startswith(f".bss.{arena_symbol}_"):
             arena += s.size
     return Footprint(
         flash=sum(flash.values()),

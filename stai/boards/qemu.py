@@ -68,15 +68,29 @@ def symbol_address(elf: Path, symbol: str) -> int:
     raise StaiError(f"{elf.name}: no symbol {symbol}")
 
 
-def qemu_command(target: Target, elf: Path, plugin_args: str | None,
-                 blobs: list[tuple[Path, int]] | None = None) -> list[str]:
+def qemu_command(
+    target: Target, elf: Path, plugin_args: str | None, blobs: list[tuple[Path, int]] | None = None
+) -> list[str]:
     """The ``qemu-system-arm`` command line that runs ``elf`` on ``target``'s board, with
     ``blobs`` (file, address) written to memory before it starts."""
     board = board_for(target)
     cmd = [
-        find_tool("qemu-system-arm"), "-M", board.machine, "-cpu", board.cpu,
-        "-display", "none", "-monitor", "none", "-serial", "null", "-nodefaults",
-        "-semihosting-config", "enable=on,target=native", "-kernel", str(elf),
+        find_tool("qemu-system-arm"),
+        "-M",
+        board.machine,
+        "-cpu",
+        board.cpu,
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-serial",
+        "null",
+        "-nodefaults",
+        "-semihosting-config",
+        "enable=on,target=native",
+        "-kernel",
+        str(elf),
     ]
     for path, address in blobs or []:
         cmd += ["-device", f"loader,file={path},addr={address:#x},force-raw=on"]
@@ -107,10 +121,18 @@ def run_qemu(
             plugin_args += f",ranges={ranges_file}"
     cmd = qemu_command(target, elf, plugin_args, blobs)
     try:
-        proc = subprocess.run(cmd, cwd=run_dir, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd,
+            cwd=run_dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
-        raise StaiError(f"QEMU ({board_for(target).machine}) did not finish within {timeout:g} s") from None
+        raise StaiError(
+            f"QEMU ({board_for(target).machine}) did not finish within {timeout:g} s"
+        ) from None
     console = (proc.stdout + proc.stderr).strip()
     run = QemuRun(proc.returncode, console)
     if count and counts.is_file():

@@ -39,8 +39,12 @@ MARK_BEGIN, MARK_END, MARK_NODE = 2, 3, 4
 """Mark events of ``boards/harness.c``."""
 CAPTURE_HEADER = 15
 """int32 fields before each node record of ``stai_capture.bin``."""
-_DTYPES = {1: np.dtype(np.int8), 2: np.dtype(np.int16), 3: np.dtype(np.int32),
-           4: np.dtype(np.float32)}
+_DTYPES = {
+    1: np.dtype(np.int8),
+    2: np.dtype(np.int16),
+    3: np.dtype(np.int32),
+    4: np.dtype(np.float32),
+}
 
 COUNTING_METHOD = (
     "QEMU TCG plugin: every executed instruction counted exactly (resolution 1 instruction); "
@@ -148,7 +152,8 @@ class TargetModel:
         self.target = self.firmware.target
         weights = self.firmware.weights_file
         self.footprint: Footprint = footprint(
-            self.firmware.map_file, self.name,
+            self.firmware.map_file,
+            self.name,
             weights_file_bytes=weights.stat().st_size if weights is not None else 0,
         )
         self._observer_firmware: Firmware | None = None
@@ -179,8 +184,12 @@ class TargetModel:
         """The firmware built with ``-DSTAI_OBSERVER`` (built on first use)."""
         if self._observer_firmware is None:
             self._observer_firmware = build_firmware(
-                self.folder, self.work_dir / "observer", self.name, self._cflags,
-                cmsis_nn_path=self._cmsis, observer=True,
+                self.folder,
+                self.work_dir / "observer",
+                self.name,
+                self._cflags,
+                cmsis_nn_path=self._cmsis,
+                observer=True,
             )
         return self._observer_firmware
 
@@ -212,7 +221,7 @@ class TargetModel:
         for _ in range(count):
             sample = []
             for size, info in zip(sizes, self.outputs):
-                chunk = np.frombuffer(data[offset:offset + size], dtype=np.dtype(info["dtype"]))
+                chunk = np.frombuffer(data[offset : offset + size], dtype=np.dtype(info["dtype"]))
                 sample.append(chunk.reshape(info["shape"]).copy())
                 offset += size
             results.append(sample)
@@ -225,8 +234,10 @@ class TargetModel:
             return []
         assert weights is not None
         if weights.stat().st_size != firmware.weights_file.stat().st_size:
-            raise StaiError(f"{weights}: {weights.stat().st_size} bytes, the network's weights "
-                            f"file has {firmware.weights_file.stat().st_size}")
+            raise StaiError(
+                f"{weights}: {weights.stat().st_size} bytes, the network's weights "
+                f"file has {firmware.weights_file.stat().st_size}"
+            )
         return [(weights.resolve(), symbol_address(firmware.elf, "__stai_weights_start"))]
 
     def _emulate(self, firmware: Firmware, data: bytes, count: bool, capture: bool) -> _Emulation:
@@ -237,8 +248,15 @@ class TargetModel:
             if capture:
                 (run_dir / "stai_capture.bin").write_bytes(b"")
             ranges = code_ranges(firmware.map_file, self.name)
-            qemu = run_qemu(self.target, firmware.elf, run_dir, ranges, count, self.timeout,
-                            self._blobs(firmware))
+            qemu = run_qemu(
+                self.target,
+                firmware.elf,
+                run_dir,
+                ranges,
+                count,
+                self.timeout,
+                self._blobs(firmware),
+            )
             self._check_exit(qemu)
             log = (run_dir / "stai_log.txt").read_text()
             output_bytes = (run_dir / "stai_out.bin").read_bytes()
@@ -367,20 +385,29 @@ def _parse_capture(data: bytes) -> list[_Record]:
     while offset < len(data):
         if offset + head_bytes > len(data):
             raise StaiError("stai_capture.bin ends inside a record")
-        head = np.frombuffer(data[offset:offset + head_bytes], dtype="<i4")
+        head = np.frombuffer(data[offset : offset + head_bytes], dtype="<i4")
         offset += head_bytes
         type_len, name_len, size = int(head[12]), int(head[13]), int(head[14])
-        type_name = data[offset:offset + type_len].decode(errors="replace")
+        type_name = data[offset : offset + type_len].decode(errors="replace")
         offset += type_len
-        name = data[offset:offset + name_len].decode(errors="replace")
+        name = data[offset : offset + name_len].decode(errors="replace")
         offset += name_len
-        payload = data[offset:offset + size]
+        payload = data[offset : offset + size]
         offset += size
         rank = int(head[3])
-        records.append(_Record(
-            int(head[0]), int(head[1]), int(head[2]), tuple(int(v) for v in head[4:4 + rank]),
-            int(head[10]), float(head[11:12].view("<f4")[0]), type_name, name, payload,
-        ))
+        records.append(
+            _Record(
+                int(head[0]),
+                int(head[1]),
+                int(head[2]),
+                tuple(int(v) for v in head[4 : 4 + rank]),
+                int(head[10]),
+                float(head[11:12].view("<f4")[0]),
+                type_name,
+                name,
+                payload,
+            )
+        )
     return records
 
 

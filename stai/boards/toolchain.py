@@ -43,9 +43,17 @@ def check_newlib() -> None:
     """Raise ``StaiError`` unless the cross-compiler has newlib's C library."""
     gcc = cross_tool("gcc")
     found = subprocess.run(
-        [gcc, "-mthumb", "-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16",
-         "--specs=nano.specs", "-print-file-name=libc_nano.a"],
-        capture_output=True, text=True,
+        [
+            gcc,
+            "-mthumb",
+            "-mcpu=cortex-m4",
+            "-mfloat-abi=hard",
+            "-mfpu=fpv4-sp-d16",
+            "--specs=nano.specs",
+            "-print-file-name=libc_nano.a",
+        ],
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     if not found or not Path(found).is_file():
         raise StaiError(f"newlib for arm-none-eabi-gcc not found: {_INSTALL_HINT}")
@@ -106,9 +114,22 @@ def icount_plugin() -> Path:
             return plugin
     temp = plugin.with_suffix(f".{os.getpid()}.tmp")
     proc = subprocess.run(
-        [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-shared", "-fPIC", "-fvisibility=hidden",
-         f"-DSTAI_PLUGIN_API_VERSION={api}", "-o", str(temp), str(PLUGIN_SOURCE)],
-        capture_output=True, text=True,
+        [
+            cc,
+            "-std=c99",
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-shared",
+            "-fPIC",
+            "-fvisibility=hidden",
+            f"-DSTAI_PLUGIN_API_VERSION={api}",
+            "-o",
+            str(temp),
+            str(PLUGIN_SOURCE),
+        ],
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         raise StaiError(f"building the QEMU plugin failed: {proc.stderr.strip().splitlines()[-1:]}")

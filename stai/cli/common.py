@@ -65,27 +65,35 @@ class Parser(argparse.ArgumentParser):
 def add_memory_options(parser: argparse.ArgumentParser) -> None:
     """The memory-layout options of ``generate`` (``docs/memory-planning.md``)."""
     parser.add_argument(
-        "--no-inputs-allocation", action="store_true",
+        "--no-inputs-allocation",
+        action="store_true",
         help="inputs are caller-provided buffers (stai_NAME_set_input), not in the activations",
     )
     parser.add_argument(
-        "--no-outputs-allocation", action="store_true",
+        "--no-outputs-allocation",
+        action="store_true",
         help="outputs are caller-provided buffers (stai_NAME_set_output), not in the activations",
     )
     parser.add_argument(
-        "--split-weights", action="store_true",
+        "--split-weights",
+        action="store_true",
         help="one const array per weight tensor instead of one packed blob",
     )
     parser.add_argument(
-        "--memory-pool", metavar="FILE",
+        "--memory-pool",
+        metavar="FILE",
         help="memory pools: a JSON list (name, size, section) or a GNU ld linker script (.ld)",
     )
     parser.add_argument(
-        "--alignment", type=int, metavar="N",
+        "--alignment",
+        type=int,
+        metavar="N",
         help="byte alignment of every activation buffer (default: the target's)",
     )
     parser.add_argument(
-        "--weights-alignment", type=int, metavar="N",
+        "--weights-alignment",
+        type=int,
+        metavar="N",
         help="byte alignment of every weight array (default: the target's)",
     )
 
@@ -127,15 +135,18 @@ def add_compress_option(parser: argparse.ArgumentParser, level: bool = False) ->
     group = parser.add_mutually_exclusive_group()
     if level:
         group.add_argument(
-            "--compression-level", choices=["none", "low", "medium", "high"],
+            "--compression-level",
+            choices=["none", "low", "medium", "high"],
             help="factors per layer from a measured output error budget "
-                 "(low 0.5%%, medium 2%%, high 10%% relative L2)",
+            "(low 0.5%%, medium 2%%, high 10%% relative L2)",
         )
     group.add_argument(
-        "-c", "--compress", metavar="4|8|FILE.json",
+        "-c",
+        "--compress",
+        metavar="4|8|FILE.json",
         help="share the fully connected weights through k-means codebooks: 4 (256 centroids, "
-             "8-bit indices), 8 (16 centroids, 4-bit indices) or a JSON file of per-layer "
-             "factors",
+        "8-bit indices), 8 (16 centroids, 4-bit indices) or a JSON file of per-layer "
+        "factors",
     )
 
 
@@ -144,7 +155,9 @@ def add_target_option(parser: argparse.ArgumentParser) -> None:
     from stai.targets import TARGETS
 
     parser.add_argument(
-        "--target", default="host", choices=list(TARGETS),
+        "--target",
+        default="host",
+        choices=list(TARGETS),
         help="the core the code is for: its compiler flags, scratch sizes and alignment",
     )
 
@@ -152,11 +165,13 @@ def add_target_option(parser: argparse.ArgumentParser) -> None:
 def add_onnx_options(parser: argparse.ArgumentParser) -> None:
     """``--no-onnx-io-transpose`` and ``--no-onnx-optimizer`` (ONNX models only)."""
     parser.add_argument(
-        "--no-onnx-io-transpose", action="store_true",
+        "--no-onnx-io-transpose",
+        action="store_true",
         help="ONNX: NHWC inputs and outputs instead of the model's channel-first ones",
     )
     parser.add_argument(
-        "--no-onnx-optimizer", action="store_true",
+        "--no-onnx-optimizer",
+        action="store_true",
         help="ONNX: do not run the ONNX optimizer (onnxoptimizer) before import",
     )
 
@@ -165,5 +180,7 @@ def frontend_options(args: argparse.Namespace) -> FrontendOptions:
     """The ONNX frontend options in ``args``."""
     from stai.compiler.options import FrontendOptions
 
-    return FrontendOptions(io_transpose=not getattr(args, "no_onnx_io_transpose", False),
-                           optimize=not getattr(args, "no_onnx_optimizer", False))
+    return FrontendOptions(
+        io_transpose=not getattr(args, "no_onnx_io_transpose", False),
+        optimize=not getattr(args, "no_onnx_optimizer", False),
+    )

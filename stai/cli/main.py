@@ -33,8 +33,7 @@ def _generate(args: argparse.Namespace) -> None:
     if args.compression_level is not None:
         from stai.tools.compression_search import generate_with_level
 
-        result = generate_with_level(model, args.output, args.compression_level, options,
-                                     stream)
+        result = generate_with_level(model, args.output, args.compression_level, options, stream)
     else:
         result = write_generated(compile_model(model, options, ir_stream=stream), args.output)
     print(
@@ -50,8 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"stai {__version__}")
     from stai.cli import reports as cli_reports
 
-    parser.add_argument("--tools-version", action=cli_reports.ToolsVersionAction,
-                        help="print the versions of stai, its packages and tools, and exit")
+    parser.add_argument(
+        "--tools-version",
+        action=cli_reports.ToolsVersionAction,
+        help="print the versions of stai, its packages and tools, and exit",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     gen = commands.add_parser("generate", help="compile a model into a folder of C code")
@@ -63,11 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_target_option(gen)
     gen.add_argument(
-        "--binary", action="store_true",
+        "--binary",
+        action="store_true",
         help="weights in NAME_weights.bin, passed to stai_NAME_init (docs/target.md)",
     )
     gen.add_argument(
-        "--observer", action="store_true",
+        "--observer",
+        action="store_true",
         help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",
     )
     add_onnx_options(gen)

@@ -1,7 +1,7 @@
 """``stai-opt``: run any of stai's passes on textual IR (or on a model file).
 
-    stai-opt input.mlir -p convert-nn-to-qnn
-    stai-opt model.tflite                     # prints the nn IR the frontend makes
+stai-opt input.mlir -p convert-nn-to-qnn
+stai-opt model.tflite                     # prints the nn IR the frontend makes
 """
 
 from __future__ import annotations

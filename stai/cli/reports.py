@@ -34,8 +34,13 @@ def _analyze(args: argparse.Namespace) -> None:
     from stai.cli.quantize import generate_hook
     from stai.tools.analyze import analyze, print_report, to_json, write_reports
 
-    result = analyze(args.model, name=args.name, target=args.target,
-                     compress=getattr(args, "compress", None), quantize=generate_hook(args))
+    result = analyze(
+        args.model,
+        name=args.name,
+        target=args.target,
+        compress=getattr(args, "compress", None),
+        quantize=generate_hook(args),
+    )
     if args.json:
         print(json.dumps(to_json(result), indent=2))
     else:
@@ -111,26 +116,59 @@ def add_validate(commands: Any) -> None:
     p.add_argument("-vo", "--valoutput", help="expected outputs or labels: .npy, .npz or .csv")
     p.add_argument("-o", "--output", default="stai_output", help="folder for the C and reports")
     p.add_argument("-n", "--name", default="network", help="C name of the network")
-    p.add_argument("--mode", default="host", choices=["host", "target"],
-                   help="where the C model runs: the host, or an emulated Cortex-M (QEMU)")
-    p.add_argument("--target", choices=["cortex-m4", "cortex-m7", "cortex-m55"],
-                   help="the Cortex-M of --mode target (default cortex-m4)")
-    p.add_argument("--classifier", action="store_true", help="outputs are class scores: "
-                   "accuracy and confusion matrix")
-    p.add_argument("-b", "--batch-size", type=int, help="random samples (default 10), or the "
-                   "first N samples of -vi")
+    p.add_argument(
+        "--mode",
+        default="host",
+        choices=["host", "target"],
+        help="where the C model runs: the host, or an emulated Cortex-M (QEMU)",
+    )
+    p.add_argument(
+        "--target",
+        choices=["cortex-m4", "cortex-m7", "cortex-m55"],
+        help="the Cortex-M of --mode target (default cortex-m4)",
+    )
+    p.add_argument(
+        "--classifier",
+        action="store_true",
+        help="outputs are class scores: accuracy and confusion matrix",
+    )
+    p.add_argument(
+        "-b",
+        "--batch-size",
+        type=int,
+        help="random samples (default 10), or the first N samples of -vi",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
-    p.add_argument("--range", type=float, nargs=2, metavar=("MIN", "MAX"),
-                   help="real range of random inputs (default: the type's full range)")
-    p.add_argument("--per-layer", action="store_true",
-                   help="compare every node's output with the reference tensor of its name")
+    p.add_argument(
+        "--range",
+        type=float,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        help="real range of random inputs (default: the type's full range)",
+    )
+    p.add_argument(
+        "--per-layer",
+        action="store_true",
+        help="compare every node's output with the reference tensor of its name",
+    )
     p.add_argument("--save-csv", metavar="DIR", help="write inputs and outputs as CSV files")
-    p.add_argument("--no-exec-model", action="store_true",
-                   help="do not run the reference: compare with -vo only")
-    p.add_argument("--check", action="store_true", help=f"exit {EXIT_CHECK_FAILED} unless int "
-                   "outputs are bit-exact and float outputs within the tolerance")
-    p.add_argument("--tolerance", type=float, default=FLOAT_TOLERANCE,
-                   help="float --check bound: max |error| <= T x max(1, max |reference|)")
+    p.add_argument(
+        "--no-exec-model",
+        action="store_true",
+        help="do not run the reference: compare with -vo only",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit {EXIT_CHECK_FAILED} unless int "
+        "outputs are bit-exact and float outputs within the tolerance",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=FLOAT_TOLERANCE,
+        help="float --check bound: max |error| <= T x max(1, max |reference|)",
+    )
     from stai.cli.common import add_compress_option
 
     add_compress_option(p)
@@ -143,14 +181,23 @@ def add_validate(commands: Any) -> None:
 # ------------------------------------------------------------------- tools version
 
 PACKAGES = (
-    ("xdsl", "xdsl"), ("numpy", "numpy"), ("rich", "rich"),
-    ("tflite (frontend)", "tflite"), ("flatbuffers (frontend)", "flatbuffers"),
-    ("onnx (frontend)", "onnx"), ("tensorflow (Keras frontend, reference)", "tensorflow-cpu"),
-    ("tflite-micro (reference)", "tflite-micro"), ("ai-edge-litert (reference)", "ai-edge-litert"),
+    ("xdsl", "xdsl"),
+    ("numpy", "numpy"),
+    ("rich", "rich"),
+    ("tflite (frontend)", "tflite"),
+    ("flatbuffers (frontend)", "flatbuffers"),
+    ("onnx (frontend)", "onnx"),
+    ("tensorflow (Keras frontend, reference)", "tensorflow-cpu"),
+    ("tflite-micro (reference)", "tflite-micro"),
+    ("ai-edge-litert (reference)", "ai-edge-litert"),
     ("onnxruntime (reference)", "onnxruntime"),
 )
-TOOLS = (("C compiler (cc)", "cc"), ("arm-none-eabi-gcc", "arm-none-eabi-gcc"),
-         ("qemu-system-arm", "qemu-system-arm"), ("Graphviz dot", "dot"))
+TOOLS = (
+    ("C compiler (cc)", "cc"),
+    ("arm-none-eabi-gcc", "arm-none-eabi-gcc"),
+    ("qemu-system-arm", "qemu-system-arm"),
+    ("Graphviz dot", "dot"),
+)
 
 
 def _package_version(dist: str) -> str | None:
@@ -167,8 +214,12 @@ def _tool_version(exe: str) -> str | None:
     if path is None:
         return None
     try:
-        proc = subprocess.run([path, "-V" if exe == "dot" else "--version"], capture_output=True,
-                              text=True, timeout=10)
+        proc = subprocess.run(
+            [path, "-V" if exe == "dot" else "--version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "found"
     text = (proc.stdout or proc.stderr).strip().splitlines()
@@ -179,8 +230,10 @@ def tools_versions() -> list[tuple[str, str | None]]:
     """(what, version or None when absent) of stai, Python, packages and tools."""
     from stai import __version__
 
-    rows: list[tuple[str, str | None]] = [("stai", __version__),
-                                          ("Python", platform.python_version())]
+    rows: list[tuple[str, str | None]] = [
+        ("stai", __version__),
+        ("Python", platform.python_version()),
+    ]
     rows += [(label, _package_version(dist)) for label, dist in PACKAGES]
     rows += [(label, _tool_version(exe)) for label, exe in TOOLS]
     return rows
@@ -192,8 +245,13 @@ class ToolsVersionAction(argparse.Action):
     def __init__(self, option_strings: list[str], dest: str, **kwargs: Any):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         width = max(len(label) for label, _ in tools_versions())
         for label, version in tools_versions():
             print(f"{label:<{width}}  {version or 'not found'}")

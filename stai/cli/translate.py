@@ -1,6 +1,6 @@
 """``stai-translate``: print C from IR at the ``c`` level (the EmitC-like dialect).
 
-    stai-translate network.mlir            # all generated files, each after a header line
+stai-translate network.mlir            # all generated files, each after a header line
 """
 
 from __future__ import annotations

@@ -142,8 +142,9 @@ def make_context() -> Context:
     return ctx
 
 
-def import_model(model_path: str | Path,
-                 frontend_options: FrontendOptions | dict | None = None) -> ModuleOp:
+def import_model(
+    model_path: str | Path, frontend_options: FrontendOptions | dict | None = None
+) -> ModuleOp:
     """Translate a model file into the ``nn`` dialect with the frontend for its format
     (``frontend_options``: the ONNX frontend's, ``FrontendOptions`` or its keyword
     arguments ``io_transpose`` and ``optimize``)."""
@@ -171,8 +172,11 @@ def import_model(model_path: str | Path,
     return import_tflite(path)
 
 
-def load_model(model_path: str | Path, frontend: FrontendOptions | None = None,
-               quantize: QuantizeHook | None = None) -> LoadedModel:
+def load_model(
+    model_path: str | Path,
+    frontend: FrontendOptions | None = None,
+    quantize: QuantizeHook | None = None,
+) -> LoadedModel:
     """Import ``model_path``, then quantize it with ``quantize`` (once: compile clones of
     the result to compile it several times)."""
     frontend = frontend or FrontendOptions()
@@ -206,8 +210,9 @@ def build_pipeline(
     return PassPipeline(tuple(instances), callback)
 
 
-def pipeline_passes(options: CompileOptions, memory_config: MemoryConfig | None = None
-                    ) -> list[ModulePass]:
+def pipeline_passes(
+    options: CompileOptions, memory_config: MemoryConfig | None = None
+) -> list[ModulePass]:
     """The configured pass instances that compile a model with ``options`` (the pools of
     ``memory_config`` when given)."""
     from stai.lowering.convert_buf_to_c import ConvertBufToCPass
@@ -222,16 +227,22 @@ def pipeline_passes(options: CompileOptions, memory_config: MemoryConfig | None 
     pools = memory_config.pools if memory_config is not None else []
     configured: dict[str, ModulePass] = {
         ConvertQNNToBufPass.name: ConvertQNNToBufPass(
-            alignment=memory.weights_alignment or target.alignment, isa=target.isa),
+            alignment=memory.weights_alignment or target.alignment, isa=target.isa
+        ),
         PlanMemoryPass.name: PlanMemoryPass(
             alignment=memory.alignment or target.alignment,
-            inputs_in_arena=memory.allocate_inputs, outputs_in_arena=memory.allocate_outputs,
-            pools=tuple(p.size for p in pools), pool_names=tuple(p.name for p in pools),
-            pool_sections=tuple(p.section for p in pools) if any(p.section for p in pools)
-            else ()),
+            inputs_in_arena=memory.allocate_inputs,
+            outputs_in_arena=memory.allocate_outputs,
+            pools=tuple(p.size for p in pools),
+            pool_names=tuple(p.name for p in pools),
+            pool_sections=tuple(p.section for p in pools) if any(p.section for p in pools) else (),
+        ),
         ConvertBufToCPass.name: ConvertBufToCPass(
-            network=options.name, observer=options.observer,
-            weights="split" if memory.split_weights else "packed", target=options.target),
+            network=options.name,
+            observer=options.observer,
+            weights="split" if memory.split_weights else "packed",
+            target=options.target,
+        ),
     }
     passes: list[ModulePass] = []
     for name in registry.PIPELINE:
@@ -283,8 +294,12 @@ def weight_bytes(module: ModuleOp) -> int:
 
     total = 0
     for op in module.walk():
-        if isinstance(op, c.ArrayOp) and op.value is not None and op.is_const is not None \
-                and op.is_static is None:
+        if (
+            isinstance(op, c.ArrayOp)
+            and op.value is not None
+            and op.is_const is not None
+            and op.is_static is None
+        ):
             total += array_bytes(op)
     return total
 
@@ -337,8 +352,15 @@ def compile_model(
         if stop_after not in names:
             raise StaiError(f"internal error: no pass '{stop_after}' in the pipeline")
         passes = passes[: names.index(stop_after) + 1]
-    result = Compiled(module, options, loaded.path, inputs, outputs, memory_config=memory_config,
-                      float_ops=float_ops)
+    result = Compiled(
+        module,
+        options,
+        loaded.path,
+        inputs,
+        outputs,
+        memory_config=memory_config,
+        float_ops=float_ops,
+    )
     capacities = [p.size for p in memory_config.pools] if memory_config else None
 
     def after_pass(done: ModulePass, current: ModuleOp) -> None:
@@ -348,8 +370,7 @@ def compile_model(
                 result.planned = current.clone()
 
     module.verify()
-    build_pipeline(passes, ir_stream=ir_stream, after_pass=after_pass).apply(make_context(),
-                                                                              module)
+    build_pipeline(passes, ir_stream=ir_stream, after_pass=after_pass).apply(make_context(), module)
     if passes and passes[-1].name == "convert-buf-to-c":
         result.weights_bytes = weight_bytes(module)
         if memory_config is not None and memory_config.flash is not None:
@@ -357,8 +378,9 @@ def compile_model(
         if options.binary:  # after the weights were counted and the flash checked
             from stai.transforms.detach_weights import DetachWeightsPass
 
-            build_pipeline([DetachWeightsPass(network=options.name)],
-                           ir_stream=ir_stream).apply(make_context(), module)
+            build_pipeline([DetachWeightsPass(network=options.name)], ir_stream=ir_stream).apply(
+                make_context(), module
+            )
     return result
 
 
@@ -370,14 +392,16 @@ def _check_flash(compiled: Compiled, config: MemoryConfig) -> FlashCheck | None:
 
     options = compiled.options
     with tempfile.TemporaryDirectory() as tmp:
-        probe = write_folder(compiled.module, Path(tmp) / "probe", options.name,
-                             target=options.target)
+        probe = write_folder(
+            compiled.module, Path(tmp) / "probe", options.name, target=options.target
+        )
         cflags = memory_report.environment_cflags(get_target(options.target).cflags)
         return memory_report.check_flash(config, compiled.weights_bytes or 0, probe, cflags)
 
 
-def write_generated(compiled: Compiled, out_dir: str | Path,
-                    extra_files: Mapping[str, str | bytes] | None = None) -> GenerateResult:
+def write_generated(
+    compiled: Compiled, out_dir: str | Path, extra_files: Mapping[str, str | bytes] | None = None
+) -> GenerateResult:
     """Write the generated folder of a compiled module (replaced if it exists): the C
     files, the runtime, ``NAME.json``, ``NAME_report.txt``, the weights file with
     ``binary``, and ``extra_files`` (file name -> text or bytes)."""
@@ -399,28 +423,45 @@ def write_generated(compiled: Compiled, out_dir: str | Path,
         "inputs": [vars(t) for t in compiled.inputs],
         "outputs": [vars(t) for t in compiled.outputs],
     }
-    meta.update(memory_report.meta_fields(compiled.memory, options.memory,
-                                          compiled.weights_bytes))
-    report = memory_report.render_report(name, model, compiled.memory, options.memory,
-                                         compiled.memory_config, compiled.weights_bytes,
-                                         compiled.flash)
+    meta.update(memory_report.meta_fields(compiled.memory, options.memory, compiled.weights_bytes))
+    report = memory_report.render_report(
+        name,
+        model,
+        compiled.memory,
+        options.memory,
+        compiled.memory_config,
+        compiled.weights_bytes,
+        compiled.flash,
+    )
     if compiled.float_ops is not None:
         float_ops = compiled.float_ops
         meta["quantized_float_ops"] = float_ops
-        report += ("\nPost-training int8 quantization: "
-                   + (f"{len(float_ops)} op(s) left in float (no int8 kernel):\n"
-                      + "".join(f"  {op}\n" for op in float_ops) if float_ops
-                      else "every op runs in int8\n"))
+        report += "\nPost-training int8 quantization: " + (
+            f"{len(float_ops)} op(s) left in float (no int8 kernel):\n"
+            + "".join(f"  {op}\n" for op in float_ops)
+            if float_ops
+            else "every op runs in int8\n"
+        )
     out = Path(out_dir)
     write_folder(
-        compiled.module, out, name,
-        extra_files={f"{name}.json": json.dumps(meta, indent=2) + "\n",
-                     f"{name}_report.txt": report, **(extra_files or {})},
+        compiled.module,
+        out,
+        name,
+        extra_files={
+            f"{name}.json": json.dumps(meta, indent=2) + "\n",
+            f"{name}_report.txt": report,
+            **(extra_files or {}),
+        },
         target=options.target,
     )
-    return GenerateResult(out_dir=out, name=name, inputs=compiled.inputs,
-                          outputs=compiled.outputs, activations_bytes=compiled.activations_bytes,
-                          memory=compiled.memory)
+    return GenerateResult(
+        out_dir=out,
+        name=name,
+        inputs=compiled.inputs,
+        outputs=compiled.outputs,
+        activations_bytes=compiled.activations_bytes,
+        memory=compiled.memory,
+    )
 
 
 def generate(
@@ -458,10 +499,18 @@ def generate(
     ``extra_files`` are written into the folder too."""
     if options is None:
         options = CompileOptions(
-            name=name, target=target, observer=observer,
+            name=name,
+            target=target,
+            observer=observer,
             frontend=FrontendOptions.from_dict(frontend_options),
-            memory=MemoryOptions(allocate_inputs, allocate_outputs, split_weights, alignment,
-                                 weights_alignment, memory_pool),
+            memory=MemoryOptions(
+                allocate_inputs,
+                allocate_outputs,
+                split_weights,
+                alignment,
+                weights_alignment,
+                memory_pool,
+            ),
             compress=CompressOptions.parse(compress) if compress is not None else None,
             binary=binary,
         )

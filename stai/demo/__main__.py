@@ -41,7 +41,9 @@ def main() -> int:
     console.print("3/4 building the generated C with the host compiler ...")
     c_model = CModel(result.out_dir, "digits")
 
-    console.print(f"4/4 running {len(demo.images)} held-out digits through the C model and TFLM ...")
+    console.print(
+        f"4/4 running {len(demo.images)} held-out digits through the C model and TFLM ..."
+    )
     c_outputs = np.stack([c_model.run([img[np.newaxis]])[0][0] for img in demo.images])
     tflm_outputs = np.stack(
         [out[0][0] for out in run_tflm_many(demo.path, [[img[np.newaxis]] for img in demo.images])]

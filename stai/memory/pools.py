@@ -130,7 +130,8 @@ def parse_pools_json(text: str, source: str = "memory pools") -> list[PoolSpec]:
             raise StaiError(f"{where}: missing size")
         section = item.get("section", "")
         bad = not isinstance(section, str) or (
-            section and not re.fullmatch(r"[A-Za-z0-9_.]+", section))
+            section and not re.fullmatch(r"[A-Za-z0-9_.]+", section)
+        )
         if bad:
             raise StaiError(f"{where}: bad section {section!r}")
         pools.append(PoolSpec(name, parse_size(item["size"], f"{where} '{name}'"), section))
@@ -190,7 +191,7 @@ def _memory_block(text: str, source: str) -> str:
     end = text.find("}", match.end())
     if end < 0:
         raise StaiError(f"{source}: the MEMORY block is not closed")
-    return text[match.end():end]
+    return text[match.end() : end]
 
 
 def _number(token: str) -> int:

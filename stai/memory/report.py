@@ -124,18 +124,29 @@ def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> Memor
     from stai.dialects import qnn
     from stai.dialects.buf import ArenaOp, ExternOp, ViewOp
 
-    fn = next((op for op in module.body.block.ops if isinstance(op, FuncOp)
-               and "buf.inputs" in op.attributes), None)
+    fn = next(
+        (
+            op
+            for op in module.body.block.ops
+            if isinstance(op, FuncOp) and "buf.inputs" in op.attributes
+        ),
+        None,
+    )
     if fn is None:
         raise StaiError("internal error: no buffer-form function to report on")
-    arenas = sorted((op for op in fn.walk() if isinstance(op, ArenaOp)),
-                    key=lambda a: a.pool_index)
+    arenas = sorted((op for op in fn.walk() if isinstance(op, ArenaOp)), key=lambda a: a.pool_index)
     single = len(arenas) == 1 and arenas[0].pool_name is None
-    pools = [PoolRow(a.pool_name.data if a.pool_name is not None
-                     else ("activations" if single else f"pool{a.pool_index}"),
-                     a.size.value.data, a.alignment.value.data,
-                     a.section.data if a.section is not None else "")
-             for a in arenas]
+    pools = [
+        PoolRow(
+            a.pool_name.data
+            if a.pool_name is not None
+            else ("activations" if single else f"pool{a.pool_index}"),
+            a.size.value.data,
+            a.alignment.value.data,
+            a.section.data if a.section is not None else "",
+        )
+        for a in arenas
+    ]
     for row, cap in zip(pools, capacities or []):
         row.capacity = cap
     index_of: dict[SSAValue, int] = {a.result: i for i, a in enumerate(arenas)}
@@ -169,16 +180,23 @@ def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> Memor
         role = op.role_name or "tensor"
         if role == "scratch":
             kernel = scratch_of.get(op.result)
-            name = "scratch of " + (_buffer_name(kernel.out.owner, kernels_by_out)
-                                    if kernel is not None and kernel.out is not None else "?")
+            name = "scratch of " + (
+                _buffer_name(kernel.out.owner, kernels_by_out)
+                if kernel is not None and kernel.out is not None
+                else "?"
+            )
         else:
             name = _buffer_name(op, kernels_by_out)
         rows.append(BufferRow(name, role, pool, op.byte_offset, op.nbytes, first, last))
     strategy = fn.attributes.get("buf.strategy")
     return MemoryPlan(
-        pools, rows, _int_attr(fn, "buf.peak"), _int_attr(fn, "buf.breadth_bound"),
+        pools,
+        rows,
+        _int_attr(fn, "buf.peak"),
+        _int_attr(fn, "buf.breadth_bound"),
         _int_attr(fn, "buf.max_scratch"),
-        strategy.data if isinstance(strategy, StringAttr) else "", caller,
+        strategy.data if isinstance(strategy, StringAttr) else "",
+        caller,
     )
 
 
@@ -211,20 +229,39 @@ def measure_code(folder: Path, cflags: tuple[str, ...]) -> tuple[int | None, str
     gcc, size = shutil.which("arm-none-eabi-gcc"), shutil.which("arm-none-eabi-size")
     if gcc is None or size is None:
         return None, "code not measured (arm-none-eabi-gcc not found)"
-    flags = list(cflags) or ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
-                             "-mfpu=fpv4-sp-d16"]
+    flags = list(cflags) or ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
     sources = [p for p in folder.glob("*.c") if not p.name.endswith("_data.c")]
     sources += sorted((folder / "src").glob("*.c"))
-    includes = ["-I", str(folder), "-I", str(folder / "include"),
-                "-I", str(folder / "include" / "cmsis")]
+    includes = [
+        "-I",
+        str(folder),
+        "-I",
+        str(folder / "include"),
+        "-I",
+        str(folder / "include" / "cmsis"),
+    ]
     total = 0
     with tempfile.TemporaryDirectory() as tmp:
         objects = []
         for i, src in enumerate(sources):
             obj = Path(tmp) / f"{i}.o"
-            proc = subprocess.run([gcc, "-std=c99", "-Os", *flags, *includes,
-                                   "-ffunction-sections", "-fdata-sections", "-c", str(src),
-                                   "-o", str(obj)], capture_output=True, text=True)
+            proc = subprocess.run(
+                [
+                    gcc,
+                    "-std=c99",
+                    "-Os",
+                    *flags,
+                    *includes,
+                    "-ffunction-sections",
+                    "-fdata-sections",
+                    "-c",
+                    str(src),
+                    "-o",
+                    str(obj),
+                ],
+                capture_output=True,
+                text=True,
+            )
             if proc.returncode != 0:
                 return None, f"code not measured ({src.name} did not compile for the target)"
             objects.append(str(obj))
@@ -235,8 +272,9 @@ def measure_code(folder: Path, cflags: tuple[str, ...]) -> tuple[int | None, str
     return total, f"arm-none-eabi-gcc -Os {' '.join(flags)}, before unused functions are dropped"
 
 
-def check_flash(config: MemoryConfig, weights: int, folder: Path,
-                cflags: tuple[str, ...]) -> FlashCheck | None:
+def check_flash(
+    config: MemoryConfig, weights: int, folder: Path, cflags: tuple[str, ...]
+) -> FlashCheck | None:
     """Whether ``weights`` bytes and the code of the generated ``folder`` fit the flash
     region of a linker script (None without one); raises ``StaiError`` naming the missing
     bytes when they do not."""
@@ -260,52 +298,90 @@ def _pct(value: int, bound: int) -> str:
     return f"{100.0 * value / bound:.1f} %" if bound else "-"
 
 
-def render_report(name: str, model: str, plan: MemoryPlan, options: MemoryOptions,
-                  config: MemoryConfig | None, weights: int, flash: FlashCheck | None) -> str:
+def render_report(
+    name: str,
+    model: str,
+    plan: MemoryPlan,
+    options: MemoryOptions,
+    config: MemoryConfig | None,
+    weights: int,
+    flash: FlashCheck | None,
+) -> str:
     """The text of ``NAME_report.txt``."""
     lines = [f"stai memory report: network '{name}'", f"model: {model}", ""]
     lines += ["Activations"]
-    lines.append(f"  arena (scratch included): {plan.arena_bytes} bytes in "
-                 f"{len(plan.pools)} pool(s)")
+    lines.append(
+        f"  arena (scratch included): {plan.arena_bytes} bytes in {len(plan.pools)} pool(s)"
+    )
     lines.append(f"  operator-breadth bound (model order, no scratch): {plan.breadth_bound} bytes")
     lines.append(f"  largest scratch buffer: {plan.max_scratch} bytes")
     lines.append(f"  bound + largest scratch: {plan.bound_with_scratch} bytes")
     over = plan.arena_bytes - plan.breadth_bound
-    lines.append(f"  arena - bound: {over:+d} bytes ({_pct(plan.arena_bytes, plan.breadth_bound)}"
-                 " of the bound)")
+    lines.append(
+        f"  arena - bound: {over:+d} bytes ({_pct(plan.arena_bytes, plan.breadth_bound)}"
+        " of the bound)"
+    )
     lines.append(f"  most bytes live at one step (this plan): {plan.peak} bytes")
     lines.append(f"  strategy: {plan.strategy}")
-    lines.append("  inputs: " + ("in the arena" if options.allocate_inputs else
-                                 "caller-provided (stai_" + name + "_set_input)"))
-    lines.append("  outputs: " + ("in the arena" if options.allocate_outputs else
-                                  "caller-provided (stai_" + name + "_set_output)"))
-    lines.append(f"  mutable statics: {plan.mutable_static_bytes} bytes "
-                 f"({len(plan.pools) + len(plan.caller_buffers)} pointers of "
-                 f"{POINTER_BYTES} bytes)")
-    lines.append(f"  total RAM of the generated code: "
-                 f"{plan.arena_bytes + plan.mutable_static_bytes} bytes (+ the caller's "
-                 "input/output buffers when not in the arena)")
-    lines += ["", "Pools (priority order)",
-              f"  {'#':>2}  {'name':<16} {'used':>10} {'capacity':>10} {'align':>5}  section"]
+    lines.append(
+        "  inputs: "
+        + (
+            "in the arena"
+            if options.allocate_inputs
+            else "caller-provided (stai_" + name + "_set_input)"
+        )
+    )
+    lines.append(
+        "  outputs: "
+        + (
+            "in the arena"
+            if options.allocate_outputs
+            else "caller-provided (stai_" + name + "_set_output)"
+        )
+    )
+    lines.append(
+        f"  mutable statics: {plan.mutable_static_bytes} bytes "
+        f"({len(plan.pools) + len(plan.caller_buffers)} pointers of "
+        f"{POINTER_BYTES} bytes)"
+    )
+    lines.append(
+        f"  total RAM of the generated code: "
+        f"{plan.arena_bytes + plan.mutable_static_bytes} bytes (+ the caller's "
+        "input/output buffers when not in the arena)"
+    )
+    lines += [
+        "",
+        "Pools (priority order)",
+        f"  {'#':>2}  {'name':<16} {'used':>10} {'capacity':>10} {'align':>5}  section",
+    ]
     for i, p in enumerate(plan.pools):
         cap = "-" if p.capacity is None else str(p.capacity)
-        lines.append(f"  {i:>2}  {p.name:<16} {p.size:>10} {cap:>10} {p.alignment:>5}  "
-                     f"{p.section or '-'}")
-    lines += ["", "Buffers (lifetime: first and last step of the execution order)",
-              f"  {'pool':>4} {'offset':>8} {'bytes':>8} {'life':>9}  {'role':<7} name"]
+        lines.append(
+            f"  {i:>2}  {p.name:<16} {p.size:>10} {cap:>10} {p.alignment:>5}  {p.section or '-'}"
+        )
+    lines += [
+        "",
+        "Buffers (lifetime: first and last step of the execution order)",
+        f"  {'pool':>4} {'offset':>8} {'bytes':>8} {'life':>9}  {'role':<7} name",
+    ]
     for b in sorted(plan.buffers, key=lambda b: (b.pool, b.first, b.offset)):
         life = f"{b.first}-{b.last}"
         lines.append(f"  {b.pool:>4} {b.offset:>8} {b.size:>8} {life:>9}  {b.role:<7} {b.name}")
     lines += ["", "Weights"]
-    kind = "one const array per tensor (--split-weights)" if options.split_weights \
+    kind = (
+        "one const array per tensor (--split-weights)"
+        if options.split_weights
         else "one packed const blob (little-endian)"
+    )
     lines.append(f"  {weights} bytes: {kind}")
     if flash is not None:
         source = config.source if config else ""
         lines += ["", f"Flash ({flash.region}, from {source})"]
         code = "not measured" if flash.code is None else f"{flash.code} bytes"
-        lines.append(f"  weights {flash.weights} bytes + code {code} = {flash.needed} bytes "
-                     f"of {flash.capacity}: {'fits' if flash.fits else 'does NOT fit'}")
+        lines.append(
+            f"  weights {flash.weights} bytes + code {code} = {flash.needed} bytes "
+            f"of {flash.capacity}: {'fits' if flash.fits else 'does NOT fit'}"
+        )
         lines.append(f"  code: {flash.how}")
     return "\n".join(lines) + "\n"
 

@@ -77,8 +77,9 @@ def _model_weights_and_types(path: Path, nn_module: ModuleOp) -> tuple[int, dict
 
         model = read_model(path.read_bytes(), path.name)
         used = {t for op in model.operators for t in op.inputs if t >= 0}
-        weights = sum(len(model.tensors[t].data or b"") for t in used
-                      if model.tensors[t].is_constant)
+        weights = sum(
+            len(model.tensors[t].data or b"") for t in used if model.tensors[t].is_constant
+        )
         types = {op.index: op.opcode for op in model.operators}
         return weights, types, len(model.operators)
     from stai.dialects import nn
@@ -161,23 +162,42 @@ def _data_arrays(c_module: ModuleOp) -> tuple[dict[str, int], list[set[str]]]:
 
     sizes: dict[str, int] = {}
     for op in c_module.walk():
-        if isinstance(op, c.ArrayOp) and op.value is not None and op.is_const is not None \
-                and op.is_static is None:
+        if (
+            isinstance(op, c.ArrayOp)
+            and op.value is not None
+            and op.is_const is not None
+            and op.is_static is None
+        ):
             sizes[op.sym_name.data] = array_bytes(op)
     assert sum(sizes.values()) == weight_bytes(c_module)
-    run = next(block for f in c_module.walk() if isinstance(f, c.FuncOp)
-               and (block := f.body.first_block) is not None
-               and any(isinstance(o, c.ScopeOp) for o in block.ops))
-    reads = [{g.global_name.root_reference.data for g in scope.walk()
-              if isinstance(g, c.GetGlobalOp) and g.is_array is not None
-              and g.global_name.root_reference.data in sizes}
-             for scope in run.ops if isinstance(scope, c.ScopeOp)]
+    run = next(
+        block
+        for f in c_module.walk()
+        if isinstance(f, c.FuncOp)
+        and (block := f.body.first_block) is not None
+        and any(isinstance(o, c.ScopeOp) for o in block.ops)
+    )
+    reads = [
+        {
+            g.global_name.root_reference.data
+            for g in scope.walk()
+            if isinstance(g, c.GetGlobalOp)
+            and g.is_array is not None
+            and g.global_name.root_reference.data in sizes
+        }
+        for scope in run.ops
+        if isinstance(scope, c.ScopeOp)
+    ]
     return sizes, reads
 
 
-def analyze(model_path: str | Path, name: str = "network", target: str = "host",
-            compress: str | CompressOptions | None = None,
-            quantize: Callable[[ModuleOp], object] | None = None) -> Analysis:
+def analyze(
+    model_path: str | Path,
+    name: str = "network",
+    target: str = "host",
+    compress: str | CompressOptions | None = None,
+    quantize: Callable[[ModuleOp], object] | None = None,
+) -> Analysis:
     """Compile ``model_path`` (in memory, its weights shared through k-means codebooks with
     ``compress``: ``"4"``, ``"8"`` or a JSON file; quantized to int8 first by ``quantize``,
     the hook of ``stai.cli.quantize.quantize_hook``) and report its costs."""
@@ -191,8 +211,13 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
         compress = CompressOptions.parse(compress)
     # As generate compiles it, with one array per weight (to count each layer's) and the
     # observer's node records.
-    options = CompileOptions(name=name, target=target, observer=True, compress=compress,
-                             memory=MemoryOptions(split_weights=True))
+    options = CompileOptions(
+        name=name,
+        target=target,
+        observer=True,
+        compress=compress,
+        memory=MemoryOptions(split_weights=True),
+    )
     loaded = driver.load_model(path, quantize=quantize)
     fmt, file_bytes, sha = _file_facts(path)
     nn_module = loaded.module.clone()
@@ -203,8 +228,12 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
     assert module is not None
     arrays, reads = _data_arrays(compiled.module)
 
-    fn = next(op for op in module.walk() if isinstance(op, func.FuncOp)
-              and ("buf.inputs" in op.attributes or "buf.outputs" in op.attributes))
+    fn = next(
+        op
+        for op in module.walk()
+        if isinstance(op, func.FuncOp)
+        and ("buf.inputs" in op.attributes or "buf.outputs" in op.attributes)
+    )
     arenas = [op for op in fn.walk() if isinstance(op, ArenaOp)]
     arena_index: dict[SSAValue, int] = {a.results[0]: i for i, a in enumerate(arenas)}
     kernels = [op for op in fn.body.block.ops if isinstance(op, qnn.KernelOp)]
@@ -217,24 +246,29 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
         assert out is not None
         kind = op.name.removeprefix("qnn.")
         # constant operands, and a constant scratch (precomputed kernel sums)
-        consts = [v for v in (*op.ins, *([op.scratch] if op.scratch is not None else []))
-                  if isinstance(v.owner, GetConstOp)]
+        consts = [
+            v
+            for v in (*op.ins, *([op.scratch] if op.scratch is not None else []))
+            if isinstance(v.owner, GetConstOp)
+        ]
         rom = sum(arrays[a] for a in reads[step])
         m_id = _m_id(op)
         name_attr = op.attributes.get("nn.name")
-        layers.append(LayerRow(
-            c_id=step,
-            m_id=m_id,
-            type=kind,
-            model_type=model_types.get(m_id) if m_id is not None else None,
-            name=name_attr.data if isinstance(name_attr, StringAttr) else "",
-            output_shape=list(_shape(out)),
-            dtype=_dtype(out),
-            params=sum(_prod(_shape(v)) for v in consts),
-            macc=op.macc(),
-            rom_bytes=rom,
-            fused=_fused(op),
-        ))
+        layers.append(
+            LayerRow(
+                c_id=step,
+                m_id=m_id,
+                type=kind,
+                model_type=model_types.get(m_id) if m_id is not None else None,
+                name=name_attr.data if isinstance(name_attr, StringAttr) else "",
+                output_shape=list(_shape(out)),
+                dtype=_dtype(out),
+                params=sum(_prod(_shape(v)) for v in consts),
+                macc=op.macc(),
+                rom_bytes=rom,
+                fused=_fused(op),
+            )
+        )
         if isinstance(op, qnn.FullyConnectedCodebookOp | qnn.Conv2DCodebookOp):
             _codebook_row(layers[-1], op)
         for m in [m_id, *_fused(op)]:
@@ -285,9 +319,10 @@ def analyze(model_path: str | Path, name: str = "network", target: str = "host",
         edges=_edges(fn, kernels),
         model_types=model_types,
         removed=removed,
-        target_footprint=_target_footprint(driver.LoadedModel(nn_module.clone(), path),
-                                           replace(options, observer=False,
-                                                   memory=MemoryOptions())),
+        target_footprint=_target_footprint(
+            driver.LoadedModel(nn_module.clone(), path),
+            replace(options, observer=False, memory=MemoryOptions()),
+        ),
     )
 
 
@@ -332,7 +367,9 @@ def _summary(t: Any) -> TensorSummary:
     return TensorSummary(t.name, list(t.shape), t.dtype, t.scale, t.zero_point, _bytes_of(t))
 
 
-def _buffers(fn: func.FuncOp, kernels: list[Any], arena_index: dict[SSAValue, int]) -> list[BufferRect]:
+def _buffers(
+    fn: func.FuncOp, kernels: list[Any], arena_index: dict[SSAValue, int]
+) -> list[BufferRect]:
     """One rectangle per distinct view (arena, offset, size, lifetime)."""
     from stai.dialects.buf import ViewOp
 
@@ -389,8 +426,11 @@ def _edges(fn: func.FuncOp, kernels: list[Any]) -> list[tuple[str, str]]:
                 continue
             index = io(value, "input")
             writer = last_writer.get(place(value))
-            source = f"in:{index}" if index is not None else (
-                f"c:{writer}" if writer is not None else None)
+            source = (
+                f"in:{index}"
+                if index is not None
+                else (f"c:{writer}" if writer is not None else None)
+            )
             if source is not None and (source, f"c:{step}") not in edges:
                 edges.append((source, f"c:{step}"))
         last_writer[place(k.out)] = step
@@ -452,17 +492,25 @@ def print_report(a: Analysis, console: Console | None = None) -> None:
     console = console or Console()
     t = a.totals
     console.print(f"[bold]stai analyze[/bold]  {a.model}")
-    console.print(f"format {a.format}, {_fmt_int(a.file_bytes)} bytes, sha256 {a.sha256[:16]}…, "
-                  f"network '{a.name}', target {a.target}")
+    console.print(
+        f"format {a.format}, {_fmt_int(a.file_bytes)} bytes, sha256 {a.sha256[:16]}…, "
+        f"network '{a.name}', target {a.target}"
+    )
 
     io = Table(title="inputs and outputs", show_lines=False)
     for col in ("", "name", "shape", "type", "scale", "zero point", "bytes"):
         io.add_column(col)
     for kind, tensors in (("in", a.inputs), ("out", a.outputs)):
         for i, s in enumerate(tensors):
-            io.add_row(f"{kind} {i}", s.name, _shape_text(s.shape), s.dtype,
-                       "" if s.scale is None else f"{s.scale:.9g}",
-                       "" if s.zero_point is None else str(s.zero_point), _fmt_int(s.bytes))
+            io.add_row(
+                f"{kind} {i}",
+                s.name,
+                _shape_text(s.shape),
+                s.dtype,
+                "" if s.scale is None else f"{s.scale:.9g}",
+                "" if s.zero_point is None else str(s.zero_point),
+                _fmt_int(s.bytes),
+            )
     console.print(io)
 
     totals = Table(title="totals", show_header=False)
@@ -470,22 +518,36 @@ def print_report(a: Analysis, console: Console | None = None) -> None:
     totals.add_column("value", justify="right")
     totals.add_row("parameters", _fmt_int(t.params))
     totals.add_row("MACC", _fmt_int(t.macc))
-    totals.add_row("weights (ROM)", f"{_fmt_int(t.weights_bytes)} B "
-                   f"({_fmt_int(t.weights_change_bytes)} B, {_percent(t.weights_change_percent)} "
-                   f"vs {_fmt_int(t.model_weights_bytes)} B in the model)")
+    totals.add_row(
+        "weights (ROM)",
+        f"{_fmt_int(t.weights_bytes)} B "
+        f"({_fmt_int(t.weights_change_bytes)} B, {_percent(t.weights_change_percent)} "
+        f"vs {_fmt_int(t.model_weights_bytes)} B in the model)",
+    )
     arenas = " + ".join(_fmt_int(b) for b in t.arena_bytes)
-    totals.add_row("activations (RAM)", f"{_fmt_int(t.activations_bytes)} B"
-                   + (f" ({arenas})" if len(t.arena_bytes) > 1 else ""))
+    totals.add_row(
+        "activations (RAM)",
+        f"{_fmt_int(t.activations_bytes)} B" + (f" ({arenas})" if len(t.arena_bytes) > 1 else ""),
+    )
     where = "in the activations" if t.io_in_arena else "caller-provided"
-    totals.add_row("inputs / outputs", f"{_fmt_int(t.input_bytes)} B / {_fmt_int(t.output_bytes)} B ({where})")
+    totals.add_row(
+        "inputs / outputs", f"{_fmt_int(t.input_bytes)} B / {_fmt_int(t.output_bytes)} B ({where})"
+    )
     totals.add_row("RAM total", f"{_fmt_int(t.ram_total_bytes)} B")
     totals.add_row("nodes / model operators", f"{t.nodes} / {t.model_operators}")
     console.print(totals)
 
     layers = Table(title="layers")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
-        ("c_id", "right"), ("m_id", "right"), ("type", "left"), ("output", "left"),
-        ("params", "right"), ("MACC", "right"), ("ROM (B)", "right"), ("fused / folded", "left"))
+        ("c_id", "right"),
+        ("m_id", "right"),
+        ("type", "left"),
+        ("output", "left"),
+        ("params", "right"),
+        ("MACC", "right"),
+        ("ROM (B)", "right"),
+        ("fused / folded", "left"),
+    )
     for col, justify in columns:
         layers.add_column(col, justify=justify)
     for r in a.layers:
@@ -495,11 +557,17 @@ def print_report(a: Analysis, console: Console | None = None) -> None:
         if r.folded:
             merged.append("folded " + _ids_text(a, r.folded))
         m = "" if r.m_id is None else f"{r.m_id}"
-        layers.add_row(str(r.c_id), m, f"{r.type}" + (f" ({r.model_type})" if r.model_type else ""),
-                       f"{_shape_text(r.output_shape)} {r.dtype}", _fmt_int(r.params),
-                       _fmt_int(r.macc), _fmt_int(r.rom_bytes) + (
-                           f" (x{r.compression_ratio:.2f})" if r.compression_ratio else ""),
-                       "; ".join(merged))
+        layers.add_row(
+            str(r.c_id),
+            m,
+            f"{r.type}" + (f" ({r.model_type})" if r.model_type else ""),
+            f"{_shape_text(r.output_shape)} {r.dtype}",
+            _fmt_int(r.params),
+            _fmt_int(r.macc),
+            _fmt_int(r.rom_bytes)
+            + (f" (x{r.compression_ratio:.2f})" if r.compression_ratio else ""),
+            "; ".join(merged),
+        )
     console.print(layers)
     if a.removed:
         console.print(f"model operators without code: {_ids_text(a, a.removed)}")

@@ -21,8 +21,7 @@ if TYPE_CHECKING:
     from stai.compiler.options import CompileOptions
 
 
-def firmware_footprint(model: str | Path | LoadedModel, options: CompileOptions
-                       ) -> dict[str, Any]:
+def firmware_footprint(model: str | Path | LoadedModel, options: CompileOptions) -> dict[str, Any]:
     """``{"footprint": {...} | None, "kernels": ..., "note": str | None}`` for the target
     of ``options``."""
     from stai.boards.firmware import build_firmware
@@ -53,14 +52,40 @@ def print_footprint(section: dict[str, Any], target: str, console: Console) -> N
     if fp is None:
         console.print(f"footprint on {target}: {section.get('note')}")
         return
-    table = Table(title=f"footprint on {target} (linked test firmware, {section['kernels']} "
-                        "kernels, bytes)")
-    for col in ("flash", "network code", "kernels", "weights", "other", "RAM", "arena", "data",
-                "bss", "stack reserved"):
+    table = Table(
+        title=f"footprint on {target} (linked test firmware, {section['kernels']} kernels, bytes)"
+    )
+    for col in (
+        "flash",
+        "network code",
+        "kernels",
+        "weights",
+        "other",
+        "RAM",
+        "arena",
+        "data",
+        "bss",
+        "stack reserved",
+    ):
         table.add_column(col, justify="right")
-    table.add_row(*(f"{fp[k]:,}" for k in (
-        "flash", "flash_network_code", "flash_kernels", "flash_weights", "flash_other", "ram",
-        "ram_arena", "ram_data", "ram_bss", "ram_stack_reserved")))
+    table.add_row(
+        *(
+            f"{fp[k]:,}"
+            for k in (
+                "flash",
+                "flash_network_code",
+                "flash_kernels",
+                "flash_weights",
+                "flash_other",
+                "ram",
+                "ram_arena",
+                "ram_data",
+                "ram_bss",
+                "ram_stack_reserved",
+            )
+        )
+    )
     console.print(table)
-    console.print("other = harness, start-up code and C library; RAM includes the harness's "
-                  "reserved stack")
+    console.print(
+        "other = harness, start-up code and C library; RAM includes the harness's reserved stack"
+    )

@@ -82,10 +82,15 @@ class Selection:
     def to_json(self, measurements: Measurements) -> dict:
         """The ``-c`` JSON file of this selection, with the level's figures."""
         return {
-            "level": self.level, "budget": self.budget, "error": round(self.error, 6),
-            "rom_bytes": self.rom, "uncompressed_rom_bytes": measurements.rom,
-            "layers": {k: {"factor": f or "none", "name": measurements.names.get(k, "")}
-                       for k, f in self.factors.items()},
+            "level": self.level,
+            "budget": self.budget,
+            "error": round(self.error, 6),
+            "rom_bytes": self.rom,
+            "uncompressed_rom_bytes": measurements.rom,
+            "layers": {
+                k: {"factor": f or "none", "name": measurements.names.get(k, "")}
+                for k, f in self.factors.items()
+            },
         }
 
 
@@ -101,21 +106,29 @@ def compressible_layers(model: LoadedModel) -> dict[str, str]:
     layers = {}
     for op in module.walk():
         m_id = op.attributes.get("nn.m_id")
-        if isinstance(op, (nn.FullyConnectedOp, nn.Conv2DOp)) and op.operands[1] in consts \
-                and isinstance(m_id, IntegerAttr):
+        if (
+            isinstance(op, (nn.FullyConnectedOp, nn.Conv2DOp))
+            and op.operands[1] in consts
+            and isinstance(m_id, IntegerAttr)
+        ):
             name = op.attributes.get("nn.name")
             layers[str(m_id.value.data)] = name.data if isinstance(name, StringAttr) else ""
     return layers
 
 
-def random_samples(model: str | Path | LoadedModel, count: int = SAMPLES, seed: int = 0,
-                   frontend_options: dict | None = None) -> list[list[np.ndarray]]:
+def random_samples(
+    model: str | Path | LoadedModel,
+    count: int = SAMPLES,
+    seed: int = 0,
+    frontend_options: dict | None = None,
+) -> list[list[np.ndarray]]:
     """Seeded inputs (of the model file, or of a loaded model's inputs): float standard
     normal, integers uniform over their range."""
     from stai.compiler.driver import import_model, interface
 
-    module = model.module if isinstance(model, LoadedModel) else import_model(model,
-                                                                              frontend_options)
+    module = (
+        model.module if isinstance(model, LoadedModel) else import_model(model, frontend_options)
+    )
     inputs, _ = interface(module)
     rng = np.random.default_rng(seed)
     samples = []
@@ -170,8 +183,9 @@ class _Compiler:
         return compiled.weights_bytes, outputs
 
 
-def measure(model: LoadedModel, inputs: list[list[np.ndarray]] | None = None,
-            workers: int = 4) -> Measurements:
+def measure(
+    model: LoadedModel, inputs: list[list[np.ndarray]] | None = None, workers: int = 4
+) -> Measurements:
     """Compile the model uncompressed and once per (layer, factor 4|8), and measure each
     candidate's ROM saving and output error."""
     samples = inputs if inputs is not None else random_samples(model, SAMPLES, 0)
@@ -184,8 +198,9 @@ def measure(model: LoadedModel, inputs: list[list[np.ndarray]] | None = None,
             results = list(pool.map(lambda j: compiler.run({j[0]: j[1]}, f"l{j[0]}x{j[1]}"), jobs))
     result = Measurements(rom, reference, names=names)
     for (key, factor), (cand_rom, outputs) in zip(jobs, results):
-        result.candidates.append(Candidate(key, names[key], factor, rom - cand_rom,
-                                           relative_error(outputs, reference)))
+        result.candidates.append(
+            Candidate(key, names[key], factor, rom - cand_rom, relative_error(outputs, reference))
+        )
     return result
 
 
@@ -222,8 +237,12 @@ def _factors(steps: list[tuple[str, int]], keys: dict[str, str]) -> dict[str, in
     return factors
 
 
-def select(measurements: Measurements, level: str, model: LoadedModel,
-           inputs: list[list[np.ndarray]] | None = None) -> Selection:
+def select(
+    measurements: Measurements,
+    level: str,
+    model: LoadedModel,
+    inputs: list[list[np.ndarray]] | None = None,
+) -> Selection:
     """The factors of ``level``: the greedy choices, undone from the last while the
     compiled combination's measured error exceeds the budget."""
     if level not in LEVELS:
@@ -256,9 +275,12 @@ def _cache_key(model: LoadedModel) -> tuple | None:
     return (str(path), stat.st_mtime_ns, stat.st_size, repr(model.frontend))
 
 
-def choose(model: str | Path | LoadedModel, level: str,
-           inputs: list[list[np.ndarray]] | None = None,
-           frontend_options: dict | None = None) -> tuple[Selection, Measurements]:
+def choose(
+    model: str | Path | LoadedModel,
+    level: str,
+    inputs: list[list[np.ndarray]] | None = None,
+    frontend_options: dict | None = None,
+) -> tuple[Selection, Measurements]:
     """Measure and select ``level``'s factors for a model file (its measurements of the
     default inputs are cached) or a loaded (possibly quantized) model, whose clones are
     compiled."""
@@ -284,8 +306,9 @@ def choose(model: str | Path | LoadedModel, level: str,
     return select(measured, level, model, inputs), measured
 
 
-def level_compression(model: LoadedModel, level: str, name: str
-                      ) -> tuple[CompressOptions | None, dict[str, str]]:
+def level_compression(
+    model: LoadedModel, level: str, name: str
+) -> tuple[CompressOptions | None, dict[str, str]]:
     """The compress options of ``level`` for a loaded model (None for no compression), and
     the extra folder file ``NAME_compression.txt`` that records the choice. The per-layer
     JSON file the options name is written in a temporary folder removed at exit."""
@@ -302,9 +325,13 @@ def level_compression(model: LoadedModel, level: str, name: str
     return CompressOptions(layers=str(spec)), {f"{name}_compression.txt": text}
 
 
-def generate_with_level(model: str | Path | LoadedModel, out_dir: str | Path, level: str,
-                        options: CompileOptions | None = None,
-                        ir_stream: IO[str] | None = None) -> GenerateResult:
+def generate_with_level(
+    model: str | Path | LoadedModel,
+    out_dir: str | Path,
+    level: str,
+    options: CompileOptions | None = None,
+    ir_stream: IO[str] | None = None,
+) -> GenerateResult:
     """``stai generate --compression-level LEVEL``: search the per-layer factors on clones
     of the loaded model, then compile it once with them into ``out_dir`` (printing the IR
     to ``ir_stream`` when given)."""

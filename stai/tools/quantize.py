@@ -86,20 +86,25 @@ def _check_float_inputs(module: ModuleOp) -> None:
     for arg, name in zip(_main(module).body.block.args, _input_names(module)):
         t = arg.type
         if not (isinstance(t, TensorType) and isinstance(t.element_type, Float32Type)):
-            raise StaiError(f"input '{name}' is {t}, not float32: the model is already "
-                            "quantized (-q / stai quantize take a float model)")
+            raise StaiError(
+                f"input '{name}' is {t}, not float32: the model is already "
+                "quantized (-q / stai quantize take a float model)"
+            )
 
 
-def load_calibration(path: str | Path | None, module: ModuleOp,
-                     samples: int = 64, seed: int = 0) -> list[np.ndarray]:
+def load_calibration(
+    path: str | Path | None, module: ModuleOp, samples: int = 64, seed: int = 0
+) -> list[np.ndarray]:
     """The calibration samples, one ``(n, *shape)`` float32 array per model input:
     from a ``.npy`` (one input) or ``.npz`` (arrays named as the inputs, or in order), or
     uniform random in [0, 1) with a warning when ``path`` is None."""
     _check_float_inputs(module)
     shapes = _input_shapes(module)
     if path is None:
-        print("warning: no calibration data: random samples in [0, 1) (ranges will be poor)",
-              file=sys.stderr)
+        print(
+            "warning: no calibration data: random samples in [0, 1) (ranges will be poor)",
+            file=sys.stderr,
+        )
         rng = np.random.default_rng(seed)
         return [rng.random((samples, *s), dtype=np.float32) for s in shapes]
     p = Path(path)
@@ -171,8 +176,9 @@ def compile_module(module: ModuleOp, out_dir: Path, name: str, observer: bool = 
     return out_dir
 
 
-def calibrate(module: ModuleOp, data: list[np.ndarray], method: str = "minmax",
-              batch: int = 16) -> None:
+def calibrate(
+    module: ModuleOp, data: list[np.ndarray], method: str = "minmax", batch: int = 16
+) -> None:
     """Write ``nn.range`` on every op of ``module`` with a float result and on ``@main``'s
     arguments, from a run of the float model over ``data`` (see the module docstring)."""
     from stai.runtime.model_runner import Runner
@@ -186,7 +192,7 @@ def calibrate(module: ModuleOp, data: list[np.ndarray], method: str = "minmax",
         runner = Runner(folder, "calib")
         n = len(data[0])
         for start in range(0, n, batch):
-            result = runner.run([d[start:start + batch] for d in data], per_layer=True)
+            result = runner.run([d[start : start + batch] for d in data], per_layer=True)
             for node in result.nodes:
                 captured.setdefault(node.name, []).append(node.dequantized())
     main = _main(module)
@@ -221,8 +227,13 @@ def prepare(module: ModuleOp) -> None:
     build_pipeline(("canonicalize-nn", "fuse-activations")).apply(make_context(), module)
 
 
-def quantize_module(module: ModuleOp, data: list[np.ndarray], method: str = "minmax",
-                    int8_io: bool = False, per_channel_fc: bool = True) -> QuantizeReport:
+def quantize_module(
+    module: ModuleOp,
+    data: list[np.ndarray],
+    method: str = "minmax",
+    int8_io: bool = False,
+    per_channel_fc: bool = True,
+) -> QuantizeReport:
     """Quantize the float ``module`` in place (see the module docstring)."""
     from stai.compiler.driver import make_context
     from stai.transforms.quantize_nn import QuantizeNNPass, float_ops
@@ -234,8 +245,9 @@ def quantize_module(module: ModuleOp, data: list[np.ndarray], method: str = "min
     return QuantizeReport(samples=len(data[0]), method=method, float_ops=float_ops(module))
 
 
-def quantize_hook(data: str | None, method: str, int8_io: bool,
-                  samples: int = 64, per_channel_fc: bool = True) -> Callable[[ModuleOp], object] | None:
+def quantize_hook(
+    data: str | None, method: str, int8_io: bool, samples: int = 64, per_channel_fc: bool = True
+) -> Callable[[ModuleOp], object] | None:
     """The callable ``driver.generate(quantize=...)`` runs on the imported module, or None
     when ``data`` is None (no quantization)."""
     if data is None:
@@ -245,8 +257,10 @@ def quantize_hook(data: str | None, method: str, int8_io: bool,
         path = None if data == "random" else data
         calibration = load_calibration(path, module, samples=samples)
         report = quantize_module(module, calibration, method, int8_io, per_channel_fc)
-        print(f"quantized to int8 with {report.samples} calibration samples ({method})",
-              file=sys.stderr)
+        print(
+            f"quantized to int8 with {report.samples} calibration samples ({method})",
+            file=sys.stderr,
+        )
         for op in report.float_ops:
             print(f"  left in float (no int8 kernel): {op}", file=sys.stderr)
 

@@ -70,8 +70,9 @@ def run_tflite(model: str | Path | bytes, data: np.ndarray) -> np.ndarray:
     return np.stack(outs)
 
 
-def reference_quantize(model_path: str | Path, calibration: np.ndarray,
-                       per_channel_fc: bool = True) -> bytes:
+def reference_quantize(
+    model_path: str | Path, calibration: np.ndarray, per_channel_fc: bool = True
+) -> bytes:
     """The float ``.tflite`` quantized by the TFLite converter's post-training path (its
     calibrator, then its MLIR quantizer, as ``TFLiteConverter`` with a representative data
     set and ``Optimize.DEFAULT``) on ``calibration`` ``(n, *shape)``: int8 weights and
@@ -84,14 +85,24 @@ def reference_quantize(model_path: str | Path, calibration: np.ndarray,
     model = Path(model_path).read_bytes()
     shape = _interpreter(model).get_input_details()[0]["shape"]
     calib = calibrator.Calibrator(model)
-    calibrated = calib.calibrate(lambda: ([x.reshape(shape).astype(np.float32)] for x in calibration))
+    calibrated = calib.calibrate(
+        lambda: ([x.reshape(shape).astype(np.float32)] for x in calibration)
+    )
     # tensorflow's converter stub declares the quantized model as `object` (it is bytes)
-    return bytes(convert.mlir_quantize(  # pyright: ignore[reportArgumentType]
-        calibrated, disable_per_channel_for_dense_layers=not per_channel_fc))
+    return bytes(
+        convert.mlir_quantize(  # pyright: ignore[reportArgumentType]
+            calibrated, disable_per_channel_for_dense_layers=not per_channel_fc
+        )
+    )
 
 
-def run_stai_quantized(model_path: str | Path, calibration: np.ndarray, data: np.ndarray,
-                       method: str = "minmax", per_channel_fc: bool = True) -> np.ndarray:
+def run_stai_quantized(
+    model_path: str | Path,
+    calibration: np.ndarray,
+    data: np.ndarray,
+    method: str = "minmax",
+    per_channel_fc: bool = True,
+) -> np.ndarray:
     """Quantize ``model_path`` with stai on ``calibration``, compile it, run ``data``."""
     from stai.compiler.driver import import_model
     from stai.runtime.model_runner import Runner
@@ -104,8 +115,13 @@ def run_stai_quantized(model_path: str | Path, calibration: np.ndarray, data: np
         return Runner(folder, "q").run([data]).outputs[0].astype(np.float64)
 
 
-def compare(model_path: str | Path, calibration: np.ndarray, data: np.ndarray,
-            method: str = "minmax", per_channel_fc: bool = True) -> dict[str, Score]:
+def compare(
+    model_path: str | Path,
+    calibration: np.ndarray,
+    data: np.ndarray,
+    method: str = "minmax",
+    per_channel_fc: bool = True,
+) -> dict[str, Score]:
     """Scores of stai's and the reference quantizer's int8 models against the float model
     (both with per-channel or both with per-tensor fully-connected weights)."""
     float_out = run_tflite(model_path, data)
@@ -131,8 +147,9 @@ MODELS = {
 """The float shared models quantization is measured on (paths under shared/models)."""
 
 
-def datasets(root: Path, key: str, n_calib: int, n_eval: int,
-             seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def datasets(
+    root: Path, key: str, n_calib: int, n_eval: int, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Calibration and evaluation samples ``(n, *shape)`` for a model of ``MODELS``:
     AD: windows of the shipped log-mel recording (even ones calibrate, odd ones evaluate);
     hello_world: x in [0, 2 pi); IC: random pixels in [0, 255]; VWW: random RGB in [0, 1]
@@ -141,20 +158,25 @@ def datasets(root: Path, key: str, n_calib: int, n_eval: int,
     (``kws_samples``)."""
     rng = np.random.default_rng(seed)
     if key == "ad":
-        raw = np.fromfile(root / "mlperf_tiny/ad/normal_id_01_00000000_hist_librosa.bin",
-                          np.float32).reshape(200, 128)
-        windows = np.stack([raw[k:k + 5].reshape(1, 640) for k in range(196)])
+        raw = np.fromfile(
+            root / "mlperf_tiny/ad/normal_id_01_00000000_hist_librosa.bin", np.float32
+        ).reshape(200, 128)
+        windows = np.stack([raw[k : k + 5].reshape(1, 640) for k in range(196)])
         return windows[0::2][:n_calib], windows[1::2][:n_eval]
     if key == "hello_world":
+
         def make(n: int) -> np.ndarray:
             return (rng.random((n, 1, 1)) * 2 * np.pi).astype(np.float32)
     elif key == "ic":
+
         def make(n: int) -> np.ndarray:
             return (rng.random((n, 1, 32, 32, 3)) * 255).astype(np.float32)
     elif key == "vww":
+
         def make(n: int) -> np.ndarray:
             return rng.random((n, 1, 96, 96, 3)).astype(np.float32)
     elif key == "kws":
+
         def make(n: int) -> np.ndarray:
             return kws_samples(root, n, rng)
     else:

@@ -67,9 +67,7 @@ def _tflm_interpreter(path: Path, arena_size: int | None = None) -> Any:
         raise StaiError(f"TFLite Micro cannot load {path.name}: {_one_line(exc)}") from exc
 
 
-def run_tflm(
-    model_path: str | os.PathLike[str], inputs: list[np.ndarray]
-) -> list[np.ndarray]:
+def run_tflm(model_path: str | os.PathLike[str], inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Run one sample through TFLite Micro's reference kernels; outputs in model order."""
     return run_tflm_many(model_path, [inputs])[0]
 
@@ -166,9 +164,7 @@ def tflm_arena_bytes(model_path: str | os.PathLike[str]) -> int:
     return int(match.group(1))
 
 
-def run_keras(
-    model_path: str | os.PathLike[str], inputs: list[np.ndarray]
-) -> list[np.ndarray]:
+def run_keras(model_path: str | os.PathLike[str], inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Run one sample through a `.keras` / `.h5` model with Keras (`model.predict`).
 
     The sample's arrays are given with or without the batch dimension of 1."""

@@ -21,8 +21,9 @@ def _is_integer_model(inputs: list[dict[str, Any]], outputs: list[dict[str, Any]
     return all(np.dtype(t["dtype"]).kind in "iu" for t in (*inputs, *outputs))
 
 
-def reference_for(model: Path, inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]
-                  ) -> tuple[str, Callable[[list[list[np.ndarray]]], list[list[np.ndarray]]]]:
+def reference_for(
+    model: Path, inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]
+) -> tuple[str, Callable[[list[list[np.ndarray]]], list[list[np.ndarray]]]]:
     """The reference runtime of a model file: its name and a batch runner."""
     suffix = model.suffix.lower()
     if suffix == ".tflite":
@@ -42,20 +43,25 @@ def _litert(model: Path, preserve: bool) -> Any:
     try:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
     except ImportError as e:
-        raise StaiError(f"the 'ai-edge-litert' package is needed for this: pip install "
-                        f"-e '.[all]' ({e})") from e
+        raise StaiError(
+            f"the 'ai-edge-litert' package is needed for this: pip install -e '.[all]' ({e})"
+        ) from e
     try:
-        interp = Interpreter(model_path=str(model),
-                             experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
-                             experimental_preserve_all_tensors=preserve, num_threads=1)
+        interp = Interpreter(
+            model_path=str(model),
+            experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+            experimental_preserve_all_tensors=preserve,
+            num_threads=1,
+        )
         interp.allocate_tensors()
     except Exception as e:
         raise StaiError(f"LiteRT cannot load {model.name}: {' '.join(str(e).split())}") from e
     return interp
 
 
-def run_litert_many(model: Path, samples: list[list[np.ndarray]], intermediates: bool = False
-                    ) -> tuple[list[list[np.ndarray]], list[dict[str, np.ndarray]]]:
+def run_litert_many(
+    model: Path, samples: list[list[np.ndarray]], intermediates: bool = False
+) -> tuple[list[list[np.ndarray]], list[dict[str, np.ndarray]]]:
     """LiteRT reference kernels on every sample: outputs, and with ``intermediates`` every
     tensor by name (``experimental_preserve_all_tensors``)."""
     interp = _litert(model, intermediates)
@@ -101,16 +107,20 @@ def with_extra_outputs(model_bytes: bytes, names: list[str]) -> tuple[bytes, lis
         has_data = data is not None and len(data) > 0
         if not has_data:
             index[t.name.decode() if isinstance(t.name, bytes) else t.name] = i
-    added = [n for n in dict.fromkeys(names)
-             if n in index and index[n] not in outputs and index[n] not in inputs]
+    added = [
+        n
+        for n in dict.fromkeys(names)
+        if n in index and index[n] not in outputs and index[n] not in inputs
+    ]
     graph.outputs = outputs + [index[n] for n in added]
     builder = flatbuffers.Builder(len(model_bytes) + 1024)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output()), added
 
 
-def run_tflm_intermediates(model: Path, samples: list[list[np.ndarray]], names: list[str]
-                           ) -> list[dict[str, np.ndarray]]:
+def run_tflm_intermediates(
+    model: Path, samples: list[list[np.ndarray]], names: list[str]
+) -> list[dict[str, np.ndarray]]:
     """TFLite Micro's values of the tensors ``names`` (and the outputs) for every sample:
     the model is run with those tensors added to its outputs."""
     try:
@@ -133,8 +143,9 @@ def run_tflm_intermediates(model: Path, samples: list[list[np.ndarray]], names: 
             shape = tuple(int(d) for d in interp.get_input_details(i)["shape"])
             interp.set_input(np.ascontiguousarray(value.reshape(shape)), i)
         interp.invoke()
-        results.append({n: np.array(interp.get_output(i), copy=True)
-                        for i, n in enumerate(out_names)})
+        results.append(
+            {n: np.array(interp.get_output(i), copy=True) for i, n in enumerate(out_names)}
+        )
         interp.reset()
     return results
 
@@ -160,8 +171,10 @@ def run_onnxruntime_many(model: Path, samples: list[list[np.ndarray]]) -> list[l
     shapes = [i.shape for i in session.get_inputs()]
     results = []
     for sample in samples:
-        feed = {n: v.reshape([d if isinstance(d, int) else 1 for d in s]) if s else v
-                for n, v, s in zip(names, sample, shapes)}
+        feed = {
+            n: v.reshape([d if isinstance(d, int) else 1 for d in s]) if s else v
+            for n, v, s in zip(names, sample, shapes)
+        }
         results.append([np.asarray(o) for o in session.run(None, feed)])
     return results
 

@@ -50,11 +50,15 @@ def memory_plan_svg(a: Analysis) -> str:
         )
         for s in range(steps + 1):
             x = MARGIN + s * step_w
-            parts.append(f'<line x1="{x:.1f}" y1="{top + HEIGHT}" x2="{x:.1f}" '
-                         f'y2="{top + HEIGHT + 4}" stroke="#555"/>')
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{top + HEIGHT}" x2="{x:.1f}" '
+                f'y2="{top + HEIGHT + 4}" stroke="#555"/>'
+            )
             if s < steps and (steps <= 40 or s % max(1, steps // 20) == 0):
-                parts.append(f'<text x="{x + step_w / 2:.1f}" y="{top + HEIGHT + 16}" '
-                             f'text-anchor="middle">{s}</text>')
+                parts.append(
+                    f'<text x="{x + step_w / 2:.1f}" y="{top + HEIGHT + 16}" '
+                    f'text-anchor="middle">{s}</text>'
+                )
         for label in (0, size):
             y = top + HEIGHT - label * scale_y
             parts.append(f'<text x="{MARGIN - 4}" y="{y:.1f}" text-anchor="end">{label:,}</text>')
@@ -71,7 +75,9 @@ def memory_plan_svg(a: Analysis) -> str:
                 f"<title>{_esc(tip)}</title></rect>"
             )
             if h >= 12 and w >= 40:
-                short = b.name if len(b.name) <= int(w / 6) else b.name[: max(int(w / 6) - 1, 1)] + "…"
+                short = (
+                    b.name if len(b.name) <= int(w / 6) else b.name[: max(int(w / 6) - 1, 1)] + "…"
+                )
                 parts.append(f'<text x="{x + 3:.1f}" y="{y + 11:.1f}">{_esc(short)}</text>')
     legend_y = total_h - 15
     for k, (role, color) in enumerate(COLORS.items()):
@@ -88,24 +94,33 @@ def _dot_label(text: str) -> str:
 
 def graph_dot(a: Analysis) -> str:
     """The generated graph in Graphviz DOT."""
-    lines = [f'digraph "{_dot_label(a.name)}" {{', "  rankdir=TB;",
-             '  node [shape=box, fontname="sans-serif", fontsize=10];']
+    lines = [
+        f'digraph "{_dot_label(a.name)}" {{',
+        "  rankdir=TB;",
+        '  node [shape=box, fontname="sans-serif", fontsize=10];',
+    ]
     for i, t in enumerate(a.inputs):
         shape = "x".join(map(str, t.shape))
-        lines.append(f'  "in:{i}" [shape=ellipse, label="input {i}\\n{_dot_label(t.name)}\\n'
-                     f'{shape} {t.dtype}"];')
+        lines.append(
+            f'  "in:{i}" [shape=ellipse, label="input {i}\\n{_dot_label(t.name)}\\n'
+            f'{shape} {t.dtype}"];'
+        )
     for r in a.layers:
         shape = "x".join(map(str, r.output_shape))
         extra = ""
         if r.fused or r.folded:
             extra = "\\n+m_id " + ",".join(str(m) for m in r.fused + r.folded)
         m = "" if r.m_id is None else f" (m_id {r.m_id})"
-        lines.append(f'  "c:{r.c_id}" [label="{r.c_id}: {r.type}{m}\\n{shape} {r.dtype}\\n'
-                     f'MACC {r.macc:,}  ROM {r.rom_bytes:,} B{extra}"];')
+        lines.append(
+            f'  "c:{r.c_id}" [label="{r.c_id}: {r.type}{m}\\n{shape} {r.dtype}\\n'
+            f'MACC {r.macc:,}  ROM {r.rom_bytes:,} B{extra}"];'
+        )
     for i, t in enumerate(a.outputs):
         shape = "x".join(map(str, t.shape))
-        lines.append(f'  "out:{i}" [shape=ellipse, label="output {i}\\n{_dot_label(t.name)}\\n'
-                     f'{shape} {t.dtype}"];')
+        lines.append(
+            f'  "out:{i}" [shape=ellipse, label="output {i}\\n{_dot_label(t.name)}\\n'
+            f'{shape} {t.dtype}"];'
+        )
     for src, dst in a.edges:
         lines.append(f'  "{src}" -> "{dst}";')
     lines.append("}")

@@ -49,9 +49,17 @@ from stai.tools.reference_runners import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["ValidateOptions", "ValidationReport", "litert_tensor_quant", "print_report",
-           "reference_for", "run_litert_many", "run_tflm_intermediates", "validate",
-           "with_extra_outputs"]
+__all__ = [
+    "ValidateOptions",
+    "ValidationReport",
+    "litert_tensor_quant",
+    "print_report",
+    "reference_for",
+    "run_litert_many",
+    "run_tflm_intermediates",
+    "validate",
+    "with_extra_outputs",
+]
 
 SCHEMA_VERSION = 1
 DEFAULT_RANDOM_SAMPLES = 10
@@ -174,8 +182,9 @@ def load_array_file(path: Path) -> list[np.ndarray] | dict[str, np.ndarray]:
     raise StaiError(f"cannot read {path}: expected a .npy, .npz or .csv file")
 
 
-def _ordered(data: list[np.ndarray] | dict[str, np.ndarray], infos: list[dict[str, Any]],
-             path: Path) -> list[np.ndarray]:
+def _ordered(
+    data: list[np.ndarray] | dict[str, np.ndarray], infos: list[dict[str, Any]], path: Path
+) -> list[np.ndarray]:
     """One array per model tensor: by name in a ``.npz`` when the names match, else in
     order."""
     if isinstance(data, dict):
@@ -206,8 +215,11 @@ def as_batch(array: np.ndarray, info: dict[str, Any], path: Path, index: int) ->
             f"model's {list(shape)}"
         )
     n = a.size // count
-    trailing_ok = a.shape[1:] in (shape, shape[1:]) or a.shape == shape or (
-        a.ndim == 2 and a.shape[1] == count)
+    trailing_ok = (
+        a.shape[1:] in (shape, shape[1:])
+        or a.shape == shape
+        or (a.ndim == 2 and a.shape[1] == count)
+    )
     if not trailing_ok and not (n == 1 and a.size == count):
         raise StaiError(
             f"{path}: array {index} has shape {list(a.shape)}, the model wants {list(shape)} "
@@ -225,8 +237,9 @@ def as_batch(array: np.ndarray, info: dict[str, Any], path: Path, index: int) ->
     return a.astype(dtype)
 
 
-def random_inputs(infos: list[dict[str, Any]], n: int, seed: int,
-                  value_range: tuple[float, float] | None) -> list[np.ndarray]:
+def random_inputs(
+    infos: list[dict[str, Any]], n: int, seed: int, value_range: tuple[float, float] | None
+) -> list[np.ndarray]:
     """Seeded uniform random batches: integers over the type's range (or the real
     ``value_range`` quantized), floats in ``value_range`` (default ``FLOAT_RANGE``)."""
     rng = np.random.default_rng(seed)
@@ -254,14 +267,20 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int], No
     """``task(description, total) -> advance(k)``: a rich progress bar on stderr (silent
     when disabled or stderr is not a terminal)."""
     if not enabled or not sys.stderr.isatty():
-        yield lambda _d, _t: (lambda _k: None)
+        yield lambda _d, _t: lambda _k: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+
         def task(description: str, total: int) -> Callable[[int], None]:
             tid = bar.add_task(description, total=total)
             return lambda k: bar.advance(tid, k)
@@ -282,8 +301,9 @@ def _quant_of(info: dict[str, Any]) -> Quant:
     return Quant()
 
 
-def _ground_truth(path: Path, outputs: list[dict[str, Any]], n: int
-                  ) -> list[tuple[str, np.ndarray]]:
+def _ground_truth(
+    path: Path, outputs: list[dict[str, Any]], n: int
+) -> list[tuple[str, np.ndarray]]:
     """``("labels", (n,))`` or ``("values", (n, *shape))`` per model output."""
     arrays = _ordered(load_array_file(path), outputs, path)
     truth = []
@@ -302,8 +322,9 @@ def _ground_truth(path: Path, outputs: list[dict[str, Any]], n: int
     return truth
 
 
-def _vs_truth(values: np.ndarray, quant: Quant, truth: tuple[str, np.ndarray],
-              classifier: bool) -> Metrics:
+def _vs_truth(
+    values: np.ndarray, quant: Quant, truth: tuple[str, np.ndarray], classifier: bool
+) -> Metrics:
     kind, t = truth
     if kind == "labels":
         return accuracy_vs_labels(values, t)
@@ -342,11 +363,15 @@ def validate(options: ValidateOptions) -> ValidationReport:
     if input_data is not None:
         assert options.inputs is not None
         arrays = _ordered(input_data, infos_in, options.inputs)
-        batches = [as_batch(a, info, options.inputs, i)
-                   for i, (a, info) in enumerate(zip(arrays, infos_in))]
+        batches = [
+            as_batch(a, info, options.inputs, i)
+            for i, (a, info) in enumerate(zip(arrays, infos_in))
+        ]
         sizes = {b.shape[0] for b in batches}
         if len(sizes) != 1:
-            raise StaiError(f"{options.inputs}: inputs have different sample counts {sorted(sizes)}")
+            raise StaiError(
+                f"{options.inputs}: inputs have different sample counts {sorted(sizes)}"
+            )
         if options.batch_size is not None:
             batches = [b[: options.batch_size] for b in batches]
         source = str(options.inputs)
@@ -354,23 +379,34 @@ def validate(options: ValidateOptions) -> ValidationReport:
         n_random = options.batch_size or DEFAULT_RANDOM_SAMPLES
         batches = random_inputs(infos_in, n_random, options.seed, options.range)
         source = f"random (seed {options.seed}, " + (
-            f"range {list(options.range)})" if options.range else "full range)")
+            f"range {list(options.range)})" if options.range else "full range)"
+        )
     n = batches[0].shape[0]
     truth = _ground_truth(options.outputs, infos_out, n) if options.outputs else None
     if options.mode not in ("host", "target"):
         raise StaiError(f"unknown mode '{options.mode}' (expected host or target)")
     target = options.target or ("cortex-m4" if options.mode == "target" else "host")
     if (options.mode == "target") == (target == "host"):
-        raise StaiError(f"--mode {options.mode} with --target {target}: target mode runs on "
-                        "cortex-m4, cortex-m7 or cortex-m55, host mode on the host")
+        raise StaiError(
+            f"--mode {options.mode} with --target {target}: target mode runs on "
+            "cortex-m4, cortex-m7 or cortex-m55, host mode on the host"
+        )
     hook = None
     if options.quantize is not None:
         from stai.tools.quantize import quantize_hook
 
-        hook = quantize_hook(options.quantize, options.quant_method, False,
-                             per_channel_fc=options.per_channel_fc)
-    generate(model, folder, options.name, observer=True, target=target,
-             compress=options.compress, quantize=hook)
+        hook = quantize_hook(
+            options.quantize, options.quant_method, False, per_channel_fc=options.per_channel_fc
+        )
+    generate(
+        model,
+        folder,
+        options.name,
+        observer=True,
+        target=target,
+        compress=options.compress,
+        quantize=hook,
+    )
     if options.mode == "target":
         from stai.tools.validate_board import TargetRunner
 
@@ -378,9 +414,15 @@ def validate(options: ValidateOptions) -> ValidationReport:
     else:
         runner = Runner(folder, options.name)
 
-    report = ValidationReport(model=str(model.resolve()), name=options.name, mode=options.mode,
-                              reference=None, samples=n, input_source=source,
-                              outputs_info=[dict(i) for i in infos_out])
+    report = ValidationReport(
+        model=str(model.resolve()),
+        name=options.name,
+        mode=options.mode,
+        reference=None,
+        samples=n,
+        input_source=source,
+        outputs_info=[dict(i) for i in infos_out],
+    )
     samples = [[b[k] for b in batches] for k in range(n)]
     with _progress(options.progress) as task:
         advance = task("C model", n)
@@ -388,7 +430,7 @@ def validate(options: ValidateOptions) -> ValidationReport:
         captures: list[Any] = []
         c_time = 0.0
         for start in range(0, n, CHUNK):
-            chunk = [b[start:start + CHUNK] for b in batches]
+            chunk = [b[start : start + CHUNK] for b in batches]
             result = runner.run(chunk, per_layer=options.per_layer)
             c_time += float(result.time_ns.sum())
             for j, o in enumerate(result.outputs):
@@ -408,11 +450,13 @@ def validate(options: ValidateOptions) -> ValidationReport:
             ref_samples: list[list[np.ndarray]] = []
             t0 = time.perf_counter_ns()
             for start in range(0, n, CHUNK):
-                ref_samples += run_ref(samples[start:start + CHUNK])
+                ref_samples += run_ref(samples[start : start + CHUNK])
                 advance(min(CHUNK, n - start))
             report.reference_time_ms = (time.perf_counter_ns() - t0) / n / 1e6
-            ref_out = [np.stack([s[j].reshape(infos_out[j]["shape"]) for s in ref_samples])
-                       for j in range(len(infos_out))]
+            ref_out = [
+                np.stack([s[j].reshape(infos_out[j]["shape"]) for s in ref_samples])
+                for j in range(len(infos_out))
+            ]
             if options.per_layer:
                 ref_layers = _layer_references(model, report, samples, captures, task)
 
@@ -423,16 +467,22 @@ def validate(options: ValidateOptions) -> ValidationReport:
         _fill_layers(report, model, captures, ref_layers, options)
     _check(report, options, infos_out, c_out, ref_out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"{options.name}_validate.json").write_text(json.dumps(to_json(report), indent=2) + "\n")
+    (out_dir / f"{options.name}_validate.json").write_text(
+        json.dumps(to_json(report), indent=2) + "\n"
+    )
     (out_dir / f"{options.name}_validate.txt").write_text(report_text(report))
     if options.save_csv is not None:
         _save_csv(Path(options.save_csv), batches, c_out, ref_out)
     return report
 
 
-def _layer_references(model: Path, report: ValidationReport, samples: list[list[np.ndarray]],
-                      captures: list[Any], task: Callable[[str, int], Callable[[int], None]]
-                      ) -> list[dict[str, np.ndarray]]:
+def _layer_references(
+    model: Path,
+    report: ValidationReport,
+    samples: list[list[np.ndarray]],
+    captures: list[Any],
+    task: Callable[[str, int], Callable[[int], None]],
+) -> list[dict[str, np.ndarray]]:
     """Every sample's reference tensors by name: TFLite Micro (with the nodes' tensors as
     extra outputs) when it is the reference, else LiteRT keeping all tensors."""
     if model.suffix.lower() != ".tflite":
@@ -441,11 +491,14 @@ def _layer_references(model: Path, report: ValidationReport, samples: list[list[
     names = [node.name for node in captures[0]] if captures else []
     ref_layers: list[dict[str, np.ndarray]] = []
     tflm = report.reference == "tflite-micro"
-    report.layer_reference = "tflite-micro (extra outputs)" if tflm else \
-        "litert BUILTIN_REF (experimental_preserve_all_tensors)"
+    report.layer_reference = (
+        "tflite-micro (extra outputs)"
+        if tflm
+        else "litert BUILTIN_REF (experimental_preserve_all_tensors)"
+    )
     advance = task("reference intermediates", n)
     for start in range(0, n, CHUNK):
-        chunk = samples[start:start + CHUNK]
+        chunk = samples[start : start + CHUNK]
         if tflm:
             ref_layers += run_tflm_intermediates(model, chunk, names)
         else:
@@ -454,37 +507,70 @@ def _layer_references(model: Path, report: ValidationReport, samples: list[list[
     return ref_layers
 
 
-def _fill_rows(report: ValidationReport, options: ValidateOptions, infos: list[dict[str, Any]],
-               c_out: list[np.ndarray], ref_out: list[np.ndarray] | None,
-               truth: list[tuple[str, np.ndarray]] | None) -> None:
+def _fill_rows(
+    report: ValidationReport,
+    options: ValidateOptions,
+    infos: list[dict[str, Any]],
+    c_out: list[np.ndarray],
+    ref_out: list[np.ndarray] | None,
+    truth: list[tuple[str, np.ndarray]] | None,
+) -> None:
     for j, info in enumerate(infos):
         q = _quant_of(info)
         c = c_out[j].reshape((-1, *info["shape"]))
         if ref_out is not None:
-            report.rows.append(Row("C model vs reference", info["name"], j,
-                                   compare(c, ref_out[j], q, q, options.classifier)))
+            report.rows.append(
+                Row(
+                    "C model vs reference",
+                    info["name"],
+                    j,
+                    compare(c, ref_out[j], q, q, options.classifier),
+                )
+            )
         if truth is not None:
-            report.rows.append(Row("C model vs ground truth", info["name"], j,
-                                   _vs_truth(c, q, truth[j], options.classifier)))
+            report.rows.append(
+                Row(
+                    "C model vs ground truth",
+                    info["name"],
+                    j,
+                    _vs_truth(c, q, truth[j], options.classifier),
+                )
+            )
             if ref_out is not None:
-                report.rows.append(Row("reference vs ground truth", info["name"], j,
-                                       _vs_truth(ref_out[j], q, truth[j], options.classifier)))
+                report.rows.append(
+                    Row(
+                        "reference vs ground truth",
+                        info["name"],
+                        j,
+                        _vs_truth(ref_out[j], q, truth[j], options.classifier),
+                    )
+                )
         if options.classifier:
             k = int(np.prod(info["shape"], dtype=np.int64))
             predicted = classes(q.real(c))
             if truth is not None:
                 kind, t = truth[j]
-                expected = t if kind == "labels" else classes(
-                    q.real(t) if t.dtype == c.dtype else t.astype(np.float64))
-                report.confusion[f"{info['name']}: C model vs ground truth"] = \
-                    confusion_matrix(predicted, expected, k).tolist()
+                expected = (
+                    t
+                    if kind == "labels"
+                    else classes(q.real(t) if t.dtype == c.dtype else t.astype(np.float64))
+                )
+                report.confusion[f"{info['name']}: C model vs ground truth"] = confusion_matrix(
+                    predicted, expected, k
+                ).tolist()
             if ref_out is not None:
                 report.confusion[f"{info['name']}: C model vs reference"] = confusion_matrix(
-                    predicted, classes(q.real(ref_out[j])), k).tolist()
+                    predicted, classes(q.real(ref_out[j])), k
+                ).tolist()
 
 
-def _fill_layers(report: ValidationReport, model: Path, captures: list[Any],
-                 ref_layers: list[dict[str, np.ndarray]], options: ValidateOptions) -> None:
+def _fill_layers(
+    report: ValidationReport,
+    model: Path,
+    captures: list[Any],
+    ref_layers: list[dict[str, np.ndarray]],
+    options: ValidateOptions,
+) -> None:
     quants = litert_tensor_quant(model) if ref_layers else {}
     first = captures[0]
     for i, node in enumerate(first):
@@ -500,22 +586,37 @@ def _fill_layers(report: ValidationReport, model: Path, captures: list[Any],
                 if ref.dtype != values.dtype:
                     ref, rq = rq.real(ref), Quant()
                 metrics = compare(values, ref, q, rq, False)
-        report.layers.append(LayerRow(node.c_id, node.m_id, node.type_name, node.name,
-                                      list(node.shape), str(node.dtype), metrics,
-                                      float(times.mean()) / 1e6))
+        report.layers.append(
+            LayerRow(
+                node.c_id,
+                node.m_id,
+                node.type_name,
+                node.name,
+                list(node.shape),
+                str(node.dtype),
+                metrics,
+                float(times.mean()) / 1e6,
+            )
+        )
     for row in report.layers:
         m = row.metrics
         if m is None:
             continue
         bad = (m.bit_exact is not None and m.bit_exact < m.samples) or (
-            m.bit_exact is None and m.max_abs > options.tolerance)
+            m.bit_exact is None and m.max_abs > options.tolerance
+        )
         if bad:
             report.first_divergence = row.c_id
             break
 
 
-def _check(report: ValidationReport, options: ValidateOptions, infos: list[dict[str, Any]],
-           c_out: list[np.ndarray], ref_out: list[np.ndarray] | None) -> None:
+def _check(
+    report: ValidationReport,
+    options: ValidateOptions,
+    infos: list[dict[str, Any]],
+    c_out: list[np.ndarray],
+    ref_out: list[np.ndarray] | None,
+) -> None:
     """``--check``: int outputs bit-exact, float outputs within the tolerance."""
     if ref_out is None:
         return
@@ -528,18 +629,24 @@ def _check(report: ValidationReport, options: ValidateOptions, infos: list[dict[
             if exact < c.shape[0]:
                 report.check_passed = False
                 report.check_messages.append(
-                    f"output {j} '{info['name']}': {exact}/{c.shape[0]} samples bit-exact")
+                    f"output {j} '{info['name']}': {exact}/{c.shape[0]} samples bit-exact"
+                )
         else:
             bound = options.tolerance * max(1.0, float(np.max(np.abs(r))) if r.size else 1.0)
             err = float(np.max(np.abs(c.astype(np.float64) - r))) if r.size else 0.0
             if err > bound:
                 report.check_passed = False
                 report.check_messages.append(
-                    f"output {j} '{info['name']}': max |error| {err:.3g} > {bound:.3g}")
+                    f"output {j} '{info['name']}': max |error| {err:.3g} > {bound:.3g}"
+                )
 
 
-def _save_csv(folder: Path, inputs: list[np.ndarray], c_out: list[np.ndarray],
-              ref_out: list[np.ndarray] | None) -> None:
+def _save_csv(
+    folder: Path,
+    inputs: list[np.ndarray],
+    c_out: list[np.ndarray],
+    ref_out: list[np.ndarray] | None,
+) -> None:
     """One CSV per tensor, one row per sample (flattened)."""
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -580,13 +687,29 @@ def to_json(r: ValidationReport) -> dict[str, Any]:
         "c_time_ms": r.c_time_ms,
         "reference_time_ms": r.reference_time_ms,
         "outputs": r.outputs_info,
-        "results": [{"comparison": row.what, "output": row.index, "tensor": row.tensor,
-                     **row.metrics.as_dict()} for row in r.rows],
+        "results": [
+            {
+                "comparison": row.what,
+                "output": row.index,
+                "tensor": row.tensor,
+                **row.metrics.as_dict(),
+            }
+            for row in r.rows
+        ],
         "confusion_matrices": r.confusion,
-        "layers": [{"c_id": layer.c_id, "m_id": layer.m_id, "type": layer.type,
-                    "name": layer.name, "shape": layer.shape, "dtype": layer.dtype,
-                    "time_ms": layer.time_ms, "metrics": _metrics_json(layer.metrics)}
-                   for layer in r.layers],
+        "layers": [
+            {
+                "c_id": layer.c_id,
+                "m_id": layer.m_id,
+                "type": layer.type,
+                "name": layer.name,
+                "shape": layer.shape,
+                "dtype": layer.dtype,
+                "time_ms": layer.time_ms,
+                "metrics": _metrics_json(layer.metrics),
+            }
+            for layer in r.layers
+        ],
         "layer_reference": r.layer_reference,
         "first_divergence": r.first_divergence,
         "check": {"passed": r.check_passed, "messages": r.check_messages},
@@ -607,24 +730,51 @@ def print_report(r: ValidationReport, console: Console | None = None) -> None:
 
     console = console or Console()
     console.print(f"[bold]stai validate[/bold] ({r.mode})  {r.model}")
-    console.print(f"{r.samples} samples from {r.input_source}; reference: {r.reference or 'none'}"
-                  + ("" if r.target else f"; C model {r.c_time_ms:.3f} ms/inference on the host"))
+    console.print(
+        f"{r.samples} samples from {r.input_source}; reference: {r.reference or 'none'}"
+        + ("" if r.target else f"; C model {r.c_time_ms:.3f} ms/inference on the host")
+    )
     if r.target:
         from stai.tools.validate_board import print_target
 
         print_target(r.target, console)
     table = Table(title="results")
-    cols = ("comparison", "output", "acc", "rmse", "mae", "l2r", "mean", "std", "cos", "nse",
-            "max |err|", "max LSB", "bit-exact")
+    cols = (
+        "comparison",
+        "output",
+        "acc",
+        "rmse",
+        "mae",
+        "l2r",
+        "mean",
+        "std",
+        "cos",
+        "nse",
+        "max |err|",
+        "max LSB",
+        "bit-exact",
+    )
     for col in cols:
         table.add_column(col, justify="left" if col in ("comparison", "output") else "right")
     for row in r.rows:
         m = row.metrics
         acc = "-" if m.acc is None else f"{100 * m.acc:.2f}%"
         exact = "-" if m.bit_exact is None else f"{m.bit_exact}/{m.samples}"
-        table.add_row(row.what, f"{row.index} {row.tensor}", acc, _g(m.rmse), _g(m.mae),
-                      _g(m.l2r), _g(m.mean), _g(m.std), _g(m.cos), _g(m.nse), _g(m.max_abs),
-                      "-" if m.max_abs_lsb is None else str(m.max_abs_lsb), exact)
+        table.add_row(
+            row.what,
+            f"{row.index} {row.tensor}",
+            acc,
+            _g(m.rmse),
+            _g(m.mae),
+            _g(m.l2r),
+            _g(m.mean),
+            _g(m.std),
+            _g(m.cos),
+            _g(m.nse),
+            _g(m.max_abs),
+            "-" if m.max_abs_lsb is None else str(m.max_abs_lsb),
+            exact,
+        )
     console.print(table)
     for title, cm in r.confusion.items():
         t = Table(title=f"confusion matrix, {title} (rows: expected, columns: predicted)")
@@ -636,20 +786,49 @@ def print_report(r: ValidationReport, console: Console | None = None) -> None:
         console.print(t)
     if r.layers:
         t = Table(title=f"per layer: C node vs the tensor of the same name in {r.layer_reference}")
-        for col in ("c_id", "m_id", "type", "shape", "rmse", "cos", "max |err|", "max LSB",
-                    "bit-exact", "ms"):
+        for col in (
+            "c_id",
+            "m_id",
+            "type",
+            "shape",
+            "rmse",
+            "cos",
+            "max |err|",
+            "max LSB",
+            "bit-exact",
+            "ms",
+        ):
             t.add_column(col, justify="left" if col in ("type", "shape") else "right")
         for layer in r.layers:
             m = layer.metrics
             shape = "x".join(map(str, layer.shape))
             if m is None:
-                t.add_row(str(layer.c_id), str(layer.m_id), layer.type, shape, "no reference", "", "", "",
-                          "", f"{layer.time_ms:.3f}")
+                t.add_row(
+                    str(layer.c_id),
+                    str(layer.m_id),
+                    layer.type,
+                    shape,
+                    "no reference",
+                    "",
+                    "",
+                    "",
+                    "",
+                    f"{layer.time_ms:.3f}",
+                )
                 continue
             exact = "-" if m.bit_exact is None else f"{m.bit_exact}/{m.samples}"
-            t.add_row(str(layer.c_id), str(layer.m_id), layer.type, shape, _g(m.rmse), _g(m.cos),
-                      _g(m.max_abs), "-" if m.max_abs_lsb is None else str(m.max_abs_lsb),
-                      exact, f"{layer.time_ms:.3f}")
+            t.add_row(
+                str(layer.c_id),
+                str(layer.m_id),
+                layer.type,
+                shape,
+                _g(m.rmse),
+                _g(m.cos),
+                _g(m.max_abs),
+                "-" if m.max_abs_lsb is None else str(m.max_abs_lsb),
+                exact,
+                f"{layer.time_ms:.3f}",
+            )
         console.print(t)
         if r.first_divergence is None:
             console.print("every compared node matches the reference")

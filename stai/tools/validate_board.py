@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 class TargetRunner:
     """A generated folder (generated with ``--target`` and ``--observer``) run on QEMU."""
 
-    def __init__(self, folder: str | Path, name: str | None = None,
-                 cmsis_nn_path: str | Path | None = None):
+    def __init__(
+        self, folder: str | Path, name: str | None = None, cmsis_nn_path: str | Path | None = None
+    ):
         self.model = TargetModel(folder, name, cmsis_nn_path=cmsis_nn_path)
         self.name = self.model.name
         self.samples: list[SampleResult] = []
@@ -52,8 +53,9 @@ class TargetRunner:
         samples = [[np.asarray(x)[k] for x in inputs] for k in range(n)]
         result = self.model.run_many(samples, per_node=self.has_observer, capture=per_layer)
         self.samples += result.samples
-        outputs = [np.stack([s.outputs[j] for s in result.samples])
-                   for j in range(len(self.outputs))]
+        outputs = [
+            np.stack([s.outputs[j] for s in result.samples]) for j in range(len(self.outputs))
+        ]
         run = RunResult(outputs, np.zeros(n, dtype=np.int64))
         if per_layer:
             run.nodes = _captures(result.samples)
@@ -77,15 +79,17 @@ class TargetRunner:
             "machine": board_for(model.target).machine,
             "kernels": model.firmware.kernels,
             "counting": "QEMU TCG plugin, every executed instruction (resolution: 1 instruction);"
-                        " instructions, not cycles",
+            " instructions, not cycles",
             "instructions": {
                 "mean": float(np.mean(counts)) if counts else None,
                 "min": min(counts) if counts else None,
                 "max": max(counts) if counts else None,
             },
             "glue_share": float(np.mean(glue)) if glue else None,
-            "nodes": [{"c_id": c, "type": types[c], "instructions": float(np.mean(v))}
-                      for c, v in sorted(nodes.items())],
+            "nodes": [
+                {"c_id": c, "type": types[c], "instructions": float(np.mean(v))}
+                for c, v in sorted(nodes.items())
+            ],
             "footprint": footprint,
         }
 
@@ -102,13 +106,20 @@ def _captures(samples: list[SampleResult]) -> list[NodeCapture]:
     first = samples[0].nodes
     for i, node in enumerate(first):
         values = np.stack([_captured(s.nodes[i]) for s in samples])
-        captures.append(NodeCapture(
-            c_id=node.c_id, m_id=node.m_id if node.m_id is not None else -1,
-            type_name=node.type_name or "", name=node.name or "",
-            shape=node.shape or (), dtype=node.dtype or values.dtype,
-            scale=node.scale, zero_point=node.zero_point, values=values,
-            time_ns=np.zeros(len(samples), dtype=np.int64),
-        ))
+        captures.append(
+            NodeCapture(
+                c_id=node.c_id,
+                m_id=node.m_id if node.m_id is not None else -1,
+                type_name=node.type_name or "",
+                name=node.name or "",
+                shape=node.shape or (),
+                dtype=node.dtype or values.dtype,
+                scale=node.scale,
+                zero_point=node.zero_point,
+                values=values,
+                time_ns=np.zeros(len(samples), dtype=np.int64),
+            )
+        )
     return captures
 
 
@@ -130,15 +141,45 @@ def print_target(section: dict[str, Any], console: Console) -> None:
             table.add_column(col, justify="left" if col == "type" else "right")
         total = sum(n["instructions"] for n in section["nodes"]) or 1.0
         for n in section["nodes"]:
-            table.add_row(str(n["c_id"]), n["type"] or "", f"{n['instructions']:,.0f}",
-                          f"{100 * n['instructions'] / total:.1f}%")
+            table.add_row(
+                str(n["c_id"]),
+                n["type"] or "",
+                f"{n['instructions']:,.0f}",
+                f"{100 * n['instructions'] / total:.1f}%",
+            )
         console.print(table)
     fp = section["footprint"]
     table = Table(title="footprint (linked firmware, bytes)")
-    for col in ("flash", "network code", "kernels", "weights", "other", "RAM", "arena",
-                "data", "bss", "stack reserved", "stack used"):
+    for col in (
+        "flash",
+        "network code",
+        "kernels",
+        "weights",
+        "other",
+        "RAM",
+        "arena",
+        "data",
+        "bss",
+        "stack reserved",
+        "stack used",
+    ):
         table.add_column(col, justify="right")
-    table.add_row(*(str(fp[k]) if fp.get(k) is not None else "-" for k in (
-        "flash", "flash_network_code", "flash_kernels", "flash_weights", "flash_other", "ram",
-        "ram_arena", "ram_data", "ram_bss", "ram_stack_reserved", "stack_used")))
+    table.add_row(
+        *(
+            str(fp[k]) if fp.get(k) is not None else "-"
+            for k in (
+                "flash",
+                "flash_network_code",
+                "flash_kernels",
+                "flash_weights",
+                "flash_other",
+                "ram",
+                "ram_arena",
+                "ram_data",
+                "ram_bss",
+                "ram_stack_reserved",
+                "stack_used",
+            )
+        )
+    )
     console.print(table)

@@ -17,9 +17,14 @@ from stai.cli.main import main as stai_main
 from stai.tools.analyze import analyze, to_json, write_reports
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "analyze.schema.json"
-_NP = {tflite.TensorType.INT8: np.int8, tflite.TensorType.INT32: np.int32,
-       tflite.TensorType.FLOAT32: np.float32, tflite.TensorType.INT64: np.int64,
-       tflite.TensorType.UINT8: np.uint8, tflite.TensorType.INT16: np.int16}
+_NP = {
+    tflite.TensorType.INT8: np.int8,
+    tflite.TensorType.INT32: np.int32,
+    tflite.TensorType.FLOAT32: np.float32,
+    tflite.TensorType.INT64: np.int64,
+    tflite.TensorType.UINT8: np.uint8,
+    tflite.TensorType.INT16: np.int16,
+}
 
 
 def _opcode(model: tflite.Model, op: tflite.Operator) -> str:
@@ -86,13 +91,18 @@ def independent_figures(path: Path) -> dict[str, int]:
             macc += out
         elif name != "RESHAPE":
             raise AssertionError(f"no independent rule for {name}")
-    return {"params": params, "macc": macc, "weights_bytes": weights,
-            "model_weights_bytes": model_weights}
+    return {
+        "params": params,
+        "macc": macc,
+        "weights_bytes": weights,
+        "model_weights_bytes": model_weights,
+    }
 
 
 @pytest.mark.parametrize("key", ["kws_int8", "hello_world_float", "ic_int8", "kws_hybrid"])
-def test_totals_equal_independent_figures(key: str, shared_model_path: Callable[[str], Path]
-                                          ) -> None:
+def test_totals_equal_independent_figures(
+    key: str, shared_model_path: Callable[[str], Path]
+) -> None:
     path = shared_model_path(key)
     report = to_json(analyze(path))
     expected = independent_figures(path)
@@ -104,7 +114,9 @@ def test_totals_equal_independent_figures(key: str, shared_model_path: Callable[
     assert sum(r["rom_bytes"] for r in layers) == totals["weights_bytes"]
     change = totals["weights_bytes"] - totals["model_weights_bytes"]
     assert totals["weights_change_bytes"] == change
-    assert totals["weights_change_percent"] == round(100 * change / totals["model_weights_bytes"], 2)
+    assert totals["weights_change_percent"] == round(
+        100 * change / totals["model_weights_bytes"], 2
+    )
 
 
 def test_kws_report(shared_model_path: Callable[[str], Path], tmp_path: Path) -> None:
@@ -125,9 +137,14 @@ def test_kws_report(shared_model_path: Callable[[str], Path], tmp_path: Path) ->
     assert t["nodes"] == 12 and t["model_operators"] == 13
     generated = generate(path, tmp_path / "kws", "kws")
     assert t["activations_bytes"] == generated.activations_bytes == t["ram_total_bytes"]
-    assert data["inputs"][0] == {"name": "input_1", "shape": [1, 49, 10, 1], "dtype": "int8",
-                                 "scale": pytest.approx(0.5847029), "zero_point": 83,
-                                 "bytes": 490}
+    assert data["inputs"][0] == {
+        "name": "input_1",
+        "shape": [1, 49, 10, 1],
+        "dtype": "int8",
+        "scale": pytest.approx(0.5847029),
+        "zero_point": 83,
+        "bytes": 490,
+    }
     rows = data["layers"]
     assert [r["c_id"] for r in rows] == list(range(12))
     assert [r["m_id"] for r in rows] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]
@@ -136,13 +153,18 @@ def test_kws_report(shared_model_path: Callable[[str], Path], tmp_path: Path) ->
     assert fc["folded"] == [10] and fc["output_shape"] == [1, 12]
     assert rows[0]["macc"] == 25 * 5 * 64 * 10 * 4 and rows[0]["rom_bytes"] == 2560 + 256 + 512
     assert data["graph"]["edges"][0] == ["in:0", "c:0"] and data["graph"]["edges"][-1] == [
-        "c:11", "out:0"]
+        "c:11",
+        "out:0",
+    ]
 
     files = write_reports(a, tmp_path / "report")
     assert json.loads(files["json"].read_text()) == json.loads(json.dumps(data))
     svg = ET.parse(files["memory_svg"]).getroot()
-    rects = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.find(
-        "{http://www.w3.org/2000/svg}title") is not None]
+    rects = [
+        r
+        for r in svg.iter("{http://www.w3.org/2000/svg}rect")
+        if r.find("{http://www.w3.org/2000/svg}title") is not None
+    ]
     assert len(rects) == len(data["memory_plan"]) > 12
     dot = files["graph_dot"].read_text()
     assert dot.startswith('digraph "kws"') and dot.count("->") == len(data["graph"]["edges"])
@@ -157,7 +179,7 @@ def test_memory_plan_never_overlaps(shared_model_path: Callable[[str], Path]) ->
     a = analyze(shared_model_path("ic_int8"))
     live = a.buffers
     for i, x in enumerate(live):
-        for y in live[i + 1:]:
+        for y in live[i + 1 :]:
             if x.arena != y.arena or x.last < y.first or y.last < x.first:
                 continue
             same = x.offset == y.offset and x.size == y.size
@@ -166,8 +188,9 @@ def test_memory_plan_never_overlaps(shared_model_path: Callable[[str], Path]) ->
         assert x.offset + x.size <= a.totals.arena_bytes[x.arena]
 
 
-def test_cli(shared_model_path: Callable[[str], Path], tmp_path: Path,
-             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli(
+    shared_model_path: Callable[[str], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = shared_model_path("hello_world_int8")
     with pytest.raises(SystemExit) as exit_info:
         stai_main(["analyze", "-m", str(path), "--json", "-o", str(tmp_path / "out")])

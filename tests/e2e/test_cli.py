@@ -32,13 +32,22 @@ def test_generate_writes_a_folder_that_builds(models_dir, tmp_path):
     for name in ("network.c", "network.h", "network_data.c", "network_data.h", "Makefile"):
         assert (out / name).is_file(), name
     header = (out / "network.h").read_text()
-    for symbol in ("STAI_NETWORK_ACTIVATIONS_SIZE", "STAI_NETWORK_IN_NUM", "STAI_NETWORK_OUT_NUM",
-                   "stai_network_init", "stai_network_input_ptr", "stai_network_input_size",
-                   "stai_network_output_ptr", "stai_network_output_size", "stai_network_run"):
+    for symbol in (
+        "STAI_NETWORK_ACTIVATIONS_SIZE",
+        "STAI_NETWORK_IN_NUM",
+        "STAI_NETWORK_OUT_NUM",
+        "stai_network_init",
+        "stai_network_input_ptr",
+        "stai_network_input_size",
+        "stai_network_output_ptr",
+        "stai_network_output_size",
+        "stai_network_run",
+    ):
         assert symbol in header, symbol
     build = subprocess.run(
         ["make", "-C", str(out), "CFLAGS=-std=c99 -O1 -Wall -Wextra -Werror"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert build.returncode == 0, build.stderr
     assert (out / "libnetwork.a").is_file()
@@ -47,8 +56,9 @@ def test_generate_writes_a_folder_that_builds(models_dir, tmp_path):
 def test_generate_custom_name_and_ir_printing(models_dir, tmp_path):
     out = tmp_path / "hw"
     model = models_dir / "tflm/hello_world/hello_world_int8.tflite"
-    proc = run_stai("generate", "-m", str(model), "-o", str(out), "-n", "sine",
-                    "--print-ir-after-all")
+    proc = run_stai(
+        "generate", "-m", str(model), "-o", str(out), "-n", "sine", "--print-ir-after-all"
+    )
     assert proc.returncode == 0, proc.stderr
     assert (out / "sine.h").is_file()
     assert "STAI_SINE_ACTIVATIONS_SIZE" in (out / "sine.h").read_text()
@@ -115,8 +125,14 @@ def _tflite_builder():
     """The small .tflite writer the lit tests use (tests/filecheck/.../Inputs)."""
     import importlib.util
 
-    path = (Path(__file__).resolve().parents[1] / "filecheck" / "frontends" / "tflite"
-            / "Inputs" / "tflite_builder.py")
+    path = (
+        Path(__file__).resolve().parents[1]
+        / "filecheck"
+        / "frontends"
+        / "tflite"
+        / "Inputs"
+        / "tflite_builder.py"
+    )
     spec = importlib.util.spec_from_file_location("stai_test_tflite_builder", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look themselves up there
@@ -152,8 +168,12 @@ def test_shape_stai_cannot_handle(tmp_path):
     z = m.tensor("padded", (1, 4, 2, 2, 2))
     import numpy as np
 
-    pads = m.tensor("pads", (5, 2), "INT32",
-                    data=np.array([[0, 0], [1, 1], [0, 0], [0, 0], [0, 0]], dtype=np.int32))
+    pads = m.tensor(
+        "pads",
+        (5, 2),
+        "INT32",
+        data=np.array([[0, 0], [1, 1], [0, 0], [0, 0], [0, 0]], dtype=np.int32),
+    )
     m.op("PAD", [y, pads], [z])
     model = tmp_path / "pad5d.tflite"
     model.write_bytes(m.build([x], [z]))

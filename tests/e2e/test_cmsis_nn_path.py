@@ -39,7 +39,8 @@ def test_makefile_rejects_a_path_without_cmsis_headers(models_dir, tmp_path):
 
     out = tmp_path / "hw"
     generate(models_dir / "tflm/hello_world/hello_world_int8.tflite", out)
-    proc = subprocess.run(["make", "-C", str(out), f"CMSIS_NN_PATH={tmp_path}"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["make", "-C", str(out), f"CMSIS_NN_PATH={tmp_path}"], capture_output=True, text=True
+    )
     assert proc.returncode != 0
     assert "holds no Include/arm_nnfunctions.h" in proc.stderr

@@ -71,8 +71,9 @@ def test_ad_layers_are_all_dense_with_relu(ad_model: Path) -> None:
 
 
 @pytest.mark.parametrize("factor", [4, 8])
-def test_ad_rom_is_exact_from_byte_counts(ad_model: Path, ad_compressed: dict[int, Path],
-                                          factor: int) -> None:
+def test_ad_rom_is_exact_from_byte_counts(
+    ad_model: Path, ad_compressed: dict[int, Path], factor: int
+) -> None:
     k, bits = FACTORS[factor]
     layers = _dense_layers(ad_model)
     weights = sum(w.size for w, _, _ in layers)
@@ -88,15 +89,18 @@ def test_ad_rom_is_exact_from_byte_counts(ad_model: Path, ad_compressed: dict[in
 
 
 @pytest.mark.parametrize("factor", [4, 8])
-def test_ad_c_model_equals_numpy_of_decoded_weights(ad_model: Path, models_dir: Path,
-                                                    ad_compressed: dict[int, Path],
-                                                    factor: int) -> None:
+def test_ad_c_model_equals_numpy_of_decoded_weights(
+    ad_model: Path, models_dir: Path, ad_compressed: dict[int, Path], factor: int
+) -> None:
     layers = _dense_layers(ad_model)
     decoded = [(compress(w, factor).decoded(), b, relu) for w, b, relu in layers]
     model = CModel(ad_compressed[factor])
     rng = np.random.default_rng(1)
-    inputs = [ad_float_window(models_dir, 0), ad_float_window(models_dir, 37),
-              rng.uniform(-20, 0, (1, 640)).astype(np.float32)]
+    inputs = [
+        ad_float_window(models_dir, 0),
+        ad_float_window(models_dir, 37),
+        rng.uniform(-20, 0, (1, 640)).astype(np.float32),
+    ]
     for x in inputs:
         got = model.run([x])[0]
         want = _forward(decoded, x)
@@ -131,8 +135,9 @@ def test_four_bit_packing_low_nibble_first() -> None:
 
 
 @pytest.mark.parametrize("factor", [4, 8])
-def test_int8_codebook_bit_exact_with_decoded_int8_model(models_dir: Path, tmp_path: Path,
-                                                         factor: int) -> None:
+def test_int8_codebook_bit_exact_with_decoded_int8_model(
+    models_dir: Path, tmp_path: Path, factor: int
+) -> None:
     """The int8 AD model compressed: the codebook kernel computes exactly what the
     uncompressed int8 kernel computes on the decoded weights."""
     from stai.tools.reference import run_tflm
@@ -159,8 +164,7 @@ def test_int8_codebook_bit_exact_with_decoded_int8_model(models_dir: Path, tmp_p
     assert not np.array_equal(got, ref) or factor == 4  # x8 changes the int8 outputs
 
 
-def test_per_channel_int8_codebook_bit_exact_with_decoded(models_dir: Path,
-                                                          tmp_path: Path) -> None:
+def test_per_channel_int8_codebook_bit_exact_with_decoded(models_dir: Path, tmp_path: Path) -> None:
     """The AD float model quantized by stai (per-channel dense weights) and compressed x8:
     the codebook kernel with one multiplier per output channel computes exactly what
     ``arm_fully_connected_per_channel_s8`` computes on the decoded weights."""
@@ -196,14 +200,24 @@ def test_bad_compress_values(ad_model: Path, tmp_path: Path) -> None:
 
 def test_per_layer_file(ad_model: Path, tmp_path: Path) -> None:
     spec = tmp_path / "layers.json"
-    spec.write_text(json.dumps({"layers": {"dense_1": {"factor": 8}, "Identity": {"factor": 4},
-                                           "dense_2": {"factor": "none"}}}))
+    spec.write_text(
+        json.dumps(
+            {
+                "layers": {
+                    "dense_1": {"factor": 8},
+                    "Identity": {"factor": 4},
+                    "dense_2": {"factor": "none"},
+                }
+            }
+        )
+    )
     generate(ad_model, tmp_path / "c", compress=str(spec))
     meta = json.loads((tmp_path / "c" / "network.json").read_text())
     # dense_1: 128x128 floats -> 16 centroids + 8192 index bytes; Identity: 640x128 -> 256
     # centroids + 81920 index bytes; the rest unchanged.
-    assert meta["weights_bytes"] == 1063456 - 4 * 128 * 128 - 4 * 640 * 128 \
-        + (64 + 8192) + (1024 + 81920)
+    assert meta["weights_bytes"] == 1063456 - 4 * 128 * 128 - 4 * 640 * 128 + (64 + 8192) + (
+        1024 + 81920
+    )
     text = (tmp_path / "c" / "network.c").read_text()
     assert text.count("stai_fully_connected_codebook_f32(") == 2
     assert text.count("stai_fully_connected_f32(") == 8
@@ -224,15 +238,22 @@ def test_analyze_reports_compressed_bytes_and_ratio(ad_model: Path) -> None:
 
 
 @pytest.mark.parametrize("factor", [4, 8])
-def test_validate_reports_error_against_uncompressed(ad_model: Path, models_dir: Path,
-                                                     tmp_path: Path, factor: int) -> None:
+def test_validate_reports_error_against_uncompressed(
+    ad_model: Path, models_dir: Path, tmp_path: Path, factor: int
+) -> None:
     from stai.tools.validate import ValidateOptions, validate
 
     x = np.concatenate([ad_float_window(models_dir, k) for k in (0, 60, 120)])
     np.save(tmp_path / "x.npy", x)
-    report = validate(ValidateOptions(model=ad_model, inputs=tmp_path / "x.npy",
-                                      out_dir=tmp_path / "v", progress=False,
-                                      compress=str(factor)))
+    report = validate(
+        ValidateOptions(
+            model=ad_model,
+            inputs=tmp_path / "x.npy",
+            out_dir=tmp_path / "v",
+            progress=False,
+            compress=str(factor),
+        )
+    )
     row = next(r for r in report.rows if r.what == "C model vs reference")
     l2r = row.metrics.l2r
     # x4 stays within about 1% (relative L2) of the uncompressed model, x8 within 10%
@@ -252,8 +273,11 @@ def _conv_filters(model: Path) -> list[tuple[np.ndarray, np.ndarray]]:
 
     module = import_model(model)
     consts = {op.output: op.to_numpy() for op in module.walk() if isinstance(op, nn.ConstantOp)}
-    return [(consts[op.operands[1]], consts[op.operands[2]]) for op in module.walk()
-            if isinstance(op, nn.Conv2DOp)]
+    return [
+        (consts[op.operands[1]], consts[op.operands[2]])
+        for op in module.walk()
+        if isinstance(op, nn.Conv2DOp)
+    ]
 
 
 def _generate_decoded(model: Path, out: Path, factor: int, **kwargs: object) -> None:
@@ -313,8 +337,11 @@ def ic_builds(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
         generate(models_dir / path, root / f"{key}_c8", compress="8")
         _generate_decoded(models_dir / path, root / f"{key}_d8", 8)
         generate(models_dir / path, root / f"{key}_plain")
-        out |= {f"{key}_c8": root / f"{key}_c8", f"{key}_d8": root / f"{key}_d8",
-                f"{key}_plain": root / f"{key}_plain"}
+        out |= {
+            f"{key}_c8": root / f"{key}_c8",
+            f"{key}_d8": root / f"{key}_d8",
+            f"{key}_plain": root / f"{key}_plain",
+        }
     return out
 
 

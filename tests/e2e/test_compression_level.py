@@ -39,8 +39,17 @@ def levels(ad_model: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 
 def test_none_is_uncompressed(ad_model: Path, tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as e:
-        main(["generate", "-m", str(ad_model), "-o", str(tmp_path / "o"),
-              "--compression-level", "none"])
+        main(
+            [
+                "generate",
+                "-m",
+                str(ad_model),
+                "-o",
+                str(tmp_path / "o"),
+                "--compression-level",
+                "none",
+            ]
+        )
     assert e.value.code == 0
     meta = json.loads((tmp_path / "o" / "network.json").read_text())
     assert meta["weights_bytes"] == AD_ROM
@@ -76,11 +85,23 @@ def test_measured_error_within_budget(ad_model: Path, levels: dict[str, dict]) -
     assert np.isfinite([c.error for c in measured.candidates]).all()
 
 
-def test_compress_and_level_exclusive(ad_model: Path, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_compress_and_level_exclusive(
+    ad_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as e:
-        main(["generate", "-m", str(ad_model), "-o", str(tmp_path / "o"), "-c", "8",
-              "--compression-level", "low"])
+        main(
+            [
+                "generate",
+                "-m",
+                str(ad_model),
+                "-o",
+                str(tmp_path / "o"),
+                "-c",
+                "8",
+                "--compression-level",
+                "low",
+            ]
+        )
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "not allowed with" in err
@@ -103,8 +124,11 @@ def test_levels_pick_conv_layers_too(models_dir: Path, tmp_path: Path) -> None:
     model = models_dir / IC
     generate_with_level(model, tmp_path / "medium", "medium")
     record = json.loads((tmp_path / "medium" / "network_compression.txt").read_text())
-    convs = {str(op.attributes["nn.m_id"].value.data) for op in import_model(model).walk()
-             if isinstance(op, nn.Conv2DOp) and isinstance(op.attributes.get("nn.m_id"), IntegerAttr)}
+    convs = {
+        str(op.attributes["nn.m_id"].value.data)
+        for op in import_model(model).walk()
+        if isinstance(op, nn.Conv2DOp) and isinstance(op.attributes.get("nn.m_id"), IntegerAttr)
+    }
     assert len(convs) == 9 and set(record["layers"]) >= convs
     chosen = {k for k, v in record["layers"].items() if v["factor"] != "none"}
     assert chosen & convs, record

@@ -14,8 +14,9 @@ from stai.compiler.driver import generate
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "per_layer.py"
 
 
-def test_per_layer_example(shared_model_path: Callable[[str], Path], tmp_path: Path,
-                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_per_layer_example(
+    shared_model_path: Callable[[str], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     generate(shared_model_path("hello_world_int8"), tmp_path / "hw", "hw", observer=True)
     np.save(tmp_path / "x.npy", np.array([[-64]], dtype=np.int8))
     namespace = runpy.run_path(str(EXAMPLE))

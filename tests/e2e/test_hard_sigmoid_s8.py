@@ -23,14 +23,18 @@ func.func @main(%x: tensor<1x256x!nn.q<i8, {x_q}>>) -> tensor<1x256x!nn.q<i8, {y
 }}"""
 
 
-@pytest.mark.parametrize(("alpha", "beta", "x_scale", "x_zp", "y_scale", "y_zp"), [
-    (1.0 / 6.0, 0.5, 0.05, 3, 1.0 / 255.0, -128),   # Keras 3
-    (0.2, 0.5, 0.1, -20, 1.0 / 256.0, -128),         # Keras 2 / ONNX HardSigmoid default
-    (0.25, 0.3, 0.03, 10, 0.005, -100),
-])
+@pytest.mark.parametrize(
+    ("alpha", "beta", "x_scale", "x_zp", "y_scale", "y_zp"),
+    [
+        (1.0 / 6.0, 0.5, 0.05, 3, 1.0 / 255.0, -128),  # Keras 3
+        (0.2, 0.5, 0.1, -20, 1.0 / 256.0, -128),  # Keras 2 / ONNX HardSigmoid default
+        (0.25, 0.3, 0.03, 10, 0.005, -100),
+    ],
+)
 def test_every_code_within_one_step(tmp_path: Path, alpha, beta, x_scale, x_zp, y_scale, y_zp):
-    module = Parser(make_context(), _module(alpha, beta, f"{x_scale} : {x_zp}",
-                                            f"{y_scale} : {y_zp}")).parse_module()
+    module = Parser(
+        make_context(), _module(alpha, beta, f"{x_scale} : {x_zp}", f"{y_scale} : {y_zp}")
+    ).parse_module()
     out = compile_module(module, tmp_path / "hs", "hs")
     codes = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
     got = CModel(out, "hs").run([codes])[0].astype(np.int32).reshape(-1)

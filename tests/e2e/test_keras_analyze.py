@@ -50,7 +50,9 @@ def test_validate_command(residual_file, tmp_path):
     _, path = residual_file
     proc = subprocess.run(
         [sys.executable, "-m", "stai.cli.main", "validate", "-m", str(path), "-o", str(tmp_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "reference: tensorflow" in proc.stdout

@@ -39,15 +39,17 @@ def _model():
     k = keras()
     L = k.layers
     k.utils.set_random_seed(4)
-    model = k.Sequential([
-        k.Input((6, 4)),
-        L.LSTM(5, return_sequences=True),
-        L.Activation("swish"),
-        L.PReLU(alpha_initializer=k.initializers.Constant(0.25)),
-        L.Activation("hard_sigmoid"),
-        L.LSTM(3),
-        L.Dense(2),
-    ])
+    model = k.Sequential(
+        [
+            k.Input((6, 4)),
+            L.LSTM(5, return_sequences=True),
+            L.Activation("swish"),
+            L.PReLU(alpha_initializer=k.initializers.Constant(0.25)),
+            L.Activation("hard_sigmoid"),
+            L.LSTM(3),
+            L.Dense(2),
+        ]
+    )
     return model
 
 
@@ -64,11 +66,23 @@ def test_keras_kernels_run_clean_under_sanitizers(tmp_path: Path) -> None:
     called = " ".join(Path(s).name for s in sources)
     for kernel in ("stai_lstm_f32", "stai_swish_f32", "stai_prelu_f32", "stai_hard_sigmoid_f32"):
         assert kernel in called
-    flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-fsanitize=address,undefined",
-             "-fno-sanitize-recover=all"]
+    flags = [
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-g",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=all",
+    ]
     includes = [f"-I{folder}", f"-I{folder}/include", f"-I{folder}/include/cmsis"]
-    build = subprocess.run([cc, *flags, *includes, "main.c", *sources, "-o", "main", "-lm"],
-                           cwd=tmp_path, capture_output=True, text=True, check=False)
+    build = subprocess.run(
+        [cc, *flags, *includes, "main.c", *sources, "-o", "main", "-lm"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert build.returncode == 0, build.stderr
     proc = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, f"status {proc.returncode}\n{proc.stderr}"

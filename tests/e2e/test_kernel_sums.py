@@ -34,21 +34,31 @@ def _fc(weights: np.ndarray, bias: np.ndarray | None, input_offset: int, filter_
     if bias is not None:
         lines.append(f"%b = arith.constant dense<{bias.tolist()}> : tensor<{outputs}xi32>")
         ins, types = ins + ", %b", types + f", tensor<{outputs}xi32>"
-    params = (f"params = #qnn.fully_connected_s8<input_offset = {input_offset}, filter_offset = "
-              f"{filter_offset}, output_offset = 0, "
-              "multipliers = array<i32: 1073741824>, shifts = array<i32: 0>>")
-    lines.append(f"%y = qnn.fully_connected ins({ins} : {types}) {{act = array<i32: -128, 127>, "
-                 f"{params}}} -> tensor<1x{outputs}xi8>")
-    text = (f"func.func @main(%x: tensor<1x{depth}xi8>) -> tensor<1x{outputs}xi8> {{\n"
-            + "\n".join(lines) + "\nfunc.return %y : tensor<1x" + f"{outputs}xi8>\n}}")
+    params = (
+        f"params = #qnn.fully_connected_s8<input_offset = {input_offset}, filter_offset = "
+        f"{filter_offset}, output_offset = 0, "
+        "multipliers = array<i32: 1073741824>, shifts = array<i32: 0>>"
+    )
+    lines.append(
+        f"%y = qnn.fully_connected ins({ins} : {types}) {{act = array<i32: -128, 127>, "
+        f"{params}}} -> tensor<1x{outputs}xi8>"
+    )
+    text = (
+        f"func.func @main(%x: tensor<1x{depth}xi8>) -> tensor<1x{outputs}xi8> {{\n"
+        + "\n".join(lines)
+        + "\nfunc.return %y : tensor<1x"
+        + f"{outputs}xi8>\n}}"
+    )
     module = Parser(make_context(), text).parse_module()
     op = next(o for o in module.walk() if isinstance(o, qnn.FullyConnectedOp))
     constants = {o.result: o.value for o in module.walk() if isinstance(o, arith.ConstantOp)}
     return op, constants
 
 
-@pytest.mark.parametrize(("input_offset", "filter_offset", "with_bias"),
-                         [(-89, 0, True), (128, 3, True), (0, 0, True), (5, 0, False)])
+@pytest.mark.parametrize(
+    ("input_offset", "filter_offset", "with_bias"),
+    [(-89, 0, True), (128, 3, True), (0, 0, True), (5, 0, False)],
+)
 def test_kernel_sums_equal_the_definition(input_offset, filter_offset, with_bias):
     rng = np.random.default_rng(3)
     w = rng.integers(-128, 128, (7, 33)).astype(np.int8)
@@ -77,5 +87,8 @@ def test_ad_on_helium_needs_no_scratch_and_no_runtime_sums(models_dir: Path, tmp
     assert meta["cortex-m55"]["activations_bytes"] == meta["cortex-m4"]["activations_bytes"] == 768
     assert meta["cortex-m55"]["weights_bytes"] == meta["cortex-m4"]["weights_bytes"] + 4 * outputs
     report = analyze(model, target="cortex-m55")
-    assert sum(r.rom_bytes for r in report.layers) == report.totals.weights_bytes \
+    assert (
+        sum(r.rom_bytes for r in report.layers)
+        == report.totals.weights_bytes
         == meta["cortex-m55"]["weights_bytes"]
+    )

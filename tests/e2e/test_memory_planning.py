@@ -83,21 +83,37 @@ def test_caller_buffers_split_weights_and_two_pools(model, models_dir, default_b
     default_bytes = default_builds(model, models_dir).meta["activations_bytes"]
     first = max(default_bytes // 2, 16)
     pools = tmp_path / "pools.json"
-    pools.write_text(json.dumps([{"name": "fast", "size": first, "section": ".dtcm"},
-                                 {"name": "slow", "size": 4 * default_bytes}]))
-    variant = _check_variant(model, models_dir, default_builds, tmp_path / "v",
-                             allocate_inputs=False, allocate_outputs=False, split_weights=True,
-                             memory_pool=pools, alignment=16)
+    pools.write_text(
+        json.dumps(
+            [
+                {"name": "fast", "size": first, "section": ".dtcm"},
+                {"name": "slow", "size": 4 * default_bytes},
+            ]
+        )
+    )
+    variant = _check_variant(
+        model,
+        models_dir,
+        default_builds,
+        tmp_path / "v",
+        allocate_inputs=False,
+        allocate_outputs=False,
+        split_weights=True,
+        memory_pool=pools,
+        alignment=16,
+    )
     meta = variant.meta
     assert meta["inputs_in_activations"] is False and meta["outputs_in_activations"] is False
     assert meta["weights"] == "split"
     used = [p["size"] for p in meta["pools"]]
     assert len(used) == 2 and used[0] <= first
     header = (tmp_path / "v" / "net.h").read_text()
-    for line in ("int stai_net_set_input(int index, void *data);",
-                 "int stai_net_set_output(int index, void *data);",
-                 "int stai_net_init(void *pool_fast, void *pool_slow);",
-                 '#define STAI_NET_POOL_0_SECTION ".dtcm"'):
+    for line in (
+        "int stai_net_set_input(int index, void *data);",
+        "int stai_net_set_output(int index, void *data);",
+        "int stai_net_init(void *pool_fast, void *pool_slow);",
+        '#define STAI_NET_POOL_0_SECTION ".dtcm"',
+    ):
         assert line in header, line
 
 
@@ -120,8 +136,21 @@ def test_generate_with_a_linker_script(models_dir, tmp_path):
     ld = tmp_path / "board.ld"
     ld.write_text(BOARD.replace("{flash}", "512K"))
     out = tmp_path / "kws"
-    proc = subprocess.run([*STAI, "generate", "-m", str(model), "-o", str(out), "--memory-pool",
-                           str(ld), "--no-inputs-allocation"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            *STAI,
+            "generate",
+            "-m",
+            str(model),
+            "-o",
+            str(out),
+            "--memory-pool",
+            str(ld),
+            "--no-inputs-allocation",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     report = (out / "network_report.txt").read_text()
     assert "Flash (FLASH, from board.ld)" in report and "fits" in report
@@ -135,14 +164,38 @@ def test_too_small_a_chip_is_a_one_line_error(models_dir, tmp_path):
     model = models_dir / "mlperf_tiny/kws/kws_ref_model_int8.tflite"
     small_flash = tmp_path / "small_flash.ld"
     small_flash.write_text(BOARD.replace("{flash}", "16K"))
-    proc = subprocess.run([*STAI, "generate", "-m", str(model), "-o", str(tmp_path / "a"),
-                           "--memory-pool", str(small_flash)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            *STAI,
+            "generate",
+            "-m",
+            str(model),
+            "-o",
+            str(tmp_path / "a"),
+            "--memory-pool",
+            str(small_flash),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "does not fit the flash region FLASH" in proc.stderr and "bytes missing" in proc.stderr
     pools = tmp_path / "pools.json"
     pools.write_text('[{"name": "tiny", "size": 4096}, {"name": "small", "size": 4096}]')
-    proc = subprocess.run([*STAI, "generate", "-m", str(model), "-o", str(tmp_path / "b"),
-                           "--memory-pool", str(pools)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            *STAI,
+            "generate",
+            "-m",
+            str(model),
+            "-o",
+            str(tmp_path / "b"),
+            "--memory-pool",
+            str(pools),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "bytes missing" in lines[0] and "tiny, small" in lines[0]

@@ -28,8 +28,9 @@ def _cc() -> str:
 
 
 @pytest.fixture(scope="module")
-def kws_folders(shared_model_path: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
-                ) -> tuple[Path, Path, Path]:
+def kws_folders(
+    shared_model_path: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, Path]:
     """The KWS int8 model, generated without and with --observer."""
     model = shared_model_path("kws_int8")
     root = tmp_path_factory.mktemp("observer")
@@ -42,9 +43,23 @@ def kws_folders(shared_model_path: Callable[[str], Path], tmp_path_factory: pyte
 def _preprocessed(folder: Path, source: str, *defines: str) -> str:
     """The preprocessed text of a generated source (no line markers, no blank lines)."""
     proc = subprocess.run(
-        [_cc(), "-E", "-P", *STRICT, *defines, "-I", str(folder), "-I", str(folder / "include"),
-         "-I", str(folder / "include" / "cmsis"), str(folder / source)],
-        capture_output=True, text=True, check=True,
+        [
+            _cc(),
+            "-E",
+            "-P",
+            *STRICT,
+            *defines,
+            "-I",
+            str(folder),
+            "-I",
+            str(folder / "include"),
+            "-I",
+            str(folder / "include" / "cmsis"),
+            str(folder / source),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return "\n".join(line for line in proc.stdout.splitlines() if line.strip())
 
@@ -113,16 +128,37 @@ def test_c_callback_sees_every_node(kws_folders: tuple[Path, Path, Path], tmp_pa
     """A C application registers a callback: called before and after each of the 12 nodes
     with consistent descriptions; built strict and under the sanitizers."""
     _, _, observed = kws_folders
-    flags = [*STRICT, "-O1", "-g", "-DSTAI_OBSERVER", "-fsanitize=address,undefined",
-             "-fno-sanitize-recover=all"]
+    flags = [
+        *STRICT,
+        "-O1",
+        "-g",
+        "-DSTAI_OBSERVER",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=all",
+    ]
     main = tmp_path / "main.c"
     main.write_text(MAIN_C)
     sources = [observed / "kws.c", observed / "kws_data.c", *sorted((observed / "src").glob("*.c"))]
     exe = tmp_path / "main"
     subprocess.run(
-        [_cc(), *flags, "-I", str(observed), "-I", str(observed / "include"), "-I",
-         str(observed / "include" / "cmsis"), str(main), *map(str, sources), "-o", str(exe), "-lm"],
-        check=True, capture_output=True, text=True,
+        [
+            _cc(),
+            *flags,
+            "-I",
+            str(observed),
+            "-I",
+            str(observed / "include"),
+            "-I",
+            str(observed / "include" / "cmsis"),
+            str(main),
+            *map(str, sources),
+            "-o",
+            str(exe),
+            "-lm",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "before 12 after 12 bad 0 nodes 12"
@@ -132,8 +168,9 @@ def test_c_callback_sees_every_node(kws_folders: tuple[Path, Path, Path], tmp_pa
     assert lines[-1].split()[5:] == ["0.00390625", "-128"]
 
 
-def test_per_layer_capture_equals_tflm_intermediates(kws_folders: tuple[Path, Path, Path],
-                                                     models_dir: Path) -> None:
+def test_per_layer_capture_equals_tflm_intermediates(
+    kws_folders: tuple[Path, Path, Path], models_dir: Path
+) -> None:
     """One capture per node, named after its tensor, equal to TFLite Micro's tensor of the
     same name (read as extra model outputs) on the KWS sample and on random inputs."""
     model, _, observed = kws_folders
@@ -155,8 +192,9 @@ def test_per_layer_capture_equals_tflm_intermediates(kws_folders: tuple[Path, Pa
     np.testing.assert_array_equal(result.outputs[0], result.nodes[-1].values)
 
 
-def test_per_layer_capture_equals_litert_on_sample(kws_folders: tuple[Path, Path, Path],
-                                                   models_dir: Path) -> None:
+def test_per_layer_capture_equals_litert_on_sample(
+    kws_folders: tuple[Path, Path, Path], models_dir: Path
+) -> None:
     """On the KWS sample, every node equals LiteRT's intermediate tensor of the same name
     (BUILTIN_REF with experimental_preserve_all_tensors)."""
     model, _, observed = kws_folders

@@ -17,19 +17,54 @@ from stai.runtime.runner import CModel
 from stai.tools.reference import run_onnxruntime
 
 QDQ_MODELS = [
-    "conv", "conv_stride2_same", "conv_dilated", "conv_depthwise", "conv_grouped", "conv1d",
-    "conv_transpose", "gemm", "matmul", "flatten_gemm", "add_channel_const", "add_tensors",
-    "mul_const", "leaky_relu", "sigmoid", "softmax", "softmax_axis1", "global_avg_pool",
-    "shape_reshape", "data_movement", "concat_channels", "pad_conv",
-    "conv_max_pool", "conv_avg_pool", "conv_relu", "conv_sigmoid", "conv_global_avg_pool",
-    "conv_transpose_perm", "conv_flatten",
+    "conv",
+    "conv_stride2_same",
+    "conv_dilated",
+    "conv_depthwise",
+    "conv_grouped",
+    "conv1d",
+    "conv_transpose",
+    "gemm",
+    "matmul",
+    "flatten_gemm",
+    "add_channel_const",
+    "add_tensors",
+    "mul_const",
+    "leaky_relu",
+    "sigmoid",
+    "softmax",
+    "softmax_axis1",
+    "global_avg_pool",
+    "shape_reshape",
+    "data_movement",
+    "concat_channels",
+    "pad_conv",
+    "conv_max_pool",
+    "conv_avg_pool",
+    "conv_relu",
+    "conv_sigmoid",
+    "conv_global_avg_pool",
+    "conv_transpose_perm",
+    "conv_flatten",
 ]
 """Models whose int8 version ``quantize_static`` (QDQ) ends with a DequantizeLinear."""
 
 QOP_MODELS = [
-    "conv", "conv_depthwise", "conv_stride2_same", "gemm_plain", "matmul", "flatten_gemm",
-    "add_tensors", "add_channel_const", "mul_const", "conv_max_pool", "conv_global_avg_pool",
-    "concat_channels", "leaky_relu", "sigmoid", "softmax",
+    "conv",
+    "conv_depthwise",
+    "conv_stride2_same",
+    "gemm_plain",
+    "matmul",
+    "flatten_gemm",
+    "add_tensors",
+    "add_channel_const",
+    "mul_const",
+    "conv_max_pool",
+    "conv_global_avg_pool",
+    "concat_channels",
+    "leaky_relu",
+    "sigmoid",
+    "softmax",
 ]
 """Models whose QOperator version (QLinearConv, QLinearMatMul, QGemm, QLinearAdd, ...) runs."""
 
@@ -99,9 +134,18 @@ def test_qoperator(name, onnx_dir, compiled):
     float_path = _float_model(name, onnx_dir)
     path = quantized(float_path, onnx_dir / f"{name}_qop.onnx", "qop")
     ops = {n.op_type for n in onnx.load(str(path)).graph.node}
-    assert ops & {"QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul",
-                  "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax",
-                  "QLinearGlobalAveragePool"}, ops
+    assert ops & {
+        "QLinearConv",
+        "QLinearMatMul",
+        "QGemm",
+        "QLinearAdd",
+        "QLinearMul",
+        "QLinearConcat",
+        "QLinearSigmoid",
+        "QLinearLeakyRelu",
+        "QLinearSoftmax",
+        "QLinearGlobalAveragePool",
+    }, ops
     _check_int8(path, compiled(path), input_shape(onnx.load(str(float_path))))
 
 

@@ -89,7 +89,7 @@ def _every_code(shape: tuple[int, ...], seed: int) -> list[np.ndarray]:
     codes = np.random.default_rng(seed).permutation(np.arange(-128, 128, dtype=np.int8))
     count = -(-256 // size)
     padded = np.resize(codes, count * size)
-    return [padded[i * size:(i + 1) * size].reshape(shape) for i in range(count)]
+    return [padded[i * size : (i + 1) * size].reshape(shape) for i in range(count)]
 
 
 def _imported_alpha(path: Path) -> tuple[nn.QuantType, np.ndarray]:
@@ -118,7 +118,9 @@ def test_int8_prelu_bit_exact_with_tflm(case: PreluCase, prelu_model, tmp_path: 
         expected = run_tflm(path, [x])[0]
         assert got.dtype == np.int8 and got.shape == expected.shape
         diff = np.abs(got.astype(np.int32) - expected.astype(np.int32))
-        assert np.array_equal(got, expected), f"{np.count_nonzero(diff)} codes differ, max {diff.max()}"
+        assert np.array_equal(got, expected), (
+            f"{np.count_nonzero(diff)} codes differ, max {diff.max()}"
+        )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -165,11 +167,23 @@ def test_int8_prelu_runs_clean_under_sanitizers(prelu_model, tmp_path: Path) -> 
     assert "stai_prelu_s8(" in (folder / "network.c").read_text()
     (tmp_path / "main.c").write_text(HARNESS)
     sources = [str(p) for p in [*folder.glob("*.c"), *(folder / "src").glob("*.c")]]
-    flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-fsanitize=address,undefined",
-             "-fno-sanitize-recover=all"]
+    flags = [
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-g",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=all",
+    ]
     includes = [f"-I{folder}", f"-I{folder}/include", f"-I{folder}/include/cmsis"]
-    build = subprocess.run([cc, *flags, *includes, "main.c", *sources, "-o", "main"],
-                           cwd=tmp_path, capture_output=True, text=True, check=False)
+    build = subprocess.run(
+        [cc, *flags, *includes, "main.c", *sources, "-o", "main"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert build.returncode == 0, build.stderr
     proc = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, f"status {proc.returncode}\n{proc.stderr}"

@@ -11,8 +11,13 @@ import pytest
 from stai.errors import StaiError
 from stai.tools.quantize_compare import MODELS, compare, datasets, score
 
-SAMPLES = {"hello_world": (32, 100), "ad": (64, 98), "ic": (32, 100), "vww": (32, 50),
-           "kws": (64, 200)}
+SAMPLES = {
+    "hello_world": (32, 100),
+    "ad": (64, 98),
+    "ic": (32, 100),
+    "vww": (32, 50),
+    "kws": (64, 200),
+}
 """Calibration and evaluation sample counts per model (KWS has near-ties between two
 classes on a few samples: 200 keep one tie from being worth 2 points)."""
 
@@ -80,8 +85,19 @@ def test_cli_quantize_writes_a_folder(tmp_path, models_dir):
     np.save(tmp_path / "calib.npy", calib)
     out = tmp_path / "hw"
     with pytest.raises(SystemExit) as exit_info:
-        main(["quantize", "-m", str(models_dir / MODELS["hello_world"]),
-              "-d", str(tmp_path / "calib.npy"), "-o", str(out), "-n", "hw"])
+        main(
+            [
+                "quantize",
+                "-m",
+                str(models_dir / MODELS["hello_world"]),
+                "-d",
+                str(tmp_path / "calib.npy"),
+                "-o",
+                str(out),
+                "-n",
+                "hw",
+            ]
+        )
     assert exit_info.value.code == 0
     y = CModel(out, "hw").run([np.array([[np.pi / 2]], np.float32)])[0]
     assert y.dtype == np.float32 and abs(float(y.ravel()[0]) - 1.0) < 0.1
@@ -99,8 +115,20 @@ def test_cli_per_tensor_fc_flag_picks_the_kernel(tmp_path, models_dir, flags, pe
     np.save(tmp_path / "calib.npy", calib)
     out = tmp_path / "hw"
     with pytest.raises(SystemExit) as exit_info:
-        main(["quantize", "-m", str(models_dir / MODELS["hello_world"]),
-              "-d", str(tmp_path / "calib.npy"), "-o", str(out), "-n", "hw", *flags])
+        main(
+            [
+                "quantize",
+                "-m",
+                str(models_dir / MODELS["hello_world"]),
+                "-d",
+                str(tmp_path / "calib.npy"),
+                "-o",
+                str(out),
+                "-n",
+                "hw",
+                *flags,
+            ]
+        )
     assert exit_info.value.code == 0
     code = (out / "hw.c").read_text()
     assert code.count("arm_fully_connected_per_channel_s8(") == per_channel
@@ -115,16 +143,28 @@ def test_validate_quantized_against_float_reference(tmp_path, models_dir):
     calib, data = datasets(models_dir, "hello_world", 32, 20)
     np.save(tmp_path / "calib.npy", calib)
     np.save(tmp_path / "eval.npy", data)
-    report = validate(ValidateOptions(
-        model=models_dir / MODELS["hello_world"], inputs=tmp_path / "eval.npy",
-        out_dir=tmp_path / "v", quantize=str(tmp_path / "calib.npy"), progress=False))
+    report = validate(
+        ValidateOptions(
+            model=models_dir / MODELS["hello_world"],
+            inputs=tmp_path / "eval.npy",
+            out_dir=tmp_path / "v",
+            quantize=str(tmp_path / "calib.npy"),
+            progress=False,
+        )
+    )
     (row,) = [r for r in report.rows if r.what == "C model vs reference"]
     assert 0.0 < row.metrics.rmse < 0.05, row.metrics
     # per layer: each int8 dense node (dequantized) against the float model's tensor
-    layers = validate(ValidateOptions(
-        model=models_dir / MODELS["hello_world"], inputs=tmp_path / "eval.npy",
-        out_dir=tmp_path / "w", quantize=str(tmp_path / "calib.npy"), per_layer=True,
-        progress=False)).layers
+    layers = validate(
+        ValidateOptions(
+            model=models_dir / MODELS["hello_world"],
+            inputs=tmp_path / "eval.npy",
+            out_dir=tmp_path / "w",
+            quantize=str(tmp_path / "calib.npy"),
+            per_layer=True,
+            progress=False,
+        )
+    ).layers
     dense = [r for r in layers if r.type == "fully_connected"]
     assert len(dense) == 3 and all(r.dtype == "int8" for r in dense)
     assert all(r.metrics is not None and 0.0 < r.metrics.rmse < 0.1 for r in dense), dense
@@ -138,8 +178,11 @@ def test_analyze_quantized_rom_is_exact(tmp_path, models_dir):
     from stai.tools.analyze import analyze
     from stai.tools.quantize import quantize_hook
 
-    shapes = [op.operands[1].type.get_shape() for op in import_model(
-        models_dir / MODELS["ad"]).walk() if isinstance(op, nn.FullyConnectedOp)]
+    shapes = [
+        op.operands[1].type.get_shape()
+        for op in import_model(models_dir / MODELS["ad"]).walk()
+        if isinstance(op, nn.FullyConnectedOp)
+    ]
     assert len(shapes) == 10
     expected = sum(out * depth + 4 * out + 8 * out for out, depth in shapes)
     calib, _ = datasets(models_dir, "ad", 16, 1)

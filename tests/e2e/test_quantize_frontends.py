@@ -29,8 +29,9 @@ def _digits() -> np.ndarray:
     return images
 
 
-def _int8_outputs(model: Path, calibration: np.ndarray,
-                  data: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _int8_outputs(
+    model: Path, calibration: np.ndarray, data: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
     """The outputs of ``model`` quantized by stai on ``calibration`` and run on ``data``,
     and the ops left in float."""
     module = import_model(model)

@@ -18,8 +18,19 @@ def _quantize(tmp_path: Path, models_dir: Path, key: str, int8_io: bool) -> tupl
     calib, _ = datasets(models_dir, key, 24, 1)
     np.save(tmp_path / "calib.npy", calib)
     out, tfl = tmp_path / key, tmp_path / f"{key}_int8.tflite"
-    args = ["quantize", "-m", str(models_dir / MODELS[key]), "-d", str(tmp_path / "calib.npy"),
-            "-o", str(out), "-n", key, "--save-tflite", str(tfl)]
+    args = [
+        "quantize",
+        "-m",
+        str(models_dir / MODELS[key]),
+        "-d",
+        str(tmp_path / "calib.npy"),
+        "-o",
+        str(out),
+        "-n",
+        key,
+        "--save-tflite",
+        str(tfl),
+    ]
     with pytest.raises(SystemExit) as exit_info:
         main(args + (["--int8-io"] if int8_io else []))
     assert exit_info.value.code == 0
@@ -35,8 +46,9 @@ def _as_input(x: np.ndarray, info: dict) -> np.ndarray:
     return x.astype(np.float32)
 
 
-@pytest.mark.parametrize("key,int8_io", [("hello_world", False), ("hello_world", True),
-                                         ("ic", True), ("ic", False)])
+@pytest.mark.parametrize(
+    "key,int8_io", [("hello_world", False), ("hello_world", True), ("ic", True), ("ic", False)]
+)
 def test_saved_tflite_matches_generated_c(tmp_path, models_dir, key, int8_io):
     from stai.compiler.driver import import_model
     from stai.runtime.runner import CModel
@@ -80,8 +92,11 @@ def test_unwritable_op_is_one_line_error():
 
     t = TensorType(f32, (1, 4))
     block = Block(arg_types=[t, t])
-    div = nn.DivOp.build(operands=[block.args[0], block.args[1]], result_types=[t],
-                         properties={"activation": StringAttr("none")})
+    div = nn.DivOp.build(
+        operands=[block.args[0], block.args[1]],
+        result_types=[t],
+        properties={"activation": StringAttr("none")},
+    )
     block.add_ops([div, func.ReturnOp(div.results[0])])
     module = ModuleOp([func.FuncOp("main", ([t, t], [t]), Region(block))])
     with pytest.raises(StaiError, match="nn.div cannot be written") as info:
@@ -89,11 +104,28 @@ def test_unwritable_op_is_one_line_error():
     assert "\n" not in str(info.value)
 
 
-ROUND_TRIP = ["conv2d_d2_same", "conv2d_s2_same_relu6", "dwconv_m2_s1_same_relu6",
-              "dwconv_m1_s2_same_relu", "fc_batch3", "avgpool_3x3_s1_same",
-              "maxpool_3x3_s2_same", "add_broadcast", "sub", "mul_broadcast", "concat_channels",
-              "pad", "reshape", "softmax", "relu", "logistic", "tanh", "mean_hw",
-              "mean_hw_keepdims", "quantize_dequantize"]
+ROUND_TRIP = [
+    "conv2d_d2_same",
+    "conv2d_s2_same_relu6",
+    "dwconv_m2_s1_same_relu6",
+    "dwconv_m1_s2_same_relu",
+    "fc_batch3",
+    "avgpool_3x3_s1_same",
+    "maxpool_3x3_s2_same",
+    "add_broadcast",
+    "sub",
+    "mul_broadcast",
+    "concat_channels",
+    "pad",
+    "reshape",
+    "softmax",
+    "relu",
+    "logistic",
+    "tanh",
+    "mean_hw",
+    "mean_hw_keepdims",
+    "quantize_dequantize",
+]
 
 
 def _samples(module, n: int, seed: int) -> list[list[np.ndarray]]:
@@ -148,8 +180,9 @@ def test_explicit_pads_become_a_pad_operator(tmp_path, op_model):
     model = CModel(compile_module(module, tmp_path / "c", "padded"), "padded")
     for sample in _samples(import_model(written), 3, seed=9):
         expected = model.run(sample)[0]
-        np.testing.assert_array_equal(run_tflm(written, sample)[0].reshape(expected.shape),
-                                      expected)
+        np.testing.assert_array_equal(
+            run_tflm(written, sample)[0].reshape(expected.shape), expected
+        )
 
 
 def test_pool_with_other_pads_is_one_line_error(op_model):
@@ -192,5 +225,6 @@ def test_saved_prelu_model_runs_in_tflm_bit_exact(tmp_path):
     c_model = CModel(compile_module(module, tmp_path / "c", "c"), "c")
     for _ in range(3):
         x_in = rng.normal(size=(1, 6, 6, 3)).astype(np.float32)
-        np.testing.assert_array_equal(run_tflm(tfl, [x_in])[0].reshape(-1),
-                                      c_model.run([x_in])[0].reshape(-1))
+        np.testing.assert_array_equal(
+            run_tflm(tfl, [x_in])[0].reshape(-1), c_model.run([x_in])[0].reshape(-1)
+        )

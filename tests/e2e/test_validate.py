@@ -37,16 +37,30 @@ def kws(shared_model_path: Callable[[str], Path]) -> Path:
     return shared_model_path("kws_int8")
 
 
-def test_kws_sample_bit_exact_with_labels(kws: Path, models_dir: Path, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_kws_sample_bit_exact_with_labels(
+    kws: Path, models_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The KWS sample from a .npy, its label from a .npy: bit-exact with TFLite Micro, 100%
     accuracy, a confusion matrix; text and JSON reports."""
     sample = SHARED_BY_KEY["kws_int8"].samples(models_dir)[0]
     np.save(tmp_path / "x.npy", sample.inputs[0])
     np.save(tmp_path / "y.npy", np.array([sample.argmax]))
     out = tmp_path / "out"
-    code = run_cli(["validate", "-m", str(kws), "-vi", str(tmp_path / "x.npy"), "-vo",
-                    str(tmp_path / "y.npy"), "--classifier", "-o", str(out), "--check"])
+    code = run_cli(
+        [
+            "validate",
+            "-m",
+            str(kws),
+            "-vi",
+            str(tmp_path / "x.npy"),
+            "-vo",
+            str(tmp_path / "y.npy"),
+            "--classifier",
+            "-o",
+            str(out),
+            "--check",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "C model vs reference" in printed and "1/1" in printed
@@ -66,8 +80,17 @@ def test_kws_sample_bit_exact_with_labels(kws: Path, models_dir: Path, tmp_path:
 
 def test_kws_100_random_bit_exact_per_layer(kws: Path, tmp_path: Path) -> None:
     """100 seeded random inputs: every output and every node bit-exact with TFLite Micro."""
-    report = validate(ValidateOptions(model=kws, batch_size=100, seed=3, per_layer=True,
-                                      out_dir=tmp_path, check=True, progress=False))
+    report = validate(
+        ValidateOptions(
+            model=kws,
+            batch_size=100,
+            seed=3,
+            per_layer=True,
+            out_dir=tmp_path,
+            check=True,
+            progress=False,
+        )
+    )
     (row,) = report.rows
     assert row.what == "C model vs reference"
     assert row.metrics.samples == 100 and row.metrics.bit_exact == 100
@@ -82,12 +105,28 @@ def test_kws_100_random_bit_exact_per_layer(kws: Path, tmp_path: Path) -> None:
 
 
 def test_random_inputs_are_seeded_and_in_range(kws: Path, tmp_path: Path) -> None:
-    first = validate(ValidateOptions(model=kws, batch_size=4, seed=11, range=(-1.0, 1.0),
-                                     out_dir=tmp_path / "a", save_csv=tmp_path / "csv_a",
-                                     progress=False))
-    again = validate(ValidateOptions(model=kws, batch_size=4, seed=11, range=(-1.0, 1.0),
-                                     out_dir=tmp_path / "b", save_csv=tmp_path / "csv_b",
-                                     progress=False))
+    first = validate(
+        ValidateOptions(
+            model=kws,
+            batch_size=4,
+            seed=11,
+            range=(-1.0, 1.0),
+            out_dir=tmp_path / "a",
+            save_csv=tmp_path / "csv_a",
+            progress=False,
+        )
+    )
+    again = validate(
+        ValidateOptions(
+            model=kws,
+            batch_size=4,
+            seed=11,
+            range=(-1.0, 1.0),
+            out_dir=tmp_path / "b",
+            save_csv=tmp_path / "csv_b",
+            progress=False,
+        )
+    )
     a = np.loadtxt(tmp_path / "csv_a" / "input_0.csv", delimiter=",")
     b = np.loadtxt(tmp_path / "csv_b" / "input_0.csv", delimiter=",")
     assert a.shape == (4, 490) and np.array_equal(a, b)
@@ -101,28 +140,57 @@ def test_csv_inputs_and_no_exec_model(kws: Path, tmp_path: Path) -> None:
     """Inputs from CSV; --no-exec-model compares the C model with -vo only."""
     rng = np.random.default_rng(5)
     x = rng.integers(-128, 128, (3, 490))
-    np.savetxt(tmp_path / "x.csv", x, delimiter=",", fmt="%d",
-               header=",".join(f"f{i}" for i in range(490)), comments="")
-    report = validate(ValidateOptions(model=kws, inputs=tmp_path / "x.csv", out_dir=tmp_path / "o",
-                                      save_csv=tmp_path / "csv", progress=False))
+    np.savetxt(
+        tmp_path / "x.csv",
+        x,
+        delimiter=",",
+        fmt="%d",
+        header=",".join(f"f{i}" for i in range(490)),
+        comments="",
+    )
+    report = validate(
+        ValidateOptions(
+            model=kws,
+            inputs=tmp_path / "x.csv",
+            out_dir=tmp_path / "o",
+            save_csv=tmp_path / "csv",
+            progress=False,
+        )
+    )
     c_out = np.loadtxt(tmp_path / "csv" / "c_output_0.csv", delimiter=",").astype(np.int8)
     ref_out = np.loadtxt(tmp_path / "csv" / "reference_output_0.csv", delimiter=",")
     assert np.array_equal(c_out, ref_out) and report.rows[0].metrics.bit_exact == 3
     np.save(tmp_path / "expected.npy", c_out.reshape(3, 1, 12))
-    only = validate(ValidateOptions(model=kws, inputs=tmp_path / "x.csv",
-                                    outputs=tmp_path / "expected.npy", no_exec_model=True,
-                                    out_dir=tmp_path / "p", progress=False))
+    only = validate(
+        ValidateOptions(
+            model=kws,
+            inputs=tmp_path / "x.csv",
+            outputs=tmp_path / "expected.npy",
+            no_exec_model=True,
+            out_dir=tmp_path / "p",
+            progress=False,
+        )
+    )
     assert only.reference is None
     assert [r.what for r in only.rows] == ["C model vs ground truth"]
     assert only.rows[0].metrics.bit_exact == 3
 
 
-def test_float_model_within_tolerance(shared_model_path: Callable[[str], Path],
-                                      tmp_path: Path) -> None:
+def test_float_model_within_tolerance(
+    shared_model_path: Callable[[str], Path], tmp_path: Path
+) -> None:
     model = shared_model_path("hello_world_float")
-    report = validate(ValidateOptions(model=model, batch_size=20, range=(0.0, 6.28),
-                                      per_layer=True, check=True, out_dir=tmp_path,
-                                      progress=False))
+    report = validate(
+        ValidateOptions(
+            model=model,
+            batch_size=20,
+            range=(0.0, 6.28),
+            per_layer=True,
+            check=True,
+            out_dir=tmp_path,
+            progress=False,
+        )
+    )
     (row,) = report.rows
     assert report.reference == "litert BUILTIN_REF"
     assert row.metrics.bit_exact is None and row.metrics.max_abs <= 1e-4
@@ -134,19 +202,45 @@ def test_float_model_within_tolerance(shared_model_path: Callable[[str], Path],
 def test_check_fails_when_not_bit_exact(kws: Path, tmp_path: Path) -> None:
     """--check: int8 outputs are judged by bit-exactness (exit 0 whatever the tolerance);
     float outputs by the tolerance (a negative one always fails: exit 1)."""
-    code = run_cli(["validate", "-m", str(kws), "-b", "2", "-o", str(tmp_path / "o"), "--check",
-                    "--tolerance", "-1"])
+    code = run_cli(
+        [
+            "validate",
+            "-m",
+            str(kws),
+            "-b",
+            "2",
+            "-o",
+            str(tmp_path / "o"),
+            "--check",
+            "--tolerance",
+            "-1",
+        ]
+    )
     assert code == 0  # int8 outputs are judged by bit-exactness, not the tolerance
     model = kws.parent.parent.parent / "tflm" / "hello_world" / "hello_world_float.tflite"
-    code = run_cli(["validate", "-m", str(model), "-b", "2", "-o", str(tmp_path / "f"),
-                    "--check", "--tolerance", "-1"])
+    code = run_cli(
+        [
+            "validate",
+            "-m",
+            str(model),
+            "-b",
+            "2",
+            "-o",
+            str(tmp_path / "f"),
+            "--check",
+            "--tolerance",
+            "-1",
+        ]
+    )
     assert code == 1
 
 
-@pytest.mark.parametrize("case", ["wrong_shape", "garbage", "missing", "labels_count",
-                                  "no_exec_without_vo", "bad_range"])
-def test_bad_input_exit_2(case: str, kws: Path, tmp_path: Path,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "case", ["wrong_shape", "garbage", "missing", "labels_count", "no_exec_without_vo", "bad_range"]
+)
+def test_bad_input_exit_2(
+    case: str, kws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     x = tmp_path / "x.npy"
     args = ["validate", "-m", str(kws), "-o", str(tmp_path / "o")]
     if case == "wrong_shape":

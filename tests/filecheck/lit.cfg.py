@@ -13,9 +13,7 @@ config.test_source_root = os.path.dirname(__file__)
 # The tools (stai-opt, stai-translate, filecheck, python) come from the environment that
 # runs lit: the project's virtual environment, whose python runs lit itself.
 venv_bin = os.path.dirname(sys.executable)
-config.environment["PATH"] = os.pathsep.join(
-    p for p in (venv_bin, os.environ.get("PATH", "")) if p
-)
+config.environment["PATH"] = os.pathsep.join(p for p in (venv_bin, os.environ.get("PATH", "")) if p)
 for key in ("STAI_MODELS", "HOME", "TMPDIR", "CI"):
     if key in os.environ:
         config.environment[key] = os.environ[key]

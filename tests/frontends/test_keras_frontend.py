@@ -32,6 +32,7 @@ def _keras_weight_bytes(model: Any) -> int:
 
 # ------------------------------------------------------------------ batch-norm folding
 
+
 @pytest.mark.parametrize(
     "name,folded,left",
     [
@@ -65,15 +66,18 @@ def test_folded_values():
     model = k.Sequential([k.Input((3, 3, 1)), k.layers.Conv2D(2, 1), k.layers.BatchNormalization()])
     conv, bn = model.layers
     conv.set_weights([np.array([[[[1.0, 2.0]]]], np.float32), np.array([0.5, -1.0], np.float32)])
-    bn.set_weights([np.array(v, np.float32) for v in ([2.0, 3.0], [1.0, 0.0], [0.5, 1.0], [4.0, 9.0])])
+    bn.set_weights(
+        [np.array(v, np.float32) for v in ([2.0, 3.0], [1.0, 0.0], [0.5, 1.0], [4.0, 9.0])]
+    )
     module = import_keras_model(model)
     (op,) = _ops(module, nn.Conv2DOp)
     scale = np.array([2.0, 3.0]) / np.sqrt(np.array([4.0, 9.0]) + 1e-3)
     filt = op.filter.owner.to_numpy().reshape(-1)
     bias = op.bias.owner.to_numpy()
     np.testing.assert_allclose(filt, np.array([1.0, 2.0]) * scale, rtol=1e-6)
-    np.testing.assert_allclose(bias, (np.array([0.5, -1.0]) - [0.5, 1.0]) * scale + [1.0, 0.0],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        bias, (np.array([0.5, -1.0]) - [0.5, 1.0]) * scale + [1.0, 0.0], rtol=1e-6
+    )
 
 
 def test_batch_norm_with_a_second_user_is_not_folded():
@@ -88,10 +92,14 @@ def test_batch_norm_with_a_second_user_is_not_folded():
 
 # ------------------------------------------------------------------ graph translation
 
+
 def test_nested_models_are_flattened():
     module = import_keras_model(build("nested"))
-    names = [op.attributes["nn.name"].data for op in module.walk() if "nn.name" in op.attributes
-             and not isinstance(op, nn.ConstantOp)]
+    names = [
+        op.attributes["nn.name"].data
+        for op in module.walk()
+        if "nn.name" in op.attributes and not isinstance(op, nn.ConstantOp)
+    ]
     assert names.count("res/block/block_conv") == 2  # the shared model, called twice
     assert "head/head_dw" in names and "stem" in names
     assert not any(op.name.startswith("func.call") for op in module.walk())
@@ -99,21 +107,39 @@ def test_nested_models_are_flattened():
 
 def test_layers_translate_to_their_ops():
     module = import_keras_model(build("sequential_cnn"))
-    kinds = [op.name for op in module.walk() if op.name.startswith("nn.") and op.name != "nn.constant"]
-    assert kinds == [
-        "nn.conv2d", "nn.mul", "nn.add", "nn.depthwise_conv2d", "nn.depthwise_conv2d",
-        "nn.conv2d", "nn.swish", "nn.max_pool2d", "nn.avg_pool2d", "nn.pad", "nn.prelu",
-        "nn.reshape", "nn.fully_connected", "nn.softmax",
+    kinds = [
+        op.name for op in module.walk() if op.name.startswith("nn.") and op.name != "nn.constant"
     ]
-    (conv,) = [op for op in _ops(module, nn.Conv2DOp)
-               if op.attributes.get("nn.name") == StringAttr("conv_relu")]
+    assert kinds == [
+        "nn.conv2d",
+        "nn.mul",
+        "nn.add",
+        "nn.depthwise_conv2d",
+        "nn.depthwise_conv2d",
+        "nn.conv2d",
+        "nn.swish",
+        "nn.max_pool2d",
+        "nn.avg_pool2d",
+        "nn.pad",
+        "nn.prelu",
+        "nn.reshape",
+        "nn.fully_connected",
+        "nn.softmax",
+    ]
+    (conv,) = [
+        op
+        for op in _ops(module, nn.Conv2DOp)
+        if op.attributes.get("nn.name") == StringAttr("conv_relu")
+    ]
     assert conv.activation.data == "relu"
     assert list(conv.pads.get_values()) == [0, 1, 0, 1]  # same padding, stride 2, even size
 
 
 def test_conv1d_is_a_conv2d_of_height_one():
     module = import_keras_model(build("conv1d"))
-    causal = next(op for op in _ops(module, nn.Conv2DOp) if op.attributes.get("nn.m_id").value.data == 0)
+    causal = next(
+        op for op in _ops(module, nn.Conv2DOp) if op.attributes.get("nn.m_id").value.data == 0
+    )
     assert list(causal.pads.get_values()) == [0, 0, 4, 0]  # (k - 1) * dilation on the left
     assert causal.filter.type.get_shape()[:3] == (6, 1, 3)
 
@@ -138,6 +164,7 @@ def test_file_formats(tmp_path):
 
 
 # ------------------------------------------------------------------ errors
+
 
 def _error(model: Any) -> str:
     with pytest.raises(StaiError) as info:
@@ -238,8 +265,19 @@ def test_cli_errors_exit_with_code_2(tmp_path):
     path = tmp_path / "dynamic.keras"
     k.Model(x, k.layers.Dense(2)(x)).save(path)
     proc = subprocess.run(
-        [sys.executable, "-m", "stai.cli.main", "generate", "-m", str(path), "-o", str(tmp_path / "out")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "stai.cli.main",
+            "generate",
+            "-m",
+            str(path),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -63,34 +63,43 @@ def test_shape_computations_fold(tmp_path):
 
 
 def test_symbolic_batch_becomes_one():
-    model = _model([helper.make_node("Relu", ["x"], ["y"])],
-                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4, 4])],
-                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = _model(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
     module = import_onnx_bytes(_bytes(model), "m.onnx")
     main = next(iter(module.ops))
     assert tuple(main.function_type.inputs.data[0].get_shape()) == (1, 3, 4, 4)
 
 
 def test_dynamic_spatial_shape_is_an_error():
-    model = _model([helper.make_node("Relu", ["x"], ["y"])],
-                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "h", 4])],
-                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = _model(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "h", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
     with pytest.raises(StaiError, match=r"input 'x' has a dynamic dimension 2 \('h'\)"):
         import_onnx_bytes(_bytes(model), "m.onnx")
 
 
 def test_unsupported_operator_names_the_node():
-    model = _model([helper.make_node("Erf", ["x"], ["y"], name="the_erf")],
-                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = _model(
+        [helper.make_node("Erf", ["x"], ["y"], name="the_erf")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
     with pytest.raises(StaiError, match=r"unsupported ONNX operator 'Erf' \(node 'the_erf'\)"):
         import_onnx_bytes(_bytes(model), "m.onnx")
 
 
 def test_old_opset_is_an_error():
-    model = _model([helper.make_node("Relu", ["x"], ["y"])],
-                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], opset=6)
+    model = _model(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        opset=6,
+    )
     with pytest.raises(StaiError, match="opset 6 is not supported"):
         import_onnx_bytes(_bytes(model), "m.onnx")
 
@@ -103,9 +112,14 @@ def test_garbage_is_an_error():
 def test_non_constant_weights_are_an_error():
     g = Graph()
     g.node("MatMul", ["x", "w"])
-    model = _model(g.nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4]),
-                             helper.make_tensor_value_info("w", TensorProto.FLOAT, [4, 2])],
-                   [helper.make_tensor_value_info(g.nodes[-1].output[0], TensorProto.FLOAT, None)])
+    model = _model(
+        g.nodes,
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4]),
+            helper.make_tensor_value_info("w", TensorProto.FLOAT, [4, 2]),
+        ],
+        [helper.make_tensor_value_info(g.nodes[-1].output[0], TensorProto.FLOAT, None)],
+    )
     with pytest.raises(StaiError, match="MatMul .*only a constant right-hand side"):
         import_onnx_bytes(_bytes(model), "m.onnx")
 
@@ -122,25 +136,43 @@ def test_unsupported_lstm_direction():
     w = np.zeros((1, 8, 3), np.float32)
     r = np.zeros((1, 8, 2), np.float32)
     model = _model(
-        [helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, direction="reverse",
-                          name="rnn")],
+        [
+            helper.make_node(
+                "LSTM", ["x", "w", "r"], ["y"], hidden_size=2, direction="reverse", name="rnn"
+            )
+        ],
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 1, 3])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-        inits=[onnx.numpy_helper.from_array(w, "w"), onnx.numpy_helper.from_array(r, "r")])
+        inits=[onnx.numpy_helper.from_array(w, "w"), onnx.numpy_helper.from_array(r, "r")],
+    )
     with pytest.raises(StaiError, match="LSTM \\(node 'rnn'\\): only forward LSTMs"):
         import_onnx_bytes(_bytes(model), "m.onnx")
 
 
 def test_cli_bad_model_exit_code_2(tmp_path):
     bad = tmp_path / "bad.onnx"
-    model = _model([helper.make_node("Erf", ["x"], ["y"], name="e1")],
-                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = _model(
+        [helper.make_node("Erf", ["x"], ["y"], name="e1")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
     onnx.save(model, str(bad))
     result = subprocess.run(
-        [sys.executable, "-m", "stai.cli.main", "generate", "-m", str(bad), "-o", str(tmp_path / "o"),
-         "--no-onnx-optimizer"],
-        capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "stai.cli.main",
+            "generate",
+            "-m",
+            str(bad),
+            "-o",
+            str(tmp_path / "o"),
+            "--no-onnx-optimizer",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2
     assert "unsupported ONNX operator 'Erf' (node 'e1')" in result.stderr
     assert "Traceback" not in result.stderr
@@ -151,9 +183,22 @@ def test_cli_options_reach_the_frontend(tmp_path):
     path = save(FLOAT_MODELS["conv"](), tmp_path / "conv.onnx")
     out = tmp_path / "gen"
     result = subprocess.run(
-        [sys.executable, "-m", "stai.cli.main", "generate", "-m", str(path), "-o", str(out),
-         "--no-onnx-io-transpose", "--no-onnx-optimizer"],
-        capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "stai.cli.main",
+            "generate",
+            "-m",
+            str(path),
+            "-o",
+            str(out),
+            "--no-onnx-io-transpose",
+            "--no-onnx-optimizer",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "stai_transpose(" not in (out / "network.c").read_text()
     assert Path(out / "network.json").is_file()
@@ -169,9 +214,13 @@ def test_opsets_seven_to_newest(opset):
     y = g.node("Flatten", [y])
     y = g.node("Gemm", [y, g.weights(5, 4 * 3 * 3)], transB=1)
     g.node("Softmax", [y], axis=1)
-    model = _model(g.nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])],
-                   [helper.make_tensor_value_info(g.nodes[-1].output[0], TensorProto.FLOAT, None)],
-                   opset=opset, inits=g.inits)
+    model = _model(
+        g.nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])],
+        [helper.make_tensor_value_info(g.nodes[-1].output[0], TensorProto.FLOAT, None)],
+        opset=opset,
+        inits=g.inits,
+    )
     module = import_onnx_bytes(_bytes(model), f"opset{opset}.onnx")
     assert len(_ops(module, nn.Conv2DOp)) == 1 and len(_ops(module, nn.SoftmaxOp)) == 1
     assert len(_ops(module, nn.TransposeOp)) == 1  # the 3-channel input only

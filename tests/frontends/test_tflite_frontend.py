@@ -34,7 +34,9 @@ INPUTS = Path(__file__).resolve().parents[1] / "filecheck" / "frontends" / "tfli
 
 def _builder() -> ModuleType:
     """The test flatbuffer writer shared with the lit tests."""
-    spec = importlib.util.spec_from_file_location("stai_test_tflite_builder", INPUTS / "tflite_builder.py")
+    spec = importlib.util.spec_from_file_location(
+        "stai_test_tflite_builder", INPUTS / "tflite_builder.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -83,37 +85,84 @@ def _read_tflite(path: Path) -> Any:
 
 # ------------------------------------------------------------------------ real models
 
-KWS_CLASSIFIER = {"nn.conv2d": 5, "nn.depthwise_conv2d": 4, "nn.avg_pool2d": 1,
-                  "nn.reshape": 1, "nn.fully_connected": 1, "nn.softmax": 1, "nn.constant": 20}
-VWW = {"nn.conv2d": 14, "nn.depthwise_conv2d": 13, "nn.avg_pool2d": 1, "nn.reshape": 1,
-       "nn.fully_connected": 1, "nn.softmax": 1, "nn.constant": 56}
-RESNET = {"nn.conv2d": 9, "nn.add": 3, "nn.avg_pool2d": 1, "nn.reshape": 1,
-          "nn.fully_connected": 1, "nn.softmax": 1, "nn.constant": 20}
+KWS_CLASSIFIER = {
+    "nn.conv2d": 5,
+    "nn.depthwise_conv2d": 4,
+    "nn.avg_pool2d": 1,
+    "nn.reshape": 1,
+    "nn.fully_connected": 1,
+    "nn.softmax": 1,
+    "nn.constant": 20,
+}
+VWW = {
+    "nn.conv2d": 14,
+    "nn.depthwise_conv2d": 13,
+    "nn.avg_pool2d": 1,
+    "nn.reshape": 1,
+    "nn.fully_connected": 1,
+    "nn.softmax": 1,
+    "nn.constant": 56,
+}
+RESNET = {
+    "nn.conv2d": 9,
+    "nn.add": 3,
+    "nn.avg_pool2d": 1,
+    "nn.reshape": 1,
+    "nn.fully_connected": 1,
+    "nn.softmax": 1,
+    "nn.constant": 20,
+}
 
 EXPECTED: dict[str, tuple[dict[str, int], str, str]] = {
-    "kws_int8": (KWS_CLASSIFIER, "tensor<1x49x10x1x!nn.q<i8, 0.5847029089927673 : 83>>",
-                 "tensor<1x12x!nn.q<i8, 0.00390625 : -128>>"),
+    "kws_int8": (
+        KWS_CLASSIFIER,
+        "tensor<1x49x10x1x!nn.q<i8, 0.5847029089927673 : 83>>",
+        "tensor<1x12x!nn.q<i8, 0.00390625 : -128>>",
+    ),
     "kws_hybrid": (KWS_CLASSIFIER, "tensor<1x49x10x1xf32>", "tensor<1x12xf32>"),
-    "vww_int8": (VWW, "tensor<1x96x96x3x!nn.q<i8, 0.003921568859368563 : -128>>",
-                 "tensor<1x2x!nn.q<i8, 0.00390625 : -128>>"),
+    "vww_int8": (
+        VWW,
+        "tensor<1x96x96x3x!nn.q<i8, 0.003921568859368563 : -128>>",
+        "tensor<1x2x!nn.q<i8, 0.00390625 : -128>>",
+    ),
     "vww_float": (VWW, "tensor<1x96x96x3xf32>", "tensor<1x2xf32>"),
-    "ic_int8": (RESNET, "tensor<1x32x32x3x!nn.q<i8, 1.0 : -128>>",
-                "tensor<1x10x!nn.q<i8, 0.00390625 : -128>>"),
+    "ic_int8": (
+        RESNET,
+        "tensor<1x32x32x3x!nn.q<i8, 1.0 : -128>>",
+        "tensor<1x10x!nn.q<i8, 0.00390625 : -128>>",
+    ),
     "ic_float": (RESNET, "tensor<1x32x32x3xf32>", "tensor<1x10xf32>"),
-    "ad_int8": ({"nn.fully_connected": 10, "nn.constant": 20},
-                "tensor<1x640x!nn.q<i8, 0.3910152316093445 : 89>>",
-                "tensor<1x640x!nn.q<i8, 0.36449846625328064 : 96>>"),
-    "ad_float": ({"nn.fully_connected": 10, "nn.constant": 20}, "tensor<1x640xf32>",
-                 "tensor<1x640xf32>"),
-    "hello_world_int8": ({"nn.fully_connected": 3, "nn.constant": 6},
-                         "tensor<1x1x!nn.q<i8, 0.024480115622282028 : -128>>",
-                         "tensor<1x1x!nn.q<i8, 0.008290956728160381 : 5>>"),
-    "hello_world_float": ({"nn.fully_connected": 3, "nn.constant": 6}, "tensor<1x1xf32>",
-                          "tensor<1x1xf32>"),
-    "micro_speech_int8": ({"nn.reshape": 2, "nn.depthwise_conv2d": 1, "nn.fully_connected": 1,
-                           "nn.softmax": 1, "nn.constant": 4},
-                          "tensor<1x1960x!nn.q<i8, 0.10171568393707275 : -128>>",
-                          "tensor<1x4x!nn.q<i8, 0.00390625 : -128>>"),
+    "ad_int8": (
+        {"nn.fully_connected": 10, "nn.constant": 20},
+        "tensor<1x640x!nn.q<i8, 0.3910152316093445 : 89>>",
+        "tensor<1x640x!nn.q<i8, 0.36449846625328064 : 96>>",
+    ),
+    "ad_float": (
+        {"nn.fully_connected": 10, "nn.constant": 20},
+        "tensor<1x640xf32>",
+        "tensor<1x640xf32>",
+    ),
+    "hello_world_int8": (
+        {"nn.fully_connected": 3, "nn.constant": 6},
+        "tensor<1x1x!nn.q<i8, 0.024480115622282028 : -128>>",
+        "tensor<1x1x!nn.q<i8, 0.008290956728160381 : 5>>",
+    ),
+    "hello_world_float": (
+        {"nn.fully_connected": 3, "nn.constant": 6},
+        "tensor<1x1xf32>",
+        "tensor<1x1xf32>",
+    ),
+    "micro_speech_int8": (
+        {
+            "nn.reshape": 2,
+            "nn.depthwise_conv2d": 1,
+            "nn.fully_connected": 1,
+            "nn.softmax": 1,
+            "nn.constant": 4,
+        },
+        "tensor<1x1960x!nn.q<i8, 0.10171568393707275 : -128>>",
+        "tensor<1x4x!nn.q<i8, 0.00390625 : -128>>",
+    ),
 }
 
 
@@ -245,20 +294,38 @@ def test_parse_tflite_reads_a_stream(shared_model_path: Callable[[str], Path]) -
 # --------------------------------------------------------- converter-made op models
 
 NN_OF_TFLITE = {
-    "CONV_2D": "nn.conv2d", "DEPTHWISE_CONV_2D": "nn.depthwise_conv2d",
-    "FULLY_CONNECTED": "nn.fully_connected", "AVERAGE_POOL_2D": "nn.avg_pool2d",
-    "MAX_POOL_2D": "nn.max_pool2d", "ADD": "nn.add", "SUB": "nn.sub", "MUL": "nn.mul",
-    "DIV": "nn.div", "CONCATENATION": "nn.concat", "PAD": "nn.pad", "PADV2": "nn.pad",
-    "RESHAPE": "nn.reshape", "SQUEEZE": "nn.reshape", "EXPAND_DIMS": "nn.reshape",
-    "SOFTMAX": "nn.softmax", "RELU": "nn.relu", "RELU6": "nn.relu6",
-    "RELU_N1_TO_1": "nn.relu_n1_to_1", "LOGISTIC": "nn.logistic", "TANH": "nn.tanh",
-    "MEAN": "nn.mean", "QUANTIZE": "nn.quantize", "DEQUANTIZE": "nn.dequantize",
-    "LEAKY_RELU": "nn.leaky_relu", "HARD_SWISH": "nn.hard_swish",
+    "CONV_2D": "nn.conv2d",
+    "DEPTHWISE_CONV_2D": "nn.depthwise_conv2d",
+    "FULLY_CONNECTED": "nn.fully_connected",
+    "AVERAGE_POOL_2D": "nn.avg_pool2d",
+    "MAX_POOL_2D": "nn.max_pool2d",
+    "ADD": "nn.add",
+    "SUB": "nn.sub",
+    "MUL": "nn.mul",
+    "DIV": "nn.div",
+    "CONCATENATION": "nn.concat",
+    "PAD": "nn.pad",
+    "PADV2": "nn.pad",
+    "RESHAPE": "nn.reshape",
+    "SQUEEZE": "nn.reshape",
+    "EXPAND_DIMS": "nn.reshape",
+    "SOFTMAX": "nn.softmax",
+    "RELU": "nn.relu",
+    "RELU6": "nn.relu6",
+    "RELU_N1_TO_1": "nn.relu_n1_to_1",
+    "LOGISTIC": "nn.logistic",
+    "TANH": "nn.tanh",
+    "MEAN": "nn.mean",
+    "QUANTIZE": "nn.quantize",
+    "DEQUANTIZE": "nn.dequantize",
+    "LEAKY_RELU": "nn.leaky_relu",
+    "HARD_SWISH": "nn.hard_swish",
 }
 
 
-@pytest.mark.parametrize(("name", "kind"), opmodels.ALL_MODELS,
-                         ids=[f"{n}-{k}" for n, k in opmodels.ALL_MODELS])
+@pytest.mark.parametrize(
+    ("name", "kind"), opmodels.ALL_MODELS, ids=[f"{n}-{k}" for n, k in opmodels.ALL_MODELS]
+)
 def test_op_model_imports(op_model: Callable[[str, str], Path], name: str, kind: str) -> None:
     """Every single-operator model imports with one nn op per TFLite operator, in order."""
     path = op_model(name, kind)
@@ -270,22 +337,31 @@ def test_op_model_imports(op_model: Callable[[str, str], Path], name: str, kind:
         got = [n for n in got if n != "nn.reshape"]
         expected = [n for n in expected if n != "nn.reshape"]
     assert got == expected
-    element = "!nn.q<i8" if kind == opmodels.INT8 and not opmodels.OPS_BY_NAME[name].float_io else "f32"
+    element = (
+        "!nn.q<i8" if kind == opmodels.INT8 and not opmodels.OPS_BY_NAME[name].float_io else "f32"
+    )
     for t in _main(module).function_type.inputs.data:
         assert element in str(t)
 
 
 EXTRA_OPS = [
-    ("mul", "nn.mul"), ("sub", "nn.sub"), ("concat_channels", "nn.concat"), ("pad", "nn.pad"),
-    ("relu", "nn.relu"), ("relu6", "nn.relu6"), ("logistic", "nn.logistic"),
-    ("tanh", "nn.tanh"), ("mean_hw", "nn.mean"),
+    ("mul", "nn.mul"),
+    ("sub", "nn.sub"),
+    ("concat_channels", "nn.concat"),
+    ("pad", "nn.pad"),
+    ("relu", "nn.relu"),
+    ("relu6", "nn.relu6"),
+    ("logistic", "nn.logistic"),
+    ("tanh", "nn.tanh"),
+    ("mean_hw", "nn.mean"),
 ]
 
 
 @pytest.mark.parametrize("kind", [opmodels.INT8, opmodels.FLOAT])
 @pytest.mark.parametrize(("name", "nn_op"), EXTRA_OPS)
-def test_extra_operator(op_model: Callable[[str, str], Path], name: str, nn_op: str,
-                        kind: str) -> None:
+def test_extra_operator(
+    op_model: Callable[[str, str], Path], name: str, nn_op: str, kind: str
+) -> None:
     module = import_tflite(op_model(name, kind))
     ops = [op for op in _nn_ops(module) if op.name != "nn.constant"]
     assert [op.name for op in ops] == [nn_op]
@@ -337,14 +413,21 @@ def _tf() -> Any:
     return tf
 
 
-def _convert(fn: Callable[..., Any], shapes: list[tuple[int, ...]], tmp_path: Path, name: str,
-             fp16: bool = False, dynamic_range: bool = False) -> Path:
+def _convert(
+    fn: Callable[..., Any],
+    shapes: list[tuple[int, ...]],
+    tmp_path: Path,
+    name: str,
+    fp16: bool = False,
+    dynamic_range: bool = False,
+) -> Path:
     """Convert a TF function of float32 inputs to a .tflite file."""
     tf = _tf()
     signature = [tf.TensorSpec(s, tf.float32) for s in shapes]
     function = tf.function(fn, input_signature=signature, autograph=False)
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [function.get_concrete_function()], function)
+        [function.get_concrete_function()], function
+    )
     if fp16 or dynamic_range:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if fp16:
@@ -359,13 +442,20 @@ def test_div_mul_add_float(tmp_path: Path) -> None:
     assert opmodels.model_ops(path) == ["MUL", "ADD", "DIV"]
     module = import_tflite(path)
     assert [op.name for op in _nn_ops(module) if op.name != "nn.constant"] == [
-        "nn.mul", "nn.add", "nn.div"]
+        "nn.mul",
+        "nn.add",
+        "nn.div",
+    ]
 
 
 def test_leaky_relu_and_hard_swish(tmp_path: Path) -> None:
     tf = _tf()
-    path = _convert(lambda x: tf.nn.leaky_relu(x * tf.nn.relu6(x + 3.0) / 6.0, alpha=0.25),
-                    [(1, 4, 4, 8)], tmp_path, "act")
+    path = _convert(
+        lambda x: tf.nn.leaky_relu(x * tf.nn.relu6(x + 3.0) / 6.0, alpha=0.25),
+        [(1, 4, 4, 8)],
+        tmp_path,
+        "act",
+    )
     assert opmodels.model_ops(path) == ["HARD_SWISH", "LEAKY_RELU"]
     ops = _nn_ops(import_tflite(path))
     assert [op.name for op in ops] == ["nn.hard_swish", "nn.leaky_relu"]
@@ -375,8 +465,13 @@ def test_leaky_relu_and_hard_swish(tmp_path: Path) -> None:
 def test_float16_weights_are_folded(tmp_path: Path) -> None:
     tf = _tf()
     w = tf.constant(np.random.default_rng(1).normal(size=(3, 3, 8, 16)).astype(np.float32))
-    path = _convert(lambda x: tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME")), [(1, 6, 6, 8)],
-                    tmp_path, "fp16", fp16=True)
+    path = _convert(
+        lambda x: tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME")),
+        [(1, 6, 6, 8)],
+        tmp_path,
+        "fp16",
+        fp16=True,
+    )
     assert "DEQUANTIZE" in opmodels.model_ops(path)
     module = import_tflite(path)
     names = [op.name for op in _nn_ops(module) if op.name != "nn.constant"]
@@ -392,8 +487,7 @@ def test_dynamic_range_fc_keeps_int8_weights(tmp_path: Path) -> None:
     weights kept (per-output scales), asymmetric input quantization as the converter sets."""
     tf = _tf()
     w = tf.constant(np.random.default_rng(2).normal(size=(64, 40)).astype(np.float32))
-    path = _convert(lambda x: tf.matmul(x, w), [(1, 64)], tmp_path, "dynrange",
-                    dynamic_range=True)
+    path = _convert(lambda x: tf.matmul(x, w), [(1, 64)], tmp_path, "dynrange", dynamic_range=True)
     module = import_tflite(path)
     fc = next(op for op in _nn_ops(module) if isinstance(op, nn.FullyConnectedOp))
     assert str(fc.input.type.element_type) == str(fc.output.type.element_type) == "f32"
@@ -436,8 +530,7 @@ def test_depthwise_multiplier_zero_is_computed_from_the_filter() -> None:
     w = m.tensor("w", (1, 3, 3, 6), data=np.ones((1, 3, 3, 6)))
     b = m.tensor("b", (6,), data=np.zeros(6))
     y = m.tensor("y", (1, 1, 1, 6))
-    m.op("DEPTHWISE_CONV_2D", [x, w, b], [y], Padding=1, StrideW=1, StrideH=1,
-         DepthMultiplier=0)
+    m.op("DEPTHWISE_CONV_2D", [x, w, b], [y], Padding=1, StrideW=1, StrideH=1, DepthMultiplier=0)
     module = import_tflite_bytes(m.build([x], [y]), "dw")
     dw = next(op for op in _nn_ops(module) if isinstance(op, nn.DepthwiseConv2DOp))
     assert dw.depth_multiplier.value.data == 3
@@ -456,7 +549,10 @@ def test_squeeze_and_expand_dims_become_reshapes() -> None:
     ops = _nn_ops(import_tflite_bytes(m.build([x], [y]), "squeeze"))
     assert [op.name for op in ops] == ["nn.reshape", "nn.relu", "nn.reshape"]
     assert [str(op.results[0].type) for op in ops] == [
-        "tensor<1x4x8xf32>", "tensor<1x4x8xf32>", "tensor<1x4x1x8xf32>"]
+        "tensor<1x4x8xf32>",
+        "tensor<1x4x8xf32>",
+        "tensor<1x4x1x8xf32>",
+    ]
     assert [op.attributes["nn.m_id"].value.data for op in ops] == [0, 1, 2]
 
 
@@ -615,7 +711,9 @@ def test_fused_tanh_is_refused() -> None:
     b = m.tensor("b", (1, 4))
     y = m.tensor("y", (1, 4))
     m.op("ADD", [a, b], [y], FusedActivationFunction=4)
-    assert "ADD (operator 0) has an unsupported fused activation TANH" in _error(m.build([a, b], [y]))
+    assert "ADD (operator 0) has an unsupported fused activation TANH" in _error(
+        m.build([a, b], [y])
+    )
 
 
 def test_int8_without_quantization_is_refused() -> None:

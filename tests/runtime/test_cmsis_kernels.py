@@ -27,14 +27,30 @@ import pytest
 import test_cmsis_support as h
 
 FACTORY_MODELS = [
-    "conv2d_s1_same", "conv2d_s1_same_relu", "conv2d_s1_valid_relu6", "conv2d_s2_same_relu",
-    "conv2d_s2_valid", "conv2d_s2_same_relu6", "conv2d_d2_same", "conv2d_d2_valid_relu",
+    "conv2d_s1_same",
+    "conv2d_s1_same_relu",
+    "conv2d_s1_valid_relu6",
+    "conv2d_s2_same_relu",
+    "conv2d_s2_valid",
+    "conv2d_s2_same_relu6",
+    "conv2d_d2_same",
+    "conv2d_d2_valid_relu",
     "conv2d_1x1_relu",
-    "dwconv_m1_s1_same", "dwconv_m1_s1_valid_relu", "dwconv_m2_s1_same_relu6",
-    "dwconv_m1_s2_same_relu", "dwconv_m2_s2_valid",
-    "fc", "fc_relu", "fc_batch3",
-    "avgpool_2x2_s2_valid", "avgpool_3x3_s1_same", "maxpool_2x2_s2_valid", "maxpool_3x3_s2_same",
-    "add", "mul", "softmax",
+    "dwconv_m1_s1_same",
+    "dwconv_m1_s1_valid_relu",
+    "dwconv_m2_s1_same_relu6",
+    "dwconv_m1_s2_same_relu",
+    "dwconv_m2_s2_valid",
+    "fc",
+    "fc_relu",
+    "fc_batch3",
+    "avgpool_2x2_s2_valid",
+    "avgpool_3x3_s1_same",
+    "maxpool_2x2_s2_valid",
+    "maxpool_3x3_s2_same",
+    "add",
+    "mul",
+    "softmax",
 ]
 SAMPLES_PER_MODEL = 3
 SOFTMAX_BETA = 2.5
@@ -53,8 +69,14 @@ def _w(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> Any:
     return _tf().constant((rng.standard_normal(shape) / np.sqrt(fan_in)).astype(np.float32))
 
 
-def _conv_body(k: tuple[int, int], cin_per_group: int, cout: int, stride: tuple[int, int],
-               padding: str, act: str = "NONE") -> opmodels.Body:
+def _conv_body(
+    k: tuple[int, int],
+    cin_per_group: int,
+    cout: int,
+    stride: tuple[int, int],
+    padding: str,
+    act: str = "NONE",
+) -> opmodels.Body:
     """CONV_2D with a (kh, kw) filter; cin_per_group < input depth makes it grouped."""
 
     def make(rng: np.random.Generator) -> Callable[..., Any]:
@@ -73,7 +95,8 @@ def _dw_dilated_body(rng: np.random.Generator) -> Callable[..., Any]:
     w = _w(rng, (3, 3, 2, 3), 9)
     b = tf.constant((0.1 * rng.standard_normal(6)).astype(np.float32))
     return lambda x: tf.nn.bias_add(
-        tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME", dilations=[2, 2]), b)
+        tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME", dilations=[2, 2]), b
+    )
 
 
 def _dense_body(cin: int, cout: int, act: str) -> opmodels.Body:
@@ -121,42 +144,159 @@ def _with_softmax_beta(data: bytes, beta: float) -> bytes:
         raise ValueError("SOFTMAX options store no beta to patch")
     at = table._tab.Pos + field
     patched = bytearray(data)
-    patched[at:at + 4] = struct.pack("<f", beta)
+    patched[at : at + 4] = struct.pack("<f", beta)
     return bytes(patched)
 
 
 Extra = tuple[opmodels.OpSpec, bool]  # (spec, per-tensor dense layers)
 EXTRA_MODELS: dict[str, Extra] = {
-    spec.name: (spec, per_tensor) for spec, per_tensor in [
-        (opmodels.OpSpec("x_conv_1xn", ((1, 1, 16, 4),), _conv_body((1, 3), 4, 8, (1, 1), "SAME"),
-                         ("CONV_2D",), "CONV_2D"), False),
-        (opmodels.OpSpec("x_conv_1x1_s2", ((1, 7, 7, 8),), _conv_body((1, 1), 8, 6, (2, 2), "VALID"),
-                         ("CONV_2D",), "CONV_2D"), False),
-        (opmodels.OpSpec("x_conv_batch2", ((2, 6, 6, 3),), _conv_body((3, 3), 3, 5, (1, 1), "SAME",
-                                                                      "RELU"),
-                         ("CONV_2D",), "CONV_2D"), False),
-        (opmodels.OpSpec("x_conv_rect", ((1, 7, 9, 3),), _conv_body((2, 3), 3, 4, (2, 1), "SAME"),
-                         ("CONV_2D",), "CONV_2D"), False),
-        (opmodels.OpSpec("x_conv_grouped", ((1, 6, 6, 8),), _conv_body((3, 3), 4, 6, (1, 1), "SAME"),
-                         ("CONV_2D",), "CONV_2D"), False),
-        (opmodels.OpSpec("x_dwconv_m3_d2", ((1, 8, 8, 2),), _dw_dilated_body,
-                         ("DEPTHWISE_CONV_2D",), "DEPTHWISE_CONV_2D"), False),
-        (opmodels.OpSpec("x_fc_per_tensor", ((1, 24),), _dense_body(24, 12, "RELU"),
-                         ("FULLY_CONNECTED",), "FULLY_CONNECTED"), True),
-        (opmodels.OpSpec("x_fc_per_tensor_batch", ((4, 16),), _dense_body(16, 5, "NONE"),
-                         ("FULLY_CONNECTED",), "FULLY_CONNECTED"), True),
-        (opmodels.OpSpec("x_avgpool_rect", ((1, 7, 6, 5),), _avgpool_rect,
-                         ("AVERAGE_POOL_2D",), "AVERAGE_POOL_2D"), False),
-        (opmodels.OpSpec("x_add_relu", ((1, 4, 4, 6), (1, 4, 4, 6)), _binary_act("ADD", "RELU"),
-                         ("ADD",), "ADD", input_ranges=((-2.0, 2.0), (-0.5, 1.5))), False),
-        (opmodels.OpSpec("x_mul_relu6", ((1, 4, 4, 6), (1, 4, 4, 6)), _binary_act("MUL", "RELU6"),
-                         ("MUL",), "MUL", input_ranges=((-3.0, 3.0), (-2.0, 4.0))), False),
-        (opmodels.OpSpec("x_softmax_wide", ((3, 10),), _softmax, ("SOFTMAX",), "SOFTMAX",
-                         input_ranges=((-40.0, 40.0),)), False),
-        (opmodels.OpSpec("x_softmax_narrow", ((2, 16),), _softmax, ("SOFTMAX",), "SOFTMAX",
-                         input_ranges=((-0.3, 0.3),)), False),
-        (opmodels.OpSpec("x_softmax_beta", ((4, 6),), _softmax, ("SOFTMAX",), "SOFTMAX",
-                         input_ranges=((-6.0, 6.0),)), False),
+    spec.name: (spec, per_tensor)
+    for spec, per_tensor in [
+        (
+            opmodels.OpSpec(
+                "x_conv_1xn",
+                ((1, 1, 16, 4),),
+                _conv_body((1, 3), 4, 8, (1, 1), "SAME"),
+                ("CONV_2D",),
+                "CONV_2D",
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_conv_1x1_s2",
+                ((1, 7, 7, 8),),
+                _conv_body((1, 1), 8, 6, (2, 2), "VALID"),
+                ("CONV_2D",),
+                "CONV_2D",
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_conv_batch2",
+                ((2, 6, 6, 3),),
+                _conv_body((3, 3), 3, 5, (1, 1), "SAME", "RELU"),
+                ("CONV_2D",),
+                "CONV_2D",
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_conv_rect",
+                ((1, 7, 9, 3),),
+                _conv_body((2, 3), 3, 4, (2, 1), "SAME"),
+                ("CONV_2D",),
+                "CONV_2D",
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_conv_grouped",
+                ((1, 6, 6, 8),),
+                _conv_body((3, 3), 4, 6, (1, 1), "SAME"),
+                ("CONV_2D",),
+                "CONV_2D",
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_dwconv_m3_d2",
+                ((1, 8, 8, 2),),
+                _dw_dilated_body,
+                ("DEPTHWISE_CONV_2D",),
+                "DEPTHWISE_CONV_2D",
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_fc_per_tensor",
+                ((1, 24),),
+                _dense_body(24, 12, "RELU"),
+                ("FULLY_CONNECTED",),
+                "FULLY_CONNECTED",
+            ),
+            True,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_fc_per_tensor_batch",
+                ((4, 16),),
+                _dense_body(16, 5, "NONE"),
+                ("FULLY_CONNECTED",),
+                "FULLY_CONNECTED",
+            ),
+            True,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_avgpool_rect",
+                ((1, 7, 6, 5),),
+                _avgpool_rect,
+                ("AVERAGE_POOL_2D",),
+                "AVERAGE_POOL_2D",
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_add_relu",
+                ((1, 4, 4, 6), (1, 4, 4, 6)),
+                _binary_act("ADD", "RELU"),
+                ("ADD",),
+                "ADD",
+                input_ranges=((-2.0, 2.0), (-0.5, 1.5)),
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_mul_relu6",
+                ((1, 4, 4, 6), (1, 4, 4, 6)),
+                _binary_act("MUL", "RELU6"),
+                ("MUL",),
+                "MUL",
+                input_ranges=((-3.0, 3.0), (-2.0, 4.0)),
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_softmax_wide",
+                ((3, 10),),
+                _softmax,
+                ("SOFTMAX",),
+                "SOFTMAX",
+                input_ranges=((-40.0, 40.0),),
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_softmax_narrow",
+                ((2, 16),),
+                _softmax,
+                ("SOFTMAX",),
+                "SOFTMAX",
+                input_ranges=((-0.3, 0.3),),
+            ),
+            False,
+        ),
+        (
+            opmodels.OpSpec(
+                "x_softmax_beta",
+                ((4, 6),),
+                _softmax,
+                ("SOFTMAX",),
+                "SOFTMAX",
+                input_ranges=((-6.0, 6.0),),
+            ),
+            False,
+        ),
     ]
 }
 ALL_MODELS = FACTORY_MODELS + list(EXTRA_MODELS)
@@ -169,7 +309,9 @@ def _convert_extra(spec: opmodels.OpSpec, per_tensor_dense: bool) -> bytes:
     fn = spec.body(np.random.default_rng(seed))
     signature = [tf.TensorSpec(s, tf.float32) for s in spec.input_shapes]
     func = tf.function(fn, input_signature=signature, autograph=False)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([func.get_concrete_function()], func)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [func.get_concrete_function()], func
+    )
     samples = opmodels.representative_inputs(spec, 32, seed + 1)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = lambda: iter(samples)
@@ -184,8 +326,9 @@ def _convert_extra(spec: opmodels.OpSpec, per_tensor_dense: bool) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def cmsis_model(op_model: Callable[[str, str], Path],
-                tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+def cmsis_model(
+    op_model: Callable[[str, str], Path], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Path]:
     """A function from a model name (factory or extra) to its int8 `.tflite`, cached per session."""
     cache = tmp_path_factory.mktemp("cmsis_models")
 
@@ -240,12 +383,24 @@ def cases_with_expected(path: Path, name: str, count: int) -> list[tuple[h.Kerne
 def test_sources_compile_warning_free(tmp_path: Path) -> None:
     """Every source and a unit including all four API headers build with -Werror."""
     unit = tmp_path / "all_headers.c"
-    unit.write_text("".join(f'#include "{name}"\n' for name in h.CMSIS_HEADERS)
-                    + "int stai_headers_only(void) { return ARM_CMSIS_NN_SUCCESS; }\n")
+    unit.write_text(
+        "".join(f'#include "{name}"\n' for name in h.CMSIS_HEADERS)
+        + "int stai_headers_only(void) { return ARM_CMSIS_NN_SUCCESS; }\n"
+    )
     for source in [unit, *h.source_paths()]:
         for extra in ([], h.SANITIZE_FLAGS):
-            h.run_compiler([*h.STRICT_FLAGS, *extra, "-O2", f"-I{h.INCLUDE}", "-c", str(source),
-                            "-o", str(tmp_path / (source.stem + ".o"))])
+            h.run_compiler(
+                [
+                    *h.STRICT_FLAGS,
+                    *extra,
+                    "-O2",
+                    f"-I{h.INCLUDE}",
+                    "-c",
+                    str(source),
+                    "-o",
+                    str(tmp_path / (source.stem + ".o")),
+                ]
+            )
 
 
 def test_sources_declare_manifest_lines() -> None:
@@ -257,21 +412,32 @@ def test_sources_declare_manifest_lines() -> None:
         head = path.read_text().splitlines()[:2]
         assert head[0].startswith("/* stai-provides:") and head[1].startswith("/* stai-requires:")
     providers = manifest.provider_of()
-    for fn in ("arm_convolve_wrapper_s8", "arm_depthwise_conv_wrapper_s8", "arm_fully_connected_s8",
-               "arm_fully_connected_per_channel_s8", "arm_avgpool_s8", "arm_max_pool_s8",
-               "arm_softmax_s8", "arm_elementwise_add_s8", "arm_elementwise_mul_s8",
-               "arm_depthwise_conv_wrapper_s8_get_buffer_size_mve"):
+    for fn in (
+        "arm_convolve_wrapper_s8",
+        "arm_depthwise_conv_wrapper_s8",
+        "arm_fully_connected_s8",
+        "arm_fully_connected_per_channel_s8",
+        "arm_avgpool_s8",
+        "arm_max_pool_s8",
+        "arm_softmax_s8",
+        "arm_elementwise_add_s8",
+        "arm_elementwise_mul_s8",
+        "arm_depthwise_conv_wrapper_s8_get_buffer_size_mve",
+    ):
         assert providers[fn] in h.CMSIS_SOURCES, fn
 
 
 @pytest.mark.parametrize("name", ALL_MODELS)
-def test_kernel_matches_tflm(name: str, cmsis_model: Callable[[str], Path], lib: ctypes.CDLL) -> None:
+def test_kernel_matches_tflm(
+    name: str, cmsis_model: Callable[[str], Path], lib: ctypes.CDLL
+) -> None:
     path = cmsis_model(name)
     for index, (case, expected) in enumerate(cases_with_expected(path, name, SAMPLES_PER_MODEL)):
         status, got = h.run_case(lib, case)
         assert status == 0, f"{name}: {case.kernel} returned {status}"
-        np.testing.assert_array_equal(got.reshape(expected.shape), expected,
-                                      err_msg=f"{name} sample {index} ({case.kernel})")
+        np.testing.assert_array_equal(
+            got.reshape(expected.shape), expected, err_msg=f"{name} sample {index} ({case.kernel})"
+        )
 
 
 def test_extra_models_hit_intended_paths(cmsis_model: Callable[[str], Path]) -> None:
@@ -293,20 +459,26 @@ def test_extra_models_hit_intended_paths(cmsis_model: Callable[[str], Path]) -> 
 
 def _sanitized_python(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """The venv's Python with gcc's libasan preloaded (leak checks off: CPython leaks)."""
-    done = subprocess.run([h.compiler(), "-print-file-name=libasan.so"], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [h.compiler(), "-print-file-name=libasan.so"], capture_output=True, text=True, check=True
+    )
     asan = done.stdout.strip()
     if not os.path.isabs(asan) or not os.path.exists(asan):
         pytest.fail(f"gcc has no libasan.so ({asan!r}): install libasan", pytrace=False)
-    env = dict(os.environ, LD_PRELOAD=os.path.realpath(asan),
-               ASAN_OPTIONS="detect_leaks=0:abort_on_error=0",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+    env = dict(
+        os.environ,
+        LD_PRELOAD=os.path.realpath(asan),
+        ASAN_OPTIONS="detect_leaks=0:abort_on_error=0",
+        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
+    )
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
-def test_sanitized_build_is_clean_and_exact(cmsis_model: Callable[[str], Path],
-                                            cmsis_build_dir: Path, tmp_path: Path) -> None:
+def test_sanitized_build_is_clean_and_exact(
+    cmsis_model: Callable[[str], Path], cmsis_build_dir: Path, tmp_path: Path
+) -> None:
     """Every model's case runs under ASan/UBSan in a child process and still equals TFLite Micro."""
     sanitized = h.build_library(cmsis_build_dir, sanitize=True)
     cases: dict[str, h.KernelCase] = {}

@@ -36,8 +36,14 @@ def _conv_grid() -> list[tuple[ss.ConvGeometry, ss.Dims, ss.Dims, ss.Dims]]:
     """Convolution shapes covering the 1x1, 1xN and general wrapper paths."""
     grid = []
     for n, ih, iw, c, (kh, kw), s, p, d in itertools.product(
-        (1, 2), (1, 5), (6, 9), (1, 3, 4, 8), ((1, 1), (1, 3), (3, 3), (2, 3)), (1, 2),
-        (0, 1, 2), (1, 2),
+        (1, 2),
+        (1, 5),
+        (6, 9),
+        (1, 3, 4, 8),
+        ((1, 1), (1, 3), (3, 3), (2, 3)),
+        (1, 2),
+        (0, 1, 2),
+        (1, 2),
     ):
         g = ss.ConvGeometry(stride_h=s, stride_w=s, pad_h=p, pad_w=p, dilation_h=d, dilation_w=d)
         out = ss.Dims(n, _out_size(ih, kh, s, p, d), _out_size(iw, kw, s, p, d), 6)
@@ -46,9 +52,14 @@ def _conv_grid() -> list[tuple[ss.ConvGeometry, ss.Dims, ss.Dims, ss.Dims]]:
 
 
 def _conv_c_args(g: ss.ConvGeometry, dw: bool, ch_mult: int = 1) -> ctypes.Structure:
-    common = dict(input_offset=1, output_offset=-2, stride=h.Tile(g.stride_w, g.stride_h),
-                  padding=h.Tile(g.pad_w, g.pad_h), dilation=h.Tile(g.dilation_w, g.dilation_h),
-                  activation=h.Activation(-128, 127))
+    common = dict(
+        input_offset=1,
+        output_offset=-2,
+        stride=h.Tile(g.stride_w, g.stride_h),
+        padding=h.Tile(g.pad_w, g.pad_h),
+        dilation=h.Tile(g.dilation_w, g.dilation_h),
+        activation=h.Activation(-128, 127),
+    )
     return h.DwConvParams(ch_mult=ch_mult, **common) if dw else h.ConvParams(**common)
 
 
@@ -60,8 +71,12 @@ def _cdims(d: ss.Dims) -> h.Dims:
 def test_conv_wrapper_sizes_match_c(lib: ctypes.CDLL, isa: str) -> None:
     fn = getattr(lib, f"arm_convolve_wrapper_s8_get_buffer_size{VARIANTS[isa]}")
     for g, i, f, o in _conv_grid():
-        want = fn(ctypes.byref(_conv_c_args(g, False)), ctypes.byref(_cdims(i)),
-                  ctypes.byref(_cdims(f)), ctypes.byref(_cdims(o)))
+        want = fn(
+            ctypes.byref(_conv_c_args(g, False)),
+            ctypes.byref(_cdims(i)),
+            ctypes.byref(_cdims(f)),
+            ctypes.byref(_cdims(o)),
+        )
         assert ss.convolve_wrapper_s8_bytes(isa, g, i, f, o) == want, (isa, g, i, f, o)
 
 
@@ -71,8 +86,12 @@ def test_depthwise_wrapper_sizes_match_c(lib: ctypes.CDLL, isa: str) -> None:
     for (g, i, f, o), mult in itertools.product(_conv_grid(), (1, 2)):
         f_dw = ss.Dims(1, f.h, f.w, i.c * mult)
         o_dw = ss.Dims(o.n, o.h, o.w, i.c * mult)
-        want = fn(ctypes.byref(_conv_c_args(g, True, mult)), ctypes.byref(_cdims(i)),
-                  ctypes.byref(_cdims(f_dw)), ctypes.byref(_cdims(o_dw)))
+        want = fn(
+            ctypes.byref(_conv_c_args(g, True, mult)),
+            ctypes.byref(_cdims(i)),
+            ctypes.byref(_cdims(f_dw)),
+            ctypes.byref(_cdims(o_dw)),
+        )
         assert ss.depthwise_conv_wrapper_s8_bytes(isa, g, i, f_dw, o_dw) == want, (isa, g, i, f_dw)
 
 
@@ -134,16 +153,35 @@ def test_portable_kernels_take_buffers_of_the_host_size(lib: ctypes.CDLL, tmp_pa
         scratch = ctypes.create_string_buffer(max(size, 1))
         ctx = h.Context(ctypes.cast(scratch, ctypes.c_void_p) if with_buffer else None, size)
         quant = h.PerChannelQuant(h.ptr32(mult), h.ptr32(shift))
-        return int(lib.arm_convolve_wrapper_s8(
-            ctypes.byref(ctx), ctypes.byref(_conv_c_args(g, False)), ctypes.byref(quant),
-            ctypes.byref(_cdims(i)), h.ptr8(x), ctypes.byref(_cdims(f)), h.ptr8(w),
-            ctypes.byref(h.dims(1, 1, 1, f.n)), None, ctypes.byref(_cdims(o)), h.ptr8(y)))
+        return int(
+            lib.arm_convolve_wrapper_s8(
+                ctypes.byref(ctx),
+                ctypes.byref(_conv_c_args(g, False)),
+                ctypes.byref(quant),
+                ctypes.byref(_cdims(i)),
+                h.ptr8(x),
+                ctypes.byref(_cdims(f)),
+                h.ptr8(w),
+                ctypes.byref(h.dims(1, 1, 1, f.n)),
+                None,
+                ctypes.byref(_cdims(o)),
+                h.ptr8(y),
+            )
+        )
 
-    general = (ss.ConvGeometry(pad_h=1, pad_w=1), ss.Dims(1, 4, 4, 3), ss.Dims(2, 3, 3, 3),
-               ss.Dims(1, 4, 4, 2))
+    general = (
+        ss.ConvGeometry(pad_h=1, pad_w=1),
+        ss.Dims(1, 4, 4, 3),
+        ss.Dims(2, 3, 3, 3),
+        ss.Dims(1, 4, 4, 2),
+    )
     one_by_n = (ss.ConvGeometry(), ss.Dims(1, 1, 8, 4), ss.Dims(2, 1, 3, 4), ss.Dims(1, 1, 6, 2))
-    one_by_one = (ss.ConvGeometry(stride_h=2, stride_w=2), ss.Dims(1, 4, 4, 3),
-                  ss.Dims(2, 1, 1, 3), ss.Dims(1, 2, 2, 2))
+    one_by_one = (
+        ss.ConvGeometry(stride_h=2, stride_w=2),
+        ss.Dims(1, 4, 4, 3),
+        ss.Dims(2, 1, 1, 3),
+        ss.Dims(1, 2, 2, 2),
+    )
     for shape in (general, one_by_n):
         assert ss.convolve_wrapper_s8_bytes("host", *shape) > 0
         assert call_conv(*shape, with_buffer=False) == -1

@@ -27,18 +27,31 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 INCLUDE = ROOT / "runtime" / "include"
 SOURCES = ROOT / "runtime" / "src"
-CMSIS_HEADERS = ("arm_nn_types.h", "arm_nn_math_types.h", "arm_nnfunctions.h",
-                 "arm_nnsupportfunctions.h")
+CMSIS_HEADERS = (
+    "arm_nn_types.h",
+    "arm_nn_math_types.h",
+    "arm_nnfunctions.h",
+    "arm_nnsupportfunctions.h",
+)
 CMSIS_SOURCES = (
-    "arm_convolve_s8.c", "arm_convolve_get_buffer_sizes_s8.c",
-    "arm_depthwise_conv_s8.c", "arm_depthwise_conv_get_buffer_sizes_s8.c",
-    "arm_fully_connected_s8.c", "arm_fully_connected_get_buffer_sizes_s8.c",
-    "arm_avgpool_s8.c", "arm_max_pool_s8.c", "arm_softmax_s8.c",
-    "arm_elementwise_add_s8.c", "arm_elementwise_mul_s8.c",
+    "arm_convolve_s8.c",
+    "arm_convolve_get_buffer_sizes_s8.c",
+    "arm_depthwise_conv_s8.c",
+    "arm_depthwise_conv_get_buffer_sizes_s8.c",
+    "arm_fully_connected_s8.c",
+    "arm_fully_connected_get_buffer_sizes_s8.c",
+    "arm_avgpool_s8.c",
+    "arm_max_pool_s8.c",
+    "arm_softmax_s8.c",
+    "arm_elementwise_add_s8.c",
+    "arm_elementwise_mul_s8.c",
 )
 STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
-SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                  "-fno-omit-frame-pointer"]
+SANITIZE_FLAGS = [
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+]
 
 
 # ------------------------------------------------------------------------------ build
@@ -106,14 +119,26 @@ class Activation(ctypes.Structure):
 
 
 class ConvParams(ctypes.Structure):
-    _fields_ = [("input_offset", i32), ("output_offset", i32), ("stride", Tile),
-                ("padding", Tile), ("dilation", Tile), ("activation", Activation)]
+    _fields_ = [
+        ("input_offset", i32),
+        ("output_offset", i32),
+        ("stride", Tile),
+        ("padding", Tile),
+        ("dilation", Tile),
+        ("activation", Activation),
+    ]
 
 
 class DwConvParams(ctypes.Structure):
-    _fields_ = [("input_offset", i32), ("output_offset", i32), ("ch_mult", i32),
-                ("stride", Tile), ("padding", Tile), ("dilation", Tile),
-                ("activation", Activation)]
+    _fields_ = [
+        ("input_offset", i32),
+        ("output_offset", i32),
+        ("ch_mult", i32),
+        ("stride", Tile),
+        ("padding", Tile),
+        ("dilation", Tile),
+        ("activation", Activation),
+    ]
 
 
 class PoolParams(ctypes.Structure):
@@ -121,38 +146,61 @@ class PoolParams(ctypes.Structure):
 
 
 class FcParams(ctypes.Structure):
-    _fields_ = [("input_offset", i32), ("filter_offset", i32), ("output_offset", i32),
-                ("activation", Activation)]
+    _fields_ = [
+        ("input_offset", i32),
+        ("filter_offset", i32),
+        ("output_offset", i32),
+        ("activation", Activation),
+    ]
 
 
 PDims = ctypes.POINTER(Dims)
 PCtx = ctypes.POINTER(Context)
-_CONV_ARGS = [PCtx, None, ctypes.POINTER(PerChannelQuant), PDims, P8, PDims, P8, PDims, P32,
-              PDims, P8]
+_CONV_ARGS = [
+    PCtx,
+    None,
+    ctypes.POINTER(PerChannelQuant),
+    PDims,
+    P8,
+    PDims,
+    P8,
+    PDims,
+    P32,
+    PDims,
+    P8,
+]
 _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "arm_convolve_wrapper_s8": (i32, [PCtx, ctypes.POINTER(ConvParams), *_CONV_ARGS[2:]]),
-    "arm_convolve_s8": (i32, [PCtx, ctypes.POINTER(ConvParams), *_CONV_ARGS[2:9], PDims,
-                              PDims, P8]),
-    "arm_depthwise_conv_wrapper_s8": (i32, [PCtx, ctypes.POINTER(DwConvParams),
-                                            *_CONV_ARGS[2:]]),
+    "arm_convolve_s8": (
+        i32,
+        [PCtx, ctypes.POINTER(ConvParams), *_CONV_ARGS[2:9], PDims, PDims, P8],
+    ),
+    "arm_depthwise_conv_wrapper_s8": (i32, [PCtx, ctypes.POINTER(DwConvParams), *_CONV_ARGS[2:]]),
     "arm_depthwise_conv_s8": (i32, [PCtx, ctypes.POINTER(DwConvParams), *_CONV_ARGS[2:]]),
-    "arm_fully_connected_s8": (i32, [PCtx, ctypes.POINTER(FcParams),
-                                     ctypes.POINTER(PerTensorQuant), *_CONV_ARGS[3:]]),
-    "arm_fully_connected_per_channel_s8": (i32, [PCtx, ctypes.POINTER(FcParams),
-                                                 *_CONV_ARGS[2:]]),
+    "arm_fully_connected_s8": (
+        i32,
+        [PCtx, ctypes.POINTER(FcParams), ctypes.POINTER(PerTensorQuant), *_CONV_ARGS[3:]],
+    ),
+    "arm_fully_connected_per_channel_s8": (i32, [PCtx, ctypes.POINTER(FcParams), *_CONV_ARGS[2:]]),
     "arm_vector_sum_s8": (i32, [P32, i32, i32, P8, i32, i32, P32]),
     "arm_avgpool_s8": (i32, [PCtx, ctypes.POINTER(PoolParams), PDims, P8, PDims, PDims, P8]),
     "arm_max_pool_s8": (i32, [PCtx, ctypes.POINTER(PoolParams), PDims, P8, PDims, PDims, P8]),
     "arm_softmax_s8": (None, [P8, i32, i32, i32, i32, i32, P8]),
-    "arm_elementwise_add_s8": (i32, [P8, P8, i32, i32, i32, i32, i32, i32, i32, P8, i32, i32,
-                                     i32, i32, i32, i32]),
+    "arm_elementwise_add_s8": (
+        i32,
+        [P8, P8, i32, i32, i32, i32, i32, i32, i32, P8, i32, i32, i32, i32, i32, i32],
+    ),
     "arm_elementwise_mul_s8": (i32, [P8, P8, i32, i32, P8, i32, i32, i32, i32, i32, i32]),
 }
 for _variant in ("", "_dsp", "_mve"):
     _SIGNATURES[f"arm_convolve_wrapper_s8_get_buffer_size{_variant}"] = (
-        i32, [ctypes.POINTER(ConvParams), PDims, PDims, PDims])
+        i32,
+        [ctypes.POINTER(ConvParams), PDims, PDims, PDims],
+    )
     _SIGNATURES[f"arm_depthwise_conv_wrapper_s8_get_buffer_size{_variant}"] = (
-        i32, [ctypes.POINTER(DwConvParams), PDims, PDims, PDims])
+        i32,
+        [ctypes.POINTER(DwConvParams), PDims, PDims, PDims],
+    )
     _SIGNATURES[f"arm_fully_connected_s8_get_buffer_size{_variant}"] = (i32, [PDims])
     _SIGNATURES[f"arm_avgpool_s8_get_buffer_size{_variant}"] = (i32, [ctypes.c_int, ctypes.c_int])
 _SIGNATURES["arm_convolve_s8_get_buffer_size"] = (i32, [PDims, PDims])
@@ -260,8 +308,9 @@ class KernelCase:
     out_shape: tuple[int, ...] = ()
 
 
-def _padding(options: dict[str, Any], in_size: int, k: int, stride: int, dilation: int,
-             out_size: int) -> int:
+def _padding(
+    options: dict[str, Any], in_size: int, k: int, stride: int, dilation: int, out_size: int
+) -> int:
     """TFLite's leading padding for SAME (the extra odd pixel goes at the end); 0 for VALID."""
     if options.get("Padding", "VALID") != "SAME":
         return 0
@@ -286,7 +335,10 @@ def _geometry(op: OpInfo, k_h: int, k_w: int) -> dict[str, int]:
     sh, sw = op.options.get("StrideH", 1), op.options.get("StrideW", 1)
     dh, dw = op.options.get("DilationHFactor", 1), op.options.get("DilationWFactor", 1)
     return {
-        "stride_h": sh, "stride_w": sw, "dilation_h": dh, "dilation_w": dw,
+        "stride_h": sh,
+        "stride_w": sw,
+        "dilation_h": dh,
+        "dilation_w": dw,
         "pad_h": _padding(op.options, x.shape[1], k_h, sh, dh, out.shape[1]),
         "pad_w": _padding(op.options, x.shape[2], k_w, sw, dw, out.shape[2]),
     }
@@ -301,12 +353,20 @@ def _conv_like_case(kernel: str, op: OpInfo, sample: np.ndarray) -> KernelCase:
     assert x is not None and w is not None and w.data is not None
     mults, shifts = quant_math.conv_output_multipliers(x.scales[0], w.scales, out.scales[0])
     params = _geometry(op, w.shape[1], w.shape[2])
-    params.update(input_offset=-x.zero_points[0], output_offset=out.zero_points[0],
-                  activation=_activation(op), input_shape=x.shape, filter_shape=w.shape,
-                  ch_mult=op.options.get("DepthMultiplier", 1))
-    arrays = {"input": np.ascontiguousarray(sample.reshape(x.shape), dtype=np.int8),
-              "filter": np.ascontiguousarray(w.data, dtype=np.int8),
-              "mult": np.asarray(mults, dtype=np.int32), "shift": np.asarray(shifts, dtype=np.int32)}
+    params.update(
+        input_offset=-x.zero_points[0],
+        output_offset=out.zero_points[0],
+        activation=_activation(op),
+        input_shape=x.shape,
+        filter_shape=w.shape,
+        ch_mult=op.options.get("DepthMultiplier", 1),
+    )
+    arrays = {
+        "input": np.ascontiguousarray(sample.reshape(x.shape), dtype=np.int8),
+        "filter": np.ascontiguousarray(w.data, dtype=np.int8),
+        "mult": np.asarray(mults, dtype=np.int32),
+        "shift": np.asarray(shifts, dtype=np.int32),
+    }
     if b is not None and b.data is not None:
         arrays["bias"] = np.ascontiguousarray(b.data, dtype=np.int32)
     return KernelCase(kernel, arrays, params, out.shape)
@@ -321,12 +381,21 @@ def _fc_case(op: OpInfo, sample: np.ndarray) -> KernelCase:
     assert x is not None and w is not None and w.data is not None
     mults, shifts = quant_math.conv_output_multipliers(x.scales[0], w.scales, out.scales[0])
     depth = w.shape[1]
-    params = {"input_offset": -x.zero_points[0], "filter_offset": -w.zero_points[0],
-              "output_offset": out.zero_points[0], "activation": _activation(op),
-              "batches": int(np.prod(x.shape)) // depth, "depth": depth, "out_c": w.shape[0]}
-    arrays = {"input": np.ascontiguousarray(sample.reshape(-1), dtype=np.int8),
-              "filter": np.ascontiguousarray(w.data, dtype=np.int8),
-              "mult": np.asarray(mults, dtype=np.int32), "shift": np.asarray(shifts, dtype=np.int32)}
+    params = {
+        "input_offset": -x.zero_points[0],
+        "filter_offset": -w.zero_points[0],
+        "output_offset": out.zero_points[0],
+        "activation": _activation(op),
+        "batches": int(np.prod(x.shape)) // depth,
+        "depth": depth,
+        "out_c": w.shape[0],
+    }
+    arrays = {
+        "input": np.ascontiguousarray(sample.reshape(-1), dtype=np.int8),
+        "filter": np.ascontiguousarray(w.data, dtype=np.int8),
+        "mult": np.asarray(mults, dtype=np.int32),
+        "shift": np.asarray(shifts, dtype=np.int32),
+    }
     if b is not None and b.data is not None:
         arrays["bias"] = np.ascontiguousarray(b.data, dtype=np.int32)
     kernel = "fc_per_channel" if len(w.scales) > 1 else "fc"
@@ -352,8 +421,13 @@ def _softmax_case(op: OpInfo, sample: np.ndarray) -> KernelCase:
     assert x is not None
     p = quant_math.softmax_params_s8(op.options.get("Beta", 1.0), x.scales[0])
     row = x.shape[-1]
-    params = {"rows": int(np.prod(x.shape)) // row, "row_size": row, "mult": p.mult,
-              "shift": p.shift, "diff_min": p.diff_min}
+    params = {
+        "rows": int(np.prod(x.shape)) // row,
+        "row_size": row,
+        "mult": p.mult,
+        "shift": p.shift,
+        "diff_min": p.diff_min,
+    }
     arrays = {"input": np.ascontiguousarray(sample.reshape(-1), dtype=np.int8)}
     return KernelCase("softmax", arrays, params, out.shape)
 
@@ -365,10 +439,19 @@ def _binary_case(kernel: str, op: OpInfo, samples: list[np.ndarray]) -> KernelCa
     a, b, out = op.inputs[0], op.inputs[1], op.outputs[0]
     assert a is not None and b is not None and a.shape == b.shape
     fn = quant_math.add_params_s8 if kernel == "add" else quant_math.mul_params_s8
-    p = fn(a.scales[0], a.zero_points[0], b.scales[0], b.zero_points[0], out.scales[0],
-           out.zero_points[0], op.options.get("FusedActivationFunction", "NONE"))
-    arrays = {"input_1": np.ascontiguousarray(samples[0].reshape(-1), dtype=np.int8),
-              "input_2": np.ascontiguousarray(samples[1].reshape(-1), dtype=np.int8)}
+    p = fn(
+        a.scales[0],
+        a.zero_points[0],
+        b.scales[0],
+        b.zero_points[0],
+        out.scales[0],
+        out.zero_points[0],
+        op.options.get("FusedActivationFunction", "NONE"),
+    )
+    arrays = {
+        "input_1": np.ascontiguousarray(samples[0].reshape(-1), dtype=np.int8),
+        "input_2": np.ascontiguousarray(samples[1].reshape(-1), dtype=np.int8),
+    }
     return KernelCase(kernel, arrays, dict(vars(p)), out.shape)
 
 
@@ -400,10 +483,14 @@ def _conv_structs(case: KernelCase) -> tuple[Any, Dims, Dims, Dims, Dims]:
     n, h, w, c = p["input_shape"]
     fo, fh, fw, fc = p["filter_shape"]
     on, oh, ow, oc = case.out_shape
-    common = dict(input_offset=p["input_offset"], output_offset=p["output_offset"],
-                  stride=Tile(p["stride_w"], p["stride_h"]), padding=Tile(p["pad_w"], p["pad_h"]),
-                  dilation=Tile(p["dilation_w"], p["dilation_h"]),
-                  activation=Activation(*p["activation"]))
+    common = dict(
+        input_offset=p["input_offset"],
+        output_offset=p["output_offset"],
+        stride=Tile(p["stride_w"], p["stride_h"]),
+        padding=Tile(p["pad_w"], p["pad_h"]),
+        dilation=Tile(p["dilation_w"], p["dilation_h"]),
+        activation=Activation(*p["activation"]),
+    )
     if case.kernel == "dwconv":
         params: Any = DwConvParams(ch_mult=p["ch_mult"], **common)
     else:
@@ -433,18 +520,33 @@ def _run_conv(lib: ctypes.CDLL, case: KernelCase) -> tuple[int, np.ndarray]:
     out = np.zeros(case.out_shape, dtype=np.int8)
     quant = PerChannelQuant(ptr32(a["mult"]), ptr32(a["shift"]))
     ctx, _keep = _context(conv_buffer_size(lib, case))
-    fn = lib.arm_depthwise_conv_wrapper_s8 if case.kernel == "dwconv" else lib.arm_convolve_wrapper_s8
-    status = fn(ctypes.byref(ctx), ctypes.byref(params), ctypes.byref(quant), ctypes.byref(in_d),
-                ptr8(a["input"]), ctypes.byref(f_d), ptr8(a["filter"]), ctypes.byref(b_d),
-                ptr32(a.get("bias")), ctypes.byref(out_d), ptr8(out))
+    fn = (
+        lib.arm_depthwise_conv_wrapper_s8
+        if case.kernel == "dwconv"
+        else lib.arm_convolve_wrapper_s8
+    )
+    status = fn(
+        ctypes.byref(ctx),
+        ctypes.byref(params),
+        ctypes.byref(quant),
+        ctypes.byref(in_d),
+        ptr8(a["input"]),
+        ctypes.byref(f_d),
+        ptr8(a["filter"]),
+        ctypes.byref(b_d),
+        ptr32(a.get("bias")),
+        ctypes.byref(out_d),
+        ptr8(out),
+    )
     return int(status), out
 
 
 def _run_fc(lib: ctypes.CDLL, case: KernelCase) -> tuple[int, np.ndarray]:
     p, a = case.params, case.arrays
     out = np.zeros(case.out_shape, dtype=np.int8)
-    params = FcParams(p["input_offset"], p["filter_offset"], p["output_offset"],
-                      Activation(*p["activation"]))
+    params = FcParams(
+        p["input_offset"], p["filter_offset"], p["output_offset"], Activation(*p["activation"])
+    )
     in_d, f_d = dims(p["batches"], 1, 1, p["depth"]), dims(p["depth"], 1, 1, p["out_c"])
     b_d, out_d = dims(1, 1, 1, p["out_c"]), dims(p["batches"], 1, 1, p["out_c"])
     ctx, _keep = _context(int(lib.arm_fully_connected_s8_get_buffer_size(ctypes.byref(f_d))))
@@ -454,32 +556,61 @@ def _run_fc(lib: ctypes.CDLL, case: KernelCase) -> tuple[int, np.ndarray]:
     else:
         quant = PerChannelQuant(ptr32(a["mult"]), ptr32(a["shift"]))
         fn = lib.arm_fully_connected_per_channel_s8
-    status = fn(ctypes.byref(ctx), ctypes.byref(params), ctypes.byref(quant), ctypes.byref(in_d),
-                ptr8(a["input"]), ctypes.byref(f_d), ptr8(a["filter"]), ctypes.byref(b_d),
-                ptr32(a.get("bias")), ctypes.byref(out_d), ptr8(out))
+    status = fn(
+        ctypes.byref(ctx),
+        ctypes.byref(params),
+        ctypes.byref(quant),
+        ctypes.byref(in_d),
+        ptr8(a["input"]),
+        ctypes.byref(f_d),
+        ptr8(a["filter"]),
+        ctypes.byref(b_d),
+        ptr32(a.get("bias")),
+        ctypes.byref(out_d),
+        ptr8(out),
+    )
     return int(status), out
 
 
 def _run_pool(lib: ctypes.CDLL, case: KernelCase) -> tuple[int, np.ndarray]:
     p, a = case.params, case.arrays
     out = np.zeros(case.out_shape, dtype=np.int8)
-    params = PoolParams(Tile(p["stride_w"], p["stride_h"]), Tile(p["pad_w"], p["pad_h"]),
-                        Activation(*p["activation"]))
+    params = PoolParams(
+        Tile(p["stride_w"], p["stride_h"]),
+        Tile(p["pad_w"], p["pad_h"]),
+        Activation(*p["activation"]),
+    )
     in_d, f_d = dims(*p["input_shape"]), dims(1, p["k_h"], p["k_w"], 1)
     out_d = dims(*case.out_shape)
-    size = int(lib.arm_avgpool_s8_get_buffer_size(out_d.w, in_d.c)) if case.kernel == "avgpool" else 0
+    size = (
+        int(lib.arm_avgpool_s8_get_buffer_size(out_d.w, in_d.c)) if case.kernel == "avgpool" else 0
+    )
     ctx, _keep = _context(size)
     fn = lib.arm_avgpool_s8 if case.kernel == "avgpool" else lib.arm_max_pool_s8
-    status = fn(ctypes.byref(ctx), ctypes.byref(params), ctypes.byref(in_d), ptr8(a["input"]),
-                ctypes.byref(f_d), ctypes.byref(out_d), ptr8(out))
+    status = fn(
+        ctypes.byref(ctx),
+        ctypes.byref(params),
+        ctypes.byref(in_d),
+        ptr8(a["input"]),
+        ctypes.byref(f_d),
+        ctypes.byref(out_d),
+        ptr8(out),
+    )
     return int(status), out
 
 
 def _run_softmax(lib: ctypes.CDLL, case: KernelCase) -> tuple[int, np.ndarray]:
     p = case.params
     out = np.zeros(case.out_shape, dtype=np.int8)
-    lib.arm_softmax_s8(ptr8(case.arrays["input"]), p["rows"], p["row_size"], p["mult"],
-                       p["shift"], p["diff_min"], ptr8(out))
+    lib.arm_softmax_s8(
+        ptr8(case.arrays["input"]),
+        p["rows"],
+        p["row_size"],
+        p["mult"],
+        p["shift"],
+        p["diff_min"],
+        ptr8(out),
+    )
     return 0, out
 
 
@@ -487,10 +618,23 @@ def _run_add(lib: ctypes.CDLL, case: KernelCase) -> tuple[int, np.ndarray]:
     p, a = case.params, case.arrays
     out = np.zeros(case.out_shape, dtype=np.int8)
     status = lib.arm_elementwise_add_s8(
-        ptr8(a["input_1"]), ptr8(a["input_2"]), p["input_1_offset"], p["input_1_mult"],
-        p["input_1_shift"], p["input_2_offset"], p["input_2_mult"], p["input_2_shift"],
-        p["left_shift"], ptr8(out), p["out_offset"], p["out_mult"], p["out_shift"],
-        p["out_activation_min"], p["out_activation_max"], out.size)
+        ptr8(a["input_1"]),
+        ptr8(a["input_2"]),
+        p["input_1_offset"],
+        p["input_1_mult"],
+        p["input_1_shift"],
+        p["input_2_offset"],
+        p["input_2_mult"],
+        p["input_2_shift"],
+        p["left_shift"],
+        ptr8(out),
+        p["out_offset"],
+        p["out_mult"],
+        p["out_shift"],
+        p["out_activation_min"],
+        p["out_activation_max"],
+        out.size,
+    )
     return int(status), out
 
 
@@ -498,15 +642,32 @@ def _run_mul(lib: ctypes.CDLL, case: KernelCase) -> tuple[int, np.ndarray]:
     p, a = case.params, case.arrays
     out = np.zeros(case.out_shape, dtype=np.int8)
     status = lib.arm_elementwise_mul_s8(
-        ptr8(a["input_1"]), ptr8(a["input_2"]), p["input_1_offset"], p["input_2_offset"],
-        ptr8(out), p["out_offset"], p["out_mult"], p["out_shift"], p["out_activation_min"],
-        p["out_activation_max"], out.size)
+        ptr8(a["input_1"]),
+        ptr8(a["input_2"]),
+        p["input_1_offset"],
+        p["input_2_offset"],
+        ptr8(out),
+        p["out_offset"],
+        p["out_mult"],
+        p["out_shift"],
+        p["out_activation_min"],
+        p["out_activation_max"],
+        out.size,
+    )
     return int(status), out
 
 
-_RUNNERS = {"conv": _run_conv, "dwconv": _run_conv, "fc": _run_fc, "fc_per_channel": _run_fc,
-            "avgpool": _run_pool, "maxpool": _run_pool, "softmax": _run_softmax,
-            "add": _run_add, "mul": _run_mul}
+_RUNNERS = {
+    "conv": _run_conv,
+    "dwconv": _run_conv,
+    "fc": _run_fc,
+    "fc_per_channel": _run_fc,
+    "avgpool": _run_pool,
+    "maxpool": _run_pool,
+    "softmax": _run_softmax,
+    "add": _run_add,
+    "mul": _run_mul,
+}
 
 
 def run_case(lib: ctypes.CDLL, case: KernelCase) -> tuple[int, np.ndarray]:

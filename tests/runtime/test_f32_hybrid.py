@@ -43,8 +43,9 @@ def _import(name: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        pytest.fail(f"the hybrid conv tests need '{name}': pip install -e '.[all]' ({exc})",
-                    pytrace=False)
+        pytest.fail(
+            f"the hybrid conv tests need '{name}': pip install -e '.[all]' ({exc})", pytrace=False
+        )
 
 
 # --------------------------------------------------------------------------- models
@@ -59,8 +60,16 @@ CASES = {
 }
 
 
-def _convert(shape: tuple[int, ...], k: int, out_c: int, stride: int, padding: str,
-             relu: bool, per_channel: bool, seed: int) -> bytes:
+def _convert(
+    shape: tuple[int, ...],
+    k: int,
+    out_c: int,
+    stride: int,
+    padding: str,
+    relu: bool,
+    per_channel: bool,
+    seed: int,
+) -> bytes:
     """A dynamic-range quantized single-conv model (input named in0)."""
     tf = _import("tensorflow")
     rng = np.random.default_rng(seed)
@@ -95,12 +104,27 @@ def _built(scales: tuple[float, ...], dilation: int) -> bytes:
     rng = np.random.default_rng(7)
     out_c = len(scales)
     x = m.tensor("in0", (1, 9, 9, 3))
-    w = m.tensor("w", (out_c, 3, 3, 3), "INT8", data=rng.integers(-127, 128, (out_c, 3, 3, 3)),
-                 scales=scales, axis=0)
+    w = m.tensor(
+        "w",
+        (out_c, 3, 3, 3),
+        "INT8",
+        data=rng.integers(-127, 128, (out_c, 3, 3, 3)),
+        scales=scales,
+        axis=0,
+    )
     b = m.tensor("b", (out_c,), data=rng.standard_normal(out_c).astype(np.float32))
     y = m.tensor("y", (1, 9, 9, out_c))
-    m.op("CONV_2D", [x, w, b], [y], Padding=0, StrideW=1, StrideH=1, DilationWFactor=dilation,
-         DilationHFactor=dilation, FusedActivationFunction=1)
+    m.op(
+        "CONV_2D",
+        [x, w, b],
+        [y],
+        Padding=0,
+        StrideW=1,
+        StrideH=1,
+        DilationWFactor=dilation,
+        DilationHFactor=dilation,
+        FusedActivationFunction=1,
+    )
     return m.build([x], [y])
 
 
@@ -140,14 +164,19 @@ def _inputs(shape: tuple[int, ...], seed: int) -> list[np.ndarray]:
     """Seeded inputs: normal, shifted (asymmetric range), non-negative, all zero."""
     rng = np.random.default_rng(seed)
     normal = rng.standard_normal(shape).astype(np.float32)
-    return [normal, (normal * 3.0 + 2.0).astype(np.float32), np.abs(normal),
-            np.zeros(shape, np.float32)]
+    return [
+        normal,
+        (normal * 3.0 + 2.0).astype(np.float32),
+        np.abs(normal),
+        np.zeros(shape, np.float32),
+    ]
 
 
 def _litert_ref(path: Path, x: np.ndarray) -> np.ndarray:
     litert = _import("ai_edge_litert.interpreter")
     interpreter = litert.Interpreter(
-        model_path=str(path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+        model_path=str(path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF
+    )
     interpreter.allocate_tensors()
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)
     interpreter.invoke()
@@ -191,13 +220,17 @@ def test_converted_hybrid_conv_matches_litert(name: str, model_dir: Path, tmp_pa
     shape, k, out_c, stride, padding, relu, per_channel = CASES[name]
     weights = k * k * shape[3] * out_c
     assert weights >= MIN_QUANTIZED_WEIGHTS
-    path = _write(model_dir, name, lambda: _convert(shape, k, out_c, stride, padding, relu,
-                                                   per_channel, sum(map(ord, name))))
+    path = _write(
+        model_dir,
+        name,
+        lambda: _convert(shape, k, out_c, stride, padding, relu, per_channel, sum(map(ord, name))),
+    )
     opcode, w_type, n_scales = _conv_weights(path)
     assert (opcode, w_type) == ("CONV_2D", "INT8"), "the converter did not make a hybrid conv"
     assert n_scales == (out_c if per_channel else 1)
-    text, data_bytes = _compile_and_compare(path, tmp_path / "gen",
-                                            _inputs(shape, sum(map(ord, name))))
+    text, data_bytes = _compile_and_compare(
+        path, tmp_path / "gen", _inputs(shape, sum(map(ord, name)))
+    )
     _check_hybrid_c(text, data_bytes, weights, out_c, n_scales)
 
 
@@ -215,8 +248,9 @@ def test_small_conv_stays_float(model_dir: Path, tmp_path: Path) -> None:
     """Below the converter's threshold the weights stay float, and so does the kernel."""
     shape, k, out_c = (1, 6, 6, 4), 3, 8
     assert k * k * shape[3] * out_c < MIN_QUANTIZED_WEIGHTS
-    path = _write(model_dir, "small_float", lambda: _convert(shape, k, out_c, 1, "SAME", True,
-                                                            True, 3))
+    path = _write(
+        model_dir, "small_float", lambda: _convert(shape, k, out_c, 1, "SAME", True, True, 3)
+    )
     assert _conv_weights(path)[:2] == ("CONV_2D", "FLOAT32")
     text, _ = _compile_and_compare(path, tmp_path / "gen", _inputs(shape, 3)[:2])
     assert "stai_conv2d_f32(" in text and "stai_conv2d_hybrid_f32(" not in text

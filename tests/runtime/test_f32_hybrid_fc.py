@@ -48,8 +48,9 @@ def _import(name: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        pytest.fail(f"the hybrid fc tests need '{name}': pip install -e '.[all]' ({exc})",
-                    pytrace=False)
+        pytest.fail(
+            f"the hybrid fc tests need '{name}': pip install -e '.[all]' ({exc})", pytrace=False
+        )
 
 
 # --------------------------------------------------------------------------- models
@@ -67,8 +68,9 @@ def _converted(fn: Callable[[Any], Any], shape: tuple[int, ...], per_channel: bo
     return converter.convert()
 
 
-def _fc(shape: tuple[int, ...], units: int, relu: bool, bias: bool, per_channel: bool,
-        seed: int) -> bytes:
+def _fc(
+    shape: tuple[int, ...], units: int, relu: bool, bias: bool, per_channel: bool, seed: int
+) -> bytes:
     """``x @ w (+ b) (relu)`` for an input of ``shape`` (depth = its last axis)."""
     tf = _import("tensorflow")
     rng = np.random.default_rng(seed)
@@ -82,8 +84,9 @@ def _fc(shape: tuple[int, ...], units: int, relu: bool, bias: bool, per_channel:
     return _converted(fn, shape, per_channel)
 
 
-def _dw(shape: tuple[int, ...], mult: int, stride: int, padding: str, relu6: bool,
-        seed: int) -> bytes:
+def _dw(
+    shape: tuple[int, ...], mult: int, stride: int, padding: str, relu6: bool, seed: int
+) -> bytes:
     """A 3x3 depthwise conv with a bias (and relu6)."""
     tf = _import("tensorflow")
     rng = np.random.default_rng(seed)
@@ -107,8 +110,14 @@ def _builder() -> ModuleType:
     return module
 
 
-def _built_fc(scales: tuple[float, ...], rows: int, depth: int, bias: bool,
-              asymmetric: bool, activation: int = 0) -> bytes:
+def _built_fc(
+    scales: tuple[float, ...],
+    rows: int,
+    depth: int,
+    bias: bool,
+    asymmetric: bool,
+    activation: int = 0,
+) -> bytes:
     """A FULLY_CONNECTED with int8 weights (per tensor, or per output along axis 0) and a
     fused activation (0 none, 3 relu6)."""
     m = _builder().ModelBuilder()
@@ -116,12 +125,23 @@ def _built_fc(scales: tuple[float, ...], rows: int, depth: int, bias: bool,
     units = 4 if len(scales) == 1 else len(scales)
     x = m.tensor("in0", (rows, depth))
     axis = {"axis": 0} if len(scales) > 1 else {}
-    w = m.tensor("w", (units, depth), "INT8", data=rng.integers(-127, 128, (units, depth)),
-                 scales=scales, **axis)
+    w = m.tensor(
+        "w",
+        (units, depth),
+        "INT8",
+        data=rng.integers(-127, 128, (units, depth)),
+        scales=scales,
+        **axis,
+    )
     b = m.tensor("b", (units,), data=rng.standard_normal(units).astype(np.float32)) if bias else -1
     y = m.tensor("y", (rows, units))
-    m.op("FULLY_CONNECTED", [x, w, b], [y], FusedActivationFunction=activation,
-         AsymmetricQuantizeInputs=asymmetric)
+    m.op(
+        "FULLY_CONNECTED",
+        [x, w, b],
+        [y],
+        FusedActivationFunction=activation,
+        AsymmetricQuantizeInputs=asymmetric,
+    )
     return m.build([x], [y])
 
 
@@ -130,38 +150,103 @@ def _built_dw_per_tensor() -> bytes:
     m = _builder().ModelBuilder()
     rng = np.random.default_rng(6)
     x = m.tensor("in0", (1, 5, 5, 4))
-    w = m.tensor("w", (1, 3, 3, 4), "INT8", data=rng.integers(-127, 128, (1, 3, 3, 4)),
-                 scales=(0.02,))
+    w = m.tensor(
+        "w", (1, 3, 3, 4), "INT8", data=rng.integers(-127, 128, (1, 3, 3, 4)), scales=(0.02,)
+    )
     b = m.tensor("b", (4,), data=rng.standard_normal(4).astype(np.float32))
     y = m.tensor("y", (1, 5, 5, 4))
-    m.op("DEPTHWISE_CONV_2D", [x, w, b], [y], Padding=0, StrideW=1, StrideH=1,
-         DepthMultiplier=1, FusedActivationFunction=0)
+    m.op(
+        "DEPTHWISE_CONV_2D",
+        [x, w, b],
+        [y],
+        Padding=0,
+        StrideW=1,
+        StrideH=1,
+        DepthMultiplier=1,
+        FusedActivationFunction=0,
+    )
     return m.build([x], [y])
 
 
 # name: (make, input shape, opcode, weights, outputs, bias outputs, scales, asymmetric)
 FC_CASES: dict[str, tuple[Callable[[], bytes], tuple[int, ...], int, int, int, int, bool]] = {
-    "fc_relu_row1_per_channel": (lambda: _fc((1, 64), 32, True, True, True, 1), (1, 64),
-                                 2048, 32, 32, 32, True),
-    "fc_none_rows3_per_channel": (lambda: _fc((3, 48), 40, False, True, True, 2), (3, 48),
-                                  1920, 40, 40, 40, True),
-    "fc_relu_rows3_per_tensor": (lambda: _fc((3, 64), 24, True, True, False, 3), (3, 64),
-                                 1536, 24, 24, 1, True),
-    "fc_keep_num_dims_no_bias": (lambda: _fc((2, 3, 64), 32, True, False, True, 4), (2, 3, 64),
-                                 2048, 32, 32, 32, True),
-    "fc_symmetric_per_tensor": (lambda: _built_fc((0.03,), 3, 40, True, False, 3), (3, 40),
-                                160, 4, 4, 1, False),
+    "fc_relu_row1_per_channel": (
+        lambda: _fc((1, 64), 32, True, True, True, 1),
+        (1, 64),
+        2048,
+        32,
+        32,
+        32,
+        True,
+    ),
+    "fc_none_rows3_per_channel": (
+        lambda: _fc((3, 48), 40, False, True, True, 2),
+        (3, 48),
+        1920,
+        40,
+        40,
+        40,
+        True,
+    ),
+    "fc_relu_rows3_per_tensor": (
+        lambda: _fc((3, 64), 24, True, True, False, 3),
+        (3, 64),
+        1536,
+        24,
+        24,
+        1,
+        True,
+    ),
+    "fc_keep_num_dims_no_bias": (
+        lambda: _fc((2, 3, 64), 32, True, False, True, 4),
+        (2, 3, 64),
+        2048,
+        32,
+        32,
+        32,
+        True,
+    ),
+    "fc_symmetric_per_tensor": (
+        lambda: _built_fc((0.03,), 3, 40, True, False, 3),
+        (3, 40),
+        160,
+        4,
+        4,
+        1,
+        False,
+    ),
     "fc_symmetric_per_channel_no_bias": (
-        lambda: _built_fc((0.01, 0.02, 0.03, 0.04, 0.05), 2, 24, False, False), (2, 24),
-        120, 5, 5, 5, False),
-    "fc_asymmetric_equal_scales": (lambda: _built_fc((0.02,) * 4, 1, 32, True, True), (1, 32),
-                                   128, 4, 4, 1, True),
+        lambda: _built_fc((0.01, 0.02, 0.03, 0.04, 0.05), 2, 24, False, False),
+        (2, 24),
+        120,
+        5,
+        5,
+        5,
+        False,
+    ),
+    "fc_asymmetric_equal_scales": (
+        lambda: _built_fc((0.02,) * 4, 1, 32, True, True),
+        (1, 32),
+        128,
+        4,
+        4,
+        1,
+        True,
+    ),
 }
 DW_CASES: dict[str, tuple[Callable[[], bytes], tuple[int, ...], int, int]] = {
-    "dw_same_per_channel": (lambda: _dw((1, 8, 8, 128), 1, 1, "SAME", False, 7), (1, 8, 8, 128),
-                            1152, 128),
-    "dw_mult2_stride2_batch2": (lambda: _dw((2, 9, 9, 64), 2, 2, "VALID", True, 8), (2, 9, 9, 64),
-                                1152, 128),
+    "dw_same_per_channel": (
+        lambda: _dw((1, 8, 8, 128), 1, 1, "SAME", False, 7),
+        (1, 8, 8, 128),
+        1152,
+        128,
+    ),
+    "dw_mult2_stride2_batch2": (
+        lambda: _dw((2, 9, 9, 64), 2, 2, "VALID", True, 8),
+        (2, 9, 9, 64),
+        1152,
+        128,
+    ),
 }
 
 
@@ -195,8 +280,12 @@ def _inputs(shape: tuple[int, ...], seed: int) -> list[np.ndarray]:
     """Seeded inputs: normal, shifted (asymmetric range), non-negative, all zero."""
     rng = np.random.default_rng(seed)
     normal = rng.standard_normal(shape).astype(np.float32)
-    return [normal, (normal * 3.0 + 2.0).astype(np.float32), np.abs(normal),
-            np.zeros(shape, np.float32)]
+    return [
+        normal,
+        (normal * 3.0 + 2.0).astype(np.float32),
+        np.abs(normal),
+        np.zeros(shape, np.float32),
+    ]
 
 
 def _litert_ref(path: Path, x: np.ndarray) -> np.ndarray:
@@ -374,15 +463,39 @@ def test_kernels_clean_under_sanitizers(tmp_path: Path) -> None:
         pytest.fail("the sanitizer test needs gcc", pytrace=False)
     main = tmp_path / "main.c"
     main.write_text(_HARNESS)
-    sources = [RUNTIME / "src" / f for f in ("stai_fully_connected_hybrid_f32.c",
-                                             "stai_depthwise_conv2d_hybrid_f32.c",
-                                             "stai_hybrid_quantize_f32.c")]
+    sources = [
+        RUNTIME / "src" / f
+        for f in (
+            "stai_fully_connected_hybrid_f32.c",
+            "stai_depthwise_conv2d_hybrid_f32.c",
+            "stai_hybrid_quantize_f32.c",
+        )
+    ]
     exe = tmp_path / "harness"
-    flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
-             "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-    built = subprocess.run([gcc, *flags, f"-I{RUNTIME / 'include'}", str(main),
-                            *map(str, sources), "-lm", "-o", str(exe)],
-                           capture_output=True, text=True)
+    flags = [
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-O1",
+        "-g",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=all",
+    ]
+    built = subprocess.run(
+        [
+            gcc,
+            *flags,
+            f"-I{RUNTIME / 'include'}",
+            str(main),
+            *map(str, sources),
+            "-lm",
+            "-o",
+            str(exe),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1", UBSAN_OPTIONS="halt_on_error=1")
     done = subprocess.run([str(exe)], capture_output=True, text=True, env=env, timeout=120)

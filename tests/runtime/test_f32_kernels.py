@@ -43,8 +43,9 @@ def _import(name: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        pytest.fail(f"the float kernel tests need '{name}': pip install -e '.[all]' ({exc})",
-                    pytrace=False)
+        pytest.fail(
+            f"the float kernel tests need '{name}': pip install -e '.[all]' ({exc})", pytrace=False
+        )
 
 
 @dataclass
@@ -52,8 +53,8 @@ class OpModel:
     """A converted single-operator model, read back with the `tflite` package."""
 
     path: Path
-    op: str                       # builtin operator name, e.g. "CONV_2D"
-    options: Any                  # the operator's builtin options table (or None)
+    op: str  # builtin operator name, e.g. "CONV_2D"
+    options: Any  # the operator's builtin options table (or None)
     constants: list[np.ndarray | None]  # the operator's inputs: constant data, or None
     output_shape: tuple[int, ...]
     input_names: list[str]
@@ -132,24 +133,25 @@ def _read(path: Path) -> OpModel:
         data = np.frombuffer(buffer.DataAsNumpy().tobytes(), dtype=dtype)
         constants.append(data.reshape([int(d) for d in tensor.ShapeAsNumpy()]))
     output = graph.Tensors(int(op.OutputsAsNumpy()[0]))
-    inputs = [graph.Tensors(int(graph.Inputs(i))).Name().decode()
-              for i in range(graph.InputsLength())]
-    return OpModel(path, ops[0], options, constants,
-                   tuple(int(d) for d in output.ShapeAsNumpy()), inputs)
+    inputs = [
+        graph.Tensors(int(graph.Inputs(i))).Name().decode() for i in range(graph.InputsLength())
+    ]
+    return OpModel(
+        path, ops[0], options, constants, tuple(int(d) for d in output.ShapeAsNumpy()), inputs
+    )
 
 
 def _litert_ref(model: OpModel, inputs: Sequence[np.ndarray]) -> np.ndarray:
     """Run a model with LiteRT's reference kernels; inputs in the order in0, in1, ..."""
     litert = _import("ai_edge_litert.interpreter")
     interpreter = litert.Interpreter(
-        model_path=str(model.path),
-        experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+        model_path=str(model.path), experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF
+    )
     interpreter.allocate_tensors()
     for detail in interpreter.get_input_details():
         match = re.search(r"in(\d+)", detail["name"])
         assert match, f"unexpected input name {detail['name']}"
-        interpreter.set_tensor(detail["index"], np.asarray(inputs[int(match.group(1))],
-                                                           np.float32))
+        interpreter.set_tensor(detail["index"], np.asarray(inputs[int(match.group(1))], np.float32))
     interpreter.invoke()
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
 
@@ -167,8 +169,12 @@ def _activation(code: int) -> tuple[float, float]:
     """The clamp range of a fused activation function code."""
     tflite = _import("tflite")
     kinds = tflite.ActivationFunctionType
-    ranges = {kinds.NONE: (-FLT_MAX, FLT_MAX), kinds.RELU: (0.0, FLT_MAX),
-              kinds.RELU_N1_TO_1: (-1.0, 1.0), kinds.RELU6: (0.0, 6.0)}
+    ranges = {
+        kinds.NONE: (-FLT_MAX, FLT_MAX),
+        kinds.RELU: (0.0, FLT_MAX),
+        kinds.RELU_N1_TO_1: (-1.0, 1.0),
+        kinds.RELU6: (0.0, 6.0),
+    }
     assert code in ranges, f"unsupported fused activation {code}"
     return ranges[code]
 
@@ -193,8 +199,12 @@ def _weights(rng: np.random.Generator, shape: Sequence[int]) -> Any:
 def _act_fn(act: str) -> Callable[[Any], Any]:
     """A TF activation that the converter fuses ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")."""
     tf = _import("tensorflow")
-    return {"NONE": lambda t: t, "RELU": tf.nn.relu, "RELU6": tf.nn.relu6,
-            "RELU_N1_TO_1": lambda t: tf.clip_by_value(t, -1.0, 1.0)}[act]
+    return {
+        "NONE": lambda t: t,
+        "RELU": tf.nn.relu,
+        "RELU6": tf.nn.relu6,
+        "RELU_N1_TO_1": lambda t: tf.clip_by_value(t, -1.0, 1.0),
+    }[act]
 
 
 # --------------------------------------------------------------------------- convolutions
@@ -230,11 +240,20 @@ def test_conv2d(name: str, kernels: support.F32Kernels, op_models: Callable[...,
     filt, bias = model.constants[1], model.constants[2]
     assert filt is not None and filt.shape == (cout, kh, kw, cin)
     out_h, out_w = model.output_shape[1:3]
-    pads = (_pad_before(shape[1], out_h, kh, o.StrideH(), o.DilationHFactor()),
-            _pad_before(shape[2], out_w, kw, o.StrideW(), o.DilationWFactor()))
-    got = kernels.conv2d(x, filt, bias, (out_h, out_w), (o.StrideH(), o.StrideW()), pads,
-                         (o.DilationHFactor(), o.DilationWFactor()),
-                         _activation(o.FusedActivationFunction()))
+    pads = (
+        _pad_before(shape[1], out_h, kh, o.StrideH(), o.DilationHFactor()),
+        _pad_before(shape[2], out_w, kw, o.StrideW(), o.DilationWFactor()),
+    )
+    got = kernels.conv2d(
+        x,
+        filt,
+        bias,
+        (out_h, out_w),
+        (o.StrideH(), o.StrideW()),
+        pads,
+        (o.DilationHFactor(), o.DilationWFactor()),
+        _activation(o.FusedActivationFunction()),
+    )
     _assert_close(got, _litert_ref(model, [x]))
 
 
@@ -249,8 +268,9 @@ DW_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(DW_CASES))
-def test_depthwise_conv2d(name: str, kernels: support.F32Kernels,
-                          op_models: Callable[..., OpModel]) -> None:
+def test_depthwise_conv2d(
+    name: str, kernels: support.F32Kernels, op_models: Callable[..., OpModel]
+) -> None:
     shape, (kh, kw), mult, stride, padding, dilation, act = DW_CASES[name]
     tf = _import("tensorflow")
     rng = _rng(name)
@@ -269,12 +289,21 @@ def test_depthwise_conv2d(name: str, kernels: support.F32Kernels,
     assert filt is not None and filt.shape == (1, kh, kw, cin * mult)
     assert o.DepthMultiplier() in (mult, 0)  # newer converters may leave it unset
     out_h, out_w = model.output_shape[1:3]
-    pads = (_pad_before(shape[1], out_h, kh, o.StrideH(), o.DilationHFactor()),
-            _pad_before(shape[2], out_w, kw, o.StrideW(), o.DilationWFactor()))
-    got = kernels.depthwise_conv2d(x, filt, bias, (out_h, out_w), mult,
-                                   (o.StrideH(), o.StrideW()), pads,
-                                   (o.DilationHFactor(), o.DilationWFactor()),
-                                   _activation(o.FusedActivationFunction()))
+    pads = (
+        _pad_before(shape[1], out_h, kh, o.StrideH(), o.DilationHFactor()),
+        _pad_before(shape[2], out_w, kw, o.StrideW(), o.DilationWFactor()),
+    )
+    got = kernels.depthwise_conv2d(
+        x,
+        filt,
+        bias,
+        (out_h, out_w),
+        mult,
+        (o.StrideH(), o.StrideW()),
+        pads,
+        (o.DilationHFactor(), o.DilationWFactor()),
+        _activation(o.FusedActivationFunction()),
+    )
     _assert_close(got, _litert_ref(model, [x]))
 
 
@@ -287,20 +316,26 @@ FC_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(FC_CASES))
-def test_fully_connected(name: str, kernels: support.F32Kernels,
-                         op_models: Callable[..., OpModel]) -> None:
+def test_fully_connected(
+    name: str, kernels: support.F32Kernels, op_models: Callable[..., OpModel]
+) -> None:
     batches, depth, out, act = FC_CASES[name]
     tf = _import("tensorflow")
     rng = _rng(name)
     w = _weights(rng, (depth, out))
     b = _weights(rng, (out,))
-    model = op_models(f"fc_{name}", lambda x: _act_fn(act)(tf.matmul(x, w) + b),
-                      [(batches, depth)], "FULLY_CONNECTED")
+    model = op_models(
+        f"fc_{name}",
+        lambda x: _act_fn(act)(tf.matmul(x, w) + b),
+        [(batches, depth)],
+        "FULLY_CONNECTED",
+    )
     x = rng.standard_normal((batches, depth)).astype(np.float32)
     filt, bias = model.constants[1], model.constants[2]
     assert filt is not None and filt.shape == (out, depth)
-    got = kernels.fully_connected(x, filt, bias,
-                                  _activation(model.options.FusedActivationFunction()))
+    got = kernels.fully_connected(
+        x, filt, bias, _activation(model.options.FusedActivationFunction())
+    )
     _assert_close(got, _litert_ref(model, [x]))
 
 
@@ -319,31 +354,42 @@ POOL_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(POOL_CASES))
-def test_pool(name: str, kernels: support.F32Kernels,
-              op_models: Callable[..., OpModel]) -> None:
+def test_pool(name: str, kernels: support.F32Kernels, op_models: Callable[..., OpModel]) -> None:
     kind, shape, window, stride, padding = POOL_CASES[name]
     tf = _import("tensorflow")
     pool = tf.nn.avg_pool2d if kind == "avg" else tf.nn.max_pool2d
     op = "AVERAGE_POOL_2D" if kind == "avg" else "MAX_POOL_2D"
-    model = op_models(f"pool_{name}", lambda x: pool(x, list(window), list(stride), padding),
-                      [shape], op)
+    model = op_models(
+        f"pool_{name}", lambda x: pool(x, list(window), list(stride), padding), [shape], op
+    )
     o = model.options
     x = _rng(name).standard_normal(shape).astype(np.float32)
     out_h, out_w = model.output_shape[1:3]
-    pads = (_pad_before(shape[1], out_h, o.FilterHeight(), o.StrideH(), 1),
-            _pad_before(shape[2], out_w, o.FilterWidth(), o.StrideW(), 1))
-    got = kernels.pool(kind, x, (o.FilterHeight(), o.FilterWidth()), (out_h, out_w),
-                       (o.StrideH(), o.StrideW()), pads, _activation(o.FusedActivationFunction()))
+    pads = (
+        _pad_before(shape[1], out_h, o.FilterHeight(), o.StrideH(), 1),
+        _pad_before(shape[2], out_w, o.FilterWidth(), o.StrideW(), 1),
+    )
+    got = kernels.pool(
+        kind,
+        x,
+        (o.FilterHeight(), o.FilterWidth()),
+        (out_h, out_w),
+        (o.StrideH(), o.StrideW()),
+        pads,
+        _activation(o.FusedActivationFunction()),
+    )
     _assert_close(got, _litert_ref(model, [x]))
 
 
 @pytest.mark.parametrize("keepdims", [True, False])
-def test_mean_hw(keepdims: bool, kernels: support.F32Kernels,
-                 op_models: Callable[..., OpModel]) -> None:
+def test_mean_hw(
+    keepdims: bool, kernels: support.F32Kernels, op_models: Callable[..., OpModel]
+) -> None:
     tf = _import("tensorflow")
     shape = (2, 5, 7, 6)
-    model = op_models(f"mean_{keepdims}", lambda x: tf.reduce_mean(x, [1, 2], keepdims=keepdims),
-                      [shape], "MEAN")
+    model = op_models(
+        f"mean_{keepdims}", lambda x: tf.reduce_mean(x, [1, 2], keepdims=keepdims), [shape], "MEAN"
+    )
     x = _rng("mean").standard_normal(shape).astype(np.float32) + 3.0
     _assert_close(kernels.mean_hw(x), _litert_ref(model, [x]))
 
@@ -364,19 +410,31 @@ BINARY_CASES = {
     "maximum_bcast": ("maximum", (2, 1, 4, 3), (3,), "NONE"),
     "minimum_bcast": ("minimum", (1, 3, 4, 1), (2, 1, 1, 5), "NONE"),
 }
-_BINARY_OPS = {"add": "ADD", "sub": "SUB", "mul": "MUL", "div": "DIV", "maximum": "MAXIMUM",
-               "minimum": "MINIMUM"}
+_BINARY_OPS = {
+    "add": "ADD",
+    "sub": "SUB",
+    "mul": "MUL",
+    "div": "DIV",
+    "maximum": "MAXIMUM",
+    "minimum": "MINIMUM",
+}
 
 
 @pytest.mark.parametrize("name", sorted(BINARY_CASES))
-def test_binary(name: str, kernels: support.F32Kernels,
-                op_models: Callable[..., OpModel]) -> None:
+def test_binary(name: str, kernels: support.F32Kernels, op_models: Callable[..., OpModel]) -> None:
     op, shape_a, shape_b, act = BINARY_CASES[name]
     tf = _import("tensorflow")
-    fns = {"add": tf.add, "sub": tf.subtract, "mul": tf.multiply, "div": tf.divide,
-           "maximum": tf.maximum, "minimum": tf.minimum}
-    model = op_models(f"bin_{name}", lambda a, b: _act_fn(act)(fns[op](a, b)),
-                      [shape_a, shape_b], _BINARY_OPS[op])
+    fns = {
+        "add": tf.add,
+        "sub": tf.subtract,
+        "mul": tf.multiply,
+        "div": tf.divide,
+        "maximum": tf.maximum,
+        "minimum": tf.minimum,
+    }
+    model = op_models(
+        f"bin_{name}", lambda a, b: _act_fn(act)(fns[op](a, b)), [shape_a, shape_b], _BINARY_OPS[op]
+    )
     rng = _rng(name)
     a = rng.standard_normal(shape_a).astype(np.float32)
     b = rng.standard_normal(shape_b).astype(np.float32)
@@ -392,8 +450,9 @@ def test_binary(name: str, kernels: support.F32Kernels,
 
 
 @pytest.mark.parametrize("beta", [1.0, 0.37, 2.5])
-def test_softmax(beta: float, kernels: support.F32Kernels,
-                 op_models: Callable[..., OpModel]) -> None:
+def test_softmax(
+    beta: float, kernels: support.F32Kernels, op_models: Callable[..., OpModel]
+) -> None:
     """The reference softmax has beta 1 here; beta != 1 is checked on inputs x * beta."""
     tf = _import("tensorflow")
     shape = (2, 3, 10)
@@ -418,13 +477,15 @@ UNARY_CASES: dict[str, tuple[str, str, str, tuple[float, ...], float]] = {
 
 
 @pytest.mark.parametrize("name", sorted(UNARY_CASES))
-def test_unary(name: str, kernels: support.F32Kernels,
-               op_models: Callable[..., OpModel]) -> None:
+def test_unary(name: str, kernels: support.F32Kernels, op_models: Callable[..., OpModel]) -> None:
     fn_name, op, kernel, extra, scale = UNARY_CASES[name]
     tf = _import("tensorflow")
     fns: dict[str, Callable[[Any], Any]] = {
-        "sigmoid": tf.math.sigmoid, "tanh": tf.math.tanh, "relu": tf.nn.relu,
-        "relu6": tf.nn.relu6, "clip1": lambda t: tf.clip_by_value(t, -1.0, 1.0),
+        "sigmoid": tf.math.sigmoid,
+        "tanh": tf.math.tanh,
+        "relu": tf.nn.relu,
+        "relu6": tf.nn.relu6,
+        "clip1": lambda t: tf.clip_by_value(t, -1.0, 1.0),
         "leaky": lambda t: tf.nn.leaky_relu(t, 0.2),
         "hswish": lambda t: t * tf.nn.relu6(t + 3.0) / 6.0,
     }
@@ -462,9 +523,12 @@ def test_pad(name: str, kernels: support.F32Kernels, op_models: Callable[..., Op
     shape, pads, value = PAD_CASES[name]
     tf = _import("tensorflow")
     op = "PAD" if value == 0.0 else "PADV2"
-    model = op_models(f"pad_{name}",
-                      lambda x: tf.pad(x, [list(p) for p in pads], constant_values=value),
-                      [shape], op)
+    model = op_models(
+        f"pad_{name}",
+        lambda x: tf.pad(x, [list(p) for p in pads], constant_values=value),
+        [shape],
+        op,
+    )
     x = _rng(name).standard_normal(shape).astype(np.float32)
     _assert_close(kernels.pad(x, pads, value), _litert_ref(model, [x]))
 
@@ -486,8 +550,15 @@ def test_argument_errors(kernels: support.F32Kernels) -> None:
     assert err.value.status == support.ARG_ERROR
     out = np.zeros((1, 4, 4, 3), np.float32)
     status = kernels.lib.stai_add_f32(  # (1, 4, 4, 2) does not broadcast to (1, 4, 4, 3)
-        support.dims((1, 4, 4, 2)), support._ptr(x), support.dims(x.shape), support._ptr(x),
-        support.dims(out.shape), support._ptr(out), -FLT_MAX, FLT_MAX)
+        support.dims((1, 4, 4, 2)),
+        support._ptr(x),
+        support.dims(x.shape),
+        support._ptr(x),
+        support.dims(out.shape),
+        support._ptr(out),
+        -FLT_MAX,
+        FLT_MAX,
+    )
     assert status == support.ARG_ERROR
 
 
@@ -517,7 +588,18 @@ def test_header_is_self_contained(tmp_path: Path) -> None:
     """The header compiles on its own (C99, -pedantic, -Werror)."""
     source = tmp_path / "only_header.c"
     source.write_text('#include "stai_kernels_f32.h"\nint main(void) { return 0; }\n')
-    done = subprocess.run([support.compiler(), *support.WARNING_FLAGS, "-pedantic",
-                           f"-I{support.INCLUDE_DIR}", "-c", str(source), "-o",
-                           str(tmp_path / "only_header.o")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            support.compiler(),
+            *support.WARNING_FLAGS,
+            "-pedantic",
+            f"-I{support.INCLUDE_DIR}",
+            "-c",
+            str(source),
+            "-o",
+            str(tmp_path / "only_header.o"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr

@@ -27,8 +27,12 @@ def libraries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def _asan_runtime() -> str:
     """The path of gcc's libasan (to preload into the Python child)."""
-    done = subprocess.run([support.compiler(), "-print-file-name=libasan.so"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [support.compiler(), "-print-file-name=libasan.so"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     path = done.stdout.strip()
     if not os.path.isabs(path) or not os.path.exists(path):
         pytest.fail(f"gcc has no libasan.so ({path!r}): install libasan", pytrace=False)
@@ -41,8 +45,9 @@ def _sanitized_python(args: list[str], cwd: Path) -> subprocess.CompletedProcess
     env["LD_PRELOAD"] = _asan_runtime()
     env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_cases_run_clean_under_sanitizers(libraries: tuple[Path, Path], tmp_path: Path) -> None:
@@ -59,8 +64,9 @@ def test_cases_run_clean_under_sanitizers(libraries: tuple[Path, Path], tmp_path
             np.testing.assert_allclose(got[name], want, rtol=1e-6, atol=1e-6, err_msg=name)
 
 
-def test_sanitizer_harness_detects_an_overflow(libraries: tuple[Path, Path],
-                                               tmp_path: Path) -> None:
+def test_sanitizer_harness_detects_an_overflow(
+    libraries: tuple[Path, Path], tmp_path: Path
+) -> None:
     """Calling a kernel past the end of its buffer must abort the sanitized child."""
     _, sanitized = libraries
     probe = (

@@ -59,8 +59,19 @@ def build_library(out_dir: Path, sanitize: bool = False) -> Path:
     objects = []
     for source in f32_sources():
         obj = out_dir / (source.stem + (".asan.o" if sanitize else ".o"))
-        _run([compiler(), *WARNING_FLAGS, *extra, "-fPIC", f"-I{INCLUDE_DIR}", "-c", str(source),
-              "-o", str(obj)])
+        _run(
+            [
+                compiler(),
+                *WARNING_FLAGS,
+                *extra,
+                "-fPIC",
+                f"-I{INCLUDE_DIR}",
+                "-c",
+                str(source),
+                "-o",
+                str(obj),
+            ]
+        )
         objects.append(str(obj))
     lib = out_dir / ("libstai_f32_asan.so" if sanitize else "libstai_f32.so")
     _run([compiler(), "-shared", *extra, *objects, "-lm", "-o", str(lib)])
@@ -80,8 +91,12 @@ def _run(command: list[str]) -> None:
 class Dims(ctypes.Structure):
     """`cmsis_nn_dims`."""
 
-    _fields_ = [("n", ctypes.c_int32), ("h", ctypes.c_int32), ("w", ctypes.c_int32),
-                ("c", ctypes.c_int32)]
+    _fields_ = [
+        ("n", ctypes.c_int32),
+        ("h", ctypes.c_int32),
+        ("w", ctypes.c_int32),
+        ("c", ctypes.c_int32),
+    ]
 
 
 class Tile(ctypes.Structure):
@@ -93,15 +108,26 @@ class Tile(ctypes.Structure):
 class ConvParams(ctypes.Structure):
     """`stai_conv_params_f32`."""
 
-    _fields_ = [("stride", Tile), ("padding", Tile), ("dilation", Tile),
-                ("act_min", ctypes.c_float), ("act_max", ctypes.c_float)]
+    _fields_ = [
+        ("stride", Tile),
+        ("padding", Tile),
+        ("dilation", Tile),
+        ("act_min", ctypes.c_float),
+        ("act_max", ctypes.c_float),
+    ]
 
 
 class DwConvParams(ctypes.Structure):
     """`stai_dw_conv_params_f32`."""
 
-    _fields_ = [("ch_mult", ctypes.c_int32), ("stride", Tile), ("padding", Tile),
-                ("dilation", Tile), ("act_min", ctypes.c_float), ("act_max", ctypes.c_float)]
+    _fields_ = [
+        ("ch_mult", ctypes.c_int32),
+        ("stride", Tile),
+        ("padding", Tile),
+        ("dilation", Tile),
+        ("act_min", ctypes.c_float),
+        ("act_max", ctypes.c_float),
+    ]
 
 
 class FcParams(ctypes.Structure):
@@ -113,8 +139,12 @@ class FcParams(ctypes.Structure):
 class PoolParams(ctypes.Structure):
     """`stai_pool_params_f32`."""
 
-    _fields_ = [("stride", Tile), ("padding", Tile), ("act_min", ctypes.c_float),
-                ("act_max", ctypes.c_float)]
+    _fields_ = [
+        ("stride", Tile),
+        ("padding", Tile),
+        ("act_min", ctypes.c_float),
+        ("act_max", ctypes.c_float),
+    ]
 
 
 def dims(shape: Sequence[int]) -> Dims:
@@ -156,10 +186,28 @@ _F = ctypes.c_float
 _I = ctypes.c_int32
 _SIGNATURES: dict[str, list[Any]] = {
     "stai_conv2d_f32": [P(ConvParams), P(Dims), _VP, P(Dims), _VP, P(Dims), _VP, P(Dims), _VP],
-    "stai_depthwise_conv2d_f32": [P(DwConvParams), P(Dims), _VP, P(Dims), _VP, P(Dims), _VP,
-                                  P(Dims), _VP],
-    "stai_fully_connected_f32": [P(FcParams), P(Dims), _VP, P(Dims), _VP, P(Dims), _VP, P(Dims),
-                                 _VP],
+    "stai_depthwise_conv2d_f32": [
+        P(DwConvParams),
+        P(Dims),
+        _VP,
+        P(Dims),
+        _VP,
+        P(Dims),
+        _VP,
+        P(Dims),
+        _VP,
+    ],
+    "stai_fully_connected_f32": [
+        P(FcParams),
+        P(Dims),
+        _VP,
+        P(Dims),
+        _VP,
+        P(Dims),
+        _VP,
+        P(Dims),
+        _VP,
+    ],
     "stai_avgpool_f32": [P(PoolParams), P(Dims), _VP, P(Dims), P(Dims), _VP],
     "stai_max_pool_f32": [P(PoolParams), P(Dims), _VP, P(Dims), P(Dims), _VP],
     "stai_mean_hw_f32": [P(Dims), _VP, _VP],
@@ -199,53 +247,113 @@ class F32Kernels:
         if status != SUCCESS:
             raise KernelError(name, status)
 
-    def conv2d(self, x: Any, w: Any, b: Any | None, out_hw: Sequence[int],
-               stride: Sequence[int] = (1, 1), padding: Sequence[int] = (0, 0),
-               dilation: Sequence[int] = (1, 1), act: Sequence[float] = NO_ACT) -> np.ndarray:
+    def conv2d(
+        self,
+        x: Any,
+        w: Any,
+        b: Any | None,
+        out_hw: Sequence[int],
+        stride: Sequence[int] = (1, 1),
+        padding: Sequence[int] = (0, 0),
+        dilation: Sequence[int] = (1, 1),
+        act: Sequence[float] = NO_ACT,
+    ) -> np.ndarray:
         """CONV_2D: x [N,H,W,C], w [O,KH,KW,C/groups], (h, w) pairs, padding = (top, left)."""
         x, w = _f32(x), _f32(w)
         bias = None if b is None else _f32(b)
         out = np.zeros((x.shape[0], out_hw[0], out_hw[1], w.shape[0]), np.float32)
         params = ConvParams(tile(stride), tile(padding), tile(dilation), act[0], act[1])
-        self.call("stai_conv2d_f32", params, dims(x.shape), _ptr(x), dims(w.shape), _ptr(w),
-                  dims((w.shape[0],)), _ptr(bias), dims(out.shape), _ptr(out))
+        self.call(
+            "stai_conv2d_f32",
+            params,
+            dims(x.shape),
+            _ptr(x),
+            dims(w.shape),
+            _ptr(w),
+            dims((w.shape[0],)),
+            _ptr(bias),
+            dims(out.shape),
+            _ptr(out),
+        )
         return out
 
-    def depthwise_conv2d(self, x: Any, w: Any, b: Any | None, out_hw: Sequence[int],
-                         mult: int, stride: Sequence[int] = (1, 1),
-                         padding: Sequence[int] = (0, 0), dilation: Sequence[int] = (1, 1),
-                         act: Sequence[float] = NO_ACT) -> np.ndarray:
+    def depthwise_conv2d(
+        self,
+        x: Any,
+        w: Any,
+        b: Any | None,
+        out_hw: Sequence[int],
+        mult: int,
+        stride: Sequence[int] = (1, 1),
+        padding: Sequence[int] = (0, 0),
+        dilation: Sequence[int] = (1, 1),
+        act: Sequence[float] = NO_ACT,
+    ) -> np.ndarray:
         """DEPTHWISE_CONV_2D: x [N,H,W,C], w [1,KH,KW,C*mult]."""
         x, w = _f32(x), _f32(w)
         bias = None if b is None else _f32(b)
         out = np.zeros((x.shape[0], out_hw[0], out_hw[1], w.shape[3]), np.float32)
         params = DwConvParams(mult, tile(stride), tile(padding), tile(dilation), act[0], act[1])
-        self.call("stai_depthwise_conv2d_f32", params, dims(x.shape), _ptr(x), dims(w.shape),
-                  _ptr(w), dims((w.shape[3],)), _ptr(bias), dims(out.shape), _ptr(out))
+        self.call(
+            "stai_depthwise_conv2d_f32",
+            params,
+            dims(x.shape),
+            _ptr(x),
+            dims(w.shape),
+            _ptr(w),
+            dims((w.shape[3],)),
+            _ptr(bias),
+            dims(out.shape),
+            _ptr(out),
+        )
         return out
 
-    def fully_connected(self, x: Any, w: Any, b: Any | None,
-                        act: Sequence[float] = NO_ACT) -> np.ndarray:
+    def fully_connected(
+        self, x: Any, w: Any, b: Any | None, act: Sequence[float] = NO_ACT
+    ) -> np.ndarray:
         """FULLY_CONNECTED: x [batches, depth], w [out, depth]."""
         x, w = _f32(x), _f32(w)
         bias = None if b is None else _f32(b)
         batches, depth = x.shape
         out = np.zeros((batches, w.shape[0]), np.float32)
-        self.call("stai_fully_connected_f32", FcParams(act[0], act[1]),
-                  Dims(batches, 1, 1, depth), _ptr(x), Dims(depth, 1, 1, w.shape[0]), _ptr(w),
-                  dims((w.shape[0],)), _ptr(bias), Dims(batches, 1, 1, w.shape[0]), _ptr(out))
+        self.call(
+            "stai_fully_connected_f32",
+            FcParams(act[0], act[1]),
+            Dims(batches, 1, 1, depth),
+            _ptr(x),
+            Dims(depth, 1, 1, w.shape[0]),
+            _ptr(w),
+            dims((w.shape[0],)),
+            _ptr(bias),
+            Dims(batches, 1, 1, w.shape[0]),
+            _ptr(out),
+        )
         return out
 
-    def pool(self, kind: str, x: Any, window: Sequence[int], out_hw: Sequence[int],
-             stride: Sequence[int], padding: Sequence[int] = (0, 0),
-             act: Sequence[float] = NO_ACT) -> np.ndarray:
+    def pool(
+        self,
+        kind: str,
+        x: Any,
+        window: Sequence[int],
+        out_hw: Sequence[int],
+        stride: Sequence[int],
+        padding: Sequence[int] = (0, 0),
+        act: Sequence[float] = NO_ACT,
+    ) -> np.ndarray:
         """AVERAGE_POOL_2D (kind "avg") or MAX_POOL_2D (kind "max") over x [N,H,W,C]."""
         x = _f32(x)
         out = np.zeros((x.shape[0], out_hw[0], out_hw[1], x.shape[3]), np.float32)
         params = PoolParams(tile(stride), tile(padding), act[0], act[1])
         name = "stai_avgpool_f32" if kind == "avg" else "stai_max_pool_f32"
-        self.call(name, params, dims(x.shape), _ptr(x), Dims(1, window[0], window[1], 1),
-                  dims(out.shape), _ptr(out))
+        self.call(
+            name,
+            params,
+            dims(x.shape),
+            _ptr(x),
+            Dims(1, window[0], window[1], 1),
+            dims(out.shape),
+            _ptr(out),
+        )
         return out
 
     def mean_hw(self, x: Any) -> np.ndarray:
@@ -286,8 +394,15 @@ class F32Kernels:
         x = _f32(x)
         shape = [d + p[0] + p[1] for d, p in zip(x.shape, pads)]
         out = np.zeros(shape, np.float32)
-        self.call("stai_pad_f32", _ptr(x), _ptr(out), value, dims(x.shape),
-                  dims([p[0] for p in pads]), dims([p[1] for p in pads]))
+        self.call(
+            "stai_pad_f32",
+            _ptr(x),
+            _ptr(out),
+            value,
+            dims(x.shape),
+            dims([p[0] for p in pads]),
+            dims([p[1] for p in pads]),
+        )
         return out
 
 
@@ -304,17 +419,21 @@ def _cases() -> dict[str, Callable[[F32Kernels], np.ndarray]]:
     x = normal(2, 7, 6, 3)
     cases: dict[str, Callable[[F32Kernels], np.ndarray]] = {
         "conv_same": lambda k, w=normal(4, 3, 3, 3), b=normal(4): k.conv2d(
-            x, w, b, (7, 6), padding=(1, 1), act=(0.0, FLT_MAX)),
+            x, w, b, (7, 6), padding=(1, 1), act=(0.0, FLT_MAX)
+        ),
         "conv_stride_dil": lambda k, w=normal(5, 3, 2, 3): k.conv2d(
-            x, w, None, (3, 5), stride=(2, 1), padding=(2, 0), dilation=(2, 1)),
+            x, w, None, (3, 5), stride=(2, 1), padding=(2, 0), dilation=(2, 1)
+        ),
         "conv_groups": lambda k, xg=normal(1, 5, 5, 4), w=normal(6, 3, 3, 2): k.conv2d(
-            xg, w, None, (5, 5), padding=(1, 1)),
+            xg, w, None, (5, 5), padding=(1, 1)
+        ),
         "dw_mult2": lambda k, w=normal(1, 3, 3, 6), b=normal(6): k.depthwise_conv2d(
-            x, w, b, (4, 3), 2, stride=(2, 2), padding=(1, 1), act=(0.0, 6.0)),
+            x, w, b, (4, 3), 2, stride=(2, 2), padding=(1, 1), act=(0.0, 6.0)
+        ),
         "dw_dilated": lambda k, w=normal(1, 2, 3, 3): k.depthwise_conv2d(
-            x, w, None, (7, 6), 1, padding=(1, 2), dilation=(2, 2)),
-        "fc": lambda k, xf=normal(3, 10), w=normal(4, 10), b=normal(4): k.fully_connected(
-            xf, w, b),
+            x, w, None, (7, 6), 1, padding=(1, 2), dilation=(2, 2)
+        ),
+        "fc": lambda k, xf=normal(3, 10), w=normal(4, 10), b=normal(4): k.fully_connected(xf, w, b),
         "avg_same": lambda k: k.pool("avg", x, (3, 3), (4, 3), (2, 2), (1, 1)),
         "max_same": lambda k: k.pool("max", x, (3, 2), (7, 6), (1, 1), (1, 0)),
         "mean": lambda k: k.mean_hw(x),

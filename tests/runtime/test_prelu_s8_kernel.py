@@ -49,29 +49,46 @@ def _alpha_codes(shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _model(folder: Path, q: Quant) -> s8.ModelInfo:
-    alpha = s8.T(q.alpha_shape, scale=q.alpha[0], zero_point=q.alpha[1],
-                 data=_alpha_codes(q.alpha_shape))
-    return s8.write_model(folder, q.name, lambda: s8.handmade(
-        "PRELU", [s8.T(SHAPE, scale=q.x[0], zero_point=q.x[1]), alpha],
-        [s8.T(SHAPE, scale=q.out[0], zero_point=q.out[1])]))
+    alpha = s8.T(
+        q.alpha_shape, scale=q.alpha[0], zero_point=q.alpha[1], data=_alpha_codes(q.alpha_shape)
+    )
+    return s8.write_model(
+        folder,
+        q.name,
+        lambda: s8.handmade(
+            "PRELU",
+            [s8.T(SHAPE, scale=q.x[0], zero_point=q.x[1]), alpha],
+            [s8.T(SHAPE, scale=q.out[0], zero_point=q.out[1])],
+        ),
+    )
 
 
-def _run(kernels: s8.Kernels, q: Quant, x: np.ndarray, alpha: np.ndarray,
-         out: np.ndarray) -> int:
+def _run(kernels: s8.Kernels, q: Quant, x: np.ndarray, alpha: np.ndarray, out: np.ndarray) -> int:
     p = qm.prelu_params_s8(*q.x, *q.alpha, *q.out)
     return kernels.call(
-        "stai_prelu_s8", ctypes.byref(s8.dims(x.shape)), s8._ptr(x),  # pyright: ignore[reportPrivateUsage]
-        ctypes.byref(s8.dims(alpha.shape)), s8._ptr(alpha),  # pyright: ignore[reportPrivateUsage]
-        s8._ptr(out), p.input_offset, p.alpha_offset, p.output_offset,  # pyright: ignore[reportPrivateUsage]
-        p.identity_mult, p.identity_shift, p.alpha_mult, p.alpha_shift)
+        "stai_prelu_s8",
+        ctypes.byref(s8.dims(x.shape)),
+        s8._ptr(x),  # pyright: ignore[reportPrivateUsage]
+        ctypes.byref(s8.dims(alpha.shape)),
+        s8._ptr(alpha),  # pyright: ignore[reportPrivateUsage]
+        s8._ptr(out),
+        p.input_offset,
+        p.alpha_offset,
+        p.output_offset,  # pyright: ignore[reportPrivateUsage]
+        p.identity_mult,
+        p.identity_shift,
+        p.alpha_mult,
+        p.alpha_shift,
+    )
 
 
 @pytest.mark.parametrize("q", QUANTS, ids=[q.name for q in QUANTS])
 def test_every_code_bit_exact_with_tflm(kernels: s8.Kernels, q: Quant, tmp_path: Path) -> None:
     info = _model(tmp_path, q)
     rng = np.random.default_rng(1)
-    samples = [rng.permutation(np.arange(-128, 128, dtype=np.int8)).reshape(SHAPE)
-               for _ in range(3)]
+    samples = [
+        rng.permutation(np.arange(-128, 128, dtype=np.int8)).reshape(SHAPE) for _ in range(3)
+    ]
     expected = s8.run_tflm(info, [[x] for x in samples])
     alpha = _alpha_codes(q.alpha_shape)
     for x, e in zip(samples, expected):
@@ -88,8 +105,10 @@ def test_parameters_of_a_left_shift() -> None:
     assert (p.input_offset, p.alpha_offset, p.output_offset) == (3, 0, 9)
     assert p.identity_shift == 3 and 2**30 <= p.identity_mult < 2**31
     s_in, s_alpha, s_out = (float(np.float32(s)) for s in (0.05, 0.004, 0.011))
-    for mult, shift, real in ((p.identity_mult, p.identity_shift, s_in / s_out),
-                              (p.alpha_mult, p.alpha_shift, s_in * s_alpha / s_out)):
+    for mult, shift, real in (
+        (p.identity_mult, p.identity_shift, s_in / s_out),
+        (p.alpha_mult, p.alpha_shift, s_in * s_alpha / s_out),
+    ):
         assert abs(mult * 2.0 ** (shift - 31) - real) <= 2.0 ** (shift - 32)
 
 
@@ -98,8 +117,14 @@ def test_argument_errors_leave_the_output(kernels: s8.Kernels, bad: str) -> None
     x = np.zeros(SHAPE, np.int8)
     alpha = np.zeros((1, 2, 1, 16) if bad == "alpha_h" else (16,), np.int8)  # h 2: not 1 or 4
     out = np.full(SHAPE, 9, np.int8)
-    args = {"input_offset": 0, "alpha_offset": 0, "identity_mult": 1 << 30,
-            "identity_shift": 0, "alpha_mult": 1 << 30, "alpha_shift": 0}
+    args = {
+        "input_offset": 0,
+        "alpha_offset": 0,
+        "identity_mult": 1 << 30,
+        "identity_shift": 0,
+        "alpha_mult": 1 << 30,
+        "alpha_shift": 0,
+    }
     if bad == "negative_mult":
         args["alpha_mult"] = -(1 << 30)
     elif bad == "shift":
@@ -107,9 +132,19 @@ def test_argument_errors_leave_the_output(kernels: s8.Kernels, bad: str) -> None
     elif bad == "offset":
         args["alpha_offset"] = 300
     status = kernels.call(
-        "stai_prelu_s8", ctypes.byref(s8.dims(x.shape)), s8._ptr(x),  # pyright: ignore[reportPrivateUsage]
-        ctypes.byref(s8.dims(alpha.shape)), s8._ptr(alpha), s8._ptr(out),  # pyright: ignore[reportPrivateUsage]
-        args["input_offset"], args["alpha_offset"], 0, args["identity_mult"],
-        args["identity_shift"], args["alpha_mult"], args["alpha_shift"])
+        "stai_prelu_s8",
+        ctypes.byref(s8.dims(x.shape)),
+        s8._ptr(x),  # pyright: ignore[reportPrivateUsage]
+        ctypes.byref(s8.dims(alpha.shape)),
+        s8._ptr(alpha),
+        s8._ptr(out),  # pyright: ignore[reportPrivateUsage]
+        args["input_offset"],
+        args["alpha_offset"],
+        0,
+        args["identity_mult"],
+        args["identity_shift"],
+        args["alpha_mult"],
+        args["alpha_shift"],
+    )
     assert status == s8.ARG_ERROR
     assert np.all(out == 9)

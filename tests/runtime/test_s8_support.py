@@ -68,8 +68,20 @@ def build_library(out_dir: Path, sanitize: bool = False) -> Path:
     objects = []
     for source in s8_sources():
         obj = out_dir / (source.stem + (".asan.o" if sanitize else ".o"))
-        _run([compiler(), *WARNING_FLAGS, *extra, "-fPIC", "-I", str(INCLUDE_DIR),
-              "-c", str(source), "-o", str(obj)])
+        _run(
+            [
+                compiler(),
+                *WARNING_FLAGS,
+                *extra,
+                "-fPIC",
+                "-I",
+                str(INCLUDE_DIR),
+                "-c",
+                str(source),
+                "-o",
+                str(obj),
+            ]
+        )
         objects.append(str(obj))
     lib = out_dir / ("libstai_s8_asan.so" if sanitize else "libstai_s8.so")
     _run([compiler(), "-shared", *extra, *objects, "-o", str(lib)])
@@ -85,8 +97,9 @@ def _run(command: list[str]) -> None:
 
 def libasan_path() -> str:
     """The path of gcc's libasan shared library (for LD_PRELOAD)."""
-    out = subprocess.run([compiler(), "-print-file-name=libasan.so"], capture_output=True,
-                         text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [compiler(), "-print-file-name=libasan.so"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     if not os.path.isabs(out) or not os.path.exists(out):
         raise RuntimeError("libasan.so not found: install gcc's AddressSanitizer runtime")
     return os.path.realpath(out)
@@ -98,8 +111,12 @@ def libasan_path() -> str:
 class Dims(ctypes.Structure):
     """cmsis_nn_dims {n, h, w, c}."""
 
-    _fields_ = [("n", ctypes.c_int32), ("h", ctypes.c_int32), ("w", ctypes.c_int32),
-                ("c", ctypes.c_int32)]
+    _fields_ = [
+        ("n", ctypes.c_int32),
+        ("h", ctypes.c_int32),
+        ("w", ctypes.c_int32),
+        ("c", ctypes.c_int32),
+    ]
 
 
 def dims(shape: Sequence[int]) -> Dims:
@@ -148,43 +165,95 @@ class Kernels:
     def elementwise_sub(self, a: np.ndarray, b: np.ndarray, p: Any) -> np.ndarray:
         a, b = _s8(a), _s8(b)
         out = np.empty_like(a)
-        self.checked("stai_elementwise_sub_s8", _ptr(a), _ptr(b), p.input_1_offset,
-                     p.input_1_mult, p.input_1_shift, p.input_2_offset, p.input_2_mult,
-                     p.input_2_shift, p.left_shift, _ptr(out), p.out_offset, p.out_mult,
-                     p.out_shift, p.out_activation_min, p.out_activation_max, a.size)
+        self.checked(
+            "stai_elementwise_sub_s8",
+            _ptr(a),
+            _ptr(b),
+            p.input_1_offset,
+            p.input_1_mult,
+            p.input_1_shift,
+            p.input_2_offset,
+            p.input_2_mult,
+            p.input_2_shift,
+            p.left_shift,
+            _ptr(out),
+            p.out_offset,
+            p.out_mult,
+            p.out_shift,
+            p.out_activation_min,
+            p.out_activation_max,
+            a.size,
+        )
         return out
 
-    def broadcast_add_sub(self, op: str, a: np.ndarray, b: np.ndarray, out_shape: Sequence[int],
-                          p: Any) -> np.ndarray:
+    def broadcast_add_sub(
+        self, op: str, a: np.ndarray, b: np.ndarray, out_shape: Sequence[int], p: Any
+    ) -> np.ndarray:
         a, b = _s8(a), _s8(b)
         out = np.zeros(out_shape, np.int8)
         da, db, do = dims(a.shape), dims(b.shape), dims(out_shape)
-        self.checked(f"stai_broadcast_{op}_s8", _ptr(a), ctypes.byref(da), _ptr(b),
-                     ctypes.byref(db), p.input_1_offset, p.input_1_mult, p.input_1_shift,
-                     p.input_2_offset, p.input_2_mult, p.input_2_shift, p.left_shift,
-                     _ptr(out), ctypes.byref(do), p.out_offset, p.out_mult, p.out_shift,
-                     p.out_activation_min, p.out_activation_max)
+        self.checked(
+            f"stai_broadcast_{op}_s8",
+            _ptr(a),
+            ctypes.byref(da),
+            _ptr(b),
+            ctypes.byref(db),
+            p.input_1_offset,
+            p.input_1_mult,
+            p.input_1_shift,
+            p.input_2_offset,
+            p.input_2_mult,
+            p.input_2_shift,
+            p.left_shift,
+            _ptr(out),
+            ctypes.byref(do),
+            p.out_offset,
+            p.out_mult,
+            p.out_shift,
+            p.out_activation_min,
+            p.out_activation_max,
+        )
         return out
 
-    def broadcast_mul(self, a: np.ndarray, b: np.ndarray, out_shape: Sequence[int],
-                      p: Any) -> np.ndarray:
+    def broadcast_mul(
+        self, a: np.ndarray, b: np.ndarray, out_shape: Sequence[int], p: Any
+    ) -> np.ndarray:
         a, b = _s8(a), _s8(b)
         out = np.zeros(out_shape, np.int8)
         da, db, do = dims(a.shape), dims(b.shape), dims(out_shape)
-        self.checked("stai_broadcast_mul_s8", _ptr(a), ctypes.byref(da), _ptr(b),
-                     ctypes.byref(db), p.input_1_offset, p.input_2_offset, _ptr(out),
-                     ctypes.byref(do), p.out_offset, p.out_mult, p.out_shift,
-                     p.out_activation_min, p.out_activation_max)
+        self.checked(
+            "stai_broadcast_mul_s8",
+            _ptr(a),
+            ctypes.byref(da),
+            _ptr(b),
+            ctypes.byref(db),
+            p.input_1_offset,
+            p.input_2_offset,
+            _ptr(out),
+            ctypes.byref(do),
+            p.out_offset,
+            p.out_mult,
+            p.out_shift,
+            p.out_activation_min,
+            p.out_activation_max,
+        )
         return out
 
-    def pad(self, x: np.ndarray, before: Sequence[int], after: Sequence[int],
-            value: int) -> np.ndarray:
+    def pad(
+        self, x: np.ndarray, before: Sequence[int], after: Sequence[int], value: int
+    ) -> np.ndarray:
         x = _s8(x)
         out_shape = [d + b + a for d, b, a in zip(x.shape, before, after)]
         out = np.zeros(out_shape, np.int8)
-        self.checked("stai_pad_s8", _ptr(x), ctypes.byref(dims(x.shape)),
-                     ctypes.byref(dims(before)), ctypes.byref(dims(after)),
-                     ctypes.c_int8(value), _ptr(out))
+        self.checked(
+            "stai_pad_s8",
+            _ptr(x),
+            ctypes.byref(dims(x.shape)),
+            ctypes.byref(dims(before)),
+            ctypes.byref(dims(after)),
+            ctypes.c_int8(value),
+            _ptr(out),
+        )
         return out
 
     def concat(self, inputs: Sequence[np.ndarray], axis: int) -> np.ndarray:
@@ -210,59 +279,111 @@ class Kernels:
     def quantize(self, x: np.ndarray, scale: float, zp: int) -> np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.float32)
         out = np.zeros(x.shape, np.int8)
-        self.checked("stai_quantize_f32_s8", _ptr(x), _ptr(out), x.size, ctypes.c_float(scale),
-                     zp)
+        self.checked("stai_quantize_f32_s8", _ptr(x), _ptr(out), x.size, ctypes.c_float(scale), zp)
         return out
 
     def dequantize(self, x: np.ndarray, scale: float, zp: int) -> np.ndarray:
         x = _s8(x)
         out = np.zeros(x.shape, np.float32)
-        self.checked("stai_dequantize_s8_f32", _ptr(x), _ptr(out), x.size,
-                     ctypes.c_float(scale), zp)
+        self.checked(
+            "stai_dequantize_s8_f32", _ptr(x), _ptr(out), x.size, ctypes.c_float(scale), zp
+        )
         return out
 
     def requantize(self, x: np.ndarray, p: Any) -> np.ndarray:
         x = _s8(x)
         out = np.zeros(x.shape, np.int8)
-        self.checked("stai_requantize_s8", _ptr(x), _ptr(out), x.size, p.input_offset, p.mult,
-                     p.shift, p.output_offset)
+        self.checked(
+            "stai_requantize_s8",
+            _ptr(x),
+            _ptr(out),
+            x.size,
+            p.input_offset,
+            p.mult,
+            p.shift,
+            p.output_offset,
+        )
         return out
 
     def relu(self, x: np.ndarray, p: Any) -> np.ndarray:
         x = _s8(x)
         out = np.zeros(x.shape, np.int8)
-        self.checked("stai_relu_s8", _ptr(x), _ptr(out), x.size, p.input_offset, p.mult,
-                     p.shift, p.output_offset, p.act_min, p.act_max)
+        self.checked(
+            "stai_relu_s8",
+            _ptr(x),
+            _ptr(out),
+            x.size,
+            p.input_offset,
+            p.mult,
+            p.shift,
+            p.output_offset,
+            p.act_min,
+            p.act_max,
+        )
         return out
 
     def sigmoid(self, fn: str, x: np.ndarray, p: Any) -> np.ndarray:
         x = _s8(x)
         out = np.zeros(x.shape, np.int8)
-        self.checked(f"stai_{fn}_s8", _ptr(x), _ptr(out), x.size, p.input_zero_point,
-                     p.input_range_radius, p.input_multiplier, p.input_left_shift)
+        self.checked(
+            f"stai_{fn}_s8",
+            _ptr(x),
+            _ptr(out),
+            x.size,
+            p.input_zero_point,
+            p.input_range_radius,
+            p.input_multiplier,
+            p.input_left_shift,
+        )
         return out
 
     def leaky_relu(self, x: np.ndarray, p: Any) -> np.ndarray:
         x = _s8(x)
         out = np.zeros(x.shape, np.int8)
-        self.checked("stai_leaky_relu_s8", _ptr(x), _ptr(out), x.size, p.input_offset,
-                     p.output_offset, p.identity_mult, p.identity_shift, p.alpha_mult,
-                     p.alpha_shift)
+        self.checked(
+            "stai_leaky_relu_s8",
+            _ptr(x),
+            _ptr(out),
+            x.size,
+            p.input_offset,
+            p.output_offset,
+            p.identity_mult,
+            p.identity_shift,
+            p.alpha_mult,
+            p.alpha_shift,
+        )
         return out
 
     def hard_swish(self, x: np.ndarray, p: Any) -> np.ndarray:
         x = _s8(x)
         out = np.zeros(x.shape, np.int8)
-        self.checked("stai_hard_swish_s8", _ptr(x), _ptr(out), x.size, p.input_zero_point,
-                     p.output_zero_point, p.output_multiplier, p.output_multiplier_exponent,
-                     p.reluish_multiplier, p.reluish_multiplier_exponent)
+        self.checked(
+            "stai_hard_swish_s8",
+            _ptr(x),
+            _ptr(out),
+            x.size,
+            p.input_zero_point,
+            p.output_zero_point,
+            p.output_multiplier,
+            p.output_multiplier_exponent,
+            p.reluish_multiplier,
+            p.reluish_multiplier_exponent,
+        )
         return out
 
     def mean_hw(self, x: np.ndarray, out_shape: Sequence[int], p: Any) -> np.ndarray:
         x = _s8(x)
         out = np.zeros(out_shape, np.int8)
-        self.checked("stai_mean_hw_s8", _ptr(x), ctypes.byref(dims(x.shape)), _ptr(out),
-                     p.input_offset, p.out_mult, p.out_shift, p.output_offset)
+        self.checked(
+            "stai_mean_hw_s8",
+            _ptr(x),
+            ctypes.byref(dims(x.shape)),
+            _ptr(out),
+            p.input_offset,
+            p.out_mult,
+            p.out_shift,
+            p.output_offset,
+        )
         return out
 
 
@@ -324,8 +445,9 @@ def _tf() -> Any:
     try:
         import tensorflow as tf
     except ImportError as exc:  # pragma: no cover - environment problem
-        raise RuntimeError("tensorflow is needed to build test models: pip install "
-                           "'stai[all]'") from exc
+        raise RuntimeError(
+            "tensorflow is needed to build test models: pip install 'stai[all]'"
+        ) from exc
     return tf
 
 
@@ -341,9 +463,13 @@ def _quietly(action: Callable[[], bytes]) -> bytes:
             os.close(saved)
 
 
-def convert(fn: Callable[..., Any], shapes: Sequence[Sequence[int]],
-            ranges: Sequence[tuple[float, float]], float_io: bool = False,
-            seed: int = 0) -> bytes:
+def convert(
+    fn: Callable[..., Any],
+    shapes: Sequence[Sequence[int]],
+    ranges: Sequence[tuple[float, float]],
+    float_io: bool = False,
+    seed: int = 0,
+) -> bytes:
     """A full-integer int8 `.tflite` of `fn` (int8 I/O unless `float_io`), calibrated on a
     seeded uniform representative data set over `ranges`."""
     tf = _tf()
@@ -352,8 +478,10 @@ def convert(fn: Callable[..., Any], shapes: Sequence[Sequence[int]],
     concrete = func.get_concrete_function()
     converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], func)
     rng = np.random.default_rng(seed)
-    samples = [[rng.uniform(lo, hi, size=s).astype(np.float32) for s, (lo, hi) in
-                zip(shapes, ranges)] for _ in range(32)]
+    samples = [
+        [rng.uniform(lo, hi, size=s).astype(np.float32) for s, (lo, hi) in zip(shapes, ranges)]
+        for _ in range(32)
+    ]
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = lambda: iter(samples)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -376,8 +504,12 @@ class T:
     data: np.ndarray | None = None
 
 
-def handmade(op: str, inputs: Sequence[T], outputs: Sequence[T],
-             options: tuple[str, dict[str, Any]] | None = None) -> bytes:
+def handmade(
+    op: str,
+    inputs: Sequence[T],
+    outputs: Sequence[T],
+    options: tuple[str, dict[str, Any]] | None = None,
+) -> bytes:
     """A one-operator `.tflite` model built with the schema's object API. Inputs with
     `data` are constants; the others are model inputs. `options` is
     (options table name, attribute values), e.g. ("ReducerOptions", {"keepDims": True})."""
@@ -457,7 +589,8 @@ def read_model(path: Path) -> ModelInfo:
         )
 
     return ModelInfo(
-        path, ops,
+        path,
+        ops,
         [info(graph.Inputs(i)) for i in range(graph.InputsLength())],
         [info(graph.Outputs(i)) for i in range(graph.OutputsLength())],
     )

@@ -103,8 +103,9 @@ def test_float_on_cortex_m7_within_tolerance(target_model, models_dir, shared_mo
 
 
 def _size(tool_args: list[str]) -> str:
-    return subprocess.run(["arm-none-eabi-size", *tool_args], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["arm-none-eabi-size", *tool_args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_footprint_matches_arm_none_eabi_size(target_model):
@@ -138,37 +139,68 @@ def test_generated_folder_for_target(target_tools, tmp_path, shared_model_path):
     # The folder builds with its defaults (cross-compiler and target flags) ...
     env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
     subprocess.run(["make", "-s", "-C", str(out)], check=True, capture_output=True, env=env)
-    objdump = subprocess.run(["arm-none-eabi-readelf", "-A", str(out / "build/portable/hw.o")],
-                             capture_output=True, text=True, check=True).stdout
+    objdump = subprocess.run(
+        ["arm-none-eabi-readelf", "-A", str(out / "build/portable/hw.o")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Cortex-M55" in objdump or "v8.1-M" in objdump
     # ... and for the host with STAI_TARGET=host.
     subprocess.run(["make", "-s", "-C", str(out), "clean"], check=True)
-    subprocess.run(["make", "-s", "-C", str(out), "STAI_TARGET=host"], check=True,
-                   capture_output=True, env=env)
+    subprocess.run(
+        ["make", "-s", "-C", str(out), "STAI_TARGET=host"], check=True, capture_output=True, env=env
+    )
 
 
 def test_mixed_float_abi_is_a_build_error(target_tools, tmp_path, shared_model_path):
     out = tmp_path / "hw"
     generate(shared_model_path("hello_world_int8"), out, name="hw", target="cortex-m4")
     env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
-    proc = subprocess.run(["make", "-C", str(out), "CFLAGS=-O2 -mfloat-abi=softfp"],
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        ["make", "-C", str(out), "CFLAGS=-O2 -mfloat-abi=softfp"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode != 0
     assert "-mfloat-abi=softfp" in proc.stderr and "mixing float ABIs" in proc.stderr
     # An application file compiled with another ABI stops at the target header.
     app = tmp_path / "app.c"
     app.write_text('#include "hw_target.h"\n#include "hw.h"\nint main(void) { return 0; }\n')
     proc = subprocess.run(
-        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=softfp",
-         "-mfpu=fpv4-sp-d16", f"-I{out}", "-c", str(app), "-o", str(tmp_path / "app.o")],
-        capture_output=True, text=True,
+        [
+            "arm-none-eabi-gcc",
+            "-mcpu=cortex-m4",
+            "-mthumb",
+            "-mfloat-abi=softfp",
+            "-mfpu=fpv4-sp-d16",
+            f"-I{out}",
+            "-c",
+            str(app),
+            "-o",
+            str(tmp_path / "app.o"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode != 0
     assert "hard-float ABI" in proc.stderr
     proc = subprocess.run(
-        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
-         "-mfpu=fpv4-sp-d16", f"-I{out}", "-c", str(app), "-o", str(tmp_path / "app.o")],
-        capture_output=True, text=True,
+        [
+            "arm-none-eabi-gcc",
+            "-mcpu=cortex-m4",
+            "-mthumb",
+            "-mfloat-abi=hard",
+            "-mfpu=fpv4-sp-d16",
+            f"-I{out}",
+            "-c",
+            str(app),
+            "-o",
+            str(tmp_path / "app.o"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
 
@@ -184,7 +216,9 @@ def test_missing_toolchain_names_the_packages(tmp_path, shared_model_path, monke
     out = tmp_path / "hw"
     generate(shared_model_path("hello_world_int8"), out, name="hw", target="cortex-m4")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    with pytest.raises(StaiError, match="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"):
+    with pytest.raises(
+        StaiError, match="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+    ):
         TargetModel(out)
 
 
@@ -217,8 +251,17 @@ def test_cli_generate_target(tmp_path, shared_model_path):
 
     out = tmp_path / "cli"
     with pytest.raises(SystemExit) as stop:
-        main(["generate", "-m", str(shared_model_path("hello_world_int8")), "-o", str(out),
-              "--target", "cortex-m7"])
+        main(
+            [
+                "generate",
+                "-m",
+                str(shared_model_path("hello_world_int8")),
+                "-o",
+                str(out),
+                "--target",
+                "cortex-m7",
+            ]
+        )
     assert stop.value.code == 0
     assert "-mcpu=cortex-m7" in (out / "Makefile").read_text()
     assert os.path.isfile(out / "network_target.h")
@@ -242,15 +285,19 @@ def cmsis() -> str:
     """The CMSIS-NN v7 checkout of ``CMSIS_NN_PATH`` (``make test-cmsis``), or a failure."""
     path = os.environ.get("CMSIS_NN_PATH")
     if not path:
-        pytest.fail("CMSIS_NN_PATH is not set: point it at a CMSIS-NN v7 checkout "
-                    "(make test-cmsis CMSIS_NN_PATH=...)", pytrace=False)
+        pytest.fail(
+            "CMSIS_NN_PATH is not set: point it at a CMSIS-NN v7 checkout "
+            "(make test-cmsis CMSIS_NN_PATH=...)",
+            pytrace=False,
+        )
     return path
 
 
 @pytest.mark.cmsis_nn
 @pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
-def test_real_cmsis_nn_is_bit_exact(target, target_tools, cmsis, tmp_path, models_dir,
-                                    shared_model_path):
+def test_real_cmsis_nn_is_bit_exact(
+    target, target_tools, cmsis, tmp_path, models_dir, shared_model_path
+):
     """With ``CMSIS_NN_PATH`` set to a CMSIS-NN v7 checkout: its DSP (M4) and Helium (M55)
     kernels give the same outputs as TFLM, in fewer instructions than the portable ones."""
     key = "kws_int8"
@@ -267,8 +314,9 @@ def test_real_cmsis_nn_is_bit_exact(target, target_tools, cmsis, tmp_path, model
     assert real.samples[0].instructions < portable.samples[0].instructions
 
 
-def test_per_node_instructions_and_outputs_through_the_observer(target_tools, tmp_path,
-                                                                 shared_model_path):
+def test_per_node_instructions_and_outputs_through_the_observer(
+    target_tools, tmp_path, shared_model_path
+):
     """A folder generated with --observer: the observer firmware counts each node's
     instructions (they add up to the inference's, up to the hooks' call sites) and reads
     every node's output back, equal to the host build's."""
@@ -295,7 +343,8 @@ def test_per_node_instructions_and_outputs_through_the_observer(target_tools, tm
         plain = tmp_path / "plain"
         generate(path, plain, name="kws", target="cortex-m4")
         TargetModel(plain, work_dir=tmp_path / "b2", cmsis_nn_path="").run_many(
-            samples[:1], per_node=True)
+            samples[:1], per_node=True
+        )
 
 
 def test_stai_validate_target_mode(target_tools, tmp_path, shared_model_path, capsys):
@@ -308,12 +357,30 @@ def test_stai_validate_target_mode(target_tools, tmp_path, shared_model_path, ca
 
     from stai.cli.main import main
 
-    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "schemas"
-                         / "validate.schema.json").read_text())
+    schema = json.loads(
+        (
+            Path(__file__).resolve().parents[2] / "docs" / "schemas" / "validate.schema.json"
+        ).read_text()
+    )
     out = tmp_path / "v"
     with pytest.raises(SystemExit) as stop:
-        main(["validate", "-m", str(shared_model_path("hello_world_int8")), "--mode", "target",
-              "--target", "cortex-m55", "-o", str(out), "-b", "4", "--per-layer", "--check"])
+        main(
+            [
+                "validate",
+                "-m",
+                str(shared_model_path("hello_world_int8")),
+                "--mode",
+                "target",
+                "--target",
+                "cortex-m55",
+                "-o",
+                str(out),
+                "-b",
+                "4",
+                "--per-layer",
+                "--check",
+            ]
+        )
     assert stop.value.code == 0
     printed = capsys.readouterr().out
     assert "instructions per inference" in printed and "mps3-an547" in printed
@@ -333,8 +400,15 @@ def test_validate_mode_and_target_must_agree(tmp_path, shared_model_path):
     from stai.tools.validate import ValidateOptions, validate
 
     with pytest.raises(StaiError, match="--mode host with --target cortex-m4"):
-        validate(ValidateOptions(model=shared_model_path("hello_world_int8"), mode="host",
-                                 target="cortex-m4", out_dir=tmp_path, progress=False))
+        validate(
+            ValidateOptions(
+                model=shared_model_path("hello_world_int8"),
+                mode="host",
+                target="cortex-m4",
+                out_dir=tmp_path,
+                progress=False,
+            )
+        )
 
 
 def test_stai_analyze_reports_the_target_footprint(target_tools, shared_model_path):
@@ -344,22 +418,28 @@ def test_stai_analyze_reports_the_target_footprint(target_tools, shared_model_pa
 
     from stai.tools.analyze import analyze, report_text, to_json
 
-    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "schemas"
-                         / "analyze.schema.json").read_text())
+    schema = json.loads(
+        (
+            Path(__file__).resolve().parents[2] / "docs" / "schemas" / "analyze.schema.json"
+        ).read_text()
+    )
     result = analyze(shared_model_path("hello_world_int8"), target="cortex-m4")
     data = to_json(result)
     jsonschema.validate(data, schema)
     fp = data["target_footprint"]["footprint"]
-    assert fp["flash"] == fp["flash_network_code"] + fp["flash_kernels"] + fp["flash_weights"] \
-        + fp["flash_other"]
+    assert (
+        fp["flash"]
+        == fp["flash_network_code"] + fp["flash_kernels"] + fp["flash_weights"] + fp["flash_other"]
+    )
     assert fp["ram_arena"] == data["totals"]["activations_bytes"]
     assert fp["flash_weights"] >= data["totals"]["weights_bytes"]
     assert "footprint on cortex-m4" in report_text(result)
     assert to_json(analyze(shared_model_path("hello_world_int8")))["target_footprint"] is None
 
 
-def test_binary_weights_file_updates_without_rebuilding(target_tools, tmp_path, models_dir,
-                                                        shared_model_path):
+def test_binary_weights_file_updates_without_rebuilding(
+    target_tools, tmp_path, models_dir, shared_model_path
+):
     """--binary: the weights leave the firmware (flash = code only) for NAME_weights.bin,
     which QEMU writes at the board's weights address and init binds; the same firmware
     then runs with another weights file, and the host runner loads the file too."""
@@ -375,7 +455,9 @@ def test_binary_weights_file_updates_without_rebuilding(target_tools, tmp_path, 
     header = (out / "kws_data.h").read_text()
     assert f"#define STAI_KWS_WEIGHTS_SIZE {len(blob)}" in header
     assert f"#define STAI_KWS_WEIGHTS_CRC32 {zlib.crc32(blob)}" in header
-    assert "int stai_kws_init(const void *weights, void *activations);" in (out / "kws.h").read_text()
+    assert (
+        "int stai_kws_init(const void *weights, void *activations);" in (out / "kws.h").read_text()
+    )
     model = TargetModel(out, work_dir=tmp_path / "build", cmsis_nn_path="")
     fp = model.footprint
     assert fp.flash_weights == 0 and fp.flash_weights_file == len(blob)
@@ -400,8 +482,9 @@ def test_memory_pools_and_caller_buffers_on_target(target_tools, tmp_path, share
     target too: the harness binds a buffer for each."""
     path = shared_model_path("hello_world_int8")
     out = tmp_path / "hw"
-    generate(path, out, name="hw", target="cortex-m55", allocate_inputs=False,
-             allocate_outputs=False)
+    generate(
+        path, out, name="hw", target="cortex-m55", allocate_inputs=False, allocate_outputs=False
+    )
     model = TargetModel(out, work_dir=tmp_path / "build", cmsis_nn_path="")
     samples = random_inputs(path, 3, seed=2)
     for sample, inputs in zip(model.run_many(samples).samples, samples):
@@ -410,8 +493,9 @@ def test_memory_pools_and_caller_buffers_on_target(target_tools, tmp_path, share
 
 @pytest.mark.cmsis_nn
 @pytest.mark.parametrize("target", ["cortex-m4", "cortex-m55"])
-def test_real_cmsis_nn_per_channel_fc_is_bit_exact(target, target_tools, cmsis, tmp_path,
-                                                   models_dir):
+def test_real_cmsis_nn_per_channel_fc_is_bit_exact(
+    target, target_tools, cmsis, tmp_path, models_dir
+):
     """The AD float model quantized by stai (per-channel dense weights, int8 I/O) and
     written back as a .tflite: with CMSIS-NN's DSP (M4) and Helium (M55, kernel sums
     precomputed in flash) arm_fully_connected_per_channel_s8, TFLM's outputs."""
@@ -429,8 +513,12 @@ def test_real_cmsis_nn_per_channel_fc_is_bit_exact(target, target_tools, cmsis, 
         write_tflite(module, written)
 
     out = tmp_path / "ad"
-    generate(models_dir / "mlperf_tiny/ad/ad01_fp32.tflite", out, target=target,
-             quantize=quantize_and_write)
+    generate(
+        models_dir / "mlperf_tiny/ad/ad01_fp32.tflite",
+        out,
+        target=target,
+        quantize=quantize_and_write,
+    )
     code = (out / "network.c").read_text()
     assert code.count("arm_fully_connected_per_channel_s8(") == 10
     assert "arm_vector_sum_s8(" not in code
@@ -438,5 +526,6 @@ def test_real_cmsis_nn_per_channel_fc_is_bit_exact(target, target_tools, cmsis, 
     samples = [[rng.integers(-128, 128, (1, 640)).astype(np.int8)] for _ in range(2)]
     result = TargetModel(out, work_dir=tmp_path / "cmsis", cmsis_nn_path=cmsis).run_many(samples)
     for sample, inputs in zip(result.samples, samples):
-        np.testing.assert_array_equal(sample.outputs[0].reshape(-1),
-                                      run_tflm(written, inputs)[0].reshape(-1))
+        np.testing.assert_array_equal(
+            sample.outputs[0].reshape(-1), run_tflm(written, inputs)[0].reshape(-1)
+        )

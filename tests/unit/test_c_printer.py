@@ -70,7 +70,9 @@ def test_names_are_unique_per_scope_and_reused_in_sibling_scopes() -> None:
         ],
     )
     text = print_file(c.FileOp("a.c", [run]))
-    declared = [line.split("=")[0].split()[-1] for line in text.splitlines() if "cmsis_nn_dims " in line]
+    declared = [
+        line.split("=")[0].split()[-1] for line in text.splitlines() if "cmsis_nn_dims " in line
+    ]
     # nested scopes get a fresh name; a sibling scope reuses the first; keywords are avoided
     assert declared == ["dims", "dims_1", "dims", "if_1"]
     assert "use(&dims_1);" in text
@@ -104,7 +106,9 @@ def test_int8_and_int32_arrays() -> None:
             "d.c",
             [
                 c.ArrayOp("a", t8, DenseIntOrFPElementsAttr.from_list(t8, [-128, 0, 127])),
-                c.ArrayOp("b", t32, DenseIntOrFPElementsAttr.from_list(t32, [-(2**31), 7]), static=True),
+                c.ArrayOp(
+                    "b", t32, DenseIntOrFPElementsAttr.from_list(t32, [-(2**31), 7]), static=True
+                ),
                 c.ArrayOp("a", t8),
             ],
         )
@@ -132,11 +136,13 @@ def test_module_without_files_is_an_error() -> None:
 
 
 def test_target_prints_every_file_after_a_header_line() -> None:
-    module = ModuleOp([c.FileOp("a.h", [c.IncludeOp("stdint.h", True)]), c.FileOp("a.c", [c.IncludeOp("a.h")])])
+    module = ModuleOp(
+        [c.FileOp("a.h", [c.IncludeOp("stdint.h", True)]), c.FileOp("a.c", [c.IncludeOp("a.h")])]
+    )
     out = io.StringIO()
     CModulePrinter().emit(Context(), module, out)
     assert out.getvalue() == (
-        "// ----- file: a.h\n#include <stdint.h>\n// ----- file: a.c\n#include \"a.h\"\n"
+        '// ----- file: a.h\n#include <stdint.h>\n// ----- file: a.c\n#include "a.h"\n'
     )
 
 
@@ -158,16 +164,50 @@ def test_printed_functions_compile(tmp_path: Path) -> None:
     x = c.OffsetPtrOp(g, 16, c.CType("int8_t *"))
     called = c.CallOp("kernel", [p, x, tab], ok="ARM_CMSIS_NN_SUCCESS", error_return=1)
     zero = c.LiteralOp(0, INT)
-    run = _func("run", [g, null, is_null, minus, c.IfReturnOp(is_null, minus), tab, s, p, x,
-                        c.ScopeOp([called]), zero, c.ReturnOp(zero)], output=INT)
-    decl = c.FuncOp("kernel", [DIMS_PTR, c.CType("int8_t *"), c.CType("const int32_t *")], INT,
-                    arg_names=["dims", "x", "t"])
-    src = print_file(c.FileOp("a.c", [c.IncludeOp("stddef.h", True), c.IncludeOp("stdint.h", True),
-                                      c.IncludeOp("arm_nn_types.h"), decl, arena, table, run]))
+    run = _func(
+        "run",
+        [
+            g,
+            null,
+            is_null,
+            minus,
+            c.IfReturnOp(is_null, minus),
+            tab,
+            s,
+            p,
+            x,
+            c.ScopeOp([called]),
+            zero,
+            c.ReturnOp(zero),
+        ],
+        output=INT,
+    )
+    decl = c.FuncOp(
+        "kernel",
+        [DIMS_PTR, c.CType("int8_t *"), c.CType("const int32_t *")],
+        INT,
+        arg_names=["dims", "x", "t"],
+    )
+    src = print_file(
+        c.FileOp(
+            "a.c",
+            [
+                c.IncludeOp("stddef.h", True),
+                c.IncludeOp("stdint.h", True),
+                c.IncludeOp("arm_nn_types.h"),
+                decl,
+                arena,
+                table,
+                run,
+            ],
+        )
+    )
     (tmp_path / "a.c").write_text(src)
     include = Path(__file__).resolve().parents[2] / "runtime" / "include"
     proc = subprocess.run(
         [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{include}", "-c", "a.c"],
-        cwd=tmp_path, capture_output=True, text=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr + "\n" + src

@@ -88,11 +88,22 @@ def test_every_kernel_builds_and_runs_clean_under_sanitizers(tmp_path: Path) -> 
     folder = write_folder(module, tmp_path / "gen", "network")
     (tmp_path / "main.c").write_text(HARNESS)
     sources = [str(p) for p in [*folder.glob("*.c"), *(folder / "src").glob("*.c")]]
-    flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-fsanitize=address,undefined",
-             "-fno-sanitize-recover=all"]
+    flags = [
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-g",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=all",
+    ]
     includes = [f"-I{folder}", f"-I{folder}/include", f"-I{folder}/include/cmsis"]
-    build = subprocess.run([cc, *flags, *includes, "main.c", *sources, "-o", "main", "-lm"],
-                           cwd=tmp_path, capture_output=True, text=True)
+    build = subprocess.run(
+        [cc, *flags, *includes, "main.c", *sources, "-o", "main", "-lm"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr
     proc = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True)
     assert proc.returncode == 0, f"status {proc.returncode}\n{proc.stderr}"
@@ -136,13 +147,23 @@ def test_no_mutable_global_but_the_arena() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace("qnn.fully_connected ins",
-                             "arith.constant 0 : i32\n  qnn.fully_connected ins"),
-         "cannot be lowered to C"),
-        (lambda t: t.replace('{role = "output", index = 0 : i64}', '{role = "tensor"}'),
-         "expected output views with indices 0..0"),
-        (lambda t: t.replace('%a = buf.arena', '%a2 = buf.arena {size = 8 : i64, alignment = 16 : i64} : memref<8xi8>\n  %a = buf.arena'),
-         "one buf.arena"),
+        (
+            lambda t: t.replace(
+                "qnn.fully_connected ins", "arith.constant 0 : i32\n  qnn.fully_connected ins"
+            ),
+            "cannot be lowered to C",
+        ),
+        (
+            lambda t: t.replace('{role = "output", index = 0 : i64}', '{role = "tensor"}'),
+            "expected output views with indices 0..0",
+        ),
+        (
+            lambda t: t.replace(
+                "%a = buf.arena",
+                "%a2 = buf.arena {size = 8 : i64, alignment = 16 : i64} : memref<8xi8>\n  %a = buf.arena",
+            ),
+            "one buf.arena",
+        ),
         (lambda t: t.replace('buf.inputs = ["x"], ', ""), "expected one buffer-form function"),
     ],
 )
@@ -153,7 +174,6 @@ def test_bad_input_is_a_one_line_error(edit, message: str) -> None:  # type: ign
     with pytest.raises(StaiError, match=message) as info:
         _lower(_parse(text))
     assert "\n" not in str(info.value)
-
 
 
 def test_int8_leaky_relu_and_hard_swish_calls_compile_and_run(tmp_path: Path) -> None:
@@ -177,7 +197,9 @@ func.func @main() attributes {{buf.inputs = ["x"], buf.outputs = ["y"]}} {{
 }}
 """
     texts = print_module(_lower(_parse(text)))
-    assert "stai_leaky_relu_s8(" in texts["network.c"] and "stai_hard_swish_s8(" in texts["network.c"]
+    assert (
+        "stai_leaky_relu_s8(" in texts["network.c"] and "stai_hard_swish_s8(" in texts["network.c"]
+    )
     cc = shutil.which("gcc")
     assert cc is not None, "gcc is required (apt-get install gcc)"
     folder = write_folder(_lower(_parse(text)), tmp_path / "gen", "network")
@@ -192,10 +214,27 @@ func.func @main() attributes {{buf.inputs = ["x"], buf.outputs = ["y"]}} {{
     )
     sources = [str(p) for p in [*folder.glob("*.c"), *(folder / "src").glob("*.c")]]
     build = subprocess.run(
-        [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
-         "-fno-sanitize-recover=all", f"-I{folder}", f"-I{folder}/include",
-         f"-I{folder}/include/cmsis", "main.c", *sources, "-o", "main", "-lm"],
-        cwd=tmp_path, capture_output=True, text=True)
+        [
+            cc,
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+            f"-I{folder}",
+            f"-I{folder}/include",
+            f"-I{folder}/include/cmsis",
+            "main.c",
+            *sources,
+            "-o",
+            "main",
+            "-lm",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr
     run = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

@@ -190,14 +190,19 @@ def _fc_layers(module: ModuleOp) -> list[dict[str, Any]]:
         p = op.params_as(qp.FullyConnectedS8Params)
         (multiplier,), (shift,) = p.ints("multipliers"), p.ints("shifts")
         lo, hi = _ints(op.act)
-        layers.append({
-            "w": nn.dense_to_numpy(w_op.value).astype(np.int64),  # type: ignore[arg-type]
-            "b": nn.dense_to_numpy(b_op.value).astype(np.int64),  # type: ignore[arg-type]
-            "input_offset": p.input_offset.value.data,
-            "filter_offset": p.filter_offset.value.data,
-            "output_offset": p.output_offset.value.data,
-            "multiplier": multiplier, "shift": shift, "lo": lo, "hi": hi,
-        })
+        layers.append(
+            {
+                "w": nn.dense_to_numpy(w_op.value).astype(np.int64),  # type: ignore[arg-type]
+                "b": nn.dense_to_numpy(b_op.value).astype(np.int64),  # type: ignore[arg-type]
+                "input_offset": p.input_offset.value.data,
+                "filter_offset": p.filter_offset.value.data,
+                "output_offset": p.output_offset.value.data,
+                "multiplier": multiplier,
+                "shift": shift,
+                "lo": lo,
+                "hi": hi,
+            }
+        )
     return layers
 
 

@@ -170,9 +170,7 @@ def assert_views_sound(module: ModuleOp) -> None:
 
 def _random_inputs(fn: func.FuncOp, seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    return [
-        rng.integers(0, 256, _nbytes(t), dtype=np.uint8) for t in fn.function_type.inputs.data
-    ]
+    return [rng.integers(0, 256, _nbytes(t), dtype=np.uint8) for t in fn.function_type.inputs.data]
 
 
 def assert_same_results(tensor_module: ModuleOp, **options: object) -> ModuleOp:
@@ -242,7 +240,12 @@ def test_small_module_structure() -> None:
     ops = list(fn.body.block.ops)
     assert not any(isinstance(op, qnn.ReshapeOp | arith.ConstantOp) for op in ops)
     kernels = [op for op in ops if isinstance(op, qnn.KernelOp)]
-    assert [k.name for k in kernels] == ["qnn.conv2d", "qnn.conv2d", "qnn.add", "qnn.fully_connected"]
+    assert [k.name for k in kernels] == [
+        "qnn.conv2d",
+        "qnn.conv2d",
+        "qnn.add",
+        "qnn.fully_connected",
+    ]
     assert all(k.is_bufferized for k in kernels)
     # the 3x3 conv needs an im2col scratch on the host, the 1x1 conv none
     assert kernels[0].scratch is not None and kernels[1].scratch is None
@@ -304,9 +307,13 @@ def _random_program(seed: int) -> str:
         name = f"%v{k}"
         if choice < 0.15 and k > 0:
             src, n = rng.choice(values)
-            lines.append(f"{name} = qnn.reshape ins({src} : tensor<1x{n}xf32>) -> tensor<{n}x1xf32>")
+            lines.append(
+                f"{name} = qnn.reshape ins({src} : tensor<1x{n}xf32>) -> tensor<{n}x1xf32>"
+            )
             # keep using the 1xN spelling for later users: reshape back
-            lines.append(f"{name}r = qnn.reshape ins({name} : tensor<{n}x1xf32>) -> tensor<1x{n}xf32>")
+            lines.append(
+                f"{name}r = qnn.reshape ins({name} : tensor<{n}x1xf32>) -> tensor<1x{n}xf32>"
+            )
             values.append((f"{name}r", n))
             if src in constants:
                 constants.add(f"{name}r")
@@ -335,7 +342,9 @@ def _random_program(seed: int) -> str:
         else:
             a, na = rng.choice(values)
             n = rng.choice([na, 5])
-            lines.append(f"{name} = qnn.logistic ins({a} : tensor<1x{na}xf32>) -> tensor<1x{n}xf32>")
+            lines.append(
+                f"{name} = qnn.logistic ins({a} : tensor<1x{na}xf32>) -> tensor<1x{n}xf32>"
+            )
             values.append((name, n))
     candidates = [v for v in values if v[0] not in constants]
     outs = [rng.choice(candidates) for _ in range(rng.randint(1, 3))]

@@ -78,7 +78,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_layout(folder: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == [
-        "Makefile", "include", "src", "tiny.c", "tiny.h", "tiny_data.c", "tiny_data.h",
+        "Makefile",
+        "include",
+        "src",
+        "tiny.c",
+        "tiny.h",
+        "tiny_data.c",
+        "tiny_data.h",
     ]
     cmsis = sorted(p.name for p in (folder / "include" / "cmsis").iterdir())
     assert cmsis == sorted(h.name for h in manifest.headers() if h.name.startswith("arm_"))
@@ -100,8 +106,20 @@ def test_every_source_compiles_strictly(folder: Path, tmp_path: Path) -> None:
     sources = [*folder.glob("*.c"), *(folder / "src").glob("*.c")]
     assert len(sources) >= 4
     for source in sources:
-        _run([cc, *STRICT, "-I.", "-Iinclude", "-Iinclude/cmsis", "-c", str(source),
-              "-o", str(tmp_path / (source.stem + ".o"))], folder)
+        _run(
+            [
+                cc,
+                *STRICT,
+                "-I.",
+                "-Iinclude",
+                "-Iinclude/cmsis",
+                "-c",
+                str(source),
+                "-o",
+                str(tmp_path / (source.stem + ".o")),
+            ],
+            folder,
+        )
 
 
 def test_makefile_builds_the_library(folder: Path, tmp_path: Path) -> None:
@@ -125,8 +143,12 @@ def test_makefile_with_cmsis_nn_path_uses_the_real_library(folder: Path, tmp_pat
     assert "include/cmsis" not in dry
     assert f"{fake}/Source/ConvolutionFunctions/arm_convolve_s8.c" in dry
     assert "src/arm_" not in dry
-    missing = subprocess.run(["make", "-n", f"CMSIS_NN_PATH={tmp_path / 'nowhere'}"], cwd=folder,
-                             capture_output=True, text=True)
+    missing = subprocess.run(
+        ["make", "-n", f"CMSIS_NN_PATH={tmp_path / 'nowhere'}"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode != 0 and "holds no Include/arm_nnfunctions.h" in missing.stderr
     portable = _run(["make", "-n"], folder).stdout
     assert "-Iinclude/cmsis" in portable and "src/arm_convolve_s8.c" in portable
@@ -167,9 +189,24 @@ def test_generated_code_runs_clean_under_sanitizers(folder: Path, tmp_path: Path
     (tmp_path / "main.c").write_text(HARNESS)
     sources = [str(p) for p in [*folder.glob("*.c"), *(folder / "src").glob("*.c")]]
     exe = tmp_path / "main"
-    _run([cc, *STRICT, "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-          f"-I{folder}", f"-I{folder}/include", f"-I{folder}/include/cmsis", "main.c", *sources,
-          "-o", str(exe), "-lm"], tmp_path)
+    _run(
+        [
+            cc,
+            *STRICT,
+            "-g",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+            f"-I{folder}",
+            f"-I{folder}/include",
+            f"-I{folder}/include/cmsis",
+            "main.c",
+            *sources,
+            "-o",
+            str(exe),
+            "-lm",
+        ],
+        tmp_path,
+    )
     out = _run([str(exe)], tmp_path).stdout.split()
     probs = np.array([int(v) for v in out])
     assert probs.shape == (12,)
@@ -179,8 +216,11 @@ def test_generated_code_runs_clean_under_sanitizers(folder: Path, tmp_path: Path
 
 def test_an_error_leaves_no_folder(tmp_path: Path) -> None:
     module = _c_module()
-    run = next(op for op in module.walk()
-               if isinstance(op, c.FuncOp) and op.sym_name.data == "stai_tiny_run" and op.body.blocks)
+    run = next(
+        op
+        for op in module.walk()
+        if isinstance(op, c.FuncOp) and op.sym_name.data == "stai_tiny_run" and op.body.blocks
+    )
     first_call = next(op for op in run.walk() if isinstance(op, c.CallOp))
     first_call.properties["callee"] = c.StringAttr("no_such_kernel")
     with pytest.raises(StaiError, match="no_such_kernel"):

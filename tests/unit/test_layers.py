@@ -16,12 +16,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 LAYERS: dict[str, int] = {
-    "stai.dialects": 0, "stai.frontends": 0, "stai.transforms": 0, "stai.lowering": 0,
-    "stai.emitc": 0, "stai.runtime": 0, "stai.errors": 0, "stai.registry": 0,
-    "stai.targets": 0, "stai": 0,
-    "stai.compiler": 1, "stai.memory": 1,
-    "stai.tools": 2, "stai.boards": 2,
-    "stai.cli": 3, "stai.demo": 3,
+    "stai.dialects": 0,
+    "stai.frontends": 0,
+    "stai.transforms": 0,
+    "stai.lowering": 0,
+    "stai.emitc": 0,
+    "stai.runtime": 0,
+    "stai.errors": 0,
+    "stai.registry": 0,
+    "stai.targets": 0,
+    "stai": 0,
+    "stai.compiler": 1,
+    "stai.memory": 1,
+    "stai.tools": 2,
+    "stai.boards": 2,
+    "stai.cli": 3,
+    "stai.demo": 3,
 }
 """The layer of each part of the package (the longest matching prefix decides)."""
 
@@ -119,8 +129,13 @@ def cycles(g: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_package_is_found():
     mods = modules()
-    for name in ("stai.dialects.nn", "stai.compiler.driver", "stai.tools.analyze",
-                 "stai.cli.main", "stai.boards.qemu"):
+    for name in (
+        "stai.dialects.nn",
+        "stai.compiler.driver",
+        "stai.tools.analyze",
+        "stai.cli.main",
+        "stai.boards.qemu",
+    ):
         assert name in mods
 
 
@@ -129,8 +144,12 @@ def test_every_package_folder_is_installed():
     a wheel (and out of these checks)."""
     dirs = _package_dirs()
     listed = {path.resolve() for path in dirs.values()}
-    found = {init.parent.resolve() for folder in dirs.values() for init in folder.rglob("__init__.py")
-             if "__pycache__" not in init.parts}
+    found = {
+        init.parent.resolve()
+        for folder in dirs.values()
+        for init in folder.rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
     assert sorted(map(str, found - listed)) == []
 
 
@@ -141,14 +160,19 @@ def test_no_import_cycle():
 def test_layers_point_down():
     wrong = [
         f"{a} (layer {_layer(a)}) imports {b} (layer {_layer(b)})"
-        for a, targets in graph().items() for b in targets if _layer(b) > _layer(a)
+        for a, targets in graph().items()
+        for b in targets
+        if _layer(b) > _layer(a)
     ]
     assert wrong == []
 
 
 def test_no_module_over_the_length_limit():
-    long = {name: n for name, path in modules().items()
-            if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    long = {
+        name: n
+        for name, path in modules().items()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
     assert long == {}
 
 

@@ -12,15 +12,20 @@ SPDX = "/* SPDX-License-Identifier: Apache-2.0 */"
 def _shipped_c() -> list[Path]:
     runtime = ROOT / "runtime"
     boards = ROOT / "stai" / "boards"
-    return sorted([*runtime.glob("include/*.h"), *runtime.glob("src/*.c"),
-                   *boards.glob("support/*"), *boards.glob("plugin/*.c")])
+    return sorted(
+        [
+            *runtime.glob("include/*.h"),
+            *runtime.glob("src/*.c"),
+            *boards.glob("support/*"),
+            *boards.glob("plugin/*.c"),
+        ]
+    )
 
 
 def test_every_runtime_and_board_file_starts_with_the_spdx_line():
     files = _shipped_c()
     assert len(files) > 50
-    missing = [str(p.relative_to(ROOT)) for p in files
-               if p.read_text().splitlines()[0] != SPDX]
+    missing = [str(p.relative_to(ROOT)) for p in files if p.read_text().splitlines()[0] != SPDX]
     assert missing == []
 
 

@@ -61,7 +61,10 @@ MEMORY {
 def test_stm32_script() -> None:
     config = config_from_linker_script(STM32, "stm32.ld")
     assert [(p.name, p.size) for p in config.pools] == [
-        ("DTCMRAM", 128 * 1024), ("RAM_D1", 512 * 1024), ("ITCMRAM", 64 * 1024)]
+        ("DTCMRAM", 128 * 1024),
+        ("RAM_D1", 512 * 1024),
+        ("ITCMRAM", 64 * 1024),
+    ]
     assert config.flash is not None and config.flash.name == "FLASH"
     assert config.flash.length == 2048 * 1024 and config.flash.origin == 0x08000000
 
@@ -76,46 +79,60 @@ def test_nxp_script() -> None:
 def test_short_keywords_and_comments() -> None:
     regions = parse_linker_script(SHORT)
     assert [(r.name, r.origin, r.length) for r in regions] == [
-        ("rom", 0, 1024 * 1024), ("ram", 0x20000000, 16 * 1024 + 0x800),
-        ("sram2", 0x20008000, 8 * 1024)]
+        ("rom", 0, 1024 * 1024),
+        ("ram", 0x20000000, 16 * 1024 + 0x800),
+        ("sram2", 0x20008000, 8 * 1024),
+    ]
     config = config_from_linker_script(SHORT)
     assert [p.name for p in config.pools] == ["ram", "sram2"]  # sram2: a RAM by its name
     assert config.flash is not None and config.flash.name == "rom"
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("SECTIONS { }", "no MEMORY block"),
-    ("MEMORY { RAM (rw) : ORIGIN = 0, LENGTH = }", "cannot parse the MEMORY block"),
-    ("MEMORY { RAM (rw) : ORIGIN = 0, LENGTH = 4K", "not closed"),
-    ("MEMORY { FLASH (rx) : ORIGIN = 0, LENGTH = 4K }", "no writable"),
-    ("MEMORY { }", "declares no region"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SECTIONS { }", "no MEMORY block"),
+        ("MEMORY { RAM (rw) : ORIGIN = 0, LENGTH = }", "cannot parse the MEMORY block"),
+        ("MEMORY { RAM (rw) : ORIGIN = 0, LENGTH = 4K", "not closed"),
+        ("MEMORY { FLASH (rx) : ORIGIN = 0, LENGTH = 4K }", "no writable"),
+        ("MEMORY { }", "declares no region"),
+    ],
+)
 def test_bad_linker_scripts(text: str, message: str) -> None:
     with pytest.raises(StaiError, match=message):
         config_from_linker_script(text, "bad.ld")
 
 
 def test_json_pools() -> None:
-    pools = parse_pools_json(json.dumps([
-        {"name": "dtcm", "size": "64K", "section": ".dtcm_bss"},
-        {"name": "sram", "size": 1000},
-    ]))
+    pools = parse_pools_json(
+        json.dumps(
+            [
+                {"name": "dtcm", "size": "64K", "section": ".dtcm_bss"},
+                {"name": "sram", "size": 1000},
+            ]
+        )
+    )
     assert [(p.name, p.size, p.section) for p in pools] == [
-        ("dtcm", 65536, ".dtcm_bss"), ("sram", 1000, "")]
+        ("dtcm", 65536, ".dtcm_bss"),
+        ("sram", 1000, ""),
+    ]
     assert parse_pools_json('{"pools": [{"name": "a", "size": "0x10"}]}')[0].size == 16
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("nope", "not valid JSON"),
-    ("[]", "non-empty list"),
-    ('[{"size": 4}]', "C identifier"),
-    ('[{"name": "a"}]', "missing size"),
-    ('[{"name": "a", "size": -1}]', "negative"),
-    ('[{"name": "a", "size": "4Q"}]', "number of bytes"),
-    ('[{"name": "a", "size": 4, "colour": 1}]', "unknown key"),
-    ('[{"name": "a", "size": 4}, {"name": "a", "size": 4}]', "used twice"),
-    ('[{"name": "a", "size": 4, "section": "a b"}]', "bad section"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("nope", "not valid JSON"),
+        ("[]", "non-empty list"),
+        ('[{"size": 4}]', "C identifier"),
+        ('[{"name": "a"}]', "missing size"),
+        ('[{"name": "a", "size": -1}]', "negative"),
+        ('[{"name": "a", "size": "4Q"}]', "number of bytes"),
+        ('[{"name": "a", "size": 4, "colour": 1}]', "unknown key"),
+        ('[{"name": "a", "size": 4}, {"name": "a", "size": 4}]', "used twice"),
+        ('[{"name": "a", "size": 4, "section": "a b"}]', "bad section"),
+    ],
+)
 def test_bad_json(text: str, message: str) -> None:
     with pytest.raises(StaiError, match=message):
         parse_pools_json(text)
@@ -146,8 +163,13 @@ def _random(rng: random.Random) -> list[Interval]:
     out = []
     for _ in range(rng.randint(1, 30)):
         first = rng.randrange(steps)
-        out.append(Interval(rng.choice([0, 4, 16, 100, rng.randint(1, 999)]), first,
-                            rng.randint(first, steps - 1)))
+        out.append(
+            Interval(
+                rng.choice([0, 4, 16, 100, rng.randint(1, 999)]),
+                first,
+                rng.randint(first, steps - 1),
+            )
+        )
     return out
 
 

@@ -47,7 +47,7 @@ def random_graph(rng: random.Random, max_steps: int = 12) -> str:
     args = []
     for i in range(n_inputs):
         shape = [1, rng.choice(widths)]
-        args.append(f"%in{i}: tensor<{'x'.join(map(str, shape))}xf32> {{nn.name = \"in{i}\"}}")
+        args.append(f'%in{i}: tensor<{"x".join(map(str, shape))}xf32> {{nn.name = "in{i}"}}')
         values.append((f"%in{i}", shape))
     lines: list[str] = []
     kid = 0
@@ -63,28 +63,36 @@ def random_graph(rng: random.Random, max_steps: int = 12) -> str:
         res = f"%v{len(lines)}"
         if kind == "unary":
             op = rng.choice(["logistic", "tanh"])
-            lines.append(f"{res} = qnn.{op} ins({name} : {ty(shape)}) "
-                         f"{{test.id = {kid} : i64}} -> {ty(shape)}")
+            lines.append(
+                f"{res} = qnn.{op} ins({name} : {ty(shape)}) "
+                f"{{test.id = {kid} : i64}} -> {ty(shape)}"
+            )
         elif kind == "add":
             same = [v for v in values if v[1] == shape]
             other = rng.choice(same)[0]
-            lines.append(f"{res} = qnn.add ins({name}, {other} : {ty(shape)}, {ty(shape)}) "
-                         f"{{test.id = {kid} : i64, {ACT}}} -> {ty(shape)}")
+            lines.append(
+                f"{res} = qnn.add ins({name}, {other} : {ty(shape)}, {ty(shape)}) "
+                f"{{test.id = {kid} : i64, {ACT}}} -> {ty(shape)}"
+            )
         elif kind == "fc" and shape[0] == 1:
             out = rng.choice(widths)
             w, b = f"%w{len(lines)}", f"%b{len(lines)}"
             lines.append(f"{w} = arith.constant dense<0.5> : tensor<{out}x{shape[1]}xf32>")
             lines.append(f"{b} = arith.constant dense<0.0> : tensor<{out}xf32>")
             res = f"%v{len(lines)}"
-            lines.append(f"{res} = qnn.fully_connected ins({name}, {w}, {b} : {ty(shape)}, "
-                         f"tensor<{out}x{shape[1]}xf32>, tensor<{out}xf32>) "
-                         f"{{test.id = {kid} : i64, {ACT}}} -> tensor<1x{out}xf32>")
+            lines.append(
+                f"{res} = qnn.fully_connected ins({name}, {w}, {b} : {ty(shape)}, "
+                f"tensor<{out}x{shape[1]}xf32>, tensor<{out}xf32>) "
+                f"{{test.id = {kid} : i64, {ACT}}} -> tensor<1x{out}xf32>"
+            )
             shape = [1, out]
         elif kind == "pool":
-            lines.append(f"{res} = qnn.max_pool2d ins({name} : {ty(shape)}) "
-                         f"{{test.id = {kid} : i64, "
-                         "kernel = array<i64: 1, 1>, strides = array<i64: 1, 1>, "
-                         f"pads = array<i64: 0, 0, 0, 0>, {ACT}}} -> {ty(shape)}")
+            lines.append(
+                f"{res} = qnn.max_pool2d ins({name} : {ty(shape)}) "
+                f"{{test.id = {kid} : i64, "
+                "kernel = array<i64: 1, 1>, strides = array<i64: 1, 1>, "
+                f"pads = array<i64: 0, 0, 0, 0>, {ACT}}} -> {ty(shape)}"
+            )
         else:
             new = [2, shape[1] // 2] if shape[0] == 1 else [1, shape[0] * shape[1]]
             lines.append(f"{res} = qnn.reshape ins({name} : {ty(shape)}) -> {ty(new)}")
@@ -95,10 +103,10 @@ def random_graph(rng: random.Random, max_steps: int = 12) -> str:
     outs = [values[-1]]
     if rng.random() < 0.4:
         outs.append(rng.choice(values))
-    results = ", ".join(f"{ty(s)} {{nn.name = \"out{j}\"}}" for j, (_, s) in enumerate(outs))
+    results = ", ".join(f'{ty(s)} {{nn.name = "out{j}"}}' for j, (_, s) in enumerate(outs))
     body = "\n  ".join(lines)
     ret = f"func.return {', '.join(v for v, _ in outs)} : {', '.join(ty(s) for _, s in outs)}"
-    return (f"func.func @main({', '.join(args)}) -> ({results}) {{\n  {body}\n  {ret}\n}}\n")
+    return f"func.func @main({', '.join(args)}) -> ({results}) {{\n  {body}\n  {ret}\n}}\n"
 
 
 def parse(text: str) -> ModuleOp:
@@ -129,8 +137,11 @@ def expected_dataflow(module: ModuleOp) -> tuple[dict[int, list[object]], list[o
         if isinstance(op, qnn.KernelOp) and not isinstance(op, qnn.ReshapeOp):
             kid = op.attributes["test.id"].value.data  # type: ignore[union-attr]
             producers[op] = ("kernel", kid)
-            reads[kid] = [_source(v, producers) for v in op.ins
-                          if not (hasattr(v.owner, "name") and v.owner.name == "arith.constant")]
+            reads[kid] = [
+                _source(v, producers)
+                for v in op.ins
+                if not (hasattr(v.owner, "name") and v.owner.name == "arith.constant")
+            ]
         elif isinstance(op, func.ReturnOp):
             outputs = [_source(v, producers) for v in op.arguments]
     return reads, outputs
@@ -177,13 +188,13 @@ def simulate(module: ModuleOp, reads: dict[int, list[object]], outputs: list[obj
             overlap = p[0] == out[0] and p[1] < out[1] + out[2] and out[1] < p[1] + p[2]
             if overlap:
                 assert p[1:] == out[1:], f"kernel {kid}: output partly overlaps an input"
-                assert op.IN_PLACE != "no", \
-                    f"kernel {kid} ({op.name}) may not run in place"
+                assert op.IN_PLACE != "no", f"kernel {kid} ({op.name}) may not run in place"
         if op.scratch is not None:
             s = _place(op.scratch)
             for p in [*places, out]:
-                assert not (p[0] == s[0] and p[1] < s[1] + s[2] and s[1] < p[1] + p[2]), \
+                assert not (p[0] == s[0] and p[1] < s[1] + s[2] and s[1] < p[1] + p[2]), (
                     f"kernel {kid}: scratch overlaps an operand"
+                )
             write(s, "scratch")
         write(out, ("kernel", kid))
     for op in fn.body.block.ops:
@@ -215,9 +226,14 @@ def _plan_pass(rng: random.Random) -> PlanMemoryPass:
     alignment = rng.choice([1, 4, 16])
     reorder, inplace, inputs_in_arena, outputs_in_arena = (rng.random() >= 0.3 for _ in range(4))
     pools = (rng.randint(16, 256), rng.randint(0, 64), 100000) if rng.random() < 0.3 else ()
-    return PlanMemoryPass(alignment=alignment, reorder=reorder, inplace=inplace,
-                          inputs_in_arena=inputs_in_arena, outputs_in_arena=outputs_in_arena,
-                          pools=pools)
+    return PlanMemoryPass(
+        alignment=alignment,
+        reorder=reorder,
+        inplace=inplace,
+        inputs_in_arena=inputs_in_arena,
+        outputs_in_arena=outputs_in_arena,
+        pools=pools,
+    )
 
 
 @pytest.mark.parametrize("seed", range(150))
@@ -254,8 +270,11 @@ def test_plan_is_never_worse_than_the_first_plan(seed: int) -> None:
 
 def _all_orders(preds: list[set[int]]) -> list[list[int]]:
     n = len(preds)
-    return [list(p) for p in itertools.permutations(range(n))
-            if all(p.index(a) < p.index(b) for b in range(n) for a in preds[b])]
+    return [
+        list(p)
+        for p in itertools.permutations(range(n))
+        if all(p.index(a) < p.index(b) for b in range(n) for a in preds[b])
+    ]
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -302,9 +321,13 @@ def test_order_search_gives_up_past_its_limit() -> None:
 
 def test_greedy_by_size_example_from_the_paper_shape() -> None:
     """Best fit fills the smallest gap: a 10-byte buffer goes to the 10-byte hole."""
-    ivs = [arena_plan.Interval(100, 0, 2), arena_plan.Interval(10, 0, 0),
-           arena_plan.Interval(50, 0, 2), arena_plan.Interval(10, 1, 1),
-           arena_plan.Interval(60, 2, 2)]
+    ivs = [
+        arena_plan.Interval(100, 0, 2),
+        arena_plan.Interval(10, 0, 0),
+        arena_plan.Interval(50, 0, 2),
+        arena_plan.Interval(10, 1, 1),
+        arena_plan.Interval(60, 2, 2),
+    ]
     best = arena_plan.plan_best(ivs, 1)
     assert arena_plan.find_conflict(ivs, best.plan.offsets) is None
     assert best.plan.size == arena_plan.peak_live_bytes(ivs)

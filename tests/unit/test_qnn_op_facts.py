@@ -19,8 +19,7 @@ from stai.dialects.buf import GetConstOp
 from stai.dialects.qnn_base import NoParams, missing_facts
 from stai.lowering import scratch_sizes
 
-OPS: list[type[qnn.KernelOp]] = [op for op in qnn.QNN.operations
-                                 if issubclass(op, qnn.KernelOp)]
+OPS: list[type[qnn.KernelOp]] = [op for op in qnn.QNN.operations if issubclass(op, qnn.KernelOp)]
 IDS = [op.name for op in OPS]
 FAMILIES = [a for a in qnn.QNN.attributes if issubclass(a, qnn_params.KernelParams)]
 
@@ -164,11 +163,15 @@ func.func @f(%x: tensor<1x6x6x8xi8>, %y: tensor<2x6xf32>, %v: tensor<1x6x6x8xf32
 def test_scratch_and_macc_values():
     conv, hybrid, float_conv = _kernels(_parse(_CONV))
     geometry = scratch_sizes.ConvGeometry(1, 1, 1, 1, 1, 1)
-    dims = (scratch_sizes.Dims(1, 6, 6, 8), scratch_sizes.Dims(4, 3, 3, 8),
-            scratch_sizes.Dims(1, 6, 6, 4))
+    dims = (
+        scratch_sizes.Dims(1, 6, 6, 8),
+        scratch_sizes.Dims(4, 3, 3, 8),
+        scratch_sizes.Dims(1, 6, 6, 4),
+    )
     for isa in scratch_sizes.ISAS:
         assert conv.scratch_bytes(isa) == scratch_sizes.convolve_wrapper_s8_bytes(
-            isa, geometry, *dims)
+            isa, geometry, *dims
+        )
         assert float_conv.scratch_bytes(isa) == 0
         assert hybrid.scratch_bytes(isa) == 2 * (8 + 6)  # per row: scale, zp, int8 row
     assert conv.scratch_bytes("host") == 2 * 72 * 2
@@ -248,10 +251,17 @@ def _buffer_form(path: Path, compress: int = 0) -> ModuleOp:
     return module
 
 
-@pytest.mark.parametrize(("key", "compress"), [
-    ("kws_int8", 0), ("kws_hybrid", 0), ("ad_float", 4), ("ic_int8", 0), ("kws_int8", 8),
-    ("hello_world_float", 0),
-])
+@pytest.mark.parametrize(
+    ("key", "compress"),
+    [
+        ("kws_int8", 0),
+        ("kws_hybrid", 0),
+        ("ad_float", 4),
+        ("ic_int8", 0),
+        ("kws_int8", 8),
+        ("hello_world_float", 0),
+    ],
+)
 def test_macc_equals_analyze_on_real_models(shared_model_path, key: str, compress: int) -> None:
     module = _buffer_form(shared_model_path(key), compress)
     kernels = _kernels(module)
@@ -272,8 +282,16 @@ def test_macc_equals_analyze_on_real_models(shared_model_path, key: str, compres
 _LIT = Path(__file__).resolve().parents[1] / "filecheck" / "lowering"
 
 
-@pytest.mark.parametrize("name", ["convert-nn-to-qnn", "keras-ops", "prelu-s8",
-                                  "transpose-clamp-transpose-conv", "hard-sigmoid-s8"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "convert-nn-to-qnn",
+        "keras-ops",
+        "prelu-s8",
+        "transpose-clamp-transpose-conv",
+        "hard-sigmoid-s8",
+    ],
+)
 def test_macc_equals_the_rules_on_every_kind_of_kernel(name: str) -> None:
     """The ``nn`` inputs of the lowering lit tests hold every kind of kernel but the
     codebook ones (above) and reshapes (aliases in buffer form)."""

@@ -14,8 +14,10 @@ def test_tools_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         stai_main(["--tools-version"])
     assert exit_info.value.code == 0
-    lines = {line.split("  ")[0].strip(): line.split("  ")[-1].strip()
-             for line in capsys.readouterr().out.splitlines()}
+    lines = {
+        line.split("  ")[0].strip(): line.split("  ")[-1].strip()
+        for line in capsys.readouterr().out.splitlines()
+    }
     assert lines["Python"] == platform.python_version()
     assert lines["numpy"] == version("numpy")
     assert lines["xdsl"] == version("xdsl")

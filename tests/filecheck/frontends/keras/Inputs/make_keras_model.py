@@ -26,14 +26,17 @@ def _set(layer: Any, *arrays: Any) -> None:
 def conv_bn() -> keras.Model:
     """Conv2D (same, stride 2) -> BatchNormalization (folded) -> ReLU -> GlobalAveragePooling2D
     -> Dense(softmax)."""
-    model = keras.Sequential([
-        keras.Input((4, 4, 1), name="image"),
-        L.Conv2D(2, 3, strides=2, padding="same", name="conv"),
-        L.BatchNormalization(epsilon=0.0, name="bn"),
-        L.ReLU(name="relu"),
-        L.GlobalAveragePooling2D(name="gap"),
-        L.Dense(3, activation="softmax", name="probs"),
-    ], name="conv_bn")
+    model = keras.Sequential(
+        [
+            keras.Input((4, 4, 1), name="image"),
+            L.Conv2D(2, 3, strides=2, padding="same", name="conv"),
+            L.BatchNormalization(epsilon=0.0, name="bn"),
+            L.ReLU(name="relu"),
+            L.GlobalAveragePooling2D(name="gap"),
+            L.Dense(3, activation="softmax", name="probs"),
+        ],
+        name="conv_bn",
+    )
     conv, bn, _, _, dense = model.layers
     _set(conv, np.ones((3, 3, 1, 2)), [0.5, -0.5])
     _set(bn, [2.0, 1.0], [1.0, 0.0], [0.5, 0.0], [4.0, 1.0])  # scale 1 and 1, shift 0.5 and 0
@@ -43,10 +46,13 @@ def conv_bn() -> keras.Model:
 
 def nested() -> keras.Model:
     """A functional model with a Sequential block and a residual add, used as a layer."""
-    block = keras.Sequential([
-        keras.Input((2, 2, 2)),
-        L.DepthwiseConv2D(1, activation="relu6", name="dw"),
-    ], name="block")
+    block = keras.Sequential(
+        [
+            keras.Input((2, 2, 2)),
+            L.DepthwiseConv2D(1, activation="relu6", name="dw"),
+        ],
+        name="block",
+    )
     i = keras.Input((2, 2, 2))
     inner = keras.Model(i, L.Add(name="res")([i, block(i)]), name="inner")
     x = keras.Input((2, 2, 2), name="x")
@@ -57,12 +63,15 @@ def nested() -> keras.Model:
 
 def sequence() -> keras.Model:
     """Conv1D (causal) -> LSTM (last step) -> Dense."""
-    model = keras.Sequential([
-        keras.Input((5, 2), name="signal"),
-        L.Conv1D(3, 2, padding="causal", activation="swish", name="conv1d"),
-        L.LSTM(2, name="lstm"),
-        L.Dense(1, name="out"),
-    ], name="sequence")
+    model = keras.Sequential(
+        [
+            keras.Input((5, 2), name="signal"),
+            L.Conv1D(3, 2, padding="causal", activation="swish", name="conv1d"),
+            L.LSTM(2, name="lstm"),
+            L.Dense(1, name="out"),
+        ],
+        name="sequence",
+    )
     conv, lstm, dense = model.layers
     _set(conv, np.full((2, 2, 3), 0.5), np.zeros(3))
     _set(lstm, np.full((3, 8), 0.125), np.full((2, 8), -0.25), np.zeros(8))

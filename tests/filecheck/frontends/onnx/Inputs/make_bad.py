@@ -13,7 +13,8 @@ else:
     node = helper.make_node("Relu", ["x"], ["y"], name="relu")
     shape = ["batch", 3, "height", 4]
 graph = helper.make_graph(
-    [node], "bad",
+    [node],
+    "bad",
     [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
     [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
 )

@@ -7,7 +7,10 @@ from xdsl.printer import Printer
 
 from stai.frontends.onnx import import_onnx
 
-module = import_onnx(sys.argv[1], io_transpose="--no-io-transpose" not in sys.argv,
-                     optimize="--no-optimizer" not in sys.argv)
+module = import_onnx(
+    sys.argv[1],
+    io_transpose="--no-io-transpose" not in sys.argv,
+    optimize="--no-optimizer" not in sys.argv,
+)
 Printer().print_op(module)
 print()

@@ -22,13 +22,29 @@ def conv_int8() -> bytes:
     """int8 CONV_2D, SAME, stride 2, 4x4 kernel, per-channel weights, fused RELU6."""
     m = ModelBuilder()
     x = m.tensor("input", (1, 5, 6, 2), "INT8", scales=(0.5,), zero_points=(-3,))
-    w = m.tensor("weights", (3, 4, 4, 2), "INT8", data=np.arange(96).reshape(3, 4, 4, 2) % 7 - 3,
-                 scales=(0.25, 0.125, 0.0625), axis=0)
-    bias = m.tensor("bias", (3,), "INT32", data=np.array([10, -20, 30]),
-                    scales=(0.125, 0.0625, 0.03125), axis=0)
+    w = m.tensor(
+        "weights",
+        (3, 4, 4, 2),
+        "INT8",
+        data=np.arange(96).reshape(3, 4, 4, 2) % 7 - 3,
+        scales=(0.25, 0.125, 0.0625),
+        axis=0,
+    )
+    bias = m.tensor(
+        "bias", (3,), "INT32", data=np.array([10, -20, 30]), scales=(0.125, 0.0625, 0.03125), axis=0
+    )
     y = m.tensor("conv_out", (1, 3, 3, 3), "INT8", scales=(0.75,), zero_points=(-128,))
-    m.op("CONV_2D", [x, w, bias], [y], Padding=SAME, StrideW=2, StrideH=2,
-         FusedActivationFunction=RELU6, DilationWFactor=1, DilationHFactor=1)
+    m.op(
+        "CONV_2D",
+        [x, w, bias],
+        [y],
+        Padding=SAME,
+        StrideW=2,
+        StrideH=2,
+        FusedActivationFunction=RELU6,
+        DilationWFactor=1,
+        DilationHFactor=1,
+    )
     return m.build([x], [y])
 
 
@@ -36,12 +52,25 @@ def hybrid() -> bytes:
     """Float activations with int8 per-channel conv weights and float16 weights behind DEQUANTIZE."""
     m = ModelBuilder()
     x = m.tensor("input", (1, 4, 4, 1), signature=(-1, 4, 4, 1))
-    w = m.tensor("weights", (2, 1, 1, 1), "INT8", data=np.array([4, -6]).reshape(2, 1, 1, 1),
-                 scales=(0.5, 0.25), axis=0)
+    w = m.tensor(
+        "weights",
+        (2, 1, 1, 1),
+        "INT8",
+        data=np.array([4, -6]).reshape(2, 1, 1, 1),
+        scales=(0.5, 0.25),
+        axis=0,
+    )
     bias = m.tensor("bias", (2,), data=np.array([0.5, -1.0]))
     y = m.tensor("conv_out", (1, 4, 4, 2), signature=(-1, 4, 4, 2))
-    m.op("CONV_2D", [x, w, bias], [y], Padding=VALID, StrideW=1, StrideH=1,
-         FusedActivationFunction=RELU)
+    m.op(
+        "CONV_2D",
+        [x, w, bias],
+        [y],
+        Padding=VALID,
+        StrideW=1,
+        StrideH=1,
+        FusedActivationFunction=RELU,
+    )
     half = m.tensor("offset_f16", (2,), "FLOAT16", data=np.array([1.5, 2.25]))
     offset = m.tensor("offset", (2,))
     m.op("DEQUANTIZE", [half], [offset])
@@ -56,25 +85,58 @@ def hybrid_fc_dw() -> bytes:
     with a single int8 scale."""
     m = ModelBuilder()
     x = m.tensor("input", (1, 2, 2, 2))
-    dw_w = m.tensor("dw_weights", (1, 1, 1, 2), "INT8", data=np.array([3, -5]).reshape(1, 1, 1, 2),
-                    scales=(0.5, 0.25), axis=3)
+    dw_w = m.tensor(
+        "dw_weights",
+        (1, 1, 1, 2),
+        "INT8",
+        data=np.array([3, -5]).reshape(1, 1, 1, 2),
+        scales=(0.5, 0.25),
+        axis=3,
+    )
     dw_b = m.tensor("dw_bias", (2,), data=np.array([0.5, -1.0]))
     d = m.tensor("dw_out", (1, 2, 2, 2))
-    m.op("DEPTHWISE_CONV_2D", [x, dw_w, dw_b], [d], Padding=VALID, StrideW=1, StrideH=1,
-         DepthMultiplier=1, FusedActivationFunction=RELU)
-    fc_w = m.tensor("fc_weights", (3, 8), "INT8", data=np.arange(24).reshape(3, 8) - 12,
-                    scales=(0.125,))
+    m.op(
+        "DEPTHWISE_CONV_2D",
+        [x, dw_w, dw_b],
+        [d],
+        Padding=VALID,
+        StrideW=1,
+        StrideH=1,
+        DepthMultiplier=1,
+        FusedActivationFunction=RELU,
+    )
+    fc_w = m.tensor(
+        "fc_weights", (3, 8), "INT8", data=np.arange(24).reshape(3, 8) - 12, scales=(0.125,)
+    )
     y = m.tensor("fc_out", (1, 3))
-    m.op("FULLY_CONNECTED", [d, fc_w, -1], [y], FusedActivationFunction=0,
-         AsymmetricQuantizeInputs=True)
+    m.op(
+        "FULLY_CONNECTED",
+        [d, fc_w, -1],
+        [y],
+        FusedActivationFunction=0,
+        AsymmetricQuantizeInputs=True,
+    )
     r = m.tensor("fc_4d", (1, 1, 1, 3))
     shape = m.tensor("shape", (4,), "INT32", data=np.array([1, 1, 1, 3]))
     m.op("RESHAPE", [y, shape], [r])
-    w1 = m.tensor("dw1_weights", (1, 1, 1, 3), "INT8", data=np.array([2, 4, -8]).reshape(1, 1, 1, 3),
-                  scales=(0.5,))
+    w1 = m.tensor(
+        "dw1_weights",
+        (1, 1, 1, 3),
+        "INT8",
+        data=np.array([2, 4, -8]).reshape(1, 1, 1, 3),
+        scales=(0.5,),
+    )
     z = m.tensor("dw1_out", (1, 1, 1, 3))
-    m.op("DEPTHWISE_CONV_2D", [r, w1, -1], [z], Padding=VALID, StrideW=1, StrideH=1,
-         DepthMultiplier=1, FusedActivationFunction=0)
+    m.op(
+        "DEPTHWISE_CONV_2D",
+        [r, w1, -1],
+        [z],
+        Padding=VALID,
+        StrideW=1,
+        StrideH=1,
+        DepthMultiplier=1,
+        FusedActivationFunction=0,
+    )
     return m.build([x], [z])
 
 

@@ -98,10 +98,16 @@ class ModelBuilder:
         if scales is not None and zero_points is None:
             zero_points = (0,) * len(scales)
         self.tensors.append(
-            _Tensor(name, tuple(shape), type_name, buffer,
-                    tuple(scales) if scales is not None else None,
-                    tuple(zero_points) if zero_points is not None else None, axis,
-                    tuple(signature) if signature is not None else None)
+            _Tensor(
+                name,
+                tuple(shape),
+                type_name,
+                buffer,
+                tuple(scales) if scales is not None else None,
+                tuple(zero_points) if zero_points is not None else None,
+                axis,
+                tuple(signature) if signature is not None else None,
+            )
         )
         return len(self.tensors) - 1
 
@@ -120,13 +126,13 @@ class ModelBuilder:
         codes_vec = _offsets(b, codes)
         graphs_vec = _offsets(b, graphs)
         buffers_vec = _offsets(b, buffers)
-        _m('Model').ModelStart(b)
-        _m('Model').ModelAddVersion(b, 3)
-        _m('Model').ModelAddOperatorCodes(b, codes_vec)
-        _m('Model').ModelAddSubgraphs(b, graphs_vec)
-        _m('Model').ModelAddDescription(b, description)
-        _m('Model').ModelAddBuffers(b, buffers_vec)
-        b.Finish(_m('Model').ModelEnd(b), file_identifier=b"TFL3")
+        _m("Model").ModelStart(b)
+        _m("Model").ModelAddVersion(b, 3)
+        _m("Model").ModelAddOperatorCodes(b, codes_vec)
+        _m("Model").ModelAddSubgraphs(b, graphs_vec)
+        _m("Model").ModelAddDescription(b, description)
+        _m("Model").ModelAddBuffers(b, buffers_vec)
+        b.Finish(_m("Model").ModelEnd(b), file_identifier=b"TFL3")
         return bytes(b.Output())
 
     # ------------------------------------------------------------------ pieces
@@ -134,19 +140,19 @@ class ModelBuilder:
     @staticmethod
     def _buffer(b: flatbuffers.Builder, data: bytes) -> int:
         vec = b.CreateNumpyVector(np.frombuffer(data, dtype=np.uint8)) if data else None
-        _m('Buffer').BufferStart(b)
+        _m("Buffer").BufferStart(b)
         if vec is not None:
-            _m('Buffer').BufferAddData(b, vec)
-        return _m('Buffer').BufferEnd(b)
+            _m("Buffer").BufferAddData(b, vec)
+        return _m("Buffer").BufferEnd(b)
 
     @staticmethod
     def _opcode(b: flatbuffers.Builder, name: str) -> int:
         code = _OPCODES[name]
-        _m('OperatorCode').OperatorCodeStart(b)
-        _m('OperatorCode').OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
-        _m('OperatorCode').OperatorCodeAddBuiltinCode(b, code)
-        _m('OperatorCode').OperatorCodeAddVersion(b, 1)
-        return _m('OperatorCode').OperatorCodeEnd(b)
+        _m("OperatorCode").OperatorCodeStart(b)
+        _m("OperatorCode").OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
+        _m("OperatorCode").OperatorCodeAddBuiltinCode(b, code)
+        _m("OperatorCode").OperatorCodeAddVersion(b, 1)
+        return _m("OperatorCode").OperatorCodeEnd(b)
 
     def _subgraph(
         self, b: flatbuffers.Builder, opcode_names: list[str], inputs: list[int], outputs: list[int]
@@ -158,13 +164,13 @@ class ModelBuilder:
         in_vec = b.CreateNumpyVector(np.array(inputs, dtype=np.int32))
         out_vec = b.CreateNumpyVector(np.array(outputs, dtype=np.int32))
         name = b.CreateString("main")
-        _m('SubGraph').SubGraphStart(b)
-        _m('SubGraph').SubGraphAddTensors(b, tensors_vec)
-        _m('SubGraph').SubGraphAddInputs(b, in_vec)
-        _m('SubGraph').SubGraphAddOutputs(b, out_vec)
-        _m('SubGraph').SubGraphAddOperators(b, ops_vec)
-        _m('SubGraph').SubGraphAddName(b, name)
-        return _m('SubGraph').SubGraphEnd(b)
+        _m("SubGraph").SubGraphStart(b)
+        _m("SubGraph").SubGraphAddTensors(b, tensors_vec)
+        _m("SubGraph").SubGraphAddInputs(b, in_vec)
+        _m("SubGraph").SubGraphAddOutputs(b, out_vec)
+        _m("SubGraph").SubGraphAddOperators(b, ops_vec)
+        _m("SubGraph").SubGraphAddName(b, name)
+        return _m("SubGraph").SubGraphEnd(b)
 
     @staticmethod
     def _tensor(b: flatbuffers.Builder, t: _Tensor) -> int:
@@ -172,28 +178,29 @@ class ModelBuilder:
         shape = b.CreateNumpyVector(np.array(t.shape, dtype=np.int32))
         signature = (
             b.CreateNumpyVector(np.array(t.signature, dtype=np.int32))
-            if t.signature is not None else None
+            if t.signature is not None
+            else None
         )
         quant = None
         if t.scales is not None:
             scale_vec = b.CreateNumpyVector(np.array(t.scales, dtype=np.float32))
             zp_vec = b.CreateNumpyVector(np.array(t.zero_points, dtype=np.int64))
-            Q = _m('QuantizationParameters')
+            Q = _m("QuantizationParameters")
             Q.QuantizationParametersStart(b)
             Q.QuantizationParametersAddScale(b, scale_vec)
             Q.QuantizationParametersAddZeroPoint(b, zp_vec)
             Q.QuantizationParametersAddQuantizedDimension(b, t.axis)
             quant = Q.QuantizationParametersEnd(b)
-        _m('Tensor').TensorStart(b)
-        _m('Tensor').TensorAddShape(b, shape)
-        _m('Tensor').TensorAddType(b, _TYPES[t.type_name][0])
-        _m('Tensor').TensorAddBuffer(b, t.buffer)
-        _m('Tensor').TensorAddName(b, name)
+        _m("Tensor").TensorStart(b)
+        _m("Tensor").TensorAddShape(b, shape)
+        _m("Tensor").TensorAddType(b, _TYPES[t.type_name][0])
+        _m("Tensor").TensorAddBuffer(b, t.buffer)
+        _m("Tensor").TensorAddName(b, name)
         if quant is not None:
-            _m('Tensor').TensorAddQuantization(b, quant)
+            _m("Tensor").TensorAddQuantization(b, quant)
         if signature is not None:
-            _m('Tensor').TensorAddShapeSignature(b, signature)
-        return _m('Tensor').TensorEnd(b)
+            _m("Tensor").TensorAddShapeSignature(b, signature)
+        return _m("Tensor").TensorEnd(b)
 
     @staticmethod
     def _operator(b: flatbuffers.Builder, op: _Operator, opcode_index: int) -> int:
@@ -210,14 +217,14 @@ class ModelBuilder:
             raise ValueError(f"no options table known for {op.opcode}")
         in_vec = b.CreateNumpyVector(np.array(op.inputs, dtype=np.int32))
         out_vec = b.CreateNumpyVector(np.array(op.outputs, dtype=np.int32))
-        _m('Operator').OperatorStart(b)
-        _m('Operator').OperatorAddOpcodeIndex(b, opcode_index)
-        _m('Operator').OperatorAddInputs(b, in_vec)
-        _m('Operator').OperatorAddOutputs(b, out_vec)
+        _m("Operator").OperatorStart(b)
+        _m("Operator").OperatorAddOpcodeIndex(b, opcode_index)
+        _m("Operator").OperatorAddInputs(b, in_vec)
+        _m("Operator").OperatorAddOutputs(b, out_vec)
         if options is not None:
-            _m('Operator').OperatorAddBuiltinOptionsType(b, options_type)
-            _m('Operator').OperatorAddBuiltinOptions(b, options)
-        return _m('Operator').OperatorEnd(b)
+            _m("Operator").OperatorAddBuiltinOptionsType(b, options_type)
+            _m("Operator").OperatorAddBuiltinOptions(b, options)
+        return _m("Operator").OperatorEnd(b)
 
 
 def _m(name: str) -> Any:
