@@ -1,0 +1,141 @@
+"""Keras element-wise layers: activations (Activation, ReLU, LeakyReLU, PReLU, Softmax),
+BatchNormalization, Rescaling and the Add / Subtract / Multiply merges.
+
+A batch normalization becomes ``x * scale + shift`` over the last axis, both ops tagged
+with `batchnorm.BN_ATTR` so that `batchnorm.fold_batch_norms` can fold them into the
+convolution or dense layer before them once the graph is complete.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects.builtin import FloatAttr, StringAttr, f32
+from xdsl.ir import Operation, SSAValue
+from xdsl.irdl import IRDLOperation
+
+from stai.dialects import nn
+
+from .batchnorm import BN_ATTR
+from .builder import LayerBuilder, shape_of, variable_array
+
+
+class ElementwiseLayers(LayerBuilder):
+    """Translators of the activation, normalization, rescaling and merge layers."""
+
+    def _batch_norm(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """``x * scale + shift`` over the last axis (folded later where possible)."""
+        x = self.only(xs)
+        shape = shape_of(x)
+        axis = self.config.get("axis", -1)
+        if isinstance(axis, list | tuple):
+            if len(axis) != 1:
+                raise self.error(f"normalization over axes {axis} is not supported")
+            axis = axis[0]
+        if axis % len(shape) != len(shape) - 1:
+            raise self.error(f"normalization over axis {axis} is not supported (only the last)")
+        layer = self.layer
+        channels = shape[-1]
+        gamma = (
+            variable_array(layer.gamma)
+            if layer.gamma is not None
+            else np.ones(channels, np.float32)
+        )
+        beta = (
+            variable_array(layer.beta) if layer.beta is not None else np.zeros(channels, np.float32)
+        )
+        mean, var = variable_array(layer.moving_mean), variable_array(layer.moving_variance)
+        eps = float(self.config.get("epsilon", 1e-3))
+        scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + eps)
+        shift = beta.astype(np.float64) - mean.astype(np.float64) * scale
+        mul = self.emit(
+            nn.MulOp,
+            [x, self.constant(scale)],
+            shape,
+            {"activation": StringAttr("none")},
+            final=False,
+        )
+        add = self.emit(
+            nn.AddOp, [mul, self.constant(shift)], shape, {"activation": StringAttr("none")}
+        )
+        for value, half in ((mul, "scale"), (add, "shift")):
+            owner = value.owner
+            assert isinstance(owner, Operation)
+            owner.attributes[BN_ATTR] = StringAttr(half)
+        return [add]
+
+    def _activation_layer(self, xs: list[SSAValue]) -> list[SSAValue]:
+        return [self.apply_activation(self.only(xs), self.activation_name())]
+
+    def _relu(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        max_value = self.config.get("max_value")
+        slope = float(self.config.get("negative_slope") or 0.0)
+        threshold = float(self.config.get("threshold") or 0.0)
+        if threshold != 0.0:
+            raise self.error("a non-zero threshold is not supported")
+        if slope != 0.0 and max_value is None:
+            return [self.emit(nn.LeakyReluOp, [x], shape_of(x), {"alpha": FloatAttr(slope, f32)})]
+        if slope != 0.0:
+            raise self.error("a negative slope with a max_value is not supported")
+        if max_value is None:
+            return [self.apply_activation(x, "relu")]
+        if float(max_value) == 6.0:
+            return [self.apply_activation(x, "relu6")]
+        props = {"min": FloatAttr(0.0, f32), "max": FloatAttr(float(max_value), f32)}
+        return [self.emit(nn.ClampOp, [x], shape_of(x), props)]
+
+    def _leaky_relu(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        slope = self.config.get("negative_slope", self.config.get("alpha", 0.3))
+        return [
+            self.emit(nn.LeakyReluOp, [x], shape_of(x), {"alpha": FloatAttr(float(slope), f32)})
+        ]
+
+    def _prelu(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        (alpha,) = self.weights()
+        features = tuple(shape_of(x)[1:])
+        try:
+            fits = np.broadcast_shapes(alpha.shape, features) == features
+        except ValueError:
+            fits = False
+        if not fits:
+            raise self.error(f"alpha of shape {list(alpha.shape)} does not fit the input")
+        return [self.emit(nn.PReluOp, [x, self.constant(alpha)], shape_of(x))]
+
+    def _softmax_layer(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        axis = self.config.get("axis", -1)
+        if isinstance(axis, list | tuple):
+            axis = axis[0] if len(axis) == 1 else None
+        if axis is None or axis % len(shape_of(x)) != len(shape_of(x)) - 1:
+            raise self.error(
+                f"softmax over axis {self.config.get('axis')} is not supported (only the last)"
+            )
+        return [self.apply_activation(x, "softmax")]
+
+    def _merge(self, xs: list[SSAValue], op_class: type[IRDLOperation]) -> list[SSAValue]:
+        """Add / Subtract / Multiply; more than two inputs are combined left to right."""
+        if len(xs) < 2 or (op_class is nn.SubOp and len(xs) != 2):
+            raise self.error(f"unexpected number of inputs: {len(xs)}")
+        acc = xs[0]
+        for i, other in enumerate(xs[1:], start=2):
+            shape = list(np.broadcast_shapes(tuple(shape_of(acc)), tuple(shape_of(other))))
+            acc = self.emit(
+                op_class,
+                [acc, other],
+                shape,
+                {"activation": StringAttr("none")},
+                final=i == len(xs),
+            )
+        return [acc]
+
+    def _rescaling(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """``x * scale + offset`` with scalar or per-channel constants."""
+        x = self.only(xs)
+        shape = shape_of(x)
+        scale = np.asarray(self.config["scale"], np.float32).reshape(-1)
+        offset = np.asarray(self.config["offset"], np.float32).reshape(-1)
+        none = {"activation": StringAttr("none")}
+        y = self.emit(nn.MulOp, [x, self.constant(scale)], shape, none, final=False)
+        return [self.emit(nn.AddOp, [y, self.constant(offset)], shape, none)]

@@ -1,0 +1,217 @@
+"""Keras layers with weight matrices: Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D,
+Dense and LSTM.
+
+Keras kernels are transposed to the ``nn`` layouts (a convolution's filter [out, kh, kw,
+in], a depthwise one's [1, kh, kw, channels * multiplier], a dense layer's [out, in]); a
+missing bias becomes zeros. A fusable activation (`builder.FUSED`) is the op's own, any
+other follows it. A 1-D convolution runs as a 2-D one over [N, 1, L, C]; a separable one
+as a depthwise convolution then a 1x1 convolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+from xdsl.ir import Attribute, SSAValue
+from xdsl.irdl import IRDLOperation
+
+from stai.dialects import nn
+
+from .builder import LayerBuilder, pair, shape_of, variable_array
+
+
+class LinearLayers(LayerBuilder):
+    """Translators of the convolution, dense and LSTM layers."""
+
+    def _conv_core(
+        self,
+        x: SSAValue,
+        filt: np.ndarray,
+        bias: np.ndarray,
+        kernel: Sequence[int],
+        strides: Sequence[int],
+        dilations: Sequence[int],
+        padding: str,
+        activation: str,
+        depth_multiplier: int | None = None,
+        final: bool = True,
+    ) -> SSAValue:
+        """One nn.conv2d (or nn.depthwise_conv2d with ``depth_multiplier``) on NHWC ``x``."""
+        n, h, w, _ = shape_of(x)
+        (oh, ow), pads = self.window_pads((h, w), kernel, strides, dilations, padding)
+        out_c = filt.shape[0] if depth_multiplier is None else filt.shape[3]
+        props: dict[str, Attribute] = {
+            "strides": nn.i64_array(strides),
+            "dilations": nn.i64_array(dilations),
+            "pads": nn.i64_array(pads),
+            "activation": StringAttr(activation),
+        }
+        op_class: type[IRDLOperation] = nn.Conv2DOp
+        if depth_multiplier is not None:
+            props["depth_multiplier"] = IntegerAttr(depth_multiplier, i64)
+            op_class = nn.DepthwiseConv2DOp
+        operands = [x, self.constant(filt), self.constant(bias)]
+        return self.emit(op_class, operands, [n, oh, ow, out_c], props, final=final)
+
+    def _bias(self, weights: list[np.ndarray], index: int, channels: int) -> np.ndarray:
+        if self.config.get("use_bias", True) and len(weights) > index:
+            return weights[index]
+        return np.zeros(channels, np.float32)
+
+    def _conv2d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        self.rank(x, 4)
+        self.channels_last()
+        w = self.weights()
+        kernel = w[0]  # [kh, kw, in / groups, out]
+        filt = kernel.transpose(3, 0, 1, 2)
+        fused, rest = self.fused_and_rest()
+        y = self._conv_core(
+            x,
+            filt,
+            self._bias(w, 1, kernel.shape[3]),
+            kernel.shape[:2],
+            pair(self.config["strides"]),
+            pair(self.config["dilation_rate"]),
+            self.config["padding"],
+            fused,
+            final=rest is None,
+        )
+        return self.finish(y, rest)
+
+    def _conv1d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """A 1-D convolution as a 2-D one with height 1."""
+        x = self.only(xs)
+        n, length, channels = self.rank(x, 3)
+        self.channels_last()
+        w = self.weights()
+        kernel = w[0]  # [k, in / groups, out]
+        filt = kernel.transpose(2, 0, 1)[:, None, :, :]
+        fused, rest = self.fused_and_rest()
+        (stride,), (dilation,) = self.config["strides"], self.config["dilation_rate"]
+        x4 = self.reshape(x, [n, 1, length, channels])
+        y4 = self._conv_core(
+            x4,
+            filt,
+            self._bias(w, 1, kernel.shape[2]),
+            (1, kernel.shape[0]),
+            (1, stride),
+            (1, dilation),
+            self.config["padding"],
+            fused,
+            final=False,
+        )
+        _, _, out_len, out_c = shape_of(y4)
+        y = self.reshape(y4, [n, out_len, out_c], final=rest is None)
+        return self.finish(y, rest)
+
+    def _depthwise_conv2d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        self.rank(x, 4)
+        self.channels_last()
+        w = self.weights()
+        kernel = w[0]  # [kh, kw, in, multiplier]
+        kh, kw, channels, mult = kernel.shape
+        filt = kernel.reshape(1, kh, kw, channels * mult)
+        fused, rest = self.fused_and_rest()
+        y = self._conv_core(
+            x,
+            filt,
+            self._bias(w, 1, channels * mult),
+            (kh, kw),
+            pair(self.config["strides"]),
+            pair(self.config["dilation_rate"]),
+            self.config["padding"],
+            fused,
+            depth_multiplier=mult,
+            final=rest is None,
+        )
+        return self.finish(y, rest)
+
+    def _separable_conv2d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """A depthwise convolution, then a 1x1 convolution with the bias and activation."""
+        x = self.only(xs)
+        self.rank(x, 4)
+        self.channels_last()
+        w = self.weights()
+        depthwise, pointwise = w[0], w[1]  # [kh, kw, in, mult], [1, 1, in * mult, out]
+        kh, kw, channels, mult = depthwise.shape
+        out_c = pointwise.shape[3]
+        d = self._conv_core(
+            x,
+            depthwise.reshape(1, kh, kw, channels * mult),
+            np.zeros(channels * mult, np.float32),
+            (kh, kw),
+            pair(self.config["strides"]),
+            pair(self.config["dilation_rate"]),
+            self.config["padding"],
+            "none",
+            depth_multiplier=mult,
+            final=False,
+        )
+        fused, rest = self.fused_and_rest()
+        y = self._conv_core(
+            d,
+            pointwise.transpose(3, 0, 1, 2),
+            self._bias(w, 2, out_c),
+            (1, 1),
+            (1, 1),
+            (1, 1),
+            "valid",
+            fused,
+            final=rest is None,
+        )
+        return self.finish(y, rest)
+
+    def _dense(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        shape = shape_of(x)
+        w = self.weights()
+        kernel = w[0]  # [in, units]
+        if not shape or shape[-1] != kernel.shape[0]:
+            raise self.error(f"input shape {shape} does not fit weights {list(kernel.shape)}")
+        fused, rest = self.fused_and_rest()
+        operands = [x, self.constant(kernel.T), self.constant(self._bias(w, 1, kernel.shape[1]))]
+        y = self.emit(
+            nn.FullyConnectedOp,
+            operands,
+            [*shape[:-1], kernel.shape[1]],
+            {"activation": StringAttr(fused)},
+            final=rest is None,
+        )
+        return self.finish(y, rest)
+
+    def _lstm(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """A stateless forward LSTM with the default activations."""
+        if len(xs) != 1:
+            raise self.error("initial states given as inputs are not supported")
+        x = xs[0]
+        n, steps, _ = self.rank(x, 3)
+        cfg = self.config
+        if cfg.get("stateful"):
+            raise self.error(
+                "stateful LSTMs are not supported (the state is not kept between runs)"
+            )
+        if cfg.get("return_state"):
+            raise self.error("return_state is not supported")
+        if cfg.get("go_backwards"):
+            raise self.error("go_backwards is not supported")
+        cell = self.layer.cell
+        act = self.activation_name(cell.activation)
+        rec = self.activation_name(cell.recurrent_activation)
+        if act != "tanh" or rec != "sigmoid":
+            raise self.error(
+                f"activation '{act}' / recurrent_activation '{rec}' are not supported "
+                "(only tanh / sigmoid)"
+            )
+        units = int(cfg["units"])
+        kernel = variable_array(cell.kernel)  # [features, 4 * units], gates i, f, c, o
+        recurrent = variable_array(cell.recurrent_kernel)  # [units, 4 * units]
+        bias = variable_array(cell.bias) if cell.use_bias else np.zeros(4 * units, np.float32)
+        sequences = bool(cfg.get("return_sequences"))
+        operands = [x, self.constant(kernel.T), self.constant(recurrent.T), self.constant(bias)]
+        out = [n, steps, units] if sequences else [n, units]
+        props = {"return_sequences": IntegerAttr(1 if sequences else 0, i64)}
+        return [self.emit(nn.LstmOp, operands, out, props)]

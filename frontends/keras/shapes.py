@@ -1,0 +1,81 @@
+"""Keras layers that move data without computing: the inference identities (Dropout and
+the like), Flatten, Reshape, Permute, Concatenate and ZeroPadding (1-D and 2-D).
+
+Shapes keep the batch dimension first; Keras' shapes in a layer's configuration leave it
+out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+from xdsl.ir import SSAValue
+
+from stai.dialects import nn
+
+from .builder import LayerBuilder, pair, shape_of
+
+
+class ShapeLayers(LayerBuilder):
+    """Translators of the identity, reshaping, concatenation and padding layers."""
+
+    def _identity(self, xs: list[SSAValue]) -> list[SSAValue]:
+        return [self.only(xs)]
+
+    def _flatten(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        shape = shape_of(x)
+        return [self.reshape(x, [shape[0], int(np.prod(shape[1:], dtype=np.int64))], final=True)]
+
+    def _reshape_layer(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        shape = shape_of(x)
+        target = list(self.config["target_shape"])
+        known = int(np.prod([d for d in target if d != -1], dtype=np.int64))
+        if target.count(-1) > 1 or known == 0:
+            raise self.error(f"cannot reshape {shape} to {target}")
+        count = int(np.prod(shape[1:], dtype=np.int64))
+        if -1 in target:
+            target[target.index(-1)] = count // known
+        if int(np.prod(target, dtype=np.int64)) != count:
+            raise self.error(f"cannot reshape {shape} to {self.config['target_shape']}")
+        return [self.reshape(x, [shape[0], *target], final=True)]
+
+    def _permute(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        shape = shape_of(x)
+        perm = [0] + [int(d) for d in self.config["dims"]]
+        if sorted(perm) != list(range(len(shape))):
+            raise self.error(f"dims {self.config['dims']} do not permute shape {shape}")
+        out = [shape[p] for p in perm]
+        return [self.emit(nn.TransposeOp, [x], out, {"perm": nn.i64_array(perm)})]
+
+    def _concatenate(self, xs: list[SSAValue]) -> list[SSAValue]:
+        shapes = [shape_of(x) for x in xs]
+        rank = len(shapes[0])
+        axis = int(self.config.get("axis", -1))
+        axis = axis + rank if axis < 0 else axis
+        if not 0 < axis < rank or any(len(s) != rank for s in shapes):
+            raise self.error(
+                f"cannot concatenate shapes {shapes} along axis {self.config.get('axis')}"
+            )
+        out = list(shapes[0])
+        out[axis] = sum(s[axis] for s in shapes)
+        props = {"axis": IntegerAttr(axis, i64), "activation": StringAttr("none")}
+        return [self.emit(nn.ConcatOp, [xs], out, props)]
+
+    def _zero_padding2d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        n, h, w, c = self.rank(x, 4)
+        self.channels_last()
+        (top, bottom), (left, right) = self.config["padding"]
+        pads = [0, 0, top, bottom, left, right, 0, 0]
+        out = [n, h + top + bottom, w + left + right, c]
+        return [self.emit(nn.PadOp, [x], out, {"pads": nn.i64_array(pads)})]
+
+    def _zero_padding1d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        n, length, c = self.rank(x, 3)
+        left, right = pair(self.config["padding"])
+        out = [n, length + left + right, c]
+        return [self.emit(nn.PadOp, [x], out, {"pads": nn.i64_array([0, 0, left, right, 0, 0])})]
