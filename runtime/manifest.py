@@ -1,7 +1,7 @@
 """Which runtime source files a set of C functions needs.
 
-Every file in ``runtime/src`` starts with ``/* stai-provides: f g ... */`` and
-``/* stai-requires: other.c ... */``; this module reads those lines and computes the
+Every file in ``runtime/src`` starts with its SPDX line, then ``/* stai-provides: f g ... */``
+and ``/* stai-requires: other.c ... */``; this module reads those lines and computes the
 transitive closure, so a generated folder carries only the kernels its model calls.
 """
 

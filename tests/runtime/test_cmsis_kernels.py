@@ -404,13 +404,14 @@ def test_sources_compile_warning_free(tmp_path: Path) -> None:
 
 
 def test_sources_declare_manifest_lines() -> None:
-    """Each source starts with its stai-provides / stai-requires lines, and the manifest
-    maps every public kernel to its file."""
+    """Each source starts with its SPDX line, then its stai-provides / stai-requires lines,
+    and the manifest maps every public kernel to its file."""
     from stai.runtime import manifest
 
     for path in h.source_paths():
-        head = path.read_text().splitlines()[:2]
-        assert head[0].startswith("/* stai-provides:") and head[1].startswith("/* stai-requires:")
+        head = path.read_text().splitlines()[:3]
+        assert head[0] == "/* SPDX-License-Identifier: Apache-2.0 */"
+        assert head[1].startswith("/* stai-provides:") and head[2].startswith("/* stai-requires:")
     providers = manifest.provider_of()
     for fn in (
         "arm_convolve_wrapper_s8",

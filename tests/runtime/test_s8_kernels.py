@@ -771,11 +771,13 @@ def test_header_standalone(tmp_path: Path) -> None:
 
 
 def test_sources_declare_provides() -> None:
-    """Every int8 source starts with its stai-provides / stai-requires lines."""
+    """Every int8 source starts with its SPDX line, then its stai-provides / stai-requires
+    lines."""
     for path in s8.s8_sources():
         lines = path.read_text().splitlines()
-        assert lines[0].startswith("/* stai-provides: "), path.name
-        assert lines[1].startswith("/* stai-requires:"), path.name
+        assert lines[0] == "/* SPDX-License-Identifier: Apache-2.0 */", path.name
+        assert lines[1].startswith("/* stai-provides: "), path.name
+        assert lines[2].startswith("/* stai-requires:"), path.name
 
 
 def test_argument_errors(kernels: Kernels) -> None:
