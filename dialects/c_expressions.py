@@ -227,7 +227,7 @@ def _struct_init(init: dict[str, object], args: list[SSAValue]) -> DictionaryAtt
     out: dict[str, Attribute] = {}
     for key, value in init.items():
         if isinstance(value, dict):
-            out[key] = _struct_init(value, args)  # type: ignore[arg-type]
+            out[key] = _struct_init(value, args)
         elif isinstance(value, SSAValue):
             out[key] = ArgRefAttr(len(args))
             args.append(value)
@@ -284,7 +284,7 @@ def _parse_one_field(parser: Parser, args: list[UnresolvedOperand]) -> tuple[str
             ftype = parser.parse_type()
             if not isinstance(ftype, Float32Type | Float64Type):
                 parser.raise_error("c.struct: a float field is f32 or f64")
-        return key, FloatAttr(number, ftype)  # type: ignore[arg-type]
+        return key, FloatAttr(number, ftype)
     return key, StringAttr(parser.parse_str_literal())
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
+    FixedBitwidthType,
     MemRefType,
     StringAttr,
     TensorType,
@@ -53,6 +54,13 @@ def shape_of(value: SSAValue) -> tuple[int, ...]:
     t = value.type
     assert isinstance(t, MemRefType | TensorType)
     return tuple(t.get_shape())
+
+
+def memref_of(value: SSAValue) -> MemRefType:
+    """The memref type of a buffer (every buffer of the buffer form is a memref)."""
+    t = value.type
+    assert isinstance(t, MemRefType), f"expected a memref buffer, got {t}"
+    return t
 
 
 def size_of(value: SSAValue) -> int:
@@ -124,7 +132,10 @@ class DataTables:
         self.by_symbol[op.sym_name.data] = name
         t = op.memref_type
         alignment = op.alignment.value.data
-        natural = (t.element_type.bitwidth + 7) // 8  # type: ignore[attr-defined]
+        element = t.element_type
+        if not isinstance(element, FixedBitwidthType):
+            raise fail(op, f"no bit width for the element type {element}")
+        natural = (element.bitwidth + 7) // 8
         self.arrays.append(
             c.ArrayOp(name, t, op.value, alignment=alignment if alignment > natural else None)
         )

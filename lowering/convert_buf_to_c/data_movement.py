@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from xdsl.dialects.builtin import IntegerAttr, MemRefType
+from xdsl.dialects.builtin import IntegerAttr
 
 from stai.dialects import c, qnn
-from stai.dialects.buf import ViewOp, byte_size
-from stai.lowering.convert_buf_to_c.common import fail, shape_of
+from stai.dialects.buf import ViewOp, byte_size, element_bytes
+from stai.lowering.convert_buf_to_c.common import fail, memref_of, shape_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
 
 
@@ -54,7 +54,7 @@ def emit_concat(k: KernelBlock) -> None:
         axis += len(out_shape)
     if not 0 <= axis < len(out_shape):
         raise fail(op, f"axis {axis} out of range")
-    element = byte_size(MemRefType(y.type.element_type, [1]))  # type: ignore[attr-defined]
+    element = element_bytes(memref_of(y))
     outer = math.prod(out_shape[:axis])
     out_inner = math.prod(out_shape[axis:]) * element
     offset = 0
@@ -84,7 +84,7 @@ def emit_reshape(k: KernelBlock) -> None:
     if isinstance(xo, ViewOp) and isinstance(yo, ViewOp) and xo.byte_offset == yo.byte_offset:
         k.ops.append(c.CommentOp("reshape: the output aliases the input"))
         return
-    k.call("stai_copy", [k.ptr(x), k.ptr(y, True), k.int_(byte_size(y.type))])  # type: ignore[arg-type]
+    k.call("stai_copy", [k.ptr(x), k.ptr(y, True), k.int_(byte_size(memref_of(y)))])
 
 
 def emit_transpose(k: KernelBlock) -> None:
@@ -97,7 +97,7 @@ def emit_transpose(k: KernelBlock) -> None:
         raise fail(op, "perm must be a permutation of the input's rank (at most 4)")
     lead = 4 - len(perm)
     full = list(range(lead)) + [p + lead for p in perm]
-    element = byte_size(MemRefType(y.type.element_type, [1]))  # type: ignore[attr-defined]
+    element = element_bytes(memref_of(y))
     k.call(
         "stai_transpose",
         [

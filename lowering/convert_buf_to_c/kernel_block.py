@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntegerAttr, f32
+from xdsl.dialects.builtin import AnyFloat, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, f32
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.utils.hints import isa
 
 from stai.dialects import c, qnn
 from stai.dialects.buf import ExternOp, GetConstOp, ViewOp, byte_size
@@ -22,6 +23,7 @@ from stai.lowering.convert_buf_to_c.common import (
     Names,
     element_c,
     fail,
+    memref_of,
     nhwc,
 )
 
@@ -109,7 +111,7 @@ class KernelBlock:
         if isinstance(owner, GetConstOp):  # precomputed (kernel sums): read only
             table = self.ptr(scratch)
             buf = self.add(c.CastOp(table, VOID_PTR))
-            size = byte_size(scratch.type)  # type: ignore[arg-type]
+            size = byte_size(memref_of(scratch))
             return self.struct("ctx", "cmsis_nn_context", {"buf": buf, "size": size})
         if not isinstance(owner, ViewOp):
             raise fail(self.op, "the scratch buffer must be a view of the arena or a constant")
@@ -157,9 +159,14 @@ class KernelBlock:
         return [int(v) for v in value.get_values()]
 
     def act(self) -> tuple[float, float]:
-        if self.op.act is None:
+        act = self.op.act
+        if act is None:
             raise fail(self.op, "missing clamp range 'act'")
-        lo, hi = self.op.act.get_values()  # type: ignore[attr-defined]
+        if isa(act, DenseArrayBase[IntegerType]):
+            lo, hi = act.get_values()
+        else:
+            assert isa(act, DenseArrayBase[AnyFloat]), "a dense array holds integers or floats"
+            lo, hi = act.get_values()
         return lo, hi
 
     def act_struct(self) -> dict[str, object]:

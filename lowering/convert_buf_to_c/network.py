@@ -9,8 +9,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, FloatAttr, StringAttr, f32
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseIntOrFPElementsAttr,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    StringAttr,
+    f32,
+)
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.hints import isa
 
 from stai.dialects import c, qnn
 from stai.dialects.buf import ArenaOp, ConstOp, ExternOp, GetConstOp, ViewOp
@@ -118,8 +127,9 @@ class NetworkLowering:
         out = []
         for i in range(count):
             name = f"{role}_{i}"
-            if isinstance(names_attr, ArrayAttr) and isinstance(names_attr.data[i], StringAttr):
-                name = names_attr.data[i].data  # type: ignore[union-attr]
+            entry = names_attr.data[i] if isinstance(names_attr, ArrayAttr) else None
+            if isinstance(entry, StringAttr):
+                name = entry.data
             v = views[i]
             offset = v.byte_offset if isinstance(v, ViewOp) else -1
             out.append(IOBuffer(name, offset, v.nbytes))
@@ -163,8 +173,8 @@ class NetworkLowering:
 
     def _data_needs_math(self) -> bool:
         for a in self.data.arrays:
-            if a.value is not None and str(a.value.get_element_type()) in ("f32", "f64"):
-                if not all(math.isfinite(v) for v in a.value.get_values()):  # type: ignore[arg-type]
+            if isa(a.value, DenseIntOrFPElementsAttr[Float32Type | Float64Type]):
+                if not all(math.isfinite(v) for v in a.value.get_values()):
                     return True
         return False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xdsl.dialects.builtin import IntegerAttr
+
 from stai.dialects import c, qnn
 from stai.lowering.convert_buf_to_c.common import fail, shape_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of, scratch_ptr
@@ -16,7 +18,9 @@ def emit_lstm(k: KernelBlock) -> None:
         raise fail(op, "expected a float32 LSTM with a scratch buffer")
     batches, steps, features = shape_of(x)
     units = shape_of(r)[1]
-    sequences = 1 if op.return_sequences.value.data else 0  # type: ignore[union-attr]
+    if not isinstance(op.return_sequences, IntegerAttr):
+        raise fail(op, "missing integer 'return_sequences'")
+    sequences = 1 if op.return_sequences.value.data else 0
     params = k.struct(
         "lstm_params", "stai_lstm_params_f32", {"units": units, "return_sequences": sequences}
     )
