@@ -18,3 +18,13 @@ for key in ("STAI_MODELS", "HOME", "TMPDIR", "CI"):
     if key in os.environ:
         config.environment[key] = os.environ[key]
 config.substitutions.append(("%python", sys.executable))
+
+# Tests that read the shared real models (`REQUIRES: shared-models`) are unsupported when
+# the folder is absent, as pytest skips them; under CI=true a missing folder is an error.
+sys.path.insert(0, os.path.dirname(config.test_source_root))
+from shared_models import models_dir_setting  # noqa: E402
+
+if models_dir_setting().is_dir():
+    config.available_features.add("shared-models")
+elif os.environ.get("CI", "").strip().lower() == "true":
+    lit_config.fatal(f"shared models not found at {models_dir_setting()} (set STAI_MODELS)")

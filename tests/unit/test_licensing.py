@@ -31,6 +31,6 @@ def test_every_runtime_and_board_file_starts_with_the_spdx_line():
 
 def test_the_licence_file_is_the_declared_one():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"]
-    assert declared == {"text": "Apache-2.0"}
+    assert declared == "Apache-2.0"
     text = (ROOT / "LICENSE").read_text()
     assert "Apache License" in text and "Version 2.0, January 2004" in text
