@@ -418,8 +418,13 @@ class ArrayOp(IRDLOperation):
 
         c.array @w : tensor<2x2xi8> {const}
 
-    prints ``extern const int8_t w[4];``. ``static`` gives internal linkage (a definition
-    only); ``section`` places it in a linker section.
+    prints ``extern const int8_t w[4];``. ``zeroed`` makes it a definition without an
+    initialiser, a zero-filled buffer (``.bss``)::
+
+        c.array @buf : tensor<32xui8> {static, zeroed, alignment = 16}
+
+    prints ``static uint8_t buf[32] __attribute__((aligned(16)));``. ``static`` gives
+    internal linkage (a definition only); ``section`` places it in a linker section.
     """
 
     name = "c.array"
@@ -430,6 +435,8 @@ class ArrayOp(IRDLOperation):
     value = opt_prop_def(DenseIntOrFPElementsAttr)
     is_const = opt_prop_def(UnitAttr, prop_name="const")
     is_static = opt_prop_def(UnitAttr, prop_name="static")
+    zeroed = opt_prop_def(UnitAttr)
+    """A zero-filled definition without an initialiser (no value, not const)."""
     alignment = opt_prop_def(IntegerAttr)
     section = opt_prop_def(StringAttr)
 
@@ -447,6 +454,7 @@ class ArrayOp(IRDLOperation):
         static: bool = False,
         alignment: int | None = None,
         section: str | None = None,
+        zeroed: bool = False,
     ):
         super().__init__(
             properties={
@@ -455,6 +463,7 @@ class ArrayOp(IRDLOperation):
                 "value": value,
                 "const": UnitAttr() if const else None,
                 "static": UnitAttr() if static else None,
+                "zeroed": UnitAttr() if zeroed else None,
                 "alignment": None if alignment is None else IntegerAttr(alignment, i64),
                 "section": None if section is None else StringAttr(section),
             }
@@ -476,7 +485,9 @@ class ArrayOp(IRDLOperation):
             raise VerifyException(
                 f"c.array: value of type {self.value.type} does not match {self.type}"
             )
-        if self.value is None and self.is_static is not None:
+        if self.zeroed is not None and (self.value is not None or self.is_const is not None):
+            raise VerifyException("c.array: a zeroed array has no value and is not const")
+        if self.value is None and self.is_static is not None and self.zeroed is None:
             raise VerifyException("c.array: a static array needs a value")
         if self.alignment is not None:
             a = self.alignment.value.data

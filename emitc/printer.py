@@ -207,10 +207,10 @@ class CPrinter:
                 return "comment"
             case c.ErrorUnlessOp():
                 return "check"
-            case c.GlobalOp():
-                return "global"
-            case c.ArrayOp(value=None) | c.FuncOp(is_declaration=True):
+            case c.ArrayOp(zeroed=None, value=None) | c.FuncOp(is_declaration=True):
                 return "declaration"
+            case c.GlobalOp() | c.ArrayOp(value=None):
+                return "global"
             case _:
                 return "block"
 
@@ -275,7 +275,7 @@ class CPrinter:
         element = c.c_type_name(op.type.element_type)
         qual = "const " if op.is_const is not None else ""
         head = f"{qual}{element} {op.sym_name.data}[{op.size}]"
-        if op.value is None:
+        if op.value is None and op.zeroed is None:
             self._emit(f"extern {head};")
             return
         if op.is_static is not None:
@@ -287,6 +287,9 @@ class CPrinter:
             attrs.append(f'section("{op.section.data}")')
         if attrs:
             head += f" __attribute__(({', '.join(attrs)}))"
+        if op.value is None:
+            self._emit(f"{head};")  # zeroed
+            return
         values = array_values(op.value)
         one_line = f"{head} = {{{', '.join(values)}}};"
         if len(one_line) <= LINE_WIDTH:
