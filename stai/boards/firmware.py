@@ -14,11 +14,17 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from xdsl.dialects.builtin import IntegerType, Signedness, TensorType
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
 from stai.boards.boards import board_for
 from stai.boards.toolchain import check_newlib, cross_tool, find_tool
+from stai.dialects import c
+from stai.emitc.printer import print_file
 from stai.errors import StaiError
 from stai.targets import Target, get_target
 
@@ -65,64 +71,124 @@ def _io_bytes(info: dict) -> int:
     )
 
 
-def harness_header(name: str, meta: dict | None = None) -> str:
-    """``stai_harness_net.h``: the macros through which the harness calls network ``name``:
-    one static buffer per memory pool (``arena_K``) and per caller-provided input or output,
-    bound by ``net_init()``; with a ``--binary`` weights file, init gets the flash address
-    reserved for it."""
+def _func(
+    name: str,
+    params: Sequence[tuple[str, Attribute]],
+    output: Attribute,
+    build: Callable[[list[SSAValue]], list[Operation]],
+) -> c.FuncOp:
+    """A static ``c.func`` ``name`` whose body ``build(arguments)`` gives."""
+    block = Block(arg_types=[t for _, t in params])
+    for arg, (arg_name, _) in zip(block.args, params):
+        arg.name_hint = arg_name
+    block.add_ops(build(list(block.args)))
+    return c.FuncOp(name, [t for _, t in params], output, Region(block), static=True)
+
+
+def _forward(
+    name: str, callee: str, params: Sequence[tuple[str, Attribute]], output: Attribute
+) -> c.FuncOp:
+    """``static OUTPUT name(PARAMS)`` returning ``callee(PARAMS)``."""
+
+    def body(args: list[SSAValue]) -> list[Operation]:
+        call = c.CallOp(callee, args, output)
+        call.results[0].name_hint = "result"
+        return [call, c.ReturnOp(call)]
+
+    return _func(name, params, output, body)
+
+
+def harness_header_file(name: str, meta: dict | None = None, weights_bytes: int = 1) -> c.FileOp:
+    """``stai_harness_net.h`` as a ``c.file``: how the harness calls network ``name``.
+
+    One static buffer per memory pool (``arena_K``) and per caller-provided input or
+    output, bound by ``net_init()`` (with a ``--binary`` weights file of ``weights_bytes``,
+    init gets the flash address reserved for it); ``NET_IN_NUM`` and ``NET_OUT_NUM``; and
+    static functions forwarding to the network's API: ``net_run()``, ``net_input_ptr(i)``,
+    ``net_input_size(i)``, ``net_output_ptr(i)``, ``net_output_size(i)`` and, for a network
+    generated with ``--observer`` and built with ``STAI_OBSERVER``, ``net_set_observer``.
+    Being static, they are compiled into ``harness.o`` (inlined at ``-O2``): the
+    instruction counts put them with the harness, not with the network."""
     meta = meta or {}
     up, fn = name.upper(), f"stai_{name}"
     pools = meta.get("pools") or [{"size": meta.get("activations_bytes", 0), "alignment": 16}]
-    decls, args, binds = [], [], []
+    u8 = IntegerType(8, Signedness.UNSIGNED)
+    int_t, ptr_t, size_t = c.CType("int"), c.CType("void *"), c.CType("size_t")
+    ops: list[Operation] = [
+        c.CommentOp(
+            f"How stai's harness calls the '{name}' network (written by stai for each build)."
+        ),
+        c.IncludeOp(f"{name}.h"),
+        c.IncludeOp(f"{name}_target.h"),
+        c.DefineOp("NET_IN_NUM", f"STAI_{up}_IN_NUM"),
+        c.DefineOp("NET_OUT_NUM", f"STAI_{up}_OUT_NUM"),
+    ]
+    init_args: list[tuple[str, Attribute]] = []
     if meta.get("weights_file"):
-        decls.append("extern const uint8_t __stai_weights_start[];")
-        args.append("__stai_weights_start")
+        weights = "__stai_weights_start"
+        ops.append(c.ArrayOp(weights, TensorType(u8, [max(1, weights_bytes)])))
+        init_args.append((weights, c.CType("const uint8_t *")))
     for k, pool in enumerate(pools):
+        arena = f"arena_{k}"
         align = max(16, int(pool.get("alignment", 1)))
-        decls.append(
-            f"static uint8_t arena_{k}[{max(1, int(pool['size']))}] "
-            f"__attribute__((aligned({align})));"
+        size = max(1, int(pool["size"]))
+        ops.append(
+            c.ArrayOp(
+                arena,
+                TensorType(u8, [size]),
+                const=False,
+                static=True,
+                zeroed=True,
+                alignment=align,
+            )
         )
-        args.append(f"arena_{k}")
+        init_args.append((arena, c.CType("uint8_t *")))
+    bound: list[tuple[str, int, str]] = []
     for role in ("input", "output"):
         if meta.get(f"{role}s_in_activations", True):
             continue
         for i, info in enumerate(meta.get(f"{role}s", [])):
-            decls.append(
-                f"static uint8_t {role}_{i}[{_io_bytes(info)}] __attribute__((aligned(16)));"
+            buffer = f"{role}_{i}"
+            ops.append(
+                c.ArrayOp(
+                    buffer,
+                    TensorType(u8, [_io_bytes(info)]),
+                    const=False,
+                    static=True,
+                    zeroed=True,
+                    alignment=16,
+                )
             )
-            binds.append(
-                f"    if ({fn}_set_{role}({i}, {role}_{i}) != 0) {{\n        return 1;\n    }}"
-            )
-    body = "\n".join(
-        [
-            f"    if ({fn}_init({', '.join(args)}) != 0) {{\n        return 1;\n    }}",
-            *binds,
-            "    return 0;",
-        ]
-    )
-    return f"""/* How stai's harness calls the '{name}' network (written by stai for each build). */
-#ifndef STAI_HARNESS_NET_H
-#define STAI_HARNESS_NET_H
-#include "{name}.h"
-#include "{name}_target.h"
-#define NET_IN_NUM STAI_{up}_IN_NUM
-#define NET_OUT_NUM STAI_{up}_OUT_NUM
-{chr(10).join(decls)}
-static int net_init(void)
-{{
-{body}
-}}
-#define NET_RUN() {fn}_run()
-#define NET_INPUT_PTR(i) {fn}_input_ptr(i)
-#define NET_INPUT_SIZE(i) {fn}_input_size(i)
-#define NET_OUTPUT_PTR(i) {fn}_output_ptr(i)
-#define NET_OUTPUT_SIZE(i) {fn}_output_size(i)
-#if defined(STAI_OBSERVER)
-#define NET_SET_OBSERVER(f, user) {fn}_set_observer(f, user)
-#endif
-#endif
-"""
+            bound.append((role, i, buffer))
+
+    def init_body(_: list[SSAValue]) -> list[Operation]:
+        body: list[Operation] = []
+        args = [c.GetGlobalOp(g, t) for g, t in init_args]
+        body += [*args, c.CallOp(f"{fn}_init", args, ok=0, error_return=1)]
+        for role, i, buffer in bound:
+            index, ptr = c.LiteralOp(i, int_t), c.GetGlobalOp(buffer, c.CType("uint8_t *"))
+            body += [index, ptr, c.CallOp(f"{fn}_set_{role}", [index, ptr], ok=0, error_return=1)]
+        ok = c.LiteralOp(0, int_t)
+        return [*body, ok, c.ReturnOp(ok)]
+
+    ops.append(_func("net_init", [], int_t, init_body))
+    ops.append(_forward("net_run", f"{fn}_run", [], int_t))
+    for role in ("input", "output"):
+        index = [("index", int_t)]
+        ops.append(_forward(f"net_{role}_ptr", f"{fn}_{role}_ptr", index, ptr_t))
+        ops.append(_forward(f"net_{role}_size", f"{fn}_{role}_size", index, size_t))
+    if meta.get("observer"):
+        observer = [("fn", c.CType("stai_observer_fn")), ("user", ptr_t)]
+        set_observer = _forward("net_set_observer", f"{fn}_set_observer", observer, int_t)
+        ops.append(c.IfDefinedOp("STAI_OBSERVER", [set_observer]))
+    return c.FileOp(HARNESS_HEADER, ops, guard="STAI_HARNESS_NET_H")
+
+
+def harness_header(name: str, meta: dict | None = None, weights_bytes: int = 1) -> str:
+    """The text of ``stai_harness_net.h`` (``harness_header_file``, printed)."""
+    file_op = harness_header_file(name, meta, weights_bytes)
+    file_op.verify()
+    return print_file(file_op)
 
 
 def _run(cmd: list[str], cwd: Path, what: str, env: dict[str, str] | None = None) -> None:
@@ -192,8 +258,8 @@ def build_firmware(
     )
     library = net / f"lib{name}.a"
     weights_file = meta.get("weights_file")
-    (work / HARNESS_HEADER).write_text(harness_header(name, meta))
     weights_size = (folder / weights_file).stat().st_size if weights_file else 0
+    (work / HARNESS_HEADER).write_text(harness_header(name, meta, weights_size))
     flags = [*target.cflags, *cflags.split(), "-ffunction-sections", "-fdata-sections"]
     objects = []
     for source in BOARD_SOURCES:

@@ -16,7 +16,9 @@
  *
  * The network is reached through stai_harness_net.h, which stai writes for each build:
  * net_init() binds its buffers (activation pools arena_K, caller-provided inputs and
- * outputs, a --binary weights file), NET_RUN, NET_INPUT_PTR... call it. */
+ * outputs, a --binary weights file); net_run(), net_input_ptr(i)... and, with
+ * STAI_OBSERVER, net_set_observer() are static functions that call the network's API (in
+ * the harness's object, as the harness's own code). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -153,8 +155,8 @@ static int write_int(int handle, long value)
 static int read_sample(int handle)
 {
     for (int i = 0; i < NET_IN_NUM; i++) {
-        const long size = (long)NET_INPUT_SIZE(i);
-        const long got = stai_sh_read(handle, NET_INPUT_PTR(i), (size_t)size);
+        const long size = (long)net_input_size(i);
+        const long got = stai_sh_read(handle, net_input_ptr(i), (size_t)size);
         if (i == 0 && got == 0) {
             return 0;
         }
@@ -184,7 +186,7 @@ static int write_events(int handle)
 static int write_outputs(int handle)
 {
     for (int i = 0; i < NET_OUT_NUM; i++) {
-        if (stai_sh_write(handle, NET_OUTPUT_PTR(i), NET_OUTPUT_SIZE(i)) != 0) {
+        if (stai_sh_write(handle, net_output_ptr(i), net_output_size(i)) != 0) {
             return -1;
         }
     }
@@ -210,7 +212,7 @@ int main(void)
         stai_sh_close(capture);
         capture = stai_sh_open("stai_capture.bin", STAI_SH_WRITE_BINARY);
     }
-    NET_SET_OBSERVER(on_node, NULL);
+    (void)net_set_observer(on_node, NULL);
 #endif
     for (;;) {
         const int got = read_sample(in);
@@ -225,7 +227,7 @@ int main(void)
         const uintptr_t frame = stack_pointer();
         n_events = 0;
         stai_target_mark(MARK_BEGIN);
-        const int status = NET_RUN();
+        const int status = net_run();
         stai_target_mark(MARK_END);
         const uintptr_t low = stack_low_water();
         if (write_outputs(out) != 0 || write_text(log, "run ") != 0 || write_int(log, status) != 0 ||
