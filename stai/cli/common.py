@@ -150,16 +150,15 @@ def add_compress_option(parser: argparse.ArgumentParser, level: bool = False) ->
     )
 
 
-def add_target_option(parser: argparse.ArgumentParser) -> None:
+def add_target_option(
+    parser: argparse.ArgumentParser,
+    default: str | None = "host",
+    help: str = "the core the code is for: its compiler flags, scratch sizes and alignment",
+) -> None:
     """``--target host|cortex-m4|cortex-m7|cortex-m55`` (``stai.targets``)."""
     from stai.targets import TARGETS
 
-    parser.add_argument(
-        "--target",
-        default="host",
-        choices=list(TARGETS),
-        help="the core the code is for: its compiler flags, scratch sizes and alignment",
-    )
+    parser.add_argument("--target", default=default, choices=list(TARGETS), help=help)
 
 
 def add_onnx_options(parser: argparse.ArgumentParser) -> None:
@@ -184,3 +183,62 @@ def frontend_options(args: argparse.Namespace) -> FrontendOptions:
         io_transpose=not getattr(args, "no_onnx_io_transpose", False),
         optimize=not getattr(args, "no_onnx_optimizer", False),
     )
+
+
+COMMANDS = ("generate", "analyze", "validate")
+"""The commands that compile a model: each takes the compile options of
+``add_compile_options``."""
+
+LEFT_OUT: dict[str, dict[str, str]] = {
+    "generate": {},
+    "analyze": {
+        "--binary": "the weights file changes where the weights live, not their size",
+        "--observer": "analyze always compiles the observer's node records to attribute "
+        "each layer's costs; the hooks change neither the activations nor the weights",
+    },
+    "validate": {
+        "--binary": "the C model is run with its weights linked in",
+        "--observer": "validate always compiles the observer hooks (per-layer comparison)",
+        "--int8-io": "the reference runs on float inputs and outputs",
+    },
+}
+"""The compile options a command leaves out, each with the reason (shown by ``--help``)."""
+
+
+def add_compile_options(parser: argparse.ArgumentParser, command: str = "generate") -> None:
+    """Every compile option of ``command`` (one of ``COMMANDS``): the target, the output
+    options of ``generate`` (``--binary``, ``--observer``), the ONNX frontend, the memory
+    layout, the weight compression and post-training quantization (``-q``). The options
+    ``LEFT_OUT[command]`` names are not added; the parser's epilog says why."""
+    from stai.cli.quantize import add_generate_options
+
+    if command not in COMMANDS:
+        raise ValueError(f"no compile options for '{command}'")
+    left_out = LEFT_OUT[command]
+    if command == "validate":
+        add_target_option(
+            parser,
+            default=None,
+            help="the core the code is for (default: host, or cortex-m4 with --mode target)",
+        )
+    else:
+        add_target_option(parser)
+    if "--binary" not in left_out:
+        parser.add_argument(
+            "--binary",
+            action="store_true",
+            help="weights in NAME_weights.bin, passed to stai_NAME_init (docs/target.md)",
+        )
+    if "--observer" not in left_out:
+        parser.add_argument(
+            "--observer",
+            action="store_true",
+            help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",
+        )
+    add_onnx_options(parser)
+    add_memory_options(parser)
+    add_compress_option(parser, level=True)
+    add_generate_options(parser, int8_io="--int8-io" not in left_out)
+    if left_out:
+        reasons = "; ".join(f"{option}: {why}" for option, why in left_out.items())
+        parser.epilog = f"Compile options of 'stai generate' not taken here: {reasons}."

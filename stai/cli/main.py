@@ -13,10 +13,7 @@ import sys
 
 from stai.cli.common import (
     Parser,
-    add_compress_option,
-    add_memory_options,
-    add_onnx_options,
-    add_target_option,
+    add_compile_options,
     compile_options,
     run_reporting_errors,
 )
@@ -63,26 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--print-ir-after-all", action="store_true", help="print the IR after every pass (stderr)"
     )
-    add_target_option(gen)
-    gen.add_argument(
-        "--binary",
-        action="store_true",
-        help="weights in NAME_weights.bin, passed to stai_NAME_init (docs/target.md)",
-    )
-    gen.add_argument(
-        "--observer",
-        action="store_true",
-        help="add the observer hooks (compiled in with -DSTAI_OBSERVER; docs/observer.md)",
-    )
-    add_onnx_options(gen)
-    add_memory_options(gen)
-    add_compress_option(gen, level=True)
-    from stai.cli.quantize import add_generate_options, add_quantize_command
-
-    add_generate_options(gen)
+    add_compile_options(gen)
     gen.set_defaults(func=_generate)
+    from stai.cli.quantize import add_quantize_command
+
     add_quantize_command(commands)
-    cli_reports.add_analyze(commands, add_target_option)
+    cli_reports.add_analyze(commands)
     cli_reports.add_validate(commands)
     return parser
 

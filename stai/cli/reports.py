@@ -31,15 +31,15 @@ def _console() -> Console:
 def _analyze(args: argparse.Namespace) -> None:
     import json
 
+    from stai.cli.common import compile_options
     from stai.cli.quantize import generate_hook
     from stai.tools.analyze import analyze, print_report, to_json, write_reports
 
     result = analyze(
         args.model,
-        name=args.name,
-        target=args.target,
-        compress=getattr(args, "compress", None),
+        options=compile_options(args),
         quantize=generate_hook(args),
+        compression_level=args.compression_level,
     )
     if args.json:
         print(json.dumps(to_json(result), indent=2))
@@ -51,23 +51,22 @@ def _analyze(args: argparse.Namespace) -> None:
             print("stai: wrote " + ", ".join(str(p) for p in files.values()))
 
 
-def add_analyze(commands: Any, add_target_option: Any = None) -> None:
-    """Register ``stai analyze``."""
-    p = commands.add_parser("analyze", help="report a model's MACC, ROM and RAM once compiled")
+def add_analyze(commands: Any) -> None:
+    """Register ``stai analyze``: it takes the compile options of ``stai generate``
+    (``stai.cli.common.add_compile_options``)."""
+    from stai.cli.common import add_compile_options
+
+    p = commands.add_parser(
+        "analyze",
+        help="report a model's MACC, ROM and RAM once compiled",
+        description="Compile a model in memory as 'stai generate' would with the same "
+        "options, and report its MACC, ROM and RAM.",
+    )
     p.add_argument("-m", "--model", required=True, help="the model file (.tflite)")
     p.add_argument("-o", "--output", help="folder for the JSON, text, SVG and DOT reports")
     p.add_argument("-n", "--name", default="network", help="C name of the network")
     p.add_argument("--json", action="store_true", help="print the JSON report instead of tables")
-    from stai.cli.common import add_compress_option
-
-    add_compress_option(p)
-    from stai.cli.quantize import add_generate_options
-
-    add_generate_options(p, int8_io=False)
-    if add_target_option is not None:
-        add_target_option(p)
-    else:
-        p.add_argument("--target", default="host")
+    add_compile_options(p, "analyze")
     p.set_defaults(func=_analyze)
 
 
@@ -75,6 +74,7 @@ def add_analyze(commands: Any, add_target_option: Any = None) -> None:
 
 
 def _validate(args: argparse.Namespace) -> None:
+    from stai.cli.common import compile_options
     from stai.tools.validate import ValidateOptions, print_report, validate
 
     options = ValidateOptions(
@@ -94,10 +94,11 @@ def _validate(args: argparse.Namespace) -> None:
         tolerance=args.tolerance,
         mode=args.mode,
         target=args.target,
-        compress=args.compress,
         quantize=args.quantize,
         quant_method=args.quant_method,
         per_channel_fc=not args.per_tensor_fc,
+        compile=compile_options(args),
+        compression_level=args.compression_level,
     )
     report = validate(options)
     print_report(report, _console())
@@ -107,10 +108,17 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def add_validate(commands: Any) -> None:
-    """Register ``stai validate``."""
+    """Register ``stai validate``: it takes the compile options of ``stai generate``
+    (``stai.cli.common.add_compile_options``)."""
+    from stai.cli.common import add_compile_options
     from stai.tools.validate import FLOAT_TOLERANCE
 
-    p = commands.add_parser("validate", help="compare the generated C with the reference runtime")
+    p = commands.add_parser(
+        "validate",
+        help="compare the generated C with the reference runtime",
+        description="Compile a model as 'stai generate' would with the same options (plus "
+        "the observer hooks), run the C and compare it with the model's reference runtime.",
+    )
     p.add_argument("-m", "--model", required=True, help="the model file (.tflite)")
     p.add_argument("-vi", "--valinput", help="inputs: .npy, .npz or .csv (default: random)")
     p.add_argument("-vo", "--valoutput", help="expected outputs or labels: .npy, .npz or .csv")
@@ -121,11 +129,6 @@ def add_validate(commands: Any) -> None:
         default="host",
         choices=["host", "target"],
         help="where the C model runs: the host, or an emulated Cortex-M (QEMU)",
-    )
-    p.add_argument(
-        "--target",
-        choices=["cortex-m4", "cortex-m7", "cortex-m55"],
-        help="the Cortex-M of --mode target (default cortex-m4)",
     )
     p.add_argument(
         "--classifier",
@@ -169,12 +172,7 @@ def add_validate(commands: Any) -> None:
         default=FLOAT_TOLERANCE,
         help="float --check bound: max |error| <= T x max(1, max |reference|)",
     )
-    from stai.cli.common import add_compress_option
-
-    add_compress_option(p)
-    from stai.cli.quantize import add_generate_options
-
-    add_generate_options(p, int8_io=False)
+    add_compile_options(p, "validate")
     p.set_defaults(func=_validate)
 
 

@@ -43,7 +43,7 @@ from stai.tools.analysis import Analysis, BufferRect, LayerRow, TensorSummary, T
 if TYPE_CHECKING:
     from rich.console import Console, JustifyMethod
 
-    from stai.compiler.options import CompressOptions
+    from stai.compiler.options import CompileOptions, CompressOptions
 
 SCHEMA_VERSION = 1
 FORMATS = {".tflite": "tflite", ".onnx": "onnx", ".keras": "keras", ".h5": "keras"}
@@ -197,32 +197,41 @@ def analyze(
     target: str = "host",
     compress: str | CompressOptions | None = None,
     quantize: Callable[[ModuleOp], object] | None = None,
+    options: CompileOptions | None = None,
+    compression_level: str | None = None,
 ) -> Analysis:
-    """Compile ``model_path`` (in memory, its weights shared through k-means codebooks with
-    ``compress``: ``"4"``, ``"8"`` or a JSON file; quantized to int8 first by ``quantize``,
-    the hook of ``stai.cli.quantize.quantize_hook``) and report its costs."""
+    """Compile ``model_path`` in memory with ``options`` (the ``CompileOptions`` of
+    ``stai generate``: the activations and weights are those ``generate`` gives), quantized
+    to int8 first by ``quantize`` (the hook of ``stai.cli.quantize.quantize_hook``) and
+    its weights shared with ``compression_level``'s factors when given, and report its
+    costs. Without ``options``: the defaults, with ``name``, ``target`` and ``compress``
+    (``"4"``, ``"8"`` or a JSON file)."""
     from stai.compiler import driver
-    from stai.compiler.options import CompileOptions, CompressOptions, MemoryOptions
+    from stai.compiler.options import CompileOptions, CompressOptions
     from stai.dialects import qnn
     from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp
 
     path = Path(model_path)
-    if isinstance(compress, str):
-        compress = CompressOptions.parse(compress)
-    # As generate compiles it, with one array per weight (to count each layer's) and the
-    # observer's node records.
-    options = CompileOptions(
-        name=name,
-        target=target,
-        observer=True,
-        compress=compress,
-        memory=MemoryOptions(split_weights=True),
-    )
-    loaded = driver.load_model(path, quantize=quantize)
+    if options is None:
+        if isinstance(compress, str):
+            compress = CompressOptions.parse(compress)
+        options = CompileOptions(name=name, target=target, compress=compress)
+    loaded = driver.load_model(path, options.frontend, quantize=quantize)
+    if compression_level is not None:
+        options = _with_level(loaded, options, compression_level)
     fmt, file_bytes, sha = _file_facts(path)
     nn_module = loaded.module.clone()
     model_weights, model_types, n_model_ops = _model_weights_and_types(path, nn_module)
-    compiled = driver.compile_model(loaded, options, keep_planned=True)
+    # As generate compiles it, with one array per weight (to count each layer's; the
+    # packed blob's size is computed from them) and the observer's node records (neither
+    # changes the memory plan).
+    detailed = replace(
+        options,
+        observer=True,
+        binary=False,
+        memory=replace(options.memory, split_weights=True),
+    )
+    compiled = driver.compile_model(loaded, detailed, keep_planned=True)
     inputs, outputs = compiled.inputs, compiled.outputs
     module = compiled.planned
     assert module is not None
@@ -287,6 +296,8 @@ def analyze(
     extern_bytes = sum(op.nbytes for op in externs)
     activations = sum(a.size.value.data for a in arenas)
     weights = sum(arrays.values())
+    if not options.memory.split_weights:
+        weights = _packed_bytes(compiled.module)
     change = weights - model_weights
     totals = Totals(
         params=sum(r.params for r in layers),
@@ -309,8 +320,8 @@ def analyze(
         format=fmt,
         file_bytes=file_bytes,
         sha256=sha,
-        name=name,
-        target=target,
+        name=options.name,
+        target=options.target,
         inputs=[_summary(t) for t in inputs],
         outputs=[_summary(t) for t in outputs],
         totals=totals,
@@ -321,9 +332,38 @@ def analyze(
         removed=removed,
         target_footprint=_target_footprint(
             driver.LoadedModel(nn_module.clone(), path),
-            replace(options, observer=False, memory=MemoryOptions()),
+            replace(options, binary=False),
         ),
     )
+
+
+def _with_level(loaded: Any, options: CompileOptions, level: str) -> CompileOptions:
+    """``options`` with the factors ``--compression-level`` chooses for the loaded model
+    (as ``stai generate`` chooses them)."""
+    from stai.errors import StaiError
+    from stai.tools.compression_search import level_compression
+
+    if options.compress is not None:
+        raise StaiError("-c/--compress and --compression-level are mutually exclusive")
+    compress, _files = level_compression(loaded, level, options.name)
+    return replace(options, compress=compress)
+
+
+def _packed_bytes(c_module: ModuleOp) -> int:
+    """The bytes of the packed weights blob ``stai generate`` makes of the split weight
+    arrays of ``c_module`` (each array at an offset aligned to its alignment)."""
+    from stai.dialects import c
+    from stai.lowering.c_memory import pack_arrays
+
+    arrays = [
+        op
+        for op in c_module.walk()
+        if isinstance(op, c.ArrayOp)
+        and op.value is not None
+        and op.is_const is not None
+        and op.is_static is None
+    ]
+    return len(pack_arrays("weights", arrays).data) if arrays else 0
 
 
 def _codebook_row(row: LayerRow, op: Any) -> None:

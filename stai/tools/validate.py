@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +55,9 @@ from stai.tools.validate_report import (
     save_csv,
     to_json,
 )
+
+if TYPE_CHECKING:
+    from stai.compiler.options import CompileOptions, FrontendOptions
 
 __all__ = [
     "ValidateOptions",
@@ -110,6 +113,30 @@ class ValidateOptions:
     """The range method of ``quantize`` (``docs/quantization.md``)."""
     per_channel_fc: bool = True
     """With ``quantize``: per-channel fully-connected weights (``--per-tensor-fc``: not)."""
+    compile: CompileOptions | None = None
+    """The compile options of ``stai generate`` (ONNX frontend, memory layout, weight
+    compression): the C model is compiled as ``generate`` compiles it with them, plus the
+    observer hooks, for ``target`` and named ``name`` (None: the defaults with
+    ``compress``)."""
+    compression_level: str | None = None
+    """``--compression-level``: the per-layer factors ``stai generate`` would choose."""
+
+    def compile_options(self) -> CompileOptions:
+        """The options the C model is compiled with (``target`` resolved by the mode)."""
+        from dataclasses import replace
+
+        from stai.compiler.options import CompileOptions, CompressOptions
+
+        base = self.compile or CompileOptions()
+        compress = base.compress
+        if self.compress is not None:
+            if compress is not None:
+                raise StaiError("validate: give -c/--compress once")
+            compress = CompressOptions.parse(self.compress)
+        target = self.target or ("cortex-m4" if self.mode == "target" else "host")
+        return replace(
+            base, name=self.name, target=target, observer=True, binary=False, compress=compress
+        )
 
 
 # --------------------------------------------------------------------- input files
@@ -289,18 +316,20 @@ def _vs_truth(
     return compare(values, t.astype(np.float64), quant, Quant(), classifier)
 
 
-def model_interface(model: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def model_interface(
+    model: Path, frontend: FrontendOptions | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The model's inputs and outputs (name, shape, dtype, scale, zero point), as the
-    generated ``NAME.json`` will list them."""
+    generated ``NAME.json`` will list them (imported with ``frontend``)."""
     from stai.compiler.driver import import_model, interface
 
-    inputs, outputs = interface(import_model(model))
+    inputs, outputs = interface(import_model(model, frontend))
     return [dict(vars(t)) for t in inputs], [dict(vars(t)) for t in outputs]
 
 
 def validate(options: ValidateOptions) -> ValidationReport:
     """Run the validation described by ``options``; write the report files."""
-    from stai.compiler.driver import generate
+    from stai.compiler.driver import compile_model, load_model, write_generated
     from stai.runtime.model_runner import Runner
 
     model = Path(options.model)
@@ -313,7 +342,10 @@ def validate(options: ValidateOptions) -> ValidationReport:
     out_dir = Path(options.out_dir)
     folder = out_dir / "c_model"
     # Read and check the input files first: bad input is reported before compiling.
-    infos_in, infos_out = model_interface(model)
+    if options.mode not in ("host", "target"):
+        raise StaiError(f"unknown mode '{options.mode}' (expected host or target)")
+    compile_options = options.compile_options()
+    infos_in, infos_out = model_interface(model, compile_options.frontend)
     input_data = load_array_file(options.inputs) if options.inputs else None
 
     if input_data is not None:
@@ -339,9 +371,7 @@ def validate(options: ValidateOptions) -> ValidationReport:
         )
     n = batches[0].shape[0]
     truth = _ground_truth(options.outputs, infos_out, n) if options.outputs else None
-    if options.mode not in ("host", "target"):
-        raise StaiError(f"unknown mode '{options.mode}' (expected host or target)")
-    target = options.target or ("cortex-m4" if options.mode == "target" else "host")
+    target = compile_options.target
     if (options.mode == "target") == (target == "host"):
         raise StaiError(
             f"--mode {options.mode} with --target {target}: target mode runs on "
@@ -354,15 +384,20 @@ def validate(options: ValidateOptions) -> ValidationReport:
         hook = quantize_hook(
             options.quantize, options.quant_method, False, per_channel_fc=options.per_channel_fc
         )
-    generate(
-        model,
-        folder,
-        options.name,
-        observer=True,
-        target=target,
-        compress=options.compress,
-        quantize=hook,
-    )
+    loaded = load_model(model, compile_options.frontend, hook)
+    extra_files: dict[str, str] = {}
+    if options.compression_level is not None:
+        from dataclasses import replace
+
+        from stai.tools.compression_search import level_compression
+
+        if compile_options.compress is not None:
+            raise StaiError("-c/--compress and --compression-level are mutually exclusive")
+        compress, extra_files = level_compression(
+            loaded, options.compression_level, compile_options.name
+        )
+        compile_options = replace(compile_options, compress=compress)
+    write_generated(compile_model(loaded, compile_options), folder, extra_files)
     if options.mode == "target":
         from stai.tools.validate_board import TargetRunner
 
@@ -401,6 +436,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
         ref_layers: list[dict[str, np.ndarray]] = []
         if not options.no_exec_model:
             name, run_ref = reference_for(model, infos_in, infos_out)
+            if model.suffix.lower() == ".onnx" and not compile_options.frontend.io_transpose:
+                run_ref = _channels_last(run_ref)
             report.reference = name
             advance = task(name, n)
             ref_samples: list[list[np.ndarray]] = []
@@ -430,6 +467,29 @@ def validate(options: ValidateOptions) -> ValidationReport:
     if options.save_csv is not None:
         save_csv(Path(options.save_csv), batches, c_out, ref_out)
     return report
+
+
+def _channels_last(
+    run_ref: Callable[[list[list[np.ndarray]]], list[list[np.ndarray]]],
+) -> Callable[[list[list[np.ndarray]]], list[list[np.ndarray]]]:
+    """The reference of an ONNX model whose C model has channel-last inputs and outputs
+    (``--no-onnx-io-transpose``): the rank-3 and rank-4 inputs are moved channel-first
+    for it, and its outputs of those ranks channel-last."""
+
+    def last(rank: int) -> tuple[int, ...]:
+        return (0, *range(2, rank), 1)
+
+    def first(rank: int) -> tuple[int, ...]:
+        return (0, rank - 1, *range(1, rank - 1))
+
+    def move(a: np.ndarray, perm: Callable[[int], tuple[int, ...]]) -> np.ndarray:
+        return np.ascontiguousarray(a.transpose(perm(a.ndim))) if a.ndim in (3, 4) else a
+
+    def run(samples: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+        outputs = run_ref([[move(a, first) for a in sample] for sample in samples])
+        return [[move(np.asarray(a), last) for a in sample] for sample in outputs]
+
+    return run
 
 
 def _layer_references(
