@@ -69,6 +69,7 @@ from stai.dialects.nn_traits import (
     PadAxes,
     QuantKind,
     QuantRule,
+    broadcast_shape,
 )
 
 # --------------------------------------------------------------------------- types
@@ -131,8 +132,8 @@ class QuantType(ParametrizedAttribute, TypeAttribute):
             raise VerifyException("nn.q: at least one scale is expected")
         if self.axis.data < 0 and len(self.scales.data) != 1:
             raise VerifyException("nn.q: a per-tensor type has exactly one scale")
-        if any(s.data <= 0.0 for s in self.scales.data):
-            raise VerifyException("nn.q: scales must be positive")
+        if any(not 0.0 < s.data < float("inf") for s in self.scales.data):
+            raise VerifyException("nn.q: scales must be positive and finite")
         lo, hi = _storage_range(self.storage)
         if any(not lo <= z.data <= hi for z in self.zero_points.data):
             raise VerifyException("nn.q: zero point outside the storage type's range")
@@ -423,7 +424,7 @@ class _BinaryOp(_NNOp):
     def verify_(self) -> None:
         a, b, y = _tensor(self, "lhs"), _tensor(self, "rhs"), _tensor(self, "output")
         _verify_activation(self)
-        shape = np.broadcast_shapes(tuple(a.get_shape()), tuple(b.get_shape()))
+        shape = broadcast_shape(self.name, a.get_shape(), b.get_shape())
         if tuple(shape) != tuple(y.get_shape()):
             raise VerifyException(
                 f"{self.name}: result shape {tuple(y.get_shape())} is not the broadcast "

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+import numpy as np
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, i64
 from xdsl.ir import Attribute, Operation
 from xdsl.traits import OpTrait
@@ -200,3 +201,17 @@ class FusesAs(OpTrait):
     ``activation`` (fuse-activations)."""
 
     activation: str
+
+
+# ------------------------------------------------------------------- shapes
+
+
+def broadcast_shape(op_name: str, lhs: Sequence[int], rhs: Sequence[int]) -> tuple[int, ...]:
+    """The broadcast shape of two operand shapes (numpy rules), or a `VerifyException`
+    naming both shapes."""
+    try:
+        return tuple(np.broadcast_shapes(tuple(lhs), tuple(rhs)))
+    except ValueError:
+        raise VerifyException(
+            f"{op_name}: operand shapes {list(lhs)} and {list(rhs)} do not broadcast"
+        ) from None

@@ -662,6 +662,18 @@ def check_converted(module: ModuleOp) -> None:
             raise fail(op, "no conversion to the qnn dialect")
 
 
+@dataclass(eq=False, repr=False)
+class _ReportingApplier(GreedyRewritePatternApplier):
+    """The pattern applier, with quantization parameters that the int8 arithmetic cannot
+    represent reported as a `StaiError` naming the op."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        try:
+            super().match_and_rewrite(op, rewriter)
+        except qm.QuantParamError as exc:
+            raise fail(op, str(exc)) from exc
+
+
 @dataclass(frozen=True)
 class ConvertNNToQNNPass(ModulePass):
     """Lower every ``nn`` op to its ``qnn`` kernel op in tensor form.
@@ -701,7 +713,7 @@ class ConvertNNToQNNPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
-            GreedyRewritePatternApplier(
+            _ReportingApplier(
                 [
                     ConvertFuncSignature(),
                     ConvertReturn(),

@@ -13,29 +13,50 @@ from dataclasses import dataclass as _dataclass
 import numpy as _np
 
 
+class QuantParamError(ValueError):
+    """Quantization parameters that the int8 arithmetic cannot represent (bad input: the
+    lowering reports it as a `StaiError` naming the op)."""
+
+
+MAX_LEFT_SHIFT = 30
+"""The largest shift of ``quantize_multiplier`` (a multiplier below 2**30 in magnitude):
+larger ones cannot come from consistent scales and would overflow the kernels."""
+
+
 def round_half_away(x: float) -> int:
     """Round to nearest, ties away from zero (C's ``round``)."""
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
-def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
+def quantize_multiplier(real_multiplier: float, max_shift: int = MAX_LEFT_SHIFT) -> tuple[int, int]:
     """Split a positive real multiplier into a Q31 fixed-point multiplier and a shift.
 
     ``real_multiplier ~= multiplier * 2**(shift - 31)`` with ``multiplier`` in
     ``[2**30, 2**31)``; a positive shift is a left shift. Zero (or a multiplier too small
-    to represent) gives ``(0, 0)``.
+    to represent) gives ``(0, 0)``; a shift above ``max_shift`` (a multiplier that
+    consistent scales never give, except where a kernel caps it on purpose) raises
+    `QuantParamError`.
     """
     if real_multiplier == 0.0:
         return 0, 0
+    if not math.isfinite(real_multiplier):
+        raise QuantParamError(
+            f"the real multiplier {real_multiplier:g} (from the quantization scales) is not finite"
+        )
     mantissa, shift = math.frexp(real_multiplier)
     q_fixed = round_half_away(mantissa * (1 << 31))
     if q_fixed > (1 << 31):
-        raise ValueError(f"cannot quantize multiplier {real_multiplier}")
+        raise QuantParamError(f"cannot quantize multiplier {real_multiplier}")
     if q_fixed == (1 << 31):
         q_fixed //= 2
         shift += 1
     if shift < -31:
         return 0, 0
+    if shift > max_shift:
+        raise QuantParamError(
+            f"the real multiplier {real_multiplier:g} (from the quantization scales) "
+            f"is too large (at most 2^{max_shift})"
+        )
     return q_fixed, shift
 
 
@@ -56,7 +77,7 @@ ADD_SUB_LEFT_SHIFT_S8 = 20
 def _quantize_multiplier_smaller_than_one(real_multiplier: float) -> tuple[int, int]:
     """``quantize_multiplier`` for a multiplier in (0, 1): the shift is <= 0."""
     if not 0.0 < real_multiplier < 1.0:
-        raise ValueError(f"multiplier {real_multiplier} is not in (0, 1)")
+        raise QuantParamError(f"multiplier {real_multiplier} is not in (0, 1)")
     return quantize_multiplier(real_multiplier)
 
 
@@ -78,7 +99,7 @@ def quantized_activation_range(activation: str, out_scale: float, out_zp: int) -
         return max(INT8_MIN, quantize(0.0)), min(INT8_MAX, quantize(6.0))
     if activation == "RELU_N1_TO_1":
         return max(INT8_MIN, quantize(-1.0)), min(INT8_MAX, quantize(1.0))
-    raise ValueError(f"unsupported fused activation {activation!r}")
+    raise QuantParamError(f"unsupported fused activation {activation!r}")
 
 
 @_dataclass(frozen=True)
@@ -235,7 +256,7 @@ def relu_params_s8(
         six = min(INT8_MAX, max(INT8_MIN, six))
         return ReluParamsS8(-int(in_zp), 1 << 30, 1, int(in_zp), int(in_zp), six)
     if activation not in ("RELU", "RELU_N1_TO_1"):
-        raise ValueError(f"unsupported activation {activation!r}")
+        raise QuantParamError(f"unsupported activation {activation!r}")
     mult, shift = quantize_multiplier(float(f32(in_scale)) / float(f32(out_scale)))
     lo, hi = quantized_activation_range(activation, out_scale, out_zp)
     return ReluParamsS8(-int(in_zp), mult, shift, int(out_zp), lo, hi)
@@ -259,7 +280,7 @@ def _sigmoid_params_s8(in_scale: float, in_zp: int) -> SigmoidParamsS8:
     mantissa, shift = math.frexp(real)
     mult = round_half_away(mantissa * float(1 << 31))
     if mult >= (1 << 31) or shift < 0:
-        raise ValueError(f"input scale {in_scale} out of range for int8 LOGISTIC/TANH")
+        raise QuantParamError(f"input scale {in_scale} out of range for int8 LOGISTIC/TANH")
     radius = math.floor(15.0 * float(1 << 27) / float(1 << shift))
     return SigmoidParamsS8(int(in_zp), radius, mult, shift)
 
@@ -297,7 +318,7 @@ def mean_params_s8(
     becomes ``(mult << k) // n`` and the shift ``shift - k``.
     """
     if num_elements < 1:
-        raise ValueError(f"MEAN over {num_elements} elements")
+        raise QuantParamError(f"MEAN over {num_elements} elements")
     mult, shift = quantize_multiplier(float(_np.float32(in_scale)) / float(_np.float32(out_scale)))
     k = min(num_elements.bit_length() - 1, 32, 31 + shift)
     mult = (mult << k) // num_elements
@@ -361,8 +382,10 @@ def softmax_params_s8(beta: float, input_scale: float) -> SoftmaxParamsS8:
         float(f32(beta)) * float(f32(input_scale)) * float(1 << (31 - bits)), float((1 << 31) - 1)
     )
     if not real > 1.0:
-        raise ValueError(f"softmax beta * input scale {real / (1 << (31 - bits))} is too small")
-    mult, shift = quantize_multiplier(real)
+        raise QuantParamError(
+            f"softmax beta * input scale {real / (1 << (31 - bits))} is too small"
+        )
+    mult, shift = quantize_multiplier(real, max_shift=31)  # capped at 2**31 - 1 above
     radius = math.floor(1.0 * ((1 << bits) - 1) * float(1 << (31 - bits)) / float(1 << shift))
     return SoftmaxParamsS8(mult, shift, -radius)
 
@@ -427,7 +450,7 @@ def hard_swish_params_s8(
     om, oe = quantize_multiplier(hires / float(f32(out_scale)))
     rm, re_ = quantize_multiplier(hires / reluish_scale)
     if oe > 0:
-        raise ValueError("HARD_SWISH output scale must be >= input scale / 128")
+        raise QuantParamError("HARD_SWISH output scale must be >= input scale / 128")
     return HardSwishParamsS8(
         int(in_zp),
         int(out_zp),

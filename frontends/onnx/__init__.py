@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from stai.errors import StaiError
 from stai.frontends import read_model_file
+from stai.frontends.checks import check_accumulators
 
 __all__ = ["import_onnx", "import_onnx_bytes", "parse_onnx"]
 
@@ -51,6 +52,7 @@ def import_onnx_bytes(
     except VerifyException as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "verification failed"
         raise StaiError(f"{name}: the imported model does not verify: {first}") from exc
+    check_accumulators(module, name)
     return module
 
 

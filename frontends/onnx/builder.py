@@ -30,6 +30,7 @@ from xdsl.irdl import IRDLOperation
 from stai.dialects import nn
 from stai.errors import StaiError
 
+from ..checks import check_size
 from .values import (
     Const,
     Deq,
@@ -206,6 +207,11 @@ class GraphBuilder:
         props: Mapping[str, Attribute] | None = None,
         name: str | None = None,
     ) -> SSAValue:
+        if isinstance(result_type, TensorType):
+            try:
+                check_size("the result", result_type.get_shape(), 4)
+            except StaiError as exc:
+                raise self._error(str(exc)) from None
         op = cls.build(operands=list(operands), result_types=[result_type], properties=props or {})
         if self.index >= 0:
             op.attributes["nn.m_id"] = IntegerAttr(self.index, i64)
@@ -313,7 +319,7 @@ class GraphBuilder:
             raise self._error(f"{what}: only int8 and uint8 quantization is supported, not {dtype}")
         if scale.size != 1 or zp.size != 1:
             raise self._error(f"{what}: only per-tensor quantization of activations is supported")
-        return make_qtype(scale, zp, dtype)
+        return self._make_qtype(scale, zp, dtype, -1, what)
 
     def _qconst(self, node: Any, q: np.ndarray) -> QConst:
         if q.dtype not in (np.int8, np.uint8, np.int32):
@@ -329,7 +335,16 @@ class GraphBuilder:
             axis = axis + q.ndim if axis < 0 else axis
             if not 0 <= axis < q.ndim or q.shape[axis] != scale.size:
                 raise self._error("the scales do not match the quantized axis")
-        return QConst(to_signed(q), make_qtype(scale, zp, q.dtype, axis))
+        return QConst(to_signed(q), self._make_qtype(scale, zp, q.dtype, axis, "the constant"))
+
+    def _make_qtype(
+        self, scale: np.ndarray, zp: np.ndarray, dtype: DTypeLike, axis: int, what: str
+    ) -> nn.QuantType:
+        """`make_qtype`, its errors naming this node."""
+        try:
+            return make_qtype(scale, zp, dtype, axis, where=what)
+        except StaiError as exc:
+            raise self._error(str(exc)) from None
 
     def _qparams_const(
         self, node: Any, data_pos: int, scale_pos: int, zp_pos: int, what: str
@@ -346,7 +361,7 @@ class GraphBuilder:
         if zp is None:
             zp = np.zeros(1, q.dtype)
         axis = 0 if scale.size > 1 else -1
-        return QConst(to_signed(q), make_qtype(scale, zp, q.dtype, axis))
+        return QConst(to_signed(q), self._make_qtype(scale, zp, q.dtype, axis, what))
 
     def _requantized(self, value: SSAValue, out_type: nn.QuantType, name: str | None) -> SSAValue:
         if quant_of(value) == out_type:

@@ -27,17 +27,19 @@ class ElementwiseOps(GraphBuilder):
     def _binary_values(
         self, cls: type[IRDLOperation], a: SSAValue, b: SSAValue, element: Attribute, name: str
     ) -> SSAValue:
-        shape = tuple(np.broadcast_shapes(shape_of(a), shape_of(b)))
+        try:
+            shape = tuple(np.broadcast_shapes(shape_of(a), shape_of(b)))
+        except ValueError:
+            raise self._error(
+                f"operand shapes {list(shape_of(a))} and {list(shape_of(b))} do not broadcast"
+            ) from None
         return self._emit(
             cls, [a, b], TensorType(element, shape), {"activation": StringAttr("none")}, name
         )
 
     def _binary(self, node: Any, cls: type[IRDLOperation]) -> None:
         a, b = self._f32(node.input[0]), self._f32(node.input[1])
-        try:
-            y = self._binary_values(cls, a, b, f32, node.output[0])
-        except ValueError as exc:
-            raise self._error("the operand shapes do not broadcast") from exc
+        y = self._binary_values(cls, a, b, f32, node.output[0])
         self._set(node.output[0], y)
 
     def _qlinear_binary(self, node: Any, cls: type[IRDLOperation]) -> None:

@@ -43,6 +43,7 @@ from xdsl.ir import Region, SSAValue
 from stai.dialects import nn
 from stai.errors import StaiError
 
+from ..checks import check_size
 from .builder import inverse_perm, perm_shape, to_last
 from .elementwise import ElementwiseOps
 from .linear import LinearOps
@@ -133,8 +134,11 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
 
     def run(self) -> ModuleOp:
         from onnx import numpy_helper
+        from onnx.helper import tensor_dtype_to_np_dtype
 
         for init in self.graph.initializer:
+            itemsize = tensor_dtype_to_np_dtype(init.data_type).itemsize
+            check_size(f"{self.name}: initializer '{init.name}'", init.dims, itemsize)
             self.entries[init.name] = Const(numpy_helper.to_array(init))
         arg_types, arg_names = [], []
         for value in self.graph.input:
@@ -165,6 +169,7 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
         if tensor.elem_type != 1:  # FLOAT
             raise StaiError(f"{self.name}: input '{value.name}' is not float32 (only float inputs)")
         shape = tuple(int(d.dim_value) for d in tensor.shape.dim)
+        check_size(f"{self.name}: input '{value.name}'", shape, 4)
         last = not self.io_transpose and len(shape) in (3, 4)
         arg_type = TensorType(f32, perm_shape(shape, to_last(len(shape))) if last else shape)
         arg = self.block.insert_arg(arg_type, len(self.block.args))

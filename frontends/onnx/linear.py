@@ -18,7 +18,9 @@ from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
+from stai.errors import StaiError
 
+from ..checks import check_quant
 from .builder import GraphBuilder, node_attrs
 from .values import Const, QConst, make_qtype, quant_of, shape_of
 
@@ -151,6 +153,10 @@ class LinearOps(GraphBuilder):
                 return None
             q = b.q.reshape(m).astype(np.int32)
         axis = 0 if len(scales) > 1 else -1
+        try:
+            check_quant("the implicit bias scale (input x filter)", scales, (), None)
+        except StaiError as exc:
+            raise self._error(str(exc)) from None
         btype = nn.QuantType(IntegerType(32), scales, [0] * len(scales), axis)
         return self._constant(q, btype)
 

@@ -16,6 +16,8 @@ from xdsl.ir import SSAValue
 
 from stai.dialects import nn
 
+from ..checks import check_quant
+
 
 @dataclass
 class Const:
@@ -76,9 +78,14 @@ def quant_of(value: SSAValue) -> nn.QuantType | None:
 
 
 def make_qtype(
-    scales: np.ndarray, zero_points: np.ndarray, dtype: DTypeLike, axis: int = -1
+    scales: np.ndarray,
+    zero_points: np.ndarray,
+    dtype: DTypeLike,
+    axis: int = -1,
+    where: str = "quantization parameters",
 ) -> nn.QuantType:
-    """An ``!nn.q`` type from ONNX scales and zero points of an int8/uint8/int32 tensor."""
+    """An ``!nn.q`` type from ONNX scales and zero points of an int8/uint8/int32 tensor;
+    `StaiError` (starting with ``where``) if they are unusable (`checks.check_quant`)."""
     scales = np.asarray(scales, dtype=np.float64).reshape(-1)
     zps = np.asarray(zero_points, dtype=np.int64).reshape(-1)
     if zps.size == 1 and scales.size > 1:
@@ -88,6 +95,7 @@ def make_qtype(
     bits = 32 if np.dtype(dtype) == np.int32 else 8
     per_channel = scales.size > 1 and axis >= 0
     scale_list = [float(np.float32(s)) for s in scales]
+    check_quant(where, scale_list, [int(z) for z in zps], bits)
     return nn.QuantType(
         IntegerType(bits), scale_list, [int(z) for z in zps], axis if per_channel else -1
     )

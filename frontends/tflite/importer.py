@@ -55,6 +55,7 @@ from xdsl.utils.exceptions import VerifyException
 from stai.dialects import nn
 from stai.errors import StaiError
 
+from ..checks import check_accumulators, check_quant, check_size
 from .reader import TflModel, TflOperator, TflQuant
 
 _NUMPY_DTYPES: dict[str, str] = {
@@ -91,6 +92,7 @@ def import_model(model: TflModel) -> ModuleOp:
     except VerifyException as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "verification failed"
         raise StaiError(f"{model.name}: the imported model does not verify: {first}") from exc
+    check_accumulators(module, model.name)
     return module
 
 
@@ -239,7 +241,17 @@ class _Importer:
         sig = tensor.signature
         if sig is not None and len(sig) == len(tensor.shape) and any(d < 0 for d in sig[1:]):
             raise StaiError(f"{self._where(t)} has a dynamic shape (signature {list(sig)})")
+        dtype = _NUMPY_DTYPES.get(tensor.type_name)
+        check_size(self._where(t), tensor.shape, np.dtype(dtype).itemsize if dtype else 1)
         return tensor.shape
+
+    def _quant(self, t: int) -> TflQuant | None:
+        """The quantization of a tensor, checked (`StaiError` on unusable parameters)."""
+        tensor = self.tensors[t]
+        if tensor.quant is not None:
+            bits = {"INT8": 8, "INT16": 16, "INT32": 32}.get(tensor.type_name)
+            check_quant(self._where(t), tensor.quant.scales, tensor.quant.zero_points, bits)
+        return tensor.quant
 
     def _element_type(self, t: int) -> Attribute:
         tensor = self.tensors[t]
@@ -247,14 +259,15 @@ class _Importer:
         if kind == "FLOAT32":
             return f32
         if kind in ("INT8", "INT32"):
-            if tensor.quant is None:
+            quant = self._quant(t)
+            if quant is None:
                 raise StaiError(
                     f"{self._where(t)}: {kind} tensors without quantization parameters "
                     "are not supported"
                 )
-            if tensor.quant.per_channel and not 0 <= tensor.quant.axis < len(tensor.shape):
+            if quant.per_channel and not 0 <= quant.axis < len(tensor.shape):
                 raise StaiError(f"{self._where(t)}: quantized dimension out of range")
-            return _quant_type(8 if kind == "INT8" else 32, tensor.quant)
+            return _quant_type(8 if kind == "INT8" else 32, quant)
         raise StaiError(f"{self._where(t)}: unsupported tensor type {kind}")
 
     def _tensor_type(self, t: int) -> TensorType:
@@ -337,8 +350,9 @@ class _Importer:
             array = self.folded[t]
             result_type = TensorType(f32, self._shape(t))
         elif dequantize:
-            assert tensor.quant is not None
-            array = _dequantize(self._array(t), tensor.quant)
+            quant = self._quant(t)
+            assert quant is not None
+            array = _dequantize(self._array(t), quant)
             result_type = TensorType(f32, self._shape(t))
         else:
             result_type = self._tensor_type(t)
@@ -356,13 +370,15 @@ class _Importer:
             result_type = TensorType(f32, (channels,))
             array = np.zeros(channels, np.float32)
         else:
-            qx, qw = self.tensors[x].quant, self.tensors[w].quant
+            qx, qw = self._quant(x), self._quant(w)
             if qx is None or qw is None:
                 raise StaiError(
                     f"{self.model.name}: {op.opcode} (operator {op.index}) has quantized "
                     "tensors without quantization parameters"
                 )
             scales = [float(np.float32(qx.scales[0]) * np.float32(s)) for s in qw.scales]
+            where = f"{self.model.name}: {op.opcode} (operator {op.index}) implicit zero bias"
+            check_quant(where, scales, (), None)
             axis = 0 if qw.per_channel else -1
             if qw.per_channel and len(scales) != channels:
                 raise StaiError(f"{self._where(w)}: expected {channels} per-channel scales")
@@ -685,9 +701,10 @@ class _Importer:
         array = self._array(t)
         if tensor.type_name in ("FLOAT16", "FLOAT32"):
             return array.astype(np.float32)
-        if tensor.quant is None:
+        quant = self._quant(t)
+        if quant is None:
             raise self._error(op, f"constant '{tensor.name}' has no quantization parameters")
-        return _dequantize(array, tensor.quant)
+        return _dequantize(array, quant)
 
     def _mean(self, op: TflOperator) -> None:
         self._check_outputs(op)

@@ -1,0 +1,219 @@
+"""Malformed models (bad quantization, shapes that cannot broadcast, tensors too big for a
+32-bit MCU, biases that overflow the accumulator) end with one error line and exit 2."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from stai.cli.main import main
+
+_BUILDER = (
+    Path(__file__).resolve().parents[1]
+    / "filecheck"
+    / "frontends"
+    / "tflite"
+    / "Inputs"
+    / "tflite_builder.py"
+)
+
+
+def _builder() -> Any:
+    """The small .tflite writer the lit tests use."""
+    name = "stai_test_tflite_builder"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, _BUILDER)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # its dataclasses look themselves up there
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _generate(model: Path, out: Path) -> tuple[int, str]:
+    """Run ``stai generate``: (exit code, stderr)."""
+    err = io.StringIO()
+    code: Any = 0
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main(["generate", "-m", str(model), "-o", str(out)])
+        except SystemExit as exc:
+            code = exc.code
+    return int(code or 0), err.getvalue()
+
+
+def _assert_refused(model: Path, tmp_path: Path, *fragments: str) -> None:
+    code, stderr = _generate(model, tmp_path / "out")
+    lines = stderr.strip().splitlines()
+    assert code == 2, stderr
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("stai: error: "), stderr
+    for fragment in fragments:
+        assert fragment in lines[0], stderr
+    assert not (tmp_path / "out").exists()
+
+
+# -------------------------------------------------------------------------- TFLite
+
+
+def _fc_model(
+    in_scale: float = 0.1,
+    w_scale: float = 0.02,
+    out_scale: float = 0.2,
+    in_zp: int = 0,
+    out_zp: int = 0,
+    bias: list[int] | None = None,
+) -> bytes:
+    """An int8 FULLY_CONNECTED 1x4 -> 1x3 with the given quantization."""
+    m = _builder().ModelBuilder()
+    x = m.tensor("input", (1, 4), "INT8", scales=(in_scale,), zero_points=(in_zp,))
+    w = m.tensor("weights", (3, 4), "INT8", data=np.ones((3, 4), np.int8), scales=(w_scale,))
+    b = m.tensor(
+        "bias",
+        (3,),
+        "INT32",
+        data=np.array(bias if bias is not None else [1, 2, 3], np.int32),
+        scales=(in_scale * w_scale,),
+    )
+    y = m.tensor("output", (1, 3), "INT8", scales=(out_scale,), zero_points=(out_zp,))
+    m.op("FULLY_CONNECTED", [x, w, b], [y])
+    return m.build([x], [y])
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_valid_fc_model_compiles(tmp_path: Path) -> None:
+    """The unmodified model of the cases below is accepted."""
+    code, stderr = _generate(_write(tmp_path, "fc.tflite", _fc_model()), tmp_path / "out")
+    assert code == 0, stderr
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragments"),
+    [
+        ({"in_scale": float("nan")}, ("tensor 'input'", "scale nan is not a positive finite")),
+        ({"out_scale": float("inf")}, ("tensor 'output'", "scale inf is not a positive finite")),
+        ({"w_scale": 0.0}, ("tensor 'weights'", "scale 0 is not a positive finite")),
+        ({"out_scale": -0.1}, ("tensor 'output'", "scale -0.1 is not a positive finite")),
+        ({"out_scale": 1e-40}, ("tensor 'output'", "is too small")),
+        ({"in_scale": 1e30}, ("nn.fully_connected (operator 0)", "multiplier 1e+29", "too large")),
+        ({"out_scale": 1e-30}, ("nn.fully_connected (operator 0)", "multiplier", "too large")),
+        ({"in_zp": 300}, ("tensor 'input'", "zero point 300 is outside the int8 range")),
+        ({"out_zp": -200}, ("tensor 'output'", "zero point -200 is outside the int8 range")),
+    ],
+)
+def test_tflite_bad_quantization(
+    tmp_path: Path, kwargs: dict[str, Any], fragments: tuple[str, ...]
+) -> None:
+    model = _write(tmp_path, "bad_quant.tflite", _fc_model(**kwargs))
+    _assert_refused(model, tmp_path, *fragments)
+
+
+@pytest.mark.parametrize("quantized", [False, True])
+def test_tflite_operands_that_do_not_broadcast(tmp_path: Path, quantized: bool) -> None:
+    m = _builder().ModelBuilder()
+    kind = {"type_name": "INT8", "scales": (0.1,)} if quantized else {}
+    a = m.tensor("a", (1, 4, 4, 3), **kind)
+    b = m.tensor("b", (1, 2, 4, 3), **kind)
+    y = m.tensor("sum", (1, 4, 4, 3), **kind)
+    m.op("ADD", [a, b], [y])
+    model = _write(tmp_path, "add.tflite", m.build([a, b], [y]))
+    _assert_refused(model, tmp_path, "nn.add", "[1, 4, 4, 3] and [1, 2, 4, 3] do not broadcast")
+
+
+def test_tflite_tensor_too_big(tmp_path: Path) -> None:
+    m = _builder().ModelBuilder()
+    x = m.tensor("input", (1, 65536, 65536, 1))
+    y = m.tensor("output", (1, 65536, 65536, 1))
+    m.op("RELU", [x], [y])
+    model = _write(tmp_path, "big.tflite", m.build([x], [y]))
+    _assert_refused(
+        model, tmp_path, "tensor 'input'", "17179869184 bytes: too big for a 32-bit MCU"
+    )
+
+
+def test_tflite_bias_overflowing_the_accumulator(tmp_path: Path) -> None:
+    model = _write(tmp_path, "bias.tflite", _fc_model(bias=[2**31 - 1, 5, 6]))
+    _assert_refused(
+        model, tmp_path, "nn.fully_connected (operator 0)", "bias 2147483647 of output channel 0"
+    )
+
+
+# ---------------------------------------------------------------------------- ONNX
+
+
+def _onnx_model(nodes: list[Any], inputs: list[Any], outputs: list[Any], inits: list[Any]) -> Any:
+    from onnx import helper
+
+    graph = helper.make_graph(nodes, "bad", inputs, outputs, initializer=inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def _save(tmp_path: Path, model: Any, name: str) -> Path:
+    import onnx
+
+    path = tmp_path / name
+    onnx.save(model, str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("scale", "zero_point", "fragments"),
+    [
+        (float("nan"), 0, ("QuantizeLinear", "scale nan is not a positive finite")),
+        (-1.0, 0, ("QuantizeLinear", "scale -1 is not a positive finite")),
+        (float("inf"), 0, ("QuantizeLinear", "scale inf is not a positive finite")),
+        (1e-45, 0, ("QuantizeLinear", "is too small")),
+    ],
+)
+def test_onnx_bad_quantize_scale(
+    tmp_path: Path, scale: float, zero_point: int, fragments: tuple[str, ...]
+) -> None:
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [
+        numpy_helper.from_array(np.array(scale, np.float32), "s"),
+        numpy_helper.from_array(np.array(zero_point, np.int8), "z"),
+    ]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant"),
+        helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dequant"),
+    ]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])
+    model = _save(tmp_path, _onnx_model(nodes, [x], [y], inits), "q.onnx")
+    _assert_refused(model, tmp_path, *fragments)
+
+
+def test_onnx_operands_that_do_not_broadcast(tmp_path: Path) -> None:
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [numpy_helper.from_array(np.ones((1, 3, 2, 5), np.float32), "c")]
+    nodes = [helper.make_node("Add", ["x", "c"], ["y"], name="add")]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 5])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    model = _save(tmp_path, _onnx_model(nodes, [x], [y], inits), "add.onnx")
+    _assert_refused(
+        model, tmp_path, "Add (node 'add')", "[1, 3, 4, 5] and [1, 3, 2, 5] do not broadcast"
+    )
+
+
+def test_onnx_input_too_big(tmp_path: Path) -> None:
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Relu", ["x"], ["y"], name="relu")]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 65536, 65536])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 65536, 65536])
+    model = _save(tmp_path, _onnx_model(nodes, [x], [y], []), "big.onnx")
+    _assert_refused(model, tmp_path, "input 'x'", "17179869184 bytes: too big for a 32-bit MCU")
