@@ -15,9 +15,7 @@ def emit_conv(k: KernelBlock) -> None:
     x, w, b = op.ins
     y = out_of(op)
     depthwise = isinstance(op, qnn.DepthwiseConv2DOp)
-    in_dims, f_dims = k.dims("input_dims", shape_of(x)), k.dims("filter_dims", shape_of(w))
-    b_dims = k.dims("bias_dims", (1, 1, 1, size_of(b)))
-    out_dims = k.dims("output_dims", shape_of(y))
+    dims = k.conv_dims(x, w, b, y)
     mult = 0
     if depthwise:
         dm = getattr(op, "depth_multiplier", None)
@@ -32,17 +30,7 @@ def emit_conv(k: KernelBlock) -> None:
         callee = "stai_depthwise_conv2d_f32" if depthwise else "stai_conv2d_f32"
         k.call(
             callee,
-            [
-                params,
-                in_dims,
-                k.ptr(x),
-                f_dims,
-                k.ptr(w),
-                b_dims,
-                k.ptr(b),
-                out_dims,
-                k.ptr(y, True),
-            ],
+            [params, *k.weighted_args(dims, x, w, b, y)],
         )
         return
     ctx = k.context()
@@ -56,19 +44,7 @@ def emit_conv(k: KernelBlock) -> None:
     callee = "arm_depthwise_conv_wrapper_s8" if depthwise else "arm_convolve_wrapper_s8"
     k.call(
         callee,
-        [
-            ctx,
-            params,
-            quant,
-            in_dims,
-            k.ptr(x),
-            f_dims,
-            k.ptr(w),
-            b_dims,
-            k.ptr(b),
-            out_dims,
-            k.ptr(y, True),
-        ],
+        [ctx, params, quant, *k.weighted_args(dims, x, w, b, y)],
     )
 
 
@@ -93,19 +69,7 @@ def emit_hybrid_conv(k: KernelBlock) -> None:
     quant = hybrid_quant(k, shape_of(y)[-1])
     k.call(
         callee,
-        [
-            ctx,
-            params,
-            quant,
-            k.dims("input_dims", shape_of(x)),
-            k.ptr(x),
-            k.dims("filter_dims", shape_of(w)),
-            k.ptr(w),
-            k.dims("bias_dims", (1, 1, 1, size_of(b))),
-            k.ptr(b),
-            k.dims("output_dims", shape_of(y)),
-            k.ptr(y, True),
-        ],
+        [ctx, params, quant, *k.weighted_args(k.conv_dims(x, w, b, y), x, w, b, y)],
     )
 
 
@@ -142,15 +106,5 @@ def emit_transpose_conv(k: KernelBlock) -> None:
     params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
     k.call(
         "stai_transpose_conv2d_f32",
-        [
-            params,
-            k.dims("input_dims", shape_of(x)),
-            k.ptr(x),
-            k.dims("filter_dims", shape_of(w)),
-            k.ptr(w),
-            k.dims("bias_dims", (1, 1, 1, size_of(b))),
-            k.ptr(b),
-            k.dims("output_dims", shape_of(y)),
-            k.ptr(y, True),
-        ],
+        [params, *k.weighted_args(k.conv_dims(x, w, b, y), x, w, b, y)],
     )

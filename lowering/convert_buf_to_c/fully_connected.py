@@ -37,22 +37,10 @@ def emit_hybrid_fully_connected(k: KernelBlock) -> None:
     init = {"asymmetric_inputs": k.p("asymmetric_inputs")} | k.act_floats()
     params = k.struct("fc_params", "stai_fc_hybrid_params_f32", init)
     quant = hybrid_quant(k, outputs)
-    in_dims, f_dims, b_dims, out_dims = k.fc_dims(rows, depth, outputs)
+    dims = k.fc_dims(rows, depth, outputs)
     k.call(
         "stai_fully_connected_hybrid_f32",
-        [
-            ctx,
-            params,
-            quant,
-            in_dims,
-            k.ptr(x),
-            f_dims,
-            k.ptr(w),
-            b_dims,
-            k.ptr(b),
-            out_dims,
-            k.ptr(y, True),
-        ],
+        [ctx, params, quant, *k.weighted_args(dims, x, w, b, y)],
     )
 
 
@@ -61,22 +49,12 @@ def emit_fully_connected(k: KernelBlock) -> None:
     x, w, b = op.ins
     y = out_of(op)
     rows, depth, outputs = _fc_shape(op)
-    in_dims, f_dims, b_dims, out_dims = k.fc_dims(rows, depth, outputs)
+    dims = k.fc_dims(rows, depth, outputs)
     if op.kind == "f32":
         params = k.struct("fc_params", "stai_fc_params_f32", k.act_floats())
         k.call(
             "stai_fully_connected_f32",
-            [
-                params,
-                in_dims,
-                k.ptr(x),
-                f_dims,
-                k.ptr(w),
-                b_dims,
-                k.ptr(b),
-                out_dims,
-                k.ptr(y, True),
-            ],
+            [params, *k.weighted_args(dims, x, w, b, y)],
         )
         return
     ctx = k.context()
@@ -112,19 +90,7 @@ def emit_fully_connected(k: KernelBlock) -> None:
         callee = "arm_fully_connected_per_channel_s8"
     k.call(
         callee,
-        [
-            ctx,
-            params,
-            quant,
-            in_dims,
-            k.ptr(x),
-            f_dims,
-            k.ptr(w),
-            b_dims,
-            k.ptr(b),
-            out_dims,
-            k.ptr(y, True),
-        ],
+        [ctx, params, quant, *k.weighted_args(dims, x, w, b, y)],
     )
 
 

@@ -25,6 +25,8 @@ from stai.lowering.convert_buf_to_c.common import (
     fail,
     memref_of,
     nhwc,
+    shape_of,
+    size_of,
 )
 
 
@@ -172,6 +174,32 @@ class KernelBlock:
     def act_struct(self) -> dict[str, object]:
         lo, hi = self.act()
         return {"min": int(lo), "max": int(hi)}
+
+    def conv_dims(self, x: SSAValue, w: SSAValue, b: SSAValue, y: SSAValue) -> tuple[SSAValue, ...]:
+        """The input, filter, bias and output dims of a convolution of ``x`` by ``w``."""
+        return (
+            self.dims("input_dims", shape_of(x)),
+            self.dims("filter_dims", shape_of(w)),
+            self.dims("bias_dims", (1, 1, 1, size_of(b))),
+            self.dims("output_dims", shape_of(y)),
+        )
+
+    def weighted_args(
+        self, dims: Sequence[SSAValue], x: SSAValue, w: SSAValue, b: SSAValue, y: SSAValue
+    ) -> list[SSAValue]:
+        """The operands every weighted kernel (convolution, fully connected) takes after
+        its parameters: each of input, filter, bias and output as its dims and pointer."""
+        in_dims, f_dims, b_dims, out_dims = dims
+        return [
+            in_dims,
+            self.ptr(x),
+            f_dims,
+            self.ptr(w),
+            b_dims,
+            self.ptr(b),
+            out_dims,
+            self.ptr(y, True),
+        ]
 
     def fc_dims(self, rows: int, depth: int, outputs: int) -> tuple[SSAValue, ...]:
         """The input, filter, bias and output dims of a fully connected layer (the layout

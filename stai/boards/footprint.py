@@ -121,6 +121,21 @@ class Footprint:
         return asdict(self)
 
 
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("flash", "flash"),
+    ("network code", "flash_network_code"),
+    ("kernels", "flash_kernels"),
+    ("weights", "flash_weights"),
+    ("other", "flash_other"),
+    ("RAM", "ram"),
+    ("arena", "ram_arena"),
+    ("data", "ram_data"),
+    ("bss", "ram_bss"),
+    ("stack reserved", "ram_stack_reserved"),
+)
+"""The figures reports show, in order: (column title, key of ``Footprint.as_dict``)."""
+
+
 def _owner(section: Section, name: str, library: str) -> str:
     """``network``, ``weights``, ``kernels`` or ``other``."""
     if section.archive is None or Path(section.archive).name != library:

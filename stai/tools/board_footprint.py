@@ -48,6 +48,8 @@ def print_footprint(section: dict[str, Any], target: str, console: Console) -> N
     """The footprint section as a ``rich`` table."""
     from rich.table import Table
 
+    from stai.boards.footprint import COLUMNS
+
     fp = section.get("footprint")
     if fp is None:
         console.print(f"footprint on {target}: {section.get('note')}")
@@ -55,36 +57,9 @@ def print_footprint(section: dict[str, Any], target: str, console: Console) -> N
     table = Table(
         title=f"footprint on {target} (linked test firmware, {section['kernels']} kernels, bytes)"
     )
-    for col in (
-        "flash",
-        "network code",
-        "kernels",
-        "weights",
-        "other",
-        "RAM",
-        "arena",
-        "data",
-        "bss",
-        "stack reserved",
-    ):
-        table.add_column(col, justify="right")
-    table.add_row(
-        *(
-            f"{fp[k]:,}"
-            for k in (
-                "flash",
-                "flash_network_code",
-                "flash_kernels",
-                "flash_weights",
-                "flash_other",
-                "ram",
-                "ram_arena",
-                "ram_data",
-                "ram_bss",
-                "ram_stack_reserved",
-            )
-        )
-    )
+    for title, _key in COLUMNS:
+        table.add_column(title, justify="right")
+    table.add_row(*(f"{fp[key]:,}" for _title, key in COLUMNS))
     console.print(table)
     console.print(
         "other = harness, start-up code and C library; RAM includes the harness's reserved stack"

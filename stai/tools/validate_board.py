@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stai.boards.boards import board_for
+from stai.boards.footprint import COLUMNS
 from stai.boards.runner import NodeResult, SampleResult, TargetModel
 from stai.runtime.inputs import check_input_count
 from stai.runtime.model_runner import NodeCapture, RunResult
@@ -150,36 +151,8 @@ def print_target(section: dict[str, Any], console: Console) -> None:
         console.print(table)
     fp = section["footprint"]
     table = Table(title="footprint (linked firmware, bytes)")
-    for col in (
-        "flash",
-        "network code",
-        "kernels",
-        "weights",
-        "other",
-        "RAM",
-        "arena",
-        "data",
-        "bss",
-        "stack reserved",
-        "stack used",
-    ):
-        table.add_column(col, justify="right")
-    table.add_row(
-        *(
-            str(fp[k]) if fp.get(k) is not None else "-"
-            for k in (
-                "flash",
-                "flash_network_code",
-                "flash_kernels",
-                "flash_weights",
-                "flash_other",
-                "ram",
-                "ram_arena",
-                "ram_data",
-                "ram_bss",
-                "ram_stack_reserved",
-                "stack_used",
-            )
-        )
-    )
+    columns = (*COLUMNS, ("stack used", "stack_used"))
+    for title, _key in columns:
+        table.add_column(title, justify="right")
+    table.add_row(*(str(fp[key]) if fp.get(key) is not None else "-" for _title, key in columns))
     console.print(table)
