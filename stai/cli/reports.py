@@ -20,9 +20,14 @@ EXIT_CHECK_FAILED = 1
 
 
 def _console() -> Console:
+    """stdout's console: a terminal's width, ``COLUMNS`` when set, else 150 columns (a pipe
+    or a file). The tables never cut a figure at any width (``stai.tools.analysis.print_table``)."""
+    import os
+
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 150, highlight=False)
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else 150
+    return Console(width=width, highlight=False)
 
 
 # ------------------------------------------------------------------------- analyze
@@ -101,6 +106,7 @@ def _validate(args: argparse.Namespace) -> None:
         compression_level=args.compression_level,
     )
     report = validate(options)
+    report.check_requested = args.check
     print_report(report, _console())
     print(f"stai: wrote {options.out_dir}/{options.name}_validate.txt and .json")
     if args.check and not report.check_passed:

@@ -43,6 +43,13 @@ class LayerRow:
     compression_ratio: float | None = None
     """Weight sharing (``-c``, ``docs/compression.md``): ROM bytes the layer would take
     uncompressed over ``rom_bytes``; None for uncompressed layers."""
+    geometry: dict[str, list[int]] = field(default_factory=dict)
+    """The kernel's geometry: ``kernel`` (height, width), ``strides``, ``pads``,
+    ``dilations``, ``depth_multiplier``, whichever it has."""
+    activation: str | None = None
+    """The activation fused into the node (``relu``, ``relu6``, ...; None: none)."""
+    input_shapes: list[list[int]] = field(default_factory=list)
+    """Shapes of the node's tensor inputs (its weights excluded)."""
 
 
 @dataclass
@@ -101,3 +108,119 @@ class Analysis:
     target_footprint: dict[str, Any] | None = None
     """With a Cortex-M target: flash and RAM of the linked firmware
     (``stai.tools.board_footprint``)."""
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _words(text: str) -> list[str]:
+    return text.split() or [""]
+
+
+def _fit(widths: list[int], floors: list[int], room: int) -> list[int] | None:
+    """Column widths within ``room`` characters: the natural ``widths`` when they fit, else
+    every column at least its ``floors`` (its longest word) and the space left shared by
+    the columns that want more; None when even the floors do not fit."""
+    if sum(widths) <= room:
+        return widths
+    if sum(floors) > room:
+        return None
+    out = list(floors)
+    for _ in range(room - sum(floors)):
+        want = max(range(len(out)), key=lambda i: widths[i] - out[i])
+        if widths[want] <= out[want]:
+            break
+        out[want] += 1
+    return out
+
+
+def print_table(
+    console: Any,
+    title: str | None,
+    columns: list[tuple[str, str]],
+    rows: list[list[str]],
+    *,
+    show_header: bool = True,
+    note: str | None = None,
+    stack: bool = True,
+    boxed: bool = True,
+) -> None:
+    """Print ``rows`` under ``columns`` (``(header, "left" | "right")``) on a ``rich``
+    console without ever cutting a cell: a cell may wrap between its words, never inside
+    one, so a figure is always printed whole.
+
+    The layouts tried, in order: a boxed table, the same without borders, and, when even
+    the longest words do not fit side by side, the table transposed (one line per column)
+    when its rows are few enough, else each row stacked as ``header  value`` lines."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    heads = [h for h, _j in columns]
+    cells = [[str(c) for c in row] for row in rows]
+    n = len(columns)
+    natural = [
+        max([len(heads[i]) if show_header else 0, *(len(r[i]) for r in cells)]) for i in range(n)
+    ]
+    floors = [
+        max(
+            [max(map(len, _words(heads[i]))) if show_header else 0]
+            + [max(map(len, _words(r[i]))) for r in cells]
+        )
+        for i in range(n)
+    ]
+    layouts = ((True, 3 * n + 1), (False, n)) if boxed else ((False, n),)
+    for boxed, extra in layouts:
+        widths = _fit(natural, floors, console.width - extra)
+        if widths is None and (stack or boxed):
+            continue
+        widths = widths or floors
+        table = Table(
+            title=title,
+            show_header=show_header,
+            box=box.HEAVY_HEAD if boxed else None,
+            padding=(0, 1) if boxed else (0, 1, 0, 0),
+            show_edge=boxed,
+            pad_edge=boxed,
+            title_justify="center" if boxed else "left",
+        )
+        for (head, justify), width in zip(columns, widths):
+            table.add_column(
+                head,
+                justify="right" if justify == "right" else "left",
+                width=width,
+                overflow="fold",
+            )
+        for row in cells:
+            table.add_row(*(Text(c) for c in row))
+        console.print(table)
+        if note:
+            console.print(note)
+        return
+    if title:
+        console.print(title)
+    # transposed: one line per column, one column per row (when the rows are few)
+    across = [[heads[i] or "#", *(r[i] for r in cells)] for i in range(n)]
+    across_natural = [max(len(line[k]) for line in across) for k in range(len(cells) + 1)]
+    across_floors = [
+        max(max(map(len, _words(line[k]))) for line in across) for k in range(len(cells) + 1)
+    ]
+    if _fit(across_natural, across_floors, console.width - (len(cells) + 1)) is not None:
+        print_table(
+            console,
+            None,
+            [("", "left"), *(("", "right") for _r in cells)],
+            across,
+            show_header=False,
+            stack=False,
+            boxed=False,
+        )
+    else:
+        for k, row in enumerate(cells):
+            pairs = [[heads[i] or "#", row[i]] for i in range(n) if row[i] != ""]
+            label = [("", "left"), ("", "left")]
+            print_table(console, None, label, pairs, show_header=False, stack=False, boxed=False)
+            if k + 1 < len(cells):
+                console.print()
+    if note:
+        console.print(note)

@@ -41,7 +41,7 @@ from xdsl.ir import Operation, SSAValue
 from stai.tools.analysis import Analysis, BufferRect, LayerRow, TensorSummary, Totals
 
 if TYPE_CHECKING:
-    from rich.console import Console, JustifyMethod
+    from rich.console import Console
 
     from stai.compiler.options import CompileOptions, CompressOptions
 
@@ -248,6 +248,7 @@ def analyze(
     kernels = [op for op in fn.body.block.ops if isinstance(op, qnn.KernelOp)]
 
     # --- rows
+    activations = _nn_activations(nn_module)
     layers: list[LayerRow] = []
     node_of: dict[int, int] = {}
     for step, op in enumerate(kernels):
@@ -280,6 +281,11 @@ def analyze(
         )
         if isinstance(op, qnn.FullyConnectedCodebookOp | qnn.Conv2DCodebookOp):
             _codebook_row(layers[-1], op)
+        layers[-1].geometry = _geometry(op, kind)
+        layers[-1].activation = _activation(m_id, _fused(op), activations, model_types)
+        layers[-1].input_shapes = [
+            list(_shape(v)) for v in op.ins if not isinstance(v.owner, GetConstOp)
+        ]
         for m in [m_id, *_fused(op)]:
             if m is not None:
                 node_of.setdefault(m, step)
@@ -335,6 +341,45 @@ def analyze(
             replace(options, binary=False),
         ),
     )
+
+
+def _geometry(op: Any, kind: str) -> dict[str, list[int]]:
+    """The kernel size, strides, pads, dilations (and depth multiplier) of a kernel op; a
+    convolution's kernel size is its filter's height and width."""
+    out: dict[str, list[int]] = {}
+    if "conv" in kind:
+        shape = op.ints("weight_shape") if hasattr(op, "weight_shape") else _shape(op.ins[1])
+        if len(shape) == 4:
+            out["kernel"] = list(shape[1:3])
+    for name in getattr(op, "GEOMETRY", ()):
+        value = getattr(op, name, None)
+        if value is None:
+            continue
+        if isinstance(value, IntegerAttr):
+            out[name] = [value.value.data]
+        else:
+            out[name] = [int(v) for v in op.ints(name)]
+    return out
+
+
+def _nn_activations(nn_module: ModuleOp) -> dict[int, str]:
+    """m_id -> the activation property of the imported model's operator (when not none)."""
+    out: dict[int, str] = {}
+    for op in nn_module.walk():
+        m = _m_id(op)
+        value = op.properties.get("activation")
+        if m is not None and isinstance(value, StringAttr) and value.data != "none":
+            out[m] = value.data
+    return out
+
+
+def _activation(
+    m_id: int | None, fused: list[int], activations: dict[int, str], types: dict[int, str]
+) -> str | None:
+    """The node's fused activation: its own operator's, else the operators fused into it."""
+    names = [activations[m_id]] if m_id is not None and m_id in activations else []
+    names += [activations.get(m, types.get(m, "?")).lower() for m in fused]
+    return " + ".join(names) or None
 
 
 def _with_level(loaded: Any, options: CompileOptions, level: str) -> CompileOptions:
@@ -450,6 +495,8 @@ def _edges(fn: func.FuncOp, kernels: list[Any]) -> list[tuple[str, str]]:
         owner = value.owner
         if isinstance(owner, ViewOp):
             return (id(owner.source.owner), owner.byte_offset)
+        if isinstance(owner, ExternOp):
+            return (id(owner), 0)
         return id(value)
 
     def io(value: SSAValue, role: str) -> int | None:
@@ -458,22 +505,22 @@ def _edges(fn: func.FuncOp, kernels: list[Any]) -> list[tuple[str, str]]:
             return owner.index_value
         return None
 
-    last_writer: dict[Any, int] = {}
+    # where each model input lies, so a kernel reading it through an alias (a reshape)
+    # is linked to it too
+    last_writer: dict[Any, str] = {}
+    for op in fn.walk():
+        if isinstance(op, ViewOp | ExternOp) and op.role_name == "input":
+            last_writer[place(op.results[0])] = f"in:{op.index_value}"
     edges: list[tuple[str, str]] = []
     for step, k in enumerate(kernels):
         for value in k.ins:
             if isinstance(value.owner, GetConstOp):
                 continue
             index = io(value, "input")
-            writer = last_writer.get(place(value))
-            source = (
-                f"in:{index}"
-                if index is not None
-                else (f"c:{writer}" if writer is not None else None)
-            )
+            source = f"in:{index}" if index is not None else last_writer.get(place(value))
             if source is not None and (source, f"c:{step}") not in edges:
                 edges.append((source, f"c:{step}"))
-        last_writer[place(k.out)] = step
+        last_writer[place(k.out)] = f"c:{step}"
         index = io(k.out, "output")
         if index is not None:
             edges.append((f"c:{step}", f"out:{index}"))
@@ -525,60 +572,66 @@ def _ids_text(a: Analysis, ids: list[int]) -> str:
 
 
 def print_report(a: Analysis, console: Console | None = None) -> None:
-    """The report as ``rich`` tables on ``console`` (stdout by default)."""
+    """The report as tables on ``console`` (stdout by default); a table that is too wide
+    for the console wraps between words or stacks its rows (``print_table``): no figure is
+    ever cut."""
     from rich.console import Console
-    from rich.table import Table
+
+    from stai.tools.analysis import print_table
 
     console = console or Console()
     t = a.totals
-    console.print(f"[bold]stai analyze[/bold]  {a.model}")
+    console.print(f"[bold]stai analyze[/bold]  {a.model}", highlight=False)
     console.print(
-        f"format {a.format}, {_fmt_int(a.file_bytes)} bytes, sha256 {a.sha256[:16]}…, "
-        f"network '{a.name}', target {a.target}"
+        f"format {a.format}, {_fmt_int(a.file_bytes)} bytes, sha256 {a.sha256}, "
+        f"network '{a.name}', target {a.target}",
+        highlight=False,
     )
 
-    io = Table(title="inputs and outputs", show_lines=False)
-    for col in ("", "name", "shape", "type", "scale", "zero point", "bytes"):
-        io.add_column(col)
-    for kind, tensors in (("in", a.inputs), ("out", a.outputs)):
-        for i, s in enumerate(tensors):
-            io.add_row(
-                f"{kind} {i}",
-                s.name,
-                _shape_text(s.shape),
-                s.dtype,
-                "" if s.scale is None else f"{s.scale:.9g}",
-                "" if s.zero_point is None else str(s.zero_point),
-                _fmt_int(s.bytes),
-            )
-    console.print(io)
+    rows = [
+        [
+            f"{kind} {i}",
+            s.name,
+            _shape_text(s.shape),
+            s.dtype,
+            "" if s.scale is None else f"{s.scale:.9g}",
+            "" if s.zero_point is None else str(s.zero_point),
+            _fmt_int(s.bytes),
+        ]
+        for kind, tensors in (("in", a.inputs), ("out", a.outputs))
+        for i, s in enumerate(tensors)
+    ]
+    io_columns = [(c, "left") for c in ("", "name", "shape", "type", "scale", "zero point")]
+    print_table(console, "inputs and outputs", [*io_columns, ("bytes", "right")], rows)
 
-    totals = Table(title="totals", show_header=False)
-    totals.add_column("figure")
-    totals.add_column("value", justify="right")
-    totals.add_row("parameters", _fmt_int(t.params))
-    totals.add_row("MACC", _fmt_int(t.macc))
-    totals.add_row(
-        "weights (ROM)",
-        f"{_fmt_int(t.weights_bytes)} B "
-        f"({_fmt_int(t.weights_change_bytes)} B, {_percent(t.weights_change_percent)} "
-        f"vs {_fmt_int(t.model_weights_bytes)} B in the model)",
-    )
     arenas = " + ".join(_fmt_int(b) for b in t.arena_bytes)
-    totals.add_row(
-        "activations (RAM)",
-        f"{_fmt_int(t.activations_bytes)} B" + (f" ({arenas})" if len(t.arena_bytes) > 1 else ""),
-    )
     where = "in the activations" if t.io_in_arena else "caller-provided"
-    totals.add_row(
-        "inputs / outputs", f"{_fmt_int(t.input_bytes)} B / {_fmt_int(t.output_bytes)} B ({where})"
+    totals = [
+        ["parameters", _fmt_int(t.params)],
+        ["MACC", _fmt_int(t.macc)],
+        [
+            "weights (ROM)",
+            f"{_fmt_int(t.weights_bytes)} B ({_fmt_int(t.weights_change_bytes)} B, "
+            f"{_percent(t.weights_change_percent)} vs {_fmt_int(t.model_weights_bytes)} B "
+            "in the model)",
+        ],
+        [
+            "activations (RAM)",
+            f"{_fmt_int(t.activations_bytes)} B"
+            + (f" ({arenas})" if len(t.arena_bytes) > 1 else ""),
+        ],
+        [
+            "inputs / outputs",
+            f"{_fmt_int(t.input_bytes)} B / {_fmt_int(t.output_bytes)} B ({where})",
+        ],
+        ["RAM total", f"{_fmt_int(t.ram_total_bytes)} B"],
+        ["nodes / model operators", f"{t.nodes} / {t.model_operators}"],
+    ]
+    print_table(
+        console, "totals", [("figure", "left"), ("value", "right")], totals, show_header=False
     )
-    totals.add_row("RAM total", f"{_fmt_int(t.ram_total_bytes)} B")
-    totals.add_row("nodes / model operators", f"{t.nodes} / {t.model_operators}")
-    console.print(totals)
 
-    layers = Table(title="layers")
-    columns: tuple[tuple[str, JustifyMethod], ...] = (
+    columns = [
         ("c_id", "right"),
         ("m_id", "right"),
         ("type", "left"),
@@ -587,34 +640,49 @@ def print_report(a: Analysis, console: Console | None = None) -> None:
         ("MACC", "right"),
         ("ROM (B)", "right"),
         ("fused / folded", "left"),
-    )
-    for col, justify in columns:
-        layers.add_column(col, justify=justify)
+    ]
+    layers = []
     for r in a.layers:
         merged = []
         if r.fused:
             merged.append("fused " + _ids_text(a, r.fused))
         if r.folded:
             merged.append("folded " + _ids_text(a, r.folded))
-        m = "" if r.m_id is None else f"{r.m_id}"
-        layers.add_row(
-            str(r.c_id),
-            m,
-            f"{r.type}" + (f" ({r.model_type})" if r.model_type else ""),
-            f"{_shape_text(r.output_shape)} {r.dtype}",
-            _fmt_int(r.params),
-            _fmt_int(r.macc),
-            _fmt_int(r.rom_bytes)
-            + (f" (x{r.compression_ratio:.2f})" if r.compression_ratio else ""),
-            "; ".join(merged),
+        layers.append(
+            [
+                str(r.c_id),
+                "" if r.m_id is None else f"{r.m_id}",
+                f"{r.type}" + (f" ({r.model_type})" if r.model_type else ""),
+                f"{_shape_text(r.output_shape)} {r.dtype}",
+                _fmt_int(r.params),
+                _fmt_int(r.macc),
+                _fmt_int(r.rom_bytes)
+                + (f" (x{r.compression_ratio:.2f})" if r.compression_ratio else ""),
+                "; ".join(merged),
+            ]
         )
-    console.print(layers)
+    print_table(console, "layers", columns, layers)
     if a.removed:
-        console.print(f"model operators without code: {_ids_text(a, a.removed)}")
+        console.print(f"model operators without code: {_ids_text(a, a.removed)}", highlight=False)
     if a.target_footprint is not None:
-        from stai.tools.board_footprint import print_footprint
+        _print_footprint(a.target_footprint, a.target, console)
 
-        print_footprint(a.target_footprint, a.target, console)
+
+def _print_footprint(section: dict[str, Any], target: str, console: Console) -> None:
+    """The board footprint section (``stai.tools.board_footprint``) as a table."""
+    from stai.tools.validate_board import print_footprint_table
+
+    fp = section.get("footprint")
+    if fp is None:
+        console.print(f"footprint on {target}: {section.get('note')}", highlight=False)
+        return
+    print_footprint_table(
+        console,
+        f"footprint on {target} (linked test firmware, {section['kernels']} kernels, bytes)",
+        fp,
+        note="other = harness, start-up code and C library; RAM includes the harness's "
+        "reserved stack",
+    )
 
 
 def report_text(a: Analysis, width: int = 140) -> str:

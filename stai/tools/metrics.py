@@ -5,6 +5,14 @@ metrics of ``pred`` against ``ref``. Quantized integer arrays are compared as re
 (``scale * (q - zero_point)``) for the float metrics; ``bit_exact`` counts the samples
 whose raw integers are all equal. ``accuracy`` (classifier outputs, or labels) is the
 fraction of samples whose argmax agrees.
+
+Which metrics apply (the others are None in ``as_dict`` and ``-`` in the report):
+
+* against values (a reference's outputs, or expected output values): the error metrics
+  (``ERROR_METRICS``) always; ``acc`` only for a classifier whose output has more than one
+  element per sample; ``max_abs_lsb`` and ``bit_exact`` only when both sides are integers
+  of the same type;
+* against labels (one class index per sample): ``acc`` only.
 """
 
 from __future__ import annotations
@@ -29,6 +37,10 @@ class Quant:
         return self.scale * (values.astype(np.float64) - float(self.zero_point or 0))
 
 
+ERROR_METRICS = ("rmse", "mae", "l2r", "mean", "std", "cos", "nse", "max_abs")
+"""The metrics of the error ``prediction - reference``: they need values on both sides."""
+
+
 @dataclass
 class Metrics:
     """One comparison ("C model vs reference", ...) of one tensor."""
@@ -47,10 +59,25 @@ class Metrics:
     bit_exact: int | None = None
     """Samples whose integers are all equal (integer tensors only)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    labels: bool = False
+    """Compared with class labels (one index per sample): only ``acc`` applies."""
+
+    def applies(self, metric: str) -> bool:
+        """Whether ``metric`` (a field name) means something for this comparison."""
+        if metric in ERROR_METRICS:
+            return not self.labels
+        return getattr(self, metric) is not None
 
     def as_dict(self) -> dict[str, Any]:
+        """The metrics by name, None where they do not apply, and ``against``: ``values``
+        or ``labels``."""
         out = asdict(self)
         out.pop("extra")
+        out.pop("labels")
+        for metric in ERROR_METRICS:
+            if not self.applies(metric):
+                out[metric] = None
+        out["against"] = "labels" if self.labels else "values"
         out.update(self.extra)
         return out
 
@@ -106,7 +133,7 @@ def compare(
         raw = np.abs(pred.astype(np.int64) - ref.astype(np.int64)).reshape(n, -1)
         m.max_abs_lsb = int(raw.max()) if raw.size else 0
         m.bit_exact = int(np.sum(np.all(raw == 0, axis=1)))
-    if classifier:
+    if classifier and p.shape[1] > 1:
         m.acc = float(np.mean(classes(p) == classes(r))) if n else 0.0
     return m
 
@@ -114,7 +141,7 @@ def compare(
 def accuracy_vs_labels(pred: np.ndarray, labels: np.ndarray) -> Metrics:
     """Accuracy of the argmax of ``pred`` against integer class ``labels`` (one per sample)."""
     n = pred.shape[0]
-    m = Metrics(samples=n)
+    m = Metrics(samples=n, labels=True)
     m.acc = float(np.mean(classes(pred) == labels.reshape(n).astype(np.int64))) if n else 0.0
     return m
 

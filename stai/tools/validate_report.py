@@ -25,6 +25,7 @@ __all__ = [
     "LayerRow",
     "Row",
     "ValidationReport",
+    "metric_text",
     "print_report",
     "report_text",
     "save_csv",
@@ -79,6 +80,10 @@ class ValidationReport:
     reference_time_ms: float | None = None
     check_passed: bool = True
     check_messages: list[str] = field(default_factory=list)
+    """The outputs outside the ``--check`` criteria (filled with or without ``--check``)."""
+    check_requested: bool | None = None
+    """Whether ``--check`` was given (None: not said). Without it the messages are notes,
+    not failures: the exit code does not depend on them."""
     outputs_info: list[dict[str, Any]] = field(default_factory=list)
     target: dict[str, Any] | None = None
     """``--mode target``: instructions, per node, footprint (``stai.tools.validate_board``)."""
@@ -152,7 +157,11 @@ def to_json(r: ValidationReport) -> dict[str, Any]:
         ],
         "layer_reference": r.layer_reference,
         "first_divergence": r.first_divergence,
-        "check": {"passed": r.check_passed, "messages": r.check_messages},
+        "check": {
+            "requested": r.check_requested,
+            "passed": r.check_passed,
+            "messages": r.check_messages,
+        },
         "target": r.target,
     }
 
@@ -163,120 +172,119 @@ def _g(x: float | None, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
+RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("acc", "acc"),
+    ("rmse", "rmse"),
+    ("mae", "mae"),
+    ("l2r", "l2r"),
+    ("mean", "mean"),
+    ("std", "std"),
+    ("cos", "cos"),
+    ("nse", "nse"),
+    ("max |err|", "max_abs"),
+    ("max LSB", "max_abs_lsb"),
+    ("bit-exact", "bit_exact"),
+)
+"""The metric columns of the results table: (title, ``Metrics`` field)."""
+
+
+def metric_text(m: Metrics, metric: str) -> str:
+    """One metric as the report prints it: ``-`` where it does not apply (``docs/validate.md``,
+    Metrics), a percentage for ``acc``, ``k/n`` samples for ``bit_exact``, four significant
+    digits for the real-valued metrics."""
+    if not m.applies(metric):
+        return "-"
+    value = getattr(m, metric)
+    if metric == "acc":
+        return f"{100 * value:.2f}%"
+    if metric == "bit_exact":
+        return f"{value}/{m.samples}"
+    if metric == "max_abs_lsb":
+        return str(value)
+    return _g(value)
+
+
 def print_report(r: ValidationReport, console: Console | None = None) -> None:
-    """The report as ``rich`` tables."""
+    """The report as tables; a table too wide for the console wraps between words or
+    stacks its rows, so no figure is ever cut (``stai.tools.analysis.print_table``)."""
     from rich.console import Console
-    from rich.table import Table
+
+    from stai.tools.analysis import print_table
 
     console = console or Console()
-    console.print(f"[bold]stai validate[/bold] ({r.mode})  {r.model}")
+    console.print(f"[bold]stai validate[/bold] ({r.mode})  {r.model}", highlight=False)
     console.print(
         f"{r.samples} samples from {r.input_source}; reference: {r.reference or 'none'}"
-        + ("" if r.target else f"; C model {r.c_time_ms:.3f} ms/inference on the host")
+        + ("" if r.target else f"; C model {r.c_time_ms:.3f} ms/inference on the host"),
+        highlight=False,
     )
     if r.target:
         from stai.tools.validate_board import print_target
 
         print_target(r.target, console)
-    table = Table(title="results")
-    cols = (
-        "comparison",
-        "output",
-        "acc",
-        "rmse",
-        "mae",
-        "l2r",
-        "mean",
-        "std",
-        "cos",
-        "nse",
-        "max |err|",
-        "max LSB",
-        "bit-exact",
-    )
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("comparison", "output") else "right")
-    for row in r.rows:
-        m = row.metrics
-        acc = "-" if m.acc is None else f"{100 * m.acc:.2f}%"
-        exact = "-" if m.bit_exact is None else f"{m.bit_exact}/{m.samples}"
-        table.add_row(
-            row.what,
-            f"{row.index} {row.tensor}",
-            acc,
-            _g(m.rmse),
-            _g(m.mae),
-            _g(m.l2r),
-            _g(m.mean),
-            _g(m.std),
-            _g(m.cos),
-            _g(m.nse),
-            _g(m.max_abs),
-            "-" if m.max_abs_lsb is None else str(m.max_abs_lsb),
-            exact,
-        )
-    console.print(table)
+    columns = [("comparison", "left"), ("output", "left")]
+    columns += [(title, "right") for title, _key in RESULT_COLUMNS]
+    rows = [
+        [row.what, f"{row.index} {row.tensor}"]
+        + [metric_text(row.metrics, key) for _title, key in RESULT_COLUMNS]
+        for row in r.rows
+    ]
+    print_table(console, "results", columns, rows)
     for title, cm in r.confusion.items():
-        t = Table(title=f"confusion matrix, {title} (rows: expected, columns: predicted)")
-        t.add_column("")
-        for k in range(len(cm)):
-            t.add_column(str(k), justify="right")
-        for k, line in enumerate(cm):
-            t.add_row(str(k), *(str(v) if v else "." for v in line))
-        console.print(t)
+        print_table(
+            console,
+            f"confusion matrix, {title} (rows: expected, columns: predicted)",
+            [("", "left"), *((str(k), "right") for k in range(len(cm)))],
+            [[str(k), *(str(v) if v else "." for v in line)] for k, line in enumerate(cm)],
+        )
     if r.layers:
-        t = Table(title=f"per layer: C node vs the tensor of the same name in {r.layer_reference}")
-        for col in (
-            "c_id",
-            "m_id",
-            "type",
-            "shape",
-            "rmse",
-            "cos",
-            "max |err|",
-            "max LSB",
-            "bit-exact",
-            "ms",
-        ):
-            t.add_column(col, justify="left" if col in ("type", "shape") else "right")
+        layer_columns = [
+            ("c_id", "right"),
+            ("m_id", "right"),
+            ("type", "left"),
+            ("shape", "left"),
+            ("rmse", "right"),
+            ("cos", "right"),
+            ("max |err|", "right"),
+            ("max LSB", "right"),
+            ("bit-exact", "right"),
+            ("ms", "right"),
+        ]
+        layer_rows = []
         for layer in r.layers:
             m = layer.metrics
-            shape = "x".join(map(str, layer.shape))
+            head = [str(layer.c_id), str(layer.m_id), layer.type, "x".join(map(str, layer.shape))]
             if m is None:
-                t.add_row(
-                    str(layer.c_id),
-                    str(layer.m_id),
-                    layer.type,
-                    shape,
-                    "no reference",
-                    "",
-                    "",
-                    "",
-                    "",
-                    f"{layer.time_ms:.3f}",
-                )
-                continue
-            exact = "-" if m.bit_exact is None else f"{m.bit_exact}/{m.samples}"
-            t.add_row(
-                str(layer.c_id),
-                str(layer.m_id),
-                layer.type,
-                shape,
-                _g(m.rmse),
-                _g(m.cos),
-                _g(m.max_abs),
-                "-" if m.max_abs_lsb is None else str(m.max_abs_lsb),
-                exact,
-                f"{layer.time_ms:.3f}",
-            )
-        console.print(t)
+                figures = ["no reference", "", "", "", ""]
+            else:
+                keys = ("rmse", "cos", "max_abs", "max_abs_lsb", "bit_exact")
+                figures = [metric_text(m, key) for key in keys]
+            layer_rows.append([*head, *figures, f"{layer.time_ms:.3f}"])
+        print_table(
+            console,
+            f"per layer: C node vs the tensor of the same name in {r.layer_reference}",
+            layer_columns,
+            layer_rows,
+        )
         if r.first_divergence is None:
             console.print("every compared node matches the reference")
         else:
             console.print(f"first node that differs from the reference: c_id {r.first_divergence}")
-    if r.check_messages:
+    _print_check(r, console)
+
+
+def _print_check(r: ValidationReport, console: Console) -> None:
+    """``--check``: its verdict; without it, the outputs outside its criteria as notes."""
+    if r.check_requested:
         for message in r.check_messages:
-            console.print(f"check failed: {message}")
+            console.print(f"check failed: {message}", highlight=False)
+        if r.check_passed:
+            console.print("check passed", highlight=False)
+        return
+    for message in r.check_messages:
+        console.print(
+            f"note: {message} (outside the --check criteria; not checked)", highlight=False
+        )
 
 
 def report_text(r: ValidationReport, width: int = 160) -> str:
