@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cmsis_tree import BROKEN_SOURCE, FLOAT_SOURCES, stand_in_cmsis_tree
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
@@ -18,7 +19,7 @@ from stai.dialects import c
 from stai.emitc.folder import MARKER, called_functions, write_folder
 from stai.errors import StaiError
 from stai.lowering.convert_buf_to_c import ConvertBufToCPass
-from stai.runtime import manifest
+from stai.runtime import cmsis_nn_sources, manifest
 
 # A conv with a scratch buffer, then a softmax writing the output: buffer form.
 BUFFER_IR = """
@@ -152,6 +153,99 @@ def test_makefile_with_cmsis_nn_path_uses_the_real_library(folder: Path, tmp_pat
     assert missing.returncode != 0 and "holds no Include/arm_nnfunctions.h" in missing.stderr
     portable = _run(["make", "-n"], folder).stdout
     assert "-Iinclude/cmsis" in portable and "src/arm_convolve_s8.c" in portable
+
+
+def test_cmsis_nn_table_places_every_portable_api_function() -> None:
+    """Every function of stai's portable CMSIS-NN-API sources has its CMSIS-NN source in
+    the table, and every source the table names resolves what it calls."""
+    portable = {
+        function
+        for name, info in manifest.sources().items()
+        if name.startswith("arm_")
+        for function in info.provides
+    }
+    assert portable and all(cmsis_nn_sources.provides(f) for f in portable)
+    everything = cmsis_nn_sources.sources_for(portable)
+    assert everything == sorted(s.path for s in cmsis_nn_sources.SOURCES)
+    with pytest.raises(RuntimeError, match="no_such_kernel"):
+        cmsis_nn_sources.sources_for({"no_such_kernel"})
+
+
+def test_makefile_lists_the_cmsis_nn_sources_the_calls_need(folder: Path) -> None:
+    """The conv wrapper and softmax: their files and, transitively, what they call (the
+    matrix kernel two calls down, softmax's common part), nothing else."""
+    listed = _cmsis_nn_srcs(folder)
+    assert listed == cmsis_nn_sources.sources_for({"arm_convolve_wrapper_s8", "arm_softmax_s8"})
+    assert "ConvolutionFunctions/arm_convolve_wrapper_s8.c" in listed
+    assert "NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c" in listed
+    assert "SoftmaxFunctions/arm_nn_softmax_common_s8.c" in listed
+    assert not any(p.startswith(("Pooling", "FullyConnected", "BasicMath")) for p in listed)
+    assert not any(p.endswith(("_f16.c", "_f32.c")) for p in listed)
+
+
+def _cmsis_nn_srcs(folder: Path) -> list[str]:
+    """The value of ``CMSIS_NN_SRCS`` in a generated Makefile, as make sees it."""
+    show = "--eval=stai-show-cmsis: ; @echo $(CMSIS_NN_SRCS)"
+    return _run(["make", "-s", show, "stai-show-cmsis"], folder).stdout.split()
+
+
+def test_stand_in_tree_traps_fail_to_compile(tmp_path: Path) -> None:
+    """The stand-in tree's float sources need their switch and its unneeded source never
+    compiles, so a build that succeeds against it did not compile them."""
+    tree = stand_in_cmsis_tree(tmp_path / "CMSIS-NN")
+    cc = _gcc()
+
+    def compiles(path: str, *flags: str) -> bool:
+        source = tree / "Source" / path
+        cmd = [cc, *STRICT, *flags, "-c", str(source), "-o", str(tmp_path / "x.o")]
+        return subprocess.run(cmd, capture_output=True).returncode == 0
+
+    for path, switch in FLOAT_SOURCES.items():
+        assert not compiles(path) and compiles(path, f"-D{switch}=1")
+    assert not compiles(BROKEN_SOURCE)
+
+
+@pytest.mark.parametrize("layout", ["main", "v7"])
+def test_cmsis_nn_build_compiles_only_what_the_calls_need(
+    folder: Path, tmp_path: Path, layout: str
+) -> None:
+    """Against a stand-in tree of CMSIS-NN main (float16/float32 sources that do not
+    compile without their switches, an unneeded source that never compiles) and of v7.0:
+    the library holds exactly the generated code and the listed CMSIS-NN files, and it
+    links with every dependency it needs."""
+    tree = stand_in_cmsis_tree(tmp_path / "CMSIS-NN", layout)
+    work = tmp_path / "copy"
+    shutil.copytree(folder, work)
+    flags = "CFLAGS=" + " ".join([*STRICT, "-O2", "-fPIC"])
+    _run(["make", f"CMSIS_NN_PATH={tree}", flags], work)
+    archive = sorted(_run(["ar", "t", f"lib{NAME}.a"], work).stdout.split())
+    wanted = [Path(p).stem + ".o" for p in _cmsis_nn_srcs(work)]
+    assert archive == sorted([f"{NAME}.o", f"{NAME}_data.o", *wanted])
+    _load(work, tmp_path / "lib.so")
+
+
+def _load(folder: Path, shared: Path) -> None:
+    """Link a folder's library into a shared object and load it (every symbol bound)."""
+    import ctypes
+
+    archive = folder / f"lib{NAME}.a"
+    cmd = [_gcc(), "-shared", "-o", str(shared), "-Wl,--whole-archive", str(archive)]
+    _run([*cmd, "-Wl,--no-whole-archive", "-lm"], folder)
+    ctypes.CDLL(str(shared))
+
+
+def test_cmsis_nn_build_skips_a_file_the_checkout_lacks(folder: Path, tmp_path: Path) -> None:
+    """A listed file the checkout lacks (another CMSIS-NN version) is skipped, not a 'No
+    rule to make target'; when the network needs it, the link names it."""
+    lacking = "NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c"
+    assert lacking in _cmsis_nn_srcs(folder)
+    tree = stand_in_cmsis_tree(tmp_path / "CMSIS-NN", missing=[lacking])
+    work = tmp_path / "copy"
+    shutil.copytree(folder, work)
+    _run(["make", f"CMSIS_NN_PATH={tree}", "CFLAGS=" + " ".join([*STRICT, "-O2", "-fPIC"])], work)
+    assert "arm_nn_mat_mult_nt_t_s8.o" not in _run(["ar", "t", f"lib{NAME}.a"], work).stdout
+    with pytest.raises(OSError, match="stai_stand_in_arm_nn_mat_mult_nt_t_s8"):
+        _load(work, tmp_path / "lib.so")
 
 
 HARNESS = r"""
