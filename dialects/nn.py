@@ -10,240 +10,67 @@ Example::
     %y = nn.conv2d %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>,
            pads = array<i64: 0, 1, 0, 1>, activation = "relu"}
          : (tensor<1x49x10x1x!nn.q<i8, 0.58470290899276733 : 83>>, ...) -> tensor<...>
+
+This module assembles the one ``nn`` dialect (``NN``): the element type and the helpers
+every op shares live in ``nn_base.py``, the data-movement ops (reshape, pad, concat,
+transpose, ...) in ``nn_shapes.py``; ``nn.X`` names all of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from xdsl.dialects.builtin import (
     I64,
-    AnyDenseElement,
-    ArrayAttr,
-    BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
-    Float32Type,
     FloatAttr,
-    FloatData,
-    IntAttr,
     IntegerAttr,
-    IntegerType,
-    MemRefType,
     StringAttr,
     TensorType,
     UnitAttr,
-    i64,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.ir import Dialect
 from xdsl.irdl import (
     IRDLOperation,
-    ParsePropInAttrDict,
-    irdl_attr_definition,
     irdl_op_definition,
     operand_def,
     opt_prop_def,
     prop_def,
     result_def,
     traits_def,
-    var_operand_def,
 )
-from xdsl.parser import AttrParser
-from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
-from xdsl.utils.hints import isa
 
+from stai.dialects.nn_base import (
+    ACTIVATIONS,
+    QuantType,
+    _check_float_or_quant,
+    _check_len,
+    _NNOp,
+    _tensor,
+    _verify_activation,
+    dense_attr,
+    dense_to_numpy,
+    i64_array,
+    is_quantized,
+    numpy_dtype,
+    storage_type,
+)
+from stai.dialects.nn_shapes import ConcatOp, PadOp, ReshapeOp, TransposeOp
 from stai.dialects.nn_traits import (
     ChannelBias,
-    ConcatAxis,
     ConstantQuant,
     ElementwiseBinary,
     ElementwiseUnary,
     FoldsTranspose,
     FusesAs,
     FusibleProducer,
-    IsTranspose,
     LayoutSensitive,
-    PadAxes,
     QuantKind,
     QuantRule,
     broadcast_shape,
 )
-
-# --------------------------------------------------------------------------- types
-
-
-@irdl_attr_definition
-class QuantType(ParametrizedAttribute, TypeAttribute):
-    """A uniformly quantized integer element type.
-
-    Per tensor: ``!nn.q<i8, 0.5 : -128>``.
-    Per channel along ``axis``: ``!nn.q<i8, axis 0, [0.1, 0.2] : [0, 0]>``.
-    Scales are stored as exact doubles (TFLite keeps them as float32).
-    """
-
-    name = "nn.q"
-
-    storage: IntegerType
-    scales: ArrayAttr[FloatData]
-    zero_points: ArrayAttr[IntAttr]
-    axis: IntAttr
-
-    def __init__(
-        self,
-        storage: IntegerType,
-        scales: Sequence[float],
-        zero_points: Sequence[int],
-        axis: int = -1,
-    ):
-        super().__init__(
-            storage,
-            ArrayAttr([FloatData(float(s)) for s in scales]),
-            ArrayAttr([IntAttr(int(z)) for z in zero_points]),
-            IntAttr(axis),
-        )
-
-    @property
-    def per_channel(self) -> bool:
-        return self.axis.data >= 0
-
-    @property
-    def scale(self) -> float:
-        """The scale of a per-tensor type."""
-        return self.scales.data[0].data
-
-    @property
-    def zero_point(self) -> int:
-        """The zero point of a per-tensor type."""
-        return self.zero_points.data[0].data
-
-    def scale_list(self) -> list[float]:
-        return [s.data for s in self.scales.data]
-
-    def zero_point_list(self) -> list[int]:
-        return [z.data for z in self.zero_points.data]
-
-    def verify(self) -> None:
-        if len(self.scales.data) != len(self.zero_points.data):
-            raise VerifyException("nn.q: as many scales as zero points are expected")
-        if not self.scales.data:
-            raise VerifyException("nn.q: at least one scale is expected")
-        if self.axis.data < 0 and len(self.scales.data) != 1:
-            raise VerifyException("nn.q: a per-tensor type has exactly one scale")
-        if any(not 0.0 < s.data < float("inf") for s in self.scales.data):
-            raise VerifyException("nn.q: scales must be positive and finite")
-        lo, hi = _storage_range(self.storage)
-        if any(not lo <= z.data <= hi for z in self.zero_points.data):
-            raise VerifyException("nn.q: zero point outside the storage type's range")
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
-        parser.parse_punctuation("<")
-        storage = parser.parse_type()
-        if not isinstance(storage, IntegerType):
-            parser.raise_error("nn.q: the storage type must be an integer type")
-        parser.parse_punctuation(",")
-        axis = -1
-        if parser.parse_optional_keyword("axis") is not None:
-            axis = parser.parse_integer(allow_negative=False)
-            parser.parse_punctuation(",")
-            scales = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_float)
-            parser.parse_punctuation(":")
-            zps = parser.parse_comma_separated_list(
-                parser.Delimiter.SQUARE, lambda: parser.parse_integer(allow_boolean=False)
-            )
-        else:
-            scales = [parser.parse_float()]
-            parser.parse_punctuation(":")
-            zps = [parser.parse_integer(allow_boolean=False)]
-        parser.parse_punctuation(">")
-        return [
-            storage,
-            ArrayAttr([FloatData(s) for s in scales]),
-            ArrayAttr([IntAttr(z) for z in zps]),
-            IntAttr(axis),
-        ]
-
-    def print_parameters(self, printer: Printer) -> None:
-        printer.print_string("<")
-        printer.print_attribute(self.storage)
-        printer.print_string(", ")
-        if self.per_channel:
-            printer.print_string(f"axis {self.axis.data}, [")
-            printer.print_string(", ".join(repr(s) for s in self.scale_list()))
-            printer.print_string("] : [")
-            printer.print_string(", ".join(str(z) for z in self.zero_point_list()))
-            printer.print_string("]")
-        else:
-            printer.print_string(f"{self.scale!r} : {self.zero_point}")
-        printer.print_string(">")
-
-
-def _storage_range(storage: IntegerType) -> tuple[int, int]:
-    width = storage.width.data
-    return -(1 << (width - 1)), (1 << (width - 1)) - 1
-
-
-def storage_type(element_type: Attribute) -> Attribute:
-    """The machine type of an element type: ``i8`` for ``!nn.q<i8, ...>``, else itself."""
-    return element_type.storage if isinstance(element_type, QuantType) else element_type
-
-
-def is_quantized(tensor_type: Attribute) -> bool:
-    return isinstance(tensor_type, TensorType) and isinstance(tensor_type.element_type, QuantType)
-
-
-# ----------------------------------------------------------------------- helpers
-
-ACTIVATIONS = ("none", "relu", "relu6", "relu_n1_to_1")
-"""Fused activations: a clamp of the result (the TFLite set that kernels implement)."""
-
-
-def _tensor(op: IRDLOperation, value_name: str, rank: int | None = None) -> TensorType:
-    value = getattr(op, value_name)
-    t = value.type
-    if not isinstance(t, TensorType):
-        raise VerifyException(f"{op.name}: {value_name} must be a tensor")
-    if rank is not None and len(t.get_shape()) != rank:
-        raise VerifyException(
-            f"{op.name}: {value_name} must have rank {rank}, got {len(t.get_shape())}"
-        )
-    return t
-
-
-def _check_float_or_quant(op: IRDLOperation, t: TensorType, what: str) -> None:
-    if not isinstance(t.element_type, Float32Type | QuantType):
-        raise VerifyException(f"{op.name}: {what} must hold f32 or !nn.q elements")
-
-
-def _ints(attr: DenseArrayBase[I64] | None) -> tuple[int, ...]:
-    return () if attr is None else attr.get_values()
-
-
-def _check_len(op: IRDLOperation, attr_name: str, n: int) -> None:
-    values = _ints(getattr(op, attr_name))
-    if len(values) != n:
-        raise VerifyException(f"{op.name}: {attr_name} must have {n} values, got {len(values)}")
-
-
-class _NNOp(IRDLOperation):
-    """Common format of ``nn`` ops: operands, attributes, and a functional type. They are
-    pure; each declares its facts as traits (``dialects/nn_traits.py``)."""
-
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
-    irdl_options = (ParsePropInAttrDict(),)
-    traits = traits_def(Pure())
-
-
-def _verify_activation(op: IRDLOperation) -> None:
-    act = getattr(op, "activation", None)
-    if act is not None and act.data not in ACTIVATIONS:
-        raise VerifyException(
-            f"{op.name}: unknown activation '{act.data}' (expected one of {', '.join(ACTIVATIONS)})"
-        )
-
 
 # ------------------------------------------------------------------------- ops
 
@@ -278,39 +105,6 @@ class ConstantOp(IRDLOperation):
             raise VerifyException("nn.constant: value and result shapes differ")
         if vt.element_type != storage_type(out.element_type):
             raise VerifyException("nn.constant: value type is not the result's storage type")
-
-
-_NUMPY_OF = {"i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64, "f32": np.float32}
-
-
-def numpy_dtype(element_type: Attribute) -> np.dtype:
-    """The numpy dtype of a machine element type (``i8``, ``i32``, ``f32``...)."""
-    t = storage_type(element_type)
-    if isinstance(t, IntegerType):
-        key = f"i{t.width.data}"
-    elif isinstance(t, Float32Type):
-        key = "f32"
-    else:
-        raise ValueError(f"no numpy dtype for {t}")
-    return np.dtype(_NUMPY_OF[key])
-
-
-def dense_attr(shaped: TensorType | MemRefType, data: bytes) -> DenseIntOrFPElementsAttr:
-    """The dense attribute of type ``shaped`` (integer or float elements) holding ``data``."""
-    if not isa(shaped, TensorType[AnyDenseElement] | MemRefType[AnyDenseElement]):
-        raise VerifyException(f"a dense attribute cannot hold the elements of {shaped}")
-    return DenseIntOrFPElementsAttr(shaped, BytesAttr(data))
-
-
-def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
-    """The contents of a dense attribute as a numpy array of its shape."""
-    t = attr.type
-    dtype = numpy_dtype(t.element_type)
-    data = np.frombuffer(attr.data.data, dtype=dtype)
-    shape = tuple(t.get_shape())
-    if data.size == 1 and int(np.prod(shape)) != 1:  # splat
-        return np.full(shape, data[0], dtype=dtype)
-    return data.reshape(shape)
 
 
 class _ConvLikeOp(_NNOp):
@@ -550,80 +344,6 @@ class SoftmaxOp(_UnaryOp):
 
 
 @irdl_op_definition
-class ReshapeOp(_NNOp):
-    """Same elements, another shape (the result type gives it)."""
-
-    name = "nn.reshape"
-    input = operand_def(TensorType)
-    output = result_def(TensorType)
-    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
-
-    def verify_(self) -> None:
-        x, y = _tensor(self, "input"), _tensor(self, "output")
-        if x.element_count() != y.element_count():
-            raise VerifyException(
-                f"nn.reshape: {x.element_count()} elements cannot become {y.element_count()}"
-            )
-        if x.element_type != y.element_type:
-            raise VerifyException("nn.reshape: element types differ")
-
-
-@irdl_op_definition
-class PadOp(_NNOp):
-    """Constant padding; ``pads`` holds before/after for every dimension in order."""
-
-    name = "nn.pad"
-    input = operand_def(TensorType)
-    pads = prop_def(DenseArrayBase[I64])
-    output = result_def(TensorType)
-    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), PadAxes())
-
-    def verify_(self) -> None:
-        x, y = _tensor(self, "input"), _tensor(self, "output")
-        pads = _ints(self.pads)
-        rank = len(x.get_shape())
-        if len(pads) != 2 * rank:
-            raise VerifyException(f"nn.pad: pads must have {2 * rank} values")
-        expected = tuple(d + pads[2 * i] + pads[2 * i + 1] for i, d in enumerate(x.get_shape()))
-        if expected != tuple(y.get_shape()):
-            raise VerifyException(f"nn.pad: result shape must be {expected}")
-
-
-@irdl_op_definition
-class ConcatOp(_NNOp):
-    """Concatenation along ``axis``."""
-
-    name = "nn.concat"
-    inputs = var_operand_def(TensorType)
-    axis = prop_def(IntegerAttr)
-    activation = prop_def(StringAttr)
-    output = result_def(TensorType)
-    traits = traits_def(
-        QuantRule(QuantKind.OWN_RANGE, inputs_take_output=True), ConcatAxis(), FusibleProducer()
-    )
-
-    def verify_(self) -> None:
-        _verify_activation(self)
-        y = _tensor(self, "output")
-        axis = self.axis.value.data
-        rank = len(y.get_shape())
-        if not 0 <= axis < rank:
-            raise VerifyException(f"nn.concat: axis {axis} out of range for rank {rank}")
-        total = 0
-        for value in self.inputs:
-            t = value.type
-            assert isinstance(t, TensorType)
-            shape = t.get_shape()
-            if len(shape) != rank or any(
-                s != o for i, (s, o) in enumerate(zip(shape, y.get_shape())) if i != axis
-            ):
-                raise VerifyException("nn.concat: inputs differ from the result off the axis")
-            total += shape[axis]
-        if total != y.get_shape()[axis]:
-            raise VerifyException("nn.concat: the inputs' sizes along the axis do not add up")
-
-
-@irdl_op_definition
 class MeanOp(_NNOp):
     """Mean over ``axes`` (stai's kernels cover H and W of NHWC)."""
 
@@ -715,31 +435,6 @@ class LstmOp(_NNOp):
 
 
 @irdl_op_definition
-class TransposeOp(_NNOp):
-    """A permutation of the dimensions: result dimension ``i`` is input dimension ``perm[i]``."""
-
-    name = "nn.transpose"
-    input = operand_def(TensorType)
-    perm = prop_def(DenseArrayBase[I64])
-    output = result_def(TensorType)
-    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), IsTranspose())
-
-    def verify_(self) -> None:
-        x, y = _tensor(self, "input"), _tensor(self, "output")
-        perm = _ints(self.perm)
-        shape = tuple(x.get_shape())
-        if sorted(perm) != list(range(len(shape))):
-            raise VerifyException(
-                f"nn.transpose: perm {list(perm)} is not a permutation of rank {len(shape)}"
-            )
-        expected = tuple(shape[p] for p in perm)
-        if tuple(y.get_shape()) != expected:
-            raise VerifyException(f"nn.transpose: the result must have shape {expected}")
-        if x.element_type != y.element_type:
-            raise VerifyException("nn.transpose: element types differ")
-
-
-@irdl_op_definition
 class ClampOp(_ElementwiseOp):
     """``min(max(x, min), max)`` with any float bounds (relu, relu6 and relu_n1_to_1 are
     the common cases, with their own ops)."""
@@ -794,7 +489,45 @@ _OPS = (
 
 NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
 
-
-def i64_array(values: Sequence[int]) -> DenseArrayBase[I64]:
-    """A ``array<i64: ...>`` property (strides, pads, ...)."""
-    return DenseArrayBase.from_list(i64, list(values))
+__all__ = [
+    "ACTIVATIONS",
+    "AddOp",
+    "AvgPool2DOp",
+    "ClampOp",
+    "ConcatOp",
+    "ConstantOp",
+    "Conv2DOp",
+    "DepthwiseConv2DOp",
+    "DequantizeOp",
+    "DivOp",
+    "FullyConnectedOp",
+    "HardSigmoidOp",
+    "HardSwishOp",
+    "LeakyReluOp",
+    "LogisticOp",
+    "LstmOp",
+    "MaxPool2DOp",
+    "MeanOp",
+    "MulOp",
+    "NN",
+    "PReluOp",
+    "PadOp",
+    "QuantType",
+    "QuantizeOp",
+    "Relu6Op",
+    "ReluN1To1Op",
+    "ReluOp",
+    "ReshapeOp",
+    "SoftmaxOp",
+    "SubOp",
+    "SwishOp",
+    "TanhOp",
+    "TransposeConv2DOp",
+    "TransposeOp",
+    "dense_attr",
+    "dense_to_numpy",
+    "i64_array",
+    "is_quantized",
+    "numpy_dtype",
+    "storage_type",
+]

@@ -1,0 +1,133 @@
+"""Data-movement ops of the ``nn`` dialect (``stai.dialects.nn`` registers them): reshape,
+pad, concatenation, transpose. They move elements without arithmetic; quantization passes
+through them unchanged (concat excepted: its inputs take the output's parameters).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    IntegerAttr,
+    StringAttr,
+    TensorType,
+)
+from xdsl.irdl import (
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.utils.exceptions import VerifyException
+
+from stai.dialects.nn_base import _ints, _NNOp, _tensor, _verify_activation
+from stai.dialects.nn_traits import (
+    ConcatAxis,
+    FusibleProducer,
+    IsTranspose,
+    LayoutSensitive,
+    PadAxes,
+    QuantKind,
+    QuantRule,
+)
+
+
+@irdl_op_definition
+class ReshapeOp(_NNOp):
+    """Same elements, another shape (the result type gives it)."""
+
+    name = "nn.reshape"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        if x.element_count() != y.element_count():
+            raise VerifyException(
+                f"nn.reshape: {x.element_count()} elements cannot become {y.element_count()}"
+            )
+        if x.element_type != y.element_type:
+            raise VerifyException("nn.reshape: element types differ")
+
+
+@irdl_op_definition
+class PadOp(_NNOp):
+    """Constant padding; ``pads`` holds before/after for every dimension in order."""
+
+    name = "nn.pad"
+    input = operand_def(TensorType)
+    pads = prop_def(DenseArrayBase[I64])
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), PadAxes())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        pads = _ints(self.pads)
+        rank = len(x.get_shape())
+        if len(pads) != 2 * rank:
+            raise VerifyException(f"nn.pad: pads must have {2 * rank} values")
+        expected = tuple(d + pads[2 * i] + pads[2 * i + 1] for i, d in enumerate(x.get_shape()))
+        if expected != tuple(y.get_shape()):
+            raise VerifyException(f"nn.pad: result shape must be {expected}")
+
+
+@irdl_op_definition
+class ConcatOp(_NNOp):
+    """Concatenation along ``axis``."""
+
+    name = "nn.concat"
+    inputs = var_operand_def(TensorType)
+    axis = prop_def(IntegerAttr)
+    activation = prop_def(StringAttr)
+    output = result_def(TensorType)
+    traits = traits_def(
+        QuantRule(QuantKind.OWN_RANGE, inputs_take_output=True), ConcatAxis(), FusibleProducer()
+    )
+
+    def verify_(self) -> None:
+        _verify_activation(self)
+        y = _tensor(self, "output")
+        axis = self.axis.value.data
+        rank = len(y.get_shape())
+        if not 0 <= axis < rank:
+            raise VerifyException(f"nn.concat: axis {axis} out of range for rank {rank}")
+        total = 0
+        for value in self.inputs:
+            t = value.type
+            assert isinstance(t, TensorType)
+            shape = t.get_shape()
+            if len(shape) != rank or any(
+                s != o for i, (s, o) in enumerate(zip(shape, y.get_shape())) if i != axis
+            ):
+                raise VerifyException("nn.concat: inputs differ from the result off the axis")
+            total += shape[axis]
+        if total != y.get_shape()[axis]:
+            raise VerifyException("nn.concat: the inputs' sizes along the axis do not add up")
+
+
+@irdl_op_definition
+class TransposeOp(_NNOp):
+    """A permutation of the dimensions: result dimension ``i`` is input dimension ``perm[i]``."""
+
+    name = "nn.transpose"
+    input = operand_def(TensorType)
+    perm = prop_def(DenseArrayBase[I64])
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), IsTranspose())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        perm = _ints(self.perm)
+        shape = tuple(x.get_shape())
+        if sorted(perm) != list(range(len(shape))):
+            raise VerifyException(
+                f"nn.transpose: perm {list(perm)} is not a permutation of rank {len(shape)}"
+            )
+        expected = tuple(shape[p] for p in perm)
+        if tuple(y.get_shape()) != expected:
+            raise VerifyException(f"nn.transpose: the result must have shape {expected}")
+        if x.element_type != y.element_type:
+            raise VerifyException("nn.transpose: element types differ")
