@@ -185,13 +185,18 @@ def _read_tensor(
     signature = (
         _int_vector(tensor.ShapeSignatureAsNumpy()) if tensor.ShapeSignatureLength() else None
     )
+    quant = _read_quant(tensor.Quantization())
+    if quant is not None and quant.per_channel and len(shape) == 1:
+        # A 1-D tensor has one axis, whatever its quantized_dimension says: older converters
+        # copied the filter's dimension (3) onto depthwise biases, and TFLM never reads it.
+        quant = TflQuant(quant.scales, quant.zero_points, 0)
     return TflTensor(
         index=index,
         name=name.decode(errors="replace") if name else f"tensor_{index}",
         shape=shape,
         signature=signature,
         type_name=type_names.get(tensor.Type(), f"TYPE_{tensor.Type()}"),
-        quant=_read_quant(tensor.Quantization()),
+        quant=quant,
         data=_read_buffer(model, tensor.Buffer(), data),
         has_rank=bool(tensor.HasRank()) or tensor.ShapeLength() > 0,
     )

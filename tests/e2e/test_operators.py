@@ -3,12 +3,19 @@ int8 bit-exact with TFLite Micro, float within 1e-4 x max(1, max |ref|) of LiteR
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import float_tolerance
 from opmodels import ALL_MODELS, INT8, OPS_BY_NAME
 from shared_models import random_inputs
+from xdsl.dialects.builtin import TensorType
+from xdsl.rewriter import Rewriter
 
+from stai.dialects import nn
+from stai.frontends.tflite import import_tflite
+from stai.frontends.tflite.writer import write_tflite
 from stai.tools.reference import run_litert_ref, run_tflm
 
 
@@ -32,3 +39,44 @@ def test_operator(name, kind, op_model, compiled):
             expected = run_litert_ref(path, inputs)
             for e, g in zip(expected, got):
                 assert np.max(np.abs(e - g)) <= float_tolerance(e)
+
+
+def _with_stray_bias_dimension(source: Path, target: Path, dimension: int) -> Path:
+    """``source`` written back with every per-channel 1-D constant (the biases) carrying
+    ``quantized_dimension = dimension``, as older converters wrote depthwise biases."""
+    module = import_tflite(source)
+    for op in [op for op in module.walk() if isinstance(op, nn.ConstantOp)]:
+        t = op.output.type
+        assert isinstance(t, TensorType)
+        q = t.element_type
+        if isinstance(q, nn.QuantType) and q.per_channel and len(t.get_shape()) == 1:
+            stray = nn.QuantType(q.storage, q.scale_list(), q.zero_point_list(), dimension)
+            Rewriter.replace_op(op, nn.ConstantOp(op.to_numpy(), TensorType(stray, t.get_shape())))
+    return write_tflite(module, target)
+
+
+def _quantized_dimensions(path: Path) -> set[tuple[int, int]]:
+    """(rank, quantized_dimension) of every tensor with several scales."""
+    import tflite
+
+    graph = tflite.Model.GetRootAsModel(path.read_bytes(), 0).Subgraphs(0)
+    found = set()
+    for i in range(graph.TensorsLength()):
+        tensor = graph.Tensors(i)
+        q = tensor.Quantization()
+        if q is not None and q.ScaleLength() > 1:
+            found.add((tensor.ShapeLength(), q.QuantizedDimension()))
+    return found
+
+
+@pytest.mark.parametrize("name", ["dwconv_m2_s1_same_relu6", "conv2d_s1_same_relu"])
+def test_stray_quantized_dimension_on_1d_tensors_is_ignored(name, op_model, compiled, tmp_path):
+    """TFLM's person-detection model has 1-D biases with quantized_dimension 3; TFLM never
+    reads it, so stai accepts it and computes the same bits."""
+    path = _with_stray_bias_dimension(op_model(name, INT8), tmp_path / f"{name}.tflite", 3)
+    assert (1, 3) in _quantized_dimensions(path)
+    c_model = compiled(path)
+    for inputs in random_inputs(path, 5, seed=11):
+        (expected,) = run_tflm(path, inputs)
+        (got,) = c_model.run(inputs)
+        np.testing.assert_array_equal(got, expected)
