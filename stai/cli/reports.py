@@ -45,6 +45,7 @@ def _analyze(args: argparse.Namespace) -> None:
         options=compile_options(args),
         quantize=generate_hook(args),
         compression_level=args.compression_level,
+        quiet=getattr(args, "quiet", False),
     )
     if args.json:
         print(json.dumps(to_json(result), indent=2))

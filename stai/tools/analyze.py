@@ -199,13 +199,15 @@ def analyze(
     quantize: Callable[[ModuleOp], object] | None = None,
     options: CompileOptions | None = None,
     compression_level: str | None = None,
+    quiet: bool = False,
 ) -> Analysis:
     """Compile ``model_path`` in memory with ``options`` (the ``CompileOptions`` of
     ``stai generate``: the activations and weights are those ``generate`` gives), quantized
     to int8 first by ``quantize`` (the hook of ``stai.cli.quantize.quantize_hook``) and
     its weights shared with ``compression_level``'s factors when given, and report its
     costs. Without ``options``: the defaults, with ``name``, ``target`` and ``compress``
-    (``"4"``, ``"8"`` or a JSON file)."""
+    (``"4"``, ``"8"`` or a JSON file). The compression-level search reports its progress on
+    stderr unless ``quiet``."""
     from stai.compiler import driver
     from stai.compiler.options import CompileOptions, CompressOptions
     from stai.dialects import qnn
@@ -218,7 +220,7 @@ def analyze(
         options = CompileOptions(name=name, target=target, compress=compress)
     loaded = driver.load_model(path, options.frontend, quantize=quantize)
     if compression_level is not None:
-        options = _with_level(loaded, options, compression_level)
+        options = _with_level(loaded, options, compression_level, quiet)
     fmt, file_bytes, sha = _file_facts(path)
     nn_module = loaded.module.clone()
     model_weights, model_types, n_model_ops = _model_weights_and_types(path, nn_module)
@@ -382,7 +384,9 @@ def _activation(
     return " + ".join(names) or None
 
 
-def _with_level(loaded: Any, options: CompileOptions, level: str) -> CompileOptions:
+def _with_level(
+    loaded: Any, options: CompileOptions, level: str, quiet: bool = False
+) -> CompileOptions:
     """``options`` with the factors ``--compression-level`` chooses for the loaded model
     (as ``stai generate`` chooses them)."""
     from stai.errors import StaiError
@@ -390,7 +394,7 @@ def _with_level(loaded: Any, options: CompileOptions, level: str) -> CompileOpti
 
     if options.compress is not None:
         raise StaiError("-c/--compress and --compression-level are mutually exclusive")
-    compress, _files = level_compression(loaded, level, options.name)
+    compress, _files = level_compression(loaded, level, options.name, quiet)
     return replace(options, compress=compress)
 
 

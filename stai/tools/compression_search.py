@@ -14,6 +14,10 @@ the ROM never grows from ``low`` to ``high``.
 The search is a tool over the driver: it compiles clones of one loaded model (imported,
 and quantized with ``-q``, once) with ``stai.compiler.driver.compile_model``;
 ``generate_with_level`` then compiles the model once with the chosen factors.
+
+It takes minutes on a large model, so every step reports its progress on stderr
+(``Reporter``): a progress bar on a terminal, plain ``stai: compression level ...`` lines
+otherwise, nothing with ``quiet``.
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ from __future__ import annotations
 import atexit
 import json
 import shutil
+import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,6 +51,55 @@ over all measured inputs) against the uncompressed model."""
 
 SAMPLES = 4
 """Seeded random inputs measured when none are given."""
+
+
+class Reporter:
+    """Progress of the search's steps on ``stream`` (stderr): a ``rich`` bar when it is a
+    terminal, else one plain line when a step starts, about every tenth of it and when it
+    ends; nothing when ``quiet``."""
+
+    def __init__(self, level: str, quiet: bool = False, stream: IO[str] | None = None):
+        self.level = level
+        self.quiet = quiet
+        self.stream = stream if stream is not None else sys.stderr
+
+    def line(self, text: str) -> None:
+        if not self.quiet:
+            print(f"stai: compression level {self.level}: {text}", file=self.stream, flush=True)
+
+    @contextmanager
+    def step(self, description: str, total: int) -> Iterator[Callable[[str], None]]:
+        """``advance(note)`` once per unit of a step of ``total`` units."""
+        if self.quiet or total <= 0:
+            yield lambda _note: None
+            return
+        if self.stream.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            with Progress(
+                f"compression level {self.level}: " + "{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=True,
+            ) as bar:
+                task = bar.add_task(description, total=total)
+                yield lambda _note: bar.advance(task, 1)
+            return
+        start = time.monotonic()
+        done = 0
+        self.line(f"{description}: 0/{total}")
+
+        def advance(note: str) -> None:
+            nonlocal done
+            done += 1
+            if done == total or done % max(1, total // 10) == 0:
+                elapsed = time.monotonic() - start
+                self.line(f"{description}: {done}/{total} ({note}; {elapsed:.0f} s)")
+
+        yield advance
 
 
 @dataclass
@@ -184,18 +241,34 @@ class _Compiler:
 
 
 def measure(
-    model: LoadedModel, inputs: list[list[np.ndarray]] | None = None, workers: int = 4
+    model: LoadedModel,
+    inputs: list[list[np.ndarray]] | None = None,
+    workers: int = 4,
+    reporter: Reporter | None = None,
 ) -> Measurements:
     """Compile the model uncompressed and once per (layer, factor 4|8), and measure each
-    candidate's ROM saving and output error."""
+    candidate's ROM saving and output error (reporting each compile to ``reporter``)."""
+    reporter = reporter or Reporter("?", quiet=True)
     samples = inputs if inputs is not None else random_samples(model, SAMPLES, 0)
     names = compressible_layers(model)
+    jobs = [(k, f) for k in names for f in (4, 8)]
+    results: list[Any] = [None] * len(jobs)
     with tempfile.TemporaryDirectory(prefix="stai-level-") as tmp:
         compiler = _Compiler(model, samples, Path(tmp))
-        rom, reference = compiler.run({}, "base")
-        jobs = [(k, f) for k in names for f in (4, 8)]
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            results = list(pool.map(lambda j: compiler.run({j[0]: j[1]}, f"l{j[0]}x{j[1]}"), jobs))
+        with reporter.step("uncompressed model", 1) as advance:
+            rom, reference = compiler.run({}, "base")
+            advance(f"{rom:,} B of weights")
+        with (
+            reporter.step(f"{len(names)} layers at factors 4 and 8", len(jobs)) as advance,
+            ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+        ):
+            futures = {
+                pool.submit(compiler.run, {k: f}, f"l{k}x{f}"): i for i, (k, f) in enumerate(jobs)
+            }
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = future.result()
+                advance(f"layer {jobs[i][0]} x{jobs[i][1]}")
     result = Measurements(rom, reference, names=names)
     for (key, factor), (cand_rom, outputs) in zip(jobs, results):
         result.candidates.append(
@@ -242,11 +315,13 @@ def select(
     level: str,
     model: LoadedModel,
     inputs: list[list[np.ndarray]] | None = None,
+    reporter: Reporter | None = None,
 ) -> Selection:
     """The factors of ``level``: the greedy choices, undone from the last while the
     compiled combination's measured error exceeds the budget."""
     if level not in LEVELS:
         raise StaiError(f"--compression-level: expected one of {', '.join(LEVELS)}, got '{level}'")
+    reporter = reporter or Reporter(level, quiet=True)
     budget = LEVELS[level]
     steps = greedy_steps(measurements, budget)
     samples = inputs if inputs is not None else random_samples(model, SAMPLES, 0)
@@ -254,8 +329,10 @@ def select(
         compiler = _Compiler(model, samples, Path(tmp))
         while steps:
             factors = _factors(steps, measurements.names)
-            rom, outputs = compiler.run(factors, f"try{len(steps)}")
-            error = relative_error(outputs, measurements.reference)
+            with reporter.step(f"checking {len(steps)} choices together", 1) as advance:
+                rom, outputs = compiler.run(factors, f"try{len(steps)}")
+                error = relative_error(outputs, measurements.reference)
+                advance(f"error {error:.4g}, budget {budget:g}")
             if error <= budget:
                 return Selection(level, budget, factors, rom, error)
             steps.pop()
@@ -280,10 +357,11 @@ def choose(
     level: str,
     inputs: list[list[np.ndarray]] | None = None,
     frontend_options: dict | None = None,
+    quiet: bool = True,
 ) -> tuple[Selection, Measurements]:
     """Measure and select ``level``'s factors for a model file (its measurements of the
     default inputs are cached) or a loaded (possibly quantized) model, whose clones are
-    compiled."""
+    compiled; progress on stderr unless ``quiet``."""
     from stai.compiler.driver import load_model
     from stai.compiler.options import FrontendOptions
 
@@ -298,23 +376,32 @@ def choose(
         names = compressible_layers(model)
         measured = Measurements(rom=0, reference=[], names=names)
         return Selection(level, 0.0, _factors([], names), 0, 0.0), measured
+    reporter = Reporter(level, quiet)
     measured = _CACHE.get(key) if key is not None else None
     if measured is None:
-        measured = measure(model, inputs)
+        measured = measure(model, inputs, reporter=reporter)
         if key is not None:
             _CACHE[key] = measured
-    return select(measured, level, model, inputs), measured
+    selection = select(measured, level, model, inputs, reporter)
+    chosen = sum(1 for f in selection.factors.values() if f)
+    reporter.line(
+        f"{chosen} of {len(selection.factors)} layers compressed, {selection.rom:,} B of "
+        f"weights, error {selection.error:.4g} (budget {selection.budget:g})"
+    )
+    return selection, measured
 
 
 def level_compression(
-    model: LoadedModel, level: str, name: str
+    model: LoadedModel, level: str, name: str, quiet: bool = False
 ) -> tuple[CompressOptions | None, dict[str, str]]:
     """The compress options of ``level`` for a loaded model (None for no compression), and
-    the extra folder file ``NAME_compression.txt`` that records the choice. The per-layer
-    JSON file the options name is written in a temporary folder removed at exit."""
+    the extra folder file ``NAME_compression.txt`` that records the choice (a ``-c`` file:
+    ``-c NAME_compression.txt`` compiles the same factors). The per-layer JSON file the
+    options name is written in a temporary folder removed at exit. Progress goes to stderr
+    unless ``quiet``."""
     from stai.compiler.options import CompressOptions
 
-    selection, measured = choose(model, level)
+    selection, measured = choose(model, level, quiet=quiet)
     text = json.dumps(selection.to_json(measured), indent=2) + "\n"
     if not any(selection.factors.values()):
         return None, {f"{name}_compression.txt": text}
@@ -331,10 +418,11 @@ def generate_with_level(
     level: str,
     options: CompileOptions | None = None,
     ir_stream: IO[str] | None = None,
+    quiet: bool = False,
 ) -> GenerateResult:
     """``stai generate --compression-level LEVEL``: search the per-layer factors on clones
     of the loaded model, then compile it once with them into ``out_dir`` (printing the IR
-    to ``ir_stream`` when given)."""
+    to ``ir_stream`` when given; progress on stderr unless ``quiet``)."""
     from dataclasses import replace
 
     from stai.compiler.driver import compile_model, load_model, write_generated
@@ -345,6 +433,6 @@ def generate_with_level(
         raise StaiError("-c/--compress and --compression-level are mutually exclusive")
     if not isinstance(model, LoadedModel):
         model = load_model(model, options.frontend)
-    compress, files = level_compression(model, level, options.name)
+    compress, files = level_compression(model, level, options.name, quiet)
     compiled = compile_model(model, replace(options, compress=compress), ir_stream=ir_stream)
     return write_generated(compiled, out_dir, files)

@@ -140,3 +140,26 @@ def test_levels_pick_conv_layers_too(models_dir: Path, tmp_path: Path) -> None:
     reference = [o.copy() for s in samples for o in CModel(base).run(s)]
     outputs = [o.copy() for s in samples for o in CModel(tmp_path / "medium").run(s)]
     assert relative_error(outputs, reference) <= 2 * LEVELS["medium"]
+
+
+def test_compression_file_round_trips(
+    ad_model: Path, levels: dict[str, dict], tmp_path: Path
+) -> None:
+    """``NAME_compression.txt``, which ``--compression-level`` writes, is a ``-c`` layers
+    file: it holds the chosen factors, and compiled with it the model's C is the one the
+    level generated, byte for byte."""
+    from stai.compiler.driver import compile_model, write_generated
+    from stai.compiler.options import CompileOptions, CompressOptions
+    from stai.transforms.compress_weights import load_layers
+
+    data = levels["medium"]
+    spec = data["dir"] / "network_compression.txt"
+    factors = load_layers(str(spec))
+    expected = {
+        k: 0 if v["factor"] == "none" else v["factor"] for k, v in data["record"]["layers"].items()
+    }
+    assert factors == expected and any(factors.values())
+    compiled = compile_model(ad_model, CompileOptions(compress=CompressOptions(layers=str(spec))))
+    write_generated(compiled, tmp_path / "again")
+    for name in ("network.c", "network.h", "network_data.c", "network_data.h"):
+        assert (tmp_path / "again" / name).read_bytes() == (data["dir"] / name).read_bytes(), name

@@ -50,3 +50,25 @@ def test_accuracy_and_confusion() -> None:
 def test_shape_mismatch_raises() -> None:
     with pytest.raises(ValueError, match="shapes differ"):
         compare(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+def test_labels_have_only_accuracy() -> None:
+    """Against class labels the error metrics do not apply: None in the JSON form."""
+    scores = np.array([[0.1, 0.9], [0.8, 0.2]])
+    m = accuracy_vs_labels(scores, np.array([1, 1]))
+    data = m.as_dict()
+    assert data["acc"] == 0.5 and data["against"] == "labels"
+    for key in ("rmse", "mae", "l2r", "mean", "std", "cos", "nse", "max_abs"):
+        assert data[key] is None and not m.applies(key)
+    assert data["bit_exact"] is None and data["max_abs_lsb"] is None
+
+
+def test_accuracy_needs_more_than_one_class() -> None:
+    """--classifier on a one-element output (a regressor): argmax is always 0, so no
+    accuracy; the error metrics stay."""
+    pred = np.array([[0.5], [0.7]])
+    m = compare(pred, pred + 1.0, classifier=True)
+    assert m.acc is None and m.as_dict()["acc"] is None
+    assert m.as_dict()["against"] == "values" and m.as_dict()["max_abs"] == 1.0
+    m = compare(np.array([[0.1, 0.9]]), np.array([[0.2, 0.8]]), classifier=True)
+    assert m.acc == 1.0
