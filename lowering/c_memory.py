@@ -65,7 +65,7 @@ def _c_name(text: str) -> str:
     return out if not out[0].isdigit() else "p" + out
 
 
-def pools_of(function: Operation, network: str) -> list[PoolInfo]:
+def pools_of(function: Operation, network: str, prefix: str = "stai") -> list[PoolInfo]:
     """The pools of a buffer-form function, by pool index (there is at least one)."""
     arenas = sorted(
         (op for op in function.walk() if isinstance(op, ArenaOp)), key=lambda a: a.pool_index
@@ -82,7 +82,7 @@ def pools_of(function: Operation, network: str) -> list[PoolInfo]:
         )
     out = []
     for p, arena in enumerate(arenas):
-        glob = f"stai_{network}_arena" + (f"_{p}" if p else "")
+        glob = f"{prefix}_{network}_arena" + (f"_{p}" if p else "")
         name = arena.pool_name.data if arena.pool_name is not None else f"pool{p}"
         param = "activations" if len(arenas) == 1 else f"pool_{_c_name(name)}"
         section = arena.section.data if arena.section is not None else ""
@@ -90,9 +90,9 @@ def pools_of(function: Operation, network: str) -> list[PoolInfo]:
     return out
 
 
-def extern_global(network: str, role: str, index: int) -> str:
+def extern_global(network: str, role: str, index: int, prefix: str = "stai") -> str:
     """The pointer global of a caller-provided input or output."""
-    return f"stai_{network}_{role}_{index}"
+    return f"{prefix}_{network}_{role}_{index}"
 
 
 def externs_of(function: Operation, role: str) -> dict[int, int]:
@@ -138,7 +138,7 @@ def _bad_pointer(block: Block, ptr: SSAValue, alignment: int, allow_null: bool) 
     return bad.results[0]
 
 
-def init_func(network: str, pools: list[PoolInfo]) -> c.FuncOp:
+def init_func(network: str, pools: list[PoolInfo], prefix: str = "stai") -> c.FuncOp:
     """``int stai_NAME_init(void *p0, ...)``: checks and binds one pointer per pool
     (NULL allowed for an empty pool); 1 on a NULL or misaligned pointer."""
     block = Block(arg_types=[VOID_PTR] * len(pools))
@@ -153,10 +153,12 @@ def init_func(network: str, pools: list[PoolInfo]) -> c.FuncOp:
         block.add_ops([cast, c.AssignGlobalOp(pool.global_name, cast)])
     zero = c.LiteralOp(0, INT)
     block.add_ops([zero, c.ReturnOp(zero)])
-    return c.FuncOp(f"stai_{network}_init", [VOID_PTR] * len(pools), INT, Region(block))
+    return c.FuncOp(f"{prefix}_{network}_init", [VOID_PTR] * len(pools), INT, Region(block))
 
 
-def set_io_func(network: str, role: str, alignments: dict[int, int]) -> c.FuncOp:
+def set_io_func(
+    network: str, role: str, alignments: dict[int, int], prefix: str = "stai"
+) -> c.FuncOp:
     """``int stai_NAME_set_<role>(int index, void *data)``: binds a caller buffer; 1 for
     a bad index, a NULL or a misaligned pointer."""
     block = Block(arg_types=[INT, VOID_PTR])
@@ -175,21 +177,29 @@ def set_io_func(network: str, role: str, alignments: dict[int, int]) -> c.FuncOp
         body.add_op(c.IfReturnOp(bad, one))
         cast = c.CastOp(data, BYTE_PTR)
         body.add_ops(
-            [cast, c.AssignGlobalOp(extern_global(network, role, i), cast), c.ReturnOp(zero)]
+            [
+                cast,
+                c.AssignGlobalOp(extern_global(network, role, i, prefix), cast),
+                c.ReturnOp(zero),
+            ]
         )
         block.add_op(if_op)
     block.add_op(c.ReturnOp(one))
-    return c.FuncOp(f"stai_{network}_set_{role}", [INT, VOID_PTR], INT, Region(block))
+    return c.FuncOp(f"{prefix}_{network}_set_{role}", [INT, VOID_PTR], INT, Region(block))
 
 
 def check_bound_ops(
-    network: str, pools: list[PoolInfo], externs: dict[str, list[int]], result: SSAValue
+    network: str,
+    pools: list[PoolInfo],
+    externs: dict[str, list[int]],
+    result: SSAValue,
+    prefix: str = "stai",
 ) -> list[Operation]:
     """``if (pointer == NULL) return result;`` for every pool with bytes and every caller
     buffer (the start of ``run``)."""
     ops: list[Operation] = []
     names = [p.global_name for p in pools if p.size > 0]
-    names += [extern_global(network, role, i) for role, ids in externs.items() for i in ids]
+    names += [extern_global(network, role, i, prefix) for role, ids in externs.items() for i in ids]
     for name in names:
         g = c.GetGlobalOp(name, BYTE_PTR)
         null = c.LiteralOp("NULL", BYTE_PTR)
@@ -199,10 +209,10 @@ def check_bound_ops(
 
 
 def header_ops(
-    network: str, pools: list[PoolInfo], externs: dict[str, list[int]]
+    network: str, pools: list[PoolInfo], externs: dict[str, list[int]], prefix: str = "stai"
 ) -> list[Operation]:
     """The pool macros of ``NAME.h`` and the ``set_input`` / ``set_output`` prototypes."""
-    m = f"STAI_{network.upper()}"
+    m = f"{prefix}_{network}".upper()
     ops: list[Operation] = [
         c.DefineOp(f"{m}_POOL_NUM", len(pools)),
     ]
@@ -221,14 +231,17 @@ def header_ops(
                     "element): 0 = ok, 1 = bad index or pointer."
                 ),
                 c.FuncOp(
-                    f"stai_{network}_set_{role}", [INT, VOID_PTR], INT, arg_names=["index", "data"]
+                    f"{prefix}_{network}_set_{role}",
+                    [INT, VOID_PTR],
+                    INT,
+                    arg_names=["index", "data"],
                 ),
             ]
     return ops
 
 
 def globals_ops(
-    network: str, pools: list[PoolInfo], externs: dict[str, list[int]]
+    network: str, pools: list[PoolInfo], externs: dict[str, list[int]], prefix: str = "stai"
 ) -> list[Operation]:
     """The mutable globals: one pointer per pool and per caller buffer."""
     from xdsl.dialects.builtin import StringAttr
@@ -238,7 +251,9 @@ def globals_ops(
     ]
     for role, ids in externs.items():
         ops += [
-            c.GlobalOp(extern_global(network, role, i), BYTE_PTR, StringAttr("NULL"), static=True)
+            c.GlobalOp(
+                extern_global(network, role, i, prefix), BYTE_PTR, StringAttr("NULL"), static=True
+            )
             for i in ids
         ]
     return ops

@@ -151,18 +151,19 @@ class ObserverNames:
     """The C names of one network's observer."""
 
     network: str
+    prefix: str = "stai"
 
     def symbol(self, what: str) -> str:
-        return f"stai_{self.network}_{what}"
+        return f"{self.prefix}_{self.network}_{what}"
 
     @property
     def macro(self) -> str:
-        return f"STAI_{self.network.upper()}"
+        return f"{self.prefix}_{self.network}".upper()
 
 
-def header_ops(network: str, node_count: int) -> list[Operation]:
+def header_ops(network: str, node_count: int, prefix: str = "stai") -> list[Operation]:
     """The guarded part of ``NAME.h``."""
-    n = ObserverNames(network)
+    n = ObserverNames(network, prefix)
     return [
         c.IfDefinedOp(
             MACRO,
@@ -181,9 +182,9 @@ def header_ops(network: str, node_count: int) -> list[Operation]:
     ]
 
 
-def impl_ops(network: str, nodes: Sequence[NodeInfo]) -> list[Operation]:
+def impl_ops(network: str, nodes: Sequence[NodeInfo], prefix: str = "stai") -> list[Operation]:
     """The guarded file-level part of ``NAME.c``: state, tables and the two functions."""
-    n = ObserverNames(network)
+    n = ObserverNames(network, prefix)
     tables = build_tables(nodes)
     rows_t = TensorType(i32, [max(len(tables.rows), 1)])
     scales_t = TensorType(f32, [max(len(tables.scales), 1)])
@@ -247,7 +248,11 @@ def _observe(n: ObserverNames) -> c.FuncOp:
 
 
 def node_hook(
-    network: str, event: str, step: int, output_pointer: Callable[[list[Operation]], SSAValue]
+    network: str,
+    event: str,
+    step: int,
+    output_pointer: Callable[[list[Operation]], SSAValue],
+    prefix: str = "stai",
 ) -> c.IfDefinedOp:
     """``stai_NAME_observe(STAI_OBSERVER_<event>, step, output)`` inside the guard;
     ``output_pointer(ops)`` appends the ops computing the node's output pointer to ``ops``
@@ -258,5 +263,5 @@ def node_hook(
     ]
     pointer = output_pointer(ops)
     ops.append(data := c.CastOp(pointer, VOID_PTR))
-    ops.append(c.CallOp(ObserverNames(network).symbol("observe"), [ev, index, data]))
+    ops.append(c.CallOp(ObserverNames(network, prefix).symbol("observe"), [ev, index, data]))
     return c.IfDefinedOp(MACRO, ops)

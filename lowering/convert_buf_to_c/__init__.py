@@ -19,6 +19,11 @@ arrays become four ``c.file`` ops (``NAME`` is the pass option ``network``, alia
 * ``NAME_target.h`` (only with a Cortex-M ``target``, e.g. ``{target="cortex-m4"}``): one
   ``c.error_unless`` per check of the target (``target_header.py``).
 
+The pass option ``prefix`` (default ``stai``; ``-p 'convert-buf-to-c{prefix="acme"}'``)
+replaces ``stai`` / ``STAI`` in every one of those names (``acme_NAME_run``,
+``ACME_NAME_IN_NUM``); with any other prefix the data arrays are ``acme_NAME_*`` too, so
+folders of one network generated with two prefixes link into one program.
+
 Layout of the package: ``common.py`` (C types, names, shape helpers, the data tables),
 ``kernel_block.py`` (``KernelBlock``, the builder every emitter fills), one emitter module
 per kernel family (``conv``, ``fully_connected``, ``pool``, ``elementwise``,
@@ -71,7 +76,13 @@ from xdsl.utils.arg_spec import ArgSpec
 
 from stai.dialects.buf import ConstOp, GetConstOp
 from stai.errors import StaiError
-from stai.lowering.convert_buf_to_c.common import OK, DataTables, Names, c_identifier
+from stai.lowering.convert_buf_to_c.common import (
+    DEFAULT_PREFIX,
+    OK,
+    DataTables,
+    Names,
+    c_identifier,
+)
 from stai.lowering.convert_buf_to_c.emitters import EMITTERS
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
 from stai.lowering.convert_buf_to_c.network import IOBuffer, NetworkLowering
@@ -140,6 +151,10 @@ class ConvertBufToCPass(ModulePass):
     target: str = "host"
     """The build target (a name of ``stai.targets.TARGETS``); any but ``host`` adds
     ``NAME_target.h``, which stops a compile with other machine flags."""
+    prefix: str = DEFAULT_PREFIX
+    """What the API's names start with: ``PREFIX_NAME_*`` functions, ``PREFIX_NAME_*``
+    macros in capitals; with any prefix but ``stai`` the data arrays start with
+    ``PREFIX_NAME_`` too (``stai generate --c-prefix``)."""
 
     @classmethod
     def from_spec(cls, spec: ArgSpec) -> ConvertBufToCPass:
@@ -149,7 +164,7 @@ class ConvertBufToCPass(ModulePass):
         return super().from_spec(ArgSpec(spec.name, parameters))
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        names = Names(self.network)
+        names = Names(self.network, self.prefix)
         target = get_target(self.target)
         if self.weights not in ("split", "packed"):
             raise StaiError(
@@ -172,4 +187,4 @@ class ConvertBufToCPass(ModulePass):
         ).rewrite_module(op)
         PatternRewriteWalker(EraseBufConst(), apply_recursively=False).rewrite_module(op)
         if not target.is_host:
-            op.body.block.add_op(target_header_file(self.network, target))
+            op.body.block.add_op(target_header_file(self.network, target, self.prefix))

@@ -84,26 +84,56 @@ def fail(op: Operation, message: str) -> StaiError:
 # ---------------------------------------------------------------------------- naming
 
 
+DEFAULT_PREFIX = "stai"
+"""The prefix of the generated API: ``stai_NAME_*`` functions, ``STAI_NAME_*`` macros."""
+
+
+def check_prefix(prefix: str) -> str:
+    """``prefix`` if it can start the generated C names (a C identifier that begins with a
+    letter, so no name it makes is reserved to the C implementation)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", prefix) or prefix.endswith("_"):
+        raise StaiError(
+            f"C prefix '{prefix}' is not a C identifier that starts with a letter "
+            "(and does not end with '_')"
+        )
+    return prefix
+
+
 @dataclass
 class Names:
-    """The C names of one network."""
+    """The C names of one network: ``PREFIX_NAME_*`` functions and globals,
+    ``PREFIX_NAME_*`` macros in capitals (``prefix`` defaults to ``stai``), and the data
+    arrays ``NAME_*`` (``PREFIX_NAME_*`` with another prefix, so that folders of one
+    network generated with different prefixes link into one program)."""
 
     network: str
+    prefix: str = DEFAULT_PREFIX
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.network):
             raise StaiError(f"network name '{self.network}' is not a C identifier")
+        check_prefix(self.prefix)
+
+    @property
+    def stem(self) -> str:
+        """``PREFIX_NAME``: what every function and global of the network starts with."""
+        return f"{self.prefix}_{self.network}"
 
     @property
     def macro(self) -> str:
-        return f"STAI_{self.network.upper()}"
+        return self.stem.upper()
+
+    @property
+    def data(self) -> str:
+        """What the data arrays start with: ``NAME``, or ``PREFIX_NAME`` with another prefix."""
+        return self.network if self.prefix == DEFAULT_PREFIX else self.stem
 
     def fn(self, what: str) -> str:
-        return f"stai_{self.network}_{what}"
+        return f"{self.stem}_{what}"
 
     @property
     def arena(self) -> str:
-        return f"stai_{self.network}_arena"
+        return f"{self.stem}_arena"
 
 
 # ------------------------------------------------------------------- data (weights)
@@ -119,7 +149,7 @@ class DataTables:
     _taken: set[str] = field(default_factory=lambda: set())
 
     def _fresh(self, base: str) -> str:
-        name = f"{self.names.network}_{c_identifier(base)}"
+        name = f"{self.names.data}_{c_identifier(base)}"
         candidate, n = name, 1
         while candidate in self._taken:
             candidate = f"{name}_{n}"

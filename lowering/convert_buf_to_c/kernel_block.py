@@ -78,8 +78,9 @@ class KernelBlock:
             arena = self.add(c.GetGlobalOp(self.low.arena_global(owner), BYTE_PTR))
             return self.add(c.OffsetPtrOp(arena, owner.byte_offset, c.CType(f"{element} *")))
         if isinstance(owner, ExternOp):
+            names = self.low.names
             name = c_memory.extern_global(
-                self.low.names.network, owner.role_name, owner.index_value
+                names.network, owner.role_name, owner.index_value, names.prefix
             )
             base = self.add(c.GetGlobalOp(name, BYTE_PTR))
             return self.add(c.CastOp(base, c.CType(f"{element} *")))

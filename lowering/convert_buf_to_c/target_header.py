@@ -21,9 +21,10 @@ def target_header_name(network: str) -> str:
     return f"{network}_target.h"
 
 
-def target_header_file(network: str, target: Target) -> c.FileOp:
-    """The ``c.file`` of ``NAME_target.h`` for ``target`` (a Cortex-M one)."""
-    macro = f"STAI_{network.upper()}"
+def target_header_file(network: str, target: Target, prefix: str = "stai") -> c.FileOp:
+    """The ``c.file`` of ``NAME_target.h`` for ``target`` (a Cortex-M one); its macros
+    start with ``PREFIX_NAME`` in capitals."""
+    macro = f"{prefix}_{network}".upper()
     flags = " ".join(target.cflags)
     ops: list[Operation] = [
         c.CommentOp(

@@ -15,8 +15,12 @@ level) are tools that call it.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +246,7 @@ def pipeline_passes(
             observer=options.observer,
             weights="split" if memory.split_weights else "packed",
             target=options.target,
+            prefix=options.c_prefix,
         ),
     }
     passes: list[ModulePass] = []
@@ -399,13 +404,167 @@ def _check_flash(compiled: Compiled, config: MemoryConfig) -> FlashCheck | None:
         return memory_report.check_flash(config, compiled.weights_bytes or 0, probe, cflags)
 
 
+# ----------------------------------------------------------------- the output folder
+
+GENERATED_FILES = (
+    "{n}.h",
+    "{n}.c",
+    "{n}_data.h",
+    "{n}_data.c",
+    "{n}_target.h",
+    "{n}_weights.bin",
+    "{n}.json",
+    "{n}_report.txt",
+    "{n}_compression.txt",
+    "lib{n}.a",
+    "lib{n}.so",
+    "Makefile",
+)
+"""The top-level files of a generated folder of network ``{n}`` (``lib{n}.a``: its build);
+with ``include/``, ``src/`` (the runtime's files) and ``build*/`` (build outputs)."""
+
+
+def check_output_dir(out_dir: str | Path) -> Path:
+    """The resolved ``out_dir`` if a generated folder can be written there; a path below
+    a regular file, a file, or a folder stai may not write in is bad input."""
+    dest = Path(out_dir).expanduser().resolve()
+    existing = dest
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == dest and not dest.is_dir():
+        raise StaiError(f"{out_dir}: is a file, not a folder")
+    if existing != dest and not existing.is_dir():
+        raise StaiError(f"{out_dir}: {existing} is a file, so no folder can be made below it")
+    where = dest.parent if existing == dest else existing
+    if not os.access(where, os.W_OK | os.X_OK):
+        raise StaiError(f"{out_dir}: cannot write in {where} (permission denied)")
+    return dest
+
+
+def _makefile_network(folder: Path) -> str | None:
+    """The network a folder stai generated was generated for (from its Makefile)."""
+    from stai.emitc.folder import MARKER
+
+    try:
+        first = (folder / "Makefile").read_text(errors="replace").splitlines()[:1]
+    except OSError:
+        return None
+    match = re.match(re.escape(MARKER) + r" for the '(\w+)' network", first[0] if first else "")
+    return match.group(1) if match else None
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """The files of a generated folder that stai did not write (relative paths, sorted):
+    regenerating replaces the whole folder, so they would be lost."""
+    from stai.runtime import manifest
+
+    network = _makefile_network(folder)
+    if network is None:
+        return []
+    ours = {pattern.format(n=network) for pattern in GENERATED_FILES}
+    runtime = {p.name for p in manifest.headers()}
+    runtime |= {p.name for p in (Path(manifest.__file__).parent / "src").glob("*.c")}
+    found: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        relative = path.relative_to(folder)
+        top = relative.parts[0]
+        if len(relative.parts) == 1:
+            if top not in ours:
+                found.append(str(relative))
+        elif top.startswith("build"):
+            continue
+        elif top not in ("include", "src") or path.name not in runtime:
+            found.append(str(relative))
+    return found
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(dest: Path) -> None:
+    """Remove what runs writing ``dest`` that were killed left next to it: the hidden
+    ``.NAME.<pid>.lock`` and ``.NAME.<pid>.old`` of dead processes and, when no live run
+    holds a lock on ``dest``, the hidden ``.NAME.*.tmp`` folders."""
+    prefix = f".{dest.name}."
+    try:
+        entries = [e for e in dest.parent.iterdir() if e.name.startswith(prefix)]
+    except OSError:
+        return
+    live = False
+    stale: list[Path] = []
+    temporary: list[Path] = []
+    for entry in entries:
+        middle = entry.name[len(prefix) :]
+        owned = re.fullmatch(r"(\d+)\.(lock|old)", middle)
+        if owned is not None:
+            pid = int(owned.group(1))
+            if pid != os.getpid() and _pid_alive(pid):
+                live = live or owned.group(2) == "lock"
+            else:
+                stale.append(entry)
+        elif re.fullmatch(r"[a-z0-9_]{8}\.tmp", middle) and entry.is_dir():
+            temporary.append(entry)  # emitc.folder.write_folder's (tempfile.mkdtemp)
+    if not live:
+        stale += temporary
+    for entry in stale:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def _write_folder_safely(
+    compiled: Compiled, out_dir: str | Path, extra_files: Mapping[str, str | bytes]
+) -> Path:
+    """``emitc.folder.write_folder`` with the output folder checked first, the leftovers
+    of killed runs removed, a user's own files in an old generated folder refused, and a
+    lock that marks this run as live while it writes."""
+    from stai.emitc.folder import write_folder
+
+    options = compiled.options
+    dest = check_output_dir(out_dir)
+    foreign = foreign_files(dest) if dest.is_dir() else []
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise StaiError(
+            f"{out_dir}: holds '{foreign[0]}'{more}, which stai did not generate; regenerating "
+            "replaces the whole folder: move it out or choose another -o"
+        )
+    lock = dest.parent / f".{dest.name}.{os.getpid()}.lock"
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(dest)
+        lock.write_text(f"{time.time():.0f}\n")
+    except OSError as e:
+        raise StaiError(f"{out_dir}: cannot write there ({e.strerror or e})") from None
+    try:
+        return write_folder(
+            compiled.module, dest, options.name, extra_files=extra_files, target=options.target
+        )
+    except OSError as e:
+        where = e.filename or out_dir
+        raise StaiError(f"{out_dir}: cannot write {where} ({e.strerror or e})") from None
+    finally:
+        lock.unlink(missing_ok=True)
+
+
 def write_generated(
     compiled: Compiled, out_dir: str | Path, extra_files: Mapping[str, str | bytes] | None = None
 ) -> GenerateResult:
     """Write the generated folder of a compiled module (replaced if it exists): the C
     files, the runtime, ``NAME.json``, ``NAME_report.txt``, the weights file with
-    ``binary``, and ``extra_files`` (file name -> text or bytes)."""
-    from stai.emitc.folder import write_folder
+    ``binary``, and ``extra_files`` (file name -> text or bytes). A folder that holds a
+    file stai did not write is not replaced (``foreign_files``); what killed runs left
+    next to it is removed first."""
     from stai.memory import report as memory_report
     from stai.transforms.detach_weights import weights_file_name
 
@@ -423,6 +582,8 @@ def write_generated(
         "inputs": [vars(t) for t in compiled.inputs],
         "outputs": [vars(t) for t in compiled.outputs],
     }
+    if options.c_prefix != "stai":  # the default folder's NAME.json stays as it was
+        meta["c_prefix"] = options.c_prefix
     meta.update(memory_report.meta_fields(compiled.memory, options.memory, compiled.weights_bytes))
     report = memory_report.render_report(
         name,
@@ -443,17 +604,12 @@ def write_generated(
             else "every op runs in int8\n"
         )
     out = Path(out_dir)
-    write_folder(
-        compiled.module,
-        out,
-        name,
-        extra_files={
-            f"{name}.json": json.dumps(meta, indent=2) + "\n",
-            f"{name}_report.txt": report,
-            **(extra_files or {}),
-        },
-        target=options.target,
-    )
+    files = {
+        f"{name}.json": json.dumps(meta, indent=2) + "\n",
+        f"{name}_report.txt": report,
+        **(extra_files or {}),
+    }
+    _write_folder_safely(compiled, out, files)
     return GenerateResult(
         out_dir=out,
         name=name,

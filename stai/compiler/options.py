@@ -34,9 +34,14 @@ class FrontendOptions:
         return {"io_transpose": self.io_transpose, "optimize": self.optimize}
 
 
+MAX_ALIGNMENT = 1 << 16
+"""The largest buffer alignment (bytes): 64 KiB, more than any Cortex-M cache line or MPU
+region a buffer is aligned to, and far below what C compilers accept (GCC: 2^28)."""
+
+
 def _check_power_of_two(what: str, value: int | None) -> None:
-    if value is not None and (value < 1 or value & (value - 1)):
-        raise StaiError(f"{what} must be a power of two, got {value}")
+    if value is not None and (value < 1 or value & (value - 1) or value > MAX_ALIGNMENT):
+        raise StaiError(f"{what} must be a power of two from 1 to {MAX_ALIGNMENT}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -105,10 +110,17 @@ class CompileOptions:
     compress: CompressOptions | None = None
     binary: bool = False
     """Weights in ``NAME_weights.bin``, bound by ``stai_NAME_init`` (``docs/target.md``)."""
+    c_prefix: str = "stai"
+    """What the generated API's names start with (``--c-prefix``): ``PREFIX_NAME_*``
+    functions, ``PREFIX_NAME_*`` macros in capitals (``docs/generated-api.md``)."""
 
     def __post_init__(self) -> None:
+        from stai.lowering.convert_buf_to_c.common import DEFAULT_PREFIX, check_prefix
         from stai.targets import get_target
 
         if not self.name.isidentifier() or not self.name.isascii():
             raise StaiError(f"invalid network name '{self.name}': use a C identifier")
         get_target(self.target)  # an unknown target is bad input
+        check_prefix(self.c_prefix)
+        if self.binary and self.c_prefix != DEFAULT_PREFIX:
+            raise StaiError("--c-prefix does not work with --binary yet: drop one of them")
