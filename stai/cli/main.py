@@ -14,16 +14,19 @@ import sys
 from stai.cli.common import (
     Parser,
     add_compile_options,
+    check_arguments,
     compile_options,
+    quiet,
     run_reporting_errors,
 )
 
 
 def _generate(args: argparse.Namespace) -> None:
     from stai.cli.quantize import generate_hook
-    from stai.compiler.driver import compile_model, load_model, write_generated
+    from stai.compiler.driver import check_output_dir, compile_model, load_model, write_generated
 
     options = compile_options(args)
+    check_output_dir(args.output)  # before the (long) compile
     # Import and quantize once; a compression level searches on clones of the result.
     model = load_model(args.model, options.frontend, generate_hook(args))
     stream = sys.stderr if args.print_ir_after_all else None
@@ -48,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument(
         "--tools-version",
+        "--tools_version",
         action=cli_reports.ToolsVersionAction,
         help="print the versions of stai, its packages and tools, and exit",
     )
@@ -70,9 +74,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(args: argparse.Namespace) -> None:
+    """A command with the run options of every command: the checks of its arguments,
+    ``-w/--workspace`` (where temporary files go) and ``--quiet`` / ``-v 0`` (stdout
+    silenced: only errors, on stderr, are printed)."""
+    import contextlib
+    import os
+    import tempfile
+
+    check_arguments(args)
+    with contextlib.ExitStack() as stack:
+        workspace = getattr(args, "workspace", None)
+        if workspace:
+            from stai.errors import StaiError
+
+            try:
+                os.makedirs(workspace, exist_ok=True)
+            except OSError as e:
+                raise StaiError(f"-w/--workspace {workspace}: {e.strerror or e}") from None
+            previous = tempfile.tempdir
+            tempfile.tempdir = os.path.abspath(workspace)
+            stack.callback(setattr, tempfile, "tempdir", previous)
+        if quiet(args):
+            devnull = stack.enter_context(open(os.devnull, "w"))
+            stack.enter_context(contextlib.redirect_stdout(devnull))
+        args.func(args)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    sys.exit(run_reporting_errors(lambda: args.func(args), "stai"))
+    sys.exit(run_reporting_errors(lambda: _run(args), "stai"))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ stai-opt model.tflite                     # prints the nn IR the frontend makes
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Sequence
 from typing import IO
@@ -14,6 +15,10 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from stai import registry
+from stai.errors import StaiError
+
+BINARY_FRONTENDS = ("tflite", "onnx", "keras", "h5", "hdf5")
+"""Input formats that are not text (read by a model frontend)."""
 
 
 def _parse_tflite(io: IO[bytes]) -> ModuleOp:
@@ -51,6 +56,44 @@ class StaiOptMain(xDSLOptMain):
         super().register_all_targets()
         for name, factory in registry.PRINTERS.items():
             self.available_targets[name] = factory
+
+    def setup_pipeline(self) -> None:
+        """The pipeline of ``-p``; an unknown pass or a bad pass option is bad input."""
+        try:
+            super().setup_pipeline()
+        except ValueError as e:
+            message = " ".join(str(e).split())
+            raise StaiError(
+                f"-p: {message} (stai's own passes: {', '.join(registry.PASSES)})"
+            ) from None
+
+    def prepare_input(self) -> tuple[list[tuple[IO[bytes], int]], str]:
+        """The input chunks; an input format no frontend reads is bad input."""
+        try:
+            return super().prepare_input()
+        except ValueError as e:
+            raise StaiError(f"{self.get_input_name()}: {' '.join(str(e).split())}") from None
+
+    def get_input_stream(self) -> tuple[IO[bytes], str]:
+        """The input; textual IR that is not UTF-8 is bad input, reported with the byte
+        that is not."""
+        stream, extension = super().get_input_stream()
+        frontend = getattr(self.args, "frontend", None) or extension
+        if frontend in BINARY_FRONTENDS:
+            return stream, extension
+        try:
+            data = stream.read()
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise StaiError(
+                f"{self.get_input_name()}: not UTF-8 text (byte 0x{data[e.start]:02x} at "
+                f"offset {e.start}); stai-opt reads textual IR or a model file"
+            ) from None
+        return io.BytesIO(data), extension
 
     def register_all_frontends(self) -> None:
         super().register_all_frontends()
