@@ -37,8 +37,11 @@ test: $(STAMP) target-tools
 	$(VENV)/bin/lit -sv tests/filecheck
 	$(PY) -m pytest -n 2 -m "not cmsis_nn" tests
 
-# The tests that need a CMSIS-NN checkout (no registry has it): CMSIS_NN_PATH=... make test-cmsis
+# The tests that need a CMSIS-NN checkout (no registry has it; v7.0 or main, docs/target.md):
+# CMSIS_NN_PATH=... make test-cmsis
 test-cmsis: $(STAMP) target-tools
+	@test -f "$(CMSIS_NN_PATH)/Include/arm_nnfunctions.h" || { echo "make test-cmsis: set \
+	CMSIS_NN_PATH to a CMSIS-NN checkout (it holds Include/arm_nnfunctions.h)" >&2; exit 2; }
 	$(PY) -m pytest -n 2 -m cmsis_nn tests
 
 bench: $(STAMP)
