@@ -54,7 +54,11 @@ class CModel:
             raise StaiError(f"{self.folder}: not a generated folder for '{name}'")
         self.name = name
         self.meta = json.loads(meta_path.read_text())
-        self._lib = ctypes.CDLL(str(self._build(cflags)))
+        library = self._build(cflags)
+        try:
+            self._lib = ctypes.CDLL(str(library))
+        except OSError as e:  # e.g. a symbol no compiled source defines
+            raise StaiError(f"{library}: the built library does not load: {e}") from e
         self._bind()
         pools = self.meta.get("pools") or [{"size": self.meta["activations_bytes"]}]
         self._pools = [

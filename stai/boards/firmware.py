@@ -195,7 +195,11 @@ def _run(cmd: list[str], cwd: Path, what: str, env: dict[str, str] | None = None
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-        errors = [ln for ln in lines if "error" in ln.lower()] or lines
+        # The first error, or the first missing symbol of a link (a kernel source left out,
+        # e.g. of a CMSIS-NN checkout that lacks it), rather than the linker's summary.
+        errors = [
+            ln for ln in lines if "error" in ln.lower() or "undefined reference" in ln
+        ] or lines
         raise StaiError(f"{what} failed: {errors[0] if errors else 'exit ' + str(proc.returncode)}")
 
 

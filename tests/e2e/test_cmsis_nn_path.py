@@ -22,6 +22,7 @@ from cmsis_tree import stand_in_cmsis_tree
 from shared_models import SHARED_BY_KEY, random_inputs
 
 from stai.compiler.driver import generate
+from stai.errors import StaiError
 from stai.runtime import cmsis_nn_sources
 from stai.runtime.runner import CModel
 
@@ -87,6 +88,19 @@ def test_a_fully_connected_model_builds_no_convolution_source(models_dir, tmp_pa
     members = _archive(out / "build-host" / "cmsis-nn" / "libnetwork.a")
     assert "arm_nn_vec_mat_mult_t_s8.o" in members
     assert not any(m.startswith(("arm_convolve", "arm_depthwise")) for m in members)
+
+
+def test_a_checkout_lacking_a_needed_file_is_a_one_line_error(models_dir, tmp_path, monkeypatch):
+    """A CMSIS-NN checkout without a file the network needs (an older or newer version):
+    the build skips it and loading the library names the missing function's file."""
+    out = tmp_path / "hw"
+    generate(models_dir / "tflm/hello_world/hello_world_int8.tflite", out)
+    lacking = "NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c"
+    assert lacking in _listed(out)
+    tree = stand_in_cmsis_tree(tmp_path / "CMSIS-NN", "v7", missing=[lacking])
+    monkeypatch.setenv("CMSIS_NN_PATH", str(tree))
+    with pytest.raises(StaiError, match="does not load: .*stai_stand_in_arm_nn_vec_mat_mult_t_s8"):
+        CModel(out)
 
 
 def test_makefile_rejects_a_path_without_cmsis_headers(models_dir, tmp_path):

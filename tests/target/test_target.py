@@ -284,6 +284,19 @@ def test_target_build_switches_to_a_cmsis_nn_tree(target_tools, tmp_path, shared
         np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])
 
 
+def test_target_link_names_a_cmsis_nn_file_the_tree_lacks(
+    target_tools, tmp_path, shared_model_path
+):
+    """A CMSIS-NN tree without a file the network needs: the firmware link fails with one
+    line naming what is missing, not the linker's summary."""
+    out = tmp_path / "hw"
+    generate(shared_model_path("hello_world_int8"), out, name="hw", target="cortex-m4")
+    lacking = "NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c"
+    cmsis = stand_in_cmsis_tree(tmp_path / "CMSIS-NN", missing=[lacking])
+    with pytest.raises(StaiError, match="undefined reference to .stai_stand_in_arm_nn_vec_mat"):
+        TargetModel(out, work_dir=tmp_path / "build", cmsis_nn_path=cmsis)
+
+
 @pytest.fixture
 def cmsis() -> str:
     """The CMSIS-NN checkout (v7.0 or main) of ``CMSIS_NN_PATH`` (``make test-cmsis``), or
