@@ -182,3 +182,269 @@ def test_shape_stai_cannot_handle(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------- bad command lines: one line, exit 2
+
+KWS = "mlperf_tiny/kws/kws_ref_model_int8.tflite"
+
+
+@pytest.fixture
+def kws(models_dir: Path) -> Path:
+    return models_dir / KWS
+
+
+def test_output_below_a_regular_file(kws, tmp_path):
+    (tmp_path / "file").write_text("x")
+    proc = run_stai("generate", "-m", str(kws), "-o", str(tmp_path / "file" / "out"))
+    assert_one_line_error(proc, "is a file, so no folder can be made below it")
+    proc = run_stai("generate", "-m", str(kws), "-o", str(tmp_path / "file"))
+    assert_one_line_error(proc, "is a file, not a folder")
+    assert (tmp_path / "file").read_text() == "x"
+
+
+def test_output_in_an_unwritable_folder(kws, tmp_path):
+    """As a user without write access (root runs the command as 'nobody')."""
+    import os
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        root.chmod(0o755)
+        locked = root / "locked"
+        locked.mkdir(mode=0o555)
+        locked.chmod(0o555)
+        prefix: list[str] = []
+        if os.geteuid() == 0:
+            setpriv = shutil.which("setpriv")
+            assert setpriv, "running as root needs setpriv to drop to an unprivileged user"
+            prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        proc = subprocess.run(
+            [*prefix, *STAI, "generate", "-m", str(kws), "-o", str(locked / "out")],
+            capture_output=True,
+            text=True,
+            cwd=root,
+        )
+        assert_one_line_error(proc, "cannot write in", "permission denied")
+        assert list(locked.iterdir()) == []
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_output_on_a_read_only_file_system(kws):
+    """A folder the process cannot create (sysfs refuses even root): one line."""
+    proc = run_stai("generate", "-m", str(kws), "-o", "/sys/stai-out")
+    assert_one_line_error(proc, "/sys/stai-out")
+
+
+def _bad_arrays(tmp_path: Path) -> dict[str, Path]:
+    import numpy as np
+
+    files = {
+        "corrupt.npz": b"PK\x03\x04 this is no zip archive",
+        "truncated.npy": b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order'",
+    }
+    paths = {}
+    for name, data in files.items():
+        paths[name] = tmp_path / name
+        paths[name].write_bytes(data)
+    arrays = {
+        "strings.npy": np.array(["yes", "no"]),
+        "nan.npy": np.full((2, 49, 10, 1), np.nan, np.float32),
+        "inf.npz": np.full((2, 49, 10, 1), np.inf, np.float32),
+        "complex.npy": np.ones((2, 49, 10, 1), np.complex64),
+    }
+    for name, array in arrays.items():
+        paths[name] = tmp_path / name
+        if name.endswith(".npz"):
+            np.savez(paths[name], input=array)
+        else:
+            np.save(paths[name], array)
+    paths["nan.csv"] = tmp_path / "nan.csv"
+    paths["nan.csv"].write_text("1,2,3\nnan,4,5\n")
+    return paths
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("corrupt.npz", ["not a readable .npy/.npz file"]),
+        ("truncated.npy", ["not a readable .npy/.npz file"]),
+        ("strings.npy", ["values, not numbers"]),
+        ("nan.npy", ["NaN values"]),
+        ("inf.npz", ["array 'input'", "infinite values"]),
+    ],
+)
+def test_bad_calibration_data(kws, tmp_path, name, words):
+    path = _bad_arrays(tmp_path)[name]
+    out = tmp_path / "out"
+    proc = run_stai("generate", "-m", str(kws), "-o", str(out), "-q", str(path))
+    assert_one_line_error(proc, "-q/--quantize", name, *words)
+    proc = run_stai("quantize", "-m", str(kws), "-d", str(path), "-o", str(out))
+    assert_one_line_error(proc, "-d/--data", name, *words)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("complex.npy", ["complex numbers"]),
+        ("nan.npy", ["NaN values"]),
+        ("nan.csv", ["NaN values"]),
+        ("corrupt.npz", ["not a readable"]),
+        ("strings.npy", ["not numbers"]),
+    ],
+)
+def test_bad_validation_data(kws, tmp_path, name, words):
+    path = _bad_arrays(tmp_path)[name]
+    for option in ("-vi", "-vo"):
+        proc = run_stai("validate", "-m", str(kws), "-o", str(tmp_path / "v"), option, str(path))
+        assert_one_line_error(proc, option, name, *words)
+    assert not (tmp_path / "v").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["validate", "--seed", "-1"], ["--seed", "from 0 to", "-1"]),
+        (["validate", "--seed", str(2**40)], ["--seed", str(2**40)]),
+        (["validate", "--tolerance", "-1"], ["--tolerance", ">= 0", "-1.0"]),
+        (["validate", "--tolerance", "nan"], ["--tolerance", "nan"]),
+        (["validate", "--range", "0", "inf"], ["--range", "finite"]),
+        (["generate", "-o", "{tmp}/o", "--alignment", str(2**40)], ["alignment", "65536"]),
+        (["analyze", "--weights-alignment", str(2**20)], ["weights alignment", str(2**20)]),
+    ],
+)
+def test_numbers_out_of_range(kws, tmp_path, argv, words):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    proc = run_stai(argv[0], "-m", str(kws), *argv[1:])
+    assert_one_line_error(proc, *words)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("tool", ["stai-opt", "stai-translate"])
+def test_non_utf8_input_to_opt_and_translate(tmp_path, tool):
+    bad = tmp_path / "latin1.mlir"
+    bad.write_bytes("// caf\u00e9\nbuiltin.module {}\n".encode("latin-1"))
+    module = "stai.cli.opt" if tool == "stai-opt" else "stai.cli.translate"
+    proc = subprocess.run([sys.executable, "-m", module, str(bad)], capture_output=True, text=True)
+    assert_one_line_error(proc, "latin1.mlir", "not UTF-8 text", "0xe9")
+    proc = subprocess.run([sys.executable, "-m", module], input=b"\xff\xfe", capture_output=True)
+    assert proc.returncode == 2 and proc.stderr.decode().count("\n") == 1
+
+
+def test_opt_unknown_pass(tmp_path):
+    ir = tmp_path / "m.mlir"
+    ir.write_text("builtin.module {}\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "stai.cli.opt", str(ir), "-p", "no-such-pass"],
+        capture_output=True,
+        text=True,
+    )
+    assert_one_line_error(proc, "-p", "no-such-pass", "convert-nn-to-qnn")
+    proc = subprocess.run(
+        [sys.executable, "-m", "stai.cli.opt", str(ir), "-p", "convert-buf-to-c{bogus=1}"],
+        capture_output=True,
+        text=True,
+    )
+    assert_one_line_error(proc, "-p", "bogus")
+
+
+# ------------------------------------------- the output folder: users' files, killed runs
+
+
+def test_regenerating_refuses_a_users_file(kws, tmp_path):
+    """Regenerating replaces the whole folder, so a file stai did not write stops it (one
+    line naming the file); build outputs and stai's own files do not."""
+    out = tmp_path / "out"
+    assert run_stai("generate", "-m", str(kws), "-o", str(out)).returncode == 0
+    subprocess.run(["make", "-s", "-C", str(out)], check=True, capture_output=True)
+    assert run_stai("generate", "-m", str(kws), "-o", str(out)).returncode == 0
+    (out / "main.c").write_text("int main(void) { return 0; }\n")
+    (out / "src" / "my_kernel.c").write_text("/* mine */\n")
+    proc = run_stai("generate", "-m", str(kws), "-o", str(out))
+    assert_one_line_error(proc, "holds 'main.c' (and 1 more)", "did not generate")
+    assert (out / "main.c").is_file() and (out / "src" / "my_kernel.c").is_file()
+    (out / "main.c").unlink()
+    proc = run_stai("generate", "-m", str(kws), "-o", str(out))
+    assert_one_line_error(proc, "holds 'src/my_kernel.c'")
+    (out / "src" / "my_kernel.c").unlink()
+    assert run_stai("generate", "-m", str(kws), "-o", str(out)).returncode == 0
+
+
+SLOW_WRITE = """
+import sys, time
+from pathlib import Path
+import stai.emitc.folder as folder
+fill = folder._fill
+def slow(*args, **kwargs):
+    fill(*args, **kwargs)
+    Path(sys.argv[1]).write_text("filled")
+    time.sleep(120)
+folder._fill = slow
+from stai.cli.main import main
+main(sys.argv[2:])
+"""
+
+
+def _hidden(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def _kill_while_writing(kws: Path, out: Path, sig: int) -> int:
+    """Run ``stai generate`` and send ``sig`` while it writes the folder (after the
+    temporary folder is filled, before it is renamed)."""
+    import time
+
+    ready = out.parent / "ready"
+    ready.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITE, str(ready), "generate", "-m", str(kws), "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 300
+    while not ready.exists():
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "generate never reached the write"
+        time.sleep(0.1)
+    assert any(name.endswith(".tmp") for name in _hidden(out)), _hidden(out)
+    proc.send_signal(sig)
+    return proc.wait(timeout=60)
+
+
+def test_sigterm_while_writing_leaves_nothing(kws, tmp_path):
+    import signal
+
+    out = tmp_path / "out"
+    assert run_stai("generate", "-m", str(kws), "-o", str(out)).returncode == 0
+    before = (out / "network.c").read_text()
+    assert _kill_while_writing(kws, out, signal.SIGTERM) == 128 + signal.SIGTERM
+    assert _hidden(out) == []
+    assert (out / "network.c").read_text() == before  # the old folder is intact
+
+
+def test_leftovers_of_killed_runs_are_removed_by_the_next_run(kws, tmp_path):
+    import os
+    import signal
+
+    out = tmp_path / "out"
+    assert _kill_while_writing(kws, out, signal.SIGKILL) == -signal.SIGKILL
+    left = _hidden(out)
+    assert any(n.endswith(".tmp") for n in left) and any(n.endswith(".lock") for n in left)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (out.parent / f".out.{dead.pid}.old").mkdir()  # a replaced folder a killed run kept
+    (out.parent / f".out.{dead.pid}.old" / "Makefile").write_text("# Generated by stai\n")
+    (out.parent / ".outer.abcdefgh.tmp").mkdir()  # another folder's: not ours to remove
+    assert run_stai("generate", "-m", str(kws), "-o", str(out)).returncode == 0
+    assert _hidden(out) == []
+    assert (out.parent / ".outer.abcdefgh.tmp").is_dir()
+
+    # while another live run holds a lock on the folder, its temporary folder stays
+    live = out.parent / f".out.{os.getpid()}.lock"
+    live.write_text("")
+    (out.parent / ".out.zyxwvuts.tmp").mkdir()
+    assert run_stai("generate", "-m", str(kws), "-o", str(out)).returncode == 0
+    assert _hidden(out) == [live.name, ".out.zyxwvuts.tmp"]
