@@ -117,20 +117,25 @@ def _words(text: str) -> list[str]:
     return text.split() or [""]
 
 
-def _fit(widths: list[int], floors: list[int], room: int) -> list[int] | None:
+def _fit(
+    widths: list[int], floors: list[int], room: int, lengths: list[list[int]] | None = None
+) -> list[int] | None:
     """Column widths within ``room`` characters: the natural ``widths`` when they fit, else
-    every column at least its ``floors`` (its longest word) and the space left shared by
-    the columns that want more; None when even the floors do not fit."""
+    every column at least its ``floors`` (its longest word) and the space left given one
+    character at a time to the column with the most cells still too long for it
+    (``lengths``: each column's cell lengths); None when even the floors do not fit."""
     if sum(widths) <= room:
         return widths
     if sum(floors) > room:
         return None
     out = list(floors)
+    cells = lengths or [[w] for w in widths]
     for _ in range(room - sum(floors)):
-        want = max(range(len(out)), key=lambda i: widths[i] - out[i])
-        if widths[want] <= out[want]:
+        wanting = [i for i in range(len(out)) if widths[i] > out[i]]
+        if not wanting:
             break
-        out[want] += 1
+        best = max(wanting, key=lambda i: (sum(n > out[i] for n in cells[i]), widths[i] - out[i]))
+        out[best] += 1
     return out
 
 
@@ -169,9 +174,10 @@ def print_table(
         )
         for i in range(n)
     ]
+    lengths = [[len(r[i]) for r in cells] for i in range(n)]
     layouts = ((True, 3 * n + 1), (False, n)) if boxed else ((False, n),)
     for boxed, extra in layouts:
-        widths = _fit(natural, floors, console.width - extra)
+        widths = _fit(natural, floors, console.width - extra, lengths)
         if widths is None and (stack or boxed):
             continue
         widths = widths or floors
