@@ -87,9 +87,9 @@ class QuantRule(OpTrait):
 FLOAT_RULE = QuantRule(QuantKind.FLOAT)
 
 
-def quant_rule(op: Operation) -> QuantRule:
-    """The ``QuantRule`` of ``op``; FLOAT for an op of another dialect, an error for an
-    ``nn`` op that declares none."""
+def quant_rule(op: Operation | type[Operation]) -> QuantRule:
+    """The ``QuantRule`` of ``op`` (an op or an op class); FLOAT for an op of another
+    dialect, an error for an ``nn`` op that declares none."""
     rule = op.get_trait(QuantRule)
     if rule is not None:
         return rule

@@ -209,6 +209,16 @@ def _mean(keepdims: bool) -> Body:
     return make
 
 
+def _transpose(perm: tuple[int, ...]) -> Body:
+    """TRANSPOSE by a constant permutation."""
+
+    def make(rng: np.random.Generator) -> Callable[..., Any]:
+        tf = _tf()
+        return lambda x: tf.transpose(x, perm)
+
+    return make
+
+
 def _two_branch(rng: np.random.Generator) -> Callable[..., Any]:
     """conv -> (conv a, conv b) -> add: two live branches that join."""
     stem = _conv(3, 8, 3, 1, "SAME", 1, "RELU")(rng)
@@ -402,6 +412,10 @@ OPS: list[OpSpec] = [
         kinds=(INT8,),
         float_io=True,
     ),
+    OpSpec(
+        "transpose_nchw", ((1, 4, 5, 6),), _transpose((0, 3, 1, 2)), ("TRANSPOSE",), "TRANSPOSE"
+    ),
+    OpSpec("transpose_3d", ((2, 3, 5),), _transpose((2, 0, 1)), ("TRANSPOSE",), "TRANSPOSE"),
     OpSpec(
         "two_branch",
         ((1, 8, 8, 3),),

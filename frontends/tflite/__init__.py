@@ -3,6 +3,8 @@
 ``import_tflite(path)`` and ``import_tflite_bytes(data, name)`` return a verified
 ``builtin.module`` with one ``func.func @main``; ``parse_tflite(io)`` is the same for
 ``stai-opt``'s file-extension registry. Bad input raises `stai.errors.StaiError`.
+``SUPPORTED_OPERATORS`` maps every builtin operator the importer translates to the element
+types stai compiles it for (read from the importer's table and the ``nn`` ops' facts).
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from xdsl.dialects.builtin import ModuleOp
 from stai.errors import StaiError
 from stai.frontends import read_model_file
 
-from .importer import import_model
+from .importer import SUPPORTED_OPERATORS, import_model
 from .reader import read_model
 
-__all__ = ["import_tflite", "import_tflite_bytes", "parse_tflite"]
+__all__ = ["SUPPORTED_OPERATORS", "import_tflite", "import_tflite_bytes", "parse_tflite"]
 
 
 def import_tflite_bytes(data: bytes, name: str) -> ModuleOp:

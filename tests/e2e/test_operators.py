@@ -80,3 +80,58 @@ def test_stray_quantized_dimension_on_1d_tensors_is_ignored(name, op_model, comp
         (expected,) = run_tflm(path, inputs)
         (got,) = c_model.run(inputs)
         np.testing.assert_array_equal(got, expected)
+
+
+def _nchw_mobilenet_v2(kind: str, path: Path) -> Path:
+    """keras.applications MobileNetV2 (alpha 0.35, 96x96, random weights) behind a
+    channel-first input (a Permute, as a PyTorch export has), converted by TensorFlow."""
+    import tensorflow as tf
+    from opmodels import _quietly
+
+    tf.keras.utils.set_random_seed(5)
+    x = tf.keras.Input((3, 96, 96), batch_size=1)
+    nhwc = tf.keras.layers.Permute((2, 3, 1))(x)
+    body = tf.keras.applications.MobileNetV2(
+        input_shape=(96, 96, 3), alpha=0.35, weights=None, classes=10
+    )
+    rng = np.random.default_rng(7)
+    for layer in body.layers:  # He-scaled weights: activations neither vanish nor explode
+        for weight in layer.weights:
+            if weight.name.endswith("kernel"):
+                shape = tuple(weight.shape)
+                depthwise = isinstance(layer, tf.keras.layers.DepthwiseConv2D)
+                fan_in = int(np.prod(shape[:-2] if depthwise else shape[:-1]))
+                weight.assign(rng.normal(0.0, np.sqrt(2.0 / fan_in), shape).astype(np.float32))
+    model = tf.keras.Model(x, body(nhwc))
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if kind == INT8:
+        rng = np.random.default_rng(6)
+        samples = [[rng.uniform(-1, 1, (1, 3, 96, 96)).astype(np.float32)] for _ in range(16)]
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: iter(samples)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    path.write_bytes(_quietly(converter.convert))
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["int8", "float"])
+def test_mobilenet_v2_from_channel_first_input(kind, compiled, tmp_path):
+    """A MobileNetV2 whose first operator is TRANSPOSE (NCHW -> NHWC) compiles and matches:
+    int8 bit-exact with TFLM, float within rounding of LiteRT."""
+    from opmodels import model_ops
+
+    path = _nchw_mobilenet_v2(kind, tmp_path / f"mobilenet_v2_nchw_{kind}.tflite")
+    ops = model_ops(path)
+    assert ops[0] == "TRANSPOSE" if kind == "float" else ops[:2] == ["TRANSPOSE", "CONV_2D"]
+    c_model = compiled(path)
+    for inputs in random_inputs(path, 3, seed=8):
+        got = c_model.run(inputs)
+        assert np.unique(got[0]).size > 1, "degenerate model: a constant output"
+        if kind == INT8:
+            np.testing.assert_array_equal(got[0], run_tflm(path, inputs)[0])
+        else:
+            expected = run_litert_ref(path, inputs)[0]
+            assert np.max(np.abs(expected - got[0])) <= float_tolerance(expected)

@@ -320,6 +320,7 @@ NN_OF_TFLITE = {
     "DEQUANTIZE": "nn.dequantize",
     "LEAKY_RELU": "nn.leaky_relu",
     "HARD_SWISH": "nn.hard_swish",
+    "TRANSPOSE": "nn.transpose",
 }
 
 
@@ -719,3 +720,83 @@ def test_fused_tanh_is_refused() -> None:
 def test_int8_without_quantization_is_refused() -> None:
     m, x, y = _relu_model(type_name="INT8")
     assert "INT8 tensors without quantization parameters" in _error(m.build([x], [y]))
+
+
+# ------------------------------------------------------------ operator table, tolerance
+
+
+def test_supported_operators_is_the_dispatch_table() -> None:
+    """``SUPPORTED_OPERATORS`` lists exactly the builtins the importer dispatches, with
+    int8 where the nn op's QuantRule has an int8 kernel."""
+    from stai.dialects.nn_traits import quant_rule
+    from stai.frontends.tflite import SUPPORTED_OPERATORS
+    from stai.frontends.tflite.importer import OPERATORS, _Importer
+    from stai.frontends.tflite.reader import TflModel
+
+    importer = _Importer(TflModel("empty", [], [], (), ()))
+    assert set(SUPPORTED_OPERATORS) == set(importer.handlers) == set(OPERATORS)
+    for name, types in SUPPORTED_OPERATORS.items():
+        assert "float32" in types, name
+        assert callable(importer.handlers[name]), name
+        if name not in ("QUANTIZE", "DEQUANTIZE"):
+            assert ("int8" in types) == quant_rule(OPERATORS[name].op).int8, name
+    assert SUPPORTED_OPERATORS["DIV"] == ("float32",)
+    assert SUPPORTED_OPERATORS["TRANSPOSE"] == ("float32", "int8")
+
+
+def test_supported_operators_match_the_docs() -> None:
+    """docs/frontends.md's TFLite operator table lists the same builtins and types."""
+    from stai.frontends.tflite import SUPPORTED_OPERATORS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "frontends.md").read_text()
+    section = doc[doc.index("### Operators (TFLite)") :]
+    section = section[: section.index("\n### ", 1)]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].startswith("`") and cells[0].endswith("`"):
+            rows[cells[0].strip("`")] = tuple(t.strip() for t in cells[1].split(","))
+    assert rows == SUPPORTED_OPERATORS
+
+
+def test_stray_quantized_dimension_of_a_1d_tensor_is_its_only_axis() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (1, 3, 3, 2), "INT8", scales=(0.5,), zero_points=(1,))
+    w = m.tensor(
+        "w",
+        (1, 1, 1, 2),
+        "INT8",
+        data=np.array([3, -5]).reshape(1, 1, 1, 2),
+        scales=(0.5, 0.25),
+        axis=3,
+    )
+    b = m.tensor("b", (2,), "INT32", data=np.array([4, -4]), scales=(0.25, 0.125), axis=3)
+    y = m.tensor("y", (1, 3, 3, 2), "INT8", scales=(1.0,), zero_points=(0,))
+    m.op("DEPTHWISE_CONV_2D", [x, w, b], [y], Padding=1, StrideW=1, StrideH=1, DepthMultiplier=1)
+    dw = next(
+        op
+        for op in _nn_ops(import_tflite_bytes(m.build([x], [y]), "stray"))
+        if isinstance(op, nn.DepthwiseConv2DOp)
+    )
+    assert str(dw.bias.type) == "tensor<2x!nn.q<i32, axis 0, [0.25, 0.125] : [0, 0]>>"
+    assert "axis 3" in str(dw.filter.type)
+
+
+def test_a_stray_quantized_dimension_of_a_4d_tensor_is_refused() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (1, 4, 4, 1), "INT8", scales=(0.5,), zero_points=(0,))
+    w = m.tensor("w", (2, 1, 1, 1), "INT8", data=np.ones((2, 1, 1, 1)), scales=(0.5, 0.25), axis=5)
+    b = m.tensor("b", (2,), "INT32", data=np.zeros(2), scales=(0.25, 0.125))
+    y = m.tensor("y", (1, 4, 4, 2), "INT8", scales=(1.0,), zero_points=(0,))
+    m.op("CONV_2D", [x, w, b], [y], Padding=1, StrideW=1, StrideH=1)
+    assert "'w' (tensor 1): quantized dimension out of range" in _error(m.build([x], [y]))
+
+
+def test_transpose_needs_a_permutation() -> None:
+    m, x, y = _relu_model()
+    perm = m.tensor("perm", (4,), "INT32", data=np.array([0, 1, 1, 2]))
+    z = m.tensor("z", (1, 4, 2, 4))
+    m.op("TRANSPOSE", [y, perm], [z])
+    assert "TRANSPOSE (operator 1): [0, 1, 1, 2] is not a permutation of 4 axes" in _error(
+        m.build([x], [z])
+    )

@@ -156,11 +156,26 @@ def fc_flatten() -> bytes:
     return m.build([x], [y])
 
 
+def transpose_int8() -> bytes:
+    """int8 TRANSPOSE NHWC -> NCHW with a negative axis in the permutation, then a TRANSPOSE
+    whose output has other quantization parameters."""
+    m = ModelBuilder()
+    x = m.tensor("input", (1, 2, 3, 4), "INT8", scales=(0.5,), zero_points=(-3,))
+    perm = m.tensor("perm", (4,), "INT32", data=np.array([0, -1, 1, 2]))
+    t = m.tensor("nchw", (1, 4, 2, 3), "INT8", scales=(0.5,), zero_points=(-3,))
+    m.op("TRANSPOSE", [x, perm], [t])
+    back = m.tensor("back", (4,), "INT32", data=np.array([0, 2, 3, 1]))
+    y = m.tensor("output", (1, 2, 3, 4), "INT8", scales=(0.25,), zero_points=(1,))
+    m.op("TRANSPOSE", [t, back], [y])
+    return m.build([x], [y])
+
+
 MODELS: dict[str, Callable[[], bytes]] = {
     "conv_int8": conv_int8,
     "hybrid": hybrid,
     "hybrid_fc_dw": hybrid_fc_dw,
     "fc_flatten": fc_flatten,
+    "transpose_int8": transpose_int8,
 }
 
 
