@@ -1,8 +1,8 @@
 """The footprint section of ``stai analyze --target cortex-m4|m7|m55``.
 
 ``firmware_footprint(model, options)`` compiles the model (a file, or a loaded ``nn``
-module) with the compile options of the target into a temporary folder, links it with stai's harness for the target's board (portable kernels,
-or CMSIS-NN with ``CMSIS_NN_PATH``) and reads the flash and RAM figures from the link map
+module) with the compile options of the target into a temporary folder, links it with stai's harness for the target's board
+(portable kernels, or CMSIS-NN with ``CMSIS_NN_PATH``) and reads the flash and RAM figures from the link map
 (``stai.boards.footprint``). Without the Arm toolchain the section says what to install.
 """
 
@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 from stai.errors import StaiError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from stai.compiler.driver import LoadedModel
     from stai.compiler.options import CompileOptions
 
@@ -42,25 +40,3 @@ def firmware_footprint(model: str | Path | LoadedModel, options: CompileOptions)
         figures.pop("flash_weights_file", None)
         figures.pop("stack_used", None)
         return {"footprint": figures, "kernels": firmware.kernels, "note": None}
-
-
-def print_footprint(section: dict[str, Any], target: str, console: Console) -> None:
-    """The footprint section as a ``rich`` table."""
-    from rich.table import Table
-
-    from stai.boards.footprint import COLUMNS
-
-    fp = section.get("footprint")
-    if fp is None:
-        console.print(f"footprint on {target}: {section.get('note')}")
-        return
-    table = Table(
-        title=f"footprint on {target} (linked test firmware, {section['kernels']} kernels, bytes)"
-    )
-    for title, _key in COLUMNS:
-        table.add_column(title, justify="right")
-    table.add_row(*(f"{fp[key]:,}" for _title, key in COLUMNS))
-    console.print(table)
-    console.print(
-        "other = harness, start-up code and C library; RAM includes the harness's reserved stack"
-    )
