@@ -36,8 +36,9 @@ def run_reporting_errors(body: Callable[[], object], tool: str) -> int:
 
     from stai.errors import StaiError
 
+    previous = None
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         body()
     except StaiError as e:
@@ -68,6 +69,9 @@ def run_reporting_errors(body: Callable[[], object], tool: str) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
