@@ -444,13 +444,18 @@ MAX_SEED = 2**32 - 1
 
 
 def check_arguments(args: argparse.Namespace) -> None:
-    """Check what argparse cannot: numbers in their range and the data files a command
-    reads (``-q``/``-d`` calibration data, ``-vi`` / ``-vo``): readable, real numbers,
+    """Check what argparse cannot: the ``-o`` folder (``check_output_dir``), numbers in
+    their range and the data files a command reads (``-q``/``-d`` calibration data, ``-vi`` / ``-vo``): readable, real numbers,
     finite. Raises ``StaiError`` (one line, exit 2) before anything is compiled."""
     import math
 
     from stai.errors import StaiError
 
+    output = getattr(args, "output", None)
+    if isinstance(output, str):  # the folder a command writes: checked before compiling
+        from stai.compiler.driver import check_output_dir
+
+        check_output_dir(output)
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise StaiError(f"--seed must be an integer from 0 to {MAX_SEED}, got {seed}")

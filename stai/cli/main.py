@@ -23,10 +23,9 @@ from stai.cli.common import (
 
 def _generate(args: argparse.Namespace) -> None:
     from stai.cli.quantize import generate_hook
-    from stai.compiler.driver import check_output_dir, compile_model, load_model, write_generated
+    from stai.compiler.driver import compile_model, load_model, write_generated
 
     options = compile_options(args)
-    check_output_dir(args.output)  # before the (long) compile
     # Import and quantize once; a compression level searches on clones of the result.
     model = load_model(args.model, options.frontend, generate_hook(args))
     stream = sys.stderr if args.print_ir_after_all else None

@@ -203,6 +203,14 @@ def test_output_below_a_regular_file(kws, tmp_path):
     assert (tmp_path / "file").read_text() == "x"
 
 
+@pytest.mark.parametrize("command", ["analyze", "validate", "quantize"])
+def test_other_commands_output_below_a_regular_file(kws, tmp_path, command):
+    (tmp_path / "file").write_text("x")
+    extra = ["-d", "random"] if command == "quantize" else []
+    proc = run_stai(command, "-m", str(kws), "-o", str(tmp_path / "file" / "out"), *extra)
+    assert_one_line_error(proc, "is a file, so no folder can be made below it")
+
+
 def test_output_in_an_unwritable_folder(kws, tmp_path):
     """As a user without write access (root runs the command as 'nobody')."""
     import os
