@@ -20,3 +20,17 @@ def install_hint(extra: str) -> str:
     for a checkout."""
     assert extra in EXTRAS, extra
     return f"pip install 'stai[{extra}]' (in a checkout: pip install -e '.[{extra}]')"
+
+
+def printable_name(text: str, limit: int = 80) -> str:
+    """``text`` (a tensor, layer or node name from a model file) made fit for a one-line
+    message: characters that are not printable (control characters, line breaks, invisible
+    ones) are written as escapes (``\\x1b``, ``\\n``, ``\\u200b``) and a result longer than
+    ``limit`` characters is cut, ending with ``...`` and the name's full length."""
+    escaped = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+    if len(escaped) <= limit:
+        return escaped
+    tail = f"... ({len(text)} characters)"
+    return escaped[: max(limit - len(tail), 1)] + tail

@@ -5,7 +5,8 @@ reads both the Keras 3 zip format and the legacy HDF5 format) and translates the
 layer graph; ``import_keras_model(model)`` translates a model in memory; ``parse_keras(io)``
 is the same for ``stai-opt``'s file-extension registry. Nested models are flattened into
 one graph and batch normalizations folded into the convolution or dense layer before
-them. Bad input raises `stai.errors.StaiError`.
+them. Bad input raises `stai.errors.StaiError`. ``SUPPORTED_OPERATORS`` lists the Keras
+layer classes the importer translates (its dispatch table's keys).
 """
 
 from __future__ import annotations
@@ -18,10 +19,16 @@ from xdsl.dialects.builtin import ModuleOp
 
 from stai.errors import StaiError
 
-from .importer import import_model
+from .importer import SUPPORTED_OPERATORS, import_model
 from .loader import load_keras
 
-__all__ = ["import_keras", "import_keras_model", "load_keras", "parse_keras"]
+__all__ = [
+    "SUPPORTED_OPERATORS",
+    "import_keras",
+    "import_keras_model",
+    "load_keras",
+    "parse_keras",
+]
 
 SUFFIXES = (".keras", ".h5", ".hdf5")
 """The file suffixes the Keras frontend reads."""

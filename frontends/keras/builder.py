@@ -20,7 +20,7 @@ from xdsl.ir import Attribute, Block, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
-from stai.errors import StaiError
+from stai.errors import StaiError, printable_name
 
 from .loader import keras_module
 
@@ -82,11 +82,15 @@ class LayerBuilder:
         self.config: dict[str, Any] = {}
         """The configuration (``get_config()``) of the layer being translated."""
         self.layer_types: list[str] = []
+        self.layer_names: list[str] = []
+        """The name of each translated layer call (with its nested models' prefixes), by
+        ``nn.m_id``."""
         """The Keras class of each translated layer, by ``nn.m_id``."""
 
     def error(self, message: str) -> StaiError:
         return StaiError(
-            f"{self.name}: layer '{self.layer_name}' ({type(self.layer).__name__}): {message}"
+            f"{self.name}: layer '{printable_name(self.layer_name)}' "
+            f"({printable_name(type(self.layer).__name__)}): {message}"
         )
 
     @staticmethod
@@ -152,9 +156,10 @@ class LayerBuilder:
         try:
             name = self.keras.activations.serialize(fn)
         except Exception as exc:  # a custom function
-            raise self.error(f"unsupported activation {getattr(fn, '__name__', fn)}") from exc
+            what = printable_name(str(getattr(fn, "__name__", fn)))
+            raise self.error(f"unsupported activation {what}") from exc
         if not isinstance(name, str):
-            raise self.error(f"unsupported activation {name}")
+            raise self.error(f"unsupported activation {printable_name(str(name))}")
         return name
 
     def fused_and_rest(self) -> tuple[str, str | None]:
@@ -190,7 +195,7 @@ class LayerBuilder:
             return self.emit(
                 nn.LeakyReluOp, [x], shape, {"alpha": FloatAttr(0.2, f32)}, final=final
             )
-        raise self.error(f"unsupported activation '{name}'")
+        raise self.error(f"unsupported activation '{printable_name(str(name))}'")
 
     def finish(self, y: SSAValue, rest: str | None) -> list[SSAValue]:
         """The layer's result: ``y`` followed by its unfused activation, if any."""

@@ -44,7 +44,7 @@ from xdsl.ir import Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import nn
-from stai.errors import StaiError
+from stai.errors import StaiError, printable_name
 
 from .batchnorm import fold_batch_norms
 from .builder import FUSED, same_padding, shape_of, valid_size
@@ -55,8 +55,11 @@ from .shapes import ShapeLayers
 
 __all__ = [
     "FUSED",
+    "HANDLERS",
     "IDENTITY_LAYERS",
+    "SUPPORTED_OPERATORS",
     "import_model",
+    "layer_names",
     "same_padding",
     "shape_of",
     "valid_size",
@@ -75,57 +78,28 @@ IDENTITY_LAYERS = {
 """Layers that pass their input through at inference."""
 
 
+def layer_names(model: Any, name: str) -> list[str]:
+    """The name the importer gives each layer call of ``model`` (``outer/inner`` inside a
+    nested model), indexed by ``nn.m_id`` (the model is translated to learn them)."""
+    importer = _Importer(model, name)
+    importer.run()
+    return importer.layer_names
+
+
 def import_model(model: Any, name: str) -> ModuleOp:
     """Translate a Keras model into a verified ``nn`` module; `StaiError` on what it can't."""
     module = _Importer(model, name).run()
     try:
         module.verify()
     except VerifyException as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "verification failed"
+        text = str(exc).strip()
+        first = printable_name(text.splitlines()[0], 200) if text else "verification failed"
         raise StaiError(f"{name}: the imported model does not verify: {first}") from exc
     return module
 
 
 class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
     """Walks one Keras model's graph and appends nn ops to ``@main``."""
-
-    def __init__(self, model: Any, name: str):
-        super().__init__(model, name)
-        self.handlers: dict[str, Callable[[list[SSAValue]], list[SSAValue]]] = {
-            "InputLayer": lambda xs: xs,
-            "Conv2D": self._conv2d,
-            "Conv1D": self._conv1d,
-            "DepthwiseConv2D": self._depthwise_conv2d,
-            "SeparableConv2D": self._separable_conv2d,
-            "Dense": self._dense,
-            "BatchNormalization": self._batch_norm,
-            "Activation": self._activation_layer,
-            "ReLU": self._relu,
-            "LeakyReLU": self._leaky_relu,
-            "PReLU": self._prelu,
-            "Softmax": self._softmax_layer,
-            "MaxPooling2D": lambda xs: self._pool2d(xs, nn.MaxPool2DOp),
-            "AveragePooling2D": lambda xs: self._pool2d(xs, nn.AvgPool2DOp),
-            "MaxPooling1D": lambda xs: self._pool1d(xs, nn.MaxPool2DOp),
-            "AveragePooling1D": lambda xs: self._pool1d(xs, nn.AvgPool2DOp),
-            "GlobalAveragePooling2D": lambda xs: self._global_pool(xs, average=True),
-            "GlobalMaxPooling2D": lambda xs: self._global_pool(xs, average=False),
-            "GlobalAveragePooling1D": lambda xs: self._global_pool(xs, average=True),
-            "GlobalMaxPooling1D": lambda xs: self._global_pool(xs, average=False),
-            "Flatten": self._flatten,
-            "Reshape": self._reshape_layer,
-            "Permute": self._permute,
-            "Add": lambda xs: self._merge(xs, nn.AddOp),
-            "Subtract": lambda xs: self._merge(xs, nn.SubOp),
-            "Multiply": lambda xs: self._merge(xs, nn.MulOp),
-            "Concatenate": self._concatenate,
-            "ZeroPadding2D": self._zero_padding2d,
-            "ZeroPadding1D": self._zero_padding1d,
-            "Rescaling": self._rescaling,
-            "LSTM": self._lstm,
-        }
-        for layer_class in IDENTITY_LAYERS:
-            self.handlers[layer_class] = self._identity
 
     # ------------------------------------------------------------------ driver
 
@@ -162,12 +136,14 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
             graph = getattr(model, "_functional", None)
             if graph is None:
                 raise StaiError(
-                    f"{self.name}: Sequential model '{model.name}' has no input shape "
+                    f"{self.name}: Sequential model '{printable_name(model.name)}' has no input shape "
                     "(give it a keras.Input or build it)"
                 )
             return graph
         if not getattr(model, "inputs", None) or not getattr(model, "outputs", None):
-            raise StaiError(f"{self.name}: model '{model.name}' is not a functional graph")
+            raise StaiError(
+                f"{self.name}: model '{printable_name(model.name)}' is not a functional graph"
+            )
         return model
 
     def _producer_name(self, tensor: Any) -> str:
@@ -181,7 +157,7 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
 
     def _input_type(self, tensor: Any) -> TensorType:
         shape = list(tensor.shape)
-        where = f"{self.name}: input '{self._producer_name(tensor)}'"
+        where = f"{self.name}: input '{printable_name(self._producer_name(tensor))}'"
         if str(tensor.dtype) != "float32":
             raise StaiError(f"{where} has dtype {tensor.dtype} (only float32 inputs are supported)")
         if any(d is None for d in shape[1:]):
@@ -199,7 +175,8 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
         inputs = list(graph.inputs)
         if len(inputs) != len(args):
             raise StaiError(
-                f"{self.name}: model '{graph.name}' takes {len(inputs)} inputs, given {len(args)}"
+                f"{self.name}: model '{printable_name(graph.name)}' takes {len(inputs)} inputs, "
+                f"given {len(args)}"
             )
         env: dict[int, SSAValue] = {id(t): v for t, v in zip(inputs, args)}
         for out in graph.outputs:
@@ -219,7 +196,7 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
                 results = self._call_layer(node.operation, values, prefix)
                 if len(results) != len(node.outputs):
                     raise StaiError(
-                        f"{self.name}: layer '{prefix}{node.operation.name}' gives "
+                        f"{self.name}: layer '{printable_name(prefix + node.operation.name)}' gives "
                         f"{len(results)} results, Keras {len(node.outputs)}"
                     )
                 for t, v in zip(node.outputs, results):
@@ -229,7 +206,10 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
     def _node_of(self, tensor: Any) -> Any:
         history = getattr(tensor, "_keras_history", None)
         if history is None:
-            raise StaiError(f"{self.name}: tensor '{tensor.name}' is not computed by a layer")
+            raise StaiError(
+                f"{self.name}: tensor '{printable_name(str(tensor.name))}' is not computed by "
+                "a layer"
+            )
         operation, node_index, _ = history
         return operation._inbound_nodes[node_index]
 
@@ -240,19 +220,21 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
             graph = self._graph_of(layer)
             return self._call_graph(graph, values, f"{prefix}{layer.name}/")
         builtin = type(layer).__module__.split(".")[0] == "keras"
-        handler = self.handlers.get(class_name) if builtin else None
+        handler = HANDLERS.get(class_name) if builtin else None
         if handler is None:
             what = "Keras layer" if builtin else "custom layer"
             if class_name == "Lambda":
                 what = "layer"
             raise StaiError(
-                f"{self.name}: unsupported {what} '{prefix}{layer.name}' of class {class_name}"
+                f"{self.name}: unsupported {what} '{printable_name(prefix + layer.name)}' of class "
+                f"{printable_name(class_name)}"
             )
         self.layer = layer
         self.layer_name = f"{prefix}{layer.name}"
         self.config = layer.get_config()
         self.layer_types.append(class_name)
-        results = handler(values)
+        self.layer_names.append(self.layer_name)
+        results = handler(self, values)
         self.m_id += 1
         return results
 
@@ -267,3 +249,44 @@ def _weight_bytes(model: Any) -> int:
         seen.add(id(variable))
         total += int(np.prod(variable.shape, dtype=np.int64)) * np.dtype(variable.dtype).itemsize
     return total
+
+
+HANDLERS: dict[str, Callable[[_Importer, list[SSAValue]], list[SSAValue]]] = {
+    "InputLayer": lambda self, xs: xs,
+    "Conv2D": _Importer._conv2d,
+    "Conv1D": _Importer._conv1d,
+    "DepthwiseConv2D": _Importer._depthwise_conv2d,
+    "SeparableConv2D": _Importer._separable_conv2d,
+    "Dense": _Importer._dense,
+    "BatchNormalization": _Importer._batch_norm,
+    "Activation": _Importer._activation_layer,
+    "ReLU": _Importer._relu,
+    "LeakyReLU": _Importer._leaky_relu,
+    "PReLU": _Importer._prelu,
+    "Softmax": _Importer._softmax_layer,
+    "MaxPooling2D": lambda self, xs: self._pool2d(xs, nn.MaxPool2DOp),
+    "AveragePooling2D": lambda self, xs: self._pool2d(xs, nn.AvgPool2DOp),
+    "MaxPooling1D": lambda self, xs: self._pool1d(xs, nn.MaxPool2DOp),
+    "AveragePooling1D": lambda self, xs: self._pool1d(xs, nn.AvgPool2DOp),
+    "GlobalAveragePooling2D": lambda self, xs: self._global_pool(xs, average=True),
+    "GlobalMaxPooling2D": lambda self, xs: self._global_pool(xs, average=False),
+    "GlobalAveragePooling1D": lambda self, xs: self._global_pool(xs, average=True),
+    "GlobalMaxPooling1D": lambda self, xs: self._global_pool(xs, average=False),
+    "Flatten": _Importer._flatten,
+    "Reshape": _Importer._reshape_layer,
+    "Permute": _Importer._permute,
+    "Add": lambda self, xs: self._merge(xs, nn.AddOp),
+    "Subtract": lambda self, xs: self._merge(xs, nn.SubOp),
+    "Multiply": lambda self, xs: self._merge(xs, nn.MulOp),
+    "Concatenate": _Importer._concatenate,
+    "ZeroPadding2D": _Importer._zero_padding2d,
+    "ZeroPadding1D": _Importer._zero_padding1d,
+    "Rescaling": _Importer._rescaling,
+    "LSTM": _Importer._lstm,
+    **{layer_class: _Importer._identity for layer_class in IDENTITY_LAYERS},
+}
+"""The importer's dispatch table: the translator of each Keras layer class (layers of
+Keras' own modules only; a model used as a layer is flattened instead)."""
+
+SUPPORTED_OPERATORS: tuple[str, ...] = tuple(sorted(HANDLERS))
+"""The Keras layer class names the importer translates (the keys of :data:`HANDLERS`)."""

@@ -9,27 +9,40 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from stai.errors import StaiError
-
-INSTALL_HINT = "install 'stai[keras]' (pip install -e '.[keras]')"
+from stai.errors import StaiError, install_hint, printable_name
 
 _BUILTIN_MODULES = ("keras", "tf_keras", "tensorflow")
 
 
+def quiet_tensorflow() -> None:
+    """Keep TensorFlow's log lines (its C++ and absl INFO/WARNING lines: oneDNN, CPU
+    features, ...) off stderr, so that a stai error stays one line. Takes effect when
+    called before TensorFlow is imported; with ``STAI_DEBUG`` set the logs are kept."""
+    if os.environ.get("STAI_DEBUG"):
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    try:
+        from absl import logging as absl_logging
+    except ImportError:  # absl comes with TensorFlow; without it there is nothing to quiet
+        return
+    absl_logging.set_verbosity(absl_logging.ERROR)
+
+
 def keras_module() -> Any:
     """The ``keras`` package (Keras 3 with TensorFlow), or a `StaiError` saying what to install."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow()
     try:
         import keras
     except ImportError as exc:
         raise StaiError(
-            f"the 'tensorflow' and 'keras' packages are needed to read Keras models: "
-            f"{INSTALL_HINT} ({exc})"
+            "the 'tensorflow' and 'keras' packages are needed to read Keras models: "
+            f"{install_hint('keras')} ({exc})"
         ) from exc
     if not str(getattr(keras, "__version__", "0")).startswith("3"):
         raise StaiError(f"Keras 3 is needed to read Keras models, found {keras.__version__}")
@@ -37,8 +50,7 @@ def keras_module() -> Any:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return (text[:300] + "...") if len(text) > 300 else (text or type(exc).__name__)
+    return printable_name(" ".join(str(exc).split()) or type(exc).__name__, 300)
 
 
 def load_keras(path: Path) -> Any:
@@ -51,10 +63,12 @@ def load_keras(path: Path) -> Any:
             import h5py  # noqa: F401
         except ImportError as exc:
             raise StaiError(
-                f"the 'h5py' package is needed to read .h5 models: {INSTALL_HINT}"
+                f"the 'h5py' package is needed to read .h5 models: {install_hint('keras')}"
             ) from exc
     try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Keras' notes on what it skipped loading
+            return keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:
         culprit = _unloadable_layer(path)
         if culprit is not None:
@@ -72,14 +86,20 @@ def _unloadable_layer(path: Path) -> str | None:
         class_name = str(layer.get("class_name"))
         name = layer.get("config", {}).get("name", "?")
         if class_name == "Lambda":
-            return f"layer '{name}' of class Lambda is not supported (its Python code cannot be compiled)"
+            return (
+                f"layer '{printable_name(str(name))}' of class Lambda is not supported "
+                "(its Python code cannot be compiled)"
+            )
         module = layer.get("module")
         registered = layer.get("registered_name")
         custom = (isinstance(module, str) and module.split(".")[0] not in _BUILTIN_MODULES) or (
             isinstance(registered, str) and registered != class_name
         )
         if custom:
-            return f"layer '{name}' of custom class {class_name} is not supported"
+            return (
+                f"layer '{printable_name(str(name))}' of custom class "
+                f"{printable_name(class_name)} is not supported"
+            )
     return None
 
 

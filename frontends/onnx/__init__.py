@@ -4,7 +4,8 @@
 name, ...)`` return a verified ``builtin.module`` with one ``func.func @main``;
 ``parse_onnx(io)`` is the same for ``stai-opt``'s file-extension registry. Bad input raises
 `stai.errors.StaiError`. The packages ``onnx`` (and ``onnxoptimizer`` unless
-``optimize=False``) are needed; they are imported only here.
+``optimize=False``) are needed; they are imported only here. ``SUPPORTED_OPERATORS``
+lists the ONNX operator types the importer translates (its dispatch table's keys).
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 
-from stai.errors import StaiError
+from stai.errors import StaiError, printable_name
 from stai.frontends import read_model_file
 from stai.frontends.checks import check_accumulators
 
-__all__ = ["import_onnx", "import_onnx_bytes", "parse_onnx"]
+from .importer import SUPPORTED_OPERATORS
+
+__all__ = ["SUPPORTED_OPERATORS", "import_onnx", "import_onnx_bytes", "parse_onnx"]
 
 
 def import_onnx_bytes(
@@ -37,20 +40,17 @@ def import_onnx_bytes(
     from . import loader
     from .importer import OnnxImporter
 
-    model = loader.load_model_bytes(data, name)
-    opset = loader.default_opset(model, name)
-    loader.fix_input_shapes(model, name)
-    loader.fold_batch_norms(model)
-    if optimize:
-        model = loader.optimize(model, name)
-    model = loader.infer_shapes(model, name)
-    module = OnnxImporter(model, name, io_transpose, opset).run()
+    prepared = loader.prepare_model(data, name, optimize)
+    importer = OnnxImporter(prepared.model, name, io_transpose, prepared.opset)
+    module = importer.run(prepared.m_ids, prepared.operators)
+    module.attributes["nn.original_weight_bytes"] = IntegerAttr(prepared.original_weight_bytes, i64)
     try:
         module.verify()
         optimize_transposes(module)
         module.verify()
     except VerifyException as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "verification failed"
+        text = str(exc).strip()
+        first = printable_name(text.splitlines()[0], 200) if text else "verification failed"
         raise StaiError(f"{name}: the imported model does not verify: {first}") from exc
     check_accumulators(module, name)
     return module

@@ -28,9 +28,10 @@ from xdsl.ir import Attribute, Block, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
-from stai.errors import StaiError
+from stai.errors import StaiError, printable_name
 
 from ..checks import check_size
+from .validation import node_label
 from .values import (
     Const,
     Deq,
@@ -104,18 +105,19 @@ class GraphBuilder:
         self.graph_outputs = {o.name for o in self.graph.output}
 
     def _error(self, message: str) -> StaiError:
-        node = self.node
-        return StaiError(
-            f"{self.name}: {node.op_type} (node '{node.name or node.output[0]}'): {message}"
-        )
+        return StaiError(f"{self.name}: {node_label(self.node)}: {message}")
 
     # ------------------------------------------------------------------ entries
 
     def _entry(self, name: str) -> Entry:
         if name not in self.entries:
             if name in self.absorbed:
-                raise StaiError(f"{self.name}: internal error: '{name}' was absorbed")
-            raise StaiError(f"{self.name}: tensor '{name}' is read before it is computed")
+                raise StaiError(
+                    f"{self.name}: internal error: '{printable_name(name)}' was absorbed"
+                )
+            raise StaiError(
+                f"{self.name}: tensor '{printable_name(name)}' is read before it is computed"
+            )
         return self.entries[name]
 
     def _input_name(self, node: Any, position: int) -> str | None:
@@ -151,7 +153,9 @@ class GraphBuilder:
         entry = self._entry(name)
         if isinstance(entry, Const):
             if entry.array.dtype.kind not in "fiub":
-                raise self._error(f"constant '{name}' of type {entry.array.dtype} is not supported")
+                raise self._error(
+                    f"constant '{printable_name(name)}' of type {entry.array.dtype} is not supported"
+                )
             return self._constant(np.asarray(entry.array, dtype=np.float32))
         if isinstance(entry, QConst):
             return self._constant(entry.real())
@@ -159,7 +163,9 @@ class GraphBuilder:
             return self._dequantized(entry.value)
         t = tensor_type(entry.value)
         if not isinstance(t.element_type, Float32Type):
-            raise self._error(f"'{name}' is an integer tensor where a float one is expected")
+            raise self._error(
+                f"'{printable_name(name)}' is an integer tensor where a float one is expected"
+            )
         return entry.value
 
     def _q(self, name: str) -> SSAValue | None:
@@ -277,7 +283,7 @@ class GraphBuilder:
                 continue
             entry = self.entries[name]
             if not isinstance(entry, Const):
-                raise self._error(f"'{name}' is not a constant")
+                raise self._error(f"'{printable_name(name)}' is not a constant")
             array = entry.array
             key = f"in{k}"
             feeds[key] = array
@@ -421,7 +427,7 @@ class GraphBuilder:
             elif auto_pad == "VALID":
                 begin[i], end[i] = 0, 0
             elif auto_pad != "NOTSET":
-                raise self._error(f"unknown auto_pad '{auto_pad}'")
+                raise self._error(f"unknown auto_pad '{printable_name(str(auto_pad))}'")
             if begin[i] < 0 or end[i] < 0:
                 raise self._error("negative pads are not supported")
             if ceil_mode:

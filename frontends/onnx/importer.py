@@ -41,7 +41,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Region, SSAValue
 
 from stai.dialects import nn
-from stai.errors import StaiError
+from stai.errors import StaiError, printable_name
 
 from ..checks import check_size
 from .builder import inverse_perm, perm_shape, to_last
@@ -51,7 +51,7 @@ from .pooling import PoolingOps
 from .shapes import ShapeOps
 from .values import Const, Deq, QConst, Val, quant_of, shape_of, tensor_type
 
-__all__ = ["INT8_OPS", "NEVER_FOLD", "OnnxImporter"]
+__all__ = ["HANDLERS", "INT8_OPS", "NEVER_FOLD", "SUPPORTED_OPERATORS", "OnnxImporter"]
 
 INT8_OPS = frozenset(
     {
@@ -78,67 +78,22 @@ NEVER_FOLD = frozenset({"DequantizeLinear"})
 class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
     """Walks the nodes of one ONNX graph in order and appends ``nn`` ops to ``@main``."""
 
-    def __init__(self, model: Any, name: str, io_transpose: bool, opset: int):
-        super().__init__(model, name, io_transpose, opset)
-        self.handlers: dict[str, Callable[[Any], None]] = {
-            "Conv": self._conv,
-            "ConvTranspose": self._conv_transpose,
-            "Gemm": self._gemm,
-            "MatMul": self._matmul,
-            "Add": lambda n: self._binary(n, nn.AddOp),
-            "Sub": lambda n: self._binary(n, nn.SubOp),
-            "Mul": lambda n: self._binary(n, nn.MulOp),
-            "Div": lambda n: self._binary(n, nn.DivOp),
-            "Relu": lambda n: self._unary(n, nn.ReluOp),
-            "Sigmoid": lambda n: self._unary(n, nn.LogisticOp),
-            "Tanh": lambda n: self._unary(n, nn.TanhOp),
-            "HardSwish": lambda n: self._unary(n, nn.HardSwishOp),
-            "LeakyRelu": self._leaky_relu,
-            "HardSigmoid": self._hard_sigmoid,
-            "Clip": self._clip,
-            "Softmax": self._softmax,
-            "MaxPool": lambda n: self._pool(n, nn.MaxPool2DOp),
-            "AveragePool": lambda n: self._pool(n, nn.AvgPool2DOp),
-            "GlobalAveragePool": self._global_average_pool,
-            "GlobalMaxPool": self._global_max_pool,
-            "ReduceMean": self._reduce_mean,
-            "BatchNormalization": self._batch_norm,
-            "Flatten": self._flatten,
-            "Reshape": self._reshape,
-            "Squeeze": self._squeeze,
-            "Unsqueeze": self._unsqueeze,
-            "Transpose": self._transpose,
-            "Identity": self._identity,
-            "Dropout": self._identity,
-            "Concat": self._concat,
-            "Pad": self._pad,
-            "Shape": self._shape_op,
-            "Size": self._size_op,
-            "LSTM": self._lstm,
-            "QuantizeLinear": self._quantize_linear,
-            "DequantizeLinear": self._dequantize_linear,
-            "QLinearConv": self._qlinear_conv,
-            "QLinearMatMul": self._qlinear_matmul,
-            "QGemm": self._qgemm,
-            "QLinearAdd": lambda n: self._qlinear_binary(n, nn.AddOp),
-            "QLinearMul": lambda n: self._qlinear_binary(n, nn.MulOp),
-            "QLinearAveragePool": self._qlinear_pool,
-            "QLinearGlobalAveragePool": self._qlinear_global_average_pool,
-            "QLinearConcat": self._qlinear_concat,
-            "QLinearLeakyRelu": lambda n: self._qlinear_float(n, "LeakyRelu"),
-            "QLinearSigmoid": lambda n: self._qlinear_float(n, "Sigmoid"),
-            "QLinearSoftmax": lambda n: self._qlinear_float(n, "Softmax"),
-        }
-
     # ------------------------------------------------------------------ driver
 
-    def run(self) -> ModuleOp:
+    def run(
+        self, m_ids: list[int] | None = None, operators: list[tuple[str, str]] | None = None
+    ) -> ModuleOp:
+        """The ``nn`` module of the graph. ``m_ids``: the ``nn.m_id`` of each node (default:
+        its index); ``operators``: the type and name of each model operator by ``nn.m_id``
+        (default: the graph's nodes), recorded for reports."""
         from onnx import numpy_helper
         from onnx.helper import tensor_dtype_to_np_dtype
 
+        # (the file's initializers are checked before preparation: validation.check_graph)
         for init in self.graph.initializer:
             itemsize = tensor_dtype_to_np_dtype(init.data_type).itemsize
-            check_size(f"{self.name}: initializer '{init.name}'", init.dims, itemsize)
+            where = f"{self.name}: initializer '{printable_name(init.name)}'"
+            check_size(where, init.dims, itemsize)
             self.entries[init.name] = Const(numpy_helper.to_array(init))
         arg_types, arg_names = [], []
         for value in self.graph.input:
@@ -146,8 +101,13 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
                 continue
             arg_types.append(self._input(value))
             arg_names.append(value.name)
-        for index, node in enumerate(self.graph.node):
-            self.index, self.node = index, node
+        nodes = self.graph.node
+        if m_ids is None:
+            m_ids = list(range(len(nodes)))
+        if operators is None:
+            operators = [(n.op_type, n.name or (n.output[0] if n.output else "")) for n in nodes]
+        for index, node in enumerate(nodes):
+            self.index, self.node = m_ids[index], node
             self._convert(node)
         self.node, self.index = None, -1
         results, names = [], []
@@ -162,14 +122,21 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
             arg_attrs=ArrayAttr([DictionaryAttr({"nn.name": StringAttr(n)}) for n in arg_names]),
             res_attrs=ArrayAttr([DictionaryAttr({"nn.name": StringAttr(n)}) for n in names]),
         )
-        return ModuleOp([main])
+        module = ModuleOp([main])
+        # For reports: each operator's ONNX type and name, indexed by nn.m_id.
+        module.attributes["nn.layer_types"] = ArrayAttr([StringAttr(t) for t, _ in operators])
+        module.attributes["nn.layer_names"] = ArrayAttr([StringAttr(n) for _, n in operators])
+        return module
 
     def _input(self, value: Any) -> TensorType:
         tensor = value.type.tensor_type
         if tensor.elem_type != 1:  # FLOAT
-            raise StaiError(f"{self.name}: input '{value.name}' is not float32 (only float inputs)")
+            raise StaiError(
+                f"{self.name}: input '{printable_name(value.name)}' is not float32 "
+                "(only float inputs)"
+            )
         shape = tuple(int(d.dim_value) for d in tensor.shape.dim)
-        check_size(f"{self.name}: input '{value.name}'", shape, 4)
+        check_size(f"{self.name}: input '{printable_name(value.name)}'", shape, 4)
         last = not self.io_transpose and len(shape) in (3, 4)
         arg_type = TensorType(f32, perm_shape(shape, to_last(len(shape))) if last else shape)
         arg = self.block.insert_arg(arg_type, len(self.block.args))
@@ -203,7 +170,7 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
         if op not in NEVER_FOLD and all(isinstance(self.entries.get(i), Const) for i in inputs):
             self._fold(node)
             return
-        handler = self.handlers.get(op)
+        handler = HANDLERS.get(op)
         if handler is None or (node.domain == "com.microsoft" and not op.startswith("Q")):
             raise self._unsupported(node)
         quantize = self._sole_quantize_reader(node)
@@ -213,13 +180,14 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
             if value is not None:
                 self.absorbed[node.output[0]] = value
                 return
-        handler(node)
+        handler(self, node)
 
     def _unsupported(self, node: Any) -> StaiError:
         domain = f"{node.domain}." if node.domain not in ("", "ai.onnx") else ""
+        label = node.name or (node.output[0] if node.output else "")
         return StaiError(
-            f"{self.name}: unsupported ONNX operator '{domain}{node.op_type}' "
-            f"(node '{node.name or node.output[0]}')"
+            f"{self.name}: unsupported ONNX operator '{printable_name(domain + node.op_type)}' "
+            f"(node '{printable_name(label)}')"
         )
 
     # ------------------------------------------------------------------ QDQ
@@ -328,9 +296,67 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
         saved = self.node
         self.node = inner
         try:
-            self.handlers[op_type](inner)
+            HANDLERS[op_type](self, inner)
         finally:
             self.node = saved
         real = self._f32(inner.output[0])
         target = TensorType(out_type, shape_of(real))
         self._set(node.output[0], self._emit(nn.QuantizeOp, [real], target, name=node.output[0]))
+
+
+HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
+    "Conv": OnnxImporter._conv,
+    "ConvTranspose": OnnxImporter._conv_transpose,
+    "Gemm": OnnxImporter._gemm,
+    "MatMul": OnnxImporter._matmul,
+    "Add": lambda self, n: self._binary(n, nn.AddOp),
+    "Sub": lambda self, n: self._binary(n, nn.SubOp),
+    "Mul": lambda self, n: self._binary(n, nn.MulOp),
+    "Div": lambda self, n: self._binary(n, nn.DivOp),
+    "Relu": lambda self, n: self._unary(n, nn.ReluOp),
+    "Sigmoid": lambda self, n: self._unary(n, nn.LogisticOp),
+    "Tanh": lambda self, n: self._unary(n, nn.TanhOp),
+    "HardSwish": lambda self, n: self._unary(n, nn.HardSwishOp),
+    "LeakyRelu": OnnxImporter._leaky_relu,
+    "HardSigmoid": OnnxImporter._hard_sigmoid,
+    "Clip": OnnxImporter._clip,
+    "Softmax": OnnxImporter._softmax,
+    "MaxPool": lambda self, n: self._pool(n, nn.MaxPool2DOp),
+    "AveragePool": lambda self, n: self._pool(n, nn.AvgPool2DOp),
+    "GlobalAveragePool": OnnxImporter._global_average_pool,
+    "GlobalMaxPool": OnnxImporter._global_max_pool,
+    "ReduceMean": OnnxImporter._reduce_mean,
+    "BatchNormalization": OnnxImporter._batch_norm,
+    "Flatten": OnnxImporter._flatten,
+    "Reshape": OnnxImporter._reshape,
+    "Squeeze": OnnxImporter._squeeze,
+    "Unsqueeze": OnnxImporter._unsqueeze,
+    "Transpose": OnnxImporter._transpose,
+    "Identity": OnnxImporter._identity,
+    "Dropout": OnnxImporter._identity,
+    "Concat": OnnxImporter._concat,
+    "Pad": OnnxImporter._pad,
+    "Shape": OnnxImporter._shape_op,
+    "Size": OnnxImporter._size_op,
+    "LSTM": OnnxImporter._lstm,
+    "QuantizeLinear": OnnxImporter._quantize_linear,
+    "DequantizeLinear": OnnxImporter._dequantize_linear,
+    "QLinearConv": OnnxImporter._qlinear_conv,
+    "QLinearMatMul": OnnxImporter._qlinear_matmul,
+    "QGemm": OnnxImporter._qgemm,
+    "QLinearAdd": lambda self, n: self._qlinear_binary(n, nn.AddOp),
+    "QLinearMul": lambda self, n: self._qlinear_binary(n, nn.MulOp),
+    "QLinearAveragePool": OnnxImporter._qlinear_pool,
+    "QLinearGlobalAveragePool": OnnxImporter._qlinear_global_average_pool,
+    "QLinearConcat": OnnxImporter._qlinear_concat,
+    "QLinearLeakyRelu": lambda self, n: self._qlinear_float(n, "LeakyRelu"),
+    "QLinearSigmoid": lambda self, n: self._qlinear_float(n, "Sigmoid"),
+    "QLinearSoftmax": lambda self, n: self._qlinear_float(n, "Softmax"),
+}
+"""The importer's dispatch table: the translator of each ONNX operator type (default
+domain; the ``Q...`` operators also in ``com.microsoft``)."""
+
+SUPPORTED_OPERATORS: tuple[str, ...] = tuple(sorted(HANDLERS))
+"""The ONNX operator types the importer translates (the keys of :data:`HANDLERS`). Any
+other operator is imported only when all its inputs are constants (it is then evaluated
+at compile time)."""

@@ -18,7 +18,7 @@ from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
-from stai.errors import StaiError
+from stai.errors import StaiError, printable_name
 
 from ..checks import check_quant
 from .builder import GraphBuilder, node_attrs
@@ -228,7 +228,7 @@ class LinearOps(GraphBuilder):
                 else:
                     pads[i], pads[2 + i] = total - small, small
         elif auto_pad not in ("NOTSET", "VALID"):
-            raise self._error(f"unknown auto_pad '{auto_pad}'")
+            raise self._error(f"unknown auto_pad '{printable_name(str(auto_pad))}'")
         if any(p < 0 for p in pads):
             raise self._error("negative pads are not supported")
         out = [full[i] - pads[i] - pads[2 + i] for i in range(2)]

@@ -1,18 +1,26 @@
 """Reading an ONNX model and preparing it for import.
 
-``load_model`` parses the file; ``prepare`` checks the opset, gives a symbolic batch
-dimension the size 1 (any other dynamic dimension is an error), folds batch
-normalizations into the convolutions before them, optionally runs the ONNX optimizer
-(``onnxoptimizer``) and infers the shapes of every tensor.
+``prepare_model`` parses the file, checks the opset and the graph
+(`validation.check_graph`), gives a symbolic batch dimension the size 1 (any other
+dynamic dimension is an error), folds batch normalizations into the convolutions before
+them, optionally runs the ONNX optimizer (``onnxoptimizer``, in a child process) and
+infers the shapes of every tensor. The importer numbers operators (``nn.m_id``) by their
+node's index in the file (`Prepared.m_ids`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import faulthandler
+import os
+import signal
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from stai.errors import StaiError
+from stai.errors import StaiError, install_hint, printable_name
+
+from .validation import check_graph, original_weight_bytes
 
 MIN_OPSET = 7
 """The oldest default-domain opset the frontend reads."""
@@ -37,16 +45,101 @@ OPTIMIZER_PASSES = (
 )
 """The ``onnxoptimizer`` passes run before import (standard eliminations and fusions)."""
 
-_INSTALL = "install the 'onnx' extra (pip install -e '.[onnx]')"
-
 
 def require_onnx() -> Any:
     """The ``onnx`` module, or a `StaiError` saying how to install it."""
     try:
         import onnx
     except ImportError as exc:
-        raise StaiError(f"the 'onnx' package is needed to read .onnx models: {_INSTALL}") from exc
+        raise StaiError(
+            f"the 'onnx' package is needed to read .onnx models: {install_hint('onnx')}"
+        ) from exc
     return onnx
+
+
+class Prepared(NamedTuple):
+    """A model ready for import."""
+
+    model: Any
+    """The prepared ``ModelProto``."""
+    opset: int
+    """The version of its default operator set."""
+    original_weight_bytes: int
+    """Bytes of the constants the file's nodes read, before any folding."""
+    m_ids: list[int]
+    """The ``nn.m_id`` of each node of the prepared graph: the index of the file's node it
+    is (kept or changed by preparation); a node the optimizer made counts as a part of the
+    file's node that reads its result (`_file_indices`)."""
+    operators: list[tuple[str, str]]
+    """The type and name (or first output) of each model operator, indexed by ``nn.m_id``:
+    the file's nodes (then any node made from nothing in the file)."""
+
+
+_M_ID_TAG = "stai.m_id="
+
+
+def prepare_model(data: bytes, name: str, optimize_graph: bool = True) -> Prepared:
+    """Parse, check and prepare an ONNX model's bytes for import (module docstring).
+
+    Each node is tagged with its index in the file (in its ``doc_string``, restored
+    afterwards) so that the nodes preparation keeps are numbered as in the file."""
+    model = load_model_bytes(data, name)
+    opset = default_opset(model, name)
+    check_graph(model, name)
+    weights = original_weight_bytes(model)
+    nodes = model.graph.node
+    operators = [(n.op_type, n.name or (n.output[0] if n.output else "")) for n in nodes]
+    docs = [n.doc_string for n in nodes]
+    for index, node in enumerate(nodes):
+        node.doc_string = f"{_M_ID_TAG}{index}"
+    fix_input_shapes(model, name)
+    fold_batch_norms(model)
+    if optimize_graph:
+        model = optimize(model, name)
+    m_ids = _file_indices(model.graph.node, docs)
+    for position, m_id in enumerate(m_ids):
+        if m_id < 0:  # a node made from nothing in the file: an operator of its own
+            node = model.graph.node[position]
+            m_ids[position] = len(operators)
+            operators.append((node.op_type, node.name or (node.output[0] if node.output else "")))
+    return Prepared(infer_shapes(model, name), opset, weights, m_ids, operators)
+
+
+def _file_indices(nodes: Any, docs: list[str]) -> list[int]:
+    """The file index of each prepared node, read from its tag (whose ``doc_string`` is
+    restored from ``docs``). A node the optimizer made (untagged, or a second copy) gets
+    the index of the first node that reads its result (it computes a part of that
+    operator, say its bias), else of the node that makes its input, else -1."""
+    indices: list[int] = []
+    for node in nodes:
+        tag = node.doc_string.removeprefix(_M_ID_TAG)
+        index = int(tag) if node.doc_string.startswith(_M_ID_TAG) and tag.isdigit() else -1
+        if not 0 <= index < len(docs) or index in indices:
+            index = -1
+        node.doc_string = docs[index] if index >= 0 else ""
+        indices.append(index)
+    made = [i for i, index in enumerate(indices) if index < 0]
+    for position in reversed(made):  # readers first: a chain of made nodes resolves
+        outputs = {o for o in nodes[position].output if o}
+        readers = [
+            indices[j]
+            for j in range(position + 1, len(indices))
+            if indices[j] >= 0 and outputs.intersection(nodes[j].input)
+        ]
+        if readers:
+            indices[position] = readers[0]
+    for position in made:
+        if indices[position] >= 0:
+            continue
+        inputs = set(nodes[position].input)
+        makers = [
+            indices[j]
+            for j in range(position)
+            if indices[j] >= 0 and inputs.intersection(nodes[j].output)
+        ]
+        if makers:
+            indices[position] = makers[-1]
+    return indices
 
 
 def load_model_bytes(data: bytes, name: str) -> Any:
@@ -90,7 +183,7 @@ def fix_input_shapes(model: Any, name: str) -> None:
             continue
         tensor = value.type.tensor_type
         if not tensor.HasField("shape"):
-            raise StaiError(f"{name}: input '{value.name}' has no static shape")
+            raise StaiError(f"{name}: input '{printable_name(value.name)}' has no static shape")
         for axis, dim in enumerate(tensor.shape.dim):
             if dim.HasField("dim_value") and dim.dim_value > 0:
                 continue
@@ -98,31 +191,94 @@ def fix_input_shapes(model: Any, name: str) -> None:
                 dim.Clear()
                 dim.dim_value = 1
                 continue
-            what = f"'{dim.dim_param}'" if dim.dim_param else "unknown"
+            what = f"'{printable_name(dim.dim_param)}'" if dim.dim_param else "unknown"
             raise StaiError(
-                f"{name}: input '{value.name}' has a dynamic dimension {axis} ({what}); "
+                f"{name}: input '{printable_name(value.name)}' has a dynamic dimension {axis} ({what}); "
                 "stai needs static spatial shapes"
             )
 
 
 def optimize(model: Any, name: str) -> Any:
-    """Run ``onnxoptimizer`` with :data:`OPTIMIZER_PASSES`."""
+    """Run ``onnxoptimizer`` with :data:`OPTIMIZER_PASSES`, in a child process where the
+    system has ``fork``: a crash of the optimizer's C++ code then becomes a one-line error
+    instead of ending stai."""
     try:
         import onnxoptimizer
     except ImportError as exc:
         raise StaiError(
-            "the 'onnxoptimizer' package is not installed: install the 'onnx' extra, or "
-            "pass --no-onnx-optimizer"
+            "the 'onnxoptimizer' package is not installed: "
+            f"{install_hint('onnx')}, or pass --no-onnx-optimizer"
         ) from exc
+    onnx = require_onnx()
     available = set(onnxoptimizer.get_available_passes())
     passes = [p for p in OPTIMIZER_PASSES if p in available]
+
+    def run(data: bytes) -> bytes:
+        optimized = onnxoptimizer.optimize(onnx.load_model_from_string(data), passes)
+        return optimized.SerializeToString()
+
+    retry = "retry with --no-onnx-optimizer"
     try:
-        return onnxoptimizer.optimize(model, passes)
+        data = run_isolated(run, model.SerializeToString())
+    except IsolatedCrash as exc:
+        raise StaiError(f"{name}: the ONNX optimizer crashed ({exc}); {retry}") from exc
     except Exception as exc:
         message = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise StaiError(
-            f"{name}: the ONNX optimizer failed ({message}); retry with --no-onnx-optimizer"
-        ) from exc
+        raise StaiError(f"{name}: the ONNX optimizer failed ({message}); {retry}") from exc
+    return onnx.load_model_from_string(data)
+
+
+class IsolatedCrash(Exception):
+    """The child process of `run_isolated` ended without an answer (a signal, an exit)."""
+
+
+def run_isolated(function: Callable[[bytes], bytes], data: bytes) -> bytes:
+    """``function(data)`` computed in a forked child process (in this process where
+    ``fork`` does not exist). An exception in the child is raised again here as a
+    ``RuntimeError`` with its message; a child killed by a signal or exiting without an
+    answer raises `IsolatedCrash`."""
+    if not hasattr(os, "fork"):
+        return function(data)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the pipe, never return into the caller
+        code = 0
+        try:
+            os.close(read_end)
+            faulthandler.disable()  # a crash is reported by the parent, in one line
+            quiet = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(quiet, 1)
+            os.dup2(quiet, 2)
+            try:
+                payload = b"R" + function(data)
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent
+                payload = b"E" + (" ".join(str(exc).split()) or type(exc).__name__).encode()
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write_end, view) :]
+        except BaseException:  # noqa: BLE001 - the parent sees the missing answer
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks = []
+    with os.fdopen(read_end, "rb") as pipe:
+        while chunk := pipe.read(1 << 20):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    answer = b"".join(chunks)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            what = signal.Signals(number).name
+        except ValueError:
+            what = f"signal {number}"
+        raise IsolatedCrash(what)
+    if not answer or os.WEXITSTATUS(status) != 0:
+        raise IsolatedCrash(f"exit status {os.WEXITSTATUS(status)} without an answer")
+    if answer[:1] == b"E":
+        raise RuntimeError(answer[1:].decode("utf-8", errors="replace"))
+    return answer[1:]
 
 
 def infer_shapes(model: Any, name: str) -> Any:

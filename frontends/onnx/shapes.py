@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, f32, i64
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from stai.dialects import nn
+from stai.errors import printable_name
 
 from .builder import GraphBuilder, node_attrs
 from .values import Const, Deq, QConst, Val, quant_of, shape_of, tensor_type
@@ -153,7 +154,9 @@ class ShapeOps(GraphBuilder):
     def _pad(self, node: Any) -> None:
         a = node_attrs(node)
         if a.get("mode", "constant") != "constant":
-            raise self._error(f"only constant padding is supported, not '{a['mode']}'")
+            raise self._error(
+                f"only constant padding is supported, not '{printable_name(str(a['mode']))}'"
+            )
         if self.opset < 11:
             pads = list(a.get("pads", []))
             value = float(a.get("value", 0.0))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stai.errors import StaiError
+from stai.errors import StaiError, install_hint
 
 
 @dataclass
@@ -40,7 +40,7 @@ def _interpreter(model: str | Path | bytes):
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError as exc:
-        raise StaiError("ai-edge-litert is missing: pip install -e '.[test]'") from exc
+        raise StaiError(f"ai-edge-litert is missing: {install_hint('tflite')}") from exc
     if isinstance(model, bytes):
         interp = Interpreter(model_content=model, num_threads=1)
     else:
@@ -81,7 +81,7 @@ def reference_quantize(
         from tensorflow.lite.python import convert
         from tensorflow.lite.python.optimize import calibrator
     except ImportError as exc:
-        raise StaiError("tensorflow is missing: pip install -e '.[quantize]'") from exc
+        raise StaiError(f"tensorflow is missing: {install_hint('quantize')}") from exc
     model = Path(model_path).read_bytes()
     shape = _interpreter(model).get_input_details()[0]["shape"]
     calib = calibrator.Calibrator(model)

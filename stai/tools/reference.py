@@ -17,15 +17,22 @@ from typing import Any
 
 import numpy as np
 
-from stai.errors import StaiError
+from stai.errors import StaiError, install_hint
 from stai.runtime.inputs import check_input_count, prepare_input
 
-_INSTALL_HINT = "install 'stai[all]' (pip install -e '.[all]')"
+EXTRA_OF = {
+    "tflite-micro": "tflite",
+    "ai-edge-litert": "tflite",
+    "onnxruntime": "onnx",
+    "tensorflow": "keras",
+}
+"""The extra (``pyproject.toml``) that installs each reference runtime's package."""
 
 
-def _missing(package: str, exc: ImportError) -> StaiError:
+def missing_package(package: str, exc: ImportError) -> StaiError:
     """The one-line error for a reference runtime whose package is not installed."""
-    return StaiError(f"the '{package}' package is needed for this: {_INSTALL_HINT} ({exc})")
+    hint = install_hint(EXTRA_OF.get(package, "all"))
+    return StaiError(f"the '{package}' package is needed for this: {hint} ({exc})")
 
 
 def _model_file(model_path: str | os.PathLike[str]) -> Path:
@@ -60,7 +67,7 @@ def _tflm_interpreter(path: Path, arena_size: int | None = None) -> Any:
     try:
         from tflite_micro.python.tflite_micro import runtime
     except ImportError as exc:
-        raise _missing("tflite-micro", exc) from exc
+        raise missing_package("tflite-micro", exc) from exc
     try:
         return runtime.Interpreter.from_file(str(path), arena_size=arena_size)
     except Exception as exc:
@@ -106,7 +113,7 @@ def run_litert_ref(
     try:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
     except ImportError as exc:
-        raise _missing("ai-edge-litert", exc) from exc
+        raise missing_package("ai-edge-litert", exc) from exc
     try:
         interp = Interpreter(
             model_path=str(path),
@@ -198,7 +205,7 @@ def run_onnxruntime(
     try:
         import onnxruntime as ort
     except ImportError as exc:
-        raise _missing("onnxruntime", exc) from exc
+        raise missing_package("onnxruntime", exc) from exc
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1

@@ -217,3 +217,167 @@ def test_onnx_input_too_big(tmp_path: Path) -> None:
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 65536, 65536])
     model = _save(tmp_path, _onnx_model(nodes, [x], [y], []), "big.onnx")
     _assert_refused(model, tmp_path, "input 'x'", "17179869184 bytes: too big for a 32-bit MCU")
+
+
+def _matmul_model(weights: Any, *, output: str = "y") -> Any:
+    """x [1, 4] @ ``weights`` (an initializer named 'w') -> ``output``."""
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info(output, TensorProto.FLOAT, [1, 3])
+    return _onnx_model(nodes, [x], [y], [weights])
+
+
+def _short_raw() -> Any:
+    from onnx import numpy_helper
+
+    w = numpy_helper.from_array(np.ones((4, 3), np.float32), "w")
+    w.raw_data = w.raw_data[:28]
+    return w
+
+
+def _long_raw() -> Any:
+    from onnx import numpy_helper
+
+    w = numpy_helper.from_array(np.ones((4, 3), np.float32), "w")
+    w.raw_data = w.raw_data + bytes(8)
+    return w
+
+
+def _short_floats() -> Any:
+    from onnx import TensorProto, helper
+
+    w = helper.make_tensor("w", TensorProto.FLOAT, [4, 3], vals=[1.0] * 12)
+    del w.float_data[5:]
+    return w
+
+
+def _wrong_dims() -> Any:
+    from onnx import numpy_helper
+
+    w = numpy_helper.from_array(np.ones((4, 3), np.float32), "w")
+    w.dims[:] = [4, 5]
+    return w
+
+
+@pytest.mark.parametrize(
+    ("make", "fragments"),
+    [
+        (_short_raw, ("initializer 'w'", "does not match its type and shape", "28 bytes")),
+        (_long_raw, ("initializer 'w'", "does not match its type and shape", "size 14")),
+        (_short_floats, ("initializer 'w'", "does not match its type and shape", "(5)")),
+        (_wrong_dims, ("initializer 'w'", "does not match its type and shape", "80 bytes")),
+    ],
+)
+def test_onnx_initializer_data_not_matching_its_shape(
+    tmp_path: Path, make: Any, fragments: tuple[str, ...]
+) -> None:
+    model = _save(tmp_path, _matmul_model(make()), "init.onnx")
+    _assert_refused(model, tmp_path, *fragments)
+
+
+def test_onnx_graph_output_naming_no_tensor(tmp_path: Path) -> None:
+    """The ONNX optimizer crashed (SIGSEGV) on this graph: it is refused before."""
+    from onnx import numpy_helper
+
+    weights = numpy_helper.from_array(np.ones((4, 3), np.float32), "w")
+    model = _save(tmp_path, _matmul_model(weights, output="nothing"), "out.onnx")
+    _assert_refused(model, tmp_path, "graph output 'nothing' names no tensor of the graph")
+
+
+@pytest.mark.parametrize(
+    ("attrs", "fragments"),
+    [
+        ({}, ("Concat (node 'cat')", "required attribute 'axis' is missing")),
+        ({"axis": 1.5}, ("Concat (node 'cat')", "attribute 'axis' is FLOAT, not INT")),
+    ],
+)
+def test_onnx_node_attributes(
+    tmp_path: Path, attrs: dict[str, Any], fragments: tuple[str, ...]
+) -> None:
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Concat", ["x", "x"], ["y"], name="cat", **attrs)]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 6, 4, 4])
+    model = _save(tmp_path, _onnx_model(nodes, [x], [y], []), "cat.onnx")
+    _assert_refused(model, tmp_path, *fragments)
+
+
+def test_onnx_nan_weight_scale(tmp_path: Path) -> None:
+    """A NaN scale of a constant's DequantizeLinear: refused, with no numpy warning."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [
+        numpy_helper.from_array(np.ones((4, 3), np.int8), "wq"),
+        numpy_helper.from_array(np.array([0.1, np.nan, 0.2], np.float32), "s"),
+        numpy_helper.from_array(np.zeros(3, np.int8), "z"),
+    ]
+    nodes = [
+        helper.make_node("DequantizeLinear", ["wq", "s", "z"], ["w"], name="deq", axis=1),
+        helper.make_node("MatMul", ["x", "w"], ["y"], name="mm"),
+    ]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])
+    model = _save(tmp_path, _onnx_model(nodes, [x], [y], inits), "nan.onnx")
+    _assert_refused(model, tmp_path, "DequantizeLinear (node 'deq')", "scale nan")
+
+
+def test_onnx_names_with_control_characters(tmp_path: Path) -> None:
+    """A node name with control characters and kilobytes of text: one clean line."""
+    from onnx import TensorProto, helper
+
+    name = "erf\x1b[2J\r\n" + "x" * 4000
+    nodes = [helper.make_node("Erf", ["x"], ["y"], name=name)]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    model = _save(tmp_path, _onnx_model(nodes, [x], [y], []), "erf.onnx")
+    code, stderr = _generate(model, tmp_path / "out")
+    assert code == 2 and stderr.count("\n") == 1, stderr
+    assert "\x1b" not in stderr and "\r" not in stderr and len(stderr) < 300, stderr
+    assert "unsupported ONNX operator 'Erf' (node 'erf\\x1b[2J\\r\\nxxx" in stderr
+
+
+# --------------------------------------------------------------------------- Keras
+
+
+def test_keras_error_is_one_line_without_tensorflow_logs(tmp_path: Path) -> None:
+    """``stai generate`` on a Keras model with an unsupported layer whose name holds
+    control characters, in a fresh process with TensorFlow's logging turned up: the
+    error is the only line (no oneDNN / absl / CPU-feature lines) and the name escaped."""
+    import os
+    import subprocess
+
+    from keras_models import keras
+
+    k = keras()
+    name = "norm\x1b[31m\x07" + "n" * 3000
+    model = k.Sequential([k.Input((4,)), k.layers.UnitNormalization(name=name)])
+    path = tmp_path / "unsupported.keras"
+    model.save(path)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}
+    env.pop("STAI_DEBUG", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stai.cli.main",
+            "generate",
+            "-m",
+            str(path),
+            "-o",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        "stai: error: unsupported.keras: unsupported Keras layer 'norm\\x1b"
+    ), lines
+    assert lines[0].isprintable() and "(3010 characters)" in lines[0], lines

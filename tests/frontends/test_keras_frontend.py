@@ -308,3 +308,38 @@ def test_missing_tensorflow_is_a_clear_error(monkeypatch, tmp_path):
     path.write_bytes(b"PK")
     with pytest.raises(StaiError, match="'tensorflow' and 'keras' packages are needed"):
         import_keras(path)
+
+
+def test_supported_operators_are_the_dispatch_table():
+    """``SUPPORTED_OPERATORS`` lists what the importer's dispatch table translates: every
+    layer class of the test models is in it (``layer_types`` records them), and a Keras
+    layer outside it is refused naming its class."""
+    from keras_models import KERAS_MODELS
+
+    from stai.frontends.keras import SUPPORTED_OPERATORS
+    from stai.frontends.keras.importer import HANDLERS
+
+    assert SUPPORTED_OPERATORS == tuple(sorted(HANDLERS))
+    for name in KERAS_MODELS:
+        module = import_keras_model(build(name))
+        types = {a.data for a in module.attributes["nn.layer_types"].data}
+        assert types <= set(SUPPORTED_OPERATORS), (name, types - set(SUPPORTED_OPERATORS))
+    k = keras()
+    assert "UnitNormalization" not in SUPPORTED_OPERATORS
+    model = k.Sequential([k.Input((4,)), k.layers.UnitNormalization(name="norm")])
+    with pytest.raises(
+        StaiError, match="unsupported Keras layer 'norm' of class UnitNormalization"
+    ):
+        import_keras_model(model)
+
+
+def test_layer_names_in_messages_are_printable():
+    """A layer name with control characters and kilobytes of text is escaped and cut."""
+    k = keras()
+    name = "norm\x1b[31m\x07" + "n" * 3000
+    model = k.Sequential([k.Input((4,)), k.layers.UnitNormalization(name=name)])
+    with pytest.raises(StaiError) as info:
+        import_keras_model(model)
+    message = str(info.value)
+    assert "norm\\x1b[31m\\x07nnn" in message and "(3010 characters)" in message
+    assert message.isprintable() and len(message) < 200

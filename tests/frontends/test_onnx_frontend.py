@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,118 @@ def test_opsets_seven_to_newest(opset):
     module = import_onnx_bytes(_bytes(model), f"opset{opset}.onnx")
     assert len(_ops(module, nn.Conv2DOp)) == 1 and len(_ops(module, nn.SoftmaxOp)) == 1
     assert len(_ops(module, nn.TransposeOp)) == 1  # the 3-channel input only
+
+
+def test_supported_operators_are_the_dispatch_table():
+    """``SUPPORTED_OPERATORS`` lists what the importer's dispatch table translates: every
+    operator the test models use is in it, and an operator outside it is refused."""
+    from stai.frontends.onnx import SUPPORTED_OPERATORS
+    from stai.frontends.onnx.importer import HANDLERS
+
+    assert SUPPORTED_OPERATORS == tuple(sorted(HANDLERS))
+    used = {n.op_type for build in FLOAT_MODELS.values() for n in build().graph.node}
+    folded = {"Constant", "Gather"}  # only on constants here: evaluated at compile time
+    assert used - folded <= set(SUPPORTED_OPERATORS), used - set(SUPPORTED_OPERATORS)
+    assert not folded & set(SUPPORTED_OPERATORS)
+    assert "Erf" not in SUPPORTED_OPERATORS  # refused: test_unsupported_operator_names_the_node
+    for op_type in ("Conv", "Gemm", "QLinearConv", "LSTM"):
+        assert op_type in SUPPORTED_OPERATORS
+
+
+def test_layer_types_and_ids_are_the_files(models_dir):
+    """Each op's ``nn.m_id`` is its node's index in the file (the optimizer's changes do
+    not renumber), ``nn.layer_types`` / ``nn.layer_names`` give each node's ONNX type and
+    name, and ``nn.original_weight_bytes`` the bytes of the file's initializers."""
+    from onnx import numpy_helper
+
+    path = models_dir / "onnx" / "mnist" / "mnist.onnx"
+    model = onnx.load(str(path))
+    module = import_onnx(path)
+    types = [a.data for a in module.attributes["nn.layer_types"].data]
+    names = [a.data for a in module.attributes["nn.layer_names"].data]
+    assert types == [n.op_type for n in model.graph.node]
+    assert names == [n.name for n in model.graph.node]
+    for op in module.walk():
+        if isinstance(op, nn.Conv2DOp | nn.FullyConnectedOp | nn.MaxPool2DOp):
+            assert (
+                types[op.attributes["nn.m_id"].value.data]
+                == {
+                    nn.Conv2DOp: "Conv",
+                    nn.FullyConnectedOp: "MatMul",
+                    nn.MaxPool2DOp: "MaxPool",
+                }[type(op)]
+            )
+    weights = sum(numpy_helper.to_array(t).nbytes for t in model.graph.initializer)
+    assert module.attributes["nn.original_weight_bytes"].value.data == weights
+
+
+def test_optimizer_nodes_count_as_the_node_they_serve():
+    """A bias Add the optimizer fuses into the Conv leaves the Conv's m_id; the Squeeze
+    the optimizer makes for the bias takes that m_id too (no operator of its own)."""
+    g = Graph()
+    y = g.node("Conv", ["x", g.weights(4, 3, 1, 1)])
+    y = g.node("Add", [y, g.weights(1, 4, 1, 1)])
+    g.node("Relu", [y])
+    model = g.model({"x": [1, 3, 4, 4]}, {g.nodes[-1].output[0]: None})
+    module = import_onnx_bytes(_bytes(model), "m.onnx")
+    assert [a.data for a in module.attributes["nn.layer_types"].data] == ["Conv", "Add", "Relu"]
+    (conv,) = _ops(module, nn.Conv2DOp)
+    assert conv.attributes["nn.m_id"].value.data == 0
+    assert {
+        op.attributes["nn.m_id"].value.data for op in module.walk() if "nn.m_id" in op.attributes
+    } <= {0, 2}
+
+
+def test_optimizer_crash_is_an_error():
+    """The optimizer runs in a child process: a crash there (a segfault) is reported."""
+    import ctypes
+
+    from stai.frontends.onnx.loader import IsolatedCrash, run_isolated
+
+    with pytest.raises(IsolatedCrash, match="SIGSEGV"):
+        run_isolated(lambda data: ctypes.string_at(0), b"")
+    with pytest.raises(RuntimeError, match="by zero"):
+        run_isolated(lambda data: bytes(1 // len(data)), b"")
+    assert run_isolated(lambda data: data[::-1], b"abc" * 100000) == b"cba" * 100000
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        (
+            helper.make_node("Concat", ["x", "x"], ["y"], name="cat"),
+            "Concat (node 'cat'): required attribute 'axis' is missing",
+        ),
+        (
+            helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1.5),
+            "Softmax (node 'sm'): attribute 'axis' is FLOAT, not INT",
+        ),
+        (
+            helper.make_node("Relu", ["nowhere"], ["y"], name="r"),
+            "Relu (node 'r') reads tensor 'nowhere', which no graph input",
+        ),
+    ],
+)
+def test_malformed_nodes_are_errors(node, message):
+    model = _model(
+        [node],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
+    with pytest.raises(StaiError, match=re.escape(message)):
+        import_onnx_bytes(_bytes(model), "m.onnx")
+
+
+def test_names_in_messages_are_printable():
+    """A node name with control characters and kilobytes of text is escaped and cut."""
+    name = "bad\x1b[31m\x07" + "n" * 5000
+    model = _model(
+        [helper.make_node("Erf", ["x"], ["y"], name=name)],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
+    with pytest.raises(StaiError) as info:
+        import_onnx_bytes(_bytes(model), "m.onnx")
+    message = str(info.value)
+    assert "bad\\x1b[31m\\x07nnn" in message and "(5009 characters)" in message
+    assert message.isprintable() and len(message) < 200
