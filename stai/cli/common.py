@@ -1,6 +1,8 @@
 """What every command line of stai shares: one-line errors with exit code 2 for bad input
-(``run_reporting_errors``, ``Parser``) and the compile options ``generate``, ``analyze``
-and ``validate`` take."""
+(``run_reporting_errors``, ``Parser``, ``check_arguments``), the compile options
+``generate``, ``analyze`` and ``validate`` take, and stm32ai / stedgeai's spellings of
+them (accepted when they mean the same, ``REFUSED`` with stai's option when not;
+``docs/stm32ai-migration.md``)."""
 
 from __future__ import annotations
 
