@@ -10,8 +10,13 @@ seeded random values) and compares, output by output:
 * with ``-vo``: "C model vs ground truth" and "reference vs ground truth".
 
 With ``per_layer`` every generated node's output (captured through the observer) is
-compared with the reference's tensor of the same name (LiteRT with
-``experimental_preserve_all_tensors``), to show where an error first appears. The report
+compared with the reference's tensor of the same name, or else with the output of the
+model operator it comes from (``m_id``) when it is that operator's last node: TFLite
+Micro with the nodes' tensors as extra outputs or LiteRT with
+``experimental_preserve_all_tensors`` (TFLite), onnxruntime with every node's outputs
+as graph outputs (ONNX, channel-first tensors moved to the C model's layout), a Keras
+model whose outputs are the layers' outputs (Keras). It shows where an error first
+appears. The report
 goes to ``OUT/NAME_validate.txt`` and ``OUT/NAME_validate.json``
 (``docs/schemas/validate.schema.json``); ``stai.tools.validate_report`` holds the report's
 data and renders it. See ``docs/validate.md``.
@@ -42,7 +47,9 @@ from stai.tools.metrics import (
 from stai.tools.reference_runners import (
     litert_tensor_quant,
     reference_for,
+    run_keras_intermediates,
     run_litert_many,
+    run_onnx_intermediates,
     run_tflm_intermediates,
     with_extra_outputs,
 )
@@ -385,6 +392,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
             options.quantize, options.quant_method, False, per_channel_fc=options.per_channel_fc
         )
     loaded = load_model(model, compile_options.frontend, hook)
+    keras = model.suffix.lower() in (".keras", ".h5")
+    folded = _folded_layers(loaded.module) if options.per_layer and keras else {}
     extra_files: dict[str, str] = {}
     if options.compression_level is not None:
         from dataclasses import replace
@@ -434,6 +443,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
 
         ref_out: list[np.ndarray] | None = None
         ref_layers: list[dict[str, np.ndarray]] = []
+        m_id_tensors: dict[int, str] = {}
+        aliases: dict[str, str] = {}
         if not options.no_exec_model:
             name, run_ref = reference_for(model, infos_in, infos_out)
             if model.suffix.lower() == ".onnx" and not compile_options.frontend.io_transpose:
@@ -451,13 +462,16 @@ def validate(options: ValidateOptions) -> ValidationReport:
                 for j in range(len(infos_out))
             ]
             if options.per_layer:
-                ref_layers = _layer_references(model, report, samples, captures, task)
+                ref_layers, m_id_tensors = _layer_references(
+                    model, report, samples, captures, task, compile_options.frontend
+                )
+                aliases = {n: m_id_tensors[m] for n, m in folded.items() if m in m_id_tensors}
 
     if options.mode == "target":
         report.target = runner.report()
     _fill_rows(report, options, infos_out, c_out, ref_out, truth)
     if options.per_layer and captures:
-        _fill_layers(report, model, captures, ref_layers, options)
+        _fill_layers(report, model, captures, ref_layers, (m_id_tensors, aliases), options)
     _check(report, options, infos_out, c_out, ref_out)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{options.name}_validate.json").write_text(
@@ -492,35 +506,79 @@ def _channels_last(
     return run
 
 
+def _channels_first(sample: list[np.ndarray]) -> list[np.ndarray]:
+    """A sample of rank-3/4 channel-last arrays with their channels moved to axis 1."""
+    return [np.ascontiguousarray(np.moveaxis(a, -1, 1)) if a.ndim in (3, 4) else a for a in sample]
+
+
+def _folded_layers(module: Any) -> dict[str, int]:
+    """For a Keras model: the ``m_id`` of the layer whose result a named op computes when
+    that is not its own layer's (a batch norm folded into a conv: the conv's op, named
+    after the conv, computes the batch norm's output), from the imported ops'
+    ``nn.fused_m_ids``."""
+    from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr
+
+    folded: dict[str, int] = {}
+    for op in module.walk():
+        name, fused = op.attributes.get("nn.name"), op.attributes.get("nn.fused_m_ids")
+        if not isinstance(name, StringAttr) or not isinstance(fused, ArrayAttr):
+            continue
+        ids = [a.value.data for a in fused.data if isinstance(a, IntegerAttr)]
+        if ids:
+            folded[name.data] = ids[-1]
+    return folded
+
+
 def _layer_references(
     model: Path,
     report: ValidationReport,
     samples: list[list[np.ndarray]],
     captures: list[Any],
     task: Callable[[str, int], Callable[[int], None]],
-) -> list[dict[str, np.ndarray]]:
-    """Every sample's reference tensors by name: TFLite Micro (with the nodes' tensors as
-    extra outputs) when it is the reference, else LiteRT keeping all tensors."""
-    if model.suffix.lower() != ".tflite":
-        raise StaiError("--per-layer needs a .tflite model (its reference exposes intermediates)")
+    frontend: FrontendOptions,
+) -> tuple[list[dict[str, np.ndarray]], dict[int, str]]:
+    """Every sample's reference tensors by name, and the tensor name of each model
+    operator's output by ``m_id`` (module docstring); ``frontend`` says how the ONNX graph
+    was prepared."""
+    suffix = model.suffix.lower()
     n = len(samples)
     names = [node.name for node in captures[0]] if captures else []
-    ref_layers: list[dict[str, np.ndarray]] = []
     tflm = report.reference == "tflite-micro"
-    report.layer_reference = (
-        "tflite-micro (extra outputs)"
-        if tflm
-        else "litert BUILTIN_REF (experimental_preserve_all_tensors)"
-    )
+    if suffix == ".tflite":
+        report.layer_reference = (
+            "tflite-micro (extra outputs)"
+            if tflm
+            else "litert BUILTIN_REF (experimental_preserve_all_tensors)"
+        )
+    elif suffix == ".onnx":
+        report.layer_reference = "onnxruntime (every node's outputs as graph outputs)"
+    elif suffix in (".keras", ".h5"):
+        report.layer_reference = "tensorflow (the layers' outputs as model outputs)"
+    else:
+        raise StaiError(
+            f"--per-layer: no reference with intermediate tensors for '{suffix}' models"
+        )
+
+    def run(chunk: list[list[np.ndarray]]) -> tuple[list[dict[str, np.ndarray]], dict[int, str]]:
+        if suffix == ".tflite" and tflm:
+            return run_tflm_intermediates(model, chunk, names), {}
+        if suffix == ".tflite":
+            return run_litert_many(model, chunk, True)[1], {}
+        if suffix == ".onnx":
+            if not frontend.io_transpose:
+                chunk = [_channels_first(sample) for sample in chunk]
+            return run_onnx_intermediates(model, chunk, frontend.optimize)
+        return run_keras_intermediates(model, chunk)
+
+    ref_layers: list[dict[str, np.ndarray]] = []
+    m_id_tensors: dict[int, str] = {}
     advance = task("reference intermediates", n)
     for start in range(0, n, CHUNK):
         chunk = samples[start : start + CHUNK]
-        if tflm:
-            ref_layers += run_tflm_intermediates(model, chunk, names)
-        else:
-            ref_layers += run_litert_many(model, chunk, True)[1]
+        values, m_id_tensors = run(chunk)
+        ref_layers += values
         advance(len(chunk))
-    return ref_layers
+    return ref_layers, m_id_tensors
 
 
 def _fill_rows(
@@ -580,25 +638,57 @@ def _fill_rows(
                 ).tolist()
 
 
+def _aligned(ref: np.ndarray, values: np.ndarray, channels_first: bool) -> np.ndarray | None:
+    """The reference batch ``ref`` in the layout of the C node's batch ``values``, or None.
+    A channel-first reference tensor (ONNX) may be the C node's in channel-last order;
+    when both orders fit the shape, the closer one is taken."""
+    if ref.size != values.size:
+        return None
+    candidates = [ref.reshape(values.shape)]
+    sample = ref.shape[1:]
+    if channels_first and len(sample) in (3, 4):
+        moved = np.moveaxis(ref, 1 + 1, -1)  # the sample's axis 1 after the batch axis
+        if moved.shape == values.shape:
+            if ref.shape != values.shape:
+                return moved
+            candidates.append(moved)
+    if len(candidates) == 1 or ref.dtype.kind not in "f":
+        return candidates[0]
+    real = values.astype(np.float64)
+    return min(candidates, key=lambda c: float(np.max(np.abs(c - real))) if c.size else 0.0)
+
+
 def _fill_layers(
     report: ValidationReport,
     model: Path,
     captures: list[Any],
     ref_layers: list[dict[str, np.ndarray]],
+    names: tuple[dict[int, str], dict[str, str]],
     options: ValidateOptions,
 ) -> None:
-    quants = litert_tensor_quant(model) if ref_layers else {}
+    """One row per captured node, with its metrics against the reference tensor of its
+    name (``names``: the tensor of each ``m_id``, and the tensor of a node name whose op
+    computes another layer's result), or else of its ``m_id`` when it is the last node of
+    its model operator."""
+    m_id_tensors, aliases = names
+    tflite = model.suffix.lower() == ".tflite"
+    quants = litert_tensor_quant(model) if ref_layers and tflite else {}
     first = captures[0]
+    last_of_operator = {node.m_id: node.c_id for node in first}
     for i, node in enumerate(first):
         values = np.concatenate([chunk[i].values for chunk in captures])
         times = np.concatenate([chunk[i].time_ns for chunk in captures])
         q = Quant(node.scale, node.zero_point) if node.scale is not None else Quant()
         metrics = None
-        if ref_layers and all(node.name in r for r in ref_layers):
-            ref = np.stack([r[node.name] for r in ref_layers])
-            if ref.size == values.size:
-                ref = ref.reshape(values.shape)
-                rq = quants.get(node.name, Quant())
+        tensor: str | None = aliases.get(node.name, node.name)
+        if ref_layers and tensor not in ref_layers[0] and last_of_operator[node.m_id] == node.c_id:
+            tensor = m_id_tensors.get(node.m_id)
+        if ref_layers and tensor is not None and all(tensor in r for r in ref_layers):
+            ref = _aligned(
+                np.stack([r[tensor] for r in ref_layers]), values, model.suffix.lower() == ".onnx"
+            )
+            if ref is not None and (tflite or ref.dtype.kind == "f"):
+                rq = quants.get(tensor, Quant())
                 if ref.dtype != values.dtype:
                     ref, rq = rq.real(ref), Quant()
                 metrics = compare(values, ref, q, rq, False)

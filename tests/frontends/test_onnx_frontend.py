@@ -12,6 +12,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 from onnx_opmodels import FLOAT_MODELS, Graph, save
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr
 
 from stai.dialects import nn
 from stai.errors import StaiError
@@ -243,6 +244,18 @@ def test_supported_operators_are_the_dispatch_table():
         assert op_type in SUPPORTED_OPERATORS
 
 
+def _strings(module, key: str) -> list[str]:
+    attr = module.attributes[key]
+    assert isinstance(attr, ArrayAttr)
+    return [a.data for a in attr.data if isinstance(a, StringAttr)]
+
+
+def _int(op, key: str) -> int:
+    attr = op.attributes[key]
+    assert isinstance(attr, IntegerAttr)
+    return attr.value.data
+
+
 def test_layer_types_and_ids_are_the_files(models_dir):
     """Each op's ``nn.m_id`` is its node's index in the file (the optimizer's changes do
     not renumber), ``nn.layer_types`` / ``nn.layer_names`` give each node's ONNX type and
@@ -252,14 +265,14 @@ def test_layer_types_and_ids_are_the_files(models_dir):
     path = models_dir / "onnx" / "mnist" / "mnist.onnx"
     model = onnx.load(str(path))
     module = import_onnx(path)
-    types = [a.data for a in module.attributes["nn.layer_types"].data]
-    names = [a.data for a in module.attributes["nn.layer_names"].data]
+    types = _strings(module, "nn.layer_types")
+    names = _strings(module, "nn.layer_names")
     assert types == [n.op_type for n in model.graph.node]
     assert names == [n.name for n in model.graph.node]
     for op in module.walk():
         if isinstance(op, nn.Conv2DOp | nn.FullyConnectedOp | nn.MaxPool2DOp):
             assert (
-                types[op.attributes["nn.m_id"].value.data]
+                types[_int(op, "nn.m_id")]
                 == {
                     nn.Conv2DOp: "Conv",
                     nn.FullyConnectedOp: "MatMul",
@@ -267,24 +280,22 @@ def test_layer_types_and_ids_are_the_files(models_dir):
                 }[type(op)]
             )
     weights = sum(numpy_helper.to_array(t).nbytes for t in model.graph.initializer)
-    assert module.attributes["nn.original_weight_bytes"].value.data == weights
+    assert _int(module, "nn.original_weight_bytes") == weights
 
 
 def test_optimizer_nodes_count_as_the_node_they_serve():
     """A bias Add the optimizer fuses into the Conv leaves the Conv's m_id; the Squeeze
     the optimizer makes for the bias takes that m_id too (no operator of its own)."""
     g = Graph()
-    y = g.node("Conv", ["x", g.weights(4, 3, 1, 1)])
-    y = g.node("Add", [y, g.weights(1, 4, 1, 1)])
+    y = str(g.node("Conv", ["x", g.weights(4, 3, 1, 1)]))
+    y = str(g.node("Add", [y, g.weights(1, 4, 1, 1)]))
     g.node("Relu", [y])
     model = g.model({"x": [1, 3, 4, 4]}, {g.nodes[-1].output[0]: None})
     module = import_onnx_bytes(_bytes(model), "m.onnx")
-    assert [a.data for a in module.attributes["nn.layer_types"].data] == ["Conv", "Add", "Relu"]
+    assert _strings(module, "nn.layer_types") == ["Conv", "Add", "Relu"]
     (conv,) = _ops(module, nn.Conv2DOp)
-    assert conv.attributes["nn.m_id"].value.data == 0
-    assert {
-        op.attributes["nn.m_id"].value.data for op in module.walk() if "nn.m_id" in op.attributes
-    } <= {0, 2}
+    assert _int(conv, "nn.m_id") == 0
+    assert {_int(op, "nn.m_id") for op in module.walk() if "nn.m_id" in op.attributes} <= {0, 2}
 
 
 def test_optimizer_crash_is_an_error():
