@@ -32,7 +32,9 @@ def _generate(args: argparse.Namespace) -> None:
     if args.compression_level is not None:
         from stai.tools.compression_search import generate_with_level
 
-        result = generate_with_level(model, args.output, args.compression_level, options, stream)
+        result = generate_with_level(
+            model, args.output, args.compression_level, options, stream, quiet(args)
+        )
     else:
         result = write_generated(compile_model(model, options, ir_stream=stream), args.output)
     print(

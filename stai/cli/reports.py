@@ -36,7 +36,7 @@ def _console() -> Console:
 def _analyze(args: argparse.Namespace) -> None:
     import json
 
-    from stai.cli.common import compile_options
+    from stai.cli.common import compile_options, quiet
     from stai.cli.quantize import generate_hook
     from stai.tools.analyze import analyze, print_report, to_json, write_reports
 
@@ -45,7 +45,7 @@ def _analyze(args: argparse.Namespace) -> None:
         options=compile_options(args),
         quantize=generate_hook(args),
         compression_level=args.compression_level,
-        quiet=getattr(args, "quiet", False),
+        quiet=quiet(args),
     )
     if args.json:
         print(json.dumps(to_json(result), indent=2))
@@ -80,7 +80,7 @@ def add_analyze(commands: Any) -> None:
 
 
 def _validate(args: argparse.Namespace) -> None:
-    from stai.cli.common import compile_options
+    from stai.cli.common import compile_options, quiet
     from stai.tools.validate import ValidateOptions, print_report, validate
 
     options = ValidateOptions(
@@ -105,6 +105,7 @@ def _validate(args: argparse.Namespace) -> None:
         per_channel_fc=not args.per_tensor_fc,
         compile=compile_options(args),
         compression_level=args.compression_level,
+        progress=not quiet(args),
     )
     report = validate(options)
     report.check_requested = args.check

@@ -88,8 +88,11 @@ class CompressOptions:
             if factor not in FACTORS:
                 raise StaiError(f"-c/--compress: factor must be 4, 8 or none, got {factor!r}")
             return cls(factor=factor)
-        if not text.lower().endswith(".json"):
-            raise StaiError(f"-c/--compress: expected 4, 8 or a .json file, got '{text}'")
+        if not text.lower().endswith((".json", ".txt")) and not Path(text).is_file():
+            raise StaiError(
+                "-c/--compress: expected 4, 8 or a layers file "
+                f"(.json, or the NAME_compression.txt generate writes), got '{text}'"
+            )
         path = str(Path(text).resolve())
         load_layers(path)
         return cls(layers=path)

@@ -159,6 +159,8 @@ def test_compression_file_round_trips(
         k: 0 if v["factor"] == "none" else v["factor"] for k, v in data["record"]["layers"].items()
     }
     assert factors == expected and any(factors.values())
+    # The command line's -c takes the file as it is.
+    assert CompressOptions.parse(str(spec)) == CompressOptions(layers=str(spec.resolve()))
     compiled = compile_model(ad_model, CompileOptions(compress=CompressOptions(layers=str(spec))))
     write_generated(compiled, tmp_path / "again")
     for name in ("network.c", "network.h", "network_data.c", "network_data.h"):
