@@ -191,3 +191,45 @@ def test_no_optimizer_same_result(onnx_dir, tmp_path):
     (expected,) = run_onnxruntime(path, [x])
     (got,) = model.run([x])
     assert np.max(np.abs(got - expected)) <= float_tolerance(expected)
+
+
+def test_analyze_labels_onnx_operators(models_dir, tmp_path):
+    """``stai analyze`` on the real MNIST model: each node is labelled with its ONNX
+    node's type at the node's index in the file (the optimizer fused the bias Adds into
+    the convolutions without renumbering), and the model's weight bytes are the file's
+    (before the int64 reshape shapes fold away)."""
+    import contextlib
+    import io
+    import json
+
+    from stai.cli.main import main
+
+    mnist = models_dir / "onnx" / "mnist" / "mnist.onnx"
+    model = onnx.load(str(mnist))
+    code = None
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            main(["analyze", "-m", str(mnist), "-o", str(tmp_path / "a")])
+        except SystemExit as exc:
+            code = exc.code
+    assert not code, err.getvalue()
+    report = json.loads((tmp_path / "a" / "network_analyze.json").read_text())
+    file_nodes = [(n.op_type, n.name) for n in model.graph.node]
+    layers = report["layers"]
+    assert [(row["type"], row["m_id"]) for row in layers] == [
+        ("conv2d", 1),
+        ("max_pool2d", 4),
+        ("conv2d", 5),
+        ("max_pool2d", 8),
+        ("fully_connected", 10),
+    ]
+    for row in layers:
+        assert row["model_type"] == file_nodes[row["m_id"]][0]
+    initializers = sum(onnx.numpy_helper.to_array(t).nbytes for t in model.graph.initializer)
+    totals = report["totals"]
+    assert totals["model_weights_bytes"] == initializers == 24008
+    assert totals["model_operators"] == len(file_nodes) == 12
+    text = (tmp_path / "a" / "network_analyze.txt").read_text()
+    assert "conv2d (Conv)" in text and "fully_connected (MatMul)" in text
+    assert "(TRANSPOSE)" not in text and "(RESHAPE)" not in text
