@@ -57,7 +57,7 @@ from stai.dialects.nn_base import (
     numpy_dtype,
     storage_type,
 )
-from stai.dialects.nn_shapes import ConcatOp, PadOp, ReshapeOp, TransposeOp
+from stai.dialects.nn_shapes import ConcatOp, PadOp, ReshapeOp, StridedSliceOp, TransposeOp
 from stai.dialects.nn_traits import (
     ChannelBias,
     ConstantQuant,
@@ -248,6 +248,23 @@ class SubOp(_ArithOp):
 @irdl_op_definition
 class MulOp(_ArithOp):
     name = "nn.mul"
+
+
+class _SelectOp(_BinaryOp):
+    """Maximum, minimum: one operand's element is the result, no arithmetic (int8: the
+    codes are compared, the result keeps the operands' parameters, as TFLite Micro)."""
+
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT))
+
+
+@irdl_op_definition
+class MaximumOp(_SelectOp):
+    name = "nn.maximum"
+
+
+@irdl_op_definition
+class MinimumOp(_SelectOp):
+    name = "nn.minimum"
 
 
 @irdl_op_definition
@@ -484,7 +501,7 @@ _OPS = (
     (AddOp, SubOp, MulOp, DivOp, ReluOp, Relu6Op, ReluN1To1Op, LogisticOp, TanhOp),
     (HardSwishOp, LeakyReluOp, QuantizeOp, DequantizeOp, SoftmaxOp, ReshapeOp, PadOp),
     (ConcatOp, MeanOp, SwishOp, HardSigmoidOp, PReluOp, LstmOp, TransposeOp, ClampOp),
-    (TransposeConv2DOp,),
+    (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp),
 )
 
 NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
@@ -507,6 +524,8 @@ __all__ = [
     "LogisticOp",
     "LstmOp",
     "MaxPool2DOp",
+    "MaximumOp",
+    "MinimumOp",
     "MeanOp",
     "MulOp",
     "NN",
@@ -519,6 +538,7 @@ __all__ = [
     "ReluOp",
     "ReshapeOp",
     "SoftmaxOp",
+    "StridedSliceOp",
     "SubOp",
     "SwishOp",
     "TanhOp",

@@ -1,5 +1,5 @@
 """Data-movement ops of the ``nn`` dialect (``stai.dialects.nn`` registers them): reshape,
-pad, concatenation, transpose. They move elements without arithmetic; quantization passes
+pad, concatenation, transpose, strided slice. They move elements without arithmetic; quantization passes
 through them unchanged (concat excepted: its inputs take the output's parameters).
 """
 
@@ -131,3 +131,36 @@ class TransposeOp(_NNOp):
             raise VerifyException(f"nn.transpose: the result must have shape {expected}")
         if x.element_type != y.element_type:
             raise VerifyException("nn.transpose: element types differ")
+
+
+@irdl_op_definition
+class StridedSliceOp(_NNOp):
+    """Every ``strides[d]``-th element of each dimension ``d`` from ``begin[d]`` on (a
+    negative stride walks backwards); the result type gives the count per dimension and has
+    the input's rank (a frontend reshapes to drop or add axes). TFLite's SLICE,
+    STRIDED_SLICE, SPLIT, SPLIT_V and UNPACK become this op."""
+
+    name = "nn.strided_slice"
+    input = operand_def(TensorType)
+    begin = prop_def(DenseArrayBase[I64])
+    strides = prop_def(DenseArrayBase[I64])
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        shape, sizes = tuple(x.get_shape()), tuple(y.get_shape())
+        begin, strides = _ints(self.begin), _ints(self.strides)
+        if not len(shape) == len(sizes) == len(begin) == len(strides):
+            raise VerifyException(
+                f"nn.strided_slice: begin, strides and the result need the input's rank {len(shape)}"
+            )
+        if x.element_type != y.element_type:
+            raise VerifyException("nn.strided_slice: element types differ")
+        for d, (dim, size, b, s) in enumerate(zip(shape, sizes, begin, strides)):
+            last = b + (size - 1) * s
+            if s == 0 or size < 1 or not (0 <= b < dim and 0 <= last < dim):
+                raise VerifyException(
+                    f"nn.strided_slice: dimension {d}: {size} elements from {b} by {s} "
+                    f"do not fit in {dim}"
+                )

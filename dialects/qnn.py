@@ -357,6 +357,30 @@ class DivOp(_Binary):
     S8_PARAMS: ClassVar[ParamsSpec] = None
 
 
+class _Select(_PerOutput):
+    """Element-wise maximum / minimum with broadcasting (no clamp, no parameters: int8
+    compares the codes of operands that share the output's quantization)."""
+
+    NUM_INS: ClassVar[int | None] = 2
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "binary"
+
+
+@irdl_op_definition
+class MaximumOp(_Select):
+    """``stai_maximum_s8`` (stai_kernels_shape.h) / ``stai_maximum_f32``."""
+
+    name = "qnn.maximum"
+
+
+@irdl_op_definition
+class MinimumOp(_Select):
+    """``stai_minimum_s8`` (stai_kernels_shape.h) / ``stai_minimum_f32``."""
+
+    name = "qnn.minimum"
+
+
 class _Unary(_PerOutput):
     """``out[i] = f(in[i])``: the output may be the input's bytes."""
 
@@ -542,6 +566,21 @@ class TransposeOp(_DataMovement):
 
 
 @irdl_op_definition
+class StridedSliceOp(_DataMovement):
+    """Strided slice of a tensor of rank <= 4 (any element type): ``stai_strided_slice``.
+
+    ``begin`` and ``strides`` (``array<i64: ...>``, one per dimension; a stride may be
+    negative): output element ``i`` of dimension ``d`` is input element
+    ``begin[d] + i * strides[d]``.
+    """
+
+    name = "qnn.strided_slice"
+    begin = opt_prop_def(DenseArrayBase)
+    strides = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("begin", "strides")
+
+
+@irdl_op_definition
 class MeanOp(KernelOp):
     """Mean over H and W of NHWC: ``stai_mean_hw_s8`` / ``stai_mean_hw_f32``."""
 
@@ -614,6 +653,9 @@ QNN = Dialect(
         HardSigmoidOp,
         PReluOp,
         LstmOp,
+        StridedSliceOp,
+        MaximumOp,
+        MinimumOp,
     ],
     list(qp.PARAM_FAMILIES),
 )

@@ -569,6 +569,43 @@ class ConvertTranspose(RewritePattern):
         low.finish(rewriter, low.kernel(qnn.TransposeOp, [op.input], op.output.type, props))
 
 
+class ConvertStridedSlice(RewritePattern):
+    """``nn.strided_slice`` -> ``qnn.strided_slice`` (elements move, types stay)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.StridedSliceOp, rewriter: PatternRewriter) -> None:
+        kind_of(op, [op.input, op.output])
+        if element_type(op.input) != element_type(op.output):
+            raise fail(op, "the input and output types must be equal")
+        if len(op.begin.get_values()) > 4:
+            raise fail(op, "only tensors of rank 4 or less can be sliced")
+        props: dict[str, Attribute] = {
+            "begin": i64_array(op.begin),
+            "strides": i64_array(op.strides),
+        }
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.StridedSliceOp, [op.input], op.output.type, props))
+
+
+class ConvertSelect(RewritePattern):
+    """``nn.maximum`` / ``nn.minimum`` -> ``qnn.maximum`` / ``qnn.minimum`` (int8: the
+    operands and the result must share one quantization; the codes are compared)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.MaximumOp | nn.MinimumOp, rewriter: PatternRewriter) -> None:
+        if activation_of(op) != "none":
+            raise fail(op, "a fused activation is not supported")
+        if kind_of(op, [op.lhs, op.rhs, op.output]) == "s8":
+            y = act_quant(op, op.output, "output")
+            for value, what in ((op.lhs, "first input"), (op.rhs, "second input")):
+                x = act_quant(op, value, what)
+                if np.float32(x.scale) != np.float32(y.scale) or x.zero_point != y.zero_point:
+                    raise fail(op, f"the {what} and the output quantizations must be equal")
+        cls = qnn.MaximumOp if isinstance(op, nn.MaximumOp) else qnn.MinimumOp
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(cls, [op.lhs, op.rhs], op.output.type, {}))
+
+
 class ConvertTransposeConv(RewritePattern):
     """``nn.transpose_conv2d`` -> ``qnn.transpose_conv2d`` (float only)."""
 
@@ -734,6 +771,8 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertMean(),
                     ConvertTranspose(),
                     ConvertTransposeConv(),
+                    ConvertStridedSlice(),
+                    ConvertSelect(),
                     ConvertClamp(),
                     ConvertFloatActivationExtra(),
                     ConvertLstm(),

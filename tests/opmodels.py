@@ -219,6 +219,15 @@ def _transpose(perm: tuple[int, ...]) -> Body:
     return make
 
 
+def _tf_fn(make_fn: Callable[[Any], Callable[..., Any]]) -> Body:
+    """A body from a function of the TensorFlow module (no weights)."""
+
+    def make(rng: np.random.Generator) -> Callable[..., Any]:
+        return make_fn(_tf())
+
+    return make
+
+
 def _two_branch(rng: np.random.Generator) -> Callable[..., Any]:
     """conv -> (conv a, conv b) -> add: two live branches that join."""
     stem = _conv(3, 8, 3, 1, "SAME", 1, "RELU")(rng)
@@ -416,6 +425,76 @@ OPS: list[OpSpec] = [
         "transpose_nchw", ((1, 4, 5, 6),), _transpose((0, 3, 1, 2)), ("TRANSPOSE",), "TRANSPOSE"
     ),
     OpSpec("transpose_3d", ((2, 3, 5),), _transpose((2, 0, 1)), ("TRANSPOSE",), "TRANSPOSE"),
+    OpSpec(
+        "strided_slice",
+        ((1, 5, 6, 8),),
+        _tf_fn(lambda tf: lambda x: x[:, 1:4, ::2, 1:7]),
+        ("STRIDED_SLICE",),
+        "STRIDED_SLICE",
+    ),
+    OpSpec(
+        "strided_slice_reverse_shrink",
+        ((1, 5, 6, 8),),
+        _tf_fn(lambda tf: lambda x: x[:, ::-1, 4, -2:0:-3]),
+        ("STRIDED_SLICE",),
+        "STRIDED_SLICE",
+    ),
+    OpSpec(
+        "strided_slice_ellipsis",
+        ((2, 5, 6, 8),),
+        _tf_fn(lambda tf: lambda x: x[1, ..., 2:6]),
+        ("STRIDED_SLICE",),
+        "STRIDED_SLICE",
+    ),
+    OpSpec(
+        "slice",
+        ((1, 5, 6, 8),),
+        _tf_fn(lambda tf: lambda x: tf.slice(x, [0, 1, 2, 0], [1, 3, -1, 5])),
+        ("SLICE",),
+        "SLICE",
+    ),
+    OpSpec(
+        "split",
+        ((1, 4, 4, 6),),
+        _tf_fn(lambda tf: lambda x: tf.split(x, 3, axis=3)),
+        ("SPLIT",),
+        "SPLIT",
+    ),
+    OpSpec(
+        "split_v",
+        ((1, 6, 4, 3),),
+        _tf_fn(lambda tf: lambda x: tf.split(x, [1, 3, 2], axis=1)),
+        ("SPLIT_V",),
+        "SPLIT_V",
+    ),
+    OpSpec(
+        "unpack",
+        ((2, 3, 4),),
+        _tf_fn(lambda tf: lambda x: tf.unstack(x, axis=1)),
+        ("UNPACK",),
+        "UNPACK",
+    ),
+    OpSpec(
+        "pack",
+        ((2, 3), (2, 3)),
+        _tf_fn(lambda tf: lambda x, y: tf.stack([x, y], axis=1)),
+        ("PACK",),
+        "PACK",
+    ),
+    OpSpec(
+        "maximum_broadcast",
+        ((1, 5, 5, 8), (1, 1, 1, 8)),
+        _tf_fn(lambda tf: lambda x, y: tf.maximum(x, y)),
+        ("MAXIMUM",),
+        "MAXIMUM",
+    ),
+    OpSpec(
+        "minimum",
+        ((1, 4, 6), (1, 4, 6)),
+        _tf_fn(lambda tf: lambda x, y: tf.minimum(x, y)),
+        ("MINIMUM",),
+        "MINIMUM",
+    ),
     OpSpec(
         "two_branch",
         ((1, 8, 8, 3),),

@@ -126,6 +126,14 @@ OPERATORS: dict[str, Translation] = {
     "PRELU": Translation("_prelu", nn.PReluOp),
     "MEAN": Translation("_mean", nn.MeanOp),
     "TRANSPOSE": Translation("_transpose", nn.TransposeOp),
+    "SLICE": Translation("_slice", nn.StridedSliceOp),
+    "STRIDED_SLICE": Translation("_strided_slice", nn.StridedSliceOp),
+    "SPLIT": Translation("_split", nn.StridedSliceOp),
+    "SPLIT_V": Translation("_split_v", nn.StridedSliceOp),
+    "UNPACK": Translation("_unpack", nn.StridedSliceOp),
+    "PACK": Translation("_pack", nn.ConcatOp),
+    "MAXIMUM": Translation("_binary", nn.MaximumOp, generic=True),
+    "MINIMUM": Translation("_binary", nn.MinimumOp, generic=True),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 

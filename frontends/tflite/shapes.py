@@ -5,12 +5,11 @@ with other quantization parameters than its input gets a requantization after th
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import (
-    IntegerAttr,
-    TensorType,
-    i64,
-)
-from xdsl.ir import Attribute
+import math
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, i64
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
@@ -101,3 +100,217 @@ class ShapeTranslator(Translator):
         same = TensorType(value.type.element_type, out_type.get_shape())
         moved = self._emit(op, op_class, [value], props, result_type=same, name=False)
         self._emit(op, nn.QuantizeOp, [moved])
+
+    # ------------------------------------------------------------------ slices
+
+    def _slice_output(
+        self,
+        op: TflOperator,
+        output: int,
+        value: SSAValue,
+        begin: Sequence[int],
+        strides: Sequence[int],
+        sizes: Sequence[int],
+    ) -> None:
+        """Output ``output`` of ``op``: an ``nn.strided_slice`` of ``value`` (skipped when
+        it takes everything), reshaped to the output tensor's shape (dropped or added axes),
+        requantized when the output's parameters differ."""
+        x_type = value.type
+        assert isinstance(x_type, TensorType)
+        shape = tuple(x_type.get_shape())
+        out_type = self._tensor_type(op.outputs[output])
+        out_shape = tuple(out_type.get_shape())
+        if any(s <= 0 for s in sizes):
+            raise self._error(op, f"output {output} would be empty (sizes {list(sizes)})")
+        if math.prod(sizes) != math.prod(out_shape):
+            raise self._error(
+                op,
+                f"output {output}: a slice of sizes {list(sizes)} is not of shape {list(out_shape)}",
+            )
+        element = x_type.element_type
+        steps: list[tuple[type[IRDLOperation], dict[str, Attribute], TensorType]] = []
+        if tuple(sizes) != shape or any(s != 1 for s in strides):
+            props: dict[str, Attribute] = {
+                "begin": nn.i64_array(begin),
+                "strides": nn.i64_array(strides),
+            }
+            steps.append((nn.StridedSliceOp, props, TensorType(element, sizes)))
+        if tuple(sizes) != out_shape or not steps:
+            steps.append((nn.ReshapeOp, {}, TensorType(element, out_shape)))
+        if element != out_type.element_type:
+            steps.append((nn.QuantizeOp, {}, out_type))
+        for i, (op_class, props, result_type) in enumerate(steps):
+            last = i == len(steps) - 1
+            value = self._emit(
+                op,
+                op_class,
+                [value],
+                props,
+                result_type=None if last else result_type,
+                name=last,
+                output=output,
+            )
+
+    def _input_shape(self, op: TflOperator, position: int = 0) -> tuple[int, ...]:
+        return self._shape(self._input_index(op, position, "input"))
+
+    def _axis(self, op: TflOperator, axis: int, rank: int) -> int:
+        if not -rank <= axis < rank:
+            raise self._error(op, f"axis {axis} out of range for rank {rank}")
+        return axis + rank if axis < 0 else axis
+
+    def _slice(self, op: TflOperator) -> None:
+        """SLICE: ``size`` elements from ``begin`` (size -1: to the end)."""
+        self._check_outputs(op)
+        shape = self._input_shape(op)
+        begin = self._int_list(op, 1, "begin")
+        size = self._int_list(op, 2, "size")
+        if len(begin) != len(shape) or len(size) != len(shape):
+            raise self._error(op, f"begin and size need {len(shape)} values")
+        begin = [b + d if b < 0 else b for b, d in zip(begin, shape)]
+        sizes = [d - b if s == -1 else s for b, s, d in zip(begin, size, shape)]
+        if any(not 0 <= b < d or not 0 < s <= d - b for b, s, d in zip(begin, sizes, shape)):
+            raise self._error(op, f"begin {begin} and size {size} do not fit in {list(shape)}")
+        self._slice_output(op, 0, self._operand(op, 0), begin, [1] * len(shape), sizes)
+
+    def _strided_slice(self, op: TflOperator) -> None:
+        """STRIDED_SLICE with TensorFlow's begin, end, ellipsis, new-axis and shrink-axis
+        masks and the ``offset`` option (end counted from begin)."""
+        self._check_outputs(op)
+        shape = self._input_shape(op)
+        begin = self._int_list(op, 1, "begin")
+        end = self._int_list(op, 2, "end")
+        strides = self._int_list(op, 3, "strides")
+        if not len(begin) == len(end) == len(strides):
+            raise self._error(op, "begin, end and strides must have the same length")
+        if any(s == 0 for s in strides):
+            raise self._error(op, "a stride of 0")
+        opts = op.options
+        if bool(opts.get("Offset", False)):
+            end = [b + e for b, e in zip(begin, end)]
+        spec = strided_slice_spec(
+            shape,
+            begin,
+            end,
+            strides,
+            {name: int(opts.get(f"{name}Mask", 0)) for name in _MASKS},
+        )
+        if spec is None:
+            raise self._error(op, "the masks do not fit the input's rank")
+        self._slice_output(op, 0, self._operand(op, 0), *spec)
+
+    def _split_outputs(self, op: TflOperator, data: int, axis: int, sizes: Sequence[int]) -> None:
+        """One slice along ``axis`` per output, of ``sizes`` elements each."""
+        shape = self._input_shape(op, data)
+        axis = self._axis(op, axis, len(shape))
+        if sum(sizes) != shape[axis] or any(s <= 0 for s in sizes):
+            raise self._error(op, f"sizes {list(sizes)} do not split {shape[axis]} elements")
+        if len(sizes) != len(op.outputs) or any(t < 0 for t in op.outputs):
+            raise self._error(op, f"{len(sizes)} outputs expected")
+        value = self._operand(op, data)
+        start = 0
+        for k, size in enumerate(sizes):
+            begin = [0] * len(shape)
+            begin[axis] = start
+            extent = list(shape)
+            extent[axis] = size
+            self._slice_output(op, k, value, begin, [1] * len(shape), extent)
+            start += size
+
+    def _split(self, op: TflOperator) -> None:
+        """SPLIT: (axis, input) into NumSplits equal parts."""
+        (axis,) = self._int_list(op, 0, "axis")[:1] or [0]
+        shape = self._input_shape(op, 1)
+        parts = int(op.options.get("NumSplits", len(op.outputs)))
+        dim = shape[self._axis(op, axis, len(shape))]
+        if parts <= 0 or dim % parts:
+            raise self._error(op, f"{dim} elements do not split into {parts} equal parts")
+        self._split_outputs(op, 1, axis, [dim // parts] * parts)
+
+    def _split_v(self, op: TflOperator) -> None:
+        """SPLIT_V: (input, size_splits, axis); one size may be -1 (the rest)."""
+        shape = self._input_shape(op)
+        sizes = self._int_list(op, 1, "size_splits")
+        (axis,) = self._int_list(op, 2, "axis")[:1] or [0]
+        dim = shape[self._axis(op, axis, len(shape))]
+        if sizes.count(-1) == 1:
+            sizes[sizes.index(-1)] = dim - (sum(sizes) + 1)
+        self._split_outputs(op, 0, axis, sizes)
+
+    def _unpack(self, op: TflOperator) -> None:
+        """UNPACK: one output per index along ``Axis``, that axis dropped."""
+        shape = self._input_shape(op)
+        axis = self._axis(op, int(op.options.get("Axis", 0)), len(shape))
+        self._split_outputs(op, 0, axis, [1] * shape[axis])
+
+    def _pack(self, op: TflOperator) -> None:
+        """PACK: every input gets a size-1 axis at ``Axis``, then they are concatenated."""
+        self._check_outputs(op)
+        out_shape = self._shape(op.outputs[0])
+        axis = self._axis(op, int(op.options.get("Axis", 0)), len(out_shape))
+        values = []
+        for i in range(len(op.inputs)):
+            value = self._operand(op, i)
+            assert isinstance(value.type, TensorType)
+            shape = list(value.type.get_shape())
+            shape.insert(axis, 1)
+            if [d for k, d in enumerate(out_shape) if k != axis] != shape[:axis] + shape[
+                axis + 1 :
+            ]:
+                raise self._error(op, f"input {i} does not fit the output shape {list(out_shape)}")
+            expanded = TensorType(value.type.element_type, shape)
+            values.append(self._emit(op, nn.ReshapeOp, [value], result_type=expanded, name=False))
+        props = {"axis": IntegerAttr(axis, i64), "activation": StringAttr("none")}
+        self._emit(op, nn.ConcatOp, [values], props)
+
+
+_MASKS = ("Begin", "End", "Ellipsis", "NewAxis", "ShrinkAxis")
+
+
+def strided_slice_spec(
+    shape: Sequence[int],
+    begin: Sequence[int],
+    end: Sequence[int],
+    strides: Sequence[int],
+    masks: dict[str, int],
+) -> tuple[list[int], list[int], list[int]] | None:
+    """TensorFlow's strided-slice semantics resolved against ``shape``: the begin, stride
+    and count of every input dimension (a shrunk dimension counts 1; the caller reshapes),
+    or None when the specification names more dimensions than ``shape`` has."""
+
+    def bit(mask: str, i: int) -> bool:
+        return bool((masks[mask] >> i) & 1)
+
+    rank = len(shape)
+    consumed = sum(1 for i in range(len(begin)) if not bit("Ellipsis", i) and not bit("NewAxis", i))
+    resolved: list[tuple[int, int, int]] = []
+    ellipsis_seen = False
+    for i in range(len(begin)):
+        if bit("Ellipsis", i) and not ellipsis_seen:
+            ellipsis_seen = True
+            for _ in range(rank - consumed):
+                d = len(resolved)
+                if d >= rank:
+                    return None
+                resolved.append((0, 1, shape[d]))
+            continue
+        if bit("Ellipsis", i) or bit("NewAxis", i):
+            continue  # a second ellipsis is ignored; a new axis consumes no dimension
+        d = len(resolved)
+        if d >= rank:
+            return None
+        dim, s = shape[d], strides[i]
+        if bit("ShrinkAxis", i):
+            b = 0 if bit("Begin", i) else begin[i] + dim if begin[i] < 0 else begin[i]
+            resolved.append((min(max(b, 0), dim - 1), 1, 1 if 0 <= b < dim else 0))
+            continue
+        lo, hi = (0, dim) if s > 0 else (-1, dim - 1)
+        b = begin[i] + dim if begin[i] < 0 else begin[i]
+        e = end[i] + dim if end[i] < 0 else end[i]
+        b = (lo if s > 0 else hi) if bit("Begin", i) else min(max(b, lo), hi)
+        e = (hi if s > 0 else lo) if bit("End", i) else min(max(e, lo), hi)
+        count = max(0, -(-(e - b) // s)) if s > 0 else max(0, -(-(b - e) // -s))
+        resolved.append((b, s, count))
+    while len(resolved) < rank:
+        resolved.append((0, 1, shape[len(resolved)]))
+    return [r[0] for r in resolved], [r[1] for r in resolved], [r[2] for r in resolved]

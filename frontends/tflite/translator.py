@@ -303,9 +303,10 @@ class Translator:
         properties: dict[str, Attribute] | None = None,
         result_type: TensorType | None = None,
         name: bool = True,
+        output: int = 0,
     ) -> SSAValue:
-        """Append one nn op computing ``op``'s first output (or ``result_type``)."""
-        out = op.outputs[0]
+        """Append one nn op computing ``op``'s output ``output`` (or ``result_type``)."""
+        out = op.outputs[output]
         rtype = result_type if result_type is not None else self._tensor_type(out)
         new = op_class.build(
             operands=list(operands), result_types=[rtype], properties=properties or {}

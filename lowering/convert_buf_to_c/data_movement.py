@@ -1,4 +1,5 @@
-"""Kernels that move bytes: ``pad``, ``concat``, ``reshape``, ``transpose``."""
+"""Kernels that move bytes: ``pad``, ``concat``, ``reshape``, ``transpose``,
+``strided_slice``."""
 
 from __future__ import annotations
 
@@ -106,5 +107,28 @@ def emit_transpose(k: KernelBlock) -> None:
             k.dims("input_dims", shape),
             *(k.int_(p) for p in full),
             k.int_(element),
+        ],
+    )
+
+
+def emit_strided_slice(k: KernelBlock) -> None:
+    op = k.op
+    (x,) = op.ins
+    y = out_of(op)
+    begin, strides = list(k.geometry("begin")), list(k.geometry("strides"))
+    shape = shape_of(x)
+    if not len(begin) == len(strides) == len(shape) <= 4:
+        raise fail(op, "begin and strides need one value per dimension (at most 4)")
+    lead = 4 - len(shape)
+    k.call(
+        "stai_strided_slice",
+        [
+            k.ptr(x),
+            k.dims("input_dims", shape),
+            k.dims("begin", [0] * lead + begin),
+            k.dims("stride", [1] * lead + strides),
+            k.ptr(y, True),
+            k.dims("output_dims", shape_of(y)),
+            k.int_(element_bytes(memref_of(y))),
         ],
     )

@@ -1,7 +1,9 @@
-"""Binary element-wise kernels (``add``, ``sub``, ``mul``, ``div``): same shapes or
-broadcast."""
+"""Binary element-wise kernels (``add``, ``sub``, ``mul``, ``div``, ``maximum``,
+``minimum``): same shapes or broadcast."""
 
 from __future__ import annotations
+
+from xdsl.ir import SSAValue
 
 from stai.dialects import qnn
 from stai.lowering.convert_buf_to_c.common import fail, shape_of, size_of
@@ -105,3 +107,25 @@ def emit_binary(k: KernelBlock) -> None:
                 *out_args,
             ],
         )
+
+
+def emit_select(k: KernelBlock) -> None:
+    """``qnn.maximum`` / ``qnn.minimum``: ``stai_{maximum,minimum}_{s8,f32}``; the operands'
+    dims are aligned to the output's rank (leading 1s), as numpy broadcasting does."""
+    op = k.op
+    a, b = op.ins
+    y = out_of(op)
+    rank = len(shape_of(y))
+
+    def aligned(value: SSAValue) -> tuple[int, ...]:
+        shape = tuple(shape_of(value))
+        return (1,) * (rank - len(shape)) + shape
+
+    which = "maximum" if isinstance(op, qnn.MaximumOp) else "minimum"
+    a_dims, b_dims = k.dims("input1_dims", aligned(a)), k.dims("input2_dims", aligned(b))
+    y_dims = k.dims("output_dims", shape_of(y))
+    if op.kind == "f32":
+        args = [a_dims, k.ptr(a), b_dims, k.ptr(b), y_dims, k.ptr(y, True)]
+    else:
+        args = [k.ptr(a), a_dims, k.ptr(b), b_dims, k.ptr(y, True), y_dims]
+    k.call(f"stai_{which}_{op.kind}", args)

@@ -16,9 +16,10 @@ from stai.lowering.convert_buf_to_c.data_movement import (
     emit_concat,
     emit_pad,
     emit_reshape,
+    emit_strided_slice,
     emit_transpose,
 )
-from stai.lowering.convert_buf_to_c.elementwise import emit_binary
+from stai.lowering.convert_buf_to_c.elementwise import emit_binary, emit_select
 from stai.lowering.convert_buf_to_c.fully_connected import (
     emit_fully_connected,
     emit_fully_connected_codebook,
@@ -63,5 +64,8 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn.HardSigmoidOp: emit_unary,
     qnn.PReluOp: emit_prelu,
     qnn.LstmOp: emit_lstm,
+    qnn.StridedSliceOp: emit_strided_slice,
+    qnn.MaximumOp: emit_select,
+    qnn.MinimumOp: emit_select,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

@@ -321,7 +321,19 @@ NN_OF_TFLITE = {
     "LEAKY_RELU": "nn.leaky_relu",
     "HARD_SWISH": "nn.hard_swish",
     "TRANSPOSE": "nn.transpose",
+    "MAXIMUM": "nn.maximum",
+    "MINIMUM": "nn.minimum",
+    "STRIDED_SLICE": "nn.strided_slice",
+    "SLICE": "nn.strided_slice",
+    "SPLIT": "nn.strided_slice",
+    "SPLIT_V": "nn.strided_slice",
+    "UNPACK": "nn.strided_slice",
+    "PACK": "nn.concat",
 }
+RESHAPING = {"FULLY_CONNECTED", "STRIDED_SLICE", "SPLIT", "SPLIT_V", "UNPACK", "PACK"}
+"""Operators whose translation may add reshapes (flattening, dropped or added axes)."""
+MULTI_OUTPUT = {"SPLIT", "SPLIT_V", "UNPACK"}
+"""Operators translated to one nn op per output."""
 
 
 @pytest.mark.parametrize(
@@ -334,9 +346,12 @@ def test_op_model_imports(op_model: Callable[[str, str], Path], name: str, kind:
     module.verify()
     expected = [NN_OF_TFLITE[op] for op in opmodels.model_ops(path)]
     got = [op.name for op in _nn_ops(module) if op.name != "nn.constant"]
-    if "FULLY_CONNECTED" in opmodels.model_ops(path):  # may add a flattening reshape
+    tflite_ops = set(opmodels.model_ops(path))
+    if tflite_ops & RESHAPING:
         got = [n for n in got if n != "nn.reshape"]
         expected = [n for n in expected if n != "nn.reshape"]
+    if tflite_ops & MULTI_OUTPUT:
+        got = sorted(set(got))
     assert got == expected
     element = (
         "!nn.q<i8" if kind == opmodels.INT8 and not opmodels.OPS_BY_NAME[name].float_io else "f32"
@@ -800,3 +815,66 @@ def test_transpose_needs_a_permutation() -> None:
     assert "TRANSPOSE (operator 1): [0, 1, 1, 2] is not a permutation of 4 axes" in _error(
         m.build([x], [z])
     )
+
+
+# ------------------------------------------------------------------------- slices
+
+STRIDED_CASES = [
+    # (begin, end, strides, masks, the numpy index it means)
+    ((1, 0), (4, 6), (2, 1), {}, (slice(1, 4, 2), slice(0, 6))),
+    ((-1, 5), (0, 0), (-1, -2), {"End": 1}, (slice(-1, None, -1), slice(5, 0, -2))),
+    ((0, 2), (0, 3), (1, 1), {"ShrinkAxis": 2, "Begin": 1, "End": 1}, (slice(None), 2)),
+    ((0, 1), (0, 3), (1, 1), {"Ellipsis": 1}, (Ellipsis, slice(1, 3))),
+    (
+        (0, 0, 1),
+        (0, 0, 3),
+        (1, 1, 1),
+        {"NewAxis": 2, "Begin": 1, "End": 1},
+        (slice(None), None, slice(1, 3)),
+    ),
+    ((9, -9), (-9, 9), (1, 1), {}, (slice(9, -9), slice(-9, 9))),
+    ((2,), (-1,), (1,), {"ShrinkAxis": 1}, (2,)),
+]
+
+
+@pytest.mark.parametrize(("begin", "end", "strides", "masks", "index"), STRIDED_CASES)
+def test_strided_slice_spec_is_numpy_slicing(begin, end, strides, masks, index) -> None:
+    """The resolved begin/stride/count per input dimension select what numpy's basic
+    indexing (TensorFlow's strided-slice semantics) selects."""
+    from stai.frontends.tflite.shapes import strided_slice_spec
+
+    x = np.arange(5 * 6 * 4).reshape(5, 6, 4)
+    full = {m: masks.get(m, 0) for m in ("Begin", "End", "Ellipsis", "NewAxis", "ShrinkAxis")}
+    spec = strided_slice_spec(x.shape, begin, end, strides, full)
+    assert spec is not None
+    starts, steps, counts = spec
+    expected = x[index]
+    if expected.size == 0:
+        assert 0 in counts
+        return
+    got = x
+    for axis, (b, s, n) in enumerate(zip(starts, steps, counts)):
+        got = np.take(got, [b + i * s for i in range(n)], axis=axis)
+    np.testing.assert_array_equal(got.reshape(expected.shape), expected)
+
+
+def test_a_split_that_is_not_even_is_refused() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (1, 5))
+    axis = m.tensor("axis", (), "INT32", data=np.array(1))
+    a, b = m.tensor("a", (1, 2)), m.tensor("b", (1, 3))
+    m.op("SPLIT", [axis, x], [a, b], NumSplits=2)
+    assert "SPLIT (operator 0): 5 elements do not split into 2 equal parts" in _error(
+        m.build([x], [a, b])
+    )
+
+
+def test_an_empty_slice_is_refused() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (1, 5))
+    begin = m.tensor("begin", (2,), "INT32", data=np.array([0, 3]))
+    end = m.tensor("end", (2,), "INT32", data=np.array([1, 3]))
+    strides = m.tensor("strides", (2,), "INT32", data=np.array([1, 1]))
+    y = m.tensor("y", (1, 1))
+    m.op("STRIDED_SLICE", [x, begin, end, strides], [y])
+    assert "STRIDED_SLICE (operator 0): output 0 would be empty" in _error(m.build([x], [y]))

@@ -126,6 +126,8 @@ def test_quantization_rules():
     assert _rule(nn.DepthwiseConv2DOp).weight_axis == 3
     for op in (nn.Relu6Op, nn.ReshapeOp, nn.AvgPool2DOp, nn.MaxPool2DOp, nn.PadOp, nn.TransposeOp):
         assert _rule(op).kind is QuantKind.SAME_AS_INPUT, op.name
+    for op in (nn.StridedSliceOp, nn.MaximumOp, nn.MinimumOp):
+        assert _rule(op).kind is QuantKind.SAME_AS_INPUT, op.name
     for op in (nn.AddOp, nn.SubOp, nn.MulOp):
         assert _rule(op) == QuantRule(QuantKind.OWN_RANGE, constants=ConstantQuant.OWN_RANGE)
     assert _rule(nn.PReluOp).constants is ConstantQuant.SYMMETRIC
@@ -141,7 +143,8 @@ def test_quantization_rules():
         "nn.avg_pool2d", "nn.max_pool2d", "nn.pad", "nn.transpose", "nn.relu6",
         "nn.softmax", "nn.logistic", "nn.tanh", "nn.add", "nn.sub", "nn.mul", "nn.relu",
         "nn.relu_n1_to_1", "nn.clamp", "nn.hard_sigmoid", "nn.mean", "nn.concat",
-        "nn.leaky_relu", "nn.hard_swish", "nn.prelu",
+        "nn.leaky_relu", "nn.hard_swish", "nn.prelu", "nn.strided_slice", "nn.maximum",
+        "nn.minimum",
     }  # fmt: skip
 
 
@@ -160,10 +163,11 @@ def test_layout_facts():
         "nn.swish",
     }  # fmt: skip
     binary = {op.name for op in OPS if op.has_trait(ElementwiseBinary)}
-    assert binary == {"nn.add", "nn.sub", "nn.mul", "nn.div"}
+    assert binary == {"nn.add", "nn.sub", "nn.mul", "nn.div", "nn.maximum", "nn.minimum"}
     assert nn.ConcatOp.has_trait(ConcatAxis) and nn.PadOp.has_trait(PadAxes)
     assert nn.ConstantOp.has_trait(FoldsTranspose) and nn.TransposeOp.has_trait(IsTranspose)
-    for op in (nn.SoftmaxOp, nn.MeanOp, nn.ReshapeOp, nn.Conv2DOp, nn.PReluOp, nn.LstmOp):
+    for op in (nn.SoftmaxOp, nn.MeanOp, nn.ReshapeOp, nn.Conv2DOp, nn.PReluOp, nn.LstmOp,
+               nn.StridedSliceOp):  # fmt: skip
         assert op.has_trait(LayoutSensitive), op.name
     biased = {op.name for op in OPS if op.has_trait(ChannelBias)}
     assert biased == {"nn.conv2d", "nn.depthwise_conv2d", "nn.fully_connected",

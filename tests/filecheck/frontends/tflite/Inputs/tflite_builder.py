@@ -46,6 +46,8 @@ _OPTIONS = {
     "LEAKY_RELU": "LeakyReluOptions",
     "RESHAPE": "ReshapeOptions",
     "GATHER": "GatherOptions",
+    "SPLIT": "SplitOptions",
+    "STRIDED_SLICE": "StridedSliceOptions",
 }
 """The builtin options table of each operator the builder can give options to."""
 
