@@ -31,6 +31,7 @@ from stai.dialects.nn_traits import (
     PadAxes,
     QuantKind,
     QuantRule,
+    SliceAxes,
 )
 
 
@@ -145,7 +146,7 @@ class StridedSliceOp(_NNOp):
     begin = prop_def(DenseArrayBase[I64])
     strides = prop_def(DenseArrayBase[I64])
     output = result_def(TensorType)
-    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), SliceAxes())
 
     def verify_(self) -> None:
         x, y = _tensor(self, "input"), _tensor(self, "output")

@@ -146,6 +146,20 @@ class PadAxes(RemapsAxes):
         return {**op.properties, "pads": DenseArrayBase.from_list(i64, new)}
 
 
+class SliceAxes(RemapsAxes):
+    """``begin`` and ``strides`` hold one value per axis in order (strided slice)."""
+
+    def untransposed_properties(self, op: Operation, perm: Sequence[int]) -> dict[str, Attribute]:
+        inv = [list(perm).index(d) for d in range(len(perm))]
+        new = dict(op.properties)
+        for name in ("begin", "strides"):
+            attr = op.properties[name]
+            assert isinstance(attr, DenseArrayBase)
+            values = [int(v) for v in attr.get_values()]
+            new[name] = DenseArrayBase.from_list(i64, [values[inv[d]] for d in range(len(perm))])
+        return new
+
+
 class LayoutSensitive(LayoutTrait):
     """Depends on the layout (convolutions, pools, softmax or mean over given axes,
     reshape...): a transpose does not move through it."""

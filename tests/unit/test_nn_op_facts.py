@@ -27,6 +27,7 @@ from stai.dialects.nn_traits import (
     QuantKind,
     QuantRule,
     RemapsAxes,
+    SliceAxes,
     missing_facts,
     quant_rule,
 )
@@ -165,9 +166,9 @@ def test_layout_facts():
     binary = {op.name for op in OPS if op.has_trait(ElementwiseBinary)}
     assert binary == {"nn.add", "nn.sub", "nn.mul", "nn.div", "nn.maximum", "nn.minimum"}
     assert nn.ConcatOp.has_trait(ConcatAxis) and nn.PadOp.has_trait(PadAxes)
+    assert nn.StridedSliceOp.has_trait(SliceAxes)
     assert nn.ConstantOp.has_trait(FoldsTranspose) and nn.TransposeOp.has_trait(IsTranspose)
-    for op in (nn.SoftmaxOp, nn.MeanOp, nn.ReshapeOp, nn.Conv2DOp, nn.PReluOp, nn.LstmOp,
-               nn.StridedSliceOp):  # fmt: skip
+    for op in (nn.SoftmaxOp, nn.MeanOp, nn.ReshapeOp, nn.Conv2DOp, nn.PReluOp, nn.LstmOp):
         assert op.has_trait(LayoutSensitive), op.name
     biased = {op.name for op in OPS if op.has_trait(ChannelBias)}
     assert biased == {"nn.conv2d", "nn.depthwise_conv2d", "nn.fully_connected",
@@ -194,6 +195,17 @@ def test_axis_remapping():
     assert pad_remap is not None
     new = pad_remap.untransposed_properties(pad, (0, 3, 1, 2))["pads"]
     assert new == nn.i64_array([0, 0, 0, 1, 1, 1, 0, 0])
+    sliced = nn.StridedSliceOp.build(
+        operands=[x.output],
+        result_types=[TensorType(f32, (1, 1, 3, 2))],
+        properties={"begin": nn.i64_array([0, 1, 0, 3]), "strides": nn.i64_array([1, 1, 1, -2])},
+    )
+    slice_remap = sliced.get_trait(SliceAxes)
+    assert slice_remap is not None
+    # the input was transposed by (0, 3, 1, 2): its axis 1 is the untransposed axis 3
+    props = slice_remap.untransposed_properties(sliced, (0, 3, 1, 2))
+    assert props["begin"] == nn.i64_array([0, 0, 3, 1])
+    assert props["strides"] == nn.i64_array([1, 1, -2, 1])
 
 
 def test_fusion_facts():
