@@ -25,6 +25,9 @@ MAX_TENSOR_SIZE = 1 << 31
 _MIN_SCALE = float(np.finfo(np.float32).tiny)
 """The smallest normal float32: smaller scales lose precision (and their products vanish)."""
 
+_MAX_SCALE = float(np.finfo(np.float32).max)
+"""The largest float32: a scale given in double precision must be stored as float32."""
+
 
 def check_quant(
     where: str, scales: Iterable[float], zero_points: Iterable[int], bits: int | None
@@ -39,6 +42,10 @@ def check_quant(
         if s < _MIN_SCALE:
             raise StaiError(
                 f"{where}: quantization scale {s:g} is too small (below {_MIN_SCALE:g})"
+            )
+        if s > _MAX_SCALE:
+            raise StaiError(
+                f"{where}: quantization scale {s:g} is too large for float32 (above {_MAX_SCALE:g})"
             )
     if bits is None:
         return

@@ -143,7 +143,8 @@ class LinearOps(GraphBuilder):
         self, b: QConst | None, xq: nn.QuantType, w_scales: list[float], m: int
     ) -> SSAValue | None:
         """The int32 bias of an int8 conv / fc, with scale s_in * s_w (per channel)."""
-        scales = [float(np.float32(xq.scale) * np.float32(s)) for s in w_scales]
+        with np.errstate(over="ignore", under="ignore"):  # refused below, in one line
+            scales = [float(np.float32(xq.scale) * np.float32(s)) for s in w_scales]
         if len(scales) == 1:
             scales = scales * 1
         if b is None:

@@ -94,8 +94,9 @@ def make_qtype(
         zps = zps - 128
     bits = 32 if np.dtype(dtype) == np.int32 else 8
     per_channel = scales.size > 1 and axis >= 0
+    check_quant(where, [float(s) for s in scales], [int(z) for z in zps], bits)
     scale_list = [float(np.float32(s)) for s in scales]
-    check_quant(where, scale_list, [int(z) for z in zps], bits)
+    check_quant(where, scale_list, [], None)  # a double rounding below float32's normals
     return nn.QuantType(
         IntegerType(bits), scale_list, [int(z) for z in zps], axis if per_channel else -1
     )

@@ -381,3 +381,31 @@ def test_keras_error_is_one_line_without_tensorflow_logs(tmp_path: Path) -> None
         "stai: error: unsupported.keras: unsupported Keras layer 'norm\\x1b"
     ), lines
     assert lines[0].isprintable() and "(3010 characters)" in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("scale", "fragment"),
+    [
+        (1e300, "scale 1e+300 is too large for float32"),
+        (1e-300, "scale 1e-300 is too small"),
+        (float("nan"), "scale nan is not a positive finite"),
+    ],
+)
+def test_onnx_double_scale(tmp_path: Path, scale: float, fragment: str) -> None:
+    """A float64 scale that float32 cannot hold: refused in one line (no numpy warning
+    about the overflowing cast before it)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [
+        numpy_helper.from_array(np.array(scale, np.float64), "s"),
+        numpy_helper.from_array(np.array(0, np.int8), "z"),
+    ]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant"),
+        helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dequant"),
+    ]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])
+    graph = helper.make_graph(nodes, "bad", [x], [y], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    _assert_refused(_save(tmp_path, model, "double.onnx"), tmp_path, "QuantizeLinear", fragment)
