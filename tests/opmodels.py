@@ -56,6 +56,9 @@ class OpSpec:
     float_io: bool = False
     ops_float: tuple[str, ...] | None = None
     int8_tflm_differs: str = ""
+    int8_litert_ref_lacks: str = ""
+    """Non-empty when LiteRT's reference resolver cannot run the int8 model (says why);
+    TFLM, the int8 oracle, still runs it."""
 
     def expected_ops(self, kind: str) -> tuple[str, ...]:
         """The exact operator list the `kind` model must contain, in execution order."""
@@ -494,6 +497,21 @@ OPS: list[OpSpec] = [
         _tf_fn(lambda tf: lambda x, y: tf.minimum(x, y)),
         ("MINIMUM",),
         "MINIMUM",
+    ),
+    OpSpec(
+        "depth_to_space",
+        ((1, 3, 4, 8),),
+        _tf_fn(lambda tf: lambda x: tf.nn.depth_to_space(x, 2)),
+        ("DEPTH_TO_SPACE",),
+        "DEPTH_TO_SPACE",
+        int8_litert_ref_lacks="LiteRT's BUILTIN_REF resolver has no int8 DEPTH_TO_SPACE (version 2)",
+    ),
+    OpSpec(
+        "space_to_depth",
+        ((1, 4, 6, 3),),
+        _tf_fn(lambda tf: lambda x: tf.nn.space_to_depth(x, 2)),
+        ("SPACE_TO_DEPTH",),
+        "SPACE_TO_DEPTH",
     ),
     OpSpec(
         "two_branch",

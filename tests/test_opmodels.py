@@ -10,6 +10,7 @@ import opmodels
 import pytest
 from shared_models import random_inputs
 
+from stai.errors import StaiError
 from stai.tools.reference import run_litert_ref, run_tflm
 
 OpModel = Callable[[str, str], Path]
@@ -72,6 +73,11 @@ def test_model_runs_in_both_reference_runtimes(op_model: OpModel, name: str, kin
     else:
         (inputs,) = opmodels.representative_inputs(spec, 1, seed=3)
     micro = run_tflm(path, inputs)
+    if kind == opmodels.INT8 and spec.int8_litert_ref_lacks:
+        with pytest.raises(StaiError, match="Didn't find op"):
+            run_litert_ref(path, inputs)  # the known gap still shows
+        assert all(np.unique(a).size > 1 for a in micro)
+        return
     lite = run_litert_ref(path, inputs)
     assert len(micro) == len(lite) >= 1
     for a, b in zip(micro, lite):

@@ -132,6 +132,8 @@ OPERATORS: dict[str, Translation] = {
     "SPLIT_V": Translation("_split_v", nn.StridedSliceOp),
     "UNPACK": Translation("_unpack", nn.StridedSliceOp),
     "PACK": Translation("_pack", nn.ConcatOp),
+    "DEPTH_TO_SPACE": Translation("_depth_to_space", nn.TransposeOp),
+    "SPACE_TO_DEPTH": Translation("_space_to_depth", nn.TransposeOp),
     "MAXIMUM": Translation("_binary", nn.MaximumOp, generic=True),
     "MINIMUM": Translation("_binary", nn.MinimumOp, generic=True),
 }

@@ -127,20 +127,36 @@ class ShapeTranslator(Translator):
                 op,
                 f"output {output}: a slice of sizes {list(sizes)} is not of shape {list(out_shape)}",
             )
-        element = x_type.element_type
-        steps: list[tuple[type[IRDLOperation], dict[str, Attribute], TensorType]] = []
+        steps: list[tuple[type[IRDLOperation], dict[str, Attribute], tuple[int, ...]]] = []
         if tuple(sizes) != shape or any(s != 1 for s in strides):
             props: dict[str, Attribute] = {
                 "begin": nn.i64_array(begin),
                 "strides": nn.i64_array(strides),
             }
-            steps.append((nn.StridedSliceOp, props, TensorType(element, sizes)))
+            steps.append((nn.StridedSliceOp, props, tuple(sizes)))
         if tuple(sizes) != out_shape or not steps:
-            steps.append((nn.ReshapeOp, {}, TensorType(element, out_shape)))
+            steps.append((nn.ReshapeOp, {}, out_shape))
+        self._chain(op, output, value, steps)
+
+    def _chain(
+        self,
+        op: TflOperator,
+        output: int,
+        value: SSAValue,
+        steps: Sequence[tuple[type[IRDLOperation], dict[str, Attribute], tuple[int, ...]]],
+    ) -> None:
+        """Output ``output`` of ``op`` as a chain of data-movement ops on ``value``, each
+        with its properties and result shape (the element type stays), then a
+        requantization when the output tensor's parameters differ."""
+        x_type = value.type
+        assert isinstance(x_type, TensorType)
+        element = x_type.element_type
+        out_type = self._tensor_type(op.outputs[output])
+        chain = [(c, p, TensorType(element, shape)) for c, p, shape in steps]
         if element != out_type.element_type:
-            steps.append((nn.QuantizeOp, {}, out_type))
-        for i, (op_class, props, result_type) in enumerate(steps):
-            last = i == len(steps) - 1
+            chain.append((nn.QuantizeOp, {}, out_type))
+        for i, (op_class, props, result_type) in enumerate(chain):
+            last = i == len(chain) - 1
             value = self._emit(
                 op,
                 op_class,
@@ -150,6 +166,39 @@ class ShapeTranslator(Translator):
                 name=last,
                 output=output,
             )
+
+    def _depth_space(self, op: TflOperator, to_space: bool) -> None:
+        """DEPTH_TO_SPACE / SPACE_TO_DEPTH (batch 1): a reshape that splits the block out
+        of an axis, a transpose of the two middle axes, a reshape to the output."""
+        self._check_outputs(op)
+        shape = self._input_shape(op)
+        block = int(op.options.get("BlockSize", 0))
+        if len(shape) != 4 or shape[0] != 1:
+            raise self._error(op, f"only a rank-4 input of batch 1 is supported, got {list(shape)}")
+        _, h, w, c = shape
+        if to_space:
+            if block < 1 or c % (block * block):
+                raise self._error(op, f"{c} channels do not hold {block}x{block} blocks")
+            split = (h, w, block, c // block)
+            moved = (h, block, w, c // block)
+            out = (1, h * block, w * block, c // (block * block))
+        else:
+            if block < 1 or h % block or w % block:
+                raise self._error(op, f"{h}x{w} does not split into {block}x{block} blocks")
+            split = (h // block, block, w // block, block * c)
+            moved = (h // block, w // block, block, block * c)
+            out = (1, h // block, w // block, block * block * c)
+        if out != self._shape(op.outputs[0]):
+            raise self._error(op, f"the output must have shape {list(out)}")
+        perm = {"perm": nn.i64_array([0, 2, 1, 3])}
+        steps = [(nn.ReshapeOp, {}, split), (nn.TransposeOp, perm, moved), (nn.ReshapeOp, {}, out)]
+        self._chain(op, 0, self._operand(op, 0), steps)
+
+    def _depth_to_space(self, op: TflOperator) -> None:
+        self._depth_space(op, to_space=True)
+
+    def _space_to_depth(self, op: TflOperator) -> None:
+        self._depth_space(op, to_space=False)
 
     def _input_shape(self, op: TflOperator, position: int = 0) -> tuple[int, ...]:
         return self._shape(self._input_index(op, position, "input"))

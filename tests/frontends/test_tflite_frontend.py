@@ -329,8 +329,11 @@ NN_OF_TFLITE = {
     "SPLIT_V": "nn.strided_slice",
     "UNPACK": "nn.strided_slice",
     "PACK": "nn.concat",
+    "DEPTH_TO_SPACE": "nn.transpose",
+    "SPACE_TO_DEPTH": "nn.transpose",
 }
 RESHAPING = {"FULLY_CONNECTED", "STRIDED_SLICE", "SPLIT", "SPLIT_V", "UNPACK", "PACK"}
+RESHAPING |= {"DEPTH_TO_SPACE", "SPACE_TO_DEPTH"}
 """Operators whose translation may add reshapes (flattening, dropped or added axes)."""
 MULTI_OUTPUT = {"SPLIT", "SPLIT_V", "UNPACK"}
 """Operators translated to one nn op per output."""
@@ -878,3 +881,13 @@ def test_an_empty_slice_is_refused() -> None:
     y = m.tensor("y", (1, 1))
     m.op("STRIDED_SLICE", [x, begin, end, strides], [y])
     assert "STRIDED_SLICE (operator 0): output 0 would be empty" in _error(m.build([x], [y]))
+
+
+def test_depth_to_space_of_a_batch_is_refused() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (2, 2, 2, 4))
+    y = m.tensor("y", (2, 4, 4, 1))
+    m.op("DEPTH_TO_SPACE", [x], [y], BlockSize=2)
+    assert "only a rank-4 input of batch 1 is supported, got [2, 2, 2, 4]" in _error(
+        m.build([x], [y])
+    )

@@ -48,6 +48,7 @@ _OPTIONS = {
     "GATHER": "GatherOptions",
     "SPLIT": "SplitOptions",
     "STRIDED_SLICE": "StridedSliceOptions",
+    "DEPTH_TO_SPACE": "DepthToSpaceOptions",
 }
 """The builtin options table of each operator the builder can give options to."""
 
