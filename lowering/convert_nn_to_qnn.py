@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
-    I64,
     DenseArrayBase,
     FunctionType,
     IntegerAttr,
@@ -19,7 +16,7 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -55,89 +52,24 @@ from stai.lowering.kernel_params import (
     prelu_s8_params,
     quant_act,
 )
+from stai.lowering.nn_to_qnn_base import (
+    FLOAT_ACTIVATION_RANGES,
+    FLT_MAX,
+    Lowering,
+    float_act,
+    i64_array,
+    machine_type,
+)
+from stai.lowering.nn_to_qnn_shapes import (
+    ConvertConcat,
+    ConvertPad,
+    ConvertReshape,
+    ConvertSelect,
+    ConvertStridedSlice,
+    ConvertTranspose,
+)
 
-FLT_MAX = float(np.finfo(np.float32).max)
-
-FLOAT_ACTIVATION_RANGES: dict[str, tuple[float, float]] = {
-    "none": (-FLT_MAX, FLT_MAX),
-    "relu": (0.0, FLT_MAX),
-    "relu6": (0.0, 6.0),
-    "relu_n1_to_1": (-1.0, 1.0),
-}
-"""The float clamp range of each fused activation (TFLite's ``CalculateActivationRange``)."""
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def machine_type(t: Attribute) -> Attribute:
-    """A tensor type with its element type lowered to the machine type (``!nn.q<i8,...>``
-    -> ``i8``); other types unchanged."""
-    if isinstance(t, TensorType) and isinstance(t.element_type, nn.QuantType):
-        return TensorType(t.element_type.storage, t.get_shape())
-    return t
-
-
-def i64_array(attr: DenseArrayBase[I64]) -> DenseArrayBase[I64]:
-    """A geometric property (strides, pads, ...) as ``array<i64: ...>``."""
-    return DenseArrayBase.from_list(i64, [int(v) for v in attr.get_values()])
-
-
-def float_act(activation: str) -> DenseArrayBase:
-    lo, hi = FLOAT_ACTIVATION_RANGES[activation]
-    return DenseArrayBase.from_list(f32, [lo, hi])
-
-
-class Lowering:
-    """Builds the replacement of one ``nn`` op: casts of its operands to machine types,
-    the new ops, and a cast of the result back to its ``nn`` type (the casts cancel out
-    once every op is converted)."""
-
-    def __init__(self, op: Operation):
-        self.op = op
-        self.ops: list[Operation] = []
-
-    def operand(self, value: SSAValue) -> SSAValue:
-        """``value`` as a machine-typed value."""
-        target = machine_type(value.type)
-        if target == value.type:
-            return value
-        cast = UnrealizedConversionCastOp.get([value], [target])
-        self.ops.append(cast)
-        return cast.results[0]
-
-    def kernel(
-        self,
-        cls: type[qnn.KernelOp],
-        ins: Sequence[SSAValue],
-        result_type: Attribute,
-        properties: dict[str, Attribute],
-    ) -> SSAValue:
-        """Append a tensor-form ``qnn`` op carrying the ``nn`` op's discardable attributes."""
-        new = cls.build(
-            operands=[[self.operand(v) for v in ins], None, None],
-            result_types=[machine_type(result_type)],
-            properties=properties,
-            attributes=dict(self.op.attributes),
-        )
-        self.ops.append(new)
-        return new.results[0]
-
-    def finish(self, rewriter: PatternRewriter, result: SSAValue) -> None:
-        """Replace the ``nn`` op by the built ops; ``result`` stands for its result."""
-        old = self.op.results[0]
-        result.name_hint = old.name_hint
-        if result.type != old.type:
-            back = UnrealizedConversionCastOp.get([result], [old.type])
-            self.ops.append(back)
-            result = back.results[0]
-        # Not ``rewriter.replace``: it would give the op's name to every new value.
-        rewriter.insert(self.ops, InsertPoint.before(self.op))
-        rewriter.replace_all_uses_with(old, result)
-        rewriter.erase(self.op)
-
-
-# ---------------------------------------------------------------------------- patterns
+__all__ = ["FLOAT_ACTIVATION_RANGES", "FLT_MAX", "ConvertNNToQNNPass", "machine_type"]
 
 
 class ConvertConstant(RewritePattern):
@@ -412,70 +344,6 @@ class ConvertDequantize(RewritePattern):
         low.finish(rewriter, low.kernel(qnn.DequantizeOp, [op.input], op.output.type, props))
 
 
-class ConvertReshape(RewritePattern):
-    """``nn.reshape`` -> ``qnn.reshape``."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.ReshapeOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output])
-        low = Lowering(op)
-        low.finish(rewriter, low.kernel(qnn.ReshapeOp, [op.input], op.output.type, {}))
-
-
-class ConvertPad(RewritePattern):
-    """``nn.pad`` -> ``qnn.pad`` with 8 pad amounts (a lower rank is padded in front as a
-    4-D tensor with leading 1s) and the padding value (int8: the output zero point)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.PadOp, rewriter: PatternRewriter) -> None:
-        pads = list(op.pads.get_values())
-        if len(pads) > 8:
-            raise fail(op, "only tensors of rank 4 or less can be padded")
-        pads = [0] * (8 - len(pads)) + pads
-        if kind_of(op, [op.input, op.output]) == "s8":
-            x = act_quant(op, op.input, "input")
-            y = act_quant(op, op.output, "output")
-            if np.float32(x.scale) != np.float32(y.scale) or x.zero_point != y.zero_point:
-                raise fail(op, "the input and output quantizations must be equal")
-            params: qp.KernelParams = qp.PadS8Params.make(pad_value=y.zero_point)
-        else:
-            params = qp.PadF32Params.make(pad_value=0.0)
-        props: dict[str, Attribute] = {
-            "pads": DenseArrayBase.from_list(i64, pads),
-            "params": params,
-        }
-        low = Lowering(op)
-        low.finish(rewriter, low.kernel(qnn.PadOp, [op.input], op.output.type, props))
-
-
-class ConvertConcat(RewritePattern):
-    """``nn.concat`` -> ``qnn.concat`` (a byte copy per input, as TFLite Micro's int8
-    concatenation); a fused activation becomes a following ``qnn.clamp``."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.ConcatOp, rewriter: PatternRewriter) -> None:
-        kind = kind_of(op, [*op.inputs, op.output])
-        low = Lowering(op)
-        props: dict[str, Attribute] = {"axis": IntegerAttr(op.axis.value.data, i64)}
-        result = low.kernel(qnn.ConcatOp, list(op.inputs), op.output.type, props)
-        activation = activation_of(op)
-        if activation != "none":
-            if kind == "s8":
-                y = act_quant(op, op.output, "output")
-                clamp_props = clamp_s8_props(op, activation, y, y)
-            else:
-                clamp_props = {"act": float_act(activation)}
-            clamp = qnn.ClampOp.build(
-                operands=[[result], None, None],
-                result_types=[result.type],
-                properties=clamp_props,
-                attributes=dict(op.attributes),
-            )
-            low.ops.append(clamp)
-            result = clamp.results[0]
-        low.finish(rewriter, result)
-
-
 class ConvertMean(RewritePattern):
     """``nn.mean`` over H and W of an NHWC tensor -> ``qnn.mean`` (other axes are not
     supported)."""
@@ -551,59 +419,6 @@ class ConvertLstm(RewritePattern):
         }
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.LstmOp, ins, op.output.type, props))
-
-
-class ConvertTranspose(RewritePattern):
-    """``nn.transpose`` -> ``qnn.transpose`` (a data movement: the element type and any
-    quantization stay)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.TransposeOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output])
-        if element_type(op.input) != element_type(op.output):
-            raise fail(op, "the input and output types must be equal")
-        if len(op.perm.get_values()) > 4:
-            raise fail(op, "only tensors of rank 4 or less can be transposed")
-        props: dict[str, Attribute] = {"perm": i64_array(op.perm)}
-        low = Lowering(op)
-        low.finish(rewriter, low.kernel(qnn.TransposeOp, [op.input], op.output.type, props))
-
-
-class ConvertStridedSlice(RewritePattern):
-    """``nn.strided_slice`` -> ``qnn.strided_slice`` (elements move, types stay)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.StridedSliceOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output])
-        if element_type(op.input) != element_type(op.output):
-            raise fail(op, "the input and output types must be equal")
-        if len(op.begin.get_values()) > 4:
-            raise fail(op, "only tensors of rank 4 or less can be sliced")
-        props: dict[str, Attribute] = {
-            "begin": i64_array(op.begin),
-            "strides": i64_array(op.strides),
-        }
-        low = Lowering(op)
-        low.finish(rewriter, low.kernel(qnn.StridedSliceOp, [op.input], op.output.type, props))
-
-
-class ConvertSelect(RewritePattern):
-    """``nn.maximum`` / ``nn.minimum`` -> ``qnn.maximum`` / ``qnn.minimum`` (int8: the
-    operands and the result must share one quantization; the codes are compared)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: nn.MaximumOp | nn.MinimumOp, rewriter: PatternRewriter) -> None:
-        if activation_of(op) != "none":
-            raise fail(op, "a fused activation is not supported")
-        if kind_of(op, [op.lhs, op.rhs, op.output]) == "s8":
-            y = act_quant(op, op.output, "output")
-            for value, what in ((op.lhs, "first input"), (op.rhs, "second input")):
-                x = act_quant(op, value, what)
-                if np.float32(x.scale) != np.float32(y.scale) or x.zero_point != y.zero_point:
-                    raise fail(op, f"the {what} and the output quantizations must be equal")
-        cls = qnn.MaximumOp if isinstance(op, nn.MaximumOp) else qnn.MinimumOp
-        low = Lowering(op)
-        low.finish(rewriter, low.kernel(cls, [op.lhs, op.rhs], op.output.type, {}))
 
 
 class ConvertTransposeConv(RewritePattern):
