@@ -403,14 +403,15 @@ def validate(options: ValidateOptions) -> ValidationReport:
         if compile_options.compress is not None:
             raise StaiError("-c/--compress and --compression-level are mutually exclusive")
         compress, extra_files = level_compression(
-            loaded, options.compression_level, compile_options.name
+            loaded, options.compression_level, compile_options.name, quiet=not options.progress
         )
         compile_options = replace(compile_options, compress=compress)
-    write_generated(compile_model(loaded, compile_options), folder, extra_files)
+    compiled = compile_model(loaded, compile_options, keep_planned=options.mode == "target")
+    write_generated(compiled, folder, extra_files)
     if options.mode == "target":
-        from stai.tools.validate_board import TargetRunner
+        from stai.tools.validate_board import TargetRunner, node_facts
 
-        runner: Any = TargetRunner(folder, options.name)
+        runner: Any = TargetRunner(folder, options.name, nodes=node_facts(compiled.planned))
     else:
         runner = Runner(folder, options.name)
 
@@ -423,6 +424,7 @@ def validate(options: ValidateOptions) -> ValidationReport:
         input_source=source,
         outputs_info=[dict(i) for i in infos_out],
     )
+    report.check_requested = options.check
     samples = [[b[k] for b in batches] for k in range(n)]
     with _progress(options.progress) as task:
         advance = task("C model", n)

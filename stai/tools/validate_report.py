@@ -262,7 +262,7 @@ def print_report(r: ValidationReport, console: Console | None = None) -> None:
             layer_rows.append([*head, *figures, f"{layer.time_ms:.3f}"])
         print_table(
             console,
-            f"per layer: C node vs the tensor of the same name in {r.layer_reference}",
+            f"per layer: C node vs the tensor of the same name (or of its m_id) in {r.layer_reference}",
             layer_columns,
             layer_rows,
         )

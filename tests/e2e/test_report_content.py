@@ -185,3 +185,19 @@ def test_compression_level_reports_progress(
     json.loads(proc.stdout)  # stdout holds only the report
     analyze(model, compression_level="high", quiet=True)
     assert "compression level" not in capfd.readouterr().err
+
+
+def test_validate_on_target_names_every_node_and_records_the_check(
+    shared_model_path: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """``stai validate --mode target`` without ``--per-layer``: every node of the JSON has
+    its kernel type and MACC, and the saved report records that ``--check`` was asked."""
+    model = shared_model_path("ad_int8")
+    args = ["validate", "-m", str(model), "--mode", "target", "--target", "cortex-m4"]
+    assert _run_cli([*args, "-b", "2", "--check", "-o", str(tmp_path / "v")]) == 0
+    data = json.loads((tmp_path / "v" / "network_validate.json").read_text())
+    nodes = data["target"]["nodes"]
+    assert nodes and all(n["type"] for n in nodes)
+    assert sum(n["macc"] or 0 for n in nodes) == data["target"]["macc"] > 0
+    assert data["check"]["requested"] is True and data["check"]["passed"] is True
+    assert "check passed" in (tmp_path / "v" / "network_validate.txt").read_text()
