@@ -9,7 +9,10 @@ address (a flash sector written separately), and passes its address; a model who
 unchanged (same graph, same quantization) can so be updated by writing a new weights file
 without reflashing the firmware. ``NAME_data.h`` holds ``STAI_NAME_WEIGHTS_SIZE``,
 ``STAI_NAME_WEIGHTS_ALIGNMENT`` and ``STAI_NAME_WEIGHTS_CRC32`` so the application can
-check a file before binding it.
+check a file before binding it. With ``prefix`` (``--c-prefix``, ``convert-buf-to-c``'s
+option of that name) the pass finds and rewrites the names ``convert-buf-to-c`` spelled:
+``PREFIX_NAME_init`` / ``PREFIX_NAME_run``, macros ``PREFIX_NAME_*`` in capitals and the blob
+``PREFIX_NAME_weights``; the files keep their names (``NAME_weights.bin``).
 
 Before (``-p 'detach-weights{name=net}'``, abridged)::
 
@@ -59,6 +62,7 @@ from xdsl.utils.arg_spec import ArgSpec
 
 from stai.dialects import c
 from stai.errors import StaiError
+from stai.lowering.convert_buf_to_c.common import DEFAULT_PREFIX, Names
 
 CONST_BYTE_PTR = c.CType("const uint8_t *")
 CONST_VOID_PTR = c.CType("const void *")
@@ -95,14 +99,17 @@ def _blob(data_c: c.FileOp, blob_name: str) -> c.ArrayOp:
     )
 
 
-def detach(module: ModuleOp, name: str) -> None:
+def detach(module: ModuleOp, name: str, prefix: str = DEFAULT_PREFIX) -> None:
     """Move the packed weights of network ``name`` (at the ``c`` level) into a binary
-    ``c.file``; the blob becomes a pointer bound by ``stai_NAME_init``'s new first
-    parameter."""
-    blob_name = f"{name}_weights"
-    macro = f"STAI_{name.upper()}"
+    ``c.file``; the blob becomes a pointer bound by ``PREFIX_NAME_init``'s new first
+    parameter. ``prefix`` is ``convert-buf-to-c``'s: the functions ``PREFIX_NAME_init`` /
+    ``_run``, the macros ``PREFIX_NAME_*`` and the blob's name are the ones it spelled."""
+    names = Names(name, prefix)
+    blob_name = f"{names.data}_weights"
+    macro = names.macro
     data_c, data_h = _file(module, f"{name}_data.c"), _file(module, f"{name}_data.h")
     impl, api = _file(module, f"{name}.c"), _file(module, f"{name}.h")
+    _func(impl, names.fn("init"))  # another prefix than convert-buf-to-c's: say so first
     array = _blob(data_c, blob_name)
     assert array.value is not None
     values = array.value.get_values()
@@ -114,15 +121,15 @@ def detach(module: ModuleOp, name: str) -> None:
     data_c.body.block.insert_op_before(
         c.CommentOp(
             f"The weights are in {weights_file_name(name)} ({len(data)} bytes), "
-            f"bound by stai_{name}_init."
+            f"bound by {names.fn('init')}."
         ),
         array,
     )
     data_c.body.block.erase_op(array)
     _declare_in_data_header(data_h, blob_name, macro, data, alignment)
     _pointer_global(impl, blob_name)
-    _bind_in_init(impl, api, name, blob_name, macro, alignment)
-    _check_in_run(impl, name, blob_name)
+    _bind_in_init(impl, api, names, blob_name, alignment)
+    _check_in_run(impl, names, blob_name)
     module.body.block.add_op(c.FileOp(weights_file_name(name), [c.BytesOp(data)]))
 
 
@@ -173,11 +180,12 @@ def _pointer_global(impl: c.FileOp, blob_name: str) -> None:
 
 
 def _bind_in_init(
-    impl: c.FileOp, api: c.FileOp, name: str, blob_name: str, macro: str, alignment: int
+    impl: c.FileOp, api: c.FileOp, names: Names, blob_name: str, alignment: int
 ) -> None:
-    """``stai_NAME_init(const void *weights, ...)``: 1 for a NULL or misaligned weights
+    """``PREFIX_NAME_init(const void *weights, ...)``: 1 for a NULL or misaligned weights
     pointer, else binds it (before the activations' checks and bindings)."""
-    fn_name = f"stai_{name}_init"
+    name, macro = names.network, names.macro
+    fn_name = names.fn("init")
     old = _func(impl, fn_name)
     inputs = [CONST_VOID_PTR, *old.function_type.inputs.data]
     old_block = old.body.blocks[0]
@@ -221,8 +229,8 @@ def _bind_in_init(
     impl.body.block.erase_op(old)
 
     decl = _func(api, fn_name)
-    names = ["weights", *[n.data for n in (decl.arg_names.data if decl.arg_names else [])]]
-    new_decl = c.FuncOp(fn_name, inputs, decl.output, arg_names=names)
+    arg_names = ["weights", *[n.data for n in (decl.arg_names.data if decl.arg_names else [])]]
+    new_decl = c.FuncOp(fn_name, inputs, decl.output, arg_names=arg_names)
     api.body.block.insert_op_before(
         c.CommentOp(
             f"weights: the contents of {weights_file_name(name)} ({macro}_WEIGHTS_SIZE bytes in "
@@ -235,9 +243,9 @@ def _bind_in_init(
     api.body.block.erase_op(decl)
 
 
-def _check_in_run(impl: c.FileOp, name: str, blob_name: str) -> None:
-    """``if (NAME_weights == NULL) return -1;`` first in ``stai_NAME_run``."""
-    run = _func(impl, f"stai_{name}_run")
+def _check_in_run(impl: c.FileOp, names: Names, blob_name: str) -> None:
+    """``if (NAME_weights == NULL) return -1;`` first in ``PREFIX_NAME_run``."""
+    run = _func(impl, names.fn("run"))
     block = run.body.blocks[0]
     first = block.first_op
     assert first is not None
@@ -253,12 +261,14 @@ def _check_in_run(impl: c.FileOp, name: str, blob_name: str) -> None:
 class DetachWeightsPass(ModulePass):
     """Moves the packed weight blob of network ``network`` (alias ``name``) out of
     ``NAME_data.c`` into the binary ``c.file`` ``NAME_weights.bin``, bound at run time by
-    ``stai_NAME_init``'s new first parameter ``weights``."""
+    ``PREFIX_NAME_init``'s new first parameter ``weights``."""
 
     name = "detach-weights"
 
     network: str = "network"
     """The network's C name (``convert-buf-to-c``'s ``network``)."""
+    prefix: str = DEFAULT_PREFIX
+    """What the generated API's names start with (``convert-buf-to-c``'s ``prefix``)."""
 
     @classmethod
     def from_spec(cls, spec: ArgSpec) -> DetachWeightsPass:
@@ -268,4 +278,4 @@ class DetachWeightsPass(ModulePass):
         return super().from_spec(ArgSpec(spec.name, parameters))
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        detach(op, self.network)
+        detach(op, self.network, self.prefix)

@@ -383,9 +383,8 @@ def compile_model(
         if options.binary:  # after the weights were counted and the flash checked
             from stai.transforms.detach_weights import DetachWeightsPass
 
-            build_pipeline([DetachWeightsPass(network=options.name)], ir_stream=ir_stream).apply(
-                make_context(), module
-            )
+            detach = DetachWeightsPass(network=options.name, prefix=options.c_prefix)
+            build_pipeline([detach], ir_stream=ir_stream).apply(make_context(), module)
     return result
 
 

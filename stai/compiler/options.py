@@ -118,12 +118,10 @@ class CompileOptions:
     functions, ``PREFIX_NAME_*`` macros in capitals (``docs/generated-api.md``)."""
 
     def __post_init__(self) -> None:
-        from stai.lowering.convert_buf_to_c.common import DEFAULT_PREFIX, check_prefix
+        from stai.lowering.convert_buf_to_c.common import check_prefix
         from stai.targets import get_target
 
         if not self.name.isidentifier() or not self.name.isascii():
             raise StaiError(f"invalid network name '{self.name}': use a C identifier")
         get_target(self.target)  # an unknown target is bad input
         check_prefix(self.c_prefix)
-        if self.binary and self.c_prefix != DEFAULT_PREFIX:
-            raise StaiError("--c-prefix does not work with --binary yet: drop one of them")

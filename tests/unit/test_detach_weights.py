@@ -58,3 +58,39 @@ def test_split_weights_have_no_blob_to_detach() -> None:
 
     with pytest.raises(StaiError, match="needs the weights as one packed blob"):
         DetachWeightsPass(network="net").apply(make_context(), _c_module("split"))
+
+
+def _prefixed_c_module(prefix: str) -> ModuleOp:
+    from stai.compiler.driver import make_context
+
+    module = Parser(make_context(), SMALL).parse_module()
+    ConvertBufToCPass(network="net", weights="packed", prefix=prefix).apply(make_context(), module)
+    return module
+
+
+def test_a_prefix_detaches_the_blob_convert_buf_to_c_named() -> None:
+    """With ``prefix=acme`` the blob is ``acme_net_weights``, bound by ``acme_net_init``
+    and checked by ``acme_net_run``; the file keeps the network's name and bytes."""
+    from stai.compiler.driver import make_context
+
+    module = _prefixed_c_module("acme")
+    DetachWeightsPass(network="net", prefix="acme").apply(make_context(), module)
+    module.verify()
+    assert binary_files(module) == {"net_weights.bin": BLOB}
+    texts = print_module(module)
+    assert "int acme_net_init(const void *weights, void *activations);" in texts["net.h"]
+    assert "static const uint8_t *acme_net_weights = NULL;" in texts["net.c"]
+    assert "if (acme_net_weights == NULL) {" in texts["net.c"]
+    assert "#define ACME_NET_WEIGHTS_CRC32" in texts["net_data.h"]
+    assert all("stai_net" not in t and "STAI_NET" not in t for t in texts.values())
+
+
+def test_a_prefix_other_than_convert_buf_to_c_s_is_named() -> None:
+    from stai.compiler.driver import make_context
+
+    with pytest.raises(StaiError, match="net.c has no stai_net_init"):
+        DetachWeightsPass(network="net").apply(make_context(), _prefixed_c_module("acme"))
+    with pytest.raises(StaiError, match="net.c has no acme_net_init"):
+        DetachWeightsPass(network="net", prefix="acme").apply(
+            make_context(), _prefixed_c_module("stai")
+        )
