@@ -138,7 +138,7 @@ class Runner:
         self.name = self.model.name
         self._set_observer = None
         if self._has_observer:
-            fn = self.model.lib[f"stai_{self.name}_set_observer"]
+            fn = self.model.lib[f"{self.model.stem}_set_observer"]
             fn.argtypes, fn.restype = [OBSERVER_FN, ctypes.c_void_p], ctypes.c_int
             self._set_observer = fn
 

@@ -40,7 +40,8 @@ class CModel:
     Memory pools (``pools`` in ``NAME.json``) each get a buffer; inputs and outputs the
     generated code does not keep in its activations (``inputs_in_activations`` /
     ``outputs_in_activations`` false) get buffers bound with ``set_input`` /
-    ``set_output``."""
+    ``set_output``. The API's names start with ``PREFIX_NAME_`` (``c_prefix`` in
+    ``NAME.json``, ``stai`` when absent: ``--c-prefix``)."""
 
     def __init__(self, folder: str | Path, name: str | None = None, cflags: str = "-O2"):
         self.folder = Path(folder)
@@ -54,6 +55,9 @@ class CModel:
             raise StaiError(f"{self.folder}: not a generated folder for '{name}'")
         self.name = name
         self.meta = json.loads(meta_path.read_text())
+        self.prefix: str = self.meta.get("c_prefix", "stai")
+        self.stem = f"{self.prefix}_{name}"
+        """``PREFIX_NAME``: what the generated functions' names start with."""
         library = self._build(cflags)
         try:
             self._lib = ctypes.CDLL(str(library))
@@ -73,12 +77,12 @@ class CModel:
         self._init.argtypes = [ctypes.c_void_p] * len(bound)
         status = self._init(*(ctypes.c_void_p(b.ctypes.data) for b in bound))
         if status != 0:
-            raise StaiError(f"stai_{name}_init failed with status {status}")
+            raise StaiError(f"{self.stem}_init failed with status {status}")
         self._caller_buffers: list[np.ndarray] = []
         for kind in ("input", "output"):
             if self.meta.get(f"{kind}s_in_activations", True):
                 continue
-            setter = self._lib[f"stai_{name}_set_{kind}"]
+            setter = self._lib[f"{self.stem}_set_{kind}"]
             setter.argtypes, setter.restype = [ctypes.c_int, ctypes.c_void_p], ctypes.c_int
             for i, info in enumerate(self.meta[f"{kind}s"]):
                 nbytes = (
@@ -87,7 +91,7 @@ class CModel:
                 buffer = _aligned_bytes(nbytes, ARENA_ALIGNMENT)
                 self._caller_buffers.append(buffer)
                 if setter(i, ctypes.c_void_p(buffer.ctypes.data)) != 0:
-                    raise StaiError(f"stai_{name}_set_{kind}({i}) failed")
+                    raise StaiError(f"{self.stem}_set_{kind}({i}) failed")
 
     # ---------------------------------------------------------------- build
     def _build(self, cflags: str) -> Path:
@@ -142,15 +146,15 @@ class CModel:
             raise StaiError(f"build failed: {' '.join(cmd[:3])}: {detail[-1] if detail else ''}")
 
     def _bind(self) -> None:
-        lib, n = self._lib, self.name
-        self._init = lib[f"stai_{n}_init"]
+        lib, n = self._lib, self.stem
+        self._init = lib[f"{n}_init"]
         self._init.argtypes, self._init.restype = [ctypes.c_void_p], ctypes.c_int
-        self._run_fn = lib[f"stai_{n}_run"]
+        self._run_fn = lib[f"{n}_run"]
         self._run_fn.argtypes, self._run_fn.restype = [], ctypes.c_int
         for kind in ("input", "output"):
-            ptr = lib[f"stai_{n}_{kind}_ptr"]
+            ptr = lib[f"{n}_{kind}_ptr"]
             ptr.argtypes, ptr.restype = [ctypes.c_int], ctypes.c_void_p
-            size = lib[f"stai_{n}_{kind}_size"]
+            size = lib[f"{n}_{kind}_size"]
             size.argtypes, size.restype = [ctypes.c_int], ctypes.c_size_t
             setattr(self, f"_{kind}_ptr", ptr)
             setattr(self, f"_{kind}_size", size)
@@ -188,5 +192,5 @@ class CModel:
             )
         status = self._run_fn()
         if status != 0:
-            raise StaiError(f"stai_{self.name}_run failed with status {status}")
+            raise StaiError(f"{self.stem}_run failed with status {status}")
         return [self._view("output", i, info).copy() for i, info in enumerate(self.outputs)]

@@ -110,7 +110,8 @@ def harness_header_file(name: str, meta: dict | None = None, weights_bytes: int 
     Being static, they are compiled into ``harness.o`` (inlined at ``-O2``): the
     instruction counts put them with the harness, not with the network."""
     meta = meta or {}
-    up, fn = name.upper(), f"stai_{name}"
+    fn = f"{meta.get('c_prefix', 'stai')}_{name}"  # the API's names (--c-prefix)
+    up = fn.upper()
     pools = meta.get("pools") or [{"size": meta.get("activations_bytes", 0), "alignment": 16}]
     u8 = IntegerType(8, Signedness.UNSIGNED)
     int_t, ptr_t, size_t = c.CType("int"), c.CType("void *"), c.CType("size_t")
@@ -120,8 +121,8 @@ def harness_header_file(name: str, meta: dict | None = None, weights_bytes: int 
         ),
         c.IncludeOp(f"{name}.h"),
         c.IncludeOp(f"{name}_target.h"),
-        c.DefineOp("NET_IN_NUM", f"STAI_{up}_IN_NUM"),
-        c.DefineOp("NET_OUT_NUM", f"STAI_{up}_OUT_NUM"),
+        c.DefineOp("NET_IN_NUM", f"{up}_IN_NUM"),
+        c.DefineOp("NET_OUT_NUM", f"{up}_OUT_NUM"),
     ]
     init_args: list[tuple[str, Attribute]] = []
     if meta.get("weights_file"):

@@ -187,30 +187,32 @@ NETWORK, KERNELS, INSTRUMENTATION = 0, 1, 2
 INSTRUMENTATION_OBJECTS = ("harness.o", "semihost.o", "startup.o", "stai_observer.o")
 
 
-def _category(section: Section, name: str, library: str) -> int | None:
+def _category(section: Section, name: str, library: str, prefix: str = "stai") -> int | None:
     """The counting category of a code section: the network's generated code, the
     kernels, the instrumentation (harness and observer code), or none (C library...)."""
     if section.member in INSTRUMENTATION_OBJECTS:
         return INSTRUMENTATION
     owner = _owner(section, name, library)
     if owner == "network":
-        observer_code = (f".text.stai_{name}_observe", f".text.stai_{name}_set_observer")
+        stem = f"{prefix}_{name}"
+        observer_code = (f".text.{stem}_observe", f".text.{stem}_set_observer")
         return INSTRUMENTATION if section.name in observer_code else NETWORK
     if owner == "kernels":
         return KERNELS
     return None
 
 
-def code_ranges(map_file: Path, name: str) -> list[tuple[int, int, int]]:
+def code_ranges(map_file: Path, name: str, prefix: str = "stai") -> list[tuple[int, int, int]]:
     """``(low, high, category)`` address ranges of code, for the counting plugin:
     ``NETWORK`` is the generated code of ``NAME.o``, ``KERNELS`` the rest of ``libNAME.a``,
-    ``INSTRUMENTATION`` the harness and the observer's code (not part of an inference)."""
+    ``INSTRUMENTATION`` the harness and the observer's code (not part of an inference;
+    ``PREFIX_NAME_observe`` and ``_set_observer``, ``prefix`` being ``--c-prefix``)."""
     library = f"lib{name}.a"
     ranges = []
     for s in read_sections(map_file):
         if KIND_OF_OUTPUT.get(s.output) != "code" or s.name == "*fill*":
             continue
-        category = _category(s, name, library)
+        category = _category(s, name, library, prefix)
         if category is not None:
             ranges.append((s.address, s.address + s.size, category))
     return ranges

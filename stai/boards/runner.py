@@ -138,6 +138,8 @@ class TargetModel:
         self.folder = Path(folder)
         self.meta = read_meta(self.folder, name)
         self.name: str = self.meta["name"]
+        self.prefix: str = self.meta.get("c_prefix", "stai")
+        """What the generated API's names start with (``--c-prefix``)."""
         self.timeout = timeout
         self._cflags = cflags
         self._cmsis = cmsis_nn_path
@@ -247,7 +249,7 @@ class TargetModel:
             (run_dir / "stai_in.bin").write_bytes(data)
             if capture:
                 (run_dir / "stai_capture.bin").write_bytes(b"")
-            ranges = code_ranges(firmware.map_file, self.name)
+            ranges = code_ranges(firmware.map_file, self.name, self.prefix)
             qemu = run_qemu(
                 self.target,
                 firmware.elf,
@@ -287,7 +289,7 @@ class TargetModel:
             result.samples.append(SampleResult(out, status, stack))
         bad = [s.status for s in result.samples if s.status != 0]
         if bad:
-            raise StaiError(f"stai_{self.name}_run returned {bad[0]} on the target")
+            raise StaiError(f"{self.prefix}_{self.name}_run returned {bad[0]} on the target")
         if count:
             for sample, spans in zip(result.samples, _spans(plain)):
                 begin, end = spans[MARK_BEGIN], spans[MARK_END]

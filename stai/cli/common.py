@@ -281,7 +281,6 @@ LEFT_OUT: dict[str, dict[str, str]] = {
     "generate": {},
     "analyze": {
         "--binary": "the weights file changes where the weights live, not their size",
-        "--c-prefix": "the names of the C API change no size",
         "--observer": "analyze always compiles the observer's node records to attribute "
         "each layer's costs; the hooks change neither the activations nor the weights",
     },
@@ -289,7 +288,6 @@ LEFT_OUT: dict[str, dict[str, str]] = {
         "--binary": "the C model is run with its weights linked in",
         "--observer": "validate always compiles the observer hooks (per-layer comparison)",
         "--int8-io": "the reference runs on float inputs and outputs",
-        "--c-prefix": "the C model is run through the default stai_NAME_* API",
     },
 }
 """The compile options a command leaves out, each with the reason (shown by ``--help``)."""

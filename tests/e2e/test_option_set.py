@@ -23,6 +23,7 @@ OPTION_SETS = {
     "compress-8": ["-c", "8"],
     "no-onnx-io-transpose": ["--no-onnx-io-transpose"],
     "weights-alignment": ["--weights-alignment", "64", "--alignment", "32"],
+    "c-prefix": ["--c-prefix", "acme"],
 }
 
 
@@ -59,8 +60,9 @@ def test_the_commands_accept_the_same_compile_options() -> None:
         for option in left_out:
             assert f"{option}: " in " ".join(help_text.split()), (command, option)
     assert not LEFT_OUT["generate"]
-    assert set(LEFT_OUT["analyze"]) == {"--binary", "--observer", "--c-prefix"}
-    assert set(LEFT_OUT["validate"]) == {"--binary", "--observer", "--int8-io", "--c-prefix"}
+    assert set(LEFT_OUT["analyze"]) == {"--binary", "--observer"}
+    assert set(LEFT_OUT["validate"]) == {"--binary", "--observer", "--int8-io"}
+    assert "--c-prefix" in every
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -118,6 +120,8 @@ def test_analyze_and_validate_compile_what_generate_compiles(
     assert compiled["weights_bytes"] == meta["weights_bytes"]
     assert compiled["pools"] == meta["pools"]
     assert compiled["inputs"] == meta["inputs"]
+    assert compiled.get("c_prefix") == meta.get("c_prefix")
+    assert meta.get("c_prefix") == ("acme" if key == "c-prefix" else None)
     result = json.loads((out / "m_validate.json").read_text())
     assert result["samples"] == 3
     if check:

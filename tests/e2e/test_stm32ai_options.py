@@ -4,6 +4,7 @@ renames the generated API so that two folders of one network link into one progr
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -240,16 +241,76 @@ def test_two_prefixes_of_one_network_link_into_one_program(
     assert len(set(pairs[:, 0])) > 1  # real scores, not a constant
 
 
-def test_c_prefix_generate_only_and_checked(capsys, models_dir: Path, tmp_path: Path) -> None:
+def test_c_prefix_is_checked(capsys, models_dir: Path, tmp_path: Path) -> None:
     model = str(models_dir / KWS)
-    one_line_usage_error(
-        capsys, ["generate", "-m", model, "-o", str(tmp_path / "o"), "--c-prefix", "9lives"],
-        "C prefix '9lives'",
-    )  # fmt: skip
-    one_line_usage_error(
-        capsys, ["generate", "-m", model, "-o", str(tmp_path / "o"), "--c-prefix", "x",
-                 "--binary"],
-        "--c-prefix", "--binary",
-    )  # fmt: skip
-    one_line_usage_error(capsys, ["analyze", "-m", model, "--c-prefix", "x"], "--c-prefix")
+    for command in ("generate", "analyze", "validate"):
+        one_line_usage_error(
+            capsys, [command, "-m", model, "-o", str(tmp_path / "o"), "--c-prefix", "9lives"],
+            "C prefix '9lives'",
+        )  # fmt: skip
     assert not (tmp_path / "o").exists()
+
+
+def test_binary_with_a_prefix_runs_bit_exact_with_the_default_folder(
+    models_dir: Path, tmp_path: Path
+) -> None:
+    """``--binary --c-prefix acme``: the weights file of ``--binary``, bound by
+    ``acme_network_init``; built and run on the host, the same outputs as the default
+    folder's."""
+    from stai.runtime.runner import CModel
+
+    model = models_dir / KWS
+    folders = {
+        "plain": [],
+        "binary": ["--binary"],
+        "acme": ["--binary", "--c-prefix", "acme"],
+    }
+    for key, extra in folders.items():
+        proc = run_stai("generate", "-m", str(model), "-o", str(tmp_path / key), *extra)
+        assert proc.returncode == 0, proc.stderr
+    acme = tmp_path / "acme"
+    assert (acme / "network_weights.bin").read_bytes() == (
+        tmp_path / "binary" / "network_weights.bin"
+    ).read_bytes()
+    header = (acme / "network.h").read_text()
+    assert "int acme_network_init(const void *weights, void *activations);" in header
+    assert "ACME_NETWORK_WEIGHTS_CRC32" in (acme / "network_data.h").read_text()
+    for path in acme.glob("*.[ch]"):
+        text = path.read_text()
+        assert "stai_network" not in text and "STAI_NETWORK" not in text, path.name
+
+    models = {key: CModel(tmp_path / key) for key in folders}
+    assert models["acme"].stem == "acme_network"
+    rng = np.random.default_rng(0)
+    samples = [np.fromfile(models_dir / KWS_INPUT, np.int8)]
+    samples += [rng.integers(-128, 128, 490, dtype=np.int8) for _ in range(3)]
+    for sample in samples:
+        data = sample.reshape(models["plain"].inputs[0]["shape"])
+        outputs = {key: m.run([data])[0] for key, m in models.items()}
+        assert len(set(outputs["plain"].ravel())) > 1  # real scores, not a constant
+        for key in ("binary", "acme"):
+            np.testing.assert_array_equal(outputs[key], outputs["plain"])
+
+
+@pytest.mark.parametrize("mode", ["host", "target"])
+def test_validate_runs_a_folder_with_another_prefix(
+    capsys, mode: str, models_dir: Path, tmp_path: Path
+) -> None:
+    """``stai validate --c-prefix acme`` builds and runs ``acme_network_*`` (on the host,
+    or on the emulated Cortex-M4 through the harness) bit-exact with the reference."""
+    target = ["--mode", "target", "--target", "cortex-m4"] if mode == "target" else []
+    out = tmp_path / "val"
+    argv = ["validate", "-m", str(models_dir / KWS), "-o", str(out), "-b", "3", "--check"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--c-prefix", "acme", *target])
+    _out, err = capsys.readouterr()
+    assert exit_info.value.code == 0, err
+    assert '"c_prefix": "acme"' in (out / "c_model" / "network.json").read_text()
+    assert "acme_network_run" in (out / "c_model" / "network.h").read_text()
+    result = json.loads((out / "network_validate.json").read_text())
+    assert result["mode"] == mode
+    assert result["samples"] == 3
+    assert result["check"]["passed"] is True
+    [comparison] = result["results"]
+    assert comparison["comparison"] == "C model vs reference"
+    assert (comparison["bit_exact"], comparison["max_abs_lsb"]) == (3, 0)
