@@ -333,6 +333,62 @@ class LeakyReluOp(_ElementwiseOp):
     alpha = prop_def(FloatAttr)
 
 
+class _MathOp(_ElementwiseOp):
+    """A float element-wise math function, computed as TFLite's reference kernels do (the
+    C library's float function; rsqrt is ``1 / sqrt``); there is no int8 kernel."""
+
+    traits = traits_def(QuantRule(QuantKind.FLOAT))
+
+
+@irdl_op_definition
+class AbsOp(_MathOp):
+    name = "nn.abs"
+
+
+@irdl_op_definition
+class NegOp(_MathOp):
+    name = "nn.neg"
+
+
+@irdl_op_definition
+class ExpOp(_MathOp):
+    name = "nn.exp"
+
+
+@irdl_op_definition
+class LogOp(_MathOp):
+    name = "nn.log"
+
+
+@irdl_op_definition
+class SqrtOp(_MathOp):
+    name = "nn.sqrt"
+
+
+@irdl_op_definition
+class RsqrtOp(_MathOp):
+    name = "nn.rsqrt"
+
+
+@irdl_op_definition
+class SquareOp(_MathOp):
+    name = "nn.square"
+
+
+@irdl_op_definition
+class FloorOp(_MathOp):
+    name = "nn.floor"
+
+
+@irdl_op_definition
+class CeilOp(_MathOp):
+    name = "nn.ceil"
+
+
+MATH_OPS = (AbsOp, NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, SquareOp, FloorOp, CeilOp)
+"""The float element-wise math functions; each op's name without ``nn.`` is its function."""
+
+
 @irdl_op_definition
 class QuantizeOp(_ElementwiseOp):
     """f32 -> quantized, or quantized -> quantized with other parameters (requantize)."""
@@ -502,11 +558,22 @@ _OPS = (
     (HardSwishOp, LeakyReluOp, QuantizeOp, DequantizeOp, SoftmaxOp, ReshapeOp, PadOp),
     (ConcatOp, MeanOp, SwishOp, HardSigmoidOp, PReluOp, LstmOp, TransposeOp, ClampOp),
     (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp),
+    MATH_OPS,
 )
 
 NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
 
 __all__ = [
+    "AbsOp",
+    "NegOp",
+    "ExpOp",
+    "LogOp",
+    "SqrtOp",
+    "RsqrtOp",
+    "SquareOp",
+    "FloorOp",
+    "CeilOp",
+    "MATH_OPS",
     "ACTIVATIONS",
     "AddOp",
     "AvgPool2DOp",

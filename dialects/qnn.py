@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType, TensorType
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType, StringAttr, TensorType
 from xdsl.ir import Attribute, Dialect
 from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
@@ -581,6 +581,20 @@ class StridedSliceOp(_DataMovement):
 
 
 @irdl_op_definition
+class MathOp(_PerOutput):
+    """A float element-wise math function ``function`` (``abs``, ``neg``, ``exp``, ``log``,
+    ``sqrt``, ``rsqrt``, ``square``, ``floor``, ``ceil``): ``stai_<function>_f32``
+    (``stai_kernels_math.h``)."""
+
+    name = "qnn.math"
+    function = opt_prop_def(StringAttr)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("function",)
+    S8_PARAMS: ClassVar[ParamsSpec] = None
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "unary"
+
+
+@irdl_op_definition
 class MeanOp(KernelOp):
     """Mean over H and W of NHWC: ``stai_mean_hw_s8`` / ``stai_mean_hw_f32``."""
 
@@ -656,6 +670,7 @@ QNN = Dialect(
         StridedSliceOp,
         MaximumOp,
         MinimumOp,
+        MathOp,
     ],
     list(qp.PARAM_FAMILIES),
 )

@@ -62,6 +62,7 @@ from stai.lowering.nn_to_qnn_base import (
 )
 from stai.lowering.nn_to_qnn_shapes import (
     ConvertConcat,
+    ConvertMath,
     ConvertPad,
     ConvertReshape,
     ConvertSelect,
@@ -588,6 +589,7 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertTransposeConv(),
                     ConvertStridedSlice(),
                     ConvertSelect(),
+                    ConvertMath(),
                     ConvertClamp(),
                     ConvertFloatActivationExtra(),
                     ConvertLstm(),

@@ -5,12 +5,8 @@ functions. ``convert_nn_to_qnn.py`` applies them with the others."""
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import (
-    DenseArrayBase,
-    IntegerAttr,
-    i64,
-)
-from xdsl.ir import Attribute
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, i64
+from xdsl.ir import Attribute, Operation
 from xdsl.pattern_rewriter import (
     PatternRewriter,
     RewritePattern,
@@ -145,3 +141,16 @@ class ConvertSelect(RewritePattern):
         cls = qnn.MaximumOp if isinstance(op, nn.MaximumOp) else qnn.MinimumOp
         low = Lowering(op)
         low.finish(rewriter, low.kernel(cls, [op.lhs, op.rhs], op.output.type, {}))
+
+
+class ConvertMath(RewritePattern):
+    """A float math function (``nn.exp``, ...) -> ``qnn.math {function = "exp"}``."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, nn.MATH_OPS):
+            return
+        if kind_of(op, [op.input, op.output]) != "f32":
+            raise fail(op, "only the float32 version is supported")
+        props: dict[str, Attribute] = {"function": StringAttr(op.name.removeprefix("nn."))}
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn.MathOp, [op.input], op.output.type, props))

@@ -56,9 +56,9 @@ class OpSpec:
     float_io: bool = False
     ops_float: tuple[str, ...] | None = None
     int8_tflm_differs: str = ""
-    int8_litert_ref_lacks: str = ""
-    """Non-empty when LiteRT's reference resolver cannot run the int8 model (says why);
-    TFLM, the int8 oracle, still runs it."""
+    litert_ref_lacks: dict[str, str] = field(default_factory=dict)
+    """Kind -> why LiteRT's reference resolver cannot run that model; TFLM still runs it
+    (and is then the float reference too)."""
 
     def expected_ops(self, kind: str) -> tuple[str, ...]:
         """The exact operator list the `kind` model must contain, in execution order."""
@@ -504,7 +504,7 @@ OPS: list[OpSpec] = [
         _tf_fn(lambda tf: lambda x: tf.nn.depth_to_space(x, 2)),
         ("DEPTH_TO_SPACE",),
         "DEPTH_TO_SPACE",
-        int8_litert_ref_lacks="LiteRT's BUILTIN_REF resolver has no int8 DEPTH_TO_SPACE (version 2)",
+        litert_ref_lacks={INT8: "BUILTIN_REF has no int8 DEPTH_TO_SPACE (version 2)"},
     ),
     OpSpec(
         "space_to_depth",
@@ -521,6 +521,33 @@ OPS: list[OpSpec] = [
         "ADD",
         {"FusedActivationFunction": "NONE"},
     ),
+]
+
+_MATH = (
+    ("abs", "ABS", "abs", (-4.0, 4.0)),
+    ("neg", "NEG", "negative", (-4.0, 4.0)),
+    ("exp", "EXP", "exp", (-4.0, 4.0)),
+    ("log", "LOG", "log", (0.05, 8.0)),
+    ("sqrt", "SQRT", "sqrt", (0.0, 8.0)),
+    ("rsqrt", "RSQRT", "rsqrt", (0.05, 8.0)),
+    ("square", "SQUARE", "square", (-4.0, 4.0)),
+    ("floor", "FLOOR", "floor", (-4.0, 4.0)),
+    ("ceil", "CEIL", "ceil", (-4.0, 4.0)),
+)
+"""Float math functions: (model name, TFLite operator, tf.math function, input range)."""
+
+OPS += [
+    OpSpec(
+        name,
+        ((1, 4, 5, 6),),
+        _tf_fn(lambda tf, fn=fn: getattr(tf.math, fn)),
+        (op,),
+        op,
+        input_ranges=(lo_hi,),
+        kinds=(FLOAT,),
+        litert_ref_lacks={FLOAT: "BUILTIN_REF has no CEIL"} if op == "CEIL" else {},
+    )
+    for name, op, fn, lo_hi in _MATH
 ]
 
 OPS_BY_NAME: dict[str, OpSpec] = {spec.name: spec for spec in OPS}

@@ -1,5 +1,5 @@
 """Binary element-wise kernels (``add``, ``sub``, ``mul``, ``div``, ``maximum``,
-``minimum``): same shapes or broadcast."""
+``minimum``: same shapes or broadcast) and the float math functions (``math``)."""
 
 from __future__ import annotations
 
@@ -129,3 +129,14 @@ def emit_select(k: KernelBlock) -> None:
     else:
         args = [k.ptr(a), a_dims, k.ptr(b), b_dims, k.ptr(y, True), y_dims]
     k.call(f"stai_{which}_{op.kind}", args)
+
+
+def emit_math(k: KernelBlock) -> None:
+    """``qnn.math``: ``stai_<function>_f32(in, out, size)``."""
+    op = k.op
+    assert isinstance(op, qnn.MathOp)
+    if op.function is None or op.kind != "f32":
+        raise fail(op, "a float32 math function expected")
+    (x,) = op.ins
+    y = out_of(op)
+    k.call(f"stai_{op.function.data}_f32", [k.ptr(x), k.ptr(y, True), k.int_(size_of(y))])

@@ -19,7 +19,7 @@ from stai.lowering.convert_buf_to_c.data_movement import (
     emit_strided_slice,
     emit_transpose,
 )
-from stai.lowering.convert_buf_to_c.elementwise import emit_binary, emit_select
+from stai.lowering.convert_buf_to_c.elementwise import emit_binary, emit_math, emit_select
 from stai.lowering.convert_buf_to_c.fully_connected import (
     emit_fully_connected,
     emit_fully_connected_codebook,
@@ -67,5 +67,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn.StridedSliceOp: emit_strided_slice,
     qnn.MaximumOp: emit_select,
     qnn.MinimumOp: emit_select,
+    qnn.MathOp: emit_math,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

@@ -329,6 +329,8 @@ NN_OF_TFLITE = {
     "SPLIT_V": "nn.strided_slice",
     "UNPACK": "nn.strided_slice",
     "PACK": "nn.concat",
+    **{op: f"nn.{op.lower()}" for op in ("ABS", "NEG", "EXP", "LOG", "SQRT", "RSQRT")},
+    **{op: f"nn.{op.lower()}" for op in ("SQUARE", "FLOOR", "CEIL")},
     "DEPTH_TO_SPACE": "nn.transpose",
     "SPACE_TO_DEPTH": "nn.transpose",
 }

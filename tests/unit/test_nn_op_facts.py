@@ -136,7 +136,8 @@ def test_quantization_rules():
     assert _rule(nn.ReluOp).kind is QuantKind.OWN_RANGE
     assert _rule(nn.SwishOp).kind is QuantKind.DECOMPOSED
     assert _rule(nn.ConstantOp).kind is QuantKind.CONSTANT
-    for op in (nn.DivOp, nn.LstmOp, nn.TransposeConv2DOp, nn.QuantizeOp, nn.DequantizeOp):
+    for op in (nn.DivOp, nn.LstmOp, nn.TransposeConv2DOp, nn.QuantizeOp, nn.DequantizeOp,
+               *nn.MATH_OPS):  # fmt: skip
         assert _rule(op).kind is QuantKind.FLOAT and not _rule(op).int8, op.name
     int8 = {op.name for op in OPS if _rule(op).int8}
     assert int8 == {
@@ -161,7 +162,8 @@ def test_layout_facts():
     assert unary == {
         "nn.relu", "nn.relu6", "nn.relu_n1_to_1", "nn.logistic", "nn.tanh", "nn.hard_swish",
         "nn.leaky_relu", "nn.clamp", "nn.quantize", "nn.dequantize", "nn.hard_sigmoid",
-        "nn.swish",
+        "nn.swish", "nn.abs", "nn.neg", "nn.exp", "nn.log", "nn.sqrt", "nn.rsqrt", "nn.square",
+        "nn.floor", "nn.ceil",
     }  # fmt: skip
     binary = {op.name for op in OPS if op.has_trait(ElementwiseBinary)}
     assert binary == {"nn.add", "nn.sub", "nn.mul", "nn.div", "nn.maximum", "nn.minimum"}
