@@ -227,7 +227,7 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
                 what = "layer"
             raise StaiError(
                 f"{self.name}: unsupported {what} '{printable_name(prefix + layer.name)}' of class "
-                f"{printable_name(class_name)}"
+                f"{printable_name(class_name)}; `stai supported-ops` lists what stai compiles"
             )
         self.layer = layer
         self.layer_name = f"{prefix}{layer.name}"

@@ -187,7 +187,7 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
         label = node.name or (node.output[0] if node.output else "")
         return StaiError(
             f"{self.name}: unsupported ONNX operator '{printable_name(domain + node.op_type)}' "
-            f"(node '{printable_name(label)}')"
+            f"(node '{printable_name(label)}'); `stai supported-ops` lists what stai compiles"
         )
 
     # ------------------------------------------------------------------ QDQ

@@ -43,10 +43,24 @@ def _generate(args: argparse.Namespace) -> None:
     )
 
 
+def docs_folder() -> str:
+    """Where the installed documentation is (``docs/`` of a checkout, ``stai/docs`` of a
+    wheel)."""
+    import os
+
+    import stai.docs
+
+    return os.path.realpath(next(iter(stai.docs.__path__)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from stai import __version__
 
-    parser = Parser(prog="stai", description="stai: neural networks to C for microcontrollers")
+    parser = Parser(
+        prog="stai",
+        description="stai: neural networks to C for microcontrollers",
+        epilog=f"The documentation (docs/*.md the options refer to) is in {docs_folder()}.",
+    )
     parser.add_argument("--version", action="version", version=f"stai {__version__}")
     from stai.cli import reports as cli_reports
 
@@ -72,7 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_quantize_command(commands)
     cli_reports.add_analyze(commands)
     cli_reports.add_validate(commands)
+    ops = commands.add_parser(
+        "supported-ops", help="list the operators and element types each frontend compiles"
+    )
+    ops.add_argument("--frontend", choices=["tflite", "onnx", "keras"], help="one frontend only")
+    ops.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    ops.set_defaults(func=_supported_ops)
     return parser
+
+
+def _supported_ops(args: argparse.Namespace) -> None:
+    from stai.tools import supported_ops
+
+    render = {"text": supported_ops.text, "markdown": supported_ops.markdown}
+    sys.stdout.write(render.get(args.format, supported_ops.as_json)(args.frontend))
 
 
 def _run(args: argparse.Namespace) -> None:
