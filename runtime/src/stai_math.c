@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stai-provides: stai_abs_f32 stai_neg_f32 stai_exp_f32 stai_log_f32 stai_sqrt_f32 stai_rsqrt_f32 stai_square_f32 stai_floor_f32 stai_ceil_f32 */
 /* stai-requires: */
-/* Float32 element-wise math functions (ABS, NEG, EXP, LOG, SQRT, RSQRT, SQUARE, FLOOR, CEIL). */
+/* Float32 element-wise math functions (ABS, NEG, EXP, LOG, SQRT, RSQRT, SQUARE, FLOOR, CEIL),
+ * declared in stai_kernels_math.h. */
 #include "stai_kernels_math.h"
 
 #include <math.h>
