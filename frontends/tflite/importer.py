@@ -133,6 +133,8 @@ OPERATORS: dict[str, Translation] = {
     "UNPACK": Translation("_unpack", nn.StridedSliceOp),
     "PACK": Translation("_pack", nn.ConcatOp),
     "DEPTH_TO_SPACE": Translation("_depth_to_space", nn.TransposeOp),
+    "SPACE_TO_BATCH_ND": Translation("_space_to_batch", nn.TransposeOp),
+    "BATCH_TO_SPACE_ND": Translation("_batch_to_space", nn.TransposeOp),
     "SPACE_TO_DEPTH": Translation("_space_to_depth", nn.TransposeOp),
     "ABS": Translation("_unary", nn.AbsOp, generic=True),
     "NEG": Translation("_unary", nn.NegOp, generic=True),

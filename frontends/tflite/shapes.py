@@ -194,6 +194,73 @@ class ShapeTranslator(Translator):
         steps = [(nn.ReshapeOp, {}, split), (nn.TransposeOp, perm, moved), (nn.ReshapeOp, {}, out)]
         self._chain(op, 0, self._operand(op, 0), steps)
 
+    def _batch_space(self, op: TflOperator, to_batch: bool) -> None:
+        """SPACE_TO_BATCH_ND (a batch-1 input) / BATCH_TO_SPACE_ND (a batch-1 output) of a
+        rank-4 tensor with a 2-D block: the padding (zero point for int8, as TFLite Micro)
+        or the crop, and two transposes of 4-D views between reshapes."""
+        self._check_outputs(op)
+        shape = self._input_shape(op)
+        block = self._int_list(op, 1, "block shape")
+        amounts = self._int_list(op, 2, "paddings" if to_batch else "crops")
+        if len(shape) != 4 or len(block) != 2 or len(amounts) != 4:
+            raise self._error(
+                op, f"only rank-4 tensors with a 2-D block are supported, got {list(shape)}"
+            )
+        bh, bw = block
+        top, bottom, left, right = amounts
+        n, h, w, c = shape
+        out = self._shape(op.outputs[0])
+        swap = nn.i64_array([1, 0, 2, 3])
+        middle = nn.i64_array([0, 2, 1, 3])
+        steps: list[tuple[type[IRDLOperation], dict[str, Attribute], tuple[int, ...]]] = []
+        if bh < 1 or bw < 1 or min(amounts) < 0:
+            raise self._error(op, f"block {block} and amounts {amounts} must be positive")
+        if to_batch:
+            hp, wp = h + top + bottom, w + left + right
+            if n != 1 or hp % bh or wp % bw:
+                raise self._error(op, f"a batch-1 input padded to a multiple of {block} expected")
+            oh, ow = hp // bh, wp // bw
+            if amounts != [0, 0, 0, 0]:
+                pads = nn.i64_array([0, 0, top, bottom, left, right, 0, 0])
+                steps.append((nn.PadOp, {"pads": pads}, (1, hp, wp, c)))
+            steps += [
+                (nn.ReshapeOp, {}, (oh, bh, ow, bw * c)),
+                (nn.TransposeOp, {"perm": swap}, (bh, oh, ow, bw * c)),
+                (nn.ReshapeOp, {}, (bh, oh * ow, bw, c)),
+                (nn.TransposeOp, {"perm": middle}, (bh, bw, oh * ow, c)),
+                (nn.ReshapeOp, {}, (bh * bw, oh, ow, c)),
+            ]
+            expected = (bh * bw, oh, ow, c)
+        else:
+            if n != bh * bw:
+                raise self._error(op, f"a batch of {bh * bw} expected for block {block}")
+            fh, fw = h * bh, w * bw
+            expected = (1, fh - top - bottom, fw - left - right, c)
+            if min(expected) < 1:
+                raise self._error(op, f"crops {amounts} leave nothing of {fh}x{fw}")
+            steps += [
+                (nn.ReshapeOp, {}, (bh, bw, h * w, c)),
+                (nn.TransposeOp, {"perm": middle}, (bh, h * w, bw, c)),
+                (nn.ReshapeOp, {}, (bh, h, w, bw * c)),
+                (nn.TransposeOp, {"perm": swap}, (h, bh, w, bw * c)),
+                (nn.ReshapeOp, {}, (1, fh, fw, c)),
+            ]
+            if amounts != [0, 0, 0, 0]:
+                crop: dict[str, Attribute] = {
+                    "begin": nn.i64_array([0, top, left, 0]),
+                    "strides": nn.i64_array([1] * 4),
+                }
+                steps.append((nn.StridedSliceOp, crop, expected))
+        if out != expected:
+            raise self._error(op, f"the output must have shape {list(expected)}")
+        self._chain(op, 0, self._operand(op, 0), steps)
+
+    def _space_to_batch(self, op: TflOperator) -> None:
+        self._batch_space(op, to_batch=True)
+
+    def _batch_to_space(self, op: TflOperator) -> None:
+        self._batch_space(op, to_batch=False)
+
     def _depth_to_space(self, op: TflOperator) -> None:
         self._depth_space(op, to_space=True)
 

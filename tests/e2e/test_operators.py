@@ -137,3 +137,20 @@ def test_mobilenet_v2_from_channel_first_input(kind, compiled, tmp_path):
         else:
             expected = run_litert_ref(path, inputs)[0]
             assert np.max(np.abs(expected - got[0])) <= float_tolerance(expected)
+
+
+@pytest.mark.parametrize("kind", ["int8", "float"])
+def test_space_to_batch_pads_with_the_zero_point(kind, compiled, tmp_path):
+    """SPACE_TO_BATCH_ND with padding, against LiteRT-ref (TFLM leaves the padded cells
+    unwritten): the padding holds the real value 0."""
+    from opmodels import SPACE_TO_BATCH_PADDED, convert
+
+    path = convert(SPACE_TO_BATCH_PADDED, kind, tmp_path / f"s2b_padded_{kind}.tflite")
+    c_model = compiled(path)
+    for inputs in random_inputs(path, 3, seed=4):
+        (expected,) = run_litert_ref(path, inputs)
+        (got,) = c_model.run(inputs)
+        if kind == INT8:
+            np.testing.assert_array_equal(got, expected)
+        else:
+            assert np.max(np.abs(expected - got)) <= float_tolerance(expected)
