@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-cmsis bench setup target-tools clean
+.PHONY: demo test test-all test-cmsis bench setup target-tools clean
 
 setup: $(STAMP) target-tools
 
@@ -43,6 +43,13 @@ test-cmsis: $(STAMP) target-tools
 	@test -f "$(CMSIS_NN_PATH)/Include/arm_nnfunctions.h" || { echo "make test-cmsis: set \
 	CMSIS_NN_PATH to a CMSIS-NN checkout (it holds Include/arm_nnfunctions.h)" >&2; exit 2; }
 	$(PY) -m pytest -n 2 -m cmsis_nn tests
+
+# Everything: the seeded fuzz campaign at full size (make test runs a sample of it), and the
+# CMSIS-NN tests when CMSIS_NN_PATH is set.
+test-all: $(STAMP) target-tools
+	STAI_FUZZ_CASES=200 $(MAKE) --no-print-directory test
+	@if [ -n "$(CMSIS_NN_PATH)" ]; then $(MAKE) --no-print-directory test-cmsis; \
+	else echo "test-all: CMSIS_NN_PATH is not set, so the CMSIS-NN tests did not run"; fi
 
 bench: $(STAMP)
 	$(PY) -m pytest benchmarks --benchmark-only
