@@ -230,7 +230,27 @@ def input_batch_norm() -> Any:
     )
 
 
+def ds_cnn() -> Any:
+    """MLPerf Tiny's keyword-spotting DS-CNN in small: a strided conv, two depthwise-
+    separable blocks (depthwise, pointwise conv, each with a batch norm and a relu), an
+    average pool and a softmax classifier."""
+    k = keras()
+    L = k.layers
+    x = k.Input((25, 10, 1), name="mfcc")
+    y = L.Conv2D(8, (5, 3), strides=2, padding="same", use_bias=False, name="conv_1")(x)
+    y = L.ReLU(name="relu_1")(L.BatchNormalization(name="bn_1")(y))
+    for i in (2, 3):
+        y = L.DepthwiseConv2D(3, padding="same", name=f"dw_{i}")(y)
+        y = L.Activation("relu", name=f"dw_relu_{i}")(L.BatchNormalization(name=f"dw_bn_{i}")(y))
+        y = L.Conv2D(8, 1, name=f"pw_{i}")(y)
+        y = L.Activation("relu", name=f"pw_relu_{i}")(L.BatchNormalization(name=f"pw_bn_{i}")(y))
+    y = L.AveragePooling2D((13, 5), name="pool")(y)
+    y = L.Dense(12, activation="softmax", name="probs")(L.Flatten(name="flat")(y))
+    return k.Model(x, y, name="ds_cnn")
+
+
 KERAS_MODELS: dict[str, Callable[[], Any]] = {
+    "ds_cnn": ds_cnn,
     "sequential_cnn": sequential_cnn,
     "functional_residual": functional_residual,
     "nested": nested,
@@ -262,3 +282,121 @@ def random_inputs(
             ]
         )
     return samples
+
+
+# Files in Keras 2's formats. The venv has no Keras 2 (the `tf_keras` package), so a
+# Keras 3 model is saved by Keras 3 and its stored configuration rewritten into the
+# schema tf.keras 2.x writes: dtype names instead of DTypePolicy objects, `batch_input_shape`,
+# inbound nodes as `[[layer, node, tensor, {}]]` lists, `groups: 1` on depthwise /
+# separable / transposed convolutions, the unused `kernel_*` settings of separable
+# convolutions, `time_major: false` on recurrent layers, a list `axis` on batch norms,
+# weight names ending in ':0', and, for a `.keras` zip, tf_keras' module paths and version.
+
+KERAS2_VERSION = "2.15.0"
+_KERAS2_GROUPS = ("DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Conv2DTranspose")
+_GLOROT = {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": None}}
+
+
+def _keras2_node(node: Any) -> Any:
+    """A Keras 3 inbound node (``{"args": [...], "kwargs": {}}``) in Keras 2's list form."""
+    tensors: list[Any] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            tensors.append([*value["config"]["keras_history"], {}])
+        elif isinstance(value, list):
+            for v in value:
+                collect(v)
+
+    collect(node["args"])
+    return tensors
+
+
+def _bump_model_refs(value: Any, models: set[str]) -> None:
+    """Count the calls of a nested model from 1 (Keras 2) in the tensors of ``value``."""
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        history = value["config"]["keras_history"]
+        if history[0] in models:
+            history[1] += 1
+    elif isinstance(value, list):
+        for v in value:
+            _bump_model_refs(v, models)
+
+
+def _keras2_layer(entry: dict[str, Any], tf_keras: bool) -> None:
+    name = entry["class_name"]
+    config = entry["config"]
+    if isinstance(config.get("dtype"), dict):
+        config["dtype"] = config["dtype"]["config"]["name"]
+    if name == "InputLayer" and "batch_shape" in config:
+        config["batch_input_shape"] = config.pop("batch_shape")
+    if name in _KERAS2_GROUPS:
+        config["groups"] = 1
+    if name.startswith("SeparableConv"):
+        config.update(kernel_initializer=_GLOROT, kernel_regularizer=None, kernel_constraint=None)
+    if name in ("LSTM", "GRU", "SimpleRNN"):
+        config["time_major"] = False
+    if name == "BatchNormalization" and isinstance(config.get("axis"), int):
+        config["axis"] = [config["axis"]]
+    if "inbound_nodes" in entry:
+        entry["inbound_nodes"] = [_keras2_node(n) for n in entry["inbound_nodes"]]
+    if tf_keras and "module" in entry:
+        entry["module"] = "keras.layers"
+    if name in ("Functional", "Sequential", "Model"):
+        if tf_keras:  # tf_keras' own Functional class, the public Sequential
+            entry["module"] = "tf_keras.src.engine.functional" if name == "Functional" else "keras"
+        models = {
+            layer["config"]["name"]
+            for layer in config.get("layers", [])
+            if layer["class_name"] in ("Functional", "Sequential", "Model")
+        }
+        for layer in config.get("layers", []):  # a Keras 2 model's node 0 is its own graph
+            for node in layer.get("inbound_nodes", []):
+                for ref in node.get("args", []) if isinstance(node, dict) else []:
+                    _bump_model_refs(ref, models)
+        for key in ("input_layers", "output_layers"):
+            ends = config.get(key)
+            if ends and isinstance(ends[0], str):  # one end: Keras 2 nests it in a list
+                config[key] = [ends]
+        for layer in config.get("layers", []):
+            _keras2_layer(layer, tf_keras)
+
+
+def keras2_config(config: dict[str, Any], tf_keras: bool = False) -> dict[str, Any]:
+    """A Keras 3 model configuration (``model_config`` / ``config.json``) in Keras 2's schema."""
+    _keras2_layer(config, tf_keras)
+    return config
+
+
+def save_keras2(model: Any, path: Any) -> None:
+    """Save ``model`` as Keras 2 would have: ``.h5`` as tf.keras 2.x, ``.keras`` as tf_keras."""
+    import json
+    import zipfile
+    from pathlib import Path
+
+    path = Path(path)
+    model.save(path)
+    if path.suffix == ".keras":
+        with zipfile.ZipFile(path) as source:
+            files = {n: source.read(n) for n in source.namelist()}
+        config = keras2_config(json.loads(files["config.json"]), tf_keras=True)
+        files["config.json"] = json.dumps(config).encode()
+        files["metadata.json"] = json.dumps({"keras_version": KERAS2_VERSION}).encode()
+        with zipfile.ZipFile(path, "w") as target:
+            for name, data in files.items():
+                target.writestr(name, data)
+        return
+    import h5py
+
+    with h5py.File(path, "r+") as file:
+        f: Any = file
+        config = keras2_config(json.loads(f.attrs["model_config"]))
+        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["keras_version"] = KERAS2_VERSION
+        weights = f["model_weights"]
+        for layer_name in weights.attrs["layer_names"]:
+            group = weights[layer_name]
+            names = [n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"]]
+            for n in names:
+                group.move(n, f"{n}:0")
+            group.attrs["weight_names"] = [f"{n}:0".encode() for n in names]

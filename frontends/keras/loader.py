@@ -1,5 +1,9 @@
 """Loading a Keras model file with Keras 3, with one-line errors for what cannot load.
 
+A file written by Keras 2 (tf.keras 2.x ``.h5``, a ``tf_keras`` ``.keras``) is loaded
+from a copy whose stored configuration `keras2.translated_copy` rewrote in Keras 3's
+spelling (``groups`` of depthwise convolutions, ``time_major`` of recurrent layers, ...).
+
 Keras refuses to load Lambda layers (their Python code is not safe to run) and layers of
 classes it does not know (custom layers that were not registered). When loading fails,
 the model's stored configuration is searched for such a layer, so that the error names it.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -16,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from stai.errors import StaiError, install_hint, printable_name
+
+from .keras2 import keras2_version, translated_copy
 
 _BUILTIN_MODULES = ("keras", "tf_keras", "tensorflow")
 
@@ -65,10 +72,18 @@ def load_keras(path: Path) -> Any:
             raise StaiError(
                 f"the 'h5py' package is needed to read .h5 models: {install_hint('keras')}"
             ) from exc
+    if keras2_version(path) is not None:
+        with tempfile.TemporaryDirectory(prefix="stai-keras2-") as folder:
+            return _load(keras, path, translated_copy(path, Path(folder)))
+    return _load(keras, path, path)
+
+
+def _load(keras: Any, path: Path, source: Path) -> Any:
+    """Keras' load of ``source`` (``path`` itself or its translated copy)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras' notes on what it skipped loading
-            return keras.models.load_model(path, compile=False, safe_mode=True)
+            return keras.models.load_model(source, compile=False, safe_mode=True)
     except Exception as exc:
         culprit = _unloadable_layer(path)
         if culprit is not None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import float_tolerance
-from keras_models import KERAS_MODELS, build, random_inputs
+from keras_models import KERAS_MODELS, build, random_inputs, save_keras2
 
 from stai.tools.reference import run_keras
 
@@ -77,3 +77,19 @@ def test_outputs_keep_their_order(keras_files, compiled):
     got = c_model.run(inputs)
     assert [g.shape for g in got] == [(1, 96), (1, 72), (1, 12)]
     _check(_predict(model, inputs), got)
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+@pytest.mark.parametrize("name", ["ds_cnn", "sequential_cnn", "nested", "lstm"])
+def test_keras2_file_matches_predict(name, suffix, tmp_path, compiled):
+    """Files in Keras 2's formats (tf.keras 2.x ``.h5``, tf_keras ``.keras``: ``groups``
+    on depthwise and separable convolutions, ``time_major`` on LSTMs, nested models'
+    node numbers, ...) load, compile and match the model they were saved from."""
+    model = build(name)
+    path = tmp_path / f"{name}{suffix}"
+    save_keras2(model, path)
+    c_model = compiled(path)
+    for inputs in random_inputs(model, 2, seed=7):
+        expected = _predict(model, inputs)
+        _check(expected, c_model.run(inputs))
+        _check(expected, run_keras(path, inputs))

@@ -10,12 +10,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from keras_models import build, keras
+from keras_models import build, keras, save_keras2
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 
 from stai.dialects import nn
 from stai.errors import StaiError
 from stai.frontends.keras import import_keras, import_keras_model
+from stai.frontends.keras.keras2 import keras2_version, translate_config
 
 
 def _ops(module: Any, cls: type) -> list[Any]:
@@ -345,3 +346,66 @@ def test_layer_names_in_messages_are_printable():
     message = str(info.value)
     assert "norm\\x1b[31m\\x07nnn" in message and "(3010 characters)" in message
     assert message.isprintable() and len(message) < 200
+
+
+# ------------------------------------------------------------------ Keras 2 files
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_keras2_files_are_recognised(tmp_path, suffix):
+    model = build("lstm")
+    keras3 = tmp_path / f"k3{suffix}"
+    model.save(keras3)
+    keras2 = tmp_path / f"k2{suffix}"
+    save_keras2(model, keras2)
+    assert keras2_version(keras3) is None
+    assert keras2_version(keras2) == "2.15.0"
+    assert len([op for op in import_keras(keras2).walk() if op.name == "nn.lstm"]) == 2
+
+
+def test_keras2_keys_are_translated():
+    config = {
+        "class_name": "Functional",
+        "module": "tf_keras.src.engine.functional",
+        "config": {
+            "name": "m",
+            "layers": [
+                {"class_name": "DepthwiseConv2D", "config": {"name": "dw", "groups": 1}},
+                {
+                    "class_name": "SeparableConv2D",
+                    "config": {"name": "sep", "groups": 1, "kernel_initializer": {}},
+                },
+                {"class_name": "LSTM", "config": {"name": "rnn", "time_major": False}},
+                {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": [3]}},
+                {"class_name": "Dense", "config": {"name": "d", "batch_input_shape": [None, 4]}},
+                {"class_name": "Sequential", "config": {"name": "inner", "layers": []}},
+                {
+                    "class_name": "Add",
+                    "config": {"name": "add"},
+                    "inbound_nodes": [[["inner", 1, 0, {}], ["d", 0, 0, {}]]],
+                },
+            ],
+            "output_layers": [["inner", 2, 0]],
+        },
+    }
+    layers = translate_config(config)["config"]["layers"]
+    assert config["module"] == "keras.src.models.functional"
+    assert layers[0]["config"] == {"name": "dw"}
+    assert layers[1]["config"] == {"name": "sep"}
+    assert layers[2]["config"] == {"name": "rnn"}
+    assert layers[3]["config"]["axis"] == 3
+    assert layers[4]["config"] == {"name": "d", "input_shape": [4]}
+    assert layers[6]["inbound_nodes"] == [[["inner", 0, 0, {}], ["d", 0, 0, {}]]]
+    assert config["config"]["output_layers"] == [["inner", 1, 0]]
+
+
+@pytest.mark.parametrize(
+    "layer,words",
+    [
+        ({"class_name": "GRU", "config": {"name": "g", "time_major": True}}, "time_major"),
+        ({"class_name": "DepthwiseConv2D", "config": {"name": "d", "groups": 2}}, "groups=2"),
+    ],
+)
+def test_keras2_keys_without_keras3_meaning_are_refused(layer, words):
+    with pytest.raises(StaiError, match=words):
+        translate_config({"class_name": "Sequential", "config": {"layers": [layer]}})
