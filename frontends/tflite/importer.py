@@ -180,7 +180,7 @@ class _Importer(ShapeTranslator):
             if op.opcode not in self.handlers:
                 raise StaiError(
                     f"{self.model.name}: unsupported TFLite operator '{op.opcode}' "
-                    f"(operator {op.index})"
+                    f"(operator {op.index}); `stai supported-ops` lists what stai compiles"
                 )
         input_types = []
         for t in self.model.inputs:

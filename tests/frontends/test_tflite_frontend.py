@@ -695,7 +695,10 @@ def test_unsupported_operator_is_named_with_its_index() -> None:
     z = m.tensor("gathered", (1, 4, 4, 2))
     m.op("GATHER", [y, idx], [z])
     message = _error(m.build([x], [z]))
-    assert message.endswith("unsupported TFLite operator 'GATHER' (operator 1)")
+    assert message.endswith(
+        "unsupported TFLite operator 'GATHER' (operator 1); "
+        "`stai supported-ops` lists what stai compiles"
+    )
 
 
 def test_dynamic_shape() -> None:
