@@ -118,7 +118,9 @@ class CModel:
                 "STAI_TARGET=host",
                 f"BUILD={build}",
                 f"LIB={build}/{archive.name}",
-                f"CFLAGS={cflags} -fPIC -std=c99",
+                # A kernel called without its declaration is an error, as in C99 compilers
+                # that enforce it (GCC 14, clang).
+                f"CFLAGS={cflags} -fPIC -std=c99 -Werror=implicit-function-declaration",
             ],
             env,
         )

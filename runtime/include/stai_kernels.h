@@ -5,5 +5,7 @@
 
 #include "stai_kernels_s8.h"
 #include "stai_kernels_f32.h"
+#include "stai_kernels_shape.h"
+#include "stai_kernels_math.h"
 
 #endif /* STAI_KERNELS_H */
