@@ -214,8 +214,11 @@ class GraphBuilder:
         name: str | None = None,
     ) -> SSAValue:
         if isinstance(result_type, TensorType):
+            shape = result_type.get_shape()
+            if any(d < 1 for d in shape):  # a symbolic or empty size left after folding
+                raise self._error(f"the result's shape {list(shape)} has a zero or unknown size")
             try:
-                check_size("the result", result_type.get_shape(), 4)
+                check_size("the result", shape, 4)
             except StaiError as exc:
                 raise self._error(str(exc)) from None
         op = cls.build(operands=list(operands), result_types=[result_type], properties=props or {})

@@ -136,6 +136,11 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
                 "(only float inputs)"
             )
         shape = tuple(int(d.dim_value) for d in tensor.shape.dim)
+        if any(d < 1 for d in shape):
+            raise StaiError(
+                f"{self.name}: input '{printable_name(value.name)}' has the shape "
+                f"{list(shape)} after preparation: a zero or unknown size"
+            )
         check_size(f"{self.name}: input '{printable_name(value.name)}'", shape, 4)
         last = not self.io_transpose and len(shape) in (3, 4)
         arg_type = TensorType(f32, perm_shape(shape, to_last(len(shape))) if last else shape)

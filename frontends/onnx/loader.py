@@ -176,8 +176,22 @@ def _initializer_names(model: Any) -> set[str]:
 
 def fix_input_shapes(model: Any, name: str) -> None:
     """Give a symbolic (or unknown) batch dimension the size 1; reject other dynamic
-    dimensions and inputs without a shape."""
+    dimensions and inputs without a shape.
+
+    The shapes the file states for other tensors (``value_info``, graph outputs) are
+    not kept where they name an input (``onnx.utils.extract_model`` lists the inputs
+    there too, with their symbolic batch, and the optimizer would restore it) or have
+    a symbolic dimension: shape inference computes them again from the fixed inputs."""
     constants = _initializer_names(model)
+    inputs = {value.name for value in model.graph.input} - constants
+    stated = [v for v in model.graph.value_info if v.name not in inputs]
+    del model.graph.value_info[:]
+    model.graph.value_info.extend(stated)
+    for value in [*model.graph.value_info, *model.graph.output]:
+        if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
+            for dim in value.type.tensor_type.shape.dim:
+                if not dim.HasField("dim_value"):
+                    dim.Clear()  # unknown: inference fills it in
     for value in model.graph.input:
         if value.name in constants:
             continue

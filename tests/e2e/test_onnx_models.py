@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnx.utils
+import onnx.version_converter
 import pytest
 from conftest import float_tolerance
 from onnx_opmodels import FLOAT_MODELS, input_shape, output_scale, quantized, save
@@ -233,3 +235,44 @@ def test_analyze_labels_onnx_operators(models_dir, tmp_path):
     text = (tmp_path / "a" / "network_analyze.txt").read_text()
     assert "conv2d (Conv)" in text and "fully_connected (MatMul)" in text
     assert "(TRANSPOSE)" not in text and "(RESHAPE)" not in text
+
+
+def _symbolic_batch_mnist(models_dir: Path, folder: Path) -> Path:
+    """The shared MNIST model brought to IR 7 / opset 13 with a symbolic batch ``N`` on
+    its input and output, and its shapes inferred into ``value_info``."""
+    model = onnx.load(str(models_dir / "onnx" / "mnist" / "mnist.onnx"))
+    constants = {t.name for t in model.graph.initializer}
+    kept = [v for v in model.graph.input if v.name not in constants]
+    del model.graph.input[:]
+    model.graph.input.extend(kept)
+    model.ir_version = 7
+    model = onnx.version_converter.convert_version(model, 13)
+    for value in (model.graph.input[0], model.graph.output[0]):
+        value.type.tensor_type.shape.dim[0].dim_param = "N"
+    model = onnx.shape_inference.infer_shapes(model)
+    path = folder / "mnist_symbolic_batch.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    "output,shape", [("Plus214_Output_0", (1, 10)), ("ReLU114_Output_0", (1, 16, 14, 14))]
+)
+def test_extracted_model_with_symbolic_batch(models_dir, tmp_path, output, shape):
+    """``onnx.utils.extract_model`` lists the inputs in ``value_info`` with their symbolic
+    batch: with the default optimizer the model still gets batch 1 (not 0) and matches
+    ONNX Runtime."""
+    import onnx.utils
+
+    source = _symbolic_batch_mnist(models_dir, tmp_path)
+    path = tmp_path / f"extracted_{output}.onnx"
+    onnx.utils.extract_model(str(source), str(path), ["Input3"], [output])
+    assert "Input3" in {v.name for v in onnx.load(str(path)).graph.value_info}
+    compiled = generate(path, tmp_path / "out", name="network")
+    assert compiled.activations_bytes > 0
+    model = CModel(tmp_path / "out")
+    for x in _samples([1, 1, 28, 28], 2, seed=3, scale=255.0):
+        (expected,) = run_onnxruntime(path, [np.abs(x)])
+        (got,) = model.run([np.abs(x)])
+        assert got.shape == expected.shape == shape
+        assert np.max(np.abs(got - expected)) <= float_tolerance(expected)
