@@ -8,12 +8,13 @@ the records below: `TflModel`, `TflTensor`, `TflOperator`, `TflQuant`.
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from stai.errors import StaiError
+from stai.errors import StaiError, printable_name
 
 FILE_IDENTIFIER = b"TFL3"
 """The 4 bytes at offset 4 of every TFLite flatbuffer."""
@@ -155,7 +156,35 @@ def _read_model(data: bytes, name: str) -> TflModel:
     for t in (*inputs, *outputs):
         if not 0 <= t < len(tensors):
             raise StaiError(f"{name}: the graph refers to tensor {t}, which does not exist")
+    computed = {t for op in operators for t in op.outputs if t >= 0} | set(inputs)
+    read = {t for op in operators for t in op.inputs if t >= 0} | set(outputs)
+    for t in sorted(computed | read):
+        _check_shape(tensors[t], name, t in computed)
     return TflModel(name, tensors, operators, inputs, outputs)
+
+
+ELEMENT_BYTES = {
+    "BOOL": 1, "INT8": 1, "UINT8": 1, "INT16": 2, "UINT16": 2, "FLOAT16": 2,
+    "INT32": 4, "UINT32": 4, "FLOAT32": 4, "INT64": 8, "UINT64": 8, "FLOAT64": 8,
+}  # fmt: skip
+"""Bytes per element of the fixed-size TFLite types (a constant's data must fill its shape)."""
+
+
+def _check_shape(t: TflTensor, name: str, computed: bool) -> None:
+    """A computed tensor (or a graph input) the graph uses is not empty; a constant of a fixed-size type holds exactly the bytes its shape needs."""
+    label = f"{name}: tensor {t.index} ('{printable_name(t.name)}')"
+    if any(d < 0 for d in t.shape):
+        return  # a dynamic shape: the importer names it
+    if t.data is None:
+        if computed and 0 in t.shape:
+            raise StaiError(f"{label} is empty (shape {list(t.shape)})")
+        return
+    size = ELEMENT_BYTES.get(t.type_name)
+    if size is not None and len(t.data) != size * math.prod(t.shape):
+        raise StaiError(
+            f"{label} holds {len(t.data)} bytes, but its shape {list(t.shape)} of "
+            f"{t.type_name} needs {size * math.prod(t.shape)}"
+        )
 
 
 def _int_vector(values: Any) -> tuple[int, ...]:

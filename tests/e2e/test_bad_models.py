@@ -87,6 +87,39 @@ def _fc_model(
     return m.build([x], [y])
 
 
+def _sized_fc_model(weights_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> bytes:
+    """A float FULLY_CONNECTED whose weights hold 12 floats whatever ``weights_shape`` says."""
+    m = _builder().ModelBuilder()
+    x = m.tensor("input", (1, 4))
+    w = m.tensor("weights", weights_shape, data=np.ones(12, np.float32))
+    y = m.tensor("output", out_shape)
+    m.op("FULLY_CONNECTED", [x, w, -1], [y])
+    return m.build([x], [y])
+
+
+@pytest.mark.parametrize(
+    ("weights_shape", "out_shape", "fragment"),
+    [
+        ((3, 0), (1, 3), "'weights') holds 48 bytes, but its shape [3, 0] of FLOAT32 needs 0"),
+        ((3, 8), (1, 3), "'weights') holds 48 bytes, but its shape [3, 8] of FLOAT32 needs 96"),
+        ((3, 4), (1, 0), "tensor 2 ('output') is empty (shape [1, 0])"),
+    ],
+)
+def test_tflite_tensor_sizes(
+    tmp_path: Path, weights_shape: tuple[int, ...], out_shape: tuple[int, ...], fragment: str
+) -> None:
+    """A constant whose data does not fill its shape, or an empty computed tensor (what a
+    corrupted file holds): one line, before any arithmetic divides by a zero size."""
+    model = _write(tmp_path, "sizes.tflite", _sized_fc_model(weights_shape, out_shape))
+    _assert_refused(model, tmp_path, fragment)
+
+
+def test_tflite_sized_fc_model_compiles(tmp_path: Path) -> None:
+    model = _write(tmp_path, "fc.tflite", _sized_fc_model((3, 4), (1, 3)))
+    code, stderr = _generate(model, tmp_path / "out")
+    assert code == 0, stderr
+
+
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)
