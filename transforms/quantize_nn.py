@@ -93,6 +93,31 @@ def symmetric_scales(w: np.ndarray, axis: int | None) -> np.ndarray:
     return np.where(scales > 0, scales, np.float32(1.0)).astype(np.float64)
 
 
+def bias_safe_scales(
+    scales: np.ndarray, bias: np.ndarray, n_weights: int, x: nn.QuantType
+) -> np.ndarray:
+    """Weight scales raised where needed so that the int32 accumulator cannot overflow:
+    per output channel, |bias / (input scale x weight scale)| plus the largest
+    |input - zero point| x sum|int8 weight| stays within INT32_MAX (the int8 kernels add
+    without saturation). A channel whose weights are tiny beside its bias gets a coarser
+    scale instead of a bias clipped at INT32_MAX."""
+    b = np.abs(bias.astype(np.float64).reshape(-1))
+    if b.size == 0:
+        return scales
+    per_channel = n_weights // b.size
+    reach = max(abs(-128 - x.zero_point), abs(127 - x.zero_point))
+    room = (2**31 - 1) - reach * 127 * per_channel
+    if room <= 2**24:
+        raise StaiError(
+            f"a layer with {per_channel} weights per output channel can overflow the int32 "
+            "accumulator of the int8 kernels"
+        )
+    needed = b / (x.scale * room)
+    if scales.size == 1:
+        needed = np.array([needed.max()])
+    return np.maximum(scales, needed)
+
+
 def _round(x: np.ndarray) -> np.ndarray:
     """Round half away from zero."""
     return np.sign(x) * np.floor(np.abs(x) + 0.5)
@@ -246,7 +271,7 @@ class _Quantizer:
         w = self.real_value(w_op)
         b = self.real_value(b_op)
         axis = self.weight_axis(op)
-        scales = symmetric_scales(w, axis)
+        scales = bias_safe_scales(symmetric_scales(w, axis), b, w.size, x)
         shape = [1] * w.ndim
         if axis is not None:
             shape[axis] = -1

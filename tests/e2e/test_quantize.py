@@ -191,3 +191,42 @@ def test_analyze_quantized_rom_is_exact(tmp_path, models_dir):
     report = analyze(models_dir / MODELS["ad"], quantize=hook)
     assert report.totals.weights_bytes == expected
     assert {r.dtype for r in report.layers if r.type == "fully_connected"} == {"int8"}
+
+
+def test_quantized_biases_cannot_overflow_the_accumulator(models_dir):
+    """With random calibration, VWW has channels whose weights are tiny beside their bias:
+    their weight scale is raised so the bias fits with the accumulator's headroom (the
+    check stai applies to int8 files passes) instead of a bias clipped at INT32_MAX."""
+    from stai.compiler.driver import load_model
+    from stai.compiler.options import FrontendOptions
+    from stai.dialects import nn
+    from stai.frontends.checks import check_accumulators
+    from stai.tools.quantize import quantize_hook
+
+    model = models_dir / "mlperf_tiny" / "vww" / "vww_96_float.tflite"
+    loaded = load_model(model, FrontendOptions(), quantize_hook("random", "minmax", False))
+    check_accumulators(loaded.module, "vww")
+    biases = [
+        int(np.abs(op.to_numpy()).max())
+        for op in loaded.module.walk()
+        if isinstance(op, nn.ConstantOp)
+        and isinstance(op.output.type.element_type, nn.QuantType)
+        and op.output.type.element_type.storage.width.data == 32
+    ]
+    assert len(biases) > 20 and max(biases) < 2**31 - 1
+
+
+def test_bias_safe_scales_raise_only_the_channels_that_need_it():
+    from xdsl.dialects.builtin import IntegerType
+
+    from stai.dialects import nn
+    from stai.transforms.quantize_nn import bias_safe_scales
+
+    x = nn.QuantType(IntegerType(8), [0.01], [-128])
+    scales = np.array([1e-3, 1e-9])
+    bias = np.array([1.0, 100.0])
+    out = bias_safe_scales(scales, bias, n_weights=2 * 9, x=x)
+    room = (2**31 - 1) - 255 * 127 * 9
+    assert out[0] == scales[0]
+    assert out[1] == pytest.approx(100.0 / (0.01 * room)) and out[1] > scales[1]
+    assert abs(100.0 / (0.01 * out[1])) <= room
