@@ -220,6 +220,36 @@ def build_firmware(
     stai's portable ones when that is empty or unset. With ``observer`` (a folder
     generated with ``--observer``) everything is built with ``-DSTAI_OBSERVER`` and the
     harness marks every node."""
+    return build_with_sources(
+        folder,
+        work_dir,
+        [BOARDS_DIR / source for source in BOARD_SOURCES],
+        lambda name, meta, weights_size: {HARNESS_HEADER: harness_header(name, meta, weights_size)},
+        name,
+        cflags,
+        stack_bytes,
+        cmsis_nn_path,
+        observer,
+    )
+
+
+def build_with_sources(
+    folder: str | Path,
+    work_dir: str | Path,
+    sources: Sequence[Path],
+    headers: Callable[[str, dict, int], dict[str, str]],
+    name: str | None = None,
+    cflags: str = DEFAULT_CFLAGS,
+    stack_bytes: int = 0x10000,
+    cmsis_nn_path: str | os.PathLike[str] | None = None,
+    observer: bool = False,
+    defines: Sequence[str] = (),
+    include_dirs: Sequence[Path] = (),
+) -> Firmware:
+    """``build_firmware`` with other board ``sources`` (C files compiled with the target's
+    flags, ``-D`` ``defines`` and ``include_dirs``) and other written headers:
+    ``headers(name, meta, weights_bytes)`` gives each file name and text, written to
+    ``work_dir``."""
     folder = Path(folder).resolve()
     meta = read_meta(folder, name)
     name = str(meta["name"])
@@ -264,10 +294,12 @@ def build_firmware(
     library = net / f"lib{name}.a"
     weights_file = meta.get("weights_file")
     weights_size = (folder / weights_file).stat().st_size if weights_file else 0
-    (work / HARNESS_HEADER).write_text(harness_header(name, meta, weights_size))
+    for header, text in headers(name, meta, weights_size).items():
+        (work / header).write_text(text)
     flags = [*target.cflags, *cflags.split(), "-ffunction-sections", "-fdata-sections"]
     objects = []
-    for source in BOARD_SOURCES:
+    for path in sources:
+        source = path.name
         obj = work / source.replace(".c", ".o")
         # No C library calls from the harness (its loops stay loops): the instruction
         # counts leave the harness's own code out, not the library's.
@@ -281,8 +313,10 @@ def build_firmware(
                 f"-I{net}",
                 f"-I{net / 'include'}",
                 f"-I{BOARDS_DIR}",
+                *(f"-I{d}" for d in include_dirs),
+                *(f"-D{d}" for d in defines),
                 "-c",
-                str(BOARDS_DIR / source),
+                str(path),
                 "-o",
                 str(obj),
             ],

@@ -10,7 +10,10 @@ are instructions, not cycles.
 
 from __future__ import annotations
 
+import re
+import socket
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,10 +72,15 @@ def symbol_address(elf: Path, symbol: str) -> int:
 
 
 def qemu_command(
-    target: Target, elf: Path, plugin_args: str | None, blobs: list[tuple[Path, int]] | None = None
+    target: Target,
+    elf: Path,
+    plugin_args: str | None,
+    blobs: list[tuple[Path, int]] | None = None,
+    serial: str = "null",
 ) -> list[str]:
     """The ``qemu-system-arm`` command line that runs ``elf`` on ``target``'s board, with
-    ``blobs`` (file, address) written to memory before it starts."""
+    ``blobs`` (file, address) written to memory before it starts and the board's first
+    UART on the character device ``serial`` (QEMU's ``-serial`` spelling)."""
     board = board_for(target)
     cmd = [
         find_tool("qemu-system-arm"),
@@ -85,7 +93,7 @@ def qemu_command(
         "-monitor",
         "none",
         "-serial",
-        "null",
+        serial,
         "-nodefaults",
         "-semihosting-config",
         "enable=on,target=native",
@@ -154,3 +162,62 @@ def _read_counts(path: Path) -> tuple[list[Mark], int | None]:
 def explain_exit(code: int) -> str:
     """What a harness exit code means."""
     return EXIT_MEANINGS.get(code, f"exit code {code}")
+
+
+@dataclass
+class SerialQemu:
+    """A QEMU board running a validation firmware, its UART0 on a local socket or pty:
+    ``device`` is the link's spelling for ``stai.boards.serial_link.connect``."""
+
+    process: subprocess.Popen
+    device: str
+
+    def close(self) -> None:
+        """Stop the emulation."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def __enter__(self) -> SerialQemu:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_serial_qemu(
+    target: Target, elf: Path, link: str = "tcp", timeout: float = 10.0
+) -> SerialQemu:
+    """Start ``elf`` on ``target``'s board with its UART0 on a loopback TCP server
+    (``link="tcp"``: ``tcp:127.0.0.1:PORT``) or a pseudo-terminal (``link="pty"``:
+    ``serial:/dev/pts/N``); the emulation runs until ``close()``."""
+    if link not in ("tcp", "pty"):
+        raise StaiError(f"unknown emulated link '{link}' (expected tcp or pty)")
+    port = _free_port() if link == "tcp" else 0
+    serial = f"tcp:127.0.0.1:{port},server=on,wait=off" if link == "tcp" else "pty"
+    cmd = qemu_command(target, elf, None, None, serial)
+    process = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    if link == "tcp":
+        return SerialQemu(process, f"tcp:127.0.0.1:{port}")
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()  # QEMU names the pty on its standard output
+        found = re.search(r"redirected to (/dev/pts/\d+)", line)
+        if found:
+            return SerialQemu(process, f"serial:{found.group(1)}")
+        if not line and process.poll() is not None:
+            break
+    SerialQemu(process, "").close()
+    raise StaiError(f"QEMU ({board_for(target).machine}) did not open a pseudo-terminal")
