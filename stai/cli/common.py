@@ -366,8 +366,8 @@ REFUSED: dict[str, str] = {
     "--use-onnx-simplifier": "stai runs the ONNX optimizer (turn it off with "
     "--no-onnx-optimizer); it has no simplifier",
     "--st-neural-art": "stai generates C for Cortex-M cores, not for ST's NPU",
-    "--desc": "stai validates on an emulated board (validate --mode target), not over a "
-    "serial link",
+    "--desc": "stai's spelling is validate --mode target --device serial:PORT[:BAUD] "
+    "(docs/serial-validation.md)",
 }
 """stm32ai / stedgeai options whose meaning differs from anything stai has: each is
 refused with a one-line message naming what stai does instead

@@ -100,6 +100,7 @@ def _validate(args: argparse.Namespace) -> None:
         tolerance=args.tolerance,
         mode=args.mode,
         target=args.target,
+        device=args.device,
         quantize=args.quantize,
         quant_method=args.quant_method,
         per_channel_fc=not args.per_tensor_fc,
@@ -137,6 +138,13 @@ def add_validate(commands: Any) -> None:
         default="host",
         choices=["host", "target"],
         help="where the C model runs: the host, or an emulated Cortex-M (QEMU)",
+    )
+    p.add_argument(
+        "--device",
+        metavar="LINK",
+        help="with --mode target: run on a board with stai's validation firmware, over "
+        "serial:PORT[:BAUD] (e.g. serial:/dev/ttyACM0:115200) or tcp:HOST:PORT "
+        "(docs/serial-validation.md)",
     )
     p.add_argument(
         "--classifier",

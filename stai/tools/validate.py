@@ -109,6 +109,10 @@ class ValidateOptions:
     (``stai.tools.validate_board``)."""
     target: str | None = None
     """The target of ``--mode target`` (default ``cortex-m4``)."""
+    device: str | None = None
+    """``--mode target`` on a device running stai's validation firmware, over a serial
+    link (``serial:PORT[:BAUD]``) or an emulator's socket (``tcp:HOST:PORT``) instead of
+    QEMU through semihosting (``docs/serial-validation.md``)."""
     compress: str | None = None
     """k-means weight sharing of the C model (``-c``: ``"4"``, ``"8"`` or a JSON file): the
     report then shows its error against the uncompressed reference."""
@@ -351,6 +355,12 @@ def validate(options: ValidateOptions) -> ValidationReport:
     # Read and check the input files first: bad input is reported before compiling.
     if options.mode not in ("host", "target"):
         raise StaiError(f"unknown mode '{options.mode}' (expected host or target)")
+    if options.device is not None:
+        from stai.boards.serial_link import parse_device
+
+        if options.mode != "target":
+            raise StaiError("--device runs the C model on a board: give --mode target")
+        parse_device(options.device)
     compile_options = options.compile_options()
     infos_in, infos_out = model_interface(model, compile_options.frontend)
     input_data = load_array_file(options.inputs) if options.inputs else None
@@ -408,10 +418,16 @@ def validate(options: ValidateOptions) -> ValidationReport:
         compile_options = replace(compile_options, compress=compress)
     compiled = compile_model(loaded, compile_options, keep_planned=options.mode == "target")
     write_generated(compiled, folder, extra_files)
-    if options.mode == "target":
+    if options.device is not None:
+        from stai.tools.validate_board import SerialRunner, node_facts
+
+        runner: Any = SerialRunner(
+            options.device, folder, options.name, nodes=node_facts(compiled.planned)
+        )
+    elif options.mode == "target":
         from stai.tools.validate_board import TargetRunner, node_facts
 
-        runner: Any = TargetRunner(folder, options.name, nodes=node_facts(compiled.planned))
+        runner = TargetRunner(folder, options.name, nodes=node_facts(compiled.planned))
     else:
         runner = Runner(folder, options.name)
 
@@ -471,6 +487,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
 
     if options.mode == "target":
         report.target = runner.report()
+    if options.device is not None:
+        runner.close()
     _fill_rows(report, options, infos_out, c_out, ref_out, truth)
     if options.per_layer and captures:
         _fill_layers(report, model, captures, ref_layers, (m_id_tensors, aliases), options)
