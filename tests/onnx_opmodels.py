@@ -311,6 +311,147 @@ def after_conv(op: str, **attrs) -> Callable[[], onnx.ModelProto]:
     return build
 
 
+def _chain(x_shape: list[int], steps: Callable[[Graph, str], str], opset: int = OPSET):
+    """A model whose output ``y`` is ``steps(g, "x")`` (the last node's output renamed)."""
+
+    def build() -> onnx.ModelProto:
+        g = Graph()
+        steps(g, "x")
+        g.nodes[-1].output[0] = "y"
+        return g.model({"x": x_shape}, {"y": None}, opset)
+
+    return build
+
+
+def positive(op: str, **attrs) -> Callable[[], onnx.ModelProto]:
+    """``op`` on ``|x| + 0.25`` (Log, Sqrt, Reciprocal, Pow need positive inputs)."""
+    return _chain(
+        [1, 3, 4, 5],
+        lambda g, x: g.node(
+            op, [g.node("Add", [g.node("Abs", [x]), g.const(np.float32(0.25))])], **attrs
+        ),
+    )
+
+
+def power(exponent: float) -> Callable[[], onnx.ModelProto]:
+    return _chain(
+        [1, 3, 4, 5],
+        lambda g, x: g.node(
+            "Pow",
+            [
+                g.node("Add", [g.node("Abs", [x]), g.const(np.float32(0.25))]),
+                g.const(np.float32(exponent)),
+            ],
+        ),
+    )
+
+
+def min_max(op: str) -> Callable[[], onnx.ModelProto]:
+    """``op`` of x, a per-channel constant and a scalar (three inputs, broadcasting)."""
+    return _chain(
+        [1, 3, 4, 5],
+        lambda g, x: g.node(
+            op,
+            [
+                x,
+                g.const(np.array([[[-0.5]], [[0.0]], [[0.5]]], np.float32)),
+                g.const(np.float32(-0.2 if op == "Max" else 0.3)),
+            ],
+        ),
+    )
+
+
+def slice_steps(opset: int = OPSET) -> Callable[[], onnx.ModelProto]:
+    """Slice of the channels (every other one, backwards) and of W (negative start),
+    after a conv."""
+
+    def steps(g: Graph, x: str) -> str:
+        y = g.node("Conv", [x, g.weights(6, 3, 1, 1)])
+        if opset < 10:
+            return g.node("Slice", [y], starts=[1, -4], ends=[6, 1000], axes=[1, 3])
+        ints = [np.array(v, np.int64) for v in ([5, -4], [-100, 100], [1, 3], [-2, 1])]
+        return g.node("Slice", [y, *(g.const(v) for v in ints)])
+
+    return _chain([1, 3, 5, 7], steps, opset)
+
+
+def split_concat(opset: int) -> Callable[[], onnx.ModelProto]:
+    """Split of the channels in three (sizes given, or equal parts at opset 18), then
+    concatenated in another order."""
+
+    def steps(g: Graph, x: str) -> str:
+        y = g.node("Conv", [x, g.weights(6, 3, 1, 1)])
+        if opset >= 18:
+            a, b, c = g.node("Split", [y], n_out=3, axis=1, num_outputs=3)
+        else:
+            sizes = g.const(np.array([1, 2, 3], np.int64))
+            a, b, c = g.node("Split", [y, sizes], n_out=3, axis=1)
+        return g.node("Concat", [c, a, b], axis=1)
+
+    return _chain([1, 3, 4, 5], steps, opset)
+
+
+def gather(indices: list[int] | int, axis: int) -> Callable[[], onnx.ModelProto]:
+    """Gather of constant indices after a conv (list: runs and a repeat; int: one index,
+    the axis dropped)."""
+
+    def steps(g: Graph, x: str) -> str:
+        y = g.node("Conv", [x, g.weights(6, 3, 1, 1)])
+        return g.node("Gather", [y, g.const(np.array(indices, np.int64))], axis=axis)
+
+    return _chain([1, 3, 4, 5], steps)
+
+
+def lstm_last_step() -> onnx.ModelProto:
+    """What torch.onnx.export makes of ``lstm(x)[0][-1]`` followed by a linear layer: LSTM,
+    Gather of the last step (scalar index -1 on the time axis), Squeeze of the direction,
+    Gemm."""
+    g = Graph()
+    hidden, features = 6, 4
+    w, r = g.weights(1, 4 * hidden, features), g.weights(1, 4 * hidden, hidden)
+    b = g.weights(1, 8 * hidden, scale=0.1)
+    seq = g.node("LSTM", ["x", w, r, b], n_out=1, hidden_size=hidden)
+    last = g.node("Gather", [seq, g.const(np.array(-1, np.int64))], axis=0)
+    flat = g.node("Squeeze", [last, g.const(np.array([0], np.int64))])
+    g.node("Gemm", [flat, g.weights(3, hidden), g.weights(3)], transB=1)
+    g.nodes[-1].output[0] = "y"
+    return g.model({"x": [5, 1, features]}, {"y": None})
+
+
+def tile_expand(op: str) -> Callable[[], onnx.ModelProto]:
+    """Tile (repeats 1, 2, 1, 3) or Expand (of a [1, 4, 1, 1] mean to [2, 4, 3, 1], then
+    broadcast on a [5] row by the shape input [5]) after a conv."""
+
+    def steps(g: Graph, x: str) -> str:
+        y = g.node("Conv", [x, g.weights(4, 3, 1, 1)])
+        if op == "Tile":
+            return g.node("Tile", [y, g.const(np.array([1, 2, 1, 3], np.int64))])
+        y = g.node("GlobalAveragePool", [y])
+        return g.node("Expand", [y, g.const(np.array([2, 1, 3, 5], np.int64))])
+
+    return _chain([1, 3, 4, 5], steps, 17)
+
+
+def scale_shift() -> onnx.ModelProto:
+    """A batch normalization as tf2onnx writes a Keras one (Conv, Mul and Add by
+    per-channel constants), a Div and a Sub by scalars after a second conv, and a Gemm
+    (transB=0, alpha, beta) scaled and shifted per unit; every one folds into its layer."""
+    g = Graph()
+    rng = g.rng
+    y = g.node("Conv", ["x", g.weights(4, 3, 3, 3), g.weights(4)], pads=[1, 1, 1, 1])
+    y = g.node("Mul", [y, g.const(rng.uniform(0.5, 1.5, (4, 1, 1)).astype(np.float32))])
+    y = g.node("Add", [g.const(rng.uniform(-0.5, 0.5, (1, 4, 1, 1)).astype(np.float32)), y])
+    y = g.node("Relu", [y])
+    y = g.node("Conv", [y, g.weights(4, 4, 1, 1)])
+    y = g.node("Sub", [g.node("Div", [y, g.const(np.float32(1.5))]), g.const(np.float32(0.2))])
+    y = g.node("Flatten", [g.node("GlobalAveragePool", [y])])
+    y = g.node("Gemm", [y, g.weights(4, 3), g.weights(3)], alpha=0.5, beta=2.0)
+    y = g.node("Mul", [y, g.const(rng.uniform(0.5, 1.5, (3,)).astype(np.float32))])
+    g.node("Add", [y, g.const(rng.uniform(-0.5, 0.5, (1, 3)).astype(np.float32))])
+    g.nodes[-1].output[0] = "y"
+    return g.model({"x": [1, 3, 6, 6]}, {"y": None})
+
+
 FLOAT_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {
     "conv": conv,
     "conv_stride2_same": lambda: conv(stride=2, auto_pad="SAME_UPPER"),
@@ -370,6 +511,30 @@ FLOAT_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {
     "conv_global_avg_pool": after_conv("GlobalAveragePool"),
     "conv_transpose_perm": after_conv("Transpose", perm=[0, 2, 3, 1]),
     "conv_flatten": after_conv("Flatten"),
+    "abs": unary("Abs"),
+    "neg": unary("Neg"),
+    "exp": unary("Exp"),
+    "floor": unary("Floor"),
+    "ceil": unary("Ceil"),
+    "log": positive("Log"),
+    "sqrt": positive("Sqrt"),
+    "reciprocal": positive("Reciprocal"),
+    "pow_2": power(2.0),
+    "pow_half": power(0.5),
+    "pow_minus_half": power(-0.5),
+    "pow_minus_1": power(-1.0),
+    "min": min_max("Min"),
+    "max": min_max("Max"),
+    "slice": slice_steps(),
+    "slice_opset9": slice_steps(9),
+    "split": split_concat(13),
+    "split_equal_opset18": split_concat(18),
+    "gather_channels": gather([4, 2, 0, 1, 1, 5], 1),
+    "gather_one_row": gather(-2, 2),
+    "lstm_last_step": lstm_last_step,
+    "tile": tile_expand("Tile"),
+    "expand": tile_expand("Expand"),
+    "scale_shift": scale_shift,
 }
 
 

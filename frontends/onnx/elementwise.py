@@ -1,6 +1,8 @@
-"""Element-wise ONNX operators: the binary arithmetic ops (with broadcasting), the
-activations, Softmax and BatchNormalization, and the QOperator ``QLinearAdd`` and
-``QLinearMul``."""
+"""Element-wise ONNX operators: the binary arithmetic ops (with broadcasting; a division
+by a constant is a multiplication by its reciprocal), Min and Max, the float math
+functions (Abs, Neg, Exp, Log, Sqrt, Floor, Ceil, Reciprocal, Pow with a constant
+exponent), the activations, Softmax and BatchNormalization, and the QOperator
+``QLinearAdd`` and ``QLinearMul``."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from xdsl.irdl import IRDLOperation
 from stai.dialects import nn
 
 from .builder import GraphBuilder, inverse_perm, node_attrs
-from .values import shape_of, tensor_type
+from .values import Const, QConst, shape_of, tensor_type
 
 
 class ElementwiseOps(GraphBuilder):
@@ -25,7 +27,12 @@ class ElementwiseOps(GraphBuilder):
     # ------------------------------------------------------------------ element-wise
 
     def _binary_values(
-        self, cls: type[IRDLOperation], a: SSAValue, b: SSAValue, element: Attribute, name: str
+        self,
+        cls: type[IRDLOperation],
+        a: SSAValue,
+        b: SSAValue,
+        element: Attribute,
+        name: str | None,
     ) -> SSAValue:
         try:
             shape = tuple(np.broadcast_shapes(shape_of(a), shape_of(b)))
@@ -41,6 +48,54 @@ class ElementwiseOps(GraphBuilder):
         a, b = self._f32(node.input[0]), self._f32(node.input[1])
         y = self._binary_values(cls, a, b, f32, node.output[0])
         self._set(node.output[0], y)
+
+    def _div(self, node: Any) -> None:
+        """``x / c`` with a constant ``c`` is ``x * (1 / c)`` (an int8 kernel exists for
+        mul, not for div); other divisions are ``nn.div``."""
+        divisor = self._entry(node.input[1])
+        if isinstance(divisor, Const | QConst):
+            c = divisor.array if isinstance(divisor, Const) else divisor.real()
+            c = np.asarray(c, dtype=np.float64)
+            if c.dtype.kind == "f" and np.all(c != 0):
+                a = self._f32(node.input[0])
+                b = self._constant((1.0 / c).astype(np.float32))
+                self._set(node.output[0], self._binary_values(nn.MulOp, a, b, f32, node.output[0]))
+                return
+        self._binary(node, nn.DivOp)
+
+    def _min_max(self, node: Any, cls: type[IRDLOperation]) -> None:
+        """Min / Max of one or more tensors (broadcasting), left to right."""
+        names = [i for i in node.input if i]
+        y = self._f32(names[0])
+        for k, other in enumerate(names[1:], start=2):
+            last = k == len(names)
+            y = self._binary_values(cls, y, self._f32(other), f32, node.output[0] if last else None)
+        if len(names) == 1:
+            y = self._reshape_value(y, shape_of(y), node.output[0])
+        self._set(node.output[0], y)
+
+    def _reciprocal(self, node: Any) -> None:
+        x = self._f32(node.input[0])
+        one = self._constant(np.ones((1,) * len(shape_of(x)), np.float32))
+        self._set(node.output[0], self._binary_values(nn.DivOp, one, x, f32, node.output[0]))
+
+    def _pow(self, node: Any) -> None:
+        """Pow with a constant scalar exponent: 1 (a copy), 2, 0.5, -0.5 and -1."""
+        exponent = self._const(node, 1, "exponent")
+        assert exponent is not None
+        if exponent.size != 1:
+            raise self._error("the exponent must be one number")
+        e = float(exponent.reshape(-1)[0])
+        unary = {2.0: nn.SquareOp, 0.5: nn.SqrtOp, -0.5: nn.RsqrtOp}
+        if e in unary:
+            self._unary(node, unary[e])
+        elif e == -1.0:
+            self._reciprocal(node)
+        elif e == 1.0:
+            x = self._f32(node.input[0])
+            self._set(node.output[0], self._reshape_value(x, shape_of(x), node.output[0]))
+        else:
+            raise self._error(f"exponent {e:g} is not supported (only 1, 2, 0.5, -0.5 and -1)")
 
     def _qlinear_binary(self, node: Any, cls: type[IRDLOperation]) -> None:
         a, b = self._q_operand(node, 0, 1, 2), self._q_operand(node, 3, 4, 5)

@@ -48,7 +48,7 @@ from .builder import inverse_perm, perm_shape, to_last
 from .elementwise import ElementwiseOps
 from .linear import LinearOps
 from .pooling import PoolingOps
-from .shapes import ShapeOps
+from .slicing import SliceOps
 from .values import Const, Deq, QConst, Val, quant_of, shape_of, tensor_type
 
 __all__ = ["HANDLERS", "INT8_OPS", "NEVER_FOLD", "SUPPORTED_OPERATORS", "OnnxImporter"]
@@ -75,7 +75,7 @@ INT8_OPS = frozenset(
 NEVER_FOLD = frozenset({"DequantizeLinear"})
 
 
-class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, ShapeOps):
+class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, SliceOps):
     """Walks the nodes of one ONNX graph in order and appends ``nn`` ops to ``@main``."""
 
     # ------------------------------------------------------------------ driver
@@ -317,7 +317,18 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "Add": lambda self, n: self._binary(n, nn.AddOp),
     "Sub": lambda self, n: self._binary(n, nn.SubOp),
     "Mul": lambda self, n: self._binary(n, nn.MulOp),
-    "Div": lambda self, n: self._binary(n, nn.DivOp),
+    "Div": OnnxImporter._div,
+    "Min": lambda self, n: self._min_max(n, nn.MinimumOp),
+    "Max": lambda self, n: self._min_max(n, nn.MaximumOp),
+    "Abs": lambda self, n: self._unary(n, nn.AbsOp),
+    "Neg": lambda self, n: self._unary(n, nn.NegOp),
+    "Exp": lambda self, n: self._unary(n, nn.ExpOp),
+    "Log": lambda self, n: self._unary(n, nn.LogOp),
+    "Sqrt": lambda self, n: self._unary(n, nn.SqrtOp),
+    "Floor": lambda self, n: self._unary(n, nn.FloorOp),
+    "Ceil": lambda self, n: self._unary(n, nn.CeilOp),
+    "Reciprocal": OnnxImporter._reciprocal,
+    "Pow": OnnxImporter._pow,
     "Relu": lambda self, n: self._unary(n, nn.ReluOp),
     "Sigmoid": lambda self, n: self._unary(n, nn.LogisticOp),
     "Tanh": lambda self, n: self._unary(n, nn.TanhOp),
@@ -341,6 +352,11 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "Dropout": OnnxImporter._identity,
     "Concat": OnnxImporter._concat,
     "Pad": OnnxImporter._pad,
+    "Slice": OnnxImporter._slice,
+    "Split": OnnxImporter._split,
+    "Gather": OnnxImporter._gather,
+    "Tile": OnnxImporter._tile,
+    "Expand": OnnxImporter._expand,
     "Shape": OnnxImporter._shape_op,
     "Size": OnnxImporter._size_op,
     "LSTM": OnnxImporter._lstm,

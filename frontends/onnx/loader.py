@@ -2,8 +2,9 @@
 
 ``prepare_model`` parses the file, checks the opset and the graph
 (`validation.check_graph`), gives a symbolic batch dimension the size 1 (any other
-dynamic dimension is an error), folds batch normalizations into the convolutions before
-them, optionally runs the ONNX optimizer (``onnxoptimizer``, in a child process) and
+dynamic dimension is an error), folds batch normalizations, and constant per-channel
+Mul / Add / Sub / Div (`folding.fold_scale_shift`), into the convolutions (and Gemm)
+before them, optionally runs the ONNX optimizer (``onnxoptimizer``, in a child process) and
 infers the shapes of every tensor. The importer numbers operators (``nn.m_id``) by their
 node's index in the file (`Prepared.m_ids`).
 """
@@ -20,6 +21,7 @@ import numpy as np
 
 from stai.errors import StaiError, install_hint, printable_name
 
+from .folding import fold_scale_shift
 from .validation import check_graph, original_weight_bytes
 
 MIN_OPSET = 7
@@ -94,6 +96,7 @@ def prepare_model(data: bytes, name: str, optimize_graph: bool = True) -> Prepar
         node.doc_string = f"{_M_ID_TAG}{index}"
     fix_input_shapes(model, name)
     fold_batch_norms(model)
+    fold_scale_shift(model)
     if optimize_graph:
         model = optimize(model, name)
     m_ids = _file_indices(model.graph.node, docs)

@@ -48,6 +48,10 @@ QDQ_MODELS = [
     "conv_global_avg_pool",
     "conv_transpose_perm",
     "conv_flatten",
+    "slice",
+    "split",
+    "gather_channels",
+    "gather_one_row",
 ]
 """Models whose int8 version ``quantize_static`` (QDQ) ends with a DequantizeLinear."""
 

@@ -236,7 +236,7 @@ def test_supported_operators_are_the_dispatch_table():
 
     assert SUPPORTED_OPERATORS == tuple(sorted(HANDLERS))
     used = {n.op_type for build in FLOAT_MODELS.values() for n in build().graph.node}
-    folded = {"Constant", "Gather"}  # only on constants here: evaluated at compile time
+    folded = {"Constant"}  # evaluated at compile time
     assert used - folded <= set(SUPPORTED_OPERATORS), used - set(SUPPORTED_OPERATORS)
     assert not folded & set(SUPPORTED_OPERATORS)
     assert "Erf" not in SUPPORTED_OPERATORS  # refused: test_unsupported_operator_names_the_node
@@ -351,3 +351,97 @@ def test_names_in_messages_are_printable():
     message = str(info.value)
     assert "bad\\x1b[31m\\x07nnn" in message and "(5009 characters)" in message
     assert message.isprintable() and len(message) < 200
+
+
+# ------------------------------------------------------------------ issue 14 operators
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_scale_and_shift_fold_into_conv_and_gemm(tmp_path, optimize):
+    """Constant per-channel Mul / Add / Sub / Div after a Conv or Gemm (tf2onnx's form of
+    a batch normalization) leave no op of their own."""
+    path = save(FLOAT_MODELS["scale_shift"](), tmp_path / "scale_shift.onnx")
+    module = import_onnx(path, optimize=optimize)
+    assert len(_ops(module, nn.Conv2DOp)) == 2
+    assert len(_ops(module, nn.FullyConnectedOp)) == 1
+    for cls in (nn.MulOp, nn.AddOp, nn.SubOp, nn.DivOp):
+        assert not _ops(module, cls), cls.name
+
+
+def test_scale_shared_or_not_per_channel_is_not_folded(tmp_path):
+    """A Mul whose conv output has another reader, or whose constant varies along H, stays."""
+    g = Graph()
+    y = g.node("Conv", ["x", g.weights(4, 3, 1, 1)])
+    a = g.node("Mul", [y, g.const(np.full((4, 1, 1), 2.0, np.float32))])
+    b = g.node("Conv", ["x", g.weights(4, 3, 1, 1)])
+    c = g.node("Mul", [b, g.const(np.ones((1, 5, 1), np.float32))])
+    g.node("Add", [g.node("Add", [a, y]), c])
+    g.nodes[-1].output[0] = "y"
+    module = import_onnx_bytes(_bytes(g.model({"x": [1, 3, 5, 5]}, {"y": None})), "m")
+    assert len(_ops(module, nn.MulOp)) == 2
+
+
+def test_gather_of_one_index_is_a_slice_and_a_reshape(tmp_path):
+    path = save(FLOAT_MODELS["lstm_last_step"](), tmp_path / "last.onnx")
+    module = import_onnx(path)
+    (sliced,) = _ops(module, nn.StridedSliceOp)
+    assert tuple(sliced.output.type.get_shape()) == (1, 1, 1, 6)
+    assert tuple(sliced.begin.get_values()) == (4, 0, 0, 0)
+
+
+def test_gather_runs_are_strided_slices(tmp_path):
+    """Indices [4, 2, 0, 1, 1, 5]: the runs 4-2-0 (step -2), 1 and 1-5 (step 4),
+    concatenated (on whichever axis the channels end up after the layout passes)."""
+    path = save(FLOAT_MODELS["gather_channels"](), tmp_path / "gather.onnx")
+    module = import_onnx(path, optimize=False)
+    slices = _ops(module, nn.StridedSliceOp)
+    assert [int(np.prod(s.strides.get_values())) for s in slices] == [-2, 1, 4]
+    assert len(_ops(module, nn.ConcatOp)) == 1
+
+
+@pytest.mark.parametrize(
+    "op,inputs,attrs,message",
+    [
+        ("Pow", [np.float32(3.0)], {}, "exponent 3 is not supported"),
+        ("Slice", [np.array([3], np.int64), np.array([1], np.int64)], {}, "is empty"),
+        ("Gather", [np.array([7], np.int64)], {"axis": 1}, "out of range"),
+        ("Split", [np.array([1, 1], np.int64)], {"axis": 1}, "do not fit"),
+        ("Tile", [np.array([2, 1], np.int64)], {}, "repeats for rank"),
+    ],
+)
+def test_bad_selections_are_one_line_errors(op, inputs, attrs, message):
+    g = Graph()
+    g.node(op, ["x", *(g.const(v) for v in inputs)], n_out=2 if op == "Split" else 1, **attrs)
+    outs = {o: None for o in g.nodes[-1].output}
+    model = helper.make_model(
+        helper.make_graph(
+            g.nodes,
+            "t",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4])],
+            [helper.make_empty_tensor_value_info(o) for o in outs],
+            g.inits,
+        ),
+        opset_imports=[helper.make_opsetid("", 17)],
+    )
+    with pytest.raises(StaiError, match=message) as info:
+        import_onnx_bytes(_bytes(model), "m")
+    assert "\n" not in str(info.value)
+
+
+def test_gather_with_computed_indices_is_an_error():
+    g = Graph()
+    idx = g.node("Cast", [g.node("Abs", ["x"])], to=TensorProto.INT64)
+    g.node("Gather", ["x", idx], axis=0)
+    g.nodes[-1].output[0] = "y"
+    model = helper.make_model(
+        helper.make_graph(
+            g.nodes,
+            "t",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+            [helper.make_empty_tensor_value_info("y")],
+            g.inits,
+        ),
+        opset_imports=[helper.make_opsetid("", 17)],
+    )
+    with pytest.raises(StaiError, match="Cast|indices must be a constant"):
+        import_onnx_bytes(_bytes(model), "m")
