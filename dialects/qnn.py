@@ -249,12 +249,15 @@ class FullyConnectedCodebookOp(_FullyConnectedLike):
 
 @irdl_op_definition
 class FullyConnectedOp(_FullyConnectedLike):
-    """Fully connected: ``arm_fully_connected_s8`` / ``stai_fully_connected_f32``.
+    """Fully connected: ``arm_fully_connected_s8`` / ``stai_fully_connected_f32``; 16x8
+    (int16 input and output, int8 weights, int64 bias): ``arm_fully_connected_s16`` (one
+    multiplier) or ``stai_fully_connected_per_channel_s16``.
 
     ``multipliers``/``shifts`` hold one entry (per tensor) or one per output (per channel).
     """
 
     name = "qnn.fully_connected"
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.FullyConnectedS16Params
     SCRATCH: ClassVar[str] = "fully_connected_s8"
     CODEBOOK: ClassVar[tuple[type[KernelOp], int] | None] = (FullyConnectedCodebookOp, 2)
 
@@ -433,16 +436,20 @@ class HardSwishOp(_Unary):
 
 @irdl_op_definition
 class RequantizeOp(_Unary):
-    """int8 -> int8 with other quantization: ``stai_requantize_s8``."""
+    """int8 -> int8 with other quantization: ``stai_requantize_s8``; int8 -> int16,
+    int16 -> int8, int16 -> int16: ``stai_requantize_s8_s16``, ``stai_requantize_s16_s8``,
+    ``stai_requantize_s16``."""
 
     name = "qnn.requantize"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
     F32_PARAMS: ClassVar[ParamsSpec] = None
 
 
 @irdl_op_definition
 class QuantizeOp(_PerOutput):
-    """f32 -> int8: ``stai_quantize_f32_s8`` (``scale``, ``zero_point``)."""
+    """f32 -> int8 / int16: ``stai_quantize_f32_s8`` / ``stai_quantize_f32_s16``
+    (``scale``, ``zero_point``)."""
 
     name = "qnn.quantize"
     S8_PARAMS: ClassVar[ParamsSpec] = None
@@ -452,10 +459,12 @@ class QuantizeOp(_PerOutput):
 
 @irdl_op_definition
 class DequantizeOp(_PerOutput):
-    """int8 -> f32: ``stai_dequantize_s8_f32`` (``scale``, ``zero_point``)."""
+    """int8 / int16 -> f32: ``stai_dequantize_s8_f32`` / ``stai_dequantize_s16_f32``
+    (``scale``, ``zero_point``)."""
 
     name = "qnn.dequantize"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.QuantizationParams
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.QuantizationParams
     F32_PARAMS: ClassVar[ParamsSpec] = None
     IN_PLACE: ClassVar[InPlace] = "no"
 
@@ -551,6 +560,7 @@ class ReshapeOp(_DataMovement):
     where it cannot alias it is a ``stai_copy``."""
 
     name = "qnn.reshape"
+    S16_PARAMS: ClassVar[ParamsSpec] = NoParams
 
 
 @irdl_op_definition

@@ -44,7 +44,7 @@ _FORMAT = (
 
 
 def element_kind(t: Attribute) -> str:
-    """``"s8"``, ``"s32"``, ``"f32"`` (or ``"?"``) for a tensor or memref type."""
+    """``"s8"``, ``"s16"``, ``"s32"``, ``"f32"`` (or ``"?"``) for a tensor or memref type."""
     if isinstance(t, TensorType | MemRefType):
         e = t.element_type
         if isinstance(e, Float32Type):
@@ -119,6 +119,8 @@ class KernelOp(IRDLOperation):
     SCRATCH: ClassVar[str]
     """The scratch-size formula of the kernel (a key of ``scratch_sizes.SCRATCH_RULES``)."""
     # Facts with a default.
+    S16_PARAMS: ClassVar[ParamsSpec] = None
+    """The parameter family of the int16-activation (16x8) kernel (None: no such kernel)."""
     CODEBOOK: ClassVar[tuple[type[KernelOp], int] | None] = None
     """``compress-weights``: (the codebook form, the rank of the weights), or None."""
     OPERAND_ROLES: ClassVar[tuple[str, ...]] = ()
@@ -139,12 +141,13 @@ class KernelOp(IRDLOperation):
 
     @property
     def kind(self) -> str:
-        """The kernel flavour: the element kind of the first input (``s8`` or ``f32``)."""
+        """The kernel flavour: the element kind of the first input (``s8``, ``s16`` or
+        ``f32``)."""
         return element_kind(self.ins[0].type)
 
     def params_family(self) -> ParamsSpec:
         """The parameter family of the op's kernel for its element kind."""
-        return {"s8": self.S8_PARAMS, "f32": self.F32_PARAMS}.get(self.kind)
+        return {"s8": self.S8_PARAMS, "s16": self.S16_PARAMS, "f32": self.F32_PARAMS}.get(self.kind)
 
     def params_as(self, family: type[P]) -> P:
         """``params`` as the typed ``family`` (``ValueError`` if it is not)."""

@@ -236,6 +236,18 @@ class FullyConnectedS8Params(KernelParams):
 
 
 @irdl_attr_definition
+class FullyConnectedS16Params(KernelParams):
+    """16x8 fully connected (int16 activations, int8 weights, int64 bias; offsets 0): one
+    multiplier and shift (per tensor) or one per output (per channel)."""
+
+    name = "qnn.fully_connected_s16"
+    SAME_LENGTH: ClassVar[tuple[str, ...]] = ("multipliers", "shifts")
+
+    multipliers: I32Array
+    shifts: I32Array
+
+
+@irdl_attr_definition
 class AddSubS8Params(KernelParams):
     """int8 addition and subtraction (TFLite Micro's ``ArithmeticParams``)."""
 
@@ -289,7 +301,8 @@ class SoftmaxF32Params(KernelParams):
 @irdl_attr_definition
 class RequantizeS8Params(KernelParams):
     """An int8 requantization ``out = offset_out + (in + offset_in) * multiplier >> shift``
-    (``qnn.clamp``, ``qnn.requantize``, ``qnn.mean``)."""
+    (``qnn.clamp``, ``qnn.requantize``, ``qnn.mean``); also ``qnn.requantize`` between
+    int8 and int16."""
 
     name = "qnn.requantize_s8"
 
@@ -365,7 +378,8 @@ class PReluS8Params(KernelParams):
 
 @irdl_attr_definition
 class QuantizationParams(KernelParams):
-    """The int8 side of ``qnn.quantize`` / ``qnn.dequantize``: ``real = scale * (q - zp)``."""
+    """The int8 or int16 side of ``qnn.quantize`` / ``qnn.dequantize``:
+    ``real = scale * (q - zp)``."""
 
     name = "qnn.quantization"
 
@@ -430,6 +444,7 @@ class HardSigmoidF32Params(KernelParams):
 PARAM_FAMILIES: tuple[type[KernelParams], ...] = (
     ConvS8Params,
     FullyConnectedS8Params,
+    FullyConnectedS16Params,
     AddSubS8Params,
     MulS8Params,
     SoftmaxS8Params,

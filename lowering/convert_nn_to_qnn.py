@@ -42,6 +42,7 @@ from stai.lowering.kernel_params import (
     element_type,
     fail,
     fully_connected_s8_params,
+    fully_connected_s16_params,
     hard_sigmoid_s8_props,
     hybrid_filter_scales,
     hybrid_scales,
@@ -125,12 +126,15 @@ class ConvertFullyConnected(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.FullyConnectedOp, rewriter: PatternRewriter) -> None:
-        kind = kind_of(op, [op.input, op.output])
+        kind = kind_of(op, [op.input, op.output], int16=True)
         props: dict[str, Attribute] = {}
         cls: type[qnn.KernelOp] = qnn.FullyConnectedOp
         if kind == "s8":
             props["params"] = fully_connected_s8_params(op)
             props["act"] = quant_act(activation_of(op), act_quant(op, op.output, "output"))
+        elif kind == "s16":
+            props["params"] = fully_connected_s16_params(op)
+            props["act"] = quant_act(activation_of(op), act_quant(op, op.output, "output", (16,)))
         else:
             props["act"] = float_act(activation_of(op))
             if isinstance(element_type(op.filter), nn.QuantType):  # hybrid: int8 weights
@@ -305,12 +309,12 @@ class ConvertSoftmax(RewritePattern):
 
 
 class ConvertQuantize(RewritePattern):
-    """``nn.quantize``: f32 -> int8 is ``qnn.quantize`` (scale, zero_point); int8 -> int8
-    is ``qnn.requantize``."""
+    """``nn.quantize``: f32 -> int8 / int16 is ``qnn.quantize`` (scale, zero_point); int8 or
+    int16 -> int8 or int16 is ``qnn.requantize``."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.QuantizeOp, rewriter: PatternRewriter) -> None:
-        y = act_quant(op, op.output, "output")
+        y = act_quant(op, op.output, "output", (8, 16))
         low = Lowering(op)
         if is_float(op.input):
             params: qp.KernelParams = qp.QuantizationParams.make(
@@ -318,7 +322,7 @@ class ConvertQuantize(RewritePattern):
             )
             cls: type[qnn.KernelOp] = qnn.QuantizeOp
         else:
-            x = act_quant(op, op.input, "input")
+            x = act_quant(op, op.input, "input", (8, 16))
             p = qm.requantize_params_s8(x.scale, x.zero_point, y.scale, y.zero_point)
             params = qp.RequantizeS8Params.make(
                 input_offset=p.input_offset,
@@ -332,11 +336,11 @@ class ConvertQuantize(RewritePattern):
 
 
 class ConvertDequantize(RewritePattern):
-    """``nn.dequantize`` int8 -> f32: ``qnn.dequantize`` (scale, zero_point)."""
+    """``nn.dequantize`` int8 / int16 -> f32: ``qnn.dequantize`` (scale, zero_point)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.DequantizeOp, rewriter: PatternRewriter) -> None:
-        x = act_quant(op, op.input, "input")
+        x = act_quant(op, op.input, "input", (8, 16))
         if not is_float(op.output):
             raise fail(op, "the result must be f32")
         params = qp.QuantizationParams.make(scale=x.scale, zero_point=x.zero_point)

@@ -49,22 +49,42 @@ def is_float(value: SSAValue) -> bool:
     return isinstance(element_type(value), Float32Type)
 
 
-def act_quant(op: Operation, value: SSAValue, what: str) -> nn.QuantType:
-    """The quantization of an int8 activation tensor (per tensor), or an error."""
+def act_quant(
+    op: Operation, value: SSAValue, what: str, widths: tuple[int, ...] = (8,)
+) -> nn.QuantType:
+    """The quantization of an activation tensor (per tensor) whose storage is one of
+    ``widths`` bits (int8 by default; int16 activations are symmetric), or an error."""
     e = element_type(value)
-    if not isinstance(e, nn.QuantType) or e.storage != IntegerType(8):
-        raise fail(op, f"{what} must be f32 or per-tensor !nn.q<i8, ...>, got {e}")
+    if not isinstance(e, nn.QuantType) or e.storage.width.data not in widths:
+        names = " or ".join(f"!nn.q<i{w}, ...>" for w in widths)
+        raise fail(op, f"{what} must be f32 or per-tensor {names}, got {e}")
     if e.per_channel:
         raise fail(op, f"{what} has per-channel quantization (only weights may)")
+    if e.storage.width.data == 16 and e.zero_point != 0:
+        raise fail(op, f"{what}: int16 activations must have zero point 0, got {e.zero_point}")
     return e
 
 
-def kind_of(op: Operation, values: Sequence[SSAValue]) -> str:
-    """``"f32"`` if every value is f32, ``"s8"`` if every value is int8, else an error."""
+def storage_bits(value: SSAValue) -> int:
+    """The storage width of a quantized value (0 for f32)."""
+    e = element_type(value)
+    return e.storage.width.data if isinstance(e, nn.QuantType) else 0
+
+
+def kind_of(op: Operation, values: Sequence[SSAValue], int16: bool = False) -> str:
+    """``"f32"`` if every value is f32, ``"s8"`` if every value is int8, ``"s16"`` if every
+    value is int16 (16x8 models; an error unless the op has int16 kernels: ``int16``),
+    else an error."""
     if all(is_float(v) for v in values):
         return "f32"
     if any(is_float(v) for v in values):
         raise fail(op, "mixes f32 and quantized tensors")
+    if any(storage_bits(v) == 16 for v in values):
+        if not int16:
+            raise fail(op, "int16 activations (16x8) are not supported for this operator yet")
+        for i, v in enumerate(values):
+            act_quant(op, v, f"tensor {i}", (16,))
+        return "s16"
     for i, v in enumerate(values):
         act_quant(op, v, f"tensor {i}")
     return "s8"
@@ -79,8 +99,12 @@ def int_act(lo: int, hi: int) -> DenseArrayBase:
 
 
 def quant_act(activation: str, out: nn.QuantType) -> DenseArrayBase:
-    """The int8 clamp range of a fused activation in output units."""
-    return int_act(*qm.quantized_activation_range(activation.upper(), out.scale, out.zero_point))
+    """The int8 (or int16) clamp range of a fused activation in output units."""
+    return int_act(
+        *qm.quantized_activation_range(
+            activation.upper(), out.scale, out.zero_point, out.storage.width.data
+        )
+    )
 
 
 def activation_of(op: Operation) -> str:
@@ -169,6 +193,29 @@ def fully_connected_s8_params(op: nn.FullyConnectedOp) -> qp.FullyConnectedS8Par
         multipliers=mults,
         shifts=shifts,
     )
+
+
+def fully_connected_s16_params(op: nn.FullyConnectedOp) -> qp.FullyConnectedS16Params:
+    """Multipliers/shifts of a 16x8 fully connected (int16 input and output, symmetric
+    int8 weights, int64 bias or none), as TFLite Micro's fully-connected Prepare."""
+    x = act_quant(op, op.input, "input", (16,))
+    y = act_quant(op, op.output, "output", (16,))
+    w = element_type(op.filter)
+    if not isinstance(w, nn.QuantType) or w.storage != IntegerType(8):
+        raise fail(op, f"the weights must be !nn.q<i8, ...>, got {w}")
+    if any(z != 0 for z in w.zero_point_list()):
+        raise fail(op, "16x8 weights must be symmetric (zero point 0)")
+    bias = element_type(op.bias)
+    if not isinstance(bias, nn.QuantType) or bias.storage != IntegerType(64):
+        raise fail(op, f"a 16x8 bias must be !nn.q<i64, ...> (int64), got {bias}")
+    scales = w.scale_list()
+    if w.per_channel:
+        filter_type = op.filter.type
+        assert isinstance(filter_type, TensorType)
+        if w.axis.data != 0 or len(scales) != filter_type.get_shape()[0]:
+            raise fail(op, "per-channel weight scales must be along axis 0")
+    mults, shifts = qm.conv_output_multipliers(x.scale, scales, y.scale)
+    return qp.FullyConnectedS16Params.make(multipliers=mults, shifts=shifts)
 
 
 def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[qp.AddSubS8Params, DenseArrayBase]:

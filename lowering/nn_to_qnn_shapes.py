@@ -31,7 +31,7 @@ class ConvertReshape(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.ReshapeOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output])
+        kind_of(op, [op.input, op.output], int16=True)
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.ReshapeOp, [op.input], op.output.type, {}))
 

@@ -81,24 +81,28 @@ def _quantize_multiplier_smaller_than_one(real_multiplier: float) -> tuple[int, 
     return quantize_multiplier(real_multiplier)
 
 
-def quantized_activation_range(activation: str, out_scale: float, out_zp: int) -> tuple[int, int]:
-    """The int8 clamp range of a fused activation ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"),
-    as TFLite Micro's ``CalculateActivationRangeQuantized``: the real bounds divided by
-    the float32 output scale, rounded half away from zero, plus the zero point, limited
-    to [-128, 127]. Returns (out_activation_min, out_activation_max)."""
+def quantized_activation_range(
+    activation: str, out_scale: float, out_zp: int, bits: int = 8
+) -> tuple[int, int]:
+    """The clamp range of a fused activation ("NONE", "RELU", "RELU6", "RELU_N1_TO_1") on
+    ``bits``-bit outputs (8, or 16 for 16x8 layers), as TFLite Micro's
+    ``CalculateActivationRangeQuantized``: the real bounds divided by the float32 output
+    scale, rounded half away from zero, plus the zero point, limited to the type's range.
+    Returns (out_activation_min, out_activation_max)."""
     scale = _np.float32(out_scale)
+    lo_limit, hi_limit = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
     def quantize(value: float) -> int:
         return int(out_zp) + round_half_away(float(_np.float32(value) / scale))
 
     if activation == "NONE":
-        return INT8_MIN, INT8_MAX
+        return lo_limit, hi_limit
     if activation == "RELU":
-        return max(INT8_MIN, quantize(0.0)), INT8_MAX
+        return max(lo_limit, quantize(0.0)), hi_limit
     if activation == "RELU6":
-        return max(INT8_MIN, quantize(0.0)), min(INT8_MAX, quantize(6.0))
+        return max(lo_limit, quantize(0.0)), min(hi_limit, quantize(6.0))
     if activation == "RELU_N1_TO_1":
-        return max(INT8_MIN, quantize(-1.0)), min(INT8_MAX, quantize(1.0))
+        return max(lo_limit, quantize(-1.0)), min(hi_limit, quantize(1.0))
     raise QuantParamError(f"unsupported fused activation {activation!r}")
 
 

@@ -120,6 +120,11 @@ SOURCES: tuple[CmsisNNSource, ...] = (
     ),
     _source("FullyConnectedFunctions/arm_vector_sum_s8.c", "arm_vector_sum_s8"),
     _source(
+        "FullyConnectedFunctions/arm_fully_connected_s16.c",
+        "arm_fully_connected_s16",
+        "arm_nn_vec_mat_mult_t_s16",
+    ),
+    _source(
         "FullyConnectedFunctions/arm_fully_connected_get_buffer_sizes_s8.c",
         "arm_fully_connected_s8_get_buffer_size arm_fully_connected_s8_get_buffer_size_dsp"
         " arm_fully_connected_s8_get_buffer_size_mve",
@@ -142,6 +147,7 @@ SOURCES: tuple[CmsisNNSource, ...] = (
     # Support functions
     _source("NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c", "arm_nn_mat_mult_nt_t_s8"),
     _source("NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c", "arm_nn_vec_mat_mult_t_s8"),
+    _source("NNSupportFunctions/arm_nn_vec_mat_mult_t_s16.c", "arm_nn_vec_mat_mult_t_s16"),
     _source(
         "NNSupportFunctions/arm_nn_vec_mat_mult_t_per_ch_s8.c", "arm_nn_vec_mat_mult_t_per_ch_s8"
     ),

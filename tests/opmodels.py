@@ -26,7 +26,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 INT8 = "int8"
 FLOAT = "float"
+INT16 = "int16"
 KINDS = (INT8, FLOAT)
+WITH_16X8 = (INT8, FLOAT, INT16)
+"""The kinds of a spec that also exists as a 16x8 model (`"int16"`: int16 activations,
+int8 weights, int64 biases; int16 input and output unless `float_io`)."""
 
 Shape = tuple[int, ...]
 # A model body: given a seeded generator for its weights, a function of TF tensors.
@@ -54,6 +58,9 @@ class OpSpec:
     input_ranges: tuple[tuple[float, float], ...] = ()
     kinds: tuple[str, ...] = KINDS
     float_io: bool = False
+    per_tensor_dense: bool = False
+    """Fully-connected weights quantized per tensor (the converter's default is per
+    output channel)."""
     ops_float: tuple[str, ...] | None = None
     int8_tflm_differs: str = ""
     litert_ref_lacks: dict[str, str] = field(default_factory=dict)
@@ -368,6 +375,7 @@ OPS: list[OpSpec] = [
         ("FULLY_CONNECTED",),
         "FULLY_CONNECTED",
         {"FusedActivationFunction": "NONE"},
+        kinds=WITH_16X8,
     ),
     OpSpec(
         "fc_relu",
@@ -376,6 +384,7 @@ OPS: list[OpSpec] = [
         ("FULLY_CONNECTED",),
         "FULLY_CONNECTED",
         {"FusedActivationFunction": "RELU"},
+        kinds=WITH_16X8,
     ),
     OpSpec(
         "fc_batch3",
@@ -384,6 +393,7 @@ OPS: list[OpSpec] = [
         ("FULLY_CONNECTED",),
         "FULLY_CONNECTED",
         {"FusedActivationFunction": "NONE"},
+        kinds=WITH_16X8,
     ),
     _pool_spec("avgpool_2x2_s2_valid", "avg", 2, 2, "VALID"),
     _pool_spec("avgpool_3x3_s1_same", "avg", 3, 1, "SAME"),
@@ -422,6 +432,26 @@ OPS: list[OpSpec] = [
         "CONV_2D",
         {"FusedActivationFunction": "RELU"},
         kinds=(INT8,),
+        float_io=True,
+    ),
+    OpSpec(
+        "fc_per_tensor_relu6",
+        ((2, 24),),
+        _fc(24, 12, "RELU6"),
+        ("FULLY_CONNECTED",),
+        "FULLY_CONNECTED",
+        {"FusedActivationFunction": "RELU6"},
+        kinds=WITH_16X8,
+        per_tensor_dense=True,
+    ),
+    OpSpec(
+        "quantize_dequantize_fc",
+        ((1, 16),),
+        _fc(16, 8, "RELU"),
+        ("QUANTIZE", "FULLY_CONNECTED", "DEQUANTIZE"),
+        "FULLY_CONNECTED",
+        {"FusedActivationFunction": "RELU"},
+        kinds=(INT8, INT16),
         float_io=True,
     ),
     OpSpec(
@@ -625,6 +655,18 @@ def _convert(spec: OpSpec, kind: str) -> bytes:
         if not spec.float_io:
             converter.inference_input_type = tf.int8
             converter.inference_output_type = tf.int8
+    elif kind == INT16:
+        samples = representative_inputs(spec, 32, _seed(spec.name) + 1)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: iter(samples)
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+        ]
+        if not spec.float_io:
+            converter.inference_input_type = tf.int16
+            converter.inference_output_type = tf.int16
+    if spec.per_tensor_dense:
+        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return _quietly(converter.convert)

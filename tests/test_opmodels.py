@@ -58,7 +58,8 @@ def test_model_holds_intended_operator(op_model: OpModel, name: str, kind: str) 
     for key, value in spec.options.items():
         assert options.get(key) == value, (key, options)
     ins, outs = opmodels.tensor_types(path)
-    io_type = "INT8" if kind == opmodels.INT8 and not spec.float_io else "FLOAT32"
+    io_type = {opmodels.INT8: "INT8", opmodels.INT16: "INT16"}.get(kind, "FLOAT32")
+    io_type = "FLOAT32" if spec.float_io else io_type
     assert set(ins) == {io_type} and set(outs) == {io_type}
     assert len(ins) == len(spec.input_shapes)
 
@@ -68,7 +69,7 @@ def test_model_runs_in_both_reference_runtimes(op_model: OpModel, name: str, kin
     """TFLM and LiteRT-ref both run the model; their outputs agree and are not constant."""
     path = op_model(name, kind)
     spec = opmodels.OPS_BY_NAME[name]
-    if kind == opmodels.INT8 and not spec.float_io:
+    if kind in (opmodels.INT8, opmodels.INT16) and not spec.float_io:
         (inputs,) = random_inputs(path, 1, seed=3)
     else:
         (inputs,) = opmodels.representative_inputs(spec, 1, seed=3)
@@ -86,9 +87,13 @@ def test_model_runs_in_both_reference_runtimes(op_model: OpModel, name: str, kin
             assert not np.array_equal(a, b), "known TFLM/LiteRT difference no longer shows"
         elif a.dtype == np.int8:
             np.testing.assert_array_equal(a, b)
+        elif a.dtype == np.int16:  # LiteRT-ref rounds some 16x8 requantizations differently
+            assert np.max(np.abs(a.astype(np.int32) - b.astype(np.int32))) <= 1
         else:
             scale = max(1.0, float(np.max(np.abs(b))))
-            np.testing.assert_allclose(a, b, rtol=0, atol=1e-5 * scale)
+            # a 16x8 model's dequantized output may differ by one int16 step (as above)
+            step = 1e-4 if kind == opmodels.INT16 else 1e-5
+            np.testing.assert_allclose(a, b, rtol=0, atol=step * scale)
         assert np.unique(a).size > 1, (
             "output is constant: the model or its quantization is degenerate"
         )

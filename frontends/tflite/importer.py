@@ -86,21 +86,26 @@ class Translation:
     """The method serves several builtins and takes ``op`` as its argument."""
     types: tuple[str, ...] | None = None
     """The element types, where the op's facts do not give them (conversions)."""
+    int16: bool = False
+    """16x8 models (int16 activations, int8 weights, int64 biases) compile too: the op's
+    ``convert-nn-to-qnn`` pattern lowers int16 tensors (``kind_of(..., int16=True)``)."""
 
     def element_types(self) -> tuple[str, ...]:
         """The element types of the operator's tensors that stai compiles."""
         if self.types is not None:
             return self.types
-        return ("float32", "int8") if quant_rule(self.op).int8 else ("float32",)
+        types = ("float32", "int8") if quant_rule(self.op).int8 else ("float32",)
+        return (*types, "int16") if self.int16 else types
 
 
-_CONVERSION = ("float32", "int8")
-"""QUANTIZE and DEQUANTIZE: between float32 and int8 (QUANTIZE also int8 to int8)."""
+_CONVERSION = ("float32", "int8", "int16")
+"""QUANTIZE and DEQUANTIZE: between float32 and int8 or int16 (QUANTIZE also between int8
+and int16 in both directions, and int8 to int8, int16 to int16)."""
 
 OPERATORS: dict[str, Translation] = {
     "CONV_2D": Translation("_conv2d", nn.Conv2DOp),
     "DEPTHWISE_CONV_2D": Translation("_depthwise_conv2d", nn.DepthwiseConv2DOp),
-    "FULLY_CONNECTED": Translation("_fully_connected", nn.FullyConnectedOp),
+    "FULLY_CONNECTED": Translation("_fully_connected", nn.FullyConnectedOp, int16=True),
     "AVERAGE_POOL_2D": Translation("_pool", nn.AvgPool2DOp, generic=True),
     "MAX_POOL_2D": Translation("_pool", nn.MaxPool2DOp, generic=True),
     "ADD": Translation("_binary", nn.AddOp, generic=True),
@@ -110,9 +115,9 @@ OPERATORS: dict[str, Translation] = {
     "CONCATENATION": Translation("_concat", nn.ConcatOp),
     "PAD": Translation("_pad", nn.PadOp),
     "PADV2": Translation("_pad", nn.PadOp),
-    "RESHAPE": Translation("_reshape", nn.ReshapeOp),
-    "SQUEEZE": Translation("_reshape", nn.ReshapeOp),
-    "EXPAND_DIMS": Translation("_reshape", nn.ReshapeOp),
+    "RESHAPE": Translation("_reshape", nn.ReshapeOp, int16=True),
+    "SQUEEZE": Translation("_reshape", nn.ReshapeOp, int16=True),
+    "EXPAND_DIMS": Translation("_reshape", nn.ReshapeOp, int16=True),
     "SOFTMAX": Translation("_softmax", nn.SoftmaxOp),
     "QUANTIZE": Translation("_unary", nn.QuantizeOp, generic=True, types=_CONVERSION),
     "DEQUANTIZE": Translation("_dequantize_op", nn.DequantizeOp, types=_CONVERSION),
@@ -153,8 +158,8 @@ OPERATORS: dict[str, Translation] = {
 SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
     name: translation.element_types() for name, translation in sorted(OPERATORS.items())
 }
-"""Builtin name -> the element types stai compiles it for (``"float32"``, ``"int8"``),
-derived from ``OPERATORS`` and each ``nn`` op's ``QuantRule``."""
+"""Builtin name -> the element types stai compiles it for (``"float32"``, ``"int8"``,
+``"int16"``: 16x8), derived from ``OPERATORS`` and each ``nn`` op's ``QuantRule``."""
 
 
 # -------------------------------------------------------------------------- importer

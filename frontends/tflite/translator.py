@@ -43,6 +43,10 @@ _NUMPY_DTYPES: dict[str, str] = {
 }
 """Numpy dtype of each TFLite tensor type whose constant data can be read."""
 
+_QUANT_BITS: dict[str, int] = {"INT8": 8, "INT16": 16, "INT32": 32, "INT64": 64}
+"""Storage bits of the quantized TFLite tensor types: int8 and int16 activations (int16:
+16x8 models, symmetric), int8 weights, int32 and int64 (16x8) biases."""
+
 _ACTIVATIONS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
 """TFLite ActivationFunctionType values that become an nn ``activation`` property."""
 
@@ -145,7 +149,7 @@ class Translator:
         """The quantization of a tensor, checked (`StaiError` on unusable parameters)."""
         tensor = self.tensors[t]
         if tensor.quant is not None:
-            bits = {"INT8": 8, "INT16": 16, "INT32": 32}.get(tensor.type_name)
+            bits = _QUANT_BITS.get(tensor.type_name)
             check_quant(self._where(t), tensor.quant.scales, tensor.quant.zero_points, bits)
         return tensor.quant
 
@@ -154,7 +158,7 @@ class Translator:
         kind = tensor.type_name
         if kind == "FLOAT32":
             return f32
-        if kind in ("INT8", "INT32"):
+        if kind in _QUANT_BITS:
             quant = self._quant(t)
             if quant is None:
                 raise StaiError(
@@ -163,7 +167,12 @@ class Translator:
                 )
             if quant.per_channel and not 0 <= quant.axis < len(tensor.shape):
                 raise StaiError(f"{self._where(t)}: quantized dimension out of range")
-            return _quant_type(8 if kind == "INT8" else 32, quant)
+            if kind == "INT16" and any(z != 0 for z in quant.zero_points):
+                raise StaiError(
+                    f"{self._where(t)}: int16 tensors must be symmetric (zero point 0), "
+                    f"got {quant.zero_points[0]}"
+                )
+            return _quant_type(_QUANT_BITS[kind], quant)
         raise StaiError(f"{self._where(t)}: unsupported tensor type {kind}")
 
     def _tensor_type(self, t: int) -> TensorType:
@@ -237,7 +246,7 @@ class Translator:
         """An ``nn.constant`` for tensor ``t`` (f32 when folded or dequantized)."""
         tensor = self.tensors[t]
         dequantize = t in self.folded or (
-            float_context and tensor.type_name in ("INT8", "INT32") and tensor.quant is not None
+            float_context and tensor.type_name in _QUANT_BITS and tensor.quant is not None
         )
         key = (t, dequantize)
         if key in self.constants:
@@ -261,7 +270,8 @@ class Translator:
         return const.output
 
     def _zero_bias(self, op: TflOperator, x: int, w: int, channels: int) -> SSAValue:
-        """A zero bias for a conv/fc without one: f32, or int32 with scale s_in * s_w."""
+        """A zero bias for a conv/fc without one: f32, or int32 with scale s_in * s_w (int64
+        for an int16 input, as TFLite Micro accumulates 16x8 layers in 64 bits)."""
         if self._is_float(op.outputs[0]):
             result_type = TensorType(f32, (channels,))
             array = np.zeros(channels, np.float32)
@@ -278,9 +288,10 @@ class Translator:
             axis = 0 if qw.per_channel else -1
             if qw.per_channel and len(scales) != channels:
                 raise StaiError(f"{self._where(w)}: expected {channels} per-channel scales")
-            qtype = nn.QuantType(IntegerType(32), scales, [0] * len(scales), axis)
+            wide = self.tensors[x].type_name == "INT16"
+            qtype = nn.QuantType(IntegerType(64 if wide else 32), scales, [0] * len(scales), axis)
             result_type = TensorType(qtype, (channels,))
-            array = np.zeros(channels, np.int32)
+            array = np.zeros(channels, np.int64 if wide else np.int32)
         const = nn.ConstantOp(array, result_type)
         self._tag(const, op, None)
         self.block.add_op(const)

@@ -6,6 +6,14 @@ from stai.dialects import qnn
 from stai.lowering.convert_buf_to_c.common import fail, shape_of, size_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
 
+_REQUANTIZE = {
+    ("s8", "s8"): "stai_requantize_s8",
+    ("s8", "s16"): "stai_requantize_s8_s16",
+    ("s16", "s8"): "stai_requantize_s16_s8",
+    ("s16", "s16"): "stai_requantize_s16",
+}
+"""The requantization kernel of each (input, output) element kind."""
+
 
 def emit_unary(k: KernelBlock) -> None:
     """Element-wise kernels of the form ``f(in, out, size, ...)``."""
@@ -15,6 +23,7 @@ def emit_unary(k: KernelBlock) -> None:
     size = k.int_(size_of(y))
     io = [k.ptr(x), k.ptr(y, True), size]
     kind = op.kind
+    out_kind = qnn.element_kind(y.type)
     match op:
         case qnn.ClampOp() if kind == "f32":
             lo, hi = k.act()
@@ -92,13 +101,18 @@ def emit_unary(k: KernelBlock) -> None:
             k.call("stai_swish_f32", io)
         case qnn.HardSigmoidOp() if kind == "f32":
             k.call("stai_hard_sigmoid_f32", [*io, k.float_(k.pf("alpha")), k.float_(k.pf("beta"))])
-        case qnn.QuantizeOp() if kind == "f32":
-            k.call("stai_quantize_f32_s8", [*io, k.float_(k.pf("scale")), k.pi("zero_point")])
-        case qnn.DequantizeOp() if kind == "s8":
-            k.call("stai_dequantize_s8_f32", [*io, k.float_(k.pf("scale")), k.pi("zero_point")])
-        case qnn.RequantizeOp() if kind == "s8":
+        case qnn.QuantizeOp() if kind == "f32" and out_kind in ("s8", "s16"):
             k.call(
-                "stai_requantize_s8",
+                f"stai_quantize_f32_{out_kind}",
+                [*io, k.float_(k.pf("scale")), k.pi("zero_point")],
+            )
+        case qnn.DequantizeOp() if kind in ("s8", "s16"):
+            k.call(
+                f"stai_dequantize_{kind}_f32", [*io, k.float_(k.pf("scale")), k.pi("zero_point")]
+            )
+        case qnn.RequantizeOp() if (kind, out_kind) in _REQUANTIZE:
+            k.call(
+                _REQUANTIZE[kind, out_kind],
                 [
                     *io,
                     k.pi("input_offset"),

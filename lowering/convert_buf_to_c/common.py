@@ -33,7 +33,13 @@ SIZE_T = c.CType("size_t")
 I32: Attribute = i32
 I32_PTR = c.CType("int32_t *")
 
-_ELEMENT_C = {"s8": "int8_t", "s32": "int32_t", "f32": "float", "s16": "int16_t"}
+_ELEMENT_C = {
+    "s8": "int8_t",
+    "s32": "int32_t",
+    "f32": "float",
+    "s16": "int16_t",
+    "s64": "int64_t",
+}
 
 
 def c_identifier(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xdsl.ir import SSAValue
+
 from stai.dialects import c, qnn
 from stai.dialects.buf import GetConstOp
 from stai.lowering.convert_buf_to_c.common import I32_PTR, fail, shape_of, size_of
@@ -57,6 +59,9 @@ def emit_fully_connected(k: KernelBlock) -> None:
             [params, *k.weighted_args(dims, x, w, b, y)],
         )
         return
+    if op.kind == "s16":
+        _emit_fully_connected_s16(k, dims, outputs)
+        return
     ctx = k.context()
     if op.scratch is not None and not isinstance(op.scratch.owner, GetConstOp):
         # The CMSIS-NN API reads precomputed kernel sums from the scratch buffer when it
@@ -92,6 +97,34 @@ def emit_fully_connected(k: KernelBlock) -> None:
         callee,
         [ctx, params, quant, *k.weighted_args(dims, x, w, b, y)],
     )
+
+
+def _emit_fully_connected_s16(k: KernelBlock, dims: tuple[SSAValue, ...], outputs: int) -> None:
+    """16x8: ``arm_fully_connected_s16`` with one multiplier, else
+    ``stai_fully_connected_per_channel_s16`` (offsets 0, int64 bias)."""
+    op = k.op
+    x, w, b = op.ins
+    y = out_of(op)
+    ctx = k.context()
+    params = k.struct(
+        "fc_params",
+        "cmsis_nn_fc_params",
+        {"input_offset": 0, "filter_offset": 0, "output_offset": 0, "activation": k.act_struct()},
+    )
+    mults, shifts = k.plist("multipliers"), k.plist("shifts")
+    if len(mults) == 1:
+        quant = k.struct(
+            "quant_params",
+            "cmsis_nn_per_tensor_quant_params",
+            {"multiplier": mults[0], "shift": shifts[0]},
+        )
+        callee = "arm_fully_connected_s16"
+    else:
+        if len(mults) != outputs or len(shifts) != outputs:
+            raise fail(op, "one multiplier and shift per output expected")
+        quant = k.per_channel_quant(mults, shifts)
+        callee = "stai_fully_connected_per_channel_s16"
+    k.call(callee, [ctx, params, quant, *k.weighted_args(dims, x, w, b, y)])
 
 
 def emit_fully_connected_codebook(k: KernelBlock) -> None:

@@ -4,6 +4,7 @@
 #define STAI_KERNELS_H
 
 #include "stai_kernels_s8.h"
+#include "stai_kernels_s16.h"
 #include "stai_kernels_f32.h"
 #include "stai_kernels_shape.h"
 #include "stai_kernels_math.h"

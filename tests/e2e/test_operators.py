@@ -1,5 +1,5 @@
 """Single-operator models (built by the tests) compiled by stai, against the references:
-int8 bit-exact with TFLite Micro, float within 1e-4 x max(1, max |ref|) of LiteRT (of
+int8 and 16x8 (int16 activations) bit-exact with TFLite Micro, float within 1e-4 x max(1, max |ref|) of LiteRT (of
 TFLite Micro where LiteRT's reference resolver lacks the operator)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import float_tolerance
-from opmodels import ALL_MODELS, INT8, OPS_BY_NAME
+from opmodels import ALL_MODELS, INT8, INT16, OPS_BY_NAME
 from shared_models import random_inputs
 from xdsl.dialects.builtin import TensorType
 from xdsl.rewriter import Rewriter
@@ -29,7 +29,7 @@ def test_operator(name, kind, op_model, compiled):
     samples = random_inputs(path, 10, seed=7, float_range=(lo, hi))
     for inputs in samples:
         got = c_model.run(inputs)
-        if kind == INT8:
+        if kind in (INT8, INT16):
             expected = run_tflm(path, inputs)
             for e, g in zip(expected, got):
                 assert np.array_equal(e, g), (

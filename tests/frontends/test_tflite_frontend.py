@@ -362,9 +362,8 @@ def test_op_model_imports(op_model: Callable[[str, str], Path], name: str, kind:
     if tflite_ops & {"SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"}:  # pad or crop, 2 transposes
         got = sorted(set(got) - {"nn.pad", "nn.strided_slice"})
     assert got == expected
-    element = (
-        "!nn.q<i8" if kind == opmodels.INT8 and not opmodels.OPS_BY_NAME[name].float_io else "f32"
-    )
+    element = {opmodels.INT8: "!nn.q<i8", opmodels.INT16: "!nn.q<i16"}.get(kind, "f32")
+    element = "f32" if opmodels.OPS_BY_NAME[name].float_io else element
     for t in _main(module).function_type.inputs.data:
         assert element in str(t)
 
@@ -722,10 +721,36 @@ def test_unknown_shape() -> None:
     assert "'input' (tensor 0) has an unknown shape" in _error(m.build([x], [y]))
 
 
-def test_int16_activations_are_named() -> None:
-    m, x, y = _relu_model(type_name="INT16", scales=(0.01,), zero_points=(0,))
+def test_int16_activations_are_symmetric_nn_q_i16() -> None:
+    """16x8 activations import as !nn.q<i16, ...>; an int16 zero point other than 0 is
+    named in one line."""
+    m, x, y = _relu_model(type_name="INT16", scales=(0.5,), zero_points=(0,))
+    module = import_tflite_bytes(m.build([x], [y]), "relu16")
+    assert "tensor<1x4x4x2x!nn.q<i16, 0.5 : 0>>" in str(_main(module).function_type)
+    m, x, y = _relu_model(type_name="INT16", scales=(0.01,), zero_points=(3,))
     message = _error(m.build([x], [y]))
-    assert "tensor 'input' (tensor 0): unsupported tensor type INT16" in message
+    assert "tensor 'input' (tensor 0): int16 tensors must be symmetric (zero point 0)" in message
+
+
+def test_int16_operator_without_a_16x8_kernel_is_one_line() -> None:
+    """An int16 operator stai has no 16x8 kernel for is refused by name, in one line."""
+    from stai.lowering.convert_nn_to_qnn import ConvertNNToQNNPass
+
+    m, x, y = _relu_model(type_name="INT16", scales=(0.01,), zero_points=(0,))
+    module = import_tflite_bytes(m.build([x], [y]), "relu16")
+    with pytest.raises(StaiError, match=r"nn.relu \(operator 0\): int16 activations \(16x8\)"):
+        ConvertNNToQNNPass().apply(Context(), module)
+
+
+def test_fc_without_bias_int16_gets_an_int64_zero_bias() -> None:
+    m = BUILDER.ModelBuilder()
+    x = m.tensor("x", (1, 6), "INT16", scales=(0.5,), zero_points=(0,))
+    w = m.tensor("w", (4, 6), "INT8", data=np.ones((4, 6)), scales=(0.25,))
+    y = m.tensor("y", (1, 4), "INT16", scales=(2.0,), zero_points=(0,))
+    m.op("FULLY_CONNECTED", [x, w, -1], [y])
+    module = import_tflite_bytes(m.build([x], [y]), "fc")
+    fc = next(op for op in _nn_ops(module) if isinstance(op, nn.FullyConnectedOp))
+    assert str(fc.bias.type) == "tensor<4x!nn.q<i64, 0.125 : 0>>"
 
 
 def test_uint8_activations_are_named() -> None:

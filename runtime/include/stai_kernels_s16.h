@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stai's own kernels for int16 activations (16x8 models: int16 activations, int8 weights,
+ * int64 biases) that the CMSIS-NN API lacks, and the conversions to and from int16.
+ *
+ * Every kernel reproduces the integer arithmetic of the TFLite Micro reference kernel of
+ * the same operator bit for bit; the parameters are computed at compile time by
+ * stai.lowering.quant_math. Conventions are those of stai_kernels_s8.h. Every function
+ * returns ARM_CMSIS_NN_SUCCESS, or ARM_CMSIS_NN_ARG_ERROR for inconsistent arguments
+ * (checked before anything is written).
+ */
+#ifndef STAI_KERNELS_S16_H
+#define STAI_KERNELS_S16_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arm_nn_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The 64-bit requantization of the 16x8 kernels: acc * multiplier * 2^(shift - 31) with
+ * the multiplier first reduced to 16 bits (rounded), then one rounding right shift, as
+ * the reference's MultiplyByQuantizedMultiplier for a 64-bit accumulator.
+ * multiplier >= 0, -31 <= shift <= 7, |acc| < 2^47.
+ */
+static inline int32_t stai_requantize_s64(int64_t acc, int32_t multiplier, int32_t shift)
+{
+    const int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+    const int32_t total_shift = 15 - shift;
+    const int64_t rounded = acc * (int64_t)reduced + ((int64_t)1 << (total_shift - 1));
+    return (int32_t)(rounded >> total_shift);
+}
+
+/* ---- conversions ------------------------------------------------------------------ */
+
+/* QUANTIZE float32 -> int16: round-half-away-from-zero(input / scale) + zero_point,
+ * saturated to the int16 range. */
+arm_cmsis_nn_status stai_quantize_f32_s16(const float *input,
+                                          int16_t *output,
+                                          int32_t size,
+                                          float scale,
+                                          int32_t zero_point);
+
+/* DEQUANTIZE int16 -> float32: scale * (input - zero_point). */
+arm_cmsis_nn_status stai_dequantize_s16_f32(const int16_t *input,
+                                            float *output,
+                                            int32_t size,
+                                            float scale,
+                                            int32_t zero_point);
+
+/*
+ * QUANTIZE between integer types (int8 -> int16, int16 -> int8, int16 -> int16):
+ * output = clamp(MultiplyByQuantizedMultiplier(input + input_offset, mult, shift) +
+ * output_offset) to the output type's range; arguments as stai_requantize_s8.
+ */
+arm_cmsis_nn_status stai_requantize_s8_s16(const int8_t *input,
+                                           int16_t *output,
+                                           int32_t size,
+                                           int32_t input_offset,
+                                           int32_t mult,
+                                           int32_t shift,
+                                           int32_t output_offset);
+arm_cmsis_nn_status stai_requantize_s16_s8(const int16_t *input,
+                                           int8_t *output,
+                                           int32_t size,
+                                           int32_t input_offset,
+                                           int32_t mult,
+                                           int32_t shift,
+                                           int32_t output_offset);
+arm_cmsis_nn_status stai_requantize_s16(const int16_t *input,
+                                        int16_t *output,
+                                        int32_t size,
+                                        int32_t input_offset,
+                                        int32_t mult,
+                                        int32_t shift,
+                                        int32_t output_offset);
+
+/* ---- fully connected -------------------------------------------------------------- */
+
+/*
+ * FULLY_CONNECTED 16x8 with one multiplier and shift per output (the converter's
+ * per-channel weights; CMSIS-NN's arm_fully_connected_s16 takes one for the tensor).
+ * Arguments as arm_fully_connected_s16 (offsets 0; bias_data may be NULL), with
+ * quant_params holding output_dims->c multipliers and shifts:
+ * out[b][o] = clamp(requantize_s64(bias[o] + sum_i in[b][i] * w[o][i])).
+ */
+arm_cmsis_nn_status stai_fully_connected_per_channel_s16(
+    const cmsis_nn_context *ctx,
+    const cmsis_nn_fc_params *fc_params,
+    const cmsis_nn_per_channel_quant_params *quant_params,
+    const cmsis_nn_dims *input_dims,
+    const int16_t *input_data,
+    const cmsis_nn_dims *filter_dims,
+    const int8_t *filter_data,
+    const cmsis_nn_dims *bias_dims,
+    const int64_t *bias_data,
+    const cmsis_nn_dims *output_dims,
+    int16_t *output_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STAI_KERNELS_S16_H */
