@@ -323,7 +323,10 @@ def _check_description(info: DeviceInfo, meta: dict[str, Any], spec: str) -> Non
 def _tensor_difference(tensor: Tensor, want: dict[str, Any]) -> str | None:
     shape = tuple(int(d) for d in want["shape"])
     if tensor.dtype != want["dtype"] or tensor.shape != shape:
-        return f"{tensor.dtype}{list(tensor.shape)} on the device, {want['dtype']}{list(shape)}"
+        return (
+            f"{tensor.dtype}{list(tensor.shape)} on the device, "
+            f"{want['dtype']}{list(shape)} in the model"
+        )
     scale, zero_point = want.get("scale"), want.get("zero_point")
     if (tensor.scale is None) != (not scale):
         return "quantized on one side only"
@@ -333,7 +336,7 @@ def _tensor_difference(tensor: Tensor, want: dict[str, Any]) -> str | None:
         ):
             return (
                 f"scale {tensor.scale:g} zero point {tensor.zero_point} on the device, "
-                f"scale {float(scale):g} zero point {zero_point}"
+                f"scale {float(scale):g} zero point {zero_point} in the model"
             )
     return None
 
