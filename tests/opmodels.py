@@ -414,7 +414,7 @@ OPS: list[OpSpec] = [
         input_ranges=((-1.0, 1.0), (-2.0, 3.0)),
     ),
     OpSpec("pad", ((1, 5, 5, 3),), _pad, ("PAD",), "PAD"),
-    OpSpec("reshape", ((1, 4, 4, 3),), _reshape, ("RESHAPE",), "RESHAPE"),
+    OpSpec("reshape", ((1, 4, 4, 3),), _reshape, ("RESHAPE",), "RESHAPE", kinds=WITH_16X8),
     _unary_spec("softmax", "softmax", "SOFTMAX", (1, 10)),
     _unary_spec("relu", "relu", "RELU"),
     _unary_spec("relu6", "relu6", "RELU6", rng=(-2.0, 8.0), differs=RELU6_TFLM_NOTE),

@@ -1,0 +1,35 @@
+// RUN: stai-opt %s -p convert-nn-to-qnn | filecheck %s
+
+// 16x8 fully connected: int16 input and output (zero point 0), int8 per-channel weights,
+// int64 bias. Multipliers of 0.5 * s_w[c] / 0.125 = 1.0 and 2.0 (2^30 with shifts 1, 2);
+// relu6 on int16 outputs: [0, round(6 / 0.125)] = [0, 48].
+// CHECK-LABEL: func.func @fc_s16
+// CHECK-SAME:    (%x: tensor<1x4xi16> {nn.name = "in"}) -> (tensor<1x2xi16> {nn.name = "out"})
+// CHECK-NEXT:    %w = arith.constant dense<1> : tensor<2x4xi8>
+// CHECK-NEXT:    %b = arith.constant dense<[100, -3]> : tensor<2xi64>
+// CHECK-NEXT:    %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x4xi16>, tensor<2x4xi8>, tensor<2xi64>)
+// CHECK-SAME:      {params = #qnn.fully_connected_s16<multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: 1, 2>>, act = array<i32: 0, 48>} -> tensor<1x2xi16>
+func.func @fc_s16(%x: tensor<1x4x!nn.q<i16, 0.5 : 0>> {nn.name = "in"}) -> (tensor<1x2x!nn.q<i16, 0.125 : 0>> {nn.name = "out"}) {
+  %w = nn.constant dense<1> : tensor<2x4xi8> -> tensor<2x4x!nn.q<i8, axis 0, [0.25, 0.5] : [0, 0]>>
+  %b = nn.constant dense<[100, -3]> : tensor<2xi64> -> tensor<2x!nn.q<i64, axis 0, [0.125, 0.25] : [0, 0]>>
+  %y = nn.fully_connected %x, %w, %b {activation = "relu6"} : (tensor<1x4x!nn.q<i16, 0.5 : 0>>, tensor<2x4x!nn.q<i8, axis 0, [0.25, 0.5] : [0, 0]>>, tensor<2x!nn.q<i64, axis 0, [0.125, 0.25] : [0, 0]>>) -> tensor<1x2x!nn.q<i16, 0.125 : 0>>
+  func.return %y : tensor<1x2x!nn.q<i16, 0.125 : 0>>
+}
+
+// float -> int16 is qnn.quantize; int16 -> int8 and int8 -> int16 are qnn.requantize with
+// the multiplier of s_in / s_out (1/64: 2^30, shift -5; 32: 2^30, shift 6); int16 -> float
+// is qnn.dequantize.
+// CHECK-LABEL: func.func @conversions
+// CHECK-NEXT:    %a = qnn.quantize ins(%x : tensor<1x8xf32>) {params = #qnn.quantization<scale = 0.0009765625, zero_point = 0>} -> tensor<1x8xi16>
+// CHECK-NEXT:    %b = qnn.requantize ins(%a : tensor<1x8xi16>) {params = #qnn.requantize_s8<input_offset = 0, output_offset = -4, multiplier = 1073741824, shift = -5>} -> tensor<1x8xi8>
+// CHECK-NEXT:    %c = qnn.requantize ins(%b : tensor<1x8xi8>) {params = #qnn.requantize_s8<input_offset = 4, output_offset = 0, multiplier = 1073741824, shift = 6>} -> tensor<1x8xi16>
+// CHECK-NEXT:    %d = qnn.dequantize ins(%c : tensor<1x8xi16>) {params = #qnn.quantization<scale = 0.001953125, zero_point = 0>} -> tensor<1x8xf32>
+
+func.func @conversions(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  %a = nn.quantize %x : (tensor<1x8xf32>) -> tensor<1x8x!nn.q<i16, 0.0009765625 : 0>>
+  %b = nn.quantize %a : (tensor<1x8x!nn.q<i16, 0.0009765625 : 0>>) -> tensor<1x8x!nn.q<i8, 0.0625 : -4>>
+  %c = nn.quantize %b : (tensor<1x8x!nn.q<i8, 0.0625 : -4>>) -> tensor<1x8x!nn.q<i16, 0.001953125 : 0>>
+  %d = nn.dequantize %c : (tensor<1x8x!nn.q<i16, 0.001953125 : 0>>) -> tensor<1x8xf32>
+  func.return %d : tensor<1x8xf32>
+}
+
