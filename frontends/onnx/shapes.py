@@ -60,6 +60,10 @@ class ShapeOps(GraphBuilder):
         assert target is not None
         allow_zero = bool(node_attrs(node).get("allowzero", 0))
         dims = [int(d) for d in target.reshape(-1)]
+        if any(d < -1 for d in dims) or (
+            not allow_zero and any(d == 0 and i >= len(shape) for i, d in enumerate(dims))
+        ):
+            raise self._error(f"cannot reshape {list(shape)} to {dims}")
         out = [shape[i] if d == 0 and not allow_zero else d for i, d in enumerate(dims)]
         if out.count(-1) > 1:
             raise self._error("more than one -1 in the shape")

@@ -95,6 +95,19 @@ def test_unsupported_operator_names_the_node():
         import_onnx_bytes(_bytes(model), "m.onnx")
 
 
+@pytest.mark.parametrize("target", [[0, 0, 0, 0], [1, -2, -4]])
+def test_reshape_to_an_impossible_shape_is_an_error(target):
+    """A 0 (copy this dimension) past the input's rank, or a dimension below -1."""
+    model = _model(
+        [helper.make_node("Reshape", ["x", "shape"], ["y"], name="r")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        inits=[helper.make_tensor("shape", TensorProto.INT64, [len(target)], target)],
+    )
+    with pytest.raises(StaiError, match=r"Reshape \(node 'r'\): cannot reshape \[2, 4, 1\]"):
+        import_onnx_bytes(_bytes(model), "m.onnx", optimize=False)
+
+
 def test_old_opset_is_an_error():
     model = _model(
         [helper.make_node("Relu", ["x"], ["y"])],
