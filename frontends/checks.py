@@ -75,6 +75,8 @@ def check_accumulators(module: ModuleOp, name: str) -> None:
         filt, bias = op.filter.owner, op.bias.owner
         if not isinstance(x, nn.QuantType) or not isinstance(w, nn.QuantType) or x.per_channel:
             continue
+        if x.storage.width.data != 8:  # 16x8 layers accumulate in int64
+            continue
         if not isinstance(filt, nn.ConstantOp) or not isinstance(bias, nn.ConstantOp):
             continue
         axis = 3 if isinstance(op, nn.DepthwiseConv2DOp) else 0

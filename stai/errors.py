@@ -5,6 +5,7 @@ EXTRAS = {
     "onnx": "the ONNX frontend and its reference runtime (onnx, onnxruntime, onnxoptimizer)",
     "keras": "the Keras frontend and its reference runtime (TensorFlow, h5py)",
     "tflite": "the TFLite references validate compares with (tflite-micro, ai-edge-litert)",
+    "serial": "pyserial, for `stai validate --device serial:PORT`",
     "quantize": "the TFLite converter's quantizer that `stai quantize --compare` uses",
     "all": "every frontend and reference runtime",
 }

@@ -151,9 +151,9 @@ class SerialTransport:
 
 
 def _pyserial_hint() -> str:
-    from stai.errors import EXTRAS, install_hint
+    from stai.errors import install_hint
 
-    return install_hint("serial") if "serial" in EXTRAS else "pip install pyserial"
+    return install_hint("serial")
 
 
 def open_serial(port: str, baud: int) -> SerialTransport:

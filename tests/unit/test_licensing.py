@@ -18,6 +18,7 @@ def _shipped_c() -> list[Path]:
             *runtime.glob("src/*.c"),
             *boards.glob("support/*"),
             *boards.glob("plugin/*.c"),
+            *boards.glob("validation/*.[ch]"),
         ]
     )
 
