@@ -182,4 +182,4 @@ def test_missing_package_names_the_extra(
     with pytest.raises(StaiError) as info:
         runner(path, [np.zeros((1, 1), np.int8)])
     message = str(info.value)
-    assert "stai[all]" in message and package in message and "\n" not in message
+    assert "stai[tflite]" in message and package in message and "\n" not in message
