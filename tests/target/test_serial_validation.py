@@ -113,3 +113,27 @@ def test_a_firmware_of_another_model_is_refused(board, shared_model_path, tmp_pa
         _validate(
             shared_model_path("ad_int8"), "cortex-m55", qemu.device, tmp_path, name="kws_int8"
         )
+
+
+def test_a_serial_port_through_pyserial(shared_model_path, tmp_path):
+    """The path a real board takes: QEMU's UART0 on a pseudo-terminal, opened by pyserial
+    as `--device serial:/dev/pts/N` (what a /dev/ttyACM0 is to the host)."""
+    import serial  # noqa: F401  (the 'serial' extra; a clear ImportError when missing)
+
+    folder = tmp_path / "ad_int8"
+    generate(
+        shared_model_path("ad_int8"), folder, name="ad_int8", target="cortex-m4", observer=True
+    )
+    firmware = build_validation_firmware(folder, tmp_path / "fw", cmsis_nn_path="")
+    qemu = start_serial_qemu(get_target("cortex-m4"), firmware.elf, link="pty")
+    try:
+        assert qemu.device.startswith("serial:/dev/pts/")
+        report = _validate(
+            shared_model_path("ad_int8"), "cortex-m4", qemu.device, tmp_path / "v", name="ad_int8"
+        )
+    finally:
+        qemu.close()
+    assert report.check_passed, report.check_messages
+    (row,) = [r for r in report.rows if r.what == "C model vs reference"]
+    assert row.metrics.bit_exact == 2 and row.metrics.max_abs_lsb == 0
+    assert report.target is not None and report.target["device"]["link"] == qemu.device
