@@ -249,6 +249,75 @@ def ds_cnn() -> Any:
     return k.Model(x, y, name="ds_cnn")
 
 
+def cropping() -> Any:
+    """Cropping2D (uneven sides), a conv, then Cropping1D on the rows seen as a sequence."""
+    k = keras()
+    L = k.layers
+    x = k.Input((9, 8, 3), name="image")
+    y = L.Cropping2D(((1, 2), (2, 0)), name="crop2d")(x)
+    y = L.Conv2D(4, 2, activation="relu", name="conv")(y)
+    y = L.Reshape((5, 20), name="rows")(y)
+    y = L.Cropping1D((1, 2), name="crop1d")(y)
+    y = L.Conv1D(3, 2, name="conv1d")(y)
+    return k.Model(x, L.Dense(4, name="out")(L.Flatten(name="flat")(y)), name="cropping")
+
+
+def conv_transpose() -> Any:
+    """Conv2DTranspose: stride 2 same with a fused relu, uneven strides valid with a tanh
+    after, output_padding with same and with valid, an even kernel at stride 1 without bias."""
+    k = keras()
+    L = k.layers
+    x = k.Input((5, 6, 3), name="image")
+    y = L.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu", name="up_same")(x)
+    y = L.Conv2DTranspose(3, (3, 2), strides=(2, 3), activation="tanh", name="up_valid")(y)
+    y = L.Conv2DTranspose(
+        2, (4, 3), strides=(3, 2), padding="same", output_padding=(1, 0), name="outpad_same"
+    )(y)
+    y = L.Conv2DTranspose(2, 3, strides=2, output_padding=1, name="outpad_valid")(y)
+    y = L.Conv2DTranspose(3, 4, padding="same", use_bias=False, name="even_same")(y)
+    return k.Model(x, y, name="conv_transpose")
+
+
+def normalization() -> Any:
+    """Normalization adapted on random data (per channel), an inverted one with given
+    per-feature statistics, and a conv between them."""
+    k = keras()
+    L = k.layers
+    rng = np.random.default_rng(4)
+    norm = L.Normalization(name="norm")
+    norm.adapt(rng.normal(3.0, 2.0, (32, 6, 5, 2)).astype(np.float32))
+    x = k.Input((6, 5, 2), name="x")
+    y = L.Conv2D(3, 2, name="conv")(norm(x))
+    mean = rng.normal(0.0, 1.0, (5, 4, 3))
+    var = rng.uniform(0.5, 2.0, (5, 4, 3))
+    y = L.Normalization(axis=(1, 2, 3), mean=mean, variance=var, invert=True, name="denorm")(y)
+    return k.Model(x, y, name="normalization")
+
+
+def upsampling() -> Any:
+    """Nearest UpSampling2D by uneven and even factors around a conv."""
+    k = keras()
+    L = k.layers
+    x = k.Input((4, 5, 3), name="image")
+    y = L.UpSampling2D((2, 3), name="up23")(x)
+    y = L.Conv2D(4, 3, padding="same", name="conv")(y)
+    return k.Model(x, L.UpSampling2D(2, name="up2")(y), name="upsampling")
+
+
+def time_distributed() -> Any:
+    """TimeDistributed Dense (relu), Conv1D, Conv2D and Flatten over 6 steps."""
+    k = keras()
+    L = k.layers
+    x = k.Input((6, 10), name="frames")
+    y = L.TimeDistributed(L.Dense(8, activation="relu"), name="td_dense")(x)
+    y = L.Reshape((6, 8, 1), name="to_1d")(y)
+    y = L.TimeDistributed(L.Conv1D(4, 3, padding="same"), name="td_conv1d")(y)
+    y = L.Reshape((6, 4, 2, 4), name="to_2d")(y)
+    y = L.TimeDistributed(L.Conv2D(3, 2, activation="tanh"), name="td_conv2d")(y)
+    y = L.TimeDistributed(L.Flatten(), name="td_flat")(y)
+    return k.Model(x, L.Dense(5, name="out")(L.Flatten(name="flat")(y)), name="time_distributed")
+
+
 KERAS_MODELS: dict[str, Callable[[], Any]] = {
     "ds_cnn": ds_cnn,
     "sequential_cnn": sequential_cnn,
@@ -259,6 +328,11 @@ KERAS_MODELS: dict[str, Callable[[], Any]] = {
     "shapes": shapes,
     "lstm": lstm,
     "input_batch_norm": input_batch_norm,
+    "cropping": cropping,
+    "conv_transpose": conv_transpose,
+    "normalization": normalization,
+    "upsampling": upsampling,
+    "time_distributed": time_distributed,
 }
 
 

@@ -1,9 +1,11 @@
 """Keras element-wise layers: activations (Activation, ReLU, LeakyReLU, PReLU, Softmax),
-BatchNormalization, Rescaling and the Add / Subtract / Multiply merges.
+BatchNormalization, Normalization, Rescaling and the Add / Subtract / Multiply merges.
 
 A batch normalization becomes ``x * scale + shift`` over the last axis, both ops tagged
 with `batchnorm.BN_ATTR` so that `batchnorm.fold_batch_norms` can fold them into the
-convolution or dense layer before them once the graph is complete.
+convolution or dense layer before them once the graph is complete. A Normalization
+layer (adapted or given mean and variance, inverted or not) is also a multiply and an add
+by constants of its broadcast shape.
 """
 
 from __future__ import annotations
@@ -139,3 +141,37 @@ class ElementwiseLayers(LayerBuilder):
         none = {"activation": StringAttr("none")}
         y = self.emit(nn.MulOp, [x, self.constant(scale)], shape, none, final=False)
         return [self.emit(nn.AddOp, [y, self.constant(offset)], shape, none)]
+
+    def _normalization(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """``(x - mean) / d`` as ``x * (1 / d) + (-mean / d)`` (``x * d + mean`` inverted),
+        ``d`` being ``max(sqrt(variance), epsilon)`` as Keras computes it."""
+        x = self.only(xs)
+        shape = shape_of(x)
+        layer = self.layer
+        if getattr(layer, "mean", None) is None or getattr(layer, "variance", None) is None:
+            raise self.error("the layer has no mean and variance (adapt or build it first)")
+        mean = np.asarray(layer.mean, np.float64)
+        var = np.asarray(layer.variance, np.float64)
+        try:
+            fits = np.broadcast_shapes(mean.shape, var.shape, tuple(shape)) == tuple(shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise self.error(f"mean of shape {list(mean.shape)} does not fit the input {shape}")
+        d = np.maximum(np.sqrt(var), float(self.keras.backend.epsilon()))
+        if self.config.get("invert"):
+            scale, shift = d * np.ones_like(mean), mean * np.ones_like(var)
+        else:
+            scale, shift = 1.0 / d * np.ones_like(mean), -mean / d
+        scale, shift = _squeeze_leading(scale), _squeeze_leading(shift)
+        none = {"activation": StringAttr("none")}
+        y = self.emit(nn.MulOp, [x, self.constant(scale)], shape, none, final=False)
+        return [self.emit(nn.AddOp, [y, self.constant(shift)], shape, none)]
+
+
+def _squeeze_leading(array: np.ndarray) -> np.ndarray:
+    """``array`` without its leading size-1 axes (it broadcasts the same)."""
+    dims = list(array.shape)
+    while len(dims) > 1 and dims[0] == 1:
+        dims.pop(0)
+    return array.reshape(dims)

@@ -40,7 +40,7 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Region, SSAValue
+from xdsl.ir import Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import nn
@@ -57,6 +57,7 @@ __all__ = [
     "FUSED",
     "HANDLERS",
     "IDENTITY_LAYERS",
+    "TIME_DISTRIBUTED_LAYERS",
     "SUPPORTED_OPERATORS",
     "import_model",
     "layer_names",
@@ -76,6 +77,25 @@ IDENTITY_LAYERS = {
     "Identity",
 }
 """Layers that pass their input through at inference."""
+
+TIME_DISTRIBUTED_LAYERS = {
+    "Dense",
+    "Conv1D",
+    "Conv2D",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "Conv2DTranspose",
+    "MaxPooling1D",
+    "AveragePooling1D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "GlobalAveragePooling1D",
+    "GlobalMaxPooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
+    "Flatten",
+}
+"""The layers a TimeDistributed wrapper may hold (each step runs as one batch item)."""
 
 
 def layer_names(model: Any, name: str) -> list[str]:
@@ -238,6 +258,38 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
         self.m_id += 1
         return results
 
+    def _time_distributed(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """The wrapped layer on every time step: the time axis is folded into the batch
+        ([N, T, ...] -> [N * T, ...]) and unfolded from the result (a Dense layer acts on
+        the last axis and needs neither)."""
+        x = self.only(xs)
+        shape = shape_of(x)
+        inner = self.layer.layer
+        class_name = type(inner).__name__
+        builtin = type(inner).__module__.split(".")[0] == "keras"
+        if not builtin or class_name not in TIME_DISTRIBUTED_LAYERS:
+            raise self.error(
+                f"wrapping a {printable_name(class_name)} layer is not supported (only "
+                f"{', '.join(sorted(TIME_DISTRIBUTED_LAYERS))})"
+            )
+        if len(shape) < 3:
+            raise self.error(f"expected an input with a time axis, got shape {shape}")
+        outer = self.layer
+        self.layer, self.config = inner, inner.get_config()
+        try:
+            if class_name == "Dense":
+                return HANDLERS[class_name](self, [x])
+            n, steps = shape[0], shape[1]
+            folded = self.reshape(x, [n * steps, *shape[2:]])
+            (y,) = HANDLERS[class_name](self, [folded])
+        finally:
+            self.layer = outer
+        owner = y.owner
+        if isinstance(owner, Operation):
+            owner.attributes.pop("nn.name", None)
+        y.name_hint = None
+        return [self.reshape(y, [n, steps, *shape_of(y)[1:]], final=True)]
+
 
 def _weight_bytes(model: Any) -> int:
     """Bytes of every variable of the model (each shared variable once)."""
@@ -282,6 +334,12 @@ HANDLERS: dict[str, Callable[[_Importer, list[SSAValue]], list[SSAValue]]] = {
     "ZeroPadding2D": _Importer._zero_padding2d,
     "ZeroPadding1D": _Importer._zero_padding1d,
     "Rescaling": _Importer._rescaling,
+    "Normalization": _Importer._normalization,
+    "Cropping1D": _Importer._cropping1d,
+    "Cropping2D": _Importer._cropping2d,
+    "UpSampling2D": _Importer._upsampling2d,
+    "Conv2DTranspose": _Importer._conv2d_transpose,
+    "TimeDistributed": _Importer._time_distributed,
     "LSTM": _Importer._lstm,
     **{layer_class: _Importer._identity for layer_class in IDENTITY_LAYERS},
 }

@@ -1,11 +1,13 @@
 """Keras layers with weight matrices: Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D,
-Dense and LSTM.
+Conv2DTranspose, Dense and LSTM.
 
 Keras kernels are transposed to the ``nn`` layouts (a convolution's filter [out, kh, kw,
 in], a depthwise one's [1, kh, kw, channels * multiplier], a dense layer's [out, in]); a
 missing bias becomes zeros. A fusable activation (`builder.FUSED`) is the op's own, any
 other follows it. A 1-D convolution runs as a 2-D one over [N, 1, L, C]; a separable one
-as a depthwise convolution then a 1x1 convolution.
+as a depthwise convolution then a 1x1 convolution. A transposed convolution is one
+``nn.transpose_conv2d`` whose top / left crop is TensorFlow's (half the excess of the
+full output over Keras' output size, rounded down, for ``same``; none for ``valid``).
 """
 
 from __future__ import annotations
@@ -162,6 +164,50 @@ class LinearLayers(LayerBuilder):
             "valid",
             fused,
             final=rest is None,
+        )
+        return self.finish(y, rest)
+
+    def _conv2d_transpose(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        n, h, w, _ = self.rank(x, 4)
+        self.channels_last()
+        cfg = self.config
+        weights = self.weights()
+        kernel = weights[0]  # [kh, kw, out, in]
+        kh, kw, out_c, _ = kernel.shape
+        strides = pair(cfg["strides"])
+        dilations = pair(cfg["dilation_rate"])
+        padding = cfg["padding"]
+        if padding not in ("same", "valid"):
+            raise self.error(f"unsupported padding '{padding}'")
+        out_pad = cfg.get("output_padding")
+        out_pads = (None, None) if out_pad is None else pair(out_pad)
+        out_hw, pads = [], []
+        for size, k, s, d, extra in zip((h, w), (kh, kw), strides, dilations, out_pads):
+            effective = (k - 1) * d + 1
+            if extra is None:
+                out = size * s if padding == "same" else size * s + max(effective - s, 0)
+            else:
+                crop = effective // 2 if padding == "same" else 0
+                out = (size - 1) * s + effective - 2 * crop + extra
+            full = (size - 1) * s + effective
+            before = max(full - out, 0) // 2 if padding == "same" else 0
+            out_hw.append(out)
+            pads += [before, max(full - before - out, 0)]
+        fused, rest = self.fused_and_rest()
+        props: dict[str, Attribute] = {
+            "strides": nn.i64_array(strides),
+            "dilations": nn.i64_array(dilations),
+            "pads": nn.i64_array(pads),
+            "activation": StringAttr(fused),
+        }
+        operands = [
+            x,
+            self.constant(kernel.transpose(2, 0, 1, 3)),
+            self.constant(self._bias(weights, 1, out_c)),
+        ]
+        y = self.emit(
+            nn.TransposeConv2DOp, operands, [n, *out_hw, out_c], props, final=rest is None
         )
         return self.finish(y, rest)
 

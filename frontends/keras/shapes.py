@@ -1,5 +1,10 @@
 """Keras layers that move data without computing: the inference identities (Dropout and
-the like), Flatten, Reshape, Permute, Concatenate and ZeroPadding (1-D and 2-D).
+the like), Flatten, Reshape, Permute, Concatenate, ZeroPadding and Cropping (1-D and 2-D)
+and nearest-neighbour UpSampling2D.
+
+A cropping is one ``nn.strided_slice``; an upsampling by (fh, fw) repeats each pixel with
+two concatenations of copies of the same tensor between reshapes (every pixel ``fw``
+times along its row, then every row ``fh`` times), so it needs no kernel of its own.
 
 Shapes keep the batch dimension first; Keras' shapes in a layer's configuration leave it
 out.
@@ -79,3 +84,48 @@ class ShapeLayers(LayerBuilder):
         left, right = pair(self.config["padding"])
         out = [n, length + left + right, c]
         return [self.emit(nn.PadOp, [x], out, {"pads": nn.i64_array([0, 0, left, right, 0, 0])})]
+
+    def _cropping2d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        n, h, w, c = self.rank(x, 4)
+        self.channels_last()
+        (top, bottom), (left, right) = self.config["cropping"]
+        out = [n, h - top - bottom, w - left - right, c]
+        return [self._crop(x, [0, top, left, 0], out)]
+
+    def _cropping1d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        n, length, c = self.rank(x, 3)
+        left, right = pair(self.config["cropping"])
+        return [self._crop(x, [0, left, 0], [n, length - left - right, c])]
+
+    def _crop(self, x: SSAValue, begin: list[int], out: list[int]) -> SSAValue:
+        if min(out) < 1 or min(begin) < 0:
+            raise self.error(f"cropping {self.config['cropping']} leaves nothing of {shape_of(x)}")
+        props = {"begin": nn.i64_array(begin), "strides": nn.i64_array([1] * len(out))}
+        return self.emit(nn.StridedSliceOp, [x], out, props)
+
+    def _upsampling2d(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """Nearest-neighbour upsampling by integer factors as reshapes and concatenations."""
+        x = self.only(xs)
+        n, h, w, c = self.rank(x, 4)
+        self.channels_last()
+        interpolation = self.config.get("interpolation", "nearest")
+        if interpolation != "nearest":
+            raise self.error(f"interpolation '{interpolation}' is not supported (only nearest)")
+        fh, fw = pair(self.config["size"])
+        if fh < 1 or fw < 1:
+            raise self.error(f"size {self.config['size']} is not a positive integer factor")
+        if (fh, fw) == (1, 1):
+            return [self.reshape(x, [n, h, w, c], final=True)]
+        none = StringAttr("none")
+        y = x
+        if fw > 1:
+            col = self.reshape(x, [n, h * w, 1, c])
+            props = {"axis": IntegerAttr(2, i64), "activation": none}
+            y = self.emit(nn.ConcatOp, [[col] * fw], [n, h * w, fw, c], props, final=False)
+        if fh > 1:
+            row = self.reshape(y, [n, h, 1, w * fw * c])
+            props = {"axis": IntegerAttr(2, i64), "activation": none}
+            y = self.emit(nn.ConcatOp, [[row] * fh], [n, h, fh, w * fw * c], props, final=False)
+        return [self.reshape(y, [n, h * fh, w * fw, c], final=True)]
