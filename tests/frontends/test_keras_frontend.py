@@ -409,3 +409,65 @@ def test_keras2_keys_are_translated():
 def test_keras2_keys_without_keras3_meaning_are_refused(layer, words):
     with pytest.raises(StaiError, match=words):
         translate_config({"class_name": "Sequential", "config": {"layers": [layer]}})
+
+
+# ------------------------------------------------------------------ layers on existing ops
+
+
+@pytest.mark.parametrize(
+    "name,op_counts",
+    [
+        ("cropping", {nn.StridedSliceOp: 2}),
+        ("conv_transpose", {nn.TransposeConv2DOp: 5, nn.TanhOp: 1}),
+        ("normalization", {nn.MulOp: 2, nn.AddOp: 2}),
+        ("upsampling", {nn.ConcatOp: 4}),
+        ("time_distributed", {nn.FullyConnectedOp: 2, nn.Conv2DOp: 2}),
+    ],
+)
+def test_layers_on_existing_ops(name, op_counts):
+    module = import_keras_model(build(name))
+    for cls, count in op_counts.items():
+        assert len(_ops(module, cls)) == count, (cls.name, count)
+
+
+def test_conv_transpose_crop_and_layout():
+    """Keras' [kh, kw, out, in] kernel becomes [out, kh, kw, in]; a stride-2 same 3x3
+    transposed convolution crops its one extra row and column at the bottom / right
+    (TensorFlow's rule: the smaller half of the excess first)."""
+    model = build("conv_transpose")
+    module = import_keras_model(model)
+    first = _ops(module, nn.TransposeConv2DOp)[0]
+    assert list(first.pads.get_values()) == [0, 1, 0, 1]
+    assert first.activation.data == "relu"
+    kernel = model.get_layer("up_same").get_weights()[0]
+    filt = first.filter.owner
+    assert isinstance(filt, nn.ConstantOp)
+    np.testing.assert_array_equal(filt.to_numpy(), kernel.transpose(2, 0, 1, 3))
+
+
+def test_time_distributed_result_is_named_once():
+    """Only the op computing a TimeDistributed layer's result carries its name."""
+    module = import_keras_model(build("time_distributed"))
+    names = [op.attributes["nn.name"].data for op in module.walk() if "nn.name" in op.attributes]
+    assert names.count("td_conv2d") == 1 and names.count("td_conv1d") == 1
+
+
+@pytest.mark.parametrize(
+    "make,words",
+    [
+        (lambda k, x: k.layers.UpSampling2D(2, interpolation="bilinear")(x), "bilinear"),
+        (
+            lambda k, x: k.layers.Conv2DTranspose(2, 3, data_format="channels_first")(x),
+            "channels_first",
+        ),
+        (
+            lambda k, x: k.layers.TimeDistributed(k.layers.Dropout(0.1), name="td")(x),
+            "wrapping a Dropout layer",
+        ),
+    ],
+)
+def test_new_layers_refuse_what_they_cannot_compile(make, words):
+    k = keras()
+    x = k.Input((4, 4, 3))
+    message = _error(k.Model(x, make(k, x)))
+    assert words in message and "\n" not in message
