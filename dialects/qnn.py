@@ -330,18 +330,22 @@ class _Binary(_PerOutput):
 @irdl_op_definition
 class AddOp(_Binary):
     """Addition with broadcasting: ``arm_elementwise_add_s8`` (same shapes),
-    ``stai_broadcast_add_s8``, ``stai_add_f32``."""
+    ``stai_broadcast_add_s8``, ``stai_add_f32``; 16x8: ``arm_elementwise_add_s16`` (same
+    shapes)."""
 
     name = "qnn.add"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.AddSubS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.AddSubS8Params
 
 
 @irdl_op_definition
 class SubOp(_Binary):
-    """Subtraction: ``stai_elementwise_sub_s8``, ``stai_broadcast_sub_s8``, ``stai_sub_f32``."""
+    """Subtraction: ``stai_elementwise_sub_s8``, ``stai_broadcast_sub_s8``, ``stai_sub_f32``;
+    16x8: ``stai_elementwise_sub_s16`` (same shapes)."""
 
     name = "qnn.sub"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.AddSubS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.AddSubS8Params
 
 
 @irdl_op_definition

@@ -249,7 +249,8 @@ class FullyConnectedS16Params(KernelParams):
 
 @irdl_attr_definition
 class AddSubS8Params(KernelParams):
-    """int8 addition and subtraction (TFLite Micro's ``ArithmeticParams``)."""
+    """int8 addition and subtraction (TFLite Micro's ``ArithmeticParams``); also 16x8
+    (int16) ones, whose offsets are 0 and left shift 15."""
 
     name = "qnn.add_sub_s8"
 

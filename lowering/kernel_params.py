@@ -218,10 +218,14 @@ def fully_connected_s16_params(op: nn.FullyConnectedOp) -> qp.FullyConnectedS16P
     return qp.FullyConnectedS16Params.make(multipliers=mults, shifts=shifts)
 
 
-def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[qp.AddSubS8Params, DenseArrayBase]:
-    a = act_quant(op, op.lhs, "lhs")
-    b = act_quant(op, op.rhs, "rhs")
-    y = act_quant(op, op.output, "output")
+def add_sub_s8_params(
+    op: nn.AddOp | nn.SubOp, bits: int = 8
+) -> tuple[qp.AddSubS8Params, DenseArrayBase]:
+    """int8 ADD / SUB parameters, or 16x8 ones (``bits=16``: int16 tensors, zero points 0,
+    the same family with TFLite Micro's int16 left shift and clamp range)."""
+    a = act_quant(op, op.lhs, "lhs", (bits,))
+    b = act_quant(op, op.rhs, "rhs", (bits,))
+    y = act_quant(op, op.output, "output", (bits,))
     compute = qm.add_params_s8 if isinstance(op, nn.AddOp) else qm.sub_params_s8
     p = compute(
         a.scale,
@@ -231,6 +235,7 @@ def add_sub_s8_params(op: nn.AddOp | nn.SubOp) -> tuple[qp.AddSubS8Params, Dense
         y.scale,
         y.zero_point,
         activation_of(op).upper(),
+        bits,
     )
     params = qp.AddSubS8Params.make(
         left_shift=p.left_shift,

@@ -72,6 +72,8 @@ INT8_MIN = -128
 INT8_MAX = 127
 ADD_SUB_LEFT_SHIFT_S8 = 20
 """The left shift of the int8 ADD / SUB kernels (``left_shift`` argument)."""
+ADD_SUB_LEFT_SHIFT_S16 = 15
+"""The left shift of the 16x8 (int16) ADD / SUB kernels: TFLite Micro's general int16 path."""
 
 
 def _quantize_multiplier_smaller_than_one(real_multiplier: float) -> tuple[int, int]:
@@ -134,16 +136,20 @@ def add_params_s8(
     out_scale: float,
     out_zp: int,
     activation: str = "NONE",
+    bits: int = 8,
 ) -> AddSubParamsS8:
     """int8 ADD parameters as TFLite Micro's ``CalculateOpDataAdd`` (float64 steps):
     ``twice_max = 2 * max(s1, s2)``, input multipliers ``s_i / twice_max``, output
-    multiplier ``twice_max / (2**20 * s_out)``."""
+    multiplier ``twice_max / (2**left_shift * s_out)``; ``left_shift`` is 20 for int8 and
+    15 for int16 outputs (``bits=16``, 16x8 models: zero points 0), whose clamp range is
+    the int16 one."""
+    left_shift = ADD_SUB_LEFT_SHIFT_S16 if bits == 16 else ADD_SUB_LEFT_SHIFT_S8
     s1, s2, so = (float(_np.float32(s)) for s in (in1_scale, in2_scale, out_scale))
     twice_max = 2.0 * max(s1, s2)
     m1, sh1 = _quantize_multiplier_smaller_than_one(s1 / twice_max)
     m2, sh2 = _quantize_multiplier_smaller_than_one(s2 / twice_max)
-    mo, sho = _quantize_multiplier_smaller_than_one(twice_max / ((1 << ADD_SUB_LEFT_SHIFT_S8) * so))
-    lo, hi = quantized_activation_range(activation, out_scale, out_zp)
+    mo, sho = _quantize_multiplier_smaller_than_one(twice_max / ((1 << left_shift) * so))
+    lo, hi = quantized_activation_range(activation, out_scale, out_zp, bits)
     return AddSubParamsS8(
         -int(in1_zp),
         m1,
@@ -151,7 +157,7 @@ def add_params_s8(
         -int(in2_zp),
         m2,
         sh2,
-        ADD_SUB_LEFT_SHIFT_S8,
+        left_shift,
         int(out_zp),
         mo,
         sho,
@@ -168,12 +174,13 @@ def sub_params_s8(
     out_scale: float,
     out_zp: int,
     activation: str = "NONE",
+    bits: int = 8,
 ) -> AddSubParamsS8:
-    """int8 SUB parameters as TFLite Micro's ``CalculateOpDataSub``: the same float64 steps
-    as ADD (``add_params_s8``). Some TFLite Micro sources do these steps in float32; the
+    """int8 (or int16: ``bits=16``) SUB parameters as TFLite Micro's
+    ``CalculateOpDataSub``: the same float64 steps as ADD (``add_params_s8``). Some TFLite Micro sources do these steps in float32; the
     pinned tflite-micro package does them in float64 (its outputs differ from the float32
     version, e.g. for scales 0.011 / 0.06 / 0.05, and match this one)."""
-    return add_params_s8(in1_scale, in1_zp, in2_scale, in2_zp, out_scale, out_zp, activation)
+    return add_params_s8(in1_scale, in1_zp, in2_scale, in2_zp, out_scale, out_zp, activation, bits)
 
 
 @_dataclass(frozen=True)

@@ -39,6 +39,7 @@ def _source(path: str, defines: str, calls: str = "") -> CmsisNNSource:
 SOURCES: tuple[CmsisNNSource, ...] = (
     # Element-wise
     _source("BasicMathFunctions/arm_elementwise_add_s8.c", "arm_elementwise_add_s8"),
+    _source("BasicMathFunctions/arm_elementwise_add_s16.c", "arm_elementwise_add_s16"),
     _source("BasicMathFunctions/arm_elementwise_mul_s8.c", "arm_elementwise_mul_s8"),
     # Convolution
     _source(

@@ -320,7 +320,7 @@ def _pool_spec(name: str, kind: str, k: int, stride: int, padding: str) -> OpSpe
     )
 
 
-def _binary_spec(name: str, op: str, shape_b: Shape) -> OpSpec:
+def _binary_spec(name: str, op: str, shape_b: Shape, kinds: tuple[str, ...] = KINDS) -> OpSpec:
     """An OpSpec for ADD/SUB/MUL of two inputs with different ranges."""
     return OpSpec(
         name,
@@ -330,6 +330,7 @@ def _binary_spec(name: str, op: str, shape_b: Shape) -> OpSpec:
         op,
         {"FusedActivationFunction": "NONE"},
         input_ranges=((-1.0, 1.0), (-3.0, 2.0)),
+        kinds=kinds,
     )
 
 
@@ -399,9 +400,9 @@ OPS: list[OpSpec] = [
     _pool_spec("avgpool_3x3_s1_same", "avg", 3, 1, "SAME"),
     _pool_spec("maxpool_2x2_s2_valid", "max", 2, 2, "VALID"),
     _pool_spec("maxpool_3x3_s2_same", "max", 3, 2, "SAME"),
-    _binary_spec("add", "ADD", (1, 5, 5, 8)),
+    _binary_spec("add", "ADD", (1, 5, 5, 8), WITH_16X8),
     _binary_spec("add_broadcast", "ADD", (1, 1, 1, 8)),
-    _binary_spec("sub", "SUB", (1, 5, 5, 8)),
+    _binary_spec("sub", "SUB", (1, 5, 5, 8), WITH_16X8),
     _binary_spec("mul", "MUL", (1, 5, 5, 8)),
     _binary_spec("mul_broadcast", "MUL", (1, 1, 1, 8)),
     OpSpec(

@@ -87,6 +87,14 @@ def emit_binary(k: KernelBlock) -> None:
         k.int_(hi),
     ]
     add = isinstance(op, qnn.AddOp)
+    if op.kind == "s16":
+        if not same:
+            raise fail(op, "int16 broadcasting is not supported")
+        callee = "arm_elementwise_add_s16" if add else "stai_elementwise_sub_s16"
+        k.call(
+            callee, [k.ptr(a), k.ptr(b), *ins_args, k.ptr(y, True), *out_args, k.int_(size_of(y))]
+        )
+        return
     if same:
         callee = "arm_elementwise_add_s8" if add else "stai_elementwise_sub_s8"
         k.call(

@@ -79,6 +79,31 @@ arm_cmsis_nn_status stai_requantize_s16(const int16_t *input,
                                         int32_t shift,
                                         int32_t output_offset);
 
+/* ---- element-wise arithmetic ------------------------------------------------------ */
+
+/*
+ * SUB of two same-shape int16 vectors of block_size elements (output = input_1 - input_2).
+ * Parameters as the CMSIS-NN API's arm_elementwise_add_s16 (offsets 0, left_shift 15):
+ * each input is x << left_shift rescaled by its multiplier/shift; the difference is
+ * rescaled by out_mult/out_shift and clamped to [out_activation_min, out_activation_max].
+ */
+arm_cmsis_nn_status stai_elementwise_sub_s16(const int16_t *input_1_vect,
+                                             const int16_t *input_2_vect,
+                                             int32_t input_1_offset,
+                                             int32_t input_1_mult,
+                                             int32_t input_1_shift,
+                                             int32_t input_2_offset,
+                                             int32_t input_2_mult,
+                                             int32_t input_2_shift,
+                                             int32_t left_shift,
+                                             int16_t *output,
+                                             int32_t out_offset,
+                                             int32_t out_mult,
+                                             int32_t out_shift,
+                                             int32_t out_activation_min,
+                                             int32_t out_activation_max,
+                                             int32_t block_size);
+
 /* ---- fully connected -------------------------------------------------------------- */
 
 /*

@@ -33,3 +33,15 @@ func.func @conversions(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   func.return %d : tensor<1x8xf32>
 }
 
+// 16x8 add and sub (same shapes): the int8 ADD / SUB parameters with TFLite Micro's int16
+// left shift of 15 and the int16 clamp range. add: twice_max = 1.0, input multipliers
+// 0.5 and 0.25 (2^30 with shifts 0, -1), output 1 / 2^15 (2^30, shift -14), relu [0, 32767];
+// sub: twice_max = 2.0, 0.5 and 0.125 (shifts 0, -2), output 2 / 2^15 (shift -13).
+// CHECK-LABEL: func.func @add_sub_s16
+// CHECK-NEXT:    %s = qnn.add ins(%a, %b : tensor<1x8xi16>, tensor<1x8xi16>) {params = #qnn.add_sub_s8<left_shift = 15, input1_offset = 0, input1_multiplier = 1073741824, input1_shift = 0, input2_offset = 0, input2_multiplier = 1073741824, input2_shift = -1, output_offset = 0, output_multiplier = 1073741824, output_shift = -14>, act = array<i32: 0, 32767>} -> tensor<1x8xi16>
+// CHECK-NEXT:    %d = qnn.sub ins(%s, %b : tensor<1x8xi16>, tensor<1x8xi16>) {params = #qnn.add_sub_s8<left_shift = 15, input1_offset = 0, input1_multiplier = 1073741824, input1_shift = 0, input2_offset = 0, input2_multiplier = 1073741824, input2_shift = -2, output_offset = 0, output_multiplier = 1073741824, output_shift = -13>, act = array<i32: -32768, 32767>} -> tensor<1x8xi16>
+func.func @add_sub_s16(%a: tensor<1x8x!nn.q<i16, 0.5 : 0>>, %b: tensor<1x8x!nn.q<i16, 0.25 : 0>>) -> tensor<1x8x!nn.q<i16, 1.0 : 0>> {
+  %s = nn.add %a, %b {activation = "relu"} : (tensor<1x8x!nn.q<i16, 0.5 : 0>>, tensor<1x8x!nn.q<i16, 0.25 : 0>>) -> tensor<1x8x!nn.q<i16, 1.0 : 0>>
+  %d = nn.sub %s, %b {activation = "none"} : (tensor<1x8x!nn.q<i16, 1.0 : 0>>, tensor<1x8x!nn.q<i16, 0.25 : 0>>) -> tensor<1x8x!nn.q<i16, 1.0 : 0>>
+  func.return %d : tensor<1x8x!nn.q<i16, 1.0 : 0>>
+}
