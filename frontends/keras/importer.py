@@ -40,7 +40,7 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Operation, Region, SSAValue
+from xdsl.ir import Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import nn
@@ -261,7 +261,9 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
     def _time_distributed(self, xs: list[SSAValue]) -> list[SSAValue]:
         """The wrapped layer on every time step: the time axis is folded into the batch
         ([N, T, ...] -> [N * T, ...]) and unfolded from the result (a Dense layer acts on
-        the last axis and needs neither)."""
+        the last axis and needs neither). The wrapped layer's op keeps the layer's name
+        and the unfolding reshape has none, so that int8 calibration, which reads each
+        named op's values, gives that op its own range (the reshape takes its input's)."""
         x = self.only(xs)
         shape = shape_of(x)
         inner = self.layer.layer
@@ -284,11 +286,7 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
             (y,) = HANDLERS[class_name](self, [folded])
         finally:
             self.layer = outer
-        owner = y.owner
-        if isinstance(owner, Operation):
-            owner.attributes.pop("nn.name", None)
-        y.name_hint = None
-        return [self.reshape(y, [n, steps, *shape_of(y)[1:]], final=True)]
+        return [self.reshape(y, [n, steps, *shape_of(y)[1:]])]
 
 
 def _weight_bytes(model: Any) -> int:

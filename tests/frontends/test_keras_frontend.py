@@ -446,10 +446,15 @@ def test_conv_transpose_crop_and_layout():
 
 
 def test_time_distributed_result_is_named_once():
-    """Only the op computing a TimeDistributed layer's result carries its name."""
+    """The wrapped layer's op carries the TimeDistributed layer's name, once; the reshape
+    unfolding the time axis after it has none."""
     module = import_keras_model(build("time_distributed"))
     names = [op.attributes["nn.name"].data for op in module.walk() if "nn.name" in op.attributes]
     assert names.count("td_conv2d") == 1 and names.count("td_conv1d") == 1
+    named = [op for op in module.walk() if op.attributes.get("nn.name") == StringAttr("td_conv2d")]
+    assert named[0].name == "nn.tanh"
+    (use,) = named[0].results[0].uses
+    assert isinstance(use.operation, nn.ReshapeOp) and "nn.name" not in use.operation.attributes
 
 
 @pytest.mark.parametrize(
