@@ -123,12 +123,14 @@ def _verify_codebook(op: Conv2DCodebookOp | FullyConnectedCodebookOp, what: str)
 
 @irdl_op_definition
 class Conv2DOp(_ConvLike):
-    """Convolution: ``arm_convolve_wrapper_s8`` / ``stai_conv2d_f32``.
+    """Convolution: ``arm_convolve_wrapper_s8`` / ``stai_conv2d_f32``; 16x8 (int16
+    activations, int8 weights, int64 bias; offsets 0): ``arm_convolve_wrapper_s16``.
 
     ``multipliers``/``shifts`` are ``array<i32: ...>`` with one entry per output channel.
     """
 
     name = "qnn.conv2d"
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.ConvS8Params
     SCRATCH: ClassVar[str] = "convolve_wrapper_s8"
     CODEBOOK: ClassVar[tuple[type[KernelOp], int] | None] = (Conv2DCodebookOp, 4)
 
@@ -151,9 +153,11 @@ class HybridConv2DOp(_ConvLike):
 
 @irdl_op_definition
 class DepthwiseConv2DOp(_ConvLike):
-    """Depthwise convolution: ``arm_depthwise_conv_wrapper_s8`` / ``stai_depthwise_conv2d_f32``."""
+    """Depthwise convolution: ``arm_depthwise_conv_wrapper_s8`` / ``stai_depthwise_conv2d_f32``;
+    16x8: ``arm_depthwise_conv_wrapper_s16``."""
 
     name = "qnn.depthwise_conv2d"
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.ConvS8Params
     depth_multiplier = opt_prop_def(Attribute)
     GEOMETRY: ClassVar[tuple[str, ...]] = ("strides", "pads", "dilations", "depth_multiplier")
     SCRATCH: ClassVar[str] = "depthwise_conv_wrapper_s8"

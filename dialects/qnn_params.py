@@ -209,7 +209,8 @@ def _parse_value(parser: AttrParser, kind: str, what: str) -> Attribute:
 @irdl_attr_definition
 class ConvS8Params(KernelParams):
     """int8 convolution (``qnn.conv2d``, ``qnn.depthwise_conv2d``,
-    ``qnn.conv2d_codebook``): offsets and per-output-channel Q31 multipliers and shifts."""
+    ``qnn.conv2d_codebook``): offsets and per-output-channel Q31 multipliers and shifts;
+    also the 16x8 (int16) convolutions, whose offsets are 0."""
 
     name = "qnn.conv_s8"
     SAME_LENGTH: ClassVar[tuple[str, ...]] = ("multipliers", "shifts")

@@ -87,14 +87,15 @@ class ConvertConstant(RewritePattern):
 
 
 class ConvertConv(RewritePattern):
-    """``nn.conv2d`` / ``nn.depthwise_conv2d`` -> ``qnn.conv2d`` / ``qnn.depthwise_conv2d``."""
+    """``nn.conv2d`` / ``nn.depthwise_conv2d`` -> ``qnn.conv2d`` / ``qnn.depthwise_conv2d``
+    (float, int8, 16x8)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(
         self, op: nn.Conv2DOp | nn.DepthwiseConv2DOp, rewriter: PatternRewriter
     ) -> None:
         depthwise = isinstance(op, nn.DepthwiseConv2DOp)
-        kind = kind_of(op, [op.input, op.output])
+        kind = kind_of(op, [op.input, op.output], int16=True)
         props: dict[str, Attribute] = {
             "strides": i64_array(op.strides),
             "pads": i64_array(op.pads),
@@ -103,8 +104,8 @@ class ConvertConv(RewritePattern):
         if depthwise:
             props["depth_multiplier"] = IntegerAttr(op.depth_multiplier.value.data, i64)
         cls: type[qnn.KernelOp] = qnn.DepthwiseConv2DOp if depthwise else qnn.Conv2DOp
-        if kind == "s8":
-            params, act = conv_s8_params(op, 3 if depthwise else 0)
+        if kind in ("s8", "s16"):
+            params, act = conv_s8_params(op, 3 if depthwise else 0, 16 if kind == "s16" else 8)
             props["params"] = params
             props["act"] = act
         else:

@@ -116,11 +116,16 @@ def activation_of(op: Operation) -> str:
 
 
 def conv_s8_params(
-    op: nn.Conv2DOp | nn.DepthwiseConv2DOp, channel_axis: int
+    op: nn.Conv2DOp | nn.DepthwiseConv2DOp, channel_axis: int, bits: int = 8
 ) -> tuple[qp.ConvS8Params, DenseArrayBase]:
-    """Offsets, per-channel multipliers/shifts and clamp range of an int8 conv/depthwise."""
-    x = act_quant(op, op.input, "input")
-    y = act_quant(op, op.output, "output")
+    """Offsets, per-channel multipliers/shifts and clamp range of an int8 conv/depthwise,
+    or of a 16x8 one (``bits=16``: int16 activations with offsets 0, an int64 bias)."""
+    x = act_quant(op, op.input, "input", (bits,))
+    y = act_quant(op, op.output, "output", (bits,))
+    if bits == 16:
+        bias = element_type(op.bias)
+        if not isinstance(bias, nn.QuantType) or bias.storage != IntegerType(64):
+            raise fail(op, f"a 16x8 bias must be !nn.q<i64, ...> (int64), got {bias}")
     w = element_type(op.filter)
     if not isinstance(w, nn.QuantType) or w.storage != IntegerType(8):
         raise fail(op, f"the filter must be !nn.q<i8, ...>, got {w}")

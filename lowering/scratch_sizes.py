@@ -268,7 +268,34 @@ def _dims(shape: tuple[int, ...]) -> Dims:
     return Dims(*shape)
 
 
+def convolve_wrapper_s16_bytes(isa: Isa, input_dims: Dims, filter_dims: Dims) -> int:
+    """``arm_convolve_wrapper_s16_get_buffer_size`` (``_dsp`` / ``_mve``): two int16
+    im2col columns of ``kw * kh * c_in``; Helium four, each rounded up to 8 elements."""
+    _check_isa(isa)
+    col = filter_dims.w * filter_dims.h * input_dims.c
+    if isa == "mve":
+        return 4 * _cdiv(col + 7, 8) * 8 * 2
+    return 2 * col * 2
+
+
+def depthwise_conv_wrapper_s16_bytes(
+    isa: Isa, geometry: ConvGeometry, ch_mult: int, input_dims: Dims, filter_dims: Dims
+) -> int:
+    """``arm_depthwise_conv_wrapper_s16_get_buffer_size`` (``_dsp`` / ``_mve``): the fast
+    kernel's (multiplier 1, no dilation, fewer than 512 taps) im2col column of int16 on
+    DSP (four and 8 bytes more on Helium); 0 otherwise and without DSP."""
+    _check_isa(isa)
+    taps = filter_dims.w * filter_dims.h
+    fast = ch_mult == 1 and geometry.dilation_h == geometry.dilation_w == 1 and taps < 512
+    if not fast or isa not in ("dsp", "mve"):
+        return 0
+    column = input_dims.c * taps * 2
+    return 4 * column + 8 if isa == "mve" else column
+
+
 def _conv_wrapper(op: Kernel, isa: Isa, depthwise: bool) -> int:
+    if op.kind == "s16":
+        return _conv_wrapper_s16(op, isa, depthwise)
     if op.kind != "s8":
         return 0
     sh, sw = op.ints("strides")
@@ -281,6 +308,21 @@ def _conv_wrapper(op: Kernel, isa: Isa, depthwise: bool) -> int:
         _dims(op.input_shape(0)),
         _dims(op.input_shape(1)),
         _dims(op.output_shape()),
+    )
+
+
+def _conv_wrapper_s16(op: Kernel, isa: Isa, depthwise: bool) -> int:
+    """The scratch of the CMSIS-NN API's s16 convolution wrappers (stai's portable ones
+    take none, but a build with ``CMSIS_NN_PATH`` does)."""
+    input_dims, filter_dims = _dims(op.input_shape(0)), _dims(op.input_shape(1))
+    if not depthwise:
+        return convolve_wrapper_s16_bytes(isa, input_dims, filter_dims)
+    sh, sw = op.ints("strides")
+    top, _bottom, left, _right = op.ints("pads")
+    dh, dw = op.ints("dilations")
+    ch_mult = _dims(op.output_shape()).c // max(1, input_dims.c)
+    return depthwise_conv_wrapper_s16_bytes(
+        isa, ConvGeometry(sh, sw, top, left, dh, dw), ch_mult, input_dims, filter_dims
     )
 
 

@@ -92,6 +92,35 @@ SOURCES: tuple[CmsisNNSource, ...] = (
         " arm_transpose_s8",
     ),
     _source("ConvolutionFunctions/arm_depthwise_conv_s8.c", "arm_depthwise_conv_s8"),
+    _source(
+        "ConvolutionFunctions/arm_convolve_wrapper_s16.c",
+        "arm_convolve_wrapper_s16",
+        "arm_convolve_s16",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_convolve_s16.c",
+        "arm_convolve_s16",
+        "arm_nn_mat_mult_kernel_s16 arm_nn_mat_mult_nt_t_s16",
+    ),
+    _source("ConvolutionFunctions/arm_nn_mat_mult_kernel_s16.c", "arm_nn_mat_mult_kernel_s16"),
+    _source(
+        "ConvolutionFunctions/arm_depthwise_conv_wrapper_s16.c",
+        "arm_depthwise_conv_wrapper_s16",
+        "arm_depthwise_conv_fast_s16 arm_depthwise_conv_s16",
+    ),
+    _source("ConvolutionFunctions/arm_depthwise_conv_s16.c", "arm_depthwise_conv_s16"),
+    _source(
+        "ConvolutionFunctions/arm_depthwise_conv_fast_s16.c",
+        "arm_depthwise_conv_fast_s16",
+        "arm_depthwise_conv_fast_s16_get_buffer_size arm_depthwise_conv_s16"
+        " arm_nn_depthwise_conv_nt_t_s16",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_depthwise_conv_get_buffer_sizes_s16.c",
+        "arm_depthwise_conv_wrapper_s16_get_buffer_size arm_depthwise_conv_fast_s16_get_buffer_size"
+        " arm_depthwise_conv_wrapper_s16_get_buffer_size_dsp"
+        " arm_depthwise_conv_wrapper_s16_get_buffer_size_mve",
+    ),
     _source("ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c", "arm_depthwise_conv_3x3_s8"),
     _source(
         "ConvolutionFunctions/arm_depthwise_conv_s8_opt.c",
@@ -149,6 +178,10 @@ SOURCES: tuple[CmsisNNSource, ...] = (
     _source("NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c", "arm_nn_mat_mult_nt_t_s8"),
     _source("NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c", "arm_nn_vec_mat_mult_t_s8"),
     _source("NNSupportFunctions/arm_nn_vec_mat_mult_t_s16.c", "arm_nn_vec_mat_mult_t_s16"),
+    _source("NNSupportFunctions/arm_nn_mat_mult_nt_t_s16.c", "arm_nn_mat_mult_nt_t_s16"),
+    _source(
+        "NNSupportFunctions/arm_nn_depthwise_conv_nt_t_s16.c", "arm_nn_depthwise_conv_nt_t_s16"
+    ),
     _source(
         "NNSupportFunctions/arm_nn_vec_mat_mult_t_per_ch_s8.c", "arm_nn_vec_mat_mult_t_per_ch_s8"
     ),

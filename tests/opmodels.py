@@ -264,6 +264,7 @@ def _conv_spec(
     cin: int = 4,
     cout: int = 8,
     hw: int = 9,
+    kinds: tuple[str, ...] = KINDS,
 ) -> OpSpec:
     """An OpSpec for one CONV_2D configuration."""
     return OpSpec(
@@ -280,10 +281,13 @@ def _conv_spec(
             "DilationHFactor": dilation,
             "FusedActivationFunction": act,
         },
+        kinds=kinds,
     )
 
 
-def _dw_spec(name: str, mult: int, stride: int, padding: str, act: str) -> OpSpec:
+def _dw_spec(
+    name: str, mult: int, stride: int, padding: str, act: str, kinds: tuple[str, ...] = KINDS
+) -> OpSpec:
     """An OpSpec for one DEPTHWISE_CONV_2D configuration."""
     return OpSpec(
         name,
@@ -298,6 +302,7 @@ def _dw_spec(name: str, mult: int, stride: int, padding: str, act: str) -> OpSpe
             "DepthMultiplier": mult,
             "FusedActivationFunction": act,
         },
+        kinds=kinds,
     )
 
 
@@ -356,18 +361,20 @@ RELU6_TFLM_NOTE = (
 
 OPS: list[OpSpec] = [
     _conv_spec("conv2d_s1_same", 1, "SAME", 1, "NONE"),
-    _conv_spec("conv2d_s1_same_relu", 1, "SAME", 1, "RELU"),
+    _conv_spec("conv2d_s1_same_relu", 1, "SAME", 1, "RELU", kinds=WITH_16X8),
     _conv_spec("conv2d_s1_valid_relu6", 1, "VALID", 1, "RELU6"),
     _conv_spec("conv2d_s2_same_relu", 2, "SAME", 1, "RELU"),
-    _conv_spec("conv2d_s2_valid", 2, "VALID", 1, "NONE"),
+    _conv_spec("conv2d_s2_valid", 2, "VALID", 1, "NONE", kinds=WITH_16X8),
     _conv_spec("conv2d_s2_same_relu6", 2, "SAME", 1, "RELU6", hw=10),
-    _conv_spec("conv2d_d2_same", 1, "SAME", 2, "NONE"),
+    _conv_spec("conv2d_d2_same", 1, "SAME", 2, "NONE", kinds=WITH_16X8),
     _conv_spec("conv2d_d2_valid_relu", 1, "VALID", 2, "RELU"),
-    _conv_spec("conv2d_1x1_relu", 1, "VALID", 1, "RELU", k=1, cin=8, cout=16, hw=5),
-    _dw_spec("dwconv_m1_s1_same", 1, 1, "SAME", "NONE"),
+    _conv_spec(
+        "conv2d_1x1_relu", 1, "VALID", 1, "RELU", k=1, cin=8, cout=16, hw=5, kinds=WITH_16X8
+    ),
+    _dw_spec("dwconv_m1_s1_same", 1, 1, "SAME", "NONE", WITH_16X8),
     _dw_spec("dwconv_m1_s1_valid_relu", 1, 1, "VALID", "RELU"),
-    _dw_spec("dwconv_m2_s1_same_relu6", 2, 1, "SAME", "RELU6"),
-    _dw_spec("dwconv_m1_s2_same_relu", 1, 2, "SAME", "RELU"),
+    _dw_spec("dwconv_m2_s1_same_relu6", 2, 1, "SAME", "RELU6", WITH_16X8),
+    _dw_spec("dwconv_m1_s2_same_relu", 1, 2, "SAME", "RELU", WITH_16X8),
     _dw_spec("dwconv_m2_s2_valid", 2, 2, "VALID", "NONE"),
     OpSpec(
         "fc",

@@ -103,8 +103,8 @@ _CONVERSION = ("float32", "int8", "int16")
 and int16 in both directions, and int8 to int8, int16 to int16)."""
 
 OPERATORS: dict[str, Translation] = {
-    "CONV_2D": Translation("_conv2d", nn.Conv2DOp),
-    "DEPTHWISE_CONV_2D": Translation("_depthwise_conv2d", nn.DepthwiseConv2DOp),
+    "CONV_2D": Translation("_conv2d", nn.Conv2DOp, int16=True),
+    "DEPTHWISE_CONV_2D": Translation("_depthwise_conv2d", nn.DepthwiseConv2DOp, int16=True),
     "FULLY_CONNECTED": Translation("_fully_connected", nn.FullyConnectedOp, int16=True),
     "AVERAGE_POOL_2D": Translation("_pool", nn.AvgPool2DOp, generic=True),
     "MAX_POOL_2D": Translation("_pool", nn.MaxPool2DOp, generic=True),

@@ -41,11 +41,17 @@ def emit_conv(k: KernelBlock) -> None:
     type_name = "cmsis_nn_dw_conv_params" if depthwise else "cmsis_nn_conv_params"
     params = k.struct("conv_params", type_name, init)
     quant = k.per_channel_quant()
-    callee = "arm_depthwise_conv_wrapper_s8" if depthwise else "arm_convolve_wrapper_s8"
-    k.call(
-        callee,
-        [ctx, params, quant, *k.weighted_args(dims, x, w, b, y)],
-    )
+    args = k.weighted_args(dims, x, w, b, y)
+    if op.kind == "s16" and depthwise:
+        callee = "arm_depthwise_conv_wrapper_s16"
+    elif op.kind == "s16":
+        # arm_convolve_wrapper_s16 takes the int64 bias through a cmsis_nn_bias_data.
+        data = k.add(c.CastOp(args[5], c.CType("const void *")))
+        args[5] = k.struct("bias_data", "cmsis_nn_bias_data", {"data": data, "is_int32_bias": 0})
+        callee = "arm_convolve_wrapper_s16"
+    else:
+        callee = "arm_depthwise_conv_wrapper_s8" if depthwise else "arm_convolve_wrapper_s8"
+    k.call(callee, [ctx, params, quant, *args])
 
 
 def emit_hybrid_conv(k: KernelBlock) -> None:

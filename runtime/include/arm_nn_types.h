@@ -37,6 +37,13 @@ typedef struct
     int32_t size; /**< its size in bytes */
 } cmsis_nn_context;
 
+/** The bias of an s16 (16x8) convolution: int64 values, or int32 when is_int32_bias. */
+typedef struct
+{
+    const void *data;         /**< the bias values (may be NULL: no bias) */
+    const bool is_int32_bias; /**< true: int32 values, false: int64 values */
+} cmsis_nn_bias_data;
+
 /** Tensor dimensions, NHWC; `n` is the batch or the output channels (filters). */
 typedef struct
 {

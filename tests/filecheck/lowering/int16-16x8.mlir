@@ -45,3 +45,26 @@ func.func @add_sub_s16(%a: tensor<1x8x!nn.q<i16, 0.5 : 0>>, %b: tensor<1x8x!nn.q
   %d = nn.sub %s, %b {activation = "none"} : (tensor<1x8x!nn.q<i16, 1.0 : 0>>, tensor<1x8x!nn.q<i16, 0.25 : 0>>) -> tensor<1x8x!nn.q<i16, 1.0 : 0>>
   func.return %d : tensor<1x8x!nn.q<i16, 1.0 : 0>>
 }
+
+// 16x8 conv and depthwise: the int8 conv parameter family with offsets 0, per-channel
+// multipliers of 0.5 * s_w[c] / 0.25 (0.5 and 1.0: 2^30 with shifts 0, 1), int64 biases,
+// relu on int16 outputs [0, 32767], relu6 [0, round(6 / 0.25)] = [0, 24].
+// CHECK-LABEL: func.func @conv_s16
+// CHECK:         %y = qnn.conv2d ins(%x, %w, %b : tensor<1x4x4x2xi16>, tensor<2x3x3x2xi8>, tensor<2xi64>)
+// CHECK-SAME:      params = #qnn.conv_s8<input_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: 0, 1>>, act = array<i32: 0, 32767>} -> tensor<1x4x4x2xi16>
+// CHECK-LABEL: func.func @dw_s16
+// CHECK:         %y = qnn.depthwise_conv2d ins(%x, %w, %b : tensor<1x4x4x2xi16>, tensor<1x3x3x4xi8>, tensor<4xi64>)
+// CHECK-SAME:      params = #qnn.conv_s8<input_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shifts = array<i32: 0, 1, 0, 1>>, act = array<i32: 0, 24>} -> tensor<1x4x4x4xi16>
+func.func @conv_s16(%x: tensor<1x4x4x2x!nn.q<i16, 0.5 : 0>>) -> tensor<1x4x4x2x!nn.q<i16, 0.25 : 0>> {
+  %w = nn.constant dense<1> : tensor<2x3x3x2xi8> -> tensor<2x3x3x2x!nn.q<i8, axis 0, [0.25, 0.5] : [0, 0]>>
+  %b = nn.constant dense<[7, -9]> : tensor<2xi64> -> tensor<2x!nn.q<i64, axis 0, [0.125, 0.25] : [0, 0]>>
+  %y = nn.conv2d %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, activation = "relu"} : (tensor<1x4x4x2x!nn.q<i16, 0.5 : 0>>, tensor<2x3x3x2x!nn.q<i8, axis 0, [0.25, 0.5] : [0, 0]>>, tensor<2x!nn.q<i64, axis 0, [0.125, 0.25] : [0, 0]>>) -> tensor<1x4x4x2x!nn.q<i16, 0.25 : 0>>
+  func.return %y : tensor<1x4x4x2x!nn.q<i16, 0.25 : 0>>
+}
+
+func.func @dw_s16(%x: tensor<1x4x4x2x!nn.q<i16, 0.5 : 0>>) -> tensor<1x4x4x4x!nn.q<i16, 0.25 : 0>> {
+  %w = nn.constant dense<1> : tensor<1x3x3x4xi8> -> tensor<1x3x3x4x!nn.q<i8, axis 3, [0.25, 0.5, 0.25, 0.5] : [0, 0, 0, 0]>>
+  %b = nn.constant dense<[1, 2, 3, 4]> : tensor<4xi64> -> tensor<4x!nn.q<i64, axis 0, [0.125, 0.25, 0.125, 0.25] : [0, 0, 0, 0]>>
+  %y = nn.depthwise_conv2d %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, activation = "relu6"} : (tensor<1x4x4x2x!nn.q<i16, 0.5 : 0>>, tensor<1x3x3x4x!nn.q<i8, axis 3, [0.25, 0.5, 0.25, 0.5] : [0, 0, 0, 0]>>, tensor<4x!nn.q<i64, axis 0, [0.125, 0.25, 0.125, 0.25] : [0, 0, 0, 0]>>) -> tensor<1x4x4x4x!nn.q<i16, 0.25 : 0>>
+  func.return %y : tensor<1x4x4x4x!nn.q<i16, 0.25 : 0>>
+}
