@@ -1,7 +1,7 @@
 """16x8 models (int16 activations, int8 weights, int64 biases) compiled by stai and run as
 C, bit-exact with TFLite Micro: QUANTIZE between int8 and int16 (flatbuffers written with
 the tests' builder, as the converter writes no such model) and a small Keras autoencoder
-converted in 16x8 mode end to end."""
+converted in 16x8 mode end to end, and a conv / depthwise / add residual block."""
 
 from __future__ import annotations
 
@@ -99,6 +99,60 @@ def test_dense_autoencoder_16x8_end_to_end(compiled, tmp_path):
     c_model = compiled(path)
     for inputs in random_inputs(path, 5, seed=9):
         inputs = [(v // 4).astype(np.int16) for v in inputs]  # inside the calibrated range
+        (expected,) = run_tflm(path, inputs)
+        (got,) = c_model.run(inputs)
+        assert np.unique(got).size > 1, "degenerate model: a constant output"
+        np.testing.assert_array_equal(got, expected)
+
+
+def _residual_block_16x8(path: Path) -> Path:
+    """A MobileNetV2-style residual block, converted in 16x8 mode with int16 input and
+    output: conv 3x3 (ReLU6) -> depthwise 3x3 stride 1 (ReLU6) -> conv 1x1 -> ADD of the
+    first conv's output; random He-scaled weights and non-zero biases."""
+    import tensorflow as tf
+    from opmodels import _quietly
+
+    tf.keras.utils.set_random_seed(5)
+    layers = tf.keras.layers
+    x = tf.keras.Input((12, 12, 3), batch_size=1)
+    h = layers.Conv2D(
+        8,
+        3,
+        padding="same",
+        activation="relu6",
+        kernel_initializer="he_normal",
+        bias_initializer="random_normal",
+    )(x)
+    d = layers.DepthwiseConv2D(
+        3, padding="same", activation="relu6", depthwise_initializer="he_normal"
+    )(h)
+    p = layers.Conv2D(8, 1, kernel_initializer="he_normal", bias_initializer="random_normal")(d)
+    model = tf.keras.Model(x, layers.Add()([h, p]))
+    rng = np.random.default_rng(6)
+    samples = [[rng.uniform(-1, 1, (1, 12, 12, 3)).astype(np.float32)] for _ in range(16)]
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: iter(samples)
+    converter.target_spec.supported_ops = [
+        tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+    ]
+    converter.inference_input_type = tf.int16
+    converter.inference_output_type = tf.int16
+    path.write_bytes(_quietly(converter.convert))
+    return path
+
+
+def test_residual_block_16x8_end_to_end(compiled, tmp_path):
+    """CONV_2D, DEPTHWISE_CONV_2D and ADD 16x8 layers chained (int64 biases, per-channel
+    weights, a skip connection): stai's C matches TFLite Micro bit for bit."""
+    from opmodels import model_ops, tensor_types
+
+    path = _residual_block_16x8(tmp_path / "residual_16x8.tflite")
+    assert sorted(model_ops(path)) == ["ADD", "CONV_2D", "CONV_2D", "DEPTHWISE_CONV_2D"]
+    assert tensor_types(path) == (["INT16"], ["INT16"])
+    c_model = compiled(path)
+    for inputs in random_inputs(path, 5, seed=11):
+        inputs = [(v // 2).astype(np.int16) for v in inputs]
         (expected,) = run_tflm(path, inputs)
         (got,) = c_model.run(inputs)
         assert np.unique(got).size > 1, "degenerate model: a constant output"
