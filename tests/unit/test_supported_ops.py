@@ -28,7 +28,7 @@ def test_every_dispatched_operator_is_listed_once() -> None:
     for table in data.values():
         assert all(types for types in table.values())
     # Facts the kernels pin: int8 convolution on TFLite, QDQ int8 Conv, QOperator only int8.
-    assert data["tflite"]["CONV_2D"] == ["float32", "int8"]
+    assert data["tflite"]["CONV_2D"] == ["float32", "int8", "int16"]
     assert data["onnx"]["Conv"] == ["float32", "int8 (QDQ)"]
     assert data["onnx"]["QLinearConv"] == ["int8 (QOperator)"]
 
