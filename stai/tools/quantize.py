@@ -187,8 +187,18 @@ def calibrate(
     if method not in METHODS:
         raise StaiError(f"unknown calibration method '{method}' (use {', '.join(METHODS)})")
     captured: dict[str, list[np.ndarray]] = {}
+    # Ops without a name of their own (a Conv1D's inner conv, a conv before an unfused
+    # activation, the mul of a folded normalization) get one in the calibration copy, so
+    # that each is calibrated on its own values.
+    clone = module.clone()
+    main_ops = list(_main(module).body.block.ops)
+    labels: dict[int, str] = {}
+    for k, (op, twin) in enumerate(zip(main_ops, _main(clone).body.block.ops, strict=True)):
+        if op.name.startswith("nn.") and "nn.name" not in op.attributes and len(op.results) == 1:
+            labels[k] = f"stai_calibration_{k}"
+            twin.attributes["nn.name"] = StringAttr(labels[k])
     with tempfile.TemporaryDirectory() as tmp:
-        folder = compile_module(module.clone(), Path(tmp) / "calib", "calib", observer=True)
+        folder = compile_module(clone, Path(tmp) / "calib", "calib", observer=True)
         runner = Runner(folder, "calib")
         n = len(data[0])
         for start in range(0, n, batch):
@@ -205,11 +215,11 @@ def calibrate(
     from xdsl.dialects.builtin import ArrayAttr
 
     main.arg_attrs = ArrayAttr(arg_dicts)
-    for op in main.body.block.ops:
+    for k, op in enumerate(main_ops):
         if len(op.results) != 1 or not op.name.startswith("nn.") or op.name == "nn.constant":
             continue
         name = op.attributes.get("nn.name")
-        key = name.data if isinstance(name, StringAttr) else None
+        key = name.data if isinstance(name, StringAttr) else labels.get(k)
         if key in captured:
             rng = tensor_range(np.concatenate(captured[key]), method)
         elif op.operands and op.operands[0] in ranges:

@@ -54,7 +54,20 @@ def _conv_transpose() -> Any:
     return k.Model(x, y, name="conv_transpose_q")
 
 
+def _unnamed_ops() -> Any:
+    """Ops the importer makes without a tensor name of their own: a Conv1D's inner conv
+    after a separate ReLU, a dense layer before an unfused tanh (each calibrated on its
+    own values, not its input's)."""
+    k = keras()
+    L = k.layers
+    x = k.Input((16, 4), name="signal")
+    y = L.Conv1D(3, 2, name="conv1d")(L.ReLU(name="relu")(x))
+    y = L.Dense(6, name="dense")(L.Flatten(name="flat")(y))
+    return k.Model(x, L.Activation("tanh", name="tanh")(y), name="unnamed_q")
+
+
 MODELS: dict[str, Callable[[], Any]] = {
+    "unnamed_ops": _unnamed_ops,
     "cropping": _cropping,
     "time_distributed": _time_distributed,
     "normalization": lambda: build("normalization"),
@@ -85,4 +98,7 @@ def test_keras_layer_int8_close_to_keras(name: str, tmp_path: Path):
         (out,) = Runner(folder, "q").run([data]).outputs
     ref = np.stack([run_keras(path, [x])[0] for x in data]).reshape(len(data), -1)
     s = score(ref, out.reshape(len(data), -1))
-    assert s.rmse < 0.01 * float(np.abs(ref).max()), s
+    # The int8 tanh of a wide dense output costs about 1.7 % (calibrated on the dense
+    # layer's input range instead of its own, it was 48 %).
+    bound = 0.03 if name == "unnamed_ops" else 0.01
+    assert s.rmse < bound * float(np.abs(ref).max()), s
