@@ -418,9 +418,13 @@ GENERATED_FILES = (
     "lib{n}.a",
     "lib{n}.so",
     "Makefile",
+    "stai_harness_net.h",
+    "stai_validation_net.h",
 )
-"""The top-level files of a generated folder of network ``{n}`` (``lib{n}.a``: its build);
-with ``include/``, ``src/`` (the runtime's files) and ``build*/`` (build outputs)."""
+"""The top-level files of a generated folder of network ``{n}`` (``lib{n}.a``: its build;
+the two ``stai_*_net.h``: what ``stai.boards.validation_glue`` writes beside the network
+for the serial validation firmware); with ``include/``, ``src/`` (the runtime's files) and
+``build*/`` (build outputs)."""
 
 
 def check_output_dir(out_dir: str | Path) -> Path:

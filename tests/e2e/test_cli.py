@@ -379,6 +379,11 @@ def test_regenerating_refuses_a_users_file(kws, tmp_path):
     assert_one_line_error(proc, "holds 'src/my_kernel.c'")
     (out / "src" / "my_kernel.c").unlink()
     assert run_stai("generate", "-m", str(kws), "-o", str(out)).returncode == 0
+    # The serial validation firmware's two headers, written beside the network, are stai's.
+    from stai.boards.validation_glue import write_validation_headers
+
+    assert len(write_validation_headers(out)) == 2
+    assert run_stai("generate", "-m", str(kws), "-o", str(out)).returncode == 0
 
 
 SLOW_WRITE = """
