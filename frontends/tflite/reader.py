@@ -163,10 +163,25 @@ def _read_model(data: bytes, name: str) -> TflModel:
     return TflModel(name, tensors, operators, inputs, outputs)
 
 
+NUMPY_DTYPES: dict[str, str] = {
+    "FLOAT32": "<f4",
+    "FLOAT16": "<f2",
+    "FLOAT64": "<f8",
+    "INT8": "i1",
+    "UINT8": "u1",
+    "INT16": "<i2",
+    "INT32": "<i4",
+    "INT64": "<i8",
+    "BOOL": "?",
+}
+"""Numpy dtype of each TFLite tensor type whose constant data can be read."""
+
 ELEMENT_BYTES = {
-    "BOOL": 1, "INT8": 1, "UINT8": 1, "INT16": 2, "UINT16": 2, "FLOAT16": 2,
-    "INT32": 4, "UINT32": 4, "FLOAT32": 4, "INT64": 8, "UINT64": 8, "FLOAT64": 8,
-}  # fmt: skip
+    **{name: np.dtype(dtype).itemsize for name, dtype in NUMPY_DTYPES.items()},
+    "UINT16": 2,
+    "UINT32": 4,
+    "UINT64": 8,
+}
 """Bytes per element of the fixed-size TFLite types (a constant's data must fill its shape)."""
 
 

@@ -28,20 +28,7 @@ from stai.dialects import nn
 from stai.errors import StaiError
 
 from ..checks import check_quant, check_size
-from .reader import TflModel, TflOperator, TflQuant
-
-_NUMPY_DTYPES: dict[str, str] = {
-    "FLOAT32": "<f4",
-    "FLOAT16": "<f2",
-    "FLOAT64": "<f8",
-    "INT8": "i1",
-    "UINT8": "u1",
-    "INT16": "<i2",
-    "INT32": "<i4",
-    "INT64": "<i8",
-    "BOOL": "?",
-}
-"""Numpy dtype of each TFLite tensor type whose constant data can be read."""
+from .reader import NUMPY_DTYPES, TflModel, TflOperator, TflQuant
 
 _QUANT_BITS: dict[str, int] = {"INT8": 8, "INT16": 16, "INT32": 32, "INT64": 64}
 """Storage bits of the quantized TFLite tensor types: int8 and int16 activations (int16:
@@ -141,7 +128,7 @@ class Translator:
         sig = tensor.signature
         if sig is not None and len(sig) == len(tensor.shape) and any(d < 0 for d in sig[1:]):
             raise StaiError(f"{self._where(t)} has a dynamic shape (signature {list(sig)})")
-        dtype = _NUMPY_DTYPES.get(tensor.type_name)
+        dtype = NUMPY_DTYPES.get(tensor.type_name)
         check_size(self._where(t), tensor.shape, np.dtype(dtype).itemsize if dtype else 1)
         return tensor.shape
 
@@ -191,7 +178,7 @@ class Translator:
             return self.folded[t]
         if tensor.data is None:
             raise StaiError(f"{self._where(t)} must be a constant")
-        dtype = _NUMPY_DTYPES.get(tensor.type_name)
+        dtype = NUMPY_DTYPES.get(tensor.type_name)
         if dtype is None:
             raise StaiError(f"{self._where(t)}: unsupported tensor type {tensor.type_name}")
         shape = self._shape(t)
