@@ -112,7 +112,9 @@ def bias_safe_scales(
             f"a layer with {per_channel} weights per output channel can overflow the int32 "
             "accumulator of the int8 kernels"
         )
-    needed = b / (x.scale * room)
+    # The scales are stored as float32 and the bias scale is their float32 product: keep a
+    # margin of 2^-20 (a few float32 ulps) so that rounding cannot eat into the room.
+    needed = b / (x.scale * room * (1.0 - 2.0**-20))
     if scales.size == 1:
         needed = np.array([needed.max()])
     return np.maximum(scales, needed)
