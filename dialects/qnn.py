@@ -45,6 +45,7 @@ from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec
 from stai.dialects.qnn_base import count_of as _count
 from stai.dialects.qnn_base import element_kind as element_kind
 from stai.dialects.qnn_base import shape_of as _shape
+from stai.dialects.qnn_indexing import INDEXING_OPS
 
 
 class _ConvLike(KernelOp):
@@ -540,7 +541,8 @@ class _DataMovement(KernelOp):
 
 @irdl_op_definition
 class PadOp(_DataMovement):
-    """Constant padding of a 4-D tensor: ``stai_pad_s8`` / ``stai_pad_f32``.
+    """Constant padding of a 4-D tensor: ``stai_pad_s8`` / ``stai_pad_f32``; 16x8:
+    ``stai_pad_s16``.
 
     ``pads`` holds before/after per dimension (8 values); ``pad_value`` is in ``params``.
     """
@@ -549,6 +551,7 @@ class PadOp(_DataMovement):
     pads = opt_prop_def(DenseArrayBase)
     GEOMETRY: ClassVar[tuple[str, ...]] = ("pads",)
     S8_PARAMS: ClassVar[ParamsSpec] = qp.PadS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.PadS8Params
     F32_PARAMS: ClassVar[ParamsSpec] = qp.PadF32Params
 
 
@@ -557,6 +560,7 @@ class ConcatOp(_DataMovement):
     """Concatenation along ``axis`` (a byte copy per input): ``stai_concat``."""
 
     name = "qnn.concat"
+    S16_PARAMS: ClassVar[ParamsSpec] = NoParams
     axis = opt_prop_def(Attribute)
     NUM_INS: ClassVar[int | None] = None
     GEOMETRY: ClassVar[tuple[str, ...]] = ("axis",)
@@ -579,6 +583,7 @@ class TransposeOp(_DataMovement):
     """
 
     name = "qnn.transpose"
+    S16_PARAMS: ClassVar[ParamsSpec] = NoParams
     perm = opt_prop_def(DenseArrayBase)
     GEOMETRY: ClassVar[tuple[str, ...]] = ("perm",)
 
@@ -593,6 +598,7 @@ class StridedSliceOp(_DataMovement):
     """
 
     name = "qnn.strided_slice"
+    S16_PARAMS: ClassVar[ParamsSpec] = NoParams
     begin = opt_prop_def(DenseArrayBase)
     strides = opt_prop_def(DenseArrayBase)
     GEOMETRY: ClassVar[tuple[str, ...]] = ("begin", "strides")
@@ -689,6 +695,7 @@ QNN = Dialect(
         MaximumOp,
         MinimumOp,
         MathOp,
+        *INDEXING_OPS,
     ],
     list(qp.PARAM_FAMILIES),
 )

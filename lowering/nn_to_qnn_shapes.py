@@ -46,9 +46,11 @@ class ConvertPad(RewritePattern):
         if len(pads) > 8:
             raise fail(op, "only tensors of rank 4 or less can be padded")
         pads = [0] * (8 - len(pads)) + pads
-        if kind_of(op, [op.input, op.output]) == "s8":
-            x = act_quant(op, op.input, "input")
-            y = act_quant(op, op.output, "output")
+        kind = kind_of(op, [op.input, op.output], int16=True)
+        if kind in ("s8", "s16"):
+            bits = (16,) if kind == "s16" else (8,)
+            x = act_quant(op, op.input, "input", bits)
+            y = act_quant(op, op.output, "output", bits)
             if np.float32(x.scale) != np.float32(y.scale) or x.zero_point != y.zero_point:
                 raise fail(op, "the input and output quantizations must be equal")
             params: qp.KernelParams = qp.PadS8Params.make(pad_value=y.zero_point)
@@ -63,12 +65,15 @@ class ConvertPad(RewritePattern):
 
 
 class ConvertConcat(RewritePattern):
-    """``nn.concat`` -> ``qnn.concat`` (a byte copy per input, as TFLite Micro's int8
-    concatenation); a fused activation becomes a following ``qnn.clamp``."""
+    """``nn.concat`` -> ``qnn.concat`` (a byte copy per input, as TFLite Micro's int8 and
+    int16 concatenation); a fused activation becomes a following ``qnn.clamp`` (int16: no
+    fused activation)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.ConcatOp, rewriter: PatternRewriter) -> None:
-        kind = kind_of(op, [*op.inputs, op.output])
+        kind = kind_of(op, [*op.inputs, op.output], int16=True)
+        if kind == "s16" and activation_of(op) != "none":
+            raise fail(op, "a fused activation on an int16 (16x8) concatenation is not supported")
         low = Lowering(op)
         props: dict[str, Attribute] = {"axis": IntegerAttr(op.axis.value.data, i64)}
         result = low.kernel(qnn.ConcatOp, list(op.inputs), op.output.type, props)
@@ -92,11 +97,11 @@ class ConvertConcat(RewritePattern):
 
 class ConvertTranspose(RewritePattern):
     """``nn.transpose`` -> ``qnn.transpose`` (a data movement: the element type and any
-    quantization stay)."""
+    quantization stay; int8, int16 or f32)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.TransposeOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output])
+        kind_of(op, [op.input, op.output], int16=True)
         if element_type(op.input) != element_type(op.output):
             raise fail(op, "the input and output types must be equal")
         if len(op.perm.get_values()) > 4:
@@ -107,11 +112,12 @@ class ConvertTranspose(RewritePattern):
 
 
 class ConvertStridedSlice(RewritePattern):
-    """``nn.strided_slice`` -> ``qnn.strided_slice`` (elements move, types stay)."""
+    """``nn.strided_slice`` -> ``qnn.strided_slice`` (elements move, types stay; int8,
+    int16 or f32)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.StridedSliceOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output])
+        kind_of(op, [op.input, op.output], int16=True)
         if element_type(op.input) != element_type(op.output):
             raise fail(op, "the input and output types must be equal")
         if len(op.begin.get_values()) > 4:

@@ -30,14 +30,15 @@ def emit_pad(k: KernelBlock) -> None:
             [k.ptr(x), k.ptr(y, True), k.float_(k.pf("pad_value")), in_dims, pre, post],
         )
     else:
+        element = "int16_t" if op.kind == "s16" else "int8_t"
         k.call(
-            "stai_pad_s8",
+            f"stai_pad_{op.kind}",
             [
                 k.ptr(x),
                 in_dims,
                 pre,
                 post,
-                k.int_(k.p("pad_value"), c.CType("int8_t")),
+                k.int_(k.p("pad_value"), c.CType(element)),
                 k.ptr(y, True),
             ],
         )

@@ -79,6 +79,17 @@ arm_cmsis_nn_status stai_requantize_s16(const int16_t *input,
                                         int32_t shift,
                                         int32_t output_offset);
 
+/* ---- data movement ---------------------------------------------------------------- */
+
+/* PAD / PADV2 of a 4-D NHWC int16 tensor: pad_before / pad_after cells of pad_value along
+ * each dimension (as stai_pad_s8). */
+arm_cmsis_nn_status stai_pad_s16(const int16_t *input,
+                                 const cmsis_nn_dims *input_dims,
+                                 const cmsis_nn_dims *pad_before,
+                                 const cmsis_nn_dims *pad_after,
+                                 int16_t pad_value,
+                                 int16_t *output);
+
 /* ---- element-wise arithmetic ------------------------------------------------------ */
 
 /*

@@ -1,0 +1,115 @@
+"""Single-operator 16x8 models (int16 activations, int8 weights) made here with the
+TensorFlow converter (``EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8``),
+compiled by stai and run as C: bit-exact with TFLite Micro for every operator that has an
+int16 kernel besides conv, depthwise, fully connected, same-shape add/sub and reshape
+(``tests/e2e/test_int16.py``, ``tests/opmodels.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from stai.frontends.tflite.reader import read_model
+from stai.tools.reference import run_tflm
+
+pytest.importorskip("tensorflow")
+
+from opmodels import INT16, OpSpec, _tf_fn, convert, model_ops, tensor_types  # noqa: E402
+
+
+def _spec(
+    name: str,
+    shapes: tuple[tuple[int, ...], ...],
+    fn: Callable[[Any], Callable[..., Any]],
+    op: str,
+    ranges: tuple[tuple[float, float], ...] = (),
+) -> OpSpec:
+    return OpSpec(name, shapes, _tf_fn(fn), (op,), op, input_ranges=ranges, kinds=(INT16,))
+
+
+SPECS: list[OpSpec] = [
+    _spec(
+        "pad",
+        ((1, 5, 5, 3),),
+        lambda tf: lambda x: tf.pad(x, [[0, 0], [1, 2], [2, 1], [0, 0]]),
+        "PAD",
+    ),
+    _spec(
+        "concat",
+        ((1, 4, 4, 3), (1, 4, 4, 5)),
+        lambda tf: lambda x, y: tf.concat([x, y], axis=3),
+        "CONCATENATION",
+        ((-1.0, 1.0), (-2.0, 3.0)),
+    ),
+    _spec(
+        "transpose",
+        ((1, 4, 5, 6),),
+        lambda tf: lambda x: tf.transpose(x, (0, 3, 1, 2)),
+        "TRANSPOSE",
+    ),
+    _spec(
+        "strided_slice",
+        ((1, 5, 6, 8),),
+        lambda tf: lambda x: x[:, ::-1, 4, -2:0:-3],
+        "STRIDED_SLICE",
+    ),
+    _spec(
+        "slice",
+        ((1, 5, 6, 8),),
+        lambda tf: lambda x: tf.slice(x, [0, 1, 2, 0], [1, 3, -1, 5]),
+        "SLICE",
+    ),
+    _spec("split", ((1, 4, 4, 6),), lambda tf: lambda x: tf.split(x, 3, axis=3), "SPLIT"),
+    _spec(
+        "split_v", ((1, 6, 4, 3),), lambda tf: lambda x: tf.split(x, [1, 3, 2], axis=1), "SPLIT_V"
+    ),
+    _spec("unpack", ((2, 3, 4),), lambda tf: lambda x: tf.unstack(x, axis=1), "UNPACK"),
+    _spec("pack", ((2, 3), (2, 3)), lambda tf: lambda x, y: tf.stack([x, y], axis=1), "PACK"),
+]
+
+
+def _quantized_inputs(spec: OpSpec, path: Path, n: int, seed: int) -> list[list[np.ndarray]]:
+    """``n`` samples drawn uniformly from the spec's real input ranges, quantized with the
+    model's int16 input scales (so they cover the calibrated range, with some saturation)."""
+    model = read_model(path.read_bytes(), path.name)
+    tensors = [model.tensors[i] for i in model.inputs]
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(n):
+        sample = []
+        for i, t in enumerate(tensors):
+            lo, hi = spec.range_of(i)
+            assert t.quant is not None
+            real = rng.uniform(1.1 * lo, 1.1 * hi, size=t.shape)
+            scale = t.quant.scales[0]
+            q = np.clip(np.round(real / scale), -32768, 32767)
+            sample.append(q.astype(np.int16))
+        samples.append(sample)
+    return samples
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("int16_ops")
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_int16_op_bit_exact(spec: OpSpec, model_dir: Path, compiled) -> None:
+    """The 16x8 model holds the operator with int16 tensors, and stai's C output equals
+    TFLite Micro's for several samples."""
+    path = convert(spec, INT16, model_dir / f"{spec.name}_16x8.tflite")
+    assert spec.main_op in model_ops(path)
+    ins, outs = tensor_types(path)
+    assert set(ins) == set(outs) == {"INT16"}
+    c_model = compiled(path)
+    for inputs in _quantized_inputs(spec, path, 3, seed=len(spec.name)):
+        expected = run_tflm(path, inputs)
+        got = c_model.run(inputs)
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert g.dtype == e.dtype == np.int16
+            np.testing.assert_array_equal(g, e)
