@@ -25,13 +25,8 @@ from stai.compiler.driver import build_pipeline, make_context
 from stai.dialects import qnn
 from stai.dialects.buf import ArenaOp, ExternOp, ViewOp
 from stai.lowering import arena_plan
-from stai.transforms.plan_memory import (
-    PlanMemoryPass,
-    _live_model,
-    build_graph,
-    order_peak,
-    search_order,
-)
+from stai.lowering.buffer_graph import _live_model, build_graph, order_peak, search_order
+from stai.transforms.plan_memory import PlanMemoryPass
 
 ACT = "act = array<f32: -3.0e38, 3.0e38>"
 
