@@ -1,5 +1,5 @@
 """The expressions of the ``c`` dialect: ``c.literal``, ``c.struct``, ``c.addr``,
-``c.offset_ptr``, ``c.get_global``, ``c.cast``, ``c.binary``. Inside a ``c.func`` they are
+``c.offset_ptr``, ``c.get_global``, ``c.cast``, ``c.binary``, ``c.index``. Inside a ``c.func`` they are
 printed inline where their result is used (a ``c.struct`` as a named local constant)."""
 
 from __future__ import annotations
@@ -474,7 +474,32 @@ class BinaryOp(IRDLOperation):
             raise VerifyException(f"c.binary: unknown operator '{self.operator.data}'")
 
 
-EXPRESSION_OPS = (LiteralOp, GetGlobalOp, AddrOp, OffsetPtrOp, CastOp, BinaryOp)
+@irdl_op_definition
+class IndexOp(IRDLOperation):
+    """An element read through a pointer: ``%v = c.index %p[%i] : (!c.type<"const int32_t
+    *">, !c.type<"int">) -> !c.type<"int32_t">`` prints ``p[i]`` (``(expr)[i]`` when the
+    pointer is not a name). It reads memory, so it is not a constant expression."""
+
+    name = "c.index"
+
+    base = operand_def()
+    index = operand_def()
+    result = result_def()
+
+    assembly_format = (
+        "$base `[` $index `]` attr-dict `:` `(` type($base) `,` type($index) `)` `->` type($result)"
+    )
+
+    def __init__(self, base: SSAValue | Operation, index: SSAValue | Operation, type: Attribute):
+        super().__init__(operands=[base, index], result_types=[type])
+
+    def verify_(self) -> None:
+        _check_c_types(self, [self.base.type, self.index.type, self.result.type])
+        if not c_type_name(self.base.type).endswith("*"):
+            raise VerifyException("c.index: the base must be a pointer")
+
+
+EXPRESSION_OPS = (LiteralOp, GetGlobalOp, AddrOp, OffsetPtrOp, CastOp, BinaryOp, IndexOp)
 """Ops printed inline where their result is used."""
 
 

@@ -1,5 +1,7 @@
 """``c.func`` and the statements of a function body: ``c.assign_global``, ``c.call``,
-``c.return``, ``c.if_return``, ``c.switch_return``, ``c.scope``, ``c.if``."""
+``c.return``, ``c.if_return``, ``c.switch_return``, ``c.scope``, ``c.if``, and the
+local variables and counted loops of small helpers: ``c.local``, ``c.assign``,
+``c.for``."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from xdsl.irdl import (
     opt_result_def,
     prop_def,
     region_def,
+    result_def,
     traits_def,
     var_operand_def,
 )
@@ -459,4 +462,76 @@ class IfOp(IRDLOperation):
 
     def verify_(self) -> None:
         _check_c_types(self, [self.condition.type])
+        _enclosing_func(self)
+
+
+@irdl_op_definition
+class LocalOp(IRDLOperation):
+    """A local variable: ``%v = c.local %init : !c.type<"uint32_t">`` prints
+    ``uint32_t v = init;``. Its result names the variable: every use reads its current
+    value, ``c.assign`` writes it."""
+
+    name = "c.local"
+
+    init = operand_def()
+    result = result_def()
+
+    assembly_format = "$init attr-dict `:` type($init) `->` type($result)"
+
+    def __init__(self, init: SSAValue | Operation, type: Attribute):
+        super().__init__(operands=[init], result_types=[type])
+
+    def verify_(self) -> None:
+        _check_c_types(self, [self.init.type, self.result.type])
+        _enclosing_func(self)
+
+
+@irdl_op_definition
+class AssignOp(IRDLOperation):
+    """``c.assign %v = %x : !c.type<"uint32_t">, !c.type<"uint32_t">`` prints ``v = x;``
+    (``%v`` is a ``c.local``)."""
+
+    name = "c.assign"
+
+    target = operand_def()
+    value = operand_def()
+
+    assembly_format = "$target `=` $value attr-dict `:` type($target) `,` type($value)"
+
+    def __init__(self, target: SSAValue | Operation, value: SSAValue | Operation):
+        super().__init__(operands=[target, value])
+
+    def verify_(self) -> None:
+        _check_c_types(self, [self.target.type, self.value.type])
+        if not isinstance(self.target.owner, LocalOp):
+            raise VerifyException("c.assign: the target must be a c.local")
+
+
+@irdl_op_definition
+class ForOp(IRDLOperation):
+    """A counted loop: ``c.for %n : !c.type<"uint32_t"> { ^bb0(%i : !c.type<"uint32_t">):
+    ... }`` prints ``for (uint32_t i = 0; i < n; i++) { ... }``; the block argument is the
+    counter, of the bound's type."""
+
+    name = "c.for"
+
+    bound = operand_def()
+    body = region_def("single_block")
+
+    traits = traits_def(NoTerminator())
+    assembly_format = "$bound `:` type($bound) attr-dict-with-keyword $body"
+
+    def __init__(self, bound: SSAValue | Operation, ops: Sequence[Operation] = ()):
+        value = SSAValue.get(bound)
+        super().__init__(operands=[value], regions=[Region(Block(ops, arg_types=[value.type]))])
+
+    @property
+    def counter(self) -> SSAValue:
+        return self.body.block.args[0]
+
+    def verify_(self) -> None:
+        _check_c_types(self, [self.bound.type])
+        block = self.body.block
+        if tuple(block.arg_types) != (self.bound.type,):
+            raise VerifyException("c.for: one counter, of the bound's type")
         _enclosing_func(self)

@@ -345,6 +345,7 @@ class CPrinter:
                 | c.OffsetPtrOp()
                 | c.CastOp()
                 | c.BinaryOp()
+                | c.IndexOp()
             ):
                 pass  # expressions: printed where they are used
             case c.CommentOp():
@@ -379,6 +380,22 @@ class CPrinter:
                 with self._indented(), self._scope():
                     for inner in op.body.block.ops:
                         self._print_statement(inner)
+                self._emit("}")
+            case c.LocalOp():
+                value = self._expr(op.init)
+                type_name = c.c_type_name(op.result.type)
+                self._emit(f"{declarator(type_name, self._bind(op.result, 'v'))} = {value};")
+            case c.AssignOp():
+                self._emit(f"{self._expr(op.target)} = {self._expr(op.value)};")
+            case c.ForOp():
+                bound = self._expr(op.bound, nested=True)
+                with self._scope():
+                    i = self._bind(op.counter, "i")
+                    type_name = c.c_type_name(op.bound.type)
+                    self._emit(f"for ({declarator(type_name, i)} = 0; {i} < {bound}; {i}++) {{")
+                    with self._indented():
+                        for inner in op.body.block.ops:
+                            self._print_statement(inner)
                 self._emit("}")
             case c.ScopeOp():
                 self._emit("{")
@@ -471,7 +488,12 @@ class CPrinter:
             case c.BinaryOp():
                 text = f"{self._expr(op.lhs, True)} {op.operator.data} {self._expr(op.rhs, True)}"
                 return f"({text})" if nested else text
-            case c.StructOp() | c.CallOp():
+            case c.IndexOp():
+                base = self._expr(op.base, nested=True)
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", base):
+                    base = f"({base})"
+                return f"{base}[{self._expr(op.index)}]"
+            case c.StructOp() | c.CallOp() | c.LocalOp():
                 raise CPrintError(f"C printer: '{op.name}' is used before it is declared")
             case _:
                 raise self._unsupported(op, "as an expression")
