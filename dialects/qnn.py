@@ -480,10 +480,12 @@ class DequantizeOp(_PerOutput):
 
 @irdl_op_definition
 class SoftmaxOp(KernelOp):
-    """Softmax over the last axis: ``arm_softmax_s8`` / ``stai_softmax_f32``."""
+    """Softmax over the last axis: ``arm_softmax_s8`` / ``stai_softmax_f32``; 16x8:
+    ``arm_softmax_s16`` (with the exp and 1/(1+x) tables in the data file)."""
 
     name = "qnn.softmax"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.SoftmaxS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.SoftmaxS16Params
     F32_PARAMS: ClassVar[ParamsSpec] = qp.SoftmaxF32Params
     IN_PLACE: ClassVar[InPlace] = "no"
     SCRATCH: ClassVar[str] = "none"

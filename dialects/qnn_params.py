@@ -292,6 +292,17 @@ class SoftmaxS8Params(KernelParams):
 
 
 @irdl_attr_definition
+class SoftmaxS16Params(KernelParams):
+    """16x8 softmax (``arm_softmax_s16``): the input differences' multiplier and shift
+    (the exp and 1/(1+x) tables are fixed, ``quant_math.softmax_luts_s16``)."""
+
+    name = "qnn.softmax_s16"
+
+    multiplier: I32Param
+    shift: I32Param
+
+
+@irdl_attr_definition
 class SoftmaxF32Params(KernelParams):
     """float softmax: ``exp(beta * x)``."""
 
@@ -450,6 +461,7 @@ PARAM_FAMILIES: tuple[type[KernelParams], ...] = (
     AddSubS8Params,
     MulS8Params,
     SoftmaxS8Params,
+    SoftmaxS16Params,
     SoftmaxF32Params,
     RequantizeS8Params,
     LogisticTanhS8Params,

@@ -295,21 +295,28 @@ class ConvertLeakyReluHardSwish(RewritePattern):
 
 
 class ConvertSoftmax(RewritePattern):
-    """``nn.softmax`` -> ``qnn.softmax`` (int8: multiplier, shift and diff_min)."""
+    """``nn.softmax`` -> ``qnn.softmax`` (int8: multiplier, shift and diff_min; 16x8:
+    multiplier and shift, the output quantized with scale 1/32768)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.SoftmaxOp, rewriter: PatternRewriter) -> None:
         beta = op.beta.value.data
-        if kind_of(op, [op.input, op.output]) == "s8":
+        kind = kind_of(op, [op.input, op.output], int16=True)
+        params: qp.KernelParams
+        if kind == "s16":
+            x = act_quant(op, op.input, "input", (16,))
+            y = act_quant(op, op.output, "output", (16,))
+            check_fixed_output(op, y, 1.0 / 32768, 0, tolerance=0.001)
+            mult, shift = qm.softmax_params_s16(beta, x.scale)
+            params = qp.SoftmaxS16Params.make(multiplier=mult, shift=shift)
+        elif kind == "s8":
             x = act_quant(op, op.input, "input")
             check_fixed_output(op, act_quant(op, op.output, "output"), 1.0 / 256, -128)
             try:
                 p = qm.softmax_params_s8(beta, x.scale)
             except ValueError as exc:
                 raise fail(op, str(exc)) from exc
-            params: qp.KernelParams = qp.SoftmaxS8Params.make(
-                multiplier=p.mult, shift=p.shift, diff_min=p.diff_min
-            )
+            params = qp.SoftmaxS8Params.make(multiplier=p.mult, shift=p.shift, diff_min=p.diff_min)
         else:
             params = qp.SoftmaxF32Params.make(beta=beta)
         low = Lowering(op)

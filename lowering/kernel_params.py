@@ -291,12 +291,19 @@ def clamp_s8_props(
     return {"params": params, "act": int_act(p.act_min, p.act_max)}
 
 
-def check_fixed_output(op: Operation, y: nn.QuantType, scale: float, zero_point: int) -> None:
-    """The int8 output quantization that TFLite Micro requires of softmax/logistic/tanh."""
-    if np.float32(y.scale) != np.float32(scale) or y.zero_point != zero_point:
+def check_fixed_output(
+    op: Operation, y: nn.QuantType, scale: float, zero_point: int, tolerance: float = 0.0
+) -> None:
+    """The output quantization that TFLite Micro requires of softmax/logistic/tanh: the
+    scale exactly (as float32), or within ``tolerance`` times it (int16 softmax), and the
+    zero point."""
+    s = np.float32(scale)
+    near = abs(float(np.float32(y.scale)) - float(s)) <= tolerance * float(s)
+    if not near or y.zero_point != zero_point:
+        bits = y.storage.width.data
         raise fail(
             op,
-            f"the int8 output must be quantized with scale {scale} and zero point "
+            f"the int{bits} output must be quantized with scale {scale} and zero point "
             f"{zero_point}, got {y.scale} and {y.zero_point}",
         )
 

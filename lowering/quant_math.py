@@ -8,6 +8,7 @@ bit-identical results.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass as _dataclass
 
 import numpy as _np
@@ -502,3 +503,81 @@ def prelu_params_s8(
     im, ish = quantize_multiplier(s_in / s_out)
     am, ash = quantize_multiplier(s_in * s_alpha / s_out)
     return PReluParamsS8(-int(in_zp), -int(alpha_zp), int(out_zp), im, ish, am, ash)
+
+
+# ------------------------------------------------------------------ 16x8 (int16) kernels
+
+
+def softmax_params_s16(beta: float, input_scale: float) -> tuple[int, int]:
+    """int16 SOFTMAX's input multiplier and shift as TFLite Micro's
+    ``CalculateSoftmaxParams``: ``s_in * beta / (10 / 65535)`` in float64 (so that input
+    differences of [-65535, 0] codes cover [-10, 0]), quantized as usual."""
+    f32 = _np.float32
+    real = float(f32(input_scale)) * float(f32(beta)) / (10.0 / 65535.0)
+    return quantize_multiplier(real)
+
+
+LUT_S16_SIZE = 513
+"""Entries of an int16 lookup table: 512 intervals and the end of the last one."""
+
+
+def lut_s16(
+    transform: Callable[[_np.float32], _np.float32],
+    input_scale: float,
+    input_zp: int,
+    output_scale: float,
+    output_zp: int,
+) -> list[int]:
+    """An int16 interpolation table of ``transform`` as TFLite's ``LUTPopulate<int16_t>``
+    (float32 arithmetic, ``transform`` of float32 values): 512 samples over the input's
+    int16 range, each moved by half the error of the linear interpolation at its
+    interval's midpoint, and the value at the range's end."""
+    f = _np.float32
+    lo, hi = -32768, 32767
+    in_scale, out_scale = f(input_scale), f(output_scale)
+    input_min = in_scale * f(lo - input_zp)
+    input_max = in_scale * f(hi - input_zp)
+    output_min = out_scale * f(lo - output_zp)
+    output_max = out_scale * f(hi - output_zp)
+    steps = LUT_S16_SIZE - 1
+    step = (input_max - input_min) / f(steps)
+    half_step = step / f(2)
+    inv = f(hi - lo + 1) / (output_max - output_min)
+
+    def rnd(x: _np.float32) -> _np.float32:  # roundf: half away from zero
+        return f(_np.copysign(_np.floor(_np.abs(x) + f(0.5)), x))
+
+    def clamp(x: _np.float32) -> int:
+        return int(min(max(x, f(lo)), f(hi)))
+
+    table: list[int] = []
+    for i in range(steps):
+        start = input_min + f(i) * step
+        val = transform(start)
+        mid = transform(start + half_step)
+        nxt = transform(input_min + f(i + 1) * step)
+        sample = rnd(val * inv)
+        interpolated = rnd((nxt * inv + rnd(val * inv)) / f(2))
+        bias = rnd((interpolated - rnd(mid * inv)) / f(2))
+        table.append(clamp(sample - bias))
+    table.append(clamp(rnd(transform(input_max) * inv)))
+    return table
+
+
+def _exp_f32(x: _np.float32) -> _np.float32:
+    """``expf``: the float64 exponential rounded to float32 (correctly rounded)."""
+    return _np.float32(math.exp(float(x)))
+
+
+def _one_over_one_plus_x_f32(x: _np.float32) -> _np.float32:
+    return _np.float32(1.0) / (_np.float32(1.0) + x)
+
+
+def softmax_luts_s16() -> tuple[list[int], list[int]]:
+    """The two tables of the int16 softmax as TFLite Micro builds them: ``exp(x)`` over
+    [-10, 0] (input codes of scale 10/65535 and zero point 32767, output scale 2/65535)
+    and ``1 / (1 + x)`` over [0, 1] (scale 1/65535, zero point -32768)."""
+    f, span = _np.float32, _np.float32(65535)
+    exp_lut = lut_s16(_exp_f32, float(f(10) / span), 32767, float(f(2) / span), 0)
+    one_over = lut_s16(_one_over_one_plus_x_f32, float(f(1) / span), -32768, float(f(2) / span), 0)
+    return exp_lut, one_over

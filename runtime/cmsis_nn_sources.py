@@ -172,6 +172,7 @@ SOURCES: tuple[CmsisNNSource, ...] = (
     # Softmax
     _source("SoftmaxFunctions/arm_softmax_s8.c", "arm_softmax_s8", "arm_nn_softmax_common_s8"),
     _source("SoftmaxFunctions/arm_nn_softmax_common_s8.c", "arm_nn_softmax_common_s8"),
+    _source("SoftmaxFunctions/arm_softmax_s16.c", "arm_softmax_s16"),
     # Data movement
     _source("TransposeFunctions/arm_transpose_s8.c", "arm_transpose_s8"),
     # Support functions

@@ -15,6 +15,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
     f32,
+    i16,
     i32,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
@@ -153,6 +154,7 @@ class DataTables:
     arrays: list[c.ArrayOp] = field(default_factory=lambda: [])
     by_symbol: dict[str, str] = field(default_factory=lambda: {})
     _taken: set[str] = field(default_factory=lambda: set())
+    _int16_tables: dict[tuple[str, tuple[int, ...]], str] = field(default_factory=lambda: {})
 
     def _fresh(self, base: str) -> str:
         name = f"{self.names.data}_{c_identifier(base)}"
@@ -180,6 +182,18 @@ class DataTables:
         name = self._fresh(base)
         t = TensorType(i32, [len(values)])
         self.arrays.append(c.ArrayOp(name, t, DenseIntOrFPElementsAttr.from_list(t, list(values))))
+        return name
+
+    def add_int16_table(self, base: str, values: Sequence[int]) -> str:
+        """A const int16 table, shared by every caller with the same ``base`` and values
+        (the fixed lookup tables of the int16 kernels)."""
+        key = (base, tuple(int(v) for v in values))
+        if key in self._int16_tables:
+            return self._int16_tables[key]
+        name = self._fresh(base)
+        t = TensorType(i16, [len(values)])
+        self.arrays.append(c.ArrayOp(name, t, DenseIntOrFPElementsAttr.from_list(t, list(key[1]))))
+        self._int16_tables[key] = name
         return name
 
     def add_float_table(self, base: str, values: Sequence[float]) -> str:

@@ -1,7 +1,9 @@
-"""``softmax``: float, or the int8 kernel of the CMSIS-NN API."""
+"""``softmax``: float, or the int8 and int16 kernels of the CMSIS-NN API."""
 
 from __future__ import annotations
 
+from stai.dialects import c
+from stai.lowering import quant_math as qm
 from stai.lowering.convert_buf_to_c.common import shape_of, size_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
 
@@ -17,6 +19,30 @@ def emit_softmax(k: KernelBlock) -> None:
         k.call(
             "stai_softmax_f32",
             [k.ptr(x), k.int_(rows), k.int_(depth), k.float_(k.pf("beta")), k.ptr(y, True)],
+        )
+        return
+    if op.kind == "s16":
+        # The two fixed tables, once per network in the data file.
+        exp_lut, one_over = qm.softmax_luts_s16()
+        luts = {}
+        for field, base, values in (
+            ("exp_lut", "softmax_s16_exp_lut", exp_lut),
+            ("one_by_one_lut", "softmax_s16_one_by_one_lut", one_over),
+        ):
+            name = k.low.data.add_int16_table(base, values)
+            luts[field] = k.add(c.GetGlobalOp(name, c.CType("const int16_t *"), array=True))
+        params = k.struct("softmax_params", "cmsis_nn_softmax_lut_s16", luts)
+        k.call(
+            "arm_softmax_s16",
+            [
+                k.ptr(x),
+                k.int_(rows),
+                k.int_(depth),
+                k.pi("multiplier"),
+                k.pi("shift"),
+                params,
+                k.ptr(y, True),
+            ],
         )
         return
     # The int8 softmax of the CMSIS-NN API returns nothing: there is nothing to check.

@@ -44,6 +44,14 @@ typedef struct
     const bool is_int32_bias; /**< true: int32 values, false: int64 values */
 } cmsis_nn_bias_data;
 
+/** The two 513-entry lookup tables of the s16 softmax: exp(x) over [-10, 0] and
+ *  1/(1 + x) over [0, 1]. */
+typedef struct
+{
+    const int16_t *exp_lut;
+    const int16_t *one_by_one_lut;
+} cmsis_nn_softmax_lut_s16;
+
 /** Tensor dimensions, NHWC; `n` is the batch or the output channels (filters). */
 typedef struct
 {
