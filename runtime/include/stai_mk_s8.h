@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stai's int8 micro-kernels: header-only convolution kernels that the generated code
+ * calls with literal constants (channel counts, sizes, strides, offsets, clamp bounds),
+ * so that each call site gets a copy specialised by the compiler's constant propagation.
+ *
+ * Every kernel gives the integers of the TFLite Micro int8 reference kernel (and of the
+ * portable CMSIS-NN kernels of this runtime) bit for bit: int32 accumulation, per-channel
+ * requantization by a Q31 multiplier and a shift as arm_nn_requantize rounds it, output
+ * offset, clamp. The arrays a kernel reads are laid out at compile time by
+ * stai.runtime.mk_layouts (pack_* functions), which documents each layout; the input
+ * offset is folded into an effective bias there.
+ *
+ * With the DSP extension (__ARM_FEATURE_DSP, given by -mcpu=cortex-m4/m7/...) the inner
+ * loops use SMLAD/SXTB16/SMLA<x><y>/SMMULR; otherwise the same integers are computed in
+ * portable C. Nothing here depends on flags other than what -mcpu sets.
+ *
+ * Conventions as in the CMSIS-NN API: an input offset is the negated input zero point,
+ * an output offset is the output zero point; a (multiplier, shift) pair is a Q31
+ * multiplier in [2^30, 2^31) (or 0) and a power-of-two exponent, positive = left shift.
+ * Tensors are NHWC. Every kernel returns ARM_CMSIS_NN_SUCCESS.
+ *
+ * fast_requant (a literal 0 or 1, from mk_layouts.fast_requant_*): 1 when every
+ * accumulator of the layer, shifted left by its channel's left shift plus two, fits in
+ * int32 and every right shift is at most 29; the requantization then takes a short exact
+ * path (one SMMULR and four ALU instructions on a DSP core). 0 keeps the general path.
+ */
+#ifndef STAI_MK_S8_H
+#define STAI_MK_S8_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "arm_nn_types.h"
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define STAI_MK_DSP 1
+#else
+#define STAI_MK_DSP 0
+#endif
+
+#define STAI_MK_INLINE static inline __attribute__((always_inline))
+
+/* ---- primitives: one DSP instruction each, or the same integers in C --------------- */
+
+/* A 32-bit word from any address (one LDR on a core with unaligned access). */
+STAI_MK_INLINE int32_t stai_mk_load32(const void *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Bytes 0 and 2 of x, sign-extended into the low and high halfwords. */
+STAI_MK_INLINE int32_t stai_mk_sxtb16(int32_t x)
+{
+#if STAI_MK_DSP
+    return (int32_t)__sxtb16((uint32_t)x);
+#else
+    const uint32_t lo = (uint32_t)(int32_t)(int8_t)(uint8_t)((uint32_t)x & 0xFFu);
+    const uint32_t hi = (uint32_t)(int32_t)(int8_t)(uint8_t)(((uint32_t)x >> 16) & 0xFFu);
+    return (int32_t)((lo & 0xFFFFu) | (hi << 16));
+#endif
+}
+
+/* Bytes 1 and 3 of x, sign-extended into the low and high halfwords. */
+STAI_MK_INLINE int32_t stai_mk_sxtb16_ror8(int32_t x)
+{
+    const uint32_t u = (uint32_t)x;
+    return stai_mk_sxtb16((int32_t)((u >> 8) | (u << 24)));
+}
+
+STAI_MK_INLINE int32_t stai_mk_lo16(int32_t x)
+{
+    return (int32_t)(int16_t)(uint16_t)((uint32_t)x & 0xFFFFu);
+}
+
+STAI_MK_INLINE int32_t stai_mk_hi16(int32_t x)
+{
+    return (int32_t)(int16_t)(uint16_t)((uint32_t)x >> 16);
+}
+
+/* acc + lo(a) * lo(b) + hi(a) * hi(b) (two int16 products). */
+STAI_MK_INLINE int32_t stai_mk_smlad(int32_t a, int32_t b, int32_t acc)
+{
+#if STAI_MK_DSP
+    return (int32_t)__smlad((uint32_t)a, (uint32_t)b, acc);
+#else
+    const uint32_t sum = (uint32_t)(stai_mk_lo16(a) * stai_mk_lo16(b)) + (uint32_t)(stai_mk_hi16(a) * stai_mk_hi16(b));
+    return (int32_t)((uint32_t)acc + sum);
+#endif
+}
+
+/* acc + lo(a) * lo(b). */
+STAI_MK_INLINE int32_t stai_mk_smlabb(int32_t a, int32_t b, int32_t acc)
+{
+#if STAI_MK_DSP
+    return __smlabb(a, b, acc);
+#else
+    return (int32_t)((uint32_t)acc + (uint32_t)(stai_mk_lo16(a) * stai_mk_lo16(b)));
+#endif
+}
+
+/* acc + hi(a) * lo(b). */
+STAI_MK_INLINE int32_t stai_mk_smlatb(int32_t a, int32_t b, int32_t acc)
+{
+#if STAI_MK_DSP
+    return __smlatb(a, b, acc);
+#else
+    return (int32_t)((uint32_t)acc + (uint32_t)(stai_mk_hi16(a) * stai_mk_lo16(b)));
+#endif
+}
+
+/* acc + lo(a) * hi(b). */
+STAI_MK_INLINE int32_t stai_mk_smlabt(int32_t a, int32_t b, int32_t acc)
+{
+#if STAI_MK_DSP
+    return __smlabt(a, b, acc);
+#else
+    return (int32_t)((uint32_t)acc + (uint32_t)(stai_mk_lo16(a) * stai_mk_hi16(b)));
+#endif
+}
+
+/* acc + hi(a) * hi(b). */
+STAI_MK_INLINE int32_t stai_mk_smlatt(int32_t a, int32_t b, int32_t acc)
+{
+#if STAI_MK_DSP
+    return __smlatt(a, b, acc);
+#else
+    return (int32_t)((uint32_t)acc + (uint32_t)(stai_mk_hi16(a) * stai_mk_hi16(b)));
+#endif
+}
+
+/* (a * b + 2^31) >> 32: the rounded high word of the 64-bit product. */
+STAI_MK_INLINE int32_t stai_mk_smmulr(int32_t a, int32_t b)
+{
+#if STAI_MK_DSP
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+/* Saturate to [-128, 127]. */
+STAI_MK_INLINE int32_t stai_mk_ssat8(int32_t x)
+{
+#if STAI_MK_DSP
+    return __ssat(x, 8);
+#else
+    return x < -128 ? -128 : (x > 127 ? 127 : x);
+#endif
+}
+
+/* ---- requantization ------------------------------------------------------------------ */
+
+/* One channel's requantization constants, derived once from its (multiplier, shift). */
+typedef struct
+{
+    int32_t mult;
+    int32_t shift;     /* general path */
+    int32_t left1;     /* fast path: left shift + 1 */
+    int32_t round;     /* fast path: 2^right */
+    int32_t right1;    /* fast path: right shift + 1 */
+} stai_mk_rq;
+
+STAI_MK_INLINE stai_mk_rq stai_mk_rq_make(int32_t mult, int32_t shift)
+{
+    stai_mk_rq q;
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    q.mult = mult;
+    q.shift = shift;
+    q.left1 = left + 1;
+    q.round = (int32_t)((uint32_t)1 << right);
+    q.right1 = right + 1;
+    return q;
+}
+
+/* arm_nn_requantize(acc, mult, shift) + out_offset, clamped to [act_min, act_max].
+ *
+ * General path: the arithmetic of arm_nn_requantize, free of undefined behaviour.
+ * Fast path (the caller guarantees the headroom): x = SMMULR(acc << (left + 1), mult)
+ * is the rounding doubling high multiply of (acc << left) and mult, and
+ * (2x + 2^right + (x < 0 ? -1 : 0)) >> (right + 1) is its division by 2^right rounded
+ * half away from zero, for every right in [0, 29]. */
+STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
+                                          const stai_mk_rq *q,
+                                          int32_t out_offset,
+                                          int32_t act_min,
+                                          int32_t act_max,
+                                          int32_t fast)
+{
+    int32_t y;
+    if (fast)
+    {
+        const int32_t x = stai_mk_smmulr((int32_t)((uint32_t)acc << q->left1), q->mult);
+        const int32_t t = (int32_t)((uint32_t)(x >> 31) + ((uint32_t)x << 1) + (uint32_t)q->round);
+        y = t >> q->right1;
+    }
+    else
+    {
+        const int32_t left = q->shift > 0 ? q->shift : 0;
+        const int32_t right = q->shift > 0 ? 0 : -q->shift;
+        const int32_t v = (int32_t)((uint32_t)acc << left);
+        const int32_t x = (int32_t)(((int64_t)v * (int64_t)q->mult + ((int64_t)1 << 30)) >> 31);
+        const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
+        const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+        y = (x >> right) + ((x & mask) > threshold ? 1 : 0);
+    }
+    y = stai_mk_ssat8(y + out_offset);
+    if (act_min > -128)
+    {
+        y = y < act_min ? act_min : y;
+    }
+    if (act_max < 127)
+    {
+        y = y > act_max ? act_max : y;
+    }
+    return y;
+}
+
+/* ---- 1x1 convolution ----------------------------------------------------------------- */
+
+/*
+ * 1x1 convolution, stride 1, no padding; also a fully connected layer (pixels = batch).
+ *   input    [pixels][in_ch] int8
+ *   weights  pack_conv1x1_s8's layout: for each output-channel pair j (out_ch rounded up
+ *            to even), for each input-channel pair k (in_ch rounded up to even), one
+ *            4-byte word {w[2j][2k], w[2j+1][2k], w[2j][2k+1], w[2j+1][2k+1]} (zero
+ *            padded)
+ *   bias     2 * ceil(out_ch / 2) int32: bias + input_offset * sum(w[o]) (zero padded)
+ *   multipliers, shifts  out_ch int32 each
+ *   output   [pixels][out_ch] int8
+ *   scratch  mk_layouts.scratch_bytes_conv1x1(pixels, in_ch) bytes, 4-byte aligned: the
+ *            input of up to four pixels widened to int16
+ */
+STAI_MK_INLINE void stai_mk_widen_pixel(const int8_t *in, int32_t *col, int32_t in_ch, int32_t step)
+{
+    int32_t c = 0;
+    for (; c + 4 <= in_ch; c += 4)
+    {
+        const int32_t w = stai_mk_load32(in + c);
+        const uint32_t e = (uint32_t)stai_mk_sxtb16(w);      /* x0, x2 */
+        const uint32_t o = (uint32_t)stai_mk_sxtb16_ror8(w); /* x1, x3 */
+        col[0] = (int32_t)((e & 0xFFFFu) | (o << 16));
+        col[step] = (int32_t)((o & 0xFFFF0000u) | (e >> 16));
+        col += 2 * step;
+    }
+    for (; c < in_ch; c += 2)
+    {
+        const uint32_t lo = (uint32_t)(int32_t)in[c] & 0xFFFFu;
+        const uint32_t hi = c + 1 < in_ch ? (uint32_t)(int32_t)in[c + 1] << 16 : 0u;
+        col[0] = (int32_t)(lo | hi);
+        col += step;
+    }
+}
+
+STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
+                                                      const int8_t *weights,
+                                                      const int32_t *bias,
+                                                      const int32_t *multipliers,
+                                                      const int32_t *shifts,
+                                                      int8_t *output,
+                                                      void *scratch,
+                                                      const int32_t pixels,
+                                                      const int32_t in_ch,
+                                                      const int32_t out_ch,
+                                                      const int32_t output_offset,
+                                                      const int32_t act_min,
+                                                      const int32_t act_max,
+                                                      const int32_t fast_requant)
+{
+    const int32_t pairs = (in_ch + 1) >> 1;
+    const int32_t oc_pairs = (out_ch + 1) >> 1;
+    int32_t *const col = (int32_t *)scratch;
+    int32_t p = 0;
+    /* Four pixels at a time: col[4k + i] holds input pair k of pixel i. */
+    for (; p + 4 <= pixels; p += 4)
+    {
+        const int8_t *in = input + p * in_ch;
+        stai_mk_widen_pixel(in, col, in_ch, 4);
+        stai_mk_widen_pixel(in + in_ch, col + 1, in_ch, 4);
+        stai_mk_widen_pixel(in + 2 * in_ch, col + 2, in_ch, 4);
+        stai_mk_widen_pixel(in + 3 * in_ch, col + 3, in_ch, 4);
+        const int8_t *wp = weights;
+        int8_t *out = output + p * out_ch;
+        for (int32_t j = 0; j < oc_pairs; j++)
+        {
+            int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
+            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
+            const int32_t *x = col;
+#pragma GCC unroll 8
+            for (int32_t k = 0; k < pairs; k++)
+            {
+                const int32_t w = stai_mk_load32(wp);
+                wp += 4;
+                const int32_t we = stai_mk_sxtb16(w);
+                const int32_t wo = stai_mk_sxtb16_ror8(w);
+                const int32_t x0 = x[0], x1 = x[1];
+                a00 = stai_mk_smlad(x0, we, a00);
+                a01 = stai_mk_smlad(x0, wo, a01);
+                a10 = stai_mk_smlad(x1, we, a10);
+                a11 = stai_mk_smlad(x1, wo, a11);
+                const int32_t x2 = x[2], x3 = x[3];
+                a20 = stai_mk_smlad(x2, we, a20);
+                a21 = stai_mk_smlad(x2, wo, a21);
+                a30 = stai_mk_smlad(x3, we, a30);
+                a31 = stai_mk_smlad(x3, wo, a31);
+                x += 4;
+            }
+            const int32_t o0 = 2 * j;
+            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0]);
+            out[o0] = (int8_t)stai_mk_requantize(a00, &q0, output_offset, act_min, act_max, fast_requant);
+            out[o0 + out_ch] = (int8_t)stai_mk_requantize(a10, &q0, output_offset, act_min, act_max, fast_requant);
+            out[o0 + 2 * out_ch] =
+                (int8_t)stai_mk_requantize(a20, &q0, output_offset, act_min, act_max, fast_requant);
+            out[o0 + 3 * out_ch] =
+                (int8_t)stai_mk_requantize(a30, &q0, output_offset, act_min, act_max, fast_requant);
+            if (o0 + 1 < out_ch)
+            {
+                const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1]);
+                out[o0 + 1] = (int8_t)stai_mk_requantize(a01, &q1, output_offset, act_min, act_max, fast_requant);
+                out[o0 + 1 + out_ch] =
+                    (int8_t)stai_mk_requantize(a11, &q1, output_offset, act_min, act_max, fast_requant);
+                out[o0 + 1 + 2 * out_ch] =
+                    (int8_t)stai_mk_requantize(a21, &q1, output_offset, act_min, act_max, fast_requant);
+                out[o0 + 1 + 3 * out_ch] =
+                    (int8_t)stai_mk_requantize(a31, &q1, output_offset, act_min, act_max, fast_requant);
+            }
+        }
+    }
+    /* The remaining pixels one at a time: col[k] holds input pair k. */
+    for (; p < pixels; p++)
+    {
+        stai_mk_widen_pixel(input + p * in_ch, col, in_ch, 1);
+        const int8_t *wp = weights;
+        int8_t *out = output + p * out_ch;
+        for (int32_t j = 0; j < oc_pairs; j++)
+        {
+            int32_t a0 = bias[2 * j], a1 = bias[2 * j + 1];
+#pragma GCC unroll 8
+            for (int32_t k = 0; k < pairs; k++)
+            {
+                const int32_t w = stai_mk_load32(wp);
+                wp += 4;
+                const int32_t x0 = col[k];
+                a0 = stai_mk_smlad(x0, stai_mk_sxtb16(w), a0);
+                a1 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(w), a1);
+            }
+            const int32_t o0 = 2 * j;
+            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0]);
+            out[o0] = (int8_t)stai_mk_requantize(a0, &q0, output_offset, act_min, act_max, fast_requant);
+            if (o0 + 1 < out_ch)
+            {
+                const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1]);
+                out[o0 + 1] = (int8_t)stai_mk_requantize(a1, &q1, output_offset, act_min, act_max, fast_requant);
+            }
+        }
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+/* ---- depthwise 3x3 convolution -------------------------------------------------------- */
+
+/*
+ * Depthwise 3x3 convolution, channel multiplier 1, stride 1 or 2, no dilation, batch 1.
+ * pad_top / pad_left are the rows / columns of padding before the input (the padding
+ * after it follows from out_h / out_w); padded taps contribute nothing, as in TFLite.
+ *   input    [in_h][in_w][ch] int8
+ *   weights  pack_dwconv3x3_s8's layout: 12 bytes per channel c,
+ *            {w00, w10, w01, w11,  w20, w02, w21, w12,  w22, 0, 0, 0} (w<ky><kx>)
+ *   bias     ch int32: bias + input_offset * sum of the channel's 9 weights
+ *   multipliers, shifts  ch int32 each
+ *   output   [out_h][out_w][ch] int8
+ *   scratch  mk_layouts.scratch_bytes_dwconv3x3(out_h, out_w, stride) bytes, 4-byte
+ *            aligned: one channel of the padded input as int16 (padding = the input zero
+ *            point, so that the folded bias stays exact at the borders)
+ */
+STAI_MK_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_s8(const int8_t *input,
+                                                        const int8_t *weights,
+                                                        const int32_t *bias,
+                                                        const int32_t *multipliers,
+                                                        const int32_t *shifts,
+                                                        int8_t *output,
+                                                        void *scratch,
+                                                        const int32_t in_h,
+                                                        const int32_t in_w,
+                                                        const int32_t ch,
+                                                        const int32_t out_h,
+                                                        const int32_t out_w,
+                                                        const int32_t stride,
+                                                        const int32_t pad_top,
+                                                        const int32_t pad_left,
+                                                        const int32_t input_offset,
+                                                        const int32_t output_offset,
+                                                        const int32_t act_min,
+                                                        const int32_t act_max,
+                                                        const int32_t fast_requant)
+{
+    const int32_t ph = (out_h - 1) * stride + 3;
+    const int32_t rs = (out_w - 1) * stride + 4; /* row stride: one spare column */
+    int16_t *const plane = (int16_t *)scratch;
+    const int16_t zp = (int16_t)(-input_offset);
+    for (int32_t i = 0; i < ph * rs; i++)
+    {
+        plane[i] = zp;
+    }
+    const int32_t y0 = pad_top;
+    const int32_t y1 = in_h + pad_top < ph ? in_h + pad_top : ph;
+    const int32_t x0 = pad_left;
+    const int32_t x1 = in_w + pad_left < rs - 1 ? in_w + pad_left : rs - 1;
+    for (int32_t c = 0; c < ch; c++)
+    {
+        /* This channel's input, widened, into the plane's interior. */
+        for (int32_t py = y0; py < y1; py++)
+        {
+            const int8_t *src = input + ((py - pad_top) * in_w + (x0 - pad_left)) * ch + c;
+            int16_t *dst = plane + py * rs + x0;
+#pragma GCC unroll 8
+            for (int32_t px = x0; px < x1; px++)
+            {
+                *dst++ = *src;
+                src += ch;
+            }
+        }
+        const int8_t *wc = weights + 12 * c;
+        const int32_t wa = stai_mk_load32(wc);
+        const int32_t wb = stai_mk_load32(wc + 4);
+        const int32_t r0 = stai_mk_sxtb16(wa);         /* w00, w01 */
+        const int32_t r1 = stai_mk_sxtb16_ror8(wa);    /* w10, w11 */
+        const int32_t r2 = stai_mk_sxtb16(wb);         /* w20, w21 */
+        const int32_t k2 = stai_mk_sxtb16_ror8(wb);    /* w02, w12 */
+        const int32_t k22 = (int32_t)wc[8];            /* w22 */
+        const int32_t b = bias[c];
+        const stai_mk_rq q = stai_mk_rq_make(multipliers[c], shifts[c]);
+        int8_t *out = output + c;
+        for (int32_t oy = 0; oy < out_h; oy++)
+        {
+            const int16_t *row = plane + oy * stride * rs;
+            int32_t ox = 0;
+            if (stride == 1)
+            {
+#pragma GCC unroll 4
+                for (; ox + 2 <= out_w; ox += 2)
+                {
+                    const int16_t *t = row + ox;
+                    int32_t s0 = b, s1 = b;
+                    int32_t a = stai_mk_load32(t), m = stai_mk_load32(t + 1), e = stai_mk_load32(t + 2);
+                    s0 = stai_mk_smlad(a, r0, s0);
+                    s1 = stai_mk_smlad(m, r0, s1);
+                    s0 = stai_mk_smlabb(e, k2, s0);
+                    s1 = stai_mk_smlatb(e, k2, s1);
+                    t += rs;
+                    a = stai_mk_load32(t), m = stai_mk_load32(t + 1), e = stai_mk_load32(t + 2);
+                    s0 = stai_mk_smlad(a, r1, s0);
+                    s1 = stai_mk_smlad(m, r1, s1);
+                    s0 = stai_mk_smlabt(e, k2, s0);
+                    s1 = stai_mk_smlatt(e, k2, s1);
+                    t += rs;
+                    a = stai_mk_load32(t), m = stai_mk_load32(t + 1), e = stai_mk_load32(t + 2);
+                    s0 = stai_mk_smlad(a, r2, s0);
+                    s1 = stai_mk_smlad(m, r2, s1);
+                    s0 = stai_mk_smlabb(e, k22, s0);
+                    s1 = stai_mk_smlatb(e, k22, s1);
+                    out[0] = (int8_t)stai_mk_requantize(s0, &q, output_offset, act_min, act_max, fast_requant);
+                    out[ch] = (int8_t)stai_mk_requantize(s1, &q, output_offset, act_min, act_max, fast_requant);
+                    out += 2 * ch;
+                }
+            }
+#pragma GCC unroll 4
+            for (; ox < out_w; ox++)
+            {
+                const int16_t *t = row + ox * stride;
+                int32_t s = b;
+                s = stai_mk_smlad(stai_mk_load32(t), r0, s);
+                s = stai_mk_smlabb(stai_mk_load32(t + 2), k2, s);
+                t += rs;
+                s = stai_mk_smlad(stai_mk_load32(t), r1, s);
+                s = stai_mk_smlabt(stai_mk_load32(t + 2), k2, s);
+                t += rs;
+                s = stai_mk_smlad(stai_mk_load32(t), r2, s);
+                s = stai_mk_smlabb(stai_mk_load32(t + 2), k22, s);
+                out[0] = (int8_t)stai_mk_requantize(s, &q, output_offset, act_min, act_max, fast_requant);
+                out += ch;
+            }
+        }
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+#endif /* STAI_MK_S8_H */

@@ -1,0 +1,282 @@
+"""The compile-time side of stai's int8 micro-kernels (``include/stai_mk_s8.h``).
+
+For each kernel: a predicate saying when a layer can use it (``fits_*``), a function
+that lays out the layer's constants in the order the kernel reads them (``pack_*``), the
+scratch bytes it needs (``scratch_bytes_*``), whether its short requantization is exact
+for the layer (``fast_requant_*``), and a ``KernelCall`` naming its C function and
+arguments in order. Every ``pack_*`` folds the input offset into an effective bias, exact
+in int32, so the kernel's inner loop is a plain int8 dot product.
+
+Conventions are the CMSIS-NN API's: ``input_offset`` is the negated input zero point,
+``output_offset`` the output zero point, (multiplier, shift) the per-channel Q31
+requantization of ``lowering/quant_math.py``. Shapes are NHWC; a convolution's weights
+are OHWI, a depthwise convolution's 1HWC (TFLite's layouts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "CONV1X1",
+    "DWCONV3X3",
+    "KernelCall",
+    "fast_requant_conv1x1",
+    "fast_requant_dwconv3x3",
+    "fits_conv1x1",
+    "fits_dwconv3x3",
+    "pack_conv1x1_s8",
+    "pack_dwconv3x3_s8",
+    "scratch_bytes_conv1x1",
+    "scratch_bytes_dwconv3x3",
+]
+
+HEADER = "stai_mk_s8.h"
+"""The runtime header that defines every micro-kernel."""
+
+
+@dataclass(frozen=True)
+class KernelCall:
+    """How generated code calls a micro-kernel: ``function(arguments...)``.
+
+    ``arguments`` are the C parameter names in order; ``pointers`` are those that take an
+    array or buffer (the others take an int32 literal). The function returns
+    ``arm_cmsis_nn_status`` (always ``ARM_CMSIS_NN_SUCCESS``)."""
+
+    function: str
+    arguments: tuple[str, ...]
+    pointers: tuple[str, ...]
+    header: str = HEADER
+
+
+CONV1X1 = KernelCall(
+    "stai_mk_conv1x1_s8",
+    (
+        "input",  # const int8_t *: [pixels][in_ch]
+        "weights",  # const int8_t *: pack_conv1x1_s8(...)[0]
+        "bias",  # const int32_t *: pack_conv1x1_s8(...)[1]
+        "multipliers",  # const int32_t *: out_ch
+        "shifts",  # const int32_t *: out_ch
+        "output",  # int8_t *: [pixels][out_ch]
+        "scratch",  # void *: scratch_bytes_conv1x1(pixels, in_ch) bytes, 4-byte aligned
+        "pixels",  # batch * height * width
+        "in_ch",
+        "out_ch",
+        "output_offset",
+        "act_min",
+        "act_max",
+        "fast_requant",  # fast_requant_conv1x1(...)
+    ),
+    ("input", "weights", "bias", "multipliers", "shifts", "output", "scratch"),
+)
+"""``stai_mk_conv1x1_s8``: a 1x1 convolution (stride 1, no padding) or a fully connected
+layer (pixels = batch)."""
+
+DWCONV3X3 = KernelCall(
+    "stai_mk_dwconv3x3_s8",
+    (
+        "input",  # const int8_t *: [in_h][in_w][ch]
+        "weights",  # const int8_t *: pack_dwconv3x3_s8(...)[0]
+        "bias",  # const int32_t *: pack_dwconv3x3_s8(...)[1]
+        "multipliers",  # const int32_t *: ch
+        "shifts",  # const int32_t *: ch
+        "output",  # int8_t *: [out_h][out_w][ch]
+        "scratch",  # void *: scratch_bytes_dwconv3x3(out_h, out_w, stride), 4-byte aligned
+        "in_h",
+        "in_w",
+        "ch",
+        "out_h",
+        "out_w",
+        "stride",  # 1 or 2, the same in both directions
+        "pad_top",  # rows of padding above the input (pads[0])
+        "pad_left",  # columns of padding left of the input (pads[2])
+        "input_offset",
+        "output_offset",
+        "act_min",
+        "act_max",
+        "fast_requant",  # fast_requant_dwconv3x3(...)
+    ),
+    ("input", "weights", "bias", "multipliers", "shifts", "output", "scratch"),
+)
+"""``stai_mk_dwconv3x3_s8``: a depthwise 3x3 convolution, channel multiplier 1."""
+
+
+def _pair(values: Sequence[int] | None, default: int) -> tuple[int, ...]:
+    return tuple(int(v) for v in values) if values is not None else (default, default)
+
+
+def fits_conv1x1(
+    input_shape: Sequence[int],
+    weights_shape: Sequence[int],
+    strides: Sequence[int] | None = None,
+    pads: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+) -> bool:
+    """Whether a convolution can run as ``stai_mk_conv1x1_s8``: NHWC input, OHWI weights
+    with a 1x1 window over all the input's channels (no groups), stride 1, no padding
+    (``pads`` top, bottom, left, right). Dilation does not matter for a 1x1 window. A
+    fully connected layer fits with ``input_shape = (batch, 1, 1, in)`` and weights
+    ``(out, 1, 1, in)``."""
+    if len(input_shape) != 4 or len(weights_shape) != 4:
+        return False
+    _, _, _, in_ch = (int(d) for d in input_shape)
+    out_ch, kh, kw, k_in = (int(d) for d in weights_shape)
+    if (kh, kw) != (1, 1) or k_in != in_ch or in_ch < 1 or out_ch < 1:
+        return False
+    if _pair(strides, 1) != (1, 1):
+        return False
+    return tuple(int(p) for p in (pads or (0, 0, 0, 0))) == (0, 0, 0, 0)
+
+
+def fits_dwconv3x3(
+    input_shape: Sequence[int],
+    weights_shape: Sequence[int],
+    output_shape: Sequence[int],
+    strides: Sequence[int] | None = None,
+    pads: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+    depth_multiplier: int = 1,
+) -> bool:
+    """Whether a depthwise convolution can run as ``stai_mk_dwconv3x3_s8``: batch 1,
+    1HWC weights with a 3x3 window, channel multiplier 1, no dilation, the same stride (1
+    or 2) in both directions, and at most one row / column of padding on each side
+    (``pads`` top, bottom, left, right, as TFLite's SAME or VALID give them) consistent
+    with ``output_shape``."""
+    if len(input_shape) != 4 or len(weights_shape) != 4 or len(output_shape) != 4:
+        return False
+    n, in_h, in_w, ch = (int(d) for d in input_shape)
+    on, out_h, out_w, out_c = (int(d) for d in output_shape)
+    if n != 1 or on != 1 or depth_multiplier != 1 or out_c != ch:
+        return False
+    if tuple(int(d) for d in weights_shape) != (1, 3, 3, ch):
+        return False
+    if _pair(dilations, 1) != (1, 1):
+        return False
+    sh, sw = _pair(strides, 1)
+    if sh != sw or sh not in (1, 2):
+        return False
+    top, bottom, left, right = (int(p) for p in (pads or (0, 0, 0, 0)))
+    if not all(0 <= p <= 1 for p in (top, bottom, left, right)):
+        return False
+    if out_h < 1 or out_w < 1:
+        return False
+    # The windows must stay within the padded input.
+    return (out_h - 1) * sh + 3 <= in_h + top + bottom and (
+        out_w - 1
+    ) * sw + 3 <= in_w + left + right
+
+
+def _wrap_int32(values: np.ndarray) -> np.ndarray:
+    """int64 values that must fit int32, checked."""
+    if values.size and (values.min() < -(2**31) or values.max() >= 2**31):
+        raise ValueError("the effective bias does not fit in int32")
+    return values.astype(np.int32)
+
+
+def pack_conv1x1_s8(
+    weights_ohwi: np.ndarray, bias: np.ndarray | None, input_offset: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weights and the effective bias ``stai_mk_conv1x1_s8`` reads.
+
+    ``weights_ohwi`` is (out, 1, 1, in) or (out, in) int8; ``bias`` out int32 (or None).
+    With ``O2 = 2 * ceil(out / 2)`` and ``I2 = 2 * ceil(in / 2)`` and ``w`` zero padded to
+    ``(O2, I2)``, the packed weights are ``O2 / 2 * I2 / 2`` words of 4 bytes, in the
+    order output-channel pair ``j``, then input-channel pair ``k``; word ``(j, k)`` is the
+    bytes ``w[2j, 2k], w[2j+1, 2k], w[2j, 2k+1], w[2j+1, 2k+1]`` (so SXTB16 gives output
+    channel 2j's input pair, SXTB16 of the word rotated by 8 bits channel 2j+1's). The
+    effective bias is ``bias[o] + input_offset * sum(w[o, :])`` as O2 int32 (zero padded)."""
+    w = np.asarray(weights_ohwi)
+    if w.ndim == 4:
+        w = w.reshape(w.shape[0], -1)
+    if w.ndim != 2:
+        raise ValueError(f"conv1x1 weights must be (out, in) or (out, 1, 1, in), not {w.shape}")
+    out_ch, in_ch = w.shape
+    o2, i2 = out_ch + (out_ch & 1), in_ch + (in_ch & 1)
+    padded = np.zeros((o2, i2), dtype=np.int8)
+    padded[:out_ch, :in_ch] = w.astype(np.int8)
+    # [j][k][word byte]: word byte b = w[2j + (b & 1), 2k + (b >> 1)]
+    blocks = padded.reshape(o2 // 2, 2, i2 // 2, 2)  # [j][oc in pair][k][ic in pair]
+    packed = blocks.transpose(0, 2, 3, 1).reshape(-1)  # [j][k][ic in pair][oc in pair]
+    b64 = np.zeros(o2, dtype=np.int64)
+    if bias is not None:
+        b64[:out_ch] = np.asarray(bias, dtype=np.int64).reshape(-1)
+    b64[:out_ch] += int(input_offset) * w.astype(np.int64).sum(axis=1)
+    return np.ascontiguousarray(packed), _wrap_int32(b64)
+
+
+def pack_dwconv3x3_s8(
+    weights_1hwc: np.ndarray, bias: np.ndarray | None, input_offset: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weights and the effective bias ``stai_mk_dwconv3x3_s8`` reads.
+
+    ``weights_1hwc`` is (1, 3, 3, ch) (or (3, 3, ch)) int8; ``bias`` ch int32 (or None).
+    The packed weights are 12 bytes per channel ``c``, with ``w<y><x> = w[y, x, c]``:
+    ``w00, w10, w01, w11, w20, w02, w21, w12, w22, 0, 0, 0`` (SXTB16 of the first word
+    gives the pair (w00, w01), of it rotated by 8 bits (w10, w11); of the second word
+    (w20, w21) and (w02, w12)). The effective bias is ``bias[c] + input_offset *
+    sum(w[:, :, c])`` as ch int32: the kernel pads with the input zero point, so the
+    border outputs stay exact."""
+    w = np.asarray(weights_1hwc)
+    if w.ndim == 4 and w.shape[0] == 1:
+        w = w[0]
+    if w.ndim != 3 or w.shape[:2] != (3, 3):
+        raise ValueError(f"dwconv3x3 weights must be (1, 3, 3, ch), not {np.shape(weights_1hwc)}")
+    ch = w.shape[2]
+    w8 = w.astype(np.int8)
+    order = [(0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (0, 2), (2, 1), (1, 2), (2, 2)]
+    packed = np.zeros((ch, 12), dtype=np.int8)
+    for i, (y, x) in enumerate(order):
+        packed[:, i] = w8[y, x, :]
+    b64 = np.zeros(ch, dtype=np.int64)
+    if bias is not None:
+        b64 += np.asarray(bias, dtype=np.int64).reshape(-1)
+    b64 += int(input_offset) * w.astype(np.int64).sum(axis=(0, 1))
+    return packed.reshape(-1), _wrap_int32(b64)
+
+
+def scratch_bytes_conv1x1(pixels: int, in_ch: int) -> int:
+    """Scratch bytes of ``stai_mk_conv1x1_s8``: up to four pixels' input as int16 pairs."""
+    return min(4, max(1, int(pixels))) * 4 * ((int(in_ch) + 1) // 2)
+
+
+def scratch_bytes_dwconv3x3(out_h: int, out_w: int, stride: int) -> int:
+    """Scratch bytes of ``stai_mk_dwconv3x3_s8``: one padded input channel as int16, with
+    one spare column, rounded up to 4 bytes."""
+    rows = (int(out_h) - 1) * int(stride) + 3
+    row_stride = (int(out_w) - 1) * int(stride) + 4
+    return (rows * row_stride * 2 + 3) // 4 * 4
+
+
+def _fast_requant(bound: np.ndarray, shifts: Sequence[int] | np.ndarray) -> int:
+    """1 when, for every channel, ``bound * 2^(left shift + 2) < 2^31`` and the right
+    shift is at most 29 (the conditions of the header's short requantization)."""
+    s = np.asarray(shifts, dtype=np.int64).reshape(-1)
+    left = np.maximum(s, 0)
+    right = np.maximum(-s, 0)
+    ok = (bound[: s.size] << (left + 2)) < 2**31
+    return int(bool(np.all(ok) and np.all(right <= 29)))
+
+
+def fast_requant_conv1x1(
+    packed_bias: np.ndarray, weights_ohwi: np.ndarray, shifts: Sequence[int] | np.ndarray
+) -> int:
+    """``fast_requant`` of a ``stai_mk_conv1x1_s8`` call: every accumulator (effective
+    bias plus int8 inputs in [-128, 127] times the weights) bounded by
+    ``|bias| + 128 * sum(|w|)`` must keep two bits of headroom past its left shift."""
+    w = np.asarray(weights_ohwi, dtype=np.int64)
+    w = w.reshape(w.shape[0], -1)
+    b = np.abs(np.asarray(packed_bias, dtype=np.int64)[: w.shape[0]])
+    return _fast_requant(b + 128 * np.abs(w).sum(axis=1), shifts)
+
+
+def fast_requant_dwconv3x3(
+    packed_bias: np.ndarray, weights_1hwc: np.ndarray, shifts: Sequence[int] | np.ndarray
+) -> int:
+    """``fast_requant`` of a ``stai_mk_dwconv3x3_s8`` call (the bound of
+    ``fast_requant_conv1x1`` over the channel's nine taps)."""
+    w = np.asarray(weights_1hwc, dtype=np.int64).reshape(9, -1)
+    b = np.abs(np.asarray(packed_bias, dtype=np.int64))
+    return _fast_requant(b + 128 * np.abs(w).sum(axis=0), shifts)
