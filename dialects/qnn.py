@@ -336,7 +336,7 @@ class _Binary(_PerOutput):
 class AddOp(_Binary):
     """Addition with broadcasting: ``arm_elementwise_add_s8`` (same shapes),
     ``stai_broadcast_add_s8``, ``stai_add_f32``; 16x8: ``arm_elementwise_add_s16`` (same
-    shapes)."""
+    shapes), ``stai_broadcast_add_s16``."""
 
     name = "qnn.add"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.AddSubS8Params
@@ -346,7 +346,7 @@ class AddOp(_Binary):
 @irdl_op_definition
 class SubOp(_Binary):
     """Subtraction: ``stai_elementwise_sub_s8``, ``stai_broadcast_sub_s8``, ``stai_sub_f32``;
-    16x8: ``stai_elementwise_sub_s16`` (same shapes)."""
+    16x8: ``stai_elementwise_sub_s16`` (same shapes), ``stai_broadcast_sub_s16``."""
 
     name = "qnn.sub"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.AddSubS8Params
@@ -355,7 +355,8 @@ class SubOp(_Binary):
 
 @irdl_op_definition
 class MulOp(_Binary):
-    """Multiplication: ``arm_elementwise_mul_s8``, ``stai_broadcast_mul_s8``, ``stai_mul_f32``."""
+    """Multiplication: ``arm_elementwise_mul_s8``, ``stai_broadcast_mul_s8``, ``stai_mul_f32``;
+    16x8: ``arm_elementwise_mul_s16``, ``stai_broadcast_mul_s16``."""
 
     name = "qnn.mul"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.MulS8Params
@@ -379,6 +380,7 @@ class _Select(_PerOutput):
     IN_PLACE: ClassVar[InPlace] = "binary"
 
 
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.MulS8Params
 @irdl_op_definition
 class MaximumOp(_Select):
     """``stai_maximum_s8`` (stai_kernels_shape.h) / ``stai_maximum_f32``."""

@@ -191,11 +191,12 @@ class KernelOp(IRDLOperation):
     def may_write_over(self, value: SSAValue) -> bool:
         """Whether the kernel may write its output over the operand ``value``'s bytes:
         element-wise kernels read ``in[i]`` before they write ``out[i]``, so the output
-        may be an input of its own type; int8 binary kernels only without broadcasting."""
+        may be an input of its own type; int8 and int16 binary kernels only without
+        broadcasting."""
         out = self.output_type
         if value.type != out or self.IN_PLACE == "no":
             return False
-        if self.IN_PLACE == "binary" and self.kind == "s8":
+        if self.IN_PLACE == "binary" and self.kind in ("s8", "s16"):
             return all(count_of(v) == count_of(out) for v in self.ins)
         return True
 

@@ -182,24 +182,22 @@ _BINARY: dict[str, type[qnn.KernelOp]] = {
 
 class ConvertBinary(RewritePattern):
     """``nn.add`` / ``sub`` / ``mul`` / ``div`` -> ``qnn.add`` / ``sub`` / ``mul`` / ``div``
-    (int8 division is not supported; 16x8 add and sub of same-shape tensors)."""
+    (int8 and 16x8 division are not supported; 16x8 add, sub and mul broadcast as int8)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(
         self, op: nn.AddOp | nn.SubOp | nn.MulOp | nn.DivOp, rewriter: PatternRewriter
     ) -> None:
-        add_sub = isinstance(op, nn.AddOp | nn.SubOp)
-        kind = kind_of(op, [op.lhs, op.rhs, op.output], int16=add_sub)
+        kind = kind_of(op, [op.lhs, op.rhs, op.output], int16=not isinstance(op, nn.DivOp))
         props: dict[str, Attribute] = {}
         if kind == "f32":
             props["act"] = float_act(activation_of(op))
         elif kind == "s16":
-            assert isinstance(op, nn.AddOp | nn.SubOp)
-            types = [v.type for v in (op.lhs, op.rhs, op.output)]
-            shapes = {tuple(t.get_shape()) for t in types if isinstance(t, TensorType)}
-            if len(shapes) != 1:
-                raise fail(op, "int16 (16x8) broadcasting is not supported yet: same shapes only")
-            props["params"], props["act"] = add_sub_s8_params(op, 16)
+            assert not isinstance(op, nn.DivOp)
+            if isinstance(op, nn.MulOp):
+                props["params"], props["act"] = mul_s8_params(op, 16)
+            else:
+                props["params"], props["act"] = add_sub_s8_params(op, 16)
         elif isinstance(op, nn.DivOp):
             raise fail(op, "int8 division is not supported")
         else:

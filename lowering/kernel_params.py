@@ -257,10 +257,11 @@ def add_sub_s8_params(
     return params, int_act(p.out_activation_min, p.out_activation_max)
 
 
-def mul_s8_params(op: nn.MulOp) -> tuple[qp.MulS8Params, DenseArrayBase]:
-    a = act_quant(op, op.lhs, "lhs")
-    b = act_quant(op, op.rhs, "rhs")
-    y = act_quant(op, op.output, "output")
+def mul_s8_params(op: nn.MulOp, bits: int = 8) -> tuple[qp.MulS8Params, DenseArrayBase]:
+    """int8 MUL parameters, or 16x8 ones (``bits=16``: int16 tensors, zero points 0)."""
+    a = act_quant(op, op.lhs, "lhs", (bits,))
+    b = act_quant(op, op.rhs, "rhs", (bits,))
+    y = act_quant(op, op.output, "output", (bits,))
     p = qm.mul_params_s8(
         a.scale,
         a.zero_point,
@@ -269,6 +270,7 @@ def mul_s8_params(op: nn.MulOp) -> tuple[qp.MulS8Params, DenseArrayBase]:
         y.scale,
         y.zero_point,
         activation_of(op).upper(),
+        bits,
     )
     params = qp.MulS8Params.make(
         input1_offset=p.input_1_offset,

@@ -206,13 +206,14 @@ def mul_params_s8(
     out_scale: float,
     out_zp: int,
     activation: str = "NONE",
+    bits: int = 8,
 ) -> MulParamsS8:
     """int8 MUL parameters as TFLite Micro's ``CalculateOpDataMul``: the output multiplier
-    of ``s1 * s2 / s_out`` computed in float64."""
+    of ``s1 * s2 / s_out`` computed in float64; ``bits=16``: 16x8 (int16 clamp range)."""
     s1, s2, so = (float(_np.float32(s)) for s in (in1_scale, in2_scale, out_scale))
     real = s1 * s2 / so
     mult, shift = quantize_multiplier(real)
-    lo, hi = quantized_activation_range(activation, out_scale, out_zp)
+    lo, hi = quantized_activation_range(activation, out_scale, out_zp, bits)
     return MulParamsS8(-int(in1_zp), -int(in2_zp), int(out_zp), mult, shift, lo, hi)
 
 

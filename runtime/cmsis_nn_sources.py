@@ -41,6 +41,7 @@ SOURCES: tuple[CmsisNNSource, ...] = (
     _source("BasicMathFunctions/arm_elementwise_add_s8.c", "arm_elementwise_add_s8"),
     _source("BasicMathFunctions/arm_elementwise_add_s16.c", "arm_elementwise_add_s16"),
     _source("BasicMathFunctions/arm_elementwise_mul_s8.c", "arm_elementwise_mul_s8"),
+    _source("BasicMathFunctions/arm_elementwise_mul_s16.c", "arm_elementwise_mul_s16"),
     # Convolution
     _source(
         "ConvolutionFunctions/arm_convolve_wrapper_s8.c",

@@ -39,6 +39,9 @@ def emit_binary(k: KernelBlock) -> None:
         )
         return
     lo, hi = (int(v) for v in k.act())
+    kind = op.kind  # s8 or s16: the kernels' suffix
+    if kind not in ("s8", "s16"):
+        raise fail(op, f"no {kind} kernel")
     if isinstance(op, qnn.MulOp):
         offsets = [k.pi("input1_offset"), k.pi("input2_offset")]
         out_args = [
@@ -50,12 +53,12 @@ def emit_binary(k: KernelBlock) -> None:
         ]
         if same:
             k.call(
-                "arm_elementwise_mul_s8",
+                f"arm_elementwise_mul_{kind}",
                 [k.ptr(a), k.ptr(b), *offsets, k.ptr(y, True), *out_args, k.int_(size_of(y))],
             )
         else:
             k.call(
-                "stai_broadcast_mul_s8",
+                f"stai_broadcast_mul_{kind}",
                 [
                     k.ptr(a),
                     k.dims("input1_dims", shape_of(a)),
@@ -87,21 +90,13 @@ def emit_binary(k: KernelBlock) -> None:
         k.int_(hi),
     ]
     add = isinstance(op, qnn.AddOp)
-    if op.kind == "s16":
-        if not same:
-            raise fail(op, "int16 broadcasting is not supported")
-        callee = "arm_elementwise_add_s16" if add else "stai_elementwise_sub_s16"
-        k.call(
-            callee, [k.ptr(a), k.ptr(b), *ins_args, k.ptr(y, True), *out_args, k.int_(size_of(y))]
-        )
-        return
     if same:
-        callee = "arm_elementwise_add_s8" if add else "stai_elementwise_sub_s8"
+        callee = f"arm_elementwise_add_{kind}" if add else f"stai_elementwise_sub_{kind}"
         k.call(
             callee, [k.ptr(a), k.ptr(b), *ins_args, k.ptr(y, True), *out_args, k.int_(size_of(y))]
         )
     else:
-        callee = "stai_broadcast_add_s8" if add else "stai_broadcast_sub_s8"
+        callee = f"stai_broadcast_add_{kind}" if add else f"stai_broadcast_sub_{kind}"
         k.call(
             callee,
             [

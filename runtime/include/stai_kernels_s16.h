@@ -115,6 +115,61 @@ arm_cmsis_nn_status stai_elementwise_sub_s16(const int16_t *input_1_vect,
                                              int32_t out_activation_max,
                                              int32_t block_size);
 
+/*
+ * ADD / SUB / MUL of int16 tensors with 4-D NHWC broadcasting (a dimension of 1 in an
+ * input broadcasts against the output's): parameters as stai_elementwise_sub_s16 (ADD,
+ * SUB) and arm_elementwise_mul_s16 (MUL), dims as stai_broadcast_add_s8.
+ */
+arm_cmsis_nn_status stai_broadcast_add_s16(const int16_t *input_1,
+                                           const cmsis_nn_dims *input_1_dims,
+                                           const int16_t *input_2,
+                                           const cmsis_nn_dims *input_2_dims,
+                                           int32_t input_1_offset,
+                                           int32_t input_1_mult,
+                                           int32_t input_1_shift,
+                                           int32_t input_2_offset,
+                                           int32_t input_2_mult,
+                                           int32_t input_2_shift,
+                                           int32_t left_shift,
+                                           int16_t *output,
+                                           const cmsis_nn_dims *output_dims,
+                                           int32_t out_offset,
+                                           int32_t out_mult,
+                                           int32_t out_shift,
+                                           int32_t out_activation_min,
+                                           int32_t out_activation_max);
+arm_cmsis_nn_status stai_broadcast_sub_s16(const int16_t *input_1,
+                                           const cmsis_nn_dims *input_1_dims,
+                                           const int16_t *input_2,
+                                           const cmsis_nn_dims *input_2_dims,
+                                           int32_t input_1_offset,
+                                           int32_t input_1_mult,
+                                           int32_t input_1_shift,
+                                           int32_t input_2_offset,
+                                           int32_t input_2_mult,
+                                           int32_t input_2_shift,
+                                           int32_t left_shift,
+                                           int16_t *output,
+                                           const cmsis_nn_dims *output_dims,
+                                           int32_t out_offset,
+                                           int32_t out_mult,
+                                           int32_t out_shift,
+                                           int32_t out_activation_min,
+                                           int32_t out_activation_max);
+arm_cmsis_nn_status stai_broadcast_mul_s16(const int16_t *input_1,
+                                           const cmsis_nn_dims *input_1_dims,
+                                           const int16_t *input_2,
+                                           const cmsis_nn_dims *input_2_dims,
+                                           int32_t input_1_offset,
+                                           int32_t input_2_offset,
+                                           int16_t *output,
+                                           const cmsis_nn_dims *output_dims,
+                                           int32_t out_offset,
+                                           int32_t out_mult,
+                                           int32_t out_shift,
+                                           int32_t out_activation_min,
+                                           int32_t out_activation_max);
+
 /* ---- fully connected -------------------------------------------------------------- */
 
 /*

@@ -31,6 +31,9 @@ def _spec(
     return OpSpec(name, shapes, _tf_fn(fn), (op,), op, input_ranges=ranges, kinds=(INT16,))
 
 
+_TWO = ((-1.0, 1.0), (-3.0, 2.0))
+"""Two inputs of different ranges."""
+
 SPECS: list[OpSpec] = [
     _spec(
         "pad",
@@ -69,6 +72,16 @@ SPECS: list[OpSpec] = [
     ),
     _spec("unpack", ((2, 3, 4),), lambda tf: lambda x: tf.unstack(x, axis=1), "UNPACK"),
     _spec("pack", ((2, 3), (2, 3)), lambda tf: lambda x, y: tf.stack([x, y], axis=1), "PACK"),
+    _spec("mul", ((1, 5, 5, 8), (1, 5, 5, 8)), lambda tf: lambda x, y: x * y, "MUL", _TWO),
+    _spec(
+        "mul_broadcast", ((1, 5, 5, 8), (1, 1, 1, 8)), lambda tf: lambda x, y: x * y, "MUL", _TWO
+    ),
+    _spec(
+        "add_broadcast", ((1, 5, 5, 8), (1, 5, 1, 1)), lambda tf: lambda x, y: x + y, "ADD", _TWO
+    ),
+    _spec(
+        "sub_broadcast", ((1, 1, 5, 8), (1, 4, 5, 8)), lambda tf: lambda x, y: x - y, "SUB", _TWO
+    ),
     _spec("softmax", ((2, 10),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-4.0, 4.0),)),
     _spec("softmax_wide", ((1, 3, 40),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-12.0, 9.0),)),
 ]
