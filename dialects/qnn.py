@@ -291,6 +291,7 @@ class _Pool(KernelOp):
     HAS_ACT: ClassVar[bool] = True
     GEOMETRY: ClassVar[tuple[str, ...]] = ("kernel", "strides", "pads")
     S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    S16_PARAMS: ClassVar[ParamsSpec] = NoParams
     F32_PARAMS: ClassVar[ParamsSpec] = NoParams
     IN_PLACE: ClassVar[InPlace] = "no"
 
@@ -301,7 +302,8 @@ class _Pool(KernelOp):
 
 @irdl_op_definition
 class AvgPool2DOp(_Pool):
-    """Average pooling: ``arm_avgpool_s8`` / ``stai_avgpool_f32``."""
+    """Average pooling: ``arm_avgpool_s8`` / ``stai_avgpool_f32``; 16x8: ``arm_avgpool_s16``
+    (the same scratch bytes as int8)."""
 
     name = "qnn.avg_pool2d"
     SCRATCH: ClassVar[str] = "avgpool_s8"
@@ -309,7 +311,7 @@ class AvgPool2DOp(_Pool):
 
 @irdl_op_definition
 class MaxPool2DOp(_Pool):
-    """Max pooling: ``arm_max_pool_s8`` / ``stai_max_pool_f32``."""
+    """Max pooling: ``arm_max_pool_s8`` / ``stai_max_pool_f32``; 16x8: ``arm_max_pool_s16``."""
 
     name = "qnn.max_pool2d"
     SCRATCH: ClassVar[str] = "none"
@@ -360,6 +362,7 @@ class MulOp(_Binary):
 
     name = "qnn.mul"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.MulS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.MulS8Params
 
 
 @irdl_op_definition
@@ -380,7 +383,6 @@ class _Select(_PerOutput):
     IN_PLACE: ClassVar[InPlace] = "binary"
 
 
-    S16_PARAMS: ClassVar[ParamsSpec] = qp.MulS8Params
 @irdl_op_definition
 class MaximumOp(_Select):
     """``stai_maximum_s8`` (stai_kernels_shape.h) / ``stai_maximum_f32``."""

@@ -151,20 +151,21 @@ class ConvertFullyConnected(RewritePattern):
 
 class ConvertPool(RewritePattern):
     """``nn.avg_pool2d`` / ``nn.max_pool2d`` -> ``qnn.avg_pool2d`` / ``qnn.max_pool2d``
-    (int8: no requantization, the clamp range in output units)."""
+    (int8 and 16x8: no requantization, the clamp range in output units)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(
         self, op: nn.AvgPool2DOp | nn.MaxPool2DOp, rewriter: PatternRewriter
     ) -> None:
-        kind = kind_of(op, [op.input, op.output])
+        kind = kind_of(op, [op.input, op.output], int16=True)
         props: dict[str, Attribute] = {
             "kernel": i64_array(op.kernel),
             "strides": i64_array(op.strides),
             "pads": i64_array(op.pads),
         }
-        if kind == "s8":
-            props["act"] = quant_act(activation_of(op), act_quant(op, op.output, "output"))
+        if kind in ("s8", "s16"):
+            y = act_quant(op, op.output, "output", (16,) if kind == "s16" else (8,))
+            props["act"] = quant_act(activation_of(op), y)
         else:
             props["act"] = float_act(activation_of(op))
         cls = qnn.AvgPool2DOp if isinstance(op, nn.AvgPool2DOp) else qnn.MaxPool2DOp

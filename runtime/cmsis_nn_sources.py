@@ -170,6 +170,13 @@ SOURCES: tuple[CmsisNNSource, ...] = (
         " arm_avgpool_s8_get_buffer_size_mve",
     ),
     _source("PoolingFunctions/arm_max_pool_s8.c", "arm_max_pool_s8"),
+    _source("PoolingFunctions/arm_avgpool_s16.c", "arm_avgpool_s16"),
+    _source(
+        "PoolingFunctions/arm_avgpool_get_buffer_sizes_s16.c",
+        "arm_avgpool_s16_get_buffer_size arm_avgpool_s16_get_buffer_size_dsp"
+        " arm_avgpool_s16_get_buffer_size_mve",
+    ),
+    _source("PoolingFunctions/arm_max_pool_s16.c", "arm_max_pool_s16"),
     # Softmax
     _source("SoftmaxFunctions/arm_softmax_s8.c", "arm_softmax_s8", "arm_nn_softmax_common_s8"),
     _source("SoftmaxFunctions/arm_nn_softmax_common_s8.c", "arm_nn_softmax_common_s8"),

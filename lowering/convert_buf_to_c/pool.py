@@ -25,7 +25,7 @@ def emit_pool(k: KernelBlock) -> None:
     params = k.struct(
         "pool_params", "cmsis_nn_pool_params", k.tiles(False) | {"activation": k.act_struct()}
     )
-    callee = "arm_avgpool_s8" if average else "arm_max_pool_s8"
+    callee = f"arm_avgpool_{op.kind}" if average else f"arm_max_pool_{op.kind}"
     k.call(callee, [ctx, params, in_dims, k.ptr(x), f_dims, out_dims, k.ptr(y, True)])
 
 

@@ -82,6 +82,18 @@ SPECS: list[OpSpec] = [
     _spec(
         "sub_broadcast", ((1, 1, 5, 8), (1, 4, 5, 8)), lambda tf: lambda x, y: x - y, "SUB", _TWO
     ),
+    _spec(
+        "avgpool_3x3_s2_same",
+        ((1, 9, 9, 6),),
+        lambda tf: lambda x: tf.nn.avg_pool2d(x, 3, 2, "SAME"),
+        "AVERAGE_POOL_2D",
+    ),
+    _spec(
+        "maxpool_2x2_s2_valid",
+        ((1, 8, 8, 6),),
+        lambda tf: lambda x: tf.nn.max_pool2d(x, 2, 2, "VALID"),
+        "MAX_POOL_2D",
+    ),
     _spec("softmax", ((2, 10),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-4.0, 4.0),)),
     _spec("softmax_wide", ((1, 3, 40),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-12.0, 9.0),)),
 ]
