@@ -57,7 +57,14 @@ from stai.dialects.nn_base import (
     numpy_dtype,
     storage_type,
 )
-from stai.dialects.nn_shapes import ConcatOp, PadOp, ReshapeOp, StridedSliceOp, TransposeOp
+from stai.dialects.nn_shapes import (
+    ConcatOp,
+    PadOp,
+    ReshapeOp,
+    ResizeOp,
+    StridedSliceOp,
+    TransposeOp,
+)
 from stai.dialects.nn_traits import (
     ChannelBias,
     ConstantQuant,
@@ -385,7 +392,14 @@ class CeilOp(_MathOp):
     name = "nn.ceil"
 
 
-MATH_OPS = (AbsOp, NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, SquareOp, FloorOp, CeilOp)
+@irdl_op_definition
+class ErfOp(_MathOp):
+    """The error function (every exact GELU: ``x * 0.5 * (1 + erf(x / sqrt(2)))``)."""
+
+    name = "nn.erf"
+
+
+MATH_OPS = (AbsOp, NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, SquareOp, FloorOp, CeilOp, ErfOp)
 """The float element-wise math functions; each op's name without ``nn.`` is its function."""
 
 
@@ -557,7 +571,7 @@ _OPS = (
     (AddOp, SubOp, MulOp, DivOp, ReluOp, Relu6Op, ReluN1To1Op, LogisticOp, TanhOp),
     (HardSwishOp, LeakyReluOp, QuantizeOp, DequantizeOp, SoftmaxOp, ReshapeOp, PadOp),
     (ConcatOp, MeanOp, SwishOp, HardSigmoidOp, PReluOp, LstmOp, TransposeOp, ClampOp),
-    (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp),
+    (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp, ResizeOp),
     MATH_OPS,
 )
 
@@ -573,6 +587,7 @@ __all__ = [
     "SquareOp",
     "FloorOp",
     "CeilOp",
+    "ErfOp",
     "MATH_OPS",
     "ACTIVATIONS",
     "AddOp",
@@ -604,6 +619,7 @@ __all__ = [
     "ReluN1To1Op",
     "ReluOp",
     "ReshapeOp",
+    "ResizeOp",
     "SoftmaxOp",
     "StridedSliceOp",
     "SubOp",

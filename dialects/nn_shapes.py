@@ -8,6 +8,7 @@ from __future__ import annotations
 from xdsl.dialects.builtin import (
     I64,
     DenseArrayBase,
+    Float32Type,
     IntegerAttr,
     StringAttr,
     TensorType,
@@ -165,3 +166,62 @@ class StridedSliceOp(_NNOp):
                     f"nn.strided_slice: dimension {d}: {size} elements from {b} by {s} "
                     f"do not fit in {dim}"
                 )
+
+
+RESIZE_MODES = ("nearest", "linear")
+RESIZE_COORDINATES = (
+    "asymmetric",
+    "align_corners",
+    "half_pixel",
+    "pytorch_half_pixel",
+    "tf_half_pixel_for_nn",
+)
+RESIZE_NEAREST = ("floor", "ceil", "round_prefer_floor", "round_prefer_ceil")
+RESIZE_CONVENTIONS = ("tflite", "onnx")
+
+
+@irdl_op_definition
+class ResizeOp(_NNOp):
+    """Resizing of H and W of an NHWC tensor (the result type gives the new size).
+
+    Output index ``x`` reads input coordinate ``c(x)`` of ``coordinate_mode`` (ONNX's
+    names); ``mode`` "nearest" takes the element at ``c(x)`` rounded by ``nearest_mode``
+    and clamped into the input, "linear" interpolates the two neighbours along each axis.
+    ``convention`` says whose float arithmetic computes ``c(x)``: "tflite" multiplies by
+    ``in / out`` (``(in - 1) / (out - 1)`` for align_corners) as TFLite's kernels do
+    (nearest with align_corners rounds half away from zero, i.e. round_prefer_ceil);
+    "onnx" divides by ``scales`` (output / input per H and W, the model's given factors
+    when present, else the sizes' ratio) as the ONNX specification writes it."""
+
+    name = "nn.resize"
+    input = operand_def(TensorType)
+    mode = prop_def(StringAttr)
+    coordinate_mode = prop_def(StringAttr)
+    nearest_mode = prop_def(StringAttr)
+    convention = prop_def(StringAttr)
+    scales = prop_def(DenseArrayBase[Float32Type])
+    """``array<f32: scale_h, scale_w>``: output / input."""
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input", 4), _tensor(self, "output", 4)
+        xs, ys = x.get_shape(), y.get_shape()
+        if xs[0] != ys[0] or xs[3] != ys[3]:
+            raise VerifyException("nn.resize: batch and channels must stay")
+        if x.element_type != y.element_type:
+            raise VerifyException("nn.resize: element types differ")
+        for name, allowed in (
+            ("mode", RESIZE_MODES),
+            ("coordinate_mode", RESIZE_COORDINATES),
+            ("nearest_mode", RESIZE_NEAREST),
+            ("convention", RESIZE_CONVENTIONS),
+        ):
+            value = getattr(self, name).data
+            if value not in allowed:
+                raise VerifyException(
+                    f"nn.resize: {name} '{value}' is not one of {', '.join(allowed)}"
+                )
+        scales = self.scales.get_values()
+        if len(scales) != 2 or any(not float(s) > 0.0 for s in scales):
+            raise VerifyException("nn.resize: scales must hold two positive factors")

@@ -61,6 +61,7 @@ from stai.lowering.nn_to_qnn_base import (
     i64_array,
     machine_type,
 )
+from stai.lowering.nn_to_qnn_indexing import INDEXING_PATTERNS
 from stai.lowering.nn_to_qnn_shapes import (
     ConvertConcat,
     ConvertMath,
@@ -219,7 +220,8 @@ _RELU_ACTIVATION: dict[str, str] = {
 
 class ConvertRelu(RewritePattern):
     """``nn.relu`` / ``relu6`` / ``relu_n1_to_1`` -> ``qnn.clamp`` (int8: with the
-    requantization of TFLite Micro's standalone activation)."""
+    requantization of TFLite Micro's standalone activation; 16x8: relu and relu6, which
+    TFLite Micro runs on int16)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(
@@ -227,9 +229,11 @@ class ConvertRelu(RewritePattern):
     ) -> None:
         activation = _RELU_ACTIVATION[op.name]
         props: dict[str, Attribute]
-        if kind_of(op, [op.input, op.output]) == "s8":
-            x = act_quant(op, op.input, "input")
-            props = clamp_s8_props(op, activation, x, act_quant(op, op.output, "output"))
+        kind = kind_of(op, [op.input, op.output], int16=not isinstance(op, nn.ReluN1To1Op))
+        if kind in ("s8", "s16"):
+            bits = (16,) if kind == "s16" else (8,)
+            x = act_quant(op, op.input, "input", bits)
+            props = clamp_s8_props(op, activation, x, act_quant(op, op.output, "output", bits))
         else:
             props = {"act": float_act(activation)}
         low = Lowering(op)
@@ -261,7 +265,8 @@ class ConvertSigmoid(RewritePattern):
 class ConvertLeakyReluHardSwish(RewritePattern):
     """``nn.leaky_relu`` / ``nn.hard_swish`` -> ``qnn.leaky_relu`` / ``qnn.hard_swish``
     (float: ``alpha``; int8: the parameters of ``quant_math.leaky_relu_params_s8`` /
-    ``hard_swish_params_s8``, as TFLite Micro's Prepare)."""
+    ``hard_swish_params_s8``, as TFLite Micro's Prepare; 16x8: leaky relu only, with the
+    int8 parameters)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(
@@ -270,12 +275,14 @@ class ConvertLeakyReluHardSwish(RewritePattern):
         leaky = isinstance(op, nn.LeakyReluOp)
         cls: type[qnn.KernelOp] = qnn.LeakyReluOp if leaky else qnn.HardSwishOp
         params: qp.KernelParams | None = None
-        if kind_of(op, [op.input, op.output]) == "f32":
+        kind = kind_of(op, [op.input, op.output], int16=leaky)  # TFLM: no int16 hard swish
+        if kind == "f32":
             if leaky:
                 params = qp.LeakyReluF32Params.make(alpha=op.alpha.value.data)
         else:
-            x = act_quant(op, op.input, "input")
-            y = act_quant(op, op.output, "output")
+            bits = (16,) if kind == "s16" else (8,)
+            x = act_quant(op, op.input, "input", bits)
+            y = act_quant(op, op.output, "output", bits)
             try:
                 p = (
                     qm.leaky_relu_params_s8(
@@ -374,13 +381,14 @@ class ConvertMean(RewritePattern):
         assert isinstance(in_type, TensorType)
         shape = in_type.get_shape()
         axes = sorted({a % len(shape) for a in op.axes.get_values()}) if shape else []
-        kind = kind_of(op, [op.input, op.output])
+        kind = kind_of(op, [op.input, op.output], int16=True)
         if len(shape) != 4 or axes != [1, 2]:
             raise fail(op, f"mean is supported over axes [1, 2] of a 4-D tensor, not {axes}")
         props: dict[str, Attribute] = {}
-        if kind == "s8":
-            x = act_quant(op, op.input, "input")
-            y = act_quant(op, op.output, "output")
+        if kind in ("s8", "s16"):
+            bits = (16,) if kind == "s16" else (8,)
+            x = act_quant(op, op.input, "input", bits)
+            y = act_quant(op, op.output, "output", bits)
             p = qm.mean_params_s8(x.scale, x.zero_point, y.scale, y.zero_point, shape[1] * shape[2])
             props["params"] = qp.RequantizeS8Params.make(
                 input_offset=p.input_offset,
@@ -612,6 +620,7 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertClamp(),
                     ConvertFloatActivationExtra(),
                     ConvertLstm(),
+                    *INDEXING_PATTERNS,
                 ]
             )
         ).rewrite_module(op)

@@ -336,6 +336,7 @@ HANDLERS: dict[str, Callable[[_Importer, list[SSAValue]], list[SSAValue]]] = {
     "Cropping1D": _Importer._cropping1d,
     "Cropping2D": _Importer._cropping2d,
     "UpSampling2D": _Importer._upsampling2d,
+    "Resizing": _Importer._resizing,
     "Conv2DTranspose": _Importer._conv2d_transpose,
     "TimeDistributed": _Importer._time_distributed,
     "LSTM": _Importer._lstm,

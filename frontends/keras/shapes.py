@@ -1,10 +1,11 @@
 """Keras layers that move data without computing: the inference identities (Dropout and
 the like), Flatten, Reshape, Permute, Concatenate, ZeroPadding and Cropping (1-D and 2-D)
-and nearest-neighbour UpSampling2D.
+UpSampling2D and Resizing.
 
 A cropping is one ``nn.strided_slice``; an upsampling by (fh, fw) repeats each pixel with
 two concatenations of copies of the same tensor between reshapes (every pixel ``fw``
-times along its row, then every row ``fh`` times), so it needs no kernel of its own.
+times along its row, then every row ``fh`` times), so it needs no kernel of its own; a
+bilinear one and a Resizing layer are an ``nn.resize`` with TensorFlow's arithmetic.
 
 Shapes keep the batch dimension first; Keras' shapes in a layer's configuration leave it
 out.
@@ -13,7 +14,7 @@ out.
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, f32, i64
 from xdsl.ir import SSAValue
 
 from stai.dialects import nn
@@ -111,11 +112,15 @@ class ShapeLayers(LayerBuilder):
         n, h, w, c = self.rank(x, 4)
         self.channels_last()
         interpolation = self.config.get("interpolation", "nearest")
-        if interpolation != "nearest":
-            raise self.error(f"interpolation '{interpolation}' is not supported (only nearest)")
         fh, fw = pair(self.config["size"])
         if fh < 1 or fw < 1:
             raise self.error(f"size {self.config['size']} is not a positive integer factor")
+        if interpolation == "bilinear":
+            return [self._resized(x, h * fh, w * fw, "linear")]
+        if interpolation != "nearest":
+            raise self.error(
+                f"interpolation '{interpolation}' is not supported (nearest, bilinear)"
+            )
         if (fh, fw) == (1, 1):
             return [self.reshape(x, [n, h, w, c], final=True)]
         none = StringAttr("none")
@@ -129,3 +134,41 @@ class ShapeLayers(LayerBuilder):
             props = {"axis": IntegerAttr(2, i64), "activation": none}
             y = self.emit(nn.ConcatOp, [[row] * fh], [n, h, fh, w * fw * c], props, final=False)
         return [self.reshape(y, [n, h * fh, w * fw, c], final=True)]
+
+    def _resizing(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """Resizing to (height, width), nearest or bilinear, without cropping or padding."""
+        x = self.only(xs)
+        self.rank(x, 4)
+        self.channels_last()
+        interpolation = self.config.get("interpolation", "bilinear")
+        if interpolation not in ("nearest", "bilinear"):
+            raise self.error(
+                f"interpolation '{interpolation}' is not supported (nearest, bilinear)"
+            )
+        for key in ("crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"):
+            if self.config.get(key):
+                raise self.error(f"{key} is not supported")
+        mode = "linear" if interpolation == "bilinear" else "nearest"
+        height, width = int(self.config["height"]), int(self.config["width"])
+        if min(height, width) < 1:
+            raise self.error(f"size {height}x{width} is empty")
+        return [self._resized(x, height, width, mode)]
+
+    def _resized(self, x: SSAValue, height: int, width: int, mode: str) -> SSAValue:
+        """An ``nn.resize`` as TensorFlow's ``image.resize`` computes it (half-pixel
+        centres; the nearest neighbour's coordinate rounded down)."""
+        n, h, w, c = shape_of(x)
+        scales = [
+            float(np.float32(height) / np.float32(h)),
+            float(np.float32(width) / np.float32(w)),
+        ]
+        props = {
+            "mode": StringAttr(mode),
+            "coordinate_mode": StringAttr(
+                "half_pixel" if mode == "linear" else "tf_half_pixel_for_nn"
+            ),
+            "nearest_mode": StringAttr("floor"),
+            "convention": StringAttr("tflite"),
+            "scales": DenseArrayBase.from_list(f32, scales),
+        }
+        return self.emit(nn.ResizeOp, [x], [n, height, width, c], props)

@@ -48,6 +48,7 @@ from .builder import inverse_perm, perm_shape, to_last
 from .elementwise import ElementwiseOps
 from .linear import LinearOps
 from .pooling import PoolingOps
+from .resize import ResizeOps
 from .slicing import SliceOps
 from .values import Const, Deq, QConst, Val, quant_of, shape_of, tensor_type
 
@@ -75,7 +76,7 @@ INT8_OPS = frozenset(
 NEVER_FOLD = frozenset({"DequantizeLinear"})
 
 
-class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, SliceOps):
+class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, SliceOps, ResizeOps):
     """Walks the nodes of one ONNX graph in order and appends ``nn`` ops to ``@main``."""
 
     # ------------------------------------------------------------------ driver
@@ -373,6 +374,9 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "QLinearLeakyRelu": lambda self, n: self._qlinear_float(n, "LeakyRelu"),
     "QLinearSigmoid": lambda self, n: self._qlinear_float(n, "Sigmoid"),
     "QLinearSoftmax": lambda self, n: self._qlinear_float(n, "Softmax"),
+    "Resize": OnnxImporter._resize,
+    "Upsample": OnnxImporter._resize,
+    "Erf": lambda self, n: self._unary(n, nn.ErfOp),
 }
 """The importer's dispatch table: the translator of each ONNX operator type (default
 domain; the ``Q...`` operators also in ``com.microsoft``)."""

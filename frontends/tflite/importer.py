@@ -54,8 +54,8 @@ from stai.dialects.nn_traits import quant_rule
 from stai.errors import StaiError
 
 from ..checks import check_accumulators
+from .indexing import IndexingTranslator
 from .reader import TflModel, TflOperator
-from .shapes import ShapeTranslator
 from .translator import SAME, dequantized, tflite_padding
 
 
@@ -152,6 +152,8 @@ OPERATORS: dict[str, Translation] = {
     "CEIL": Translation("_unary", nn.CeilOp, generic=True),
     "MAXIMUM": Translation("_binary", nn.MaximumOp, generic=True),
     "MINIMUM": Translation("_binary", nn.MinimumOp, generic=True),
+    "RESIZE_NEAREST_NEIGHBOR": Translation("_resize", nn.ResizeOp),
+    "RESIZE_BILINEAR": Translation("_resize", nn.ResizeOp),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
@@ -165,7 +167,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 # -------------------------------------------------------------------------- importer
 
 
-class _Importer(ShapeTranslator):
+class _Importer(IndexingTranslator):
     """Walks the operators of one model in order and appends nn ops to ``@main``."""
 
     def __init__(self, model: TflModel):

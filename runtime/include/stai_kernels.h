@@ -8,5 +8,6 @@
 #include "stai_kernels_f32.h"
 #include "stai_kernels_shape.h"
 #include "stai_kernels_math.h"
+#include "stai_kernels_indexing.h"
 
 #endif /* STAI_KERNELS_H */

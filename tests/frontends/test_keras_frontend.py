@@ -460,7 +460,7 @@ def test_time_distributed_result_is_named_once():
 @pytest.mark.parametrize(
     "make,words",
     [
-        (lambda k, x: k.layers.UpSampling2D(2, interpolation="bilinear")(x), "bilinear"),
+        (lambda k, x: k.layers.UpSampling2D(2, interpolation="bicubic")(x), "bicubic"),
         (
             lambda k, x: k.layers.Conv2DTranspose(2, 3, data_format="channels_first")(x),
             "channels_first",

@@ -146,7 +146,7 @@ def test_quantization_rules():
         "nn.softmax", "nn.logistic", "nn.tanh", "nn.add", "nn.sub", "nn.mul", "nn.relu",
         "nn.relu_n1_to_1", "nn.clamp", "nn.hard_sigmoid", "nn.mean", "nn.concat",
         "nn.leaky_relu", "nn.hard_swish", "nn.prelu", "nn.strided_slice", "nn.maximum",
-        "nn.minimum",
+        "nn.minimum", "nn.resize",
     }  # fmt: skip
 
 
@@ -163,14 +163,15 @@ def test_layout_facts():
         "nn.relu", "nn.relu6", "nn.relu_n1_to_1", "nn.logistic", "nn.tanh", "nn.hard_swish",
         "nn.leaky_relu", "nn.clamp", "nn.quantize", "nn.dequantize", "nn.hard_sigmoid",
         "nn.swish", "nn.abs", "nn.neg", "nn.exp", "nn.log", "nn.sqrt", "nn.rsqrt", "nn.square",
-        "nn.floor", "nn.ceil",
+        "nn.floor", "nn.ceil", "nn.erf",
     }  # fmt: skip
     binary = {op.name for op in OPS if op.has_trait(ElementwiseBinary)}
     assert binary == {"nn.add", "nn.sub", "nn.mul", "nn.div", "nn.maximum", "nn.minimum"}
     assert nn.ConcatOp.has_trait(ConcatAxis) and nn.PadOp.has_trait(PadAxes)
     assert nn.StridedSliceOp.has_trait(SliceAxes)
     assert nn.ConstantOp.has_trait(FoldsTranspose) and nn.TransposeOp.has_trait(IsTranspose)
-    for op in (nn.SoftmaxOp, nn.MeanOp, nn.ReshapeOp, nn.Conv2DOp, nn.PReluOp, nn.LstmOp):
+    for op in (nn.SoftmaxOp, nn.MeanOp, nn.ReshapeOp, nn.Conv2DOp, nn.PReluOp, nn.LstmOp,
+               nn.ResizeOp):  # fmt: skip
         assert op.has_trait(LayoutSensitive), op.name
     biased = {op.name for op in OPS if op.has_trait(ChannelBias)}
     assert biased == {"nn.conv2d", "nn.depthwise_conv2d", "nn.fully_connected",

@@ -61,8 +61,8 @@ def test_a_refused_operator_points_to_the_command(tmp_path: Path) -> None:
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
-    graph = helper.make_graph([helper.make_node("Erf", ["x"], ["y"])], "g", [x], [y])
-    path = tmp_path / "erf.onnx"
+    graph = helper.make_graph([helper.make_node("Hardmax", ["x"], ["y"])], "g", [x], [y])
+    path = tmp_path / "hardmax.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
     run = subprocess.run(
         [STAI, "generate", "-m", str(path), "-o", str(tmp_path / "o")],

@@ -1,0 +1,96 @@
+"""``qnn`` ops that pick or interpolate elements by index (registered in the ``QNN``
+dialect of ``stai.dialects.qnn``): resizing.
+
+Their index arithmetic is computed at compile time where it can be (the nearest
+neighbour's source rows and columns are tables); the kernels are in
+``runtime/include/stai_kernels_indexing.h``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, cast
+
+from xdsl.dialects.builtin import AnyFloat, DenseArrayBase, Float32Type, IntegerType
+from xdsl.irdl import irdl_op_definition, opt_prop_def
+from xdsl.utils.exceptions import VerifyException
+
+from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, shape_of
+
+
+class _Resize(KernelOp):
+    """Resizing of H and W of an NHWC tensor; batch and channels stay."""
+
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "no"
+    SCRATCH: ClassVar[str] = "none"
+
+    def verify_(self) -> None:
+        super().verify_()
+        x, y = shape_of(self.ins[0]), shape_of(self.output_type)
+        if len(x) != 4 or len(y) != 4 or x[0] != y[0] or x[3] != y[3]:
+            raise VerifyException(f"{self.name}: NHWC input and output of equal N and C expected")
+
+
+@irdl_op_definition
+class ResizeNearestOp(_Resize):
+    """Nearest-neighbour resizing (any element type): ``stai_resize_nearest``. Output row
+    ``y`` copies input row ``rows[y]``, output column ``x`` input column ``cols[x]``
+    (``array<i32: ...>``, computed at compile time with the framework's arithmetic)."""
+
+    name = "qnn.resize_nearest"
+    rows = opt_prop_def(DenseArrayBase)
+    cols = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("rows", "cols")
+    S16_PARAMS: ClassVar[ParamsSpec] = NoParams
+
+    def verify_(self) -> None:
+        super().verify_()
+        x, y = shape_of(self.ins[0]), shape_of(self.output_type)
+        for name, size, limit in (("rows", y[1], x[1]), ("cols", y[2], x[2])):
+            values = self.ints(name)
+            if len(values) != size or any(not 0 <= v < limit for v in values):
+                raise VerifyException(
+                    f"{self.name}: '{name}' must hold {size} indices below {limit}"
+                )
+
+    def macc(self) -> int:
+        return 0
+
+
+@irdl_op_definition
+class ResizeBilinearOp(_Resize):
+    """Bilinear resizing as TFLite's reference kernels compute it: ``stai_resize_bilinear_s8``
+    (integer, 10 fractional bits; ``coefficients = array<i32: scale_h, scale_w,
+    half_pixel>``, the scales in 1/1024) / ``stai_resize_bilinear_f32``
+    (``coefficients = array<f32: scale_h, scale_w, offset>``: input coordinate
+    ``(x + offset) * scale - offset``)."""
+
+    name = "qnn.resize_bilinear"
+    coefficients = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("coefficients",)
+
+    def coefficient_values(self) -> tuple[float, ...]:
+        """The three coefficients (integers for int8)."""
+        assert self.coefficients is not None
+        attr = self.coefficients
+        if isinstance(attr.elt_type, IntegerType):
+            return tuple(float(v) for v in cast(DenseArrayBase[IntegerType], attr).get_values())
+        return tuple(cast(DenseArrayBase[AnyFloat], attr).get_values())
+
+    def verify_(self) -> None:
+        super().verify_()
+        assert self.coefficients is not None
+        element = self.coefficients.elt_type
+        want = Float32Type if self.kind == "f32" else IntegerType
+        if not isinstance(element, want) or len(self.coefficients) != 3:
+            kind = "f32" if self.kind == "f32" else "i32"
+            raise VerifyException(f"{self.name}: 'coefficients' must be array<{kind}: 3 values>")
+
+    def macc(self) -> int:
+        """Four products per output element."""
+        return 4 * self._output_count()
+
+
+INDEXING_OPS = (ResizeNearestOp, ResizeBilinearOp)
+"""The ops of this module, in the order the ``QNN`` dialect lists them."""

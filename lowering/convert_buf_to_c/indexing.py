@@ -1,0 +1,56 @@
+"""Kernels that pick or interpolate elements by index: ``resize_nearest`` (a copy by the
+row and column tables computed at compile time) and ``resize_bilinear``."""
+
+from __future__ import annotations
+
+from stai.dialects import qnn_indexing
+from stai.dialects.buf import element_bytes
+from stai.lowering.convert_buf_to_c.common import fail, memref_of, shape_of
+from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
+
+
+def emit_resize_nearest(k: KernelBlock) -> None:
+    """``stai_resize_nearest(in, in_dims, out, out_dims, rows, cols, element_bytes)``."""
+    op = k.op
+    (x,) = op.ins
+    y = out_of(op)
+    k.call(
+        "stai_resize_nearest",
+        [
+            k.ptr(x),
+            k.dims("input_dims", shape_of(x)),
+            k.ptr(y, True),
+            k.dims("output_dims", shape_of(y)),
+            k.table("rows", k.geometry("rows")),
+            k.table("cols", k.geometry("cols")),
+            k.int_(element_bytes(memref_of(y))),
+        ],
+    )
+
+
+def emit_resize_bilinear(k: KernelBlock) -> None:
+    """``stai_resize_bilinear_{s8,f32}(in, in_dims, out, out_dims, scale_h, scale_w,
+    half_pixel | offset)``."""
+    op = k.op
+    assert isinstance(op, qnn_indexing.ResizeBilinearOp)
+    (x,) = op.ins
+    y = out_of(op)
+    if op.coefficients is None:
+        raise fail(op, "missing property 'coefficients'")
+    values = op.coefficient_values()
+    if op.kind == "f32":
+        coefficients = [k.float_(float(v)) for v in values]
+    elif op.kind == "s8":
+        coefficients = [k.int_(int(v)) for v in values]
+    else:
+        raise fail(op, f"no {op.kind} kernel")
+    k.call(
+        f"stai_resize_bilinear_{op.kind}",
+        [
+            k.ptr(x),
+            k.dims("input_dims", shape_of(x)),
+            k.ptr(y, True),
+            k.dims("output_dims", shape_of(y)),
+            *coefficients,
+        ],
+    )

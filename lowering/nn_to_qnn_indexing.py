@@ -1,0 +1,168 @@
+"""``convert-nn-to-qnn`` patterns of the ops that pick or interpolate elements by index:
+``nn.resize``. ``convert_nn_to_qnn.py`` applies them with the others.
+
+The nearest neighbour's source rows and columns are computed here, once, with the float32
+arithmetic of the framework the model comes from (``convention``), so the kernel only
+copies; bilinear resizing passes the scales its kernel needs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from xdsl.dialects.builtin import DenseArrayBase, TensorType, f32, i32
+from xdsl.ir import Attribute, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
+
+from stai.dialects import nn, qnn_indexing
+from stai.lowering.kernel_params import act_quant, fail, kind_of
+from stai.lowering.nn_to_qnn_base import Lowering
+
+_F = np.float32
+
+
+def resize_scales(op: nn.ResizeOp) -> tuple[float, float]:
+    scale_h, scale_w = (float(v) for v in op.scales.get_values())
+    return scale_h, scale_w
+
+
+def shape_of(value: SSAValue) -> tuple[int, ...]:
+    t = value.type
+    assert isinstance(t, TensorType)
+    return tuple(t.get_shape())
+
+
+def _round_half_away(v: np.float32) -> int:
+    """C's ``roundf``: halves away from zero."""
+    return int(math.floor(abs(float(v)) + 0.5)) * (1 if v >= 0 else -1)
+
+
+def _tflite_scale(size_in: int, size_out: int, align: bool) -> np.float32:
+    """TFLite's ``in / out`` (``(in - 1) / (out - 1)`` with align_corners) in float32."""
+    if align and size_out > 1:
+        return _F(size_in - 1) / _F(size_out - 1)
+    return _F(size_in) / _F(size_out)
+
+
+def _onnx_coordinate(mode: str, x: int, scale: np.float32, size_in: int, size_out: int) -> float:
+    """The input coordinate of output index ``x`` (ONNX's ``coordinate_transformation_mode``,
+    float32 arithmetic as onnxruntime computes it)."""
+    if mode == "half_pixel" or (mode == "pytorch_half_pixel" and size_out > 1):
+        return float((_F(x) + _F(0.5)) / scale - _F(0.5))
+    if mode == "pytorch_half_pixel":
+        return 0.0
+    if mode == "align_corners":
+        return 0.0 if size_out == 1 else float(_F(x) * _F(size_in - 1) / _F(size_out - 1))
+    if mode == "tf_half_pixel_for_nn":
+        return float((_F(x) + _F(0.5)) / scale)
+    return float(_F(x) / scale)  # asymmetric
+
+
+def _rounded(v: float, nearest: str) -> int:
+    if nearest == "floor":
+        return math.floor(v)
+    if nearest == "ceil":
+        return math.ceil(v)
+    if nearest == "round_prefer_floor" and v == math.floor(v) + 0.5:
+        return math.floor(v)
+    return _round_half_away(_F(v))
+
+
+def nearest_indices(op: nn.ResizeOp, size_in: int, size_out: int, scale: float) -> list[int]:
+    """The input index each output index along one axis copies."""
+    mode, nearest = op.coordinate_mode.data, op.nearest_mode.data
+    out: list[int] = []
+    if op.convention.data == "tflite":
+        # TFLite's GetNearestNeighbor: (x + offset) * (in / out), floor, or round with
+        # align_corners; clamped below in - 1 (and above 0 with half-pixel centers).
+        align = mode == "align_corners"
+        s = _tflite_scale(size_in, size_out, align)
+        offset = _F(0.5) if mode == "tf_half_pixel_for_nn" else _F(0.0)
+        for x in range(size_out):
+            v = (_F(x) + offset) * s
+            index = _rounded(float(v), nearest)
+            out.append(max(0, min(index, size_in - 1)))
+        return out
+    for x in range(size_out):
+        v = _onnx_coordinate(mode, x, _F(scale), size_in, size_out)
+        out.append(max(0, min(_rounded(v, nearest), size_in - 1)))
+    return out
+
+
+def _bilinear_f32(op: nn.ResizeOp, ins: tuple[int, int], outs: tuple[int, int]) -> list[float]:
+    """``[scale_h, scale_w, offset]``: input coordinate ``(x + offset) * scale - offset``."""
+    mode = op.coordinate_mode.data
+    if mode == "tf_half_pixel_for_nn":
+        raise fail(op, "linear resizing with tf_half_pixel_for_nn coordinates is not supported")
+    offset = 0.5 if mode in ("half_pixel", "pytorch_half_pixel") else 0.0
+    scales: list[float] = []
+    for axis, (size_in, size_out) in enumerate(zip(ins, outs)):
+        if op.convention.data == "tflite":
+            scales.append(float(_tflite_scale(size_in, size_out, mode == "align_corners")))
+        elif mode == "align_corners" or (mode == "pytorch_half_pixel" and size_out == 1):
+            scales.append(0.0 if size_out == 1 else float(_tflite_scale(size_in, size_out, True)))
+        else:
+            scales.append(float(_F(1.0) / _F(resize_scales(op)[axis])))
+    return [*scales, offset]
+
+
+def _bilinear_s8(op: nn.ResizeOp, ins: tuple[int, int], outs: tuple[int, int]) -> list[int]:
+    """``[scale_h, scale_w, half_pixel]`` of TFLite's integer kernel (scales in 1/1024)."""
+    mode = op.coordinate_mode.data
+    if mode not in ("asymmetric", "align_corners", "half_pixel", "pytorch_half_pixel"):
+        raise fail(op, f"int8 linear resizing with {mode} coordinates is not supported")
+    if mode == "pytorch_half_pixel" and min(outs) == 1:
+        raise fail(op, "int8 linear resizing to a size of 1 with pytorch_half_pixel")
+    if op.convention.data == "onnx":
+        for axis, (size_in, size_out) in enumerate(zip(ins, outs)):
+            if _F(resize_scales(op)[axis]) != _F(size_out) / _F(size_in):
+                raise fail(op, "int8 linear resizing by a factor other than the sizes' ratio")
+    scales = []
+    for size_in, size_out in zip(ins, outs):
+        if mode == "align_corners" and size_out > 1:
+            scales.append(((1 << 10) * (size_in - 1) + (size_out - 1) // 2) // (size_out - 1))
+        else:
+            scales.append(((1 << 10) * size_in + size_out // 2) // size_out)
+    return [*scales, 1 if mode in ("half_pixel", "pytorch_half_pixel") else 0]
+
+
+class ConvertResize(RewritePattern):
+    """``nn.resize`` -> ``qnn.resize_nearest`` (float, int8, int16: a copy by index tables)
+    or ``qnn.resize_bilinear`` (float, int8 with TFLite's integer arithmetic). Quantized,
+    the input and the output must share their parameters (the kernels never rescale)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.ResizeOp, rewriter: PatternRewriter) -> None:
+        nearest = op.mode.data == "nearest"
+        kind = kind_of(op, [op.input, op.output], int16=nearest)
+        if kind != "f32":
+            widths = (16,) if kind == "s16" else (8,)
+            x = act_quant(op, op.input, "input", widths)
+            y = act_quant(op, op.output, "output", widths)
+            if _F(x.scale) != _F(y.scale) or x.zero_point != y.zero_point:
+                raise fail(op, "the input and output quantizations must be equal")
+        _, h, w, _ = shape_of(op.input)
+        _, oh, ow, _ = shape_of(op.output)
+        scale_h, scale_w = resize_scales(op)
+        props: dict[str, Attribute]
+        if nearest:
+            cls: type[qnn_indexing._Resize] = qnn_indexing.ResizeNearestOp
+            props = {
+                "rows": DenseArrayBase.from_list(i32, nearest_indices(op, h, oh, scale_h)),
+                "cols": DenseArrayBase.from_list(i32, nearest_indices(op, w, ow, scale_w)),
+            }
+        elif kind == "f32":
+            cls = qnn_indexing.ResizeBilinearOp
+            coefficients = _bilinear_f32(op, (h, w), (oh, ow))
+            props = {"coefficients": DenseArrayBase.from_list(f32, coefficients)}
+        else:
+            cls = qnn_indexing.ResizeBilinearOp
+            ints = _bilinear_s8(op, (h, w), (oh, ow))
+            props = {"coefficients": DenseArrayBase.from_list(i32, ints)}
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
+
+
+INDEXING_PATTERNS: tuple[RewritePattern, ...] = (ConvertResize(),)
+"""The patterns of this module (``convert_nn_to_qnn.py`` appends them)."""

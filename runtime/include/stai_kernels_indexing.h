@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stai's kernels that pick or interpolate elements by index. Tensors are NHWC
+ * (cmsis_nn_dims); every function returns ARM_CMSIS_NN_SUCCESS, or ARM_CMSIS_NN_ARG_ERROR
+ * for sizes or indices out of range.
+ */
+#ifndef STAI_KERNELS_INDEXING_H
+#define STAI_KERNELS_INDEXING_H
+
+#include "arm_nn_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Nearest-neighbour resizing of H and W for elements of element_bytes bytes: output row y
+ * copies input row rows[y], output column x input column cols[x] (output_dims->h rows and
+ * output_dims->w columns); N and C stay. */
+arm_cmsis_nn_status stai_resize_nearest(const void *input,
+                                        const cmsis_nn_dims *input_dims,
+                                        void *output,
+                                        const cmsis_nn_dims *output_dims,
+                                        const int32_t *rows,
+                                        const int32_t *cols,
+                                        int32_t element_bytes);
+
+/* Bilinear resizing, float: output index y reads input coordinate
+ * (y + offset) * scale_h - offset (the same along W), between its floor and its ceiling
+ * clamped into the input, weighted as TFLite's reference kernel. */
+arm_cmsis_nn_status stai_resize_bilinear_f32(const float *input,
+                                             const cmsis_nn_dims *input_dims,
+                                             float *output,
+                                             const cmsis_nn_dims *output_dims,
+                                             float scale_h,
+                                             float scale_w,
+                                             float offset);
+
+/* Bilinear resizing, int8, in integers as TFLite's reference kernel: the scales in 1/1024
+ * (input / output), half_pixel 1 for half-pixel centres. Input and output share their
+ * quantization. */
+arm_cmsis_nn_status stai_resize_bilinear_s8(const int8_t *input,
+                                            const cmsis_nn_dims *input_dims,
+                                            int8_t *output,
+                                            const cmsis_nn_dims *output_dims,
+                                            int32_t scale_h,
+                                            int32_t scale_w,
+                                            int32_t half_pixel);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STAI_KERNELS_INDEXING_H */
