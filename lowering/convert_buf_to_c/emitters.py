@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from stai.dialects import qnn
+from stai.dialects import qnn, qnn_indexing
 from stai.lowering.convert_buf_to_c.activations import emit_prelu, emit_unary
 from stai.lowering.convert_buf_to_c.conv import (
     emit_conv,
@@ -25,6 +25,7 @@ from stai.lowering.convert_buf_to_c.fully_connected import (
     emit_fully_connected_codebook,
     emit_hybrid_fully_connected,
 )
+from stai.lowering.convert_buf_to_c.indexing import emit_resize_bilinear, emit_resize_nearest
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
 from stai.lowering.convert_buf_to_c.recurrent import emit_lstm
@@ -68,5 +69,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn.MaximumOp: emit_select,
     qnn.MinimumOp: emit_select,
     qnn.MathOp: emit_math,
+    qnn_indexing.ResizeNearestOp: emit_resize_nearest,
+    qnn_indexing.ResizeBilinearOp: emit_resize_bilinear,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
