@@ -407,11 +407,12 @@ class _Unary(_PerOutput):
 @irdl_op_definition
 class ClampOp(_Unary):
     """relu / relu6 / relu_n1_to_1 and any clamp: ``stai_relu_s8`` (requantizes from the
-    input to the output scale, then clamps) / ``stai_clamp_f32``."""
+    input to the output scale, then clamps) / ``stai_clamp_f32``; 16x8: ``stai_relu_s16``."""
 
     name = "qnn.clamp"
     HAS_ACT: ClassVar[bool] = True
     S8_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
 
 
 @irdl_op_definition
@@ -432,10 +433,12 @@ class TanhOp(_Unary):
 
 @irdl_op_definition
 class LeakyReluOp(_Unary):
-    """Leaky relu: ``stai_leaky_relu_s8`` / ``stai_leaky_relu_f32`` (``alpha``)."""
+    """Leaky relu: ``stai_leaky_relu_s8`` / ``stai_leaky_relu_f32`` (``alpha``); 16x8:
+    ``stai_leaky_relu_s16``."""
 
     name = "qnn.leaky_relu"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.LeakyReluS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.LeakyReluS8Params
     F32_PARAMS: ClassVar[ParamsSpec] = qp.LeakyReluF32Params
 
 
@@ -626,10 +629,12 @@ class MathOp(_PerOutput):
 
 @irdl_op_definition
 class MeanOp(KernelOp):
-    """Mean over H and W of NHWC: ``stai_mean_hw_s8`` / ``stai_mean_hw_f32``."""
+    """Mean over H and W of NHWC: ``stai_mean_hw_s8`` / ``stai_mean_hw_f32``; 16x8:
+    ``stai_mean_hw_s16``."""
 
     name = "qnn.mean"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
     F32_PARAMS: ClassVar[ParamsSpec] = NoParams
     IN_PLACE: ClassVar[InPlace] = "no"
     SCRATCH: ClassVar[str] = "none"

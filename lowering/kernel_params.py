@@ -285,8 +285,10 @@ def mul_s8_params(op: nn.MulOp, bits: int = 8) -> tuple[qp.MulS8Params, DenseArr
 def clamp_s8_props(
     op: Operation, activation: str, x: nn.QuantType, y: nn.QuantType
 ) -> dict[str, Attribute]:
-    """``qnn.clamp`` properties of an int8 relu (requantization from x to y, then clamp)."""
-    p = qm.relu_params_s8(activation.upper(), x.scale, x.zero_point, y.scale, y.zero_point)
+    """``qnn.clamp`` properties of an int8 (or, for int16 ``y``, 16x8) relu: requantization
+    from x to y, then clamp."""
+    bits = y.storage.width.data
+    p = qm.relu_params_s8(activation.upper(), x.scale, x.zero_point, y.scale, y.zero_point, bits)
     params = qp.RequantizeS8Params.make(
         input_offset=p.input_offset, output_offset=p.output_offset, multiplier=p.mult, shift=p.shift
     )

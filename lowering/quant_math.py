@@ -250,7 +250,7 @@ class ReluParamsS8:
 
 
 def relu_params_s8(
-    activation: str, in_scale: float, in_zp: int, out_scale: float, out_zp: int
+    activation: str, in_scale: float, in_zp: int, out_scale: float, out_zp: int, bits: int = 8
 ) -> ReluParamsS8:
     """Parameters of the int8 activations "RELU", "RELU6", "RELU_N1_TO_1" for
     ``stai_relu_s8``.
@@ -261,17 +261,19 @@ def relu_params_s8(
     Micro's RELU6, which does not requantize: the input codes are clamped to
     [zp_in, zp_in + round(6 / s_in)] (identity multiplier; the output quantization is
     ignored, as the reference does). RELU_N1_TO_1 (which TFLite Micro does not register)
-    requantizes like RELU and clamps to the quantized [-1, 1].
+    requantizes like RELU and clamps to the quantized [-1, 1]. ``bits=16``: the same for
+    int16 codes (16x8), whose range limits the bounds.
     """
     f32 = _np.float32
+    lo_limit, hi_limit = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     if activation == "RELU6":
         six = int(in_zp) + round_half_away(float(f32(6.0) / f32(in_scale)))
-        six = min(INT8_MAX, max(INT8_MIN, six))
+        six = min(hi_limit, max(lo_limit, six))
         return ReluParamsS8(-int(in_zp), 1 << 30, 1, int(in_zp), int(in_zp), six)
     if activation not in ("RELU", "RELU_N1_TO_1"):
         raise QuantParamError(f"unsupported activation {activation!r}")
     mult, shift = quantize_multiplier(float(f32(in_scale)) / float(f32(out_scale)))
-    lo, hi = quantized_activation_range(activation, out_scale, out_zp)
+    lo, hi = quantized_activation_range(activation, out_scale, out_zp, bits)
     return ReluParamsS8(-int(in_zp), mult, shift, int(out_zp), lo, hi)
 
 

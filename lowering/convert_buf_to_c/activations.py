@@ -28,10 +28,10 @@ def emit_unary(k: KernelBlock) -> None:
         case qnn.ClampOp() if kind == "f32":
             lo, hi = k.act()
             k.call("stai_clamp_f32", [*io, k.float_(lo), k.float_(hi)])
-        case qnn.ClampOp():
+        case qnn.ClampOp() if kind in ("s8", "s16"):
             lo, hi = (int(v) for v in k.act())
             k.call(
-                "stai_relu_s8",
+                f"stai_relu_{kind}",
                 [
                     *io,
                     k.pi("input_offset"),
@@ -58,10 +58,10 @@ def emit_unary(k: KernelBlock) -> None:
             )
         case qnn.LeakyReluOp() if kind == "f32":
             k.call("stai_leaky_relu_f32", [*io, k.float_(k.pf("alpha"))])
-        case qnn.LeakyReluOp():
+        case qnn.LeakyReluOp() if kind in ("s8", "s16"):
             # parameter names as quant_math.LeakyReluParamsS8 and the kernel's arguments
             k.call(
-                "stai_leaky_relu_s8",
+                f"stai_leaky_relu_{kind}",
                 [
                     *io,
                     *(

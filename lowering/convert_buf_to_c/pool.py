@@ -38,7 +38,7 @@ def emit_mean(k: KernelBlock) -> None:
         k.call("stai_mean_hw_f32", [in_dims, k.ptr(x), k.ptr(y, True)])
     else:
         k.call(
-            "stai_mean_hw_s8",
+            f"stai_mean_hw_{op.kind}",
             [
                 k.ptr(x),
                 in_dims,

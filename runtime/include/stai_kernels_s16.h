@@ -170,6 +170,41 @@ arm_cmsis_nn_status stai_broadcast_mul_s16(const int16_t *input_1,
                                            int32_t out_activation_min,
                                            int32_t out_activation_max);
 
+/* ---- activations and reductions --------------------------------------------------- */
+
+/* RELU / RELU6 of int16 codes: requantized from the input to the output scale, then
+ * clamped to [act_min, act_max]; arguments as stai_relu_s8. */
+arm_cmsis_nn_status stai_relu_s16(const int16_t *input,
+                                  int16_t *output,
+                                  int32_t size,
+                                  int32_t input_offset,
+                                  int32_t mult,
+                                  int32_t shift,
+                                  int32_t output_offset,
+                                  int32_t act_min,
+                                  int32_t act_max);
+
+/* LEAKY_RELU of int16 codes: the identity multiplier for x >= 0, the alpha multiplier
+ * (negative for a negative alpha) below; arguments as stai_leaky_relu_s8. */
+arm_cmsis_nn_status stai_leaky_relu_s16(const int16_t *input,
+                                        int16_t *output,
+                                        int32_t size,
+                                        int32_t input_offset,
+                                        int32_t output_offset,
+                                        int32_t identity_mult,
+                                        int32_t identity_shift,
+                                        int32_t alpha_mult,
+                                        int32_t alpha_shift);
+
+/* MEAN over H and W of an NHWC int16 tensor; arguments as stai_mean_hw_s8. */
+arm_cmsis_nn_status stai_mean_hw_s16(const int16_t *input,
+                                     const cmsis_nn_dims *input_dims,
+                                     int16_t *output,
+                                     int32_t input_offset,
+                                     int32_t out_mult,
+                                     int32_t out_shift,
+                                     int32_t output_offset);
+
 /* ---- fully connected -------------------------------------------------------------- */
 
 /*

@@ -94,6 +94,21 @@ SPECS: list[OpSpec] = [
         lambda tf: lambda x: tf.nn.max_pool2d(x, 2, 2, "VALID"),
         "MAX_POOL_2D",
     ),
+    _spec("relu", ((1, 4, 4, 8),), lambda tf: tf.nn.relu, "RELU", ((-4.0, 4.0),)),
+    _spec("relu6", ((1, 4, 4, 8),), lambda tf: tf.nn.relu6, "RELU6", ((-2.0, 8.0),)),
+    _spec(
+        "leaky_relu",
+        ((1, 4, 4, 8),),
+        lambda tf: lambda x: tf.nn.leaky_relu(x, alpha=0.2),
+        "LEAKY_RELU",
+        ((-4.0, 4.0),),
+    ),
+    _spec(
+        "mean_hw",
+        ((1, 5, 5, 8),),
+        lambda tf: lambda x: tf.reduce_mean(x, axis=[1, 2], keepdims=True),
+        "MEAN",
+    ),
     _spec("softmax", ((2, 10),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-4.0, 4.0),)),
     _spec("softmax_wide", ((1, 3, 40),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-12.0, 9.0),)),
 ]
