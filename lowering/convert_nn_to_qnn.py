@@ -61,6 +61,7 @@ from stai.lowering.nn_to_qnn_base import (
     i64_array,
     machine_type,
 )
+from stai.lowering.nn_to_qnn_indexing import INDEXING_PATTERNS
 from stai.lowering.nn_to_qnn_shapes import (
     ConvertConcat,
     ConvertMath,
@@ -619,6 +620,7 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertClamp(),
                     ConvertFloatActivationExtra(),
                     ConvertLstm(),
+                    *INDEXING_PATTERNS,
                 ]
             )
         ).rewrite_module(op)
