@@ -1,0 +1,105 @@
+// RUN: stai-opt %s --split-input-file -p 'select-kernels{kernels=stai}' | filecheck %s
+// RUN: stai-opt %s --split-input-file -p 'select-kernels{kernels=cmsis-nn}' | filecheck %s --check-prefix=CMSIS
+// RUN: stai-opt %s --split-input-file -p 'select-kernels{kernels=stai isa=mve}' | filecheck %s --check-prefix=CMSIS
+
+// CMSIS-NOT: mk.
+
+// A 1x1 convolution (3 -> 3 channels, stride 1, no padding) becomes mk.conv1x1_s8. The
+// weights w[o][i] = 1..9 are padded to 4x4 and laid out per (output pair, input pair) as
+// w[2j][2k], w[2j+1][2k], w[2j][2k+1], w[2j+1][2k+1]; the effective bias is
+// bias[o] + input_offset * sum(w[o]) = 10 + 2*6, 20 + 2*15, 30 + 2*24, then 0 (padding).
+// The old constants go; the op keeps its attributes, parameters and clamp range.
+
+// CHECK-LABEL: func.func @conv1x1
+// CHECK-NOT:   arith.constant dense<{{.*}}> : tensor<3x1x1x3xi8>
+// CHECK:       %[[W:.*]] = arith.constant dense<[1, 4, 2, 5, 3, 6, 0, 0, 7, 0, 8, 0, 9, 0, 0, 0]> : tensor<16xi8>
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[22, 50, 78, 0]> : tensor<4xi32>
+// CHECK-NEXT:  %[[Y:.*]] = mk.conv1x1_s8 ins(%x, %[[W]], %[[B]] : tensor<1x2x2x3xi8>, tensor<16xi8>, tensor<4xi32>)
+// CHECK-SAME:  {nn.name = "conv", params = #qnn.conv_s8<input_offset = 2, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>, act = array<i32: -128, 127>, fast_requant = 1 : i64} -> tensor<1x2x2x3xi8>
+// CHECK-NEXT:  func.return %[[Y]]
+// CMSIS-LABEL: func.func @conv1x1
+// CMSIS:       qnn.conv2d
+
+func.func @conv1x1(%x: tensor<1x2x2x3xi8>) -> tensor<1x2x2x3xi8> {
+  %w = arith.constant dense<[[[[1, 2, 3]]], [[[4, 5, 6]]], [[[7, 8, 9]]]]> : tensor<3x1x1x3xi8>
+  %b = arith.constant dense<[10, 20, 30]> : tensor<3xi32>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x2x2x3xi8>, tensor<3x1x1x3xi8>, tensor<3xi32>) {nn.name = "conv", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 2, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x2x2x3xi8>
+  func.return %y : tensor<1x2x2x3xi8>
+}
+
+// -----
+
+// A depthwise 3x3 (2 channels, stride 1, padding 1) becomes mk.dwconv3x3_s8: 12 bytes per
+// channel, w00 w10 w01 w11 w20 w02 w21 w12 w22 0 0 0 (w<y><x>; channel 0 holds 1..9 row by
+// row, channel 1 all -1); bias + 128 * sum(w): 100 + 128*45, -100 + 128*(-9).
+
+// CHECK-LABEL: func.func @depthwise
+// CHECK:       %[[W:.*]] = arith.constant dense<[1, 4, 2, 5, 7, 3, 8, 6, 9, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0]> : tensor<24xi8>
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[5860, -1252]> : tensor<2xi32>
+// CHECK-NEXT:  mk.dwconv3x3_s8 ins(%x, %[[W]], %[[B]] : tensor<1x4x4x2xi8>, tensor<24xi8>, tensor<2xi32>)
+// CHECK-SAME:  fast_requant = 1 : i64, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} -> tensor<1x4x4x2xi8>
+// CMSIS-LABEL: func.func @depthwise
+// CMSIS:       qnn.depthwise_conv2d
+
+func.func @depthwise(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8> {
+  %w = arith.constant dense<[[[[1, -1], [2, -1], [3, -1]], [[4, -1], [5, -1], [6, -1]], [[7, -1], [8, -1], [9, -1]]]]> : tensor<1x3x3x2xi8>
+  %b = arith.constant dense<[100, -100]> : tensor<2xi32>
+  %y = qnn.depthwise_conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<1x3x3x2xi8>, tensor<2xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 1 : i64, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 128, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: -3, -3>>} -> tensor<1x4x4x2xi8>
+  func.return %y : tensor<1x4x4x2xi8>
+}
+
+// -----
+
+// A fully connected layer with filter offset 0 runs as a 1x1 convolution over its rows:
+// its per-tensor multiplier and shift are repeated for each output; bias + (-5) * row sum
+// = 1 - 5*2, 2 - 5*(-5). One whose filter offset is not 0 keeps its CMSIS-NN kernel, and
+// the weights they share stay for it.
+
+// CHECK-LABEL: func.func @fully_connected
+// CHECK:       %[[W:.*]] = arith.constant dense<[1, -4, -2, 5, 3, -6, 0, 0]> : tensor<8xi8>
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[-9, 27]> : tensor<2xi32>
+// CHECK-NEXT:  mk.conv1x1_s8 ins(%x, %[[W]], %[[B]] : tensor<2x3xi8>, tensor<8xi8>, tensor<2xi32>)
+// CHECK-SAME:  params = #qnn.conv_s8<input_offset = -5, output_offset = 7, multipliers = array<i32: 1500000000, 1500000000>, shifts = array<i32: -4, -4>>, act = array<i32: -100, 100>
+// CHECK-SAME:  -> tensor<2x2xi8>
+// CHECK:       qnn.fully_connected ins(%x, %{{.*}}, %{{.*}} : tensor<2x3xi8>, tensor<2x3xi8>, tensor<2xi32>)
+// CHECK-SAME:  filter_offset = 1
+// CMSIS-LABEL: func.func @fully_connected
+// CMSIS:       qnn.fully_connected
+// CMSIS:       qnn.fully_connected
+
+func.func @fully_connected(%x: tensor<2x3xi8>) -> (tensor<2x2xi8>, tensor<2x2xi8>) {
+  %w = arith.constant dense<[[1, -2, 3], [-4, 5, -6]]> : tensor<2x3xi8>
+  %b = arith.constant dense<[1, 2]> : tensor<2xi32>
+  %y = qnn.fully_connected ins(%x, %w, %b : tensor<2x3xi8>, tensor<2x3xi8>, tensor<2xi32>) {act = array<i32: -100, 100>, params = #qnn.fully_connected_s8<input_offset = -5, filter_offset = 0, output_offset = 7, multipliers = array<i32: 1500000000>, shifts = array<i32: -4>>} -> tensor<2x2xi8>
+  %z = qnn.fully_connected ins(%x, %w, %b : tensor<2x3xi8>, tensor<2x3xi8>, tensor<2xi32>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = -5, filter_offset = 1, output_offset = 7, multipliers = array<i32: 1500000000>, shifts = array<i32: -4>>} -> tensor<2x2xi8>
+  func.return %y, %z : tensor<2x2xi8>, tensor<2x2xi8>
+}
+
+// -----
+
+// Layers no kernel of stai's fits keep their qnn op (and so their CMSIS-NN call): a 3x3
+// convolution, a 1x1 convolution of stride 2, a depthwise convolution with a channel
+// multiplier of 2, and a float 1x1 convolution.
+
+// CHECK-LABEL: func.func @fallback
+// CHECK-NOT:   mk.
+// CHECK:       qnn.conv2d {{.*}} tensor<4x3x3x3xi8>
+// CHECK:       qnn.conv2d {{.*}} tensor<4x1x1x3xi8>
+// CHECK:       qnn.depthwise_conv2d
+// CHECK:       qnn.conv2d {{.*}} tensor<4x1x1x3xf32>
+// CHECK-NOT:   mk.
+
+func.func @fallback(%x: tensor<1x4x4x3xi8>, %f: tensor<1x4x4x3xf32>) -> (tensor<1x2x2x4xi8>, tensor<1x2x2x4xi8>, tensor<1x4x4x6xi8>, tensor<1x4x4x4xf32>) {
+  %w = arith.constant dense<1> : tensor<4x3x3x3xi8>
+  %w1 = arith.constant dense<1> : tensor<4x1x1x3xi8>
+  %dw = arith.constant dense<1> : tensor<1x3x3x6xi8>
+  %wf = arith.constant dense<1.0> : tensor<4x1x1x3xf32>
+  %b = arith.constant dense<0> : tensor<4xi32>
+  %b6 = arith.constant dense<0> : tensor<6xi32>
+  %bf = arith.constant dense<0.0> : tensor<4xf32>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x4x4x3xi8>, tensor<4x3x3x3xi8>, tensor<4xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shifts = array<i32: 0, 0, 0, 0>>} -> tensor<1x2x2x4xi8>
+  %s = qnn.conv2d ins(%x, %w1, %b : tensor<1x4x4x3xi8>, tensor<4x1x1x3xi8>, tensor<4xi32>) {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shifts = array<i32: 0, 0, 0, 0>>} -> tensor<1x2x2x4xi8>
+  %d = qnn.depthwise_conv2d ins(%x, %dw, %b6 : tensor<1x4x4x3xi8>, tensor<1x3x3x6xi8>, tensor<6xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 0, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824, 1073741824, 1073741824, 1073741824>, shifts = array<i32: 0, 0, 0, 0, 0, 0>>} -> tensor<1x4x4x6xi8>
+  %g = qnn.conv2d ins(%f, %wf, %bf : tensor<1x4x4x3xf32>, tensor<4x1x1x3xf32>, tensor<4xf32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<f32: -3.0e38, 3.0e38>} -> tensor<1x4x4x4xf32>
+  func.return %y, %s, %d, %g : tensor<1x2x2x4xi8>, tensor<1x2x2x4xi8>, tensor<1x4x4x6xi8>, tensor<1x4x4x4xf32>
+}
