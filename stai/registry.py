@@ -37,6 +37,7 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
     "qnn": _dialect("stai.dialects.qnn", "QNN"),
     "buf": _dialect("stai.dialects.buf", "BUF"),
     "c": _dialect("stai.dialects.c", "C"),
+    "mk": _dialect("stai.dialects.mk", "MK"),
 }
 
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
@@ -54,6 +55,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "record-output-quant": _pass("stai.transforms.record_output_quant", "RecordOutputQuantPass"),
     "compress-weights": _pass("stai.transforms.compress_weights", "CompressWeightsPass"),
     "detach-weights": _pass("stai.transforms.detach_weights", "DetachWeightsPass"),
+    "select-kernels": _pass("stai.lowering.select_kernels", "SelectKernelsPass"),
 }
 
 

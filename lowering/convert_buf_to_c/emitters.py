@@ -27,6 +27,7 @@ from stai.lowering.convert_buf_to_c.fully_connected import (
 )
 from stai.lowering.convert_buf_to_c.indexing import emit_resize_bilinear, emit_resize_nearest
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
+from stai.lowering.convert_buf_to_c.mk_kernels import MK_EMITTERS
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
 from stai.lowering.convert_buf_to_c.recurrent import emit_lstm
 from stai.lowering.convert_buf_to_c.softmax import emit_softmax
@@ -71,5 +72,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn.MathOp: emit_math,
     qnn_indexing.ResizeNearestOp: emit_resize_nearest,
     qnn_indexing.ResizeBilinearOp: emit_resize_bilinear,
+    **MK_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
