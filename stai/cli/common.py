@@ -140,12 +140,13 @@ def memory_options(args: argparse.Namespace) -> MemoryOptions:
 def compile_options(args: argparse.Namespace, observer: bool | None = None) -> CompileOptions:
     """The ``CompileOptions`` of a command's arguments (``observer`` overrides
     ``--observer``)."""
-    from stai.compiler.options import CompileOptions, CompressOptions
+    from stai.compiler.options import DEFAULT_KERNELS, CompileOptions, CompressOptions
 
     compress = getattr(args, "compress", None)
     return CompileOptions(
         name=getattr(args, "name", "network"),
         target=getattr(args, "target", None) or "host",
+        kernels=getattr(args, "kernels", None) or DEFAULT_KERNELS,
         observer=getattr(args, "observer", False) if observer is None else observer,
         frontend=frontend_options(args),
         memory=memory_options(args),
@@ -249,6 +250,20 @@ def _target_name(text: str) -> str:
     )
 
 
+def add_kernels_option(parser: argparse.ArgumentParser) -> None:
+    """``--kernels stai|cmsis-nn``: the int8 kernels (``CompileOptions.kernels``)."""
+    from stai.compiler.options import DEFAULT_KERNELS, KERNELS
+
+    parser.add_argument(
+        "--kernels",
+        choices=list(KERNELS),
+        default=DEFAULT_KERNELS,
+        help="int8 kernels: 'stai' = stai's own, specialised per layer where one fits (the "
+        "other layers keep CMSIS-NN's), 'cmsis-nn' = CMSIS-NN API calls "
+        f"(default {DEFAULT_KERNELS}; docs/target.md)",
+    )
+
+
 def add_onnx_options(parser: argparse.ArgumentParser) -> None:
     """``--no-onnx-io-transpose`` and ``--no-onnx-optimizer`` (ONNX models only)."""
     parser.add_argument(
@@ -311,6 +326,7 @@ def add_compile_options(parser: argparse.ArgumentParser, command: str = "generat
         )
     else:
         add_target_option(parser)
+    add_kernels_option(parser)
     if "--binary" not in left_out:
         parser.add_argument(
             "--binary",

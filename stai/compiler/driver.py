@@ -34,7 +34,13 @@ from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
 
 from stai import registry
-from stai.compiler.options import CompileOptions, CompressOptions, FrontendOptions, MemoryOptions
+from stai.compiler.options import (
+    DEFAULT_KERNELS,
+    CompileOptions,
+    CompressOptions,
+    FrontendOptions,
+    MemoryOptions,
+)
 from stai.errors import StaiError
 from stai.memory.pools import MemoryConfig
 from stai.memory.report import FlashCheck, MemoryPlan
@@ -221,6 +227,7 @@ def pipeline_passes(
     ``memory_config`` when given)."""
     from stai.lowering.convert_buf_to_c import ConvertBufToCPass
     from stai.lowering.convert_qnn_to_buf import ConvertQNNToBufPass
+    from stai.lowering.select_kernels import SelectKernelsPass
     from stai.targets import get_target
     from stai.transforms.compress_weights import CompressWeightsPass
     from stai.transforms.plan_memory import PlanMemoryPass
@@ -251,6 +258,9 @@ def pipeline_passes(
     }
     passes: list[ModulePass] = []
     for name in registry.PIPELINE:
+        if name == "convert-qnn-to-buf" and options.kernels != "cmsis-nn":
+            # stai's own kernels where one fits the layer (after compress-weights)
+            passes.append(SelectKernelsPass(kernels=options.kernels, isa=target.isa))
         if name == "convert-nn-to-qnn" and options.observer:
             passes.append(RecordOutputQuantPass())  # the observer wants each output's quant
         passes.append(configured.get(name) or registry.PASSES[name]()())
@@ -307,6 +317,26 @@ def weight_bytes(module: ModuleOp) -> int:
         ):
             total += array_bytes(op)
     return total
+
+
+def layer_kernels(module: ModuleOp) -> list[str]:
+    """The C kernel each node of a module at the ``c`` level calls, in execution order:
+    the last call of each kernel block of ``run`` (a CMSIS-NN function, one of stai's
+    ``stai_*`` kernels, or a ``stai_mk_*`` kernel of ``select-kernels``); the observer's
+    hooks, under ``#if defined``, are not kernel calls."""
+    from stai.dialects import c
+
+    for f in module.walk():
+        if not isinstance(f, c.FuncOp) or (block := f.body.first_block) is None:
+            continue
+        scopes = [o for o in block.ops if isinstance(o, c.ScopeOp)]
+        if scopes:
+            out = []
+            for scope in scopes:
+                calls = [o for o in scope.body.block.ops if isinstance(o, c.CallOp)]
+                out.append(calls[-1].callee.data if calls else "")
+            return out
+    return []
 
 
 def array_bytes(array: c.ArrayOp) -> int:
@@ -632,6 +662,7 @@ def generate(
     target: str = "host",
     observer: bool = False,
     frontend_options: dict | None = None,
+    kernels: str = DEFAULT_KERNELS,
     allocate_inputs: bool = True,
     allocate_outputs: bool = True,
     split_weights: bool = False,
@@ -645,7 +676,8 @@ def generate(
     extra_files: Mapping[str, str | bytes] | None = None,
 ) -> GenerateResult:
     """Compile ``model_path`` into the folder ``out_dir`` (replaced if it exists) for
-    ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``).
+    ``target`` (``host``, ``cortex-m4``, ``cortex-m7``, ``cortex-m55``) with the int8
+    ``kernels`` ``stai`` or ``cmsis-nn`` (``CompileOptions.kernels``).
 
     Memory (``docs/memory-planning.md``): inputs and outputs live in the activations unless
     ``allocate_inputs`` / ``allocate_outputs`` is false; weights are one packed blob unless
@@ -660,6 +692,7 @@ def generate(
         options = CompileOptions(
             name=name,
             target=target,
+            kernels=kernels,
             observer=observer,
             frontend=FrontendOptions.from_dict(frontend_options),
             memory=MemoryOptions(

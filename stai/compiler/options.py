@@ -2,8 +2,8 @@
 of the driver, as frozen data.
 
 ``CompileOptions`` gathers them: the C name, the build target (``stai.targets``), the
-observer hooks, the frontend options, the memory layout, k-means weight sharing and the
-weights-file output. The command line builds one; ``stai.compiler.driver.compile_model``
+kernel library (``--kernels``), the observer hooks, the frontend options, the memory
+layout, k-means weight sharing and the weights-file output. The command line builds one; ``stai.compiler.driver.compile_model``
 turns it into configured pass instances (no option text is written or parsed on the way).
 """
 
@@ -98,6 +98,15 @@ class CompressOptions:
         return cls(layers=path)
 
 
+KERNELS: tuple[str, ...] = ("stai", "cmsis-nn")
+"""The kernel libraries ``--kernels`` chooses from: ``stai``, stai's own kernels
+specialised per layer where one fits (``select-kernels``; every other layer keeps its
+CMSIS-NN call), or ``cmsis-nn``, a CMSIS-NN API call for every int8 layer."""
+
+DEFAULT_KERNELS = "cmsis-nn"
+"""The kernels of a compile that does not name them."""
+
+
 @dataclass(frozen=True)
 class CompileOptions:
     """Everything the driver needs to compile one model."""
@@ -106,6 +115,8 @@ class CompileOptions:
     """The C name of the network (a C identifier)."""
     target: str = "host"
     """The build target (``stai.targets.TARGETS``)."""
+    kernels: str = DEFAULT_KERNELS
+    """The int8 kernels (``KERNELS``): ``stai`` runs ``select-kernels``, ``cmsis-nn`` not."""
     observer: bool = False
     """Add the observer hooks (``record-output-quant``, ``docs/observer.md``)."""
     frontend: FrontendOptions = field(default_factory=FrontendOptions)
@@ -124,4 +135,6 @@ class CompileOptions:
         if not self.name.isidentifier() or not self.name.isascii():
             raise StaiError(f"invalid network name '{self.name}': use a C identifier")
         get_target(self.target)  # an unknown target is bad input
+        if self.kernels not in KERNELS:
+            raise StaiError(f"--kernels: expected {' or '.join(KERNELS)}, got '{self.kernels}'")
         check_prefix(self.c_prefix)
