@@ -46,6 +46,7 @@ from stai.dialects.qnn_base import count_of as _count
 from stai.dialects.qnn_base import element_kind as element_kind
 from stai.dialects.qnn_base import shape_of as _shape
 from stai.dialects.qnn_indexing import INDEXING_OPS
+from stai.lowering.scratch_sizes import ISAS
 
 
 class _ConvLike(KernelOp):
@@ -135,6 +136,16 @@ class Conv2DOp(_ConvLike):
     SCRATCH: ClassVar[str] = "convolve_wrapper_s8"
     CODEBOOK: ClassVar[tuple[type[KernelOp], int] | None] = (Conv2DCodebookOp, 4)
 
+    def overlap_isas(self) -> tuple[str, ...]:
+        """Pixel order: stai's float kernel; CMSIS-NN's int8 im2col convolution, but not
+        its grouped one (group by group) nor its unpadded 1x1 one (a matrix product that
+        runs output channel pairs over every pixel on DSP)."""
+        if self.kind == "f32":
+            return ISAS
+        w, x = _shape(self.ins[1]), _shape(self.ins[0])
+        pointwise = w[1:3] == (1, 1) and not any(self.ints("pads"))
+        return ISAS if self.kind == "s8" and w[3] == x[3] and not pointwise else ()
+
 
 @irdl_op_definition
 class HybridConv2DOp(_ConvLike):
@@ -166,6 +177,11 @@ class DepthwiseConv2DOp(_ConvLike):
     def macc(self) -> int:
         """Outputs x kh x kw."""
         return self._output_count() * math.prod(_shape(self.ins[1])[1:3])
+
+    def overlap_isas(self) -> tuple[str, ...]:
+        """Pixel order: stai's float kernel and CMSIS-NN's int8 kernels, except on Helium
+        (``arm_depthwise_conv_s8_opt`` runs blocks of 16 channels over every pixel)."""
+        return ISAS if self.kind == "f32" else ("host", "dsp") if self.kind == "s8" else ()
 
 
 @irdl_op_definition
@@ -299,6 +315,10 @@ class _Pool(KernelOp):
         """Outputs x the window's elements."""
         return self._output_count() * math.prod(self.ints("kernel"))
 
+    def overlap_isas(self) -> tuple[str, ...]:
+        """Pixel order: every int8 and float pooling kernel."""
+        return ISAS if self.kind in ("s8", "f32") else ()
+
 
 @irdl_op_definition
 class AvgPool2DOp(_Pool):
@@ -417,18 +437,22 @@ class ClampOp(_Unary):
 
 @irdl_op_definition
 class LogisticOp(_Unary):
-    """Logistic: ``stai_logistic_s8`` / ``stai_logistic_f32``."""
+    """Logistic: ``stai_logistic_s8`` / ``stai_logistic_f32``; 16x8: ``stai_logistic_s16``
+    (with the sigmoid table in the data file)."""
 
     name = "qnn.logistic"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.LogisticTanhS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.LogisticTanhS16Params
 
 
 @irdl_op_definition
 class TanhOp(_Unary):
-    """Tanh: ``stai_tanh_s8`` / ``stai_tanh_f32``."""
+    """Tanh: ``stai_tanh_s8`` / ``stai_tanh_f32``; 16x8: ``stai_tanh_s16`` (with the
+    sigmoid table in the data file)."""
 
     name = "qnn.tanh"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.LogisticTanhS8Params
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.LogisticTanhS16Params
 
 
 @irdl_op_definition

@@ -32,6 +32,7 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from stai.dialects.qnn_overlap import pixel_order_gap
 from stai.dialects.qnn_params import KernelParams
 from stai.lowering import scratch_sizes
 
@@ -63,6 +64,11 @@ ParamsSpec = type[KernelParams] | type[NoParams] | None
 """What an op takes as ``params`` for one element kind."""
 InPlace = Literal["no", "unary", "binary"]
 P = TypeVar("P", bound=KernelParams)
+
+
+def _element_bytes(t: Attribute) -> int:
+    kind = element_kind(t)
+    return int(kind[1:]) // 8 if kind != "?" else 1
 
 
 def shape_of(value: SSAValue | Attribute) -> tuple[int, ...]:
@@ -199,6 +205,32 @@ class KernelOp(IRDLOperation):
         if self.IN_PLACE == "binary" and self.kind in ("s8", "s16"):
             return all(count_of(v) == count_of(out) for v in self.ins)
         return True
+
+    def overlap_isas(self) -> tuple[str, ...]:
+        """The ISAs (``scratch_sizes.ISAS``) on whose kernels the output may overlap the
+        first input in pixel order (:mod:`stai.dialects.qnn_overlap`); none by default."""
+        return ()
+
+    def overlap_gap(self, value: SSAValue, isa: str = "") -> int | None:
+        """The most bytes the output may start after operand ``value``'s start while
+        sharing its bytes, by the kernel's order of reads and writes on ``isa`` (empty:
+        on every ISA); None: output and ``value`` must stay apart."""
+        isas = (isa,) if isa else scratch_sizes.ISAS
+        allowed = self.overlap_isas()
+        if not self.ins or value is not self.ins[0] or any(i not in allowed for i in isas):
+            return None
+        in_shape, out_shape = shape_of(value), self.output_shape()
+        if len(in_shape) != 4 or len(out_shape) != 4:
+            return None
+        strides, pads = self.ints("strides"), self.ints("pads")
+        return pixel_order_gap(
+            in_shape,
+            out_shape,
+            (strides[0], strides[1]),
+            (pads[0], pads[2]),
+            _element_bytes(value.type),
+            _element_bytes(self.output_type),
+        )
 
     def _output_count(self) -> int:
         return count_of(self.output_type)

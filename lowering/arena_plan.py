@@ -9,12 +9,19 @@ lifetime intersects its own.
     >>> plan = plan_greedy_by_size([Interval(64, 0, 1), Interval(32, 1, 2), Interval(64, 2, 3)])
     >>> plan.offsets, plan.size
     ([0, 64, 0], 96)
+
+**Overlaps** relax that rule for a kernel's input and output: ``overlaps[(i, j)] = gap``
+says that buffer ``j`` (written by the kernel) may share bytes with buffer ``i`` (read by
+it, last time) when ``offset[j] - offset[i] <= gap`` (the kernel's own fact,
+:mod:`stai.dialects.qnn_overlap`); they may of course also be apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from stai.dialects.qnn_overlap import overlap_saving
 
 
 @dataclass(frozen=True)
@@ -100,16 +107,47 @@ def peak_live_bytes(intervals: Sequence[Interval]) -> int:
     return max(sum(iv.size for iv in intervals if iv.first <= s <= iv.last) for s in steps)
 
 
-def find_conflict(intervals: Sequence[Interval], offsets: Sequence[int]) -> tuple[int, int] | None:
-    """Two buffers that are live together and share bytes, or None if the plan is sound."""
+Overlaps = Mapping[tuple[int, int], int]
+"""``(read, written) -> gap``: the written buffer may start at most ``gap`` bytes after the
+read one and share its bytes."""
+
+
+def find_conflict(
+    intervals: Sequence[Interval], offsets: Sequence[int], overlaps: Overlaps | None = None
+) -> tuple[int, int] | None:
+    """Two buffers that are live together and share bytes (beyond what ``overlaps``
+    allows), or None if the plan is sound."""
+    overlaps = overlaps or {}
     for i, a in enumerate(intervals):
         for j in range(i + 1, len(intervals)):
             b = intervals[j]
             if a.size == 0 or b.size == 0 or not a.lives_with(b):
                 continue
             if offsets[i] < offsets[j] + b.size and offsets[j] < offsets[i] + a.size:
+                if (i, j) in overlaps and offsets[j] - offsets[i] <= overlaps[i, j]:
+                    continue
+                if (j, i) in overlaps and offsets[i] - offsets[j] <= overlaps[j, i]:
+                    continue
                 return i, j
     return None
+
+
+def overlap_bound(intervals: Sequence[Interval], overlaps: Overlaps) -> int:
+    """The largest, over steps, of the bytes live at the step less what the overlaps of
+    the kernel running there can save: a lower bound of any plan with ``overlaps``."""
+    if not intervals:
+        return 0
+    saving: dict[int, int] = {}
+    for (i, j), gap in overlaps.items():
+        step = intervals[j].first
+        saving[step] = saving.get(step, 0) + overlap_saving(
+            intervals[i].size, intervals[j].size, gap
+        )
+    steps = {iv.first for iv in intervals}
+    return max(
+        sum(iv.size for iv in intervals if iv.first <= s <= iv.last) - saving.get(s, 0)
+        for s in steps
+    )
 
 
 # ------------------------------------------------------------- several strategies
@@ -142,28 +180,70 @@ def _fit(size: int, busy: list[tuple[int, int]], alignment: int, fit: str) -> in
     return gaps[0][0]
 
 
+def _forbidden_start(
+    i: int, j: int, at: int, intervals: Sequence[Interval], overlaps: Overlaps
+) -> tuple[int, int]:
+    """The starts ``[lo, hi)`` that buffer ``i`` may not take because of buffer ``j`` placed
+    at ``at`` (live at the same time), with the overlaps the two may have."""
+    size, other = intervals[i].size, intervals[j].size
+    lo, hi = at - size + 1, at + other
+    if (j, i) in overlaps:  # i is written over j: i may start up to gap after j
+        lo = max(lo, at + overlaps[j, i] + 1)
+    if (i, j) in overlaps:  # j is written over i: i may start down to gap before j
+        hi = min(hi, at - overlaps[i, j])
+    return lo, hi
+
+
+def _fit_starts(forbidden: list[tuple[int, int]], alignment: int, fit: str) -> int:
+    """The start chosen by the ``fit`` rule among the aligned starts (from 0) outside every
+    ``[lo, hi)`` of ``forbidden``; ``best``: the start whose free run is shortest."""
+    runs: list[tuple[int, int | None]] = []
+    start = 0
+    for lo, hi in sorted(r for r in forbidden if r[1] > r[0]):
+        if lo > start:
+            first = align_up(start, alignment)
+            if first < lo:
+                runs.append((first, lo))
+        start = max(start, hi)
+    runs.append((align_up(start, alignment), None))
+    if fit == "best":
+        closed = [(end - first, first) for first, end in runs if end is not None]
+        if closed:
+            return min(closed)[1]
+    return runs[0][0]
+
+
 def place(
     intervals: Sequence[Interval],
     order: Sequence[int],
     alignment: int = 1,
     fit: str = "first",
     capacity: int | None = None,
+    overlaps: Overlaps | None = None,
 ) -> tuple[list[int], list[int]]:
     """Place the intervals in ``order`` (indices); returns the offsets and the indices that
     did not fit below ``capacity`` (those get offset 0 and are left out)."""
     offsets = [0] * len(intervals)
     placed: list[int] = []
     left: list[int] = []
+    partners: dict[int, set[int]] = {}
+    for i, j in overlaps or {}:
+        partners.setdefault(i, set()).add(j)
+        partners.setdefault(j, set()).add(i)
     for i in order:
         iv = intervals[i]
         if iv.size == 0:
             continue
-        busy = [
-            (offsets[j], offsets[j] + intervals[j].size)
-            for j in placed
-            if intervals[j].lives_with(iv)
-        ]
-        offset = _fit(iv.size, busy, alignment, fit)
+        live = [j for j in placed if intervals[j].lives_with(iv)]
+        if overlaps and partners.get(i, set()) & set(live):
+            offset = _fit_starts(
+                [_forbidden_start(i, j, offsets[j], intervals, overlaps) for j in live],
+                alignment,
+                fit,
+            )
+        else:
+            busy = [(offsets[j], offsets[j] + intervals[j].size) for j in live]
+            offset = _fit(iv.size, busy, alignment, fit)
         if capacity is not None and offset + iv.size > capacity:
             left.append(i)
             continue
@@ -205,6 +285,22 @@ steps first, earliest first, longest-lived first, largest size x lifetime first.
 STRATEGIES: tuple[tuple[str, str], ...] = tuple((o, f) for o in ORDERS for f in FITS)
 """Every (order, fit) pair :func:`plan_best` tries."""
 
+OVERLAP_ORDERS = {
+    "latest": lambda ivs: sorted(range(len(ivs)), key=lambda i: (-ivs[i].first, -ivs[i].size, i)),
+}
+"""Orders tried as well when buffers may overlap: latest first, so that a kernel's output
+is placed before the input it may be written over (which then goes just above it)."""
+
+
+def _strategies(overlaps: Overlaps | None) -> tuple[tuple[str, str], ...]:
+    if not overlaps:
+        return STRATEGIES
+    return STRATEGIES + tuple((o, f) for o in OVERLAP_ORDERS for f in FITS)
+
+
+def _order(name: str, intervals: Sequence[Interval]) -> list[int]:
+    return (ORDERS | OVERLAP_ORDERS)[name](intervals)
+
 
 @dataclass(frozen=True)
 class NamedPlan:
@@ -214,21 +310,30 @@ class NamedPlan:
     strategy: str
 
 
-def plan_with(intervals: Sequence[Interval], order_name: str, fit: str, alignment: int = 1) -> Plan:
+def plan_with(
+    intervals: Sequence[Interval],
+    order_name: str,
+    fit: str,
+    alignment: int = 1,
+    overlaps: Overlaps | None = None,
+) -> Plan:
     """The plan of one strategy (an ``ORDERS`` key and a ``FITS`` rule)."""
     check_intervals(intervals, alignment)
-    offsets, _ = place(intervals, ORDERS[order_name](intervals), alignment, fit)
+    offsets, _ = place(intervals, _order(order_name, intervals), alignment, fit, None, overlaps)
     end = max((o + iv.size for o, iv in zip(offsets, intervals) if iv.size), default=0)
     return Plan(offsets, align_up(end, alignment))
 
 
-def plan_best(intervals: Sequence[Interval], alignment: int = 1) -> NamedPlan:
+def plan_best(
+    intervals: Sequence[Interval], alignment: int = 1, overlaps: Overlaps | None = None
+) -> NamedPlan:
     """The smallest plan of every strategy in ``STRATEGIES`` (ties: the first tried)."""
     check_intervals(intervals, alignment)
-    bound = align_up(peak_live_bytes(intervals), alignment)
+    least = overlap_bound(intervals, overlaps) if overlaps else peak_live_bytes(intervals)
+    bound = align_up(least, alignment)
     best: NamedPlan | None = None
-    for order_name, fit in STRATEGIES:
-        plan = plan_with(intervals, order_name, fit, alignment)
+    for order_name, fit in _strategies(overlaps):
+        plan = plan_with(intervals, order_name, fit, alignment, overlaps)
         if best is None or plan.size < best.plan.size:
             best = NamedPlan(plan, f"{order_name}/{fit}")
         if best.plan.size <= bound:
@@ -290,6 +395,7 @@ def _fill(
     capacities: Sequence[int],
     alignment: int,
     fit: str,
+    overlaps: Overlaps | None = None,
 ) -> tuple[list[int], list[int], list[int], list[int]]:
     """Fill the pools in turn: what does not fit a pool goes on to the next one."""
     pool_of = [0] * len(intervals)
@@ -299,7 +405,7 @@ def _fill(
     for p, capacity in enumerate(capacities):
         if not todo:
             break
-        subset_offsets, left = place(intervals, todo, alignment, fit, capacity)
+        subset_offsets, left = place(intervals, todo, alignment, fit, capacity, overlaps)
         left_set = set(left)
         for i in todo:
             if i not in left_set and intervals[i].size:
@@ -310,7 +416,10 @@ def _fill(
 
 
 def plan_pools(
-    intervals: Sequence[Interval], capacities: Sequence[int], alignment: int = 1
+    intervals: Sequence[Interval],
+    capacities: Sequence[int],
+    alignment: int = 1,
+    overlaps: Overlaps | None = None,
 ) -> PoolPlan:
     """Place the intervals in pools of the given capacities, in priority order.
 
@@ -322,15 +431,15 @@ def plan_pools(
     check_intervals(intervals, alignment)
     if not capacities:
         raise ValueError("no memory pool given")
-    single = plan_best(intervals, alignment)
+    single = plan_best(intervals, alignment, overlaps)
     if single.plan.size <= capacities[0]:
         used = [single.plan.size] + [0] * (len(capacities) - 1)
         return PoolPlan([0] * len(intervals), single.plan.offsets, used, single.strategy)
     best: PoolPlan | None = None
     least_left: int | None = None
-    for order_name, fit in STRATEGIES:
-        order = ORDERS[order_name](intervals)
-        pools, offsets, sizes, left = _fill(intervals, order, capacities, alignment, fit)
+    for order_name, fit in _strategies(overlaps):
+        order = _order(order_name, intervals)
+        pools, offsets, sizes, left = _fill(intervals, order, capacities, alignment, fit, overlaps)
         if left:
             missing = sum(intervals[i].size for i in left)
             least_left = missing if least_left is None else min(least_left, missing)

@@ -42,7 +42,7 @@ After: the logistic writes over its input, which dies there::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xdsl.context import Context
 from xdsl.dialects import func
@@ -195,6 +195,18 @@ class Choice:
     offsets: list[int]
     sizes: list[int]
     strategy: str
+    overlaps: dict[tuple[int, int], int] = field(default_factory=dict)
+    """The overlaps the plan was allowed (``overlaps``)."""
+
+    def overlapping(self) -> int:
+        """How many outputs share bytes with their input in this plan."""
+        count = 0
+        for i, j in self.overlaps:
+            a, b = self.intervals[i], self.intervals[j]
+            same_pool = self.pools[i] == self.pools[j]
+            oi, oj = self.offsets[i], self.offsets[j]
+            count += same_pool and oi < oj + b.size and oj < oi + a.size
+        return count
 
     @property
     def key(self) -> list[int]:
@@ -210,30 +222,72 @@ def _intervals(slots: list[Slot], graph: Graph, order: Sequence[int]) -> list[In
     return ivs
 
 
+def overlaps(
+    graph: Graph, order: Sequence[int], slots: list[Slot], isa: str
+) -> dict[tuple[int, int], int]:
+    """``(input slot, output slot) -> gap``: the kernels whose output may share the bytes
+    of the input they read last (``KernelOp.overlap_gap`` on ``isa``), as slot offsets:
+    the output slot may start at most ``gap`` bytes after the input slot."""
+    pos = {step: i for i, step in enumerate(order)}
+    slot_of = {gi: si for si, slot in enumerate(slots) for gi in slot.groups}
+    found: dict[tuple[int, int], int] = {}
+    for step in order:
+        op = graph.kernels[step]
+        if not op.ins or op.out is None:
+            continue
+        value = op.ins[0]
+        gap = op.overlap_gap(value, isa)
+        gi, go = graph.group_of.get(value), graph.group_of.get(op.out)
+        if gap is None or gi not in slot_of or go not in slot_of:
+            continue
+        si, so = slot_of[gi], slot_of[go]
+        read_once = sum(graph.group_of.get(v) == gi for v in op.ins) == 1
+        if (
+            si == so
+            or not read_once
+            or graph.groups[gi].outputs
+            or slots[si].last != pos[step]
+            or slots[so].first != pos[step]
+        ):
+            continue
+        member_in, member_out = value.owner, op.out.owner
+        assert isinstance(member_in, ViewOp) and isinstance(member_out, ViewOp)
+        found[si, so] = gap + graph.groups[gi].rel[member_in] - graph.groups[go].rel[member_out]
+    return found
+
+
 def plan_function(
-    graph: Graph, pools: Sequence[Pool], alignment: int, reorder: bool, inplace: bool
+    graph: Graph,
+    pools: Sequence[Pool],
+    alignment: int,
+    reorder: bool,
+    inplace: bool,
+    overlap_isa: str | None = None,
 ) -> Choice:
-    """The best plan over the candidate orders, with and without in-place outputs."""
+    """The best plan over the candidate orders, with and without in-place outputs; with
+    ``overlap_isa`` (an ISA, or empty: every ISA), outputs may overlap their inputs as
+    their kernels allow on it."""
     best: Choice | None = None
     failure: arena_plan.PoolOverflow | None = None
     for use_inplace in [True, False] if inplace else [False]:
         for order in candidate_orders(graph, reorder):
             slots = make_slots(graph, order, use_inplace)
             ivs = _intervals(slots, graph, order)
+            shared = {} if overlap_isa is None else overlaps(graph, order, slots, overlap_isa)
             try:
                 if len(pools) == 1 and pools[0].size is None:
-                    named = arena_plan.plan_best(ivs, alignment)
+                    named = arena_plan.plan_best(ivs, alignment, shared)
                     where = [0] * len(ivs)
                     offsets, sizes, strategy = named.plan.offsets, [named.plan.size], named.strategy
                 else:
                     caps = [p.size if p.size is not None else 1 << 62 for p in pools]
-                    pp = arena_plan.plan_pools(ivs, caps, alignment)
+                    pp = arena_plan.plan_pools(ivs, caps, alignment, shared)
                     where, offsets, sizes, strategy = pp.pools, pp.offsets, pp.sizes, pp.strategy
             except arena_plan.PoolOverflow as e:
                 if failure is None or e.missing < failure.missing:
                     failure = e
                 continue
-            choice = Choice(order, use_inplace, slots, ivs, where, offsets, sizes, strategy)
+            choice = Choice(order, use_inplace, slots, ivs, where, offsets, sizes, strategy, shared)
             if best is None or choice.key < best.key:
                 best = choice
     if best is None:
@@ -433,9 +487,14 @@ def apply_plan(
     fn.attributes["buf.max_scratch"] = IntegerAttr(max(graph.scratch, default=0), i64)
     reordered = "reordered" if choice.order != list(range(len(graph.kernels))) else "model order"
     inplace = sum(len(s.groups) - 1 for s in choice.slots)
+    shared = choice.overlapping()
+    overlapping = f", {shared} overlapping" if shared else ""
     fn.attributes["buf.strategy"] = StringAttr(
-        f"{choice.strategy}, {reordered}, {inplace} in place"
+        f"{choice.strategy}, {reordered}, {inplace} in place{overlapping}"
     )
+    if choice.overlaps:
+        least = arena_plan.overlap_bound(choice.intervals, choice.overlaps)
+        fn.attributes["buf.overlap_bound"] = IntegerAttr(least, i64)
 
 
 @dataclass(frozen=True)
@@ -445,7 +504,10 @@ class PlanMemoryPass(ModulePass):
 
     Options: ``alignment`` (bytes, a power of two) of every buffer offset; ``isa``
     (``host``, ``dsp``, ``mve``; empty: keep the scratch views as they are) whose CMSIS-NN
-    scratch sizes to use; ``reorder`` and ``inplace`` (both true by default);
+    scratch sizes to use; ``reorder`` and ``inplace`` (both true by default); ``overlap``
+    (false by default): a kernel's output may share its input's bytes as far as the
+    kernel's order of reads and writes on ``isa`` allows (``KernelOp.overlap_gap``; with
+    no ``isa``, on every ISA);
     ``inputs-in-arena`` / ``outputs-in-arena`` (true: the arena holds them; false: the
     caller provides them); ``pools`` (capacities in bytes, in priority order),
     ``pool-names``, ``pool-sections``.
@@ -457,6 +519,7 @@ class PlanMemoryPass(ModulePass):
     isa: str = ""
     reorder: bool = True
     inplace: bool = True
+    overlap: bool = False
     inputs_in_arena: bool = True
     outputs_in_arena: bool = True
     pools: tuple[int, ...] = ()
@@ -510,5 +573,6 @@ class PlanMemoryPass(ModulePass):
         elem = max((g.align for g in graph.groups if not g.external), default=1)
         alignment = max(self.alignment, elem, SCRATCH_ALIGNMENT if any(graph.scratch) else 1)
         bound = breadth_bound(graph)
-        choice = plan_function(graph, pools, alignment, self.reorder, self.inplace)
+        isa = self.isa if self.overlap else None
+        choice = plan_function(graph, pools, alignment, self.reorder, self.inplace, isa)
         apply_plan(fn, graph, choice, pools, max(ARENA_ALIGNMENT, self.alignment), bound)
