@@ -338,6 +338,18 @@ class LogisticTanhS8Params(KernelParams):
 
 
 @irdl_attr_definition
+class LogisticTanhS16Params(KernelParams):
+    """16x8 logistic and tanh (``stai_logistic_s16`` / ``stai_tanh_s16``): the input's
+    rescaling to the sigmoid table's 1/(3 * 4096) steps (multiplier 0: a power-of-two
+    scale, ``3 << input_left_shift``)."""
+
+    name = "qnn.logistic_tanh_s16"
+
+    input_multiplier: I32Param
+    input_left_shift: I32Param
+
+
+@irdl_attr_definition
 class LeakyReluS8Params(KernelParams):
     """int8 leaky relu (``quant_math.LeakyReluParamsS8``)."""
 
@@ -465,6 +477,7 @@ PARAM_FAMILIES: tuple[type[KernelParams], ...] = (
     SoftmaxF32Params,
     RequantizeS8Params,
     LogisticTanhS8Params,
+    LogisticTanhS16Params,
     LeakyReluS8Params,
     LeakyReluF32Params,
     HardSwishS8Params,

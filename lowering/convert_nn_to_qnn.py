@@ -241,13 +241,22 @@ class ConvertRelu(RewritePattern):
 
 
 class ConvertSigmoid(RewritePattern):
-    """``nn.logistic`` / ``nn.tanh`` -> ``qnn.logistic`` / ``qnn.tanh``."""
+    """``nn.logistic`` / ``nn.tanh`` -> ``qnn.logistic`` / ``qnn.tanh`` (int8; 16x8 with
+    TFLite Micro's int16 input rescaling, the output scale 2^-15)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.LogisticOp | nn.TanhOp, rewriter: PatternRewriter) -> None:
         logistic = isinstance(op, nn.LogisticOp)
         props: dict[str, Attribute] = {}
-        if kind_of(op, [op.input, op.output]) == "s8":
+        kind = kind_of(op, [op.input, op.output], int16=True)
+        if kind == "s16":
+            x = act_quant(op, op.input, "input", (16,))
+            y = act_quant(op, op.output, "output", (16,))
+            mult, shift = qm.logistic_tanh_params_s16(x.scale, y.scale, tanh=not logistic)
+            props["params"] = qp.LogisticTanhS16Params.make(
+                input_multiplier=mult, input_left_shift=shift
+            )
+        elif kind == "s8":
             x = act_quant(op, op.input, "input")
             y = act_quant(op, op.output, "output")
             if logistic:

@@ -584,3 +584,56 @@ def softmax_luts_s16() -> tuple[list[int], list[int]]:
     exp_lut = lut_s16(_exp_f32, float(f(10) / span), 32767, float(f(2) / span), 0)
     one_over = lut_s16(_one_over_one_plus_x_f32, float(f(1) / span), -32768, float(f(2) / span), 0)
     return exp_lut, one_over
+
+
+def _checked_log2(x: float) -> tuple[int, bool]:
+    """TFLite's ``CheckedLog2`` (float32): the rounded log2 of ``x`` and whether ``x`` is
+    that power of two (fractional part below 1e-3)."""
+    f = _np.float32
+    log2 = f(math.log(float(f(x)))) * (f(1.0) / f(math.log(2.0)))
+    rounded = f(_np.copysign(_np.floor(_np.abs(log2) + f(0.5)), log2))
+    return int(rounded), bool(abs(log2 - rounded) < f(1e-3))
+
+
+def logistic_tanh_params_s16(in_scale: float, out_scale: float, tanh: bool) -> tuple[int, int]:
+    """int16 LOGISTIC / TANH input rescaling as TFLite Micro's Prepare: ``(multiplier,
+    left_shift)``. A power-of-two input scale whose left shift ``12 + log2(s_in)`` is 0
+    (logistic) or 0 or 1 (tanh) gives multiplier 0 (the kernel then uses ``3 << shift``);
+    otherwise ``s_in * 4096 * 3`` doubled until above 32767 / 2 (the shift counts the
+    doublings, at most 31) and truncated. The output scale must be 2^-15."""
+    integer_bits = 3
+    log2_in, pot = _checked_log2(in_scale)
+    left_shift = (15 - integer_bits) + log2_in
+    pot = pot and (left_shift in ((0, 1) if tanh else (0,)))
+    if pot:
+        multiplier = 0
+    else:
+        real = float(_np.float32(in_scale)) * 4096.0 * 3.0
+        left_shift = 0
+        while real <= 32767.0 / 2.0 and left_shift <= 30:
+            left_shift += 1
+            real *= 2.0
+        multiplier = int(real)
+        if multiplier > 32767:
+            raise QuantParamError(f"the int16 input scale {in_scale:g} is too large")
+    log2_out, out_pot = _checked_log2(out_scale)
+    if not out_pot or log2_out != -15:
+        raise QuantParamError(f"the int16 output scale must be 2^-15, got {out_scale:g}")
+    return multiplier, left_shift
+
+
+def sigmoid_table_s16() -> list[int]:
+    """The sigmoid table of the int16 LOGISTIC / TANH kernels: ``sigmoid(i / 24)`` in
+    Q0.16 for i = 0..254, each moved by half the error of the linear interpolation at its
+    interval's midpoint (rounded half up, at most 65535), and 65535 (1.0 saturated) at
+    255; stored as int16 codes offset by -32768 (the kernels add it back)."""
+
+    def q16(x: float) -> float:
+        return 65536.0 / (1.0 + math.exp(-x))
+
+    table = []
+    for i in range(255):
+        here, there, mid = q16(i / 24), q16((i + 1) / 24), q16((i + 0.5) / 24)
+        table.append(min(65535, math.floor(here - ((here + there) / 2 - mid) / 2 + 0.5)))
+    table.append(65535)
+    return [v - 32768 for v in table]

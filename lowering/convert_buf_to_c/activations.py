@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from stai.dialects import qnn
+from stai.dialects import c, qnn
+from stai.lowering import quant_math as qm
 from stai.lowering.convert_buf_to_c.common import fail, shape_of, size_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
 
@@ -44,6 +45,11 @@ def emit_unary(k: KernelBlock) -> None:
             )
         case qnn.LogisticOp() | qnn.TanhOp() if kind == "f32":
             k.call("stai_logistic_f32" if isinstance(op, qnn.LogisticOp) else "stai_tanh_f32", io)
+        case qnn.LogisticOp() | qnn.TanhOp() if kind == "s16":
+            callee = "stai_logistic_s16" if isinstance(op, qnn.LogisticOp) else "stai_tanh_s16"
+            name = k.low.data.add_int16_table("sigmoid_s16_table", qm.sigmoid_table_s16())
+            table = k.add(c.GetGlobalOp(name, c.CType("const int16_t *"), array=True))
+            k.call(callee, [*io, k.pi("input_multiplier"), k.pi("input_left_shift"), table])
         case qnn.LogisticOp() | qnn.TanhOp():
             callee = "stai_logistic_s8" if isinstance(op, qnn.LogisticOp) else "stai_tanh_s8"
             k.call(

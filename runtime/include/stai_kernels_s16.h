@@ -196,6 +196,25 @@ arm_cmsis_nn_status stai_leaky_relu_s16(const int16_t *input,
                                         int32_t alpha_mult,
                                         int32_t alpha_shift);
 
+/*
+ * LOGISTIC / TANH of int16 codes (output scale 2^-15), as the TFLite Micro reference: the
+ * input times input_multiplier (rounded right shift by input_left_shift; multiplier 0:
+ * 3 << input_left_shift) indexes the 256-entry sigmoid table with linear interpolation.
+ * sigmoid_table holds sigmoid(i / 24) in Q0.16 minus 32768 (quant_math.sigmoid_table_s16).
+ */
+arm_cmsis_nn_status stai_logistic_s16(const int16_t *input,
+                                      int16_t *output,
+                                      int32_t size,
+                                      int32_t input_multiplier,
+                                      int32_t input_left_shift,
+                                      const int16_t *sigmoid_table);
+arm_cmsis_nn_status stai_tanh_s16(const int16_t *input,
+                                  int16_t *output,
+                                  int32_t size,
+                                  int32_t input_multiplier,
+                                  int32_t input_left_shift,
+                                  const int16_t *sigmoid_table);
+
 /* MEAN over H and W of an NHWC int16 tensor; arguments as stai_mean_hw_s8. */
 arm_cmsis_nn_status stai_mean_hw_s16(const int16_t *input,
                                      const cmsis_nn_dims *input_dims,

@@ -109,6 +109,8 @@ SPECS: list[OpSpec] = [
         lambda tf: lambda x: tf.reduce_mean(x, axis=[1, 2], keepdims=True),
         "MEAN",
     ),
+    _spec("logistic", ((1, 4, 4, 8),), lambda tf: tf.math.sigmoid, "LOGISTIC", ((-6.0, 6.0),)),
+    _spec("tanh", ((1, 4, 4, 8),), lambda tf: tf.math.tanh, "TANH", ((-3.0, 3.0),)),
     _spec("softmax", ((2, 10),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-4.0, 4.0),)),
     _spec("softmax_wide", ((1, 3, 40),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-12.0, 9.0),)),
 ]
