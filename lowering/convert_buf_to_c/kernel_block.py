@@ -1,12 +1,36 @@
 """``KernelBlock``: builds the C block of one kernel call (literals, structs, pointers
-into the arena or the weights, the checked call). Every emitter takes one and fills it."""
+into the arena or the weights, the checked call). Every emitter takes one and fills it.
+
+Trained values. What an emitter reads of the op's parameters (``p``, ``pi``, ``pf``,
+``plist``, ``act`` for an integer kernel: offsets, multipliers, shifts, clamp bounds,
+softmax and activation parameters) depends on the training and the quantization, not on
+the graph. When the weights are one packed blob (``convert-buf-to-c{weights=packed}``,
+what ``--binary`` detaches) those readers return ``Trained`` / ``TrainedFloat`` numbers,
+and a literal made of one (by ``int_``, ``float_`` or as a field of ``struct``) carries
+the unit attribute ``c.trained``. ``detach-weights`` then moves every marked literal into
+the weights file's parameter table and reads it from there at run time; the printed C
+of a packed build is unchanged (a marked literal prints as the literal). A value
+computed from a trained number (``int(v)``, arithmetic) is a plain number again: it stays
+in the code, and the structure hash of the weights file covers it (a file of other
+training is then refused, never run with stale constants). Tables (per-channel
+multipliers and shifts, filter scales) are const arrays, in the blob already.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from xdsl.dialects.builtin import AnyFloat, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, f32
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    DenseArrayBase,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    UnitAttr,
+    f32,
+)
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.utils.hints import isa
 
@@ -29,6 +53,23 @@ from stai.lowering.convert_buf_to_c.common import (
     size_of,
 )
 
+TRAINED = "c.trained"
+"""The unit attribute of a ``c.literal`` whose value is trained (``detach-weights`` moves
+it into the weights file)."""
+
+
+class Trained(int):
+    """An integer parameter of the op, as the readers return it in a packed build."""
+
+
+class TrainedFloat(float):
+    """A float parameter of the op, as ``pf`` returns it in a packed build."""
+
+
+def is_trained(op: Operation) -> bool:
+    """Whether ``op`` is a ``c.literal`` holding a trained value."""
+    return isinstance(op, c.LiteralOp) and TRAINED in op.attributes
+
 
 class Lowering(Protocol):
     """What a kernel block needs of the network being lowered (``NetworkLowering``)."""
@@ -36,6 +77,7 @@ class Lowering(Protocol):
     names: Names
     data: DataTables
     called: set[str]
+    packed: bool
 
     def arena_global(self, view: ViewOp) -> str: ...
 
@@ -55,6 +97,8 @@ class KernelBlock:
         self.op = op
         self.step = step
         self.ops: list[Operation] = []
+        self.marks = bool(getattr(lowering, "packed", False))
+        """Mark trained literals (a packed build, ``--binary`` may detach them)."""
 
     # ------------------------------------------------------------ values
     def add(self, op: Operation, hint: str | None = None) -> SSAValue:
@@ -65,10 +109,31 @@ class KernelBlock:
         return result
 
     def int_(self, value: int, type: Attribute = I32) -> SSAValue:
-        return self.add(c.LiteralOp(int(value), type))
+        literal = c.LiteralOp(int(value), type)
+        if self.marks and isinstance(value, Trained):
+            literal.attributes[TRAINED] = UnitAttr()
+        return self.add(literal)
 
     def float_(self, value: float) -> SSAValue:
-        return self.add(c.LiteralOp(self.low.float_value(value), f32))
+        number = self.low.float_value(value)
+        literal = c.LiteralOp(number, f32)
+        if self.marks and isinstance(value, TrainedFloat) and not isinstance(number, str):
+            literal.attributes[TRAINED] = UnitAttr()
+        return self.add(literal)
+
+    def _trained_fields(self, init: dict[str, object]) -> dict[str, object]:
+        """``init`` with every trained number made a marked literal (an SSA field)."""
+        out: dict[str, object] = {}
+        for key, value in init.items():
+            if isinstance(value, dict):
+                out[key] = self._trained_fields(value)  # pyright: ignore[reportUnknownArgumentType]
+            elif isinstance(value, Trained):
+                out[key] = self.int_(value)
+            elif isinstance(value, TrainedFloat) and math.isfinite(value):
+                out[key] = self.float_(value)
+            else:
+                out[key] = value
+        return out
 
     def ptr(self, value: SSAValue, writable: bool = False) -> SSAValue:
         """The C pointer to a buffer: a view of the arena or a weight array."""
@@ -96,6 +161,8 @@ class KernelBlock:
 
     def struct(self, hint: str, type_name: str, init: dict[str, object]) -> SSAValue:
         """``&hint`` of a ``const type_name hint = {...}`` (``static`` when constant)."""
+        if self.marks:
+            init = self._trained_fields(init)
         probe = c.StructOp(init, c.CType(type_name))
         static = all(c.is_constant_expression(a) for a in probe.args)
         probe.erase()
@@ -125,7 +192,7 @@ class KernelBlock:
     def table(self, what: str, values: Sequence[int]) -> SSAValue:
         """An ``(int32_t *)`` pointer to a const int32 table in the data file."""
         name = self.low.data.add_int32_table(
-            f"{self.low.op_label(self.op, self.step)}_{what}", values
+            f"{self.low.op_label(self.op, self.step)}_{what}", [int(v) for v in values]
         )
         array = self.add(c.GetGlobalOp(name, c.CType("const int32_t *"), array=True))
         return self.add(c.CastOp(array, I32_PTR))
@@ -140,16 +207,16 @@ class KernelBlock:
     # -------------------------------------------------------- parameters
     def p(self, name: str) -> int:
         try:
-            return self.op.int_param(name)
+            value = self.op.int_param(name)
         except KeyError as e:
             raise fail(self.op, f"missing parameter '{name}'") from e
+        return Trained(value) if self.marks else value
 
     def pf(self, name: str) -> float:
         value = self.op.param(name)
-        if isinstance(value, FloatAttr):
-            return float(value.value.data)
-        if isinstance(value, IntegerAttr):
-            return float(value.value.data)
+        if isinstance(value, FloatAttr | IntegerAttr):
+            number = float(value.value.data)
+            return TrainedFloat(number) if self.marks else number
         raise fail(self.op, f"parameter '{name}' is not a number")
 
     def pi(self, name: str) -> SSAValue:
@@ -159,14 +226,18 @@ class KernelBlock:
         value = self.op.param(name)
         if not isinstance(value, DenseArrayBase):
             raise fail(self.op, f"parameter '{name}' must be an array")
-        return [int(v) for v in value.get_values()]
+        return [Trained(v) if self.marks else int(v) for v in value.get_values()]
 
     def act(self) -> tuple[float, float]:
+        """The clamp range: integer bounds of an integer kernel (trained: they follow the
+        output's quantization), float bounds of a float one (the graph's activation)."""
         act = self.op.act
         if act is None:
             raise fail(self.op, "missing clamp range 'act'")
         if isa(act, DenseArrayBase[IntegerType]):
             lo, hi = act.get_values()
+            if self.marks:
+                return Trained(lo), Trained(hi)
         else:
             assert isa(act, DenseArrayBase[AnyFloat]), "a dense array holds integers or floats"
             lo, hi = act.get_values()
@@ -174,7 +245,10 @@ class KernelBlock:
 
     def act_struct(self) -> dict[str, object]:
         lo, hi = self.act()
-        return {"min": int(lo), "max": int(hi)}
+        return {
+            "min": lo if isinstance(lo, Trained) else int(lo),
+            "max": hi if isinstance(hi, Trained) else int(hi),
+        }
 
     def conv_dims(self, x: SSAValue, w: SSAValue, b: SSAValue, y: SSAValue) -> tuple[SSAValue, ...]:
         """The input, filter, bias and output dims of a convolution of ``x`` by ``w``."""

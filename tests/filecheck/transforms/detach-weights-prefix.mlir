@@ -4,7 +4,9 @@
 
 // detach-weights{prefix=acme} after convert-buf-to-c{prefix=acme}: the blob it detaches is
 // acme_net_weights (convert-buf-to-c's name for the packed array under another prefix),
-// bound by acme_net_init and checked by acme_net_run; the macros are ACME_NET_WEIGHTS_*.
+// bound by acme_net_init (with its header's checks) and checked by acme_net_run; the
+// macros are ACME_NET_WEIGHTS_*; the conv's offsets and clamp bounds are read from the
+// file's parameter table (after the 24 bytes of weights and bias).
 // The files keep the network's name (net_weights.bin). With a prefix other than the one
 // convert-buf-to-c used, the pass names the function it cannot find.
 buf.const @w dense<1> : memref<3x4xi8> {alignment = 4 : i64}
@@ -22,33 +24,43 @@ func.func @main() attributes {buf.inputs = ["in"], buf.outputs = ["probs"]} {
 }
 
 // CHECK-LABEL: // ----- file: net.h
-// CHECK:       /* weights: the contents of net_weights.bin (ACME_NET_WEIGHTS_SIZE bytes in net_data.h), ACME_NET_WEIGHTS_ALIGNMENT-byte aligned, kept while the network is used. */
-// CHECK-NEXT:  int acme_net_init(const void *weights, void *activations);
+// CHECK:       #define ACME_NET_WEIGHTS_BAD_MAGIC 2
+// CHECK:       #define ACME_NET_NO_WEIGHTS (-2)
+// CHECK:       /* weights, size: the contents of net_weights.bin (ACME_NET_WEIGHTS_SIZE bytes in net_data.h), ACME_NET_WEIGHTS_ALIGNMENT-byte aligned, kept while the network is used; a refused file returns ACME_NET_WEIGHTS_BAD_* and leaves no file bound. */
+// CHECK-NEXT:  int acme_net_init(const void *weights, size_t size, void *activations);
 // CHECK-LABEL: // ----- file: net.c
 // CHECK:       static const uint8_t *acme_net_weights = NULL;
-// CHECK:       int acme_net_init(const void *weights, void *activations)
+// CHECK:       static uint32_t acme_net_crc32(const uint8_t *data, uint32_t size)
+// CHECK:       int acme_net_init(const void *weights, size_t size, void *activations)
 // CHECK-NEXT:  {
+// CHECK-NEXT:      acme_net_weights = NULL;
 // CHECK-NEXT:      if ((weights == NULL) || (((uintptr_t)weights & 3) != 0)) {
 // CHECK-NEXT:          return 1;
 // CHECK-NEXT:      }
-// CHECK:           acme_net_weights = (const uint8_t *)weights;
+// CHECK:           if (((const uint32_t *)weights)[2] != ACME_NET_WEIGHTS_HASH) {
+// CHECK-NEXT:          return ACME_NET_WEIGHTS_BAD_STRUCTURE;
+// CHECK:           uint32_t crc = acme_net_crc32(
+// CHECK:           acme_net_weights = (const uint8_t *)((const uint8_t *)weights + 32);
 // CHECK-NEXT:      return 0;
 // CHECK:       int acme_net_run(void)
 // CHECK-NEXT:  {
 // CHECK-NEXT:      if (acme_net_weights == NULL) {
-// CHECK-NEXT:          return -1;
+// CHECK-NEXT:          return ACME_NET_NO_WEIGHTS;
 // CHECK-NEXT:      }
+// CHECK:           .input_offset = ((const int32_t *)(acme_net_weights + 24))[0],
 // CHECK:           (const int8_t *)acme_net_weights,
 // CHECK:           (const int32_t *)(acme_net_weights + 12),
 // CHECK-LABEL: // ----- file: net_data.h
-// CHECK:       #define ACME_NET_WEIGHTS_SIZE 24
+// CHECK:       #define ACME_NET_WEIGHTS_SIZE 96
 // CHECK-NEXT:  {{^$}}
-// CHECK-NEXT:  /* The weights file (ACME_NET_WEIGHTS_SIZE bytes, CRC-32 ACME_NET_WEIGHTS_CRC32) is passed to init, ACME_NET_WEIGHTS_ALIGNMENT-byte aligned. */
+// CHECK-NEXT:  /* The weights file (ACME_NET_WEIGHTS_SIZE bytes) is passed to init, ACME_NET_WEIGHTS_ALIGNMENT-byte aligned; its header holds the format version, the structure hash and the payload's CRC-32. */
 // CHECK-NEXT:  #define ACME_NET_WEIGHTS_ALIGNMENT 4
-// CHECK-NEXT:  #define ACME_NET_WEIGHTS_CRC32 {{[0-9]+}}
+// CHECK-NEXT:  #define ACME_NET_WEIGHTS_VERSION 1
+// CHECK-NEXT:  #define ACME_NET_WEIGHTS_HASH 0x{{[0-9a-f]+}}u
+// CHECK-NEXT:  #define ACME_NET_WEIGHTS_CRC32 0x{{[0-9a-f]+}}u
 // CHECK-LABEL: // ----- file: net_data.c
-// CHECK:       /* The weights are in net_weights.bin (24 bytes), bound by acme_net_init. */
-// CHECK-NEXT:  // ----- file: net_weights.bin (24 bytes of binary data)
+// CHECK:       /* The weights are in net_weights.bin (96 bytes), bound by acme_net_init. */
+// CHECK-NEXT:  // ----- file: net_weights.bin (96 bytes of binary data)
 
 // NONE-NOT: stai_net
 // NONE-NOT: STAI_NET
