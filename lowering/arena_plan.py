@@ -213,6 +213,72 @@ def _fit_starts(forbidden: list[tuple[int, int]], alignment: int, fit: str) -> i
     return runs[0][0]
 
 
+def _cluster(
+    i: int, intervals: Sequence[Interval], overlaps: Overlaps, alignment: int
+) -> dict[int, int] | None:
+    """The buffers joined to ``i`` by overlaps, each at its offset from the lowest one
+    when every output sits as far over its input as its gap allows; None when two of
+    them would then share bytes they may not."""
+    rel = {i: 0}
+    todo = [i]
+    while todo:
+        a = todo.pop()
+        for (r, w), gap in overlaps.items():
+            if r == a and w not in rel:
+                rel[w] = (rel[a] + gap) // alignment * alignment
+                todo.append(w)
+            elif w == a and r not in rel:
+                rel[r] = align_up(rel[a] - gap, alignment)
+                todo.append(r)
+    if len(rel) < 2:
+        return None
+    low = min(rel.values())
+    rel = {k: v - low for k, v in rel.items()}
+    members = sorted(rel)
+    sub = [intervals[k] for k in members]
+    sub_overlaps = {
+        (members.index(r), members.index(w)): gap
+        for (r, w), gap in overlaps.items()
+        if r in rel and w in rel
+    }
+    if find_conflict(sub, [rel[k] for k in members], sub_overlaps) is not None:
+        return None
+    return rel
+
+
+def _place_cluster(
+    rel: dict[int, int],
+    intervals: Sequence[Interval],
+    offsets: list[int],
+    placed: list[int],
+    alignment: int,
+    overlaps: Overlaps,
+) -> int:
+    """The lowest aligned start of a cluster (``_cluster``) whose members meet no placed
+    buffer they live with."""
+    candidates = {0}
+    for m, r in rel.items():
+        for j in placed:
+            if intervals[j].lives_with(intervals[m]):
+                candidates.add(max(0, align_up(offsets[j] + intervals[j].size - r, alignment)))
+    for start in sorted(candidates):
+        fits = True
+        for m, r in rel.items():
+            if not intervals[m].size:
+                continue
+            for j in placed:
+                if intervals[j].lives_with(intervals[m]):
+                    lo, hi = _forbidden_start(m, j, offsets[j], intervals, overlaps)
+                    if lo <= start + r < hi:
+                        fits = False
+                        break
+            if not fits:
+                break
+        if fits:
+            return start
+    raise AssertionError("the highest candidate always fits")
+
+
 def place(
     intervals: Sequence[Interval],
     order: Sequence[int],
@@ -232,15 +298,34 @@ def place(
         partners.setdefault(j, set()).add(i)
     for i in order:
         iv = intervals[i]
-        if iv.size == 0:
+        if iv.size == 0 or i in placed:
             continue
         live = [j for j in placed if intervals[j].lives_with(iv)]
-        if overlaps and partners.get(i, set()) & set(live):
-            offset = _fit_starts(
-                [_forbidden_start(i, j, offsets[j], intervals, overlaps) for j in live],
-                alignment,
-                fit,
-            )
+        rel = None
+        if overlaps and fit == "glue" and not partners.get(i, set()) & set(placed):
+            rel = _cluster(i, intervals, overlaps, alignment)
+        if overlaps and rel is not None and not set(rel) & set(placed):
+            start = _place_cluster(rel, intervals, offsets, placed, alignment, overlaps)
+            top = max(start + r + intervals[m].size for m, r in rel.items())
+            if capacity is None or top <= capacity:
+                for m, r in rel.items():
+                    if intervals[m].size:
+                        offsets[m] = start + r
+                        placed.append(m)
+                continue
+        glued = partners.get(i, set()) & set(live) if overlaps else set()
+        if overlaps and glued:
+            forbidden = [_forbidden_start(i, j, offsets[j], intervals, overlaps) for j in live]
+            offset = _fit_starts(forbidden, alignment, "first" if fit == "glue" else fit)
+            if fit == "glue":  # as close over (or under) a placed partner as allowed
+                for j in sorted(glued):
+                    if (j, i) in overlaps:
+                        at = (offsets[j] + overlaps[j, i]) // alignment * alignment
+                    else:
+                        at = align_up(offsets[j] - overlaps[i, j], alignment)
+                    if at >= 0 and not any(lo <= at < hi for lo, hi in forbidden):
+                        offset = at
+                        break
         else:
             busy = [(offsets[j], offsets[j] + intervals[j].size) for j in live]
             offset = _fit(iv.size, busy, alignment, fit)
@@ -286,16 +371,26 @@ STRATEGIES: tuple[tuple[str, str], ...] = tuple((o, f) for o in ORDERS for f in 
 """Every (order, fit) pair :func:`plan_best` tries."""
 
 OVERLAP_ORDERS = {
-    "latest": lambda ivs: sorted(range(len(ivs)), key=lambda i: (-ivs[i].first, -ivs[i].size, i)),
+    "latest": lambda ivs: sorted(
+        range(len(ivs)), key=lambda i: (-ivs[i].last, -ivs[i].first, -ivs[i].size, i)
+    ),
 }
-"""Orders tried as well when buffers may overlap: latest first, so that a kernel's output
-is placed before the input it may be written over (which then goes just above it)."""
+"""Orders tried as well when buffers may overlap: the latest to die first, so that a
+kernel's output is placed before the input it may be written over (which then goes just
+above it)."""
 
 
 def _strategies(overlaps: Overlaps | None) -> tuple[tuple[str, str], ...]:
+    """``STRATEGIES``; with overlaps, also the overlap orders, and every order with the
+    ``glue`` fit (a buffer goes right against a placed overlap partner when it may)."""
     if not overlaps:
         return STRATEGIES
-    return STRATEGIES + tuple((o, f) for o in OVERLAP_ORDERS for f in FITS)
+    orders = (*ORDERS, *OVERLAP_ORDERS)
+    return (
+        STRATEGIES
+        + tuple((o, f) for o in OVERLAP_ORDERS for f in FITS)
+        + tuple((o, "glue") for o in orders)
+    )
 
 
 def _order(name: str, intervals: Sequence[Interval]) -> list[int]:
