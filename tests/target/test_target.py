@@ -460,11 +460,14 @@ def test_binary_weights_file_updates_without_rebuilding(
     target_tools, tmp_path, models_dir, shared_model_path
 ):
     """--binary: the weights leave the firmware (flash = code only) for NAME_weights.bin,
-    which QEMU writes at the board's weights address and init binds; the same firmware
-    then runs with another weights file, and the host runner loads the file too."""
+    which QEMU writes at the board's weights address and init checks and binds; the same
+    firmware then runs with another weights file (other weights, its header's CRC-32
+    updated), and the host runner loads the file too."""
+    import struct
     import zlib
 
     from stai.runtime.runner import CModel
+    from stai.transforms.detach_weights import parse_header
 
     key = "kws_int8"
     path = shared_model_path(key)
@@ -472,10 +475,14 @@ def test_binary_weights_file_updates_without_rebuilding(
     generate(path, out, name="kws", target="cortex-m4", binary=True)
     blob = (out / "kws_weights.bin").read_bytes()
     header = (out / "kws_data.h").read_text()
+    head = parse_header(blob)
+    payload = blob[head.header_size :]
+    assert len(payload) == head.payload_size and head.crc32 == zlib.crc32(payload)
     assert f"#define STAI_KWS_WEIGHTS_SIZE {len(blob)}" in header
-    assert f"#define STAI_KWS_WEIGHTS_CRC32 {zlib.crc32(blob)}" in header
+    assert f"#define STAI_KWS_WEIGHTS_CRC32 0x{zlib.crc32(payload):08x}u" in header
     assert (
-        "int stai_kws_init(const void *weights, void *activations);" in (out / "kws.h").read_text()
+        "int stai_kws_init(const void *weights, size_t size, void *activations);"
+        in (out / "kws.h").read_text()
     )
     model = TargetModel(out, work_dir=tmp_path / "build", cmsis_nn_path="")
     fp = model.footprint
@@ -486,7 +493,9 @@ def test_binary_weights_file_updates_without_rebuilding(
         np.testing.assert_array_equal(sample.outputs[0], run_tflm(path, inputs)[0])
     elf = model.firmware.elf.read_bytes()
     changed = bytearray(blob)
-    changed[:2560] = bytes(2560)  # the first convolution's weights, zeroed
+    start = head.header_size
+    changed[start : start + 2560] = bytes(2560)  # the first convolution's weights, zeroed
+    changed[20:24] = struct.pack("<I", zlib.crc32(changed[start:]))  # the header's CRC-32
     (tmp_path / "other.bin").write_bytes(changed)
     model.weights_file = tmp_path / "other.bin"
     second = model.run_many(samples[:1])
