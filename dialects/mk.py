@@ -59,6 +59,8 @@ class MicroKernelOp(KernelOp):
     OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "packed_weights", "effective_bias")
     KERNEL: ClassVar[str]
     """The C function of ``stai_mk_s8.h`` the op calls."""
+    WINDOW: ClassVar[tuple[int, int]]
+    """The kernel's window (height, width)."""
 
     fast_requant = opt_prop_def(IntegerAttr)
     """1: every accumulator allows the kernel's short requantization; 0: the general one."""
@@ -118,6 +120,7 @@ class Conv1x1S8Op(MicroKernelOp):
 
     name = "mk.conv1x1_s8"
     KERNEL: ClassVar[str] = "stai_mk_conv1x1_s8"
+    WINDOW: ClassVar[tuple[int, int]] = (1, 1)
 
     @property
     def pixels(self) -> int:
@@ -153,6 +156,7 @@ class DwConv3x3S8Op(MicroKernelOp):
 
     name = "mk.dwconv3x3_s8"
     KERNEL: ClassVar[str] = "stai_mk_dwconv3x3_s8"
+    WINDOW: ClassVar[tuple[int, int]] = (3, 3)
     strides = opt_prop_def(DenseArrayBase)
     pads = opt_prop_def(DenseArrayBase)
     GEOMETRY: ClassVar[tuple[str, ...]] = ("strides", "pads")

@@ -12,7 +12,8 @@ holds:
   arenas), input and output bytes, RAM total;
 * one row per generated node (``c_id``) with the model operator it comes from (``m_id``),
   the operators fused into it or folded away on its behalf, output shape, parameters,
-  MACC and ROM;
+  MACC, ROM and the C kernel it calls (a CMSIS-NN function, or one of stai's own: a
+  ``stai_mk_*`` kernel of ``--kernels stai``, ``KernelRow``);
 * the memory plan (one rectangle per buffer: lifetime across, offset up) and the graph.
 
 ``to_json`` gives the documented JSON (``docs/schemas/analyze.schema.json``);
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,15 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
 
 def _prod(shape: tuple[int, ...] | list[int]) -> int:
     return int(math.prod(shape))
+
+
+@dataclass
+class KernelRow(LayerRow):
+    """A generated node and the C kernel it calls."""
+
+    kernel: str = ""
+    """The C function of the node's kernel call (``arm_convolve_wrapper_s8``,
+    ``stai_mk_conv1x1_s8``, ...)."""
 
 
 # ------------------------------------------------------------------------ analysis
@@ -238,6 +248,7 @@ def analyze(
     module = compiled.planned
     assert module is not None
     arrays, reads = _data_arrays(compiled.module)
+    called = driver.layer_kernels(compiled.module)
 
     fn = next(
         op
@@ -267,7 +278,7 @@ def analyze(
         m_id = _m_id(op)
         name_attr = op.attributes.get("nn.name")
         layers.append(
-            LayerRow(
+            KernelRow(
                 c_id=step,
                 m_id=m_id,
                 type=kind,
@@ -279,6 +290,7 @@ def analyze(
                 macc=op.macc(),
                 rom_bytes=rom,
                 fused=_fused(op),
+                kernel=called[step] if step < len(called) else "",
             )
         )
         if isinstance(op, qnn.FullyConnectedCodebookOp | qnn.Conv2DCodebookOp):
@@ -353,6 +365,9 @@ def _geometry(op: Any, kind: str) -> dict[str, list[int]]:
         shape = op.ints("weight_shape") if hasattr(op, "weight_shape") else _shape(op.ins[1])
         if len(shape) == 4:
             out["kernel"] = list(shape[1:3])
+    window = getattr(op, "WINDOW", None)  # an mk kernel's (its weights are packed)
+    if window is not None:
+        out["kernel"] = list(window)
     for name in getattr(op, "GEOMETRY", ()):
         value = getattr(op, name, None)
         if value is None:
@@ -643,6 +658,7 @@ def print_report(a: Analysis, console: Console | None = None) -> None:
         ("params", "right"),
         ("MACC", "right"),
         ("ROM (B)", "right"),
+        ("kernel", "left"),
         ("fused / folded", "left"),
     ]
     layers = []
@@ -662,6 +678,7 @@ def print_report(a: Analysis, console: Console | None = None) -> None:
                 _fmt_int(r.macc),
                 _fmt_int(r.rom_bytes)
                 + (f" (x{r.compression_ratio:.2f})" if r.compression_ratio else ""),
+                r.kernel if isinstance(r, KernelRow) else "",
                 "; ".join(merged),
             ]
         )

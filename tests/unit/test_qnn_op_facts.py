@@ -14,7 +14,7 @@ from xdsl.dialects.builtin import DenseArrayBase, MemRefType, ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.parser import Parser
 
-from stai.dialects import qnn, qnn_params
+from stai.dialects import mk, qnn, qnn_params
 from stai.dialects.buf import GetConstOp
 from stai.dialects.qnn_base import NoParams, missing_facts
 from stai.lowering import scratch_sizes
@@ -66,6 +66,26 @@ def test_in_place_scratch_and_codebook_facts_are_known_values(op: type[qnn.Kerne
     if op.CODEBOOK is not None:
         form, rank = op.CODEBOOK
         assert form in OPS and rank in (2, 4)
+
+
+MK_OPS = [op for op in mk.MK.operations if issubclass(op, mk.MicroKernelOp)]
+"""The ``mk`` dialect's ops: stai's own kernels, on ``qnn``'s ``KernelOp``."""
+
+
+def test_the_mk_dialect_has_kernel_ops():
+    assert len(MK_OPS) == len(list(mk.MK.operations)) >= 2
+    assert all(op.name.startswith("mk.") for op in MK_OPS)
+
+
+@pytest.mark.parametrize("op", MK_OPS, ids=[op.name for op in MK_OPS])
+def test_every_mk_op_states_its_facts(op: type[mk.MicroKernelOp]):
+    assert missing_facts(op) == []
+    assert op.S8_PARAMS in FAMILIES and op.F32_PARAMS is None
+    assert op.IN_PLACE in ("no", "unary", "binary")
+    # The scratch bytes are the kernel's own formula (mk_layouts), not a CMSIS-NN rule.
+    assert op.SCRATCH not in scratch_sizes.SCRATCH_RULES
+    assert op.scratch_bytes is not qnn.KernelOp.scratch_bytes
+    assert op.KERNEL.startswith("stai_mk_") and len(op.WINDOW) == 2
 
 
 def test_a_missing_fact_is_found():
