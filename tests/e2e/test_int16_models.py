@@ -1,0 +1,88 @@
+"""Real architectures built here with random weights, quantized 16x8 (int16 activations,
+int8 weights) by the TensorFlow converter, compiled by stai and run as C: bit-exact with
+TFLite Micro on every output code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from stai.tools.reference import run_tflm
+
+pytest.importorskip("tensorflow")
+
+from opmodels import _quietly, model_ops, tensor_types  # noqa: E402
+
+
+def _convert_16x8(model: Any, samples: list[list[np.ndarray]], path: Path) -> Path:
+    """``model`` converted in 16x8 mode with int16 input and output, calibrated on
+    ``samples``."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: iter(samples)
+    converter.target_spec.supported_ops = [
+        tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+    ]
+    converter.inference_input_type = tf.int16
+    converter.inference_output_type = tf.int16
+    path.write_bytes(_quietly(converter.convert))
+    return path
+
+
+def _quantized(real: np.ndarray, path: Path) -> np.ndarray:
+    """A float input quantized with the model's int16 input scale."""
+    from stai.frontends.tflite.reader import read_model
+
+    model = read_model(path.read_bytes(), path.name)
+    quant = model.tensors[model.inputs[0]].quant
+    assert quant is not None
+    return np.clip(np.round(real / quant.scales[0]), -32768, 32767).astype(np.int16)
+
+
+def _keyword_spotter(path: Path) -> Path:
+    """A small keyword-spotting network on 49 frames of 10 MFCCs: Conv1D (ReLU6) ->
+    max pooling -> Conv1D (ReLU) -> LeakyReLU -> global average pooling (as 2-D) -> dense ->
+    a residual gate (sigmoid x tanh) -> dense -> softmax over 12 classes; He-scaled random
+    weights and biases."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(21)
+    layers = tf.keras.layers
+    init = {"kernel_initializer": "he_normal", "bias_initializer": "random_normal"}
+    x = tf.keras.Input((49, 10), batch_size=1)
+    h = layers.Conv1D(24, 5, padding="same", activation="relu6", **init)(x)
+    h = layers.MaxPooling1D(2)(h)
+    h = layers.Conv1D(32, 3, strides=2, activation="relu", **init)(h)
+    h = layers.LeakyReLU(0.1)(h)
+    h = layers.GlobalAveragePooling2D()(layers.Reshape((1, 11, 32))(h))  # MEAN over H, W
+    h = layers.Dense(32, **init)(h)
+    gate = layers.Multiply()([layers.Activation("sigmoid")(h), layers.Activation("tanh")(h)])
+    h = layers.Add()([h, gate])
+    y = layers.Softmax()(layers.Dense(12, **init)(h))
+    model = tf.keras.Model(x, y)
+    rng = np.random.default_rng(22)
+    samples = [[rng.normal(0, 1, (1, 49, 10)).astype(np.float32)] for _ in range(24)]
+    return _convert_16x8(model, samples, path)
+
+
+def test_keyword_spotter_16x8_end_to_end(compiled, tmp_path: Path) -> None:
+    """CONV_2D (Conv1D), MAX_POOL_2D, LEAKY_RELU, MEAN, FULLY_CONNECTED, LOGISTIC, TANH,
+    MUL, ADD and SOFTMAX 16x8 layers in one network: stai's C matches TFLite Micro."""
+    path = _keyword_spotter(tmp_path / "kws_16x8.tflite")
+    ops = set(model_ops(path))
+    expected = {"CONV_2D", "MAX_POOL_2D", "LEAKY_RELU", "MEAN", "FULLY_CONNECTED"}
+    assert expected | {"LOGISTIC", "TANH", "MUL", "ADD", "SOFTMAX"} <= ops
+    assert tensor_types(path) == (["INT16"], ["INT16"])
+    c_model = compiled(path)
+    rng = np.random.default_rng(23)
+    for _ in range(4):
+        inputs = [_quantized(rng.normal(0, 1.2, (1, 49, 10)), path)]
+        (expected_out,) = run_tflm(path, inputs)
+        (got,) = c_model.run(inputs)
+        assert np.unique(got).size > 1, "degenerate model: a constant output"
+        np.testing.assert_array_equal(got, expected_out)
