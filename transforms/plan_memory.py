@@ -12,6 +12,9 @@ those views again, on the ``buf`` dialect alone:
 * **in place**: an element-wise kernel or activation writes its output over an input of
   the same type that dies there (never a convolution, pooling, softmax, ... and never a
   caller's buffer);
+* **overlap** (``overlap=true``): a kernel's output may share the bytes of the input it
+  reads last, as far as the kernel's order of reads and writes on ``isa`` allows
+  (``KernelOp.overlap_gap``);
 * **offsets**: every strategy of :mod:`stai.lowering.arena_plan` (greedy by size, by
   breadth, ... with first or best fit); the smallest plan is kept;
 * **inputs and outputs** stay in the arena, or (``inputs-in-arena=false``,
