@@ -53,7 +53,7 @@ def _keyword_spotter(path: Path) -> Path:
 
     tf.keras.utils.set_random_seed(21)
     layers = tf.keras.layers
-    init = {"kernel_initializer": "he_normal", "bias_initializer": "random_normal"}
+    init: dict[str, Any] = {"kernel_initializer": "he_normal", "bias_initializer": "random_normal"}
     x = tf.keras.Input((49, 10), batch_size=1)
     h = layers.Conv1D(24, 5, padding="same", activation="relu6", **init)(x)
     h = layers.MaxPooling1D(2)(h)
