@@ -42,6 +42,29 @@
 
 #define STAI_MK_INLINE static inline __attribute__((always_inline))
 
+/* The innermost loops are written in assembly on a DSP core when optimising (they need
+ * 13 registers, which an unoptimised build's frame pointer may not leave). */
+#if STAI_MK_DSP && defined(__OPTIMIZE__) && defined(__thumb2__)
+#define STAI_MK_ASM 1
+#else
+#define STAI_MK_ASM 0
+#endif
+
+/* One input-channel pair of three pixels (x: 3 words, int16 pairs) times one weight word
+ * of an output-channel pair (wp): six SMLADs. */
+#define STAI_MK_STEP3X2                                                                            \
+    "ldr %[w], [%[wp]], #4\n\t"                                                                    \
+    "ldrd %[x0], %[x1], [%[x]], #8\n\t"                                                            \
+    "sxtb16 %[we], %[w]\n\t"                                                                       \
+    "sxtb16 %[w], %[w], ror #8\n\t"                                                                \
+    "smlad %[a00], %[x0], %[we], %[a00]\n\t"                                                       \
+    "smlad %[a01], %[x0], %[w], %[a01]\n\t"                                                        \
+    "ldr %[x0], [%[x]], #4\n\t"                                                                    \
+    "smlad %[a10], %[x1], %[we], %[a10]\n\t"                                                       \
+    "smlad %[a11], %[x1], %[w], %[a11]\n\t"                                                        \
+    "smlad %[a20], %[x0], %[we], %[a20]\n\t"                                                       \
+    "smlad %[a21], %[x0], %[w], %[a21]\n\t"
+
 /* ---- primitives: one DSP instruction each, or the same integers in C --------------- */
 
 /* A 32-bit word from any address (one LDR on a core with unaligned access). */
@@ -67,8 +90,38 @@ STAI_MK_INLINE int32_t stai_mk_sxtb16(int32_t x)
 /* Bytes 1 and 3 of x, sign-extended into the low and high halfwords. */
 STAI_MK_INLINE int32_t stai_mk_sxtb16_ror8(int32_t x)
 {
+#if STAI_MK_DSP
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+#else
     const uint32_t u = (uint32_t)x;
     return stai_mk_sxtb16((int32_t)((u >> 8) | (u << 24)));
+#endif
+}
+
+/* The low halfword of a, then the low halfword of b (PKHBT a, b, LSL #16). */
+STAI_MK_INLINE int32_t stai_mk_pack_lo(int32_t a, int32_t b)
+{
+#if STAI_MK_DSP
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (int32_t)(((uint32_t)a & 0xFFFFu) | ((uint32_t)b << 16));
+#endif
+}
+
+/* The high halfword of a, then the high halfword of b (PKHTB b, a, ASR #16). */
+STAI_MK_INLINE int32_t stai_mk_pack_hi(int32_t a, int32_t b)
+{
+#if STAI_MK_DSP
+    int32_t r;
+    __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (int32_t)(((uint32_t)b & 0xFFFF0000u) | ((uint32_t)a >> 16));
+#endif
 }
 
 STAI_MK_INLINE int32_t stai_mk_lo16(int32_t x)
@@ -154,6 +207,20 @@ STAI_MK_INLINE int32_t stai_mk_ssat8(int32_t x)
 #endif
 }
 
+/* One input-channel pair (register X) of one pixel times the weight words of two
+ * output-channel pairs (wp, wq): four SMLADs. */
+#define STAI_MK_STEP1X4(X)                                                                         \
+    "ldr %[w], [%[wp]], #4\n\t"                                                                    \
+    "ldr %[v], [%[wq]], #4\n\t"                                                                    \
+    "sxtb16 %[we], %[w]\n\t"                                                                       \
+    "sxtb16 %[w], %[w], ror #8\n\t"                                                                \
+    "smlad %[a0], %[" #X "], %[we], %[a0]\n\t"                                                      \
+    "smlad %[a1], %[" #X "], %[w], %[a1]\n\t"                                                       \
+    "sxtb16 %[we], %[v]\n\t"                                                                       \
+    "sxtb16 %[v], %[v], ror #8\n\t"                                                                \
+    "smlad %[a2], %[" #X "], %[we], %[a2]\n\t"                                                      \
+    "smlad %[a3], %[" #X "], %[v], %[a3]\n\t"
+
 /* ---- requantization ------------------------------------------------------------------ */
 
 /* One channel's requantization constants, derived once from its (multiplier, shift). */
@@ -169,8 +236,8 @@ typedef struct
 STAI_MK_INLINE stai_mk_rq stai_mk_rq_make(int32_t mult, int32_t shift)
 {
     stai_mk_rq q;
-    const int32_t left = shift > 0 ? shift : 0;
-    const int32_t right = shift > 0 ? 0 : -shift;
+    const int32_t left = (int32_t)((uint32_t)shift & ~(uint32_t)(shift >> 31)); /* max(shift, 0) */
+    const int32_t right = left - shift;                                        /* max(-shift, 0) */
     q.mult = mult;
     q.shift = shift;
     q.left1 = left + 1;
@@ -197,7 +264,7 @@ STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
     if (fast)
     {
         const int32_t x = stai_mk_smmulr((int32_t)((uint32_t)acc << q->left1), q->mult);
-        const int32_t t = (int32_t)((uint32_t)(x >> 31) + ((uint32_t)x << 1) + (uint32_t)q->round);
+        const int32_t t = (int32_t)(((uint32_t)q->round + ((uint32_t)x << 1)) + (uint32_t)(x >> 31));
         y = t >> q->right1;
     }
     else
@@ -235,7 +302,7 @@ STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
  *   multipliers, shifts  out_ch int32 each
  *   output   [pixels][out_ch] int8
  *   scratch  mk_layouts.scratch_bytes_conv1x1(pixels, in_ch) bytes, 4-byte aligned: the
- *            input of up to four pixels widened to int16
+ *            input of up to three pixels widened to int16
  */
 STAI_MK_INLINE void stai_mk_widen_pixel(const int8_t *in, int32_t *col, int32_t in_ch, int32_t step)
 {
@@ -243,10 +310,10 @@ STAI_MK_INLINE void stai_mk_widen_pixel(const int8_t *in, int32_t *col, int32_t 
     for (; c + 4 <= in_ch; c += 4)
     {
         const int32_t w = stai_mk_load32(in + c);
-        const uint32_t e = (uint32_t)stai_mk_sxtb16(w);      /* x0, x2 */
-        const uint32_t o = (uint32_t)stai_mk_sxtb16_ror8(w); /* x1, x3 */
-        col[0] = (int32_t)((e & 0xFFFFu) | (o << 16));
-        col[step] = (int32_t)((o & 0xFFFF0000u) | (e >> 16));
+        const int32_t e = stai_mk_sxtb16(w);      /* x0, x2 */
+        const int32_t o = stai_mk_sxtb16_ror8(w); /* x1, x3 */
+        col[0] = stai_mk_pack_lo(e, o);
+        col[step] = stai_mk_pack_hi(e, o);
         col += 2 * step;
     }
     for (; c < in_ch; c += 2)
@@ -276,49 +343,72 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
     const int32_t pairs = (in_ch + 1) >> 1;
     const int32_t oc_pairs = (out_ch + 1) >> 1;
     int32_t *const col = (int32_t *)scratch;
-    int32_t p = 0;
-    /* Four pixels at a time: col[4k + i] holds input pair k of pixel i. */
-    for (; p + 4 <= pixels; p += 4)
+    const int32_t blocks = pixels / 3;
+    /* Three pixels at a time (six accumulators, which leaves the registers the loop needs
+     * on a Cortex-M): col[3k + i] holds input pair k of pixel i. */
+    for (int32_t blk = 0; blk < blocks; blk++)
     {
+        const int32_t p = 3 * blk;
         const int8_t *in = input + p * in_ch;
-        stai_mk_widen_pixel(in, col, in_ch, 4);
-        stai_mk_widen_pixel(in + in_ch, col + 1, in_ch, 4);
-        stai_mk_widen_pixel(in + 2 * in_ch, col + 2, in_ch, 4);
-        stai_mk_widen_pixel(in + 3 * in_ch, col + 3, in_ch, 4);
+        stai_mk_widen_pixel(in, col, in_ch, 3);
+        stai_mk_widen_pixel(in + in_ch, col + 1, in_ch, 3);
+        stai_mk_widen_pixel(in + 2 * in_ch, col + 2, in_ch, 3);
         const int8_t *wp = weights;
         int8_t *out = output + p * out_ch;
         for (int32_t j = 0; j < oc_pairs; j++)
         {
             int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
-            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
+            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             const int32_t *x = col;
-#pragma GCC unroll 8
+#if STAI_MK_ASM
+            /* The whole reduction in one asm statement: GCC's register allocation of
+             * the same code written with intrinsics moves the six accumulators around
+             * every iteration. 13 registers, 11 instructions per 12 MACs. */
+            int32_t w, we, x0, x1;
+            int32_t n = pairs >> 1;
+            if (n > 0)
+            {
+                __asm__("1:\n\t" STAI_MK_STEP3X2 STAI_MK_STEP3X2 "subs %[n], %[n], #1\n\t"
+                        "bne 1b"
+                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                          [a20] "+r"(a20), [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x), [n] "+r"(n),
+                          [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        :
+                        : "cc", "memory");
+            }
+            if (pairs & 1)
+            {
+                __asm__(STAI_MK_STEP3X2
+                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                          [a20] "+r"(a20), [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x),
+                          [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        :
+                        : "memory");
+            }
+#else
+#pragma GCC unroll 4
             for (int32_t k = 0; k < pairs; k++)
             {
                 const int32_t w = stai_mk_load32(wp);
                 wp += 4;
                 const int32_t we = stai_mk_sxtb16(w);
                 const int32_t wo = stai_mk_sxtb16_ror8(w);
-                const int32_t x0 = x[0], x1 = x[1];
+                const int32_t x0 = x[0], x1 = x[1], x2 = x[2];
+                x += 3;
                 a00 = stai_mk_smlad(x0, we, a00);
                 a01 = stai_mk_smlad(x0, wo, a01);
                 a10 = stai_mk_smlad(x1, we, a10);
                 a11 = stai_mk_smlad(x1, wo, a11);
-                const int32_t x2 = x[2], x3 = x[3];
                 a20 = stai_mk_smlad(x2, we, a20);
                 a21 = stai_mk_smlad(x2, wo, a21);
-                a30 = stai_mk_smlad(x3, we, a30);
-                a31 = stai_mk_smlad(x3, wo, a31);
-                x += 4;
             }
+#endif
             const int32_t o0 = 2 * j;
             const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0]);
             out[o0] = (int8_t)stai_mk_requantize(a00, &q0, output_offset, act_min, act_max, fast_requant);
             out[o0 + out_ch] = (int8_t)stai_mk_requantize(a10, &q0, output_offset, act_min, act_max, fast_requant);
             out[o0 + 2 * out_ch] =
                 (int8_t)stai_mk_requantize(a20, &q0, output_offset, act_min, act_max, fast_requant);
-            out[o0 + 3 * out_ch] =
-                (int8_t)stai_mk_requantize(a30, &q0, output_offset, act_min, act_max, fast_requant);
             if (o0 + 1 < out_ch)
             {
                 const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1]);
@@ -327,21 +417,80 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
                     (int8_t)stai_mk_requantize(a11, &q1, output_offset, act_min, act_max, fast_requant);
                 out[o0 + 1 + 2 * out_ch] =
                     (int8_t)stai_mk_requantize(a21, &q1, output_offset, act_min, act_max, fast_requant);
-                out[o0 + 1 + 3 * out_ch] =
-                    (int8_t)stai_mk_requantize(a31, &q1, output_offset, act_min, act_max, fast_requant);
             }
         }
     }
-    /* The remaining pixels one at a time: col[k] holds input pair k. */
-    for (; p < pixels; p++)
+    /* The remaining pixels one at a time (a fully connected layer's only pixel): col[k]
+     * holds input pair k; two output-channel pairs at a time. */
+    for (int32_t r = 0; r < pixels - 3 * blocks; r++)
     {
+        const int32_t p = 3 * blocks + r;
         stai_mk_widen_pixel(input + p * in_ch, col, in_ch, 1);
         const int8_t *wp = weights;
         int8_t *out = output + p * out_ch;
-        for (int32_t j = 0; j < oc_pairs; j++)
+        int32_t j = 0;
+        for (; j + 2 <= oc_pairs; j += 2)
+        {
+            int32_t a0 = bias[2 * j], a1 = bias[2 * j + 1], a2 = bias[2 * j + 2], a3 = bias[2 * j + 3];
+            const int8_t *wq = wp + 4 * pairs;
+            const int32_t *x = col;
+#if STAI_MK_ASM
+            int32_t w, v, we, x0, x1;
+            int32_t n = pairs >> 1;
+            if (n > 0)
+            {
+                __asm__("1:\n\t"
+                        "ldrd %[x0], %[x1], [%[x]], #8\n\t" STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
+                        "subs %[n], %[n], #1\n\t"
+                        "bne 1b"
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
+                          [wq] "+r"(wq), [x] "+r"(x), [n] "+r"(n), [w] "=&r"(w), [v] "=&r"(v),
+                          [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        :
+                        : "cc", "memory");
+            }
+            if (pairs & 1)
+            {
+                __asm__("ldr %[x0], [%[x]], #4\n\t" STAI_MK_STEP1X4(x0)
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
+                          [wq] "+r"(wq), [x] "+r"(x), [w] "=&r"(w), [v] "=&r"(v), [we] "=&r"(we),
+                          [x0] "=&r"(x0)
+                        :
+                        : "memory");
+            }
+#else
+#pragma GCC unroll 4
+            for (int32_t k = 0; k < pairs; k++)
+            {
+                const int32_t w = stai_mk_load32(wp);
+                const int32_t v = stai_mk_load32(wq);
+                wp += 4;
+                wq += 4;
+                const int32_t x0 = *x++;
+                a0 = stai_mk_smlad(x0, stai_mk_sxtb16(w), a0);
+                a1 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(w), a1);
+                a2 = stai_mk_smlad(x0, stai_mk_sxtb16(v), a2);
+                a3 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(v), a3);
+            }
+#endif
+            wp = wq;
+            const int32_t o0 = 2 * j;
+            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0]);
+            const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1]);
+            const stai_mk_rq q2 = stai_mk_rq_make(multipliers[o0 + 2], shifts[o0 + 2]);
+            out[o0] = (int8_t)stai_mk_requantize(a0, &q0, output_offset, act_min, act_max, fast_requant);
+            out[o0 + 1] = (int8_t)stai_mk_requantize(a1, &q1, output_offset, act_min, act_max, fast_requant);
+            out[o0 + 2] = (int8_t)stai_mk_requantize(a2, &q2, output_offset, act_min, act_max, fast_requant);
+            if (o0 + 3 < out_ch)
+            {
+                const stai_mk_rq q3 = stai_mk_rq_make(multipliers[o0 + 3], shifts[o0 + 3]);
+                out[o0 + 3] = (int8_t)stai_mk_requantize(a3, &q3, output_offset, act_min, act_max, fast_requant);
+            }
+        }
+        if (j < oc_pairs)
         {
             int32_t a0 = bias[2 * j], a1 = bias[2 * j + 1];
-#pragma GCC unroll 8
+#pragma GCC unroll 4
             for (int32_t k = 0; k < pairs; k++)
             {
                 const int32_t w = stai_mk_load32(wp);

@@ -1,0 +1,507 @@
+"""Test driver of stai's int8 micro-kernels (``runtime/include/stai_mk_s8.h``).
+
+Random layers (``random_conv1x1``, ``random_dwconv3x3``) with parameters computed as the
+compiler computes them (``lowering/quant_math.py``, ``runtime/mk_layouts.py``) become one
+C program (``driver_source``) that calls each micro-kernel with literal constants, as the
+generated code does, and the matching CMSIS-NN API function on the same data, and
+compares the two outputs byte for byte. The program builds for the host (the portable
+path, with the portable CMSIS-NN kernels of ``runtime/src``) or for Cortex-M4 on QEMU
+(the DSP path; the reference is the portable kernels or, given a CMSIS-NN checkout,
+CMSIS-NN's own DSP kernels), and the instruction-counting plugin counts every kernel call.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from stai.lowering.quant_math import conv_output_multipliers
+from stai.runtime import manifest, mk_layouts
+
+REPO = Path(__file__).resolve().parents[1]
+INCLUDE = REPO / "runtime" / "include"
+
+
+@dataclass
+class Case:
+    """One layer: its kind (``conv1x1`` or ``dwconv3x3``), shapes and constants."""
+
+    kind: str
+    in_h: int
+    in_w: int
+    in_ch: int
+    out_ch: int
+    out_h: int
+    out_w: int
+    stride: int
+    pads: tuple[int, int, int, int]
+    input_offset: int
+    output_offset: int
+    act_min: int
+    act_max: int
+    inputs: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+    multipliers: list[int]
+    shifts: list[int]
+    fast: int = -1
+    """``fast_requant`` to pass; -1: what mk_layouts says."""
+    packed: tuple[np.ndarray, np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.kind == "conv1x1":
+            self.packed = mk_layouts.pack_conv1x1_s8(self.weights, self.bias, self.input_offset)
+            allowed = mk_layouts.fast_requant_conv1x1(self.packed[1], self.weights, self.shifts)
+        else:
+            self.packed = mk_layouts.pack_dwconv3x3_s8(self.weights, self.bias, self.input_offset)
+            allowed = mk_layouts.fast_requant_dwconv3x3(self.packed[1], self.weights, self.shifts)
+        self.fast = allowed if self.fast < 0 else min(self.fast, allowed)
+
+    @property
+    def macs(self) -> int:
+        if self.kind == "conv1x1":
+            return self.in_h * self.in_w * self.in_ch * self.out_ch
+        return self.out_h * self.out_w * self.in_ch * 9
+
+    def describe(self) -> str:
+        return (
+            f"{self.kind} {self.in_h}x{self.in_w}x{self.in_ch}->{self.out_ch} "
+            f"out {self.out_h}x{self.out_w} stride {self.stride} pads {self.pads} "
+            f"in_off {self.input_offset} out_off {self.output_offset} "
+            f"act [{self.act_min}, {self.act_max}] shifts {min(self.shifts)}..{max(self.shifts)} "
+            f"fast {self.fast}"
+        )
+
+
+def _quant(rng: np.random.Generator, channels: int, wide_shifts: bool) -> tuple:
+    """Per-channel multipliers and shifts from random scales, as convert-nn-to-qnn does."""
+    in_scale = float(rng.uniform(0.005, 0.1))
+    filter_scales = [float(s) for s in rng.uniform(0.001, 0.05, channels)]
+    out_scale = float(rng.uniform(0.01, 0.5))
+    if wide_shifts:  # real multipliers from well below 2^-20 to above 1
+        out_scale = float(in_scale * 0.05 * 2.0 ** rng.uniform(-3, 14))
+        filter_scales = [float(s * 2.0 ** rng.uniform(-6, 2)) for s in filter_scales]
+    return conv_output_multipliers(in_scale, filter_scales, out_scale)
+
+
+def _activation(rng: np.random.Generator, output_offset: int) -> tuple[int, int]:
+    kind = int(rng.integers(0, 4))
+    if kind == 0:
+        return -128, 127
+    if kind == 1:  # relu
+        return output_offset, 127
+    if kind == 2:  # relu6-like
+        return output_offset, min(127, output_offset + int(rng.integers(10, 200)))
+    lo = int(rng.integers(-128, 0))
+    return lo, int(rng.integers(lo, 128))
+
+
+def _offsets(rng: np.random.Generator, input_offset: int | None) -> tuple[int, int]:
+    if input_offset is None:
+        input_offset = int(rng.integers(-127, 129))  # the negated zero point
+    return input_offset, int(rng.integers(-128, 128))
+
+
+def random_conv1x1(
+    rng: np.random.Generator,
+    pixels: int | None = None,
+    in_ch: int | None = None,
+    out_ch: int | None = None,
+    input_offset: int | None = None,
+    fast: int = -1,
+) -> Case:
+    """A random 1x1 convolution (or fully connected layer: pixels = batch)."""
+    pixels = pixels if pixels is not None else int(rng.integers(1, 24))
+    in_ch = in_ch if in_ch is not None else int(rng.integers(1, 72))
+    out_ch = out_ch if out_ch is not None else int(rng.integers(1, 40))
+    input_offset, output_offset = _offsets(rng, input_offset)
+    act_min, act_max = _activation(rng, output_offset)
+    mult, shifts = _quant(rng, out_ch, bool(rng.integers(0, 4) == 0))
+    bias_range = 2 ** int(rng.integers(4, 20))
+    return Case(
+        "conv1x1",
+        1,
+        pixels,
+        in_ch,
+        out_ch,
+        1,
+        pixels,
+        1,
+        (0, 0, 0, 0),
+        input_offset,
+        output_offset,
+        act_min,
+        act_max,
+        rng.integers(-128, 128, (pixels, in_ch), dtype=np.int8),
+        rng.integers(-127, 128, (out_ch, 1, 1, in_ch), dtype=np.int8),
+        rng.integers(-bias_range, bias_range, out_ch, dtype=np.int32),
+        mult,
+        shifts,
+        fast,
+    )
+
+
+def random_dwconv3x3(
+    rng: np.random.Generator,
+    in_h: int | None = None,
+    in_w: int | None = None,
+    ch: int | None = None,
+    stride: int | None = None,
+    same: bool | None = None,
+    input_offset: int | None = None,
+    fast: int = -1,
+) -> Case:
+    """A random depthwise 3x3 convolution; ``same`` padding as TFLite computes it, else
+    valid."""
+    stride = stride if stride is not None else int(rng.integers(1, 3))
+    same = same if same is not None else bool(rng.integers(0, 2))
+    in_h = in_h if in_h is not None else int(rng.integers(3, 14))
+    in_w = in_w if in_w is not None else int(rng.integers(3, 14))
+    ch = ch if ch is not None else int(rng.integers(1, 20))
+    if same:
+        out_h, out_w = -(-in_h // stride), -(-in_w // stride)
+        pad_h = max(0, (out_h - 1) * stride + 3 - in_h)
+        pad_w = max(0, (out_w - 1) * stride + 3 - in_w)
+        pads = (pad_h // 2, pad_h - pad_h // 2, pad_w // 2, pad_w - pad_w // 2)
+    else:
+        out_h, out_w = (in_h - 3) // stride + 1, (in_w - 3) // stride + 1
+        pads = (0, 0, 0, 0)
+    input_offset, output_offset = _offsets(rng, input_offset)
+    act_min, act_max = _activation(rng, output_offset)
+    mult, shifts = _quant(rng, ch, bool(rng.integers(0, 4) == 0))
+    bias_range = 2 ** int(rng.integers(4, 20))
+    return Case(
+        "dwconv3x3",
+        in_h,
+        in_w,
+        ch,
+        ch,
+        out_h,
+        out_w,
+        stride,
+        pads,
+        input_offset,
+        output_offset,
+        act_min,
+        act_max,
+        rng.integers(-128, 128, (in_h, in_w, ch), dtype=np.int8),
+        rng.integers(-127, 128, (1, 3, 3, ch), dtype=np.int8),
+        rng.integers(-bias_range, bias_range, ch, dtype=np.int32),
+        mult,
+        shifts,
+        fast,
+    )
+
+
+def _array(ctype: str, name: str, values: np.ndarray | list[int]) -> str:
+    flat = [int(v) for v in np.asarray(values).reshape(-1)] or [0]
+    text = ",".join(str(v) for v in flat)
+    return f"static {ctype} {name}[{len(flat)}] __attribute__((aligned(4))) = {{{text}}};\n"
+
+
+def _case_source(i: int, case: Case) -> str:
+    packed_w, packed_b = case.packed
+    p = f"c{i}_"
+    out_n = case.out_h * case.out_w * case.out_ch
+    src = [
+        _array("const int8_t", p + "in", case.inputs),
+        _array("const int8_t", p + "w", case.weights),
+        _array("const int32_t", p + "b", case.bias),
+        _array("const int8_t", p + "pw", packed_w),
+        _array("const int32_t", p + "pb", packed_b),
+        _array("int32_t", p + "m", case.multipliers),
+        _array("int32_t", p + "s", case.shifts),
+    ]
+    pixels = case.in_h * case.in_w
+    if case.kind == "conv1x1":
+        call = (
+            f"stai_mk_conv1x1_s8({p}in, {p}pw, {p}pb, {p}m, {p}s, out_mk, scratch, "
+            f"{pixels}, {case.in_ch}, {case.out_ch}, {case.output_offset}, "
+            f"{case.act_min}, {case.act_max}, {case.fast})"
+        )
+        ref = f"""
+    const cmsis_nn_conv_params cp = {{{case.input_offset}, {case.output_offset}, {{1, 1}}, {{0, 0}},
+        {{1, 1}}, {{{case.act_min}, {case.act_max}}}}};
+    const cmsis_nn_per_channel_quant_params qp = {{{p}m, {p}s}};
+    const cmsis_nn_dims id = {{1, 1, {pixels}, {case.in_ch}}};
+    const cmsis_nn_dims fd = {{{case.out_ch}, 1, 1, {case.in_ch}}};
+    const cmsis_nn_dims bd = {{1, 1, 1, {case.out_ch}}};
+    const cmsis_nn_dims od = {{1, 1, {pixels}, {case.out_ch}}};
+    status |= arm_convolve_wrapper_s8(&ctx, &cp, &qp, &id, {p}in, &fd, {p}w, &bd, {p}b, &od,
+                                      out_ref);"""
+    else:
+        call = (
+            f"stai_mk_dwconv3x3_s8({p}in, {p}pw, {p}pb, {p}m, {p}s, out_mk, scratch, "
+            f"{case.in_h}, {case.in_w}, {case.in_ch}, {case.out_h}, {case.out_w}, "
+            f"{case.stride}, {case.pads[0]}, {case.pads[2]}, {case.input_offset}, "
+            f"{case.output_offset}, {case.act_min}, {case.act_max}, {case.fast})"
+        )
+        ref = f"""
+    const cmsis_nn_dw_conv_params cp = {{{case.input_offset}, {case.output_offset}, 1,
+        {{{case.stride}, {case.stride}}}, {{{case.pads[2]}, {case.pads[0]}}}, {{1, 1}},
+        {{{case.act_min}, {case.act_max}}}}};
+    const cmsis_nn_per_channel_quant_params qp = {{{p}m, {p}s}};
+    const cmsis_nn_dims id = {{1, {case.in_h}, {case.in_w}, {case.in_ch}}};
+    const cmsis_nn_dims fd = {{1, 3, 3, {case.in_ch}}};
+    const cmsis_nn_dims bd = {{1, 1, 1, {case.in_ch}}};
+    const cmsis_nn_dims od = {{1, {case.out_h}, {case.out_w}, {case.in_ch}}};
+    status |= arm_depthwise_conv_wrapper_s8(&ctx, &cp, &qp, &id, {p}in, &fd, {p}w, &bd, {p}b,
+                                            &od, out_ref);"""
+    src.append(f"""
+static __attribute__((noinline)) int run_case_{i}(void)
+{{
+    cmsis_nn_context ctx = {{ctx_buf, (int32_t)sizeof(ctx_buf)}};
+    int status = 0;
+    fill(out_mk, {out_n}, 0x5A);
+    fill(out_ref, {out_n}, 0x3C);
+    stai_target_mark(1);
+    status |= {call};
+    stai_target_mark(2);{ref}
+    stai_target_mark(3);
+    report({i}, status, {out_n});
+    return status;
+}}
+""")
+    return "".join(src)
+
+
+_PRELUDE = """
+#include <stdint.h>
+#include <string.h>
+#include "arm_nnfunctions.h"
+#include "stai_mk_s8.h"
+
+#if defined(MK_TARGET)
+#include "semihost.h"
+static void put(const char *s) { stai_sh_puts(s); }
+#else
+#include <stdio.h>
+static void put(const char *s) { fputs(s, stdout); }
+#endif
+
+static int8_t out_mk[MK_OUT_MAX + 16];
+static int8_t out_ref[MK_OUT_MAX + 16];
+static int32_t scratch[MK_SCRATCH_WORDS + 4];
+static int32_t ctx_buf[16384];
+static volatile uint32_t mark_sink;
+
+__attribute__((noinline, used)) void stai_target_mark(uint32_t event)
+{
+    mark_sink = event;
+    __asm__ volatile("" ::: "memory");
+}
+
+static void fill(int8_t *p, int n, int v)
+{
+    for (int i = 0; i < n + 16; i++) {
+        ((volatile int8_t *)p)[i] = (int8_t)v;
+    }
+}
+
+static void put_int(long v)
+{
+    char buf[24];
+    int n = 0;
+    unsigned long u = v < 0 ? (unsigned long)(-v) : (unsigned long)v;
+    do {
+        buf[n++] = (char)('0' + (int)(u % 10u));
+        u /= 10u;
+    } while (u);
+    if (v < 0) {
+        buf[n++] = '-';
+    }
+    char out[24];
+    for (int i = 0; i < n; i++) {
+        out[i] = buf[n - 1 - i];
+    }
+    out[n] = 0;
+    put(out);
+}
+
+static int failures;
+
+/* "case I BAD FIRST MK REF": mismatching bytes, the first one, and both values there;
+ * the bytes past the output must be untouched. */
+static void report(int i, int status, int n)
+{
+    int bad = 0, first = -1;
+    for (int k = 0; k < n; k++) {
+        if (out_mk[k] != out_ref[k]) {
+            if (first < 0) {
+                first = k;
+            }
+            bad++;
+        }
+    }
+    for (int k = n; k < n + 16; k++) {
+        if (out_mk[k] != 0x5A) {
+            bad++;
+        }
+    }
+    put("case ");
+    put_int(i);
+    put(" ");
+    put_int(bad + (status != 0 ? 1000000 : 0));
+    put(" ");
+    put_int(first);
+    put(" ");
+    put_int(first >= 0 ? out_mk[first] : 0);
+    put(" ");
+    put_int(first >= 0 ? out_ref[first] : 0);
+    put("\\n");
+    failures += bad != 0 || status != 0;
+}
+"""
+
+
+def driver_source(cases: list[Case]) -> str:
+    """The C test program: one ``run_case_I`` per case, each marking its two calls."""
+    out_max = max(c.out_h * c.out_w * c.out_ch for c in cases)
+    scratch = 0
+    for c in cases:
+        if c.kind == "conv1x1":
+            scratch = max(scratch, mk_layouts.scratch_bytes_conv1x1(c.in_h * c.in_w, c.in_ch))
+        else:
+            scratch = max(scratch, mk_layouts.scratch_bytes_dwconv3x3(c.out_h, c.out_w, c.stride))
+    parts = [
+        f"#define MK_OUT_MAX {out_max}\n#define MK_SCRATCH_WORDS {(scratch + 3) // 4}\n",
+        _PRELUDE,
+    ]
+    parts += [_case_source(i, c) for i, c in enumerate(cases)]
+    calls = "".join(f"    run_case_{i}();\n" for i in range(len(cases)))
+    parts.append(f"\nint main(void)\n{{\n{calls}    return failures ? 1 : 0;\n}}\n")
+    return "".join(parts)
+
+
+@dataclass
+class Result:
+    """Per case: mismatching bytes (-1: no line) and instructions of the micro-kernel and
+    of the reference call (QEMU only)."""
+
+    bad: list[int]
+    lines: list[str]
+    mk_instructions: list[int] = field(default_factory=list)
+    ref_instructions: list[int] = field(default_factory=list)
+
+
+def _parse(text: str, n: int) -> Result:
+    bad = [-1] * n
+    lines = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) == 6 and fields[0] == "case":
+            bad[int(fields[1])] = int(fields[2])
+            lines.append(line)
+    return Result(bad, lines)
+
+
+def _check(cmd: list[str], cwd: Path) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+
+
+REFERENCE_FUNCTIONS = {"arm_convolve_wrapper_s8", "arm_depthwise_conv_wrapper_s8"}
+
+
+def run_host(cases: list[Case], work: Path, cflags: tuple[str, ...] = ("-O2",)) -> Result:
+    """Build the driver with the host ``gcc`` (portable path) and run it."""
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "driver.c").write_text(driver_source(cases))
+    sources = [str(p) for p in manifest.sources_for(REFERENCE_FUNCTIONS)]
+    exe = work / "driver"
+    _check(
+        [
+            "gcc",
+            "-std=c99",
+            *cflags,
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            f"-I{INCLUDE}",
+            "driver.c",
+            *sources,
+            "-o",
+            str(exe),
+        ],
+        work,
+    )
+    proc = subprocess.run([str(exe)], cwd=work, capture_output=True, text=True, timeout=120)
+    return _parse(proc.stdout, len(cases))
+
+
+def build_m4(cases: list[Case], work: Path, cmsis_nn: Path | None = None) -> Path:
+    """Build the driver for Cortex-M4 (DSP path) into ``work/driver.elf``; the reference
+    is the portable runtime's kernels, or CMSIS-NN's from the checkout ``cmsis_nn``."""
+    from stai.boards.firmware import BOARDS_DIR
+    from stai.boards.toolchain import check_newlib, cross_tool
+    from stai.runtime import cmsis_nn_sources
+    from stai.targets import get_target
+
+    gcc = cross_tool("gcc")
+    check_newlib()
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "driver.c").write_text(driver_source(cases))
+    flags = [*get_target("cortex-m4").cflags, "-std=c99", "-O2", "-ffunction-sections"]
+    if cmsis_nn is None:
+        includes = [f"-I{INCLUDE}"]
+        sources = [str(p) for p in manifest.sources_for(REFERENCE_FUNCTIONS)]
+    else:
+        # CMSIS-NN's headers first; stai_mk_s8.h and arm_nn_types.h-compatible names come
+        # from the checkout, the micro-kernel header from the runtime folder.
+        (work / "mk").mkdir(exist_ok=True)
+        (work / "mk" / "stai_mk_s8.h").write_text((INCLUDE / "stai_mk_s8.h").read_text())
+        includes = [f"-I{cmsis_nn / 'Include'}", f"-I{work / 'mk'}"]
+        sources = [
+            str(cmsis_nn / "Source" / s)
+            for s in cmsis_nn_sources.sources_for(REFERENCE_FUNCTIONS)
+            if (cmsis_nn / "Source" / s).is_file()
+        ]
+    elf = work / "driver.elf"
+    _check(
+        [
+            gcc,
+            *flags,
+            "-DMK_TARGET",
+            "-Wall",
+            "-Wextra",
+            *includes,
+            f"-I{BOARDS_DIR}",
+            "-nostartfiles",
+            "--specs=nano.specs",
+            "-Wl,--gc-sections",
+            "-Wl,--defsym=STAI_STACK_SIZE=0x10000",
+            "-Wl,--defsym=STAI_WEIGHTS_SIZE=0",
+            f"-L{BOARDS_DIR}",
+            "-T",
+            str(BOARDS_DIR / "mps2.ld"),
+            "driver.c",
+            str(BOARDS_DIR / "startup.c"),
+            str(BOARDS_DIR / "semihost.c"),
+            *sources,
+            "-o",
+            str(elf),
+        ],
+        work,
+    )
+    return elf
+
+
+def run_m4(cases: list[Case], work: Path, cmsis_nn: Path | None = None) -> Result:
+    """Build for Cortex-M4 and run on QEMU (mps2-an386), counting instructions."""
+    from stai.boards.qemu import run_qemu
+    from stai.targets import get_target
+
+    elf = build_m4(cases, work, cmsis_nn)
+    run = run_qemu(get_target("cortex-m4"), elf, work, count=True, timeout=300)
+    result = _parse(run.console, len(cases))
+    totals = [m.total for m in run.marks]
+    if len(totals) == 3 * len(cases):
+        for i in range(len(cases)):
+            a, b, c = totals[3 * i : 3 * i + 3]
+            result.mk_instructions.append(b - a)
+            result.ref_instructions.append(c - b)
+    return result
