@@ -36,6 +36,46 @@ static inline int32_t stai_clamp_s32(int32_t x, int32_t lo, int32_t hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/*
+ * round-half-away-from-zero(q) + zero_point saturated to [lo, hi] (the int8 or int16
+ * range: lo = -(hi + 1)), for a float q: QUANTIZE's rounding. q is first limited to
+ * +-4 * (hi + 1), where the rounding is exact and cannot overflow and beyond which the
+ * result saturates anyway (|zero_point| <= hi + 1). A NaN gives what an x86 host gives
+ * for the reference kernel (its float-to-int conversion yields INT32_MIN, to which the
+ * zero point is added before the clamp).
+ */
+static inline int32_t stai_round_to_range(float q, int32_t zero_point, int32_t lo, int32_t hi)
+{
+    const float limit = 4.0f * (float)(hi + 1);
+    int32_t r;
+    if (q >= limit)
+    {
+        r = (int32_t)limit;
+    }
+    else if (q <= -limit)
+    {
+        r = -(int32_t)limit;
+    }
+    else if (q == q)
+    {
+        r = (int32_t)q;                  /* truncation toward zero */
+        const float frac = q - (float)r; /* exact */
+        if (frac >= 0.5f)
+        {
+            r += 1;
+        }
+        else if (frac <= -0.5f)
+        {
+            r -= 1;
+        }
+    }
+    else
+    {
+        return zero_point >= 0 ? lo : hi;
+    }
+    return stai_clamp_s32(r + zero_point, lo, hi);
+}
+
 /* round(a * b / 2^31), ties away from zero; the single overflow case saturates. */
 static inline int32_t stai_sat_rounding_doubling_high_mul(int32_t a, int32_t b)
 {

@@ -9,43 +9,6 @@
 
 #include "stai_fixedpoint.h"
 
-/*
- * round-half-away-from-zero(q) + zero_point saturated to int16, for a float q. q is first
- * limited to +-2^17, where the rounding is exact and beyond which the result saturates
- * anyway; a NaN gives what an x86 host gives for the reference kernel (INT32_MIN from the
- * float-to-int conversion, plus the zero point, clamped).
- */
-static int16_t stai_round_to_s16(float q, int32_t zero_point)
-{
-    int32_t r;
-    if (q >= 131072.0f)
-    {
-        r = 131072;
-    }
-    else if (q <= -131072.0f)
-    {
-        r = -131072;
-    }
-    else if (q == q)
-    {
-        r = (int32_t)q;                  /* truncation toward zero */
-        const float frac = q - (float)r; /* exact */
-        if (frac >= 0.5f)
-        {
-            r += 1;
-        }
-        else if (frac <= -0.5f)
-        {
-            r -= 1;
-        }
-    }
-    else
-    {
-        return (int16_t)(zero_point >= 0 ? INT16_MIN : INT16_MAX);
-    }
-    return (int16_t)stai_clamp_s32(r + zero_point, INT16_MIN, INT16_MAX);
-}
-
 arm_cmsis_nn_status stai_quantize_f32_s16(const float *input,
                                           int16_t *output,
                                           int32_t size,
@@ -59,7 +22,7 @@ arm_cmsis_nn_status stai_quantize_f32_s16(const float *input,
     for (int32_t i = 0; i < size; ++i)
     {
         /* a division, as the reference kernel does */
-        output[i] = stai_round_to_s16(input[i] / scale, zero_point);
+        output[i] = (int16_t)stai_round_to_range(input[i] / scale, zero_point, INT16_MIN, INT16_MAX);
     }
     return ARM_CMSIS_NN_SUCCESS;
 }
@@ -84,75 +47,32 @@ arm_cmsis_nn_status stai_dequantize_s16_f32(const int16_t *input,
     return ARM_CMSIS_NN_SUCCESS;
 }
 
-/* One requantized value, clamped to [lo, hi]. */
-static int32_t stai_requantize_one(int32_t value,
-                                   int32_t input_offset,
-                                   int32_t mult,
-                                   int32_t shift,
-                                   int32_t output_offset,
-                                   int32_t lo,
-                                   int32_t hi)
-{
-    const int32_t scaled = stai_multiply_by_quantized_multiplier(value + input_offset, mult, shift);
-    return stai_clamp_s32(stai_wrap_add(scaled, output_offset), lo, hi);
-}
+/*
+ * One requantization kernel per (input, output) element type: every value becomes
+ * clamp(MultiplyByQuantizedMultiplier(x + input_offset, mult, shift) + output_offset) to
+ * the output type's [LO, HI].
+ */
+#define STAI_REQUANTIZE_KERNEL(NAME, IN_T, OUT_T, LO, HI)                                                  \
+    arm_cmsis_nn_status NAME(const IN_T *input,                                                            \
+                             OUT_T *output,                                                                \
+                             int32_t size,                                                                 \
+                             int32_t input_offset,                                                         \
+                             int32_t mult,                                                                 \
+                             int32_t shift,                                                                \
+                             int32_t output_offset)                                                        \
+    {                                                                                                      \
+        if (size < 0 || shift > 31 || shift < -31)                                                         \
+        {                                                                                                  \
+            return ARM_CMSIS_NN_ARG_ERROR;                                                                 \
+        }                                                                                                  \
+        for (int32_t i = 0; i < size; ++i)                                                                 \
+        {                                                                                                  \
+            const int32_t scaled = stai_multiply_by_quantized_multiplier(input[i] + input_offset, mult, shift); \
+            output[i] = (OUT_T)stai_clamp_s32(stai_wrap_add(scaled, output_offset), LO, HI);              \
+        }                                                                                                  \
+        return ARM_CMSIS_NN_SUCCESS;                                                                       \
+    }
 
-arm_cmsis_nn_status stai_requantize_s8_s16(const int8_t *input,
-                                           int16_t *output,
-                                           int32_t size,
-                                           int32_t input_offset,
-                                           int32_t mult,
-                                           int32_t shift,
-                                           int32_t output_offset)
-{
-    if (size < 0 || shift > 31 || shift < -31)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    for (int32_t i = 0; i < size; ++i)
-    {
-        output[i] = (int16_t)stai_requantize_one(
-            input[i], input_offset, mult, shift, output_offset, INT16_MIN, INT16_MAX);
-    }
-    return ARM_CMSIS_NN_SUCCESS;
-}
-
-arm_cmsis_nn_status stai_requantize_s16_s8(const int16_t *input,
-                                           int8_t *output,
-                                           int32_t size,
-                                           int32_t input_offset,
-                                           int32_t mult,
-                                           int32_t shift,
-                                           int32_t output_offset)
-{
-    if (size < 0 || shift > 31 || shift < -31)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    for (int32_t i = 0; i < size; ++i)
-    {
-        output[i] = (int8_t)stai_requantize_one(
-            input[i], input_offset, mult, shift, output_offset, INT8_MIN, INT8_MAX);
-    }
-    return ARM_CMSIS_NN_SUCCESS;
-}
-
-arm_cmsis_nn_status stai_requantize_s16(const int16_t *input,
-                                        int16_t *output,
-                                        int32_t size,
-                                        int32_t input_offset,
-                                        int32_t mult,
-                                        int32_t shift,
-                                        int32_t output_offset)
-{
-    if (size < 0 || shift > 31 || shift < -31)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    for (int32_t i = 0; i < size; ++i)
-    {
-        output[i] = (int16_t)stai_requantize_one(
-            input[i], input_offset, mult, shift, output_offset, INT16_MIN, INT16_MAX);
-    }
-    return ARM_CMSIS_NN_SUCCESS;
-}
+STAI_REQUANTIZE_KERNEL(stai_requantize_s8_s16, int8_t, int16_t, INT16_MIN, INT16_MAX)
+STAI_REQUANTIZE_KERNEL(stai_requantize_s16_s8, int16_t, int8_t, INT8_MIN, INT8_MAX)
+STAI_REQUANTIZE_KERNEL(stai_requantize_s16, int16_t, int16_t, INT16_MIN, INT16_MAX)
