@@ -148,6 +148,17 @@ def parse_header(data: bytes) -> WeightsHeader:
     return WeightsHeader(*struct.unpack_from("<6I", data))
 
 
+def weights_file_bytes(module: ModuleOp) -> int | None:
+    """The bytes of the weights file of a ``c``-level module after this pass (None when
+    it has none: compiled without ``--binary``)."""
+    for op in module.walk():
+        if isinstance(op, c.FileOp) and op.is_binary and op.path.data.endswith("_weights.bin"):
+            data = op.body.block.first_op
+            if isinstance(data, c.BytesOp):
+                return len(data.data)
+    return None
+
+
 def _file(module: ModuleOp, path: str) -> c.FileOp:
     for op in module.walk():
         if isinstance(op, c.FileOp) and op.path.data == path:

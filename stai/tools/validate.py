@@ -20,6 +20,10 @@ appears. The report
 goes to ``OUT/NAME_validate.txt`` and ``OUT/NAME_validate.json``
 (``docs/schemas/validate.schema.json``); ``stai.tools.validate_report`` holds the report's
 data and renders it. See ``docs/validate.md``.
+
+With ``--binary`` (``CompileOptions.binary``) the C model is generated with its weights
+file and runs through it, as a firmware would: the host runner, or QEMU at the board's
+weights address, gives the file to ``init``, which checks its header.
 """
 
 from __future__ import annotations
@@ -145,9 +149,8 @@ class ValidateOptions:
                 raise StaiError("validate: give -c/--compress once")
             compress = CompressOptions.parse(self.compress)
         target = self.target or ("cortex-m4" if self.mode == "target" else "host")
-        return replace(
-            base, name=self.name, target=target, observer=True, binary=False, compress=compress
-        )
+        # --binary: the C model runs through its weights file, as a firmware would
+        return replace(base, name=self.name, target=target, observer=True, compress=compress)
 
 
 # --------------------------------------------------------------------- input files
