@@ -67,6 +67,8 @@ class MemoryPlan:
     max_scratch: int
     strategy: str
     caller_buffers: list[str] = field(default_factory=list)
+    overlap_bound: int | None = None
+    """With outputs allowed over their inputs: no plan can be smaller (``buf.overlap_bound``)."""
 
     @property
     def arena_bytes(self) -> int:
@@ -91,7 +93,7 @@ class MemoryPlan:
             "max_scratch_bytes": self.max_scratch,
             "mutable_static_bytes": self.mutable_static_bytes,
             "strategy": self.strategy,
-        }
+        } | ({} if self.overlap_bound is None else {"overlap_bound_bytes": self.overlap_bound})
 
 
 def _int_attr(fn: FuncOp, key: str) -> int:
@@ -197,6 +199,7 @@ def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> Memor
         _int_attr(fn, "buf.max_scratch"),
         strategy.data if isinstance(strategy, StringAttr) else "",
         caller,
+        _int_attr(fn, "buf.overlap_bound") if "buf.overlap_bound" in fn.attributes else None,
     )
 
 
@@ -321,6 +324,10 @@ def render_report(
         f"  arena - bound: {over:+d} bytes ({_pct(plan.arena_bytes, plan.breadth_bound)}"
         " of the bound)"
     )
+    if plan.overlap_bound is not None:
+        lines.append(
+            f"  overlap lower bound (outputs over their inputs): {plan.overlap_bound} bytes"
+        )
     lines.append(f"  most bytes live at one step (this plan): {plan.peak} bytes")
     lines.append(f"  strategy: {plan.strategy}")
     lines.append(

@@ -84,6 +84,10 @@ class Totals:
     ram_total_bytes: int
     nodes: int
     model_operators: int
+    breadth_bound_bytes: int = 0
+    """The operator-breadth bound of the model's order (``buf.breadth_bound``)."""
+    overlap_bound_bytes: int | None = None
+    """With outputs over their inputs allowed: the least any plan needs."""
 
 
 @dataclass

@@ -85,9 +85,14 @@ def memory_plan_svg(a: Analysis) -> str:
         top = MARGIN + i * panel
         scale_y = HEIGHT / max(size, 1)
         step_w = WIDTH / steps
+        bounds = ""
+        if len(arenas) == 1 and a.totals.breadth_bound_bytes:
+            bounds = f"; breadth bound {a.totals.breadth_bound_bytes:,}"
+            if a.totals.overlap_bound_bytes is not None:
+                bounds += f", overlap lower bound {a.totals.overlap_bound_bytes:,}"
         parts.append(
-            f'<text x="{MARGIN}" y="{top - 20}" font-size="13">arena {i}: {size:,} bytes, '
-            f"{steps} nodes (x: node, y: byte offset)</text>"
+            f'<text x="{MARGIN}" y="{top - 20}" font-size="13">arena {i}: {size:,} bytes'
+            f"{bounds}, {steps} nodes (x: node, y: byte offset)</text>"
         )
         parts.append(
             f'<rect x="{MARGIN}" y="{top}" width="{WIDTH}" height="{HEIGHT}" '
