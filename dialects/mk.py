@@ -19,8 +19,8 @@ bounds so that the C compiler specialises it per layer::
 
 Operands: the input, the packed weights (``i8``, the kernel's layout, one dimension) and
 the effective bias (``i32``; ``mk.conv1x1_s8`` pads it to an even number of channels).
-``fast_requant`` (0 or 1, ``mk_layouts.fast_requant_*``) says whether the layer's
-accumulators allow the kernel's short requantization. Both kernels need a scratch buffer
+``fast_requant`` (0, 1 or 2, ``mk_layouts.fast_requant_*``) says which of the kernel's
+requantization paths the layer's accumulators and shifts allow. Both kernels need a scratch buffer
 (``mk_layouts.scratch_bytes_*``, the same on every core). The verifier checks the packed
 layout's sizes against the kernel's layout (documented in ``mk_layouts.pack_*``).
 """
@@ -38,6 +38,12 @@ from xdsl.utils.exceptions import VerifyException
 from stai.dialects import qnn_params as qp
 from stai.dialects.qnn_base import InPlace, KernelOp, ParamsSpec, shape_of
 from stai.runtime import mk_layouts
+
+
+FAST_REQUANT = (0, 1, 2)
+"""``fast_requant`` levels: 0 the general requantization, 1 the short one (every
+accumulator has two bits of headroom past its left shift), 2 the shortest (also every
+right shift in [1, 22])."""
 
 
 def _even(n: int) -> int:
@@ -63,7 +69,8 @@ class MicroKernelOp(KernelOp):
     """The kernel's window (height, width)."""
 
     fast_requant = opt_prop_def(IntegerAttr)
-    """1: every accumulator allows the kernel's short requantization; 0: the general one."""
+    """The requantization path the layer's accumulators and shifts allow (``FAST_REQUANT``,
+    ``mk_layouts.fast_requant_*``)."""
 
     @property
     def fast(self) -> int:
@@ -103,8 +110,8 @@ class MicroKernelOp(KernelOp):
                 f"{self.name}: expected {want_bias} effective bias values, got "
                 f"{'x'.join(map(str, bias))}"
             )
-        if self.fast not in (0, 1):
-            raise VerifyException(f"{self.name}: 'fast_requant' must be 0 or 1")
+        if self.fast not in FAST_REQUANT:
+            raise VerifyException(f"{self.name}: 'fast_requant' must be 0, 1 or 2")
         params = self.params_as(qp.ConvS8Params)
         if len(params.multipliers) != self.out_channels:
             raise VerifyException(
