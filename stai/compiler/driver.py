@@ -247,6 +247,8 @@ def pipeline_passes(
             pools=tuple(p.size for p in pools),
             pool_names=tuple(p.name for p in pools),
             pool_sections=tuple(p.section for p in pools) if any(p.section for p in pools) else (),
+            isa=target.isa if memory.overlap else "",
+            overlap=memory.overlap,
         ),
         ConvertBufToCPass.name: ConvertBufToCPass(
             network=options.name,

@@ -59,6 +59,9 @@ class MemoryOptions:
     """Byte alignment of every weight array (None: the target's)."""
     memory_pool: str | Path | None = None
     """A JSON pool list or a GNU ld linker script (``stai.memory.pools``)."""
+    overlap: bool = False
+    """Outputs may share the bytes of the input they read last, as far as their kernels'
+    order of reads and writes on the target allows (``plan-memory{overlap}``)."""
 
     def __post_init__(self) -> None:
         _check_power_of_two("alignment", self.alignment)
