@@ -147,7 +147,9 @@ class ConvertBufToCPass(ModulePass):
     observer: bool = False
     """Emit the observer hooks and node tables, inside ``#if defined(STAI_OBSERVER)``."""
     weights: str = "split"
-    """``split``: one ``const`` array per constant; ``packed``: one byte blob."""
+    """``split``: one ``const`` array per constant; ``packed``: one byte blob, and every
+    literal holding a trained value carries ``c.trained`` (``kernel_block.py``), which
+    ``detach-weights`` (``--binary``) moves to the weights file; the C is the same."""
     target: str = "host"
     """The build target (a name of ``stai.targets.TARGETS``); any but ``host`` adds
     ``NAME_target.h``, which stops a compile with other machine flags."""
