@@ -70,19 +70,51 @@ def _keyword_spotter(path: Path) -> Path:
     return _convert_16x8(model, samples, path)
 
 
-def test_keyword_spotter_16x8_end_to_end(compiled, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def kws_16x8(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _keyword_spotter(tmp_path_factory.mktemp("kws16") / "kws_16x8.tflite")
+
+
+def _inputs(path: Path, n: int, seed: int) -> list[list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return [[_quantized(rng.normal(0, 1.2, (1, 49, 10)), path)] for _ in range(n)]
+
+
+def test_keyword_spotter_16x8_end_to_end(compiled, kws_16x8: Path) -> None:
     """CONV_2D (Conv1D), MAX_POOL_2D, LEAKY_RELU, MEAN, FULLY_CONNECTED, LOGISTIC, TANH,
     MUL, ADD and SOFTMAX 16x8 layers in one network: stai's C matches TFLite Micro."""
-    path = _keyword_spotter(tmp_path / "kws_16x8.tflite")
+    path = kws_16x8
     ops = set(model_ops(path))
     expected = {"CONV_2D", "MAX_POOL_2D", "LEAKY_RELU", "MEAN", "FULLY_CONNECTED"}
     assert expected | {"LOGISTIC", "TANH", "MUL", "ADD", "SOFTMAX"} <= ops
     assert tensor_types(path) == (["INT16"], ["INT16"])
     c_model = compiled(path)
-    rng = np.random.default_rng(23)
-    for _ in range(4):
-        inputs = [_quantized(rng.normal(0, 1.2, (1, 49, 10)), path)]
+    for inputs in _inputs(path, 4, seed=23):
         (expected_out,) = run_tflm(path, inputs)
         (got,) = c_model.run(inputs)
         assert np.unique(got).size > 1, "degenerate model: a constant output"
         np.testing.assert_array_equal(got, expected_out)
+
+
+def test_keyword_spotter_16x8_with_cmsis_nn_path(
+    kws_16x8: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Built against a CMSIS-NN tree (``CMSIS_NN_PATH``, the tests' stand-in with CMSIS-NN's
+    layout), the 16x8 network links the int16 sources ``runtime/cmsis_nn_sources.py`` lists
+    for its calls and gives the portable build's outputs."""
+    from cmsis_tree import stand_in_cmsis_tree
+
+    from stai.compiler.driver import generate
+    from stai.runtime.runner import CModel
+
+    out = tmp_path / "kws16"
+    generate(kws_16x8, out)
+    inputs = _inputs(kws_16x8, 2, seed=29)
+    portable = [CModel(out).run(x)[0] for x in inputs]
+    monkeypatch.setenv("CMSIS_NN_PATH", str(stand_in_cmsis_tree(tmp_path / "CMSIS-NN", "main")))
+    with_cmsis = CModel(out)
+    for x, expected in zip(inputs, portable):
+        np.testing.assert_array_equal(with_cmsis.run(x)[0], expected)
+    makefile = (out / "Makefile").read_text()
+    for source in ("arm_softmax_s16.c", "arm_max_pool_s16.c", "arm_elementwise_mul_s16.c"):
+        assert source in makefile
