@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,12 @@ from stai.emitc.folder import write_folder
 from stai.emitc.printer import binary_files, print_module
 from stai.errors import StaiError
 from stai.lowering.convert_buf_to_c import ConvertBufToCPass
-from stai.transforms.detach_weights import DetachWeightsPass
+from stai.transforms.detach_weights import (
+    WEIGHTS_FORMAT_VERSION,
+    WEIGHTS_MAGIC,
+    DetachWeightsPass,
+    parse_header,
+)
 
 SMALL = """
 buf.const @w dense<[[1, -1, 2, -2], [3, -3, 4, -4]]> : memref<2x4xi8> {alignment = 4 : i64}
@@ -28,6 +35,17 @@ func.func @main() attributes {buf.inputs = ["x"], buf.outputs = ["y"]} {
 }
 """
 BLOB = bytes([1, 255, 2, 254, 3, 253, 4, 252, 7, 0, 0, 0, 249, 255, 255, 255])
+PARAMS = struct.pack("<6i", 1, 0, 0, -128, 127, 1073741824)  # offsets, clamp, multiplier
+"""The fully connected's trained scalars, in the order of the call (the shift 0 last)."""
+
+
+def _check_file(data: bytes) -> None:
+    """A header, then the blob and the parameter table."""
+    head = parse_header(data)
+    payload = data[head.header_size :]
+    assert head.magic == WEIGHTS_MAGIC and head.version == WEIGHTS_FORMAT_VERSION
+    assert head.payload_size == len(payload) and head.crc32 == zlib.crc32(payload)
+    assert payload == BLOB + PARAMS + struct.pack("<i", 0)
 
 
 def _c_module(weights: str) -> ModuleOp:
@@ -44,13 +62,18 @@ def test_the_blob_becomes_a_binary_file_of_the_module(tmp_path: Path) -> None:
     module = _c_module("packed")
     DetachWeightsPass(network="net").apply(make_context(), module)
     module.verify()
-    assert binary_files(module) == {"net_weights.bin": BLOB}
+    files = binary_files(module)
+    assert list(files) == ["net_weights.bin"]
+    _check_file(files["net_weights.bin"])
     texts = print_module(module)
     assert "net_weights.bin" not in texts
-    assert "int stai_net_init(const void *weights, void *activations);" in texts["net.h"]
+    assert (
+        "int stai_net_init(const void *weights, size_t size, void *activations);" in texts["net.h"]
+    )
     assert "249" not in texts["net_data.c"]
+    assert "1073741824" not in texts["net.c"]  # the multiplier is read from the file
     folder = write_folder(module, tmp_path / "gen", "net")
-    assert (folder / "net_weights.bin").read_bytes() == BLOB
+    assert (folder / "net_weights.bin").read_bytes() == files["net_weights.bin"]
 
 
 def test_split_weights_have_no_blob_to_detach() -> None:
@@ -76,9 +99,11 @@ def test_a_prefix_detaches_the_blob_convert_buf_to_c_named() -> None:
     module = _prefixed_c_module("acme")
     DetachWeightsPass(network="net", prefix="acme").apply(make_context(), module)
     module.verify()
-    assert binary_files(module) == {"net_weights.bin": BLOB}
+    _check_file(binary_files(module)["net_weights.bin"])
     texts = print_module(module)
-    assert "int acme_net_init(const void *weights, void *activations);" in texts["net.h"]
+    assert (
+        "int acme_net_init(const void *weights, size_t size, void *activations);" in texts["net.h"]
+    )
     assert "static const uint8_t *acme_net_weights = NULL;" in texts["net.c"]
     assert "if (acme_net_weights == NULL) {" in texts["net.c"]
     assert "#define ACME_NET_WEIGHTS_CRC32" in texts["net_data.h"]
