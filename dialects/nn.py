@@ -399,7 +399,26 @@ class ErfOp(_MathOp):
     name = "nn.erf"
 
 
-MATH_OPS = (AbsOp, NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, SquareOp, FloorOp, CeilOp, ErfOp)
+@irdl_op_definition
+class GeluOp(_MathOp):
+    """GELU: ``x * 0.5 * (1 + erf(x / sqrt(2)))``."""
+
+    name = "nn.gelu"
+
+
+@irdl_op_definition
+class GeluTanhOp(_MathOp):
+    """The tanh approximation of GELU:
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))``."""
+
+    name = "nn.gelu_tanh"
+
+
+MATH_OPS = (AbsOp, NegOp, ExpOp, LogOp, SqrtOp, RsqrtOp, SquareOp, FloorOp, CeilOp) + (
+    ErfOp,
+    GeluOp,
+    GeluTanhOp,
+)
 """The float element-wise math functions; each op's name without ``nn.`` is its function."""
 
 
@@ -588,6 +607,8 @@ __all__ = [
     "FloorOp",
     "CeilOp",
     "ErfOp",
+    "GeluOp",
+    "GeluTanhOp",
     "MATH_OPS",
     "ACTIVATIONS",
     "AddOp",

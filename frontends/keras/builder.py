@@ -181,6 +181,7 @@ class LayerBuilder:
             "swish": nn.SwishOp,
             "hard_silu": nn.HardSwishOp,
             "hard_swish": nn.HardSwishOp,
+            "gelu": nn.GeluOp,
         }
         if name == "linear":
             return x

@@ -80,7 +80,8 @@ class ElementwiseOps(GraphBuilder):
         self._set(node.output[0], self._binary_values(nn.DivOp, one, x, f32, node.output[0]))
 
     def _pow(self, node: Any) -> None:
-        """Pow with a constant scalar exponent: 1 (a copy), 2, 0.5, -0.5 and -1."""
+        """Pow with a constant scalar exponent: 1 (a copy), 2, 3 (the tanh form of GELU),
+        0.5, -0.5 and -1."""
         exponent = self._const(node, 1, "exponent")
         assert exponent is not None
         if exponent.size != 1:
@@ -94,8 +95,26 @@ class ElementwiseOps(GraphBuilder):
         elif e == 1.0:
             x = self._f32(node.input[0])
             self._set(node.output[0], self._reshape_value(x, shape_of(x), node.output[0]))
+        elif e == 3.0:
+            x = self._f32(node.input[0])
+            square = self._emit(nn.SquareOp, [x], tensor_type(x))
+            cube = self._emit(
+                nn.MulOp,
+                [square, x],
+                tensor_type(x),
+                {"activation": StringAttr("none")},
+                node.output[0],
+            )
+            self._set(node.output[0], cube)
         else:
-            raise self._error(f"exponent {e:g} is not supported (only 1, 2, 0.5, -0.5 and -1)")
+            raise self._error(f"exponent {e:g} is not supported (only 1, 2, 3, 0.5, -0.5 and -1)")
+
+    def _gelu(self, node: Any) -> None:
+        """Gelu (opset 20): exact, or its tanh approximation."""
+        approximate = str(node_attrs(node).get("approximate", "none"))
+        if approximate not in ("none", "tanh"):
+            raise self._error(f"approximate '{approximate}' is not supported (none, tanh)")
+        self._unary(node, nn.GeluTanhOp if approximate == "tanh" else nn.GeluOp)
 
     def _qlinear_binary(self, node: Any, cls: type[IRDLOperation]) -> None:
         a, b = self._q_operand(node, 0, 1, 2), self._q_operand(node, 3, 4, 5)

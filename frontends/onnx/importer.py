@@ -377,6 +377,7 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "Resize": OnnxImporter._resize,
     "Upsample": OnnxImporter._resize,
     "Erf": lambda self, n: self._unary(n, nn.ErfOp),
+    "Gelu": OnnxImporter._gelu,
 }
 """The importer's dispatch table: the translator of each ONNX operator type (default
 domain; the ``Q...`` operators also in ``com.microsoft``)."""

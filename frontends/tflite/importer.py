@@ -154,6 +154,7 @@ OPERATORS: dict[str, Translation] = {
     "MINIMUM": Translation("_binary", nn.MinimumOp, generic=True),
     "RESIZE_NEAREST_NEIGHBOR": Translation("_resize", nn.ResizeOp),
     "RESIZE_BILINEAR": Translation("_resize", nn.ResizeOp),
+    "GELU": Translation("_gelu", nn.GeluOp),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 

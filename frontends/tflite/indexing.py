@@ -1,5 +1,5 @@
 """TFLite translations of the operators that pick or interpolate elements by index:
-RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, GATHER (constant indices)."""
+RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR; and GELU (float)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,11 @@ class IndexingTranslator(ShapeTranslator):
             "scales": DenseArrayBase.from_list(f32, scales),
         }
         self._emit(op, nn.ResizeOp, [self._operand(op, 0)], props)
+
+    def _gelu(self, op: TflOperator) -> None:
+        """GELU (float): exact, or its tanh approximation (``approximate``)."""
+        self._check_outputs(op)
+        if not (self._is_float(op.inputs[0]) and self._is_float(op.outputs[0])):
+            raise self._error(op, "only float32 GELU is supported")
+        approximate = bool(op.options.get("Approximate", False))
+        self._emit(op, nn.GeluTanhOp if approximate else nn.GeluOp, [self._operand(op, 0)])

@@ -2,8 +2,9 @@
 /*
  * stai's float32 element-wise math functions: out[i] = f(in[i]) for `size` values, f the C
  * library's float function as TFLite's reference kernels compute it (RSQRT is 1 / sqrtf,
- * SQUARE in * in, NEG -in; ERF the C library's erff). The output may be the input (in place). Every function returns
- * ARM_CMSIS_NN_SUCCESS, or ARM_CMSIS_NN_ARG_ERROR for a negative size.
+ * SQUARE in * in, NEG -in; ERF the C library's erff, GELU 0.5 * x * (1 + erff(x / sqrt(2))),
+ * GELU_TANH its tanh approximation). The output may be the input (in place). Every function
+ * returns ARM_CMSIS_NN_SUCCESS, or ARM_CMSIS_NN_ARG_ERROR for a negative size.
  */
 #ifndef STAI_KERNELS_MATH_H
 #define STAI_KERNELS_MATH_H
@@ -24,6 +25,8 @@ arm_cmsis_nn_status stai_square_f32(const float *in, float *out, int32_t size);
 arm_cmsis_nn_status stai_floor_f32(const float *in, float *out, int32_t size);
 arm_cmsis_nn_status stai_ceil_f32(const float *in, float *out, int32_t size);
 arm_cmsis_nn_status stai_erf_f32(const float *in, float *out, int32_t size);
+arm_cmsis_nn_status stai_gelu_f32(const float *in, float *out, int32_t size);
+arm_cmsis_nn_status stai_gelu_tanh_f32(const float *in, float *out, int32_t size);
 
 #ifdef __cplusplus
 }

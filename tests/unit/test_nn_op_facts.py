@@ -163,7 +163,7 @@ def test_layout_facts():
         "nn.relu", "nn.relu6", "nn.relu_n1_to_1", "nn.logistic", "nn.tanh", "nn.hard_swish",
         "nn.leaky_relu", "nn.clamp", "nn.quantize", "nn.dequantize", "nn.hard_sigmoid",
         "nn.swish", "nn.abs", "nn.neg", "nn.exp", "nn.log", "nn.sqrt", "nn.rsqrt", "nn.square",
-        "nn.floor", "nn.ceil", "nn.erf",
+        "nn.floor", "nn.ceil", "nn.erf", "nn.gelu", "nn.gelu_tanh",
     }  # fmt: skip
     binary = {op.name for op in OPS if op.has_trait(ElementwiseBinary)}
     assert binary == {"nn.add", "nn.sub", "nn.mul", "nn.div", "nn.maximum", "nn.minimum"}
