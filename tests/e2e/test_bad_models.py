@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import io
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-
-from stai.cli.main import main
+from cli_run import generate
 
 _BUILDER = (
     Path(__file__).resolve().parents[1]
@@ -37,20 +34,8 @@ def _builder() -> Any:
     return sys.modules[name]
 
 
-def _generate(model: Path, out: Path) -> tuple[int, str]:
-    """Run ``stai generate``: (exit code, stderr)."""
-    err = io.StringIO()
-    code: Any = 0
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            main(["generate", "-m", str(model), "-o", str(out)])
-        except SystemExit as exc:
-            code = exc.code
-    return int(code or 0), err.getvalue()
-
-
 def _assert_refused(model: Path, tmp_path: Path, *fragments: str) -> None:
-    code, stderr = _generate(model, tmp_path / "out")
+    code, stderr = generate(model, tmp_path / "out")
     lines = stderr.strip().splitlines()
     assert code == 2, stderr
     assert len(lines) == 1, stderr
@@ -116,7 +101,7 @@ def test_tflite_tensor_sizes(
 
 def test_tflite_sized_fc_model_compiles(tmp_path: Path) -> None:
     model = _write(tmp_path, "fc.tflite", _sized_fc_model((3, 4), (1, 3)))
-    code, stderr = _generate(model, tmp_path / "out")
+    code, stderr = generate(model, tmp_path / "out")
     assert code == 0, stderr
 
 
@@ -128,7 +113,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 def test_valid_fc_model_compiles(tmp_path: Path) -> None:
     """The unmodified model of the cases below is accepted."""
-    code, stderr = _generate(_write(tmp_path, "fc.tflite", _fc_model()), tmp_path / "out")
+    code, stderr = generate(_write(tmp_path, "fc.tflite", _fc_model()), tmp_path / "out")
     assert code == 0, stderr
 
 
@@ -361,15 +346,15 @@ def test_onnx_names_with_control_characters(tmp_path: Path) -> None:
     """A node name with control characters and kilobytes of text: one clean line."""
     from onnx import TensorProto, helper
 
-    name = "erf\x1b[2J\r\n" + "x" * 4000
-    nodes = [helper.make_node("Erf", ["x"], ["y"], name=name)]
+    name = "hard\x1b[2J\r\n" + "x" * 4000
+    nodes = [helper.make_node("Hardmax", ["x"], ["y"], name=name)]
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
-    model = _save(tmp_path, _onnx_model(nodes, [x], [y], []), "erf.onnx")
-    code, stderr = _generate(model, tmp_path / "out")
+    model = _save(tmp_path, _onnx_model(nodes, [x], [y], []), "hardmax.onnx")
+    code, stderr = generate(model, tmp_path / "out")
     assert code == 2 and stderr.count("\n") == 1, stderr
     assert "\x1b" not in stderr and "\r" not in stderr and len(stderr) < 300, stderr
-    assert "unsupported ONNX operator 'Erf' (node 'erf\\x1b[2J\\r\\nxxx" in stderr
+    assert "unsupported ONNX operator 'Hardmax' (node 'hard\\x1b[2J\\r\\nxxx" in stderr
 
 
 # --------------------------------------------------------------------------- Keras

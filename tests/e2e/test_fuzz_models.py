@@ -8,8 +8,6 @@ runs 200). Each case is seeded by its number, so a failure names the case that r
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import subprocess
 from collections.abc import Callable
@@ -18,27 +16,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from stai.cli.main import main
+from cli_run import generate
 
 CASES = int(os.environ.get("STAI_FUZZ_CASES", "10"))
 SPECIAL = [0, 1, 0xFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x40000000, 3, 0x10000]
 
 
-def _generate(model: Path, out: Path) -> tuple[int, str]:
-    err = io.StringIO()
-    code: Any = 0
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            main(["generate", "-m", str(model), "-o", str(out)])
-        except SystemExit as exc:
-            code = exc.code
-    return int(code or 0), err.getvalue()
-
-
 def _check(model: Path, out: Path, case: str) -> str:
     """Compile ``model``: exit 2 with one clean line, or a folder whose C builds."""
-    code, stderr = _generate(model, out)
+    code, stderr = generate(model, out)
     lines = stderr.strip().splitlines()
     if code == 2:
         assert len(lines) == 1 and lines[0].startswith("stai: error: "), f"{case}: {stderr}"
