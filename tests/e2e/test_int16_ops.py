@@ -158,3 +158,60 @@ def test_int16_op_bit_exact(spec: OpSpec, model_dir: Path, compiled) -> None:
             assert g.dtype == e.dtype == np.int16
             np.testing.assert_array_equal(g, e)
         assert any(np.unique(g).size > 1 for g in got), "degenerate model: constant outputs"
+
+
+_Q = "!nn.q<i16, {} : 0>"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            f"nn.softmax %x {{beta = 1.0 : f32}} : (tensor<1x8x{_Q.format(0.001)}>) -> "
+            f"tensor<1x8x{_Q.format(0.00390625)}>",
+            "the int16 output must be quantized with scale 3.0517578125e-05 and zero point 0",
+        ),
+        (
+            f"nn.logistic %x : (tensor<1x8x{_Q.format(0.001)}>) -> "
+            f"tensor<1x8x{_Q.format(6.103515625e-05)}>",
+            "the int16 output scale must be 2^-15",
+        ),
+        (
+            f'nn.concat %x, %x {{axis = 1 : i64, activation = "relu"}} : '
+            f"(tensor<1x8x{_Q.format(0.001)}>, tensor<1x8x{_Q.format(0.001)}>) -> "
+            f"tensor<1x16x{_Q.format(0.001)}>",
+            "a fused activation on an int16 (16x8) concatenation is not supported",
+        ),
+        (
+            f'nn.div %x, %x {{activation = "none"}} : (tensor<1x8x{_Q.format(0.001)}>, '
+            f"tensor<1x8x{_Q.format(0.001)}>) -> tensor<1x8x{_Q.format(0.001)}>",
+            "int16 activations (16x8) are not supported for this operator yet",
+        ),
+    ],
+    ids=["softmax_output_scale", "logistic_output_scale", "concat_activation", "div"],
+)
+def test_int16_refusals_are_one_line_errors(body: str, message: str) -> None:
+    """What TFLite Micro refuses (or has no int16 kernel for) is a one-line StaiError
+    naming the op and its model operator."""
+    from xdsl.context import Context
+    from xdsl.dialects import arith, func
+    from xdsl.dialects.builtin import Builtin
+    from xdsl.parser import Parser
+
+    from stai.dialects import nn, qnn
+    from stai.errors import StaiError
+    from stai.lowering.convert_nn_to_qnn import ConvertNNToQNNPass
+
+    result_type = body.rsplit("-> ", 1)[1]
+    text = (
+        f"func.func @f(%x: tensor<1x8x{_Q.format(0.001)}>) -> {result_type} {{\n"
+        f"  %y = {body}\n  func.return %y : {result_type}\n}}\n"
+    )
+    ctx = Context()
+    for dialect in (Builtin, func.Func, arith.Arith, nn.NN, qnn.QNN):
+        ctx.load_dialect(dialect)
+    module = Parser(ctx, text).parse_module()
+    with pytest.raises(StaiError) as info:
+        ConvertNNToQNNPass().apply(ctx, module)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)

@@ -68,3 +68,43 @@ func.func @dw_s16(%x: tensor<1x4x4x2x!nn.q<i16, 0.5 : 0>>) -> tensor<1x4x4x4x!nn
   %y = nn.depthwise_conv2d %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 2 : i64, activation = "relu6"} : (tensor<1x4x4x2x!nn.q<i16, 0.5 : 0>>, tensor<1x3x3x4x!nn.q<i8, axis 3, [0.25, 0.5, 0.25, 0.5] : [0, 0, 0, 0]>>, tensor<4x!nn.q<i64, axis 0, [0.125, 0.25, 0.125, 0.25] : [0, 0, 0, 0]>>) -> tensor<1x4x4x4x!nn.q<i16, 0.25 : 0>>
   func.return %y : tensor<1x4x4x4x!nn.q<i16, 0.25 : 0>>
 }
+
+// 16x8 softmax: the differences' multiplier of s_in * beta / (10 / 65535) (here
+// 2^-12 * 65535 / 10 = 1.59998: 0.79999 * 2^31, shift 1); the output 1/32768 : 0.
+// CHECK-LABEL: func.func @softmax_s16
+// CHECK-NEXT:    %y = qnn.softmax ins(%x : tensor<2x10xi16>) {params = #qnn.softmax_s16<multiplier = 1717960704, shift = 1>} -> tensor<2x10xi16>
+func.func @softmax_s16(%x: tensor<2x10x!nn.q<i16, 0.000244140625 : 0>>) -> tensor<2x10x!nn.q<i16, 3.0517578125e-05 : 0>> {
+  %y = nn.softmax %x {beta = 1.0 : f32} : (tensor<2x10x!nn.q<i16, 0.000244140625 : 0>>) -> tensor<2x10x!nn.q<i16, 3.0517578125e-05 : 0>>
+  func.return %y : tensor<2x10x!nn.q<i16, 3.0517578125e-05 : 0>>
+}
+
+// 16x8 logistic and tanh: a power-of-two input scale whose shift 12 + log2(s_in) is 0
+// (logistic: 2^-12) or 0 or 1 (tanh: 2^-11) takes multiplier 0; another scale (0.001) is
+// rescaled by s_in * 3 * 4096 = 12.288, doubled 11 times: 25165 (truncated), shift 11.
+// CHECK-LABEL: func.func @sigmoids_s16
+// CHECK-NEXT:    %a = qnn.logistic ins(%x : tensor<1x8xi16>) {params = #qnn.logistic_tanh_s16<input_multiplier = 0, input_left_shift = 0>} -> tensor<1x8xi16>
+// CHECK-NEXT:    %b = qnn.tanh ins(%y : tensor<1x8xi16>) {params = #qnn.logistic_tanh_s16<input_multiplier = 0, input_left_shift = 1>} -> tensor<1x8xi16>
+// CHECK-NEXT:    %c = qnn.tanh ins(%z : tensor<1x8xi16>) {params = #qnn.logistic_tanh_s16<input_multiplier = 25165, input_left_shift = 11>} -> tensor<1x8xi16>
+func.func @sigmoids_s16(%x: tensor<1x8x!nn.q<i16, 0.000244140625 : 0>>, %y: tensor<1x8x!nn.q<i16, 0.00048828125 : 0>>, %z: tensor<1x8x!nn.q<i16, 0.001 : 0>>) -> (tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>, tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>, tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>) {
+  %a = nn.logistic %x : (tensor<1x8x!nn.q<i16, 0.000244140625 : 0>>) -> tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>
+  %b = nn.tanh %y : (tensor<1x8x!nn.q<i16, 0.00048828125 : 0>>) -> tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>
+  %c = nn.tanh %z : (tensor<1x8x!nn.q<i16, 0.001 : 0>>) -> tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>
+  func.return %a, %b, %c : tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>, tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>, tensor<1x8x!nn.q<i16, 3.0517578125e-05 : 0>>
+}
+
+// 16x8 mul with broadcasting: the multiplier of 0.5 * 0.25 / 1.0 (2^30, shift -2);
+// relu (input 0.5, output 0.25: multiplier 2.0, 2^30 shift 2) and relu6 (a clamp of the
+// input codes to [0, round(6 / 0.5)] = [0, 12]) as qnn.clamp; leaky relu with int8's
+// multipliers (input 1.0, output 0.25: identity 4.0, 2^30 shift 3; alpha float32(0.2) * 4).
+// CHECK-LABEL: func.func @mul_activations_s16
+// CHECK-NEXT:    %m = qnn.mul ins(%a, %b : tensor<1x4x8xi16>, tensor<1x1x8xi16>) {params = #qnn.mul_s8<input1_offset = 0, input2_offset = 0, output_offset = 0, output_multiplier = 1073741824, output_shift = -2>, act = array<i32: -32768, 32767>} -> tensor<1x4x8xi16>
+// CHECK-NEXT:    %r = qnn.clamp ins(%a : tensor<1x4x8xi16>) {params = #qnn.requantize_s8<input_offset = 0, output_offset = 0, multiplier = 1073741824, shift = 2>, act = array<i32: 0, 32767>} -> tensor<1x4x8xi16>
+// CHECK-NEXT:    %s = qnn.clamp ins(%a : tensor<1x4x8xi16>) {params = #qnn.requantize_s8<input_offset = 0, output_offset = 0, multiplier = 1073741824, shift = 1>, act = array<i32: 0, 12>} -> tensor<1x4x8xi16>
+// CHECK-NEXT:    %l = qnn.leaky_relu ins(%m : tensor<1x4x8xi16>) {params = #qnn.leaky_relu_s8<input_offset = 0, output_offset = 0, identity_mult = 1073741824, identity_shift = 3, alpha_mult = 1717986944, alpha_shift = 0>} -> tensor<1x4x8xi16>
+func.func @mul_activations_s16(%a: tensor<1x4x8x!nn.q<i16, 0.5 : 0>>, %b: tensor<1x1x8x!nn.q<i16, 0.25 : 0>>) -> (tensor<1x4x8x!nn.q<i16, 0.25 : 0>>, tensor<1x4x8x!nn.q<i16, 0.25 : 0>>, tensor<1x4x8x!nn.q<i16, 0.5 : 0>>) {
+  %m = nn.mul %a, %b {activation = "none"} : (tensor<1x4x8x!nn.q<i16, 0.5 : 0>>, tensor<1x1x8x!nn.q<i16, 0.25 : 0>>) -> tensor<1x4x8x!nn.q<i16, 1.0 : 0>>
+  %r = nn.relu %a : (tensor<1x4x8x!nn.q<i16, 0.5 : 0>>) -> tensor<1x4x8x!nn.q<i16, 0.25 : 0>>
+  %s = nn.relu6 %a : (tensor<1x4x8x!nn.q<i16, 0.5 : 0>>) -> tensor<1x4x8x!nn.q<i16, 0.5 : 0>>
+  %l = nn.leaky_relu %m {alpha = 0.2 : f32} : (tensor<1x4x8x!nn.q<i16, 1.0 : 0>>) -> tensor<1x4x8x!nn.q<i16, 0.25 : 0>>
+  func.return %r, %l, %s : tensor<1x4x8x!nn.q<i16, 0.25 : 0>>, tensor<1x4x8x!nn.q<i16, 0.25 : 0>>, tensor<1x4x8x!nn.q<i16, 0.5 : 0>>
+}
