@@ -251,13 +251,15 @@ def scratch_bytes_dwconv3x3(out_h: int, out_w: int, stride: int) -> int:
 
 
 def _fast_requant(bound: np.ndarray, shifts: Sequence[int] | np.ndarray) -> int:
-    """1 when, for every channel, ``bound * 2^(left shift + 2) < 2^31`` and the right
-    shift is at most 29 (the conditions of the header's short requantization)."""
+    """The header's ``fast_requant``: 0 unless, for every channel, ``bound * 2^(left
+    shift + 2) < 2^31`` and the right shift is at most 29; then 2 when every right shift
+    is in [1, 22] (the shortest path), else 1."""
     s = np.asarray(shifts, dtype=np.int64).reshape(-1)
     left = np.maximum(s, 0)
     right = np.maximum(-s, 0)
-    ok = (bound[: s.size] << (left + 2)) < 2**31
-    return int(bool(np.all(ok) and np.all(right <= 29)))
+    if not (np.all((bound[: s.size] << (left + 2)) < 2**31) and np.all(right <= 29)):
+        return 0
+    return 2 if np.all((right >= 1) & (right <= 22)) else 1
 
 
 def fast_requant_conv1x1(

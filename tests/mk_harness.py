@@ -505,3 +505,82 @@ def run_m4(cases: list[Case], work: Path, cmsis_nn: Path | None = None) -> Resul
             result.mk_instructions.append(b - a)
             result.ref_instructions.append(c - b)
     return result
+
+
+def _constant(value: object) -> np.ndarray:
+    """The values of a ``qnn`` op's constant operand (an ``arith.constant``)."""
+    from xdsl.dialects.builtin import DenseIntOrFPElementsAttr
+
+    owner = getattr(value, "owner", None)
+    attr = owner.properties.get("value") if owner is not None else None
+    assert isinstance(attr, DenseIntOrFPElementsAttr), f"{owner}: not a dense constant"
+    return np.array(attr.get_values())
+
+
+def _int_field(attr: object) -> int:
+    from xdsl.dialects.builtin import IntegerAttr
+
+    assert isinstance(attr, IntegerAttr)
+    return int(attr.value.data)
+
+
+def model_layers(path: Path, rng: np.random.Generator) -> list[Case]:
+    """Every layer of a real model that a micro-kernel fits, with the constants the
+    compiler computes for it (``convert-nn-to-qnn``) and a random input."""
+    from stai.compiler.driver import compile_model
+    from stai.dialects import qnn
+
+    module = compile_model(path, stop_after="convert-nn-to-qnn").module
+    cases: list[Case] = []
+    for op in module.walk():
+        if not isinstance(op, (qnn.Conv2DOp, qnn.DepthwiseConv2DOp)) or op.kind != "s8":
+            continue
+        in_shape, w_shape, out_shape = op.input_shape(0), op.input_shape(1), op.output_shape()
+        strides, pads = op.ints("strides"), op.ints("pads")
+        dilations = op.ints("dilations") if op.dilations is not None else None
+        params = op.params_as(qnn.qp.ConvS8Params)
+        input_offset = _int_field(params.get("input_offset"))
+        output_offset = _int_field(params.get("output_offset"))
+        multipliers = list(params.ints("multipliers"))
+        shifts = list(params.ints("shifts"))
+        act = list(op.ints("act")) if op.act is not None else [-128, 127]
+        weights = _constant(op.ins[1]).astype(np.int8).reshape(w_shape)
+        bias = _constant(op.ins[2]).astype(np.int32).reshape(-1)
+        n, h, w, c = in_shape
+        if isinstance(op, qnn.Conv2DOp):
+            if not mk_layouts.fits_conv1x1(in_shape, w_shape, strides, pads, dilations):
+                continue
+            kind, pixels = "conv1x1", n * h * w
+            rows, cols, out_h, out_w, stride = 1, pixels, 1, pixels, 1
+            pad4 = (0, 0, 0, 0)
+        else:
+            if not mk_layouts.fits_dwconv3x3(
+                in_shape, w_shape, out_shape, strides, pads, dilations
+            ):
+                continue
+            kind = "dwconv3x3"
+            rows, cols, out_h, out_w, stride = h, w, out_shape[1], out_shape[2], strides[0]
+            pad4 = (pads[0], pads[1], pads[2], pads[3])
+        cases.append(
+            Case(
+                kind,
+                rows,
+                cols,
+                c,
+                int(w_shape[0]) if kind == "conv1x1" else c,
+                out_h,
+                out_w,
+                stride,
+                pad4,
+                input_offset,
+                output_offset,
+                act[0],
+                act[1],
+                rng.integers(-128, 128, (rows, cols, c), dtype=np.int8),
+                weights,
+                bias,
+                multipliers,
+                shifts,
+            )
+        )
+    return cases

@@ -20,10 +20,12 @@
  * multiplier in [2^30, 2^31) (or 0) and a power-of-two exponent, positive = left shift.
  * Tensors are NHWC. Every kernel returns ARM_CMSIS_NN_SUCCESS.
  *
- * fast_requant (a literal 0 or 1, from mk_layouts.fast_requant_*): 1 when every
+ * fast_requant (a literal 0, 1 or 2, from mk_layouts.fast_requant_*): 1 when every
  * accumulator of the layer, shifted left by its channel's left shift plus two, fits in
- * int32 and every right shift is at most 29; the requantization then takes a short exact
- * path (one SMMULR and four ALU instructions on a DSP core). 0 keeps the general path.
+ * int32 and every right shift is at most 29: the requantization then takes a short exact
+ * path (one SMMULR and four ALU instructions on a DSP core); 2 when besides every right
+ * shift is in [1, 22]: a shorter one (SMMLAR, ADD, ASR, USAT with the clamp folded in).
+ * 0 keeps the general path.
  */
 #ifndef STAI_MK_S8_H
 #define STAI_MK_S8_H
@@ -227,13 +229,15 @@ STAI_MK_INLINE int32_t stai_mk_ssat8(int32_t x)
 typedef struct
 {
     int32_t mult;
-    int32_t shift;     /* general path */
-    int32_t left1;     /* fast path: left shift + 1 */
-    int32_t round;     /* fast path: 2^right */
-    int32_t right1;    /* fast path: right shift + 1 */
+    int32_t shift;  /* general path */
+    int32_t left1;  /* fast paths: left shift + 1 */
+    int32_t round;  /* fast path 1: 2^right */
+    int32_t right1; /* fast path 1: right shift + 1 */
+    int32_t right;  /* fast path 2: right shift */
+    int32_t nudge;  /* fast path 2: 2^(right - 1) - (act_min - out_offset) * 2^right */
 } stai_mk_rq;
 
-STAI_MK_INLINE stai_mk_rq stai_mk_rq_make(int32_t mult, int32_t shift)
+STAI_MK_INLINE stai_mk_rq stai_mk_rq_make(int32_t mult, int32_t shift, int32_t low)
 {
     stai_mk_rq q;
     const int32_t left = (int32_t)((uint32_t)shift & ~(uint32_t)(shift >> 31)); /* max(shift, 0) */
@@ -243,16 +247,71 @@ STAI_MK_INLINE stai_mk_rq stai_mk_rq_make(int32_t mult, int32_t shift)
     q.left1 = left + 1;
     q.round = (int32_t)((uint32_t)1 << right);
     q.right1 = right + 1;
+    q.right = right;
+    q.nudge = (int32_t)(((uint32_t)q.round >> 1) - ((uint32_t)low << right));
     return q;
+}
+
+/* (a * b + 2^31) >> 32 + c: SMMLAR. */
+STAI_MK_INLINE int32_t stai_mk_smmlar(int32_t a, int32_t b, int32_t c)
+{
+#if STAI_MK_DSP
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+#else
+    return (int32_t)((uint32_t)stai_mk_smmulr(a, b) + (uint32_t)c);
+#endif
+}
+
+/* max(u, 0) clamped to [0, span]: one USAT when span + 1 is a power of two or the clamp
+ * bounds are constants of any value (USAT #31 for the lower bound). */
+STAI_MK_INLINE int32_t stai_mk_clamp_span(int32_t u, int32_t span)
+{
+#if STAI_MK_DSP
+    if (__builtin_constant_p(span))
+    {
+        switch (span)
+        {
+        case 255:
+            return __usat(u, 8);
+        case 127:
+            return __usat(u, 7);
+        case 63:
+            return __usat(u, 6);
+        case 31:
+            return __usat(u, 5);
+        case 15:
+            return __usat(u, 4);
+        case 7:
+            return __usat(u, 3);
+        case 3:
+            return __usat(u, 2);
+        case 1:
+            return __usat(u, 1);
+        default:
+        {
+            const int32_t v = __usat(u, 31);
+            return v > span ? span : v;
+        }
+        }
+    }
+#endif
+    u = u < 0 ? 0 : u;
+    return u > span ? span : u;
 }
 
 /* arm_nn_requantize(acc, mult, shift) + out_offset, clamped to [act_min, act_max].
  *
- * General path: the arithmetic of arm_nn_requantize, free of undefined behaviour.
- * Fast path (the caller guarantees the headroom): x = SMMULR(acc << (left + 1), mult)
- * is the rounding doubling high multiply of (acc << left) and mult, and
- * (2x + 2^right + (x < 0 ? -1 : 0)) >> (right + 1) is its division by 2^right rounded
- * half away from zero, for every right in [0, 29]. */
+ * General path (fast 0): the arithmetic of arm_nn_requantize, free of undefined
+ * behaviour. The fast paths need the headroom mk_layouts.fast_requant_* checks:
+ * x = SMMULR(acc << (left + 1), mult) is the rounding doubling high multiply of
+ * (acc << left) and mult. Path 1: (2x + 2^right + (x < 0 ? -1 : 0)) >> (right + 1) is
+ * its division by 2^right rounded half away from zero, for every right in [0, 29].
+ * Path 2 (right in [1, 22]): (x + 2^(right-1) + (acc < 0 ? -1 : 0)) >> right is that
+ * division too (x < 0 only when acc < 0, and x = 0 rounds to 0 either way); the lower
+ * clamp bound is folded into the rounding constant (a multiple of 2^right), so that
+ * SMMLAR, ADD, ASR and USAT give the clamped value minus act_min. */
 STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
                                           const stai_mk_rq *q,
                                           int32_t out_offset,
@@ -261,6 +320,12 @@ STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
                                           int32_t fast)
 {
     int32_t y;
+    if (fast == 2)
+    {
+        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << q->left1), q->mult, q->nudge);
+        const int32_t u = (int32_t)((uint32_t)t + (uint32_t)(acc >> 31)) >> q->right;
+        return stai_mk_clamp_span(u, act_max - act_min) + act_min;
+    }
     if (fast)
     {
         const int32_t x = stai_mk_smmulr((int32_t)((uint32_t)acc << q->left1), q->mult);
@@ -404,14 +469,14 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
             }
 #endif
             const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0]);
+            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0], act_min - output_offset);
             out[o0] = (int8_t)stai_mk_requantize(a00, &q0, output_offset, act_min, act_max, fast_requant);
             out[o0 + out_ch] = (int8_t)stai_mk_requantize(a10, &q0, output_offset, act_min, act_max, fast_requant);
             out[o0 + 2 * out_ch] =
                 (int8_t)stai_mk_requantize(a20, &q0, output_offset, act_min, act_max, fast_requant);
             if (o0 + 1 < out_ch)
             {
-                const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1]);
+                const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset);
                 out[o0 + 1] = (int8_t)stai_mk_requantize(a01, &q1, output_offset, act_min, act_max, fast_requant);
                 out[o0 + 1 + out_ch] =
                     (int8_t)stai_mk_requantize(a11, &q1, output_offset, act_min, act_max, fast_requant);
@@ -475,15 +540,15 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
 #endif
             wp = wq;
             const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0]);
-            const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1]);
-            const stai_mk_rq q2 = stai_mk_rq_make(multipliers[o0 + 2], shifts[o0 + 2]);
+            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0], act_min - output_offset);
+            const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset);
+            const stai_mk_rq q2 = stai_mk_rq_make(multipliers[o0 + 2], shifts[o0 + 2], act_min - output_offset);
             out[o0] = (int8_t)stai_mk_requantize(a0, &q0, output_offset, act_min, act_max, fast_requant);
             out[o0 + 1] = (int8_t)stai_mk_requantize(a1, &q1, output_offset, act_min, act_max, fast_requant);
             out[o0 + 2] = (int8_t)stai_mk_requantize(a2, &q2, output_offset, act_min, act_max, fast_requant);
             if (o0 + 3 < out_ch)
             {
-                const stai_mk_rq q3 = stai_mk_rq_make(multipliers[o0 + 3], shifts[o0 + 3]);
+                const stai_mk_rq q3 = stai_mk_rq_make(multipliers[o0 + 3], shifts[o0 + 3], act_min - output_offset);
                 out[o0 + 3] = (int8_t)stai_mk_requantize(a3, &q3, output_offset, act_min, act_max, fast_requant);
             }
         }
@@ -500,11 +565,11 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
                 a1 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(w), a1);
             }
             const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0]);
+            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0], act_min - output_offset);
             out[o0] = (int8_t)stai_mk_requantize(a0, &q0, output_offset, act_min, act_max, fast_requant);
             if (o0 + 1 < out_ch)
             {
-                const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1]);
+                const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset);
                 out[o0 + 1] = (int8_t)stai_mk_requantize(a1, &q1, output_offset, act_min, act_max, fast_requant);
             }
         }
@@ -584,7 +649,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_s8(const int8_t *input,
         const int32_t k2 = stai_mk_sxtb16_ror8(wb);    /* w02, w12 */
         const int32_t k22 = (int32_t)wc[8];            /* w22 */
         const int32_t b = bias[c];
-        const stai_mk_rq q = stai_mk_rq_make(multipliers[c], shifts[c]);
+        const stai_mk_rq q = stai_mk_rq_make(multipliers[c], shifts[c], act_min - output_offset);
         int8_t *out = output + c;
         for (int32_t oy = 0; oy < out_h; oy++)
         {
