@@ -399,20 +399,23 @@ class _Select(_PerOutput):
 
     NUM_INS: ClassVar[int | None] = 2
     S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    S16_PARAMS: ClassVar[ParamsSpec] = NoParams
     F32_PARAMS: ClassVar[ParamsSpec] = NoParams
     IN_PLACE: ClassVar[InPlace] = "binary"
 
 
 @irdl_op_definition
 class MaximumOp(_Select):
-    """``stai_maximum_s8`` (stai_kernels_shape.h) / ``stai_maximum_f32``."""
+    """``stai_maximum_s8`` (stai_kernels_shape.h) / ``stai_maximum_f32``; 16x8:
+    ``stai_maximum_s16``."""
 
     name = "qnn.maximum"
 
 
 @irdl_op_definition
 class MinimumOp(_Select):
-    """``stai_minimum_s8`` (stai_kernels_shape.h) / ``stai_minimum_f32``."""
+    """``stai_minimum_s8`` (stai_kernels_shape.h) / ``stai_minimum_f32``; 16x8:
+    ``stai_minimum_s16``."""
 
     name = "qnn.minimum"
 

@@ -131,17 +131,19 @@ class ConvertStridedSlice(RewritePattern):
 
 
 class ConvertSelect(RewritePattern):
-    """``nn.maximum`` / ``nn.minimum`` -> ``qnn.maximum`` / ``qnn.minimum`` (int8: the
-    operands and the result must share one quantization; the codes are compared)."""
+    """``nn.maximum`` / ``nn.minimum`` -> ``qnn.maximum`` / ``qnn.minimum`` (int8 and 16x8:
+    the operands and the result must share one quantization; the codes are compared)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.MaximumOp | nn.MinimumOp, rewriter: PatternRewriter) -> None:
         if activation_of(op) != "none":
             raise fail(op, "a fused activation is not supported")
-        if kind_of(op, [op.lhs, op.rhs, op.output]) == "s8":
-            y = act_quant(op, op.output, "output")
+        kind = kind_of(op, [op.lhs, op.rhs, op.output], int16=True)
+        if kind in ("s8", "s16"):
+            bits = (16,) if kind == "s16" else (8,)
+            y = act_quant(op, op.output, "output", bits)
             for value, what in ((op.lhs, "first input"), (op.rhs, "second input")):
-                x = act_quant(op, value, what)
+                x = act_quant(op, value, what, bits)
                 if np.float32(x.scale) != np.float32(y.scale) or x.zero_point != y.zero_point:
                     raise fail(op, f"the {what} and the output quantizations must be equal")
         cls = qnn.MaximumOp if isinstance(op, nn.MaximumOp) else qnn.MinimumOp

@@ -224,6 +224,23 @@ arm_cmsis_nn_status stai_mean_hw_s16(const int16_t *input,
                                      int32_t out_shift,
                                      int32_t output_offset);
 
+/*
+ * MAXIMUM / MINIMUM of int16 tensors with 4-D NHWC broadcasting: the codes are compared
+ * (the inputs and the output share one quantization); dims as stai_maximum_s8.
+ */
+arm_cmsis_nn_status stai_maximum_s16(const int16_t *input_1,
+                                     const cmsis_nn_dims *input_1_dims,
+                                     const int16_t *input_2,
+                                     const cmsis_nn_dims *input_2_dims,
+                                     int16_t *output,
+                                     const cmsis_nn_dims *output_dims);
+arm_cmsis_nn_status stai_minimum_s16(const int16_t *input_1,
+                                     const cmsis_nn_dims *input_1_dims,
+                                     const int16_t *input_2,
+                                     const cmsis_nn_dims *input_2_dims,
+                                     int16_t *output,
+                                     const cmsis_nn_dims *output_dims);
+
 /* ---- fully connected -------------------------------------------------------------- */
 
 /*

@@ -111,6 +111,13 @@ SPECS: list[OpSpec] = [
     ),
     _spec("logistic", ((1, 4, 4, 8),), lambda tf: tf.math.sigmoid, "LOGISTIC", ((-6.0, 6.0),)),
     _spec("tanh", ((1, 4, 4, 8),), lambda tf: tf.math.tanh, "TANH", ((-3.0, 3.0),)),
+    _spec(
+        "maximum_broadcast",
+        ((1, 5, 5, 8), (1, 1, 1, 8)),
+        lambda tf: lambda x, y: tf.maximum(x, y),
+        "MAXIMUM",
+    ),
+    _spec("minimum", ((1, 4, 6), (1, 4, 6)), lambda tf: lambda x, y: tf.minimum(x, y), "MINIMUM"),
     _spec("softmax", ((2, 10),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-4.0, 4.0),)),
     _spec("softmax_wide", ((1, 3, 40),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-12.0, 9.0),)),
 ]
