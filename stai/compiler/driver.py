@@ -341,6 +341,14 @@ def layer_kernels(module: ModuleOp) -> list[str]:
     return []
 
 
+def kernels_report(kernels: list[str]) -> str:
+    """The report's section on the kernel each node calls (``--kernels stai``)."""
+    ours = sum(k.startswith("stai_mk_") for k in kernels)
+    lines = [f"\nKernels: {ours} of {len(kernels)} nodes run stai's own kernels (--kernels stai)"]
+    lines += [f"  {i:3d}  {kernel}" for i, kernel in enumerate(kernels)]
+    return "\n".join(lines) + "\n"
+
+
 def array_bytes(array: c.ArrayOp) -> int:
     """The bytes of a ``c.array``: its elements, each rounded up to whole bytes."""
     element = array.type.element_type
@@ -619,6 +627,8 @@ def write_generated(
     }
     if options.c_prefix != "stai":  # the default folder's NAME.json stays as it was
         meta["c_prefix"] = options.c_prefix
+    if options.kernels != DEFAULT_KERNELS:
+        meta["kernels"] = options.kernels
     meta.update(memory_report.meta_fields(compiled.memory, options.memory, compiled.weights_bytes))
     report = memory_report.render_report(
         name,
@@ -638,6 +648,8 @@ def write_generated(
             if float_ops
             else "every op runs in int8\n"
         )
+    if options.kernels == "stai":
+        report += kernels_report(layer_kernels(compiled.module))
     out = Path(out_dir)
     files = {
         f"{name}.json": json.dumps(meta, indent=2) + "\n",
