@@ -232,3 +232,24 @@ def test_an_unknown_kernel_set_is_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["generate", "-m", "x.tflite", "-o", str(tmp_path / "o"), "--kernels", "fast"])
     assert exit_info.value.code == 2
+
+
+def test_analyze_names_each_layers_kernel(models_dir: Path) -> None:
+    """``stai analyze`` gives each node's C kernel: stai's with ``--kernels stai``,
+    CMSIS-NN's by default; the MACC total does not depend on the kernels."""
+    from stai.tools.analyze import analyze, report_text, to_json
+
+    path = models_dir / KWS
+    ours = analyze(path, options=CompileOptions(kernels="stai"))
+    theirs = analyze(path, options=CompileOptions())
+    kernels = [layer["kernel"] for layer in to_json(ours)["layers"]]
+    assert sum(k.startswith("stai_mk_") for k in kernels) == 9
+    assert [layer["kernel"] for layer in to_json(theirs)["layers"]][:3] == [
+        "arm_convolve_wrapper_s8",
+        "arm_depthwise_conv_wrapper_s8",
+        "arm_convolve_wrapper_s8",
+    ]
+    assert ours.totals.macc == theirs.totals.macc
+    assert to_json(ours)["layers"][1]["geometry"]["kernel"] == [3, 3]
+    text = report_text(ours, width=200)
+    assert "stai_mk_dwconv3x3_s8" in text and "kernel" in text
