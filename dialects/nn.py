@@ -59,6 +59,7 @@ from stai.dialects.nn_base import (
 )
 from stai.dialects.nn_shapes import (
     ConcatOp,
+    GatherOp,
     PadOp,
     ReshapeOp,
     ResizeOp,
@@ -590,7 +591,7 @@ _OPS = (
     (AddOp, SubOp, MulOp, DivOp, ReluOp, Relu6Op, ReluN1To1Op, LogisticOp, TanhOp),
     (HardSwishOp, LeakyReluOp, QuantizeOp, DequantizeOp, SoftmaxOp, ReshapeOp, PadOp),
     (ConcatOp, MeanOp, SwishOp, HardSigmoidOp, PReluOp, LstmOp, TransposeOp, ClampOp),
-    (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp, ResizeOp),
+    (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp, ResizeOp, GatherOp),
     MATH_OPS,
 )
 
@@ -621,6 +622,7 @@ __all__ = [
     "DequantizeOp",
     "DivOp",
     "FullyConnectedOp",
+    "GatherOp",
     "HardSigmoidOp",
     "HardSwishOp",
     "LeakyReluOp",

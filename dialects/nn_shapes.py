@@ -225,3 +225,32 @@ class ResizeOp(_NNOp):
         scales = self.scales.get_values()
         if len(scales) != 2 or any(not float(s) > 0.0 for s in scales):
             raise VerifyException("nn.resize: scales must hold two positive factors")
+
+
+@irdl_op_definition
+class GatherOp(_NNOp):
+    """The elements of ``input`` at the constant ``indices`` along ``axis``: result
+    index ``i`` of that axis is input index ``indices[i]``; the other axes stay (a frontend
+    reshapes for indices of another rank)."""
+
+    name = "nn.gather"
+    input = operand_def(TensorType)
+    axis = prop_def(IntegerAttr)
+    indices = prop_def(DenseArrayBase[I64])
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), ConcatAxis())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        shape, out = tuple(x.get_shape()), tuple(y.get_shape())
+        axis = self.axis.value.data
+        indices = _ints(self.indices)
+        if not 0 <= axis < len(shape):
+            raise VerifyException(f"nn.gather: axis {axis} out of range for rank {len(shape)}")
+        expected = (*shape[:axis], len(indices), *shape[axis + 1 :])
+        if out != expected:
+            raise VerifyException(f"nn.gather: the result must have shape {expected}")
+        if any(not 0 <= i < shape[axis] for i in indices):
+            raise VerifyException(f"nn.gather: indices must lie in [0, {shape[axis]})")
+        if x.element_type != y.element_type:
+            raise VerifyException("nn.gather: element types differ")

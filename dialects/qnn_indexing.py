@@ -1,8 +1,8 @@
 """``qnn`` ops that pick or interpolate elements by index (registered in the ``QNN``
-dialect of ``stai.dialects.qnn``): resizing.
+dialect of ``stai.dialects.qnn``): resizing, gathering.
 
 Their index arithmetic is computed at compile time where it can be (the nearest
-neighbour's source rows and columns are tables); the kernels are in
+neighbour's source rows and columns, the gathered indices are tables); the kernels are in
 ``runtime/include/stai_kernels_indexing.h``.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar, cast
 
-from xdsl.dialects.builtin import AnyFloat, DenseArrayBase, Float32Type, IntegerType
+from xdsl.dialects.builtin import AnyFloat, DenseArrayBase, Float32Type, IntegerAttr, IntegerType
 from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
 
@@ -92,5 +92,36 @@ class ResizeBilinearOp(_Resize):
         return 4 * self._output_count()
 
 
-INDEXING_OPS = (ResizeNearestOp, ResizeBilinearOp)
+@irdl_op_definition
+class GatherOp(KernelOp):
+    """Elements at constant indices along ``axis`` (any element type): ``stai_gather``.
+    Result index ``i`` of the axis is input index ``indices[i]`` (``array<i32: ...>``)."""
+
+    name = "qnn.gather"
+    axis = opt_prop_def(IntegerAttr)
+    indices = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("axis", "indices")
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "no"
+    SCRATCH: ClassVar[str] = "none"
+
+    def verify_(self) -> None:
+        super().verify_()
+        assert self.axis is not None
+        x, y = shape_of(self.ins[0]), shape_of(self.output_type)
+        axis = self.axis.value.data
+        indices = self.ints("indices")
+        if not 0 <= axis < len(x) or y != (*x[:axis], len(indices), *x[axis + 1 :]):
+            raise VerifyException(
+                f"{self.name}: the output must be the input with {len(indices)} elements along axis {axis}"
+            )
+        if any(not 0 <= i < x[axis] for i in indices):
+            raise VerifyException(f"{self.name}: indices must lie in [0, {x[axis]})")
+
+    def macc(self) -> int:
+        return 0
+
+
+INDEXING_OPS = (ResizeNearestOp, ResizeBilinearOp, GatherOp)
 """The ops of this module, in the order the ``QNN`` dialect lists them."""

@@ -1,5 +1,5 @@
 """``convert-nn-to-qnn`` patterns of the ops that pick or interpolate elements by index:
-``nn.resize``. ``convert_nn_to_qnn.py`` applies them with the others.
+``nn.resize``, ``nn.gather``. ``convert_nn_to_qnn.py`` applies them with the others.
 
 The nearest neighbour's source rows and columns are computed here, once, with the float32
 arithmetic of the framework the model comes from (``convention``), so the kernel only
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, TensorType, f32, i32
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, TensorType, f32, i32, i64
 from xdsl.ir import Attribute, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 
@@ -164,5 +164,21 @@ class ConvertResize(RewritePattern):
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
 
 
-INDEXING_PATTERNS: tuple[RewritePattern, ...] = (ConvertResize(),)
+class ConvertGather(RewritePattern):
+    """``nn.gather`` -> ``qnn.gather`` (float or int8, as TFLite Micro: a copy; a
+    quantized input and output share their parameters)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.GatherOp, rewriter: PatternRewriter) -> None:
+        kind_of(op, [op.input, op.output])
+        indices = [int(i) for i in op.indices.get_values()]
+        props: dict[str, Attribute] = {
+            "axis": IntegerAttr(op.axis.value.data, i64),
+            "indices": DenseArrayBase.from_list(i32, indices),
+        }
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn_indexing.GatherOp, [op.input], op.output.type, props))
+
+
+INDEXING_PATTERNS: tuple[RewritePattern, ...] = (ConvertResize(), ConvertGather())
 """The patterns of this module (``convert_nn_to_qnn.py`` appends them)."""

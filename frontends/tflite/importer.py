@@ -155,6 +155,8 @@ OPERATORS: dict[str, Translation] = {
     "RESIZE_NEAREST_NEIGHBOR": Translation("_resize", nn.ResizeOp),
     "RESIZE_BILINEAR": Translation("_resize", nn.ResizeOp),
     "GELU": Translation("_gelu", nn.GeluOp),
+    "GATHER": Translation("_gather", nn.GatherOp),
+    "EMBEDDING_LOOKUP": Translation("_embedding_lookup", nn.GatherOp),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 

@@ -1,16 +1,18 @@
 """TFLite translations of the operators that pick or interpolate elements by index:
-RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR; and GELU (float)."""
+RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, GATHER and EMBEDDING_LOOKUP (constant indices);
+and GELU (float)."""
 
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, StringAttr, f32
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, TensorType, f32, i64
 from xdsl.ir import Attribute
 
 from stai.dialects import nn
 
 from .reader import TflOperator
 from .shapes import ShapeTranslator
+from .translator import dequantized
 
 
 class IndexingTranslator(ShapeTranslator):
@@ -58,3 +60,62 @@ class IndexingTranslator(ShapeTranslator):
             raise self._error(op, "only float32 GELU is supported")
         approximate = bool(op.options.get("Approximate", False))
         self._emit(op, nn.GeluTanhOp if approximate else nn.GeluOp, [self._operand(op, 0)])
+
+    def _gather(self, op: TflOperator) -> None:
+        """GATHER with constant indices (batch_dims 0), any axis: an ``nn.gather`` of the
+        flattened indices, reshaped to the output's shape (``indices.shape`` in place of
+        the axis)."""
+        self._check_outputs(op)
+        if int(op.options.get("BatchDims", 0)) != 0:
+            raise self._error(op, "batch_dims other than 0 is not supported")
+        rank = len(self._shape(self._input_index(op, 0, "params")))
+        axis = self._axis(op, int(op.options.get("Axis", 0)), rank)
+        self._gather_values(op, 0, 1, axis)
+
+    def _embedding_lookup(self, op: TflOperator) -> None:
+        """EMBEDDING_LOOKUP with constant ids: the rows of the value tensor (a GATHER on
+        axis 0)."""
+        self._check_outputs(op)
+        self._gather_values(op, 1, 0, 0)
+
+    def _gather_values(self, op: TflOperator, data: int, ids: int, axis: int) -> None:
+        t = self._input_index(op, data, "params")
+        shape = self._shape(t)
+        index_shape = self._shape(self._input_index(op, ids, "indices"))
+        indices = self._int_list(op, ids, "indices")
+        if any(not 0 <= i < shape[axis] for i in indices):
+            raise self._error(op, f"indices {indices} out of range for {shape[axis]}")
+        out = self._shape(op.outputs[0])
+        if tuple(out) != (*shape[:axis], *index_shape, *shape[axis + 1 :]):
+            raise self._error(op, f"the output's shape {list(out)} is not the gathered one")
+        out_type = self._tensor_type(op.outputs[0])
+        if self._is_constant(t):  # both constant: the gathered constant
+            if self._is_float(op.outputs[0]) and not self._is_float(t):
+                array = self._constant_f32(op, t)
+            else:
+                array = self._array(t)
+            gathered = np.take(array, indices, axis=axis).reshape(out)
+            storage = nn.numpy_dtype(out_type.element_type)
+            const = nn.ConstantOp(np.ascontiguousarray(gathered, dtype=storage), out_type)
+            self._tag(const, op, self.tensors[op.outputs[0]].name)
+            self.block.add_op(const)
+            self.values[op.outputs[0]] = const.output
+            return
+        value = self._operand(op, data)
+        assert isinstance(value.type, TensorType)
+        if value.type.element_type != out_type.element_type:
+            raise self._error(op, "the input and output quantizations differ")
+        gathered_shape = (*shape[:axis], len(indices), *shape[axis + 1 :])
+        props = {"axis": IntegerAttr(axis, i64), "indices": nn.i64_array(indices)}
+        if tuple(gathered_shape) == tuple(out):
+            self._emit(op, nn.GatherOp, [value], props)
+            return
+        moved_type = TensorType(out_type.element_type, gathered_shape)
+        moved = self._emit(op, nn.GatherOp, [value], props, result_type=moved_type, name=False)
+        self._emit(op, nn.ReshapeOp, [moved])
+
+    def _constant_f32(self, op: TflOperator, t: int) -> np.ndarray:
+        quant = self._quant(t)
+        if quant is None:
+            raise self._error(op, f"constant '{self.tensors[t].name}' has no quantization")
+        return dequantized(self._array(t), quant)

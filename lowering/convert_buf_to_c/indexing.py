@@ -1,7 +1,9 @@
 """Kernels that pick or interpolate elements by index: ``resize_nearest`` (a copy by the
-row and column tables computed at compile time) and ``resize_bilinear``."""
+row and column tables computed at compile time), ``resize_bilinear`` and ``gather``."""
 
 from __future__ import annotations
+
+import math
 
 from stai.dialects import qnn_indexing
 from stai.dialects.buf import element_bytes
@@ -52,5 +54,29 @@ def emit_resize_bilinear(k: KernelBlock) -> None:
             k.ptr(y, True),
             k.dims("output_dims", shape_of(y)),
             *coefficients,
+        ],
+    )
+
+
+def emit_gather(k: KernelBlock) -> None:
+    """``stai_gather(in, out, outer, axis_size, inner_bytes, indices, count)``."""
+    op = k.op
+    assert isinstance(op, qnn_indexing.GatherOp) and op.axis is not None
+    (x,) = op.ins
+    y = out_of(op)
+    shape = shape_of(x)
+    axis = op.axis.value.data
+    indices = k.geometry("indices")
+    inner = math.prod(shape[axis + 1 :]) * element_bytes(memref_of(y))
+    k.call(
+        "stai_gather",
+        [
+            k.ptr(x),
+            k.ptr(y, True),
+            k.int_(math.prod(shape[:axis])),
+            k.int_(shape[axis]),
+            k.int_(inner),
+            k.table("indices", indices),
+            k.int_(len(indices)),
         ],
     )

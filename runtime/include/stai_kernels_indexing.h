@@ -46,6 +46,16 @@ arm_cmsis_nn_status stai_resize_bilinear_s8(const int8_t *input,
                                             int32_t scale_w,
                                             int32_t half_pixel);
 
+/* Gather along one axis: the input is [outer, axis_size, inner_bytes] bytes; output
+ * element [o, i] is input element [o, indices[i]] for i < count. */
+arm_cmsis_nn_status stai_gather(const void *input,
+                                void *output,
+                                int32_t outer,
+                                int32_t axis_size,
+                                int32_t inner_bytes,
+                                const int32_t *indices,
+                                int32_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -690,12 +690,12 @@ def test_several_subgraphs() -> None:
 
 def test_unsupported_operator_is_named_with_its_index() -> None:
     m, x, y = _relu_model()
-    idx = m.tensor("indices", (1,), "INT32", data=np.array([0]))
-    z = m.tensor("gathered", (1, 4, 4, 2))
-    m.op("GATHER", [y, idx], [z])
+    axis = m.tensor("axis", (1,), "INT32", data=np.array([1]))
+    z = m.tensor("summed", (1, 4, 4, 2))
+    m.op("CUMSUM", [y, axis], [z])
     message = _error(m.build([x], [z]))
     assert message.endswith(
-        "unsupported TFLite operator 'GATHER' (operator 1); "
+        "unsupported TFLite operator 'CUMSUM' (operator 1); "
         "`stai supported-ops` lists what stai compiles"
     )
 

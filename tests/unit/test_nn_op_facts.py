@@ -146,7 +146,7 @@ def test_quantization_rules():
         "nn.softmax", "nn.logistic", "nn.tanh", "nn.add", "nn.sub", "nn.mul", "nn.relu",
         "nn.relu_n1_to_1", "nn.clamp", "nn.hard_sigmoid", "nn.mean", "nn.concat",
         "nn.leaky_relu", "nn.hard_swish", "nn.prelu", "nn.strided_slice", "nn.maximum",
-        "nn.minimum", "nn.resize",
+        "nn.minimum", "nn.resize", "nn.gather",
     }  # fmt: skip
 
 
