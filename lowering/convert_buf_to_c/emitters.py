@@ -25,7 +25,11 @@ from stai.lowering.convert_buf_to_c.fully_connected import (
     emit_fully_connected_codebook,
     emit_hybrid_fully_connected,
 )
-from stai.lowering.convert_buf_to_c.indexing import emit_resize_bilinear, emit_resize_nearest
+from stai.lowering.convert_buf_to_c.indexing import (
+    emit_gather,
+    emit_resize_bilinear,
+    emit_resize_nearest,
+)
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
 from stai.lowering.convert_buf_to_c.mk_kernels import MK_EMITTERS
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
@@ -72,6 +76,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn.MathOp: emit_math,
     qnn_indexing.ResizeNearestOp: emit_resize_nearest,
     qnn_indexing.ResizeBilinearOp: emit_resize_bilinear,
+    qnn_indexing.GatherOp: emit_gather,
     **MK_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
