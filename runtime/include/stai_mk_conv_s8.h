@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stai's general int8 convolution micro-kernel, stai_mk_conv_s8: any kh x kw window,
+ * stride 1 or 2 along each axis, TFLite's SAME or VALID padding, no dilation, no groups,
+ * batch 1, any channel counts (first layers with 1 to 3 input channels included).
+ *
+ * Like the kernels of stai_mk_s8.h (whose primitives and requantization it uses), it is
+ * header-only and called by the generated code with literal constants for every int32
+ * argument, so that each call site is specialised by the compiler; it gives the integers
+ * of the TFLite Micro int8 reference convolution (and of arm_convolve_s8) bit for bit.
+ *
+ * How it computes: output pixels in increasing order (row-major), three at a time. For a
+ * block, the windows of its pixels are widened to int16 into the scratch buffer (each
+ * window row, kw * in_ch bytes contiguous in NHWC, one SXTB16/PKH pass, padded to an even
+ * length; padded taps take the input zero point, so the effective bias with the input
+ * offset folded in stays exact at the borders); then every output-channel pair is the
+ * dot product of the packed weights with the three windows (SMLAD, six accumulators), and
+ * the block's outputs are requantized and written. A block reads only input pixels at or
+ * after the first pixel of its first window, and writes its outputs after reading them.
+ * The remaining one or two pixels run one at a time, four output channels at a time.
+ */
+#ifndef STAI_MK_CONV_S8_H
+#define STAI_MK_CONV_S8_H
+
+#include "stai_mk_s8.h"
+
+/* Words col[0], col[step], ... of n zero-point pairs. */
+STAI_MK_INLINE void stai_mk_conv_fill(int32_t *col, int32_t n, int32_t step, int32_t zpw)
+{
+    for (int32_t k = 0; k < n; k++)
+    {
+        col[k * step] = zpw;
+    }
+}
+
+/* One window row whose taps are partly left or right of the input (or whose channel count
+ * is odd so that pairs straddle taps): value by value. */
+STAI_MK_INLINE void stai_mk_conv_row_edge(const int8_t *in_row, int32_t *col, int32_t step, int32_t ix0,
+                                          int32_t in_w, int32_t in_ch, int32_t kernel_w, int32_t zp)
+{
+    uint32_t word = 0;
+    int32_t half = 0;
+    for (int32_t kx = 0; kx < kernel_w; kx++)
+    {
+        const int32_t ix = ix0 + kx;
+        const int32_t inside = ix >= 0 && ix < in_w;
+        const int8_t *p = in_row + ix * in_ch;
+        for (int32_t c = 0; c < in_ch; c++)
+        {
+            const uint32_t v = (uint32_t)(inside ? (int32_t)p[c] : zp);
+            if (half)
+            {
+                *col = (int32_t)(word | (v << 16));
+                col += step;
+            }
+            else
+            {
+                word = v & 0xFFFFu;
+            }
+            half ^= 1;
+        }
+    }
+    if (half)
+    {
+        *col = (int32_t)word;
+    }
+}
+
+/* The window of the output pixel whose top-left tap is input (iy0, ix0), widened into the
+ * words col[0], col[step], ...: kernel_h rows of (kernel_w * in_ch + 1) / 2 pairs. */
+STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32_t step, int32_t iy0,
+                                        int32_t ix0, int32_t in_h, int32_t in_w, int32_t in_ch,
+                                        int32_t kernel_h, int32_t kernel_w, int32_t zp, int32_t zpw)
+{
+    const int32_t row = kernel_w * in_ch;
+    const int32_t row_words = (row + 1) >> 1;
+    const int32_t x_inside = ix0 >= 0 && ix0 + kernel_w <= in_w;
+    if (x_inside && iy0 >= 0 && iy0 + kernel_h <= in_h)
+    {
+        const int8_t *src = input + (iy0 * in_w + ix0) * in_ch;
+        for (int32_t ky = 0; ky < kernel_h; ky++)
+        {
+            stai_mk_widen_pixel(src, col, row, step);
+            src += in_w * in_ch;
+            col += row_words * step;
+        }
+        return;
+    }
+    for (int32_t ky = 0; ky < kernel_h; ky++)
+    {
+        const int32_t iy = iy0 + ky;
+        if (iy < 0 || iy >= in_h)
+        {
+            stai_mk_conv_fill(col, row_words, step, zpw);
+        }
+        else if (x_inside)
+        {
+            stai_mk_widen_pixel(input + (iy * in_w + ix0) * in_ch, col, row, step);
+        }
+        else if ((in_ch & 1) == 0)
+        {
+            /* Padded taps on the left, the taps inside, padded taps on the right. */
+            const int32_t left = ix0 < 0 ? -ix0 : 0;
+            const int32_t right = ix0 + kernel_w > in_w ? ix0 + kernel_w - in_w : 0;
+            int32_t *dst = col;
+            stai_mk_conv_fill(dst, left * (in_ch >> 1), step, zpw);
+            dst += left * (in_ch >> 1) * step;
+            stai_mk_widen_pixel(input + (iy * in_w + ix0 + left) * in_ch, dst, (kernel_w - left - right) * in_ch,
+                                step);
+            dst += (kernel_w - left - right) * (in_ch >> 1) * step;
+            stai_mk_conv_fill(dst, right * (in_ch >> 1), step, zpw);
+        }
+        else
+        {
+            stai_mk_conv_row_edge(input + iy * in_w * in_ch, col, step, ix0, in_w, in_ch, kernel_w, zp);
+        }
+        col += row_words * step;
+    }
+}
+
+/* Requantize and store one output channel of the pixels whose accumulators are given. */
+#define STAI_MK_CONV_OUT(ACC, O, OFF)                                                              \
+    out[(O) + (OFF)] = (int8_t)stai_mk_requantize((ACC), &q, output_offset, act_min, act_max, fast_requant)
+
+/*
+ * General convolution, batch 1.
+ *   input    [in_h][in_w][in_ch] int8
+ *   weights  mk_conv_layouts.pack_conv_s8's layout: for each output-channel pair j
+ *            (out_ch rounded up to even), for each pair k of the padded window vector
+ *            (kernel_h rows of kernel_w * in_ch values, each row rounded up to even),
+ *            one word {v[2j][2k], v[2j+1][2k], v[2j][2k+1], v[2j+1][2k+1]}
+ *   bias     2 * ceil(out_ch / 2) int32: bias + input_offset * sum(w[o]) (zero padded)
+ *   multipliers, shifts  out_ch int32 each
+ *   output   [out_h][out_w][out_ch] int8
+ *   scratch  mk_conv_layouts.scratch_bytes_conv(...) bytes, 4-byte aligned: up to three
+ *            widened windows
+ *   pad_top, pad_left  rows / columns of padding before the input (pads[0], pads[2]);
+ *            the padding after it follows from out_h / out_w
+ */
+STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
+                                                   const int8_t *weights,
+                                                   const int32_t *bias,
+                                                   const int32_t *multipliers,
+                                                   const int32_t *shifts,
+                                                   int8_t *output,
+                                                   void *scratch,
+                                                   const int32_t in_h,
+                                                   const int32_t in_w,
+                                                   const int32_t in_ch,
+                                                   const int32_t out_h,
+                                                   const int32_t out_w,
+                                                   const int32_t out_ch,
+                                                   const int32_t kernel_h,
+                                                   const int32_t kernel_w,
+                                                   const int32_t stride_h,
+                                                   const int32_t stride_w,
+                                                   const int32_t pad_top,
+                                                   const int32_t pad_left,
+                                                   const int32_t input_offset,
+                                                   const int32_t output_offset,
+                                                   const int32_t act_min,
+                                                   const int32_t act_max,
+                                                   const int32_t fast_requant)
+{
+    const int32_t row_words = (kernel_w * in_ch + 1) >> 1;
+    const int32_t pairs = kernel_h * row_words;
+    const int32_t oc_pairs = (out_ch + 1) >> 1;
+    const int32_t pixels = out_h * out_w;
+    const int32_t zp = -input_offset;
+    const int32_t zpw = stai_mk_pack_lo(zp, zp);
+    const int32_t low = act_min - output_offset;
+    int32_t *const col = (int32_t *)scratch;
+    int32_t oy = 0, ox = 0; /* the next output pixel */
+    int32_t p = 0;
+    /* Three pixels at a time: col[3k + i] holds pair k of pixel i's window. */
+    for (; p + 3 <= pixels; p += 3)
+    {
+        for (int32_t i = 0; i < 3; i++)
+        {
+            stai_mk_conv_window(input, col + i, 3, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w,
+                                in_ch, kernel_h, kernel_w, zp, zpw);
+            if (++ox == out_w)
+            {
+                ox = 0;
+                oy++;
+            }
+        }
+        const int8_t *wp = weights;
+        int8_t *out = output + p * out_ch;
+        for (int32_t j = 0; j < oc_pairs; j++)
+        {
+            int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
+            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            const int32_t *x = col;
+#if STAI_MK_ASM
+            int32_t w, we, x0, x1;
+            int32_t n = pairs >> 1;
+            if (n > 0)
+            {
+                __asm__("1:\n\t" STAI_MK_STEP3X2 STAI_MK_STEP3X2 "subs %[n], %[n], #1\n\t"
+                        "bne 1b"
+                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
+                          [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x), [n] "+r"(n), [w] "=&r"(w), [we] "=&r"(we),
+                          [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        :
+                        : "cc", "memory");
+            }
+            if (pairs & 1)
+            {
+                __asm__(STAI_MK_STEP3X2
+                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
+                          [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x), [w] "=&r"(w), [we] "=&r"(we),
+                          [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        :
+                        : "memory");
+            }
+#else
+#pragma GCC unroll 4
+            for (int32_t k = 0; k < pairs; k++)
+            {
+                const int32_t w = stai_mk_load32(wp);
+                wp += 4;
+                const int32_t we = stai_mk_sxtb16(w);
+                const int32_t wo = stai_mk_sxtb16_ror8(w);
+                const int32_t x0 = x[0], x1 = x[1], x2 = x[2];
+                x += 3;
+                a00 = stai_mk_smlad(x0, we, a00);
+                a01 = stai_mk_smlad(x0, wo, a01);
+                a10 = stai_mk_smlad(x1, we, a10);
+                a11 = stai_mk_smlad(x1, wo, a11);
+                a20 = stai_mk_smlad(x2, we, a20);
+                a21 = stai_mk_smlad(x2, wo, a21);
+            }
+#endif
+            const int32_t o0 = 2 * j;
+            {
+                const stai_mk_rq q = stai_mk_rq_make(multipliers[o0], shifts[o0], low);
+                STAI_MK_CONV_OUT(a00, o0, 0);
+                STAI_MK_CONV_OUT(a10, o0, out_ch);
+                STAI_MK_CONV_OUT(a20, o0, 2 * out_ch);
+            }
+            if (o0 + 1 < out_ch)
+            {
+                const stai_mk_rq q = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], low);
+                STAI_MK_CONV_OUT(a01, o0 + 1, 0);
+                STAI_MK_CONV_OUT(a11, o0 + 1, out_ch);
+                STAI_MK_CONV_OUT(a21, o0 + 1, 2 * out_ch);
+            }
+        }
+    }
+    /* The remaining pixels one at a time: col[k] holds pair k of the window. */
+    for (; p < pixels; p++)
+    {
+        stai_mk_conv_window(input, col, 1, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w, in_ch,
+                            kernel_h, kernel_w, zp, zpw);
+        if (++ox == out_w)
+        {
+            ox = 0;
+            oy++;
+        }
+        const int8_t *wp = weights;
+        int8_t *out = output + p * out_ch;
+        for (int32_t j = 0; j < oc_pairs; j++)
+        {
+            int32_t a0 = bias[2 * j], a1 = bias[2 * j + 1];
+#pragma GCC unroll 4
+            for (int32_t k = 0; k < pairs; k++)
+            {
+                const int32_t w = stai_mk_load32(wp);
+                wp += 4;
+                const int32_t x0 = col[k];
+                a0 = stai_mk_smlad(x0, stai_mk_sxtb16(w), a0);
+                a1 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(w), a1);
+            }
+            const int32_t o0 = 2 * j;
+            {
+                const stai_mk_rq q = stai_mk_rq_make(multipliers[o0], shifts[o0], low);
+                STAI_MK_CONV_OUT(a0, o0, 0);
+            }
+            if (o0 + 1 < out_ch)
+            {
+                const stai_mk_rq q = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], low);
+                STAI_MK_CONV_OUT(a1, o0 + 1, 0);
+            }
+        }
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+#undef STAI_MK_CONV_OUT
+
+#endif /* STAI_MK_CONV_S8_H */
