@@ -706,7 +706,7 @@ def _print_footprint(section: dict[str, Any], target: str, console: Console) -> 
     )
 
 
-def report_text(a: Analysis, width: int = 140) -> str:
+def report_text(a: Analysis, width: int = 170) -> str:
     """The console report as plain text."""
     from io import StringIO
 
