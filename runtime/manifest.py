@@ -3,6 +3,11 @@
 Every file in ``runtime/src`` starts with its SPDX line, then ``/* stai-provides: f g ... */``
 and ``/* stai-requires: other.c ... */``; this module reads those lines and computes the
 transitive closure, so a generated folder carries only the kernels its model calls.
+
+A header of ``runtime/include`` may declare ``/* stai-provides: ... */`` too: its
+functions are header-only (static inline, such as the micro-kernels of
+``stai_mk_s8.h``). Every generated folder carries every header, so calls to them need
+no source file.
 """
 
 from __future__ import annotations
@@ -57,10 +62,27 @@ def provider_of() -> dict[str, str]:
     return table
 
 
+@cache
+def header_provider_of() -> dict[str, str]:
+    """Header-only C function name -> the header that defines it (its
+    ``/* stai-provides: ... */`` line)."""
+    table: dict[str, str] = {}
+    for path in headers():
+        provides = _PROVIDES.search(path.read_text()[:2048])
+        for function in provides.group(1).split() if provides else ():
+            if function in table:
+                raise RuntimeError(f"{function} is provided by {table[function]} and {path.name}")
+            table[function] = path.name
+    return table
+
+
 def sources_for(functions: set[str] | frozenset[str]) -> list[Path]:
-    """The runtime source files (transitively) needed to link calls to ``functions``."""
+    """The runtime source files (transitively) needed to link calls to ``functions``;
+    header-only functions need none."""
     providers = provider_of()
     table = sources()
+    in_headers = header_provider_of()
+    functions = {f for f in functions if f not in in_headers or f in providers}
     missing = sorted(f for f in functions if f not in providers)
     if missing:
         raise RuntimeError(f"no runtime source provides {', '.join(missing)}")

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* stai-provides: stai_mk_conv1x1_s8 stai_mk_dwconv3x3_s8 */
 /*
  * stai's int8 micro-kernels: header-only convolution kernels that the generated code
  * calls with literal constants (channel counts, sizes, strides, offsets, clamp bounds),

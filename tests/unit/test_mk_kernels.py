@@ -180,3 +180,15 @@ def test_kws_layers_on_cortex_m4(tmp_path: Path, models_dir: Path) -> None:
     for case, count in zip(cases, result.mk_instructions):
         budget = 1.4 if case.kind == "conv1x1" else 2.9
         assert count / case.macs < budget, (case.describe(), count / case.macs)
+
+
+def test_the_manifest_knows_the_header_only_kernels() -> None:
+    from stai.runtime import manifest
+
+    providers = manifest.header_provider_of()
+    for call in (mk_layouts.CONV1X1, mk_layouts.DWCONV3X3):
+        assert providers[call.function] == call.header
+    needed = manifest.sources_for({mk_layouts.CONV1X1.function, "arm_softmax_s8"})
+    assert [p.name for p in needed] == ["arm_softmax_s8.c"]
+    with pytest.raises(RuntimeError, match="stai_mk_nothing_s8"):
+        manifest.sources_for({"stai_mk_nothing_s8"})
