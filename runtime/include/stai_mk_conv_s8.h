@@ -170,11 +170,12 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
     const int32_t zpw = stai_mk_pack_lo(zp, zp);
     const int32_t low = act_min - output_offset;
     int32_t *const col = (int32_t *)scratch;
+    const int32_t blocks = pixels / 3;
     int32_t oy = 0, ox = 0; /* the next output pixel */
-    int32_t p = 0;
     /* Three pixels at a time: col[3k + i] holds pair k of pixel i's window. */
-    for (; p + 3 <= pixels; p += 3)
+    for (int32_t blk = 0; blk < blocks; blk++)
     {
+        const int32_t p = 3 * blk;
         for (int32_t i = 0; i < 3; i++)
         {
             stai_mk_conv_window(input, col + i, 3, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w,
@@ -249,8 +250,9 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
         }
     }
     /* The remaining pixels one at a time: col[k] holds pair k of the window. */
-    for (; p < pixels; p++)
+    for (int32_t r = 0; r < pixels - 3 * blocks; r++)
     {
+        const int32_t p = 3 * blocks + r;
         stai_mk_conv_window(input, col, 1, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w, in_ch,
                             kernel_h, kernel_w, zp, zpw);
         if (++ox == out_w)
