@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,all]'
+	$(PY) -m pip install -q -e '.[test,all,exporters]'
+	$(PY) -m pip install -q --no-deps tf_keras==2.21.0
 	touch $(STAMP)
 
 demo: $(STAMP)
