@@ -37,7 +37,7 @@ __all__ = [
 HEADER = "stai_mk_conv_s8.h"
 """The runtime header that defines ``stai_mk_conv_s8``."""
 
-BLOCK = 3
+BLOCK = 4
 """Output pixels whose windows the kernel widens together."""
 
 CONV = KernelCall(
@@ -144,7 +144,7 @@ def pack_conv_s8(
 
 
 def scratch_bytes_conv(weights_shape: Sequence[int], output_shape: Sequence[int]) -> int:
-    """Scratch bytes of ``stai_mk_conv_s8``: the widened windows of up to three output
+    """Scratch bytes of ``stai_mk_conv_s8``: the widened windows of up to four output
     pixels (int16)."""
     _, kh, kw, in_ch = (int(d) for d in weights_shape)
     pixels = int(np.prod([int(d) for d in output_shape[:3]]))

@@ -9,15 +9,15 @@
  * argument, so that each call site is specialised by the compiler; it gives the integers
  * of the TFLite Micro int8 reference convolution (and of arm_convolve_s8) bit for bit.
  *
- * How it computes: output pixels in increasing order (row-major), three at a time. For a
+ * How it computes: output pixels in increasing order (row-major), four at a time. For a
  * block, the windows of its pixels are widened to int16 into the scratch buffer (each
  * window row, kw * in_ch bytes contiguous in NHWC, one SXTB16/PKH pass, padded to an even
  * length; padded taps take the input zero point, so the effective bias with the input
  * offset folded in stays exact at the borders); then every output-channel pair is the
- * dot product of the packed weights with the three windows (SMLAD, six accumulators), and
+ * dot product of the packed weights with the four windows (SMLAD, eight accumulators), and
  * the block's outputs are requantized and written. A block reads only input pixels at or
  * after the first pixel of its first window, and writes its outputs after reading them.
- * The remaining one or two pixels run one at a time, four output channels at a time.
+ * The remaining one to three pixels run one at a time, two output channels at a time.
  */
 #ifndef STAI_MK_CONV_S8_H
 #define STAI_MK_CONV_S8_H
@@ -118,6 +118,23 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
     }
 }
 
+/* One pair of the window vector of four pixels (x: 4 words, int16 pairs) times one weight
+ * word of an output-channel pair (wp): eight SMLADs in 13 instructions. */
+#define STAI_MK_CONV_STEP4X2                                                                       \
+    "ldr %[w], [%[wp]], #4\n\t"                                                                    \
+    "ldrd %[x0], %[x1], [%[x]], #8\n\t"                                                            \
+    "sxtb16 %[we], %[w]\n\t"                                                                       \
+    "sxtb16 %[w], %[w], ror #8\n\t"                                                                \
+    "smlad %[a00], %[x0], %[we], %[a00]\n\t"                                                       \
+    "smlad %[a01], %[x0], %[w], %[a01]\n\t"                                                        \
+    "smlad %[a10], %[x1], %[we], %[a10]\n\t"                                                       \
+    "smlad %[a11], %[x1], %[w], %[a11]\n\t"                                                        \
+    "ldrd %[x0], %[x1], [%[x]], #8\n\t"                                                            \
+    "smlad %[a20], %[x0], %[we], %[a20]\n\t"                                                       \
+    "smlad %[a21], %[x0], %[w], %[a21]\n\t"                                                        \
+    "smlad %[a30], %[x1], %[we], %[a30]\n\t"                                                       \
+    "smlad %[a31], %[x1], %[w], %[a31]\n\t"
+
 /* Requantize and store one output channel of the pixels whose accumulators are given. */
 #define STAI_MK_CONV_OUT(ACC, O, OFF)                                                              \
     out[(O) + (OFF)] = (int8_t)stai_mk_requantize((ACC), &q, output_offset, act_min, act_max, fast_requant)
@@ -132,7 +149,7 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
  *   bias     2 * ceil(out_ch / 2) int32: bias + input_offset * sum(w[o]) (zero padded)
  *   multipliers, shifts  out_ch int32 each
  *   output   [out_h][out_w][out_ch] int8
- *   scratch  mk_conv_layouts.scratch_bytes_conv(...) bytes, 4-byte aligned: up to three
+ *   scratch  mk_conv_layouts.scratch_bytes_conv(...) bytes, 4-byte aligned: up to four
  *            widened windows
  *   pad_top, pad_left  rows / columns of padding before the input (pads[0], pads[2]);
  *            the padding after it follows from out_h / out_w
@@ -170,15 +187,15 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
     const int32_t zpw = stai_mk_pack_lo(zp, zp);
     const int32_t low = act_min - output_offset;
     int32_t *const col = (int32_t *)scratch;
-    const int32_t blocks = pixels / 3;
+    const int32_t blocks = pixels / 4;
     int32_t oy = 0, ox = 0; /* the next output pixel */
-    /* Three pixels at a time: col[3k + i] holds pair k of pixel i's window. */
+    /* Four pixels at a time: col[4k + i] holds pair k of pixel i's window. */
     for (int32_t blk = 0; blk < blocks; blk++)
     {
-        const int32_t p = 3 * blk;
-        for (int32_t i = 0; i < 3; i++)
+        const int32_t p = 4 * blk;
+        for (int32_t i = 0; i < 4; i++)
         {
-            stai_mk_conv_window(input, col + i, 3, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w,
+            stai_mk_conv_window(input, col + i, 4, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w,
                                 in_ch, kernel_h, kernel_w, zp, zpw);
             if (++ox == out_w)
             {
@@ -191,27 +208,30 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
         for (int32_t j = 0; j < oc_pairs; j++)
         {
             int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
-            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
             const int32_t *x = col;
 #if STAI_MK_ASM
+            /* 14 registers: the loop's end is compared with a word on the stack. */
             int32_t w, we, x0, x1;
-            int32_t n = pairs >> 1;
-            if (n > 0)
+            if (pairs >= 4)
             {
-                __asm__("1:\n\t" STAI_MK_STEP3X2 STAI_MK_STEP3X2 "subs %[n], %[n], #1\n\t"
-                        "bne 1b"
+                const int8_t *const end = wp + 4 * (pairs & ~3);
+                __asm__("1:\n\t" STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
+                            STAI_MK_CONV_STEP4X2 "ldr %[x0], %[end]\n\t"
+                                                 "cmp %[wp], %[x0]\n\t"
+                                                 "bne 1b"
                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
-                          [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x), [n] "+r"(n), [w] "=&r"(w), [we] "=&r"(we),
-                          [x0] "=&r"(x0), [x1] "=&r"(x1)
-                        :
+                          [a21] "+r"(a21), [a30] "+r"(a30), [a31] "+r"(a31), [wp] "+r"(wp), [x] "+r"(x),
+                          [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        : [end] "m"(end)
                         : "cc", "memory");
             }
-            if (pairs & 1)
+            for (int32_t k = 0; k < (pairs & 3); k++)
             {
-                __asm__(STAI_MK_STEP3X2
+                __asm__(STAI_MK_CONV_STEP4X2
                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
-                          [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x), [w] "=&r"(w), [we] "=&r"(we),
-                          [x0] "=&r"(x0), [x1] "=&r"(x1)
+                          [a21] "+r"(a21), [a30] "+r"(a30), [a31] "+r"(a31), [wp] "+r"(wp), [x] "+r"(x),
+                          [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
                         :
                         : "memory");
             }
@@ -223,14 +243,16 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
                 wp += 4;
                 const int32_t we = stai_mk_sxtb16(w);
                 const int32_t wo = stai_mk_sxtb16_ror8(w);
-                const int32_t x0 = x[0], x1 = x[1], x2 = x[2];
-                x += 3;
+                const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+                x += 4;
                 a00 = stai_mk_smlad(x0, we, a00);
                 a01 = stai_mk_smlad(x0, wo, a01);
                 a10 = stai_mk_smlad(x1, we, a10);
                 a11 = stai_mk_smlad(x1, wo, a11);
                 a20 = stai_mk_smlad(x2, we, a20);
                 a21 = stai_mk_smlad(x2, wo, a21);
+                a30 = stai_mk_smlad(x3, we, a30);
+                a31 = stai_mk_smlad(x3, wo, a31);
             }
 #endif
             const int32_t o0 = 2 * j;
@@ -239,6 +261,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
                 STAI_MK_CONV_OUT(a00, o0, 0);
                 STAI_MK_CONV_OUT(a10, o0, out_ch);
                 STAI_MK_CONV_OUT(a20, o0, 2 * out_ch);
+                STAI_MK_CONV_OUT(a30, o0, 3 * out_ch);
             }
             if (o0 + 1 < out_ch)
             {
@@ -246,13 +269,14 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
                 STAI_MK_CONV_OUT(a01, o0 + 1, 0);
                 STAI_MK_CONV_OUT(a11, o0 + 1, out_ch);
                 STAI_MK_CONV_OUT(a21, o0 + 1, 2 * out_ch);
+                STAI_MK_CONV_OUT(a31, o0 + 1, 3 * out_ch);
             }
         }
     }
     /* The remaining pixels one at a time: col[k] holds pair k of the window. */
-    for (int32_t r = 0; r < pixels - 3 * blocks; r++)
+    for (int32_t r = 0; r < pixels - 4 * blocks; r++)
     {
-        const int32_t p = 3 * blocks + r;
+        const int32_t p = 4 * blocks + r;
         stai_mk_conv_window(input, col, 1, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w, in_ch,
                             kernel_h, kernel_w, zp, zpw);
         if (++ox == out_w)

@@ -376,10 +376,10 @@ def test_fits_conv() -> None:
     assert not fits((1, 8, 8, 4), (3, 3, 3, 4), (1, 8, 7, 3), (1, 1), (1, 1, 1, 1))  # shape
 
 
-def test_scratch_holds_three_windows() -> None:
-    assert mk_conv_layouts.scratch_bytes_conv((16, 3, 3, 3), (1, 32, 32, 16)) == 3 * 2 * 30
-    assert mk_conv_layouts.scratch_bytes_conv((64, 10, 4, 1), (1, 25, 5, 64)) == 3 * 2 * 40
-    assert mk_conv_layouts.scratch_bytes_conv((4, 3, 3, 8), (1, 1, 2, 4)) == 2 * 2 * 72
+def test_scratch_holds_four_windows() -> None:
+    assert mk_conv_layouts.scratch_bytes_conv((16, 3, 3, 3), (1, 32, 32, 16)) == 4 * 2 * 30
+    assert mk_conv_layouts.scratch_bytes_conv((64, 10, 4, 1), (1, 25, 5, 64)) == 4 * 2 * 40
+    assert mk_conv_layouts.scratch_bytes_conv((4, 3, 3, 8), (1, 1, 3, 4)) == 3 * 2 * 72
 
 
 def test_kernel_call_names_its_arguments_in_c_order() -> None:
