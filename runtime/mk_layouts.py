@@ -24,12 +24,16 @@ __all__ = [
     "CONV1X1",
     "DWCONV3X3",
     "KernelCall",
+    "MkConstants",
     "fast_requant_conv1x1",
     "fast_requant_dwconv3x3",
     "fits_conv1x1",
     "fits_dwconv3x3",
     "pack_conv1x1_s8",
     "pack_dwconv3x3_s8",
+    "plan_conv1x1_s8",
+    "plan_dwconv3x3_s8",
+    "requantize_s8",
     "scratch_bytes_conv1x1",
     "scratch_bytes_dwconv3x3",
 ]
@@ -282,3 +286,143 @@ def fast_requant_dwconv3x3(
     w = np.asarray(weights_1hwc, dtype=np.int64).reshape(9, -1)
     b = np.abs(np.asarray(packed_bias, dtype=np.int64))
     return _fast_requant(b + 128 * np.abs(w).sum(axis=0), shifts)
+
+
+@dataclass(frozen=True)
+class MkConstants:
+    """Everything a micro-kernel call reads that the compiler computes: the packed
+    weights, the effective bias, the per-channel multipliers and shifts to pass (they may
+    differ from the layer's, see ``plan_conv1x1_s8``) and ``fast_requant``."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    multipliers: np.ndarray
+    shifts: np.ndarray
+    fast_requant: int
+
+
+def requantize_s8(
+    acc: int, multiplier: int, shift: int, output_offset: int, lo: int, hi: int
+) -> int:
+    """One int8 output as TFLite (and ``arm_nn_requantize``) computes it from an int32
+    accumulator (``acc << left`` must fit in int32)."""
+    left, right = max(shift, 0), max(-shift, 0)
+    x = ((acc << left) * multiplier + (1 << 30)) >> 31
+    mask = (1 << right) - 1
+    y = (x >> right) + (1 if (x & mask) > (mask >> 1) + (1 if x < 0 else 0) else 0)
+    return min(max(y + output_offset, lo), hi)
+
+
+def _tame_constant_channels(
+    weights: np.ndarray,
+    bias: np.ndarray,
+    multipliers: np.ndarray,
+    shifts: np.ndarray,
+    output_offset: int,
+    lo: int,
+    hi: int,
+) -> None:
+    """Give every channel whose output is the same for every input (a filter of zeros
+    with a large bias, a zero multiplier, a clamp that swallows the whole range) zero
+    weights, the multiplier 2^30 with shift -1 (a quarter) and the bias 4 * (output -
+    output_offset): the same output, and accumulators small enough for the short
+    requantization. ``weights`` is (channels, taps) int64, ``bias`` the effective bias;
+    all are updated in place."""
+    for o in range(weights.shape[0]):
+        reach = 128 * int(np.abs(weights[o]).sum())
+        low, high = int(bias[o]) - reach, int(bias[o]) + reach
+        left = max(int(shifts[o]), 0)
+        if max(abs(low), abs(high)) << left >= 2**31:
+            continue  # the reference wraps: not monotonic, leave it alone
+        first = requantize_s8(low, int(multipliers[o]), int(shifts[o]), output_offset, lo, hi)
+        last = requantize_s8(high, int(multipliers[o]), int(shifts[o]), output_offset, lo, hi)
+        if first != last:
+            continue
+        weights[o] = 0
+        bias[o] = 4 * (first - output_offset)
+        multipliers[o], shifts[o] = 2**30, -1
+
+
+def _plan(
+    kind: str,
+    weights: np.ndarray,
+    bias: np.ndarray | None,
+    input_offset: int,
+    multipliers: Sequence[int] | np.ndarray,
+    shifts: Sequence[int] | np.ndarray,
+    output_offset: int,
+    act_min: int,
+    act_max: int,
+) -> MkConstants:
+    w = np.asarray(weights)
+    taps = (w.reshape(w.shape[0], -1) if kind == "conv1x1" else w.reshape(9, -1).T).astype(np.int64)
+    channels = taps.shape[0]
+    b = np.zeros(channels, dtype=np.int64)
+    if bias is not None:
+        b += np.asarray(bias, dtype=np.int64).reshape(-1)
+    b += int(input_offset) * taps.sum(axis=1)
+    mult = np.asarray(multipliers, dtype=np.int64).reshape(-1).copy()
+    shift = np.asarray(shifts, dtype=np.int64).reshape(-1).copy()
+    _tame_constant_channels(taps, b, mult, shift, output_offset, act_min, act_max)
+    # Pack the (possibly zeroed) weights with the already effective bias.
+    if kind == "conv1x1":
+        packed, eff = pack_conv1x1_s8(taps.astype(np.int8).reshape(channels, 1, 1, -1), b, 0)
+        fast = fast_requant_conv1x1(eff, taps, shift)
+    else:
+        w1hwc = taps.T.reshape(1, 3, 3, channels).astype(np.int8)
+        packed, eff = pack_dwconv3x3_s8(w1hwc, b, 0)
+        fast = fast_requant_dwconv3x3(eff, w1hwc, shift)
+    return MkConstants(packed, eff, mult.astype(np.int32), shift.astype(np.int32), fast)
+
+
+def plan_conv1x1_s8(
+    weights_ohwi: np.ndarray,
+    bias: np.ndarray | None,
+    input_offset: int,
+    multipliers: Sequence[int] | np.ndarray,
+    shifts: Sequence[int] | np.ndarray,
+    output_offset: int,
+    act_min: int,
+    act_max: int,
+) -> MkConstants:
+    """All the constants of a ``stai_mk_conv1x1_s8`` call: ``pack_conv1x1_s8``'s
+    weights and effective bias and ``fast_requant_conv1x1``, after the channels whose
+    output does not depend on the input (quantizers leave such dead channels: zero
+    weights with a bias near 2^30, which would leave no headroom) are given equivalent
+    small constants. Pass ``multipliers`` and ``shifts`` from the result, not the
+    layer's: exact for every input."""
+    return _plan(
+        "conv1x1",
+        weights_ohwi,
+        bias,
+        input_offset,
+        multipliers,
+        shifts,
+        output_offset,
+        act_min,
+        act_max,
+    )
+
+
+def plan_dwconv3x3_s8(
+    weights_1hwc: np.ndarray,
+    bias: np.ndarray | None,
+    input_offset: int,
+    multipliers: Sequence[int] | np.ndarray,
+    shifts: Sequence[int] | np.ndarray,
+    output_offset: int,
+    act_min: int,
+    act_max: int,
+) -> MkConstants:
+    """``plan_conv1x1_s8`` for a ``stai_mk_dwconv3x3_s8`` call."""
+    return _plan(
+        "dwconv3x3",
+        weights_1hwc,
+        bias,
+        input_offset,
+        multipliers,
+        shifts,
+        output_offset,
+        act_min,
+        act_max,
+    )

@@ -50,15 +50,28 @@ class Case:
     fast: int = -1
     """``fast_requant`` to pass; -1: what mk_layouts says."""
     packed: tuple[np.ndarray, np.ndarray] = field(init=False)
+    mk_multipliers: np.ndarray = field(init=False)
+    mk_shifts: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.kind == "conv1x1":
-            self.packed = mk_layouts.pack_conv1x1_s8(self.weights, self.bias, self.input_offset)
-            allowed = mk_layouts.fast_requant_conv1x1(self.packed[1], self.weights, self.shifts)
-        else:
-            self.packed = mk_layouts.pack_dwconv3x3_s8(self.weights, self.bias, self.input_offset)
-            allowed = mk_layouts.fast_requant_dwconv3x3(self.packed[1], self.weights, self.shifts)
-        self.fast = allowed if self.fast < 0 else min(self.fast, allowed)
+        plan = (
+            mk_layouts.plan_conv1x1_s8 if self.kind == "conv1x1" else mk_layouts.plan_dwconv3x3_s8
+        )
+        constants = plan(
+            self.weights,
+            self.bias,
+            self.input_offset,
+            self.multipliers,
+            self.shifts,
+            self.output_offset,
+            self.act_min,
+            self.act_max,
+        )
+        self.packed = (constants.weights, constants.bias)
+        self.mk_multipliers, self.mk_shifts = constants.multipliers, constants.shifts
+        self.fast = (
+            constants.fast_requant if self.fast < 0 else min(self.fast, constants.fast_requant)
+        )
 
     @property
     def macs(self) -> int:
@@ -85,6 +98,27 @@ def _quant(rng: np.random.Generator, channels: int, wide_shifts: bool) -> tuple:
         out_scale = float(in_scale * 0.05 * 2.0 ** rng.uniform(-3, 14))
         filter_scales = [float(s * 2.0 ** rng.uniform(-6, 2)) for s in filter_scales]
     return conv_output_multipliers(in_scale, filter_scales, out_scale)
+
+
+def _kill_channels(
+    rng: np.random.Generator,
+    weights: np.ndarray,
+    axis: int,
+    bias: np.ndarray,
+    mult: list[int],
+    shifts: list[int],
+) -> None:
+    """Make one or two channels dead as quantizers leave them (a quarter of the layers):
+    zero weights, a bias near +-2^30 and a tiny multiplier; ``axis`` is the channel axis
+    of ``weights``; all changed in place."""
+    if rng.integers(0, 4) != 0:
+        return
+    channels = bias.size
+    for o in rng.choice(channels, size=min(channels, int(rng.integers(1, 3))), replace=False):
+        np.moveaxis(weights, axis, 0)[o] = 0
+        bias[o] = int(rng.choice([-1, 1])) * int(rng.integers(2**29, 2**30))
+        mult[o] = int(rng.integers(2**30, 2**31))
+        shifts[o] = -int(rng.integers(24, 31))
 
 
 def _activation(rng: np.random.Generator, output_offset: int) -> tuple[int, int]:
@@ -121,6 +155,9 @@ def random_conv1x1(
     act_min, act_max = _activation(rng, output_offset)
     mult, shifts = _quant(rng, out_ch, bool(rng.integers(0, 4) == 0))
     bias_range = 2 ** int(rng.integers(4, 20))
+    weights = rng.integers(-127, 128, (out_ch, 1, 1, in_ch), dtype=np.int8)
+    bias = rng.integers(-bias_range, bias_range, out_ch).astype(np.int64)
+    _kill_channels(rng, weights, 0, bias, mult, shifts)
     return Case(
         "conv1x1",
         1,
@@ -136,8 +173,8 @@ def random_conv1x1(
         act_min,
         act_max,
         rng.integers(-128, 128, (pixels, in_ch), dtype=np.int8),
-        rng.integers(-127, 128, (out_ch, 1, 1, in_ch), dtype=np.int8),
-        rng.integers(-bias_range, bias_range, out_ch, dtype=np.int32),
+        weights,
+        bias.astype(np.int32),
         mult,
         shifts,
         fast,
@@ -173,6 +210,9 @@ def random_dwconv3x3(
     act_min, act_max = _activation(rng, output_offset)
     mult, shifts = _quant(rng, ch, bool(rng.integers(0, 4) == 0))
     bias_range = 2 ** int(rng.integers(4, 20))
+    weights = rng.integers(-127, 128, (1, 3, 3, ch), dtype=np.int8)
+    bias = rng.integers(-bias_range, bias_range, ch).astype(np.int64)
+    _kill_channels(rng, weights, 3, bias, mult, shifts)
     return Case(
         "dwconv3x3",
         in_h,
@@ -188,8 +228,8 @@ def random_dwconv3x3(
         act_min,
         act_max,
         rng.integers(-128, 128, (in_h, in_w, ch), dtype=np.int8),
-        rng.integers(-127, 128, (1, 3, 3, ch), dtype=np.int8),
-        rng.integers(-bias_range, bias_range, ch, dtype=np.int32),
+        weights,
+        bias.astype(np.int32),
         mult,
         shifts,
         fast,
@@ -214,11 +254,13 @@ def _case_source(i: int, case: Case) -> str:
         _array("const int32_t", p + "pb", packed_b),
         _array("int32_t", p + "m", case.multipliers),
         _array("int32_t", p + "s", case.shifts),
+        _array("const int32_t", p + "mm", case.mk_multipliers),
+        _array("const int32_t", p + "ms", case.mk_shifts),
     ]
     pixels = case.in_h * case.in_w
     if case.kind == "conv1x1":
         call = (
-            f"stai_mk_conv1x1_s8({p}in, {p}pw, {p}pb, {p}m, {p}s, out_mk, scratch, "
+            f"stai_mk_conv1x1_s8({p}in, {p}pw, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
             f"{pixels}, {case.in_ch}, {case.out_ch}, {case.output_offset}, "
             f"{case.act_min}, {case.act_max}, {case.fast})"
         )
@@ -234,7 +276,7 @@ def _case_source(i: int, case: Case) -> str:
                                       out_ref);"""
     else:
         call = (
-            f"stai_mk_dwconv3x3_s8({p}in, {p}pw, {p}pb, {p}m, {p}s, out_mk, scratch, "
+            f"stai_mk_dwconv3x3_s8({p}in, {p}pw, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
             f"{case.in_h}, {case.in_w}, {case.in_ch}, {case.out_h}, {case.out_w}, "
             f"{case.stride}, {case.pads[0]}, {case.pads[2]}, {case.input_offset}, "
             f"{case.output_offset}, {case.act_min}, {case.act_max}, {case.fast})"

@@ -10,6 +10,7 @@ CMSIS-NN kernels) and on an emulated Cortex-M4 (DSP path). ``STAI_FUZZ_CASES`` (
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import mk_harness as mk
@@ -48,8 +49,7 @@ def _cases(seed: int) -> list[mk.Case]:
     # Clamp ranges of 2^k values (one USAT on a DSP core) and a one-value range.
     for lo, hi in ((0, 127), (-128, -1), (-8, 7), (-100, -99), (5, 5)):
         for case in (mk.random_conv1x1(rng), mk.random_dwconv3x3(rng)):
-            case.act_min, case.act_max = lo, hi
-            cases.append(case)
+            cases.append(replace(case, act_min=lo, act_max=hi))
     for n in range(FUZZ):
         general = 0 if n % 3 == 2 else -1  # every third: the general requantization
         cases.append(mk.random_conv1x1(rng, fast=general))
