@@ -462,6 +462,58 @@ class MeanOp(_NNOp):
     traits = traits_def(QuantRule(QuantKind.OWN_RANGE), LayoutSensitive())
 
 
+class _ReduceOp(_NNOp):
+    """A reduction over ``axes`` (sorted, distinct); with ``keep_dims`` they stay as 1s,
+    else they are dropped (the result type gives the shape)."""
+
+    input = operand_def(TensorType)
+    axes = prop_def(DenseArrayBase[I64])
+    keep_dims = prop_def(IntegerAttr)
+    output = result_def(TensorType)
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        shape = tuple(x.get_shape())
+        axes = list(self.axes.get_values())
+        if axes != sorted(set(axes)) or any(not 0 <= a < len(shape) for a in axes):
+            raise VerifyException(f"{self.name}: axes {axes} are not distinct axes in order")
+        if self.keep_dims.value.data:
+            expected = tuple(1 if d in axes else n for d, n in enumerate(shape))
+        else:
+            expected = tuple(n for d, n in enumerate(shape) if d not in axes)
+        if tuple(y.get_shape()) != expected:
+            raise VerifyException(f"{self.name}: the result must have shape {expected}")
+        if x.element_type != y.element_type and not isinstance(y.element_type, QuantType):
+            raise VerifyException(f"{self.name}: element types differ")
+
+
+@irdl_op_definition
+class ReduceMaxOp(_ReduceOp):
+    """The largest element (int8: of the codes, the result keeps the input's parameters)."""
+
+    name = "nn.reduce_max"
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
+
+
+@irdl_op_definition
+class ReduceMinOp(_ReduceOp):
+    """The smallest element (as ``nn.reduce_max``)."""
+
+    name = "nn.reduce_min"
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
+
+
+@irdl_op_definition
+class ReduceSumOp(_ReduceOp):
+    """The sum (int8: requantized to the output's own parameters)."""
+
+    name = "nn.reduce_sum"
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE), LayoutSensitive())
+
+
+REDUCE_OPS = (ReduceMaxOp, ReduceMinOp, ReduceSumOp)
+
+
 @irdl_op_definition
 class SwishOp(_ElementwiseOp):
     """Swish (SiLU): ``x * logistic(x)``."""
@@ -593,6 +645,7 @@ _OPS = (
     (ConcatOp, MeanOp, SwishOp, HardSigmoidOp, PReluOp, LstmOp, TransposeOp, ClampOp),
     (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp, ResizeOp, GatherOp),
     MATH_OPS,
+    REDUCE_OPS,
 )
 
 NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
@@ -641,6 +694,10 @@ __all__ = [
     "Relu6Op",
     "ReluN1To1Op",
     "ReluOp",
+    "REDUCE_OPS",
+    "ReduceMaxOp",
+    "ReduceMinOp",
+    "ReduceSumOp",
     "ReshapeOp",
     "ResizeOp",
     "SoftmaxOp",

@@ -1,5 +1,5 @@
 """``qnn`` ops that pick or interpolate elements by index (registered in the ``QNN``
-dialect of ``stai.dialects.qnn``): resizing, gathering.
+dialect of ``stai.dialects.qnn``): resizing, gathering, reductions.
 
 Their index arithmetic is computed at compile time where it can be (the nearest
 neighbour's source rows and columns, the gathered indices are tables); the kernels are in
@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from typing import ClassVar, cast
 
-from xdsl.dialects.builtin import AnyFloat, DenseArrayBase, Float32Type, IntegerAttr, IntegerType
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    DenseArrayBase,
+    Float32Type,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+)
 from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
 
-from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, shape_of
+from stai.dialects import qnn_params as qp
+from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, count_of, shape_of
 
 
 class _Resize(KernelOp):
@@ -123,5 +131,57 @@ class GatherOp(KernelOp):
         return 0
 
 
-INDEXING_OPS = (ResizeNearestOp, ResizeBilinearOp, GatherOp)
+class _Reduce(KernelOp):
+    """A reduction over ``axes`` (``array<i64: ...>`` of the input's axes, rank <= 4); the
+    output holds the other axes in order (kept as 1s or dropped: the same bytes)."""
+
+    axes = opt_prop_def(DenseArrayBase)
+    IN_PLACE: ClassVar[InPlace] = "no"
+    SCRATCH: ClassVar[str] = "none"
+
+    def verify_(self) -> None:
+        super().verify_()
+        x = shape_of(self.ins[0])
+        axes = self.ints("axes")
+        if len(x) > 4 or any(not 0 <= a < len(x) for a in axes):
+            raise VerifyException(f"{self.name}: axes {list(axes)} of a rank-{len(x)} input")
+        kept = [n for d, n in enumerate(x) if d not in axes]
+        if [n for n in shape_of(self.output_type) if n != 1] != [n for n in kept if n != 1]:
+            raise VerifyException(f"{self.name}: the output must hold the axes not reduced")
+
+    def macc(self) -> int:
+        """One per input element."""
+        return count_of(self.ins[0])
+
+
+@irdl_op_definition
+class ReduceOp(_Reduce):
+    """The largest or smallest element (``function`` ``max`` / ``min``):
+    ``stai_reduce_{max,min}_{s8,f32}`` (int8 compares the codes, as TFLite Micro)."""
+
+    name = "qnn.reduce"
+    function = opt_prop_def(StringAttr)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("axes", "function")
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+
+    def verify_(self) -> None:
+        super().verify_()
+        assert self.function is not None
+        if self.function.data not in ("max", "min"):
+            raise VerifyException(f"{self.name}: function must be max or min")
+
+
+@irdl_op_definition
+class ReduceSumOp(_Reduce):
+    """The sum: ``stai_reduce_sum_f32``; int8 ``stai_reduce_sum_s8``: the int32 sum of the
+    offset codes, one requantization to the output (TFLite Micro's arithmetic)."""
+
+    name = "qnn.reduce_sum"
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("axes",)
+    S8_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+
+
+INDEXING_OPS = (ResizeNearestOp, ResizeBilinearOp, GatherOp, ReduceOp, ReduceSumOp)
 """The ops of this module, in the order the ``QNN`` dialect lists them."""

@@ -1,5 +1,6 @@
 """``convert-nn-to-qnn`` patterns of the ops that pick or interpolate elements by index:
-``nn.resize``, ``nn.gather``. ``convert_nn_to_qnn.py`` applies them with the others.
+``nn.resize``, ``nn.gather``, and the reductions ``nn.reduce_max`` / ``_min`` / ``_sum``.
+``convert_nn_to_qnn.py`` applies them with the others.
 
 The nearest neighbour's source rows and columns are computed here, once, with the float32
 arithmetic of the framework the model comes from (``convention``), so the kernel only
@@ -11,11 +12,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, TensorType, f32, i32, i64
-from xdsl.ir import Attribute, SSAValue
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, TensorType, f32, i32, i64
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 
 from stai.dialects import nn, qnn_indexing
+from stai.dialects import qnn_params as qp
+from stai.lowering import quant_math as qm
 from stai.lowering.kernel_params import act_quant, fail, kind_of
 from stai.lowering.nn_to_qnn_base import Lowering
 
@@ -180,5 +183,49 @@ class ConvertGather(RewritePattern):
         low.finish(rewriter, low.kernel(qnn_indexing.GatherOp, [op.input], op.output.type, props))
 
 
-INDEXING_PATTERNS: tuple[RewritePattern, ...] = (ConvertResize(), ConvertGather())
+class ConvertReduce(RewritePattern):
+    """``nn.reduce_max`` / ``nn.reduce_min`` -> ``qnn.reduce`` (int8: one quantization for
+    input and output, the codes compared), ``nn.reduce_sum`` -> ``qnn.reduce_sum`` (int8:
+    TFLite Micro's requantization by ``s_in / s_out``)."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, nn.REDUCE_OPS):
+            return
+        kind = kind_of(op, [op.input, op.output])
+        if len(shape_of(op.input)) > 4:
+            raise fail(op, "only tensors of rank 4 or less can be reduced")
+        props: dict[str, Attribute] = {
+            "axes": DenseArrayBase.from_list(i64, [int(a) for a in op.axes.get_values()])
+        }
+        cls: type[qnn_indexing._Reduce]
+        if isinstance(op, nn.ReduceSumOp):
+            cls = qnn_indexing.ReduceSumOp
+            if kind == "s8":
+                x = act_quant(op, op.input, "input")
+                y = act_quant(op, op.output, "output")
+                mult, shift = qm.quantize_multiplier(float(_F(x.scale)) / float(_F(y.scale)))
+                props["params"] = qp.RequantizeS8Params.make(
+                    input_offset=-x.zero_point,
+                    output_offset=y.zero_point,
+                    multiplier=mult,
+                    shift=shift,
+                )
+        else:
+            cls = qnn_indexing.ReduceOp
+            function = "max" if isinstance(op, nn.ReduceMaxOp) else "min"
+            props["function"] = StringAttr(function)
+            if kind == "s8":
+                x = act_quant(op, op.input, "input")
+                y = act_quant(op, op.output, "output")
+                if _F(x.scale) != _F(y.scale) or x.zero_point != y.zero_point:
+                    raise fail(op, "the input and output quantizations must be equal")
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
+
+
+INDEXING_PATTERNS: tuple[RewritePattern, ...] = (
+    ConvertResize(),
+    ConvertGather(),
+    ConvertReduce(),
+)
 """The patterns of this module (``convert_nn_to_qnn.py`` appends them)."""

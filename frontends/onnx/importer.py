@@ -48,6 +48,7 @@ from .builder import inverse_perm, perm_shape, to_last
 from .elementwise import ElementwiseOps
 from .linear import LinearOps
 from .pooling import PoolingOps
+from .reduce import ReduceOps
 from .resize import ResizeOps
 from .slicing import SliceOps
 from .values import Const, Deq, QConst, Val, quant_of, shape_of, tensor_type
@@ -76,7 +77,7 @@ INT8_OPS = frozenset(
 NEVER_FOLD = frozenset({"DequantizeLinear"})
 
 
-class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, SliceOps, ResizeOps):
+class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, SliceOps, ResizeOps, ReduceOps):
     """Walks the nodes of one ONNX graph in order and appends ``nn`` ops to ``@main``."""
 
     # ------------------------------------------------------------------ driver
@@ -378,6 +379,9 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "Upsample": OnnxImporter._resize,
     "Erf": lambda self, n: self._unary(n, nn.ErfOp),
     "Gelu": OnnxImporter._gelu,
+    "ReduceMax": lambda self, n: self._reduce(n, nn.ReduceMaxOp),
+    "ReduceMin": lambda self, n: self._reduce(n, nn.ReduceMinOp),
+    "ReduceSum": lambda self, n: self._reduce(n, nn.ReduceSumOp),
 }
 """The importer's dispatch table: the translator of each ONNX operator type (default
 domain; the ``Q...`` operators also in ``com.microsoft``)."""

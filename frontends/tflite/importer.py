@@ -157,6 +157,9 @@ OPERATORS: dict[str, Translation] = {
     "GELU": Translation("_gelu", nn.GeluOp),
     "GATHER": Translation("_gather", nn.GatherOp),
     "EMBEDDING_LOOKUP": Translation("_embedding_lookup", nn.GatherOp),
+    "REDUCE_MAX": Translation("_reduce", nn.ReduceMaxOp, generic=True),
+    "REDUCE_MIN": Translation("_reduce", nn.ReduceMinOp, generic=True),
+    "SUM": Translation("_reduce", nn.ReduceSumOp, generic=True),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 

@@ -1,12 +1,13 @@
 """TFLite translations of the operators that pick or interpolate elements by index:
 RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, GATHER and EMBEDDING_LOOKUP (constant indices);
-and GELU (float)."""
+the reductions REDUCE_MAX, REDUCE_MIN and SUM; and GELU (float)."""
 
 from __future__ import annotations
 
 import numpy as np
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, TensorType, f32, i64
 from xdsl.ir import Attribute
+from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
 
@@ -119,3 +120,18 @@ class IndexingTranslator(ShapeTranslator):
         if quant is None:
             raise self._error(op, f"constant '{self.tensors[t].name}' has no quantization")
         return dequantized(self._array(t), quant)
+
+    def _reduce(self, op: TflOperator, op_class: type[IRDLOperation]) -> None:
+        """REDUCE_MAX, REDUCE_MIN, SUM over constant axes (negative ones from the end,
+        repeats ignored), ``keep_dims`` as the option says."""
+        self._check_outputs(op)
+        rank = len(self._shape(self._input_index(op, 0, "input")))
+        axes = sorted({self._axis(op, a, rank) for a in self._int_list(op, 1, "axes")})
+        props: dict[str, Attribute] = {
+            "axes": nn.i64_array(axes),
+            "keep_dims": IntegerAttr(1 if op.options.get("KeepDims", False) else 0, i64),
+        }
+        x_type, y_type = self._tensor_type(op.inputs[0]), self._tensor_type(op.outputs[0])
+        if op_class is not nn.ReduceSumOp and x_type.element_type != y_type.element_type:
+            raise self._error(op, "the input and output quantizations differ")
+        self._emit(op, op_class, [self._operand(op, 0)], props)

@@ -1,5 +1,6 @@
 """Kernels that pick or interpolate elements by index: ``resize_nearest`` (a copy by the
-row and column tables computed at compile time), ``resize_bilinear`` and ``gather``."""
+row and column tables computed at compile time), ``resize_bilinear``, ``gather`` and the
+reductions ``reduce`` (max, min) and ``reduce_sum``."""
 
 from __future__ import annotations
 
@@ -80,3 +81,38 @@ def emit_gather(k: KernelBlock) -> None:
             k.int_(len(indices)),
         ],
     )
+
+
+def _reduce_args(k: KernelBlock) -> tuple[list, int]:
+    """The input pointer, its dims (rank <= 4, leading 1s) and the mask of reduced axes
+    (bit 0: n, 1: h, 2: w, 3: c)."""
+    op = k.op
+    (x,) = op.ins
+    shape = list(shape_of(x))
+    if len(shape) > 4:
+        raise fail(op, "only tensors of rank 4 or less can be reduced")
+    lead = 4 - len(shape)
+    mask = sum(1 << (a + lead) for a in k.geometry("axes"))
+    return [k.ptr(x), k.dims("input_dims", [1] * lead + shape)], mask
+
+
+def emit_reduce(k: KernelBlock) -> None:
+    """``stai_reduce_{max,min}_{s8,f32}(in, in_dims, mask, out)``."""
+    op = k.op
+    assert isinstance(op, qnn_indexing.ReduceOp) and op.function is not None
+    args, mask = _reduce_args(k)
+    y = out_of(op)
+    k.call(f"stai_reduce_{op.function.data}_{op.kind}", [*args, k.int_(mask), k.ptr(y, True)])
+
+
+def emit_reduce_sum(k: KernelBlock) -> None:
+    """``stai_reduce_sum_f32(in, in_dims, mask, out)``; ``stai_reduce_sum_s8(..., out,
+    input_offset, multiplier, shift, output_offset)``."""
+    op = k.op
+    args, mask = _reduce_args(k)
+    y = out_of(op)
+    if op.kind == "f32":
+        k.call("stai_reduce_sum_f32", [*args, k.int_(mask), k.ptr(y, True)])
+        return
+    params = [k.pi(name) for name in ("input_offset", "multiplier", "shift", "output_offset")]
+    k.call("stai_reduce_sum_s8", [*args, k.int_(mask), k.ptr(y, True), *params])

@@ -56,6 +56,27 @@ arm_cmsis_nn_status stai_gather(const void *input,
                                 const int32_t *indices,
                                 int32_t count);
 
+/* Reductions of a tensor of rank <= 4 (input_dims with leading 1s) over the axes whose
+ * bit is set in mask (bit 0: n, 1: h, 2: w, 3: c); the output holds the other axes in
+ * order. Float sums add in the input's order, as TFLite's reference kernel; int8 max / min
+ * compare the codes. */
+arm_cmsis_nn_status stai_reduce_max_f32(const float *input, const cmsis_nn_dims *input_dims, int32_t mask, float *output);
+arm_cmsis_nn_status stai_reduce_min_f32(const float *input, const cmsis_nn_dims *input_dims, int32_t mask, float *output);
+arm_cmsis_nn_status stai_reduce_sum_f32(const float *input, const cmsis_nn_dims *input_dims, int32_t mask, float *output);
+arm_cmsis_nn_status stai_reduce_max_s8(const int8_t *input, const cmsis_nn_dims *input_dims, int32_t mask, int8_t *output);
+arm_cmsis_nn_status stai_reduce_min_s8(const int8_t *input, const cmsis_nn_dims *input_dims, int32_t mask, int8_t *output);
+
+/* int8 sum: the int32 sum of (input + input_offset) over the reduced axes, requantized by
+ * (multiplier, shift), plus output_offset, clamped to int8 (TFLite Micro's SUM). */
+arm_cmsis_nn_status stai_reduce_sum_s8(const int8_t *input,
+                                       const cmsis_nn_dims *input_dims,
+                                       int32_t mask,
+                                       int8_t *output,
+                                       int32_t input_offset,
+                                       int32_t multiplier,
+                                       int32_t shift,
+                                       int32_t output_offset);
+
 #ifdef __cplusplus
 }
 #endif

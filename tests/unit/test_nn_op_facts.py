@@ -146,7 +146,8 @@ def test_quantization_rules():
         "nn.softmax", "nn.logistic", "nn.tanh", "nn.add", "nn.sub", "nn.mul", "nn.relu",
         "nn.relu_n1_to_1", "nn.clamp", "nn.hard_sigmoid", "nn.mean", "nn.concat",
         "nn.leaky_relu", "nn.hard_swish", "nn.prelu", "nn.strided_slice", "nn.maximum",
-        "nn.minimum", "nn.resize", "nn.gather",
+        "nn.minimum", "nn.resize", "nn.gather", "nn.reduce_max", "nn.reduce_min",
+        "nn.reduce_sum",
     }  # fmt: skip
 
 
@@ -171,7 +172,7 @@ def test_layout_facts():
     assert nn.StridedSliceOp.has_trait(SliceAxes)
     assert nn.ConstantOp.has_trait(FoldsTranspose) and nn.TransposeOp.has_trait(IsTranspose)
     for op in (nn.SoftmaxOp, nn.MeanOp, nn.ReshapeOp, nn.Conv2DOp, nn.PReluOp, nn.LstmOp,
-               nn.ResizeOp):  # fmt: skip
+               nn.ResizeOp, *nn.REDUCE_OPS):  # fmt: skip
         assert op.has_trait(LayoutSensitive), op.name
     biased = {op.name for op in OPS if op.has_trait(ChannelBias)}
     assert biased == {"nn.conv2d", "nn.depthwise_conv2d", "nn.fully_connected",
