@@ -27,6 +27,8 @@ from stai.lowering.convert_buf_to_c.fully_connected import (
 )
 from stai.lowering.convert_buf_to_c.indexing import (
     emit_gather,
+    emit_reduce,
+    emit_reduce_sum,
     emit_resize_bilinear,
     emit_resize_nearest,
 )
@@ -77,6 +79,8 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_indexing.ResizeNearestOp: emit_resize_nearest,
     qnn_indexing.ResizeBilinearOp: emit_resize_bilinear,
     qnn_indexing.GatherOp: emit_gather,
+    qnn_indexing.ReduceOp: emit_reduce,
+    qnn_indexing.ReduceSumOp: emit_reduce_sum,
     **MK_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
