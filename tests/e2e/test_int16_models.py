@@ -118,3 +118,67 @@ def test_keyword_spotter_16x8_with_cmsis_nn_path(
     makefile = (out / "Makefile").read_text()
     for source in ("arm_softmax_s16.c", "arm_max_pool_s16.c", "arm_elementwise_mul_s16.c"):
         assert source in makefile
+
+
+_HARNESS = r"""
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "network.h"
+
+static uint8_t arena[STAI_NETWORK_ACTIVATIONS_SIZE + 16] __attribute__((aligned(16)));
+
+int main(void)
+{
+    if (stai_network_init(arena) != 0) return 10;
+    int16_t *in = (int16_t *)stai_network_input_ptr(0);
+    for (size_t i = 0; i < STAI_NETWORK_IN_0_SIZE / sizeof(int16_t); i++)
+    {
+        int v;
+        if (scanf("%d", &v) != 1) return 11;
+        in[i] = (int16_t)v;
+    }
+    if (stai_network_run() != 0) return 12;
+    const int16_t *out = (const int16_t *)stai_network_output_ptr(0);
+    for (size_t i = 0; i < stai_network_output_size(0) / sizeof(int16_t); i++) printf("%d ", out[i]);
+    printf("\n");
+    return 0;
+}
+"""
+
+
+def test_keyword_spotter_16x8_runs_clean_under_sanitizers(kws_16x8: Path, tmp_path: Path) -> None:
+    """The generated 16x8 network and its int16 kernels built with
+    ``-fsanitize=address,undefined`` (strict C99 warnings as errors) run clean on inputs
+    over the whole int16 range (saturating every kernel), with the library build's
+    outputs."""
+    import shutil
+    import subprocess
+
+    from stai.compiler.driver import generate
+    from stai.runtime.runner import CModel
+
+    cc = shutil.which("gcc")
+    assert cc is not None, "gcc is required (apt-get install gcc)"
+    out = tmp_path / "kws16"
+    generate(kws_16x8, out)
+    (tmp_path / "main.c").write_text(_HARNESS)
+    sources = [str(p) for p in [*out.glob("*.c"), *(out / "src").glob("*.c")]]
+    flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-fsanitize=address,undefined"]
+    includes = [f"-I{out}", f"-I{out}/include", f"-I{out}/include/cmsis"]
+    exe = tmp_path / "main"
+    build = [cc, *flags, "-fno-sanitize-recover=all", *includes, "main.c", *sources]
+    subprocess.run([*build, "-o", str(exe), "-lm"], cwd=tmp_path, check=True)
+    model = CModel(out)
+    rng = np.random.default_rng(31)
+    for _ in range(2):
+        x = rng.integers(-32768, 32767, (1, 49, 10), endpoint=True, dtype=np.int16)
+        run = subprocess.run(
+            [str(exe)],
+            input=" ".join(str(v) for v in x.reshape(-1)),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        got = np.array([int(v) for v in run.stdout.split()], dtype=np.int16)
+        np.testing.assert_array_equal(got, model.run([x])[0].reshape(-1))
