@@ -475,9 +475,13 @@ def run_host(cases: list[Case], work: Path, cflags: tuple[str, ...] = ("-O2",)) 
     return _parse(proc.stdout, len(cases))
 
 
-def build_m4(cases: list[Case], work: Path, cmsis_nn: Path | None = None) -> Path:
-    """Build the driver for Cortex-M4 (DSP path) into ``work/driver.elf``; the reference
-    is the portable runtime's kernels, or CMSIS-NN's from the checkout ``cmsis_nn``."""
+def build_m4(
+    cases: list[Case], work: Path, cmsis_nn: Path | None = None, target: str = "cortex-m4"
+) -> Path:
+    """Build the driver for Cortex-M4 (or another Cortex-M ``target``; DSP path) into
+    ``work/driver.elf``; the reference is the portable runtime's kernels, or CMSIS-NN's
+    from the checkout ``cmsis_nn``."""
+    from stai.boards.boards import board_for
     from stai.boards.firmware import BOARDS_DIR
     from stai.boards.toolchain import check_newlib, cross_tool
     from stai.runtime import cmsis_nn_sources
@@ -487,7 +491,7 @@ def build_m4(cases: list[Case], work: Path, cmsis_nn: Path | None = None) -> Pat
     check_newlib()
     work.mkdir(parents=True, exist_ok=True)
     (work / "driver.c").write_text(driver_source(cases))
-    flags = [*get_target("cortex-m4").cflags, "-std=c99", "-O2", "-ffunction-sections"]
+    flags = [*get_target(target).cflags, "-std=c99", "-O2", "-ffunction-sections"]
     if cmsis_nn is None:
         includes = [f"-I{INCLUDE}"]
         sources = [str(p) for p in manifest.sources_for(REFERENCE_FUNCTIONS)]
@@ -519,7 +523,7 @@ def build_m4(cases: list[Case], work: Path, cmsis_nn: Path | None = None) -> Pat
             "-Wl,--defsym=STAI_WEIGHTS_SIZE=0",
             f"-L{BOARDS_DIR}",
             "-T",
-            str(BOARDS_DIR / "mps2.ld"),
+            str(BOARDS_DIR / board_for(get_target(target)).linker_script),
             "driver.c",
             str(BOARDS_DIR / "startup.c"),
             str(BOARDS_DIR / "semihost.c"),
@@ -532,13 +536,16 @@ def build_m4(cases: list[Case], work: Path, cmsis_nn: Path | None = None) -> Pat
     return elf
 
 
-def run_m4(cases: list[Case], work: Path, cmsis_nn: Path | None = None) -> Result:
-    """Build for Cortex-M4 and run on QEMU (mps2-an386), counting instructions."""
+def run_m4(
+    cases: list[Case], work: Path, cmsis_nn: Path | None = None, target: str = "cortex-m4"
+) -> Result:
+    """Build for Cortex-M4 (or ``target``) and run on its QEMU board (mps2-an386 for the
+    M4), counting instructions."""
     from stai.boards.qemu import run_qemu
     from stai.targets import get_target
 
-    elf = build_m4(cases, work, cmsis_nn)
-    run = run_qemu(get_target("cortex-m4"), elf, work, count=True, timeout=300)
+    elf = build_m4(cases, work, cmsis_nn, target)
+    run = run_qemu(get_target(target), elf, work, count=True, timeout=300)
     result = _parse(run.console, len(cases))
     totals = [m.total for m in run.marks]
     if len(totals) == 3 * len(cases):

@@ -167,6 +167,14 @@ def test_dsp_kernels_match_cmsis_nn_on_cortex_m4(tmp_path: Path) -> None:
     _check(mk.run_m4(cases, tmp_path), cases)
 
 
+def test_dsp_kernels_match_cmsis_nn_on_cortex_m7(tmp_path: Path) -> None:
+    rng = np.random.default_rng(13)
+    cases = [mk.random_conv1x1(rng) for _ in range(4)] + [
+        mk.random_dwconv3x3(rng) for _ in range(4)
+    ]
+    _check(mk.run_m4(cases, tmp_path, target="cortex-m7"), cases)
+
+
 def test_kws_layers_on_cortex_m4(tmp_path: Path, models_dir: Path) -> None:
     """Every pointwise and depthwise layer of the real KWS model (MLPerf Tiny's int8
     TFLite file), with the constants convert-nn-to-qnn computes: exact, and within the
