@@ -24,6 +24,33 @@
 
 #include "stai_mk_s8.h"
 
+/* n bytes (a window row) widened to int16 pairs into the words col[0], col[step], ...;
+ * an odd n's last word holds 0 in its high half. */
+STAI_MK_INLINE void stai_mk_conv_widen(const int8_t *in, int32_t *col, int32_t n, int32_t step)
+{
+    int32_t c = 0;
+#pragma GCC unroll 4
+    for (; c + 4 <= n; c += 4)
+    {
+        const int32_t w = stai_mk_load32(in + c);
+        const int32_t e = stai_mk_sxtb16(w);      /* x0, x2 */
+        const int32_t o = stai_mk_sxtb16_ror8(w); /* x1, x3 */
+        col[0] = stai_mk_pack_lo(e, o);
+        col[step] = stai_mk_pack_hi(e, o);
+        col += 2 * step;
+    }
+    if (c + 2 <= n)
+    {
+        col[0] = stai_mk_pack_lo((int32_t)in[c], (int32_t)in[c + 1]);
+        col += step;
+        c += 2;
+    }
+    if (c < n)
+    {
+        col[0] = (int32_t)((uint32_t)(int32_t)in[c] & 0xFFFFu);
+    }
+}
+
 /* Words col[0], col[step], ... of n zero-point pairs. */
 STAI_MK_INLINE void stai_mk_conv_fill(int32_t *col, int32_t n, int32_t step, int32_t zpw)
 {
@@ -80,7 +107,7 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
         const int8_t *src = input + (iy0 * in_w + ix0) * in_ch;
         for (int32_t ky = 0; ky < kernel_h; ky++)
         {
-            stai_mk_widen_pixel(src, col, row, step);
+            stai_mk_conv_widen(src, col, row, step);
             src += in_w * in_ch;
             col += row_words * step;
         }
@@ -95,7 +122,7 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
         }
         else if (x_inside)
         {
-            stai_mk_widen_pixel(input + (iy * in_w + ix0) * in_ch, col, row, step);
+            stai_mk_conv_widen(input + (iy * in_w + ix0) * in_ch, col, row, step);
         }
         else if ((in_ch & 1) == 0)
         {
@@ -105,7 +132,7 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
             int32_t *dst = col;
             stai_mk_conv_fill(dst, left * (in_ch >> 1), step, zpw);
             dst += left * (in_ch >> 1) * step;
-            stai_mk_widen_pixel(input + (iy * in_w + ix0 + left) * in_ch, dst, (kernel_w - left - right) * in_ch,
+            stai_mk_conv_widen(input + (iy * in_w + ix0 + left) * in_ch, dst, (kernel_w - left - right) * in_ch,
                                 step);
             dst += (kernel_w - left - right) * (in_ch >> 1) * step;
             stai_mk_conv_fill(dst, right * (in_ch >> 1), step, zpw);
@@ -135,9 +162,29 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
     "smlad %[a30], %[x1], %[we], %[a30]\n\t"                                                       \
     "smlad %[a31], %[x1], %[w], %[a31]\n\t"
 
+/* stai_mk_requantize; on a DSP core with the shortest path (fast 2) and act_max 127, the
+ * upper clamp is SSAT's (USAT #31, ADD, SSAT instead of USAT, CMP, IT, MOV, SUB). */
+STAI_MK_INLINE int32_t stai_mk_conv_requantize(int32_t acc,
+                                               const stai_mk_rq *q,
+                                               int32_t output_offset,
+                                               int32_t act_min,
+                                               int32_t act_max,
+                                               int32_t fast)
+{
+#if STAI_MK_DSP
+    if (fast == 2 && act_max == 127 && act_min > -128)
+    {
+        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << q->left1), q->mult, q->nudge);
+        const int32_t u = (int32_t)((uint32_t)t + (uint32_t)(acc >> 31)) >> q->right;
+        return __ssat(__usat(u, 31) + act_min, 8);
+    }
+#endif
+    return stai_mk_requantize(acc, q, output_offset, act_min, act_max, fast);
+}
+
 /* Requantize and store one output channel of the pixels whose accumulators are given. */
 #define STAI_MK_CONV_OUT(ACC, O, OFF)                                                              \
-    out[(O) + (OFF)] = (int8_t)stai_mk_requantize((ACC), &q, output_offset, act_min, act_max, fast_requant)
+    out[(O) + (OFF)] = (int8_t)stai_mk_conv_requantize((ACC), &q, output_offset, act_min, act_max, fast_requant)
 
 /*
  * General convolution, batch 1.

@@ -51,14 +51,19 @@ class ConvCase:
     shifts: list[int]
     fast: int = -1
     """``fast_requant`` to pass; -1: what mk_conv_layouts says."""
+    pads: tuple[int, int, int, int] | None = None
+    """(top, bottom, left, right); None: from ``same``."""
     packed: tuple[np.ndarray, np.ndarray] = field(init=False)
     out_h: int = field(init=False)
     out_w: int = field(init=False)
-    pads: tuple[int, int, int, int] = field(init=False)
 
     def __post_init__(self) -> None:
         (kh, kw), (sh, sw) = self.kernel, self.strides
-        if self.same:  # TFLite's SAME: the smaller half before
+        if self.pads is not None:
+            top, bottom, left, right = self.pads
+            self.out_h = (self.in_h + top + bottom - kh) // sh + 1
+            self.out_w = (self.in_w + left + right - kw) // sw + 1
+        elif self.same:  # TFLite's SAME: the smaller half before
             self.out_h, self.out_w = -(-self.in_h // sh), -(-self.in_w // sw)
             ph = max(0, (self.out_h - 1) * sh + kh - self.in_h)
             pw = max(0, (self.out_w - 1) * sw + kw - self.in_w)
@@ -82,6 +87,11 @@ class ConvCase:
     def macs(self) -> int:
         return self.out_h * self.out_w * self.out_ch * self.kernel[0] * self.kernel[1] * self.in_ch
 
+    @property
+    def padding(self) -> tuple[int, int, int, int]:
+        assert self.pads is not None
+        return self.pads
+
     def describe(self) -> str:
         return (
             f"conv {self.in_h}x{self.in_w}x{self.in_ch}->{self.out_ch} "
@@ -89,6 +99,51 @@ class ConvCase:
             f"in_off {self.input_offset} out_off {self.output_offset} "
             f"act [{self.act_min}, {self.act_max}] fast {self.fast}"
         )
+
+
+def model_convolutions(path: Path, rng: np.random.Generator) -> list[ConvCase]:
+    """Every convolution of a real model that ``stai_mk_conv_s8`` fits and the 1x1 kernel
+    does not, with the constants convert-nn-to-qnn computes and a random input."""
+    from stai.compiler.driver import compile_model
+    from stai.dialects import qnn
+    from stai.runtime import mk_layouts
+
+    module = compile_model(path, stop_after="convert-nn-to-qnn").module
+    cases = []
+    for op in module.walk():
+        if not isinstance(op, qnn.Conv2DOp) or op.kind != "s8":
+            continue
+        in_shape, w_shape, out_shape = op.input_shape(0), op.input_shape(1), op.output_shape()
+        strides, pads = op.ints("strides"), op.ints("pads")
+        dilations = op.ints("dilations") if op.dilations is not None else None
+        if mk_layouts.fits_conv1x1(in_shape, w_shape, strides, pads, dilations):
+            continue
+        assert mk_conv_layouts.fits_conv(in_shape, w_shape, out_shape, strides, pads, dilations)
+        params = op.params_as(qnn.qp.ConvS8Params)
+        act = list(op.ints("act")) if op.act is not None else [-128, 127]
+        _, h, w, c = in_shape
+        case = ConvCase(
+            h,
+            w,
+            c,
+            int(w_shape[0]),
+            (int(w_shape[1]), int(w_shape[2])),
+            (int(strides[0]), int(strides[1])),
+            False,
+            mk._int_field(params.get("input_offset")),
+            mk._int_field(params.get("output_offset")),
+            act[0],
+            act[1],
+            rng.integers(-128, 128, (h, w, c), dtype=np.int8),
+            mk._constant(op.ins[1]).astype(np.int8).reshape(w_shape),
+            mk._constant(op.ins[2]).astype(np.int32).reshape(-1),
+            list(params.ints("multipliers")),
+            list(params.ints("shifts")),
+            pads=(int(pads[0]), int(pads[1]), int(pads[2]), int(pads[3])),
+        )
+        assert case.output_shape == tuple(out_shape)
+        cases.append(case)
+    return cases
 
 
 def random_conv(
@@ -143,7 +198,7 @@ def _case_source(i: int, case: ConvCase) -> str:
     packed_w, packed_b = case.packed
     p = f"c{i}_"
     out_n = case.out_h * case.out_w * case.out_ch
-    (kh, kw), (sh, sw), pads = case.kernel, case.strides, case.pads
+    (kh, kw), (sh, sw), pads = case.kernel, case.strides, case.padding
     arrays = [
         mk._array("const int8_t", p + "in", case.inputs),
         mk._array("const int8_t", p + "w", case.weights),
@@ -405,52 +460,63 @@ def test_dsp_kernel_matches_cmsis_nn_on_cortex_m4(tmp_path: Path) -> None:
     _check(run_m4(cases, tmp_path), cases)
 
 
-# The real first and 3x3 layers the kernel is for: (in_hw, in_ch, out_ch, kernel, strides),
-# all SAME, and the instructions per MAC they must stay under on Cortex-M4.
-REAL_LAYERS = {
-    "IC 32x32x16->16 3x3": (((32, 32), 16, 16, (3, 3), (1, 1)), 1.5),
-    "IC 16x16x32->32 3x3": (((16, 16), 32, 32, (3, 3), (1, 1)), 1.5),
-    "IC 8x8x64->64 3x3": (((8, 8), 64, 64, (3, 3), (1, 1)), 1.5),
-    "IC 32x32x3->16 3x3": (((32, 32), 3, 16, (3, 3), (1, 1)), 2.5),
-    "VWW 96x96x3->8 3x3 s2": (((96, 96), 3, 8, (3, 3), (2, 2)), 3.0),
-    "KWS 49x10x1->64 10x4 s2": (((49, 10), 1, 64, (10, 4), (2, 2)), 2.0),
-}
+MODELS = (
+    "kws/kws_ref_model_int8.tflite",
+    "vww/vww_96_int8.tflite",
+    "ic/pretrainedResnet_quant.tflite",
+)
 
 
-def real_layer_cases(rng: np.random.Generator) -> list[ConvCase]:
-    cases = []
-    for (hw, in_ch, out_ch, kernel, strides), _ in REAL_LAYERS.values():
-        case = random_conv(rng, hw, in_ch, out_ch, kernel, strides, same=True)
-        case.act_min, case.act_max = case.output_offset, 127  # relu, as the models have
-        cases.append(case)
-    return cases
+def _budget(case: ConvCase) -> float:
+    """Instructions per MAC measured when the kernel was written, plus a margin (QEMU
+    counts are exact). CMSIS-NN's DSP kernels take 2.2 (IC), 6.1 (VWW) and 3.5 (KWS) on
+    these layers: 1.76-2.33 on IC's 3x3 layers, 4.8 and 6.1 on the 3-channel first layers,
+    3.2-4.3 on the strided 1x1 layers."""
+    if case.in_ch <= 3:
+        return 2.2  # the first layers: 1.42 (KWS), 1.94 (IC), 2.10 (VWW)
+    if case.kernel == (1, 1):
+        return 2.1  # strided 1x1, 16 or 32 input channels: 1.97, 1.42
+    return 1.2  # IC's 3x3: 0.92-1.14
 
 
-def test_real_layer_shapes_on_cortex_m4(tmp_path: Path) -> None:
-    cases = real_layer_cases(np.random.default_rng(7))
+def all_model_convolutions(models_dir: Path, seed: int) -> list[ConvCase]:
+    rng = np.random.default_rng(seed)
+    root = models_dir / "mlperf_tiny"
+    return [case for name in MODELS for case in model_convolutions(root / name, rng)]
+
+
+def test_real_model_convolutions_on_cortex_m4(tmp_path: Path, models_dir: Path) -> None:
+    """Every convolution of the MLPerf Tiny KWS, VWW and IC int8 models that the general
+    kernel takes (the 1x1 stride-1 ones are conv1x1's), with their real constants:
+    exact, and within the instruction budget."""
+    cases = all_model_convolutions(models_dir, 7)
+    assert [c.kernel for c in cases] == [(10, 4)] + [(3, 3)] * 6 + [(1, 1)] + [(3, 3)] * 2 + [
+        (1, 1)
+    ]
+    assert [c.in_ch for c in cases][:3] == [1, 3, 3]
     result = run_m4(cases, tmp_path)
     _check(result, cases)
-    per_mac = {
-        name: count / case.macs
-        for name, case, count in zip(REAL_LAYERS, cases, result.mk_instructions, strict=True)
-    }
-    over = {name: v for name, v in per_mac.items() if v >= REAL_LAYERS[name][1]}
-    assert over == {}, per_mac
+    per_mac = [count / case.macs for case, count in zip(cases, result.mk_instructions, strict=True)]
+    over = [(c.describe(), v) for c, v in zip(cases, per_mac) if v >= _budget(c)]
+    assert over == []
+    # IC's nine: 1.08 per MAC (CMSIS-NN: 2.20)
+    ic_macs = sum(c.macs for c in cases[2:])
+    assert sum(result.mk_instructions[2:]) / ic_macs < 1.12
 
 
 @pytest.mark.cmsis_nn
-def test_faster_than_cmsis_nn_dsp_kernels(tmp_path: Path) -> None:
-    """Against CMSIS-NN's own DSP kernels (a checkout in CMSIS_NN_PATH): bit for bit, and
-    fewer instructions on every real layer shape."""
+def test_faster_than_cmsis_nn_dsp_kernels(tmp_path: Path, models_dir: Path) -> None:
+    """Against CMSIS-NN's own DSP kernels (a checkout in CMSIS_NN_PATH), on the real
+    layers: bit for bit, and at most 0.55 times their instructions on each layer."""
     root = os.environ.get("CMSIS_NN_PATH")
     if not root:
         pytest.fail("CMSIS_NN_PATH is not set", pytrace=False)
-    cases = real_layer_cases(np.random.default_rng(8))
+    cases = all_model_convolutions(models_dir, 8)
     result = run_m4(cases, tmp_path, Path(root))
     _check(result, cases)
     slower = [
         (c.describe(), mine / c.macs, ref / c.macs)
         for c, mine, ref in zip(cases, result.mk_instructions, result.ref_instructions)
-        if mine >= ref
+        if mine > 0.55 * ref
     ]
     assert slower == []
