@@ -345,7 +345,9 @@ def plan_add_s8(
         act_min,
         act_max,
     )
-    if act_min >= act_max:
+    if act_min == act_max:  # a constant output
+        return (LINEAR, 0, 0, act_min, 0)
+    if act_min > act_max:
         return (GENERAL, 0, 0, 0, 0)
     want = add_reference(_X1, _X2, *args)
     # d output / d code of each input, in output codes
