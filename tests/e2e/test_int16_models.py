@@ -45,22 +45,29 @@ def _quantized(real: np.ndarray, path: Path) -> np.ndarray:
 
 
 def _keyword_spotter(path: Path) -> Path:
-    """A small keyword-spotting network on 49 frames of 10 MFCCs: Conv1D (ReLU6) ->
-    max pooling -> Conv1D (ReLU) -> LeakyReLU -> global average pooling (as 2-D) -> dense ->
-    a residual gate (sigmoid x tanh) -> dense -> softmax over 12 classes; He-scaled random
-    weights and biases."""
+    """A small keyword-spotting network on 49 frames of 10 MFCCs: Conv1D (ReLU6) -> zero
+    padding -> max and average pooling concatenated -> Conv1D (ReLU) -> LeakyReLU -> a
+    squeeze-and-excitation block (global average pooling, dense, sigmoid, a broadcast
+    multiplication) -> global average pooling -> dense -> a residual gate (sigmoid x tanh)
+    -> dense -> softmax over 12 classes; He-scaled random weights and biases."""
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(21)
     layers = tf.keras.layers
     init: dict[str, Any] = {"kernel_initializer": "he_normal", "bias_initializer": "random_normal"}
+
+    def mean_hw(t: Any) -> Any:  # MEAN over H and W of a 4-D view
+        return layers.GlobalAveragePooling2D(keepdims=True)(t)
+
     x = tf.keras.Input((49, 10), batch_size=1)
     h = layers.Conv1D(24, 5, padding="same", activation="relu6", **init)(x)
-    h = layers.MaxPooling1D(2)(h)
+    h = layers.ZeroPadding1D((1, 0))(h)
+    h = layers.Concatenate()([layers.MaxPooling1D(2)(h), layers.AveragePooling1D(2)(h)])
     h = layers.Conv1D(32, 3, strides=2, activation="relu", **init)(h)
-    h = layers.LeakyReLU(0.1)(h)
-    h = layers.GlobalAveragePooling2D()(layers.Reshape((1, 11, 32))(h))  # MEAN over H, W
-    h = layers.Dense(32, **init)(h)
+    h = layers.Reshape((1, 12, 32))(layers.LeakyReLU(0.1)(h))
+    e = layers.Dense(8, activation="relu", **init)(mean_hw(h))
+    h = layers.Multiply()([h, layers.Dense(32, activation="sigmoid", **init)(e)])
+    h = layers.Dense(32, **init)(layers.Flatten()(mean_hw(h)))
     gate = layers.Multiply()([layers.Activation("sigmoid")(h), layers.Activation("tanh")(h)])
     h = layers.Add()([h, gate])
     y = layers.Softmax()(layers.Dense(12, **init)(h))
@@ -81,12 +88,14 @@ def _inputs(path: Path, n: int, seed: int) -> list[list[np.ndarray]]:
 
 
 def test_keyword_spotter_16x8_end_to_end(compiled, kws_16x8: Path) -> None:
-    """CONV_2D (Conv1D), MAX_POOL_2D, LEAKY_RELU, MEAN, FULLY_CONNECTED, LOGISTIC, TANH,
-    MUL, ADD and SOFTMAX 16x8 layers in one network: stai's C matches TFLite Micro."""
+    """CONV_2D (Conv1D), PAD, MAX_POOL_2D, AVERAGE_POOL_2D, CONCATENATION, LEAKY_RELU,
+    MEAN, FULLY_CONNECTED, LOGISTIC, TANH, MUL (with broadcasting), ADD and SOFTMAX 16x8
+    layers in one network: stai's C matches TFLite Micro."""
     path = kws_16x8
     ops = set(model_ops(path))
-    expected = {"CONV_2D", "MAX_POOL_2D", "LEAKY_RELU", "MEAN", "FULLY_CONNECTED"}
-    assert expected | {"LOGISTIC", "TANH", "MUL", "ADD", "SOFTMAX"} <= ops
+    expected = {"CONV_2D", "PAD", "MAX_POOL_2D", "AVERAGE_POOL_2D", "CONCATENATION"}
+    expected |= {"LEAKY_RELU", "MEAN", "FULLY_CONNECTED", "LOGISTIC", "TANH", "MUL"}
+    assert expected | {"ADD", "SOFTMAX"} <= ops
     assert tensor_types(path) == (["INT16"], ["INT16"])
     c_model = compiled(path)
     for inputs in _inputs(path, 4, seed=23):
