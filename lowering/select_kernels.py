@@ -186,7 +186,10 @@ def choose(op: qnn.KernelOp) -> Choice | None:
     if w is None or b is None or w.dtype != np.int8 or b.dtype != np.int32:
         return None
     for rule in RULES:
-        found = rule(op, w, b)
+        try:
+            found = rule(op, w, b)
+        except ValueError:  # an effective bias past int32: the layer keeps its kernel
+            return None
         if found is not None:
             return found
     return None

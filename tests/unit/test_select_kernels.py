@@ -253,3 +253,21 @@ def test_analyze_names_each_layers_kernel(models_dir: Path) -> None:
     assert to_json(ours)["layers"][1]["geometry"]["kernel"] == [3, 3]
     text = report_text(ours, width=200)
     assert "stai_mk_dwconv3x3_s8" in text and "kernel" in text
+
+
+def test_a_layer_whose_folded_bias_leaves_int32_keeps_its_kernel() -> None:
+    """bias + input_offset * sum(w) past int32 cannot be folded: the layer stays qnn."""
+    from xdsl.rewriter import Rewriter
+
+    from stai.lowering.select_kernels import select_kernel
+
+    module = _parse("""
+func.func @f(%x: tensor<1x1x1x4xi8>) -> tensor<1x1x1x2xi8> {
+  %w = arith.constant dense<127> : tensor<2x1x1x4xi8>
+  %b = arith.constant dense<[2147483000, 0]> : tensor<2xi32>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x1x1x4xi8>, tensor<2x1x1x4xi8>, tensor<2xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 128, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: 0, 0>>} -> tensor<1x1x1x2xi8>
+  func.return %y : tensor<1x1x1x2xi8>
+}""")
+    (op,) = _kernels(module)
+    assert not select_kernel(op, Rewriter())
+    assert [k.name for k in _kernels(module)] == ["qnn.conv2d"]
