@@ -93,26 +93,18 @@ STAI_MK_INLINE void stai_mk_conv_row_edge(const int8_t *in_row, int32_t *col, in
     }
 }
 
-/* The window of the output pixel whose top-left tap is input (iy0, ix0), widened into the
- * words col[0], col[step], ...: kernel_h rows of (kernel_w * in_ch + 1) / 2 pairs. */
-STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32_t step, int32_t iy0,
-                                        int32_t ix0, int32_t in_h, int32_t in_w, int32_t in_ch,
-                                        int32_t kernel_h, int32_t kernel_w, int32_t zp, int32_t zpw)
+/* The window of an output pixel whose window meets the padding (the top-left tap is input
+ * (iy0, ix0)), widened into the words col[0], col[step], ...: one generic copy, out of
+ * line (border pixels are few; each call site's own copy would cost flash). */
+static __attribute__((noinline, unused)) void stai_mk_conv_window_edge(const int8_t *input, int32_t *col,
+                                                                      int32_t step, int32_t iy0, int32_t ix0,
+                                                                      int32_t in_h, int32_t in_w, int32_t in_ch,
+                                                                      int32_t kernel_h, int32_t kernel_w, int32_t zp)
 {
     const int32_t row = kernel_w * in_ch;
     const int32_t row_words = (row + 1) >> 1;
+    const int32_t zpw = stai_mk_pack_lo(zp, zp);
     const int32_t x_inside = ix0 >= 0 && ix0 + kernel_w <= in_w;
-    if (x_inside && iy0 >= 0 && iy0 + kernel_h <= in_h)
-    {
-        const int8_t *src = input + (iy0 * in_w + ix0) * in_ch;
-        for (int32_t ky = 0; ky < kernel_h; ky++)
-        {
-            stai_mk_conv_widen(src, col, row, step);
-            src += in_w * in_ch;
-            col += row_words * step;
-        }
-        return;
-    }
     for (int32_t ky = 0; ky < kernel_h; ky++)
     {
         const int32_t iy = iy0 + ky;
@@ -133,7 +125,7 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
             stai_mk_conv_fill(dst, left * (in_ch >> 1), step, zpw);
             dst += left * (in_ch >> 1) * step;
             stai_mk_conv_widen(input + (iy * in_w + ix0 + left) * in_ch, dst, (kernel_w - left - right) * in_ch,
-                                step);
+                               step);
             dst += (kernel_w - left - right) * (in_ch >> 1) * step;
             stai_mk_conv_fill(dst, right * (in_ch >> 1), step, zpw);
         }
@@ -143,6 +135,28 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
         }
         col += row_words * step;
     }
+}
+
+/* The window of the output pixel whose top-left tap is input (iy0, ix0), widened into the
+ * words col[0], col[step], ...: kernel_h rows of (kernel_w * in_ch + 1) / 2 pairs. */
+STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32_t step, int32_t iy0,
+                                        int32_t ix0, int32_t in_h, int32_t in_w, int32_t in_ch,
+                                        int32_t kernel_h, int32_t kernel_w, int32_t zp)
+{
+    if (ix0 >= 0 && ix0 + kernel_w <= in_w && iy0 >= 0 && iy0 + kernel_h <= in_h)
+    {
+        const int32_t row = kernel_w * in_ch;
+        const int32_t row_words = (row + 1) >> 1;
+        const int8_t *src = input + (iy0 * in_w + ix0) * in_ch;
+        for (int32_t ky = 0; ky < kernel_h; ky++)
+        {
+            stai_mk_conv_widen(src, col, row, step);
+            src += in_w * in_ch;
+            col += row_words * step;
+        }
+        return;
+    }
+    stai_mk_conv_window_edge(input, col, step, iy0, ix0, in_h, in_w, in_ch, kernel_h, kernel_w, zp);
 }
 
 /* One pair of the window vector of four pixels (x: 4 words, int16 pairs) times one weight
@@ -231,7 +245,6 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
     const int32_t oc_pairs = (out_ch + 1) >> 1;
     const int32_t pixels = out_h * out_w;
     const int32_t zp = -input_offset;
-    const int32_t zpw = stai_mk_pack_lo(zp, zp);
     const int32_t low = act_min - output_offset;
     int32_t *const col = (int32_t *)scratch;
     const int32_t blocks = pixels / 4;
@@ -243,7 +256,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
         for (int32_t i = 0; i < 4; i++)
         {
             stai_mk_conv_window(input, col + i, 4, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w,
-                                in_ch, kernel_h, kernel_w, zp, zpw);
+                                in_ch, kernel_h, kernel_w, zp);
             if (++ox == out_w)
             {
                 ox = 0;
@@ -325,7 +338,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
     {
         const int32_t p = 4 * blocks + r;
         stai_mk_conv_window(input, col, 1, oy * stride_h - pad_top, ox * stride_w - pad_left, in_h, in_w, in_ch,
-                            kernel_h, kernel_w, zp, zpw);
+                            kernel_h, kernel_w, zp);
         if (++ox == out_w)
         {
             ox = 0;
