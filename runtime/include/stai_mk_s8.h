@@ -236,6 +236,7 @@ typedef struct
     int32_t right1; /* fast path 1: right shift + 1 */
     int32_t right;  /* fast path 2: right shift */
     int32_t nudge;  /* fast path 2: 2^(right - 1) - (act_min - out_offset) * 2^right */
+    int32_t nudge8; /* fast path 2, clamp [-128, 127]: 2^(right - 1) + out_offset * 2^right */
 } stai_mk_rq;
 
 STAI_MK_INLINE stai_mk_rq stai_mk_rq_make(int32_t mult, int32_t shift, int32_t low)
@@ -250,6 +251,7 @@ STAI_MK_INLINE stai_mk_rq stai_mk_rq_make(int32_t mult, int32_t shift, int32_t l
     q.right1 = right + 1;
     q.right = right;
     q.nudge = (int32_t)(((uint32_t)q.round >> 1) - ((uint32_t)low << right));
+    q.nudge8 = (int32_t)((uint32_t)q.nudge - ((uint32_t)128 << right));
     return q;
 }
 
@@ -321,6 +323,13 @@ STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
                                           int32_t fast)
 {
     int32_t y;
+    if (fast == 2 && __builtin_constant_p(act_min) && act_min == -128 && act_max == 127)
+    {
+        /* The whole int8 range (no activation, or a ReLU whose zero point is -128): the
+         * output offset folded into the rounding constant, one SSAT clamps. */
+        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << q->left1), q->mult, q->nudge8);
+        return stai_mk_ssat8((int32_t)((uint32_t)t + (uint32_t)(acc >> 31)) >> q->right);
+    }
     if (fast == 2)
     {
         const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << q->left1), q->mult, q->nudge);
