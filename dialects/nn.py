@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
     FloatAttr,
     IntegerAttr,
+    IntegerType,
     StringAttr,
     TensorType,
     UnitAttr,
@@ -514,6 +515,41 @@ class ReduceSumOp(_ReduceOp):
 REDUCE_OPS = (ReduceMaxOp, ReduceMinOp, ReduceSumOp)
 
 
+class _ArgOp(_NNOp):
+    """The index of the largest (smallest) element along ``axis``, the first one on ties;
+    the axis is dropped (or kept as a 1) and the result holds ``i32`` or ``i64`` indices. Float for stai's
+    quantizer (an int8 input, as TFLite's converter writes it, compares the codes)."""
+
+    input = operand_def(TensorType)
+    axis = prop_def(IntegerAttr)
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        shape = tuple(x.get_shape())
+        axis = self.axis.value.data
+        if not 0 <= axis < len(shape):
+            raise VerifyException(f"{self.name}: axis {axis} out of range for rank {len(shape)}")
+        expected = shape[:axis] + shape[axis + 1 :]
+        kept = shape[:axis] + (1,) + shape[axis + 1 :]
+        if tuple(y.get_shape()) not in (expected, kept):
+            raise VerifyException(f"{self.name}: the result must have shape {expected}")
+        e = y.element_type
+        if not isinstance(e, IntegerType) or e.width.data not in (32, 64):
+            raise VerifyException(f"{self.name}: the result must hold i32 or i64 indices")
+
+
+@irdl_op_definition
+class ArgMaxOp(_ArgOp):
+    name = "nn.arg_max"
+
+
+@irdl_op_definition
+class ArgMinOp(_ArgOp):
+    name = "nn.arg_min"
+
+
 @irdl_op_definition
 class SwishOp(_ElementwiseOp):
     """Swish (SiLU): ``x * logistic(x)``."""
@@ -646,6 +682,7 @@ _OPS = (
     (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp, ResizeOp, GatherOp),
     MATH_OPS,
     REDUCE_OPS,
+    (ArgMaxOp, ArgMinOp),
 )
 
 NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
@@ -666,6 +703,8 @@ __all__ = [
     "MATH_OPS",
     "ACTIVATIONS",
     "AddOp",
+    "ArgMaxOp",
+    "ArgMinOp",
     "AvgPool2DOp",
     "ClampOp",
     "ConcatOp",

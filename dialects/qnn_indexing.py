@@ -183,5 +183,38 @@ class ReduceSumOp(_Reduce):
     F32_PARAMS: ClassVar[ParamsSpec] = NoParams
 
 
-INDEXING_OPS = (ResizeNearestOp, ResizeBilinearOp, GatherOp, ReduceOp, ReduceSumOp)
+@irdl_op_definition
+class ArgOp(KernelOp):
+    """The index of the largest (``function`` ``max``) or smallest (``min``) element
+    along ``axis``, the first on ties: ``stai_arg_{max,min}_{s8,f32}``; the output holds
+    int32 or int64 indices."""
+
+    name = "qnn.arg"
+    function = opt_prop_def(StringAttr)
+    axis = opt_prop_def(IntegerAttr)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("function", "axis")
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "no"
+    SCRATCH: ClassVar[str] = "none"
+
+    def verify_(self) -> None:
+        super().verify_()
+        assert self.function is not None and self.axis is not None
+        if self.function.data not in ("max", "min"):
+            raise VerifyException(f"{self.name}: function must be max or min")
+        x, axis = shape_of(self.ins[0]), self.axis.value.data
+        out = shape_of(self.output_type)
+        if not 0 <= axis < len(x) or out not in (
+            x[:axis] + x[axis + 1 :],
+            x[:axis] + (1,) + x[axis + 1 :],
+        ):
+            raise VerifyException(f"{self.name}: the output must be the input without axis {axis}")
+
+    def macc(self) -> int:
+        """One comparison per input element."""
+        return count_of(self.ins[0])
+
+
+INDEXING_OPS = (ResizeNearestOp, ResizeBilinearOp, GatherOp, ReduceOp, ReduceSumOp, ArgOp)
 """The ops of this module, in the order the ``QNN`` dialect lists them."""

@@ -223,9 +223,25 @@ class ConvertReduce(RewritePattern):
         low.finish(rewriter, low.kernel(cls, [op.input], op.output.type, props))
 
 
+class ConvertArg(RewritePattern):
+    """``nn.arg_max`` / ``nn.arg_min`` -> ``qnn.arg`` (float, or int8 codes: the same order
+    as the real values)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.ArgMaxOp | nn.ArgMinOp, rewriter: PatternRewriter) -> None:
+        kind_of(op, [op.input])
+        props: dict[str, Attribute] = {
+            "function": StringAttr("max" if isinstance(op, nn.ArgMaxOp) else "min"),
+            "axis": IntegerAttr(op.axis.value.data, i64),
+        }
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn_indexing.ArgOp, [op.input], op.output.type, props))
+
+
 INDEXING_PATTERNS: tuple[RewritePattern, ...] = (
     ConvertResize(),
     ConvertGather(),
     ConvertReduce(),
+    ConvertArg(),
 )
 """The patterns of this module (``convert_nn_to_qnn.py`` appends them)."""

@@ -382,6 +382,8 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "ReduceMax": lambda self, n: self._reduce(n, nn.ReduceMaxOp),
     "ReduceMin": lambda self, n: self._reduce(n, nn.ReduceMinOp),
     "ReduceSum": lambda self, n: self._reduce(n, nn.ReduceSumOp),
+    "ArgMax": lambda self, n: self._arg(n, nn.ArgMaxOp),
+    "ArgMin": lambda self, n: self._arg(n, nn.ArgMinOp),
 }
 """The importer's dispatch table: the translator of each ONNX operator type (default
 domain; the ``Q...`` operators also in ``com.microsoft``)."""

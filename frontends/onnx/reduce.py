@@ -1,7 +1,7 @@
 """ONNX reductions other than ReduceMean: ReduceMax, ReduceMin and ReduceSum over any axes
-of a tensor of rank 4 or less, in the tensor's own layout. ReduceMax and ReduceMin select
-an element, so on a dequantized int8 tensor (QDQ) they stay int8; ReduceSum runs in
-float."""
+of a tensor of rank 4 or less, in the tensor's own layout, and ArgMax / ArgMin. ReduceMax,
+ReduceMin, ArgMax and ArgMin select an element, so on a dequantized int8 tensor (QDQ) they
+read the int8 values; ReduceSum runs in float."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ _AXES_INPUT_SINCE = {"ReduceSum": 13, "ReduceMax": 18, "ReduceMin": 18}
 
 
 class ReduceOps(GraphBuilder):
-    """Translators of ReduceMax, ReduceMin and ReduceSum."""
+    """Translators of ReduceMax, ReduceMin, ReduceSum, ArgMax and ArgMin."""
 
     def _reduce(self, node: Any, cls: type[IRDLOperation]) -> None:
         a = node_attrs(node)
@@ -56,3 +56,22 @@ class ReduceOps(GraphBuilder):
         props = {"axes": nn.i64_array(axes), "keep_dims": IntegerAttr(int(keep), i64)}
         out_type = TensorType(tensor_type(x).element_type, out)
         self._set(node.output[0], self._emit(cls, [x], out_type, props, node.output[0]), kind)
+
+    def _arg(self, node: Any, cls: type[IRDLOperation]) -> None:
+        """ArgMax / ArgMin: int64 indices, the first on ties (select_last_index 0); an
+        int8 (QDQ) input compares its codes."""
+        a = node_attrs(node)
+        if int(a.get("select_last_index", 0)):
+            raise self._error("select_last_index 1 is not supported")
+        x, _ = self._moved(node.input[0])
+        shape = shape_of(x)
+        axis = int(a.get("axis", 0))
+        if not -len(shape) <= axis < len(shape):
+            raise self._error(f"axis {axis} out of range for rank {len(shape)}")
+        axis = axis + len(shape) if axis < 0 else axis
+        if a.get("keepdims", 1):
+            out = shape[:axis] + (1,) + shape[axis + 1 :]
+        else:
+            out = shape[:axis] + shape[axis + 1 :]
+        props = {"axis": IntegerAttr(axis, i64)}
+        self._set(node.output[0], self._emit(cls, [x], TensorType(i64, out), props, node.output[0]))

@@ -160,6 +160,8 @@ OPERATORS: dict[str, Translation] = {
     "REDUCE_MAX": Translation("_reduce", nn.ReduceMaxOp, generic=True),
     "REDUCE_MIN": Translation("_reduce", nn.ReduceMinOp, generic=True),
     "SUM": Translation("_reduce", nn.ReduceSumOp, generic=True),
+    "ARG_MAX": Translation("_arg", nn.ArgMaxOp, generic=True, types=("float32", "int8")),
+    "ARG_MIN": Translation("_arg", nn.ArgMinOp, generic=True, types=("float32", "int8")),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 

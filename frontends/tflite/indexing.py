@@ -1,11 +1,19 @@
 """TFLite translations of the operators that pick or interpolate elements by index:
 RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, GATHER and EMBEDDING_LOOKUP (constant indices);
-the reductions REDUCE_MAX, REDUCE_MIN and SUM; and GELU (float)."""
+the reductions REDUCE_MAX, REDUCE_MIN and SUM, ARG_MAX and ARG_MIN; and GELU (float)."""
 
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, TensorType, f32, i64
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    f32,
+    i64,
+)
 from xdsl.ir import Attribute
 from xdsl.irdl import IRDLOperation
 
@@ -135,3 +143,21 @@ class IndexingTranslator(ShapeTranslator):
         if op_class is not nn.ReduceSumOp and x_type.element_type != y_type.element_type:
             raise self._error(op, "the input and output quantizations differ")
         self._emit(op, op_class, [self._operand(op, 0)], props)
+
+    def _arg(self, op: TflOperator, op_class: type[IRDLOperation]) -> None:
+        """ARG_MAX / ARG_MIN over one constant axis: int32 or int64 indices (the output
+        tensor's type)."""
+        self._check_outputs(op)
+        rank = len(self._shape(self._input_index(op, 0, "input")))
+        axes = self._int_list(op, 1, "axis")
+        if len(axes) != 1:
+            raise self._error(op, f"one axis expected, got {axes}")
+        out = op.outputs[0]
+        type_name = self.tensors[out].type_name
+        if type_name not in ("INT32", "INT64"):
+            raise self._error(op, f"the output must be INT32 or INT64, got {type_name}")
+        result_type = TensorType(IntegerType(32 if type_name == "INT32" else 64), self._shape(out))
+        props: dict[str, Attribute] = {"axis": IntegerAttr(self._axis(op, axes[0], rank), i64)}
+        value = self._emit(op, op_class, [self._operand(op, 0)], props, result_type=result_type)
+        self.values[out] = value
+        self._name_hint(value, self.tensors[out].name)

@@ -116,3 +116,26 @@ def emit_reduce_sum(k: KernelBlock) -> None:
         return
     params = [k.pi(name) for name in ("input_offset", "multiplier", "shift", "output_offset")]
     k.call("stai_reduce_sum_s8", [*args, k.int_(mask), k.ptr(y, True), *params])
+
+
+def emit_arg(k: KernelBlock) -> None:
+    """``stai_arg_{max,min}_{s8,f32}(in, outer, axis_size, inner, out, index_bytes)``."""
+    op = k.op
+    assert isinstance(op, qnn_indexing.ArgOp) and op.function is not None and op.axis is not None
+    (x,) = op.ins
+    y = out_of(op)
+    shape = shape_of(x)
+    axis = op.axis.value.data
+    if op.kind not in ("s8", "f32"):
+        raise fail(op, f"no {op.kind} kernel")
+    k.call(
+        f"stai_arg_{op.function.data}_{op.kind}",
+        [
+            k.ptr(x),
+            k.int_(math.prod(shape[:axis])),
+            k.int_(shape[axis]),
+            k.int_(math.prod(shape[axis + 1 :])),
+            k.ptr(y, True),
+            k.int_(element_bytes(memref_of(y))),
+        ],
+    )

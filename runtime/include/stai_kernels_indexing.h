@@ -77,6 +77,15 @@ arm_cmsis_nn_status stai_reduce_sum_s8(const int8_t *input,
                                        int32_t shift,
                                        int32_t output_offset);
 
+/* The index of the largest (arg_max) or smallest (arg_min) element along an axis of
+ * axis_size elements, the input being [outer, axis_size, inner]; the first index on ties
+ * (TFLite's strict comparison). output holds outer * inner indices of index_bytes bytes
+ * (4: int32_t, 8: int64_t). */
+arm_cmsis_nn_status stai_arg_max_f32(const float *input, int32_t outer, int32_t axis_size, int32_t inner, void *output, int32_t index_bytes);
+arm_cmsis_nn_status stai_arg_min_f32(const float *input, int32_t outer, int32_t axis_size, int32_t inner, void *output, int32_t index_bytes);
+arm_cmsis_nn_status stai_arg_max_s8(const int8_t *input, int32_t outer, int32_t axis_size, int32_t inner, void *output, int32_t index_bytes);
+arm_cmsis_nn_status stai_arg_min_s8(const int8_t *input, int32_t outer, int32_t axis_size, int32_t inner, void *output, int32_t index_bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -151,3 +151,74 @@ def test_onnx_qdq_reduce_max_stays_int8(tmp_path):
         (expected,) = run_onnxruntime(path, [x])
         (got,) = c_model.run([x])
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- ArgMax
+
+ARG_CASES = {
+    # name: (operator, tf function, input shape, axis, output type)
+    "argmax_last_i32": ("ARG_MAX", "argmax", (2, 10), -1, "int32"),
+    "argmin_channels_i32": ("ARG_MIN", "argmin", (1, 4, 5, 6), 3, "int32"),
+    "argmax_middle_i64": ("ARG_MAX", "argmax", (1, 7, 3), 1, "int64"),
+}
+
+
+@pytest.fixture(scope="module")
+def arg_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("arg")
+    out = {}
+    for name, (op, fn, shape, axis, out_type) in ARG_CASES.items():
+
+        def body(tf, fn=fn, axis=axis, out_type=out_type):
+            return lambda x: getattr(tf.math, fn)(x, axis=axis, output_type=getattr(tf, out_type))
+
+        spec = OpSpec(name, (shape,), _tf_fn(body), (op,), op)
+        for kind in (FLOAT, INT8):
+            out[name, kind] = convert(spec, kind, folder / f"{name}_{kind}.tflite")
+    return out
+
+
+@pytest.mark.parametrize("kind", [FLOAT, INT8])
+@pytest.mark.parametrize("name", list(ARG_CASES))
+def test_tflite_arg_min_max(name, kind, arg_models, compiled):
+    """int32 indices against TFLite Micro (which has no int64 output: LiteRT then)."""
+    path = arg_models[name, kind]
+    assert model_ops(path) == [ARG_CASES[name][0]]
+    c_model = compiled(path)
+    int64 = ARG_CASES[name][4] == "int64"
+    for inputs in random_inputs(path, 4, seed=9):
+        (got,) = c_model.run(inputs)
+        (expected,) = (run_litert_ref if int64 else run_tflm)(path, inputs)
+        assert got.dtype == expected.dtype == np.dtype(ARG_CASES[name][4])
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("op,keepdims", [("ArgMax", 1), ("ArgMin", 0)])
+def test_onnx_arg_min_max(op, keepdims, tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from stai.compiler.driver import generate
+    from stai.runtime.runner import CModel
+    from stai.tools.reference import run_onnxruntime
+
+    shape = [2, 5, 3]
+    graph = helper.make_graph(
+        [helper.make_node(op, ["x"], ["y"], axis=1, keepdims=keepdims)],
+        "arg",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_empty_tensor_value_info("y")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path = tmp_path / f"{op}.onnx"
+    onnx.save(model, path)
+    generate(path, tmp_path / "generated")
+    c_model = CModel(tmp_path / "generated")
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        x = rng.uniform(-1, 1, shape).astype(np.float32)
+        (expected,) = run_onnxruntime(path, [x])
+        (got,) = c_model.run([x])
+        assert got.dtype == np.int64 and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
