@@ -26,6 +26,7 @@ from stai.lowering.convert_buf_to_c.fully_connected import (
     emit_hybrid_fully_connected,
 )
 from stai.lowering.convert_buf_to_c.indexing import (
+    emit_arg,
     emit_gather,
     emit_reduce,
     emit_reduce_sum,
@@ -81,6 +82,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_indexing.GatherOp: emit_gather,
     qnn_indexing.ReduceOp: emit_reduce,
     qnn_indexing.ReduceSumOp: emit_reduce_sum,
+    qnn_indexing.ArgOp: emit_arg,
     **MK_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
