@@ -222,3 +222,26 @@ def test_int16_refusals_are_one_line_errors(body: str, message: str) -> None:
         ConvertNNToQNNPass().apply(ctx, module)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_int16_softmax_tables_over_their_whole_range(model_dir: Path, compiled) -> None:
+    """Rows of ramps of different spans and lengths: the differences to each row's maximum
+    sweep the exp table's whole [-10, 0] range and the sums many intervals of the 1/(1+x)
+    table; every output code equals TFLite Micro's."""
+    spec = _spec("softmax_rows", ((8, 96),), lambda tf: tf.nn.softmax, "SOFTMAX", ((-8.0, 8.0),))
+    path = convert(spec, INT16, model_dir / "softmax_rows_16x8.tflite")
+    c_model = compiled(path)
+    rng = np.random.default_rng(5)
+    outputs = set()
+    for sample in range(8):  # 8 rows a sample: TFLite Micro's arena for this model is small
+        rows = []
+        for r in range(8):
+            span = 64 + 512 * (8 * sample + r)  # codes between the row's minimum and maximum
+            top = rng.integers(-32768 + span, 32767, endpoint=True)
+            rows.append(rng.permutation(np.round(np.linspace(top - span, top, 96))))
+        x = np.array(rows).astype(np.int16)
+        (expected,) = run_tflm(path, [x])
+        (got,) = c_model.run([x])
+        np.testing.assert_array_equal(got, expected)
+        outputs |= set(got.reshape(-1).tolist())
+    assert len(outputs) > 1000
