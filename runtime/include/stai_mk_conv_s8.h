@@ -272,9 +272,9 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
             const int32_t *x = col;
 #if STAI_MK_ASM
             /* 14 registers: the loop's end is compared with a word on the stack. */
-            int32_t w, we, x0, x1;
             if (pairs >= 4)
             {
+                int32_t w, we, x0, x1;
                 const int8_t *const end = wp + 4 * (pairs & ~3);
                 __asm__("1:\n\t" STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
                             STAI_MK_CONV_STEP4X2 "ldr %[x0], %[end]\n\t"
@@ -286,18 +286,13 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
                         : [end] "m"(end)
                         : "cc", "memory");
             }
-            for (int32_t k = 0; k < (pairs & 3); k++)
-            {
-                __asm__(STAI_MK_CONV_STEP4X2
-                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
-                          [a21] "+r"(a21), [a30] "+r"(a30), [a31] "+r"(a31), [wp] "+r"(wp), [x] "+r"(x),
-                          [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
-                        :
-                        : "memory");
-            }
+            /* The last pairs in C: GCC keeps no loop counter live across a 14-register asm. */
+            const int32_t rest = pairs & 3;
 #else
+            const int32_t rest = pairs;
+#endif
 #pragma GCC unroll 4
-            for (int32_t k = 0; k < pairs; k++)
+            for (int32_t k = 0; k < rest; k++)
             {
                 const int32_t w = stai_mk_load32(wp);
                 wp += 4;
@@ -314,7 +309,6 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
                 a30 = stai_mk_smlad(x3, we, a30);
                 a31 = stai_mk_smlad(x3, wo, a31);
             }
-#endif
             const int32_t o0 = 2 * j;
             {
                 const stai_mk_rq q = stai_mk_rq_make(multipliers[o0], shifts[o0], low);
