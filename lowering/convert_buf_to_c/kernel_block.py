@@ -243,12 +243,18 @@ class KernelBlock:
             lo, hi = act.get_values()
         return lo, hi
 
-    def act_struct(self) -> dict[str, object]:
+    def act_ints(self) -> tuple[int, int]:
+        """The integer clamp range of an integer kernel (trained numbers in a packed
+        build: ``int(v)`` of ``act()`` would leave them in the code)."""
         lo, hi = self.act()
-        return {
-            "min": lo if isinstance(lo, Trained) else int(lo),
-            "max": hi if isinstance(hi, Trained) else int(hi),
-        }
+        return (
+            lo if isinstance(lo, Trained) else int(lo),
+            hi if isinstance(hi, Trained) else int(hi),
+        )
+
+    def act_struct(self) -> dict[str, object]:
+        lo, hi = self.act_ints()
+        return {"min": lo, "max": hi}
 
     def conv_dims(self, x: SSAValue, w: SSAValue, b: SSAValue, y: SSAValue) -> tuple[SSAValue, ...]:
         """The input, filter, bias and output dims of a convolution of ``x`` by ``w``."""
