@@ -255,6 +255,23 @@ STAI_MK_INLINE stai_mk_rq stai_mk_rq_make(int32_t mult, int32_t shift, int32_t l
     return q;
 }
 
+/* stai_mk_rq_make for a layer whose fast_requant is 2 (every right shift in [1, 22], so
+ * no left shift): only what that path reads, in four instructions. */
+STAI_MK_INLINE stai_mk_rq stai_mk_rq_get(int32_t mult, int32_t shift, int32_t low, int32_t fast)
+{
+    if (fast == 2)
+    {
+        stai_mk_rq q = {0, 0, 0, 0, 0, 0, 0, 0};
+        const uint32_t half_exp = (uint32_t)(-shift - 1); /* right - 1 */
+        q.mult = mult;
+        q.right = -shift;
+        q.nudge = (int32_t)((uint32_t)(1 - 2 * low) << half_exp);
+        q.nudge8 = (int32_t)((uint32_t)(1 - 2 * low - 256) << half_exp);
+        return q;
+    }
+    return stai_mk_rq_make(mult, shift, low);
+}
+
 /* (a * b + 2^31) >> 32 + c: SMMLAR. */
 STAI_MK_INLINE int32_t stai_mk_smmlar(int32_t a, int32_t b, int32_t c)
 {
@@ -311,7 +328,7 @@ STAI_MK_INLINE int32_t stai_mk_clamp_span(int32_t u, int32_t span)
  * x = SMMULR(acc << (left + 1), mult) is the rounding doubling high multiply of
  * (acc << left) and mult. Path 1: (2x + 2^right + (x < 0 ? -1 : 0)) >> (right + 1) is
  * its division by 2^right rounded half away from zero, for every right in [0, 29].
- * Path 2 (right in [1, 22]): (x + 2^(right-1) + (acc < 0 ? -1 : 0)) >> right is that
+ * Path 2 (right in [1, 22], hence no left shift): (x + 2^(right-1) + (acc < 0 ? -1 : 0)) >> right is that
  * division too (x < 0 only when acc < 0, and x = 0 rounds to 0 either way); the lower
  * clamp bound is folded into the rounding constant (a multiple of 2^right), so that
  * SMMLAR, ADD, ASR and USAT give the clamped value minus act_min. */
@@ -327,12 +344,12 @@ STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
     {
         /* The whole int8 range (no activation, or a ReLU whose zero point is -128): the
          * output offset folded into the rounding constant, one SSAT clamps. */
-        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << q->left1), q->mult, q->nudge8);
+        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << 1), q->mult, q->nudge8);
         return stai_mk_ssat8((int32_t)((uint32_t)t + (uint32_t)(acc >> 31)) >> q->right);
     }
     if (fast == 2)
     {
-        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << q->left1), q->mult, q->nudge);
+        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << 1), q->mult, q->nudge);
         const int32_t u = (int32_t)((uint32_t)t + (uint32_t)(acc >> 31)) >> q->right;
         return stai_mk_clamp_span(u, act_max - act_min) + act_min;
     }
@@ -479,14 +496,14 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
             }
 #endif
             const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0], act_min - output_offset);
+            const stai_mk_rq q0 = stai_mk_rq_get(multipliers[o0], shifts[o0], act_min - output_offset, fast_requant);
             out[o0] = (int8_t)stai_mk_requantize(a00, &q0, output_offset, act_min, act_max, fast_requant);
             out[o0 + out_ch] = (int8_t)stai_mk_requantize(a10, &q0, output_offset, act_min, act_max, fast_requant);
             out[o0 + 2 * out_ch] =
                 (int8_t)stai_mk_requantize(a20, &q0, output_offset, act_min, act_max, fast_requant);
             if (o0 + 1 < out_ch)
             {
-                const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset);
+                const stai_mk_rq q1 = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset, fast_requant);
                 out[o0 + 1] = (int8_t)stai_mk_requantize(a01, &q1, output_offset, act_min, act_max, fast_requant);
                 out[o0 + 1 + out_ch] =
                     (int8_t)stai_mk_requantize(a11, &q1, output_offset, act_min, act_max, fast_requant);
@@ -550,15 +567,15 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
 #endif
             wp = wq;
             const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0], act_min - output_offset);
-            const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset);
-            const stai_mk_rq q2 = stai_mk_rq_make(multipliers[o0 + 2], shifts[o0 + 2], act_min - output_offset);
+            const stai_mk_rq q0 = stai_mk_rq_get(multipliers[o0], shifts[o0], act_min - output_offset, fast_requant);
+            const stai_mk_rq q1 = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset, fast_requant);
+            const stai_mk_rq q2 = stai_mk_rq_get(multipliers[o0 + 2], shifts[o0 + 2], act_min - output_offset, fast_requant);
             out[o0] = (int8_t)stai_mk_requantize(a0, &q0, output_offset, act_min, act_max, fast_requant);
             out[o0 + 1] = (int8_t)stai_mk_requantize(a1, &q1, output_offset, act_min, act_max, fast_requant);
             out[o0 + 2] = (int8_t)stai_mk_requantize(a2, &q2, output_offset, act_min, act_max, fast_requant);
             if (o0 + 3 < out_ch)
             {
-                const stai_mk_rq q3 = stai_mk_rq_make(multipliers[o0 + 3], shifts[o0 + 3], act_min - output_offset);
+                const stai_mk_rq q3 = stai_mk_rq_get(multipliers[o0 + 3], shifts[o0 + 3], act_min - output_offset, fast_requant);
                 out[o0 + 3] = (int8_t)stai_mk_requantize(a3, &q3, output_offset, act_min, act_max, fast_requant);
             }
         }
@@ -575,11 +592,11 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
                 a1 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(w), a1);
             }
             const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_make(multipliers[o0], shifts[o0], act_min - output_offset);
+            const stai_mk_rq q0 = stai_mk_rq_get(multipliers[o0], shifts[o0], act_min - output_offset, fast_requant);
             out[o0] = (int8_t)stai_mk_requantize(a0, &q0, output_offset, act_min, act_max, fast_requant);
             if (o0 + 1 < out_ch)
             {
-                const stai_mk_rq q1 = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset);
+                const stai_mk_rq q1 = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset, fast_requant);
                 out[o0 + 1] = (int8_t)stai_mk_requantize(a1, &q1, output_offset, act_min, act_max, fast_requant);
             }
         }
@@ -659,7 +676,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_s8(const int8_t *input,
         const int32_t k2 = stai_mk_sxtb16_ror8(wb);    /* w02, w12 */
         const int32_t k22 = (int32_t)wc[8];            /* w22 */
         const int32_t b = bias[c];
-        const stai_mk_rq q = stai_mk_rq_make(multipliers[c], shifts[c], act_min - output_offset);
+        const stai_mk_rq q = stai_mk_rq_get(multipliers[c], shifts[c], act_min - output_offset, fast_requant);
         int8_t *out = output + c;
         for (int32_t oy = 0; oy < out_h; oy++)
         {
