@@ -1,28 +1,33 @@
 """The ``mk`` dialect: stai's own int8 micro-kernels, one op per specialised kernel.
 
 ``mk`` sits below ``qnn``: ``select-kernels`` replaces an int8 ``qnn`` op by an ``mk`` op
-when one of stai's kernels fits the layer (``stai.runtime.mk_layouts`` says when), with
-its weights re-laid out in the order the kernel reads them and the input offset folded
-into an effective bias, both as new constants. Everything else about the op is the
-``qnn`` op's: the ops subclass ``qnn``'s ``KernelOp``, so bufferization, ``plan-memory``,
-the scratch sizes and ``stai analyze``'s MACC read the same facts; the arithmetic
-parameters are ``qnn``'s ``#qnn.conv_s8`` family (offsets, one Q31 multiplier and shift
-per output channel) and ``act`` is the clamp range.
+when one of stai's kernels fits the layer (``stai.runtime.mk_layouts``,
+``mk_conv_layouts`` and ``mk_eltwise_layouts`` say when). A convolution's or fully
+connected layer's weights are re-laid out in the order the kernel reads them and its
+input offset folded into an effective bias, both as new constants. Everything else about
+the op is the ``qnn`` op's: the ops subclass ``qnn``'s ``KernelOp``, so bufferization,
+``plan-memory`` and ``stai analyze``'s MACC read the same facts; the arithmetic
+parameters are ``qnn``'s families (``#qnn.conv_s8``, ``#qnn.add_sub_s8``) and ``act``
+is the clamp range.
 
-Each op is one call of an inline kernel of ``runtime/include/stai_mk_s8.h`` (``KERNEL``),
+Each op is one call of an inline kernel of ``runtime/include/stai_mk_*.h`` (``KERNEL``),
 which the generated code calls with literal channel counts, sizes, offsets and clamp
 bounds so that the C compiler specialises it per layer::
 
     %y = mk.conv1x1_s8 ins(%x, %w, %b : tensor<1x25x5x64xi8>, tensor<4096xi8>,
                                         tensor<64xi32>)
-         {act = array<i32: -128, 127>, params = #qnn.conv_s8<...>} -> tensor<1x25x5x64xi8>
+         {act = array<i32: -128, 127>, fast_requant = 2 : i64, params = #qnn.conv_s8<...>}
+         -> tensor<1x25x5x64xi8>
 
-Operands: the input, the packed weights (``i8``, the kernel's layout, one dimension) and
-the effective bias (``i32``; ``mk.conv1x1_s8`` pads it to an even number of channels).
-``fast_requant`` (0, 1 or 2, ``mk_layouts.fast_requant_*``) says which of the kernel's
-requantization paths the layer's accumulators and shifts allow. Both kernels need a scratch buffer
-(``mk_layouts.scratch_bytes_*``, the same on every core). The verifier checks the packed
-layout's sizes against the kernel's layout (documented in ``mk_layouts.pack_*``).
+The ops: ``mk.conv1x1_s8`` (1x1 convolutions and fully connected layers),
+``mk.dwconv3x3_s8`` (depthwise 3x3), ``mk.conv_s8`` (any other convolution),
+``mk.avgpool_s8`` / ``mk.maxpool_s8`` and ``mk.add_s8`` (same-shape additions, with the
+``plan`` of ``mk_eltwise_layouts.plan_add_s8``). A weighted op's operands are the input,
+the packed weights (``i8``, one dimension) and the effective bias (``i32``, padded to an
+even number of channels where the kernel pairs them); ``fast_requant`` (0, 1 or 2,
+``fast_requant_*``) says which requantization path the layer's accumulators and shifts
+allow. The convolutions need a scratch buffer (``scratch_bytes_*``, the same on every
+core). The verifier checks the packed layouts' sizes.
 """
 
 from __future__ import annotations
@@ -36,9 +41,8 @@ from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import qnn_params as qp
-from stai.dialects.qnn_base import InPlace, KernelOp, ParamsSpec, shape_of
-from stai.runtime import mk_layouts
-
+from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, shape_of
+from stai.runtime import mk_conv_layouts, mk_layouts
 
 FAST_REQUANT = (0, 1, 2)
 """``fast_requant`` levels: 0 the general requantization, 1 the short one (every
@@ -51,22 +55,35 @@ def _even(n: int) -> int:
 
 
 class MicroKernelOp(KernelOp):
-    """Base of the ``mk`` ops: an int8 kernel of stai's own, on packed weights and an
-    effective bias; no scratch buffer, no float form."""
+    """Base of the ``mk`` ops: an int8 kernel of stai's own (no float form)."""
 
-    NUM_INS: ClassVar[int | None] = 3
     HAS_ACT: ClassVar[bool] = True
-    S8_PARAMS: ClassVar[ParamsSpec] = qp.ConvS8Params
     F32_PARAMS: ClassVar[ParamsSpec] = None
-    IN_PLACE: ClassVar[InPlace] = "no"
     SCRATCH: ClassVar[str] = "mk_layouts"
     """The scratch bytes are the kernel's own formula (``mk_layouts.scratch_bytes_*``,
     ``scratch_bytes`` below), not a CMSIS-NN one of ``scratch_sizes``."""
-    OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "packed_weights", "effective_bias")
     KERNEL: ClassVar[str]
-    """The C function of ``stai_mk_s8.h`` the op calls."""
-    WINDOW: ClassVar[tuple[int, int]]
-    """The kernel's window (height, width)."""
+    """The C function (of ``stai_mk_*.h``) the op calls."""
+    WINDOW: ClassVar[tuple[int, int] | None] = None
+    """The kernel's fixed window (height, width), if it has one."""
+
+    def scratch_bytes(self, isa: str) -> int:
+        """The kernel's scratch bytes (the ``mk_layouts`` formulas), on every core."""
+        return 0
+
+    def verify_(self) -> None:
+        super().verify_()
+        if self.kind != "s8" or self.output_shape() == () or self.input_shape(0) == ():
+            raise VerifyException(f"{self.name}: expected int8 input and output")
+
+
+class WeightedKernelOp(MicroKernelOp):
+    """A kernel on packed weights and an effective bias (convolutions, fully connected)."""
+
+    NUM_INS: ClassVar[int | None] = 3
+    S8_PARAMS: ClassVar[ParamsSpec] = qp.ConvS8Params
+    IN_PLACE: ClassVar[InPlace] = "no"
+    OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "packed_weights", "effective_bias")
 
     fast_requant = opt_prop_def(IntegerAttr)
     """The requantization path the layer's accumulators and shifts allow (``FAST_REQUANT``,
@@ -90,14 +107,8 @@ class MicroKernelOp(KernelOp):
         reads (the layouts of ``mk_layouts.pack_*``)."""
         raise NotImplementedError
 
-    def scratch_bytes(self, isa: str) -> int:
-        """The kernel's scratch bytes (``mk_layouts.scratch_bytes_*``), on every core."""
-        raise NotImplementedError
-
     def verify_(self) -> None:
         super().verify_()
-        if self.kind != "s8" or self.output_shape() == () or self.input_shape(0) == ():
-            raise VerifyException(f"{self.name}: expected int8 input and output")
         packed, bias = shape_of(self.ins[1]), shape_of(self.ins[2])
         want_packed, want_bias = self.packed_sizes()
         if packed != (want_packed,):
@@ -121,13 +132,13 @@ class MicroKernelOp(KernelOp):
 
 
 @irdl_op_definition
-class Conv1x1S8Op(MicroKernelOp):
+class Conv1x1S8Op(WeightedKernelOp):
     """1x1 convolution, stride 1, no padding (and fully connected layers): every pixel
     (row) of ``[..., in_c]`` times the ``[out_c, in_c]`` filter. ``stai_mk_conv1x1_s8``."""
 
     name = "mk.conv1x1_s8"
     KERNEL: ClassVar[str] = "stai_mk_conv1x1_s8"
-    WINDOW: ClassVar[tuple[int, int]] = (1, 1)
+    WINDOW: ClassVar[tuple[int, int] | None] = (1, 1)
 
     @property
     def pixels(self) -> int:
@@ -157,13 +168,13 @@ class Conv1x1S8Op(MicroKernelOp):
 
 
 @irdl_op_definition
-class DwConv3x3S8Op(MicroKernelOp):
+class DwConv3x3S8Op(WeightedKernelOp):
     """Depthwise 3x3 convolution, channel multiplier 1, stride 1 or 2, padding 0 or 1 on
     each side (``pads``: top, bottom, left, right). ``stai_mk_dwconv3x3_s8``."""
 
     name = "mk.dwconv3x3_s8"
     KERNEL: ClassVar[str] = "stai_mk_dwconv3x3_s8"
-    WINDOW: ClassVar[tuple[int, int]] = (3, 3)
+    WINDOW: ClassVar[tuple[int, int] | None] = (3, 3)
     strides = opt_prop_def(DenseArrayBase)
     pads = opt_prop_def(DenseArrayBase)
     GEOMETRY: ClassVar[tuple[str, ...]] = ("strides", "pads")
@@ -198,4 +209,131 @@ class DwConv3x3S8Op(MicroKernelOp):
             )
 
 
-MK = Dialect("mk", [Conv1x1S8Op, DwConv3x3S8Op], [])
+def _window_output(
+    x: tuple[int, ...], kernel: tuple[int, ...], strides: tuple[int, ...], pads: tuple[int, ...]
+) -> tuple[int, int]:
+    """The output pixels of a window over ``x`` (NHWC) with ``pads`` (t, b, l, r)."""
+    top, bottom, left, right = pads
+    return (
+        (x[1] + top + bottom - kernel[0]) // strides[0] + 1,
+        (x[2] + left + right - kernel[1]) // strides[1] + 1,
+    )
+
+
+@irdl_op_definition
+class ConvS8Op(WeightedKernelOp):
+    """A convolution of any window (``kernel``: height, width), stride 1 or 2 on each
+    axis, padding smaller than the window, batch 1: ``stai_mk_conv_s8`` (widened windows
+    of a few output pixels times the packed weights)."""
+
+    name = "mk.conv_s8"
+    KERNEL: ClassVar[str] = "stai_mk_conv_s8"
+    kernel = opt_prop_def(DenseArrayBase)
+    strides = opt_prop_def(DenseArrayBase)
+    pads = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("kernel", "strides", "pads")
+
+    def packed_sizes(self) -> tuple[int, int]:
+        """Output-channel pairs x the packed depth (``mk_conv_layouts.packed_depth``) x
+        2 bytes; a bias per channel of the pairs (``mk_conv_layouts.pack_conv_s8``)."""
+        kh, kw = self.ints("kernel")
+        o2 = _even(self.out_channels)
+        return o2 * mk_conv_layouts.packed_depth(kh, kw, self.in_channels), o2
+
+    def filter_shape(self) -> tuple[int, int, int, int]:
+        kh, kw = self.ints("kernel")
+        return (self.out_channels, kh, kw, self.in_channels)
+
+    def scratch_bytes(self, isa: str) -> int:
+        return mk_conv_layouts.scratch_bytes_conv(self.filter_shape(), self.output_shape())
+
+    def macc(self) -> int:
+        """Outputs x kh x kw x input channels."""
+        return self._output_count() * math.prod(self.filter_shape()[1:])
+
+    def verify_(self) -> None:
+        super().verify_()
+        x, y = self.input_shape(0), self.output_shape()
+        if len(x) != 4 or len(y) != 4 or x[0] != 1 or y[0] != 1:
+            raise VerifyException(f"{self.name}: expected NHWC input and output of batch 1")
+        kernel, strides, pads = self.ints("kernel"), self.ints("strides"), self.ints("pads")
+        if len(kernel) != 2 or len(strides) != 2 or len(pads) != 4:
+            raise VerifyException(f"{self.name}: expected a 2-d kernel and strides, 4 pads")
+        if y[1:3] != _window_output(x, kernel, strides, pads):
+            raise VerifyException(f"{self.name}: the output does not fit the window")
+
+
+class _PoolKernelOp(MicroKernelOp):
+    """A pooling kernel: any window, strides and padding (every window meets the input),
+    batch 1; no weights, no parameters."""
+
+    NUM_INS: ClassVar[int | None] = 1
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "no"
+    kernel = opt_prop_def(DenseArrayBase)
+    strides = opt_prop_def(DenseArrayBase)
+    pads = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("kernel", "strides", "pads")
+
+    def macc(self) -> int:
+        """Outputs x the window's elements."""
+        return self._output_count() * math.prod(self.ints("kernel"))
+
+    def verify_(self) -> None:
+        super().verify_()
+        x, y = self.input_shape(0), self.output_shape()
+        if len(x) != 4 or len(y) != 4 or x[0] != 1 or y[0] != 1 or x[3] != y[3]:
+            raise VerifyException(
+                f"{self.name}: expected NHWC input and output of batch 1, same channels"
+            )
+
+
+@irdl_op_definition
+class AvgPoolS8Op(_PoolKernelOp):
+    """Average pooling: ``stai_mk_avgpool_s8``."""
+
+    name = "mk.avgpool_s8"
+    KERNEL: ClassVar[str] = "stai_mk_avgpool_s8"
+
+
+@irdl_op_definition
+class MaxPoolS8Op(_PoolKernelOp):
+    """Max pooling: ``stai_mk_maxpool_s8``."""
+
+    name = "mk.maxpool_s8"
+    KERNEL: ClassVar[str] = "stai_mk_maxpool_s8"
+
+
+@irdl_op_definition
+class AddS8Op(MicroKernelOp):
+    """Addition of two int8 tensors of the output's shape: ``stai_mk_add_s8``, with the
+    ``#qnn.add_sub_s8`` parameters and ``plan`` (``array<i32: method, k1, k2, k0,
+    kshift>``, ``mk_eltwise_layouts.plan_add_s8``: method 1 is one linear combination of
+    the codes, exact on every input pair; method 0 the reference arithmetic). The output
+    may be an input's bytes."""
+
+    name = "mk.add_s8"
+    KERNEL: ClassVar[str] = "stai_mk_add_s8"
+    NUM_INS: ClassVar[int | None] = 2
+    S8_PARAMS: ClassVar[ParamsSpec] = qp.AddSubS8Params
+    IN_PLACE: ClassVar[InPlace] = "binary"
+    plan = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("plan",)
+
+    def macc(self) -> int:
+        """One per output element."""
+        return self._output_count()
+
+    def verify_(self) -> None:
+        super().verify_()
+        if not all(shape_of(v) == self.output_shape() for v in self.ins):
+            raise VerifyException(f"{self.name}: expected inputs of the output's shape")
+        if len(self.ints("plan")) != 5:
+            raise VerifyException(f"{self.name}: 'plan' must hold five values")
+
+
+MK = Dialect(
+    "mk",
+    [Conv1x1S8Op, DwConv3x3S8Op, ConvS8Op, AvgPoolS8Op, MaxPoolS8Op, AddS8Op],
+    [],
+)

@@ -61,8 +61,9 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from stai.dialects import mk, qnn
 from stai.dialects import qnn_params as qp
 from stai.dialects.nn import dense_to_numpy
+from stai.dialects.qnn_params import KernelParams
 from stai.errors import StaiError
-from stai.runtime import mk_layouts
+from stai.runtime import mk_conv_layouts, mk_eltwise_layouts, mk_layouts
 
 KERNEL_SETS = ("stai", "cmsis-nn")
 """The values of the ``kernels`` option."""
@@ -88,15 +89,18 @@ def _ints(op: Operation, name: str) -> tuple[int, ...] | None:
 
 @dataclass
 class Choice:
-    """An ``mk`` op for a ``qnn`` op: its class, packed weights, effective bias,
-    parameters, ``fast_requant`` and geometric properties."""
+    """An ``mk`` op for a ``qnn`` op: its class, its new constants (packed weights and
+    effective bias; None for a kernel without weights), parameters and properties."""
 
     op: type[mk.MicroKernelOp]
-    weights: np.ndarray
-    bias: np.ndarray
-    params: qp.ConvS8Params
-    fast_requant: int
+    weights: np.ndarray | None
+    bias: np.ndarray | None
+    params: KernelParams | None
     properties: dict[str, Attribute]
+
+
+def _fast(level: int) -> dict[str, Attribute]:
+    return {"fast_requant": IntegerAttr(level, i64)}
 
 
 def _conv1x1(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | None:
@@ -112,7 +116,7 @@ def _conv1x1(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | None:
     params = op.params_as(qp.ConvS8Params)
     packed, bias = mk_layouts.pack_conv1x1_s8(w, b, params.input_offset.value.data)
     fast = mk_layouts.fast_requant_conv1x1(bias, w, params.ints("shifts"))
-    return Choice(mk.Conv1x1S8Op, packed, bias, params, fast, {})
+    return Choice(mk.Conv1x1S8Op, packed, bias, params, _fast(fast))
 
 
 def _fully_connected(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | None:
@@ -141,7 +145,7 @@ def _fully_connected(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice |
     )
     packed, bias = mk_layouts.pack_conv1x1_s8(weights, b, params.input_offset.value.data)
     fast = mk_layouts.fast_requant_conv1x1(bias, weights, shifts)
-    return Choice(mk.Conv1x1S8Op, packed, bias, conv, fast, {})
+    return Choice(mk.Conv1x1S8Op, packed, bias, conv, _fast(fast))
 
 
 def _dwconv3x3(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | None:
@@ -164,23 +168,108 @@ def _dwconv3x3(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | None:
     packed, bias = mk_layouts.pack_dwconv3x3_s8(w, b, params.input_offset.value.data)
     fast = mk_layouts.fast_requant_dwconv3x3(bias, w, params.ints("shifts"))
     props = {"strides": op.properties["strides"], "pads": op.properties["pads"]}
-    return Choice(mk.DwConv3x3S8Op, packed, bias, params, fast, props)
+    return Choice(mk.DwConv3x3S8Op, packed, bias, params, _fast(fast) | props)
+
+
+def _conv(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | None:
+    """Any other convolution (window, stride 1 or 2, padding smaller than the window,
+    batch 1): ``mk.conv_s8``."""
+    if not isinstance(op, qnn.Conv2DOp) or not mk_conv_layouts.fits_conv(
+        op.input_shape(0),
+        w.shape,
+        op.output_shape(),
+        strides=_ints(op, "strides"),
+        pads=_ints(op, "pads"),
+        dilations=_ints(op, "dilations"),
+    ):
+        return None
+    params = op.params_as(qp.ConvS8Params)
+    packed, bias = mk_conv_layouts.pack_conv_s8(w, b, params.input_offset.value.data)
+    fast = mk_conv_layouts.fast_requant_conv(bias, w, params.ints("shifts"))
+    props = {
+        "kernel": DenseArrayBase.from_list(i64, list(w.shape[1:3])),
+        "strides": op.properties["strides"],
+        "pads": op.properties["pads"],
+    }
+    return Choice(mk.ConvS8Op, packed, bias, params, _fast(fast) | props)
+
+
+def _pool(op: qnn.KernelOp) -> Choice | None:
+    """Average and max pooling (batch 1, every window meets the input):
+    ``mk.avgpool_s8``, ``mk.maxpool_s8``."""
+    if isinstance(op, qnn.AvgPool2DOp):
+        target, fits = mk.AvgPoolS8Op, mk_eltwise_layouts.fits_avgpool
+    elif isinstance(op, qnn.MaxPool2DOp):
+        target, fits = mk.MaxPoolS8Op, mk_eltwise_layouts.fits_maxpool
+    else:
+        return None
+    kernel = _ints(op, "kernel")
+    if kernel is None or not fits(
+        op.input_shape(0), op.output_shape(), kernel, _ints(op, "strides"), _ints(op, "pads")
+    ):
+        return None
+    props = {name: op.properties[name] for name in ("kernel", "strides", "pads")}
+    return Choice(target, None, None, None, props)
+
+
+def _add(op: qnn.KernelOp) -> Choice | None:
+    """An addition of two tensors of the output's shape: ``mk.add_s8`` with its plan."""
+    if not isinstance(op, qnn.AddOp) or not mk_eltwise_layouts.fits_add(
+        op.input_shape(0), op.input_shape(1), op.output_shape()
+    ):
+        return None
+    params = op.params_as(qp.AddSubS8Params)
+    act = _ints(op, "act")
+    if act is None or len(act) != 2:
+        return None
+    lo, hi = act
+    plan = mk_eltwise_layouts.plan_add_s8(
+        *(params.value(name) for name in _ADD_PLAN_FIELDS), lo, hi
+    )
+    return Choice(mk.AddS8Op, None, None, params, {"plan": DenseArrayBase.from_list(i32, plan)})
+
+
+_ADD_PLAN_FIELDS = (
+    "input1_offset",
+    "input1_multiplier",
+    "input1_shift",
+    "input2_offset",
+    "input2_multiplier",
+    "input2_shift",
+    "left_shift",
+    "output_offset",
+    "output_multiplier",
+    "output_shift",
+)
+"""The ``#qnn.add_sub_s8`` fields, in the order of ``plan_add_s8``'s arguments."""
 
 
 RULES: tuple[Callable[[qnn.KernelOp, np.ndarray, np.ndarray], Choice | None], ...] = (
     _conv1x1,
     _fully_connected,
     _dwconv3x3,
+    _conv,
 )
-"""Each kernel's rule: the ``mk`` op for a ``qnn`` op it fits, else None."""
+"""Each weighted kernel's rule (the op, its int8 weights and int32 bias): the ``mk`` op
+for a ``qnn`` op it fits, else None; the first that fits is taken."""
+
+PLAIN_RULES: tuple[Callable[[qnn.KernelOp], Choice | None], ...] = (_pool, _add)
+"""The rules of the kernels without weights."""
 
 
 def choose(op: qnn.KernelOp) -> Choice | None:
-    """The ``mk`` op of stai's kernel for ``op`` (an int8 ``qnn`` op in tensor form whose
-    weights and bias are constants), or None: the op keeps its ``qnn`` kernel."""
+    """The ``mk`` op of stai's kernel for ``op`` (an int8 ``qnn`` op in tensor form; a
+    convolution or fully connected layer needs constant weights and bias), or None: the
+    op keeps its ``qnn`` kernel."""
     if isinstance(op, mk.MicroKernelOp) or op.res is None or op.kind != "s8":
         return None
-    if len(op.ins) != 3 or op.act is None:
+    if op.act is None:
+        return None
+    if len(op.ins) != 3:
+        for plain in PLAIN_RULES:
+            found = plain(op)
+            if found is not None:
+                return found
         return None
     w, b = _constant(op.ins[1]), _constant(op.ins[2])
     if w is None or b is None or w.dtype != np.int8 or b.dtype != np.int32:
@@ -202,22 +291,25 @@ def select_kernel(op: qnn.KernelOp, rewriter: Rewriter) -> bool:
     if found is None:
         return False
     assert op.res is not None and op.act is not None
-    weights = _dense(np.ascontiguousarray(found.weights, np.int8).reshape(-1), i8)
-    bias = _dense(np.ascontiguousarray(found.bias, np.int32).reshape(-1), i32)
+    new_constants: list[arith.ConstantOp] = []
+    operands = list(op.ins)
+    if found.weights is not None and found.bias is not None:
+        weights = _dense(np.ascontiguousarray(found.weights, np.int8).reshape(-1), i8)
+        bias = _dense(np.ascontiguousarray(found.bias, np.int32).reshape(-1), i32)
+        new_constants = [weights, bias]
+        operands = [op.ins[0], weights.result, bias.result]
+    properties = {"act": op.act, **found.properties}
+    if found.params is not None:
+        properties["params"] = found.params
+    properties["operandSegmentSizes"] = DenseArrayBase.from_list(i32, [len(operands), 0, 0])
     new = found.op.create(
-        operands=[op.ins[0], weights.result, bias.result],
-        properties={
-            "params": found.params,
-            "act": op.act,
-            "fast_requant": IntegerAttr(found.fast_requant, i64),
-            **found.properties,
-            "operandSegmentSizes": DenseArrayBase.from_list(i32, [3, 0, 0]),
-        },
+        operands=operands,
+        properties=properties,
         attributes=dict(op.attributes),
         result_types=[op.res.type],
     )
-    old = [op.ins[1].owner, op.ins[2].owner]
-    rewriter.insert_op([weights, bias], InsertPoint.before(op))
+    old = [v.owner for v in op.ins[1:]] if new_constants else []
+    rewriter.insert_op(new_constants, InsertPoint.before(op))
     rewriter.replace_op(op, new)
     for owner in old:
         if isinstance(owner, arith.ConstantOp) and not owner.result.uses:

@@ -8,6 +8,7 @@ The arguments follow the kernel's ``KernelCall`` (``stai.runtime.mk_layouts``), 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from xdsl.ir import SSAValue
@@ -15,7 +16,7 @@ from xdsl.ir import SSAValue
 from stai.dialects import c, mk
 from stai.lowering.convert_buf_to_c.common import fail
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of, scratch_ptr
-from stai.runtime import mk_layouts
+from stai.runtime import mk_conv_layouts, mk_eltwise_layouts, mk_layouts
 
 
 def _table(k: KernelBlock, what: str) -> SSAValue:
@@ -25,33 +26,41 @@ def _table(k: KernelBlock, what: str) -> SSAValue:
 
 
 def _call(k: KernelBlock, call: mk_layouts.KernelCall, values: dict[str, int]) -> None:
-    """``call.function(...)``: the buffers of the op as pointers, ``values`` as int32
-    literals, in the kernel's argument order."""
+    """``call.function(...)``: the op's buffers and tables as pointers, ``values`` (and
+    the clamp bounds, ``fast_requant``) as int32 literals, in the kernel's argument
+    order."""
     op = k.op
     assert isinstance(op, mk.MicroKernelOp)
-    if op.scratch is None:
-        raise fail(op, "the kernel needs its scratch buffer (run convert-qnn-to-buf)")
-    x, w, b = op.ins
-    pointers: dict[str, SSAValue] = {
-        "input": k.ptr(x),
-        "weights": k.ptr(w),
-        "bias": k.ptr(b),
-        "multipliers": _table(k, "multipliers"),
-        "shifts": _table(k, "shifts"),
-        "output": k.ptr(out_of(op), True),
-        "scratch": scratch_ptr(k),
-    }
     lo, hi = k.act()
-    values = values | {"act_min": int(lo), "act_max": int(hi), "fast_requant": op.fast}
+    values = values | {"act_min": int(lo), "act_max": int(hi)}
+    if isinstance(op, mk.WeightedKernelOp):
+        values["fast_requant"] = op.fast
     args: list[SSAValue] = []
     for name in call.arguments:
         if name in call.pointers:
-            args.append(pointers[name])
+            args.append(_pointer(k, name))
         elif name in values:
             args.append(k.int_(values[name]))
         else:
             raise fail(op, f"no value for argument '{name}' of {call.function}")
     k.call(call.function, args)
+
+
+def _pointer(k: KernelBlock, name: str) -> SSAValue:
+    """The pointer argument ``name`` of a kernel call (``KernelCall.pointers``)."""
+    op = k.op
+    if name == "scratch":
+        if op.scratch is None:
+            raise fail(op, "the kernel needs its scratch buffer (run convert-qnn-to-buf)")
+        return scratch_ptr(k)
+    if name in ("multipliers", "shifts"):
+        return _table(k, name)
+    if name == "output":
+        return k.ptr(out_of(op), True)
+    operands = {"input": 0, "input1": 0, "weights": 1, "input2": 1, "bias": 2}
+    if name not in operands or operands[name] >= len(op.ins):
+        raise fail(op, f"no buffer for argument '{name}'")
+    return k.ptr(op.ins[operands[name]])
 
 
 def emit_conv1x1(k: KernelBlock) -> None:
@@ -95,8 +104,91 @@ def emit_dwconv3x3(k: KernelBlock) -> None:
     )
 
 
+def _window(k: KernelBlock) -> dict[str, int]:
+    """The sizes, window, strides and left/top padding of a windowed kernel."""
+    op = k.op
+    _, in_h, in_w, in_ch = op.input_shape(0)
+    _, out_h, out_w, out_ch = op.output_shape()
+    kernel_h, kernel_w = k.geometry("kernel")
+    stride_h, stride_w = k.geometry("strides")
+    top, _bottom, left, _right = k.geometry("pads")
+    return {
+        "in_h": in_h,
+        "in_w": in_w,
+        "in_ch": in_ch,
+        "ch": in_ch,
+        "out_h": out_h,
+        "out_w": out_w,
+        "out_ch": out_ch,
+        "kernel_h": kernel_h,
+        "kernel_w": kernel_w,
+        "stride_h": stride_h,
+        "stride_w": stride_w,
+        "pad_top": top,
+        "pad_left": left,
+    }
+
+
+def emit_conv(k: KernelBlock) -> None:
+    """``stai_mk_conv_s8``: a convolution of any window."""
+    offsets = {"input_offset": k.p("input_offset"), "output_offset": k.p("output_offset")}
+    _call(k, mk_conv_layouts.CONV, _window(k) | offsets)
+
+
+def emit_pool(k: KernelBlock) -> None:
+    """``stai_mk_avgpool_s8`` / ``stai_mk_maxpool_s8``."""
+    call = (
+        mk_eltwise_layouts.AVGPOOL
+        if isinstance(k.op, mk.AvgPoolS8Op)
+        else mk_eltwise_layouts.MAXPOOL
+    )
+    _call(k, call, _window(k))
+
+
+def emit_add(k: KernelBlock) -> None:
+    """``stai_mk_add_s8``: the ``#qnn.add_sub_s8`` parameters and the op's plan."""
+    op = k.op
+    assert isinstance(op, mk.AddS8Op)
+    method, k1, k2, k0, kshift = op.ints("plan")
+    names = {
+        "input1_offset": "input1_offset",
+        "input1_mult": "input1_multiplier",
+        "input1_shift": "input1_shift",
+        "input2_offset": "input2_offset",
+        "input2_mult": "input2_multiplier",
+        "input2_shift": "input2_shift",
+        "left_shift": "left_shift",
+        "output_offset": "output_offset",
+        "output_mult": "output_multiplier",
+        "output_shift": "output_shift",
+    }
+    values = {arg: k.p(field) for arg, field in names.items()}
+    plan = {"method": method, "k1": k1, "k2": k2, "k0": k0, "kshift": kshift}
+    _call(k, mk_eltwise_layouts.ADD, values | plan | {"size": math.prod(op.output_shape())})
+
+
 MK_EMITTERS: dict[type[mk.MicroKernelOp], Callable[[KernelBlock], None]] = {
     mk.Conv1x1S8Op: emit_conv1x1,
     mk.DwConv3x3S8Op: emit_dwconv3x3,
+    mk.ConvS8Op: emit_conv,
+    mk.AvgPoolS8Op: emit_pool,
+    mk.MaxPoolS8Op: emit_pool,
+    mk.AddS8Op: emit_add,
 }
 """The emitter of each ``mk`` op (rows of ``EMITTERS``)."""
+
+CALLS: tuple[mk_layouts.KernelCall, ...] = (
+    mk_layouts.CONV1X1,
+    mk_layouts.DWCONV3X3,
+    mk_conv_layouts.CONV,
+    mk_eltwise_layouts.AVGPOOL,
+    mk_eltwise_layouts.MAXPOOL,
+    mk_eltwise_layouts.ADD,
+)
+"""Every micro-kernel call the emitters make."""
+
+
+def headers_for(called: set[str] | frozenset[str]) -> list[str]:
+    """The runtime headers that define the micro-kernels among the C functions
+    ``called`` (what the generated ``NAME.c`` must include), in a fixed order."""
+    return sorted({call.header for call in CALLS if call.function in called})

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, MemRefType, ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import VerifyException
 
@@ -20,8 +20,9 @@ from stai.dialects import mk, qnn
 from stai.dialects.nn import dense_to_numpy
 from stai.dialects.qnn_params import ConvS8Params
 from stai.errors import StaiError
+from stai.lowering.convert_buf_to_c.mk_kernels import CALLS, headers_for
 from stai.lowering.select_kernels import SelectKernelsPass
-from stai.runtime import mk_layouts
+from stai.runtime import mk_conv_layouts, mk_layouts
 
 KWS = "mlperf_tiny/kws/kws_ref_model_int8.tflite"
 
@@ -52,19 +53,18 @@ def _qnn(path: Path, kernels: str, stop_after: str = "select-kernels") -> Module
 
 
 def test_kws_layers_get_stai_kernels(models_dir: Path) -> None:
-    """KWS: its four pointwise and four depthwise layers and its fully connected layer
-    take stai's kernels; the first 10x4 convolution, the pooling and the softmax keep
+    """KWS: its first 10x4 convolution, 4 pointwise and 4 depthwise 3x3 layers, its
+    pooling and its fully connected layer take stai's kernels; the softmax keeps
     CMSIS-NN. Each mk op has the MACC, output and clamp of the op it replaces, and its
-    constants are mk_layouts' packing of the original ones."""
+    constants are the kernel layouts' packing of the original ones."""
     path = models_dir / KWS
     before = _kernels(_qnn(path, "cmsis-nn"))
     after = _kernels(_qnn(path, "stai"))
     assert len(before) == len(after)
     kinds = [op.name for op in after]
     assert kinds.count("mk.conv1x1_s8") == 5 and kinds.count("mk.dwconv3x3_s8") == 4
+    assert kinds.count("mk.conv_s8") == 1 and kinds.count("mk.avgpool_s8") == 1
     assert [op.name for op in after if not isinstance(op, mk.MicroKernelOp)] == [
-        "qnn.conv2d",
-        "qnn.avg_pool2d",
         "qnn.reshape",
         "qnn.softmax",
     ]
@@ -72,13 +72,16 @@ def test_kws_layers_get_stai_kernels(models_dir: Path) -> None:
         assert new.macc() == old.macc()
         assert new.output_type == old.output_type and new.act == old.act
         assert new.attributes.get("nn.m_id") == old.attributes.get("nn.m_id")
-        if not isinstance(new, mk.MicroKernelOp):
-            assert new.name == old.name
+        if not isinstance(new, mk.WeightedKernelOp):
+            assert len(new.ins) == len(old.ins)
             continue
         offset = old.int_param("input_offset")
         weights, bias = _values(old, 1), _values(old, 2)
         if isinstance(new, mk.DwConv3x3S8Op):
             packed, folded = mk_layouts.pack_dwconv3x3_s8(weights, bias, offset)
+        elif isinstance(new, mk.ConvS8Op):
+            packed, folded = mk_conv_layouts.pack_conv_s8(weights, bias, offset)
+            assert new.ints("kernel") == (10, 4)
         else:
             packed, folded = mk_layouts.pack_conv1x1_s8(weights, bias, offset)
         np.testing.assert_array_equal(_values(new, 1), packed)
@@ -88,16 +91,23 @@ def test_kws_layers_get_stai_kernels(models_dir: Path) -> None:
 
 
 def test_kws_scratch_buffers_are_the_kernels_own(models_dir: Path) -> None:
-    """After bufferization every mk op has a scratch view of the bytes mk_layouts gives."""
+    """After bufferization every weighted mk op has a scratch view of the bytes the
+    kernel layouts give; the pooling kernel needs none."""
     module = _qnn(models_dir / KWS, "stai", stop_after="plan-memory")
     ops = [op for op in _kernels(module) if isinstance(op, mk.MicroKernelOp)]
-    assert len(ops) == 9
+    assert len(ops) == 11
     for op in ops:
+        if isinstance(op, mk.AvgPoolS8Op):
+            assert op.scratch is None and op.scratch_bytes("dsp") == 0
+            continue
         assert op.scratch is not None
         t = op.scratch.type
-        got = int(np.prod(t.get_shape()))  # type: ignore[attr-defined]
+        assert isinstance(t, MemRefType)
+        got = int(np.prod(t.get_shape()))
         if isinstance(op, mk.Conv1x1S8Op):
             want = mk_layouts.scratch_bytes_conv1x1(op.pixels, op.in_channels)
+        elif isinstance(op, mk.ConvS8Op):
+            want = mk_conv_layouts.scratch_bytes_conv(op.filter_shape(), op.output_shape())
         else:
             _, out_h, out_w, _ = op.output_shape()
             want = mk_layouts.scratch_bytes_dwconv3x3(out_h, out_w, 1)
@@ -113,13 +123,15 @@ def test_kws_c_calls_the_kernels_with_literals(models_dir: Path) -> None:
     compiled = compile_model(models_dir / KWS, CompileOptions(kernels="stai", name="kws"))
     called = layer_kernels(compiled.module)
     assert called.count("stai_mk_conv1x1_s8") == 5 and called.count("stai_mk_dwconv3x3_s8") == 4
-    assert called[0] == "arm_convolve_wrapper_s8" and called[-1] == "arm_softmax_s8"
+    assert called[0] == "stai_mk_conv_s8" and called[-1] == "arm_softmax_s8"
+    assert headers_for(set(called)) == ["stai_mk_conv_s8.h", "stai_mk_eltwise_s8.h", "stai_mk_s8.h"]
     text = print_module(compiled.module)["kws.c"]
     calls = re.findall(r"(stai_mk_\w+)\(([^;]*?)\) != ARM_CMSIS_NN_SUCCESS", text, re.S)
-    assert len(calls) == 9
+    assert len(calls) == 11
+    by_name = {call.function: call for call in CALLS}
     for function, args in calls:
         values = [a.strip() for a in args.split(",")]
-        call = mk_layouts.CONV1X1 if function == "stai_mk_conv1x1_s8" else mk_layouts.DWCONV3X3
+        call = by_name[function]
         assert len(values) == len(call.arguments)
         named = dict(zip(call.arguments, values))
         for name in call.arguments:
@@ -135,7 +147,11 @@ def test_kws_c_calls_the_kernels_with_literals(models_dir: Path) -> None:
                 "1",
                 "1",
             ]
-        assert named["fast_requant"] in ("0", "1", "2")
+        if function == "stai_mk_conv_s8":
+            window = [named[n] for n in ("kernel_h", "kernel_w", "stride_h", "pad_top")]
+            assert window == ["10", "4", "2", "4"]
+        if "fast_requant" in named:
+            assert named["fast_requant"] in ("0", "1", "2")
 
 
 def test_cmsis_nn_compiles_as_before(models_dir: Path) -> None:
@@ -243,7 +259,7 @@ def test_analyze_names_each_layers_kernel(models_dir: Path) -> None:
     ours = analyze(path, options=CompileOptions(kernels="stai"))
     theirs = analyze(path, options=CompileOptions())
     kernels = [layer["kernel"] for layer in to_json(ours)["layers"]]
-    assert sum(k.startswith("stai_mk_") for k in kernels) == 9
+    assert sum(k.startswith("stai_mk_") for k in kernels) == 11
     assert [layer["kernel"] for layer in to_json(theirs)["layers"]][:3] == [
         "arm_convolve_wrapper_s8",
         "arm_depthwise_conv_wrapper_s8",
