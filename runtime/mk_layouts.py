@@ -242,8 +242,9 @@ def pack_dwconv3x3_s8(
 
 
 def scratch_bytes_conv1x1(pixels: int, in_ch: int) -> int:
-    """Scratch bytes of ``stai_mk_conv1x1_s8``: up to four pixels' input as int16 pairs."""
-    return min(4, max(1, int(pixels))) * 4 * ((int(in_ch) + 1) // 2)
+    """Scratch bytes of ``stai_mk_conv1x1_s8``: up to three pixels' input as int16 pairs
+    (``(in_ch + 1) // 2`` words per pixel)."""
+    return min(3, max(1, int(pixels))) * 4 * ((int(in_ch) + 1) // 2)
 
 
 def scratch_bytes_dwconv3x3(out_h: int, out_w: int, stride: int) -> int:
