@@ -125,6 +125,42 @@ STAI_MK_INLINE int32_t stai_mk_ew_requantize_general(int32_t v, int32_t mult, in
 
 /* ---- addition ----------------------------------------------------------------------------- */
 
+/* Two elements of the linear plan: both inputs' codes loaded (post-increment), MLA with
+ * k0 then k2, the saturation given (FIN0 / FIN1), the bytes stored in order: each
+ * element is read before it is written. */
+#define STAI_MK_EW_ADD2(FIN0, FIN1)                                                                \
+    "ldrsb %[a0], [%[p1]], #1\n\t"                                                                \
+    "ldrsb %[b0], [%[p2]], #1\n\t"                                                                \
+    "ldrsb %[a1], [%[p1]], #1\n\t"                                                                \
+    "ldrsb %[b1], [%[p2]], #1\n\t"                                                                \
+    "mla %[a0], %[a0], %[k1], %[k0]\n\t"                                                          \
+    "mla %[a1], %[a1], %[k1], %[k0]\n\t"                                                          \
+    "mla %[a0], %[b0], %[k2], %[a0]\n\t"                                                          \
+    "mla %[a1], %[b1], %[k2], %[a1]\n\t" FIN0 "\n\t" FIN1 "\n\t"                                  \
+    "strb %[a0], [%[po]], #1\n\t"                                                                 \
+    "strb %[a1], [%[po]], #1\n\t"
+
+/* Four elements of the linear plan saturated to int8, packed into one word (BFI),
+ * clamped in byte lanes (CLAMP), stored with one STR; the loop of n iterations. */
+#define STAI_MK_EW_ADD4_PACKED(CLAMP)                                                              \
+    "1:\n\t" STAI_MK_EW_ADD1("w") STAI_MK_EW_ADD1("a1") "bfi %[w], %[a1], #8, #8\n\t" STAI_MK_EW_ADD1("a0") \
+        STAI_MK_EW_ADD1("a1") "bfi %[w], %[a0], #16, #8\n\t"                                      \
+                              "bfi %[w], %[a1], #24, #8\n\t" CLAMP "str %[w], [%[po]], #4\n\t"    \
+                              "subs %[n], %[n], #1\n\t"                                           \
+                              "bne 1b"
+
+/* w = the larger bytes of w and lo4; w = the smaller bytes of w and hi4. */
+#define STAI_MK_EW_MAX4 "ssub8 %[a0], %[w], %[lo4]\n\tsel %[w], %[w], %[lo4]\n\t"
+#define STAI_MK_EW_MIN4 "ssub8 %[a0], %[w], %[hi4]\n\tsel %[w], %[hi4], %[w]\n\t"
+
+/* One element of the linear plan into register A, saturated to int8 (not stored). */
+#define STAI_MK_EW_ADD1(A)                                                                         \
+    "ldrsb %[" A "], [%[p1]], #1\n\t"                                                             \
+    "ldrsb %[b0], [%[p2]], #1\n\t"                                                                \
+    "mla %[" A "], %[" A "], %[k1], %[k0]\n\t"                                                     \
+    "mla %[" A "], %[b0], %[k2], %[" A "]\n\t"                                                     \
+    "ssat %[" A "], #8, %[" A "], asr %[s]\n\t"
+
 /* One output of the linear plan: clamp((k0 + k1 * x1 + k2 * x2) >> kshift). With the
  * int8 range as the clamp it is SSAT of the shifted sum; otherwise the lower bound is
  * folded into the constant (k0 - act_min * 2^kshift, a literal) and the value clamped to
@@ -183,8 +219,61 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_add_s8(const int8_t *input1,
 {
     if (method == 1)
     {
+        int32_t i = 0;
+#if STAI_MK_ASM
+        /* Four elements per iteration, each LDRSB, LDRSB, MLA, MLA, SSAT / USAT (the
+         * shift folded in), STRB: GCC's own code keeps k0 out of the multiply-accumulates
+         * and updates three pointers. */
+        if (__builtin_constant_p(kshift) && kshift >= 1 && kshift <= 31 && size >= 4)
+        {
+            const int8_t *p1 = input1;
+            const int8_t *p2 = input2;
+            int8_t *po = output;
+            int32_t n = size >> 2;
+            int32_t a0, b0, a1, b1;
+            if (act_min == -128 && act_max == 127)
+            {
+                __asm__ volatile("1:\n\t" STAI_MK_EW_ADD2("ssat %[a0], #8, %[a0], asr %[s]", "ssat %[a1], #8, %[a1], asr %[s]")
+                                     STAI_MK_EW_ADD2("ssat %[a0], #8, %[a0], asr %[s]", "ssat %[a1], #8, %[a1], asr %[s]")
+                                 "subs %[n], %[n], #1\n\t"
+                                 "bne 1b"
+                                 : [p1] "+r"(p1), [p2] "+r"(p2), [po] "+r"(po), [n] "+r"(n), [a0] "=&r"(a0),
+                                   [b0] "=&r"(b0), [a1] "=&r"(a1), [b1] "=&r"(b1)
+                                 : [k1] "r"(k1), [k2] "r"(k2), [k0] "r"(k0), [s] "i"(kshift)
+                                 : "cc", "memory");
+                i = size & ~3;
+            }
+            else
+            {
+                /* SSAT, the four bytes packed (BFI), clamped in byte lanes (SSUB8, SEL),
+                 * one STR. */
+                const int32_t lo4 = (int32_t)(((uint32_t)act_min & 0xFFu) * 0x01010101u);
+                const int32_t hi4 = (int32_t)(((uint32_t)act_max & 0xFFu) * 0x01010101u);
+                int32_t w;
+                if (act_max == 127)
+                {
+                    __asm__ volatile(STAI_MK_EW_ADD4_PACKED(STAI_MK_EW_MAX4)
+                                     : [p1] "+r"(p1), [p2] "+r"(p2), [po] "+r"(po), [n] "+r"(n), [a0] "=&r"(a0),
+                                       [b0] "=&r"(b0), [a1] "=&r"(a1), [w] "=&r"(w)
+                                     : [k1] "r"(k1), [k2] "r"(k2), [k0] "r"(k0), [s] "i"(kshift), [lo4] "r"(lo4)
+                                     : "cc", "memory");
+                }
+                else
+                {
+                    __asm__ volatile(STAI_MK_EW_ADD4_PACKED(STAI_MK_EW_MAX4 STAI_MK_EW_MIN4)
+                                     : [p1] "+r"(p1), [p2] "+r"(p2), [po] "+r"(po), [n] "+r"(n), [a0] "=&r"(a0),
+                                       [b0] "=&r"(b0), [a1] "=&r"(a1), [w] "=&r"(w)
+                                     : [k1] "r"(k1), [k2] "r"(k2), [k0] "r"(k0), [s] "i"(kshift), [lo4] "r"(lo4),
+                                       [hi4] "r"(hi4)
+                                     : "cc", "memory");
+                }
+                (void)b1;
+                i = size & ~3;
+            }
+        }
+#endif
 #pragma GCC unroll 4
-        for (int32_t i = 0; i < size; i++)
+        for (; i < size; i++)
         {
             const int32_t y = stai_mk_ew_add_linear(input1[i], input2[i], k1, k2, k0, kshift, act_min, act_max);
             output[i] = (int8_t)y;
@@ -246,15 +335,15 @@ typedef struct
 } stai_mk_ew_window;
 
 STAI_MK_INLINE stai_mk_ew_window stai_mk_ew_pool_window(int32_t oy,
-                                                  int32_t ox,
-                                                  int32_t in_h,
-                                                  int32_t in_w,
-                                                  int32_t kernel_h,
-                                                  int32_t kernel_w,
-                                                  int32_t stride_h,
-                                                  int32_t stride_w,
-                                                  int32_t pad_top,
-                                                  int32_t pad_left)
+                                                        int32_t ox,
+                                                        int32_t in_h,
+                                                        int32_t in_w,
+                                                        int32_t kernel_h,
+                                                        int32_t kernel_w,
+                                                        int32_t stride_h,
+                                                        int32_t stride_w,
+                                                        int32_t pad_top,
+                                                        int32_t pad_left)
 {
     stai_mk_ew_window w;
     const int32_t y = oy * stride_h - pad_top;
@@ -266,18 +355,161 @@ STAI_MK_INLINE stai_mk_ew_window stai_mk_ew_pool_window(int32_t oy,
     return w;
 }
 
-/* sum / n rounded to nearest, ties away from zero (TFLite's average). */
-STAI_MK_INLINE int32_t stai_mk_ew_round_div(int32_t sum, int32_t n)
+/* The sums of four channels over a window of rows x cols pixels (p: its first pixel's
+ * first channel; row_step: bytes from a row to the next; ch: from a pixel to the next). */
+typedef struct
 {
-    return sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n;
+    int32_t s0, s1, s2, s3;
+} stai_mk_ew_sum4;
+
+/* Halfword lanes hold at most 256 values (-128 * 256 and 127 * 256 fit int16): a row of
+ * up to 256 pixels is summed in lanes (SXTAB16 of each byte pair). When the window holds
+ * more than 256 pixels (big), the lanes are added to the four int32 sums after every row
+ * (or 256 pixels of it); otherwise the lanes themselves are returned: s0 the even ones
+ * (channels 0 and 2, low and high halfwords), s1 the odd ones (1 and 3). */
+STAI_MK_INLINE stai_mk_ew_sum4 stai_mk_ew_window_sum4(
+    const int8_t *p, int32_t rows, int32_t cols, int32_t row_step, int32_t ch, int32_t big)
+{
+    stai_mk_ew_sum4 r = {0, 0, 0, 0};
+    int32_t even = 0, odd = 0;
+#pragma GCC unroll 4
+    for (int32_t y = 0; y < rows; y++)
+    {
+        for (int32_t x0 = 0; x0 < cols; x0 += 256)
+        {
+            const int32_t x1 = cols - x0 < 256 ? cols : x0 + 256;
+            const int8_t *q = p + x0 * ch;
+#pragma GCC unroll 16
+            for (int32_t x = x0; x < x1; x++)
+            {
+                const int32_t v = stai_mk_load32(q);
+                even = stai_mk_ew_sxtab16(even, v);
+                odd = stai_mk_ew_sxtab16_ror8(odd, v);
+                q += ch;
+            }
+            if (big)
+            {
+                r.s0 += stai_mk_lo16(even);
+                r.s2 += stai_mk_hi16(even);
+                r.s1 += stai_mk_lo16(odd);
+                r.s3 += stai_mk_hi16(odd);
+                even = odd = 0;
+            }
+        }
+        p += row_step;
+    }
+    if (!big)
+    {
+        r.s0 = even;
+        r.s1 = odd;
+        return r;
+    }
+    return r;
+}
+
+/* round(sum / n), ties away from zero (TFLite's average of n values, |sum| <= 128 n),
+ * clamped to [act_min, act_max]. As an unsigned division of sum + 256 n + n / 2 (minus
+ * one for a negative sum when n is even) by n, which is 256 more than the rounded
+ * quotient (the same low byte): one UMULL and one shift for a literal n. bias is
+ * 256 n + n / 2, added to the sum as the lane is extracted (SXTAH / ADD ASR #16). */
+STAI_MK_INLINE int8_t stai_mk_ew_average(uint32_t u, int32_t sum_sign, int32_t n, int32_t act_min, int32_t act_max)
+{
+    if ((n & 1) == 0)
+    {
+        u += (uint32_t)sum_sign;
+    }
+    int32_t q = (int32_t)(u / (uint32_t)n);
+    if (act_min > -128)
+    {
+        q = q < act_min + 256 ? act_min + 256 : q;
+    }
+    if (act_max < 127)
+    {
+        q = q > act_max + 256 ? act_max + 256 : q;
+    }
+    return (int8_t)(uint8_t)((uint32_t)q & 0xFFu);
+}
+
+/* bias + the low halfword of x, sign-extended (SXTAH). */
+STAI_MK_INLINE uint32_t stai_mk_ew_lo16_plus(int32_t bias, int32_t x)
+{
+#if STAI_MK_DSP
+    uint32_t r;
+    __asm__("sxtah %0, %1, %2" : "=r"(r) : "r"(bias), "r"(x));
+    return r;
+#else
+    return (uint32_t)bias + (uint32_t)stai_mk_lo16(x);
+#endif
+}
+
+/* bias + the high halfword of x, sign-extended (ADD with ASR #16). */
+STAI_MK_INLINE uint32_t stai_mk_ew_hi16_plus(int32_t bias, int32_t x)
+{
+#if STAI_MK_DSP
+    uint32_t r;
+    __asm__("add %0, %1, %2, asr #16" : "=r"(r) : "r"(bias), "r"(x));
+    return r;
+#else
+    return (uint32_t)bias + (uint32_t)stai_mk_hi16(x);
+#endif
+}
+
+/* One output pixel's channels c0 .. ch - 1 of an average pool over the window starting
+ * at p (rows x cols pixels, n = rows * cols). */
+STAI_MK_INLINE void stai_mk_ew_avg_pixel(const int8_t *p,
+                                         int8_t *out,
+                                         int32_t rows,
+                                         int32_t cols,
+                                         int32_t row_step,
+                                         int32_t ch,
+                                         int32_t big,
+                                         int32_t act_min,
+                                         int32_t act_max)
+{
+    const int32_t n = rows * cols;
+    const int32_t bias = 256 * n + n / 2;
+    int32_t c = 0;
+    for (; c + 4 <= ch; c += 4)
+    {
+        const stai_mk_ew_sum4 s = stai_mk_ew_window_sum4(p + c, rows, cols, row_step, ch, big);
+        if (big)
+        {
+            out[c] = stai_mk_ew_average((uint32_t)(s.s0 + bias), s.s0 >> 31, n, act_min, act_max);
+            out[c + 1] = stai_mk_ew_average((uint32_t)(s.s1 + bias), s.s1 >> 31, n, act_min, act_max);
+            out[c + 2] = stai_mk_ew_average((uint32_t)(s.s2 + bias), s.s2 >> 31, n, act_min, act_max);
+            out[c + 3] = stai_mk_ew_average((uint32_t)(s.s3 + bias), s.s3 >> 31, n, act_min, act_max);
+        }
+        else /* s.s0 .. s.s3 hold the lanes: even (channels c, c + 2) and odd (c + 1, c + 3) */
+        {
+            const int32_t even = s.s0, odd = s.s1;
+            out[c] = stai_mk_ew_average(stai_mk_ew_lo16_plus(bias, even), (int32_t)((uint32_t)even << 16) >> 31, n, act_min, act_max);
+            out[c + 1] = stai_mk_ew_average(stai_mk_ew_lo16_plus(bias, odd), (int32_t)((uint32_t)odd << 16) >> 31, n, act_min, act_max);
+            out[c + 2] = stai_mk_ew_average(stai_mk_ew_hi16_plus(bias, even), even >> 31, n, act_min, act_max);
+            out[c + 3] = stai_mk_ew_average(stai_mk_ew_hi16_plus(bias, odd), odd >> 31, n, act_min, act_max);
+        }
+    }
+    for (; c < ch; c++)
+    {
+        int32_t sum = 0;
+        const int8_t *q = p + c;
+        for (int32_t y = 0; y < rows; y++)
+        {
+            for (int32_t x = 0; x < cols; x++)
+            {
+                sum += q[x * ch];
+            }
+            q += row_step;
+        }
+        out[c] = stai_mk_ew_average((uint32_t)(sum + bias), sum >> 31, n, act_min, act_max);
+    }
 }
 
 /*
  * Average pooling, batch 1, NHWC: each output is the rounded mean of the input values in
  * its window clipped to the input (padding is not counted), clamped to [act_min,
- * act_max]. pad_top / pad_left are the rows / columns of padding before the input.
- * Four channels at a time in halfword lanes (SXTAB16), for windows of up to 256 pixels
- * per lane sum (larger ones are summed in chunks).
+ * act_max]. pad_top / pad_left are the rows / columns of padding before the input. Four
+ * channels at a time in halfword lanes (SXTAB16); a window inside the input is summed
+ * with the literal window size (loops unrolled, the division by a constant).
  */
 STAI_MK_INLINE arm_cmsis_nn_status stai_mk_avgpool_s8(const int8_t *input,
                                                       int8_t *output,
@@ -295,6 +527,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_avgpool_s8(const int8_t *input,
                                                       const int32_t act_min,
                                                       const int32_t act_max)
 {
+    const int32_t big = kernel_h * kernel_w > 256;
     int8_t *out = output;
     for (int32_t oy = 0; oy < out_h; oy++)
     {
@@ -302,67 +535,16 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_avgpool_s8(const int8_t *input,
         {
             const stai_mk_ew_window w = stai_mk_ew_pool_window(
                 oy, ox, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left);
-            const int32_t n = (w.y1 - w.y0) * (w.x1 - w.x0);
-            const int8_t *base = input + (w.y0 * in_w + w.x0) * ch;
-            int32_t c = 0;
-            for (; c + 4 <= ch; c += 4)
+            const int8_t *p = input + (w.y0 * in_w + w.x0) * ch;
+            const int32_t rows = w.y1 - w.y0;
+            const int32_t cols = w.x1 - w.x0;
+            if (rows == kernel_h && cols == kernel_w)
             {
-                int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int32_t even = 0, odd = 0, count = 0;
-                const int8_t *row = base + c;
-                for (int32_t y = w.y0; y < w.y1; y++)
-                {
-                    const int8_t *p = row;
-#pragma GCC unroll 8
-                    for (int32_t x = w.x0; x < w.x1; x++)
-                    {
-                        const int32_t v = stai_mk_load32(p);
-                        even = stai_mk_ew_sxtab16(even, v);
-                        odd = stai_mk_ew_sxtab16_ror8(odd, v);
-                        p += ch;
-                        if (kernel_h * kernel_w > 256 && ++count == 256)
-                        {
-                            s0 += stai_mk_lo16(even);
-                            s2 += stai_mk_hi16(even);
-                            s1 += stai_mk_lo16(odd);
-                            s3 += stai_mk_hi16(odd);
-                            even = odd = count = 0;
-                        }
-                    }
-                    row += in_w * ch;
-                }
-                s0 += stai_mk_lo16(even);
-                s2 += stai_mk_hi16(even);
-                s1 += stai_mk_lo16(odd);
-                s3 += stai_mk_hi16(odd);
-                if (n == kernel_h * kernel_w)
-                {
-                    out[c] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s0, kernel_h * kernel_w), act_min, act_max);
-                    out[c + 1] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s1, kernel_h * kernel_w), act_min, act_max);
-                    out[c + 2] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s2, kernel_h * kernel_w), act_min, act_max);
-                    out[c + 3] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s3, kernel_h * kernel_w), act_min, act_max);
-                }
-                else
-                {
-                    out[c] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s0, n), act_min, act_max);
-                    out[c + 1] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s1, n), act_min, act_max);
-                    out[c + 2] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s2, n), act_min, act_max);
-                    out[c + 3] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s3, n), act_min, act_max);
-                }
+                stai_mk_ew_avg_pixel(p, out, kernel_h, kernel_w, in_w * ch, ch, big, act_min, act_max);
             }
-            for (; c < ch; c++)
+            else
             {
-                int32_t s = 0;
-                const int8_t *row = base + c;
-                for (int32_t y = w.y0; y < w.y1; y++)
-                {
-                    for (int32_t x = 0; x < w.x1 - w.x0; x++)
-                    {
-                        s += row[x * ch];
-                    }
-                    row += in_w * ch;
-                }
-                out[c] = (int8_t)stai_mk_ew_clamp(stai_mk_ew_round_div(s, n), act_min, act_max);
+                stai_mk_ew_avg_pixel(p, out, rows, cols, in_w * ch, ch, big, act_min, act_max);
             }
             out += ch;
         }
@@ -370,10 +552,65 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_avgpool_s8(const int8_t *input,
     return ARM_CMSIS_NN_SUCCESS;
 }
 
+/* One output pixel's channels of a max pool over the window starting at p. */
+STAI_MK_INLINE void stai_mk_ew_max_pixel(const int8_t *p,
+                                         int8_t *out,
+                                         int32_t rows,
+                                         int32_t cols,
+                                         int32_t row_step,
+                                         int32_t ch,
+                                         int32_t act_min,
+                                         int32_t act_max)
+{
+    const int32_t lo4 = (int32_t)(((uint32_t)act_min & 0xFFu) * 0x01010101u);
+    const int32_t hi4 = (int32_t)(((uint32_t)act_max & 0xFFu) * 0x01010101u);
+    int32_t c = 0;
+    for (; c + 4 <= ch; c += 4)
+    {
+        const int8_t *r = p + c;
+        int32_t m = stai_mk_load32(r);
+        for (int32_t y = 0; y < rows; y++)
+        {
+            const int8_t *q = r;
+#pragma GCC unroll 16
+            for (int32_t x = 0; x < cols; x++)
+            {
+                m = stai_mk_ew_max8(m, stai_mk_load32(q));
+                q += ch;
+            }
+            r += row_step;
+        }
+        if (act_min > -128)
+        {
+            m = stai_mk_ew_max8(m, lo4);
+        }
+        if (act_max < 127)
+        {
+            m = stai_mk_ew_min8(m, hi4);
+        }
+        stai_mk_ew_store32(out + c, m);
+    }
+    for (; c < ch; c++)
+    {
+        int32_t m = -128;
+        const int8_t *q = p + c;
+        for (int32_t y = 0; y < rows; y++)
+        {
+            for (int32_t x = 0; x < cols; x++)
+            {
+                const int32_t v = q[x * ch];
+                m = v > m ? v : m;
+            }
+            q += row_step;
+        }
+        out[c] = (int8_t)stai_mk_ew_clamp(m, act_min, act_max);
+    }
+}
+
 /*
  * Max pooling, batch 1, NHWC: each output is the largest input value in its window
  * clipped to the input, clamped to [act_min, act_max]. Four channels at a time in byte
- * lanes (SSUB8, SEL).
+ * lanes (SSUB8, SEL); a window inside the input with the literal window size.
  */
 STAI_MK_INLINE arm_cmsis_nn_status stai_mk_maxpool_s8(const int8_t *input,
                                                       int8_t *output,
@@ -391,8 +628,6 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_maxpool_s8(const int8_t *input,
                                                       const int32_t act_min,
                                                       const int32_t act_max)
 {
-    const int32_t lo4 = (int32_t)(((uint32_t)act_min & 0xFFu) * 0x01010101u);
-    const int32_t hi4 = (int32_t)(((uint32_t)act_max & 0xFFu) * 0x01010101u);
     int8_t *out = output;
     for (int32_t oy = 0; oy < out_h; oy++)
     {
@@ -400,47 +635,16 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_maxpool_s8(const int8_t *input,
         {
             const stai_mk_ew_window w = stai_mk_ew_pool_window(
                 oy, ox, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left);
-            const int8_t *base = input + (w.y0 * in_w + w.x0) * ch;
-            int32_t c = 0;
-            for (; c + 4 <= ch; c += 4)
+            const int8_t *p = input + (w.y0 * in_w + w.x0) * ch;
+            const int32_t rows = w.y1 - w.y0;
+            const int32_t cols = w.x1 - w.x0;
+            if (rows == kernel_h && cols == kernel_w)
             {
-                int32_t m = stai_mk_load32(base + c);
-                const int8_t *row = base + c;
-                for (int32_t y = w.y0; y < w.y1; y++)
-                {
-                    const int8_t *p = row;
-#pragma GCC unroll 8
-                    for (int32_t x = w.x0; x < w.x1; x++)
-                    {
-                        m = stai_mk_ew_max8(m, stai_mk_load32(p));
-                        p += ch;
-                    }
-                    row += in_w * ch;
-                }
-                if (act_min > -128)
-                {
-                    m = stai_mk_ew_max8(m, lo4);
-                }
-                if (act_max < 127)
-                {
-                    m = stai_mk_ew_min8(m, hi4);
-                }
-                stai_mk_ew_store32(out + c, m);
+                stai_mk_ew_max_pixel(p, out, kernel_h, kernel_w, in_w * ch, ch, act_min, act_max);
             }
-            for (; c < ch; c++)
+            else
             {
-                int32_t m = -128;
-                const int8_t *row = base + c;
-                for (int32_t y = w.y0; y < w.y1; y++)
-                {
-                    for (int32_t x = 0; x < w.x1 - w.x0; x++)
-                    {
-                        const int32_t v = row[x * ch];
-                        m = v > m ? v : m;
-                    }
-                    row += in_w * ch;
-                }
-                out[c] = (int8_t)stai_mk_ew_clamp(m, act_min, act_max);
+                stai_mk_ew_max_pixel(p, out, rows, cols, in_w * ch, ch, act_min, act_max);
             }
             out += ch;
         }
