@@ -541,6 +541,37 @@ class _ArgOp(_NNOp):
 
 
 @irdl_op_definition
+class LayerNormOp(_NNOp):
+    """Normalization over the axes from ``axis`` to the last: each group of those elements
+    becomes ``(x - mean) / sqrt(variance + epsilon) * gamma + beta`` (the variance of the
+    group, not corrected). ``gamma`` and ``beta`` hold one value per normalized element
+    (the shape of the normalized axes) or one for all (``[1]``). Float only."""
+
+    name = "nn.layer_norm"
+    input = operand_def(TensorType)
+    gamma = operand_def(TensorType)
+    beta = operand_def(TensorType)
+    axis = prop_def(IntegerAttr)
+    epsilon = prop_def(FloatAttr)
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        shape = tuple(x.get_shape())
+        axis = self.axis.value.data
+        if not 0 <= axis < len(shape):
+            raise VerifyException(f"nn.layer_norm: axis {axis} out of range for rank {len(shape)}")
+        if tuple(y.get_shape()) != shape:
+            raise VerifyException("nn.layer_norm: input and result shapes differ")
+        inner = int(np.prod(shape[axis:]))
+        for name in ("gamma", "beta"):
+            count = _tensor(self, name).element_count()
+            if count not in (1, inner):
+                raise VerifyException(f"nn.layer_norm: {name} must hold 1 or {inner} values")
+
+
+@irdl_op_definition
 class ArgMaxOp(_ArgOp):
     name = "nn.arg_max"
 
@@ -682,7 +713,7 @@ _OPS = (
     (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp, ResizeOp, GatherOp),
     MATH_OPS,
     REDUCE_OPS,
-    (ArgMaxOp, ArgMinOp),
+    (ArgMaxOp, ArgMinOp, LayerNormOp),
 )
 
 NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
@@ -717,6 +748,7 @@ __all__ = [
     "GatherOp",
     "HardSigmoidOp",
     "HardSwishOp",
+    "LayerNormOp",
     "LeakyReluOp",
     "LogisticOp",
     "LstmOp",

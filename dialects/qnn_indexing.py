@@ -1,5 +1,6 @@
 """``qnn`` ops that pick or interpolate elements by index (registered in the ``QNN``
-dialect of ``stai.dialects.qnn``): resizing, gathering, reductions.
+dialect of ``stai.dialects.qnn``): resizing, gathering, reductions, and layer
+normalization.
 
 Their index arithmetic is computed at compile time where it can be (the nearest
 neighbour's source rows and columns, the gathered indices are tables); the kernels are in
@@ -14,6 +15,7 @@ from xdsl.dialects.builtin import (
     AnyFloat,
     DenseArrayBase,
     Float32Type,
+    FloatAttr,
     IntegerAttr,
     IntegerType,
     StringAttr,
@@ -216,5 +218,35 @@ class ArgOp(KernelOp):
         return count_of(self.ins[0])
 
 
-INDEXING_OPS = (ResizeNearestOp, ResizeBilinearOp, GatherOp, ReduceOp, ReduceSumOp, ArgOp)
+@irdl_op_definition
+class LayerNormOp(KernelOp):
+    """Layer normalization (float only): ``stai_layer_norm_f32``. Inputs x, gamma, beta;
+    ``axis``: the first normalized axis; ``epsilon`` (f32). ``gamma`` and ``beta`` hold
+    one value per normalized element or one for all."""
+
+    name = "qnn.layer_norm"
+    axis = opt_prop_def(IntegerAttr)
+    epsilon = opt_prop_def(FloatAttr)
+    NUM_INS: ClassVar[int | None] = 3
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("axis", "epsilon")
+    S8_PARAMS: ClassVar[ParamsSpec] = None
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "no"
+    SCRATCH: ClassVar[str] = "none"
+    OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "gamma", "beta")
+
+    def macc(self) -> int:
+        """A sum, a sum of squares and a scaling per element."""
+        return 3 * count_of(self.ins[0])
+
+
+INDEXING_OPS = (
+    ResizeNearestOp,
+    ResizeBilinearOp,
+    GatherOp,
+    ReduceOp,
+    ReduceSumOp,
+    ArgOp,
+    LayerNormOp,
+)
 """The ops of this module, in the order the ``QNN`` dialect lists them."""

@@ -12,7 +12,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, TensorType, f32, i32, i64
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    FloatAttr,
+    IntegerAttr,
+    StringAttr,
+    TensorType,
+    f32,
+    i32,
+    i64,
+)
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 
@@ -238,10 +247,27 @@ class ConvertArg(RewritePattern):
         low.finish(rewriter, low.kernel(qnn_indexing.ArgOp, [op.input], op.output.type, props))
 
 
+class ConvertLayerNorm(RewritePattern):
+    """``nn.layer_norm`` -> ``qnn.layer_norm`` (float only)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.LayerNormOp, rewriter: PatternRewriter) -> None:
+        if kind_of(op, [op.input, op.gamma, op.beta, op.output]) != "f32":
+            raise fail(op, "only the float32 version is supported")
+        props: dict[str, Attribute] = {
+            "axis": IntegerAttr(op.axis.value.data, i64),
+            "epsilon": FloatAttr(float(op.epsilon.value.data), f32),
+        }
+        low = Lowering(op)
+        ins = [op.input, op.gamma, op.beta]
+        low.finish(rewriter, low.kernel(qnn_indexing.LayerNormOp, ins, op.output.type, props))
+
+
 INDEXING_PATTERNS: tuple[RewritePattern, ...] = (
     ConvertResize(),
     ConvertGather(),
     ConvertReduce(),
     ConvertArg(),
+    ConvertLayerNorm(),
 )
 """The patterns of this module (``convert_nn_to_qnn.py`` appends them)."""

@@ -11,7 +11,7 @@ by constants of its broadcast shape.
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import FloatAttr, StringAttr, f32
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, f32, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.irdl import IRDLOperation
 
@@ -141,6 +141,36 @@ class ElementwiseLayers(LayerBuilder):
         none = {"activation": StringAttr("none")}
         y = self.emit(nn.MulOp, [x, self.constant(scale)], shape, none, final=False)
         return [self.emit(nn.AddOp, [y, self.constant(offset)], shape, none)]
+
+    def _layer_normalization(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """LayerNormalization over trailing axes: one ``nn.layer_norm`` with the layer's
+        gamma and beta (ones / zeros when ``scale`` / ``center`` is off)."""
+        x = self.only(xs)
+        shape = shape_of(x)
+        rank = len(shape)
+        axes = self.config.get("axis", -1)
+        axes = [axes] if isinstance(axes, int) else list(axes)
+        axes = sorted({a + rank if a < 0 else a for a in axes})
+        if not axes or axes != list(range(axes[0], rank)) or axes[0] < 1:
+            raise self.error(
+                f"axis {self.config.get('axis')} is not supported (trailing axes only)"
+            )
+        if self.config.get("rms_scaling"):
+            raise self.error("rms_scaling is not supported")
+        weights = self.weights()
+        normalized = tuple(shape[axes[0] :])
+        gamma = weights.pop(0) if self.config.get("scale", True) else np.ones(normalized)
+        beta = weights.pop(0) if self.config.get("center", True) else np.zeros(normalized)
+        props = {
+            "axis": IntegerAttr(axes[0], i64),
+            "epsilon": FloatAttr(float(self.config.get("epsilon", 1e-3)), f32),
+        }
+        operands = [
+            x,
+            self.constant(np.asarray(gamma, np.float32).reshape(normalized)),
+            self.constant(np.asarray(beta, np.float32).reshape(normalized)),
+        ]
+        return [self.emit(nn.LayerNormOp, operands, shape, props)]
 
     def _normalization(self, xs: list[SSAValue]) -> list[SSAValue]:
         """``(x - mean) / d`` as ``x * (1 / d) + (-mean / d)`` (``x * d + mean`` inverted),

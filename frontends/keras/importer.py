@@ -333,6 +333,7 @@ HANDLERS: dict[str, Callable[[_Importer, list[SSAValue]], list[SSAValue]]] = {
     "ZeroPadding1D": _Importer._zero_padding1d,
     "Rescaling": _Importer._rescaling,
     "Normalization": _Importer._normalization,
+    "LayerNormalization": _Importer._layer_normalization,
     "Cropping1D": _Importer._cropping1d,
     "Cropping2D": _Importer._cropping2d,
     "UpSampling2D": _Importer._upsampling2d,

@@ -280,6 +280,10 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, SliceOps, ResizeOps, R
             cls = nn.AvgPool2DOp if op == "AveragePool" else nn.MaxPool2DOp
             pooled = self._pool_value(node, cls, x, quant_of(x), None)
             return self._requantized(pooled, out_type, name)
+        if op == "ReduceMean" and (
+            len(shape_of(x)) != 4 or self._mean_axes(node, len(shape_of(x))) != [2, 3]
+        ):
+            return None  # over other axes: in float
         if op in ("GlobalAveragePool", "ReduceMean"):
             return self._mean(node, x, out_type)
         if op == "Concat":
@@ -384,6 +388,8 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "ReduceSum": lambda self, n: self._reduce(n, nn.ReduceSumOp),
     "ArgMax": lambda self, n: self._arg(n, nn.ArgMaxOp),
     "ArgMin": lambda self, n: self._arg(n, nn.ArgMinOp),
+    "LayerNormalization": OnnxImporter._layer_norm,
+    "InstanceNormalization": OnnxImporter._instance_norm,
 }
 """The importer's dispatch table: the translator of each ONNX operator type (default
 domain; the ``Q...`` operators also in ``com.microsoft``)."""

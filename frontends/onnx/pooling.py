@@ -1,5 +1,6 @@
-"""ONNX pooling: MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, ReduceMean over H
-and W, and the QOperator ``QLinearAveragePool`` and ``QLinearGlobalAveragePool``.
+"""ONNX pooling: MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, ReduceMean (over H
+and W an ``nn.mean``, over other axes a sum times ``1 / count``), and the QOperator
+``QLinearAveragePool`` and ``QLinearGlobalAveragePool``.
 
 The input is transposed to NHWC for the ``nn`` op and its result transposed back; a 1-D
 pooling of [N, C, L] runs as a 2-D one over [N, 1, L, C].
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, f32, i64
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation
@@ -111,13 +113,7 @@ class PoolingOps(GraphBuilder):
         keep = True
         if node.op_type == "ReduceMean":
             a = node_attrs(node)
-            axes = a.get("axes")
-            if axes is None and self.opset >= 18:
-                found = self._const(node, 1, "axes", optional=True)
-                axes = None if found is None else [int(v) for v in found.reshape(-1)]
-            if axes is None:
-                axes = list(range(len(shape)))
-            axes = sorted(int(v) + len(shape) if int(v) < 0 else int(v) for v in axes)
+            axes = self._mean_axes(node, len(shape))
             if len(shape) != 4 or axes != [2, 3]:
                 raise self._error(
                     f"ReduceMean is supported over axes [2, 3] of a rank-4 tensor, not {axes}"
@@ -142,8 +138,42 @@ class PoolingOps(GraphBuilder):
     def _global_average_pool(self, node: Any) -> None:
         self._set(node.output[0], self._mean(node, self._f32(node.input[0]), f32))
 
+    def _mean_axes(self, node: Any, rank: int) -> list[int]:
+        """ReduceMean's axes (attribute, or input from opset 18; all when absent), sorted
+        and non-negative."""
+        axes = node_attrs(node).get("axes")
+        if axes is None and self.opset >= 18:
+            found = self._const(node, 1, "axes", optional=True)
+            axes = None if found is None else [int(v) for v in found.reshape(-1)]
+        axes = list(range(rank)) if not axes else [int(v) for v in axes]
+        if any(not -rank <= v < rank for v in axes):
+            raise self._error(f"axes {axes} out of range for rank {rank}")
+        return sorted({v + rank if v < 0 else v for v in axes})
+
     def _reduce_mean(self, node: Any) -> None:
-        self._set(node.output[0], self._mean(node, self._f32(node.input[0]), f32))
+        """Over H and W of a rank-4 tensor: ``nn.mean``; over other axes (a decomposed
+        LayerNorm's last axis): ``nn.reduce_sum`` times ``1 / count``."""
+        x = self._f32(node.input[0])
+        shape = shape_of(x)
+        a = node_attrs(node)
+        axes = self._mean_axes(node, len(shape))
+        if len(shape) == 4 and axes == [2, 3]:
+            self._set(node.output[0], self._mean(node, x, f32))
+            return
+        if len(shape) > 4:
+            raise self._error("ReduceMean of a tensor of rank above 4 is not supported")
+        keep = bool(a.get("keepdims", 1))
+        out = [1 if d in axes else n for d, n in enumerate(shape)]
+        props = {"axes": nn.i64_array(axes), "keep_dims": IntegerAttr(1, i64)}
+        total = self._emit(nn.ReduceSumOp, [x], TensorType(f32, out), props)
+        count = int(np.prod([shape[d] for d in axes]))
+        scale = self._constant(np.full(1, 1.0 / count, np.float32))
+        none = {"activation": StringAttr("none")}
+        if not keep:
+            out = [n for d, n in enumerate(shape) if d not in axes] or [1]
+            total = self._reshape_value(total, out)
+        mean = self._emit(nn.MulOp, [total, scale], TensorType(f32, out), none, node.output[0])
+        self._set(node.output[0], mean)
 
     def _qlinear_pool(self, node: Any) -> None:
         x = self._qlinear_input(node)

@@ -1,13 +1,16 @@
 """ONNX reductions other than ReduceMean: ReduceMax, ReduceMin and ReduceSum over any axes
 of a tensor of rank 4 or less, in the tensor's own layout, and ArgMax / ArgMin. ReduceMax,
 ReduceMin, ArgMax and ArgMin select an element, so on a dequantized int8 tensor (QDQ) they
-read the int8 values; ReduceSum runs in float."""
+read the int8 values; ReduceSum runs in float. Also LayerNormalization and
+InstanceNormalization (float, ``nn.layer_norm``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from xdsl.dialects.builtin import IntegerAttr, TensorType, i64
+import numpy as np
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, TensorType, f32, i64
+from xdsl.ir import SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
@@ -20,7 +23,8 @@ _AXES_INPUT_SINCE = {"ReduceSum": 13, "ReduceMax": 18, "ReduceMin": 18}
 
 
 class ReduceOps(GraphBuilder):
-    """Translators of ReduceMax, ReduceMin, ReduceSum, ArgMax and ArgMin."""
+    """Translators of ReduceMax, ReduceMin, ReduceSum, ArgMax, ArgMin, LayerNormalization
+    and InstanceNormalization."""
 
     def _reduce(self, node: Any, cls: type[IRDLOperation]) -> None:
         a = node_attrs(node)
@@ -75,3 +79,56 @@ class ReduceOps(GraphBuilder):
             out = shape[:axis] + shape[axis + 1 :]
         props = {"axis": IntegerAttr(axis, i64)}
         self._set(node.output[0], self._emit(cls, [x], TensorType(i64, out), props, node.output[0]))
+
+    # ------------------------------------------------------------------ normalization
+
+    def _layer_norm(self, node: Any) -> None:
+        """LayerNormalization (opset 17): over the axes from ``axis`` on, constant Scale
+        and B; only the Y output."""
+        if any(o for o in node.output[1:]):
+            raise self._error("only the Y output is supported (not Mean, InvStdDev)")
+        a = node_attrs(node)
+        x = self._f32(node.input[0])
+        shape = shape_of(x)
+        axis = int(a.get("axis", -1))
+        if not -len(shape) <= axis < len(shape):
+            raise self._error(f"axis {axis} out of range for rank {len(shape)}")
+        axis = axis + len(shape) if axis < 0 else axis
+        normalized = tuple(shape[axis:])
+        affine = []
+        for position, what, default in ((1, "scale", 1.0), (2, "bias", 0.0)):
+            array = self._const(node, position, what, optional=position == 2)
+            array = np.full(1, default) if array is None else np.asarray(array, np.float64)
+            try:
+                array = np.broadcast_to(array, normalized)
+            except ValueError:
+                raise self._error(f"{what} does not broadcast to {list(normalized)}") from None
+            affine.append(self._constant(np.asarray(array, np.float32)))
+        self._set(node.output[0], self._norm(x, axis, affine, float(a.get("epsilon", 1e-5))))
+
+    def _instance_norm(self, node: Any) -> None:
+        """InstanceNormalization: a layer normalization of each channel's spatial values,
+        then the per-channel scale and bias (broadcast multiply and add)."""
+        a = node_attrs(node)
+        x = self._f32(node.input[0])
+        shape = shape_of(x)
+        if len(shape) < 3:
+            raise self._error(f"expected an input of rank 3 or more, got {list(shape)}")
+        one, zero = self._constant(np.ones(1)), self._constant(np.zeros(1))
+        y = self._norm(x, 2, [one, zero], float(a.get("epsilon", 1e-5)))
+        per_channel = (shape[1],) + (1,) * (len(shape) - 2)
+        none = {"activation": StringAttr("none")}
+        for position, what, cls in ((1, "scale", nn.MulOp), (2, "B", nn.AddOp)):
+            array = self._const(node, position, what)
+            assert array is not None
+            if array.size != shape[1]:
+                raise self._error(f"{what} must hold {shape[1]} values")
+            const = self._constant(np.asarray(array, np.float32).reshape(per_channel))
+            name = node.output[0] if cls is nn.AddOp else None
+            y = self._emit(cls, [y, const], tensor_type(x), none, name)
+        self._set(node.output[0], y)
+
+    def _norm(self, x: SSAValue, axis: int, affine: list[SSAValue], epsilon: float) -> SSAValue:
+        props = {"axis": IntegerAttr(axis, i64), "epsilon": FloatAttr(epsilon, f32)}
+        name = self.node.output[0] if self.node.op_type == "LayerNormalization" else None
+        return self._emit(nn.LayerNormOp, [x, *affine], tensor_type(x), props, name)

@@ -139,3 +139,30 @@ def emit_arg(k: KernelBlock) -> None:
             k.int_(element_bytes(memref_of(y))),
         ],
     )
+
+
+def emit_layer_norm(k: KernelBlock) -> None:
+    """``stai_layer_norm_f32(in, gamma, beta, out, outer, inner, affine_count, epsilon)``."""
+    op = k.op
+    assert isinstance(op, qnn_indexing.LayerNormOp) and op.axis is not None
+    assert op.epsilon is not None
+    x, gamma, beta = op.ins
+    y = out_of(op)
+    shape = shape_of(x)
+    axis = op.axis.value.data
+    count = math.prod(shape_of(gamma))
+    if math.prod(shape_of(beta)) != count:
+        raise fail(op, "gamma and beta must hold as many values")
+    k.call(
+        "stai_layer_norm_f32",
+        [
+            k.ptr(x),
+            k.ptr(gamma),
+            k.ptr(beta),
+            k.ptr(y, True),
+            k.int_(math.prod(shape[:axis])),
+            k.int_(math.prod(shape[axis:])),
+            k.int_(count),
+            k.float_(float(op.epsilon.value.data)),
+        ],
+    )

@@ -86,6 +86,18 @@ arm_cmsis_nn_status stai_arg_min_f32(const float *input, int32_t outer, int32_t 
 arm_cmsis_nn_status stai_arg_max_s8(const int8_t *input, int32_t outer, int32_t axis_size, int32_t inner, void *output, int32_t index_bytes);
 arm_cmsis_nn_status stai_arg_min_s8(const int8_t *input, int32_t outer, int32_t axis_size, int32_t inner, void *output, int32_t index_bytes);
 
+/* Layer normalization (float): each of the outer groups of inner elements becomes
+ * (x - mean) / sqrt(variance + epsilon) * gamma + beta, gamma and beta holding inner values
+ * or one (affine_count). */
+arm_cmsis_nn_status stai_layer_norm_f32(const float *input,
+                                        const float *gamma,
+                                        const float *beta,
+                                        float *output,
+                                        int32_t outer,
+                                        int32_t inner,
+                                        int32_t affine_count,
+                                        float epsilon);
+
 #ifdef __cplusplus
 }
 #endif
