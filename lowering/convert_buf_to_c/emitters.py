@@ -28,6 +28,7 @@ from stai.lowering.convert_buf_to_c.fully_connected import (
 from stai.lowering.convert_buf_to_c.indexing import (
     emit_arg,
     emit_gather,
+    emit_layer_norm,
     emit_reduce,
     emit_reduce_sum,
     emit_resize_bilinear,
@@ -83,6 +84,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_indexing.ReduceOp: emit_reduce,
     qnn_indexing.ReduceSumOp: emit_reduce_sum,
     qnn_indexing.ArgOp: emit_arg,
+    qnn_indexing.LayerNormOp: emit_layer_norm,
     **MK_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
