@@ -660,11 +660,19 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_s8(const int8_t *input,
         {
             const int8_t *src = input + ((py - pad_top) * in_w + (x0 - pad_left)) * ch + c;
             int16_t *dst = plane + py * rs + x0;
-#pragma GCC unroll 8
-            for (int32_t px = x0; px < x1; px++)
+            int32_t px = x0;
+#pragma GCC unroll 4
+            for (; px + 2 <= x1; px += 2)
             {
-                *dst++ = *src;
-                src += ch;
+                /* Two columns per store: LDRSB, LDRSB, PKHBT, STR. */
+                const int32_t pair = stai_mk_pack_lo((int32_t)src[0], (int32_t)src[ch]);
+                memcpy(dst, &pair, 4);
+                dst += 2;
+                src += 2 * ch;
+            }
+            if (px < x1)
+            {
+                *dst = *src;
             }
         }
         const int8_t *wc = weights + 12 * c;
