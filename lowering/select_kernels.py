@@ -5,8 +5,13 @@ of ``runtime/include/stai_mk_s8.h`` can run, as ``stai.runtime.mk_layouts`` deci
 replaced by that kernel's ``mk`` op (``stai.dialects.mk``):
 
 * ``qnn.conv2d`` with a 1x1 filter, stride 1, no padding, no dilation, and
-  ``qnn.fully_connected`` whose filter offset is 0 -> ``mk.conv1x1_s8`` (a per-tensor
-  multiplier and shift become one per output);
+  ``qnn.fully_connected`` whose filter offset is 0 (and, for a single row, with at least
+  ``MIN_FC_OUTPUTS`` outputs) -> ``mk.conv1x1_s8`` (a per-tensor multiplier and shift
+  become one per output);
+* any other ``qnn.conv2d`` (batch 1, stride 1 or 2, padding smaller than the window, no
+  dilation) -> ``mk.conv_s8``;
+* ``qnn.avg_pool2d`` / ``qnn.max_pool2d`` (batch 1) -> ``mk.avgpool_s8`` /
+  ``mk.maxpool_s8``; ``qnn.add`` of same-shape tensors -> ``mk.add_s8``;
 * ``qnn.depthwise_conv2d`` 3x3, channel multiplier 1, stride 1 or 2, padding 0 or 1 ->
   ``mk.dwconv3x3_s8``.
 
@@ -67,6 +72,12 @@ from stai.runtime import mk_conv_layouts, mk_eltwise_layouts, mk_layouts
 
 KERNEL_SETS = ("stai", "cmsis-nn")
 """The values of the ``kernels`` option."""
+
+MIN_FC_OUTPUTS = 8
+"""A fully connected layer of one row needs this many outputs to take the 1x1 kernel:
+the kernel widens the row into its scratch buffer (two bytes per input) once for all
+outputs, which a handful of outputs does not repay (micro_speech's 4000 -> 4 layer: the
+same instructions as CMSIS-NN's and 6 KB more arena)."""
 
 
 def _constant(value: SSAValue) -> np.ndarray | None:
@@ -130,6 +141,8 @@ def _fully_connected(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice |
     params = op.params_as(qp.FullyConnectedS8Params)
     weights = w.reshape(w.shape[0], 1, 1, w.shape[1])
     rows = math.prod(x[:-1])
+    if rows == 1 and w.shape[0] < MIN_FC_OUTPUTS:
+        return None
     if params.filter_offset.value.data != 0 or not mk_layouts.fits_conv1x1(
         (rows, 1, 1, x[-1]), weights.shape
     ):

@@ -142,3 +142,19 @@ func.func @fallback(%x: tensor<1x4x4x3xi8>, %z: tensor<1x1x1x3xi8>, %f: tensor<1
   %g = qnn.conv2d ins(%f, %wf, %bf : tensor<1x4x4x3xf32>, tensor<4x1x1x3xf32>, tensor<4xf32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<f32: -3.0e38, 3.0e38>} -> tensor<1x4x4x4xf32>
   func.return %y, %d, %d5, %s, %g : tensor<1x0x0x4xi8>, tensor<1x4x4x6xi8>, tensor<1x4x4x3xi8>, tensor<1x4x4x3xi8>, tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// A fully connected layer of one row with fewer than 8 outputs keeps CMSIS-NN: widening
+// its row would cost more than its few outputs save (and two scratch bytes per input).
+
+// CHECK-LABEL: func.func @thin_fully_connected
+// CHECK:       qnn.fully_connected
+// CHECK-NOT:   mk.
+
+func.func @thin_fully_connected(%x: tensor<1x64xi8>) -> tensor<1x4xi8> {
+  %w = arith.constant dense<3> : tensor<4x64xi8>
+  %b = arith.constant dense<1> : tensor<4xi32>
+  %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x64xi8>, tensor<4x64xi8>, tensor<4xi32>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1500000000>, shifts = array<i32: -8>>} -> tensor<1x4xi8>
+  func.return %y : tensor<1x4xi8>
+}
