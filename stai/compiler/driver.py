@@ -627,7 +627,7 @@ def write_generated(
     }
     if options.c_prefix != "stai":  # the default folder's NAME.json stays as it was
         meta["c_prefix"] = options.c_prefix
-    if options.kernels != DEFAULT_KERNELS:
+    if options.kernels != "cmsis-nn":  # a CMSIS-NN folder's NAME.json stays as it was
         meta["kernels"] = options.kernels
     meta.update(memory_report.meta_fields(compiled.memory, options.memory, compiled.weights_bytes))
     report = memory_report.render_report(
