@@ -68,14 +68,18 @@ class CModel:
         self._pools = [
             _aligned_bytes(p["size"], max(ARENA_ALIGNMENT, p.get("alignment", 1))) for p in pools
         ]
-        bound = list(self._pools)
-        if self.meta.get("weights_file"):  # --binary: init takes the weights file first
+        args: list[ctypes.c_void_p | ctypes.c_size_t] = [
+            ctypes.c_void_p(b.ctypes.data) for b in self._pools
+        ]
+        types: list[type] = [ctypes.c_void_p] * len(args)
+        if self.meta.get("weights_file"):  # --binary: init takes the weights file and its size
             blob = np.frombuffer((self.folder / self.meta["weights_file"]).read_bytes(), np.uint8)
             self._weights = _aligned_bytes(blob.size, ARENA_ALIGNMENT)
             self._weights[:] = blob
-            bound.insert(0, self._weights)
-        self._init.argtypes = [ctypes.c_void_p] * len(bound)
-        status = self._init(*(ctypes.c_void_p(b.ctypes.data) for b in bound))
+            args[:0] = [ctypes.c_void_p(self._weights.ctypes.data), ctypes.c_size_t(blob.size)]
+            types[:0] = [ctypes.c_void_p, ctypes.c_size_t]
+        self._init.argtypes = types
+        status = self._init(*args)
         if status != 0:
             raise StaiError(f"{self.stem}_init failed with status {status}")
         self._caller_buffers: list[np.ndarray] = []

@@ -30,7 +30,7 @@ def emit_unary(k: KernelBlock) -> None:
             lo, hi = k.act()
             k.call("stai_clamp_f32", [*io, k.float_(lo), k.float_(hi)])
         case qnn.ClampOp() if kind in ("s8", "s16"):
-            lo, hi = (int(v) for v in k.act())
+            lo, hi = k.act_ints()
             k.call(
                 f"stai_relu_{kind}",
                 [

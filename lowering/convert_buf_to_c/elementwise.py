@@ -38,7 +38,7 @@ def emit_binary(k: KernelBlock) -> None:
             ],
         )
         return
-    lo, hi = (int(v) for v in k.act())
+    lo, hi = k.act_ints()
     kind = op.kind  # s8 or s16: the kernels' suffix
     if kind not in ("s8", "s16"):
         raise fail(op, f"no {kind} kernel")

@@ -9,43 +9,6 @@
 
 #include "stai_fixedpoint.h"
 
-/*
- * round-half-away-from-zero(q) + zero_point clamped to int8, for a float q.
- * q is first limited to a range where the rounding is exact and cannot overflow; beyond
- * +-512 the result saturates anyway (|zero_point| <= 128). A NaN gives what an x86 host
- * gives for the reference kernel (its float-to-int conversion yields INT32_MIN).
- */
-static int8_t stai_round_to_s8(float q, int32_t zero_point)
-{
-    int32_t r;
-    if (q >= 512.0f)
-    {
-        r = 512;
-    }
-    else if (q <= -512.0f)
-    {
-        r = -512;
-    }
-    else if (q == q)
-    {
-        r = (int32_t)q; /* truncation toward zero */
-        const float frac = q - (float)r; /* exact */
-        if (frac >= 0.5f)
-        {
-            r += 1;
-        }
-        else if (frac <= -0.5f)
-        {
-            r -= 1;
-        }
-    }
-    else
-    {
-        return (int8_t)(zero_point >= 0 ? -128 : 127);
-    }
-    return (int8_t)stai_clamp_s32(r + zero_point, -128, 127);
-}
-
 arm_cmsis_nn_status stai_quantize_f32_s8(const float *input,
                                          int8_t *output,
                                          int32_t size,
@@ -59,7 +22,7 @@ arm_cmsis_nn_status stai_quantize_f32_s8(const float *input,
     for (int32_t i = 0; i < size; ++i)
     {
         /* a division, not a multiplication by 1 / scale, as the reference kernel does */
-        output[i] = stai_round_to_s8(input[i] / scale, zero_point);
+        output[i] = (int8_t)stai_round_to_range(input[i] / scale, zero_point, -128, 127);
     }
     return ARM_CMSIS_NN_SUCCESS;
 }

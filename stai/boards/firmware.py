@@ -125,7 +125,8 @@ def harness_header_file(name: str, meta: dict | None = None, weights_bytes: int 
         c.DefineOp("NET_OUT_NUM", f"{up}_OUT_NUM"),
     ]
     init_args: list[tuple[str, Attribute]] = []
-    if meta.get("weights_file"):
+    binary = bool(meta.get("weights_file"))
+    if binary:
         weights = "__stai_weights_start"
         ops.append(c.ArrayOp(weights, TensorType(u8, [max(1, weights_bytes)])))
         init_args.append((weights, c.CType("const uint8_t *")))
@@ -164,7 +165,9 @@ def harness_header_file(name: str, meta: dict | None = None, weights_bytes: int 
 
     def init_body(_: list[SSAValue]) -> list[Operation]:
         body: list[Operation] = []
-        args = [c.GetGlobalOp(g, t) for g, t in init_args]
+        args: list[Operation] = [c.GetGlobalOp(g, t) for g, t in init_args]
+        if binary:  # --binary: the weights file's address, then its size
+            args.insert(1, c.LiteralOp(weights_bytes, size_t))
         body += [*args, c.CallOp(f"{fn}_init", args, ok=0, error_return=1)]
         for role, i, buffer in bound:
             index, ptr = c.LiteralOp(i, int_t), c.GetGlobalOp(buffer, c.CType("uint8_t *"))

@@ -295,12 +295,10 @@ COMMANDS = ("generate", "analyze", "validate")
 LEFT_OUT: dict[str, dict[str, str]] = {
     "generate": {},
     "analyze": {
-        "--binary": "the weights file changes where the weights live, not their size",
         "--observer": "analyze always compiles the observer's node records to attribute "
         "each layer's costs; the hooks change neither the activations nor the weights",
     },
     "validate": {
-        "--binary": "the C model is run with its weights linked in",
         "--observer": "validate always compiles the observer hooks (per-layer comparison)",
         "--int8-io": "the reference runs on float inputs and outputs",
     },

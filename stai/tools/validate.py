@@ -345,6 +345,7 @@ def validate(options: ValidateOptions) -> ValidationReport:
     """Run the validation described by ``options``; write the report files."""
     from stai.compiler.driver import compile_model, load_model, write_generated
     from stai.runtime.model_runner import Runner
+    from stai.transforms.detach_weights import weights_file_bytes
 
     model = Path(options.model)
     if options.no_exec_model and options.outputs is None:
@@ -444,6 +445,7 @@ def validate(options: ValidateOptions) -> ValidationReport:
         outputs_info=[dict(i) for i in infos_out],
     )
     report.check_requested = options.check
+    report.weights_file_bytes = weights_file_bytes(compiled.module)
     samples = [[b[k] for b in batches] for k in range(n)]
     with _progress(options.progress) as task:
         advance = task("C model", n)

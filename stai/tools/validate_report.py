@@ -87,6 +87,8 @@ class ValidationReport:
     outputs_info: list[dict[str, Any]] = field(default_factory=list)
     target: dict[str, Any] | None = None
     """``--mode target``: instructions, per node, footprint (``stai.tools.validate_board``)."""
+    weights_file_bytes: int | None = None
+    """``--binary``: the bytes of ``NAME_weights.bin``, the file the C model ran through."""
 
 
 def save_csv(
@@ -163,6 +165,7 @@ def to_json(r: ValidationReport) -> dict[str, Any]:
             "messages": r.check_messages,
         },
         "target": r.target,
+        "weights_file_bytes": r.weights_file_bytes,
     }
 
 
@@ -218,6 +221,11 @@ def print_report(r: ValidationReport, console: Console | None = None) -> None:
         + ("" if r.target else f"; C model {r.c_time_ms:.3f} ms/inference on the host"),
         highlight=False,
     )
+    if r.weights_file_bytes is not None:
+        console.print(
+            f"weights file {r.name}_weights.bin: {r.weights_file_bytes:,} bytes (--binary)",
+            highlight=False,
+        )
     if r.target:
         from stai.tools.validate_board import print_target
 

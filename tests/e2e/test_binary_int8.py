@@ -231,3 +231,26 @@ def test_weights_header_reader_refuses_a_short_file():
 
     with pytest.raises(StaiError, match="at least 32 bytes"):
         parse_header(b"STAW")
+
+
+def test_validate_runs_through_the_weights_file(models, tmp_path):
+    """``stai validate --binary``: the C model is generated with its weights file and
+    runs through it (bit-exact with TFLite Micro); the report gives the file's size."""
+    from stai.compiler.options import CompileOptions
+    from stai.tools.validate import ValidateOptions, validate
+    from stai.tools.validate_report import to_json
+
+    report = validate(
+        ValidateOptions(
+            model=models["b"],
+            out_dir=tmp_path,
+            name=NAME,
+            batch_size=4,
+            progress=False,
+            compile=CompileOptions(binary=True),
+        )
+    )
+    size = (tmp_path / "c_model" / f"{NAME}_weights.bin").stat().st_size
+    assert report.weights_file_bytes == size == to_json(report)["weights_file_bytes"]
+    row = report.rows[0]
+    assert row.what == "C model vs reference" and row.metrics.bit_exact == 4

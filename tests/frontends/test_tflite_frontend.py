@@ -799,7 +799,7 @@ def test_supported_operators_is_the_dispatch_table() -> None:
         if name not in ("QUANTIZE", "DEQUANTIZE"):
             assert ("int8" in types) == quant_rule(OPERATORS[name].op).int8, name
     assert SUPPORTED_OPERATORS["DIV"] == ("float32",)
-    assert SUPPORTED_OPERATORS["TRANSPOSE"] == ("float32", "int8")
+    assert SUPPORTED_OPERATORS["TRANSPOSE"] == ("float32", "int8", "int16")
 
 
 def test_supported_operators_match_the_docs() -> None:
