@@ -7,8 +7,9 @@ the same random layers, bit for bit: on the host (portable path, the runtime's p
 CMSIS-NN kernels) and on an emulated Cortex-M4 (DSP path). The random layers cover odd
 channel counts, first layers with 1 to 3 input channels, window sizes 1x1 to 10x4 and 1xN,
 strides 1 and 2 per axis, SAME and VALID padding and every input offset.
-``STAI_FUZZ_CASES`` (default 10) scales the number of random layers. The layer shapes of
-the real IC, VWW and KWS first layers run on Cortex-M4 with an instruction budget.
+``STAI_FUZZ_CASES`` (default 10) scales the number of random layers. Every general
+convolution of the real KWS, VWW and IC models runs on Cortex-M4 with its real constants,
+within an instruction budget; with ``CMSIS_NN_PATH``, against CMSIS-NN's own DSP kernels.
 """
 
 from __future__ import annotations
@@ -414,6 +415,22 @@ def test_packing_follows_the_documented_order() -> None:
     assert eff.dtype == np.int32 and eff.size == 6
     assert list(eff[:5]) == [int(bias[o]) - 17 * int(flat[o].sum()) for o in range(5)]
     assert eff[5] == 0
+
+
+def test_an_effective_bias_out_of_int32_is_refused() -> None:
+    w = np.full((1, 3, 3, 4), 127, dtype=np.int8)
+    with pytest.raises(ValueError, match="int32"):
+        mk_conv_layouts.pack_conv_s8(w, np.array([2**31 - 10], dtype=np.int64), 128)
+
+
+def test_fast_requantization_needs_headroom() -> None:
+    w = np.full((2, 3, 3, 8), 100, dtype=np.int8)  # |acc| <= 21605 + 128 * 7200 < 2^20
+    _, eff = mk_conv_layouts.pack_conv_s8(w, np.array([5, 5]), 3)
+    fast = mk_conv_layouts.fast_requant_conv
+    assert fast(eff, w, [-8, -9]) == 2
+    assert fast(eff, w, [-8, 0]) == 1
+    assert fast(eff, w, [-8, 9]) == 1  # 2^20 << 11 still fits
+    assert fast(eff, w, [-8, 10]) == 0
 
 
 def test_fits_conv() -> None:
