@@ -53,6 +53,9 @@ GENERAL = 0
 """``method`` of a kernel call that runs the reference arithmetic."""
 LINEAR = 1
 """``method`` of a kernel call that runs the short formula of its plan."""
+REQUANT = 2
+"""``method`` of an addition that runs the reference's three requantizations on the short
+exact paths of ``stai_mk_s8.h`` (``k1``, ``k2``, ``k0``: their ``fast_requant`` levels)."""
 
 ADD = KernelCall(
     "stai_mk_add_s8",
@@ -329,8 +332,10 @@ def plan_add_s8(
     ``method`` 1: the output is ``clamp((k0 + k1 * x1 + k2 * x2) >> kshift, act_min,
     act_max)`` for the raw int8 codes x1, x2 (two MLA and one SSAT on a Cortex-M; the sum,
     and the sum minus ``act_min << kshift``, fit int32); it is chosen only when it equals
-    the reference on all 65,536 input pairs. ``method`` 0 (and zeros): the reference
-    arithmetic."""
+    the reference on all 65,536 input pairs. Otherwise ``method`` 2 (``REQUANT``), when
+    the short requantization paths of ``stai_mk_s8.h`` are exact for the layer: the
+    reference's three requantizations, each on its path ``k1``, ``k2``, ``k0`` (1 or 2;
+    ``kshift`` 0). Else ``method`` 0 (and zeros): the reference arithmetic."""
     args = (
         input1_offset,
         input1_mult,
@@ -371,7 +376,52 @@ def plan_add_s8(
                 k0 = _pick_offset(interval, partial, kshift, act_min)
                 if k0 is not None:
                     return (LINEAR, k1, k2, k0, kshift)
-    return (GENERAL, 0, 0, 0, 0)
+    return _plan_requant(args, want)
+
+
+def _fast_level(bound: int, shift: int) -> int:
+    """``stai_mk_s8.h``'s requantization path for values up to ``bound`` in magnitude:
+    2 or 1 when ``bound << (left shift + 2)`` fits int32 and the right shift is at most
+    29 (2: in [1, 22]), else 0 (``mk_layouts.fast_requant_*``'s rule)."""
+    left, right = max(int(shift), 0), max(-int(shift), 0)
+    if int(bound) << (left + 2) >= 2**31 or right > 29:
+        return 0
+    return 2 if 1 <= right <= 22 else 1
+
+
+def _requantize_fast(acc: np.ndarray, mult: int, shift: int, level: int) -> np.ndarray:
+    """``arm_nn_requantize`` as ``stai_mk_s8.h``'s path ``level`` (1 or 2) computes it
+    (SMMULR / SMMLAR of ``acc << (left + 1)``)."""
+    left, right = max(int(shift), 0), max(-int(shift), 0)
+    a = np.asarray(acc, dtype=np.int64) << (left + 1)
+    negative = np.where(np.asarray(acc) < 0, -1, 0)
+    x = (a * int(mult) + 2**31) >> 32
+    if level == 2:
+        return (x + (1 << (right - 1)) + negative) >> right
+    return ((1 << right) + 2 * x + np.where(x < 0, -1, 0)) >> (right + 1)
+
+
+def _plan_requant(args: tuple[int, ...], want: np.ndarray) -> tuple[int, int, int, int, int]:
+    """``(REQUANT, level1, level2, level_out, 0)`` when the short requantization paths
+    are exact for the layer (checked on every input pair), else the general plan."""
+    o1, m1, s1, o2, m2, s2, left_shift, out_offset, mo, so, act_min, act_max = args
+    a1 = (_CODES + o1) << left_shift
+    a2 = (_CODES + o2) << left_shift
+    if max(np.abs(a1).max(), np.abs(a2).max()) >= 2**31:
+        return (GENERAL, 0, 0, 0, 0)
+    l1 = _fast_level(int(np.abs(a1).max()), s1)
+    l2 = _fast_level(int(np.abs(a2).max()), s2)
+    f1, f2 = _requantize(a1, m1, s1), _requantize(a2, m2, s2)
+    lo = _fast_level(int(np.abs(f1).max() + np.abs(f2).max()), so)
+    if 0 in (l1, l2, lo):
+        return (GENERAL, 0, 0, 0, 0)
+    g1 = _requantize_fast(a1, m1, s1, l1)
+    g2 = _requantize_fast(a2, m2, s2, l2)
+    total = g1[_X1 + 128] + g2[_X2 + 128]
+    got = np.clip(_requantize_fast(total, mo, so, lo) + out_offset, act_min, act_max)
+    if not np.array_equal(got, want):
+        return (GENERAL, 0, 0, 0, 0)
+    return (REQUANT, l1, l2, lo, 0)
 
 
 def fast_requant_mul(input1_offset: int, input2_offset: int, output_shift: int) -> int:

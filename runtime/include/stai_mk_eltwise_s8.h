@@ -52,6 +52,45 @@ STAI_MK_INLINE int32_t stai_mk_ew_sxtab16_ror8(int32_t acc, int32_t x)
 #endif
 }
 
+#if STAI_MK_DSP
+/* Both halfword lanes of x doubled (SADD16 x, x). */
+STAI_MK_INLINE int32_t stai_mk_ew_sadd16_self(int32_t x)
+{
+    return (int32_t)__sadd16((uint32_t)x, (uint32_t)x);
+}
+
+/* lo(a) * lo(b) (SMULBB). */
+STAI_MK_INLINE int32_t stai_mk_ew_smulbb(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smulbb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/* hi(a) * hi(b) (SMULTT). */
+STAI_MK_INLINE int32_t stai_mk_ew_smultt(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smultt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#endif
+
+/* The low bytes of y0 .. y3 as one little-endian word (BFI). */
+STAI_MK_INLINE int32_t stai_mk_ew_pack4(int32_t y0, int32_t y1, int32_t y2, int32_t y3)
+{
+#if STAI_MK_DSP
+    int32_t r;
+    __asm__("bfi %0, %2, #8, #8\n\tbfi %0, %3, #16, #8\n\tbfi %0, %4, #24, #8"
+            : "=&r"(r)
+            : "0"(y0), "r"(y1), "r"(y2), "r"(y3));
+    return r;
+#else
+    return (int32_t)(((uint32_t)y0 & 0xFFu) | (((uint32_t)y1 & 0xFFu) << 8) | (((uint32_t)y2 & 0xFFu) << 16) |
+                     ((uint32_t)y3 << 24));
+#endif
+}
+
 /* The four signed bytes of a and b, each the larger (SSUB8 then SEL). */
 STAI_MK_INLINE int32_t stai_mk_ew_max8(int32_t a, int32_t b)
 {
@@ -123,6 +162,21 @@ STAI_MK_INLINE int32_t stai_mk_ew_requantize_general(int32_t v, int32_t mult, in
     return (x >> right) + ((x & mask) > threshold ? 1 : 0);
 }
 
+/* arm_nn_requantize(acc, mult, shift) on stai_mk_s8.h's short path `level` (1 or 2; q from
+ * stai_mk_rq_make(mult, shift, 0)), without offset or clamp: exact when
+ * mk_eltwise_layouts allows the level for the values acc takes. */
+STAI_MK_INLINE int32_t stai_mk_ew_requantize_fast(int32_t acc, const stai_mk_rq *q, int32_t level)
+{
+    if (level == 2)
+    {
+        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << q->left1), q->mult, q->nudge);
+        return (int32_t)((uint32_t)t + (uint32_t)(acc >> 31)) >> q->right;
+    }
+    const int32_t x = stai_mk_smmulr((int32_t)((uint32_t)acc << q->left1), q->mult);
+    const int32_t t = (int32_t)(((uint32_t)q->round + ((uint32_t)x << 1)) + (uint32_t)(x >> 31));
+    return t >> q->right1;
+}
+
 /* ---- addition ----------------------------------------------------------------------------- */
 
 /* Two elements of the linear plan: both inputs' codes loaded (post-increment), MLA with
@@ -191,6 +245,9 @@ STAI_MK_INLINE int32_t stai_mk_ew_add_linear(int32_t x1,
  * computed from them:
  *   method 1: output = clamp((k0 + k1 * x1 + k2 * x2) >> kshift, act_min, act_max), the
  *             raw codes x1, x2 (the plan is exact on all 65,536 input pairs);
+ *   method 2: the reference's three requantizations on the short paths of
+ *             stai_mk_s8.h (k1, k2, k0: the levels of input 1's, input 2's and the
+ *             output's; kshift unused), exact for the layer;
  *   method 0: the reference arithmetic (k1, k2, k0, kshift unused).
  * Element i of both inputs is read before element i of the output is written, in
  * increasing order: output may be input1 or input2.
@@ -280,6 +337,21 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_add_s8(const int8_t *input1,
         }
         return ARM_CMSIS_NN_SUCCESS;
     }
+    if (method == 2)
+    {
+        const stai_mk_rq q1 = stai_mk_rq_make(input1_mult, input1_shift, 0);
+        const stai_mk_rq q2 = stai_mk_rq_make(input2_mult, input2_shift, 0);
+        const stai_mk_rq qo = stai_mk_rq_make(output_mult, output_shift, act_min - output_offset);
+#pragma GCC unroll 2
+        for (int32_t i = 0; i < size; i++)
+        {
+            const int32_t a = (int32_t)((uint32_t)((int32_t)input1[i] + input1_offset) << left_shift);
+            const int32_t b = (int32_t)((uint32_t)((int32_t)input2[i] + input2_offset) << left_shift);
+            const int32_t s = stai_mk_ew_requantize_fast(a, &q1, k1) + stai_mk_ew_requantize_fast(b, &q2, k2);
+            output[i] = (int8_t)stai_mk_requantize(s, &qo, output_offset, act_min, act_max, k0);
+        }
+        return ARM_CMSIS_NN_SUCCESS;
+    }
     for (int32_t i = 0; i < size; i++)
     {
         const int32_t a = (int32_t)((uint32_t)((int32_t)input1[i] + input1_offset) << left_shift);
@@ -315,9 +387,52 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_mul_s8(const int8_t *input1,
                                                   const int32_t act_max,
                                                   const int32_t fast_requant)
 {
+    int32_t i = 0;
+#if STAI_MK_DSP
+    if (fast_requant == 2)
+    {
+        /* Four elements per iteration: the offset codes of both inputs in halfword lanes
+         * (SXTAB16 with the offsets; input 1 doubled, SADD16: the requantization's left
+         * shift of one), four SMULxy products, then the requantization path 2 of
+         * stai_mk_s8.h (SMMLAR, ADD ASR #31, SSAT with the shift folded in) with the
+         * output offset folded into its rounding constant; the four bytes packed, clamped
+         * in byte lanes and stored with one STR. */
+        const int32_t right = -output_shift;
+        const int32_t o1 = (int32_t)(((uint32_t)input1_offset & 0xFFFFu) * 0x10001u);
+        const int32_t o2 = (int32_t)(((uint32_t)input2_offset & 0xFFFFu) * 0x10001u);
+        const int32_t nudge = (int32_t)((1u << (right - 1)) + ((uint32_t)output_offset << right));
+        const int32_t lo4 = (int32_t)(((uint32_t)act_min & 0xFFu) * 0x01010101u);
+        const int32_t hi4 = (int32_t)(((uint32_t)act_max & 0xFFu) * 0x01010101u);
+        for (; i + 4 <= size; i += 4)
+        {
+            const int32_t w1 = stai_mk_load32(input1 + i);
+            const int32_t w2 = stai_mk_load32(input2 + i);
+            const int32_t e1 = stai_mk_ew_sadd16_self(stai_mk_ew_sxtab16(o1, w1));
+            const int32_t e2 = stai_mk_ew_sxtab16(o2, w2);
+            const int32_t d1 = stai_mk_ew_sadd16_self(stai_mk_ew_sxtab16_ror8(o1, w1));
+            const int32_t d2 = stai_mk_ew_sxtab16_ror8(o2, w2);
+            const int32_t p0 = stai_mk_ew_smulbb(e1, e2), p2 = stai_mk_ew_smultt(e1, e2);
+            const int32_t p1 = stai_mk_ew_smulbb(d1, d2), p3 = stai_mk_ew_smultt(d1, d2);
+            const int32_t y0 = stai_mk_ssat8((stai_mk_smmlar(p0, output_mult, nudge) + (p0 >> 31)) >> right);
+            const int32_t y1 = stai_mk_ssat8((stai_mk_smmlar(p1, output_mult, nudge) + (p1 >> 31)) >> right);
+            const int32_t y2 = stai_mk_ssat8((stai_mk_smmlar(p2, output_mult, nudge) + (p2 >> 31)) >> right);
+            const int32_t y3 = stai_mk_ssat8((stai_mk_smmlar(p3, output_mult, nudge) + (p3 >> 31)) >> right);
+            int32_t y = stai_mk_ew_pack4(y0, y1, y2, y3);
+            if (act_min > -128)
+            {
+                y = stai_mk_ew_max8(y, lo4);
+            }
+            if (act_max < 127)
+            {
+                y = stai_mk_ew_min8(y, hi4);
+            }
+            stai_mk_ew_store32(output + i, y);
+        }
+    }
+#endif
     const stai_mk_rq q = stai_mk_rq_make(output_mult, output_shift, act_min - output_offset);
 #pragma GCC unroll 4
-    for (int32_t i = 0; i < size; i++)
+    for (; i < size; i++)
     {
         const int32_t p = ((int32_t)input1[i] + input1_offset) * ((int32_t)input2[i] + input2_offset);
         output[i] = (int8_t)stai_mk_requantize(p, &q, output_offset, act_min, act_max, fast_requant);

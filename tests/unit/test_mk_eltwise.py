@@ -31,6 +31,8 @@ FUZZ = int(os.environ.get("STAI_FUZZ_CASES", "10"))
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
+NICE_SCALES = (1.0, 0.5, 0.25, 0.75, 1 / 3, 0.1, 2.0, 3.0)
+
 REFERENCE = {
     "arm_elementwise_add_s8",
     "arm_elementwise_mul_s8",
@@ -81,12 +83,18 @@ class Case:
         return f"{self.kind} geometry {self.geometry}"
 
 
-def random_add(rng: np.random.Generator, size: int | None = None, **kw: object) -> Case:
-    """A random addition: scales over several decades, any zero points and activation."""
+def random_add(
+    rng: np.random.Generator, size: int | None = None, nice: bool = False, **kw: object
+) -> Case:
+    """A random addition: scales over several decades (or, ``nice``, simple ratios), any
+    zero points and activation."""
     size = size if size is not None else int(rng.integers(1, 300))
-    s1 = 10 ** rng.uniform(-4, 1)
-    s2 = s1 * 10 ** rng.uniform(-3, 3)
-    so = max(s1, s2) * 10 ** rng.uniform(-1.5, 2)
+    if nice:  # simple ratios between the scales: exact ties, no linear plan
+        s1, s2, so = (float(rng.choice(NICE_SCALES)) for _ in range(3))
+    else:
+        s1 = 10 ** rng.uniform(-4, 1)
+        s2 = s1 * 10 ** rng.uniform(-3, 3)
+        so = max(s1, s2) * 10 ** rng.uniform(-1.5, 2)
     z1, z2, zo = (int(v) for v in rng.integers(-128, 128, 3))
     act = ACTIVATIONS[int(rng.integers(0, len(ACTIVATIONS)))]
     q = add_params_s8(s1, z1, s2, z2, so, zo, act)
@@ -350,8 +358,15 @@ def _cases(seed: int) -> list[Case]:
         cases.append(random_pool(rng, kind, 6, 6, 8, (2, 2), (2, 2), False, (0, 127)))
         cases.append(random_pool(rng, kind, 5, 7, 3, (3, 3), (1, 1), True, (-20, 20)))
         cases.append(random_pool(rng, kind, 1, 1, 1, (1, 1), (1, 1), True))
+    for size in (3, 4, 45):
+        cases.append(random_add(rng, size, nice=True))
+    wrapping = (3, 1234567891, 4, -5, 1987654321, -1, 20, 0, 1555555555, -22, -128, 127)
+    cases.append(
+        Case("add", [rng.integers(-128, 128, 50, dtype=np.int8) for _ in range(2)], wrapping)
+    )
+    cases.append(random_add(rng, 33, nice=True, in_place=2))
     for n in range(FUZZ):
-        cases.append(random_add(rng, general=n % 4 == 3))
+        cases.append(random_add(rng, nice=n % 4 == 1, general=n % 4 == 3))
         cases.append(random_mul(rng, general=n % 4 == 3))
         cases.append(random_pool(rng, "avgpool"))
         cases.append(random_pool(rng, "maxpool"))
@@ -365,6 +380,7 @@ def _exhaustive_cases(seed: int) -> list[Case]:
     return [
         random_add(rng, exhaustive=True),
         random_add(rng, exhaustive=True),
+        random_add(rng, nice=True, exhaustive=True),
         random_mul(rng, exhaustive=True),
     ]
 
@@ -392,11 +408,37 @@ def test_plans_match_the_reference_on_every_pair() -> None:
     assert linear >= 11
 
 
-def test_the_general_path_is_kept_when_no_linear_plan_is_exact() -> None:
-    """Without TFLite's left shift of 20 the inputs' own rounding (v / 2, v / 4 rounded
-    half away from zero, then summed and halved) is not a linear form: the plan says
-    general. A one-value clamp is a constant."""
-    args = (0, 1 << 30, -1, 0, 1 << 30, -2, 0, 0, 1 << 30, -1, -128, 127)
+def test_simple_scale_ratios_take_the_short_requantizations() -> None:
+    """Simple ratios between the scales make exact ties that the reference rounds away
+    from zero, which no floor of a linear form does: such layers take method 2 (the
+    three requantizations on their short paths), checked on every pair."""
+    rng = np.random.default_rng(22)
+    methods = [random_add(rng, 1, nice=True).plan[0] for _ in range(12)]
+    assert ew.REQUANT in methods and set(methods) <= {ew.LINEAR, ew.REQUANT}
+    q = add_params_s8(0.1, 3, 0.25, -7, 1.0, 5)
+    args = (
+        q.input_1_offset,
+        q.input_1_mult,
+        q.input_1_shift,
+        q.input_2_offset,
+        q.input_2_mult,
+        q.input_2_shift,
+        q.left_shift,
+        q.out_offset,
+        q.out_mult,
+        q.out_shift,
+        q.out_activation_min,
+        q.out_activation_max,
+    )
+    plan = ew.plan_add_s8(*args)
+    assert plan[0] == ew.REQUANT and set(plan[1:4]) <= {1, 2}
+
+
+def test_the_general_path_is_kept_when_no_short_path_is_exact() -> None:
+    """An input multiplier with a left shift of 4 wraps the shifted input (as the
+    reference does, in int32): neither a linear plan nor the short paths fit. A one-value
+    clamp is a constant."""
+    args = (3, 1234567891, 4, -5, 1987654321, -1, 20, 0, 1555555555, -22, -128, 127)
     assert ew.plan_add_s8(*args) == (0, 0, 0, 0, 0)
     assert ew.plan_add_s8(*args[:10], 7, 7) == (1, 0, 0, 7, 0)
 
