@@ -21,8 +21,8 @@ bounds so that the C compiler specialises it per layer::
 
 The ops: ``mk.conv1x1_s8`` (1x1 convolutions and fully connected layers),
 ``mk.dwconv3x3_s8`` (depthwise 3x3), ``mk.conv_s8`` (any other convolution),
-``mk.avgpool_s8`` / ``mk.maxpool_s8`` and ``mk.add_s8`` (same-shape additions, with the
-``plan`` of ``mk_eltwise_layouts.plan_add_s8``). A weighted op's operands are the input,
+``mk.avgpool_s8`` / ``mk.maxpool_s8``, ``mk.add_s8`` (same-shape additions, with the
+``plan`` of ``mk_eltwise_layouts.plan_add_s8``) and ``mk.mul_s8`` (same shapes). A weighted op's operands are the input,
 the packed weights (``i8``, one dimension) and the effective bias (``i32``, padded to an
 even number of channels where the kernel pairs them); ``fast_requant`` (0, 1 or 2,
 ``fast_requant_*``) says which requantization path the layer's accumulators and shifts
@@ -332,8 +332,38 @@ class AddS8Op(MicroKernelOp):
             raise VerifyException(f"{self.name}: 'plan' must hold five values")
 
 
+@irdl_op_definition
+class MulS8Op(MicroKernelOp):
+    """Multiplication of two int8 tensors of the output's shape: ``stai_mk_mul_s8``, with
+    the ``#qnn.mul_s8`` parameters and ``fast_requant`` (``mk_eltwise_layouts.
+    fast_requant_mul``). The output may be an input's bytes."""
+
+    name = "mk.mul_s8"
+    KERNEL: ClassVar[str] = "stai_mk_mul_s8"
+    NUM_INS: ClassVar[int | None] = 2
+    S8_PARAMS: ClassVar[ParamsSpec] = qp.MulS8Params
+    IN_PLACE: ClassVar[InPlace] = "binary"
+    fast_requant = opt_prop_def(IntegerAttr)
+
+    @property
+    def fast(self) -> int:
+        value = self.fast_requant
+        return value.value.data if isinstance(value, IntegerAttr) else 0
+
+    def macc(self) -> int:
+        """One per output element."""
+        return self._output_count()
+
+    def verify_(self) -> None:
+        super().verify_()
+        if not all(shape_of(v) == self.output_shape() for v in self.ins):
+            raise VerifyException(f"{self.name}: expected inputs of the output's shape")
+        if self.fast not in FAST_REQUANT:
+            raise VerifyException(f"{self.name}: 'fast_requant' must be 0, 1 or 2")
+
+
 MK = Dialect(
     "mk",
-    [Conv1x1S8Op, DwConv3x3S8Op, ConvS8Op, AvgPoolS8Op, MaxPoolS8Op, AddS8Op],
+    [Conv1x1S8Op, DwConv3x3S8Op, ConvS8Op, AvgPoolS8Op, MaxPoolS8Op, AddS8Op, MulS8Op],
     [],
 )

@@ -11,7 +11,8 @@ replaced by that kernel's ``mk`` op (``stai.dialects.mk``):
 * any other ``qnn.conv2d`` (batch 1, stride 1 or 2, padding smaller than the window, no
   dilation) -> ``mk.conv_s8``;
 * ``qnn.avg_pool2d`` / ``qnn.max_pool2d`` (batch 1) -> ``mk.avgpool_s8`` /
-  ``mk.maxpool_s8``; ``qnn.add`` of same-shape tensors -> ``mk.add_s8``;
+  ``mk.maxpool_s8``; ``qnn.add`` / ``qnn.mul`` of same-shape tensors -> ``mk.add_s8`` /
+  ``mk.mul_s8``;
 * ``qnn.depthwise_conv2d`` 3x3, channel multiplier 1, stride 1 or 2, padding 0 or 1 ->
   ``mk.dwconv3x3_s8``.
 
@@ -242,6 +243,21 @@ def _add(op: qnn.KernelOp) -> Choice | None:
     return Choice(mk.AddS8Op, None, None, params, {"plan": DenseArrayBase.from_list(i32, plan)})
 
 
+def _mul(op: qnn.KernelOp) -> Choice | None:
+    """A multiplication of two tensors of the output's shape: ``mk.mul_s8``."""
+    if not isinstance(op, qnn.MulOp) or not mk_eltwise_layouts.fits_mul(
+        op.input_shape(0), op.input_shape(1), op.output_shape()
+    ):
+        return None
+    params = op.params_as(qp.MulS8Params)
+    fast = mk_eltwise_layouts.fast_requant_mul(
+        params.input1_offset.value.data,
+        params.input2_offset.value.data,
+        params.output_shift.value.data,
+    )
+    return Choice(mk.MulS8Op, None, None, params, _fast(fast))
+
+
 _ADD_PLAN_FIELDS = (
     "input1_offset",
     "input1_multiplier",
@@ -266,7 +282,7 @@ RULES: tuple[Callable[[qnn.KernelOp, np.ndarray, np.ndarray], Choice | None], ..
 """Each weighted kernel's rule (the op, its int8 weights and int32 bias): the ``mk`` op
 for a ``qnn`` op it fits, else None; the first that fits is taken."""
 
-PLAIN_RULES: tuple[Callable[[qnn.KernelOp], Choice | None], ...] = (_pool, _add)
+PLAIN_RULES: tuple[Callable[[qnn.KernelOp], Choice | None], ...] = (_pool, _add, _mul)
 """The rules of the kernels without weights."""
 
 

@@ -167,6 +167,22 @@ def emit_add(k: KernelBlock) -> None:
     _call(k, mk_eltwise_layouts.ADD, values | plan | {"size": math.prod(op.output_shape())})
 
 
+def emit_mul(k: KernelBlock) -> None:
+    """``stai_mk_mul_s8``: the ``#qnn.mul_s8`` parameters and ``fast_requant``."""
+    op = k.op
+    assert isinstance(op, mk.MulS8Op)
+    names = {
+        "input1_offset": "input1_offset",
+        "input2_offset": "input2_offset",
+        "output_offset": "output_offset",
+        "output_mult": "output_multiplier",
+        "output_shift": "output_shift",
+    }
+    values = {arg: k.p(field) for arg, field in names.items()}
+    values |= {"size": math.prod(op.output_shape()), "fast_requant": op.fast}
+    _call(k, mk_eltwise_layouts.MUL, values)
+
+
 MK_EMITTERS: dict[type[mk.MicroKernelOp], Callable[[KernelBlock], None]] = {
     mk.Conv1x1S8Op: emit_conv1x1,
     mk.DwConv3x3S8Op: emit_dwconv3x3,
@@ -174,6 +190,7 @@ MK_EMITTERS: dict[type[mk.MicroKernelOp], Callable[[KernelBlock], None]] = {
     mk.AvgPoolS8Op: emit_pool,
     mk.MaxPoolS8Op: emit_pool,
     mk.AddS8Op: emit_add,
+    mk.MulS8Op: emit_mul,
 }
 """The emitter of each ``mk`` op (rows of ``EMITTERS``)."""
 
@@ -184,6 +201,7 @@ CALLS: tuple[mk_layouts.KernelCall, ...] = (
     mk_eltwise_layouts.AVGPOOL,
     mk_eltwise_layouts.MAXPOOL,
     mk_eltwise_layouts.ADD,
+    mk_eltwise_layouts.MUL,
 )
 """Every micro-kernel call the emitters make."""
 

@@ -158,3 +158,21 @@ func.func @thin_fully_connected(%x: tensor<1x64xi8>) -> tensor<1x4xi8> {
   %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x64xi8>, tensor<4x64xi8>, tensor<4xi32>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1500000000>, shifts = array<i32: -8>>} -> tensor<1x4xi8>
   func.return %y : tensor<1x4xi8>
 }
+
+// -----
+
+// A multiplication of same-shape tensors becomes mk.mul_s8, with the requantization path
+// its offsets and shift allow; a broadcasting one keeps CMSIS-NN's kernel.
+
+// CHECK-LABEL: func.func @mul
+// CHECK:       mk.mul_s8 ins(%x, %x : tensor<1x4x4x3xi8>, tensor<1x4x4x3xi8>) {act = array<i32: -128, 127>, fast_requant = {{[0-2]}} : i64, params = #qnn.mul_s8<input1_offset = 3, input2_offset = 3, output_offset = -1, output_multiplier = 1073741824, output_shift = -7>} -> tensor<1x4x4x3xi8>
+// CHECK:       qnn.mul ins(%x, %z
+// CMSIS-LABEL: func.func @mul
+// CMSIS:       qnn.mul
+// CMSIS:       qnn.mul
+
+func.func @mul(%x: tensor<1x4x4x3xi8>, %z: tensor<1x1x1x3xi8>) -> (tensor<1x4x4x3xi8>, tensor<1x4x4x3xi8>) {
+  %m = qnn.mul ins(%x, %x : tensor<1x4x4x3xi8>, tensor<1x4x4x3xi8>) {act = array<i32: -128, 127>, params = #qnn.mul_s8<input1_offset = 3, input2_offset = 3, output_offset = -1, output_multiplier = 1073741824, output_shift = -7>} -> tensor<1x4x4x3xi8>
+  %b = qnn.mul ins(%x, %z : tensor<1x4x4x3xi8>, tensor<1x1x1x3xi8>) {act = array<i32: -128, 127>, params = #qnn.mul_s8<input1_offset = 3, input2_offset = 3, output_offset = -1, output_multiplier = 1073741824, output_shift = -7>} -> tensor<1x4x4x3xi8>
+  func.return %m, %b : tensor<1x4x4x3xi8>, tensor<1x4x4x3xi8>
+}
