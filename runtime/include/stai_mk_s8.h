@@ -661,7 +661,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_s8(const int8_t *input,
             const int8_t *src = input + ((py - pad_top) * in_w + (x0 - pad_left)) * ch + c;
             int16_t *dst = plane + py * rs + x0;
             int32_t px = x0;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
             for (; px + 2 <= x1; px += 2)
             {
                 /* Two columns per store: LDRSB, LDRSB, PKHBT, STR. */
@@ -692,7 +692,9 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_s8(const int8_t *input,
             int32_t ox = 0;
             if (stride == 1)
             {
-#pragma GCC unroll 4
+                /* Not unrolled: unrolling makes GCC spill the weights (VWW 3.07 -> 2.47
+                 * instructions per MAC without it). */
+#pragma GCC unroll 1
                 for (; ox + 2 <= out_w; ox += 2)
                 {
                     const int16_t *t = row + ox;
@@ -719,7 +721,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_s8(const int8_t *input,
                     out += 2 * ch;
                 }
             }
-#pragma GCC unroll 4
+#pragma GCC unroll 1
             for (; ox < out_w; ox++)
             {
                 const int16_t *t = row + ox * stride;
