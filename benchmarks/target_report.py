@@ -210,8 +210,9 @@ def render(
     cmsis: str | None,
     tools: dict[str, str],
     layers: dict[str, list[Layer]] | None = None,
+    merged: bool = False,
 ) -> str:
-    """The Markdown report."""
+    """The Markdown report (``merged``: some rows come from an earlier run)."""
     lines = [
         "# Benchmarks on emulated Cortex-M",
         "",
@@ -238,6 +239,11 @@ def render(
         "(portable kernels without one); the last column counts the nodes running stai's "
         "kernels. Float and hybrid models run stai's own float kernels either way.",
         "- Compile times were taken on a shared, busy 2-core machine: compare them with care.",
+        *(
+            ["- Rows are merged (`--merge`): some come from earlier runs of this script."]
+            if merged
+            else []
+        ),
         "- Tools: " + ", ".join(f"{k} {v}" for k, v in tools.items()) + ".",
         "",
     ]
@@ -468,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
                     macs[r.model] = _macs_of(entry.path(root))
                 r.macs = macs[r.model]
         rows = _order(kept + rows)
-    Path(args.out).write_text(render(rows, cmsis, tool_versions(), layers))
+    Path(args.out).write_text(render(rows, cmsis, tool_versions(), layers, args.merge))
     print(f"wrote {args.out}")
     return 0
 
