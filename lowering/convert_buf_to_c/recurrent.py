@@ -1,32 +1,48 @@
-"""Recurrent layers: the float32 ``lstm``."""
+"""Recurrent layers, float32: ``lstm`` (``stai_kernels_f32.h``), and ``gru``, ``rnn`` and
+``lstm_cell_state`` (``stai_kernels_recurrent.h``)."""
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import IntegerAttr
+from collections.abc import Callable
 
-from stai.dialects import c, qnn
+from xdsl.dialects.builtin import IntegerAttr
+from xdsl.ir import SSAValue
+
+from stai.dialects import c, qnn, qnn_recurrent
 from stai.lowering.convert_buf_to_c.common import fail, shape_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of, scratch_ptr
 
 
+def _sequences(op: qnn.KernelOp) -> int:
+    value = getattr(op, "return_sequences", None)
+    if not isinstance(value, IntegerAttr):
+        raise fail(op, "missing integer 'return_sequences'")
+    return 1 if value.value.data else 0
+
+
+def _state(k: KernelBlock) -> SSAValue:
+    op = k.op
+    if op.kind != "f32" or op.scratch is None:
+        raise fail(op, f"expected a float32 {op.name} with a scratch buffer")
+    return k.add(c.CastOp(scratch_ptr(k), c.CType("float *")))
+
+
 def emit_lstm(k: KernelBlock) -> None:
     op = k.op
-    assert isinstance(op, qnn.LstmOp)
+    assert isinstance(op, qnn.LstmOp | qnn_recurrent.LstmCellStateOp)
     x, w, r, b = op.ins
     y = out_of(op)
     if op.kind != "f32" or op.scratch is None:
         raise fail(op, "expected a float32 LSTM with a scratch buffer")
     batches, steps, features = shape_of(x)
     units = shape_of(r)[1]
-    if not isinstance(op.return_sequences, IntegerAttr):
-        raise fail(op, "missing integer 'return_sequences'")
-    sequences = 1 if op.return_sequences.value.data else 0
+    sequences = _sequences(op)
     params = k.struct(
         "lstm_params", "stai_lstm_params_f32", {"units": units, "return_sequences": sequences}
     )
-    state = k.add(c.CastOp(scratch_ptr(k), c.CType("float *")))
+    state = _state(k)
     k.call(
-        "stai_lstm_f32",
+        "stai_lstm_f32" if isinstance(op, qnn.LstmOp) else "stai_lstm_cell_state_f32",
         [
             params,
             k.dims("input_dims", (batches, 1, steps, features)),
@@ -38,3 +54,80 @@ def emit_lstm(k: KernelBlock) -> None:
             k.ptr(y, True),
         ],
     )
+
+
+def _initial(k: KernelBlock, op: qnn_recurrent.GruOp | qnn_recurrent.RnnOp) -> SSAValue:
+    """The pointer to the initial state, or ``NULL`` (zeros)."""
+    if op.has_initial:
+        return k.ptr(op.ins[-1])
+    return k.add(c.LiteralOp("NULL", c.CType("const float *")))
+
+
+def emit_gru(k: KernelBlock) -> None:
+    op = k.op
+    assert isinstance(op, qnn_recurrent.GruOp)
+    x, w, r, b, rb = op.ins[:5]
+    y = out_of(op)
+    state = _state(k)
+    batches, steps, features = shape_of(x)
+    if not isinstance(op.linear_before_reset, IntegerAttr):
+        raise fail(op, "missing integer 'linear_before_reset'")
+    init: dict[str, object] = {
+        "units": op.units,
+        "return_sequences": _sequences(op),
+        "linear_before_reset": 1 if op.linear_before_reset.value.data else 0,
+    }
+    params = k.struct("gru_params", "stai_gru_params_f32", init)
+    k.call(
+        "stai_gru_f32",
+        [
+            params,
+            k.dims("input_dims", (batches, 1, steps, features)),
+            k.ptr(x),
+            k.ptr(w),
+            k.ptr(r),
+            k.ptr(b),
+            k.ptr(rb),
+            _initial(k, op),
+            state,
+            k.ptr(y, True),
+        ],
+    )
+
+
+def emit_rnn(k: KernelBlock) -> None:
+    op = k.op
+    assert isinstance(op, qnn_recurrent.RnnOp)
+    x, w, r, b = op.ins[:4]
+    y = out_of(op)
+    state = _state(k)
+    batches, steps, features = shape_of(x)
+    assert op.activation is not None
+    init: dict[str, object] = {
+        "units": op.units,
+        "return_sequences": _sequences(op),
+        "activation": qnn_recurrent.RNN_ACTIVATIONS.index(op.activation.data),
+    }
+    params = k.struct("rnn_params", "stai_rnn_params_f32", init)
+    k.call(
+        "stai_rnn_f32",
+        [
+            params,
+            k.dims("input_dims", (batches, 1, steps, features)),
+            k.ptr(x),
+            k.ptr(w),
+            k.ptr(r),
+            k.ptr(b),
+            _initial(k, op),
+            state,
+            k.ptr(y, True),
+        ],
+    )
+
+
+RECURRENT_EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
+    qnn_recurrent.GruOp: emit_gru,
+    qnn_recurrent.RnnOp: emit_rnn,
+    qnn_recurrent.LstmCellStateOp: emit_lstm,
+}
+"""The emitters of the ops of ``dialects/qnn_recurrent.py`` (``emitters.py`` adds them)."""

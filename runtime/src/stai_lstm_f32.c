@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stai-provides: stai_lstm_f32 */
+/* stai-provides: stai_lstm_f32 stai_lstm_cell_state_f32 */
 /* stai-requires: */
 /*
  * Float32 forward LSTM layer without state kept between calls: both states start at zero
- * for every batch. Per time step t and unit j:
+ * for every batch. stai_lstm_f32 writes the states h, stai_lstm_cell_state_f32 the last
+ * cell state c. Per time step t and unit j:
  *   z_k = bias[k*U + j] + sum_f weights[k*U + j, f] * x[t, f] + sum_u recurrent[k*U + j, u] * h[u]
  *   i = logistic(z_0), f = logistic(z_1), g = tanh(z_2), o = logistic(z_3)
  *   c[j] = f * c[j] + i * g, h'[j] = o * tanh(c[j])
  */
 #include "stai_kernels_f32.h"
+#include "stai_kernels_recurrent.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -59,14 +61,16 @@ static void step(const float *x,
     }
 }
 
-arm_cmsis_nn_status stai_lstm_f32(const stai_lstm_params_f32 *params,
-                                  const cmsis_nn_dims *input_dims,
-                                  const float *input,
-                                  const float *weights,
-                                  const float *recurrent,
-                                  const float *bias,
-                                  float *state,
-                                  float *output)
+/* The layer; `cell_state`: the output is the last c instead of h. */
+static arm_cmsis_nn_status run(const stai_lstm_params_f32 *params,
+                               const cmsis_nn_dims *input_dims,
+                               const float *input,
+                               const float *weights,
+                               const float *recurrent,
+                               const float *bias,
+                               float *state,
+                               float *output,
+                               int cell_state)
 {
     if (params == NULL || input_dims == NULL || input == NULL || weights == NULL || recurrent == NULL ||
         state == NULL || output == NULL)
@@ -77,7 +81,8 @@ arm_cmsis_nn_status stai_lstm_f32(const stai_lstm_params_f32 *params,
     const int32_t batches = input_dims->n;
     const int32_t steps = input_dims->w;
     const int32_t features = input_dims->c;
-    if (units < 1 || batches < 0 || steps < 1 || features < 1 || input_dims->h != 1)
+    if (units < 1 || batches < 0 || steps < 1 || features < 1 || input_dims->h != 1 ||
+        (cell_state && params->return_sequences))
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
@@ -101,8 +106,32 @@ arm_cmsis_nn_status stai_lstm_f32(const stai_lstm_params_f32 *params,
         }
         if (!params->return_sequences)
         {
-            memcpy(yb, h, (size_t)units * sizeof(float));
+            memcpy(yb, cell_state ? c : h, (size_t)units * sizeof(float));
         }
     }
     return ARM_CMSIS_NN_SUCCESS;
+}
+
+arm_cmsis_nn_status stai_lstm_f32(const stai_lstm_params_f32 *params,
+                                  const cmsis_nn_dims *input_dims,
+                                  const float *input,
+                                  const float *weights,
+                                  const float *recurrent,
+                                  const float *bias,
+                                  float *state,
+                                  float *output)
+{
+    return run(params, input_dims, input, weights, recurrent, bias, state, output, 0);
+}
+
+arm_cmsis_nn_status stai_lstm_cell_state_f32(const stai_lstm_params_f32 *params,
+                                             const cmsis_nn_dims *input_dims,
+                                             const float *input,
+                                             const float *weights,
+                                             const float *recurrent,
+                                             const float *bias,
+                                             float *state,
+                                             float *output)
+{
+    return run(params, input_dims, input, weights, recurrent, bias, state, output, 1);
 }
