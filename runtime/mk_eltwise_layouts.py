@@ -424,15 +424,28 @@ def _plan_requant(args: tuple[int, ...], want: np.ndarray) -> tuple[int, int, in
     return (REQUANT, l1, l2, lo, 0)
 
 
-def fast_requant_mul(input1_offset: int, input2_offset: int, output_shift: int) -> int:
+def fast_requant_mul(
+    input1_offset: int, input2_offset: int, output_shift: int, output_mult: int | None = None
+) -> int:
     """``fast_requant`` of a ``stai_mk_mul_s8`` call (its last argument): the
-    requantization path of ``stai_mk_s8.h`` (``mk_layouts``) that is exact for the
-    layer's products ``(x1 + input1_offset) * (x2 + input2_offset)`` (x1, x2 int8): 2
-    when the product shifted left by the output's left shift plus two fits int32 and the
+    requantization path that is exact for the layer's products ``(x1 + input1_offset) *
+    (x2 + input2_offset)`` (x1, x2 int8). Given ``output_mult``: 3 when there is no right
+    shift and a left shift of at most 6 (the product, shifted left by one more, fits a
+    halfword lane product): one SMMLAR gives the doubling high multiply, whose ties round
+    up as SMMLAR's do (checked on every input pair). Else the paths of ``stai_mk_s8.h``:
+    2 when the product shifted left by the output's left shift plus two fits int32 and the
     right shift is in [1, 22]; 1 with a right shift up to 29; else 0 (the general
     path)."""
     bound = (128 + abs(int(input1_offset))) * (128 + abs(int(input2_offset)))
     left, right = max(int(output_shift), 0), max(-int(output_shift), 0)
     if bound << (left + 2) >= 2**31 or right > 29:
         return 0
-    return 2 if 1 <= right <= 22 else 1
+    if 1 <= right <= 22:
+        return 2
+    if output_mult is not None and right == 0 and left <= 6:
+        p = (_X1 + input1_offset) * (_X2 + input2_offset)
+        y = ((p << (left + 1)) * int(output_mult) + 2**31) >> 32
+        args = (input1_offset, input2_offset, 0, output_mult, output_shift, -(2**31), 2**31)
+        if np.array_equal(y, mul_reference(_X1, _X2, *args)):
+            return 3
+    return 1

@@ -370,7 +370,8 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_add_s8(const int8_t *input1,
 /*
  * Multiplication of two same-shape int8 tensors, TFLite's MUL: the arguments of
  * arm_elementwise_mul_s8, then fast_requant (mk_eltwise_layouts.fast_requant_mul: the
- * requantization path of stai_mk_s8.h that is exact for the layer's products).
+ * requantization path of stai_mk_s8.h that is exact for the layer's products, or 3: no
+ * right shift and a left shift of at most 6, one SMMLAR).
  * Element i of both inputs is read before element i of the output is written, in
  * increasing order: output may be input1 or input2.
  */
@@ -389,35 +390,54 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_mul_s8(const int8_t *input1,
 {
     int32_t i = 0;
 #if STAI_MK_DSP
-    if (fast_requant == 2)
+    if (fast_requant == 2 || fast_requant == 3)
     {
         /* Four elements per iteration: the offset codes of both inputs in halfword lanes
-         * (SXTAB16 with the offsets; input 1 doubled, SADD16: the requantization's left
-         * shift of one), four SMULxy products, then the requantization path 2 of
-         * stai_mk_s8.h (SMMLAR, ADD ASR #31, SSAT with the shift folded in) with the
-         * output offset folded into its rounding constant; the four bytes packed, clamped
-         * in byte lanes and stored with one STR. */
+         * (SXTAB16 with the offsets; input 1 shifted left by the requantization's left
+         * shift plus one, SADD16 doublings), four SMULxy products, then the
+         * requantization with the output offset folded into its rounding constant: path
+         * 2 of stai_mk_s8.h (SMMLAR, ADD ASR #31, SSAT with the shift folded in) or, 3,
+         * SMMLAR alone (no right shift); the four bytes packed, clamped in byte
+         * lanes and stored with one STR. */
         const int32_t right = -output_shift;
+        const int32_t doublings = fast_requant == 3 ? output_shift + 1 : 1;
         const int32_t o1 = (int32_t)(((uint32_t)input1_offset & 0xFFFFu) * 0x10001u);
         const int32_t o2 = (int32_t)(((uint32_t)input2_offset & 0xFFFFu) * 0x10001u);
-        const int32_t nudge = (int32_t)((1u << (right - 1)) + ((uint32_t)output_offset << right));
+        const int32_t nudge = fast_requant == 3
+                                  ? output_offset
+                                  : (int32_t)((1u << (right - 1)) + ((uint32_t)output_offset << right));
         const int32_t lo4 = (int32_t)(((uint32_t)act_min & 0xFFu) * 0x01010101u);
         const int32_t hi4 = (int32_t)(((uint32_t)act_max & 0xFFu) * 0x01010101u);
         for (; i + 4 <= size; i += 4)
         {
             const int32_t w1 = stai_mk_load32(input1 + i);
             const int32_t w2 = stai_mk_load32(input2 + i);
-            const int32_t e1 = stai_mk_ew_sadd16_self(stai_mk_ew_sxtab16(o1, w1));
+            int32_t e1 = stai_mk_ew_sxtab16(o1, w1);
+            int32_t d1 = stai_mk_ew_sxtab16_ror8(o1, w1);
+            for (int32_t k = 0; k < doublings; k++)
+            {
+                e1 = stai_mk_ew_sadd16_self(e1);
+                d1 = stai_mk_ew_sadd16_self(d1);
+            }
             const int32_t e2 = stai_mk_ew_sxtab16(o2, w2);
-            const int32_t d1 = stai_mk_ew_sadd16_self(stai_mk_ew_sxtab16_ror8(o1, w1));
             const int32_t d2 = stai_mk_ew_sxtab16_ror8(o2, w2);
             const int32_t p0 = stai_mk_ew_smulbb(e1, e2), p2 = stai_mk_ew_smultt(e1, e2);
             const int32_t p1 = stai_mk_ew_smulbb(d1, d2), p3 = stai_mk_ew_smultt(d1, d2);
-            const int32_t y0 = stai_mk_ssat8((stai_mk_smmlar(p0, output_mult, nudge) + (p0 >> 31)) >> right);
-            const int32_t y1 = stai_mk_ssat8((stai_mk_smmlar(p1, output_mult, nudge) + (p1 >> 31)) >> right);
-            const int32_t y2 = stai_mk_ssat8((stai_mk_smmlar(p2, output_mult, nudge) + (p2 >> 31)) >> right);
-            const int32_t y3 = stai_mk_ssat8((stai_mk_smmlar(p3, output_mult, nudge) + (p3 >> 31)) >> right);
-            int32_t y = stai_mk_ew_pack4(y0, y1, y2, y3);
+            int32_t y;
+            if (fast_requant == 3)
+            {
+                y = stai_mk_ew_pack4(stai_mk_ssat8(stai_mk_smmlar(p0, output_mult, nudge)),
+                                     stai_mk_ssat8(stai_mk_smmlar(p1, output_mult, nudge)),
+                                     stai_mk_ssat8(stai_mk_smmlar(p2, output_mult, nudge)),
+                                     stai_mk_ssat8(stai_mk_smmlar(p3, output_mult, nudge)));
+            }
+            else
+            {
+                y = stai_mk_ew_pack4(stai_mk_ssat8((stai_mk_smmlar(p0, output_mult, nudge) + (p0 >> 31)) >> right),
+                                     stai_mk_ssat8((stai_mk_smmlar(p1, output_mult, nudge) + (p1 >> 31)) >> right),
+                                     stai_mk_ssat8((stai_mk_smmlar(p2, output_mult, nudge) + (p2 >> 31)) >> right),
+                                     stai_mk_ssat8((stai_mk_smmlar(p3, output_mult, nudge) + (p3 >> 31)) >> right));
+            }
             if (act_min > -128)
             {
                 y = stai_mk_ew_max8(y, lo4);
@@ -431,11 +451,12 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_mul_s8(const int8_t *input1,
     }
 #endif
     const stai_mk_rq q = stai_mk_rq_make(output_mult, output_shift, act_min - output_offset);
+    const int32_t level = fast_requant == 3 ? 1 : fast_requant; /* 3: path 1 is exact too */
 #pragma GCC unroll 4
     for (; i < size; i++)
     {
         const int32_t p = ((int32_t)input1[i] + input1_offset) * ((int32_t)input2[i] + input2_offset);
-        output[i] = (int8_t)stai_mk_requantize(p, &q, output_offset, act_min, act_max, fast_requant);
+        output[i] = (int8_t)stai_mk_requantize(p, &q, output_offset, act_min, act_max, level);
     }
     return ARM_CMSIS_NN_SUCCESS;
 }

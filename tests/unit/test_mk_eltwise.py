@@ -62,7 +62,7 @@ class Case:
         if self.kind == "add":
             self.plan = (0, 0, 0, 0, 0) if self.general else ew.plan_add_s8(*self.args)
         elif self.kind == "mul":
-            fast = ew.fast_requant_mul(self.args[0], self.args[1], self.args[4])
+            fast = ew.fast_requant_mul(self.args[0], self.args[1], self.args[4], self.args[3])
             self.plan = (0 if self.general else fast,)
         else:
             self.plan = ()
@@ -451,6 +451,13 @@ def test_fast_requant_mul() -> None:
     assert ew.fast_requant_mul(5, 5, 12) == 1
     assert ew.fast_requant_mul(128, 128, 13) == 0
     assert ew.fast_requant_mul(5, 5, -30) == 0
+    # no right shift: one SMMLAR (its rounding, half up, is the doubling high multiply's)
+    assert ew.fast_requant_mul(5, 5, 0, 1234567891) == 3
+    assert ew.fast_requant_mul(5, 5, 6, 1234567891) == 3
+    assert ew.fast_requant_mul(5, 5, 0, 1 << 30) == 3  # odd products times 1/2: ties
+    assert ew.fast_requant_mul(5, 5, 7, 1234567891) == 1  # past the halfword lanes
+    assert ew.fast_requant_mul(5, 5, 0) == 1  # without the multiplier
+    assert ew.fast_requant_mul(0, 0, -8, 1234567891) == 2
 
 
 def test_fits() -> None:
