@@ -58,6 +58,7 @@ from stai.dialects.nn_base import (
     numpy_dtype,
     storage_type,
 )
+from stai.dialects.nn_recurrent import RECURRENT_OPS
 from stai.dialects.nn_shapes import (
     ConcatOp,
     GatherOp,
@@ -714,6 +715,7 @@ _OPS = (
     MATH_OPS,
     REDUCE_OPS,
     (ArgMaxOp, ArgMinOp, LayerNormOp),
+    RECURRENT_OPS,
 )
 
 NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])

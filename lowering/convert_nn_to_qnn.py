@@ -62,6 +62,7 @@ from stai.lowering.nn_to_qnn_base import (
     machine_type,
 )
 from stai.lowering.nn_to_qnn_indexing import INDEXING_PATTERNS
+from stai.lowering.nn_to_qnn_recurrent import RECURRENT_PATTERNS
 from stai.lowering.nn_to_qnn_shapes import (
     ConvertConcat,
     ConvertMath,
@@ -630,6 +631,7 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertFloatActivationExtra(),
                     ConvertLstm(),
                     *INDEXING_PATTERNS,
+                    *RECURRENT_PATTERNS,
                 ]
             )
         ).rewrite_module(op)

@@ -37,7 +37,7 @@ from stai.lowering.convert_buf_to_c.indexing import (
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
 from stai.lowering.convert_buf_to_c.mk_kernels import MK_EMITTERS
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
-from stai.lowering.convert_buf_to_c.recurrent import emit_lstm
+from stai.lowering.convert_buf_to_c.recurrent import RECURRENT_EMITTERS, emit_lstm
 from stai.lowering.convert_buf_to_c.softmax import emit_softmax
 
 EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
@@ -85,6 +85,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_indexing.ReduceSumOp: emit_reduce_sum,
     qnn_indexing.ArgOp: emit_arg,
     qnn_indexing.LayerNormOp: emit_layer_norm,
+    **RECURRENT_EMITTERS,
     **MK_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
