@@ -48,6 +48,7 @@ from .builder import inverse_perm, perm_shape, to_last
 from .elementwise import ElementwiseOps
 from .linear import LinearOps
 from .pooling import PoolingOps
+from .recurrent import onnx_gru, onnx_lstm, onnx_rnn
 from .reduce import ReduceOps
 from .resize import ResizeOps
 from .slicing import SliceOps
@@ -365,7 +366,9 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "Expand": OnnxImporter._expand,
     "Shape": OnnxImporter._shape_op,
     "Size": OnnxImporter._size_op,
-    "LSTM": OnnxImporter._lstm,
+    "LSTM": onnx_lstm,
+    "GRU": onnx_gru,
+    "RNN": onnx_rnn,
     "QuantizeLinear": OnnxImporter._quantize_linear,
     "DequantizeLinear": OnnxImporter._dequantize_linear,
     "QLinearConv": OnnxImporter._qlinear_conv,

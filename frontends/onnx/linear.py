@@ -1,4 +1,4 @@
-"""ONNX operators with weights: Conv, ConvTranspose, Gemm, MatMul, LSTM, and their int8
+"""ONNX operators with weights: Conv, ConvTranspose, Gemm, MatMul, and their int8
 forms (QDQ ``Conv``/``Gemm``/``MatMul``, ``QLinearConv``, ``QLinearMatMul``, ``QGemm``).
 
 Weights must be constants. ONNX's [M, C/g, kh, kw] filters become ``nn`` filters
@@ -426,74 +426,3 @@ class LinearOps(GraphBuilder):
         if y is None:
             raise self._error("unsupported weights (symmetric int8 expected)")
         self._set(node.output[0], y)
-
-    # ------------------------------------------------------------------ LSTM
-
-    def _lstm(self, node: Any) -> None:
-        a = node_attrs(node)
-        if a.get("direction", "forward") != "forward":
-            raise self._error("only forward LSTMs are supported")
-        if "clip" in a or a.get("input_forget", 0):
-            raise self._error("clip and input_forget are not supported")
-        acts = [
-            s.lower() if isinstance(s, str) else s.decode().lower()
-            for s in a.get("activations", [])
-        ]
-        if acts and acts != ["sigmoid", "tanh", "tanh"]:
-            raise self._error(f"activations {acts} are not supported")
-        layout = int(a.get("layout", 0))
-        x = self._f32(node.input[0])
-        w, r = self._const(node, 1, "W"), self._const(node, 2, "R")
-        assert w is not None and r is not None
-        units = r.shape[-1]
-        b = self._const(node, 3, "B", optional=True)
-        seq = self._const(node, 4, "sequence_lens", optional=True)
-        for pos, what in ((5, "initial_h"), (6, "initial_c"), (7, "P")):
-            v = self._const(node, pos, what, optional=True) if self._input_name(node, pos) else None
-            if v is not None and np.any(v != 0):
-                raise self._error(f"a non-zero {what} is not supported (stateless LSTM)")
-        shape = shape_of(x)
-        if len(shape) != 3:
-            raise self._error("the input must have rank 3")
-        time, batch = (shape[0], shape[1]) if layout == 0 else (shape[1], shape[0])
-        if seq is not None and np.any(seq != time):
-            raise self._error("sequence_lens shorter than the sequence are not supported")
-        order = [0, 2, 3, 1]  # ONNX gates i, o, f, c -> nn gates i, f, c, o
-
-        def gates(m: np.ndarray) -> np.ndarray:
-            blocks = m.reshape((4, units) + m.shape[1:])
-            return np.ascontiguousarray(blocks[order].reshape(m.shape)).astype(np.float32)
-
-        weights = self._constant(gates(w[0]))
-        recurrent = self._constant(gates(r[0]))
-        bias = (
-            np.zeros(4 * units, np.float32)
-            if b is None
-            else (b[0][: 4 * units] + b[0][4 * units :])
-        )
-        bias_v = self._constant(gates(bias.reshape(4 * units, 1)).reshape(-1))
-        xb = x if layout == 1 else self._transpose_value(x, (1, 0, 2))
-        outs = list(node.output) + [""] * (3 - len(node.output))
-        if outs[2] and (self.consumers.get(outs[2]) or outs[2] in self.graph_outputs):
-            raise self._error("the Y_c output is not supported")
-        for position, sequences in ((0, 1), (1, 0)):
-            name = outs[position]
-            if not name:
-                continue
-            rshape = (batch, time, units) if sequences else (batch, units)
-            y = self._emit(
-                nn.LstmOp,
-                [xb, weights, recurrent, bias_v],
-                TensorType(f32, rshape),
-                {"return_sequences": IntegerAttr(sequences, i64)},
-                name,
-            )
-            if sequences:
-                if layout == 0:
-                    y = self._transpose_value(y, (1, 0, 2))
-                    y = self._reshape_value(y, (time, 1, batch, units))
-                else:
-                    y = self._reshape_value(y, (batch, time, 1, units))
-            else:
-                y = self._reshape_value(y, (1, batch, units) if layout == 0 else (batch, 1, units))
-            self._set(name, y)
