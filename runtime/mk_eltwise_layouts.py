@@ -218,8 +218,8 @@ def _wrap32(x: np.ndarray) -> np.ndarray:
 
 def _requantize(v: np.ndarray, mult: int, shift: int) -> np.ndarray:
     """``arm_nn_requantize``: the doubling high multiply of ``v << left`` and ``mult``
-    (rounded half away from zero), then the division by ``2^right`` rounded half away
-    from zero."""
+    (TFLite's nudge, then a division truncating toward zero: ties round up), then the
+    division by ``2^right`` rounded half away from zero."""
     left, right = max(int(shift), 0), max(-int(shift), 0)
     p = _wrap32(np.asarray(v, dtype=np.int64) << left) * int(mult)
     q = p + np.where(p >= 0, 1 << 30, 1 - (1 << 30))
@@ -429,20 +429,19 @@ def fast_requant_mul(
 ) -> int:
     """``fast_requant`` of a ``stai_mk_mul_s8`` call (its last argument): the
     requantization path that is exact for the layer's products ``(x1 + input1_offset) *
-    (x2 + input2_offset)`` (x1, x2 int8). Given ``output_mult``: 3 when there is no right
-    shift and a left shift of at most 6 (the product, shifted left by one more, fits a
-    halfword lane product): one SMMLAR gives the doubling high multiply, whose ties round
-    up as SMMLAR's do (checked on every input pair). Else the paths of ``stai_mk_s8.h``:
-    2 when the product shifted left by the output's left shift plus two fits int32 and the
-    right shift is in [1, 22]; 1 with a right shift up to 29; else 0 (the general
-    path)."""
+    (x2 + input2_offset)`` (x1, x2 int8). When the product shifted left by the output's
+    left shift plus two does not fit int32, or the right shift passes 29: 0 (the general
+    path). Else 2 when the right shift is in [1, 22] (path 2 of ``stai_mk_s8.h``); given
+    ``output_mult``, 3 when there is no right shift: one SMMLAR of the product shifted
+    left by the left shift plus one gives the doubling high multiply, whose ties round up
+    as SMMLAR's do (checked on every input pair); else 1 (path 1)."""
     bound = (128 + abs(int(input1_offset))) * (128 + abs(int(input2_offset)))
     left, right = max(int(output_shift), 0), max(-int(output_shift), 0)
     if bound << (left + 2) >= 2**31 or right > 29:
         return 0
     if 1 <= right <= 22:
         return 2
-    if output_mult is not None and right == 0 and left <= 6:
+    if output_mult is not None and right == 0:
         p = (_X1 + input1_offset) * (_X2 + input2_offset)
         y = ((p << (left + 1)) * int(output_mult) + 2**31) >> 32
         args = (input1_offset, input2_offset, 0, output_mult, output_shift, -(2**31), 2**31)

@@ -371,7 +371,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_add_s8(const int8_t *input1,
  * Multiplication of two same-shape int8 tensors, TFLite's MUL: the arguments of
  * arm_elementwise_mul_s8, then fast_requant (mk_eltwise_layouts.fast_requant_mul: the
  * requantization path of stai_mk_s8.h that is exact for the layer's products, or 3: no
- * right shift and a left shift of at most 6, one SMMLAR).
+ * right shift, one SMMLAR).
  * Element i of both inputs is read before element i of the output is written, in
  * increasing order: output may be input1 or input2.
  */
@@ -393,14 +393,14 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_mul_s8(const int8_t *input1,
     if (fast_requant == 2 || fast_requant == 3)
     {
         /* Four elements per iteration: the offset codes of both inputs in halfword lanes
-         * (SXTAB16 with the offsets; input 1 shifted left by the requantization's left
-         * shift plus one, SADD16 doublings), four SMULxy products, then the
+         * (SXTAB16 with the offsets; input 1 doubled, SADD16), four SMULxy products
+         * (shifted left by the requantization's left shift, if any), then the
          * requantization with the output offset folded into its rounding constant: path
          * 2 of stai_mk_s8.h (SMMLAR, ADD ASR #31, SSAT with the shift folded in) or, 3,
          * SMMLAR alone (no right shift); the four bytes packed, clamped in byte
          * lanes and stored with one STR. */
         const int32_t right = -output_shift;
-        const int32_t doublings = fast_requant == 3 ? output_shift + 1 : 1;
+        const int32_t left = fast_requant == 3 ? output_shift : 0; /* after the products */
         const int32_t o1 = (int32_t)(((uint32_t)input1_offset & 0xFFFFu) * 0x10001u);
         const int32_t o2 = (int32_t)(((uint32_t)input2_offset & 0xFFFFu) * 0x10001u);
         const int32_t nudge = fast_requant == 3
@@ -412,17 +412,14 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_mul_s8(const int8_t *input1,
         {
             const int32_t w1 = stai_mk_load32(input1 + i);
             const int32_t w2 = stai_mk_load32(input2 + i);
-            int32_t e1 = stai_mk_ew_sxtab16(o1, w1);
-            int32_t d1 = stai_mk_ew_sxtab16_ror8(o1, w1);
-            for (int32_t k = 0; k < doublings; k++)
-            {
-                e1 = stai_mk_ew_sadd16_self(e1);
-                d1 = stai_mk_ew_sadd16_self(d1);
-            }
+            const int32_t e1 = stai_mk_ew_sadd16_self(stai_mk_ew_sxtab16(o1, w1));
+            const int32_t d1 = stai_mk_ew_sadd16_self(stai_mk_ew_sxtab16_ror8(o1, w1));
             const int32_t e2 = stai_mk_ew_sxtab16(o2, w2);
             const int32_t d2 = stai_mk_ew_sxtab16_ror8(o2, w2);
-            const int32_t p0 = stai_mk_ew_smulbb(e1, e2), p2 = stai_mk_ew_smultt(e1, e2);
-            const int32_t p1 = stai_mk_ew_smulbb(d1, d2), p3 = stai_mk_ew_smultt(d1, d2);
+            const int32_t p0 = (int32_t)((uint32_t)stai_mk_ew_smulbb(e1, e2) << left);
+            const int32_t p2 = (int32_t)((uint32_t)stai_mk_ew_smultt(e1, e2) << left);
+            const int32_t p1 = (int32_t)((uint32_t)stai_mk_ew_smulbb(d1, d2) << left);
+            const int32_t p3 = (int32_t)((uint32_t)stai_mk_ew_smultt(d1, d2) << left);
             int32_t y;
             if (fast_requant == 3)
             {

@@ -455,7 +455,8 @@ def test_fast_requant_mul() -> None:
     assert ew.fast_requant_mul(5, 5, 0, 1234567891) == 3
     assert ew.fast_requant_mul(5, 5, 6, 1234567891) == 3
     assert ew.fast_requant_mul(5, 5, 0, 1 << 30) == 3  # odd products times 1/2: ties
-    assert ew.fast_requant_mul(5, 5, 7, 1234567891) == 1  # past the halfword lanes
+    assert ew.fast_requant_mul(5, 5, 12, 1234567891) == 3
+    assert ew.fast_requant_mul(128, 128, 13, 1234567891) == 0  # no headroom
     assert ew.fast_requant_mul(5, 5, 0) == 1  # without the multiplier
     assert ew.fast_requant_mul(0, 0, -8, 1234567891) == 2
 
