@@ -1,15 +1,20 @@
 """Data-movement ops of the ``nn`` dialect (``stai.dialects.nn`` registers them): reshape,
-pad, concatenation, transpose, strided slice. They move elements without arithmetic; quantization passes
-through them unchanged (concat excepted: its inputs take the output's parameters).
+pad, concatenation, transpose, strided slice, resize, gather. They move elements without
+arithmetic; quantization passes through them unchanged (concat excepted: its inputs take
+the output's parameters). Also the ops that reduce or normalize along axes: reductions,
+arg max / min, layer normalization, log-softmax.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from xdsl.dialects.builtin import (
     I64,
     DenseArrayBase,
     Float32Type,
+    FloatAttr,
     IntegerAttr,
+    IntegerType,
     StringAttr,
     TensorType,
 )
@@ -23,7 +28,7 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-from stai.dialects.nn_base import _ints, _NNOp, _tensor, _verify_activation
+from stai.dialects.nn_base import QuantType, _ints, _NNOp, _tensor, _verify_activation
 from stai.dialects.nn_traits import (
     ConcatAxis,
     FusibleProducer,
@@ -254,3 +259,139 @@ class GatherOp(_NNOp):
             raise VerifyException(f"nn.gather: indices must lie in [0, {shape[axis]})")
         if x.element_type != y.element_type:
             raise VerifyException("nn.gather: element types differ")
+
+
+# ------------------------------------------------------------ reductions and norms
+
+
+@irdl_op_definition
+class LogSoftmaxOp(_NNOp):
+    """Log-softmax over the last axis: ``x - max - log(sum(exp(x - max)))``; float only."""
+
+    name = "nn.log_softmax"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        if tuple(x.get_shape()) != tuple(y.get_shape()):
+            raise VerifyException("nn.log_softmax: input and result shapes differ")
+
+
+class _ReduceOp(_NNOp):
+    """A reduction over ``axes`` (sorted, distinct); with ``keep_dims`` they stay as 1s,
+    else they are dropped (the result type gives the shape)."""
+
+    input = operand_def(TensorType)
+    axes = prop_def(DenseArrayBase[I64])
+    keep_dims = prop_def(IntegerAttr)
+    output = result_def(TensorType)
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        shape = tuple(x.get_shape())
+        axes = list(self.axes.get_values())
+        if axes != sorted(set(axes)) or any(not 0 <= a < len(shape) for a in axes):
+            raise VerifyException(f"{self.name}: axes {axes} are not distinct axes in order")
+        if self.keep_dims.value.data:
+            expected = tuple(1 if d in axes else n for d, n in enumerate(shape))
+        else:
+            expected = tuple(n for d, n in enumerate(shape) if d not in axes)
+        if tuple(y.get_shape()) != expected:
+            raise VerifyException(f"{self.name}: the result must have shape {expected}")
+        if x.element_type != y.element_type and not isinstance(y.element_type, QuantType):
+            raise VerifyException(f"{self.name}: element types differ")
+
+
+@irdl_op_definition
+class ReduceMaxOp(_ReduceOp):
+    """The largest element (int8: of the codes, the result keeps the input's parameters)."""
+
+    name = "nn.reduce_max"
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
+
+
+@irdl_op_definition
+class ReduceMinOp(_ReduceOp):
+    """The smallest element (as ``nn.reduce_max``)."""
+
+    name = "nn.reduce_min"
+    traits = traits_def(QuantRule(QuantKind.SAME_AS_INPUT), LayoutSensitive())
+
+
+@irdl_op_definition
+class ReduceSumOp(_ReduceOp):
+    """The sum (int8: requantized to the output's own parameters)."""
+
+    name = "nn.reduce_sum"
+    traits = traits_def(QuantRule(QuantKind.OWN_RANGE), LayoutSensitive())
+
+
+REDUCE_OPS = (ReduceMaxOp, ReduceMinOp, ReduceSumOp)
+
+
+class _ArgOp(_NNOp):
+    """The index of the largest (smallest) element along ``axis``, the first one on ties;
+    the axis is dropped (or kept as a 1) and the result holds ``i32`` or ``i64`` indices. Float for stai's
+    quantizer (an int8 input, as TFLite's converter writes it, compares the codes)."""
+
+    input = operand_def(TensorType)
+    axis = prop_def(IntegerAttr)
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        shape = tuple(x.get_shape())
+        axis = self.axis.value.data
+        if not 0 <= axis < len(shape):
+            raise VerifyException(f"{self.name}: axis {axis} out of range for rank {len(shape)}")
+        expected = shape[:axis] + shape[axis + 1 :]
+        kept = shape[:axis] + (1,) + shape[axis + 1 :]
+        if tuple(y.get_shape()) not in (expected, kept):
+            raise VerifyException(f"{self.name}: the result must have shape {expected}")
+        e = y.element_type
+        if not isinstance(e, IntegerType) or e.width.data not in (32, 64):
+            raise VerifyException(f"{self.name}: the result must hold i32 or i64 indices")
+
+
+@irdl_op_definition
+class LayerNormOp(_NNOp):
+    """Normalization over the axes from ``axis`` to the last: each group of those elements
+    becomes ``(x - mean) / sqrt(variance + epsilon) * gamma + beta`` (the variance of the
+    group, not corrected). ``gamma`` and ``beta`` hold one value per normalized element
+    (the shape of the normalized axes) or one for all (``[1]``). Float only."""
+
+    name = "nn.layer_norm"
+    input = operand_def(TensorType)
+    gamma = operand_def(TensorType)
+    beta = operand_def(TensorType)
+    axis = prop_def(IntegerAttr)
+    epsilon = prop_def(FloatAttr)
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
+
+    def verify_(self) -> None:
+        x, y = _tensor(self, "input"), _tensor(self, "output")
+        shape = tuple(x.get_shape())
+        axis = self.axis.value.data
+        if not 0 <= axis < len(shape):
+            raise VerifyException(f"nn.layer_norm: axis {axis} out of range for rank {len(shape)}")
+        if tuple(y.get_shape()) != shape:
+            raise VerifyException("nn.layer_norm: input and result shapes differ")
+        inner = int(np.prod(shape[axis:]))
+        for name in ("gamma", "beta"):
+            count = _tensor(self, name).element_count()
+            if count not in (1, inner):
+                raise VerifyException(f"nn.layer_norm: {name} must hold 1 or {inner} values")
+
+
+@irdl_op_definition
+class ArgMaxOp(_ArgOp):
+    name = "nn.arg_max"
+
+
+@irdl_op_definition
+class ArgMinOp(_ArgOp):
+    name = "nn.arg_min"

@@ -1,6 +1,6 @@
 """``qnn`` ops that pick or interpolate elements by index (registered in the ``QNN``
-dialect of ``stai.dialects.qnn``): resizing, gathering, reductions, and layer
-normalization.
+dialect of ``stai.dialects.qnn``): resizing, gathering, reductions, layer
+normalization and log-softmax.
 
 Their index arithmetic is computed at compile time where it can be (the nearest
 neighbour's source rows and columns, the gathered indices are tables); the kernels are in
@@ -240,6 +240,21 @@ class LayerNormOp(KernelOp):
         return 3 * count_of(self.ins[0])
 
 
+@irdl_op_definition
+class LogSoftmaxOp(KernelOp):
+    """Log-softmax over the last axis (float only): ``stai_log_softmax_f32``."""
+
+    name = "qnn.log_softmax"
+    S8_PARAMS: ClassVar[ParamsSpec] = None
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "no"
+    SCRATCH: ClassVar[str] = "none"
+
+    def macc(self) -> int:
+        """A max, an exponential-and-sum and a subtraction per element."""
+        return 3 * count_of(self.ins[0])
+
+
 INDEXING_OPS = (
     ResizeNearestOp,
     ResizeBilinearOp,
@@ -248,5 +263,6 @@ INDEXING_OPS = (
     ReduceSumOp,
     ArgOp,
     LayerNormOp,
+    LogSoftmaxOp,
 )
 """The ops of this module, in the order the ``QNN`` dialect lists them."""

@@ -263,11 +263,23 @@ class ConvertLayerNorm(RewritePattern):
         low.finish(rewriter, low.kernel(qnn_indexing.LayerNormOp, ins, op.output.type, props))
 
 
+class ConvertLogSoftmax(RewritePattern):
+    """``nn.log_softmax`` -> ``qnn.log_softmax`` (float only)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.LogSoftmaxOp, rewriter: PatternRewriter) -> None:
+        if kind_of(op, [op.input, op.output]) != "f32":
+            raise fail(op, "only the float32 version is supported")
+        low = Lowering(op)
+        low.finish(rewriter, low.kernel(qnn_indexing.LogSoftmaxOp, [op.input], op.output.type, {}))
+
+
 INDEXING_PATTERNS: tuple[RewritePattern, ...] = (
     ConvertResize(),
     ConvertGather(),
     ConvertReduce(),
     ConvertArg(),
     ConvertLayerNorm(),
+    ConvertLogSoftmax(),
 )
 """The patterns of this module (``convert_nn_to_qnn.py`` appends them)."""

@@ -182,6 +182,8 @@ class LayerBuilder:
             "hard_silu": nn.HardSwishOp,
             "hard_swish": nn.HardSwishOp,
             "gelu": nn.GeluOp,
+            "elu": nn.EluOp,
+            "log_softmax": nn.LogSoftmaxOp,
         }
         if name == "linear":
             return x

@@ -93,6 +93,13 @@ class ElementwiseLayers(LayerBuilder):
             self.emit(nn.LeakyReluOp, [x], shape_of(x), {"alpha": FloatAttr(float(slope), f32)})
         ]
 
+    def _elu_layer(self, xs: list[SSAValue]) -> list[SSAValue]:
+        x = self.only(xs)
+        alpha = float(self.config.get("alpha", 1.0))
+        if alpha != 1.0:
+            raise self.error(f"alpha {alpha:g} is not supported (only 1)")
+        return [self.emit(nn.EluOp, [x], shape_of(x))]
+
     def _prelu(self, xs: list[SSAValue]) -> list[SSAValue]:
         x = self.only(xs)
         (alpha,) = self.weights()

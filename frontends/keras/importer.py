@@ -51,6 +51,7 @@ from .builder import FUSED, same_padding, shape_of, valid_size
 from .elementwise import ElementwiseLayers
 from .linear import LinearLayers
 from .pooling import PoolingLayers
+from .recurrent import keras_bidirectional, keras_recurrent
 from .shapes import ShapeLayers
 
 __all__ = [
@@ -312,6 +313,7 @@ HANDLERS: dict[str, Callable[[_Importer, list[SSAValue]], list[SSAValue]]] = {
     "Activation": _Importer._activation_layer,
     "ReLU": _Importer._relu,
     "LeakyReLU": _Importer._leaky_relu,
+    "ELU": _Importer._elu_layer,
     "PReLU": _Importer._prelu,
     "Softmax": _Importer._softmax_layer,
     "MaxPooling2D": lambda self, xs: self._pool2d(xs, nn.MaxPool2DOp),
@@ -340,7 +342,10 @@ HANDLERS: dict[str, Callable[[_Importer, list[SSAValue]], list[SSAValue]]] = {
     "Resizing": _Importer._resizing,
     "Conv2DTranspose": _Importer._conv2d_transpose,
     "TimeDistributed": _Importer._time_distributed,
-    "LSTM": _Importer._lstm,
+    "LSTM": keras_recurrent,
+    "GRU": keras_recurrent,
+    "SimpleRNN": keras_recurrent,
+    "Bidirectional": keras_bidirectional,
     **{layer_class: _Importer._identity for layer_class in IDENTITY_LAYERS},
 }
 """The importer's dispatch table: the translator of each Keras layer class (layers of

@@ -161,28 +161,47 @@ class ElementwiseOps(GraphBuilder):
             return
         self._unary(node, nn.ClampOp, {"min": FloatAttr(lo, f32), "max": FloatAttr(hi, f32)})
 
-    def _softmax(self, node: Any) -> None:
+    def _softmax(self, node: Any, cls: type[IRDLOperation] = nn.SoftmaxOp) -> None:
+        """Softmax, or LogSoftmax (``cls``), over any axis: the last one directly, another
+        by a transpose around it (opset < 13: over the 2-D coercion)."""
         x = self._f32(node.input[0])
         shape = shape_of(x)
         rank = len(shape)
         axis = int(node_attrs(node).get("axis", 1 if self.opset < 13 else -1))
         axis = axis + rank if axis < 0 else axis
-        props = {"beta": FloatAttr(1.0, f32)}
+        props = {"beta": FloatAttr(1.0, f32)} if cls is nn.SoftmaxOp else {}
         name = node.output[0]
         if axis == rank - 1:
-            y = self._emit(nn.SoftmaxOp, [x], tensor_type(x), props, name)
+            y = self._emit(cls, [x], tensor_type(x), props, name)
         elif self.opset < 13:
             flat = (math.prod(shape[:axis]), math.prod(shape[axis:]))
-            y = self._emit(
-                nn.SoftmaxOp, [self._reshape_value(x, flat)], TensorType(f32, flat), props
-            )
+            y = self._emit(cls, [self._reshape_value(x, flat)], TensorType(f32, flat), props)
             y = self._reshape_value(y, shape, name)
         else:
             perm = [i for i in range(rank) if i != axis] + [axis]
             t = self._transpose_value(x, perm)
-            y = self._emit(nn.SoftmaxOp, [t], tensor_type(t), props, name)
+            y = self._emit(cls, [t], tensor_type(t), props, name)
             y = self._transpose_value(y, inverse_perm(perm))
         self._set(name, y)
+
+    def _elu(self, node: Any) -> None:
+        alpha = float(node_attrs(node).get("alpha", 1.0))
+        if alpha != 1.0:
+            raise self._error(f"alpha {alpha:g} is not supported (only 1)")
+        self._unary(node, nn.EluOp)
+
+    def _sum(self, node: Any) -> None:
+        """Sum of one or more inputs (broadcasting), added left to right."""
+        values = [self._f32(name) for name in node.input if name]
+        if not values:
+            raise self._error("no input")
+        y = values[0]
+        if len(values) == 1:
+            y = self._reshape_value(y, shape_of(y), node.output[0])
+        for i, v in enumerate(values[1:], start=2):
+            name = node.output[0] if i == len(values) else None
+            y = self._binary_values(nn.AddOp, y, v, f32, name)
+        self._set(node.output[0], y)
 
     def _batch_norm(self, node: Any) -> None:
         x = self._f32(node.input[0])

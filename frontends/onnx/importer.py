@@ -392,6 +392,12 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "ArgMax": lambda self, n: self._arg(n, nn.ArgMaxOp),
     "ArgMin": lambda self, n: self._arg(n, nn.ArgMinOp),
     "LayerNormalization": OnnxImporter._layer_norm,
+    "Sin": lambda self, n: self._unary(n, nn.SinOp),
+    "Cos": lambda self, n: self._unary(n, nn.CosOp),
+    "Round": lambda self, n: self._unary(n, nn.RoundOp),
+    "Elu": OnnxImporter._elu,
+    "LogSoftmax": lambda self, n: self._softmax(n, nn.LogSoftmaxOp),
+    "Sum": OnnxImporter._sum,
     "InstanceNormalization": OnnxImporter._instance_norm,
 }
 """The importer's dispatch table: the translator of each ONNX operator type (default

@@ -54,7 +54,7 @@ from stai.dialects.nn_traits import quant_rule
 from stai.errors import StaiError
 
 from ..checks import check_accumulators
-from .indexing import IndexingTranslator
+from .elementwise import ElementwiseTranslator
 from .reader import TflModel, TflOperator
 from .translator import SAME, dequantized, tflite_padding
 
@@ -162,6 +162,14 @@ OPERATORS: dict[str, Translation] = {
     "SUM": Translation("_reduce", nn.ReduceSumOp, generic=True),
     "ARG_MAX": Translation("_arg", nn.ArgMaxOp, generic=True, types=("float32", "int8")),
     "ARG_MIN": Translation("_arg", nn.ArgMinOp, generic=True, types=("float32", "int8")),
+    "SIN": Translation("_unary", nn.SinOp, generic=True),
+    "COS": Translation("_unary", nn.CosOp, generic=True),
+    "ROUND": Translation("_unary", nn.RoundOp, generic=True),
+    "ELU": Translation("_unary", nn.EluOp, generic=True),
+    "LOG_SOFTMAX": Translation("_log_softmax", nn.LogSoftmaxOp),
+    "SQUARED_DIFFERENCE": Translation("_squared_difference", nn.SubOp, types=("float32",)),
+    "FLOOR_DIV": Translation("_floor_div", nn.DivOp),
+    "ADD_N": Translation("_add_n", nn.AddOp, types=("float32",)),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
@@ -175,7 +183,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 # -------------------------------------------------------------------------- importer
 
 
-class _Importer(IndexingTranslator):
+class _Importer(ElementwiseTranslator):
     """Walks the operators of one model in order and appends nn ops to ``@main``."""
 
     def __init__(self, model: TflModel):

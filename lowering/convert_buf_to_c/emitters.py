@@ -29,6 +29,7 @@ from stai.lowering.convert_buf_to_c.indexing import (
     emit_arg,
     emit_gather,
     emit_layer_norm,
+    emit_log_softmax,
     emit_reduce,
     emit_reduce_sum,
     emit_resize_bilinear,
@@ -85,6 +86,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_indexing.ReduceSumOp: emit_reduce_sum,
     qnn_indexing.ArgOp: emit_arg,
     qnn_indexing.LayerNormOp: emit_layer_norm,
+    qnn_indexing.LogSoftmaxOp: emit_log_softmax,
     **RECURRENT_EMITTERS,
     **MK_EMITTERS,
 }

@@ -166,3 +166,15 @@ def emit_layer_norm(k: KernelBlock) -> None:
             k.float_(float(op.epsilon.value.data)),
         ],
     )
+
+
+def emit_log_softmax(k: KernelBlock) -> None:
+    """``stai_log_softmax_f32(in, out, rows, depth)`` over the last axis."""
+    op = k.op
+    (x,) = op.ins
+    y = out_of(op)
+    shape = shape_of(x)
+    k.call(
+        "stai_log_softmax_f32",
+        [k.ptr(x), k.ptr(y, True), k.int_(math.prod(shape[:-1])), k.int_(shape[-1])],
+    )

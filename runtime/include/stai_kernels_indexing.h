@@ -98,6 +98,10 @@ arm_cmsis_nn_status stai_layer_norm_f32(const float *input,
                                         int32_t affine_count,
                                         float epsilon);
 
+/* Log-softmax over the last axis (float): each of the rows of depth values becomes
+ * x - max - log(sum(exp(x - max))), as TFLite's reference kernel. */
+arm_cmsis_nn_status stai_log_softmax_f32(const float *input, float *output, int32_t rows, int32_t depth);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stai-provides: stai_abs_f32 stai_neg_f32 stai_exp_f32 stai_log_f32 stai_sqrt_f32 stai_rsqrt_f32 stai_square_f32 stai_floor_f32 stai_ceil_f32 */
+/* stai-provides: stai_abs_f32 stai_neg_f32 stai_exp_f32 stai_log_f32 stai_sqrt_f32 stai_rsqrt_f32 stai_square_f32 stai_floor_f32 stai_ceil_f32 stai_sin_f32 stai_cos_f32 stai_round_f32 stai_elu_f32 */
 /* stai-requires: */
-/* Float32 element-wise math functions (ABS, NEG, EXP, LOG, SQRT, RSQRT, SQUARE, FLOOR, CEIL),
- * declared in stai_kernels_math.h. */
+/* Float32 element-wise math functions (ABS, NEG, EXP, LOG, SQRT, RSQRT, SQUARE, FLOOR, CEIL,
+ * SIN, COS, ROUND: halves to even, ELU: expm1 below zero), declared in stai_kernels_math.h. */
 #include "stai_kernels_math.h"
 
 #include <math.h>
@@ -31,3 +31,7 @@ STAI_MATH_KERNEL(stai_rsqrt_f32, 1.0f / sqrtf(x))
 STAI_MATH_KERNEL(stai_square_f32, x * x)
 STAI_MATH_KERNEL(stai_floor_f32, floorf(x))
 STAI_MATH_KERNEL(stai_ceil_f32, ceilf(x))
+STAI_MATH_KERNEL(stai_sin_f32, sinf(x))
+STAI_MATH_KERNEL(stai_cos_f32, cosf(x))
+STAI_MATH_KERNEL(stai_round_f32, rintf(x))
+STAI_MATH_KERNEL(stai_elu_f32, x < 0.0f ? expm1f(x) : x)

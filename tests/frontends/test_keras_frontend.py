@@ -240,7 +240,7 @@ def test_dynamic_spatial_shape_is_refused():
     "layer,words",
     [
         (lambda L: L.Conv2D(2, 3, data_format="channels_first"), ["channels_first"]),
-        (lambda L: L.Activation("elu"), ["activation 'elu'"]),
+        (lambda L: L.Activation("selu"), ["activation 'selu'"]),
         (lambda L: L.Softmax(axis=1), ["softmax over axis 1"]),
         (lambda L: L.ReLU(threshold=0.5), ["threshold"]),
     ],

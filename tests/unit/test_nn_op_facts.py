@@ -164,7 +164,8 @@ def test_layout_facts():
         "nn.relu", "nn.relu6", "nn.relu_n1_to_1", "nn.logistic", "nn.tanh", "nn.hard_swish",
         "nn.leaky_relu", "nn.clamp", "nn.quantize", "nn.dequantize", "nn.hard_sigmoid",
         "nn.swish", "nn.abs", "nn.neg", "nn.exp", "nn.log", "nn.sqrt", "nn.rsqrt", "nn.square",
-        "nn.floor", "nn.ceil", "nn.erf", "nn.gelu", "nn.gelu_tanh",
+        "nn.floor", "nn.ceil", "nn.erf", "nn.gelu", "nn.gelu_tanh", "nn.sin", "nn.cos",
+        "nn.round", "nn.elu",
     }  # fmt: skip
     binary = {op.name for op in OPS if op.has_trait(ElementwiseBinary)}
     assert binary == {"nn.add", "nn.sub", "nn.mul", "nn.div", "nn.maximum", "nn.minimum"}
@@ -172,7 +173,7 @@ def test_layout_facts():
     assert nn.StridedSliceOp.has_trait(SliceAxes)
     assert nn.ConstantOp.has_trait(FoldsTranspose) and nn.TransposeOp.has_trait(IsTranspose)
     for op in (nn.SoftmaxOp, nn.MeanOp, nn.ReshapeOp, nn.Conv2DOp, nn.PReluOp, nn.LstmOp,
-               nn.ResizeOp, *nn.REDUCE_OPS):  # fmt: skip
+               nn.ResizeOp, *nn.REDUCE_OPS, nn.LayerNormOp, nn.LogSoftmaxOp):  # fmt: skip
         assert op.has_trait(LayoutSensitive), op.name
     biased = {op.name for op in OPS if op.has_trait(ChannelBias)}
     assert biased == {"nn.conv2d", "nn.depthwise_conv2d", "nn.fully_connected",
