@@ -52,7 +52,7 @@ def run_case(case: Case, folder: Path) -> str:
     except StaiError as exc:
         seconds = time.perf_counter() - start
         message = str(exc).strip().replace(f"{folder}/", "").replace("|", "/")
-        return f"{head} refused: `{message}` | | | | | {seconds:.1f} |"
+        return f"{head} refused: `` {message} `` | | | | | {seconds:.1f} |"
     except Exception as exc:
         seconds = time.perf_counter() - start
         return f"{head} **CRASH** {_one_line(exc)} | | | | | {seconds:.1f} |"
