@@ -20,6 +20,7 @@ intersect never share a byte; views that alias one tensor (a reshape) share an o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, TypeAlias
 
 from xdsl.dialects.builtin import (
@@ -30,6 +31,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     NoneAttr,
+    ShapedType,
     StringAttr,
     SymbolNameConstraint,
     SymbolRefAttr,
@@ -458,8 +460,93 @@ class ExternOp(IRDLOperation):
             raise VerifyException(f"buf.extern: negative index {_int(self.index)}")
 
 
-Storage: TypeAlias = ViewOp | ExternOp
-"""Where a model tensor's bytes live while the model runs: a view of an arena, or a
-caller-provided ``buf.extern``."""
+@irdl_op_definition
+class StateOp(IRDLOperation):
+    """The bytes of a persistent variable in the model's state buffer, outside every arena.
 
-BUF = Dialect("buf", [ConstOp, GetConstOp, ArenaOp, ViewOp, ExternOp], [])
+    ``%s = buf.state {variable = "acc", offset = 0 : i64} : memref<1x4xf32>``
+
+    The state buffer keeps its bytes from one ``run`` to the next; ``reset`` (and ``init``)
+    set every variable to its ``initial`` value (the storage type's data; absent: zeros).
+    ``convert-qnn-to-buf`` places the variables one after the other, each at a multiple of
+    16 bytes; several ``buf.state`` of one variable are the same bytes. ``plan-memory``
+    leaves them where they are (they are no arena bytes), keeping the order of the kernels
+    that read and write one variable.
+    """
+
+    name = "buf.state"
+
+    variable = prop_def(StringAttr)
+    offset = prop_def(IntegerAttr[I64])
+    initial = opt_prop_def(DenseIntOrFPElementsAttr)
+    result = result_def(MemRefType)
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict `:` type($result)"
+
+    def __init__(
+        self,
+        variable: str,
+        offset: int,
+        result_type: MemRefType,
+        initial: DenseIntOrFPElementsAttr | None = None,
+    ):
+        super().__init__(
+            properties={
+                "variable": StringAttr(variable),
+                "offset": IntegerAttr(offset, i64),
+                "initial": initial,
+            },
+            result_types=[result_type],
+        )
+
+    @property
+    def variable_name(self) -> str:
+        return self.variable.data
+
+    @property
+    def byte_offset(self) -> int:
+        return _int(self.offset)
+
+    @property
+    def role_name(self) -> str:
+        return "state"
+
+    @property
+    def index_value(self) -> None:
+        return None
+
+    @property
+    def nbytes(self) -> int:
+        t = self.result.type
+        assert isinstance(t, MemRefType)
+        return byte_size(t)
+
+    def verify_(self) -> None:
+        t = self.result.type
+        assert isinstance(t, MemRefType)
+        _check_static(self.name, t, "the result")
+        if self.byte_offset < 0 or self.byte_offset % element_bytes(t):
+            raise VerifyException(
+                f"buf.state: offset {self.byte_offset} is not a non-negative multiple of "
+                f"the element size {element_bytes(t)}"
+            )
+        if self.initial is not None:
+            vt = self.initial.get_type()
+            assert isinstance(vt, ShapedType)
+            if tuple(vt.get_shape()) != tuple(t.get_shape()):
+                raise VerifyException("buf.state: the initial value's shape differs")
+
+
+def state_size(ops: Iterable[Operation]) -> int:
+    """Bytes of the state buffer the ``buf.state`` ops among ``ops`` need (0: none), a
+    multiple of 16."""
+    end = max((op.byte_offset + op.nbytes for op in ops if isinstance(op, StateOp)), default=0)
+    return (end + 15) // 16 * 16
+
+
+Storage: TypeAlias = ViewOp | ExternOp | StateOp
+"""Where a model tensor's bytes live while the model runs: a view of an arena, a
+caller-provided ``buf.extern``, or a variable of the state buffer (``buf.state``)."""
+
+BUF = Dialect("buf", [ConstOp, GetConstOp, ArenaOp, ViewOp, ExternOp, StateOp], [])

@@ -47,6 +47,7 @@ from stai.dialects.qnn_base import element_kind as element_kind
 from stai.dialects.qnn_base import shape_of as _shape
 from stai.dialects.qnn_indexing import INDEXING_OPS
 from stai.dialects.qnn_recurrent import RECURRENT_OPS
+from stai.dialects.qnn_state import STATE_OPS
 from stai.lowering.scratch_sizes import ISAS
 
 
@@ -736,6 +737,7 @@ QNN = Dialect(
         MathOp,
         *INDEXING_OPS,
         *RECURRENT_OPS,
+        *STATE_OPS,
     ],
     list(qp.PARAM_FAMILIES),
 )

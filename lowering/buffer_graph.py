@@ -16,7 +16,7 @@ from xdsl.dialects import func
 from xdsl.ir import Block, SSAValue
 
 from stai.dialects import qnn
-from stai.dialects.buf import ExternOp, Storage, ViewOp, element_bytes
+from stai.dialects.buf import ExternOp, StateOp, Storage, ViewOp, element_bytes
 from stai.errors import StaiError
 
 ORDER_STATES_LIMIT = 50_000
@@ -171,6 +171,12 @@ def build_graph(fn: func.FuncOp) -> Graph:
     for e in externs:
         by_io.setdefault((e.role_name, e.index_value), []).append(e)
     groups += [_make_group(g, True) for g in by_io.values()]
+    # A variable of the state buffer: outside the arena, its kernels keep their order.
+    by_variable: dict[str, list[StateOp]] = {}
+    for op in block.ops:
+        if isinstance(op, StateOp):
+            by_variable.setdefault(op.variable_name, []).append(op)
+    groups += [_make_group(g, True) for g in by_variable.values()]
     group_of: dict[SSAValue, int] = {m.result: i for i, g in enumerate(groups) for m in g.members}
     scratch = []
     for step, k in enumerate(kernels):
@@ -180,7 +186,7 @@ def build_graph(fn: func.FuncOp) -> Graph:
                 groups[group_of[value]].readers.add(step)
         assert k.out is not None
         if k.out not in group_of:
-            raise _fail(f"the output of '{k.name}' is not a buf.view or buf.extern")
+            raise _fail(f"the output of '{k.name}' is not a buf.view, buf.extern or buf.state")
         groups[group_of[k.out]].writers.add(step)
     return Graph(kernels, groups, group_of, scratch, _dependencies(len(kernels), groups))
 

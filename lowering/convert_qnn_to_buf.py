@@ -74,7 +74,16 @@ from xdsl.rewriter import InsertPoint
 from xdsl.traits import SymbolOpInterface
 
 from stai.dialects import nn, qnn
-from stai.dialects.buf import ArenaOp, ConstOp, GetConstOp, ViewOp, byte_size, element_bytes
+from stai.dialects.buf import (
+    ArenaOp,
+    ConstOp,
+    GetConstOp,
+    StateOp,
+    ViewOp,
+    byte_size,
+    element_bytes,
+)
+from stai.dialects.qnn_state import AssignVariableOp, ReadVariableOp
 from stai.errors import StaiError
 from stai.lowering import scratch_sizes
 from stai.lowering.arena_plan import Interval, peak_live_bytes, plan_greedy_by_size
@@ -185,6 +194,17 @@ def analyze(fn: func.FuncOp, alignment: int, isa: str) -> FunctionPlan:
                 buffer_of[dst] = buffer_of[src]
                 buf.values.append(dst)
                 buf.size = max(buf.size, _tensor_bytes(dst))
+        elif isinstance(op, AssignVariableOp) and op.res is not None:
+            # Writes the state buffer: no arena buffer of its own.
+            if op.res.uses:
+                raise _fail("the result of qnn.assign_variable is used (read the variable)")
+            step = len(steps)
+            steps.append(op)
+            for value in op.ins:
+                if value in buffer_of:
+                    buffers[buffer_of[value]].last = max(buffers[buffer_of[value]].last, step)
+                elif value not in constants:
+                    raise _fail(f"operand of {op.name} is neither a constant nor a tensor")
         elif isinstance(op, qnn.KernelOp) and op.res is not None:
             step = len(steps)
             steps.append(op)
@@ -385,6 +405,8 @@ class _FunctionRewriter:
         self.arena: ArenaOp | None = None
         self.deferred: list[arith.ConstantOp] = []
         """Constants read only through reshapes: erased once the reshapes are gone."""
+        self.states: dict[str, StateOp] = {}
+        """The ``buf.state`` of each persistent variable."""
 
     def run(self) -> None:
         block = self.fn.body.block
@@ -392,8 +414,9 @@ class _FunctionRewriter:
         self.arena.result.name_hint = "arena"
         self.rewriter.insert(self.arena, InsertPoint.at_start(block))
         self._input_views()
+        self._state_buffers()
         for op in list(block.ops):
-            if op is self.arena or isinstance(op, ViewOp):
+            if op is self.arena or isinstance(op, ViewOp | StateOp):
                 continue
             if isinstance(op, arith.ConstantOp):
                 self._constant(op)
@@ -447,6 +470,30 @@ class _FunctionRewriter:
             where = InsertPoint.after(view)
             self.rewriter.replace_all_uses_with(arg, view.result)
 
+    def _state_buffers(self) -> None:
+        """One ``buf.state`` per persistent variable, in order of first use, each at a
+        multiple of 16 bytes of the state buffer."""
+        assert self.arena is not None
+        where = InsertPoint.after(self.arena)
+        offset = 0
+        for op in self.fn.body.block.ops:
+            if not isinstance(op, ReadVariableOp | AssignVariableOp) or op.res is None:
+                continue
+            name, t = op.variable_name, _memref_of(op.res)
+            known = self.states.get(name)
+            if known is not None:
+                if known.result.type != t:
+                    raise _fail(f"variable '{name}' is used with types {known.result.type} and {t}")
+                if known.initial is None and op.initial is not None:
+                    known.properties["initial"] = op.initial
+                continue
+            state = StateOp(name, offset, t, op.initial)
+            state.result.name_hint = "state"
+            self.rewriter.insert(state, where)
+            where = InsertPoint.after(state)
+            self.states[name] = state
+            offset += (byte_size(t) + 15) // 16 * 16
+
     # ----------------------------------------------------------- op cases
     def _constant(self, op: arith.ConstantOp) -> None:
         if not op.result.uses:
@@ -491,8 +538,27 @@ class _FunctionRewriter:
         view = self._view(op.res, InsertPoint.before(op))
         self.rewriter.replace(op, [], [view.result])
 
+    def _variable(self, op: ReadVariableOp | AssignVariableOp) -> None:
+        """A read copies the variable's ``buf.state`` into its output view; an assignment
+        copies its input into the ``buf.state``."""
+        assert op.res is not None
+        state = self.states[op.variable_name].result
+        if isinstance(op, AssignVariableOp):
+            new = bufferized_kernel(op, list(op.ins), state, None)
+            self.rewriter.insert(new, InsertPoint.before(op))
+            self.rewriter.erase(op)
+            return
+        out = self._view(op.res, InsertPoint.before(op))
+        new = bufferized_kernel(op, [state], out.result, None)
+        self.rewriter.insert(new, InsertPoint.before(op))
+        self.rewriter.replace_all_uses_with(op.res, out.result)
+        self.rewriter.erase(op)
+
     def _kernel(self, op: qnn.KernelOp) -> None:
         assert op.res is not None
+        if isinstance(op, ReadVariableOp | AssignVariableOp):
+            self._variable(op)
+            return
         where = InsertPoint.before(op)
         out = self._view(op.res, where)
         scratch = None

@@ -164,6 +164,10 @@ class CModel:
             size.argtypes, size.restype = [ctypes.c_int], ctypes.c_size_t
             setattr(self, f"_{kind}_ptr", ptr)
             setattr(self, f"_{kind}_size", size)
+        # Only a network with state (variables, stateful operators) has a reset.
+        self._reset_fn = getattr(lib, f"{n}_reset", None)
+        if self._reset_fn is not None:
+            self._reset_fn.argtypes, self._reset_fn.restype = [], None
 
     # ------------------------------------------------------------------ run
     @property
@@ -188,6 +192,17 @@ class CModel:
             raise StaiError(f"{kind} {index}: the generated code reports {size} bytes")
         buffer = (ctypes.c_char * size).from_address(pointer)
         return np.frombuffer(buffer, dtype=dtype).reshape(info["shape"])
+
+    @property
+    def has_state(self) -> bool:
+        """Whether the network keeps state between runs (it then has ``reset``)."""
+        return self._reset_fn is not None
+
+    def reset(self) -> None:
+        """Set the network's state to its initial value, as after ``init`` (nothing for a
+        network without state)."""
+        if self._reset_fn is not None:
+            self._reset_fn()
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         """Run one inference; inputs and outputs in the model's dtypes and shapes."""

@@ -62,7 +62,7 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from stai.dialects import qnn
-from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, Storage, ViewOp
+from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp, StateOp, Storage, ViewOp
 from stai.errors import StaiError
 from stai.lowering import arena_plan, scratch_sizes
 from stai.lowering.arena_plan import Interval
@@ -410,7 +410,7 @@ def _reorder(
         k = kernels[step]
         for value in k.operands:
             owner = value.owner
-            if isinstance(owner, ViewOp | ExternOp | GetConstOp) and owner not in placed:
+            if isinstance(owner, ViewOp | ExternOp | StateOp | GetConstOp) and owner not in placed:
                 sequence.append(owner)
                 placed.add(owner)
         sequence.append(k)

@@ -1,0 +1,89 @@
+"""``nn`` ops of the state that survives between runs: variables.
+
+A variable is a tensor of the persistent state buffer, named by ``variable``; every op of
+one variable has the same type and, when the model gives one, the same ``initial`` value
+(in its storage type: the value ``reset`` and ``init`` restore; absent: zeros).
+
+``nn.read_variable`` is the variable's value when it runs; ``nn.assign_variable`` stores its
+operand into the variable and returns that value (the importer keeps the model's order of
+reads and assignments: the ops of one variable run in the order they appear)::
+
+    %s = nn.read_variable {variable = "acc", initial = dense<0.0> : tensor<1x4xf32>}
+         -> tensor<1x4xf32>
+    %n = nn.add %s, %x {activation = "none"} ...
+    %w = nn.assign_variable %n {variable = "acc"} : tensor<1x4xf32> -> tensor<1x4xf32>
+
+Both keep their element type through ``quantize-nn`` (a variable's bytes are the model's).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, StringAttr, TensorType
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.utils.exceptions import VerifyException
+
+from stai.dialects.nn_base import storage_type
+from stai.dialects.nn_traits import LayoutSensitive, QuantKind, QuantRule
+
+
+def _check_initial(op: ReadVariableOp | AssignVariableOp, t: TensorType) -> None:
+    if op.initial is None:
+        return
+    vt = op.initial.get_type()
+    assert isinstance(vt, TensorType)
+    if tuple(vt.get_shape()) != tuple(t.get_shape()):
+        raise VerifyException(f"{op.name}: the initial value's shape differs from the variable's")
+    if vt.element_type != storage_type(t.element_type):
+        raise VerifyException(f"{op.name}: the initial value is not in the variable's storage type")
+
+
+@irdl_op_definition
+class ReadVariableOp(IRDLOperation):
+    """The value of the persistent variable ``variable`` when the op runs."""
+
+    name = "nn.read_variable"
+    variable = prop_def(StringAttr)
+    initial = opt_prop_def(DenseIntOrFPElementsAttr)
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict `->` type($output)"
+
+    def verify_(self) -> None:
+        t = self.output.type
+        assert isinstance(t, TensorType)
+        _check_initial(self, t)
+
+
+@irdl_op_definition
+class AssignVariableOp(IRDLOperation):
+    """Store ``input`` into the persistent variable ``variable``; the result is that value."""
+
+    name = "nn.assign_variable"
+    input = operand_def(TensorType)
+    variable = prop_def(StringAttr)
+    initial = opt_prop_def(DenseIntOrFPElementsAttr)
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def verify_(self) -> None:
+        if self.input.type != self.output.type:
+            raise VerifyException("nn.assign_variable: the value and the result types differ")
+        t = self.output.type
+        assert isinstance(t, TensorType)
+        _check_initial(self, t)
+
+
+STATE_OPS = (ReadVariableOp, AssignVariableOp)
+"""The ``nn`` ops of persistent variables (appended to ``nn.NN``)."""

@@ -1,0 +1,195 @@
+"""Persistent state: TFLite resource variables (VAR_HANDLE, READ_VARIABLE,
+ASSIGN_VARIABLE) in the state buffer, kept between runs and restored by reset.
+
+The models are ``tf.Module``s with a ``tf.Variable`` converted by TensorFlow's converter;
+the C model runs several calls in a row beside one TFLite Micro interpreter, call by call,
+and both are reset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from stai.compiler.driver import generate
+from stai.errors import StaiError
+from stai.runtime.runner import CModel
+
+
+def _convert(module, shape: tuple[int, ...]) -> bytes:
+    import tensorflow as tf
+
+    concrete = module.__call__.get_concrete_function()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], module)
+    del shape
+    return converter.convert()
+
+
+def _streaming_models():
+    """Two streaming modules: a decaying running sum and a running sum with a count."""
+    import tensorflow as tf
+
+    class Decaying(tf.Module):
+        def __init__(self):
+            self.acc = tf.Variable(tf.zeros([1, 6]), trainable=False)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 6], tf.float32)])
+        def __call__(self, x):
+            self.acc.assign(self.acc * 0.75 + x)
+            return self.acc * 0.25
+
+    class RunningMean(tf.Module):
+        def __init__(self):
+            self.total = tf.Variable(tf.zeros([1, 3]), trainable=False)
+            self.count = tf.Variable(tf.zeros([1, 1]), trainable=False)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 3], tf.float32)])
+        def __call__(self, x):
+            self.count.assign(self.count + 1.0)
+            self.total.assign(self.total + x)
+            return self.total / self.count, self.count
+
+    return {"decaying": (Decaying, (1, 6)), "running_mean": (RunningMean, (1, 3))}
+
+
+def _model_t(data: bytes) -> Any:
+    """The flatbuffer's object form (LiteRT's generated schema)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    return schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(data, 0))
+
+
+def _pack(model: Any, size: int) -> bytes:
+    import flatbuffers
+
+    builder = flatbuffers.Builder(size + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def _without_zero_init(data: bytes) -> bytes:
+    """The model without its CALL_ONCE and initialisation subgraph. The converter's
+    initialisation assigns each variable zeros, TFLite Micro's value of a variable nobody
+    initialised, so the model computes the same; the single-subgraph form is what stai's
+    reader takes."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = _model_t(data)
+    codes = model.operatorCodes
+
+    def builtin(op) -> int:
+        code = codes[op.opcodeIndex]
+        return max(code.builtinCode, code.deprecatedBuiltinCode)
+
+    init = model.subgraphs[1:]
+    for graph in init:
+        for op in graph.operators:
+            if builtin(op) == schema.BuiltinOperator.ASSIGN_VARIABLE:
+                value = graph.tensors[op.inputs[1]]
+                raw = model.buffers[value.buffer].data
+                assert raw is None or not np.any(raw), "the test strips zero initialisations"
+    graph = model.subgraphs[0]
+    graph.operators = [
+        op for op in graph.operators if builtin(op) != schema.BuiltinOperator.CALL_ONCE
+    ]
+    model.subgraphs = model.subgraphs[:1]
+    model.signatureDefs = None
+    return _pack(model, len(data))
+
+
+def _tflm(data: bytes):
+    from tflite_micro.python.tflite_micro import runtime
+
+    return runtime.Interpreter.from_bytes(data)
+
+
+def _tflm_call(interp, x: np.ndarray, outputs: int) -> list[np.ndarray]:
+    interp.set_input(x, 0)
+    interp.invoke()
+    return [np.array(interp.get_output(i), copy=True) for i in range(outputs)]
+
+
+@pytest.fixture(scope="module")
+def streaming(tmp_path_factory) -> dict[str, tuple[Path, tuple[int, ...]]]:
+    folder = tmp_path_factory.mktemp("state_models")
+    out = {}
+    for name, (cls, shape) in _streaming_models().items():
+        path = folder / f"{name}.tflite"
+        path.write_bytes(_without_zero_init(_convert(cls(), shape)))
+        out[name] = (path, shape)
+    return out
+
+
+@pytest.mark.parametrize("name", ["decaying", "running_mean"])
+def test_variables_match_tflm_call_by_call(streaming, name, tmp_path):
+    path, shape = streaming[name]
+    data = path.read_bytes()
+    generate(path, tmp_path / "gen")
+    header = (tmp_path / "gen" / "network.h").read_text()
+    assert "#define STAI_NETWORK_STATE_SIZE" in header
+    assert "void stai_network_reset(void);" in header
+    c_model = CModel(tmp_path / "gen")
+    assert c_model.has_state
+    interp = _tflm(data)
+    n_out = len(c_model.outputs)
+    rng = np.random.default_rng(13)
+    xs = [rng.uniform(-2, 2, shape).astype(np.float32) for _ in range(6)]
+    first: list[np.ndarray] = []
+    previous = None
+    for k, x in enumerate(xs):
+        got = c_model.run([x])
+        want = _tflm_call(interp, x, n_out)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g.reshape(w.shape), w, err_msg=f"call {k}")
+        if k == 0:
+            first = got
+        if previous is not None:  # the state moves: the same code gives new outputs
+            assert not np.array_equal(got[0], previous[0])
+        previous = got
+    c_model.reset()
+    interp.reset()
+    again = c_model.run([xs[0]])
+    want = _tflm_call(interp, xs[0], n_out)
+    for g, f, w in zip(again, first, want):
+        np.testing.assert_array_equal(g, f)
+        np.testing.assert_array_equal(g.reshape(w.shape), w)
+
+
+def test_state_is_outside_the_activations(streaming, tmp_path):
+    """The variables take no arena bytes: the state buffer is the network's own."""
+    import json
+
+    path, _ = streaming["running_mean"]
+    generate(path, tmp_path / "gen")
+    meta = json.loads((tmp_path / "gen" / "network.json").read_text())
+    header = (tmp_path / "gen" / "network.h").read_text()
+    state = int(header.split("#define STAI_NETWORK_STATE_SIZE")[1].split()[0])
+    assert state == 32  # total (12 bytes) and count (4 bytes), 16 bytes each
+    c_source = (tmp_path / "gen" / "network.c").read_text()
+    assert "static uint8_t stai_network_state[32]" in c_source
+    assert "stai_network_reset();" in c_source.split("int stai_network_init")[1]
+    assert meta["activations_bytes"] < 64
+
+
+def test_a_variable_without_handle_is_refused(streaming, tmp_path):
+    """A READ_VARIABLE of a resource no VAR_HANDLE made is a one-line error."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    path, _ = streaming["decaying"]
+    data = path.read_bytes()
+    model = _model_t(data)
+    codes = model.operatorCodes
+    graph = model.subgraphs[0]
+    graph.operators = [
+        op
+        for op in graph.operators
+        if codes[op.opcodeIndex].builtinCode != schema.BuiltinOperator.VAR_HANDLE
+        and codes[op.opcodeIndex].deprecatedBuiltinCode != schema.BuiltinOperator.VAR_HANDLE
+    ]
+    bad = tmp_path / "no_handle.tflite"
+    bad.write_bytes(_pack(model, len(data)))
+    with pytest.raises(StaiError, match="not made by a VAR_HANDLE") as info:
+        generate(bad, tmp_path / "gen")
+    assert "\n" not in str(info.value)
