@@ -95,8 +95,8 @@ STAI_MK_INLINE int32_t stai_mk_ew_pack4(int32_t y0, int32_t y1, int32_t y2, int3
 STAI_MK_INLINE int32_t stai_mk_ew_max8(int32_t a, int32_t b)
 {
 #if STAI_MK_DSP
-    int32_t r;
-    __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+    int32_t r, t; /* t: SSUB8's result, only its GE flags are used; r may be a or b */
+    __asm__("ssub8 %1, %2, %3\n\tsel %0, %2, %3" : "=r"(r), "=&r"(t) : "r"(a), "r"(b) : "cc");
     return r;
 #else
     uint32_t r = 0;
@@ -114,8 +114,8 @@ STAI_MK_INLINE int32_t stai_mk_ew_max8(int32_t a, int32_t b)
 STAI_MK_INLINE int32_t stai_mk_ew_min8(int32_t a, int32_t b)
 {
 #if STAI_MK_DSP
-    int32_t r;
-    __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+    int32_t r, t;
+    __asm__("ssub8 %1, %2, %3\n\tsel %0, %3, %2" : "=r"(r), "=&r"(t) : "r"(a), "r"(b) : "cc");
     return r;
 #else
     uint32_t r = 0;
