@@ -75,6 +75,7 @@ from stai.dialects.nn_shapes import (
     StridedSliceOp,
     TransposeOp,
 )
+from stai.dialects.nn_state import STATE_OPS
 from stai.dialects.nn_traits import (
     ChannelBias,
     ConstantQuant,
@@ -635,7 +636,7 @@ _OPS = (
     RECURRENT_OPS,
 )
 
-NN = Dialect("nn", [op for row in _OPS for op in row], [QuantType])
+NN = Dialect("nn", [op for row in (*_OPS, STATE_OPS) for op in row], [QuantType])
 
 __all__ = [
     "AbsOp",

@@ -72,6 +72,7 @@ from stai.lowering.nn_to_qnn_shapes import (
     ConvertStridedSlice,
     ConvertTranspose,
 )
+from stai.lowering.nn_to_qnn_state import STATE_PATTERNS
 
 __all__ = ["FLOAT_ACTIVATION_RANGES", "FLT_MAX", "ConvertNNToQNNPass", "machine_type"]
 
@@ -631,6 +632,7 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertFloatActivationExtra(),
                     ConvertLstm(),
                     *INDEXING_PATTERNS,
+                    *STATE_PATTERNS,
                     *RECURRENT_PATTERNS,
                 ]
             )

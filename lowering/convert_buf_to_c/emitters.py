@@ -40,6 +40,7 @@ from stai.lowering.convert_buf_to_c.mk_kernels import MK_EMITTERS
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
 from stai.lowering.convert_buf_to_c.recurrent import RECURRENT_EMITTERS, emit_lstm
 from stai.lowering.convert_buf_to_c.softmax import emit_softmax
+from stai.lowering.convert_buf_to_c.state import STATE_EMITTERS
 
 EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn.Conv2DOp: emit_conv,
@@ -89,5 +90,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_indexing.LogSoftmaxOp: emit_log_softmax,
     **RECURRENT_EMITTERS,
     **MK_EMITTERS,
+    **STATE_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

@@ -9,6 +9,7 @@
 #include "stai_kernels_shape.h"
 #include "stai_kernels_math.h"
 #include "stai_kernels_indexing.h"
+#include "stai_kernels_state.h"
 #include "stai_kernels_recurrent.h"
 
 #endif /* STAI_KERNELS_H */
