@@ -50,12 +50,14 @@ from xdsl.irdl import IRDLOperation
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import nn
+from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp
 from stai.dialects.nn_traits import quant_rule
 from stai.errors import StaiError
 
 from ..checks import check_accumulators
 from .elementwise import ElementwiseTranslator
 from .reader import TflModel, TflOperator
+from .state import StateTranslator
 from .translator import SAME, dequantized, tflite_padding
 
 
@@ -101,6 +103,9 @@ class Translation:
 _CONVERSION = ("float32", "int8", "int16")
 """QUANTIZE and DEQUANTIZE: between float32 and int8 or int16 (QUANTIZE also between int8
 and int16 in both directions, and int8 to int8, int16 to int16)."""
+
+_VARIABLE = ("float32", "int8", "int16")
+"""Resource variables: their bytes are copied whatever their type."""
 
 OPERATORS: dict[str, Translation] = {
     "CONV_2D": Translation("_conv2d", nn.Conv2DOp, int16=True),
@@ -170,6 +175,10 @@ OPERATORS: dict[str, Translation] = {
     "SQUARED_DIFFERENCE": Translation("_squared_difference", nn.SubOp, types=("float32",)),
     "FLOOR_DIV": Translation("_floor_div", nn.DivOp),
     "ADD_N": Translation("_add_n", nn.AddOp, types=("float32",)),
+    "VAR_HANDLE": Translation("_var_handle", ReadVariableOp, types=_VARIABLE),
+    "READ_VARIABLE": Translation("_read_variable", ReadVariableOp, types=_VARIABLE),
+    "ASSIGN_VARIABLE": Translation("_assign_variable", AssignVariableOp, types=_VARIABLE),
+    "CALL_ONCE": Translation("_call_once", ReadVariableOp, types=_VARIABLE),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
@@ -183,7 +192,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 # -------------------------------------------------------------------------- importer
 
 
-class _Importer(ElementwiseTranslator):
+class _Importer(StateTranslator, ElementwiseTranslator):
     """Walks the operators of one model in order and appends nn ops to ``@main``."""
 
     def __init__(self, model: TflModel):
