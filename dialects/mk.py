@@ -50,6 +50,10 @@ accumulator has two bits of headroom past its left shift), 2 the shortest (also 
 right shift in [1, 22])."""
 
 
+MUL_FAST_REQUANT = (*FAST_REQUANT, 3)
+"""``mk.mul_s8`` has a fourth path: 3, no right shift (one SMMLAR per product)."""
+
+
 def _even(n: int) -> int:
     return n + (n & 1)
 
@@ -358,8 +362,8 @@ class MulS8Op(MicroKernelOp):
         super().verify_()
         if not all(shape_of(v) == self.output_shape() for v in self.ins):
             raise VerifyException(f"{self.name}: expected inputs of the output's shape")
-        if self.fast not in FAST_REQUANT:
-            raise VerifyException(f"{self.name}: 'fast_requant' must be 0, 1 or 2")
+        if self.fast not in MUL_FAST_REQUANT:
+            raise VerifyException(f"{self.name}: 'fast_requant' must be 0, 1, 2 or 3")
 
 
 MK = Dialect(

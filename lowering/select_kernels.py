@@ -254,6 +254,7 @@ def _mul(op: qnn.KernelOp) -> Choice | None:
         params.input1_offset.value.data,
         params.input2_offset.value.data,
         params.output_shift.value.data,
+        params.output_multiplier.value.data,
     )
     return Choice(mk.MulS8Op, None, None, params, _fast(fast))
 

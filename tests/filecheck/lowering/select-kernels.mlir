@@ -165,7 +165,7 @@ func.func @thin_fully_connected(%x: tensor<1x64xi8>) -> tensor<1x4xi8> {
 // its offsets and shift allow; a broadcasting one keeps CMSIS-NN's kernel.
 
 // CHECK-LABEL: func.func @mul
-// CHECK:       mk.mul_s8 ins(%x, %x : tensor<1x4x4x3xi8>, tensor<1x4x4x3xi8>) {act = array<i32: -128, 127>, fast_requant = {{[0-2]}} : i64, params = #qnn.mul_s8<input1_offset = 3, input2_offset = 3, output_offset = -1, output_multiplier = 1073741824, output_shift = -7>} -> tensor<1x4x4x3xi8>
+// CHECK:       mk.mul_s8 ins(%x, %x : tensor<1x4x4x3xi8>, tensor<1x4x4x3xi8>) {act = array<i32: -128, 127>, fast_requant = {{[0-3]}} : i64, params = #qnn.mul_s8<input1_offset = 3, input2_offset = 3, output_offset = -1, output_multiplier = 1073741824, output_shift = -7>} -> tensor<1x4x4x3xi8>
 // CHECK:       qnn.mul ins(%x, %z
 // CMSIS-LABEL: func.func @mul
 // CMSIS:       qnn.mul
