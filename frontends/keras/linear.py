@@ -1,5 +1,5 @@
 """Keras layers with weight matrices: Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D,
-Conv2DTranspose, Dense and LSTM.
+Conv2DTranspose and Dense (the recurrent layers are in ``recurrent``).
 
 Keras kernels are transposed to the ``nn`` layouts (a convolution's filter [out, kh, kw,
 in], a depthwise one's [1, kh, kw, channels * multiplier], a dense layer's [out, in]); a
@@ -21,11 +21,11 @@ from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
 
-from .builder import LayerBuilder, pair, shape_of, variable_array
+from .builder import LayerBuilder, pair, shape_of
 
 
 class LinearLayers(LayerBuilder):
-    """Translators of the convolution, dense and LSTM layers."""
+    """Translators of the convolution and dense layers."""
 
     def _conv_core(
         self,
@@ -228,36 +228,3 @@ class LinearLayers(LayerBuilder):
             final=rest is None,
         )
         return self.finish(y, rest)
-
-    def _lstm(self, xs: list[SSAValue]) -> list[SSAValue]:
-        """A stateless forward LSTM with the default activations."""
-        if len(xs) != 1:
-            raise self.error("initial states given as inputs are not supported")
-        x = xs[0]
-        n, steps, _ = self.rank(x, 3)
-        cfg = self.config
-        if cfg.get("stateful"):
-            raise self.error(
-                "stateful LSTMs are not supported (the state is not kept between runs)"
-            )
-        if cfg.get("return_state"):
-            raise self.error("return_state is not supported")
-        if cfg.get("go_backwards"):
-            raise self.error("go_backwards is not supported")
-        cell = self.layer.cell
-        act = self.activation_name(cell.activation)
-        rec = self.activation_name(cell.recurrent_activation)
-        if act != "tanh" or rec != "sigmoid":
-            raise self.error(
-                f"activation '{act}' / recurrent_activation '{rec}' are not supported "
-                "(only tanh / sigmoid)"
-            )
-        units = int(cfg["units"])
-        kernel = variable_array(cell.kernel)  # [features, 4 * units], gates i, f, c, o
-        recurrent = variable_array(cell.recurrent_kernel)  # [units, 4 * units]
-        bias = variable_array(cell.bias) if cell.use_bias else np.zeros(4 * units, np.float32)
-        sequences = bool(cfg.get("return_sequences"))
-        operands = [x, self.constant(kernel.T), self.constant(recurrent.T), self.constant(bias)]
-        out = [n, steps, units] if sequences else [n, units]
-        props = {"return_sequences": IntegerAttr(1 if sequences else 0, i64)}
-        return [self.emit(nn.LstmOp, operands, out, props)]
