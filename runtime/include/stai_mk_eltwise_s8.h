@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* stai-provides: stai_mk_add_s8 stai_mk_mul_s8 stai_mk_avgpool_s8 stai_mk_maxpool_s8 */
 /*
  * stai's int8 element-wise and pooling micro-kernels: stai_mk_add_s8, stai_mk_mul_s8
  * (two same-shape tensors), stai_mk_avgpool_s8 and stai_mk_maxpool_s8 (any window,

@@ -487,6 +487,17 @@ def test_kernel_calls_name_their_arguments_in_c_order() -> None:
         assert set(call.pointers) <= set(call.arguments)
 
 
+def test_the_header_provides_its_kernels() -> None:
+    """Generated folders need no source for these header-only kernels: the manifest
+    finds them in the header's stai-provides line."""
+    from stai.runtime import manifest
+
+    providers = manifest.header_provider_of()
+    for call in (ew.ADD, ew.MUL, ew.AVGPOOL, ew.MAXPOOL):
+        assert providers[call.function] == ew.HEADER
+    assert manifest.sources_for({ew.ADD.function, ew.AVGPOOL.function}) == []
+
+
 # ---- bit-exactness ------------------------------------------------------------------------
 
 
