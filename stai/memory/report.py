@@ -69,6 +69,8 @@ class MemoryPlan:
     caller_buffers: list[str] = field(default_factory=list)
     overlap_bound: int | None = None
     """With outputs allowed over their inputs: no plan can be smaller (``buf.overlap_bound``)."""
+    state_bytes: int = 0
+    """The state buffer kept between runs (persistent variables; 0: none)."""
 
     @property
     def arena_bytes(self) -> int:
@@ -86,14 +88,18 @@ class MemoryPlan:
         return POINTER_BYTES * (len(self.pools) + len(self.caller_buffers))
 
     def as_json(self) -> dict:
-        return {
-            "arena_bytes": self.arena_bytes,
-            "peak_bytes": self.peak,
-            "breadth_bound_bytes": self.breadth_bound,
-            "max_scratch_bytes": self.max_scratch,
-            "mutable_static_bytes": self.mutable_static_bytes,
-            "strategy": self.strategy,
-        } | ({} if self.overlap_bound is None else {"overlap_bound_bytes": self.overlap_bound})
+        return (
+            {
+                "arena_bytes": self.arena_bytes,
+                "peak_bytes": self.peak,
+                "breadth_bound_bytes": self.breadth_bound,
+                "max_scratch_bytes": self.max_scratch,
+                "mutable_static_bytes": self.mutable_static_bytes,
+                "strategy": self.strategy,
+            }
+            | ({} if self.overlap_bound is None else {"overlap_bound_bytes": self.overlap_bound})
+            | ({"state_bytes": self.state_bytes} if self.state_bytes else {})
+        )
 
 
 def _int_attr(fn: FuncOp, key: str) -> int:
@@ -124,7 +130,7 @@ def _buffer_name(view, kernels_by_out: dict) -> str:
 def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> MemoryPlan:
     """The plan of the buffer-form function of ``module`` (after ``plan-memory``)."""
     from stai.dialects import qnn
-    from stai.dialects.buf import ArenaOp, ExternOp, ViewOp
+    from stai.dialects.buf import ArenaOp, ExternOp, StateOp, ViewOp, state_size
 
     fn = next(
         (
@@ -191,6 +197,10 @@ def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> Memor
             name = _buffer_name(op, kernels_by_out)
         rows.append(BufferRow(name, role, pool, op.byte_offset, op.nbytes, first, last))
     strategy = fn.attributes.get("buf.strategy")
+    variables: dict[str, StateOp] = {}
+    for op in fn.walk():
+        if isinstance(op, StateOp):
+            variables.setdefault(op.variable_name, op)
     return MemoryPlan(
         pools,
         rows,
@@ -200,6 +210,7 @@ def collect_plan(module: ModuleOp, capacities: list[int] | None = None) -> Memor
         strategy.data if isinstance(strategy, StringAttr) else "",
         caller,
         _int_attr(fn, "buf.overlap_bound") if "buf.overlap_bound" in fn.attributes else None,
+        state_size(variables.values()),
     )
 
 
@@ -351,9 +362,14 @@ def render_report(
         f"({len(plan.pools) + len(plan.caller_buffers)} pointers of "
         f"{POINTER_BYTES} bytes)"
     )
+    if plan.state_bytes:
+        lines.append(
+            f"  state kept between runs: {plan.state_bytes} bytes (outside the activations; "
+            f"stai_{name}_reset restores it)"
+        )
     lines.append(
         f"  total RAM of the generated code: "
-        f"{plan.arena_bytes + plan.mutable_static_bytes} bytes (+ the caller's "
+        f"{plan.arena_bytes + plan.mutable_static_bytes + plan.state_bytes} bytes (+ the caller's "
         "input/output buffers when not in the arena)"
     )
     lines += [

@@ -171,6 +171,9 @@ def test_state_is_outside_the_activations(streaming, tmp_path):
     assert "static uint8_t stai_network_state[32]" in c_source
     assert "stai_network_reset();" in c_source.split("int stai_network_init")[1]
     assert meta["activations_bytes"] < 64
+    assert meta["memory_plan"]["state_bytes"] == 32
+    report = (tmp_path / "gen" / "network_report.txt").read_text()
+    assert "state kept between runs: 32 bytes" in report
 
 
 def test_a_variable_without_handle_is_refused(streaming, tmp_path):
