@@ -13,9 +13,16 @@
  *
  * Memory order (plan-memory relies on it): the element-wise kernels read element i of
  * both inputs before they write element i, in increasing order of i, so the output may
- * be either input (in place). The pooling kernels compute output pixels in increasing
- * row-major order; an output pixel reads only input pixels of its own window (none
- * before the window's first pixel) and is written after they are read.
+ * be either input (in place); they read and write four elements at a time at most. The
+ * pooling kernels compute output pixels in increasing row-major order; an output pixel
+ * reads only the input pixels of its window clipped to the input (none before the
+ * window's first pixel), four channels at a time, each group written after its window is
+ * read (so its output may lie below the window's first input pixel).
+ *
+ * Instructions per element on Cortex-M4 (QEMU; CMSIS-NN's DSP kernels in brackets): the
+ * MLPerf Tiny IC additions 6.5 (81.6), a multiplication 7.5 to 8.75 (33.5 to 35.9); per
+ * input element, the KWS / IC / VWW average pools 0.85 / 0.88 / 1.31 (6.35 / 6.46 /
+ * 7.61), a 2x2 stride-2 max pool 1.0 (9.5).
  *
  * The offline parameters (stai.runtime.mk_eltwise_layouts): an addition's plan
  * (plan_add_s8: method, k1, k2, k0, kshift) and a multiplication's fast_requant
