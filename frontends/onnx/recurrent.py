@@ -126,8 +126,9 @@ class _Layer:
             if not np.any(value):
                 return None
         h = b._f32(name)
-        if shape_of(h) != (1, self.batch, self.units):
-            raise b._error(f"initial_h must be [1, {self.batch}, {self.units}]")
+        want = (1, self.batch, self.units) if self.layout == 0 else (self.batch, 1, self.units)
+        if shape_of(h) != want:
+            raise b._error(f"initial_h must be {list(want)}")
         return b._reshape_value(h, (self.batch, self.units))
 
     def zero_inputs(self, positions: Sequence[tuple[int, str]]) -> None:
