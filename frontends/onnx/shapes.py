@@ -159,7 +159,8 @@ class ShapeOps(GraphBuilder):
         a = node_attrs(node)
         if a.get("mode", "constant") != "constant":
             raise self._error(
-                f"only constant padding is supported, not '{printable_name(str(a['mode']))}'"
+                f"pad mode '{printable_name(str(a['mode']))}' is not supported "
+                "(constant, reflect, edge)"
             )
         if self.opset < 11:
             pads = list(a.get("pads", []))

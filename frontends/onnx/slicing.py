@@ -1,5 +1,5 @@
 """ONNX operators that select or repeat parts of a tensor, with constant parameters:
-Slice, Split, Gather (constant indices), Tile and Expand.
+Slice, Split, Gather (constant indices), Tile, Expand, and Pad in reflect and edge modes.
 
 They become ``nn.strided_slice``, ``nn.reshape`` and ``nn.concat`` (copies side by side),
 so, as the other data movement ops, they keep what their input is: a dequantized int8
@@ -166,6 +166,46 @@ class SliceOps(ShapeOps):
         y = self._concat_copies(slices, axis)
         out = (*shape[:axis], *indices.shape, *shape[axis + 1 :])
         self._set(node.output[0], self._reshape_value(y, out, node.output[0]), kind)
+
+    # ------------------------------------------------------------------ Pad modes
+
+    def _pad(self, node: Any) -> None:
+        """Pad: constant mode as ``nn.pad``; ``reflect`` (the border element not repeated)
+        and ``edge`` (the border element repeated) modes as, per padded axis, the reversed
+        slices or copies of the border concatenated around the tensor."""
+        mode = str(node_attrs(node).get("mode", "constant"))
+        if mode not in ("reflect", "edge"):
+            super()._pad(node)
+            return
+        if self.opset < 11:
+            pads = [int(p) for p in node_attrs(node).get("pads", [])]
+        else:
+            found = self._const(node, 1, "pads")
+            assert found is not None
+            pads = [int(p) for p in found.reshape(-1)]
+            if self._input_name(node, 3) is not None:
+                raise self._error("the axes input is not supported")
+        x, kind = self._moved(node.input[0])
+        shape = shape_of(x)
+        rank = len(shape)
+        if len(pads) != 2 * rank or any(p < 0 for p in pads):
+            raise self._error(f"pads must hold {2 * rank} counts >= 0")
+        y = x
+        for axis in range(rank):
+            before, after = pads[axis], pads[rank + axis]
+            n = shape[axis]
+            if mode == "reflect" and max(before, after) > n - 1:
+                raise self._error(f"reflect padding {before}, {after} is too wide for size {n}")
+            parts = []
+            if before:
+                picked = range(before, 0, -1) if mode == "reflect" else range(0, 1)
+                parts += [self._slice_value(y, axis, picked)] * (1 if mode == "reflect" else before)
+            parts.append(y)
+            if after:
+                picked = range(n - 2, n - 2 - after, -1) if mode == "reflect" else range(n - 1, n)
+                parts += [self._slice_value(y, axis, picked)] * (1 if mode == "reflect" else after)
+            y = self._concat_copies(parts, axis)
+        self._set(node.output[0], self._reshape_value(y, shape_of(y), node.output[0]), kind)
 
     # ------------------------------------------------------------------ Tile, Expand
 

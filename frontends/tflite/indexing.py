@@ -1,6 +1,7 @@
 """TFLite translations of the operators that pick or interpolate elements by index:
 RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, GATHER and EMBEDDING_LOOKUP (constant indices);
-the reductions REDUCE_MAX, REDUCE_MIN and SUM, ARG_MAX and ARG_MIN; and GELU (float)."""
+the reductions REDUCE_MAX, REDUCE_MIN and SUM, ARG_MAX and ARG_MIN, REVERSE_V2 and MIRROR_PAD
+(reversed strided slices); and GELU (float)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
@@ -161,3 +162,68 @@ class IndexingTranslator(ShapeTranslator):
         value = self._emit(op, op_class, [self._operand(op, 0)], props, result_type=result_type)
         self.values[out] = value
         self._name_hint(value, self.tensors[out].name)
+
+    def _reverse(self, op: TflOperator) -> None:
+        """REVERSE_V2 over constant axes: a strided slice walking them backwards."""
+        self._check_outputs(op)
+        shape = self._shape(self._input_index(op, 0, "input"))
+        axes = {self._axis(op, a, len(shape)) for a in self._int_list(op, 1, "axis")}
+        begin = [n - 1 if d in axes else 0 for d, n in enumerate(shape)]
+        strides = [-1 if d in axes else 1 for d in range(len(shape))]
+        self._slice_output(op, 0, self._operand(op, 0), begin, strides, shape)
+
+    def _mirror_pad(self, op: TflOperator) -> None:
+        """MIRROR_PAD (REFLECT: the border element not repeated; SYMMETRIC: repeated):
+        per padded axis, two reversed strided slices and a concatenation."""
+        self._check_outputs(op)
+        value = self._operand(op, 0)
+        shape = list(self._shape(op.inputs[0]))
+        pads = self._int_list(op, 1, "paddings")
+        if len(pads) != 2 * len(shape) or any(p < 0 for p in pads):
+            raise self._error(op, f"paddings must be a [{len(shape)}, 2] tensor of counts >= 0")
+        symmetric = int(op.options.get("Mode", 0)) == 1
+        x_type, out_type = self._tensor_type(op.inputs[0]), self._tensor_type(op.outputs[0])
+        if x_type.element_type != out_type.element_type:
+            raise self._error(op, "the input and output quantizations differ")
+        padded = [i for i in range(len(shape)) if pads[2 * i] or pads[2 * i + 1]]
+        if not padded:
+            self._emit(op, nn.ReshapeOp, [value])
+            return
+        for axis in padded:
+            before, after = pads[2 * axis], pads[2 * axis + 1]
+            n = shape[axis]
+            limit = n if symmetric else n - 1
+            if before > limit or after > limit:
+                raise self._error(op, f"padding {before}, {after} is too wide for size {n}")
+            first = before - 1 if symmetric else before
+            last = n - 1 if symmetric else n - 2
+            parts = [self._reversed(op, value, axis, first, before)] if before else []
+            parts.append(value)
+            if after:
+                parts.append(self._reversed(op, value, axis, last, after))
+            shape[axis] += before + after
+            props: dict[str, Attribute] = {
+                "axis": IntegerAttr(axis, i64),
+                "activation": StringAttr("none"),
+            }
+            final = axis == padded[-1]
+            result_type = None if final else TensorType(x_type.element_type, shape)
+            value = self._emit(op, nn.ConcatOp, [parts], props, result_type=result_type, name=final)
+
+    def _reversed(
+        self, op: TflOperator, value: SSAValue, axis: int, first: int, count: int
+    ) -> SSAValue:
+        """``count`` elements of ``value`` along ``axis`` from ``first`` backwards."""
+        assert isinstance(value.type, TensorType)
+        shape = list(value.type.get_shape())
+        begin = [0] * len(shape)
+        strides = [1] * len(shape)
+        begin[axis], strides[axis], shape[axis] = first, -1, count
+        props: dict[str, Attribute] = {
+            "begin": nn.i64_array(begin),
+            "strides": nn.i64_array(strides),
+        }
+        result_type = TensorType(value.type.element_type, shape)
+        return self._emit(
+            op, nn.StridedSliceOp, [value], props, result_type=result_type, name=False
+        )
