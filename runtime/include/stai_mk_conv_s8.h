@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* stai-provides: stai_mk_conv_s8 */
 /*
  * stai's general int8 convolution micro-kernel, stai_mk_conv_s8: any kh x kw window,
  * stride 1 or 2 along each axis, TFLite's SAME or VALID padding, no dilation, no groups,
