@@ -21,6 +21,7 @@ from stai.runtime.runner import CModel
 CI_CASES = [
     "torch_ts_op17:mobilenet_v2",
     "torch_ts_op13:lstm_last_step",
+    "torch_ts_op17:gru_last_step",
     "torch_ts_op17:gelu_mlp",
     "torch_dynamo_op18:gelu_tanh_mlp",
     "torch_ts_op17:unet_bilinear",
@@ -37,6 +38,8 @@ MATCHING = [
     "torch_dynamo_op18:mobilenet_v2",
     "torch_ts_op17:lstm_last_step",
     "torch_dynamo_op18:lstm_last_step",
+    "torch_ts_op13:gru_last_step",
+    "torch_dynamo_op18:gru_last_step",
     "torch_ts_op13:gelu_mlp",
     "torch_dynamo_op18:gelu_mlp",
     "torch_ts_op13:gelu_tanh_mlp",
