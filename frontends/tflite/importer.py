@@ -177,6 +177,7 @@ OPERATORS: dict[str, Translation] = {
     "ADD_N": Translation("_add_n", nn.AddOp, types=("float32",)),
     "REVERSE_V2": Translation("_reverse", nn.StridedSliceOp),
     "MIRROR_PAD": Translation("_mirror_pad", nn.ConcatOp),
+    "BROADCAST_TO": Translation("_broadcast_to", nn.ConcatOp),
     "VAR_HANDLE": Translation("_var_handle", ReadVariableOp, types=_VARIABLE),
     "READ_VARIABLE": Translation("_read_variable", ReadVariableOp, types=_VARIABLE),
     "ASSIGN_VARIABLE": Translation("_assign_variable", AssignVariableOp, types=_VARIABLE),

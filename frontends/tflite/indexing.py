@@ -1,7 +1,7 @@
 """TFLite translations of the operators that pick or interpolate elements by index:
 RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, GATHER and EMBEDDING_LOOKUP (constant indices);
 the reductions REDUCE_MAX, REDUCE_MIN and SUM, ARG_MAX and ARG_MIN, REVERSE_V2 and MIRROR_PAD
-(reversed strided slices); and GELU (float)."""
+(reversed strided slices), BROADCAST_TO (concatenated copies); and GELU (float)."""
 
 from __future__ import annotations
 
@@ -227,3 +227,44 @@ class IndexingTranslator(ShapeTranslator):
         return self._emit(
             op, nn.StridedSliceOp, [value], props, result_type=result_type, name=False
         )
+
+    def _broadcast_to(self, op: TflOperator) -> None:
+        """BROADCAST_TO a constant shape: a reshape to its rank (leading 1s), then per
+        broadcast axis a concatenation of copies."""
+        self._check_outputs(op)
+        value = self._operand(op, 0)
+        shape = list(self._shape(op.inputs[0]))
+        target = self._int_list(op, 1, "shape")
+        out = list(self._shape(op.outputs[0]))
+        if target != out or len(shape) > len(out):
+            raise self._error(op, f"shape {target} differs from the output's {out}")
+        x_type, out_type = self._tensor_type(op.inputs[0]), self._tensor_type(op.outputs[0])
+        if x_type.element_type != out_type.element_type:
+            raise self._error(op, "the input and output quantizations differ")
+        shape = [1] * (len(out) - len(shape)) + shape
+        if any(n != m and n != 1 for n, m in zip(shape, out)):
+            raise self._error(op, f"{list(self._shape(op.inputs[0]))} does not broadcast to {out}")
+        axes = [d for d, (n, m) in enumerate(zip(shape, out)) if n != m]
+        if not axes:
+            self._emit(op, nn.ReshapeOp, [value])
+            return
+        if len(shape) != len(self._shape(op.inputs[0])):
+            value = self._emit(
+                op,
+                nn.ReshapeOp,
+                [value],
+                result_type=TensorType(x_type.element_type, shape),
+                name=False,
+            )
+        for axis in axes:
+            shape[axis] = out[axis]
+            props: dict[str, Attribute] = {
+                "axis": IntegerAttr(axis, i64),
+                "activation": StringAttr("none"),
+            }
+            final = axis == axes[-1]
+            result_type = None if final else TensorType(x_type.element_type, shape)
+            copies = [value] * out[axis]
+            value = self._emit(
+                op, nn.ConcatOp, [copies], props, result_type=result_type, name=final
+            )

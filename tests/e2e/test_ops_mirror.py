@@ -1,6 +1,6 @@
-"""TFLite REVERSE_V2 and MIRROR_PAD (REFLECT, SYMMETRIC) made by TensorFlow's converter,
-compiled by stai as reversed strided slices and concatenations: int8 bit-exact with TFLite
-Micro, float against LiteRT; ONNX Pad reflect and edge against onnxruntime."""
+"""TFLite REVERSE_V2, MIRROR_PAD (REFLECT, SYMMETRIC) and BROADCAST_TO made by TensorFlow's
+converter, compiled by stai as reversed strided slices and concatenations: int8 bit-exact
+with TFLite Micro, float against LiteRT; ONNX Pad reflect and edge against onnxruntime."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ CASES = {
         "MIRROR_PAD",
         lambda tf: lambda x: tf.pad(x, [[0, 0], [2, 1], [1, 3], [0, 0]], mode="REFLECT"),
         (1, 4, 5, 2),
+    ),
+    "broadcast_rows": (
+        "BROADCAST_TO",
+        lambda tf: lambda x: tf.broadcast_to(x, [2, 3, 4]),
+        (3, 1),
     ),
     "mirror_symmetric": (
         "MIRROR_PAD",
