@@ -398,6 +398,8 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "Elu": OnnxImporter._elu,
     "LogSoftmax": lambda self, n: self._softmax(n, nn.LogSoftmaxOp),
     "Sum": OnnxImporter._sum,
+    "DepthToSpace": lambda self, n: self._depth_space(n, True),
+    "SpaceToDepth": lambda self, n: self._depth_space(n, False),
     "InstanceNormalization": OnnxImporter._instance_norm,
 }
 """The importer's dispatch table: the translator of each ONNX operator type (default

@@ -1,5 +1,6 @@
 """ONNX operators that select or repeat parts of a tensor, with constant parameters:
-Slice, Split, Gather (constant indices), Tile, Expand, and Pad in reflect and edge modes.
+Slice, Split, Gather (constant indices), Tile, Expand, Pad in reflect and edge modes,
+DepthToSpace and SpaceToDepth.
 
 They become ``nn.strided_slice``, ``nn.reshape`` and ``nn.concat`` (copies side by side),
 so, as the other data movement ops, they keep what their input is: a dequantized int8
@@ -17,6 +18,7 @@ from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, i64
 from xdsl.ir import Operation, SSAValue
 
 from stai.dialects import nn
+from stai.errors import printable_name
 
 from .builder import node_attrs
 from .shapes import ShapeOps
@@ -206,6 +208,48 @@ class SliceOps(ShapeOps):
                 parts += [self._slice_value(y, axis, picked)] * (1 if mode == "reflect" else after)
             y = self._concat_copies(parts, axis)
         self._set(node.output[0], self._reshape_value(y, shape_of(y), node.output[0]), kind)
+
+    # ------------------------------------------------------------------ depth <-> space
+
+    def _depth_space(self, node: Any, to_space: bool) -> None:
+        """DepthToSpace (DCR and CRD modes) / SpaceToDepth of a batch-1 NCHW tensor: in
+        NHWC, a reshape that splits the block out of an axis, a transpose of the two middle
+        axes and a reshape to the output (CRD first reorders the channels to DCR's)."""
+        a = node_attrs(node)
+        block = int(a.get("blocksize", 0))
+        x, kind = self._moved(node.input[0])
+        shape = shape_of(x)
+        if len(shape) != 4 or shape[0] != 1:
+            raise self._error(f"only a rank-4 input of batch 1 is supported, got {list(shape)}")
+        _, c, h, w = shape
+        value = self._to_nhwc(x)
+        element = tensor_type(value).element_type
+        perm = {"perm": nn.i64_array([0, 2, 1, 3])}
+        if to_space:
+            if block < 1 or c % (block * block):
+                raise self._error(f"{c} channels do not hold {block}x{block} blocks")
+            mode = str(a.get("mode", "DCR"))
+            if mode not in ("DCR", "CRD"):
+                raise self._error(f"mode '{printable_name(mode)}' is not supported")
+            if mode == "CRD":  # channel c * b * b + i * b + j -> (i * b + j) * C' + c
+                grouped = self._reshape_value(
+                    value, (h * w, c // (block * block), block * block, 1)
+                )
+                swapped = TensorType(element, (h * w, block * block, c // (block * block), 1))
+                value = self._emit(nn.TransposeOp, [grouped], swapped, perm)
+            split = (h, w, block, c // block)
+            moved = (h, block, w, c // block)
+            out = (1, h * block, w * block, c // (block * block))
+        else:
+            if block < 1 or h % block or w % block:
+                raise self._error(f"{h}x{w} does not split into {block}x{block} blocks")
+            split = (h // block, block, w // block, block * c)
+            moved = (h // block, w // block, block, block * c)
+            out = (1, h // block, w // block, block * block * c)
+        y = self._reshape_value(value, split)
+        y = self._emit(nn.TransposeOp, [y], TensorType(element, moved), perm)
+        y = self._reshape_value(y, out)
+        self._set(node.output[0], self._from_nhwc(y, 4, node.output[0]), kind)
 
     # ------------------------------------------------------------------ Tile, Expand
 

@@ -1,6 +1,7 @@
 """TFLite REVERSE_V2, MIRROR_PAD (REFLECT, SYMMETRIC) and BROADCAST_TO made by TensorFlow's
 converter, compiled by stai as reversed strided slices and concatenations: int8 bit-exact
-with TFLite Micro, float against LiteRT; ONNX Pad reflect and edge against onnxruntime."""
+with TFLite Micro, float against LiteRT; ONNX Pad reflect and edge, DepthToSpace (DCR,
+CRD) and SpaceToDepth against onnxruntime."""
 
 from __future__ import annotations
 
@@ -71,6 +72,36 @@ def test_onnx_pad_modes(mode, tmp_path):
     generate(path, tmp_path / "generated")
     c_model = CModel(tmp_path / "generated")
     x = np.random.default_rng(6).uniform(-1, 1, shape).astype(np.float32)
+    (expected,) = run_onnxruntime(path, [x])
+    (got,) = c_model.run([x])
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    "op,attrs,shape",
+    [
+        ("DepthToSpace", {"blocksize": 2, "mode": "DCR"}, [1, 8, 3, 4]),
+        ("DepthToSpace", {"blocksize": 2, "mode": "CRD"}, [1, 12, 2, 3]),
+        ("SpaceToDepth", {"blocksize": 2}, [1, 3, 4, 6]),
+    ],
+)
+def test_onnx_depth_space(op, attrs, shape, tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node(op, ["x"], ["y"], **attrs)],
+        "depth_space",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_empty_tensor_value_info("y")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path = tmp_path / f"{op}.onnx"
+    onnx.save(model, path)
+    generate(path, tmp_path / "generated")
+    c_model = CModel(tmp_path / "generated")
+    x = np.random.default_rng(7).uniform(-1, 1, shape).astype(np.float32)
     (expected,) = run_onnxruntime(path, [x])
     (got,) = c_model.run([x])
     np.testing.assert_array_equal(got, expected)
