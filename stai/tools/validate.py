@@ -454,13 +454,13 @@ def validate(options: ValidateOptions) -> ValidationReport:
         c_time = 0.0
         # A network with state starts each sample from its initial state, as the
         # reference runs each sample from the model's initial variables.
-        model = getattr(runner, "model", None)
-        stateful = bool(getattr(model, "has_state", False))
+        c_model = getattr(runner, "model", None)
+        stateful = bool(getattr(c_model, "has_state", False))
         step = 1 if stateful else CHUNK
         for start in range(0, n, step):
             chunk = [b[start : start + step] for b in batches]
             if stateful:
-                model.reset()  # pyright: ignore[reportOptionalMemberAccess]
+                c_model.reset()  # pyright: ignore[reportOptionalMemberAccess]
             result = runner.run(chunk, per_layer=options.per_layer)
             c_time += float(result.time_ns.sum())
             for j, o in enumerate(result.outputs):
