@@ -179,3 +179,24 @@ def test_hard_sigmoid_gru_is_refused(tmp_path):
     model.save(path)
     with pytest.raises(StaiError, match="recurrent_activation 'hard_sigmoid'"):
         import_model(path)
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_keras2_files_from_tf_keras(suffix: str, tmp_path: Path, compiled):
+    """A Keras 2 model (``tf_keras``) with Bidirectional GRU (``ave``), SimpleRNN and
+    Bidirectional LSTM (``concat``), as ``.h5`` and ``.keras``, against ``tf_keras``."""
+    import tf_keras as k2
+
+    x = k2.Input((STEPS, FEATURES))
+    y = k2.layers.Bidirectional(k2.layers.GRU(6, return_sequences=True), merge_mode="ave")(x)
+    y = k2.layers.SimpleRNN(4, return_sequences=True)(y)
+    y = k2.layers.Bidirectional(k2.layers.LSTM(3))(y)
+    model = _randomized(k2.Model(x, k2.layers.Dense(2)(y)), seed=21)
+    path = tmp_path / f"keras2{suffix}"
+    model.save(path)
+    c_model = compiled(path)
+    for (sample,) in _samples(model, 3, seed=9):
+        expected = model.predict(sample, verbose=0)
+        (got,) = c_model.run([sample])
+        assert got.shape == expected.shape
+        assert float(np.max(np.abs(expected - got))) <= float_tolerance(expected)
