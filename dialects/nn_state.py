@@ -14,11 +14,22 @@ reads and assignments: the ops of one variable run in the order they appear)::
     %w = nn.assign_variable %n {variable = "acc"} : tensor<1x4xf32> -> tensor<1x4xf32>
 
 Both keep their element type through ``quantize-nn`` (a variable's bytes are the model's).
+
+``nn.svdf`` is TFLite's SVDF: its ``[batch, memory_size * num_filters]`` activation state is
+a variable of its own (``variable``, its storage type and zeros in ``initial``; an int8
+model's int16 state has the scale ``state_scale``), which the op shifts and updates each run.
 """
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, StringAttr, TensorType
+from xdsl.dialects.builtin import (
+    I64,
+    DenseIntOrFPElementsAttr,
+    FloatAttr,
+    IntegerAttr,
+    StringAttr,
+    TensorType,
+)
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -85,5 +96,53 @@ class AssignVariableOp(IRDLOperation):
         _check_initial(self, t)
 
 
-STATE_OPS = (ReadVariableOp, AssignVariableOp)
+@irdl_op_definition
+class SvdfOp(IRDLOperation):
+    """TFLite SVDF: ``output[b, u] = bias[u] + sum over the rank's filters f of
+    dot(state[b, f, :], weights_time[f, :])`` after the state of each filter is shifted left
+    by one and its last entry set to ``dot(weights_feature[f], input[b])``; ``activation``
+    (float only, as TFLite Micro) clamps the output."""
+
+    name = "nn.svdf"
+    input = operand_def(TensorType)
+    weights_feature = operand_def(TensorType)
+    weights_time = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    rank = prop_def(IntegerAttr[I64])
+    activation = prop_def(StringAttr)
+    variable = prop_def(StringAttr)
+    initial = prop_def(DenseIntOrFPElementsAttr)
+    """The state's value after reset, in its storage type and shape (zeros)."""
+    state_scale = opt_prop_def(FloatAttr)
+    """The scale of an int16 state (int8 models)."""
+    output = result_def(TensorType)
+    traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$input `,` $weights_feature `,` $weights_time `,` $bias attr-dict `:` "
+        "`(` type($input) `,` type($weights_feature) `,` type($weights_time) `,` "
+        "type($bias) `)` `->` type($output)"
+    )
+
+    def verify_(self) -> None:
+        shapes = [
+            tuple(v.type.get_shape())  # pyright: ignore[reportAttributeAccessIssue]
+            for v in (self.input, self.weights_feature, self.weights_time, self.bias, self.output)
+        ]
+        x, wf, wt, bias, y = shapes
+        rank = self.rank.value.data
+        if len(x) != 2 or len(wf) != 2 or len(wt) != 2 or len(y) != 2 or len(bias) != 1:
+            raise VerifyException("nn.svdf: input, weights and output have rank 2, bias rank 1")
+        filters, memory = wf[0], wt[1]
+        if rank <= 0 or filters % rank or wt[0] != filters or wf[1] != x[1]:
+            raise VerifyException("nn.svdf: weights do not fit the input and the rank")
+        if y != (x[0], filters // rank) or bias != (filters // rank,):
+            raise VerifyException("nn.svdf: the output must be [batch, filters / rank]")
+        state = self.initial.get_type()
+        assert isinstance(state, TensorType)
+        if tuple(state.get_shape()) != (x[0], memory * filters):
+            raise VerifyException("nn.svdf: the state must be [batch, memory * filters]")
+
+
+STATE_OPS = (ReadVariableOp, AssignVariableOp, SvdfOp)
 """The ``nn`` ops of persistent variables (appended to ``nn.NN``)."""

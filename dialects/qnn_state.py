@@ -10,18 +10,39 @@ the assignment copies its input into ``outs(%state)``::
     qnn.read_variable ins(%s : memref<1x4xf32>) outs(%v : memref<1x4xf32>) {variable = "acc"}
     qnn.assign_variable ins(%n : memref<1x4xf32>) outs(%s : memref<1x4xf32>) {variable = "acc"}
 
-The generated code copies the bytes (``memcpy``); every element type has the same kernel.
+The generated code copies the bytes (``stai_copy``); every element type has the same kernel.
+
+``qnn.svdf`` (``stai_svdf_f32`` / ``stai_svdf_s8``, ``stai_kernels_state.h``) reads and
+updates its own state variable: in buffer form the ``buf.state`` is its fifth input. The
+int8 kernel's ``quant`` holds the input and output zero points and the two (multiplier,
+shift) pairs of TFLite Micro (input x feature weights -> int16 state, state x time weights
+-> output); its state is int16 with zero point 0.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, StringAttr, TensorType
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    MemRefType,
+    StringAttr,
+    TensorType,
+)
 from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
 
-from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, element_kind
+from stai.dialects.qnn_base import (
+    InPlace,
+    KernelOp,
+    NoParams,
+    ParamsSpec,
+    element_kind,
+    shape_of,
+)
 
 
 class _VariableOp(KernelOp):
@@ -94,5 +115,62 @@ class AssignVariableOp(_VariableOp):
         self._check_initial()
 
 
-STATE_OPS = (ReadVariableOp, AssignVariableOp)
+@irdl_op_definition
+class SvdfOp(_VariableOp):
+    """TFLite SVDF with its state variable: ins(input, weights_feature, weights_time, bias)
+    in tensor form, the variable's ``buf.state`` appended in buffer form; the scratch holds
+    one 32-bit sum per filter (and, int8, one per unit)."""
+
+    name = "qnn.svdf"
+    rank = opt_prop_def(IntegerAttr[I64])
+    quant = opt_prop_def(DenseArrayBase)
+    """int8: ``array<i32: input_zp, output_zp, multiplier_1, shift_1, multiplier_2, shift_2>``."""
+    NUM_INS: ClassVar[int | None] = None
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("variable", "rank", "initial")
+    S16_PARAMS: ClassVar[ParamsSpec] = None
+    OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "weights_feature", "weights_time", "bias")
+
+    @property
+    def kind(self) -> str:
+        return element_kind(self.ins[0].type)
+
+    def state_type(self) -> MemRefType:
+        """The memref of the op's state variable (its storage type and shape)."""
+        assert self.initial is not None
+        t = self.initial.get_type()
+        assert isinstance(t, TensorType)
+        return MemRefType(t.element_type, t.get_shape())
+
+    def dims(self) -> tuple[int, int, int, int, int]:
+        """(batch, input size, filters, memory size, rank)."""
+        batch, size = shape_of(self.ins[0])
+        filters, memory = shape_of(self.ins[2])
+        assert self.rank is not None
+        return batch, size, filters, memory, self.rank.value.data
+
+    def scratch_bytes(self, isa: str) -> int:
+        batch, _, filters, _, rank = self.dims()
+        return 4 * batch * filters + (4 * batch * (filters // rank) if self.kind == "s8" else 0)
+
+    def macc(self) -> int:
+        batch, size, filters, memory, _ = self.dims()
+        return batch * filters * (size + memory)
+
+    def verify_(self) -> None:
+        super().verify_()
+        want = 4 if self.res is not None else 5
+        if len(self.ins) != want:
+            raise VerifyException(f"{self.name}: expected {want} inputs, got {len(self.ins)}")
+        if self.out is not None and self.ins[4].type != self.state_type():
+            raise VerifyException(f"{self.name}: the state buffer is not the variable's type")
+        if self.kind == "s8":
+            if self.quant is None or len(self.quant) != 6:
+                raise VerifyException(f"{self.name}: the int8 kernel needs its 6 'quant' values")
+            if element_kind(self.state_type()) != "s16":
+                raise VerifyException(f"{self.name}: the int8 kernel keeps an int16 state")
+        elif self.act is None:
+            raise VerifyException(f"{self.name}: the float kernel needs its clamp range 'act'")
+
+
+STATE_OPS = (ReadVariableOp, AssignVariableOp, SvdfOp)
 """The ``qnn`` ops of persistent variables (in ``qnn.QNN``)."""

@@ -10,6 +10,10 @@ point of an int8 or int16 variable).
 
 CALL_ONCE is folded at compile time when its subgraph only assigns constants to
 variables; any other initialisation is a one-line refusal naming the operator it runs.
+
+SVDF's fifth input is its activation state (a variable tensor): ``nn.svdf`` keeps it in the
+state buffer as a variable of its own (zeros after reset, as TFLite Micro), float or, in
+int8 models, int16 (int16 time weights, int32 bias).
 """
 
 from __future__ import annotations
@@ -17,11 +21,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from xdsl.dialects.builtin import StringAttr, TensorType
+from xdsl.dialects.builtin import (
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    f32,
+    i64,
+)
 from xdsl.ir import Attribute, SSAValue
 
 from stai.dialects import nn
-from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp
+from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp, SvdfOp
 
 from .reader import NUMPY_DTYPES, TflOperator, TflTensor
 from .translator import Translator
@@ -83,7 +95,7 @@ class StateTranslator(Translator):
             fill = 0
             element = t.element_type
             if isinstance(element, nn.QuantType):
-                fill = int(element.zero_points[0]) if element.zero_points else 0
+                fill = element.zero_point_list()[0]
             array = np.full(shape, fill, dtype=storage)
         data_type = TensorType(nn.storage_type(t.element_type), shape)
         return nn.dense_attr(data_type, np.ascontiguousarray(array, dtype=storage).tobytes())
@@ -158,3 +170,65 @@ class StateTranslator(Translator):
                 f"its initialisation subgraph runs {sub.opcode} (operator {sub.index}); "
                 "only constant assignments of variables are folded",
             )
+
+    def _svdf(self, op: TflOperator) -> None:
+        """SVDF: input, feature weights, time weights, bias (optional), activation state."""
+        self._check_outputs(op)
+        names = ("input", "feature weights", "time weights", "bias", "activation state")
+        x, wf, wt = (self._input_index(op, i, names[i]) for i in range(3))
+        state = self._input_index(op, 4, names[4])
+        if self._is_constant(state) or state in self.values:
+            raise self._error(op, "its activation state must be a variable tensor")
+        kinds = [self.tensors[t].type_name for t in (x, wf, wt, state, op.outputs[0])]
+        if kinds == ["FLOAT32"] * 5:
+            int8 = False
+        elif kinds == ["INT8", "INT8", "INT16", "INT16", "INT8"]:
+            int8 = True
+        elif kinds[0] == "FLOAT32":
+            raise self._error(op, "hybrid SVDF (float input, int8 weights) is not supported")
+        else:
+            raise self._error(
+                op,
+                f"SVDF of types {'/'.join(kinds)} is not supported (int8 needs int16 time "
+                "weights and state)",
+            )
+        x_shape, wf_shape, wt_shape = self._shape(x), self._shape(wf), self._shape(wt)
+        rank = int(op.options.get("Rank", 1))
+        if len(x_shape) != 2 or len(wf_shape) != 2 or len(wt_shape) != 2:
+            raise self._error(op, "input and weights must have rank 2")
+        filters, memory = wf_shape[0], wt_shape[1]
+        if rank <= 0 or filters % rank:
+            raise self._error(op, f"{filters} filters do not divide into rank {rank}")
+        if self._shape(state) != (x_shape[0], filters * memory):
+            raise self._error(op, f"the state must be [{x_shape[0]}, {filters * memory}]")
+        state_type = self._tensor_type(state)
+        units = filters // rank
+        has_bias = len(op.inputs) > 3 and op.inputs[3] >= 0
+        if has_bias:
+            bias = self._operand(op, 3, "bias")
+        elif int8:
+            qs, qt = self._quant(state), self._quant(wt)
+            assert qs is not None and qt is not None  # int tensors have quantization
+            scale = float(np.float32(qs.scales[0]) * np.float32(qt.scales[0]))
+            qtype = nn.QuantType(IntegerType(32), [scale], [0], -1)
+            bias = self._zeros(op, TensorType(qtype, (units,)), np.int32)
+        else:
+            bias = self._zeros(op, TensorType(f32, (units,)), np.float32)
+        props: dict[str, Attribute] = {
+            "rank": IntegerAttr(rank, i64),
+            "activation": StringAttr("none") if int8 else self._activation(op),
+            "variable": StringAttr(f"svdf:{self.tensors[state].name}"),
+            "initial": self._initial_attr(op, "", state_type),
+        }
+        if int8:
+            q = self._quant(state)
+            assert q is not None
+            props["state_scale"] = FloatAttr(q.scales[0], f32)
+        operands = [self._operand(op, 0), self._operand(op, 1), self._operand(op, 2), bias]
+        self._emit(op, SvdfOp, operands, props)
+
+    def _zeros(self, op: TflOperator, t: TensorType, dtype: type) -> SSAValue:
+        const = nn.ConstantOp(np.zeros(t.get_shape(), dtype), t)
+        self._tag(const, op, None)
+        self.block.add_op(const)
+        return const.output
