@@ -50,7 +50,7 @@ from xdsl.irdl import IRDLOperation
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import nn
-from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp
+from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp, SvdfOp
 from stai.dialects.nn_traits import quant_rule
 from stai.errors import StaiError
 
@@ -182,6 +182,7 @@ OPERATORS: dict[str, Translation] = {
     "READ_VARIABLE": Translation("_read_variable", ReadVariableOp, types=_VARIABLE),
     "ASSIGN_VARIABLE": Translation("_assign_variable", AssignVariableOp, types=_VARIABLE),
     "CALL_ONCE": Translation("_call_once", ReadVariableOp, types=_VARIABLE),
+    "SVDF": Translation("_svdf", SvdfOp, types=("float32", "int8")),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
