@@ -121,6 +121,12 @@ def add_memory_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="byte alignment of every weight array (default: the target's)",
     )
+    parser.add_argument(
+        "--no-overlap",
+        action="store_true",
+        help="keep every output apart from its inputs (default: an output may share the bytes "
+        "of the input it reads last, as far as its kernel allows; docs/memory-planning.md)",
+    )
 
 
 def memory_options(args: argparse.Namespace) -> MemoryOptions:
@@ -134,6 +140,7 @@ def memory_options(args: argparse.Namespace) -> MemoryOptions:
         alignment=getattr(args, "alignment", None),
         weights_alignment=getattr(args, "weights_alignment", None),
         memory_pool=getattr(args, "memory_pool", None),
+        overlap=not getattr(args, "no_overlap", False),
     )
 
 

@@ -59,7 +59,7 @@ class MemoryOptions:
     """Byte alignment of every weight array (None: the target's)."""
     memory_pool: str | Path | None = None
     """A JSON pool list or a GNU ld linker script (``stai.memory.pools``)."""
-    overlap: bool = False
+    overlap: bool = True
     """Outputs may share the bytes of the input they read last, as far as their kernels'
     order of reads and writes on the target allows (``plan-memory{overlap}``)."""
 
