@@ -196,3 +196,104 @@ def test_a_variable_without_handle_is_refused(streaming, tmp_path):
     with pytest.raises(StaiError, match="not made by a VAR_HANDLE") as info:
         generate(bad, tmp_path / "gen")
     assert "\n" not in str(info.value)
+
+
+# ----------------------------------------------------------------- CALL_ONCE folding
+
+
+def _records_with_shared_names(data: bytes, graph_index: int):
+    """stai's reader's records of subgraph ``graph_index`` of a converted model (moved
+    first, the others dropped), with each VAR_HANDLE's shared name in its options (what
+    the reader will give once it reads string options and every subgraph)."""
+    from dataclasses import replace
+
+    from ai_edge_litert import schema_py_generated as schema
+
+    from stai.frontends.tflite.reader import read_model
+
+    model = _model_t(data)
+    graph = model.subgraphs[graph_index]
+    shared = []
+    for op in graph.operators:
+        code = model.operatorCodes[op.opcodeIndex]
+        if max(code.builtinCode, code.deprecatedBuiltinCode) == schema.BuiltinOperator.VAR_HANDLE:
+            shared.append(op.builtinOptions.sharedName.decode())
+    model.subgraphs = [graph]
+    model.signatureDefs = None
+    records = read_model(_pack(model, len(data)), f"subgraph {graph_index}")
+    names = iter(shared)
+    operators = [
+        replace(op, options={**op.options, "SharedName": next(names)})
+        if op.opcode == "VAR_HANDLE"
+        else op
+        for op in records.operators
+    ]
+    return replace(records, operators=operators)
+
+
+def _with_init_graph(data: bytes, init=None) -> Any:
+    """The main graph's records with ``subgraphs`` (index 1: the initialisation graph)."""
+    from types import SimpleNamespace
+
+    main = _records_with_shared_names(data, 0)
+    init = init if init is not None else _records_with_shared_names(data, 1)
+    return SimpleNamespace(**vars(main), subgraphs=(main, init))
+
+
+def _initialised_module():
+    import tensorflow as tf
+
+    class Initialised(tf.Module):
+        def __init__(self):
+            start = tf.constant([[1.5, -2.0, 0.25, 4.0, -0.5]])
+            self.acc = tf.Variable(start, trainable=False)
+            self.steps = tf.Variable(tf.constant([[3.0]]), trainable=False)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 5], tf.float32)])
+        def __call__(self, x):
+            self.steps.assign(self.steps + 1.0)
+            self.acc.assign(self.acc * 0.5 + x)
+            return self.acc / self.steps
+
+    return Initialised()
+
+
+def test_call_once_initial_values_match_tflm(tmp_path):
+    """A converter's CALL_ONCE that assigns constants is folded: the variables start from
+    those values after init and after reset, as in TFLite Micro."""
+    from stai.compiler.driver import compile_model, write_generated
+    from stai.frontends.tflite.importer import import_model
+
+    data = _convert(_initialised_module(), (1, 5))
+    assert _model_t(data).subgraphs[1].operators  # the converter's init subgraph
+    module = import_model(_with_init_graph(data))
+    write_generated(compile_model(module), tmp_path / "gen")
+    c_model = CModel(tmp_path / "gen")
+    c_source = (tmp_path / "gen" / "network.c").read_text()
+    assert "stai_network_state_init_0" in c_source
+    interp = _tflm(data)
+    rng = np.random.default_rng(5)
+    xs = [rng.uniform(-1, 1, (1, 5)).astype(np.float32) for _ in range(5)]
+    first = None
+    for k, x in enumerate(xs):
+        (got,) = c_model.run([x])
+        (want,) = _tflm_call(interp, x, 1)
+        np.testing.assert_array_equal(got.reshape(want.shape), want, err_msg=f"call {k}")
+        first = got if first is None else first
+    c_model.reset()
+    (again,) = c_model.run([xs[0]])
+    np.testing.assert_array_equal(again, first)
+
+
+def test_call_once_running_other_operators_is_refused(tmp_path):
+    from dataclasses import replace
+
+    from stai.frontends.tflite.importer import import_model
+
+    data = _convert(_initialised_module(), (1, 5))
+    init = _records_with_shared_names(data, 1)
+    extra = replace(init.operators[-1], opcode="ADD", index=len(init.operators))
+    init = replace(init, operators=[*init.operators, extra])
+    with pytest.raises(StaiError, match="CALL_ONCE .*runs ADD") as info:
+        import_model(_with_init_graph(data, init))
+    assert "\n" not in str(info.value)
