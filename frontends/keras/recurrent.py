@@ -56,6 +56,17 @@ def _last_step(b: LayerBuilder, y: SSAValue, final: bool) -> SSAValue:
     return b.reshape(step, [n, units], final=final)
 
 
+def masked(layer: Any) -> bool:
+    """Whether a call of ``layer`` reads a masked sequence (after ``Masking`` or an
+    ``Embedding`` with ``mask_zero``): Keras then skips the masked steps, which the
+    kernels do not."""
+    for node in getattr(layer, "_inbound_nodes", []):
+        tensors = list(getattr(node, "input_tensors", []))
+        if tensors and getattr(tensors[0], "_keras_mask", None) is not None:
+            return True
+    return False
+
+
 class _Recurrent:
     """One LSTM, GRU or SimpleRNN layer object (a layer, or a Bidirectional's half)."""
 
@@ -160,6 +171,8 @@ def keras_recurrent(b: LayerBuilder, xs: list[SSAValue]) -> list[SSAValue]:
     layer = _Recurrent(b, b.layer)
     if not xs:
         raise b.error("expected an input")
+    if masked(b.layer):
+        raise b.error("masked sequences (Masking, mask_zero) are not supported")
     x, states = xs[0], xs[1:]
     n = b.rank(x, 3)[0]
     initial = None
@@ -186,6 +199,8 @@ def keras_bidirectional(b: LayerBuilder, xs: list[SSAValue]) -> list[SSAValue]:
         raise b.error("initial states given as inputs are not supported")
     x = xs[0]
     b.rank(x, 3)
+    if masked(b.layer):
+        raise b.error("masked sequences (Masking, mask_zero) are not supported")
     forward = _Recurrent(b, b.layer.forward_layer)
     backward = _Recurrent(b, b.layer.backward_layer)
     if forward.config.get("return_state"):
@@ -217,4 +232,4 @@ def keras_bidirectional(b: LayerBuilder, xs: list[SSAValue]) -> list[SSAValue]:
     return [b.emit(nn.MulOp, [total, half], shape, none)]
 
 
-__all__ = ["keras_bidirectional", "keras_recurrent"]
+__all__ = ["keras_bidirectional", "keras_recurrent", "masked"]

@@ -200,3 +200,19 @@ def test_keras2_files_from_tf_keras(suffix: str, tmp_path: Path, compiled):
         (got,) = c_model.run([sample])
         assert got.shape == expected.shape
         assert float(np.max(np.abs(expected - got))) <= float_tolerance(expected)
+
+
+def test_masked_sequences_are_detected():
+    """Keras skips masked steps (Embedding ``mask_zero``, Masking); the translators refuse
+    a recurrent layer that reads a masked sequence instead of computing every step."""
+    from stai.frontends.keras.recurrent import masked
+
+    k = keras()
+    tokens = k.Input((6,), dtype="int32")
+    masked_gru = k.layers.GRU(3)
+    masked_gru(k.layers.Embedding(10, 4, mask_zero=True)(tokens))
+    plain_gru = k.layers.GRU(3)
+    plain_gru(_sequence_input(k))
+    bi = k.layers.Bidirectional(k.layers.LSTM(2))
+    bi(k.layers.Masking()(_sequence_input(k)))
+    assert masked(masked_gru) and masked(bi) and not masked(plain_gru)
