@@ -92,7 +92,7 @@ class RnnOp(_Recurrent):
 
     name = "qnn.rnn"
     activation = opt_prop_def(StringAttr)
-    GEOMETRY: ClassVar[tuple[str, ...]] = ("return_sequences", "activation")
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("return_sequences",)
     OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "weights", "recurrent", "bias", "initial")
 
     def scratch_bytes(self, isa: str) -> int:
@@ -101,7 +101,8 @@ class RnnOp(_Recurrent):
 
     def verify_(self) -> None:
         super().verify_()
-        assert self.activation is not None
+        if self.activation is None:
+            raise VerifyException(f"{self.name}: missing property 'activation'")
         if self.activation.data not in RNN_ACTIVATIONS:
             raise VerifyException(f"{self.name}: unknown activation '{self.activation.data}'")
 
