@@ -11,6 +11,12 @@ point of an int8 or int16 variable).
 CALL_ONCE is folded at compile time when its subgraph only assigns constants to
 variables; any other initialisation is a one-line refusal naming the operator it runs.
 
+UNIDIRECTIONAL_SEQUENCE_LSTM (float, as the converter writes a Keras LSTM: four input and
+four recurrent weight matrices, four gate biases, no peephole, projection, layer norm or
+clipping, tanh) becomes ``nn.lstm`` over the whole sequence, its states starting at zero
+each run (stateless, as a Keras ``stateful=False`` LSTM: call ``reset`` between sequences
+in TFLite Micro to compare).
+
 SVDF's fifth input is its activation state (a variable tensor): ``nn.svdf`` keeps it in the
 state buffer as a variable of its own (zeros after reset, as TFLite Micro), float or, in
 int8 models, int16 (int16 time weights, int32 bias).
@@ -232,3 +238,56 @@ class StateTranslator(Translator):
         self._tag(const, op, None)
         self.block.add_op(const)
         return const.output
+
+    def _sequence_lstm(self, op: TflOperator) -> None:
+        """UNIDIRECTIONAL_SEQUENCE_LSTM (float, batch-major) -> ``nn.lstm`` (gates i, f, c, o)."""
+        self._check_outputs(op)
+        ins = [*op.inputs, *([-1] * max(0, 24 - len(op.inputs)))]
+        if not (self._is_float(ins[0]) and self._is_float(op.outputs[0])):
+            raise self._error(op, "only float32 UNIDIRECTIONAL_SEQUENCE_LSTM is supported")
+        if ins[1] < 0:
+            raise self._error(op, "coupled input and forget gates (CIFG) are not supported")
+        unsupported = {
+            "peephole": (9, 10, 11),
+            "projection": (16, 17),
+            "layer norm": (20, 21, 22, 23),
+        }
+        for what, positions in unsupported.items():
+            if any(ins[i] >= 0 for i in positions):
+                raise self._error(op, f"{what} weights are not supported")
+        opts = op.options
+        if int(opts.get("FusedActivationFunction", 4)) != 4:
+            raise self._error(op, "only the tanh cell activation is supported")
+        if bool(opts.get("TimeMajor", False)):
+            raise self._error(op, "time-major sequences are not supported")
+        x_shape = self._shape(ins[0])
+        if len(x_shape) != 3:
+            raise self._error(op, "the input must be [batch, time, features]")
+        # From zero states, |c| grows by less than 1 a step (f < 1, |i * g| < 1): a cell
+        # clip of at least the sequence length never clips (the converter writes 10).
+        clip = float(opts.get("CellClip", 0.0))
+        if float(opts.get("ProjClip", 0.0)) or (clip and clip < x_shape[1]):
+            raise self._error(op, f"a cell clip of {clip} over {x_shape[1]} steps is not supported")
+
+        def stacked(indices: range) -> np.ndarray:
+            parts = []
+            for i in indices:
+                t = self._input_index(op, i, "weights")
+                if not self._is_constant(t) or self.tensors[t].type_name != "FLOAT32":
+                    raise self._error(op, f"input {i} must be a float32 constant")
+                parts.append(np.asarray(self._array(t), np.float32))
+            return np.concatenate(parts, axis=0)
+
+        weights, recurrent, bias = (
+            stacked(range(1, 5)),
+            stacked(range(5, 9)),
+            stacked(range(12, 16)),
+        )
+        operands = [self._operand(op, 0)]
+        for array in (weights, recurrent, bias):
+            const = nn.ConstantOp(np.ascontiguousarray(array), TensorType(f32, array.shape))
+            self._tag(const, op, None)
+            self.block.add_op(const)
+            operands.append(const.output)
+        props: dict[str, Attribute] = {"return_sequences": IntegerAttr(1, i64)}
+        self._emit(op, nn.LstmOp, operands, props)
