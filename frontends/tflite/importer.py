@@ -183,6 +183,7 @@ OPERATORS: dict[str, Translation] = {
     "ASSIGN_VARIABLE": Translation("_assign_variable", AssignVariableOp, types=_VARIABLE),
     "CALL_ONCE": Translation("_call_once", ReadVariableOp, types=_VARIABLE),
     "SVDF": Translation("_svdf", SvdfOp, types=("float32", "int8")),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": Translation("_sequence_lstm", nn.LstmOp),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
