@@ -113,25 +113,46 @@ class ImageInfo:
         return self.payload_bytes + self.zeroed_bytes
 
 
-def _check_folder(meta: dict, folder: Path) -> Target:
-    target = get_target(meta.get("target", "host"))
-    if target.is_host:
-        raise StaiError(
-            f"{folder}: a relocatable image needs a Cortex-M target (--target cortex-m4, "
-            "cortex-m7 or cortex-m55)"
+def refusal(
+    target: str,
+    binary: bool = False,
+    pools: int = 1,
+    inputs_in_activations: bool = True,
+    outputs_in_activations: bool = True,
+    observer: bool = False,
+) -> str | None:
+    """Why a network compiled with these options cannot become an image (None: it can)."""
+    if get_target(target).is_host:
+        return (
+            "--relocatable builds an image for a Cortex-M core: add --target cortex-m4, "
+            "cortex-m7 or cortex-m55"
         )
-    if meta.get("weights_file"):
-        raise StaiError("--relocatable holds the weights in the image: drop --binary")
-    if len(meta.get("pools") or [None]) > 1:
-        raise StaiError("--relocatable needs one activation arena: drop --memory-pool")
-    if not meta.get("inputs_in_activations", True) or not meta.get("outputs_in_activations", True):
-        raise StaiError(
+    if binary:
+        return "--relocatable holds the weights in the image: drop --binary"
+    if pools > 1:
+        return "--relocatable needs one activation arena: drop --memory-pool"
+    if not inputs_in_activations or not outputs_in_activations:
+        return (
             "--relocatable keeps inputs and outputs in the activations: drop "
             "--no-inputs-allocation / --no-outputs-allocation"
         )
-    if meta.get("observer"):
-        raise StaiError("--relocatable images have no observer hooks: drop --observer")
-    return target
+    if observer:
+        return "--relocatable images have no observer hooks: drop --observer"
+    return None
+
+
+def _check_folder(meta: dict, folder: Path) -> Target:
+    why = refusal(
+        meta.get("target", "host"),
+        bool(meta.get("weights_file")),
+        len(meta.get("pools") or [None]),
+        bool(meta.get("inputs_in_activations", True)),
+        bool(meta.get("outputs_in_activations", True)),
+        bool(meta.get("observer")),
+    )
+    if why is not None:
+        raise StaiError(f"{folder}: {why}" if "--target" in why else why)
+    return get_target(meta.get("target", "host"))
 
 
 def _link(gcc: str, flags: list[str], work: Path, objects: list[str], base: int, tag: str):

@@ -304,10 +304,14 @@ LEFT_OUT: dict[str, dict[str, str]] = {
     "analyze": {
         "--observer": "analyze always compiles the observer's node records to attribute "
         "each layer's costs; the hooks change neither the activations nor the weights",
+        "--relocatable": "generate --relocatable prints the image's sizes (the same code "
+        "and weights)",
     },
     "validate": {
         "--observer": "validate always compiles the observer hooks (per-layer comparison)",
         "--int8-io": "the reference runs on float inputs and outputs",
+        "--relocatable": "validation runs the statically linked network; an image runs the "
+        "same code (tests/e2e/test_relocatable.py)",
     },
 }
 """The compile options a command leaves out, each with the reason (shown by ``--help``)."""
@@ -337,6 +341,13 @@ def add_compile_options(parser: argparse.ArgumentParser, command: str = "generat
             "--binary",
             action="store_true",
             help="weights in NAME_weights.bin, passed to stai_NAME_init (docs/target.md)",
+        )
+    if command == "generate":
+        parser.add_argument(
+            "--relocatable",
+            action="store_true",
+            help="also build NAME_image.bin: code and weights that a firmware holding only "
+            "stai's loader runs (Cortex-M targets; docs/relocatable.md)",
         )
     if "--observer" not in left_out:
         parser.add_argument(
@@ -378,12 +389,10 @@ REFUSED: dict[str, str] = {
     "--no-onnx-io-transpose makes both channel-last",
     "--optimization": "stai always plans the smallest activation buffer; there is no "
     "time/RAM trade-off to choose",
-    "--relocatable": "stai generates no relocatable binary; --binary puts the weights in "
-    "NAME_weights.bin",
-    "--address": "stai generates no relocatable binary; --binary puts the weights in "
-    "NAME_weights.bin, passed to stai_NAME_init",
-    "--copy-weights-at": "stai generates no relocatable binary; --binary puts the weights "
-    "in NAME_weights.bin, passed to stai_NAME_init",
+    "--address": "stai's relocatable images are bound at run time by stai_image_load "
+    "(docs/relocatable.md), not linked at an address",
+    "--copy-weights-at": "stai's relocatable images are copied to RAM by stai_image_load "
+    "(docs/relocatable.md); --binary puts the weights in NAME_weights.bin",
     "--use-onnx-simplifier": "stai runs the ONNX optimizer (turn it off with "
     "--no-onnx-optimizer); it has no simplifier",
     "--st-neural-art": "stai generates C for Cortex-M cores, not for ST's NPU",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from stai.cli.common import (
     Parser,
@@ -26,6 +27,21 @@ def _generate(args: argparse.Namespace) -> None:
     from stai.compiler.driver import compile_model, load_model, write_generated
 
     options = compile_options(args)
+    if args.relocatable:
+        from stai.boards.relocatable import refusal
+        from stai.errors import StaiError
+
+        memory = options.memory
+        why = refusal(
+            options.target,
+            options.binary,
+            1,  # (several memory pools are found in the generated folder)
+            memory.allocate_inputs,
+            memory.allocate_outputs,
+            options.observer,
+        )
+        if why is not None:
+            raise StaiError(why)
     # Import and quantize once; a compression level searches on clones of the result.
     model = load_model(args.model, options.frontend, generate_hook(args))
     stream = sys.stderr if args.print_ir_after_all else None
@@ -40,6 +56,30 @@ def _generate(args: argparse.Namespace) -> None:
     print(
         f"stai: wrote {result.out_dir}/ ({result.name}.c, {result.name}_data.c, runtime); "
         f"activations: {result.activations_bytes} bytes (plan: {result.name}_report.txt)"
+    )
+    if args.relocatable:
+        _relocatable_image(Path(result.out_dir), result.name)
+
+
+def _relocatable_image(folder: Path, name: str) -> None:
+    """Build ``NAME_image.bin`` in the generated ``folder`` (the folder goes when the
+    image cannot be built: nothing half-done is left)."""
+    import shutil
+    import tempfile
+
+    from stai.boards.relocatable import build_image
+    from stai.errors import StaiError
+
+    with tempfile.TemporaryDirectory(prefix="stai-image-") as work:
+        try:
+            image = build_image(folder, folder / f"{name}_image.bin", work)
+        except StaiError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+    print(
+        f"stai: wrote {image.path} ({image.file_bytes} bytes: {image.payload_bytes} of code, "
+        f"weights and data, {image.relocations} relocations; {image.ram_bytes} bytes of RAM "
+        "when loaded)"
     )
 
 

@@ -52,6 +52,7 @@ def test_the_commands_accept_the_same_compile_options() -> None:
     assert {"--memory-pool", "--split-weights", "--no-inputs-allocation", "-c"} <= every
     assert {"--no-onnx-io-transpose", "--weights-alignment", "-q", "--target"} <= every
     assert {"--binary", "--observer", "--compression-level", "--int8-io"} <= every
+    assert "--relocatable" in every
     for command in COMMANDS:
         left_out = set(LEFT_OUT[command])
         accepted = _option_strings(commands[command]) & every
@@ -60,8 +61,8 @@ def test_the_commands_accept_the_same_compile_options() -> None:
         for option in left_out:
             assert f"{option}: " in " ".join(help_text.split()), (command, option)
     assert not LEFT_OUT["generate"]
-    assert set(LEFT_OUT["analyze"]) == {"--observer"}
-    assert set(LEFT_OUT["validate"]) == {"--observer", "--int8-io"}
+    assert set(LEFT_OUT["analyze"]) == {"--observer", "--relocatable"}
+    assert set(LEFT_OUT["validate"]) == {"--observer", "--int8-io", "--relocatable"}
     assert "--c-prefix" in every
 
 

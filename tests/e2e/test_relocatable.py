@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import run_stai
 from shared_models import random_inputs
 
 from stai.boards.relocatable import (
@@ -169,8 +170,26 @@ def test_relocations_are_the_words_that_move_with_the_base() -> None:
 def test_folders_a_relocatable_image_cannot_hold(models_dir: Path, tmp_path: Path) -> None:
     model = models_dir / MODELS["ad"]
     generate(model, tmp_path / "host")
-    with pytest.raises(StaiError, match="needs a Cortex-M target"):
+    with pytest.raises(StaiError, match="for a Cortex-M core"):
         build_image(tmp_path / "host", tmp_path / "x.img", tmp_path / "b1")
     generate(model, tmp_path / "bin", target="cortex-m4", binary=True)
     with pytest.raises(StaiError, match="drop --binary"):
         build_image(tmp_path / "bin", tmp_path / "y.img", tmp_path / "b2")
+
+
+def test_generate_relocatable_writes_the_image(models_dir: Path, tmp_path: Path) -> None:
+    model = models_dir / MODELS["ad"]
+    out = tmp_path / "ad"
+    code, stdout, stderr = run_stai(
+        ["generate", "-m", str(model), "--target", "cortex-m4", "--relocatable", "-o", str(out)]
+    )
+    assert code == 0, stderr
+    image = out / "network_image.bin"
+    assert image.stat().st_size > HEADER_BYTES and f"wrote {image}" in stdout
+    assert image.read_bytes()[:4] == b"STIM"
+    for extra, why in ((["--binary"], "drop --binary"), ([], "for a Cortex-M core")):
+        target = [] if not extra else ["--target", "cortex-m4"]
+        argv = ["generate", "-m", str(model), *target, *extra, "--relocatable"]
+        code, _, stderr = run_stai([*argv, "-o", str(tmp_path / "no")])
+        assert code == 2 and why in stderr and stderr.count("\n") == 1, stderr
+        assert not (tmp_path / "no").exists()
