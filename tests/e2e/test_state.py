@@ -27,6 +27,28 @@ def _convert(module, shape: tuple[int, ...]) -> bytes:
     return converter.convert()
 
 
+def _convert_int8(module, shape: tuple[int, ...]) -> bytes:
+    """Full-integer conversion: int8 input, output and arithmetic; the converter keeps the
+    variable float, between a QUANTIZE after each read and a DEQUANTIZE before each
+    assignment."""
+    import tensorflow as tf
+
+    concrete = module.__call__.get_concrete_function()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], module)
+    rng = np.random.default_rng(0)
+
+    def representative():
+        for _ in range(64):
+            yield [rng.uniform(-2, 2, shape).astype(np.float32)]
+
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
 def _streaming_models():
     """Two streaming modules: a decaying running sum and a running sum with a count."""
     import tensorflow as tf
@@ -119,10 +141,14 @@ def streaming(tmp_path_factory) -> dict[str, tuple[Path, tuple[int, ...]]]:
         path = folder / f"{name}.tflite"
         path.write_bytes(_without_zero_init(_convert(cls(), shape)))
         out[name] = (path, shape)
+    cls, shape = _streaming_models()["decaying"]
+    path = folder / "decaying_int8.tflite"
+    path.write_bytes(_without_zero_init(_convert_int8(cls(), shape)))
+    out["decaying_int8"] = (path, shape)
     return out
 
 
-@pytest.mark.parametrize("name", ["decaying", "running_mean"])
+@pytest.mark.parametrize("name", ["decaying", "running_mean", "decaying_int8"])
 def test_variables_match_tflm_call_by_call(streaming, name, tmp_path):
     path, shape = streaming[name]
     data = path.read_bytes()
@@ -136,6 +162,8 @@ def test_variables_match_tflm_call_by_call(streaming, name, tmp_path):
     n_out = len(c_model.outputs)
     rng = np.random.default_rng(13)
     xs = [rng.uniform(-2, 2, shape).astype(np.float32) for _ in range(6)]
+    if c_model.inputs[0]["dtype"] == "int8":
+        xs = [rng.integers(-128, 128, shape, dtype=np.int8) for _ in range(6)]
     first: list[np.ndarray] = []
     previous = None
     for k, x in enumerate(xs):
