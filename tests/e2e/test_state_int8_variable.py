@@ -21,7 +21,7 @@ def _model() -> bytes:
     tensors: list[Any] = []
 
     def tensor(name: str, shape, kind, scale=None, zero_point=0) -> int:
-        t = schema.TensorT()
+        t: Any = schema.TensorT()
         t.name, t.shape, t.type = name.encode(), list(shape), kind
         if scale is not None:
             q = schema.QuantizationParametersT()
@@ -52,7 +52,7 @@ def _model() -> bytes:
         op.builtinOptionsType, op.builtinOptions = kind, options
         return op
 
-    var = schema.VarHandleOptionsT()
+    var: Any = schema.VarHandleOptionsT()
     var.container, var.sharedName = b"", b"acc"
     add = schema.AddOptionsT()
     ops = [
