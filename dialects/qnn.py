@@ -645,7 +645,8 @@ class StridedSliceOp(_DataMovement):
 @irdl_op_definition
 class MathOp(_PerOutput):
     """A float element-wise math function ``function`` (``abs``, ``neg``, ``exp``, ``log``,
-    ``sqrt``, ``rsqrt``, ``square``, ``floor``, ``ceil``): ``stai_<function>_f32``
+    ``sqrt``, ``rsqrt``, ``square``, ``floor``, ``ceil``, ``round``, ``sin``, ``cos``,
+    ``elu``, ``erf``, ``gelu``, ``gelu_tanh``): ``stai_<function>_f32``
     (``stai_kernels_math.h``)."""
 
     name = "qnn.math"
