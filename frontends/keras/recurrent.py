@@ -15,8 +15,11 @@ sequence, its output sequence reversed back) and merges them: ``concat`` on the 
 ``sum``, ``mul``, ``ave`` (the sum times 0.5), or none (two results).
 
 The translators are functions of the importer (``importer.HANDLERS`` rows ``LSTM``,
-``GRU``, ``SimpleRNN``, ``Bidirectional``); stateful layers are refused (their state would
-have to persist between runs).
+``GRU``, ``SimpleRNN``, ``Bidirectional``). A stateful GRU or SimpleRNN keeps its last
+state in a variable of the state buffer (``nn.read_variable`` before the layer gives its
+initial state, ``nn.assign_variable`` after it stores the last one; zeros after
+``reset``); a stateful LSTM (two states, ``nn.lstm`` takes no initial one) or
+Bidirectional layer is refused.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, f32, i64
 from xdsl.ir import Attribute, SSAValue
 
 from stai.dialects import nn, nn_recurrent
+from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp
 from stai.errors import printable_name
 
 from .builder import LayerBuilder, shape_of, variable_array
@@ -80,10 +84,11 @@ class _Recurrent:
             )
         cfg = layer.get_config()
         self.config = cfg
-        if cfg.get("stateful"):
+        self.stateful = bool(cfg.get("stateful"))
+        if self.stateful and self.kind == "LSTM":
             raise b.error(
-                f"stateful {self.kind} layers are not supported (the state is not kept "
-                "between runs)"
+                "stateful LSTM layers are not supported (only GRU and SimpleRNN keep their "
+                "state between runs)"
             )
         self.units = int(cfg["units"])
         self.sequences = bool(cfg.get("return_sequences"))
@@ -184,10 +189,23 @@ def keras_recurrent(b: LayerBuilder, xs: list[SSAValue]) -> list[SSAValue]:
         initial = states[0]
         if shape_of(initial) != [n, layer.units]:
             raise b.error(f"the initial state must be [{n}, {layer.units}]")
+    state: dict[str, Attribute] = {}
+    if layer.stateful:  # the state: a variable read before the layer, assigned after it
+        if initial is not None:
+            raise b.error("a stateful layer takes no initial state input")
+        zeros = np.zeros((n, layer.units), np.float32)
+        state = {
+            "variable": StringAttr(f"{b.layer_name}/h"),
+            "initial": nn.dense_attr(TensorType(f32, zeros.shape), zeros.tobytes()),
+        }
+        initial = b.emit(ReadVariableOp, [], [n, layer.units], state, final=False)
     y, operands = layer.run(x, initial, layer.sequences, final=True)
-    if not layer.config.get("return_state"):
+    states = bool(layer.config.get("return_state"))
+    h = _last_step(b, y, final=False) if layer.sequences and (states or state) else y
+    if state:
+        b.emit(AssignVariableOp, [h], [n, layer.units], state, final=False)
+    if not states:
         return [y]
-    h = _last_step(b, y, final=False) if layer.sequences else y
     if layer.kind != "LSTM":
         return [y, h]
     return [y, h, layer.cell_state(operands)]
@@ -203,6 +221,8 @@ def keras_bidirectional(b: LayerBuilder, xs: list[SSAValue]) -> list[SSAValue]:
         raise b.error("masked sequences (Masking, mask_zero) are not supported")
     forward = _Recurrent(b, b.layer.forward_layer)
     backward = _Recurrent(b, b.layer.backward_layer)
+    if forward.stateful:
+        raise b.error("a stateful Bidirectional layer is not supported")
     if forward.config.get("return_state"):
         raise b.error("return_state is not supported in a Bidirectional layer")
     sequences = forward.sequences

@@ -161,14 +161,48 @@ def test_bidirectional_keeps_both_directions_apart(saved):
     assert all(tuple(op.strides.get_values())[1] == -1 for op in slices)  # type: ignore[attr-defined]
 
 
-def test_stateful_gru_is_refused(tmp_path):
+def test_stateful_gru_and_rnn_keep_their_state(tmp_path, compiled):
+    """Stateful GRU and SimpleRNN: the last state is a variable of the state buffer,
+    carried from run to run as Keras carries it between ``predict`` calls, until
+    ``reset`` (Keras: ``reset_state``)."""
     k = keras()
     x = k.Input((5, 3), batch_size=1)
-    model = k.Model(x, k.layers.GRU(4, stateful=True, name="mem")(x))
+    y = k.layers.GRU(4, stateful=True, return_sequences=True, name="mem_gru")(x)
+    y = k.layers.SimpleRNN(3, stateful=True, name="mem_rnn")(y)
+    model = _randomized(k.Model(x, y), seed=13)
     path = tmp_path / "stateful.keras"
     model.save(path)
-    with pytest.raises(StaiError, match="'mem'.*stateful"):
-        import_model(path)
+    names = [op.name for op in import_model(path).walk()]
+    assert names.count("nn.read_variable") == 2 and names.count("nn.assign_variable") == 2
+    c_model = compiled(path)
+    c_model.reset()
+    samples = [s[0] for s in _samples(model, 4, seed=17)]
+    for i, sample in enumerate(samples):
+        if i == 3:
+            c_model.reset()
+            for layer in model.layers:
+                if getattr(layer, "stateful", False):
+                    layer.reset_state()
+        expected = model.predict(sample, verbose=0)
+        got = c_model.run([sample])[0]
+        assert float(np.max(np.abs(expected - got))) <= float_tolerance(expected)
+    c_model.reset()
+    from_zeros = c_model.run([samples[1]])[0]
+    carried = c_model.run([samples[1]])[0]  # the same sample from the state it left
+    assert float(np.max(np.abs(from_zeros - carried))) > 1e-3
+
+
+def test_stateful_lstm_and_bidirectional_are_refused(tmp_path):
+    k = keras()
+    x = k.Input((5, 3), batch_size=1)
+    for layer, what in (
+        (k.layers.LSTM(4, stateful=True, name="mem"), "stateful LSTM"),
+        (k.layers.Bidirectional(k.layers.GRU(4, stateful=True), name="bi"), "stateful Bidi"),
+    ):
+        path = tmp_path / f"{what.split()[1]}.keras"
+        k.Model(x, layer(x)).save(path)
+        with pytest.raises(StaiError, match=what):
+            import_model(path)
 
 
 def test_hard_sigmoid_gru_is_refused(tmp_path):
