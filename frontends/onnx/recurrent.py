@@ -102,9 +102,14 @@ class _Layer:
         lens = b._const(node, 4, "sequence_lens", optional=True)
         if lens is not None and np.any(lens != self.time):
             raise b._error("sequence_lens shorter than the sequence are not supported")
-        self.xb = self.x if self.layout == 1 else b._transpose_value(self.x, (1, 0, 2))
         outs = list(node.output) + [""] * 3
         self.outputs = [name if self._read(name) else "" for name in outs[:3]]
+        self.unused = not any(self.outputs)
+        """No output of the node is read: nothing to compute."""
+        if self.unused or self.layout == 1:
+            self.xb = self.x
+        else:
+            self.xb = b._transpose_value(self.x, (1, 0, 2))
 
     def _read(self, name: str) -> bool:
         b = self.b
@@ -191,6 +196,8 @@ def onnx_lstm(b: GraphBuilder, node: Any) -> None:
     if node_attrs(node).get("input_forget", 0):
         raise b._error("input_forget is not supported")
     layer = _Layer(b, node, 4)
+    if layer.unused:
+        return
     layer.zero_inputs(((5, "initial_h"), (6, "initial_c"), (7, "P")))
     units = layer.units
     order = [0, 2, 3, 1]  # ONNX gates i, o, f, c -> nn gates i, f, c, o
@@ -216,6 +223,8 @@ def onnx_lstm(b: GraphBuilder, node: Any) -> None:
 def onnx_gru(b: GraphBuilder, node: Any) -> None:
     """ONNX GRU -> ``nn.gru``."""
     layer = _Layer(b, node, 3)
+    if layer.unused:
+        return
     initial = layer.initial_h()
     operands: list[SSAValue | list[SSAValue]] = [
         layer.xb,
@@ -234,6 +243,8 @@ def onnx_gru(b: GraphBuilder, node: Any) -> None:
 def onnx_rnn(b: GraphBuilder, node: Any) -> None:
     """ONNX RNN -> ``nn.rnn``."""
     layer = _Layer(b, node, 1)
+    if layer.unused:
+        return
     initial = layer.initial_h()
     operands: list[SSAValue | list[SSAValue]] = [
         layer.xb,
