@@ -42,6 +42,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import qnn_params as qp
 from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, shape_of
+from stai.lowering.scratch_sizes import ISAS
 from stai.runtime import mk_conv_layouts, mk_layouts
 
 FAST_REQUANT = (0, 1, 2)
@@ -255,6 +256,11 @@ class ConvS8Op(WeightedKernelOp):
         """Outputs x kh x kw x input channels."""
         return self._output_count() * math.prod(self.filter_shape()[1:])
 
+    def overlap_isas(self) -> tuple[str, ...]:
+        """Pixel order on every core: blocks of four output pixels in increasing order,
+        each block's windows read before its outputs are written (``stai_mk_conv_s8.h``)."""
+        return ISAS
+
     def verify_(self) -> None:
         super().verify_()
         x, y = self.input_shape(0), self.output_shape()
@@ -282,6 +288,11 @@ class _PoolKernelOp(MicroKernelOp):
     def macc(self) -> int:
         """Outputs x the window's elements."""
         return self._output_count() * math.prod(self.ints("kernel"))
+
+    def overlap_isas(self) -> tuple[str, ...]:
+        """Pixel order on every core: output pixels in increasing order, each written
+        after its window is read (``stai_mk_eltwise_s8.h``)."""
+        return ISAS
 
     def verify_(self) -> None:
         super().verify_()
