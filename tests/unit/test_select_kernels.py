@@ -287,3 +287,19 @@ func.func @f(%x: tensor<1x1x1x4xi8>) -> tensor<1x1x1x2xi8> {
     (op,) = _kernels(module)
     assert not select_kernel(op, Rewriter())
     assert [k.name for k in _kernels(module)] == ["qnn.conv2d"]
+
+
+def test_overlap_facts_follow_the_kernels_order(models_dir: Path) -> None:
+    """The general convolution and the pooling kernels compute in pixel order on every
+    core, so plan-memory may overlap their output with their input; the depthwise kernel
+    runs channel planes and the 1x1 kernel states no order: apart."""
+    from stai.lowering.scratch_sizes import ISAS
+
+    module = _qnn(models_dir / KWS, "stai", stop_after="plan-memory")
+    by_kind = {type(op): op for op in _kernels(module)}
+    assert by_kind[mk.ConvS8Op].overlap_isas() == ISAS
+    assert by_kind[mk.AvgPoolS8Op].overlap_isas() == ISAS
+    assert by_kind[mk.DwConv3x3S8Op].overlap_isas() == ()
+    assert by_kind[mk.Conv1x1S8Op].overlap_isas() == ()
+    conv = by_kind[mk.ConvS8Op]
+    assert conv.overlap_gap(conv.ins[0], "dsp") is not None
