@@ -690,10 +690,11 @@ class LstmOp(KernelOp):
     OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "weights", "recurrent", "bias")
 
     def macc(self) -> int:
-        """The weights' elements (both matrices) per time step."""
+        """The weights' elements (both matrices) per time step, for every step of every
+        batch (the input is batch x time x features), whatever the output keeps."""
         weights = sum(_count(v) for v in self.ins[1:] if len(_shape(v)) == 2)
-        out = _shape(self.output_type)
-        return weights * (out[-2] if len(out) >= 3 else 1)
+        x = _shape(self.ins[0])
+        return weights * (x[0] * x[1] if len(x) >= 3 else 1)
 
 
 QNN = Dialect(

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    DenseArrayBase,
     IntegerAttr,
     MemRefType,
     ModuleOp,
@@ -374,8 +375,9 @@ def _geometry(op: Any, kind: str) -> dict[str, list[int]]:
             continue
         if isinstance(value, IntegerAttr):
             out[name] = [value.value.data]
-        else:
+        elif isinstance(value, DenseArrayBase):
             out[name] = [int(v) for v in op.ints(name)]
+        # (other entries, such as a math op's function name, are not geometry numbers)
     return out
 
 

@@ -215,3 +215,22 @@ def test_cli_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         assert exit_info.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith("stai: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_analyze_a_math_op_whose_geometry_is_a_function_name(tmp_path: Path) -> None:
+    """``qnn.math`` names its function among its geometric properties (a string, not a
+    list of numbers): analyze reported an internal error on any ONNX Exp."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    graph = helper.make_graph([helper.make_node("Exp", ["x"], ["y"], name="e")], "g", [x], [y])
+    model = tmp_path / "exp.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), model)
+    from cli_run import run_stai
+
+    code, _, err = run_stai(["analyze", "-m", str(model), "-o", str(tmp_path / "a")])
+    assert code == 0, err
+    report = json.loads((tmp_path / "a" / "network_analyze.json").read_text())
+    assert [layer["kernel"] for layer in report["layers"]] == ["stai_exp_f32"]
