@@ -446,8 +446,11 @@ class NetworkLowering:
 
         def output_pointer(ops: list[Operation]) -> SSAValue:
             saved, k.ops = k.ops, ops
+            value = out_of(k.op)
+            if isinstance(value.owner, StateOp):  # an assignment: the value it stores
+                value = k.op.ins[0]
             try:
-                return k.ptr(out_of(k.op), True)
+                return k.ptr(value, not isinstance(value.owner, StateOp))
             finally:
                 k.ops = saved
 

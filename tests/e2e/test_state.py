@@ -325,3 +325,21 @@ def test_call_once_running_other_operators_is_refused(tmp_path):
     with pytest.raises(StaiError, match="CALL_ONCE .*runs ADD") as info:
         import_model(_with_init_graph(data, init))
     assert "\n" not in str(info.value)
+
+
+def test_observer_builds_and_captures_around_the_state(streaming, tmp_path):
+    """With --observer every node is observed; an assignment shows the value it stores
+    (its input: the state buffer itself is no arena buffer)."""
+    from stai.runtime.model_runner import Runner
+
+    path, shape = streaming["decaying"]
+    generate(path, tmp_path / "gen", observer=True)
+    runner = Runner(tmp_path / "gen")
+    x = np.full(shape, 0.5, np.float32)
+    result = runner.run([x], per_layer=True)
+    assert [n.c_id for n in result.nodes] == list(range(len(result.nodes)))
+    assign = [n for n in result.nodes if "assign" in n.type_name.lower()]
+    read = [n for n in result.nodes if "read" in n.type_name.lower()]
+    assert len(assign) == 1 and len(read) == 1, [n.type_name for n in result.nodes]
+    plain = CModel(tmp_path / "gen")
+    np.testing.assert_array_equal(result.outputs[0][0], plain.run([x])[0])

@@ -157,3 +157,18 @@ def test_svdf_matches_tflm_call_by_call(case, tmp_path):
     interp.reset()
     (again,) = c_model.run([xs[0]])
     np.testing.assert_array_equal(again, outputs[0])
+
+
+def test_validate_resets_before_each_sample(tmp_path):
+    """``stai validate`` resets the C model before each sample, as the TFLite Micro
+    reference is reset: every sample of an int8 SVDF is bit-exact (without the reset the
+    state of earlier samples would change the later ones)."""
+    from stai.tools.validate import ValidateOptions, validate
+
+    path = tmp_path / "svdf.tflite"
+    path.write_bytes(_svdf_model(True, 1, 10, 8, 6, 1, 0, seed=10))
+    report = validate(
+        ValidateOptions(model=path, batch_size=6, seed=2, out_dir=tmp_path, progress=False)
+    )
+    (row,) = report.rows
+    assert row.metrics.samples == 6 and row.metrics.bit_exact == 6
