@@ -84,6 +84,9 @@ class TflModel:
     operators: list[TflOperator]
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
+    subgraphs: tuple[TflModel, ...] = ()
+    """Every subgraph's records by index (0: this graph's), when the model has several:
+    a CALL_ONCE's initialisation subgraph."""
 
 
 def _enum_names(enum_class: type) -> dict[int, str]:
@@ -116,12 +119,24 @@ def _read_model(data: bytes, name: str) -> TflModel:
     n_graphs = model.SubgraphsLength()
     if n_graphs == 0:
         raise StaiError(f"{name}: the model has no subgraph")
-    if n_graphs > 1:
+    graphs = [_read_graph(model, g, name, data) for g in range(n_graphs)]
+    main = graphs[0]
+    if n_graphs > 1 and not any(op.opcode == "CALL_ONCE" for op in main.operators):
         raise StaiError(
             f"{name}: the model has {n_graphs} subgraphs (control flow); "
             "only single-subgraph models are supported"
         )
-    graph = model.Subgraphs(0)
+    if n_graphs == 1:
+        return main
+    from dataclasses import replace
+
+    return replace(main, subgraphs=tuple(graphs))
+
+
+def _read_graph(model, g: int, name: str, data: bytes) -> TflModel:
+    import tflite
+
+    graph = model.Subgraphs(g)
     if graph is None:
         raise StaiError(f"{name}: the subgraph cannot be read")
     type_names = _enum_names(tflite.TensorType)
@@ -303,4 +318,6 @@ def _read_options(op: Any) -> dict[str, Any]:
             )
         elif isinstance(value, (int, float, bool)):
             values[attr] = value
+        elif isinstance(value, bytes):  # VAR_HANDLE's container and shared name
+            values[attr] = value.decode(errors="replace")
     return values

@@ -72,6 +72,7 @@ def run_litert_many(
     tensors = interp.get_tensor_details() if intermediates else []
     results, captured = [], []
     for sample in samples:
+        interp.reset_all_variables()  # each sample from the model's initial variables
         for value, d in zip(sample, ins):
             interp.set_tensor(d["index"], np.ascontiguousarray(value.reshape(d["shape"])))
         interp.invoke()

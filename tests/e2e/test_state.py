@@ -265,7 +265,7 @@ def _with_init_graph(data: bytes, init=None) -> Any:
 
     main = _records_with_shared_names(data, 0)
     init = init if init is not None else _records_with_shared_names(data, 1)
-    return SimpleNamespace(**vars(main), subgraphs=(main, init))
+    return SimpleNamespace(**(vars(main) | {"subgraphs": (main, init)}))
 
 
 def _initialised_module():
@@ -343,3 +343,23 @@ def test_observer_builds_and_captures_around_the_state(streaming, tmp_path):
     assert len(assign) == 1 and len(read) == 1, [n.type_name for n in result.nodes]
     plain = CModel(tmp_path / "gen")
     np.testing.assert_array_equal(result.outputs[0][0], plain.run([x])[0])
+
+
+def test_a_converter_file_with_call_once_compiles_from_the_file(tmp_path):
+    """The converter's file itself (its CALL_ONCE subgraph read by the reader): `stai
+    generate` compiles it and the C model matches TFLite Micro call by call."""
+    from cli_run import run_stai
+
+    data = _convert(_initialised_module(), (1, 5))
+    model = tmp_path / "init.tflite"
+    model.write_bytes(data)
+    code, _, err = run_stai(["generate", "-m", str(model), "-o", str(tmp_path / "gen")])
+    assert code == 0, err
+    c_model = CModel(tmp_path / "gen")
+    interp = _tflm(data)
+    rng = np.random.default_rng(9)
+    for k in range(4):
+        x = rng.uniform(-1, 1, (1, 5)).astype(np.float32)
+        (got,) = c_model.run([x])
+        (want,) = _tflm_call(interp, x, 1)
+        np.testing.assert_array_equal(got.reshape(want.shape), want, err_msg=f"call {k}")
