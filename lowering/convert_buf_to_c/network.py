@@ -40,6 +40,7 @@ from stai.lowering.convert_buf_to_c.common import (
 )
 from stai.lowering.convert_buf_to_c.emitters import EMITTERS
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
+from stai.lowering.convert_buf_to_c.mk_kernels import headers_for
 
 
 @dataclass
@@ -277,6 +278,7 @@ class NetworkLowering:
             includes.append(c.IncludeOp("arm_nnfunctions.h"))
         if any(f.startswith("stai_") for f in self.called):
             includes.append(c.IncludeOp("stai_kernels.h"))
+        includes += [c.IncludeOp(h) for h in headers_for(self.called)]
         return c.FileOp(
             f"{n.network}.c",
             [
