@@ -36,12 +36,13 @@ import math
 from typing import ClassVar
 
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr
-from xdsl.ir import Dialect
+from xdsl.ir import Dialect, SSAValue
 from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import qnn_params as qp
 from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, shape_of
+from stai.dialects.qnn_overlap import pixel_order_gap
 from stai.lowering.scratch_sizes import ISAS
 from stai.runtime import mk_conv_layouts, mk_layouts
 
@@ -162,6 +163,21 @@ class Conv1x1S8Op(WeightedKernelOp):
         """Outputs x input channels."""
         return self._output_count() * self.in_channels
 
+    def overlap_isas(self) -> tuple[str, ...]:
+        """Pixel order on every core: blocks of three pixels (then one at a time), each
+        block's input widened into the scratch buffer before its outputs are written."""
+        return ISAS
+
+    def overlap_gap(self, value: SSAValue, isa: str = "") -> int | None:
+        """The pixel-order gap of its rows (``qnn_overlap.pixel_order_gap`` on a column of
+        ``pixels`` pixels: no window, no stride)."""
+        if value is not self.ins[0] or (isa and isa not in self.overlap_isas()):
+            return None
+        n = self.pixels
+        return pixel_order_gap(
+            (1, n, 1, self.in_channels), (1, n, 1, self.out_channels), (1, 1), (0, 0), 1, 1
+        )
+
     def verify_(self) -> None:
         super().verify_()
         x, y = self.input_shape(0), self.output_shape()
@@ -183,6 +199,12 @@ class DwConv3x3S8Op(WeightedKernelOp):
     strides = opt_prop_def(DenseArrayBase)
     pads = opt_prop_def(DenseArrayBase)
     GEOMETRY: ClassVar[tuple[str, ...]] = ("strides", "pads")
+
+    def may_write_over(self, value: SSAValue) -> bool:
+        """In place when the output has the input's shape (stride 1, 'same'): the kernel
+        runs channel by channel, copying a whole input channel into its scratch plane
+        before it writes that channel's outputs, which are the same bytes."""
+        return value is self.ins[0] and value.type == self.output_type
 
     def packed_sizes(self) -> tuple[int, int]:
         """12 bytes per channel; a bias per channel (``mk_layouts.pack_dwconv3x3_s8``)."""

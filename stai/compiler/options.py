@@ -106,7 +106,7 @@ KERNELS: tuple[str, ...] = ("stai", "cmsis-nn")
 specialised per layer where one fits (``select-kernels``; every other layer keeps its
 CMSIS-NN call), or ``cmsis-nn``, a CMSIS-NN API call for every int8 layer."""
 
-DEFAULT_KERNELS = "cmsis-nn"
+DEFAULT_KERNELS = "stai"
 """The kernels of a compile that does not name them."""
 
 

@@ -79,14 +79,16 @@ def test_int8_bit_exact_on_target(key, target, target_model, models_dir, shared_
         np.testing.assert_array_equal(sample.outputs[0], expected)
         assert sample.status == 0
     # Instructions: counted for every inference, identical for identical inputs, and
-    # split into the generated code and the kernels (the rest is the call itself).
+    # split into the generated code and the library's kernels (the rest is the call
+    # itself). stai's micro-kernels are inlined into the generated code: a model that runs
+    # only those (AD) spends nothing in the library.
     again = model.run_many(samples[:1])
     first = result.samples[0]
     assert first.instructions == again.samples[0].instructions
     for s in result.samples:
         assert s.instructions > 0
-        assert 0 < s.network_instructions < s.instructions
-        assert 0 < s.kernel_instructions < s.instructions
+        assert 0 < s.network_instructions <= s.instructions
+        assert 0 <= s.kernel_instructions < s.instructions
         assert s.network_instructions + s.kernel_instructions <= s.instructions
         assert 0 < s.stack_bytes < model.footprint.ram_stack_reserved
 
@@ -352,7 +354,10 @@ def test_per_node_instructions_and_outputs_through_the_observer(
         assert [n.c_id for n in sample.nodes] == list(range(len(host.nodes)))
         assert all(n.instructions > 0 for n in sample.nodes)
         total = sum(n.instructions for n in sample.nodes)
-        assert sample.instructions <= total <= sample.instructions + 20 * len(sample.nodes)
+        # The observer firmware is another build: with stai's inlined micro-kernels the
+        # compiler schedules each layer's code around the hooks a little differently.
+        slack = 0.002 * sample.instructions + 20 * len(sample.nodes)
+        assert abs(total - sample.instructions) <= slack, (total, sample.instructions)
         for node, expected in zip(sample.nodes, host.nodes):
             assert node.type_name == expected.type_name and node.name == expected.name
             assert node.shape == expected.shape and node.scale == expected.scale

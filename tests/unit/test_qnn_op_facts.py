@@ -241,9 +241,10 @@ def _reference_macc(kind: str, ins: list[SSAValue], out: SSAValue, op: Operation
         return math.prod(_shape(ins[0]))
     if kind == "softmax":
         return 3 * out_n
-    if kind == "lstm":
+    if kind == "lstm":  # every step of every batch, whatever the output keeps
         weights = sum(math.prod(_shape(v)) for v in ins[1:] if len(_shape(v)) == 2)
-        return weights * (_shape(out)[-2] if len(_shape(out)) >= 3 else 1)
+        x = _shape(ins[0])
+        return weights * (x[0] * x[1] if len(x) >= 3 else 1)
     if kind in ("reshape", "pad", "concat", "transpose"):
         return 0
     return out_n

@@ -290,9 +290,10 @@ func.func @f(%x: tensor<1x1x1x4xi8>) -> tensor<1x1x1x2xi8> {
 
 
 def test_overlap_facts_follow_the_kernels_order(models_dir: Path) -> None:
-    """The general convolution and the pooling kernels compute in pixel order on every
-    core, so plan-memory may overlap their output with their input; the depthwise kernel
-    runs channel planes and the 1x1 kernel states no order: apart."""
+    """The general convolution, the 1x1 convolution (blocks of three pixels) and the
+    pooling kernels compute in pixel order on every core, so plan-memory may overlap their
+    output with their input; the depthwise kernel runs channel planes: exactly in place or
+    apart."""
     from stai.lowering.scratch_sizes import ISAS
 
     module = _qnn(models_dir / KWS, "stai", stop_after="plan-memory")
@@ -300,6 +301,12 @@ def test_overlap_facts_follow_the_kernels_order(models_dir: Path) -> None:
     assert by_kind[mk.ConvS8Op].overlap_isas() == ISAS
     assert by_kind[mk.AvgPoolS8Op].overlap_isas() == ISAS
     assert by_kind[mk.DwConv3x3S8Op].overlap_isas() == ()
-    assert by_kind[mk.Conv1x1S8Op].overlap_isas() == ()
+    assert by_kind[mk.Conv1x1S8Op].overlap_isas() == ISAS
     conv = by_kind[mk.ConvS8Op]
     assert conv.overlap_gap(conv.ins[0], "dsp") is not None
+    pointwise = by_kind[mk.Conv1x1S8Op]
+    # one output pixel below its input (as many channels in as out, or one pixel only)
+    assert pointwise.overlap_gap(pointwise.ins[0], "dsp") == -pointwise.out_channels
+    depthwise = by_kind[mk.DwConv3x3S8Op]
+    assert depthwise.may_write_over(depthwise.ins[0])  # 25x5x64 -> 25x5x64
+    assert not depthwise.may_write_over(depthwise.ins[1])
