@@ -91,7 +91,9 @@ def test_unsupported_operator_names_the_node():
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
     )
-    with pytest.raises(StaiError, match=r"unsupported ONNX operator 'Hardmax' \(node 'the_hardmax'\)"):
+    with pytest.raises(
+        StaiError, match=r"unsupported ONNX operator 'Hardmax' \(node 'the_hardmax'\)"
+    ):
         import_onnx_bytes(_bytes(model), "m.onnx")
 
 
