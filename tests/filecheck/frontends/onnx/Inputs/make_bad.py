@@ -1,4 +1,4 @@
-"""Write an ONNX model the frontend must reject: make_bad.py erf|dynamic OUT."""
+"""Write an ONNX model the frontend must reject: make_bad.py hardmax|dynamic OUT."""
 
 import sys
 
@@ -6,8 +6,8 @@ import onnx
 from onnx import TensorProto, helper
 
 kind, out = sys.argv[1], sys.argv[2]
-if kind == "erf":
-    node = helper.make_node("Erf", ["x"], ["y"], name="my_erf")
+if kind == "hardmax":
+    node = helper.make_node("Hardmax", ["x"], ["y"], name="my_hardmax")
     shape = [1, 3, 4, 4]
 else:
     node = helper.make_node("Relu", ["x"], ["y"], name="relu")
