@@ -70,6 +70,7 @@ def rows(models_dir: Path) -> list[dict]:
         if not path.is_file():
             continue
         plans = {target: plan_for(path, target) for target in TARGETS}
+        apart = {target: plan_for(path, target, MemoryOptions(overlap=False)) for target in TARGETS}
         host = plans["host"]
         caller = plan_for(
             path, "host", MemoryOptions(allocate_inputs=False, allocate_outputs=False)
@@ -80,6 +81,11 @@ def rows(models_dir: Path) -> list[dict]:
                 "key": m.key,
                 "kind": m.kind,
                 "arena": {col: p.arena_bytes for col, p in plans.items()},
+                "apart": {col: p.arena_bytes for col, p in apart.items()},
+                "least": {
+                    col: p.overlap_bound if p.overlap_bound is not None else p.breadth_bound
+                    for col, p in plans.items()
+                },
                 "bound": host.breadth_bound,
                 "scratch": {col: p.max_scratch for col, p in plans.items()},
                 "caller_io": caller.arena_bytes,
@@ -102,9 +108,13 @@ def markdown(table: list[dict]) -> str:
         "RAM the generated code needs against TensorFlow Lite Micro's. `docs/memory-planning.md`",
         "explains the planner and its options.",
         "",
-        "* **arena**: the activation arena of `stai generate` (inputs, outputs and kernel scratch",
-        "  buffers included) for the host, a Cortex-M4 (CMSIS-NN DSP scratch sizes) and a",
-        "  Cortex-M55 (Helium scratch sizes, 16-byte alignment);",
+        "* **arena**: the activation arena of `stai generate` with its default options (inputs,",
+        "  outputs and kernel scratch buffers included; outputs overlapping their inputs where",
+        "  the kernels allow it) for the host, a Cortex-M4 (DSP kernels and scratch sizes) and a",
+        "  Cortex-M55 (Helium scratch sizes, 16-byte alignment); **apart**: the same with",
+        "  `--no-overlap` (every output apart from its inputs);",
+        "* **overlap bound**: the least arena any plan of that order can have when outputs",
+        "  overlap their inputs as the kernels allow (`buf.overlap_bound`, scratch excluded);",
         "* **bound**: the operator-breadth bound of the model's own operator order (the most",
         "  tensor bytes live while one operator runs, without in-place outputs or scratch);",
         "  **scratch**: the largest kernel scratch buffer (host / M4 / M55); the target is",
@@ -116,12 +126,13 @@ def markdown(table: list[dict]) -> str:
         "  tensors (head) + runtime tail (per-tensor and per-node structures, persistent",
         "  buffers); the hybrid KWS model does not run on TFLite Micro.",
         "",
-        "| model | arena host / M4 / M55 | bound | scratch host / M4 / M55 | arena / bound | "
+        "| model | arena host / M4 / M55 | apart host / M4 / M55 | bound | "
+        "overlap bound host / M4 / M55 | scratch host / M4 / M55 | arena / bound | "
         "caller I/O | stai RAM | TFLM total (head + tail) | stai / TFLM |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in table:
-        a, s = r["arena"], r["scratch"]
+        a, s, p, lo = r["arena"], r["scratch"], r["apart"], r["least"]
         ratio = f"{a['host'] / r['bound']:.3f}" if r["bound"] else "-"
         if r["tflm"] is not None:
             total, head, tail = r["tflm"]
@@ -131,7 +142,9 @@ def markdown(table: list[dict]) -> str:
             tflm, versus = "n/a", "-"
         lines.append(
             f"| {r['key']} | {a['host']:,} / {a['cortex-m4']:,} / {a['cortex-m55']:,} | "
-            f"{r['bound']:,} | {s['host']:,} / {s['cortex-m4']:,} / {s['cortex-m55']:,} | "
+            f"{p['host']:,} / {p['cortex-m4']:,} / {p['cortex-m55']:,} | {r['bound']:,} | "
+            f"{lo['host']:,} / {lo['cortex-m4']:,} / {lo['cortex-m55']:,} | "
+            f"{s['host']:,} / {s['cortex-m4']:,} / {s['cortex-m55']:,} | "
             f"{ratio} | {r['caller_io']:,} | {r['total']:,} | {tflm} | {versus} |"
         )
     lines += ["", "Strategies the planner kept (host):", ""]
