@@ -114,7 +114,7 @@ def markdown(table: list[dict]) -> str:
         "  Cortex-M55 (Helium scratch sizes, 16-byte alignment); **apart**: the same with",
         "  `--no-overlap` (every output apart from its inputs);",
         "* **overlap bound**: the least arena any plan of that order can have when outputs",
-        "  overlap their inputs as the kernels allow (`buf.overlap_bound`, scratch excluded);",
+        "  overlap their inputs as the kernels allow (`buf.overlap_bound`, scratch included);",
         "* **bound**: the operator-breadth bound of the model's own operator order (the most",
         "  tensor bytes live while one operator runs, without in-place outputs or scratch);",
         "  **scratch**: the largest kernel scratch buffer (host / M4 / M55); the target is",
