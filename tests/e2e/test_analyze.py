@@ -7,6 +7,7 @@ import json
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,14 @@ import pytest
 import tflite
 
 from stai.cli.main import main as stai_main
+from stai.compiler.options import CompileOptions, MemoryOptions
 from stai.tools.analyze import analyze, to_json, write_reports
+
+CMSIS_NN = CompileOptions(kernels="cmsis-nn")
+"""The figures compared with the model file's own: CMSIS-NN's kernels read the weights as
+the file stores them (stai's kernels pack them: docs/target.md)."""
+APART = CompileOptions(memory=MemoryOptions(overlap=False))
+"""Every output apart from its inputs (overlapping plans: test_plan_memory_overlap.py)."""
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "analyze.schema.json"
 _NP = {
@@ -104,7 +112,7 @@ def test_totals_equal_independent_figures(
     key: str, shared_model_path: Callable[[str], Path]
 ) -> None:
     path = shared_model_path(key)
-    report = to_json(analyze(path))
+    report = to_json(analyze(path, options=CMSIS_NN))
     expected = independent_figures(path)
     totals = report["totals"]
     assert {k: totals[k] for k in expected} == expected
@@ -127,7 +135,7 @@ def test_kws_report(shared_model_path: Callable[[str], Path], tmp_path: Path) ->
     from stai.compiler.driver import generate
 
     path = shared_model_path("kws_int8")
-    a = analyze(path, name="kws")
+    a = analyze(path, name="kws", options=replace(CMSIS_NN, name="kws"))
     data = to_json(a)
     jsonschema.validate(data, json.loads(SCHEMA.read_text()))
     t = data["totals"]
@@ -135,7 +143,7 @@ def test_kws_report(shared_model_path: Callable[[str], Path], tmp_path: Path) ->
     assert (t["model_weights_bytes"], t["weights_change_bytes"]) == (24_376, 4_600)
     assert t["input_bytes"] == 490 and t["output_bytes"] == 12 and t["io_in_arena"]
     assert t["nodes"] == 12 and t["model_operators"] == 13
-    generated = generate(path, tmp_path / "kws", "kws")
+    generated = generate(path, tmp_path / "kws", "kws", options=CMSIS_NN)
     assert t["activations_bytes"] == generated.activations_bytes == t["ram_total_bytes"]
     assert data["inputs"][0] == {
         "name": "input_1",
@@ -176,7 +184,7 @@ def test_kws_report(shared_model_path: Callable[[str], Path], tmp_path: Path) ->
 def test_memory_plan_never_overlaps(shared_model_path: Callable[[str], Path]) -> None:
     """Buffers alive at the same node never share bytes, unless they are the same bytes
     (a reshape's alias)."""
-    a = analyze(shared_model_path("ic_int8"))
+    a = analyze(shared_model_path("ic_int8"), options=APART)
     live = a.buffers
     for i, x in enumerate(live):
         for y in live[i + 1 :]:

@@ -563,13 +563,15 @@ def test_argument_errors(kernels: support.F32Kernels) -> None:
 
 
 def _declared_functions() -> set[str]:
-    """The functions declared in stai_kernels_f32.h."""
-    text = support.HEADER.read_text()
+    """The float32 kernels declared in stai's kernel headers (stai_kernels_f32.h and the
+    family headers: math, indexing, recurrent, ...)."""
+    text = "".join(h.read_text() for h in support.HEADER.parent.glob("stai_kernels*.h"))
     return set(re.findall(r"arm_cmsis_nn_status\s+(stai_\w+_f32)\s*\(", text))
 
 
 def test_header_and_manifest_agree() -> None:
-    """Every declared kernel is provided by exactly one stai_*_f32.c, and nothing else is."""
+    """Every declared float kernel is provided by one runtime source, and every function
+    of a stai_*_f32.c source is declared."""
     from stai.runtime import manifest
 
     declared = _declared_functions()
@@ -579,9 +581,10 @@ def test_header_and_manifest_agree() -> None:
         info = manifest.sources()[source.name]
         provided |= info.provides
         assert info.requires <= set(manifest.sources()), f"{source.name}: unknown requirement"
-    assert provided == declared
+    assert provided <= declared  # every stai_*_f32.c function is declared in a header
     providers = manifest.provider_of()
-    assert all(providers[name].endswith("_f32.c") for name in declared)
+    missing = [name for name in sorted(declared) if name not in providers]
+    assert not missing, f"declared but in no runtime source: {missing}"
 
 
 def test_header_is_self_contained(tmp_path: Path) -> None:
