@@ -48,7 +48,7 @@ def _listed(folder: Path) -> list[str]:
 def test_runner_builds_with_cmsis_nn_path(models_dir, tmp_path, monkeypatch, layout):
     model = models_dir / "mlperf_tiny/kws/kws_ref_model_int8.tflite"
     out = tmp_path / "kws"
-    generate(model, out)
+    generate(model, out, kernels="cmsis-nn")
     generated_c = (out / "network.c").read_text()
     inputs = random_inputs(model, 3, seed=5)
     portable = [CModel(out).run(x)[0] for x in inputs]
@@ -75,7 +75,7 @@ def test_a_fully_connected_model_builds_no_convolution_source(models_dir, tmp_pa
     its library holds that kernel's files and nothing of CMSIS-NN's convolutions."""
     model = models_dir / "mlperf_tiny/ad/ad01_int8.tflite"
     out = tmp_path / "ad"
-    generate(model, out)
+    generate(model, out, kernels="cmsis-nn")
     code = (out / "network.c").read_text()
     assert "arm_fully_connected_s8(" in code and "arm_convolve" not in code
     inputs = random_inputs(model, 2, seed=1)
@@ -94,7 +94,7 @@ def test_a_checkout_lacking_a_needed_file_is_a_one_line_error(models_dir, tmp_pa
     """A CMSIS-NN checkout without a file the network needs (an older or newer version):
     the build skips it and loading the library names the missing function's file."""
     out = tmp_path / "hw"
-    generate(models_dir / "tflm/hello_world/hello_world_int8.tflite", out)
+    generate(models_dir / "tflm/hello_world/hello_world_int8.tflite", out, kernels="cmsis-nn")
     lacking = "NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c"
     assert lacking in _listed(out)
     tree = stand_in_cmsis_tree(tmp_path / "CMSIS-NN", "v7", missing=[lacking])
@@ -105,7 +105,7 @@ def test_a_checkout_lacking_a_needed_file_is_a_one_line_error(models_dir, tmp_pa
 
 def test_makefile_rejects_a_path_without_cmsis_headers(models_dir, tmp_path):
     out = tmp_path / "hw"
-    generate(models_dir / "tflm/hello_world/hello_world_int8.tflite", out)
+    generate(models_dir / "tflm/hello_world/hello_world_int8.tflite", out, kernels="cmsis-nn")
     proc = subprocess.run(
         ["make", "-C", str(out), f"CMSIS_NN_PATH={tmp_path}"], capture_output=True, text=True
     )
@@ -128,7 +128,7 @@ def test_real_cmsis_nn_on_the_host_is_bit_exact(key, models_dir, tmp_path, monke
         pytest.fail("CMSIS_NN_PATH is not set (make test-cmsis CMSIS_NN_PATH=...)", pytrace=False)
     model = SHARED_BY_KEY[key].path(models_dir)
     out = tmp_path / key
-    generate(model, out)
+    generate(model, out, kernels="cmsis-nn")
     inputs = random_inputs(model, 2, seed=11)
     monkeypatch.delenv("CMSIS_NN_PATH")
     portable = [CModel(out).run(x) for x in inputs]

@@ -17,6 +17,16 @@ from stai.runtime.runner import CModel
 from stai.transforms.compress_weights import FACTORS, compress, kmeans_1d, unpack_indices
 from tests.shared_models import ad_float_window
 
+
+def _cmsis_nn(compress: str | None = None):
+    """Compile options with CMSIS-NN's kernels: the weights are laid out as in the model
+    (stai's kernels pack them), so the byte counts below are the model's."""
+    from stai.compiler.options import CompileOptions, CompressOptions
+
+    factor = CompressOptions.parse(compress) if compress else None
+    return CompileOptions(kernels="cmsis-nn", compress=factor)
+
+
 AD = "mlperf_tiny/ad/ad01_fp32.tflite"
 AD_INT8 = "mlperf_tiny/ad/ad01_int8.tflite"
 
@@ -57,9 +67,9 @@ def ad_compressed(ad_model: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     root = tmp_path_factory.mktemp("compressed")
     out = {}
     for factor in (4, 8):
-        generate(ad_model, root / f"x{factor}", compress=str(factor))
+        generate(ad_model, root / f"x{factor}", compress=str(factor), kernels="cmsis-nn")
         out[factor] = root / f"x{factor}"
-    generate(ad_model, root / "plain")
+    generate(ad_model, root / "plain", kernels="cmsis-nn")
     out[1] = root / "plain"
     return out
 
@@ -143,10 +153,10 @@ def test_int8_codebook_bit_exact_with_decoded_int8_model(
     from stai.tools.reference import run_tflm
 
     model = models_dir / AD_INT8
-    generate(model, tmp_path / "c", compress=str(factor))
+    generate(model, tmp_path / "c", compress=str(factor), kernels="cmsis-nn")
     meta = json.loads((tmp_path / "c" / "network.json").read_text())
     plain = tmp_path / "p"
-    generate(model, plain)
+    generate(model, plain, kernels="cmsis-nn")
     plain_bytes = json.loads((plain / "network.json").read_text())["weights_bytes"]
     # int8 weights 264192 bytes -> K int8 centroids + indices per layer, plus each layer's
     # multiplier and shift tables (8 bytes): x8 halves the ROM, x4 saves nothing on int8.
@@ -173,7 +183,7 @@ def test_per_channel_int8_codebook_bit_exact_with_decoded(models_dir: Path, tmp_
     calib = np.stack([ad_float_window(models_dir, k) for k in range(0, 64, 4)])
     np.save(tmp_path / "calib.npy", calib)
     hook = quantize_hook(str(tmp_path / "calib.npy"), "minmax", False)
-    generate(models_dir / AD, tmp_path / "c", compress="8", quantize=hook)
+    generate(models_dir / AD, tmp_path / "c", compress="8", quantize=hook, kernels="cmsis-nn")
     _generate_decoded(models_dir / AD, tmp_path / "d", 8, quantize=hook)
     assert "arm_fully_connected_per_channel_s8(" in (tmp_path / "d" / "network.c").read_text()
     assert "stai_fully_connected_codebook_s8(" in (tmp_path / "c" / "network.c").read_text()
@@ -186,16 +196,18 @@ def test_per_channel_int8_codebook_bit_exact_with_decoded(models_dir: Path, tmp_
 
 def test_bad_compress_values(ad_model: Path, tmp_path: Path) -> None:
     with pytest.raises(StaiError, match="factor must be 4, 8"):
-        generate(ad_model, tmp_path / "a", compress="3")
+        generate(ad_model, tmp_path / "a", compress="3", kernels="cmsis-nn")
     with pytest.raises(StaiError, match="not found"):
-        generate(ad_model, tmp_path / "a", compress=str(tmp_path / "missing.json"))
+        generate(
+            ad_model, tmp_path / "a", compress=str(tmp_path / "missing.json"), kernels="cmsis-nn"
+        )
     bad = tmp_path / "bad.json"
     bad.write_text('{"layers": {"dense_99": {"factor": 8}}}')
     with pytest.raises(StaiError, match="no fully connected or conv2d layer named 'dense_99'"):
-        generate(ad_model, tmp_path / "a", compress=str(bad))
+        generate(ad_model, tmp_path / "a", compress=str(bad), kernels="cmsis-nn")
     bad.write_text('{"dense_1": 8}')
     with pytest.raises(StaiError, match="expected"):
-        generate(ad_model, tmp_path / "a", compress=str(bad))
+        generate(ad_model, tmp_path / "a", compress=str(bad), kernels="cmsis-nn")
 
 
 def test_per_layer_file(ad_model: Path, tmp_path: Path) -> None:
@@ -211,7 +223,7 @@ def test_per_layer_file(ad_model: Path, tmp_path: Path) -> None:
             }
         )
     )
-    generate(ad_model, tmp_path / "c", compress=str(spec))
+    generate(ad_model, tmp_path / "c", compress=str(spec), kernels="cmsis-nn")
     meta = json.loads((tmp_path / "c" / "network.json").read_text())
     # dense_1: 128x128 floats -> 16 centroids + 8192 index bytes; Identity: 640x128 -> 256
     # centroids + 81920 index bytes; the rest unchanged.
@@ -300,7 +312,7 @@ def _generate_decoded(model: Path, out: Path, factor: int, **kwargs: object) -> 
 
     cw.compress_op = decode_in_place
     try:
-        generate(model, out, compress=str(factor), **kwargs)  # type: ignore[arg-type]
+        generate(model, out, compress=str(factor), **kwargs, kernels="cmsis-nn")  # type: ignore[arg-type]
     finally:
         cw.compress_op = original
 
@@ -314,7 +326,7 @@ def test_ic_conv_rom_is_exact_from_byte_counts(models_dir: Path, path: str, int8
     model = models_dir / path
     filters = _conv_filters(model)
     assert len(filters) == 9
-    rows = [r for r in analyze(model, compress="8").layers if r.type == "conv2d_codebook"]
+    rows = [r for r in analyze(model, options=_cmsis_nn("8")).layers if r.type == "conv2d_codebook"]
     assert len(rows) == 9
     element = 1 if int8 else 4
     for row, (w, b) in zip(rows, filters, strict=True):
@@ -323,8 +335,14 @@ def test_ic_conv_rom_is_exact_from_byte_counts(models_dir: Path, path: str, int8
         assert row.rom_bytes == expected
         assert row.params == w.size + b.size
         assert row.macc == int(np.prod(row.output_shape)) * w[0].size
-    assert analyze(model).totals.weights_bytes == {False: 310824, True: 81432}[int8]
-    assert analyze(model, compress="8").totals.weights_bytes == {False: 40704, True: 42920}[int8]
+    assert (
+        analyze(model, options=_cmsis_nn()).totals.weights_bytes
+        == {False: 310824, True: 81432}[int8]
+    )
+    assert (
+        analyze(model, options=_cmsis_nn("8")).totals.weights_bytes
+        == {False: 40704, True: 42920}[int8]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -334,9 +352,9 @@ def ic_builds(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     root = tmp_path_factory.mktemp("ic")
     out = {}
     for key, path in (("float", IC), ("int8", IC_INT8)):
-        generate(models_dir / path, root / f"{key}_c8", compress="8")
+        generate(models_dir / path, root / f"{key}_c8", compress="8", kernels="cmsis-nn")
         _generate_decoded(models_dir / path, root / f"{key}_d8", 8)
-        generate(models_dir / path, root / f"{key}_plain")
+        generate(models_dir / path, root / f"{key}_plain", kernels="cmsis-nn")
         out |= {
             f"{key}_c8": root / f"{key}_c8",
             f"{key}_d8": root / f"{key}_d8",
