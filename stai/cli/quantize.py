@@ -69,7 +69,7 @@ def _quantize(args: argparse.Namespace) -> None:
     out = args.output or "quantized"
     if args.save_tflite and hook is not None:
         hook = _then_save(hook, args.save_tflite)
-    result = generate(args.model, out, name=args.name, quantize=hook)
+    result = generate(args.model, out, name=args.name, quantize=hook, kernels=args.kernels)
     print(f"wrote {result.out_dir} (activations {result.activations_bytes} bytes)")
 
 
@@ -116,4 +116,7 @@ def add_quantize_command(commands: argparse._SubParsersAction) -> None:
         metavar="OUT",
         help="also write the quantized model as an int8 .tflite",
     )
+    from stai.cli.common import add_kernels_option
+
+    add_kernels_option(q)
     q.set_defaults(func=_quantize)
