@@ -22,5 +22,6 @@ def test_per_layer_example(
     namespace = runpy.run_path(str(EXAMPLE))
     namespace["main"](str(tmp_path / "hw"), str(tmp_path / "x.npy"))
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4 and "fully_connected" in lines[0]
+    # (the first dense layer runs stai's 1x1 kernel: the line names it)
+    assert len(lines) == 4 and "mk.conv1x1_s8" in lines[0] and "m_id   0" in lines[0]
     assert lines[-1] == "output: [126]"  # hello_world at x = pi/2 (the models' README)
