@@ -15,6 +15,7 @@ from pathlib import Path
 from stai.cli.common import (
     Parser,
     add_compile_options,
+    add_kernels_option,
     check_arguments,
     compile_options,
     quiet,
@@ -123,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_generate)
     from stai.cli.quantize import add_quantize_command
 
-    add_quantize_command(commands)
+    add_kernels_option(add_quantize_command(commands))
     cli_reports.add_analyze(commands)
     cli_reports.add_validate(commands)
     ops = commands.add_parser(

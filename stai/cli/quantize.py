@@ -85,8 +85,8 @@ def _then_save(hook: Callable[[ModuleOp], object], path: str) -> Callable[[Modul
     return run
 
 
-def add_quantize_command(commands: argparse._SubParsersAction) -> None:
-    """The ``stai quantize`` sub-command."""
+def add_quantize_command(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The ``stai quantize`` sub-command (its parser; the caller adds ``--kernels``)."""
     q = commands.add_parser("quantize", help="quantize a float model to int8 and compile it")
     q.add_argument("-m", "--model", required=True, help="the float model file")
     q.add_argument(
@@ -116,7 +116,5 @@ def add_quantize_command(commands: argparse._SubParsersAction) -> None:
         metavar="OUT",
         help="also write the quantized model as an int8 .tflite",
     )
-    from stai.cli.common import add_kernels_option
-
-    add_kernels_option(q)
     q.set_defaults(func=_quantize)
+    return q
