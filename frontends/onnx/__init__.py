@@ -25,13 +25,19 @@ __all__ = ["SUPPORTED_OPERATORS", "import_onnx", "import_onnx_bytes", "parse_onn
 
 
 def import_onnx_bytes(
-    data: bytes, name: str, io_transpose: bool = True, optimize: bool = True
+    data: bytes,
+    name: str,
+    io_transpose: bool = True,
+    optimize: bool = True,
+    base_dir: Path | None = None,
 ) -> ModuleOp:
     """Import an ONNX model from its bytes; ``name`` labels error messages.
 
     ``io_transpose``: keep the model's channel-first inputs and outputs (transposes at the
     interface, where a tensor has more than one channel); otherwise rank-4 inputs and
-    outputs are NHWC. ``optimize``: run the ONNX optimizer before import.
+    outputs are NHWC. ``optimize``: run the ONNX optimizer before import. ``base_dir``:
+    the folder that holds the files of tensors kept outside the model (none: such tensors
+    are an error).
     """
     from xdsl.utils.exceptions import VerifyException
 
@@ -40,7 +46,7 @@ def import_onnx_bytes(
     from . import loader
     from .importer import OnnxImporter
 
-    prepared = loader.prepare_model(data, name, optimize)
+    prepared = loader.prepare_model(data, name, optimize, base_dir)
     importer = OnnxImporter(prepared.model, name, io_transpose, prepared.opset)
     module = importer.run(prepared.m_ids, prepared.operators)
     module.attributes["nn.original_weight_bytes"] = IntegerAttr(prepared.original_weight_bytes, i64)
@@ -58,7 +64,8 @@ def import_onnx_bytes(
 
 def import_onnx(path: str | Path, io_transpose: bool = True, optimize: bool = True) -> ModuleOp:
     """Import an .onnx file into an ``nn`` module (see :func:`import_onnx_bytes`)."""
-    return import_onnx_bytes(read_model_file(path), str(path), io_transpose, optimize)
+    data = read_model_file(path)
+    return import_onnx_bytes(data, str(path), io_transpose, optimize, Path(path).parent)
 
 
 def parse_onnx(io: IO[bytes]) -> ModuleOp:
@@ -68,4 +75,5 @@ def parse_onnx(io: IO[bytes]) -> ModuleOp:
     data = io.read()
     if isinstance(data, str):
         raise StaiError(f"{name}: an ONNX model must be read as bytes")
-    return import_onnx_bytes(data, str(name))
+    folder = Path(name).parent if isinstance(name, str) and Path(name).is_file() else None
+    return import_onnx_bytes(data, str(name), base_dir=folder)

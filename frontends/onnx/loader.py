@@ -1,7 +1,7 @@
 """Reading an ONNX model and preparing it for import.
 
 ``prepare_model`` parses the file, checks the opset and the graph
-(`validation.check_graph`), gives a symbolic batch dimension the size 1 (any other
+(`validation.check_graph`) after reading tensors kept in external files, gives a symbolic batch dimension the size 1 (any other
 dynamic dimension is an error), folds batch normalizations, and constant per-channel
 Mul / Add / Sub / Div (`folding.fold_scale_shift`), into the convolutions (and Gemm)
 before them, optionally runs the ONNX optimizer (``onnxoptimizer``, in a child process) and
@@ -15,12 +15,14 @@ import faulthandler
 import os
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from stai.errors import StaiError, install_hint, printable_name
 
+from .external_data import resolve_external_data
 from .folding import fold_scale_shift
 from .validation import check_graph, original_weight_bytes
 
@@ -80,12 +82,16 @@ class Prepared(NamedTuple):
 _M_ID_TAG = "stai.m_id="
 
 
-def prepare_model(data: bytes, name: str, optimize_graph: bool = True) -> Prepared:
+def prepare_model(
+    data: bytes, name: str, optimize_graph: bool = True, base_dir: Path | None = None
+) -> Prepared:
     """Parse, check and prepare an ONNX model's bytes for import (module docstring).
 
-    Each node is tagged with its index in the file (in its ``doc_string``, restored
+    Tensors kept in external files are read from ``base_dir``, the model's folder
+    (`external_data.resolve_external_data`; without it they are an error). Each node is tagged with its index in the file (in its ``doc_string``, restored
     afterwards) so that the nodes preparation keeps are numbered as in the file."""
     model = load_model_bytes(data, name)
+    resolve_external_data(model, base_dir, name)
     opset = default_opset(model, name)
     check_graph(model, name)
     weights = original_weight_bytes(model)

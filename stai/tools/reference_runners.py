@@ -234,7 +234,7 @@ def _onnx_probe(
     from stai.frontends.onnx.loader import prepare_model
 
     model = Path(path)
-    prepared = prepare_model(model.read_bytes(), model.name, optimize)
+    prepared = prepare_model(model.read_bytes(), model.name, optimize, model.parent)
     graph = prepared.model.graph
     typed = {v.name: v for v in (*graph.value_info, *graph.output)}
     present = {o.name for o in graph.output}
