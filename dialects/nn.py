@@ -57,6 +57,7 @@ from stai.dialects.nn_base import (
     numpy_dtype,
     storage_type,
 )
+from stai.dialects.nn_matmul import MATMUL_OPS
 from stai.dialects.nn_recurrent import RECURRENT_OPS
 from stai.dialects.nn_shapes import (
     REDUCE_OPS,
@@ -634,6 +635,7 @@ _OPS = (
     REDUCE_OPS,
     (ArgMaxOp, ArgMinOp, LayerNormOp, LogSoftmaxOp),
     RECURRENT_OPS,
+    MATMUL_OPS,
 )
 
 NN = Dialect("nn", [op for row in (*_OPS, STATE_OPS) for op in row], [QuantType])

@@ -46,6 +46,7 @@ from stai.dialects.qnn_base import count_of as _count
 from stai.dialects.qnn_base import element_kind as element_kind
 from stai.dialects.qnn_base import shape_of as _shape
 from stai.dialects.qnn_indexing import INDEXING_OPS
+from stai.dialects.qnn_matmul import MATMUL_OPS
 from stai.dialects.qnn_recurrent import RECURRENT_OPS
 from stai.dialects.qnn_state import STATE_OPS
 from stai.lowering.scratch_sizes import ISAS
@@ -740,6 +741,7 @@ QNN = Dialect(
         *INDEXING_OPS,
         *RECURRENT_OPS,
         *STATE_OPS,
+        *MATMUL_OPS,
     ],
     list(qp.PARAM_FAMILIES),
 )

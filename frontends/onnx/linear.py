@@ -18,6 +18,7 @@ from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
+from stai.dialects.nn_matmul import MAX_RANK, BatchMatmulOp, batch_matmul_shape
 from stai.errors import StaiError, printable_name
 
 from ..checks import check_quant
@@ -323,12 +324,13 @@ class LinearOps(GraphBuilder):
 
     def _matmul(self, node: Any) -> None:
         b_entry = self._entry(node.input[1])
-        if not isinstance(b_entry, Const | QConst):
-            raise self._error("only a constant right-hand side is supported")
         x = self._f32(node.input[0])
-        w = self._const(node, 1, "weights")
-        assert w is not None
-        if w.ndim != 2 or len(shape_of(x)) < 2 or shape_of(x)[-1] != w.shape[0]:
+        w = self._const(node, 1, "weights") if isinstance(b_entry, Const | QConst) else None
+        if w is None or w.ndim != 2 or len(shape_of(x)) < 2:
+            y = self._batch_matmul(x, self._f32(node.input[1]), f32, node.output[0])
+            self._set(node.output[0], y)
+            return
+        if shape_of(x)[-1] != w.shape[0]:
             raise self._error("only [..., K] x [K, N] products are supported")
         units = w.shape[1]
         y = self._fc(
@@ -373,7 +375,13 @@ class LinearOps(GraphBuilder):
     def _fc_int8(self, node: Any, out_type: nn.QuantType) -> SSAValue | None:
         x = self._q(node.input[0])
         w = self.entries.get(node.input[1])
-        if x is None or not isinstance(w, QConst):
+        if x is None:
+            return None
+        if node.op_type == "MatMul" and (
+            not isinstance(w, QConst) or w.q.ndim != 2 or len(shape_of(x)) < 2
+        ):
+            return self._batch_matmul_int8(node, x, out_type)
+        if not isinstance(w, QConst):
             return None
         transposed = False
         b = None
@@ -403,6 +411,47 @@ class LinearOps(GraphBuilder):
         if y is None:
             raise self._error("unsupported weights (int8 [K, N] expected)")
         self._set(node.output[0], y)
+
+    def _batch_matmul(
+        self, a: SSAValue, b: SSAValue, out_element: Attribute, name: str
+    ) -> SSAValue:
+        """ONNX's MatMul (numpy's ``matmul``) of two values as an ``nn.batch_matmul``: a
+        1-D operand is a row (lhs) or a column (rhs) whose axis the result drops."""
+        a_shape, b_shape = shape_of(a), shape_of(b)
+        if not a_shape or not b_shape:
+            raise self._error("scalar operands are not supported")
+        if len(a_shape) == 1:
+            a = self._reshape_value(a, (1, a_shape[0]))
+        if len(b_shape) == 1:
+            b = self._reshape_value(b, (b_shape[0], 1))
+        shape = batch_matmul_shape(shape_of(a), shape_of(b), False, False)
+        if shape is None:
+            raise self._error(
+                f"operands {list(a_shape)} and {list(b_shape)} do not multiply (ranks up to "
+                f"{MAX_RANK}, equal depths, broadcastable batch axes)"
+            )
+        props = {"adj_x": IntegerAttr(0, i64), "adj_y": IntegerAttr(0, i64)}
+        drop = len(a_shape) == 1 or len(b_shape) == 1
+        y = self._emit(
+            BatchMatmulOp, [a, b], TensorType(out_element, shape), props, None if drop else name
+        )
+        if drop:
+            final = list(shape[:-2])
+            if len(a_shape) > 1:
+                final.append(shape[-2])
+            if len(b_shape) > 1:
+                final.append(shape[-1])
+            y = self._reshape_value(y, final, name)
+        return y
+
+    def _batch_matmul_int8(
+        self, node: Any, x: SSAValue, out_type: nn.QuantType
+    ) -> SSAValue | None:
+        """A QDQ MatMul of two int8 tensors (per tensor): an int8 ``nn.batch_matmul``."""
+        w = self._q(node.input[1])
+        if w is None or quant_of(x) is None or quant_of(w) is None:
+            return None
+        return self._batch_matmul(x, w, out_type, node.output[0])
 
     def _qgemm(self, node: Any) -> None:
         x = self._q(node.input[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from stai.dialects import qnn, qnn_indexing
+from stai.dialects import qnn, qnn_indexing, qnn_matmul
 from stai.lowering.convert_buf_to_c.activations import emit_prelu, emit_unary
 from stai.lowering.convert_buf_to_c.conv import (
     emit_conv,
@@ -36,6 +36,7 @@ from stai.lowering.convert_buf_to_c.indexing import (
     emit_resize_nearest,
 )
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
+from stai.lowering.convert_buf_to_c.matmul import emit_batch_matmul
 from stai.lowering.convert_buf_to_c.mk_kernels import MK_EMITTERS
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
 from stai.lowering.convert_buf_to_c.recurrent import RECURRENT_EMITTERS, emit_lstm
@@ -91,5 +92,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     **RECURRENT_EMITTERS,
     **MK_EMITTERS,
     **STATE_EMITTERS,
+    qnn_matmul.BatchMatmulOp: emit_batch_matmul,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

@@ -11,5 +11,6 @@
 #include "stai_kernels_indexing.h"
 #include "stai_kernels_state.h"
 #include "stai_kernels_recurrent.h"
+#include "stai_kernels_matmul.h"
 
 #endif /* STAI_KERNELS_H */
