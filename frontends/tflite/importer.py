@@ -56,6 +56,7 @@ from stai.errors import StaiError
 
 from ..checks import check_accumulators
 from .elementwise import ElementwiseTranslator
+from .matmul import BatchMatmulOp, MatmulTranslator
 from .reader import TflModel, TflOperator
 from .state import StateTranslator
 from .translator import SAME, dequantized, tflite_padding
@@ -184,6 +185,7 @@ OPERATORS: dict[str, Translation] = {
     "CALL_ONCE": Translation("_call_once", ReadVariableOp, types=_VARIABLE),
     "SVDF": Translation("_svdf", SvdfOp, types=("float32", "int8")),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": Translation("_sequence_lstm", nn.LstmOp),
+    "BATCH_MATMUL": Translation("_batch_matmul", BatchMatmulOp, int16=True),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
@@ -197,7 +199,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 # -------------------------------------------------------------------------- importer
 
 
-class _Importer(StateTranslator, ElementwiseTranslator):
+class _Importer(MatmulTranslator, StateTranslator, ElementwiseTranslator):
     """Walks the operators of one model in order and appends nn ops to ``@main``."""
 
     def __init__(self, model: TflModel):
