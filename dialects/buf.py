@@ -65,8 +65,11 @@ def _is_power_of_two(n: int) -> bool:
 
 
 def element_bytes(t: MemRefType) -> int:
-    """The size in bytes of one element of a memref (``i8`` -> 1, ``f32`` -> 4)."""
+    """The size in bytes of one element of a memref (``i8`` -> 1, ``f32`` -> 4; a boolean
+    ``i1`` takes one byte, as TFLite's)."""
     width = getattr(t.element_type, "bitwidth", None)
+    if width == 1:
+        return 1
     if not isinstance(width, int) or width % 8:
         raise VerifyException(f"no byte size for element type {t.element_type}")
     return width // 8

@@ -213,11 +213,19 @@ def _verify_activation(op: IRDLOperation) -> None:
 
 # ------------------------------------------------------------------------- ops
 
-_NUMPY_OF = {"i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64, "f32": np.float32}
+_NUMPY_OF = {
+    "i1": np.bool_,
+    "i8": np.int8,
+    "i16": np.int16,
+    "i32": np.int32,
+    "i64": np.int64,
+    "f32": np.float32,
+}
 
 
 def numpy_dtype(element_type: Attribute) -> np.dtype:
-    """The numpy dtype of a machine element type (``i8``, ``i32``, ``f32``...)."""
+    """The numpy dtype of a machine element type (``i8``, ``i32``, ``f32``...; ``i1``: a
+    boolean, one byte)."""
     t = storage_type(element_type)
     if isinstance(t, IntegerType):
         key = f"i{t.width.data}"

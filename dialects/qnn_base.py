@@ -45,11 +45,14 @@ _FORMAT = (
 
 
 def element_kind(t: Attribute) -> str:
-    """``"s8"``, ``"s16"``, ``"s32"``, ``"f32"`` (or ``"?"``) for a tensor or memref type."""
+    """``"s8"``, ``"s16"``, ``"s32"``, ``"f32"``, ``"bool"`` (``i1``, one byte) (or ``"?"``)
+    for a tensor or memref type."""
     if isinstance(t, TensorType | MemRefType):
         e = t.element_type
         if isinstance(e, Float32Type):
             return "f32"
+        if isinstance(e, IntegerType) and e.width.data == 1:
+            return "bool"
         if isinstance(e, IntegerType):
             return f"s{e.width.data}"
     return "?"
@@ -68,7 +71,7 @@ P = TypeVar("P", bound=KernelParams)
 
 def _element_bytes(t: Attribute) -> int:
     kind = element_kind(t)
-    return int(kind[1:]) // 8 if kind != "?" else 1
+    return int(kind[1:]) // 8 if kind not in ("?", "bool") else 1
 
 
 def shape_of(value: SSAValue | Attribute) -> tuple[int, ...]:

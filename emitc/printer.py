@@ -74,6 +74,7 @@ def float_literal(value: float, single: bool) -> str:
 
 
 _NUMPY_DTYPES = {
+    "i1": "?",
     "i8": "<i1",
     "ui8": "<u1",
     "i16": "<i2",
@@ -82,7 +83,7 @@ _NUMPY_DTYPES = {
     "f32": "<f4",
     "f64": "<f8",
 }
-_PER_LINE = {"i8": 16, "ui8": 16, "i16": 12, "i32": 8, "i64": 4, "f32": 6, "f64": 4}
+_PER_LINE = {"i1": 16, "i8": 16, "ui8": 16, "i16": 12, "i32": 8, "i64": 4, "f32": 6, "f64": 4}
 
 
 def array_values(value: DenseIntOrFPElementsAttr) -> list[str]:

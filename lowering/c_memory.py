@@ -267,6 +267,7 @@ def mutable_static_bytes(pools: int, externs: int) -> int:
 # -------------------------------------------------------------------- packed weights
 
 _NUMPY = {
+    "i1": "?",
     "i8": "<i1",
     "ui8": "<u1",
     "i16": "<i2",

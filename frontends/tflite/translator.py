@@ -19,6 +19,8 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
     f32,
+    i1,
+    i32,
     i64,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
@@ -145,6 +147,10 @@ class Translator:
         kind = tensor.type_name
         if kind == "FLOAT32":
             return f32
+        if kind == "BOOL":
+            return i1
+        if kind == "INT32" and tensor.quant is None:
+            return i32  # plain integers (comparisons, casts, selects)
         if kind in _QUANT_BITS:
             quant = self._quant(t)
             if quant is None:

@@ -40,6 +40,7 @@ _ELEMENT_C = {
     "f32": "float",
     "s16": "int16_t",
     "s64": "int64_t",
+    "bool": "bool",
 }
 
 

@@ -12,5 +12,6 @@
 #include "stai_kernels_state.h"
 #include "stai_kernels_recurrent.h"
 #include "stai_kernels_matmul.h"
+#include "stai_kernels_logical.h"
 
 #endif /* STAI_KERNELS_H */
