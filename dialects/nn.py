@@ -58,6 +58,7 @@ from stai.dialects.nn_base import (
     storage_type,
 )
 from stai.dialects.nn_matmul import MATMUL_OPS
+from stai.dialects.nn_logical import LOGICAL_OPS
 from stai.dialects.nn_recurrent import RECURRENT_OPS
 from stai.dialects.nn_shapes import (
     REDUCE_OPS,
@@ -636,6 +637,7 @@ _OPS = (
     (ArgMaxOp, ArgMinOp, LayerNormOp, LogSoftmaxOp),
     RECURRENT_OPS,
     MATMUL_OPS,
+    LOGICAL_OPS,
 )
 
 NN = Dialect("nn", [op for row in (*_OPS, STATE_OPS) for op in row], [QuantType])

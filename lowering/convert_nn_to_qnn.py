@@ -62,6 +62,7 @@ from stai.lowering.nn_to_qnn_base import (
     machine_type,
 )
 from stai.lowering.nn_to_qnn_indexing import INDEXING_PATTERNS
+from stai.lowering.nn_to_qnn_logical import LOGICAL_PATTERNS
 from stai.lowering.nn_to_qnn_matmul import MATMUL_PATTERNS
 from stai.lowering.nn_to_qnn_recurrent import RECURRENT_PATTERNS
 from stai.lowering.nn_to_qnn_shapes import (
@@ -635,6 +636,7 @@ class ConvertNNToQNNPass(ModulePass):
                     *INDEXING_PATTERNS,
                     *STATE_PATTERNS,
                     *RECURRENT_PATTERNS,
+                    *LOGICAL_PATTERNS,
                     *MATMUL_PATTERNS,
                 ]
             )

@@ -50,12 +50,14 @@ from xdsl.irdl import IRDLOperation
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import nn
+from stai.dialects import nn_logical as nl
 from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp, SvdfOp
 from stai.dialects.nn_traits import quant_rule
 from stai.errors import StaiError
 
 from ..checks import check_accumulators
 from .elementwise import ElementwiseTranslator
+from .logical import CAST_TYPES, COMPARE_TYPES, SELECT_TYPES, LogicalTranslator
 from .matmul import BatchMatmulOp, MatmulTranslator
 from .reader import TflModel, TflOperator
 from .state import StateTranslator
@@ -185,6 +187,19 @@ OPERATORS: dict[str, Translation] = {
     "CALL_ONCE": Translation("_call_once", ReadVariableOp, types=_VARIABLE),
     "SVDF": Translation("_svdf", SvdfOp, types=("float32", "int8")),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": Translation("_sequence_lstm", nn.LstmOp),
+    "EQUAL": Translation("_compare", nl.CompareOp, types=(*COMPARE_TYPES, "bool")),
+    "NOT_EQUAL": Translation("_compare", nl.CompareOp, types=(*COMPARE_TYPES, "bool")),
+    "LESS": Translation("_compare", nl.CompareOp, types=COMPARE_TYPES),
+    "LESS_EQUAL": Translation("_compare", nl.CompareOp, types=COMPARE_TYPES),
+    "GREATER": Translation("_compare", nl.CompareOp, types=COMPARE_TYPES),
+    "GREATER_EQUAL": Translation("_compare", nl.CompareOp, types=COMPARE_TYPES),
+    "LOGICAL_AND": Translation("_logical", nl.LogicalOp, types=("bool",)),
+    "LOGICAL_OR": Translation("_logical", nl.LogicalOp, types=("bool",)),
+    "LOGICAL_NOT": Translation("_logical_not", nl.LogicalNotOp, types=("bool",)),
+    "SELECT": Translation("_select", nl.SelectOp, types=SELECT_TYPES),
+    "SELECT_V2": Translation("_select", nl.SelectOp, types=SELECT_TYPES),
+    "CAST": Translation("_cast", nl.CastOp, types=CAST_TYPES),
+    "FLOOR_MOD": Translation("_floor_mod", nl.FloorModOp, types=("float32",)),
     "BATCH_MATMUL": Translation("_batch_matmul", BatchMatmulOp, int16=True),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
@@ -199,7 +214,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 # -------------------------------------------------------------------------- importer
 
 
-class _Importer(MatmulTranslator, StateTranslator, ElementwiseTranslator):
+class _Importer(MatmulTranslator, LogicalTranslator, StateTranslator, ElementwiseTranslator):
     """Walks the operators of one model in order and appends nn ops to ``@main``."""
 
     def __init__(self, model: TflModel):

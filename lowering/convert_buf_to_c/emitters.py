@@ -36,6 +36,7 @@ from stai.lowering.convert_buf_to_c.indexing import (
     emit_resize_nearest,
 )
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
+from stai.lowering.convert_buf_to_c.logical import LOGICAL_EMITTERS
 from stai.lowering.convert_buf_to_c.matmul import emit_batch_matmul
 from stai.lowering.convert_buf_to_c.mk_kernels import MK_EMITTERS
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
@@ -92,6 +93,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     **RECURRENT_EMITTERS,
     **MK_EMITTERS,
     **STATE_EMITTERS,
+    **LOGICAL_EMITTERS,
     qnn_matmul.BatchMatmulOp: emit_batch_matmul,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""
