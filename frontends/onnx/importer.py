@@ -47,6 +47,7 @@ from ..checks import check_size
 from .builder import inverse_perm, perm_shape, to_last
 from .elementwise import ElementwiseOps
 from .linear import LinearOps
+from .logical import onnx_cast, onnx_compare, onnx_logical, onnx_not, onnx_where
 from .pooling import PoolingOps
 from .recurrent import onnx_gru, onnx_lstm, onnx_rnn
 from .reduce import ReduceOps
@@ -401,6 +402,16 @@ HANDLERS: dict[str, Callable[[OnnxImporter, Any], None]] = {
     "DepthToSpace": lambda self, n: self._depth_space(n, True),
     "SpaceToDepth": lambda self, n: self._depth_space(n, False),
     "InstanceNormalization": OnnxImporter._instance_norm,
+    "Equal": onnx_compare,
+    "Greater": onnx_compare,
+    "Less": onnx_compare,
+    "GreaterOrEqual": onnx_compare,
+    "LessOrEqual": onnx_compare,
+    "Not": onnx_not,
+    "And": onnx_logical,
+    "Or": onnx_logical,
+    "Where": onnx_where,
+    "Cast": onnx_cast,
 }
 """The importer's dispatch table: the translator of each ONNX operator type (default
 domain; the ``Q...`` operators also in ``com.microsoft``)."""
