@@ -207,6 +207,78 @@ def _run(cmd: list[str], cwd: Path, what: str, env: dict[str, str] | None = None
         raise StaiError(f"{what} failed: {errors[0] if errors else 'exit ' + str(proc.returncode)}")
 
 
+@dataclass(frozen=True)
+class Library:
+    """A generated folder's network built for its Cortex-M target: ``libNAME.a`` in
+    ``work_dir/net`` (a copy of the folder)."""
+
+    folder: Path
+    meta: dict
+    name: str
+    target: Target
+    work_dir: Path
+    net: Path
+    path: Path
+    kernels: str
+    """``portable`` (stai's kernels) or ``cmsis-nn`` (a CMSIS-NN checkout)."""
+
+
+def build_library(
+    folder: str | Path,
+    work_dir: str | Path,
+    name: str | None = None,
+    cflags: str = DEFAULT_CFLAGS,
+    cmsis_nn_path: str | os.PathLike[str] | None = None,
+    observer: bool = False,
+) -> Library:
+    """Copy the generated ``folder`` to ``work_dir/net`` and build its library with the
+    folder's own Makefile, the cross-compiler, the target's flags and ``cflags``.
+
+    The kernels are CMSIS-NN's from ``cmsis_nn_path`` (default: ``$CMSIS_NN_PATH``; an
+    empty string: none), or stai's portable ones. ``StaiError`` for a folder generated for
+    the host, missing tools, or ``observer`` on a folder generated without ``--observer``."""
+    folder = Path(folder).resolve()
+    meta = read_meta(folder, name)
+    name = str(meta["name"])
+    target = get_target(meta.get("target", "host"))
+    if target.is_host:
+        raise StaiError(
+            f"{folder} was generated for the host: generate it with --target "
+            "cortex-m4, cortex-m7 or cortex-m55 to run it on a target"
+        )
+    if observer and not meta.get("observer"):
+        raise StaiError(f"{folder} has no observer hooks: generate it with --observer")
+    gcc, ar = cross_tool("gcc"), cross_tool("ar")
+    find_tool("make")
+    check_newlib()
+    work = Path(work_dir).resolve()
+    net = work / "net"
+    if net.exists():
+        shutil.rmtree(net)
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(folder, net, ignore=shutil.ignore_patterns("build*", "*.a", "*.so"))
+    cmsis = str(cmsis_nn_path) if cmsis_nn_path is not None else os.environ.get("CMSIS_NN_PATH")
+    kernels = "cmsis-nn" if cmsis else "portable"
+    env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
+    if cmsis:
+        env["CMSIS_NN_PATH"] = str(Path(cmsis).resolve())
+    _run(
+        [
+            "make",
+            "-s",
+            f"-j{os.cpu_count() or 1}",
+            f"CC={gcc}",
+            f"AR={ar}",
+            f"STAI_TARGET={target.name}",
+            f"CFLAGS={cflags}",
+        ],
+        net,
+        f"building the '{name}' library for {target.name} ({kernels} kernels)",
+        env,
+    )
+    return Library(folder, meta, name, target, work, net, net / f"lib{name}.a", kernels)
+
+
 def build_firmware(
     folder: str | Path,
     work_dir: str | Path,
@@ -253,48 +325,13 @@ def build_with_sources(
     flags, ``-D`` ``defines`` and ``include_dirs``) and other written headers:
     ``headers(name, meta, weights_bytes)`` gives each file name and text, written to
     ``work_dir``."""
-    folder = Path(folder).resolve()
-    meta = read_meta(folder, name)
-    name = str(meta["name"])
-    target = get_target(meta.get("target", "host"))
-    if target.is_host:
-        raise StaiError(
-            f"{folder} was generated for the host: generate it with --target "
-            "cortex-m4, cortex-m7 or cortex-m55 to run it on a target"
-        )
     if observer:
-        if not meta.get("observer"):
-            raise StaiError(f"{folder} has no observer hooks: generate it with --observer")
         cflags = f"{cflags} -DSTAI_OBSERVER"
-    gcc, ar = cross_tool("gcc"), cross_tool("ar")
-    find_tool("make")
-    check_newlib()
-    work = Path(work_dir).resolve()
-    net = work / "net"
-    if net.exists():
-        shutil.rmtree(net)
-    work.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(folder, net, ignore=shutil.ignore_patterns("build*", "*.a", "*.so"))
-    cmsis = str(cmsis_nn_path) if cmsis_nn_path is not None else os.environ.get("CMSIS_NN_PATH")
-    kernels = "cmsis-nn" if cmsis else "portable"
-    env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
-    if cmsis:
-        env["CMSIS_NN_PATH"] = str(Path(cmsis).resolve())
-    _run(
-        [
-            "make",
-            "-s",
-            f"-j{os.cpu_count() or 1}",
-            f"CC={gcc}",
-            f"AR={ar}",
-            f"STAI_TARGET={target.name}",
-            f"CFLAGS={cflags}",
-        ],
-        net,
-        f"building the '{name}' library for {target.name} ({kernels} kernels)",
-        env,
-    )
-    library = net / f"lib{name}.a"
+    lib = build_library(folder, work_dir, name, cflags, cmsis_nn_path, observer)
+    folder, meta, name, target, net = lib.folder, lib.meta, lib.name, lib.target, lib.net
+    gcc = cross_tool("gcc")
+    work = lib.work_dir
+    kernels, library = lib.kernels, lib.path
     weights_file = meta.get("weights_file")
     weights_size = (folder / weights_file).stat().st_size if weights_file else 0
     for header, text in headers(name, meta, weights_size).items():

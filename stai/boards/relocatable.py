@@ -18,8 +18,6 @@ board's ``__stai_weights_start``.
 
 from __future__ import annotations
 
-import os
-import shutil
 import struct
 import subprocess
 import zlib
@@ -29,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from stai.boards.boards import board_for
-from stai.boards.firmware import BOARDS_DIR, DEFAULT_CFLAGS, _run, read_meta
+from stai.boards.firmware import BOARDS_DIR, DEFAULT_CFLAGS, _run, build_library, read_meta
 from stai.boards.qemu import QemuRun, run_qemu, symbol_address
-from stai.boards.toolchain import check_newlib, cross_tool, find_tool
+from stai.boards.toolchain import check_newlib, cross_tool
 from stai.errors import StaiError
 from stai.runtime.manifest import INCLUDE_DIR, SOURCE_DIR
 from stai.targets import Target, get_target
@@ -102,6 +100,12 @@ class ImageInfo:
     zeroed_bytes: int
     relocations: int
     activations_bytes: int
+    network_code_bytes: int = 0
+    """Of the payload: the network's code and constant tables (``NAME.o``)."""
+    kernels_bytes: int = 0
+    """Of the payload: the kernels' code and tables (the rest of ``libNAME.a``)."""
+    weights_bytes: int = 0
+    """Of the payload: the weights (``NAME_data.o``)."""
 
     @property
     def file_bytes(self) -> int:
@@ -111,6 +115,41 @@ class ImageInfo:
     def ram_bytes(self) -> int:
         """The RAM the loaded image takes (payload and zeroed data)."""
         return self.payload_bytes + self.zeroed_bytes
+
+    @property
+    def code_bytes(self) -> int:
+        """The network's and its kernels' code."""
+        return self.network_code_bytes + self.kernels_bytes
+
+    @property
+    def relocation_table_bytes(self) -> int:
+        return 4 * self.relocations
+
+    @property
+    def other_bytes(self) -> int:
+        """Of the payload: the entry table, the C library's functions the network calls,
+        the initialised data and the alignment padding."""
+        return self.payload_bytes - self.code_bytes - self.weights_bytes
+
+    def sizes(self) -> dict[str, int]:
+        """The figures reports give (``stai analyze`` / ``validate --relocatable``, in
+        bytes): ``file_bytes = header_bytes + code_bytes + weights_bytes + other_bytes +
+        relocation_table_bytes``."""
+        return {
+            "file_bytes": self.file_bytes,
+            "header_bytes": HEADER_BYTES,
+            "code_bytes": self.code_bytes,
+            "network_code_bytes": self.network_code_bytes,
+            "kernels_bytes": self.kernels_bytes,
+            "weights_bytes": self.weights_bytes,
+            "other_bytes": self.other_bytes,
+            "relocation_table_bytes": self.relocation_table_bytes,
+            "relocations": self.relocations,
+            "payload_bytes": self.payload_bytes,
+            "zeroed_bytes": self.zeroed_bytes,
+            "ram_bytes": self.ram_bytes,
+            "activations_bytes": self.activations_bytes,
+        }
 
 
 def refusal(
@@ -223,26 +262,12 @@ def build_image(
     """Build the generated ``folder`` (for a Cortex-M target, one arena, inputs and
     outputs in it, no ``--binary``) into the relocatable image ``out``."""
     folder = Path(folder).resolve()
-    meta = read_meta(folder)
-    target = _check_folder(meta, folder)
-    name = str(meta["name"])
+    target = _check_folder(read_meta(folder), folder)
+    # the network's library, always with stai's portable kernels (the image holds them)
+    lib = build_library(folder, work_dir, cflags=cflags, cmsis_nn_path="")
+    meta, name, net, work = lib.meta, lib.name, lib.net, lib.work_dir
     prefix = f"{meta.get('c_prefix', 'stai')}_{name}_"
-    gcc, ar = cross_tool("gcc"), cross_tool("ar")
-    find_tool("make")
-    check_newlib()
-    work = Path(work_dir).resolve()
-    net = work / "net"
-    if net.exists():
-        shutil.rmtree(net)
-    work.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(folder, net, ignore=shutil.ignore_patterns("build*", "*.a", "*.so"))
-    env = {k: v for k, v in os.environ.items() if k != "CMSIS_NN_PATH"}
-    _run(
-        ["make", "-s", f"CC={gcc}", f"AR={ar}", f"STAI_TARGET={target.name}", f"CFLAGS={cflags}"],
-        net,
-        f"building the '{name}' library for {target.name}",
-        env,
-    )
+    gcc = cross_tool("gcc")
     flags = [*target.cflags, *cflags.split()]
     entry = work / "stai_image_entry.o"
     _run(
@@ -264,7 +289,7 @@ def build_image(
         "compiling the image's entry table",
     )
     (work / "image.ld").write_text(LINKER_SCRIPT)
-    objects = [str(entry), str(net / f"lib{name}.a")]
+    objects = [str(entry), str(lib.path)]
     low, zeroed = _link(gcc, flags, work, objects, 0, "low")
     high, _ = _link(gcc, flags, work, objects, SECOND_BASE, "high")
     relocs = relocations(low, high, SECOND_BASE)
@@ -273,7 +298,23 @@ def build_image(
     activations = int(
         (meta.get("pools") or [{"size": meta.get("activations_bytes", 0)}])[0]["size"]
     )
-    return ImageInfo(out, name, target, len(low), zeroed, len(relocs), activations)
+    parts = _payload_parts(work / "image_low.map", name)
+    return ImageInfo(out, name, target, len(low), zeroed, len(relocs), activations, *parts)
+
+
+def _payload_parts(map_file: Path, name: str) -> tuple[int, int, int]:
+    """(network code, kernels, weights) bytes of an image's payload, from its link map:
+    the sections of ``libNAME.a``'s ``NAME.o``, other members and ``NAME_data.o``."""
+    from stai.boards.footprint import read_sections
+
+    library = f"lib{name}.a"
+    parts = {f"{name}.o": 0, "": 0, f"{name}_data.o": 0}
+    for s in read_sections(map_file):
+        if s.output != ".image" or s.archive is None or Path(s.archive).name != library:
+            continue
+        parts[s.member if s.member in parts else ""] += s.size
+    network, kernels, weights = parts.values()
+    return network, kernels, weights
 
 
 @dataclass(frozen=True)
@@ -283,6 +324,7 @@ class LoaderFirmware:
     elf: Path
     target: Target
     image_address: int
+    map_file: Path | None = None
 
 
 def build_loader_firmware(
@@ -346,7 +388,51 @@ def build_loader_firmware(
         work,
         f"linking the {target.name} loader firmware",
     )
-    return LoaderFirmware(elf, target, symbol_address(elf, "__stai_weights_start"))
+    return LoaderFirmware(
+        elf, target, symbol_address(elf, "__stai_weights_start"), work / "loader.map"
+    )
+
+
+RESERVED_BUFFERS = (".bss.image_ram", ".bss.arena")
+"""The loader firmware's buffers for any image and its activations (``reloc_harness.c``)."""
+
+
+def loaded_footprint(firmware: LoaderFirmware, image: ImageInfo) -> dict[str, int | None]:
+    """Flash and RAM of an application holding the loader and ``image`` (the keys of
+    ``stai.boards.footprint.Footprint``): flash is the loader firmware's and the image
+    file's, split into the image's network code, kernels and weights and the rest; RAM is
+    the network's activations (``ram_arena``), the loaded image (``ram_image``: payload
+    and zeroed data), the firmware's other data, bss and reserved stack; the firmware's
+    own buffers for any image are left out."""
+    from stai.boards.footprint import KIND_OF_OUTPUT, read_sections
+
+    if firmware.map_file is None:
+        raise StaiError(f"{firmware.elf}: no link map to measure")
+    flash = 0
+    ram = {"data": 0, "bss": 0, "stack": 0}
+    for s in read_sections(firmware.map_file):
+        kind = KIND_OF_OUTPUT.get(s.output)
+        if kind in ("code", "rodata", "data"):
+            flash += s.size
+        if kind in ("data", "bss", "stack") and s.name not in RESERVED_BUFFERS:
+            ram[str(kind)] += s.size
+    flash += image.file_bytes
+    named = image.network_code_bytes + image.kernels_bytes + image.weights_bytes
+    figures: dict[str, int | None] = {
+        "flash": flash,
+        "flash_network_code": image.network_code_bytes,
+        "flash_kernels": image.kernels_bytes,
+        "flash_weights": image.weights_bytes,
+        "flash_other": flash - named,
+        "ram": image.activations_bytes + image.ram_bytes + sum(ram.values()),
+        "ram_arena": image.activations_bytes,
+        "ram_image": image.ram_bytes,
+        "ram_data": ram["data"],
+        "ram_bss": ram["bss"],
+        "ram_stack_reserved": ram["stack"],
+        "stack_used": None,
+    }
+    return figures
 
 
 @dataclass

@@ -126,31 +126,6 @@ static uintptr_t stack_low_water(void)
     return (uintptr_t)word;
 }
 
-static int write_text(int handle, const char *text)
-{
-    size_t n = 0;
-    while (text[n] != '\0') {
-        n++;
-    }
-    return stai_sh_write(handle, text, n);
-}
-
-static int write_int(int handle, long value)
-{
-    char digits[24];
-    size_t n = sizeof digits;
-    unsigned long magnitude = value < 0 ? 0ul - (unsigned long)value : (unsigned long)value;
-    digits[--n] = '\0';
-    do {
-        digits[--n] = (char)('0' + magnitude % 10u);
-        magnitude /= 10u;
-    } while (magnitude != 0u && n > 1);
-    if (value < 0) {
-        digits[--n] = '-';
-    }
-    return write_text(handle, &digits[n]);
-}
-
 /* Reads one sample into the inputs: 1 = read, 0 = end of file, -1 = short file. */
 static int read_sample(int handle)
 {
@@ -170,17 +145,18 @@ static int read_sample(int handle)
 static int write_events(int handle)
 {
     if (n_events > MAX_EVENTS) {
-        return write_text(handle, "marks overflow\n");
+        return stai_sh_write_text(handle, "marks overflow\n");
     }
-    if (write_text(handle, "marks") != 0) {
+    if (stai_sh_write_text(handle, "marks") != 0) {
         return -1;
     }
     for (uint32_t i = 0; i < n_events; i++) {
-        if (write_text(handle, " ") != 0 || write_int(handle, (long)events[i]) != 0) {
+        if (stai_sh_write_text(handle, " ") != 0 ||
+            stai_sh_write_int(handle, (long)events[i]) != 0) {
             return -1;
         }
     }
-    return write_text(handle, "\n");
+    return stai_sh_write_text(handle, "\n");
 }
 
 static int write_outputs(int handle)
@@ -230,9 +206,10 @@ int main(void)
         const int status = net_run();
         stai_target_mark(MARK_END);
         const uintptr_t low = stack_low_water();
-        if (write_outputs(out) != 0 || write_text(log, "run ") != 0 || write_int(log, status) != 0 ||
-            write_text(log, " ") != 0 || write_int(log, (long)(frame - low)) != 0 ||
-            write_text(log, "\n") != 0 || write_events(log) != 0) {
+        if (write_outputs(out) != 0 || stai_sh_write_text(log, "run ") != 0 ||
+            stai_sh_write_int(log, status) != 0 || stai_sh_write_text(log, " ") != 0 ||
+            stai_sh_write_int(log, (long)(frame - low)) != 0 || stai_sh_write_text(log, "\n") != 0 ||
+            write_events(log) != 0) {
             stai_sh_puts("stai harness: cannot write the results\n");
             return EXIT_OUTPUT;
         }
@@ -244,7 +221,7 @@ int main(void)
         stai_sh_close(capture);
     }
 #endif
-    if (write_text(log, "done\n") != 0) {
+    if (stai_sh_write_text(log, "done\n") != 0) {
         return EXIT_OUTPUT;
     }
     stai_sh_close(log);

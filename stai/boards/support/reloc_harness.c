@@ -41,31 +41,6 @@ static uint32_t word(const uint8_t *p)
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-static int write_text(int handle, const char *text)
-{
-    size_t n = 0;
-    while (text[n] != '\0') {
-        n++;
-    }
-    return stai_sh_write(handle, text, n);
-}
-
-static int write_int(int handle, long value)
-{
-    char digits[24];
-    size_t n = sizeof digits;
-    unsigned long magnitude = value < 0 ? 0ul - (unsigned long)value : (unsigned long)value;
-    digits[--n] = '\0';
-    do {
-        digits[--n] = (char)('0' + magnitude % 10u);
-        magnitude /= 10u;
-    } while (magnitude != 0u && n > 1);
-    if (value < 0) {
-        digits[--n] = '-';
-    }
-    return write_text(handle, &digits[n]);
-}
-
 int main(void)
 {
     const int in = stai_sh_open("stai_in.bin", STAI_SH_READ_BINARY);
@@ -82,11 +57,11 @@ int main(void)
     }
     const stai_image_entry *net = NULL;
     const int loaded = stai_image_load(__stai_weights_start, size, image_ram, sizeof image_ram, &net);
-    write_text(log, "load ");
-    write_int(log, loaded);
-    write_text(log, " ");
-    write_int(log, net != NULL ? (long)net->activations_size : 0);
-    write_text(log, "\n");
+    stai_sh_write_text(log, "load ");
+    stai_sh_write_int(log, loaded);
+    stai_sh_write_text(log, " ");
+    stai_sh_write_int(log, net != NULL ? (long)net->activations_size : 0);
+    stai_sh_write_text(log, "\n");
     if (loaded != STAI_IMAGE_OK) {
         stai_sh_close(log);
         return 10 + loaded;
@@ -118,7 +93,8 @@ int main(void)
                 return 5;
             }
         }
-        if (write_text(log, "run ") != 0 || write_int(log, status) != 0 || write_text(log, "\n") != 0) {
+        if (stai_sh_write_text(log, "run ") != 0 || stai_sh_write_int(log, status) != 0 ||
+            stai_sh_write_text(log, "\n") != 0) {
             return 5;
         }
     }

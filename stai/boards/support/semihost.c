@@ -54,6 +54,31 @@ int stai_sh_close(int handle)
     return (int)stai_sh_call(SYS_CLOSE, block);
 }
 
+int stai_sh_write_text(int handle, const char *text)
+{
+    size_t n = 0;
+    while (text[n] != '\0') {
+        n++;
+    }
+    return stai_sh_write(handle, text, n);
+}
+
+int stai_sh_write_int(int handle, long value)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    unsigned long magnitude = value < 0 ? 0ul - (unsigned long)value : (unsigned long)value;
+    digits[--n] = '\0';
+    do {
+        digits[--n] = (char)('0' + magnitude % 10u);
+        magnitude /= 10u;
+    } while (magnitude != 0u && n > 1);
+    if (value < 0) {
+        digits[--n] = '-';
+    }
+    return stai_sh_write_text(handle, &digits[n]);
+}
+
 void stai_sh_puts(const char *text)
 {
     stai_sh_call(SYS_WRITE0, text);

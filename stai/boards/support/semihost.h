@@ -17,6 +17,10 @@ long stai_sh_read(int handle, void *buffer, size_t size);
 /* 0 when all bytes were written, else -1. */
 int stai_sh_write(int handle, const void *buffer, size_t size);
 int stai_sh_close(int handle);
+/* Writes a NUL-terminated string to a host file: 0 when written, else -1. */
+int stai_sh_write_text(int handle, const char *text);
+/* Writes a decimal integer to a host file: 0 when written, else -1. */
+int stai_sh_write_int(int handle, long value);
 /* Writes a NUL-terminated string to the emulator's console. */
 void stai_sh_puts(const char *text);
 /* Ends the emulation with an exit code. */
