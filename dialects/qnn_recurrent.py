@@ -1,5 +1,6 @@
 """Recurrent ``qnn`` ops besides ``qnn.lstm`` (registered in the ``QNN`` dialect of
-``stai.dialects.qnn``): the float32 GRU, simple RNN and LSTM final cell state, kernels of
+``stai.dialects.qnn``): the float32 GRU, simple RNN and LSTM final cell state, and the
+stateful sequence LSTM (float, int8, 16x8), kernels of
 ``runtime/include/stai_kernels_recurrent.h``.
 
 Inputs: the sequence ``[batch, time, features]``, the weights, the recurrent weights, the
@@ -11,11 +12,27 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IntegerAttr, StringAttr
-from xdsl.irdl import irdl_op_definition, opt_prop_def
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    FloatAttr,
+    IntegerAttr,
+    StringAttr,
+)
+from xdsl.ir import Operation
+from xdsl.irdl import (
+    irdl_op_definition,
+    opt_operand_def,
+    opt_prop_def,
+    opt_result_def,
+    var_operand_def,
+)
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, count_of, shape_of
+from stai.dialects.qnn_params import KernelParams
+from stai.dialects.qnn_state import SvdfOp
 
 RNN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 """``qnn.rnn``'s activations, in the order of their codes in ``stai_rnn_params_f32``."""
@@ -122,7 +139,114 @@ class LstmCellStateOp(_Recurrent):
             raise VerifyException(f"{self.name}: takes no initial state")
 
 
-RECURRENT_OPS = (GruOp, RnnOp, LstmCellStateOp)
+LSTM_QUANT = (
+    "input_offset",
+    "hidden_offset",
+    "hidden_zero_point",
+    "forget_multiplier",
+    "forget_shift",
+    "input_gate_multiplier",
+    "input_gate_shift",
+    "hidden_multiplier",
+    "hidden_shift",
+    "cell_clip",
+    "cell_tanh_multiplier",
+    "cell_tanh_shift",
+)
+"""The integer fields of ``stai_sequence_lstm_params`` in ``qnn.sequence_lstm``'s ``quant``
+(after them, per gate input, forget, cell, output: the input and recurrent FC multipliers
+and shifts, the kernel's ``gate_quant``)."""
+
+
+@irdl_op_definition
+class SequenceLstmOp(SvdfOp):
+    """TFLite's sequence LSTM with its states in the state buffer: ``stai_sequence_lstm_s8``
+    / ``_s16`` / ``_f32``; ins(x, weights ``[4U, F]``, recurrent ``[4U, U]``, bias ``[4U]``)
+    in tensor form, the variable's ``buf.state`` appended in buffer form (``c`` first, then
+    ``h``, as bytes: ``initial`` holds them after reset). Integer kernels: ``quant`` holds
+    :data:`LSTM_QUANT` then the 16 ``gate_quant`` values; float: ``cell_clip``. Scratch:
+    ``5 * U`` int16 (integer) or ``4 * U`` floats.
+
+    It is an ``SvdfOp`` for ``convert-qnn-to-buf``, which gives the state variable of every
+    such op its bytes of the state buffer and appends it to the op's inputs."""
+
+    name = "qnn.sequence_lstm"
+    # SvdfOp's fields, declared again: a subclass of a defined op redefines every field.
+    ins = var_operand_def()
+    out = opt_operand_def()
+    scratch = opt_operand_def()
+    res = opt_result_def()
+    params = opt_prop_def(KernelParams)
+    act = opt_prop_def(DenseArrayBase)
+    variable = opt_prop_def(StringAttr)
+    initial = opt_prop_def(DenseIntOrFPElementsAttr)
+    rank = opt_prop_def(IntegerAttr[I64])
+    quant = opt_prop_def(DenseArrayBase)
+    time_major = opt_prop_def(IntegerAttr)
+    # ... and the printer and parser its assembly format generates again.
+    print = Operation.print
+    parse = Operation.__dict__["parse"]
+    cell_clip = opt_prop_def(FloatAttr)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("variable", "initial", "time_major")
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    S16_PARAMS: ClassVar[ParamsSpec] = NoParams
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "weights", "recurrent", "bias")
+
+    def lstm_dims(self) -> tuple[int, int, int, int]:
+        """(batch, time steps, features, units)."""
+        a, b, features = shape_of(self.ins[0])
+        units = shape_of(self.ins[2])[1]
+        assert self.time_major is not None
+        return (b, a, features, units) if self.time_major.value.data else (a, b, features, units)
+
+    def scratch_bytes(self, isa: str) -> int:
+        units = self.lstm_dims()[3]
+        return 16 * units if self.kind == "f32" else 10 * units
+
+    def macc(self) -> int:
+        """Both weight matrices once per time step and batch item."""
+        batch, time, _, _ = self.lstm_dims()
+        return batch * time * (count_of(self.ins[1]) + count_of(self.ins[2]))
+
+    def verify_(self) -> None:
+        KernelOp.verify_(self)
+        want = 4 if self.res is not None else 5
+        if len(self.ins) != want:
+            raise VerifyException(f"{self.name}: expected {want} inputs, got {len(self.ins)}")
+        batch, time, features, units = self.lstm_dims()
+        major = self.time_major is not None and self.time_major.value.data
+        expected = (time, batch, units) if major else (batch, time, units)
+        if self.output_shape() != expected:
+            raise VerifyException(f"{self.name}: the output must be {expected}")
+        if shape_of(self.ins[1]) != (4 * units, features) or shape_of(self.ins[3]) != (4 * units,):
+            raise VerifyException(f"{self.name}: weights [4U, F] and bias [4U] expected")
+        act = {"f32": 4, "s8": 1, "s16": 2}.get(self.kind)
+        if act is None:
+            raise VerifyException(f"{self.name}: no kernel for {self.kind} inputs")
+        cell = 4 if self.kind == "f32" else 2
+        if self.state_type().get_shape() != (batch * units * (cell + act),):
+            raise VerifyException(f"{self.name}: the state must be the bytes of c and h")
+        if self.out is not None and self.ins[4].type != self.state_type():
+            raise VerifyException(f"{self.name}: the state buffer is not the variable's type")
+        if self.kind == "f32":
+            if self.cell_clip is None:
+                raise VerifyException(f"{self.name}: the float kernel needs 'cell_clip'")
+        elif self.quant is None or len(self.quant) != len(LSTM_QUANT) + 16:
+            raise VerifyException(
+                f"{self.name}: the integer kernels need {len(LSTM_QUANT) + 16} 'quant' values"
+            )
+
+
+RECURRENT_OPS = (GruOp, RnnOp, LstmCellStateOp, SequenceLstmOp)
 """The ops of this module, in the order ``qnn.QNN`` registers them."""
 
-__all__ = ["RECURRENT_OPS", "RNN_ACTIVATIONS", "GruOp", "LstmCellStateOp", "RnnOp"]
+__all__ = [
+    "LSTM_QUANT",
+    "RECURRENT_OPS",
+    "RNN_ACTIVATIONS",
+    "GruOp",
+    "LstmCellStateOp",
+    "RnnOp",
+    "SequenceLstmOp",
+]

@@ -50,6 +50,7 @@ from xdsl.irdl import IRDLOperation
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import nn
+from stai.dialects.nn_recurrent import SequenceLstmOp
 from stai.dialects import nn_logical as nl
 from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp, SvdfOp
 from stai.dialects.nn_traits import quant_rule
@@ -186,7 +187,9 @@ OPERATORS: dict[str, Translation] = {
     "ASSIGN_VARIABLE": Translation("_assign_variable", AssignVariableOp, types=_VARIABLE),
     "CALL_ONCE": Translation("_call_once", ReadVariableOp, types=_VARIABLE),
     "SVDF": Translation("_svdf", SvdfOp, types=("float32", "int8")),
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": Translation("_sequence_lstm", nn.LstmOp),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": Translation(
+        "_sequence_lstm", SequenceLstmOp, types=("float32", "int8", "int16")
+    ),
     "EQUAL": Translation("_compare", nl.CompareOp, types=(*COMPARE_TYPES, "bool")),
     "NOT_EQUAL": Translation("_compare", nl.CompareOp, types=(*COMPARE_TYPES, "bool")),
     "LESS": Translation("_compare", nl.CompareOp, types=COMPARE_TYPES),

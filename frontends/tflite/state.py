@@ -11,11 +11,12 @@ point of an int8 or int16 variable).
 CALL_ONCE is folded at compile time when its subgraph only assigns constants to
 variables; any other initialisation is a one-line refusal naming the operator it runs.
 
-UNIDIRECTIONAL_SEQUENCE_LSTM (float, as the converter writes a Keras LSTM: four input and
-four recurrent weight matrices, four gate biases, no peephole, projection, layer norm or
-clipping, tanh) becomes ``nn.lstm`` over the whole sequence, its states starting at zero
-each run (stateless, as a Keras ``stateful=False`` LSTM: call ``reset`` between sequences
-in TFLite Micro to compare).
+UNIDIRECTIONAL_SEQUENCE_LSTM (as the converter writes a Keras LSTM: four input and four
+recurrent weight matrices, four gate biases, no peephole, projection or layer norm, the
+tanh cell activation; float, int8 with int32 biases and an int16 cell state, or 16x8 with
+int64 biases) becomes ``nn.sequence_lstm``: its hidden and cell states (variable tensors)
+are one variable of the state buffer, kept between runs as TFLite Micro keeps them (reset:
+the hidden state's zero point, a zero cell state).
 
 SVDF's fifth input is its activation state (a variable tensor): ``nn.svdf`` keeps it in the
 state buffer as a variable of its own (zeros after reset, as TFLite Micro), float or, in
@@ -39,6 +40,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, SSAValue
 
 from stai.dialects import nn
+from stai.dialects.nn_recurrent import SequenceLstmOp
 from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp, SvdfOp
 
 from .reader import NUMPY_DTYPES, TflOperator, TflTensor
@@ -240,11 +242,10 @@ class StateTranslator(Translator):
         return const.output
 
     def _sequence_lstm(self, op: TflOperator) -> None:
-        """UNIDIRECTIONAL_SEQUENCE_LSTM (float, batch-major) -> ``nn.lstm`` (gates i, f, c, o)."""
+        """UNIDIRECTIONAL_SEQUENCE_LSTM (float, int8 with an int16 cell state, 16x8) ->
+        ``nn.sequence_lstm`` (gates i, f, c, o) with its states in the state buffer."""
         self._check_outputs(op)
         ins = [*op.inputs, *([-1] * max(0, 24 - len(op.inputs)))]
-        if not (self._is_float(ins[0]) and self._is_float(op.outputs[0])):
-            raise self._error(op, "only float32 UNIDIRECTIONAL_SEQUENCE_LSTM is supported")
         if ins[1] < 0:
             raise self._error(op, "coupled input and forget gates (CIFG) are not supported")
         unsupported = {
@@ -258,36 +259,122 @@ class StateTranslator(Translator):
         opts = op.options
         if int(opts.get("FusedActivationFunction", 4)) != 4:
             raise self._error(op, "only the tanh cell activation is supported")
-        if bool(opts.get("TimeMajor", False)):
-            raise self._error(op, "time-major sequences are not supported")
-        x_shape = self._shape(ins[0])
+        if float(opts.get("ProjClip", 0.0)):
+            raise self._error(op, "a projection clip is not supported")
+        x = ins[0]
+        hidden, cell = ins[18], ins[19]
+        for t, what in ((hidden, "hidden"), (cell, "cell")):
+            if t < 0 or self._is_constant(t) or t in self.values:
+                raise self._error(op, f"its {what} state must be a variable tensor")
+        kind = self._lstm_kind(op, ins)
+        x_shape = self._shape(x)
         if len(x_shape) != 3:
             raise self._error(op, "the input must be [batch, time, features]")
-        # From zero states, |c| grows by less than 1 a step (f < 1, |i * g| < 1): a cell
-        # clip of at least the sequence length never clips (the converter writes 10).
-        clip = float(opts.get("CellClip", 0.0))
-        if float(opts.get("ProjClip", 0.0)) or (clip and clip < x_shape[1]):
-            raise self._error(op, f"a cell clip of {clip} over {x_shape[1]} steps is not supported")
-
-        def stacked(indices: range) -> np.ndarray:
-            parts = []
-            for i in indices:
-                t = self._input_index(op, i, "weights")
-                if not self._is_constant(t) or self.tensors[t].type_name != "FLOAT32":
-                    raise self._error(op, f"input {i} must be a float32 constant")
-                parts.append(np.asarray(self._array(t), np.float32))
-            return np.concatenate(parts, axis=0)
-
-        weights, recurrent, bias = (
-            stacked(range(1, 5)),
-            stacked(range(5, 9)),
-            stacked(range(12, 16)),
-        )
+        major = bool(opts.get("TimeMajor", False))
+        batch = x_shape[1] if major else x_shape[0]
+        units = self._shape(ins[5])[1] if len(self._shape(ins[5])) == 2 else -1
+        for t, what in ((hidden, "hidden"), (cell, "cell")):
+            if int(np.prod(self._shape(t))) != batch * units:
+                raise self._error(op, f"its {what} state must hold {batch} x {units} values")
         operands = [self._operand(op, 0)]
-        for array in (weights, recurrent, bias):
-            const = nn.ConstantOp(np.ascontiguousarray(array), TensorType(f32, array.shape))
-            self._tag(const, op, None)
-            self.block.add_op(const)
-            operands.append(const.output)
-        props: dict[str, Attribute] = {"return_sequences": IntegerAttr(1, i64)}
-        self._emit(op, nn.LstmOp, operands, props)
+        operands.append(self._lstm_matrix(op, range(1, 5), kind))
+        operands.append(self._lstm_matrix(op, range(5, 9), kind))
+        operands.append(self._lstm_bias(op, ins, kind))
+        props: dict[str, Attribute] = {
+            "variable": StringAttr(f"lstm:{self.tensors[cell].name}"),
+            "time_major": IntegerAttr(1 if major else 0, i64),
+            "cell_clip": FloatAttr(float(opts.get("CellClip", 0.0)), f32),
+        }
+        if kind != "f32":
+            qh, qc = self._quant(hidden), self._quant(cell)
+            assert qh is not None and qc is not None  # checked by _lstm_kind
+            props["hidden_scale"] = FloatAttr(qh.scales[0], f32)
+            props["hidden_zero_point"] = IntegerAttr(qh.zero_points[0], i64)
+            props["cell_scale"] = FloatAttr(qc.scales[0], f32)
+        self._emit(op, SequenceLstmOp, operands, props)
+
+    def _lstm_kind(self, op: TflOperator, ins: list[int]) -> str:
+        """``f32``, ``s8`` or ``s16`` from the types of the LSTM's tensors (a one-line
+        refusal for any other combination)."""
+        names = [self.tensors[t].type_name if t >= 0 else "none" for t in ins]
+        act, out = names[0], self.tensors[op.outputs[0]].type_name
+        weights, biases = set(names[1:9]), set(names[12:16])
+        state = (names[18], names[19])
+        table = {
+            "f32": ("FLOAT32", {"FLOAT32"}, {"FLOAT32"}, ("FLOAT32", "FLOAT32")),
+            "s8": ("INT8", {"INT8"}, {"INT32"}, ("INT8", "INT16")),
+            "s16": ("INT16", {"INT8"}, {"INT64"}, ("INT16", "INT16")),
+        }
+        found = [
+            kind
+            for kind, (a, w, b, st) in table.items()
+            if (act, out, weights, biases, state) == (a, a, w, b, st)
+        ]
+        if not found:
+            raise self._error(
+                op,
+                f"an LSTM of {act} activations, {'/'.join(sorted(weights))} weights, "
+                f"{'/'.join(sorted(biases))} biases and {'/'.join(state)} states is not "
+                "supported (float, int8 with int32 biases and an int16 cell state, or 16x8 "
+                "with int64 biases)",
+            )
+        kind = found[0]
+        if kind != "f32":
+            for t in [*ins[1:9], ins[18], ins[19]]:
+                q = self._quant(t)
+                if q is None or len(q.scales) != 1:
+                    what = f"tensor '{self.tensors[t].name}'"
+                    raise self._error(op, f"{what} must be quantized per tensor")
+                if t in ins[1:9] and q.zero_points[0] != 0:
+                    raise self._error(op, "its weights must have the zero point 0")
+        return kind
+
+    def _lstm_matrix(self, op: TflOperator, indices: range, kind: str) -> SSAValue:
+        """The four gates' weight matrices stacked ``[4 * units, depth]``; an integer
+        matrix keeps each gate's scale (one per row, axis 0)."""
+        parts, scales = [], []
+        for i in indices:
+            t = self._input_index(op, i, "weights")
+            if not self._is_constant(t):
+                raise self._error(op, f"input {i} (weights) must be a constant")
+            array = np.asarray(self._array(t))
+            if array.ndim != 2:
+                raise self._error(op, f"input {i} (weights) must have rank 2")
+            parts.append(array)
+            q = self._quant(t)
+            if kind != "f32":
+                assert q is not None
+                scales += [q.scales[0]] * array.shape[0]
+        return self._stacked(op, parts, scales, IntegerType(8))
+
+    def _lstm_bias(self, op: TflOperator, ins: list[int], kind: str) -> SSAValue:
+        """The four gate biases ``[4 * units]`` (int32 / int64 codes of the scale
+        ``input scale x gate weight scale``)."""
+        parts, scales = [], []
+        for gate, i in enumerate(range(12, 16)):
+            t = self._input_index(op, i, "bias")
+            if not self._is_constant(t):
+                raise self._error(op, f"input {i} (bias) must be a constant")
+            array = np.asarray(self._array(t)).reshape(-1)
+            parts.append(array)
+            if kind != "f32":
+                qx, qw = self._quant(ins[0]), self._quant(ins[1 + gate])
+                assert qx is not None and qw is not None
+                scale = float(np.float32(qx.scales[0]) * np.float32(qw.scales[0]))
+                scales += [scale] * array.shape[0]
+        return self._stacked(op, parts, scales, IntegerType(32 if kind == "s8" else 64))
+
+    def _stacked(
+        self, op: TflOperator, parts: list[np.ndarray], scales: list[float], storage: IntegerType
+    ) -> SSAValue:
+        array = np.ascontiguousarray(np.concatenate(parts, axis=0))
+        if not scales:
+            t = TensorType(f32, array.shape)
+            array = array.astype(np.float32)
+        else:
+            qtype = nn.QuantType(storage, scales, [0] * len(scales), 0)
+            t = TensorType(qtype, array.shape)
+        const = nn.ConstantOp(array, t)
+        self._tag(const, op, None)
+        self.block.add_op(const)
+        return const.output

@@ -1,5 +1,6 @@
 """Recurrent layers, float32: ``lstm`` (``stai_kernels_f32.h``), and ``gru``, ``rnn`` and
-``lstm_cell_state`` (``stai_kernels_recurrent.h``)."""
+``lstm_cell_state`` (``stai_kernels_recurrent.h``); ``sequence_lstm`` (float, int8, 16x8)
+with its states in the network's state buffer (``stai_sequence_lstm_*``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from xdsl.dialects.builtin import IntegerAttr
 from xdsl.ir import SSAValue
 
 from stai.dialects import c, qnn, qnn_recurrent
-from stai.lowering.convert_buf_to_c.common import fail, shape_of
+from stai.dialects.buf import StateOp
+from stai.lowering import quant_math as qm
+from stai.lowering.convert_buf_to_c.common import BYTE_PTR, fail, shape_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of, scratch_ptr
+from stai.lowering.convert_buf_to_c.state import state_global
 
 
 def _sequences(op: qnn.KernelOp) -> int:
@@ -125,9 +129,57 @@ def emit_rnn(k: KernelBlock) -> None:
     )
 
 
+def emit_sequence_lstm(k: KernelBlock) -> None:
+    """``stai_sequence_lstm_s8`` / ``_s16`` / ``_f32`` on the op's bytes of the state
+    buffer: the cell state first, then the hidden state."""
+    op = k.op
+    assert isinstance(op, qnn_recurrent.SequenceLstmOp)
+    x, w, r, b, state = op.ins
+    owner = state.owner
+    if not isinstance(owner, StateOp) or op.scratch is None:
+        raise fail(op, "expected its state as a buf.state and a scratch buffer")
+    batches, steps, features, units = op.lstm_dims()
+    kind = op.kind
+    act_c, cell_c = {"s8": ("int8_t", "int16_t"), "s16": ("int16_t", "int16_t")}.get(
+        kind, ("float", "float")
+    )
+    cell_bytes = 4 if kind == "f32" else 2
+    base = k.add(c.GetGlobalOp(state_global(k), BYTE_PTR, array=True))
+    cell = k.add(c.OffsetPtrOp(base, owner.byte_offset, c.CType(f"{cell_c} *")))
+    hidden_at = owner.byte_offset + cell_bytes * batches * units
+    hidden = k.add(c.OffsetPtrOp(base, hidden_at, c.CType(f"{act_c} *")))
+    scratch = k.add(c.CastOp(scratch_ptr(k), c.CType(f"{cell_c} *")))
+    assert op.time_major is not None
+    init: dict[str, object] = {
+        "batches": batches,
+        "time_steps": steps,
+        "features": features,
+        "units": units,
+        "time_major": 1 if op.time_major.value.data else 0,
+    }
+    values: list[int] = []
+    if kind != "f32":
+        assert op.quant is not None
+        values = [int(v) for v in op.quant.get_values()]  # pyright: ignore[reportAttributeAccessIssue]
+        init.update(zip(qnn_recurrent.LSTM_QUANT, values, strict=False))
+    params = k.struct("lstm_params", "stai_sequence_lstm_params", init)
+    if kind == "f32":
+        assert op.cell_clip is not None
+        clip = k.float_(op.cell_clip.value.data)
+        args = [params, clip, k.ptr(x), k.ptr(w), k.ptr(r), k.ptr(b), hidden, cell, scratch]
+        k.call("stai_sequence_lstm_f32", [*args, k.ptr(out_of(op), True)])
+        return
+    gate_quant = k.table("lstm_gates", values[len(qnn_recurrent.LSTM_QUANT) :])
+    name = k.low.data.add_int16_table("sigmoid_s16_table", qm.sigmoid_table_s16())
+    table = k.add(c.GetGlobalOp(name, c.CType("const int16_t *"), array=True))
+    args = [params, gate_quant, k.ptr(x), k.ptr(w), k.ptr(r), k.ptr(b), hidden, cell, scratch]
+    k.call(f"stai_sequence_lstm_{kind}", [*args, table, k.ptr(out_of(op), True)])
+
+
 RECURRENT_EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_recurrent.GruOp: emit_gru,
     qnn_recurrent.RnnOp: emit_rnn,
     qnn_recurrent.LstmCellStateOp: emit_lstm,
+    qnn_recurrent.SequenceLstmOp: emit_sequence_lstm,
 }
 """The emitters of the ops of ``dialects/qnn_recurrent.py`` (``emitters.py`` adds them)."""

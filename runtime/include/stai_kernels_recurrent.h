@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * stai's float32 recurrent kernels besides stai_lstm_f32 (stai_kernels_f32.h): the GRU, the
- * simple RNN and the LSTM's final cell state. Every function returns ARM_CMSIS_NN_SUCCESS,
+ * stai's recurrent kernels besides stai_lstm_f32 (stai_kernels_f32.h): the float32 GRU,
+ * simple RNN and LSTM final cell state, and the stateful sequence LSTM (float, int8 and
+ * 16x8, at the end). Every function returns ARM_CMSIS_NN_SUCCESS,
  * or ARM_CMSIS_NN_ARG_ERROR for a missing pointer or sizes out of range.
  *
  * Common layout: input_dims {n = batches, h = 1, w = time steps T, c = features F}, input
@@ -88,6 +89,76 @@ arm_cmsis_nn_status stai_lstm_cell_state_f32(const stai_lstm_params_f32 *params,
                                              const float *bias,
                                              float *state,
                                              float *output);
+
+/* Sizes and integer parameters of the stai_sequence_lstm_* kernels. */
+typedef struct
+{
+    int32_t batches;               /* B */
+    int32_t time_steps;            /* T */
+    int32_t features;              /* F */
+    int32_t units;                 /* U: size of the hidden and cell states */
+    int32_t time_major;            /* 1: input [T, B, F], output [T, B, U]; 0: [B, T, ...] */
+    int32_t input_offset;          /* minus the input's zero point (int8; 0 for int16) */
+    int32_t hidden_offset;         /* minus the hidden state's zero point */
+    int32_t hidden_zero_point;     /* the hidden state's (and output's) zero point */
+    int32_t forget_multiplier;     /* f * c -> c */
+    int32_t forget_shift;
+    int32_t input_gate_multiplier; /* i * g -> c */
+    int32_t input_gate_shift;
+    int32_t hidden_multiplier;     /* o * tanh(c) -> h */
+    int32_t hidden_shift;
+    int32_t cell_clip;             /* |c| limit in cell-state codes; 0: none */
+    int32_t cell_tanh_multiplier;  /* the int16 tanh of c (stai_tanh_s16's arguments) */
+    int32_t cell_tanh_shift;
+} stai_sequence_lstm_params;
+
+/*
+ * TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM (no peephole, projection or layer norm; cell gate
+ * tanh) with its states kept between calls: hidden_state [B, U] (the activations' type) and
+ * cell_state [B, U] (int16, or float) are read and updated in place (the network's state
+ * buffer). weights [4 * U, F], recurrent [4 * U, U] and bias [4 * U] hold the gates input,
+ * forget, cell, output (rows k * U + j). The output gets every step's h.
+ * gate_quant: per gate k, {x W multiplier, shift, h R multiplier, shift} (requantization to
+ * 2^-12); sigmoid_table as stai_logistic_s16's; scratch: 5 * U int16 values. TFLite Micro's
+ * integer arithmetic, bit for bit (see the source).
+ */
+arm_cmsis_nn_status stai_sequence_lstm_s8(const stai_sequence_lstm_params *params,
+                                          const int32_t *gate_quant,
+                                          const int8_t *input,
+                                          const int8_t *weights,
+                                          const int8_t *recurrent,
+                                          const int32_t *bias,
+                                          int8_t *hidden_state,
+                                          int16_t *cell_state,
+                                          int16_t *scratch,
+                                          const int16_t *sigmoid_table,
+                                          int8_t *output);
+
+/* 16x8: int16 activations (zero point 0), int8 weights, int64 bias; as stai_sequence_lstm_s8. */
+arm_cmsis_nn_status stai_sequence_lstm_s16(const stai_sequence_lstm_params *params,
+                                           const int32_t *gate_quant,
+                                           const int16_t *input,
+                                           const int8_t *weights,
+                                           const int8_t *recurrent,
+                                           const int64_t *bias,
+                                           int16_t *hidden_state,
+                                           int16_t *cell_state,
+                                           int16_t *scratch,
+                                           const int16_t *sigmoid_table,
+                                           int16_t *output);
+
+/* Float: the same layer (integer parameters unused), |c| clipped to cell_clip when it is
+ * positive; scratch: 4 * U floats. */
+arm_cmsis_nn_status stai_sequence_lstm_f32(const stai_sequence_lstm_params *params,
+                                           float cell_clip,
+                                           const float *input,
+                                           const float *weights,
+                                           const float *recurrent,
+                                           const float *bias,
+                                           float *hidden_state,
+                                           float *cell_state,
+                                           float *scratch,
+                                           float *output);
 
 #ifdef __cplusplus
 }
