@@ -50,8 +50,8 @@ from xdsl.irdl import IRDLOperation
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import nn
-from stai.dialects.nn_recurrent import SequenceLstmOp
 from stai.dialects import nn_logical as nl
+from stai.dialects.nn_recurrent import SequenceLstmOp
 from stai.dialects.nn_state import AssignVariableOp, ReadVariableOp, SvdfOp
 from stai.dialects.nn_traits import quant_rule
 from stai.errors import StaiError
