@@ -312,6 +312,11 @@ def measure(model: Path, work: Path, options: dict[str, Any]) -> dict[str, Any]:
         return record
     float_io = any(np.dtype(t["dtype"]).kind == "f" for t in (*runner.inputs, *runner.outputs))
     record["float_io"] = float_io
+    # how many different values the outputs take: a comparison of outputs stuck at one
+    # value (saturated by random inputs) says little
+    record["distinct_outputs"] = len(
+        np.unique(np.concatenate([o.reshape(-1) for s in c_out for o in s]))
+    )
     refs: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
     at("TFLite Micro")
@@ -480,14 +485,15 @@ def write_reports(records: list[dict[str, Any]], out: Path, meta: dict[str, Any]
         json.dumps({"meta": meta, "models": records}, indent=1, default=str) + "\n"
     )
     rows = [
-        "| model | activations | operators | verdict | seconds | detail |",
-        "|---|---|---|---|---:|---|",
+        "| model | activations | operators | verdict | distinct output values | seconds | detail |",
+        "|---|---|---|---|---:|---:|---|",
     ]
     for r in records:
         facts = r.get("facts", {})
         rows.append(
             f"| {_cell(r['model'])} | {', '.join(facts.get('activations', []))} | "
-            f"{_cell(' '.join(facts.get('ops', [])))} | {r['verdict']} | {r.get('seconds', '')} | "
+            f"{_cell(' '.join(facts.get('ops', [])))} | {r['verdict']} | "
+            f"{r.get('distinct_outputs', '')} | {r.get('seconds', '')} | "
             f"{_cell(str(r.get('detail', '')))} |"
         )
     (out / "table.md").write_text("\n".join(rows) + "\n")
@@ -511,6 +517,13 @@ def write_reports(records: list[dict[str, Any]], out: Path, meta: dict[str, Any]
         f"of which {counts['exact']} bit-identical.",
         "",
     ]
+    weak = [r for r in records if r["verdict"] == "exact" and r.get("distinct_outputs", 3) < 3]
+    if weak:
+        names = ", ".join(f"`{r['model']}`" for r in weak)
+        lines += [
+            f"Exact but with at most two distinct output values (weak evidence): {names}.",
+            "",
+        ]
     bad = [r for r in records if r["verdict"] in ("DIFFERS", "CRASH", "timeout")]
     if counts["DIFFERS"]:
         lines += [
