@@ -400,6 +400,14 @@ class LinearOps(GraphBuilder):
         x = self._q(node.input[0])
         if x is None:
             raise self._error("the input must be quantized")
+        b_entry = self._entry(node.input[3])
+        if not isinstance(b_entry, Const) or b_entry.array.ndim != 2 or len(shape_of(x)) < 2:
+            b = self._q_operand(node, 3, 4, 5)
+            out_type = self._scalar_qtype(node, 6, 7, "output")
+            if b is None:
+                raise self._error("unsupported right-hand side (per-tensor int8 expected)")
+            self._set(node.output[0], self._batch_matmul(x, b, out_type, node.output[0]))
+            return
         w = self._qparams_const(node, 3, 4, 5, "weights")
         if w.qtype.per_channel:
             w = QConst(
@@ -444,9 +452,7 @@ class LinearOps(GraphBuilder):
             y = self._reshape_value(y, final, name)
         return y
 
-    def _batch_matmul_int8(
-        self, node: Any, x: SSAValue, out_type: nn.QuantType
-    ) -> SSAValue | None:
+    def _batch_matmul_int8(self, node: Any, x: SSAValue, out_type: nn.QuantType) -> SSAValue | None:
         """A QDQ MatMul of two int8 tensors (per tensor): an int8 ``nn.batch_matmul``."""
         w = self._q(node.input[1])
         if w is None or quant_of(x) is None or quant_of(w) is None:
