@@ -517,6 +517,19 @@ def write_reports(records: list[dict[str, Any]], out: Path, meta: dict[str, Any]
         f"of which {counts['exact']} bit-identical.",
         "",
     ]
+    folders: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in records:
+        folders[str(Path(r["model"]).parent)][r["verdict"]] += 1
+    shown = [v for v in VERDICTS if counts[v]]
+    lines += [
+        "| folder | models | " + " | ".join(shown) + " |",
+        "|---|---:|" + "---:|" * len(shown),
+        *(
+            f"| {name} | {sum(c.values())} | " + " | ".join(str(c[v]) for v in shown) + " |"
+            for name, c in sorted(folders.items())
+        ),
+        "",
+    ]
     weak = [r for r in records if r["verdict"] == "exact" and r.get("distinct_outputs", 3) < 3]
     if weak:
         names = ", ".join(f"`{r['model']}`" for r in weak)
@@ -571,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
         "--commit", help="the stai commit measured, when stai is not imported from a checkout"
     )
     parser.add_argument("--keep", action="store_true", help="keep every work folder")
+    parser.add_argument(
+        "--rewrite", action="store_true", help="only rewrite the reports from OUT/results.json"
+    )
     parser.add_argument("--worker", nargs=2, metavar=("MODEL", "WORK"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     options = {
@@ -583,6 +599,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return worker(Path(args.worker[0]), Path(args.worker[1]), options)
 
+    if args.rewrite:
+        saved = json.loads((Path(args.out) / "results.json").read_text())
+        print(write_reports(saved["models"], Path(args.out), saved["meta"]))
+        return 0
     folder = args.models or os.environ.get(ENV_MODELS)
     if not folder or not Path(folder).is_dir():
         print(
