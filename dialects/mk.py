@@ -42,7 +42,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import qnn_params as qp
 from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, shape_of
-from stai.dialects.qnn_overlap import pixel_order_gap
+from stai.dialects.qnn_overlap import channel_order_gap, pixel_order_gap
 from stai.lowering.scratch_sizes import ISAS
 from stai.runtime import mk_conv_layouts, mk_layouts
 
@@ -205,6 +205,16 @@ class DwConv3x3S8Op(WeightedKernelOp):
         runs channel by channel, copying a whole input channel into its scratch plane
         before it writes that channel's outputs, which are the same bytes."""
         return value is self.ins[0] and value.type == self.output_type
+
+    def overlap_gap(self, value: SSAValue, isa: str = "") -> int | None:
+        """Not pixel order (``overlap_isas`` is empty) but channel order, on every core:
+        channel ``c`` of the whole input is copied into the scratch plane before channel
+        ``c`` of any output pixel is written. So the output may start at any multiple of
+        a pixel's bytes from the input (``qnn_overlap.channel_order_gap``): each output
+        byte then lands on an input byte of its own channel, already copied."""
+        if value is not self.ins[0]:
+            return None
+        return channel_order_gap(self.input_shape(0), self.output_shape(), 1, 1)
 
     def packed_sizes(self) -> tuple[int, int]:
         """12 bytes per channel; a bias per channel (``mk_layouts.pack_dwconv3x3_s8``)."""

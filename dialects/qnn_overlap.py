@@ -21,6 +21,18 @@ actually read: a smaller ``first(p)`` only makes the gap smaller (safer).
     >>> # a 3x3 stride-1 'same' convolution, 5 pixels wide, 64 channels in and out
     >>> pixel_order_gap((1, 25, 5, 64), (1, 25, 5, 64), (1, 1), (1, 1), 1, 1)
     -448
+
+A kernel that runs channel by channel instead (stai's depthwise 3x3: it copies channel
+``c`` of the whole input into its scratch plane, then writes channel ``c`` of every
+output pixel) may write its output over its input wherever each output byte lands on an
+input byte of the same channel, already copied: at any distance that is a multiple of
+the channel count. :class:`Gap` carries such a ``step``: the output may start ``gap``,
+``gap - step``, ``gap - 2 * step``, ... bytes after the input (a plain ``int`` gap is
+step 1: anywhere up to ``gap``).
+
+    >>> g = channel_order_gap((1, 48, 48, 16), (1, 24, 24, 16), 1, 1)
+    >>> int(g), g.step, int(g + 4), (g + 4).step
+    (36848, 16, 36852, 16)
 """
 
 from __future__ import annotations
@@ -58,6 +70,61 @@ def pixel_order_gap(
     # last image.
     shift = h * w * ci - oh * ow * co
     return gap_image + min(0, (n - 1) * shift)
+
+
+class Gap(int):
+    """A gap with a ``step``: the output may start ``self - k * step`` bytes after the
+    input, for any ``k >= 0``, when it shares the input's bytes. Adding or subtracting a
+    number of bytes (moving the two buffers' starts) keeps the step, so the planner can
+    shift it like a plain gap."""
+
+    step: int
+
+    def __new__(cls, value: int, step: int = 1) -> Gap:
+        if step < 1:
+            raise ValueError(f"Gap: step must be positive, got {step}")
+        gap = super().__new__(cls, value)
+        gap.step = step
+        return gap
+
+    def __add__(self, other: int) -> Gap:
+        return Gap(int(self) + int(other), self.step)
+
+    def __radd__(self, other: int) -> Gap:
+        return Gap(int(other) + int(self), self.step)
+
+    def __sub__(self, other: int) -> Gap:
+        return Gap(int(self) - int(other), self.step)
+
+    def __repr__(self) -> str:
+        return f"Gap({int(self)}, step={self.step})"
+
+
+def gap_step(gap: int) -> int:
+    """The step of a gap (1 for a plain ``int``)."""
+    return gap.step if isinstance(gap, Gap) else 1
+
+
+def gap_allows(gap: int, distance: int) -> bool:
+    """Whether an output starting ``distance`` bytes after its input is allowed by
+    ``gap`` (when the two share bytes)."""
+    return distance <= gap and (int(gap) - distance) % gap_step(gap) == 0
+
+
+def channel_order_gap(
+    in_shape: Sequence[int], out_shape: Sequence[int], in_bytes: int, out_bytes: int
+) -> Gap | None:
+    """The gap of a kernel that reads channel ``c`` of every input pixel before it writes
+    channel ``c`` of any output pixel, channel after channel (NHWC, the same channels in
+    and out, the same element size): the output may start at any multiple of a pixel's
+    bytes from the input (the gap is the largest one that still shares bytes with it).
+    None when the element sizes differ (the channels would not line up)."""
+    c, oc = int(in_shape[-1]), int(out_shape[-1])
+    if c != oc or in_bytes != out_bytes or c <= 0:
+        return None
+    size_in = int(np.prod([int(v) for v in in_shape])) * in_bytes
+    pixel = c * in_bytes
+    return Gap(size_in - pixel, pixel)
 
 
 def overlap_saving(in_size: int, out_size: int, gap: int) -> int:

@@ -13,15 +13,19 @@ lifetime intersects its own.
 **Overlaps** relax that rule for a kernel's input and output: ``overlaps[(i, j)] = gap``
 says that buffer ``j`` (written by the kernel) may share bytes with buffer ``i`` (read by
 it, last time) when ``offset[j] - offset[i] <= gap`` (the kernel's own fact,
-:mod:`stai.dialects.qnn_overlap`); they may of course also be apart.
+:mod:`stai.dialects.qnn_overlap`); they may of course also be apart. A gap with a step
+(``qnn_overlap.Gap``, a kernel that runs channel by channel) allows only the distances
+``gap - k * step``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from stai.dialects.qnn_overlap import overlap_saving
+from stai.dialects.qnn_overlap import gap_allows, gap_step, overlap_saving
 
 
 @dataclass(frozen=True)
@@ -124,9 +128,9 @@ def find_conflict(
             if a.size == 0 or b.size == 0 or not a.lives_with(b):
                 continue
             if offsets[i] < offsets[j] + b.size and offsets[j] < offsets[i] + a.size:
-                if (i, j) in overlaps and offsets[j] - offsets[i] <= overlaps[i, j]:
+                if (i, j) in overlaps and gap_allows(overlaps[i, j], offsets[j] - offsets[i]):
                     continue
-                if (j, i) in overlaps and offsets[i] - offsets[j] <= overlaps[j, i]:
+                if (j, i) in overlaps and gap_allows(overlaps[j, i], offsets[i] - offsets[j]):
                     continue
                 return i, j
     return None
@@ -180,26 +184,93 @@ def _fit(size: int, busy: list[tuple[int, int]], alignment: int, fit: str) -> in
     return gaps[0][0]
 
 
+class Block(NamedTuple):
+    """Starts ``[lo, hi)`` a buffer may not take, except (``step > 1``) those at a
+    multiple of ``step`` from ``anchor``."""
+
+    lo: int
+    hi: int
+    anchor: int = 0
+    step: int = 1
+
+    def blocks(self, start: int) -> bool:
+        return self.lo <= start < self.hi and (
+            self.step == 1 or (start - self.anchor) % self.step != 0
+        )
+
+
+def lattice_up(value: int, anchor: int, step: int, alignment: int) -> int | None:
+    """The smallest multiple of ``alignment`` at least ``value`` that is ``anchor`` plus a
+    multiple of ``step`` (None: no multiple of ``alignment`` is)."""
+    value, anchor = int(value), int(anchor)
+    if anchor % math.gcd(step, alignment):
+        return None
+    y = value + (anchor - value) % step
+    while y % alignment:
+        y += step
+    return y
+
+
+def lattice_down(value: int, anchor: int, step: int, alignment: int) -> int | None:
+    """``lattice_up``, the largest at most ``value``."""
+    value, anchor = int(value), int(anchor)
+    if anchor % math.gcd(step, alignment):
+        return None
+    y = value - (value - anchor) % step
+    while y % alignment:
+        y -= step
+    return y
+
+
 def _forbidden_start(
     i: int, j: int, at: int, intervals: Sequence[Interval], overlaps: Overlaps
-) -> tuple[int, int]:
-    """The starts ``[lo, hi)`` that buffer ``i`` may not take because of buffer ``j`` placed
-    at ``at`` (live at the same time), with the overlaps the two may have."""
+) -> list[Block]:
+    """The starts that buffer ``i`` may not take because of buffer ``j`` placed at ``at``
+    (live at the same time), with the overlaps the two may have."""
     size, other = intervals[i].size, intervals[j].size
     lo, hi = at - size + 1, at + other
+    blocks: list[Block] = []
     if (j, i) in overlaps:  # i is written over j: i may start up to gap after j
-        lo = max(lo, at + overlaps[j, i] + 1)
+        gap = overlaps[j, i]
+        top = at + int(gap)
+        blocks.append(Block(max(lo, top + 1), hi))
+        if gap_step(gap) > 1:
+            blocks.append(Block(lo, min(hi, top + 1), top, gap_step(gap)))
     if (i, j) in overlaps:  # j is written over i: i may start down to gap before j
-        hi = min(hi, at - overlaps[i, j])
-    return lo, hi
+        gap = overlaps[i, j]
+        bottom = at - int(gap)
+        blocks.append(Block(lo, min(hi, bottom)))
+        if gap_step(gap) > 1:
+            blocks.append(Block(max(lo, bottom), hi, bottom, gap_step(gap)))
+    if not blocks:
+        blocks.append(Block(lo, hi))
+    return blocks
 
 
-def _fit_starts(forbidden: list[tuple[int, int]], alignment: int, fit: str) -> int:
-    """The start chosen by the ``fit`` rule among the aligned starts (from 0) outside every
-    ``[lo, hi)`` of ``forbidden``; ``best``: the start whose free run is shortest."""
+def _first_start(forbidden: list[Block], alignment: int) -> int:
+    """The lowest aligned start (from 0) that no block of ``forbidden`` takes."""
+    start = 0
+    while True:
+        start = align_up(start, alignment)
+        hit = next((b for b in forbidden if b.blocks(start)), None)
+        if hit is None:
+            return start
+        if hit.step == 1:
+            start = hit.hi
+            continue
+        nxt = lattice_up(start, hit.anchor, hit.step, alignment)
+        start = hit.hi if nxt is None or nxt >= hit.hi else nxt
+
+
+def _fit_starts(forbidden: list[Block], alignment: int, fit: str) -> int:
+    """The start chosen by the ``fit`` rule among the aligned starts (from 0) that no
+    block of ``forbidden`` takes; ``best``: the start whose free run is shortest (with
+    stepped blocks, the first start)."""
+    if any(b.step > 1 and b.hi > b.lo for b in forbidden):
+        return _first_start(forbidden, alignment)
     runs: list[tuple[int, int | None]] = []
     start = 0
-    for lo, hi in sorted(r for r in forbidden if r[1] > r[0]):
+    for lo, hi in sorted((b.lo, b.hi) for b in forbidden if b.hi > b.lo):
         if lo > start:
             first = align_up(start, alignment)
             if first < lo:
@@ -213,6 +284,16 @@ def _fit_starts(forbidden: list[tuple[int, int]], alignment: int, fit: str) -> i
     return runs[0][0]
 
 
+def glue_distance(gap: int, in_size: int, out_size: int) -> int:
+    """Where the ``glue`` fit puts an output relative to its input: ``gap`` bytes after
+    it, but no further than the end of the input (a stepped gap may allow more); on the
+    gap's steps."""
+    if gap <= max(0, in_size - out_size):
+        return int(gap)
+    step = gap_step(gap)
+    return int(gap) - (int(gap) - max(0, in_size - out_size) + step - 1) // step * step
+
+
 def _cluster(
     i: int, intervals: Sequence[Interval], overlaps: Overlaps, alignment: int
 ) -> dict[int, int] | None:
@@ -224,12 +305,17 @@ def _cluster(
     while todo:
         a = todo.pop()
         for (r, w), gap in overlaps.items():
+            dist = glue_distance(gap, intervals[r].size, intervals[w].size)
             if r == a and w not in rel:
-                rel[w] = (rel[a] + gap) // alignment * alignment
-                todo.append(w)
+                at = lattice_down(rel[a] + dist, rel[a] + dist, gap_step(gap), alignment)
             elif w == a and r not in rel:
-                rel[r] = align_up(rel[a] - gap, alignment)
-                todo.append(r)
+                at = lattice_up(rel[a] - dist, rel[a] - dist, gap_step(gap), alignment)
+            else:
+                continue
+            if at is None:
+                return None
+            rel[w if r == a else r] = at
+            todo.append(w if r == a else r)
     if len(rel) < 2:
         return None
     low = min(rel.values())
@@ -268,8 +354,8 @@ def _place_cluster(
                 continue
             for j in placed:
                 if intervals[j].lives_with(intervals[m]):
-                    lo, hi = _forbidden_start(m, j, offsets[j], intervals, overlaps)
-                    if lo <= start + r < hi:
+                    blocks = _forbidden_start(m, j, offsets[j], intervals, overlaps)
+                    if any(b.blocks(start + r) for b in blocks):
                         fits = False
                         break
             if not fits:
@@ -315,15 +401,21 @@ def place(
                 continue
         glued = partners.get(i, set()) & set(live) if overlaps else set()
         if overlaps and glued:
-            forbidden = [_forbidden_start(i, j, offsets[j], intervals, overlaps) for j in live]
+            forbidden = [
+                b for j in live for b in _forbidden_start(i, j, offsets[j], intervals, overlaps)
+            ]
             offset = _fit_starts(forbidden, alignment, "first" if fit == "glue" else fit)
             if fit == "glue":  # as close over (or under) a placed partner as allowed
                 for j in sorted(glued):
                     if (j, i) in overlaps:
-                        at = (offsets[j] + overlaps[j, i]) // alignment * alignment
+                        gap = overlaps[j, i]
+                        top = offsets[j] + glue_distance(gap, intervals[j].size, iv.size)
+                        at = lattice_down(top, top, gap_step(gap), alignment)
                     else:
-                        at = align_up(offsets[j] - overlaps[i, j], alignment)
-                    if at >= 0 and not any(lo <= at < hi for lo, hi in forbidden):
+                        gap = overlaps[i, j]
+                        bottom = offsets[j] - glue_distance(gap, iv.size, intervals[j].size)
+                        at = lattice_up(bottom, bottom, gap_step(gap), alignment)
+                    if at is not None and at >= 0 and not any(b.blocks(at) for b in forbidden):
                         offset = at
                         break
         else:
