@@ -57,8 +57,8 @@ from stai.dialects.nn_base import (
     numpy_dtype,
     storage_type,
 )
-from stai.dialects.nn_matmul import MATMUL_OPS
 from stai.dialects.nn_logical import LOGICAL_OPS
+from stai.dialects.nn_matmul import MATMUL_OPS
 from stai.dialects.nn_recurrent import RECURRENT_OPS
 from stai.dialects.nn_shapes import (
     REDUCE_OPS,

@@ -46,8 +46,8 @@ from stai.dialects.qnn_base import count_of as _count
 from stai.dialects.qnn_base import element_kind as element_kind
 from stai.dialects.qnn_base import shape_of as _shape
 from stai.dialects.qnn_indexing import INDEXING_OPS
-from stai.dialects.qnn_matmul import MATMUL_OPS
 from stai.dialects.qnn_logical import LOGICAL_OPS
+from stai.dialects.qnn_matmul import MATMUL_OPS
 from stai.dialects.qnn_recurrent import RECURRENT_OPS
 from stai.dialects.qnn_state import STATE_OPS
 from stai.lowering.scratch_sizes import ISAS
@@ -606,8 +606,19 @@ class ConcatOp(_DataMovement):
     GEOMETRY: ClassVar[tuple[str, ...]] = ("axis",)
 
 
+_COPIED_KINDS = ("bool", "s32", "s64")
+"""The element kinds the byte-copying ops also move: booleans and plain integers."""
+
+
+class _Copy(_DataMovement):
+    """A data movement of any element type: its kernel copies bytes."""
+
+    def params_family(self) -> ParamsSpec:
+        return NoParams if self.kind in _COPIED_KINDS else super().params_family()
+
+
 @irdl_op_definition
-class ReshapeOp(_DataMovement):
+class ReshapeOp(_Copy):
     """Reshape. Bufferization makes the output alias the input, so it costs nothing;
     where it cannot alias it is a ``stai_copy``."""
 
@@ -616,7 +627,7 @@ class ReshapeOp(_DataMovement):
 
 
 @irdl_op_definition
-class TransposeOp(_DataMovement):
+class TransposeOp(_Copy):
     """Transpose of a tensor of rank <= 4 (any element type): ``stai_transpose``.
 
     ``perm`` (``array<i64: ...>``): result dimension ``i`` is input dimension ``perm[i]``.
@@ -629,7 +640,7 @@ class TransposeOp(_DataMovement):
 
 
 @irdl_op_definition
-class StridedSliceOp(_DataMovement):
+class StridedSliceOp(_Copy):
     """Strided slice of a tensor of rank <= 4 (any element type): ``stai_strided_slice``.
 
     ``begin`` and ``strides`` (``array<i64: ...>``, one per dimension; a stride may be

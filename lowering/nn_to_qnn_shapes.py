@@ -5,8 +5,8 @@ functions. ``convert_nn_to_qnn.py`` applies them with the others."""
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, i64
-from xdsl.ir import Attribute, Operation
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, IntegerType, StringAttr, i64
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import (
     PatternRewriter,
     RewritePattern,
@@ -26,12 +26,22 @@ from stai.lowering.kernel_params import (
 from stai.lowering.nn_to_qnn_base import Lowering, float_act, i64_array
 
 
+def _check_moved(op: Operation, values: list[SSAValue]) -> None:
+    """The types a data movement accepts: those of ``kind_of``, or one plain boolean or
+    integer element type (its bytes are copied as they are)."""
+    elements = {element_type(v) for v in values}
+    plain = next(iter(elements))
+    if len(elements) == 1 and isinstance(plain, IntegerType) and plain.width.data in (1, 32, 64):
+        return
+    kind_of(op, values, int16=True)
+
+
 class ConvertReshape(RewritePattern):
     """``nn.reshape`` -> ``qnn.reshape``."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.ReshapeOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output], int16=True)
+        _check_moved(op, [op.input, op.output])
         low = Lowering(op)
         low.finish(rewriter, low.kernel(qnn.ReshapeOp, [op.input], op.output.type, {}))
 
@@ -101,7 +111,7 @@ class ConvertTranspose(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.TransposeOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output], int16=True)
+        _check_moved(op, [op.input, op.output])
         if element_type(op.input) != element_type(op.output):
             raise fail(op, "the input and output types must be equal")
         if len(op.perm.get_values()) > 4:
@@ -117,7 +127,7 @@ class ConvertStridedSlice(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.StridedSliceOp, rewriter: PatternRewriter) -> None:
-        kind_of(op, [op.input, op.output], int16=True)
+        _check_moved(op, [op.input, op.output])
         if element_type(op.input) != element_type(op.output):
             raise fail(op, "the input and output types must be equal")
         if len(op.begin.get_values()) > 4:
