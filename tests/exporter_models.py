@@ -512,7 +512,7 @@ def _cases() -> dict[str, Case]:
                 lambda folder, n=name: torch_onnx(n, folder, 18, dynamo=True),
             )
         )  # fmt: skip
-    for name in ("mobilenet_v2", "unet_nearest", "gelu_mlp"):
+    for name in ("mobilenet_v2", "unet_nearest", "gelu_mlp", "attention_block"):
         cases.append(
             Case(
                 f"qdq_op13:{name}", "quantize_static (QDQ) of torch.onnx", name, 13,
@@ -595,6 +595,21 @@ def _activation_source(node_of: dict[str, Any], constants: set[str], tensor: str
     return q.input[0] if q is not None and q.op_type == "QuantizeLinear" else None
 
 
+def _fix_input_shapes(path: Path, shapes: dict[str, tuple[int, ...]]) -> None:
+    """Give the inputs of a cut model the static shapes of the tensors they receive (a
+    cut at a tensor whose shape the exporter left symbolic has dynamic dimensions)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    for value in model.graph.input:
+        if value.name in shapes:
+            dims = value.type.tensor_type.shape.dim
+            del dims[:]
+            for size in shapes[value.name]:
+                dims.add().dim_value = int(size)
+    onnx.save(model, str(path))
+
+
 def per_op_errors(path: Path, inputs: list[list[np.ndarray]], folder: Path) -> list[OpError]:
     """Each operator of a QDQ model cut out with its quantize / dequantize nodes
     (``onnx.utils.extract_model``), compiled by stai alone and fed the float tensors ONNX
@@ -652,6 +667,7 @@ def per_op_errors(path: Path, inputs: list[list[np.ndarray]], folder: Path) -> l
     for k, (node, sources, out, scale) in enumerate(cuts):
         cut = folder / f"op{k}.onnx"
         onnx.utils.extract_model(str(path), str(cut), sources, [out])
+        _fix_input_shapes(cut, {t: values[0][t].shape for t in sources})
         reference = ort.InferenceSession(str(cut), quiet, providers=["CPUExecutionProvider"])
         generate(cut, folder / f"op{k}_c")
         c_model = CModel(folder / f"op{k}_c")
