@@ -1,5 +1,5 @@
 """Data-movement ops of the ``nn`` dialect (``stai.dialects.nn`` registers them): reshape,
-pad, concatenation, transpose, strided slice, resize, gather. They move elements without
+pad, concatenation, transpose, strided slice, resize, gather, take. They move elements without
 arithmetic; quantization passes through them unchanged (concat excepted: its inputs take
 the output's parameters). Also the ops that reduce or normalize along axes: reductions,
 arg max / min, layer normalization, log-softmax.
@@ -31,6 +31,7 @@ from xdsl.utils.exceptions import VerifyException
 from stai.dialects.nn_base import QuantType, _ints, _NNOp, _tensor, _verify_activation
 from stai.dialects.nn_traits import (
     ConcatAxis,
+    ConstantQuant,
     FusibleProducer,
     IsTranspose,
     LayoutSensitive,
@@ -259,6 +260,41 @@ class GatherOp(_NNOp):
             raise VerifyException(f"nn.gather: indices must lie in [0, {shape[axis]})")
         if x.element_type != y.element_type:
             raise VerifyException("nn.gather: element types differ")
+
+
+@irdl_op_definition
+class TakeOp(_NNOp):
+    """The slices of ``input`` at the ``indices`` computed at run time (an int32 tensor)
+    along ``axis``: the result's shape is ``input.shape[:axis] + indices.shape +
+    input.shape[axis + 1:]`` (TFLite GATHER and EMBEDDING_LOOKUP with variable indices,
+    ONNX Gather, Keras Embedding). An index outside ``[0, input.shape[axis])`` stops the
+    network's ``run`` with an error instead of reading outside the tensor."""
+
+    name = "nn.take"
+    input = operand_def(TensorType)
+    indices = operand_def(TensorType)
+    axis = prop_def(IntegerAttr)
+    output = result_def(TensorType)
+    traits = traits_def(
+        QuantRule(QuantKind.SAME_AS_INPUT, constants=ConstantQuant.OWN_RANGE), LayoutSensitive()
+    )
+
+    def verify_(self) -> None:
+        x, i, y = _tensor(self, "input"), _tensor(self, "indices"), _tensor(self, "output")
+        shape, axis = tuple(x.get_shape()), self.axis.value.data
+        if not 0 <= axis < len(shape):
+            raise VerifyException(f"nn.take: axis {axis} out of range for rank {len(shape)}")
+        if i.element_type != IntegerType(32):
+            raise VerifyException("nn.take: the indices must be i32")
+        expected = (*shape[:axis], *i.get_shape(), *shape[axis + 1 :])
+        if tuple(y.get_shape()) != expected:
+            raise VerifyException(f"nn.take: the result must have shape {expected}")
+        if x.element_type != y.element_type:
+            raise VerifyException("nn.take: element types differ")
+
+    def index_limit(self) -> int:
+        """The number of valid indices: the input's size along ``axis``."""
+        return _tensor(self, "input").get_shape()[self.axis.value.data]
 
 
 # ------------------------------------------------------------ reductions and norms

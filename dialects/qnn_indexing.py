@@ -133,6 +133,36 @@ class GatherOp(KernelOp):
         return 0
 
 
+@irdl_op_definition
+class TakeOp(KernelOp):
+    """Slices at run-time indices along ``axis``: inputs ``x`` and the int32 ``indices``;
+    ``stai_gather`` reads the indices from the arena and returns an error for one outside
+    ``[0, x.shape[axis])``, which ends ``run``. Float and int8 (one quantization for input
+    and output), as TFLite Micro's GATHER."""
+
+    name = "qnn.take"
+    axis = opt_prop_def(IntegerAttr)
+    NUM_INS: ClassVar[int | None] = 2
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("axis",)
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "no"
+    SCRATCH: ClassVar[str] = "none"
+
+    def verify_(self) -> None:
+        super().verify_()
+        assert self.axis is not None
+        x, i, y = shape_of(self.ins[0]), shape_of(self.ins[1]), shape_of(self.output_type)
+        axis = self.axis.value.data
+        if not 0 <= axis < len(x) or y != (*x[:axis], *i, *x[axis + 1 :]):
+            raise VerifyException(
+                f"{self.name}: the output must be the input with the indices' shape at axis {axis}"
+            )
+
+    def macc(self) -> int:
+        return 0
+
+
 class _Reduce(KernelOp):
     """A reduction over ``axes`` (``array<i64: ...>`` of the input's axes, rank <= 4); the
     output holds the other axes in order (kept as 1s or dropped: the same bytes)."""
@@ -262,6 +292,7 @@ INDEXING_OPS = (
     ReduceOp,
     ReduceSumOp,
     ArgOp,
+    TakeOp,
     LayerNormOp,
     LogSoftmaxOp,
 )

@@ -1,5 +1,5 @@
 """``convert-nn-to-qnn`` patterns of the ops that pick or interpolate elements by index:
-``nn.resize``, ``nn.gather``, and the reductions ``nn.reduce_max`` / ``_min`` / ``_sum``.
+``nn.resize``, ``nn.gather``, ``nn.take``, and the reductions ``nn.reduce_max`` / ``_min`` / ``_sum``.
 ``convert_nn_to_qnn.py`` applies them with the others.
 
 The nearest neighbour's source rows and columns are computed here, once, with the float32
@@ -192,6 +192,23 @@ class ConvertGather(RewritePattern):
         low.finish(rewriter, low.kernel(qnn_indexing.GatherOp, [op.input], op.output.type, props))
 
 
+class ConvertTake(RewritePattern):
+    """``nn.take`` -> ``qnn.take`` (float or int8: a copy of the selected slices, so a
+    quantized input and output must share their parameters)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.TakeOp, rewriter: PatternRewriter) -> None:
+        if kind_of(op, [op.input, op.output]) == "s8":
+            x, y = op.input.type, op.output.type
+            assert isinstance(x, TensorType) and isinstance(y, TensorType)
+            if x.element_type != y.element_type:
+                raise fail(op, "the input and output quantizations differ")
+        props: dict[str, Attribute] = {"axis": IntegerAttr(op.axis.value.data, i64)}
+        low = Lowering(op)
+        operands = [op.input, op.indices]
+        low.finish(rewriter, low.kernel(qnn_indexing.TakeOp, operands, op.output.type, props))
+
+
 class ConvertReduce(RewritePattern):
     """``nn.reduce_max`` / ``nn.reduce_min`` -> ``qnn.reduce`` (int8: one quantization for
     input and output, the codes compared), ``nn.reduce_sum`` -> ``qnn.reduce_sum`` (int8:
@@ -277,6 +294,7 @@ class ConvertLogSoftmax(RewritePattern):
 INDEXING_PATTERNS: tuple[RewritePattern, ...] = (
     ConvertResize(),
     ConvertGather(),
+    ConvertTake(),
     ConvertReduce(),
     ConvertArg(),
     ConvertLayerNorm(),

@@ -34,6 +34,7 @@ from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
     IntegerAttr,
+    IntegerType,
     ModuleOp,
     StringAttr,
     TensorType,
@@ -129,6 +130,7 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
         if not isinstance(model, self.keras.Model):
             raise StaiError(f"{self.name}: not a Keras model ({type(model).__name__})")
         graph = self._graph_of(model)
+        _refuse_masks(model, self.name)
         arg_types = [self._input_type(t) for t in graph.inputs]
         args = []
         for t, arg_type in zip(graph.inputs, arg_types):
@@ -179,8 +181,9 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
     def _input_type(self, tensor: Any) -> TensorType:
         shape = list(tensor.shape)
         where = f"{self.name}: input '{printable_name(self._producer_name(tensor))}'"
-        if str(tensor.dtype) != "float32":
-            raise StaiError(f"{where} has dtype {tensor.dtype} (only float32 inputs are supported)")
+        dtype = str(tensor.dtype)
+        if dtype not in ("float32", "int32"):
+            raise StaiError(f"{where} has dtype {dtype} (float32 and int32 inputs are supported)")
         if any(d is None for d in shape[1:]):
             dims = ["None" if d is None else str(d) for d in shape]
             raise StaiError(
@@ -189,7 +192,7 @@ class _Importer(LinearLayers, ElementwiseLayers, PoolingLayers, ShapeLayers):
             )
         if shape and shape[0] is None:
             shape[0] = 1
-        return TensorType(f32, shape)
+        return TensorType(f32 if dtype == "float32" else IntegerType(32), shape)
 
     def _call_graph(self, graph: Any, args: Sequence[SSAValue], prefix: str) -> list[SSAValue]:
         """Translate one functional graph given its input values; returns its outputs."""
@@ -302,6 +305,18 @@ def _weight_bytes(model: Any) -> int:
     return total
 
 
+def _refuse_masks(model: Any, name: str) -> None:
+    """An Embedding with ``mask_zero`` makes Keras skip masked steps in the layers after
+    it (pooling, recurrent layers): refused before the walk meets its mask computation."""
+    for layer in getattr(model, "layers", []):
+        if type(layer).__name__ == "Embedding" and layer.get_config().get("mask_zero"):
+            raise StaiError(
+                f"{name}: layer '{printable_name(layer.name)}': mask_zero=True is not "
+                "supported (the layers after it would skip masked steps)"
+            )
+        _refuse_masks(layer, name)
+
+
 HANDLERS: dict[str, Callable[[_Importer, list[SSAValue]], list[SSAValue]]] = {
     "InputLayer": lambda self, xs: xs,
     "Conv2D": _Importer._conv2d,
@@ -341,6 +356,7 @@ HANDLERS: dict[str, Callable[[_Importer, list[SSAValue]], list[SSAValue]]] = {
     "UpSampling2D": _Importer._upsampling2d,
     "Resizing": _Importer._resizing,
     "Conv2DTranspose": _Importer._conv2d_transpose,
+    "Embedding": _Importer._embedding,
     "TimeDistributed": _Importer._time_distributed,
     "LSTM": keras_recurrent,
     "GRU": keras_recurrent,

@@ -1,6 +1,6 @@
 """Keras layers that move data without computing: the inference identities (Dropout and
 the like), Flatten, Reshape, Permute, Concatenate, ZeroPadding and Cropping (1-D and 2-D)
-UpSampling2D and Resizing.
+UpSampling2D and Resizing; Embedding (the table's rows at the int32 indices, ``nn.take``).
 
 A cropping is one ``nn.strided_slice``; an upsampling by (fh, fw) repeats each pixel with
 two concatenations of copies of the same tensor between reshapes (every pixel ``fw``
@@ -14,7 +14,15 @@ out.
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, StringAttr, f32, i64
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    f32,
+    i64,
+)
 from xdsl.ir import SSAValue
 
 from stai.dialects import nn
@@ -27,6 +35,21 @@ class ShapeLayers(LayerBuilder):
 
     def _identity(self, xs: list[SSAValue]) -> list[SSAValue]:
         return [self.only(xs)]
+
+    def _embedding(self, xs: list[SSAValue]) -> list[SSAValue]:
+        """Embedding: row ``i`` of the table for each index ``i`` of the int32 input; an
+        index outside the table ends the network's ``run`` with an error."""
+        x = self.only(xs)
+        assert isinstance(x.type, TensorType)
+        if x.type.element_type != IntegerType(32):
+            raise self.error(
+                "reads its indices from a float32 tensor: give the model an int32 Input "
+                "(keras.Input(..., dtype='int32')) that feeds the Embedding"
+            )
+        (table,) = self.weights()
+        shape = [*shape_of(x), int(table.shape[1])]
+        props = {"axis": IntegerAttr(0, i64)}
+        return [self.emit(nn.TakeOp, [self.constant(table), x], shape, props)]
 
     def _flatten(self, xs: list[SSAValue]) -> list[SSAValue]:
         x = self.only(xs)

@@ -1,5 +1,5 @@
 """TFLite translations of the operators that pick or interpolate elements by index:
-RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, GATHER and EMBEDDING_LOOKUP (constant indices);
+RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, GATHER and EMBEDDING_LOOKUP (constant or int32 run-time indices);
 the reductions REDUCE_MAX, REDUCE_MIN and SUM, ARG_MAX and ARG_MIN, REVERSE_V2 and MIRROR_PAD
 (reversed strided slices), BROADCAST_TO (concatenated copies); and GELU (float)."""
 
@@ -91,7 +91,11 @@ class IndexingTranslator(ShapeTranslator):
     def _gather_values(self, op: TflOperator, data: int, ids: int, axis: int) -> None:
         t = self._input_index(op, data, "params")
         shape = self._shape(t)
-        index_shape = self._shape(self._input_index(op, ids, "indices"))
+        ids_tensor = self._input_index(op, ids, "indices")
+        index_shape = self._shape(ids_tensor)
+        if not self._is_constant(ids_tensor):
+            self._take(op, data, ids, axis)
+            return
         indices = self._int_list(op, ids, "indices")
         if any(not 0 <= i < shape[axis] for i in indices):
             raise self._error(op, f"indices {indices} out of range for {shape[axis]}")
@@ -123,6 +127,21 @@ class IndexingTranslator(ShapeTranslator):
         moved_type = TensorType(out_type.element_type, gathered_shape)
         moved = self._emit(op, nn.GatherOp, [value], props, result_type=moved_type, name=False)
         self._emit(op, nn.ReshapeOp, [moved])
+
+    def _take(self, op: TflOperator, data: int, ids: int, axis: int) -> None:
+        """GATHER / EMBEDDING_LOOKUP with indices computed at run time (int32, as TFLite
+        Micro reads them): an ``nn.take``."""
+        ids_tensor = self._input_index(op, ids, "indices")
+        index_type = self._tensor_type(ids_tensor).element_type
+        if index_type != IntegerType(32):
+            raise self._error(op, f"indices of type {index_type} (TFLite Micro reads int32 ones)")
+        out_type = self._tensor_type(op.outputs[0])
+        value = self._operand(op, data)
+        assert isinstance(value.type, TensorType)
+        if value.type.element_type != out_type.element_type:
+            raise self._error(op, "the input and output quantizations differ")
+        props: dict[str, Attribute] = {"axis": IntegerAttr(axis, i64)}
+        self._emit(op, nn.TakeOp, [value, self._operand(op, ids)], props)
 
     def _constant_f32(self, op: TflOperator, t: int) -> np.ndarray:
         quant = self._quant(t)

@@ -34,6 +34,7 @@ from stai.lowering.convert_buf_to_c.indexing import (
     emit_reduce_sum,
     emit_resize_bilinear,
     emit_resize_nearest,
+    emit_take,
 )
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
 from stai.lowering.convert_buf_to_c.logical import LOGICAL_EMITTERS
@@ -85,6 +86,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_indexing.ResizeNearestOp: emit_resize_nearest,
     qnn_indexing.ResizeBilinearOp: emit_resize_bilinear,
     qnn_indexing.GatherOp: emit_gather,
+    qnn_indexing.TakeOp: emit_take,
     qnn_indexing.ReduceOp: emit_reduce,
     qnn_indexing.ReduceSumOp: emit_reduce_sum,
     qnn_indexing.ArgOp: emit_arg,

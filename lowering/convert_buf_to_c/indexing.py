@@ -1,5 +1,5 @@
 """Kernels that pick or interpolate elements by index: ``resize_nearest`` (a copy by the
-row and column tables computed at compile time), ``resize_bilinear``, ``gather`` and the
+row and column tables computed at compile time), ``resize_bilinear``, ``gather``, ``take`` and the
 reductions ``reduce`` (max, min) and ``reduce_sum``."""
 
 from __future__ import annotations
@@ -79,6 +79,30 @@ def emit_gather(k: KernelBlock) -> None:
             k.int_(inner),
             k.table("indices", indices),
             k.int_(len(indices)),
+        ],
+    )
+
+
+def emit_take(k: KernelBlock) -> None:
+    """``stai_gather(in, out, outer, axis_size, inner_bytes, indices, count)`` with the
+    indices read from the arena (the kernel checks each one: an error ends ``run``)."""
+    op = k.op
+    assert isinstance(op, qnn_indexing.TakeOp) and op.axis is not None
+    x, indices = op.ins
+    y = out_of(op)
+    shape = shape_of(x)
+    axis = op.axis.value.data
+    inner = math.prod(shape[axis + 1 :]) * element_bytes(memref_of(y))
+    k.call(
+        "stai_gather",
+        [
+            k.ptr(x),
+            k.ptr(y, True),
+            k.int_(math.prod(shape[:axis])),
+            k.int_(shape[axis]),
+            k.int_(inner),
+            k.ptr(indices),
+            k.int_(math.prod(shape_of(indices))),
         ],
     )
 

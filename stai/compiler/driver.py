@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING
 from xdsl.context import Context
 from xdsl.dialects.builtin import FixedBitwidthType, ModuleOp, StringAttr, TensorType
 from xdsl.dialects.func import FuncOp
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, SSAValue
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
 
@@ -301,6 +301,36 @@ def interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
     inputs = [info(t, a, i, "input") for i, (t, a) in enumerate(zip(ftype.inputs, arg_attrs))]
     outputs = [info(t, a, i, "output") for i, (t, a) in enumerate(zip(ftype.outputs, res_attrs))]
     return inputs, outputs
+
+
+def index_ranges(module: ModuleOp) -> list[tuple[int, int] | None]:
+    """For each input of the ``nn``-level ``@main``: the values it may hold if it only
+    feeds indices (``nn.take``, maybe through reshapes): ``(0, limit - 1)``; else None.
+    ``validate`` draws random samples of such an input in this range."""
+    from stai.dialects.nn import ReshapeOp, TakeOp
+
+    main = next(op for op in module.ops if isinstance(op, FuncOp))
+
+    def limit(value: SSAValue) -> int | None:
+        limits = []
+        for use in value.uses:
+            op = use.operation
+            if isinstance(op, TakeOp) and use.index == 1:
+                limits.append(op.index_limit())
+            elif isinstance(op, ReshapeOp):
+                inner = limit(op.output)
+                if inner is None:
+                    return None
+                limits.append(inner)
+            else:
+                return None
+        return min(limits) if limits else None
+
+    ranges: list[tuple[int, int] | None] = []
+    for arg in main.body.block.args:
+        n = limit(arg)
+        ranges.append((0, n - 1) if n else None)
+    return ranges
 
 
 def weight_bytes(module: ModuleOp) -> int:

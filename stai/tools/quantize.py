@@ -81,10 +81,16 @@ def _as_batch(array: np.ndarray, shape: tuple[int, ...], what: str) -> np.ndarra
 def _check_float_inputs(module: ModuleOp) -> None:
     """Quantization calibrates float inputs: a model whose inputs are not float (already
     int8) is a one-line error."""
-    from xdsl.dialects.builtin import Float32Type, TensorType
+    from xdsl.dialects.builtin import Float32Type, IntegerType, TensorType
 
     for arg, name in zip(_main(module).body.block.args, _input_names(module)):
         t = arg.type
+        if isinstance(t, TensorType) and isinstance(t.element_type, IntegerType):
+            raise StaiError(
+                f"input '{name}' holds {t.element_type} integers (indices, not a signal to "
+                "calibrate): -q / stai quantize calibrate float inputs only; quantize such "
+                "a model with its framework's converter"
+            )
         if not (isinstance(t, TensorType) and isinstance(t.element_type, Float32Type)):
             raise StaiError(
                 f"input '{name}' is {t}, not float32: the model is already "

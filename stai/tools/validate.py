@@ -238,13 +238,17 @@ def random_inputs(
     infos: list[dict[str, Any]], n: int, seed: int, value_range: tuple[float, float] | None
 ) -> list[np.ndarray]:
     """Seeded uniform random batches: integers over the type's range (or the real
-    ``value_range`` quantized), floats in ``value_range`` (default ``FLOAT_RANGE``)."""
+    ``value_range`` quantized; an input that only feeds indices: its ``index_range``),
+    floats in ``value_range`` (default ``FLOAT_RANGE``)."""
     rng = np.random.default_rng(seed)
     out = []
     for info in infos:
         shape = (n, *info["shape"])
         dtype = np.dtype(info["dtype"])
-        if dtype.kind == "f":
+        if info.get("index_range") is not None:
+            lo, hi = info["index_range"]
+            out.append(rng.integers(lo, hi, shape, endpoint=True).astype(dtype))
+        elif dtype.kind == "f":
             lo, hi = value_range or FLOAT_RANGE
             out.append(rng.uniform(lo, hi, shape).astype(dtype))
         elif value_range is not None and info.get("scale"):
@@ -335,10 +339,15 @@ def model_interface(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The model's inputs and outputs (name, shape, dtype, scale, zero point), as the
     generated ``NAME.json`` will list them (imported with ``frontend``)."""
-    from stai.compiler.driver import import_model, interface
+    from stai.compiler.driver import import_model, index_ranges, interface
 
-    inputs, outputs = interface(import_model(model, frontend))
-    return [dict(vars(t)) for t in inputs], [dict(vars(t)) for t in outputs]
+    module = import_model(model, frontend)
+    inputs, outputs = interface(module)
+    infos = [dict(vars(t)) for t in inputs]
+    for info, index_range in zip(infos, index_ranges(module)):
+        if index_range is not None:
+            info["index_range"] = index_range  # random samples stay valid indices
+    return infos, [dict(vars(t)) for t in outputs]
 
 
 def validate(options: ValidateOptions) -> ValidationReport:
