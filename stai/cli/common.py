@@ -304,24 +304,33 @@ LEFT_OUT: dict[str, dict[str, str]] = {
     "analyze": {
         "--observer": "analyze always compiles the observer's node records to attribute "
         "each layer's costs; the hooks change neither the activations nor the weights",
-        "--relocatable": "generate --relocatable prints the image's sizes (the same code "
-        "and weights)",
     },
     "validate": {
         "--observer": "validate always compiles the observer hooks (per-layer comparison)",
         "--int8-io": "the reference runs on float inputs and outputs",
-        "--relocatable": "validation runs the statically linked network; an image runs the "
-        "same code (tests/e2e/test_relocatable.py)",
     },
 }
 """The compile options a command leaves out, each with the reason (shown by ``--help``)."""
 
+RELOCATABLE_HELP = {
+    "generate": "also build NAME_image.bin: code and weights that a firmware holding only "
+    "stai's loader runs (Cortex-M targets; docs/relocatable.md)",
+    "analyze": "also build the relocatable image generate --relocatable writes and report "
+    "its sizes: header, code, weights, relocation table (Cortex-M targets, Arm toolchain; "
+    "docs/relocatable.md)",
+    "validate": "with --mode target: build NAME_image.bin in the -o folder and run the "
+    "samples through stai's loader on QEMU, reporting the image's sizes (no --per-layer, "
+    "no --device); with --mode host: the static build runs on the host, as the report says",
+}
+"""``--relocatable``'s help, per command."""
+
 
 def add_compile_options(parser: argparse.ArgumentParser, command: str = "generate") -> None:
     """Every compile option of ``command`` (one of ``COMMANDS``): the target, the output
-    options of ``generate`` (``--binary``, ``--observer``), the ONNX frontend, the memory
-    layout, the weight compression and post-training quantization (``-q``). The options
-    ``LEFT_OUT[command]`` names are not added; the parser's epilog says why."""
+    options of ``generate`` (``--binary``, ``--relocatable``, ``--observer``), the ONNX
+    frontend, the memory layout, the weight compression and post-training quantization
+    (``-q``). The options ``LEFT_OUT[command]`` names are not added; the parser's epilog
+    says why."""
     from stai.cli.quantize import add_generate_options
 
     if command not in COMMANDS:
@@ -342,13 +351,8 @@ def add_compile_options(parser: argparse.ArgumentParser, command: str = "generat
             action="store_true",
             help="weights in NAME_weights.bin, passed to stai_NAME_init (docs/target.md)",
         )
-    if command == "generate":
-        parser.add_argument(
-            "--relocatable",
-            action="store_true",
-            help="also build NAME_image.bin: code and weights that a firmware holding only "
-            "stai's loader runs (Cortex-M targets; docs/relocatable.md)",
-        )
+    if "--relocatable" not in left_out:
+        parser.add_argument("--relocatable", action="store_true", help=RELOCATABLE_HELP[command])
     if "--observer" not in left_out:
         parser.add_argument(
             "--observer",

@@ -46,6 +46,7 @@ def _analyze(args: argparse.Namespace) -> None:
         quantize=generate_hook(args),
         compression_level=args.compression_level,
         quiet=quiet(args),
+        relocatable=args.relocatable,
     )
     if args.json:
         print(json.dumps(to_json(result), indent=2))
@@ -107,6 +108,7 @@ def _validate(args: argparse.Namespace) -> None:
         compile=compile_options(args),
         compression_level=args.compression_level,
         progress=not quiet(args),
+        relocatable=args.relocatable,
     )
     report = validate(options)
     report.check_requested = args.check

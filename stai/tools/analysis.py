@@ -112,6 +112,12 @@ class Analysis:
     target_footprint: dict[str, Any] | None = None
     """With a Cortex-M target: flash and RAM of the linked firmware
     (``stai.tools.board_footprint``)."""
+    weights_file_bytes: int | None = None
+    """``--binary``: the bytes of the ``NAME_weights.bin`` generate writes (header
+    included)."""
+    image: dict[str, Any] | None = None
+    """``--relocatable``: the sizes of the ``NAME_image.bin`` generate writes
+    (``stai.tools.deployed_files.image_sizes``)."""
 
 
 # --------------------------------------------------------------------------- tables

@@ -211,6 +211,7 @@ def analyze(
     options: CompileOptions | None = None,
     compression_level: str | None = None,
     quiet: bool = False,
+    relocatable: bool = False,
 ) -> Analysis:
     """Compile ``model_path`` in memory with ``options`` (the ``CompileOptions`` of
     ``stai generate``: the activations and weights are those ``generate`` gives), quantized
@@ -218,17 +219,22 @@ def analyze(
     its weights shared with ``compression_level``'s factors when given, and report its
     costs. Without ``options``: the defaults, with ``name``, ``target`` and ``compress``
     (``"4"``, ``"8"`` or a JSON file). The compression-level search reports its progress on
-    stderr unless ``quiet``."""
+    stderr unless ``quiet``. With ``options.binary`` the report gives the weights file's
+    size, with ``relocatable`` the relocatable image's sizes (``stai.tools.deployed_files``;
+    an image needs the Arm toolchain)."""
     from stai.compiler import driver
     from stai.compiler.options import CompileOptions, CompressOptions
     from stai.dialects import qnn
     from stai.dialects.buf import ArenaOp, ExternOp, GetConstOp
+    from stai.tools import deployed_files
 
     path = Path(model_path)
     if options is None:
         if isinstance(compress, str):
             compress = CompressOptions.parse(compress)
         options = CompileOptions(name=name, target=target, compress=compress)
+    if relocatable:  # refused before compiling: what an image cannot hold, no toolchain
+        deployed_files.check_relocatable(options)
     loaded = driver.load_model(path, options.frontend, quantize=quantize)
     if compression_level is not None:
         options = _with_level(loaded, options, compression_level, quiet)
@@ -355,6 +361,14 @@ def analyze(
             driver.LoadedModel(nn_module.clone(), path),
             replace(options, binary=False),
         ),
+        weights_file_bytes=deployed_files.weights_file_bytes(
+            driver.LoadedModel(nn_module.clone(), path), options
+        )
+        if options.binary
+        else None,
+        image=deployed_files.image_sizes(driver.LoadedModel(nn_module.clone(), path), options)
+        if relocatable
+        else None,
     )
 
 
@@ -570,6 +584,8 @@ def to_json(a: Analysis) -> dict[str, Any]:
         "memory_plan": [asdict(b) for b in a.buffers],
         "graph": {"edges": [list(e) for e in a.edges]},
         "target_footprint": a.target_footprint,
+        "weights_file_bytes": a.weights_file_bytes,
+        "image": a.image,
     }
 
 
@@ -651,6 +667,9 @@ def print_report(a: Analysis, console: Console | None = None) -> None:
     print_table(
         console, "totals", [("figure", "left"), ("value", "right")], totals, show_header=False
     )
+    from stai.tools.deployed_files import print_files
+
+    print_files(console, a.name, a.weights_file_bytes, a.image)
 
     columns = [
         ("c_id", "right"),

@@ -135,6 +135,9 @@ class ValidateOptions:
     ``compress``)."""
     compression_level: str | None = None
     """``--compression-level``: the per-layer factors ``stai generate`` would choose."""
+    relocatable: bool = False
+    """``--relocatable``: in target mode the samples run through the loader, from the
+    image ``OUT/NAME_image.bin`` (``stai.tools.validate_image``); host mode notes it."""
 
     def compile_options(self) -> CompileOptions:
         """The options the C model is compiled with (``target`` resolved by the mode)."""
@@ -150,7 +153,8 @@ class ValidateOptions:
             compress = CompressOptions.parse(self.compress)
         target = self.target or ("cortex-m4" if self.mode == "target" else "host")
         # --binary: the C model runs through its weights file, as a firmware would
-        return replace(base, name=self.name, target=target, observer=True, compress=compress)
+        observer = not (self.relocatable and self.mode == "target")  # (an image has none)
+        return replace(base, name=self.name, target=target, observer=observer, compress=compress)
 
 
 # --------------------------------------------------------------------- input files
@@ -407,6 +411,10 @@ def validate(options: ValidateOptions) -> ValidationReport:
             f"--mode {options.mode} with --target {target}: target mode runs on "
             "cortex-m4, cortex-m7 or cortex-m55, host mode on the host"
         )
+    if options.relocatable:
+        from stai.tools.validate_image import check_options
+
+        check_options(options, compile_options)
     hook = None
     if options.quantize is not None:
         from stai.tools.quantize import quantize_hook
@@ -437,6 +445,12 @@ def validate(options: ValidateOptions) -> ValidationReport:
         runner: Any = SerialRunner(
             options.device, folder, options.name, nodes=node_facts(compiled.planned)
         )
+    elif options.mode == "target" and options.relocatable:
+        from stai.tools.validate_board import node_facts
+        from stai.tools.validate_image import ImageRunner
+
+        image = out_dir / f"{options.name}_image.bin"
+        runner = ImageRunner(folder, options.name, image, nodes=node_facts(compiled.planned))
     elif options.mode == "target":
         from stai.tools.validate_board import TargetRunner, node_facts
 
@@ -455,6 +469,10 @@ def validate(options: ValidateOptions) -> ValidationReport:
     )
     report.check_requested = options.check
     report.weights_file_bytes = weights_file_bytes(compiled.module)
+    if options.relocatable:  # the image's sizes, or what host mode ran instead
+        from stai.tools.validate_image import relocatable_section
+
+        report.image, report.relocatable_note = relocatable_section(runner)
     samples = [[b[k] for b in batches] for k in range(n)]
     with _progress(options.progress) as task:
         advance = task("C model", n)
@@ -508,8 +526,8 @@ def validate(options: ValidateOptions) -> ValidationReport:
 
     if options.mode == "target":
         report.target = runner.report()
-    if options.device is not None:
-        runner.close()
+    if options.device is not None or options.relocatable:
+        getattr(runner, "close", lambda: None)()
     _fill_rows(report, options, infos_out, c_out, ref_out, truth)
     if options.per_layer and captures:
         _fill_layers(report, model, captures, ref_layers, (m_id_tensors, aliases), options)

@@ -458,8 +458,10 @@ def print_target(section: dict[str, Any], console: Console) -> None:
     ins = section["instructions"]
     glue = section.get("glue_share")
     per_macc = section.get("instructions_per_macc")
+    loader = " through the loader" if section.get("loader") else ""
     console.print(
-        f"target {section['target']} (QEMU {section['machine']}, {section['kernels']} kernels): "
+        f"target {section['target']} (QEMU {section['machine']}, {section['kernels']} kernels)"
+        f"{loader}: "
         f"{ins['mean']:,.0f} instructions per inference (min {ins['min']:,}, max {ins['max']:,})"
         + (f", {per_macc:,.3f} per MACC" if per_macc is not None else "")
         + (f"; generated code {100 * glue:.3f}% of them" if glue is not None else ""),
@@ -490,6 +492,16 @@ def print_target(section: dict[str, Any], console: Console) -> None:
             ("share", "right"),
         ]
         print_table(console, "instructions per node (target)", columns, rows)
+    if "ram_image" in section["footprint"]:  # --relocatable: the loader and the image
+        print_footprint_table(
+            console,
+            "footprint (loader firmware and image, bytes)",
+            section["footprint"],
+            extra=(("image in RAM", "ram_image"),),
+            note="flash = the loader firmware + the image file; RAM = arena + image in RAM + "
+            "data + bss + stack reserved",
+        )
+        return
     print_footprint_table(
         console,
         "footprint (linked firmware, bytes)",

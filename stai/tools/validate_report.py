@@ -89,6 +89,11 @@ class ValidationReport:
     """``--mode target``: instructions, per node, footprint (``stai.tools.validate_board``)."""
     weights_file_bytes: int | None = None
     """``--binary``: the bytes of ``NAME_weights.bin``, the file the C model ran through."""
+    image: dict[str, Any] | None = None
+    """``--relocatable --mode target``: the image the loader ran, its path and sizes
+    (``stai.tools.deployed_files.image_section``)."""
+    relocatable_note: str | None = None
+    """``--relocatable --mode host``: what host mode ran instead of the image."""
 
 
 def save_csv(
@@ -166,6 +171,8 @@ def to_json(r: ValidationReport) -> dict[str, Any]:
         },
         "target": r.target,
         "weights_file_bytes": r.weights_file_bytes,
+        "image": r.image,
+        "relocatable_note": r.relocatable_note,
     }
 
 
@@ -221,11 +228,11 @@ def print_report(r: ValidationReport, console: Console | None = None) -> None:
         + ("" if r.target else f"; C model {r.c_time_ms:.3f} ms/inference on the host"),
         highlight=False,
     )
-    if r.weights_file_bytes is not None:
-        console.print(
-            f"weights file {r.name}_weights.bin: {r.weights_file_bytes:,} bytes (--binary)",
-            highlight=False,
-        )
+    from stai.tools.deployed_files import print_files
+
+    print_files(console, r.name, r.weights_file_bytes, r.image)
+    if r.relocatable_note is not None:
+        console.print(f"--relocatable: {r.relocatable_note}", highlight=False)
     if r.target:
         from stai.tools.validate_board import print_target
 

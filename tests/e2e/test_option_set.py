@@ -61,8 +61,8 @@ def test_the_commands_accept_the_same_compile_options() -> None:
         for option in left_out:
             assert f"{option}: " in " ".join(help_text.split()), (command, option)
     assert not LEFT_OUT["generate"]
-    assert set(LEFT_OUT["analyze"]) == {"--observer", "--relocatable"}
-    assert set(LEFT_OUT["validate"]) == {"--observer", "--int8-io", "--relocatable"}
+    assert set(LEFT_OUT["analyze"]) == {"--observer"}
+    assert set(LEFT_OUT["validate"]) == {"--observer", "--int8-io"}
     assert "--c-prefix" in every
 
 
