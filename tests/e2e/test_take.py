@@ -66,7 +66,7 @@ def _columns_model(int8: bool, folder: Path) -> Path:
 
     def sample(rng: np.random.Generator) -> list[np.ndarray]:
         x = rng.standard_normal((1, 4, 10)).astype(np.float32)
-        return [rng.integers(0, 10, (3,)).astype(np.int32), x]  # the converter's order
+        return [x, rng.integers(0, 10, (3,)).astype(np.int32)]
 
     return _convert(
         fn, signature, sample, int8, folder / f"columns_{'int8' if int8 else 'f32'}.tflite"
