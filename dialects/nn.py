@@ -75,6 +75,7 @@ from stai.dialects.nn_shapes import (
     ReshapeOp,
     ResizeOp,
     StridedSliceOp,
+    TakeOp,
     TransposeOp,
 )
 from stai.dialects.nn_state import STATE_OPS
@@ -634,7 +635,7 @@ _OPS = (
     (TransposeConv2DOp, StridedSliceOp, MaximumOp, MinimumOp, ResizeOp, GatherOp),
     MATH_OPS,
     REDUCE_OPS,
-    (ArgMaxOp, ArgMinOp, LayerNormOp, LogSoftmaxOp),
+    (ArgMaxOp, ArgMinOp, LayerNormOp, LogSoftmaxOp, TakeOp),
     RECURRENT_OPS,
     MATMUL_OPS,
     LOGICAL_OPS,
@@ -704,6 +705,7 @@ __all__ = [
     "StridedSliceOp",
     "SubOp",
     "SwishOp",
+    "TakeOp",
     "TanhOp",
     "TransposeConv2DOp",
     "TransposeOp",
