@@ -9,7 +9,7 @@
  */
 #include "stai_kernels_s8.h"
 
-#include "stai_fixedpoint.h"
+#include "stai_codes.h"
 
 arm_cmsis_nn_status stai_elementwise_sub_s8(const int8_t *input_1_vect,
                                             const int8_t *input_2_vect,
@@ -33,15 +33,10 @@ arm_cmsis_nn_status stai_elementwise_sub_s8(const int8_t *input_1_vect,
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
-    for (int32_t i = 0; i < block_size; ++i)
-    {
-        const int32_t a = (input_1_vect[i] + input_1_offset) * ((int32_t)1 << left_shift);
-        const int32_t b = (input_2_vect[i] + input_2_offset) * ((int32_t)1 << left_shift);
-        const int32_t a_scaled = stai_multiply_by_quantized_multiplier(a, input_1_mult, input_1_shift);
-        const int32_t b_scaled = stai_multiply_by_quantized_multiplier(b, input_2_mult, input_2_shift);
-        int32_t out = stai_multiply_by_quantized_multiplier(stai_wrap_sub(a_scaled, b_scaled), out_mult, out_shift);
-        out = stai_clamp_s32(stai_wrap_add(out, out_offset), out_activation_min, out_activation_max);
-        output[i] = (int8_t)out;
-    }
+    const stai_codes_params p = {STAI_CODES_SUB, input_1_offset, input_1_mult, input_1_shift,
+                                 input_2_offset, input_2_mult,   input_2_shift, left_shift,
+                                 out_offset,     out_mult,       out_shift,     out_activation_min,
+                                 out_activation_max};
+    stai_codes_elementwise(input_1_vect, input_2_vect, output, block_size, &p, 1);
     return ARM_CMSIS_NN_SUCCESS;
 }

@@ -3,69 +3,32 @@
 /* stai-requires: */
 /*
  * int8 element-wise MAXIMUM / MINIMUM with broadcasting: the codes are compared (the
- * inputs and the output share one quantization, as TFLite Micro requires). A dimension of
- * size 1 in an input is repeated along the output's.
+ * inputs and the output share one quantization, as TFLite Micro requires). A dimension
+ * of size 1 in an input is repeated along the output's. The body, shared with the int16
+ * version, is stai_codes_broadcast (stai_codes.h).
  */
 #include "stai_kernels_shape.h"
 
-#include <stddef.h>
+#include "stai_codes.h"
 
-/* Whether an input's dims broadcast to the output's: each equal, or 1. */
-static int stai_broadcasts(const cmsis_nn_dims *in, const cmsis_nn_dims *out)
+arm_cmsis_nn_status stai_maximum_s8(const int8_t *input_1,
+                                    const cmsis_nn_dims *input_1_dims,
+                                    const int8_t *input_2,
+                                    const cmsis_nn_dims *input_2_dims,
+                                    int8_t *output,
+                                    const cmsis_nn_dims *output_dims)
 {
-    return (in->n == out->n || in->n == 1) && (in->h == out->h || in->h == 1) &&
-           (in->w == out->w || in->w == 1) && (in->c == out->c || in->c == 1);
+    const stai_codes_params p = {.op = STAI_CODES_MAX};
+    return stai_codes_broadcast(input_1, input_1_dims, input_2, input_2_dims, output, output_dims, &p, 1);
 }
 
-/* The element strides of an input, 0 along its broadcast dimensions. */
-static void stai_strides(const cmsis_nn_dims *in, const cmsis_nn_dims *out, ptrdiff_t stride[4])
+arm_cmsis_nn_status stai_minimum_s8(const int8_t *input_1,
+                                    const cmsis_nn_dims *input_1_dims,
+                                    const int8_t *input_2,
+                                    const cmsis_nn_dims *input_2_dims,
+                                    int8_t *output,
+                                    const cmsis_nn_dims *output_dims)
 {
-    const ptrdiff_t c = 1;
-    const ptrdiff_t w = c * in->c;
-    const ptrdiff_t h = w * in->w;
-    const ptrdiff_t n = h * in->h;
-    stride[0] = in->n == out->n ? n : 0;
-    stride[1] = in->h == out->h ? h : 0;
-    stride[2] = in->w == out->w ? w : 0;
-    stride[3] = in->c == out->c ? c : 0;
+    const stai_codes_params p = {.op = STAI_CODES_MIN};
+    return stai_codes_broadcast(input_1, input_1_dims, input_2, input_2_dims, output, output_dims, &p, 1);
 }
-
-#define STAI_SELECT_KERNEL(NAME, TYPE, PICK_FIRST)                                                  \
-    arm_cmsis_nn_status NAME(const TYPE *input_1,                                                   \
-                             const cmsis_nn_dims *input_1_dims,                                     \
-                             const TYPE *input_2,                                                   \
-                             const cmsis_nn_dims *input_2_dims,                                     \
-                             TYPE *output,                                                          \
-                             const cmsis_nn_dims *output_dims)                                      \
-    {                                                                                               \
-        if (!stai_broadcasts(input_1_dims, output_dims) || !stai_broadcasts(input_2_dims, output_dims)) \
-        {                                                                                           \
-            return ARM_CMSIS_NN_ARG_ERROR;                                                          \
-        }                                                                                           \
-        ptrdiff_t s1[4];                                                                            \
-        ptrdiff_t s2[4];                                                                            \
-        stai_strides(input_1_dims, output_dims, s1);                                                \
-        stai_strides(input_2_dims, output_dims, s2);                                                \
-        TYPE *out = output;                                                                         \
-        for (int32_t n = 0; n < output_dims->n; ++n)                                                \
-        {                                                                                           \
-            for (int32_t h = 0; h < output_dims->h; ++h)                                            \
-            {                                                                                       \
-                for (int32_t w = 0; w < output_dims->w; ++w)                                        \
-                {                                                                                   \
-                    const TYPE *a = input_1 + n * s1[0] + h * s1[1] + w * s1[2];                    \
-                    const TYPE *b = input_2 + n * s2[0] + h * s2[1] + w * s2[2];                    \
-                    for (int32_t c = 0; c < output_dims->c; ++c)                                    \
-                    {                                                                               \
-                        const TYPE x = a[c * s1[3]];                                                \
-                        const TYPE y = b[c * s2[3]];                                                \
-                        *out++ = (PICK_FIRST) ? x : y;                                              \
-                    }                                                                               \
-                }                                                                               \
-            }                                                                                       \
-        }                                                                                           \
-        return ARM_CMSIS_NN_SUCCESS;                                                                \
-    }
-
-STAI_SELECT_KERNEL(stai_maximum_s8, int8_t, x > y)
-STAI_SELECT_KERNEL(stai_minimum_s8, int8_t, x < y)

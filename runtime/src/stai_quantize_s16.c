@@ -3,11 +3,12 @@
 /* stai-requires: */
 /*
  * QUANTIZE (float32 -> int16; int8 <-> int16 and int16 -> int16 requantization) and
- * DEQUANTIZE (int16 -> float32) with the arithmetic of the TFLite Micro reference kernels.
+ * DEQUANTIZE (int16 -> float32) with the arithmetic of the TFLite Micro reference
+ * kernels. The bodies, shared with the int8 versions, are in stai_codes.h.
  */
 #include "stai_kernels_s16.h"
 
-#include "stai_fixedpoint.h"
+#include "stai_codes.h"
 
 arm_cmsis_nn_status stai_quantize_f32_s16(const float *input,
                                           int16_t *output,
@@ -15,16 +16,7 @@ arm_cmsis_nn_status stai_quantize_f32_s16(const float *input,
                                           float scale,
                                           int32_t zero_point)
 {
-    if (size < 0 || !(scale > 0.0f) || zero_point < INT16_MIN || zero_point > INT16_MAX)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    for (int32_t i = 0; i < size; ++i)
-    {
-        /* a division, as the reference kernel does */
-        output[i] = (int16_t)stai_round_to_range(input[i] / scale, zero_point, INT16_MIN, INT16_MAX);
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    return stai_codes_quantize_f32(input, output, size, scale, zero_point, 2);
 }
 
 arm_cmsis_nn_status stai_dequantize_s16_f32(const int16_t *input,
@@ -33,46 +25,42 @@ arm_cmsis_nn_status stai_dequantize_s16_f32(const int16_t *input,
                                             float scale,
                                             int32_t zero_point)
 {
-    if (size < 0 || zero_point < INT16_MIN || zero_point > INT16_MAX)
+    if (zero_point < INT16_MIN || zero_point > INT16_MAX)
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
-    for (int32_t i = 0; i < size; ++i)
-    {
-        /* input - zero_point has at most 17 bits: exact in a float, and the exact product
-         * with the float scale fits a double, so one float multiplication rounds as the
-         * reference's double product converted to float. */
-        output[i] = scale * (float)((int32_t)input[i] - zero_point);
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    return stai_codes_dequantize_f32(input, output, size, scale, zero_point, 2);
 }
 
-/*
- * One requantization kernel per (input, output) element type: every value becomes
- * clamp(MultiplyByQuantizedMultiplier(x + input_offset, mult, shift) + output_offset) to
- * the output type's [LO, HI].
- */
-#define STAI_REQUANTIZE_KERNEL(NAME, IN_T, OUT_T, LO, HI)                                                  \
-    arm_cmsis_nn_status NAME(const IN_T *input,                                                            \
-                             OUT_T *output,                                                                \
-                             int32_t size,                                                                 \
-                             int32_t input_offset,                                                         \
-                             int32_t mult,                                                                 \
-                             int32_t shift,                                                                \
-                             int32_t output_offset)                                                        \
-    {                                                                                                      \
-        if (size < 0 || shift > 31 || shift < -31)                                                         \
-        {                                                                                                  \
-            return ARM_CMSIS_NN_ARG_ERROR;                                                                 \
-        }                                                                                                  \
-        for (int32_t i = 0; i < size; ++i)                                                                 \
-        {                                                                                                  \
-            const int32_t scaled = stai_multiply_by_quantized_multiplier(input[i] + input_offset, mult, shift); \
-            output[i] = (OUT_T)stai_clamp_s32(stai_wrap_add(scaled, output_offset), LO, HI);              \
-        }                                                                                                  \
-        return ARM_CMSIS_NN_SUCCESS;                                                                       \
-    }
+arm_cmsis_nn_status stai_requantize_s8_s16(const int8_t *input,
+                                           int16_t *output,
+                                           int32_t size,
+                                           int32_t input_offset,
+                                           int32_t mult,
+                                           int32_t shift,
+                                           int32_t output_offset)
+{
+    return stai_codes_requantize(input, 1, output, 2, size, input_offset, mult, shift, output_offset);
+}
 
-STAI_REQUANTIZE_KERNEL(stai_requantize_s8_s16, int8_t, int16_t, INT16_MIN, INT16_MAX)
-STAI_REQUANTIZE_KERNEL(stai_requantize_s16_s8, int16_t, int8_t, INT8_MIN, INT8_MAX)
-STAI_REQUANTIZE_KERNEL(stai_requantize_s16, int16_t, int16_t, INT16_MIN, INT16_MAX)
+arm_cmsis_nn_status stai_requantize_s16_s8(const int16_t *input,
+                                           int8_t *output,
+                                           int32_t size,
+                                           int32_t input_offset,
+                                           int32_t mult,
+                                           int32_t shift,
+                                           int32_t output_offset)
+{
+    return stai_codes_requantize(input, 2, output, 1, size, input_offset, mult, shift, output_offset);
+}
+
+arm_cmsis_nn_status stai_requantize_s16(const int16_t *input,
+                                        int16_t *output,
+                                        int32_t size,
+                                        int32_t input_offset,
+                                        int32_t mult,
+                                        int32_t shift,
+                                        int32_t output_offset)
+{
+    return stai_codes_requantize(input, 2, output, 2, size, input_offset, mult, shift, output_offset);
+}
