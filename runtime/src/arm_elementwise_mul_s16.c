@@ -4,10 +4,11 @@
 /*
  * Portable s16 elementwise multiplication of the CMSIS-NN API (16x8 models), bit-exact
  * with the TFLite Micro reference: the product of the two inputs (offsets 0) is
- * requantized to the output and clamped to [out_activation_min, out_activation_max].
+ * requantized to the output and clamped to [out_activation_min, out_activation_max]. The
+ * body, shared with the int8 version, is stai_nn_elementwise_mul (stai_nn_codes.h).
  */
 #include "arm_nnfunctions.h"
-#include "arm_nnsupportfunctions.h"
+#include "stai_nn_codes.h"
 
 arm_cmsis_nn_status arm_elementwise_mul_s16(const int16_t *input_1_vect,
                                             const int16_t *input_2_vect,
@@ -21,13 +22,7 @@ arm_cmsis_nn_status arm_elementwise_mul_s16(const int16_t *input_1_vect,
                                             const int32_t out_activation_max,
                                             const int32_t block_size)
 {
-    for (int32_t i = 0; i < block_size; i++)
-    {
-        const int32_t product = ((int32_t)input_1_vect[i] + input_1_offset) * ((int32_t)input_2_vect[i] + input_2_offset);
-        int32_t out = arm_nn_requantize(product, out_mult, out_shift) + out_offset;
-        out = MAX(out, out_activation_min);
-        out = MIN(out, out_activation_max);
-        output[i] = (int16_t)out;
-    }
+    stai_nn_elementwise_mul(input_1_vect, input_2_vect, input_1_offset, input_2_offset, output, out_offset, out_mult,
+                            out_shift, out_activation_min, out_activation_max, block_size, 2);
     return ARM_CMSIS_NN_SUCCESS;
 }

@@ -4,9 +4,10 @@
 /*
  * Portable s8 elementwise multiplication of the CMSIS-NN API, bit-exact with the TFLite
  * Micro reference: the product of the offset inputs is requantized, offset and clamped.
+ * The body, shared with the int16 version, is stai_nn_elementwise_mul (stai_nn_codes.h).
  */
 #include "arm_nnfunctions.h"
-#include "arm_nnsupportfunctions.h"
+#include "stai_nn_codes.h"
 
 arm_cmsis_nn_status arm_elementwise_mul_s8(const int8_t *input_1_vect,
                                            const int8_t *input_2_vect,
@@ -20,14 +21,7 @@ arm_cmsis_nn_status arm_elementwise_mul_s8(const int8_t *input_1_vect,
                                            const int32_t out_activation_max,
                                            const int32_t block_size)
 {
-    for (int32_t i = 0; i < block_size; i++)
-    {
-        const int32_t a = (int32_t)input_1_vect[i] + input_1_offset;
-        const int32_t b = (int32_t)input_2_vect[i] + input_2_offset;
-        int32_t product = arm_nn_requantize(a * b, out_mult, out_shift) + out_offset;
-        product = MAX(product, out_activation_min);
-        product = MIN(product, out_activation_max);
-        output[i] = (int8_t)product;
-    }
+    stai_nn_elementwise_mul(input_1_vect, input_2_vect, input_1_offset, input_2_offset, output, out_offset, out_mult,
+                            out_shift, out_activation_min, out_activation_max, block_size, 1);
     return ARM_CMSIS_NN_SUCCESS;
 }

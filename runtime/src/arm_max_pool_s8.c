@@ -3,34 +3,11 @@
 /* stai-requires: */
 /*
  * Portable s8 max pooling of the CMSIS-NN API, bit-exact with the TFLite Micro
- * reference: the maximum over the window clipped to the input, then clamped.
+ * reference: the maximum over the window clipped to the input, then clamped. The body,
+ * shared with the int16 version, is stai_nn_pool (stai_nn_codes.h).
  */
 #include "arm_nnfunctions.h"
-#include "arm_nnsupportfunctions.h"
-
-/* Maximum of one channel over one clipped window (-128 when the window is empty). */
-static int32_t stai_max_window(const cmsis_nn_dims *input_dims,
-                               const int8_t *input_batch,
-                               const cmsis_nn_dims *filter_dims,
-                               int32_t channel,
-                               int32_t in_y0,
-                               int32_t in_x0)
-{
-    const int32_t y_start = MAX(0, -in_y0);
-    const int32_t y_end = MIN(filter_dims->h, input_dims->h - in_y0);
-    const int32_t x_start = MAX(0, -in_x0);
-    const int32_t x_end = MIN(filter_dims->w, input_dims->w - in_x0);
-    int32_t max = NN_Q7_MIN;
-    for (int32_t fy = y_start; fy < y_end; fy++)
-    {
-        for (int32_t fx = x_start; fx < x_end; fx++)
-        {
-            const int32_t v = input_batch[((in_y0 + fy) * input_dims->w + (in_x0 + fx)) * input_dims->c + channel];
-            max = MAX(max, v);
-        }
-    }
-    return max;
-}
+#include "stai_nn_codes.h"
 
 arm_cmsis_nn_status arm_max_pool_s8(const cmsis_nn_context *ctx,
                                     const cmsis_nn_pool_params *pool_params,
@@ -41,31 +18,6 @@ arm_cmsis_nn_status arm_max_pool_s8(const cmsis_nn_context *ctx,
                                     int8_t *output_data)
 {
     (void)ctx;
-    const cmsis_nn_pool_params *p = pool_params;
-    const int32_t channels = input_dims->c;
-    if (input_dims->n < 1)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    for (int32_t b = 0; b < input_dims->n; b++)
-    {
-        const int8_t *input_batch = input_data + b * input_dims->h * input_dims->w * channels;
-        for (int32_t oy = 0; oy < output_dims->h; oy++)
-        {
-            const int32_t in_y0 = oy * p->stride.h - p->padding.h;
-            for (int32_t ox = 0; ox < output_dims->w; ox++)
-            {
-                const int32_t in_x0 = ox * p->stride.w - p->padding.w;
-                int8_t *out = output_data + ((b * output_dims->h + oy) * output_dims->w + ox) * channels;
-                for (int32_t ch = 0; ch < channels; ch++)
-                {
-                    int32_t value = stai_max_window(input_dims, input_batch, filter_dims, ch, in_y0, in_x0);
-                    value = MAX(value, p->activation.min);
-                    value = MIN(value, p->activation.max);
-                    out[ch] = (int8_t)value;
-                }
-            }
-        }
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    return stai_nn_pool(
+        pool_params, input_dims, input_data, filter_dims, output_dims, output_data, STAI_NN_POOL_MAX, 1);
 }
