@@ -6,11 +6,12 @@
  * weights, int64 or int32 bias, offsets 0), bit-exact with the TFLite Micro reference's
  * per-channel int16 convolution: a 64-bit accumulator over the filter window (input
  * pixels outside the image are skipped), the bias added, then the 64-bit requantization
- * of each output channel and the activation clamp. No scratch buffer is used; the wrapper
- * has one path.
+ * of each output channel and the activation clamp. No scratch buffer is used; the
+ * wrapper has one path. The body, shared with the depthwise convolution, is
+ * stai_conv_s16 (stai_conv_s16.h).
  */
 #include "arm_nnfunctions.h"
-#include "stai_kernels_s16.h"
+#include "stai_conv_s16.h"
 
 arm_cmsis_nn_status arm_convolve_s16(const cmsis_nn_context *ctx,
                                      const cmsis_nn_conv_params *conv_params,
@@ -26,80 +27,12 @@ arm_cmsis_nn_status arm_convolve_s16(const cmsis_nn_context *ctx,
 {
     (void)ctx;
     (void)bias_dims;
-    const int32_t batches = input_dims->n;
-    const int32_t in_h = input_dims->h;
-    const int32_t in_w = input_dims->w;
-    const int32_t in_c = input_dims->c;
-    const int32_t k_h = filter_dims->h;
-    const int32_t k_w = filter_dims->w;
-    const int32_t out_h = output_dims->h;
-    const int32_t out_w = output_dims->w;
-    const int32_t out_c = output_dims->c;
-    const int32_t lo = conv_params->activation.min;
-    const int32_t hi = conv_params->activation.max;
-    if (batches < 0 || in_c <= 0 || k_h <= 0 || k_w <= 0 || out_c <= 0 || filter_dims->c != in_c ||
-        conv_params->stride.h <= 0 || conv_params->stride.w <= 0 || conv_params->dilation.h <= 0 ||
-        conv_params->dilation.w <= 0 || lo > hi)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    for (int32_t o = 0; o < out_c; ++o)
-    {
-        if (quant_params->shift[o] > 7 || quant_params->shift[o] < -31 || quant_params->multiplier[o] < 0)
-        {
-            return ARM_CMSIS_NN_ARG_ERROR;
-        }
-    }
+    const stai_conv_s16_shape shape =
+        stai_conv_s16_shape_of(input_dims, filter_dims, output_dims, conv_params->stride, conv_params->padding,
+                               conv_params->dilation, conv_params->activation, 0, 1);
     const void *bias = bias_data != NULL ? bias_data->data : NULL;
-    const bool bias_32 = bias_data != NULL && bias_data->is_int32_bias;
-    for (int32_t b = 0; b < batches; ++b)
-    {
-        const int16_t *image = input_data + (int64_t)b * in_h * in_w * in_c;
-        int16_t *result = output_data + (int64_t)b * out_h * out_w * out_c;
-        for (int32_t oy = 0; oy < out_h; ++oy)
-        {
-            const int32_t y0 = oy * conv_params->stride.h - conv_params->padding.h;
-            for (int32_t ox = 0; ox < out_w; ++ox)
-            {
-                const int32_t x0 = ox * conv_params->stride.w - conv_params->padding.w;
-                for (int32_t o = 0; o < out_c; ++o)
-                {
-                    const int8_t *filter = filter_data + (int64_t)o * k_h * k_w * in_c;
-                    int64_t acc = 0;
-                    for (int32_t ky = 0; ky < k_h; ++ky)
-                    {
-                        const int32_t iy = y0 + ky * conv_params->dilation.h;
-                        if (iy < 0 || iy >= in_h)
-                        {
-                            continue;
-                        }
-                        for (int32_t kx = 0; kx < k_w; ++kx)
-                        {
-                            const int32_t ix = x0 + kx * conv_params->dilation.w;
-                            if (ix < 0 || ix >= in_w)
-                            {
-                                continue;
-                            }
-                            const int16_t *pixel = image + ((int64_t)iy * in_w + ix) * in_c;
-                            const int8_t *taps = filter + ((int64_t)ky * k_w + kx) * in_c;
-                            for (int32_t i = 0; i < in_c; ++i)
-                            {
-                                acc += (int64_t)((int32_t)pixel[i] * (int32_t)taps[i]);
-                            }
-                        }
-                    }
-                    if (bias != NULL)
-                    {
-                        acc += bias_32 ? (int64_t)((const int32_t *)bias)[o] : ((const int64_t *)bias)[o];
-                    }
-                    int32_t value = stai_requantize_s64(acc, quant_params->multiplier[o], quant_params->shift[o]);
-                    value = value < lo ? lo : (value > hi ? hi : value);
-                    result[((int64_t)oy * out_w + ox) * out_c + o] = (int16_t)value;
-                }
-            }
-        }
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    const int32_t bias_32 = bias_data != NULL && bias_data->is_int32_bias;
+    return stai_conv_s16(&shape, quant_params, input_data, filter_data, bias, bias_32, output_data);
 }
 
 arm_cmsis_nn_status arm_convolve_wrapper_s16(const cmsis_nn_context *ctx,

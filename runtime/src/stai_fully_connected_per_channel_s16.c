@@ -3,9 +3,12 @@
 /* stai-requires: */
 /*
  * FULLY_CONNECTED 16x8 with per-output multipliers and shifts, bit-exact with the TFLite
- * Micro reference kernel's per-channel path for int16 inputs and int64 biases.
+ * Micro reference kernel's per-channel path for int16 inputs and int64 biases. The body,
+ * shared with arm_fully_connected_s16, is stai_fully_connected_s16 (stai_conv_s16.h).
  */
 #include "stai_kernels_s16.h"
+
+#include "stai_conv_s16.h"
 
 arm_cmsis_nn_status stai_fully_connected_per_channel_s16(
     const cmsis_nn_context *ctx,
@@ -22,38 +25,6 @@ arm_cmsis_nn_status stai_fully_connected_per_channel_s16(
 {
     (void)ctx;
     (void)bias_dims;
-    const int32_t depth = filter_dims->n;
-    const int32_t outputs = output_dims->c;
-    const int32_t lo = fc_params->activation.min;
-    const int32_t hi = fc_params->activation.max;
-    if (depth <= 0 || outputs <= 0 || input_dims->n < 0 || lo > hi)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    for (int32_t o = 0; o < outputs; ++o)
-    {
-        if (quant_params->shift[o] > 7 || quant_params->shift[o] < -31 ||
-            quant_params->multiplier[o] < 0)
-        {
-            return ARM_CMSIS_NN_ARG_ERROR;
-        }
-    }
-    for (int32_t b = 0; b < input_dims->n; ++b)
-    {
-        const int16_t *row = input_data + (int64_t)b * depth;
-        for (int32_t o = 0; o < outputs; ++o)
-        {
-            const int8_t *weights = filter_data + (int64_t)o * depth;
-            int64_t acc = bias_data != NULL ? bias_data[o] : 0;
-            for (int32_t i = 0; i < depth; ++i)
-            {
-                acc += (int64_t)((int32_t)row[i] * (int32_t)weights[i]);
-            }
-            int32_t value =
-                stai_requantize_s64(acc, quant_params->multiplier[o], quant_params->shift[o]);
-            value = value < lo ? lo : (value > hi ? hi : value);
-            output_data[(int64_t)b * outputs + o] = (int16_t)value;
-        }
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    return stai_fully_connected_s16(fc_params, quant_params->multiplier, quant_params->shift, 1, input_dims,
+                                    input_data, filter_dims, filter_data, bias_data, output_dims, output_data);
 }
