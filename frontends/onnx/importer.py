@@ -33,6 +33,7 @@ from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
     FloatAttr,
+    IntegerType,
     ModuleOp,
     StringAttr,
     TensorType,
@@ -56,6 +57,9 @@ from .slicing import SliceOps
 from .values import Const, Deq, QConst, Val, quant_of, shape_of, tensor_type
 
 __all__ = ["HANDLERS", "INT8_OPS", "NEVER_FOLD", "SUPPORTED_OPERATORS", "OnnxImporter"]
+
+_INDEX_INPUTS = {6: IntegerType(32), 7: IntegerType(64)}
+"""Integer graph inputs (ONNX INT32, INT64): indices, such as a torch Embedding's."""
 
 INT8_OPS = frozenset(
     {
@@ -134,10 +138,11 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, SliceOps, ResizeOps, R
 
     def _input(self, value: Any) -> TensorType:
         tensor = value.type.tensor_type
-        if tensor.elem_type != 1:  # FLOAT
+        integer = _INDEX_INPUTS.get(tensor.elem_type)
+        if tensor.elem_type != 1 and integer is None:  # FLOAT
             raise StaiError(
                 f"{self.name}: input '{printable_name(value.name)}' is not float32 "
-                "(only float inputs)"
+                "(float inputs, and int32 or int64 indices for Gather)"
             )
         shape = tuple(int(d.dim_value) for d in tensor.shape.dim)
         if any(d < 1 for d in shape):
@@ -146,6 +151,12 @@ class OnnxImporter(LinearOps, ElementwiseOps, PoolingOps, SliceOps, ResizeOps, R
                 f"{list(shape)} after preparation: a zero or unknown size"
             )
         check_size(f"{self.name}: input '{printable_name(value.name)}'", shape, 4)
+        if integer is not None:  # indices: the layout stays
+            index_type = TensorType(integer, shape)
+            arg = self.block.insert_arg(index_type, len(self.block.args))
+            self._hint(arg, value.name)
+            self.entries[value.name] = Val(arg)
+            return index_type
         last = not self.io_transpose and len(shape) in (3, 4)
         arg_type = TensorType(f32, perm_shape(shape, to_last(len(shape))) if last else shape)
         arg = self.block.insert_arg(arg_type, len(self.block.args))

@@ -1,6 +1,6 @@
 """ONNX operators that select or repeat parts of a tensor, with constant parameters:
-Slice, Split, Gather (constant indices), Tile, Expand, Pad in reflect and edge modes,
-DepthToSpace and SpaceToDepth.
+Slice, Split, Gather (constant indices; computed ones: ``nn.take``), Tile, Expand, Pad in
+reflect and edge modes, DepthToSpace and SpaceToDepth.
 
 They become ``nn.strided_slice``, ``nn.reshape`` and ``nn.concat`` (copies side by side),
 so, as the other data movement ops, they keep what their input is: a dequantized int8
@@ -14,15 +14,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, StringAttr, TensorType, i64
 from xdsl.ir import Operation, SSAValue
 
 from stai.dialects import nn
+from stai.dialects.nn_logical import CastOp
 from stai.errors import printable_name
 
 from .builder import node_attrs
 from .shapes import ShapeOps
-from .values import shape_of, tensor_type
+from .values import Const, QConst, Val, shape_of, tensor_type
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -140,6 +141,9 @@ class SliceOps(ShapeOps):
     # ------------------------------------------------------------------ Gather
 
     def _gather(self, node: Any) -> None:
+        if not isinstance(self._entry(node.input[1]), (Const, QConst)):
+            self._take(node)
+            return
         indices = self._const(node, 1, "indices")
         assert indices is not None
         if self._moved_const(node):
@@ -168,6 +172,31 @@ class SliceOps(ShapeOps):
         y = self._concat_copies(slices, axis)
         out = (*shape[:axis], *indices.shape, *shape[axis + 1 :])
         self._set(node.output[0], self._reshape_value(y, out, node.output[0]), kind)
+
+    def _take(self, node: Any) -> None:
+        """Gather at indices computed at run time (int32 or int64, say a model input of
+        token ids): ``nn.take`` of int32 indices (int64 ones cast first). ``stai_gather``
+        refuses an index outside the axis at run time, negative ones included (ONNX would
+        count those from the end)."""
+        x, kind = self._moved(node.input[0])
+        entry = self._entry(node.input[1])
+        if not isinstance(entry, Val):
+            raise self._error("the indices must be an integer tensor")
+        ids = entry.value
+        ids_type = ids.type
+        assert isinstance(ids_type, TensorType)
+        if ids_type.element_type == IntegerType(64):
+            narrow = TensorType(IntegerType(32), ids_type.get_shape())
+            ids = self._emit(CastOp, [ids], narrow)
+        elif ids_type.element_type != IntegerType(32):
+            raise self._error(f"indices of type {ids_type.element_type} (int32 or int64 expected)")
+        shape = shape_of(x)
+        axis = self._axis(node, len(shape))
+        t = x.type
+        assert isinstance(t, TensorType)
+        out = TensorType(t.element_type, (*shape[:axis], *shape_of(ids), *shape[axis + 1 :]))
+        props = {"axis": IntegerAttr(axis, i64)}
+        self._set(node.output[0], self._emit(nn.TakeOp, [x, ids], out, props, node.output[0]), kind)
 
     # ------------------------------------------------------------------ Pad modes
 

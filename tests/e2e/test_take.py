@@ -199,3 +199,53 @@ def test_validate_draws_random_ids_inside_the_table(tmp_path: Path) -> None:
     )
     assert code == 0, err
     assert "10/10" in out  # bit-exact on every sample
+
+
+def _torch_text_model():
+    import torch
+
+    class TextModel(torch.nn.Module):
+        """Token ids -> embeddings -> mean over the sequence -> classes."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedding = torch.nn.Embedding(40, 8)
+            self.classify = torch.nn.Linear(8, 3)
+
+        def forward(self, ids):
+            return self.classify(self.embedding(ids).mean(1))
+
+    torch.manual_seed(0)
+    return TextModel().eval()
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript_op17", "dynamo_op18"])
+def test_torch_embedding_export_matches_torch(dynamo: bool, tmp_path: Path) -> None:
+    """torch.onnx.export writes the ids as an int64 input read by a Gather: stai casts
+    them to int32 and takes the rows."""
+    import torch
+
+    model = _torch_text_model()
+    path = tmp_path / "text.onnx"
+    example = (torch.zeros((1, 10), dtype=torch.int64),)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, example, str(path), dynamo=dynamo, opset_version=18 if dynamo else 17,
+            input_names=["ids"], output_names=["y"],
+        )  # fmt: skip
+    generate(path, tmp_path / "c")
+    compiled = CModel(tmp_path / "c")
+    assert compiled.inputs[0]["dtype"] == "int64"
+    for seed in range(3):
+        ids = _ids((1, 10), 40, seed).astype(np.int64)
+        with torch.no_grad():
+            want = model(torch.from_numpy(ids)).numpy()
+        np.testing.assert_allclose(compiled.run([ids])[0], want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(StaiError, match="failed with status"):
+        compiled.run([np.full((1, 10), -1, np.int64)])  # ONNX would count from the end
+    code, out, err = run_stai(
+        ["validate", "-m", str(path), "--mode", "host", "-o", str(tmp_path / "v")]
+    )
+    assert code == 0, err
+    assert "reference: onnxruntime" in out
