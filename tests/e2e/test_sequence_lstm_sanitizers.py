@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_state_lstm import _lstm_model
+from lstm_models import lstm_model
 
 from stai.compiler.driver import generate
 from stai.runtime.runner import CModel
@@ -73,7 +73,7 @@ def test_sequence_lstm_runs_clean_under_sanitizers(kind: str, tmp_path: Path) ->
     cc = shutil.which("gcc")
     assert cc is not None, "gcc is required (apt-get install gcc)"
     path = tmp_path / "lstm.tflite"
-    path.write_bytes(_lstm_model(kind, 2, 5, 4, 6, kind == "s16", 0.5, seed=4))
+    path.write_bytes(lstm_model(kind, 2, 5, 4, 6, kind == "s16", 0.5, seed=4))
     folder = tmp_path / "gen"
     generate(path, folder)
     assert f"stai_sequence_lstm_{kind}(" in (folder / "network.c").read_text()

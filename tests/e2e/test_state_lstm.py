@@ -15,42 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from lstm_models import convert, keras_lstm, lstm_model
 
 from stai.compiler.driver import generate
 from stai.errors import StaiError
 from stai.runtime.runner import CModel
 from stai.tools.reference import run_litert_ref
-
-
-def _convert(model: Any, int8: bool, shape: tuple[int, ...]) -> bytes:
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if int8:
-
-        def representative():
-            rng = np.random.default_rng(0)
-            for _ in range(40):
-                yield [rng.uniform(-1.5, 1.5, shape).astype(np.float32)]
-
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    return converter.convert()
-
-
-def _keras_lstm(
-    path: Path, steps: int, features: int, units: int, sequences: bool, int8: bool = False
-) -> Path:
-    import tf_keras
-
-    tf_keras.utils.set_random_seed(3)
-    inp = tf_keras.Input(shape=(steps, features), batch_size=1)
-    y = tf_keras.layers.LSTM(units, return_sequences=sequences)(inp)
-    path.write_bytes(_convert(tf_keras.Model(inp, y), int8, (1, steps, features)))
-    return path
 
 
 def _ops(path: Path) -> list[str]:
@@ -102,7 +72,7 @@ def _call_by_call(data: bytes, folder: Path, calls: int = 4, seed: int = 2) -> l
 
 @pytest.mark.parametrize("sequences", [True, False])
 def test_float_lstm_matches_tflm_call_by_call(sequences, tmp_path):
-    path = _keras_lstm(tmp_path / "lstm.tflite", 7, 5, 6, sequences)
+    path = keras_lstm(tmp_path / "lstm.tflite", 7, 5, 6, sequences)
     assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in _ops(path)
     generate(path, tmp_path / "gen")
     xs = _call_by_call(path.read_bytes(), tmp_path / "gen")
@@ -115,7 +85,7 @@ def test_float_lstm_matches_tflm_call_by_call(sequences, tmp_path):
 
 def test_float_cell_clip_over_a_long_sequence(tmp_path):
     """The converter's cell clip (10) applies from the 11th step on; TFLite Micro clips."""
-    path = _keras_lstm(tmp_path / "long.tflite", 16, 3, 4, True)
+    path = keras_lstm(tmp_path / "long.tflite", 16, 3, 4, True)
     generate(path, tmp_path / "gen")
     _call_by_call(path.read_bytes(), tmp_path / "gen", calls=3)
 
@@ -124,7 +94,7 @@ def test_float_cell_clip_over_a_long_sequence(tmp_path):
 def test_int8_lstm_is_bit_exact_with_tflm(sequences, tmp_path):
     """Full-integer quantization of a Keras LSTM: int8 activations and weights, int32
     biases, an int16 cell state (the converter's calibrated scale)."""
-    path = _keras_lstm(tmp_path / "lstm8.tflite", 6, 5, 7, sequences, int8=True)
+    path = keras_lstm(tmp_path / "lstm8.tflite", 6, 5, 7, sequences, int8=True)
     from stai.frontends.tflite.reader import read_model
 
     model = read_model(path.read_bytes(), path.name)
@@ -148,116 +118,11 @@ def test_conv1d_lstm_audio_model_int8(tmp_path):
     x = tf_keras.layers.LSTM(24)(x)
     y = tf_keras.layers.Dense(12, activation="softmax")(x)
     path = tmp_path / "kws_lstm.tflite"
-    path.write_bytes(_convert(tf_keras.Model(inp, y), True, (1, 49, 10)))
+    path.write_bytes(convert(tf_keras.Model(inp, y), True, (1, 49, 10)))
     ops = _ops(path)
     assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in ops and "CONV_2D" in ops
     generate(path, tmp_path / "gen")
     _call_by_call(path.read_bytes(), tmp_path / "gen", calls=4, seed=9)
-
-
-def _quant(schema: Any, scale: float, zero_point: int) -> Any:
-    q = schema.QuantizationParametersT()
-    q.scale, q.zeroPoint = [float(scale)], [int(zero_point)]
-    return q
-
-
-def _lstm_model(
-    kind: str,
-    batch: int,
-    steps: int,
-    features: int,
-    units: int,
-    time_major: bool,
-    clip: float,
-    seed: int,
-    cell_type: str = "INT16",
-) -> bytes:
-    """One UNIDIRECTIONAL_SEQUENCE_LSTM: ``kind`` ``f32``, ``s8`` (int8 activations, int32
-    biases) or ``s16`` (16x8: int16 activations with zero point 0, int64 biases); int8
-    weights with one scale per gate, int16 cell state, variable hidden and cell states."""
-    import flatbuffers
-    from ai_edge_litert import schema_py_generated as schema
-
-    rng = np.random.default_rng(seed)
-    types = schema.TensorType
-    buffers = [schema.BufferT()]
-    tensors: list[Any] = []
-
-    def tensor(name, shape, kind_, data=None, quant=None, variable=False):
-        t = schema.TensorT()
-        t.name, t.shape, t.type = name.encode(), list(shape), kind_
-        t.quantization, t.isVariable = quant, variable
-        buffer = schema.BufferT()
-        if data is not None:
-            buffer.data = list(np.ascontiguousarray(data).tobytes())
-        buffers.append(buffer)
-        t.buffer = len(buffers) - 1
-        tensors.append(t)
-        return len(tensors) - 1
-
-    seq = (steps, batch) if time_major else (batch, steps)
-    gates = "ifco"
-    if kind == "f32":
-        f = np.float32
-        x = tensor("input", (*seq, features), types.FLOAT32)
-        w = [
-            tensor(f"w_{g}", (units, features), types.FLOAT32, rng.normal(0, 0.5, (units, features)).astype(f))
-            for g in gates
-        ]  # fmt: skip
-        r = [
-            tensor(f"r_{g}", (units, units), types.FLOAT32, rng.normal(0, 0.5, (units, units)).astype(f))
-            for g in gates
-        ]  # fmt: skip
-        b = [
-            tensor(f"b_{g}", (units,), types.FLOAT32, rng.normal(0, 0.3, units).astype(f))
-            for g in gates
-        ]
-        h = tensor("hidden", (batch, units), types.FLOAT32, variable=True)
-        c = tensor("cell", (batch, units), types.FLOAT32, variable=True)
-        y = tensor("output", (*seq, units), types.FLOAT32)
-    else:
-        s8 = kind == "s8"
-        act, bias_type = (types.INT8, types.INT32) if s8 else (types.INT16, types.INT64)
-        s_in, zp_in = (0.03, 5) if s8 else (1.0 / 4096, 0)
-        s_h, zp_h = (1.0 / 128, -3) if s8 else (2.0**-15, 0)
-        x = tensor("input", (*seq, features), act, quant=_quant(schema, s_in, zp_in))
-        w, r, b = [], [], []
-        for g in gates:
-            s_w, s_r = rng.uniform(0.003, 0.006), rng.uniform(0.003, 0.006)
-            data = rng.integers(-127, 128, (units, features), dtype=np.int8)
-            w.append(tensor(f"w_{g}", (units, features), types.INT8, data, _quant(schema, s_w, 0)))
-            data = rng.integers(-127, 128, (units, units), dtype=np.int8)
-            r.append(tensor(f"r_{g}", (units, units), types.INT8, data, _quant(schema, s_r, 0)))
-            s_b = float(np.float32(s_in) * np.float32(s_w))
-            codes = rng.integers(-int(0.4 / s_b), int(0.4 / s_b), units)
-            data = codes.astype(np.int32 if s8 else np.int64)
-            b.append(tensor(f"b_{g}", (units,), bias_type, data, _quant(schema, s_b, 0)))
-        h = tensor("hidden", (batch, units), act, quant=_quant(schema, s_h, zp_h), variable=True)
-        cell_kind = getattr(types, cell_type)
-        c = tensor(
-            "cell", (batch, units), cell_kind, quant=_quant(schema, 2.0**-11, 0), variable=True
-        )
-        y = tensor("output", (*seq, units), act, quant=_quant(schema, s_h, zp_h))
-    code = schema.OperatorCodeT()
-    builtin = schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
-    code.builtinCode = code.deprecatedBuiltinCode = builtin
-    code.version = 1
-    options = schema.UnidirectionalSequenceLSTMOptionsT()
-    options.fusedActivationFunction = schema.ActivationFunctionType.TANH
-    options.cellClip, options.projClip, options.timeMajor = clip, 0.0, time_major
-    op = schema.OperatorT()
-    op.opcodeIndex = 0
-    op.inputs = [x, *w, *r, -1, -1, -1, *b, -1, -1, h, c, -1, -1, -1, -1]
-    op.outputs = [y]
-    op.builtinOptionsType = schema.BuiltinOptions.UnidirectionalSequenceLSTMOptions
-    op.builtinOptions = options
-    graph = schema.SubGraphT()
-    graph.tensors, graph.inputs, graph.outputs, graph.operators = tensors, [x], [y], [op]
-    model = schema.ModelT()
-    model.version, model.operatorCodes, model.subgraphs, model.buffers = 3, [code], [graph], buffers
-    builder = flatbuffers.Builder(4096)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
 
 
 CASES = {
@@ -274,7 +139,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_written_lstm_matches_tflm_call_by_call(case, tmp_path):
     kind, batch, steps, features, units, major, clip = CASES[case]
-    data = _lstm_model(kind, batch, steps, features, units, major, clip, seed=len(case))
+    data = lstm_model(kind, batch, steps, features, units, major, clip, seed=len(case))
     path = tmp_path / f"{case}.tflite"
     path.write_bytes(data)
     generate(path, tmp_path / "gen")
@@ -288,7 +153,7 @@ def test_validate_resets_before_each_sample(tmp_path):
     every sample of the int8 LSTM is bit-exact."""
     from stai.tools.validate import ValidateOptions, validate
 
-    path = _keras_lstm(tmp_path / "lstm8.tflite", 6, 5, 7, True, int8=True)
+    path = keras_lstm(tmp_path / "lstm8.tflite", 6, 5, 7, True, int8=True)
     report = validate(
         ValidateOptions(model=path, batch_size=5, seed=2, out_dir=tmp_path, progress=False)
     )
@@ -300,7 +165,7 @@ def test_an_int8_cell_state_is_refused(tmp_path):
     """TFLite Micro's integer LSTM needs an int16 cell state: an int8 one is a one-line
     refusal naming the types."""
     path = tmp_path / "int8_cell.tflite"
-    path.write_bytes(_lstm_model("s8", 1, 3, 2, 3, False, 0.0, seed=1, cell_type="INT8"))
+    path.write_bytes(lstm_model("s8", 1, 3, 2, 3, False, 0.0, seed=1, cell_type="INT8"))
     with pytest.raises(StaiError, match="INT8/INT8 states is not supported") as info:
         generate(path, tmp_path / "gen")
     assert "\n" not in str(info.value)
