@@ -65,7 +65,7 @@ CONV1X1 = KernelCall(
         "multipliers",  # const int32_t *: out_ch
         "shifts",  # const int32_t *: out_ch
         "output",  # int8_t *: [pixels][out_ch]
-        "scratch",  # void *: scratch_bytes_conv1x1(pixels, in_ch) bytes, 4-byte aligned
+        "scratch",  # void *: scratch_bytes_conv1x1(pixels, in_ch) bytes, 4-byte aligned (NULL: 0)
         "pixels",  # batch * height * width
         "in_ch",
         "out_ch",
@@ -243,7 +243,10 @@ def pack_dwconv3x3_s8(
 
 def scratch_bytes_conv1x1(pixels: int, in_ch: int) -> int:
     """Scratch bytes of ``stai_mk_conv1x1_s8``: up to three pixels' input as int16 pairs
-    (``(in_ch + 1) // 2`` words per pixel)."""
+    (``(in_ch + 1) // 2`` words per pixel); none for one pixel (a fully connected layer of
+    batch 1), whose input the kernel widens in registers."""
+    if int(pixels) == 1:
+        return 0
     return min(3, max(1, int(pixels))) * 4 * ((int(in_ch) + 1) // 2)
 
 

@@ -51,6 +51,8 @@ def _pointer(k: KernelBlock, name: str) -> SSAValue:
     op = k.op
     if name == "scratch":
         if op.scratch is None:
+            if isinstance(op, mk.MicroKernelOp) and op.scratch_bytes("") == 0:
+                return k.add(c.LiteralOp("NULL", c.CType("void *")))  # the kernel needs none
             raise fail(op, "the kernel needs its scratch buffer (run convert-qnn-to-buf)")
         return scratch_ptr(k)
     if name in ("multipliers", "shifts"):

@@ -394,7 +394,8 @@ STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
  *   multipliers, shifts  out_ch int32 each
  *   output   [pixels][out_ch] int8
  *   scratch  mk_layouts.scratch_bytes_conv1x1(pixels, in_ch) bytes, 4-byte aligned: the
- *            input of up to three pixels widened to int16
+ *            input of up to three pixels widened to int16; none (NULL) for one pixel,
+ *            whose input is widened in registers as it is read (stai_mk_conv1x1_row_s8)
  */
 STAI_MK_INLINE void stai_mk_widen_pixel(const int8_t *in, int32_t *col, int32_t in_ch, int32_t step)
 {
@@ -417,6 +418,151 @@ STAI_MK_INLINE void stai_mk_widen_pixel(const int8_t *in, int32_t *col, int32_t 
     }
 }
 
+/* The weight words of two output-channel pairs (wp, wq: advanced) times one input pair x:
+ * the four accumulators of stai_mk_conv1x1_row_s8. */
+STAI_MK_INLINE void stai_mk_row_step4(int32_t x, const int8_t **wp, const int8_t **wq, int32_t *acc)
+{
+    const int32_t w = stai_mk_load32(*wp);
+    const int32_t v = stai_mk_load32(*wq);
+    *wp += 4;
+    *wq += 4;
+    acc[0] = stai_mk_smlad(x, stai_mk_sxtb16(w), acc[0]);
+    acc[1] = stai_mk_smlad(x, stai_mk_sxtb16_ror8(w), acc[1]);
+    acc[2] = stai_mk_smlad(x, stai_mk_sxtb16(v), acc[2]);
+    acc[3] = stai_mk_smlad(x, stai_mk_sxtb16_ror8(v), acc[3]);
+}
+
+/* The weight word of one output-channel pair (wp: advanced) times one input pair x. */
+STAI_MK_INLINE void stai_mk_row_step2(int32_t x, const int8_t **wp, int32_t *acc)
+{
+    const int32_t w = stai_mk_load32(*wp);
+    *wp += 4;
+    acc[0] = stai_mk_smlad(x, stai_mk_sxtb16(w), acc[0]);
+    acc[1] = stai_mk_smlad(x, stai_mk_sxtb16_ror8(w), acc[1]);
+}
+
+/*
+ * One pixel (a fully connected layer of batch 1) without scratch: the same products as
+ * the widened path of stai_mk_conv1x1_s8, each 4 input bytes widened to two int16 pairs in
+ * registers (LDR, SXTB16, SXTB16, PKHBT, PKHTB) for every two output-channel pairs. The
+ * input is read again for each of them: the output must not overlap it.
+ */
+STAI_MK_INLINE void stai_mk_conv1x1_row_s8(const int8_t *input,
+                                           const int8_t *weights,
+                                           const int32_t *bias,
+                                           const int32_t *multipliers,
+                                           const int32_t *shifts,
+                                           int8_t *out,
+                                           const int32_t in_ch,
+                                           const int32_t out_ch,
+                                           const int32_t output_offset,
+                                           const int32_t act_min,
+                                           const int32_t act_max,
+                                           const int32_t fast_requant)
+{
+    const int32_t pairs = (in_ch + 1) >> 1;
+    const int32_t oc_pairs = (out_ch + 1) >> 1;
+    const int32_t quads = in_ch >> 2;
+    const int32_t rest = in_ch & 3;
+    /* The input pairs past the last whole word: (x, x+1) or (x, 0), then (x+2, 0). */
+    const int8_t *tail = input + 4 * quads;
+    const uint32_t t_lo = rest > 0 ? (uint32_t)(int32_t)tail[0] & 0xFFFFu : 0u;
+    const uint32_t t_hi = rest > 1 ? (uint32_t)(int32_t)tail[1] << 16 : 0u;
+    const int32_t t0 = (int32_t)(t_lo | t_hi);
+    const int32_t t1 = rest == 3 ? (int32_t)((uint32_t)(int32_t)tail[2] & 0xFFFFu) : 0;
+    const int8_t *wp = weights;
+    int32_t j = 0;
+    for (; j + 2 <= oc_pairs; j += 2)
+    {
+        int32_t acc[4] = {bias[2 * j], bias[2 * j + 1], bias[2 * j + 2], bias[2 * j + 3]};
+        const int8_t *wq = wp + 4 * pairs;
+        const int8_t *x = input;
+#if STAI_MK_ASM
+        int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+        int32_t w, v, we, x0, x1;
+        int32_t n = quads;
+        if (n > 0)
+        {
+            __asm__("1:\n\t"
+                    "ldr %[x1], [%[x]], #4\n\t"
+                    "sxtb16 %[we], %[x1]\n\t"
+                    "sxtb16 %[x1], %[x1], ror #8\n\t"
+                    "pkhbt %[x0], %[we], %[x1], lsl #16\n\t"
+                    "pkhtb %[x1], %[x1], %[we], asr #16\n\t" STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
+                    "subs %[n], %[n], #1\n\t"
+                    "bne 1b"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
+                      [wq] "+r"(wq), [x] "+r"(x), [n] "+r"(n), [w] "=&r"(w), [v] "=&r"(v),
+                      [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
+                    :
+                    : "cc", "memory");
+        }
+        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+#else
+#pragma GCC unroll 2
+        for (int32_t k = 0; k < quads; k++)
+        {
+            const int32_t word = stai_mk_load32(x);
+            x += 4;
+            const int32_t e = stai_mk_sxtb16(word);      /* x0, x2 */
+            const int32_t o = stai_mk_sxtb16_ror8(word); /* x1, x3 */
+            stai_mk_row_step4(stai_mk_pack_lo(e, o), &wp, &wq, acc);
+            stai_mk_row_step4(stai_mk_pack_hi(e, o), &wp, &wq, acc);
+        }
+#endif
+        if (rest > 0)
+        {
+            stai_mk_row_step4(t0, &wp, &wq, acc);
+        }
+        if (rest == 3)
+        {
+            stai_mk_row_step4(t1, &wp, &wq, acc);
+        }
+        wp = wq;
+        for (int32_t i = 0; i < 4; i++)
+        {
+            const int32_t o = 2 * j + i;
+            if (o < out_ch)
+            {
+                const stai_mk_rq q = stai_mk_rq_get(multipliers[o], shifts[o], act_min - output_offset, fast_requant);
+                out[o] = (int8_t)stai_mk_requantize(acc[i], &q, output_offset, act_min, act_max, fast_requant);
+            }
+        }
+    }
+    if (j < oc_pairs)
+    {
+        int32_t acc[2] = {bias[2 * j], bias[2 * j + 1]};
+        const int8_t *x = input;
+#pragma GCC unroll 2
+        for (int32_t k = 0; k < quads; k++)
+        {
+            const int32_t word = stai_mk_load32(x);
+            x += 4;
+            const int32_t e = stai_mk_sxtb16(word);
+            const int32_t o = stai_mk_sxtb16_ror8(word);
+            stai_mk_row_step2(stai_mk_pack_lo(e, o), &wp, acc);
+            stai_mk_row_step2(stai_mk_pack_hi(e, o), &wp, acc);
+        }
+        if (rest > 0)
+        {
+            stai_mk_row_step2(t0, &wp, acc);
+        }
+        if (rest == 3)
+        {
+            stai_mk_row_step2(t1, &wp, acc);
+        }
+        for (int32_t i = 0; i < 2; i++)
+        {
+            const int32_t o = 2 * j + i;
+            if (o < out_ch)
+            {
+                const stai_mk_rq q = stai_mk_rq_get(multipliers[o], shifts[o], act_min - output_offset, fast_requant);
+                out[o] = (int8_t)stai_mk_requantize(acc[i], &q, output_offset, act_min, act_max, fast_requant);
+            }
+        }
+    }
+}
+
 STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
                                                       const int8_t *weights,
                                                       const int32_t *bias,
@@ -432,6 +578,13 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
                                                       const int32_t act_max,
                                                       const int32_t fast_requant)
 {
+    if (pixels == 1)
+    {
+        (void)scratch;
+        stai_mk_conv1x1_row_s8(input, weights, bias, multipliers, shifts, output, in_ch, out_ch, output_offset,
+                               act_min, act_max, fast_requant);
+        return ARM_CMSIS_NN_SUCCESS;
+    }
     const int32_t pairs = (in_ch + 1) >> 1;
     const int32_t oc_pairs = (out_ch + 1) >> 1;
     int32_t *const col = (int32_t *)scratch;

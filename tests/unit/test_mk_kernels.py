@@ -39,6 +39,13 @@ def _cases(seed: int) -> list[mk.Case]:
         mk.random_conv1x1(rng, pixels=7, in_ch=3, out_ch=5),
         mk.random_conv1x1(rng, pixels=2, in_ch=33, out_ch=7),
         mk.random_conv1x1(rng, pixels=1, in_ch=40, out_ch=10),  # a fully connected layer
+        # One pixel runs without scratch: every tail of input channels past whole words
+        # (0 to 3) and odd output channel counts.
+        mk.random_conv1x1(rng, pixels=1, in_ch=2, out_ch=3),
+        mk.random_conv1x1(rng, pixels=1, in_ch=7, out_ch=4),
+        mk.random_conv1x1(rng, pixels=1, in_ch=13, out_ch=9),
+        mk.random_conv1x1(rng, pixels=1, in_ch=66, out_ch=16),
+        mk.random_conv1x1(rng, pixels=1, in_ch=128, out_ch=5, fast=0),
         mk.random_conv1x1(rng, pixels=9, in_ch=16, out_ch=12, fast=0),
         mk.random_dwconv3x3(rng, in_h=3, in_w=3, ch=1, stride=1, same=False),
         mk.random_dwconv3x3(rng, in_h=4, in_w=4, ch=3, stride=2, same=True),
