@@ -226,3 +226,50 @@ def test_kws_with_stai_kernels_on_cortex_m4(
     base = portable.run_many(samples[:1]).samples[0].instructions
     ours = run.samples[0].instructions
     assert ours is not None and base is not None and ours < base / 5
+
+
+def _run_on_m4(folder: Path, work: Path, path: Path, samples: list[list[np.ndarray]]) -> None:
+    from stai.boards.runner import TargetModel
+
+    run = TargetModel(folder, work_dir=work, cmsis_nn_path="").run_many(samples)
+    for sample, inputs in zip(run.samples, samples):
+        assert sample.status == 0
+        for e, g in zip(run_tflm(path, inputs), sample.outputs):
+            np.testing.assert_array_equal(g, e)
+
+
+def test_vww_with_stai_kernels_on_cortex_m4(
+    target_tools: None, tmp_path: Path, shared_model_path, models_dir
+) -> None:
+    """VWW (MobileNetV1 0.25) for cortex-m4 with the default options: its stride-2
+    depthwise layers write their outputs over their inputs in channel order (the arena
+    meets the 42,000-byte target, against a breadth bound of 55,296), and it is bit-exact
+    with TFLM on QEMU."""
+    path = shared_model_path("vww_int8")
+    out = tmp_path / "vww"
+    compiled = compile_model(path, CompileOptions(name="vww", target="cortex-m4"))
+    write_generated(compiled, out)
+    kernels = layer_kernels(compiled.module)
+    assert _stai(kernels).count("stai_mk_dwconv3x3_s8") == 13
+    plan = json.loads((out / "vww.json").read_text())["memory_plan"]
+    assert plan["arena_bytes"] <= 42_000 < plan["breadth_bound_bytes"], plan
+    samples = [s.inputs for s in SHARED_BY_KEY["vww_int8"].samples(models_dir)][:1]
+    _run_on_m4(out, tmp_path / "b", path, samples + random_inputs(path, 1, seed=3))
+
+
+def test_fully_connected_models_at_their_breadth_bound_on_cortex_m4(
+    target_tools: None, tmp_path: Path, shared_model_path, models_dir
+) -> None:
+    """AD and hello_world (only fully connected layers of batch 1) on stai's kernels need
+    no scratch: the arena is the breadth bound (768 and 32 bytes); bit-exact on QEMU."""
+    for key in ("ad_int8", "hello_world_int8"):
+        path = shared_model_path(key)
+        out = tmp_path / key
+        compiled = compile_model(path, CompileOptions(name="net", target="cortex-m4"))
+        write_generated(compiled, out)
+        assert set(_stai(layer_kernels(compiled.module))) == {"stai_mk_conv1x1_s8"}
+        plan = json.loads((out / "net.json").read_text())["memory_plan"]
+        assert plan["arena_bytes"] == plan["breadth_bound_bytes"], plan
+        assert plan["max_scratch_bytes"] == 0, plan
+        samples = [s.inputs for s in SHARED_BY_KEY[key].samples(models_dir)][:2]
+        _run_on_m4(out, tmp_path / f"b_{key}", path, samples + random_inputs(path, 2, seed=4))
