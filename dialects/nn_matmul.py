@@ -23,7 +23,7 @@ from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def, tra
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects.nn_base import _check_float_or_quant, _NNOp, _tensor
-from stai.dialects.nn_traits import LayoutSensitive, QuantKind, QuantRule
+from stai.dialects.nn_traits import ConstantQuant, LayoutSensitive, QuantKind, QuantRule
 
 MAX_RANK = 5
 """The largest operand rank (TensorFlow Lite Micro's kernel takes 2 to 5)."""
@@ -62,7 +62,9 @@ class BatchMatmulOp(_NNOp):
     adj_x = prop_def(IntegerAttr)
     adj_y = prop_def(IntegerAttr)
     output = result_def(TensorType)
-    traits = traits_def(QuantRule(QuantKind.OWN_RANGE), LayoutSensitive())
+    traits = traits_def(
+        QuantRule(QuantKind.OWN_RANGE, constants=ConstantQuant.OWN_RANGE), LayoutSensitive()
+    )
 
     def flags(self) -> tuple[bool, bool]:
         """``(adj_x, adj_y)``."""

@@ -145,3 +145,27 @@ def test_bad_batch_matmul_is_refused_in_one_line(
         generate(path, tmp_path / "c")
     text = str(info.value)
     assert "\n" not in text and "BATCH_MATMUL" in text and message in text, text
+
+
+@pytest.mark.parametrize("name", ["plain", "const_rhs"])
+def test_stai_quantizes_float_batch_matmul(name: str, models, tmp_path: Path) -> None:
+    """``stai quantize``'s post-training quantization makes the float operator int8 (a
+    constant operand over its own range): within 2 output steps of LiteRT's float result."""
+    from stai.runtime.model_runner import Runner
+    from stai.tools.quantize import compile_module, quantize_module
+
+    path = models[name, FLOAT]
+    module = import_model(path)
+    samples = random_inputs(path, 32, seed=7)
+    calibration = [np.stack([s[i] for s in samples]) for i in range(len(samples[0]))]
+    report = quantize_module(module, calibration)
+    assert report.float_ops == []
+    (op,) = [op for op in module.walk() if op.name == "nn.batch_matmul"]
+    out_type = op.results[0].type.element_type
+    assert "!nn.q<i8" in str(out_type)
+    folder = compile_module(module, tmp_path / "q", "q")
+    data = [c[:4] for c in calibration]
+    got = Runner(folder, "q").run(data).outputs[0]
+    for i in range(4):
+        (want,) = run_litert_ref(path, [d[i] for d in data])
+        assert np.max(np.abs(want - got[i].reshape(want.shape))) <= 2 * out_type.scale
