@@ -211,11 +211,12 @@ class HybridDepthwiseConv2DOp(_ConvLike):
 
 @irdl_op_definition
 class TransposeConv2DOp(_ConvLike):
-    """Transposed convolution (float only): ``stai_transpose_conv2d_f32``; ``pads`` are
-    cropped from the full output (top, bottom, left, right)."""
+    """Transposed convolution: ``stai_transpose_conv2d_{f32,s8,s16}``; ``pads`` are
+    cropped from the full output (top, bottom, left, right). int8 and 16x8 take a conv's
+    parameters (per-channel multipliers and shifts, offsets; int64 bias for 16x8)."""
 
     name = "qnn.transpose_conv2d"
-    S8_PARAMS: ClassVar[ParamsSpec] = None
+    S16_PARAMS: ClassVar[ParamsSpec] = qp.ConvS8Params
     SCRATCH: ClassVar[str] = "none"
     OPERAND_ROLES: ClassVar[tuple[str, ...]] = ()  # its constants are named input2, input3
 

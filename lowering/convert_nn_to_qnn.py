@@ -463,18 +463,33 @@ class ConvertLstm(RewritePattern):
 
 
 class ConvertTransposeConv(RewritePattern):
-    """``nn.transpose_conv2d`` -> ``qnn.transpose_conv2d`` (float only)."""
+    """``nn.transpose_conv2d`` -> ``qnn.transpose_conv2d`` (float, int8, 16x8: a conv's
+    parameters, the filter's channels along axis 0)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.TransposeConv2DOp, rewriter: PatternRewriter) -> None:
-        if kind_of(op, [op.input, op.output]) != "f32":
-            raise fail(op, "only the float32 version is supported")
+        kind = kind_of(op, [op.input, op.output], int16=True)
         props: dict[str, Attribute] = {
             "strides": i64_array(op.strides),
             "pads": i64_array(op.pads),
             "dilations": i64_array(op.dilations),
-            "act": float_act(activation_of(op)),
         }
+        if kind == "f32":
+            if isinstance(element_type(op.filter), nn.QuantType):
+                raise fail(op, "a float transposed convolution with int8 weights is not supported")
+            props["act"] = float_act(activation_of(op))
+        else:
+            if any(d != 1 for d in op.dilations.get_values()):
+                raise fail(op, "a dilated int8 or 16x8 transposed convolution is not supported")
+            filter_type = op.filter.type
+            assert isinstance(filter_type, TensorType)
+            if max(filter_type.get_shape()[1:3]) > 64:
+                raise fail(
+                    op, "an int8 or 16x8 transposed convolution takes at most 64 taps per axis"
+                )
+            params, act = conv_s8_params(op, 0, 16 if kind == "s16" else 8)
+            props["params"] = params
+            props["act"] = act
         low = Lowering(op)
         ins = [op.input, op.filter, op.bias]
         low.finish(rewriter, low.kernel(qnn.TransposeConv2DOp, ins, op.output.type, props))

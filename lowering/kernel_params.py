@@ -116,7 +116,9 @@ def activation_of(op: Operation) -> str:
 
 
 def conv_s8_params(
-    op: nn.Conv2DOp | nn.DepthwiseConv2DOp, channel_axis: int, bits: int = 8
+    op: nn.Conv2DOp | nn.DepthwiseConv2DOp | nn.TransposeConv2DOp,
+    channel_axis: int,
+    bits: int = 8,
 ) -> tuple[qp.ConvS8Params, DenseArrayBase]:
     """Offsets, per-channel multipliers/shifts and clamp range of an int8 conv/depthwise,
     or of a 16x8 one (``bits=16``: int16 activations with offsets 0, an int64 bias)."""

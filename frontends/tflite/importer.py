@@ -63,6 +63,7 @@ from .matmul import BatchMatmulOp, MatmulTranslator
 from .reader import TflModel, TflOperator
 from .state import StateTranslator
 from .translator import SAME, dequantized, tflite_padding
+from .transpose_conv import TransposeConvTranslator
 
 
 def import_model(model: TflModel) -> ModuleOp:
@@ -140,6 +141,9 @@ OPERATORS: dict[str, Translation] = {
     "PRELU": Translation("_prelu", nn.PReluOp),
     "MEAN": Translation("_mean", nn.MeanOp, int16=True),
     "TRANSPOSE": Translation("_transpose", nn.TransposeOp, int16=True),
+    "TRANSPOSE_CONV": Translation(
+        "_transpose_conv", nn.TransposeConv2DOp, types=("float32", "int8", "int16")
+    ),
     "SLICE": Translation("_slice", nn.StridedSliceOp, int16=True),
     "STRIDED_SLICE": Translation("_strided_slice", nn.StridedSliceOp, int16=True),
     "SPLIT": Translation("_split", nn.StridedSliceOp, int16=True),
@@ -217,7 +221,13 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 # -------------------------------------------------------------------------- importer
 
 
-class _Importer(MatmulTranslator, LogicalTranslator, StateTranslator, ElementwiseTranslator):
+class _Importer(
+    MatmulTranslator,
+    LogicalTranslator,
+    StateTranslator,
+    TransposeConvTranslator,
+    ElementwiseTranslator,
+):
     """Walks the operators of one model in order and appends nn ops to ``@main``."""
 
     def __init__(self, model: TflModel):

@@ -104,13 +104,20 @@ def emit_conv2d_codebook(k: KernelBlock) -> None:
 
 
 def emit_transpose_conv(k: KernelBlock) -> None:
+    """``stai_transpose_conv2d_f32(params, dims and data...)``; int8 and 16x8:
+    ``stai_transpose_conv2d_{s8,s16}(conv params, per-channel quant, dims and data...)``
+    (the CMSIS-NN conv structs)."""
     op = k.op
     x, w, b = op.ins
     y = out_of(op)
-    if op.kind != "f32":
+    args = k.weighted_args(k.conv_dims(x, w, b, y), x, w, b, y)
+    if op.kind == "f32":
+        params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
+        k.call("stai_transpose_conv2d_f32", [params, *args])
+        return
+    if op.kind not in ("s8", "s16"):
         raise fail(op, f"no {op.kind} kernel")
-    params = k.struct("conv_params", "stai_conv_params_f32", k.tiles(True) | k.act_floats())
-    k.call(
-        "stai_transpose_conv2d_f32",
-        [params, *k.weighted_args(k.conv_dims(x, w, b, y), x, w, b, y)],
-    )
+    init = {"input_offset": k.p("input_offset"), "output_offset": k.p("output_offset")}
+    init |= k.tiles(True) | {"activation": k.act_struct()}
+    params = k.struct("conv_params", "cmsis_nn_conv_params", init)
+    k.call(f"stai_transpose_conv2d_{op.kind}", [params, k.per_channel_quant(), *args])

@@ -13,5 +13,6 @@
 #include "stai_kernels_recurrent.h"
 #include "stai_kernels_matmul.h"
 #include "stai_kernels_logical.h"
+#include "stai_kernels_transpose_conv.h"
 
 #endif /* STAI_KERNELS_H */

@@ -15,6 +15,7 @@ from onnx_opmodels import FLOAT_MODELS, Graph, save
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr
 
 from stai.dialects import nn
+from stai.dialects.nn_matmul import BatchMatmulOp
 from stai.errors import StaiError
 from stai.frontends.onnx import import_onnx, import_onnx_bytes
 
@@ -126,7 +127,8 @@ def test_garbage_is_an_error():
         import_onnx_bytes(b"\x00\x01garbage", "m.onnx")
 
 
-def test_non_constant_weights_are_an_error():
+def test_non_constant_weights_are_a_batch_matmul():
+    """A MatMul of two computed tensors (once refused) multiplies them at run time."""
     g = Graph()
     g.node("MatMul", ["x", "w"])
     model = _model(
@@ -137,8 +139,11 @@ def test_non_constant_weights_are_an_error():
         ],
         [helper.make_tensor_value_info(g.nodes[-1].output[0], TensorProto.FLOAT, None)],
     )
-    with pytest.raises(StaiError, match="MatMul .*only a constant right-hand side"):
-        import_onnx_bytes(_bytes(model), "m.onnx")
+    module = import_onnx_bytes(_bytes(model), "m.onnx")
+    (op,) = _ops(module, BatchMatmulOp)
+    assert not _ops(module, nn.FullyConnectedOp)
+    shapes = [tuple(v.type.get_shape()) for v in (*op.operands, op.output)]
+    assert shapes == [(1, 4), (4, 2), (1, 2)]
 
 
 def test_missing_optimizer_says_what_to_do(tmp_path, monkeypatch):
