@@ -166,6 +166,14 @@ class HybridConv2DOp(_ConvLike):
     F32_PARAMS: ClassVar[ParamsSpec] = qp.HybridConvParams
     SCRATCH: ClassVar[str] = "hybrid_conv_f32"
 
+    def overlap_gap(self, value, isa: str = "") -> int | None:
+        """On every core the kernel quantizes its whole float input into the scratch
+        buffer before it writes any output: the output may share any of the input's
+        bytes (not pixel order: ``overlap_isas`` stays empty)."""
+        if not self.ins or value is not self.ins[0]:
+            return None
+        return _count(value.type) * 4 - 1
+
 
 @irdl_op_definition
 class DepthwiseConv2DOp(_ConvLike):

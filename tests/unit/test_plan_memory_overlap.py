@@ -25,15 +25,16 @@ def _ty(shape: tuple[int, ...]) -> str:
     return f"tensor<{'x'.join(map(str, shape))}xf32>"
 
 
-def random_spatial_graph(rng: random.Random) -> str:
+def random_spatial_graph(rng: random.Random, hybrid: bool = False) -> str:
     """Tensor-form qnn IR: convolutions, depthwise convolutions, poolings, element-wise
-    ops and residual adds on NHWC f32 tensors; every kernel has ``test.id``."""
+    ops and residual adds on NHWC f32 tensors (``hybrid``: hybrid convolutions too, int8
+    weights); every kernel has ``test.id``."""
     shape = (1, rng.randint(3, 9), rng.randint(3, 9), rng.choice([1, 2, 3, 4]))
     values: list[tuple[str, tuple[int, ...]]] = [("%in0", shape)]
     lines: list[str] = []
     for kid in range(rng.randint(2, 9)):
         name, (n, h, w, c) = values[-1 - min(int(rng.expovariate(1.2)), len(values) - 1)]
-        kind = rng.choice(["conv", "conv", "dw", "pool", "unary", "add"])
+        kind = rng.choice(["conv", "conv", "dw", "pool", "unary", "add"] + ["hybrid"] * hybrid)
         k = rng.choice([1, 3]) if min(h, w) >= 3 else 1
         s = rng.choice([1, 1, 2])
         pad = (k - 1) // 2 if rng.random() < 0.7 else 0
@@ -50,6 +51,17 @@ def random_spatial_graph(rng: random.Random) -> str:
                 f"{res} = qnn.conv2d ins({name}, %w{kid}, %b{kid} : {_ty((n, h, w, c))}, "
                 f"tensor<{oc}x{k}x{k}x{c}xf32>, tensor<{oc}xf32>) {{{tid}, {geo}, "
                 f"dilations = array<i64: 1, 1>, {ACT}}} -> {_ty(out)}"
+            )
+        elif kind == "hybrid":
+            oc = rng.choice([c, rng.randint(1, 6)])
+            lines.append(f"%w{kid} = arith.constant dense<1> : tensor<{oc}x{k}x{k}x{c}xi8>")
+            lines.append(f"%b{kid} = arith.constant dense<0.0> : tensor<{oc}xf32>")
+            out = (n, oh, ow, oc)
+            lines.append(
+                f"{res} = qnn.hybrid_conv2d ins({name}, %w{kid}, %b{kid} : {_ty((n, h, w, c))}, "
+                f"tensor<{oc}x{k}x{k}x{c}xi8>, tensor<{oc}xf32>) {{{tid}, {geo}, "
+                f"dilations = array<i64: 1, 1>, {ACT}, "
+                f"params = #qnn.hybrid_conv<filter_scales = array<f32: 0.5>>}} -> {_ty(out)}"
             )
         elif kind == "dw":
             lines.append(f"%w{kid} = arith.constant dense<0.5> : tensor<1x{k}x{k}x{c}xf32>")
@@ -255,7 +267,10 @@ def run_bytes(module: ModuleOp) -> None:
 
 def _plan(seed: int, overlap: bool, kernels: str = "qnn") -> tuple[ModuleOp, PlanMemoryPass]:
     rng = random.Random(seed)
-    text = random_spatial_graph(rng) if kernels == "qnn" else random_mk_graph(rng)
+    if kernels == "mk":
+        text = random_mk_graph(rng)
+    else:
+        text = random_spatial_graph(rng, hybrid=kernels == "hybrid")
     module = Parser(make_context(), text).parse_module()
     plan = PlanMemoryPass(
         alignment=rng.choice([1, 4, 16]),
@@ -287,6 +302,26 @@ SEEDS = range(120)
 def test_overlapping_plans_never_clobber_a_byte_still_to_be_read(seed: int) -> None:
     module, _ = _plan(seed, overlap=True)
     run_bytes(module)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_plans_with_hybrid_convolutions_never_clobber_a_byte_still_to_be_read(seed: int) -> None:
+    """A hybrid convolution reads its whole input (quantizing it into its scratch) before
+    it writes its output: the simulation reads every operand, then writes."""
+    module, _ = _plan(seed, overlap=True, kernels="hybrid")
+    run_bytes(module)
+
+
+def test_hybrid_convolutions_write_over_their_input() -> None:
+    shared = 0
+    for seed in range(60):
+        module, _ = _plan(seed, overlap=True, kernels="hybrid")
+        fn = next(op for op in module.ops if isinstance(op, func.FuncOp))
+        for op in fn.body.block.ops:
+            if isinstance(op, qnn.HybridConv2DOp):
+                a, b = _place(op.ins[0]), _place(op.out)
+                shared += a[0] == b[0] and a[1] < b[1] + b[2] and b[1] < a[1] + a[2]
+    assert shared >= 5, shared
 
 
 @pytest.mark.parametrize("seed", SEEDS)
