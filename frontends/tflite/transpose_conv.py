@@ -1,7 +1,8 @@
 """TFLite translation of TRANSPOSE_CONV: an ``nn.transpose_conv2d`` (float32, int8 with
 per-channel weights, and 16x8 with an int64 bias), with TFLite Micro's padding.
 
-The operator's inputs are the output shape (a constant), the filter ``[out_c, kh, kw,
+The operator's inputs are the output shape (TFLite Micro takes the output tensor's shape
+and never reads this input, which may be computed), the filter ``[out_c, kh, kw,
 in_c]``, the input and an optional bias. TFLite Micro computes the padding as a
 convolution's from the output back to the input (``ComputePaddingHeightWidth`` on the
 output's size) and crops that many rows and columns at the top and left of the full
@@ -31,11 +32,13 @@ class TransposeConvTranslator(Translator):
         y_shape = self._shape(op.outputs[0])
         if len(w_shape) != 4 or len(x_shape) != 4 or len(y_shape) != 4:
             raise self._error(op, "input, filter and output must have rank 4")
-        stated = [int(v) for v in self._int_list(op, 0, "output shape")]
-        if stated != list(y_shape):
-            raise self._error(
-                op, f"output shape {stated} differs from the output's {list(y_shape)}"
-            )
+        shape_input = self._input_index(op, 0, "output shape")
+        if self._is_constant(shape_input):  # else a computed one TFLite Micro does not read
+            stated = [int(v) for v in self._int_list(op, 0, "output shape")]
+            if stated != list(y_shape):
+                raise self._error(
+                    op, f"output shape {stated} differs from the output's {list(y_shape)}"
+                )
         if w_shape[3] != x_shape[3] or w_shape[0] != y_shape[3] or x_shape[0] != y_shape[0]:
             raise self._error(
                 op, f"filter {list(w_shape)} does not map input {list(x_shape)} to {list(y_shape)}"
