@@ -117,8 +117,9 @@ def markdown(table: list[dict]) -> str:
         "  overlap their inputs as the kernels allow (`buf.overlap_bound`, scratch included);",
         "* **bound**: the operator-breadth bound of the model's own operator order (the most",
         "  tensor bytes live while one operator runs, without in-place outputs or scratch);",
-        "  **scratch**: the largest kernel scratch buffer (host / M4 / M55); the target is",
-        "  arena <= bound + largest scratch;",
+        "  **scratch**: the largest kernel scratch buffer (host / M4 / M55); the targets",
+        "  (default options, host and M4): KWS <= 9,000 B, VWW <= 42,000 B, IC <= 49,152 B,",
+        "  every other model at or below its bound;",
         "* **caller I/O**: the host arena with `--no-inputs-allocation --no-outputs-allocation`;",
         "* **stai RAM**: host arena + the generated code's mutable statics (one 4-byte pointer",
         "  per pool and caller buffer); nothing else is mutable;",
@@ -149,7 +150,35 @@ def markdown(table: list[dict]) -> str:
         )
     lines += ["", "Strategies the planner kept (host):", ""]
     lines += [f"* {r['key']}: {r['strategy']}" for r in table]
+    lines += ["", closing_note(table)]
     return "\n".join(lines) + "\n"
+
+
+TARGETS_BYTES = {"kws_int8": 9_000, "vww_int8": 42_000, "ic_int8": 49_152}
+"""The arena targets (host and M4, default options); every other model: its bound."""
+
+
+def closing_note(table: list[dict]) -> str:
+    """One paragraph: per model, the arena (host / M4), its target, the breadth bound, the
+    overlap lower bound and TFLM's total, and whether every target is met."""
+    parts, missed = [], []
+    for r in table:
+        a, lo = r["arena"], r["least"]
+        target = TARGETS_BYTES.get(r["key"], r["bound"])
+        worst = max(a["host"], a["cortex-m4"])
+        if worst > target:
+            missed.append(r["key"])
+        tflm = f", TFLM {r['tflm'][0]:,}" if r["tflm"] is not None else ""
+        parts.append(
+            f"{r['key']} {a['host']:,} / {a['cortex-m4']:,} B (target {target:,}, bound "
+            f"{r['bound']:,}, overlap bound {lo['host']:,}{tflm})"
+        )
+    verdict = "every target is met" if not missed else f"not met: {', '.join(missed)}"
+    return (
+        "**Closing note.** Arena host / M4 with the default options (stai's kernels), "
+        "against its target, the breadth bound, the overlap lower bound and TFLite "
+        f"Micro's total: {'; '.join(parts)}. On host and M4 {verdict}."
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
