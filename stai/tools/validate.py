@@ -61,6 +61,7 @@ from stai.tools.validate_report import (
     LayerRow,
     Row,
     ValidationReport,
+    check_outputs,
     print_report,
     report_text,
     save_csv,
@@ -531,7 +532,7 @@ def validate(options: ValidateOptions) -> ValidationReport:
     _fill_rows(report, options, infos_out, c_out, ref_out, truth)
     if options.per_layer and captures:
         _fill_layers(report, model, captures, ref_layers, (m_id_tensors, aliases), options)
-    _check(report, options, infos_out, c_out, ref_out)
+    check_outputs(report, options.tolerance, infos_out, c_out, ref_out)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{options.name}_validate.json").write_text(
         json.dumps(to_json(report), indent=2) + "\n"
@@ -773,34 +774,3 @@ def _fill_layers(
         if bad:
             report.first_divergence = row.c_id
             break
-
-
-def _check(
-    report: ValidationReport,
-    options: ValidateOptions,
-    infos: list[dict[str, Any]],
-    c_out: list[np.ndarray],
-    ref_out: list[np.ndarray] | None,
-) -> None:
-    """``--check``: int outputs bit-exact, float outputs within the tolerance."""
-    if ref_out is None:
-        return
-    for j, info in enumerate(infos):
-        r = ref_out[j]
-        # (unpacked: numpy's stubs type reshape(tuple[Any, ...]) as a 0-d array)
-        c = c_out[j].reshape(*r.shape)
-        if np.dtype(info["dtype"]).kind in "iu":
-            exact = int(np.sum(np.all((c == r).reshape(c.shape[0], -1), axis=1)))
-            if exact < c.shape[0]:
-                report.check_passed = False
-                report.check_messages.append(
-                    f"output {j} '{info['name']}': {exact}/{c.shape[0]} samples bit-exact"
-                )
-        else:
-            bound = options.tolerance * max(1.0, float(np.max(np.abs(r))) if r.size else 1.0)
-            err = float(np.max(np.abs(c.astype(np.float64) - r))) if r.size else 0.0
-            if err > bound:
-                report.check_passed = False
-                report.check_messages.append(
-                    f"output {j} '{info['name']}': max |error| {err:.3g} > {bound:.3g}"
-                )

@@ -176,6 +176,38 @@ def to_json(r: ValidationReport) -> dict[str, Any]:
     }
 
 
+def check_outputs(
+    report: ValidationReport,
+    tolerance: float,
+    infos: list[dict[str, Any]],
+    c_out: list[np.ndarray],
+    ref_out: list[np.ndarray] | None,
+) -> None:
+    """The ``--check`` criteria on ``report``: integer outputs bit-exact with the
+    reference, float outputs within ``tolerance`` x max(1, max |reference|)."""
+    if ref_out is None:
+        return
+    for j, info in enumerate(infos):
+        r = ref_out[j]
+        # (unpacked: numpy's stubs type reshape(tuple[Any, ...]) as a 0-d array)
+        c = c_out[j].reshape(*r.shape)
+        if np.dtype(info["dtype"]).kind in "iu":
+            exact = int(np.sum(np.all((c == r).reshape(c.shape[0], -1), axis=1)))
+            if exact < c.shape[0]:
+                report.check_passed = False
+                report.check_messages.append(
+                    f"output {j} '{info['name']}': {exact}/{c.shape[0]} samples bit-exact"
+                )
+        else:
+            bound = tolerance * max(1.0, float(np.max(np.abs(r))) if r.size else 1.0)
+            err = float(np.max(np.abs(c.astype(np.float64) - r))) if r.size else 0.0
+            if err > bound:
+                report.check_passed = False
+                report.check_messages.append(
+                    f"output {j} '{info['name']}': max |error| {err:.3g} > {bound:.3g}"
+                )
+
+
 def _g(x: float | None, digits: int = 4) -> str:
     if x is None:
         return "-"
