@@ -22,7 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from shared_models import HYBRID, SHARED_MODELS, models_dir_setting  # noqa: E402
+from shared_models import (  # noqa: E402  # pyright: ignore[reportMissingImports]
+    HYBRID,
+    SHARED_MODELS,
+    models_dir_setting,
+)
 
 from stai.compiler.driver import compile_model  # noqa: E402
 from stai.compiler.options import CompileOptions, MemoryOptions  # noqa: E402
@@ -182,7 +186,7 @@ def closing_note(table: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--models", type=Path, default=None, help="the shared models folder")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "memory.md")
     args = parser.parse_args(argv)
