@@ -10,10 +10,10 @@ from xdsl.ir import Attribute
 
 from stai.dialects.nn_matmul import MAX_RANK, BatchMatmulOp, batch_matmul_shape
 
-__all__ = ["BatchMatmulOp", "MatmulTranslator"]
-
 from .reader import TflOperator
 from .translator import Translator
+
+__all__ = ["BatchMatmulOp", "MatmulTranslator"]
 
 
 class MatmulTranslator(Translator):
