@@ -78,6 +78,21 @@ def dequantized(array: np.ndarray, quant: TflQuant) -> np.ndarray:
     return (scales * (q - zps)).astype(np.float32)
 
 
+def unpack_int4(data: bytes, shape: Sequence[int], where: str) -> np.ndarray:
+    """An INT4 tensor's values as int8: two per byte, the first in the low nibble, each
+    sign-extended (TFLite's packing; an odd count leaves the last high nibble unused)."""
+    count = int(np.prod(shape, dtype=np.int64))
+    if len(data) != (count + 1) // 2:
+        raise StaiError(f"{where}: its buffer holds {len(data)} bytes, {(count + 1) // 2} expected")
+    packed = np.frombuffer(data, dtype=np.uint8)
+    low = (packed & 0x0F).astype(np.int8)
+    high = (packed >> 4).astype(np.int8)
+    values = np.empty(2 * len(packed), np.int8)
+    values[0::2] = np.where(low > 7, low - 16, low)
+    values[1::2] = np.where(high > 7, high - 16, high)
+    return values[:count].reshape(tuple(shape))
+
+
 def _quant_type(storage_bits: int, quant: TflQuant) -> nn.QuantType:
     return nn.QuantType(IntegerType(storage_bits), quant.scales, quant.zero_points, quant.axis)
 
@@ -138,7 +153,7 @@ class Translator:
         """The quantization of a tensor, checked (`StaiError` on unusable parameters)."""
         tensor = self.tensors[t]
         if tensor.quant is not None:
-            bits = _QUANT_BITS.get(tensor.type_name)
+            bits = 4 if tensor.type_name == "INT4" else _QUANT_BITS.get(tensor.type_name)
             check_quant(self._where(t), tensor.quant.scales, tensor.quant.zero_points, bits)
         return tensor.quant
 
@@ -151,6 +166,12 @@ class Translator:
             return i1
         if kind == "INT32" and tensor.quant is None:
             return i32  # plain integers (comparisons, casts, selects)
+        if kind == "INT4":  # unpacked to int8 at compile time (`_array`), as TFLite Micro does
+            if not tensor.is_constant:
+                raise StaiError(
+                    f"{self._where(t)}: INT4 tensors are supported as constant weights only"
+                )
+            kind = "INT8"
         if kind in _QUANT_BITS:
             quant = self._quant(t)
             if quant is None:
@@ -184,6 +205,8 @@ class Translator:
             return self.folded[t]
         if tensor.data is None:
             raise StaiError(f"{self._where(t)} must be a constant")
+        if tensor.type_name == "INT4":
+            return unpack_int4(tensor.data, self._shape(t), self._where(t))
         dtype = NUMPY_DTYPES.get(tensor.type_name)
         if dtype is None:
             raise StaiError(f"{self._where(t)}: unsupported tensor type {tensor.type_name}")
