@@ -27,7 +27,10 @@ the packed weights (``i8``, one dimension) and the effective bias (``i32``, padd
 even number of channels where the kernel pairs them); ``fast_requant`` (0, 1 or 2,
 ``fast_requant_*``) says which requantization path the layer's accumulators and shifts
 allow. The convolutions need a scratch buffer (``scratch_bytes_*``, the same on every
-core). The verifier checks the packed layouts' sizes.
+core; none for a 1x1 convolution of one pixel, a fully connected layer of batch 1). The
+verifier checks the packed layouts' sizes. Besides the pixel-order overlap of the
+convolutions and poolings, ``mk.dwconv3x3_s8`` runs channel by channel: its output may
+start at any whole pixel of its input (``qnn_overlap.channel_order_gap``).
 """
 
 from __future__ import annotations

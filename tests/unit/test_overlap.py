@@ -256,3 +256,13 @@ def test_random_plans_with_stepped_overlaps_are_sound(seed: int) -> None:
     named = arena_plan.plan_best(ivs, alignment, overlaps)
     assert named.plan.size >= arena_plan.overlap_bound(ivs, overlaps)
     assert named.plan.size <= arena_plan.plan_best(ivs, alignment).plan.size
+    pools = arena_plan.plan_pools(ivs, [64, 1 << 20], alignment, overlaps)
+    for p in (0, 1):
+        members = [i for i in range(len(ivs)) if pools.pools[i] == p]
+        sub_overlaps = {
+            (members.index(i), members.index(j)): gap
+            for (i, j), gap in overlaps.items()
+            if i in members and j in members
+        }
+        offsets = [pools.offsets[i] for i in members]
+        assert arena_plan.find_conflict([ivs[i] for i in members], offsets, sub_overlaps) is None
