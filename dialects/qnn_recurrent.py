@@ -13,26 +13,19 @@ from __future__ import annotations
 from typing import ClassVar
 
 from xdsl.dialects.builtin import (
-    I64,
     DenseArrayBase,
-    DenseIntOrFPElementsAttr,
     FloatAttr,
     IntegerAttr,
     StringAttr,
 )
-from xdsl.ir import Operation
 from xdsl.irdl import (
     irdl_op_definition,
-    opt_operand_def,
     opt_prop_def,
-    opt_result_def,
-    var_operand_def,
 )
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, count_of, shape_of
-from stai.dialects.qnn_params import KernelParams
-from stai.dialects.qnn_state import SvdfOp
+from stai.dialects.qnn_state import StatefulOp
 
 RNN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 """``qnn.rnn``'s activations, in the order of their codes in ``stai_rnn_params_f32``."""
@@ -159,33 +152,17 @@ and shifts, the kernel's ``gate_quant``)."""
 
 
 @irdl_op_definition
-class SequenceLstmOp(SvdfOp):
+class SequenceLstmOp(StatefulOp):
     """TFLite's sequence LSTM with its states in the state buffer: ``stai_sequence_lstm_s8``
     / ``_s16`` / ``_f32``; ins(x, weights ``[4U, F]``, recurrent ``[4U, U]``, bias ``[4U]``)
     in tensor form, the variable's ``buf.state`` appended in buffer form (``c`` first, then
     ``h``, as bytes: ``initial`` holds them after reset). Integer kernels: ``quant`` holds
     :data:`LSTM_QUANT` then the 16 ``gate_quant`` values; float: ``cell_clip``. Scratch:
-    ``5 * U`` int16 (integer) or ``4 * U`` floats.
-
-    It is an ``SvdfOp`` for ``convert-qnn-to-buf``, which gives the state variable of every
-    such op its bytes of the state buffer and appends it to the op's inputs."""
+    ``5 * U`` int16 (integer) or ``4 * U`` floats."""
 
     name = "qnn.sequence_lstm"
-    # SvdfOp's fields, declared again: a subclass of a defined op redefines every field.
-    ins = var_operand_def()
-    out = opt_operand_def()
-    scratch = opt_operand_def()
-    res = opt_result_def()
-    params = opt_prop_def(KernelParams)
-    act = opt_prop_def(DenseArrayBase)
-    variable = opt_prop_def(StringAttr)
-    initial = opt_prop_def(DenseIntOrFPElementsAttr)
-    rank = opt_prop_def(IntegerAttr[I64])
     quant = opt_prop_def(DenseArrayBase)
     time_major = opt_prop_def(IntegerAttr)
-    # ... and the printer and parser its assembly format generates again.
-    print = Operation.print
-    parse = Operation.__dict__["parse"]
     cell_clip = opt_prop_def(FloatAttr)
     GEOMETRY: ClassVar[tuple[str, ...]] = ("variable", "initial", "time_major")
     S8_PARAMS: ClassVar[ParamsSpec] = NoParams
@@ -210,10 +187,8 @@ class SequenceLstmOp(SvdfOp):
         return batch * time * (count_of(self.ins[1]) + count_of(self.ins[2]))
 
     def verify_(self) -> None:
-        KernelOp.verify_(self)
-        want = 4 if self.res is not None else 5
-        if len(self.ins) != want:
-            raise VerifyException(f"{self.name}: expected {want} inputs, got {len(self.ins)}")
+        super().verify_()
+        self.verify_state()
         batch, time, features, units = self.lstm_dims()
         major = self.time_major is not None and self.time_major.value.data
         expected = (time, batch, units) if major else (batch, time, units)
@@ -227,8 +202,6 @@ class SequenceLstmOp(SvdfOp):
         cell = 4 if self.kind == "f32" else 2
         if self.state_type().get_shape() != (batch * units * (cell + act),):
             raise VerifyException(f"{self.name}: the state must be the bytes of c and h")
-        if self.out is not None and self.ins[4].type != self.state_type():
-            raise VerifyException(f"{self.name}: the state buffer is not the variable's type")
         if self.kind == "f32":
             if self.cell_clip is None:
                 raise VerifyException(f"{self.name}: the float kernel needs 'cell_clip'")

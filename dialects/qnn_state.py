@@ -13,7 +13,8 @@ the assignment copies its input into ``outs(%state)``::
 The generated code copies the bytes (``stai_copy``); every element type has the same kernel.
 
 ``qnn.svdf`` (``stai_svdf_f32`` / ``stai_svdf_s8``, ``stai_kernels_state.h``) reads and
-updates its own state variable: in buffer form the ``buf.state`` is its fifth input. The
+updates its own state variable (a `StatefulOp`): in buffer form the ``buf.state`` is its
+fifth input. The
 int8 kernel's ``quant`` holds the input and output zero points and the two (multiplier,
 shift) pairs of TFLite Micro (input x feature weights -> int16 state, state x time weights
 -> output); its state is int16 with zero point 0.
@@ -115,20 +116,15 @@ class AssignVariableOp(_VariableOp):
         self._check_initial()
 
 
-@irdl_op_definition
-class SvdfOp(_VariableOp):
-    """TFLite SVDF with its state variable: ins(input, weights_feature, weights_time, bias)
-    in tensor form, the variable's ``buf.state`` appended in buffer form; the scratch holds
-    one 32-bit sum per filter (and, int8, one per unit)."""
+class StatefulOp(_VariableOp):
+    """A kernel that reads and updates its own state variable (SVDF, the sequence LSTM).
+    ``convert-qnn-to-buf`` gives the variable its bytes of the state buffer (``initial``
+    gives their type and shape) and appends its ``buf.state`` to the op's inputs, after
+    the ``STATE_INPUT`` inputs of the tensor form."""
 
-    name = "qnn.svdf"
-    rank = opt_prop_def(IntegerAttr[I64])
-    quant = opt_prop_def(DenseArrayBase)
-    """int8: ``array<i32: input_zp, output_zp, multiplier_1, shift_1, multiplier_2, shift_2>``."""
     NUM_INS: ClassVar[int | None] = None
-    GEOMETRY: ClassVar[tuple[str, ...]] = ("variable", "rank", "initial")
-    S16_PARAMS: ClassVar[ParamsSpec] = None
-    OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "weights_feature", "weights_time", "bias")
+    STATE_INPUT: ClassVar[int] = 4
+    """The index of the ``buf.state`` input in buffer form (the tensor form's input count)."""
 
     @property
     def kind(self) -> str:
@@ -140,6 +136,30 @@ class SvdfOp(_VariableOp):
         t = self.initial.get_type()
         assert isinstance(t, TensorType)
         return MemRefType(t.element_type, t.get_shape())
+
+    def verify_state(self) -> None:
+        """``STATE_INPUT`` inputs in tensor form; the variable's ``buf.state`` after them
+        in buffer form."""
+        want = self.STATE_INPUT + (0 if self.res is not None else 1)
+        if len(self.ins) != want:
+            raise VerifyException(f"{self.name}: expected {want} inputs, got {len(self.ins)}")
+        if self.out is not None and self.ins[self.STATE_INPUT].type != self.state_type():
+            raise VerifyException(f"{self.name}: the state buffer is not the variable's type")
+
+
+@irdl_op_definition
+class SvdfOp(StatefulOp):
+    """TFLite SVDF with its state variable: ins(input, weights_feature, weights_time, bias)
+    in tensor form, the variable's ``buf.state`` appended in buffer form; the scratch holds
+    one 32-bit sum per filter (and, int8, one per unit)."""
+
+    name = "qnn.svdf"
+    rank = opt_prop_def(IntegerAttr[I64])
+    quant = opt_prop_def(DenseArrayBase)
+    """int8: ``array<i32: input_zp, output_zp, multiplier_1, shift_1, multiplier_2, shift_2>``."""
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("variable", "rank", "initial")
+    S16_PARAMS: ClassVar[ParamsSpec] = None
+    OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "weights_feature", "weights_time", "bias")
 
     def dims(self) -> tuple[int, int, int, int, int]:
         """(batch, input size, filters, memory size, rank)."""
@@ -158,11 +178,7 @@ class SvdfOp(_VariableOp):
 
     def verify_(self) -> None:
         super().verify_()
-        want = 4 if self.res is not None else 5
-        if len(self.ins) != want:
-            raise VerifyException(f"{self.name}: expected {want} inputs, got {len(self.ins)}")
-        if self.out is not None and self.ins[4].type != self.state_type():
-            raise VerifyException(f"{self.name}: the state buffer is not the variable's type")
+        self.verify_state()
         if self.kind == "s8":
             if self.quant is None or len(self.quant) != 6:
                 raise VerifyException(f"{self.name}: the int8 kernel needs its 6 'quant' values")

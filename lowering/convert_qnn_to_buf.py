@@ -83,7 +83,7 @@ from stai.dialects.buf import (
     byte_size,
     element_bytes,
 )
-from stai.dialects.qnn_state import AssignVariableOp, ReadVariableOp, SvdfOp
+from stai.dialects.qnn_state import AssignVariableOp, ReadVariableOp, StatefulOp
 from stai.errors import StaiError
 from stai.lowering import scratch_sizes
 from stai.lowering.arena_plan import Interval, peak_live_bytes, plan_greedy_by_size
@@ -477,7 +477,7 @@ class _FunctionRewriter:
         where = InsertPoint.after(self.arena)
         offset = 0
         for op in self.fn.body.block.ops:
-            if isinstance(op, SvdfOp) and op.res is not None:
+            if isinstance(op, StatefulOp) and op.res is not None:
                 name, t = op.variable_name, op.state_type()
             elif isinstance(op, ReadVariableOp | AssignVariableOp) and op.res is not None:
                 name, t = op.variable_name, _memref_of(op.res)
@@ -582,7 +582,7 @@ class _FunctionRewriter:
         elif step in self.plan.kernel_sums:
             scratch = self._kernel_sums_const(op, step, where)
         ins = list(op.ins)
-        if isinstance(op, SvdfOp):  # it reads and updates its state variable
+        if isinstance(op, StatefulOp):  # it reads and updates its state variable
             ins.append(self.states[op.variable_name].result)
         new = bufferized_kernel(op, ins, out.result, scratch)
         self.rewriter.insert(new, where)
