@@ -38,8 +38,12 @@ PREDICATE_OF = {
 COMPARE_TYPES = ("float32", "int8", "int32")
 """The element types of the comparisons (EQUAL and NOT_EQUAL also compare booleans)."""
 
-SELECT_TYPES = ("float32", "int8", "int16", "int32")
-CAST_TYPES = ("float32", "int8", "int16", "int32", "bool")
+SELECT_TYPES = ("float32", "int8", "int32")
+"""SELECT's value types (its kernel copies elements of any size; the converter writes no
+16x8 SELECT)."""
+CAST_TYPES = ("float32", "int32", "bool")
+"""CAST's types (the converter's int8 CASTs read and write INT8 tensors without
+quantization, which the importer refuses)."""
 
 
 class LogicalTranslator(Translator):

@@ -95,6 +95,17 @@ CASES.update(
             _tf_case("select_v2", lambda tf: lambda a, b: tf.where(a > b, a, b)),
             ("GREATER", "SELECT_V2"),
         ),
+        "select_v2_int32": (
+            _tf_case(
+                "select_v2_int32",
+                lambda tf: (
+                    lambda a, b: tf.where(
+                        a > b, tf.cast(a * 8.0, tf.int32), tf.cast(b * 8.0, tf.int32)
+                    )
+                ),
+            ),
+            ("GREATER", "MUL", "CAST", "MUL", "CAST", "SELECT_V2"),
+        ),
         "select_v2_scalar": (
             _tf_case(
                 "select_v2_scalar", lambda tf: lambda a, b: tf.where(b < 0.0, a, tf.zeros_like(a))
@@ -179,10 +190,14 @@ def _tflite_inputs(path: Path, n: int, seed: int) -> list[list[np.ndarray]]:
     return samples
 
 
+LITERT_CASES = {"select_v1_rows", "select_v2_int32"}
+"""What TFLite Micro does not run (it registers no SELECT, and its SELECT_V2 has no int32
+kernel): checked against LiteRT's reference kernels."""
+
+
 def _check_tflm(path: Path, c_model: CModel, n: int = 4, seed: int = 3) -> None:
-    """Bit-exact with TFLite Micro; SELECT (v1), which TFLite Micro does not register,
-    with LiteRT's reference kernels."""
-    reference = run_litert_ref if "SELECT" in model_ops(path) else run_tflm
+    """Bit-exact with TFLite Micro, or LiteRT's reference kernels (``LITERT_CASES``)."""
+    reference = run_litert_ref if path.stem.rsplit("_", 1)[0] in LITERT_CASES else run_tflm
     for inputs in _tflite_inputs(path, n, seed):
         got = c_model.run(inputs)
         expected = reference(path, inputs)
@@ -242,13 +257,14 @@ def test_tflite_bool_input(tmp_path):
     )
     def fn(x, mask):
         return (
-            tf.raw_ops.SelectV2(condition=tf.logical_not(mask), t=x, e=-x),
+            x * tf.cast(tf.logical_not(mask), tf.float32),
             tf.logical_or(mask, x > 0.0),
         )
 
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn)
     path = tmp_path / "bool_input.tflite"
     path.write_bytes(converter.convert())
+    assert {"LOGICAL_NOT", "CAST", "LOGICAL_OR"} <= set(model_ops(path))
     generate(path, tmp_path / "out")
     meta = (tmp_path / "out" / "network.json").read_text()
     assert '"bool"' in meta
