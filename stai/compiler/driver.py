@@ -483,6 +483,7 @@ GENERATED_FILES = (
     "{n}_data.c",
     "{n}_target.h",
     "{n}_weights.bin",
+    "{n}_image.bin",
     "{n}.json",
     "{n}_report.txt",
     "{n}_compression.txt",

@@ -9,10 +9,13 @@ import json
 import struct
 from pathlib import Path
 
+import jsonschema
 import pytest
 from cli_run import run_stai
 
 from stai.boards.relocatable import HEADER_BYTES, MAGIC
+
+ROOT = Path(__file__).resolve().parents[2]
 
 MODELS = {
     "kws": "mlperf_tiny/kws/kws_ref_model_int8.tflite",
@@ -87,6 +90,18 @@ def test_analyze_relocatable_reports_the_image(models_dir: Path, tmp_path: Path)
     text = " ".join((out / "network_analyze.txt").read_text().split())
     for key in ("file_bytes", "code_bytes", "weights_bytes", "relocation_table_bytes"):
         assert f"{report['image'][key]:,}" in text, key
+    schema = json.loads((ROOT / "docs" / "schemas" / "analyze.schema.json").read_text())
+    jsonschema.validate(report, schema)
+    del report["image"]["relocations"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(report, schema)
+
+
+def test_generate_relocatable_twice_into_one_folder(models_dir: Path, tmp_path: Path) -> None:
+    """The image is one of generate's own files: a second run replaces it."""
+    model = models_dir / MODELS["ad"]
+    first = _generated_image(model, tmp_path / "gen")
+    assert _generated_image(model, tmp_path / "gen") == first
 
 
 # ------------------------------------------------------------------------ validate
@@ -117,6 +132,8 @@ def test_validate_runs_the_image_through_the_loader(
     assert footprint["flash_weights"] == report["image"]["weights_bytes"]
     assert footprint["flash"] > len(data)  # the loader firmware and the image
     assert report["relocatable_note"] is None
+    schema = json.loads((ROOT / "docs" / "schemas" / "validate.schema.json").read_text())
+    jsonschema.validate(report, schema)
 
 
 def test_validate_relocatable_in_host_mode_says_what_ran(models_dir: Path, tmp_path: Path) -> None:
