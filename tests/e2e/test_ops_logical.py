@@ -58,7 +58,9 @@ CASES: dict[str, tuple[OpSpec, tuple[str, ...]]] = {}
 """name -> (the model, the operators its float model must hold)."""
 for _op, _fn in _COMPARE.items():
     CASES[f"cmp_{_fn}"] = (
-        OpSpec(f"cmp_{_fn}", (A, B), _compare_body(_fn), ("-",), "-", ((-1, 1), (-3, 3))),
+        OpSpec(
+            f"cmp_{_fn}", (A, B), _compare_body(_fn), ("-",), "-", input_ranges=((-1, 1), (-3, 3))
+        ),
         (_op,),
     )
     CASES[f"cmp_i32_{_fn}"] = (
