@@ -224,6 +224,15 @@ STAI_MK_INLINE int32_t stai_mk_ssat8(int32_t x)
     "smlad %[a2], %[" #X "], %[we], %[a2]\n\t"                                                      \
     "smlad %[a3], %[" #X "], %[v], %[a3]\n\t"
 
+/* Four int8 input channels (one word at x, advanced) widened to two int16 pairs: x0 holds
+ * channels 0 and 1, x1 channels 2 and 3. */
+#define STAI_MK_WIDEN4                                                                             \
+    "ldr %[x1], [%[x]], #4\n\t"                                                                    \
+    "sxtb16 %[we], %[x1]\n\t"                                                                       \
+    "sxtb16 %[x1], %[x1], ror #8\n\t"                                                               \
+    "pkhbt %[x0], %[we], %[x1], lsl #16\n\t"                                                        \
+    "pkhtb %[x1], %[x1], %[we], asr #16\n\t"
+
 /* ---- requantization ------------------------------------------------------------------ */
 
 /* One channel's requantization constants, derived once from its (multiplier, shift). */
@@ -480,15 +489,12 @@ STAI_MK_INLINE void stai_mk_conv1x1_row_s8(const int8_t *input,
 #if STAI_MK_ASM
         int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
         int32_t w, v, we, x0, x1;
-        int32_t n = quads;
+        int32_t n = quads >> 1;
+        /* Two input words per iteration (the loop's SUBS/BNE once per 32 MACs). */
         if (n > 0)
         {
-            __asm__("1:\n\t"
-                    "ldr %[x1], [%[x]], #4\n\t"
-                    "sxtb16 %[we], %[x1]\n\t"
-                    "sxtb16 %[x1], %[x1], ror #8\n\t"
-                    "pkhbt %[x0], %[we], %[x1], lsl #16\n\t"
-                    "pkhtb %[x1], %[x1], %[we], asr #16\n\t" STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
+            __asm__("1:\n\t" STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
+                        STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
                     "subs %[n], %[n], #1\n\t"
                     "bne 1b"
                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
@@ -496,6 +502,15 @@ STAI_MK_INLINE void stai_mk_conv1x1_row_s8(const int8_t *input,
                       [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
                     :
                     : "cc", "memory");
+        }
+        if (quads & 1)
+        {
+            __asm__(STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
+                      [wq] "+r"(wq), [x] "+r"(x), [w] "=&r"(w), [v] "=&r"(v), [we] "=&r"(we),
+                      [x0] "=&r"(x0), [x1] "=&r"(x1)
+                    :
+                    : "memory");
         }
         acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 #else
