@@ -457,8 +457,9 @@ def _masked_model():
     return Masked().eval()
 
 
-@pytest.mark.parametrize("opset", [13, 17])
-def test_torch_where_masked_fill(opset, tmp_path):
+@pytest.mark.parametrize(("opset", "dynamo"), [(13, False), (17, False), (18, True)])
+def test_torch_where_masked_fill(opset, dynamo, tmp_path):
+    """The TorchScript exporter at opsets 13 and 17 and the dynamo exporter at 18."""
     import warnings
 
     import onnx
@@ -468,8 +469,15 @@ def test_torch_where_masked_fill(opset, tmp_path):
     path = tmp_path / f"masked_{opset}.onnx"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        extra = {"external_data": False, "verbose": False} if dynamo else {}
         torch.onnx.export(
-            model, (torch.zeros(1, 4, 16),), str(path), opset_version=opset, dynamo=False
+            model,
+            (torch.zeros(1, 4, 16),),
+            str(path),
+            opset_version=opset,
+            dynamo=dynamo,
+            input_names=["x"],
+            **extra,
         )
     ops = {n.op_type for n in onnx.load(path).graph.node}
     assert {"Where", "Greater", "Less", "Not", "And", "Or", "Equal", "Cast"} <= ops
