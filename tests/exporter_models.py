@@ -185,21 +185,32 @@ def resnet18(classes: int = 10) -> Any:
     return ResNet18()
 
 
-def last_step_rnn(cell: str, features: int = 10, hidden: int = 24, classes: int = 6) -> Any:
-    """A torch LSTM or GRU over a sequence, keeping only its last step, then a linear
-    layer (what a sequence classifier does: ``out[:, -1, :]``)."""
+def last_step_rnn(
+    cell: str,
+    features: int = 10,
+    hidden: int = 24,
+    classes: int = 6,
+    bidirectional: bool = False,
+    layers: int = 1,
+    last: bool = True,
+) -> Any:
+    """A torch LSTM or GRU over a sequence (``bidirectional``, ``layers`` stacked), keeping
+    only its last step, then a linear layer (what a sequence classifier does: ``out[:, -1,
+    :]``); ``last=False`` keeps every step, the linear layer applied to each (a tagger)."""
     nn = _torch().nn
 
     class LastStep(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             rnn = nn.LSTM if cell == "lstm" else nn.GRU
-            self.rnn = rnn(features, hidden, batch_first=True)
-            self.fc = nn.Linear(hidden, classes)
+            self.rnn = rnn(
+                features, hidden, num_layers=layers, batch_first=True, bidirectional=bidirectional
+            )
+            self.fc = nn.Linear(2 * hidden if bidirectional else hidden, classes)
 
         def forward(self, x: Any) -> Any:
             out, _ = self.rnn(x)
-            return self.fc(out[:, -1, :])
+            return self.fc(out[:, -1, :] if last else out)
 
     return LastStep()
 
@@ -319,6 +330,17 @@ TORCH_MODELS: dict[str, tuple[Callable[[], Any], tuple[int, ...]]] = {
     "resnet18": (resnet18, (1, 3, 64, 64)),
     "lstm_last_step": (lambda: last_step_rnn("lstm"), (1, 12, 10)),
     "gru_last_step": (lambda: last_step_rnn("gru"), (1, 12, 10)),
+    "bilstm_last_step": (lambda: last_step_rnn("lstm", bidirectional=True), (1, 12, 10)),
+    "bigru_last_step": (lambda: last_step_rnn("gru", bidirectional=True), (1, 12, 10)),
+    "bilstm_sequence": (
+        lambda: last_step_rnn("lstm", bidirectional=True, last=False),
+        (1, 12, 10),
+    ),
+    "bigru_sequence": (lambda: last_step_rnn("gru", bidirectional=True, last=False), (1, 12, 10)),
+    "bilstm2_last_step": (
+        lambda: last_step_rnn("lstm", bidirectional=True, layers=2),
+        (1, 12, 10),
+    ),
     "gelu_mlp": (gelu_mlp, (1, 32)),
     "gelu_tanh_mlp": (lambda: gelu_mlp("tanh"), (1, 32)),
     "attention_block": (attention_block, (1, 16, 32)),
