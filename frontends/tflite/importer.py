@@ -57,6 +57,7 @@ from stai.dialects.nn_traits import quant_rule
 from stai.errors import StaiError
 
 from ..checks import check_accumulators
+from .constants import FILL_TYPES, SHAPE_TYPES, ZEROS_LIKE_TYPES, ConstantsTranslator
 from .elementwise import ElementwiseTranslator
 from .logical import CAST_TYPES, COMPARE_TYPES, SELECT_TYPES, LogicalTranslator
 from .matmul import BatchMatmulOp, MatmulTranslator
@@ -208,6 +209,9 @@ OPERATORS: dict[str, Translation] = {
     "CAST": Translation("_cast", nl.CastOp, types=CAST_TYPES),
     "FLOOR_MOD": Translation("_floor_mod", nl.FloorModOp, types=("float32",)),
     "BATCH_MATMUL": Translation("_batch_matmul", BatchMatmulOp, int16=True),
+    "SHAPE": Translation("_shape_op", nn.ConstantOp, types=SHAPE_TYPES),
+    "ZEROS_LIKE": Translation("_zeros_like", nn.ConstantOp, types=ZEROS_LIKE_TYPES),
+    "FILL": Translation("_fill", nn.ConstantOp, types=FILL_TYPES),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
@@ -222,6 +226,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 
 
 class _Importer(
+    ConstantsTranslator,
     MatmulTranslator,
     LogicalTranslator,
     StateTranslator,
