@@ -2,7 +2,7 @@
 /*
  * One body for the int8 and the int16 version of stai's own kernels that exist for both
  * widths (private to the runtime, not part of its API): QUANTIZE / DEQUANTIZE and the
- * requantizations, PAD, MEAN over H and W, MAXIMUM / MINIMUM and ADD / SUB / MUL
+ * requantizations, RELU and LEAKY_RELU, PAD, MEAN over H and W, MAXIMUM / MINIMUM and ADD / SUB / MUL
  * (same-shape or with 4-D NHWC broadcasting).
  *
  * A tensor of codes is passed untyped with the size of its elements, `bytes` (1: int8_t,
@@ -129,6 +129,74 @@ static inline arm_cmsis_nn_status stai_codes_requantize(const void *input,
         const int32_t x = stai_code_load(input, i, in_bytes);
         const int32_t scaled = stai_multiply_by_quantized_multiplier(x + input_offset, mult, shift);
         stai_code_store(output, i, out_bytes, stai_clamp_s32(stai_wrap_add(scaled, output_offset), lo, hi));
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+/* ---- activations ------------------------------------------------------------------ */
+
+/* RELU / RELU6 / RELU_N1_TO_1: each code requantized from the input to the output scale,
+ * then clamped to [act_min, act_max] (inside the type's range). */
+static inline arm_cmsis_nn_status stai_codes_relu(const void *input,
+                                                  void *output,
+                                                  int32_t size,
+                                                  int32_t input_offset,
+                                                  int32_t mult,
+                                                  int32_t shift,
+                                                  int32_t output_offset,
+                                                  int32_t act_min,
+                                                  int32_t act_max,
+                                                  int32_t bytes)
+{
+    if (size < 0 || shift > 31 || shift < -31 || act_min > act_max || act_min < stai_code_min(bytes) ||
+        act_max > stai_code_max(bytes))
+    {
+        return ARM_CMSIS_NN_ARG_ERROR;
+    }
+    for (int32_t i = 0; i < size; ++i)
+    {
+        const int32_t x = stai_code_load(input, i, bytes);
+        const int32_t value = stai_multiply_by_quantized_multiplier(x + input_offset, mult, shift);
+        stai_code_store(output, i, bytes, stai_clamp_s32(stai_wrap_add(value, output_offset), act_min, act_max));
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+/* LEAKY_RELU: the identity multiplier for x >= 0, the alpha multiplier below (negative for
+ * a negative alpha: the magnitude is multiplied, the product negated). */
+static inline arm_cmsis_nn_status stai_codes_leaky_relu(const void *input,
+                                                        void *output,
+                                                        int32_t size,
+                                                        int32_t input_offset,
+                                                        int32_t output_offset,
+                                                        int32_t identity_mult,
+                                                        int32_t identity_shift,
+                                                        int32_t alpha_mult,
+                                                        int32_t alpha_shift,
+                                                        int32_t bytes)
+{
+    if (size < 0 || identity_shift > 31 || identity_shift < -31 || alpha_shift > 31 || alpha_shift < -31 ||
+        identity_mult < 0 || alpha_mult == INT32_MIN)
+    {
+        return ARM_CMSIS_NN_ARG_ERROR;
+    }
+    const int alpha_negative = alpha_mult < 0;
+    const int32_t alpha_abs = alpha_negative ? -alpha_mult : alpha_mult;
+    for (int32_t i = 0; i < size; ++i)
+    {
+        const int32_t x = stai_code_load(input, i, bytes) + input_offset;
+        int32_t y;
+        if (x >= 0)
+        {
+            y = stai_multiply_by_quantized_multiplier(x, identity_mult, identity_shift);
+        }
+        else
+        {
+            y = stai_multiply_by_quantized_multiplier(x, alpha_abs, alpha_shift);
+            y = alpha_negative ? stai_wrap_neg(y) : y;
+        }
+        stai_code_store(output, i, bytes,
+                        stai_clamp_s32(stai_wrap_add(y, output_offset), stai_code_min(bytes), stai_code_max(bytes)));
     }
     return ARM_CMSIS_NN_SUCCESS;
 }

@@ -30,6 +30,21 @@ static uint32_t stai_table_at(const int16_t *table, uint32_t i)
     return (uint32_t)((int32_t)table[i] + 32768);
 }
 
+/* The table linearly interpolated at magnitude / 2^bits (an entry and a fraction), times
+ * 2^bits; 0, nothing written, past the last entry (where the caller saturates). */
+static int stai_table_lerp(const int16_t *table, uint32_t magnitude, uint32_t bits, uint32_t *value)
+{
+    const uint32_t index = magnitude >> bits;
+    if (index >= 255)
+    {
+        return 0;
+    }
+    const uint32_t lo = stai_table_at(table, index);
+    const uint32_t hi = stai_table_at(table, index + 1);
+    *value = (lo << bits) + (magnitude & ((1u << bits) - 1u)) * (hi - lo);
+    return 1;
+}
+
 static int stai_sigmoid_args_ok(int32_t size, int32_t multiplier, int32_t left_shift, const int16_t *table)
 {
     return size >= 0 && table != NULL && multiplier >= 0 && multiplier <= 32767 && left_shift >= 0 &&
@@ -50,18 +65,10 @@ arm_cmsis_nn_status stai_logistic_s16(const int16_t *input,
     for (int32_t i = 0; i < size; ++i)
     {
         const int32_t x = stai_sigmoid_input(input[i], input_multiplier, input_left_shift);
-        const uint32_t magnitude = (uint32_t)abs(x);
-        const uint32_t index = magnitude >> 9;
         uint32_t result;
-        if (index >= 255)
+        if (!stai_table_lerp(sigmoid_table, (uint32_t)abs(x), 9, &result))
         {
             result = (uint32_t)0x7FFF << 10;
-        }
-        else
-        {
-            const uint32_t lo = stai_table_at(sigmoid_table, index);
-            const uint32_t hi = stai_table_at(sigmoid_table, index + 1);
-            result = (lo << 9) + (magnitude & 0x1FF) * (hi - lo);
         }
         result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
         output[i] = (int16_t)(result >> 10);
@@ -83,18 +90,11 @@ arm_cmsis_nn_status stai_tanh_s16(const int16_t *input,
     for (int32_t i = 0; i < size; ++i)
     {
         const int32_t x = stai_sigmoid_input(input[i], input_multiplier, input_left_shift);
-        const uint32_t magnitude = (uint32_t)abs(x);
-        const uint32_t index = magnitude >> 8;
-        int32_t result;
-        if (index >= 255)
+        uint32_t interpolated;
+        int32_t result = (int32_t)(0xFFFFu << 8);
+        if (stai_table_lerp(sigmoid_table, (uint32_t)abs(x), 8, &interpolated))
         {
-            result = (int32_t)(0xFFFFu << 8);
-        }
-        else
-        {
-            const uint32_t lo = stai_table_at(sigmoid_table, index);
-            const uint32_t hi = stai_table_at(sigmoid_table, index + 1);
-            result = (int32_t)((lo << 8) + (magnitude & 0xFF) * (hi - lo));
+            result = (int32_t)interpolated;
         }
         result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
         output[i] = (int16_t)(result >> 8);

@@ -3,12 +3,13 @@
 /* stai-requires: */
 /*
  * int8 RELU-family activation with the arithmetic of the TFLite Micro reference kernel:
- * requantization from the input to the output scale, then a clamp to the activation range
- * in output units.
+ * requantization from the input to the output scale, then a clamp to the activation
+ * range in output units. The body, shared with the int16 version, is stai_codes_relu
+ * (stai_codes.h).
  */
 #include "stai_kernels_s8.h"
 
-#include "stai_fixedpoint.h"
+#include "stai_codes.h"
 
 arm_cmsis_nn_status stai_relu_s8(const int8_t *input,
                                  int8_t *output,
@@ -20,14 +21,5 @@ arm_cmsis_nn_status stai_relu_s8(const int8_t *input,
                                  int32_t act_min,
                                  int32_t act_max)
 {
-    if (size < 0 || shift > 31 || shift < -31 || act_min > act_max || act_min < -128 || act_max > 127)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    for (int32_t i = 0; i < size; ++i)
-    {
-        const int32_t value = stai_multiply_by_quantized_multiplier(input[i] + input_offset, mult, shift);
-        output[i] = (int8_t)stai_clamp_s32(stai_wrap_add(value, output_offset), act_min, act_max);
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    return stai_codes_relu(input, output, size, input_offset, mult, shift, output_offset, act_min, act_max, 1);
 }
