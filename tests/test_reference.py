@@ -183,3 +183,20 @@ def test_missing_package_names_the_extra(
         runner(path, [np.zeros((1, 1), np.int8)])
     message = str(info.value)
     assert "stai[tflite]" in message and package in message and "\n" not in message
+
+
+def test_tflm_runs_a_small_model_with_large_activations(tmp_path: Path) -> None:
+    """A one-operator model of a few hundred bytes whose tensors need 64 KB: TFLite Micro's
+    default arena (ten times the model's bytes) is too small, the reference retries with
+    larger ones."""
+    from opmodels import INT8, OpSpec, _tf_fn, convert
+
+    spec = OpSpec(
+        "big_add", ((1, 64, 64, 8),), _tf_fn(lambda tf: lambda x: x + 1.0), ("ADD",), "ADD"
+    )
+    path = convert(spec, INT8, tmp_path / "big_add.tflite")
+    assert path.stat().st_size * 10 < 64 * 64 * 8 * 2
+    x = np.arange(64 * 64 * 8, dtype=np.int64).reshape(1, 64, 64, 8) % 256 - 128
+    (y,) = run_tflm(path, [x.astype(np.int8)])
+    assert y.shape == (1, 64, 64, 8) and y.dtype == np.int8
+    assert len(np.unique(y)) > 100

@@ -62,16 +62,29 @@ def _io_counts(path: Path) -> tuple[int, int]:
         raise StaiError(f"not a readable .tflite model: {path} ({_one_line(exc)})") from exc
 
 
-def _tflm_interpreter(path: Path, arena_size: int | None = None) -> Any:
-    """A TFLite Micro interpreter for a model file (reference kernels, recording allocator)."""
+TFLM_ARENAS = (None, 1 << 20, 16 << 20, 128 << 20)
+"""The tensor arenas `tflm_interpreter` tries in turn: TFLite Micro's default (ten times
+the model's bytes, too small for a small model with large activations), then larger ones."""
+
+
+def tflm_interpreter(data: bytes, label: str) -> Any:
+    """A TFLite Micro interpreter (reference kernels, recording allocator) for a model's
+    bytes, with the first arena of `TFLM_ARENAS` its tensors fit in."""
     try:
         from tflite_micro.python.tflite_micro import runtime
     except ImportError as exc:
         raise missing_package("tflite-micro", exc) from exc
-    try:
-        return runtime.Interpreter.from_file(str(path), arena_size=arena_size)
-    except Exception as exc:
-        raise StaiError(f"TFLite Micro cannot load {path.name}: {_one_line(exc)}") from exc
+    error = RuntimeError("no arena tried")
+    for arena_size in TFLM_ARENAS:
+        try:
+            return runtime.Interpreter.from_bytes(data, arena_size=arena_size)
+        except Exception as exc:  # the runtime raises RuntimeError (or worse) on any failure
+            error = exc
+    raise StaiError(f"TFLite Micro cannot load {label}: {_one_line(error)}") from error
+
+
+def _tflm_interpreter(path: Path) -> Any:
+    return tflm_interpreter(path.read_bytes(), path.name)
 
 
 def run_tflm(model_path: str | os.PathLike[str], inputs: list[np.ndarray]) -> list[np.ndarray]:

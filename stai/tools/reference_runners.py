@@ -127,16 +127,11 @@ def run_tflm_intermediates(
 ) -> list[dict[str, np.ndarray]]:
     """TFLite Micro's values of the tensors ``names`` (and the outputs) for every sample:
     the model is run with those tensors added to its outputs."""
-    try:
-        from tflite_micro.python.tflite_micro import runtime
-    except ImportError as e:
-        raise missing_package("tflite-micro", e) from e
+    from stai.tools.reference import tflm_interpreter
+
     data = model.read_bytes()
     patched, added = with_extra_outputs(data, names)
-    try:
-        interp = runtime.Interpreter.from_bytes(patched)
-    except Exception as e:
-        raise StaiError(f"TFLite Micro cannot load {model.name}: {' '.join(str(e).split())}") from e
+    interp = tflm_interpreter(patched, model.name)
     from stai.frontends.tflite.reader import read_model
 
     original = read_model(data, model.name)
