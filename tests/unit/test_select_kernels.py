@@ -92,12 +92,13 @@ def test_kws_layers_get_stai_kernels(models_dir: Path) -> None:
 
 def test_kws_scratch_buffers_are_the_kernels_own(models_dir: Path) -> None:
     """After bufferization every weighted mk op has a scratch view of the bytes the
-    kernel layouts give; the pooling kernel needs none."""
+    kernel layouts give; the pooling kernel and the one-pixel 1x1 (the fully connected
+    layer) need none."""
     module = _qnn(models_dir / KWS, "stai", stop_after="plan-memory")
     ops = [op for op in _kernels(module) if isinstance(op, mk.MicroKernelOp)]
     assert len(ops) == 11
     for op in ops:
-        if isinstance(op, mk.AvgPoolS8Op):
+        if isinstance(op, mk.AvgPoolS8Op) or (isinstance(op, mk.Conv1x1S8Op) and op.pixels == 1):
             assert op.scratch is None and op.scratch_bytes("dsp") == 0
             continue
         assert op.scratch is not None
@@ -292,8 +293,8 @@ func.func @f(%x: tensor<1x1x1x4xi8>) -> tensor<1x1x1x2xi8> {
 def test_overlap_facts_follow_the_kernels_order(models_dir: Path) -> None:
     """The general convolution, the 1x1 convolution (blocks of three pixels) and the
     pooling kernels compute in pixel order on every core, so plan-memory may overlap their
-    output with their input; the depthwise kernel runs channel planes: exactly in place or
-    apart."""
+    output with their input; the depthwise kernel runs channel planes: its output may start
+    at any whole pixel of its input."""
     from stai.lowering.scratch_sizes import ISAS
 
     module = _qnn(models_dir / KWS, "stai", stop_after="plan-memory")
