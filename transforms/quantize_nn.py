@@ -220,9 +220,11 @@ class _Quantizer:
         return self.quantized[key]
 
     def as_float(self, value: SSAValue, before: Operation) -> SSAValue:
+        """``value`` for a float op: an int8 value dequantized; a float, boolean or plain
+        integer value as it is."""
         t = value.type
         assert isinstance(t, TensorType)
-        if isinstance(t.element_type, Float32Type):
+        if not isinstance(t.element_type, nn.QuantType):
             return value
         if value not in self.dequantized:
             conv = nn.DequantizeOp.build(operands=[value], result_types=[_with_element(t, f32)])

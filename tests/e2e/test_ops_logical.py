@@ -494,3 +494,22 @@ def test_torch_where_masked_fill(opset, dynamo, tmp_path):
             assert g.shape == e.shape
             assert np.max(np.abs(g - e)) <= float_tolerance(e)
             assert np.max(np.abs(g - f)) <= float_tolerance(f)
+
+
+def test_stai_quantizer_keeps_boolean_ops(models, tmp_path):
+    """``stai generate -q``: stai's quantizer leaves the boolean ops and their boolean
+    operands as they are (nothing dequantizes a boolean), so a comparison of the float
+    inputs gives TFLite Micro's booleans in the quantized model too."""
+    from cli_run import run_stai
+
+    path = models["logical", FLOAT]
+    calib = tmp_path / "calib.npz"
+    rng = np.random.default_rng(2)
+    np.savez(calib, *[rng.uniform(-2, 2, (16, *shape)).astype(np.float32) for shape in (A, B)])
+    code, _, err = run_stai(
+        ["generate", "-m", str(path), "-q", str(calib), "-o", str(tmp_path / "q")]
+    )
+    assert code == 0, err
+    report = (tmp_path / "q" / "network_report.txt").read_text()
+    assert "logical" in report
+    _check_tflm(path, CModel(tmp_path / "q"))
