@@ -696,7 +696,7 @@ def per_op_errors(path: Path, inputs: list[list[np.ndarray]], folder: Path) -> l
         worst = 0.0
         for v in values:
             feed = [v[t] for t in sources]
-            want = reference.run(None, dict(zip(sources, feed)))[0].astype(np.float64)
+            want = np.asarray(reference.run(None, dict(zip(sources, feed)))[0], np.float64)
             got = c_model.run(feed)[0].reshape(want.shape)
             worst = max(worst, float(np.max(np.abs(want - got))) / scale)
         errors.append(OpError(node.op_type, node.name, worst))
