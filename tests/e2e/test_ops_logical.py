@@ -513,3 +513,42 @@ def test_stai_quantizer_keeps_boolean_ops(models, tmp_path):
     report = (tmp_path / "q" / "network_report.txt").read_text()
     assert "logical" in report
     _check_tflm(path, CModel(tmp_path / "q"))
+
+
+def test_onnx_qdq_comparison(tmp_path):
+    """A comparison of a dequantized int8 tensor (QDQ) runs in float on the dequantized
+    values, its Where picks between them and the float input: exactly ONNX Runtime's."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [
+        numpy_helper.from_array(np.array(0.05, np.float32), "s"),
+        numpy_helper.from_array(np.array(3, np.int8), "z"),
+        numpy_helper.from_array(np.array(0.2, np.float32), "c"),
+    ]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+        helper.make_node("DequantizeLinear", ["q", "s", "z"], ["d"]),
+        helper.make_node("Greater", ["d", "c"], ["m"]),
+        helper.make_node("Where", ["m", "d", "x"], ["y"]),
+        helper.make_node("Not", ["m"], ["n"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "qdq",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+        [helper.make_empty_tensor_value_info("y"), helper.make_empty_tensor_value_info("n")],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path = tmp_path / "qdq.onnx"
+    onnx.save(model, path)
+    generate(path, tmp_path / "out")
+    c_model = CModel(tmp_path / "out")
+    rng = np.random.default_rng(21)
+    for _ in range(4):
+        x = rng.uniform(-1, 1, (1, 8)).astype(np.float32)
+        for g, e in zip(c_model.run([x]), run_onnxruntime(path, [x])):
+            assert g.dtype == e.dtype
+            np.testing.assert_array_equal(g, e)
