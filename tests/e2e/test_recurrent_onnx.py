@@ -142,7 +142,7 @@ def test_zero_initial_state_is_dropped(tmp_path: Path):
 @pytest.mark.parametrize(
     ("op", "attrs", "message"),
     [
-        ("GRU", {"direction": "bidirectional"}, "only forward GRUs"),
+        ("GRU", {"direction": "bidirectional"}, r"W and R must be \[2, "),
         ("RNN", {"activations": ["Elu"]}, "activation 'elu' is not supported"),
         ("GRU", {"activations": ["HardSigmoid", "Tanh"]}, "activations .* are not supported"),
         ("RNN", {"clip": 3.0}, "clip is not supported"),
