@@ -18,8 +18,9 @@ The translators are functions of the importer (``importer.HANDLERS`` rows ``LSTM
 ``GRU``, ``SimpleRNN``, ``Bidirectional``). A stateful GRU or SimpleRNN keeps its last
 state in a variable of the state buffer (``nn.read_variable`` before the layer gives its
 initial state, ``nn.assign_variable`` after it stores the last one; zeros after
-``reset``); a stateful LSTM (two states, ``nn.lstm`` takes no initial one) or
-Bidirectional layer is refused.
+``reset``); a stateful LSTM is an ``nn.sequence_lstm``, which keeps both its states (``h``
+and ``c``) in one variable of the state buffer itself; a stateful Bidirectional layer is
+refused.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, f32, i64
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, TensorType, f32, i64
 from xdsl.ir import Attribute, SSAValue
 
 from stai.dialects import nn, nn_recurrent
@@ -85,11 +86,6 @@ class _Recurrent:
         cfg = layer.get_config()
         self.config = cfg
         self.stateful = bool(cfg.get("stateful"))
-        if self.stateful and self.kind == "LSTM":
-            raise b.error(
-                "stateful LSTM layers are not supported (only GRU and SimpleRNN keep their "
-                "state between runs)"
-            )
         self.units = int(cfg["units"])
         self.sequences = bool(cfg.get("return_sequences"))
         self.backwards = bool(cfg.get("go_backwards"))
@@ -189,6 +185,8 @@ def keras_recurrent(b: LayerBuilder, xs: list[SSAValue]) -> list[SSAValue]:
         initial = states[0]
         if shape_of(initial) != [n, layer.units]:
             raise b.error(f"the initial state must be [{n}, {layer.units}]")
+    if layer.stateful and layer.kind == "LSTM":
+        return [_stateful_lstm(b, layer, x)]
     state: dict[str, Attribute] = {}
     if layer.stateful:  # the state: a variable read before the layer, assigned after it
         if initial is not None:
@@ -209,6 +207,31 @@ def keras_recurrent(b: LayerBuilder, xs: list[SSAValue]) -> list[SSAValue]:
     if layer.kind != "LSTM":
         return [y, h]
     return [y, h, layer.cell_state(operands)]
+
+
+def _stateful_lstm(b: LayerBuilder, layer: _Recurrent, x: SSAValue) -> SSAValue:
+    """A stateful LSTM: ``nn.sequence_lstm`` (float) with ``h`` and ``c`` in the variable
+    ``lstm:<layer>`` of the state buffer, carried from run to run; the last step unless
+    ``return_sequences``. Keras' gate order (input, forget, cell, output) is the op's."""
+    if layer.config.get("return_state"):
+        raise b.error("return_state is not supported for a stateful LSTM")
+    n, steps, _ = shape_of(x)
+    if layer.backwards:
+        x = _reverse_time(b, x)
+    props: dict[str, Attribute] = {
+        "variable": StringAttr(f"lstm:{b.layer_name}"),
+        "time_major": IntegerAttr(0, i64),
+        "cell_clip": FloatAttr(0.0, f32),
+    }
+    sequences = layer.sequences
+    y = b.emit(
+        nn_recurrent.SequenceLstmOp,
+        [x, *layer.operands()],
+        [n, steps, layer.units],
+        props,
+        final=sequences,
+    )
+    return y if sequences else _last_step(b, y, final=True)
 
 
 def keras_bidirectional(b: LayerBuilder, xs: list[SSAValue]) -> list[SSAValue]:

@@ -192,17 +192,45 @@ def test_stateful_gru_and_rnn_keep_their_state(tmp_path, compiled):
     assert float(np.max(np.abs(from_zeros - carried))) > 1e-3
 
 
-def test_stateful_lstm_and_bidirectional_are_refused(tmp_path):
+def test_stateful_lstm_keeps_both_states(tmp_path, compiled):
+    """A stateful LSTM (then a stateful one reading backwards): h and c carried from run to
+    run in the state buffer (nn.sequence_lstm), as Keras carries them between ``predict``
+    calls, until ``reset``."""
     k = keras()
     x = k.Input((5, 3), batch_size=1)
-    for layer, what in (
-        (k.layers.LSTM(4, stateful=True, name="mem"), "stateful LSTM"),
-        (k.layers.Bidirectional(k.layers.GRU(4, stateful=True), name="bi"), "stateful Bidi"),
-    ):
-        path = tmp_path / f"{what.split()[1]}.keras"
-        k.Model(x, layer(x)).save(path)
-        with pytest.raises(StaiError, match=what):
-            import_model(path)
+    y = k.layers.LSTM(4, stateful=True, return_sequences=True, name="mem_lstm")(x)
+    y = k.layers.LSTM(3, stateful=True, go_backwards=True, name="back_lstm")(y)
+    model = _randomized(k.Model(x, y), seed=19)
+    path = tmp_path / "stateful_lstm.keras"
+    model.save(path)
+    names = [op.name for op in import_model(path).walk()]
+    assert names.count("nn.sequence_lstm") == 2
+    c_model = compiled(path)
+    c_model.reset()
+    samples = [s[0] for s in _samples(model, 4, seed=23)]
+    for i, sample in enumerate(samples):
+        if i == 3:
+            c_model.reset()
+            for layer in model.layers:
+                if getattr(layer, "stateful", False):
+                    layer.reset_state()
+        expected = model.predict(sample, verbose=0)
+        got = c_model.run([sample])[0]
+        assert float(np.max(np.abs(expected - got))) <= float_tolerance(expected)
+    c_model.reset()
+    from_zeros = c_model.run([samples[1]])[0]
+    carried = c_model.run([samples[1]])[0]
+    assert float(np.max(np.abs(from_zeros - carried))) > 1e-3
+
+
+def test_stateful_bidirectional_is_refused(tmp_path):
+    k = keras()
+    x = k.Input((5, 3), batch_size=1)
+    layer = k.layers.Bidirectional(k.layers.GRU(4, stateful=True), name="bi")
+    path = tmp_path / "bi.keras"
+    k.Model(x, layer(x)).save(path)
+    with pytest.raises(StaiError, match="stateful Bidirectional"):
+        import_model(path)
 
 
 def test_hard_sigmoid_gru_is_refused(tmp_path):

@@ -222,11 +222,16 @@ def test_unsupported_builtin_layer_is_named():
     assert "'vol' of class Conv3D" in message
 
 
-def test_stateful_lstm_is_refused():
+def test_stateful_lstm_keeps_its_states_in_a_variable():
+    from stai.dialects.nn_recurrent import SequenceLstmOp
+
     k = keras()
     x = k.Input((5, 3), batch_size=1)
-    message = _error(k.Model(x, k.layers.LSTM(4, stateful=True, name="mem")(x)))
-    assert "'mem'" in message and "stateful" in message
+    module = import_keras_model(k.Model(x, k.layers.LSTM(4, stateful=True, name="mem")(x)))
+    (op,) = [o for o in module.walk() if isinstance(o, SequenceLstmOp)]
+    assert op.variable.data == "lstm:mem" and op.dims() == (1, 5, 3, 4)
+    message = _error(k.Model(x, k.layers.LSTM(4, stateful=True, return_state=True, name="st")(x)))
+    assert "'st'" in message and "return_state is not supported for a stateful LSTM" in message
 
 
 def test_dynamic_spatial_shape_is_refused():
