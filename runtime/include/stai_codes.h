@@ -25,14 +25,22 @@
 extern "C" {
 #endif
 
+/* The functions below are inlined into each kernel, so that its constant element size and
+ * operation select one specialised loop (GCC and Clang inline them always). */
+#if defined(__GNUC__)
+#define STAI_CODES_INLINE static inline __attribute__((always_inline))
+#else
+#define STAI_CODES_INLINE static inline
+#endif
+
 /* Element i of an int8 (bytes 1) or int16 (bytes 2) tensor. */
-static inline int32_t stai_code_load(const void *codes, ptrdiff_t i, int32_t bytes)
+STAI_CODES_INLINE int32_t stai_code_load(const void *codes, ptrdiff_t i, int32_t bytes)
 {
     return bytes == 1 ? (int32_t)((const int8_t *)codes)[i] : (int32_t)((const int16_t *)codes)[i];
 }
 
 /* Writes value (in the element type's range) to element i. */
-static inline void stai_code_store(void *codes, ptrdiff_t i, int32_t bytes, int32_t value)
+STAI_CODES_INLINE void stai_code_store(void *codes, ptrdiff_t i, int32_t bytes, int32_t value)
 {
     if (bytes == 1)
     {
@@ -45,12 +53,12 @@ static inline void stai_code_store(void *codes, ptrdiff_t i, int32_t bytes, int3
 }
 
 /* The lowest and the highest code of the element type. */
-static inline int32_t stai_code_min(int32_t bytes)
+STAI_CODES_INLINE int32_t stai_code_min(int32_t bytes)
 {
     return bytes == 1 ? INT8_MIN : INT16_MIN;
 }
 
-static inline int32_t stai_code_max(int32_t bytes)
+STAI_CODES_INLINE int32_t stai_code_max(int32_t bytes)
 {
     return bytes == 1 ? INT8_MAX : INT16_MAX;
 }
@@ -60,7 +68,7 @@ static inline int32_t stai_code_max(int32_t bytes)
 /* QUANTIZE float32 -> codes: round-half-away-from-zero(input / scale) + zero_point,
  * saturated; ARM_CMSIS_NN_ARG_ERROR for a negative size, a scale not above 0 or a zero
  * point out of the type's range. */
-static inline arm_cmsis_nn_status stai_codes_quantize_f32(const float *input,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_codes_quantize_f32(const float *input,
                                                           void *output,
                                                           int32_t size,
                                                           float scale,
@@ -83,7 +91,7 @@ static inline arm_cmsis_nn_status stai_codes_quantize_f32(const float *input,
 
 /* DEQUANTIZE codes -> float32: scale * (input - zero_point); the caller checks the zero
  * point. */
-static inline arm_cmsis_nn_status stai_codes_dequantize_f32(const void *input,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_codes_dequantize_f32(const void *input,
                                                             float *output,
                                                             int32_t size,
                                                             float scale,
@@ -108,7 +116,7 @@ static inline arm_cmsis_nn_status stai_codes_dequantize_f32(const void *input,
 /* Requantization between code types (in_bytes to out_bytes): every value becomes
  * clamp(MultiplyByQuantizedMultiplier(x + input_offset, mult, shift) + output_offset) to
  * the output type's range. */
-static inline arm_cmsis_nn_status stai_codes_requantize(const void *input,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_codes_requantize(const void *input,
                                                         int32_t in_bytes,
                                                         void *output,
                                                         int32_t out_bytes,
@@ -137,7 +145,7 @@ static inline arm_cmsis_nn_status stai_codes_requantize(const void *input,
 
 /* RELU / RELU6 / RELU_N1_TO_1: each code requantized from the input to the output scale,
  * then clamped to [act_min, act_max] (inside the type's range). */
-static inline arm_cmsis_nn_status stai_codes_relu(const void *input,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_codes_relu(const void *input,
                                                   void *output,
                                                   int32_t size,
                                                   int32_t input_offset,
@@ -164,7 +172,7 @@ static inline arm_cmsis_nn_status stai_codes_relu(const void *input,
 
 /* LEAKY_RELU: the identity multiplier for x >= 0, the alpha multiplier below (negative for
  * a negative alpha: the magnitude is multiplied, the product negated). */
-static inline arm_cmsis_nn_status stai_codes_leaky_relu(const void *input,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_codes_leaky_relu(const void *input,
                                                         void *output,
                                                         int32_t size,
                                                         int32_t input_offset,
@@ -204,14 +212,14 @@ static inline arm_cmsis_nn_status stai_codes_leaky_relu(const void *input,
 /* ---- data movement and reductions ------------------------------------------------- */
 
 /* Whether dims is not NULL and no dimension is negative. */
-static inline int stai_dims_not_negative(const cmsis_nn_dims *dims)
+STAI_CODES_INLINE int stai_dims_not_negative(const cmsis_nn_dims *dims)
 {
     return dims != NULL && dims->n >= 0 && dims->h >= 0 && dims->w >= 0 && dims->c >= 0;
 }
 
 /* PAD / PADV2 of a 4-D NHWC tensor: the input surrounded, along each dimension, by
  * pad_before cells before and pad_after cells after, all holding pad_value. */
-static inline arm_cmsis_nn_status stai_codes_pad(const void *input,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_codes_pad(const void *input,
                                                  const cmsis_nn_dims *input_dims,
                                                  const cmsis_nn_dims *pad_before,
                                                  const cmsis_nn_dims *pad_after,
@@ -265,7 +273,7 @@ static inline arm_cmsis_nn_status stai_codes_pad(const void *input,
  * of (input + input_offset) over each channel's plane, requantized by (out_mult,
  * out_shift) (which include the division by h * w), plus output_offset, clamped to the
  * type's range. */
-static inline arm_cmsis_nn_status stai_codes_mean_hw(const void *input,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_codes_mean_hw(const void *input,
                                                      const cmsis_nn_dims *input_dims,
                                                      void *output,
                                                      int32_t input_offset,
@@ -334,7 +342,7 @@ typedef struct
 } stai_codes_params;
 
 /* The output code of one element: x1 op x2. */
-static inline int32_t stai_codes_one(int32_t x1, int32_t x2, const stai_codes_params *p)
+STAI_CODES_INLINE int32_t stai_codes_one(int32_t x1, int32_t x2, const stai_codes_params *p)
 {
     int32_t raw;
     switch (p->op)
@@ -363,7 +371,7 @@ static inline int32_t stai_codes_one(int32_t x1, int32_t x2, const stai_codes_pa
 }
 
 /* output[i] = input_1[i] op input_2[i] for the size elements of three same-shape tensors. */
-static inline void stai_codes_elementwise(const void *input_1,
+STAI_CODES_INLINE void stai_codes_elementwise(const void *input_1,
                                           const void *input_2,
                                           void *output,
                                           int32_t size,
@@ -390,14 +398,14 @@ typedef struct
 } stai_strides;
 
 /* Whether every dimension of dims is at least 1 (and dims is not NULL). */
-static inline int stai_dims_positive(const cmsis_nn_dims *dims)
+STAI_CODES_INLINE int stai_dims_positive(const cmsis_nn_dims *dims)
 {
     return dims != NULL && dims->n >= 1 && dims->h >= 1 && dims->w >= 1 && dims->c >= 1;
 }
 
 /* Whether `in` broadcasts to `out` (each dimension equal to the output's, or 1); if so,
  * its strides are written to s. */
-static inline int stai_broadcast_strides(const cmsis_nn_dims *in, const cmsis_nn_dims *out, stai_strides *s)
+STAI_CODES_INLINE int stai_broadcast_strides(const cmsis_nn_dims *in, const cmsis_nn_dims *out, stai_strides *s)
 {
     if ((in->n != out->n && in->n != 1) || (in->h != out->h && in->h != 1) || (in->w != out->w && in->w != 1) ||
         (in->c != out->c && in->c != 1))
@@ -416,7 +424,7 @@ static inline int stai_broadcast_strides(const cmsis_nn_dims *in, const cmsis_nn
  * overwrite an input of its shape). ARM_CMSIS_NN_ARG_ERROR, nothing written, when an
  * input does not broadcast to output_dims; the other arguments are the caller's to check.
  */
-static inline arm_cmsis_nn_status stai_codes_broadcast(const void *input_1,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_codes_broadcast(const void *input_1,
                                                        const cmsis_nn_dims *input_1_dims,
                                                        const void *input_2,
                                                        const cmsis_nn_dims *input_2_dims,

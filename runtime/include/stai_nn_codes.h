@@ -30,7 +30,7 @@ typedef enum
  * output pixel is clipped to the input, its average or maximum clamped to the activation
  * range. ARM_CMSIS_NN_ARG_ERROR for no batch, or (average) an empty window.
  */
-static inline arm_cmsis_nn_status stai_nn_pool(const cmsis_nn_pool_params *pool_params,
+STAI_CODES_INLINE arm_cmsis_nn_status stai_nn_pool(const cmsis_nn_pool_params *pool_params,
                                                const cmsis_nn_dims *input_dims,
                                                const void *input_data,
                                                const cmsis_nn_dims *filter_dims,
@@ -105,7 +105,7 @@ static inline arm_cmsis_nn_status stai_nn_pool(const cmsis_nn_pool_params *pool_
  * shifted left by left_shift and rescaled to a common scale; the sum is requantized to the
  * output, offset and clamped.
  */
-static inline void stai_nn_elementwise_add(const void *input_1_vect,
+STAI_CODES_INLINE void stai_nn_elementwise_add(const void *input_1_vect,
                                            const void *input_2_vect,
                                            int32_t input_1_offset,
                                            int32_t input_1_mult,
@@ -138,7 +138,7 @@ static inline void stai_nn_elementwise_add(const void *input_1_vect,
 
 /* Element-wise multiply, bit-exact with the TFLite Micro reference: the product of the
  * offset inputs is requantized, offset and clamped. */
-static inline void stai_nn_elementwise_mul(const void *input_1_vect,
+STAI_CODES_INLINE void stai_nn_elementwise_mul(const void *input_1_vect,
                                            const void *input_2_vect,
                                            int32_t input_1_offset,
                                            int32_t input_2_offset,
