@@ -47,6 +47,20 @@ CAST_TARGETS: dict[int, Attribute] = {1: f32, 3: i8, 5: i16, 6: i32, 7: i64, 9: 
 """ONNX TensorProto element types a Cast may produce: FLOAT, INT8, INT16, INT32, INT64,
 BOOL."""
 
+ELEMENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Equal": ("float32", "int32", "int64", "bool"),
+    "Greater": ("float32", "int32", "int64"),
+    "Less": ("float32", "int32", "int64"),
+    "GreaterOrEqual": ("float32", "int32", "int64"),
+    "LessOrEqual": ("float32", "int32", "int64"),
+    "Not": ("bool",),
+    "And": ("bool",),
+    "Or": ("bool",),
+    "Where": ("float32", "int32", "int64", "bool"),
+    "Cast": ("float32", "int8", "int16", "int32", "int64", "bool"),
+}
+"""The element types of the operands of this module's operators (``stai supported-ops``)."""
+
 _PREDICATES = {
     "Equal": "equal",
     "Greater": "greater",

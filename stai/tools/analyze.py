@@ -472,9 +472,8 @@ def _target_footprint(model: Any, options: Any) -> dict[str, Any] | None:
 def _dtype(value: SSAValue) -> str:
     from stai.dialects import qnn
 
-    return {"s8": "int8", "s16": "int16", "s32": "int32", "f32": "float32"}.get(
-        qnn.element_kind(value.type), "?"
-    )
+    kinds = {"s8": "int8", "s16": "int16", "s32": "int32", "s64": "int64", "f32": "float32"}
+    return {**kinds, "bool": "bool"}.get(qnn.element_kind(value.type), "?")
 
 
 def _bytes_of(t: Any) -> int:

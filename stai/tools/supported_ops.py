@@ -32,7 +32,10 @@ class OperatorRow:
 
 def _onnx_types(op: str) -> tuple[str, ...]:
     from stai.frontends.onnx.importer import INT8_OPS
+    from stai.frontends.onnx.logical import ELEMENT_TYPES
 
+    if op in ELEMENT_TYPES:
+        return ELEMENT_TYPES[op]
     if op.startswith("QLinear") or op == "QGemm":
         return ("int8 (QOperator)",)
     if op in ("QuantizeLinear", "DequantizeLinear"):

@@ -256,6 +256,8 @@ def random_inputs(
         elif dtype.kind == "f":
             lo, hi = value_range or FLOAT_RANGE
             out.append(rng.uniform(lo, hi, shape).astype(dtype))
+        elif dtype.kind == "b":
+            out.append(rng.random(shape) < 0.5)
         elif value_range is not None and info.get("scale"):
             real = rng.uniform(value_range[0], value_range[1], shape)
             out.append(quantize(real, info["scale"], info.get("zero_point") or 0, dtype))

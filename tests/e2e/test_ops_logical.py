@@ -8,10 +8,12 @@ operators and masked_fill exported by torch.onnx.export."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import run_stai
 from conftest import float_tolerance
 from opmodels import FLOAT, INT8, OpSpec, _tf_fn, convert, model_ops
 
@@ -271,6 +273,12 @@ def test_tflite_bool_input(tmp_path):
     meta = (tmp_path / "out" / "network.json").read_text()
     assert '"bool"' in meta
     _check_tflm(path, CModel(tmp_path / "out"))
+    # validate draws random booleans for the mask; analyze names the boolean output
+    code, out, err = run_stai(["validate", "-m", str(path), "-o", str(tmp_path / "v"), "--check"])
+    assert code == 0 and "check passed" in out, err
+    code, out, err = run_stai(["analyze", "-m", str(path), "--json"])
+    assert code == 0, err
+    assert [t["dtype"] for t in json.loads(out)["outputs"]] == ["float32", "bool"]
 
 
 # ----------------------------------------------------------------------------- ONNX
