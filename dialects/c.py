@@ -412,7 +412,7 @@ class BytesOp(IRDLOperation):
             raise VerifyException("c.bytes: it must be the contents of a c.file")
 
 
-_ARRAY_ELEMENTS = ("i8", "ui8", "i16", "i32", "i64", "f32", "f64")
+_ARRAY_ELEMENTS = ("i1", "i8", "ui8", "i16", "i32", "i64", "f32", "f64")
 
 
 @irdl_op_definition

@@ -31,6 +31,7 @@ the argument attributes of ``@main`` for its inputs). How each op is quantized i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,10 +68,12 @@ def range_attr(lo: float, hi: float) -> DenseArrayBase:
 
 
 def read_range(attr: Attribute | None) -> tuple[float, float] | None:
+    """A calibrated ``[lo, hi]``; None without one, or when it is not finite (a tensor that
+    holds -inf, as a ``masked_fill`` writes): such a tensor stays float."""
     if not isinstance(attr, DenseArrayBase):
         return None
     lo, hi = (float(v) for v in attr.get_values())
-    return lo, hi
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else None
 
 
 def activation_params(lo: float, hi: float) -> tuple[float, int]:

@@ -161,8 +161,15 @@ def onnx_not(g: GraphBuilder, node: Any) -> None:
 
 
 def onnx_where(g: GraphBuilder, node: Any) -> None:
-    """Where(condition, x, y) with the three operands broadcast."""
-    (cond,) = _operands(g, [node.input[0]])
+    """Where(condition, x, y) with the three operands broadcast; a constant condition (a
+    causal or padding mask) is a boolean constant."""
+    computed = _computed(g, node.input[0])
+    if computed is None:
+        entry = g._entry(node.input[0])
+        array = entry.real() if isinstance(entry, QConst) else entry.array  # pyright: ignore[reportAttributeAccessIssue]
+        cond = _typed_constant(g, np.asarray(array) != 0, i1)
+    else:
+        cond = computed
     if not is_bool(tensor_type(cond)):
         raise g._error("the condition must be a boolean tensor")
     x, y = _operands(g, [node.input[1], node.input[2]])

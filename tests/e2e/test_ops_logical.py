@@ -408,6 +408,47 @@ def test_onnx_logical(name, tmp_path):
             np.testing.assert_array_equal(g, e)
 
 
+def test_onnx_constant_mask_fills_minus_infinity(tmp_path):
+    """Where(constant mask, computed scores, -inf) then Softmax: the attention-mask pattern
+    (a causal or padding mask is a constant). The mask is a boolean constant; the float
+    model matches onnxruntime, and stai's quantizer keeps the -inf tensor in float (its
+    calibrated range is not finite) instead of failing."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    mask = np.array([[True, False, True, False, True, True]])
+    inits = [
+        numpy_helper.from_array(mask, "mask"),
+        numpy_helper.from_array(np.array([-np.inf], np.float32), "ninf"),
+        numpy_helper.from_array(
+            np.random.default_rng(3).standard_normal((6, 6)).astype(np.float32), "w"
+        ),
+    ]
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["h"]),
+        helper.make_node("Where", ["mask", "h", "ninf"], ["m"]),
+        helper.make_node("Softmax", ["m"], ["p"], axis=-1),
+    ]
+    graph = helper.make_graph(
+        nodes, "masked", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, None)], inits,
+    )  # fmt: skip
+    path = tmp_path / "masked.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    generate(path, tmp_path / "out")
+    c_model = CModel(tmp_path / "out")
+    for seed in range(3):
+        x = np.random.default_rng(seed).standard_normal((1, 6)).astype(np.float32)
+        (got,) = c_model.run([x])
+        (want,) = run_onnxruntime(path, [x])
+        assert float(np.max(np.abs(got - want))) <= 1e-6
+        assert np.all(got[0, ~mask[0]] == 0.0)
+    code, _, err = run_stai(
+        ["generate", "-m", str(path), "-q", "random", "-o", str(tmp_path / "q")]
+    )
+    assert code == 0, err
+
+
 def test_onnx_constant_where_and_equal_fold(tmp_path):
     """Where and Equal over constants (the shape arithmetic exporters write) are evaluated
     at compile time: no boolean op is left in the imported graph."""
