@@ -59,6 +59,7 @@ from stai.dialects.nn_base import (
 )
 from stai.dialects.nn_logical import LOGICAL_OPS
 from stai.dialects.nn_matmul import MATMUL_OPS
+from stai.dialects.nn_norm import NORM_OPS
 from stai.dialects.nn_recurrent import RECURRENT_OPS
 from stai.dialects.nn_shapes import (
     REDUCE_OPS,
@@ -639,6 +640,7 @@ _OPS = (
     RECURRENT_OPS,
     MATMUL_OPS,
     LOGICAL_OPS,
+    NORM_OPS,
 )
 
 NN = Dialect("nn", [op for row in (*_OPS, STATE_OPS) for op in row], [QuantType])

@@ -48,6 +48,7 @@ from stai.dialects.qnn_base import shape_of as _shape
 from stai.dialects.qnn_indexing import INDEXING_OPS
 from stai.dialects.qnn_logical import LOGICAL_OPS
 from stai.dialects.qnn_matmul import MATMUL_OPS
+from stai.dialects.qnn_norm import NORM_OPS
 from stai.dialects.qnn_recurrent import RECURRENT_OPS
 from stai.dialects.qnn_state import STATE_OPS
 from stai.lowering.scratch_sizes import ISAS
@@ -764,6 +765,7 @@ QNN = Dialect(
         *STATE_OPS,
         *MATMUL_OPS,
         *LOGICAL_OPS,
+        *NORM_OPS,
     ],
     list(qp.PARAM_FAMILIES),
 )

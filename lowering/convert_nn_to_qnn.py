@@ -64,6 +64,7 @@ from stai.lowering.nn_to_qnn_base import (
 from stai.lowering.nn_to_qnn_indexing import INDEXING_PATTERNS
 from stai.lowering.nn_to_qnn_logical import LOGICAL_PATTERNS
 from stai.lowering.nn_to_qnn_matmul import MATMUL_PATTERNS
+from stai.lowering.nn_to_qnn_norm import NORM_PATTERNS
 from stai.lowering.nn_to_qnn_recurrent import RECURRENT_PATTERNS
 from stai.lowering.nn_to_qnn_shapes import (
     ConvertConcat,
@@ -653,6 +654,7 @@ class ConvertNNToQNNPass(ModulePass):
                     *RECURRENT_PATTERNS,
                     *LOGICAL_PATTERNS,
                     *MATMUL_PATTERNS,
+                    *NORM_PATTERNS,
                 ]
             )
         ).rewrite_module(op)

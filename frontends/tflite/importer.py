@@ -61,6 +61,7 @@ from .constants import FILL_TYPES, SHAPE_TYPES, ZEROS_LIKE_TYPES, ConstantsTrans
 from .elementwise import ElementwiseTranslator
 from .logical import CAST_TYPES, COMPARE_TYPES, SELECT_TYPES, LogicalTranslator
 from .matmul import BatchMatmulOp, MatmulTranslator
+from .norm import L2NormalizationOp, L2Pool2DOp, NormTranslator
 from .reader import TflModel, TflOperator
 from .state import StateTranslator
 from .translator import SAME, dequantized, tflite_padding
@@ -212,6 +213,8 @@ OPERATORS: dict[str, Translation] = {
     "SHAPE": Translation("_shape_op", nn.ConstantOp, types=SHAPE_TYPES),
     "ZEROS_LIKE": Translation("_zeros_like", nn.ConstantOp, types=ZEROS_LIKE_TYPES),
     "FILL": Translation("_fill", nn.ConstantOp, types=FILL_TYPES),
+    "L2_NORMALIZATION": Translation("_l2_normalization", L2NormalizationOp),
+    "L2_POOL_2D": Translation("_l2_pool", L2Pool2DOp),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
@@ -226,6 +229,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 
 
 class _Importer(
+    NormTranslator,
     ConstantsTranslator,
     MatmulTranslator,
     LogicalTranslator,

@@ -40,6 +40,7 @@ from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock
 from stai.lowering.convert_buf_to_c.logical import LOGICAL_EMITTERS
 from stai.lowering.convert_buf_to_c.matmul import emit_batch_matmul
 from stai.lowering.convert_buf_to_c.mk_kernels import MK_EMITTERS
+from stai.lowering.convert_buf_to_c.norm import NORM_EMITTERS
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
 from stai.lowering.convert_buf_to_c.recurrent import RECURRENT_EMITTERS, emit_lstm
 from stai.lowering.convert_buf_to_c.softmax import emit_softmax
@@ -97,5 +98,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     **STATE_EMITTERS,
     **LOGICAL_EMITTERS,
     qnn_matmul.BatchMatmulOp: emit_batch_matmul,
+    **NORM_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

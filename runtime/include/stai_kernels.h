@@ -14,5 +14,6 @@
 #include "stai_kernels_matmul.h"
 #include "stai_kernels_logical.h"
 #include "stai_kernels_transpose_conv.h"
+#include "stai_kernels_norm.h"
 
 #endif /* STAI_KERNELS_H */
