@@ -27,7 +27,8 @@ the packed weights (``i8``, one dimension) and the effective bias (``i32``, padd
 even number of channels where the kernel pairs them); ``fast_requant`` (0, 1 or 2,
 ``fast_requant_*``) says which requantization path the layer's accumulators and shifts
 allow. The convolutions need a scratch buffer (``scratch_bytes_*``, the same on every
-core; none for a 1x1 convolution of one pixel, a fully connected layer of batch 1). The
+core; none for a 1x1 convolution of one or two pixels, such as a fully connected layer of
+batch 1). The
 verifier checks the packed layouts' sizes. Besides the pixel-order overlap of the
 convolutions and poolings, ``mk.dwconv3x3_s8`` runs channel by channel: its output may
 start at any whole pixel of its input (``qnn_overlap.channel_order_gap``).
@@ -155,7 +156,7 @@ class Conv1x1S8Op(WeightedKernelOp):
 
     def packed_sizes(self) -> tuple[int, int]:
         """Output-channel pairs x input-channel pairs x 4 bytes; a bias per channel of
-        the pairs (``mk_layouts.pack_conv1x1_s8``)."""
+        the pairs (``mk_layouts.pack_pointwise_s8``)."""
         o2, i2 = _even(self.out_channels), _even(self.in_channels)
         return o2 * i2, o2
 
@@ -167,8 +168,11 @@ class Conv1x1S8Op(WeightedKernelOp):
         return self._output_count() * self.in_channels
 
     def overlap_isas(self) -> tuple[str, ...]:
-        """Pixel order on every core: blocks of three pixels (then one at a time), each
-        block's input widened into the scratch buffer before its outputs are written."""
+        """Pixel order on every core: blocks of three pixels, each block's input widened
+        into the scratch buffer before its outputs are written, then the last one or two
+        pixels one at a time, each read again (widened in registers) for every four
+        outputs, so output pixel ``p`` must not meet input pixel ``p``: the pixel-order
+        gap keeps it below."""
         return ISAS
 
     def overlap_gap(self, value: SSAValue, isa: str = "") -> int | None:

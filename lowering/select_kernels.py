@@ -126,7 +126,7 @@ def _conv1x1(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | None:
     ):
         return None
     params = op.params_as(qp.ConvS8Params)
-    packed, bias = mk_layouts.pack_conv1x1_s8(w, b, params.input_offset.value.data)
+    packed, bias = mk_layouts.pack_pointwise_s8(w, b, params.input_offset.value.data)
     fast = mk_layouts.fast_requant_conv1x1(bias, w, params.ints("shifts"))
     return Choice(mk.Conv1x1S8Op, packed, bias, params, _fast(fast))
 
@@ -157,7 +157,7 @@ def _fully_connected(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice |
         multipliers=mults,
         shifts=shifts,
     )
-    packed, bias = mk_layouts.pack_conv1x1_s8(weights, b, params.input_offset.value.data)
+    packed, bias = mk_layouts.pack_pointwise_s8(weights, b, params.input_offset.value.data)
     fast = mk_layouts.fast_requant_conv1x1(bias, weights, shifts)
     return Choice(mk.Conv1x1S8Op, packed, bias, conv, _fast(fast))
 

@@ -25,12 +25,15 @@ __all__ = [
     "DWCONV3X3",
     "KernelCall",
     "MkConstants",
+    "conv1x1_slots",
     "fast_requant_conv1x1",
     "fast_requant_dwconv3x3",
     "fits_conv1x1",
     "fits_dwconv3x3",
     "pack_conv1x1_s8",
     "pack_dwconv3x3_s8",
+    "pack_pairs_s8",
+    "pack_pointwise_s8",
     "plan_conv1x1_s8",
     "plan_dwconv3x3_s8",
     "requantize_s8",
@@ -60,8 +63,8 @@ CONV1X1 = KernelCall(
     "stai_mk_conv1x1_s8",
     (
         "input",  # const int8_t *: [pixels][in_ch]
-        "weights",  # const int8_t *: pack_conv1x1_s8(...)[0]
-        "bias",  # const int32_t *: pack_conv1x1_s8(...)[1]
+        "weights",  # const int8_t *: pack_pointwise_s8(...)[0]
+        "bias",  # const int32_t *: pack_pointwise_s8(...)[1]
         "multipliers",  # const int32_t *: out_ch
         "shifts",  # const int32_t *: out_ch
         "output",  # int8_t *: [pixels][out_ch]
@@ -180,10 +183,45 @@ def _wrap_int32(values: np.ndarray) -> np.ndarray:
     return values.astype(np.int32)
 
 
-def pack_conv1x1_s8(
+def conv1x1_slots(in_ch: int) -> np.ndarray:
+    """The input channels of each slot of ``stai_mk_conv1x1_s8``'s packed weights, as
+    ``(ceil(in_ch / 2), 2)`` indices (``in_ch`` for a missing channel): each whole group of
+    four channels ``4q..4q+3`` gives the slots ``(4q, 4q+2)`` and ``(4q+1, 4q+3)``, the pairs
+    SXTB16 and SXTB16 ROR #8 of one input word hold; the last ``in_ch % 4`` channels ``c..``
+    give ``(c, c+1)`` and ``(c+2, -)`` in order."""
+    n = int(in_ch)
+    quads = n // 4
+    slots = [(4 * q + i, 4 * q + i + 2) for q in range(quads) for i in (0, 1)]
+    for c in range(4 * quads, n, 2):
+        slots.append((c, c + 1 if c + 1 < n else n))
+    return np.array(slots, dtype=np.int64).reshape(-1, 2)
+
+
+def _weight_matrix(weights_ohwi: np.ndarray) -> np.ndarray:
+    """(out, 1, 1, in) or (out, in) weights as an (out, in) matrix."""
+    w = np.asarray(weights_ohwi)
+    if w.ndim == 4:
+        w = w.reshape(w.shape[0], -1)
+    if w.ndim != 2:
+        raise ValueError(f"conv1x1 weights must be (out, in) or (out, 1, 1, in), not {w.shape}")
+    return w
+
+
+def _effective_bias(w: np.ndarray, bias: np.ndarray | None, input_offset: int) -> np.ndarray:
+    """``bias[o] + input_offset * sum(w[o, :])`` as 2 * ceil(out / 2) int32 (zero padded)."""
+    out_ch = w.shape[0]
+    b64 = np.zeros(out_ch + (out_ch & 1), dtype=np.int64)
+    if bias is not None:
+        b64[:out_ch] = np.asarray(bias, dtype=np.int64).reshape(-1)
+    b64[:out_ch] += int(input_offset) * w.astype(np.int64).sum(axis=1)
+    return _wrap_int32(b64)
+
+
+def pack_pairs_s8(
     weights_ohwi: np.ndarray, bias: np.ndarray | None, input_offset: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The weights and the effective bias ``stai_mk_conv1x1_s8`` reads.
+    """An (out, depth) int8 matrix in channel-pair words, as ``stai_mk_conv_s8`` reads
+    its windows (``mk_conv_layouts.pack_conv_s8``), and its effective bias.
 
     ``weights_ohwi`` is (out, 1, 1, in) or (out, in) int8; ``bias`` out int32 (or None).
     With ``O2 = 2 * ceil(out / 2)`` and ``I2 = 2 * ceil(in / 2)`` and ``w`` zero padded to
@@ -192,11 +230,7 @@ def pack_conv1x1_s8(
     bytes ``w[2j, 2k], w[2j+1, 2k], w[2j, 2k+1], w[2j+1, 2k+1]`` (so SXTB16 gives output
     channel 2j's input pair, SXTB16 of the word rotated by 8 bits channel 2j+1's). The
     effective bias is ``bias[o] + input_offset * sum(w[o, :])`` as O2 int32 (zero padded)."""
-    w = np.asarray(weights_ohwi)
-    if w.ndim == 4:
-        w = w.reshape(w.shape[0], -1)
-    if w.ndim != 2:
-        raise ValueError(f"conv1x1 weights must be (out, in) or (out, 1, 1, in), not {w.shape}")
+    w = _weight_matrix(weights_ohwi)
     out_ch, in_ch = w.shape
     o2, i2 = out_ch + (out_ch & 1), in_ch + (in_ch & 1)
     padded = np.zeros((o2, i2), dtype=np.int8)
@@ -204,11 +238,44 @@ def pack_conv1x1_s8(
     # [j][k][word byte]: word byte b = w[2j + (b & 1), 2k + (b >> 1)]
     blocks = padded.reshape(o2 // 2, 2, i2 // 2, 2)  # [j][oc in pair][k][ic in pair]
     packed = blocks.transpose(0, 2, 3, 1).reshape(-1)  # [j][k][ic in pair][oc in pair]
-    b64 = np.zeros(o2, dtype=np.int64)
-    if bias is not None:
-        b64[:out_ch] = np.asarray(bias, dtype=np.int64).reshape(-1)
-    b64[:out_ch] += int(input_offset) * w.astype(np.int64).sum(axis=1)
-    return np.ascontiguousarray(packed), _wrap_int32(b64)
+    return np.ascontiguousarray(packed), _effective_bias(w, bias, input_offset)
+
+
+pack_conv1x1_s8 = pack_pairs_s8
+"""The name ``mk_conv_layouts`` imports ``pack_pairs_s8`` by (the 1x1 kernel itself reads
+``pack_pointwise_s8``'s layout)."""
+
+
+def pack_pointwise_s8(
+    weights_ohwi: np.ndarray, bias: np.ndarray | None, input_offset: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weights and the effective bias ``stai_mk_conv1x1_s8`` reads.
+
+    ``weights_ohwi`` is (out, 1, 1, in) or (out, in) int8; ``bias`` out int32 (or None).
+    With ``O2 = 2 * ceil(out / 2)`` output channels (zero padded) and the
+    ``S = ceil(in / 2)`` input slots of ``conv1x1_slots`` (``(a, b)``: two input channels),
+    the packed weights are ``O2 / 2 * S`` words of 4 bytes; word ``(j, k)`` of output pair
+    ``j`` and slot ``k = (a, b)`` is the bytes ``w[2j, a], w[2j+1, a], w[2j, b],
+    w[2j+1, b]`` (so SXTB16 gives output channel 2j's two weights, SXTB16 of the word
+    rotated by 8 bits channel 2j+1's; a missing channel's weight is 0). Output pairs go
+    two by two: for each slot ``k``, word ``(2g, k)`` then word ``(2g+1, k)`` (one LDRD
+    loads both); when ``O2 / 2`` is odd the last pair follows alone, a word per slot. The
+    effective bias is ``bias[o] + input_offset * sum(w[o, :])`` as O2 int32 (zero
+    padded)."""
+    w = _weight_matrix(weights_ohwi)
+    out_ch, in_ch = w.shape
+    o2 = out_ch + (out_ch & 1)
+    padded = np.zeros((o2, in_ch + 1), dtype=np.int8)  # column in_ch: a missing channel
+    padded[:out_ch, :in_ch] = w.astype(np.int8)
+    slots = conv1x1_slots(in_ch)
+    # [j][k][word byte]: word byte b = w[2j + (b & 1), slots[k][b >> 1]]
+    taps = padded[:, slots]  # [o][k][channel in slot]
+    words = taps.reshape(o2 // 2, 2, -1, 2).transpose(0, 2, 3, 1)  # [j][k][slot ch][oc in pair]
+    words = words.reshape(o2 // 2, len(slots), 4)
+    grouped = (o2 // 2) & ~1
+    pairs_of_two = words[:grouped].reshape(grouped // 2, 2, len(slots), 4).transpose(0, 2, 1, 3)
+    packed = np.concatenate([pairs_of_two.reshape(-1), words[grouped:].reshape(-1)])
+    return np.ascontiguousarray(packed, dtype=np.int8), _effective_bias(w, bias, input_offset)
 
 
 def pack_dwconv3x3_s8(
@@ -242,12 +309,12 @@ def pack_dwconv3x3_s8(
 
 
 def scratch_bytes_conv1x1(pixels: int, in_ch: int) -> int:
-    """Scratch bytes of ``stai_mk_conv1x1_s8``: up to three pixels' input as int16 pairs
-    (``(in_ch + 1) // 2`` words per pixel); none for one pixel (a fully connected layer of
-    batch 1), whose input the kernel widens in registers."""
-    if int(pixels) == 1:
+    """Scratch bytes of ``stai_mk_conv1x1_s8``: a block of three pixels' input as int16
+    slots (``(in_ch + 1) // 2`` words per pixel); none for fewer than three pixels (a fully
+    connected layer of batch 1 or 2), whose input the kernel widens in registers."""
+    if int(pixels) < 3:
         return 0
-    return min(3, max(1, int(pixels))) * 4 * ((int(in_ch) + 1) // 2)
+    return 3 * 4 * ((int(in_ch) + 1) // 2)
 
 
 def scratch_bytes_dwconv3x3(out_h: int, out_w: int, stride: int) -> int:
@@ -370,7 +437,7 @@ def _plan(
     _tame_constant_channels(taps, b, mult, shift, output_offset, act_min, act_max)
     # Pack the (possibly zeroed) weights with the already effective bias.
     if kind == "conv1x1":
-        packed, eff = pack_conv1x1_s8(taps.astype(np.int8).reshape(channels, 1, 1, -1), b, 0)
+        packed, eff = pack_pointwise_s8(taps.astype(np.int8).reshape(channels, 1, 1, -1), b, 0)
         fast = fast_requant_conv1x1(eff, taps, shift)
     else:
         w1hwc = taps.T.reshape(1, 3, 3, channels).astype(np.int8)
@@ -389,7 +456,7 @@ def plan_conv1x1_s8(
     act_min: int,
     act_max: int,
 ) -> MkConstants:
-    """All the constants of a ``stai_mk_conv1x1_s8`` call: ``pack_conv1x1_s8``'s
+    """All the constants of a ``stai_mk_conv1x1_s8`` call: ``pack_pointwise_s8``'s
     weights and effective bias and ``fast_requant_conv1x1``, after the channels whose
     output does not depend on the input (quantizers leave such dead channels: zero
     weights with a bias near 2^30, which would leave no headroom) are given equivalent

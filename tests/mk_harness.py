@@ -49,6 +49,9 @@ class Case:
     shifts: list[int]
     fast: int = -1
     """``fast_requant`` to pass; -1: what mk_layouts says."""
+    misalign: int = 0
+    """Bytes the packed weights start past a word boundary (a weights alignment of 1 or 2:
+    the kernels must not assume more)."""
     packed: tuple[np.ndarray, np.ndarray] = field(init=False)
     mk_multipliers: np.ndarray = field(init=False)
     mk_shifts: np.ndarray = field(init=False)
@@ -250,7 +253,7 @@ def _case_source(i: int, case: Case) -> str:
         _array("const int8_t", p + "in", case.inputs),
         _array("const int8_t", p + "w", case.weights),
         _array("const int32_t", p + "b", case.bias),
-        _array("const int8_t", p + "pw", packed_w),
+        _array("const int8_t", p + "pw", np.concatenate([np.zeros(case.misalign), packed_w])),
         _array("const int32_t", p + "pb", packed_b),
         _array("int32_t", p + "m", case.multipliers),
         _array("int32_t", p + "s", case.shifts),
@@ -258,9 +261,10 @@ def _case_source(i: int, case: Case) -> str:
         _array("const int32_t", p + "ms", case.mk_shifts),
     ]
     pixels = case.in_h * case.in_w
+    pw = f"({p}pw + {case.misalign})" if case.misalign else f"{p}pw"
     if case.kind == "conv1x1":
         call = (
-            f"stai_mk_conv1x1_s8({p}in, {p}pw, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
+            f"stai_mk_conv1x1_s8({p}in, {pw}, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
             f"{pixels}, {case.in_ch}, {case.out_ch}, {case.output_offset}, "
             f"{case.act_min}, {case.act_max}, {case.fast})"
         )
@@ -276,7 +280,7 @@ def _case_source(i: int, case: Case) -> str:
                                       out_ref);"""
     else:
         call = (
-            f"stai_mk_dwconv3x3_s8({p}in, {p}pw, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
+            f"stai_mk_dwconv3x3_s8({p}in, {pw}, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
             f"{case.in_h}, {case.in_w}, {case.in_ch}, {case.out_h}, {case.out_w}, "
             f"{case.stride}, {case.pads[0]}, {case.pads[2]}, {case.input_offset}, "
             f"{case.output_offset}, {case.act_min}, {case.act_max}, {case.fast})"

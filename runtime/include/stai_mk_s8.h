@@ -53,10 +53,10 @@
 #define STAI_MK_ASM 0
 #endif
 
-/* One input-channel pair of three pixels (x: 3 words, int16 pairs) times one weight word
- * of an output-channel pair (wp): six SMLADs. */
-#define STAI_MK_STEP3X2                                                                            \
-    "ldr %[w], [%[wp]], #4\n\t"                                                                    \
+/* One input slot of three pixels (x: 3 words, int16 pairs) times one weight word of an
+ * output-channel pair (wp, advanced by S bytes): six SMLADs. */
+#define STAI_MK_STEP3X2(S)                                                                         \
+    "ldr %[w], [%[wp]], #" #S "\n\t"                                                               \
     "ldrd %[x0], %[x1], [%[x]], #8\n\t"                                                            \
     "sxtb16 %[we], %[w]\n\t"                                                                       \
     "sxtb16 %[w], %[w], ror #8\n\t"                                                                \
@@ -210,11 +210,10 @@ STAI_MK_INLINE int32_t stai_mk_ssat8(int32_t x)
 #endif
 }
 
-/* One input-channel pair (register X) of one pixel times the weight words of two
- * output-channel pairs (wp, wq): four SMLADs. */
+/* One input slot (register X) of one pixel times the two weight words of a group of two
+ * output-channel pairs (one LDRD at wp, advanced by 8): four SMLADs. */
 #define STAI_MK_STEP1X4(X)                                                                         \
-    "ldr %[w], [%[wp]], #4\n\t"                                                                    \
-    "ldr %[v], [%[wq]], #4\n\t"                                                                    \
+    "ldrd %[w], %[v], [%[wp]], #8\n\t"                                                             \
     "sxtb16 %[we], %[w]\n\t"                                                                       \
     "sxtb16 %[w], %[w], ror #8\n\t"                                                                \
     "smlad %[a0], %[" #X "], %[we], %[a0]\n\t"                                                      \
@@ -224,14 +223,12 @@ STAI_MK_INLINE int32_t stai_mk_ssat8(int32_t x)
     "smlad %[a2], %[" #X "], %[we], %[a2]\n\t"                                                      \
     "smlad %[a3], %[" #X "], %[v], %[a3]\n\t"
 
-/* Four int8 input channels (one word at x, advanced) widened to two int16 pairs: x0 holds
- * channels 0 and 1, x1 channels 2 and 3. */
+/* Four int8 input channels (one word at x, advanced) widened to their two slots: x0 holds
+ * channels 0 and 2, x1 channels 1 and 3. */
 #define STAI_MK_WIDEN4                                                                             \
     "ldr %[x1], [%[x]], #4\n\t"                                                                    \
-    "sxtb16 %[we], %[x1]\n\t"                                                                       \
-    "sxtb16 %[x1], %[x1], ror #8\n\t"                                                               \
-    "pkhbt %[x0], %[we], %[x1], lsl #16\n\t"                                                        \
-    "pkhtb %[x1], %[x1], %[we], asr #16\n\t"
+    "sxtb16 %[x0], %[x1]\n\t"                                                                      \
+    "sxtb16 %[x1], %[x1], ror #8\n\t"
 
 /* ---- requantization ------------------------------------------------------------------ */
 
@@ -395,27 +392,31 @@ STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
 /*
  * 1x1 convolution, stride 1, no padding; also a fully connected layer (pixels = batch).
  *   input    [pixels][in_ch] int8
- *   weights  pack_conv1x1_s8's layout: for each output-channel pair j (out_ch rounded up
- *            to even), for each input-channel pair k (in_ch rounded up to even), one
- *            4-byte word {w[2j][2k], w[2j+1][2k], w[2j][2k+1], w[2j+1][2k+1]} (zero
- *            padded)
+ *   weights  pack_pointwise_s8's layout: 4-byte words {w[2j][a], w[2j+1][a], w[2j][b],
+ *            w[2j+1][b]}, one per output-channel pair j (out_ch rounded up to even) and
+ *            input slot k = (a, b); slots: each whole group of four input channels 4q..4q+3
+ *            gives (4q, 4q+2) then (4q+1, 4q+3), the pairs SXTB16 and SXTB16 ROR #8 give
+ *            from one input word; the last in_ch % 4 channels c.. give (c, c+1), (c+2, -)
+ *            (a missing channel has zero weights). The output pairs go two by two: for
+ *            each slot, the word of pair 2g then the word of pair 2g+1 (one LDRD); an odd
+ *            last pair alone, a word per slot.
  *   bias     2 * ceil(out_ch / 2) int32: bias + input_offset * sum(w[o]) (zero padded)
  *   multipliers, shifts  out_ch int32 each
  *   output   [pixels][out_ch] int8
  *   scratch  mk_layouts.scratch_bytes_conv1x1(pixels, in_ch) bytes, 4-byte aligned: the
- *            input of up to three pixels widened to int16; none (NULL) for one pixel,
+ *            input of three pixels widened to int16 slots; none (NULL) for one pixel,
  *            whose input is widened in registers as it is read (stai_mk_conv1x1_row_s8)
  */
+
+/* A pixel's input as int16 slots (pack_pointwise_s8's order): slot k in col[k * step]. */
 STAI_MK_INLINE void stai_mk_widen_pixel(const int8_t *in, int32_t *col, int32_t in_ch, int32_t step)
 {
     int32_t c = 0;
     for (; c + 4 <= in_ch; c += 4)
     {
         const int32_t w = stai_mk_load32(in + c);
-        const int32_t e = stai_mk_sxtb16(w);      /* x0, x2 */
-        const int32_t o = stai_mk_sxtb16_ror8(w); /* x1, x3 */
-        col[0] = stai_mk_pack_lo(e, o);
-        col[step] = stai_mk_pack_hi(e, o);
+        col[0] = stai_mk_sxtb16(w);         /* x0, x2 */
+        col[step] = stai_mk_sxtb16_ror8(w); /* x1, x3 */
         col += 2 * step;
     }
     for (; c < in_ch; c += 2)
@@ -427,21 +428,20 @@ STAI_MK_INLINE void stai_mk_widen_pixel(const int8_t *in, int32_t *col, int32_t 
     }
 }
 
-/* The weight words of two output-channel pairs (wp, wq: advanced) times one input pair x:
- * the four accumulators of stai_mk_conv1x1_row_s8. */
-STAI_MK_INLINE void stai_mk_row_step4(int32_t x, const int8_t **wp, const int8_t **wq, int32_t *acc)
+/* One input slot x times the two weight words of an output-pair group (wp: advanced by
+ * 8): the four accumulators of stai_mk_conv1x1_row_s8. */
+STAI_MK_INLINE void stai_mk_row_step4(int32_t x, const int8_t **wp, int32_t *acc)
 {
     const int32_t w = stai_mk_load32(*wp);
-    const int32_t v = stai_mk_load32(*wq);
-    *wp += 4;
-    *wq += 4;
+    const int32_t v = stai_mk_load32(*wp + 4);
+    *wp += 8;
     acc[0] = stai_mk_smlad(x, stai_mk_sxtb16(w), acc[0]);
     acc[1] = stai_mk_smlad(x, stai_mk_sxtb16_ror8(w), acc[1]);
     acc[2] = stai_mk_smlad(x, stai_mk_sxtb16(v), acc[2]);
     acc[3] = stai_mk_smlad(x, stai_mk_sxtb16_ror8(v), acc[3]);
 }
 
-/* The weight word of one output-channel pair (wp: advanced) times one input pair x. */
+/* One input slot x times the weight word of a lone output pair (wp: advanced by 4). */
 STAI_MK_INLINE void stai_mk_row_step2(int32_t x, const int8_t **wp, int32_t *acc)
 {
     const int32_t w = stai_mk_load32(*wp);
@@ -450,11 +450,43 @@ STAI_MK_INLINE void stai_mk_row_step2(int32_t x, const int8_t **wp, int32_t *acc
     acc[1] = stai_mk_smlad(x, stai_mk_sxtb16_ror8(w), acc[1]);
 }
 
+/* Requantize acc[0..n) into out[0..n) (channels o0.., those below out_ch). */
+STAI_MK_INLINE void stai_mk_store_pairs(const int32_t *acc,
+                                        int32_t n,
+                                        int32_t o0,
+                                        const int32_t *multipliers,
+                                        const int32_t *shifts,
+                                        int8_t *out,
+                                        const int32_t out_ch,
+                                        const int32_t output_offset,
+                                        const int32_t act_min,
+                                        const int32_t act_max,
+                                        const int32_t fast_requant)
+{
+#pragma GCC unroll 4
+    for (int32_t i = 0; i < n; i++)
+    {
+        const int32_t o = o0 + i;
+        if (o < out_ch)
+        {
+            const stai_mk_rq q = stai_mk_rq_get(multipliers[o], shifts[o], act_min - output_offset, fast_requant);
+            out[o] = (int8_t)stai_mk_requantize(acc[i], &q, output_offset, act_min, act_max, fast_requant);
+        }
+    }
+}
+
+#if STAI_MK_ASM
+#define STAI_MK_ROW_UNROLL _Pragma("GCC unroll 1")
+#else
+#define STAI_MK_ROW_UNROLL _Pragma("GCC unroll 2")
+#endif
+
 /*
- * One pixel (a fully connected layer of batch 1) without scratch: the same products as
- * the widened path of stai_mk_conv1x1_s8, each 4 input bytes widened to two int16 pairs in
- * registers (LDR, SXTB16, SXTB16, PKHBT, PKHTB) for every two output-channel pairs. The
- * input is read again for each of them: the output must not overlap it.
+ * One pixel (a fully connected layer of batch 1) without scratch: each input word is
+ * widened in registers to its two slots (LDR, SXTB16, SXTB16 ROR #8: the layout pairs
+ * the weights with them) for every group of two output-channel pairs, whose two weight
+ * words per slot one LDRD loads (21 instructions per 16 MACs). The input is read again
+ * for each group: the output must not overlap it.
  */
 STAI_MK_INLINE void stai_mk_conv1x1_row_s8(const int8_t *input,
                                            const int8_t *weights,
@@ -469,11 +501,10 @@ STAI_MK_INLINE void stai_mk_conv1x1_row_s8(const int8_t *input,
                                            const int32_t act_max,
                                            const int32_t fast_requant)
 {
-    const int32_t pairs = (in_ch + 1) >> 1;
     const int32_t oc_pairs = (out_ch + 1) >> 1;
     const int32_t quads = in_ch >> 2;
     const int32_t rest = in_ch & 3;
-    /* The input pairs past the last whole word: (x, x+1) or (x, 0), then (x+2, 0). */
+    /* The slots past the last whole word: (x, x+1) or (x, 0), then (x+2, 0). */
     const int8_t *tail = input + 4 * quads;
     const uint32_t t_lo = rest > 0 ? (uint32_t)(int32_t)tail[0] & 0xFFFFu : 0u;
     const uint32_t t_hi = rest > 1 ? (uint32_t)(int32_t)tail[1] << 16 : 0u;
@@ -484,65 +515,61 @@ STAI_MK_INLINE void stai_mk_conv1x1_row_s8(const int8_t *input,
     for (; j + 2 <= oc_pairs; j += 2)
     {
         int32_t acc[4] = {bias[2 * j], bias[2 * j + 1], bias[2 * j + 2], bias[2 * j + 3]};
-        const int8_t *wq = wp + 4 * pairs;
         const int8_t *x = input;
+        int32_t k = 0;
 #if STAI_MK_ASM
-        int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-        int32_t w, v, we, x0, x1;
-        int32_t n = quads >> 1;
-        /* Two input words per iteration (the loop's SUBS/BNE once per 32 MACs). */
-        if (n > 0)
+        /* LDRD needs word-aligned weights (every weights alignment but 1 and 2). */
+        if (((uintptr_t)wp & 3u) == 0)
         {
-            __asm__("1:\n\t" STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
-                        STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
-                    "subs %[n], %[n], #1\n\t"
-                    "bne 1b"
-                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
-                      [wq] "+r"(wq), [x] "+r"(x), [n] "+r"(n), [w] "=&r"(w), [v] "=&r"(v),
-                      [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
-                    :
-                    : "cc", "memory");
+            int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+            int32_t w, v, we, x0, x1;
+            int32_t n = quads >> 1;
+            /* Two input words per iteration (the loop's SUBS/BNE once per 32 MACs). */
+            if (n > 0)
+            {
+                __asm__("1:\n\t" STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
+                            STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
+                        "subs %[n], %[n], #1\n\t"
+                        "bne 1b"
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
+                          [x] "+r"(x), [n] "+r"(n), [w] "=&r"(w), [v] "=&r"(v), [we] "=&r"(we),
+                          [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        :
+                        : "cc", "memory");
+            }
+            if (quads & 1)
+            {
+                __asm__(STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
+                          [x] "+r"(x), [w] "=&r"(w), [v] "=&r"(v), [we] "=&r"(we), [x0] "=&r"(x0),
+                          [x1] "=&r"(x1)
+                        :
+                        : "memory");
+            }
+            acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+            k = quads;
         }
-        if (quads & 1)
-        {
-            __asm__(STAI_MK_WIDEN4 STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
-                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
-                      [wq] "+r"(wq), [x] "+r"(x), [w] "=&r"(w), [v] "=&r"(v), [we] "=&r"(we),
-                      [x0] "=&r"(x0), [x1] "=&r"(x1)
-                    :
-                    : "memory");
-        }
-        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-#else
-#pragma GCC unroll 2
-        for (int32_t k = 0; k < quads; k++)
+#endif
+        /* Unaligned weights on a DSP core (rolled: only a weights alignment of 1 or 2
+         * gets here), or the portable path. */
+        STAI_MK_ROW_UNROLL
+        for (; k < quads; k++)
         {
             const int32_t word = stai_mk_load32(x);
             x += 4;
-            const int32_t e = stai_mk_sxtb16(word);      /* x0, x2 */
-            const int32_t o = stai_mk_sxtb16_ror8(word); /* x1, x3 */
-            stai_mk_row_step4(stai_mk_pack_lo(e, o), &wp, &wq, acc);
-            stai_mk_row_step4(stai_mk_pack_hi(e, o), &wp, &wq, acc);
+            stai_mk_row_step4(stai_mk_sxtb16(word), &wp, acc);      /* x0, x2 */
+            stai_mk_row_step4(stai_mk_sxtb16_ror8(word), &wp, acc); /* x1, x3 */
         }
-#endif
         if (rest > 0)
         {
-            stai_mk_row_step4(t0, &wp, &wq, acc);
+            stai_mk_row_step4(t0, &wp, acc);
         }
         if (rest == 3)
         {
-            stai_mk_row_step4(t1, &wp, &wq, acc);
+            stai_mk_row_step4(t1, &wp, acc);
         }
-        wp = wq;
-        for (int32_t i = 0; i < 4; i++)
-        {
-            const int32_t o = 2 * j + i;
-            if (o < out_ch)
-            {
-                const stai_mk_rq q = stai_mk_rq_get(multipliers[o], shifts[o], act_min - output_offset, fast_requant);
-                out[o] = (int8_t)stai_mk_requantize(acc[i], &q, output_offset, act_min, act_max, fast_requant);
-            }
-        }
+        stai_mk_store_pairs(acc, 4, 2 * j, multipliers, shifts, out, out_ch, output_offset, act_min, act_max,
+                            fast_requant);
     }
     if (j < oc_pairs)
     {
@@ -553,10 +580,8 @@ STAI_MK_INLINE void stai_mk_conv1x1_row_s8(const int8_t *input,
         {
             const int32_t word = stai_mk_load32(x);
             x += 4;
-            const int32_t e = stai_mk_sxtb16(word);
-            const int32_t o = stai_mk_sxtb16_ror8(word);
-            stai_mk_row_step2(stai_mk_pack_lo(e, o), &wp, acc);
-            stai_mk_row_step2(stai_mk_pack_hi(e, o), &wp, acc);
+            stai_mk_row_step2(stai_mk_sxtb16(word), &wp, acc);
+            stai_mk_row_step2(stai_mk_sxtb16_ror8(word), &wp, acc);
         }
         if (rest > 0)
         {
@@ -566,15 +591,101 @@ STAI_MK_INLINE void stai_mk_conv1x1_row_s8(const int8_t *input,
         {
             stai_mk_row_step2(t1, &wp, acc);
         }
-        for (int32_t i = 0; i < 2; i++)
-        {
-            const int32_t o = 2 * j + i;
-            if (o < out_ch)
-            {
-                const stai_mk_rq q = stai_mk_rq_get(multipliers[o], shifts[o], act_min - output_offset, fast_requant);
-                out[o] = (int8_t)stai_mk_requantize(acc[i], &q, output_offset, act_min, act_max, fast_requant);
-            }
-        }
+        stai_mk_store_pairs(acc, 2, 2 * j, multipliers, shifts, out, out_ch, output_offset, act_min, act_max,
+                            fast_requant);
+    }
+}
+
+#if STAI_MK_ASM
+/* The reduction of stai_mk_conv1x1_s8's three-pixel block for one output pair, whose
+ * weight words are S bytes apart (8 in a group of two pairs, 4 for a lone pair). */
+#define STAI_MK_DOT3X2_OPERANDS                                                                    \
+    [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),           \
+        [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x), [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), \
+        [x1] "=&r"(x1)
+#define STAI_MK_DOT3X2(S)                                                                          \
+    do                                                                                             \
+    {                                                                                              \
+        int32_t w, we, x0, x1;                                                                     \
+        int32_t n = pairs >> 1;                                                                    \
+        if (n > 0)                                                                                 \
+        {                                                                                          \
+            __asm__("1:\n\t" STAI_MK_STEP3X2(S) STAI_MK_STEP3X2(S) "subs %[n], %[n], #1\n\t"      \
+                    "bne 1b"                                                                       \
+                    : STAI_MK_DOT3X2_OPERANDS, [n] "+r"(n)                                         \
+                    :                                                                              \
+                    : "cc", "memory");                                                             \
+        }                                                                                          \
+        if (pairs & 1)                                                                             \
+        {                                                                                          \
+            __asm__(STAI_MK_STEP3X2(S) : STAI_MK_DOT3X2_OPERANDS : : "memory");                    \
+        }                                                                                          \
+    } while (0)
+#endif
+
+/* Output pair j of a block of three pixels (col: their slots, three words per slot; out:
+ * the block's first output pixel); its weight words start at wp, step bytes apart (a
+ * literal: 8 or 4). */
+STAI_MK_INLINE void stai_mk_block3_pair(const int32_t *col,
+                                        const int8_t *wp,
+                                        const int32_t pairs,
+                                        const int32_t step,
+                                        const int32_t j,
+                                        const int32_t *bias,
+                                        const int32_t *multipliers,
+                                        const int32_t *shifts,
+                                        int8_t *out,
+                                        const int32_t out_ch,
+                                        const int32_t output_offset,
+                                        const int32_t act_min,
+                                        const int32_t act_max,
+                                        const int32_t fast_requant)
+{
+    int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
+    int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+    const int32_t *x = col;
+#if STAI_MK_ASM
+    /* The whole reduction in one asm statement: GCC's register allocation of the same
+     * code written with intrinsics moves the six accumulators around every iteration.
+     * 13 registers, 11 instructions per 12 MACs. */
+    if (step == 8)
+    {
+        STAI_MK_DOT3X2(8);
+    }
+    else
+    {
+        STAI_MK_DOT3X2(4);
+    }
+#else
+#pragma GCC unroll 4
+    for (int32_t k = 0; k < pairs; k++)
+    {
+        const int32_t w = stai_mk_load32(wp);
+        wp += step;
+        const int32_t we = stai_mk_sxtb16(w);
+        const int32_t wo = stai_mk_sxtb16_ror8(w);
+        const int32_t x0 = x[0], x1 = x[1], x2 = x[2];
+        x += 3;
+        a00 = stai_mk_smlad(x0, we, a00);
+        a01 = stai_mk_smlad(x0, wo, a01);
+        a10 = stai_mk_smlad(x1, we, a10);
+        a11 = stai_mk_smlad(x1, wo, a11);
+        a20 = stai_mk_smlad(x2, we, a20);
+        a21 = stai_mk_smlad(x2, wo, a21);
+    }
+#endif
+    const int32_t o0 = 2 * j;
+    const stai_mk_rq q0 = stai_mk_rq_get(multipliers[o0], shifts[o0], act_min - output_offset, fast_requant);
+    out[o0] = (int8_t)stai_mk_requantize(a00, &q0, output_offset, act_min, act_max, fast_requant);
+    out[o0 + out_ch] = (int8_t)stai_mk_requantize(a10, &q0, output_offset, act_min, act_max, fast_requant);
+    out[o0 + 2 * out_ch] = (int8_t)stai_mk_requantize(a20, &q0, output_offset, act_min, act_max, fast_requant);
+    if (o0 + 1 < out_ch)
+    {
+        const stai_mk_rq q1 = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset, fast_requant);
+        out[o0 + 1] = (int8_t)stai_mk_requantize(a01, &q1, output_offset, act_min, act_max, fast_requant);
+        out[o0 + 1 + out_ch] = (int8_t)stai_mk_requantize(a11, &q1, output_offset, act_min, act_max, fast_requant);
+        out[o0 + 1 + 2 * out_ch] =
+            (int8_t)stai_mk_requantize(a21, &q1, output_offset, act_min, act_max, fast_requant);
     }
 }
 
@@ -593,19 +704,13 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
                                                       const int32_t act_max,
                                                       const int32_t fast_requant)
 {
-    if (pixels == 1)
-    {
-        (void)scratch;
-        stai_mk_conv1x1_row_s8(input, weights, bias, multipliers, shifts, output, in_ch, out_ch, output_offset,
-                               act_min, act_max, fast_requant);
-        return ARM_CMSIS_NN_SUCCESS;
-    }
     const int32_t pairs = (in_ch + 1) >> 1;
     const int32_t oc_pairs = (out_ch + 1) >> 1;
+    const int32_t grouped = oc_pairs & ~1; /* the output pairs stored two by two */
     int32_t *const col = (int32_t *)scratch;
     const int32_t blocks = pixels / 3;
     /* Three pixels at a time (six accumulators, which leaves the registers the loop needs
-     * on a Cortex-M): col[3k + i] holds input pair k of pixel i. */
+     * on a Cortex-M): col[3k + i] holds slot k of pixel i. */
     for (int32_t blk = 0; blk < blocks; blk++)
     {
         const int32_t p = 3 * blk;
@@ -613,161 +718,30 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
         stai_mk_widen_pixel(in, col, in_ch, 3);
         stai_mk_widen_pixel(in + in_ch, col + 1, in_ch, 3);
         stai_mk_widen_pixel(in + 2 * in_ch, col + 2, in_ch, 3);
-        const int8_t *wp = weights;
         int8_t *out = output + p * out_ch;
-        for (int32_t j = 0; j < oc_pairs; j++)
+        const int8_t *wg = weights;
+        for (int32_t j = 0; j < grouped; j += 2)
         {
-            int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
-            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
-            const int32_t *x = col;
-#if STAI_MK_ASM
-            /* The whole reduction in one asm statement: GCC's register allocation of
-             * the same code written with intrinsics moves the six accumulators around
-             * every iteration. 13 registers, 11 instructions per 12 MACs. */
-            int32_t w, we, x0, x1;
-            int32_t n = pairs >> 1;
-            if (n > 0)
+#pragma GCC unroll 1
+            for (int32_t h = 0; h < 2; h++)
             {
-                __asm__("1:\n\t" STAI_MK_STEP3X2 STAI_MK_STEP3X2 "subs %[n], %[n], #1\n\t"
-                        "bne 1b"
-                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-                          [a20] "+r"(a20), [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x), [n] "+r"(n),
-                          [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
-                        :
-                        : "cc", "memory");
+                stai_mk_block3_pair(col, wg + 4 * h, pairs, 8, j + h, bias, multipliers, shifts, out, out_ch,
+                                    output_offset, act_min, act_max, fast_requant);
             }
-            if (pairs & 1)
-            {
-                __asm__(STAI_MK_STEP3X2
-                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-                          [a20] "+r"(a20), [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x),
-                          [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
-                        :
-                        : "memory");
-            }
-#else
-#pragma GCC unroll 4
-            for (int32_t k = 0; k < pairs; k++)
-            {
-                const int32_t w = stai_mk_load32(wp);
-                wp += 4;
-                const int32_t we = stai_mk_sxtb16(w);
-                const int32_t wo = stai_mk_sxtb16_ror8(w);
-                const int32_t x0 = x[0], x1 = x[1], x2 = x[2];
-                x += 3;
-                a00 = stai_mk_smlad(x0, we, a00);
-                a01 = stai_mk_smlad(x0, wo, a01);
-                a10 = stai_mk_smlad(x1, we, a10);
-                a11 = stai_mk_smlad(x1, wo, a11);
-                a20 = stai_mk_smlad(x2, we, a20);
-                a21 = stai_mk_smlad(x2, wo, a21);
-            }
-#endif
-            const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_get(multipliers[o0], shifts[o0], act_min - output_offset, fast_requant);
-            out[o0] = (int8_t)stai_mk_requantize(a00, &q0, output_offset, act_min, act_max, fast_requant);
-            out[o0 + out_ch] = (int8_t)stai_mk_requantize(a10, &q0, output_offset, act_min, act_max, fast_requant);
-            out[o0 + 2 * out_ch] =
-                (int8_t)stai_mk_requantize(a20, &q0, output_offset, act_min, act_max, fast_requant);
-            if (o0 + 1 < out_ch)
-            {
-                const stai_mk_rq q1 = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset, fast_requant);
-                out[o0 + 1] = (int8_t)stai_mk_requantize(a01, &q1, output_offset, act_min, act_max, fast_requant);
-                out[o0 + 1 + out_ch] =
-                    (int8_t)stai_mk_requantize(a11, &q1, output_offset, act_min, act_max, fast_requant);
-                out[o0 + 1 + 2 * out_ch] =
-                    (int8_t)stai_mk_requantize(a21, &q1, output_offset, act_min, act_max, fast_requant);
-            }
+            wg += 8 * pairs;
+        }
+        if (grouped < oc_pairs)
+        {
+            stai_mk_block3_pair(col, wg, pairs, 4, grouped, bias, multipliers, shifts, out, out_ch, output_offset,
+                                act_min, act_max, fast_requant);
         }
     }
-    /* The remaining pixels one at a time (a fully connected layer's only pixel): col[k]
-     * holds input pair k; two output-channel pairs at a time. */
-    for (int32_t r = 0; r < pixels - 3 * blocks; r++)
+    /* The remaining pixels (a fully connected layer's only one) one at a time, widened in
+     * registers: as in a block, output pixel p may overlap only input pixels before p. */
+    for (int32_t p = 3 * blocks; p < pixels; p++)
     {
-        const int32_t p = 3 * blocks + r;
-        stai_mk_widen_pixel(input + p * in_ch, col, in_ch, 1);
-        const int8_t *wp = weights;
-        int8_t *out = output + p * out_ch;
-        int32_t j = 0;
-        for (; j + 2 <= oc_pairs; j += 2)
-        {
-            int32_t a0 = bias[2 * j], a1 = bias[2 * j + 1], a2 = bias[2 * j + 2], a3 = bias[2 * j + 3];
-            const int8_t *wq = wp + 4 * pairs;
-            const int32_t *x = col;
-#if STAI_MK_ASM
-            int32_t w, v, we, x0, x1;
-            int32_t n = pairs >> 1;
-            if (n > 0)
-            {
-                __asm__("1:\n\t"
-                        "ldrd %[x0], %[x1], [%[x]], #8\n\t" STAI_MK_STEP1X4(x0) STAI_MK_STEP1X4(x1)
-                        "subs %[n], %[n], #1\n\t"
-                        "bne 1b"
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
-                          [wq] "+r"(wq), [x] "+r"(x), [n] "+r"(n), [w] "=&r"(w), [v] "=&r"(v),
-                          [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
-                        :
-                        : "cc", "memory");
-            }
-            if (pairs & 1)
-            {
-                __asm__("ldr %[x0], [%[x]], #4\n\t" STAI_MK_STEP1X4(x0)
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
-                          [wq] "+r"(wq), [x] "+r"(x), [w] "=&r"(w), [v] "=&r"(v), [we] "=&r"(we),
-                          [x0] "=&r"(x0)
-                        :
-                        : "memory");
-            }
-#else
-#pragma GCC unroll 4
-            for (int32_t k = 0; k < pairs; k++)
-            {
-                const int32_t w = stai_mk_load32(wp);
-                const int32_t v = stai_mk_load32(wq);
-                wp += 4;
-                wq += 4;
-                const int32_t x0 = *x++;
-                a0 = stai_mk_smlad(x0, stai_mk_sxtb16(w), a0);
-                a1 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(w), a1);
-                a2 = stai_mk_smlad(x0, stai_mk_sxtb16(v), a2);
-                a3 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(v), a3);
-            }
-#endif
-            wp = wq;
-            const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_get(multipliers[o0], shifts[o0], act_min - output_offset, fast_requant);
-            const stai_mk_rq q1 = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset, fast_requant);
-            const stai_mk_rq q2 = stai_mk_rq_get(multipliers[o0 + 2], shifts[o0 + 2], act_min - output_offset, fast_requant);
-            out[o0] = (int8_t)stai_mk_requantize(a0, &q0, output_offset, act_min, act_max, fast_requant);
-            out[o0 + 1] = (int8_t)stai_mk_requantize(a1, &q1, output_offset, act_min, act_max, fast_requant);
-            out[o0 + 2] = (int8_t)stai_mk_requantize(a2, &q2, output_offset, act_min, act_max, fast_requant);
-            if (o0 + 3 < out_ch)
-            {
-                const stai_mk_rq q3 = stai_mk_rq_get(multipliers[o0 + 3], shifts[o0 + 3], act_min - output_offset, fast_requant);
-                out[o0 + 3] = (int8_t)stai_mk_requantize(a3, &q3, output_offset, act_min, act_max, fast_requant);
-            }
-        }
-        if (j < oc_pairs)
-        {
-            int32_t a0 = bias[2 * j], a1 = bias[2 * j + 1];
-#pragma GCC unroll 4
-            for (int32_t k = 0; k < pairs; k++)
-            {
-                const int32_t w = stai_mk_load32(wp);
-                wp += 4;
-                const int32_t x0 = col[k];
-                a0 = stai_mk_smlad(x0, stai_mk_sxtb16(w), a0);
-                a1 = stai_mk_smlad(x0, stai_mk_sxtb16_ror8(w), a1);
-            }
-            const int32_t o0 = 2 * j;
-            const stai_mk_rq q0 = stai_mk_rq_get(multipliers[o0], shifts[o0], act_min - output_offset, fast_requant);
-            out[o0] = (int8_t)stai_mk_requantize(a0, &q0, output_offset, act_min, act_max, fast_requant);
-            if (o0 + 1 < out_ch)
-            {
-                const stai_mk_rq q1 = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset, fast_requant);
-                out[o0 + 1] = (int8_t)stai_mk_requantize(a1, &q1, output_offset, act_min, act_max, fast_requant);
-            }
-        }
+        stai_mk_conv1x1_row_s8(input + p * in_ch, weights, bias, multipliers, shifts, output + p * out_ch, in_ch,
+                               out_ch, output_offset, act_min, act_max, fast_requant);
     }
     return ARM_CMSIS_NN_SUCCESS;
 }

@@ -47,6 +47,10 @@ def _cases(seed: int) -> list[mk.Case]:
         mk.random_conv1x1(rng, pixels=1, in_ch=66, out_ch=16),
         mk.random_conv1x1(rng, pixels=1, in_ch=128, out_ch=5, fast=0),
         mk.random_conv1x1(rng, pixels=9, in_ch=16, out_ch=12, fast=0),
+        # Weights one and two bytes past a word (a weights alignment of 1 or 2): no LDRD.
+        replace(mk.random_conv1x1(rng, pixels=1, in_ch=37, out_ch=11), misalign=1),
+        replace(mk.random_conv1x1(rng, pixels=5, in_ch=24, out_ch=9), misalign=2),
+        replace(mk.random_dwconv3x3(rng, in_h=5, in_w=4, ch=6, stride=1, same=True), misalign=3),
         mk.random_dwconv3x3(rng, in_h=3, in_w=3, ch=1, stride=1, same=False),
         mk.random_dwconv3x3(rng, in_h=4, in_w=4, ch=3, stride=2, same=True),
         mk.random_dwconv3x3(rng, in_h=7, in_w=6, ch=5, stride=2, same=False),
@@ -77,11 +81,57 @@ def _check(result: mk.Result, cases: list[mk.Case]) -> None:
 # ---- layouts -------------------------------------------------------------------------
 
 
-def test_conv1x1_packing_follows_the_documented_order() -> None:
+def test_conv1x1_slots_pair_the_widened_input_words() -> None:
+    """Whole groups of four input channels give the pairs SXTB16 and SXTB16 ROR #8 of one
+    input word, (0, 2) then (1, 3); the last in % 4 channels pair in order."""
+    assert mk_layouts.conv1x1_slots(4).tolist() == [[0, 2], [1, 3]]
+    assert mk_layouts.conv1x1_slots(7).tolist() == [[0, 2], [1, 3], [4, 5], [6, 7]]
+    assert mk_layouts.conv1x1_slots(9).tolist() == [[0, 2], [1, 3], [4, 6], [5, 7], [8, 9]]
+    assert mk_layouts.conv1x1_slots(2).tolist() == [[0, 1]]
+    assert mk_layouts.conv1x1_slots(1).tolist() == [[0, 1]]
+
+
+@pytest.mark.parametrize("out_ch, in_ch", [(5, 7), (8, 12), (6, 9), (1, 1), (4, 2)])
+def test_conv1x1_packing_follows_the_documented_order(out_ch: int, in_ch: int) -> None:
+    """Word (j, k) holds output pair j's weights of slot k; the output pairs go two by two,
+    their words alternating slot by slot (an odd last pair alone)."""
+    rng = np.random.default_rng(3)
+    w = rng.integers(-127, 128, (out_ch, 1, 1, in_ch), dtype=np.int8)
+    bias = rng.integers(-1000, 1000, out_ch).astype(np.int32)
+    packed, eff = mk_layouts.pack_pointwise_s8(w, bias, 17)
+    flat = w.reshape(out_ch, in_ch).astype(np.int64)
+    pairs, slots = (out_ch + 1) // 2, (in_ch + 1) // 2
+    grouped = pairs - pairs % 2
+    quads = in_ch // 4
+    assert packed.dtype == np.int8 and packed.size == pairs * slots * 4
+    for j in range(pairs):
+        for k in range(slots):
+            if k < 2 * quads:  # (4q, 4q+2), (4q+1, 4q+3)
+                channels = (4 * (k // 2) + k % 2, 4 * (k // 2) + k % 2 + 2)
+            else:  # in order
+                first = 4 * quads + 2 * (k - 2 * quads)
+                channels = (first, first + 1)
+            if j < grouped:
+                word = (j // 2) * 2 * slots + 2 * k + j % 2
+            else:
+                word = j * slots + k
+            for b in range(4):
+                o, i = 2 * j + (b & 1), channels[b >> 1]
+                want = flat[o, i] if o < out_ch and i < in_ch else 0
+                assert packed[4 * word + b] == want, (j, k, b)
+    assert eff.dtype == np.int32 and eff.size == 2 * pairs
+    want_bias = [int(bias[o]) + 17 * int(flat[o].sum()) for o in range(out_ch)]
+    assert list(eff[:out_ch]) == want_bias
+    assert list(eff[out_ch:]) == [0] * (2 * pairs - out_ch)
+
+
+def test_pair_packing_follows_the_documented_order() -> None:
+    """The plain channel-pair words stai_mk_conv_s8 reads (pack_conv1x1_s8 is the name
+    mk_conv_layouts imports them by)."""
     rng = np.random.default_rng(3)
     w = rng.integers(-127, 128, (5, 1, 1, 7), dtype=np.int8)
     bias = rng.integers(-1000, 1000, 5).astype(np.int32)
-    packed, eff = mk_layouts.pack_conv1x1_s8(w, bias, 17)
+    packed, eff = mk_layouts.pack_pairs_s8(w, bias, 17)
     flat = w.reshape(5, 7).astype(np.int64)
     assert packed.dtype == np.int8 and packed.size == 3 * 4 * 4
     for j in range(3):
@@ -93,6 +143,7 @@ def test_conv1x1_packing_follows_the_documented_order() -> None:
     assert eff.dtype == np.int32 and eff.size == 6
     assert list(eff[:5]) == [int(bias[o]) + 17 * int(flat[o].sum()) for o in range(5)]
     assert eff[5] == 0
+    assert mk_layouts.pack_conv1x1_s8 is mk_layouts.pack_pairs_s8
 
 
 def test_dwconv3x3_packing_follows_the_documented_order() -> None:
@@ -110,7 +161,7 @@ def test_dwconv3x3_packing_follows_the_documented_order() -> None:
 def test_an_effective_bias_out_of_int32_is_refused() -> None:
     w = np.full((1, 1, 1, 4), 127, dtype=np.int8)
     with pytest.raises(ValueError, match="int32"):
-        mk_layouts.pack_conv1x1_s8(w, np.array([2**31 - 10], dtype=np.int64), 128)
+        mk_layouts.pack_pointwise_s8(w, np.array([2**31 - 10], dtype=np.int64), 128)
 
 
 def test_fits_conv1x1() -> None:
@@ -137,7 +188,7 @@ def test_fits_dwconv3x3() -> None:
 
 def test_fast_requantization_needs_headroom() -> None:
     w = np.full((2, 1, 1, 8), 100, dtype=np.int8)
-    packed, eff = mk_layouts.pack_conv1x1_s8(w, np.array([5, 5]), 3)
+    packed, eff = mk_layouts.pack_pointwise_s8(w, np.array([5, 5]), 3)
     fast = mk_layouts.fast_requant_conv1x1
     assert fast(eff, w, [-8, -9]) == 2
     assert fast(eff, w, [-1, -22]) == 2

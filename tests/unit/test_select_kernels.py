@@ -83,7 +83,7 @@ def test_kws_layers_get_stai_kernels(models_dir: Path) -> None:
             packed, folded = mk_conv_layouts.pack_conv_s8(weights, bias, offset)
             assert new.ints("kernel") == (10, 4)
         else:
-            packed, folded = mk_layouts.pack_conv1x1_s8(weights, bias, offset)
+            packed, folded = mk_layouts.pack_pointwise_s8(weights, bias, offset)
         np.testing.assert_array_equal(_values(new, 1), packed)
         np.testing.assert_array_equal(_values(new, 2), folded)
         assert new.int_param("output_offset") == old.int_param("output_offset")
@@ -306,6 +306,7 @@ def test_overlap_facts_follow_the_kernels_order(models_dir: Path) -> None:
     conv = by_kind[mk.ConvS8Op]
     assert conv.overlap_gap(conv.ins[0], "dsp") is not None
     pointwise = by_kind[mk.Conv1x1S8Op]
+    assert isinstance(pointwise, mk.Conv1x1S8Op)
     # one output pixel below its input (as many channels in as out, or one pixel only)
     assert pointwise.overlap_gap(pointwise.ins[0], "dsp") == -pointwise.out_channels
     depthwise = by_kind[mk.DwConv3x3S8Op]

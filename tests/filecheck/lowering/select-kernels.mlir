@@ -4,26 +4,29 @@
 
 // CMSIS-NOT: mk.
 
-// A 1x1 convolution (3 -> 3 channels, stride 1, no padding) becomes mk.conv1x1_s8. The
-// weights w[o][i] = 1..9 are padded to 4x4 and laid out per (output pair, input pair) as
-// w[2j][2k], w[2j+1][2k], w[2j][2k+1], w[2j+1][2k+1]; the effective bias is
-// bias[o] + input_offset * sum(w[o]) = 10 + 2*6, 20 + 2*15, 30 + 2*24, then 0 (padding).
+// A 1x1 convolution (5 -> 3 channels, stride 1, no padding) becomes mk.conv1x1_s8. The
+// weights w[o][i] = 1..15 (row o: 5o+1 .. 5o+5) are padded to 4 output channels and laid
+// out in words of an output pair j and an input slot (a, b): w[2j][a], w[2j+1][a],
+// w[2j][b], w[2j+1][b]. The slots of input channels 0..3 are (0, 2), (1, 3) (SXTB16 and
+// SXTB16 ROR #8 of one input word), then (4, -); output pairs 0 and 1 alternate slot by
+// slot (one LDRD): (0, s0) (1, s0) (0, s1) (1, s1) (0, s2) (1, s2). The effective bias is
+// bias[o] + input_offset * sum(w[o]) = 10 + 2*15, 20 + 2*40, 30 + 2*65, then 0 (padding).
 // The old constants go; the op keeps its attributes, parameters and clamp range.
 
 // CHECK-LABEL: func.func @conv1x1
-// CHECK-NOT:   arith.constant dense<{{.*}}> : tensor<3x1x1x3xi8>
-// CHECK:       %[[W:.*]] = arith.constant dense<[1, 4, 2, 5, 3, 6, 0, 0, 7, 0, 8, 0, 9, 0, 0, 0]> : tensor<16xi8>
-// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[22, 50, 78, 0]> : tensor<4xi32>
-// CHECK-NEXT:  %[[Y:.*]] = mk.conv1x1_s8 ins(%x, %[[W]], %[[B]] : tensor<1x2x2x3xi8>, tensor<16xi8>, tensor<4xi32>)
+// CHECK-NOT:   arith.constant dense<{{.*}}> : tensor<3x1x1x5xi8>
+// CHECK:       %[[W:.*]] = arith.constant dense<[1, 6, 3, 8, 11, 0, 13, 0, 2, 7, 4, 9, 12, 0, 14, 0, 5, 10, 0, 0, 15, 0, 0, 0]> : tensor<24xi8>
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[40, 100, 160, 0]> : tensor<4xi32>
+// CHECK-NEXT:  %[[Y:.*]] = mk.conv1x1_s8 ins(%x, %[[W]], %[[B]] : tensor<1x2x2x5xi8>, tensor<24xi8>, tensor<4xi32>)
 // CHECK-SAME:  {nn.name = "conv", act = array<i32: -128, 127>, fast_requant = {{[0-2]}} : i64, params = #qnn.conv_s8<input_offset = 2, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x2x2x3xi8>
 // CHECK-NEXT:  func.return %[[Y]]
 // CMSIS-LABEL: func.func @conv1x1
 // CMSIS:       qnn.conv2d
 
-func.func @conv1x1(%x: tensor<1x2x2x3xi8>) -> tensor<1x2x2x3xi8> {
-  %w = arith.constant dense<[[[[1, 2, 3]]], [[[4, 5, 6]]], [[[7, 8, 9]]]]> : tensor<3x1x1x3xi8>
+func.func @conv1x1(%x: tensor<1x2x2x5xi8>) -> tensor<1x2x2x3xi8> {
+  %w = arith.constant dense<[[[[1, 2, 3, 4, 5]]], [[[6, 7, 8, 9, 10]]], [[[11, 12, 13, 14, 15]]]]> : tensor<3x1x1x5xi8>
   %b = arith.constant dense<[10, 20, 30]> : tensor<3xi32>
-  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x2x2x3xi8>, tensor<3x1x1x3xi8>, tensor<3xi32>) {nn.name = "conv", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 2, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x2x2x3xi8>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x2x2x5xi8>, tensor<3x1x1x5xi8>, tensor<3xi32>) {nn.name = "conv", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 2, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x2x2x3xi8>
   func.return %y : tensor<1x2x2x3xi8>
 }
 
