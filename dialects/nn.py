@@ -57,6 +57,7 @@ from stai.dialects.nn_base import (
     numpy_dtype,
     storage_type,
 )
+from stai.dialects.nn_cumsum import CUMSUM_OPS
 from stai.dialects.nn_logical import LOGICAL_OPS
 from stai.dialects.nn_matmul import MATMUL_OPS
 from stai.dialects.nn_norm import NORM_OPS
@@ -641,6 +642,7 @@ _OPS = (
     MATMUL_OPS,
     LOGICAL_OPS,
     NORM_OPS,
+    CUMSUM_OPS,
 )
 
 NN = Dialect("nn", [op for row in (*_OPS, STATE_OPS) for op in row], [QuantType])

@@ -61,6 +61,7 @@ from stai.lowering.nn_to_qnn_base import (
     i64_array,
     machine_type,
 )
+from stai.lowering.nn_to_qnn_cumsum import CUMSUM_PATTERNS
 from stai.lowering.nn_to_qnn_indexing import INDEXING_PATTERNS
 from stai.lowering.nn_to_qnn_logical import LOGICAL_PATTERNS
 from stai.lowering.nn_to_qnn_matmul import MATMUL_PATTERNS
@@ -655,6 +656,7 @@ class ConvertNNToQNNPass(ModulePass):
                     *LOGICAL_PATTERNS,
                     *MATMUL_PATTERNS,
                     *NORM_PATTERNS,
+                    *CUMSUM_PATTERNS,
                 ]
             )
         ).rewrite_module(op)

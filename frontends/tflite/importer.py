@@ -58,6 +58,7 @@ from stai.errors import StaiError
 
 from ..checks import check_accumulators
 from .constants import FILL_TYPES, SHAPE_TYPES, ZEROS_LIKE_TYPES, ConstantsTranslator
+from .cumsum import CumsumOp, CumsumTranslator
 from .elementwise import ElementwiseTranslator
 from .logical import CAST_TYPES, COMPARE_TYPES, SELECT_TYPES, LogicalTranslator
 from .matmul import BatchMatmulOp, MatmulTranslator
@@ -215,6 +216,8 @@ OPERATORS: dict[str, Translation] = {
     "FILL": Translation("_fill", nn.ConstantOp, types=FILL_TYPES),
     "L2_NORMALIZATION": Translation("_l2_normalization", L2NormalizationOp),
     "L2_POOL_2D": Translation("_l2_pool", L2Pool2DOp),
+    "CUMSUM": Translation("_cumsum", CumsumOp),
+    "GATHER_ND": Translation("_gather_nd", nn.GatherOp),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
@@ -229,6 +232,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 
 
 class _Importer(
+    CumsumTranslator,
     NormTranslator,
     ConstantsTranslator,
     MatmulTranslator,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from stai.dialects import qnn, qnn_indexing, qnn_matmul
+from stai.dialects import qnn, qnn_cumsum, qnn_indexing, qnn_matmul
 from stai.lowering.convert_buf_to_c.activations import emit_prelu, emit_unary
 from stai.lowering.convert_buf_to_c.conv import (
     emit_conv,
@@ -12,6 +12,7 @@ from stai.lowering.convert_buf_to_c.conv import (
     emit_hybrid_conv,
     emit_transpose_conv,
 )
+from stai.lowering.convert_buf_to_c.cumsum import emit_cumsum
 from stai.lowering.convert_buf_to_c.data_movement import (
     emit_concat,
     emit_pad,
@@ -99,5 +100,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     **LOGICAL_EMITTERS,
     qnn_matmul.BatchMatmulOp: emit_batch_matmul,
     **NORM_EMITTERS,
+    qnn_cumsum.CumsumOp: emit_cumsum,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

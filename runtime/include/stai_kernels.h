@@ -15,5 +15,6 @@
 #include "stai_kernels_logical.h"
 #include "stai_kernels_transpose_conv.h"
 #include "stai_kernels_norm.h"
+#include "stai_kernels_cumsum.h"
 
 #endif /* STAI_KERNELS_H */
