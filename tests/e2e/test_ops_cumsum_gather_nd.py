@@ -160,3 +160,11 @@ def test_refusals(tmp_path):
     path.write_bytes(m.build([x], [y]))
     with pytest.raises(StaiError, match=r"INT16 is not supported \(float32, int8\)"):
         generate(path, tmp_path / "c")
+
+
+def test_cumsum_quantized_by_stai(cumsum_models, tmp_path):
+    """quantize-nn makes the float CUMSUM int8 (its output over its own range)."""
+    from test_ops_l2 import _ptq_error
+
+    float_ops, error = _ptq_error(cumsum_models["axis1"], (2, 5, 3), tmp_path / "q")
+    assert not float_ops and error < 0.02

@@ -136,3 +136,26 @@ def test_refusals(tmp_path):
     path.write_bytes(m.build([x], [y]))
     with pytest.raises(StaiError, match=r"L2_POOL_2D \(operator 0\): only float32"):
         generate(path, tmp_path / "a")
+
+
+def _ptq_error(path: Path, shape: tuple[int, ...], folder: Path) -> tuple[list[str], float]:
+    """stai's post-training quantization of a float model: the ops left in float and the
+    rms error of the int8 network against LiteRT's float result, relative to its range."""
+    from stai.compiler.driver import import_model
+    from stai.runtime.model_runner import Runner
+    from stai.tools.quantize import compile_module, quantize_module
+
+    rng = np.random.default_rng(0)
+    module = import_model(path)
+    report = quantize_module(module, [rng.uniform(-1, 1, (64, *shape)).astype(np.float32)])
+    data = rng.uniform(-1, 1, (8, *shape)).astype(np.float32)
+    (out,) = Runner(compile_module(module, folder, "q"), "q").run([data]).outputs
+    refs = np.stack([run_litert_ref(path, [x])[0] for x in data])
+    rms = float(np.sqrt(np.mean((out.reshape(refs.shape) - refs) ** 2)))
+    return list(report.float_ops), rms / float(np.abs(refs).max())
+
+
+def test_l2_normalization_quantized_by_stai(l2_models, tmp_path):
+    """quantize-nn makes the float L2 normalization int8 (output 1/128, zero point 0)."""
+    float_ops, error = _ptq_error(l2_models["rank3", FLOAT], (1, 5, 7), tmp_path / "q")
+    assert not float_ops and error < 0.02
