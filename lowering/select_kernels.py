@@ -74,11 +74,11 @@ from stai.runtime import mk_conv_layouts, mk_eltwise_layouts, mk_layouts
 KERNEL_SETS = ("stai", "cmsis-nn")
 """The values of the ``kernels`` option."""
 
-MIN_FC_OUTPUTS = 8
+MIN_FC_OUTPUTS = 4
 """A fully connected layer of one row needs this many outputs to take the 1x1 kernel:
-the kernel widens the row into its scratch buffer (two bytes per input) once for all
-outputs, which a handful of outputs does not repay (micro_speech's 4000 -> 4 layer: the
-same instructions as CMSIS-NN's and 6 KB more arena)."""
+with fewer there is no group of two output-channel pairs for its LDRD loop, and its
+plain loop is slower than CMSIS-NN's (VWW's 256 -> 2 layer on Cortex-M4: 1,119 more
+instructions), while from four on it is faster (micro_speech's 4000 -> 4: 8,276 fewer)."""
 
 
 def _constant(value: SSAValue) -> np.ndarray | None:

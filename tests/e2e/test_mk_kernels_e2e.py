@@ -87,13 +87,13 @@ def _dscnn(seed: int):
         x = layers.ReLU()(layers.BatchNormalization()(x))
         x = layers.Conv2D(filters, 1, use_bias=False)(x)
         x = layers.ReLU()(layers.BatchNormalization()(x))
-    x = layers.AveragePooling2D(pool_size=(int(x.shape[1]), int(x.shape[2])))(x)
+    x = layers.AveragePooling2D(pool_size=(int(x.shape[1] or 1), int(x.shape[2] or 1)))(x)
     x = layers.Dense(12)(layers.Flatten()(x))
     model = tf.keras.Model(inputs, layers.Softmax()(x))
     rng = np.random.default_rng(seed)
     weights = []
     for w in model.weights:
-        shape = tuple(w.shape)
+        shape = tuple(int(d or 0) for d in w.shape)  # every weight's shape is known
         if "variance" in w.path:
             weights.append(rng.uniform(0.5, 2.0, shape))
         elif "gamma" in w.path:
@@ -228,7 +228,8 @@ def test_kws_with_stai_kernels_on_cortex_m4(
     assert ours is not None and base is not None and ours < base / 5
 
 
-def _run_on_m4(folder: Path, work: Path, path: Path, samples: list[list[np.ndarray]]) -> None:
+def _run_on_m4(folder: Path, work: Path, path: Path, samples: list[list[np.ndarray]]) -> list[int]:
+    """Run ``folder`` on QEMU's Cortex-M4, bit-exact with TFLM; each sample's instructions."""
     from stai.boards.runner import TargetModel
 
     run = TargetModel(folder, work_dir=work, cmsis_nn_path="").run_many(samples)
@@ -236,6 +237,7 @@ def _run_on_m4(folder: Path, work: Path, path: Path, samples: list[list[np.ndarr
         assert sample.status == 0
         for e, g in zip(run_tflm(path, inputs), sample.outputs):
             np.testing.assert_array_equal(g, e)
+    return [s.instructions for s in run.samples if s.instructions is not None]
 
 
 def test_vww_with_stai_kernels_on_cortex_m4(
@@ -261,7 +263,8 @@ def test_fully_connected_models_at_their_breadth_bound_on_cortex_m4(
     target_tools: None, tmp_path: Path, shared_model_path, models_dir
 ) -> None:
     """AD and hello_world (only fully connected layers of batch 1) on stai's kernels need
-    no scratch: the arena is the breadth bound (768 and 32 bytes); bit-exact on QEMU."""
+    no scratch: the arena is the breadth bound (768 and 32 bytes); bit-exact on QEMU, AD
+    in at most 0.45 M instructions (issue 15's target; CMSIS-NN's DSP kernels: 0.580 M)."""
     for key in ("ad_int8", "hello_world_int8"):
         path = shared_model_path(key)
         out = tmp_path / key
@@ -272,4 +275,25 @@ def test_fully_connected_models_at_their_breadth_bound_on_cortex_m4(
         assert plan["arena_bytes"] == plan["breadth_bound_bytes"], plan
         assert plan["max_scratch_bytes"] == 0, plan
         samples = [s.inputs for s in SHARED_BY_KEY[key].samples(models_dir)][:2]
-        _run_on_m4(out, tmp_path / f"b_{key}", path, samples + random_inputs(path, 2, seed=4))
+        counts = _run_on_m4(
+            out, tmp_path / f"b_{key}", path, samples + random_inputs(path, 2, seed=4)
+        )
+        if key == "ad_int8":
+            assert counts and max(counts) <= 450_000, counts
+
+
+def test_micro_speech_fully_connected_on_cortex_m4(
+    target_tools: None, tmp_path: Path, shared_model_path, models_dir
+) -> None:
+    """micro_speech's 4000 -> 4 fully connected layer (one row, four outputs: one group of
+    two output-channel pairs) runs the 1x1 kernel without scratch, bit-exact with TFLM on
+    QEMU for its four shipped feature files."""
+    path = shared_model_path("micro_speech_int8")
+    out = tmp_path / "ms"
+    compiled = compile_model(path, CompileOptions(name="ms", target="cortex-m4"))
+    write_generated(compiled, out)
+    assert _stai(layer_kernels(compiled.module)) == ["stai_mk_conv1x1_s8"]
+    plan = json.loads((out / "ms.json").read_text())["memory_plan"]
+    assert plan["max_scratch_bytes"] == 0, plan
+    samples = [s.inputs for s in SHARED_BY_KEY["micro_speech_int8"].samples(models_dir)]
+    _run_on_m4(out, tmp_path / "b", path, samples)

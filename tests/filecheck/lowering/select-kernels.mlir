@@ -148,18 +148,23 @@ func.func @fallback(%x: tensor<1x4x4x3xi8>, %z: tensor<1x1x1x3xi8>, %f: tensor<1
 
 // -----
 
-// A fully connected layer of one row with fewer than 8 outputs keeps CMSIS-NN: widening
-// its row would cost more than its few outputs save (and two scratch bytes per input).
+// A fully connected layer of one row with fewer than 4 outputs keeps CMSIS-NN: the 1x1
+// kernel's fast loop takes two output-channel pairs at a time. With 4 it runs the 1x1
+// kernel (no scratch for one row).
 
 // CHECK-LABEL: func.func @thin_fully_connected
-// CHECK:       qnn.fully_connected
-// CHECK-NOT:   mk.
+// CHECK:       qnn.fully_connected {{.*}} -> tensor<1x3xi8>
+// CHECK:       mk.conv1x1_s8 {{.*}} tensor<256xi8>, tensor<4xi32>
+// CHECK-SAME:  -> tensor<1x4xi8>
 
-func.func @thin_fully_connected(%x: tensor<1x64xi8>) -> tensor<1x4xi8> {
+func.func @thin_fully_connected(%x: tensor<1x64xi8>) -> (tensor<1x3xi8>, tensor<1x4xi8>) {
+  %w3 = arith.constant dense<3> : tensor<3x64xi8>
+  %b3 = arith.constant dense<1> : tensor<3xi32>
   %w = arith.constant dense<3> : tensor<4x64xi8>
   %b = arith.constant dense<1> : tensor<4xi32>
-  %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x64xi8>, tensor<4x64xi8>, tensor<4xi32>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1500000000>, shifts = array<i32: -8>>} -> tensor<1x4xi8>
-  func.return %y : tensor<1x4xi8>
+  %y = qnn.fully_connected ins(%x, %w3, %b3 : tensor<1x64xi8>, tensor<3x64xi8>, tensor<3xi32>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1500000000>, shifts = array<i32: -8>>} -> tensor<1x3xi8>
+  %z = qnn.fully_connected ins(%x, %w, %b : tensor<1x64xi8>, tensor<4x64xi8>, tensor<4xi32>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = 1, filter_offset = 0, output_offset = 0, multipliers = array<i32: 1500000000>, shifts = array<i32: -8>>} -> tensor<1x4xi8>
+  func.return %y, %z : tensor<1x3xi8>, tensor<1x4xi8>
 }
 
 // -----
