@@ -9,7 +9,9 @@ index tuple names a slice of the params' trailing axes, at the flat position Ten
 Lite Micro computes (an index tuple whose slice would leave the tensor is an error at
 compile time; TFLite Micro fails at run time). The params are reshaped to [slices,
 slice size], gathered along axis 0 (``nn.gather``), and reshaped to the output; constant
-params fold into a constant. Computed indices are an error.
+params fold into a constant. Computed indices of one element per tuple select slices of
+the first axis (``nn.take``, checked at run time as TFLite Micro does); longer computed
+tuples are an error.
 """
 
 from __future__ import annotations
@@ -63,8 +65,6 @@ class CumsumTranslator(Translator):
             raise self._error(
                 op, f"{self.tensors[p].type_name} params are not supported (float32, int8)"
             )
-        if not self._is_constant(ids):
-            raise self._error(op, "only constant indices are supported")
         if self.tensors[ids].type_name != "INT32":
             raise self._error(op, "the indices must be int32 (as TFLite Micro)")
         shape, index_shape = list(self._shape(p)), list(self._shape(ids))
@@ -74,6 +74,9 @@ class CumsumTranslator(Translator):
         expected = [*index_shape[:-1], *shape[depth:]]
         if list(self._shape(out)) != expected:
             raise self._error(op, f"the output shape {list(self._shape(out))} is not {expected}")
+        if not self._is_constant(ids):
+            self._gather_nd_computed(op, shape, index_shape, expected)
+            return
         slice_size = math.prod(shape[depth:])
         flat = math.prod(shape)
         tuples = self._array(ids).reshape(-1, depth).astype(np.int64)
@@ -105,3 +108,31 @@ class CumsumTranslator(Translator):
         picked_type = TensorType(element, (len(rows), slice_size))
         picked = self._emit(op, nn.GatherOp, [table], props, result_type=picked_type, name=False)
         self._emit(op, nn.ReshapeOp, [picked])
+
+    def _gather_nd_computed(
+        self, op: TflOperator, shape: list[int], index_shape: list[int], expected: list[int]
+    ) -> None:
+        """GATHER_ND with indices computed at run time, one per tuple: the slices of the
+        params' first axis they name (an ``nn.take``, whose kernel ends ``run`` with an
+        error for an index outside the axis, where TFLite Micro fails too)."""
+        if index_shape[-1] != 1:
+            raise self._error(
+                op, f"computed indices of {index_shape[-1]} per tuple (only 1 is supported)"
+            )
+        value = self._operand(op, 0, "params")
+        ids = self._operand(op, 1, "indices")
+        out_type = self._tensor_type(op.outputs[0])
+        assert isinstance(value.type, TensorType) and isinstance(ids.type, TensorType)
+        if value.type.element_type != out_type.element_type:
+            raise self._error(op, "the params and output quantizations differ")
+        count = math.prod(index_shape[:-1])
+        flat_type = TensorType(ids.type.element_type, (count,))
+        flat = self._emit(op, nn.ReshapeOp, [ids], result_type=flat_type, name=False)
+        props: dict[str, Attribute] = {"axis": IntegerAttr(0, i64)}
+        taken_shape = (count, *shape[1:])
+        if list(taken_shape) == expected:
+            self._emit(op, nn.TakeOp, [value, flat], props)
+            return
+        taken_type = TensorType(out_type.element_type, taken_shape)
+        taken = self._emit(op, nn.TakeOp, [value, flat], props, result_type=taken_type, name=False)
+        self._emit(op, nn.ReshapeOp, [taken])

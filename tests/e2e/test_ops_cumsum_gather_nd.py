@@ -1,7 +1,7 @@
 """CUMSUM (float32 made by TensorFlow's converter; int8 written with the schema: the
-converter keeps an int8 model's CUMSUM in float) and GATHER_ND with constant indices
-(float32 and int8, made by the converter), compiled by stai and compared with TFLite
-Micro bit for bit (float too) and with LiteRT's reference kernels."""
+converter keeps an int8 model's CUMSUM in float) and GATHER_ND with constant and computed
+indices (float32 and int8, made by the converter), compiled by stai and compared with
+TFLite Micro bit for bit (float too) and with LiteRT's reference kernels."""
 
 from __future__ import annotations
 
@@ -131,6 +131,24 @@ def test_gather_nd(name, kind, gather_nd_models, compiled):
     _check(path, compiled)
 
 
+@pytest.mark.parametrize("kind", [FLOAT, INT8])
+def test_gather_nd_of_computed_indices(kind, tmp_path, compiled):
+    """GATHER_ND of an index computed in the model (ARG_MAX of per-row maxima): the row
+    it names, taken at run time."""
+
+    def body(tf):
+        def fn(x):
+            row = tf.math.argmax(tf.reduce_max(x, axis=[1, 2]), axis=0, output_type=tf.int32)
+            return tf.gather_nd(x, tf.reshape(row, [1, 1]))
+
+        return fn
+
+    spec = OpSpec("gather_nd_computed", ((4, 3, 2),), _tf_fn(body), (), "GATHER_ND")
+    path = convert(spec, kind, tmp_path / f"gather_nd_computed_{kind}.tflite")
+    assert model_ops(path) == ["REDUCE_MAX", "ARG_MAX", "RESHAPE", "GATHER_ND"]
+    _check(path, compiled)
+
+
 def test_refusals(tmp_path):
     m = _builder().ModelBuilder()
     x = m.tensor("x", (2, 3))
@@ -139,7 +157,7 @@ def test_refusals(tmp_path):
     m.op("GATHER_ND", [x, ids], [y])
     path = tmp_path / "gather_nd_computed.tflite"
     path.write_bytes(m.build([x, ids], [y]))
-    with pytest.raises(StaiError, match="only constant indices are supported"):
+    with pytest.raises(StaiError, match=r"computed indices of 2 per tuple \(only 1 is supported\)"):
         generate(path, tmp_path / "a")
     m = _builder().ModelBuilder()
     x = m.tensor("x", (2, 3))
