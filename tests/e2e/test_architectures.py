@@ -20,16 +20,20 @@ pytest.importorskip("tensorflow")
 from architectures import (  # noqa: E402
     ARCHITECTURES,
     FLOAT,
+    GRU_LOOP,
     INT8,
     INT16,
     KINDS,
     ConverterRefused,
     build,
+    convert,
 )
 from conftest import float_tolerance  # noqa: E402
 from opmodels import model_ops, tensor_types  # noqa: E402
 from shared_models import random_inputs  # noqa: E402
 
+from stai.compiler.driver import generate  # noqa: E402
+from stai.errors import StaiError  # noqa: E402
 from stai.tools.reference import run_litert_ref, run_tflm  # noqa: E402
 
 pytestmark = pytest.mark.slow  # each case converts a network (tens of seconds)
@@ -94,3 +98,15 @@ def test_the_converter_refuses(name, kind, models):
     with pytest.raises(ConverterRefused) as info:
         build(name, kind, models)
     assert CONVERTER_REFUSES[name, kind] in str(info.value)
+
+
+def test_a_gru_loop_is_refused_in_one_line(tmp_path):
+    """Keras' default GRU (not unrolled) becomes a WHILE loop over other subgraphs: stai
+    compiles single-subgraph models only (control flow needs an interpreter), and says so
+    in one line."""
+    path = tmp_path / "gru_loop.tflite"
+    path.write_bytes(convert(GRU_LOOP, FLOAT))
+    assert "WHILE" in model_ops(path)
+    with pytest.raises(StaiError, match=r"has 3 subgraphs \(control flow\)") as info:
+        generate(path, tmp_path / "gen")
+    assert "\n" not in str(info.value)
