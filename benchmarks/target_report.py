@@ -13,9 +13,10 @@ CMSIS-NN's, or the portable kernels without a checkout).
         [--targets cortex-m4,cortex-m7] [--kernels stai,cmsis-nn] [--per-layer kws_int8]
         [--merge] [--out FILE]
 
-``--merge`` keeps the rows of the existing report that this run does not measure (so one
-model can be measured again alone); ``--per-layer MODEL`` adds a table of that model's
-instructions per layer on Cortex-M4 for each kernel set (the observer's per-node counts).
+``--merge`` keeps the rows and per-layer tables of the existing report that this run does
+not measure (so one model can be measured again alone); ``--per-layer MODEL`` adds a table
+of that model's instructions per layer on Cortex-M4 for each kernel set (the observer's
+per-node counts).
 
 Needs the target toolchain (``make setup``) and the shared models (``STAI_MODELS``).
 """
@@ -37,7 +38,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from shared_models import INT8, SHARED_MODELS, models_dir_setting, random_inputs  # noqa: E402
+from shared_models import (  # noqa: E402  # pyright: ignore[reportMissingImports]
+    INT8,
+    SHARED_MODELS,
+    models_dir_setting,
+    random_inputs,
+)
 
 from stai.boards.runner import COUNTING_METHOD, TargetModel  # noqa: E402
 from stai.compiler.driver import compile_model, layer_kernels, write_generated  # noqa: E402
@@ -211,8 +217,10 @@ def render(
     tools: dict[str, str],
     layers: dict[str, list[Layer]] | None = None,
     merged: bool = False,
+    kept_layers: dict[str, str] | None = None,
 ) -> str:
-    """The Markdown report (``merged``: some rows come from an earlier run)."""
+    """The Markdown report (``merged``: some rows come from an earlier run;
+    ``kept_layers``: per-layer sections of an earlier report, kept as they are)."""
     lines = [
         "# Benchmarks on emulated Cortex-M",
         "",
@@ -285,6 +293,9 @@ def render(
         ]
     for key, table in (layers or {}).items():
         lines += _layer_table(key, table)
+    for key, section in (kept_layers or {}).items():
+        if key not in (layers or {}):
+            lines += ["", *section.rstrip("\n").splitlines()]
     return "\n".join(lines) + "\n"
 
 
@@ -338,6 +349,23 @@ def _layer_table(key: str, layers: list[Layer]) -> list[str]:
             ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+_LAYER_HEADING = re.compile(r"^## (\S+) per layer on cortex-m4$", re.M)
+
+
+def read_layer_sections(path: Path) -> dict[str, str]:
+    """The per-layer sections of an existing report (``--merge`` keeps those this run
+    does not measure), by model: each from its heading to the next heading or the end."""
+    if not path.is_file():
+        return {}
+    text = path.read_text()
+    found = list(_LAYER_HEADING.finditer(text))
+    sections = {}
+    for i, match in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        sections[match.group(1)] = text[match.start() : end]
+    return sections
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -410,7 +438,7 @@ def _order(rows: list[Row]) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--models", help="comma-separated shared model keys (default: all)")
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated targets")
     parser.add_argument(
@@ -461,7 +489,9 @@ def main(argv: list[str] | None = None) -> int:
                 layers[model.key] = per_layer(
                     model.key, path, kernel_sets, cmsis or "", Path(tmp), samples[0]
                 )
+    kept_layers: dict[str, str] = {}
     if args.merge:
+        kept_layers = read_layer_sections(Path(args.out))
         measured = {(r.model, r.target, r.kernels) for r in rows}
         kept = [
             r for r in read_rows(Path(args.out)) if (r.model, r.target, r.kernels) not in measured
@@ -474,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
                     macs[r.model] = _macs_of(entry.path(root))
                 r.macs = macs[r.model]
         rows = _order(kept + rows)
-    Path(args.out).write_text(render(rows, cmsis, tool_versions(), layers, args.merge))
+    Path(args.out).write_text(render(rows, cmsis, tool_versions(), layers, args.merge, kept_layers))
     print(f"wrote {args.out}")
     return 0
 
