@@ -19,6 +19,9 @@ import numpy as np
 
 FLOAT, INT8, INT16 = "float", "int8", "int16"
 KINDS = (FLOAT, INT8, INT16)
+INT16_FLOAT = "int16_float"
+"""16x8 where the converter can, float operators (between DEQUANTIZE and QUANTIZE)
+elsewhere: the 16x8 op set with `TFLITE_BUILTINS` as a fallback."""
 
 
 class ConverterRefused(Exception):
@@ -177,6 +180,8 @@ def convert(arch: Architecture, kind: str) -> bytes:
             converter.target_spec.supported_ops = [
                 tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
             ]
+            if kind == INT16_FLOAT:
+                converter.target_spec.supported_ops.append(tf.lite.OpsSet.TFLITE_BUILTINS)
             converter.inference_input_type = converter.inference_output_type = tf.int16
     try:
         with warnings.catch_warnings():
