@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from stai.runtime.mk_layouts import KernelCall, fast_requant_conv1x1, pack_conv1x1_s8
+from stai.runtime.mk_layouts import KernelCall, fast_requant_conv1x1, pack_pairs_s8
 
 __all__ = [
     "CONV",
@@ -127,7 +127,7 @@ def pack_conv_s8(
     ``weights_ohwi`` is (out, kh, kw, in) int8, ``bias`` out int32 (or None). Each output
     channel's weights, row by row of the window, each row (``kw * in`` values) zero
     padded to even length, form a ``packed_depth(kh, kw, in)``-long vector ``v[o]``; these
-    are laid out as ``pack_conv1x1_s8`` lays out a (out, depth) matrix: for each output
+    are laid out as ``pack_pairs_s8`` lays out a (out, depth) matrix: for each output
     channel pair ``j`` (out rounded up to even), for each value pair ``k``, the word
     ``v[2j][2k], v[2j+1][2k], v[2j][2k+1], v[2j+1][2k+1]``. The effective bias is
     ``bias[o] + input_offset * sum(w[o])``, 2 * ceil(out / 2) int32 (zero padded)."""
@@ -138,8 +138,8 @@ def pack_conv_s8(
     row = kw * in_ch
     rows = np.zeros((out_ch, kh, row + (row & 1)), dtype=np.int8)
     rows[:, :, :row] = w.astype(np.int8).reshape(out_ch, kh, row)
-    packed, _ = pack_conv1x1_s8(rows.reshape(out_ch, -1), None, 0)
-    _, eff = pack_conv1x1_s8(w.reshape(out_ch, -1), bias, input_offset)
+    packed, _ = pack_pairs_s8(rows.reshape(out_ch, -1), None, 0)
+    _, eff = pack_pairs_s8(w.reshape(out_ch, -1), bias, input_offset)
     return packed, eff
 
 

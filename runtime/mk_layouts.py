@@ -30,7 +30,6 @@ __all__ = [
     "fast_requant_dwconv3x3",
     "fits_conv1x1",
     "fits_dwconv3x3",
-    "pack_conv1x1_s8",
     "pack_dwconv3x3_s8",
     "pack_pairs_s8",
     "pack_pointwise_s8",
@@ -239,11 +238,6 @@ def pack_pairs_s8(
     blocks = padded.reshape(o2 // 2, 2, i2 // 2, 2)  # [j][oc in pair][k][ic in pair]
     packed = blocks.transpose(0, 2, 3, 1).reshape(-1)  # [j][k][ic in pair][oc in pair]
     return np.ascontiguousarray(packed), _effective_bias(w, bias, input_offset)
-
-
-pack_conv1x1_s8 = pack_pairs_s8
-"""The name ``mk_conv_layouts`` imports ``pack_pairs_s8`` by (the 1x1 kernel itself reads
-``pack_pointwise_s8``'s layout)."""
 
 
 def pack_pointwise_s8(

@@ -126,8 +126,7 @@ def test_conv1x1_packing_follows_the_documented_order(out_ch: int, in_ch: int) -
 
 
 def test_pair_packing_follows_the_documented_order() -> None:
-    """The plain channel-pair words stai_mk_conv_s8 reads (pack_conv1x1_s8 is the name
-    mk_conv_layouts imports them by)."""
+    """The plain channel-pair words stai_mk_conv_s8 reads."""
     rng = np.random.default_rng(3)
     w = rng.integers(-127, 128, (5, 1, 1, 7), dtype=np.int8)
     bias = rng.integers(-1000, 1000, 5).astype(np.int32)
@@ -143,7 +142,6 @@ def test_pair_packing_follows_the_documented_order() -> None:
     assert eff.dtype == np.int32 and eff.size == 6
     assert list(eff[:5]) == [int(bias[o]) + 17 * int(flat[o].sum()) for o in range(5)]
     assert eff[5] == 0
-    assert mk_layouts.pack_conv1x1_s8 is mk_layouts.pack_pairs_s8
 
 
 def test_dwconv3x3_packing_follows_the_documented_order() -> None:
