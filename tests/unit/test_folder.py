@@ -151,7 +151,8 @@ def test_makefile_with_cmsis_nn_path_uses_the_real_library(folder: Path, tmp_pat
         text=True,
     )
     assert missing.returncode != 0 and "holds no Include/arm_nnfunctions.h" in missing.stderr
-    portable = _run(["make", "-n", "CMSIS_NN_PATH="], folder).stdout  # whatever the environment says
+    # whatever the environment says, the portable build
+    portable = _run(["make", "-n", "CMSIS_NN_PATH="], folder).stdout
     assert "-Iinclude/cmsis" in portable and "src/arm_convolve_s8.c" in portable
 
 
