@@ -11,7 +11,7 @@ bottom and right."""
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import Attribute
+from xdsl.ir import Attribute
 
 from stai.dialects import nn
 
