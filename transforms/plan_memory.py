@@ -272,8 +272,9 @@ def plan_function(
     their kernels allow on it."""
     best: Choice | None = None
     failure: arena_plan.PoolOverflow | None = None
+    orders = candidate_orders(graph, reorder)  # searched once: they do not depend on in-place
     for use_inplace in [True, False] if inplace else [False]:
-        for order in candidate_orders(graph, reorder):
+        for order in orders:
             slots = make_slots(graph, order, use_inplace)
             ivs = _intervals(slots, graph, order)
             shared = {} if overlap_isa is None else overlaps(graph, order, slots, overlap_isa)
