@@ -5,13 +5,15 @@ spotter, each converted by TensorFlow's converter to float, int8 (full integer) 
 (int16 activations, int8 weights), compiled by stai and run as C: int8 and 16x8 bit for bit
 with TFLite Micro, float within float rounding of LiteRT's reference kernels.
 
-Where the converter cannot write a combination, the test asserts the converter's own error
+`make test` runs a sample of the cases (`CI_CASES`), `make test-all` every one
+(`STAI_ARCHITECTURES=all`). Where the converter cannot write a combination, the test asserts the converter's own error
 (so it fails, and the row moves to the compared ones, when a converter learns it); where it
 can fall back to float operators (MobileNetV3Small's HARD_SWISH in 16x8), that mixed model
 is compared too."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +72,19 @@ CASES = [
 # With float fallback the converter writes MobileNetV3Small in 16x8 with every HARD_SWISH
 # in float, between a DEQUANTIZE and a QUANTIZE.
 CASES.append(pytest.param("mobilenet_v3_small", INT16_FLOAT, id="mobilenet_v3_small-int16_float"))
+
+CI_CASES = {
+    ("resnet8", INT8),
+    ("resnet8", INT16),
+    ("conv1d_lstm", INT8),
+    ("conv1d_gru", INT16),
+    ("conv1d_gru", FLOAT),
+}
+"""The sample `make test` runs (the small networks, every kind once or more; about a
+minute); `STAI_ARCHITECTURES=all` (`make test-all`) runs every case."""
+
+if os.environ.get("STAI_ARCHITECTURES", "") != "all":
+    CASES = [case for case in CASES if tuple(case.values) in CI_CASES]
 
 
 @pytest.fixture(scope="module")

@@ -355,8 +355,9 @@ def test_per_node_instructions_and_outputs_through_the_observer(
         assert all(n.instructions > 0 for n in sample.nodes)
         total = sum(n.instructions for n in sample.nodes)
         # The observer firmware is another build: with stai's inlined micro-kernels the
-        # compiler schedules each layer's code around the hooks a little differently.
-        slack = 0.002 * sample.instructions + 20 * len(sample.nodes)
+        # compiler schedules each layer's code around the hooks a little differently
+        # (KWS on M4: 0.22% more in the observer build).
+        slack = 0.003 * sample.instructions + 20 * len(sample.nodes)
         assert abs(total - sample.instructions) <= slack, (total, sample.instructions)
         for node, expected in zip(sample.nodes, host.nodes):
             assert node.type_name == expected.type_name and node.name == expected.name
