@@ -17,7 +17,7 @@ from typing import Any
 
 from stai.errors import StaiError, printable_name
 
-from ..checks import check_size
+from .validation import check_tensor_size
 
 
 def _tensors(model: Any) -> list[Any]:
@@ -35,7 +35,6 @@ def resolve_external_data(model: Any, base_dir: Path | None, name: str) -> int:
     folder) into the tensor; returns how many tensors were read."""
     from onnx import TensorProto
     from onnx.external_data_helper import ExternalDataInfo
-    from onnx.helper import tensor_dtype_to_np_dtype
 
     external = [t for t in _tensors(model) if t.data_location == TensorProto.EXTERNAL]
     if not external:
@@ -49,13 +48,7 @@ def resolve_external_data(model: Any, base_dir: Path | None, name: str) -> int:
     root = base_dir.resolve()
     for tensor in external:
         where = f"{name}: tensor '{printable_name(tensor.name)}'"
-        try:
-            itemsize = tensor_dtype_to_np_dtype(tensor.data_type).itemsize
-        except (KeyError, ValueError, TypeError):
-            raise StaiError(f"{where} has an unknown element type ({tensor.data_type})") from None
-        if any(d < 0 for d in tensor.dims):
-            raise StaiError(f"{where} has a negative dimension {list(tensor.dims)}")
-        check_size(where, tensor.dims, itemsize)
+        itemsize = check_tensor_size(tensor, where)
         info = ExternalDataInfo(tensor)
         location = str(info.location or "")
         shown = printable_name(location)

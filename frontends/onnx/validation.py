@@ -39,22 +39,30 @@ def _checker_context(model: Any) -> Any:
     return ctx
 
 
+def check_tensor_size(tensor: Any, where: str) -> int:
+    """A ``TensorProto``'s element size: its type is known, no dimension is negative and it
+    fits a 32-bit MCU (one-line `StaiError`s naming ``where`` otherwise)."""
+    from onnx.helper import tensor_dtype_to_np_dtype
+
+    try:
+        itemsize = tensor_dtype_to_np_dtype(tensor.data_type).itemsize
+    except (KeyError, ValueError, TypeError):
+        raise StaiError(f"{where} has an unknown element type ({tensor.data_type})") from None
+    if any(d < 0 for d in tensor.dims):
+        raise StaiError(f"{where} has a negative dimension {list(tensor.dims)}")
+    check_size(where, tensor.dims, itemsize)
+    return itemsize
+
+
 def check_initializers(model: Any, name: str) -> None:
     """Each initializer has a known element type, fits a 32-bit MCU and holds as many
     values as its shape says."""
     from onnx import checker, numpy_helper
-    from onnx.helper import tensor_dtype_to_np_dtype
 
     ctx = _checker_context(model)
     for init in model.graph.initializer:
         where = f"{name}: initializer '{printable_name(init.name)}'"
-        try:
-            itemsize = tensor_dtype_to_np_dtype(init.data_type).itemsize
-        except (KeyError, ValueError, TypeError):
-            raise StaiError(f"{where} has an unknown element type ({init.data_type})") from None
-        if any(d < 0 for d in init.dims):
-            raise StaiError(f"{where} has a negative dimension {list(init.dims)}")
-        check_size(where, init.dims, itemsize)
+        check_tensor_size(init, where)
         if init.data_location == 1:  # EXTERNAL
             raise StaiError(f"{where} keeps its data in an external file (not supported)")
         try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+from xdsl.ir import SSAValue
+
 from stai.dialects import qnn_indexing
 from stai.dialects.buf import element_bytes
 from stai.lowering.convert_buf_to_c.common import fail, memref_of, shape_of
@@ -59,28 +61,29 @@ def emit_resize_bilinear(k: KernelBlock) -> None:
     )
 
 
+def _gather_args(k: KernelBlock, x: SSAValue, axis: int) -> list[SSAValue]:
+    """``stai_gather``'s arguments before the indices: in, out, outer count, axis size and
+    the bytes after the axis."""
+    y = out_of(k.op)
+    shape = shape_of(x)
+    inner = math.prod(shape[axis + 1 :]) * element_bytes(memref_of(y))
+    return [
+        k.ptr(x),
+        k.ptr(y, True),
+        k.int_(math.prod(shape[:axis])),
+        k.int_(shape[axis]),
+        k.int_(inner),
+    ]
+
+
 def emit_gather(k: KernelBlock) -> None:
     """``stai_gather(in, out, outer, axis_size, inner_bytes, indices, count)``."""
     op = k.op
     assert isinstance(op, qnn_indexing.GatherOp) and op.axis is not None
     (x,) = op.ins
-    y = out_of(op)
-    shape = shape_of(x)
-    axis = op.axis.value.data
     indices = k.geometry("indices")
-    inner = math.prod(shape[axis + 1 :]) * element_bytes(memref_of(y))
-    k.call(
-        "stai_gather",
-        [
-            k.ptr(x),
-            k.ptr(y, True),
-            k.int_(math.prod(shape[:axis])),
-            k.int_(shape[axis]),
-            k.int_(inner),
-            k.table("indices", indices),
-            k.int_(len(indices)),
-        ],
-    )
+    head = _gather_args(k, x, op.axis.value.data)
+    k.call("stai_gather", [*head, k.table("indices", indices), k.int_(len(indices))])
 
 
 def emit_take(k: KernelBlock) -> None:
@@ -89,22 +92,8 @@ def emit_take(k: KernelBlock) -> None:
     op = k.op
     assert isinstance(op, qnn_indexing.TakeOp) and op.axis is not None
     x, indices = op.ins
-    y = out_of(op)
-    shape = shape_of(x)
-    axis = op.axis.value.data
-    inner = math.prod(shape[axis + 1 :]) * element_bytes(memref_of(y))
-    k.call(
-        "stai_gather",
-        [
-            k.ptr(x),
-            k.ptr(y, True),
-            k.int_(math.prod(shape[:axis])),
-            k.int_(shape[axis]),
-            k.int_(inner),
-            k.ptr(indices),
-            k.int_(math.prod(shape_of(indices))),
-        ],
-    )
+    head = _gather_args(k, x, op.axis.value.data)
+    k.call("stai_gather", [*head, k.ptr(indices), k.int_(math.prod(shape_of(indices)))])
 
 
 def _reduce_args(k: KernelBlock) -> tuple[list, int]:
