@@ -88,17 +88,53 @@ static arm_cmsis_nn_status stai_lstm_activate(int16_t *gates, int32_t units, con
     return ARM_CMSIS_NN_SUCCESS;
 }
 
-arm_cmsis_nn_status stai_sequence_lstm_s8(const stai_sequence_lstm_params *p,
-                                          const int32_t *gate_quant,
-                                          const int8_t *input,
-                                          const int8_t *weights,
-                                          const int8_t *recurrent,
-                                          const int32_t *bias,
-                                          int8_t *hidden_state,
-                                          int16_t *cell_state,
-                                          int16_t *scratch,
-                                          const int16_t *sigmoid_table,
-                                          int8_t *output)
+/* The sum of weights[i] * (values[i] + offset) over n values, int8 (wide 0) or int16
+ * (wide 1): 64 bits hold every sum the 16x8 kernel makes, the int8 kernel's fit 32. */
+static int64_t stai_lstm_dot(const int8_t *weights, const void *values, int32_t wide, int32_t offset, int32_t n)
+{
+    int64_t acc = 0;
+    if (wide)
+    {
+        const int16_t *v = (const int16_t *)values;
+        for (int32_t i = 0; i < n; i++)
+        {
+            acc += (int64_t)(weights[i] * (v[i] + offset));
+        }
+        return acc;
+    }
+    const int8_t *v = (const int8_t *)values;
+    for (int32_t i = 0; i < n; i++)
+    {
+        acc += (int64_t)(weights[i] * (v[i] + offset));
+    }
+    return acc;
+}
+
+/* One FC of a gate requantized to int16 with the scale 2^-12: the 64-bit requantization
+ * for the 16x8 kernel, the 32-bit one for the int8 kernel (whose sums fit 32 bits). */
+static int32_t stai_lstm_requantize(int64_t acc, int32_t wide, int32_t multiplier, int32_t shift)
+{
+    return stai_lstm_sat16(wide ? stai_requantize_s64(acc, multiplier, shift)
+                                : stai_multiply_by_quantized_multiplier((int32_t)acc, multiplier, shift));
+}
+
+/*
+ * The body of both integer kernels. wide 0: int8 activations (input, hidden state and
+ * output) and int32 biases; wide 1: int16 activations and int64 biases. Weights are int8
+ * and the cell state int16 in both.
+ */
+static arm_cmsis_nn_status stai_lstm_integer(const stai_sequence_lstm_params *p,
+                                             int32_t wide,
+                                             const int32_t *gate_quant,
+                                             const void *input,
+                                             const int8_t *weights,
+                                             const int8_t *recurrent,
+                                             const void *bias,
+                                             void *hidden_state,
+                                             int16_t *cell_state,
+                                             int16_t *scratch,
+                                             const int16_t *sigmoid_table,
+                                             void *output)
 {
     if (stai_lstm_bad_sizes(p) || gate_quant == NULL || input == NULL || weights == NULL || recurrent == NULL ||
         hidden_state == NULL || cell_state == NULL || scratch == NULL || sigmoid_table == NULL || output == NULL)
@@ -107,36 +143,33 @@ arm_cmsis_nn_status stai_sequence_lstm_s8(const stai_sequence_lstm_params *p,
     }
     const int32_t units = p->units;
     const int32_t features = p->features;
+    const size_t size = wide ? sizeof(int16_t) : sizeof(int8_t);
+    const int32_t lo = wide ? INT16_MIN : INT8_MIN;
+    const int32_t hi = wide ? INT16_MAX : INT8_MAX;
     int16_t *gates = scratch;
     int16_t *work = scratch + 4 * (size_t)units;
     for (int32_t b = 0; b < p->batches; b++)
     {
-        int8_t *h = hidden_state + (size_t)b * (size_t)units;
+        uint8_t *h = (uint8_t *)hidden_state + (size_t)b * (size_t)units * size;
         int16_t *c = cell_state + (size_t)b * (size_t)units;
         for (int32_t t = 0; t < p->time_steps; t++)
         {
             const size_t row = stai_lstm_row(p, b, t);
-            const int8_t *x = input + row * (size_t)features;
+            const uint8_t *x = (const uint8_t *)input + row * (size_t)features * size;
             for (int32_t k = 0; k < 4; k++)
             {
                 const int32_t *q = gate_quant + 4 * k;
                 for (int32_t j = 0; j < units; j++)
                 {
                     const size_t r = (size_t)k * (size_t)units + (size_t)j;
-                    const int8_t *w = weights + r * (size_t)features;
-                    const int8_t *rw = recurrent + r * (size_t)units;
-                    int32_t acc = bias != NULL ? bias[r] : 0;
-                    for (int32_t f = 0; f < features; f++)
+                    int64_t acc = stai_lstm_dot(weights + r * (size_t)features, x, wide, p->input_offset, features);
+                    if (bias != NULL)
                     {
-                        acc += w[f] * (x[f] + p->input_offset);
+                        acc += wide ? ((const int64_t *)bias)[r] : (int64_t)((const int32_t *)bias)[r];
                     }
-                    int32_t rec = 0;
-                    for (int32_t u = 0; u < units; u++)
-                    {
-                        rec += rw[u] * (h[u] + p->hidden_offset);
-                    }
-                    const int32_t a = stai_lstm_sat16(stai_multiply_by_quantized_multiplier(acc, q[0], q[1]));
-                    const int32_t z = stai_lstm_sat16(stai_multiply_by_quantized_multiplier(rec, q[2], q[3]));
+                    const int64_t rec = stai_lstm_dot(recurrent + r * (size_t)units, h, wide, p->hidden_offset, units);
+                    const int32_t a = stai_lstm_requantize(acc, wide, q[0], q[1]);
+                    const int32_t z = stai_lstm_requantize(rec, wide, q[2], q[3]);
                     gates[r] = stai_lstm_sat16(a + z);
                 }
             }
@@ -152,15 +185,40 @@ arm_cmsis_nn_status stai_sequence_lstm_s8(const stai_sequence_lstm_params *p,
             const int16_t *og = gates + 3 * (size_t)units;
             for (int32_t j = 0; j < units; j++)
             {
-                const int32_t v =
+                const int32_t v = stai_clamp_s32(
                     p->hidden_zero_point +
-                    stai_multiply_by_quantized_multiplier(og[j] * work[j], p->hidden_multiplier, p->hidden_shift);
-                h[j] = (int8_t)stai_clamp_s32(v, INT8_MIN, INT8_MAX);
+                        stai_multiply_by_quantized_multiplier(og[j] * work[j], p->hidden_multiplier, p->hidden_shift),
+                    lo,
+                    hi);
+                if (wide)
+                {
+                    ((int16_t *)(void *)h)[j] = (int16_t)v;
+                }
+                else
+                {
+                    ((int8_t *)h)[j] = (int8_t)v;
+                }
             }
-            memcpy(output + row * (size_t)units, h, (size_t)units);
+            memcpy((uint8_t *)output + row * (size_t)units * size, h, (size_t)units * size);
         }
     }
     return ARM_CMSIS_NN_SUCCESS;
+}
+
+arm_cmsis_nn_status stai_sequence_lstm_s8(const stai_sequence_lstm_params *p,
+                                          const int32_t *gate_quant,
+                                          const int8_t *input,
+                                          const int8_t *weights,
+                                          const int8_t *recurrent,
+                                          const int32_t *bias,
+                                          int8_t *hidden_state,
+                                          int16_t *cell_state,
+                                          int16_t *scratch,
+                                          const int16_t *sigmoid_table,
+                                          int8_t *output)
+{
+    return stai_lstm_integer(p, 0, gate_quant, input, weights, recurrent, bias, hidden_state, cell_state, scratch,
+                             sigmoid_table, output);
 }
 
 arm_cmsis_nn_status stai_sequence_lstm_s16(const stai_sequence_lstm_params *p,
@@ -175,67 +233,8 @@ arm_cmsis_nn_status stai_sequence_lstm_s16(const stai_sequence_lstm_params *p,
                                            const int16_t *sigmoid_table,
                                            int16_t *output)
 {
-    if (stai_lstm_bad_sizes(p) || gate_quant == NULL || input == NULL || weights == NULL || recurrent == NULL ||
-        hidden_state == NULL || cell_state == NULL || scratch == NULL || sigmoid_table == NULL || output == NULL)
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    const int32_t units = p->units;
-    const int32_t features = p->features;
-    int16_t *gates = scratch;
-    int16_t *work = scratch + 4 * (size_t)units;
-    for (int32_t b = 0; b < p->batches; b++)
-    {
-        int16_t *h = hidden_state + (size_t)b * (size_t)units;
-        int16_t *c = cell_state + (size_t)b * (size_t)units;
-        for (int32_t t = 0; t < p->time_steps; t++)
-        {
-            const size_t row = stai_lstm_row(p, b, t);
-            const int16_t *x = input + row * (size_t)features;
-            for (int32_t k = 0; k < 4; k++)
-            {
-                const int32_t *q = gate_quant + 4 * k;
-                for (int32_t j = 0; j < units; j++)
-                {
-                    const size_t r = (size_t)k * (size_t)units + (size_t)j;
-                    const int8_t *w = weights + r * (size_t)features;
-                    const int8_t *rw = recurrent + r * (size_t)units;
-                    int64_t acc = bias != NULL ? bias[r] : 0;
-                    for (int32_t f = 0; f < features; f++)
-                    {
-                        acc += w[f] * (x[f] + p->input_offset);
-                    }
-                    int64_t rec = 0;
-                    for (int32_t u = 0; u < units; u++)
-                    {
-                        rec += rw[u] * (h[u] + p->hidden_offset);
-                    }
-                    const int32_t a = stai_lstm_sat16(stai_requantize_s64(acc, q[0], q[1]));
-                    const int32_t z = stai_lstm_sat16(stai_requantize_s64(rec, q[2], q[3]));
-                    gates[r] = stai_lstm_sat16(a + z);
-                }
-            }
-            arm_cmsis_nn_status status = stai_lstm_activate(gates, units, sigmoid_table);
-            if (status == ARM_CMSIS_NN_SUCCESS)
-            {
-                status = stai_lstm_update_s16(p, gates, c, work, sigmoid_table);
-            }
-            if (status != ARM_CMSIS_NN_SUCCESS)
-            {
-                return status;
-            }
-            const int16_t *og = gates + 3 * (size_t)units;
-            for (int32_t j = 0; j < units; j++)
-            {
-                const int32_t v =
-                    p->hidden_zero_point +
-                    stai_multiply_by_quantized_multiplier(og[j] * work[j], p->hidden_multiplier, p->hidden_shift);
-                h[j] = stai_lstm_sat16(v);
-            }
-            memcpy(output + row * (size_t)units, h, (size_t)units * sizeof(int16_t));
-        }
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    return stai_lstm_integer(p, 1, gate_quant, input, weights, recurrent, bias, hidden_state, cell_state, scratch,
+                             sigmoid_table, output);
 }
 
 /* TFLite's float logistic: 1 above the upper cut-off, exp(x) below the lower one. */
