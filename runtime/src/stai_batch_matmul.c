@@ -58,40 +58,117 @@ static size_t stai_bmm_offset(const int32_t *step, int32_t b0, int32_t b1, int32
     return (size_t)b0 * (size_t)step[0] + (size_t)b1 * (size_t)step[1] + (size_t)b2 * (size_t)step[2];
 }
 
-arm_cmsis_nn_status stai_batch_matmul_f32(const float *lhs, const float *rhs, float *output, const int32_t *geometry)
+/* The element types of the three kernels and the integer ones' quantization. */
+typedef enum
+{
+    STAI_BMM_F32,
+    STAI_BMM_S8,
+    STAI_BMM_S16
+} stai_bmm_kind;
+
+typedef struct
+{
+    int32_t lhs_offset;
+    int32_t rhs_offset;
+    int32_t output_offset;
+    int32_t multiplier;
+    int32_t shift;
+} stai_bmm_quant;
+
+/* Output element n: the product of the lhs row at element x and the rhs column at element
+ * w, over the depth, requantized (int8: TFLite Micro's 32-bit requantization with the
+ * offsets; 16x8: 64-bit sums and the 64-bit requantization, zero points 0) and saturated. */
+static void stai_bmm_element(stai_bmm_kind kind,
+                             const void *lhs,
+                             const void *rhs,
+                             void *output,
+                             size_t n,
+                             size_t x,
+                             size_t w,
+                             const stai_bmm_geometry *g,
+                             const stai_bmm_quant *q)
+{
+    const size_t xs = (size_t)g->lhs_depth_step;
+    const size_t ws = (size_t)g->rhs_depth_step;
+    if (kind == STAI_BMM_F32)
+    {
+        const float *a = (const float *)lhs + x;
+        const float *b = (const float *)rhs + w;
+        float total = 0.0f;
+        for (int32_t k = 0; k < g->depth; ++k)
+        {
+            total += a[(size_t)k * xs] * b[(size_t)k * ws];
+        }
+        ((float *)output)[n] = total;
+    }
+    else if (kind == STAI_BMM_S8)
+    {
+        const int8_t *a = (const int8_t *)lhs + x;
+        const int8_t *b = (const int8_t *)rhs + w;
+        int32_t total = 0;
+        for (int32_t k = 0; k < g->depth; ++k)
+        {
+            total += ((int32_t)a[(size_t)k * xs] + q->lhs_offset) * ((int32_t)b[(size_t)k * ws] + q->rhs_offset);
+        }
+        const int32_t value = arm_nn_requantize(total, q->multiplier, q->shift) + q->output_offset;
+        ((int8_t *)output)[n] = (int8_t)(value < -128 ? -128 : (value > 127 ? 127 : value));
+    }
+    else
+    {
+        const int16_t *a = (const int16_t *)lhs + x;
+        const int16_t *b = (const int16_t *)rhs + w;
+        int64_t total = 0;
+        for (int32_t k = 0; k < g->depth; ++k)
+        {
+            total += (int64_t)a[(size_t)k * xs] * (int64_t)b[(size_t)k * ws];
+        }
+        const int32_t value = stai_requantize_s64(total, q->multiplier, q->shift);
+        ((int16_t *)output)[n] = (int16_t)(value < -32768 ? -32768 : (value > 32767 ? 32767 : value));
+    }
+}
+
+/* The body of the three kernels: every batch item (b0, b1, b2), row i and column j, the
+ * output written in that order. */
+static arm_cmsis_nn_status stai_bmm_run(stai_bmm_kind kind,
+                                        const void *lhs,
+                                        const void *rhs,
+                                        void *output,
+                                        const int32_t *geometry,
+                                        const stai_bmm_quant *q)
 {
     stai_bmm_geometry g;
     if (!stai_bmm_read(geometry, &g))
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
-    float *out = output;
+    size_t n = 0;
     for (int32_t b0 = 0; b0 < g.batches[0]; ++b0)
     {
         for (int32_t b1 = 0; b1 < g.batches[1]; ++b1)
         {
             for (int32_t b2 = 0; b2 < g.batches[2]; ++b2)
             {
-                const float *a = lhs + stai_bmm_offset(g.lhs_step, b0, b1, b2);
-                const float *b = rhs + stai_bmm_offset(g.rhs_step, b0, b1, b2);
+                const size_t a = stai_bmm_offset(g.lhs_step, b0, b1, b2);
+                const size_t b = stai_bmm_offset(g.rhs_step, b0, b1, b2);
                 for (int32_t i = 0; i < g.rows; ++i)
                 {
                     for (int32_t j = 0; j < g.cols; ++j)
                     {
-                        const float *x = a + (size_t)i * (size_t)g.lhs_row_step;
-                        const float *w = b + (size_t)j * (size_t)g.rhs_col_step;
-                        float total = 0.0f;
-                        for (int32_t k = 0; k < g.depth; ++k)
-                        {
-                            total += x[(size_t)k * (size_t)g.lhs_depth_step] * w[(size_t)k * (size_t)g.rhs_depth_step];
-                        }
-                        *out++ = total;
+                        const size_t x = a + (size_t)i * (size_t)g.lhs_row_step;
+                        const size_t w = b + (size_t)j * (size_t)g.rhs_col_step;
+                        stai_bmm_element(kind, lhs, rhs, output, n++, x, w, &g, q);
                     }
                 }
             }
         }
     }
     return ARM_CMSIS_NN_SUCCESS;
+}
+
+arm_cmsis_nn_status stai_batch_matmul_f32(const float *lhs, const float *rhs, float *output, const int32_t *geometry)
+{
+    const stai_bmm_quant none = {0, 0, 0, 0, 0};
+    return stai_bmm_run(STAI_BMM_F32, lhs, rhs, output, geometry, &none);
 }
 
 arm_cmsis_nn_status stai_batch_matmul_s8(const int8_t *lhs,
@@ -104,42 +181,8 @@ arm_cmsis_nn_status stai_batch_matmul_s8(const int8_t *lhs,
                                          int32_t multiplier,
                                          int32_t shift)
 {
-    stai_bmm_geometry g;
-    if (!stai_bmm_read(geometry, &g))
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    int8_t *out = output;
-    for (int32_t b0 = 0; b0 < g.batches[0]; ++b0)
-    {
-        for (int32_t b1 = 0; b1 < g.batches[1]; ++b1)
-        {
-            for (int32_t b2 = 0; b2 < g.batches[2]; ++b2)
-            {
-                const int8_t *a = lhs + stai_bmm_offset(g.lhs_step, b0, b1, b2);
-                const int8_t *b = rhs + stai_bmm_offset(g.rhs_step, b0, b1, b2);
-                for (int32_t i = 0; i < g.rows; ++i)
-                {
-                    for (int32_t j = 0; j < g.cols; ++j)
-                    {
-                        const int8_t *x = a + (size_t)i * (size_t)g.lhs_row_step;
-                        const int8_t *w = b + (size_t)j * (size_t)g.rhs_col_step;
-                        int32_t total = 0;
-                        for (int32_t k = 0; k < g.depth; ++k)
-                        {
-                            const int32_t xv = (int32_t)x[(size_t)k * (size_t)g.lhs_depth_step] + lhs_offset;
-                            const int32_t wv = (int32_t)w[(size_t)k * (size_t)g.rhs_depth_step] + rhs_offset;
-                            total += xv * wv;
-                        }
-                        int32_t value = arm_nn_requantize(total, multiplier, shift) + output_offset;
-                        value = value < -128 ? -128 : (value > 127 ? 127 : value);
-                        *out++ = (int8_t)value;
-                    }
-                }
-            }
-        }
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    const stai_bmm_quant q = {lhs_offset, rhs_offset, output_offset, multiplier, shift};
+    return stai_bmm_run(STAI_BMM_S8, lhs, rhs, output, geometry, &q);
 }
 
 arm_cmsis_nn_status stai_batch_matmul_s16(const int16_t *lhs,
@@ -149,39 +192,6 @@ arm_cmsis_nn_status stai_batch_matmul_s16(const int16_t *lhs,
                                           int32_t multiplier,
                                           int32_t shift)
 {
-    stai_bmm_geometry g;
-    if (!stai_bmm_read(geometry, &g))
-    {
-        return ARM_CMSIS_NN_ARG_ERROR;
-    }
-    int16_t *out = output;
-    for (int32_t b0 = 0; b0 < g.batches[0]; ++b0)
-    {
-        for (int32_t b1 = 0; b1 < g.batches[1]; ++b1)
-        {
-            for (int32_t b2 = 0; b2 < g.batches[2]; ++b2)
-            {
-                const int16_t *a = lhs + stai_bmm_offset(g.lhs_step, b0, b1, b2);
-                const int16_t *b = rhs + stai_bmm_offset(g.rhs_step, b0, b1, b2);
-                for (int32_t i = 0; i < g.rows; ++i)
-                {
-                    for (int32_t j = 0; j < g.cols; ++j)
-                    {
-                        const int16_t *x = a + (size_t)i * (size_t)g.lhs_row_step;
-                        const int16_t *w = b + (size_t)j * (size_t)g.rhs_col_step;
-                        int64_t total = 0;
-                        for (int32_t k = 0; k < g.depth; ++k)
-                        {
-                            total += (int64_t)x[(size_t)k * (size_t)g.lhs_depth_step] *
-                                (int64_t)w[(size_t)k * (size_t)g.rhs_depth_step];
-                        }
-                        int32_t value = stai_requantize_s64(total, multiplier, shift);
-                        value = value < -32768 ? -32768 : (value > 32767 ? 32767 : value);
-                        *out++ = (int16_t)value;
-                    }
-                }
-            }
-        }
-    }
-    return ARM_CMSIS_NN_SUCCESS;
+    const stai_bmm_quant q = {0, 0, 0, multiplier, shift};
+    return stai_bmm_run(STAI_BMM_S16, lhs, rhs, output, geometry, &q);
 }
