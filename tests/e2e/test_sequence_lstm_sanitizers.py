@@ -5,13 +5,12 @@ run through ``CModel``."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 from lstm_models import lstm_model
+from sanitized_build import run_sanitized
 
 from stai.compiler.driver import generate
 from stai.runtime.runner import CModel
@@ -70,37 +69,13 @@ def _pattern(shape: tuple[int, ...], dtype: np.dtype, k: int) -> np.ndarray:
 
 @pytest.mark.parametrize("kind", ["s8", "s16", "f32"])
 def test_sequence_lstm_runs_clean_under_sanitizers(kind: str, tmp_path: Path) -> None:
-    cc = shutil.which("gcc")
-    assert cc is not None, "gcc is required (apt-get install gcc)"
     path = tmp_path / "lstm.tflite"
     path.write_bytes(lstm_model(kind, 2, 5, 4, 6, kind == "s16", 0.5, seed=4))
     folder = tmp_path / "gen"
     generate(path, folder)
     assert f"stai_sequence_lstm_{kind}(" in (folder / "network.c").read_text()
-    (tmp_path / "main.c").write_text(HARNESS)
-    sources = [str(p) for p in [*folder.glob("*.c"), *(folder / "src").glob("*.c")]]
-    flags = [
-        "-std=c99",
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-g",
-        "-fsanitize=address,undefined",
-        "-fno-sanitize-recover=all",
-        *(["-DFLOAT_INPUT"] if kind == "f32" else []),
-    ]
-    includes = [f"-I{folder}", f"-I{folder}/include", f"-I{folder}/include/cmsis"]
-    build = subprocess.run(
-        [cc, *flags, *includes, "main.c", *sources, "-o", "main", "-lm"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert build.returncode == 0, build.stderr
-    proc = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, f"status {proc.returncode}\n{proc.stderr}"
-    got = np.array([int(v) for v in proc.stdout.split()], dtype=np.uint8)
+    stdout = run_sanitized(folder, HARNESS, tmp_path, ["FLOAT_INPUT"] if kind == "f32" else [])
+    got = np.array([int(v) for v in stdout.split()], dtype=np.uint8)
     c_model = CModel(folder)
     dtype = {"s8": np.dtype(np.int8), "s16": np.dtype(np.int16)}.get(kind, np.dtype(np.float32))
     shape = (5, 2, 4) if kind == "s16" else (2, 5, 4)
