@@ -16,8 +16,9 @@ reads and assignments: the ops of one variable run in the order they appear)::
 Both keep their element type through ``quantize-nn`` (a variable's bytes are the model's).
 
 ``nn.svdf`` is TFLite's SVDF: its ``[batch, memory_size * num_filters]`` activation state is
-a variable of its own (``variable``, its storage type and zeros in ``initial``; an int8
-model's int16 state has the scale ``state_scale``), which the op shifts and updates each run.
+a variable of its own (``variable``, its storage type and value after reset in ``initial``;
+an int8 model's state, int16 or int8 as its time weights, has the scale ``state_scale`` and
+an int8 one the zero point ``state_zero_point``), which the op shifts and updates each run.
 """
 
 from __future__ import annotations
@@ -114,7 +115,9 @@ class SvdfOp(IRDLOperation):
     initial = prop_def(DenseIntOrFPElementsAttr)
     """The state's value after reset, in its storage type and shape (zeros)."""
     state_scale = opt_prop_def(FloatAttr)
-    """The scale of an int16 state (int8 models)."""
+    """The scale of an int16 or int8 state (int8 models)."""
+    state_zero_point = opt_prop_def(IntegerAttr[I64])
+    """The zero point of an int8 state (absent: 0)."""
     output = result_def(TensorType)
     traits = traits_def(QuantRule(QuantKind.FLOAT), LayoutSensitive())
     irdl_options = (ParsePropInAttrDict(),)
@@ -142,6 +145,10 @@ class SvdfOp(IRDLOperation):
         assert isinstance(state, TensorType)
         if tuple(state.get_shape()) != (x[0], memory * filters):
             raise VerifyException("nn.svdf: the state must be [batch, memory * filters]")
+        wt_type = self.weights_time.type
+        assert isinstance(wt_type, TensorType)
+        if state.element_type != storage_type(wt_type.element_type):
+            raise VerifyException("nn.svdf: the state and the time weights differ in type")
 
 
 STATE_OPS = (ReadVariableOp, AssignVariableOp, SvdfOp)

@@ -12,12 +12,12 @@ the assignment copies its input into ``outs(%state)``::
 
 The generated code copies the bytes (``stai_copy``); every element type has the same kernel.
 
-``qnn.svdf`` (``stai_svdf_f32`` / ``stai_svdf_s8``, ``stai_kernels_state.h``) reads and
-updates its own state variable (a `StatefulOp`): in buffer form the ``buf.state`` is its
-fifth input. The
-int8 kernel's ``quant`` holds the input and output zero points and the two (multiplier,
-shift) pairs of TFLite Micro (input x feature weights -> int16 state, state x time weights
--> output); its state is int16 with zero point 0.
+``qnn.svdf`` (``stai_svdf_f32`` / ``stai_svdf_s8`` / ``stai_svdf_s8_state_s8``,
+``stai_kernels_state.h``) reads and updates its own state variable (a `StatefulOp`): in
+buffer form the ``buf.state`` is its fifth input. The int8 kernel's ``quant`` holds the
+input and output zero points and the two (multiplier, shift) pairs of TFLite Micro (input x
+feature weights -> state, state x time weights -> output); its state has the type of its
+time weights: int16 with zero point 0, or int8 with the zero point ``quant`` ends with.
 """
 
 from __future__ import annotations
@@ -156,7 +156,8 @@ class SvdfOp(StatefulOp):
     name = "qnn.svdf"
     rank = opt_prop_def(IntegerAttr[I64])
     quant = opt_prop_def(DenseArrayBase)
-    """int8: ``array<i32: input_zp, output_zp, multiplier_1, shift_1, multiplier_2, shift_2>``."""
+    """int8: ``array<i32: input_zp, output_zp, multiplier_1, shift_1, multiplier_2, shift_2>``,
+    then, for an int8 state, ``state_zp``."""
     GEOMETRY: ClassVar[tuple[str, ...]] = ("variable", "rank", "initial")
     S16_PARAMS: ClassVar[ParamsSpec] = None
     OPERAND_ROLES: ClassVar[tuple[str, ...]] = ("input", "weights_feature", "weights_time", "bias")
@@ -180,10 +181,17 @@ class SvdfOp(StatefulOp):
         super().verify_()
         self.verify_state()
         if self.kind == "s8":
-            if self.quant is None or len(self.quant) != 6:
-                raise VerifyException(f"{self.name}: the int8 kernel needs its 6 'quant' values")
-            if element_kind(self.state_type()) != "s16":
-                raise VerifyException(f"{self.name}: the int8 kernel keeps an int16 state")
+            state = element_kind(self.state_type())
+            if state not in ("s16", "s8") or element_kind(self.ins[2].type) != state:
+                raise VerifyException(
+                    f"{self.name}: the int8 kernel keeps an int16 or int8 state, of its time "
+                    "weights' type"
+                )
+            want = 6 if state == "s16" else 7
+            if self.quant is None or len(self.quant) != want:
+                raise VerifyException(
+                    f"{self.name}: the int8 kernel needs its {want} 'quant' values"
+                )
         elif self.act is None:
             raise VerifyException(f"{self.name}: the float kernel needs its clamp range 'act'")
 

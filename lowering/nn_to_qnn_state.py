@@ -51,8 +51,10 @@ def _storage_bits(value: SSAValue) -> int:
 
 class ConvertSvdf(RewritePattern):
     """``nn.svdf`` -> ``qnn.svdf``: float (its activation as the clamp range), or int8 with
-    int16 time weights and state and int32 bias, the two multipliers computed as TFLite
-    Micro's SVDF Prepare does (in double precision from the float32 scales)."""
+    int32 bias and int16 time weights and state (``quant`` of 6 values) or int8 ones (7:
+    the state's zero point last). The two multipliers are computed as TFLite Micro's SVDF
+    Prepare does in the interpreter stai is checked against (double precision from the
+    float32 scales; float32 products give other multipliers and other outputs)."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if not isinstance(op, nn_state.SvdfOp):
@@ -68,12 +70,14 @@ class ConvertSvdf(RewritePattern):
             props["act"] = float_act(op.activation.data)
         else:
             widths = [_storage_bits(v) for v in (op.input, op.weights_feature, op.weights_time)]
-            if widths != [8, 8, 16] or _storage_bits(op.bias) != 32:
+            if widths not in ([8, 8, 16], [8, 8, 8]) or _storage_bits(op.bias) != 32:
                 raise fail(
-                    op, "int8 SVDF needs int8 feature weights, int16 time weights, int32 bias"
+                    op,
+                    "int8 SVDF needs int8 feature weights, int16 or int8 time weights, int32 bias",
                 )
-            if op.state_scale is None or _storage_bits_of(op.initial.get_type()) != 16:
-                raise fail(op, "int8 SVDF needs an int16 state (an int8 state is not supported)")
+            state_bits = _storage_bits_of(op.initial.get_type())
+            if op.state_scale is None or state_bits != widths[2]:
+                raise fail(op, "int8 SVDF needs a quantized state of its time weights' type")
             s_in, zp_in = _scale(op, op.input, "input")
             s_wf, _ = _scale(op, op.weights_feature, "feature weights")
             s_wt, _ = _scale(op, op.weights_time, "time weights")
@@ -83,7 +87,11 @@ class ConvertSvdf(RewritePattern):
             scale_2 = s_state * s_wt / s_out
             m1, sh1 = quantize_multiplier(scale_1)
             m2, sh2 = quantize_multiplier(scale_2)
-            props["quant"] = DenseArrayBase.from_list(i32, [zp_in, zp_out, m1, sh1, m2, sh2])
+            quant = [zp_in, zp_out, m1, sh1, m2, sh2]
+            if state_bits == 8:
+                zp = op.state_zero_point
+                quant.append(zp.value.data if zp is not None else 0)
+            props["quant"] = DenseArrayBase.from_list(i32, quant)
         low = Lowering(op)
         operands = [op.input, op.weights_feature, op.weights_time, op.bias]
         result = low.kernel(qnn_state.SvdfOp, operands, op.output.type, props)

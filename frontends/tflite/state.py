@@ -19,8 +19,9 @@ are one variable of the state buffer, kept between runs as TFLite Micro keeps th
 the hidden state's zero point, a zero cell state).
 
 SVDF's fifth input is its activation state (a variable tensor): ``nn.svdf`` keeps it in the
-state buffer as a variable of its own (zeros after reset, as TFLite Micro), float or, in
-int8 models, int16 (int16 time weights, int32 bias).
+state buffer as a variable of its own (after reset its zero point, as TFLite Micro), float
+or, in int8 models, int16 (int16 time weights, int32 bias) or int8 (int8 time weights, any
+state zero point).
 """
 
 from __future__ import annotations
@@ -190,15 +191,15 @@ class StateTranslator(Translator):
         kinds = [self.tensors[t].type_name for t in (x, wf, wt, state, op.outputs[0])]
         if kinds == ["FLOAT32"] * 5:
             int8 = False
-        elif kinds == ["INT8", "INT8", "INT16", "INT16", "INT8"]:
+        elif kinds in (["INT8", "INT8", "INT16", "INT16", "INT8"], ["INT8"] * 5):
             int8 = True
         elif kinds[0] == "FLOAT32":
             raise self._error(op, "hybrid SVDF (float input, int8 weights) is not supported")
         else:
             raise self._error(
                 op,
-                f"SVDF of types {'/'.join(kinds)} is not supported (int8 needs int16 time "
-                "weights and state)",
+                f"SVDF of types {'/'.join(kinds)} is not supported (int8 needs time "
+                "weights and a state both int16 or both int8)",
             )
         x_shape, wf_shape, wt_shape = self._shape(x), self._shape(wf), self._shape(wt)
         rank = int(op.options.get("Rank", 1))
@@ -232,6 +233,8 @@ class StateTranslator(Translator):
             q = self._quant(state)
             assert q is not None
             props["state_scale"] = FloatAttr(q.scales[0], f32)
+            if q.zero_points[0] != 0:
+                props["state_zero_point"] = IntegerAttr(q.zero_points[0], i64)
         operands = [self._operand(op, 0), self._operand(op, 1), self._operand(op, 2), bias]
         self._emit(op, SvdfOp, operands, props)
 

@@ -1,6 +1,8 @@
 """Emitters of the persistent variables: ``qnn.read_variable`` copies a variable's bytes
 of the state buffer into its output, ``qnn.assign_variable`` copies its input into them
-(``stai_copy``); ``qnn.svdf`` calls ``stai_svdf_f32`` / ``stai_svdf_s8`` on its state. The state buffer is the network's ``static uint8_t PREFIX_NAME_state[]``
+(``stai_copy``); ``qnn.svdf`` calls ``stai_svdf_f32`` / ``stai_svdf_s8`` (int16 state) /
+``stai_svdf_s8_state_s8`` (int8 state) on its state. The state buffer is the network's
+``static uint8_t PREFIX_NAME_state[]``
 (``network.py``); a ``buf.state`` is an offset in it."""
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from xdsl.ir import SSAValue
 
 from stai.dialects import c
 from stai.dialects.buf import StateOp, byte_size
-from stai.dialects.qnn_base import KernelOp
+from stai.dialects.qnn_base import KernelOp, element_kind
 from stai.dialects.qnn_state import AssignVariableOp, ReadVariableOp, SvdfOp
 from stai.lowering.convert_buf_to_c.common import BYTE_PTR, VOID_PTR, fail, memref_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
@@ -49,9 +51,11 @@ def emit_svdf(k: KernelBlock) -> None:
     if op.scratch is None:
         raise fail(op, "missing scratch buffer")
     s8 = op.kind == "s8"
+    state_s8 = s8 and element_kind(op.state_type()) == "s8"
     element = "int32_t" if s8 else "float"
     scratch = k.add(c.CastOp(k.ptr(op.scratch, True), c.CType(f"{element} *")))
-    state_ptr = _state_ptr(k, state, c.CType("int16_t *" if s8 else "float *"))
+    state_c = "float" if not s8 else "int8_t" if state_s8 else "int16_t"
+    state_ptr = _state_ptr(k, state, c.CType(f"{state_c} *"))
     args = [
         k.ptr(x),
         k.ptr(wf),
@@ -65,7 +69,7 @@ def emit_svdf(k: KernelBlock) -> None:
     if s8:
         assert op.quant is not None
         args += [k.int_(int(v)) for v in op.quant.get_values()]  # pyright: ignore[reportAttributeAccessIssue]
-        k.call("stai_svdf_s8", args)
+        k.call("stai_svdf_s8_state_s8" if state_s8 else "stai_svdf_s8", args)
     else:
         lo, hi = k.act()
         k.call("stai_svdf_f32", [*args, k.float_(lo), k.float_(hi)])

@@ -65,6 +65,34 @@ arm_cmsis_nn_status stai_svdf_s8(const int8_t *input,
                                  int32_t multiplier_2,
                                  int32_t shift_2);
 
+/*
+ * int8 SVDF with int8 time weights and an int8 state of zero point `state_zp`, as TFLite
+ * Micro's reference computes it: each feature dot product is requantized (multiplier_1,
+ * shift_1), saturated to [-128, 127], then state_zp is added and the sum kept modulo 256 as
+ * an int8 entry of the state; the time dot products read (state - state_zp); the rest is
+ * stai_svdf_s8's. CMSIS-NN's arm_svdf_s8 takes no state zero point (and saturates the
+ * feature products to int16 before storing a byte), so it is not this function.
+ */
+arm_cmsis_nn_status stai_svdf_s8_state_s8(const int8_t *input,
+                                          const int8_t *weights_feature,
+                                          const int8_t *weights_time,
+                                          const int32_t *bias,
+                                          int8_t *state,
+                                          int32_t *scratch,
+                                          int8_t *output,
+                                          int32_t batch,
+                                          int32_t input_size,
+                                          int32_t filters,
+                                          int32_t memory,
+                                          int32_t rank,
+                                          int32_t input_zp,
+                                          int32_t output_zp,
+                                          int32_t multiplier_1,
+                                          int32_t shift_1,
+                                          int32_t multiplier_2,
+                                          int32_t shift_2,
+                                          int32_t state_zp);
+
 #ifdef __cplusplus
 }
 #endif
