@@ -17,54 +17,24 @@ import onnx
 import pytest
 from conftest import float_tolerance
 from exporter_models import compare, torch_onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import numpy_helper
+from onnx_recurrent_graphs import (
+    Sizes,
+    assert_outputs_close,
+    check_against_onnxruntime,
+    recurrent_graph,
+)
 
 from stai.compiler.driver import generate, import_model
 from stai.errors import StaiError
 from stai.runtime.runner import CModel
-from stai.tools.reference import run_onnxruntime
 
-STEPS, BATCH, FEATURES, UNITS = 6, 2, 5, 4
-GATES = {"GRU": 3, "RNN": 1, "LSTM": 4}
+STEPS, BATCH, FEATURES, UNITS = SIZES = Sizes(6, 2, 5, 4)
 
 
-def _graph(
-    op: str,
-    outputs: tuple[str, ...],
-    initial: str = "none",
-    layout: int = 0,
-    seed: int = 0,
-    **attrs: Any,
-) -> onnx.ModelProto:
-    """One ``op`` node over ``x``; ``outputs`` among Y, Y_h, Y_c are graph outputs;
-    ``initial``: ``none``, ``const`` (random) or ``input`` (the graph input ``h0``)."""
-    rng = np.random.default_rng(seed)
-    rows = GATES[op] * UNITS
-    inits = [
-        numpy_helper.from_array((0.5 * rng.standard_normal((1, rows, FEATURES))).astype("f4"), "W"),
-        numpy_helper.from_array((0.5 * rng.standard_normal((1, rows, UNITS))).astype("f4"), "R"),
-        numpy_helper.from_array((0.3 * rng.standard_normal((1, 2 * rows))).astype("f4"), "B"),
-    ]
-    x_shape = [STEPS, BATCH, FEATURES] if layout == 0 else [BATCH, STEPS, FEATURES]
-    h_shape = [1, BATCH, UNITS] if layout == 0 else [BATCH, 1, UNITS]
-    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)]
-    names = ["x", "W", "R", "B"]
-    if initial == "input":
-        inputs.append(helper.make_tensor_value_info("h0", TensorProto.FLOAT, h_shape))
-        names += ["", "h0"]
-    elif initial == "const":
-        h0 = (0.5 * rng.standard_normal(h_shape)).astype("f4")
-        inits.append(numpy_helper.from_array(h0, "h0"))
-        names += ["", "h0"]
-    slots = ["Y", "Y_h", "Y_c"][: 3 if op == "LSTM" else 2]
-    node = helper.make_node(
-        op, names, [s if s in outputs else "" for s in slots], hidden_size=UNITS, **attrs
-    )
-    if layout:
-        node.attribute.append(helper.make_attribute("layout", layout))
-    outs = [helper.make_tensor_value_info(s, TensorProto.FLOAT, None) for s in outputs]
-    graph = helper.make_graph([node], op.lower(), inputs, outs, inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+def _graph(op: str, outputs: tuple[str, ...], initial: str = "none", **kw: Any) -> onnx.ModelProto:
+    """One forward ``op`` node (``recurrent_graph``) of this file's sizes."""
+    return recurrent_graph(SIZES, op, outputs, initial, **kw)
 
 
 CASES: dict[str, dict[str, Any]] = {
@@ -84,34 +54,9 @@ CASES: dict[str, dict[str, Any]] = {
 """Name -> the arguments of ``_graph``."""
 
 
-def _reference(case: dict[str, Any], path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """onnxruntime's outputs; onnxruntime has no batch-major (``layout = 1``) kernels, so
-    such a graph runs as its time-major twin on inputs and outputs with swapped axes."""
-    if not case.get("layout"):
-        return run_onnxruntime(path, inputs)
-    twin = path.with_name(path.stem + "_time_major.onnx")
-    onnx.save(_graph(**{**case, "layout": 0}), twin)
-    outs = run_onnxruntime(twin, [np.ascontiguousarray(np.swapaxes(v, 0, 1)) for v in inputs])
-    return [np.transpose(y, (2, 0, 1, 3) if y.ndim == 4 else (1, 0, 2)) for y in outs]
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_onnx_recurrent_matches_onnxruntime(name: str, tmp_path: Path):
-    model = _graph(**CASES[name])
-    path = tmp_path / f"{name}.onnx"
-    onnx.save(model, path)
-    generate(path, tmp_path / "c")
-    c_model = CModel(tmp_path / "c")
-    rng = np.random.default_rng(4)
-    shapes = [[d.dim_value for d in i.type.tensor_type.shape.dim] for i in model.graph.input]
-    for _ in range(3):
-        inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
-        expected = _reference(CASES[name], path, inputs)
-        got = c_model.run(inputs)
-        assert len(got) == len(expected)
-        for e, g in zip(expected, got):
-            assert g.shape == e.shape
-            assert float(np.max(np.abs(e - g))) <= float_tolerance(e)
+    check_against_onnxruntime(_graph, CASES[name], tmp_path, name, float_tolerance)
 
 
 def test_y_h_is_the_last_step_of_y_when_both_are_read(tmp_path: Path):
@@ -142,7 +87,7 @@ def test_zero_initial_state_is_dropped(tmp_path: Path):
 @pytest.mark.parametrize(
     ("op", "attrs", "message"),
     [
-        ("GRU", {"direction": "bidirectional"}, r"W and R must be \[2, "),
+        ("GRU", {"direction": "bidirectional", "weight_dirs": 1}, r"W and R must be \[2, "),
         ("RNN", {"activations": ["Elu"]}, "activation 'elu' is not supported"),
         ("GRU", {"activations": ["HardSigmoid", "Tanh"]}, "activations .* are not supported"),
         ("RNN", {"clip": 3.0}, "clip is not supported"),
@@ -214,8 +159,4 @@ def test_torch_states_and_initial_state(cell: str, tmp_path: Path):
         expected = [t.numpy() for t in module(torch.from_numpy(x), torch.from_numpy(h0))]
     assert cell.upper() in [n.op_type for n in onnx.load(path).graph.node]
     generate(path, tmp_path / "c")
-    got = CModel(tmp_path / "c").run([x, h0])
-    assert len(got) == len(expected)
-    for e, g in zip(expected, got):
-        assert g.shape == e.shape
-        assert float(np.max(np.abs(e - g))) <= float_tolerance(e)
+    assert_outputs_close(expected, CModel(tmp_path / "c").run([x, h0]), float_tolerance)
