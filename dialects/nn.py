@@ -58,6 +58,7 @@ from stai.dialects.nn_base import (
     storage_type,
 )
 from stai.dialects.nn_cumsum import CUMSUM_OPS
+from stai.dialects.nn_detection import DETECTION_OPS
 from stai.dialects.nn_logical import LOGICAL_OPS
 from stai.dialects.nn_matmul import MATMUL_OPS
 from stai.dialects.nn_norm import NORM_OPS
@@ -643,6 +644,7 @@ _OPS = (
     LOGICAL_OPS,
     NORM_OPS,
     CUMSUM_OPS,
+    DETECTION_OPS,
 )
 
 NN = Dialect("nn", [op for row in (*_OPS, STATE_OPS) for op in row], [QuantType])

@@ -46,6 +46,7 @@ from stai.dialects.qnn_base import count_of as _count
 from stai.dialects.qnn_base import element_kind as element_kind
 from stai.dialects.qnn_base import shape_of as _shape
 from stai.dialects.qnn_cumsum import CUMSUM_OPS
+from stai.dialects.qnn_detection import DETECTION_OPS
 from stai.dialects.qnn_indexing import INDEXING_OPS
 from stai.dialects.qnn_logical import LOGICAL_OPS
 from stai.dialects.qnn_matmul import MATMUL_OPS
@@ -768,6 +769,7 @@ QNN = Dialect(
         *LOGICAL_OPS,
         *NORM_OPS,
         *CUMSUM_OPS,
+        *DETECTION_OPS,
     ],
     list(qp.PARAM_FAMILIES),
 )

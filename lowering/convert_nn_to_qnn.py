@@ -62,6 +62,7 @@ from stai.lowering.nn_to_qnn_base import (
     machine_type,
 )
 from stai.lowering.nn_to_qnn_cumsum import CUMSUM_PATTERNS
+from stai.lowering.nn_to_qnn_detection import DETECTION_PATTERNS
 from stai.lowering.nn_to_qnn_indexing import INDEXING_PATTERNS
 from stai.lowering.nn_to_qnn_logical import LOGICAL_PATTERNS
 from stai.lowering.nn_to_qnn_matmul import MATMUL_PATTERNS
@@ -657,6 +658,7 @@ class ConvertNNToQNNPass(ModulePass):
                     *MATMUL_PATTERNS,
                     *NORM_PATTERNS,
                     *CUMSUM_PATTERNS,
+                    *DETECTION_PATTERNS,
                 ]
             )
         ).rewrite_module(op)

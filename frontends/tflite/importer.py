@@ -59,6 +59,7 @@ from stai.errors import StaiError
 from ..checks import check_accumulators
 from .constants import FILL_TYPES, SHAPE_TYPES, ZEROS_LIKE_TYPES, ConstantsTranslator
 from .cumsum import CumsumOp, CumsumTranslator
+from .detection_postprocess import CUSTOM_NAME, DetectionPostprocessOp, DetectionTranslator
 from .elementwise import ElementwiseTranslator
 from .logical import CAST_TYPES, COMPARE_TYPES, SELECT_TYPES, LogicalTranslator
 from .matmul import BatchMatmulOp, MatmulTranslator
@@ -218,6 +219,7 @@ OPERATORS: dict[str, Translation] = {
     "L2_POOL_2D": Translation("_l2_pool", L2Pool2DOp),
     "CUMSUM": Translation("_cumsum", CumsumOp),
     "GATHER_ND": Translation("_gather_nd", nn.GatherOp),
+    CUSTOM_NAME: Translation("_detection_postprocess", DetectionPostprocessOp),
 }
 """Every TFLite builtin the importer translates (the dispatch table of ``_Importer``)."""
 
@@ -232,6 +234,7 @@ SUPPORTED_OPERATORS: dict[str, tuple[str, ...]] = {
 
 
 class _Importer(
+    DetectionTranslator,
     CumsumTranslator,
     NormTranslator,
     ConstantsTranslator,

@@ -20,6 +20,7 @@ from stai.lowering.convert_buf_to_c.data_movement import (
     emit_strided_slice,
     emit_transpose,
 )
+from stai.lowering.convert_buf_to_c.detection import DETECTION_EMITTERS
 from stai.lowering.convert_buf_to_c.elementwise import emit_binary, emit_math, emit_select
 from stai.lowering.convert_buf_to_c.fully_connected import (
     emit_fully_connected,
@@ -101,5 +102,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_matmul.BatchMatmulOp: emit_batch_matmul,
     **NORM_EMITTERS,
     qnn_cumsum.CumsumOp: emit_cumsum,
+    **DETECTION_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

@@ -16,5 +16,6 @@
 #include "stai_kernels_transpose_conv.h"
 #include "stai_kernels_norm.h"
 #include "stai_kernels_cumsum.h"
+#include "stai_kernels_detection.h"
 
 #endif /* STAI_KERNELS_H */
