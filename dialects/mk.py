@@ -19,7 +19,9 @@ bounds so that the C compiler specialises it per layer::
          {act = array<i32: -128, 127>, fast_requant = 2 : i64, params = #qnn.conv_s8<...>}
          -> tensor<1x25x5x64xi8>
 
-The ops: ``mk.conv1x1_s8`` (1x1 convolutions and fully connected layers),
+The ops: ``mk.conv1x1_s8`` (1x1 convolutions and fully connected layers; its Helium
+form ``mk.conv1x1_mve_s8``, a separate op because its weight layout, kernel and scratch
+differ, taken on ``isa=mve`` only),
 ``mk.dwconv3x3_s8`` (depthwise 3x3), ``mk.conv_s8`` (any other convolution),
 ``mk.avgpool_s8`` / ``mk.maxpool_s8``, ``mk.add_s8`` (same-shape additions, with the
 ``plan`` of ``mk_eltwise_layouts.plan_add_s8``) and ``mk.mul_s8`` (same shapes). A weighted op's operands are the input,
@@ -48,7 +50,7 @@ from stai.dialects import qnn_params as qp
 from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec, shape_of
 from stai.dialects.qnn_overlap import channel_order_gap, pixel_order_gap
 from stai.lowering.scratch_sizes import ISAS
-from stai.runtime import mk_conv_layouts, mk_layouts
+from stai.runtime import mk_conv_layouts, mk_layouts, mk_mve_layouts
 
 FAST_REQUANT = (0, 1, 2)
 """``fast_requant`` levels: 0 the general requantization, 1 the short one (every
@@ -184,6 +186,43 @@ class Conv1x1S8Op(WeightedKernelOp):
         return pixel_order_gap(
             (1, n, 1, self.in_channels), (1, n, 1, self.out_channels), (1, 1), (0, 0), 1, 1
         )
+
+    def verify_(self) -> None:
+        super().verify_()
+        x, y = self.input_shape(0), self.output_shape()
+        if len(x) != len(y) or x[:-1] != y[:-1]:
+            raise VerifyException(
+                f"{self.name}: the output must have the input's pixels (rows), got "
+                f"{'x'.join(map(str, x))} -> {'x'.join(map(str, y))}"
+            )
+
+
+@irdl_op_definition
+class Conv1x1MveS8Op(WeightedKernelOp):
+    """``mk.conv1x1_s8``'s Helium form (``isa=mve`` only): the same layers (every pixel
+    or row of ``[..., in_c]`` times the ``[out_c, in_c]`` filter), weights in
+    ``mk_mve_layouts.pack_pointwise_mve_s8``'s layout (16 input channels per vector),
+    ``stai_mk_conv1x1_mve_s8`` of ``stai_mk_mve_s8.h``; no scratch. ``fast_requant`` is
+    ``mk_mve_layouts.fast_requant_mve`` (0 or 2). Blocks of four pixels write each
+    output pair before the next pair reads the block's inputs again: the output stays
+    apart from the input (no overlap)."""
+
+    name = "mk.conv1x1_mve_s8"
+    KERNEL: ClassVar[str] = "stai_mk_conv1x1_mve_s8"
+    WINDOW: ClassVar[tuple[int, int] | None] = (1, 1)
+
+    @property
+    def pixels(self) -> int:
+        return math.prod(self.input_shape(0)[:-1])
+
+    def packed_sizes(self) -> tuple[int, int]:
+        """``mk_mve_layouts.conv1x1_mve_sizes``: output channels rounded up to 4 times
+        input channels rounded up to 16; a bias per rounded output channel."""
+        return mk_mve_layouts.conv1x1_mve_sizes(self.in_channels, self.out_channels)
+
+    def macc(self) -> int:
+        """Outputs x input channels."""
+        return self._output_count() * self.in_channels
 
     def verify_(self) -> None:
         super().verify_()
@@ -418,6 +457,15 @@ class MulS8Op(MicroKernelOp):
 
 MK = Dialect(
     "mk",
-    [Conv1x1S8Op, DwConv3x3S8Op, ConvS8Op, AvgPoolS8Op, MaxPoolS8Op, AddS8Op, MulS8Op],
+    [
+        Conv1x1S8Op,
+        Conv1x1MveS8Op,
+        DwConv3x3S8Op,
+        ConvS8Op,
+        AvgPoolS8Op,
+        MaxPoolS8Op,
+        AddS8Op,
+        MulS8Op,
+    ],
     [],
 )

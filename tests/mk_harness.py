@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from stai.lowering.quant_math import conv_output_multipliers
-from stai.runtime import manifest, mk_layouts
+from stai.runtime import manifest, mk_layouts, mk_mve_layouts
 
 REPO = Path(__file__).resolve().parents[1]
 INCLUDE = REPO / "runtime" / "include"
@@ -52,11 +52,22 @@ class Case:
     misalign: int = 0
     """Bytes the packed weights start past a word boundary (a weights alignment of 1 or 2:
     the kernels must not assume more)."""
+    mve: bool = False
+    """A 1x1 case for the Helium kernel (``stai_mk_conv1x1_mve_s8``, ``mk_mve_layouts``)."""
     packed: tuple[np.ndarray, np.ndarray] = field(init=False)
     mk_multipliers: np.ndarray = field(init=False)
     mk_shifts: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.mve:
+            self.packed = mk_mve_layouts.pack_pointwise_mve_s8(
+                self.weights, self.bias, self.input_offset
+            )
+            self.mk_multipliers = np.asarray(self.multipliers, dtype=np.int32)
+            self.mk_shifts = np.asarray(self.shifts, dtype=np.int32)
+            best = mk_mve_layouts.fast_requant_mve(self.shifts)
+            self.fast = best if self.fast < 0 else min(self.fast, best)
+            return
         plan = (
             mk_layouts.plan_conv1x1_s8 if self.kind == "conv1x1" else mk_layouts.plan_dwconv3x3_s8
         )
@@ -84,7 +95,7 @@ class Case:
 
     def describe(self) -> str:
         return (
-            f"{self.kind} {self.in_h}x{self.in_w}x{self.in_ch}->{self.out_ch} "
+            f"{self.kind}{' mve' if self.mve else ''} {self.in_h}x{self.in_w}x{self.in_ch}->{self.out_ch} "
             f"out {self.out_h}x{self.out_w} stride {self.stride} pads {self.pads} "
             f"in_off {self.input_offset} out_off {self.output_offset} "
             f"act [{self.act_min}, {self.act_max}] shifts {min(self.shifts)}..{max(self.shifts)} "
@@ -263,8 +274,9 @@ def _case_source(i: int, case: Case) -> str:
     pixels = case.in_h * case.in_w
     pw = f"({p}pw + {case.misalign})" if case.misalign else f"{p}pw"
     if case.kind == "conv1x1":
+        function = "stai_mk_conv1x1_mve_s8" if case.mve else "stai_mk_conv1x1_s8"
         call = (
-            f"stai_mk_conv1x1_s8({p}in, {pw}, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
+            f"{function}({p}in, {pw}, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
             f"{pixels}, {case.in_ch}, {case.out_ch}, {case.output_offset}, "
             f"{case.act_min}, {case.act_max}, {case.fast})"
         )
@@ -319,6 +331,7 @@ _PRELUDE = """
 #include <string.h>
 #include "arm_nnfunctions.h"
 #include "stai_mk_s8.h"
+#include "stai_mk_mve_s8.h"
 
 #if defined(MK_TARGET)
 #include "semihost.h"
@@ -503,7 +516,8 @@ def build_m4(
         # CMSIS-NN's headers first; stai_mk_s8.h and arm_nn_types.h-compatible names come
         # from the checkout, the micro-kernel header from the runtime folder.
         (work / "mk").mkdir(exist_ok=True)
-        (work / "mk" / "stai_mk_s8.h").write_text((INCLUDE / "stai_mk_s8.h").read_text())
+        for header in ("stai_mk_s8.h", "stai_mk_mve_s8.h"):
+            (work / "mk" / header).write_text((INCLUDE / header).read_text())
         includes = [f"-I{cmsis_nn / 'Include'}", f"-I{work / 'mk'}"]
         sources = [
             str(cmsis_nn / "Source" / s)

@@ -16,7 +16,7 @@ from xdsl.ir import SSAValue
 from stai.dialects import c, mk
 from stai.lowering.convert_buf_to_c.common import fail
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of, scratch_ptr
-from stai.runtime import mk_conv_layouts, mk_eltwise_layouts, mk_layouts
+from stai.runtime import mk_conv_layouts, mk_eltwise_layouts, mk_layouts, mk_mve_layouts
 
 
 def _table(k: KernelBlock, what: str) -> SSAValue:
@@ -72,6 +72,23 @@ def emit_conv1x1(k: KernelBlock) -> None:
     _call(
         k,
         mk_layouts.CONV1X1,
+        {
+            "pixels": op.pixels,
+            "in_ch": op.in_channels,
+            "out_ch": op.out_channels,
+            "output_offset": k.p("output_offset"),
+        },
+    )
+
+
+def emit_conv1x1_mve(k: KernelBlock) -> None:
+    """``stai_mk_conv1x1_mve_s8``: a 1x1 convolution or a fully connected layer on a
+    Helium core."""
+    op = k.op
+    assert isinstance(op, mk.Conv1x1MveS8Op)
+    _call(
+        k,
+        mk_mve_layouts.CONV1X1_MVE,
         {
             "pixels": op.pixels,
             "in_ch": op.in_channels,
@@ -193,6 +210,7 @@ MK_EMITTERS: dict[type[mk.MicroKernelOp], Callable[[KernelBlock], None]] = {
     mk.MaxPoolS8Op: emit_pool,
     mk.AddS8Op: emit_add,
     mk.MulS8Op: emit_mul,
+    mk.Conv1x1MveS8Op: emit_conv1x1_mve,
 }
 """The emitter of each ``mk`` op (rows of ``EMITTERS``)."""
 
@@ -204,6 +222,7 @@ CALLS: tuple[mk_layouts.KernelCall, ...] = (
     mk_eltwise_layouts.MAXPOOL,
     mk_eltwise_layouts.ADD,
     mk_eltwise_layouts.MUL,
+    mk_mve_layouts.CONV1X1_MVE,
 )
 """Every micro-kernel call the emitters make."""
 

@@ -170,10 +170,12 @@ def test_cmsis_nn_compiles_as_before(models_dir: Path) -> None:
     assert names.index("select-kernels") == names.index("convert-qnn-to-buf") - 1
 
 
-def test_helium_keeps_cmsis_nn(models_dir: Path) -> None:
-    """On cortex-m55 (isa mve) every layer keeps CMSIS-NN's Helium kernels."""
+def test_helium_takes_only_helium_kernels(models_dir: Path) -> None:
+    """On cortex-m55 (isa mve) the 1x1 convolutions and the fully connected layer take
+    stai's Helium kernel; every other layer keeps CMSIS-NN's Helium kernels."""
     compiled = compile_model(models_dir / KWS, CompileOptions(kernels="stai", target="cortex-m55"))
-    assert not [k for k in layer_kernels(compiled.module) if k.startswith("stai_mk_")]
+    ours = [k for k in layer_kernels(compiled.module) if k.startswith("stai_mk_")]
+    assert ours == ["stai_mk_conv1x1_mve_s8"] * 5
 
 
 # ---------------------------------------------------------------- the mk ops' checks

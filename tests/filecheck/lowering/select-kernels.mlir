@@ -1,6 +1,5 @@
 // RUN: stai-opt %s --split-input-file -p 'select-kernels{kernels=stai}' | filecheck %s
 // RUN: stai-opt %s --split-input-file -p 'select-kernels{kernels=cmsis-nn}' | filecheck %s --check-prefix=CMSIS
-// RUN: stai-opt %s --split-input-file -p 'select-kernels{kernels=stai isa=mve}' | filecheck %s --check-prefix=CMSIS
 
 // CMSIS-NOT: mk.
 

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* stai-provides: stai_mk_conv1x1_mve_s8 */
+/*
+ * stai's int8 micro-kernels for Helium (M-profile Vector Extension) cores: header-only,
+ * called by the generated code with literal channel counts, sizes, offsets and clamp
+ * bounds, so that each call is compiled specialised for its layer (as the kernels of
+ * stai_mk_s8.h, whose conventions these share: CMSIS-NN's input and output offsets, Q31
+ * multipliers and power-of-two shifts, NHWC tensors, ARM_CMSIS_NN_SUCCESS).
+ *
+ * The weights are laid out at compile time by stai.runtime.mk_mve_layouts in the order
+ * the vector loops read them (16 input channels per vector) and the input offset is folded
+ * into an effective bias there, so an inner loop is loads and VMLADAVA.S8 only.
+ *
+ * With MVE (__ARM_FEATURE_MVE, given by -mcpu=cortex-m55 and other Helium cores) the
+ * loops use arm_mve.h intrinsics; otherwise (the host) portable C computes the same
+ * integers. Requantization on Helium: VQRDMULH is the saturating rounding doubling high
+ * multiply of TFLite (and CMSIS-NN's arm_nn_requantize) bit for bit; the division by
+ * 2^right rounds half away from zero as TFLite's RoundingDivideByPOT: VRSHL rounds half
+ * up, so a negative value is first lowered by one (x + (x >> 31)), which turns "half up"
+ * into "half away from zero" and changes nothing else for right >= 1.
+ *
+ * fast_requant (a literal, mk_mve_layouts.fast_requant_mve): 2 when every shift of the
+ * layer is a right shift of at least 1 (no left shift): the requantization takes no
+ * per-channel branch; 0 otherwise.
+ */
+#ifndef STAI_MK_MVE_S8_H
+#define STAI_MK_MVE_S8_H
+
+#include <stdint.h>
+
+#include "arm_nn_types.h"
+
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define STAI_MK_MVE 1
+#else
+#define STAI_MK_MVE 0
+#endif
+
+#define STAI_MK_MVE_INLINE static inline __attribute__((always_inline))
+
+/* arm_nn_requantize(acc, mult, shift) + out_offset, clamped to [act_min, act_max]: the
+ * integers of the Helium path, in C (additions wrap as the vector lanes do). */
+STAI_MK_MVE_INLINE int32_t stai_mk_mve_requantize_c(int32_t acc,
+                                                    int32_t mult,
+                                                    int32_t shift,
+                                                    int32_t out_offset,
+                                                    int32_t act_min,
+                                                    int32_t act_max)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const int32_t v = (int32_t)((uint32_t)acc << left);
+    const int32_t x = (int32_t)(((int64_t)v * (int64_t)mult + ((int64_t)1 << 30)) >> 31);
+    const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    const int32_t q = (x >> right) + ((x & mask) > threshold ? 1 : 0);
+    const int32_t y = (int32_t)((uint32_t)q + (uint32_t)out_offset);
+    return y < act_min ? act_min : (y > act_max ? act_max : y);
+}
+
+/* ---- 1x1 convolution and fully connected ------------------------------------------- */
+
+/*
+ * 1x1 convolution, stride 1, no padding; also a fully connected layer (pixels = batch).
+ *   input    [pixels][in_ch] int8
+ *   weights  mk_mve_layouts.pack_pointwise_mve_s8's layout: with C = ceil(in_ch / 16)
+ *            chunks of 16 input channels (the last one zero padded) and out_ch rounded up
+ *            to a multiple of 4 (zero weights), for each output-channel pair j, for each
+ *            chunk k: 16 bytes w[2j][16k..16k+15] then 16 bytes w[2j+1][16k..16k+15]
+ *   bias     out_ch rounded up to a multiple of 4 int32: bias + input_offset * sum(w[o])
+ *   multipliers, shifts  out_ch int32 each
+ *   output   [pixels][out_ch] int8 (must not overlap the input)
+ *   scratch  none
+ *
+ * Blocks of four pixels times one output pair (eight accumulators; per chunk four input
+ * vectors, two weight vectors, eight VMLADAVA: 14 instructions per 128 MACs), the
+ * accumulators of a channel gathered into one vector of the four pixels and requantized
+ * with that channel's multiplier and shift as scalars, stored by a byte scatter. The
+ * last pixels (all of a fully connected layer of batch 1) one at a time times four
+ * output channels (one input vector, four weight vectors, four VMLADAVA per chunk),
+ * requantized as one vector of the four channels.
+ */
+
+#if STAI_MK_MVE
+
+/* The four pixels' values of one channel: requantized, offset, clamped, stored (the
+ * scatter offsets: 0, out_ch, 2 out_ch, 3 out_ch). */
+STAI_MK_MVE_INLINE void stai_mk_mve_store4(int32x4_t acc,
+                                           int32_t bias,
+                                           int32_t mult,
+                                           int32_t shift,
+                                           int8_t *out,
+                                           uint32x4_t offsets,
+                                           const int32_t output_offset,
+                                           const int32_t act_min,
+                                           const int32_t act_max,
+                                           const int32_t fast_requant)
+{
+    int32x4_t x = vaddq_n_s32(acc, bias);
+    if (fast_requant == 2)
+    {
+        x = vqrdmulhq_n_s32(x, mult);
+        x = vaddq_s32(x, vshrq_n_s32(x, 31));
+        x = vrshlq_n_s32(x, shift);
+    }
+    else
+    {
+        x = vqrdmulhq_n_s32(vshlq_r_s32(x, shift > 0 ? shift : 0), mult);
+        if (shift < 0)
+        {
+            x = vaddq_s32(x, vshrq_n_s32(x, 31));
+            x = vrshlq_n_s32(x, shift);
+        }
+    }
+    x = vaddq_n_s32(x, output_offset);
+    x = vmaxq_s32(x, vdupq_n_s32(act_min));
+    x = vminq_s32(x, vdupq_n_s32(act_max));
+    vstrbq_scatter_offset_s32(out, offsets, x);
+}
+
+/* The four pixels' accumulators of output pair j (a<pixel><channel of the pair>) after
+ * the reduction: requantized and stored (the second channel only when it exists). */
+#define STAI_MK_MVE_STORE4X2                                                                       \
+    do                                                                                             \
+    {                                                                                              \
+        const int32_t o = 2 * j;                                                                   \
+        int32x4_t c0 = vdupq_n_s32(a00);                                                           \
+        c0 = vsetq_lane_s32(a10, c0, 1);                                                           \
+        c0 = vsetq_lane_s32(a20, c0, 2);                                                           \
+        c0 = vsetq_lane_s32(a30, c0, 3);                                                           \
+        stai_mk_mve_store4(c0, bias[o], multipliers[o], shifts[o], out + o, offsets, output_offset, \
+                           act_min, act_max, fast_requant);                                        \
+        if (o + 1 < out_ch)                                                                        \
+        {                                                                                          \
+            int32x4_t c1 = vdupq_n_s32(a01);                                                       \
+            c1 = vsetq_lane_s32(a11, c1, 1);                                                       \
+            c1 = vsetq_lane_s32(a21, c1, 2);                                                       \
+            c1 = vsetq_lane_s32(a31, c1, 3);                                                       \
+            stai_mk_mve_store4(c1, bias[o + 1], multipliers[o + 1], shifts[o + 1], out + o + 1,    \
+                               offsets, output_offset, act_min, act_max, fast_requant);            \
+        }                                                                                          \
+    } while (0)
+
+#if defined(__OPTIMIZE__) && defined(__thumb2__)
+/* The reduction in assembly when optimising: VMLADAVA accumulates into an even register,
+ * and GCC's allocation of the intrinsics moves the eight accumulators between registers
+ * and the stack on every step. Here they stay in r0, r2, ..., r12 and lr, the pointers in
+ * odd registers: per chunk of 16 input channels two weight vectors, four input vectors
+ * and eight VMLADAVA (14 instructions per 128 MACs). ACC: "" for the first chunk (VMLADAV
+ * starts the sums), "a" for the others; LOAD: the four input loads. */
+#define STAI_MK_MVE_LOADX4                                                                         \
+    "vldrb.8 q2, [%[x0]], #16\n\t"                                                                 \
+    "vldrb.8 q3, [%[x1]], #16\n\t"                                                                 \
+    "vldrb.8 q4, [%[x2]], #16\n\t"                                                                 \
+    "vldrb.8 q5, [%[x3]], #16\n\t"
+#define STAI_MK_MVE_LOADX4_TAIL                                                                    \
+    "vpstttt\n\t"                                                                                  \
+    "vldrbt.8 q2, [%[x0]]\n\t"                                                                     \
+    "vldrbt.8 q3, [%[x1]]\n\t"                                                                     \
+    "vldrbt.8 q4, [%[x2]]\n\t"                                                                     \
+    "vldrbt.8 q5, [%[x3]]\n\t"
+/* VPR.P0 for the tail's predicated loads (a statement of its own: the chunk's needs every
+ * general register; nothing between the two touches VPR). */
+#define STAI_MK_MVE_TAIL_PREDICATE __asm__ volatile("vctp.8 %0" : : "r"(rest) : "memory")
+#define STAI_MK_MVE_CHUNK4X2(ACC, LOAD)                                                            \
+    "vldrb.8 q0, [%[wp]], #16\n\t"                                                                 \
+    "vldrb.8 q1, [%[wp]], #16\n\t" LOAD "vmladav" ACC ".s8 %[a00], q2, q0\n\t"                      \
+    "vmladav" ACC ".s8 %[a01], q2, q1\n\t"                                                         \
+    "vmladav" ACC ".s8 %[a10], q3, q0\n\t"                                                         \
+    "vmladav" ACC ".s8 %[a11], q3, q1\n\t"                                                         \
+    "vmladav" ACC ".s8 %[a20], q4, q0\n\t"                                                         \
+    "vmladav" ACC ".s8 %[a21], q4, q1\n\t"                                                         \
+    "vmladav" ACC ".s8 %[a30], q5, q0\n\t"                                                         \
+    "vmladav" ACC ".s8 %[a31], q5, q1\n\t"
+#define STAI_MK_MVE_4X2_PTRS [wp] "+r"(wp), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3)
+#define STAI_MK_MVE_4X2_SET                                                                        \
+    [a00] "=r"(a00), [a01] "=r"(a01), [a10] "=r"(a10), [a11] "=r"(a11), [a20] "=r"(a20),           \
+        [a21] "=r"(a21), [a30] "=r"(a30), [a31] "=r"(a31), STAI_MK_MVE_4X2_PTRS
+#define STAI_MK_MVE_4X2_ADD                                                                        \
+    [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),           \
+        [a21] "+r"(a21), [a30] "+r"(a30), [a31] "+r"(a31), STAI_MK_MVE_4X2_PTRS
+#define STAI_MK_MVE_Q_CLOBBERS "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11", "memory"
+#define STAI_MK_MVE_BLOCK_ASM 1
+#else
+#define STAI_MK_MVE_BLOCK_ASM 0
+#endif
+
+/* Four pixels (rows at x, in_ch apart) times output pair j (weights at wp): the outputs
+ * of both channels (the second only when it exists). */
+STAI_MK_MVE_INLINE void stai_mk_mve_block4x2(const int8_t *x,
+                                             const int8_t *wp,
+                                             const int32_t j,
+                                             const int32_t *bias,
+                                             const int32_t *multipliers,
+                                             const int32_t *shifts,
+                                             int8_t *out,
+                                             uint32x4_t offsets,
+                                             const int32_t in_ch,
+                                             const int32_t out_ch,
+                                             const int32_t output_offset,
+                                             const int32_t act_min,
+                                             const int32_t act_max,
+                                             const int32_t fast_requant)
+{
+    const int32_t whole = in_ch >> 4;
+    const int32_t rest = in_ch & 15;
+    const int8_t *x0 = x;
+    const int8_t *x1 = x + in_ch;
+    const int8_t *x2 = x + 2 * in_ch;
+    const int8_t *x3 = x + 3 * in_ch;
+#if STAI_MK_MVE_BLOCK_ASM
+    if (whole > 0)
+    {
+        register int32_t a00 __asm__("r0");
+        register int32_t a01 __asm__("r2");
+        register int32_t a10 __asm__("r4");
+        register int32_t a11 __asm__("r6");
+        register int32_t a20 __asm__("r8");
+        register int32_t a21 __asm__("r10");
+        register int32_t a30 __asm__("r12");
+        register int32_t a31 __asm__("lr");
+        __asm__ volatile(STAI_MK_MVE_CHUNK4X2("", STAI_MK_MVE_LOADX4)
+                         : STAI_MK_MVE_4X2_SET
+                         :
+                         : STAI_MK_MVE_Q_CLOBBERS);
+#pragma GCC unroll 8
+        for (int32_t k = 1; k < whole; k++)
+        {
+            __asm__ volatile(STAI_MK_MVE_CHUNK4X2("a", STAI_MK_MVE_LOADX4)
+                             : STAI_MK_MVE_4X2_ADD
+                             :
+                             : STAI_MK_MVE_Q_CLOBBERS);
+        }
+        if (rest)
+        {
+            STAI_MK_MVE_TAIL_PREDICATE;
+            __asm__ volatile(STAI_MK_MVE_CHUNK4X2("a", STAI_MK_MVE_LOADX4_TAIL)
+                             : STAI_MK_MVE_4X2_ADD
+                             :
+                             : STAI_MK_MVE_Q_CLOBBERS);
+        }
+        STAI_MK_MVE_STORE4X2;
+        return;
+    }
+#endif
+    /* Fewer than 16 input channels (or an unoptimised build): intrinsics. */
+    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
+    for (int32_t k = 0; k < whole; k++)
+    {
+        const int8x16_t w0 = vldrbq_s8(wp);
+        const int8x16_t w1 = vldrbq_s8(wp + 16);
+        wp += 32;
+        int8x16_t v = vldrbq_s8(x0);
+        x0 += 16;
+        a00 = vmladavaq_s8(a00, v, w0);
+        a01 = vmladavaq_s8(a01, v, w1);
+        v = vldrbq_s8(x1);
+        x1 += 16;
+        a10 = vmladavaq_s8(a10, v, w0);
+        a11 = vmladavaq_s8(a11, v, w1);
+        v = vldrbq_s8(x2);
+        x2 += 16;
+        a20 = vmladavaq_s8(a20, v, w0);
+        a21 = vmladavaq_s8(a21, v, w1);
+        v = vldrbq_s8(x3);
+        x3 += 16;
+        a30 = vmladavaq_s8(a30, v, w0);
+        a31 = vmladavaq_s8(a31, v, w1);
+    }
+    if (rest)
+    {
+        /* The last input channels: predicated loads (the padded weights are zero). */
+        const mve_pred16_t p = vctp8q((uint32_t)rest);
+        const int8x16_t w0 = vldrbq_s8(wp);
+        const int8x16_t w1 = vldrbq_s8(wp + 16);
+        int8x16_t v = vldrbq_z_s8(x0, p);
+        a00 = vmladavaq_s8(a00, v, w0);
+        a01 = vmladavaq_s8(a01, v, w1);
+        v = vldrbq_z_s8(x1, p);
+        a10 = vmladavaq_s8(a10, v, w0);
+        a11 = vmladavaq_s8(a11, v, w1);
+        v = vldrbq_z_s8(x2, p);
+        a20 = vmladavaq_s8(a20, v, w0);
+        a21 = vmladavaq_s8(a21, v, w1);
+        v = vldrbq_z_s8(x3, p);
+        a30 = vmladavaq_s8(a30, v, w0);
+        a31 = vmladavaq_s8(a31, v, w1);
+    }
+    STAI_MK_MVE_STORE4X2;
+}
+
+/* One pixel (x) times output channels o..o+3 (pairs at wp and wp + pair_bytes): their
+ * outputs, those below out_ch. */
+STAI_MK_MVE_INLINE void stai_mk_mve_row1x4(const int8_t *x,
+                                           const int8_t *wp,
+                                           const int32_t pair_bytes,
+                                           const int32_t o,
+                                           const int32_t *bias,
+                                           const int32_t *multipliers,
+                                           const int32_t *shifts,
+                                           int8_t *out,
+                                           const int32_t in_ch,
+                                           const int32_t out_ch,
+                                           const int32_t output_offset,
+                                           const int32_t act_min,
+                                           const int32_t act_max,
+                                           const int32_t fast_requant)
+{
+    const int32_t whole = in_ch >> 4;
+    const int32_t rest = in_ch & 15;
+    const int8_t *wq = wp + pair_bytes;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma GCC unroll 4
+    for (int32_t k = 0; k < whole; k++)
+    {
+        const int8x16_t v = vldrbq_s8(x);
+        x += 16;
+        a0 = vmladavaq_s8(a0, v, vldrbq_s8(wp));
+        a1 = vmladavaq_s8(a1, v, vldrbq_s8(wp + 16));
+        a2 = vmladavaq_s8(a2, v, vldrbq_s8(wq));
+        a3 = vmladavaq_s8(a3, v, vldrbq_s8(wq + 16));
+        wp += 32;
+        wq += 32;
+    }
+    if (rest)
+    {
+        const int8x16_t v = vldrbq_z_s8(x, vctp8q((uint32_t)rest));
+        a0 = vmladavaq_s8(a0, v, vldrbq_s8(wp));
+        a1 = vmladavaq_s8(a1, v, vldrbq_s8(wp + 16));
+        a2 = vmladavaq_s8(a2, v, vldrbq_s8(wq));
+        a3 = vmladavaq_s8(a3, v, vldrbq_s8(wq + 16));
+    }
+    int32x4_t acc = vdupq_n_s32(a0);
+    acc = vsetq_lane_s32(a1, acc, 1);
+    acc = vsetq_lane_s32(a2, acc, 2);
+    acc = vsetq_lane_s32(a3, acc, 3);
+    const mve_pred16_t live = vctp32q((uint32_t)(out_ch - o));
+    int32x4_t v = vaddq_s32(acc, vldrwq_s32(bias + o));
+    const int32x4_t mult = vldrwq_z_s32(multipliers + o, live);
+    const int32x4_t shift = vldrwq_z_s32(shifts + o, live);
+    if (fast_requant == 2)
+    {
+        v = vqrdmulhq_s32(v, mult);
+        v = vaddq_s32(v, vshrq_n_s32(v, 31));
+        v = vrshlq_s32(v, shift);
+    }
+    else
+    {
+        const int32x4_t zero = vdupq_n_s32(0);
+        const int32x4_t neg = vminq_s32(shift, zero);
+        v = vqrdmulhq_s32(vshlq_s32(v, vmaxq_s32(shift, zero)), mult);
+        v = vaddq_s32(v, vandq_s32(vshrq_n_s32(v, 31), vshrq_n_s32(neg, 31)));
+        v = vrshlq_s32(v, neg);
+    }
+    v = vaddq_n_s32(v, output_offset);
+    v = vmaxq_s32(v, vdupq_n_s32(act_min));
+    v = vminq_s32(v, vdupq_n_s32(act_max));
+    vstrbq_p_s32(out + o, v, live);
+}
+
+#endif /* STAI_MK_MVE */
+
+STAI_MK_MVE_INLINE arm_cmsis_nn_status stai_mk_conv1x1_mve_s8(const int8_t *input,
+                                                              const int8_t *weights,
+                                                              const int32_t *bias,
+                                                              const int32_t *multipliers,
+                                                              const int32_t *shifts,
+                                                              int8_t *output,
+                                                              void *scratch,
+                                                              const int32_t pixels,
+                                                              const int32_t in_ch,
+                                                              const int32_t out_ch,
+                                                              const int32_t output_offset,
+                                                              const int32_t act_min,
+                                                              const int32_t act_max,
+                                                              const int32_t fast_requant)
+{
+    const int32_t chunks = (in_ch + 15) >> 4;
+    const int32_t pair_bytes = 32 * chunks;
+    (void)scratch;
+#if STAI_MK_MVE
+    const int32_t pairs = (out_ch + 1) >> 1;
+    const int32_t blocks = pixels >> 2;
+    const uint32x4_t offsets = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)out_ch);
+    for (int32_t blk = 0; blk < blocks; blk++)
+    {
+        const int8_t *x = input + 4 * blk * in_ch;
+        int8_t *out = output + 4 * blk * out_ch;
+        const int8_t *wp = weights;
+#pragma GCC unroll 1
+        for (int32_t j = 0; j < pairs; j++)
+        {
+            stai_mk_mve_block4x2(x, wp, j, bias, multipliers, shifts, out, offsets, in_ch, out_ch, output_offset,
+                                 act_min, act_max, fast_requant);
+            wp += pair_bytes;
+        }
+    }
+    for (int32_t p = 4 * blocks; p < pixels; p++)
+    {
+        const int8_t *x = input + p * in_ch;
+        int8_t *out = output + p * out_ch;
+#pragma GCC unroll 1
+        for (int32_t o = 0; o < out_ch; o += 4)
+        {
+            stai_mk_mve_row1x4(x, weights + (o >> 1) * pair_bytes, pair_bytes, o, bias, multipliers, shifts, out,
+                               in_ch, out_ch, output_offset, act_min, act_max, fast_requant);
+        }
+    }
+#else
+    (void)fast_requant;
+    for (int32_t p = 0; p < pixels; p++)
+    {
+        const int8_t *x = input + p * in_ch;
+        for (int32_t o = 0; o < out_ch; o++)
+        {
+            const int8_t *w = weights + (o >> 1) * pair_bytes + 16 * (o & 1);
+            uint32_t acc = (uint32_t)bias[o];
+            for (int32_t c = 0; c < in_ch; c++)
+            {
+                acc += (uint32_t)((int32_t)x[c] * (int32_t)w[32 * (c >> 4) + (c & 15)]);
+            }
+            output[p * out_ch + o] = (int8_t)stai_mk_mve_requantize_c(
+                (int32_t)acc, multipliers[o], shifts[o], output_offset, act_min, act_max);
+        }
+    }
+#endif
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+#endif /* STAI_MK_MVE_S8_H */

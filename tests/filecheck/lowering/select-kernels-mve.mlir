@@ -1,0 +1,72 @@
+// RUN: stai-opt %s --split-input-file -p 'select-kernels{kernels=stai isa=mve}' | filecheck %s
+// RUN: stai-opt %s --split-input-file -p 'select-kernels{kernels=cmsis-nn isa=mve}' | filecheck %s --check-prefix=CMSIS
+
+// CMSIS-NOT: mk.
+
+// On a Helium core (isa=mve) a 1x1 convolution (5 -> 3 channels) becomes
+// mk.conv1x1_mve_s8: the output channels are padded to 4 and the input channels to 16
+// (one vector), and for each output pair the 16 weights of its first channel precede the
+// 16 of its second: pair 0 = rows 0 and 1 (1..5 and 6..10, each followed by 11 zeros),
+// pair 1 = row 2 (11..15) and a zero row. The effective bias is bias[o] + input_offset *
+// sum(w[o]) = 10 + 2*15, 20 + 2*40, 30 + 2*65, then 0 (padding). Every shift is a right
+// shift of at least 1: fast_requant = 2. The old constants go.
+
+// CHECK-LABEL: func.func @conv1x1
+// CHECK-NOT:   arith.constant dense<{{.*}}> : tensor<3x1x1x5xi8>
+// CHECK:       %[[W:.*]] = arith.constant dense<[1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> : tensor<64xi8>
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[40, 100, 160, 0]> : tensor<4xi32>
+// CHECK-NEXT:  %[[Y:.*]] = mk.conv1x1_mve_s8 ins(%x, %[[W]], %[[B]] : tensor<1x2x2x5xi8>, tensor<64xi8>, tensor<4xi32>)
+// CHECK-SAME:  {nn.name = "conv", act = array<i32: -128, 127>, fast_requant = 2 : i64, params = #qnn.conv_s8<input_offset = 2, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x2x2x3xi8>
+// CHECK-NEXT:  func.return %[[Y]]
+// CMSIS-LABEL: func.func @conv1x1
+// CMSIS:       qnn.conv2d
+
+func.func @conv1x1(%x: tensor<1x2x2x5xi8>) -> tensor<1x2x2x3xi8> {
+  %w = arith.constant dense<[[[[1, 2, 3, 4, 5]]], [[[6, 7, 8, 9, 10]]], [[[11, 12, 13, 14, 15]]]]> : tensor<3x1x1x5xi8>
+  %b = arith.constant dense<[10, 20, 30]> : tensor<3xi32>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x2x2x5xi8>, tensor<3x1x1x5xi8>, tensor<3xi32>) {nn.name = "conv", strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 2, output_offset = -1, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -1, -1, -1>>} -> tensor<1x2x2x3xi8>
+  func.return %y : tensor<1x2x2x3xi8>
+}
+
+// -----
+
+// A depthwise 3x3 has no Helium form of stai's: it keeps its CMSIS-NN kernel on isa=mve.
+
+// CHECK-LABEL: func.func @depthwise
+// CHECK-NOT:   mk.
+// CHECK:       qnn.depthwise_conv2d
+
+func.func @depthwise(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8> {
+  %w = arith.constant dense<[[[[1, -1], [2, -1], [3, -1]], [[4, -1], [5, -1], [6, -1]], [[7, -1], [8, -1], [9, -1]]]]> : tensor<1x3x3x2xi8>
+  %b = arith.constant dense<[100, -100]> : tensor<2xi32>
+  %y = qnn.depthwise_conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<1x3x3x2xi8>, tensor<2xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 1 : i64, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 128, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: -3, -3>>} -> tensor<1x4x4x2xi8>
+  func.return %y : tensor<1x4x4x2xi8>
+}
+
+// -----
+
+// A fully connected layer with filter offset 0 (2 outputs: fewer than the DSP kernel's
+// four) runs as the Helium 1x1 kernel over its rows, its per-tensor multiplier and shift
+// repeated per output; a left shift (1) leaves the general requantization
+// (fast_requant = 0). Bias + (-5) * row sum = 1 - 5*2, 2 - 5*(-5). One whose filter
+// offset is not 0 keeps its CMSIS-NN kernel.
+
+// CHECK-LABEL: func.func @fully_connected
+// CHECK:       %[[W:.*]] = arith.constant dense<[1, -2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -4, 5, -6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> : tensor<64xi8>
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[-9, 27, 0, 0]> : tensor<4xi32>
+// CHECK-NEXT:  mk.conv1x1_mve_s8 ins(%x, %[[W]], %[[B]] : tensor<1x3xi8>, tensor<64xi8>, tensor<4xi32>)
+// CHECK-SAME:  act = array<i32: -100, 100>, fast_requant = 0 : i64, params = #qnn.conv_s8<input_offset = -5, output_offset = 7, multipliers = array<i32: 1500000000, 1500000000>, shifts = array<i32: 1, 1>>
+// CHECK-SAME:  -> tensor<1x2xi8>
+// CHECK:       qnn.fully_connected ins(%x, %{{.*}}, %{{.*}} : tensor<1x3xi8>, tensor<2x3xi8>, tensor<2xi32>)
+// CHECK-SAME:  filter_offset = 1
+// CMSIS-LABEL: func.func @fully_connected
+// CMSIS:       qnn.fully_connected
+// CMSIS:       qnn.fully_connected
+
+func.func @fully_connected(%x: tensor<1x3xi8>) -> (tensor<1x2xi8>, tensor<1x2xi8>) {
+  %w = arith.constant dense<[[1, -2, 3], [-4, 5, -6]]> : tensor<2x3xi8>
+  %b = arith.constant dense<[1, 2]> : tensor<2xi32>
+  %y = qnn.fully_connected ins(%x, %w, %b : tensor<1x3xi8>, tensor<2x3xi8>, tensor<2xi32>) {act = array<i32: -100, 100>, params = #qnn.fully_connected_s8<input_offset = -5, filter_offset = 0, output_offset = 7, multipliers = array<i32: 1500000000>, shifts = array<i32: 1>>} -> tensor<1x2xi8>
+  %z = qnn.fully_connected ins(%x, %w, %b : tensor<1x3xi8>, tensor<2x3xi8>, tensor<2xi32>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = -5, filter_offset = 1, output_offset = 7, multipliers = array<i32: 1500000000>, shifts = array<i32: 1>>} -> tensor<1x2xi8>
+  func.return %y, %z : tensor<1x2xi8>, tensor<1x2xi8>
+}
