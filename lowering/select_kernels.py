@@ -62,6 +62,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
     TensorType,
     i8,
+    i16,
     i32,
     i64,
 )
@@ -404,9 +405,12 @@ def choose(op: qnn.KernelOp, isa: str = "host") -> Choice | None:
     return None
 
 
-def select_kernel(op: qnn.KernelOp, rewriter: Rewriter, isa: str = "host") -> bool:
+def select_kernel(
+    op: qnn.KernelOp, rewriter: Rewriter, optimize: str = "balanced", isa: str = "host"
+) -> bool:
     """Replace ``op`` by the ``mk`` op of stai's kernel that fits it on ``isa``; False
-    when none does."""
+    when none does. ``optimize=time``: a 1x1 kernel's weights widened to int16
+    (``mk_layouts.widen_pointwise_s8``)."""
     found = choose(op, isa)
     if found is None:
         return False
@@ -415,6 +419,8 @@ def select_kernel(op: qnn.KernelOp, rewriter: Rewriter, isa: str = "host") -> bo
     operands = list(op.ins)
     if found.weights is not None and found.bias is not None:
         weights = _dense(np.ascontiguousarray(found.weights, np.int8).reshape(-1), i8)
+        if optimize == "time" and found.op is mk.Conv1x1S8Op:
+            weights = _dense(mk_layouts.widen_pointwise_s8(found.weights), i16)
         bias = _dense(np.ascontiguousarray(found.bias, np.int32).reshape(-1), i32)
         new_constants = [weights, bias]
         operands = [op.ins[0], weights.result, bias.result]
@@ -446,14 +452,48 @@ class SelectKernelsPass(ModulePass):
 
     kernels: str = "stai"
     isa: str = "host"
+    optimize: str = "balanced"
+    """``mk_layouts.OPTIMIZE``: ``time`` widens the 1x1 kernel's weights to int16, ``ram``
+    keeps the kernel with less scratch where stai's would set the working-set peak."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.kernels not in KERNEL_SETS:
             raise StaiError(
                 f"select-kernels: kernels must be {' or '.join(KERNEL_SETS)}, got '{self.kernels}'"
             )
+        if self.optimize not in mk_layouts.OPTIMIZE:
+            raise StaiError(
+                f"select-kernels: optimize must be {', '.join(mk_layouts.OPTIMIZE)}, "
+                f"got '{self.optimize}'"
+            )
         if self.kernels != "stai":
             return
         rewriter = Rewriter()
-        for inner in [o for o in op.walk() if isinstance(o, qnn.KernelOp)]:
-            select_kernel(inner, rewriter, isa=self.isa)
+        ops = [o for o in op.walk() if isinstance(o, qnn.KernelOp)]
+        keep = _ram_keeps(op, ops, self.isa) if self.optimize == "ram" else [True] * len(ops)
+        for inner, chosen in zip(ops, keep):
+            if chosen:
+                select_kernel(inner, rewriter, self.optimize, isa=self.isa)
+
+
+def _ram_keeps(module: ModuleOp, ops: list[qnn.KernelOp], isa: str) -> list[bool]:
+    """``optimize=ram``: which of ``ops`` may take stai's kernel
+    (``mk_layouts.smallest_working_set`` on each op's activation bytes and the scratch of
+    its two kernels, stai's read on a copy of the module with every kernel selected)."""
+    trial = module.clone()
+    tried = [o for o in trial.walk() if isinstance(o, qnn.KernelOp)]
+    rewriter = Rewriter()
+    for inner in tried:
+        select_kernel(inner, rewriter, isa=isa)
+    chosen = [o for o in trial.walk() if isinstance(o, qnn.KernelOp)]
+    layers = []
+    for old, new in zip(ops, chosen, strict=True):
+        tensors = [v for v in (*old.ins, *old.results) if _constant(v) is None]
+        working = sum(
+            math.prod(t.get_shape()) * (t.element_type.bitwidth + 7) // 8
+            for t in (v.type for v in tensors)
+            if isinstance(t, TensorType) and isinstance(t.element_type, IntegerType)
+        )
+        ours = new.scratch_bytes(isa) if isinstance(new, mk.MicroKernelOp) else None
+        layers.append((working, old.scratch_bytes(isa), ours))
+    return mk_layouts.smallest_working_set(layers)

@@ -22,7 +22,9 @@ import numpy as np
 
 __all__ = [
     "CONV1X1",
+    "CONV1X1_W16",
     "DWCONV3X3",
+    "OPTIMIZE",
     "KernelCall",
     "MkConstants",
     "conv1x1_slots",
@@ -32,12 +34,15 @@ __all__ = [
     "fits_dwconv3x3",
     "pack_dwconv3x3_s8",
     "pack_pairs_s8",
+    "pack_pointwise_s16",
     "pack_pointwise_s8",
     "plan_conv1x1_s8",
     "plan_dwconv3x3_s8",
     "requantize_s8",
     "scratch_bytes_conv1x1",
     "scratch_bytes_dwconv3x3",
+    "smallest_working_set",
+    "widen_pointwise_s8",
 ]
 
 HEADER = "stai_mk_s8.h"
@@ -80,6 +85,22 @@ CONV1X1 = KernelCall(
 )
 """``stai_mk_conv1x1_s8``: a 1x1 convolution (stride 1, no padding) or a fully connected
 layer (pixels = batch)."""
+
+CONV1X1_W16 = KernelCall(
+    "stai_mk_conv1x1_s8_w16",
+    CONV1X1.arguments,
+    CONV1X1.pointers,
+)
+"""``stai_mk_conv1x1_s8_w16``: ``stai_mk_conv1x1_s8`` on int16 weights (``weights``:
+``const int16_t *``, ``pack_pointwise_s16(...)[0]``), what ``-O time`` takes; the same
+arguments as ``CONV1X1``."""
+
+OPTIMIZE: tuple[str, ...] = ("balanced", "time", "ram")
+"""The size/speed choices (``-O``): ``balanced`` (int8 weights, every kernel that fits),
+``time`` (the 1x1 kernel on int16 weights widened offline: faster, twice its weights'
+bytes), ``ram`` (where a stai kernel's scratch buffer makes a layer's working set the
+largest of the model, the layer keeps the kernel with less scratch)."""
+
 
 DWCONV3X3 = KernelCall(
     "stai_mk_dwconv3x3_s8",
@@ -270,6 +291,39 @@ def pack_pointwise_s8(
     pairs_of_two = words[:grouped].reshape(grouped // 2, 2, len(slots), 4).transpose(0, 2, 1, 3)
     packed = np.concatenate([pairs_of_two.reshape(-1), words[grouped:].reshape(-1)])
     return np.ascontiguousarray(packed, dtype=np.int8), _effective_bias(w, bias, input_offset)
+
+
+def widen_pointwise_s8(packed: np.ndarray) -> np.ndarray:
+    """``pack_pointwise_s8``'s weights as ``stai_mk_conv1x1_s8_w16`` reads them: each
+    4-byte word ``{w[2j][a], w[2j+1][a], w[2j][b], w[2j+1][b]}`` (output pair ``j``, input
+    slot ``(a, b)``) becomes the two int16 words ``{w[2j][a], w[2j][b]}`` and
+    ``{w[2j+1][a], w[2j+1][b]}`` (low halfword first), in the same order: the even
+    channel's pair of weights, then the odd channel's, each a word SMLAD multiplies by the
+    input slot's int16 pair directly. The same number of values, as int16: twice the
+    bytes."""
+    words = np.asarray(packed, dtype=np.int8).reshape(-1, 4)
+    return np.ascontiguousarray(words[:, [0, 2, 1, 3]].astype(np.int16).reshape(-1))
+
+
+def pack_pointwise_s16(
+    weights_ohwi: np.ndarray, bias: np.ndarray | None, input_offset: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The int16 weights and the effective bias ``stai_mk_conv1x1_s8_w16`` reads:
+    ``pack_pointwise_s8``'s, widened by ``widen_pointwise_s8``."""
+    packed, bias32 = pack_pointwise_s8(weights_ohwi, bias, input_offset)
+    return widen_pointwise_s8(packed), bias32
+
+
+def smallest_working_set(layers: Sequence[tuple[int, int, int | None]]) -> list[bool]:
+    """Which layers keep stai's kernel under ``-O ram``. Each layer is ``(working, other,
+    ours)``: the bytes of its activation inputs and output, the scratch bytes of the
+    kernel it has without stai's (CMSIS-NN's), and those of stai's kernel (None: none
+    fits). The model's smallest reachable working set is the largest of ``working +
+    min(other, ours)``; a layer keeps stai's kernel unless its scratch makes its own
+    working set larger than that (its scratch then sets the arena's peak, as far as the
+    working sets tell)."""
+    floor = max((w + min(o, m if m is not None else o) for w, o, m in layers), default=0)
+    return [m is not None and (w + m <= floor or m <= o) for w, o, m in layers]
 
 
 def pack_dwconv3x3_s8(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from xdsl.dialects.builtin import i16
 from xdsl.ir import SSAValue
 
 from stai.dialects import c, mk
@@ -69,9 +70,10 @@ def emit_conv1x1(k: KernelBlock) -> None:
     """``stai_mk_conv1x1_s8``: a 1x1 convolution or a fully connected layer."""
     op = k.op
     assert isinstance(op, mk.Conv1x1S8Op)
+    wide = getattr(op.ins[1].type, "element_type", None) == i16  # -O time's int16 weights
     _call(
         k,
-        mk_layouts.CONV1X1,
+        mk_layouts.CONV1X1_W16 if wide else mk_layouts.CONV1X1,
         {
             "pixels": op.pixels,
             "in_ch": op.in_channels,
@@ -216,6 +218,7 @@ MK_EMITTERS: dict[type[mk.MicroKernelOp], Callable[[KernelBlock], None]] = {
 
 CALLS: tuple[mk_layouts.KernelCall, ...] = (
     mk_layouts.CONV1X1,
+    mk_layouts.CONV1X1_W16,
     mk_layouts.DWCONV3X3,
     mk_conv_layouts.CONV,
     mk_eltwise_layouts.AVGPOOL,

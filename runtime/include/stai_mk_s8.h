@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stai-provides: stai_mk_conv1x1_s8 stai_mk_dwconv3x3_s8 */
+/* stai-provides: stai_mk_conv1x1_s8 stai_mk_conv1x1_s8_w16 stai_mk_dwconv3x3_s8 */
 /*
  * stai's int8 micro-kernels: header-only convolution kernels that the generated code
  * calls with literal constants (channel counts, sizes, strides, offsets, clamp bounds),
@@ -742,6 +742,310 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
     {
         stai_mk_conv1x1_row_s8(input + p * in_ch, weights, bias, multipliers, shifts, output + p * out_ch, in_ch,
                                out_ch, output_offset, act_min, act_max, fast_requant);
+    }
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+/* ---- 1x1 convolution on int16 weights (-O time) --------------------------------------- */
+
+/*
+ * stai_mk_conv1x1_s8 with its weights widened to int16 at compile time
+ * (mk_layouts.pack_pointwise_s16, twice the bytes): pack_pointwise_s8's word
+ * {w[2j][a], w[2j+1][a], w[2j][b], w[2j+1][b]} becomes the two int16 words
+ * {w[2j][a], w[2j][b]} and {w[2j+1][a], w[2j+1][b]}, in the same order, so SMLAD reads each
+ * weight word as it is loaded (no SXTB16). Same arguments, scratch and output as
+ * stai_mk_conv1x1_s8; the weights pointer is const int16_t *. The inner loops load two
+ * weight words with one LDRD: 9 instructions per 12 MACs for a block of three pixels
+ * (11 with int8 weights), 15 per 16 for one pixel (21); weights that are not word aligned
+ * (a weights alignment of 1 or 2) take the C loops.
+ */
+
+/* One input slot of three pixels times the two int16 weight words of an output pair (one
+ * LDRD at wp, advanced by S bytes): six SMLADs. */
+#define STAI_MK_STEP3X2_W16(S)                                                                     \
+    "ldrd %[we], %[wo], [%[wp]], #" #S "\n\t"                                                      \
+    "ldrd %[x0], %[x1], [%[x]], #8\n\t"                                                            \
+    "smlad %[a00], %[x0], %[we], %[a00]\n\t"                                                       \
+    "smlad %[a01], %[x0], %[wo], %[a01]\n\t"                                                       \
+    "ldr %[x0], [%[x]], #4\n\t"                                                                    \
+    "smlad %[a10], %[x1], %[we], %[a10]\n\t"                                                       \
+    "smlad %[a11], %[x1], %[wo], %[a11]\n\t"                                                       \
+    "smlad %[a20], %[x0], %[we], %[a20]\n\t"                                                       \
+    "smlad %[a21], %[x0], %[wo], %[a21]\n\t"
+
+/* One input slot (register X) of one pixel times the four int16 weight words of a group of
+ * two output pairs (two LDRDs at wp, advanced by 16): four SMLADs. */
+#define STAI_MK_STEP1X4_W16(X)                                                                     \
+    "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                                           \
+    "smlad %[a0], %[" #X "], %[w0], %[a0]\n\t"                                                      \
+    "smlad %[a1], %[" #X "], %[w1], %[a1]\n\t"                                                      \
+    "ldrd %[w0], %[w1], [%[wp]], #8\n\t"                                                           \
+    "smlad %[a2], %[" #X "], %[w0], %[a2]\n\t"                                                      \
+    "smlad %[a3], %[" #X "], %[w1], %[a3]\n\t"
+
+/* One input slot x times the int16 weight words of an output-pair group (wp: advanced by
+ * 8 halfwords). */
+STAI_MK_INLINE void stai_mk_row_step4_w16(int32_t x, const int16_t **wp, int32_t *acc)
+{
+    acc[0] = stai_mk_smlad(x, stai_mk_load32(*wp), acc[0]);
+    acc[1] = stai_mk_smlad(x, stai_mk_load32(*wp + 2), acc[1]);
+    acc[2] = stai_mk_smlad(x, stai_mk_load32(*wp + 4), acc[2]);
+    acc[3] = stai_mk_smlad(x, stai_mk_load32(*wp + 6), acc[3]);
+    *wp += 8;
+}
+
+/* One input slot x times the int16 weight words of a lone output pair (wp: advanced by 4
+ * halfwords). */
+STAI_MK_INLINE void stai_mk_row_step2_w16(int32_t x, const int16_t **wp, int32_t *acc)
+{
+    acc[0] = stai_mk_smlad(x, stai_mk_load32(*wp), acc[0]);
+    acc[1] = stai_mk_smlad(x, stai_mk_load32(*wp + 2), acc[1]);
+    *wp += 4;
+}
+
+/* stai_mk_conv1x1_row_s8 on int16 weights: one pixel, widened in registers. */
+STAI_MK_INLINE void stai_mk_conv1x1_row_w16(const int8_t *input,
+                                            const int16_t *weights,
+                                            const int32_t *bias,
+                                            const int32_t *multipliers,
+                                            const int32_t *shifts,
+                                            int8_t *out,
+                                            const int32_t in_ch,
+                                            const int32_t out_ch,
+                                            const int32_t output_offset,
+                                            const int32_t act_min,
+                                            const int32_t act_max,
+                                            const int32_t fast_requant)
+{
+    const int32_t oc_pairs = (out_ch + 1) >> 1;
+    const int32_t quads = in_ch >> 2;
+    const int32_t rest = in_ch & 3;
+    const int8_t *tail = input + 4 * quads;
+    const uint32_t t_lo = rest > 0 ? (uint32_t)(int32_t)tail[0] & 0xFFFFu : 0u;
+    const uint32_t t_hi = rest > 1 ? (uint32_t)(int32_t)tail[1] << 16 : 0u;
+    const int32_t t0 = (int32_t)(t_lo | t_hi);
+    const int32_t t1 = rest == 3 ? (int32_t)((uint32_t)(int32_t)tail[2] & 0xFFFFu) : 0;
+    const int16_t *wp = weights;
+    int32_t j = 0;
+    for (; j + 2 <= oc_pairs; j += 2)
+    {
+        int32_t acc[4] = {bias[2 * j], bias[2 * j + 1], bias[2 * j + 2], bias[2 * j + 3]};
+        const int8_t *x = input;
+        int32_t k = 0;
+#if STAI_MK_ASM
+        if (((uintptr_t)wp & 3u) == 0)
+        {
+            int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+            int32_t w0, w1, x0, x1;
+            int32_t n = quads >> 1;
+            if (n > 0)
+            {
+                __asm__("1:\n\t" STAI_MK_WIDEN4 STAI_MK_STEP1X4_W16(x0) STAI_MK_STEP1X4_W16(x1)
+                            STAI_MK_WIDEN4 STAI_MK_STEP1X4_W16(x0) STAI_MK_STEP1X4_W16(x1)
+                        "subs %[n], %[n], #1\n\t"
+                        "bne 1b"
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
+                          [x] "+r"(x), [n] "+r"(n), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0),
+                          [x1] "=&r"(x1)
+                        :
+                        : "cc", "memory");
+            }
+            if (quads & 1)
+            {
+                __asm__(STAI_MK_WIDEN4 STAI_MK_STEP1X4_W16(x0) STAI_MK_STEP1X4_W16(x1)
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [wp] "+r"(wp),
+                          [x] "+r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        :
+                        : "memory");
+            }
+            acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+            k = quads;
+        }
+#endif
+        STAI_MK_ROW_UNROLL
+        for (; k < quads; k++)
+        {
+            const int32_t word = stai_mk_load32(x);
+            x += 4;
+            stai_mk_row_step4_w16(stai_mk_sxtb16(word), &wp, acc);
+            stai_mk_row_step4_w16(stai_mk_sxtb16_ror8(word), &wp, acc);
+        }
+        if (rest > 0)
+        {
+            stai_mk_row_step4_w16(t0, &wp, acc);
+        }
+        if (rest == 3)
+        {
+            stai_mk_row_step4_w16(t1, &wp, acc);
+        }
+        stai_mk_store_pairs(acc, 4, 2 * j, multipliers, shifts, out, out_ch, output_offset, act_min, act_max,
+                            fast_requant);
+    }
+    if (j < oc_pairs)
+    {
+        int32_t acc[2] = {bias[2 * j], bias[2 * j + 1]};
+        const int8_t *x = input;
+#pragma GCC unroll 2
+        for (int32_t k = 0; k < quads; k++)
+        {
+            const int32_t word = stai_mk_load32(x);
+            x += 4;
+            stai_mk_row_step2_w16(stai_mk_sxtb16(word), &wp, acc);
+            stai_mk_row_step2_w16(stai_mk_sxtb16_ror8(word), &wp, acc);
+        }
+        if (rest > 0)
+        {
+            stai_mk_row_step2_w16(t0, &wp, acc);
+        }
+        if (rest == 3)
+        {
+            stai_mk_row_step2_w16(t1, &wp, acc);
+        }
+        stai_mk_store_pairs(acc, 2, 2 * j, multipliers, shifts, out, out_ch, output_offset, act_min, act_max,
+                            fast_requant);
+    }
+}
+
+#if STAI_MK_ASM
+#define STAI_MK_DOT3X2_W16_OPERANDS                                                                \
+    [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),           \
+        [a21] "+r"(a21), [wp] "+r"(wp), [x] "+r"(x), [we] "=&r"(we), [wo] "=&r"(wo),               \
+        [x0] "=&r"(x0), [x1] "=&r"(x1)
+#define STAI_MK_DOT3X2_W16(S)                                                                      \
+    do                                                                                             \
+    {                                                                                              \
+        int32_t we, wo, x0, x1;                                                                    \
+        int32_t n = pairs >> 1;                                                                    \
+        if (n > 0)                                                                                 \
+        {                                                                                          \
+            __asm__("1:\n\t" STAI_MK_STEP3X2_W16(S) STAI_MK_STEP3X2_W16(S)                         \
+                    "subs %[n], %[n], #1\n\t"                                                      \
+                    "bne 1b"                                                                       \
+                    : STAI_MK_DOT3X2_W16_OPERANDS, [n] "+r"(n)                                     \
+                    :                                                                              \
+                    : "cc", "memory");                                                             \
+        }                                                                                          \
+        if (pairs & 1)                                                                             \
+        {                                                                                          \
+            __asm__(STAI_MK_STEP3X2_W16(S) : STAI_MK_DOT3X2_W16_OPERANDS : : "memory");            \
+        }                                                                                          \
+    } while (0)
+#endif
+
+/* stai_mk_block3_pair on int16 weights: output pair j of a block of three pixels; its
+ * weight words start at wp, step halfwords apart per slot (a literal: 8 or 4). */
+STAI_MK_INLINE void stai_mk_block3_pair_w16(const int32_t *col,
+                                            const int16_t *wp,
+                                            const int32_t pairs,
+                                            const int32_t step,
+                                            const int32_t j,
+                                            const int32_t *bias,
+                                            const int32_t *multipliers,
+                                            const int32_t *shifts,
+                                            int8_t *out,
+                                            const int32_t out_ch,
+                                            const int32_t output_offset,
+                                            const int32_t act_min,
+                                            const int32_t act_max,
+                                            const int32_t fast_requant)
+{
+    int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
+    int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+    const int32_t *x = col;
+    int32_t k = 0;
+#if STAI_MK_ASM
+    if (((uintptr_t)wp & 3u) == 0)
+    {
+        if (step == 8)
+        {
+            STAI_MK_DOT3X2_W16(16);
+        }
+        else
+        {
+            STAI_MK_DOT3X2_W16(8);
+        }
+        k = pairs;
+    }
+#endif
+#pragma GCC unroll 4
+    for (; k < pairs; k++)
+    {
+        const int32_t we = stai_mk_load32(wp);
+        const int32_t wo = stai_mk_load32(wp + 2);
+        wp += step;
+        const int32_t x0 = x[0], x1 = x[1], x2 = x[2];
+        x += 3;
+        a00 = stai_mk_smlad(x0, we, a00);
+        a01 = stai_mk_smlad(x0, wo, a01);
+        a10 = stai_mk_smlad(x1, we, a10);
+        a11 = stai_mk_smlad(x1, wo, a11);
+        a20 = stai_mk_smlad(x2, we, a20);
+        a21 = stai_mk_smlad(x2, wo, a21);
+    }
+    const int32_t o0 = 2 * j;
+    const stai_mk_rq q0 = stai_mk_rq_get(multipliers[o0], shifts[o0], act_min - output_offset, fast_requant);
+    out[o0] = (int8_t)stai_mk_requantize(a00, &q0, output_offset, act_min, act_max, fast_requant);
+    out[o0 + out_ch] = (int8_t)stai_mk_requantize(a10, &q0, output_offset, act_min, act_max, fast_requant);
+    out[o0 + 2 * out_ch] = (int8_t)stai_mk_requantize(a20, &q0, output_offset, act_min, act_max, fast_requant);
+    if (o0 + 1 < out_ch)
+    {
+        const stai_mk_rq q1 = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], act_min - output_offset, fast_requant);
+        out[o0 + 1] = (int8_t)stai_mk_requantize(a01, &q1, output_offset, act_min, act_max, fast_requant);
+        out[o0 + 1 + out_ch] = (int8_t)stai_mk_requantize(a11, &q1, output_offset, act_min, act_max, fast_requant);
+        out[o0 + 1 + 2 * out_ch] =
+            (int8_t)stai_mk_requantize(a21, &q1, output_offset, act_min, act_max, fast_requant);
+    }
+}
+
+STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8_w16(const int8_t *input,
+                                                          const int16_t *weights,
+                                                          const int32_t *bias,
+                                                          const int32_t *multipliers,
+                                                          const int32_t *shifts,
+                                                          int8_t *output,
+                                                          void *scratch,
+                                                          const int32_t pixels,
+                                                          const int32_t in_ch,
+                                                          const int32_t out_ch,
+                                                          const int32_t output_offset,
+                                                          const int32_t act_min,
+                                                          const int32_t act_max,
+                                                          const int32_t fast_requant)
+{
+    const int32_t pairs = (in_ch + 1) >> 1;
+    const int32_t oc_pairs = (out_ch + 1) >> 1;
+    const int32_t grouped = oc_pairs & ~1;
+    int32_t *const col = (int32_t *)scratch;
+    const int32_t blocks = pixels / 3;
+    for (int32_t blk = 0; blk < blocks; blk++)
+    {
+        const int32_t p = 3 * blk;
+        const int8_t *in = input + p * in_ch;
+        stai_mk_widen_pixel(in, col, in_ch, 3);
+        stai_mk_widen_pixel(in + in_ch, col + 1, in_ch, 3);
+        stai_mk_widen_pixel(in + 2 * in_ch, col + 2, in_ch, 3);
+        int8_t *out = output + p * out_ch;
+        const int16_t *wg = weights;
+        for (int32_t j = 0; j < grouped; j += 2)
+        {
+#pragma GCC unroll 1
+            for (int32_t h = 0; h < 2; h++)
+            {
+                stai_mk_block3_pair_w16(col, wg + 4 * h, pairs, 8, j + h, bias, multipliers, shifts, out, out_ch,
+                                        output_offset, act_min, act_max, fast_requant);
+            }
+            wg += 8 * pairs;
+        }
+        if (grouped < oc_pairs)
+        {
+            stai_mk_block3_pair_w16(col, wg, pairs, 4, grouped, bias, multipliers, shifts, out, out_ch,
+                                    output_offset, act_min, act_max, fast_requant);
+        }
+    }
+    for (int32_t p = 3 * blocks; p < pixels; p++)
+    {
+        stai_mk_conv1x1_row_w16(input + p * in_ch, weights, bias, multipliers, shifts, output + p * out_ch, in_ch,
+                                out_ch, output_offset, act_min, act_max, fast_requant);
     }
     return ARM_CMSIS_NN_SUCCESS;
 }

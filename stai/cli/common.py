@@ -147,13 +147,19 @@ def memory_options(args: argparse.Namespace) -> MemoryOptions:
 def compile_options(args: argparse.Namespace, observer: bool | None = None) -> CompileOptions:
     """The ``CompileOptions`` of a command's arguments (``observer`` overrides
     ``--observer``)."""
-    from stai.compiler.options import DEFAULT_KERNELS, CompileOptions, CompressOptions
+    from stai.compiler.options import (
+        DEFAULT_KERNELS,
+        DEFAULT_OPTIMIZE,
+        CompileOptions,
+        CompressOptions,
+    )
 
     compress = getattr(args, "compress", None)
     return CompileOptions(
         name=getattr(args, "name", "network"),
         target=getattr(args, "target", None) or "host",
         kernels=getattr(args, "kernels", None) or DEFAULT_KERNELS,
+        optimize=getattr(args, "optimize", None) or DEFAULT_OPTIMIZE,
         observer=getattr(args, "observer", False) if observer is None else observer,
         frontend=frontend_options(args),
         memory=memory_options(args),
@@ -257,9 +263,12 @@ def _target_name(text: str) -> str:
     )
 
 
-def add_kernels_option(parser: argparse.ArgumentParser) -> None:
-    """``--kernels stai|cmsis-nn``: the int8 kernels (``CompileOptions.kernels``)."""
-    from stai.compiler.options import DEFAULT_KERNELS, KERNELS
+def add_kernels_option(parser: argparse.ArgumentParser, optimize: bool = False) -> None:
+    """``--kernels stai|cmsis-nn``: the int8 kernels (``CompileOptions.kernels``); with
+    ``optimize``, ``-O/--optimize time|ram|balanced`` too, the size/speed choice among
+    stai's kernels (``CompileOptions.optimize``; stedgeai's ``--optimization`` is the same
+    option)."""
+    from stai.compiler.options import DEFAULT_KERNELS, DEFAULT_OPTIMIZE, KERNELS, OPTIMIZE
 
     parser.add_argument(
         "--kernels",
@@ -268,6 +277,20 @@ def add_kernels_option(parser: argparse.ArgumentParser) -> None:
         help="int8 kernels: 'stai' = stai's own, specialised per layer where one fits (the "
         "other layers keep CMSIS-NN's), 'cmsis-nn' = CMSIS-NN API calls "
         f"(default {DEFAULT_KERNELS}; docs/target.md)",
+    )
+    if not optimize:
+        return
+    parser.add_argument(
+        "-O",
+        "--optimize",
+        "--optimization",
+        choices=list(OPTIMIZE),
+        default=DEFAULT_OPTIMIZE,
+        help="with --kernels stai: 'time' = 1x1 convolutions and fully connected layers on "
+        "int16 weights (faster, twice their weights' flash), 'ram' = the smallest arena (a "
+        "layer whose stai kernel's scratch would set the peak keeps the kernel with less), "
+        f"'balanced' = int8 weights (default {DEFAULT_OPTIMIZE}; the report gives the cost; "
+        "docs/target.md)",
     )
 
 
@@ -344,7 +367,7 @@ def add_compile_options(parser: argparse.ArgumentParser, command: str = "generat
         )
     else:
         add_target_option(parser)
-    add_kernels_option(parser)
+    add_kernels_option(parser, optimize=True)
     if "--binary" not in left_out:
         parser.add_argument(
             "--binary",
@@ -391,8 +414,6 @@ REFUSED: dict[str, str] = {
     "--no-onnx-io-transpose makes both channel-last",
     "--outputs-ch-position": "stai keeps an ONNX model's channel-first inputs and outputs; "
     "--no-onnx-io-transpose makes both channel-last",
-    "--optimization": "stai always plans the smallest activation buffer; there is no "
-    "time/RAM trade-off to choose",
     "--address": "stai's relocatable images are bound at run time by stai_image_load "
     "(docs/relocatable.md), not linked at an address",
     "--copy-weights-at": "stai's relocatable images are copied to RAM by stai_image_load "

@@ -36,6 +36,7 @@ from xdsl.printer import Printer
 from stai import registry
 from stai.compiler.options import (
     DEFAULT_KERNELS,
+    DEFAULT_OPTIMIZE,
     CompileOptions,
     CompressOptions,
     FrontendOptions,
@@ -43,7 +44,7 @@ from stai.compiler.options import (
 )
 from stai.errors import StaiError
 from stai.memory.pools import MemoryConfig
-from stai.memory.report import FlashCheck, MemoryPlan
+from stai.memory.report import FlashCheck, MemoryPlan, OptimizeCost, selection_facts
 
 if TYPE_CHECKING:
     from stai.dialects import c
@@ -114,6 +115,9 @@ class Compiled:
     """Weights and code against the linker script's flash region (None without one)."""
     planned: ModuleOp | None = None
     """A copy of the module right after ``plan-memory`` (``keep_planned``)."""
+    optimize: OptimizeCost | None = None
+    """What ``-O time`` or ``ram`` changed against ``balanced`` (None: ``balanced``, or
+    stopped before ``select-kernels``)."""
 
     @property
     def name(self) -> str:
@@ -262,7 +266,11 @@ def pipeline_passes(
     for name in registry.PIPELINE:
         if name == "convert-qnn-to-buf" and options.kernels != "cmsis-nn":
             # stai's own kernels where one fits the layer (after compress-weights)
-            passes.append(SelectKernelsPass(kernels=options.kernels, isa=target.isa))
+            passes.append(
+                SelectKernelsPass(
+                    kernels=options.kernels, isa=target.isa, optimize=options.optimize
+                )
+            )
         if name == "convert-nn-to-qnn" and options.observer:
             passes.append(RecordOutputQuantPass())  # the observer wants each output's quant
         passes.append(configured.get(name) or registry.PASSES[name]()())
@@ -404,6 +412,7 @@ def compile_model(
     keeps a copy of the module right after ``plan-memory``."""
     from stai.memory import report as memory_report
     from stai.memory.pools import load_memory_config
+    from stai.targets import get_target
     from stai.transforms.quantize_nn import float_ops as left_in_float
 
     options = options or CompileOptions()
@@ -438,8 +447,13 @@ def compile_model(
         float_ops=float_ops,
     )
     capacities = [p.size for p in memory_config.pools] if memory_config else None
+    choice = options.optimize if options.kernels == "stai" else "balanced"
+    baseline = loaded.clone() if choice == "ram" and stop_after is None else None
+    selected: list[tuple[int, int]] = []
 
     def after_pass(done: ModulePass, current: ModuleOp) -> None:
+        if done.name == "select-kernels" and choice != "balanced":
+            selected.append(selection_facts(current, choice, get_target(options.target).isa))
         if done.name == "plan-memory":
             result.memory = memory_report.collect_plan(current, capacities)
             if keep_planned:
@@ -449,6 +463,8 @@ def compile_model(
     build_pipeline(passes, ir_stream=ir_stream, after_pass=after_pass).apply(make_context(), module)
     if passes and passes[-1].name == "convert-buf-to-c":
         result.weights_bytes = weight_bytes(module)
+        if selected:
+            result.optimize = _optimize_cost(result, selected[0], baseline)
         if memory_config is not None and memory_config.flash is not None:
             result.flash = _check_flash(result, memory_config)
         if options.binary:  # after the weights were counted and the flash checked
@@ -457,6 +473,24 @@ def compile_model(
             detach = DetachWeightsPass(network=options.name, prefix=options.c_prefix)
             build_pipeline([detach], ir_stream=ir_stream).apply(make_context(), module)
     return result
+
+
+def _optimize_cost(
+    result: Compiled, facts: tuple[int, int], baseline: LoadedModel | None
+) -> OptimizeCost:
+    """The cost of ``result.options.optimize`` against ``balanced``: ``time``'s from the
+    widened layers, ``ram``'s from ``baseline`` compiled again with ``-O balanced``."""
+    from dataclasses import replace
+
+    weights, arena = result.weights_bytes or 0, result.activations_bytes
+    cost = OptimizeCost(
+        result.options.optimize, facts[0], weights, weights - facts[1], arena, arena
+    )
+    if baseline is not None:
+        other = compile_model(baseline, replace(result.options, optimize="balanced", binary=False))
+        cost.balanced_weights_bytes = other.weights_bytes or 0
+        cost.balanced_arena_bytes, cost.compiled_twice = other.activations_bytes, True
+    return cost
 
 
 def _check_flash(compiled: Compiled, config: MemoryConfig) -> FlashCheck | None:
@@ -661,6 +695,8 @@ def write_generated(
         meta["c_prefix"] = options.c_prefix
     if options.kernels != "cmsis-nn":  # a CMSIS-NN folder's NAME.json stays as it was
         meta["kernels"] = options.kernels
+    if compiled.optimize is not None:  # -O time / ram (balanced's NAME.json stays as it was)
+        meta["optimize"] = compiled.optimize.as_json()
     meta.update(memory_report.meta_fields(compiled.memory, options.memory, compiled.weights_bytes))
     report = memory_report.render_report(
         name,
@@ -682,6 +718,8 @@ def write_generated(
         )
     if options.kernels == "stai":
         report += kernels_report(layer_kernels(compiled.module))
+    if compiled.optimize is not None:
+        report += compiled.optimize.report()
     out = Path(out_dir)
     files = {
         f"{name}.json": json.dumps(meta, indent=2) + "\n",
@@ -709,6 +747,7 @@ def generate(
     observer: bool = False,
     frontend_options: dict | None = None,
     kernels: str = DEFAULT_KERNELS,
+    optimize: str = DEFAULT_OPTIMIZE,
     allocate_inputs: bool = True,
     allocate_outputs: bool = True,
     split_weights: bool = False,
@@ -739,6 +778,7 @@ def generate(
             name=name,
             target=target,
             kernels=kernels,
+            optimize=optimize,
             observer=observer,
             frontend=FrontendOptions.from_dict(frontend_options),
             memory=MemoryOptions(

@@ -3,7 +3,7 @@ of the driver, as frozen data.
 
 ``CompileOptions`` gathers them: the C name, the build target (``stai.targets``), the
 kernel library (``--kernels``), the observer hooks, the frontend options, the memory
-layout, k-means weight sharing and the weights-file output. The command line builds one; ``stai.compiler.driver.compile_model``
+layout, k-means weight sharing and the weights-file output. The size/speed choice (``-O``) too. The command line builds one; ``stai.compiler.driver.compile_model``
 turns it into configured pass instances (no option text is written or parsed on the way).
 """
 
@@ -109,6 +109,16 @@ CMSIS-NN call), or ``cmsis-nn``, a CMSIS-NN API call for every int8 layer."""
 DEFAULT_KERNELS = "stai"
 """The kernels of a compile that does not name them."""
 
+OPTIMIZE: tuple[str, ...] = ("balanced", "time", "ram")
+"""The size/speed choices ``-O`` takes (``select-kernels{optimize=...}``, with ``--kernels
+stai``): ``balanced``, stai's kernels on int8 weights; ``time``, the 1x1 kernel (1x1
+convolutions, fully connected layers) on weights widened to int16 at compile time, faster
+for twice those weights' bytes; ``ram``, the smallest arena: a layer whose stai kernel's
+scratch buffer would set the largest working set keeps the kernel with less scratch."""
+
+DEFAULT_OPTIMIZE = "balanced"
+"""The choice of a compile that does not name one."""
+
 
 @dataclass(frozen=True)
 class CompileOptions:
@@ -120,6 +130,8 @@ class CompileOptions:
     """The build target (``stai.targets.TARGETS``)."""
     kernels: str = DEFAULT_KERNELS
     """The int8 kernels (``KERNELS``): ``stai`` runs ``select-kernels``, ``cmsis-nn`` not."""
+    optimize: str = DEFAULT_OPTIMIZE
+    """The size/speed choice (``OPTIMIZE``, ``-O``), an option of ``select-kernels``."""
     observer: bool = False
     """Add the observer hooks (``record-output-quant``, ``docs/observer.md``)."""
     frontend: FrontendOptions = field(default_factory=FrontendOptions)
@@ -140,4 +152,6 @@ class CompileOptions:
         get_target(self.target)  # an unknown target is bad input
         if self.kernels not in KERNELS:
             raise StaiError(f"--kernels: expected {' or '.join(KERNELS)}, got '{self.kernels}'")
+        if self.optimize not in OPTIMIZE:
+            raise StaiError(f"-O/--optimize: expected {', '.join(OPTIMIZE)}, got '{self.optimize}'")
         check_prefix(self.c_prefix)

@@ -425,3 +425,98 @@ def environment_cflags(target_cflags: tuple[str, ...]) -> tuple[str, ...]:
     """The target's flags, or ``STAI_FLASH_CFLAGS`` from the environment."""
     env = os.environ.get("STAI_FLASH_CFLAGS")
     return tuple(env.split()) if env else target_cflags
+
+
+# ------------------------------------------------------------ the size/speed choice
+
+
+@dataclass
+class OptimizeCost:
+    """What the size/speed choice (``CompileOptions.optimize``) costs against
+    ``balanced``: the layers it changed, the weights' bytes and the arena.
+
+    ``time`` only widens weights, so its cost is read from the IR after
+    ``select-kernels`` (the int8 layouts' bytes it doubled; the arena is the same, the
+    scratch buffers being the same); ``ram`` changes kernels, so ``balanced``'s weights
+    and arena come from a second compile with ``-O balanced``."""
+
+    choice: str
+    layers: int = 0
+    """``time``: the 1x1 kernels on int16 weights; ``ram``: the layers that keep the
+    kernel with less scratch instead of stai's."""
+    weights_bytes: int = 0
+    """The weights with the choice (bytes, as ``Compiled.weights_bytes``)."""
+    balanced_weights_bytes: int = 0
+    arena_bytes: int = 0
+    balanced_arena_bytes: int = 0
+    compiled_twice: bool = False
+    """``balanced``'s figures come from a second compile (``ram``)."""
+
+    @property
+    def weights_change(self) -> int:
+        return self.weights_bytes - self.balanced_weights_bytes
+
+    @property
+    def arena_change(self) -> int:
+        return self.arena_bytes - self.balanced_arena_bytes
+
+    def as_json(self) -> dict[str, object]:
+        """``NAME.json``'s ``optimize`` object (``docs/schemas/generate.schema.json``)."""
+        return {
+            "choice": self.choice,
+            "layers": self.layers,
+            "weights_bytes": self.weights_bytes,
+            "balanced_weights_bytes": self.balanced_weights_bytes,
+            "weights_change_bytes": self.weights_change,
+            "arena_bytes": self.arena_bytes,
+            "balanced_arena_bytes": self.balanced_arena_bytes,
+            "arena_change_bytes": self.arena_change,
+            "compiled_twice": self.compiled_twice,
+        }
+
+    def report(self) -> str:
+        """The report's lines on the choice and its cost."""
+
+        def change(now: int, before: int) -> str:
+            if now == before:
+                return f"unchanged ({now:,} B)"
+            pct = f" ({(now - before) / before:+.1%})" if before else ""
+            return f"{now - before:+,} B{pct}: {now:,} B against {before:,} B"
+
+        lines = [f"\nOptimization (-O {self.choice}), against -O balanced:"]
+        if self.choice == "time":
+            what = f"{self.layers} 1x1 convolution / fully connected layer(s) on int16 weights"
+            lines.append(f"  {what}")
+        elif self.layers:
+            lines.append(
+                f"  {self.layers} layer(s) keep the kernel with less scratch (balanced's "
+                "figures: a second compile with -O balanced)"
+            )
+        else:
+            lines.append("  no layer's scratch buffer sets the working-set peak: no gain")
+        lines.append(f"  weights {change(self.weights_bytes, self.balanced_weights_bytes)}")
+        lines.append(f"  arena   {change(self.arena_bytes, self.balanced_arena_bytes)}")
+        if self.choice == "ram" and self.arena_bytes >= self.balanced_arena_bytes:
+            lines.append("  -O ram gives no smaller arena on this model")
+        return "\n".join(lines) + "\n"
+
+
+def selection_facts(module: ModuleOp, choice: str, isa: str) -> tuple[int, int]:
+    """After ``select-kernels``: the layers ``choice`` changed and, for ``time``, the bytes
+    its int16 weights add (one per weight: the int8 layout's bytes)."""
+    from xdsl.dialects.builtin import TensorType, i16
+
+    from stai.dialects import mk, qnn
+    from stai.lowering.select_kernels import choose
+
+    layers = extra = 0
+    for op in module.walk():
+        if choice == "time" and isinstance(op, mk.Conv1x1S8Op):
+            weights = op.ins[1].type
+            if isinstance(weights, TensorType) and weights.element_type == i16:
+                layers += 1
+                extra += weights.element_count()
+        elif choice == "ram" and isinstance(op, qnn.KernelOp) and op.kind == "s8":
+            if not isinstance(op, mk.MicroKernelOp) and choose(op, isa) is not None:
+                layers += 1  # a kernel of stai's fits, the choice kept the other
+    return layers, extra
