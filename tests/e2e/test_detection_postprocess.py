@@ -344,3 +344,126 @@ def test_degenerate_box_fails_at_run_time(tmp_path, compiled):
         run_tflm_many(path, [[boxes, scores]])
     with pytest.raises(Exception, match="(?i)status|error|fail"):
         compiled(path).run([boxes, scores])
+
+
+# ------------------------------------------------------------------- an SSD-like network
+
+SSD_CLASSES = 4
+"""Classes of the SSD-like network (its class head adds a background score first)."""
+SSD_ANCHORS_PER_CELL = 2
+
+
+def _ssd_heads(kind: str, path: Path) -> Path:
+    """A small SSD-like network made by TensorFlow's converter (float, or int8 with float
+    inputs and outputs): two strided convolutions, then a box head ([1, 32, 4]) and a class
+    head with a sigmoid ([1, 32, 5]) on the 4x4 feature map, random seeded weights."""
+    from opmodels import FLOAT, OpSpec, convert
+
+    cells = 4 * 4 * SSD_ANCHORS_PER_CELL
+    scores_per_box = SSD_CLASSES + 1
+
+    def body(rng: np.random.Generator):
+        import tensorflow as tf
+
+        def weights(*shape: int) -> Any:
+            scale = 1.0 / np.sqrt(np.prod(shape[:-1]))
+            return tf.constant(rng.normal(0.0, scale, shape).astype(np.float32))
+
+        w1, w2 = weights(3, 3, 3, 8), weights(3, 3, 8, 16)
+        wb = weights(1, 1, 16, SSD_ANCHORS_PER_CELL * 4)
+        wc = weights(1, 1, 16, SSD_ANCHORS_PER_CELL * scores_per_box)
+        b1 = tf.constant(rng.normal(0.0, 0.1, 8).astype(np.float32))
+
+        def fn(image):
+            x = tf.nn.relu(tf.nn.conv2d(image, w1, 2, "SAME") + b1)
+            x = tf.nn.relu(tf.nn.conv2d(x, w2, 2, "SAME"))
+            boxes = tf.reshape(tf.nn.conv2d(x, wb, 1, "SAME"), (1, cells, 4))
+            logits = tf.reshape(tf.nn.conv2d(x, wc, 1, "SAME"), (1, cells, scores_per_box))
+            return boxes, tf.sigmoid(logits)
+
+        return fn
+
+    spec = OpSpec(
+        f"ssd_heads_{kind}", ((1, 16, 16, 3),), body, (), "CONV_2D", float_io=kind != FLOAT
+    )
+    return convert(spec, kind, path)
+
+
+def _ssd_anchors() -> np.ndarray:
+    """Two anchors per cell of the 4x4 map: its centre, sizes 0.2 and 0.35."""
+    rows = []
+    for i in range(4):
+        for j in range(4):
+            for size in (0.2, 0.35):
+                rows.append([(i + 0.5) / 4, (j + 0.5) / 4, size, size])
+    return np.array(rows, np.float32)
+
+
+def _append_detection(heads: Path, path: Path, options: dict[str, Any], slots: int) -> Path:
+    """The converter's model with ``TFLite_Detection_PostProcess`` appended (the schema's
+    object API): its box and class outputs feed the operator, whose four outputs become the
+    model's."""
+    schema: Any = importlib.import_module("tensorflow.lite.python.schema_py_generated")
+    model = schema.ModelT.InitFromPackedBuf(heads.read_bytes(), 0)
+    graph = model.subgraphs[0]
+    outputs = list(graph.outputs)
+    by_depth = {int(graph.tensors[t].shape[-1]): t for t in outputs}
+    boxes, scores = by_depth[4], by_depth[SSD_CLASSES + 1]
+    anchors_buffer = schema.BufferT()
+    anchors_buffer.data = np.frombuffer(_ssd_anchors().tobytes(), np.uint8)
+    model.buffers.append(anchors_buffer)
+
+    def tensor(name: str, shape: tuple[int, ...], buffer: int = 0) -> int:
+        t = schema.TensorT()
+        t.name, t.shape = name.encode(), np.array(shape, np.int32)
+        t.type, t.buffer = schema.TensorType.FLOAT32, buffer
+        graph.tensors.append(t)
+        return len(graph.tensors) - 1
+
+    anchors = tensor("anchors", (len(_ssd_anchors()), 4), len(model.buffers) - 1)
+    results = [
+        tensor("detection_boxes", (1, slots, 4)),
+        tensor("detection_classes", (1, slots)),
+        tensor("detection_scores", (1, slots)),
+        tensor("num_detections", (1,)),
+    ]
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.CUSTOM
+    code.customCode, code.version = CUSTOM_CODE.encode(), 1
+    model.operatorCodes.append(code)
+    op = schema.OperatorT()
+    op.opcodeIndex = len(model.operatorCodes) - 1
+    op.inputs, op.outputs = [boxes, scores, anchors], results
+    op.customOptions = list(bytes(flexbuffers.Dumps(options)))
+    graph.operators.append(op)
+    graph.outputs = results
+    b = flatbuffers.Builder(0)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    path.write_bytes(bytes(b.Output()))
+    return path
+
+
+@pytest.mark.parametrize("regular", [False, True], ids=["fast", "regular"])
+@pytest.mark.parametrize("kind", ["int8", "float"])
+def test_ssd_like_network(kind, regular, tmp_path, compiled):
+    """An SSD-like network (float, or int8 whose heads the converter dequantizes) with the
+    operator appended: bit-exact with TFLite Micro."""
+    from opmodels import model_ops
+
+    heads = _ssd_heads(kind, tmp_path / f"heads_{kind}.tflite")
+    options = _options(
+        max_detections=6, num_classes=SSD_CLASSES, nms_score_threshold=0.4, use_regular_nms=regular
+    )
+    det = Detector(len(_ssd_anchors()), SSD_CLASSES + 1, 6, options)
+    path = _append_detection(heads, tmp_path / f"ssd_{kind}_{regular}.tflite", options, 6)
+    ops = model_ops(path)
+    assert ops[-1] == "CUSTOM" and ops.count("CONV_2D") == 4 and "LOGISTIC" in ops
+    assert ("DEQUANTIZE" in ops) == (kind == "int8")
+    rng = np.random.default_rng(5)
+    samples = [[rng.uniform(-1.0, 1.0, (1, 16, 16, 3)).astype(np.float32)] for _ in range(4)]
+    model = compiled(path)
+    counts = [
+        _compare(det, model.run(inputs), want)
+        for inputs, want in zip(samples, run_tflm_many(path, samples))
+    ]
+    assert max(counts) > 0
