@@ -497,12 +497,17 @@ class HardSwishOp(_Unary):
 class RequantizeOp(_Unary):
     """int8 -> int8 with other quantization: ``stai_requantize_s8``; int8 -> int16,
     int16 -> int8, int16 -> int16: ``stai_requantize_s8_s16``, ``stai_requantize_s16_s8``,
-    ``stai_requantize_s16``."""
+    ``stai_requantize_s16``; to and from int32: ``stai_requantize_s8_s32``,
+    ``stai_requantize_s16_s32``, ``stai_requantize_s32_s8``, ``stai_requantize_s32_s16``."""
 
     name = "qnn.requantize"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
     S16_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
     F32_PARAMS: ClassVar[ParamsSpec] = None
+
+    def params_family(self) -> ParamsSpec:
+        """An int32 input (QUANTIZE int32 -> int8 / int16) takes the same family."""
+        return qp.RequantizeS8Params if self.kind == "s32" else super().params_family()
 
 
 @irdl_op_definition
@@ -530,8 +535,9 @@ class DequantizeOp(_PerOutput):
 
 @irdl_op_definition
 class SoftmaxOp(KernelOp):
-    """Softmax over the last axis: ``arm_softmax_s8`` / ``stai_softmax_f32``; 16x8:
-    ``arm_softmax_s16`` (with the exp and 1/(1+x) tables in the data file)."""
+    """Softmax over the last axis: ``arm_softmax_s8`` / ``stai_softmax_f32``; int8 input,
+    int16 output: ``arm_softmax_s8_s16``; 16x8: ``arm_softmax_s16`` (with the exp and
+    1/(1+x) tables in the data file)."""
 
     name = "qnn.softmax"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.SoftmaxS8Params

@@ -16,7 +16,7 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -52,6 +52,7 @@ from stai.lowering.kernel_params import (
     mul_s8_params,
     prelu_s8_params,
     quant_act,
+    storage_bits,
 )
 from stai.lowering.nn_to_qnn_base import (
     FLOAT_ACTIVATION_RANGES,
@@ -317,13 +318,15 @@ class ConvertLeakyReluHardSwish(RewritePattern):
 
 
 class ConvertSoftmax(RewritePattern):
-    """``nn.softmax`` -> ``qnn.softmax`` (int8: multiplier, shift and diff_min; 16x8:
+    """``nn.softmax`` -> ``qnn.softmax`` (int8: multiplier, shift and diff_min; int8 ->
+    int16: the same, the output quantized with scale 1/65536 and zero point -32768; 16x8:
     multiplier and shift, the output quantized with scale 1/32768)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.SoftmaxOp, rewriter: PatternRewriter) -> None:
         beta = op.beta.value.data
-        kind = kind_of(op, [op.input, op.output], int16=True)
+        widening = storage_bits(op.input) == 8 and storage_bits(op.output) == 16
+        kind = "s8" if widening else kind_of(op, [op.input, op.output], int16=True)
         params: qp.KernelParams
         if kind == "s16":
             x = act_quant(op, op.input, "input", (16,))
@@ -333,7 +336,11 @@ class ConvertSoftmax(RewritePattern):
             params = qp.SoftmaxS16Params.make(multiplier=mult, shift=shift)
         elif kind == "s8":
             x = act_quant(op, op.input, "input")
-            check_fixed_output(op, act_quant(op, op.output, "output"), 1.0 / 256, -128)
+            if widening:  # TFLite Micro's int8 -> int16 softmax: [0, 1] over the int16 codes
+                y = _conversion_quant(op, op.output, "output", (16,))
+                check_fixed_output(op, y, 1.0 / 65536, -32768, tolerance=0.001)
+            else:
+                check_fixed_output(op, act_quant(op, op.output, "output"), 1.0 / 256, -128)
             try:
                 p = qm.softmax_params_s8(beta, x.scale)
             except ValueError as exc:
@@ -346,21 +353,49 @@ class ConvertSoftmax(RewritePattern):
         low.finish(rewriter, low.kernel(qnn.SoftmaxOp, [op.input], op.output.type, props))
 
 
+_REQUANTIZE_BITS = frozenset(
+    {(8, 8), (8, 16), (8, 32), (16, 8), (16, 16), (16, 32), (32, 8), (32, 16)}
+)
+"""The (input, output) storage bits of the integer QUANTIZE operators TFLite Micro runs
+(a requantization; its uint8 pairs aside)."""
+
+
+def _conversion_quant(
+    op: Operation, value: SSAValue, what: str, widths: tuple[int, ...]
+) -> nn.QuantType:
+    """The per-tensor quantization of a QUANTIZE / DEQUANTIZE operand (or of an int8 ->
+    int16 softmax's output) of one of ``widths`` bits: any zero point, as TFLite Micro."""
+    e = element_type(value)
+    if not isinstance(e, nn.QuantType) or e.storage.width.data not in widths:
+        names = " or ".join(f"!nn.q<i{w}, ...>" for w in widths)
+        raise fail(op, f"{what} must be f32 or per-tensor {names}, got {e}")
+    if e.per_channel:
+        raise fail(op, f"{what} has per-channel quantization (only weights may)")
+    return e
+
+
 class ConvertQuantize(RewritePattern):
-    """``nn.quantize``: f32 -> int8 / int16 is ``qnn.quantize`` (scale, zero_point); int8 or
-    int16 -> int8 or int16 is ``qnn.requantize``."""
+    """``nn.quantize``: f32 -> int8 / int16 is ``qnn.quantize`` (scale, zero_point); between
+    integer types (int8, int16, int32: the pairs of ``_REQUANTIZE_BITS``) it is
+    ``qnn.requantize``, as TFLite Micro's ``Requantize``."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.QuantizeOp, rewriter: PatternRewriter) -> None:
-        y = act_quant(op, op.output, "output", (8, 16))
         low = Lowering(op)
         if is_float(op.input):
+            y = _conversion_quant(op, op.output, "output", (8, 16))
             params: qp.KernelParams = qp.QuantizationParams.make(
                 scale=y.scale, zero_point=y.zero_point
             )
             cls: type[qnn.KernelOp] = qnn.QuantizeOp
         else:
-            x = act_quant(op, op.input, "input", (8, 16))
+            x = _conversion_quant(op, op.input, "input", (8, 16, 32))
+            y = _conversion_quant(op, op.output, "output", (8, 16, 32))
+            bits = (x.storage.width.data, y.storage.width.data)
+            if bits not in _REQUANTIZE_BITS:
+                raise fail(op, f"QUANTIZE int{bits[0]} -> int{bits[1]} is not supported")
+            if x.zero_point == -(1 << 31):
+                raise fail(op, "an int32 input zero point of -2^31 is not supported")
             p = qm.requantize_params_s8(x.scale, x.zero_point, y.scale, y.zero_point)
             params = qp.RequantizeS8Params.make(
                 input_offset=p.input_offset,
@@ -378,7 +413,7 @@ class ConvertDequantize(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.DequantizeOp, rewriter: PatternRewriter) -> None:
-        x = act_quant(op, op.input, "input", (8, 16))
+        x = _conversion_quant(op, op.input, "input", (8, 16))
         if not is_float(op.output):
             raise fail(op, "the result must be f32")
         params = qp.QuantizationParams.make(scale=x.scale, zero_point=x.zero_point)

@@ -179,6 +179,9 @@ SOURCES: tuple[CmsisNNSource, ...] = (
     _source("PoolingFunctions/arm_max_pool_s16.c", "arm_max_pool_s16"),
     # Softmax
     _source("SoftmaxFunctions/arm_softmax_s8.c", "arm_softmax_s8", "arm_nn_softmax_common_s8"),
+    _source(
+        "SoftmaxFunctions/arm_softmax_s8_s16.c", "arm_softmax_s8_s16", "arm_nn_softmax_common_s8"
+    ),
     _source("SoftmaxFunctions/arm_nn_softmax_common_s8.c", "arm_nn_softmax_common_s8"),
     _source("SoftmaxFunctions/arm_softmax_s16.c", "arm_softmax_s16"),
     # Data movement

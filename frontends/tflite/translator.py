@@ -36,6 +36,9 @@ _QUANT_BITS: dict[str, int] = {"INT8": 8, "INT16": 16, "INT32": 32, "INT64": 64}
 """Storage bits of the quantized TFLite tensor types: int8 and int16 activations (int16:
 16x8 models, symmetric), int8 weights, int32 and int64 (16x8) biases."""
 
+_INT16_WITH_OFFSET = frozenset({"QUANTIZE", "DEQUANTIZE", "SOFTMAX"})
+"""The operators whose int16 tensors may have a zero point other than 0."""
+
 _ACTIVATIONS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
 """TFLite ActivationFunctionType values that become an nn ``activation`` property."""
 
@@ -181,13 +184,24 @@ class Translator:
                 )
             if quant.per_channel and not 0 <= quant.axis < len(tensor.shape):
                 raise StaiError(f"{self._where(t)}: quantized dimension out of range")
-            if kind == "INT16" and any(z != 0 for z in quant.zero_points):
+            if (
+                kind == "INT16"
+                and any(z != 0 for z in quant.zero_points)
+                and not self._int16_offset_allowed(t)
+            ):
                 raise StaiError(
                     f"{self._where(t)}: int16 tensors must be symmetric (zero point 0), "
                     f"got {quant.zero_points[0]}"
                 )
             return _quant_type(_QUANT_BITS[kind], quant)
         raise StaiError(f"{self._where(t)}: unsupported tensor type {kind}")
+
+    def _int16_offset_allowed(self, t: int) -> bool:
+        """Whether an int16 tensor may have a zero point other than 0: as in TFLite Micro,
+        when only QUANTIZE, DEQUANTIZE and SOFTMAX read or write it (an int8 -> int16
+        SOFTMAX writes zero point -32768; the lowering checks each op's own rule)."""
+        users = [op.opcode for op in self.model.operators if t in op.inputs or t in op.outputs]
+        return bool(users) and all(u in _INT16_WITH_OFFSET for u in users)
 
     def _tensor_type(self, t: int) -> TensorType:
         shape = self._shape(t)

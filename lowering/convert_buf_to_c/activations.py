@@ -12,6 +12,10 @@ _REQUANTIZE = {
     ("s8", "s16"): "stai_requantize_s8_s16",
     ("s16", "s8"): "stai_requantize_s16_s8",
     ("s16", "s16"): "stai_requantize_s16",
+    ("s8", "s32"): "stai_requantize_s8_s32",
+    ("s16", "s32"): "stai_requantize_s16_s32",
+    ("s32", "s8"): "stai_requantize_s32_s8",
+    ("s32", "s16"): "stai_requantize_s32_s16",
 }
 """The requantization kernel of each (input, output) element kind."""
 

@@ -1,8 +1,8 @@
-"""``softmax``: float, or the int8 and int16 kernels of the CMSIS-NN API."""
+"""``softmax``: float, or the int8, int8 -> int16 and int16 kernels of the CMSIS-NN API."""
 
 from __future__ import annotations
 
-from stai.dialects import c
+from stai.dialects import c, qnn
 from stai.lowering import quant_math as qm
 from stai.lowering.convert_buf_to_c.common import shape_of, size_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, out_of
@@ -45,9 +45,10 @@ def emit_softmax(k: KernelBlock) -> None:
             ],
         )
         return
-    # The int8 softmax of the CMSIS-NN API returns nothing: there is nothing to check.
+    # The int8 softmaxes of the CMSIS-NN API return nothing: there is nothing to check.
+    widening = qnn.element_kind(y.type) == "s16"  # int8 -> int16 (1/65536, -32768)
     k.call(
-        "arm_softmax_s8",
+        "arm_softmax_s8_s16" if widening else "arm_softmax_s8",
         [
             k.ptr(x),
             k.int_(rows),

@@ -378,6 +378,16 @@ void arm_softmax_s8(const int8_t *input,
                     const int32_t diff_min,
                     int8_t *output);
 
+/** s8 softmax with s16 outputs (output scale 1/65536, zero point -32768); arguments as
+ *  arm_softmax_s8. */
+void arm_softmax_s8_s16(const int8_t *input,
+                        const int32_t num_rows,
+                        const int32_t row_size,
+                        const int32_t mult,
+                        const int32_t shift,
+                        const int32_t diff_min,
+                        int16_t *output);
+
 /** s16 softmax over rows of `row_size` values (16x8); output scale 1/32768, zero point 0.
  *  mult/shift: the multiplier of the differences to the row maximum (so that [-65535, 0]
  *  codes span [-10, 0]); softmax_params: the exp and 1/(1 + x) tables. */

@@ -79,6 +79,40 @@ arm_cmsis_nn_status stai_requantize_s16(const int16_t *input,
                                         int32_t shift,
                                         int32_t output_offset);
 
+/*
+ * QUANTIZE to and from int32 (int8 -> int32, int16 -> int32, int32 -> int8, int32 ->
+ * int16), the same arithmetic with wrapping int32 additions; arguments as
+ * stai_requantize_s8.
+ */
+arm_cmsis_nn_status stai_requantize_s8_s32(const int8_t *input,
+                                           int32_t *output,
+                                           int32_t size,
+                                           int32_t input_offset,
+                                           int32_t mult,
+                                           int32_t shift,
+                                           int32_t output_offset);
+arm_cmsis_nn_status stai_requantize_s16_s32(const int16_t *input,
+                                            int32_t *output,
+                                            int32_t size,
+                                            int32_t input_offset,
+                                            int32_t mult,
+                                            int32_t shift,
+                                            int32_t output_offset);
+arm_cmsis_nn_status stai_requantize_s32_s8(const int32_t *input,
+                                           int8_t *output,
+                                           int32_t size,
+                                           int32_t input_offset,
+                                           int32_t mult,
+                                           int32_t shift,
+                                           int32_t output_offset);
+arm_cmsis_nn_status stai_requantize_s32_s16(const int32_t *input,
+                                            int16_t *output,
+                                            int32_t size,
+                                            int32_t input_offset,
+                                            int32_t mult,
+                                            int32_t shift,
+                                            int32_t output_offset);
+
 /* ---- data movement ---------------------------------------------------------------- */
 
 /* PAD / PADV2 of a 4-D NHWC int16 tensor: pad_before / pad_after cells of pad_value along

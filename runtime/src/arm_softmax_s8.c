@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stai-provides: arm_softmax_s8 arm_nn_softmax_common_s8 */
+/* stai-provides: arm_softmax_s8 arm_softmax_s8_s16 arm_nn_softmax_common_s8 */
 /* stai-requires: */
 /*
  * Portable s8 softmax of the CMSIS-NN API, bit-exact with the TFLite Micro reference:
  * differences to the row maximum are scaled to Q5.26, exponentiated in fixed point,
  * summed in Q12.19, and each exponential is multiplied by the fixed-point reciprocal of
- * the sum. Differences below `diff_min` give the smallest output.
+ * the sum. Differences below `diff_min` give the smallest output. arm_softmax_s8_s16 is the
+ * same with int16 outputs (scale 1/65536, zero point -32768).
  */
 #include "arm_nnfunctions.h"
 #include "arm_nnsupportfunctions.h"
@@ -102,4 +103,15 @@ void arm_softmax_s8(const int8_t *input,
                     int8_t *output)
 {
     arm_nn_softmax_common_s8(input, num_rows, row_size, mult, shift, diff_min, false, output);
+}
+
+void arm_softmax_s8_s16(const int8_t *input,
+                        const int32_t num_rows,
+                        const int32_t row_size,
+                        const int32_t mult,
+                        const int32_t shift,
+                        const int32_t diff_min,
+                        int16_t *output)
+{
+    arm_nn_softmax_common_s8(input, num_rows, row_size, mult, shift, diff_min, true, output);
 }
