@@ -1,0 +1,68 @@
+"""stai's Helium kernels (``select-kernels`` on ``isa=mve``, ``stai_mk_mve_s8.h``) in real
+models on the emulated Cortex-M55 (QEMU mps3-an547): bit-exact with TFLite Micro, the
+layers that have a Helium form of stai's on it and every other layer on CMSIS-NN's
+kernels (CMSIS-NN's own Helium kernels with ``CMSIS_NN_PATH``, else the runtime's
+portable ones), in fewer instructions than without them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shared_models import SHARED_BY_KEY, random_inputs
+
+from stai.compiler.driver import compile_model, layer_kernels, write_generated
+from stai.compiler.options import CompileOptions
+from stai.tools.reference import run_tflm
+
+TOOLS = ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm")
+
+CMSIS_NN = os.environ.get("CMSIS_NN_PATH", "")
+
+KWS_BUDGET = 1_450_000 if CMSIS_NN else 23_000_000
+"""KWS's instructions per inference on the M55 with stai's Helium 1x1 kernel: 1,436,080
+measured with CMSIS-NN's Helium kernels for the other layers (1,809,679 with CMSIS-NN
+alone), 22,555,435 with the portable ones (37,206,129 with them alone)."""
+
+
+@pytest.fixture
+def target_tools() -> None:
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found: run `make setup`", pytrace=False)
+
+
+def _run_on_m55(folder: Path, work: Path, path: Path, samples: list[list[np.ndarray]]) -> list[int]:
+    """Run ``folder`` on QEMU's Cortex-M55, bit-exact with TFLM; each sample's
+    instructions."""
+    from stai.boards.runner import TargetModel
+
+    run = TargetModel(folder, work_dir=work, cmsis_nn_path=CMSIS_NN).run_many(samples)
+    for sample, inputs in zip(run.samples, samples):
+        assert sample.status == 0
+        for e, g in zip(run_tflm(path, inputs), sample.outputs):
+            np.testing.assert_array_equal(g, e)
+    return [s.instructions for s in run.samples if s.instructions is not None]
+
+
+def test_kws_with_helium_kernels_on_cortex_m55(
+    target_tools: None, tmp_path: Path, shared_model_path, models_dir
+) -> None:
+    """KWS for cortex-m55 with --kernels stai: its four 1x1 convolutions and its fully
+    connected layer run stai's Helium kernel (the first convolution, the depthwise
+    layers, the pooling and the softmax keep CMSIS-NN's), bit-exact with TFLM on the
+    shipped sample and two random inputs, within the instruction budget."""
+    path = shared_model_path("kws_int8")
+    out = tmp_path / "kws"
+    compiled = compile_model(path, CompileOptions(name="kws", target="cortex-m55", kernels="stai"))
+    write_generated(compiled, out)
+    kernels = layer_kernels(compiled.module)
+    assert [k for k in kernels if k.startswith("stai_mk_")] == ["stai_mk_conv1x1_mve_s8"] * 5
+    assert '#include "stai_mk_mve_s8.h"' in (out / "kws.c").read_text()
+    samples = [s.inputs for s in SHARED_BY_KEY["kws_int8"].samples(models_dir)]
+    samples += random_inputs(path, 2, seed=8)
+    counts = _run_on_m55(out, tmp_path / "b", path, samples)
+    assert counts and max(counts) <= KWS_BUDGET, counts
