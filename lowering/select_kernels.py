@@ -478,22 +478,37 @@ class SelectKernelsPass(ModulePass):
 
 def _ram_keeps(module: ModuleOp, ops: list[qnn.KernelOp], isa: str) -> list[bool]:
     """``optimize=ram``: which of ``ops`` may take stai's kernel
-    (``mk_layouts.smallest_working_set`` on each op's activation bytes and the scratch of
-    its two kernels, stai's read on a copy of the module with every kernel selected)."""
+    (``mk_layouts.smallest_working_set`` on each op's working set with either kernel:
+    its activations, as far as its output may overlap its input, and its scratch; stai's
+    kernels read on a copy of the module with every kernel selected)."""
     trial = module.clone()
-    tried = [o for o in trial.walk() if isinstance(o, qnn.KernelOp)]
     rewriter = Rewriter()
-    for inner in tried:
+    for inner in [o for o in trial.walk() if isinstance(o, qnn.KernelOp)]:
         select_kernel(inner, rewriter, isa=isa)
     chosen = [o for o in trial.walk() if isinstance(o, qnn.KernelOp)]
     layers = []
     for old, new in zip(ops, chosen, strict=True):
-        tensors = [v for v in (*old.ins, *old.results) if _constant(v) is None]
-        working = sum(
-            math.prod(t.get_shape()) * (t.element_type.bitwidth + 7) // 8
-            for t in (v.type for v in tensors)
-            if isinstance(t, TensorType) and isinstance(t.element_type, IntegerType)
-        )
-        ours = new.scratch_bytes(isa) if isinstance(new, mk.MicroKernelOp) else None
-        layers.append((working, old.scratch_bytes(isa), ours))
+        ours = _working_set(new, isa) if isinstance(new, mk.MicroKernelOp) else None
+        layers.append((_working_set(old, isa), ours))
     return mk_layouts.smallest_working_set(layers)
+
+
+def _bytes(value: SSAValue) -> int:
+    t = value.type
+    if not isinstance(t, TensorType) or not isinstance(t.element_type, IntegerType):
+        return 0
+    return math.prod(t.get_shape()) * ((t.element_type.bitwidth + 7) // 8)
+
+
+def _working_set(op: qnn.KernelOp, isa: str) -> int:
+    """The bytes ``op`` needs at once: its activation inputs and output (the output over
+    the first input as far as ``overlap_gap`` allows) and its scratch."""
+    inputs = [v for v in op.ins if _constant(v) is None]
+    out = sum(_bytes(r) for r in op.results)
+    total = sum(_bytes(v) for v in inputs) + out + op.scratch_bytes(isa)
+    if inputs and inputs[0] is op.ins[0]:
+        gap = op.overlap_gap(op.ins[0], isa)
+        if gap is not None:
+            first = _bytes(op.ins[0])
+            total -= first + out - max(first - min(int(gap), 0), out)
+    return total

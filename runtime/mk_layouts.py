@@ -314,16 +314,16 @@ def pack_pointwise_s16(
     return widen_pointwise_s8(packed), bias32
 
 
-def smallest_working_set(layers: Sequence[tuple[int, int, int | None]]) -> list[bool]:
-    """Which layers keep stai's kernel under ``-O ram``. Each layer is ``(working, other,
-    ours)``: the bytes of its activation inputs and output, the scratch bytes of the
-    kernel it has without stai's (CMSIS-NN's), and those of stai's kernel (None: none
-    fits). The model's smallest reachable working set is the largest of ``working +
-    min(other, ours)``; a layer keeps stai's kernel unless its scratch makes its own
-    working set larger than that (its scratch then sets the arena's peak, as far as the
-    working sets tell)."""
-    floor = max((w + min(o, m if m is not None else o) for w, o, m in layers), default=0)
-    return [m is not None and (w + m <= floor or m <= o) for w, o, m in layers]
+def smallest_working_set(layers: Sequence[tuple[int, int | None]]) -> list[bool]:
+    """Which layers keep stai's kernel under ``-O ram``. Each layer is ``(other, ours)``:
+    the bytes its kernel without stai's (CMSIS-NN's) needs at once (activations, as far
+    as its output may overlap its input, and scratch), and those with stai's kernel (None:
+    none fits). The model's smallest reachable working set is the largest of
+    ``min(other, ours)``; a layer keeps stai's kernel unless that makes its own working
+    set larger than both that floor and the other kernel's (its scratch would set the
+    arena's peak, as far as the working sets tell)."""
+    floor = max((min(o, m if m is not None else o) for o, m in layers), default=0)
+    return [m is not None and (m <= floor or m <= o) for o, m in layers]
 
 
 def pack_dwconv3x3_s8(

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -44,7 +44,7 @@ from stai.compiler.options import (
 )
 from stai.errors import StaiError
 from stai.memory.pools import MemoryConfig
-from stai.memory.report import FlashCheck, MemoryPlan, OptimizeCost, selection_facts
+from stai.memory.report import FlashCheck, MemoryPlan, OptimizeCost, optimize_cost, selection_facts
 
 if TYPE_CHECKING:
     from stai.dialects import c
@@ -463,8 +463,19 @@ def compile_model(
     build_pipeline(passes, ir_stream=ir_stream, after_pass=after_pass).apply(make_context(), module)
     if passes and passes[-1].name == "convert-buf-to-c":
         result.weights_bytes = weight_bytes(module)
-        if selected:
-            result.optimize = _optimize_cost(result, selected[0], baseline)
+        if selected:  # -O time / ram: the cost against balanced (ram: a second compile)
+            other = None
+            if baseline is not None and selected[0][0]:  # ram changed a layer
+                other = compile_model(baseline, replace(options, optimize="balanced"))
+            balanced = (other.weights_bytes or 0, other.activations_bytes) if other else None
+            arena = result.activations_bytes
+            cost = optimize_cost(
+                options.optimize, *selected[0], result.weights_bytes, arena, balanced
+            )
+            result.optimize = cost
+            if other is not None and cost.fell_back:  # ram found no smaller arena: balanced's
+                other.options, other.optimize = options, cost
+                return other
         if memory_config is not None and memory_config.flash is not None:
             result.flash = _check_flash(result, memory_config)
         if options.binary:  # after the weights were counted and the flash checked
@@ -473,24 +484,6 @@ def compile_model(
             detach = DetachWeightsPass(network=options.name, prefix=options.c_prefix)
             build_pipeline([detach], ir_stream=ir_stream).apply(make_context(), module)
     return result
-
-
-def _optimize_cost(
-    result: Compiled, facts: tuple[int, int], baseline: LoadedModel | None
-) -> OptimizeCost:
-    """The cost of ``result.options.optimize`` against ``balanced``: ``time``'s from the
-    widened layers, ``ram``'s from ``baseline`` compiled again with ``-O balanced``."""
-    from dataclasses import replace
-
-    weights, arena = result.weights_bytes or 0, result.activations_bytes
-    cost = OptimizeCost(
-        result.options.optimize, facts[0], weights, weights - facts[1], arena, arena
-    )
-    if baseline is not None:
-        other = compile_model(baseline, replace(result.options, optimize="balanced", binary=False))
-        cost.balanced_weights_bytes = other.weights_bytes or 0
-        cost.balanced_arena_bytes, cost.compiled_twice = other.activations_bytes, True
-    return cost
 
 
 def _check_flash(compiled: Compiled, config: MemoryConfig) -> FlashCheck | None:

@@ -451,6 +451,8 @@ class OptimizeCost:
     balanced_arena_bytes: int = 0
     compiled_twice: bool = False
     """``balanced``'s figures come from a second compile (``ram``)."""
+    fell_back: bool = False
+    """``ram`` found no smaller arena than ``balanced``'s: the compile is ``balanced``'s."""
 
     @property
     def weights_change(self) -> int:
@@ -472,6 +474,7 @@ class OptimizeCost:
             "balanced_arena_bytes": self.balanced_arena_bytes,
             "arena_change_bytes": self.arena_change,
             "compiled_twice": self.compiled_twice,
+            "fell_back": self.fell_back,
         }
 
     def report(self) -> str:
@@ -487,17 +490,21 @@ class OptimizeCost:
         if self.choice == "time":
             what = f"{self.layers} 1x1 convolution / fully connected layer(s) on int16 weights"
             lines.append(f"  {what}")
+        elif self.fell_back and self.layers:
+            lines.append(
+                f"  no gain: keeping the kernel with less scratch in {self.layers} layer(s) "
+                "gave no smaller arena (a second compile with -O balanced), so the code is "
+                "balanced's"
+            )
         elif self.layers:
             lines.append(
                 f"  {self.layers} layer(s) keep the kernel with less scratch (balanced's "
                 "figures: a second compile with -O balanced)"
             )
         else:
-            lines.append("  no layer's scratch buffer sets the working-set peak: no gain")
+            lines.append("  no gain: no layer's scratch buffer sets the working-set peak")
         lines.append(f"  weights {change(self.weights_bytes, self.balanced_weights_bytes)}")
         lines.append(f"  arena   {change(self.arena_bytes, self.balanced_arena_bytes)}")
-        if self.choice == "ram" and self.arena_bytes >= self.balanced_arena_bytes:
-            lines.append("  -O ram gives no smaller arena on this model")
         return "\n".join(lines) + "\n"
 
 
@@ -520,3 +527,24 @@ def selection_facts(module: ModuleOp, choice: str, isa: str) -> tuple[int, int]:
             if not isinstance(op, mk.MicroKernelOp) and choose(op, isa) is not None:
                 layers += 1  # a kernel of stai's fits, the choice kept the other
     return layers, extra
+
+
+def optimize_cost(
+    choice: str,
+    layers: int,
+    extra: int,
+    weights: int | None,
+    arena: int,
+    balanced: tuple[int, int] | None,
+) -> OptimizeCost:
+    """The cost of ``choice`` against ``balanced`` from ``selection_facts``' ``layers`` and
+    ``extra`` bytes and the compile's ``weights`` and ``arena``; ``balanced``: the weights
+    and arena of a second compile with ``-O balanced`` (``ram``), else None. A ``ram``
+    compile whose arena is not smaller falls back to ``balanced``'s (``fell_back``)."""
+    weights = weights or 0
+    if balanced is None:
+        return OptimizeCost(choice, layers, weights, weights - extra, arena, arena)
+    cost = OptimizeCost(choice, layers, weights, balanced[0], arena, balanced[1], True)
+    if choice == "ram" and arena >= balanced[1]:
+        cost.weights_bytes, cost.arena_bytes, cost.fell_back = balanced[0], balanced[1], True
+    return cost

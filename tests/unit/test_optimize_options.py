@@ -1,0 +1,114 @@
+"""``-O/--optimize time|ram|balanced`` (``CompileOptions.optimize``, the ``optimize``
+option of ``select-kernels``): parsing, refusal of a bad value, the pass the driver
+configures, the ``ram`` rule, and the report of the choice's cost on real models (KWS:
+``time`` widens its five 1x1 layers, and the reported flash cost is the real change of
+the weights' bytes; ``ram`` says when it gains nothing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from xdsl.dialects.builtin import ModuleOp
+
+from stai.cli.common import Parser, add_compile_options, compile_options
+from stai.compiler.driver import compile_model, make_context, pipeline_passes, write_generated
+from stai.compiler.options import OPTIMIZE, CompileOptions
+from stai.errors import StaiError
+from stai.lowering.select_kernels import SelectKernelsPass
+from stai.runtime import mk_layouts
+
+KWS = ("mlperf_tiny", "kws", "kws_ref_model_int8.tflite")
+
+
+def _parse(*argv: str) -> CompileOptions:
+    parser = Parser(prog="stai generate")
+    parser.add_argument("-m")
+    add_compile_options(parser, "generate")
+    return compile_options(parser.parse_args(["-m", "x.tflite", *argv]))
+
+
+def test_the_choices_are_the_passs() -> None:
+    assert OPTIMIZE == mk_layouts.OPTIMIZE
+    assert _parse().optimize == "balanced"
+    assert _parse("-O", "time").optimize == "time"
+    assert _parse("--optimize", "ram").optimize == "ram"
+    assert _parse("--optimization", "balanced").optimize == "balanced"  # stedgeai's spelling
+
+
+def test_a_bad_choice_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with pytest.raises(StaiError, match="-O/--optimize: expected balanced, time, ram, got 'fast'"):
+        CompileOptions(optimize="fast")
+    with pytest.raises(StaiError, match="select-kernels: optimize must be balanced, time, ram"):
+        SelectKernelsPass(optimize="fast").apply(make_context(), ModuleOp([]))
+    for command in ("generate", "analyze", "validate"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "stai.cli.main", command, "-m", "x.tflite", "-O", "fast"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 2, (command, proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "invalid choice: 'fast'" in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize("choice", OPTIMIZE)
+def test_the_driver_passes_the_choice_to_select_kernels(choice: str) -> None:
+    options = CompileOptions(target="cortex-m4", optimize=choice)
+    (select,) = [p for p in pipeline_passes(options) if isinstance(p, SelectKernelsPass)]
+    assert select.optimize == choice and select.isa == "dsp"
+    cmsis = CompileOptions(target="cortex-m4", kernels="cmsis-nn", optimize=choice)
+    assert not [p for p in pipeline_passes(cmsis) if isinstance(p, SelectKernelsPass)]
+
+
+def test_ram_keeps_stai_kernels_below_the_floor() -> None:
+    # (CMSIS-NN's working set, stai's): the floor is max(min) = 900.
+    layers = [(1000, 900), (500, 700), (800, 600), (300, None), (400, 950)]
+    assert mk_layouts.smallest_working_set(layers) == [True, True, True, False, False]
+    assert mk_layouts.smallest_working_set([]) == []
+
+
+def test_kws_time_reports_its_real_flash_cost(tmp_path: Path, models_dir: Path) -> None:
+    """KWS on Cortex-M4: -O time runs its four pointwise layers and its fully connected
+    layer on int16 weights; the report's weights change is the difference of the two
+    compiles' weights, and the arena is the same."""
+    path = models_dir.joinpath(*KWS)
+    base = compile_model(path, CompileOptions(name="kws", target="cortex-m4"))
+    fast = compile_model(path, CompileOptions(name="kws", target="cortex-m4", optimize="time"))
+    assert base.optimize is None and fast.optimize is not None
+    cost = fast.optimize
+    assert cost.layers == 5
+    assert base.weights_bytes is not None and fast.weights_bytes is not None
+    assert cost.balanced_weights_bytes == base.weights_bytes
+    assert cost.weights_change == fast.weights_bytes - base.weights_bytes > 0
+    assert cost.arena_bytes == cost.balanced_arena_bytes == base.activations_bytes
+    write_generated(fast, tmp_path / "kws")
+    report = (tmp_path / "kws" / "kws_report.txt").read_text()
+    assert "Optimization (-O time), against -O balanced:" in report
+    pct = cost.weights_change / base.weights_bytes
+    assert f"weights +{cost.weights_change:,} B (+{pct:.1%})" in report
+    assert report.count("stai_mk_conv1x1_s8_w16") == 5
+    meta = json.loads((tmp_path / "kws" / "kws.json").read_text())
+    assert meta["optimize"]["choice"] == "time"
+    assert meta["optimize"]["weights_change_bytes"] == cost.weights_change
+    write_generated(base, tmp_path / "base")
+    assert "optimize" not in json.loads((tmp_path / "base" / "kws.json").read_text())
+    assert "Optimization" not in (tmp_path / "base" / "kws_report.txt").read_text()
+
+
+def test_kws_ram_says_it_gains_nothing(tmp_path: Path, models_dir: Path) -> None:
+    """No scratch buffer sets KWS's working-set peak on Cortex-M4: -O ram compiles what
+    balanced compiles, and the report says so."""
+    path = models_dir.joinpath(*KWS)
+    base = compile_model(path, CompileOptions(name="kws", target="cortex-m4"))
+    ram = compile_model(path, CompileOptions(name="kws", target="cortex-m4", optimize="ram"))
+    assert ram.optimize is not None and ram.optimize.layers == 0
+    assert ram.activations_bytes == base.activations_bytes
+    assert ram.weights_bytes == base.weights_bytes
+    write_generated(ram, tmp_path / "kws")
+    report = (tmp_path / "kws" / "kws_report.txt").read_text()
+    assert "no gain: no layer's scratch buffer sets the working-set peak" in report
