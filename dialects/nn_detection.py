@@ -120,6 +120,19 @@ def verify_shapes(
         raise VerifyException(f"{op.name}: {scores[2]} scores per box for num_classes classes")
     if len(packed) != 1 or packed[0] < 7 or (packed[0] - 1) % 6:
         raise VerifyException(f"{op.name}: the result must hold 6 D + 1 values")
+    if slots_written(op, n) > detection_slots(packed[0]):
+        raise VerifyException(f"{op.name}: the kernel writes past the result's detection slots")
+
+
+def slots_written(op: IRDLOperation, boxes: int) -> int:
+    """The detection slots TensorFlow Lite Micro's kernel writes at most: every one of the
+    first ``max_detections`` (regular suppression), or ``K * n + column`` for the n-th
+    detection of ``K = min(max_classes_per_detection, num_classes)`` per box (fast)."""
+    detections = int_option(op, "max_detections")
+    if int_option(op, "use_regular_nms"):
+        return detections
+    k = min(int_option(op, "max_classes_per_detection"), int_option(op, "num_classes"))
+    return min(detections, boxes) * k * k
 
 
 @irdl_op_definition
@@ -166,4 +179,5 @@ __all__ = [
     "float_option",
     "int_option",
     "packed_size",
+    "slots_written",
 ]
