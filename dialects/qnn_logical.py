@@ -5,9 +5,10 @@ A boolean is ``i1``: one byte holding 0 or 1 (the element kind ``"bool"``)::
     %m = qnn.compare ins(%a, %b : tensor<1x8xi8>, tensor<1x8xi8>) {predicate = "less",
            quant = array<i32: 3, 1073741824, -6, -2, 1342177280, -7>} -> tensor<1x8xi1>
 
-* ``qnn.compare``: ``stai_compare_{f32,s8,s32,s64,bool}``; the int8 kernel's ``quant``
+* ``qnn.compare``: ``stai_compare_{f32,s8,s16,s32,s64,bool}``; the int8 kernel's ``quant``
   holds TFLite Micro's (offset, multiplier, shift) of each input (``input << 8`` rescaled
-  by its own scale: both meet on a common scale);
+  by its own scale: both meet on a common scale); int16 compares the codes (inputs of one
+  quantization);
 * ``qnn.logical`` (``function`` ``and``, ``or`` or ``not``): ``stai_logical_*``;
 * ``qnn.select``: ``stai_select`` (``ins(condition, x, y)``, any element of 1 to 8 bytes);
 * ``qnn.cast``: ``stai_cast`` between ``f32``, ``i8``, ``i16``, ``i32``, ``i64`` and ``i1``;
@@ -65,7 +66,7 @@ class CompareOp(_BoolKernel):
     input2_multiplier, input2_shift>``."""
     NUM_INS: ClassVar[int | None] = 2
     GEOMETRY: ClassVar[tuple[str, ...]] = ("predicate",)
-    KINDS: ClassVar[tuple[str, ...]] = ("f32", "s8", "s32", "s64", "bool")
+    KINDS: ClassVar[tuple[str, ...]] = ("f32", "s8", "s16", "s32", "s64", "bool")
 
     @property
     def predicate_code(self) -> int:

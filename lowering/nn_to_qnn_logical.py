@@ -3,7 +3,10 @@ comparisons, logical operators, select, casts and the float floor modulo.
 
 An int8 comparison gets TFLite Micro's parameters (``ComparisonsPrepare``): each input's
 offset (-zero point) and its own scale as a Q31 multiplier with a shift <= 0
-(``QuantizeMultiplierSmallerThanOneExp``); the kernel scales each code by 2^8 first.
+(``QuantizeMultiplierSmallerThanOneExp``); the kernel scales each code by 2^8 first. An
+int16 comparison compares the codes (LiteRT's reference does; TFLite Micro registers only
+an int16 GREATER, which reads parameters its Prepare never sets), so both inputs must share
+one quantization: then the codes order as the real values do.
 """
 
 from __future__ import annotations
@@ -42,15 +45,35 @@ def compare_quant_s8(scale_1: float, zp_1: int, scale_2: float, zp_2: int) -> li
 
 class ConvertCompare(RewritePattern):
     """``nn.compare`` -> ``qnn.compare`` (float, int32, int64, boolean; int8 with
-    TFLite Micro's rescaling)."""
+    TFLite Micro's rescaling; int16 of one quantization: the codes)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn_logical.CompareOp, rewriter: PatternRewriter) -> None:
         a, b = _element(op.lhs), _element(op.rhs)
         props: dict[str, Attribute] = {"predicate": StringAttr(op.predicate.data)}
         if isinstance(a, nn.QuantType) and isinstance(b, nn.QuantType):
-            if a.storage.width.data != 8:
-                raise fail(op, "only int8 quantized comparisons are supported (as TFLite Micro)")
+            bits = a.storage.width.data
+            if bits == 16:
+                if (
+                    a.per_channel
+                    or b.per_channel
+                    or (a.scale, a.zero_point)
+                    != (
+                        b.scale,
+                        b.zero_point,
+                    )
+                ):
+                    raise fail(
+                        op,
+                        "an int16 comparison needs one quantization for both inputs (TFLite "
+                        "Micro has no int16 comparison that rescales, LiteRT compares codes)",
+                    )
+                low = Lowering(op)
+                ins = [op.lhs, op.rhs]
+                low.finish(rewriter, low.kernel(qnn_logical.CompareOp, ins, op.output.type, props))
+                return
+            if bits != 8:
+                raise fail(op, "only int8 and int16 quantized comparisons are supported")
             try:
                 quant = compare_quant_s8(a.scale, a.zero_point, b.scale, b.zero_point)
             except qm.QuantParamError as exc:

@@ -9,7 +9,7 @@ int8 comparison rescales both inputs, as TFLite Micro does).
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import StringAttr, TensorType
+from xdsl.dialects.builtin import IntegerType, StringAttr, TensorType
 from xdsl.ir import Attribute, SSAValue
 
 from stai.dialects import nn
@@ -35,15 +35,20 @@ PREDICATE_OF = {
 }
 """The ``nn.compare`` predicate of each TFLite comparison."""
 
-COMPARE_TYPES = ("float32", "int8", "int32")
-"""The element types of the comparisons (EQUAL and NOT_EQUAL also compare booleans)."""
+COMPARE_TYPES = ("float32", "int8", "int16", "int32")
+"""The element types of the comparisons (EQUAL and NOT_EQUAL also compare booleans);
+int16 inputs must share one quantization (their codes are compared)."""
 
 SELECT_TYPES = ("float32", "int8", "int32")
 """SELECT's value types (its kernel copies elements of any size; the converter writes no
 16x8 SELECT)."""
-CAST_TYPES = ("float32", "int32", "bool")
-"""CAST's types (the converter's int8 CASTs read and write INT8 tensors without
-quantization, which the importer refuses)."""
+CAST_TYPES = ("float32", "int8", "int16", "int32", "bool")
+"""CAST's types: TFLite Micro's (from int8, int16, int32, float32 or bool to int8, int16,
+int32 or float32; its uint32 is not a stai type) and casts to bool (LiteRT's). The
+converter writes the int8 and int16 ends of a CAST without quantization: plain integers."""
+
+_PLAIN_BITS = {"INT8": 8, "INT16": 16}
+"""The integer TFLite types a CAST writes without quantization (INT32 is plain already)."""
 
 
 class LogicalTranslator(Translator):
@@ -81,8 +86,20 @@ class LogicalTranslator(Translator):
         self._emit(op, SelectOp, [cond, x, y])
 
     def _cast(self, op: TflOperator) -> None:
+        """CAST converts element by element; an INT8 or INT16 tensor without quantization
+        (what the converter writes for a cast to int8 or int16) is a plain ``i8`` / ``i16``."""
         self._check_outputs(op)
-        self._emit(op, CastOp, [self._operand(op, 0)])
+        x = self._operand(op, 0)
+        out = op.outputs[0]
+        tensor = self.tensors[out]
+        bits = _PLAIN_BITS.get(tensor.type_name)
+        if bits is None or tensor.quant is not None:
+            self._emit(op, CastOp, [x])
+            return
+        plain = TensorType(IntegerType(bits), self._shape(out))
+        value = self._emit(op, CastOp, [x], result_type=plain)
+        self.values[out] = value
+        self._name_hint(value, tensor.name)
 
     def _floor_mod(self, op: TflOperator) -> None:
         self._check_outputs(op)

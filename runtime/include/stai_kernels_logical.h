@@ -27,6 +27,7 @@ extern "C" {
 
 /* output = input1 <predicate> input2, element by element with broadcasting. */
 arm_cmsis_nn_status stai_compare_f32(int32_t predicate, const cmsis_nn_dims *input1_dims, const float *input1, const cmsis_nn_dims *input2_dims, const float *input2, const cmsis_nn_dims *output_dims, bool *output);
+arm_cmsis_nn_status stai_compare_s16(int32_t predicate, const cmsis_nn_dims *input1_dims, const int16_t *input1, const cmsis_nn_dims *input2_dims, const int16_t *input2, const cmsis_nn_dims *output_dims, bool *output);
 arm_cmsis_nn_status stai_compare_s32(int32_t predicate, const cmsis_nn_dims *input1_dims, const int32_t *input1, const cmsis_nn_dims *input2_dims, const int32_t *input2, const cmsis_nn_dims *output_dims, bool *output);
 arm_cmsis_nn_status stai_compare_s64(int32_t predicate, const cmsis_nn_dims *input1_dims, const int64_t *input1, const cmsis_nn_dims *input2_dims, const int64_t *input2, const cmsis_nn_dims *output_dims, bool *output);
 arm_cmsis_nn_status stai_compare_bool(int32_t predicate, const cmsis_nn_dims *input1_dims, const bool *input1, const cmsis_nn_dims *input2_dims, const bool *input2, const cmsis_nn_dims *output_dims, bool *output);

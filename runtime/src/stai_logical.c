@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stai-provides: stai_compare_f32 stai_compare_s32 stai_compare_s64 stai_compare_bool stai_compare_s8 stai_logical_and stai_logical_or stai_logical_not stai_select stai_cast stai_floor_mod_f32 */
+/* stai-provides: stai_compare_f32 stai_compare_s16 stai_compare_s32 stai_compare_s64 stai_compare_bool stai_compare_s8 stai_logical_and stai_logical_or stai_logical_not stai_select stai_cast stai_floor_mod_f32 */
 /* stai-requires: */
 /*
  * Kernels of boolean tensors: comparisons (the int8 one with TFLite Micro's rescaling to a
- * common scale), logical AND / OR / NOT, select, casts and the float floor modulo. The
+ * common scale, the int16 one of the codes), logical AND / OR / NOT, select, casts and the float floor modulo. The
  * binary kernels broadcast 4-D NHWC shapes: an input dimension of 1 repeats along the
  * output's.
  */
@@ -12,48 +12,26 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "stai_codes.h"
 #include "stai_fixedpoint.h"
 
-/* Element strides of one input seen through the output shape (0 along broadcast axes). */
-typedef struct
-{
-    size_t n, h, w, c;
-} stai_strides4;
-
 /* Fills *s for an input of shape d broadcast to shape out; 0 if the shapes do not fit. */
-static int strides_of(const cmsis_nn_dims *d, const cmsis_nn_dims *out, stai_strides4 *s)
+static int strides_of(const cmsis_nn_dims *d, const cmsis_nn_dims *out, stai_strides *s)
 {
-    if (d->n < 1 || d->h < 1 || d->w < 1 || d->c < 1 || out->n < 1 || out->h < 1 || out->w < 1 ||
-        out->c < 1)
-    {
-        return 0;
-    }
-    if ((d->n != out->n && d->n != 1) || (d->h != out->h && d->h != 1) || (d->w != out->w && d->w != 1) ||
-        (d->c != out->c && d->c != 1))
-    {
-        return 0;
-    }
-    const size_t sw = (size_t)d->c;
-    const size_t sh = sw * (size_t)d->w;
-    const size_t sn = sh * (size_t)d->h;
-    s->c = d->c == 1 ? 0 : 1;
-    s->w = d->w == 1 ? 0 : sw;
-    s->h = d->h == 1 ? 0 : sh;
-    s->n = d->n == 1 ? 0 : sn;
-    return 1;
+    return stai_dims_positive(d) && stai_dims_positive(out) && stai_broadcast_strides(d, out, s);
 }
 
-static size_t offset_of(const stai_strides4 *s, int32_t n, int32_t h, int32_t w, int32_t c)
+static size_t offset_of(const stai_strides *s, int32_t n, int32_t h, int32_t w, int32_t c)
 {
-    return (size_t)n * s->n + (size_t)h * s->h + (size_t)w * s->w + (size_t)c * s->c;
+    return (size_t)(n * s->n + h * s->h + w * s->w + c * s->c);
 }
 
 /* Runs BODY for every output element o (in order) with the input offsets i1 and i2. */
 #define STAI_BROADCAST2(D1, D2, DOUT, BODY)                                                        \
     do                                                                                             \
     {                                                                                              \
-        stai_strides4 s1_;                                                                         \
-        stai_strides4 s2_;                                                                         \
+        stai_strides s1_;                                                                          \
+        stai_strides s2_;                                                                          \
         if (!strides_of((D1), (DOUT), &s1_) || !strides_of((D2), (DOUT), &s2_))                    \
         {                                                                                          \
             return ARM_CMSIS_NN_ARG_ERROR;                                                         \
@@ -147,6 +125,7 @@ arm_cmsis_nn_status stai_compare_f32(int32_t predicate, const cmsis_nn_dims *inp
         return ARM_CMSIS_NN_SUCCESS;                                                               \
     }
 
+STAI_COMPARE_INT(stai_compare_s16, int16_t)
 STAI_COMPARE_INT(stai_compare_s32, int32_t)
 STAI_COMPARE_INT(stai_compare_s64, int64_t)
 STAI_COMPARE_INT(stai_compare_bool, bool)
@@ -212,7 +191,7 @@ arm_cmsis_nn_status stai_select(const cmsis_nn_dims *condition_dims, const bool 
                                 const void *y, const cmsis_nn_dims *output_dims, void *output,
                                 int32_t element_bytes)
 {
-    stai_strides4 sc;
+    stai_strides sc;
     if (element_bytes != 1 && element_bytes != 2 && element_bytes != 4 && element_bytes != 8)
     {
         return ARM_CMSIS_NN_ARG_ERROR;
@@ -250,6 +229,18 @@ static int64_t saturated_i64(double value)
         return INT64_MIN;
     }
     return (int64_t)value;
+}
+
+/* A float truncated toward zero and saturated to a signed integer of `bits` bits (NaN: 0). */
+static int64_t saturated_to(double value, int32_t bits)
+{
+    if (bits < 64)
+    {
+        const double high = (double)(((int64_t)1 << (bits - 1)) - 1);
+        value = value > high ? high : value;
+        value = value < -high - 1.0 ? -high - 1.0 : value;
+    }
+    return saturated_i64(value);
 }
 
 /* The low bits of v as a signed integer of `bits` bits (two's complement). */
@@ -323,8 +314,10 @@ arm_cmsis_nn_status stai_cast(const void *input, int32_t input_type, void *outpu
             ((bool *)output)[i] = is_float ? real != 0.0f : whole != 0;
             break;
         default: {
-            const int64_t value = is_float ? saturated_i64((double)real) : whole;
-            const int64_t low = wrapped(value, int_bits(output_type));
+            const int32_t bits = int_bits(output_type);
+            /* A float saturates to the type's range (TFLite Micro's interpreter does so);
+             * an integer keeps its low bits. */
+            const int64_t low = is_float ? saturated_to((double)real, bits) : wrapped(whole, bits);
             switch (output_type)
             {
             case STAI_TYPE_S8:

@@ -146,8 +146,14 @@ def _cast(lib, x: np.ndarray, source: str, target: str, dtype) -> np.ndarray:
 def test_cast_edges(lib):
     f = np.array([np.nan, 3.9, -3.9, 1e20, -1e20, 0.0, -0.5], np.float32)
     np.testing.assert_array_equal(
-        _cast(lib, f, "f32", "s32", np.int32), [0, 3, -3, -1, 0, 0, 0]
-    )  # 1e20 saturates to INT64_MAX, whose low 32 bits are -1; -1e20 to INT64_MIN: 0
+        _cast(lib, f, "f32", "s32", np.int32), [0, 3, -3, 2**31 - 1, -(2**31), 0, 0]
+    )  # a float saturates to the target's range (TFLite Micro's interpreter does so)
+    np.testing.assert_array_equal(_cast(lib, f, "f32", "s8", np.int8), [0, 3, -3, 127, -128, 0, 0])
+    wide = np.array([40000.5, -40000.5, 200.7, -200.7], np.float32)
+    np.testing.assert_array_equal(
+        _cast(lib, wide, "f32", "s16", np.int16), [32767, -32768, 200, -200]
+    )
+    np.testing.assert_array_equal(_cast(lib, wide, "f32", "s8", np.int8), [127, -128, 127, -128])
     np.testing.assert_array_equal(
         _cast(lib, f, "f32", "bool", np.bool_), [True, True, True, True, True, False, True]
     )
