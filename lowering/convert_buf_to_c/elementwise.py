@@ -73,6 +73,14 @@ def emit_binary(k: KernelBlock) -> None:
         return
     if not isinstance(op, qnn.AddOp | qnn.SubOp):
         raise fail(op, "no int8 kernel")
+    for name in ("input1_shift", "input2_shift", "output_shift"):
+        shift = k.p(name)
+        if not -31 <= shift <= 31:
+            raise fail(
+                op,
+                f"{name} {shift} is outside [-31, 31] (shifting that far is undefined in C; "
+                "a multiplier below 2^-31 is 0 with shift 0)",
+            )
     ins_args = [
         k.pi("input1_offset"),
         k.pi("input1_multiplier"),

@@ -12,7 +12,8 @@
 
 #include "stai_codes.h"
 
-/* The dims, a left shift of at most 15 and shifts of at most 31 (MUL passes 0s). */
+/* The dims, a left shift of at most 15 and shifts in [-31, 31] (MUL passes 0s; a longer
+ * shift is undefined in C). */
 static arm_cmsis_nn_status stai_broadcast_s16(const int16_t *input_1,
                                               const cmsis_nn_dims *input_1_dims,
                                               const int16_t *input_2,
@@ -23,7 +24,7 @@ static arm_cmsis_nn_status stai_broadcast_s16(const int16_t *input_1,
 {
     if (!stai_dims_positive(input_1_dims) || !stai_dims_positive(input_2_dims) || !stai_dims_positive(output_dims) ||
         p->left_shift < 0 || p->left_shift > 15 || p->out_shift > 31 || p->out_shift < -31 || p->input_1_shift > 31 ||
-        p->input_2_shift > 31 || p->act_min > p->act_max)
+        p->input_1_shift < -31 || p->input_2_shift > 31 || p->input_2_shift < -31 || p->act_min > p->act_max)
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }

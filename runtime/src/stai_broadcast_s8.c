@@ -12,7 +12,9 @@
 
 #include "stai_codes.h"
 
-/* ADD / SUB: the dims, a left shift of at most 22 and right shifts only. */
+/* ADD / SUB: the dims, a left shift of at most 22 and right shifts only, of at most 31 (a
+ * longer one is undefined in C; a multiplier that small is 0 with shift 0, as TFLite
+ * Micro's QuantizeMultiplier makes it). */
 static arm_cmsis_nn_status stai_broadcast_add_sub_s8(const int8_t *input_1,
                                                      const cmsis_nn_dims *input_1_dims,
                                                      const int8_t *input_2,
@@ -23,7 +25,7 @@ static arm_cmsis_nn_status stai_broadcast_add_sub_s8(const int8_t *input_1,
 {
     if (!stai_dims_positive(input_1_dims) || !stai_dims_positive(input_2_dims) || !stai_dims_positive(output_dims) ||
         p->left_shift < 0 || p->left_shift > 22 || p->input_1_shift > 0 || p->input_2_shift > 0 || p->out_shift > 0 ||
-        p->act_min > p->act_max)
+        p->input_1_shift < -31 || p->input_2_shift < -31 || p->out_shift < -31 || p->act_min > p->act_max)
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
