@@ -113,6 +113,9 @@ _CONVERSION = ("float32", "int8", "int16")
 """QUANTIZE and DEQUANTIZE: between float32 and int8 or int16 (QUANTIZE also between int8
 and int16 in both directions, and int8 to int8, int16 to int16)."""
 
+_QUANTIZE = (*_CONVERSION, "int32")
+"""QUANTIZE also to and from int32 (int8 and int16 -> int32, int32 -> int8 and int16)."""
+
 _VARIABLE = ("float32", "int8", "int16")
 """Resource variables: their bytes are copied whatever their type."""
 
@@ -133,7 +136,7 @@ OPERATORS: dict[str, Translation] = {
     "SQUEEZE": Translation("_reshape", nn.ReshapeOp, int16=True),
     "EXPAND_DIMS": Translation("_reshape", nn.ReshapeOp, int16=True),
     "SOFTMAX": Translation("_softmax", nn.SoftmaxOp, int16=True),
-    "QUANTIZE": Translation("_unary", nn.QuantizeOp, generic=True, types=_CONVERSION),
+    "QUANTIZE": Translation("_unary", nn.QuantizeOp, generic=True, types=_QUANTIZE),
     "DEQUANTIZE": Translation("_dequantize_op", nn.DequantizeOp, types=_CONVERSION),
     "RELU": Translation("_unary", nn.ReluOp, generic=True, int16=True),
     "RELU6": Translation("_unary", nn.Relu6Op, generic=True, int16=True),
