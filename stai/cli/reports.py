@@ -40,22 +40,45 @@ def _analyze(args: argparse.Namespace) -> None:
     from stai.cli.quantize import generate_hook
     from stai.tools.analyze import analyze, print_report, to_json, write_reports
 
+    options = compile_options(args)
     result = analyze(
         args.model,
-        options=compile_options(args),
+        options=options,
         quantize=generate_hook(args),
         compression_level=args.compression_level,
         quiet=quiet(args),
         relocatable=args.relocatable,
     )
+    cost = _optimize_cost(args, options)
+    report = to_json(result)
+    if cost is not None:
+        report["optimize"] = cost.as_json()
     if args.json:
-        print(json.dumps(to_json(result), indent=2))
+        print(json.dumps(report, indent=2))
     else:
         print_report(result, _console())
+        if cost is not None:
+            print(cost.report(), end="")
     if args.output:
         files = write_reports(result, args.output)
+        if cost is not None:  # the choice's cost, in the JSON and the text report
+            files["json"].write_text(json.dumps(report, indent=2) + "\n")
+            with files["text"].open("a") as text:
+                text.write(cost.report())
         if not args.json:
             print("stai: wrote " + ", ".join(str(p) for p in files.values()))
+
+
+def _optimize_cost(args: argparse.Namespace, options: Any) -> Any:
+    """The cost of ``-O time`` or ``ram`` against ``balanced`` (``OptimizeCost``), from
+    one more compile with the generate options (``analyze`` compiles with split weights
+    and the observer's records, ``generate`` not); None for ``balanced``."""
+    if options.optimize == "balanced" or options.kernels != "stai":
+        return None
+    from stai.cli.quantize import generate_hook
+    from stai.compiler.driver import compile_model
+
+    return compile_model(args.model, options, quantize=generate_hook(args)).optimize
 
 
 def add_analyze(commands: Any) -> None:

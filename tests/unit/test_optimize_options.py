@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from xdsl.dialects.builtin import ModuleOp
 
@@ -22,6 +23,7 @@ from stai.lowering.select_kernels import SelectKernelsPass
 from stai.runtime import mk_layouts
 
 KWS = ("mlperf_tiny", "kws", "kws_ref_model_int8.tflite")
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 
 
 def _parse(*argv: str) -> CompileOptions:
@@ -96,7 +98,11 @@ def test_kws_time_reports_its_real_flash_cost(tmp_path: Path, models_dir: Path) 
     assert meta["optimize"]["choice"] == "time"
     assert meta["optimize"]["weights_change_bytes"] == cost.weights_change
     write_generated(base, tmp_path / "base")
-    assert "optimize" not in json.loads((tmp_path / "base" / "kws.json").read_text())
+    base_meta = json.loads((tmp_path / "base" / "kws.json").read_text())
+    assert "optimize" not in base_meta
+    schema = json.loads((SCHEMAS / "generate.schema.json").read_text())
+    jsonschema.validate(meta, schema)
+    jsonschema.validate(base_meta, schema)
     assert "Optimization" not in (tmp_path / "base" / "kws_report.txt").read_text()
 
 
@@ -112,3 +118,31 @@ def test_kws_ram_says_it_gains_nothing(tmp_path: Path, models_dir: Path) -> None
     write_generated(ram, tmp_path / "kws")
     report = (tmp_path / "kws" / "kws_report.txt").read_text()
     assert "no gain: no layer's scratch buffer sets the working-set peak" in report
+
+
+def test_analyze_gives_the_cost(tmp_path: Path, models_dir: Path) -> None:
+    """``stai analyze -O time``: the same lines as the report, the same object in its JSON
+    (valid against ``analyze.schema.json``), printed and written with ``-o``."""
+    model = str(models_dir.joinpath(*KWS))
+    sizes = {
+        choice: compile_model(model, CompileOptions(target="cortex-m4", optimize=choice))
+        for choice in ("balanced", "time")
+    }
+    before, after = (sizes[c].weights_bytes or 0 for c in ("balanced", "time"))
+    command = [sys.executable, "-m", "stai.cli.main", "analyze", "-m", model]
+    command += ["--target", "cortex-m4", "-O", "time"]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "Optimization (-O time), against -O balanced:" in text
+    change = f"weights {after - before:+,} B ({(after - before) / before:+.1%}): {after:,} B"
+    assert f"{change} against {before:,} B" in text
+    printed = subprocess.run(
+        [*command, "--json", "-o", str(tmp_path)], capture_output=True, text=True, check=True
+    ).stdout
+    schema = json.loads((SCHEMAS / "analyze.schema.json").read_text())
+    for report in (
+        json.loads(printed),
+        json.loads((tmp_path / "network_analyze.json").read_text()),
+    ):
+        jsonschema.validate(report, schema)
+        assert report["optimize"]["weights_change_bytes"] == after - before
+    assert "Optimization (-O time)" in (tmp_path / "network_analyze.txt").read_text()
