@@ -32,6 +32,10 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.utils.hints import isa
 
 from stai.dialects import nn
+from stai.dialects.nn_cumsum import CumsumOp
+from stai.dialects.nn_logical import CompareOp, LogicalOp
+from stai.dialects.nn_matmul import BatchMatmulOp
+from stai.dialects.nn_norm import L2NormalizationOp, L2Pool2DOp
 from stai.errors import StaiError
 
 _SAME, _VALID = 0, 1
@@ -50,9 +54,21 @@ _UNARY = {
     "nn.quantize": "QUANTIZE",
     "nn.dequantize": "DEQUANTIZE",
     "nn.prelu": "PRELU",
+    "nn.logical_not": "LOGICAL_NOT",
+    "nn.select": "SELECT_V2",
 }
 """nn ops written as an option-less TFLite operator of their operands (PRELU: the input
-and alpha)."""
+and alpha; SELECT_V2: the condition, x and y, broadcast)."""
+
+_COMPARE = {
+    "equal": "EQUAL",
+    "not_equal": "NOT_EQUAL",
+    "less": "LESS",
+    "less_equal": "LESS_EQUAL",
+    "greater": "GREATER",
+    "greater_equal": "GREATER_EQUAL",
+}
+"""``nn.compare`` predicate -> TFLite comparison (option-less, its result a BOOL tensor)."""
 
 _BINARY = {
     "nn.add": ("ADD", "AddOptions"),
@@ -75,6 +91,10 @@ _OPTION_TABLES = {
     "LEAKY_RELU": "LeakyReluOptions",
     "RESHAPE": "ReshapeOptions",
     "PAD": "PadOptions",
+    "BATCH_MATMUL": "BatchMatMulOptions",
+    "L2_NORMALIZATION": "L2NormOptions",
+    "L2_POOL_2D": "Pool2DOptions",
+    "CUMSUM": "CumsumOptions",
 }
 """The builtin options table of each operator written with options."""
 
@@ -124,7 +144,7 @@ class _Graph:
         return len(self.tensors) - 1
 
     def int32_constant(self, name: str, values: np.ndarray) -> int:
-        """An INT32 constant tensor (shapes, paddings, axes)."""
+        """An INT32 constant tensor (shapes, paddings, axes; a scalar for ``shape ()``)."""
         array = np.ascontiguousarray(values, dtype="<i4")
         return self.add(_Tensor(name, tuple(array.shape), "INT32"), array.tobytes())
 
@@ -137,6 +157,8 @@ def _type_name(element: Any, where: str) -> str:
     storage = element.storage if isinstance(element, nn.QuantType) else element
     if isinstance(storage, Float32Type):
         return "FLOAT32"
+    if isinstance(storage, IntegerType) and storage.width.data == 1:
+        return "BOOL"
     if isinstance(storage, IntegerType) and storage.width.data in (8, 16, 32, 64):
         return f"INT{storage.width.data}"
     raise StaiError(f"{where}: element type {element} cannot be written to TFLite")
@@ -275,7 +297,7 @@ class _Writer:
             self._emit(
                 op, "FULLY_CONNECTED", FusedActivationFunction=self._act(op), KeepNumDims=rank != 2
             )
-        elif isinstance(op, (nn.AvgPool2DOp, nn.MaxPool2DOp)):
+        elif isinstance(op, (nn.AvgPool2DOp, nn.MaxPool2DOp, L2Pool2DOp)):
             self._pool(op)
         elif isinstance(op, nn.ReshapeOp):
             shape = np.array(_shape(op.output), np.int32)
@@ -295,6 +317,19 @@ class _Writer:
         elif isinstance(op, nn.MeanOp):
             axes = self.graph.int32_constant(self._fresh("axes"), np.array(_ints(op.axes)))
             self._emit(op, "MEAN", [axes], KeepDims=bool(op.keep_dims.value.data))
+        elif isinstance(op, CompareOp):
+            self._emit(op, _COMPARE[op.predicate.data])
+        elif isinstance(op, LogicalOp):
+            self._emit(op, "LOGICAL_AND" if op.function.data == "and" else "LOGICAL_OR")
+        elif isinstance(op, BatchMatmulOp):
+            adj_x, adj_y = bool(op.adj_x.value.data), bool(op.adj_y.value.data)
+            self._emit(op, "BATCH_MATMUL", AdjX=adj_x, AdjY=adj_y)
+        elif isinstance(op, L2NormalizationOp):
+            self._emit(op, "L2_NORMALIZATION", FusedActivationFunction=_ACTIVATIONS["none"])
+        elif isinstance(op, CumsumOp):
+            axis = self.graph.int32_constant(self._fresh("axis"), np.array(op.axis.value.data))
+            exclusive, reverse = bool(op.exclusive.value.data), bool(op.reverse.value.data)
+            self._emit(op, "CUMSUM", [axis], Exclusive=exclusive, Reverse=reverse)
         else:
             raise StaiError(f"{name} cannot be written to TFLite")
 
@@ -358,13 +393,15 @@ class _Writer:
         self.graph.operators.append(_Operator("PAD", [x, paddings], [padded]))
         return padded
 
-    def _pool(self, op: nn.AvgPool2DOp | nn.MaxPool2DOp) -> None:
+    def _pool(self, op: nn.AvgPool2DOp | nn.MaxPool2DOp | L2Pool2DOp) -> None:
         x_shape = _shape(op.input)
         kernel, strides, pads = _ints(op.kernel), _ints(op.strides), _ints(op.pads)
         code = _padding_code(x_shape, kernel, strides, [1, 1], pads)
         if code is None:
             raise StaiError(f"{op.name}: pads {pads} are neither TFLite's SAME nor VALID")
-        opcode = "AVERAGE_POOL_2D" if isinstance(op, nn.AvgPool2DOp) else "MAX_POOL_2D"
+        opcode = {nn.AvgPool2DOp: "AVERAGE_POOL_2D", nn.MaxPool2DOp: "MAX_POOL_2D"}.get(
+            type(op), "L2_POOL_2D"
+        )
         self._emit(
             op,
             opcode,
@@ -393,7 +430,7 @@ def _offsets(b: Any, items: list[int]) -> int:
     return b.EndVector()
 
 
-_TYPE_CODES = {"FLOAT32": 0, "INT32": 2, "INT64": 4, "INT16": 7, "INT8": 9}
+_TYPE_CODES = {"FLOAT32": 0, "INT32": 2, "INT64": 4, "BOOL": 6, "INT16": 7, "INT8": 9}
 """TFLite TensorType values."""
 
 
