@@ -1,5 +1,11 @@
-"""``qnn.cumsum`` (registered in the ``QNN`` dialect of ``stai.dialects.qnn``): the kernels
-``stai_cumsum_f32`` and ``stai_cumsum_s8`` of ``runtime/include/stai_kernels_cumsum.h``.
+"""``qnn.cumsum`` and ``qnn.gather_nd`` (registered in the ``QNN`` dialect of
+``stai.dialects.qnn``): the kernels ``stai_cumsum_f32``, ``stai_cumsum_s8`` and
+``stai_gather_nd`` of ``runtime/include/stai_kernels_cumsum.h``.
+
+``qnn.gather_nd`` copies slices of any element type: ``ins(params, indices)``, the params
+seen as [rows, slice] and each index tuple turned into a row by ``row_strides`` (the rows
+of one step along each indexed axis); the kernel checks every row and returns an error for
+one outside the params, which ends ``run``.
 
 int8 takes ``#qnn.add_sub_s8`` (TensorFlow Lite Micro's CUMSUM fills the addition's
 ``ArithmeticParams``: left shift 20, the input scaled by 1/2, the output multiplier
@@ -16,7 +22,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IntegerAttr
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr
 from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
 
@@ -65,7 +71,46 @@ class CumsumOp(KernelOp):
             raise VerifyException(f"{self.name}: the shapes or the axis do not fit")
 
 
-CUMSUM_OPS = (CumsumOp,)
+@irdl_op_definition
+class GatherNdOp(KernelOp):
+    """GATHER_ND with computed indices: ``stai_gather_nd``. ``row_strides``
+    (``array<i64: ...>``, one per element of an index tuple) turn a tuple into the row of
+    the params' [rows, slice] view it names."""
+
+    name = "qnn.gather_nd"
+    row_strides = opt_prop_def(DenseArrayBase)
+    NUM_INS: ClassVar[int | None] = 2
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("row_strides",)
+    S8_PARAMS: ClassVar[ParamsSpec] = NoParams
+    F32_PARAMS: ClassVar[ParamsSpec] = NoParams
+    IN_PLACE: ClassVar[InPlace] = "no"
+    SCRATCH: ClassVar[str] = "none"
+
+    def geometry(self) -> tuple[int, int, int]:
+        """``(rows, slice, tuples)``: the params' rows and elements per row, and the count
+        of index tuples."""
+        shape, index_shape = shape_of(self.ins[0]), shape_of(self.ins[1])
+        depth = index_shape[-1]
+        size = math.prod(shape[depth:])
+        return math.prod(shape[:depth]), size, math.prod(index_shape[:-1])
+
+    def macc(self) -> int:
+        """A copy: no multiply-accumulate."""
+        return 0
+
+    def verify_(self) -> None:
+        super().verify_()
+        if self.row_strides is None:
+            raise VerifyException(f"{self.name}: missing 'row_strides'")
+        shape, index_shape = shape_of(self.ins[0]), shape_of(self.ins[1])
+        depth = index_shape[-1] if index_shape else 0
+        if not 1 <= depth <= len(shape) or len(self.ints("row_strides")) != depth:
+            raise VerifyException(f"{self.name}: index tuples of {depth} do not fit the params")
+        if self.output_shape() != (*index_shape[:-1], *shape[depth:]):
+            raise VerifyException(f"{self.name}: the output shape does not fit")
+
+
+CUMSUM_OPS = (CumsumOp, GatherNdOp)
 """The ops of this module, in the order ``qnn.QNN`` registers them."""
 
-__all__ = ["CUMSUM_OPS", "CumsumOp"]
+__all__ = ["CUMSUM_OPS", "CumsumOp", "GatherNdOp"]

@@ -1,4 +1,7 @@
-"""``convert-nn-to-qnn`` pattern of ``nn.cumsum`` (``dialects/nn_cumsum.py``):
+"""``convert-nn-to-qnn`` patterns of ``nn.cumsum`` and ``nn.gather_nd``
+(``dialects/nn_cumsum.py``). ``nn.gather_nd`` becomes ``qnn.gather_nd`` (float or int8,
+one quantization for params and output: a copy), its ``row_strides`` the rows of one step
+along each indexed axis. ``nn.cumsum``:
 ``qnn.cumsum`` in float and int8, with TensorFlow Lite Micro's parameters (CUMSUM's
 ``CalculateOpData``: left shift 20, input multiplier ``s_in / (2 s_in)``, output
 multiplier ``2 s_in / (2^20 s_out)``, minus the input zero point and the output one as
@@ -18,14 +21,16 @@ After::
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import IntegerAttr, i64
+import math
+
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, TensorType, i64
 from xdsl.ir import Attribute
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 
 from stai.dialects import nn_cumsum, qnn_cumsum
 from stai.dialects import qnn_params as qp
 from stai.lowering import quant_math as qm
-from stai.lowering.kernel_params import act_quant, kind_of
+from stai.lowering.kernel_params import act_quant, fail, kind_of
 from stai.lowering.nn_to_qnn_base import Lowering
 
 
@@ -72,5 +77,26 @@ class ConvertCumsum(RewritePattern):
         low.finish(rewriter, result)
 
 
-CUMSUM_PATTERNS: tuple[RewritePattern, ...] = (ConvertCumsum(),)
+class ConvertGatherNd(RewritePattern):
+    """``nn.gather_nd`` -> ``qnn.gather_nd`` (float32, int8: TFLite Micro's params types)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn_cumsum.GatherNdOp, rewriter: PatternRewriter) -> None:
+        kind = kind_of(op, [op.input, op.output])
+        if kind not in ("f32", "s8"):
+            raise fail(op, f"no {kind} kernel (float32 and int8 params, as TFLite Micro)")
+        x, y = op.input.type, op.output.type
+        assert isinstance(x, TensorType) and isinstance(y, TensorType)
+        if x.element_type != y.element_type:
+            raise fail(op, "the params and output quantizations differ")
+        shape = tuple(x.get_shape())
+        depth = op.depth()
+        strides = [math.prod(shape[j + 1 : depth]) for j in range(depth)]
+        props: dict[str, Attribute] = {"row_strides": DenseArrayBase.from_list(i64, strides)}
+        low = Lowering(op)
+        operands = [op.input, op.indices]
+        low.finish(rewriter, low.kernel(qnn_cumsum.GatherNdOp, operands, op.output.type, props))
+
+
+CUMSUM_PATTERNS: tuple[RewritePattern, ...] = (ConvertCumsum(), ConvertGatherNd())
 """The patterns of this module, appended to ``convert-nn-to-qnn``'s list."""

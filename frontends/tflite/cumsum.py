@@ -11,7 +11,9 @@ compile time; TFLite Micro fails at run time). The params are reshaped to [slice
 slice size], gathered along axis 0 (``nn.gather``), and reshaped to the output; constant
 params fold into a constant. Computed indices of one element per tuple select slices of
 the first axis (``nn.take``, checked at run time as TFLite Micro does); longer computed
-tuples are an error.
+tuples (up to 5) become ``nn.gather_nd``: each tuple names the slice at TFLite Micro's flat
+position, and a slice outside the params ends ``run`` with an error, as TFLite Micro's
+invocation fails.
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ from xdsl.dialects.builtin import IntegerAttr, TensorType, i64
 from xdsl.ir import Attribute
 
 from stai.dialects import nn
-from stai.dialects.nn_cumsum import CumsumOp
+from stai.dialects.nn_cumsum import MAX_GATHER_ND_DEPTH, CumsumOp, GatherNdOp
 
 from .reader import TflOperator
 from .translator import Translator
 
-__all__ = ["CumsumOp", "CumsumTranslator"]
+__all__ = ["CumsumOp", "CumsumTranslator", "GatherNdOp"]
 
-MAX_INDEX_DEPTH = 5
+MAX_INDEX_DEPTH = MAX_GATHER_ND_DEPTH
 """The longest index tuple of GATHER_ND (TensorFlow Lite Micro's limit)."""
 
 
@@ -112,19 +114,19 @@ class CumsumTranslator(Translator):
     def _gather_nd_computed(
         self, op: TflOperator, shape: list[int], index_shape: list[int], expected: list[int]
     ) -> None:
-        """GATHER_ND with indices computed at run time, one per tuple: the slices of the
+        """GATHER_ND with indices computed at run time: one per tuple, the slices of the
         params' first axis they name (an ``nn.take``, whose kernel ends ``run`` with an
-        error for an index outside the axis, where TFLite Micro fails too)."""
-        if index_shape[-1] != 1:
-            raise self._error(
-                op, f"computed indices of {index_shape[-1]} per tuple (only 1 is supported)"
-            )
+        error for an index outside the axis, where TFLite Micro fails too); longer tuples
+        an ``nn.gather_nd`` (the flat position TFLite Micro computes, checked the same way)."""
         value = self._operand(op, 0, "params")
         ids = self._operand(op, 1, "indices")
         out_type = self._tensor_type(op.outputs[0])
         assert isinstance(value.type, TensorType) and isinstance(ids.type, TensorType)
         if value.type.element_type != out_type.element_type:
             raise self._error(op, "the params and output quantizations differ")
+        if index_shape[-1] != 1:
+            self._emit(op, GatherNdOp, [value, ids])
+            return
         count = math.prod(index_shape[:-1])
         flat_type = TensorType(ids.type.element_type, (count,))
         flat = self._emit(op, nn.ReshapeOp, [ids], result_type=flat_type, name=False)

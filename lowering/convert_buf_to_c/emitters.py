@@ -12,7 +12,7 @@ from stai.lowering.convert_buf_to_c.conv import (
     emit_hybrid_conv,
     emit_transpose_conv,
 )
-from stai.lowering.convert_buf_to_c.cumsum import emit_cumsum
+from stai.lowering.convert_buf_to_c.cumsum import emit_cumsum, emit_gather_nd
 from stai.lowering.convert_buf_to_c.data_movement import (
     emit_concat,
     emit_pad,
@@ -102,6 +102,7 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_matmul.BatchMatmulOp: emit_batch_matmul,
     **NORM_EMITTERS,
     qnn_cumsum.CumsumOp: emit_cumsum,
+    qnn_cumsum.GatherNdOp: emit_gather_nd,
     **DETECTION_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

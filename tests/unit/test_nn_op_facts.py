@@ -148,6 +148,7 @@ def test_quantization_rules():
         "nn.leaky_relu", "nn.hard_swish", "nn.prelu", "nn.strided_slice", "nn.maximum",
         "nn.minimum", "nn.resize", "nn.gather", "nn.reduce_max", "nn.reduce_min",
         "nn.reduce_sum", "nn.batch_matmul", "nn.take", "nn.l2_normalization", "nn.cumsum",
+        "nn.gather_nd",
     }  # fmt: skip
 
 
