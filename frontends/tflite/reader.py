@@ -65,7 +65,8 @@ class TflOperator:
     """One operator: its index in the subgraph, builtin name, tensor indices, options.
 
     ``options`` maps the option table's field names (as the schema spells them, e.g.
-    ``"StrideW"``) to their values; empty when the operator has no options.
+    ``"StrideW"``) to their values; empty when the operator has no options. A custom
+    operator's options (a flexbuffer) are ``options["CustomOptions"]``, as bytes.
     """
 
     index: int
@@ -296,6 +297,8 @@ def _read_options(op: Any) -> dict[str, Any]:
 
     kind = op.BuiltinOptionsType()
     if kind == 0:
+        if op.CustomOptionsLength() > 0:  # a custom operator's flexbuffer
+            return {"CustomOptions": op.CustomOptionsAsNumpy().tobytes()}
         return {}
     class_name = _enum_names(tflite.BuiltinOptions).get(kind)
     table = op.BuiltinOptions()
