@@ -21,7 +21,7 @@ bounds so that the C compiler specialises it per layer::
 
 The ops: ``mk.conv1x1_s8`` (1x1 convolutions and fully connected layers; its Helium
 form ``mk.conv1x1_mve_s8``, a separate op because its weight layout, kernel and scratch
-differ, taken on ``isa=mve`` only),
+differ, taken on ``isa=mve`` only, as ``mk.dwconv3x3_mve_s8`` for ``mk.dwconv3x3_s8``),
 ``mk.dwconv3x3_s8`` (depthwise 3x3), ``mk.conv_s8`` (any other convolution),
 ``mk.avgpool_s8`` / ``mk.maxpool_s8``, ``mk.add_s8`` (same-shape additions, with the
 ``plan`` of ``mk_eltwise_layouts.plan_add_s8``) and ``mk.mul_s8`` (same shapes). A weighted op's operands are the input,
@@ -292,6 +292,53 @@ class DwConv3x3S8Op(WeightedKernelOp):
             )
 
 
+@irdl_op_definition
+class DwConv3x3MveS8Op(WeightedKernelOp):
+    """``mk.dwconv3x3_s8``'s Helium form (``isa=mve`` only): the same layers with a
+    multiple of 4 channels, weights in ``mk_mve_layouts.pack_dwconv3x3_mve_s8``'s layout
+    (four channels per vector), ``stai_mk_dwconv3x3_mve_s8`` of ``stai_mk_mve_s8.h``, three
+    scratch rows (``mk_mve_layouts.scratch_bytes_dwconv3x3_mve``). An output row is written
+    after its three input rows are copied, but the next output rows read input rows it
+    may cover: the output stays apart from the input (no overlap)."""
+
+    name = "mk.dwconv3x3_mve_s8"
+    KERNEL: ClassVar[str] = "stai_mk_dwconv3x3_mve_s8"
+    WINDOW: ClassVar[tuple[int, int] | None] = (3, 3)
+    strides = opt_prop_def(DenseArrayBase)
+    pads = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("strides", "pads")
+
+    def packed_sizes(self) -> tuple[int, int]:
+        """``mk_mve_layouts.dwconv3x3_mve_sizes``: 9 bytes per channel; a bias per channel."""
+        return mk_mve_layouts.dwconv3x3_mve_sizes(self.in_channels)
+
+    def scratch_bytes(self, isa: str) -> int:
+        _, _, out_w, ch = self.output_shape()
+        return mk_mve_layouts.scratch_bytes_dwconv3x3_mve(out_w, ch, self.ints("strides")[0])
+
+    def macc(self) -> int:
+        """Outputs x 9."""
+        return self._output_count() * 9
+
+    def verify_(self) -> None:
+        super().verify_()
+        x, y = self.input_shape(0), self.output_shape()
+        if len(x) != 4 or len(y) != 4 or x[0] != 1 or y[0] != 1 or x[3] != y[3] or x[3] % 4:
+            raise VerifyException(
+                f"{self.name}: expected NHWC input and output of batch 1, the same channels "
+                "(a multiple of 4)"
+            )
+        sh, sw = self.ints("strides")
+        top, bottom, left, right = self.ints("pads")
+        if sh != sw or sh not in (1, 2) or any(p not in (0, 1) for p in (top, bottom, left, right)):
+            raise VerifyException(f"{self.name}: expected stride 1 or 2 and pads of 0 or 1")
+        want = ((x[1] + top + bottom - 3) // sh + 1, (x[2] + left + right - 3) // sw + 1)
+        if y[1:3] != want:
+            raise VerifyException(
+                f"{self.name}: expected an output of {want[0]}x{want[1]} pixels, got {y[1]}x{y[2]}"
+            )
+
+
 def _window_output(
     x: tuple[int, ...], kernel: tuple[int, ...], strides: tuple[int, ...], pads: tuple[int, ...]
 ) -> tuple[int, int]:
@@ -461,6 +508,7 @@ MK = Dialect(
         Conv1x1S8Op,
         Conv1x1MveS8Op,
         DwConv3x3S8Op,
+        DwConv3x3MveS8Op,
         ConvS8Op,
         AvgPoolS8Op,
         MaxPoolS8Op,

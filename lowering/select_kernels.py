@@ -25,7 +25,8 @@ Which rules a core gets is a fact of the rule tables (``RULE_SETS``): the DSP ke
 rules serve ``isa=host`` and ``dsp``; a Helium core (``isa=mve``) gets only the kernels
 that have a Helium form and beat CMSIS-NN's Helium kernels (``MVE_RULES``): 1x1
 convolutions and fully connected layers (filter offset 0, any channel counts and rows)
--> ``mk.conv1x1_mve_s8`` (``stai.runtime.mk_mve_layouts``); every other layer keeps its
+-> ``mk.conv1x1_mve_s8``, depthwise 3x3 convolutions with a multiple of 4 channels ->
+``mk.dwconv3x3_mve_s8`` (``stai.runtime.mk_mve_layouts``); every other layer keeps its
 CMSIS-NN call there.
 
 Before::
@@ -344,8 +345,40 @@ def _conv1x1_mve(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | Non
     return Choice(mk.Conv1x1MveS8Op, packed, bias, params, _fast(fast))
 
 
+def _dwconv3x3_mve(op: qnn.KernelOp, w: np.ndarray, b: np.ndarray) -> Choice | None:
+    """A depthwise 3x3 convolution (``mk_layouts.fits_dwconv3x3``) whose channels are a
+    multiple of 4 (the kernel's lanes) on a Helium core: ``mk.dwconv3x3_mve_s8``. Measured
+    against CMSIS-NN's Helium kernel on QEMU it takes fewer instructions on every shape
+    tried: 0.69 of them on KWS's 25x5x64 (stride 1), 0.33 on VWW's 48x48x8, 0.43 on
+    48x48x16 with stride 2, 0.35-0.56 on random small ones, so the rule takes every such
+    layer."""
+    if not isinstance(op, qnn.DepthwiseConv2DOp):
+        return None
+    multiplier = op.depth_multiplier
+    if (
+        not isinstance(multiplier, IntegerAttr)
+        or op.input_shape(0)[-1] % 4
+        or not mk_layouts.fits_dwconv3x3(
+            op.input_shape(0),
+            w.shape,
+            op.output_shape(),
+            strides=_ints(op, "strides"),
+            pads=_ints(op, "pads"),
+            dilations=_ints(op, "dilations"),
+            depth_multiplier=multiplier.value.data,
+        )
+    ):
+        return None
+    params = op.params_as(qp.ConvS8Params)
+    packed, bias = mk_mve_layouts.pack_dwconv3x3_mve_s8(w, b, params.input_offset.value.data)
+    fast = mk_mve_layouts.fast_requant_mve(params.ints("shifts"))
+    props = {"strides": op.properties["strides"], "pads": op.properties["pads"]}
+    return Choice(mk.DwConv3x3MveS8Op, packed, bias, params, _fast(fast) | props)
+
+
 MVE_RULES: tuple[Callable[[qnn.KernelOp, np.ndarray, np.ndarray], Choice | None], ...] = (
     _conv1x1_mve,
+    _dwconv3x3_mve,
 )
 """The rules of the kernels with a Helium form (``stai_mk_mve_s8.h``)."""
 

@@ -18,10 +18,14 @@ from stai.runtime.mk_layouts import KernelCall
 
 __all__ = [
     "CONV1X1_MVE",
+    "DWCONV3X3_MVE",
     "HEADER",
     "conv1x1_mve_sizes",
+    "dwconv3x3_mve_sizes",
     "fast_requant_mve",
+    "pack_dwconv3x3_mve_s8",
     "pack_pointwise_mve_s8",
+    "scratch_bytes_dwconv3x3_mve",
 ]
 
 HEADER = "stai_mk_mve_s8.h"
@@ -50,6 +54,37 @@ CONV1X1_MVE = KernelCall(
 )
 """``stai_mk_conv1x1_mve_s8``: a 1x1 convolution (stride 1, no padding) or a fully
 connected layer (pixels = batch) on a Helium core."""
+
+
+DWCONV3X3_MVE = KernelCall(
+    "stai_mk_dwconv3x3_mve_s8",
+    (
+        "input",  # const int8_t *: [in_h][in_w][ch]
+        "weights",  # const int8_t *: pack_dwconv3x3_mve_s8(...)[0]
+        "bias",  # const int32_t *: pack_dwconv3x3_mve_s8(...)[1]
+        "multipliers",  # const int32_t *: ch
+        "shifts",  # const int32_t *: ch
+        "output",  # int8_t *: [out_h][out_w][ch], apart from the input
+        "scratch",  # void *: scratch_bytes_dwconv3x3_mve(out_w, ch, stride) bytes
+        "in_h",
+        "in_w",
+        "ch",
+        "out_h",
+        "out_w",
+        "stride",  # 1 or 2, the same in both directions
+        "pad_top",  # rows of padding above the input (pads[0])
+        "pad_left",  # columns of padding left of the input (pads[2])
+        "input_offset",
+        "output_offset",
+        "act_min",
+        "act_max",
+        "fast_requant",  # fast_requant_mve(...)
+    ),
+    ("input", "weights", "bias", "multipliers", "shifts", "output", "scratch"),
+    HEADER,
+)
+"""``stai_mk_dwconv3x3_mve_s8``: a depthwise 3x3 convolution, channel multiplier 1, on a
+Helium core."""
 
 
 def _round_up(n: int, m: int) -> int:
@@ -103,3 +138,48 @@ def fast_requant_mve(shifts: Sequence[int] | np.ndarray) -> int:
     VQRDMULH needs no headroom: every accumulator is exact."""
     s = np.asarray(shifts, dtype=np.int64).reshape(-1)
     return 2 if s.size and bool(np.all(s <= -1)) else 0
+
+
+def dwconv3x3_mve_sizes(ch: int) -> tuple[int, int]:
+    """Bytes of ``pack_dwconv3x3_mve_s8``'s weights and entries of its bias: 9 taps times
+    the channels rounded up to 4; a bias per rounded channel."""
+    c4 = _round_up(ch, 4)
+    return 9 * c4, c4
+
+
+def pack_dwconv3x3_mve_s8(
+    weights_1hwc: np.ndarray, bias: np.ndarray | None, input_offset: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weights and the effective bias ``stai_mk_dwconv3x3_mve_s8`` reads.
+
+    ``weights_1hwc`` is (1, 3, 3, ch) (or (3, 3, ch)) int8; ``bias`` ch int32 (or None).
+    With ``C4 = 4 * ceil(ch / 4)`` channels (zero weights past ``ch``), the packed weights
+    are, for each group of four channels ``4g..4g+3`` and each tap ``t = 3 ky + kx``, the
+    4 bytes ``w[ky, kx, 4g:4g+4]`` (36 bytes per group: the kernel's widening loads of
+    one tap for four channels). The effective bias is ``bias[c] + input_offset *
+    sum(w[:, :, c])`` as C4 int32 (zero padded): the kernel pads the input with its zero
+    point, so the border outputs stay exact. ValueError when it does not fit in int32."""
+    w = np.asarray(weights_1hwc)
+    if w.ndim == 4 and w.shape[0] == 1:
+        w = w[0]
+    if w.ndim != 3 or w.shape[:2] != (3, 3):
+        raise ValueError(f"dwconv3x3 weights must be (1, 3, 3, ch), not {np.shape(weights_1hwc)}")
+    ch = w.shape[2]
+    c4 = _round_up(ch, 4)
+    padded = np.zeros((9, c4), dtype=np.int8)
+    padded[:, :ch] = w.reshape(9, ch).astype(np.int8)
+    packed = padded.reshape(9, c4 // 4, 4).transpose(1, 0, 2).reshape(-1)  # [g][t][4]
+    b64 = np.zeros(c4, dtype=np.int64)
+    if bias is not None:
+        b64[:ch] = np.asarray(bias, dtype=np.int64).reshape(-1)
+    b64[:ch] += int(input_offset) * w.astype(np.int64).reshape(9, ch).sum(axis=0)
+    if b64.size and (b64.min() < -(2**31) or b64.max() >= 2**31):
+        raise ValueError("the effective bias does not fit in int32")
+    return np.ascontiguousarray(packed), b64.astype(np.int32)
+
+
+def scratch_bytes_dwconv3x3_mve(out_w: int, ch: int, stride: int) -> int:
+    """Scratch bytes of ``stai_mk_dwconv3x3_mve_s8``: three input rows of
+    ``(out_w - 1) * stride + 3`` pixels of ``ch`` channels (a multiple of 4)."""
+    cols = (int(out_w) - 1) * int(stride) + 3
+    return 3 * cols * int(ch)

@@ -53,16 +53,20 @@ class Case:
     """Bytes the packed weights start past a word boundary (a weights alignment of 1 or 2:
     the kernels must not assume more)."""
     mve: bool = False
-    """A 1x1 case for the Helium kernel (``stai_mk_conv1x1_mve_s8``, ``mk_mve_layouts``)."""
+    """A case for the Helium kernels (``stai_mk_conv1x1_mve_s8``,
+    ``stai_mk_dwconv3x3_mve_s8``; ``mk_mve_layouts``)."""
     packed: tuple[np.ndarray, np.ndarray] = field(init=False)
     mk_multipliers: np.ndarray = field(init=False)
     mk_shifts: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         if self.mve:
-            self.packed = mk_mve_layouts.pack_pointwise_mve_s8(
-                self.weights, self.bias, self.input_offset
+            pack = (
+                mk_mve_layouts.pack_pointwise_mve_s8
+                if self.kind == "conv1x1"
+                else mk_mve_layouts.pack_dwconv3x3_mve_s8
             )
+            self.packed = pack(self.weights, self.bias, self.input_offset)
             self.mk_multipliers = np.asarray(self.multipliers, dtype=np.int32)
             self.mk_shifts = np.asarray(self.shifts, dtype=np.int32)
             best = mk_mve_layouts.fast_requant_mve(self.shifts)
@@ -291,8 +295,9 @@ def _case_source(i: int, case: Case) -> str:
     status |= arm_convolve_wrapper_s8(&ctx, &cp, &qp, &id, {p}in, &fd, {p}w, &bd, {p}b, &od,
                                       out_ref);"""
     else:
+        function = "stai_mk_dwconv3x3_mve_s8" if case.mve else "stai_mk_dwconv3x3_s8"
         call = (
-            f"stai_mk_dwconv3x3_s8({p}in, {pw}, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
+            f"{function}({p}in, {pw}, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
             f"{case.in_h}, {case.in_w}, {case.in_ch}, {case.out_h}, {case.out_w}, "
             f"{case.stride}, {case.pads[0]}, {case.pads[2]}, {case.input_offset}, "
             f"{case.output_offset}, {case.act_min}, {case.act_max}, {case.fast})"
@@ -425,6 +430,8 @@ def driver_source(cases: list[Case]) -> str:
             scratch = max(scratch, mk_layouts.scratch_bytes_conv1x1(c.in_h * c.in_w, c.in_ch))
         else:
             scratch = max(scratch, mk_layouts.scratch_bytes_dwconv3x3(c.out_h, c.out_w, c.stride))
+            mve = mk_mve_layouts.scratch_bytes_dwconv3x3_mve(c.out_w, c.in_ch, c.stride)
+            scratch = max(scratch, mve)
     parts = [
         f"#define MK_OUT_MAX {out_max}\n#define MK_SCRATCH_WORDS {(scratch + 3) // 4}\n",
         _PRELUDE,

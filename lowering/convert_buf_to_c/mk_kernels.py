@@ -125,6 +125,31 @@ def emit_dwconv3x3(k: KernelBlock) -> None:
     )
 
 
+def emit_dwconv3x3_mve(k: KernelBlock) -> None:
+    """``stai_mk_dwconv3x3_mve_s8``: a depthwise 3x3 convolution on a Helium core."""
+    op = k.op
+    assert isinstance(op, mk.DwConv3x3MveS8Op)
+    _, in_h, in_w, ch = op.input_shape(0)
+    _, out_h, out_w, _ = op.output_shape()
+    top, _bottom, left, _right = k.geometry("pads")
+    _call(
+        k,
+        mk_mve_layouts.DWCONV3X3_MVE,
+        {
+            "in_h": in_h,
+            "in_w": in_w,
+            "ch": ch,
+            "out_h": out_h,
+            "out_w": out_w,
+            "stride": k.geometry("strides")[0],
+            "pad_top": top,
+            "pad_left": left,
+            "input_offset": k.p("input_offset"),
+            "output_offset": k.p("output_offset"),
+        },
+    )
+
+
 def _window(k: KernelBlock) -> dict[str, int]:
     """The sizes, window, strides and left/top padding of a windowed kernel."""
     op = k.op
@@ -213,6 +238,7 @@ MK_EMITTERS: dict[type[mk.MicroKernelOp], Callable[[KernelBlock], None]] = {
     mk.AddS8Op: emit_add,
     mk.MulS8Op: emit_mul,
     mk.Conv1x1MveS8Op: emit_conv1x1_mve,
+    mk.DwConv3x3MveS8Op: emit_dwconv3x3_mve,
 }
 """The emitter of each ``mk`` op (rows of ``EMITTERS``)."""
 
@@ -226,6 +252,7 @@ CALLS: tuple[mk_layouts.KernelCall, ...] = (
     mk_eltwise_layouts.ADD,
     mk_eltwise_layouts.MUL,
     mk_mve_layouts.CONV1X1_MVE,
+    mk_mve_layouts.DWCONV3X3_MVE,
 )
 """Every micro-kernel call the emitters make."""
 

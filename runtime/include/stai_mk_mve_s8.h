@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stai-provides: stai_mk_conv1x1_mve_s8 */
+/* stai-provides: stai_mk_conv1x1_mve_s8 stai_mk_dwconv3x3_mve_s8 */
 /*
  * stai's int8 micro-kernels for Helium (M-profile Vector Extension) cores: header-only,
  * called by the generated code with literal channel counts, sizes, offsets and clamp
@@ -431,6 +431,301 @@ STAI_MK_MVE_INLINE arm_cmsis_nn_status stai_mk_conv1x1_mve_s8(const int8_t *inpu
         }
     }
 #endif
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+/* ---- depthwise 3x3 convolution ----------------------------------------------------- */
+
+/*
+ * Depthwise 3x3 convolution, channel multiplier 1, a multiple of 4 channels, stride 1 or
+ * 2, no dilation, batch 1; pad_top / pad_left rows / columns of padding before the input
+ * (0 or 1).
+ *   input    [in_h][in_w][ch] int8
+ *   weights  mk_mve_layouts.pack_dwconv3x3_mve_s8's layout: for each group of four
+ *            channels 4g..4g+3, for each tap t = 3 ky + kx, the four channels' weights
+ *            w[ky][kx][4g..4g+3] (36 bytes per group)
+ *   bias     ch int32: bias + input_offset * sum of the channel's 9 weights
+ *   multipliers, shifts  ch int32 each
+ *   output   [out_h][out_w][ch] int8 (must not overlap the input)
+ *   scratch  mk_mve_layouts.scratch_bytes_dwconv3x3_mve(out_w, ch, stride) bytes, 4-byte
+ *            aligned: the three input rows of an output row, each cols = (out_w - 1) *
+ *            stride + 3 pixels wide, group by group: row r, group g, column j at
+ *            (r * ch / 4 + g) * 4 * cols + 4 * j (the padding is the input zero point, so
+ *            that the folded bias stays exact at the borders)
+ *
+ * For each output row the three input rows are copied into the scratch rows, each pixel's
+ * channels one vector of four groups at a time (VLDRW, VSTRW scatter); then for each group
+ * of four channels (the lanes) and each output pixel nine taps of a widening load of the
+ * input (VLDRB.S32, the three of a row at offsets 0, 4, 8 of one pointer), a widening load
+ * of the weights, VMUL and VADD (36 instructions per 36 MACs); the four channels are
+ * requantized as one vector with their multipliers and shifts and stored by one narrowing
+ * store.
+ */
+
+/* Scratch row r (cols pixels, groups of four channels 4 * cols bytes apart): input row iy
+ * from column -pad_left on, or the zero point outside the input. */
+STAI_MK_MVE_INLINE void stai_mk_mve_fill_row(int8_t *dst,
+                                             const int8_t *input,
+                                             const int32_t iy,
+                                             const int32_t in_h,
+                                             const int32_t in_w,
+                                             const int32_t ch,
+                                             const int32_t cols,
+                                             const int32_t pad_left,
+                                             const int8_t zp)
+{
+    const int32_t row_in = iy >= 0 && iy < in_h;
+    const int32_t words = ch >> 2;
+#if STAI_MK_MVE
+    const int32x4_t z = vreinterpretq_s32_s8(vdupq_n_s8(zp));
+    const uint32x4_t offsets = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)(4 * cols));
+#endif
+    for (int32_t j = 0; j < cols; j++)
+    {
+        const int32_t ix = j - pad_left;
+        const int32_t inside = row_in && ix >= 0 && ix < in_w;
+        const int8_t *src = input + (inside ? (iy * in_w + ix) * ch : 0);
+        int8_t *col = dst + 4 * j;
+#if STAI_MK_MVE
+        const int32_t whole = words & ~3;
+        int32_t *to = (int32_t *)(void *)col;
+        if (inside)
+        {
+            const int32_t *from = (const int32_t *)(const void *)src;
+            for (int32_t k = 0; k < whole; k += 4)
+            {
+                vstrwq_scatter_offset_s32(to + k * cols, offsets, vldrwq_s32(from + k));
+            }
+            if (words & 3)
+            {
+                const mve_pred16_t p = vctp32q((uint32_t)(words & 3));
+                vstrwq_scatter_offset_p_s32(to + whole * cols, offsets, vldrwq_z_s32(from + whole, p), p);
+            }
+        }
+        else
+        {
+            for (int32_t k = 0; k < whole; k += 4)
+            {
+                vstrwq_scatter_offset_s32(to + k * cols, offsets, z);
+            }
+            if (words & 3)
+            {
+                vstrwq_scatter_offset_p_s32(to + whole * cols, offsets, z, vctp32q((uint32_t)(words & 3)));
+            }
+        }
+#else
+        for (int32_t k = 0; k < words; k++)
+        {
+            for (int32_t b = 0; b < 4; b++)
+            {
+                col[4 * k * cols + b] = inside ? src[4 * k + b] : zp;
+            }
+        }
+#endif
+    }
+}
+
+#if STAI_MK_MVE
+/* Four channels' sums (lanes) requantized with their multipliers and shifts, offset and
+ * clamped. */
+STAI_MK_MVE_INLINE int32x4_t stai_mk_mve_requant4(int32x4_t v,
+                                                  const int32x4_t mult,
+                                                  const int32x4_t shift,
+                                                  const int32_t output_offset,
+                                                  const int32_t act_min,
+                                                  const int32_t act_max,
+                                                  const int32_t fast_requant)
+{
+    if (fast_requant == 2)
+    {
+        v = vqrdmulhq_s32(v, mult);
+        v = vaddq_s32(v, vshrq_n_s32(v, 31));
+        v = vrshlq_s32(v, shift);
+    }
+    else
+    {
+        const int32x4_t zero = vdupq_n_s32(0);
+        const int32x4_t neg = vminq_s32(shift, zero);
+        v = vqrdmulhq_s32(vshlq_s32(v, vmaxq_s32(shift, zero)), mult);
+        v = vaddq_s32(v, vandq_s32(vshrq_n_s32(v, 31), vshrq_n_s32(neg, 31)));
+        v = vrshlq_s32(v, neg);
+    }
+    v = vaddq_n_s32(v, output_offset);
+    v = vmaxq_s32(v, vdupq_n_s32(act_min));
+    return vminq_s32(v, vdupq_n_s32(act_max));
+}
+
+#if defined(__OPTIMIZE__) && defined(__thumb2__)
+/* The nine taps of one pixel: for each scratch row (pointer t0, t1, t2) kx = 1 and 2 at
+ * offsets 4 and 8, then kx = 0 with the pointer advanced by S (the stride in bytes),
+ * each times its weight vector (tap 3 ky + kx at 4 (3 ky + kx) bytes of wp). */
+#define STAI_MK_MVE_DW_TAPS(S)                                                                     \
+    "vldrb.s32 %q[x], [%[t0], #4]\n\t"                                                             \
+    "vldrb.s32 %q[w], [%[wp], #4]\n\t"                                                             \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"                                                         \
+    "vldrb.s32 %q[x], [%[t0], #8]\n\t"                                                             \
+    "vldrb.s32 %q[w], [%[wp], #8]\n\t"                                                             \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"                                                         \
+    "vldrb.s32 %q[x], [%[t0]], #" #S "\n\t"                                                        \
+    "vldrb.s32 %q[w], [%[wp]]\n\t"                                                                 \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"                                                         \
+    "vldrb.s32 %q[x], [%[t1], #4]\n\t"                                                             \
+    "vldrb.s32 %q[w], [%[wp], #16]\n\t"                                                            \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"                                                         \
+    "vldrb.s32 %q[x], [%[t1], #8]\n\t"                                                             \
+    "vldrb.s32 %q[w], [%[wp], #20]\n\t"                                                            \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"                                                         \
+    "vldrb.s32 %q[x], [%[t1]], #" #S "\n\t"                                                        \
+    "vldrb.s32 %q[w], [%[wp], #12]\n\t"                                                            \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"                                                         \
+    "vldrb.s32 %q[x], [%[t2], #4]\n\t"                                                             \
+    "vldrb.s32 %q[w], [%[wp], #28]\n\t"                                                            \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"                                                         \
+    "vldrb.s32 %q[x], [%[t2], #8]\n\t"                                                             \
+    "vldrb.s32 %q[w], [%[wp], #32]\n\t"                                                            \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"                                                         \
+    "vldrb.s32 %q[x], [%[t2]], #" #S "\n\t"                                                        \
+    "vldrb.s32 %q[w], [%[wp], #24]\n\t"                                                            \
+    "vmul.i32 %q[x], %q[x], %q[w]\n\t"                                                             \
+    "vadd.i32 %q[acc], %q[acc], %q[x]\n\t"
+#define STAI_MK_MVE_DW_ASM 1
+#else
+#define STAI_MK_MVE_DW_ASM 0
+#endif
+
+/* Channels c..c+3 (group g) of one output row (rows: the scratch rows, row_bytes apart;
+ * out: the row's first output pixel). */
+STAI_MK_MVE_INLINE void stai_mk_mve_dw_group(const int8_t *rows,
+                                             const int8_t *wg,
+                                             const int32_t *bias,
+                                             const int32_t *multipliers,
+                                             const int32_t *shifts,
+                                             int8_t *out,
+                                             const int32_t g,
+                                             const int32_t cols,
+                                             const int32_t row_bytes,
+                                             const int32_t ch,
+                                             const int32_t out_w,
+                                             const int32_t stride,
+                                             const int32_t output_offset,
+                                             const int32_t act_min,
+                                             const int32_t act_max,
+                                             const int32_t fast_requant)
+{
+    const int32_t c = 4 * g;
+    const int32x4_t b = vldrwq_s32(bias + c);
+    const int32x4_t mult = vldrwq_s32(multipliers + c);
+    const int32x4_t shift = vldrwq_s32(shifts + c);
+    const int8_t *t0 = rows + 4 * g * cols;
+    const int8_t *t1 = t0 + row_bytes;
+    const int8_t *t2 = t1 + row_bytes;
+    int8_t *o = out + c;
+#pragma GCC unroll 1
+    for (int32_t ox = 0; ox < out_w; ox++)
+    {
+        int32x4_t acc = b;
+#if STAI_MK_MVE_DW_ASM
+        int32x4_t x, w;
+        if (stride == 1)
+        {
+            __asm__(STAI_MK_MVE_DW_TAPS(4)
+                    : [acc] "+w"(acc), [x] "=&w"(x), [w] "=&w"(w), [t0] "+l"(t0), [t1] "+l"(t1), [t2] "+l"(t2)
+                    : [wp] "l"(wg)
+                    : "memory");
+        }
+        else
+        {
+            __asm__(STAI_MK_MVE_DW_TAPS(8)
+                    : [acc] "+w"(acc), [x] "=&w"(x), [w] "=&w"(w), [t0] "+l"(t0), [t1] "+l"(t1), [t2] "+l"(t2)
+                    : [wp] "l"(wg)
+                    : "memory");
+        }
+#else
+        const int8_t *const tr[3] = {t0, t1, t2};
+        for (int32_t r = 0; r < 3; r++)
+        {
+            for (int32_t kx = 0; kx < 3; kx++)
+            {
+                acc = vaddq_s32(acc, vmulq_s32(vldrbq_s32(tr[r] + 4 * kx), vldrbq_s32(wg + 12 * r + 4 * kx)));
+            }
+        }
+        t0 += 4 * stride;
+        t1 += 4 * stride;
+        t2 += 4 * stride;
+#endif
+        vstrbq_s32(o, stai_mk_mve_requant4(acc, mult, shift, output_offset, act_min, act_max, fast_requant));
+        o += ch;
+    }
+}
+#endif /* STAI_MK_MVE */
+
+STAI_MK_MVE_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_mve_s8(const int8_t *input,
+                                                                const int8_t *weights,
+                                                                const int32_t *bias,
+                                                                const int32_t *multipliers,
+                                                                const int32_t *shifts,
+                                                                int8_t *output,
+                                                                void *scratch,
+                                                                const int32_t in_h,
+                                                                const int32_t in_w,
+                                                                const int32_t ch,
+                                                                const int32_t out_h,
+                                                                const int32_t out_w,
+                                                                const int32_t stride,
+                                                                const int32_t pad_top,
+                                                                const int32_t pad_left,
+                                                                const int32_t input_offset,
+                                                                const int32_t output_offset,
+                                                                const int32_t act_min,
+                                                                const int32_t act_max,
+                                                                const int32_t fast_requant)
+{
+    const int32_t cols = (out_w - 1) * stride + 3;
+    const int32_t row_bytes = cols * ch;
+    int8_t *const rows = (int8_t *)scratch;
+    const int8_t zp = (int8_t)(-input_offset);
+    for (int32_t oy = 0; oy < out_h; oy++)
+    {
+        for (int32_t r = 0; r < 3; r++)
+        {
+            stai_mk_mve_fill_row(rows + r * row_bytes, input, oy * stride - pad_top + r, in_h, in_w, ch, cols,
+                                 pad_left, zp);
+        }
+        int8_t *out = output + oy * out_w * ch;
+#if STAI_MK_MVE
+#pragma GCC unroll 1
+        for (int32_t g = 0; g < (ch >> 2); g++)
+        {
+            stai_mk_mve_dw_group(rows, weights + 36 * g, bias, multipliers, shifts, out, g, cols, row_bytes, ch,
+                                 out_w, stride, output_offset, act_min, act_max, fast_requant);
+        }
+#else
+        (void)fast_requant;
+        for (int32_t ox = 0; ox < out_w; ox++)
+        {
+            for (int32_t c = 0; c < ch; c++)
+            {
+                uint32_t acc = (uint32_t)bias[c];
+                const int8_t *wg = weights + 36 * (c >> 2) + (c & 3);
+                const int8_t *x = rows + 4 * (c >> 2) * cols + 4 * ox * stride + (c & 3);
+                for (int32_t t = 0; t < 9; t++)
+                {
+                    acc += (uint32_t)((int32_t)x[(t / 3) * row_bytes + 4 * (t % 3)] * (int32_t)wg[4 * t]);
+                }
+                out[ox * ch + c] = (int8_t)stai_mk_mve_requantize_c(
+                    (int32_t)acc, multipliers[c], shifts[c], output_offset, act_min, act_max);
+            }
+        }
+#endif
+    }
     return ARM_CMSIS_NN_SUCCESS;
 }
 

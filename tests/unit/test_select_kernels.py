@@ -171,11 +171,13 @@ def test_cmsis_nn_compiles_as_before(models_dir: Path) -> None:
 
 
 def test_helium_takes_only_helium_kernels(models_dir: Path) -> None:
-    """On cortex-m55 (isa mve) the 1x1 convolutions and the fully connected layer take
-    stai's Helium kernel; every other layer keeps CMSIS-NN's Helium kernels."""
+    """On cortex-m55 (isa mve) the depthwise 3x3 layers, the 1x1 convolutions and the
+    fully connected layer take stai's Helium kernels; every other layer (the first
+    convolution, the pooling, the softmax) keeps CMSIS-NN's Helium kernels."""
     compiled = compile_model(models_dir / KWS, CompileOptions(kernels="stai", target="cortex-m55"))
     ours = [k for k in layer_kernels(compiled.module) if k.startswith("stai_mk_")]
-    assert ours == ["stai_mk_conv1x1_mve_s8"] * 5
+    pair = ["stai_mk_dwconv3x3_mve_s8", "stai_mk_conv1x1_mve_s8"]
+    assert ours == pair * 4 + ["stai_mk_conv1x1_mve_s8"]
 
 
 # ---------------------------------------------------------------- the mk ops' checks

@@ -30,17 +30,32 @@ func.func @conv1x1(%x: tensor<1x2x2x5xi8>) -> tensor<1x2x2x3xi8> {
 
 // -----
 
-// A depthwise 3x3 has no Helium form of stai's: it keeps its CMSIS-NN kernel on isa=mve.
+// A depthwise 3x3 (4 channels, stride 1, padding 1) becomes mk.dwconv3x3_mve_s8: for
+// the group of channels 0..3, each tap t = 3 ky + kx gives the four channels' weights
+// (channel 0 holds 1..9 row by row, channel 1 all -1, channels 2 and 3 all 2 and 0);
+// bias + 128 * sum(w): 100 + 128*45, -100 + 128*(-9), 0 + 128*18, 0. A depthwise layer
+// of 2 channels (not a multiple of 4) keeps its CMSIS-NN kernel.
 
 // CHECK-LABEL: func.func @depthwise
-// CHECK-NOT:   mk.
+// CHECK:       %[[W:.*]] = arith.constant dense<[1, -1, 2, 0, 2, -1, 2, 0, 3, -1, 2, 0, 4, -1, 2, 0, 5, -1, 2, 0, 6, -1, 2, 0, 7, -1, 2, 0, 8, -1, 2, 0, 9, -1, 2, 0]> : tensor<36xi8>
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[5860, -1252, 2304, 0]> : tensor<4xi32>
+// CHECK-NEXT:  mk.dwconv3x3_mve_s8 ins(%x, %[[W]], %[[B]] : tensor<1x4x4x4xi8>, tensor<36xi8>, tensor<4xi32>)
+// CHECK-SAME:  fast_requant = 2 : i64, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, params = #qnn.conv_s8<input_offset = 128,
+// CHECK-SAME:  -> tensor<1x4x4x4xi8>
 // CHECK:       qnn.depthwise_conv2d
+// CHECK-SAME:  -> tensor<1x4x4x2xi8>
+// CMSIS-LABEL: func.func @depthwise
+// CMSIS:       qnn.depthwise_conv2d
+// CMSIS:       qnn.depthwise_conv2d
 
-func.func @depthwise(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8> {
-  %w = arith.constant dense<[[[[1, -1], [2, -1], [3, -1]], [[4, -1], [5, -1], [6, -1]], [[7, -1], [8, -1], [9, -1]]]]> : tensor<1x3x3x2xi8>
-  %b = arith.constant dense<[100, -100]> : tensor<2xi32>
-  %y = qnn.depthwise_conv2d ins(%x, %w, %b : tensor<1x4x4x2xi8>, tensor<1x3x3x2xi8>, tensor<2xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 1 : i64, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 128, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: -3, -3>>} -> tensor<1x4x4x2xi8>
-  func.return %y : tensor<1x4x4x2xi8>
+func.func @depthwise(%x: tensor<1x4x4x4xi8>, %x2: tensor<1x4x4x2xi8>) -> (tensor<1x4x4x4xi8>, tensor<1x4x4x2xi8>) {
+  %w = arith.constant dense<[[[[1, -1, 2, 0], [2, -1, 2, 0], [3, -1, 2, 0]], [[4, -1, 2, 0], [5, -1, 2, 0], [6, -1, 2, 0]], [[7, -1, 2, 0], [8, -1, 2, 0], [9, -1, 2, 0]]]]> : tensor<1x3x3x4xi8>
+  %b = arith.constant dense<[100, -100, 0, 0]> : tensor<4xi32>
+  %y = qnn.depthwise_conv2d ins(%x, %w, %b : tensor<1x4x4x4xi8>, tensor<1x3x3x4xi8>, tensor<4xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 1 : i64, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 128, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824, 1073741824>, shifts = array<i32: -3, -3, -3, -3>>} -> tensor<1x4x4x4xi8>
+  %w2 = arith.constant dense<[[[[1, -1], [2, -1], [3, -1]], [[4, -1], [5, -1], [6, -1]], [[7, -1], [8, -1], [9, -1]]]]> : tensor<1x3x3x2xi8>
+  %b2 = arith.constant dense<[100, -100]> : tensor<2xi32>
+  %z = qnn.depthwise_conv2d ins(%x2, %w2, %b2 : tensor<1x4x4x2xi8>, tensor<1x3x3x2xi8>, tensor<2xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, depth_multiplier = 1 : i64, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 128, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824>, shifts = array<i32: -3, -3>>} -> tensor<1x4x4x2xi8>
+  func.return %y, %z : tensor<1x4x4x4xi8>, tensor<1x4x4x2xi8>
 }
 
 // -----
