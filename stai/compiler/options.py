@@ -154,4 +154,9 @@ class CompileOptions:
             raise StaiError(f"--kernels: expected {' or '.join(KERNELS)}, got '{self.kernels}'")
         if self.optimize not in OPTIMIZE:
             raise StaiError(f"-O/--optimize: expected {', '.join(OPTIMIZE)}, got '{self.optimize}'")
+        if self.optimize != DEFAULT_OPTIMIZE and self.kernels != "stai":
+            raise StaiError(
+                f"-O {self.optimize} chooses among stai's kernels: it needs --kernels stai, "
+                f"not {self.kernels}"
+            )
         check_prefix(self.c_prefix)

@@ -63,8 +63,12 @@ def test_the_driver_passes_the_choice_to_select_kernels(choice: str) -> None:
     options = CompileOptions(target="cortex-m4", optimize=choice)
     (select,) = [p for p in pipeline_passes(options) if isinstance(p, SelectKernelsPass)]
     assert select.optimize == choice and select.isa == "dsp"
-    cmsis = CompileOptions(target="cortex-m4", kernels="cmsis-nn", optimize=choice)
-    assert not [p for p in pipeline_passes(cmsis) if isinstance(p, SelectKernelsPass)]
+    if choice == "balanced":
+        cmsis = CompileOptions(target="cortex-m4", kernels="cmsis-nn", optimize=choice)
+        assert not [p for p in pipeline_passes(cmsis) if isinstance(p, SelectKernelsPass)]
+    else:
+        with pytest.raises(StaiError, match=f"-O {choice} .* needs --kernels stai"):
+            CompileOptions(target="cortex-m4", kernels="cmsis-nn", optimize=choice)
 
 
 def test_ram_keeps_stai_kernels_below_the_floor() -> None:
