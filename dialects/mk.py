@@ -21,7 +21,8 @@ bounds so that the C compiler specialises it per layer::
 
 The ops: ``mk.conv1x1_s8`` (1x1 convolutions and fully connected layers; its Helium
 form ``mk.conv1x1_mve_s8``, a separate op because its weight layout, kernel and scratch
-differ, taken on ``isa=mve`` only, as ``mk.dwconv3x3_mve_s8`` for ``mk.dwconv3x3_s8``),
+differ, taken on ``isa=mve`` only, as ``mk.dwconv3x3_mve_s8`` and ``mk.conv_mve_s8`` are for
+``mk.dwconv3x3_s8`` and ``mk.conv_s8``),
 ``mk.dwconv3x3_s8`` (depthwise 3x3), ``mk.conv_s8`` (any other convolution),
 ``mk.avgpool_s8`` / ``mk.maxpool_s8``, ``mk.add_s8`` (same-shape additions, with the
 ``plan`` of ``mk_eltwise_layouts.plan_add_s8``) and ``mk.mul_s8`` (same shapes). A weighted op's operands are the input,
@@ -398,6 +399,54 @@ class ConvS8Op(WeightedKernelOp):
             raise VerifyException(f"{self.name}: the output does not fit the window")
 
 
+@irdl_op_definition
+class ConvMveS8Op(WeightedKernelOp):
+    """``mk.conv_s8``'s Helium form (``isa=mve`` only): the same layers (any window,
+    stride 1 or 2 per axis, padding smaller than the window, batch 1), weights as the
+    (out, K) matrix in ``mk_mve_layouts.pack_pointwise_mve_s8``'s layout (K = kernel_h *
+    kernel_w * in_ch), ``stai_mk_conv_mve_s8``: four windows copied into scratch rows
+    (``mk_mve_layouts.scratch_bytes_conv_mve``), then the 1x1 kernel's vector loop. Each
+    block of four output pixels is written before the next block's windows are read, and
+    those may reach back: the output stays apart from the input (no overlap)."""
+
+    name = "mk.conv_mve_s8"
+    KERNEL: ClassVar[str] = "stai_mk_conv_mve_s8"
+    kernel = opt_prop_def(DenseArrayBase)
+    strides = opt_prop_def(DenseArrayBase)
+    pads = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("kernel", "strides", "pads")
+
+    def _depth(self) -> int:
+        kh, kw = self.ints("kernel")
+        return kh * kw * self.in_channels
+
+    def packed_sizes(self) -> tuple[int, int]:
+        """``mk_mve_layouts.conv1x1_mve_sizes`` of the (out, K) matrix."""
+        return mk_mve_layouts.conv1x1_mve_sizes(self._depth(), self.out_channels)
+
+    def filter_shape(self) -> tuple[int, int, int, int]:
+        kh, kw = self.ints("kernel")
+        return (self.out_channels, kh, kw, self.in_channels)
+
+    def scratch_bytes(self, isa: str) -> int:
+        return mk_mve_layouts.scratch_bytes_conv_mve(self._depth())
+
+    def macc(self) -> int:
+        """Outputs x kh x kw x input channels."""
+        return self._output_count() * math.prod(self.filter_shape()[1:])
+
+    def verify_(self) -> None:
+        super().verify_()
+        x, y = self.input_shape(0), self.output_shape()
+        if len(x) != 4 or len(y) != 4 or x[0] != 1 or y[0] != 1:
+            raise VerifyException(f"{self.name}: expected NHWC input and output of batch 1")
+        kernel, strides, pads = self.ints("kernel"), self.ints("strides"), self.ints("pads")
+        if len(kernel) != 2 or len(strides) != 2 or len(pads) != 4:
+            raise VerifyException(f"{self.name}: expected a 2-d kernel and strides, 4 pads")
+        if y[1:3] != _window_output(x, kernel, strides, pads):
+            raise VerifyException(f"{self.name}: the output does not fit the window")
+
+
 class _PoolKernelOp(MicroKernelOp):
     """A pooling kernel: any window, strides and padding (every window meets the input),
     batch 1; no weights, no parameters."""
@@ -510,6 +559,7 @@ MK = Dialect(
         DwConv3x3S8Op,
         DwConv3x3MveS8Op,
         ConvS8Op,
+        ConvMveS8Op,
         AvgPoolS8Op,
         MaxPoolS8Op,
         AddS8Op,

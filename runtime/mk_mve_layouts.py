@@ -18,6 +18,7 @@ from stai.runtime.mk_layouts import KernelCall
 
 __all__ = [
     "CONV1X1_MVE",
+    "CONV_MVE",
     "DWCONV3X3_MVE",
     "HEADER",
     "conv1x1_mve_sizes",
@@ -25,6 +26,7 @@ __all__ = [
     "fast_requant_mve",
     "pack_dwconv3x3_mve_s8",
     "pack_pointwise_mve_s8",
+    "scratch_bytes_conv_mve",
     "scratch_bytes_dwconv3x3_mve",
 ]
 
@@ -85,6 +87,41 @@ DWCONV3X3_MVE = KernelCall(
 )
 """``stai_mk_dwconv3x3_mve_s8``: a depthwise 3x3 convolution, channel multiplier 1, on a
 Helium core."""
+
+
+CONV_MVE = KernelCall(
+    "stai_mk_conv_mve_s8",
+    (
+        "input",  # const int8_t *: [in_h][in_w][in_ch]
+        "weights",  # const int8_t *: pack_pointwise_mve_s8 of the (out_ch, K) matrix
+        "bias",  # const int32_t *: its effective bias
+        "multipliers",  # const int32_t *: out_ch
+        "shifts",  # const int32_t *: out_ch
+        "output",  # int8_t *: [out_h][out_w][out_ch], apart from the input
+        "scratch",  # void *: scratch_bytes_conv_mve(K) bytes
+        "in_h",
+        "in_w",
+        "in_ch",
+        "out_h",
+        "out_w",
+        "out_ch",
+        "kernel_h",
+        "kernel_w",
+        "stride_h",
+        "stride_w",
+        "pad_top",  # pads[0]
+        "pad_left",  # pads[2]
+        "input_offset",
+        "output_offset",
+        "act_min",
+        "act_max",
+        "fast_requant",  # fast_requant_mve(...)
+    ),
+    ("input", "weights", "bias", "multipliers", "shifts", "output", "scratch"),
+    HEADER,
+)
+"""``stai_mk_conv_mve_s8``: a convolution of any window (windows copied into rows, then
+the 1x1 kernel's vector loop) on a Helium core."""
 
 
 def _round_up(n: int, m: int) -> int:
@@ -183,3 +220,9 @@ def scratch_bytes_dwconv3x3_mve(out_w: int, ch: int, stride: int) -> int:
     ``(out_w - 1) * stride + 3`` pixels of ``ch`` channels (a multiple of 4)."""
     cols = (int(out_w) - 1) * int(stride) + 3
     return 3 * cols * int(ch)
+
+
+def scratch_bytes_conv_mve(depth: int) -> int:
+    """Scratch bytes of ``stai_mk_conv_mve_s8`` for windows of ``depth`` = kernel_h *
+    kernel_w * in_ch values: four rows of ``depth`` rounded up to 16."""
+    return 4 * _round_up(depth, 16)

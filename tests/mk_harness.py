@@ -12,6 +12,7 @@ CMSIS-NN's own DSP kernels), and the instruction-counting plugin counts every ke
 
 from __future__ import annotations
 
+import math
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,8 @@ class Case:
     misalign: int = 0
     """Bytes the packed weights start past a word boundary (a weights alignment of 1 or 2:
     the kernels must not assume more)."""
+    kernel: tuple[int, int] = (3, 3)
+    """The window of a ``conv`` case (a general convolution, Helium only)."""
     mve: bool = False
     """A case for the Helium kernels (``stai_mk_conv1x1_mve_s8``,
     ``stai_mk_dwconv3x3_mve_s8``; ``mk_mve_layouts``)."""
@@ -61,12 +64,13 @@ class Case:
 
     def __post_init__(self) -> None:
         if self.mve:
-            pack = (
-                mk_mve_layouts.pack_pointwise_mve_s8
-                if self.kind == "conv1x1"
-                else mk_mve_layouts.pack_dwconv3x3_mve_s8
-            )
-            self.packed = pack(self.weights, self.bias, self.input_offset)
+            if self.kind == "dwconv3x3":
+                pack = mk_mve_layouts.pack_dwconv3x3_mve_s8
+                self.packed = pack(self.weights, self.bias, self.input_offset)
+            else:  # conv1x1, conv: the (out, K) matrix
+                matrix = self.weights.reshape(self.weights.shape[0], -1)
+                pack = mk_mve_layouts.pack_pointwise_mve_s8
+                self.packed = pack(matrix, self.bias, self.input_offset)
             self.mk_multipliers = np.asarray(self.multipliers, dtype=np.int32)
             self.mk_shifts = np.asarray(self.shifts, dtype=np.int32)
             best = mk_mve_layouts.fast_requant_mve(self.shifts)
@@ -93,6 +97,8 @@ class Case:
 
     @property
     def macs(self) -> int:
+        if self.kind == "conv":
+            return self.out_h * self.out_w * self.out_ch * self.in_ch * math.prod(self.kernel)
         if self.kind == "conv1x1":
             return self.in_h * self.in_w * self.in_ch * self.out_ch
         return self.out_h * self.out_w * self.in_ch * 9
@@ -254,6 +260,69 @@ def random_dwconv3x3(
     )
 
 
+def random_conv(
+    rng: np.random.Generator,
+    in_h: int | None = None,
+    in_w: int | None = None,
+    in_ch: int | None = None,
+    out_ch: int | None = None,
+    kernel: tuple[int, int] | None = None,
+    stride: int | None = None,
+    same: bool | None = None,
+    input_offset: int | None = None,
+    fast: int = -1,
+) -> Case:
+    """A random convolution of any window (the Helium general kernel); ``same`` padding
+    as TFLite computes it, else valid."""
+    kernel = kernel if kernel is not None else (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+    stride = stride if stride is not None else int(rng.integers(1, 3))
+    same = same if same is not None else bool(rng.integers(0, 2))
+    in_h = in_h if in_h is not None else int(rng.integers(kernel[0], 12))
+    in_w = in_w if in_w is not None else int(rng.integers(kernel[1], 12))
+    in_ch = in_ch if in_ch is not None else int(rng.integers(1, 20))
+    out_ch = out_ch if out_ch is not None else int(rng.integers(1, 20))
+    kh, kw = kernel
+    if same:
+        out_h, out_w = -(-in_h // stride), -(-in_w // stride)
+        pad_h = max(0, (out_h - 1) * stride + kh - in_h)
+        pad_w = max(0, (out_w - 1) * stride + kw - in_w)
+        pads = (pad_h // 2, pad_h - pad_h // 2, pad_w // 2, pad_w - pad_w // 2)
+    else:
+        out_h, out_w = (in_h - kh) // stride + 1, (in_w - kw) // stride + 1
+        pads = (0, 0, 0, 0)
+    input_offset, output_offset = _offsets(rng, input_offset)
+    act_min, act_max = _activation(rng, output_offset)
+    mult, shifts = _quant(rng, out_ch, bool(rng.integers(0, 4) == 0))
+    bias_range = 2 ** int(rng.integers(4, 20))
+    weights = rng.integers(-127, 128, (out_ch, kh, kw, in_ch), dtype=np.int8)
+    bias = rng.integers(-bias_range, bias_range, out_ch).astype(np.int64)
+    _kill_channels(rng, weights, 0, bias, mult, shifts)
+    case = Case(
+        "conv",
+        in_h,
+        in_w,
+        in_ch,
+        out_ch,
+        out_h,
+        out_w,
+        stride,
+        pads,
+        input_offset,
+        output_offset,
+        act_min,
+        act_max,
+        rng.integers(-128, 128, (in_h, in_w, in_ch), dtype=np.int8),
+        weights,
+        bias.astype(np.int32),
+        mult,
+        shifts,
+        fast,
+        kernel=kernel,
+        mve=True,
+    )
+    return case
+
+
 def _array(ctype: str, name: str, values: np.ndarray | list[int]) -> str:
     flat = [int(v) for v in np.asarray(values).reshape(-1)] or [0]
     text = ",".join(str(v) for v in flat)
@@ -292,6 +361,26 @@ def _case_source(i: int, case: Case) -> str:
     const cmsis_nn_dims fd = {{{case.out_ch}, 1, 1, {case.in_ch}}};
     const cmsis_nn_dims bd = {{1, 1, 1, {case.out_ch}}};
     const cmsis_nn_dims od = {{1, 1, {pixels}, {case.out_ch}}};
+    status |= arm_convolve_wrapper_s8(&ctx, &cp, &qp, &id, {p}in, &fd, {p}w, &bd, {p}b, &od,
+                                      out_ref);"""
+    elif case.kind == "conv":
+        kh, kw = case.kernel
+        call = (
+            f"stai_mk_conv_mve_s8({p}in, {pw}, {p}pb, {p}mm, {p}ms, out_mk, scratch, "
+            f"{case.in_h}, {case.in_w}, {case.in_ch}, {case.out_h}, {case.out_w}, {case.out_ch}, "
+            f"{kh}, {kw}, {case.stride}, {case.stride}, {case.pads[0]}, {case.pads[2]}, "
+            f"{case.input_offset}, {case.output_offset}, {case.act_min}, {case.act_max}, "
+            f"{case.fast})"
+        )
+        ref = f"""
+    const cmsis_nn_conv_params cp = {{{case.input_offset}, {case.output_offset},
+        {{{case.stride}, {case.stride}}}, {{{case.pads[2]}, {case.pads[0]}}}, {{1, 1}},
+        {{{case.act_min}, {case.act_max}}}}};
+    const cmsis_nn_per_channel_quant_params qp = {{{p}m, {p}s}};
+    const cmsis_nn_dims id = {{1, {case.in_h}, {case.in_w}, {case.in_ch}}};
+    const cmsis_nn_dims fd = {{{case.out_ch}, {kh}, {kw}, {case.in_ch}}};
+    const cmsis_nn_dims bd = {{1, 1, 1, {case.out_ch}}};
+    const cmsis_nn_dims od = {{1, {case.out_h}, {case.out_w}, {case.out_ch}}};
     status |= arm_convolve_wrapper_s8(&ctx, &cp, &qp, &id, {p}in, &fd, {p}w, &bd, {p}b, &od,
                                       out_ref);"""
     else:
@@ -426,7 +515,10 @@ def driver_source(cases: list[Case]) -> str:
     out_max = max(c.out_h * c.out_w * c.out_ch for c in cases)
     scratch = 0
     for c in cases:
-        if c.kind == "conv1x1":
+        if c.kind == "conv":
+            depth = c.in_ch * math.prod(c.kernel)
+            scratch = max(scratch, mk_mve_layouts.scratch_bytes_conv_mve(depth))
+        elif c.kind == "conv1x1":
             scratch = max(scratch, mk_layouts.scratch_bytes_conv1x1(c.in_h * c.in_w, c.in_ch))
         else:
             scratch = max(scratch, mk_layouts.scratch_bytes_dwconv3x3(c.out_h, c.out_w, c.stride))

@@ -181,6 +181,12 @@ def emit_conv(k: KernelBlock) -> None:
     _call(k, mk_conv_layouts.CONV, _window(k) | offsets)
 
 
+def emit_conv_mve(k: KernelBlock) -> None:
+    """``stai_mk_conv_mve_s8``: a convolution of any window on a Helium core."""
+    offsets = {"input_offset": k.p("input_offset"), "output_offset": k.p("output_offset")}
+    _call(k, mk_mve_layouts.CONV_MVE, _window(k) | offsets)
+
+
 def emit_pool(k: KernelBlock) -> None:
     """``stai_mk_avgpool_s8`` / ``stai_mk_maxpool_s8``."""
     call = (
@@ -239,6 +245,7 @@ MK_EMITTERS: dict[type[mk.MicroKernelOp], Callable[[KernelBlock], None]] = {
     mk.MulS8Op: emit_mul,
     mk.Conv1x1MveS8Op: emit_conv1x1_mve,
     mk.DwConv3x3MveS8Op: emit_dwconv3x3_mve,
+    mk.ConvMveS8Op: emit_conv_mve,
 }
 """The emitter of each ``mk`` op (rows of ``EMITTERS``)."""
 
@@ -253,6 +260,7 @@ CALLS: tuple[mk_layouts.KernelCall, ...] = (
     mk_eltwise_layouts.MUL,
     mk_mve_layouts.CONV1X1_MVE,
     mk_mve_layouts.DWCONV3X3_MVE,
+    mk_mve_layouts.CONV_MVE,
 )
 """Every micro-kernel call the emitters make."""
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stai-provides: stai_mk_conv1x1_mve_s8 stai_mk_dwconv3x3_mve_s8 */
+/* stai-provides: stai_mk_conv1x1_mve_s8 stai_mk_dwconv3x3_mve_s8 stai_mk_conv_mve_s8 */
 /*
  * stai's int8 micro-kernels for Helium (M-profile Vector Extension) cores: header-only,
  * called by the generated code with literal channel counts, sizes, offsets and clamp
@@ -726,6 +726,198 @@ STAI_MK_MVE_INLINE arm_cmsis_nn_status stai_mk_dwconv3x3_mve_s8(const int8_t *in
         }
 #endif
     }
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+/* ---- general convolution ------------------------------------------------------------ */
+
+/*
+ * A convolution of any window (kernel_h x kernel_w), stride 1 or 2 per axis, padding
+ * smaller than the window, no dilation, batch 1: each output pixel's window is copied
+ * into a row of depth K = kernel_h * kernel_w * in_ch (padded taps: the input zero point),
+ * and the rows are multiplied by the weights as the 1x1 kernel multiplies pixels (four
+ * rows times one output pair, 14 instructions per 128 MACs; the last rows one at a time).
+ *   input    [in_h][in_w][in_ch] int8
+ *   weights  mk_mve_layouts.pack_pointwise_mve_s8 of the (out_ch, K) matrix (OHWI order)
+ *   bias     out_ch rounded up to 4 int32: bias + input_offset * sum(w[o])
+ *   multipliers, shifts  out_ch int32 each
+ *   output   [out_h][out_w][out_ch] int8 (must not overlap the input)
+ *   scratch  mk_mve_layouts.scratch_bytes_conv_mve(K) bytes: four window rows of K
+ *            rounded up to 16 (the bytes past K are read, times zero weights)
+ */
+
+/* The window of output pixel (oy, ox) as one row of K bytes at dst. */
+STAI_MK_MVE_INLINE void stai_mk_mve_window(int8_t *dst,
+                                           const int8_t *input,
+                                           const int32_t oy,
+                                           const int32_t ox,
+                                           const int32_t in_h,
+                                           const int32_t in_w,
+                                           const int32_t in_ch,
+                                           const int32_t kernel_h,
+                                           const int32_t kernel_w,
+                                           const int32_t stride_h,
+                                           const int32_t stride_w,
+                                           const int32_t pad_top,
+                                           const int32_t pad_left,
+                                           const int8_t zp)
+{
+    const int32_t x0 = ox * stride_w - pad_left;
+    const int32_t span = kernel_w * in_ch;
+    const int32_t whole = x0 >= 0 && x0 + kernel_w <= in_w;
+    for (int32_t ky = 0; ky < kernel_h; ky++)
+    {
+        const int32_t iy = oy * stride_h - pad_top + ky;
+        int8_t *d = dst + ky * span;
+        if (iy < 0 || iy >= in_h)
+        {
+#if STAI_MK_MVE
+            for (int32_t i = 0; i < span; i += 16)
+            {
+                vstrbq_p_s8(d + i, vdupq_n_s8(zp), vctp8q((uint32_t)(span - i)));
+            }
+#else
+            for (int32_t i = 0; i < span; i++)
+            {
+                d[i] = zp;
+            }
+#endif
+            continue;
+        }
+        if (whole)
+        {
+            const int8_t *src = input + (iy * in_w + x0) * in_ch;
+            /* The window's row is contiguous in the input. */
+#if STAI_MK_MVE
+            for (int32_t i = 0; i < span; i += 16)
+            {
+                const mve_pred16_t p = vctp8q((uint32_t)(span - i));
+                vstrbq_p_s8(d + i, vldrbq_z_s8(src + i, p), p);
+            }
+#else
+            for (int32_t i = 0; i < span; i++)
+            {
+                d[i] = src[i];
+            }
+#endif
+            continue;
+        }
+        /* At a left or right border: tap by tap, the input's channels or the zero point. */
+        for (int32_t kx = 0; kx < kernel_w; kx++)
+        {
+            const int32_t ix = x0 + kx;
+            int8_t *t = d + kx * in_ch;
+#if STAI_MK_MVE
+            if (ix >= 0 && ix < in_w)
+            {
+                const int8_t *from = input + (iy * in_w + ix) * in_ch;
+                for (int32_t i = 0; i < in_ch; i += 16)
+                {
+                    const mve_pred16_t p = vctp8q((uint32_t)(in_ch - i));
+                    vstrbq_p_s8(t + i, vldrbq_z_s8(from + i, p), p);
+                }
+            }
+            else
+            {
+                for (int32_t i = 0; i < in_ch; i += 16)
+                {
+                    vstrbq_p_s8(t + i, vdupq_n_s8(zp), vctp8q((uint32_t)(in_ch - i)));
+                }
+            }
+#else
+            for (int32_t c = 0; c < in_ch; c++)
+            {
+                t[c] = ix >= 0 && ix < in_w ? input[(iy * in_w + ix) * in_ch + c] : zp;
+            }
+#endif
+        }
+    }
+}
+
+STAI_MK_MVE_INLINE arm_cmsis_nn_status stai_mk_conv_mve_s8(const int8_t *input,
+                                                           const int8_t *weights,
+                                                           const int32_t *bias,
+                                                           const int32_t *multipliers,
+                                                           const int32_t *shifts,
+                                                           int8_t *output,
+                                                           void *scratch,
+                                                           const int32_t in_h,
+                                                           const int32_t in_w,
+                                                           const int32_t in_ch,
+                                                           const int32_t out_h,
+                                                           const int32_t out_w,
+                                                           const int32_t out_ch,
+                                                           const int32_t kernel_h,
+                                                           const int32_t kernel_w,
+                                                           const int32_t stride_h,
+                                                           const int32_t stride_w,
+                                                           const int32_t pad_top,
+                                                           const int32_t pad_left,
+                                                           const int32_t input_offset,
+                                                           const int32_t output_offset,
+                                                           const int32_t act_min,
+                                                           const int32_t act_max,
+                                                           const int32_t fast_requant)
+{
+    const int32_t depth = kernel_h * kernel_w * in_ch;
+    const int32_t row = (depth + 15) & ~15;
+    const int32_t pair_bytes = 2 * row;
+    const int32_t pixels = out_h * out_w;
+    int8_t *const col = (int8_t *)scratch;
+    const int8_t zp = (int8_t)(-input_offset);
+    int32_t p = 0;
+#if STAI_MK_MVE
+    const int32_t pairs = (out_ch + 1) >> 1;
+    const uint32x4_t offsets = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)out_ch);
+    for (; p + 4 <= pixels; p += 4)
+    {
+        for (int32_t i = 0; i < 4; i++)
+        {
+            const int32_t q = p + i;
+            stai_mk_mve_window(col + i * row, input, q / out_w, q % out_w, in_h, in_w, in_ch, kernel_h, kernel_w,
+                               stride_h, stride_w, pad_top, pad_left, zp);
+        }
+        int8_t *out = output + p * out_ch;
+        const int8_t *wp = weights;
+#pragma GCC unroll 1
+        for (int32_t j = 0; j < pairs; j++)
+        {
+            stai_mk_mve_block4x2(col, wp, j, bias, multipliers, shifts, out, offsets, row, out_ch, output_offset,
+                                 act_min, act_max, fast_requant);
+            wp += pair_bytes;
+        }
+    }
+    for (; p < pixels; p++)
+    {
+        stai_mk_mve_window(col, input, p / out_w, p % out_w, in_h, in_w, in_ch, kernel_h, kernel_w, stride_h,
+                           stride_w, pad_top, pad_left, zp);
+        int8_t *out = output + p * out_ch;
+#pragma GCC unroll 1
+        for (int32_t o = 0; o < out_ch; o += 4)
+        {
+            stai_mk_mve_row1x4(col, weights + (o >> 1) * pair_bytes, pair_bytes, o, bias, multipliers, shifts, out,
+                               row, out_ch, output_offset, act_min, act_max, fast_requant);
+        }
+    }
+#else
+    (void)fast_requant;
+    for (; p < pixels; p++)
+    {
+        stai_mk_mve_window(col, input, p / out_w, p % out_w, in_h, in_w, in_ch, kernel_h, kernel_w, stride_h,
+                           stride_w, pad_top, pad_left, zp);
+        for (int32_t o = 0; o < out_ch; o++)
+        {
+            const int8_t *w = weights + (o >> 1) * pair_bytes + 16 * (o & 1);
+            uint32_t acc = (uint32_t)bias[o];
+            for (int32_t k = 0; k < depth; k++)
+            {
+                acc += (uint32_t)((int32_t)col[k] * (int32_t)w[32 * (k >> 4) + (k & 15)]);
+            }
+            output[p * out_ch + o] = (int8_t)stai_mk_mve_requantize_c(
+                (int32_t)acc, multipliers[o], shifts[o], output_offset, act_min, act_max);
+        }
+    }
+#endif
     return ARM_CMSIS_NN_SUCCESS;
 }
 

@@ -1,5 +1,6 @@
 """stai's Helium (MVE) int8 micro-kernels (``runtime/include/stai_mk_mve_s8.h``,
-``runtime/mk_mve_layouts.py``): the 1x1 convolution and the depthwise 3x3 convolution.
+``runtime/mk_mve_layouts.py``): the 1x1 convolution, the depthwise 3x3 convolution and
+the general convolution.
 
 The layouts are checked against their documented formulas; the kernels, called with
 literal constants as generated code calls them, against the CMSIS-NN API kernels on the
@@ -66,6 +67,20 @@ def _cases(seed: int) -> list[mk.Case]:
         cases.append(replace(_dw(rng), act_min=lo, act_max=hi))
     for n in range(6):
         cases.append(_dw(rng, fast=0 if n % 3 == 2 else -1))
+    # General convolutions: windows of 1x1 to 4x4 and KWS's 10x4, strides 1 and 2 (a
+    # stride-2 1x1 too), SAME padding at every border, 1 to 19 input channels.
+    conv = mk.random_conv
+    for offset in (-127, 0, 128):
+        cases.append(conv(rng, input_offset=offset))
+    cases += [
+        conv(rng, in_h=49, in_w=10, in_ch=1, out_ch=12, kernel=(10, 4), stride=2, same=True),
+        conv(rng, in_h=9, in_w=9, in_ch=3, out_ch=8, kernel=(3, 3), stride=2, same=True),
+        conv(rng, in_h=8, in_w=8, in_ch=5, out_ch=6, kernel=(1, 1), stride=2, same=False),
+        conv(rng, in_h=11, in_w=11, in_ch=19, out_ch=2, kernel=(3, 4), stride=2, same=True),
+        conv(rng, in_h=6, in_w=6, in_ch=16, out_ch=9, kernel=(3, 3), stride=1, same=True, fast=0),
+    ]
+    for n in range(6):
+        cases.append(conv(rng, fast=0 if n % 3 == 2 else -1))
     return [replace(c, mve=True) for c in cases]
 
 
@@ -138,9 +153,12 @@ def test_depthwise_packing_follows_the_documented_order(ch: int) -> None:
     assert list(eff) == [int(bias[c]) + 5 * int(sums[c]) for c in range(ch)]
     assert mk_mve_layouts.scratch_bytes_dwconv3x3_mve(5, 64, 1) == 3 * 7 * 64
     assert mk_mve_layouts.scratch_bytes_dwconv3x3_mve(24, 16, 2) == 3 * 49 * 16
+    assert mk_mve_layouts.scratch_bytes_conv_mve(40) == 4 * 48  # KWS's 10x4x1 windows
 
 
-@pytest.mark.parametrize("call", [mk_mve_layouts.CONV1X1_MVE, mk_mve_layouts.DWCONV3X3_MVE])
+@pytest.mark.parametrize(
+    "call", [mk_mve_layouts.CONV1X1_MVE, mk_mve_layouts.DWCONV3X3_MVE, mk_mve_layouts.CONV_MVE]
+)
 def test_the_kernel_calls_name_their_arguments_in_c_order(call) -> None:
     header = (mk.INCLUDE / call.header).read_text()
     start = header.index(f"arm_cmsis_nn_status {call.function}(")

@@ -85,3 +85,32 @@ func.func @fully_connected(%x: tensor<1x3xi8>) -> (tensor<1x2xi8>, tensor<1x2xi8
   %z = qnn.fully_connected ins(%x, %w, %b : tensor<1x3xi8>, tensor<2x3xi8>, tensor<2xi32>) {act = array<i32: -128, 127>, params = #qnn.fully_connected_s8<input_offset = -5, filter_offset = 1, output_offset = 7, multipliers = array<i32: 1500000000>, shifts = array<i32: 1>>} -> tensor<1x2xi8>
   func.return %y, %z : tensor<1x2xi8>, tensor<1x2xi8>
 }
+
+// -----
+
+// Any other convolution (a 2x2 window over 2 channels, 3 outputs) becomes
+// mk.conv_mve_s8: its (out, K) matrix (K = 2 * 2 * 2 in OHWI order: row o holds
+// 8o+1 .. 8o+8) laid out as the 1x1 kernel's (input depth padded to 16, outputs to 4);
+// bias + input_offset * sum(w[o]) = 36, 100, 164, then 0. A stride-2 1x1 convolution
+// takes it too.
+
+// CHECK-LABEL: func.func @conv
+// CHECK:       %[[W:.*]] = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0, 0, 0, 0, 0, 17, 18, 19, 20, 21, 22, 23, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> : tensor<64xi8>
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[36, 100, 164, 0]> : tensor<4xi32>
+// CHECK-NEXT:  mk.conv_mve_s8 ins(%x, %[[W]], %[[B]] : tensor<1x3x3x2xi8>, tensor<64xi8>, tensor<4xi32>)
+// CHECK-SAME:  kernel = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>
+// CHECK-SAME:  -> tensor<1x2x2x3xi8>
+// CHECK:       mk.conv_mve_s8
+// CHECK-SAME:  kernel = array<i64: 1, 1>, strides = array<i64: 2, 2>
+// CMSIS-LABEL: func.func @conv
+// CMSIS:       qnn.conv2d
+// CMSIS:       qnn.conv2d
+
+func.func @conv(%x: tensor<1x3x3x2xi8>) -> (tensor<1x2x2x3xi8>, tensor<1x2x2x3xi8>) {
+  %w = arith.constant dense<[[[[1, 2], [3, 4]], [[5, 6], [7, 8]]], [[[9, 10], [11, 12]], [[13, 14], [15, 16]]], [[[17, 18], [19, 20]], [[21, 22], [23, 24]]]]> : tensor<3x2x2x2xi8>
+  %b = arith.constant dense<0> : tensor<3xi32>
+  %y = qnn.conv2d ins(%x, %w, %b : tensor<1x3x3x2xi8>, tensor<3x2x2x2xi8>, tensor<3xi32>) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 1, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -4, -4, -4>>} -> tensor<1x2x2x3xi8>
+  %w1 = arith.constant dense<[[[[1, 2]]], [[[3, 4]]], [[[5, 6]]]]> : tensor<3x1x1x2xi8>
+  %z = qnn.conv2d ins(%x, %w1, %b : tensor<1x3x3x2xi8>, tensor<3x1x1x2xi8>, tensor<3xi32>) {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 1, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -4, -4, -4>>} -> tensor<1x2x2x3xi8>
+  func.return %y, %z : tensor<1x2x2x3xi8>, tensor<1x2x2x3xi8>
+}
