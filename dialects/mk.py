@@ -405,9 +405,9 @@ class ConvMveS8Op(WeightedKernelOp):
     stride 1 or 2 per axis, padding smaller than the window, batch 1), weights as the
     (out, K) matrix in ``mk_mve_layouts.pack_pointwise_mve_s8``'s layout (K = kernel_h *
     kernel_w * in_ch), ``stai_mk_conv_mve_s8``: four windows copied into scratch rows
-    (``mk_mve_layouts.scratch_bytes_conv_mve``), then the 1x1 kernel's vector loop. Each
-    block of four output pixels is written before the next block's windows are read, and
-    those may reach back: the output stays apart from the input (no overlap)."""
+    (``mk_mve_layouts.scratch_bytes_conv_mve``), then the 1x1 kernel's vector loop on the
+    copies. Pixel order, as ``mk.conv_s8``: blocks of four output pixels in increasing
+    order, each block's windows copied before its outputs are written."""
 
     name = "mk.conv_mve_s8"
     KERNEL: ClassVar[str] = "stai_mk_conv_mve_s8"
@@ -430,6 +430,11 @@ class ConvMveS8Op(WeightedKernelOp):
 
     def scratch_bytes(self, isa: str) -> int:
         return mk_mve_layouts.scratch_bytes_conv_mve(self._depth())
+
+    def overlap_isas(self) -> tuple[str, ...]:
+        """Pixel order (``qnn_overlap.pixel_order_gap``); the op exists on ``mve`` only,
+        whose kernel reads the input only through the copied windows."""
+        return ISAS
 
     def macc(self) -> int:
         """Outputs x kh x kw x input channels."""
