@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import (
     IntAttr,
     IntegerType,
     MemRefType,
+    Signedness,
     TensorType,
     i64,
 )
@@ -47,7 +48,9 @@ class QuantType(ParametrizedAttribute, TypeAttribute):
 
     Per tensor: ``!nn.q<i8, 0.5 : -128>``.
     Per channel along ``axis``: ``!nn.q<i8, axis 0, [0.1, 0.2] : [0, 0]>``.
-    Scales are stored as exact doubles (TFLite keeps them as float32).
+    Scales are stored as exact doubles (TFLite keeps them as float32). The storage is a
+    signless (two's complement) integer type, or ``ui8`` (``!nn.q<ui8, 0.5 : 128>``: the
+    uint8 inputs and outputs of a converted model, zero points in [0, 255]).
     """
 
     name = "nn.q"
@@ -148,7 +151,10 @@ class QuantType(ParametrizedAttribute, TypeAttribute):
 
 
 def _storage_range(storage: IntegerType) -> tuple[int, int]:
+    """The values of a storage type: ``[0, 2^w - 1]`` unsigned, else two's complement."""
     width = storage.width.data
+    if storage.signedness.data == Signedness.UNSIGNED:
+        return 0, (1 << width) - 1
     return -(1 << (width - 1)), (1 << (width - 1)) - 1
 
 
@@ -216,6 +222,7 @@ def _verify_activation(op: IRDLOperation) -> None:
 _NUMPY_OF = {
     "i1": np.bool_,
     "i8": np.int8,
+    "ui8": np.uint8,
     "i16": np.int16,
     "i32": np.int32,
     "i64": np.int64,
@@ -224,14 +231,17 @@ _NUMPY_OF = {
 
 
 def numpy_dtype(element_type: Attribute) -> np.dtype:
-    """The numpy dtype of a machine element type (``i8``, ``i32``, ``f32``...; ``i1``: a
-    boolean, one byte)."""
+    """The numpy dtype of a machine element type (``i8``, ``ui8``, ``i32``, ``f32``...;
+    ``i1``: a boolean, one byte)."""
     t = storage_type(element_type)
     if isinstance(t, IntegerType):
-        key = f"i{t.width.data}"
+        unsigned = t.signedness.data == Signedness.UNSIGNED
+        key = f"{'ui' if unsigned else 'i'}{t.width.data}"
     elif isinstance(t, Float32Type):
         key = "f32"
     else:
+        raise ValueError(f"no numpy dtype for {t}")
+    if key not in _NUMPY_OF:
         raise ValueError(f"no numpy dtype for {t}")
     return np.dtype(_NUMPY_OF[key])
 

@@ -498,11 +498,14 @@ class RequantizeOp(_Unary):
     """int8 -> int8 with other quantization: ``stai_requantize_s8``; int8 -> int16,
     int16 -> int8, int16 -> int16: ``stai_requantize_s8_s16``, ``stai_requantize_s16_s8``,
     ``stai_requantize_s16``; to and from int32: ``stai_requantize_s8_s32``,
-    ``stai_requantize_s16_s32``, ``stai_requantize_s32_s8``, ``stai_requantize_s32_s16``."""
+    ``stai_requantize_s16_s32``, ``stai_requantize_s32_s8``, ``stai_requantize_s32_s16``;
+    int8 <-> uint8 (a model's uint8 input or output): ``stai_requantize_s8_u8``,
+    ``stai_requantize_u8_s8``."""
 
     name = "qnn.requantize"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
     S16_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
+    U8_PARAMS: ClassVar[ParamsSpec] = qp.RequantizeS8Params
     F32_PARAMS: ClassVar[ParamsSpec] = None
 
     def params_family(self) -> ParamsSpec:
@@ -523,12 +526,13 @@ class QuantizeOp(_PerOutput):
 
 @irdl_op_definition
 class DequantizeOp(_PerOutput):
-    """int8 / int16 -> f32: ``stai_dequantize_s8_f32`` / ``stai_dequantize_s16_f32``
-    (``scale``, ``zero_point``)."""
+    """int8 / int16 / uint8 -> f32: ``stai_dequantize_s8_f32`` / ``stai_dequantize_s16_f32``
+    / ``stai_dequantize_u8_f32`` (``scale``, ``zero_point``)."""
 
     name = "qnn.dequantize"
     S8_PARAMS: ClassVar[ParamsSpec] = qp.QuantizationParams
     S16_PARAMS: ClassVar[ParamsSpec] = qp.QuantizationParams
+    U8_PARAMS: ClassVar[ParamsSpec] = qp.QuantizationParams
     F32_PARAMS: ClassVar[ParamsSpec] = None
     IN_PLACE: ClassVar[InPlace] = "no"
 

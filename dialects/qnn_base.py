@@ -18,6 +18,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     MemRefType,
+    Signedness,
     TensorType,
 )
 from xdsl.ir import Attribute, SSAValue
@@ -45,14 +46,16 @@ _FORMAT = (
 
 
 def element_kind(t: Attribute) -> str:
-    """``"s8"``, ``"s16"``, ``"s32"``, ``"f32"``, ``"bool"`` (``i1``, one byte) (or ``"?"``)
-    for a tensor or memref type."""
+    """``"s8"``, ``"s16"``, ``"s32"``, ``"f32"``, ``"bool"`` (``i1``, one byte), ``"u8"``
+    (``ui8``: a model's uint8 input or output) (or ``"?"``) for a tensor or memref type."""
     if isinstance(t, TensorType | MemRefType):
         e = t.element_type
         if isinstance(e, Float32Type):
             return "f32"
         if isinstance(e, IntegerType) and e.width.data == 1:
             return "bool"
+        if isinstance(e, IntegerType) and e.signedness.data == Signedness.UNSIGNED:
+            return f"u{e.width.data}"
         if isinstance(e, IntegerType):
             return f"s{e.width.data}"
     return "?"
@@ -130,6 +133,9 @@ class KernelOp(IRDLOperation):
     # Facts with a default.
     S16_PARAMS: ClassVar[ParamsSpec] = None
     """The parameter family of the int16-activation (16x8) kernel (None: no such kernel)."""
+    U8_PARAMS: ClassVar[ParamsSpec] = None
+    """The parameter family of the kernel taking a uint8 input (None: no such kernel;
+    only the conversions of a model's uint8 inputs and outputs have one)."""
     CODEBOOK: ClassVar[tuple[type[KernelOp], int] | None] = None
     """``compress-weights``: (the codebook form, the rank of the weights), or None."""
     OPERAND_ROLES: ClassVar[tuple[str, ...]] = ()
@@ -156,7 +162,12 @@ class KernelOp(IRDLOperation):
 
     def params_family(self) -> ParamsSpec:
         """The parameter family of the op's kernel for its element kind."""
-        return {"s8": self.S8_PARAMS, "s16": self.S16_PARAMS, "f32": self.F32_PARAMS}.get(self.kind)
+        return {
+            "s8": self.S8_PARAMS,
+            "s16": self.S16_PARAMS,
+            "f32": self.F32_PARAMS,
+            "u8": self.U8_PARAMS,
+        }.get(self.kind)
 
     def params_as(self, family: type[P]) -> P:
         """``params`` as the typed ``family`` (``ValueError`` if it is not)."""

@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import (
     DictionaryAttr,
     IntegerAttr,
     IntegerType,
+    Signedness,
     StringAttr,
     TensorType,
     f32,
@@ -38,6 +39,9 @@ _QUANT_BITS: dict[str, int] = {"INT8": 8, "INT16": 16, "INT32": 32, "INT64": 64}
 
 _INT16_WITH_OFFSET = frozenset({"QUANTIZE", "DEQUANTIZE", "SOFTMAX"})
 """The operators whose int16 tensors may have a zero point other than 0."""
+
+_UINT8_USES = "QUANTIZE uint8 <-> int8 and DEQUANTIZE uint8 -> float32"
+"""Where TFLite Micro takes a UINT8 tensor (a converted model's uint8 input or output)."""
 
 _ACTIVATIONS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
 """TFLite ActivationFunctionType values that become an nn ``activation`` property."""
@@ -169,6 +173,8 @@ class Translator:
             return i1
         if kind == "INT32" and tensor.quant is None:
             return i32  # plain integers (comparisons, casts, selects)
+        if kind == "UINT8":
+            return self._uint8_type(t)
         if kind == "INT4":  # unpacked to int8 at compile time (`_array`), as TFLite Micro does
             if not tensor.is_constant:
                 raise StaiError(
@@ -202,6 +208,33 @@ class Translator:
         SOFTMAX writes zero point -32768; the lowering checks each op's own rule)."""
         users = [op.opcode for op in self.model.operators if t in op.inputs or t in op.outputs]
         return bool(users) and all(u in _INT16_WITH_OFFSET for u in users)
+
+    def _uint8_type(self, t: int) -> nn.QuantType:
+        """``!nn.q<ui8, ...>`` for a UINT8 tensor that only QUANTIZE (to or from int8) and
+        DEQUANTIZE (its input) touch, as in TFLite Micro; any other use is refused, naming
+        the operator."""
+        for op in self.model.operators:
+            if t not in op.inputs and t not in op.outputs:
+                continue
+            reads = t in op.inputs
+            other = op.outputs if reads else op.inputs
+            others = {self.tensors[o].type_name for o in other if o >= 0}
+            if not (
+                (op.opcode == "QUANTIZE" and others == {"INT8"})
+                or (op.opcode == "DEQUANTIZE" and reads and others == {"FLOAT32"})
+            ):
+                raise StaiError(
+                    f"{self.model.name}: {op.opcode} (operator {op.index}) does not take "
+                    f"UINT8 tensors (tensor '{self.tensors[t].name}'; only {_UINT8_USES})"
+                )
+        quant = self._quant(t)
+        if quant is None or quant.per_channel:
+            raise StaiError(f"{self._where(t)}: UINT8 tensors need per-tensor quantization")
+        if not 0 <= quant.zero_points[0] <= 255:
+            raise StaiError(
+                f"{self._where(t)}: zero point {quant.zero_points[0]} is outside the uint8 range"
+            )
+        return nn.QuantType(IntegerType(8, Signedness.UNSIGNED), quant.scales, quant.zero_points)
 
     def _tensor_type(self, t: int) -> TensorType:
         shape = self._shape(t)

@@ -16,8 +16,11 @@ _REQUANTIZE = {
     ("s16", "s32"): "stai_requantize_s16_s32",
     ("s32", "s8"): "stai_requantize_s32_s8",
     ("s32", "s16"): "stai_requantize_s32_s16",
+    ("s8", "u8"): "stai_requantize_s8_u8",
+    ("u8", "s8"): "stai_requantize_u8_s8",
 }
-"""The requantization kernel of each (input, output) element kind."""
+"""The requantization kernel of each (input, output) element kind (uint8: a converted
+model's uint8 inputs and outputs, to and from int8 only, as TFLite Micro)."""
 
 
 def emit_unary(k: KernelBlock) -> None:
@@ -116,7 +119,7 @@ def emit_unary(k: KernelBlock) -> None:
                 f"stai_quantize_f32_{out_kind}",
                 [*io, k.float_(k.pf("scale")), k.pi("zero_point")],
             )
-        case qnn.DequantizeOp() if kind in ("s8", "s16"):
+        case qnn.DequantizeOp() if kind in ("s8", "s16", "u8"):
             k.call(
                 f"stai_dequantize_{kind}_f32", [*io, k.float_(k.pf("scale")), k.pi("zero_point")]
             )

@@ -36,6 +36,7 @@ I32_PTR = c.CType("int32_t *")
 
 _ELEMENT_C = {
     "s8": "int8_t",
+    "u8": "uint8_t",
     "s32": "int32_t",
     "f32": "float",
     "s16": "int16_t",

@@ -113,6 +113,31 @@ arm_cmsis_nn_status stai_requantize_s32_s16(const int32_t *input,
                                             int32_t shift,
                                             int32_t output_offset);
 
+/*
+ * QUANTIZE int8 -> uint8 and uint8 -> int8 (a converted model's uint8 inputs and
+ * outputs), arguments as stai_requantize_s8; equal scales with zero points 128 apart flip
+ * the top bit. DEQUANTIZE uint8 -> float32, arguments as stai_dequantize_s8_f32.
+ */
+arm_cmsis_nn_status stai_requantize_s8_u8(const int8_t *input,
+                                          uint8_t *output,
+                                          int32_t size,
+                                          int32_t input_offset,
+                                          int32_t mult,
+                                          int32_t shift,
+                                          int32_t output_offset);
+arm_cmsis_nn_status stai_requantize_u8_s8(const uint8_t *input,
+                                          int8_t *output,
+                                          int32_t size,
+                                          int32_t input_offset,
+                                          int32_t mult,
+                                          int32_t shift,
+                                          int32_t output_offset);
+arm_cmsis_nn_status stai_dequantize_u8_f32(const uint8_t *input,
+                                           float *output,
+                                           int32_t size,
+                                           float scale,
+                                           int32_t zero_point);
+
 /* ---- data movement ---------------------------------------------------------------- */
 
 /* PAD / PADV2 of a 4-D NHWC int16 tensor: pad_before / pad_after cells of pad_value along
