@@ -313,9 +313,11 @@ def interface(module: ModuleOp) -> tuple[list[TensorInfo], list[TensorInfo]]:
 
 def index_ranges(module: ModuleOp) -> list[tuple[int, int] | None]:
     """For each input of the ``nn``-level ``@main``: the values it may hold if it only
-    feeds indices (``nn.take``, maybe through reshapes and casts): ``(0, limit - 1)``;
-    else None. ``validate`` draws random samples of such an input in this range."""
+    feeds indices (``nn.take``, ``nn.gather_nd``, maybe through reshapes and casts):
+    ``(0, limit - 1)``; else None. ``validate`` draws random samples of such an input in
+    this range."""
     from stai.dialects.nn import ReshapeOp, TakeOp
+    from stai.dialects.nn_cumsum import GatherNdOp
     from stai.dialects.nn_logical import CastOp
 
     main = next(op for op in module.ops if isinstance(op, FuncOp))
@@ -324,7 +326,7 @@ def index_ranges(module: ModuleOp) -> list[tuple[int, int] | None]:
         limits = []
         for use in value.uses:
             op = use.operation
-            if isinstance(op, TakeOp) and use.index == 1:
+            if isinstance(op, TakeOp | GatherNdOp) and use.index == 1:
                 limits.append(op.index_limit())
             elif isinstance(op, ReshapeOp | CastOp):
                 inner = limit(op.output)

@@ -8,12 +8,14 @@ makes ``run`` fail, as TFLite Micro's invocation does."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import run_stai
 from opmodels import FLOAT, INT8, OpSpec, _tf_fn, convert, model_ops
 
 from stai.compiler.driver import generate
@@ -150,3 +152,17 @@ def test_gather_nd_of_tuples_computed_by_the_model(kind, tmp_path):
         (got,) = c_model.run([x])
         (want,) = run_tflm(path, [x])
         np.testing.assert_array_equal(got, want)
+
+
+def test_validate_draws_tuples_inside_the_params(tmp_path):
+    """An input that only feeds GATHER_ND's tuples: ``stai validate`` draws its random
+    samples inside the params (full-range int32 samples would stop ``run``)."""
+    path = tmp_path / "gather_nd.tflite"
+    path.write_bytes(_model((4, 5, 3), (6, 2), "FLOAT32"))
+    code, _, err = run_stai(
+        ["validate", "-m", str(path), "--mode", "host", "-o", str(tmp_path / "v")]
+    )
+    assert code == 0, err
+    report = json.loads((tmp_path / "v" / "network_validate.json").read_text())
+    (result,) = report["results"]
+    assert result["samples"] == 10 and result["max_abs"] == 0.0
