@@ -68,3 +68,36 @@ def test_kws_with_helium_kernels_on_cortex_m55(
     samples += random_inputs(path, 2, seed=8)
     counts = _run_on_m55(out, tmp_path / "b", path, samples)
     assert counts and max(counts) <= KWS_BUDGET, counts
+
+
+BUDGETS = {
+    "vww_int8": 3_400_000,
+    "ic_int8": 3_250_000 if CMSIS_NN else 6_150_000,
+    "ad_int8": 80_000,
+}
+"""Instructions per inference on the M55 with stai's Helium kernels, as measured when
+they were written: VWW 3,352,388 with CMSIS-NN's Helium kernels for its pooling and
+softmax (6,547,787 with CMSIS-NN alone), 3,371,160 with the portable ones; IC 3,209,767
+(4,905,927), 6,100,359 with its residual adds in portable C; AD 76,196 (146,843), every
+layer stai's."""
+
+
+@pytest.mark.parametrize("key", sorted(BUDGETS))
+def test_mlperf_tiny_models_with_helium_kernels_on_cortex_m55(
+    key: str, target_tools: None, tmp_path: Path, shared_model_path, models_dir
+) -> None:
+    """VWW (13 depthwise, 14 pointwise layers, a 3x3 stride-2 first layer), IC (ResNet-8:
+    3x3 and stride-2 1x1 convolutions on the general kernel, whose output overlaps its
+    input in pixel order) and AD (fully connected layers) for cortex-m55: every
+    convolution and fully connected layer on stai's Helium kernels, bit-exact with TFLM
+    on a shipped sample and a random input, within the budget."""
+    path = shared_model_path(key)
+    out = tmp_path / key
+    compiled = compile_model(path, CompileOptions(name="net", target="cortex-m55", kernels="stai"))
+    write_generated(compiled, out)
+    kernels = layer_kernels(compiled.module)
+    weighted = [k for k in kernels if "conv" in k or "fully_connected" in k]
+    assert weighted and all(k.startswith("stai_mk_") and k.endswith("_mve_s8") for k in weighted)
+    samples = [s.inputs for s in SHARED_BY_KEY[key].samples(models_dir)][:1]
+    counts = _run_on_m55(out, tmp_path / "b", path, samples + random_inputs(path, 1, seed=9))
+    assert counts and max(counts) <= BUDGETS[key], counts
