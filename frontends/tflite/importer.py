@@ -113,8 +113,12 @@ _CONVERSION = ("float32", "int8", "int16")
 """QUANTIZE and DEQUANTIZE: between float32 and int8 or int16 (QUANTIZE also between int8
 and int16 in both directions, and int8 to int8, int16 to int16)."""
 
-_QUANTIZE = (*_CONVERSION, "int32")
-"""QUANTIZE also to and from int32 (int8 and int16 -> int32, int32 -> int8 and int16)."""
+_QUANTIZE = (*_CONVERSION, "int32", "uint8")
+"""QUANTIZE also to and from int32 (int8 and int16 -> int32, int32 -> int8 and int16), and
+int8 <-> uint8 (a converted model's uint8 inputs and outputs)."""
+
+_DEQUANTIZE = (*_CONVERSION, "uint8")
+"""DEQUANTIZE also from uint8 to float32."""
 
 _VARIABLE = ("float32", "int8", "int16")
 """Resource variables: their bytes are copied whatever their type."""
@@ -137,7 +141,7 @@ OPERATORS: dict[str, Translation] = {
     "EXPAND_DIMS": Translation("_reshape", nn.ReshapeOp, int16=True),
     "SOFTMAX": Translation("_softmax", nn.SoftmaxOp, int16=True),
     "QUANTIZE": Translation("_unary", nn.QuantizeOp, generic=True, types=_QUANTIZE),
-    "DEQUANTIZE": Translation("_dequantize_op", nn.DequantizeOp, types=_CONVERSION),
+    "DEQUANTIZE": Translation("_dequantize_op", nn.DequantizeOp, types=_DEQUANTIZE),
     "RELU": Translation("_unary", nn.ReluOp, generic=True, int16=True),
     "RELU6": Translation("_unary", nn.Relu6Op, generic=True, int16=True),
     "RELU_N1_TO_1": Translation("_unary", nn.ReluN1To1Op, generic=True),

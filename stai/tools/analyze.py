@@ -473,7 +473,7 @@ def _dtype(value: SSAValue) -> str:
     from stai.dialects import qnn
 
     kinds = {"s8": "int8", "s16": "int16", "s32": "int32", "s64": "int64", "f32": "float32"}
-    return {**kinds, "bool": "bool"}.get(qnn.element_kind(value.type), "?")
+    return {**kinds, "bool": "bool", "u8": "uint8"}.get(qnn.element_kind(value.type), "?")
 
 
 def _bytes_of(t: Any) -> int:
