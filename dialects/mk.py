@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, UnitAttr
 from xdsl.ir import Dialect, SSAValue
 from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
@@ -153,6 +153,9 @@ class Conv1x1S8Op(WeightedKernelOp):
     KERNEL: ClassVar[str] = "stai_mk_conv1x1_s8"
     WINDOW: ClassVar[tuple[int, int] | None] = (1, 1)
 
+    no_scratch = opt_prop_def(UnitAttr)
+    """Every pixel one at a time, widened in registers: no scratch (``-O ram``)."""
+
     @property
     def pixels(self) -> int:
         return math.prod(self.input_shape(0)[:-1])
@@ -164,6 +167,8 @@ class Conv1x1S8Op(WeightedKernelOp):
         return o2 * i2, o2
 
     def scratch_bytes(self, isa: str) -> int:
+        if self.no_scratch is not None:
+            return 0
         return mk_layouts.scratch_bytes_conv1x1(self.pixels, self.in_channels)
 
     def macc(self) -> int:

@@ -63,6 +63,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     ModuleOp,
     TensorType,
+    UnitAttr,
     i8,
     i16,
     i32,
@@ -470,11 +471,15 @@ def choose(op: qnn.KernelOp, isa: str = "host") -> Choice | None:
 
 
 def select_kernel(
-    op: qnn.KernelOp, rewriter: Rewriter, optimize: str = "balanced", isa: str = "host"
+    op: qnn.KernelOp,
+    rewriter: Rewriter,
+    optimize: str = "balanced",
+    isa: str = "host",
+    lean: bool = False,
 ) -> bool:
     """Replace ``op`` by the ``mk`` op of stai's kernel that fits it on ``isa``; False
     when none does. ``optimize=time``: a 1x1 kernel's weights widened to int16
-    (``mk_layouts.widen_pointwise_s8``)."""
+    (``mk_layouts.widen_pointwise_s8``); ``lean``: a 1x1 kernel without scratch."""
     found = choose(op, isa)
     if found is None:
         return False
@@ -489,6 +494,8 @@ def select_kernel(
         new_constants = [weights, bias]
         operands = [op.ins[0], weights.result, bias.result]
     properties = {"act": op.act, **found.properties}
+    if lean and found.op is mk.Conv1x1S8Op:
+        properties["no_scratch"] = UnitAttr()
     if found.params is not None:
         properties["params"] = found.params
     properties["operandSegmentSizes"] = DenseArrayBase.from_list(i32, [len(operands), 0, 0])
@@ -534,17 +541,18 @@ class SelectKernelsPass(ModulePass):
             return
         rewriter = Rewriter()
         ops = [o for o in op.walk() if isinstance(o, qnn.KernelOp)]
-        keep = _ram_keeps(op, ops, self.isa) if self.optimize == "ram" else [True] * len(ops)
-        for inner, chosen in zip(ops, keep):
-            if chosen:
-                select_kernel(inner, rewriter, self.optimize, isa=self.isa)
+        picks = _ram_picks(op, ops, self.isa) if self.optimize == "ram" else [0] * len(ops)
+        for inner, pick in zip(ops, picks):
+            if pick < 2:
+                select_kernel(inner, rewriter, self.optimize, isa=self.isa, lean=pick == 1)
 
 
-def _ram_keeps(module: ModuleOp, ops: list[qnn.KernelOp], isa: str) -> list[bool]:
-    """``optimize=ram``: which of ``ops`` may take stai's kernel
-    (``mk_layouts.smallest_working_set`` on each op's working set with either kernel:
-    its activations, as far as its output may overlap its input, and its scratch; stai's
-    kernels read on a copy of the module with every kernel selected)."""
+def _ram_picks(module: ModuleOp, ops: list[qnn.KernelOp], isa: str) -> list[int]:
+    """``optimize=ram``: the kernel each of ``ops`` takes, 0 stai's, 1 stai's 1x1 kernel
+    without scratch, 2 the ``qnn`` op's (``mk_layouts.smallest_working_set`` on each op's
+    working set with each: its activations, as far as its output may overlap its input,
+    and its scratch; stai's kernels read on a copy of the module with every kernel
+    selected)."""
     trial = module.clone()
     rewriter = Rewriter()
     for inner in [o for o in trial.walk() if isinstance(o, qnn.KernelOp)]:
@@ -553,7 +561,10 @@ def _ram_keeps(module: ModuleOp, ops: list[qnn.KernelOp], isa: str) -> list[bool
     layers = []
     for old, new in zip(ops, chosen, strict=True):
         ours = _working_set(new, isa) if isinstance(new, mk.MicroKernelOp) else None
-        layers.append((_working_set(old, isa), ours))
+        lean = None
+        if ours is not None and isinstance(new, mk.Conv1x1S8Op):
+            lean = ours - new.scratch_bytes(isa)
+        layers.append((ours, lean, _working_set(old, isa)))
     return mk_layouts.smallest_working_set(layers)
 
 

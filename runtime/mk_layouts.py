@@ -314,16 +314,18 @@ def pack_pointwise_s16(
     return widen_pointwise_s8(packed), bias32
 
 
-def smallest_working_set(layers: Sequence[tuple[int, int | None]]) -> list[bool]:
-    """Which layers keep stai's kernel under ``-O ram``. Each layer is ``(other, ours)``:
-    the bytes its kernel without stai's (CMSIS-NN's) needs at once (activations, as far
-    as its output may overlap its input, and scratch), and those with stai's kernel (None:
-    none fits). The model's smallest reachable working set is the largest of
-    ``min(other, ours)``; a layer keeps stai's kernel unless that makes its own working
-    set larger than both that floor and the other kernel's (its scratch would set the
-    arena's peak, as far as the working sets tell)."""
-    floor = max((min(o, m if m is not None else o) for o, m in layers), default=0)
-    return [m is not None and (m <= floor or m <= o) for o, m in layers]
+def smallest_working_set(layers: Sequence[Sequence[int | None]]) -> list[int]:
+    """The kernel each layer takes under ``-O ram``. Each layer lists the bytes it needs at
+    once (activations, as far as its output may overlap its input, and scratch) with each
+    of its kernels in order of preference (stai's, stai's without scratch, CMSIS-NN's;
+    None: that kernel does not fit). The model's smallest reachable working set is the
+    largest of each layer's smallest; each layer takes the first kernel within it (its
+    index), so a scratch buffer that would set the peak is avoided, and every other layer
+    keeps its preferred kernel."""
+    floor = max((min(s for s in sizes if s is not None) for sizes in layers), default=0)
+    return [
+        next(i for i, s in enumerate(sizes) if s is not None and s <= floor) for sizes in layers
+    ]
 
 
 def pack_dwconv3x3_s8(
@@ -359,7 +361,8 @@ def pack_dwconv3x3_s8(
 def scratch_bytes_conv1x1(pixels: int, in_ch: int) -> int:
     """Scratch bytes of ``stai_mk_conv1x1_s8``: a block of three pixels' input as int16
     slots (``(in_ch + 1) // 2`` words per pixel); none for fewer than three pixels (a fully
-    connected layer of batch 1 or 2), whose input the kernel widens in registers."""
+    connected layer of batch 1 or 2), whose input the kernel widens in registers, as it
+    does for every pixel when called without scratch (``-O ram``)."""
     if int(pixels) < 3:
         return 0
     return 3 * 4 * ((int(in_ch) + 1) // 2)

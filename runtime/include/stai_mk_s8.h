@@ -405,7 +405,8 @@ STAI_MK_INLINE int32_t stai_mk_requantize(int32_t acc,
  *   output   [pixels][out_ch] int8
  *   scratch  mk_layouts.scratch_bytes_conv1x1(pixels, in_ch) bytes, 4-byte aligned: the
  *            input of three pixels widened to int16 slots; none (NULL) for one pixel,
- *            whose input is widened in registers as it is read (stai_mk_conv1x1_row_s8)
+ *            whose input is widened in registers as it is read (stai_mk_conv1x1_row_s8);
+ *            NULL: every pixel that way (-O ram: mk.conv1x1_s8's no_scratch)
  */
 
 /* A pixel's input as int16 slots (pack_pointwise_s8's order): slot k in col[k * step]. */
@@ -708,7 +709,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8(const int8_t *input,
     const int32_t oc_pairs = (out_ch + 1) >> 1;
     const int32_t grouped = oc_pairs & ~1; /* the output pairs stored two by two */
     int32_t *const col = (int32_t *)scratch;
-    const int32_t blocks = pixels / 3;
+    const int32_t blocks = scratch != NULL ? pixels / 3 : 0;
     /* Three pixels at a time (six accumulators, which leaves the registers the loop needs
      * on a Cortex-M): col[3k + i] holds slot k of pixel i. */
     for (int32_t blk = 0; blk < blocks; blk++)
@@ -1016,7 +1017,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv1x1_s8_w16(const int8_t *input,
     const int32_t oc_pairs = (out_ch + 1) >> 1;
     const int32_t grouped = oc_pairs & ~1;
     int32_t *const col = (int32_t *)scratch;
-    const int32_t blocks = pixels / 3;
+    const int32_t blocks = scratch != NULL ? pixels / 3 : 0; /* NULL: every pixel as a row */
     for (int32_t blk = 0; blk < blocks; blk++)
     {
         const int32_t p = 3 * blk;

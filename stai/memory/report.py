@@ -442,8 +442,8 @@ class OptimizeCost:
 
     choice: str
     layers: int = 0
-    """``time``: the 1x1 kernels on int16 weights; ``ram``: the layers that keep the
-    kernel with less scratch instead of stai's."""
+    """``time``: the 1x1 kernels on int16 weights; ``ram``: the layers that take a kernel
+    with less scratch (stai's 1x1 kernel without scratch, or CMSIS-NN's)."""
     weights_bytes: int = 0
     """The weights with the choice (bytes, as ``Compiled.weights_bytes``)."""
     balanced_weights_bytes: int = 0
@@ -523,6 +523,8 @@ def selection_facts(module: ModuleOp, choice: str, isa: str) -> tuple[int, int]:
             if isinstance(weights, TensorType) and weights.element_type == i16:
                 layers += 1
                 extra += weights.element_count()
+        elif choice == "ram" and isinstance(op, mk.Conv1x1S8Op) and op.no_scratch is not None:
+            layers += 1  # stai's 1x1 kernel without scratch
         elif choice == "ram" and isinstance(op, qnn.KernelOp) and op.kind == "s8":
             if not isinstance(op, mk.MicroKernelOp) and choose(op, isa) is not None:
                 layers += 1  # a kernel of stai's fits, the choice kept the other

@@ -66,3 +66,21 @@ def test_time_on_cortex_m4(
     assert meta["weights_change_bytes"] == weights["time"] - weights["balanced"]
     assert meta["arena_change_bytes"] == 0
     print(f"{key} M4 instructions: balanced {counts['balanced']}, time {counts['time']}")
+
+
+def test_kws_ram_on_cortex_m4(
+    target_tools: None, tmp_path: Path, shared_model_path, models_dir
+) -> None:
+    """KWS with ``-O ram``: its four pointwise layers without scratch (every pixel widened
+    in registers), bit-exact with TFLM on QEMU, in a smaller arena than ``balanced``'s,
+    as NAME.json says."""
+    path = shared_model_path("kws_int8")
+    samples = [s.inputs for s in SHARED_BY_KEY["kws_int8"].samples(models_dir)][:1]
+    samples += random_inputs(path, 1, seed=16)
+    compiled = compile_model(path, CompileOptions(name="kws", target="cortex-m4", optimize="ram"))
+    write_generated(compiled, tmp_path / "ram")
+    meta = json.loads((tmp_path / "ram" / "kws.json").read_text())
+    assert meta["optimize"]["arena_change_bytes"] < 0
+    assert meta["activations_bytes"] == meta["optimize"]["arena_bytes"]
+    counts = _run_on_m4(tmp_path / "ram", tmp_path / "b", path, samples)
+    print(f"kws_int8 M4 -O ram: arena {meta['activations_bytes']}, instructions {counts}")

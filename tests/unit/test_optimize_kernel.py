@@ -188,6 +188,32 @@ def test_dsp_int16_kernel_matches_cmsis_nn_on_cortex_m7(tmp_path: Path) -> None:
     _check(mk.run_m4(cases, tmp_path, target="cortex-m7"), cases)
 
 
+def _lean_driver(cases: list[mk.Case]) -> str:
+    """``mk.driver_source`` with every 1x1 call made without scratch (``-O ram``'s
+    ``no_scratch``: every pixel widened in registers, one at a time)."""
+    source = _DRIVER_SOURCE(cases)
+    for i, case in enumerate(cases):
+        if case.kind == "conv1x1":
+            call = re.compile(
+                rf"(stai_mk_conv1x1_s8\(c{i}_in, [^,]+, [^,]+, [^,]+, [^,]+, out_mk, )scratch"
+            )
+            source, n = call.subn(r"\1NULL", source)
+            assert n == 1
+    unused = "static int32_t scratch["
+    return source.replace(unused, f"__attribute__((unused)) {unused}")
+
+
+def test_int8_kernel_without_scratch_on_cortex_m4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-O ram``: stai_mk_conv1x1_s8 called with NULL scratch runs every pixel as a row,
+    bit for bit the CMSIS-NN API's, for any number of pixels."""
+    monkeypatch.setattr(mk, "driver_source", _lean_driver)
+    cases = [c for c in _cases(seed=25, fuzz=6) if c.misalign == 0]
+    _check(mk.run_m4(cases, tmp_path / "m4"), cases)
+    _check(mk.run_host(cases, tmp_path / "host"), cases)
+
+
 def test_kws_1x1_layers_are_faster_on_int16_weights(
     tmp_path: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,13 +18,14 @@
 // BALANCED-LABEL: func.func @conv1x1
 // BALANCED:       mk.conv1x1_s8 ins(%x, %{{.*}}, %{{.*}} : tensor<1x2x2x5xi8>, tensor<24xi8>, tensor<4xi32>)
 
-// -O ram: stai's kernel needs 36 bytes of scratch (three pixels' input as int16 slots),
-// CMSIS-NN's 1x1 call none; this layer's working set is the model's largest, so it keeps
-// its CMSIS-NN call.
+// -O ram: stai's kernel needs 36 bytes of scratch (three pixels' input as int16 slots);
+// this layer's working set is the model's largest, so it takes the first kernel without
+// scratch in the order of preference: stai's 1x1 kernel with `no_scratch` (every pixel
+// widened in registers, one at a time), before CMSIS-NN's call.
 
 // RAM-LABEL: func.func @conv1x1
-// RAM-NOT:   mk.
-// RAM:       qnn.conv2d
+// RAM:       mk.conv1x1_s8 ins(%x, %{{.*}}, %{{.*}} : tensor<1x2x2x5xi8>, tensor<24xi8>, tensor<4xi32>)
+// RAM-SAME:  no_scratch
 
 // BAD: optimize must be balanced, time, ram, got 'fast'
 
