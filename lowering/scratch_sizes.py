@@ -199,6 +199,57 @@ def depthwise_conv_wrapper_s8_bytes(
     return size
 
 
+# ------------------------------------------------------------- int4 weights (s4)
+
+
+def _conv_s4_im2col_bytes(isa: Isa, input_dims: Dims, filter_dims: Dims) -> int:
+    """``arm_convolve_s4_get_buffer_size`` (``_mve``): two int16 im2col columns of
+    ``kw * kh * c_in``; Helium four int8 columns rounded up to 16 bytes."""
+    col = filter_dims.w * filter_dims.h * input_dims.c
+    if isa == "mve":
+        return 4 * _cdiv(col + 15, 16) * 16
+    return 2 * col * 2
+
+
+def convolve_wrapper_s4_bytes(
+    isa: Isa, geometry: ConvGeometry, input_dims: Dims, filter_dims: Dims, output_dims: Dims
+) -> int:
+    """``arm_convolve_wrapper_s4_get_buffer_size`` (``_dsp`` / ``_mve``): 0 for the 1x1
+    paths; on Helium the 1xN path's (0 when the padded columns split evenly); else the
+    im2col columns of ``_conv_s4_im2col_bytes``."""
+    _check_isa(isa)
+    g = geometry
+    if _conv_is_1x1(g, filter_dims) and input_dims.c == filter_dims.c:
+        return 0
+    if isa == "mve" and _conv_is_1_x_n(g, input_dims, filter_dims):
+        total_pad = (output_dims.w - 1) * g.stride_w + filter_dims.w - input_dims.w
+        asym_pad = _cmod(total_pad, 2)
+        right = (
+            max(1, _cdiv(g.pad_w + asym_pad + g.stride_w - 1, g.stride_w))
+            if g.pad_w + asym_pad != 0
+            else 0
+        )
+        left = max(1, _cdiv(g.pad_w + g.stride_w - 1, g.stride_w)) if g.pad_w != 0 else 0
+        middle = max(output_dims.w - (right + left), 0)
+        if right + middle + left == output_dims.w:
+            return 0
+    return _conv_s4_im2col_bytes(isa, input_dims, filter_dims)
+
+
+def depthwise_conv_wrapper_s4_bytes(
+    isa: Isa, geometry: ConvGeometry, input_dims: Dims, filter_dims: Dims, output_dims: Dims
+) -> int:
+    """``arm_depthwise_conv_wrapper_s4_get_buffer_size`` (``_dsp`` / ``_mve``): on the
+    optimized path (multiplier 1, one batch, no dilation) ``c_in * kw * kh`` int16 (on
+    every core but Helium, host included), ``4 * 124 * kw * kh`` bytes on Helium; else 0."""
+    _check_isa(isa)
+    if not _dw_is_opt(geometry, input_dims, output_dims):
+        return 0
+    if isa == "mve":
+        return 4 * CH_IN_BLOCK_MVE * filter_dims.w * filter_dims.h
+    return input_dims.c * filter_dims.w * filter_dims.h * 2
+
+
 # ------------------------------------------------------------------- fully connected
 
 
@@ -293,6 +344,15 @@ def depthwise_conv_wrapper_s16_bytes(
     return 4 * column + 8 if isa == "mve" else column
 
 
+def weight_bits(op: object) -> int:
+    """The bit width of a weighted op's filter (operand 1): 4 for int4 filters, which the
+    s4 kernels read packed two per byte; 8 otherwise."""
+    ins = getattr(op, "ins", ())
+    element = getattr(getattr(ins[1], "type", None), "element_type", None) if len(ins) > 1 else None
+    width = getattr(getattr(element, "width", None), "data", 8)
+    return width if isinstance(width, int) else 8
+
+
 def _conv_wrapper(op: Kernel, isa: Isa, depthwise: bool) -> int:
     if op.kind == "s16":
         return _conv_wrapper_s16(op, isa, depthwise)
@@ -301,7 +361,10 @@ def _conv_wrapper(op: Kernel, isa: Isa, depthwise: bool) -> int:
     sh, sw = op.ints("strides")
     top, _bottom, left, _right = op.ints("pads")
     dh, dw = op.ints("dilations")
-    size_of = depthwise_conv_wrapper_s8_bytes if depthwise else convolve_wrapper_s8_bytes
+    if weight_bits(op) == 4:
+        size_of = depthwise_conv_wrapper_s4_bytes if depthwise else convolve_wrapper_s4_bytes
+    else:
+        size_of = depthwise_conv_wrapper_s8_bytes if depthwise else convolve_wrapper_s8_bytes
     return size_of(
         isa,
         ConvGeometry(sh, sw, top, left, dh, dw),
@@ -327,7 +390,7 @@ def _conv_wrapper_s16(op: Kernel, isa: Isa, depthwise: bool) -> int:
 
 
 def _fully_connected_s8(op: Kernel, isa: Isa) -> int:
-    if op.kind != "s8":
+    if op.kind != "s8" or weight_bits(op) == 4:  # arm_fully_connected_s4 takes none
         return 0
     weights = op.input_shape(1)
     return fully_connected_s8_bytes(isa, Dims(weights[-1], 1, 1, weights[0]))

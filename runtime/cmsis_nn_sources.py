@@ -184,6 +184,72 @@ SOURCES: tuple[CmsisNNSource, ...] = (
     ),
     _source("SoftmaxFunctions/arm_nn_softmax_common_s8.c", "arm_nn_softmax_common_s8"),
     _source("SoftmaxFunctions/arm_softmax_s16.c", "arm_softmax_s16"),
+    # int4 weights (int8 activations)
+    _source(
+        "ConvolutionFunctions/arm_convolve_wrapper_s4.c",
+        "arm_convolve_wrapper_s4",
+        "arm_convolve_1_x_n_s4 arm_convolve_1x1_s4 arm_convolve_1x1_s4_fast arm_convolve_even_s4"
+        " arm_convolve_s4",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_convolve_s4.c",
+        "arm_convolve_s4",
+        "arm_nn_mat_mult_kernel_s4_s16 arm_nn_mat_mult_nt_t_s4 arm_q7_to_q15_with_offset",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_convolve_1_x_n_s4.c",
+        "arm_convolve_1_x_n_s4",
+        "arm_convolve_s4 arm_nn_mat_mul_core_1x_s4 arm_nn_mat_mult_nt_t_s4"
+        " arm_convolve_1_x_n_s4_get_buffer_size",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_convolve_1x1_s4.c",
+        "arm_convolve_1x1_s4",
+        "arm_nn_mat_mult_nt_t_s4",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_convolve_1x1_s4_fast.c",
+        "arm_convolve_1x1_s4_fast",
+        "arm_nn_mat_mult_nt_t_s4",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_convolve_even_s4.c",
+        "arm_convolve_even_s4",
+        "arm_nn_mat_mult_nt_interleaved_t_even_s4",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_convolve_get_buffer_sizes_s4.c",
+        "arm_convolve_s4_get_buffer_size arm_convolve_1_x_n_s4_get_buffer_size"
+        " arm_convolve_1x1_s4_fast_get_buffer_size arm_convolve_wrapper_s4_get_buffer_size"
+        " arm_convolve_wrapper_s4_get_buffer_size_mve arm_convolve_wrapper_s4_get_buffer_size_dsp",
+    ),
+    _source(
+        "ConvolutionFunctions/arm_nn_mat_mult_kernel_s4_s16.c", "arm_nn_mat_mult_kernel_s4_s16"
+    ),
+    _source(
+        "ConvolutionFunctions/arm_depthwise_conv_wrapper_s4.c",
+        "arm_depthwise_conv_wrapper_s4",
+        "arm_depthwise_conv_s4 arm_depthwise_conv_s4_opt",
+    ),
+    _source("ConvolutionFunctions/arm_depthwise_conv_s4.c", "arm_depthwise_conv_s4"),
+    _source(
+        "ConvolutionFunctions/arm_depthwise_conv_s4_opt.c",
+        "arm_depthwise_conv_s4_opt",
+        "arm_nn_depthwise_conv_nt_t_s4 arm_q7_to_q15_with_offset",
+    ),
+    _source(
+        "FullyConnectedFunctions/arm_fully_connected_s4.c",
+        "arm_fully_connected_s4",
+        "arm_nn_vec_mat_mult_t_s4",
+    ),
+    _source("NNSupportFunctions/arm_nn_mat_mult_nt_t_s4.c", "arm_nn_mat_mult_nt_t_s4"),
+    _source(
+        "NNSupportFunctions/arm_nn_mat_mult_nt_interleaved_t_even_s4.c",
+        "arm_nn_mat_mult_nt_interleaved_t_even_s4",
+    ),
+    _source("NNSupportFunctions/arm_nn_mat_mul_core_1x_s4.c", "arm_nn_mat_mul_core_1x_s4"),
+    _source("NNSupportFunctions/arm_nn_vec_mat_mult_t_s4.c", "arm_nn_vec_mat_mult_t_s4"),
+    _source("NNSupportFunctions/arm_nn_depthwise_conv_nt_t_s4.c", "arm_nn_depthwise_conv_nt_t_s4"),
     # Data movement
     _source("TransposeFunctions/arm_transpose_s8.c", "arm_transpose_s8"),
     # Support functions

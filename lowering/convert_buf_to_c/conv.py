@@ -3,11 +3,83 @@
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import IntegerAttr
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    TensorType,
+    i8,
+)
+from xdsl.ir import SSAValue
 
 from stai.dialects import c, qnn
+from stai.dialects.buf import GetConstOp
 from stai.lowering.convert_buf_to_c.common import fail, shape_of, size_of
 from stai.lowering.convert_buf_to_c.kernel_block import KernelBlock, hybrid_quant, out_of
+
+
+def is_int4(value: SSAValue) -> bool:
+    """Whether ``value`` holds int4 elements (``i4``: a filter the s4 kernels read packed)."""
+    t = value.type
+    return (
+        isinstance(t, MemRefType | TensorType)
+        and isinstance(t.element_type, IntegerType)
+        and t.element_type.width.data == 4
+    )
+
+
+def pack_int4(values: np.ndarray) -> bytes:
+    """int4 values two per byte: element ``i`` in the low nibble of byte ``i // 2`` when
+    ``i`` is even, in the high nibble when it is odd (TFLite's and CMSIS-NN's order; an odd
+    count leaves the last high nibble 0)."""
+    nibbles = values.reshape(-1).astype(np.uint8) & 0x0F
+    if nibbles.size % 2:
+        nibbles = np.append(nibbles, np.uint8(0))
+    return (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8).tobytes()
+
+
+def packed_int4_ptr(k: KernelBlock, w: SSAValue) -> SSAValue:
+    """``const int8_t *`` to an int4 weight constant, whose array in ``NAME_data.c`` holds
+    the values packed two per byte (``pack_int4``): the ``i4`` array the constant was
+    declared with (one value per element, as the IR holds it) is replaced by its packed
+    bytes the first time a kernel reads it."""
+    owner = w.owner
+    if not isinstance(owner, GetConstOp):
+        raise fail(k.op, "int4 weights must be a constant")
+    symbol = owner.symbol.root_reference.data
+    name = k.low.data.by_symbol.get(symbol)
+    if name is None:
+        raise fail(k.op, f"no buf.const named @{symbol}")
+    arrays = k.low.data.arrays
+    for i, array in enumerate(arrays):
+        if array.sym_name.data != name or not isinstance(array.value, DenseIntOrFPElementsAttr):
+            continue
+        element = array.type.element_type
+        if isinstance(element, IntegerType) and element.width.data == 4:
+            # xDSL holds one i4 value per byte.
+            values = np.frombuffer(array.value.data.data, dtype=np.int8)
+            if values.size == 1 and array.size != 1:  # splat
+                values = np.full(array.size, values[0], np.int8)
+            data = pack_int4(values)
+            t = TensorType(i8, [len(data)])
+            alignment = array.alignment.value.data if array.alignment is not None else None
+            packed = DenseIntOrFPElementsAttr(t, BytesAttr(data))
+            arrays[i] = c.ArrayOp(name, t, packed, alignment=alignment)
+    return k.add(c.GetGlobalOp(name, c.CType("const int8_t *"), array=True))
+
+
+def int4_weighted_args(
+    k: KernelBlock, dims: Sequence[SSAValue], x: SSAValue, w: SSAValue, b: SSAValue, y: SSAValue
+) -> list[SSAValue]:
+    """``KernelBlock.weighted_args`` for int4 weights ``w`` (their packed array)."""
+    in_dims, f_dims, b_dims, out_dims = dims
+    weights = packed_int4_ptr(k, w)
+    return [in_dims, k.ptr(x), f_dims, weights, b_dims, k.ptr(b), out_dims, k.ptr(y, True)]
 
 
 def emit_conv(k: KernelBlock) -> None:
@@ -41,6 +113,11 @@ def emit_conv(k: KernelBlock) -> None:
     type_name = "cmsis_nn_dw_conv_params" if depthwise else "cmsis_nn_conv_params"
     params = k.struct("conv_params", type_name, init)
     quant = k.per_channel_quant()
+    if op.kind == "s8" and is_int4(w):
+        # int4 filters stay packed: CMSIS-NN's s4 kernels read them two per byte.
+        callee = "arm_depthwise_conv_wrapper_s4" if depthwise else "arm_convolve_wrapper_s4"
+        k.call(callee, [ctx, params, quant, *int4_weighted_args(k, dims, x, w, b, y)])
+        return
     args = k.weighted_args(dims, x, w, b, y)
     if op.kind == "s16" and depthwise:
         callee = "arm_depthwise_conv_wrapper_s16"

@@ -7,6 +7,7 @@ from xdsl.ir import SSAValue
 from stai.dialects import c, qnn
 from stai.dialects.buf import GetConstOp
 from stai.lowering.convert_buf_to_c.common import I32_PTR, fail, shape_of, size_of
+from stai.lowering.convert_buf_to_c.conv import int4_weighted_args, is_int4
 from stai.lowering.convert_buf_to_c.kernel_block import (
     KernelBlock,
     hybrid_quant,
@@ -63,6 +64,9 @@ def emit_fully_connected(k: KernelBlock) -> None:
         _emit_fully_connected_s16(k, dims, outputs)
         return
     ctx = k.context()
+    if is_int4(w):
+        _emit_fully_connected_s4(k, ctx, dims)
+        return
     if op.scratch is not None and not isinstance(op.scratch.owner, GetConstOp):
         # The CMSIS-NN API reads precomputed kernel sums from the scratch buffer when it
         # asks for one (Helium): fill it first (unless convert-qnn-to-buf computed them).
@@ -97,6 +101,23 @@ def emit_fully_connected(k: KernelBlock) -> None:
         callee,
         [ctx, params, quant, *k.weighted_args(dims, x, w, b, y)],
     )
+
+
+def _emit_fully_connected_s4(k: KernelBlock, ctx: SSAValue, dims: tuple[SSAValue, ...]) -> None:
+    """int4 weights, packed two per byte: ``arm_fully_connected_s4`` (one multiplier and
+    shift, filter offset 0; it takes no scratch buffer)."""
+    op = k.op
+    x, w, b = op.ins
+    mults, shifts = k.plist("multipliers"), k.plist("shifts")
+    if len(mults) != 1 or len(shifts) != 1 or k.p("filter_offset") != 0:
+        raise fail(op, "int4 weights must be quantized per tensor, symmetric")
+    quant = k.struct(
+        "quant_params",
+        "cmsis_nn_per_tensor_quant_params",
+        {"multiplier": mults[0], "shift": shifts[0]},
+    )
+    args = int4_weighted_args(k, dims, x, w, b, out_of(op))
+    k.call("arm_fully_connected_s4", [ctx, k.fc_params_s8(), quant, *args])
 
 
 def _emit_fully_connected_s16(k: KernelBlock, dims: tuple[SSAValue, ...], outputs: int) -> None:
