@@ -58,7 +58,7 @@ def measure(key: str, path: Path, target: str, choice: str, work: Path, samples:
         note = f"{cost.layers} layers on int16 weights"
     elif cost is not None and choice == "ram":
         note = "no gain: balanced's code" if cost.fell_back or not cost.layers else ""
-        note = note or f"{cost.layers} layers keep the kernel with less scratch"
+        note = note or f"{cost.layers} layers on a kernel with less scratch"
     return {
         "model": key,
         "choice": choice,

@@ -492,14 +492,13 @@ class OptimizeCost:
             lines.append(f"  {what}")
         elif self.fell_back and self.layers:
             lines.append(
-                f"  no gain: keeping the kernel with less scratch in {self.layers} layer(s) "
-                "gave no smaller arena (a second compile with -O balanced), so the code is "
-                "balanced's"
+                f"  no gain: a kernel with less scratch in {self.layers} layer(s) gave no "
+                "smaller arena (a second compile with -O balanced), so the code is balanced's"
             )
         elif self.layers:
             lines.append(
-                f"  {self.layers} layer(s) keep the kernel with less scratch (balanced's "
-                "figures: a second compile with -O balanced)"
+                f"  {self.layers} layer(s) on a kernel with less scratch (stai's 1x1 kernel "
+                "without scratch, or CMSIS-NN's; balanced's figures: a second compile)"
             )
         else:
             lines.append("  no gain: no layer's scratch buffer sets the working-set peak")
