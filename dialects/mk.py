@@ -21,8 +21,8 @@ bounds so that the C compiler specialises it per layer::
 
 The ops: ``mk.conv1x1_s8`` (1x1 convolutions and fully connected layers; its Helium
 form ``mk.conv1x1_mve_s8``, a separate op because its weight layout, kernel and scratch
-differ, taken on ``isa=mve`` only, as ``mk.dwconv3x3_mve_s8`` and ``mk.conv_mve_s8`` are for
-``mk.dwconv3x3_s8`` and ``mk.conv_s8``),
+differ, taken on ``isa=mve`` only, as ``mk.dwconv3x3_mve_s8``, ``mk.conv_mve_s8`` and
+``mk.add_mve_s8`` are for ``mk.dwconv3x3_s8``, ``mk.conv_s8`` and ``mk.add_s8``),
 ``mk.dwconv3x3_s8`` (depthwise 3x3), ``mk.conv_s8`` (any other convolution),
 ``mk.avgpool_s8`` / ``mk.maxpool_s8``, ``mk.add_s8`` (same-shape additions, with the
 ``plan`` of ``mk_eltwise_layouts.plan_add_s8``) and ``mk.mul_s8`` (same shapes). A weighted op's operands are the input,
@@ -532,6 +532,33 @@ class AddS8Op(MicroKernelOp):
 
 
 @irdl_op_definition
+class AddMveS8Op(MicroKernelOp):
+    """``mk.add_s8``'s Helium form (``isa=mve`` only) for a linear ``plan`` (method 1):
+    ``stai_mk_add_mve_s8``, four elements per vector. The output may be an input's
+    bytes."""
+
+    name = "mk.add_mve_s8"
+    KERNEL: ClassVar[str] = "stai_mk_add_mve_s8"
+    NUM_INS: ClassVar[int | None] = 2
+    S8_PARAMS: ClassVar[ParamsSpec] = qp.AddSubS8Params
+    IN_PLACE: ClassVar[InPlace] = "binary"
+    plan = opt_prop_def(DenseArrayBase)
+    GEOMETRY: ClassVar[tuple[str, ...]] = ("plan",)
+
+    def macc(self) -> int:
+        """One per output element."""
+        return self._output_count()
+
+    def verify_(self) -> None:
+        super().verify_()
+        if not all(shape_of(v) == self.output_shape() for v in self.ins):
+            raise VerifyException(f"{self.name}: expected inputs of the output's shape")
+        plan = self.ints("plan")
+        if len(plan) != 5 or plan[0] != 1:
+            raise VerifyException(f"{self.name}: 'plan' must be a linear plan (method 1)")
+
+
+@irdl_op_definition
 class MulS8Op(MicroKernelOp):
     """Multiplication of two int8 tensors of the output's shape: ``stai_mk_mul_s8``, with
     the ``#qnn.mul_s8`` parameters and ``fast_requant`` (``mk_eltwise_layouts.
@@ -573,6 +600,7 @@ MK = Dialect(
         AvgPoolS8Op,
         MaxPoolS8Op,
         AddS8Op,
+        AddMveS8Op,
         MulS8Op,
     ],
     [],

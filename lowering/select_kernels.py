@@ -27,8 +27,9 @@ that have a Helium form and beat CMSIS-NN's Helium kernels (``MVE_RULES``): 1x1
 convolutions and fully connected layers (filter offset 0, any channel counts and rows)
 -> ``mk.conv1x1_mve_s8``, depthwise 3x3 convolutions with a multiple of 4 channels ->
 ``mk.dwconv3x3_mve_s8``, every other convolution ``mk.conv_s8`` fits ->
-``mk.conv_mve_s8`` (``stai.runtime.mk_mve_layouts``); every other layer (pooling, add,
-other depthwise layers, softmax) keeps its CMSIS-NN call there.
+``mk.conv_mve_s8``, additions whose plan is linear -> ``mk.add_mve_s8``
+(``stai.runtime.mk_mve_layouts``); every other layer (pooling, other additions, other
+depthwise layers, softmax) keeps its CMSIS-NN call there.
 
 Before::
 
@@ -414,6 +415,24 @@ MVE_RULES: tuple[Callable[[qnn.KernelOp, np.ndarray, np.ndarray], Choice | None]
 )
 """The rules of the kernels with a Helium form (``stai_mk_mve_s8.h``)."""
 
+
+def _add_mve(op: qnn.KernelOp) -> Choice | None:
+    """An addition of two tensors of the output's shape whose plan is the linear one
+    (``mk_eltwise_layouts.plan_add_s8`` method 1, exact on every input pair) on a Helium
+    core: ``mk.add_mve_s8``, nine instructions per four elements (IC's residual adds:
+    CMSIS-NN's Helium kernel takes about 13.8 per element). Other plans keep CMSIS-NN."""
+    found = _add(op)
+    if found is None:
+        return None
+    plan = found.properties["plan"]
+    if not isinstance(plan, DenseArrayBase) or plan.get_values()[0] != mk_eltwise_layouts.LINEAR:
+        return None
+    return Choice(mk.AddMveS8Op, None, None, found.params, {"plan": plan})
+
+
+MVE_PLAIN_RULES: tuple[Callable[[qnn.KernelOp], Choice | None], ...] = (_add_mve,)
+"""The rules of the Helium kernels without weights."""
+
 RULE_SETS: tuple[
     tuple[
         tuple[str, ...],
@@ -423,7 +442,7 @@ RULE_SETS: tuple[
     ...,
 ] = (
     (("host", "dsp"), RULES, PLAIN_RULES),
-    (("mve",), MVE_RULES, ()),
+    (("mve",), MVE_RULES, MVE_PLAIN_RULES),
 )
 """For each set of ISAs (``isa`` of the pass), the weighted and plain rules its layers
 may take: the DSP kernels (whose portable C is the host's) on ``host`` and ``dsp``, the

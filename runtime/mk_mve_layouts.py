@@ -17,6 +17,7 @@ import numpy as np
 from stai.runtime.mk_layouts import KernelCall
 
 __all__ = [
+    "ADD_MVE",
     "CONV1X1_MVE",
     "CONV_MVE",
     "DWCONV3X3_MVE",
@@ -122,6 +123,27 @@ CONV_MVE = KernelCall(
 )
 """``stai_mk_conv_mve_s8``: a convolution of any window (windows copied into rows, then
 the 1x1 kernel's vector loop) on a Helium core."""
+
+
+ADD_MVE = KernelCall(
+    "stai_mk_add_mve_s8",
+    (
+        "input1",  # const int8_t *: size elements
+        "input2",  # const int8_t *: size elements
+        "output",  # int8_t *: size elements (may be input1 or input2)
+        "size",
+        "k1",  # mk_eltwise_layouts.plan_add_s8(...), method 1 (LINEAR) only
+        "k2",
+        "k0",
+        "kshift",
+        "act_min",
+        "act_max",
+    ),
+    ("input1", "input2", "output"),
+    HEADER,
+)
+"""``stai_mk_add_mve_s8``: an addition of two same-shape tensors whose plan is the linear
+one, on a Helium core."""
 
 
 def _round_up(n: int, m: int) -> int:

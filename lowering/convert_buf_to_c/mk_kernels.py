@@ -219,6 +219,15 @@ def emit_add(k: KernelBlock) -> None:
     _call(k, mk_eltwise_layouts.ADD, values | plan | {"size": math.prod(op.output_shape())})
 
 
+def emit_add_mve(k: KernelBlock) -> None:
+    """``stai_mk_add_mve_s8``: an addition with a linear plan on a Helium core."""
+    op = k.op
+    assert isinstance(op, mk.AddMveS8Op)
+    _method, k1, k2, k0, kshift = op.ints("plan")
+    plan = {"k1": k1, "k2": k2, "k0": k0, "kshift": kshift}
+    _call(k, mk_mve_layouts.ADD_MVE, plan | {"size": math.prod(op.output_shape())})
+
+
 def emit_mul(k: KernelBlock) -> None:
     """``stai_mk_mul_s8``: the ``#qnn.mul_s8`` parameters and ``fast_requant``."""
     op = k.op
@@ -246,6 +255,7 @@ MK_EMITTERS: dict[type[mk.MicroKernelOp], Callable[[KernelBlock], None]] = {
     mk.Conv1x1MveS8Op: emit_conv1x1_mve,
     mk.DwConv3x3MveS8Op: emit_dwconv3x3_mve,
     mk.ConvMveS8Op: emit_conv_mve,
+    mk.AddMveS8Op: emit_add_mve,
 }
 """The emitter of each ``mk`` op (rows of ``EMITTERS``)."""
 
@@ -261,6 +271,7 @@ CALLS: tuple[mk_layouts.KernelCall, ...] = (
     mk_mve_layouts.CONV1X1_MVE,
     mk_mve_layouts.DWCONV3X3_MVE,
     mk_mve_layouts.CONV_MVE,
+    mk_mve_layouts.ADD_MVE,
 )
 """Every micro-kernel call the emitters make."""
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stai-provides: stai_mk_conv1x1_mve_s8 stai_mk_dwconv3x3_mve_s8 stai_mk_conv_mve_s8 */
+/* stai-provides: stai_mk_conv1x1_mve_s8 stai_mk_dwconv3x3_mve_s8 stai_mk_conv_mve_s8 stai_mk_add_mve_s8 */
 /*
  * stai's int8 micro-kernels for Helium (M-profile Vector Extension) cores: header-only,
  * called by the generated code with literal channel counts, sizes, offsets and clamp
@@ -916,6 +916,59 @@ STAI_MK_MVE_INLINE arm_cmsis_nn_status stai_mk_conv_mve_s8(const int8_t *input,
             output[p * out_ch + o] = (int8_t)stai_mk_mve_requantize_c(
                 (int32_t)acc, multipliers[o], shifts[o], output_offset, act_min, act_max);
         }
+    }
+#endif
+    return ARM_CMSIS_NN_SUCCESS;
+}
+
+/* ---- addition ------------------------------------------------------------------------ */
+
+/*
+ * Addition of two same-shape int8 tensors whose plan (mk_eltwise_layouts.plan_add_s8) is
+ * the linear one (method 1, exact on all 65,536 input pairs): output = clamp((k0 + k1 *
+ * x1 + k2 * x2) >> kshift, act_min, act_max) on the raw codes. Four elements per vector:
+ * two widening loads (VLDRB.S32), VMUL and VMLA by the scalars k1 and k2, VADD of k0,
+ * an arithmetic shift right (VSHL by -kshift), VMAX, VMIN and a narrowing store: nine
+ * instructions per four elements. Element i of both inputs is read before element i of
+ * the output is written, in increasing order: output may be input1 or input2.
+ */
+STAI_MK_MVE_INLINE arm_cmsis_nn_status stai_mk_add_mve_s8(const int8_t *input1,
+                                                          const int8_t *input2,
+                                                          int8_t *output,
+                                                          const int32_t size,
+                                                          const int32_t k1,
+                                                          const int32_t k2,
+                                                          const int32_t k0,
+                                                          const int32_t kshift,
+                                                          const int32_t act_min,
+                                                          const int32_t act_max)
+{
+#if STAI_MK_MVE
+    const int32x4_t lo = vdupq_n_s32(act_min);
+    const int32x4_t hi = vdupq_n_s32(act_max);
+    int32_t i = 0;
+#pragma GCC unroll 2
+    for (; i + 4 <= size; i += 4)
+    {
+        int32x4_t t = vmulq_n_s32(vldrbq_s32(input1 + i), k1);
+        t = vmlaq_n_s32(t, vldrbq_s32(input2 + i), k2);
+        t = vshlq_r_s32(vaddq_n_s32(t, k0), -kshift);
+        vstrbq_s32(output + i, vminq_s32(vmaxq_s32(t, lo), hi));
+    }
+    if (i < size)
+    {
+        const mve_pred16_t p = vctp32q((uint32_t)(size - i));
+        int32x4_t t = vmulq_n_s32(vldrbq_z_s32(input1 + i, p), k1);
+        t = vmlaq_n_s32(t, vldrbq_z_s32(input2 + i, p), k2);
+        t = vshlq_r_s32(vaddq_n_s32(t, k0), -kshift);
+        vstrbq_p_s32(output + i, vminq_s32(vmaxq_s32(t, lo), hi), p);
+    }
+#else
+    for (int32_t i = 0; i < size; i++)
+    {
+        const uint32_t t = (uint32_t)k0 + (uint32_t)(k1 * input1[i]) + (uint32_t)(k2 * input2[i]);
+        const int32_t y = (int32_t)t >> kshift;
+        output[i] = (int8_t)(y < act_min ? act_min : (y > act_max ? act_max : y));
     }
 #endif
     return ARM_CMSIS_NN_SUCCESS;

@@ -114,3 +114,24 @@ func.func @conv(%x: tensor<1x3x3x2xi8>) -> (tensor<1x2x2x3xi8>, tensor<1x2x2x3xi
   %z = qnn.conv2d ins(%x, %w1, %b : tensor<1x3x3x2xi8>, tensor<3x1x1x2xi8>, tensor<3xi32>) {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, act = array<i32: -128, 127>, params = #qnn.conv_s8<input_offset = 1, output_offset = 0, multipliers = array<i32: 1073741824, 1073741824, 1073741824>, shifts = array<i32: -4, -4, -4>>} -> tensor<1x2x2x3xi8>
   func.return %y, %z : tensor<1x2x2x3xi8>, tensor<1x2x2x3xi8>
 }
+
+// -----
+
+// An addition whose plan is linear (method 1: clamp((k0 + k1 x1 + k2 x2) >> kshift), exact
+// on every input pair) becomes mk.add_mve_s8 with that plan; pooling has no Helium form of
+// stai's and keeps its CMSIS-NN kernel.
+
+// CHECK-LABEL: func.func @add_pool
+// CHECK:       mk.add_mve_s8 ins(%x, %y : tensor<1x3x3x2xi8>, tensor<1x3x3x2xi8>)
+// CHECK-SAME:  plan = array<i32: 1, {{-?[0-9]+}}, {{-?[0-9]+}}, {{-?[0-9]+}}, {{-?[0-9]+}}>
+// CHECK-SAME:  params = #qnn.add_sub_s8<
+// CHECK:       qnn.avg_pool2d
+// CMSIS-LABEL: func.func @add_pool
+// CMSIS:       qnn.add
+// CMSIS:       qnn.avg_pool2d
+
+func.func @add_pool(%x: tensor<1x3x3x2xi8>, %y: tensor<1x3x3x2xi8>) -> (tensor<1x3x3x2xi8>, tensor<1x1x1x2xi8>) {
+  %s = qnn.add ins(%x, %y : tensor<1x3x3x2xi8>, tensor<1x3x3x2xi8>) {act = array<i32: -128, 127>, params = #qnn.add_sub_s8<left_shift = 20, input1_offset = 0, input1_multiplier = 1073741824, input1_shift = 0, input2_offset = 0, input2_multiplier = 1073741824, input2_shift = 0, output_offset = 0, output_multiplier = 1073741824, output_shift = -20>} -> tensor<1x3x3x2xi8>
+  %a = qnn.avg_pool2d ins(%x : tensor<1x3x3x2xi8>) {kernel = array<i64: 3, 3>, strides = array<i64: 3, 3>, pads = array<i64: 0, 0, 0, 0>, act = array<i32: -128, 127>} -> tensor<1x1x1x2xi8>
+  func.return %s, %a : tensor<1x3x3x2xi8>, tensor<1x1x1x2xi8>
+}
