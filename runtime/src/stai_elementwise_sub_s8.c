@@ -29,7 +29,8 @@ arm_cmsis_nn_status stai_elementwise_sub_s8(const int8_t *input_1_vect,
                                             int32_t block_size)
 {
     if (block_size < 0 || left_shift < 0 || left_shift > 22 || input_1_shift > 0 || input_2_shift > 0 ||
-        out_shift > 0 || out_activation_min > out_activation_max)
+        out_shift > 0 || input_1_shift < -31 || input_2_shift < -31 || out_shift < -31 ||
+        out_activation_min > out_activation_max)
     {
         return ARM_CMSIS_NN_ARG_ERROR;
     }
