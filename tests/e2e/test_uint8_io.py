@@ -289,3 +289,21 @@ def test_refusal_exit_2(tmp_path, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "ADD (operator 0) does not take UINT8 tensors" in err and "\n" not in err
+
+
+def test_uint8_storage_range() -> None:
+    """``!nn.q<ui8, ...>`` takes zero points in [0, 255], as the uint8 codes."""
+    from xdsl.dialects.builtin import IntegerType, Signedness
+    from xdsl.utils.exceptions import VerifyException
+
+    from stai.dialects import nn
+
+    ui8 = IntegerType(8, Signedness.UNSIGNED)
+    for zp in (0, 128, 255):
+        nn.QuantType(ui8, [0.5], [zp]).verify()
+    for zp in (-1, 256):
+        with pytest.raises(VerifyException, match="outside the storage type's range"):
+            nn.QuantType(ui8, [0.5], [zp]).verify()
+    with pytest.raises(VerifyException, match="outside the storage type's range"):
+        nn.QuantType(IntegerType(8), [0.5], [128]).verify()
+    assert nn.numpy_dtype(ui8) == np.uint8

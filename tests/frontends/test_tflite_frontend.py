@@ -761,7 +761,7 @@ def test_fc_without_bias_int16_gets_an_int64_zero_bias() -> None:
 
 def test_uint8_activations_are_named() -> None:
     m, x, y = _relu_model(type_name="UINT8", scales=(0.01,), zero_points=(128,))
-    assert "unsupported tensor type UINT8" in _error(m.build([x], [y]))
+    assert "RELU (operator 0) does not take UINT8 tensors (tensor " in _error(m.build([x], [y]))
 
 
 def test_fused_tanh_is_refused() -> None:
