@@ -125,22 +125,33 @@ STAI_MK_MVE_INLINE void stai_mk_mve_store4(int32x4_t acc,
     do                                                                                             \
     {                                                                                              \
         const int32_t o = 2 * j;                                                                   \
-        int32x4_t c0 = vdupq_n_s32(a00);                                                           \
-        c0 = vsetq_lane_s32(a10, c0, 1);                                                           \
-        c0 = vsetq_lane_s32(a20, c0, 2);                                                           \
-        c0 = vsetq_lane_s32(a30, c0, 3);                                                           \
-        stai_mk_mve_store4(c0, bias[o], multipliers[o], shifts[o], out + o, offsets, output_offset, \
-                           act_min, act_max, fast_requant);                                        \
+        stai_mk_mve_store4(stai_mk_mve_lanes(a00, a10, a20, a30), bias[o], multipliers[o], shifts[o], \
+                           out + o, offsets, output_offset, act_min, act_max, fast_requant);       \
         if (o + 1 < out_ch)                                                                        \
         {                                                                                          \
-            int32x4_t c1 = vdupq_n_s32(a01);                                                       \
-            c1 = vsetq_lane_s32(a11, c1, 1);                                                       \
-            c1 = vsetq_lane_s32(a21, c1, 2);                                                       \
-            c1 = vsetq_lane_s32(a31, c1, 3);                                                       \
-            stai_mk_mve_store4(c1, bias[o + 1], multipliers[o + 1], shifts[o + 1], out + o + 1,    \
-                               offsets, output_offset, act_min, act_max, fast_requant);            \
+            stai_mk_mve_store4(stai_mk_mve_lanes(a01, a11, a21, a31), bias[o + 1], multipliers[o + 1], \
+                               shifts[o + 1], out + o + 1, offsets, output_offset, act_min, act_max, \
+                               fast_requant);                                                      \
         }                                                                                          \
     } while (0)
+
+/* The vector (a, b, c, d): two VMOVs of two general registers each when optimising. */
+STAI_MK_MVE_INLINE int32x4_t stai_mk_mve_lanes(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+#if defined(__OPTIMIZE__) && defined(__thumb2__)
+    int32x4_t v;
+    __asm__("vmov %q0[2], %q0[0], %1, %3\n\t"
+            "vmov %q0[3], %q0[1], %2, %4"
+            : "=&w"(v)
+            : "r"(a), "r"(b), "r"(c), "r"(d));
+    return v;
+#else
+    int32x4_t v = vdupq_n_s32(a);
+    v = vsetq_lane_s32(b, v, 1);
+    v = vsetq_lane_s32(c, v, 2);
+    return vsetq_lane_s32(d, v, 3);
+#endif
+}
 
 #if defined(__OPTIMIZE__) && defined(__thumb2__)
 /* The reduction in assembly when optimising: VMLADAVA accumulates into an even register,
