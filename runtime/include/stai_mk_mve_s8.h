@@ -327,6 +327,31 @@ STAI_MK_MVE_INLINE void stai_mk_mve_row1x4(const int8_t *x,
     const int32_t whole = in_ch >> 4;
     const int32_t rest = in_ch & 15;
     const int8_t *wq = wp + pair_bytes;
+#if STAI_MK_MVE_BLOCK_ASM
+    /* As the four-pixel block: the sums in even registers (r0, r2, r4, r6), per chunk one
+     * input load, four weight loads and four VMLADAVA (9 instructions per 64 MACs). */
+    register int32_t a0 __asm__("r0") = 0;
+    register int32_t a1 __asm__("r2") = 0;
+    register int32_t a2 __asm__("r4") = 0;
+    register int32_t a3 __asm__("r6") = 0;
+#pragma GCC unroll 4
+    for (int32_t k = 0; k < whole; k++)
+    {
+        __asm__ volatile("vldrb.8 q0, [%[x]], #16\n\t"
+                         "vldrb.8 q1, [%[wp]], #16\n\t"
+                         "vmladava.s8 %[a0], q0, q1\n\t"
+                         "vldrb.8 q1, [%[wp]], #16\n\t"
+                         "vmladava.s8 %[a1], q0, q1\n\t"
+                         "vldrb.8 q1, [%[wq]], #16\n\t"
+                         "vmladava.s8 %[a2], q0, q1\n\t"
+                         "vldrb.8 q1, [%[wq]], #16\n\t"
+                         "vmladava.s8 %[a3], q0, q1"
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [wp] "+r"(wp),
+                           [wq] "+r"(wq)
+                         :
+                         : "d0", "d1", "d2", "d3", "memory");
+    }
+#else
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 #pragma GCC unroll 4
     for (int32_t k = 0; k < whole; k++)
@@ -340,6 +365,7 @@ STAI_MK_MVE_INLINE void stai_mk_mve_row1x4(const int8_t *x,
         wp += 32;
         wq += 32;
     }
+#endif
     if (rest)
     {
         const int8x16_t v = vldrbq_z_s8(x, vctp8q((uint32_t)rest));
@@ -348,10 +374,7 @@ STAI_MK_MVE_INLINE void stai_mk_mve_row1x4(const int8_t *x,
         a2 = vmladavaq_s8(a2, v, vldrbq_s8(wq));
         a3 = vmladavaq_s8(a3, v, vldrbq_s8(wq + 16));
     }
-    int32x4_t acc = vdupq_n_s32(a0);
-    acc = vsetq_lane_s32(a1, acc, 1);
-    acc = vsetq_lane_s32(a2, acc, 2);
-    acc = vsetq_lane_s32(a3, acc, 3);
+    const int32x4_t acc = stai_mk_mve_lanes(a0, a1, a2, a3);
     const mve_pred16_t live = vctp32q((uint32_t)(out_ch - o));
     int32x4_t v = vaddq_s32(acc, vldrwq_s32(bias + o));
     const int32x4_t mult = vldrwq_z_s32(multipliers + o, live);
