@@ -35,8 +35,10 @@ _DTYPES = {
     2: np.dtype(np.int16),
     3: np.dtype(np.int32),
     4: np.dtype(np.float32),
+    5: np.dtype(np.uint8),
 }
-"""numpy dtype of each ``stai_tensor_type``."""
+"""numpy dtype of each ``stai_tensor_type`` (5: uint8, as the board glue's codes; a node of
+another code is read as bytes)."""
 
 
 class ObserverNode(ctypes.Structure):
