@@ -177,6 +177,12 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
     "smlad %[a30], %[x1], %[we], %[a30]\n\t"                                                       \
     "smlad %[a31], %[x1], %[w], %[a31]\n\t"
 
+/* The operands of the asm blocks of STAI_MK_CONV_STEP4X2. */
+#define STAI_MK_CONV_ASM_OUT                                                                       \
+    [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21), \
+        [a30] "+r"(a30), [a31] "+r"(a31), [wp] "+r"(wp), [x] "+r"(x), [w] "=&r"(w), [we] "=&r"(we),   \
+        [x0] "=&r"(x0), [x1] "=&r"(x1)
+
 /* stai_mk_requantize; on a DSP core with the shortest path (fast 2) and act_max 127, the
  * upper clamp is SSAT's (USAT #31, ADD, SSAT instead of USAT, CMP, IT, MOV, SUB). */
 STAI_MK_INLINE int32_t stai_mk_conv_requantize(int32_t acc,
@@ -272,28 +278,38 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
             int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
             const int32_t *x = col;
 #if STAI_MK_ASM
-            /* 14 registers: the loop's end is compared with a word on the stack. */
+            /* 14 registers: the loop's end is compared with a word on the stack; the last
+             * one to three pairs are asm too (in C, GCC spilled the accumulators). */
+            int32_t w, we, x0, x1;
             if (pairs >= 4)
             {
-                int32_t w, we, x0, x1;
                 const int8_t *const end = wp + 4 * (pairs & ~3);
                 __asm__("1:\n\t" STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
                             STAI_MK_CONV_STEP4X2 "ldr %[x0], %[end]\n\t"
                                                  "cmp %[wp], %[x0]\n\t"
                                                  "bne 1b"
-                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
-                          [a21] "+r"(a21), [a30] "+r"(a30), [a31] "+r"(a31), [wp] "+r"(wp), [x] "+r"(x),
-                          [w] "=&r"(w), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1)
+                        : STAI_MK_CONV_ASM_OUT
                         : [end] "m"(end)
                         : "cc", "memory");
             }
-            /* The last pairs in C: GCC keeps no loop counter live across a 14-register asm. */
-            const int32_t rest = pairs & 3;
+            if ((pairs & 3) == 1)
+            {
+                __asm__(STAI_MK_CONV_STEP4X2 : STAI_MK_CONV_ASM_OUT : : "memory");
+            }
+            else if ((pairs & 3) == 2)
+            {
+                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 : STAI_MK_CONV_ASM_OUT : : "memory");
+            }
+            else if ((pairs & 3) == 3)
+            {
+                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
+                        : STAI_MK_CONV_ASM_OUT
+                        :
+                        : "memory");
+            }
 #else
-            const int32_t rest = pairs;
-#endif
 #pragma GCC unroll 4
-            for (int32_t k = 0; k < rest; k++)
+            for (int32_t k = 0; k < pairs; k++)
             {
                 const int32_t w = stai_mk_load32(wp);
                 wp += 4;
@@ -310,6 +326,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
                 a30 = stai_mk_smlad(x3, we, a30);
                 a31 = stai_mk_smlad(x3, wo, a31);
             }
+#endif
             const int32_t o0 = 2 * j;
             {
                 const stai_mk_rq q = stai_mk_rq_make(multipliers[o0], shifts[o0], low);
