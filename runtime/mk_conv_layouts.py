@@ -31,6 +31,7 @@ __all__ = [
     "fits_conv",
     "pack_conv_s8",
     "packed_depth",
+    "row_order",
     "scratch_bytes_conv",
 ]
 
@@ -119,6 +120,16 @@ def packed_depth(kernel_h: int, kernel_w: int, in_ch: int) -> int:
     return int(kernel_h) * (row + (row & 1))
 
 
+def row_order(kernel_w: int, in_ch: int) -> list[int]:
+    """The order of the values of a padded window row in the packed vector: each group of
+    four values ``x0 x1 x2 x3`` as ``x0 x2 x1 x3`` (the pairs one SXTB16 each makes of a
+    word of four input bytes), then the last two (or one and the padding) as they are."""
+    row = int(kernel_w) * int(in_ch)
+    full = row // 4 * 4
+    order = [4 * g + i for g in range(full // 4) for i in (0, 2, 1, 3)]
+    return order + list(range(full, row + (row & 1)))
+
+
 def pack_conv_s8(
     weights_ohwi: np.ndarray, bias: np.ndarray | None, input_offset: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +137,9 @@ def pack_conv_s8(
 
     ``weights_ohwi`` is (out, kh, kw, in) int8, ``bias`` out int32 (or None). Each output
     channel's weights, row by row of the window, each row (``kw * in`` values) zero
-    padded to even length, form a ``packed_depth(kh, kw, in)``-long vector ``v[o]``; these
+    padded to even length and in ``row_order`` (groups of four values as ``x0 x2 x1 x3``:
+    the kernel widens four input bytes with two SXTB16 and no packing), form a
+    ``packed_depth(kh, kw, in)``-long vector ``v[o]``; these
     are laid out as ``pack_pairs_s8`` lays out a (out, depth) matrix: for each output
     channel pair ``j`` (out rounded up to even), for each value pair ``k``, the word
     ``v[2j][2k], v[2j+1][2k], v[2j][2k+1], v[2j+1][2k+1]``. The effective bias is
@@ -138,6 +151,7 @@ def pack_conv_s8(
     row = kw * in_ch
     rows = np.zeros((out_ch, kh, row + (row & 1)), dtype=np.int8)
     rows[:, :, :row] = w.astype(np.int8).reshape(out_ch, kh, row)
+    rows = rows[:, :, row_order(kw, in_ch)]
     packed, _ = pack_pairs_s8(rows.reshape(out_ch, -1), None, 0)
     _, eff = pack_pairs_s8(w.reshape(out_ch, -1), bias, input_offset)
     return packed, eff

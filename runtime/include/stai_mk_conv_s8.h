@@ -25,8 +25,10 @@
 
 #include "stai_mk_s8.h"
 
-/* n bytes (a window row) widened to int16 pairs into the words col[0], col[step], ...;
- * an odd n's last word holds 0 in its high half. */
+/* n bytes (a window row, or its part from a multiple of four values on) widened to int16
+ * pairs into the words col[0], col[step], ...: each group of four values x0..x3 as the
+ * words {x0, x2}, {x1, x3} (one SXTB16 each, the order pack_conv_s8 lays the weights
+ * in), the last two as {x0, x1}, a last single value as {x0, any} (its weight is 0). */
 STAI_MK_INLINE void stai_mk_conv_widen(const int8_t *in, int32_t *col, int32_t n, int32_t step)
 {
     int32_t c = 0;
@@ -34,10 +36,8 @@ STAI_MK_INLINE void stai_mk_conv_widen(const int8_t *in, int32_t *col, int32_t n
     for (; c + 4 <= n; c += 4)
     {
         const int32_t w = stai_mk_load32(in + c);
-        const int32_t e = stai_mk_sxtb16(w);      /* x0, x2 */
-        const int32_t o = stai_mk_sxtb16_ror8(w); /* x1, x3 */
-        col[0] = stai_mk_pack_lo(e, o);
-        col[step] = stai_mk_pack_hi(e, o);
+        col[0] = stai_mk_sxtb16(w);
+        col[step] = stai_mk_sxtb16_ror8(w);
         col += 2 * step;
     }
     if (c + 2 <= n)
@@ -48,7 +48,7 @@ STAI_MK_INLINE void stai_mk_conv_widen(const int8_t *in, int32_t *col, int32_t n
     }
     if (c < n)
     {
-        col[0] = (int32_t)((uint32_t)(int32_t)in[c] & 0xFFFFu);
+        col[0] = (int32_t)in[c];
     }
 }
 
@@ -61,13 +61,13 @@ STAI_MK_INLINE void stai_mk_conv_fill(int32_t *col, int32_t n, int32_t step, int
     }
 }
 
-/* One window row whose taps are partly left or right of the input (or whose channel count
- * is odd so that pairs straddle taps): value by value. */
+/* One window row whose taps are partly left or right of the input: its bytes (the zero
+ * point for the padded taps) gathered 64 at a time, then widened as a row inside is. */
 STAI_MK_INLINE void stai_mk_conv_row_edge(const int8_t *in_row, int32_t *col, int32_t step, int32_t ix0,
                                           int32_t in_w, int32_t in_ch, int32_t kernel_w, int32_t zp)
 {
-    uint32_t word = 0;
-    int32_t half = 0;
+    int8_t buf[64] __attribute__((aligned(4)));
+    int32_t n = 0;
     for (int32_t kx = 0; kx < kernel_w; kx++)
     {
         const int32_t ix = ix0 + kx;
@@ -75,23 +75,16 @@ STAI_MK_INLINE void stai_mk_conv_row_edge(const int8_t *in_row, int32_t *col, in
         const int8_t *p = in_row + ix * in_ch;
         for (int32_t c = 0; c < in_ch; c++)
         {
-            const uint32_t v = (uint32_t)(inside ? (int32_t)p[c] : zp);
-            if (half)
+            buf[n++] = (int8_t)(inside ? (int32_t)p[c] : zp);
+            if (n == 64)
             {
-                *col = (int32_t)(word | (v << 16));
-                col += step;
+                stai_mk_conv_widen(buf, col, 64, step);
+                col += 32 * step;
+                n = 0;
             }
-            else
-            {
-                word = v & 0xFFFFu;
-            }
-            half ^= 1;
         }
     }
-    if (half)
-    {
-        *col = (int32_t)word;
-    }
+    stai_mk_conv_widen(buf, col, n, step);
 }
 
 /* The window of an output pixel whose window meets the padding (the top-left tap is input
@@ -117,9 +110,10 @@ static __attribute__((noinline, unused)) void stai_mk_conv_window_edge(const int
         {
             stai_mk_conv_widen(input + (iy * in_w + ix0) * in_ch, col, row, step);
         }
-        else if ((in_ch & 1) == 0)
+        else if ((in_ch & 3) == 0)
         {
-            /* Padded taps on the left, the taps inside, padded taps on the right. */
+            /* Padded taps on the left, the taps inside, padded taps on the right (each a
+             * whole number of four-value groups, in widening order). */
             const int32_t left = ix0 < 0 ? -ix0 : 0;
             const int32_t right = ix0 + kernel_w > in_w ? ix0 + kernel_w - in_w : 0;
             int32_t *dst = col;
@@ -195,7 +189,7 @@ STAI_MK_INLINE int32_t stai_mk_conv_requantize(int32_t acc,
 #if STAI_MK_DSP
     if (fast == 2 && act_max == 127 && act_min > -128)
     {
-        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << q->left1), q->mult, q->nudge);
+        const int32_t t = stai_mk_smmlar((int32_t)((uint32_t)acc << 1), q->mult, q->nudge);
         const int32_t u = (int32_t)((uint32_t)t + (uint32_t)(acc >> 31)) >> q->right;
         return __ssat(__usat(u, 31) + act_min, 8);
     }
@@ -278,34 +272,45 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
             int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
             const int32_t *x = col;
 #if STAI_MK_ASM
-            /* 14 registers: the loop's end is compared with a word on the stack; the last
-             * one to three pairs are asm too (in C, GCC spilled the accumulators). */
+            /* 14 registers. From 16 pairs on, a loop of eight steps (its end compared with a
+             * word on the stack: 3 instructions per 104); the rest, or a shorter window,
+             * unrolled in asm (in C, GCC spilled the accumulators). */
             int32_t w, we, x0, x1;
-            if (pairs >= 4)
+            if (pairs >= 16)
             {
-                const int8_t *const end = wp + 4 * (pairs & ~3);
+                const int8_t *const end = wp + 4 * (pairs & ~7);
                 __asm__("1:\n\t" STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
-                            STAI_MK_CONV_STEP4X2 "ldr %[x0], %[end]\n\t"
-                                                 "cmp %[wp], %[x0]\n\t"
-                                                 "bne 1b"
+                            STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
+                                STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 "ldr %[x0], %[end]\n\t"
+                                                                          "cmp %[wp], %[x0]\n\t"
+                                                                          "bne 1b"
                         : STAI_MK_CONV_ASM_OUT
                         : [end] "m"(end)
                         : "cc", "memory");
             }
-            if ((pairs & 3) == 1)
+            const int32_t rest = pairs >= 16 ? pairs & 7 : pairs;
+            if (rest & 8)
             {
-                __asm__(STAI_MK_CONV_STEP4X2 : STAI_MK_CONV_ASM_OUT : : "memory");
-            }
-            else if ((pairs & 3) == 2)
-            {
-                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 : STAI_MK_CONV_ASM_OUT : : "memory");
-            }
-            else if ((pairs & 3) == 3)
-            {
-                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
+                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
+                            STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
                         : STAI_MK_CONV_ASM_OUT
                         :
                         : "memory");
+            }
+            if (rest & 4)
+            {
+                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
+                        : STAI_MK_CONV_ASM_OUT
+                        :
+                        : "memory");
+            }
+            if (rest & 2)
+            {
+                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 : STAI_MK_CONV_ASM_OUT : : "memory");
+            }
+            if (rest & 1)
+            {
+                __asm__(STAI_MK_CONV_STEP4X2 : STAI_MK_CONV_ASM_OUT : : "memory");
             }
 #else
 #pragma GCC unroll 4
@@ -329,7 +334,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
 #endif
             const int32_t o0 = 2 * j;
             {
-                const stai_mk_rq q = stai_mk_rq_make(multipliers[o0], shifts[o0], low);
+                const stai_mk_rq q = stai_mk_rq_get(multipliers[o0], shifts[o0], low, fast_requant);
                 STAI_MK_CONV_OUT(a00, o0, 0);
                 STAI_MK_CONV_OUT(a10, o0, out_ch);
                 STAI_MK_CONV_OUT(a20, o0, 2 * out_ch);
@@ -337,7 +342,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
             }
             if (o0 + 1 < out_ch)
             {
-                const stai_mk_rq q = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], low);
+                const stai_mk_rq q = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], low, fast_requant);
                 STAI_MK_CONV_OUT(a01, o0 + 1, 0);
                 STAI_MK_CONV_OUT(a11, o0 + 1, out_ch);
                 STAI_MK_CONV_OUT(a21, o0 + 1, 2 * out_ch);
@@ -372,12 +377,12 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
             }
             const int32_t o0 = 2 * j;
             {
-                const stai_mk_rq q = stai_mk_rq_make(multipliers[o0], shifts[o0], low);
+                const stai_mk_rq q = stai_mk_rq_get(multipliers[o0], shifts[o0], low, fast_requant);
                 STAI_MK_CONV_OUT(a0, o0, 0);
             }
             if (o0 + 1 < out_ch)
             {
-                const stai_mk_rq q = stai_mk_rq_make(multipliers[o0 + 1], shifts[o0 + 1], low);
+                const stai_mk_rq q = stai_mk_rq_get(multipliers[o0 + 1], shifts[o0 + 1], low, fast_requant);
                 STAI_MK_CONV_OUT(a1, o0 + 1, 0);
             }
         }

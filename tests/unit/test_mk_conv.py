@@ -398,8 +398,14 @@ def test_packing_follows_the_documented_order() -> None:
     assert depth == 30
     assert packed.dtype == np.int8 and packed.size == 3 * depth * 2
 
-    def v(o: int, d: int) -> int:  # value d of output channel o's padded window vector
+    assert mk_conv_layouts.row_order(3, 3) == [0, 2, 1, 3, 4, 6, 5, 7, 8, 9]
+    assert mk_conv_layouts.row_order(2, 2) == [0, 2, 1, 3]
+    assert mk_conv_layouts.row_order(1, 3) == [0, 1, 2, 3]
+    order = [0, 2, 1, 3, 4, 6, 5, 7, 8, 9]  # groups of four as x0 x2 x1 x3, then x8, pad
+
+    def v(o: int, d: int) -> int:  # value d of output channel o's packed window vector
         row, at = divmod(d, 10)
+        at = order[at]
         return int(w[o, row, at // in_ch, at % in_ch]) if o < out_ch and at < 9 else 0
 
     for j in range(3):
