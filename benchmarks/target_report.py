@@ -27,9 +27,10 @@ commit it measured. ``--per-layer MODELS`` (``mlperf``: the four MLPerf Tiny int
 adds, for each of ``--layer-targets`` (default Cortex-M4), a table of each node's
 instructions for each kernel set (the observer's per-node counts) with the ratio of
 stai's kernels to CMSIS-NN's and the layers where most instructions go. Without
-``--commit`` the report names ``git describe`` of the script's folder (``+edits`` when the
+``--commit`` the report names the HEAD of the script's checkout (``+edits`` when the
 work tree differs from it). A full run (every model, target and kernel set, per-layer
-tables of the four MLPerf models on M4 and M55) takes about 25 minutes on two busy cores.
+tables of the four MLPerf models on M4, M7 and M55) takes about 10 minutes on two busy
+cores.
 
 Needs the target toolchain (``make setup``) and the shared models (``STAI_MODELS``).
 """
@@ -438,12 +439,17 @@ def _layer_table(table: LayerTable) -> list[str]:
         "",
         f"Commit {table.commit}. Instructions of each node from the observer's per-node "
         "counts (one sample): the kernel call and the few generated instructions around it; "
-        f"the share is of the whole inference with the {last} kernels.",
+        f"the share is of the whole inference with the {last} kernels (or of the nodes' "
+        "sum where the observer's hooks make it the larger).",
         "",
         head + " |",
         "|---:|---|---:|" + "---|---:|---:|" * len(sets) + "---:|" * (both + bool(last)),
     ]
     total = table.totals.get(last)
+    if total:
+        # The node counts come from the observer firmware (its hooks included), the whole
+        # inference from the plain one: the nodes' sum may exceed it by a few hundred.
+        total = max(total, sum(x.instructions.get(last, 0) for x in layers))
     for layer in layers:
         cells = [str(layer.c_id), layer.kind, f"{layer.macc:,}"]
         for k in sets:
@@ -474,30 +480,39 @@ def _layer_table(table: LayerTable) -> list[str]:
 
 def _where_they_go(layers: list[Layer], kernels: str, total: int) -> str:
     """One line: the layers with the largest shares of the inference with ``kernels``,
-    grouped by op and kernel (the remaining instructions' places)."""
-    groups: dict[tuple[str, str], list[Layer]] = {}
-    for layer in layers:
-        if kernels in layer.instructions:
-            groups.setdefault((layer.kind, layer.kernel.get(kernels, "?")), []).append(layer)
-    ranked = sorted(groups.items(), key=lambda g: -sum(x.instructions[kernels] for x in g[1]))
+    then the shares by op and kernel (where the remaining instructions go)."""
+    ran = [x for x in layers if kernels in x.instructions]
+    top = sorted(ran, key=lambda x: -x.instructions[kernels])[:5]
     parts = []
+    for x in top:
+        n = x.instructions[kernels]
+        per = f", {n / x.macc:.2f} per MAC" if x.macc else ""
+        parts.append(
+            f"node {x.c_id} ({x.kind.removeprefix('qnn.')}, `{x.kernel.get(kernels, '?')}`"
+            f"{per}) {100 * n / total:.1f}%"
+        )
+    groups: dict[tuple[str, str], list[Layer]] = {}
+    for x in ran:
+        groups.setdefault((x.kind, x.kernel.get(kernels, "?")), []).append(x)
+    ranked = sorted(groups.items(), key=lambda g: -sum(x.instructions[kernels] for x in g[1]))
+    by_kernel = []
     for (kind, kernel), members in ranked[:4]:
         n = sum(x.instructions[kernels] for x in members)
         macc = sum(x.macc for x in members)
-        nodes = ", ".join(str(x.c_id) for x in members[:6]) + (", ..." if len(members) > 6 else "")
         per = f", {n / macc:.2f} per MAC" if macc else ""
-        parts.append(
-            f"{100 * n / total:.1f}% in {kind.removeprefix('qnn.')} `{kernel}` "
-            f"(node{'s' if len(members) > 1 else ''} {nodes}: {n:,}{per})"
+        by_kernel.append(
+            f"{kind.removeprefix('qnn.')} `{kernel}` {100 * n / total:.1f}% "
+            f"({len(members)} node{'s' if len(members) > 1 else ''}{per})"
         )
-    glue = total - sum(x.instructions.get(kernels, 0) for x in layers)
-    # The node counts come from the observer firmware (its hooks included), the whole
-    # inference from the plain one: their sum may exceed it by a few hundred.
-    rest = f"outside the nodes {100 * glue / total:.1f}%" if glue >= 0 else "nothing outside"
+    glue = total - sum(x.instructions[kernels] for x in ran)
+    rest = f"; outside the nodes {100 * glue / total:.1f}%" if glue > 0 else ""
     return (
-        f"Where the remaining instructions go with the {kernels} kernels: "
+        f"Where the remaining instructions go with the {kernels} kernels: the top layers "
         + "; ".join(parts)
-        + f"; {rest}."
+        + ". By op and kernel: "
+        + "; ".join(by_kernel)
+        + rest
+        + "."
     )
 
 

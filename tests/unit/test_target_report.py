@@ -91,9 +91,21 @@ def test_layer_table_ratio_share_and_where(report):
     assert row1.endswith("| 0.60 | 60.0% |")
     assert "| whole inference | 4,010 |" in next(x for x in lines if x.startswith("|  | whole"))
     where = lines[-1]
-    assert where.startswith("Where the remaining instructions go with the stai kernels: 90.0%")
-    assert "nodes 0, 1: 1,800, 0.45 per MAC" in where
-    assert where.endswith("outside the nodes 5.0%.")
+    assert where.startswith(
+        "Where the remaining instructions go with the stai kernels: the top layers "
+        "node 1 (conv2d, `stai_mk_a`, 0.40 per MAC) 60.0%; node 0 (conv2d, `stai_mk_a`, "
+        "0.60 per MAC) 30.0%; node 2 (softmax, `arm_s`, 10.00 per MAC) 5.0%."
+    )
+    assert "By op and kernel: conv2d `stai_mk_a` 90.0% (2 nodes, 0.45 per MAC)" in where
+    assert where.endswith("; outside the nodes 5.0%.")
+
+
+def test_share_of_the_nodes_sum_when_larger(report):
+    table = _table(report)
+    table.totals["stai"] = 1800
+    lines = report._layer_table(table)
+    assert next(x for x in lines if x.startswith("| 1 |")).endswith("| 0.60 | 63.2% |")
+    assert "outside the nodes" not in lines[-1]
 
 
 def test_merge_keeps_sections_of_other_targets(report, tmp_path):
