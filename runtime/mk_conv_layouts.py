@@ -33,6 +33,7 @@ __all__ = [
     "packed_depth",
     "row_order",
     "scratch_bytes_conv",
+    "wide_weights",
 ]
 
 HEADER = "stai_mk_conv_s8.h"
@@ -40,6 +41,10 @@ HEADER = "stai_mk_conv_s8.h"
 
 BLOCK = 4
 """Output pixels whose windows the kernel widens together."""
+
+WIDE_WORDS = 128
+"""Packed weight words (output-channel pairs x window pairs) up to which the kernel widens
+the weights to int16 in its scratch (``STAI_MK_CONV_WIDE_WORDS``): 1 KB."""
 
 CONV = KernelCall(
     "stai_mk_conv_s8",
@@ -157,12 +162,27 @@ def pack_conv_s8(
     return packed, eff
 
 
+def wide_weights(weights_shape: Sequence[int], output_shape: Sequence[int]) -> bool:
+    """Whether ``stai_mk_conv_s8`` widens the weights to int16 in its scratch (two words per
+    packed word, read by an 8-SMLAD step of 11 instructions instead of 13): at least four
+    output pixels and at most ``WIDE_WORDS`` packed words (the first layers, a few input
+    channels)."""
+    out_ch, kh, kw, in_ch = (int(d) for d in weights_shape)
+    pixels = int(np.prod([int(d) for d in output_shape[:3]]))
+    words = (out_ch + 1) // 2 * packed_depth(kh, kw, in_ch) // 2
+    return pixels >= BLOCK and words <= WIDE_WORDS
+
+
 def scratch_bytes_conv(weights_shape: Sequence[int], output_shape: Sequence[int]) -> int:
     """Scratch bytes of ``stai_mk_conv_s8``: the widened windows of up to four output
-    pixels (int16)."""
-    _, kh, kw, in_ch = (int(d) for d in weights_shape)
+    pixels (int16), then, if ``wide_weights``, the weights widened to int16."""
+    out_ch, kh, kw, in_ch = (int(d) for d in weights_shape)
     pixels = int(np.prod([int(d) for d in output_shape[:3]]))
-    return min(BLOCK, max(1, pixels)) * 2 * packed_depth(kh, kw, in_ch)
+    depth = packed_depth(kh, kw, in_ch)
+    windows = min(BLOCK, max(1, pixels)) * 2 * depth
+    if wide_weights(weights_shape, output_shape):
+        return windows + 2 * ((out_ch + 1) // 2 * 2) * depth
+    return windows
 
 
 def fast_requant_conv(

@@ -25,6 +25,10 @@
 
 #include "stai_mk_s8.h"
 
+/* Packed weight words (output-channel pairs x window pairs) up to which the kernel widens
+ * the weights to int16 pairs in its scratch (mk_conv_layouts.WIDE_WORDS): 1 KB. */
+#define STAI_MK_CONV_WIDE_WORDS 128
+
 /* n bytes (a window row, or its part from a multiple of four values on) widened to int16
  * pairs into the words col[0], col[step], ...: each group of four values x0..x3 as the
  * words {x0, x2}, {x1, x3} (one SXTB16 each, the order pack_conv_s8 lays the weights
@@ -171,11 +175,58 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
     "smlad %[a30], %[x1], %[we], %[a30]\n\t"                                                       \
     "smlad %[a31], %[x1], %[w], %[a31]\n\t"
 
+/* The same with the weight word widened to its two int16 pairs beforehand (we, w): eight
+ * SMLADs in 11 instructions. */
+#define STAI_MK_CONV_STEP4X2W                                                                      \
+    "ldrd %[we], %[w], [%[wp]], #8\n\t"                                                          \
+    "ldrd %[x0], %[x1], [%[x]], #8\n\t"                                                            \
+    "smlad %[a00], %[x0], %[we], %[a00]\n\t"                                                       \
+    "smlad %[a01], %[x0], %[w], %[a01]\n\t"                                                        \
+    "smlad %[a10], %[x1], %[we], %[a10]\n\t"                                                       \
+    "smlad %[a11], %[x1], %[w], %[a11]\n\t"                                                        \
+    "ldrd %[x0], %[x1], [%[x]], #8\n\t"                                                            \
+    "smlad %[a20], %[x0], %[we], %[a20]\n\t"                                                       \
+    "smlad %[a21], %[x0], %[w], %[a21]\n\t"                                                        \
+    "smlad %[a30], %[x1], %[we], %[a30]\n\t"                                                       \
+    "smlad %[a31], %[x1], %[w], %[a31]\n\t"
+
 /* The operands of the asm blocks of STAI_MK_CONV_STEP4X2. */
 #define STAI_MK_CONV_ASM_OUT                                                                       \
     [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21), \
         [a30] "+r"(a30), [a31] "+r"(a31), [wp] "+r"(wp), [x] "+r"(x), [w] "=&r"(w), [we] "=&r"(we),   \
         [x0] "=&r"(x0), [x1] "=&r"(x1)
+
+/* The window pairs of one output-channel pair and four pixels (STEP: one pair, BYTES of
+ * weights), in 14 registers. From 16 pairs on, a loop of eight steps, its end compared
+ * with a word on the stack (3 instructions per eight steps); the rest, or a shorter
+ * window, unrolled in asm too (in C, GCC spilled the accumulators). */
+#define STAI_MK_CONV_MAC(STEP, BYTES)                                                              \
+    if (pairs >= 16)                                                                               \
+    {                                                                                              \
+        const int8_t *const end = wp + (BYTES) * (pairs & ~7);                                     \
+        __asm__("1:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP "ldr %[x0], %[end]\n\t"           \
+                "cmp %[wp], %[x0]\n\t"                                                             \
+                "bne 1b"                                                                           \
+                : STAI_MK_CONV_ASM_OUT                                                             \
+                : [end] "m"(end)                                                                   \
+                : "cc", "memory");                                                                 \
+    }                                                                                              \
+    if (pairs < 16 && (pairs & 8))                                                                \
+    {                                                                                              \
+        __asm__(STEP STEP STEP STEP STEP STEP STEP STEP : STAI_MK_CONV_ASM_OUT : : "memory");      \
+    }                                                                                              \
+    if (pairs & 4)                                                                                 \
+    {                                                                                              \
+        __asm__(STEP STEP STEP STEP : STAI_MK_CONV_ASM_OUT : : "memory");                          \
+    }                                                                                              \
+    if (pairs & 2)                                                                                 \
+    {                                                                                              \
+        __asm__(STEP STEP : STAI_MK_CONV_ASM_OUT : : "memory");                                    \
+    }                                                                                              \
+    if (pairs & 1)                                                                                 \
+    {                                                                                              \
+        __asm__(STEP : STAI_MK_CONV_ASM_OUT : : "memory");                                         \
+    }
 
 /* stai_mk_requantize; on a DSP core with the shortest path (fast 2) and act_max 127, the
  * upper clamp is SSAT's (USAT #31, ADD, SSAT instead of USAT, CMP, IT, MOV, SUB). */
@@ -212,7 +263,8 @@ STAI_MK_INLINE int32_t stai_mk_conv_requantize(int32_t acc,
  *   multipliers, shifts  out_ch int32 each
  *   output   [out_h][out_w][out_ch] int8
  *   scratch  mk_conv_layouts.scratch_bytes_conv(...) bytes, 4-byte aligned: up to four
- *            widened windows
+ *            widened windows, then (at least four pixels, at most
+ *            STAI_MK_CONV_WIDE_WORDS packed words) the widened weights
  *   pad_top, pad_left  rows / columns of padding before the input (pads[0], pads[2]);
  *            the padding after it follows from out_h / out_w
  */
@@ -250,6 +302,20 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
     int32_t *const col = (int32_t *)scratch;
     const int32_t blocks = pixels / 4;
     int32_t oy = 0, ox = 0; /* the next output pixel */
+    /* Small weights (a few input channels) widened to int16 once, after the four windows:
+     * each packed word as its two words (SXTB16, SXTB16 ROR 8). */
+    const int32_t wide = blocks > 0 && oc_pairs * pairs <= STAI_MK_CONV_WIDE_WORDS;
+    const int8_t *const wbase = wide ? (const int8_t *)(col + 4 * pairs) : weights;
+    if (wide)
+    {
+        int32_t *ww = col + 4 * pairs;
+        for (int32_t k = 0; k < oc_pairs * pairs; k++)
+        {
+            const int32_t w = stai_mk_load32(weights + 4 * k);
+            ww[2 * k] = stai_mk_sxtb16(w);
+            ww[2 * k + 1] = stai_mk_sxtb16_ror8(w);
+        }
+    }
     /* Four pixels at a time: col[4k + i] holds pair k of pixel i's window. */
     for (int32_t blk = 0; blk < blocks; blk++)
     {
@@ -264,7 +330,7 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
                 oy++;
             }
         }
-        const int8_t *wp = weights;
+        const int8_t *wp = wbase;
         int8_t *out = output + p * out_ch;
         for (int32_t j = 0; j < oc_pairs; j++)
         {
@@ -272,54 +338,33 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
             int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
             const int32_t *x = col;
 #if STAI_MK_ASM
-            /* 14 registers. From 16 pairs on, a loop of eight steps (its end compared with a
-             * word on the stack: 3 instructions per 104); the rest, or a shorter window,
-             * unrolled in asm (in C, GCC spilled the accumulators). */
             int32_t w, we, x0, x1;
-            if (pairs >= 16)
+            if (wide)
             {
-                const int8_t *const end = wp + 4 * (pairs & ~7);
-                __asm__("1:\n\t" STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
-                            STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
-                                STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 "ldr %[x0], %[end]\n\t"
-                                                                          "cmp %[wp], %[x0]\n\t"
-                                                                          "bne 1b"
-                        : STAI_MK_CONV_ASM_OUT
-                        : [end] "m"(end)
-                        : "cc", "memory");
+                STAI_MK_CONV_MAC(STAI_MK_CONV_STEP4X2W, 8);
             }
-            const int32_t rest = pairs >= 16 ? pairs & 7 : pairs;
-            if (rest & 8)
+            else
             {
-                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
-                            STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
-                        : STAI_MK_CONV_ASM_OUT
-                        :
-                        : "memory");
-            }
-            if (rest & 4)
-            {
-                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2
-                        : STAI_MK_CONV_ASM_OUT
-                        :
-                        : "memory");
-            }
-            if (rest & 2)
-            {
-                __asm__(STAI_MK_CONV_STEP4X2 STAI_MK_CONV_STEP4X2 : STAI_MK_CONV_ASM_OUT : : "memory");
-            }
-            if (rest & 1)
-            {
-                __asm__(STAI_MK_CONV_STEP4X2 : STAI_MK_CONV_ASM_OUT : : "memory");
+                STAI_MK_CONV_MAC(STAI_MK_CONV_STEP4X2, 4);
             }
 #else
 #pragma GCC unroll 4
             for (int32_t k = 0; k < pairs; k++)
             {
-                const int32_t w = stai_mk_load32(wp);
-                wp += 4;
-                const int32_t we = stai_mk_sxtb16(w);
-                const int32_t wo = stai_mk_sxtb16_ror8(w);
+                int32_t we, wo;
+                if (wide)
+                {
+                    we = stai_mk_load32(wp);
+                    wo = stai_mk_load32(wp + 4);
+                    wp += 8;
+                }
+                else
+                {
+                    const int32_t w = stai_mk_load32(wp);
+                    wp += 4;
+                    we = stai_mk_sxtb16(w);
+                    wo = stai_mk_sxtb16_ror8(w);
+                }
                 const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
                 x += 4;
                 a00 = stai_mk_smlad(x0, we, a00);

@@ -454,10 +454,20 @@ def test_fits_conv() -> None:
     assert not fits((1, 8, 8, 4), (3, 3, 3, 4), (1, 8, 7, 3), (1, 1), (1, 1, 1, 1))  # shape
 
 
-def test_scratch_holds_four_windows() -> None:
-    assert mk_conv_layouts.scratch_bytes_conv((16, 3, 3, 3), (1, 32, 32, 16)) == 4 * 2 * 30
-    assert mk_conv_layouts.scratch_bytes_conv((64, 10, 4, 1), (1, 25, 5, 64)) == 4 * 2 * 40
-    assert mk_conv_layouts.scratch_bytes_conv((4, 3, 3, 8), (1, 1, 3, 4)) == 3 * 2 * 72
+def test_scratch_holds_four_windows_and_small_weights_widened() -> None:
+    scratch, wide = mk_conv_layouts.scratch_bytes_conv, mk_conv_layouts.wide_weights
+    # IC's first layer: 8 channel pairs x 15 window pairs = 120 packed words, widened
+    assert wide((16, 3, 3, 3), (1, 32, 32, 16))
+    assert scratch((16, 3, 3, 3), (1, 32, 32, 16)) == 4 * 2 * 30 + 16 * 30 * 2
+    # VWW's: 4 x 15 words; 7 channels count as 8
+    assert scratch((7, 3, 3, 3), (1, 48, 48, 7)) == 4 * 2 * 30 + 8 * 30 * 2
+    # KWS's: 32 x 20 = 640 words stay int8
+    assert not wide((64, 10, 4, 1), (1, 25, 5, 64))
+    assert scratch((64, 10, 4, 1), (1, 25, 5, 64)) == 4 * 2 * 40
+    # 128 words widen, 130 do not; under four pixels nothing does
+    assert wide((16, 1, 1, 32), (1, 4, 1, 16)) and not wide((2, 1, 1, 260), (1, 4, 1, 2))
+    assert not wide((2, 3, 3, 1), (1, 1, 3, 2))
+    assert scratch((4, 3, 3, 8), (1, 1, 3, 4)) == 3 * 2 * 72
 
 
 def test_kernel_call_names_its_arguments_in_c_order() -> None:
