@@ -53,6 +53,13 @@
 #define STAI_MK_ASM 0
 #endif
 
+#if STAI_MK_ASM && defined(__GNUC__) && !defined(__clang__)
+/* A frame pointer (a user's -fno-omit-frame-pointer) takes r7, which the assembly needs:
+ * the functions after this header (the network's, where the kernels are inlined) are
+ * compiled without one. At the default flags the code is the same. */
+#pragma GCC optimize("omit-frame-pointer")
+#endif
+
 /* One input slot of three pixels (x: 3 words, int16 pairs) times one weight word of an
  * output-channel pair (wp, advanced by S bytes): six SMLADs. */
 #define STAI_MK_STEP3X2(S)                                                                         \
