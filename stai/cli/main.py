@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_generate)
     from stai.cli.quantize import add_quantize_command
 
-    add_kernels_option(add_quantize_command(commands))
+    add_kernels_option(add_quantize_command(commands), optimize=True)
     cli_reports.add_analyze(commands)
     cli_reports.add_validate(commands)
     ops = commands.add_parser(

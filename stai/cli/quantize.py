@@ -69,7 +69,14 @@ def _quantize(args: argparse.Namespace) -> None:
     out = args.output or "quantized"
     if args.save_tflite and hook is not None:
         hook = _then_save(hook, args.save_tflite)
-    result = generate(args.model, out, name=args.name, quantize=hook, kernels=args.kernels)
+    result = generate(
+        args.model,
+        out,
+        name=args.name,
+        quantize=hook,
+        kernels=args.kernels,
+        optimize=args.optimize,
+    )
     print(f"wrote {result.out_dir} (activations {result.activations_bytes} bytes)")
 
 

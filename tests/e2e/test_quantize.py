@@ -238,3 +238,40 @@ def test_bias_safe_scales_raise_only_the_channels_that_need_it():
     assert out[0] == scales[0]
     assert out[1] == pytest.approx(100.0 / (0.01 * room)) and out[1] > scales[1]
     assert abs(100.0 / (0.01 * out[1])) <= room
+
+
+def test_cli_quantize_takes_the_size_speed_choice(tmp_path, models_dir):
+    """``stai quantize -O time``: the 1x1 kernel on int16 weights, the same outputs as
+    ``balanced``, and the report gives the choice's flash cost."""
+    from stai.cli.main import main
+    from stai.runtime.runner import CModel
+
+    calib, _ = datasets(models_dir, "hello_world", 16, 1)
+    np.save(tmp_path / "calib.npy", calib)
+    outputs = {}
+    for choice in ("balanced", "time"):
+        out = tmp_path / choice
+        with pytest.raises(SystemExit) as exit_info:
+            main(
+                [
+                    "quantize",
+                    "-m",
+                    str(models_dir / MODELS["hello_world"]),
+                    "-d",
+                    str(tmp_path / "calib.npy"),
+                    "-o",
+                    str(out),
+                    "-n",
+                    "hw",
+                    "-O",
+                    choice,
+                ]
+            )
+        assert exit_info.value.code == 0
+        code = (out / "hw.c").read_text()
+        assert ("stai_mk_conv1x1_s8_w16(" in code) == (choice == "time")
+        x = np.linspace(0, 2 * np.pi, 32, dtype=np.float32).reshape(32, 1)
+        model = CModel(out, "hw")
+        outputs[choice] = np.concatenate([model.run([row.reshape(1, 1)])[0] for row in x])
+    assert json.loads((tmp_path / "time" / "hw.json").read_text())["optimize"]["choice"] == "time"
+    np.testing.assert_array_equal(outputs["time"], outputs["balanced"])
