@@ -425,7 +425,6 @@ _PRELUDE = """
 #include <string.h>
 #include "arm_nnfunctions.h"
 #include "stai_mk_s8.h"
-#include "stai_mk_mve_s8.h"
 
 #if defined(MK_TARGET)
 #include "semihost.h"
@@ -524,9 +523,14 @@ def driver_source(cases: list[Case]) -> str:
             scratch = max(scratch, mk_layouts.scratch_bytes_dwconv3x3(c.out_h, c.out_w, c.stride))
             mve = mk_mve_layouts.scratch_bytes_dwconv3x3_mve(c.out_w, c.in_ch, c.stride)
             scratch = max(scratch, mve)
+    prelude = _PRELUDE
+    if any(c.mve for c in cases):  # the Helium kernels' header (other drivers: as before)
+        prelude = prelude.replace(
+            '#include "stai_mk_s8.h"\n', '#include "stai_mk_s8.h"\n#include "stai_mk_mve_s8.h"\n'
+        )
     parts = [
         f"#define MK_OUT_MAX {out_max}\n#define MK_SCRATCH_WORDS {(scratch + 3) // 4}\n",
-        _PRELUDE,
+        prelude,
     ]
     parts += [_case_source(i, c) for i, c in enumerate(cases)]
     calls = "".join(f"    run_case_{i}();\n" for i in range(len(cases)))
