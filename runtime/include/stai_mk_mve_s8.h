@@ -37,6 +37,13 @@
 #define STAI_MK_MVE 0
 #endif
 
+#if STAI_MK_MVE && defined(__OPTIMIZE__) && defined(__GNUC__) && !defined(__clang__)
+/* A frame pointer (a user's -fno-omit-frame-pointer) takes r7, which the assembly needs:
+ * the functions after this header (the network's, where the kernels are inlined) are
+ * compiled without one. At the default flags the code is the same. */
+#pragma GCC optimize("omit-frame-pointer")
+#endif
+
 #define STAI_MK_MVE_INLINE static inline __attribute__((always_inline))
 
 /* arm_nn_requantize(acc, mult, shift) + out_offset, clamped to [act_min, act_max]: the
@@ -921,8 +928,12 @@ STAI_MK_MVE_INLINE arm_cmsis_nn_status stai_mk_conv_mve_s8(const int8_t *input,
             wp += pair_bytes;
         }
     }
-    for (; p < pixels; p++)
+    /* The last pixels, fewer than four: a loop GCC sees ends within three (with a bound
+     * it cannot see, it warned of iterations past the arena). */
+    const int32_t first = p;
+    for (int32_t t = 0; t < (pixels & 3); t++)
     {
+        p = first + t;
         stai_mk_mve_window(col, input, p / out_w, p % out_w, in_h, in_w, in_ch, kernel_h, kernel_w, stride_h,
                            stride_w, pad_top, pad_left, zp);
         int8_t *out = output + p * out_ch;
