@@ -65,36 +65,43 @@ STAI_MK_INLINE void stai_mk_conv_fill(int32_t *col, int32_t n, int32_t step, int
     }
 }
 
-/* One window row whose taps are partly left or right of the input: its bytes (the zero
- * point for the padded taps) gathered 64 at a time, then widened as a row inside is. */
+/* One window row whose taps are partly left or right of the input (left and right of
+ * them outside): its bytes gathered (the zero point for the padded taps) 64 at a time,
+ * then widened as a row inside is. */
 STAI_MK_INLINE void stai_mk_conv_row_edge(const int8_t *in_row, int32_t *col, int32_t step, int32_t ix0,
-                                          int32_t in_w, int32_t in_ch, int32_t kernel_w, int32_t zp)
+                                          int32_t in_ch, int32_t kernel_w, int32_t left, int32_t right,
+                                          int32_t zp)
 {
     int8_t buf[64] __attribute__((aligned(4)));
-    int32_t n = 0;
-    for (int32_t kx = 0; kx < kernel_w; kx++)
+    const int32_t row = kernel_w * in_ch;
+    const int32_t lo = left * in_ch, hi = (kernel_w - right) * in_ch;
+    const int8_t *src = in_row + (ix0 + left) * in_ch; /* byte lo of the row */
+    for (int32_t t0 = 0; t0 < row; t0 += 64)
     {
-        const int32_t ix = ix0 + kx;
-        const int32_t inside = ix >= 0 && ix < in_w;
-        const int8_t *p = in_row + ix * in_ch;
-        for (int32_t c = 0; c < in_ch; c++)
+        const int32_t t1 = t0 + 64 < row ? t0 + 64 : row;
+        int32_t t = t0;
+        for (; t < t1 && t < lo; t++)
         {
-            buf[n++] = (int8_t)(inside ? (int32_t)p[c] : zp);
-            if (n == 64)
-            {
-                stai_mk_conv_widen(buf, col, 64, step);
-                col += 32 * step;
-                n = 0;
-            }
+            buf[t - t0] = (int8_t)zp;
         }
+        for (; t < t1 && t < hi; t++)
+        {
+            buf[t - t0] = src[t - lo];
+        }
+        for (; t < t1; t++)
+        {
+            buf[t - t0] = (int8_t)zp;
+        }
+        stai_mk_conv_widen(buf, col, t1 - t0, step);
+        col += 32 * step;
     }
-    stai_mk_conv_widen(buf, col, n, step);
 }
 
 /* The window of an output pixel whose window meets the padding (the top-left tap is input
- * (iy0, ix0)), widened into the words col[0], col[step], ...: one generic copy, out of
- * line (border pixels are few; each call site's own copy would cost flash). */
-static __attribute__((noinline, unused)) void stai_mk_conv_window_edge(const int8_t *input, int32_t *col,
+ * (iy0, ix0)), widened into the words col[0], col[step], ...: inline, specialised on the
+ * call's constants (a generic out-of-line copy took 1.5 KB once but twice the time:
+ * KWS's first layer 469 k -> 417 k instructions with it inline). */
+STAI_MK_INLINE void stai_mk_conv_window_edge(const int8_t *input, int32_t *col,
                                                                       int32_t step, int32_t iy0, int32_t ix0,
                                                                       int32_t in_h, int32_t in_w, int32_t in_ch,
                                                                       int32_t kernel_h, int32_t kernel_w, int32_t zp)
@@ -130,27 +137,49 @@ static __attribute__((noinline, unused)) void stai_mk_conv_window_edge(const int
         }
         else
         {
-            stai_mk_conv_row_edge(input + iy * in_w * in_ch, col, step, ix0, in_w, in_ch, kernel_w, zp);
+            const int32_t left = ix0 < 0 ? -ix0 : 0;
+            const int32_t right = ix0 + kernel_w > in_w ? ix0 + kernel_w - in_w : 0;
+            stai_mk_conv_row_edge(input + iy * in_w * in_ch, col, step, ix0, in_ch, kernel_w, left, right, zp);
         }
         col += row_words * step;
     }
 }
 
 /* The window of the output pixel whose top-left tap is input (iy0, ix0), widened into the
- * words col[0], col[step], ...: kernel_h rows of (kernel_w * in_ch + 1) / 2 pairs. */
+ * words col[0], col[step], ...: kernel_h rows of (kernel_w * in_ch + 1) / 2 pairs. Windows
+ * with taps left or right of the input take stai_mk_conv_window_edge. */
 STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32_t step, int32_t iy0,
                                         int32_t ix0, int32_t in_h, int32_t in_w, int32_t in_ch,
                                         int32_t kernel_h, int32_t kernel_w, int32_t zp)
 {
+    const int32_t row = kernel_w * in_ch;
+    const int32_t row_words = (row + 1) >> 1;
     if (ix0 >= 0 && ix0 + kernel_w <= in_w && iy0 >= 0 && iy0 + kernel_h <= in_h)
     {
-        const int32_t row = kernel_w * in_ch;
-        const int32_t row_words = (row + 1) >> 1;
         const int8_t *src = input + (iy0 * in_w + ix0) * in_ch;
         for (int32_t ky = 0; ky < kernel_h; ky++)
         {
             stai_mk_conv_widen(src, col, row, step);
             src += in_w * in_ch;
+            col += row_words * step;
+        }
+        return;
+    }
+    if (ix0 >= 0 && ix0 + kernel_w <= in_w)
+    {
+        /* Rows above or below the input (the top and bottom output rows): here too. */
+        const int32_t zpw = stai_mk_pack_lo(zp, zp);
+        for (int32_t ky = 0; ky < kernel_h; ky++)
+        {
+            const int32_t iy = iy0 + ky;
+            if (iy < 0 || iy >= in_h)
+            {
+                stai_mk_conv_fill(col, row_words, step, zpw);
+            }
+            else
+            {
+                stai_mk_conv_widen(input + (iy * in_w + ix0) * in_ch, col, row, step);
+            }
             col += row_words * step;
         }
         return;
@@ -190,42 +219,60 @@ STAI_MK_INLINE void stai_mk_conv_window(const int8_t *input, int32_t *col, int32
     "smlad %[a30], %[x1], %[we], %[a30]\n\t"                                                       \
     "smlad %[a31], %[x1], %[w], %[a31]\n\t"
 
-/* The operands of the asm blocks of STAI_MK_CONV_STEP4X2. */
+/* The operands of the asm statement of one output-channel pair (STAI_MK_CONV_MAC): 14
+ * registers, no two inputs alike (GCC found no registers when two accumulators entered
+ * with the same value). */
 #define STAI_MK_CONV_ASM_OUT                                                                       \
-    [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21), \
-        [a30] "+r"(a30), [a31] "+r"(a31), [wp] "+r"(wp), [x] "+r"(x), [w] "=&r"(w), [we] "=&r"(we),   \
-        [x0] "=&r"(x0), [x1] "=&r"(x1)
+    [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [a20] "=&r"(a20),        \
+        [a21] "=&r"(a21), [a30] "=&r"(a30), [a31] "=&r"(a31), [wp] "+r"(wp), [x] "+r"(x),              \
+        [w] "=&r"(w), [we] "=&r"(we), [x0] "+r"(x0), [x1] "=&r"(x1)
+
+/* The accumulators of the four pixels set to the bias pair at x0. */
+#define STAI_MK_CONV_INIT                                                                          \
+    "ldrd %[a00], %[a01], [%[x0]]\n\t"                                                             \
+    "mov %[a10], %[a00]\n\t"                                                                       \
+    "mov %[a11], %[a01]\n\t"                                                                       \
+    "mov %[a20], %[a00]\n\t"                                                                       \
+    "mov %[a21], %[a01]\n\t"                                                                       \
+    "mov %[a30], %[a00]\n\t"                                                                       \
+    "mov %[a31], %[a01]\n\t"
+
+/* BODY repeated over the next BYTES bytes of weights, the loop's end compared with a word
+ * on the stack (3 instructions per iteration: no register is left for a counter), then
+ * REST times STEP; one asm statement (GCC found no registers for a second one at -Os). */
+#define STAI_MK_CONV_LOOP(BODY, STEP, BYTES, REST)                                                 \
+    do                                                                                             \
+    {                                                                                              \
+        const int8_t *const end = wp + (BYTES);                                                    \
+        __asm__(STAI_MK_CONV_INIT "1:\n\t" BODY "ldr %[x0], %[end]\n\t"                                              \
+                "cmp %[wp], %[x0]\n\t"                                                             \
+                "bne 1b\n\t"                                                                       \
+                ".rept %c[rest]\n\t" STEP ".endr"                                                  \
+                : STAI_MK_CONV_ASM_OUT                                                             \
+                : [end] "m"(end), [rest] "i"(REST)                                                 \
+                : "cc", "memory");                                                                 \
+    } while (0)
 
 /* The window pairs of one output-channel pair and four pixels (STEP: one pair, BYTES of
- * weights), in 14 registers. From 16 pairs on, a loop of eight steps, its end compared
- * with a word on the stack (3 instructions per eight steps); the rest, or a shorter
- * window, unrolled in asm too (in C, GCC spilled the accumulators). */
+ * weights), in 14 registers. From 16 pairs on, a loop of eight steps; the rest, or a
+ * shorter window, unrolled in asm too (in C, GCC spilled the accumulators). Should the
+ * compiler not see the window as a constant (it always does at -O2), a loop of one step. */
 #define STAI_MK_CONV_MAC(STEP, BYTES)                                                              \
-    if (pairs >= 16)                                                                               \
+    if (!__builtin_constant_p(pairs))                                                              \
     {                                                                                              \
-        const int8_t *const end = wp + (BYTES) * (pairs & ~7);                                     \
-        __asm__("1:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP "ldr %[x0], %[end]\n\t"           \
-                "cmp %[wp], %[x0]\n\t"                                                             \
-                "bne 1b"                                                                           \
+        STAI_MK_CONV_LOOP(STEP, "", (BYTES) * pairs, 0);                                           \
+    }                                                                                              \
+    else if (pairs >= 16)                                                                          \
+    {                                                                                              \
+        STAI_MK_CONV_LOOP(STEP STEP STEP STEP STEP STEP STEP STEP, STEP, (BYTES) * (pairs & ~7),   \
+                          pairs & 7);                                                              \
+    }                                                                                              \
+    else                                                                                           \
+    {                                                                                              \
+        __asm__(STAI_MK_CONV_INIT ".rept %c[n]\n\t" STEP ".endr"                                                     \
                 : STAI_MK_CONV_ASM_OUT                                                             \
-                : [end] "m"(end)                                                                   \
-                : "cc", "memory");                                                                 \
-    }                                                                                              \
-    if (pairs < 16 && (pairs & 8))                                                                \
-    {                                                                                              \
-        __asm__(STEP STEP STEP STEP STEP STEP STEP STEP : STAI_MK_CONV_ASM_OUT : : "memory");      \
-    }                                                                                              \
-    if (pairs & 4)                                                                                 \
-    {                                                                                              \
-        __asm__(STEP STEP STEP STEP : STAI_MK_CONV_ASM_OUT : : "memory");                          \
-    }                                                                                              \
-    if (pairs & 2)                                                                                 \
-    {                                                                                              \
-        __asm__(STEP STEP : STAI_MK_CONV_ASM_OUT : : "memory");                                    \
-    }                                                                                              \
-    if (pairs & 1)                                                                                 \
-    {                                                                                              \
-        __asm__(STEP : STAI_MK_CONV_ASM_OUT : : "memory");                                         \
+                : [n] "i"(pairs)                                                                   \
+                : "memory");                                                                       \
     }
 
 /* stai_mk_requantize; on a DSP core with the shortest path (fast 2) and act_max 127, the
@@ -334,11 +381,11 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
         int8_t *out = output + p * out_ch;
         for (int32_t j = 0; j < oc_pairs; j++)
         {
-            int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
-            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
             const int32_t *x = col;
 #if STAI_MK_ASM
-            int32_t w, we, x0, x1;
+            /* The accumulators start from the bias inside the asm: x0 holds its address. */
+            int32_t a00, a01, a10, a11, a20, a21, a30, a31, w, we, x1;
+            int32_t x0 = (int32_t)(uintptr_t)(bias + 2 * j);
             if (wide)
             {
                 STAI_MK_CONV_MAC(STAI_MK_CONV_STEP4X2W, 8);
@@ -348,6 +395,8 @@ STAI_MK_INLINE arm_cmsis_nn_status stai_mk_conv_s8(const int8_t *input,
                 STAI_MK_CONV_MAC(STAI_MK_CONV_STEP4X2, 4);
             }
 #else
+            int32_t a00 = bias[2 * j], a01 = bias[2 * j + 1];
+            int32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
 #pragma GCC unroll 4
             for (int32_t k = 0; k < pairs; k++)
             {
