@@ -11,6 +11,7 @@ from xdsl.dialects.builtin import (
     FunctionType,
     IntegerAttr,
     ModuleOp,
+    Signedness,
     TensorType,
     UnrealizedConversionCastOp,
     f32,
@@ -374,16 +375,33 @@ def _conversion_quant(
     return e
 
 
+_UINT8_PAIRS = frozenset({("uint8", "int8"), ("int8", "uint8")})
+"""The QUANTIZE pairs with an unsigned side (TFLite Micro's; DEQUANTIZE takes uint8 too)."""
+
+_UINT8_USES = "uint8 only in QUANTIZE uint8 <-> int8 and DEQUANTIZE uint8 -> float32"
+
+
+def _int_name(q: nn.QuantType) -> str:
+    """``int8``, ``int16``, ``int32``..., or ``uint8`` for an unsigned (``ui8``) storage."""
+    unsigned = q.storage.signedness.data == Signedness.UNSIGNED
+    return f"{'u' if unsigned else ''}int{q.storage.width.data}"
+
+
 class ConvertQuantize(RewritePattern):
     """``nn.quantize``: f32 -> int8 / int16 is ``qnn.quantize`` (scale, zero_point); between
-    integer types (int8, int16, int32: the pairs of ``_REQUANTIZE_BITS``) it is
-    ``qnn.requantize``, as TFLite Micro's ``Requantize``."""
+    integer types (int8, int16, int32: the pairs of ``_REQUANTIZE_BITS``, and uint8 <-> int8)
+    it is ``qnn.requantize``, as TFLite Micro's ``Requantize``. Any other pair with an
+    unsigned side (float32 -> uint8, uint8 -> int16...) is refused here, naming the op."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.QuantizeOp, rewriter: PatternRewriter) -> None:
         low = Lowering(op)
         if is_float(op.input):
             y = _conversion_quant(op, op.output, "output", (8, 16))
+            if _int_name(y).startswith("u"):
+                raise fail(
+                    op, f"QUANTIZE float32 -> {_int_name(y)} is not supported ({_UINT8_USES})"
+                )
             params: qp.KernelParams = qp.QuantizationParams.make(
                 scale=y.scale, zero_point=y.zero_point
             )
@@ -391,6 +409,11 @@ class ConvertQuantize(RewritePattern):
         else:
             x = _conversion_quant(op, op.input, "input", (8, 16, 32))
             y = _conversion_quant(op, op.output, "output", (8, 16, 32))
+            names = (_int_name(x), _int_name(y))
+            if any(n.startswith("u") for n in names) and names not in _UINT8_PAIRS:
+                raise fail(
+                    op, f"QUANTIZE {names[0]} -> {names[1]} is not supported ({_UINT8_USES})"
+                )
             bits = (x.storage.width.data, y.storage.width.data)
             if bits not in _REQUANTIZE_BITS:
                 raise fail(op, f"QUANTIZE int{bits[0]} -> int{bits[1]} is not supported")
@@ -409,11 +432,14 @@ class ConvertQuantize(RewritePattern):
 
 
 class ConvertDequantize(RewritePattern):
-    """``nn.dequantize`` int8 / int16 -> f32: ``qnn.dequantize`` (scale, zero_point)."""
+    """``nn.dequantize`` int8 / int16 / uint8 -> f32: ``qnn.dequantize`` (scale, zero_point);
+    another unsigned input (``ui16``) is refused here, naming the op."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: nn.DequantizeOp, rewriter: PatternRewriter) -> None:
         x = _conversion_quant(op, op.input, "input", (8, 16))
+        if _int_name(x).startswith("u") and _int_name(x) != "uint8":
+            raise fail(op, f"DEQUANTIZE {_int_name(x)} -> float32 is not supported ({_UINT8_USES})")
         if not is_float(op.output):
             raise fail(op, "the result must be f32")
         params = qp.QuantizationParams.make(scale=x.scale, zero_point=x.zero_point)
