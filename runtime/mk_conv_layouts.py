@@ -5,7 +5,10 @@ The kernel runs any ``kh`` x ``kw`` convolution (stride 1 or 2 per axis, TFLite'
 VALID padding, no dilation, no groups, batch 1) as a matrix product of the packed weights
 with the widened windows ("im2col") of a few output pixels at a time. Each window row
 (``kw * in_ch`` bytes, contiguous in NHWC) is padded to an even length, so a row is a
-whole number of int16 pairs; the packed weights follow that padded order.
+whole number of int16 pairs; the packed weights follow that padded order, each group of
+four values as ``x0 x2 x1 x3`` (``row_order``: the pairs two SXTB16 make of four input
+bytes). Small weights (``wide_weights``) are widened to int16 by the kernel, once per
+call, into its scratch.
 
 As in ``mk_layouts`` (whose ``KernelCall`` this module uses): a predicate saying when a
 layer fits (``fits_conv``), the offline layout of its constants (``pack_conv_s8``, the

@@ -501,15 +501,15 @@ MODELS = (
 
 
 def _budget(case: ConvCase) -> float:
-    """Instructions per MAC measured when the kernel was written, plus a margin (QEMU
+    """Instructions per MAC measured when the kernel was last changed, plus a margin (QEMU
     counts are exact). CMSIS-NN's DSP kernels take 2.2 (IC), 6.1 (VWW) and 3.5 (KWS) on
     these layers: 1.76-2.33 on IC's 3x3 layers, 4.8 and 6.1 on the 3-channel first layers,
     3.2-4.3 on the strided 1x1 layers."""
     if case.in_ch <= 3:
-        return 2.2  # the first layers: 1.42 (KWS), 1.94 (IC), 2.10 (VWW)
+        return 1.75  # the first layers: 1.31 (KWS), 1.48 (IC), 1.60 (VWW); were 1.42-2.10
     if case.kernel == (1, 1):
-        return 2.1  # strided 1x1, 16 or 32 input channels: 1.97, 1.42
-    return 1.2  # IC's 3x3: 0.92-1.14
+        return 1.75  # strided 1x1, 16 or 32 input channels: 1.62, 1.30; were 1.97, 1.42
+    return 1.1  # IC's 3x3: 0.89-1.06; were 0.92-1.14
 
 
 def all_model_convolutions(models_dir: Path, seed: int) -> list[ConvCase]:
@@ -532,9 +532,11 @@ def test_real_model_convolutions_on_cortex_m4(tmp_path: Path, models_dir: Path) 
     per_mac = [count / case.macs for case, count in zip(cases, result.mk_instructions, strict=True)]
     over = [(c.describe(), v) for c, v in zip(cases, per_mac) if v >= _budget(c)]
     assert over == []
-    # IC's nine: 1.08 per MAC (CMSIS-NN: 2.20)
+    # IC's nine: 1.007 per MAC (1.08 before the weights were widened in four-byte groups
+    # without PKH, the small ones to int16 in scratch, the border windows inline; CMSIS-NN:
+    # 2.20)
     ic_macs = sum(c.macs for c in cases[2:])
-    assert sum(result.mk_instructions[2:]) / ic_macs < 1.12
+    assert sum(result.mk_instructions[2:]) / ic_macs < 1.04
 
 
 @pytest.mark.cmsis_nn
