@@ -44,8 +44,9 @@ MAX_RANK = 6
 ROW = 8 + MAX_RANK
 """int32 values per node in the row table (``STAI_OBSERVER_ROW``)."""
 
-TYPE_CODES = {"s8": 1, "s16": 2, "s32": 3, "f32": 4}
-"""``stai_tensor_type`` of each element kind."""
+TYPE_CODES = {"s8": 1, "s16": 2, "s32": 3, "f32": 4, "u8": 5}
+"""``stai_tensor_type`` of each element kind (``u8``: a model's uint8 input or output;
+another kind, such as ``bool``, is 0)."""
 
 FN_TYPE = c.CType("stai_observer_fn")
 EVENT_TYPE = c.CType("stai_observer_event")

@@ -23,13 +23,14 @@ typedef enum
     STAI_OBSERVER_AFTER = 1
 } stai_observer_event;
 
-/* The element type of a node's output. */
+/* The element type of a node's output (0: another, such as a one-byte bool). */
 typedef enum
 {
     STAI_TYPE_INT8 = 1,
     STAI_TYPE_INT16 = 2,
     STAI_TYPE_INT32 = 3,
-    STAI_TYPE_FLOAT32 = 4
+    STAI_TYPE_FLOAT32 = 4,
+    STAI_TYPE_UINT8 = 5 /* the requantization to a model's uint8 output */
 } stai_tensor_type;
 
 #define STAI_OBSERVER_MAX_RANK 6

@@ -44,7 +44,10 @@ _DTYPES = {
     2: np.dtype(np.int16),
     3: np.dtype(np.int32),
     4: np.dtype(np.float32),
+    5: np.dtype(np.uint8),
 }
+"""numpy dtype of each ``stai_tensor_type`` (5: uint8; a node of another code is read as
+bytes)."""
 
 COUNTING_METHOD = (
     "QEMU TCG plugin: every executed instruction counted exactly (resolution 1 instruction); "
