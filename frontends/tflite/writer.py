@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import (
     Float32Type,
     IntegerType,
     ModuleOp,
+    Signedness,
     StringAttr,
     TensorType,
 )
@@ -153,14 +154,20 @@ class _Graph:
 
 
 def _type_name(element: Any, where: str) -> str:
-    """The TFLite tensor type of an nn element type."""
+    """The TFLite tensor type of an nn element type (``ui8``, a model's uint8 input or
+    output: ``UINT8``)."""
     storage = element.storage if isinstance(element, nn.QuantType) else element
     if isinstance(storage, Float32Type):
         return "FLOAT32"
     if isinstance(storage, IntegerType) and storage.width.data == 1:
         return "BOOL"
-    if isinstance(storage, IntegerType) and storage.width.data in (8, 16, 32, 64):
-        return f"INT{storage.width.data}"
+    if isinstance(storage, IntegerType):
+        width = storage.width.data
+        if storage.signedness.data == Signedness.UNSIGNED:
+            if width == 8:
+                return "UINT8"
+        elif width in (8, 16, 32, 64):
+            return f"INT{width}"
     raise StaiError(f"{where}: element type {element} cannot be written to TFLite")
 
 
@@ -430,7 +437,7 @@ def _offsets(b: Any, items: list[int]) -> int:
     return b.EndVector()
 
 
-_TYPE_CODES = {"FLOAT32": 0, "INT32": 2, "INT64": 4, "BOOL": 6, "INT16": 7, "INT8": 9}
+_TYPE_CODES = {"FLOAT32": 0, "INT32": 2, "UINT8": 3, "INT64": 4, "BOOL": 6, "INT16": 7, "INT8": 9}
 """TFLite TensorType values."""
 
 
