@@ -68,7 +68,7 @@ def element_bytes(t: MemRefType) -> int:
     """The size in bytes of one element of a memref (``i8`` -> 1, ``f32`` -> 4; a boolean
     ``i1`` takes one byte, as TFLite's)."""
     width = getattr(t.element_type, "bitwidth", None)
-    if width == 1:
+    if width in (1, 4):  # i4: int4 weights, packed two per byte (see byte_size)
         return 1
     if not isinstance(width, int) or width % 8:
         raise VerifyException(f"no byte size for element type {t.element_type}")
@@ -76,10 +76,12 @@ def element_bytes(t: MemRefType) -> int:
 
 
 def byte_size(t: MemRefType) -> int:
-    """The size in bytes of a statically shaped memref."""
+    """The size in bytes of a statically shaped memref (int4 elements: two per byte)."""
     n = element_bytes(t)
     for d in t.get_shape():
         n *= d
+    if getattr(t.element_type, "bitwidth", None) == 4:
+        return (n + 1) // 2
     return n
 
 

@@ -221,6 +221,7 @@ def _verify_activation(op: IRDLOperation) -> None:
 
 _NUMPY_OF = {
     "i1": np.bool_,
+    "i4": np.int8,  # one value per byte, as xDSL's dense attributes hold i4
     "i8": np.int8,
     "ui8": np.uint8,
     "i16": np.int16,

@@ -129,7 +129,8 @@ def conv_s8_params(
         if not isinstance(bias, nn.QuantType) or bias.storage != IntegerType(64):
             raise fail(op, f"a 16x8 bias must be !nn.q<i64, ...> (int64), got {bias}")
     w = element_type(op.filter)
-    if not isinstance(w, nn.QuantType) or w.storage != IntegerType(8):
+    storages = (IntegerType(8),) if bits == 16 else (IntegerType(4), IntegerType(8))
+    if not isinstance(w, nn.QuantType) or w.storage not in storages:  # int4: 8-bit inputs
         raise fail(op, f"the filter must be !nn.q<i8, ...>, got {w}")
     if any(z != 0 for z in w.zero_point_list()):
         raise fail(op, "the filter must be symmetric (zero point 0)")
@@ -180,8 +181,10 @@ def fully_connected_s8_params(op: nn.FullyConnectedOp) -> qp.FullyConnectedS8Par
     x = act_quant(op, op.input, "input")
     y = act_quant(op, op.output, "output")
     w = element_type(op.filter)
-    if not isinstance(w, nn.QuantType) or w.storage != IntegerType(8):
+    if not isinstance(w, nn.QuantType) or w.storage not in (IntegerType(4), IntegerType(8)):
         raise fail(op, f"the weights must be !nn.q<i8, ...>, got {w}")
+    if w.storage == IntegerType(4) and (w.per_channel or w.zero_point != 0):
+        raise fail(op, "int4 weights must be quantized per tensor, symmetric")
     scales = w.scale_list()
     if w.per_channel:
         filter_type = op.filter.type

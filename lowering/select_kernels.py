@@ -479,6 +479,8 @@ def choose(op: qnn.KernelOp, isa: str = "host") -> Choice | None:
     w, b = _constant(op.ins[1]), _constant(op.ins[2])
     if w is None or b is None or w.dtype != np.int8 or b.dtype != np.int32:
         return None
+    if qnn.element_kind(op.ins[1].type) != "s8":  # int4 weights keep CMSIS-NN's s4 call
+        return None
     for rule in rules:
         try:
             found = rule(op, w, b)

@@ -240,8 +240,11 @@ def _constant(values: np.ndarray, element) -> arith.ConstantOp:
 
 def compress_op(op: qnn.KernelOp, factor: int, rewriter: Rewriter) -> bool:
     """Replace ``op`` (tensor form, an op with a ``CODEBOOK`` form) by its codebook form;
-    False when it cannot be (weights not constant, or neither float32 nor int8)."""
+    False when it cannot be (weights not constant, or neither float32 nor int8; int4
+    weights are left as they are)."""
     assert op.CODEBOOK is not None
+    if qnn.element_kind(op.ins[1].type) == "s4":
+        return False  # int4 weights are packed two per byte already: a codebook saves nothing
     target, rank = op.CODEBOOK
     weights = _constant_of(op, 1)
     if weights is None or weights.ndim != rank or weights.dtype not in (np.float32, np.int8):

@@ -33,9 +33,13 @@ from stai.errors import StaiError
 from ..checks import check_quant, check_size
 from .reader import NUMPY_DTYPES, TflModel, TflOperator, TflQuant
 
-_QUANT_BITS: dict[str, int] = {"INT8": 8, "INT16": 16, "INT32": 32, "INT64": 64}
+_QUANT_BITS: dict[str, int] = {"INT4": 4, "INT8": 8, "INT16": 16, "INT32": 32, "INT64": 64}
 """Storage bits of the quantized TFLite tensor types: int8 and int16 activations (int16:
-16x8 models, symmetric), int8 weights, int32 and int64 (16x8) biases."""
+16x8 models, symmetric), int4 (constant weights only) and int8 weights, int32 and int64
+(16x8) biases."""
+
+_S4_OPERATORS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"})
+"""The operators whose INT4 filters stay packed (CMSIS-NN's s4 kernels read them)."""
 
 _INT16_WITH_OFFSET = frozenset({"QUANTIZE", "DEQUANTIZE", "SOFTMAX"})
 """The operators whose int16 tensors may have a zero point other than 0."""
@@ -100,6 +104,11 @@ def unpack_int4(data: bytes, shape: Sequence[int], where: str) -> np.ndarray:
     return values[:count].reshape(tuple(shape))
 
 
+def _is_int4(t: TensorType) -> bool:
+    e = t.element_type
+    return isinstance(e, nn.QuantType) and e.storage.width.data == 4
+
+
 def _quant_type(storage_bits: int, quant: TflQuant) -> nn.QuantType:
     return nn.QuantType(IntegerType(storage_bits), quant.scales, quant.zero_points, quant.axis)
 
@@ -160,7 +169,7 @@ class Translator:
         """The quantization of a tensor, checked (`StaiError` on unusable parameters)."""
         tensor = self.tensors[t]
         if tensor.quant is not None:
-            bits = 4 if tensor.type_name == "INT4" else _QUANT_BITS.get(tensor.type_name)
+            bits = _QUANT_BITS.get(tensor.type_name)
             check_quant(self._where(t), tensor.quant.scales, tensor.quant.zero_points, bits)
         return tensor.quant
 
@@ -175,12 +184,13 @@ class Translator:
             return i32  # plain integers (comparisons, casts, selects)
         if kind == "UINT8":
             return self._uint8_type(t)
-        if kind == "INT4":  # unpacked to int8 at compile time (`_array`), as TFLite Micro does
+        if kind == "INT4":
             if not tensor.is_constant:
                 raise StaiError(
                     f"{self._where(t)}: INT4 tensors are supported as constant weights only"
                 )
-            kind = "INT8"
+            if not self._int4_stays_packed(t):
+                kind = "INT8"  # unpacked at compile time (`_array`), as TFLite Micro does
         if kind in _QUANT_BITS:
             quant = self._quant(t)
             if quant is None:
@@ -201,6 +211,48 @@ class Translator:
                 )
             return _quant_type(_QUANT_BITS[kind], quant)
         raise StaiError(f"{self._where(t)}: unsupported tensor type {kind}")
+
+    def _int4_stays_packed(self, t: int) -> bool:
+        """Whether an INT4 constant keeps its 4 bits (``!nn.q<i4, ...>``, two values per
+        byte in the generated data, read by CMSIS-NN's s4 kernels): when every operator
+        reading it is a convolution, a depthwise convolution or a fully connected layer
+        with int8 input and output taking it as its symmetric filter (per tensor for a
+        fully connected layer, not grouped for a convolution), the layers CMSIS-NN has s4
+        kernels for. Any other INT4 constant is unpacked to int8 at import."""
+        quant = self.tensors[t].quant
+        if quant is None or any(z != 0 for z in quant.zero_points):
+            return False
+        users = [op for op in self.model.operators if t in op.inputs]
+        for op in users:
+            if op.opcode not in _S4_OPERATORS or list(op.inputs).index(t) != 1:
+                return False
+            if t in op.inputs[2:] or not op.outputs:
+                return False
+            x, y = self.tensors[op.inputs[0]], self.tensors[op.outputs[0]]
+            if x.type_name != "INT8" or y.type_name != "INT8":
+                return False
+            if op.opcode == "FULLY_CONNECTED" and quant.per_channel:
+                return False
+            filt = self.tensors[t].shape
+            if op.opcode == "CONV_2D" and (len(filt) != 4 or tuple(x.shape)[-1:] != (filt[3],)):
+                return False
+            if op.opcode == "DEPTHWISE_CONV_2D" and not self._s4_depthwise_fits(op):
+                return False
+        return bool(users)
+
+    def _s4_depthwise_fits(self, op: TflOperator) -> bool:
+        """A depthwise layer CMSIS-NN's s4 kernels compute as TFLite Micro's reference
+        does: an even input channel count, or the optimized path (multiplier 1, one batch,
+        no dilation). CMSIS-NN's basic s4 kernel gives other results for an odd count
+        (``tests/unit/test_s4_kernels.py``), so such a filter is unpacked to int8."""
+        x_shape = tuple(self.tensors[op.inputs[0]].shape)
+        y_shape = tuple(self.tensors[op.outputs[0]].shape)
+        if len(x_shape) != 4 or len(y_shape) != 4:
+            return False
+        if x_shape[3] % 2 == 0:
+            return True
+        dilations = (op.options.get("DilationHFactor", 1), op.options.get("DilationWFactor", 1))
+        return x_shape[0] == 1 and y_shape[3] == x_shape[3] and tuple(dilations) == (1, 1)
 
     def _int16_offset_allowed(self, t: int) -> bool:
         """Whether an int16 tensor may have a zero point other than 0: as in TFLite Micro,
@@ -309,7 +361,10 @@ class Translator:
         """An ``nn.constant`` for tensor ``t`` (f32 when folded or dequantized)."""
         tensor = self.tensors[t]
         dequantize = t in self.folded or (
-            float_context and tensor.type_name in _QUANT_BITS and tensor.quant is not None
+            float_context
+            and tensor.type_name in _QUANT_BITS
+            and tensor.type_name != "INT4"  # hybrid layers read int4 weights as int8
+            and tensor.quant is not None
         )
         key = (t, dequantize)
         if key in self.constants:
@@ -325,7 +380,8 @@ class Translator:
         else:
             result_type = self._tensor_type(t)
             array = self._array(t)
-        storage = nn.numpy_dtype(result_type.element_type)
+        # An int4 constant holds one value per byte in the IR (as xDSL stores `i4`).
+        storage = np.int8 if _is_int4(result_type) else nn.numpy_dtype(result_type.element_type)
         const = nn.ConstantOp(np.ascontiguousarray(array, dtype=storage), result_type)
         self._tag(const, op, tensor.name)
         self.block.add_op(const)
