@@ -2,7 +2,7 @@
 C it generates computes what TFLite Micro computes. Writes a markdown table and a summary.
 
     .venv/bin/python benchmarks/tflm_corpus.py MODELS_DIR [--out DIR] [--jobs 2]
-        [--samples 3] [--seed 0] [--timeout 600] [--only REGEX] [--kernels cmsis-nn|stai]
+        [--samples 3] [--seed 0] [--timeout 600] [--only REGEX] [--kernels stai|cmsis-nn]
 
 ``MODELS_DIR`` (or the environment variable ``STAI_TFLM_MODELS``) is searched recursively
 for ``*.tflite``; nothing in the repository is needed. Each model is measured in its own
@@ -579,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per model")
     parser.add_argument("--only", help="measure only models whose path matches this regex")
-    parser.add_argument("--kernels", choices=("cmsis-nn", "stai"), default="cmsis-nn")
+    parser.add_argument("--kernels", choices=("cmsis-nn", "stai"), default="stai")
     parser.add_argument(
         "--commit", help="the stai commit measured, when stai is not imported from a checkout"
     )
