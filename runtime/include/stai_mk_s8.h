@@ -58,6 +58,14 @@
  * the functions after this header (the network's, where the kernels are inlined) are
  * compiled without one. At the default flags the code is the same. */
 #pragma GCC optimize("omit-frame-pointer")
+/* The 1x1 kernel's three-pixel block is one asm statement of 13 registers (of the 14 left
+ * with no frame pointer). GCC 12's scheduler before register allocation (on at -O2 and
+ * -O3) may interleave the code around such a statement so that the allocator finds no
+ * assignment ("'asm' operand has impossible constraints"); it depends on the call's
+ * constants (one layer of a file of many fails). The functions after this header are
+ * compiled without that pass: the later scheduler, after register allocation, still
+ * orders their instructions. */
+#pragma GCC optimize("no-schedule-insns")
 #endif
 
 /* One input slot of three pixels (x: 3 words, int16 pairs) times one weight word of an
