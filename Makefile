@@ -48,7 +48,8 @@ test-cmsis: $(STAMP) target-tools
 # Everything: the seeded fuzz campaign at full size (make test runs a sample of it), and the
 # CMSIS-NN tests when CMSIS_NN_PATH is set.
 test-all: $(STAMP) target-tools
-	STAI_FUZZ_CASES=200 STAI_EXPORTERS=all STAI_ARCHITECTURES=all $(MAKE) --no-print-directory test
+	STAI_FUZZ_CASES=200 STAI_EXPORTERS=all STAI_ARCHITECTURES=all STAI_CFLAGS_SWEEP=all \
+		$(MAKE) --no-print-directory test
 	@if [ -n "$(CMSIS_NN_PATH)" ]; then $(MAKE) --no-print-directory test-cmsis; \
 	else echo "test-all: CMSIS_NN_PATH is not set, so the CMSIS-NN tests did not run"; fi
 
