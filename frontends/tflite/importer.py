@@ -176,7 +176,7 @@ OPERATORS: dict[str, Translation] = {
     "CEIL": Translation("_unary", nn.CeilOp, generic=True),
     "MAXIMUM": Translation("_binary", nn.MaximumOp, generic=True, int16=True),
     "MINIMUM": Translation("_binary", nn.MinimumOp, generic=True, int16=True),
-    "RESIZE_NEAREST_NEIGHBOR": Translation("_resize", nn.ResizeOp),
+    "RESIZE_NEAREST_NEIGHBOR": Translation("_resize", nn.ResizeOp, int16=True),
     "RESIZE_BILINEAR": Translation("_resize", nn.ResizeOp),
     "GELU": Translation("_gelu", nn.GeluOp),
     "GATHER": Translation("_gather", nn.GatherOp),
@@ -194,7 +194,9 @@ OPERATORS: dict[str, Translation] = {
     "SQUARED_DIFFERENCE": Translation("_squared_difference", nn.SubOp, types=("float32",)),
     "FLOOR_DIV": Translation("_floor_div", nn.DivOp),
     "ADD_N": Translation("_add_n", nn.AddOp, types=("float32",)),
-    "REVERSE_V2": Translation("_reverse", nn.StridedSliceOp),
+    "REVERSE_V2": Translation(
+        "_reverse", nn.StridedSliceOp, types=("float32", "int8", "int16", "int32")
+    ),
     "MIRROR_PAD": Translation("_mirror_pad", nn.ConcatOp),
     "BROADCAST_TO": Translation("_broadcast_to", nn.ConcatOp),
     "VAR_HANDLE": Translation("_var_handle", ReadVariableOp, types=_VARIABLE),
