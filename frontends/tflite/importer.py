@@ -195,7 +195,7 @@ OPERATORS: dict[str, Translation] = {
     "FLOOR_DIV": Translation("_floor_div", nn.DivOp),
     "ADD_N": Translation("_add_n", nn.AddOp, types=("float32",)),
     "REVERSE_V2": Translation(
-        "_reverse", nn.StridedSliceOp, types=("float32", "int8", "int16", "int32")
+        "_reverse", nn.StridedSliceOp, types=("float32", "int8", "int16", "int32", "bool")
     ),
     "MIRROR_PAD": Translation("_mirror_pad", nn.ConcatOp),
     "BROADCAST_TO": Translation("_broadcast_to", nn.ConcatOp),

@@ -22,11 +22,12 @@ _BUILDER = (
     Path(__file__).resolve().parents[1] / "filecheck/frontends/tflite/Inputs/tflite_builder.py"
 )
 
-_DTYPES = {"INT16": np.int16, "INT32": np.int32}
+_DTYPES = {"INT16": np.int16, "INT32": np.int32, "BOOL": np.bool_}
 
 _QUANT: dict[str, dict[str, Any]] = {
     "INT16": {"scales": (0.01,), "zero_points": (0,)},  # symmetric, as TFLite Micro wants
     "INT32": {},  # plain integers
+    "BOOL": {},
 }
 
 
@@ -36,6 +37,8 @@ def _builder() -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    # The writer's table lacks booleans; the schema's tensor type and numpy's bytes for them.
+    module._TYPES.setdefault("BOOL", (module.tflite.TensorType.BOOL, "?"))
     return module
 
 
@@ -58,11 +61,14 @@ def _resize_nearest(m: Any, t: str) -> tuple[list[int], int]:
 CASES: dict[tuple[str, str], Callable[[Any, str], tuple[list[int], int]]] = {
     ("REVERSE_V2", "INT16"): _reverse,
     ("REVERSE_V2", "INT32"): _reverse,
+    ("REVERSE_V2", "BOOL"): _reverse,
     ("RESIZE_NEAREST_NEIGHBOR", "INT16"): _resize_nearest,
 }
 
 
 def _random(shape: tuple[int, ...], dtype: Any, rng: np.random.Generator) -> np.ndarray:
+    if dtype is np.bool_:
+        return rng.integers(0, 2, shape).astype(np.bool_)
     info = np.iinfo(dtype)
     return rng.integers(info.min, info.max, shape, endpoint=True).astype(dtype)
 
