@@ -41,6 +41,7 @@ from xdsl.irdl import irdl_op_definition, opt_prop_def
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects import qnn_params as qp
+from stai.dialects.qnn_abs import ABS_OPS
 from stai.dialects.qnn_base import InPlace, KernelOp, NoParams, ParamsSpec
 from stai.dialects.qnn_base import count_of as _count
 from stai.dialects.qnn_base import element_kind as element_kind
@@ -780,6 +781,7 @@ QNN = Dialect(
         *NORM_OPS,
         *CUMSUM_OPS,
         *DETECTION_OPS,
+        *ABS_OPS,
     ],
     list(qp.PARAM_FAMILIES),
 )

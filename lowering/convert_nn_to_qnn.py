@@ -55,6 +55,7 @@ from stai.lowering.kernel_params import (
     quant_act,
     storage_bits,
 )
+from stai.lowering.nn_to_qnn_abs import ABS_PATTERNS
 from stai.lowering.nn_to_qnn_base import (
     FLOAT_ACTIVATION_RANGES,
     FLT_MAX,
@@ -708,6 +709,7 @@ class ConvertNNToQNNPass(ModulePass):
                     ConvertTransposeConv(),
                     ConvertStridedSlice(),
                     ConvertSelect(),
+                    *ABS_PATTERNS,
                     ConvertMath(),
                     ConvertClamp(),
                     ConvertFloatActivationExtra(),

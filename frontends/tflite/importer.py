@@ -165,7 +165,7 @@ OPERATORS: dict[str, Translation] = {
     "SPACE_TO_BATCH_ND": Translation("_space_to_batch", nn.TransposeOp),
     "BATCH_TO_SPACE_ND": Translation("_batch_to_space", nn.TransposeOp),
     "SPACE_TO_DEPTH": Translation("_space_to_depth", nn.TransposeOp),
-    "ABS": Translation("_unary", nn.AbsOp, generic=True),
+    "ABS": Translation("_unary", nn.AbsOp, generic=True, types=("float32", "int8", "int16")),
     "NEG": Translation("_unary", nn.NegOp, generic=True),
     "EXP": Translation("_unary", nn.ExpOp, generic=True),
     "LOG": Translation("_unary", nn.LogOp, generic=True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stai.dialects import qnn, qnn_cumsum, qnn_indexing, qnn_matmul
+from stai.lowering.convert_buf_to_c.abs import ABS_EMITTERS
 from stai.lowering.convert_buf_to_c.activations import emit_prelu, emit_unary
 from stai.lowering.convert_buf_to_c.conv import (
     emit_conv,
@@ -104,5 +105,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_cumsum.CumsumOp: emit_cumsum,
     qnn_cumsum.GatherNdOp: emit_gather_nd,
     **DETECTION_EMITTERS,
+    **ABS_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

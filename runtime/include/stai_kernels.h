@@ -17,5 +17,6 @@
 #include "stai_kernels_norm.h"
 #include "stai_kernels_cumsum.h"
 #include "stai_kernels_detection.h"
+#include "stai_kernels_abs.h"
 
 #endif /* STAI_KERNELS_H */
