@@ -217,7 +217,9 @@ OPERATORS: dict[str, Translation] = {
     "LOGICAL_OR": Translation("_logical", nl.LogicalOp, types=("bool",)),
     "LOGICAL_NOT": Translation("_logical_not", nl.LogicalNotOp, types=("bool",)),
     "SELECT": Translation("_select", nl.SelectOp, types=SELECT_TYPES),
-    "SELECT_V2": Translation("_select", nl.SelectOp, types=SELECT_TYPES),
+    "SELECT_V2": Translation(
+        "_select", nl.SelectOp, types=("float32", "int8", "int16", "int32")
+    ),
     "CAST": Translation("_cast", nl.CastOp, types=CAST_TYPES),
     "FLOOR_MOD": Translation("_floor_mod", nl.FloorModOp, types=("float32",)),
     "BATCH_MATMUL": Translation("_batch_matmul", BatchMatmulOp, int16=True),

@@ -58,11 +58,21 @@ def _resize_nearest(m: Any, t: str) -> tuple[list[int], int]:
     return [x], y
 
 
+def _select_v2(m: Any, t: str) -> tuple[list[int], int]:
+    condition = m.tensor("condition", (1, 3), "BOOL")  # broadcast over the rows
+    x = m.tensor("x", (2, 3), t, **_QUANT[t])
+    z = m.tensor("z", (2, 3), t, **_QUANT[t])
+    y = m.tensor("y", (2, 3), t, **_QUANT[t])
+    m.op("SELECT_V2", [condition, x, z], [y])
+    return [condition, x, z], y
+
+
 CASES: dict[tuple[str, str], Callable[[Any, str], tuple[list[int], int]]] = {
     ("REVERSE_V2", "INT16"): _reverse,
     ("REVERSE_V2", "INT32"): _reverse,
     ("REVERSE_V2", "BOOL"): _reverse,
     ("RESIZE_NEAREST_NEIGHBOR", "INT16"): _resize_nearest,
+    ("SELECT_V2", "INT16"): _select_v2,
 }
 
 
@@ -84,7 +94,9 @@ def test_data_movement_type_bit_exact(op: str, type_name: str, tmp_path: Path, c
     rng = np.random.default_rng(13)
     dtype = _DTYPES[type_name]
     for _ in range(3):
-        xs = [_random(tuple(m.tensors[i].shape), dtype, rng) for i in inputs]
+        xs = [
+            _random(tuple(m.tensors[i].shape), _DTYPES[m.tensors[i].type_name], rng) for i in inputs
+        ]
         (expected,) = run_tflm(path, xs)
         (got,) = c_model.run(xs)
         assert got.dtype == expected.dtype == dtype
