@@ -53,6 +53,7 @@ from stai.dialects.qnn_logical import LOGICAL_OPS
 from stai.dialects.qnn_matmul import MATMUL_OPS
 from stai.dialects.qnn_norm import NORM_OPS
 from stai.dialects.qnn_recurrent import RECURRENT_OPS
+from stai.dialects.qnn_sqdiff import SQDIFF_OPS
 from stai.dialects.qnn_state import STATE_OPS
 from stai.lowering.scratch_sizes import ISAS
 
@@ -782,6 +783,7 @@ QNN = Dialect(
         *CUMSUM_OPS,
         *DETECTION_OPS,
         *ABS_OPS,
+        *SQDIFF_OPS,
     ],
     list(qp.PARAM_FAMILIES),
 )

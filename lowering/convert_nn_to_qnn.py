@@ -80,6 +80,7 @@ from stai.lowering.nn_to_qnn_shapes import (
     ConvertStridedSlice,
     ConvertTranspose,
 )
+from stai.lowering.nn_to_qnn_sqdiff import SQDIFF_PATTERNS
 from stai.lowering.nn_to_qnn_state import STATE_PATTERNS
 
 __all__ = ["FLOAT_ACTIVATION_RANGES", "FLT_MAX", "ConvertNNToQNNPass", "machine_type"]
@@ -722,6 +723,7 @@ class ConvertNNToQNNPass(ModulePass):
                     *NORM_PATTERNS,
                     *CUMSUM_PATTERNS,
                     *DETECTION_PATTERNS,
+                    *SQDIFF_PATTERNS,
                 ]
             )
         ).rewrite_module(op)

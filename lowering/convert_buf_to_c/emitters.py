@@ -47,6 +47,7 @@ from stai.lowering.convert_buf_to_c.norm import NORM_EMITTERS
 from stai.lowering.convert_buf_to_c.pool import emit_mean, emit_pool
 from stai.lowering.convert_buf_to_c.recurrent import RECURRENT_EMITTERS, emit_lstm
 from stai.lowering.convert_buf_to_c.softmax import emit_softmax
+from stai.lowering.convert_buf_to_c.sqdiff import SQDIFF_EMITTERS
 from stai.lowering.convert_buf_to_c.state import STATE_EMITTERS
 
 EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
@@ -106,5 +107,6 @@ EMITTERS: dict[type[qnn.KernelOp], Callable[[KernelBlock], None]] = {
     qnn_cumsum.GatherNdOp: emit_gather_nd,
     **DETECTION_EMITTERS,
     **ABS_EMITTERS,
+    **SQDIFF_EMITTERS,
 }
 """The C emitter of each ``qnn`` op (the kernel it calls depends on the element kind)."""

@@ -18,5 +18,6 @@
 #include "stai_kernels_cumsum.h"
 #include "stai_kernels_detection.h"
 #include "stai_kernels_abs.h"
+#include "stai_kernels_sqdiff.h"
 
 #endif /* STAI_KERNELS_H */

@@ -4,6 +4,12 @@ models written with the flatbuffer schema (equal and unequal scales, zero points
 ends) compile to ``stai_abs_s8`` / ``stai_abs_s16`` and are bit-exact with TFLite Micro
 on every int8 code and on full-range random int16 codes.
 
+SQUARED_DIFFERENCE on int8, 16x8 and int32 tensors: ``nn.squared_difference`` (not yet
+made by the TFLite importer, see ``dialects/nn_sqdiff.py``) written in IR compiles to
+``stai_squared_difference_{s8,s16,s32}`` and is bit-exact with TFLite Micro running a
+schema-written SQUARED_DIFFERENCE of the same quantization, on full-range random codes,
+with and without broadcasting.
+
 NEG stays float32 only: TFLite Micro refuses an int8 NEG (its kernel has float32 alone)
 and the converter keeps NEG in float between a DEQUANTIZE and a QUANTIZE, so stai refuses
 a quantized NEG with a one-line error."""
@@ -16,10 +22,13 @@ from pathlib import Path
 import numpy as np
 import opmodels
 import pytest
+from xdsl.parser import Parser
 
-from stai.compiler.driver import generate
+from stai.compiler.driver import generate, make_context
+from stai.dialects.nn_sqdiff import SquaredDifferenceOp
 from stai.errors import StaiError
 from stai.runtime.runner import CModel
+from stai.tools.quantize import compile_module
 from stai.tools.reference import run_tflm
 
 SHAPE = (1, 4, 64)
@@ -150,3 +159,90 @@ def test_int8_neg_refused_as_tflite_micro(tmp_path: Path):
     assert "\n" not in str(err.value)
     with pytest.raises(Exception, match="not supported|failed"):
         run_tflm(path, [np.zeros((1, 256), np.int8)])
+
+
+Quant = tuple[float, int] | None
+DTYPES = {"int8": np.int8, "int16": np.int16, "int32": np.int32}
+
+
+def _sqdiff_model(kind: str, shapes: list[tuple[int, ...]], quants: list[Quant]) -> bytes:
+    """A schema-written SQUARED_DIFFERENCE: inputs a and b, output y."""
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+
+    tensor_type = getattr(schema.TensorType, kind.upper())
+    buffers = [schema.BufferT()]
+    tensors = []
+    for name, shape, quant in zip("aby", shapes, quants, strict=True):
+        t = schema.TensorT()
+        t.name, t.shape, t.type = name, list(shape), tensor_type
+        if quant is not None:
+            q = schema.QuantizationParametersT()
+            q.scale, q.zeroPoint = [quant[0]], [quant[1]]
+            t.quantization = q
+        buffers.append(schema.BufferT())
+        t.buffer = len(buffers) - 1
+        tensors.append(t)
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.SQUARED_DIFFERENCE
+    code.version = 1
+    op = schema.OperatorT()
+    op.opcodeIndex, op.inputs, op.outputs = 0, [0, 1], [2]
+    graph = schema.SubGraphT()
+    graph.tensors, graph.inputs, graph.outputs, graph.operators = tensors, [0, 1], [2], [op]
+    model = schema.ModelT()
+    model.version, model.operatorCodes, model.subgraphs, model.buffers = 3, [code], [graph], buffers
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def _ir_type(kind: str, shape: tuple[int, ...], quant: Quant) -> str:
+    dims = "x".join(map(str, shape))
+    if quant is None:
+        return f"tensor<{dims}xi32>"
+    width = 8 if kind == "int8" else 16
+    return f"tensor<{dims}x!nn.q<i{width}, {quant[0]!r} : {quant[1]}>>"
+
+
+def _sqdiff_ir(kind: str, shapes: list[tuple[int, ...]], quants: list[Quant]) -> str:
+    ta, tb, ty = (_ir_type(kind, s, q) for s, q in zip(shapes, quants, strict=True))
+    return f"""func.func @main(%a: {ta}, %b: {tb}) -> {ty} {{
+  %y = nn.squared_difference %a, %b : ({ta}, {tb}) -> {ty}
+  func.return %y : {ty}
+}}"""
+
+
+SQDIFF = {
+    "int8": ("int8", (1, 4, 16), (1, 4, 16), [(0.02, -3), (0.03, 5), (0.05, -128)]),
+    "int8_broadcast": ("int8", (1, 4, 16), (1, 1, 16), [(0.1, 10), (0.01, -20), (0.5, -100)]),
+    "int8_saturating": ("int8", (2, 32), (2, 32), [(0.2, 127), (0.2, -128), (0.01, 0)]),
+    "int16": ("int16", (1, 4, 16), (1, 4, 16), [(0.0002, 0), (0.0003, 0), (0.002, 0)]),
+    "int16_broadcast": ("int16", (2, 3, 16), (1, 1, 1), [(0.001, 0), (0.001, 0), (0.03, 0)]),
+    "int32": ("int32", (1, 4, 16), (4, 1), [None, None, None]),
+}
+
+
+@pytest.mark.parametrize("case", list(SQDIFF))
+def test_squared_difference_bit_exact(case: str, tmp_path: Path):
+    kind, shape_a, shape_b, quants = SQDIFF[case]
+    shapes = [shape_a, shape_b, tuple(np.broadcast_shapes(shape_a, shape_b))]
+    ctx = make_context()
+    ctx.load_op(SquaredDifferenceOp)
+    module = Parser(ctx, _sqdiff_ir(kind, shapes, quants)).parse_module()
+    folder = compile_module(module, tmp_path / "gen", "net")
+    kernel = f"stai_squared_difference_s{kind.removeprefix('int')}("
+    assert kernel in (folder / "net.c").read_text()
+    path = tmp_path / f"{case}.tflite"
+    path.write_bytes(_sqdiff_model(kind, shapes, quants))
+    dtype = DTYPES[kind]
+    info = np.iinfo(dtype)
+    lo, hi = (-(1 << 16), 1 << 16) if kind == "int32" else (int(info.min), int(info.max))
+    rng = np.random.default_rng(len(case))
+    c_model = CModel(folder, "net")
+    for _ in range(3):
+        x = [rng.integers(lo, hi + 1, s).astype(dtype) for s in shapes[:2]]
+        x[0].flat[-1], x[1].flat[0] = lo, hi
+        (got,) = c_model.run(x)
+        (want,) = run_tflm(path, x)
+        np.testing.assert_array_equal(got, want)
