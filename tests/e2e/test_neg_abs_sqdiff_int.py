@@ -246,3 +246,68 @@ def test_squared_difference_bit_exact(case: str, tmp_path: Path):
         (got,) = c_model.run(x)
         (want,) = run_tflm(path, x)
         np.testing.assert_array_equal(got, want)
+
+
+SANITIZED_HARNESS = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include "stai_kernels.h"
+
+int main(void)
+{
+    static int8_t a8[256 * 256], b8[256 * 256], y8[256 * 256];
+    static int16_t a16[4096], b16[4096], y16[4096];
+    static int32_t a32[4096], b32[4096], y32[4096];
+    long sum = 0;
+    for (int i = 0; i < 256 * 256; i++) { a8[i] = (int8_t)(i % 256 - 128); b8[i] = (int8_t)(i / 256 - 128); }
+    for (int i = 0; i < 4096; i++)
+    {
+        const int32_t ends[4] = {INT32_MIN, INT32_MAX, -1, 0};
+        a16[i] = (int16_t)((i * 7919) % 65536 - 32768); b16[i] = (int16_t)(i % 2 ? -32768 : 32767);
+        a32[i] = i < 16 ? ends[i % 4] : i * 524287; b32[i] = ends[(i / 4) % 4];
+    }
+#ifdef STAI_TEST_ABS
+    (void)b8; (void)b16; (void)a32; (void)b32;
+    if (stai_abs_s8(a8, y8, 256 * 256, 128, -128, 2147483647, 1) != ARM_CMSIS_NN_SUCCESS) return 1;
+    if (stai_abs_s8(a8, y8, 256 * 256, -127, 127, 1073741824, -30) != ARM_CMSIS_NN_SUCCESS) return 2;
+    if (stai_abs_s16(a16, y16, 4096, 0, 0, 2147483647, 1) != ARM_CMSIS_NN_SUCCESS) return 3;
+    if (stai_abs_s16(a16, y16, 4096, 0, 0, 1073741824, -31) != ARM_CMSIS_NN_SUCCESS) return 4;
+    if (stai_abs_s8(NULL, y8, 1, 0, 0, 1073741824, 1) != ARM_CMSIS_NN_ARG_ERROR) return 5;
+#else
+    const cmsis_nn_dims d8 = {1, 256, 1, 256}, d16 = {1, 64, 1, 64}, one = {1, 1, 1, 64};
+    const stai_sqdiff_params p8 = {7, 128, 2147483647, 0, -127, 1073741824, -1, 127, 2147483647, 10};
+    const stai_sqdiff_params p16 = {0, 0, 1073741824, 0, 0, 1073741824, 0, 0, 2147483647, 10};
+    if (stai_squared_difference_s8(a8, &d8, b8, &d8, y8, &d8, &p8) != ARM_CMSIS_NN_SUCCESS) return 1;
+    if (stai_squared_difference_s16(a16, &d16, b16, &one, y16, &d16, &p16) != ARM_CMSIS_NN_SUCCESS) return 2;
+    if (stai_squared_difference_s32(a32, &d16, b32, &d16, y32, &d16) != ARM_CMSIS_NN_SUCCESS) return 3;
+    if (stai_squared_difference_s8(a8, &d16, b8, &d8, y8, &d8, &p8) != ARM_CMSIS_NN_ARG_ERROR) return 4;
+#endif
+    for (int i = 0; i < 4096; i++) sum += y8[i] + y16[i] + (y32[i] & 1);
+    printf("%ld\n", sum);
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("which", ["abs", "squared_difference"])
+def test_kernels_clean_under_sanitizers(which: str, tmp_path: Path):
+    """The kernels at their extremes (every int8 pair, int16 ends, int32 wrap-around,
+    the largest multipliers and shifts) under the address and undefined-behaviour
+    sanitizers, built warning-free from a generated folder's files."""
+    from sanitized_build import run_sanitized
+
+    if which == "abs":
+        model = tmp_path / "abs.tflite"
+        model.write_bytes(_written("ABS", "int8", (0.05, 3), (0.02, -128)))
+        generate(model, tmp_path / "gen")
+        folder, defines = tmp_path / "gen", ["STAI_TEST_ABS"]
+    else:
+        kind, shape_a, shape_b, quants = SQDIFF["int8"]
+        shapes = [shape_a, shape_b, shape_a]
+        ctx = make_context()
+        ctx.load_op(SquaredDifferenceOp)
+        module = Parser(ctx, _sqdiff_ir(kind, shapes, quants)).parse_module()
+        folder, defines = compile_module(module, tmp_path / "gen", "net"), []
+    work = tmp_path / "work"
+    work.mkdir()
+    assert run_sanitized(folder, SANITIZED_HARNESS, work, defines).strip().lstrip("-").isdigit()
