@@ -16,7 +16,7 @@ from xdsl.irdl import irdl_op_definition, operand_def, result_def, traits_def
 from xdsl.utils.exceptions import VerifyException
 
 from stai.dialects.nn_base import _check_float_or_quant, _NNOp, _tensor
-from stai.dialects.nn_traits import QuantKind, QuantRule, broadcast_shape
+from stai.dialects.nn_traits import ElementwiseBinary, QuantKind, QuantRule, broadcast_shape
 
 
 @irdl_op_definition
@@ -27,7 +27,7 @@ class SquaredDifferenceOp(_NNOp):
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     output = result_def(TensorType)
-    traits = traits_def(QuantRule(QuantKind.FLOAT))
+    traits = traits_def(QuantRule(QuantKind.FLOAT), ElementwiseBinary())
 
     def verify_(self) -> None:
         a, b, y = _tensor(self, "lhs"), _tensor(self, "rhs"), _tensor(self, "output")
