@@ -213,6 +213,14 @@ def _sqdiff_ir(kind: str, shapes: list[tuple[int, ...]], quants: list[Quant]) ->
 }}"""
 
 
+def _context():
+    """stai's context, with ``nn.squared_difference`` loaded if its dialect has not."""
+    ctx = make_context()
+    if ctx.get_optional_op(SquaredDifferenceOp.name) is None:
+        ctx.load_op(SquaredDifferenceOp)
+    return ctx
+
+
 SQDIFF = {
     "int8": ("int8", (1, 4, 16), (1, 4, 16), [(0.02, -3), (0.03, 5), (0.05, -128)]),
     "int8_broadcast": ("int8", (1, 4, 16), (1, 1, 16), [(0.1, 10), (0.01, -20), (0.5, -100)]),
@@ -227,9 +235,7 @@ SQDIFF = {
 def test_squared_difference_bit_exact(case: str, tmp_path: Path):
     kind, shape_a, shape_b, quants = SQDIFF[case]
     shapes = [shape_a, shape_b, tuple(np.broadcast_shapes(shape_a, shape_b))]
-    ctx = make_context()
-    ctx.load_op(SquaredDifferenceOp)
-    module = Parser(ctx, _sqdiff_ir(kind, shapes, quants)).parse_module()
+    module = Parser(_context(), _sqdiff_ir(kind, shapes, quants)).parse_module()
     folder = compile_module(module, tmp_path / "gen", "net")
     kernel = f"stai_squared_difference_s{kind.removeprefix('int')}("
     assert kernel in (folder / "net.c").read_text()
@@ -304,9 +310,7 @@ def test_kernels_clean_under_sanitizers(which: str, tmp_path: Path):
     else:
         kind, shape_a, shape_b, quants = SQDIFF["int8"]
         shapes = [shape_a, shape_b, shape_a]
-        ctx = make_context()
-        ctx.load_op(SquaredDifferenceOp)
-        module = Parser(ctx, _sqdiff_ir(kind, shapes, quants)).parse_module()
+        module = Parser(_context(), _sqdiff_ir(kind, shapes, quants)).parse_module()
         folder, defines = compile_module(module, tmp_path / "gen", "net"), []
     work = tmp_path / "work"
     work.mkdir()
