@@ -81,6 +81,7 @@ from stai.dialects.nn_shapes import (
     TakeOp,
     TransposeOp,
 )
+from stai.dialects.nn_sqdiff import SQDIFF_NN_OPS
 from stai.dialects.nn_state import STATE_OPS
 from stai.dialects.nn_traits import (
     ChannelBias,
@@ -645,6 +646,7 @@ _OPS = (
     NORM_OPS,
     CUMSUM_OPS,
     DETECTION_OPS,
+    SQDIFF_NN_OPS,
 )
 
 NN = Dialect("nn", [op for row in (*_OPS, STATE_OPS) for op in row], [QuantType])

@@ -2,7 +2,7 @@
 int32 tensors, ``(lhs - rhs)^2`` with numpy broadcasting. float32 SQUARED_DIFFERENCE is
 imported as ``nn.sub`` then ``nn.square``; this op holds the quantized and integer forms,
 whose arithmetic (TensorFlow Lite Micro's) is not that of a subtraction followed by a
-square. It is not yet registered in the ``NN`` dialect of ``stai.dialects.nn``::
+square (registered by ``stai.dialects.nn``)::
 
     %y = nn.squared_difference %a, %b
          : (tensor<1x8x!nn.q<i8, 0.02 : -3>>, tensor<1x8x!nn.q<i8, 0.03 : 5>>)

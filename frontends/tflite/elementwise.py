@@ -12,6 +12,7 @@ from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from stai.dialects import nn
+from stai.dialects.nn_sqdiff import SquaredDifferenceOp
 
 from .indexing import IndexingTranslator
 from .reader import TflOperator
@@ -55,9 +56,12 @@ class ElementwiseTranslator(IndexingTranslator):
         return previous
 
     def _squared_difference(self, op: TflOperator) -> None:
-        self._float_only(op)
+        self._check_outputs(op)
         a, b = self._operand(op, 0, "lhs"), self._operand(op, 1, "rhs")
-        self._sequence(op, [(nn.SubOp, [a, b]), (nn.SquareOp, [None])])
+        if all(self._is_float(t) for t in (*op.inputs, *op.outputs) if t >= 0):
+            self._sequence(op, [(nn.SubOp, [a, b]), (nn.SquareOp, [None])])
+        else:  # int8, int16, int32: TensorFlow Lite Micro's own arithmetic
+            self._emit(op, SquaredDifferenceOp, [a, b])
 
     def _floor_div(self, op: TflOperator) -> None:
         self._float_only(op)

@@ -191,7 +191,9 @@ OPERATORS: dict[str, Translation] = {
     "ROUND": Translation("_unary", nn.RoundOp, generic=True),
     "ELU": Translation("_unary", nn.EluOp, generic=True),
     "LOG_SOFTMAX": Translation("_log_softmax", nn.LogSoftmaxOp),
-    "SQUARED_DIFFERENCE": Translation("_squared_difference", nn.SubOp, types=("float32",)),
+    "SQUARED_DIFFERENCE": Translation(
+        "_squared_difference", nn.SubOp, types=("float32", "int8", "int16", "int32")
+    ),
     "FLOOR_DIV": Translation("_floor_div", nn.DivOp),
     "ADD_N": Translation("_add_n", nn.AddOp, types=("float32",)),
     "REVERSE_V2": Translation(
@@ -217,9 +219,7 @@ OPERATORS: dict[str, Translation] = {
     "LOGICAL_OR": Translation("_logical", nl.LogicalOp, types=("bool",)),
     "LOGICAL_NOT": Translation("_logical_not", nl.LogicalNotOp, types=("bool",)),
     "SELECT": Translation("_select", nl.SelectOp, types=SELECT_TYPES),
-    "SELECT_V2": Translation(
-        "_select", nl.SelectOp, types=("float32", "int8", "int16", "int32")
-    ),
+    "SELECT_V2": Translation("_select", nl.SelectOp, types=("float32", "int8", "int16", "int32")),
     "CAST": Translation("_cast", nl.CastOp, types=CAST_TYPES),
     "FLOOR_MOD": Translation("_floor_mod", nl.FloorModOp, types=("float32",)),
     "BATCH_MATMUL": Translation("_batch_matmul", BatchMatmulOp, int16=True),

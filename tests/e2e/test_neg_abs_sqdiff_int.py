@@ -4,8 +4,8 @@ models written with the flatbuffer schema (equal and unequal scales, zero points
 ends) compile to ``stai_abs_s8`` / ``stai_abs_s16`` and are bit-exact with TFLite Micro
 on every int8 code and on full-range random int16 codes.
 
-SQUARED_DIFFERENCE on int8, 16x8 and int32 tensors: ``nn.squared_difference`` (not yet
-made by the TFLite importer, see ``dialects/nn_sqdiff.py``) written in IR compiles to
+SQUARED_DIFFERENCE on int8, 16x8 and int32 tensors: ``nn.squared_difference`` written in
+IR compiles to
 ``stai_squared_difference_{s8,s16,s32}`` and is bit-exact with TFLite Micro running a
 schema-written SQUARED_DIFFERENCE of the same quantization, on full-range random codes,
 with and without broadcasting.

@@ -15,7 +15,6 @@ from conftest import float_tolerance
 from opmodels import FLOAT, INT8, OpSpec, _tf_fn, convert, model_ops
 
 from stai.compiler.driver import generate
-from stai.errors import StaiError
 from stai.runtime.runner import CModel
 from stai.tools.reference import run_litert_ref, run_onnxruntime, run_tflm
 
@@ -71,11 +70,17 @@ def test_tflite_float(name, tmp_path):
             assert np.max(np.abs(e - g)) <= float_tolerance(e)
 
 
-def test_tflite_int8_squared_difference_is_refused(tmp_path):
+def test_tflite_int8_squared_difference_bit_exact(tmp_path):
     path = _tflite("squared_difference", INT8, tmp_path)
-    with pytest.raises(StaiError, match="only float32 SQUARED_DIFFERENCE") as info:
-        generate(path, tmp_path / "out")
-    assert "\n" not in str(info.value)
+    generate(path, tmp_path / "out")
+    assert "stai_squared_difference_s8(" in (tmp_path / "out" / "network.c").read_text()
+    c_model = CModel(tmp_path / "out")
+    rng = np.random.default_rng(5)
+    shapes = TFLITE["squared_difference"][2]
+    for _ in range(3):
+        inputs = [rng.integers(-128, 128, s).astype(np.int8) for s in shapes]
+        for e, g in zip(run_tflm(path, inputs), c_model.run(inputs), strict=True):
+            np.testing.assert_array_equal(g, e)
 
 
 def _onnx(path: Path, nodes, shapes: dict[str, list[int]], opset: int = 13) -> Path:

@@ -799,7 +799,8 @@ def test_supported_operators_is_the_dispatch_table() -> None:
         if OPERATORS[name].types is None:  # else stated by the row (conversions, ARG_MAX...)
             assert ("int8" in types) == quant_rule(OPERATORS[name].op).int8, name
     # float-only translations built of int8-capable ops, int8 ones of a float-rule op
-    assert SUPPORTED_OPERATORS["ADD_N"] == SUPPORTED_OPERATORS["SQUARED_DIFFERENCE"] == ("float32",)
+    assert SUPPORTED_OPERATORS["ADD_N"] == ("float32",)
+    assert SUPPORTED_OPERATORS["SQUARED_DIFFERENCE"] == ("float32", "int8", "int16", "int32")
     assert SUPPORTED_OPERATORS["ARG_MAX"] == ("float32", "int8")
     assert SUPPORTED_OPERATORS["DIV"] == ("float32",)
     assert SUPPORTED_OPERATORS["TRANSPOSE"] == ("float32", "int8", "int16")

@@ -169,7 +169,10 @@ def test_layout_facts():
         "nn.round", "nn.elu",
     }  # fmt: skip
     binary = {op.name for op in OPS if op.has_trait(ElementwiseBinary)}
-    assert binary == {"nn.add", "nn.sub", "nn.mul", "nn.div", "nn.maximum", "nn.minimum"}
+    assert binary == {
+        "nn.add", "nn.sub", "nn.mul", "nn.div", "nn.maximum", "nn.minimum",
+        "nn.squared_difference",
+    }  # fmt: skip
     assert nn.ConcatOp.has_trait(ConcatAxis) and nn.PadOp.has_trait(PadAxes)
     assert nn.StridedSliceOp.has_trait(SliceAxes)
     assert nn.ConstantOp.has_trait(FoldsTranspose) and nn.TransposeOp.has_trait(IsTranspose)
