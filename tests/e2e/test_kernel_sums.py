@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from stai.compiler.driver import generate
+from stai.compiler.options import CompileOptions
 from stai.dialects import qnn
 from stai.lowering.kernel_sums import kernel_sums
 from stai.tools.analyze import analyze
@@ -86,7 +87,9 @@ def test_ad_on_helium_needs_no_scratch_and_no_runtime_sums(models_dir: Path, tmp
     outputs = 8 * 128 + 8 + 640  # the ten dense layers' output channels
     assert meta["cortex-m55"]["activations_bytes"] == meta["cortex-m4"]["activations_bytes"] == 768
     assert meta["cortex-m55"]["weights_bytes"] == meta["cortex-m4"]["weights_bytes"] + 4 * outputs
-    report = analyze(model, target="cortex-m55")
+    report = analyze(
+        model, target="cortex-m55", options=CompileOptions(target="cortex-m55", kernels="cmsis-nn")
+    )
     assert (
         sum(r.rom_bytes for r in report.layers)
         == report.totals.weights_bytes

@@ -564,9 +564,12 @@ def test_argument_errors(kernels: support.F32Kernels) -> None:
 
 def _declared_functions() -> set[str]:
     """The float32 kernels declared in stai's kernel headers (stai_kernels_f32.h and the
-    family headers: math, indexing, recurrent, ...)."""
+    family headers: math, indexing, recurrent, ...), and the helpers they declare beside
+    them (``stai_detection_scratch_words``: any return type, a name ending otherwise)."""
     text = "".join(h.read_text() for h in support.HEADER.parent.glob("stai_kernels*.h"))
-    return set(re.findall(r"arm_cmsis_nn_status\s+(stai_\w+_f32)\s*\(", text))
+    kernels = re.findall(r"arm_cmsis_nn_status\s+(stai_\w+_f32)\s*\(", text)
+    helpers = re.findall(r"^\w+\s+(stai_\w+)\s*\(", text, flags=re.MULTILINE)
+    return set(kernels) | set(helpers)
 
 
 def test_header_and_manifest_agree() -> None:
